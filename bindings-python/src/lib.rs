@@ -1,0 +1,1 @@
+//! Python bindings of crmkit (placeholder until the binding lands).

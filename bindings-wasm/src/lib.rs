@@ -1,0 +1,1 @@
+//! WebAssembly bindings of crmkit (placeholder until the binding lands).

@@ -1,0 +1,190 @@
+//! The one error type of crmkit.
+//!
+//! Every error has a stable snake_case [`Error::code`] and a [`Error::path`] to the offending
+//! field (`stages[1].conversion`, `deals[3].amount`), so callers in Rust, Python and JS can
+//! react to the code and point a user at the field. Messages are for people; tests and
+//! programs match on codes.
+
+use std::fmt;
+
+/// What kind of problem a parse (deserialisation) error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseKind {
+    /// The text is not JSON.
+    Json,
+    /// A value has the wrong JSON type (a string where a list was expected...).
+    Type,
+    /// A required field is missing.
+    MissingField,
+    /// A field the type does not know (configs deny unknown fields to catch typos).
+    UnknownField,
+    /// A value outside the allowed set (an unknown enum variant...).
+    Value,
+    /// Money or a rate that is not a decimal string or an integer.
+    Decimal,
+    /// A date that is not `YYYY-MM-DD`.
+    Date,
+}
+
+impl ParseKind {
+    /// The stable code of this kind.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Json => "invalid_json",
+            Self::Type => "invalid_type",
+            Self::MissingField => "missing_field",
+            Self::UnknownField => "unknown_field",
+            Self::Value => "invalid_value",
+            Self::Decimal => "invalid_decimal",
+            Self::Date => "invalid_date",
+        }
+    }
+}
+
+/// The error of every crmkit function.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input could not be read into crmkit's types.
+    #[error("{path}: {message}")]
+    Parse {
+        /// What went wrong.
+        kind: ParseKind,
+        /// Where.
+        path: String,
+        /// The parser's explanation.
+        message: String,
+    },
+    /// A number outside its allowed range (a rate above 1, a negative duration...).
+    #[error("{path}: {value} is outside [{min}, {max}]")]
+    OutOfRange {
+        /// Where.
+        path: String,
+        /// The value found.
+        value: String,
+        /// Smallest allowed value.
+        min: String,
+        /// Largest allowed value (`inf` when unbounded).
+        max: String,
+    },
+    /// Money that must not be negative is.
+    #[error("{path}: amount {value} is negative")]
+    NegativeAmount {
+        /// Where.
+        path: String,
+        /// The value found.
+        value: String,
+    },
+    /// A name that must be unique appears twice.
+    #[error("{path}: {name:?} appears twice (first at {first})")]
+    DuplicateName {
+        /// Where the second one is.
+        path: String,
+        /// The repeated name.
+        name: String,
+        /// Where the first one is.
+        first: String,
+    },
+    /// A record names a stage the policy does not have.
+    #[error("{path}: stage {name:?} is not in the policy")]
+    UnknownStage {
+        /// Where.
+        path: String,
+        /// The unknown name.
+        name: String,
+    },
+    /// A value the context requires is absent.
+    #[error("{path}: {reason}")]
+    MissingValue {
+        /// Where.
+        path: String,
+        /// Why it is needed.
+        reason: String,
+    },
+    /// A value that is well-formed but not allowed here.
+    #[error("{path}: {reason}")]
+    InvalidValue {
+        /// Where.
+        path: String,
+        /// Why it is not allowed.
+        reason: String,
+    },
+    /// A funnel without any open stage cannot forecast.
+    #[error("{path}: the funnel needs at least one open stage")]
+    NoOpenStage {
+        /// Where.
+        path: String,
+    },
+    /// A date later than the `as_of` the caller passed.
+    #[error("{path}: {date} is after as_of {as_of}")]
+    DateAfterAsOf {
+        /// Where.
+        path: String,
+        /// The date found.
+        date: String,
+        /// The caller's `as_of`.
+        as_of: String,
+    },
+    /// Exact arithmetic would overflow `Decimal` (about 7.9e28).
+    #[error("{path}: arithmetic overflow")]
+    Overflow {
+        /// Where.
+        path: String,
+    },
+}
+
+impl Error {
+    /// The stable snake_case code of this error, identical in Rust, Python and JS.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Parse { kind, .. } => kind.code(),
+            Self::OutOfRange { .. } => "out_of_range",
+            Self::NegativeAmount { .. } => "negative_amount",
+            Self::DuplicateName { .. } => "duplicate_name",
+            Self::UnknownStage { .. } => "unknown_stage",
+            Self::MissingValue { .. } => "missing_value",
+            Self::InvalidValue { .. } => "invalid_value",
+            Self::NoOpenStage { .. } => "no_open_stage",
+            Self::DateAfterAsOf { .. } => "date_after_as_of",
+            Self::Overflow { .. } => "overflow",
+        }
+    }
+
+    /// The location of the offending field, e.g. `stages[1].conversion`.
+    pub fn path(&self) -> &str {
+        match self {
+            Self::Parse { path, .. }
+            | Self::OutOfRange { path, .. }
+            | Self::NegativeAmount { path, .. }
+            | Self::DuplicateName { path, .. }
+            | Self::UnknownStage { path, .. }
+            | Self::MissingValue { path, .. }
+            | Self::InvalidValue { path, .. }
+            | Self::NoOpenStage { path }
+            | Self::DateAfterAsOf { path, .. }
+            | Self::Overflow { path } => path,
+        }
+    }
+
+    pub(crate) fn out_of_range(
+        path: impl Into<String>,
+        value: impl fmt::Display,
+        min: impl fmt::Display,
+        max: impl fmt::Display,
+    ) -> Self {
+        Self::OutOfRange {
+            path: path.into(),
+            value: value.to_string(),
+            min: min.to_string(),
+            max: max.to_string(),
+        }
+    }
+
+    pub(crate) fn overflow(path: impl Into<String>) -> Self {
+        Self::Overflow { path: path.into() }
+    }
+}
+
+/// `Result` with crmkit's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

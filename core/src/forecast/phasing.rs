@@ -1,0 +1,191 @@
+//! Time phasing: how long a deal has left and which calendar month it lands in.
+
+use chrono::{Datelike, Months, NaiveDate, TimeDelta};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::policy::{DurationUnit, Funnel, OverduePolicy, Placement, StageKind, UndatedPolicy};
+use crate::error::{Error, Result};
+
+/// Why a deal line says what it says. Stable snake_case codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// Open deal: weighted = amount × cumulative conversion of its stage.
+    WeightedByStageProbability,
+    /// In a won stage: counted in `totals.won`, not forecast.
+    ClosedWon,
+    /// In a lost stage: counted in `totals.lost`, not forecast.
+    ClosedLost,
+    /// Placed with the whole current stage still ahead.
+    PlacedRemainingFull,
+    /// Placed with half the current stage still ahead.
+    PlacedHalfElapsed,
+    /// Placed from the time actually spent in the stage.
+    PlacedActual,
+    /// Spent longer than the stage's duration; assumed to move on now.
+    OverdueInStage,
+    /// Spent longer than the stage's duration; left out of the months (`overdue: exclude`).
+    ExcludedOverdue,
+    /// No `entered_stage_on`; placed by the policy's `undated` fallback.
+    UndatedFallback,
+    /// No `entered_stage_on`; left out of the months (`undated: unscheduled`).
+    UnscheduledUndated,
+}
+
+/// Where a deal landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Placed {
+    /// Months after `as_of`'s month; `None`: unscheduled.
+    pub offset: Option<u32>,
+    /// Time left until close, in the policy's unit (`None` when unscheduled).
+    pub remaining: Option<Decimal>,
+    /// Time in the current stage, in the policy's unit (`actual` placement only).
+    pub in_stage: Option<Decimal>,
+    /// Part of the current stage's duration still ahead.
+    pub own_left: Decimal,
+    pub reasons: Vec<Reason>,
+}
+
+/// Places deals of one funnel at one `as_of`.
+pub(crate) struct Placer<'f, 'p> {
+    pub funnel: &'f Funnel<'p>,
+    pub as_of: NaiveDate,
+    month0: i64,
+}
+
+impl<'f, 'p> Placer<'f, 'p> {
+    pub fn new(funnel: &'f Funnel<'p>, as_of: NaiveDate) -> Self {
+        Self { funnel, as_of, month0: month_index(as_of) }
+    }
+
+    /// The furthest month offset any open deal can land in (the `remaining_full` bound).
+    pub fn max_offset(&self) -> Result<u32> {
+        let mut max = 0;
+        for &s in &self.funnel.open {
+            max = max.max(self.offset(self.funnel.own[s] + self.funnel.downstream[s])?);
+        }
+        Ok(max)
+    }
+
+    /// Places an open deal in `stage` that entered it `elapsed_days` before `as_of` (if known).
+    /// `path` names the deal's date field for errors.
+    pub fn place(&self, stage: usize, elapsed_days: Option<i64>, path: &dyn Fn() -> String) -> Result<Placed> {
+        debug_assert_eq!(self.funnel.kind(stage), StageKind::Open);
+        let policy = self.funnel.policy;
+        let own = self.funnel.own[stage];
+        let half = own / Decimal::TWO;
+        let mut reasons = vec![Reason::WeightedByStageProbability];
+        let mut in_stage = None;
+        let own_left = match policy.placement {
+            Placement::RemainingFull => {
+                reasons.push(Reason::PlacedRemainingFull);
+                Some(own)
+            }
+            Placement::HalfElapsed => {
+                reasons.push(Reason::PlacedHalfElapsed);
+                Some(half)
+            }
+            Placement::Actual => match elapsed_days {
+                Some(days) => {
+                    reasons.push(Reason::PlacedActual);
+                    let spent = self.elapsed(days, path)?;
+                    in_stage = Some(spent);
+                    if spent <= own {
+                        Some(own - spent)
+                    } else if policy.overdue == OverduePolicy::MoveOn {
+                        reasons.push(Reason::OverdueInStage);
+                        Some(Decimal::ZERO)
+                    } else {
+                        reasons.push(Reason::ExcludedOverdue);
+                        None
+                    }
+                }
+                None => match policy.undated {
+                    UndatedPolicy::Error => {
+                        return Err(Error::MissingValue {
+                            path: path(),
+                            reason: "placement `actual` needs the date the deal entered its stage \
+                                     (or set the policy's `undated` fallback)"
+                                .into(),
+                        })
+                    }
+                    UndatedPolicy::RemainingFull => {
+                        reasons.extend([Reason::UndatedFallback, Reason::PlacedRemainingFull]);
+                        Some(own)
+                    }
+                    UndatedPolicy::HalfElapsed => {
+                        reasons.extend([Reason::UndatedFallback, Reason::PlacedHalfElapsed]);
+                        Some(half)
+                    }
+                    UndatedPolicy::Unscheduled => {
+                        reasons.push(Reason::UnscheduledUndated);
+                        None
+                    }
+                },
+            },
+        };
+        let Some(own_left) = own_left else {
+            return Ok(Placed { offset: None, remaining: None, in_stage, own_left: own, reasons });
+        };
+        let remaining = own_left + self.funnel.downstream[stage];
+        Ok(Placed { offset: Some(self.offset(remaining)?), remaining: Some(remaining.normalize()), in_stage, own_left, reasons })
+    }
+
+    /// Calendar month label (`2026-12`) of an offset.
+    pub fn month_label(&self, offset: u32) -> String {
+        let m = self.month0 + i64::from(offset);
+        format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+    }
+
+    fn offset(&self, remaining: Decimal) -> Result<u32> {
+        let whole = remaining.ceil().to_u32().ok_or_else(|| Error::overflow("stages"))?;
+        match self.funnel.policy.duration_unit {
+            DurationUnit::Months => Ok(whole),
+            DurationUnit::Days => {
+                let close = self
+                    .as_of
+                    .checked_add_days(chrono::Days::new(u64::from(whole)))
+                    .ok_or_else(|| Error::overflow("stages"))?;
+                u32::try_from(month_index(close) - self.month0).map_err(|_| Error::overflow("stages"))
+            }
+        }
+    }
+
+    /// Time between entering the stage and `as_of`, in the policy's unit. Months are calendar
+    /// months: whole months first, then the rest as a fraction of the month it falls in.
+    fn elapsed(&self, days: i64, path: &dyn Fn() -> String) -> Result<Decimal> {
+        if days < 0 {
+            let date = TimeDelta::try_days(-days)
+                .and_then(|d| self.as_of.checked_add_signed(d))
+                .map_or_else(|| "a date after as_of".to_owned(), |d| d.to_string());
+            return Err(Error::DateAfterAsOf { path: path(), date, as_of: self.as_of.to_string() });
+        }
+        match self.funnel.policy.duration_unit {
+            DurationUnit::Days => Ok(Decimal::from(days)),
+            DurationUnit::Months => {
+                let entered = self
+                    .as_of
+                    .checked_sub_signed(TimeDelta::try_days(days).ok_or_else(|| Error::overflow(path()))?)
+                    .ok_or_else(|| Error::overflow(path()))?;
+                let mut whole = (month_index(self.as_of) - month_index(entered)).max(0);
+                let add = |n: i64| entered.checked_add_months(Months::new(u32::try_from(n).unwrap_or(u32::MAX)));
+                while whole > 0 && add(whole).is_none_or(|d| d > self.as_of) {
+                    whole -= 1;
+                }
+                let start = add(whole).ok_or_else(|| Error::overflow(path()))?;
+                let end = add(whole + 1).ok_or_else(|| Error::overflow(path()))?;
+                let part = Decimal::from((self.as_of - start).num_days()) / Decimal::from((end - start).num_days());
+                Ok((Decimal::from(whole) + part).normalize())
+            }
+        }
+    }
+}
+
+/// Months since year 0: a calendar month as one integer.
+fn month_index(d: NaiveDate) -> i64 {
+    i64::from(d.year()) * 12 + i64::from(d.month0())
+}

@@ -1,0 +1,270 @@
+//! The funnel as data: stages, conversion rates, durations, placement rule.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::money::{self, Rounding};
+
+/// A forecast policy: the funnel and how to read it.
+///
+/// # Examples
+///
+/// ```
+/// let policy: crmkit::forecast::ForecastPolicy = crmkit::wire::from_json(r#"{
+///     "stages": [
+///         {"name": "qualify", "conversion": "0.5", "duration": "30"},
+///         {"name": "won", "kind": "won"}
+///     ],
+///     "duration_unit": "days",
+///     "placement": "remaining_full"
+/// }"#, "")?;
+/// policy.validate()?;
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct ForecastPolicy {
+    /// The stages in funnel order. Open stages form the funnel; the conversion of the last
+    /// open stage is its rate of winning. Won and lost stages may stand anywhere.
+    pub stages: Vec<Stage>,
+    /// Unit of every stage `duration`.
+    pub duration_unit: DurationUnit,
+    /// How much of its current stage a deal is assumed to still have ahead of it.
+    pub placement: Placement,
+    /// Deal fields to group the weighted pipeline by: `owner`, `team`, `product`, `stage` or
+    /// any key of a deal's `attributes`. Empty: no groups.
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// Rounding of every money figure in the report (each rounded once, from exact sums).
+    #[serde(default)]
+    pub rounding: Rounding,
+    /// What `actual` placement does with a deal that has outstayed its stage's duration.
+    #[serde(default)]
+    pub overdue: OverduePolicy,
+    /// What `actual` placement does with a deal that has no `entered_stage_on`.
+    #[serde(default)]
+    pub undated: UndatedPolicy,
+}
+
+/// One funnel stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Unique stage name, as deals spell it.
+    pub name: String,
+    /// Open (in the funnel), won or lost.
+    #[serde(default)]
+    pub kind: StageKind,
+    /// Open stages: share of deals that move on to the next open stage (or win, after the
+    /// last one), in [0, 1]. Absent on won and lost stages.
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub conversion: Option<Decimal>,
+    /// Open stages: expected time spent in the stage, in the policy's `duration_unit`, ≥ 0.
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub duration: Option<Decimal>,
+}
+
+/// Whether a stage is part of the open funnel or closes the deal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    /// In the funnel; weighted by its cumulative conversion to win.
+    #[default]
+    Open,
+    /// Closed won: counted as won, not forecast.
+    Won,
+    /// Closed lost: counted as lost, not forecast.
+    Lost,
+}
+
+/// Unit of stage durations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum DurationUnit {
+    /// Calendar days: a deal with `r` days to go closes on `as_of + ceil(r)` days, and lands in
+    /// that date's calendar month.
+    Days,
+    /// Calendar months: a deal with `r` months to go lands in the `ceil(r)`-th calendar month
+    /// after the month of `as_of` (0 < r ≤ 1: next month; r = 0: this month).
+    Months,
+}
+
+/// How much of its current stage a deal still has ahead of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// The deal has just entered its stage: the whole duration remains.
+    RemainingFull,
+    /// The deal is half-way through its stage: half the duration remains. This is the rule
+    /// under which the Neocrm (销售易) worked example places 18万 in each of months 1, 2, 3.
+    HalfElapsed,
+    /// Uses the date the deal entered its stage: `duration − time in stage` remains (see
+    /// [`OverduePolicy`] when that is negative).
+    Actual,
+}
+
+/// `actual` placement, deal in stage for longer than the stage's duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum OverduePolicy {
+    /// Assume it moves on now: nothing of the current stage remains (reason `overdue_in_stage`).
+    #[default]
+    MoveOn,
+    /// Leave it out of the month buckets (reason `excluded_overdue`); it stays in the weighted
+    /// pipeline and in `totals.unscheduled`.
+    Exclude,
+}
+
+/// `actual` placement, deal without `entered_stage_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum UndatedPolicy {
+    /// A `missing_value` error at `deals[i].entered_stage_on`.
+    #[default]
+    Error,
+    /// Place it as if it had just entered its stage.
+    RemainingFull,
+    /// Place it as if it were half-way through its stage.
+    HalfElapsed,
+    /// Leave it out of the month buckets (reason `unscheduled_undated`).
+    Unscheduled,
+}
+
+/// Longest stage duration accepted, per unit: a century.
+const MAX_DAYS: u32 = 36_500;
+const MAX_MONTHS: u32 = 1_200;
+
+/// The policy, checked and precomputed: cumulative probabilities and downstream durations.
+#[derive(Debug)]
+pub(crate) struct Funnel<'p> {
+    pub policy: &'p ForecastPolicy,
+    pub index: HashMap<&'p str, usize>,
+    /// Open stages in funnel order (indices into `policy.stages`).
+    pub open: Vec<usize>,
+    /// Per stage: cumulative conversion to win (open), 1 (won) or 0 (lost).
+    pub probability: Vec<Decimal>,
+    /// Per stage: its own duration (open stages; zero otherwise).
+    pub own: Vec<Decimal>,
+    /// Per stage: the durations of the open stages after it.
+    pub downstream: Vec<Decimal>,
+}
+
+impl ForecastPolicy {
+    /// Checks the policy: unique stage names, rates in [0, 1], durations in [0, a century],
+    /// at least one open stage, valid rounding.
+    ///
+    /// # Errors
+    ///
+    /// `duplicate_name`, `missing_value`, `invalid_value`, `out_of_range` or `no_open_stage`,
+    /// with the path of the field (`stages[1].conversion`).
+    pub fn validate(&self) -> Result<()> {
+        Funnel::new(self).map(|_| ())
+    }
+}
+
+impl<'p> Funnel<'p> {
+    pub fn new(policy: &'p ForecastPolicy) -> Result<Self> {
+        policy.rounding.validate("rounding")?;
+        let mut index = HashMap::with_capacity(policy.stages.len());
+        let max = Decimal::from(match policy.duration_unit {
+            DurationUnit::Days => MAX_DAYS,
+            DurationUnit::Months => MAX_MONTHS,
+        });
+        for (i, stage) in policy.stages.iter().enumerate() {
+            let at = |field: &str| format!("stages[{i}].{field}");
+            if stage.name.trim().is_empty() {
+                return Err(Error::InvalidValue { path: at("name"), reason: "a stage needs a name".into() });
+            }
+            if let Some(first) = index.insert(stage.name.as_str(), i) {
+                return Err(Error::DuplicateName {
+                    path: at("name"),
+                    name: stage.name.clone(),
+                    first: format!("stages[{first}].name"),
+                });
+            }
+            match stage.kind {
+                StageKind::Open => {
+                    let c = stage.conversion.ok_or_else(|| Error::MissingValue {
+                        path: at("conversion"),
+                        reason: "an open stage needs its conversion rate to the next stage".into(),
+                    })?;
+                    if c < Decimal::ZERO || c > Decimal::ONE {
+                        return Err(Error::out_of_range(at("conversion"), c, 0, 1));
+                    }
+                    let d = stage.duration.ok_or_else(|| Error::MissingValue {
+                        path: at("duration"),
+                        reason: "an open stage needs its expected duration".into(),
+                    })?;
+                    if d < Decimal::ZERO || d > max {
+                        return Err(Error::out_of_range(at("duration"), d, 0, max));
+                    }
+                }
+                StageKind::Won | StageKind::Lost => {
+                    for (field, v) in [("conversion", stage.conversion), ("duration", stage.duration)] {
+                        if v.is_some() {
+                            return Err(Error::InvalidValue {
+                                path: at(field),
+                                reason: format!("a closed stage has no {field}"),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = HashMap::new();
+        for (i, key) in policy.group_by.iter().enumerate() {
+            if let Some(first) = seen.insert(key.as_str(), i) {
+                return Err(Error::DuplicateName {
+                    path: format!("group_by[{i}]"),
+                    name: key.clone(),
+                    first: format!("group_by[{first}]"),
+                });
+            }
+        }
+        let open: Vec<usize> = (0..policy.stages.len()).filter(|&i| policy.stages[i].kind == StageKind::Open).collect();
+        if open.is_empty() {
+            return Err(Error::NoOpenStage { path: "stages".into() });
+        }
+        let n = policy.stages.len();
+        let mut probability = vec![Decimal::ZERO; n];
+        let mut own = vec![Decimal::ZERO; n];
+        let mut downstream = vec![Decimal::ZERO; n];
+        let (mut p, mut later) = (Decimal::ONE, Decimal::ZERO);
+        for &i in open.iter().rev() {
+            let stage = &policy.stages[i];
+            let (c, d) = (stage.conversion.unwrap_or_default(), stage.duration.unwrap_or_default());
+            p = money::mul(p, c, || format!("stages[{i}].conversion"))?;
+            probability[i] = p.normalize();
+            own[i] = d;
+            downstream[i] = later;
+            later = money::add(later, d, || format!("stages[{i}].duration"))?;
+        }
+        for (i, stage) in policy.stages.iter().enumerate() {
+            if stage.kind == StageKind::Won {
+                probability[i] = Decimal::ONE;
+            }
+        }
+        Ok(Self { policy, index, open, probability, own, downstream })
+    }
+
+    /// Open stages from `stage` to the last one: the chain of rates that makes its probability.
+    pub fn chain(&self, stage: usize) -> impl Iterator<Item = usize> + '_ {
+        self.open.iter().copied().filter(move |&j| j >= stage)
+    }
+
+    pub fn kind(&self, stage: usize) -> StageKind {
+        self.policy.stages[stage].kind
+    }
+}

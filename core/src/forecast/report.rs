@@ -1,0 +1,418 @@
+//! The forecast report and the exact aggregation behind it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::phasing::{Placer, Reason};
+use super::policy::{DurationUnit, Funnel, Placement, StageKind};
+use crate::error::{Error, Result};
+use crate::money::{self, Rounding};
+
+/// What [`forecast`](super::forecast) returns. Money is rounded once per line, from exact sums.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ForecastReport {
+    /// The caller's "now".
+    #[serde(with = "crate::wire::date")]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
+    pub as_of: NaiveDate,
+    /// The placement rule used.
+    pub placement: Placement,
+    /// The unit of durations and of `remaining`.
+    pub duration_unit: DurationUnit,
+    /// One line per policy stage, in policy order: the weighted pipeline by stage.
+    pub stages: Vec<StageLine>,
+    /// Calendar months from the first to the last one any deal lands in, gaps included.
+    pub months: Vec<MonthLine>,
+    /// The weighted pipeline per `group_by` key, sorted by key, each with its months.
+    pub groups: Vec<GroupLine>,
+    /// One line per deal, in input order (empty from `forecast_columns`).
+    pub deals: Vec<DealLine>,
+    /// Totals over all deals.
+    pub totals: Totals,
+}
+
+/// A stage's rates and its share of the pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct StageLine {
+    /// Stage name.
+    pub stage: String,
+    /// Open, won or lost.
+    pub kind: StageKind,
+    /// Cumulative conversion to win: the product of `chain`'s conversions (1 won, 0 lost).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub probability: Decimal,
+    /// Open stages from this one to the last: the rates and durations behind the probability.
+    pub chain: Vec<ChainStep>,
+    /// Deals in the stage.
+    pub deals: u64,
+    /// Sum of their amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// `amount × probability`.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+}
+
+/// One open stage of a chain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ChainStep {
+    /// Stage name.
+    pub stage: String,
+    /// Its conversion to the next stage.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub conversion: Decimal,
+    /// Its expected duration.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub duration: Decimal,
+}
+
+/// A calendar month bucket.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct MonthLine {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Months after the month of `as_of` (0 = this month).
+    pub offset: u32,
+    /// Open deals expected to close in the month.
+    pub deals: u64,
+    /// Their amounts, unweighted.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Their weighted amounts: the forecast for the month.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+}
+
+/// The open pipeline of one `group_by` key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct GroupLine {
+    /// Value of each `group_by` field (`null` when a deal lacks it).
+    pub key: BTreeMap<String, Option<String>>,
+    /// Open deals.
+    pub deals: u64,
+    /// Their amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Their weighted amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+    /// The group's months, aligned with the report's `months`.
+    pub months: Vec<MonthLine>,
+}
+
+/// One deal, explained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct DealLine {
+    /// The deal's id.
+    pub id: String,
+    /// Its stage.
+    pub stage: String,
+    /// Its amount.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Cumulative conversion of its stage to win.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub probability: Decimal,
+    /// `amount × probability`, rounded (0 for closed deals).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+    /// Month it is expected to close in (`null`: closed or unscheduled).
+    pub month: Option<String>,
+    /// That month's offset from the month of `as_of`.
+    pub offset: Option<u32>,
+    /// Time in the current stage so far (`actual` placement with a date).
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub in_stage: Option<Decimal>,
+    /// Time left until close: the current stage's remainder plus `chain`'s later durations.
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub remaining: Option<Decimal>,
+    /// The open stages ahead (current one first), whose rates and durations give the above.
+    pub chain: Vec<ChainStep>,
+    /// Why.
+    pub reasons: Vec<Reason>,
+}
+
+/// Deal count, amount and weighted amount.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Sums {
+    /// Deals.
+    pub deals: u64,
+    /// Sum of amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Sum of weighted amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+}
+
+/// Totals. `open.weighted` is the weighted pipeline; it equals the sum of the months plus
+/// `unscheduled.weighted` before rounding.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Totals {
+    /// Open deals.
+    pub open: Sums,
+    /// Open deals in no month (overdue excluded, undated unscheduled).
+    pub unscheduled: Sums,
+    /// Deals in won stages (weighted = amount).
+    pub won: Sums,
+    /// Deals in lost stages (weighted = 0).
+    pub lost: Sums,
+}
+
+/// Running exact sums: amounts as integer units at one common scale, per cell.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Cell {
+    units: i128,
+    deals: u64,
+}
+
+impl Cell {
+    fn add(&mut self, units: i128) -> Option<()> {
+        self.units = self.units.checked_add(units)?;
+        self.deals += 1;
+        Some(())
+    }
+}
+
+enum Cells {
+    Dense(Vec<Cell>),
+    Sparse(HashMap<usize, Cell>),
+}
+
+/// Sums per (group, open stage, month slot) plus per closed stage.
+pub(crate) struct Aggregator {
+    scale: u32,
+    n_open: usize,
+    /// Month offsets 0..=max, then one "unscheduled" slot.
+    n_slots: usize,
+    n_groups: usize,
+    /// Per policy stage: its position among open stages.
+    open_pos: Vec<Option<usize>>,
+    cells: Cells,
+    closed: Vec<Cell>,
+}
+
+const DENSE_CELLS: usize = 1 << 22;
+
+impl Aggregator {
+    pub fn new(funnel: &Funnel, max_offset: u32, n_groups: usize, scale: u32) -> Self {
+        let n_open = funnel.open.len();
+        let n_slots = max_offset as usize + 2;
+        let mut open_pos = vec![None; funnel.policy.stages.len()];
+        for (pos, &s) in funnel.open.iter().enumerate() {
+            open_pos[s] = Some(pos);
+        }
+        let size = n_groups.saturating_mul(n_open).saturating_mul(n_slots);
+        let cells = if size <= DENSE_CELLS { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
+        Self { scale, n_open, n_slots, n_groups, open_pos, cells, closed: vec![Cell::default(); funnel.policy.stages.len()] }
+    }
+
+    pub fn unscheduled_slot(&self) -> usize {
+        self.n_slots - 1
+    }
+
+    /// Adds `units` of an open deal; `slot` from 0 to `unscheduled_slot()`.
+    #[inline]
+    pub fn add_open(&mut self, group: usize, stage: usize, slot: usize, units: i128) -> Option<()> {
+        let pos = self.open_pos[stage]?;
+        let i = (group * self.n_open + pos) * self.n_slots + slot;
+        match &mut self.cells {
+            Cells::Dense(v) => v[i].add(units),
+            Cells::Sparse(m) => m.entry(i).or_default().add(units),
+        }
+    }
+
+    #[inline]
+    pub fn add_closed(&mut self, stage: usize, units: i128) -> Option<()> {
+        self.closed[stage].add(units)
+    }
+
+    fn cell(&self, group: usize, pos: usize, slot: usize) -> Cell {
+        let i = (group * self.n_open + pos) * self.n_slots + slot;
+        match &self.cells {
+            Cells::Dense(v) => v[i],
+            Cells::Sparse(m) => m.get(&i).copied().unwrap_or_default(),
+        }
+    }
+
+    fn decimal(&self, units: i128) -> Result<Decimal> {
+        Decimal::try_from_i128_with_scale(units, self.scale).map_err(|_| Error::overflow("totals"))
+    }
+
+    /// Builds the report (without deal lines). `keys[g]` are the group keys of group `g`.
+    pub fn finish(
+        self,
+        funnel: &Funnel,
+        placer: &Placer,
+        keys: &[Vec<Option<String>>],
+        rounding: Rounding,
+    ) -> Result<ForecastReport> {
+        let policy = funnel.policy;
+        let round = |x: Decimal| rounding.round(x);
+        let mut stages = Vec::with_capacity(policy.stages.len());
+        // exact per-slot sums over all groups, and per (group, slot)
+        let mut slot_exact = vec![Acc::default(); self.n_slots];
+        let mut group_exact = vec![vec![Acc::default(); self.n_slots]; self.n_groups];
+        let mut totals = Totals::default();
+        let mut open_exact = Acc::default();
+        for (s, stage) in policy.stages.iter().enumerate() {
+            let p = funnel.probability[s];
+            let mut acc = Acc::default();
+            if let Some(pos) = self.open_pos[s] {
+                for g in 0..self.n_groups {
+                    for slot in 0..self.n_slots {
+                        let c = self.cell(g, pos, slot);
+                        if c.deals == 0 {
+                            continue;
+                        }
+                        let amount = self.decimal(c.units)?;
+                        let weighted = money::mul(amount, p, || "totals".into())?;
+                        let part = Acc { deals: c.deals, amount, weighted };
+                        acc.add(&part)?;
+                        slot_exact[slot].add(&part)?;
+                        group_exact[g][slot].add(&part)?;
+                    }
+                }
+                open_exact.add(&acc)?;
+            } else {
+                let c = self.closed[s];
+                let amount = self.decimal(c.units)?;
+                let weighted = if stage.kind == StageKind::Won { amount } else { Decimal::ZERO };
+                acc = Acc { deals: c.deals, amount, weighted };
+                let bucket = if stage.kind == StageKind::Won { &mut totals.won } else { &mut totals.lost };
+                let mut sum = Acc { deals: bucket.deals, amount: bucket.amount, weighted: bucket.weighted };
+                sum.add(&acc)?;
+                *bucket = sum.rounded(round);
+            }
+            stages.push(StageLine {
+                stage: stage.name.clone(),
+                kind: stage.kind,
+                probability: p,
+                chain: chain(funnel, s),
+                deals: acc.deals,
+                amount: round(acc.amount),
+                weighted: round(acc.weighted),
+            });
+        }
+        totals.open = open_exact.rounded(round);
+        let unscheduled = self.unscheduled_slot();
+        totals.unscheduled = slot_exact[unscheduled].clone().rounded(round);
+        let used: Vec<usize> = (0..unscheduled).filter(|&s| slot_exact[s].deals > 0).collect();
+        let span = match (used.first(), used.last()) {
+            (Some(&a), Some(&b)) => a..=b,
+            _ => 1..=0,
+        };
+        let month_lines = |exact: &[Acc]| -> Vec<MonthLine> {
+            span.clone()
+                .map(|slot| {
+                    let a = &exact[slot];
+                    MonthLine {
+                        month: placer.month_label(slot as u32),
+                        offset: slot as u32,
+                        deals: a.deals,
+                        amount: round(a.amount),
+                        weighted: round(a.weighted),
+                    }
+                })
+                .collect()
+        };
+        let months = month_lines(&slot_exact);
+        let mut groups = Vec::new();
+        if !policy.group_by.is_empty() {
+            let mut order: Vec<usize> = (0..self.n_groups).collect();
+            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+            for g in order {
+                let exact = &group_exact[g];
+                let mut all = Acc::default();
+                for a in exact {
+                    all.add(a)?;
+                }
+                if all.deals == 0 {
+                    continue;
+                }
+                groups.push(GroupLine {
+                    key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
+                    deals: all.deals,
+                    amount: round(all.amount),
+                    weighted: round(all.weighted),
+                    months: month_lines(exact),
+                });
+            }
+        }
+        Ok(ForecastReport {
+            as_of: placer.as_of,
+            placement: policy.placement,
+            duration_unit: policy.duration_unit,
+            stages,
+            months,
+            groups,
+            deals: Vec::new(),
+            totals,
+        })
+    }
+}
+
+/// The open stages from `stage` on, with their rates and durations.
+pub(crate) fn chain(funnel: &Funnel, stage: usize) -> Vec<ChainStep> {
+    if funnel.kind(stage) != StageKind::Open {
+        return Vec::new();
+    }
+    funnel
+        .chain(stage)
+        .map(|j| {
+            let s = &funnel.policy.stages[j];
+            ChainStep {
+                stage: s.name.clone(),
+                conversion: s.conversion.unwrap_or_default(),
+                duration: s.duration.unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Default)]
+struct Acc {
+    deals: u64,
+    amount: Decimal,
+    weighted: Decimal,
+}
+
+impl Acc {
+    fn add(&mut self, other: &Acc) -> Result<()> {
+        self.deals += other.deals;
+        self.amount = money::add(self.amount, other.amount, || "totals".into())?;
+        self.weighted = money::add(self.weighted, other.weighted, || "totals".into())?;
+        Ok(())
+    }
+
+    fn rounded(self, round: impl Fn(Decimal) -> Decimal) -> Sums {
+        Sums { deals: self.deals, amount: round(self.amount), weighted: round(self.weighted) }
+    }
+}

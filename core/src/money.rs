@@ -1,0 +1,254 @@
+//! Exact money: rounding declared in the policy, totals-preserving splits, checked arithmetic.
+//!
+//! Every amount and rate is a [`Decimal`]. Rounding happens once per output line, with the
+//! places and strategy the caller's policy declares; intermediate values stay exact.
+
+use rust_decimal::{Decimal, RoundingStrategy as Rd};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How a value is rounded to `dp` decimal places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingStrategy {
+    /// Ties go to the even neighbour (banker's rounding): 2.345 → 2.34, 2.355 → 2.36.
+    #[default]
+    HalfEven,
+    /// Ties go away from zero: 2.345 → 2.35, -2.345 → -2.35.
+    HalfUp,
+    /// Ties go towards zero: 2.345 → 2.34.
+    HalfDown,
+    /// Truncate towards zero: 2.349 → 2.34.
+    Down,
+    /// Away from zero: 2.341 → 2.35.
+    Up,
+}
+
+impl From<RoundingStrategy> for Rd {
+    fn from(s: RoundingStrategy) -> Self {
+        match s {
+            RoundingStrategy::HalfEven => Rd::MidpointNearestEven,
+            RoundingStrategy::HalfUp => Rd::MidpointAwayFromZero,
+            RoundingStrategy::HalfDown => Rd::MidpointTowardZero,
+            RoundingStrategy::Down => Rd::ToZero,
+            RoundingStrategy::Up => Rd::AwayFromZero,
+        }
+    }
+}
+
+/// Decimal places plus strategy, declared in every policy that outputs money.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::{Rounding, RoundingStrategy};
+/// use rust_decimal::Decimal;
+///
+/// let r = Rounding { dp: 2, strategy: RoundingStrategy::HalfUp };
+/// assert_eq!(r.round("2.345".parse::<Decimal>().unwrap()).to_string(), "2.35");
+/// assert_eq!(r.round(Decimal::from(7)).to_string(), "7.00");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Rounding {
+    /// Decimal places kept, 0 to [`Rounding::MAX_DP`].
+    pub dp: u32,
+    /// How ties and remainders are resolved.
+    #[serde(default)]
+    pub strategy: RoundingStrategy,
+}
+
+impl Default for Rounding {
+    /// Two places, half-even.
+    fn default() -> Self {
+        Self { dp: 2, strategy: RoundingStrategy::HalfEven }
+    }
+}
+
+impl Rounding {
+    /// The most decimal places a policy may ask for.
+    pub const MAX_DP: u32 = 12;
+
+    /// Checks `dp`; `path` locates the rounding block in the caller's policy.
+    pub fn validate(&self, path: &str) -> Result<()> {
+        if self.dp > Self::MAX_DP {
+            return Err(Error::out_of_range(format!("{path}.dp"), self.dp, 0, Self::MAX_DP));
+        }
+        Ok(())
+    }
+
+    /// Rounds `x` and shows exactly `dp` places (`7` → `7.00`).
+    pub fn round(&self, x: Decimal) -> Decimal {
+        let mut r = x.round_dp_with_strategy(self.dp, self.strategy.into());
+        // rescale only pads zeros here: r has at most dp places already.
+        r.rescale(self.dp);
+        r
+    }
+
+    /// One unit in the last kept place (0.01 for dp = 2).
+    pub fn quantum(&self) -> Decimal {
+        Decimal::new(1, self.dp)
+    }
+}
+
+/// Splits `total` in proportion to `weights`, rounded to `rounding.dp` places, so that the
+/// parts add up to the (rounded) total exactly: the largest-remainder method.
+///
+/// Each part first gets its exact share cut towards zero to `dp` places; the units left over
+/// go one each to the parts with the largest cut-off remainders, earlier parts first on ties.
+///
+/// # Errors
+///
+/// `out_of_range` at `{path}[i]` for a negative weight, `invalid_value` at `path` when there
+/// are no weights or they sum to zero, `overflow` when exact shares do not fit a `Decimal`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::{split_largest_remainder, Rounding};
+/// use rust_decimal::Decimal;
+///
+/// let parts = split_largest_remainder(Decimal::new(10000, 2), &[Decimal::ONE; 3], Rounding::default(), "weights")?;
+/// let shown: Vec<String> = parts.iter().map(ToString::to_string).collect();
+/// assert_eq!(shown, ["33.34", "33.33", "33.33"]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn split_largest_remainder(
+    total: Decimal,
+    weights: &[Decimal],
+    rounding: Rounding,
+    path: &str,
+) -> Result<Vec<Decimal>> {
+    rounding.validate("rounding")?;
+    let mut sum = Decimal::ZERO;
+    for (i, w) in weights.iter().enumerate() {
+        if w.is_sign_negative() && !w.is_zero() {
+            return Err(Error::out_of_range(format!("{path}[{i}]"), w, 0, "inf"));
+        }
+        sum = sum.checked_add(*w).ok_or_else(|| Error::overflow(path))?;
+    }
+    if sum.is_zero() {
+        return Err(Error::InvalidValue {
+            path: path.to_owned(),
+            reason: "weights must contain at least one positive weight".to_owned(),
+        });
+    }
+    let total = rounding.round(total);
+    let quantum = rounding.quantum();
+    let negative = total.is_sign_negative();
+    let magnitude = total.abs();
+    let mut parts = Vec::with_capacity(weights.len());
+    let mut remainders = Vec::with_capacity(weights.len());
+    let mut allotted = Decimal::ZERO;
+    for w in weights {
+        let exact = magnitude
+            .checked_mul(*w)
+            .and_then(|x| x.checked_div(sum))
+            .ok_or_else(|| Error::overflow(path))?;
+        let floor = exact.round_dp_with_strategy(rounding.dp, Rd::ToZero);
+        allotted += floor;
+        remainders.push(exact - floor);
+        parts.push(floor);
+    }
+    // magnitude - allotted is a whole number of quanta below weights.len().
+    let left = ((magnitude - allotted) / quantum).round();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then(a.cmp(&b)));
+    for &i in order.iter().take(usize::try_from(left.mantissa()).unwrap_or(0)) {
+        parts[i] += quantum;
+    }
+    Ok(parts
+        .into_iter()
+        .map(|mut p| {
+            p.rescale(rounding.dp);
+            if negative {
+                -p
+            } else {
+                p
+            }
+        })
+        .collect())
+}
+
+/// `a + b`, or `overflow` at `path`.
+pub(crate) fn add(a: Decimal, b: Decimal, path: impl FnOnce() -> String) -> Result<Decimal> {
+    a.checked_add(b).ok_or_else(|| Error::overflow(path()))
+}
+
+/// `a * b`, or `overflow` at `path`.
+pub(crate) fn mul(a: Decimal, b: Decimal, path: impl FnOnce() -> String) -> Result<Decimal> {
+    a.checked_mul(b).ok_or_else(|| Error::overflow(path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn r(dp: u32, strategy: RoundingStrategy) -> Rounding {
+        Rounding { dp, strategy }
+    }
+
+    #[test]
+    fn strategies_on_ties_and_signs() {
+        use RoundingStrategy::*;
+        let cases = [
+            (HalfEven, dec!(2.345), "2.34"),
+            (HalfEven, dec!(2.355), "2.36"),
+            (HalfUp, dec!(2.345), "2.35"),
+            (HalfUp, dec!(-2.345), "-2.35"),
+            (HalfDown, dec!(2.345), "2.34"),
+            (Down, dec!(2.349), "2.34"),
+            (Down, dec!(-2.349), "-2.34"),
+            (Up, dec!(2.341), "2.35"),
+            (Up, dec!(-2.341), "-2.35"),
+        ];
+        for (s, x, want) in cases {
+            assert_eq!(r(2, s).round(x).to_string(), want, "{s:?} {x}");
+        }
+    }
+
+    #[test]
+    fn dp_is_validated() {
+        let e = r(13, RoundingStrategy::HalfEven).validate("policy.rounding").unwrap_err();
+        assert_eq!((e.code(), e.path()), ("out_of_range", "policy.rounding.dp"));
+    }
+
+    #[test]
+    fn split_preserves_total_including_negative_and_zero_weights() {
+        let parts = split_largest_remainder(dec!(-100), &[dec!(1), dec!(1), dec!(1)], Rounding::default(), "w").unwrap();
+        assert_eq!(parts, [dec!(-33.34), dec!(-33.33), dec!(-33.33)]);
+        let parts = split_largest_remainder(dec!(10), &[dec!(0), dec!(2), dec!(1)], Rounding::default(), "w").unwrap();
+        assert_eq!(parts, [dec!(0.00), dec!(6.67), dec!(3.33)]);
+        let e = split_largest_remainder(dec!(10), &[dec!(0)], Rounding::default(), "w").unwrap_err();
+        assert_eq!((e.code(), e.path()), ("invalid_value", "w"));
+        let e = split_largest_remainder(dec!(10), &[dec!(1), dec!(-1)], Rounding::default(), "w").unwrap_err();
+        assert_eq!((e.code(), e.path()), ("out_of_range", "w[1]"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_always_sums_to_rounded_total(
+            cents in -10_000_000_000i64..10_000_000_000,
+            weights in proptest::collection::vec(0u32..1000, 1..12),
+            dp in 0u32..4,
+        ) {
+            proptest::prop_assume!(weights.iter().any(|w| *w > 0));
+            let rounding = r(dp, RoundingStrategy::HalfEven);
+            let total = Decimal::new(cents, 2);
+            let ws: Vec<Decimal> = weights.iter().map(|w| Decimal::from(*w)).collect();
+            let parts = split_largest_remainder(total, &ws, rounding, "w").unwrap();
+            let sum: Decimal = parts.iter().copied().sum();
+            proptest::prop_assert_eq!(sum, rounding.round(total));
+            for (p, w) in parts.iter().zip(&ws) {
+                proptest::prop_assert_eq!(p.scale(), dp);
+                // Each part is within one quantum of its exact share.
+                let exact = rounding.round(total).abs() * w / ws.iter().copied().sum::<Decimal>();
+                proptest::prop_assert!((p.abs() - exact).abs() < rounding.quantum());
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared vectors: see `tests/vectors/` and `tests/tests/vectors.rs`.
