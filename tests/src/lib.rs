@@ -1,1 +1,61 @@
-//! Shared vectors: see `tests/vectors/` and `tests/tests/vectors.rs`.
+//! The shared vectors in `tests/vectors/<domain>/*.json` are crmkit's cross-language
+//! specification: this crate runs every case in Rust, `bindings-python/tests` and
+//! `bindings-wasm/tests` run the same files in Python, Node and Chromium.
+//!
+//! A file is `{"function", "description", "cases": [...]}`; a case has `id`, `config`,
+//! `input`, `as_of` and either `expected` (matched as a subset, see [`subset_mismatch`]) or
+//! `expected_error: {code, path}`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Calls the crmkit function a vector file names, the way the bindings do: config and input
+/// go through [`crmkit::wire::from_json`], `as_of` through [`crmkit::wire::parse_date`].
+///
+/// # Errors
+///
+/// The crmkit error of the call.
+pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmkit::Result<Value> {
+    let field = |name: &str| input.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
+    let output = match function {
+        "forecast" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let deals: Vec<crmkit::forecast::Deal> = crmkit::wire::from_json(&field("deals"), "deals")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::forecast(&policy, &deals, as_of)?)
+        }
+        other => panic!("vector names unknown function {other:?}"),
+    };
+    Ok(output.expect("crmkit outputs serialise to JSON"))
+}
+
+/// `None` when every key of `expected` is in `actual` with a matching value (recursively;
+/// arrays must have equal length and match element by element); otherwise where and how
+/// they differ.
+pub fn subset_mismatch(expected: &Value, actual: &Value, at: &str) -> Option<String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e.iter().find_map(|(k, v)| match a.get(k) {
+            Some(av) => subset_mismatch(v, av, &format!("{at}.{k}")),
+            None => Some(format!("{at}.{k}: missing in output")),
+        }),
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            e.iter().zip(a).enumerate().find_map(|(i, (ev, av))| subset_mismatch(ev, av, &format!("{at}[{i}]")))
+        }
+        (e, a) if e == a => None,
+        (e, a) => Some(format!("{at}: expected {e}, got {a}")),
+    }
+}
+
+/// Every vector file, sorted.
+pub fn vector_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("tests/vectors exists")
+        .flat_map(|d| std::fs::read_dir(d.expect("readable").path()).expect("domain folder"))
+        .map(|f| f.expect("readable").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
