@@ -71,6 +71,29 @@ pub fn parse_date(text: &str, path: &str) -> Result<NaiveDate> {
     })
 }
 
+/// Reads a decimal given as an argument or a column cell, by the same rules as in JSON (no
+/// exponent, no float); `path` names it (`amount[3]`).
+///
+/// # Errors
+///
+/// `invalid_decimal` at `path`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(crmkit::wire::parse_decimal("1250.00", "amount[0]")?.to_string(), "1250.00");
+/// let e = crmkit::wire::parse_decimal("1e3", "amount[1]").unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("invalid_decimal", "amount[1]"));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn parse_decimal(text: &str, path: &str) -> Result<Decimal> {
+    DecimalVisitor.visit_str::<de::value::Error>(text).map_err(|e| Error::Parse {
+        kind: ParseKind::Decimal,
+        path: path.to_owned(),
+        message: strip_tag(&e.to_string()),
+    })
+}
+
 fn join_path(root: &str, inner: &str) -> String {
     // serde_path_to_error writes `?` for a segment it could not name (inside broken JSON).
     let mut inner = inner;
@@ -122,8 +145,7 @@ impl Visitor<'_> for DecimalVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Decimal, E> {
         let trimmed = v.trim();
         // Scientific notation is refused: money is written out in full.
-        let ok = !trimmed.is_empty()
-            && trimmed.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
+        let ok = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
         let parsed = if ok { Decimal::from_str_exact(trimmed).ok() } else { None };
         parsed.ok_or_else(|| E::custom(format!("{DECIMAL_TAG} {v:?} is not a decimal number")))
     }
