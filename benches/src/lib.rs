@@ -1,1 +1,99 @@
-//! Benchmarks live in `benches/benches/`.
+//! Seeded benchmark data shared by the criterion benches and the peer comparisons.
+//!
+//! The generator is splitmix64 used as a counter, so Python (numpy) and JS (BigInt) produce
+//! the same deals: `x_k = mix(seed + (k + 1) * GOLDEN)`, deal `i` uses `x_{2i}` and `x_{2i+1}`.
+
+use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn, Placement};
+
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// splitmix64's output function.
+pub fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The `k`-th output of splitmix64 seeded with `seed`.
+pub fn draw(seed: u64, k: u64) -> u64 {
+    mix(seed.wrapping_add(k.wrapping_add(1).wrapping_mul(GOLDEN)))
+}
+
+/// `as_of` of every benchmark: 2026-11-23.
+pub fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date")
+}
+
+/// The benchmark funnel: four open stages in days, won, lost; grouped by owner.
+pub fn policy(placement: Placement) -> ForecastPolicy {
+    let placement = match placement {
+        Placement::RemainingFull => "remaining_full",
+        Placement::HalfElapsed => "half_elapsed",
+        Placement::Actual => "actual",
+    };
+    crmkit::wire::from_json(
+        &format!(
+            r#"{{"stages": [
+                {{"name": "lead", "conversion": "0.3", "duration": "30"}},
+                {{"name": "qualified", "conversion": "0.5", "duration": "20"}},
+                {{"name": "proposal", "conversion": "0.6", "duration": "15"}},
+                {{"name": "negotiation", "conversion": "0.8", "duration": "10"}},
+                {{"name": "won", "kind": "won"}},
+                {{"name": "lost", "kind": "lost"}}],
+              "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"]}}"#
+        ),
+        "",
+    )
+    .expect("benchmark policy is valid")
+}
+
+/// `n` generated deals as owned columns.
+pub struct Deals {
+    /// Stage codes into `stage_labels`.
+    pub stage: Vec<i32>,
+    /// Stage names.
+    pub stage_labels: Vec<String>,
+    /// Amounts in cents.
+    pub cents: Vec<i64>,
+    /// Entered-stage dates, days since 1970-01-01.
+    pub entered: Vec<i64>,
+    /// Owner codes into `owner_labels`.
+    pub owner: Vec<i32>,
+    /// `rep000`..`rep199`.
+    pub owner_labels: Vec<String>,
+}
+
+impl Deals {
+    /// Generates `n` deals from `seed` (42 in every published figure).
+    pub fn generate(n: usize, seed: u64) -> Self {
+        let as_of_days = (as_of() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days();
+        let mut d = Self {
+            stage: Vec::with_capacity(n),
+            stage_labels: ["lead", "qualified", "proposal", "negotiation", "won", "lost"].map(String::from).to_vec(),
+            cents: Vec::with_capacity(n),
+            entered: Vec::with_capacity(n),
+            owner: Vec::with_capacity(n),
+            owner_labels: (0..200).map(|i| format!("rep{i:03}")).collect(),
+        };
+        for i in 0..n as u64 {
+            let a = draw(seed, 2 * i);
+            let b = draw(seed, 2 * i + 1);
+            d.stage.push((a % 6) as i32);
+            d.cents.push(100_000 + (b % 100_000_000) as i64);
+            d.owner.push(((a >> 32) % 200) as i32);
+            d.entered.push(as_of_days - ((b >> 40) % 120) as i64);
+        }
+        d
+    }
+
+    /// Borrowed as crmkit columns.
+    pub fn columns(&self) -> DealColumns<'_> {
+        DealColumns {
+            stage: &self.stage,
+            stage_labels: &self.stage_labels,
+            amount: AmountColumn::Units { units: &self.cents, scale: 2 },
+            entered_stage_on: Some(&self.entered),
+            keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
+        }
+    }
+}

@@ -173,12 +173,7 @@ impl Error {
         min: impl fmt::Display,
         max: impl fmt::Display,
     ) -> Self {
-        Self::OutOfRange {
-            path: path.into(),
-            value: value.to_string(),
-            min: min.to_string(),
-            max: max.to_string(),
-        }
+        Self::OutOfRange { path: path.into(), value: value.to_string(), min: min.to_string(), max: max.to_string() }
     }
 
     pub(crate) fn overflow(path: impl Into<String>) -> Self {

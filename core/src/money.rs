@@ -144,10 +144,7 @@ pub fn split_largest_remainder(
     let mut remainders = Vec::with_capacity(weights.len());
     let mut allotted = Decimal::ZERO;
     for w in weights {
-        let exact = magnitude
-            .checked_mul(*w)
-            .and_then(|x| x.checked_div(sum))
-            .ok_or_else(|| Error::overflow(path))?;
+        let exact = magnitude.checked_mul(*w).and_then(|x| x.checked_div(sum)).ok_or_else(|| Error::overflow(path))?;
         let floor = exact.round_dp_with_strategy(rounding.dp, Rd::ToZero);
         allotted += floor;
         remainders.push(exact - floor);
@@ -219,7 +216,8 @@ mod tests {
 
     #[test]
     fn split_preserves_total_including_negative_and_zero_weights() {
-        let parts = split_largest_remainder(dec!(-100), &[dec!(1), dec!(1), dec!(1)], Rounding::default(), "w").unwrap();
+        let parts =
+            split_largest_remainder(dec!(-100), &[dec!(1), dec!(1), dec!(1)], Rounding::default(), "w").unwrap();
         assert_eq!(parts, [dec!(-33.34), dec!(-33.33), dec!(-33.33)]);
         let parts = split_largest_remainder(dec!(10), &[dec!(0), dec!(2), dec!(1)], Rounding::default(), "w").unwrap();
         assert_eq!(parts, [dec!(0.00), dec!(6.67), dec!(3.33)]);

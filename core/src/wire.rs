@@ -281,6 +281,7 @@ mod tests {
         let rows: Vec<Row> = from_json(r#"[{"amount": "12.50"}, {"amount": 7, "on": null}]"#, "rows").unwrap();
         assert_eq!(rows[0].amount.to_string(), "12.50");
         assert_eq!(rows[1].amount.to_string(), "7");
+        assert_eq!(rows[1].on, None);
         for bad in [r#""abc""#, r#""1e5""#, "0.1", r#""""#, "true", r#""1.2.3""#] {
             let json = format!(r#"[{{"amount": 1}}, {{"amount": {bad}}}]"#);
             assert_eq!(err(&json), ("invalid_decimal".into(), "rows[1].amount".into()), "{bad}");

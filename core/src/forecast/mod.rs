@@ -122,7 +122,11 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     let mut entered = Vec::with_capacity(deals.len());
     for (i, d) in deals.iter().enumerate() {
         if let Some(first) = ids.insert(d.id.as_str(), i) {
-            return Err(Error::DuplicateName { path: format!("deals[{i}].id"), name: d.id.clone(), first: format!("deals[{first}].id") });
+            return Err(Error::DuplicateName {
+                path: format!("deals[{i}].id"),
+                name: d.id.clone(),
+                first: format!("deals[{first}].id"),
+            });
         }
         let s = *funnel
             .index
@@ -309,7 +313,8 @@ fn run<'f, 'p>(
         same_len(key.codes.len(), &format!("keys[{k}]"))?;
     }
     // label code -> policy stage
-    let stage_map: Vec<Option<usize>> = cols.stage_labels.iter().map(|l| funnel.index.get(l.as_str()).copied()).collect();
+    let stage_map: Vec<Option<usize>> =
+        cols.stage_labels.iter().map(|l| funnel.index.get(l.as_str()).copied()).collect();
     let (groups, keys) = group_ids(cols, row_path)?;
     let scale = match cols.amount {
         AmountColumn::Decimal(a) => a.iter().map(Decimal::scale).max().unwrap_or(0),
@@ -325,13 +330,16 @@ fn run<'f, 'p>(
     let mut slots = SlotCache::new(funnel, &placer, agg.unscheduled_slot());
     for i in 0..n {
         let code = cols.stage[i];
-        let s = usize::try_from(code)
-            .ok()
-            .and_then(|c| stage_map.get(c).copied().flatten())
-            .ok_or_else(|| Error::UnknownStage {
+        let s = usize::try_from(code).ok().and_then(|c| stage_map.get(c).copied().flatten()).ok_or_else(|| {
+            Error::UnknownStage {
                 path: row_path(i, "stage"),
-                name: usize::try_from(code).ok().and_then(|c| cols.stage_labels.get(c)).cloned().unwrap_or_else(|| format!("code {code}")),
-            })?;
+                name: usize::try_from(code)
+                    .ok()
+                    .and_then(|c| cols.stage_labels.get(c))
+                    .cloned()
+                    .unwrap_or_else(|| format!("code {code}")),
+            }
+        })?;
         let units = match cols.amount {
             AmountColumn::Decimal(a) => {
                 let d = a[i];
@@ -414,8 +422,14 @@ impl<'a, 'f, 'p> SlotCache<'a, 'f, 'p> {
     }
 }
 
+/// Per group, the value of each `group_by` key.
+type GroupKeys = Vec<Vec<Option<String>>>;
+
 /// Dense group id per row, and each group's key values.
-fn group_ids(cols: &DealColumns, row_path: &dyn Fn(usize, &str) -> String) -> Result<(Vec<u32>, Vec<Vec<Option<String>>>)> {
+fn group_ids(
+    cols: &DealColumns,
+    row_path: &dyn Fn(usize, &str) -> String,
+) -> Result<(Vec<u32>, GroupKeys)> {
     if cols.keys.is_empty() {
         return Ok((Vec::new(), vec![Vec::new()]));
     }
@@ -437,8 +451,14 @@ fn group_ids(cols: &DealColumns, row_path: &dyn Fn(usize, &str) -> String) -> Re
             }
             combo[k] = c;
         }
-        let new_key = |keys: &mut Vec<Vec<Option<String>>>| {
-            keys.push(cols.keys.iter().zip(&combo).map(|(key, &c)| usize::try_from(c).ok().map(|c| key.labels[c].clone())).collect());
+        let new_key = |keys: &mut GroupKeys| {
+            keys.push(
+                cols.keys
+                    .iter()
+                    .zip(&combo)
+                    .map(|(key, &c)| usize::try_from(c).ok().map(|c| key.labels[c].clone()))
+                    .collect(),
+            );
             keys.len() as u32 - 1
         };
         let id = if let Some(table) = single.as_mut() {

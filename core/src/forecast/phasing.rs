@@ -132,7 +132,13 @@ impl<'f, 'p> Placer<'f, 'p> {
             return Ok(Placed { offset: None, remaining: None, in_stage, own_left: own, reasons });
         };
         let remaining = own_left + self.funnel.downstream[stage];
-        Ok(Placed { offset: Some(self.offset(remaining)?), remaining: Some(remaining.normalize()), in_stage, own_left, reasons })
+        Ok(Placed {
+            offset: Some(self.offset(remaining)?),
+            remaining: Some(remaining.normalize()),
+            in_stage,
+            own_left,
+            reasons,
+        })
     }
 
     /// Calendar month label (`2026-12`) of an offset.

@@ -230,8 +230,17 @@ impl Aggregator {
             open_pos[s] = Some(pos);
         }
         let size = n_groups.saturating_mul(n_open).saturating_mul(n_slots);
-        let cells = if size <= DENSE_CELLS { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
-        Self { scale, n_open, n_slots, n_groups, open_pos, cells, closed: vec![Cell::default(); funnel.policy.stages.len()] }
+        let cells =
+            if size <= DENSE_CELLS { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
+        Self {
+            scale,
+            n_open,
+            n_slots,
+            n_groups,
+            open_pos,
+            cells,
+            closed: vec![Cell::default(); funnel.policy.stages.len()],
+        }
     }
 
     pub fn unscheduled_slot(&self) -> usize {
@@ -286,8 +295,8 @@ impl Aggregator {
             let p = funnel.probability[s];
             let mut acc = Acc::default();
             if let Some(pos) = self.open_pos[s] {
-                for g in 0..self.n_groups {
-                    for slot in 0..self.n_slots {
+                for (g, group_slots) in group_exact.iter_mut().enumerate() {
+                    for (slot, (all_groups, this_group)) in slot_exact.iter_mut().zip(group_slots).enumerate() {
                         let c = self.cell(g, pos, slot);
                         if c.deals == 0 {
                             continue;
@@ -296,8 +305,8 @@ impl Aggregator {
                         let weighted = money::mul(amount, p, || "totals".into())?;
                         let part = Acc { deals: c.deals, amount, weighted };
                         acc.add(&part)?;
-                        slot_exact[slot].add(&part)?;
-                        group_exact[g][slot].add(&part)?;
+                        all_groups.add(&part)?;
+                        this_group.add(&part)?;
                     }
                 }
                 open_exact.add(&acc)?;
@@ -325,10 +334,8 @@ impl Aggregator {
         let unscheduled = self.unscheduled_slot();
         totals.unscheduled = slot_exact[unscheduled].clone().rounded(round);
         let used: Vec<usize> = (0..unscheduled).filter(|&s| slot_exact[s].deals > 0).collect();
-        let span = match (used.first(), used.last()) {
-            (Some(&a), Some(&b)) => a..=b,
-            _ => 1..=0,
-        };
+        // Months from the first to the last one used; none when no deal is scheduled.
+        let span = used.first().zip(used.last()).map_or(0..0, |(&a, &b)| a..b + 1);
         let month_lines = |exact: &[Acc]| -> Vec<MonthLine> {
             span.clone()
                 .map(|slot| {

@@ -1,0 +1,25 @@
+//! Forecast over 1,000,000 seeded deals: weighted pipeline by owner + month phasing.
+//! Run: `cargo bench -p crmkit-benches --bench forecast`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use crmkit::forecast::{forecast_columns, Placement};
+use crmkit_benches::{as_of, policy, Deals};
+
+fn bench(c: &mut Criterion) {
+    let n = 1_000_000;
+    let deals = Deals::generate(n, 42);
+    let columns = deals.columns();
+    let mut group = c.benchmark_group("forecast_columns_1m");
+    group.throughput(Throughput::Elements(n as u64));
+    group.sample_size(30);
+    for (name, placement) in [("half_elapsed", Placement::HalfElapsed), ("actual", Placement::Actual)] {
+        let policy = policy(placement);
+        group.bench_function(name, |b| {
+            b.iter(|| forecast_columns(&policy, &columns, as_of()).expect("forecast"));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,148 @@
+//! Forecast invariants over generated pipelines.
+
+use chrono::NaiveDate;
+use crmkit::forecast::{forecast, forecast_columns, AmountColumn, Deal, DealColumns, ForecastPolicy, KeyColumn};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+const STAGES: [&str; 5] = ["a", "b", "c", "won", "lost"];
+const OWNERS: [&str; 3] = ["li", "wang", "zhao"];
+
+fn policy(rates: &[u32; 3], durations: &[u32; 3], unit: &str, placement: &str) -> ForecastPolicy {
+    let open: Vec<String> = (0..3)
+        .map(|i| {
+            format!(r#"{{"name": "{}", "conversion": "0.{:02}", "duration": "{}"}}"#, STAGES[i], rates[i], durations[i])
+        })
+        .collect();
+    crmkit::wire::from_json(
+        &format!(
+            r#"{{"stages": [{}, {{"name": "won", "kind": "won"}}, {{"name": "lost", "kind": "lost"}}],
+               "duration_unit": "{unit}", "placement": "{placement}", "group_by": ["owner"], "undated": "half_elapsed"}}"#,
+            open.join(",")
+        ),
+        "",
+    )
+    .expect("generated policy is valid")
+}
+
+prop_compose! {
+    fn deal()(stage in 0usize..5, cents in 0i64..10_000_000_000, owner in proptest::option::of(0usize..3), days in proptest::option::of(0u64..400)) -> (usize, i64, Option<usize>, Option<u64>) {
+        (stage, cents, owner, days)
+    }
+}
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 31).expect("date")
+}
+
+fn deals(rows: &[(usize, i64, Option<usize>, Option<u64>)]) -> Vec<Deal> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, &(stage, cents, owner, days))| Deal {
+            id: format!("d{i}"),
+            stage: STAGES[stage].into(),
+            amount: Decimal::new(cents, 2),
+            entered_stage_on: days.map(|d| as_of() - chrono::Days::new(d)),
+            owner: owner.map(|o| OWNERS[o].into()),
+            team: None,
+            product: None,
+            attributes: std::collections::BTreeMap::default(),
+        })
+        .collect()
+}
+
+fn placements() -> impl Strategy<Value = (&'static str, &'static str)> {
+    (
+        prop_oneof![Just("days"), Just("months")],
+        prop_oneof![Just("remaining_full"), Just("half_elapsed"), Just("actual")],
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn columns_and_deal_lists_agree(rows in proptest::collection::vec(deal(), 0..60), rates in any::<[u32; 3]>(), durs in any::<[u32; 3]>(), (unit, placement) in placements()) {
+        let rates = rates.map(|r| r % 100);
+        let durs = durs.map(|d| d % 90);
+        let policy = policy(&rates, &durs, unit, placement);
+        let list = deals(&rows);
+        let by_list = forecast(&policy, &list, as_of()).expect("valid input");
+        let stage: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
+        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let owner: Vec<i32> = rows.iter().map(|r| r.2.map_or(-1, |o| o as i32)).collect();
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
+        let entered: Vec<i64> = list.iter().map(|d| d.entered_stage_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
+        let stage_labels: Vec<String> = STAGES.map(String::from).to_vec();
+        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &stage_labels,
+            amount: AmountColumn::Units { units: &cents, scale: 2 },
+            entered_stage_on: Some(&entered),
+            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
+        };
+        let mut by_columns = forecast_columns(&policy, &columns, as_of()).expect("valid input");
+        by_columns.deals = by_list.deals.clone();
+        prop_assert_eq!(by_columns, by_list);
+    }
+
+    #[test]
+    fn forecast_is_bounded_by_pipeline_and_months_add_up(rows in proptest::collection::vec(deal(), 0..60), rates in any::<[u32; 3]>(), durs in any::<[u32; 3]>(), (unit, placement) in placements()) {
+        let policy = policy(&rates.map(|r| r % 100), &durs.map(|d| d % 90), unit, placement);
+        let list = deals(&rows);
+        let r = forecast(&policy, &list, as_of()).expect("valid input");
+        prop_assert!(r.totals.open.weighted <= r.totals.open.amount);
+        prop_assert!(r.totals.open.weighted >= Decimal::ZERO);
+        for line in &r.deals {
+            prop_assert!(line.weighted <= line.amount.round_dp(2));
+            prop_assert!(line.probability >= Decimal::ZERO && line.probability <= Decimal::ONE);
+        }
+        // months + unscheduled = weighted pipeline, up to half a cent of rounding per line
+        let months: Decimal = r.months.iter().map(|m| m.weighted).sum::<Decimal>() + r.totals.unscheduled.weighted;
+        let slack = Decimal::new(5, 3) * Decimal::from(r.months.len() + 2);
+        prop_assert!((months - r.totals.open.weighted).abs() <= slack);
+        let deals_in_months: u64 = r.months.iter().map(|m| m.deals).sum::<u64>() + r.totals.unscheduled.deals;
+        prop_assert_eq!(deals_in_months, r.totals.open.deals);
+        // later stages never have a lower probability of winning
+        let open: Vec<_> = r.stages.iter().filter(|s| s.kind == crmkit::forecast::StageKind::Open).collect();
+        for w in open.windows(2) {
+            prop_assert!(w[0].probability <= w[1].probability);
+        }
+    }
+
+    #[test]
+    fn deal_order_does_not_change_aggregates(rows in proptest::collection::vec(deal(), 1..40), seed in any::<u64>(), (unit, placement) in placements()) {
+        let policy = policy(&[30, 50, 80], &[20, 10, 5], unit, placement);
+        let list = deals(&rows);
+        let mut shuffled = list.clone();
+        let n = shuffled.len();
+        for i in (1..n).rev() {
+            shuffled.swap(i, (seed.wrapping_mul(i as u64 + 7) % (i as u64 + 1)) as usize);
+        }
+        let mut a = forecast(&policy, &list, as_of()).expect("valid");
+        let mut b = forecast(&policy, &shuffled, as_of()).expect("valid");
+        a.deals.clear();
+        b.deals.clear();
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(policy_json in "\\PC{0,200}", deals_json in "\\PC{0,200}") {
+        let policy = crmkit::wire::from_json::<ForecastPolicy>(&policy_json, "");
+        let deals = crmkit::wire::from_json::<Vec<Deal>>(&deals_json, "deals");
+        if let (Ok(p), Ok(d)) = (policy, deals) {
+            let _ = forecast(&p, &d, as_of());
+        }
+    }
+
+    #[test]
+    fn extreme_but_valid_numbers_error_instead_of_panicking(mantissa in any::<i64>(), scale in 0u32..28, rate in 0u32..=100, dur in 0u32..36_500) {
+        let json = format!(r#"{{"stages": [{{"name": "a", "conversion": "{}", "duration": "{dur}"}}, {{"name": "won", "kind": "won"}}],
+            "duration_unit": "days", "placement": "half_elapsed"}}"#, Decimal::new(i64::from(rate), 2));
+        let policy: ForecastPolicy = crmkit::wire::from_json(&json, "").expect("valid");
+        let amount = Decimal::new(mantissa, scale).abs() * Decimal::from(1_000_000_000u64);
+        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
+        let _ = forecast(&policy, &d, as_of());
+    }
+}
