@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need (each step skips itself when done),
+# then runs every test: fmt, clippy, Rust tests and doctests, Python (pytest on the built
+# wheel), WASM in Node and in headless Chromium. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+step "install what the tests need"
+bash scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (native, all targets; wasm crate for wasm32)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p crmkit-wasm --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "Rust tests and doctests (vectors, proptests, README quickstart)"
+cargo test --workspace --locked 2>&1 | tee target/rust-tests.log
+grep -h '^rust vectors:' target/rust-tests.log
+
+step "Python: build the wheel, install it, pytest"
+bash scripts/python.sh
+
+step "WASM: build for Node and the web, node:test in Node and in headless Chromium"
+bash scripts/wasm.sh
+
+step "all tests passed"
