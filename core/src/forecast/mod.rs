@@ -84,7 +84,7 @@ pub struct Deal {
     pub product: Option<String>,
     /// Any other field to group by (region, channel...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Record<string, string>"))]
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -186,6 +186,7 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, entered: i64,
     };
     match funnel.kind(s) {
         StageKind::Won => {
+            line.weighted = rounding.round(d.amount);
             line.reasons.push(Reason::ClosedWon);
         }
         StageKind::Lost => line.reasons.push(Reason::ClosedLost),
@@ -426,10 +427,7 @@ impl<'a, 'f, 'p> SlotCache<'a, 'f, 'p> {
 type GroupKeys = Vec<Vec<Option<String>>>;
 
 /// Dense group id per row, and each group's key values.
-fn group_ids(
-    cols: &DealColumns,
-    row_path: &dyn Fn(usize, &str) -> String,
-) -> Result<(Vec<u32>, GroupKeys)> {
+fn group_ids(cols: &DealColumns, row_path: &dyn Fn(usize, &str) -> String) -> Result<(Vec<u32>, GroupKeys)> {
     if cols.keys.is_empty() {
         return Ok((Vec::new(), vec![Vec::new()]));
     }

@@ -102,6 +102,7 @@ pub struct MonthLine {
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct GroupLine {
     /// Value of each `group_by` field (`null` when a deal lacks it).
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
     pub key: BTreeMap<String, Option<String>>,
     /// Open deals.
     pub deals: u64,
@@ -133,13 +134,15 @@ pub struct DealLine {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub probability: Decimal,
-    /// `amount × probability`, rounded (0 for closed deals).
+    /// `amount × probability`, rounded: the amount itself for won deals, 0 for lost ones.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub weighted: Decimal,
     /// Month it is expected to close in (`null`: closed or unscheduled).
+    #[cfg_attr(feature = "typescript", tsify(type = "string | null"))]
     pub month: Option<String>,
     /// That month's offset from the month of `as_of`.
+    #[cfg_attr(feature = "typescript", tsify(type = "number | null"))]
     pub offset: Option<u32>,
     /// Time in the current stage so far (`actual` placement with a date).
     #[serde(with = "crate::wire::decimal_opt")]
@@ -219,10 +222,21 @@ pub(crate) struct Aggregator {
     closed: Vec<Cell>,
 }
 
+/// Above this many (group, stage, month) cells the table is a hash map instead of a vector.
 const DENSE_CELLS: usize = 1 << 22;
 
 impl Aggregator {
     pub fn new(funnel: &Funnel, max_offset: u32, n_groups: usize, scale: u32) -> Self {
+        Self::with_dense_limit(funnel, max_offset, n_groups, scale, DENSE_CELLS)
+    }
+
+    pub(crate) fn with_dense_limit(
+        funnel: &Funnel,
+        max_offset: u32,
+        n_groups: usize,
+        scale: u32,
+        dense_limit: usize,
+    ) -> Self {
         let n_open = funnel.open.len();
         let n_slots = max_offset as usize + 2;
         let mut open_pos = vec![None; funnel.policy.stages.len()];
@@ -231,7 +245,7 @@ impl Aggregator {
         }
         let size = n_groups.saturating_mul(n_open).saturating_mul(n_slots);
         let cells =
-            if size <= DENSE_CELLS { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
+            if size <= dense_limit { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
         Self {
             scale,
             n_open,
@@ -421,5 +435,45 @@ impl Acc {
 
     fn rounded(self, round: impl Fn(Decimal) -> Decimal) -> Sums {
         Sums { deals: self.deals, amount: round(self.amount), weighted: round(self.weighted) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::ForecastPolicy;
+
+    #[test]
+    fn sparse_and_dense_cell_tables_give_the_same_report() {
+        let policy: ForecastPolicy = crate::wire::from_json(
+            r#"{"stages": [{"name": "a", "conversion": "0.5", "duration": "40"},
+                           {"name": "b", "conversion": "0.25", "duration": "10"}, {"name": "won", "kind": "won"}],
+                "duration_unit": "days", "placement": "remaining_full", "group_by": ["owner"]}"#,
+            "",
+        )
+        .unwrap();
+        let funnel = Funnel::new(&policy).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 5, 31).unwrap();
+        let placer = Placer::new(&funnel, as_of);
+        let max = placer.max_offset().unwrap();
+        let keys: Vec<Vec<Option<String>>> = vec![vec![Some("x".into())], vec![None], vec![Some("y".into())]];
+        let reports: Vec<ForecastReport> = [usize::MAX, 0]
+            .into_iter()
+            .map(|limit| {
+                let mut agg = Aggregator::with_dense_limit(&funnel, max, keys.len(), 2, limit);
+                let unscheduled = agg.unscheduled_slot();
+                for (g, s, slot, units) in
+                    [(0, 0, 2, 1234), (1, 1, 1, 999), (2, 0, 2, 1), (0, 0, 2, 5), (2, 1, unscheduled, 7)]
+                {
+                    agg.add_open(g, s, slot, units).unwrap();
+                }
+                agg.add_closed(2, 100).unwrap();
+                agg.finish(&funnel, &placer, &keys, policy.rounding).unwrap()
+            })
+            .collect();
+        assert_eq!(reports[0], reports[1]);
+        assert_eq!(reports[0].groups.len(), 3);
+        assert_eq!(reports[0].totals.open.deals, 5);
+        assert_eq!(reports[0].totals.won.weighted.to_string(), "1.00");
     }
 }
