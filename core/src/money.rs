@@ -146,26 +146,24 @@ pub fn split_largest_remainder(
     for w in weights {
         let exact = magnitude.checked_mul(*w).and_then(|x| x.checked_div(sum)).ok_or_else(|| Error::overflow(path))?;
         let floor = exact.round_dp_with_strategy(rounding.dp, Rd::ToZero);
-        allotted += floor;
-        remainders.push(exact - floor);
+        allotted = add(allotted, floor, || path.to_owned())?;
+        // floor is exact cut towards zero, so the remainder is in [0, quantum).
+        remainders.push(exact.checked_sub(floor).unwrap_or_default());
         parts.push(floor);
     }
     // magnitude - allotted is a whole number of quanta below weights.len().
-    let left = ((magnitude - allotted) / quantum).round();
+    let left = magnitude.checked_sub(allotted).and_then(|x| x.checked_div(quantum)).unwrap_or_default().round();
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then(a.cmp(&b)));
     for &i in order.iter().take(usize::try_from(left.mantissa()).unwrap_or(0)) {
-        parts[i] += quantum;
+        parts[i] = add(parts[i], quantum, || path.to_owned())?;
     }
     Ok(parts
         .into_iter()
         .map(|mut p| {
             p.rescale(rounding.dp);
-            if negative {
-                -p
-            } else {
-                p
-            }
+            p.set_sign_negative(negative && !p.is_zero());
+            p
         })
         .collect())
 }
