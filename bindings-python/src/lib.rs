@@ -1,1 +1,130 @@
-//! Python bindings of crmkit (placeholder until the binding lands).
+//! `crmkit._native`: the compiled half of the `crmkit` Python package.
+//!
+//! Every function here converts its input, calls one crmkit function with the GIL released,
+//! converts the output with [`to_python`] and maps the error with [`to_py_err`]. The Python
+//! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
+
+mod to_python;
+
+use std::borrow::Cow;
+
+use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn};
+use crmkit::wire::{from_json, parse_date, parse_decimal};
+use numpy::{Element, PyReadonlyArray1};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+
+pub use to_python::to_python;
+
+pyo3::create_exception!(
+    crmkit,
+    CrmkitError,
+    PyValueError,
+    "Raised by every crmkit function: `.code` is the stable snake_case error code, `.path` the \
+     offending field (`stages[1].conversion`, `deals[3].amount`, `amount[3]`)."
+);
+
+/// Maps a crmkit error to `crmkit.CrmkitError` (message = the error's Display).
+#[allow(clippy::needless_pass_by_value)] // by value so that `.map_err(to_py_err)` reads well
+pub fn to_py_err(e: crmkit::Error) -> PyErr {
+    Python::attach(|py| {
+        let err = CrmkitError::new_err(e.to_string());
+        let value = err.value(py);
+        let set = value
+            .setattr(pyo3::intern!(py, "code"), e.code())
+            .and_then(|()| value.setattr(pyo3::intern!(py, "path"), e.path()));
+        match set {
+            Ok(()) => err,
+            Err(other) => other,
+        }
+    })
+}
+
+/// `forecast(policy_json, deals_json, as_of) -> dict`: [`crmkit::forecast::forecast`] over
+/// JSON text (written by `crmkit._wire`), `as_of` as `YYYY-MM-DD`.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: String) -> PyResult<Bound<'_, PyAny>> {
+    let report = py
+        .detach(|| {
+            let policy: ForecastPolicy = from_json(&policy_json, "")?;
+            let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
+            let as_of = parse_date(&as_of, "as_of")?;
+            crmkit::forecast::forecast(&policy, &deals, as_of)
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &report)
+}
+
+/// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns`] over columns.
+///
+/// `stage_codes` (int32) index `stage_labels`; exactly one of `amount_units` (int64, units of
+/// 10^-`amount_scale`) and `amount_strings` (decimal strings) is given; `entered_days` (int64
+/// days since 1970-01-01, `i64::MIN` for none) may be `None`; `keys` holds one
+/// `(int32 codes, labels)` pair per policy `group_by` entry. Contiguous arrays are borrowed,
+/// others copied once.
+#[pyfunction]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount_units, amount_scale, amount_strings, entered_days, keys, as_of))]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+fn forecast_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    stage_codes: PyReadonlyArray1<'py, i32>,
+    stage_labels: Vec<String>,
+    amount_units: Option<PyReadonlyArray1<'py, i64>>,
+    amount_scale: u32,
+    amount_strings: Option<Vec<String>>,
+    entered_days: Option<PyReadonlyArray1<'py, i64>>,
+    keys: Vec<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    as_of: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let stage = slice(&stage_codes);
+    let units = amount_units.as_ref().map(slice);
+    let entered = entered_days.as_ref().map(slice);
+    let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
+    let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
+    if units.is_some() == amount_strings.is_some() {
+        return Err(PyTypeError::new_err("pass exactly one of amount_units and amount_strings"));
+    }
+    let report = py
+        .detach(|| {
+            let policy: ForecastPolicy = from_json(&policy_json, "")?;
+            let as_of = parse_date(&as_of, "as_of")?;
+            let decimals = amount_strings
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, s)| parse_decimal(s, "amount").or_else(|_| parse_decimal(s, &format!("amount[{i}]"))))
+                .collect::<crmkit::Result<Vec<_>>>()?;
+            let amount = match &units {
+                Some(units) => AmountColumn::Units { units, scale: amount_scale },
+                None => AmountColumn::Decimal(&decimals),
+            };
+            let columns = DealColumns {
+                stage: &stage,
+                stage_labels: &stage_labels,
+                amount,
+                entered_stage_on: entered.as_deref(),
+                keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+            };
+            crmkit::forecast::forecast_columns(&policy, &columns, as_of)
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &report)
+}
+
+/// The array's data: borrowed when contiguous, copied once otherwise (a strided view).
+fn slice<'a, T: Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) -> Cow<'a, [T]> {
+    array.as_slice().map_or_else(|_| Cow::Owned(array.as_array().to_vec()), Cow::Borrowed)
+}
+
+/// The module. numpy is imported on the first call of `forecast_columns`, not here, so
+/// `import crmkit` works without it.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", crmkit::VERSION)?;
+    m.add("CrmkitError", m.py().get_type::<CrmkitError>())?;
+    m.add_function(wrap_pyfunction!(forecast, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
+    Ok(())
+}

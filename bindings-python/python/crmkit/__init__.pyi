@@ -1,0 +1,147 @@
+"""Type stubs of crmkit: the shapes of policies, deals and reports."""
+
+import datetime
+from decimal import Decimal
+from typing import Literal, Mapping, Sequence, TypedDict, Union
+
+import pandas as pd
+from typing_extensions import NotRequired
+
+__version__: str
+
+class CrmkitError(ValueError):
+    """Every crmkit error: a stable snake_case ``code`` and the ``path`` of the field."""
+
+    code: str
+    path: str
+
+# Money and rates: decimal strings ("1250.00"), integers or Decimal; never float.
+DecimalInput = Union[str, int, Decimal]
+# Dates: "YYYY-MM-DD" or a date (a datetime is refused as invalid_date).
+DateInput = Union[str, datetime.date]
+
+StageKind = Literal["open", "won", "lost"]
+DurationUnit = Literal["days", "months"]
+Placement = Literal["remaining_full", "half_elapsed", "actual"]
+OverduePolicy = Literal["move_on", "exclude"]
+UndatedPolicy = Literal["error", "remaining_full", "half_elapsed", "unscheduled"]
+RoundingStrategy = Literal["half_even", "half_up", "half_down", "down", "up"]
+Reason = Literal[
+    "weighted_by_stage_probability",
+    "closed_won",
+    "closed_lost",
+    "placed_remaining_full",
+    "placed_half_elapsed",
+    "placed_actual",
+    "overdue_in_stage",
+    "excluded_overdue",
+    "undated_fallback",
+    "unscheduled_undated",
+]
+
+class Rounding(TypedDict):
+    dp: int
+    strategy: NotRequired[RoundingStrategy]
+
+class Stage(TypedDict):
+    name: str
+    kind: NotRequired[StageKind]
+    conversion: NotRequired[DecimalInput]
+    duration: NotRequired[DecimalInput]
+
+class ForecastPolicy(TypedDict):
+    stages: Sequence[Stage]
+    duration_unit: DurationUnit
+    placement: Placement
+    group_by: NotRequired[Sequence[str]]
+    rounding: NotRequired[Rounding]
+    overdue: NotRequired[OverduePolicy]
+    undated: NotRequired[UndatedPolicy]
+
+class Deal(TypedDict):
+    id: str
+    stage: str
+    amount: DecimalInput
+    entered_stage_on: NotRequired[DateInput]
+    owner: NotRequired[str]
+    team: NotRequired[str]
+    product: NotRequired[str]
+    attributes: NotRequired[Mapping[str, str]]
+
+class ChainStep(TypedDict):
+    stage: str
+    conversion: Decimal
+    duration: Decimal
+
+class StageLine(TypedDict):
+    stage: str
+    kind: StageKind
+    probability: Decimal
+    chain: list[ChainStep]
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+class MonthLine(TypedDict):
+    month: str
+    offset: int
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+class GroupLine(TypedDict):
+    key: dict[str, str | None]
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+    months: list[MonthLine]
+
+class DealLine(TypedDict):
+    id: str
+    stage: str
+    amount: Decimal
+    probability: Decimal
+    weighted: Decimal
+    month: str | None
+    offset: int | None
+    in_stage: Decimal | None
+    remaining: Decimal | None
+    chain: list[ChainStep]
+    reasons: list[Reason]
+
+class Sums(TypedDict):
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+class Totals(TypedDict):
+    open: Sums
+    unscheduled: Sums
+    won: Sums
+    lost: Sums
+
+class ForecastReport(TypedDict):
+    as_of: datetime.date
+    placement: Placement
+    duration_unit: DurationUnit
+    stages: list[StageLine]
+    months: list[MonthLine]
+    groups: list[GroupLine]
+    deals: list[DealLine]
+    totals: Totals
+
+def forecast(policy: ForecastPolicy | Mapping[str, object], deals: Sequence[Deal | Mapping[str, object]], as_of: DateInput) -> ForecastReport:
+    """Weighted funnel forecast; raises ``CrmkitError``."""
+
+def forecast_frame(
+    df: pd.DataFrame,
+    policy: ForecastPolicy | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    stage: str = "stage",
+    amount: str = "amount",
+    entered_stage_on: str | None = None,
+    amount_scale: int = 2,
+) -> pd.DataFrame:
+    """Forecast over a DataFrame's columns: one row per group and month; ``attrs["totals"]``,
+    ``attrs["stages"]``, ``attrs["months"]``. Raises ``CrmkitError``."""

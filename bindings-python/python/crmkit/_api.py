@@ -1,0 +1,32 @@
+"""The public functions over dicts and lists."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Mapping, Sequence
+
+from crmkit import _native
+from crmkit._frame import forecast_frame
+from crmkit._wire import as_of_text, to_json
+
+__all__ = ["forecast", "forecast_frame"]
+
+
+def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
+    """Weighted funnel forecast of ``deals`` under ``policy`` at ``as_of``.
+
+    Returns the report as a dict: ``stages``, ``months``, ``groups``, ``deals`` (one explained
+    line per deal) and ``totals``, money as ``decimal.Decimal``, dates as ``datetime.date``.
+
+    Raises ``CrmkitError`` with the core's code and path (``invalid_decimal`` at
+    ``deals[0].amount`` for a float amount, ``unknown_stage`` at ``deals[3].stage``...).
+
+    >>> import crmkit
+    >>> policy = {"stages": [{"name": "open", "conversion": "0.25", "duration": "10"},
+    ...                      {"name": "won", "kind": "won"}],
+    ...           "duration_unit": "days", "placement": "remaining_full"}
+    >>> report = crmkit.forecast(policy, [{"id": "d1", "stage": "open", "amount": "100.00"}], "2026-01-05")
+    >>> report["totals"]["open"]["weighted"]
+    Decimal('25.00')
+    """
+    return _native.forecast(to_json(policy), to_json(deals), as_of_text(as_of))

@@ -1,0 +1,24 @@
+"""The compiled module. Call it through ``crmkit``, which writes the JSON and columns it takes."""
+
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+import numpy.typing as npt
+
+from crmkit import CrmkitError as CrmkitError
+from crmkit import ForecastReport
+
+__version__: str
+
+def forecast(policy_json: str, deals_json: str, as_of: str) -> ForecastReport: ...
+def forecast_columns(
+    policy_json: str,
+    stage_codes: npt.NDArray[np.int32],
+    stage_labels: Sequence[str],
+    amount_units: Optional[npt.NDArray[np.int64]],
+    amount_scale: int,
+    amount_strings: Optional[Sequence[str]],
+    entered_days: Optional[npt.NDArray[np.int64]],
+    keys: Sequence[Tuple[npt.NDArray[np.int32], Sequence[str]]],
+    as_of: str,
+) -> ForecastReport: ...

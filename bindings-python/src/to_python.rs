@@ -1,0 +1,344 @@
+//! One serde `Serializer` that builds Python objects from any crmkit output type.
+//!
+//! Structs and maps become `dict`, sequences and tuples `list`, strings `str`, integers `int`,
+//! unit enum variants their (snake_case) name, `None`/unit `None`. The newtype structs
+//! [`crmkit::wire::DECIMAL`] and [`crmkit::wire::DATE`] around a string become
+//! `decimal.Decimal` and `datetime.date`: money never passes through a float.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
+use serde::ser::{self, Serialize};
+
+/// Converts `value` to a Python object.
+///
+/// # Errors
+///
+/// A Python error raised while building an object (out of memory, `decimal` refusing a
+/// string crmkit wrote, which would be a bug).
+pub fn to_python<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    let ctx = Ctx::new(py)?;
+    value.serialize(ToPython { py, ctx: &ctx }).map_err(|e| e.0)
+}
+
+/// What one conversion looks up once: the `Decimal` class, `date.fromisoformat`, and the
+/// Python strings of field and variant names (thousands of lines share a dozen names).
+struct Ctx<'py> {
+    decimal: Bound<'py, PyType>,
+    date_from_iso: Bound<'py, PyAny>,
+    names: RefCell<HashMap<&'static str, Bound<'py, PyString>>>,
+}
+
+impl<'py> Ctx<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        Ok(Self {
+            decimal: DECIMAL.import(py, "decimal", "Decimal")?.clone(),
+            date_from_iso: DATE.import(py, "datetime", "date")?.getattr(pyo3::intern!(py, "fromisoformat"))?,
+            names: RefCell::new(HashMap::new()),
+        })
+    }
+
+    fn name(&self, py: Python<'py>, name: &'static str) -> Bound<'py, PyString> {
+        self.names.borrow_mut().entry(name).or_insert_with(|| PyString::intern(py, name)).clone()
+    }
+}
+
+/// A `PyErr` carried through serde.
+#[derive(Debug)]
+pub struct Error(PyErr);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Self(pyo3::exceptions::PyValueError::new_err(msg.to_string()))
+    }
+}
+
+impl From<PyErr> for Error {
+    fn from(e: PyErr) -> Self {
+        Self(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, Error>;
+
+#[derive(Clone, Copy)]
+struct ToPython<'a, 'py> {
+    py: Python<'py>,
+    ctx: &'a Ctx<'py>,
+}
+
+impl<'a, 'py> ToPython<'a, 'py> {
+    fn object<T: IntoPyObject<'py>>(self, v: T) -> Result<Bound<'py, PyAny>> {
+        Ok(v.into_bound_py_any(self.py)?)
+    }
+
+    fn list(self, len: Option<usize>) -> Seq<'a, 'py> {
+        Seq { to: self, items: Vec::with_capacity(len.unwrap_or(0)) }
+    }
+
+    /// `{variant: value}`, serde's external tagging, as serde_json writes it.
+    fn tagged(self, variant: &'static str, value: Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>> {
+        let dict = PyDict::new(self.py);
+        dict.set_item(self.ctx.name(self.py, variant), value)?;
+        Ok(dict.into_any())
+    }
+}
+
+use pyo3::IntoPyObjectExt as _;
+
+impl<'a, 'py> ser::Serializer for ToPython<'a, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    type SerializeSeq = Seq<'a, 'py>;
+    type SerializeTuple = Seq<'a, 'py>;
+    type SerializeTupleStruct = Seq<'a, 'py>;
+    type SerializeTupleVariant = Tagged<Seq<'a, 'py>>;
+    type SerializeMap = Map<'a, 'py>;
+    type SerializeStruct = Map<'a, 'py>;
+    type SerializeStructVariant = Tagged<Map<'a, 'py>>;
+
+    fn serialize_bool(self, v: bool) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_i16(self, v: i16) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_i32(self, v: i32) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_i64(self, v: i64) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_u16(self, v: u16) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_u32(self, v: u32) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_u64(self, v: u64) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_char(self, v: char) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_str(self, v: &str) -> Result<Self::Ok> {
+        Ok(PyString::new(self.py, v).into_any())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Self::Ok> {
+        self.object(v)
+    }
+    fn serialize_none(self) -> Result<Self::Ok> {
+        Ok(self.py.None().into_bound(self.py))
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Self::Ok> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Self::Ok> {
+        self.serialize_none()
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Self::Ok> {
+        self.serialize_none()
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<Self::Ok> {
+        Ok(self.ctx.name(self.py, variant).into_any())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<Self::Ok> {
+        let inner = value.serialize(self)?;
+        Ok(match name {
+            crmkit::wire::DECIMAL => self.ctx.decimal.call1((inner,))?,
+            crmkit::wire::DATE => self.ctx.date_from_iso.call1((inner,))?,
+            _ => inner,
+        })
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<Self::Ok> {
+        let inner = value.serialize(self)?;
+        self.tagged(variant, inner)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq> {
+        Ok(self.list(len))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple> {
+        Ok(self.list(Some(len)))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Self::SerializeTupleStruct> {
+        Ok(self.list(Some(len)))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Ok(Tagged { variant, inner: self.list(Some(len)) })
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Ok(Map { to: self, dict: PyDict::new(self.py), key: None })
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
+        self.serialize_map(None)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Ok(Tagged { variant, inner: self.serialize_map(None)? })
+    }
+}
+
+/// A list being built.
+pub struct Seq<'a, 'py> {
+    to: ToPython<'a, 'py>,
+    items: Vec<Bound<'py, PyAny>>,
+}
+
+impl<'py> Seq<'_, 'py> {
+    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.items.push(value.serialize(self.to)?);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Bound<'py, PyAny>> {
+        Ok(PyList::new(self.to.py, self.items)?.into_any())
+    }
+}
+
+impl<'py> ser::SerializeSeq for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Self::Ok> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeTuple for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Self::Ok> {
+        self.finish()
+    }
+}
+
+impl<'py> ser::SerializeTupleStruct for Seq<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Self::Ok> {
+        self.finish()
+    }
+}
+
+/// A dict being built.
+pub struct Map<'a, 'py> {
+    to: ToPython<'a, 'py>,
+    dict: Bound<'py, PyDict>,
+    key: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> ser::SerializeMap for Map<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        self.key = Some(key.serialize(self.to)?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let key = self.key.take().ok_or_else(|| <Error as ser::Error>::custom("map value before its key"))?;
+        self.dict.set_item(key, value.serialize(self.to)?)?;
+        Ok(())
+    }
+    fn end(self) -> Result<Self::Ok> {
+        Ok(self.dict.into_any())
+    }
+}
+
+impl<'py> ser::SerializeStruct for Map<'_, 'py> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.dict.set_item(self.to.ctx.name(self.to.py, key), value.serialize(self.to)?)?;
+        Ok(())
+    }
+    fn end(self) -> Result<Self::Ok> {
+        Ok(self.dict.into_any())
+    }
+}
+
+/// A tuple or struct variant: `{variant: [..] | {..}}`.
+pub struct Tagged<T> {
+    variant: &'static str,
+    inner: T,
+}
+
+impl<'py> ser::SerializeTupleVariant for Tagged<Seq<'_, 'py>> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.inner.push(value)
+    }
+    fn end(self) -> Result<Self::Ok> {
+        let to = self.inner.to;
+        to.tagged(self.variant, self.inner.finish()?)
+    }
+}
+
+impl<'py> ser::SerializeStructVariant for Tagged<Map<'_, 'py>> {
+    type Ok = Bound<'py, PyAny>;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
+    }
+    fn end(self) -> Result<Self::Ok> {
+        let to = self.inner.to;
+        to.tagged(self.variant, self.inner.dict.into_any())
+    }
+}

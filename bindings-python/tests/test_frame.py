@@ -1,0 +1,272 @@
+"""`forecast_frame` over DataFrame columns gives what `forecast` gives over dicts."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+import pytest
+
+import crmkit
+from crmkit import _native
+
+np = pytest.importorskip("numpy")
+pd = pytest.importorskip("pandas")
+
+AS_OF = datetime.date(2026, 11, 23)
+STAGES = ["lead", "qualified", "proposal", "won", "lost"]
+OWNERS = ["rep01", "rep02", "rep03", None]
+TEAMS = ["east", "west"]
+
+
+def policy(placement="half_elapsed", group_by=("owner",), **extra):
+    return {
+        "stages": [
+            {"name": "lead", "conversion": "0.3", "duration": "30"},
+            {"name": "qualified", "conversion": "0.5", "duration": "20"},
+            {"name": "proposal", "conversion": "0.85", "duration": "45"},
+            {"name": "won", "kind": "won"},
+            {"name": "lost", "kind": "lost"},
+        ],
+        "duration_unit": "days",
+        "placement": placement,
+        "group_by": list(group_by),
+        **extra,
+    }
+
+
+def make_deals(n=400, seed=7):
+    rng = random.Random(seed)
+    deals = []
+    for i in range(n):
+        deal = {
+            "id": f"d{i}",
+            "stage": rng.choice(STAGES),
+            "cents": rng.randrange(0, 50_000_000),
+            "owner": rng.choice(OWNERS),
+            "team": rng.choice(TEAMS),
+            "entered": AS_OF - datetime.timedelta(days=rng.randrange(0, 200)) if rng.random() < 0.9 else None,
+        }
+        deals.append(deal)
+    return deals
+
+
+DEALS = make_deals()
+
+
+def as_dicts(deals):
+    out = []
+    for d in deals:
+        deal = {"id": d["id"], "stage": d["stage"], "amount": Decimal(d["cents"]).scaleb(-2), "team": d["team"]}
+        if d["owner"] is not None:
+            deal["owner"] = d["owner"]
+        if d["entered"] is not None:
+            deal["entered_stage_on"] = d["entered"]
+        out.append(deal)
+    return out
+
+
+def as_frame(deals, amount="int", stage="category"):
+    cents = np.array([d["cents"] for d in deals], dtype=np.int64)
+    amounts = {
+        "int": cents,
+        "float": cents / 100.0,
+        "decimal": [Decimal(c).scaleb(-2) for c in cents.tolist()],
+        "str": [str(Decimal(c).scaleb(-2)) for c in cents.tolist()],
+    }[amount]
+    stages = [d["stage"] for d in deals]
+    stage_column = {
+        "category": pd.Categorical(stages, categories=list(reversed(STAGES))),
+        "str": pd.Series(stages, dtype="str"),
+        "object": pd.Series(stages, dtype=object),
+    }[stage]
+    return pd.DataFrame(
+        {
+            "stage": stage_column,
+            "amount": amounts,
+            "owner": pd.Categorical([d["owner"] for d in deals], categories=["rep03", "rep01", "rep02"]),
+            "team": [d["team"] for d in deals],
+            "entered": pd.to_datetime([d["entered"] for d in deals]),
+        }
+    )
+
+
+def expected_rows(report, group_by):
+    if not group_by:
+        return [[m["month"], m["offset"], m["deals"], m["amount"], m["weighted"]] for m in report["months"]]
+    return [
+        [*(g["key"][k] for k in group_by), m["month"], m["offset"], m["deals"], m["amount"], m["weighted"]]
+        for g in report["groups"]
+        for m in g["months"]
+    ]
+
+
+def frame_rows(df):
+    return [[None if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in row] for row in df.itertuples(index=False)]
+
+
+CASES = [
+    # (amount dtype, stage column, placement, group_by, entered column)
+    ("int", "category", "half_elapsed", ("owner",), None),
+    ("float", "category", "half_elapsed", ("owner",), None),
+    ("decimal", "category", "half_elapsed", ("owner",), None),
+    ("str", "str", "remaining_full", (), None),
+    ("int", "str", "actual", ("owner",), "entered"),
+    ("int", "object", "actual", ("owner", "team"), "entered"),
+    ("float", "category", "actual", (), "entered"),
+    ("decimal", "str", "actual", ("team",), "entered"),
+]
+
+
+@pytest.mark.parametrize(("amount", "stage", "placement", "group_by", "entered"), CASES)
+def test_frame_matches_forecast(amount, stage, placement, group_by, entered):
+    extra = {"undated": "half_elapsed"} if placement == "actual" else {}
+    pol = policy(placement, group_by, **extra)
+    dicts = as_dicts(DEALS)
+    if entered is None:
+        for d in dicts:
+            d.pop("entered_stage_on", None)
+    report = crmkit.forecast(pol, dicts, AS_OF)
+    df = as_frame(DEALS, amount, stage)
+    before = df.copy(deep=True)
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on=entered)
+    pd.testing.assert_frame_equal(df, before)
+    assert list(out.columns) == [*group_by, "month", "offset", "deals", "amount", "weighted"]
+    assert frame_rows(out) == expected_rows(report, group_by)
+    assert len(out) >= 2
+    assert out.attrs["totals"] == report["totals"]
+    assert out.attrs["stages"] == report["stages"]
+    assert out.attrs["months"] == report["months"]
+    assert all(isinstance(v, Decimal) for v in out["weighted"])
+    assert out["offset"].dtype == np.int64 and out["deals"].dtype == np.int64
+
+
+def test_float_amounts_are_rounded_once_to_the_scale():
+    df = pd.DataFrame({"stage": ["lead", "lead"], "amount": [0.1 + 0.2, 1234.565]})
+    out = crmkit.forecast_frame(df, policy(group_by=()), AS_OF)
+    # 1234.565 is 1234.564999... in binary: 0.30 + 1234.56
+    assert out.attrs["totals"]["open"]["amount"] == Decimal("1234.86")
+    out = crmkit.forecast_frame(df, policy(group_by=()), AS_OF, amount_scale=0)
+    assert out.attrs["totals"]["open"]["amount"] == Decimal("1235.00")
+
+
+def test_integer_units_with_another_scale():
+    df = pd.DataFrame({"stage": ["lead"], "amount": np.array([123456], dtype=np.int32)})
+    out = crmkit.forecast_frame(df, policy(group_by=()), AS_OF, amount_scale=3)
+    assert out.attrs["totals"]["open"]["amount"] == Decimal("123.46")
+
+
+def test_empty_frame():
+    df = pd.DataFrame({"stage": pd.Series([], dtype="str"), "amount": pd.Series([], dtype="int64"), "owner": pd.Series([], dtype="str")})
+    out = crmkit.forecast_frame(df, policy(), AS_OF)
+    assert list(out.columns) == ["owner", "month", "offset", "deals", "amount", "weighted"] and len(out) == 0
+    assert out.attrs["totals"]["open"]["deals"] == 0
+
+
+def _raises(code, path, df, pol=None, **kwargs):
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, pol or policy(), AS_OF, **kwargs)
+    assert (caught.value.code, caught.value.path) == (code, path), str(caught.value)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
+def _df(**columns):
+    base = {"stage": ["lead", "won", "proposal"], "amount": [100, 200, 300], "owner": ["a", "b", None]}
+    base.update(columns)
+    return pd.DataFrame({k: v for k, v in base.items() if v is not None})
+
+
+@pytest.mark.parametrize(
+    ("columns", "kwargs", "code", "path"),
+    [
+        ({"stage": None}, {}, "missing_field", "stage"),
+        ({"amount": None}, {}, "missing_field", "amount"),
+        ({"owner": None}, {}, "missing_field", "owner"),
+        ({}, {"entered_stage_on": "entered"}, "missing_field", "entered"),
+        ({}, {"amount": "value"}, "missing_field", "value"),
+        ({"stage": ["lead", "nowhere", "won"]}, {}, "unknown_stage", "stage[1]"),
+        ({"stage": ["lead", "won", None]}, {}, "unknown_stage", "stage[2]"),
+        ({"amount": [100, -5, 300]}, {}, "negative_amount", "amount[1]"),
+        ({"amount": [1.0, 2.0, float("nan")]}, {}, "invalid_decimal", "amount[2]"),
+        ({"amount": [1.0, float("inf"), 3.0]}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": [1e300, 2.0, 3.0]}, {}, "overflow", "amount[0]"),
+        ({"amount": pd.array([1, None, 3], dtype="Int64")}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": ["1.00", "12,5", "3"]}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": ["1.00", "1e5", "3"]}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": [Decimal("1"), Decimal("2"), 3.5]}, {}, "invalid_decimal", "amount[2]"),
+        ({"amount": [Decimal("1"), None, Decimal("3")]}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": ["1", "-2.50", "3"]}, {}, "negative_amount", "amount[1]"),
+        ({"amount": [True, False, True]}, {}, "invalid_decimal", "amount[0]"),
+    ],
+)
+def test_bad_frames(columns, kwargs, code, path):
+    _raises(code, path, _df(**columns), **kwargs)
+
+
+def test_bad_dates():
+    pol = policy("actual")
+    dates = pd.to_datetime(["2026-11-01", "2026-12-01", None])
+    _raises("date_after_as_of", "entered_stage_on[1]", _df(entered=dates), pol, entered_stage_on="entered")
+    dates = pd.to_datetime(["2026-11-01", "2026-11-02", None])
+    _raises("missing_value", "entered_stage_on[2]", _df(entered=dates), pol, entered_stage_on="entered")
+    _raises("missing_value", "entered_stage_on[0]", _df(), pol)
+    texts = pd.Series(["2026-11-01", "2026-11-31", "2026-11-02"], dtype=object)
+    _raises("invalid_date", "entered_stage_on[1]", _df(entered=texts), pol, entered_stage_on="entered")
+
+
+def test_dates_as_objects_and_strings():
+    pol = policy("actual")
+    dates = [datetime.date(2026, 11, 1), datetime.date(2026, 10, 2), datetime.date(2026, 9, 3)]
+    want = crmkit.forecast_frame(_df(entered=pd.to_datetime(dates)), pol, AS_OF, entered_stage_on="entered")
+    for column in (pd.Series(dates, dtype=object), pd.Series([d.isoformat() for d in dates], dtype="str")):
+        got = crmkit.forecast_frame(_df(entered=column), pol, AS_OF, entered_stage_on="entered")
+        assert frame_rows(got) == frame_rows(want)
+    aware = pd.to_datetime(dates).tz_localize("Asia/Shanghai")
+    got = crmkit.forecast_frame(_df(entered=aware), pol, AS_OF, entered_stage_on="entered")
+    assert frame_rows(got) == frame_rows(want)
+
+
+def test_policy_errors_come_from_the_core():
+    _raises("out_of_range", "stages[0].conversion", _df(), {**policy(), "stages": [{"name": "lead", "conversion": "2", "duration": "1"}]})
+    _raises("invalid_decimal", "stages[0].conversion", _df(), {**policy(), "stages": [{"name": "lead", "conversion": 0.5, "duration": "1"}]})
+
+
+def test_frame_errors_carry_the_codes_of_the_dict_path():
+    """The same bad cell gives the same code through forecast and forecast_frame."""
+    bad_cells = [("stage", "nowhere", "stage"), ("amount", "-3", "amount"), ("amount", "abc", "amount")]
+    for field, value, column in bad_cells:
+        dicts = [{"id": "x", "stage": "lead", "amount": "1"}, {"id": "y", "stage": "lead", "amount": "1", field: value}]
+        with pytest.raises(crmkit.CrmkitError) as by_dict:
+            crmkit.forecast(policy(group_by=()), dicts, AS_OF)
+        df = pd.DataFrame({"stage": [d["stage"] for d in dicts], "amount": [d["amount"] for d in dicts]})
+        with pytest.raises(crmkit.CrmkitError) as by_frame:
+            crmkit.forecast_frame(df, policy(group_by=()), AS_OF)
+        assert by_dict.value.code == by_frame.value.code
+        assert (by_dict.value.path, by_frame.value.path) == (f"deals[1].{field}", f"{column}[1]")
+
+
+def test_native_copies_strided_arrays_once():
+    codes = np.array([0, 9, 0, 9, 1, 9], dtype=np.int32)[::2]  # a view with stride 2
+    units = np.array([100, -1, 250, -1, 75, -1], dtype=np.int64)[::2]
+    assert not codes.flags.c_contiguous
+    pol = crmkit._wire.to_json(policy(group_by=()))
+    report = _native.forecast_columns(pol, codes, ["lead", "won"], units, 2, None, None, [], "2026-11-23")
+    assert report["totals"]["open"]["amount"] == Decimal("3.50") and report["totals"]["won"]["amount"] == Decimal("0.75")
+
+
+def test_native_takes_exactly_one_amount_column():
+    pol = crmkit._wire.to_json(policy(group_by=()))
+    codes, units = np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.int64)
+    with pytest.raises(TypeError):
+        _native.forecast_columns(pol, codes, ["lead"], units, 2, ["1"], None, [], "2026-11-23")
+    with pytest.raises(TypeError):
+        _native.forecast_columns(pol, codes, ["lead"], None, 2, None, None, [], "2026-11-23")
+
+
+def test_key_column_count_must_match_group_by():
+    pol = crmkit._wire.to_json(policy(group_by=("owner",)))
+    codes, units = np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.int64)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        _native.forecast_columns(pol, codes, ["lead"], units, 2, None, None, [], "2026-11-23")
+    assert (caught.value.code, caught.value.path) == ("invalid_value", "keys")

@@ -1,0 +1,117 @@
+"""Runs every shared vector (`tests/vectors/*/*.json`) through the installed `crmkit`.
+
+The same files are the spec for the Rust runner (`tests/src/lib.rs`) and the JS one; case ids
+are pytest ids. Outputs become plain JSON values (Decimal -> the digits Rust prints, date ->
+ISO) and `expected` is matched as a subset exactly like `subset_mismatch` in Rust.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import crmkit
+
+REPO = Path(__file__).resolve().parents[2]
+VECTOR_FILES = sorted((REPO / "tests" / "vectors").glob("*/*.json"))
+
+FUNCTIONS: dict[str, Callable[[dict], Any]] = {
+    "forecast": lambda case: crmkit.forecast(case["config"], case["input"].get("deals"), case["as_of"]),
+}
+
+
+def _cases():
+    for path in VECTOR_FILES:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        for case in spec["cases"]:
+            yield pytest.param(spec["function"], case, id=case["id"])
+
+
+def plain(value: Any) -> Any:
+    """The JSON value Rust's serializer writes for a crmkit output."""
+    if isinstance(value, decimal.Decimal):
+        # format "f", not str(): str(Decimal("0.00000000")) is "0E-8", Rust writes the digits.
+        return format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def subset_mismatch(expected: Any, actual: Any, at: str = "") -> str | None:
+    """None when `expected` is a subset of `actual` (objects by key, arrays element-wise with
+    equal lengths, scalars equal with the same JSON type); else where they differ."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for k, v in expected.items():
+            if k not in actual:
+                return f"{at}.{k}: missing in output"
+            found = subset_mismatch(v, actual[k], f"{at}.{k}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            found = subset_mismatch(e, a, f"{at}[{i}]")
+            if found:
+                return found
+        return None
+    # serde_json's Value equality: 1 != true, 1 != 1.0
+    if type(expected) is type(actual) and expected == actual:
+        return None
+    return f"{at}: expected {json.dumps(expected, ensure_ascii=False)}, got {json.dumps(actual, ensure_ascii=False)}"
+
+
+def test_vector_files_found():
+    assert VECTOR_FILES, f"no vectors under {REPO / 'tests' / 'vectors'}"
+
+
+@pytest.mark.parametrize(("function", "case"), list(_cases()))
+def test_vector(function: str, case: dict) -> None:
+    call = FUNCTIONS.get(function)
+    assert call is not None, f"vector names unknown function {function!r}"
+    if "expected_error" in case:
+        want = case["expected_error"]
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            call(case)
+        assert (caught.value.code, caught.value.path) == (want["code"], want["path"]), str(caught.value)
+    else:
+        found = subset_mismatch(case["expected"], plain(call(case)))
+        assert found is None, found
+
+
+def test_plain_never_writes_exponents():
+    assert str(decimal.Decimal("0.00000000")) == "0E-8"  # why plain() does not use str()
+    assert plain(decimal.Decimal("0.00000000")) == "0.00000000"
+    assert plain(decimal.Decimal("180000.00")) == "180000.00"
+    assert plain(decimal.Decimal("0.36")) == "0.36"
+    assert plain(decimal.Decimal("1.5")) == "1.5"
+    assert plain(decimal.Decimal("0.0000001")) == "0.0000001"
+
+
+def test_high_scale_zero_from_the_core_prints_in_full():
+    policy = {
+        "stages": [{"name": "open", "conversion": "0.5", "duration": "10"}, {"name": "won", "kind": "won"}],
+        "duration_unit": "days",
+        "placement": "remaining_full",
+        "rounding": {"dp": 8},
+    }
+    report = crmkit.forecast(policy, [], "2026-11-23")
+    zero = report["totals"]["open"]["weighted"]
+    assert zero == 0 and zero.as_tuple().exponent == -8
+    assert plain(zero) == "0.00000000"
+
+
+def test_subset_mismatch_is_strict():
+    assert subset_mismatch({"a": [1, {"b": "x"}]}, {"a": [1, {"b": "x", "c": 2}], "d": 3}) is None
+    assert subset_mismatch({"a": [1]}, {"a": [1, 2]}) is not None
+    assert subset_mismatch({"a": 1}, {"a": True}) is not None
+    assert subset_mismatch({"a": 1}, {"a": 1.0}) is not None
+    assert subset_mismatch({"a": None}, {}) == ".a: missing in output"
