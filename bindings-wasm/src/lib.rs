@@ -1,1 +1,17 @@
-//! WebAssembly bindings of crmkit (placeholder until the binding lands).
+//! WebAssembly bindings of crmkit: the npm package `crmkit`.
+//!
+//! A thin layer: each export converts its input, calls one core function, converts the output
+//! and maps the error. Plain objects cross as JSON text (`JSON.stringify` in,
+//! [`crmkit::wire::from_json`] to read it), so parsing, error codes and error paths are the
+//! ones Rust and Python give; money and rates are decimal strings, never floats. Errors are
+//! thrown as real JS `Error`s named `CrmkitError` with `code` and `path` properties.
+//!
+//! Everything is compiled only for `wasm32`: off wasm this crate is empty, so
+//! `cargo test --workspace` stays native. Build and test with `scripts/wasm.sh`.
+
+#[cfg(target_arch = "wasm32")]
+mod columns;
+#[cfg(target_arch = "wasm32")]
+mod convert;
+#[cfg(target_arch = "wasm32")]
+mod exports;

@@ -1,0 +1,137 @@
+// The columnar forecast in WebAssembly (Node) against the same computation in native Rust.
+//
+//   node benches/peers/forecast_wasm.mjs [n]        (n deals, default 1_000_000)
+//
+// Needs the Node build (`bash scripts/wasm.sh --build-only`). Generates the benchmark deals
+// (the splitmix64 spec of benches/src/lib.rs, untimed), times `forecastColumns` best of 7 for
+// placements half_elapsed and actual, runs `forecast_native` (the Rust example) on the same
+// data, checks that the weighted totals agree exactly and prints the ratio (target <= 2.5x).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const build = join(root, "bindings-wasm", "pkg", "node", "crmkit.js");
+if (!existsSync(build)) {
+  console.error(`${build} is missing: run bash scripts/wasm.sh --build-only`);
+  process.exit(2);
+}
+const crmkit = createRequire(import.meta.url)(build);
+
+const n = Number((process.argv[2] ?? "1000000").replaceAll("_", ""));
+if (!Number.isSafeInteger(n) || n < 0) throw new Error(`n must be a count of deals, got ${process.argv[2]}`);
+const TARGET = 2.5;
+const RUNS = 7;
+const AS_OF = "2026-11-23";
+
+// ---- data (identical in Rust, Python and JS) -------------------------------------------------
+const M64 = (1n << 64n) - 1n;
+const GOLDEN = 0x9e3779b97f4a7c15n;
+const SEED = 42n;
+function mix(z) {
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M64;
+  return z ^ (z >> 31n);
+}
+const draw = (k) => mix((SEED + (k + 1n) * GOLDEN) & M64);
+
+function generate(count) {
+  const asOfDays = Date.UTC(2026, 10, 23) / 86_400_000;
+  const stage = new Int32Array(count);
+  const units = new Float64Array(count);
+  const entered = new Int32Array(count);
+  const owner = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const a = draw(2n * BigInt(i));
+    const b = draw(2n * BigInt(i) + 1n);
+    stage[i] = Number(a % 6n);
+    units[i] = 100_000 + Number(b % 100_000_000n);
+    owner[i] = Number((a >> 32n) % 200n);
+    entered[i] = asOfDays - Number((b >> 40n) % 120n);
+  }
+  return {
+    stage,
+    stageLabels: ["lead", "qualified", "proposal", "negotiation", "won", "lost"],
+    amountUnits: units,
+    amountScale: 2,
+    enteredStageOn: entered,
+    keys: [{ codes: owner, labels: Array.from({ length: 200 }, (_, i) => `rep${String(i).padStart(3, "0")}`) }],
+  };
+}
+
+const policy = (placement) => ({
+  stages: [
+    { name: "lead", conversion: "0.3", duration: "30" },
+    { name: "qualified", conversion: "0.5", duration: "20" },
+    { name: "proposal", conversion: "0.6", duration: "15" },
+    { name: "negotiation", conversion: "0.8", duration: "10" },
+    { name: "won", kind: "won" },
+    { name: "lost", kind: "lost" },
+  ],
+  duration_unit: "days",
+  placement,
+  group_by: ["owner"],
+});
+
+// ---- wasm timing -----------------------------------------------------------------------------
+let t0 = performance.now();
+const columns = generate(n);
+console.log(`generated ${n} deals in ${(performance.now() - t0).toFixed(0)} ms (untimed); crmkit ${crmkit.version()}`);
+
+const wasm = {};
+for (const placement of ["half_elapsed", "actual"]) {
+  const p = policy(placement);
+  let best = Infinity;
+  let weighted;
+  for (let run = 0; run < RUNS; run++) {
+    t0 = performance.now();
+    const report = crmkit.forecastColumns(p, columns, AS_OF);
+    best = Math.min(best, performance.now() - t0);
+    weighted = report.totals.open.weighted;
+  }
+  wasm[placement] = { best, weighted };
+}
+
+// ---- native timing, same run -----------------------------------------------------------------
+const cargo = spawnSync(
+  "cargo",
+  ["run", "--release", "-q", "-p", "crmkit-benches", "--example", "forecast_native", "--", String(n)],
+  { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+);
+if (cargo.status !== 0) {
+  console.error(`forecast_native failed (status ${cargo.status})`);
+  process.exit(1);
+}
+const native = Object.fromEntries(
+  cargo.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line))
+    .map((r) => [r.placement, r]),
+);
+
+// ---- report ----------------------------------------------------------------------------------
+let ok = true;
+console.log(`\nforecastColumns, n = ${n}, best of ${RUNS} (node ${process.version})`);
+console.log("placement      wasm ms   native ms   ratio   weighted");
+for (const [placement, w] of Object.entries(wasm)) {
+  const r = native[placement];
+  if (!r || r.n !== n) {
+    console.log(`${placement}: no native figure for n = ${n}`);
+    ok = false;
+    continue;
+  }
+  const same = r.weighted === w.weighted;
+  ok &&= same;
+  const ratio = w.best / r.best_ms;
+  console.log(
+    `${placement.padEnd(12)} ${w.best.toFixed(1).padStart(9)} ${r.best_ms.toFixed(1).padStart(11)} ` +
+      `${ratio.toFixed(2).padStart(6)}x   ${w.weighted}${same ? "" : ` != native ${r.weighted}`}` +
+      `${ratio <= TARGET ? "" : `   (above the ${TARGET}x target)`}`,
+  );
+}
+console.log(ok ? "weighted totals agree exactly" : "MISMATCH between wasm and native");
+process.exit(ok ? 0 : 1);

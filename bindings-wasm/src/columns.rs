@@ -1,0 +1,161 @@
+//! `forecastColumns`' typed-array columns, copied once into Rust vectors.
+//!
+//! Paths in errors use crmkit's column names, the same as in Python and in the core's own
+//! errors: `stage`, `stage_labels[j]`, `amount[i]`, `amount_scale`, `entered_stage_on`,
+//! `keys[k].codes`, `keys[k].labels[j]`.
+
+use crmkit::forecast::{AmountColumn, DealColumns, KeyColumn};
+use crmkit::{Error, ParseKind};
+use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::type_of;
+
+/// `enteredStageOn` value for "no date" (`i32::MIN`, -2147483648).
+pub const NO_DATE: i32 = i32::MIN;
+
+/// Largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Columns read from JS and owned by Rust.
+pub struct Columns {
+    stage: Vec<i32>,
+    stage_labels: Vec<String>,
+    units: Vec<i64>,
+    scale: u32,
+    entered: Option<Vec<i64>>,
+    keys: Vec<(Vec<i32>, Vec<String>)>,
+}
+
+impl Columns {
+    /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, keys?}`.
+    pub fn read(value: &JsValue) -> Result<Self, Error> {
+        if !value.is_object() || Array::is_array(value) {
+            return Err(type_error("", "a columns object", value));
+        }
+        let stage = int32(&get(value, "stage", "stage")?, "stage")?;
+        let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
+        let units = units(&get(value, "amountUnits", "amount")?)?;
+        let scale = scale(&get(value, "amountScale", "amount_scale")?)?;
+        let entered = optional(value, "enteredStageOn")
+            .map(|v| {
+                let days = int32(&v, "entered_stage_on")?;
+                Ok(days.into_iter().map(|d| if d == NO_DATE { i64::MIN } else { i64::from(d) }).collect())
+            })
+            .transpose()?;
+        let keys = match optional(value, "keys") {
+            None => Vec::new(),
+            Some(v) if Array::is_array(&v) => Array::from(&v)
+                .iter()
+                .enumerate()
+                .map(|(k, key)| {
+                    let at = format!("keys[{k}]");
+                    if !key.is_object() {
+                        return Err(type_error(&at, "a {codes, labels} object", &key));
+                    }
+                    let codes = int32(&get(&key, "codes", &format!("{at}.codes"))?, &format!("{at}.codes"))?;
+                    let labels = strings(&get(&key, "labels", &format!("{at}.labels"))?, &format!("{at}.labels"))?;
+                    Ok((codes, labels))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(v) => return Err(type_error("keys", "an array of key columns", &v)),
+        };
+        Ok(Self { stage, stage_labels, units, scale, entered, keys })
+    }
+
+    /// Borrowed as crmkit's columns.
+    pub fn as_deal_columns(&self) -> DealColumns<'_> {
+        DealColumns {
+            stage: &self.stage,
+            stage_labels: &self.stage_labels,
+            amount: AmountColumn::Units { units: &self.units, scale: self.scale },
+            entered_stage_on: self.entered.as_deref(),
+            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+        }
+    }
+}
+
+/// A required property; `path` is its crmkit name.
+fn get(object: &JsValue, name: &str, path: &str) -> Result<JsValue, Error> {
+    let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    if value.is_undefined() {
+        return Err(Error::Parse {
+            kind: ParseKind::MissingField,
+            path: path.to_owned(),
+            message: format!("missing column `{name}`"),
+        });
+    }
+    Ok(value)
+}
+
+/// An optional property: absent, `undefined` and `null` are `None`.
+fn optional(object: &JsValue, name: &str) -> Option<JsValue> {
+    let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+fn int32(value: &JsValue, path: &str) -> Result<Vec<i32>, Error> {
+    value.dyn_ref::<Int32Array>().map(Int32Array::to_vec).ok_or_else(|| type_error(path, "an Int32Array", value))
+}
+
+fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error> {
+    if !Array::is_array(value) {
+        return Err(type_error(path, "an array of strings", value));
+    }
+    Array::from(value)
+        .iter()
+        .enumerate()
+        .map(|(j, s)| s.as_string().ok_or_else(|| type_error(&format!("{path}[{j}]"), "a string", &s)))
+        .collect()
+}
+
+/// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe
+/// integer (anything else would not be the exact amount the caller meant).
+fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
+    if let Some(big) = value.dyn_ref::<BigInt64Array>() {
+        return Ok(big.to_vec());
+    }
+    let Some(floats) = value.dyn_ref::<Float64Array>() else {
+        return Err(type_error("amount", "a Float64Array or a BigInt64Array", value));
+    };
+    floats
+        .to_vec()
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            #[allow(clippy::float_cmp)] // exactness is the point
+            let exact = v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
+            if exact {
+                Ok(v as i64)
+            } else {
+                Err(Error::Parse {
+                    kind: ParseKind::Decimal,
+                    path: format!("amount[{i}]"),
+                    message: format!("{v} is not a safe integer number of units; use a BigInt64Array beyond 2^53"),
+                })
+            }
+        })
+        .collect()
+}
+
+fn scale(value: &JsValue) -> Result<u32, Error> {
+    let Some(v) = value.as_f64() else {
+        return Err(type_error("amount_scale", "a number", value));
+    };
+    #[allow(clippy::float_cmp)] // exactness is the point
+    let whole = v.trunc() == v && v >= 0.0;
+    if whole && v <= f64::from(u32::MAX) {
+        // The core checks the upper bound (28, `Decimal`'s largest scale).
+        Ok(v as u32)
+    } else {
+        Err(Error::OutOfRange { path: "amount_scale".into(), value: v.to_string(), min: "0".into(), max: "28".into() })
+    }
+}
+
+fn type_error(path: &str, expected: &str, got: &JsValue) -> Error {
+    Error::Parse {
+        kind: ParseKind::Type,
+        path: path.to_owned(),
+        message: format!("expected {expected}, got {}", type_of(got)),
+    }
+}

@@ -1,0 +1,86 @@
+//! The functions the npm package exports.
+
+use wasm_bindgen::prelude::*;
+
+use crate::columns::Columns;
+use crate::convert::{from_js, string_arg, to_js, to_js_error};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** A decimal number written out in full, e.g. `"1250.00"`. Money and rates are never floats. */
+export type Decimal = string;
+/** A calendar date, `YYYY-MM-DD`. */
+export type IsoDate = string;
+
+/** What every crmkit function throws: a real `Error` with a stable `code` and the `path` of the offending field. */
+export interface CrmkitError extends Error {
+    name: "CrmkitError";
+    /** Stable snake_case code, the same in Rust, Python and JS (`invalid_decimal`, `unknown_stage`...). */
+    code: string;
+    /** Where: `stages[1].conversion`, `deals[3].amount`, `amount[7]`. */
+    path: string;
+}
+
+/** Deals as columns for `forecastColumns`: row `i` is one deal. */
+export interface DealColumns {
+    /** Stage of each deal, an index into `stageLabels`. */
+    stage: Int32Array;
+    /** Stage names the codes refer to. */
+    stageLabels: string[];
+    /** Amounts as integer units of 10^-amountScale (cents for scale 2): safe integers in a Float64Array, or a BigInt64Array. */
+    amountUnits: Float64Array | BigInt64Array;
+    /** Decimal places of `amountUnits`, 0 to 28. */
+    amountScale: number;
+    /** Date each deal entered its stage, in days since 1970-01-01; -2147483648 for none. */
+    enteredStageOn?: Int32Array;
+    /** One column per `group_by` key of the policy, in the same order. */
+    keys?: KeyColumn[];
+}
+
+/** A group-by column: per-row codes into `labels`, -1 for none. */
+export interface KeyColumn {
+    codes: Int32Array;
+    labels: string[];
+}
+"#;
+
+/// Forecasts a pipeline of deals: the weighted pipeline by stage and group, month buckets
+/// from `asOf`, and one explained line per deal. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = forecast, unchecked_return_type = "ForecastReport")]
+pub fn forecast(
+    #[wasm_bindgen(unchecked_param_type = "ForecastPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Deal[]")] deals: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let deals: Vec<crmkit::forecast::Deal> = from_js(deals, "deals")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::forecast(&policy, &deals, as_of)
+    };
+    to_js(&run().map_err(|e| to_js_error(&e))?)
+}
+
+/// Forecasts deals given as typed-array columns: the report of `forecast` without deal
+/// lines, in one pass. Error paths name the column and row (`amount[3]`). Throws a
+/// `CrmkitError`.
+#[wasm_bindgen(js_name = forecastColumns, unchecked_return_type = "ForecastReport")]
+pub fn forecast_columns(
+    #[wasm_bindgen(unchecked_param_type = "ForecastPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DealColumns")] columns: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let columns = Columns::read(columns)?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::forecast_columns(&policy, &columns.as_deal_columns(), as_of)
+    };
+    to_js(&run().map_err(|e| to_js_error(&e))?)
+}
+
+/// The crmkit version; the crate, the Python and the npm packages carry the same one.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crmkit::VERSION.to_owned()
+}

@@ -1,0 +1,74 @@
+// The shared-vector matcher and caller, used unchanged in Node and in the browser page: the JS
+// twin of `call` and `subset_mismatch` in tests/src/lib.rs.
+
+/** Calls the crmkit function a vector file names, the way a JS user would. */
+export function callVector(crmkit, fn, c) {
+  switch (fn) {
+    case "forecast":
+      return crmkit.forecast(c.config, c.input?.deals, c.as_of);
+    default:
+      throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
+  }
+}
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function jsonEqual(a, b) {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/**
+ * `null` when every key of `expected` is in `actual` with a matching value (recursively;
+ * arrays must have equal length and match element by element); otherwise where and how they
+ * differ. Money is compared as exact decimal strings.
+ */
+export function subsetMismatch(expected, actual, at = "") {
+  if (isObject(expected) && isObject(actual)) {
+    for (const [k, v] of Object.entries(expected)) {
+      if (!Object.hasOwn(actual, k)) return `${at}.${k}: missing in output`;
+      const m = subsetMismatch(v, actual[k], `${at}.${k}`);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+  if (Array.isArray(expected) && Array.isArray(actual) && expected.length === actual.length) {
+    for (let i = 0; i < expected.length; i++) {
+      const m = subsetMismatch(expected[i], actual[i], `${at}[${i}]`);
+      if (m !== null) return m;
+    }
+    return null;
+  }
+  if (jsonEqual(expected, actual)) return null;
+  return `${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+/**
+ * Runs one case: `null` when it passes, else why not. An `expected_error` must come as a real
+ * `Error` named CrmkitError with that `code` and `path`.
+ */
+export function checkCase(crmkit, fn, c) {
+  let output;
+  try {
+    output = callVector(crmkit, fn, c);
+  } catch (e) {
+    if (!c.expected_error) return `threw ${e?.name}: ${e?.message} (code ${e?.code}, path ${e?.path})`;
+    if (!(e instanceof Error)) return `threw a non-Error: ${String(e)}`;
+    if (e.name !== "CrmkitError") return `threw ${e.name}, not CrmkitError: ${e.message}`;
+    const { code, path } = c.expected_error;
+    if (e.code !== code || e.path !== path) {
+      return `expected error ${code} at ${JSON.stringify(path)}, got ${e.code} at ${JSON.stringify(e.path)}: ${e.message}`;
+    }
+    return null;
+  }
+  if (c.expected_error) {
+    return `expected error ${c.expected_error.code} at ${JSON.stringify(c.expected_error.path)}, got a result`;
+  }
+  return subsetMismatch(c.expected, output);
+}

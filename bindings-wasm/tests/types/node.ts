@@ -1,0 +1,69 @@
+// The Node build's declarations, resolved through the package's own `exports`.
+import {
+  forecast,
+  forecastColumns,
+  version,
+  type CrmkitError,
+  type Deal,
+  type DealColumns,
+  type Decimal,
+  type ForecastPolicy,
+  type ForecastReport,
+  type IsoDate,
+} from "crmkit";
+
+const policy: ForecastPolicy = {
+  stages: [
+    { name: "open", conversion: "0.5", duration: "10" },
+    { name: "won", kind: "won" },
+  ],
+  duration_unit: "days",
+  placement: "half_elapsed",
+  group_by: ["owner", "region"],
+  rounding: { dp: 2, strategy: "half_up" },
+};
+const deals: Deal[] = [
+  { id: "a", stage: "open", amount: "100.00", owner: "ann", attributes: { region: "north" } },
+  { id: "b", stage: "won", amount: "5", entered_stage_on: "2026-11-01" },
+];
+const report: ForecastReport = forecast(policy, deals, "2026-11-23");
+const weighted: Decimal = report.totals.open.weighted;
+const asOf: IsoDate = report.as_of;
+const month: string | null = report.deals[0].month;
+const offset: number | null = report.deals[0].offset;
+const owner: string | null | undefined = report.groups[0]?.key["owner"];
+const reasons: string[] = report.deals[0].reasons;
+
+const columns: DealColumns = {
+  stage: Int32Array.of(0, 1),
+  stageLabels: ["open", "won"],
+  amountUnits: BigInt64Array.of(10_000n, 500n),
+  amountScale: 2,
+  enteredStageOn: Int32Array.of(-2147483648, 20_400),
+  keys: [
+    { codes: Int32Array.of(0, -1), labels: ["ann"] },
+    { codes: Int32Array.of(0, 0), labels: ["north"] },
+  ],
+};
+const fromColumns: ForecastReport = forecastColumns(policy, columns, "2026-11-23");
+const v: string = version();
+
+function describe(e: unknown): string {
+  const err = e as CrmkitError;
+  return `${err.name} ${err.code} at ${err.path}: ${err.message}`;
+}
+
+// Money is a decimal string, never a number:
+// @ts-expect-error
+const floatMoney: Deal = { id: "c", stage: "open", amount: 100 };
+// Placement is one of the declared names:
+// @ts-expect-error
+const typo: ForecastPolicy = { ...policy, placement: "halfway" };
+// Columns want typed arrays:
+// @ts-expect-error
+const plainArrays: DealColumns = { ...columns, stage: [0, 1] };
+// The report is not `any`:
+// @ts-expect-error
+const notANumber: number = report.totals.won.amount;
+
+export { weighted, asOf, month, offset, owner, reasons, fromColumns, v, describe, floatMoney, typo, plainArrays, notANumber };

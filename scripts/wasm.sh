@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the npm package `crmkit` (bindings-wasm/pkg/node: CommonJS for Node, bindings-wasm/pkg/web:
+# ES module for browsers and bundlers) from one wasm32 build, then runs the shared vectors in
+# Node and in headless Chromium.
+#
+#   bash scripts/wasm.sh               build + test
+#   bash scripts/wasm.sh --build-only  build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_only=false
+[ "${1:-}" = "--build-only" ] && build_only=true
+say() { printf '\n== %s\n' "$*"; }
+
+pkg=bindings-wasm/pkg
+wasm=target/wasm32-unknown-unknown/wasm-release/crmkit_wasm.wasm
+
+# The CLI must be the exact wasm-bindgen of Cargo.lock (scripts/setup.sh installs it).
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "wasm-bindgen CLI $have, Cargo.lock wants $want: run scripts/setup.sh" >&2
+  exit 1
+fi
+# binaryen (wasm-opt), typescript (tsc) and playwright-core, as package-lock.json pins them.
+if [ ! -x bindings-wasm/node_modules/.bin/wasm-opt ] || [ ! -x bindings-wasm/node_modules/.bin/tsc ] ||
+  [ ! -d bindings-wasm/node_modules/playwright-core ]; then
+  (cd bindings-wasm && npm ci --no-audit --no-fund)
+fi
+
+say "cargo build -p crmkit-wasm (wasm32, profile wasm-release)"
+# Only this crate: the workspace as a whole does not build for wasm32 (pyo3).
+cargo build -p crmkit-wasm --target wasm32-unknown-unknown --profile wasm-release --locked
+
+say "wasm-bindgen $have (nodejs, web) + wasm-opt -Oz"
+rm -rf "$pkg"
+for target in nodejs web; do
+  out="$pkg/${target%js}"
+  wasm-bindgen --target "$target" --out-dir "$out" --out-name crmkit "$wasm"
+  before=$(wc -c <"$out/crmkit_bg.wasm")
+  # binaryen from npm: Debian's wasm-opt is too old for what rustc and wasm-bindgen emit.
+  bindings-wasm/node_modules/.bin/wasm-opt -Oz "$out/crmkit_bg.wasm" -o "$out/crmkit_bg.wasm"
+done
+raw=$(wc -c <"$pkg/web/crmkit_bg.wasm")
+gz=$(gzip -9c "$pkg/web/crmkit_bg.wasm" | wc -c)
+echo "crmkit_bg.wasm: $raw bytes raw, $gz bytes gzipped ($before bytes before wasm-opt)"
+
+# The declarations must carry the core's types, not `any`.
+dts="$pkg/node/crmkit.d.ts"
+for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns; do
+  grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
+done
+for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
+  'forecastColumns(policy: ForecastPolicy, columns: DealColumns, asOf: string): ForecastReport;'; do
+  grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
+done
+# ...and be valid, strict TypeScript that refuses float money and unknown placements.
+bindings-wasm/node_modules/.bin/tsc -p bindings-wasm/tests/types
+echo "crmkit.d.ts (node, web): types check"
+
+$build_only && exit 0
+
+say "node --test (Node $(node --version))"
+node --test --test-reporter=spec bindings-wasm/tests/node/
+
+say "node --test + playwright-core (headless $(/usr/bin/chromium --version 2>/dev/null || echo chromium))"
+node --test --test-reporter=spec bindings-wasm/tests/browser/
