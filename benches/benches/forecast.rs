@@ -2,7 +2,7 @@
 //! Run: `cargo bench -p crmkit-benches --bench forecast`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use crmkit::forecast::{forecast_columns, Placement};
+use crmkit::forecast::{forecast_columns, forecast_columns_parallel, Placement};
 use crmkit_benches::{as_of, policy, Deals};
 
 fn bench(c: &mut Criterion) {
@@ -16,6 +16,9 @@ fn bench(c: &mut Criterion) {
         let policy = policy(placement);
         group.bench_function(name, |b| {
             b.iter(|| forecast_columns(&policy, &columns, as_of()).expect("forecast"));
+        });
+        group.bench_function(format!("{name}_2_threads"), |b| {
+            b.iter(|| forecast_columns_parallel(&policy, &columns, as_of(), 2).expect("forecast"));
         });
     }
     group.finish();

@@ -52,7 +52,9 @@ pub fn vector_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("tests/vectors exists")
-        .flat_map(|d| std::fs::read_dir(d.expect("readable").path()).expect("domain folder"))
+        .map(|d| d.expect("readable").path())
+        .filter(|p| p.is_dir())
+        .flat_map(|d| std::fs::read_dir(d).expect("domain folder"))
         .map(|f| f.expect("readable").path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();

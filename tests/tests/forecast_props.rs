@@ -1,7 +1,9 @@
 //! Forecast invariants over generated pipelines.
 
 use chrono::NaiveDate;
-use crmkit::forecast::{forecast, forecast_columns, AmountColumn, Deal, DealColumns, ForecastPolicy, KeyColumn};
+use crmkit::forecast::{
+    forecast, forecast_columns, forecast_columns_parallel, AmountColumn, Deal, DealColumns, ForecastPolicy, KeyColumn,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -83,6 +85,10 @@ proptest! {
             keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
         };
         let mut by_columns = forecast_columns(&policy, &columns, as_of()).expect("valid input");
+        for threads in 2..=4 {
+            let parallel = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect("valid input");
+            prop_assert_eq!(&parallel, &by_columns);
+        }
         by_columns.deals = by_list.deals.clone();
         prop_assert_eq!(by_columns, by_list);
     }
@@ -125,6 +131,28 @@ proptest! {
         a.deals.clear();
         b.deals.clear();
         prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn threads_report_the_lowest_bad_row(bad in proptest::collection::vec(0usize..40, 1..4), threads in 1usize..5) {
+        let policy = policy(&[30, 50, 80], &[20, 10, 5], "days", "half_elapsed");
+        let mut cents = vec![100i64; 40];
+        for &b in &bad {
+            cents[b] = -1;
+        }
+        let stage = vec![0i32; 40];
+        let labels: Vec<String> = STAGES.map(String::from).to_vec();
+        let owners: Vec<String> = OWNERS.map(String::from).to_vec();
+        let owner = vec![0i32; 40];
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &labels,
+            amount: AmountColumn::Units { units: &cents, scale: 2 },
+            entered_stage_on: None,
+            keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+        };
+        let e = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect_err("negative amounts");
+        prop_assert_eq!(e.path(), format!("amount[{}]", bad.iter().min().expect("non-empty")));
     }
 
     #[test]

@@ -34,6 +34,7 @@
 //! # Ok::<(), crmkit::Error>(())
 //! ```
 
+mod columns;
 mod phasing;
 mod policy;
 mod report;
@@ -44,14 +45,15 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use phasing::Reason;
 pub use policy::{DurationUnit, ForecastPolicy, OverduePolicy, Placement, Stage, StageKind, UndatedPolicy};
 pub use report::{ChainStep, DealLine, ForecastReport, GroupLine, MonthLine, StageLine, Sums, Totals};
 
 use crate::error::{Error, Result};
+use columns::{days_since_epoch, elapsed_days, run};
 use phasing::Placer;
 use policy::Funnel;
-use report::Aggregator;
 
 /// One deal of the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +161,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
-    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path)?;
+    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1)?;
     report.deals = deals
         .iter()
         .enumerate()
@@ -203,306 +205,3 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, entered: i64,
     }
     Ok(line)
 }
-
-/// Deals as columns, for batches: what the Python DataFrame and JS typed-array entry points
-/// pass. Row `i` is one deal.
-#[derive(Debug, Clone)]
-pub struct DealColumns<'a> {
-    /// Stage of each deal as an index into `stage_labels` (pandas category codes).
-    pub stage: &'a [i32],
-    /// Stage names the codes refer to.
-    pub stage_labels: &'a [String],
-    /// Amounts.
-    pub amount: AmountColumn<'a>,
-    /// Date each deal entered its stage, as days since 1970-01-01; `i64::MIN` (numpy's NaT)
-    /// for none. `None`: no such column.
-    pub entered_stage_on: Option<&'a [i64]>,
-    /// One column per `group_by` key of the policy, in the same order.
-    pub keys: Vec<KeyColumn<'a>>,
-}
-
-/// An amount column.
-#[derive(Debug, Clone, Copy)]
-pub enum AmountColumn<'a> {
-    /// Exact decimals.
-    Decimal(&'a [Decimal]),
-    /// Integers in units of 10^-scale (cents for scale 2).
-    Units {
-        /// The integers.
-        units: &'a [i64],
-        /// Decimal places they carry.
-        scale: u32,
-    },
-}
-
-/// A group-by column: codes into `labels`, -1 for none.
-#[derive(Debug, Clone, Copy)]
-pub struct KeyColumn<'a> {
-    /// Per-row code.
-    pub codes: &'a [i32],
-    /// Values the codes refer to.
-    pub labels: &'a [String],
-}
-
-/// Forecasts deals given as columns: the same report as [`forecast`] without deal lines,
-/// computed in one pass with integer sums. Paths in errors name the column and row
-/// (`amount[3]`).
-///
-/// # Errors
-///
-/// As [`forecast`], at `stage[i]`, `amount[i]`, `entered_stage_on[i]`; `invalid_value` at
-/// `keys` when the key columns do not match the policy's `group_by`, or at a column whose
-/// length differs from `stage`'s.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::forecast::{forecast_columns, AmountColumn, DealColumns, ForecastPolicy};
-///
-/// let policy: ForecastPolicy = crmkit::wire::from_json(r#"{"stages": [
-///     {"name": "open", "conversion": "0.25", "duration": "10"}, {"name": "won", "kind": "won"}],
-///     "duration_unit": "days", "placement": "remaining_full"}"#, "")?;
-/// let labels = ["open".to_string(), "won".to_string()];
-/// let columns = DealColumns {
-///     stage: &[0, 0, 1],
-///     stage_labels: &labels,
-///     amount: AmountColumn::Units { units: &[10_000, 30_000, 5_000], scale: 2 },
-///     entered_stage_on: None,
-///     keys: vec![],
-/// };
-/// let report = forecast_columns(&policy, &columns, chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap())?;
-/// assert_eq!(report.totals.open.weighted.to_string(), "100.00");
-/// assert_eq!(report.totals.won.amount.to_string(), "50.00");
-/// # Ok::<(), crmkit::Error>(())
-/// ```
-pub fn forecast_columns(policy: &ForecastPolicy, columns: &DealColumns, as_of: NaiveDate) -> Result<ForecastReport> {
-    let funnel = Funnel::new(policy)?;
-    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"))?.0)
-}
-
-/// The one aggregation behind both entry points.
-fn run<'f, 'p>(
-    funnel: &'f Funnel<'p>,
-    cols: &DealColumns,
-    as_of: NaiveDate,
-    row_path: &dyn Fn(usize, &str) -> String,
-) -> Result<(ForecastReport, Placer<'f, 'p>)> {
-    let policy = funnel.policy;
-    let n = cols.stage.len();
-    let amount_len = match cols.amount {
-        AmountColumn::Decimal(a) => a.len(),
-        AmountColumn::Units { units, .. } => units.len(),
-    };
-    let same_len = |len: usize, name: &str| {
-        if len == n {
-            Ok(())
-        } else {
-            Err(Error::InvalidValue { path: name.to_owned(), reason: format!("column has {len} rows, stage has {n}") })
-        }
-    };
-    same_len(amount_len, "amount")?;
-    if let Some(e) = cols.entered_stage_on {
-        same_len(e.len(), "entered_stage_on")?;
-    }
-    if cols.keys.len() != policy.group_by.len() {
-        return Err(Error::InvalidValue {
-            path: "keys".into(),
-            reason: format!("{} key columns for {} group_by fields", cols.keys.len(), policy.group_by.len()),
-        });
-    }
-    for (k, key) in cols.keys.iter().enumerate() {
-        same_len(key.codes.len(), &format!("keys[{k}]"))?;
-    }
-    // label code -> policy stage
-    let stage_map: Vec<Option<usize>> =
-        cols.stage_labels.iter().map(|l| funnel.index.get(l.as_str()).copied()).collect();
-    let (groups, keys) = group_ids(cols, row_path)?;
-    let scale = match cols.amount {
-        AmountColumn::Decimal(a) => a.iter().map(Decimal::scale).max().unwrap_or(0),
-        AmountColumn::Units { scale, .. } => {
-            if scale > 28 {
-                return Err(Error::out_of_range("amount_scale", scale, 0, 28));
-            }
-            scale
-        }
-    };
-    let placer = Placer::new(funnel, as_of);
-    let mut agg = Aggregator::new(funnel, placer.max_offset()?, keys.len().max(1), scale);
-    let mut slots = SlotCache::new(funnel, &placer, agg.unscheduled_slot());
-    for i in 0..n {
-        let code = cols.stage[i];
-        let s = usize::try_from(code).ok().and_then(|c| stage_map.get(c).copied().flatten()).ok_or_else(|| {
-            Error::UnknownStage {
-                path: row_path(i, "stage"),
-                name: usize::try_from(code)
-                    .ok()
-                    .and_then(|c| cols.stage_labels.get(c))
-                    .cloned()
-                    .unwrap_or_else(|| format!("code {code}")),
-            }
-        })?;
-        let units = match cols.amount {
-            AmountColumn::Decimal(a) => {
-                let d = a[i];
-                if d.is_sign_negative() && !d.is_zero() {
-                    return Err(Error::NegativeAmount { path: row_path(i, "amount"), value: d.to_string() });
-                }
-                d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize])
-            }
-            AmountColumn::Units { units, .. } => {
-                if units[i] < 0 {
-                    return Err(Error::NegativeAmount { path: row_path(i, "amount"), value: units[i].to_string() });
-                }
-                Some(i128::from(units[i]))
-            }
-        }
-        .ok_or_else(|| Error::overflow(row_path(i, "amount")))?;
-        let entered = cols.entered_stage_on.map_or(i64::MIN, |e| e[i]);
-        let elapsed = elapsed_days(as_of, entered);
-        if elapsed.is_some_and(|e| e < 0) {
-            return Err(Error::DateAfterAsOf {
-                path: row_path(i, "entered_stage_on"),
-                date: epoch_day(entered).map_or_else(|| entered.to_string(), |d| d.to_string()),
-                as_of: as_of.to_string(),
-            });
-        }
-        let added = if funnel.kind(s) == StageKind::Open {
-            let slot = slots.slot(s, elapsed, &|| row_path(i, "entered_stage_on"))?;
-            agg.add_open(groups.get(i).map_or(0, |&g| g as usize), s, slot, units)
-        } else {
-            agg.add_closed(s, units)
-        };
-        added.ok_or_else(|| Error::overflow("totals"))?;
-    }
-    let report = agg.finish(funnel, &placer, &keys, policy.rounding)?;
-    Ok((report, placer))
-}
-
-/// Month slot per (stage, days in stage), memoised: most deals share a handful of dates.
-struct SlotCache<'a, 'f, 'p> {
-    placer: &'a Placer<'f, 'p>,
-    unscheduled: usize,
-    by_stage: Vec<Option<usize>>,
-    by_day: Vec<Vec<Option<usize>>>,
-    undated: Vec<Option<usize>>,
-}
-
-const CACHED_DAYS: usize = 4_000;
-
-impl<'a, 'f, 'p> SlotCache<'a, 'f, 'p> {
-    fn new(funnel: &Funnel, placer: &'a Placer<'f, 'p>, unscheduled: usize) -> Self {
-        let n = funnel.policy.stages.len();
-        Self { placer, unscheduled, by_stage: vec![None; n], by_day: vec![Vec::new(); n], undated: vec![None; n] }
-    }
-
-    fn slot(&mut self, stage: usize, elapsed: Option<i64>, path: &dyn Fn() -> String) -> Result<usize> {
-        let dated = self.placer.funnel.policy.placement == Placement::Actual;
-        let cached = match (dated, elapsed) {
-            (false, _) => &mut self.by_stage[stage],
-            (true, None) => &mut self.undated[stage],
-            (true, Some(days)) => {
-                let day = usize::try_from(days).unwrap_or(usize::MAX);
-                if day >= CACHED_DAYS {
-                    let placed = self.placer.place(stage, elapsed, path)?;
-                    return Ok(placed.offset.map_or(self.unscheduled, |o| o as usize));
-                }
-                let row = &mut self.by_day[stage];
-                if row.is_empty() {
-                    row.resize(CACHED_DAYS, None);
-                }
-                &mut row[day]
-            }
-        };
-        if let Some(slot) = *cached {
-            return Ok(slot);
-        }
-        let placed = self.placer.place(stage, elapsed, path)?;
-        let slot = placed.offset.map_or(self.unscheduled, |o| o as usize);
-        *cached = Some(slot);
-        Ok(slot)
-    }
-}
-
-/// Per group, the value of each `group_by` key.
-type GroupKeys = Vec<Vec<Option<String>>>;
-
-/// Dense group id per row, and each group's key values.
-fn group_ids(cols: &DealColumns, row_path: &dyn Fn(usize, &str) -> String) -> Result<(Vec<u32>, GroupKeys)> {
-    if cols.keys.is_empty() {
-        return Ok((Vec::new(), vec![Vec::new()]));
-    }
-    let mut ids = Vec::with_capacity(cols.stage.len());
-    let mut seen: HashMap<Vec<i32>, u32> = HashMap::new();
-    let mut keys = Vec::new();
-    let mut combo = vec![0i32; cols.keys.len()];
-    // Fast path: one key column, dense codes.
-    let single = (cols.keys.len() == 1).then(|| vec![u32::MAX; cols.keys[0].labels.len() + 1]);
-    let mut single = single;
-    for i in 0..cols.stage.len() {
-        for (k, key) in cols.keys.iter().enumerate() {
-            let c = key.codes[i];
-            if c < -1 || c >= key.labels.len() as i32 {
-                return Err(Error::InvalidValue {
-                    path: row_path(i, &format!("keys[{k}]")),
-                    reason: format!("code {c} is not an index into {} labels", key.labels.len()),
-                });
-            }
-            combo[k] = c;
-        }
-        let new_key = |keys: &mut GroupKeys| {
-            keys.push(
-                cols.keys
-                    .iter()
-                    .zip(&combo)
-                    .map(|(key, &c)| usize::try_from(c).ok().map(|c| key.labels[c].clone()))
-                    .collect(),
-            );
-            keys.len() as u32 - 1
-        };
-        let id = if let Some(table) = single.as_mut() {
-            let slot = &mut table[(combo[0] + 1) as usize];
-            if *slot == u32::MAX {
-                *slot = new_key(&mut keys);
-            }
-            *slot
-        } else if let Some(&id) = seen.get(&combo) {
-            id
-        } else {
-            let id = new_key(&mut keys);
-            seen.insert(combo.clone(), id);
-            id
-        };
-        ids.push(id);
-    }
-    if keys.is_empty() {
-        keys.push(Vec::new());
-    }
-    Ok((ids, keys))
-}
-
-const POW10: [i128; 29] = {
-    let mut t = [1i128; 29];
-    let mut i = 1;
-    while i < 29 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-fn days_since_epoch(d: NaiveDate) -> i64 {
-    i64::from(d.num_days_from_ce()) - i64::from(EPOCH_CE)
-}
-
-fn epoch_day(days: i64) -> Option<NaiveDate> {
-    i32::try_from(days + i64::from(EPOCH_CE)).ok().and_then(NaiveDate::from_num_days_from_ce_opt)
-}
-
-/// `num_days_from_ce` of 1970-01-01.
-const EPOCH_CE: i32 = 719_163;
-
-fn elapsed_days(as_of: NaiveDate, entered: i64) -> Option<i64> {
-    (entered != i64::MIN).then(|| days_since_epoch(as_of).saturating_sub(entered))
-}
-
-use chrono::Datelike as _;

@@ -197,6 +197,13 @@ pub(crate) struct Cell {
 }
 
 impl Cell {
+    fn merge(&mut self, other: &Cell) -> Option<()> {
+        self.units = self.units.checked_add(other.units)?;
+        self.deals = self.deals.checked_add(other.deals)?;
+        Some(())
+    }
+
+    #[inline]
     fn add(&mut self, units: i128) -> Option<()> {
         self.units = self.units.checked_add(units)?;
         self.deals += 1;
@@ -266,9 +273,40 @@ impl Aggregator {
     pub fn add_open(&mut self, group: usize, stage: usize, slot: usize, units: i128) -> Option<()> {
         let pos = self.open_pos[stage]?;
         let i = (group * self.n_open + pos) * self.n_slots + slot;
+        if let Cells::Dense(v) = &mut self.cells {
+            v.get_mut(i)?.add(units)
+        } else {
+            self.add_sparse(i, units)
+        }
+    }
+
+    /// Adds another table of the same shape (another thread's share of the rows).
+    pub fn merge(&mut self, other: Aggregator) -> Option<()> {
+        for (mine, theirs) in self.closed.iter_mut().zip(&other.closed) {
+            mine.merge(theirs)?;
+        }
+        match (&mut self.cells, other.cells) {
+            (Cells::Dense(mine), Cells::Dense(theirs)) => {
+                for (m, t) in mine.iter_mut().zip(&theirs) {
+                    m.merge(t)?;
+                }
+            }
+            (Cells::Sparse(mine), Cells::Sparse(theirs)) => {
+                for (i, t) in theirs {
+                    mine.entry(i).or_default().merge(&t)?;
+                }
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_sparse(&mut self, i: usize, units: i128) -> Option<()> {
         match &mut self.cells {
-            Cells::Dense(v) => v[i].add(units),
             Cells::Sparse(m) => m.entry(i).or_default().add(units),
+            Cells::Dense(v) => v.get_mut(i)?.add(units),
         }
     }
 
