@@ -101,13 +101,14 @@ def pandas_forecast(df: pd.DataFrame, placement: str, amount: str):
     return w["weighted"].sum(), by_month, by_owner, by_owner_month
 
 
-def crmkit_forecast(df: pd.DataFrame, placement: str, amount: str) -> pd.DataFrame:
+def crmkit_forecast(df: pd.DataFrame, placement: str, amount: str, threads: int = 1) -> pd.DataFrame:
     return crmkit.forecast_frame(
         df,
         policy(placement),
         AS_OF,
         amount=amount,
         entered_stage_on="entered" if placement == "actual" else None,
+        threads=threads,
     )
 
 
@@ -153,7 +154,8 @@ def main() -> None:
     df = generate(n)
     print(f"crmkit {crmkit.__version__} forecast_frame vs pandas {pd.__version__} (numpy {np.__version__}),"
           f" {n:,} deals, seed {SEED}, as_of {AS_OF}, group_by owner, best of {REPEAT}")
-    print(f"{'placement':<14}{'amount column':<17}{'pandas ms':>10}{'crmkit ms':>11}{'pandas/crmkit':>15}{'native call ms':>16}")
+    print(f"{'placement':<14}{'amount column':<17}{'pandas ms':>10}{'crmkit ms':>11}{'pandas/crmkit':>15}"
+          f"{'native call ms':>16}{'crmkit 2 thr ms':>17}{'pandas/crmkit':>15}")
     for placement in ("half_elapsed", "actual"):
         for amount, label in (("amount", "int64 cents"), ("amount_yuan", "float64 yuan")):
             t_pandas, pandas_out = best(pandas_forecast, df, placement, amount)
@@ -161,12 +163,16 @@ def main() -> None:
             check(pandas_out, frame, amount)
             call, args = native_only(df, placement, amount)
             t_native, _ = best(call, *args)
+            t_two, frame_two = best(crmkit_forecast, df, placement, amount, 2)
+            check(pandas_out, frame_two, amount)
             print(
                 f"{placement:<14}{label:<17}{t_pandas * 1e3:>10.1f}{t_crmkit * 1e3:>11.1f}"
                 f"{t_pandas / t_crmkit:>14.1f}x{t_native * 1e3:>16.1f}"
+                f"{t_two * 1e3:>17.1f}{t_pandas / t_two:>14.1f}x"
             )
     print("both agree on the total weighted pipeline and every month's weighted sum, to the cent")
-    print("crmkit ms: forecast_frame, DataFrame in and out; native call ms: crmkit._native.forecast_columns")
+    print("crmkit ms: forecast_frame, DataFrame in and out, one thread; 2 thr: forecast_frame(threads=2);")
+    print("native call ms: crmkit._native.forecast_columns")
     print("alone on already converted columns (the Rust core plus building the report's dicts)")
 
 

@@ -56,7 +56,8 @@ fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: Stri
     to_python(py, &report)
 }
 
-/// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns`] over columns.
+/// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns_parallel`] over
+/// columns, on `threads` threads (same result for any count).
 ///
 /// `stage_codes` (int32) index `stage_labels`; exactly one of `amount_units` (int64, units of
 /// 10^-`amount_scale`) and `amount_strings` (decimal strings) is given; `entered_days` (int64
@@ -64,7 +65,7 @@ fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: Stri
 /// `(int32 codes, labels)` pair per policy `group_by` entry. Contiguous arrays are borrowed,
 /// others copied once.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount_units, amount_scale, amount_strings, entered_days, keys, as_of))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount_units, amount_scale, amount_strings, entered_days, keys, as_of, threads = 1))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 fn forecast_columns<'py>(
     py: Python<'py>,
@@ -77,6 +78,7 @@ fn forecast_columns<'py>(
     entered_days: Option<PyReadonlyArray1<'py, i64>>,
     keys: Vec<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
     as_of: String,
+    threads: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let stage = slice(&stage_codes);
     let units = amount_units.as_ref().map(slice);
@@ -107,7 +109,7 @@ fn forecast_columns<'py>(
                 entered_stage_on: entered.as_deref(),
                 keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
             };
-            crmkit::forecast::forecast_columns(&policy, &columns, as_of)
+            crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)
         })
         .map_err(to_py_err)?;
     to_python(py, &report)

@@ -138,6 +138,9 @@ def test_frame_matches_forecast(amount, stage, placement, group_by, entered):
     assert out.attrs["totals"] == report["totals"]
     assert out.attrs["stages"] == report["stages"]
     assert out.attrs["months"] == report["months"]
+    threaded = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on=entered, threads=3)
+    pd.testing.assert_frame_equal(threaded, out)
+    assert threaded.attrs == out.attrs
     assert all(isinstance(v, Decimal) for v in out["weighted"])
     assert out["offset"].dtype == np.int64 and out["deals"].dtype == np.int64
 

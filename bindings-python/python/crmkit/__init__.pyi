@@ -142,6 +142,7 @@ def forecast_frame(
     amount: str = "amount",
     entered_stage_on: str | None = None,
     amount_scale: int = 2,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Forecast over a DataFrame's columns: one row per group and month; ``attrs["totals"]``,
     ``attrs["stages"]``, ``attrs["months"]``. Raises ``CrmkitError``."""

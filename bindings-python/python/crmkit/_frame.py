@@ -30,6 +30,7 @@ def forecast_frame(
     amount: str = "amount",
     entered_stage_on: str | None = None,
     amount_scale: int = 2,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Weighted funnel forecast of the deals in ``df``, one deal per row.
 
@@ -51,6 +52,9 @@ def forecast_frame(
     columns hold ``decimal.Decimal``. ``attrs["totals"]``, ``attrs["stages"]`` and
     ``attrs["months"]`` carry the report's totals, stage lines and month lines (the months of
     all groups together, rounded once from exact sums, which summing the rows cannot give).
+
+    ``threads`` > 1 sums the rows on that many threads (the GIL is released); the result is
+    identical for any count, since the sums are exact integers.
 
     Raises ``CrmkitError``: ``missing_field`` at the column name of a column not in ``df``;
     the core's codes for a cell at ``stage[i]``, ``amount[i]``, ``entered_stage_on[i]``,
@@ -77,6 +81,7 @@ def forecast_frame(
         entered,
         keys,
         as_of_text(as_of),
+        threads,
     )
     if group_by:
         pairs = [(g["key"], m) for g in report["groups"] for m in g["months"]]

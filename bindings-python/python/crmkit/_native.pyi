@@ -21,4 +21,5 @@ def forecast_columns(
     entered_days: Optional[npt.NDArray[np.int64]],
     keys: Sequence[Tuple[npt.NDArray[np.int32], Sequence[str]]],
     as_of: str,
+    threads: int = 1,
 ) -> ForecastReport: ...

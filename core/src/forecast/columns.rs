@@ -7,7 +7,7 @@ use chrono::{Datelike as _, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::phasing::Placer;
-use super::policy::{Funnel, Placement, StageKind};
+use super::policy::{Funnel, Placement};
 use super::report::{Aggregator, ForecastReport};
 use super::ForecastPolicy;
 use crate::error::{Error, Result};
@@ -158,9 +158,8 @@ pub(super) fn run<'f, 'p>(
     let pass = Pass {
         cols,
         row_path,
-        stage_of: cols.stage_labels.iter().map(|l| funnel.index.get(l.as_str()).copied()).collect(),
+        lanes: lanes(funnel, &placer, cols.stage_labels)?,
         groups: &groups,
-        open: (0..policy.stages.len()).map(|s| funnel.kind(s) == StageKind::Open).collect(),
         as_of_days: days_since_epoch(as_of),
         as_of,
     };
@@ -190,11 +189,9 @@ pub(super) fn run<'f, 'p>(
 struct Pass<'a> {
     cols: &'a DealColumns<'a>,
     row_path: &'a RowPath,
-    /// Stage label code -> policy stage.
-    stage_of: Vec<Option<usize>>,
+    /// Per stage label code (`None`: not a policy stage).
+    lanes: Vec<Option<Lane>>,
     groups: &'a Groups<'a>,
-    /// Per policy stage: is it open?
-    open: Vec<bool>,
     as_of_days: i64,
     as_of: NaiveDate,
 }
@@ -249,17 +246,16 @@ impl Pass<'_> {
         let entered = cols.entered_stage_on.unwrap_or(&[]);
         for i in rows {
             let code = cols.stage[i];
-            let s =
-                usize::try_from(code).ok().and_then(|c| self.stage_of.get(c).copied().flatten()).ok_or_else(|| {
-                    Error::UnknownStage {
-                        path: (self.row_path)(i, "stage"),
-                        name: usize::try_from(code)
-                            .ok()
-                            .and_then(|c| cols.stage_labels.get(c))
-                            .cloned()
-                            .unwrap_or_else(|| format!("code {code}")),
-                    }
-                })?;
+            let Some(lane) = usize::try_from(code).ok().and_then(|c| self.lanes.get(c).copied().flatten()) else {
+                return Err(Error::UnknownStage {
+                    path: (self.row_path)(i, "stage"),
+                    name: usize::try_from(code)
+                        .ok()
+                        .and_then(|c| cols.stage_labels.get(c))
+                        .cloned()
+                        .unwrap_or_else(|| format!("code {code}")),
+                });
+            };
             let units = units_of(i)?;
             let day = entered.get(i).copied().unwrap_or(i64::MIN);
             let elapsed = (day != i64::MIN).then(|| self.as_of_days.saturating_sub(day));
@@ -270,16 +266,55 @@ impl Pass<'_> {
                     as_of: self.as_of.to_string(),
                 });
             }
-            let added = if self.open[s] {
-                let slot = slots.slot(s, elapsed, &|| (self.row_path)(i, "entered_stage_on"))?;
-                agg.add_open(self.groups.id(i, self.row_path)?, s, slot, units)
-            } else {
-                agg.add_closed(s, units)
+            let added = match lane {
+                Lane::Closed { stage } => agg.add_closed(stage, units),
+                Lane::Open { pos, slot: Some(slot), .. } => {
+                    agg.add_at(self.groups.id(i, self.row_path)?, pos, slot, units)
+                }
+                Lane::Open { stage, pos, slot: None } => {
+                    let slot = slots.slot(stage, elapsed, &|| (self.row_path)(i, "entered_stage_on"))?;
+                    agg.add_at(self.groups.id(i, self.row_path)?, pos, slot, units)
+                }
             };
             added.ok_or_else(|| Error::overflow("totals"))?;
         }
         Ok(())
     }
+}
+
+fn lanes(funnel: &Funnel, placer: &Placer, labels: &[String]) -> Result<Vec<Option<Lane>>> {
+    let dated = funnel.policy.placement == Placement::Actual;
+    let mut pos = vec![None; funnel.policy.stages.len()];
+    for (p, &s) in funnel.open.iter().enumerate() {
+        pos[s] = Some(p);
+    }
+    labels
+        .iter()
+        .map(|label| {
+            let Some(&stage) = funnel.index.get(label.as_str()) else { return Ok(None) };
+            Ok(Some(match pos[stage] {
+                None => Lane::Closed { stage },
+                Some(pos) => {
+                    let slot = if dated {
+                        None
+                    } else {
+                        placer.place(stage, None, &|| "stages".into())?.offset.map(|o| o as usize)
+                    };
+                    Lane::Open { stage, pos, slot }
+                }
+            }))
+        })
+        .collect()
+}
+
+/// Where the deals of one stage label go, worked out once per label instead of per row.
+#[derive(Clone, Copy)]
+enum Lane {
+    /// A won or lost stage.
+    Closed { stage: usize },
+    /// An open stage: its position among open stages, and its month slot when placement does
+    /// not depend on the deal's date.
+    Open { stage: usize, pos: usize, slot: Option<usize> },
 }
 
 /// Month slot per (stage, days in stage), memoised: without `actual` placement a stage's

@@ -268,10 +268,9 @@ impl Aggregator {
         self.n_slots - 1
     }
 
-    /// Adds `units` of an open deal; `slot` from 0 to `unscheduled_slot()`.
+    /// Adds `units` of an open deal at open-stage position `pos`.
     #[inline]
-    pub fn add_open(&mut self, group: usize, stage: usize, slot: usize, units: i128) -> Option<()> {
-        let pos = self.open_pos[stage]?;
+    pub fn add_at(&mut self, group: usize, pos: usize, slot: usize, units: i128) -> Option<()> {
         let i = (group * self.n_open + pos) * self.n_slots + slot;
         if let Cells::Dense(v) = &mut self.cells {
             v.get_mut(i)?.add(units)
@@ -503,7 +502,7 @@ mod tests {
                 for (g, s, slot, units) in
                     [(0, 0, 2, 1234), (1, 1, 1, 999), (2, 0, 2, 1), (0, 0, 2, 5), (2, 1, unscheduled, 7)]
                 {
-                    agg.add_open(g, s, slot, units).unwrap();
+                    agg.add_at(g, s, slot, units).unwrap();
                 }
                 agg.add_closed(2, 100).unwrap();
                 agg.finish(&funnel, &placer, &keys, policy.rounding).unwrap()
