@@ -118,24 +118,17 @@ fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
     let Some(floats) = value.dyn_ref::<Float64Array>() else {
         return Err(type_error("amount", "a Float64Array or a BigInt64Array", value));
     };
-    floats
-        .to_vec()
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            #[allow(clippy::float_cmp)] // exactness is the point
-            let exact = v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
-            if exact {
-                Ok(v as i64)
-            } else {
-                Err(Error::Parse {
-                    kind: ParseKind::Decimal,
-                    path: format!("amount[{i}]"),
-                    message: format!("{v} is not a safe integer number of units; use a BigInt64Array beyond 2^53"),
-                })
-            }
-        })
-        .collect()
+    let floats = floats.to_vec();
+    #[allow(clippy::float_cmp)] // exactness is the point
+    let safe = |v: f64| v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
+    if let Some(i) = floats.iter().position(|&v| !safe(v)) {
+        return Err(Error::Parse {
+            kind: ParseKind::Decimal,
+            path: format!("amount[{i}]"),
+            message: format!("{} is not a safe integer number of units; use a BigInt64Array beyond 2^53", floats[i]),
+        });
+    }
+    Ok(floats.into_iter().map(|v| v as i64).collect())
 }
 
 fn scale(value: &JsValue) -> Result<u32, Error> {
