@@ -17,14 +17,20 @@ step "cargo clippy (native, all targets; wasm crate for wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p crmkit-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
+logs=target/test-logs
+mkdir -p "$logs"
+
 step "Rust tests and doctests (vectors, proptests, README quickstart)"
-cargo test --workspace --locked 2>&1 | tee target/rust-tests.log
-grep -h '^rust vectors:' target/rust-tests.log
+cargo test --workspace --locked
+cargo test -q -p crmkit-tests --test vectors --locked -- --nocapture 2>&1 | tee "$logs/rust.log"
 
 step "Python: build the wheel, install it, pytest"
-bash scripts/python.sh
+bash scripts/python.sh 2>&1 | tee "$logs/python.log"
 
 step "WASM: build for Node and the web, node:test in Node and in headless Chromium"
-bash scripts/wasm.sh
+bash scripts/wasm.sh 2>&1 | tee "$logs/wasm.log"
 
-step "all tests passed"
+step "all tests passed; the shared vectors in each runner:"
+grep -hE '^(rust|python|node|chromium) vectors: [0-9]+ passed, [0-9]+ failed' "$logs"/*.log
+grep -hE '^(rust|python|node|chromium) vectors: ' "$logs"/*.log |
+  awk '{ p += $3; f += $5; n++ } END { if (n != 4 || f != 0) exit 1; printf "vectors: %d passed, %d failed\n", p, f }'
