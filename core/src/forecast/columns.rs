@@ -158,27 +158,23 @@ pub(super) fn run<'f, 'p>(
     let pass = Pass {
         cols,
         row_path,
-        lanes: lanes(funnel, &placer, cols.stage_labels)?,
+        lanes: lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?,
         groups: &groups,
         as_of_days: days_since_epoch(as_of),
         as_of,
     };
+    // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
+    // explained by `Pass::diagnose`, off the hot path.
     let agg = match cols.amount {
-        AmountColumn::Units { units, .. } => pass.fill_all(threads, &new_agg, &placer, &|i| {
-            let u = units[i];
-            if u < 0 {
-                return Err(Error::NegativeAmount { path: row_path(i, "amount"), value: u.to_string() });
-            }
-            Ok(i128::from(u))
-        })?,
+        AmountColumn::Units { units, .. } => {
+            pass.fill_all(threads, &new_agg, &placer, &|i| u64::try_from(units[i]).ok().map(i128::from))?
+        }
         AmountColumn::Decimal(a) => pass.fill_all(threads, &new_agg, &placer, &|i| {
             let d = a[i];
             if d.is_sign_negative() && !d.is_zero() {
-                return Err(Error::NegativeAmount { path: row_path(i, "amount"), value: d.to_string() });
+                return None;
             }
-            d.mantissa()
-                .checked_mul(POW10[(scale - d.scale()) as usize])
-                .ok_or_else(|| Error::overflow(row_path(i, "amount")))
+            d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize])
         })?,
     };
     let report = agg.finish(funnel, &placer, &groups.keys(cols), policy.rounding)?;
@@ -189,8 +185,8 @@ pub(super) fn run<'f, 'p>(
 struct Pass<'a> {
     cols: &'a DealColumns<'a>,
     row_path: &'a RowPath,
-    /// Per stage label code (`None`: not a policy stage).
-    lanes: Vec<Option<Lane>>,
+    /// Per stage label code.
+    lanes: Vec<Lane>,
     groups: &'a Groups<'a>,
     as_of_days: i64,
     as_of: NaiveDate,
@@ -198,7 +194,7 @@ struct Pass<'a> {
 
 impl Pass<'_> {
     /// Sums all rows on up to `threads` threads and merges the partial tables in row order.
-    fn fill_all<F: Fn(usize) -> Result<i128> + Sync>(
+    fn fill_all<F: Fn(usize) -> Option<i128> + Sync>(
         &self,
         threads: usize,
         new_agg: &(dyn Fn() -> Aggregator + Sync),
@@ -240,81 +236,127 @@ impl Pass<'_> {
         rows: std::ops::Range<usize>,
         agg: &mut Aggregator,
         slots: &mut SlotCache,
-        units_of: &impl Fn(usize) -> Result<i128>,
+        units_of: &impl Fn(usize) -> Option<i128>,
     ) -> Result<()> {
         let cols = self.cols;
         let entered = cols.entered_stage_on.unwrap_or(&[]);
         for i in rows {
-            let code = cols.stage[i];
-            let Some(lane) = usize::try_from(code).ok().and_then(|c| self.lanes.get(c).copied().flatten()) else {
-                return Err(Error::UnknownStage {
-                    path: (self.row_path)(i, "stage"),
-                    name: usize::try_from(code)
-                        .ok()
-                        .and_then(|c| cols.stage_labels.get(c))
-                        .cloned()
-                        .unwrap_or_else(|| format!("code {code}")),
-                });
-            };
-            let units = units_of(i)?;
+            // Every check yields a small value; the error itself is built by `diagnose`.
+            let lane =
+                usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied().unwrap_or(Lane::UNKNOWN);
+            let units = units_of(i);
             let day = entered.get(i).copied().unwrap_or(i64::MIN);
             let elapsed = (day != i64::MIN).then(|| self.as_of_days.saturating_sub(day));
-            if elapsed.is_some_and(|e| e < 0) {
-                return Err(Error::DateAfterAsOf {
-                    path: (self.row_path)(i, "entered_stage_on"),
-                    date: epoch_day(day).map_or_else(|| day.to_string(), |d| d.to_string()),
-                    as_of: self.as_of.to_string(),
-                });
-            }
-            let added = match lane {
-                Lane::Closed { stage } => agg.add_closed(stage, units),
-                Lane::Open { pos, slot: Some(slot), .. } => {
-                    agg.add_at(self.groups.id(i, self.row_path)?, pos, slot, units)
-                }
-                Lane::Open { stage, pos, slot: None } => {
-                    let slot = slots.slot(stage, elapsed, &|| (self.row_path)(i, "entered_stage_on"))?;
-                    agg.add_at(self.groups.id(i, self.row_path)?, pos, slot, units)
-                }
+            let (Some(units), false) = (units, lane.kind == LaneKind::Unknown || elapsed.is_some_and(|e| e < 0)) else {
+                return Err(self.diagnose(i, units_of));
             };
-            added.ok_or_else(|| Error::overflow("totals"))?;
+            let added = match lane.kind {
+                LaneKind::Fixed => self.groups.id(i).and_then(|g| agg.add_cell(g, lane.cell as usize, units)),
+                LaneKind::Closed => agg.add_closed(lane.stage as usize, units),
+                LaneKind::Dated => {
+                    let slot = slots.slot(lane.stage as usize, elapsed, &|| (self.row_path)(i, "entered_stage_on"))?;
+                    self.groups.id(i).and_then(|g| agg.add_at(g, lane.cell as usize, slot, units))
+                }
+                LaneKind::Unknown => None,
+            };
+            if added.is_none() {
+                return Err(self.diagnose(i, units_of));
+            }
         }
         Ok(())
     }
+
+    /// The error of row `i`, whose check failed in `fill`: its fields in order.
+    #[cold]
+    #[inline(never)]
+    fn diagnose(&self, i: usize, units_of: &impl Fn(usize) -> Option<i128>) -> Error {
+        let cols = self.cols;
+        let path = |field: &str| (self.row_path)(i, field);
+        let code = cols.stage[i];
+        if usize::try_from(code).ok().and_then(|c| self.lanes.get(c)).is_none_or(|l| l.kind == LaneKind::Unknown) {
+            let name = usize::try_from(code).ok().and_then(|c| cols.stage_labels.get(c));
+            return Error::UnknownStage {
+                path: path("stage"),
+                name: name.cloned().unwrap_or_else(|| format!("code {code}")),
+            };
+        }
+        if units_of(i).is_none() {
+            let (negative, value) = match cols.amount {
+                AmountColumn::Units { units, .. } => (units[i] < 0, units[i].to_string()),
+                AmountColumn::Decimal(a) => (a[i].is_sign_negative() && !a[i].is_zero(), a[i].to_string()),
+            };
+            return if negative {
+                Error::NegativeAmount { path: path("amount"), value }
+            } else {
+                Error::overflow(path("amount"))
+            };
+        }
+        let day = cols.entered_stage_on.map_or(i64::MIN, |e| e[i]);
+        if day != i64::MIN && self.as_of_days.saturating_sub(day) < 0 {
+            return Error::DateAfterAsOf {
+                path: path("entered_stage_on"),
+                date: epoch_day(day).map_or_else(|| day.to_string(), |d| d.to_string()),
+                as_of: self.as_of.to_string(),
+            };
+        }
+        if let Some(e) = self.groups.diagnose(i, cols, self.row_path) {
+            return e;
+        }
+        Error::overflow("totals")
+    }
 }
 
-fn lanes(funnel: &Funnel, placer: &Placer, labels: &[String]) -> Result<Vec<Option<Lane>>> {
+fn lanes(funnel: &Funnel, placer: &Placer, labels: &[String], n_slots: usize) -> Result<Vec<Lane>> {
     let dated = funnel.policy.placement == Placement::Actual;
     let mut pos = vec![None; funnel.policy.stages.len()];
     for (p, &s) in funnel.open.iter().enumerate() {
         pos[s] = Some(p);
     }
+    let small = |x: usize| u32::try_from(x).map_err(|_| Error::overflow("stages"));
     labels
         .iter()
         .map(|label| {
-            let Some(&stage) = funnel.index.get(label.as_str()) else { return Ok(None) };
-            Ok(Some(match pos[stage] {
-                None => Lane::Closed { stage },
+            let Some(&stage) = funnel.index.get(label.as_str()) else { return Ok(Lane::UNKNOWN) };
+            let (kind, cell) = match pos[stage] {
+                None => (LaneKind::Closed, 0),
+                Some(pos) if dated => (LaneKind::Dated, pos),
                 Some(pos) => {
-                    let slot = if dated {
-                        None
-                    } else {
-                        placer.place(stage, None, &|| "stages".into())?.offset.map(|o| o as usize)
-                    };
-                    Lane::Open { stage, pos, slot }
+                    let slot =
+                        placer.place(stage, None, &|| "stages".into())?.offset.map_or(n_slots - 1, |o| o as usize);
+                    (LaneKind::Fixed, pos * n_slots + slot)
                 }
-            }))
+            };
+            Ok(Lane { kind, stage: small(stage)?, cell: small(cell)? })
         })
         .collect()
 }
 
-/// Where the deals of one stage label go, worked out once per label instead of per row.
+/// Where the deals of one stage label go, worked out once per label instead of per row:
+/// 12 bytes, so the per-row lookup stays cheap.
 #[derive(Clone, Copy)]
-enum Lane {
-    /// A won or lost stage.
-    Closed { stage: usize },
-    /// An open stage: its position among open stages, and its month slot when placement does
-    /// not depend on the deal's date.
-    Open { stage: usize, pos: usize, slot: Option<usize> },
+struct Lane {
+    kind: LaneKind,
+    /// Policy stage.
+    stage: u32,
+    /// `Fixed`: the cell within a group (open position × slots + month slot); `Dated`: the
+    /// open position.
+    cell: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LaneKind {
+    /// Not a policy stage.
+    Unknown,
+    /// Won or lost.
+    Closed,
+    /// Open, month slot fixed by the stage (placement other than `actual`).
+    Fixed,
+    /// Open, month slot from the deal's date.
+    Dated,
+}
+
+impl Lane {
+    const UNKNOWN: Lane = Lane { kind: LaneKind::Unknown, stage: 0, cell: 0 };
 }
 
 /// Month slot per (stage, days in stage), memoised: without `actual` placement a stage's
@@ -433,19 +475,21 @@ impl<'c> Groups<'c> {
         }
     }
 
+    /// The row's group, `None` for a code outside its labels (see [`Groups::diagnose`]).
     #[allow(clippy::inline_always)]
     #[inline(always)]
-    fn id(&self, i: usize, row_path: &RowPath) -> Result<usize> {
+    fn id(&self, i: usize) -> Option<usize> {
         match self {
-            Self::All => Ok(0),
-            Self::Single { codes, labels } => {
-                let id = usize::try_from(i64::from(codes[i]) + 1).unwrap_or(usize::MAX);
-                if id > *labels {
-                    return Err(bad_code(codes[i], *labels, row_path(i, "keys[0]")));
-                }
-                Ok(id)
-            }
-            Self::Multi { ids, .. } => Ok(ids[i] as usize),
+            Self::All => Some(0),
+            Self::Single { codes, labels } => usize::try_from(i64::from(codes[i]) + 1).ok().filter(|id| id <= labels),
+            Self::Multi { ids, .. } => Some(ids[i] as usize),
+        }
+    }
+
+    fn diagnose(&self, i: usize, cols: &DealColumns, row_path: &RowPath) -> Option<Error> {
+        match self {
+            Self::Single { .. } => checked_code(&cols.keys[0], i, 0, row_path).err(),
+            Self::All | Self::Multi { .. } => None,
         }
     }
 
@@ -496,4 +540,59 @@ const EPOCH_CE: i32 = 719_163;
 
 pub(super) fn elapsed_days(as_of: NaiveDate, entered: i64) -> Option<i64> {
     (entered != i64::MIN).then(|| days_since_epoch(as_of).saturating_sub(entered))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(placement: &str) -> ForecastPolicy {
+        crate::wire::from_json(
+            &format!(
+                r#"{{"stages": [{{"name": "a", "conversion": "0.5", "duration": "10"}}, {{"name": "won", "kind": "won"}}],
+                    "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"]}}"#
+            ),
+            "",
+        )
+        .unwrap()
+    }
+
+    /// Runs three rows where row 1 is broken by `spoil`, and returns the error's code and path.
+    fn error_of(
+        placement: &str,
+        spoil: impl FnOnce(&mut [i32], &mut [i64], &mut [i64], &mut [i32]),
+    ) -> (String, String) {
+        let (mut stage, mut cents, mut entered, mut owner) =
+            (vec![0, 0, 1], vec![100, 200, 300], vec![20_000; 3], vec![0, 1, -1]);
+        spoil(&mut stage, &mut cents, &mut entered, &mut owner);
+        let labels = ["a".to_string(), "won".to_string(), "gone".to_string()];
+        let owners = ["li".to_string(), "wang".to_string()];
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &labels,
+            amount: AmountColumn::Units { units: &cents, scale: 2 },
+            entered_stage_on: Some(&entered),
+            keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+        };
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let e = forecast_columns(&policy(placement), &columns, as_of).unwrap_err();
+        (e.code().to_owned(), e.path().to_owned())
+    }
+
+    #[test]
+    fn bad_cells_are_reported_with_their_column_and_row() {
+        for placement in ["half_elapsed", "actual"] {
+            let cases: [(&str, &str, Box<dyn FnOnce(&mut [i32], &mut [i64], &mut [i64], &mut [i32])>); 6] = [
+                ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 2)),
+                ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = -1)),
+                ("negative_amount", "amount[1]", Box::new(|_, c, _, _| c[1] = -5)),
+                ("date_after_as_of", "entered_stage_on[1]", Box::new(|_, _, e, _| e[1] = 30_000)),
+                ("invalid_value", "keys[0][1]", Box::new(|_, _, _, o| o[1] = 2)),
+                ("invalid_value", "keys[0][1]", Box::new(|_, _, _, o| o[1] = -2)),
+            ];
+            for (code, path, spoil) in cases {
+                assert_eq!(error_of(placement, spoil), (code.to_owned(), path.to_owned()), "{placement}");
+            }
+        }
+    }
 }

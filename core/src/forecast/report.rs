@@ -268,6 +268,17 @@ impl Aggregator {
         self.n_slots - 1
     }
 
+    /// Adds `units` of an open deal at `cell` (open position × slots + slot) of `group`.
+    #[inline]
+    pub fn add_cell(&mut self, group: usize, cell: usize, units: i128) -> Option<()> {
+        let i = group * self.n_open * self.n_slots + cell;
+        if let Cells::Dense(v) = &mut self.cells {
+            v.get_mut(i)?.add(units)
+        } else {
+            self.add_sparse(i, units)
+        }
+    }
+
     /// Adds `units` of an open deal at open-stage position `pos`.
     #[inline]
     pub fn add_at(&mut self, group: usize, pos: usize, slot: usize, units: i128) -> Option<()> {
