@@ -582,7 +582,7 @@ mod tests {
     #[test]
     fn bad_cells_are_reported_with_their_column_and_row() {
         for placement in ["half_elapsed", "actual"] {
-            let cases: [(&str, &str, Box<dyn FnOnce(&mut [i32], &mut [i64], &mut [i64], &mut [i32])>); 6] = [
+            let cases: [(&str, &str, Spoil); 6] = [
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 2)),
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = -1)),
                 ("negative_amount", "amount[1]", Box::new(|_, c, _, _| c[1] = -5)),
