@@ -557,11 +557,11 @@ mod tests {
         .unwrap()
     }
 
+    /// Breaks a row of (stage codes, cents, entered days, owner codes).
+    type Spoil = Box<dyn FnOnce(&mut [i32], &mut [i64], &mut [i64], &mut [i32])>;
+
     /// Runs three rows where row 1 is broken by `spoil`, and returns the error's code and path.
-    fn error_of(
-        placement: &str,
-        spoil: impl FnOnce(&mut [i32], &mut [i64], &mut [i64], &mut [i32]),
-    ) -> (String, String) {
+    fn error_of(placement: &str, spoil: Spoil) -> (String, String) {
         let (mut stage, mut cents, mut entered, mut owner) =
             (vec![0, 0, 1], vec![100, 200, 300], vec![20_000; 3], vec![0, 1, -1]);
         spoil(&mut stage, &mut cents, &mut entered, &mut owner);
