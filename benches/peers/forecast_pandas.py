@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 import sys
 import time
 from decimal import Decimal
 
-import numpy as np
-import pandas as pd
+# OpenBLAS's idle worker threads spin on the second core after numpy calls and slow any
+# other thread there (crmkit's threads=2), while nothing timed here uses BLAS: one thread.
+# The machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE settings are left as they are.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import crmkit
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import crmkit  # noqa: E402
 
 SEED = 42
 AS_OF = datetime.date(2026, 11, 23)
@@ -117,10 +123,10 @@ def native_only(df: pd.DataFrame, placement: str, amount: str):
     from crmkit import _frame, _wire
 
     stage, labels = _frame._codes(df["stage"], np, pd)
-    units, _ = _frame._amounts(df[amount], 2, np, pd)
+    units = _frame._amounts(df[amount], np, pd)
     entered = _frame._days(df["entered"], np, pd) if placement == "actual" else None
     keys = [_frame._codes(df["owner"], np, pd)]
-    args = (_wire.to_json(policy(placement)), stage, labels, units, 2, None, entered, keys, AS_OF.isoformat())
+    args = (_wire.to_json(policy(placement)), stage, labels, units, 2, entered, keys, AS_OF.isoformat())
     return crmkit._native.forecast_columns, args
 
 

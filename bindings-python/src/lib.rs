@@ -59,48 +59,52 @@ fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: Stri
 /// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns_parallel`] over
 /// columns, on `threads` threads (same result for any count).
 ///
-/// `stage_codes` (int32) index `stage_labels`; exactly one of `amount_units` (int64, units of
-/// 10^-`amount_scale`) and `amount_strings` (decimal strings) is given; `entered_days` (int64
-/// days since 1970-01-01, `i64::MIN` for none) may be `None`; `keys` holds one
-/// `(int32 codes, labels)` pair per policy `group_by` entry. Contiguous arrays are borrowed,
-/// others copied once.
+/// `stage_codes` (int32) index `stage_labels`; `amount` is an int64 array (units of
+/// 10^-`amount_scale`), a float64 array (rounded once to `amount_scale` places) or a list of
+/// decimal strings; `entered_days` (int64 days since 1970-01-01, `i64::MIN` for none) may be
+/// `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry.
+/// Contiguous arrays are borrowed, others copied once.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount_units, amount_scale, amount_strings, entered_days, keys, as_of, threads = 1))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 fn forecast_columns<'py>(
     py: Python<'py>,
     policy_json: String,
     stage_codes: PyReadonlyArray1<'py, i32>,
     stage_labels: Vec<String>,
-    amount_units: Option<PyReadonlyArray1<'py, i64>>,
+    amount: Bound<'py, PyAny>,
     amount_scale: u32,
-    amount_strings: Option<Vec<String>>,
     entered_days: Option<PyReadonlyArray1<'py, i64>>,
     keys: Vec<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
     as_of: String,
     threads: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let amount = Amount::extract(&amount)?;
+    let amount_data = match &amount {
+        Amount::Units(a) => AmountData::Units(slice(a)),
+        Amount::Floats(a) => AmountData::Floats(slice(a)),
+        Amount::Strings(s) => AmountData::Strings(s),
+    };
     let stage = slice(&stage_codes);
-    let units = amount_units.as_ref().map(slice);
     let entered = entered_days.as_ref().map(slice);
     let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
     let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
-    if units.is_some() == amount_strings.is_some() {
-        return Err(PyTypeError::new_err("pass exactly one of amount_units and amount_strings"));
-    }
     let report = py
         .detach(|| {
             let policy: ForecastPolicy = from_json(&policy_json, "")?;
             let as_of = parse_date(&as_of, "as_of")?;
-            let decimals = amount_strings
-                .iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, s)| parse_decimal(s, "amount").or_else(|_| parse_decimal(s, &format!("amount[{i}]"))))
-                .collect::<crmkit::Result<Vec<_>>>()?;
-            let amount = match &units {
-                Some(units) => AmountColumn::Units { units, scale: amount_scale },
-                None => AmountColumn::Decimal(&decimals),
+            let decimals;
+            let amount = match &amount_data {
+                AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale },
+                AmountData::Floats(values) => AmountColumn::Float { values, scale: amount_scale },
+                AmountData::Strings(strings) => {
+                    decimals = strings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| parse_decimal(s, &format!("amount[{i}]")))
+                        .collect::<crmkit::Result<Vec<_>>>()?;
+                    AmountColumn::Decimal(&decimals)
+                }
             };
             let columns = DealColumns {
                 stage: &stage,
@@ -113,6 +117,34 @@ fn forecast_columns<'py>(
         })
         .map_err(to_py_err)?;
     to_python(py, &report)
+}
+
+/// The amount column as the caller's array or list holds it.
+enum Amount<'py> {
+    Units(PyReadonlyArray1<'py, i64>),
+    Floats(PyReadonlyArray1<'py, f64>),
+    Strings(Vec<String>),
+}
+
+/// Its data, readable with the GIL released.
+enum AmountData<'a> {
+    Units(Cow<'a, [i64]>),
+    Floats(Cow<'a, [f64]>),
+    Strings(&'a [String]),
+}
+
+impl<'py> Amount<'py> {
+    fn extract(amount: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(a) = amount.extract::<PyReadonlyArray1<'py, i64>>() {
+            Ok(Self::Units(a))
+        } else if let Ok(a) = amount.extract::<PyReadonlyArray1<'py, f64>>() {
+            Ok(Self::Floats(a))
+        } else if let Ok(strings) = amount.extract::<Vec<String>>() {
+            Ok(Self::Strings(strings))
+        } else {
+            Err(PyTypeError::new_err("amount: an int64 or float64 numpy array, or a list of decimal strings"))
+        }
+    }
 }
 
 /// The array's data: borrowed when contiguous, copied once otherwise (a strided view).

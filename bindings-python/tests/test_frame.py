@@ -254,22 +254,24 @@ def test_native_copies_strided_arrays_once():
     units = np.array([100, -1, 250, -1, 75, -1], dtype=np.int64)[::2]
     assert not codes.flags.c_contiguous
     pol = crmkit._wire.to_json(policy(group_by=()))
-    report = _native.forecast_columns(pol, codes, ["lead", "won"], units, 2, None, None, [], "2026-11-23")
+    report = _native.forecast_columns(pol, codes, ["lead", "won"], units, 2, None, [], "2026-11-23")
     assert report["totals"]["open"]["amount"] == Decimal("3.50") and report["totals"]["won"]["amount"] == Decimal("0.75")
 
 
-def test_native_takes_exactly_one_amount_column():
+def test_native_amount_is_an_int_or_float_array_or_decimal_strings():
     pol = crmkit._wire.to_json(policy(group_by=()))
-    codes, units = np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.int64)
-    with pytest.raises(TypeError):
-        _native.forecast_columns(pol, codes, ["lead"], units, 2, ["1"], None, [], "2026-11-23")
-    with pytest.raises(TypeError):
-        _native.forecast_columns(pol, codes, ["lead"], None, 2, None, None, [], "2026-11-23")
+    codes = np.zeros(2, dtype=np.int32)
+    for amount in (np.array([125, 100], dtype=np.int64), np.array([1.245, 1.0]), ["1.25", "1"]):
+        report = _native.forecast_columns(pol, codes, ["lead"], amount, 2, None, [], "2026-11-23")
+        assert report["totals"]["open"]["amount"] == Decimal("2.25"), amount  # 124.5 cents: half to even
+    for amount in (None, np.ones(2, dtype=np.int8), [1.5, 2.0]):
+        with pytest.raises(TypeError):
+            _native.forecast_columns(pol, codes, ["lead"], amount, 2, None, [], "2026-11-23")
 
 
 def test_key_column_count_must_match_group_by():
     pol = crmkit._wire.to_json(policy(group_by=("owner",)))
     codes, units = np.zeros(1, dtype=np.int32), np.ones(1, dtype=np.int64)
     with pytest.raises(crmkit.CrmkitError) as caught:
-        _native.forecast_columns(pol, codes, ["lead"], units, 2, None, None, [], "2026-11-23")
+        _native.forecast_columns(pol, codes, ["lead"], units, 2, None, [], "2026-11-23")
     assert (caught.value.code, caught.value.path) == ("invalid_value", "keys")

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _MONTH_COLUMNS = ["month", "offset", "deals", "amount", "weighted"]
-_I64_LIMIT = 2.0**63
 
 
 def forecast_frame(
@@ -41,8 +40,9 @@ def forecast_frame(
     Amounts, fastest first:
 
     * integer dtype: units of 10^-``amount_scale`` (cents for the default 2);
-    * float dtype: rounded once here to ``amount_scale`` places
-      (``rint(value * 10**amount_scale)``); NaN and infinities are ``invalid_decimal``;
+    * float dtype: rounded once to ``amount_scale`` places (half to even, as
+      ``rint(value * 10**amount_scale)``) by the core, in the pass that sums them; NaN and
+      infinities are ``invalid_decimal``;
     * anything else (``Decimal``, ``str``, ``int`` cells of an object or string column): each
       cell is passed as a decimal string and parsed once in Rust. Exact but slower, since it
       touches one Python object per row; floats in such a column are ``invalid_decimal``.
@@ -68,16 +68,15 @@ def forecast_frame(
     if not isinstance(group_by, (list, tuple)):
         group_by = []  # not a list: the core reports invalid_type at group_by
     stage_codes, stage_labels = _codes(_column(df, stage), np, pd)
-    units, strings = _amounts(_column(df, amount), amount_scale, np, pd)
+    amounts = _amounts(_column(df, amount), np, pd)
     entered = None if entered_stage_on is None else _days(_column(df, entered_stage_on), np, pd)
     keys = [_codes(_column(df, key), np, pd) for key in group_by]
     report = _native.forecast_columns(
         to_json(policy),
         stage_codes,
         stage_labels,
-        units,
+        amounts,
         amount_scale,
-        strings,
         entered,
         keys,
         as_of_text(as_of),
@@ -122,8 +121,9 @@ def _codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
     return np.ascontiguousarray(codes, dtype=np.int32), [str(label) for label in labels]
 
 
-def _amounts(series: Any, scale: int, np: Any, pd: Any) -> tuple[Any, list[str] | None]:
-    """``(int64 units, None)`` for numeric columns, ``(None, decimal strings)`` otherwise."""
+def _amounts(series: Any, np: Any, pd: Any) -> Any:
+    """int64 units or float64 values as a numpy array (the core rounds floats to the scale,
+    in the same pass that sums them), or a list of decimal strings for anything else."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         pass  # True is not an amount: the string path refuses it per cell
@@ -135,19 +135,10 @@ def _amounts(series: Any, scale: int, np: Any, pd: Any) -> tuple[Any, list[str] 
         if dtype.kind == "u" and len(series) and series.max() >= 2**63:
             i = int((series >= 2**63).to_numpy().argmax())
             raise _error("overflow", f"amount[{i}]", "arithmetic overflow")
-        return np.ascontiguousarray(series.to_numpy(dtype=np.int64)), None
+        return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
     elif pd.api.types.is_float_dtype(dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        scaled = values * 10.0**scale
-        np.rint(scaled, out=scaled)
-        fits = np.abs(scaled) < _I64_LIMIT  # False for NaN and infinities too
-        if not fits.all():
-            i = int(fits.argmin())
-            if np.isfinite(values[i]):
-                raise _error("overflow", f"amount[{i}]", "arithmetic overflow")
-            raise _error("invalid_decimal", f"amount[{i}]", f"{values[i]} is not a decimal number")
-        return scaled.astype(np.int64), None
-    return None, [_decimal_text(v, i) for i, v in enumerate(series.to_numpy(dtype=object))]
+        return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    return [_decimal_text(v, i) for i, v in enumerate(series.to_numpy(dtype=object))]
 
 
 def _decimal_text(value: Any, i: int) -> str:
