@@ -124,7 +124,7 @@ def native_only(df: pd.DataFrame, placement: str, amount: str):
 
     stage, labels = _frame._codes(df["stage"], np, pd)
     units = _frame._amounts(df[amount], np, pd)
-    entered = _frame._days(df["entered"], np, pd) if placement == "actual" else None
+    entered = _frame._days(df["entered"], "entered_stage_on", np, pd) if placement == "actual" else None
     keys = [_frame._codes(df["owner"], np, pd)]
     args = (_wire.to_json(policy(placement)), stage, labels, units, 2, entered, keys, AS_OF.isoformat())
     return crmkit._native.forecast_columns, args

@@ -30,6 +30,7 @@ pub fn policy(placement: Placement) -> ForecastPolicy {
         Placement::RemainingFull => "remaining_full",
         Placement::HalfElapsed => "half_elapsed",
         Placement::Actual => "actual",
+        Placement::ExpectedClose => "expected_close",
     };
     crmkit::wire::from_json(
         &format!(
@@ -93,6 +94,7 @@ impl Deals {
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
             entered_stage_on: Some(&self.entered),
+            expected_close_on: None,
             keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
         }
     }

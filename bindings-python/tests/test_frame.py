@@ -275,3 +275,33 @@ def test_key_column_count_must_match_group_by():
     with pytest.raises(crmkit.CrmkitError) as caught:
         _native.forecast_columns(pol, codes, ["lead"], units, 2, None, [], "2026-11-23")
     assert (caught.value.code, caught.value.path) == ("invalid_value", "keys")
+
+
+@pytest.mark.parametrize("overdue", ["move_on", "exclude"])
+def test_expected_close_column_places_like_the_dict_api(overdue):
+    rng = random.Random(11)
+    closes = [AS_OF + datetime.timedelta(days=rng.randrange(-40, 300)) if rng.random() < 0.9 else None for _ in DEALS]
+    pol = policy("expected_close", undated="half_elapsed", overdue=overdue)
+    dicts = as_dicts(DEALS)
+    for deal, close in zip(dicts, closes):
+        if close is not None:
+            deal["expected_close_on"] = close
+    report = crmkit.forecast(pol, dicts, AS_OF)
+    df = as_frame(DEALS)
+    df["close"] = pd.to_datetime(closes)
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", expected_close_on="close")
+    assert frame_rows(out) == expected_rows(report, ["owner"])
+    assert out.attrs["totals"] == report["totals"]
+    assert out.attrs["months"] == report["months"]
+
+
+def test_expected_close_needs_the_column_or_a_fallback():
+    df = as_frame(DEALS)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, policy("expected_close"), AS_OF)
+    first_open = next(i for i, d in enumerate(DEALS) if d["stage"] not in ("won", "lost"))
+    assert (caught.value.code, caught.value.path) == ("missing_value", f"expected_close_on[{first_open}]")
+    df["close"] = ["31/12/2026"] * len(df)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, policy("expected_close"), AS_OF, expected_close_on="close")
+    assert (caught.value.code, caught.value.path) == ("invalid_date", "expected_close_on[0]")

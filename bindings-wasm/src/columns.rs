@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert::type_of;
 
-/// `enteredStageOn` value for "no date" (`i32::MIN`, -2147483648).
+/// `enteredStageOn` / `expectedCloseOn` value for "no date" (`i32::MIN`, -2147483648).
 pub const NO_DATE: i32 = i32::MIN;
 
 /// Largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
@@ -24,11 +24,12 @@ pub struct Columns {
     units: Vec<i64>,
     scale: u32,
     entered: Option<Vec<i64>>,
+    close: Option<Vec<i64>>,
     keys: Vec<(Vec<i32>, Vec<String>)>,
 }
 
 impl Columns {
-    /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, keys?}`.
+    /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, expectedCloseOn?, keys?}`.
     pub fn read(value: &JsValue) -> Result<Self, Error> {
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error("", "a columns object", value));
@@ -37,12 +38,8 @@ impl Columns {
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
         let units = units(&get(value, "amountUnits", "amount")?)?;
         let scale = scale(&get(value, "amountScale", "amount_scale")?)?;
-        let entered = optional(value, "enteredStageOn")
-            .map(|v| {
-                let days = int32(&v, "entered_stage_on")?;
-                Ok(days.into_iter().map(|d| if d == NO_DATE { i64::MIN } else { i64::from(d) }).collect())
-            })
-            .transpose()?;
+        let entered = dates(value, "enteredStageOn", "entered_stage_on")?;
+        let close = dates(value, "expectedCloseOn", "expected_close_on")?;
         let keys = match optional(value, "keys") {
             None => Vec::new(),
             Some(v) if Array::is_array(&v) => Array::from(&v)
@@ -60,7 +57,7 @@ impl Columns {
                 .collect::<Result<_, _>>()?,
             Some(v) => return Err(type_error("keys", "an array of key columns", &v)),
         };
-        Ok(Self { stage, stage_labels, units, scale, entered, keys })
+        Ok(Self { stage, stage_labels, units, scale, entered, close, keys })
     }
 
     /// Borrowed as crmkit's columns.
@@ -70,9 +67,20 @@ impl Columns {
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.units, scale: self.scale },
             entered_stage_on: self.entered.as_deref(),
+            expected_close_on: self.close.as_deref(),
             keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
         }
     }
+}
+
+/// An optional date column (`Int32Array` of days since 1970-01-01, `NO_DATE` for none).
+fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i64>>, Error> {
+    optional(object, name)
+        .map(|v| {
+            let days = int32(&v, path)?;
+            Ok(days.into_iter().map(|d| if d == NO_DATE { i64::MIN } else { i64::from(d) }).collect())
+        })
+        .transpose()
 }
 
 /// A required property; `path` is its crmkit name.

@@ -33,6 +33,8 @@ export interface DealColumns {
     amountScale: number;
     /** Date each deal entered its stage, in days since 1970-01-01; -2147483648 for none. */
     enteredStageOn?: Int32Array;
+    /** Date each deal is expected to close (placement `expected_close`), in days since 1970-01-01; -2147483648 for none. */
+    expectedCloseOn?: Int32Array;
     /** One column per `group_by` key of the policy, in the same order. */
     keys?: KeyColumn[];
 }

@@ -27,9 +27,13 @@ fn policy(rates: &[u32; 3], durations: &[u32; 3], unit: &str, placement: &str) -
     .expect("generated policy is valid")
 }
 
+/// (stage, cents, owner, days in stage, days until expected close)
+type Row = (usize, i64, Option<usize>, Option<u64>, Option<i64>);
+
 prop_compose! {
-    fn deal()(stage in 0usize..5, cents in 0i64..10_000_000_000, owner in proptest::option::of(0usize..3), days in proptest::option::of(0u64..400)) -> (usize, i64, Option<usize>, Option<u64>) {
-        (stage, cents, owner, days)
+    fn deal()(stage in 0usize..5, cents in 0i64..10_000_000_000, owner in proptest::option::of(0usize..3),
+              days in proptest::option::of(0u64..400), close in proptest::option::of(-60i64..800)) -> Row {
+        (stage, cents, owner, days, close)
     }
 }
 
@@ -37,14 +41,15 @@ fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 31).expect("date")
 }
 
-fn deals(rows: &[(usize, i64, Option<usize>, Option<u64>)]) -> Vec<Deal> {
+fn deals(rows: &[Row]) -> Vec<Deal> {
     rows.iter()
         .enumerate()
-        .map(|(i, &(stage, cents, owner, days))| Deal {
+        .map(|(i, &(stage, cents, owner, days, close))| Deal {
             id: format!("d{i}"),
             stage: STAGES[stage].into(),
             amount: Decimal::new(cents, 2),
             entered_stage_on: days.map(|d| as_of() - chrono::Days::new(d)),
+            expected_close_on: close.map(|c| as_of() + chrono::TimeDelta::days(c)),
             owner: owner.map(|o| OWNERS[o].into()),
             team: None,
             product: None,
@@ -56,7 +61,7 @@ fn deals(rows: &[(usize, i64, Option<usize>, Option<u64>)]) -> Vec<Deal> {
 fn placements() -> impl Strategy<Value = (&'static str, &'static str)> {
     (
         prop_oneof![Just("days"), Just("months")],
-        prop_oneof![Just("remaining_full"), Just("half_elapsed"), Just("actual")],
+        prop_oneof![Just("remaining_full"), Just("half_elapsed"), Just("actual"), Just("expected_close")],
     )
 }
 
@@ -75,6 +80,7 @@ proptest! {
         let owner: Vec<i32> = rows.iter().map(|r| r.2.map_or(-1, |o| o as i32)).collect();
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
         let entered: Vec<i64> = list.iter().map(|d| d.entered_stage_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
+        let close: Vec<i64> = list.iter().map(|d| d.expected_close_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
         let stage_labels: Vec<String> = STAGES.map(String::from).to_vec();
         let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
         let columns = DealColumns {
@@ -82,6 +88,7 @@ proptest! {
             stage_labels: &stage_labels,
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: Some(&entered),
+            expected_close_on: Some(&close),
             keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
         };
         let mut by_columns = forecast_columns(&policy, &columns, as_of()).expect("valid input");
@@ -149,6 +156,7 @@ proptest! {
             stage_labels: &labels,
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: None,
+            expected_close_on: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owners }],
         };
         let e = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect_err("negative amounts");
@@ -170,7 +178,7 @@ proptest! {
             "duration_unit": "days", "placement": "half_elapsed"}}"#, Decimal::new(i64::from(rate), 2));
         let policy: ForecastPolicy = crmkit::wire::from_json(&json, "").expect("valid");
         let amount = Decimal::new(mantissa, scale).abs() * Decimal::from(1_000_000_000u64);
-        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
+        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
         let _ = forecast(&policy, &d, as_of());
     }
 }

@@ -141,6 +141,7 @@ def forecast_frame(
     stage: str = "stage",
     amount: str = "amount",
     entered_stage_on: str | None = None,
+    expected_close_on: str | None = None,
     amount_scale: int = 2,
     threads: int = 1,
 ) -> pd.DataFrame:

@@ -28,13 +28,15 @@ def forecast_frame(
     stage: str = "stage",
     amount: str = "amount",
     entered_stage_on: str | None = None,
+    expected_close_on: str | None = None,
     amount_scale: int = 2,
     threads: int = 1,
 ) -> pd.DataFrame:
     """Weighted funnel forecast of the deals in ``df``, one deal per row.
 
     Columns: ``stage`` (categorical or strings), ``amount`` (see below),
-    ``entered_stage_on`` (optional: datetime64, or dates / ISO strings; NaT = no date), and one
+    ``entered_stage_on`` and ``expected_close_on`` (optional: datetime64, or dates / ISO
+    strings; NaT = no date; the latter for placement ``expected_close``), and one
     column per ``policy["group_by"]`` entry, named after it.
 
     Amounts, fastest first:
@@ -69,7 +71,8 @@ def forecast_frame(
         group_by = []  # not a list: the core reports invalid_type at group_by
     stage_codes, stage_labels = _codes(_column(df, stage), np, pd)
     amounts = _amounts(_column(df, amount), np, pd)
-    entered = None if entered_stage_on is None else _days(_column(df, entered_stage_on), np, pd)
+    entered = None if entered_stage_on is None else _days(_column(df, entered_stage_on), "entered_stage_on", np, pd)
+    close = None if expected_close_on is None else _days(_column(df, expected_close_on), "expected_close_on", np, pd)
     keys = [_codes(_column(df, key), np, pd) for key in group_by]
     report = _native.forecast_columns(
         to_json(policy),
@@ -81,6 +84,7 @@ def forecast_frame(
         keys,
         as_of_text(as_of),
         threads,
+        close,
     )
     if group_by:
         pairs = [(g["key"], m) for g in report["groups"] for m in g["months"]]
@@ -154,14 +158,15 @@ def _decimal_text(value: Any, i: int) -> str:
     raise _error("invalid_decimal", f"amount[{i}]", f"{value!r} is {what}")
 
 
-def _days(series: Any, np: Any, pd: Any) -> Any:
+def _days(series: Any, field: str, np: Any, pd: Any) -> Any:
     """Days since 1970-01-01 as int64; numpy's NaT (i64 minimum) for a missing date."""
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = pd.to_datetime(series, errors="coerce")
+        # YYYY-MM-DD only, as everywhere in crmkit: "01/02/2026" is ambiguous, never guessed.
+        parsed = pd.to_datetime(series, errors="coerce", format="%Y-%m-%d")
         bad = (parsed.isna() & series.notna()).to_numpy()
         if bad.any():
             i = int(bad.argmax())
-            raise _error("invalid_date", f"entered_stage_on[{i}]", f"{series.iloc[i]!r} is not a date")
+            raise _error("invalid_date", f"{field}[{i}]", f"{series.iloc[i]!r} is not a date")
         series = parsed
     if getattr(series.dtype, "tz", None) is not None:
         series = series.dt.tz_localize(None)  # the wall-clock date where the deal happened

@@ -21,4 +21,5 @@ def forecast_columns(
     keys: Sequence[Tuple[npt.NDArray[np.int32], Sequence[str]]],
     as_of: str,
     threads: int = 1,
+    close_days: Optional[npt.NDArray[np.int64]] = None,
 ) -> ForecastReport: ...

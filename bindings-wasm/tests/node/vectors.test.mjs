@@ -85,6 +85,7 @@ function toColumns(policy, deals, { bigint }) {
     amountUnits: bigint ? BigInt64Array.from(units) : Float64Array.from(units, Number),
     amountScale: scale,
     enteredStageOn: Int32Array.from(deals, (d) => (d.entered_stage_on ? Date.parse(d.entered_stage_on) / DAY_MS : NO_DATE)),
+    expectedCloseOn: Int32Array.from(deals, (d) => (d.expected_close_on ? Date.parse(d.expected_close_on) / DAY_MS : NO_DATE)),
     keys,
   };
 }

@@ -72,6 +72,10 @@ pub struct Deal {
     #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
     pub entered_stage_on: Option<NaiveDate>,
+    /// When it is expected to close (used by `expected_close` placement).
+    #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
+    pub expected_close_on: Option<NaiveDate>,
     /// Owning salesperson.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
@@ -111,7 +115,8 @@ impl Deal {
 /// Policy errors as [`ForecastPolicy::validate`]; for a deal `i`: `unknown_stage` at
 /// `deals[i].stage`, `negative_amount` at `deals[i].amount`, `duplicate_name` at
 /// `deals[i].id`, `date_after_as_of` or (placement `actual`, policy `undated: error`)
-/// `missing_value` at `deals[i].entered_stage_on`.
+/// `missing_value` at `deals[i].entered_stage_on` (`expected_close`: at
+/// `deals[i].expected_close_on`).
 ///
 /// # Examples
 ///
@@ -122,6 +127,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     let mut stage = Vec::with_capacity(deals.len());
     let mut amount = Vec::with_capacity(deals.len());
     let mut entered = Vec::with_capacity(deals.len());
+    let mut close = Vec::with_capacity(deals.len());
     for (i, d) in deals.iter().enumerate() {
         if let Some(first) = ids.insert(d.id.as_str(), i) {
             return Err(Error::DuplicateName {
@@ -137,6 +143,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         stage.push(s as i32);
         amount.push(d.amount);
         entered.push(d.entered_stage_on.map_or(i64::MIN, days_since_epoch));
+        close.push(d.expected_close_on.map_or(i64::MIN, days_since_epoch));
     }
     let mut interned: Vec<HashMap<&str, i32>> = vec![HashMap::new(); policy.group_by.len()];
     let mut labels: Vec<Vec<String>> = vec![Vec::new(); policy.group_by.len()];
@@ -158,6 +165,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         stage_labels: &stage_labels,
         amount: AmountColumn::Decimal(&amount),
         entered_stage_on: Some(&entered),
+        expected_close_on: Some(&close),
         keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
@@ -165,12 +173,13 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     report.deals = deals
         .iter()
         .enumerate()
-        .map(|(i, d)| deal_line(&funnel, &placer, d, stage[i] as usize, entered[i], i))
+        .map(|(i, d)| deal_line(&funnel, &placer, d, stage[i] as usize, (entered[i], close[i]), i))
         .collect::<Result<_>>()?;
     Ok(report)
 }
 
-fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, entered: i64, i: usize) -> Result<DealLine> {
+/// `dates`: the deal's entered-stage and expected-close days since 1970-01-01 (`i64::MIN`: none).
+fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, i64), i: usize) -> Result<DealLine> {
     let p = funnel.probability[s];
     let rounding = funnel.policy.rounding;
     let mut line = DealLine {
@@ -193,8 +202,13 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, entered: i64,
         }
         StageKind::Lost => line.reasons.push(Reason::ClosedLost),
         StageKind::Open => {
-            let elapsed = elapsed_days(placer.as_of, entered);
-            let placed = placer.place(s, elapsed, &|| format!("deals[{i}].entered_stage_on"))?;
+            let (day, field) = if funnel.policy.placement == Placement::ExpectedClose {
+                let until = (dates.1 != i64::MIN).then(|| dates.1.saturating_sub(days_since_epoch(placer.as_of)));
+                (until, "expected_close_on")
+            } else {
+                (elapsed_days(placer.as_of, dates.0), "entered_stage_on")
+            };
+            let placed = placer.place(s, day, &|| format!("deals[{i}].{field}"))?;
             line.weighted = rounding.round(crate::money::mul(d.amount, p, || format!("deals[{i}].amount"))?);
             line.month = placed.offset.map(|o| placer.month_label(o));
             line.offset = placed.offset;

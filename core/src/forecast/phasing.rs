@@ -30,9 +30,13 @@ pub enum Reason {
     OverdueInStage,
     /// Spent longer than the stage's duration; left out of the months (`overdue: exclude`).
     ExcludedOverdue,
-    /// No `entered_stage_on`; placed by the policy's `undated` fallback.
+    /// Placed in the month of its own `expected_close_on`.
+    PlacedExpectedClose,
+    /// Its `expected_close_on` is before `as_of`; assumed to close this month.
+    OverdueCloseDate,
+    /// Without the date its placement uses; placed by the policy's `undated` fallback.
     UndatedFallback,
-    /// No `entered_stage_on`; left out of the months (`undated: unscheduled`).
+    /// Without the date its placement uses; left out of the months (`undated: unscheduled`).
     UnscheduledUndated,
 }
 
@@ -62,71 +66,72 @@ impl<'f, 'p> Placer<'f, 'p> {
         Self { funnel, as_of, month0: month_index(as_of) }
     }
 
-    /// The furthest month offset any open deal can land in (the `remaining_full` bound).
-    pub fn max_offset(&self) -> Result<u32> {
+    /// The furthest month offset any open deal can land in: the `remaining_full` bound, or
+    /// with `expected_close`, the latest close date (`latest_close`, days after `as_of`).
+    pub fn max_offset(&self, latest_close: Option<i64>) -> Result<u32> {
         let mut max = 0;
         for &s in &self.funnel.open {
             max = max.max(self.offset(self.funnel.own[s] + self.funnel.downstream[s])?);
         }
+        if let Some(days) = latest_close.filter(|&d| d > 0) {
+            max = max.max(self.close_offset(self.after(days, &|| "expected_close_on".into())?)?);
+        }
         Ok(max)
     }
 
-    /// Places an open deal in `stage` that entered it `elapsed_days` before `as_of` (if known).
-    /// `path` names the deal's date field for errors.
-    pub fn place(&self, stage: usize, elapsed_days: Option<i64>, path: &dyn Fn() -> String) -> Result<Placed> {
+    /// Places an open deal in `stage`. `day` is the date its placement uses, in days: under
+    /// `actual`, since it entered its stage (≥ 0); under `expected_close`, until its expected
+    /// close (negative: overdue). `path` names that date field for errors.
+    pub fn place(&self, stage: usize, day: Option<i64>, path: &dyn Fn() -> String) -> Result<Placed> {
         debug_assert_eq!(self.funnel.kind(stage), StageKind::Open);
         let policy = self.funnel.policy;
         let own = self.funnel.own[stage];
-        let half = own / Decimal::TWO;
         let mut reasons = vec![Reason::WeightedByStageProbability];
         let mut in_stage = None;
-        let own_left = match policy.placement {
-            Placement::RemainingFull => {
+        let own_left = match (policy.placement, day) {
+            (Placement::RemainingFull, _) => {
                 reasons.push(Reason::PlacedRemainingFull);
                 Some(own)
             }
-            Placement::HalfElapsed => {
+            (Placement::HalfElapsed, _) => {
                 reasons.push(Reason::PlacedHalfElapsed);
-                Some(half)
+                Some(own / Decimal::TWO)
             }
-            Placement::Actual => match elapsed_days {
-                Some(days) => {
-                    reasons.push(Reason::PlacedActual);
-                    let spent = self.elapsed(days, path)?;
-                    in_stage = Some(spent);
-                    if spent <= own {
-                        Some(own - spent)
-                    } else if policy.overdue == OverduePolicy::MoveOn {
-                        reasons.push(Reason::OverdueInStage);
-                        Some(Decimal::ZERO)
-                    } else {
-                        reasons.push(Reason::ExcludedOverdue);
-                        None
-                    }
+            (Placement::Actual, Some(days)) => {
+                reasons.push(Reason::PlacedActual);
+                let spent = self.elapsed(days, path)?;
+                in_stage = Some(spent);
+                if spent <= own {
+                    Some(own - spent)
+                } else if policy.overdue == OverduePolicy::MoveOn {
+                    reasons.push(Reason::OverdueInStage);
+                    Some(Decimal::ZERO)
+                } else {
+                    reasons.push(Reason::ExcludedOverdue);
+                    None
                 }
-                None => match policy.undated {
-                    UndatedPolicy::Error => {
-                        return Err(Error::MissingValue {
-                            path: path(),
-                            reason: "placement `actual` needs the date the deal entered its stage \
-                                     (or set the policy's `undated` fallback)"
-                                .into(),
-                        })
-                    }
-                    UndatedPolicy::RemainingFull => {
-                        reasons.extend([Reason::UndatedFallback, Reason::PlacedRemainingFull]);
-                        Some(own)
-                    }
-                    UndatedPolicy::HalfElapsed => {
-                        reasons.extend([Reason::UndatedFallback, Reason::PlacedHalfElapsed]);
-                        Some(half)
-                    }
-                    UndatedPolicy::Unscheduled => {
-                        reasons.push(Reason::UnscheduledUndated);
-                        None
-                    }
-                },
-            },
+            }
+            (Placement::ExpectedClose, Some(days)) => {
+                reasons.push(Reason::PlacedExpectedClose);
+                let (offset, remaining) = if days >= 0 {
+                    let close = self.after(days, path)?;
+                    (self.close_offset(close)?, self.span(self.as_of, close, path)?)
+                } else if policy.overdue == OverduePolicy::MoveOn {
+                    reasons.push(Reason::OverdueCloseDate);
+                    (0, Decimal::ZERO)
+                } else {
+                    reasons.push(Reason::ExcludedOverdue);
+                    return Ok(Placed { offset: None, remaining: None, in_stage, own_left: own, reasons });
+                };
+                return Ok(Placed {
+                    offset: Some(offset),
+                    remaining: Some(remaining),
+                    in_stage,
+                    own_left: own,
+                    reasons,
+                });
+            }
+            (Placement::Actual | Placement::ExpectedClose, None) => self.undated(own, &mut reasons, path)?,
         };
         let Some(own_left) = own_left else {
             return Ok(Placed { offset: None, remaining: None, in_stage, own_left: own, reasons });
@@ -139,6 +144,45 @@ impl<'f, 'p> Placer<'f, 'p> {
             own_left,
             reasons,
         })
+    }
+
+    /// The policy's `undated` fallback: what remains of the current stage, if anything.
+    fn undated(&self, own: Decimal, reasons: &mut Vec<Reason>, path: &dyn Fn() -> String) -> Result<Option<Decimal>> {
+        Ok(match self.funnel.policy.undated {
+            UndatedPolicy::Error => {
+                return Err(Error::MissingValue {
+                    path: path(),
+                    reason: format!(
+                        "placement `{}` needs this date (or set the policy's `undated` fallback)",
+                        match self.funnel.policy.placement {
+                            Placement::ExpectedClose => "expected_close",
+                            _ => "actual",
+                        }
+                    ),
+                })
+            }
+            UndatedPolicy::RemainingFull => {
+                reasons.extend([Reason::UndatedFallback, Reason::PlacedRemainingFull]);
+                Some(own)
+            }
+            UndatedPolicy::HalfElapsed => {
+                reasons.extend([Reason::UndatedFallback, Reason::PlacedHalfElapsed]);
+                Some(own / Decimal::TWO)
+            }
+            UndatedPolicy::Unscheduled => {
+                reasons.push(Reason::UnscheduledUndated);
+                None
+            }
+        })
+    }
+
+    /// `as_of` + `days`.
+    fn after(&self, days: i64, path: &dyn Fn() -> String) -> Result<NaiveDate> {
+        TimeDelta::try_days(days).and_then(|d| self.as_of.checked_add_signed(d)).ok_or_else(|| Error::overflow(path()))
+    }
+
+    fn close_offset(&self, close: NaiveDate) -> Result<u32> {
+        u32::try_from(month_index(close) - self.month0).map_err(|_| Error::overflow("expected_close_on"))
     }
 
     /// Calendar month label (`2026-12`) of an offset.
@@ -161,8 +205,7 @@ impl<'f, 'p> Placer<'f, 'p> {
         }
     }
 
-    /// Time between entering the stage and `as_of`, in the policy's unit. Months are calendar
-    /// months: whole months first, then the rest as a fraction of the month it falls in.
+    /// Time between entering the stage `days` ago and `as_of`, in the policy's unit.
     fn elapsed(&self, days: i64, path: &dyn Fn() -> String) -> Result<Decimal> {
         if days < 0 {
             let date = TimeDelta::try_days(-days)
@@ -170,21 +213,27 @@ impl<'f, 'p> Placer<'f, 'p> {
                 .map_or_else(|| "a date after as_of".to_owned(), |d| d.to_string());
             return Err(Error::DateAfterAsOf { path: path(), date, as_of: self.as_of.to_string() });
         }
+        let entered = self
+            .as_of
+            .checked_sub_signed(TimeDelta::try_days(days).ok_or_else(|| Error::overflow(path()))?)
+            .ok_or_else(|| Error::overflow(path()))?;
+        self.span(entered, self.as_of, path)
+    }
+
+    /// Time from `from` to `to` (not before it), in the policy's unit. Months are calendar
+    /// months: whole months first, then the rest as a fraction of the month it falls in.
+    fn span(&self, from: NaiveDate, to: NaiveDate, path: &dyn Fn() -> String) -> Result<Decimal> {
         match self.funnel.policy.duration_unit {
-            DurationUnit::Days => Ok(Decimal::from(days)),
+            DurationUnit::Days => Ok(Decimal::from((to - from).num_days())),
             DurationUnit::Months => {
-                let entered = self
-                    .as_of
-                    .checked_sub_signed(TimeDelta::try_days(days).ok_or_else(|| Error::overflow(path()))?)
-                    .ok_or_else(|| Error::overflow(path()))?;
-                let mut whole = (month_index(self.as_of) - month_index(entered)).max(0);
-                let add = |n: i64| entered.checked_add_months(Months::new(u32::try_from(n).unwrap_or(u32::MAX)));
-                while whole > 0 && add(whole).is_none_or(|d| d > self.as_of) {
+                let mut whole = (month_index(to) - month_index(from)).max(0);
+                let add = |n: i64| from.checked_add_months(Months::new(u32::try_from(n).unwrap_or(u32::MAX)));
+                while whole > 0 && add(whole).is_none_or(|d| d > to) {
                     whole -= 1;
                 }
                 let start = add(whole).ok_or_else(|| Error::overflow(path()))?;
                 let end = add(whole + 1).ok_or_else(|| Error::overflow(path()))?;
-                let part = Decimal::from((self.as_of - start).num_days()) / Decimal::from((end - start).num_days());
+                let part = Decimal::from((to - start).num_days()) / Decimal::from((end - start).num_days());
                 Ok((Decimal::from(whole) + part).normalize())
             }
         }

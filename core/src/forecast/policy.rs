@@ -42,10 +42,10 @@ pub struct ForecastPolicy {
     /// Rounding of every money figure in the report (each rounded once, from exact sums).
     #[serde(default)]
     pub rounding: Rounding,
-    /// What `actual` placement does with a deal that has outstayed its stage's duration.
+    /// What `actual` and `expected_close` placements do with a deal past its time.
     #[serde(default)]
     pub overdue: OverduePolicy,
-    /// What `actual` placement does with a deal that has no `entered_stage_on`.
+    /// What `actual` and `expected_close` placements do with a deal without the date they use.
     #[serde(default)]
     pub undated: UndatedPolicy,
 }
@@ -111,14 +111,20 @@ pub enum Placement {
     /// Uses the date the deal entered its stage: `duration − time in stage` remains (see
     /// [`OverduePolicy`] when that is negative).
     Actual,
+    /// Uses each deal's own `expected_close_on`: it lands in that date's calendar month, as
+    /// the forecasts of Salesforce, HubSpot and Odoo place deals (see [`OverduePolicy`] for a
+    /// date before `as_of`, [`UndatedPolicy`] for none).
+    ExpectedClose,
 }
 
-/// `actual` placement, deal in stage for longer than the stage's duration.
+/// A deal past its time: under `actual`, in its stage for longer than the stage's duration;
+/// under `expected_close`, with a close date before `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum OverduePolicy {
-    /// Assume it moves on now: nothing of the current stage remains (reason `overdue_in_stage`).
+    /// Assume it moves on now: nothing of the current stage remains (reason
+    /// `overdue_in_stage`), or it closes this month (reason `overdue_close_date`).
     #[default]
     MoveOn,
     /// Leave it out of the month buckets (reason `excluded_overdue`); it stays in the weighted
@@ -126,12 +132,12 @@ pub enum OverduePolicy {
     Exclude,
 }
 
-/// `actual` placement, deal without `entered_stage_on`.
+/// `actual` placement without `entered_stage_on`, `expected_close` without `expected_close_on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum UndatedPolicy {
-    /// A `missing_value` error at `deals[i].entered_stage_on`.
+    /// A `missing_value` error at `deals[i].entered_stage_on` (`expected_close_on`).
     #[default]
     Error,
     /// Place it as if it had just entered its stage.

@@ -503,7 +503,7 @@ mod tests {
         let funnel = Funnel::new(&policy).unwrap();
         let as_of = NaiveDate::from_ymd_opt(2026, 5, 31).unwrap();
         let placer = Placer::new(&funnel, as_of);
-        let max = placer.max_offset().unwrap();
+        let max = placer.max_offset(None).unwrap();
         let keys: Vec<Vec<Option<String>>> = vec![vec![Some("x".into())], vec![None], vec![Some("y".into())]];
         let reports: Vec<ForecastReport> = [usize::MAX, 0]
             .into_iter()
