@@ -133,6 +133,7 @@ def main():
         "undated": "half_elapsed",
         "group_by": ["team"],
         "rounding": {"dp": 2, "strategy": "half_even"},
+        "fiscal_year": {"start_month": 4, "named_by": "end"},
     }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

@@ -51,6 +51,10 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
             row(&[&m.month, &format!("+{}", m.offset), &m.deals.to_string(), &yuan(m.amount), &yuan(m.weighted)])
         );
     }
+    let _ = writeln!(s, "\n{}", row(&["period", "", "deals", "amount", "forecast"]));
+    for q in r.quarters.iter().chain(&r.years) {
+        let _ = writeln!(s, "{}", row(&[&q.period, "", &q.deals.to_string(), &yuan(q.amount), &yuan(q.weighted)]));
+    }
     let _ = writeln!(s, "\n{}", row(&["team", "", "deals", "amount", "weighted"]));
     for g in &r.groups {
         let team = g.key.values().next().cloned().flatten().unwrap_or_else(|| "(none)".into());

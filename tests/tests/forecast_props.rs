@@ -117,6 +117,12 @@ proptest! {
         prop_assert!((months - r.totals.open.weighted).abs() <= slack);
         let deals_in_months: u64 = r.months.iter().map(|m| m.deals).sum::<u64>() + r.totals.unscheduled.deals;
         prop_assert_eq!(deals_in_months, r.totals.open.deals);
+        // quarters and years hold the same months
+        for periods in [&r.quarters, &r.years] {
+            prop_assert_eq!(periods.iter().map(|p| p.deals).sum::<u64>(), deals_in_months - r.totals.unscheduled.deals);
+            let weighted: Decimal = periods.iter().map(|p| p.weighted).sum::<Decimal>() + r.totals.unscheduled.weighted;
+            prop_assert!((weighted - r.totals.open.weighted).abs() <= slack);
+        }
         // later stages never have a lower probability of winning
         let open: Vec<_> = r.stages.iter().filter(|s| s.kind == crmkit::forecast::StageKind::Open).collect();
         for w in open.windows(2) {

@@ -22,7 +22,8 @@ DateInput = Union[str, datetime.date]
 
 StageKind = Literal["open", "won", "lost"]
 DurationUnit = Literal["days", "months"]
-Placement = Literal["remaining_full", "half_elapsed", "actual"]
+Placement = Literal["remaining_full", "half_elapsed", "actual", "expected_close"]
+FiscalYearName = Literal["end", "start"]
 OverduePolicy = Literal["move_on", "exclude"]
 UndatedPolicy = Literal["error", "remaining_full", "half_elapsed", "unscheduled"]
 RoundingStrategy = Literal["half_even", "half_up", "half_down", "down", "up"]
@@ -35,6 +36,8 @@ Reason = Literal[
     "placed_actual",
     "overdue_in_stage",
     "excluded_overdue",
+    "placed_expected_close",
+    "overdue_close_date",
     "undated_fallback",
     "unscheduled_undated",
 ]
@@ -49,6 +52,10 @@ class Stage(TypedDict):
     conversion: NotRequired[DecimalInput]
     duration: NotRequired[DecimalInput]
 
+class FiscalYear(TypedDict):
+    start_month: NotRequired[int]
+    named_by: NotRequired[FiscalYearName]
+
 class ForecastPolicy(TypedDict):
     stages: Sequence[Stage]
     duration_unit: DurationUnit
@@ -57,12 +64,14 @@ class ForecastPolicy(TypedDict):
     rounding: NotRequired[Rounding]
     overdue: NotRequired[OverduePolicy]
     undated: NotRequired[UndatedPolicy]
+    fiscal_year: NotRequired[FiscalYear]
 
 class Deal(TypedDict):
     id: str
     stage: str
     amount: DecimalInput
     entered_stage_on: NotRequired[DateInput]
+    expected_close_on: NotRequired[DateInput]
     owner: NotRequired[str]
     team: NotRequired[str]
     product: NotRequired[str]
@@ -85,6 +94,14 @@ class StageLine(TypedDict):
 class MonthLine(TypedDict):
     month: str
     offset: int
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+
+class PeriodLine(TypedDict):
+    period: str
+    first_month: str
+    last_month: str
     deals: int
     amount: Decimal
     weighted: Decimal
@@ -126,6 +143,8 @@ class ForecastReport(TypedDict):
     duration_unit: DurationUnit
     stages: list[StageLine]
     months: list[MonthLine]
+    quarters: list[PeriodLine]
+    years: list[PeriodLine]
     groups: list[GroupLine]
     deals: list[DealLine]
     totals: Totals

@@ -47,8 +47,10 @@ use serde::{Deserialize, Serialize};
 
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use phasing::Reason;
-pub use policy::{DurationUnit, ForecastPolicy, OverduePolicy, Placement, Stage, StageKind, UndatedPolicy};
-pub use report::{ChainStep, DealLine, ForecastReport, GroupLine, MonthLine, StageLine, Sums, Totals};
+pub use policy::{
+    DurationUnit, FiscalYear, FiscalYearName, ForecastPolicy, OverduePolicy, Placement, Stage, StageKind, UndatedPolicy,
+};
+pub use report::{ChainStep, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, Sums, Totals};
 
 use crate::error::{Error, Result};
 use columns::{days_since_epoch, elapsed_days, run};

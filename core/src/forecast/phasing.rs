@@ -187,8 +187,12 @@ impl<'f, 'p> Placer<'f, 'p> {
 
     /// Calendar month label (`2026-12`) of an offset.
     pub fn month_label(&self, offset: u32) -> String {
-        let m = self.month0 + i64::from(offset);
-        format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+        super::report::label(self.month_index(offset as usize))
+    }
+
+    /// The month `offset` months after `as_of`'s, counted from year 0.
+    pub fn month_index(&self, offset: usize) -> i64 {
+        self.month0 + offset as i64
     }
 
     fn offset(&self, remaining: Decimal) -> Result<u32> {

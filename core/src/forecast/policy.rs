@@ -48,6 +48,50 @@ pub struct ForecastPolicy {
     /// What `actual` and `expected_close` placements do with a deal without the date they use.
     #[serde(default)]
     pub undated: UndatedPolicy,
+    /// The fiscal year the report's `quarters` and `years` follow (default: the calendar year).
+    #[serde(default)]
+    pub fiscal_year: FiscalYear,
+}
+
+/// A fiscal year: the month it starts in, and which calendar year names it.
+///
+/// With `start_month: 4, named_by: "end"`, April 2026 – March 2027 is `FY2027` and
+/// January – March 2027 is `FY2027-Q4`. With the default (January), periods are plain
+/// calendar ones: `2026`, `2026-Q4`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct FiscalYear {
+    /// First month, 1 (January) to 12.
+    #[serde(default = "FiscalYear::january")]
+    pub start_month: u32,
+    /// Whether `FY2027` is the year starting or ending in calendar 2027.
+    #[serde(default)]
+    pub named_by: FiscalYearName,
+}
+
+impl FiscalYear {
+    fn january() -> u32 {
+        1
+    }
+}
+
+impl Default for FiscalYear {
+    fn default() -> Self {
+        Self { start_month: 1, named_by: FiscalYearName::End }
+    }
+}
+
+/// Which calendar year names a fiscal year that spans two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum FiscalYearName {
+    /// The year it ends in (the US federal and most companies' usage).
+    #[default]
+    End,
+    /// The year it starts in.
+    Start,
 }
 
 /// One funnel stage.
@@ -183,6 +227,9 @@ impl ForecastPolicy {
 impl<'p> Funnel<'p> {
     pub fn new(policy: &'p ForecastPolicy) -> Result<Self> {
         policy.rounding.validate("rounding")?;
+        if !(1..=12).contains(&policy.fiscal_year.start_month) {
+            return Err(Error::out_of_range("fiscal_year.start_month", policy.fiscal_year.start_month, 1, 12));
+        }
         let mut index = HashMap::with_capacity(policy.stages.len());
         let max = Decimal::from(match policy.duration_unit {
             DurationUnit::Days => MAX_DAYS,

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::phasing::{Placer, Reason};
-use super::policy::{DurationUnit, Funnel, Placement, StageKind};
+use super::policy::{DurationUnit, FiscalYear, FiscalYearName, Funnel, Placement, StageKind};
 use crate::error::{Error, Result};
 use crate::money::{self, Rounding};
 
@@ -27,6 +27,10 @@ pub struct ForecastReport {
     pub stages: Vec<StageLine>,
     /// Calendar months from the first to the last one any deal lands in, gaps included.
     pub months: Vec<MonthLine>,
+    /// The months rolled up into (fiscal) quarters, rounded once from exact sums.
+    pub quarters: Vec<PeriodLine>,
+    /// The months rolled up into (fiscal) years.
+    pub years: Vec<PeriodLine>,
     /// The weighted pipeline per `group_by` key, sorted by key, each with its months.
     pub groups: Vec<GroupLine>,
     /// One line per deal, in input order (empty from `forecast_columns`).
@@ -92,6 +96,28 @@ pub struct MonthLine {
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub amount: Decimal,
     /// Their weighted amounts: the forecast for the month.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+}
+
+/// A quarter or year of months.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct PeriodLine {
+    /// `2026-Q4`, `2026`; with a fiscal year not starting in January `FY2027-Q3`, `FY2027`.
+    pub period: String,
+    /// Its first and last calendar months, `YYYY-MM`.
+    pub first_month: String,
+    /// Its last calendar month.
+    pub last_month: String,
+    /// Open deals expected to close in it.
+    pub deals: u64,
+    /// Their amounts, unweighted.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Their weighted amounts.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub weighted: Decimal,
@@ -413,6 +439,7 @@ impl Aggregator {
                 .collect()
         };
         let months = month_lines(&slot_exact);
+        let (quarters, years) = periods(policy.fiscal_year, placer, &slot_exact, span.clone(), round)?;
         let mut groups = Vec::new();
         if !policy.group_by.is_empty() {
             let mut order: Vec<usize> = (0..self.n_groups).collect();
@@ -441,11 +468,77 @@ impl Aggregator {
             duration_unit: policy.duration_unit,
             stages,
             months,
+            quarters,
+            years,
             groups,
             deals: Vec::new(),
             totals,
         })
     }
+}
+
+/// Quarters and years of the months in `span`, in the policy's fiscal calendar.
+fn periods(
+    fy: FiscalYear,
+    placer: &Placer,
+    slots: &[Acc],
+    span: std::ops::Range<usize>,
+    round: impl Fn(Decimal) -> Decimal,
+) -> Result<(Vec<PeriodLine>, Vec<PeriodLine>)> {
+    let fiscal = fy.start_month != 1;
+    // Months since year 0 counted from the fiscal year's first month.
+    let shift = i64::from(fy.start_month) - 1;
+    let year_name = |fy_index: i64| {
+        let start_year = fy_index;
+        let named = if fiscal && fy.named_by == FiscalYearName::End { start_year + 1 } else { start_year };
+        if fiscal {
+            format!("FY{named}")
+        } else {
+            format!("{named}")
+        }
+    };
+    let mut out = (Vec::new(), Vec::new());
+    for (len, lines) in [(3i64, &mut out.0), (12, &mut out.1)] {
+        let mut current: Option<(i64, Acc)> = None;
+        let flush = |key: i64, acc: Acc, lines: &mut Vec<PeriodLine>| {
+            let first = key * len + shift;
+            let fy_index = (key * len).div_euclid(12);
+            let period = if len == 3 {
+                format!("{}-Q{}", year_name(fy_index), key.rem_euclid(4) + 1)
+            } else {
+                year_name(fy_index)
+            };
+            lines.push(PeriodLine {
+                period,
+                first_month: label(first),
+                last_month: label(first + len - 1),
+                deals: acc.deals,
+                amount: round(acc.amount),
+                weighted: round(acc.weighted),
+            });
+        };
+        for slot in span.clone() {
+            let key = (placer.month_index(slot) - shift).div_euclid(len);
+            match &mut current {
+                Some((k, acc)) if *k == key => acc.add(&slots[slot])?,
+                _ => {
+                    if let Some((k, acc)) = current.take() {
+                        flush(k, acc, lines);
+                    }
+                    current = Some((key, slots[slot].clone()));
+                }
+            }
+        }
+        if let Some((k, acc)) = current {
+            flush(k, acc, lines);
+        }
+    }
+    Ok(out)
+}
+
+/// `YYYY-MM` of a month counted from year 0.
+pub(crate) fn label(month: i64) -> String {
+    format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
 }
 
 /// The open stages from `stage` on, with their rates and durations.

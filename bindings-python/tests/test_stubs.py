@@ -1,0 +1,88 @@
+"""The hand-written stubs (`crmkit/__init__.pyi`) describe what the functions really return."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import pathlib
+import typing
+
+import crmkit
+
+STUB = pathlib.Path(crmkit.__file__).with_name("__init__.pyi")
+AS_OF = datetime.date(2026, 11, 23)
+
+
+def stub() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """TypedDict name -> keys, and Literal alias name -> values, read from the stub file."""
+    tree = ast.parse(STUB.read_text(encoding="utf-8"))
+    dicts, literals = {}, {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "TypedDict" for b in node.bases):
+            dicts[node.name] = {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
+            if getattr(node.value.value, "id", "") == "Literal":
+                elts = node.value.slice.elts if isinstance(node.value.slice, ast.Tuple) else [node.value.slice]
+                literals[node.targets[0].id] = {e.value for e in elts}
+    return dicts, literals
+
+
+def test_report_keys_match_the_stub_typeddicts():
+    dicts, literals = stub()
+    policy = {
+        "stages": [
+            {"name": "a", "conversion": "0.5", "duration": "10"},
+            {"name": "won", "kind": "won"},
+        ],
+        "duration_unit": "days",
+        "placement": "actual",
+        "group_by": ["owner"],
+        "undated": "half_elapsed",
+    }
+    deals = [
+        {"id": "1", "stage": "a", "amount": "10", "owner": "li", "entered_stage_on": "2026-11-01"},
+        {"id": "2", "stage": "a", "amount": "10"},
+        {"id": "3", "stage": "won", "amount": "10"},
+    ]
+    report = crmkit.forecast(policy, deals, AS_OF)
+    shapes: list[tuple[str, typing.Any]] = [
+        ("ForecastReport", report),
+        ("Totals", report["totals"]),
+        ("Sums", report["totals"]["open"]),
+        ("StageLine", report["stages"][0]),
+        ("ChainStep", report["stages"][0]["chain"][0]),
+        ("MonthLine", report["months"][0]),
+        ("PeriodLine", report["quarters"][0]),
+        ("PeriodLine", report["years"][0]),
+        ("GroupLine", report["groups"][0]),
+        ("DealLine", report["deals"][0]),
+    ]
+    for name, value in shapes:
+        assert set(value) == dicts[name], name
+    reasons = {r for d in report["deals"] for r in d["reasons"]}
+    assert reasons <= literals["Reason"]
+    assert report["placement"] in literals["Placement"]
+
+
+def test_policy_and_deal_typeddicts_name_every_accepted_field():
+    dicts, _ = stub()
+    # Each stub key is accepted by the core (unknown fields are refused with unknown_field).
+    full_policy = {
+        "stages": [{"name": "a", "kind": "open", "conversion": "0.5", "duration": "1"}],
+        "duration_unit": "days",
+        "placement": "half_elapsed",
+        "group_by": [],
+        "rounding": {"dp": 2, "strategy": "half_up"},
+        "overdue": "move_on",
+        "undated": "error",
+        "fiscal_year": {"start_month": 4, "named_by": "end"},
+    }
+    full_deal = {
+        "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",
+        "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
+    }
+    assert set(full_policy) == dicts["ForecastPolicy"]
+    assert set(full_policy["stages"][0]) == dicts["Stage"]
+    assert set(full_policy["fiscal_year"]) == dicts["FiscalYear"]
+    assert set(full_deal) == dicts["Deal"]
+    crmkit.forecast(full_policy, [full_deal], AS_OF)
