@@ -54,6 +54,9 @@ pub(crate) struct Placed {
     pub reasons: Vec<Reason>,
 }
 
+/// How far ahead an expected close date may lie: a century, as a stage's duration.
+pub(crate) const MAX_CLOSE_DAYS: i64 = 36_500;
+
 /// Places deals of one funnel at one `as_of`.
 pub(crate) struct Placer<'f, 'p> {
     pub funnel: &'f Funnel<'p>,
@@ -73,7 +76,9 @@ impl<'f, 'p> Placer<'f, 'p> {
         for &s in &self.funnel.open {
             max = max.max(self.offset(self.funnel.own[s] + self.funnel.downstream[s])?);
         }
-        if let Some(days) = latest_close.filter(|&d| d > 0) {
+        // A close date beyond the limit is that row's error, raised in row order; it must not
+        // size the table first.
+        if let Some(days) = latest_close.filter(|&d| d > 0).map(|d| d.min(MAX_CLOSE_DAYS)) {
             max = max.max(self.close_offset(self.after(days, &|| "expected_close_on".into())?)?);
         }
         Ok(max)
@@ -113,6 +118,16 @@ impl<'f, 'p> Placer<'f, 'p> {
             }
             (Placement::ExpectedClose, Some(days)) => {
                 reasons.push(Reason::PlacedExpectedClose);
+                if days > MAX_CLOSE_DAYS {
+                    let close =
+                        self.after(days, path).map_or_else(|_| format!("as_of + {days} days"), |d| d.to_string());
+                    return Err(Error::out_of_range(
+                        path(),
+                        close,
+                        self.as_of,
+                        format!("as_of + {MAX_CLOSE_DAYS} days"),
+                    ));
+                }
                 let (offset, remaining) = if days >= 0 {
                     let close = self.after(days, path)?;
                     (self.close_offset(close)?, self.span(self.as_of, close, path)?)

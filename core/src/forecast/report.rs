@@ -140,7 +140,7 @@ pub struct GroupLine {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub weighted: Decimal,
-    /// The group's months, aligned with the report's `months`.
+    /// The months the group has deals in (no empty ones), in order.
     pub months: Vec<MonthLine>,
 }
 
@@ -249,8 +249,6 @@ pub(crate) struct Aggregator {
     /// Month offsets 0..=max, then one "unscheduled" slot.
     n_slots: usize,
     n_groups: usize,
-    /// Per policy stage: its position among open stages.
-    open_pos: Vec<Option<usize>>,
     cells: Cells,
     closed: Vec<Cell>,
 }
@@ -272,22 +270,10 @@ impl Aggregator {
     ) -> Self {
         let n_open = funnel.open.len();
         let n_slots = max_offset as usize + 2;
-        let mut open_pos = vec![None; funnel.policy.stages.len()];
-        for (pos, &s) in funnel.open.iter().enumerate() {
-            open_pos[s] = Some(pos);
-        }
         let size = n_groups.saturating_mul(n_open).saturating_mul(n_slots);
         let cells =
             if size <= dense_limit { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
-        Self {
-            scale,
-            n_open,
-            n_slots,
-            n_groups,
-            open_pos,
-            cells,
-            closed: vec![Cell::default(); funnel.policy.stages.len()],
-        }
+        Self { scale, n_open, n_slots, n_groups, cells, closed: vec![Cell::default(); funnel.policy.stages.len()] }
     }
 
     pub fn unscheduled_slot(&self) -> usize {
@@ -351,11 +337,18 @@ impl Aggregator {
         self.closed[stage].add(units)
     }
 
-    fn cell(&self, group: usize, pos: usize, slot: usize) -> Cell {
-        let i = (group * self.n_open + pos) * self.n_slots + slot;
+    /// The cells that hold deals, as (group, open position, slot, cell), in no set order.
+    fn filled(&self) -> Box<dyn Iterator<Item = (usize, usize, usize, Cell)> + '_> {
+        let split = |i: usize| (i / (self.n_open * self.n_slots), (i / self.n_slots) % self.n_open, i % self.n_slots);
         match &self.cells {
-            Cells::Dense(v) => v[i],
-            Cells::Sparse(m) => m.get(&i).copied().unwrap_or_default(),
+            Cells::Dense(v) => Box::new(v.iter().enumerate().filter(|(_, c)| c.deals > 0).map(move |(i, c)| {
+                let (g, pos, slot) = split(i);
+                (g, pos, slot, *c)
+            })),
+            Cells::Sparse(m) => Box::new(m.iter().map(move |(&i, c)| {
+                let (g, pos, slot) = split(i);
+                (g, pos, slot, *c)
+            })),
         }
     }
 
@@ -364,6 +357,7 @@ impl Aggregator {
     }
 
     /// Builds the report (without deal lines). `keys[g]` are the group keys of group `g`.
+    /// Every figure is rounded once, from exact sums; only cells holding deals are visited.
     pub fn finish(
         self,
         funnel: &Funnel,
@@ -373,92 +367,84 @@ impl Aggregator {
     ) -> Result<ForecastReport> {
         let policy = funnel.policy;
         let round = |x: Decimal| rounding.round(x);
-        let mut stages = Vec::with_capacity(policy.stages.len());
-        // exact per-slot sums over all groups, and per (group, slot)
-        let mut slot_exact = vec![Acc::default(); self.n_slots];
-        let mut group_exact = vec![vec![Acc::default(); self.n_slots]; self.n_groups];
+        let stage_of_pos = &funnel.open;
+        let mut by_stage = vec![Acc::default(); policy.stages.len()];
+        let mut by_slot = vec![Acc::default(); self.n_slots];
+        let mut by_group = vec![Acc::default(); self.n_groups];
+        let mut by_group_slot: BTreeMap<(usize, usize), Acc> = BTreeMap::new();
+        for (g, pos, slot, c) in self.filled() {
+            let s = stage_of_pos[pos];
+            let amount = self.decimal(c.units)?;
+            let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
+            let part = Acc { deals: c.deals, amount, weighted };
+            by_stage[s].add(&part)?;
+            by_slot[slot].add(&part)?;
+            by_group[g].add(&part)?;
+            by_group_slot.entry((g, slot)).or_default().add(&part)?;
+        }
         let mut totals = Totals::default();
-        let mut open_exact = Acc::default();
+        let (mut open, mut won, mut lost) = (Acc::default(), Acc::default(), Acc::default());
         for (s, stage) in policy.stages.iter().enumerate() {
-            let p = funnel.probability[s];
-            let mut acc = Acc::default();
-            if let Some(pos) = self.open_pos[s] {
-                for (g, group_slots) in group_exact.iter_mut().enumerate() {
-                    for (slot, (all_groups, this_group)) in slot_exact.iter_mut().zip(group_slots).enumerate() {
-                        let c = self.cell(g, pos, slot);
-                        if c.deals == 0 {
-                            continue;
-                        }
-                        let amount = self.decimal(c.units)?;
-                        let weighted = money::mul(amount, p, || "totals".into())?;
-                        let part = Acc { deals: c.deals, amount, weighted };
-                        acc.add(&part)?;
-                        all_groups.add(&part)?;
-                        this_group.add(&part)?;
-                    }
+            match stage.kind {
+                StageKind::Open => open.add(&by_stage[s])?,
+                StageKind::Won | StageKind::Lost => {
+                    let c = self.closed[s];
+                    let amount = self.decimal(c.units)?;
+                    let won_stage = stage.kind == StageKind::Won;
+                    let weighted = if won_stage { amount } else { Decimal::ZERO };
+                    by_stage[s] = Acc { deals: c.deals, amount, weighted };
+                    if won_stage { &mut won } else { &mut lost }.add(&by_stage[s])?;
                 }
-                open_exact.add(&acc)?;
-            } else {
-                let c = self.closed[s];
-                let amount = self.decimal(c.units)?;
-                let weighted = if stage.kind == StageKind::Won { amount } else { Decimal::ZERO };
-                acc = Acc { deals: c.deals, amount, weighted };
-                let bucket = if stage.kind == StageKind::Won { &mut totals.won } else { &mut totals.lost };
-                let mut sum = Acc { deals: bucket.deals, amount: bucket.amount, weighted: bucket.weighted };
-                sum.add(&acc)?;
-                *bucket = sum.rounded(round);
             }
-            stages.push(StageLine {
+        }
+        let stages = policy
+            .stages
+            .iter()
+            .zip(&by_stage)
+            .enumerate()
+            .map(|(s, (stage, acc))| StageLine {
                 stage: stage.name.clone(),
                 kind: stage.kind,
-                probability: p,
+                probability: funnel.probability[s],
                 chain: chain(funnel, s),
                 deals: acc.deals,
                 amount: round(acc.amount),
                 weighted: round(acc.weighted),
-            });
-        }
-        totals.open = open_exact.rounded(round);
+            })
+            .collect();
         let unscheduled = self.unscheduled_slot();
-        totals.unscheduled = slot_exact[unscheduled].clone().rounded(round);
-        let used: Vec<usize> = (0..unscheduled).filter(|&s| slot_exact[s].deals > 0).collect();
-        // Months from the first to the last one used; none when no deal is scheduled.
-        let span = used.first().zip(used.last()).map_or(0..0, |(&a, &b)| a..b + 1);
-        let month_lines = |exact: &[Acc]| -> Vec<MonthLine> {
-            span.clone()
-                .map(|slot| {
-                    let a = &exact[slot];
-                    MonthLine {
-                        month: placer.month_label(slot as u32),
-                        offset: slot as u32,
-                        deals: a.deals,
-                        amount: round(a.amount),
-                        weighted: round(a.weighted),
-                    }
-                })
-                .collect()
+        totals.open = open.rounded(round);
+        totals.won = won.rounded(round);
+        totals.lost = lost.rounded(round);
+        totals.unscheduled = by_slot[unscheduled].clone().rounded(round);
+        let month_line = |slot: usize, a: &Acc| MonthLine {
+            month: placer.month_label(slot as u32),
+            offset: slot as u32,
+            deals: a.deals,
+            amount: round(a.amount),
+            weighted: round(a.weighted),
         };
-        let months = month_lines(&slot_exact);
-        let (quarters, years) = periods(policy.fiscal_year, placer, &slot_exact, span.clone(), round)?;
+        // Months from the first to the last one used, gaps included; none when no deal is
+        // scheduled.
+        let used = (0..unscheduled).filter(|&s| by_slot[s].deals > 0);
+        let span = used.clone().next().zip(used.last()).map_or(0..0, |(a, b)| a..b + 1);
+        let months = span.clone().map(|slot| month_line(slot, &by_slot[slot])).collect();
+        let (quarters, years) = periods(policy.fiscal_year, placer, &by_slot, span, round)?;
         let mut groups = Vec::new();
         if !policy.group_by.is_empty() {
-            let mut order: Vec<usize> = (0..self.n_groups).collect();
+            let mut order: Vec<usize> = (0..self.n_groups).filter(|&g| by_group[g].deals > 0).collect();
             order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
             for g in order {
-                let exact = &group_exact[g];
-                let mut all = Acc::default();
-                for a in exact {
-                    all.add(a)?;
-                }
-                if all.deals == 0 {
-                    continue;
-                }
+                let all = &by_group[g];
                 groups.push(GroupLine {
                     key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
                     deals: all.deals,
                     amount: round(all.amount),
                     weighted: round(all.weighted),
-                    months: month_lines(exact),
+                    months: by_group_slot
+                        .range((g, 0)..(g, unscheduled))
+                        .map(|(&(_, slot), a)| month_line(slot, a))
+                        .collect(),
                 });
             }
         }
