@@ -427,7 +427,7 @@ impl Aggregator {
         // Months from the first to the last one used, gaps included; none when no deal is
         // scheduled.
         let used = (0..unscheduled).filter(|&s| by_slot[s].deals > 0);
-        let span = used.clone().next().zip(used.last()).map_or(0..0, |(a, b)| a..b + 1);
+        let span = used.clone().next().zip(used.clone().next_back()).map_or(0..0, |(a, b)| a..b + 1);
         let months = span.clone().map(|slot| month_line(slot, &by_slot[slot])).collect();
         let (quarters, years) = periods(policy.fiscal_year, placer, &by_slot, span, round)?;
         let mut groups = Vec::new();
