@@ -56,19 +56,22 @@ def test_report_keys_match_the_stub_typeddicts():
         ("PeriodLine", report["years"][0]),
         ("GroupLine", report["groups"][0]),
         ("DealLine", report["deals"][0]),
+        ("CategoryLine", report["categories"][0]),
+        ("CommitComparison", report["commit"]),
     ]
     for name, value in shapes:
         assert set(value) == dicts[name], name
     reasons = {r for d in report["deals"] for r in d["reasons"]}
     assert reasons <= literals["Reason"]
     assert report["placement"] in literals["Placement"]
+    assert {c["category"] for c in report["categories"]} == literals["ForecastCategory"]
 
 
 def test_policy_and_deal_typeddicts_name_every_accepted_field():
     dicts, _ = stub()
     # Each stub key is accepted by the core (unknown fields are refused with unknown_field).
     full_policy = {
-        "stages": [{"name": "a", "kind": "open", "conversion": "0.5", "duration": "1"}],
+        "stages": [{"name": "a", "kind": "open", "conversion": "0.5", "duration": "1", "category": "best_case"}],
         "duration_unit": "days",
         "placement": "half_elapsed",
         "group_by": [],
@@ -79,7 +82,7 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
     }
     full_deal = {
         "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",
-        "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
+        "category": "commit", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
     }
     assert set(full_policy) == dicts["ForecastPolicy"]
     assert set(full_policy["stages"][0]) == dicts["Stage"]

@@ -60,6 +60,13 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
         let team = g.key.values().next().cloned().flatten().unwrap_or_else(|| "(none)".into());
         let _ = writeln!(s, "{}", row(&[&team, "", &g.deals.to_string(), &yuan(g.amount), &yuan(g.weighted)]));
     }
+    let _ = writeln!(s, "\n{}", row(&["category", "", "deals", "amount", "cumulative"]));
+    for c in &r.categories {
+        let cumulative = c.cumulative.map_or_else(|| "-".to_owned(), yuan);
+        let _ = writeln!(s, "{}", row(&[&code(&c.category), "", &c.deals.to_string(), &yuan(c.amount), &cumulative]));
+    }
+    let k = &r.commit;
+    let _ = writeln!(s, "commit {} vs stage forecast {}: gap {}", yuan(k.commit), yuan(k.stage_forecast), yuan(k.gap));
     let t = &r.totals;
     let _ = writeln!(
         s,

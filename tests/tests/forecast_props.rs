@@ -50,6 +50,7 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
             amount: Decimal::new(cents, 2),
             entered_stage_on: days.map(|d| as_of() - chrono::Days::new(d)),
             expected_close_on: close.map(|c| as_of() + chrono::TimeDelta::days(c)),
+            category: None,
             owner: owner.map(|o| OWNERS[o].into()),
             team: None,
             product: None,
@@ -131,6 +132,36 @@ proptest! {
     }
 
     #[test]
+    fn categories_partition_the_pipeline(rows in proptest::collection::vec(deal(), 0..60), calls in proptest::collection::vec(0usize..4, 60)) {
+        use crmkit::forecast::{ForecastCategory as C, StageKind};
+        let policy = policy(&[30, 50, 80], &[20, 10, 5], "days", "half_elapsed");
+        let mut list = deals(&rows);
+        for (d, call) in list.iter_mut().zip(&calls) {
+            // a valid own category for an open deal; closed deals keep theirs
+            if !matches!(d.stage.as_str(), "won" | "lost") {
+                d.category = Some([C::Pipeline, C::BestCase, C::Commit, C::Omitted][*call]);
+            }
+        }
+        let r = forecast(&policy, &list, as_of()).expect("valid input");
+        prop_assert_eq!(r.categories.iter().map(|c| c.deals).sum::<u64>(), list.len() as u64);
+        let all: Decimal = r.categories.iter().map(|c| c.amount).sum();
+        let total = r.totals.open.amount + r.totals.won.amount + r.totals.lost.amount;
+        prop_assert!((all - total).abs() <= Decimal::new(5, 3) * Decimal::from(8));
+        let closed = &r.categories[0];
+        prop_assert_eq!(closed.amount, r.totals.won.amount);
+        let quantum = Decimal::new(1, 2);
+        prop_assert!((r.commit.gap - (r.commit.stage_forecast - r.commit.commit)).abs() <= quantum);
+        for (line, d) in r.deals.iter().zip(&list) {
+            let kind = r.stages.iter().find(|s| s.stage == d.stage).map(|s| s.kind);
+            prop_assert_eq!(line.category, d.category.unwrap_or(match kind {
+                Some(StageKind::Won) => C::Closed,
+                Some(StageKind::Lost) => C::Omitted,
+                _ => C::Pipeline,
+            }));
+        }
+    }
+
+    #[test]
     fn deal_order_does_not_change_aggregates(rows in proptest::collection::vec(deal(), 1..40), seed in any::<u64>(), (unit, placement) in placements()) {
         let policy = policy(&[30, 50, 80], &[20, 10, 5], unit, placement);
         let list = deals(&rows);
@@ -184,7 +215,7 @@ proptest! {
             "duration_unit": "days", "placement": "half_elapsed"}}"#, Decimal::new(i64::from(rate), 2));
         let policy: ForecastPolicy = crmkit::wire::from_json(&json, "").expect("valid");
         let amount = Decimal::new(mantissa, scale).abs() * Decimal::from(1_000_000_000u64);
-        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
+        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, category: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
         let _ = forecast(&policy, &d, as_of());
     }
 }

@@ -24,6 +24,7 @@ StageKind = Literal["open", "won", "lost"]
 DurationUnit = Literal["days", "months"]
 Placement = Literal["remaining_full", "half_elapsed", "actual", "expected_close"]
 FiscalYearName = Literal["end", "start"]
+ForecastCategory = Literal["closed", "commit", "best_case", "pipeline", "omitted"]
 OverduePolicy = Literal["move_on", "exclude"]
 UndatedPolicy = Literal["error", "remaining_full", "half_elapsed", "unscheduled"]
 RoundingStrategy = Literal["half_even", "half_up", "half_down", "down", "up"]
@@ -38,6 +39,7 @@ Reason = Literal[
     "excluded_overdue",
     "placed_expected_close",
     "overdue_close_date",
+    "category_override",
     "undated_fallback",
     "unscheduled_undated",
 ]
@@ -51,6 +53,7 @@ class Stage(TypedDict):
     kind: NotRequired[StageKind]
     conversion: NotRequired[DecimalInput]
     duration: NotRequired[DecimalInput]
+    category: NotRequired[ForecastCategory]
 
 class FiscalYear(TypedDict):
     start_month: NotRequired[int]
@@ -72,6 +75,7 @@ class Deal(TypedDict):
     amount: DecimalInput
     entered_stage_on: NotRequired[DateInput]
     expected_close_on: NotRequired[DateInput]
+    category: NotRequired[ForecastCategory]
     owner: NotRequired[str]
     team: NotRequired[str]
     product: NotRequired[str]
@@ -124,6 +128,7 @@ class DealLine(TypedDict):
     in_stage: Decimal | None
     remaining: Decimal | None
     chain: list[ChainStep]
+    category: ForecastCategory
     reasons: list[Reason]
 
 class Sums(TypedDict):
@@ -137,6 +142,19 @@ class Totals(TypedDict):
     won: Sums
     lost: Sums
 
+class CategoryLine(TypedDict):
+    category: ForecastCategory
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+    cumulative: Decimal | None
+
+class CommitComparison(TypedDict):
+    commit: Decimal
+    best_case: Decimal
+    stage_forecast: Decimal
+    gap: Decimal
+
 class ForecastReport(TypedDict):
     as_of: datetime.date
     placement: Placement
@@ -148,6 +166,8 @@ class ForecastReport(TypedDict):
     groups: list[GroupLine]
     deals: list[DealLine]
     totals: Totals
+    categories: list[CategoryLine]
+    commit: CommitComparison
 
 def forecast(policy: ForecastPolicy | Mapping[str, object], deals: Sequence[Deal | Mapping[str, object]], as_of: DateInput) -> ForecastReport:
     """Weighted funnel forecast; raises ``CrmkitError``."""

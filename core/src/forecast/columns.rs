@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::phasing::Placer;
 use super::policy::{Funnel, Placement};
-use super::report::{Aggregator, ForecastReport};
+use super::report::{Aggregator, ForecastReport, Override};
 use super::ForecastPolicy;
 use crate::error::{Error, Result};
 
@@ -138,7 +138,7 @@ pub fn forecast_columns_parallel(
     threads: usize,
 ) -> Result<ForecastReport> {
     let funnel = Funnel::new(policy)?;
-    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads)?.0)
+    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads, &[])?.0)
 }
 
 /// Error path of row `i`'s field.
@@ -151,6 +151,7 @@ pub(super) fn run<'f, 'p>(
     as_of: NaiveDate,
     row_path: &RowPath,
     threads: usize,
+    overrides: &[Override],
 ) -> Result<(ForecastReport, Placer<'f, 'p>)> {
     let policy = funnel.policy;
     let n = cols.stage.len();
@@ -236,7 +237,7 @@ pub(super) fn run<'f, 'p>(
             d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize])
         })?,
     };
-    let report = agg.finish(funnel, &placer, &groups.keys(cols), policy.rounding)?;
+    let report = agg.finish(funnel, &placer, &groups.keys(cols), policy.rounding, overrides)?;
     Ok((report, placer))
 }
 

@@ -48,14 +48,19 @@ use serde::{Deserialize, Serialize};
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use phasing::Reason;
 pub use policy::{
-    DurationUnit, FiscalYear, FiscalYearName, ForecastPolicy, OverduePolicy, Placement, Stage, StageKind, UndatedPolicy,
+    DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
+    StageKind, UndatedPolicy,
 };
-pub use report::{ChainStep, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, Sums, Totals};
+pub use report::{
+    CategoryLine, ChainStep, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine,
+    Sums, Totals,
+};
 
 use crate::error::{Error, Result};
 use columns::{days_since_epoch, elapsed_days, run};
 use phasing::Placer;
 use policy::Funnel;
+use report::Override;
 
 /// One deal of the pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +83,11 @@ pub struct Deal {
     #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
     pub expected_close_on: Option<NaiveDate>,
+    /// The owner's forecast category for it, when it differs from its stage's (kept as
+    /// given: a stage change never overwrites it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub category: Option<ForecastCategory>,
     /// Owning salesperson.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
@@ -130,6 +140,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     let mut amount = Vec::with_capacity(deals.len());
     let mut entered = Vec::with_capacity(deals.len());
     let mut close = Vec::with_capacity(deals.len());
+    let mut overrides = Vec::new();
     for (i, d) in deals.iter().enumerate() {
         if let Some(first) = ids.insert(d.id.as_str(), i) {
             return Err(Error::DuplicateName {
@@ -142,6 +153,12 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
             .index
             .get(d.stage.as_str())
             .ok_or_else(|| Error::UnknownStage { path: format!("deals[{i}].stage"), name: d.stage.clone() })?;
+        if let Some(category) = d.category {
+            category.check(funnel.kind(s), || format!("deals[{i}].category"))?;
+            if category != funnel.category[s] {
+                overrides.push(Override { stage: s, category, amount: d.amount });
+            }
+        }
         stage.push(s as i32);
         amount.push(d.amount);
         entered.push(d.entered_stage_on.map_or(i64::MIN, days_since_epoch));
@@ -171,7 +188,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
-    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1)?;
+    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1, &overrides)?;
     report.deals = deals
         .iter()
         .enumerate()
@@ -195,6 +212,7 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
         in_stage: None,
         remaining: None,
         chain: report::chain(funnel, s),
+        category: d.category.unwrap_or(funnel.category[s]),
         reasons: Vec::new(),
     };
     match funnel.kind(s) {
@@ -218,6 +236,9 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
             line.remaining = placed.remaining;
             line.reasons = placed.reasons;
         }
+    }
+    if line.category != funnel.category[s] {
+        line.reasons.push(Reason::CategoryOverride);
     }
     Ok(line)
 }

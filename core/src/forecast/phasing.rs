@@ -34,6 +34,8 @@ pub enum Reason {
     PlacedExpectedClose,
     /// Its `expected_close_on` is before `as_of`; assumed to close this month.
     OverdueCloseDate,
+    /// The deal's own forecast category differs from its stage's (the owner's call).
+    CategoryOverride,
     /// Without the date its placement uses; placed by the policy's `undated` fallback.
     UndatedFallback,
     /// Without the date its placement uses; left out of the months (`undated: unscheduled`).

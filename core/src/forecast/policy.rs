@@ -113,6 +113,62 @@ pub struct Stage {
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub duration: Option<Decimal>,
+    /// Forecast category of the stage's deals unless a deal says otherwise (HubSpot maps
+    /// stages to categories this way). Default: `pipeline` for open stages, `closed` for won,
+    /// `omitted` for lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub category: Option<ForecastCategory>,
+}
+
+/// How sure a deal's owner is of it: Salesforce's forecast categories. A deal's own
+/// category (the rep's call) wins over its stage's, and is never overwritten by a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum ForecastCategory {
+    /// Won: in a won stage (and only there).
+    Closed,
+    /// The owner commits to it.
+    Commit,
+    /// Could close with luck.
+    BestCase,
+    /// Open, no call yet.
+    Pipeline,
+    /// Left out of the forecast: lost deals, or open ones the owner writes off.
+    Omitted,
+}
+
+impl ForecastCategory {
+    /// Report order: each category's cumulative sum includes the ones before it.
+    pub const ALL: [Self; 5] = [Self::Closed, Self::Commit, Self::BestCase, Self::Pipeline, Self::Omitted];
+
+    /// The category of a stage kind's deals when nothing says otherwise.
+    pub fn default_for(kind: StageKind) -> Self {
+        match kind {
+            StageKind::Open => Self::Pipeline,
+            StageKind::Won => Self::Closed,
+            StageKind::Lost => Self::Omitted,
+        }
+    }
+
+    /// `invalid_value` at `path` unless a deal of `kind` may carry this category: `closed`
+    /// only in won stages, won stages only `closed`, lost stages only `omitted`.
+    pub(crate) fn check(self, kind: StageKind, path: impl FnOnce() -> String) -> Result<()> {
+        let ok = match kind {
+            StageKind::Open => self != Self::Closed,
+            StageKind::Won => self == Self::Closed,
+            StageKind::Lost => self == Self::Omitted,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::InvalidValue {
+                path: path(),
+                reason: format!("a deal in a {kind:?} stage cannot be in forecast category {self:?}").to_lowercase(),
+            })
+        }
+    }
 }
 
 /// Whether a stage is part of the open funnel or closes the deal.
@@ -209,6 +265,8 @@ pub(crate) struct Funnel<'p> {
     pub own: Vec<Decimal>,
     /// Per stage: the durations of the open stages after it.
     pub downstream: Vec<Decimal>,
+    /// Per stage: the forecast category of its deals unless a deal says otherwise.
+    pub category: Vec<ForecastCategory>,
 }
 
 impl ForecastPolicy {
@@ -239,6 +297,9 @@ impl<'p> Funnel<'p> {
             let at = |field: &str| format!("stages[{i}].{field}");
             if stage.name.trim().is_empty() {
                 return Err(Error::InvalidValue { path: at("name"), reason: "a stage needs a name".into() });
+            }
+            if let Some(category) = stage.category {
+                category.check(stage.kind, || at("category"))?;
             }
             if let Some(first) = index.insert(stage.name.as_str(), i) {
                 return Err(Error::DuplicateName {
@@ -309,7 +370,9 @@ impl<'p> Funnel<'p> {
                 probability[i] = Decimal::ONE;
             }
         }
-        Ok(Self { policy, index, open, probability, own, downstream })
+        let category =
+            policy.stages.iter().map(|s| s.category.unwrap_or_else(|| ForecastCategory::default_for(s.kind))).collect();
+        Ok(Self { policy, index, open, probability, own, downstream, category })
     }
 
     /// Open stages from `stage` to the last one: the chain of rates that makes its probability.

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::phasing::{Placer, Reason};
-use super::policy::{DurationUnit, FiscalYear, FiscalYearName, Funnel, Placement, StageKind};
+use super::policy::{DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, Funnel, Placement, StageKind};
 use crate::error::{Error, Result};
 use crate::money::{self, Rounding};
 
@@ -37,6 +37,63 @@ pub struct ForecastReport {
     pub deals: Vec<DealLine>,
     /// Totals over all deals.
     pub totals: Totals,
+    /// The pipeline by forecast category, with Salesforce's cumulative sums.
+    pub categories: Vec<CategoryLine>,
+    /// The reps' commit beside the stage-weighted forecast, and the gap between them.
+    pub commit: CommitComparison,
+}
+
+/// One forecast category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct CategoryLine {
+    /// The category.
+    pub category: ForecastCategory,
+    /// Deals in it.
+    pub deals: u64,
+    /// Their amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Their stage-weighted amounts (won: the amount; lost: 0).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub weighted: Decimal,
+    /// This category's amount plus those before it (closed ⊂ commit ⊂ best case ⊂
+    /// pipeline); `null` for `omitted`.
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub cumulative: Option<Decimal>,
+}
+
+/// The commit forecast (what the reps call) beside the stage forecast (what the funnel's
+/// rates give), over the whole pipeline.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct CommitComparison {
+    /// Closed + commit amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub commit: Decimal,
+    /// Closed + commit + best case amounts.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub best_case: Decimal,
+    /// Won amounts + the weighted open pipeline.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub stage_forecast: Decimal,
+    /// `stage_forecast − commit`: above 0 the funnel expects more than the reps commit to.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub gap: Decimal,
+}
+
+/// A deal whose own forecast category differs from its stage's.
+pub(crate) struct Override {
+    pub stage: usize,
+    pub category: ForecastCategory,
+    pub amount: Decimal,
 }
 
 /// A stage's rates and its share of the pipeline.
@@ -180,6 +237,8 @@ pub struct DealLine {
     pub remaining: Option<Decimal>,
     /// The open stages ahead (current one first), whose rates and durations give the above.
     pub chain: Vec<ChainStep>,
+    /// Its forecast category: its own, or its stage's.
+    pub category: ForecastCategory,
     /// Why.
     pub reasons: Vec<Reason>,
 }
@@ -364,6 +423,7 @@ impl Aggregator {
         placer: &Placer,
         keys: &[Vec<Option<String>>],
         rounding: Rounding,
+        overrides: &[Override],
     ) -> Result<ForecastReport> {
         let policy = funnel.policy;
         let round = |x: Decimal| rounding.round(x);
@@ -413,8 +473,8 @@ impl Aggregator {
             })
             .collect();
         let unscheduled = self.unscheduled_slot();
-        totals.open = open.rounded(round);
-        totals.won = won.rounded(round);
+        totals.open = open.clone().rounded(round);
+        totals.won = won.clone().rounded(round);
         totals.lost = lost.rounded(round);
         totals.unscheduled = by_slot[unscheduled].clone().rounded(round);
         let month_line = |slot: usize, a: &Acc| MonthLine {
@@ -448,6 +508,7 @@ impl Aggregator {
                 });
             }
         }
+        let (categories, commit) = categories(funnel, &by_stage, overrides, (&won, &open), round)?;
         Ok(ForecastReport {
             as_of: placer.as_of,
             placement: policy.placement,
@@ -459,8 +520,63 @@ impl Aggregator {
             groups,
             deals: Vec::new(),
             totals,
+            categories,
+            commit,
         })
     }
+}
+
+/// The category lines and the commit comparison, from exact per-stage sums moved by the
+/// deals whose own category differs from their stage's.
+fn categories(
+    funnel: &Funnel,
+    by_stage: &[Acc],
+    overrides: &[Override],
+    (won, open): (&Acc, &Acc),
+    round: impl Fn(Decimal) -> Decimal,
+) -> Result<(Vec<CategoryLine>, CommitComparison)> {
+    let index = |c: ForecastCategory| ForecastCategory::ALL.iter().position(|&x| x == c).unwrap_or(0);
+    let mut exact = vec![Acc::default(); ForecastCategory::ALL.len()];
+    for (s, acc) in by_stage.iter().enumerate() {
+        exact[index(funnel.category[s])].add(acc)?;
+    }
+    for o in overrides {
+        let weighted = money::mul(o.amount, funnel.probability[o.stage], || "totals".into())?;
+        let part = Acc { deals: 1, amount: o.amount, weighted };
+        exact[index(funnel.category[o.stage])].sub(&part)?;
+        exact[index(o.category)].add(&part)?;
+    }
+    let mut running = Decimal::ZERO;
+    let mut cumulative = Vec::with_capacity(exact.len());
+    for (c, acc) in ForecastCategory::ALL.iter().zip(&exact) {
+        running = money::add(running, acc.amount, || "totals".into())?;
+        cumulative.push((*c != ForecastCategory::Omitted).then_some(running));
+    }
+    let lines = ForecastCategory::ALL
+        .iter()
+        .zip(&exact)
+        .zip(&cumulative)
+        .map(|((&category, acc), cum)| CategoryLine {
+            category,
+            deals: acc.deals,
+            amount: round(acc.amount),
+            weighted: round(acc.weighted),
+            cumulative: cum.map(&round),
+        })
+        .collect();
+    let at = |c: ForecastCategory| cumulative[index(c)].unwrap_or_default();
+    let stage_forecast = money::add(won.amount, open.weighted, || "totals".into())?;
+    let commit = at(ForecastCategory::Commit);
+    let gap = stage_forecast.checked_sub(commit).ok_or_else(|| Error::overflow("totals"))?;
+    Ok((
+        lines,
+        CommitComparison {
+            commit: round(commit),
+            best_case: round(at(ForecastCategory::BestCase)),
+            stage_forecast: round(stage_forecast),
+            gap: round(gap),
+        },
+    ))
 }
 
 /// Quarters and years of the months in `span`, in the policy's fiscal calendar.
@@ -560,6 +676,13 @@ impl Acc {
         Ok(())
     }
 
+    fn sub(&mut self, other: &Acc) -> Result<()> {
+        self.deals = self.deals.saturating_sub(other.deals);
+        self.amount = self.amount.checked_sub(other.amount).ok_or_else(|| Error::overflow("totals"))?;
+        self.weighted = self.weighted.checked_sub(other.weighted).ok_or_else(|| Error::overflow("totals"))?;
+        Ok(())
+    }
+
     fn rounded(self, round: impl Fn(Decimal) -> Decimal) -> Sums {
         Sums { deals: self.deals, amount: round(self.amount), weighted: round(self.weighted) }
     }
@@ -595,7 +718,7 @@ mod tests {
                     agg.add_at(g, s, slot, units).unwrap();
                 }
                 agg.add_closed(2, 100).unwrap();
-                agg.finish(&funnel, &placer, &keys, policy.rounding).unwrap()
+                agg.finish(&funnel, &placer, &keys, policy.rounding, &[]).unwrap()
             })
             .collect();
         assert_eq!(reports[0], reports[1]);
