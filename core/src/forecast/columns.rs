@@ -87,7 +87,8 @@ pub struct KeyColumn<'a> {
     pub labels: &'a [String],
 }
 
-/// Forecasts deals given as columns: the same report as [`forecast`] without deal lines,
+/// Forecasts deals given as columns: the same report as [`forecast`] without deal lines
+/// (forecast categories come from the stages' mapping: there is no per-deal category column),
 /// computed in one pass with integer sums. Paths in errors name the column and row
 /// (`amount[3]`).
 ///
