@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use crmkit::forecast::{forecast, Deal, ForecastPolicy, ForecastReport};
+use crmkit::forecast::{forecast, Deal, ForecastPolicy, ForecastReport, Sums};
 use crmkit::wire::from_json;
 
 const DEALS: &str = include_str!("../data/deals.json");
@@ -41,29 +41,29 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
     let _ = writeln!(s, "{}", row(&["stage", "P(win)", "deals", "amount", "weighted"]));
     for st in &r.stages {
         let p = format!("{:.2}%", st.probability * rust_decimal::Decimal::ONE_HUNDRED);
-        let _ = writeln!(s, "{}", row(&[&st.stage, &p, &st.deals.to_string(), &yuan(st.amount), &yuan(st.weighted)]));
+        let _ = writeln!(s, "{}", sums_row(&st.stage, &p, &st.sums));
     }
     let _ = writeln!(s, "\n{}", row(&["month", "", "deals", "amount", "forecast"]));
     for m in &r.months {
-        let _ = writeln!(
-            s,
-            "{}",
-            row(&[&m.month, &format!("+{}", m.offset), &m.deals.to_string(), &yuan(m.amount), &yuan(m.weighted)])
-        );
+        let _ = writeln!(s, "{}", sums_row(&m.month, &format!("+{}", m.offset), &m.sums));
     }
     let _ = writeln!(s, "\n{}", row(&["period", "", "deals", "amount", "forecast"]));
     for q in r.quarters.iter().chain(&r.years) {
-        let _ = writeln!(s, "{}", row(&[&q.period, "", &q.deals.to_string(), &yuan(q.amount), &yuan(q.weighted)]));
+        let _ = writeln!(s, "{}", sums_row(&q.period, "", &q.sums));
     }
     let _ = writeln!(s, "\n{}", row(&["team", "", "deals", "amount", "weighted"]));
     for g in &r.groups {
         let team = g.key.values().next().cloned().flatten().unwrap_or_else(|| "(none)".into());
-        let _ = writeln!(s, "{}", row(&[&team, "", &g.deals.to_string(), &yuan(g.amount), &yuan(g.weighted)]));
+        let _ = writeln!(s, "{}", sums_row(&team, "", &g.sums));
     }
     let _ = writeln!(s, "\n{}", row(&["category", "", "deals", "amount", "cumulative"]));
     for c in &r.categories {
         let cumulative = c.cumulative.map_or_else(|| "-".to_owned(), yuan);
-        let _ = writeln!(s, "{}", row(&[&code(&c.category), "", &c.deals.to_string(), &yuan(c.amount), &cumulative]));
+        let _ = writeln!(
+            s,
+            "{}",
+            row(&[&code(&c.category), "", &c.sums.deals.to_string(), &yuan(c.sums.amount), &cumulative])
+        );
     }
     let k = &r.commit;
     let _ = writeln!(s, "commit {} vs stage forecast {}: gap {}", yuan(k.commit), yuan(k.stage_forecast), yuan(k.gap));
@@ -118,6 +118,11 @@ fn yuan(d: rust_decimal::Decimal) -> String {
         grouped.push(*c);
     }
     format!("¥{grouped}.{frac}")
+}
+
+/// A row of a line's figures: label, note, deals, amount, weighted.
+fn sums_row(label: &str, note: &str, sums: &Sums) -> String {
+    row(&[label, note, &sums.deals.to_string(), &yuan(sums.amount), &yuan(sums.weighted)])
 }
 
 /// One table row; CJK characters count as two columns.

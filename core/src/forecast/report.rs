@@ -49,16 +49,10 @@ pub struct ForecastReport {
 pub struct CategoryLine {
     /// The category.
     pub category: ForecastCategory,
-    /// Deals in it.
-    pub deals: u64,
-    /// Their amounts.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
-    /// Their stage-weighted amounts (won: the amount; lost: 0).
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub weighted: Decimal,
+    /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
+    /// every line, flat in JSON).
+    #[serde(flatten)]
+    pub sums: Sums,
     /// This category's amount plus those before it (closed ⊂ commit ⊂ best case ⊂
     /// pipeline); `null` for `omitted`.
     #[serde(with = "crate::wire::decimal_opt")]
@@ -110,16 +104,10 @@ pub struct StageLine {
     pub probability: Decimal,
     /// Open stages from this one to the last: the rates and durations behind the probability.
     pub chain: Vec<ChainStep>,
-    /// Deals in the stage.
-    pub deals: u64,
-    /// Sum of their amounts.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
-    /// `amount × probability`.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub weighted: Decimal,
+    /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
+    /// every line, flat in JSON).
+    #[serde(flatten)]
+    pub sums: Sums,
 }
 
 /// One open stage of a chain.
@@ -146,16 +134,10 @@ pub struct MonthLine {
     pub month: String,
     /// Months after the month of `as_of` (0 = this month).
     pub offset: u32,
-    /// Open deals expected to close in the month.
-    pub deals: u64,
-    /// Their amounts, unweighted.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
-    /// Their weighted amounts: the forecast for the month.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub weighted: Decimal,
+    /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
+    /// every line, flat in JSON).
+    #[serde(flatten)]
+    pub sums: Sums,
 }
 
 /// A quarter or year of months.
@@ -168,16 +150,10 @@ pub struct PeriodLine {
     pub first_month: String,
     /// Its last calendar month.
     pub last_month: String,
-    /// Open deals expected to close in it.
-    pub deals: u64,
-    /// Their amounts, unweighted.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
-    /// Their weighted amounts.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub weighted: Decimal,
+    /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
+    /// every line, flat in JSON).
+    #[serde(flatten)]
+    pub sums: Sums,
 }
 
 /// The open pipeline of one `group_by` key.
@@ -187,16 +163,10 @@ pub struct GroupLine {
     /// Value of each `group_by` field (`null` when a deal lacks it).
     #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
     pub key: BTreeMap<String, Option<String>>,
-    /// Open deals.
-    pub deals: u64,
-    /// Their amounts.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
-    /// Their weighted amounts.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub weighted: Decimal,
+    /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
+    /// every line, flat in JSON).
+    #[serde(flatten)]
+    pub sums: Sums,
     /// The months the group has deals in (no empty ones), in order.
     pub months: Vec<MonthLine>,
 }
@@ -243,7 +213,7 @@ pub struct DealLine {
     pub reasons: Vec<Reason>,
 }
 
-/// Deal count, amount and weighted amount.
+/// Deal count, amount and weighted amount: the figures of every line of the report.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Sums {
@@ -253,7 +223,8 @@ pub struct Sums {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub amount: Decimal,
-    /// Sum of weighted amounts.
+    /// Sum of weighted amounts: amount × the stage's cumulative probability (won deals count
+    /// their amount, lost ones 0).
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub weighted: Decimal,
@@ -467,22 +438,18 @@ impl Aggregator {
                 kind: stage.kind,
                 probability: funnel.probability[s],
                 chain: chain(funnel, s),
-                deals: acc.deals,
-                amount: round(acc.amount),
-                weighted: round(acc.weighted),
+                sums: acc.sums(&round),
             })
             .collect();
         let unscheduled = self.unscheduled_slot();
-        totals.open = open.clone().rounded(round);
-        totals.won = won.clone().rounded(round);
-        totals.lost = lost.rounded(round);
-        totals.unscheduled = by_slot[unscheduled].clone().rounded(round);
+        totals.open = open.sums(&round);
+        totals.won = won.sums(&round);
+        totals.lost = lost.sums(&round);
+        totals.unscheduled = by_slot[unscheduled].sums(&round);
         let month_line = |slot: usize, a: &Acc| MonthLine {
             month: placer.month_label(slot as u32),
             offset: slot as u32,
-            deals: a.deals,
-            amount: round(a.amount),
-            weighted: round(a.weighted),
+            sums: a.sums(&round),
         };
         // Months from the first to the last one used, gaps included; none when no deal is
         // scheduled.
@@ -498,9 +465,7 @@ impl Aggregator {
                 let all = &by_group[g];
                 groups.push(GroupLine {
                     key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
-                    deals: all.deals,
-                    amount: round(all.amount),
-                    weighted: round(all.weighted),
+                    sums: all.sums(&round),
                     months: by_group_slot
                         .range((g, 0)..(g, unscheduled))
                         .map(|(&(_, slot), a)| month_line(slot, a))
@@ -556,13 +521,7 @@ fn categories(
         .iter()
         .zip(&exact)
         .zip(&cumulative)
-        .map(|((&category, acc), cum)| CategoryLine {
-            category,
-            deals: acc.deals,
-            amount: round(acc.amount),
-            weighted: round(acc.weighted),
-            cumulative: cum.map(&round),
-        })
+        .map(|((&category, acc), cum)| CategoryLine { category, sums: acc.sums(&round), cumulative: cum.map(&round) })
         .collect();
     let at = |c: ForecastCategory| cumulative[index(c)].unwrap_or_default();
     let stage_forecast = money::add(won.amount, open.weighted, || "totals".into())?;
@@ -614,9 +573,7 @@ fn periods(
                 period,
                 first_month: label(first),
                 last_month: label(first + len - 1),
-                deals: acc.deals,
-                amount: round(acc.amount),
-                weighted: round(acc.weighted),
+                sums: acc.sums(&round),
             });
         };
         for slot in span.clone() {
@@ -683,7 +640,8 @@ impl Acc {
         Ok(())
     }
 
-    fn rounded(self, round: impl Fn(Decimal) -> Decimal) -> Sums {
+    /// The figures rounded once each.
+    fn sums(&self, round: &impl Fn(Decimal) -> Decimal) -> Sums {
         Sums { deals: self.deals, amount: round(self.amount), weighted: round(self.weighted) }
     }
 }
