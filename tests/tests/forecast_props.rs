@@ -219,3 +219,46 @@ proptest! {
         let _ = forecast(&policy, &d, as_of());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the columns hold (bad codes, negative or huge amounts, dates anywhere), the
+    /// columnar entry point answers with a report or a typed error, never a panic.
+    #[test]
+    fn arbitrary_columns_never_panic(
+        rows in proptest::collection::vec(
+            (-2i32..7, any::<i64>(), prop_oneof![Just(i64::MIN), any::<i64>(), -100_000i64..100_000],
+             prop_oneof![Just(i64::MIN), any::<i64>(), -100_000i64..100_000], -3i32..5, any::<f64>()),
+            0..40),
+        (unit, placement) in placements(),
+        threads in 1usize..4,
+        scale in 0u32..30,
+        floats in any::<bool>(),
+    ) {
+        let policy = policy(&[30, 50, 80], &[20, 10, 5], unit, placement);
+        let stage: Vec<i32> = rows.iter().map(|r| r.0).collect();
+        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let entered: Vec<i64> = rows.iter().map(|r| r.2).collect();
+        let close: Vec<i64> = rows.iter().map(|r| r.3).collect();
+        let owner: Vec<i32> = rows.iter().map(|r| r.4).collect();
+        let values: Vec<f64> = rows.iter().map(|r| r.5).collect();
+        let stage_labels: Vec<String> = ["a", "b", "c", "won", "lost", "gone"].map(String::from).to_vec();
+        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &stage_labels,
+            amount: if floats { AmountColumn::Float { values: &values, scale } } else { AmountColumn::Units { units: &cents, scale } },
+            entered_stage_on: Some(&entered),
+            expected_close_on: Some(&close),
+            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
+        };
+        let serial = forecast_columns(&policy, &columns, as_of());
+        let parallel = forecast_columns_parallel(&policy, &columns, as_of(), threads);
+        match (&serial, &parallel) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!((a.code(), a.path()), (b.code(), b.path())),
+            _ => prop_assert!(false, "serial and parallel disagree: {serial:?} vs {parallel:?}"),
+        }
+    }
+}
