@@ -4,7 +4,22 @@
 //! its expected duration, plus won and lost stages. A deal's probability of winning is the
 //! product of the conversions from its stage to the end (the *chain*); its weighted amount is
 //! amount × probability; the month it is expected to close in follows from the durations
-//! still ahead of it under a declared [`Placement`] rule.
+//! still ahead of it under a declared [`Placement`] rule, or from its own expected close date.
+//!
+//! A [`ForecastReport`] holds, each line rounded once from exact sums and carrying the same
+//! [`Sums`] (deals, amount, weighted):
+//!
+//! - `stages`: the weighted pipeline per stage, with the chain of rates behind each probability;
+//! - `months`, then `quarters` and `years` of a [`FiscalYear`] given as data;
+//! - `groups`: the pipeline per `group_by` key (owner, team, product, any attribute) and month;
+//! - `categories` and `commit`: the forecast categories with cumulative sums, and the reps'
+//!   commit beside the stage forecast;
+//! - `deals`: one explained line per deal (probability, chain, time in stage, time left,
+//!   month, category, reason codes);
+//! - `totals`: open, unscheduled, won and lost.
+//!
+//! [`forecast`] takes a list of [`Deal`]s; [`forecast_columns`] and
+//! [`forecast_columns_parallel`] take [`DealColumns`] for large books.
 //!
 //! The worked example of the Neocrm (销售易) documents, reproduced exactly:
 //!
