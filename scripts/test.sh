@@ -17,6 +17,9 @@ step "cargo clippy (native, all targets; wasm crate for wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p crmkit-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
+step "cargo doc (broken intra-doc links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p crmkit --no-deps --locked -q
+
 logs=target/test-logs
 mkdir -p "$logs"
 

@@ -87,14 +87,14 @@ pub struct KeyColumn<'a> {
     pub labels: &'a [String],
 }
 
-/// Forecasts deals given as columns: the same report as [`forecast`] without deal lines
+/// Forecasts deals given as columns: the same report as [`forecast`](super::forecast()) without deal lines
 /// (forecast categories come from the stages' mapping: there is no per-deal category column),
 /// computed in one pass with integer sums. Paths in errors name the column and row
 /// (`amount[3]`).
 ///
 /// # Errors
 ///
-/// As [`forecast`], at `stage[i]`, `amount[i]`, `entered_stage_on[i]`; `invalid_value` at
+/// As [`forecast`](super::forecast()), at `stage[i]`, `amount[i]`, `entered_stage_on[i]`; `invalid_value` at
 /// `keys` when the key columns do not match the policy's `group_by`, or at a column whose
 /// length differs from `stage`'s.
 ///
