@@ -110,6 +110,8 @@ pub struct Stage {
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub conversion: Option<Decimal>,
     /// Open stages: expected time spent in the stage, in the policy's `duration_unit`, ≥ 0.
+    /// Optional only under placement `expected_close` without a duration-based `undated`
+    /// fallback.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub duration: Option<Decimal>,
@@ -317,12 +319,20 @@ impl<'p> Funnel<'p> {
                     if c < Decimal::ZERO || c > Decimal::ONE {
                         return Err(Error::out_of_range(at("conversion"), c, 0, 1));
                     }
-                    let d = stage.duration.ok_or_else(|| Error::MissingValue {
-                        path: at("duration"),
-                        reason: "an open stage needs its expected duration".into(),
-                    })?;
-                    if d < Decimal::ZERO || d > max {
-                        return Err(Error::out_of_range(at("duration"), d, 0, max));
+                    // Placed by close dates alone, a funnel needs no durations.
+                    let needs_duration = policy.placement != Placement::ExpectedClose
+                        || matches!(policy.undated, UndatedPolicy::RemainingFull | UndatedPolicy::HalfElapsed);
+                    match stage.duration {
+                        None if needs_duration => {
+                            return Err(Error::MissingValue {
+                                path: at("duration"),
+                                reason: "an open stage needs its expected duration".into(),
+                            })
+                        }
+                        Some(d) if d < Decimal::ZERO || d > max => {
+                            return Err(Error::out_of_range(at("duration"), d, 0, max))
+                        }
+                        _ => {}
                     }
                 }
                 StageKind::Won | StageKind::Lost => {
