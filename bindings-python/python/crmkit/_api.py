@@ -15,8 +15,10 @@ __all__ = ["forecast", "forecast_frame"]
 def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
     """Weighted funnel forecast of ``deals`` under ``policy`` at ``as_of``.
 
-    Returns the report as a dict: ``stages``, ``months``, ``groups``, ``deals`` (one explained
-    line per deal) and ``totals``, money as ``decimal.Decimal``, dates as ``datetime.date``.
+    Returns the report as a dict: ``stages``, ``months``, ``quarters``, ``years``, ``groups``,
+    ``categories`` and ``commit`` (forecast categories and the commit-vs-stage gap), ``deals``
+    (one explained line per deal) and ``totals``; money as ``decimal.Decimal``, dates as
+    ``datetime.date``. See the README's "Forecast semantics" for the rules.
 
     Raises ``CrmkitError`` with the core's code and path (``invalid_decimal`` at
     ``deals[0].amount`` for a float amount, ``unknown_stage`` at ``deals[3].stage``...).
