@@ -85,7 +85,9 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
         "category": "commit", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
     }
     assert set(full_policy) == dicts["ForecastPolicy"]
-    assert set(full_policy["stages"][0]) == dicts["Stage"]
+    by_probability = {"name": "a", "kind": "open", "probability": "0.5", "duration": "1", "category": "commit"}
+    assert set(full_policy["stages"][0]) | set(by_probability) == dicts["Stage"]
+    crmkit.forecast({**full_policy, "stages": [by_probability]}, [], AS_OF)
     assert set(full_policy["fiscal_year"]) == dicts["FiscalYear"]
     assert set(full_deal) == dicts["Deal"]
     crmkit.forecast(full_policy, [full_deal], AS_OF)

@@ -82,7 +82,11 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
     let _ = writeln!(s, "\nwhy, for the first three open deals:");
     for line in r.deals.iter().filter(|d| d.month.is_some()).take(3) {
         let deal = deals.iter().find(|d| d.id == line.id);
-        let rates: Vec<String> = line.chain.iter().map(|c| c.conversion.to_string()).collect();
+        // The chain of conversions, or the stage's own probability in a funnel given that way.
+        let mut rates: Vec<String> = line.chain.iter().filter_map(|c| c.conversion.map(|x| x.to_string())).collect();
+        if rates.is_empty() {
+            rates.push(line.probability.to_string());
+        }
         let _ = writeln!(
             s,
             "  {} {} ({}): {} × {} = {}; {} months in stage, {} to go → {}  [{}]",

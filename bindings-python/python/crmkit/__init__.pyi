@@ -52,6 +52,7 @@ class Stage(TypedDict):
     name: str
     kind: NotRequired[StageKind]
     conversion: NotRequired[DecimalInput]
+    probability: NotRequired[DecimalInput]
     duration: NotRequired[DecimalInput]
     category: NotRequired[ForecastCategory]
 
@@ -83,7 +84,7 @@ class Deal(TypedDict):
 
 class ChainStep(TypedDict):
     stage: str
-    conversion: Decimal
+    conversion: Decimal | None
     duration: Decimal
 
 class StageLine(TypedDict):

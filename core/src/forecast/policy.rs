@@ -109,6 +109,12 @@ pub struct Stage {
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub conversion: Option<Decimal>,
+    /// Open stages, instead of `conversion`: the stage's probability of winning itself, as
+    /// Salesforce, HubSpot and Pipedrive configure stages, in [0, 1]. All open stages of a
+    /// policy give one or the other.
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub probability: Option<Decimal>,
     /// Open stages: expected time spent in the stage, in the policy's `duration_unit`, ≥ 0.
     /// Optional only under placement `expected_close` without a duration-based `undated`
     /// fallback.
@@ -291,6 +297,7 @@ impl<'p> Funnel<'p> {
             return Err(Error::out_of_range("fiscal_year.start_month", policy.fiscal_year.start_month, 1, 12));
         }
         let mut index = HashMap::with_capacity(policy.stages.len());
+        let mut rates_by_probability = None;
         let max = Decimal::from(match policy.duration_unit {
             DurationUnit::Days => MAX_DAYS,
             DurationUnit::Months => MAX_MONTHS,
@@ -312,12 +319,29 @@ impl<'p> Funnel<'p> {
             }
             match stage.kind {
                 StageKind::Open => {
-                    let c = stage.conversion.ok_or_else(|| Error::MissingValue {
-                        path: at("conversion"),
-                        reason: "an open stage needs its conversion rate to the next stage".into(),
+                    // The first open stage decides whether the funnel is given by conversions
+                    // or by probabilities; the others must follow.
+                    let by_probability = *rates_by_probability.get_or_insert(stage.conversion.is_none());
+                    let (field, other, rate, stray) = if by_probability {
+                        ("probability", "conversion", stage.probability, stage.conversion)
+                    } else {
+                        ("conversion", "probability", stage.conversion, stage.probability)
+                    };
+                    if stray.is_some() {
+                        return Err(Error::InvalidValue {
+                            path: at(other),
+                            reason: format!("the policy's open stages give their {field}, not a {other}"),
+                        });
+                    }
+                    let c = rate.ok_or_else(|| Error::MissingValue {
+                        path: at(field),
+                        reason: format!(
+                            "an open stage needs its {}",
+                            if by_probability { "probability of winning" } else { "conversion rate to the next stage" }
+                        ),
                     })?;
                     if c < Decimal::ZERO || c > Decimal::ONE {
-                        return Err(Error::out_of_range(at("conversion"), c, 0, 1));
+                        return Err(Error::out_of_range(at(field), c, 0, 1));
                     }
                     // Placed by close dates alone, a funnel needs no durations.
                     let needs_duration = policy.placement != Placement::ExpectedClose
@@ -336,7 +360,11 @@ impl<'p> Funnel<'p> {
                     }
                 }
                 StageKind::Won | StageKind::Lost => {
-                    for (field, v) in [("conversion", stage.conversion), ("duration", stage.duration)] {
+                    for (field, v) in [
+                        ("conversion", stage.conversion),
+                        ("probability", stage.probability),
+                        ("duration", stage.duration),
+                    ] {
                         if v.is_some() {
                             return Err(Error::InvalidValue {
                                 path: at(field),
@@ -368,9 +396,13 @@ impl<'p> Funnel<'p> {
         let (mut p, mut later) = (Decimal::ONE, Decimal::ZERO);
         for &i in open.iter().rev() {
             let stage = &policy.stages[i];
-            let (c, d) = (stage.conversion.unwrap_or_default(), stage.duration.unwrap_or_default());
-            p = money::mul(p, c, || format!("stages[{i}].conversion"))?;
-            probability[i] = p.normalize();
+            let d = stage.duration.unwrap_or_default();
+            probability[i] = if let Some(own_probability) = stage.probability {
+                own_probability.normalize()
+            } else {
+                p = money::mul(p, stage.conversion.unwrap_or_default(), || format!("stages[{i}].conversion"))?;
+                p.normalize()
+            };
             own[i] = d;
             downstream[i] = later;
             later = money::add(later, d, || format!("stages[{i}].duration"))?;

@@ -98,7 +98,8 @@ pub struct StageLine {
     pub stage: String,
     /// Open, won or lost.
     pub kind: StageKind,
-    /// Cumulative conversion to win: the product of `chain`'s conversions (1 won, 0 lost).
+    /// Probability of winning: the product of `chain`'s conversions, or the stage's own
+    /// `probability` (1 won, 0 lost).
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub probability: Decimal,
@@ -116,10 +117,11 @@ pub struct StageLine {
 pub struct ChainStep {
     /// Stage name.
     pub stage: String,
-    /// Its conversion to the next stage.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub conversion: Decimal,
+    /// Its conversion to the next stage (`null` in a funnel given by stage probabilities,
+    /// whose chain then only explains the time left).
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub conversion: Option<Decimal>,
     /// Its expected duration.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
@@ -609,11 +611,7 @@ pub(crate) fn chain(funnel: &Funnel, stage: usize) -> Vec<ChainStep> {
         .chain(stage)
         .map(|j| {
             let s = &funnel.policy.stages[j];
-            ChainStep {
-                stage: s.name.clone(),
-                conversion: s.conversion.unwrap_or_default(),
-                duration: s.duration.unwrap_or_default(),
-            }
+            ChainStep { stage: s.name.clone(), conversion: s.conversion, duration: s.duration.unwrap_or_default() }
         })
         .collect()
 }
