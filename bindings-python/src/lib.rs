@@ -56,6 +56,27 @@ fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: Stri
     to_python(py, &report)
 }
 
+/// `allocate_target(policy_json, input_json, as_of) -> dict`:
+/// [`crmkit::forecast::allocate_target`] over JSON text (written by `crmkit._wire`).
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+fn allocate_target(
+    py: Python<'_>,
+    policy_json: String,
+    input_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    let report = py
+        .detach(|| {
+            let policy = from_json(&policy_json, "")?;
+            let input = from_json(&input_json, "")?;
+            let as_of = parse_date(&as_of, "as_of")?;
+            crmkit::forecast::allocate_target(&policy, &input, as_of)
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &report)
+}
+
 /// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns_parallel`] over
 /// columns, on `threads` threads (same result for any count).
 ///
@@ -163,5 +184,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CrmkitError", m.py().get_type::<CrmkitError>())?;
     m.add_function(wrap_pyfunction!(forecast, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
     Ok(())
 }

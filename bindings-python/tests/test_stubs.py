@@ -20,6 +20,9 @@ def stub() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") == "TypedDict" for b in node.bases):
             dicts[node.name] = {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            if getattr(node.value.func, "id", "") == "TypedDict":  # TypedDict("Name", {...})
+                dicts[node.value.args[0].value] = {k.value for k in node.value.args[1].keys}
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
             if getattr(node.value.value, "id", "") == "Literal":
                 elts = node.value.slice.elts if isinstance(node.value.slice, ast.Tuple) else [node.value.slice]
@@ -91,3 +94,16 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
     assert set(full_policy["fiscal_year"]) == dicts["FiscalYear"]
     assert set(full_deal) == dicts["Deal"]
     crmkit.forecast(full_policy, [full_deal], AS_OF)
+
+
+def test_allocation_typeddicts_match():
+    dicts, literals = stub()
+    history = [{"key": "A", "on": "2026-01-10", "amount": "1"}, {"key": "B", "on": "2026-01-11", "amount": "3"}]
+    inp = {"target": "10", "history": history, "adjustments": [{"key": "B", "amount": "1"}]}
+    policy = {"window": "all", "fiscal_year": {"start_month": 1}, "rounding": {"dp": 2}}
+    assert set(policy) == dicts["AllocationPolicy"] and set(inp) == dicts["AllocationInput"]
+    assert set(history[0]) == dicts["HistoryRow"] and set(inp["adjustments"][0]) == dicts["Adjustment"]
+    report = crmkit.allocate_target(policy, inp, AS_OF)
+    assert set(report) == dicts["AllocationReport"]
+    assert set(report["lines"][0]) == dicts["AllocationLine"]
+    assert {r for line in report["lines"] for r in line["reasons"]} <= literals["AllocationReason"]

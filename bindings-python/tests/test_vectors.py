@@ -22,6 +22,7 @@ VECTOR_FILES = sorted((REPO / "tests" / "vectors").glob("*/*.json"))
 
 FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "forecast": lambda case: crmkit.forecast(case["config"], case["input"].get("deals"), case["as_of"]),
+    "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
 }
 
 

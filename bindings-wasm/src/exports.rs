@@ -81,6 +81,24 @@ pub fn forecast_columns(
     to_js(&run().map_err(|e| to_js_error(&e))?)
 }
 
+/// Target allocation (指标分摊): `input.target` split across keys by their share of
+/// `input.history` in the policy's window up to `asOf`, plus `input.adjustments`; the lines'
+/// targets sum exactly to the target. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = allocateTarget, unchecked_return_type = "AllocationReport")]
+pub fn allocate_target(
+    #[wasm_bindgen(unchecked_param_type = "AllocationPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AllocationInput")] input: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let input = from_js(input, "")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::allocate_target(&policy, &input, as_of)
+    };
+    to_js(&run().map_err(|e| to_js_error(&e))?)
+}
+
 /// The crmkit version; the crate, the Python and the npm packages carry the same one.
 #[wasm_bindgen]
 pub fn version() -> String {

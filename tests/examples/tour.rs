@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use crmkit::forecast::{forecast, Deal, ForecastPolicy, ForecastReport, Sums};
+use crmkit::forecast::{allocate_target, forecast, AllocationPolicy, Deal, ForecastPolicy, ForecastReport, Sums};
 use crmkit::wire::from_json;
 
 const DEALS: &str = include_str!("../data/deals.json");
@@ -31,7 +31,39 @@ fn main() -> Result<(), crmkit::Error> {
     let policy: ForecastPolicy = from_json(FORECAST_POLICY, "")?;
     let deals: Vec<Deal> = from_json(DEALS, "deals")?;
     print!("{}", forecast_section(&forecast(&policy, &deals, as_of)?, &deals));
+    print!("{}", allocation_section(as_of)?);
     Ok(())
+}
+
+/// 指标分摊: next year's collections target split across reps by what each collected in
+/// the fiscal year to date, with a manual uplift for one rep.
+fn allocation_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let payments: Vec<serde_json::Value> = serde_json::from_str(PAYMENTS).unwrap_or_default();
+    let history: Vec<serde_json::Value> = payments
+        .iter()
+        .filter(|p| p["paid_on"].is_string())
+        .map(|p| serde_json::json!({"key": p["owner"], "on": p["paid_on"], "amount": p["amount"]}))
+        .collect();
+    let input = serde_json::json!({
+        "target": "30000000",
+        "history": history,
+        "adjustments": [{"key": "陈静", "amount": "500000"}],
+    });
+    let policy: AllocationPolicy =
+        from_json(r#"{"window": "ytd", "fiscal_year": {"start_month": 4}, "rounding": {"dp": 0}}"#, "")?;
+    let r = allocate_target(&policy, &from_json(&input.to_string(), "")?, as_of)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Target allocation (指标分摊) ==");
+    let from = r.from.map_or_else(|| "the start".to_owned(), |d| d.to_string());
+    let _ = writeln!(s, "target {} split by collections from {from} to {} (陈静 +¥500,000.00)\n", yuan(r.target), r.to);
+    let _ = writeln!(s, "{}", row(&["rep", "share", "", "collected", "target"]));
+    for l in &r.lines {
+        let share = format!("{:.1}%", l.share * rust_decimal::Decimal::ONE_HUNDRED);
+        let _ = writeln!(s, "{}", row(&[&l.key, &share, "", &yuan(l.history), &yuan(l.target)]));
+    }
+    let total: rust_decimal::Decimal = r.lines.iter().map(|l| l.target).sum();
+    let _ = writeln!(s, "the reps' targets add up to {}", yuan(total));
+    Ok(s)
 }
 
 fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {

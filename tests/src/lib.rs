@@ -25,6 +25,12 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast(&policy, &deals, as_of)?)
         }
+        "allocate_target" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::allocate_target(&policy, &input, as_of)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

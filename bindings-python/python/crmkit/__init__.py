@@ -2,11 +2,12 @@
 
 ``forecast`` takes dicts and lists (money as ``decimal.Decimal``, ``str`` or ``int``, never
 ``float``) and returns dicts and lists with ``Decimal`` money and ``datetime.date`` dates.
-``forecast_frame`` takes a pandas DataFrame's columns and returns a DataFrame. Every error is
+``forecast_frame`` takes a pandas DataFrame's columns and returns a DataFrame;
+``allocate_target`` splits a target by history (指标分摊). Every error is
 a ``CrmkitError`` (a ``ValueError``) with a stable ``.code`` and the ``.path`` of the field.
 """
 
-from crmkit._api import forecast, forecast_frame
+from crmkit._api import allocate_target, forecast, forecast_frame
 from crmkit._native import CrmkitError, __version__
 
-__all__ = ["CrmkitError", "__version__", "forecast", "forecast_frame"]
+__all__ = ["CrmkitError", "__version__", "allocate_target", "forecast", "forecast_frame"]

@@ -170,6 +170,48 @@ class ForecastReport(TypedDict):
     categories: list[CategoryLine]
     commit: CommitComparison
 
+Window = Literal["all", "ytd", "qtd", "mtd"]
+AllocationReason = Literal["share_of_history", "adjusted", "no_history"]
+
+class AllocationPolicy(TypedDict):
+    window: NotRequired[Window]
+    fiscal_year: NotRequired[FiscalYear]
+    rounding: NotRequired[Rounding]
+
+class HistoryRow(TypedDict):
+    key: str
+    on: DateInput
+    amount: DecimalInput
+
+class Adjustment(TypedDict):
+    key: str
+    amount: DecimalInput
+
+class AllocationInput(TypedDict):
+    target: DecimalInput
+    history: Sequence[HistoryRow]
+    adjustments: NotRequired[Sequence[Adjustment]]
+
+class AllocationLine(TypedDict):
+    key: str
+    history: Decimal
+    share: Decimal
+    base: Decimal
+    adjustment: Decimal
+    target: Decimal
+    reasons: list[AllocationReason]
+
+# Functional syntax: one key is "from", a Python keyword.
+AllocationReport = TypedDict(
+    "AllocationReport",
+    {"from": datetime.date | None, "to": datetime.date, "lines": list[AllocationLine], "target": Decimal, "history": Decimal},
+)
+
+def allocate_target(
+    policy: AllocationPolicy | Mapping[str, object], input: AllocationInput | Mapping[str, object], as_of: DateInput
+) -> AllocationReport:
+    """Target allocation (指标分摊) by share of history, plus adjustments; raises ``CrmkitError``."""
+
 def forecast(policy: ForecastPolicy | Mapping[str, object], deals: Sequence[Deal | Mapping[str, object]], as_of: DateInput) -> ForecastReport:
     """Weighted funnel forecast; raises ``CrmkitError``."""
 

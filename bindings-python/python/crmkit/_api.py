@@ -9,7 +9,7 @@ from crmkit import _native
 from crmkit._frame import forecast_frame
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["forecast", "forecast_frame"]
+__all__ = ["allocate_target", "forecast", "forecast_frame"]
 
 
 def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
@@ -32,3 +32,17 @@ def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_o
     Decimal('25.00')
     """
     return _native.forecast(to_json(policy), to_json(deals), as_of_text(as_of))
+
+
+def allocate_target(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str) -> dict:  # noqa: A002
+    """Target allocation (指标分摊): ``input["target"]`` split across keys by their share of
+    ``input["history"]`` in the policy's window up to ``as_of``, plus ``input["adjustments"]``;
+    the lines' targets sum exactly to the target. Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> history = [{"key": k, "on": "2026-01-10", "amount": "1"} for k in ("A", "B", "C")]
+    >>> report = crmkit.allocate_target({}, {"target": "100.00", "history": history}, "2026-03-31")
+    >>> [line["target"] for line in report["lines"]]
+    [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
+    """
+    return _native.allocate_target(to_json(policy), to_json(input), as_of_text(as_of))

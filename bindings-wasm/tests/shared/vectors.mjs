@@ -6,6 +6,8 @@ export function callVector(crmkit, fn, c) {
   switch (fn) {
     case "forecast":
       return crmkit.forecast(c.config, c.input?.deals, c.as_of);
+    case "allocate_target":
+      return crmkit.allocateTarget(c.config, c.input, c.as_of);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

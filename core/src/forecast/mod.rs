@@ -49,6 +49,7 @@
 //! # Ok::<(), crmkit::Error>(())
 //! ```
 
+mod allocation;
 mod columns;
 mod phasing;
 mod policy;
@@ -60,6 +61,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use allocation::{
+    allocate_target, Adjustment, AllocationInput, AllocationLine, AllocationPolicy, AllocationReason, AllocationReport,
+    HistoryRow, Window,
+};
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use phasing::Reason;
 pub use policy::{
