@@ -85,7 +85,7 @@ pub struct HistoryRow {
 pub struct Adjustment {
     /// The key.
     pub key: String,
-    /// Added to its allocation (negative to take away).
+    /// Added to its allocation (negative to take away), after rounding to the policy's places.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub amount: Decimal,
@@ -133,7 +133,7 @@ pub struct AllocationLine {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub base: Decimal,
-    /// Its adjustment (0 without one).
+    /// Its adjustment, rounded like every amount (0 without one).
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub adjustment: Decimal,
@@ -229,9 +229,11 @@ pub fn allocate_target(
                 first: format!("adjustments[{first}].key"),
             });
         }
-        adjustments.insert(&a.key, (j, a.amount));
+        // Rounded to the policy's places first, so that bases and adjustments add up exactly.
+        let amount = policy.rounding.round(a.amount);
+        adjustments.insert(&a.key, (j, amount));
         history.entry(a.key.as_str()).or_default();
-        adjusted = money::add(adjusted, a.amount, || format!("adjustments[{j}].amount"))?;
+        adjusted = money::add(adjusted, amount, || format!("adjustments[{j}].amount"))?;
     }
     let rounding = policy.rounding;
     let target = rounding.round(input.target);
@@ -271,8 +273,8 @@ pub fn allocate_target(
                     ],
                 )
             }
-            None if h.is_zero() => (Decimal::ZERO, vec![AllocationReason::NoHistory]),
-            None => (Decimal::ZERO, vec![AllocationReason::ShareOfHistory]),
+            None if h.is_zero() => (rounding.round(Decimal::ZERO), vec![AllocationReason::NoHistory]),
+            None => (rounding.round(Decimal::ZERO), vec![AllocationReason::ShareOfHistory]),
         };
         let share = if total.is_zero() { Decimal::ZERO } else { (h / total).round_dp(6).normalize() };
         lines.push(AllocationLine {
@@ -281,7 +283,7 @@ pub fn allocate_target(
             share,
             base,
             adjustment,
-            target: rounding.round(money::add(base, adjustment, || "adjustments".into())?),
+            target: money::add(base, adjustment, || "adjustments".into())?,
             reasons,
         });
     }
