@@ -123,8 +123,8 @@ def main():
     (OUT / "forecast_policy.json").write_text(json.dumps({
         "stages": [
             {"name": "潜在客户", "conversion": "0.5", "duration": "2"},
-            {"name": "项目投标", "conversion": "0.8", "duration": "1", "category": "best_case"},
-            {"name": "商务洽谈", "conversion": "0.9", "duration": "1", "category": "commit"},
+            {"name": "项目投标", "conversion": "0.8", "duration": "1", "category": "best_case", "stall_after": "1.5"},
+            {"name": "商务洽谈", "conversion": "0.9", "duration": "1", "category": "commit", "stall_after": "1"},
             {"name": "签订合同", "kind": "won"},
             {"name": "输单", "kind": "lost"},
         ],

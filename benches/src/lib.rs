@@ -95,6 +95,7 @@ impl Deals {
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
             entered_stage_on: Some(&self.entered),
             expected_close_on: None,
+            snoozed_until: None,
             keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
         }
     }

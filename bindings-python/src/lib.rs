@@ -82,11 +82,12 @@ fn allocate_target(
 ///
 /// `stage_codes` (int32) index `stage_labels`; `amount` is an int64 array (units of
 /// 10^-`amount_scale`), a float64 array (rounded once to `amount_scale` places) or a list of
-/// decimal strings; `entered_days` and `close_days` (int64 days since 1970-01-01, `i64::MIN`
-/// for none: entered stage, expected close) may be `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry.
+/// decimal strings; `entered_days`, `close_days` and `snoozed_days` (int64 days since
+/// 1970-01-01, `i64::MIN` for none: entered stage, expected close, stall snoozed until) may be
+/// `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry.
 /// Contiguous arrays are borrowed, others copied once.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1, close_days = None))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1, close_days = None, snoozed_days = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 fn forecast_columns<'py>(
     py: Python<'py>,
@@ -100,6 +101,7 @@ fn forecast_columns<'py>(
     as_of: String,
     threads: usize,
     close_days: Option<PyReadonlyArray1<'py, i64>>,
+    snoozed_days: Option<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = match &amount {
@@ -110,6 +112,7 @@ fn forecast_columns<'py>(
     let stage = slice(&stage_codes);
     let entered = entered_days.as_ref().map(slice);
     let close = close_days.as_ref().map(slice);
+    let snoozed = snoozed_days.as_ref().map(slice);
     let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
     let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
     let report = py
@@ -135,6 +138,7 @@ fn forecast_columns<'py>(
                 amount,
                 entered_stage_on: entered.as_deref(),
                 expected_close_on: close.as_deref(),
+                snoozed_until: snoozed.as_deref(),
                 keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
             };
             crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)

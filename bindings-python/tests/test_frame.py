@@ -305,3 +305,21 @@ def test_expected_close_needs_the_column_or_a_fallback():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.forecast_frame(df, policy("expected_close"), AS_OF, expected_close_on="close")
     assert (caught.value.code, caught.value.path) == ("invalid_date", "expected_close_on[0]")
+
+
+def test_stalls_and_snoozes_from_columns_match_the_dict_api():
+    rng = random.Random(5)
+    pol = policy("half_elapsed")
+    pol["stages"] = [dict(s, stall_after="25") if s.get("conversion") else s for s in pol["stages"]]
+    snoozes = [AS_OF + datetime.timedelta(days=rng.randrange(-20, 20)) if rng.random() < 0.3 else None for _ in DEALS]
+    dicts = as_dicts(DEALS)
+    for deal, snooze in zip(dicts, snoozes):
+        if snooze is not None:
+            deal["snoozed_until"] = snooze
+    report = crmkit.forecast(pol, dicts, AS_OF)
+    assert report["totals"]["stalled"]["deals"] > 0
+    df = as_frame(DEALS)
+    df["snooze"] = pd.to_datetime(snoozes)
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", snoozed_until="snooze")
+    assert out.attrs["totals"] == report["totals"]
+    assert out.attrs["stages"] == report["stages"]

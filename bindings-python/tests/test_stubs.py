@@ -85,10 +85,10 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
     }
     full_deal = {
         "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",
-        "category": "commit", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
+        "category": "commit", "snoozed_until": "2026-12-01", "snooze_reason": "tender", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
     }
     assert set(full_policy) == dicts["ForecastPolicy"]
-    by_probability = {"name": "a", "kind": "open", "probability": "0.5", "duration": "1", "category": "commit"}
+    by_probability = {"name": "a", "kind": "open", "probability": "0.5", "duration": "1", "category": "commit", "stall_after": "3"}
     assert set(full_policy["stages"][0]) | set(by_probability) == dicts["Stage"]
     crmkit.forecast({**full_policy, "stages": [by_probability]}, [], AS_OF)
     assert set(full_policy["fiscal_year"]) == dicts["FiscalYear"]

@@ -25,11 +25,13 @@ pub struct Columns {
     scale: u32,
     entered: Option<Vec<i64>>,
     close: Option<Vec<i64>>,
+    snoozed: Option<Vec<i64>>,
     keys: Vec<(Vec<i32>, Vec<String>)>,
 }
 
 impl Columns {
-    /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, expectedCloseOn?, keys?}`.
+    /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, expectedCloseOn?,
+    /// snoozedUntil?, keys?}`.
     pub fn read(value: &JsValue) -> Result<Self, Error> {
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error("", "a columns object", value));
@@ -40,6 +42,7 @@ impl Columns {
         let scale = scale(&get(value, "amountScale", "amount_scale")?)?;
         let entered = dates(value, "enteredStageOn", "entered_stage_on")?;
         let close = dates(value, "expectedCloseOn", "expected_close_on")?;
+        let snoozed = dates(value, "snoozedUntil", "snoozed_until")?;
         let keys = match optional(value, "keys") {
             None => Vec::new(),
             Some(v) if Array::is_array(&v) => Array::from(&v)
@@ -57,7 +60,7 @@ impl Columns {
                 .collect::<Result<_, _>>()?,
             Some(v) => return Err(type_error("keys", "an array of key columns", &v)),
         };
-        Ok(Self { stage, stage_labels, units, scale, entered, close, keys })
+        Ok(Self { stage, stage_labels, units, scale, entered, close, snoozed, keys })
     }
 
     /// Borrowed as crmkit's columns.
@@ -68,6 +71,7 @@ impl Columns {
             amount: AmountColumn::Units { units: &self.units, scale: self.scale },
             entered_stage_on: self.entered.as_deref(),
             expected_close_on: self.close.as_deref(),
+            snoozed_until: self.snoozed.as_deref(),
             keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
         }
     }

@@ -35,6 +35,8 @@ export interface DealColumns {
     enteredStageOn?: Int32Array;
     /** Date each deal is expected to close (placement `expected_close`), in days since 1970-01-01; -2147483648 for none. */
     expectedCloseOn?: Int32Array;
+    /** Date until which each deal's stall warning is snoozed, in days since 1970-01-01; -2147483648 for none. */
+    snoozedUntil?: Int32Array;
     /** One column per `group_by` key of the policy, in the same order. */
     keys?: KeyColumn[];
 }

@@ -102,6 +102,13 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
     let t = &r.totals;
     let _ = writeln!(
         s,
+        "stalled (longer in stage than its stall_after): {} deals, {} weighted {}",
+        t.stalled.deals,
+        yuan(t.stalled.amount),
+        yuan(t.stalled.weighted)
+    );
+    let _ = writeln!(
+        s,
         "\nopen {} deals, {} weighted {}; won {} ({}); lost {} ({})",
         t.open.deals,
         yuan(t.open.amount),

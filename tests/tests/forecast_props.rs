@@ -13,7 +13,13 @@ const OWNERS: [&str; 3] = ["li", "wang", "zhao"];
 fn policy(rates: &[u32; 3], durations: &[u32; 3], unit: &str, placement: &str) -> ForecastPolicy {
     let open: Vec<String> = (0..3)
         .map(|i| {
-            format!(r#"{{"name": "{}", "conversion": "0.{:02}", "duration": "{}"}}"#, STAGES[i], rates[i], durations[i])
+            format!(
+                r#"{{"name": "{}", "conversion": "0.{:02}", "duration": "{}", "stall_after": "{}"}}"#,
+                STAGES[i],
+                rates[i],
+                durations[i],
+                durations[i] / 2
+            )
         })
         .collect();
     crmkit::wire::from_json(
@@ -50,6 +56,8 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
             amount: Decimal::new(cents, 2),
             entered_stage_on: days.map(|d| as_of() - chrono::Days::new(d)),
             expected_close_on: close.map(|c| as_of() + chrono::TimeDelta::days(c)),
+            snoozed_until: None,
+            snooze_reason: None,
             category: None,
             owner: owner.map(|o| OWNERS[o].into()),
             team: None,
@@ -90,6 +98,7 @@ proptest! {
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: Some(&entered),
             expected_close_on: Some(&close),
+            snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
         };
         let mut by_columns = forecast_columns(&policy, &columns, as_of()).expect("valid input");
@@ -97,6 +106,7 @@ proptest! {
             let parallel = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect("valid input");
             prop_assert_eq!(&parallel, &by_columns);
         }
+        prop_assert_eq!(by_list.totals.stalled.deals, by_list.deals.iter().filter(|d| d.stalled).count() as u64);
         by_columns.deals = by_list.deals.clone();
         prop_assert_eq!(by_columns, by_list);
     }
@@ -194,6 +204,7 @@ proptest! {
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: None,
             expected_close_on: None,
+            snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owners }],
         };
         let e = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect_err("negative amounts");
@@ -215,7 +226,7 @@ proptest! {
             "duration_unit": "days", "placement": "half_elapsed"}}"#, Decimal::new(i64::from(rate), 2));
         let policy: ForecastPolicy = crmkit::wire::from_json(&json, "").expect("valid");
         let amount = Decimal::new(mantissa, scale).abs() * Decimal::from(1_000_000_000u64);
-        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, category: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
+        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, snoozed_until: None, snooze_reason: None, category: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
         let _ = forecast(&policy, &d, as_of());
     }
 }
@@ -251,6 +262,7 @@ proptest! {
             amount: if floats { AmountColumn::Float { values: &values, scale } } else { AmountColumn::Units { units: &cents, scale } },
             entered_stage_on: Some(&entered),
             expected_close_on: Some(&close),
+            snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
         };
         let serial = forecast_columns(&policy, &columns, as_of());

@@ -40,6 +40,8 @@ Reason = Literal[
     "placed_expected_close",
     "overdue_close_date",
     "category_override",
+    "stalled_in_stage",
+    "stall_snoozed",
     "undated_fallback",
     "unscheduled_undated",
 ]
@@ -55,6 +57,7 @@ class Stage(TypedDict):
     probability: NotRequired[DecimalInput]
     duration: NotRequired[DecimalInput]
     category: NotRequired[ForecastCategory]
+    stall_after: NotRequired[DecimalInput]
 
 class FiscalYear(TypedDict):
     start_month: NotRequired[int]
@@ -76,6 +79,8 @@ class Deal(TypedDict):
     amount: DecimalInput
     entered_stage_on: NotRequired[DateInput]
     expected_close_on: NotRequired[DateInput]
+    snoozed_until: NotRequired[DateInput]
+    snooze_reason: NotRequired[str]
     category: NotRequired[ForecastCategory]
     owner: NotRequired[str]
     team: NotRequired[str]
@@ -95,6 +100,7 @@ class StageLine(TypedDict):
     deals: int
     amount: Decimal
     weighted: Decimal
+    stalled: int
 
 class MonthLine(TypedDict):
     month: str
@@ -130,6 +136,7 @@ class DealLine(TypedDict):
     remaining: Decimal | None
     chain: list[ChainStep]
     category: ForecastCategory
+    stalled: bool
     reasons: list[Reason]
 
 class Sums(TypedDict):
@@ -142,6 +149,7 @@ class Totals(TypedDict):
     unscheduled: Sums
     won: Sums
     lost: Sums
+    stalled: Sums
 
 class CategoryLine(TypedDict):
     category: ForecastCategory
@@ -224,6 +232,7 @@ def forecast_frame(
     amount: str = "amount",
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
+    snoozed_until: str | None = None,
     amount_scale: int = 2,
     threads: int = 1,
 ) -> pd.DataFrame:

@@ -29,6 +29,7 @@ def forecast_frame(
     amount: str = "amount",
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
+    snoozed_until: str | None = None,
     amount_scale: int = 2,
     threads: int = 1,
 ) -> pd.DataFrame:
@@ -36,7 +37,8 @@ def forecast_frame(
 
     Columns: ``stage`` (categorical or strings), ``amount`` (see below),
     ``entered_stage_on`` and ``expected_close_on`` (optional: datetime64, or dates / ISO
-    strings; NaT = no date; the latter for placement ``expected_close``), and one
+    strings; NaT = no date; the latter for placement ``expected_close``), ``snoozed_until``
+    (optional, likewise: stall snoozes), and one
     column per ``policy["group_by"]`` entry, named after it.
 
     Amounts, fastest first:
@@ -73,6 +75,7 @@ def forecast_frame(
     amounts = _amounts(_column(df, amount), np, pd)
     entered = None if entered_stage_on is None else _days(_column(df, entered_stage_on), "entered_stage_on", np, pd)
     close = None if expected_close_on is None else _days(_column(df, expected_close_on), "expected_close_on", np, pd)
+    snoozed = None if snoozed_until is None else _days(_column(df, snoozed_until), "snoozed_until", np, pd)
     keys = [_codes(_column(df, key), np, pd) for key in group_by]
     report = _native.forecast_columns(
         to_json(policy),
@@ -85,6 +88,7 @@ def forecast_frame(
         as_of_text(as_of),
         threads,
         close,
+        snoozed,
     )
     if group_by:
         pairs = [(g["key"], m) for g in report["groups"] for m in g["months"]]

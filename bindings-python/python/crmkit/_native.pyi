@@ -23,4 +23,5 @@ def forecast_columns(
     as_of: str,
     threads: int = 1,
     close_days: Optional[npt.NDArray[np.int64]] = None,
+    snoozed_days: Optional[npt.NDArray[np.int64]] = None,
 ) -> ForecastReport: ...

@@ -86,6 +86,7 @@ function toColumns(policy, deals, { bigint }) {
     amountScale: scale,
     enteredStageOn: Int32Array.from(deals, (d) => (d.entered_stage_on ? Date.parse(d.entered_stage_on) / DAY_MS : NO_DATE)),
     expectedCloseOn: Int32Array.from(deals, (d) => (d.expected_close_on ? Date.parse(d.expected_close_on) / DAY_MS : NO_DATE)),
+    snoozedUntil: Int32Array.from(deals, (d) => (d.snoozed_until ? Date.parse(d.snoozed_until) / DAY_MS : NO_DATE)),
     keys,
   };
 }

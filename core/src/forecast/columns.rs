@@ -28,6 +28,9 @@ pub struct DealColumns<'a> {
     /// Date each deal is expected to close (placement `expected_close`), as days since
     /// 1970-01-01; `i64::MIN` for none. `None`: no such column.
     pub expected_close_on: Option<&'a [i64]>,
+    /// Date until which each deal's owner snoozed its stall warning, as days since
+    /// 1970-01-01; `i64::MIN` for none. `None`: no such column.
+    pub snoozed_until: Option<&'a [i64]>,
     /// One column per `group_by` key of the policy, in the same order.
     pub keys: Vec<KeyColumn<'a>>,
 }
@@ -113,6 +116,7 @@ pub struct KeyColumn<'a> {
 ///     amount: AmountColumn::Units { units: &[10_000, 30_000, 5_000], scale: 2 },
 ///     entered_stage_on: None,
 ///     expected_close_on: None,
+///     snoozed_until: None,
 ///     keys: vec![],
 /// };
 /// let report = forecast_columns(&policy, &columns, chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap())?;
@@ -177,6 +181,9 @@ pub(super) fn run<'f, 'p>(
     if let Some(c) = cols.expected_close_on {
         same_len(c.len(), "expected_close_on")?;
     }
+    if let Some(c) = cols.snoozed_until {
+        same_len(c.len(), "snoozed_until")?;
+    }
     if cols.keys.len() != policy.group_by.len() {
         return Err(Error::InvalidValue {
             path: "keys".into(),
@@ -219,26 +226,30 @@ pub(super) fn run<'f, 'p>(
         undated_lanes: !matches!(policy.placement, Placement::Actual | Placement::ExpectedClose),
     };
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
-    // explained by `Pass::diagnose`, off the hot path.
-    let agg = match cols.amount {
+    // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
+    // has a threshold.
+    let (agg, stalled) = match cols.amount {
         AmountColumn::Units { units, .. } => {
-            pass.fill_all(threads, &new_agg, &placer, &|i| u64::try_from(units[i]).ok().map(i128::from))?
+            let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
+            (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
         }
         AmountColumn::Float { values, .. } => {
             let pow = 10f64.powi(scale as i32);
-            pass.fill_all(threads, &new_agg, &placer, &|i| {
-                float_units(values[i], pow).and_then(|u| u64::try_from(u).ok()).map(i128::from)
-            })?
+            let units_of = |i: usize| float_units(values[i], pow).and_then(|u| u64::try_from(u).ok()).map(i128::from);
+            (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
         }
-        AmountColumn::Decimal(a) => pass.fill_all(threads, &new_agg, &placer, &|i| {
-            let d = a[i];
-            if d.is_sign_negative() && !d.is_zero() {
-                return None;
-            }
-            d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize])
-        })?,
+        AmountColumn::Decimal(a) => {
+            let units_of = |i: usize| {
+                let d = a[i];
+                if d.is_sign_negative() && !d.is_zero() {
+                    return None;
+                }
+                d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize])
+            };
+            (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
+        }
     };
-    let report = agg.finish(funnel, &placer, &groups.keys(cols), policy.rounding, overrides)?;
+    let report = agg.finish(funnel, &placer, &groups.keys(cols), policy.rounding, overrides, &stalled)?;
     Ok((report, placer))
 }
 
@@ -297,6 +308,34 @@ impl Pass<'_> {
             total.merge(part?).ok_or_else(|| Error::overflow("totals"))?;
         }
         Ok(total)
+    }
+
+    /// Per policy stage, the stalled deals (count, amount units): open deals with an entry
+    /// date, at least the stage's stall threshold of days in it, and no snooze reaching
+    /// `as_of`. A second pass, only when some stage has a `stall_after`; rows are valid by now.
+    fn stalled(&self, placer: &Placer, units_of: &dyn Fn(usize) -> Option<i128>) -> Result<Vec<(u64, i128)>> {
+        let thresholds = placer.stall_days()?;
+        let mut out = vec![(0u64, 0i128); thresholds.len()];
+        let Some(entered) = self.cols.entered_stage_on else { return Ok(out) };
+        if thresholds.iter().all(Option::is_none) {
+            return Ok(out);
+        }
+        let snoozed = self.cols.snoozed_until.unwrap_or(&[]);
+        for (i, &day) in entered.iter().enumerate() {
+            let lane = usize::try_from(self.cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
+            let Some(lane) = lane.filter(|l| matches!(l.kind, LaneKind::Fixed | LaneKind::Dated)) else { continue };
+            let stage = lane.stage as usize;
+            let Some(threshold) = thresholds[stage] else { continue };
+            let snooze = snoozed.get(i).copied().unwrap_or(i64::MIN);
+            if day == i64::MIN || self.as_of_days.saturating_sub(day) < threshold || snooze >= self.as_of_days {
+                continue;
+            }
+            let units = units_of(i).ok_or_else(|| Error::overflow((self.row_path)(i, "amount")))?;
+            let (deals, sum) = &mut out[stage];
+            *deals += 1;
+            *sum = sum.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
+        }
+        Ok(out)
     }
 
     /// [`Pass::fill`] when no lane depends on a date (placement other than `actual` and
@@ -695,6 +734,7 @@ mod tests {
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: Some(&entered),
             expected_close_on: None,
+            snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owners }],
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
@@ -726,6 +766,7 @@ mod tests {
                 amount: AmountColumn::Float { values, scale: 2 },
                 entered_stage_on: None,
                 expected_close_on: None,
+                snoozed_until: None,
                 keys: vec![KeyColumn { codes: &owner, labels: &owners }],
             };
             forecast_columns(&policy("half_elapsed"), &columns, as_of)

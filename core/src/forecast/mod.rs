@@ -103,6 +103,14 @@ pub struct Deal {
     #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
     pub expected_close_on: Option<NaiveDate>,
+    /// Until when its owner snoozed its stall warning (a known wait: a tender's date...).
+    #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
+    pub snoozed_until: Option<NaiveDate>,
+    /// Why, kept as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub snooze_reason: Option<String>,
     /// The owner's forecast category for it, when it differs from its stage's (kept as
     /// given: a stage change never overwrites it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,6 +169,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     let mut entered = Vec::with_capacity(deals.len());
     let mut close = Vec::with_capacity(deals.len());
     let mut overrides = Vec::new();
+    let mut snoozed = Vec::with_capacity(deals.len());
     for (i, d) in deals.iter().enumerate() {
         if let Some(first) = ids.insert(d.id.as_str(), i) {
             return Err(Error::DuplicateName {
@@ -183,6 +192,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         amount.push(d.amount);
         entered.push(d.entered_stage_on.map_or(i64::MIN, days_since_epoch));
         close.push(d.expected_close_on.map_or(i64::MIN, days_since_epoch));
+        snoozed.push(d.snoozed_until.map_or(i64::MIN, days_since_epoch));
     }
     let mut interned: Vec<HashMap<&str, i32>> = vec![HashMap::new(); policy.group_by.len()];
     let mut labels: Vec<Vec<String>> = vec![Vec::new(); policy.group_by.len()];
@@ -205,6 +215,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         amount: AmountColumn::Decimal(&amount),
         entered_stage_on: Some(&entered),
         expected_close_on: Some(&close),
+        snoozed_until: Some(&snoozed),
         keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
@@ -233,6 +244,7 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
         remaining: None,
         chain: report::chain(funnel, s),
         category: d.category.unwrap_or(funnel.category[s]),
+        stalled: false,
         reasons: Vec::new(),
     };
     match funnel.kind(s) {
@@ -252,9 +264,25 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
             line.weighted = rounding.round(crate::money::mul(d.amount, p, || format!("deals[{i}].amount"))?);
             line.month = placed.offset.map(|o| placer.month_label(o));
             line.offset = placed.offset;
-            line.in_stage = placed.in_stage;
             line.remaining = placed.remaining;
             line.reasons = placed.reasons;
+            // Time in stage whenever the entry date is known, whatever the placement.
+            let elapsed = elapsed_days(placer.as_of, dates.0);
+            line.in_stage = match (placed.in_stage, elapsed) {
+                (Some(spent), _) => Some(spent),
+                (None, Some(days)) => Some(placer.in_stage(days, &|| format!("deals[{i}].entered_stage_on"))?),
+                (None, None) => None,
+            };
+            if let (Some(threshold), Some(spent)) = (funnel.stall_after[s], line.in_stage) {
+                if spent > threshold {
+                    if d.snoozed_until.is_some_and(|until| until >= placer.as_of) {
+                        line.reasons.push(Reason::StallSnoozed);
+                    } else {
+                        line.stalled = true;
+                        line.reasons.push(Reason::StalledInStage);
+                    }
+                }
+            }
         }
     }
     if line.category != funnel.category[s] {

@@ -36,6 +36,10 @@ pub enum Reason {
     OverdueCloseDate,
     /// The deal's own forecast category differs from its stage's (the owner's call).
     CategoryOverride,
+    /// In its stage for longer than the stage's `stall_after`.
+    StalledInStage,
+    /// Would be stalled, but its owner snoozed it until a date not yet passed.
+    StallSnoozed,
     /// Without the date its placement uses; placed by the policy's `undated` fallback.
     UndatedFallback,
     /// Without the date its placement uses; left out of the months (`undated: unscheduled`).
@@ -200,6 +204,33 @@ impl<'f, 'p> Placer<'f, 'p> {
 
     fn close_offset(&self, close: NaiveDate) -> Result<u32> {
         u32::try_from(month_index(close) - self.month0).map_err(|_| Error::overflow("expected_close_on"))
+    }
+
+    /// Time in stage of a deal that entered it `days` before `as_of`, in the policy's unit.
+    pub fn in_stage(&self, days: i64, path: &dyn Fn() -> String) -> Result<Decimal> {
+        self.elapsed(days, path)
+    }
+
+    /// Per stage, the fewest days in stage that make a deal stalled (`None`: no threshold).
+    /// Time in stage only grows with the days, so a binary search over days finds it.
+    pub fn stall_days(&self) -> Result<Vec<Option<i64>>> {
+        self.funnel
+            .stall_after
+            .iter()
+            .map(|threshold| {
+                let Some(t) = *threshold else { return Ok(None) };
+                let (mut lo, mut hi) = (0i64, 2 * MAX_CLOSE_DAYS);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if self.elapsed(mid, &|| "stages".into())? > t {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
+                    }
+                }
+                Ok(Some(lo))
+            })
+            .collect()
     }
 
     /// Calendar month label (`2026-12`) of an offset.

@@ -127,6 +127,11 @@ pub struct Stage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub category: Option<ForecastCategory>,
+    /// Open stages: a deal in the stage for longer than this (in the policy's
+    /// `duration_unit`, strictly more) is stalled, unless snoozed. Absent: never stalled.
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub stall_after: Option<Decimal>,
 }
 
 /// How sure a deal's owner is of it: Salesforce's forecast categories. A deal's own
@@ -275,6 +280,8 @@ pub(crate) struct Funnel<'p> {
     pub downstream: Vec<Decimal>,
     /// Per stage: the forecast category of its deals unless a deal says otherwise.
     pub category: Vec<ForecastCategory>,
+    /// Per stage: time in stage beyond which a deal is stalled.
+    pub stall_after: Vec<Option<Decimal>>,
 }
 
 impl ForecastPolicy {
@@ -343,6 +350,9 @@ impl<'p> Funnel<'p> {
                     if c < Decimal::ZERO || c > Decimal::ONE {
                         return Err(Error::out_of_range(at(field), c, 0, 1));
                     }
+                    if let Some(t) = stage.stall_after.filter(|t| *t < Decimal::ZERO || *t > max) {
+                        return Err(Error::out_of_range(at("stall_after"), t, 0, max));
+                    }
                     // Placed by close dates alone, a funnel needs no durations.
                     let needs_duration = policy.placement != Placement::ExpectedClose
                         || matches!(policy.undated, UndatedPolicy::RemainingFull | UndatedPolicy::HalfElapsed);
@@ -364,6 +374,7 @@ impl<'p> Funnel<'p> {
                         ("conversion", stage.conversion),
                         ("probability", stage.probability),
                         ("duration", stage.duration),
+                        ("stall_after", stage.stall_after),
                     ] {
                         if v.is_some() {
                             return Err(Error::InvalidValue {
@@ -414,7 +425,8 @@ impl<'p> Funnel<'p> {
         }
         let category =
             policy.stages.iter().map(|s| s.category.unwrap_or_else(|| ForecastCategory::default_for(s.kind))).collect();
-        Ok(Self { policy, index, open, probability, own, downstream, category })
+        let stall_after = policy.stages.iter().map(|s| s.stall_after).collect();
+        Ok(Self { policy, index, open, probability, own, downstream, category, stall_after })
     }
 
     /// Open stages from `stage` to the last one: the chain of rates that makes its probability.

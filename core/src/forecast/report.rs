@@ -109,6 +109,8 @@ pub struct StageLine {
     /// every line, flat in JSON).
     #[serde(flatten)]
     pub sums: Sums,
+    /// How many of its deals are stalled (see the stage's `stall_after`).
+    pub stalled: u64,
 }
 
 /// One open stage of a chain.
@@ -199,7 +201,7 @@ pub struct DealLine {
     /// That month's offset from the month of `as_of`.
     #[cfg_attr(feature = "typescript", tsify(type = "number | null"))]
     pub offset: Option<u32>,
-    /// Time in the current stage so far (`actual` placement with a date).
+    /// Time in the current stage so far, when `entered_stage_on` is given.
     #[serde(with = "crate::wire::decimal_opt")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
     pub in_stage: Option<Decimal>,
@@ -211,6 +213,8 @@ pub struct DealLine {
     pub chain: Vec<ChainStep>,
     /// Its forecast category: its own, or its stage's.
     pub category: ForecastCategory,
+    /// In its stage for longer than the stage's `stall_after`, and not snoozed.
+    pub stalled: bool,
     /// Why.
     pub reasons: Vec<Reason>,
 }
@@ -245,6 +249,8 @@ pub struct Totals {
     pub won: Sums,
     /// Deals in lost stages (weighted = 0).
     pub lost: Sums,
+    /// Open deals stalled in their stage (not counting snoozed ones).
+    pub stalled: Sums,
 }
 
 /// Running exact sums: amounts as integer units at one common scale, per cell.
@@ -397,6 +403,7 @@ impl Aggregator {
         keys: &[Vec<Option<String>>],
         rounding: Rounding,
         overrides: &[Override],
+        stalled: &[(u64, i128)],
     ) -> Result<ForecastReport> {
         let policy = funnel.policy;
         let round = |x: Decimal| rounding.round(x);
@@ -441,13 +448,21 @@ impl Aggregator {
                 probability: funnel.probability[s],
                 chain: chain(funnel, s),
                 sums: acc.sums(&round),
+                stalled: stalled.get(s).map_or(0, |c| c.0),
             })
             .collect();
+        let mut stalled_exact = Acc::default();
+        for (s, &(deals, units)) in stalled.iter().enumerate() {
+            let amount = self.decimal(units)?;
+            let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
+            stalled_exact.add(&Acc { deals, amount, weighted })?;
+        }
         let unscheduled = self.unscheduled_slot();
         totals.open = open.sums(&round);
         totals.won = won.sums(&round);
         totals.lost = lost.sums(&round);
         totals.unscheduled = by_slot[unscheduled].sums(&round);
+        totals.stalled = stalled_exact.sums(&round);
         let month_line = |slot: usize, a: &Acc| MonthLine {
             month: placer.month_label(slot as u32),
             offset: slot as u32,
@@ -674,7 +689,7 @@ mod tests {
                     agg.add_at(g, s, slot, units).unwrap();
                 }
                 agg.add_closed(2, 100).unwrap();
-                agg.finish(&funnel, &placer, &keys, policy.rounding, &[]).unwrap()
+                agg.finish(&funnel, &placer, &keys, policy.rounding, &[], &[]).unwrap()
             })
             .collect();
         assert_eq!(reports[0], reports[1]);
