@@ -381,7 +381,8 @@ impl Pass<'_> {
         Ok(())
     }
 
-    /// The hot loop over `rows`, monomorphised per amount column kind.
+    /// The loop for placements that use a date (`actual`, `expected_close`), monomorphised
+    /// per amount column kind.
     #[inline]
     fn fill(
         &self,
