@@ -77,6 +77,29 @@ fn allocate_target(
     to_python(py, &report)
 }
 
+/// `forecast_ranges(policy_json, settings_json, deals_json, as_of) -> dict`:
+/// [`crmkit::forecast::forecast_ranges`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+fn forecast_ranges(
+    py: Python<'_>,
+    policy_json: String,
+    settings_json: String,
+    deals_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    let report = py
+        .detach(|| {
+            let policy = from_json(&policy_json, "")?;
+            let settings = from_json(&settings_json, "")?;
+            let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
+            let as_of = parse_date(&as_of, "as_of")?;
+            crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &report)
+}
+
 /// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns_parallel`] over
 /// columns, on `threads` threads (same result for any count).
 ///
@@ -189,5 +212,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
     m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     Ok(())
 }

@@ -107,3 +107,14 @@ def test_allocation_typeddicts_match():
     assert set(report) == dicts["AllocationReport"]
     assert set(report["lines"][0]) == dicts["AllocationLine"]
     assert {r for line in report["lines"] for r in line["reasons"]} <= literals["AllocationReason"]
+
+
+def test_range_typeddicts_match():
+    dicts, _ = stub()
+    policy = {"stages": [{"name": "a", "probability": "0.5", "duration": "5"}, {"name": "won", "kind": "won"}],
+              "duration_unit": "days", "placement": "remaining_full"}
+    settings = {"simulations": 50, "seed": 3, "quantiles": ["0.5"]}
+    assert set(settings) == dicts["RangeSettings"]
+    report = crmkit.forecast_ranges(policy, settings, [{"id": "x", "stage": "a", "amount": "10"}], AS_OF)
+    assert set(report) == dicts["RangeReport"]
+    assert set(report["total"]) == dicts["RangeLine"] and set(report["months"][0]) == dicts["RangeLine"]

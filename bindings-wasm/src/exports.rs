@@ -101,6 +101,25 @@ pub fn allocate_target(
     to_js(&run().map_err(|e| to_js_error(&e))?)
 }
 
+/// Seeded Monte Carlo ranges of the forecast: quantiles and mean of the won amount, in total
+/// and per month. Same seed, same ranges. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = forecastRanges, unchecked_return_type = "RangeReport")]
+pub fn forecast_ranges(
+    #[wasm_bindgen(unchecked_param_type = "ForecastPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "RangeSettings")] settings: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Deal[]")] deals: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let settings = from_js(settings, "")?;
+        let deals: Vec<crmkit::forecast::Deal> = from_js(deals, "deals")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)
+    };
+    to_js(&run().map_err(|e| to_js_error(&e))?)
+}
+
 /// The crmkit version; the crate, the Python and the npm packages carry the same one.
 #[wasm_bindgen]
 pub fn version() -> String {

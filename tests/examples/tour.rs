@@ -8,7 +8,10 @@
 use std::fmt::Write as _;
 
 use chrono::NaiveDate;
-use crmkit::forecast::{allocate_target, forecast, AllocationPolicy, Deal, ForecastPolicy, ForecastReport, Sums};
+use crmkit::forecast::{
+    allocate_target, forecast, forecast_ranges, AllocationPolicy, Deal, ForecastPolicy, ForecastReport, RangeSettings,
+    Sums,
+};
 use crmkit::wire::from_json;
 
 const DEALS: &str = include_str!("../data/deals.json");
@@ -31,8 +34,25 @@ fn main() -> Result<(), crmkit::Error> {
     let policy: ForecastPolicy = from_json(FORECAST_POLICY, "")?;
     let deals: Vec<Deal> = from_json(DEALS, "deals")?;
     print!("{}", forecast_section(&forecast(&policy, &deals, as_of)?, &deals));
+    print!("{}", ranges_section(&policy, &deals, as_of)?);
     print!("{}", allocation_section(as_of)?);
     Ok(())
+}
+
+/// P10 / P50 / P90 of each month from 10,000 seeded simulations, beside the weighted forecast.
+fn ranges_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let settings: RangeSettings = from_json(r#"{"simulations": 10000, "seed": 42}"#, "")?;
+    let r = forecast_ranges(policy, &settings, deals, as_of)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Forecast ranges (10,000 simulations, seed 42) ==");
+    let _ = writeln!(s, "{}", row(&["month", "", "", "P10 / P50 / P90", "weighted"]));
+    for line in r.months.iter().chain(std::iter::once(&r.total)) {
+        let qs: Vec<String> =
+            line.values.iter().map(|q| format!("{:.0}万", q.0 / rust_decimal::Decimal::from(10_000))).collect();
+        let label = line.month.clone().unwrap_or_else(|| "total".into());
+        let _ = writeln!(s, "{}", row(&[&label, "", "", &qs.join(" / "), &yuan(line.weighted)]));
+    }
+    Ok(s)
 }
 
 /// 指标分摊: next year's collections target split across reps by what each collected in

@@ -31,6 +31,14 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::allocate_target(&policy, &input, as_of)?)
         }
+        "forecast_ranges" => {
+            let field_of = |v: &Value, name: &str| v.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
+            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let settings = crmkit::wire::from_json(&field_of(config, "ranges"), "")?;
+            let deals: Vec<crmkit::forecast::Deal> = crmkit::wire::from_json(&field("deals"), "deals")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

@@ -274,3 +274,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    /// Quantiles are ordered, bounded by the open pipeline, and the mean of many simulations
+    /// is near the weighted forecast.
+    #[test]
+    fn ranges_are_ordered_and_bounded(rows in proptest::collection::vec(deal(), 1..30), seed in any::<u64>()) {
+        let policy = policy(&[30, 50, 80], &[20, 10, 5], "days", "half_elapsed");
+        let settings: crmkit::forecast::RangeSettings = crmkit::wire::from_json(
+            &format!(r#"{{"simulations": 2000, "seed": {seed}, "quantiles": ["0", "0.1", "0.5", "0.9", "1"]}}"#), "").expect("settings");
+        let list = deals(&rows);
+        let r = crmkit::forecast::forecast_ranges(&policy, &settings, &list, as_of()).expect("valid input");
+        let open = forecast(&policy, &list, as_of()).expect("valid").totals.open.amount;
+        for line in std::iter::once(&r.total).chain(&r.months) {
+            let v: Vec<Decimal> = line.values.iter().map(|q| q.0).collect();
+            prop_assert!(v.windows(2).all(|w| w[0] <= w[1]), "{v:?}");
+            prop_assert!(v[0] >= Decimal::ZERO && v[4] <= open);
+            prop_assert!(line.mean >= v[0] && line.mean <= v[4]);
+        }
+        let same = crmkit::forecast::forecast_ranges(&policy, &settings, &list, as_of()).expect("valid input");
+        prop_assert_eq!(same, r);
+    }
+}

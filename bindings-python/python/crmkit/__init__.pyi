@@ -220,6 +220,32 @@ def allocate_target(
 ) -> AllocationReport:
     """Target allocation (指标分摊) by share of history, plus adjustments; raises ``CrmkitError``."""
 
+class RangeSettings(TypedDict):
+    simulations: int
+    seed: int
+    quantiles: NotRequired[Sequence[DecimalInput]]
+
+class RangeLine(TypedDict):
+    month: str | None
+    weighted: Decimal
+    mean: Decimal
+    values: list[Decimal]
+
+class RangeReport(TypedDict):
+    simulations: int
+    seed: int
+    quantiles: list[Decimal]
+    total: RangeLine
+    months: list[RangeLine]
+
+def forecast_ranges(
+    policy: ForecastPolicy | Mapping[str, object],
+    settings: RangeSettings | Mapping[str, object],
+    deals: Sequence[Deal | Mapping[str, object]],
+    as_of: DateInput,
+) -> RangeReport:
+    """Seeded Monte Carlo quantiles of the forecast; raises ``CrmkitError``."""
+
 def forecast(policy: ForecastPolicy | Mapping[str, object], deals: Sequence[Deal | Mapping[str, object]], as_of: DateInput) -> ForecastReport:
     """Weighted funnel forecast; raises ``CrmkitError``."""
 

@@ -9,7 +9,7 @@ from crmkit import _native
 from crmkit._frame import forecast_frame
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["allocate_target", "forecast", "forecast_frame"]
+__all__ = ["allocate_target", "forecast", "forecast_frame", "forecast_ranges"]
 
 
 def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
@@ -46,3 +46,13 @@ def allocate_target(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: 
     [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
     """
     return _native.allocate_target(to_json(policy), to_json(input), as_of_text(as_of))
+
+
+def forecast_ranges(
+    policy: Mapping[str, Any], settings: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str
+) -> dict:
+    """Seeded Monte Carlo ranges of the forecast: ``settings`` is ``{"simulations", "seed",
+    "quantiles"}`` (default P10 / P50 / P90); returns the quantiles and mean of the won amount
+    in total and per month, beside the weighted forecast. Same seed, same ranges, in every
+    language. Raises ``CrmkitError``."""
+    return _native.forecast_ranges(to_json(policy), to_json(settings), to_json(deals), as_of_text(as_of))

@@ -8,6 +8,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.forecast(c.config, c.input?.deals, c.as_of);
     case "allocate_target":
       return crmkit.allocateTarget(c.config, c.input, c.as_of);
+    case "forecast_ranges":
+      return crmkit.forecastRanges(c.config?.policy, c.config?.ranges, c.input?.deals, c.as_of);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

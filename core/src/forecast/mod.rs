@@ -53,6 +53,7 @@ mod allocation;
 mod columns;
 mod phasing;
 mod policy;
+mod ranges;
 mod report;
 
 use std::collections::{BTreeMap, HashMap};
@@ -71,6 +72,7 @@ pub use policy::{
     DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
     StageKind, UndatedPolicy,
 };
+pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
     CategoryLine, ChainStep, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine,
     Sums, Totals,
