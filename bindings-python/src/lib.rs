@@ -40,20 +40,26 @@ pub fn to_py_err(e: crmkit::Error) -> PyErr {
     })
 }
 
+/// Runs one core call with the GIL released, and converts its report or its error: the
+/// common tail of every function here.
+fn run<R: serde::Serialize + Send>(
+    py: Python<'_>,
+    call: impl FnOnce() -> crmkit::Result<R> + Send,
+) -> PyResult<Bound<'_, PyAny>> {
+    let report = py.detach(call).map_err(to_py_err)?;
+    to_python(py, &report)
+}
+
 /// `forecast(policy_json, deals_json, as_of) -> dict`: [`crmkit::forecast::forecast`] over
 /// JSON text (written by `crmkit._wire`), `as_of` as `YYYY-MM-DD`.
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: String) -> PyResult<Bound<'_, PyAny>> {
-    let report = py
-        .detach(|| {
-            let policy: ForecastPolicy = from_json(&policy_json, "")?;
-            let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
-            let as_of = parse_date(&as_of, "as_of")?;
-            crmkit::forecast::forecast(&policy, &deals, as_of)
-        })
-        .map_err(to_py_err)?;
-    to_python(py, &report)
+    run(py, || {
+        let policy: ForecastPolicy = from_json(&policy_json, "")?;
+        let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
+        crmkit::forecast::forecast(&policy, &deals, parse_date(&as_of, "as_of")?)
+    })
 }
 
 /// `allocate_target(policy_json, input_json, as_of) -> dict`:
@@ -66,15 +72,10 @@ fn allocate_target(
     input_json: String,
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
-    let report = py
-        .detach(|| {
-            let policy = from_json(&policy_json, "")?;
-            let input = from_json(&input_json, "")?;
-            let as_of = parse_date(&as_of, "as_of")?;
-            crmkit::forecast::allocate_target(&policy, &input, as_of)
-        })
-        .map_err(to_py_err)?;
-    to_python(py, &report)
+    run(py, || {
+        let (policy, input) = (from_json(&policy_json, "")?, from_json(&input_json, "")?);
+        crmkit::forecast::allocate_target(&policy, &input, parse_date(&as_of, "as_of")?)
+    })
 }
 
 /// `forecast_ranges(policy_json, settings_json, deals_json, as_of) -> dict`:
@@ -88,16 +89,11 @@ fn forecast_ranges(
     deals_json: String,
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
-    let report = py
-        .detach(|| {
-            let policy = from_json(&policy_json, "")?;
-            let settings = from_json(&settings_json, "")?;
-            let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
-            let as_of = parse_date(&as_of, "as_of")?;
-            crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)
-        })
-        .map_err(to_py_err)?;
-    to_python(py, &report)
+    run(py, || {
+        let (policy, settings) = (from_json(&policy_json, "")?, from_json(&settings_json, "")?);
+        let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
+        crmkit::forecast::forecast_ranges(&policy, &settings, &deals, parse_date(&as_of, "as_of")?)
+    })
 }
 
 /// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns_parallel`] over
@@ -138,36 +134,33 @@ fn forecast_columns<'py>(
     let snoozed = snoozed_days.as_ref().map(slice);
     let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
     let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
-    let report = py
-        .detach(|| {
-            let policy: ForecastPolicy = from_json(&policy_json, "")?;
-            let as_of = parse_date(&as_of, "as_of")?;
-            let decimals;
-            let amount = match &amount_data {
-                AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale },
-                AmountData::Floats(values) => AmountColumn::Float { values, scale: amount_scale },
-                AmountData::Strings(strings) => {
-                    decimals = strings
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| parse_decimal(s, &format!("amount[{i}]")))
-                        .collect::<crmkit::Result<Vec<_>>>()?;
-                    AmountColumn::Decimal(&decimals)
-                }
-            };
-            let columns = DealColumns {
-                stage: &stage,
-                stage_labels: &stage_labels,
-                amount,
-                entered_stage_on: entered.as_deref(),
-                expected_close_on: close.as_deref(),
-                snoozed_until: snoozed.as_deref(),
-                keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
-            };
-            crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)
-        })
-        .map_err(to_py_err)?;
-    to_python(py, &report)
+    run(py, || {
+        let policy: ForecastPolicy = from_json(&policy_json, "")?;
+        let as_of = parse_date(&as_of, "as_of")?;
+        let decimals;
+        let amount = match &amount_data {
+            AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale },
+            AmountData::Floats(values) => AmountColumn::Float { values, scale: amount_scale },
+            AmountData::Strings(strings) => {
+                decimals = strings
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| parse_decimal(s, &format!("amount[{i}]")))
+                    .collect::<crmkit::Result<Vec<_>>>()?;
+                AmountColumn::Decimal(&decimals)
+            }
+        };
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &stage_labels,
+            amount,
+            entered_stage_on: entered.as_deref(),
+            expected_close_on: close.as_deref(),
+            snoozed_until: snoozed.as_deref(),
+            keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+        };
+        crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)
+    })
 }
 
 /// The amount column as the caller's array or list holds it.

@@ -29,6 +29,11 @@ pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     JSON::parse(&text)
 }
 
+/// What an export returns: the report as a plain object, or its error thrown as a JS `Error`.
+pub fn reply<T: Serialize>(result: Result<T, Error>) -> Result<JsValue, JsValue> {
+    to_js(&result.map_err(|e| to_js_error(&e))?)
+}
+
 /// The text of a string argument (`asOf`); `path` names it. The core parses it.
 pub fn string_arg(value: &JsValue, path: &str) -> Result<String, Error> {
     value.as_string().ok_or_else(|| Error::Parse {

@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::columns::Columns;
-use crate::convert::{from_js, string_arg, to_js, to_js_error};
+use crate::convert::{from_js, reply, string_arg};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -62,7 +62,7 @@ pub fn forecast(
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast(&policy, &deals, as_of)
     };
-    to_js(&run().map_err(|e| to_js_error(&e))?)
+    reply(run())
 }
 
 /// Forecasts deals given as typed-array columns: the report of `forecast` without deal
@@ -80,7 +80,7 @@ pub fn forecast_columns(
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast_columns(&policy, &columns.as_deal_columns(), as_of)
     };
-    to_js(&run().map_err(|e| to_js_error(&e))?)
+    reply(run())
 }
 
 /// Target allocation (指标分摊): `input.target` split across keys by their share of
@@ -98,7 +98,7 @@ pub fn allocate_target(
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::allocate_target(&policy, &input, as_of)
     };
-    to_js(&run().map_err(|e| to_js_error(&e))?)
+    reply(run())
 }
 
 /// Seeded Monte Carlo ranges of the forecast: quantiles and mean of the won amount, in total
@@ -117,7 +117,7 @@ pub fn forecast_ranges(
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)
     };
-    to_js(&run().map_err(|e| to_js_error(&e))?)
+    reply(run())
 }
 
 /// The crmkit version; the crate, the Python and the npm packages carry the same one.
