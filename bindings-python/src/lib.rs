@@ -96,6 +96,23 @@ fn forecast_ranges(
     })
 }
 
+/// `funnel_history(policy_json, events_json, as_of) -> dict`:
+/// [`crmkit::forecast::funnel_history`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+fn funnel_history(
+    py: Python<'_>,
+    policy_json: String,
+    events_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = from_json(&policy_json, "")?;
+        let events: Vec<crmkit::forecast::StageEvent> = from_json(&events_json, "events")?;
+        crmkit::forecast::funnel_history(&policy, &events, parse_date(&as_of, "as_of")?)
+    })
+}
+
 /// `forecast_columns(...) -> dict`: [`crmkit::forecast::forecast_columns_parallel`] over
 /// columns, on `threads` threads (same result for any count).
 ///
@@ -206,5 +223,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
     m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
+    m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     Ok(())
 }

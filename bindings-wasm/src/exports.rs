@@ -120,6 +120,23 @@ pub fn forecast_ranges(
     reply(run())
 }
 
+/// The funnel learned from a stage-change log: conversions (open deals censored), time in
+/// stage, win rate, cycle length, average won amount. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = funnelHistory, unchecked_return_type = "HistoryReport")]
+pub fn funnel_history(
+    #[wasm_bindgen(unchecked_param_type = "HistoryPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StageEvent[]")] events: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let events: Vec<crmkit::forecast::StageEvent> = from_js(events, "events")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::funnel_history(&policy, &events, as_of)
+    };
+    reply(run())
+}
+
 /// The crmkit version; the crate, the Python and the npm packages carry the same one.
 #[wasm_bindgen]
 pub fn version() -> String {

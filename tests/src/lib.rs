@@ -39,6 +39,12 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)?)
         }
+        "funnel_history" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let events: Vec<crmkit::forecast::StageEvent> = crmkit::wire::from_json(&field("events"), "events")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::funnel_history(&policy, &events, as_of)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

@@ -7,7 +7,7 @@
 a ``CrmkitError`` (a ``ValueError``) with a stable ``.code`` and the ``.path`` of the field.
 """
 
-from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges
+from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._native import CrmkitError, __version__
 
-__all__ = ["CrmkitError", "__version__", "allocate_target", "forecast", "forecast_frame", "forecast_ranges"]
+__all__ = ["CrmkitError", "__version__", "allocate_target", "forecast", "forecast_frame", "forecast_ranges", "funnel_history"]

@@ -220,6 +220,49 @@ def allocate_target(
 ) -> AllocationReport:
     """Target allocation (指标分摊) by share of history, plus adjustments; raises ``CrmkitError``."""
 
+SkippedStages = Literal["passed", "ignored"]
+
+class HistoryStage(TypedDict):
+    name: str
+    kind: NotRequired[StageKind]
+
+class HistoryPolicy(TypedDict):
+    stages: Sequence[HistoryStage]
+    skipped: NotRequired[SkippedStages]
+    rate_dp: NotRequired[int]
+
+class StageEvent(TypedDict):
+    deal: str
+    stage: str
+    on: DateInput
+    amount: NotRequired[DecimalInput]
+
+class HistoryLine(TypedDict):
+    stage: str
+    kind: StageKind
+    entered: int
+    advanced: int
+    lost: int
+    open: int
+    conversion: Decimal | None
+    avg_days: Decimal | None
+    visits: int
+
+class HistoryReport(TypedDict):
+    stages: list[HistoryLine]
+    deals: int
+    won: int
+    lost: int
+    open: int
+    win_rate: Decimal | None
+    avg_cycle_days: Decimal | None
+    avg_won_amount: Decimal | None
+
+def funnel_history(
+    policy: HistoryPolicy | Mapping[str, object], events: Sequence[StageEvent | Mapping[str, object]], as_of: DateInput
+) -> HistoryReport:
+    """The funnel learned from a stage-change log; raises ``CrmkitError``."""
+
 class RangeSettings(TypedDict):
     simulations: int
     seed: int

@@ -9,7 +9,7 @@ from crmkit import _native
 from crmkit._frame import forecast_frame
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["allocate_target", "forecast", "forecast_frame", "forecast_ranges"]
+__all__ = ["allocate_target", "forecast", "forecast_frame", "forecast_ranges", "funnel_history"]
 
 
 def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
@@ -56,3 +56,10 @@ def forecast_ranges(
     in total and per month, beside the weighted forecast. Same seed, same ranges, in every
     language. Raises ``CrmkitError``."""
     return _native.forecast_ranges(to_json(policy), to_json(settings), to_json(deals), as_of_text(as_of))
+
+
+def funnel_history(policy: Mapping[str, Any], events: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
+    """The funnel learned from a stage-change log (``[{"deal", "stage", "on", "amount"?}]``):
+    per stage the conversion (open deals censored), time in stage, and the win rate, cycle
+    length and average won amount. Raises ``CrmkitError``."""
+    return _native.funnel_history(to_json(policy), to_json(events), as_of_text(as_of))

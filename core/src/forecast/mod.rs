@@ -51,6 +51,7 @@
 
 mod allocation;
 mod columns;
+mod history;
 mod phasing;
 mod policy;
 mod ranges;
@@ -67,6 +68,7 @@ pub use allocation::{
     HistoryRow, Window,
 };
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
+pub use history::{funnel_history, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
 pub use phasing::Reason;
 pub use policy::{
     DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
