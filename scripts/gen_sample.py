@@ -134,7 +134,6 @@ def main():
         "group_by": ["team"],
         "rounding": {"dp": 2, "strategy": "half_even"},
         "fiscal_year": {"start_month": 4, "named_by": "end"},
-        "quotas": [{"key": {"team": t}, "amount": a} for t, a in [("华东", "12000000"), ("华北", "20000000"), ("华南", "10000000")]],
     }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

@@ -107,19 +107,6 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
     for g in &r.groups {
         let team = g.key.values().next().cloned().flatten().unwrap_or_else(|| "(none)".into());
         let _ = writeln!(s, "{}", sums_row(&team, "", &g.sums));
-        if let Some(q) = &g.quota {
-            let pct = q
-                .attainment
-                .map_or_else(|| "-".to_owned(), |a| format!("{:.1}%", a * rust_decimal::Decimal::ONE_HUNDRED));
-            let cover = q.coverage.map_or_else(|| "-".to_owned(), |c| format!("{c}x"));
-            let _ = writeln!(
-                s,
-                "    quota {}: won {} ({pct}), gap {}, pipeline coverage {cover}",
-                yuan(q.amount),
-                yuan(g.won.amount),
-                yuan(q.gap)
-            );
-        }
     }
     let _ = writeln!(s, "\n{}", row(&["category", "", "deals", "amount", "cumulative"]));
     for c in &r.categories {

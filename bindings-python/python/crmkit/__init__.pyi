@@ -63,10 +63,6 @@ class FiscalYear(TypedDict):
     start_month: NotRequired[int]
     named_by: NotRequired[FiscalYearName]
 
-class Quota(TypedDict):
-    key: Mapping[str, str | None]
-    amount: DecimalInput
-
 class ForecastPolicy(TypedDict):
     stages: Sequence[Stage]
     duration_unit: DurationUnit
@@ -76,7 +72,6 @@ class ForecastPolicy(TypedDict):
     overdue: NotRequired[OverduePolicy]
     undated: NotRequired[UndatedPolicy]
     fiscal_year: NotRequired[FiscalYear]
-    quotas: NotRequired[Sequence[Quota]]
 
 class Deal(TypedDict):
     id: str
@@ -122,20 +117,12 @@ class PeriodLine(TypedDict):
     amount: Decimal
     weighted: Decimal
 
-class QuotaLine(TypedDict):
-    amount: Decimal
-    attainment: Decimal | None
-    gap: Decimal
-    coverage: Decimal | None
-
 class GroupLine(TypedDict):
     key: dict[str, str | None]
     deals: int
     amount: Decimal
     weighted: Decimal
     months: list[MonthLine]
-    won: Sums
-    quota: QuotaLine | None
 
 class DealLine(TypedDict):
     id: str

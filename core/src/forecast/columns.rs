@@ -371,9 +371,7 @@ impl Pass<'_> {
                 (LaneKind::Fixed, Some(units), false) => {
                     self.groups.id(i).and_then(|g| agg.add_cell(g, lane.cell as usize, units))
                 }
-                (LaneKind::Closed, Some(units), false) => {
-                    self.groups.id(i).and_then(|g| agg.add_closed(g, lane.stage as usize, units))
-                }
+                (LaneKind::Closed, Some(units), false) => agg.add_closed(lane.stage as usize, units),
                 _ => None,
             };
             if added.is_none() {
@@ -409,7 +407,7 @@ impl Pass<'_> {
             };
             let added = match lane.kind {
                 LaneKind::Fixed => self.groups.id(i).and_then(|g| agg.add_cell(g, lane.cell as usize, units)),
-                LaneKind::Closed => self.groups.id(i).and_then(|g| agg.add_closed(g, lane.stage as usize, units)),
+                LaneKind::Closed => agg.add_closed(lane.stage as usize, units),
                 LaneKind::Dated => {
                     let day = if self.by_close {
                         let c = close.get(i).copied().unwrap_or(i64::MIN);

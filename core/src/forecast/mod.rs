@@ -71,13 +71,13 @@ pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, Dea
 pub use history::{funnel_history, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
 pub use phasing::Reason;
 pub use policy::{
-    DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Quota, Stage,
+    DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
     StageKind, UndatedPolicy,
 };
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
-    CategoryLine, ChainStep, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, QuotaLine,
-    StageLine, Sums, Totals,
+    CategoryLine, ChainStep, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine,
+    Sums, Totals,
 };
 
 use crate::error::{Error, Result};

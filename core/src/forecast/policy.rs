@@ -51,25 +51,6 @@ pub struct ForecastPolicy {
     /// The fiscal year the report's `quarters` and `years` follow (default: the calendar year).
     #[serde(default)]
     pub fiscal_year: FiscalYear,
-    /// Quotas per `group_by` key (a rep's, a team's...): each group line then shows its
-    /// attainment, gap and pipeline coverage. A quota for a key with no deals still gets a line.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
-    pub quotas: Vec<Quota>,
-}
-
-/// The quota of one `group_by` key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-#[serde(deny_unknown_fields)]
-pub struct Quota {
-    /// A value for each `group_by` field (`null` for deals without one).
-    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
-    pub key: std::collections::BTreeMap<String, Option<String>>,
-    /// The quota, ≥ 0.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
 }
 
 /// A fiscal year: the month it starts in, and which calendar year names it.
@@ -412,27 +393,6 @@ impl<'p> Funnel<'p> {
                     path: format!("group_by[{i}]"),
                     name: key.clone(),
                     first: format!("group_by[{first}]"),
-                });
-            }
-        }
-        let mut quota_keys = HashMap::new();
-        for (i, q) in policy.quotas.iter().enumerate() {
-            let names_match =
-                q.key.len() == policy.group_by.len() && policy.group_by.iter().all(|g| q.key.contains_key(g));
-            if !names_match {
-                return Err(Error::InvalidValue {
-                    path: format!("quotas[{i}].key"),
-                    reason: format!("a quota's key gives exactly the group_by fields {:?}", policy.group_by),
-                });
-            }
-            if q.amount.is_sign_negative() && !q.amount.is_zero() {
-                return Err(Error::NegativeAmount { path: format!("quotas[{i}].amount"), value: q.amount.to_string() });
-            }
-            if let Some(first) = quota_keys.insert(&q.key, i) {
-                return Err(Error::DuplicateName {
-                    path: format!("quotas[{i}].key"),
-                    name: format!("{:?}", q.key),
-                    first: format!("quotas[{first}].key"),
                 });
             }
         }

@@ -31,8 +31,7 @@ pub struct ForecastReport {
     pub quarters: Vec<PeriodLine>,
     /// The months rolled up into (fiscal) years.
     pub years: Vec<PeriodLine>,
-    /// Per `group_by` key with open or won deals or a quota, sorted by key: its open
-    /// pipeline and months, its won deals, and its quota line.
+    /// The weighted pipeline per `group_by` key, sorted by key, each with its months.
     pub groups: Vec<GroupLine>,
     /// One line per deal, in input order (empty from `forecast_columns`).
     pub deals: Vec<DealLine>,
@@ -174,33 +173,6 @@ pub struct GroupLine {
     pub sums: Sums,
     /// The months the group has deals in (no empty ones), in order.
     pub months: Vec<MonthLine>,
-    /// Its won deals (weighted = amount).
-    pub won: Sums,
-    /// Its quota against what it won and what its pipeline holds, when the policy gives one.
-    pub quota: Option<QuotaLine>,
-}
-
-/// A group's quota: attainment, gap, coverage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-pub struct QuotaLine {
-    /// The quota.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub amount: Decimal,
-    /// won ÷ quota, to 4 places (`null` for a quota of 0).
-    #[serde(with = "crate::wire::decimal_opt")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
-    pub attainment: Option<Decimal>,
-    /// quota − won (below 0 when exceeded).
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub gap: Decimal,
-    /// Weighted open pipeline ÷ gap, to 2 places: how many times the expected pipeline covers
-    /// what is left to win (`null` when nothing is left).
-    #[serde(with = "crate::wire::decimal_opt")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
-    pub coverage: Option<Decimal>,
 }
 
 /// One deal, explained.
@@ -316,8 +288,6 @@ pub(crate) struct Aggregator {
     n_slots: usize,
     n_groups: usize,
     cells: Cells,
-    n_stages: usize,
-    /// Per (group, closed stage).
     closed: Vec<Cell>,
 }
 
@@ -341,9 +311,7 @@ impl Aggregator {
         let size = n_groups.saturating_mul(n_open).saturating_mul(n_slots);
         let cells =
             if size <= dense_limit { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
-        let n_stages = funnel.policy.stages.len();
-        let closed = vec![Cell::default(); n_groups.saturating_mul(n_stages)];
-        Self { scale, n_open, n_slots, n_groups, cells, n_stages, closed }
+        Self { scale, n_open, n_slots, n_groups, cells, closed: vec![Cell::default(); funnel.policy.stages.len()] }
     }
 
     pub fn unscheduled_slot(&self) -> usize {
@@ -403,8 +371,8 @@ impl Aggregator {
     }
 
     #[inline]
-    pub fn add_closed(&mut self, group: usize, stage: usize, units: i128) -> Option<()> {
-        self.closed.get_mut(group * self.n_stages + stage)?.add(units)
+    pub fn add_closed(&mut self, stage: usize, units: i128) -> Option<()> {
+        self.closed[stage].add(units)
     }
 
     /// The cells that hold deals, as (group, open position, slot, cell), in no set order.
@@ -456,25 +424,15 @@ impl Aggregator {
         }
         let mut totals = Totals::default();
         let (mut open, mut won, mut lost) = (Acc::default(), Acc::default(), Acc::default());
-        let mut won_by_group = vec![Acc::default(); self.n_groups];
         for (s, stage) in policy.stages.iter().enumerate() {
             match stage.kind {
                 StageKind::Open => open.add(&by_stage[s])?,
                 StageKind::Won | StageKind::Lost => {
+                    let c = self.closed[s];
+                    let amount = self.decimal(c.units)?;
                     let won_stage = stage.kind == StageKind::Won;
-                    for (g, group_won) in won_by_group.iter_mut().enumerate() {
-                        let c = self.closed[g * self.n_stages + s];
-                        if c.deals == 0 {
-                            continue;
-                        }
-                        let amount = self.decimal(c.units)?;
-                        let part =
-                            Acc { deals: c.deals, amount, weighted: if won_stage { amount } else { Decimal::ZERO } };
-                        by_stage[s].add(&part)?;
-                        if won_stage {
-                            group_won.add(&part)?;
-                        }
-                    }
+                    let weighted = if won_stage { amount } else { Decimal::ZERO };
+                    by_stage[s] = Acc { deals: c.deals, amount, weighted };
                     if won_stage { &mut won } else { &mut lost }.add(&by_stage[s])?;
                 }
             }
@@ -518,59 +476,19 @@ impl Aggregator {
         let (quarters, years) = periods(policy.fiscal_year, placer, &by_slot, span, round)?;
         let mut groups = Vec::new();
         if !policy.group_by.is_empty() {
-            let quota_of = |key: &BTreeMap<String, Option<String>>| policy.quotas.iter().find(|q| &q.key == key);
-            let quota_line = |quota: Decimal, won: &Acc, open_weighted: Decimal| -> Result<QuotaLine> {
-                let gap = quota.checked_sub(won.amount).ok_or_else(|| Error::overflow("quotas"))?;
-                let ratio = |a: Decimal, b: Decimal, dp: u32| {
-                    (!b.is_zero()).then(|| {
-                        let mut r = (a / b).round_dp(dp);
-                        r.rescale(dp);
-                        r
-                    })
-                };
-                Ok(QuotaLine {
-                    amount: round(quota),
-                    attainment: ratio(won.amount, quota, 4),
-                    gap: round(gap),
-                    coverage: if gap > Decimal::ZERO { ratio(open_weighted, gap, 2) } else { None },
-                })
-            };
-            let mut order: Vec<usize> =
-                (0..self.n_groups).filter(|&g| by_group[g].deals > 0 || won_by_group[g].deals > 0).collect();
+            let mut order: Vec<usize> = (0..self.n_groups).filter(|&g| by_group[g].deals > 0).collect();
             order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
             for g in order {
-                let key: BTreeMap<String, Option<String>> =
-                    policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect();
                 let all = &by_group[g];
-                let quota = quota_of(&key).map(|q| quota_line(q.amount, &won_by_group[g], all.weighted)).transpose()?;
                 groups.push(GroupLine {
-                    key,
+                    key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
                     sums: all.sums(&round),
                     months: by_group_slot
                         .range((g, 0)..(g, unscheduled))
                         .map(|(&(_, slot), a)| month_line(slot, a))
                         .collect(),
-                    won: won_by_group[g].sums(&round),
-                    quota,
                 });
             }
-            // Quotas of keys with no deals at all: the reps with nothing in the pipeline.
-            for q in &policy.quotas {
-                if !groups.iter().any(|line| line.key == q.key) {
-                    groups.push(GroupLine {
-                        key: q.key.clone(),
-                        sums: Acc::default().sums(&round),
-                        months: Vec::new(),
-                        won: Acc::default().sums(&round),
-                        quota: Some(quota_line(q.amount, &Acc::default(), Decimal::ZERO)?),
-                    });
-                }
-            }
-            groups.sort_by(|a, b| {
-                let values =
-                    |l: &GroupLine| policy.group_by.iter().map(|f| l.key.get(f).cloned().flatten()).collect::<Vec<_>>();
-                values(a).cmp(&values(b))
-            });
         }
         let (categories, commit) = categories(funnel, &by_stage, overrides, (&won, &open), round)?;
         Ok(ForecastReport {
@@ -770,7 +688,7 @@ mod tests {
                 {
                     agg.add_at(g, s, slot, units).unwrap();
                 }
-                agg.add_closed(0, 2, 100).unwrap();
+                agg.add_closed(2, 100).unwrap();
                 agg.finish(&funnel, &placer, &keys, policy.rounding, &[], &[]).unwrap()
             })
             .collect();
