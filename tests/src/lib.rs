@@ -17,7 +17,9 @@ use serde_json::Value;
 ///
 /// The crmkit error of the call.
 pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmkit::Result<Value> {
-    let field = |name: &str| input.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
+    // A member's JSON text (`null` when absent, so the core reports its own type error).
+    let field_of = |v: &Value, name: &str| v.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
+    let field = |name: &str| field_of(input, name);
     let output = match function {
         "forecast" => {
             let policy = crmkit::wire::from_json(&config.to_string(), "")?;
@@ -32,7 +34,6 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::forecast::allocate_target(&policy, &input, as_of)?)
         }
         "forecast_ranges" => {
-            let field_of = |v: &Value, name: &str| v.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
             let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
             let settings = crmkit::wire::from_json(&field_of(config, "ranges"), "")?;
             let deals: Vec<crmkit::forecast::Deal> = crmkit::wire::from_json(&field("deals"), "deals")?;

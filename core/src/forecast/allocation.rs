@@ -193,9 +193,7 @@ pub fn allocate_target(
     as_of: NaiveDate,
 ) -> Result<AllocationReport> {
     policy.rounding.validate("rounding")?;
-    if !(1..=12).contains(&policy.fiscal_year.start_month) {
-        return Err(Error::out_of_range("fiscal_year.start_month", policy.fiscal_year.start_month, 1, 12));
-    }
+    policy.fiscal_year.validate("fiscal_year")?;
     if input.target.is_sign_negative() && !input.target.is_zero() {
         return Err(Error::NegativeAmount { path: "target".into(), value: input.target.to_string() });
     }

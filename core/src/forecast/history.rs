@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::policy::StageKind;
 use crate::error::{Error, Result};
-use crate::money;
+use crate::money::{self, Rounding, RoundingStrategy};
 
 /// The stages of the funnel, in order, and how to read skipped stages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,9 +164,12 @@ pub struct HistoryLine {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: NaiveDate) -> Result<HistoryReport> {
-    if policy.rate_dp > 12 {
-        return Err(Error::out_of_range("rate_dp", policy.rate_dp, 0, 12));
+    if policy.rate_dp > Rounding::MAX_DP {
+        return Err(Error::out_of_range("rate_dp", policy.rate_dp, 0, Rounding::MAX_DP));
     }
+    // Rates to the policy's places, days and money to 2: the shared half-even rounding.
+    let rates = Rounding { dp: policy.rate_dp, strategy: RoundingStrategy::HalfEven };
+    let two_places = Rounding::default();
     let mut index = BTreeMap::new();
     for (i, s) in policy.stages.iter().enumerate() {
         if let Some(first) = index.insert(s.name.as_str(), i) {
@@ -262,13 +265,8 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
             StageKind::Open => open += 1,
         }
     }
-    let rate =
-        |num: u64, den: u64| (den > 0).then(|| (Decimal::from(num) / Decimal::from(den)).round_dp(policy.rate_dp));
-    let fixed = |d: Decimal| {
-        let mut r = d.round_dp(policy.rate_dp.min(2));
-        r.rescale(2);
-        r
-    };
+    let rate = |num: u64, den: u64| (den > 0).then(|| rates.round(Decimal::from(num) / Decimal::from(den)));
+    let fixed = |d: Decimal| two_places.round(d);
     let stages = policy
         .stages
         .iter()
@@ -280,11 +278,7 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
             advanced: advanced[s],
             lost: lost_at[s],
             open: open_at[s],
-            conversion: if st.kind == StageKind::Open {
-                rate(advanced[s], advanced[s] + lost_at[s]).map(|r| padded(r, policy.rate_dp))
-            } else {
-                None
-            },
+            conversion: if st.kind == StageKind::Open { rate(advanced[s], advanced[s] + lost_at[s]) } else { None },
             avg_days: (days[s].1 > 0).then(|| fixed(Decimal::from(days[s].0) / Decimal::from(days[s].1))),
             visits: days[s].1,
         })
@@ -295,14 +289,8 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
         won,
         lost,
         open,
-        win_rate: rate(won, won + lost).map(|r| padded(r, policy.rate_dp)),
+        win_rate: rate(won, won + lost),
         avg_cycle_days: (won > 0).then(|| fixed(Decimal::from(cycle) / Decimal::from(won))),
         avg_won_amount: (won_with_amount > 0).then(|| fixed(won_amount / Decimal::from(won_with_amount))),
     })
-}
-
-/// `r` shown with exactly `dp` places.
-fn padded(mut r: Decimal, dp: u32) -> Decimal {
-    r.rescale(dp);
-    r
 }

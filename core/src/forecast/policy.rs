@@ -74,6 +74,15 @@ impl FiscalYear {
     fn january() -> u32 {
         1
     }
+
+    /// `out_of_range` at `{path}.start_month` unless it is 1 to 12.
+    pub(crate) fn validate(self, path: &str) -> Result<()> {
+        if (1..=12).contains(&self.start_month) {
+            Ok(())
+        } else {
+            Err(Error::out_of_range(format!("{path}.start_month"), self.start_month, 1, 12))
+        }
+    }
 }
 
 impl Default for FiscalYear {
@@ -300,9 +309,7 @@ impl ForecastPolicy {
 impl<'p> Funnel<'p> {
     pub fn new(policy: &'p ForecastPolicy) -> Result<Self> {
         policy.rounding.validate("rounding")?;
-        if !(1..=12).contains(&policy.fiscal_year.start_month) {
-            return Err(Error::out_of_range("fiscal_year.start_month", policy.fiscal_year.start_month, 1, 12));
-        }
+        policy.fiscal_year.validate("fiscal_year")?;
         let mut index = HashMap::with_capacity(policy.stages.len());
         let mut rates_by_probability = None;
         let max = Decimal::from(match policy.duration_unit {
