@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the npm package `crmkit` (bindings-wasm/pkg/node: CommonJS for Node, bindings-wasm/pkg/web:
-# ES module for browsers and bundlers) from one wasm32 build, then runs the shared vectors in
-# Node and in headless Chromium.
+# ES module for browsers and bundlers, behind the entry points in bindings-wasm/js/) from one
+# wasm32 build, packs it as target/npm/crmkit-<version>.tgz (what users `npm install`), then
+# runs the shared vectors in Node and in headless Chromium and tests the packed package.
 #
-#   bash scripts/wasm.sh               build + test
-#   bash scripts/wasm.sh --build-only  build only
+#   bash scripts/wasm.sh               build + pack + test
+#   bash scripts/wasm.sh --build-only  build + pack
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_only=false
@@ -21,9 +22,9 @@ if [ "$have" != "$want" ]; then
   echo "wasm-bindgen CLI $have, Cargo.lock wants $want: run scripts/setup.sh" >&2
   exit 1
 fi
-# binaryen (wasm-opt), typescript (tsc) and playwright-core, as package-lock.json pins them.
+# binaryen (wasm-opt), typescript (tsc), playwright-core and vite, as package-lock.json pins them.
 if [ ! -x bindings-wasm/node_modules/.bin/wasm-opt ] || [ ! -x bindings-wasm/node_modules/.bin/tsc ] ||
-  [ ! -d bindings-wasm/node_modules/playwright-core ]; then
+  [ ! -d bindings-wasm/node_modules/playwright-core ] || [ ! -x bindings-wasm/node_modules/.bin/vite ]; then
   (cd bindings-wasm && npm ci --no-audit --no-fund)
 fi
 
@@ -40,6 +41,8 @@ for target in nodejs web; do
   # binaryen from npm: Debian's wasm-opt is too old for what rustc and wasm-bindgen emit.
   bindings-wasm/node_modules/.bin/wasm-opt -Oz "$out/crmkit_bg.wasm" -o "$out/crmkit_bg.wasm"
 done
+# The web glue is an ES module in a .js file: say so to Node and to tools that ask it.
+echo '{ "type": "module" }' >"$pkg/web/package.json"
 raw=$(wc -c <"$pkg/web/crmkit_bg.wasm")
 gz=$(gzip -9c "$pkg/web/crmkit_bg.wasm" | wc -c)
 echo "crmkit_bg.wasm: $raw bytes raw, $gz bytes gzipped ($before bytes before wasm-opt)"
@@ -60,10 +63,29 @@ done
 bindings-wasm/node_modules/.bin/tsc -p bindings-wasm/tests/types
 echo "crmkit.d.ts (node, web): types check"
 
+# The package as users install it: the built package.json without its scripts (the `install`
+# check for unbuilt copies) and devDependencies, the entry points, both builds, the licences.
+version=$(node -p 'require("./bindings-wasm/package.json").version')
+say "npm pack -> target/npm/crmkit-$version.tgz"
+stage=target/npm/package
+rm -rf target/npm
+mkdir -p "$stage/pkg"
+cp -r bindings-wasm/js bindings-wasm/README.md LICENSE-MIT LICENSE-APACHE "$stage/"
+cp -r "$pkg/node" "$pkg/web" "$stage/pkg/"
+node -e 'const p = require("./bindings-wasm/package.json"); delete p.scripts; delete p.devDependencies;
+  process.stdout.write(JSON.stringify(p, null, 2) + "\n")' >"$stage/package.json"
+(cd target/npm && npm pack ./package --silent >/dev/null)
+rm -rf "$stage"
+tgz=target/npm/crmkit-$version.tgz
+echo "$tgz: $(wc -c <"$tgz") bytes; install it with: npm install $tgz"
+
 $build_only && exit 0
 
 say "node --test (Node $(node --version))"
 node --test --test-reporter=spec bindings-wasm/tests/node/
+
+say "the packed package: Node ESM, Node CommonJS, TypeScript, a vite build in Chromium, unbuilt install"
+node --test --test-reporter=spec bindings-wasm/tests/package/
 
 say "node --test + playwright-core (headless $(/usr/bin/chromium --version 2>/dev/null || echo chromium))"
 node --test --test-reporter=spec bindings-wasm/tests/browser/

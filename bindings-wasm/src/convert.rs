@@ -1,7 +1,9 @@
 //! JS values in and out of crmkit's types, and crmkit errors as JS `Error`s.
 
+use std::cell::RefCell;
+
 use crmkit::{Error, ParseKind};
-use js_sys::{Reflect, JSON};
+use js_sys::{Array, Function, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -43,14 +45,36 @@ pub fn string_arg(value: &JsValue, path: &str) -> Result<String, Error> {
     })
 }
 
-/// The JS `Error` thrown for a crmkit error: `name` "CrmkitError", `message` the Display,
-/// and own properties `code` and `path`.
+thread_local! {
+    /// The package's `CrmkitError` class (js/node.cjs, js/web.mjs), registered once when the
+    /// package loads, so that errors are instances of the class users import.
+    static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the JS class every error is thrown as: `new Class(message, code, path)`. Called
+/// by the package's entry points (js/), not by users; until then errors are plain `Error`s
+/// named "CrmkitError" with the same `code` and `path`.
+#[wasm_bindgen(js_name = "__setErrorClass", skip_typescript)]
+pub fn set_error_class(class: Function) {
+    ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));
+}
+
+/// The JS `Error` thrown for a crmkit error: an instance of the registered `CrmkitError`
+/// class (`name` "CrmkitError", `message` the Display, own properties `code` and `path`).
 pub fn to_js_error(e: &Error) -> JsValue {
+    let (message, code, path) =
+        (JsValue::from_str(&e.to_string()), JsValue::from_str(e.code()), JsValue::from_str(e.path()));
+    let class = ERROR_CLASS.with(|c| c.borrow().clone());
+    if let Some(class) = class {
+        if let Ok(err) = Reflect::construct(&class, &Array::of3(&message, &code, &path)) {
+            return err;
+        }
+    }
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("CrmkitError");
     // Setting a property on a fresh, extensible Error cannot fail.
-    let _ = Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
-    let _ = Reflect::set(&err, &JsValue::from_str("path"), &JsValue::from_str(e.path()));
+    let _ = Reflect::set(&err, &JsValue::from_str("code"), &code);
+    let _ = Reflect::set(&err, &JsValue::from_str("path"), &path);
     err.into()
 }
 

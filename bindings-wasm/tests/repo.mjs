@@ -27,3 +27,15 @@ export function cargoVersion() {
   const section = toml.split(/^\[workspace\.package\]\s*$/m)[1]?.split(/^\[/m)[0] ?? "";
   return /^version\s*=\s*"([^"]+)"/m.exec(section)?.[1];
 }
+
+// TOOLCHAIN.md: without the networking flags Chromium keeps dialling the closed network.
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];

@@ -1,6 +1,7 @@
 // The shared vectors in headless Chromium: a local HTTP server serves the web build (.wasm as
 // application/wasm, so streaming compilation is used), the vectors and a test page; the page
-// imports the ES module, awaits init() and runs every case with the matcher Node uses.
+// imports the package's browser entry (js/web.mjs: the ES module, its .wasm loaded by a
+// top-level await) and runs every case with the matcher Node uses.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -10,19 +11,8 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { readJson, vectorFiles, vectorsDir, wasmPackage } from "../repo.mjs";
+import { CHROMIUM_ARGS, readJson, vectorFiles, vectorsDir, wasmPackage } from "../repo.mjs";
 
-// TOOLCHAIN.md: without the networking flags Chromium keeps dialling the closed network.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -34,6 +24,7 @@ const TYPES = {
 // URL prefix -> folder served under it.
 const ROUTES = {
   "/pkg/web/": join(wasmPackage, "pkg", "web"),
+  "/js/": join(wasmPackage, "js"),
   "/tests/shared/": join(wasmPackage, "tests", "shared"),
   "/vectors/": vectorsDir,
 };

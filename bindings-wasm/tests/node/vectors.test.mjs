@@ -42,12 +42,17 @@ test("version() is the npm and the Cargo workspace version", () => {
   assert.equal(crmkit.version(), cargoVersion(), `workspace version in ${join(repoRoot, "Cargo.toml")}`);
 });
 
-test("errors are real Errors with code and path", () => {
+test("errors are CrmkitError instances (real Errors) with code and path", () => {
   const cases = files.filter((f) => f.function === "forecast").flatMap((f) => f.cases);
   const bad = cases.find((c) => c.expected_error?.code === "invalid_decimal");
   assert.throws(
     () => crmkit.forecast(bad.config, bad.input.deals, bad.as_of),
-    (e) => e instanceof Error && e.name === "CrmkitError" && e.message.startsWith(`${e.path}: `) && Object.hasOwn(e, "code"),
+    (e) =>
+      e instanceof crmkit.CrmkitError &&
+      e instanceof Error &&
+      e.name === "CrmkitError" &&
+      e.message.startsWith(`${e.path}: `) &&
+      Object.hasOwn(e, "code"),
   );
   const c = cases.find((c) => c.expected);
   assert.throws(() => crmkit.forecast(c.config, c.input.deals, 20261123), { name: "CrmkitError", code: "invalid_type", path: "as_of" });

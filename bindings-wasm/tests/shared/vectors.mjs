@@ -56,8 +56,8 @@ export function subsetMismatch(expected, actual, at = "") {
 }
 
 /**
- * Runs one case: `null` when it passes, else why not. An `expected_error` must come as a real
- * `Error` named CrmkitError with that `code` and `path`.
+ * Runs one case: `null` when it passes, else why not. An `expected_error` must come as an
+ * instance of the package's `CrmkitError` class (a real `Error`) with that `code` and `path`.
  */
 export function checkCase(crmkit, fn, c) {
   let output;
@@ -67,6 +67,7 @@ export function checkCase(crmkit, fn, c) {
     if (!c.expected_error) return `threw ${e?.name}: ${e?.message} (code ${e?.code}, path ${e?.path})`;
     if (!(e instanceof Error)) return `threw a non-Error: ${String(e)}`;
     if (e.name !== "CrmkitError") return `threw ${e.name}, not CrmkitError: ${e.message}`;
+    if (!(e instanceof crmkit.CrmkitError)) return `threw an Error named CrmkitError that is not an instance of crmkit.CrmkitError`;
     const { code, path } = c.expected_error;
     if (e.code !== code || e.path !== path) {
       return `expected error ${code} at ${JSON.stringify(path)}, got ${e.code} at ${JSON.stringify(e.path)}: ${e.message}`;

@@ -3,7 +3,7 @@ import {
   forecast,
   forecastColumns,
   version,
-  type CrmkitError,
+  CrmkitError,
   type Deal,
   type DealColumns,
   type Decimal,
@@ -49,8 +49,8 @@ const fromColumns: ForecastReport = forecastColumns(policy, columns, "2026-11-23
 const v: string = version();
 
 function describe(e: unknown): string {
-  const err = e as CrmkitError;
-  return `${err.name} ${err.code} at ${err.path}: ${err.message}`;
+  if (!(e instanceof CrmkitError)) return String(e);
+  return `${e.name} ${e.code} at ${e.path}: ${e.message}`;
 }
 
 // Money is a decimal string, never a number:

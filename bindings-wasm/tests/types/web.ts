@@ -1,5 +1,6 @@
-// The ES-module (web) build's declarations: init first, then the same functions.
-import init, { forecast, type ForecastReport } from "../../pkg/web/crmkit.js";
+// The browser entry's declarations (js/web.mjs): init() is harmless, the functions and the
+// CrmkitError class are there as in Node.
+import init, { CrmkitError, forecast, type ForecastReport } from "../../js/web.mjs";
 
 export const ready: Promise<ForecastReport> = init().then(() =>
   forecast(
@@ -8,3 +9,7 @@ export const ready: Promise<ForecastReport> = init().then(() =>
     "2026-11-23",
   ),
 );
+
+export function codeOf(e: unknown): string | undefined {
+  return e instanceof CrmkitError ? e.code : undefined;
+}

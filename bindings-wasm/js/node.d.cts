@@ -1,0 +1,14 @@
+// Declarations of js/node.cjs: the generated ones, plus the CrmkitError class and init().
+export * from "../pkg/node/crmkit.js";
+
+/** What every crmkit function throws: a stable snake_case `code` and the `path` of the offending field. */
+export declare class CrmkitError extends Error {
+  constructor(message: string, code: string, path: string);
+  name: "CrmkitError";
+  /** Stable snake_case code, the same in Rust, Python and JS (`invalid_decimal`, `unknown_stage`...). */
+  code: string;
+  /** Where: `stages[1].conversion`, `deals[3].amount`, `amount[7]`. */
+  path: string;
+}
+/** Nothing to do: the module is ready once loaded. Kept so browser code runs unchanged. */
+export declare function init(): Promise<void>;
