@@ -23,9 +23,12 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p crmkit --no-deps --locked -q
 logs=target/test-logs
 mkdir -p "$logs"
 
-step "Rust tests and doctests (vectors, proptests, README quickstart)"
+step "Rust tests and doctests (vectors, proptests, the crate docs' examples)"
 cargo test --workspace --locked
 cargo test -q -p crmkit-tests --test vectors --locked -- --nocapture 2>&1 | tee "$logs/rust.log"
+
+step "Rust: the README's example in a new crate that depends only on crmkit"
+bash scripts/readme-crate.sh
 
 step "Python: build the wheel, install it, pytest"
 bash scripts/python.sh 2>&1 | tee "$logs/python.log"

@@ -136,6 +136,15 @@ pub enum Error {
 
 impl Error {
     /// The stable snake_case code of this error, identical in Rust, Python and JS.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::prelude::*;
+    ///
+    /// let err = from_json::<Vec<Deal>>(r#"[{"id": "a", "stage": "open", "amount": 12.5}]"#, "deals").unwrap_err();
+    /// assert_eq!((err.code(), err.path()), ("invalid_decimal", "deals[0].amount"));
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Self::Parse { kind, .. } => kind.code(),
@@ -151,7 +160,8 @@ impl Error {
         }
     }
 
-    /// The location of the offending field, e.g. `stages[1].conversion`.
+    /// The location of the offending field, e.g. `stages[1].conversion`; examples at
+    /// [`Error::code`].
     pub fn path(&self) -> &str {
         match self {
             Self::Parse { path, .. }

@@ -81,6 +81,19 @@ impl Rounding {
     }
 
     /// Rounds `x` and shows exactly `dp` places (`7` → `7.00`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::{Decimal, Rounding, RoundingStrategy};
+    ///
+    /// let cents = Rounding::default(); // 2 places, half-even
+    /// assert_eq!(cents.round(Decimal::new(12_345, 3)).to_string(), "12.34");
+    /// assert_eq!(cents.round(Decimal::from(7)).to_string(), "7.00");
+    /// let yuan = Rounding { dp: 0, strategy: RoundingStrategy::HalfUp };
+    /// assert_eq!(yuan.round(Decimal::new(25, 1)).to_string(), "3");
+    /// assert_eq!(yuan.quantum(), Decimal::ONE);
+    /// ```
     pub fn round(&self, x: Decimal) -> Decimal {
         let mut r = x.round_dp_with_strategy(self.dp, self.strategy.into());
         // rescale only pads zeros here: r has at most dp places already.

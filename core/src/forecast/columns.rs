@@ -136,6 +136,35 @@ pub fn forecast_columns(policy: &ForecastPolicy, columns: &DealColumns, as_of: N
 /// # Errors
 ///
 /// As [`forecast_columns`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::prelude::*;
+///
+/// let policy = ForecastPolicy::new(
+///     vec![Stage::open("open", Decimal::new(25, 2), Decimal::from(10)), Stage::won("won")],
+///     DurationUnit::Days,
+///     Placement::RemainingFull,
+/// );
+/// let stage: Vec<i32> = (0..10_000).map(|i| i % 2).collect();
+/// let units: Vec<i64> = (0..10_000).map(|i| 100 + i).collect();
+/// let labels = ["open".to_owned(), "won".to_owned()];
+/// let columns = DealColumns {
+///     stage: &stage,
+///     stage_labels: &labels,
+///     amount: AmountColumn::Units { units: &units, scale: 2 },
+///     entered_stage_on: None,
+///     expected_close_on: None,
+///     snoozed_until: None,
+///     keys: vec![],
+/// };
+/// let as_of = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+/// let one = forecast_columns(&policy, &columns, as_of)?;
+/// let two = forecast_columns_parallel(&policy, &columns, as_of, 2)?;
+/// assert_eq!(one, two);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn forecast_columns_parallel(
     policy: &ForecastPolicy,
     columns: &DealColumns,

@@ -50,6 +50,7 @@
 //! ```
 
 mod allocation;
+mod build;
 mod columns;
 mod history;
 mod phasing;
@@ -86,8 +87,9 @@ use phasing::Placer;
 use policy::Funnel;
 use report::Override;
 
-/// One deal of the pipeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One deal of the pipeline. In Rust code, [`Deal::new`] and its `with_*` methods, or
+/// struct-update syntax from [`Deal::default`], spare writing out the optional fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Deal {
@@ -164,7 +166,37 @@ impl Deal {
 ///
 /// # Examples
 ///
-/// See the [module documentation](self).
+/// ```
+/// use crmkit::prelude::*;
+///
+/// let policy = ForecastPolicy::new(
+///     vec![
+///         Stage::open("lead", Decimal::new(5, 1), Decimal::from(30)),
+///         Stage::open("proposal", Decimal::new(6, 1), Decimal::from(15)),
+///         Stage::won("won"),
+///         Stage::lost("lost"),
+///     ],
+///     DurationUnit::Days,
+///     Placement::HalfElapsed,
+/// )
+/// .with_group_by(["owner"]);
+/// let deals = [
+///     Deal::new("D1", "lead", Decimal::new(1_200_000, 2)).with_owner("ann"),
+///     Deal::new("D2", "proposal", Decimal::new(800_000, 2)).with_owner("bob"),
+///     Deal::new("D3", "won", Decimal::new(500_000, 2)).with_owner("ann"),
+/// ];
+/// let report = forecast(&policy, &deals, NaiveDate::from_ymd_opt(2026, 12, 10).unwrap())?;
+/// assert_eq!(report.totals.open.weighted.to_string(), "8400.00"); // 12000 × 0.5 × 0.6 + 8000 × 0.6
+/// let months: Vec<String> = report.months.iter().map(|m| format!("{} {}", m.month, m.sums.weighted)).collect();
+/// assert_eq!(months, ["2026-12 4800.00", "2027-01 3600.00"]);
+/// use crmkit::forecast::Reason;
+/// assert_eq!(report.deals[0].reasons, [Reason::WeightedByStageProbability, Reason::PlacedHalfElapsed]);
+///
+/// let unknown = [Deal::new("D4", "negotiation", Decimal::ONE)];
+/// let err = forecast(&policy, &unknown, NaiveDate::from_ymd_opt(2026, 12, 10).unwrap()).unwrap_err();
+/// assert_eq!((err.code(), err.path()), ("unknown_stage", "deals[0].stage"));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Result<ForecastReport> {
     let funnel = Funnel::new(policy)?;
     let mut ids = HashMap::with_capacity(deals.len());

@@ -1,0 +1,37 @@
+//! What most programs need, in one import: `use crmkit::prelude::*;`.
+//!
+//! The verbs of every domain, their policy and record types, the shared money types, the
+//! JSON reader, and the [`Decimal`] and [`NaiveDate`] types crmkit's API is written in, so a
+//! crate depending only on crmkit can call it. Report line types stay in their domain's
+//! module (`crmkit::forecast::MonthLine`...). `Result` is not here: it would shadow `std`'s.
+//!
+//! # Examples
+//!
+//! ```
+//! use crmkit::prelude::*;
+//!
+//! let policy: ForecastPolicy = from_json(
+//!     r#"{"stages": [{"name": "open", "conversion": "0.25", "duration": "10"}, {"name": "won", "kind": "won"}],
+//!        "duration_unit": "days", "placement": "remaining_full"}"#,
+//!     "",
+//! )?;
+//! let deals = [Deal::new("d1", "open", Decimal::new(10_000, 2))];
+//! let report = forecast(&policy, &deals, NaiveDate::from_ymd_opt(2026, 1, 5).unwrap())?;
+//! assert_eq!(report.totals.open.weighted, Decimal::new(2_500, 2));
+//! # Ok::<(), Error>(())
+//! ```
+
+pub use chrono::NaiveDate;
+pub use rust_decimal::Decimal;
+
+pub use crate::error::Error;
+pub use crate::money::{split_largest_remainder, Rounding, RoundingStrategy};
+pub use crate::wire::from_json;
+
+// Forecast (销售漏斗).
+pub use crate::forecast::{
+    allocate_target, forecast, forecast_columns, forecast_columns_parallel, forecast_ranges, funnel_history,
+    AllocationInput, AllocationPolicy, AmountColumn, Deal, DealColumns, DurationUnit, FiscalYear, ForecastCategory,
+    ForecastPolicy, ForecastReport, KeyColumn, OverduePolicy, Placement, RangeSettings, Stage, StageEvent, StageKind,
+    UndatedPolicy,
+};
