@@ -4,6 +4,7 @@
 //! converts the output with [`to_python`] and maps the error with [`to_py_err`]. The Python
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
+mod commission;
 mod to_python;
 
 use std::borrow::Cow;
@@ -42,7 +43,7 @@ pub fn to_py_err(e: crmkit::Error) -> PyErr {
 
 /// Runs one core call with the GIL released, and converts its report or its error: the
 /// common tail of every function here.
-fn run<R: serde::Serialize + Send>(
+pub(crate) fn run<R: serde::Serialize + Send>(
     py: Python<'_>,
     call: impl FnOnce() -> crmkit::Result<R> + Send,
 ) -> PyResult<Bound<'_, PyAny>> {
@@ -224,5 +225,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
+    commission::register(m)?;
     Ok(())
 }

@@ -24,6 +24,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "forecast": lambda case: crmkit.forecast(case["config"], case["input"].get("deals"), case["as_of"]),
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
     "funnel_history": lambda case: crmkit.funnel_history(case["config"], case["input"].get("events"), case["as_of"]),
+    "compute_commission": lambda case: crmkit.compute_commission(case["config"], case["input"], case["as_of"]),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),

@@ -12,6 +12,8 @@
 #[cfg(target_arch = "wasm32")]
 mod columns;
 #[cfg(target_arch = "wasm32")]
+mod commission;
+#[cfg(target_arch = "wasm32")]
 mod convert;
 #[cfg(target_arch = "wasm32")]
 mod exports;

@@ -132,6 +132,50 @@ pub enum Error {
         /// Where.
         path: String,
     },
+    /// A tier (or curve point) starts inside the one before it.
+    #[error("{path}: overlaps the previous tier, which ends at {previous}")]
+    TierOverlap {
+        /// Where.
+        path: String,
+        /// Where the previous tier ends.
+        previous: String,
+    },
+    /// A tier (or the first curve point) leaves uncovered credit before it.
+    #[error("{path}: leaves a gap; expected it to start at {from}")]
+    TierGap {
+        /// Where.
+        path: String,
+        /// Where it should start.
+        from: String,
+    },
+    /// Shares that must total exactly 100 % do not.
+    #[error("{path}: shares total {total}, not 1")]
+    SplitTotal {
+        /// Where.
+        path: String,
+        /// Their total.
+        total: String,
+    },
+    /// An amount in another currency than the one in force; crmkit never nets currencies.
+    #[error("{path}: currency {found:?} where {expected:?} is in force")]
+    CurrencyMismatch {
+        /// Where.
+        path: String,
+        /// The currency in force.
+        expected: String,
+        /// The currency found.
+        found: String,
+    },
+    /// A date before the event it must follow (a payment before its invoice...).
+    #[error("{path}: {date} is before {earlier}")]
+    DateOrder {
+        /// Where.
+        path: String,
+        /// The date found.
+        date: String,
+        /// The date it must not precede.
+        earlier: String,
+    },
 }
 
 impl Error {
@@ -157,6 +201,11 @@ impl Error {
             Self::NoOpenStage { .. } => "no_open_stage",
             Self::DateAfterAsOf { .. } => "date_after_as_of",
             Self::Overflow { .. } => "overflow",
+            Self::TierOverlap { .. } => "tier_overlap",
+            Self::TierGap { .. } => "tier_gap",
+            Self::SplitTotal { .. } => "split_total",
+            Self::CurrencyMismatch { .. } => "currency_mismatch",
+            Self::DateOrder { .. } => "date_order",
         }
     }
 
@@ -173,7 +222,12 @@ impl Error {
             | Self::InvalidValue { path, .. }
             | Self::NoOpenStage { path }
             | Self::DateAfterAsOf { path, .. }
-            | Self::Overflow { path } => path,
+            | Self::Overflow { path }
+            | Self::TierOverlap { path, .. }
+            | Self::TierGap { path, .. }
+            | Self::SplitTotal { path, .. }
+            | Self::CurrencyMismatch { path, .. }
+            | Self::DateOrder { path, .. } => path,
         }
     }
 

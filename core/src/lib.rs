@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod commission;
 pub mod error;
 pub mod forecast;
 pub mod money;

@@ -46,6 +46,12 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::funnel_history(&policy, &events, as_of)?)
         }
+        "compute_commission" => {
+            let plan = crmkit::wire::from_json(&config.to_string(), "")?;
+            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::commission::compute_commission(&plan, &input, as_of)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

@@ -3,11 +3,22 @@
 ``forecast`` takes dicts and lists (money as ``decimal.Decimal``, ``str`` or ``int``, never
 ``float``) and returns dicts and lists with ``Decimal`` money and ``datetime.date`` dates.
 ``forecast_frame`` takes a pandas DataFrame's columns and returns a DataFrame;
-``allocate_target`` splits a target by history (指标分摊). Every error is
+``allocate_target`` splits a target by history (指标分摊); ``compute_commission`` computes
+commission statements (提成) from a plan given as data. Every error is
 a ``CrmkitError`` (a ``ValueError``) with a stable ``.code`` and the ``.path`` of the field.
 """
 
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
+from crmkit._commission import compute_commission
 from crmkit._native import CrmkitError, __version__
 
-__all__ = ["CrmkitError", "__version__", "allocate_target", "forecast", "forecast_frame", "forecast_ranges", "funnel_history"]
+__all__ = [
+    "CrmkitError",
+    "__version__",
+    "allocate_target",
+    "compute_commission",
+    "forecast",
+    "forecast_frame",
+    "forecast_ranges",
+    "funnel_history",
+]

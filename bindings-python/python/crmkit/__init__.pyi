@@ -307,3 +307,152 @@ def forecast_frame(
 ) -> pd.DataFrame:
     """Forecast over a DataFrame's columns: one row per group and month; ``attrs["totals"]``,
     ``attrs["stages"]``, ``attrs["months"]``. Raises ``CrmkitError``."""
+
+# ---- commission (提成 / 计提) ----------------------------------------------------------------
+
+PlanKind = Literal["flat", "graduated", "retroactive", "curve"]
+Bounds = Literal["upper_inclusive", "lower_inclusive", "both_inclusive"]
+TransactionKind = Literal["sale", "refund", "cancellation"]
+SplitKind = Literal["revenue", "overlay"]
+LineKind = Literal[
+    "tier_slice", "retroactive", "curve", "rate_rule", "below_threshold", "clawback", "prior_periods", "cap"
+]
+LineReason = Literal[
+    "marginal_rate",
+    "tier_reached_at_end",
+    "tier_reached_so_far",
+    "accelerated",
+    "rule_multiplier",
+    "above_table",
+    "refund",
+    "cancellation",
+    "below_zero",
+    "original_rate",
+    "threshold_met",
+    "threshold_not_met",
+]
+
+# "from" is a Python keyword: these TypedDicts use the call form.
+Tier = TypedDict("Tier", {"from": DecimalInput, "to": NotRequired[DecimalInput], "rate": DecimalInput})
+
+class CurvePoint(TypedDict):
+    attainment: DecimalInput
+    payout: DecimalInput
+
+class Accelerator(TypedDict):
+    from_attainment: DecimalInput
+    multiplier: DecimalInput
+
+class Threshold(TypedDict):
+    credit: NotRequired[DecimalInput]
+    attainment: NotRequired[DecimalInput]
+
+class RateRule(TypedDict):
+    product: NotRequired[str]
+    customer_type: NotRequired[str]
+    rate: NotRequired[DecimalInput]
+    multiplier: NotRequired[DecimalInput]
+
+class CommissionPlan(TypedDict):
+    kind: PlanKind
+    rate: NotRequired[DecimalInput]
+    tiers: NotRequired[Sequence[Tier]]
+    bounds: NotRequired[Bounds]
+    curve: NotRequired[Sequence[CurvePoint]]
+    accelerators: NotRequired[Sequence[Accelerator]]
+    threshold: NotRequired[Threshold]
+    cap: NotRequired[DecimalInput]
+    rates: NotRequired[Sequence[RateRule]]
+    currency: NotRequired[str]
+    rounding: NotRequired[Rounding]
+
+class Split(TypedDict):
+    rep: str
+    share: NotRequired[DecimalInput]
+    weight: NotRequired[DecimalInput]
+    kind: NotRequired[SplitKind]
+    target_share: NotRequired[DecimalInput]
+
+class Transaction(TypedDict):
+    id: str
+    on: DateInput
+    kind: NotRequired[TransactionKind]
+    amount: NotRequired[DecimalInput]
+    currency: NotRequired[str]
+    product: NotRequired[str]
+    customer_type: NotRequired[str]
+    rep: NotRequired[str]
+    splits: NotRequired[Sequence[Split]]
+    refers_to: NotRequired[str]
+
+class RepInput(TypedDict):
+    rep: str
+    quota: NotRequired[DecimalInput]
+    prior_credit: NotRequired[DecimalInput]
+    prior_target_credit: NotRequired[DecimalInput]
+    prior_paid: NotRequired[DecimalInput]
+
+class CommissionInput(TypedDict):
+    transactions: Sequence[Transaction]
+    reps: NotRequired[Sequence[RepInput]]
+
+StatementLine = TypedDict(
+    "StatementLine",
+    {
+        "step": int,
+        "kind": LineKind,
+        "transaction": Union[str, None],
+        "tier": Union[int, None],
+        "from": Union[Decimal, None],
+        "to": Union[Decimal, None],
+        "base": Decimal,
+        "rate": Union[Decimal, None],
+        "multiplier": Decimal,
+        "exact": Decimal,
+        "amount": Decimal,
+        "reasons": list[LineReason],
+    },
+)
+
+RepStatement = TypedDict(
+    "RepStatement",
+    {
+        "rep": str,
+        "quota": Union[Decimal, None],
+        "prior_credit": Decimal,
+        "credit": Decimal,
+        "target_credit": Decimal,
+        "running_credit": Decimal,
+        "running_target_credit": Decimal,
+        "attainment": Union[Decimal, None],
+        "tier": Union[int, None],
+        "threshold_met": bool,
+        "provisional": Decimal,
+        "final": Decimal,
+        "true_up": Decimal,
+        "capped": Decimal,
+        "lines": list[StatementLine],
+        "provisional_lines": list[StatementLine],
+    },
+)
+
+class CreditLine(TypedDict):
+    transaction: str
+    rep: str
+    kind: SplitKind
+    share: Decimal
+    credit: Decimal
+    target_share: Decimal
+    target_credit: Decimal
+
+CommissionTotals = TypedDict("CommissionTotals", {"provisional": Decimal, "final": Decimal, "true_up": Decimal})
+
+class CommissionReport(TypedDict):
+    currency: Union[str, None]
+    reps: list[RepStatement]
+    credits: list[CreditLine]
+    totals: CommissionTotals
+
+def compute_commission(
+    plan: CommissionPlan | Mapping[str, object], input: CommissionInput | Mapping[str, object], as_of: DateInput
+) -> CommissionReport: ...

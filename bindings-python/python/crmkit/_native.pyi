@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit import CrmkitError as CrmkitError
-from crmkit import AllocationReport, ForecastReport, HistoryReport, RangeReport
+from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport
 
 __version__: str
 
@@ -14,6 +14,7 @@ def forecast(policy_json: str, deals_json: str, as_of: str) -> ForecastReport: .
 def allocate_target(policy_json: str, input_json: str, as_of: str) -> AllocationReport: ...
 def forecast_ranges(policy_json: str, settings_json: str, deals_json: str, as_of: str) -> RangeReport: ...
 def funnel_history(policy_json: str, events_json: str, as_of: str) -> HistoryReport: ...
+def compute_commission(plan_json: str, input_json: str, as_of: str) -> CommissionReport: ...
 def forecast_columns(
     policy_json: str,
     stage_codes: npt.NDArray[np.int32],

@@ -12,6 +12,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.funnelHistory(c.config, c.input?.events, c.as_of);
     case "forecast_ranges":
       return crmkit.forecastRanges(c.config?.policy, c.config?.ranges, c.input?.deals, c.as_of);
+    case "compute_commission":
+      return crmkit.computeCommission(c.config, c.input, c.as_of);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

@@ -1,0 +1,88 @@
+"""compute_commission from Python: the docstring example, stubs against real outputs, inputs
+left alone, errors with code and path, Decimal and date inputs."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import doctest
+from decimal import Decimal
+
+import pytest
+
+import crmkit
+from crmkit import _commission
+from test_stubs import stub
+
+TIERS = [
+    {"from": "0", "to": "50000", "rate": "0.02"},
+    {"from": "50000", "to": "100000", "rate": "0.05"},
+    {"from": "100000", "rate": "0.08"},
+]
+
+
+def test_docstring_example_runs():
+    failures, tried = doctest.testmod(_commission, verbose=False)
+    assert tried > 0 and failures == 0
+
+
+def test_report_keys_match_the_stub_typeddicts():
+    dicts, literals = stub()
+    plan = {"kind": "retroactive", "tiers": TIERS, "bounds": "upper_inclusive", "cap": "100000", "threshold": {"credit": "1"}}
+    inp = {
+        "reps": [{"rep": "a", "quota": "100000", "prior_credit": "1000", "prior_target_credit": "1000", "prior_paid": "20"}],
+        "transactions": [
+            {"id": "d1", "on": "2026-03-01", "amount": "60000", "splits": [{"rep": "a", "share": "1", "target_share": "1"}, {"rep": "o", "share": "0.1", "kind": "overlay"}]},
+            {"id": "r1", "on": "2026-03-02", "kind": "refund", "amount": "100", "refers_to": "d1"},
+        ],
+    }
+    report = crmkit.compute_commission(plan, inp, "2026-03-31")
+    assert set(report) == dicts["CommissionReport"]
+    assert set(report["totals"]) == dicts["CommissionTotals"]
+    assert set(report["reps"][0]) == dicts["RepStatement"]
+    assert set(report["credits"][0]) == dicts["CreditLine"]
+    lines = [line for r in report["reps"] for line in r["lines"] + r["provisional_lines"]]
+    assert all(set(line) == dicts["StatementLine"] for line in lines)
+    assert {line["kind"] for line in lines} <= literals["LineKind"]
+    assert {x for line in lines for x in line["reasons"]} <= literals["LineReason"]
+    assert set(inp["reps"][0]) == dicts["RepInput"] and set(inp) == dicts["CommissionInput"]
+
+
+def test_plan_typeddicts_name_every_accepted_field():
+    dicts, _ = stub()
+    plan = {
+        "kind": "graduated", "tiers": TIERS, "bounds": "upper_inclusive", "accelerators": [{"from_attainment": "1", "multiplier": "2"}],
+        "threshold": {"attainment": "0.1"}, "cap": "9", "rates": [{"product": "p", "customer_type": "c", "multiplier": "2"}],
+        "currency": "CNY", "rounding": {"dp": 2, "strategy": "half_up"},
+    }
+    assert set(plan) | {"rate", "curve"} == dicts["CommissionPlan"]
+    assert set(plan["accelerators"][0]) == dicts["Accelerator"] and set(plan["rates"][0]) | {"rate"} == dicts["RateRule"]
+    sale = {"id": "d", "on": "2026-03-01", "kind": "sale", "amount": "1", "currency": "CNY", "product": "p", "customer_type": "c", "rep": "a"}
+    assert set(sale) | {"splits", "refers_to"} == dicts["Transaction"]
+    split = {"rep": "a", "weight": "1", "kind": "revenue", "target_share": "1"}
+    assert set(split) | {"share"} == dicts["Split"]
+    report = crmkit.compute_commission(plan, {"reps": [{"rep": "a", "quota": "10"}], "transactions": [sale]}, "2026-03-31")
+    assert report["reps"][0]["final"] == Decimal("0.04")  # 1 x 2 % x rule 2
+
+
+def test_inputs_are_not_changed_and_decimals_and_dates_are_taken():
+    plan = {"kind": "flat", "rate": Decimal("0.1")}
+    inp = {"transactions": [{"id": "d", "on": datetime.date(2026, 3, 1), "amount": Decimal("12.34"), "rep": "a"}]}
+    before = copy.deepcopy((plan, inp))
+    report = crmkit.compute_commission(plan, inp, datetime.date(2026, 3, 31))
+    assert (plan, inp) == before
+    assert report["reps"][0]["final"] == Decimal("1.23")
+
+
+@pytest.mark.parametrize(
+    ("plan", "code", "path"),
+    [
+        ({"kind": "graduated", "tiers": [{"from": "0", "to": "5", "rate": "0.1"}, {"from": "4", "rate": "0.2"}]}, "tier_overlap", "tiers[1].from"),
+        ({"kind": "flat", "rate": 0.1}, "invalid_decimal", "rate"),
+        ({"kind": "flat", "rate": "0.1", "typo": 1}, "unknown_field", "typo"),
+    ],
+)
+def test_errors_carry_code_and_path(plan, code, path):
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.compute_commission(plan, {"transactions": []}, "2026-03-31")
+    assert (caught.value.code, caught.value.path) == (code, path)

@@ -1,0 +1,302 @@
+//! Statements: each rep's running totals walked transaction by transaction, once as they
+//! came (provisional) and once knowing the period's end (final), one line per step.
+
+use rust_decimal::Decimal;
+
+use super::credit::{Credited, Entry, Rule};
+use super::plan::{CommissionPlan, PlanKind};
+use super::report::{CommissionReport, LineKind, LineReason, RepStatement, StatementLine, Totals};
+use super::table::{Position, Slice, Table};
+use super::{CommissionInput, TransactionKind};
+use crate::error::{Error, Result};
+use crate::money::{add, mul, Rounding};
+
+/// Attainments are shown to 6 places.
+const SHARE: Rounding = Rounding { dp: 6, strategy: crate::money::RoundingStrategy::HalfEven };
+
+/// Which statement is being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Provisional,
+    Final,
+}
+
+struct Writer<'a> {
+    rounding: Rounding,
+    input: &'a CommissionInput,
+    lines: Vec<StatementLine>,
+    total: Decimal,
+}
+
+impl Writer<'_> {
+    /// Credit positions at the plan's places at least (bounds may be written shorter);
+    /// attainments as they are.
+    fn show(&self, kind: LineKind, x: Decimal) -> Decimal {
+        if kind == LineKind::Curve {
+            return x.normalize();
+        }
+        let mut x = x;
+        if x.scale() < self.rounding.dp {
+            x.rescale(self.rounding.dp);
+        }
+        x
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        kind: LineKind,
+        txn: Option<usize>,
+        slice: &Slice,
+        rate: Option<Decimal>,
+        reasons: Vec<LineReason>,
+    ) -> Result<Decimal> {
+        let amount = self.rounding.round(slice.exact);
+        self.total = add(self.total, amount, || "transactions".to_owned())?;
+        self.lines.push(StatementLine {
+            step: self.lines.len() as u32 + 1,
+            kind,
+            transaction: txn.map(|i| self.input.transactions[i].id.clone()),
+            tier: slice.tier,
+            from: Some(self.show(kind, slice.from)),
+            to: Some(self.show(kind, slice.to)),
+            base: self.show(kind, slice.base),
+            rate,
+            multiplier: slice.multiplier,
+            exact: slice.exact.normalize(),
+            amount,
+            reasons,
+        });
+        Ok(amount)
+    }
+}
+
+pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Credited) -> Result<CommissionReport> {
+    let mut reps = Vec::with_capacity(credited.reps.len());
+    let mut totals = Totals { provisional: Decimal::ZERO, final_pay: Decimal::ZERO, true_up: Decimal::ZERO };
+    for (k, rep) in credited.reps.iter().enumerate() {
+        let table = Table::new(plan, rep.quota, &|| rep.quota_path.clone())?;
+        let entries = &credited.entries[k];
+        let path = || format!("reps[{k}]");
+        let start = Position { credit: rep.prior_credit, target: rep.prior_target };
+        let mut positions = Vec::with_capacity(entries.len() + 1);
+        positions.push(start);
+        for e in entries {
+            let p = *positions.last().unwrap_or(&start);
+            positions.push(Position {
+                credit: add(p.credit, e.credit, || format!("transactions[{}].amount", e.txn))?,
+                target: add(p.target, e.target, || format!("transactions[{}].amount", e.txn))?,
+            });
+        }
+        let end = *positions.last().unwrap_or(&start);
+        let (final_lines, final_pay, capped) =
+            walk(plan, &table, input, entries, &positions, Mode::Final, rep.prior_paid)?;
+        let (provisional_lines, provisional, _) =
+            walk(plan, &table, input, entries, &positions, Mode::Provisional, None)?;
+        let true_up = final_pay.checked_sub(provisional).ok_or_else(|| Error::overflow(path()))?;
+        totals.provisional = add(totals.provisional, provisional, path)?;
+        totals.final_pay = add(totals.final_pay, final_pay, path)?;
+        totals.true_up = add(totals.true_up, true_up, path)?;
+        let credit = end.credit - start.credit;
+        let target_credit = end.target - start.target;
+        reps.push(RepStatement {
+            rep: rep.name.clone(),
+            quota: rep.quota,
+            prior_credit: rep.prior_credit,
+            credit: plan.rounding.round(credit),
+            target_credit: plan.rounding.round(target_credit),
+            running_credit: plan.rounding.round(end.credit),
+            running_target_credit: plan.rounding.round(end.target),
+            attainment: rep.quota.map(|_| table.attainment(end.target, &path)).transpose()?.map(|a| SHARE.round(a)),
+            tier: matches!(plan.kind, PlanKind::Graduated | PlanKind::Retroactive).then(|| table.tier_at(end.credit).0),
+            threshold_met: table.gate(end, &path)?,
+            provisional,
+            final_pay,
+            true_up,
+            capped,
+            lines: final_lines,
+            provisional_lines,
+        });
+    }
+    Ok(CommissionReport { currency: credited.currency.clone(), reps, credits: credited.credits.clone(), totals })
+}
+
+/// One statement of one rep: its lines, their total, and what the cap withheld.
+fn walk(
+    plan: &CommissionPlan,
+    table: &Table,
+    input: &CommissionInput,
+    entries: &[Entry],
+    positions: &[Position],
+    mode: Mode,
+    prior_paid: Option<Decimal>,
+) -> Result<(Vec<StatementLine>, Decimal, Decimal)> {
+    let mut w =
+        Writer { rounding: plan.rounding, input, lines: Vec::with_capacity(entries.len() + 2), total: Decimal::ZERO };
+    let start = positions[0];
+    let end = positions[positions.len() - 1];
+    let end_gate = table.gate(end, &|| "transactions".to_owned())?;
+    // Provisional pay of each entry, for clawbacks of later refunds at the original rate:
+    // (what is left to take back, credit left).
+    let mut paid: Vec<(Decimal, Decimal)> = Vec::with_capacity(entries.len());
+    let mut slices = Vec::new();
+    for (n, e) in entries.iter().enumerate() {
+        let (before, after) = (positions[n], positions[n + 1]);
+        let path = || format!("transactions[{}].amount", e.txn);
+        let mut reasons = match e.kind {
+            TransactionKind::Sale => vec![],
+            TransactionKind::Refund => vec![LineReason::Refund],
+            TransactionKind::Cancellation => vec![LineReason::Cancellation],
+        };
+        let first = w.total;
+        let at = if mode == Mode::Final { end } else { after };
+        let gate = if mode == Mode::Final { end_gate } else { table.gate(after, &path)? };
+        let whole = |exact: Decimal, multiplier: Decimal| Slice {
+            from: before.credit,
+            to: after.credit,
+            base: e.credit,
+            rate: Decimal::ZERO,
+            multiplier,
+            tier: None,
+            exact,
+        };
+        if let (Mode::Provisional, Some(o)) = (mode, e.original) {
+            // Take back the original's provisional pay in proportion to the credit refunded;
+            // all that is left of it when the refund takes all the credit left.
+            let (left, left_credit) = paid[o];
+            let exact = if -e.credit == left_credit || left_credit.is_zero() {
+                -left
+            } else {
+                mul(left, e.credit, path)?.checked_div(left_credit).ok_or_else(|| Error::overflow(path()))?
+            };
+            reasons.push(LineReason::OriginalRate);
+            let amount = w.push(LineKind::Clawback, Some(e.txn), &whole(exact, Decimal::ONE), None, reasons)?;
+            paid[o] = (left + amount, left_credit + e.credit);
+            paid.push((Decimal::ZERO, Decimal::ZERO));
+            continue;
+        }
+        if !gate {
+            reasons.push(LineReason::ThresholdNotMet);
+            w.push(LineKind::BelowThreshold, Some(e.txn), &whole(Decimal::ZERO, Decimal::ONE), None, reasons)?;
+            paid.push((Decimal::ZERO, e.credit));
+            continue;
+        }
+        if table.threshold_set() {
+            reasons.push(LineReason::ThresholdMet);
+        }
+        let rule_multiplier = match e.rule {
+            Rule::Rate(rate) => {
+                let slice = Slice { rate, ..whole(mul(e.credit, rate, path)?, Decimal::ONE) };
+                w.push(LineKind::RateRule, Some(e.txn), &slice, Some(rate), reasons)?;
+                paid.push((w.total - first, e.credit));
+                continue;
+            }
+            Rule::Multiplier(m) => {
+                reasons.push(LineReason::RuleMultiplier);
+                m
+            }
+            Rule::Table => Decimal::ONE,
+        };
+        match table.kind {
+            PlanKind::Retroactive => {
+                let (tier, rate) = table.tier_at(at.credit);
+                let m = mul(table.multiplier_at(at.credit), rule_multiplier, path)?;
+                if m != Decimal::ONE && table.multiplier_at(at.credit) != Decimal::ONE {
+                    reasons.push(LineReason::Accelerated);
+                }
+                reasons.push(if mode == Mode::Final {
+                    LineReason::TierReachedAtEnd
+                } else {
+                    LineReason::TierReachedSoFar
+                });
+                let exact = mul(mul(e.credit, rate, path)?, m, path)?;
+                let slice = Slice { rate, tier: Some(tier), ..whole(exact, m) };
+                w.push(LineKind::Retroactive, Some(e.txn), &slice, Some(rate), reasons)?;
+            }
+            PlanKind::Curve => {
+                slices.clear();
+                let (a, b) = (table.attainment(before.target, &path)?, table.attainment(after.target, &path)?);
+                table.curve_slices(a, b, &path, &mut slices)?;
+                for s in &slices {
+                    let s = scaled(s, rule_multiplier, &path)?;
+                    w.push(LineKind::Curve, Some(e.txn), &s, Some(s.rate), reasons.clone())?;
+                }
+            }
+            PlanKind::Flat | PlanKind::Graduated => {
+                slices.clear();
+                table.slices(before.credit, after.credit, &path, &mut slices)?;
+                for s in &slices {
+                    let mut r = reasons.clone();
+                    r.push(LineReason::MarginalRate);
+                    if s.multiplier != Decimal::ONE {
+                        r.push(LineReason::Accelerated);
+                    }
+                    if s.tier.is_none() {
+                        r.push(LineReason::AboveTable);
+                    }
+                    if s.from < Decimal::ZERO || s.to < Decimal::ZERO {
+                        r.push(LineReason::BelowZero);
+                    }
+                    let s = scaled(s, rule_multiplier, &path)?;
+                    w.push(LineKind::TierSlice, Some(e.txn), &s, Some(s.rate), r)?;
+                }
+            }
+        }
+        paid.push((w.total - first, e.credit));
+    }
+    if mode == Mode::Final && (prior_paid.is_some() || start != Position::default()) {
+        let path = || "reps".to_owned();
+        let earned = if end_gate { table.earned(start, end, &path)? } else { Decimal::ZERO };
+        let before = match prior_paid {
+            Some(p) => p,
+            None if table.gate(start, &path)? => table.earned(start, start, &path)?,
+            None => Decimal::ZERO,
+        };
+        let exact = earned.checked_sub(before).ok_or_else(|| Error::overflow(path()))?;
+        if prior_paid.is_some() || !exact.is_zero() {
+            let slice = Slice {
+                from: Decimal::ZERO,
+                to: start.credit,
+                base: start.credit,
+                rate: Decimal::ZERO,
+                multiplier: Decimal::ONE,
+                tier: None,
+                exact,
+            };
+            let mut reasons = vec![if end_gate { LineReason::ThresholdMet } else { LineReason::ThresholdNotMet }];
+            if !table.threshold_set() {
+                reasons.clear();
+            }
+            if plan.kind == PlanKind::Retroactive {
+                reasons.push(LineReason::TierReachedAtEnd);
+            }
+            w.push(LineKind::PriorPeriods, None, &slice, None, reasons)?;
+        }
+    }
+    let mut capped = Decimal::ZERO;
+    if let Some(cap) = plan.cap {
+        let cap = plan.rounding.round(cap);
+        if w.total > cap {
+            capped = w.total - cap;
+            let slice = Slice {
+                from: w.total,
+                to: cap,
+                base: w.total,
+                rate: Decimal::ZERO,
+                multiplier: Decimal::ONE,
+                tier: None,
+                exact: -capped,
+            };
+            w.push(LineKind::Cap, None, &slice, None, Vec::new())?;
+        }
+    }
+    Ok((w.lines, w.total, if mode == Mode::Final { capped } else { Decimal::ZERO }))
+}
+
+/// A slice with a rate rule's multiplier on top of its own.
+fn scaled(s: &Slice, m: Decimal, path: &dyn Fn() -> String) -> Result<Slice> {
+    if m == Decimal::ONE {
+        return Ok(*s);
+    }
+    Ok(Slice { multiplier: mul(s.multiplier, m, path)?, exact: mul(s.exact, m, path)?, ..*s })
+}

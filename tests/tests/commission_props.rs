@@ -1,0 +1,140 @@
+//! Commission invariants: graduated pay continuous and non-decreasing, splits preserving
+//! totals, provisional + true-up = final, a full refund clawing back exactly what was paid.
+
+use chrono::NaiveDate;
+use crmkit::commission::{compute_commission, CommissionInput, CommissionPlan, CommissionReport};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")
+}
+
+/// A table of 1..5 tiers: widths in whole units, rates in basis points.
+fn tiers(widths: &[u32], rates: &[u32]) -> serde_json::Value {
+    let mut from = 0u64;
+    let mut out = Vec::new();
+    for (i, r) in rates.iter().enumerate() {
+        let rate = Decimal::new(i64::from(*r), 4).to_string();
+        if i + 1 < rates.len() {
+            let to = from + u64::from(widths[i]);
+            out.push(json!({"from": from.to_string(), "to": to.to_string(), "rate": rate}));
+            from = to;
+        } else {
+            out.push(json!({"from": from.to_string(), "rate": rate}));
+        }
+    }
+    json!(out)
+}
+
+fn run(plan: &serde_json::Value, input: &serde_json::Value) -> CommissionReport {
+    let plan: CommissionPlan = crmkit::wire::from_json(&plan.to_string(), "").expect("plan");
+    let input: CommissionInput = crmkit::wire::from_json(&input.to_string(), "").expect("input");
+    compute_commission(&plan, &input, as_of()).expect("commission")
+}
+
+fn pay(plan: &serde_json::Value, cents: i64) -> Decimal {
+    let sale = json!({"id": "d", "on": "2026-03-01", "amount": Decimal::new(cents, 2).to_string(), "rep": "r"});
+    run(plan, &json!({"transactions": [sale]})).reps[0].final_pay
+}
+
+fn plan_strategy() -> impl Strategy<Value = serde_json::Value> {
+    (
+        proptest::collection::vec(1u32..200_000, 4),
+        proptest::collection::vec(0u32..10_000, 1..=5),
+        prop_oneof![Just("graduated"), Just("retroactive")],
+    )
+        .prop_map(
+            |(widths, rates, kind)| json!({"kind": kind, "tiers": tiers(&widths, &rates), "bounds": "upper_inclusive"}),
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn graduated_pay_is_continuous_and_non_decreasing(
+        widths in proptest::collection::vec(1u32..200_000, 4),
+        rates in proptest::collection::vec(0u32..10_000, 1..=5),
+        cents in 0i64..100_000_000,
+        step in 1i64..1_000,
+    ) {
+        let plan = json!({"kind": "graduated", "tiers": tiers(&widths, &rates)});
+        let (a, b) = (pay(&plan, cents), pay(&plan, cents + step));
+        prop_assert!(b >= a, "{b} < {a}");
+        // At most the top rate on the step, plus half a cent of rounding per line on each side.
+        let top = Decimal::new(i64::from(*rates.iter().max().expect("a rate")), 4);
+        let bound = top * Decimal::new(step, 2) + Decimal::new(5 * rates.len() as i64, 3) * Decimal::TWO;
+        prop_assert!(b - a <= bound, "{b} - {a} > {bound}");
+    }
+
+    #[test]
+    fn revenue_splits_preserve_the_amount_to_the_cent(
+        cents in 0i64..10_000_000_000,
+        weights in proptest::collection::vec(0u32..1_000, 1..8),
+    ) {
+        prop_assume!(weights.iter().any(|w| *w > 0));
+        let splits: Vec<_> = weights.iter().enumerate().map(|(i, w)| json!({"rep": format!("r{i}"), "weight": w.to_string()})).collect();
+        let amount = Decimal::new(cents, 2);
+        let sale = json!({"id": "d", "on": "2026-03-01", "amount": amount.to_string(), "splits": splits});
+        let report = run(&json!({"kind": "flat", "rate": "1"}), &json!({"transactions": [sale]}));
+        let credited: Decimal = report.credits.iter().map(|c| c.credit).sum();
+        let targets: Decimal = report.credits.iter().map(|c| c.target_credit).sum();
+        prop_assert_eq!(credited, amount);
+        prop_assert_eq!(targets, amount);
+        prop_assert_eq!(report.totals.final_pay, amount);
+    }
+
+    #[test]
+    fn provisional_plus_true_up_is_final(
+        plan in plan_strategy(),
+        deals in proptest::collection::vec((0u32..28, 0i64..10_000_000, 0usize..3), 1..12),
+        refunds in proptest::collection::vec((0usize..12, 0u32..101), 0..4),
+        prior in 0i64..20_000_000,
+    ) {
+        let mut txns: Vec<serde_json::Value> = deals
+            .iter()
+            .enumerate()
+            .map(|(i, &(day, cents, rep))| json!({"id": format!("d{i}"), "on": format!("2026-03-{:02}", day + 1), "amount": Decimal::new(cents, 2).to_string(), "rep": format!("r{rep}")}))
+            .collect();
+        let mut left: Vec<i64> = deals.iter().map(|d| d.1).collect();
+        for (k, &(of, pct)) in refunds.iter().enumerate() {
+            let of = of % deals.len();
+            let cents = left[of] * i64::from(pct) / 100;
+            left[of] -= cents;
+            txns.push(json!({"id": format!("x{k}"), "on": "2026-03-30", "kind": "refund", "amount": Decimal::new(cents, 2).to_string(), "refers_to": format!("d{of}")}));
+        }
+        let reps = json!([{"rep": "r0", "prior_credit": Decimal::new(prior, 2).to_string()}]);
+        let report = run(&plan, &json!({"reps": reps, "transactions": txns}));
+        for r in &report.reps {
+            prop_assert_eq!(r.provisional + r.true_up, r.final_pay);
+            prop_assert_eq!(r.lines.iter().map(|l| l.amount).sum::<Decimal>(), r.final_pay);
+            prop_assert_eq!(r.provisional_lines.iter().map(|l| l.amount).sum::<Decimal>(), r.provisional);
+        }
+        prop_assert_eq!(report.totals.provisional + report.totals.true_up, report.totals.final_pay);
+    }
+
+    #[test]
+    fn a_full_refund_claws_back_exactly_what_was_paid(
+        plan in plan_strategy(),
+        before in proptest::collection::vec(0i64..10_000_000, 0..5),
+        cents in 0i64..10_000_000,
+        between in proptest::collection::vec(0i64..10_000_000, 0..3),
+    ) {
+        let sale = |id: String, day: u32, c: i64| json!({"id": id, "on": format!("2026-03-{day:02}"), "amount": Decimal::new(c, 2).to_string(), "rep": "r"});
+        let mut txns: Vec<_> = before.iter().enumerate().map(|(i, &c)| sale(format!("b{i}"), 1, c)).collect();
+        txns.push(sale("s".into(), 2, cents));
+        txns.extend(between.iter().enumerate().map(|(i, &c)| sale(format!("m{i}"), 3, c)));
+        let with = {
+            let mut t = txns.clone();
+            t.push(json!({"id": "x", "on": "2026-03-04", "kind": "cancellation", "refers_to": "s"}));
+            run(&plan, &json!({"transactions": t}))
+        };
+        let rep = &with.reps[0];
+        let paid: Decimal = rep.provisional_lines.iter().filter(|l| l.transaction.as_deref() == Some("s")).map(|l| l.amount).sum();
+        let clawed: Decimal = rep.provisional_lines.iter().filter(|l| l.transaction.as_deref() == Some("x")).map(|l| l.amount).sum();
+        prop_assert_eq!(clawed, -paid);
+        prop_assert_eq!(rep.credit, Decimal::new(before.iter().chain(&between).sum::<i64>(), 2));
+    }
+}
