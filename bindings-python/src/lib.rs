@@ -5,6 +5,7 @@
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
 mod commission;
+mod roi;
 mod to_python;
 
 use std::borrow::Cow;
@@ -226,5 +227,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     commission::register(m)?;
+    roi::register(m)?;
     Ok(())
 }

@@ -25,6 +25,8 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
     "funnel_history": lambda case: crmkit.funnel_history(case["config"], case["input"].get("events"), case["as_of"]),
     "compute_commission": lambda case: crmkit.compute_commission(case["config"], case["input"], case["as_of"]),
+    "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], case["input"].get("campaigns")),
+    "attribute": lambda case: crmkit.attribute(case["config"], case["input"].get("journeys")),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),

@@ -17,3 +17,5 @@ mod commission;
 mod convert;
 #[cfg(target_arch = "wasm32")]
 mod exports;
+#[cfg(target_arch = "wasm32")]
+mod roi;

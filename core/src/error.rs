@@ -126,6 +126,24 @@ pub enum Error {
         /// The caller's `as_of`.
         as_of: String,
     },
+    /// A record names a channel the policy's taxonomy does not have.
+    #[error("{path}: channel {name:?} is not in the policy's channels")]
+    UnknownChannel {
+        /// Where.
+        path: String,
+        /// The unknown name.
+        name: String,
+    },
+    /// A marketing touch dated after the conversion it would be credited for.
+    #[error("{path}: touch on {date} is after the conversion on {converted_on}")]
+    TouchAfterConversion {
+        /// Where.
+        path: String,
+        /// The touch's date.
+        date: String,
+        /// The journey's conversion date.
+        converted_on: String,
+    },
     /// Exact arithmetic would overflow `Decimal` (about 7.9e28).
     #[error("{path}: arithmetic overflow")]
     Overflow {
@@ -200,6 +218,8 @@ impl Error {
             Self::InvalidValue { .. } => "invalid_value",
             Self::NoOpenStage { .. } => "no_open_stage",
             Self::DateAfterAsOf { .. } => "date_after_as_of",
+            Self::UnknownChannel { .. } => "unknown_channel",
+            Self::TouchAfterConversion { .. } => "touch_after_conversion",
             Self::Overflow { .. } => "overflow",
             Self::TierOverlap { .. } => "tier_overlap",
             Self::TierGap { .. } => "tier_gap",
@@ -227,7 +247,9 @@ impl Error {
             | Self::TierGap { path, .. }
             | Self::SplitTotal { path, .. }
             | Self::CurrencyMismatch { path, .. }
-            | Self::DateOrder { path, .. } => path,
+            | Self::DateOrder { path, .. }
+            | Self::UnknownChannel { path, .. }
+            | Self::TouchAfterConversion { path, .. } => path,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod error;
 pub mod forecast;
 pub mod money;
 pub mod prelude;
+pub mod roi;
 pub mod wire;
 
 pub use error::{Error, ParseKind, Result};

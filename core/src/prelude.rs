@@ -35,3 +35,6 @@ pub use crate::forecast::{
     ForecastPolicy, ForecastReport, KeyColumn, OverduePolicy, Placement, RangeSettings, Stage, StageEvent, StageKind,
     UndatedPolicy,
 };
+
+// Marketing ROI and attribution (市场营销ROI评估).
+pub use crate::roi::{attribute, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, Model, RoiPolicy, Touch};

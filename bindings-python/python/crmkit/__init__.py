@@ -11,11 +11,14 @@ a ``CrmkitError`` (a ``ValueError``) with a stable ``.code`` and the ``.path`` o
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import compute_commission
 from crmkit._native import CrmkitError, __version__
+from crmkit._roi import attribute, campaign_roi
 
 __all__ = [
     "CrmkitError",
     "__version__",
     "allocate_target",
+    "attribute",
+    "campaign_roi",
     "compute_commission",
     "forecast",
     "forecast_frame",

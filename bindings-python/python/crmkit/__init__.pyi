@@ -456,3 +456,179 @@ class CommissionReport(TypedDict):
 def compute_commission(
     plan: CommissionPlan | Mapping[str, object], input: CommissionInput | Mapping[str, object], as_of: DateInput
 ) -> CommissionReport: ...
+# ---- Marketing ROI and attribution ------------------------------------------------------------
+
+PeriodUnit = Literal["month", "quarter", "year"]
+FunnelStage = Literal["leads", "customers", "opportunities", "won"]
+RoiReason = Literal[
+    "zero_cost",
+    "no_leads",
+    "no_opportunities",
+    "no_wins",
+    "no_new_customers",
+    "budget_missing",
+    "over_budget",
+    "expected_revenue_missing",
+    "below_expected_revenue",
+    "negative_return",
+    "undated",
+]
+
+class Channel(TypedDict):
+    name: str
+    group: str
+
+class RoiPolicy(TypedDict):
+    channels: NotRequired[Sequence[Channel]]
+    period: NotRequired[PeriodUnit]
+    funnel: NotRequired[Sequence[FunnelStage]]
+    rounding: NotRequired[Rounding]
+    percent_rounding: NotRequired[Rounding]
+
+class Campaign(TypedDict):
+    id: str
+    name: NotRequired[str]
+    channel: str
+    owner: NotRequired[str]
+    budget: NotRequired[DecimalInput]
+    cost: DecimalInput
+    expected_revenue: NotRequired[DecimalInput]
+    won_revenue: NotRequired[DecimalInput]
+    start_on: NotRequired[DateInput]
+    end_on: NotRequired[DateInput]
+    leads: NotRequired[int]
+    customers: NotRequired[int]
+    opportunities: NotRequired[int]
+    won: NotRequired[int]
+    new_customers: NotRequired[int]
+
+class FunnelStep(TypedDict):
+    stage: FunnelStage
+    count: int
+    from_top_pct: Decimal | None
+    from_previous_pct: Decimal | None
+
+class RoiLine(TypedDict):
+    key: str
+    channel: str | None
+    group: str | None
+    period: str | None
+    campaigns: int
+    budget: Decimal | None
+    cost: Decimal
+    budget_variance: Decimal | None
+    budget_used_pct: Decimal | None
+    expected_revenue: Decimal | None
+    won_revenue: Decimal
+    revenue_variance: Decimal | None
+    revenue_attained_pct: Decimal | None
+    net_return: Decimal
+    roi_pct: Decimal | None
+    roas: Decimal | None
+    leads: int
+    customers: int
+    opportunities: int
+    won: int
+    new_customers: int
+    cost_per_lead: Decimal | None
+    cost_per_opportunity: Decimal | None
+    cost_per_win: Decimal | None
+    cac: Decimal | None
+    funnel: list[FunnelStep]
+    reasons: list[RoiReason]
+
+class RoiReport(TypedDict):
+    campaigns: list[RoiLine]
+    channels: list[RoiLine]
+    groups: list[RoiLine]
+    periods: list[RoiLine]
+    total: RoiLine
+
+def campaign_roi(policy: RoiPolicy | Mapping[str, object], campaigns: Sequence[Campaign | Mapping[str, object]]) -> RoiReport:
+    """ROI metrics per campaign / channel / group / period / total; raises ``CrmkitError``."""
+
+ModelKind = Literal["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "position", "time_decay", "markov", "shapley"]
+CoalitionValue = Literal["conversion_rate", "within", "exact_set"]
+Milestone = Literal["lead_created", "deal_created"]
+AttributionReason = Literal[
+    "first_touch",
+    "last_touch",
+    "middle_touch",
+    "lead_created",
+    "lead_created_assumed",
+    "deal_created",
+    "deal_created_assumed",
+    "equal_share",
+    "decayed",
+    "removal_effect",
+    "shapley_value",
+    "split_evenly",
+    "not_converted",
+]
+
+class Model(TypedDict):
+    kind: ModelKind
+    # position
+    first: NotRequired[DecimalInput]
+    middle: NotRequired[DecimalInput]
+    last: NotRequired[DecimalInput]
+    lead_created: NotRequired[DecimalInput]
+    deal_created: NotRequired[DecimalInput]
+    # time_decay
+    half_life_days: NotRequired[DecimalInput]
+    # markov
+    order: NotRequired[int]
+    # shapley
+    value: NotRequired[CoalitionValue]
+    samples: NotRequired[int]
+    seed: NotRequired[int]
+
+class AttributionPolicy(TypedDict):
+    model: Model
+    channels: NotRequired[Sequence[Channel]]
+    rounding: NotRequired[Rounding]
+
+class Touch(TypedDict):
+    channel: str
+    on: DateInput
+    milestone: NotRequired[Milestone]
+
+class Journey(TypedDict):
+    id: str
+    revenue: NotRequired[DecimalInput]
+    converted_on: NotRequired[DateInput]
+    touches: Sequence[Touch]
+
+class TouchCredit(TypedDict):
+    channel: str
+    on: datetime.date
+    days_before: int | None
+    share: Decimal
+    credit: Decimal
+    reasons: list[AttributionReason]
+
+class JourneyLine(TypedDict):
+    id: str
+    revenue: Decimal
+    converted: bool
+    touches: list[TouchCredit]
+    reasons: list[AttributionReason]
+
+class ChannelCredit(TypedDict):
+    channel: str
+    group: str
+    credit: Decimal
+    share: Decimal
+    touches: int
+    conversions: int
+    removal_effect: Decimal | None
+
+class AttributionReport(TypedDict):
+    model: ModelKind
+    total: Decimal
+    conversions: int
+    channels: list[ChannelCredit]
+    journeys: list[JourneyLine]
+
+def attribute(policy: AttributionPolicy | Mapping[str, object], journeys: Sequence[Journey | Mapping[str, object]]) -> AttributionReport:
+    """Attribution of each journey's revenue to its touches, exact Decimal credits; raises ``CrmkitError``."""

@@ -7,6 +7,8 @@ import numpy.typing as npt
 
 from crmkit import CrmkitError as CrmkitError
 from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport
+from crmkit import AttributionReport, RoiReport
+from crmkit import AllocationReport, ForecastReport, HistoryReport, RangeReport
 
 __version__: str
 
@@ -28,3 +30,5 @@ def forecast_columns(
     close_days: Optional[npt.NDArray[np.int64]] = None,
     snoozed_days: Optional[npt.NDArray[np.int64]] = None,
 ) -> ForecastReport: ...
+def campaign_roi(policy_json: str, campaigns_json: str) -> RoiReport: ...
+def attribute(policy_json: str, journeys_json: str) -> AttributionReport: ...

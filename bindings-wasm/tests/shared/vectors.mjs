@@ -14,6 +14,10 @@ export function callVector(crmkit, fn, c) {
       return crmkit.forecastRanges(c.config?.policy, c.config?.ranges, c.input?.deals, c.as_of);
     case "compute_commission":
       return crmkit.computeCommission(c.config, c.input, c.as_of);
+    case "campaign_roi":
+      return crmkit.campaignRoi(c.config, c.input?.campaigns);
+    case "attribute":
+      return crmkit.attribute(c.config, c.input?.journeys);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

@@ -1,15 +1,21 @@
 // The Node build's declarations, resolved through the package's own `exports`.
 import {
+  attribute,
+  campaignRoi,
   forecast,
   forecastColumns,
   version,
   CrmkitError,
+  type AttributionPolicy,
+  type AttributionReport,
+  type Campaign,
   type Deal,
   type DealColumns,
   type Decimal,
   type ForecastPolicy,
   type ForecastReport,
   type IsoDate,
+  type RoiReport,
 } from "crmkit";
 
 const policy: ForecastPolicy = {
@@ -66,4 +72,20 @@ const plainArrays: DealColumns = { ...columns, stage: [0, 1] };
 // @ts-expect-error
 const notANumber: number = report.totals.won.amount;
 
+const campaigns: Campaign[] = [{ id: "c1", channel: "events", cost: "11400", won_revenue: "20000", leads: 3000, won: 260 }];
+const roi: RoiReport = campaignRoi({ period: "quarter" }, campaigns);
+const roiPct: Decimal | null = roi.total.roi_pct;
+const decay: AttributionPolicy = { model: { kind: "time_decay", half_life_days: "7" }, rounding: { dp: 1 } };
+const credits: AttributionReport = attribute(decay, [
+  { id: "j", revenue: "100", converted_on: "2026-03-15", touches: [{ channel: "search", on: "2026-03-01" }] },
+]);
+const credit: Decimal = credits.journeys[0].touches[0].credit;
+// Campaign cost is a decimal string, never a number:
+// @ts-expect-error
+const floatCost: Campaign = { id: "c2", channel: "tv", cost: 100 };
+// Models are the declared kinds:
+// @ts-expect-error
+const badModel: AttributionPolicy = { model: { kind: "last_click" } };
+
+export { roiPct, credit, floatCost, badModel };
 export { weighted, asOf, month, offset, owner, reasons, fromColumns, v, describe, floatMoney, typo, plainArrays, notANumber };

@@ -1,0 +1,73 @@
+"""Marketing ROI and attribution from Python: stubs match real outputs, docstring examples
+run, inputs are not mutated, errors are typed."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+from decimal import Decimal
+
+import pytest
+
+import crmkit
+import crmkit._roi
+from test_stubs import stub
+
+CAMPAIGN = {"id": "c1", "name": "展会", "channel": "events", "owner": "刘洋", "budget": "12000", "cost": "11400",
+            "expected_revenue": "30000", "won_revenue": "20000", "start_on": "2026-07-21", "end_on": "2026-08-24",
+            "leads": 3000, "customers": 1200, "opportunities": 800, "won": 260, "new_customers": 250}
+JOURNEYS = [
+    {"id": "j1", "revenue": Decimal("100.00"), "converted_on": "2026-03-15", "touches": [
+        {"channel": "search", "on": "2026-03-01", "milestone": "lead_created"},
+        {"channel": "email", "on": "2026-03-08"},
+        {"channel": "events", "on": "2026-03-14", "milestone": "deal_created"},
+        {"channel": "web_ads", "on": "2026-03-15"}]},
+    {"id": "j2", "touches": [{"channel": "email", "on": "2026-03-02"}]},
+]
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(crmkit._roi).failed == 0
+
+
+def test_roi_report_keys_match_the_stub():
+    dicts, literals = stub()
+    policy = {"channels": [{"name": "events", "group": "offline"}], "period": "quarter",
+              "funnel": ["leads", "customers", "opportunities", "won"], "rounding": {"dp": 2}, "percent_rounding": {"dp": 1}}
+    assert set(policy) == dicts["RoiPolicy"] and set(CAMPAIGN) == dicts["Campaign"]
+    report = crmkit.campaign_roi(policy, [CAMPAIGN, {"id": "free", "channel": "events", "cost": "0"}])
+    assert set(report) == dicts["RoiReport"]
+    for line in [*report["campaigns"], *report["channels"], *report["groups"], *report["periods"], report["total"]]:
+        assert set(line) == dicts["RoiLine"]
+        assert set(line["reasons"]) <= literals["RoiReason"]
+        assert all(set(s) == dicts["FunnelStep"] for s in line["funnel"])
+    assert report["campaigns"][1]["roi_pct"] is None and "zero_cost" in report["campaigns"][1]["reasons"]
+    assert report["total"]["roi_pct"] == Decimal("75.4")
+
+
+@pytest.mark.parametrize("kind", ["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay", "markov", "shapley"])
+def test_attribution_report_keys_match_the_stub(kind):
+    dicts, literals = stub()
+    journeys = copy.deepcopy(JOURNEYS)
+    report = crmkit.attribute({"model": {"kind": kind}}, journeys)
+    assert journeys == JOURNEYS, "crmkit changed the caller's objects"
+    assert set(report) == dicts["AttributionReport"] and report["model"] in literals["ModelKind"]
+    assert all(set(c) == dicts["ChannelCredit"] for c in report["channels"])
+    for j in report["journeys"]:
+        assert set(j) == dicts["JourneyLine"]
+        assert sum(t["credit"] for t in j["touches"]) == j["revenue"]
+        for t in j["touches"]:
+            assert set(t) == dicts["TouchCredit"] and set(t["reasons"]) <= literals["AttributionReason"]
+    assert sum(c["credit"] for c in report["channels"]) == report["total"] == Decimal("100.00")
+    model_keys = {"kind", "first", "middle", "last", "lead_created", "deal_created", "half_life_days", "order", "value", "samples", "seed"}
+    assert dicts["Model"] == model_keys and set(JOURNEYS[0]) == dicts["Journey"]
+    assert set(JOURNEYS[0]["touches"][0]) == dicts["Touch"]
+
+
+def test_errors_are_typed():
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.campaign_roi({}, [{**CAMPAIGN, "cost": 11400.0}])
+    assert (caught.value.code, caught.value.path) == ("invalid_decimal", "campaigns[0].cost")
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.attribute({"model": {"kind": "time_decay", "half_life_days": "0"}}, JOURNEYS)
+    assert (caught.value.code, caught.value.path) == ("out_of_range", "model.half_life_days")

@@ -1,0 +1,146 @@
+//! Exact integer splits and the rule-based models' integer weights.
+//!
+//! Every model turns a journey into one integer weight per touch (or per channel), and the
+//! journey's revenue, in units of the policy's last kept place, is split by the largest
+//! remainder: floors of `units × w ÷ Σw`, then one unit each to the largest remainders,
+//! earlier touches first on ties. Integer weights keep the split exact and fast; position
+//! weights are exact (units of 10^-12), time-decay weights are 2^(−days ÷ half-life) to 52
+//! bits, computed with IEEE basic operations only so that every platform gets the same bits.
+
+use crate::error::{Error, Result};
+
+/// Fixed-point one for decay and data-driven weights: 2^52.
+pub(crate) const ONE: u64 = 1 << 52;
+
+/// Splits `total` units by `weights` (not all zero) into `out`, largest remainder.
+/// `order` is scratch space.
+pub(crate) fn split(
+    total: i128,
+    weights: &[u64],
+    out: &mut [i128],
+    order: &mut Vec<(u128, usize)>,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    debug_assert!(sum > 0 && total >= 0);
+    let t = u128::try_from(total).map_err(|_| Error::overflow(path()))?;
+    let mut given = 0u128;
+    order.clear();
+    for (i, (&w, o)) in weights.iter().zip(out.iter_mut()).enumerate() {
+        let prod = t.checked_mul(u128::from(w)).ok_or_else(|| Error::overflow(path()))?;
+        let floor = prod / sum;
+        given += floor;
+        *o = floor as i128; // ≤ total
+        order.push((prod % sum, i));
+    }
+    let left = (t - given) as usize; // < weights.len()
+    if left > 0 {
+        // Largest remainders first, earlier touches first on ties.
+        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in &order[..left] {
+            out[i] += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Position roles of a journey: the indices holding `lead_created` and `deal_created`, and
+/// whether they were assumed (no touch marked).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Roles {
+    pub lead: usize,
+    pub lead_assumed: bool,
+    pub deal: usize,
+    pub deal_assumed: bool,
+}
+
+/// Milestone codes in columns.
+pub(crate) const LEAD_CREATED: i8 = 1;
+pub(crate) const DEAL_CREATED: i8 = 2;
+
+pub(crate) fn roles(milestones: Option<&[i8]>, n: usize) -> Roles {
+    let find = |code| milestones.and_then(|m| m.iter().position(|&x| x == code));
+    let lead = find(LEAD_CREATED);
+    let deal = find(DEAL_CREATED);
+    Roles {
+        lead: lead.unwrap_or(0),
+        lead_assumed: lead.is_none(),
+        deal: deal.unwrap_or(n - 1),
+        deal_assumed: deal.is_none(),
+    }
+}
+
+/// Position weights (`[first, middle, last, lead, deal]` in 10^-12) of a journey of `n`
+/// touches, into `out`. Touches whose roles weigh nothing share `middle`: scaling the
+/// role holders by the count of such touches keeps every weight an integer.
+pub(crate) fn position(units: &[u64; 5], n: usize, roles: Roles, out: &mut Vec<u64>) {
+    let [first, middle, last, lead, deal] = units;
+    out.clear();
+    out.resize(n, 0);
+    out[0] += first;
+    out[n - 1] += last;
+    out[roles.lead] += lead;
+    out[roles.deal] += deal;
+    let rest = out.iter().filter(|&&w| w == 0).count() as u64;
+    if rest > 0 {
+        for w in out.iter_mut() {
+            // ≤ 10^12 × touches per journey (≤ 100,000): far below 2^64.
+            *w = if *w == 0 { *middle } else { *w * rest };
+        }
+    }
+}
+
+/// 2^(−x) × 2^52 rounded, for x ≥ 0: series of e^(−f ln 2) for the fraction and exact
+/// halvings for the integer part, in basic IEEE operations only (no libm), so the weight
+/// has the same bits on every platform.
+pub(crate) fn decay(x: f64) -> u64 {
+    if x.is_nan() || x > 60.0 {
+        return 0;
+    }
+    let n = x.floor();
+    let y = -(x - n) * std::f64::consts::LN_2;
+    let (mut term, mut sum) = (1.0f64, 1.0f64);
+    for k in 1..=30 {
+        term = term * y / f64::from(k);
+        sum += term;
+    }
+    let shift = 52 - n as i32; // n ≤ 60
+    let scale = if shift >= 0 { (1u64 << shift) as f64 } else { 1.0 / (1u64 << -shift) as f64 };
+    (sum * scale).round() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_largest_remainder_earlier_first() {
+        let mut out = vec![0; 3];
+        split(10000, &[1, 1, 1], &mut out, &mut Vec::new(), &String::new).unwrap();
+        assert_eq!(out, [3334, 3333, 3333]);
+        split(1, &[1, 1, 2], &mut out, &mut Vec::new(), &String::new).unwrap();
+        assert_eq!(out, [0, 0, 1]);
+    }
+
+    #[test]
+    fn decay_is_exact_on_whole_half_lives() {
+        assert_eq!(decay(0.0), ONE);
+        assert_eq!(decay(1.0), ONE / 2);
+        assert_eq!(decay(2.0), ONE / 4);
+        let half = decay(0.5) as f64 / ONE as f64;
+        assert!((half - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15);
+        assert_eq!(decay(61.0), 0);
+    }
+
+    #[test]
+    fn u_shaped_weights() {
+        let u = [4, 2, 4, 0, 0];
+        let mut w = Vec::new();
+        position(&u, 1, roles(None, 1), &mut w);
+        assert_eq!(w, [8]);
+        position(&u, 2, roles(None, 2), &mut w);
+        assert_eq!(w, [4, 4]);
+        position(&u, 4, roles(None, 4), &mut w);
+        assert_eq!(w, [8, 2, 2, 8]);
+    }
+}

@@ -1,0 +1,19 @@
+//! Marketing ROI and attribution (市场营销ROI评估).
+//!
+//! [`campaign_roi`] reports, per campaign, per channel of a taxonomy given as data, per
+//! channel group (online / offline), per period and overall: ROI = (won revenue − cost) ÷ cost,
+//! ROAS, cost per lead / opportunity / win, CAC, budget vs actual and expected vs actual
+//! revenue, and the funnel converted both from the top (Neocrm's 8.7 % = 260 won of 3000
+//! leads) and stage to stage. A ratio over zero is `None` with a reason, never infinite.
+
+mod attribution;
+mod metrics;
+mod policy;
+
+pub use attribution::{
+    attribute, AttributionPolicy, AttributionReason, AttributionReport, ChannelCredit, CoalitionValue, Journey,
+    JourneyLine, Milestone, Model, PositionWeights, Touch, TouchCredit, EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES,
+    MAX_TOUCHES,
+};
+pub use metrics::{campaign_roi, Campaign, FunnelStep, RoiLine, RoiReason, RoiReport};
+pub use policy::{Channel, FunnelStage, PeriodUnit, RoiPolicy};
