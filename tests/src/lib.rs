@@ -51,6 +51,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let input = crmkit::wire::from_json(&input.to_string(), "")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::commission::compute_commission(&plan, &input, as_of)?)
+        }
         "campaign_roi" => {
             let policy = crmkit::wire::from_json(&config.to_string(), "")?;
             let campaigns: Vec<crmkit::roi::Campaign> = crmkit::wire::from_json(&field("campaigns"), "campaigns")?;

@@ -8,7 +8,6 @@ import numpy.typing as npt
 from crmkit import CrmkitError as CrmkitError
 from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport
 from crmkit import AttributionReport, RoiReport
-from crmkit import AllocationReport, ForecastReport, HistoryReport, RangeReport
 
 __version__: str
 
