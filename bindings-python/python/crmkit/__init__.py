@@ -6,6 +6,10 @@
 ``allocate_target`` splits a target by history (指标分摊); ``compute_commission`` computes
 commission statements (提成) from a plan given as data. Every error is
 a ``CrmkitError`` (a ``ValueError``) with a stable ``.code`` and the ``.path`` of the field.
+
+The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``,
+``crmkit.ForecastReport``...), declared in the stubs and importable at run time too;
+``help(crmkit.forecast)`` lists every key a function takes.
 """
 
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
@@ -25,3 +29,19 @@ __all__ = [
     "forecast_ranges",
     "funnel_history",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The stubs' TypedDicts and aliases, read on first use (crmkit._types).
+    from crmkit import _types
+
+    try:
+        return _types.names()[name]
+    except KeyError:
+        raise AttributeError(f"module 'crmkit' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    from crmkit import _types
+
+    return sorted(set(globals()) | set(_types.names()))

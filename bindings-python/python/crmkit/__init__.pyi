@@ -2,7 +2,7 @@
 
 import datetime
 from decimal import Decimal
-from typing import Literal, Mapping, Sequence, TypedDict, Union
+from typing import Any, Literal, Mapping, Protocol, Sequence, TypedDict, Union, overload
 
 import pandas as pd
 from typing_extensions import NotRequired
@@ -19,6 +19,11 @@ class CrmkitError(ValueError):
 DecimalInput = Union[str, int, Decimal]
 # Dates: "YYYY-MM-DD" or a date (a datetime is refused as invalid_date).
 DateInput = Union[str, datetime.date]
+
+class ArrowStreamExportable(Protocol):
+    """Arrow tabular data: a polars DataFrame, a pyarrow Table or RecordBatch, a DuckDB result..."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 StageKind = Literal["open", "won", "lost"]
 DurationUnit = Literal["days", "months"]
@@ -292,6 +297,7 @@ def forecast_ranges(
 def forecast(policy: ForecastPolicy | Mapping[str, object], deals: Sequence[Deal | Mapping[str, object]], as_of: DateInput) -> ForecastReport:
     """Weighted funnel forecast; raises ``CrmkitError``."""
 
+@overload
 def forecast_frame(
     df: pd.DataFrame,
     policy: ForecastPolicy | Mapping[str, object],
@@ -307,6 +313,22 @@ def forecast_frame(
 ) -> pd.DataFrame:
     """Forecast over a DataFrame's columns: one row per group and month; ``attrs["totals"]``,
     ``attrs["stages"]``, ``attrs["months"]``. Raises ``CrmkitError``."""
+
+@overload
+def forecast_frame(
+    df: ArrowStreamExportable,
+    policy: ForecastPolicy | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    stage: str = "stage",
+    amount: str = "amount",
+    entered_stage_on: str | None = None,
+    expected_close_on: str | None = None,
+    snoozed_until: str | None = None,
+    amount_scale: int = 2,
+    threads: int = 1,
+) -> Any:
+    """Forecast over Arrow data: the result in the caller's library (polars, or a pyarrow Table), money as decimal128."""
 
 # ---- commission (提成 / 计提) ----------------------------------------------------------------
 

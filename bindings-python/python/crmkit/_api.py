@@ -7,11 +7,13 @@ from typing import Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._frame import forecast_frame
+from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
 __all__ = ["allocate_target", "forecast", "forecast_frame", "forecast_ranges", "funnel_history"]
 
 
+@document("ForecastPolicy", "Deal")
 def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
     """Weighted funnel forecast of ``deals`` under ``policy`` at ``as_of``.
 
@@ -34,6 +36,7 @@ def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_o
     return _native.forecast(to_json(policy), to_json(deals), as_of_text(as_of))
 
 
+@document("AllocationPolicy", "AllocationInput")
 def allocate_target(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str) -> dict:  # noqa: A002
     """Target allocation (指标分摊): ``input["target"]`` split across keys by their share of
     ``input["history"]`` in the policy's window up to ``as_of``, plus ``input["adjustments"]``;
@@ -48,6 +51,7 @@ def allocate_target(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: 
     return _native.allocate_target(to_json(policy), to_json(input), as_of_text(as_of))
 
 
+@document("ForecastPolicy", "RangeSettings", "Deal")
 def forecast_ranges(
     policy: Mapping[str, Any], settings: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_of: datetime.date | str
 ) -> dict:
@@ -58,6 +62,7 @@ def forecast_ranges(
     return _native.forecast_ranges(to_json(policy), to_json(settings), to_json(deals), as_of_text(as_of))
 
 
+@document("HistoryPolicy", "StageEvent")
 def funnel_history(policy: Mapping[str, Any], events: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
     """The funnel learned from a stage-change log (``[{"deal", "stage", "on", "amount"?}]``):
     per stage the conversion (open deals censored), time in stage, and the win rate, cycle

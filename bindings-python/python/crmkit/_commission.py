@@ -6,11 +6,13 @@ import datetime
 from typing import Any, Mapping
 
 from crmkit import _native
+from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
 __all__ = ["compute_commission"]
 
 
+@document("CommissionPlan", "CommissionInput")
 def compute_commission(plan: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str) -> dict:  # noqa: A002
     """Each rep's commission for the period under ``plan``: ``input`` is ``{"transactions",
     "reps"?}``. Returns ``reps`` (one statement each: ``provisional``, ``final``, ``true_up``,

@@ -12,6 +12,7 @@ import decimal
 from typing import TYPE_CHECKING, Any, Mapping
 
 from crmkit import _native
+from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 _MONTH_COLUMNS = ["month", "offset", "deals", "amount", "weighted"]
 
 
+@document("ForecastPolicy")
 def forecast_frame(
     df: pd.DataFrame,
     policy: Mapping[str, Any],
@@ -34,6 +36,16 @@ def forecast_frame(
     threads: int = 1,
 ) -> pd.DataFrame:
     """Weighted funnel forecast of the deals in ``df``, one deal per row.
+
+    ``df`` is a pandas DataFrame, or any Arrow tabular data (an object with the Arrow
+    PyCapsule interface: a polars DataFrame, a pyarrow Table or RecordBatch, a DuckDB result;
+    reading it needs pyarrow, ``pip install "crmkit[arrow]"``). The result comes in the
+    caller's library: pandas in, pandas out; polars in, polars out; otherwise a pyarrow
+    Table. From Arrow data (and pandas frames with Arrow dtypes), money comes out as
+    decimal128 and the report's ``totals``, ``stages`` and ``months`` as JSON in the Arrow
+    schema metadata (``crmkit.totals``...; polars frames carry none); dictionary columns are
+    read by their codes, decimal128 amounts exactly (their own scale, not ``amount_scale``),
+    ``date32`` / timestamp / ``YYYY-MM-DD`` string columns as dates.
 
     Columns: ``stage`` (categorical or strings), ``amount`` (see below),
     ``entered_stage_on`` and ``expected_close_on`` (optional: datetime64, or dates / ISO
@@ -65,6 +77,21 @@ def forecast_frame(
     where ``i`` is the row's position (not its index label) and the names are the
     fields', whatever the columns are called.
     """
+    if _arrow_input(df):
+        from crmkit._frame_arrow import forecast_arrow
+
+        return forecast_arrow(
+            df,
+            policy,
+            as_of,
+            stage=stage,
+            amount=amount,
+            entered_stage_on=entered_stage_on,
+            expected_close_on=expected_close_on,
+            snoozed_until=snoozed_until,
+            amount_scale=amount_scale,
+            threads=threads,
+        )
     import numpy as np
     import pandas as pd
 
@@ -105,6 +132,17 @@ def forecast_frame(
     out.attrs["stages"] = report["stages"]
     out.attrs["months"] = report["months"]  # all groups together, rounded from exact sums
     return out
+
+
+def _arrow_input(df: Any) -> bool:
+    """Arrow data other than a numpy-backed pandas frame (which the numpy path reads)."""
+    if type(df).__module__.split(".")[0] == "pandas":
+        import pandas as pd
+
+        return any(isinstance(dtype, pd.ArrowDtype) for dtype in getattr(df, "dtypes", []))
+    from crmkit._arrow import is_arrow
+
+    return is_arrow(df)
 
 
 def _error(code: str, path: str, message: str) -> _native.CrmkitError:

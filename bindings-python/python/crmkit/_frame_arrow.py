@@ -1,0 +1,70 @@
+"""``forecast_frame`` over Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB...):
+the columns read by :class:`crmkit._arrow.ArrowColumns`, the result in the caller's library
+with money as decimal128."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from crmkit import _native
+from crmkit._arrow import ArrowColumns, output
+from crmkit._wire import as_of_text, to_json
+
+
+def forecast_arrow(
+    data: Any,
+    policy: Mapping[str, Any],
+    as_of: Any,
+    *,
+    stage: str,
+    amount: str,
+    entered_stage_on: str | None,
+    expected_close_on: str | None,
+    snoozed_until: str | None,
+    amount_scale: int,
+    threads: int,
+) -> Any:
+    group_by = policy.get("group_by") or []
+    if not isinstance(group_by, (list, tuple)):
+        group_by = []  # not a list: the core reports invalid_type at group_by
+    dated = {"entered_stage_on": entered_stage_on, "expected_close_on": expected_close_on, "snoozed_until": snoozed_until}
+    cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *group_by])
+    stage_codes, stage_labels = cols.codes(stage)
+    amounts, scale = cols.amounts(amount, amount_scale)
+    days = {field: None if name is None else cols.days(name, field) for field, name in dated.items()}
+    keys = [cols.codes(key) for key in group_by]
+    report = _native.forecast_columns(
+        to_json(policy),
+        stage_codes,
+        stage_labels,
+        amounts,
+        scale,
+        days["entered_stage_on"],
+        keys,
+        as_of_text(as_of),
+        threads,
+        days["expected_close_on"],
+        days["snoozed_until"],
+    )
+    return output(data, report_table(cols.pa, report, group_by))
+
+
+def report_table(pa: Any, report: dict, group_by: list[str]) -> Any:
+    """One row per group and month (per month without ``group_by``), money as decimal128;
+    the report's totals, stages and months as JSON in the schema metadata."""
+    if group_by:
+        pairs = [(g["key"], m) for g in report["groups"] for m in g["months"]]
+    else:
+        pairs = [({}, m) for m in report["months"]]
+    money = [m[name] for _, m in pairs for name in ("amount", "weighted")]
+    scale = max((-v.as_tuple().exponent for v in money), default=2)
+    decimal = pa.decimal128(38, max(scale, 0))
+    columns = {key: pa.array([k[key] for k, _ in pairs], pa.string()) for key in group_by}
+    columns["month"] = pa.array([m["month"] for _, m in pairs], pa.string())
+    for name in ("offset", "deals"):
+        columns[name] = pa.array([m[name] for _, m in pairs], pa.int64())
+    for name in ("amount", "weighted"):
+        columns[name] = pa.array([m[name] for _, m in pairs], decimal)
+    metadata = {f"crmkit.{part}": json.dumps(report[part], default=str, ensure_ascii=False) for part in ("totals", "stages", "months")}
+    return pa.table(columns).replace_schema_metadata(metadata)
