@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 from crmkit import _native
+from crmkit._types import document
 from crmkit._wire import to_json
 
 __all__ = ["attribute", "campaign_roi"]
 
 
+@document("RoiPolicy", "Campaign")
 def campaign_roi(policy: Mapping[str, Any], campaigns: Sequence[Mapping[str, Any]]) -> dict:
     """ROI metrics per campaign, channel, channel group, period and in total.
 
@@ -29,6 +31,7 @@ def campaign_roi(policy: Mapping[str, Any], campaigns: Sequence[Mapping[str, Any
     return _native.campaign_roi(to_json(policy), to_json(campaigns))
 
 
+@document("AttributionPolicy", "Journey")
 def attribute(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) -> dict:
     """Attribution of each converting journey's revenue to its touches under
     ``policy["model"]`` (``first_touch``, ``last_touch``, ``linear``, ``u_shaped``,
