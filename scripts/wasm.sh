@@ -50,7 +50,8 @@ echo "crmkit_bg.wasm: $raw bytes raw, $gz bytes gzipped ($before bytes before wa
 # The declarations must carry the core's types, not `any`.
 dts="$pkg/node/crmkit.d.ts"
 for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns AllocationPolicy AllocationInput AllocationReport RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine \
-  RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model; do
+  RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
+  ComparisonPolicy Comparison JourneyColumns ColumnsAttribution; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -60,7 +61,9 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'funnelHistory(policy: HistoryPolicy, events: StageEvent[], asOf: string): HistoryReport;' \
   'computeCommission(plan: CommissionPlan, input: CommissionInput, asOf: string): CommissionReport;' \
   'campaignRoi(policy: RoiPolicy, campaigns: Campaign[]): RoiReport;' \
-  'attribute(policy: AttributionPolicy, journeys: Journey[]): AttributionReport;'; do
+  'attribute(policy: AttributionPolicy, journeys: Journey[]): AttributionReport;' \
+  'compareAttribution(policy: ComparisonPolicy, journeys: Journey[]): Comparison;' \
+  'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

@@ -1,9 +1,12 @@
 //! Marketing ROI and attribution: [`crmkit::roi`] over the JSON text `crmkit._roi` writes.
 
-use crmkit::wire::from_json;
+use crmkit::forecast::AmountColumn;
+use crmkit::roi::{AttributionPolicy, JourneyColumns};
+use crmkit::wire::{from_json, parse_decimal};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::run;
+use crate::{run, slice, to_py_err, to_python, Amount, AmountData};
 
 /// `campaign_roi(policy_json, campaigns_json) -> dict`: [`crmkit::roi::campaign_roi`].
 #[pyfunction]
@@ -27,8 +30,82 @@ pub fn attribute(py: Python<'_>, policy_json: String, journeys_json: String) -> 
     })
 }
 
+/// `compare_attribution(policy_json, journeys_json) -> dict`: [`crmkit::roi::compare_attribution`].
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn compare_attribution(py: Python<'_>, policy_json: String, journeys_json: String) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = from_json(&policy_json, "")?;
+        let journeys: Vec<crmkit::roi::Journey> = from_json(&journeys_json, "journeys")?;
+        crmkit::roi::compare_attribution(&policy, &journeys)
+    })
+}
+
+/// `attribute_columns(...) -> (dict, int64 array)`: [`crmkit::roi::attribute_columns`] over
+/// columns, one row per touch; returns the report (no journey lines) and each row's credit in
+/// units of 10^-`rounding.dp`. `journey` (int64) groups consecutive rows; `channel` (int32)
+/// indexes `channel_labels`; `on` and `converted_on` are int64 days since 1970-01-01
+/// (`i64::MIN`: none); `revenue` as `forecast_columns`' amount; `milestone` int8 codes.
+#[pyfunction]
+#[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None))]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+pub fn attribute_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    journey: PyReadonlyArray1<'py, i64>,
+    channel: PyReadonlyArray1<'py, i32>,
+    channel_labels: Vec<String>,
+    on: PyReadonlyArray1<'py, i64>,
+    revenue: Bound<'py, PyAny>,
+    revenue_scale: u32,
+    converted_on: PyReadonlyArray1<'py, i64>,
+    milestone: Option<PyReadonlyArray1<'py, i8>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let revenue = Amount::extract(&revenue)?;
+    let revenue_data = match &revenue {
+        Amount::Units(a) => AmountData::Units(slice(a)),
+        Amount::Floats(a) => AmountData::Floats(slice(a)),
+        Amount::Strings(s) => AmountData::Strings(s),
+    };
+    let (journey, channel, on, converted_on) = (slice(&journey), slice(&channel), slice(&on), slice(&converted_on));
+    let milestone = milestone.as_ref().map(slice);
+    let out = py
+        .detach(|| {
+            let policy: AttributionPolicy = from_json(&policy_json, "")?;
+            let decimals;
+            let revenue = match &revenue_data {
+                AmountData::Units(units) => AmountColumn::Units { units, scale: revenue_scale },
+                AmountData::Floats(values) => AmountColumn::Float { values, scale: revenue_scale },
+                AmountData::Strings(strings) => {
+                    decimals = strings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| parse_decimal(s, &format!("revenue[{i}]")))
+                        .collect::<crmkit::Result<Vec<_>>>()?;
+                    AmountColumn::Decimal(&decimals)
+                }
+            };
+            let columns = JourneyColumns {
+                journey: &journey,
+                channel: &channel,
+                channel_labels: &channel_labels,
+                on: &on,
+                revenue,
+                converted_on: &converted_on,
+                milestone: milestone.as_deref(),
+            };
+            crmkit::roi::attribute_columns(&policy, &columns)
+        })
+        .map_err(to_py_err)?;
+    let report = to_python(py, &out.report)?;
+    let credits = out.credits.into_pyarray(py);
+    (report, credits).into_pyobject(py).map(Bound::into_any)
+}
+
 /// Adds this module's functions to `crmkit._native`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(campaign_roi, m)?)?;
-    m.add_function(wrap_pyfunction!(attribute, m)?)
+    m.add_function(wrap_pyfunction!(attribute, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_attribution, m)?)?;
+    m.add_function(wrap_pyfunction!(attribute_columns, m)?)
 }

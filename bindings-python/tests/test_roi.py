@@ -71,3 +71,57 @@ def test_errors_are_typed():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.attribute({"model": {"kind": "time_decay", "half_life_days": "0"}}, JOURNEYS)
     assert (caught.value.code, caught.value.path) == ("out_of_range", "model.half_life_days")
+
+
+def test_compare_attribution_columns_sum_to_the_total():
+    df = crmkit.compare_attribution({}, JOURNEYS)
+    assert list(df.columns) == ["group", "first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay", "markov", "shapley"]
+    for model in df.columns[1:]:
+        assert df[model].sum() == df.attrs["total"] == Decimal("100.00")
+    assert len(df.attrs["rows"]) == len(df) * 8
+    dicts, _ = stub()
+    assert set(df.attrs["report"]) == dicts["Comparison"] and set(df.attrs["rows"][0]) == dicts["ComparisonRow"]
+
+
+def _frame(journeys):
+    import pandas as pd
+
+    rows = [
+        {"journey": j["id"], "channel": t["channel"], "on": t["on"], "milestone": t.get("milestone"),
+         "revenue": float(j["revenue"]) if "converted_on" in j else float("nan"), "converted_on": j.get("converted_on")}
+        for j in journeys for t in j["touches"]
+    ]
+    return pd.DataFrame(rows)
+
+
+BOOK = [
+    {"id": f"b{i}", "revenue": f"{1000 + 37 * i}.{i:02d}", "converted_on": "2026-04-30", "touches": [
+        {"channel": ch, "on": f"2026-04-{10 + k:02d}"} for k, ch in enumerate(chans)]}
+    for i, chans in enumerate([["search", "email", "events"], ["events"], ["email", "email", "web_ads", "search"], ["tv", "print"]])
+] + [{"id": "n1", "touches": [{"channel": "search", "on": "2026-04-02"}, {"channel": "email", "on": "2026-04-03"}]}]
+
+
+@pytest.mark.parametrize("model", [{"kind": "linear"}, {"kind": "time_decay", "half_life_days": "2"}, {"kind": "w_shaped"}, {"kind": "markov"}, {"kind": "shapley"}])
+def test_attribution_frame_matches_the_record_api(model):
+    journeys = BOOK + [JOURNEYS[0]]
+    df = _frame(journeys)
+    out = crmkit.attribution_frame(df, {"model": model}, milestone="milestone")
+    want = crmkit.attribute({"model": model}, journeys)
+    assert list(out["channel"]) == [c["channel"] for c in want["channels"]]
+    assert list(out["credit"]) == [c["credit"] for c in want["channels"]]
+    assert out.attrs["total"] == want["total"] and out.attrs["model"] == model["kind"]
+    per_touch = [t["credit"] for j in want["journeys"] for t in j["touches"]]
+    assert [Decimal(int(c)) / 100 for c in out.attrs["credits"]] == per_touch
+
+
+def test_attribution_frame_errors_name_the_row():
+    df = _frame(BOOK)
+    df.loc[1, "on"] = "2026-05-01"  # after the conversion
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
+    assert (caught.value.code, caught.value.path) == ("touch_after_conversion", "on[1]")
+    df = _frame(BOOK)
+    df.loc[3, "channel"] = "radio"
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
+    assert caught.value.code == "unknown_channel" and caught.value.path.startswith("channel_labels[")

@@ -27,6 +27,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "compute_commission": lambda case: crmkit.compute_commission(case["config"], case["input"], case["as_of"]),
     "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], case["input"].get("campaigns")),
     "attribute": lambda case: crmkit.attribute(case["config"], case["input"].get("journeys")),
+    "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], case["input"].get("journeys")).attrs["report"],
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),

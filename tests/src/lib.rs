@@ -62,6 +62,11 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let journeys: Vec<crmkit::roi::Journey> = crmkit::wire::from_json(&field("journeys"), "journeys")?;
             serde_json::to_value(crmkit::roi::attribute(&policy, &journeys)?)
         }
+        "compare_attribution" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let journeys: Vec<crmkit::roi::Journey> = crmkit::wire::from_json(&field("journeys"), "journeys")?;
+            serde_json::to_value(crmkit::roi::compare_attribution(&policy, &journeys)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

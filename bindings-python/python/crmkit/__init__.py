@@ -15,14 +15,16 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import compute_commission
 from crmkit._native import CrmkitError, __version__
-from crmkit._roi import attribute, campaign_roi
+from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 
 __all__ = [
     "CrmkitError",
     "__version__",
     "allocate_target",
     "attribute",
+    "attribution_frame",
     "campaign_roi",
+    "compare_attribution",
     "compute_commission",
     "forecast",
     "forecast_frame",

@@ -654,3 +654,48 @@ class AttributionReport(TypedDict):
 
 def attribute(policy: AttributionPolicy | Mapping[str, object], journeys: Sequence[Journey | Mapping[str, object]]) -> AttributionReport:
     """Attribution of each journey's revenue to its touches, exact Decimal credits; raises ``CrmkitError``."""
+
+class ComparisonPolicy(TypedDict):
+    models: NotRequired[Sequence[Model]]
+    channels: NotRequired[Sequence[Channel]]
+    rounding: NotRequired[Rounding]
+
+class ComparisonLine(TypedDict):
+    channel: str
+    group: str
+    credits: list[Decimal]
+    shares: list[Decimal]
+
+class ComparisonRow(TypedDict):
+    channel: str
+    group: str
+    model: str
+    credit: Decimal
+    share: Decimal
+
+class Comparison(TypedDict):
+    models: list[str]
+    total: Decimal
+    channels: list[ComparisonLine]
+    rows: list[ComparisonRow]
+
+def compare_attribution(policy: ComparisonPolicy | Mapping[str, object], journeys: Sequence[Journey | Mapping[str, object]]) -> pd.DataFrame:
+    """All models side by side: one row per channel, one ``Decimal`` column per model;
+    ``attrs["total"]``, ``attrs["shares"]``, ``attrs["rows"]``, ``attrs["report"]`` (a
+    ``Comparison``). Raises ``CrmkitError``."""
+
+def attribution_frame(
+    df: pd.DataFrame,
+    policy: AttributionPolicy | Mapping[str, object],
+    *,
+    journey: str = "journey",
+    channel: str = "channel",
+    on: str = "on",
+    revenue: str = "revenue",
+    converted_on: str = "converted_on",
+    milestone: str | None = None,
+    revenue_scale: int = 2,
+) -> pd.DataFrame:
+    """Attribution over a DataFrame of touches: one row per channel; ``attrs["credits"]`` (int64
+    units per row), ``attrs["total"]``, ``attrs["conversions"]``, ``attrs["model"]``. Raises
+    ``CrmkitError``."""

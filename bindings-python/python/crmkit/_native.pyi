@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 from crmkit import CrmkitError as CrmkitError
 from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport
-from crmkit import AttributionReport, RoiReport
+from crmkit import AttributionReport, Comparison, RoiReport
 
 __version__: str
 
@@ -31,3 +31,15 @@ def forecast_columns(
 ) -> ForecastReport: ...
 def campaign_roi(policy_json: str, campaigns_json: str) -> RoiReport: ...
 def attribute(policy_json: str, journeys_json: str) -> AttributionReport: ...
+def compare_attribution(policy_json: str, journeys_json: str) -> Comparison: ...
+def attribute_columns(
+    policy_json: str,
+    journey: npt.NDArray[np.int64],
+    channel: npt.NDArray[np.int32],
+    channel_labels: Sequence[str],
+    on: npt.NDArray[np.int64],
+    revenue: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    revenue_scale: int,
+    converted_on: npt.NDArray[np.int64],
+    milestone: Optional[npt.NDArray[np.int8]] = None,
+) -> Tuple[AttributionReport, npt.NDArray[np.int64]]: ...

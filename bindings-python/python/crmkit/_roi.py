@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import to_json
 
-__all__ = ["attribute", "campaign_roi"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["attribute", "attribution_frame", "campaign_roi", "compare_attribution"]
 
 
 @document("RoiPolicy", "Campaign")
@@ -47,3 +50,105 @@ def attribute(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) 
     [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
     """
     return _native.attribute(to_json(policy), to_json(journeys))
+
+
+def compare_attribution(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """All models side by side: one row per channel (index ``channel``), a ``group`` column
+    and one column of ``Decimal`` credits per model of ``policy["models"]`` (default: first
+    touch, last touch, linear, U, W, time decay, Markov, Shapley). Every model's column sums
+    to the same total. ``attrs["total"]``, ``attrs["shares"]`` (the same table as shares of
+    the total) and ``attrs["rows"]`` (long rows ``{channel, group, model, credit, share}``).
+    Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> j = {"id": "j", "revenue": "90", "converted_on": "2026-03-15", "touches": [
+    ...     {"channel": "search", "on": "2026-03-01"}, {"channel": "email", "on": "2026-03-10"}]}
+    >>> df = crmkit.compare_attribution({"models": [{"kind": "first_touch"}, {"kind": "linear"}]}, [j])
+    >>> df.loc["email", "linear"], list(df.columns)
+    (Decimal('45.00'), ['group', 'first_touch', 'linear'])
+    """
+    import pandas as pd
+
+    report = _native.compare_attribution(to_json(policy), to_json(journeys))
+    index = pd.Index([line["channel"] for line in report["channels"]], name="channel")
+
+    def table(field: str) -> pd.DataFrame:
+        data: dict[str, Any] = {"group": [line["group"] for line in report["channels"]]}
+        for k, model in enumerate(report["models"]):
+            data[model] = [line[field][k] for line in report["channels"]]
+        return pd.DataFrame(data, index=index)
+
+    out = table("credits")
+    out.attrs["total"] = report["total"]
+    out.attrs["shares"] = table("shares")
+    out.attrs["rows"] = report["rows"]
+    out.attrs["report"] = report
+    return out
+
+
+_MILESTONES = {"lead_created": 1, "deal_created": 2}
+
+
+def attribution_frame(
+    df: pd.DataFrame,
+    policy: Mapping[str, Any],
+    *,
+    journey: str = "journey",
+    channel: str = "channel",
+    on: str = "on",
+    revenue: str = "revenue",
+    converted_on: str = "converted_on",
+    milestone: str | None = None,
+    revenue_scale: int = 2,
+) -> pd.DataFrame:
+    """Attribution over a DataFrame of touches, one touch per row, without a Python object per
+    row: the rows of a journey are consecutive and in time order (``df.sort_values([journey,
+    on], kind="stable")``) and carry the journey's ``revenue`` and ``converted_on`` (NaT: did
+    not convert), read on its first row.
+
+    Columns: ``journey`` (integers used as they are, anything else factorized), ``channel``
+    (categorical or strings), ``on`` and ``converted_on`` (datetime64 or ``YYYY-MM-DD``),
+    ``revenue`` (int64 units of 10^-``revenue_scale``, float64 rounded once to that scale, or
+    ``Decimal`` / ``str`` cells), ``milestone`` (optional: ``lead_created``,
+    ``deal_created`` or empty).
+
+    Returns one row per channel (``channel``, ``group``, ``credit`` as ``Decimal``, ``share``,
+    ``touches``, ``conversions``, ``removal_effect``); ``attrs["credits"]`` holds each row of
+    ``df``'s credit as an int64 array in units of 10^-``rounding.dp`` (cents by default), so
+    ``df.assign(credit=out.attrs["credits"] / 100)``; ``attrs["total"]``,
+    ``attrs["conversions"]``, ``attrs["model"]``. Raises ``CrmkitError`` at ``on[i]``,
+    ``revenue[i]``... where ``i`` is the row's position.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from crmkit._frame import _amounts, _codes, _column, _days, _error
+
+    ids = _column(df, journey)
+    if pd.api.types.is_integer_dtype(ids.dtype):
+        journey_codes = np.ascontiguousarray(ids.to_numpy(dtype=np.int64))
+    else:
+        journey_codes = np.ascontiguousarray(pd.factorize(ids)[0].astype(np.int64))
+    channel_codes, channel_labels = _codes(_column(df, channel), np, pd)
+    days = _days(_column(df, on), "on", np, pd)
+    conv = _days(_column(df, converted_on), "converted_on", np, pd)
+    amounts = _amounts(_column(df, revenue), np, pd)
+    marks = None
+    if milestone is not None:
+        series = _column(df, milestone)
+        mapped = series.map(_MILESTONES)
+        bad = (mapped.isna() & series.notna()).to_numpy()
+        if bad.any():
+            i = int(bad.argmax())
+            raise _error("invalid_value", f"milestone[{i}]", f"{series.iloc[i]!r} is not lead_created or deal_created")
+        marks = np.ascontiguousarray(mapped.fillna(0).to_numpy(dtype=np.int8))
+    report, credits = _native.attribute_columns(
+        to_json(policy), journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks
+    )
+    columns = ["channel", "group", "credit", "share", "touches", "conversions", "removal_effect"]
+    out = pd.DataFrame({c: [line[c] for line in report["channels"]] for c in columns}, columns=columns)
+    out.attrs["credits"] = credits
+    out.attrs["total"] = report["total"]
+    out.attrs["conversions"] = report["conversions"]
+    out.attrs["model"] = report["model"]
+    return out

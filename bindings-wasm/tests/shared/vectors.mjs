@@ -18,6 +18,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.campaignRoi(c.config, c.input?.campaigns);
     case "attribute":
       return crmkit.attribute(c.config, c.input?.journeys);
+    case "compare_attribution":
+      return crmkit.compareAttribution(c.config, c.input?.journeys);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

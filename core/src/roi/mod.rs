@@ -11,9 +11,10 @@ mod metrics;
 mod policy;
 
 pub use attribution::{
-    attribute, AttributionPolicy, AttributionReason, AttributionReport, ChannelCredit, CoalitionValue, Journey,
-    JourneyLine, Milestone, Model, PositionWeights, Touch, TouchCredit, EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES,
-    MAX_TOUCHES,
+    attribute, attribute_columns, compare_attribution, AttributionPolicy, AttributionReason, AttributionReport,
+    ChannelCredit, CoalitionValue, ColumnsAttribution, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow,
+    Journey, JourneyColumns, JourneyLine, Milestone, Model, PositionWeights, Touch, TouchCredit, WireDecimal,
+    EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES, MAX_TOUCHES, NOT_CONVERTED,
 };
 pub use metrics::{campaign_roi, Campaign, FunnelStep, RoiLine, RoiReason, RoiReport};
 pub use policy::{Channel, FunnelStage, PeriodUnit, RoiPolicy};

@@ -128,7 +128,277 @@ def campaign_roi(policy, campaigns):
     return out
 
 
-FUNCTIONS = {"campaign_roi": lambda case: campaign_roi(case["config"], case["input"]["campaigns"])}
+# ---------------------------------------------------------------- attribute
+
+def _days(a: str, b: str) -> int:
+    return (datetime.date.fromisoformat(b) - datetime.date.fromisoformat(a)).days
+
+
+def _units(revenue: str, r) -> int:
+    dp = r.get("dp", 2)
+    d = Decimal(revenue).quantize(Decimal(1).scaleb(-dp), rounding=MODES[r.get("strategy", "half_even")])
+    return int(d.scaleb(dp))
+
+
+def largest_remainder(units: int, weights: list) -> list:
+    total = sum(weights)
+    exact = [Fraction(units) * w / total for w in weights]
+    floors = [int(e) for e in exact]  # non-negative: int() truncates
+    left = units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+def share6(x: Fraction) -> str:
+    return _round(x, {"dp": 6})
+
+
+POSITION = {"u_shaped": dict(first="0.4", middle="0.2", last="0.4"),
+            "w_shaped": dict(first="0.3", middle="0.1", lead_created="0.3", deal_created="0.3")}
+
+
+def roles(touches):
+    marks = [t.get("milestone") for t in touches]
+    lead = marks.index("lead_created") if "lead_created" in marks else None
+    deal = marks.index("deal_created") if "deal_created" in marks else None
+    return lead, deal
+
+
+def position_weights(touches, w):
+    n = len(touches)
+    W = {k: Fraction(Decimal(w.get(k, "0"))) for k in ("first", "middle", "last", "lead_created", "deal_created")}
+    lead, deal = roles(touches)
+    role = [Fraction(0)] * n
+    role[0] += W["first"]
+    role[n - 1] += W["last"]
+    role[0 if lead is None else lead] += W["lead_created"]
+    role[n - 1 if deal is None else deal] += W["deal_created"]
+    middle = [i for i in range(n) if role[i] == 0]
+    return [W["middle"] / len(middle) if i in middle else role[i] for i in range(n)]
+
+
+def decay_weight(days: int, half_life: str) -> Fraction:
+    getcontext().prec = 60
+    return Fraction(Decimal(2) ** (-Decimal(days) / Decimal(half_life)))
+
+
+def markov_effects(journeys, order):
+    paths = [([t["channel"] for t in j["touches"]], "converted_on" in j) for j in journeys]
+    edges = {}
+    for chans, conv in paths:
+        state = "start"
+        for end in range(1, len(chans) + 1):
+            nxt = tuple(chans[max(0, end - order):end])
+            edges.setdefault(state, {}).setdefault(nxt, 0)
+            edges[state][nxt] += 1
+            state = nxt
+        edges.setdefault(state, {}).setdefault("conv" if conv else "null", 0)
+        edges[state]["conv" if conv else "null"] += 1
+    states = sorted(edges, key=str)
+    if not edges:
+        return {}
+
+    def p_conv(removed):
+        live = [s for s in states if not (s != "start" and removed in s)]
+        idx = {s: i for i, s in enumerate(live)}
+        n = len(live)
+        a = [[Fraction(0)] * (n + 1) for _ in range(n)]
+        for s in live:
+            i = idx[s]
+            a[i][i] += 1
+            tot = sum(edges[s].values())
+            for t, c in edges[s].items():
+                q = Fraction(c, tot)
+                if t == "conv":
+                    a[i][n] += q
+                elif t == "null" or t not in idx:
+                    pass
+                else:
+                    a[i][idx[t]] -= q
+        for col in range(n):  # Gauss-Jordan with exact fractions
+            piv = next(r for r in range(col, n) if a[r][col] != 0)
+            a[col], a[piv] = a[piv], a[col]
+            pv = a[col][col]
+            a[col] = [x / pv for x in a[col]]
+            for r in range(n):
+                if r != col and a[r][col] != 0:
+                    f = a[r][col]
+                    a[r] = [x - f * y for x, y in zip(a[r], a[col])]
+        return a[idx["start"]][n]
+
+    base = p_conv(None)
+    chans = {c for chans, _ in paths for c in chans}
+    return {c: (1 - p_conv(c) / base if base else Fraction(0)) for c in chans}
+
+
+def shapley_values(journeys, players, value):
+    sets = [(frozenset(t["channel"] for t in j["touches"]), "converted_on" in j) for j in journeys]
+    k = len(players)
+
+    def v(S):
+        conv = sum(1 for s, c in sets if c and s <= S)
+        alls = sum(1 for s, c in sets if s <= S)
+        if value == "within":
+            return Fraction(conv)
+        if value == "exact_set":
+            return Fraction(sum(1 for s, c in sets if c and s == S))
+        return Fraction(conv, alls) if alls else Fraction(0)
+
+    from itertools import combinations
+    from math import factorial
+    phi = {}
+    for p in players:
+        others = [q for q in players if q != p]
+        total = Fraction(0)
+        for size in range(len(others) + 1):
+            for S in combinations(others, size):
+                S = frozenset(S)
+                total += Fraction(factorial(size) * factorial(k - size - 1), factorial(k)) * (v(S | {p}) - v(S))
+        phi[p] = total
+    return phi
+
+
+def attribute(policy, journeys):
+    model = policy["model"]
+    kind = model["kind"]
+    r = policy.get("rounding", {"dp": 2})
+    dp = r.get("dp", 2)
+    taxonomy = [(c["name"], c["group"]) for c in policy["channels"]] if "channels" in policy else DEFAULT_CHANNELS
+    money = lambda u: format(Decimal(u).scaleb(-dp), "f")
+    effects = markov_effects(journeys, model.get("order", 1)) if kind == "markov" else None
+    lines = []
+    credit = {}
+    touches_n = {}
+    convs = {}
+    present = set()
+    total = 0
+    for j in journeys:
+        ts = j["touches"]
+        n = len(ts)
+        conv = "converted_on" in j
+        units = _units(j.get("revenue", "0"), r) if conv else 0
+        credits, shares, even = [0] * n, [Fraction(0)] * n, False
+        if conv:
+            if kind in ("markov", "shapley"):
+                order_c = []
+                for t in ts:
+                    if t["channel"] not in order_c:
+                        order_c.append(t["channel"])
+                if kind == "markov":
+                    vals = {c: effects[c] for c in order_c}
+                else:
+                    phi = shapley_values(journeys, order_c, model.get("value", "conversion_rate"))
+                    vals = {c: max(phi[c], Fraction(0)) for c in order_c}
+                if all(x == 0 for x in vals.values()):
+                    even = True
+                    vals = {c: Fraction(1) for c in order_c}
+                per_channel = dict(zip(order_c, largest_remainder(units, [vals[c] for c in order_c])))
+                V = sum(vals.values())
+                counts = {c: sum(1 for t in ts if t["channel"] == c) for c in order_c}
+                seen = {c: 0 for c in order_c}
+                for i, t in enumerate(ts):
+                    c = t["channel"]
+                    each, extra = divmod(per_channel[c], counts[c])
+                    credits[i] = each + (1 if seen[c] < extra else 0)
+                    seen[c] += 1
+                    shares[i] = vals[c] / V / counts[c]
+            else:
+                if kind == "first_touch":
+                    w = [Fraction(1)] + [Fraction(0)] * (n - 1)
+                elif kind == "last_touch":
+                    w = [Fraction(0)] * (n - 1) + [Fraction(1)]
+                elif kind == "linear":
+                    w = [Fraction(1)] * n
+                elif kind == "time_decay":
+                    w = [decay_weight(_days(t["on"], j["converted_on"]), model.get("half_life_days", "7")) for t in ts]
+                else:
+                    w = position_weights(ts, POSITION.get(kind, model))
+                credits = largest_remainder(units, w)
+                shares = [x / sum(w) for x in w]
+        lead, deal = roles(ts)
+        tl = []
+        seen_c = set()
+        for i, t in enumerate(ts):
+            c = t["channel"]
+            present.add(c)
+            reasons = []
+            if conv:
+                credit[c] = credit.get(c, 0) + credits[i]
+                touches_n[c] = touches_n.get(c, 0) + 1
+                if c not in seen_c:
+                    seen_c.add(c)
+                    convs[c] = convs.get(c, 0) + 1
+                if i == 0:
+                    reasons.append("first_touch")
+                if i == n - 1:
+                    reasons.append("last_touch")
+                extra = {"linear": "equal_share", "time_decay": "decayed", "markov": "removal_effect", "shapley": "shapley_value"}
+                if kind in extra:
+                    reasons.append(extra[kind])
+                elif kind in ("u_shaped", "w_shaped", "position"):
+                    if kind != "u_shaped" and i == (0 if lead is None else lead):
+                        reasons.append("lead_created_assumed" if lead is None else "lead_created")
+                    if kind != "u_shaped" and i == (n - 1 if deal is None else deal):
+                        reasons.append("deal_created_assumed" if deal is None else "deal_created")
+                    if not reasons:
+                        reasons.append("middle_touch")
+            tl.append({"channel": c, "on": t["on"], "days_before": _days(t["on"], j["converted_on"]) if conv else None,
+                       "share": share6(shares[i]) if conv else "0", "credit": money(credits[i]), "reasons": reasons})
+        total += units
+        lines.append({"id": j["id"], "revenue": money(units), "converted": conv, "touches": tl,
+                      "reasons": (["split_evenly"] if even else []) if conv else ["not_converted"]})
+    channels = []
+    for name, group in taxonomy:
+        if name in present:
+            channels.append({"channel": name, "group": group, "credit": money(credit.get(name, 0)),
+                             "share": share6(Fraction(credit.get(name, 0), total)) if total else "0",
+                             "touches": touches_n.get(name, 0), "conversions": convs.get(name, 0),
+                             "removal_effect": _round(effects.get(name, Fraction(0)), {"dp": 6}) if effects is not None else None})
+    return {"model": kind, "total": money(total), "conversions": sum(1 for j in journeys if "converted_on" in j),
+            "channels": channels, "journeys": lines}
+
+
+DEFAULT_MODELS = [{"kind": k} for k in ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay", "markov", "shapley")]
+
+
+def model_label(m) -> str:
+    kind = m["kind"]
+    if kind == "time_decay" and Decimal(m.get("half_life_days", "7")) != 7:
+        return f"time_decay_{Decimal(m['half_life_days']).normalize()}"
+    if kind == "markov" and m.get("order", 1) != 1:
+        return f"markov_order_{m['order']}"
+    if kind == "shapley" and m.get("value", "conversion_rate") != "conversion_rate":
+        return f"shapley_{m['value']}"
+    return kind
+
+
+def compare_attribution(policy, journeys):
+    models = policy.get("models", DEFAULT_MODELS)
+    labels = []
+    for m in models:
+        base = model_label(m)
+        repeats = sum(1 for x in labels if x == base or x.startswith(base + "_#"))
+        labels.append(base if repeats == 0 else f"{base}_#{repeats + 1}")
+    base = {k: v for k, v in policy.items() if k != "models"}
+    reports = [attribute({**base, "model": m}, journeys) for m in models]
+    total = reports[0]["total"] if reports else "0"
+    channels, rows = [], []
+    for line in reports[0]["channels"] if reports else []:
+        name = line["channel"]
+        credits = [next(c["credit"] for c in r["channels"] if c["channel"] == name) for r in reports]
+        shares = [next(c["share"] for c in r["channels"] if c["channel"] == name) for r in reports]
+        channels.append({"channel": name, "group": line["group"], "credits": credits, "shares": shares})
+        rows += [{"channel": name, "group": line["group"], "model": lab, "credit": cr, "share": sh} for lab, cr, sh in zip(labels, credits, shares)]
+    return {"models": labels, "total": total, "channels": channels, "rows": rows}
+
+
+FUNCTIONS = {
+    "compare_attribution": lambda case: compare_attribution(case["config"], case["input"]["journeys"]),
+    "campaign_roi": lambda case: campaign_roi(case["config"], case["input"]["campaigns"]),
+    "attribute": lambda case: attribute(case["config"], case["input"]["journeys"]),
+}
 
 
 def mismatch(e, a, at=""):

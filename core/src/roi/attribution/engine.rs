@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::model::{Model, PositionWeights};
-use super::split::{self, decay, position, roles, split};
+use super::split::{decay, fixed, position, roles, split};
 use super::{markov, shapley};
 use crate::error::Result;
 
@@ -77,16 +77,7 @@ pub(crate) fn run(
             Some(Learned::Global(fixed))
         }
         Model::Shapley { value, samples, seed } => {
-            let values = shapley::values(p, *value, *samples, *seed, path)?;
-            Some(Learned::PerSet(
-                values
-                    .into_iter()
-                    .map(|(set, v)| {
-                        let max = v.iter().copied().fold(0.0f64, f64::max);
-                        (set, v.iter().map(|&x| fixed(x, max)).collect())
-                    })
-                    .collect(),
-            ))
+            Some(Learned::PerSet(shapley::weights(p, *value, *samples, *seed, path)?))
         }
         _ => None,
     };
@@ -200,13 +191,4 @@ pub(crate) fn run(
         }
     }
     Ok(out)
-}
-
-/// `x ÷ max` as a 52-bit fixed-point weight (negative values count as nothing).
-fn fixed(x: f64, max: f64) -> u64 {
-    if max > 0.0 && x > 0.0 {
-        ((x / max) * split::ONE as f64).round() as u64
-    } else {
-        0
-    }
 }

@@ -8,6 +8,8 @@
 //! each journey over its channels by those values, and each channel's part evenly over its
 //! touches.
 
+mod columns;
+mod compare;
 mod engine;
 mod markov;
 mod model;
@@ -20,6 +22,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use columns::{attribute_columns, ColumnsAttribution, JourneyColumns, NOT_CONVERTED};
+pub use compare::{compare_attribution, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow, WireDecimal};
 pub use markov::MAX_STATES;
 pub use model::{CoalitionValue, Model, PositionWeights};
 pub use shapley::{EXACT_PLAYERS, MAX_PLAYERS};
@@ -365,6 +369,44 @@ fn report(
     p: &Prepared,
     outcome: &Outcome,
 ) -> Result<AttributionReport> {
+    let mut report = report_channels(policy, p, outcome)?;
+    let dp = policy.rounding.dp;
+    let money = |units: i128| Decimal::try_from_i128_with_scale(units, dp).map_err(|_| Error::overflow("journeys"));
+    report.journeys.reserve(journeys.len());
+    for ((j, start, n), journey) in p.journeys().zip(journeys) {
+        let conv = p.converted[j];
+        let roles = split::roles(p.milestone.as_ref().map(|m| &m[start..start + n]), n);
+        let mut touch_lines = Vec::with_capacity(n);
+        for (k, t) in journey.touches.iter().enumerate() {
+            let i = start + k;
+            let (num, den) = outcome.shares[i];
+            touch_lines.push(TouchCredit {
+                channel: t.channel.clone(),
+                on: t.on,
+                days_before: conv.then_some(p.days[i]),
+                share: if conv { ratio(num, den) } else { Decimal::ZERO },
+                credit: money(outcome.credits[i])?,
+                reasons: if conv { touch_reasons(&policy.model, k, n, roles) } else { Vec::new() },
+            });
+        }
+        let reasons = match (conv, outcome.even[j]) {
+            (false, _) => vec![AttributionReason::NotConverted],
+            (true, true) => vec![AttributionReason::SplitEvenly],
+            (true, false) => Vec::new(),
+        };
+        report.journeys.push(JourneyLine {
+            id: journey.id.clone(),
+            revenue: money(p.units[j])?,
+            converted: conv,
+            touches: touch_lines,
+            reasons,
+        });
+    }
+    Ok(report)
+}
+
+/// The report's totals and channel lines (no journey lines).
+fn report_channels(policy: &AttributionPolicy, p: &Prepared, outcome: &Outcome) -> Result<AttributionReport> {
     let dp = policy.rounding.dp;
     let money = |units: i128| Decimal::try_from_i128_with_scale(units, dp).map_err(|_| Error::overflow("journeys"));
     let channels = policy.channels.len();
@@ -372,54 +414,26 @@ fn report(
     let mut touches = vec![0u64; channels];
     let mut conversions = vec![0u64; channels];
     let mut present = vec![false; channels];
-    let mut lines = Vec::with_capacity(journeys.len());
-    let mut total = 0i128;
-    let mut converted = 0u64;
-    for ((j, start, n), journey) in p.journeys().zip(journeys) {
+    let mut last_journey = vec![usize::MAX; channels];
+    let (mut total, mut converted) = (0i128, 0u64);
+    for (j, start, n) in p.journeys() {
         let conv = p.converted[j];
-        let mut seen: Vec<u32> = Vec::new();
-        let mut touch_lines = Vec::with_capacity(n);
-        let roles = split::roles(p.milestone.as_ref().map(|m| &m[start..start + n]), n);
-        for (k, t) in journey.touches.iter().enumerate() {
-            let i = start + k;
+        if conv {
+            converted += 1;
+            total += p.units[j];
+        }
+        for i in start..start + n {
             let c = p.channel[i] as usize;
             present[c] = true;
             if conv {
                 credit[c] += outcome.credits[i];
                 touches[c] += 1;
-                if !seen.contains(&(c as u32)) {
-                    seen.push(c as u32);
+                if last_journey[c] != j {
+                    last_journey[c] = j;
                     conversions[c] += 1;
                 }
             }
-            let (num, den) = outcome.shares[i];
-            let share = if conv { ratio(num, den) } else { Decimal::ZERO };
-            touch_lines.push(TouchCredit {
-                channel: t.channel.clone(),
-                on: t.on,
-                days_before: conv.then_some(p.days[i]),
-                share,
-                credit: money(outcome.credits[i])?,
-                reasons: if conv { touch_reasons(&policy.model, k, n, roles) } else { Vec::new() },
-            });
         }
-        let mut reasons = Vec::new();
-        if conv {
-            converted += 1;
-            total += p.units[j];
-            if outcome.even[j] {
-                reasons.push(AttributionReason::SplitEvenly);
-            }
-        } else {
-            reasons.push(AttributionReason::NotConverted);
-        }
-        lines.push(JourneyLine {
-            id: journey.id.clone(),
-            revenue: money(p.units[j])?,
-            converted: conv,
-            touches: touch_lines,
-            reasons,
-        });
     }
     let effects = outcome.removal_effects.as_ref();
     let channel_lines = (0..channels)
@@ -432,7 +446,11 @@ fn report(
                 share: if total == 0 { Decimal::ZERO } else { ratio(credit[c] as u128, total as u128) },
                 touches: touches[c],
                 conversions: conversions[c],
-                removal_effect: effects.map(|e| Decimal::from_f64_retain(e[c]).unwrap_or_default().round_dp(6)),
+                removal_effect: effects.map(|e| {
+                    let mut d = Decimal::from_f64_retain(e[c]).unwrap_or_default().round_dp(6);
+                    d.rescale(6);
+                    d
+                }),
             })
         })
         .collect::<Result<_>>()?;
@@ -441,7 +459,7 @@ fn report(
         total: money(total)?,
         conversions: converted,
         channels: channel_lines,
-        journeys: lines,
+        journeys: Vec::new(),
     })
 }
 

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::engine::Prepared;
 use super::model::CoalitionValue;
+use super::split::fixed;
 use crate::error::{Error, Result};
 
 /// Largest journey channel set valued exactly.
@@ -19,15 +20,17 @@ pub const EXACT_PLAYERS: usize = 15;
 /// Largest channel set a journey may have under Shapley (coalitions are 64-bit masks).
 pub const MAX_PLAYERS: usize = 64;
 
-/// Shapley values of the players (sorted channel indices) of every converting journey's
-/// channel set.
-pub(crate) fn values(
+/// Split weights of the players (sorted channel indices) of every converting journey's
+/// channel set: its Shapley values, negative ones counted as nothing. Under `within` and
+/// `exact_set` the exact values times k! are integers, used as they are, so channels whose
+/// values are equal in theory tie exactly; otherwise 40-bit fixed point of value ÷ largest.
+pub(crate) fn weights(
     p: &Prepared,
     value: CoalitionValue,
     samples: u32,
     seed: u32,
     path: &dyn Fn(usize) -> String,
-) -> Result<HashMap<Vec<u32>, Vec<f64>>> {
+) -> Result<HashMap<Vec<u32>, Vec<u64>>> {
     // Journeys by exact channel set: (conversions, journeys), in first-seen order.
     let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
     let mut sets: Vec<(Vec<u32>, u64, u64)> = Vec::new();
@@ -58,12 +61,17 @@ pub(crate) fn values(
         // The sets lying within these players, as masks over them.
         let within: Vec<(u64, u64, u64)> =
             sets.iter().filter_map(|(t, c, n)| mask(players, t).map(|m| (m, *c, *n))).collect();
-        let phi = if players.len() <= EXACT_PLAYERS {
-            exact(players.len(), &within, value)
-        } else {
-            sampled(players.len(), &within, value, samples, seed)
-        };
-        out.insert(players.clone(), phi);
+        let k = players.len();
+        let whole = (k <= EXACT_PLAYERS && value != CoalitionValue::ConversionRate)
+            .then(|| exact_counts(k, &within, value))
+            .flatten();
+        let w = whole.unwrap_or_else(|| {
+            let phi =
+                if k <= EXACT_PLAYERS { exact(k, &within, value) } else { sampled(k, &within, value, samples, seed) };
+            let max = phi.iter().copied().fold(0.0f64, f64::max);
+            phi.iter().map(|&x| fixed(x, max)).collect()
+        });
+        out.insert(players.clone(), w);
     }
     Ok(out)
 }
@@ -84,6 +92,43 @@ fn worth(value: CoalitionValue, conv_within: u64, all_within: u64, conv_exact: u
         CoalitionValue::Within => conv_within as f64,
         CoalitionValue::ExactSet => conv_exact as f64,
     }
+}
+
+/// k! × the exact Shapley values for integer coalition values (conversions), clamped at 0;
+/// `None` if they leave `u64`.
+fn exact_counts(k: usize, within: &[(u64, u64, u64)], value: CoalitionValue) -> Option<Vec<u64>> {
+    let size = 1usize << k;
+    let mut conv = vec![0i128; size];
+    for &(m, c, _) in within {
+        conv[m as usize] += i128::from(c);
+    }
+    if value == CoalitionValue::Within {
+        for bit in 0..k {
+            for s in 0..size {
+                if s & (1 << bit) != 0 {
+                    conv[s] += conv[s ^ (1 << bit)];
+                }
+            }
+        }
+    }
+    // fact[i] = i!, k ≤ 15: below 2^41.
+    let mut fact = vec![1i128; k + 1];
+    for i in 1..=k {
+        fact[i] = fact[i - 1] * i as i128;
+    }
+    let mut out = Vec::with_capacity(k);
+    for i in 0..k {
+        let bit = 1usize << i;
+        let mut phi = 0i128;
+        for s in 0..size {
+            if s & bit == 0 {
+                let n = s.count_ones() as usize;
+                phi = phi.checked_add(fact[n].checked_mul(fact[k - n - 1])?.checked_mul(conv[s | bit] - conv[s])?)?;
+            }
+        }
+        out.push(u64::try_from(phi.max(0)).ok()?);
+    }
+    Some(out)
 }
 
 /// Exact Shapley values over all 2^k coalitions.

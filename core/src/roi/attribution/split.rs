@@ -9,8 +9,9 @@
 
 use crate::error::{Error, Result};
 
-/// Fixed-point one for decay and data-driven weights: 2^52.
-pub(crate) const ONE: u64 = 1 << 52;
+/// Fixed-point one of decay weights: 2^52.
+#[cfg(test)]
+const ONE: u64 = 1 << 52;
 
 /// Splits `total` units by `weights` (not all zero) into `out`, largest remainder.
 /// `order` is scratch space.
@@ -107,6 +108,17 @@ pub(crate) fn decay(x: f64) -> u64 {
     let shift = 52 - n as i32; // n ≤ 60
     let scale = if shift >= 0 { (1u64 << shift) as f64 } else { 1.0 / (1u64 << -shift) as f64 };
     (sum * scale).round() as u64
+}
+
+/// `x ÷ max` as a 40-bit fixed-point weight (negative values count as nothing). 40 bits, not
+/// 52: values equal in theory but computed in floats differ in their last bits.
+pub(crate) fn fixed(x: f64, max: f64) -> u64 {
+    const SCALE: f64 = (1u64 << 40) as f64;
+    if max > 0.0 && x > 0.0 {
+        ((x / max) * SCALE).round() as u64
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,202 @@
+//! All models on the same journeys, side by side per channel.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::model::{CoalitionValue, Model};
+use super::{engine, prepare, ratio, AttributionPolicy};
+use crate::error::{Error, Result};
+use crate::money::Rounding;
+use crate::roi::policy::{taxonomy_index, Channel};
+
+/// What [`compare_attribution`] compares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonPolicy {
+    /// The models, in column order. Default: first touch, last touch, linear, U-shaped,
+    /// W-shaped, time decay (7 days), Markov (first order), Shapley (conversion rate).
+    #[serde(default = "ComparisonPolicy::default_models")]
+    pub models: Vec<Model>,
+    /// The channel taxonomy (default as [`RoiPolicy`](crate::roi::RoiPolicy)).
+    #[serde(default = "Channel::defaults")]
+    pub channels: Vec<Channel>,
+    /// Rounding of the credits (default 2 places, half-even).
+    #[serde(default)]
+    pub rounding: Rounding,
+}
+
+impl ComparisonPolicy {
+    fn default_models() -> Vec<Model> {
+        vec![
+            Model::FirstTouch,
+            Model::LastTouch,
+            Model::Linear,
+            Model::UShaped,
+            Model::WShaped,
+            Model::TimeDecay { half_life_days: Decimal::from(7) },
+            Model::Markov { order: 1 },
+            Model::Shapley { value: CoalitionValue::ConversionRate, samples: 10_000, seed: 0 },
+        ]
+    }
+}
+
+/// What [`compare_attribution`] returns: one column per model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Comparison {
+    /// Each model's label (its kind; `markov_order_2`, `shapley_within`, `time_decay_14`...
+    /// when parameters differ from the default; `_2`, `_3` on repeats), in column order.
+    pub models: Vec<String>,
+    /// Revenue attributed (the same under every model).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub total: Decimal,
+    /// One row per channel with a touch, in taxonomy order.
+    pub channels: Vec<ComparisonLine>,
+    /// The same as long rows, `{channel, group, model, credit, share}`, as chart libraries take them.
+    pub rows: Vec<ComparisonRow>,
+}
+
+/// One channel's credit under every model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ComparisonLine {
+    /// The channel.
+    pub channel: String,
+    /// Its group.
+    pub group: String,
+    /// Its credit under each model, in `models` order.
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal[]"))]
+    pub credits: Vec<WireDecimal>,
+    /// Its share of the total under each model, 6 places.
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal[]"))]
+    pub shares: Vec<WireDecimal>,
+}
+
+/// One channel under one model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ComparisonRow {
+    /// The channel.
+    pub channel: String,
+    /// Its group.
+    pub group: String,
+    /// The model's label.
+    pub model: String,
+    /// The channel's credit under it.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub credit: Decimal,
+    /// Its share of the total, 6 places.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub share: Decimal,
+}
+
+/// A `Decimal` in a list, on the wire as a decimal string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireDecimal(pub Decimal);
+
+impl Serialize for WireDecimal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        crate::wire::decimal::serialize(&self.0, s)
+    }
+}
+
+fn label(model: &Model) -> String {
+    match model {
+        Model::TimeDecay { half_life_days } if *half_life_days != Decimal::from(7) => {
+            format!("time_decay_{}", half_life_days.normalize())
+        }
+        Model::Markov { order } if *order != 1 => format!("markov_order_{order}"),
+        Model::Shapley { value: CoalitionValue::Within, .. } => "shapley_within".into(),
+        Model::Shapley { value: CoalitionValue::ExactSet, .. } => "shapley_exact_set".into(),
+        m => m.name().into(),
+    }
+}
+
+/// Attributes the same journeys under every model of the policy and lays the channel credits
+/// side by side: per channel one credit per model, and the same as long rows for a chart.
+/// Every model's credits sum to the same total, journey by journey.
+///
+/// # Errors
+///
+/// As [`attribute`](super::attribute), with model errors at `models[i]`; `invalid_value` at
+/// `models` when it is empty.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::roi::{compare_attribution, ComparisonPolicy, Journey};
+/// use crmkit::wire::from_json;
+///
+/// let policy: ComparisonPolicy = from_json(r#"{"models": [{"kind": "first_touch"}, {"kind": "linear"}]}"#, "")?;
+/// let journeys: Vec<Journey> = from_json(r#"[{"id": "j", "revenue": "90", "converted_on": "2026-03-15",
+///     "touches": [{"channel": "search", "on": "2026-03-01"}, {"channel": "email", "on": "2026-03-10"},
+///                 {"channel": "email", "on": "2026-03-12"}]}]"#, "journeys")?;
+/// let c = compare_attribution(&policy, &journeys)?;
+/// assert_eq!(c.models, ["first_touch", "linear"]);
+/// let email: Vec<String> = c.channels[1].credits.iter().map(|d| d.0.to_string()).collect();
+/// assert_eq!((c.channels[1].channel.as_str(), email), ("email", vec!["0.00".to_string(), "60.00".into()]));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Journey]) -> Result<Comparison> {
+    if policy.models.is_empty() {
+        return Err(Error::InvalidValue { path: "models".into(), reason: "compare at least one model".into() });
+    }
+    policy.rounding.validate("rounding")?;
+    for (i, m) in policy.models.iter().enumerate() {
+        m.validate(&format!("models[{i}]"))?;
+    }
+    let index = taxonomy_index(&policy.channels)?;
+    let single =
+        AttributionPolicy { model: Model::Linear, channels: policy.channels.clone(), rounding: policy.rounding };
+    let prepared = prepare(&single, &index, journeys)?;
+    let n = policy.channels.len();
+    let mut present = vec![false; n];
+    prepared.channel.iter().for_each(|&c| present[c as usize] = true);
+    let total: i128 = prepared.units.iter().zip(&prepared.converted).filter(|(_, &c)| c).map(|(u, _)| *u).sum();
+    let mut labels: Vec<String> = Vec::with_capacity(policy.models.len());
+    let mut per_model: Vec<Vec<i128>> = Vec::with_capacity(policy.models.len());
+    let path = |j: usize| format!("journeys[{j}]");
+    for model in &policy.models {
+        let base = label(model);
+        let repeats = labels.iter().filter(|l| **l == base || l.starts_with(&format!("{base}_#"))).count();
+        labels.push(if repeats == 0 { base } else { format!("{base}_#{}", repeats + 1) });
+        let outcome = engine::run(model, n, &prepared, false, &path)?;
+        let mut sums = vec![0i128; n];
+        for (j, start, len) in prepared.journeys() {
+            if prepared.converted[j] {
+                for i in start..start + len {
+                    sums[prepared.channel[i] as usize] += outcome.credits[i];
+                }
+            }
+        }
+        per_model.push(sums);
+    }
+    let dp = policy.rounding.dp;
+    let money = |u: i128| Decimal::try_from_i128_with_scale(u, dp).map_err(|_| Error::overflow("journeys"));
+    let share = |u: i128| if total == 0 { Decimal::ZERO } else { ratio(u as u128, total as u128) };
+    let mut channels = Vec::new();
+    let mut rows = Vec::new();
+    for c in (0..n).filter(|&c| present[c]) {
+        let ch = &policy.channels[c];
+        let mut credits = Vec::with_capacity(labels.len());
+        let mut shares = Vec::with_capacity(labels.len());
+        for (label, sums) in labels.iter().zip(&per_model) {
+            let (credit, s) = (money(sums[c])?, share(sums[c]));
+            rows.push(ComparisonRow {
+                channel: ch.name.clone(),
+                group: ch.group.clone(),
+                model: label.clone(),
+                credit,
+                share: s,
+            });
+            credits.push(WireDecimal(credit));
+            shares.push(WireDecimal(s));
+        }
+        channels.push(ComparisonLine { channel: ch.name.clone(), group: ch.group.clone(), credits, shares });
+    }
+    Ok(Comparison { models: labels, total: money(total)?, channels, rows })
+}

@@ -1,0 +1,174 @@
+//! Attribution and ROI invariants.
+
+use chrono::NaiveDate;
+use crmkit::roi::{
+    attribute, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, Milestone, Model, RoiPolicy, Touch,
+};
+use crmkit::wire::from_json;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+const CHANNELS: [&str; 6] = ["web_ads", "search", "mobile", "email", "events", "tv"];
+
+fn models() -> Vec<Model> {
+    [
+        r#"{"kind": "first_touch"}"#,
+        r#"{"kind": "last_touch"}"#,
+        r#"{"kind": "linear"}"#,
+        r#"{"kind": "u_shaped"}"#,
+        r#"{"kind": "w_shaped"}"#,
+        r#"{"kind": "position", "first": "0.15", "middle": "0.35", "last": "0.3", "lead_created": "0.2"}"#,
+        r#"{"kind": "time_decay", "half_life_days": "3.5"}"#,
+        r#"{"kind": "markov"}"#,
+        r#"{"kind": "markov", "order": 2}"#,
+        r#"{"kind": "shapley"}"#,
+        r#"{"kind": "shapley", "value": "within"}"#,
+        r#"{"kind": "shapley", "value": "exact_set"}"#,
+    ]
+    .iter()
+    .map(|m| from_json(m, "model").expect("model"))
+    .collect()
+}
+
+fn policy(model: Model, dp: u32) -> AttributionPolicy {
+    let mut p: AttributionPolicy = from_json(r#"{"model": {"kind": "linear"}}"#, "").expect("policy");
+    p.model = model;
+    p.rounding.dp = dp;
+    p
+}
+
+/// (converted, revenue cents, touches as (channel, days before conversion, milestone code)).
+type Raw = (bool, i64, Vec<(usize, u32, u8)>);
+
+fn journeys(raw: &[Raw], names: &[&str]) -> Vec<Journey> {
+    let conv = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+    raw.iter()
+        .enumerate()
+        .map(|(j, (converted, cents, touches))| {
+            let mut days: Vec<_> = touches.clone();
+            days.sort_by_key(|t| std::cmp::Reverse(t.1)); // oldest first: time order
+            Journey {
+                id: format!("j{j}"),
+                revenue: if *converted { Decimal::new(*cents, 2) } else { Decimal::ZERO },
+                converted_on: converted.then_some(conv),
+                touches: days
+                    .iter()
+                    .map(|&(c, d, m)| Touch {
+                        channel: names[c].to_owned(),
+                        on: conv - chrono::Days::new(u64::from(d)),
+                        milestone: match m {
+                            1 => Some(Milestone::LeadCreated),
+                            2 => Some(Milestone::DealCreated),
+                            _ => None,
+                        },
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn raw_journeys() -> impl Strategy<Value = Vec<Raw>> {
+    proptest::collection::vec(
+        (any::<bool>(), 0i64..100_000_000, proptest::collection::vec((0usize..6, 0u32..60, 0u8..4), 1..7)),
+        1..25,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn credits_sum_exactly_to_each_journeys_revenue(raw in raw_journeys(), dp in 0u32..4) {
+        let js = journeys(&raw, &CHANNELS);
+        for model in models() {
+            let report = attribute(&policy(model.clone(), dp), &js).expect("attribute");
+            let mut total = Decimal::ZERO;
+            for (line, j) in report.journeys.iter().zip(&js) {
+                let sum: Decimal = line.touches.iter().map(|t| t.credit).sum();
+                let want = if j.converted_on.is_some() { j.revenue.round_dp(dp) } else { Decimal::ZERO };
+                prop_assert_eq!(sum, want, "{}: journey {}", model.name(), line.id);
+                prop_assert!(line.touches.iter().all(|t| !t.credit.is_sign_negative()));
+                total += sum;
+            }
+            let by_channel: Decimal = report.channels.iter().map(|c| c.credit).sum();
+            prop_assert_eq!(by_channel, total);
+            prop_assert_eq!(report.total, total);
+        }
+    }
+
+    #[test]
+    fn a_single_touch_journey_gets_everything(
+        raw in raw_journeys(), channel in 0usize..6, days in 0u32..60, cents in 0i64..1_000_000_000,
+    ) {
+        let mut raw = raw;
+        raw.push((true, cents, vec![(channel, days, 0)]));
+        let js = journeys(&raw, &CHANNELS);
+        for model in models() {
+            let report = attribute(&policy(model.clone(), 2), &js).expect("attribute");
+            let line = report.journeys.last().expect("line");
+            prop_assert_eq!(line.touches[0].credit, Decimal::new(cents, 2), "{}", model.name());
+            prop_assert_eq!(line.touches[0].share, Decimal::ONE, "{}", model.name());
+        }
+    }
+
+    #[test]
+    fn time_decay_is_monotone_in_recency(touches in proptest::collection::vec((0usize..6, 0u32..400), 1..12), half in 1i64..400) {
+        let js = journeys(&[(true, 1_000_000, touches.iter().map(|&(c, d)| (c, d, 0)).collect())], &CHANNELS);
+        let model: Model = from_json(&format!(r#"{{"kind": "time_decay", "half_life_days": "{}"}}"#, Decimal::new(half, 1)), "m").expect("model");
+        let report = attribute(&policy(model, 2), &js).expect("attribute");
+        let t = &report.journeys[0].touches;
+        for pair in t.windows(2) {
+            // Later (more recent) touches weigh at least as much, and strictly more credit
+            // only ever goes to the more recent of two touches on different days.
+            prop_assert!(pair[1].share >= pair[0].share);
+            if pair[1].on > pair[0].on {
+                prop_assert!(pair[1].credit >= pair[0].credit);
+            }
+        }
+    }
+
+    #[test]
+    fn markov_and_shapley_ignore_channel_names(raw in raw_journeys(), shift in 1usize..6) {
+        // A bijection of names: channel i is called CHANNELS[(i + shift) % 6] instead.
+        let renamed: Vec<&str> = (0..6).map(|i| CHANNELS[(i + shift) % 6]).collect();
+        let a = journeys(&raw, &CHANNELS);
+        let b = journeys(&raw, &renamed);
+        for model in models().into_iter().filter(|m| matches!(m, Model::Markov { .. } | Model::Shapley { .. })) {
+            let mut pa = policy(model.clone(), 2);
+            pa.channels = CHANNELS.iter().map(|n| Channel { name: (*n).into(), group: "g".into() }).collect();
+            let mut pb = pa.clone();
+            pb.channels = renamed.iter().map(|n| Channel { name: (*n).into(), group: "g".into() }).collect();
+            let ra = attribute(&pa, &a).expect("a");
+            let rb = attribute(&pb, &b).expect("b");
+            for (x, y) in ra.journeys.iter().zip(&rb.journeys) {
+                let cx: Vec<_> = x.touches.iter().map(|t| t.credit).collect();
+                let cy: Vec<_> = y.touches.iter().map(|t| t.credit).collect();
+                prop_assert_eq!(cx, cy, "{}", model.name());
+            }
+        }
+    }
+
+    #[test]
+    fn roi_lines_add_up_and_never_divide_by_zero(
+        rows in proptest::collection::vec((0usize..6, 0i64..10_000_000, 0i64..50_000_000, 0u64..500, 0u64..50), 0..20),
+    ) {
+        let campaigns: Vec<Campaign> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &(c, cost, won, leads, wins))| {
+                from_json(&format!(
+                    r#"{{"id": "c{i}", "channel": "{}", "cost": "{}", "won_revenue": "{}", "leads": {leads}, "won": {wins}}}"#,
+                    CHANNELS[c], Decimal::new(cost, 2), Decimal::new(won, 2)
+                ), "c").expect("campaign")
+            })
+            .collect();
+        let report = campaign_roi(&RoiPolicy::default(), &campaigns).expect("roi");
+        let cost: Decimal = report.channels.iter().map(|l| l.cost).sum();
+        prop_assert_eq!(cost, report.total.cost);
+        for line in report.campaigns.iter().chain(&report.channels).chain(std::iter::once(&report.total)) {
+            prop_assert_eq!(line.roi_pct.is_none(), line.cost.is_zero());
+            prop_assert_eq!(line.cost_per_win.is_none(), line.won == 0);
+        }
+    }
+}
