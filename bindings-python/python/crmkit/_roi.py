@@ -52,6 +52,7 @@ def attribute(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) 
     return _native.attribute(to_json(policy), to_json(journeys))
 
 
+@document("ComparisonPolicy", "Journey")
 def compare_attribution(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """All models side by side: one row per channel (index ``channel``), a ``group`` column
     and one column of ``Decimal`` credits per model of ``policy["models"]`` (default: first
@@ -89,6 +90,7 @@ def compare_attribution(policy: Mapping[str, Any], journeys: Sequence[Mapping[st
 _MILESTONES = {"lead_created": 1, "deal_created": 2}
 
 
+@document("AttributionPolicy")
 def attribution_frame(
     df: pd.DataFrame,
     policy: Mapping[str, Any],
