@@ -6,6 +6,7 @@
 
 mod commission;
 mod roi;
+mod scoring;
 mod to_python;
 
 use std::borrow::Cow;
@@ -228,5 +229,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     commission::register(m)?;
     roi::register(m)?;
+    m.add_function(wrap_pyfunction!(scoring::score_leads, m)?)?;
     Ok(())
 }

@@ -31,6 +31,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),
+    "score_leads": lambda case: crmkit.score_leads(case["config"], case["input"].get("leads"), case["as_of"]),
 }
 
 
@@ -55,22 +56,29 @@ def plain(value: Any) -> Any:
     return value
 
 
-def subset_mismatch(expected: Any, actual: Any, at: str = "") -> str | None:
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def subset_mismatch(expected: Any, actual: Any, at: str = "", tolerance: float = 0.0) -> str | None:
     """None when `expected` is a subset of `actual` (objects by key, arrays element-wise with
-    equal lengths, scalars equal with the same JSON type); else where they differ."""
+    equal lengths, scalars equal with the same JSON type, numbers within the case's
+    ``tolerance`` when it gives one); else where they differ."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         for k, v in expected.items():
             if k not in actual:
                 return f"{at}.{k}: missing in output"
-            found = subset_mismatch(v, actual[k], f"{at}.{k}")
+            found = subset_mismatch(v, actual[k], f"{at}.{k}", tolerance)
             if found:
                 return found
         return None
     if isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
         for i, (e, a) in enumerate(zip(expected, actual)):
-            found = subset_mismatch(e, a, f"{at}[{i}]")
+            found = subset_mismatch(e, a, f"{at}[{i}]", tolerance)
             if found:
                 return found
+        return None
+    if tolerance > 0 and _number(expected) and _number(actual) and abs(expected - actual) <= tolerance:
         return None
     # serde_json's Value equality: 1 != true, 1 != 1.0
     if type(expected) is type(actual) and expected == actual:
@@ -92,7 +100,7 @@ def test_vector(function: str, case: dict) -> None:
             call(case)
         assert (caught.value.code, caught.value.path) == (want["code"], want["path"]), str(caught.value)
     else:
-        found = subset_mismatch(case["expected"], plain(call(case)))
+        found = subset_mismatch(case["expected"], plain(call(case)), tolerance=case.get("tolerance", 0.0))
         assert found is None, found
 
 

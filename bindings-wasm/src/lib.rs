@@ -19,3 +19,5 @@ mod convert;
 mod exports;
 #[cfg(target_arch = "wasm32")]
 mod roi;
+#[cfg(target_arch = "wasm32")]
+mod scoring;

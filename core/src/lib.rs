@@ -8,6 +8,7 @@ pub mod forecast;
 pub mod money;
 pub mod prelude;
 pub mod roi;
+pub mod scoring;
 pub mod wire;
 
 pub use error::{Error, ParseKind, Result};

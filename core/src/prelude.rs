@@ -38,3 +38,8 @@ pub use crate::forecast::{
 
 // Marketing ROI and attribution (市场营销ROI评估).
 pub use crate::roi::{attribute, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, Model, RoiPolicy, Touch};
+// Lead scoring (线索评估).
+pub use crate::scoring::{
+    score_leads, Dimension, EventRule, FieldCondition, Lead, LeadEvent, PriorityTier, ScoreReport, ScoringPolicy,
+    ScoringRule,
+};

@@ -67,6 +67,12 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let journeys: Vec<crmkit::roi::Journey> = crmkit::wire::from_json(&field("journeys"), "journeys")?;
             serde_json::to_value(crmkit::roi::compare_attribution(&policy, &journeys)?)
         }
+        "score_leads" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::scoring::score_leads(&policy, &leads, as_of)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))
@@ -76,15 +82,28 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
 /// arrays must have equal length and match element by element); otherwise where and how
 /// they differ.
 pub fn subset_mismatch(expected: &Value, actual: &Value, at: &str) -> Option<String> {
+    subset_mismatch_within(expected, actual, at, 0.0)
+}
+
+/// [`subset_mismatch`], with numbers equal when within `tolerance` of each other (a case's
+/// `tolerance` member: float scores and probabilities computed by an independent model).
+pub fn subset_mismatch_within(expected: &Value, actual: &Value, at: &str, tolerance: f64) -> Option<String> {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => e.iter().find_map(|(k, v)| match a.get(k) {
-            Some(av) => subset_mismatch(v, av, &format!("{at}.{k}")),
+            Some(av) => subset_mismatch_within(v, av, &format!("{at}.{k}"), tolerance),
             None => Some(format!("{at}.{k}: missing in output")),
         }),
-        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
-            e.iter().zip(a).enumerate().find_map(|(i, (ev, av))| subset_mismatch(ev, av, &format!("{at}[{i}]")))
-        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => e
+            .iter()
+            .zip(a)
+            .enumerate()
+            .find_map(|(i, (ev, av))| subset_mismatch_within(ev, av, &format!("{at}[{i}]"), tolerance)),
         (e, a) if e == a => None,
+        (Value::Number(e), Value::Number(a))
+            if tolerance > 0.0 && e.as_f64().zip(a.as_f64()).is_some_and(|(e, a)| (e - a).abs() <= tolerance) =>
+        {
+            None
+        }
         (e, a) => Some(format!("{at}: expected {e}, got {a}")),
     }
 }

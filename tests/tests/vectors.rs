@@ -1,6 +1,6 @@
 //! Runs every shared vector case in Rust.
 
-use crmkit_tests::{call, subset_mismatch, vector_files};
+use crmkit_tests::{call, subset_mismatch_within, vector_files};
 use serde_json::Value;
 
 #[test]
@@ -15,7 +15,10 @@ fn every_vector_case_passes() {
             let id = case["id"].as_str().expect("id");
             let result = call(function, &case["config"], &case["input"], case["as_of"].as_str().expect("as_of"));
             let problem = match (result, case.get("expected"), case.get("expected_error")) {
-                (Ok(out), Some(expected), None) => subset_mismatch(expected, &out, "output"),
+                (Ok(out), Some(expected), None) => {
+                    let tolerance = case.get("tolerance").and_then(Value::as_f64).unwrap_or(0.0);
+                    subset_mismatch_within(expected, &out, "output", tolerance)
+                }
                 (Err(e), None, Some(want)) => {
                     let got = serde_json::json!({"code": e.code(), "path": e.path()});
                     (got != *want).then(|| format!("expected error {want}, got {got} ({e})"))

@@ -4,7 +4,8 @@
 ``float``) and returns dicts and lists with ``Decimal`` money and ``datetime.date`` dates.
 ``forecast_frame`` takes a pandas DataFrame's columns and returns a DataFrame;
 ``allocate_target`` splits a target by history (指标分摊); ``compute_commission`` computes
-commission statements (提成) from a plan given as data. Every error is
+commission statements (提成) from a plan given as data; ``score_leads`` scores and ranks
+leads by rules (线索评估). Every error is
 a ``CrmkitError`` (a ``ValueError``) with a stable ``.code`` and the ``.path`` of the field.
 
 The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``,
@@ -16,6 +17,7 @@ from crmkit._api import allocate_target, forecast, forecast_frame, forecast_rang
 from crmkit._commission import compute_commission
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
+from crmkit._scoring import score_leads
 
 __all__ = [
     "CrmkitError",
@@ -30,6 +32,7 @@ __all__ = [
     "forecast_frame",
     "forecast_ranges",
     "funnel_history",
+    "score_leads",
 ]
 
 

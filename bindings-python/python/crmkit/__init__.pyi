@@ -699,3 +699,129 @@ def attribution_frame(
     """Attribution over a DataFrame of touches: one row per channel; ``attrs["credits"]`` (int64
     units per row), ``attrs["total"]``, ``attrs["conversions"]``, ``attrs["model"]``. Raises
     ``CrmkitError``."""
+# ---- Lead scoring (线索评估) ----
+
+Dimension = Literal["fit", "engagement"]
+ConditionOp = Literal["equals", "in", "not_in", "range", "contains", "regex", "exists", "missing", "within_days"]
+RangeBounds = Literal["[]", "[)", "(]", "()"]
+ItemReason = Literal["conditions_met", "events_counted", "events_decayed"]
+CutScope = Literal["group", "fit", "engagement", "total"]
+
+class FieldCondition(TypedDict):
+    field: str
+    op: ConditionOp
+    value: NotRequired[str]
+    values: NotRequired[Sequence[str]]
+    min: NotRequired[float]
+    max: NotRequired[float]
+    bounds: NotRequired[RangeBounds]
+    pattern: NotRequired[str]
+    ignore_case: NotRequired[bool]
+    days: NotRequired[int]
+
+class EventRule(TypedDict):
+    types: Sequence[str]
+    min_count: NotRequired[int]
+    within_days: NotRequired[int]
+    half_life_days: NotRequired[float]
+    per_event: NotRequired[bool]
+    max_events: NotRequired[int]
+
+class ScoringRule(TypedDict):
+    id: str
+    dimension: Dimension
+    points: float
+    group: NotRequired[str]
+    when: NotRequired[Sequence[FieldCondition]]
+    event: NotRequired[EventRule]
+
+class RuleGroup(TypedDict):
+    id: str
+    min: NotRequired[float]
+    max: NotRequired[float]
+
+class ScoreBounds(TypedDict):
+    min: NotRequired[float]
+    max: NotRequired[float]
+
+class GradeBand(TypedDict):
+    label: str
+    min: NotRequired[float]
+
+class Grades(TypedDict):
+    fit: NotRequired[Sequence[GradeBand]]
+    engagement: NotRequired[Sequence[GradeBand]]
+
+class PriorityTier(TypedDict):
+    id: str
+    label: NotRequired[str]
+    min_score: NotRequired[float]
+    min_fit: NotRequired[float]
+    min_engagement: NotRequired[float]
+    grades: NotRequired[Sequence[str]]
+    when: NotRequired[Sequence[FieldCondition]]
+
+class TieBreak(TypedDict):
+    field: str
+    descending: NotRequired[bool]
+
+class ScoringPolicy(TypedDict):
+    rules: Sequence[ScoringRule]
+    groups: NotRequired[Sequence[RuleGroup]]
+    fit: NotRequired[ScoreBounds]
+    engagement: NotRequired[ScoreBounds]
+    total: NotRequired[ScoreBounds]
+    grades: NotRequired[Grades]
+    tiers: NotRequired[Sequence[PriorityTier]]
+    tie_break: NotRequired[Sequence[TieBreak]]
+    top_reasons: NotRequired[int]
+
+class LeadEvent(TypedDict):
+    type: str
+    on: DateInput
+
+class ScoreItem(TypedDict):
+    rule: str
+    dimension: Dimension
+    group: str | None
+    points: float
+    decayed: float
+    events: int | None
+    newest_age_days: int | None
+    reason: ItemReason
+
+class ScoreCut(TypedDict):
+    scope: CutScope
+    group: str | None
+    before: float
+    after: float
+    cut: float
+
+class LeadScore(TypedDict):
+    id: str
+    rank: int
+    score: float
+    fit: float
+    engagement: float
+    grade: str | None
+    tier: str | None
+    tier_label: str | None
+    items: list[ScoreItem]
+    cuts: list[ScoreCut]
+    top_reasons: list[str]
+
+class ScoreCount(TypedDict):
+    key: str
+    leads: int
+
+class ScoreReport(TypedDict):
+    leads: list[LeadScore]
+    ranking: list[str]
+    tiers: list[ScoreCount]
+    grades: list[ScoreCount]
+
+def score_leads(
+    policy: ScoringPolicy | Mapping[str, object], leads: Sequence[Mapping[str, object]], as_of: DateInput
+) -> ScoreReport:
+    """ScoringRule-based lead scoring and ranking; each lead is ``{"id", "events"?, <fields>...}``.
+    Raises ``CrmkitError``."""

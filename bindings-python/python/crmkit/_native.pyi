@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit import CrmkitError as CrmkitError
-from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport
+from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport, ScoreReport
 from crmkit import AttributionReport, Comparison, RoiReport
 
 __version__: str
@@ -16,6 +16,7 @@ def allocate_target(policy_json: str, input_json: str, as_of: str) -> Allocation
 def forecast_ranges(policy_json: str, settings_json: str, deals_json: str, as_of: str) -> RangeReport: ...
 def funnel_history(policy_json: str, events_json: str, as_of: str) -> HistoryReport: ...
 def compute_commission(plan_json: str, input_json: str, as_of: str) -> CommissionReport: ...
+def score_leads(policy_json: str, leads_json: str, as_of: str) -> ScoreReport: ...
 def forecast_columns(
     policy_json: str,
     stage_codes: npt.NDArray[np.int32],

@@ -20,6 +20,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.attribute(c.config, c.input?.journeys);
     case "compare_attribution":
       return crmkit.compareAttribution(c.config, c.input?.journeys);
+    case "score_leads":
+      return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }
@@ -43,23 +45,27 @@ function jsonEqual(a, b) {
  * arrays must have equal length and match element by element); otherwise where and how they
  * differ. Money is compared as exact decimal strings.
  */
-export function subsetMismatch(expected, actual, at = "") {
+export function subsetMismatch(expected, actual, at = "", tolerance = 0) {
   if (isObject(expected) && isObject(actual)) {
     for (const [k, v] of Object.entries(expected)) {
       if (!Object.hasOwn(actual, k)) return `${at}.${k}: missing in output`;
-      const m = subsetMismatch(v, actual[k], `${at}.${k}`);
+      const m = subsetMismatch(v, actual[k], `${at}.${k}`, tolerance);
       if (m !== null) return m;
     }
     return null;
   }
   if (Array.isArray(expected) && Array.isArray(actual) && expected.length === actual.length) {
     for (let i = 0; i < expected.length; i++) {
-      const m = subsetMismatch(expected[i], actual[i], `${at}[${i}]`);
+      const m = subsetMismatch(expected[i], actual[i], `${at}[${i}]`, tolerance);
       if (m !== null) return m;
     }
     return null;
   }
   if (jsonEqual(expected, actual)) return null;
+  // A case's `tolerance`: float scores and probabilities from an independent model.
+  if (tolerance > 0 && typeof expected === "number" && typeof actual === "number" && Math.abs(expected - actual) <= tolerance) {
+    return null;
+  }
   return `${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 }
 
@@ -85,5 +91,5 @@ export function checkCase(crmkit, fn, c) {
   if (c.expected_error) {
     return `expected error ${c.expected_error.code} at ${JSON.stringify(c.expected_error.path)}, got a result`;
   }
-  return subsetMismatch(c.expected, output);
+  return subsetMismatch(c.expected, output, "", c.tolerance ?? 0);
 }

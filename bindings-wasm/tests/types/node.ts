@@ -89,3 +89,23 @@ const badModel: AttributionPolicy = { model: { kind: "last_click" } };
 
 export { roiPct, credit, floatCost, badModel };
 export { weighted, asOf, month, offset, owner, reasons, fromColumns, v, describe, floatMoney, typo, plainArrays, notANumber };
+
+// Lead scoring: the policy, the leads and the report are typed.
+import { scoreLeads, type Lead, type ScoreReport, type ScoringPolicy } from "crmkit";
+
+const scoring: ScoringPolicy = {
+  rules: [
+    { id: "mfg", dimension: "fit", points: 20, when: [{ field: "industry", op: "in", values: ["制造"], ignore_case: false }] },
+    { id: "web", dimension: "engagement", points: 5, event: { types: ["visit"], per_event: true, half_life_days: 7, min_count: 1 } },
+  ],
+  top_reasons: 3,
+};
+const someLeads: Lead[] = [{ id: "L1", industry: "制造", employees: 50, events: [{ type: "visit", on: "2026-11-20" }] }];
+const scored: ScoreReport = scoreLeads(scoring, someLeads, "2026-11-23");
+const firstScore: number = scored.leads[0].score;
+const firstTier: string | null | undefined = scored.leads[0].tier;
+// Operators are the declared names:
+// @ts-expect-error
+const badOp: ScoringPolicy = { rules: [{ id: "x", dimension: "fit", points: 1, when: [{ field: "a", op: "like" }] }] };
+
+export { firstScore, firstTier, badOp };

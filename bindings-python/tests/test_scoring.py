@@ -1,0 +1,96 @@
+"""Lead scoring from Python: stubs against real outputs, idiomatic inputs, errors."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+
+import pytest
+
+import crmkit
+from test_stubs import stub
+
+AS_OF = datetime.date(2026, 11, 23)
+
+POLICY = {
+    "rules": [
+        {"id": "mfg", "dimension": "fit", "points": 20, "group": "firm",
+         "when": [{"field": "industry", "op": "in", "values": ["制造"], "ignore_case": False}]},
+        {"id": "size", "dimension": "fit", "points": 15, "group": "firm",
+         "when": [{"field": "revenue", "op": "range", "min": 1_000_000, "bounds": "[)"}]},
+        {"id": "seen", "dimension": "fit", "points": 1,
+         "when": [{"field": "last_seen_on", "op": "within_days", "days": 30}]},
+        {"id": "pricing", "dimension": "engagement", "points": 10,
+         "event": {"types": ["visit_pricing"], "min_count": 1, "within_days": 60, "half_life_days": 7.0,
+                   "per_event": True, "max_events": 3}},
+    ],
+    "groups": [{"id": "firm", "min": 0, "max": 30}],
+    "fit": {"min": 0, "max": 100},
+    "engagement": {"max": 100},
+    "total": {"min": 0},
+    "grades": {"fit": [{"label": "A", "min": 30}, {"label": "B"}], "engagement": [{"label": "1", "min": 5}, {"label": "2"}]},
+    "tiers": [{"id": "key_lead", "label": "重点线索", "min_score": 30, "min_fit": 1, "min_engagement": 1, "grades": ["A1"],
+               "when": [{"field": "region", "op": "equals", "value": "华东"}]}],
+    "tie_break": [{"field": "revenue", "descending": True}],
+    "top_reasons": 2,
+}
+
+LEADS = [
+    {"id": "L1", "industry": "制造", "revenue": decimal.Decimal("2500000.00"), "region": "华东",
+     "last_seen_on": datetime.date(2026, 11, 20),
+     "events": [{"type": "visit_pricing", "on": datetime.date(2026, 11, 16)}]},
+    {"id": "L2", "industry": "教育", "revenue": 10, "region": None, "events": []},
+]
+
+
+def test_report_keys_match_the_stub_typeddicts():
+    dicts, literals = stub()
+    report = crmkit.score_leads(POLICY, LEADS, AS_OF)
+    assert set(report) == dicts["ScoreReport"]
+    first = report["leads"][0]
+    assert set(first) == dicts["LeadScore"]
+    assert set(first["items"][0]) == dicts["ScoreItem"]
+    assert set(first["cuts"][0]) == dicts["ScoreCut"]
+    assert set(report["tiers"][0]) == dicts["ScoreCount"]
+    assert {i["reason"] for i in first["items"]} <= literals["ItemReason"]
+    assert {c["scope"] for c in first["cuts"]} <= literals["CutScope"]
+    # Every policy key the stub names is accepted.
+    assert set(POLICY) == dicts["ScoringPolicy"]
+    assert set(POLICY["rules"][3]) | {"group", "when"} == dicts["ScoringRule"]
+    assert set(POLICY["rules"][3]["event"]) == dicts["EventRule"]
+    conditions = [c for r in POLICY["rules"] for c in r.get("when", [])]
+    assert {k for c in conditions for k in c} | {"value", "max", "pattern"} == dicts["FieldCondition"]
+    assert set(POLICY["tiers"][0]) == dicts["PriorityTier"]
+
+
+def test_scores_from_python_types_and_inputs_untouched():
+    before = copy.deepcopy(LEADS)
+    report = crmkit.score_leads(POLICY, LEADS, AS_OF)
+    assert LEADS == before
+    l1, l2 = report["leads"]
+    # 20 + 15 capped at 30; seen 3 days ago; one pricing visit 7 days old: 10 × 0.5.
+    assert (l1["fit"], l1["engagement"], l1["score"]) == (31.0, 5.0, 36.0)
+    assert (l1["grade"], l1["tier"], l1["tier_label"], l1["rank"]) == ("A1", "key_lead", "重点线索", 1)
+    assert l1["top_reasons"] == ["mfg", "size"]
+    assert l1["cuts"] == [{"scope": "group", "group": "firm", "before": 35.0, "after": 30.0, "cut": -5.0}]
+    assert l2["score"] == 0.0 and l2["grade"] == "B2" and l2["tier"] is None
+    assert report["ranking"] == ["L1", "L2"]
+    assert report["tiers"] == [{"key": "key_lead", "leads": 1}, {"key": "none", "leads": 1}]
+
+
+@pytest.mark.parametrize(
+    ("policy", "leads", "code", "path"),
+    [
+        ({"rules": [{"id": "r", "dimension": "fit", "points": 1, "when": [{"field": "x", "op": "like", "value": "a"}]}]},
+         [], "invalid_value", "rules[0].when[0].op"),
+        ({"rules": [{"id": "r", "dimension": "fit", "points": 1, "when": [{"field": "x", "op": "regex", "pattern": "[a"}]}]},
+         [], "invalid_value", "rules[0].when[0].pattern"),
+        (POLICY, [{"id": "a", "revenue": "lots"}], "invalid_type", "leads[0].revenue"),
+        (POLICY, [{"id": "a", "revenue": 1.5, "last_seen_on": datetime.datetime(2026, 1, 1, 12)}], "invalid_date", "leads[0].last_seen_on"),
+    ],
+)
+def test_errors_carry_code_and_path(policy, leads, code, path):
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.score_leads(policy, leads, AS_OF)
+    assert (caught.value.code, caught.value.path) == (code, path)

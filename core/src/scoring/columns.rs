@@ -1,0 +1,316 @@
+//! Leads as columns: the one shape the scoring engine reads. The record entry point
+//! ([`super::score_leads`]) builds these columns from its records, so records and columns are
+//! scored by the same loop.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::lead::{FieldValue, Lead};
+use super::rules::{ConditionOp, ScoringPolicy};
+use crate::error::{Error, ParseKind, Result};
+
+/// Missing date in a date column.
+pub const NO_DATE: i32 = i32::MIN;
+
+/// One lead field as a column.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldData<'a> {
+    /// Numbers; NaN is missing.
+    Number(&'a [f64]),
+    /// Text as codes into `labels`; a negative code is missing (as is the label `""`).
+    Text {
+        /// Per-row code.
+        codes: &'a [i32],
+        /// The distinct texts.
+        labels: &'a [String],
+    },
+    /// Dates in days since 1970-01-01; [`NO_DATE`] is missing.
+    Date(&'a [i32]),
+}
+
+impl FieldData<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Number(v) => v.len(),
+            Self::Text { codes, .. } => codes.len(),
+            Self::Date(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Number(_) => "number",
+            Self::Text { .. } => "text",
+            Self::Date(_) => "date",
+        }
+    }
+}
+
+/// The leads' events in compressed rows: the events of lead `i` are `offsets[i]..offsets[i + 1]`.
+#[derive(Debug, Clone, Copy)]
+pub struct EventColumns<'a> {
+    /// `n + 1` non-decreasing offsets starting at 0.
+    pub offsets: &'a [u32],
+    /// Per-event type code into `type_labels` (negative: ignored).
+    pub types: &'a [i32],
+    /// The distinct event types.
+    pub type_labels: &'a [String],
+    /// Per-event date in days since 1970-01-01 ([`NO_DATE`]: ignored).
+    pub on: &'a [i32],
+}
+
+/// Leads as columns: row `i` is one lead.
+#[derive(Debug, Clone, Default)]
+pub struct LeadColumns<'a> {
+    /// Number of leads.
+    pub rows: usize,
+    /// The fields the policy reads, by name. `id`, when given, is the last ranking tie-break.
+    pub fields: Vec<(&'a str, FieldData<'a>)>,
+    /// Events, if any rule reads them.
+    pub events: Option<EventColumns<'a>>,
+}
+
+/// What a policy needs of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Text,
+    Number,
+    Date,
+    /// Exists / missing and tie-breaks: whatever the values are.
+    Any,
+}
+
+/// Fields the policy reads and the kind each must have; `invalid_value` at the condition
+/// that uses a field as a second kind.
+pub(crate) fn field_kinds(policy: &ScoringPolicy) -> Result<Vec<(String, Kind)>> {
+    let mut kinds: Vec<(String, Kind)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut add = |field: &str, kind: Kind, path: String| -> Result<()> {
+        match index.get(field) {
+            None => {
+                index.insert(field.to_owned(), kinds.len());
+                kinds.push((field.to_owned(), kind));
+            }
+            Some(&i) => match (kinds[i].1, kind) {
+                (a, b) if a == b => {}
+                (_, Kind::Any) => {}
+                (Kind::Any, b) => kinds[i].1 = b,
+                (a, b) => {
+                    return Err(Error::InvalidValue {
+                        path,
+                        reason: format!("field {field:?} is used as {a:?} elsewhere and as {b:?} here"),
+                    })
+                }
+            },
+        }
+        Ok(())
+    };
+    let conditions =
+        policy
+            .rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.when.iter().enumerate().map(move |(j, c)| (format!("rules[{i}].when[{j}]"), c)))
+            .chain(
+                policy.tiers.iter().enumerate().flat_map(|(i, t)| {
+                    t.when.iter().enumerate().map(move |(j, c)| (format!("tiers[{i}].when[{j}]"), c))
+                }),
+            );
+    for (path, c) in conditions {
+        let kind = match c.op {
+            ConditionOp::Equals | ConditionOp::In | ConditionOp::NotIn | ConditionOp::Contains | ConditionOp::Regex => {
+                Kind::Text
+            }
+            ConditionOp::Range => Kind::Number,
+            ConditionOp::WithinDays => Kind::Date,
+            ConditionOp::Exists | ConditionOp::Missing => Kind::Any,
+        };
+        add(&c.field, kind, format!("{path}.op"))?;
+    }
+    for (i, t) in policy.tie_break.iter().enumerate() {
+        add(&t.field, Kind::Any, format!("tie_break[{i}].field"))?;
+    }
+    Ok(kinds)
+}
+
+/// Owned columns built from records.
+#[derive(Debug, Default)]
+pub(crate) struct OwnedColumns {
+    rows: usize,
+    fields: Vec<(String, Owned)>,
+    offsets: Vec<u32>,
+    types: Vec<i32>,
+    type_labels: Vec<String>,
+    on: Vec<i32>,
+}
+
+#[derive(Debug)]
+enum Owned {
+    Number(Vec<f64>),
+    Text(Vec<i32>, Vec<String>),
+    Date(Vec<i32>),
+}
+
+/// Days since 1970-01-01.
+pub(crate) fn day_number(d: NaiveDate) -> i32 {
+    // NaiveDate's range (±262,000 years) keeps this within i32.
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+}
+
+impl OwnedColumns {
+    /// The columns of `leads` for `policy`: every field it reads (kind checked per lead, path
+    /// `leads[3].employees`), `id` as text, and the events.
+    pub(crate) fn from_leads(policy: &ScoringPolicy, leads: &[Lead]) -> Result<Self> {
+        let mut cols = Self { rows: leads.len(), ..Self::default() };
+        let mut kinds = field_kinds(policy)?;
+        kinds.retain(|(name, _)| name != "id");
+        for (name, kind) in kinds {
+            let column = build_field(leads, &name, kind)?;
+            cols.fields.push((name, column));
+        }
+        let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(leads.len());
+        for (i, id) in ids.iter().enumerate() {
+            if let Some(&first) = seen.get(id.as_str()) {
+                return Err(Error::DuplicateName {
+                    path: format!("leads[{i}].id"),
+                    name: id.clone(),
+                    first: format!("leads[{first}].id"),
+                });
+            }
+            seen.insert(id, i);
+        }
+        let codes = (0..leads.len()).map(|i| i32::try_from(i).unwrap_or(i32::MAX)).collect();
+        cols.fields.push(("id".to_owned(), Owned::Text(codes, ids)));
+        let total: usize = leads.iter().map(|l| l.events.len()).sum();
+        if u32::try_from(total).is_err() {
+            return Err(Error::out_of_range("leads", total, 0, u32::MAX));
+        }
+        let mut type_index: HashMap<&str, i32> = HashMap::new();
+        cols.offsets.reserve(leads.len() + 1);
+        cols.offsets.push(0);
+        for lead in leads {
+            for e in &lead.events {
+                let next = i32::try_from(type_index.len()).unwrap_or(i32::MAX);
+                let code = *type_index.entry(e.kind.as_str()).or_insert_with(|| {
+                    cols.type_labels.push(e.kind.clone());
+                    next
+                });
+                cols.types.push(code);
+                cols.on.push(day_number(e.on));
+            }
+            cols.offsets.push(cols.types.len() as u32);
+        }
+        Ok(cols)
+    }
+
+    /// Borrowed view for the engine.
+    pub(crate) fn view(&self) -> LeadColumns<'_> {
+        LeadColumns {
+            rows: self.rows,
+            fields: self
+                .fields
+                .iter()
+                .map(|(name, c)| {
+                    let data = match c {
+                        Owned::Number(v) => FieldData::Number(v),
+                        Owned::Text(codes, labels) => FieldData::Text { codes, labels },
+                        Owned::Date(v) => FieldData::Date(v),
+                    };
+                    (name.as_str(), data)
+                })
+                .collect(),
+            events: Some(EventColumns {
+                offsets: &self.offsets,
+                types: &self.types,
+                type_labels: &self.type_labels,
+                on: &self.on,
+            }),
+        }
+    }
+}
+
+fn wrong_type(i: usize, name: &str, want: &str, got: &FieldValue) -> Error {
+    let got = match got {
+        FieldValue::Null => "null",
+        FieldValue::Bool(_) => "a boolean",
+        FieldValue::Number(_) => "a number",
+        FieldValue::Text(_) => "text",
+    };
+    Error::Parse {
+        kind: ParseKind::Type,
+        path: format!("leads[{i}].{name}"),
+        message: format!("expected {want}, got {got}"),
+    }
+}
+
+fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<Owned> {
+    fn value<'l>(l: &'l Lead, name: &str) -> Option<&'l FieldValue> {
+        l.fields.get(name).filter(|v| !matches!(v, FieldValue::Null))
+    }
+    let kind = match kind {
+        // Exists / missing and tie-breaks take the kind of the first value present.
+        Kind::Any => match leads.iter().find_map(|l| value(l, name)) {
+            Some(FieldValue::Number(_)) => Kind::Number,
+            _ => Kind::Text,
+        },
+        k => k,
+    };
+    Ok(match kind {
+        Kind::Number => {
+            let mut out = Vec::with_capacity(leads.len());
+            for (i, l) in leads.iter().enumerate() {
+                out.push(match value(l, name) {
+                    None => f64::NAN,
+                    Some(FieldValue::Number(n)) => *n,
+                    Some(FieldValue::Text(t)) if t.is_empty() => f64::NAN,
+                    // A decimal written as a string (Python's Decimal) reads as its number.
+                    Some(FieldValue::Text(t)) => crate::wire::parse_decimal(t, &format!("leads[{i}].{name}"))
+                        .map_err(|_| wrong_type(i, name, "a number", &FieldValue::Text(t.clone())))
+                        .map(|d| d.to_string().parse::<f64>().unwrap_or(f64::NAN))?,
+                    Some(other) => return Err(wrong_type(i, name, "a number", other)),
+                });
+            }
+            Owned::Number(out)
+        }
+        Kind::Date => {
+            let mut out = Vec::with_capacity(leads.len());
+            for (i, l) in leads.iter().enumerate() {
+                out.push(match value(l, name) {
+                    None => NO_DATE,
+                    Some(FieldValue::Text(t)) if t.is_empty() => NO_DATE,
+                    Some(FieldValue::Text(t)) => day_number(crate::wire::parse_date(t, &format!("leads[{i}].{name}"))?),
+                    Some(other) => return Err(wrong_type(i, name, "a YYYY-MM-DD date", other)),
+                });
+            }
+            Owned::Date(out)
+        }
+        Kind::Text | Kind::Any => {
+            let mut labels: Vec<String> = Vec::new();
+            let mut index: HashMap<&str, i32> = HashMap::new();
+            let mut codes = Vec::with_capacity(leads.len());
+            for (i, l) in leads.iter().enumerate() {
+                codes.push(match value(l, name) {
+                    None => -1,
+                    Some(FieldValue::Text(t)) if t.is_empty() => -1,
+                    Some(FieldValue::Text(t)) => {
+                        let next = i32::try_from(index.len()).unwrap_or(i32::MAX);
+                        *index.entry(t.as_str()).or_insert_with(|| {
+                            labels.push(t.clone());
+                            next
+                        })
+                    }
+                    Some(other) => return Err(wrong_type(i, name, "text", other)),
+                });
+            }
+            Owned::Text(codes, labels)
+        }
+    })
+}

@@ -1,0 +1,351 @@
+//! The scoring engine: a policy compiled against columns, then one pass per lead.
+//!
+//! Text conditions are decided once per distinct label (a table of booleans per condition),
+//! so a regex runs once per label, not once per lead; event rules are indexed by event type
+//! and their decay factors tabulated per whole day of age.
+
+use super::columns::{EventColumns, FieldData, LeadColumns, NO_DATE};
+use super::detmath::exp2;
+use super::rules::{compile_regex, ConditionOp, Dimension, FieldCondition, RangeBounds, ScoringPolicy, MAX_DAYS};
+use crate::error::{Error, ParseKind, Result};
+
+/// Largest absolute points, bound or threshold (keeps every sum finite).
+pub const MAX_POINTS: f64 = 1e9;
+
+pub(crate) enum Test {
+    /// Decided per label code; `missing` for a missing value.
+    Table {
+        col: usize,
+        matches: Vec<bool>,
+        missing: bool,
+    },
+    Number {
+        col: usize,
+        lo: f64,
+        hi: f64,
+        lo_incl: bool,
+        hi_incl: bool,
+    },
+    Days {
+        col: usize,
+        from: i32,
+        to: i32,
+    },
+    Present {
+        col: usize,
+        want: bool,
+    },
+}
+
+pub(crate) struct EventSpec {
+    pub min_count: u32,
+    pub within: Option<i64>,
+    pub per_event: bool,
+    pub max_events: Option<u32>,
+    /// Decay factor by whole day of age (empty without a half-life).
+    pub table: Vec<f64>,
+    pub half_life: Option<f64>,
+}
+
+pub(crate) struct CRule {
+    pub dim: Dimension,
+    pub group: Option<usize>,
+    pub points: f64,
+    pub tests: Vec<Test>,
+    /// Index into the event accumulators.
+    pub event: Option<usize>,
+}
+
+pub(crate) struct Compiled<'c> {
+    pub rules: Vec<CRule>,
+    pub events: Vec<EventSpec>,
+    /// Event type code → event specs counting it.
+    pub by_type: Vec<Vec<usize>>,
+    pub tier_tests: Vec<Vec<Test>>,
+    pub cols: LeadColumns<'c>,
+    pub as_of: i32,
+    /// Ranking keys: column and descending.
+    pub tie: Vec<(usize, bool)>,
+    /// Per text column used for ranking: rank of each label.
+    pub label_rank: Vec<Option<Vec<u32>>>,
+    /// Every grade of the matrix, by grade code.
+    pub grade_labels: Vec<String>,
+    /// Per tier: the grade codes it admits.
+    pub tier_grades: Vec<Vec<u32>>,
+    /// Per group: the dimension of its rules.
+    pub group_dim: Vec<Dimension>,
+}
+
+impl<'c> Compiled<'c> {
+    pub(crate) fn new(policy: &ScoringPolicy, cols: LeadColumns<'c>, as_of: i32) -> Result<Self> {
+        policy.validate()?;
+        for (name, data) in &cols.fields {
+            if data.len() != cols.rows {
+                return Err(Error::InvalidValue {
+                    path: format!("columns.{name}"),
+                    reason: format!("{} rows, the other columns {}", data.len(), cols.rows),
+                });
+            }
+        }
+        for (i, r) in policy.rules.iter().enumerate() {
+            if r.points.abs() > MAX_POINTS {
+                return Err(Error::out_of_range(format!("rules[{i}].points"), r.points, -MAX_POINTS, MAX_POINTS));
+            }
+        }
+        let groups: Vec<&str> = policy.groups.iter().map(|g| g.id.as_str()).collect();
+        let mut events = Vec::new();
+        let type_labels: &[String] = cols.events.as_ref().map_or(&[], |e| e.type_labels);
+        let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); type_labels.len()];
+        let mut rules = Vec::with_capacity(policy.rules.len());
+        for (i, r) in policy.rules.iter().enumerate() {
+            let tests = r
+                .when
+                .iter()
+                .enumerate()
+                .map(|(j, c)| compile_test(c, &cols, as_of, &format!("rules[{i}].when[{j}]")))
+                .collect::<Result<Vec<_>>>()?;
+            let event = r.event.as_ref().map(|e| {
+                let k = events.len();
+                for (code, label) in type_labels.iter().enumerate() {
+                    if e.types.iter().any(|t| t == label) {
+                        by_type[code].push(k);
+                    }
+                }
+                let reach = e.within_days.unwrap_or(MAX_DAYS).min(MAX_DAYS) as usize;
+                let table = e
+                    .half_life_days
+                    .map_or_else(Vec::new, |h| (0..=reach).map(|age| exp2(-(age as f64) / h)).collect());
+                events.push(EventSpec {
+                    min_count: e.min_count,
+                    within: e.within_days.map(i64::from),
+                    per_event: e.per_event,
+                    max_events: e.max_events,
+                    table,
+                    half_life: e.half_life_days,
+                });
+                k
+            });
+            let group = r.group.as_ref().and_then(|g| groups.iter().position(|x| x == g));
+            rules.push(CRule { dim: r.dimension, group, points: r.points, tests, event });
+        }
+        let tier_tests = policy
+            .tiers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                t.when
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| compile_test(c, &cols, as_of, &format!("tiers[{i}].when[{j}]")))
+                    .collect()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut tie = Vec::new();
+        for (i, t) in policy.tie_break.iter().enumerate() {
+            tie.push((column(&cols, &t.field, &format!("tie_break[{i}].field"))?, t.descending));
+        }
+        if let Some(id) = cols.fields.iter().position(|(n, _)| *n == "id") {
+            tie.push((id, false));
+        }
+        let label_rank = cols
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(c, (_, data))| match data {
+                FieldData::Text { labels, .. } if tie.iter().any(|(t, _)| *t == c) => {
+                    let mut order: Vec<usize> = (0..labels.len()).collect();
+                    order.sort_by(|a, b| labels[*a].cmp(&labels[*b]));
+                    let mut rank = vec![0_u32; labels.len()];
+                    for (r, l) in order.into_iter().enumerate() {
+                        rank[l] = r as u32;
+                    }
+                    Some(rank)
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(ev) = &cols.events {
+            check_events(ev, cols.rows)?;
+        }
+        for (name, data) in &cols.fields {
+            if let FieldData::Text { codes, labels } = data {
+                if let Some(i) = codes.iter().position(|&c| c >= 0 && c as usize >= labels.len()) {
+                    return Err(Error::out_of_range(
+                        format!("columns.{name}[{i}]"),
+                        codes[i],
+                        -1,
+                        labels.len() as i64 - 1,
+                    ));
+                }
+            }
+        }
+        let grade_labels = policy.grade_labels();
+        let tier_grades = policy
+            .tiers
+            .iter()
+            .map(|t| {
+                t.grades.iter().filter_map(|g| grade_labels.iter().position(|x| x == g)).map(|c| c as u32).collect()
+            })
+            .collect();
+        let group_dim = (0..policy.groups.len())
+            .map(|g| rules.iter().find(|r: &&CRule| r.group == Some(g)).map_or(Dimension::Fit, |r| r.dim))
+            .collect();
+        Ok(Self {
+            rules,
+            events,
+            by_type,
+            tier_tests,
+            cols,
+            as_of,
+            tie,
+            label_rank,
+            grade_labels,
+            tier_grades,
+            group_dim,
+        })
+    }
+}
+
+fn check_events(ev: &EventColumns<'_>, rows: usize) -> Result<()> {
+    let bad = |reason: String| Error::InvalidValue { path: "events.offsets".into(), reason };
+    if ev.offsets.len() != rows + 1 || ev.offsets.first() != Some(&0) {
+        return Err(bad(format!("{} offsets for {rows} leads: need rows + 1, starting at 0", ev.offsets.len())));
+    }
+    if ev.offsets.windows(2).any(|w| w[0] > w[1]) {
+        return Err(bad("offsets must not decrease".into()));
+    }
+    let n = ev.offsets.last().map_or(0, |&x| x as usize);
+    if ev.types.len() != n || ev.on.len() != n {
+        return Err(Error::InvalidValue {
+            path: "events".into(),
+            reason: format!("{n} events by the offsets, {} types and {} dates", ev.types.len(), ev.on.len()),
+        });
+    }
+    Ok(())
+}
+
+fn column(cols: &LeadColumns<'_>, field: &str, path: &str) -> Result<usize> {
+    cols.fields.iter().position(|(n, _)| *n == field).ok_or_else(|| Error::MissingValue {
+        path: path.to_owned(),
+        reason: format!("no column {field:?} among the leads' columns"),
+    })
+}
+
+fn compile_test(c: &FieldCondition, cols: &LeadColumns<'_>, as_of: i32, path: &str) -> Result<Test> {
+    let col = column(cols, &c.field, &format!("{path}.field"))?;
+    let data = cols.fields[col].1;
+    let wrong = |want: &str| Error::Parse {
+        kind: ParseKind::Type,
+        path: format!("columns.{}", c.field),
+        message: format!("op {:?} needs a {want} column, got {}", c.op, data.kind_name()),
+    };
+    let fold = |s: &str| if c.ignore_case { s.to_ascii_lowercase() } else { s.to_owned() };
+    let table = |f: &dyn Fn(&str) -> bool, missing: bool| -> Result<Test> {
+        match data {
+            FieldData::Text { labels, .. } => {
+                Ok(Test::Table { col, matches: labels.iter().map(|l| !l.is_empty() && f(l)).collect(), missing })
+            }
+            _ => Err(wrong("text")),
+        }
+    };
+    match c.op {
+        ConditionOp::Equals => {
+            let v = fold(c.value.as_deref().unwrap_or_default());
+            table(&|l| fold(l) == v, false)
+        }
+        ConditionOp::In | ConditionOp::NotIn => {
+            let vs: Vec<String> = c.values.iter().flatten().map(|v| fold(v)).collect();
+            let inside = c.op == ConditionOp::In;
+            table(&|l| vs.contains(&fold(l)) == inside, false)
+        }
+        ConditionOp::Contains => {
+            let v = fold(c.value.as_deref().unwrap_or_default());
+            table(&|l| fold(l).contains(&v), false)
+        }
+        ConditionOp::Regex => {
+            let re =
+                compile_regex(c.pattern.as_deref().unwrap_or_default(), c.ignore_case, &format!("{path}.pattern"))?;
+            table(&|l| re.is_match(l), false)
+        }
+        ConditionOp::Range => match data {
+            FieldData::Number(_) => {
+                let b = c.bounds.unwrap_or(RangeBounds::Closed);
+                let (lo_incl, hi_incl) = match b {
+                    RangeBounds::Closed => (true, true),
+                    RangeBounds::ClosedOpen => (true, false),
+                    RangeBounds::OpenClosed => (false, true),
+                    RangeBounds::Open => (false, false),
+                };
+                Ok(Test::Number {
+                    col,
+                    lo: c.min.unwrap_or(f64::NEG_INFINITY),
+                    hi: c.max.unwrap_or(f64::INFINITY),
+                    lo_incl: lo_incl || c.min.is_none(),
+                    hi_incl: hi_incl || c.max.is_none(),
+                })
+            }
+            _ => Err(wrong("number")),
+        },
+        ConditionOp::WithinDays => match data {
+            FieldData::Date(_) => {
+                let days = c.days.unwrap_or_default() as i32;
+                Ok(Test::Days { col, from: as_of.saturating_sub(days), to: as_of })
+            }
+            _ => Err(wrong("date")),
+        },
+        ConditionOp::Exists | ConditionOp::Missing => Ok(Test::Present { col, want: c.op == ConditionOp::Exists }),
+    }
+}
+
+impl Test {
+    #[inline]
+    pub(crate) fn holds(&self, cols: &LeadColumns<'_>, row: usize) -> bool {
+        match self {
+            Self::Table { col, matches, missing } => match cols.fields[*col].1 {
+                FieldData::Text { codes, .. } => {
+                    let c = codes[row];
+                    usize::try_from(c).ok().and_then(|c| matches.get(c)).copied().unwrap_or(*missing)
+                }
+                _ => false,
+            },
+            Self::Number { col, lo, hi, lo_incl, hi_incl } => match cols.fields[*col].1 {
+                FieldData::Number(v) => {
+                    let x = v[row];
+                    !x.is_nan()
+                        && (if *lo_incl { x >= *lo } else { x > *lo })
+                        && (if *hi_incl { x <= *hi } else { x < *hi })
+                }
+                _ => false,
+            },
+            Self::Days { col, from, to } => match cols.fields[*col].1 {
+                FieldData::Date(v) => v[row] != NO_DATE && v[row] >= *from && v[row] <= *to,
+                _ => false,
+            },
+            Self::Present { col, want } => {
+                let present = match cols.fields[*col].1 {
+                    FieldData::Number(v) => !v[row].is_nan(),
+                    FieldData::Date(v) => v[row] != NO_DATE,
+                    FieldData::Text { codes, labels } => {
+                        usize::try_from(codes[row]).ok().and_then(|c| labels.get(c)).is_some_and(|l| !l.is_empty())
+                    }
+                };
+                present == *want
+            }
+        }
+    }
+}
+
+impl EventSpec {
+    /// Decay factor at `age` whole days.
+    #[inline]
+    pub(crate) fn factor(&self, age: i64) -> f64 {
+        match self.half_life {
+            None => 1.0,
+            Some(h) => usize::try_from(age)
+                .ok()
+                .and_then(|a| self.table.get(a))
+                .copied()
+                .unwrap_or_else(|| exp2(-(age as f64) / h)),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Lead scoring (线索评估, 重点线索).
+//!
+//! A [`ScoringPolicy`] is plain data: [`ScoringRule`]s with conditions on fields ([`FieldCondition`]:
+//! equals, in, not in, range with declared bounds, contains, regex, exists, missing, date
+//! within N days of `as_of`) and behavioural [`EventRule`]s (event types, a count threshold,
+//! a hard window and / or a half-life decay, once or per event), positive or negative points,
+//! each in the **fit** or the **engagement** dimension; [`RuleGroup`] caps, dimension and total
+//! bounds; a [`Grades`] matrix (`A1`..`D4`) and priority [`PriorityTier`]s (重点线索 first).
+//!
+//! [`score_leads`] scores and ranks a list of [`Lead`]s: every [`LeadScore`] itemises its
+//! contributions (rule id, points before and after decay, events counted) and the caps that
+//! cut them, so that `score = Σ items.decayed + Σ cuts.cut`.
+//!
+//! Time is `as_of`, never the clock: events after it are ignored, ages count back from it.
+//! Scores are `f64` (points are not money); decay uses IEEE-exact arithmetic
+//! ([`detmath`]) so scores, and so ranks, are identical in Rust, Python and WASM.
+//!
+//! ```
+//! use crmkit::scoring::{score_leads, Lead, ScoringPolicy};
+//! use crmkit::wire::from_json;
+//!
+//! let policy: ScoringPolicy = from_json(r#"{
+//!   "rules": [
+//!     {"id": "mfg", "dimension": "fit", "points": 20,
+//!      "when": [{"field": "industry", "op": "equals", "value": "制造"}]},
+//!     {"id": "pricing", "dimension": "engagement", "points": 16,
+//!      "event": {"types": ["visit_pricing"], "half_life_days": 7}}
+//!   ],
+//!   "tiers": [{"id": "key_lead", "label": "重点线索", "min_score": 25}]
+//! }"#, "")?;
+//! let leads: Vec<Lead> = from_json(r#"[
+//!   {"id": "L1", "industry": "制造", "events": [{"type": "visit_pricing", "on": "2026-11-09"}]},
+//!   {"id": "L2", "industry": "教育"}
+//! ]"#, "leads")?;
+//! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+//! let report = score_leads(&policy, &leads, as_of)?;
+//! assert_eq!(report.leads[0].score, 24.0); // 20 + 16 halved twice in 14 days
+//! assert_eq!(report.ranking, ["L1", "L2"]);
+//! # Ok::<(), crmkit::Error>(())
+//! ```
+
+mod columns;
+pub mod detmath;
+mod eval;
+mod lead;
+mod pass;
+mod report;
+mod rules;
+
+use chrono::NaiveDate;
+
+pub use columns::{EventColumns, FieldData, LeadColumns, NO_DATE};
+pub use eval::MAX_POINTS;
+pub use lead::{FieldValue, Lead, LeadEvent};
+pub use report::{CutScope, ItemReason, LeadScore, ScoreCount, ScoreCut, ScoreItem, ScoreReport};
+pub use rules::{
+    ConditionOp, Dimension, EventRule, FieldCondition, GradeBand, Grades, PriorityTier, RangeBounds, RuleGroup,
+    ScoreBounds, ScoringPolicy, ScoringRule, TieBreak, MAX_DAYS, MAX_PATTERN_LEN, MAX_RULES,
+};
+
+use crate::error::Result;
+
+/// Scores and ranks `leads` under `policy` at `as_of`.
+///
+/// # Errors
+///
+/// The policy's validation errors (`invalid_value` for a regex that does not compile,
+/// `out_of_range` for a range with min > max or a half-life ≤ 0...); `invalid_type` at
+/// `leads[3].employees` for a field of the wrong type (text where a range needs a number);
+/// `duplicate_name` for an id given twice.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::scoring::{score_leads, Lead, ScoringPolicy};
+/// use crmkit::wire::from_json;
+///
+/// let policy: ScoringPolicy = from_json(r#"{"rules": [
+///   {"id": "big", "dimension": "fit", "points": 10,
+///    "when": [{"field": "employees", "op": "range", "min": 100, "bounds": "[)"}]}
+/// ]}"#, "")?;
+/// let leads: Vec<Lead> = from_json(r#"[{"id": "a", "employees": "many"}]"#, "leads")?;
+/// let e = score_leads(&policy, &leads, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()).unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("invalid_type", "leads[0].employees"));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn score_leads(policy: &ScoringPolicy, leads: &[Lead], as_of: NaiveDate) -> Result<ScoreReport> {
+    policy.validate()?;
+    let owned = columns::OwnedColumns::from_leads(policy, leads)?;
+    let engine = eval::Compiled::new(policy, owned.view(), columns::day_number(as_of))?;
+    let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
+    Ok(report::build(policy, &engine, &ids))
+}

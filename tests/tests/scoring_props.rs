@@ -1,0 +1,172 @@
+//! Lead-scoring invariants over random policies and leads: a positive event never lowers a
+//! score, caps hold, decay never adds points, items and cuts sum to the score, and the order
+//! of the records changes nothing.
+
+use chrono::NaiveDate;
+use crmkit::scoring::{score_leads, CutScope, Lead, ScoreReport, ScoringPolicy};
+use crmkit::wire::from_json;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+const TYPES: [&str; 3] = ["visit", "download", "unsubscribe"];
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).expect("date")
+}
+
+/// A policy from drawn numbers: fit rules on text and numbers, event rules of every mode
+/// (threshold / per event, with and without half-life, window and max_events), a group cap
+/// and bounds. Event type `visit` is only ever scored with positive points.
+fn policy(p: &[i32], caps: Caps, half_life: u8) -> ScoringPolicy {
+    let hl = if half_life == 0 { Value::Null } else { json!(f64::from(half_life) / 2.0) };
+    let opt = |v: Option<i32>| v.map_or(Value::Null, |v| json!(v));
+    let rules = json!([
+        {"id": "ind", "dimension": "fit", "points": p[0], "group": "g", "when": [{"field": "industry", "op": "in", "values": ["a", "b"]}]},
+        {"id": "size", "dimension": "fit", "points": p[1], "group": "g", "when": [{"field": "size", "op": "range", "min": 10, "max": 50, "bounds": "[)"}]},
+        {"id": "re", "dimension": "fit", "points": p[2], "when": [{"field": "industry", "op": "regex", "pattern": "^[bc]"}]},
+        {"id": "v1", "dimension": "engagement", "points": p[3].abs(), "event": {"types": ["visit"], "min_count": 2, "half_life_days": hl}},
+        {"id": "v2", "dimension": "engagement", "points": p[4].abs(), "event": {"types": ["visit", "download"], "per_event": true, "max_events": 3, "half_life_days": hl, "within_days": 40}},
+        {"id": "v3", "dimension": "engagement", "points": p[5].abs(), "event": {"types": ["visit"], "per_event": true, "within_days": 20}},
+        {"id": "dl", "dimension": "engagement", "points": p[6], "event": {"types": ["download"], "half_life_days": hl}},
+        {"id": "un", "dimension": "engagement", "points": -p[7].abs(), "event": {"types": ["unsubscribe"]}}
+    ]);
+    let mut rules = rules;
+    for r in rules.as_array_mut().expect("rules") {
+        if let Some(e) = r.get_mut("event").and_then(Value::as_object_mut) {
+            e.retain(|_, v| !v.is_null());
+        }
+    }
+    let bounds = |v: Option<i32>| if v.is_some() { json!({"max": opt(v)}) } else { json!({}) };
+    let group = if caps.0.is_some() { json!({"id": "g", "max": opt(caps.0)}) } else { json!({"id": "g"}) };
+    let doc = json!({
+        "rules": rules,
+        "groups": [group],
+        "engagement": bounds(caps.1),
+        "total": bounds(caps.2),
+        "grades": {"fit": [{"label": "A", "min": 20}, {"label": "B"}], "engagement": [{"label": "1", "min": 10}, {"label": "2"}]},
+        "tiers": [{"id": "key", "label": "重点线索", "grades": ["A1"], "when": [{"field": "industry", "op": "equals", "value": "a"}]}],
+        "tie_break": [{"field": "size", "descending": true}]
+    });
+    from_json(&doc.to_string(), "").expect("policy")
+}
+
+type RawLead = (u8, Option<u8>, Vec<(u8, u16)>);
+/// Group cap, engagement cap, total cap.
+type Caps = (Option<i32>, Option<i32>, Option<i32>);
+
+fn leads(raw: &[RawLead]) -> Vec<Lead> {
+    let industries = ["a", "b", "c", "", "d"];
+    let docs: Vec<Value> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, (ind, size, events))| {
+            let events: Vec<Value> = events
+                .iter()
+                .map(|&(t, age)| {
+                    let on = as_of() - chrono::Days::new(u64::from(age)) + chrono::Days::new(5);
+                    json!({"type": TYPES[usize::from(t) % 3], "on": on.format("%Y-%m-%d").to_string()})
+                })
+                .collect();
+            json!({"id": format!("L{i}"), "industry": industries[usize::from(*ind) % 5], "size": size, "events": events})
+        })
+        .collect();
+    from_json(&Value::Array(docs).to_string(), "leads").expect("leads")
+}
+
+fn lead_strategy() -> impl Strategy<Value = RawLead> {
+    (0u8..5, proptest::option::of(0u8..80), proptest::collection::vec((0u8..3, 0u16..90), 0..8))
+}
+
+fn policy_strategy() -> impl Strategy<Value = (Vec<i32>, Caps, u8)> {
+    (
+        proptest::collection::vec(-40i32..40, 8),
+        (proptest::option::of(0i32..40), proptest::option::of(0i32..60), proptest::option::of(0i32..90)),
+        0u8..30,
+    )
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn run(policy: &ScoringPolicy, leads: &[Lead]) -> ScoreReport {
+    score_leads(policy, leads, as_of()).expect("scores")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn a_positive_event_never_lowers_the_score(
+        (p, caps, hl) in policy_strategy(),
+        raw in proptest::collection::vec(lead_strategy(), 1..6),
+        age in 0u16..60,
+    ) {
+        let policy = policy(&p, caps, hl);
+        let before = run(&policy, &leads(&raw));
+        let mut more = raw.clone();
+        more[0].2.push((0, age)); // a `visit`: only positive rules count it
+        let after = run(&policy, &leads(&more));
+        prop_assert!(after.leads[0].score >= before.leads[0].score - 1e-9,
+            "{} -> {}", before.leads[0].score, after.leads[0].score);
+        prop_assert!(after.leads[0].engagement >= before.leads[0].engagement - 1e-9);
+    }
+
+    #[test]
+    fn caps_hold_decay_never_adds_and_items_sum_to_the_score(
+        (p, caps, hl) in policy_strategy(),
+        raw in proptest::collection::vec(lead_strategy(), 1..8),
+    ) {
+        let policy = policy(&p, caps, hl);
+        let report = run(&policy, &leads(&raw));
+        for lead in &report.leads {
+            let items: f64 = lead.items.iter().map(|i| i.decayed).sum();
+            let cuts: f64 = lead.cuts.iter().map(|c| c.cut).sum();
+            prop_assert!(close(items + cuts, lead.score), "{} + {} != {}", items, cuts, lead.score);
+            prop_assert!(close(lead.fit + lead.engagement, lead.score) || lead.cuts.iter().any(|c| c.scope == CutScope::Total));
+            for item in &lead.items {
+                prop_assert!(item.decayed.abs() <= item.points.abs() + 1e-12, "{:?}", item);
+                prop_assert!(item.decayed * item.points >= 0.0, "decay changed the sign: {:?}", item);
+            }
+            if let Some(max) = caps.1 {
+                prop_assert!(lead.engagement <= f64::from(max));
+            }
+            if let Some(max) = caps.2 {
+                prop_assert!(lead.score <= f64::from(max));
+            }
+            if let Some(max) = caps.0 {
+                let group: f64 = lead.items.iter().filter(|i| i.group.as_deref() == Some("g")).map(|i| i.decayed).sum();
+                let cut: f64 = lead.cuts.iter().filter(|c| c.scope == CutScope::Group).map(|c| c.cut).sum();
+                prop_assert!(group + cut <= f64::from(max) + 1e-9);
+            }
+        }
+        // Ranks are a permutation, in score order.
+        let mut ranks: Vec<u64> = report.leads.iter().map(|l| l.rank).collect();
+        ranks.sort_unstable();
+        prop_assert_eq!(ranks, (1..=report.leads.len() as u64).collect::<Vec<_>>());
+        for pair in report.ranking.windows(2) {
+            let score = |id: &str| report.leads.iter().find(|l| l.id == id).map(|l| l.score).unwrap_or_default();
+            prop_assert!(score(&pair[0]) >= score(&pair[1]));
+        }
+    }
+
+    #[test]
+    fn record_order_changes_nothing(
+        (p, caps, hl) in policy_strategy(),
+        raw in proptest::collection::vec(lead_strategy(), 1..8),
+        rotate in 0usize..8,
+    ) {
+        let policy = policy(&p, caps, hl);
+        let leads = leads(&raw);
+        let mut shuffled = leads.clone();
+        shuffled.reverse();
+        let k = rotate % shuffled.len();
+        shuffled.rotate_left(k);
+        let (a, b) = (run(&policy, &leads), run(&policy, &shuffled));
+        prop_assert_eq!(&a.ranking, &b.ranking);
+        for line in &a.leads {
+            let other = b.leads.iter().find(|l| l.id == line.id).expect("same ids");
+            prop_assert_eq!(line, other);
+        }
+    }
+}
