@@ -52,7 +52,8 @@ dts="$pkg/node/crmkit.d.ts"
 for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns AllocationPolicy AllocationInput AllocationReport RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine \
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
-  ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier; do
+  ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
+  QuotaPolicy QuotaInput QuotaReport; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -65,7 +66,8 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'attribute(policy: AttributionPolicy, journeys: Journey[]): AttributionReport;' \
   'compareAttribution(policy: ComparisonPolicy, journeys: Journey[]): Comparison;' \
   'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;' \
-  'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;'; do
+  'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
+  'quotaAttainment(policy: ForecastPolicy, quota: QuotaPolicy, input: QuotaInput, asOf: string): QuotaReport;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

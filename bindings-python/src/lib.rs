@@ -5,6 +5,7 @@
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
 mod commission;
+mod plan;
 mod roi;
 mod scoring;
 mod to_python;
@@ -230,5 +231,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     commission::register(m)?;
     roi::register(m)?;
     m.add_function(wrap_pyfunction!(scoring::score_leads, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
     Ok(())
 }

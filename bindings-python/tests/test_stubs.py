@@ -129,3 +129,21 @@ def test_history_typeddicts_match():
     report = crmkit.funnel_history(policy, [event, {**event, "stage": "won", "on": "2026-01-03"}], AS_OF)
     assert set(report) == dicts["HistoryReport"] and set(report["stages"][0]) == dicts["HistoryLine"]
     assert policy["skipped"] in literals["SkippedStages"]
+
+
+def test_quota_typeddicts_match():
+    dicts, literals = stub()
+    policy = {"stages": [{"name": "a", "probability": "0.5"}, {"name": "won", "kind": "won"}],
+              "duration_unit": "days", "placement": "expected_close"}
+    quota = {"group_by": ["owner"], "period": "month", "groups": [{"owner": "x"}], "rate_dp": 2}
+    won = {"id": "w", "amount": "1", "closed_on": "2026-11-01", "owner": "x", "team": "t", "product": "p",
+           "attributes": {"r": "1"}}
+    q = {"key": {"owner": "x"}, "period": "2026-11", "amount": "10"}
+    inp = {"deals": [{"id": "d", "stage": "a", "amount": "4", "owner": "x", "expected_close_on": "2026-11-30"}],
+           "quotas": [q], "won": [won]}
+    assert set(quota) == dicts["QuotaPolicy"] and set(won) == dicts["WonDeal"]
+    assert set(q) == dicts["Quota"] and set(inp) == dicts["QuotaInput"]
+    report = crmkit.quota_attainment(policy, quota, inp, AS_OF)
+    assert set(report) == dicts["QuotaReport"] and set(report["lines"][0]) == dicts["QuotaLine"]
+    assert report["period"] in literals["PeriodKind"]
+    assert set(report["lines"][0]["reasons"]) <= literals["QuotaReason"]

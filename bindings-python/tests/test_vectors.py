@@ -28,6 +28,9 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], case["input"].get("campaigns")),
     "attribute": lambda case: crmkit.attribute(case["config"], case["input"].get("journeys")),
     "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], case["input"].get("journeys")).attrs["report"],
+    "quota_attainment": lambda case: crmkit.quota_attainment(
+        case["config"].get("policy"), case["config"].get("quota"), case["input"], case["as_of"]
+    ),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),

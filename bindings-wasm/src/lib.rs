@@ -18,6 +18,8 @@ mod convert;
 #[cfg(target_arch = "wasm32")]
 mod exports;
 #[cfg(target_arch = "wasm32")]
+mod plan;
+#[cfg(target_arch = "wasm32")]
 mod roi;
 #[cfg(target_arch = "wasm32")]
 mod scoring;

@@ -194,6 +194,14 @@ pub enum Error {
         /// The date it must not precede.
         earlier: String,
     },
+    /// A name (a group key, an owner) that the data it refers to does not declare.
+    #[error("{path}: {name:?} is not declared")]
+    UnknownKey {
+        /// Where.
+        path: String,
+        /// The unknown name.
+        name: String,
+    },
 }
 
 impl Error {
@@ -226,6 +234,7 @@ impl Error {
             Self::SplitTotal { .. } => "split_total",
             Self::CurrencyMismatch { .. } => "currency_mismatch",
             Self::DateOrder { .. } => "date_order",
+            Self::UnknownKey { .. } => "unknown_key",
         }
     }
 
@@ -249,7 +258,8 @@ impl Error {
             | Self::CurrencyMismatch { path, .. }
             | Self::DateOrder { path, .. }
             | Self::UnknownChannel { path, .. }
-            | Self::TouchAfterConversion { path, .. } => path,
+            | Self::TouchAfterConversion { path, .. }
+            | Self::UnknownKey { path, .. } => path,
         }
     }
 

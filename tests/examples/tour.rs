@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    allocate_target, forecast, forecast_ranges, AllocationPolicy, Deal, ForecastPolicy, ForecastReport, RangeSettings,
-    Sums,
+    allocate_target, forecast, forecast_ranges, quota_attainment, AllocationPolicy, Deal, ForecastPolicy,
+    ForecastReport, QuotaPolicy, RangeSettings, Sums,
 };
 use crmkit::wire::from_json;
 
@@ -36,6 +36,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", forecast_section(&forecast(&policy, &deals, as_of)?, &deals));
     print!("{}", ranges_section(&policy, &deals, as_of)?);
     print!("{}", allocation_section(as_of)?);
+    print!("{}", quota_section(&policy, &deals, as_of)?);
     Ok(())
 }
 
@@ -83,6 +84,49 @@ fn allocation_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     }
     let total: rust_decimal::Decimal = r.lines.iter().map(|l| l.target).sum();
     let _ = writeln!(s, "the reps' targets add up to {}", yuan(total));
+    Ok(s)
+}
+
+/// Quota per team and fiscal quarter: the won deals come apart from the pipeline, each won on
+/// the day of its first collection (the sample book has no close dates).
+fn quota_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let payments: Vec<serde_json::Value> = serde_json::from_str(PAYMENTS).unwrap_or_default();
+    let first_paid = |id: &str| {
+        payments.iter().filter(|p| p["deal_id"] == id).filter_map(|p| p["paid_on"].as_str()).min().map(str::to_owned)
+    };
+    let (won, pipeline): (Vec<&Deal>, Vec<&Deal>) = deals.iter().partition(|d| d.stage == "签订合同");
+    let won: Vec<serde_json::Value> = won
+        .iter()
+        .filter_map(|d| {
+            let closed_on = first_paid(&d.id)?;
+            Some(
+                serde_json::json!({"id": d.id, "amount": d.amount.to_string(), "closed_on": closed_on, "team": d.team}),
+            )
+        })
+        .collect();
+    let mut quotas = Vec::new();
+    for (team, q3, q4) in
+        [("华北", "3000000", "4000000"), ("华东", "2500000", "3500000"), ("华南", "2500000", "3000000")]
+    {
+        quotas.push(serde_json::json!({"key": {"team": team}, "period": "FY2027-Q3", "amount": q3}));
+        quotas.push(serde_json::json!({"key": {"team": team}, "period": "FY2027-Q4", "amount": q4}));
+    }
+    let input = serde_json::json!({"deals": pipeline, "quotas": quotas, "won": won});
+    let quota: QuotaPolicy = from_json(r#"{"group_by": ["team"], "period": "quarter"}"#, "")?;
+    let r = quota_attainment(policy, &quota, &from_json(&input.to_string(), "")?, as_of)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Quota: attainment, gap and pipeline coverage per team ==");
+    let _ = writeln!(s, "{}", row(&["team", "quarter", "attained", "gap", "coverage (weighted)"]));
+    let rate = |x: Option<rust_decimal::Decimal>| {
+        x.map_or_else(|| "-".to_owned(), |x| format!("{:.1}%", x * rust_decimal::Decimal::ONE_HUNDRED))
+    };
+    for l in r.lines.iter().filter(|l| l.quota.is_some()) {
+        let team = l.key.values().next().cloned().flatten().unwrap_or_default();
+        let times = |x: Option<rust_decimal::Decimal>| x.map_or_else(|| "-".to_owned(), |x| format!("{x:.2}×"));
+        let coverage = format!("{} ({})", times(l.coverage), times(l.weighted_coverage));
+        let gap = l.gap.map_or_else(|| "-".to_owned(), yuan);
+        let _ = writeln!(s, "{}", row(&[&team, &l.period, &rate(l.attainment), &gap, &coverage]));
+    }
     Ok(s)
 }
 

@@ -825,3 +825,59 @@ def score_leads(
 ) -> ScoreReport:
     """ScoringRule-based lead scoring and ranking; each lead is ``{"id", "events"?, <fields>...}``.
     Raises ``CrmkitError``."""
+PeriodKind = Literal["month", "quarter", "year"]
+QuotaReason = Literal["quota_set", "no_quota", "quota_met", "zero_quota"]
+
+class QuotaPolicy(TypedDict):
+    group_by: NotRequired[Sequence[str]]
+    period: NotRequired[PeriodKind]
+    groups: NotRequired[Sequence[Mapping[str, str]]]
+    rate_dp: NotRequired[int]
+
+class Quota(TypedDict):
+    key: Mapping[str, str]
+    period: str
+    amount: DecimalInput
+
+class WonDeal(TypedDict):
+    id: str
+    amount: DecimalInput
+    closed_on: DateInput
+    owner: NotRequired[str]
+    team: NotRequired[str]
+    product: NotRequired[str]
+    attributes: NotRequired[Mapping[str, str]]
+
+class QuotaInput(TypedDict):
+    deals: Sequence[Deal]
+    quotas: Sequence[Quota]
+    won: NotRequired[Sequence[WonDeal]]
+
+class QuotaLine(TypedDict):
+    key: dict[str, str | None]
+    period: str
+    first_month: str
+    last_month: str
+    quota: Decimal | None
+    won: Sums
+    open: Sums
+    attainment: Decimal | None
+    gap: Decimal | None
+    coverage: Decimal | None
+    weighted_coverage: Decimal | None
+    reasons: list[QuotaReason]
+
+class QuotaReport(TypedDict):
+    as_of: datetime.date
+    period: PeriodKind
+    lines: list[QuotaLine]
+    totals: list[QuotaLine]
+    unscheduled: Sums
+
+def quota_attainment(
+    policy: ForecastPolicy | Mapping[str, object],
+    quota: QuotaPolicy | Mapping[str, object],
+    input: QuotaInput | Mapping[str, object],
+    as_of: DateInput,
+) -> QuotaReport:
+    """Quota attainment, gap and pipeline coverage per key and period; raises ``CrmkitError``."""

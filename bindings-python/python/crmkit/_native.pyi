@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit import CrmkitError as CrmkitError
-from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, RangeReport, ScoreReport
+from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, QuotaReport, RangeReport, ScoreReport
 from crmkit import AttributionReport, Comparison, RoiReport
 
 __version__: str
@@ -17,6 +17,7 @@ def forecast_ranges(policy_json: str, settings_json: str, deals_json: str, as_of
 def funnel_history(policy_json: str, events_json: str, as_of: str) -> HistoryReport: ...
 def compute_commission(plan_json: str, input_json: str, as_of: str) -> CommissionReport: ...
 def score_leads(policy_json: str, leads_json: str, as_of: str) -> ScoreReport: ...
+def quota_attainment(policy_json: str, quota_json: str, input_json: str, as_of: str) -> QuotaReport: ...
 def forecast_columns(
     policy_json: str,
     stage_codes: npt.NDArray[np.int32],

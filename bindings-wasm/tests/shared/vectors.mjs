@@ -22,6 +22,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.compareAttribution(c.config, c.input?.journeys);
     case "score_leads":
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
+    case "quota_attainment":
+      return crmkit.quotaAttainment(c.config?.policy, c.config?.quota, c.input, c.as_of);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

@@ -50,11 +50,14 @@
 //! ```
 
 mod allocation;
+mod book;
 mod build;
+mod calendar;
 mod columns;
 mod history;
 mod phasing;
 mod policy;
+mod quota;
 mod ranges;
 mod report;
 
@@ -68,6 +71,7 @@ pub use allocation::{
     allocate_target, Adjustment, AllocationInput, AllocationLine, AllocationPolicy, AllocationReason, AllocationReport,
     HistoryRow, Window,
 };
+pub use calendar::PeriodKind;
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use history::{funnel_history, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
 pub use phasing::Reason;
@@ -75,6 +79,7 @@ pub use policy::{
     DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
     StageKind, UndatedPolicy,
 };
+pub use quota::{quota_attainment, Quota, QuotaInput, QuotaLine, QuotaPolicy, QuotaReason, QuotaReport, WonDeal};
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
     CategoryLine, ChainStep, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine,

@@ -1,0 +1,26 @@
+"""The planning functions over a forecast: quota, hierarchy, backtest... over dicts and lists."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Mapping
+
+from crmkit import _native
+from crmkit._wire import as_of_text, to_json
+
+__all__ = ["quota_attainment"]
+
+
+def quota_attainment(
+    policy: Mapping[str, Any], quota: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str
+) -> dict:
+    """Quota attainment, gap and pipeline coverage per key and period.
+
+    ``policy`` is the forecast policy, ``quota`` says how quotas are read
+    (``{"group_by": ["owner"], "period": "quarter"}``), ``input`` holds ``deals`` (as
+    ``forecast`` takes them; won deals count on their ``expected_close_on``), ``quotas``
+    (``[{"key": {"owner": "li"}, "period": "2026-Q4", "amount": "100000"}]``) and optionally
+    ``won`` deals given apart. Each line has ``won``, ``open``, ``attainment``, ``gap``,
+    ``coverage`` and ``weighted_coverage``. Raises ``CrmkitError``.
+    """
+    return _native.quota_attainment(to_json(policy), to_json(quota), to_json(input), as_of_text(as_of))

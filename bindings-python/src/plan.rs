@@ -1,0 +1,26 @@
+//! The planning functions over a forecast (quota, hierarchy, backtest...): each converts its
+//! JSON text, calls one core function with the GIL released and converts the report, through
+//! the same [`run`](super::run) tail as every other function.
+
+use crmkit::wire::{from_json, parse_date};
+use pyo3::prelude::*;
+
+use super::run;
+
+/// `quota_attainment(policy_json, quota_json, input_json, as_of) -> dict`:
+/// [`crmkit::forecast::quota_attainment`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn quota_attainment(
+    py: Python<'_>,
+    policy_json: String,
+    quota_json: String,
+    input_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let (policy, quota, input) =
+            (from_json(&policy_json, "")?, from_json(&quota_json, "")?, from_json(&input_json, "")?);
+        crmkit::forecast::quota_attainment(&policy, &quota, &input, parse_date(&as_of, "as_of")?)
+    })
+}

@@ -1,0 +1,437 @@
+//! Quota attainment, gap and pipeline coverage per group and period: a second pass over the
+//! forecast's deal lines, so the columnar loop stays exactly as fast as without quotas.
+//!
+//! For each (key, period): `attainment = won ÷ quota`, `gap = quota − won` (below 0 once the
+//! quota is beaten), `coverage = open pipeline ÷ gap` and `weighted_coverage = weighted open
+//! pipeline ÷ gap`, the open pipeline being the deals the forecast places in that period.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::book::{self, Exact};
+use super::calendar::{month_label, PeriodId, PeriodKind, Periods};
+use super::policy::{ForecastPolicy, StageKind};
+use super::{Deal, Sums};
+use crate::error::{Error, Result};
+use crate::money::{self, Rounding, RoundingStrategy};
+
+/// How quotas are read: the key they are set by and the length of their periods.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct QuotaPolicy {
+    /// Deal fields quotas are set by: `owner`, `team`, `product` or any attribute; empty: one
+    /// company quota per period.
+    #[serde(default)]
+    pub group_by: Vec<String>,
+    /// Month, quarter (default) or year of the forecast policy's fiscal year.
+    #[serde(default)]
+    pub period: PeriodKind,
+    /// The groups that exist (a team's roster). When given, a quota for any other key is an
+    /// error, and every listed group gets a line in every quota period, deals or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Record<string, string>[]"))]
+    pub groups: Option<Vec<BTreeMap<String, String>>>,
+    /// Decimal places of attainment and coverage (default 4, half-even).
+    #[serde(default = "QuotaPolicy::rate_places")]
+    pub rate_dp: u32,
+}
+
+impl QuotaPolicy {
+    fn rate_places() -> u32 {
+        4
+    }
+}
+
+/// The quota of one key in one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// A value for each of the policy's `group_by` fields.
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string>"))]
+    pub key: BTreeMap<String, String>,
+    /// The period's label, as the forecast report writes it: `2026-11`, `2026-Q4`,
+    /// `FY2027-Q3`, `FY2027`.
+    pub period: String,
+    /// The quota, ≥ 0.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+}
+
+/// A deal won outside the forecast's deal list (from the books, another system...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct WonDeal {
+    /// Unique id, also among the deals.
+    pub id: String,
+    /// Amount won, ≥ 0.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// When it was won, ≤ `as_of`.
+    #[serde(with = "crate::wire::date")]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
+    pub closed_on: NaiveDate,
+    /// Owning salesperson.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub owner: Option<String>,
+    /// Team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub team: Option<String>,
+    /// Product line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub product: Option<String>,
+    /// Any other field quotas are set by.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Record<string, string>"))]
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl WonDeal {
+    fn field(&self, key: &str) -> Option<&str> {
+        match key {
+            "owner" => self.owner.as_deref(),
+            "team" => self.team.as_deref(),
+            "product" => self.product.as_deref(),
+            "id" => Some(&self.id),
+            other => self.attributes.get(other).map(String::as_str),
+        }
+    }
+}
+
+/// The deals and quotas of [`quota_attainment`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct QuotaInput {
+    /// The pipeline, as [`forecast`](super::forecast) takes it; its won deals count with their
+    /// `expected_close_on` as the close date.
+    pub deals: Vec<Deal>,
+    /// Quotas per key and period.
+    pub quotas: Vec<Quota>,
+    /// Won deals given apart from `deals` (default none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub won: Vec<WonDeal>,
+}
+
+/// What [`quota_attainment`] returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct QuotaReport {
+    /// The caller's "now".
+    #[serde(with = "crate::wire::date")]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
+    pub as_of: NaiveDate,
+    /// The kind of the periods.
+    pub period: PeriodKind,
+    /// One line per key and period that has a quota, won deals or placed pipeline (and per
+    /// listed group and quota period), sorted by key, then period.
+    pub lines: Vec<QuotaLine>,
+    /// One line per period over all keys (key `{}`): the quotas summed, all won deals and all
+    /// placed pipeline.
+    pub totals: Vec<QuotaLine>,
+    /// Open deals in no period (overdue excluded, undated unscheduled): in no coverage.
+    pub unscheduled: Sums,
+}
+
+/// One key in one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct QuotaLine {
+    /// The `group_by` values (`null`: deals without the field).
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
+    pub key: BTreeMap<String, Option<String>>,
+    /// The period's label.
+    pub period: String,
+    /// Its first calendar month, `YYYY-MM`.
+    pub first_month: String,
+    /// Its last calendar month.
+    pub last_month: String,
+    /// The quota (`null`: none set).
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub quota: Option<Decimal>,
+    /// Deals won in the period (weighted = amount).
+    pub won: Sums,
+    /// Open deals the forecast places in the period.
+    pub open: Sums,
+    /// `won ÷ quota` (`null`: no quota, or a quota of 0).
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub attainment: Option<Decimal>,
+    /// `quota − won`, below 0 once beaten (`null`: no quota).
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub gap: Option<Decimal>,
+    /// `open.amount ÷ gap` (`null`: no quota, or nothing left to cover).
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub coverage: Option<Decimal>,
+    /// `open.weighted ÷ gap`.
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub weighted_coverage: Option<Decimal>,
+    /// Why: `quota_set`, `no_quota`, `quota_met`, `zero_quota`.
+    pub reasons: Vec<QuotaReason>,
+}
+
+/// Why a quota line says what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum QuotaReason {
+    /// A quota is set: attainment, gap and coverage follow from it.
+    QuotaSet,
+    /// No quota for this key and period: only won and open figures.
+    NoQuota,
+    /// Won ≥ quota: nothing left to cover, coverage `null`.
+    QuotaMet,
+    /// The quota is 0: attainment `null`.
+    ZeroQuota,
+}
+
+type Key = Vec<Option<String>>;
+
+/// Attainment, gap and pipeline coverage per `quota.group_by` key and period.
+///
+/// # Errors
+///
+/// Those of [`forecast`](super::forecast) for `input.deals` (paths `deals[i]...`); for a won
+/// deal of `deals`, `missing_value` or `date_after_as_of` at `deals[i].expected_close_on`;
+/// for `won[i]`: `negative_amount` at `.amount`, `date_after_as_of` at `.closed_on`,
+/// `duplicate_name` at `.id` (also against `deals`); for `quotas[i]`: `invalid_value` at
+/// `.key` unless it gives exactly the `group_by` fields, `unknown_key` there for a key not in
+/// the policy's `groups`, `invalid_value` at `.period` for a label that is not a period of
+/// the policy's kind and fiscal year, `negative_amount` at `.amount`, `duplicate_name` at
+/// `.period` for a second quota of one key and period; `duplicate_name` at `group_by[i]` and
+/// `groups[i]`, `out_of_range` at `rate_dp`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::forecast::{quota_attainment, ForecastPolicy, QuotaInput, QuotaPolicy};
+/// use crmkit::wire::from_json;
+///
+/// let policy: ForecastPolicy = from_json(r#"{"stages": [
+///     {"name": "proposal", "conversion": "0.5", "duration": "20"}, {"name": "won", "kind": "won"}],
+///     "duration_unit": "days", "placement": "remaining_full"}"#, "")?;
+/// let quota: QuotaPolicy = from_json(r#"{"group_by": ["owner"], "period": "quarter"}"#, "")?;
+/// let input: QuotaInput = from_json(r#"{
+///   "deals": [{"id": "a", "stage": "won", "amount": "30000", "owner": "li", "expected_close_on": "2026-10-15"},
+///             {"id": "b", "stage": "proposal", "amount": "80000", "owner": "li"}],
+///   "quotas": [{"key": {"owner": "li"}, "period": "2026-Q4", "amount": "100000"}]}"#, "")?;
+/// let r = quota_attainment(&policy, &quota, &input, chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())?;
+/// let li = &r.lines[0];
+/// assert_eq!((li.attainment.unwrap().to_string(), li.gap.unwrap().to_string()), ("0.3000".into(), "70000.00".into()));
+/// // 80,000 open for 70,000 to go; 40,000 of it weighted.
+/// assert_eq!(li.coverage.unwrap().to_string(), "1.1429");
+/// assert_eq!(li.weighted_coverage.unwrap().to_string(), "0.5714");
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn quota_attainment(
+    policy: &ForecastPolicy,
+    quota: &QuotaPolicy,
+    input: &QuotaInput,
+    as_of: NaiveDate,
+) -> Result<QuotaReport> {
+    if quota.rate_dp > Rounding::MAX_DP {
+        return Err(Error::out_of_range("rate_dp", quota.rate_dp, 0, Rounding::MAX_DP));
+    }
+    unique(quota.group_by.iter(), "group_by")?;
+    policy.fiscal_year.validate("fiscal_year")?;
+    let periods = Periods { fiscal_year: policy.fiscal_year, kind: quota.period };
+    let roster = quota.groups.as_ref().map(|g| roster(g, &quota.group_by)).transpose()?;
+    let (_, rows) = book::place(policy, &input.deals, as_of, periods, &quota.group_by)?;
+    let mut cells: BTreeMap<(Key, PeriodId), Cell> = BTreeMap::new();
+    let mut unscheduled = Exact::default();
+    for (i, row) in rows.iter().enumerate() {
+        let path = || format!("deals[{i}].amount");
+        match (row.kind, row.period) {
+            (StageKind::Won, Some(p)) => {
+                cells.entry((row.key.clone(), p)).or_default().won.add(row.amount, row.amount, &path)?;
+            }
+            (StageKind::Open, Some(p)) => {
+                cells.entry((row.key.clone(), p)).or_default().open.add(row.amount, row.weighted, &path)?;
+            }
+            (StageKind::Open, None) => unscheduled.add(row.amount, row.weighted, &path)?,
+            _ => {}
+        }
+    }
+    let mut ids: HashMap<&str, String> =
+        input.deals.iter().enumerate().map(|(i, d)| (d.id.as_str(), format!("deals[{i}].id"))).collect();
+    for (i, w) in input.won.iter().enumerate() {
+        if let Some(first) = ids.insert(w.id.as_str(), format!("won[{i}].id")) {
+            return Err(Error::DuplicateName { path: format!("won[{i}].id"), name: w.id.clone(), first });
+        }
+        if w.amount.is_sign_negative() && !w.amount.is_zero() {
+            return Err(Error::NegativeAmount { path: format!("won[{i}].amount"), value: w.amount.to_string() });
+        }
+        let on = book::won_on(Some(w.closed_on), as_of, &|| format!("won[{i}].closed_on"))?;
+        let key: Key = quota.group_by.iter().map(|k| w.field(k).map(str::to_owned)).collect();
+        cells
+            .entry((key, periods.of_day(on)))
+            .or_default()
+            .won
+            .add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
+    }
+    let mut quota_periods = BTreeSet::new();
+    for (i, q) in input.quotas.iter().enumerate() {
+        let at = |field: &str| format!("quotas[{i}].{field}");
+        let key = quota_key(&q.key, &quota.group_by, &at("key"))?;
+        if roster.as_ref().is_some_and(|r| !r.contains(&key)) {
+            return Err(Error::UnknownKey { path: at("key"), name: describe(&q.key) });
+        }
+        let period = periods.parse(&q.period, &at("period"))?;
+        if q.amount.is_sign_negative() && !q.amount.is_zero() {
+            return Err(Error::NegativeAmount { path: at("amount"), value: q.amount.to_string() });
+        }
+        let cell = cells.entry((key, period)).or_default();
+        if let Some((first, _)) = cell.quota {
+            return Err(Error::DuplicateName {
+                path: at("period"),
+                name: format!("{} {}", describe(&q.key), q.period),
+                first: format!("quotas[{first}].period"),
+            });
+        }
+        cell.quota = Some((i, q.amount));
+        quota_periods.insert(period);
+    }
+    for key in roster.iter().flatten() {
+        for &p in &quota_periods {
+            cells.entry((key.clone(), p)).or_default();
+        }
+    }
+    let rounding = policy.rounding;
+    let rates = Rounding { dp: quota.rate_dp, strategy: RoundingStrategy::HalfEven };
+    let mut by_period: BTreeMap<PeriodId, Cell> = BTreeMap::new();
+    let mut lines = Vec::with_capacity(cells.len());
+    for ((key, p), cell) in &cells {
+        let total = by_period.entry(*p).or_default();
+        total.won.merge(&cell.won, &|| "won".into())?;
+        total.open.merge(&cell.open, &|| "deals".into())?;
+        if let Some((i, q)) = cell.quota {
+            let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
+            total.quota = Some((i, money::add(sum, q, || "quotas".into())?));
+        }
+        let named = quota.group_by.iter().cloned().zip(key.iter().cloned()).collect();
+        lines.push(cell.line(named, periods, *p, rounding, rates)?);
+    }
+    let totals = by_period
+        .iter()
+        .map(|(p, cell)| cell.line(BTreeMap::new(), periods, *p, rounding, rates))
+        .collect::<Result<_>>()?;
+    Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
+}
+
+#[derive(Default)]
+struct Cell {
+    won: Exact,
+    open: Exact,
+    /// The quota and the index of the first quota that set it.
+    quota: Option<(usize, Decimal)>,
+}
+
+impl Cell {
+    fn line(
+        &self,
+        key: BTreeMap<String, Option<String>>,
+        periods: Periods,
+        p: PeriodId,
+        rounding: Rounding,
+        rates: Rounding,
+    ) -> Result<QuotaLine> {
+        let (first, last) = periods.months(p);
+        let mut line = QuotaLine {
+            key,
+            period: periods.label(p),
+            first_month: month_label(first),
+            last_month: month_label(last),
+            quota: None,
+            won: self.won.sums(rounding),
+            open: self.open.sums(rounding),
+            attainment: None,
+            gap: None,
+            coverage: None,
+            weighted_coverage: None,
+            reasons: vec![QuotaReason::NoQuota],
+        };
+        let Some((_, quota)) = self.quota else { return Ok(line) };
+        line.reasons = vec![QuotaReason::QuotaSet];
+        line.quota = Some(rounding.round(quota));
+        let gap = quota.checked_sub(self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
+        line.gap = Some(rounding.round(gap));
+        if quota.is_zero() {
+            line.reasons.push(QuotaReason::ZeroQuota);
+        } else {
+            line.attainment = Some(rates.round(ratio(self.won.amount, quota)?));
+        }
+        if gap > Decimal::ZERO {
+            line.coverage = Some(rates.round(ratio(self.open.amount, gap)?));
+            line.weighted_coverage = Some(rates.round(ratio(self.open.weighted, gap)?));
+        } else {
+            line.reasons.push(QuotaReason::QuotaMet);
+        }
+        Ok(line)
+    }
+}
+
+/// `a ÷ b` for b > 0; a ratio too large for a `Decimal` is an `overflow` error.
+fn ratio(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_div(b).ok_or_else(|| Error::overflow("quotas"))
+}
+
+/// A quota's key as the policy's `group_by` values, in order.
+fn quota_key(key: &BTreeMap<String, String>, group_by: &[String], path: &str) -> Result<Key> {
+    if key.len() != group_by.len() || !group_by.iter().all(|g| key.contains_key(g)) {
+        return Err(Error::InvalidValue {
+            path: path.to_owned(),
+            reason: format!("a key gives exactly the group_by fields {group_by:?}"),
+        });
+    }
+    Ok(group_by.iter().map(|g| key.get(g).cloned()).collect())
+}
+
+fn roster(groups: &[BTreeMap<String, String>], group_by: &[String]) -> Result<BTreeSet<Key>> {
+    let mut seen = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let key = quota_key(g, group_by, &format!("groups[{i}]"))?;
+        if let Some(first) = seen.insert(key, i) {
+            return Err(Error::DuplicateName {
+                path: format!("groups[{i}]"),
+                name: describe(g),
+                first: format!("groups[{first}]"),
+            });
+        }
+    }
+    Ok(seen.into_keys().collect())
+}
+
+fn describe(key: &BTreeMap<String, String>) -> String {
+    key.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+/// `duplicate_name` at `{path}[i]` for a name given twice.
+pub(crate) fn unique<'a>(names: impl Iterator<Item = &'a String>, path: &str) -> Result<()> {
+    let mut seen = HashMap::new();
+    for (i, name) in names.enumerate() {
+        if let Some(first) = seen.insert(name.as_str(), i) {
+            return Err(Error::DuplicateName {
+                path: format!("{path}[{i}]"),
+                name: name.clone(),
+                first: format!("{path}[{first}]"),
+            });
+        }
+    }
+    Ok(())
+}
