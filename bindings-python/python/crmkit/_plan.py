@@ -6,11 +6,13 @@ import datetime
 from typing import Any, Mapping
 
 from crmkit import _native
+from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
 __all__ = ["quota_attainment"]
 
 
+@document("ForecastPolicy", "QuotaPolicy", "QuotaInput")
 def quota_attainment(
     policy: Mapping[str, Any], quota: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str
 ) -> dict:
