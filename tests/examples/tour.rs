@@ -37,6 +37,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", ranges_section(&policy, &deals, as_of)?);
     print!("{}", allocation_section(as_of)?);
     print!("{}", quota_section(&policy, &deals, as_of)?);
+    print!("{}", roi_section()?);
     Ok(())
 }
 
@@ -126,6 +127,153 @@ fn quota_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> R
         let coverage = format!("{} ({})", times(l.coverage), times(l.weighted_coverage));
         let gap = l.gap.map_or_else(|| "-".to_owned(), yuan);
         let _ = writeln!(s, "{}", row(&[&team, &l.period, &rate(l.attainment), &gap, &coverage]));
+    }
+    Ok(s)
+}
+
+/// 市场营销ROI: the sample campaigns' ROI from the leads and won deals they brought, then the
+/// leads' journeys attributed under every model side by side.
+fn roi_section() -> Result<String, crmkit::Error> {
+    use crmkit::roi::{campaign_roi, compare_attribution, Campaign, ComparisonPolicy, Journey, RoiPolicy};
+    use serde_json::{json, Value};
+
+    let campaigns: Vec<Value> = serde_json::from_str(CAMPAIGNS).unwrap_or_default();
+    let leads: Vec<Value> = serde_json::from_str(LEADS).unwrap_or_default();
+    let deals: Vec<Value> = serde_json::from_str(DEALS).unwrap_or_default();
+    // The campaign kinds as channels of the default taxonomy, and the lead sources they bring.
+    let channel_of = |name: &str| match name.split(' ').next().unwrap_or("") {
+        "百度推广" => ("search", "百度推广"),
+        "微信广告" => ("mobile", "微信"),
+        "邮件营销" => ("email", "官网"),
+        "行业展会" | "客户沙龙" => ("events", "展会"),
+        _ => ("print", "电话营销"),
+    };
+    let won_by_company = |company: &str| -> (u64, u64, rust_decimal::Decimal) {
+        let mine = deals.iter().filter(|d| d["attributes"]["customer"] == company);
+        let (mut opportunities, mut won, mut revenue) = (0, 0, rust_decimal::Decimal::ZERO);
+        for d in mine {
+            opportunities += 1;
+            if d["stage"] == "签订合同" {
+                won += 1;
+                revenue +=
+                    d["amount"].as_str().and_then(|a| a.parse::<rust_decimal::Decimal>().ok()).unwrap_or_default();
+            }
+        }
+        (opportunities, won, revenue)
+    };
+    let mut input = Vec::new();
+    for c in &campaigns {
+        let (channel, source) = channel_of(c["name"].as_str().unwrap_or(""));
+        let (start, end) = (c["start_on"].as_str().unwrap_or(""), c["end_on"].as_str().unwrap_or(""));
+        // Leads of the campaign's source created while it ran.
+        let mine: Vec<&Value> = leads
+            .iter()
+            .filter(|l| l["source"] == source && l["created_on"].as_str().is_some_and(|d| d >= start && d <= end))
+            .collect();
+        let (mut customers, mut opportunities, mut won, mut revenue) = (0u64, 0u64, 0u64, rust_decimal::Decimal::ZERO);
+        for l in &mine {
+            let (o, w, r) = won_by_company(l["company"].as_str().unwrap_or(""));
+            customers += u64::from(o > 0);
+            opportunities += o;
+            won += w;
+            revenue += r;
+        }
+        input.push(json!({"id": c["id"], "name": c["name"], "channel": channel, "owner": c["owner"],
+            "budget": c["budget"], "cost": c["cost"], "expected_revenue": c["expected_revenue"],
+            "won_revenue": revenue.to_string(), "start_on": start, "end_on": end, "leads": mine.len(),
+            "customers": customers, "opportunities": opportunities, "won": won}));
+    }
+    let campaigns: Vec<Campaign> = from_json(&Value::from(input).to_string(), "campaigns")?;
+    let policy: RoiPolicy = from_json(r#"{"period": "quarter"}"#, "")?;
+    let r = campaign_roi(&policy, &campaigns)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Marketing ROI (市场营销ROI评估) ==");
+    let _ = writeln!(s, "leads of each campaign's source created while it ran; won deals of those leads' companies\n");
+    let _ = writeln!(s, "{}", row(&["campaign", "channel", "leads", "cost", "won revenue"]));
+    let pct = |d: Option<rust_decimal::Decimal>| d.map_or_else(|| "undefined".to_owned(), |d| format!("{d}%"));
+    for l in r.campaigns.iter().chain(&r.channels).chain(&r.groups).chain(&r.periods).chain([&r.total]) {
+        let label = l.channel.as_deref().filter(|_| l.key != l.channel.as_deref().unwrap_or("")).unwrap_or("");
+        let _ = writeln!(
+            s,
+            "{}   ROI {}, ROAS {}, budget used {}",
+            row(&[&l.key, label, &l.leads.to_string(), &yuan(l.cost), &yuan(l.won_revenue)]),
+            pct(l.roi_pct),
+            l.roas.map_or_else(|| "undefined".to_owned(), |d| d.to_string()),
+            pct(l.budget_used_pct)
+        );
+    }
+    let views: Vec<String> = r
+        .total
+        .funnel
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} ({} of the top, {} of the stage before)",
+                code(&f.stage),
+                f.count,
+                pct(f.from_top_pct),
+                pct(f.from_previous_pct)
+            )
+        })
+        .collect();
+    let _ = writeln!(s, "funnel: {}", views.join(" → "));
+
+    // Journeys: a lead's source on its creation day, then its events as touches; converted when
+    // its company has a won deal, on the day of its last touch.
+    let channel_of_touch = |t: &str| match t {
+        "百度推广" => "search",
+        "微信" => "mobile",
+        "展会" => "events",
+        "电话营销" => "phone",
+        "转介绍" => "referral",
+        "email_open" | "unsubscribe" => "email",
+        "attend_webinar" => "webinar",
+        _ => "web",
+    };
+    let mut journeys = Vec::new();
+    for l in &leads {
+        let mut touches =
+            vec![json!({"channel": channel_of_touch(l["source"].as_str().unwrap_or("")), "on": l["created_on"]})];
+        for e in l["events"].as_array().into_iter().flatten() {
+            touches.push(json!({"channel": channel_of_touch(e["type"].as_str().unwrap_or("")), "on": e["on"]}));
+        }
+        let last = touches.iter().filter_map(|t| t["on"].as_str()).max().unwrap_or("").to_owned();
+        let (_, won, revenue) = won_by_company(l["company"].as_str().unwrap_or(""));
+        let mut j = json!({"id": l["id"], "touches": touches});
+        if won > 0 {
+            j["revenue"] = json!(revenue.to_string());
+            j["converted_on"] = json!(last);
+        }
+        journeys.push(j);
+    }
+    let journeys: Vec<Journey> = from_json(&Value::from(journeys).to_string(), "journeys")?;
+    let policy: ComparisonPolicy = from_json(
+        r#"{"channels": [{"name": "search", "group": "online"}, {"name": "mobile", "group": "online"},
+            {"name": "web", "group": "online"}, {"name": "email", "group": "online"},
+            {"name": "webinar", "group": "online"}, {"name": "events", "group": "offline"},
+            {"name": "phone", "group": "offline"}, {"name": "referral", "group": "offline"}],
+            "rounding": {"dp": 0}}"#,
+        "",
+    )?;
+    let c = compare_attribution(&policy, &journeys)?;
+    let converted = journeys.iter().filter(|j| j.converted_on.is_some()).count();
+    let _ = writeln!(
+        s,
+        "\nattribution of {} won revenue over {} journeys ({converted} converted), 万 per channel and model:",
+        yuan(c.total),
+        journeys.len()
+    );
+    let mut header = format!("{:<10}", "channel");
+    for m in &c.models {
+        let _ = write!(header, " {m:>11}");
+    }
+    let _ = writeln!(s, "{header}");
+    for line in &c.channels {
+        let mut out = format!("{:<10}", line.channel);
+        for credit in &line.credits {
+            let _ = write!(out, " {:>11.1}", credit.0 / rust_decimal::Decimal::from(10_000));
+        }
+        let _ = writeln!(s, "{out}");
     }
     Ok(s)
 }

@@ -91,7 +91,8 @@ pub(crate) fn run(
         Model::TimeDecay { half_life_days } => half_life_days.to_f64().unwrap_or(f64::MAX),
         _ => 1.0,
     };
-    let mut decay_cache: HashMap<u32, u64> = HashMap::new();
+    let mut decay_cache: Vec<u64> =
+        if matches!(model, Model::TimeDecay { .. }) { vec![u64::MAX; 4096] } else { Vec::new() };
     let mut weights: Vec<u64> = Vec::new();
     let mut order = Vec::new();
     let mut distinct: Vec<(u32, u64, u32)> = Vec::new(); // channel, weight, touches
@@ -156,31 +157,58 @@ pub(crate) fn run(
             }
             continue;
         }
-        weights.clear();
+        // The three models with equal weights on their touches skip the general split: the
+        // remainder goes to the earliest touches, as the split would give it.
+        let revenue = p.units[j];
+        let even = |credits: &mut [i128]| {
+            let (each, extra) = (revenue / credits.len() as i128, revenue % credits.len() as i128);
+            for (k, c) in credits.iter_mut().enumerate() {
+                *c = each + i128::from((k as i128) < extra);
+            }
+        };
         match model {
-            Model::FirstTouch => {
-                weights.resize(n, 0);
-                weights[0] = 1;
-            }
-            Model::LastTouch => {
-                weights.resize(n, 0);
-                weights[n - 1] = 1;
-            }
-            Model::Linear => weights.resize(n, 1),
-            Model::TimeDecay { .. } => {
-                let days = &p.days[range.clone()];
-                // Relative to the most recent touch, which then weighs exactly one.
-                let latest = days.iter().copied().min().unwrap_or(0);
-                for &d in days {
-                    let delta = d - latest;
-                    let w = *decay_cache.entry(delta).or_insert_with(|| decay(f64::from(delta) / half_life));
-                    weights.push(w);
+            Model::FirstTouch => even(&mut credits[..1]),
+            Model::LastTouch => even(&mut credits[n - 1..]),
+            Model::Linear => even(credits),
+            _ => {}
+        }
+        if matches!(model, Model::FirstTouch | Model::LastTouch | Model::Linear) {
+            if explain {
+                for k in 0..n {
+                    let own = match model {
+                        Model::FirstTouch => u128::from(k == 0),
+                        Model::LastTouch => u128::from(k == n - 1),
+                        _ => 1,
+                    };
+                    let den = if matches!(model, Model::Linear) { n as u128 } else { 1 };
+                    out.shares[start + k] = (own, den);
                 }
             }
-            _ => {
-                let m = p.milestone.as_ref().map(|m| &m[range.clone()]);
-                position(&units.unwrap_or_default(), n, roles(m, n), &mut weights);
+            continue;
+        }
+        weights.clear();
+        if let Model::TimeDecay { .. } = model {
+            let days = &p.days[range.clone()];
+            // Relative to the most recent touch, which then weighs exactly one.
+            let latest = days.iter().copied().min().unwrap_or(0);
+            for &d in days {
+                let delta = d - latest;
+                // Most gaps are a few days to months: a table, not a hash map, per touch.
+                let w = match decay_cache.get(delta as usize) {
+                    Some(&w) if w != u64::MAX => w,
+                    _ => {
+                        let w = decay(f64::from(delta) / half_life);
+                        if let Some(slot) = decay_cache.get_mut(delta as usize) {
+                            *slot = w;
+                        }
+                        w
+                    }
+                };
+                weights.push(w);
             }
+        } else {
+            let m = p.milestone.as_ref().map(|m| &m[range.clone()]);
+            position(&units.unwrap_or_default(), n, roles(m, n), &mut weights);
         }
         split(p.units[j], &weights, credits, &mut order, &at)?;
         if explain {
