@@ -79,7 +79,8 @@ def pandas_attribution(df: pd.DataFrame, model: str) -> np.ndarray:
         each, extra = np.divmod(revenue, sizes)
         credit = np.repeat(each, sizes) + (position < np.repeat(extra, sizes))
     else:
-        days = (df["converted_on"].to_numpy() - df["on"].to_numpy()) / np.timedelta64(1, "D")
+        # Journeys that did not convert have no conversion day and no revenue: any gap will do.
+        days = np.nan_to_num((df["converted_on"].to_numpy() - df["on"].to_numpy()) / np.timedelta64(1, "D"))
         latest = np.minimum.reduceat(days, starts)
         weight = np.exp2(-(days - np.repeat(latest, sizes)) / 7.0)
         total = np.add.reduceat(weight, starts)

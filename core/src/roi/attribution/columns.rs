@@ -109,11 +109,27 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
         days: Vec::with_capacity(rows),
         milestone: columns.milestone.map(<[i8]>::to_vec),
     };
-    let mut seen = std::collections::HashSet::new();
+    // Sorted codes (the usual frame) need no set: a code above every earlier one is new. The
+    // set of earlier codes is built only once the codes go down.
+    let mut seen: Option<std::collections::HashSet<i64>> = None;
+    let mut runs: Vec<i64> = Vec::new();
     let mut i = 0usize;
     while i < rows {
         let code = columns.journey[i];
-        if !seen.insert(code) {
+        let repeated = match (&mut seen, runs.last()) {
+            (Some(set), _) => !set.insert(code),
+            (None, Some(&last)) if code <= last => {
+                let mut set: std::collections::HashSet<i64> = runs.iter().copied().collect();
+                let repeated = !set.insert(code);
+                seen = Some(set);
+                repeated
+            }
+            (None, _) => {
+                runs.push(code);
+                false
+            }
+        };
+        if repeated {
             return Err(Error::InvalidValue {
                 path: format!("journey[{i}]"),
                 reason: "a journey's rows are consecutive".into(),
