@@ -232,5 +232,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     roi::register(m)?;
     m.add_function(wrap_pyfunction!(scoring::score_leads, m)?)?;
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::forecast_hierarchy, m)?)?;
     Ok(())
 }

@@ -24,3 +24,21 @@ pub fn quota_attainment(
         crmkit::forecast::quota_attainment(&policy, &quota, &input, parse_date(&as_of, "as_of")?)
     })
 }
+
+/// `forecast_hierarchy(policy_json, hierarchy_json, input_json, as_of) -> dict`:
+/// [`crmkit::forecast::forecast_hierarchy`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn forecast_hierarchy(
+    py: Python<'_>,
+    policy_json: String,
+    hierarchy_json: String,
+    input_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = from_json(&policy_json, "")?;
+        let (hierarchy, input) = (from_json(&hierarchy_json, "")?, from_json(&input_json, "")?);
+        crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, parse_date(&as_of, "as_of")?)
+    })
+}

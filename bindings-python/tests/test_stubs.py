@@ -147,3 +147,22 @@ def test_quota_typeddicts_match():
     assert set(report) == dicts["QuotaReport"] and set(report["lines"][0]) == dicts["QuotaLine"]
     assert report["period"] in literals["PeriodKind"]
     assert set(report["lines"][0]["reasons"]) <= literals["QuotaReason"]
+
+
+def test_hierarchy_typeddicts_match():
+    dicts, literals = stub()
+    policy = {"stages": [{"name": "a", "probability": "0.5"}, {"name": "won", "kind": "won"}],
+              "duration_unit": "days", "placement": "expected_close"}
+    node = {"owner": "rep", "manager": "boss"}
+    hierarchy = {"owners": [{"owner": "boss"}, node], "period": "quarter"}
+    adjustment = {"by": "boss", "owner": "rep", "category": "commit", "period": "2026-Q4", "amount": "3"}
+    inp = {"deals": [{"id": "d", "stage": "a", "amount": "4", "owner": "rep", "expected_close_on": "2026-11-30"}],
+           "adjustments": [adjustment]}
+    assert set(node) == dicts["OwnerNode"] and set(hierarchy) == dicts["HierarchyPolicy"]
+    assert set(adjustment) == dicts["ForecastAdjustment"] and set(inp) == dicts["HierarchyInput"]
+    report = crmkit.forecast_hierarchy(policy, hierarchy, inp, AS_OF)
+    assert set(report) == dicts["HierarchyReport"]
+    line = report["lines"][1]
+    assert set(line) == dicts["HierarchyLine"] and set(line["forecasts"][1]) == dicts["CategoryForecast"]
+    assert set(line["forecasts"][1]["adjustments"][0]) == dicts["AppliedAdjustment"]
+    assert set(line["forecasts"][1]["reasons"]) <= literals["HierarchyReason"]

@@ -31,6 +31,9 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "quota_attainment": lambda case: crmkit.quota_attainment(
         case["config"].get("policy"), case["config"].get("quota"), case["input"], case["as_of"]
     ),
+    "forecast_hierarchy": lambda case: crmkit.forecast_hierarchy(
+        case["config"].get("policy"), case["config"].get("hierarchy"), case["input"], case["as_of"]
+    ),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),

@@ -23,3 +23,23 @@ pub fn quota_attainment(
     };
     reply(run())
 }
+
+/// Collaborative forecasting: the owner tree's roll-up of the reps' own call, the managers'
+/// adjustments and the stage-weighted forecast per cumulative category and period. Throws a
+/// `CrmkitError`.
+#[wasm_bindgen(js_name = forecastHierarchy, unchecked_return_type = "HierarchyReport")]
+pub fn forecast_hierarchy(
+    #[wasm_bindgen(unchecked_param_type = "ForecastPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HierarchyPolicy")] hierarchy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HierarchyInput")] input: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let hierarchy = from_js(hierarchy, "")?;
+        let input = from_js(input, "")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)
+    };
+    reply(run())
+}

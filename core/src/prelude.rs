@@ -35,7 +35,9 @@ pub use crate::forecast::{
     ForecastPolicy, ForecastReport, KeyColumn, OverduePolicy, Placement, RangeSettings, Stage, StageEvent, StageKind,
     UndatedPolicy,
 };
-pub use crate::forecast::{quota_attainment, PeriodKind, QuotaInput, QuotaPolicy};
+pub use crate::forecast::{
+    forecast_hierarchy, quota_attainment, HierarchyInput, HierarchyPolicy, PeriodKind, QuotaInput, QuotaPolicy,
+};
 
 // Marketing ROI and attribution (市场营销ROI评估).
 pub use crate::roi::{attribute, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, Model, RoiPolicy, Touch};

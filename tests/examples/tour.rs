@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    allocate_target, forecast, forecast_ranges, quota_attainment, AllocationPolicy, Deal, ForecastPolicy,
-    ForecastReport, QuotaPolicy, RangeSettings, Sums,
+    allocate_target, forecast, forecast_hierarchy, forecast_ranges, quota_attainment, AllocationPolicy, Deal,
+    ForecastPolicy, ForecastReport, HierarchyPolicy, QuotaPolicy, RangeSettings, Sums,
 };
 use crmkit::wire::from_json;
 
@@ -37,6 +37,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", ranges_section(&policy, &deals, as_of)?);
     print!("{}", allocation_section(as_of)?);
     print!("{}", quota_section(&policy, &deals, as_of)?);
+    print!("{}", hierarchy_section(&policy, &deals, as_of)?);
     print!("{}", roi_section()?);
     Ok(())
 }
@@ -274,6 +275,37 @@ fn roi_section() -> Result<String, crmkit::Error> {
             let _ = write!(out, " {:>11.1}", credit.0 / rust_decimal::Decimal::from(10_000));
         }
         let _ = writeln!(s, "{out}");
+    }
+    Ok(s)
+}
+
+/// Collaborative forecasting: the reps' commit rolled up the sales organisation, with two
+/// managers' adjustments, beside the stage-weighted forecast.
+fn hierarchy_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let owners = r#"[{"owner": "周总"}, {"owner": "北区经理", "manager": "周总"}, {"owner": "东区经理", "manager": "周总"},
+        {"owner": "南区经理", "manager": "周总"}, {"owner": "张伟", "manager": "北区经理"}, {"owner": "王芳", "manager": "北区经理"},
+        {"owner": "李娜", "manager": "东区经理"}, {"owner": "刘洋", "manager": "东区经理"},
+        {"owner": "陈静", "manager": "南区经理"}, {"owner": "杨磊", "manager": "南区经理"}]"#;
+    let hierarchy: HierarchyPolicy = from_json(&format!(r#"{{"owners": {owners}, "period": "quarter"}}"#), "")?;
+    // The sample's won deals carry no close date: the roll-up here is the open pipeline.
+    let pipeline: Vec<&Deal> = deals.iter().filter(|d| d.stage != "签订合同").collect();
+    let input = serde_json::json!({"deals": pipeline, "adjustments": [
+        {"by": "东区经理", "owner": "李娜", "category": "commit", "period": "FY2027-Q3", "amount": "1300000"},
+        {"by": "周总", "owner": "南区经理", "category": "commit", "period": "FY2027-Q3", "amount": "2800000"}]});
+    let r = forecast_hierarchy(policy, &hierarchy, &from_json(&input.to_string(), "")?, as_of)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Forecast hierarchy: FY2027-Q3 commit, called, weighted and adjusted ==");
+    let _ = writeln!(s, "{}", row(&["owner", "", "call", "weighted", "adjusted"]));
+    for l in r.lines.iter().filter(|l| l.period == "FY2027-Q3") {
+        let commit = &l.forecasts[1];
+        let who = format!("{}{}", "  ".repeat(l.level as usize), l.owner);
+        let by: Vec<String> = commit.adjustments.iter().map(|a| format!("{} {}", a.by, yuan(a.delta))).collect();
+        let _ = writeln!(
+            s,
+            "{}  {}",
+            row(&[&who, "", &yuan(commit.call), &yuan(commit.weighted), &yuan(commit.adjusted)]),
+            by.join(", ")
+        );
     }
     Ok(s)
 }

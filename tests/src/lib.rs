@@ -80,6 +80,13 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::quota_attainment(&policy, &quota, &input, as_of)?)
         }
+        "forecast_hierarchy" => {
+            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let hierarchy = crmkit::wire::from_json(&field_of(config, "hierarchy"), "")?;
+            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

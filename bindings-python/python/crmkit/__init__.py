@@ -18,7 +18,7 @@ from crmkit._commission import compute_commission
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import score_leads
-from crmkit._plan import quota_attainment
+from crmkit._plan import forecast_hierarchy, quota_attainment
 
 __all__ = [
     "CrmkitError",
@@ -31,6 +31,7 @@ __all__ = [
     "compute_commission",
     "forecast",
     "forecast_frame",
+    "forecast_hierarchy",
     "forecast_ranges",
     "funnel_history",
     "score_leads",

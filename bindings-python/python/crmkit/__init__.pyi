@@ -881,3 +881,60 @@ def quota_attainment(
     as_of: DateInput,
 ) -> QuotaReport:
     """Quota attainment, gap and pipeline coverage per key and period; raises ``CrmkitError``."""
+
+HierarchyReason = Literal["unadjusted", "adjusted", "adjusted_below"]
+
+class OwnerNode(TypedDict):
+    owner: str
+    manager: NotRequired[str]
+
+class HierarchyPolicy(TypedDict):
+    owners: Sequence[OwnerNode]
+    period: NotRequired[PeriodKind]
+
+class ForecastAdjustment(TypedDict):
+    by: str
+    owner: str
+    category: ForecastCategory
+    period: str
+    amount: DecimalInput
+
+class HierarchyInput(TypedDict):
+    deals: Sequence[Deal]
+    adjustments: NotRequired[Sequence[ForecastAdjustment]]
+
+AppliedAdjustment = TypedDict(
+    "AppliedAdjustment", {"by": str, "from": Decimal, "to": Decimal, "delta": Decimal}
+)
+
+class CategoryForecast(TypedDict):
+    category: ForecastCategory
+    own: Decimal
+    call: Decimal
+    weighted: Decimal
+    adjusted: Decimal
+    adjustments: list[AppliedAdjustment]
+    reasons: list[HierarchyReason]
+
+class HierarchyLine(TypedDict):
+    owner: str
+    manager: str | None
+    level: int
+    period: str
+    first_month: str
+    last_month: str
+    deals: int
+    forecasts: list[CategoryForecast]
+
+class HierarchyReport(TypedDict):
+    as_of: datetime.date
+    period: PeriodKind
+    lines: list[HierarchyLine]
+
+def forecast_hierarchy(
+    policy: ForecastPolicy | Mapping[str, object],
+    hierarchy: HierarchyPolicy | Mapping[str, object],
+    input: HierarchyInput | Mapping[str, object],
+    as_of: DateInput,
+) -> HierarchyReport:
+    """Owner-tree roll-up of the reps' call, managers' adjustments and the weighted forecast; raises ``CrmkitError``."""

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crmkit import CrmkitError as CrmkitError
-from crmkit import AllocationReport, CommissionReport, ForecastReport, HistoryReport, QuotaReport, RangeReport, ScoreReport
+from crmkit import AllocationReport, CommissionReport, ForecastReport, HierarchyReport, HistoryReport, QuotaReport, RangeReport, ScoreReport
 from crmkit import AttributionReport, Comparison, RoiReport
 
 __version__: str
@@ -18,6 +18,7 @@ def funnel_history(policy_json: str, events_json: str, as_of: str) -> HistoryRep
 def compute_commission(plan_json: str, input_json: str, as_of: str) -> CommissionReport: ...
 def score_leads(policy_json: str, leads_json: str, as_of: str) -> ScoreReport: ...
 def quota_attainment(policy_json: str, quota_json: str, input_json: str, as_of: str) -> QuotaReport: ...
+def forecast_hierarchy(policy_json: str, hierarchy_json: str, input_json: str, as_of: str) -> HierarchyReport: ...
 def forecast_columns(
     policy_json: str,
     stage_codes: npt.NDArray[np.int32],

@@ -9,7 +9,7 @@ from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["quota_attainment"]
+__all__ = ["forecast_hierarchy", "quota_attainment"]
 
 
 @document("ForecastPolicy", "QuotaPolicy", "QuotaInput")
@@ -26,3 +26,20 @@ def quota_attainment(
     ``coverage`` and ``weighted_coverage``. Raises ``CrmkitError``.
     """
     return _native.quota_attainment(to_json(policy), to_json(quota), to_json(input), as_of_text(as_of))
+
+
+@document("ForecastPolicy", "HierarchyPolicy", "HierarchyInput")
+def forecast_hierarchy(
+    policy: Mapping[str, Any], hierarchy: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str
+) -> dict:
+    """Collaborative forecasting over an owner tree.
+
+    ``hierarchy`` is ``{"owners": [{"owner": "ann", "manager": "vp"}, {"owner": "vp"}, ...],
+    "period": "quarter"}`` (one root, no cycle); ``input`` holds ``deals`` (each with an owner
+    of the tree) and ``adjustments`` (``[{"by": "vp", "owner": "ann", "category": "commit",
+    "period": "2026-Q4", "amount": "150"}]``). Each line (owner and period) gives, per
+    cumulative category, ``own``, ``call`` (the reps' roll-up), ``weighted`` and ``adjusted``
+    with the ``adjustments`` made (``by``, ``from``, ``to``, ``delta``). Adjustments never change
+    a deal line. Raises ``CrmkitError``.
+    """
+    return _native.forecast_hierarchy(to_json(policy), to_json(hierarchy), to_json(input), as_of_text(as_of))

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::calendar::{month_index, PeriodId, Periods};
-use super::policy::{ForecastPolicy, StageKind};
+use super::policy::{ForecastCategory, ForecastPolicy, StageKind};
 use super::report::ForecastReport;
 use super::{forecast, Deal};
 use crate::error::{Error, Result};
@@ -19,6 +19,8 @@ pub(crate) struct Row {
     /// Its `group_by` values (`None`: the deal lacks the field).
     pub key: Vec<Option<String>>,
     pub kind: StageKind,
+    /// Its forecast category: its own, or its stage's.
+    pub category: ForecastCategory,
     pub amount: Decimal,
     /// `amount × probability`, exact (won: the amount; lost: 0).
     pub weighted: Decimal,
@@ -61,7 +63,7 @@ pub(crate) fn place(
                 line.offset.map(|o| periods.of_month(month0 + i64::from(o))),
             ),
         };
-        rows.push(Row { key, kind, amount: deal.amount, weighted, period });
+        rows.push(Row { key, kind, category: line.category, amount: deal.amount, weighted, period });
     }
     Ok((report, rows))
 }

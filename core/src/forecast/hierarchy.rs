@@ -214,20 +214,19 @@ impl<'a> Tree<'a> {
         let mut parent = Vec::with_capacity(owners.len());
         let mut root = None;
         for (i, o) in owners.iter().enumerate() {
-            let p = match &o.manager {
-                Some(m) => Some(*index.get(m.as_str()).ok_or_else(|| Error::UnknownKey {
-                    path: format!("{path}[{i}].manager"),
-                    name: m.clone(),
-                })?),
-                None => {
-                    if let Some(first) = root.replace(i) {
-                        return Err(Error::InvalidValue {
-                            path: format!("{path}[{i}].manager"),
-                            reason: format!("a second root: {path}[{first}] has no manager either"),
-                        });
-                    }
-                    None
+            let p = if let Some(m) = &o.manager {
+                let m = index
+                    .get(m.as_str())
+                    .ok_or_else(|| Error::UnknownKey { path: format!("{path}[{i}].manager"), name: m.clone() })?;
+                Some(*m)
+            } else {
+                if let Some(first) = root.replace(i) {
+                    return Err(Error::InvalidValue {
+                        path: format!("{path}[{i}].manager"),
+                        reason: format!("a second root: {path}[{first}] has no manager either"),
+                    });
                 }
+                None
             };
             parent.push(p);
         }
@@ -488,12 +487,11 @@ fn adjustments(
                 reason: format!("{:?} is not {:?} nor one of their reports", a.owner, a.by),
             });
         }
-        let c = FORECAST.iter().position(|c| *c == a.category).filter(|&c| c > 0).ok_or_else(|| {
-            Error::InvalidValue {
+        let c =
+            FORECAST.iter().position(|c| *c == a.category).filter(|&c| c > 0).ok_or_else(|| Error::InvalidValue {
                 path: at("category"),
                 reason: "adjustments are made on commit, best_case or pipeline".into(),
-            }
-        })?;
+            })?;
         let p = periods.parse(&a.period, &at("period"))?;
         if a.amount.is_sign_negative() && !a.amount.is_zero() {
             return Err(Error::NegativeAmount { path: at("amount"), value: a.amount.to_string() });

@@ -54,6 +54,7 @@ mod book;
 mod build;
 mod calendar;
 mod columns;
+mod hierarchy;
 mod history;
 mod phasing;
 mod policy;
@@ -73,6 +74,10 @@ pub use allocation::{
 };
 pub use calendar::PeriodKind;
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
+pub use hierarchy::{
+    forecast_hierarchy, AppliedAdjustment, CategoryForecast, ForecastAdjustment, HierarchyInput, HierarchyLine,
+    HierarchyPolicy, HierarchyReason, HierarchyReport, OwnerNode,
+};
 pub use history::{funnel_history, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
 pub use phasing::Reason;
 pub use policy::{
