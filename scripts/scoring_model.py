@@ -190,11 +190,224 @@ def score_leads(policy: dict, leads: list, as_of: str) -> dict:
 def main(path: str) -> None:
     spec = json.load(open(path, encoding="utf-8"))
     for case in spec["cases"]:
-        if case.get("generated"):
+        if not case.get("generated"):
+            continue
+        if spec["function"] == "calibration":
+            case["expected"] = calibration(case["input"]["probabilities"], case["input"]["outcomes"], case["config"].get("bins", 10))
+        elif spec["function"] == "score_leads":
             case["expected"] = score_leads(case["config"], case["input"]["leads"], case["as_of"])
+        else:
+            case["expected"] = lead_model(case["config"], case["input"]["leads"], case["input"]["open"], case["as_of"])
     with open(path, "w", encoding="utf-8") as f:
         json.dump(spec, f, ensure_ascii=False, indent=1)
         f.write("\n")
+
+
+
+# ---- learned models ------------------------------------------------------------------------
+# Odoo's predictive lead scoring as docs/research describe crm_lead.py: a frequency table
+# (team, field, value) -> [won, lost], each row created at +0.1; won leads count in every
+# stage, lost ones in every stage up to theirs; tags under 50 closed leads dropped.
+
+
+def _outcome(lead, cfg):
+    return lead[cfg.get("outcome_field", "outcome")] == "won"
+
+
+def _values(cfg, lead):
+    out = []
+    for f in cfg["fields"]:
+        v = lead.get(f["name"])
+        if v is None or v == "":
+            continue
+        if f.get("bins") is not None:
+            edges = f["bins"]
+            i = sum(1 for e in edges if e <= float(v))
+            lab = f"< {_num(edges[0])}" if i == 0 else (f">= {_num(edges[-1])}" if i == len(edges) else f"[{_num(edges[i-1])}, {_num(edges[i])})")
+            out.append((f["name"], lab))
+        elif f.get("tags"):
+            out.extend((f["name"], t) for t in v if t != "")
+        elif isinstance(v, bool):
+            out.append((f["name"], "true" if v else "false"))
+        elif isinstance(v, (int, float)):
+            out.append((f["name"], _num(v)))
+        else:
+            out.append((f["name"], v))
+    return out
+
+
+def _num(x):
+    x = float(x)
+    return str(int(x)) if x == int(x) else repr(x)
+
+
+def odoo_predict(cfg, closed, leads):
+    stages = [s["name"] for s in cfg["stages"]]
+    sf, tf = cfg.get("stage_field", "stage"), cfg.get("team_field", "team")
+    freq = {}  # (team, field, value) -> [won, lost]
+
+    def bump(team, field, value, won):
+        row = freq.setdefault((team, field, value), [0.1, 0.1])
+        row[0 if won else 1] += 1
+
+    for lead in closed:
+        won, team = _outcome(lead, cfg), lead.get(tf) or None
+        st = lead.get(sf)
+        if won:
+            for s in stages:
+                bump(team, "stage_id", s, True)
+        elif st:
+            for s in stages[: stages.index(st) + 1]:
+                bump(team, "stage_id", s, False)
+        for field, value in _values(cfg, lead):
+            bump(team, field, value, won)
+    tagf = {f["name"] for f in cfg["fields"] if f.get("tags")}
+    out = []
+    for lead in leads:
+        st, team = lead.get(sf), lead.get(tf) or None
+        if not st:
+            out.append({"id": lead["id"], "probability": 0.0, "percent": "0", "reason": "no_stage"})
+            continue
+        if [s for s in cfg["stages"] if s["name"] == st][0].get("won"):
+            out.append({"id": lead["id"], "probability": 1.0, "percent": "100", "reason": "won_stage"})
+            continue
+        rows = {k[1:]: v for k, v in freq.items() if k[0] == team}
+        if not rows:
+            rows = {}
+            for k, v in freq.items():
+                acc = rows.setdefault(k[1:], [0.0, 0.0])
+                acc[0] += v[0]
+                acc[1] += v[1]
+        first = rows.get(("stage_id", stages[0]), [0, 0])
+        nw, nl = first
+        if nw == 0 or nl == 0:
+            out.append({"id": lead["id"], "probability": None, "reason": "no_history"})
+            continue
+        sw, sl = nw / (nw + nl), nl / (nw + nl)
+        terms = [math.log(sw) - math.log(sl)]
+        if ("stage_id", st) in rows:
+            w, l = rows[("stage_id", st)]
+            sw *= w / nw
+            sl *= l / nl
+            terms.append(math.log(w / nw) - math.log(l / nl))
+        for field, value in _values(cfg, lead):
+            ok = lambda r: field not in tagf or r[0] + r[1] >= 50
+            row = rows.get((field, value))
+            if row is None or not ok(row):
+                continue
+            tw = sum(r[0] for k, r in rows.items() if k[0] == field and ok(r))
+            tl = sum(r[1] for k, r in rows.items() if k[0] == field and ok(r))
+            sw *= row[0] / tw
+            sl *= row[1] / tl
+            terms.append(math.log(row[0] / tw) - math.log(row[1] / tl))
+        p = sw / (sw + sl)
+        pct = min(max(round(100 * p, 2), 0.01), 99.99)
+        out.append({"id": lead["id"], "probability": p, "percent": f"{pct:.2f}", "logit": sum(terms), "reason": "scored",
+                    "contributions": [{"log_odds": t} for t in terms]})
+    return {"leads": out}
+
+
+def bayes_predict(cfg, closed, leads, as_of):
+    a = cfg.get("smoothing", 1.0)
+    ms = cfg.get("min_support", 0.0)
+    m = cfg.get("team_blend")
+    hl = cfg.get("half_life_days")
+    stages = [s["name"] for s in cfg.get("stages", [])]
+    sf, tf = cfg.get("stage_field", "stage"), cfg.get("team_field", "team")
+    today = days(as_of)
+
+    def table(rows):
+        t = {"n": [0.0, 0.0], "stage": {}, "val": {}}
+        for lead, w in rows:
+            won = _outcome(lead, cfg)
+            c = 0 if won else 1
+            t["n"][c] += w
+            st = lead.get(sf)
+            reached = stages if won else (stages[: stages.index(st) + 1] if st and stages else [])
+            for s in reached:
+                t["stage"].setdefault(s, [0.0, 0.0])[c] += w
+            for field, value in _values(cfg, lead):
+                t["val"].setdefault(field, {}).setdefault(value, [0.0, 0.0])[c] += w
+        return t
+
+    rows = []
+    for lead in closed:
+        w = 1.0
+        if hl:
+            age = today - days(lead[cfg.get("closed_on_field", "closed_on")])
+            if age < 0:
+                continue
+            w = 2.0 ** (-age / hl)
+        rows.append((lead, w))
+    g = table(rows)
+    teams = {}
+    if m is not None:
+        for lead, w in rows:
+            teams.setdefault(lead.get(tf) or None, []).append((lead, w))
+        teams = {k: table(v) for k, v in teams.items()}
+    out = []
+    for lead in leads:
+        t = teams.get(lead.get(tf) or None) if m is not None else None
+
+        def blend(fn, n_of):
+            gv = fn(g)
+            if t is None or n_of(t) + m <= 0:
+                return gv
+            return (n_of(t) * fn(t) + m * gv) / (n_of(t) + m)
+
+        pw = blend(lambda x: (x["n"][0] + a) / (x["n"][0] + x["n"][1] + 2 * a), lambda x: x["n"][0] + x["n"][1])
+        terms = [math.log(pw) - math.log(1 - pw)]
+        st = lead.get(sf)
+        if st and stages:
+            ra = blend(lambda x: (x["stage"].get(st, [0, 0])[0] + a) / (x["n"][0] + 2 * a), lambda x: x["n"][0])
+            rb = blend(lambda x: (x["stage"].get(st, [0, 0])[1] + a) / (x["n"][1] + 2 * a), lambda x: x["n"][1])
+            terms.append(math.log(ra) - math.log(rb))
+        for field, value in _values(cfg, lead):
+            gvals = g["val"].get(field, {})
+            sup = {v for v, c in gvals.items() if c[0] + c[1] >= ms}
+            if value not in sup:
+                continue
+            k = len(sup) + 1
+
+            def like(x, c):
+                vals = x["val"].get(field, {})
+                tot = sum(cnt[c] for v, cnt in vals.items() if v in sup)
+                return (vals.get(value, [0, 0])[c] + a) / (tot + a * k)
+
+            pa = blend(lambda x: like(x, 0), lambda x: x["n"][0])
+            pb = blend(lambda x: like(x, 1), lambda x: x["n"][1])
+            terms.append(math.log(pa) - math.log(pb))
+        logit = sum(terms)
+        x = max(-36.0, min(36.0, logit))
+        out.append({"id": lead["id"], "probability": 1 / (1 + math.exp(-x)), "logit": logit, "reason": "scored",
+                    "contributions": [{"log_odds": t} for t in terms]})
+    return {"leads": out}
+
+
+def lead_model(cfg, closed, leads, as_of):
+    if cfg["method"] == "odoo":
+        return odoo_predict(cfg, closed, leads)
+    return bayes_predict(cfg, closed, leads, as_of)
+
+
+def calibration(probabilities, outcomes, bins):
+    n = len(probabilities)
+    brier = sum((p - (1.0 if y else 0.0)) ** 2 for p, y in zip(probabilities, outcomes)) / n if n else 0.0
+    eps = 1e-15
+    ll = -sum(math.log(min(max(p, eps), 1 - eps)) if y else math.log(1 - min(max(p, eps), 1 - eps))
+              for p, y in zip(probabilities, outcomes)) / n if n else 0.0
+    pos = [p for p, y in zip(probabilities, outcomes) if y]
+    neg = [p for p, y in zip(probabilities, outcomes) if not y]
+    auc = None
+    if pos and neg:
+        auc = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in pos for b in neg) / (len(pos) * len(neg))
+    out_bins = []
+    for i in range(bins):
+        inside = [(p, y) for p, y in zip(probabilities, outcomes) if min(int(p * bins), bins - 1) == i]
+        out_bins.append({"from": i / bins, "to": (i + 1) / bins, "count": len(inside),
+                         "mean_predicted": sum(p for p, _ in inside) / len(inside) if inside else None,
+                         "observed": sum(1 for _, y in inside if y) / len(inside) if inside else None})
+    return {"count": n, "won": len(pos), "brier": brier, "log_loss": ll, "auc": auc, "bins": out_bins}
 
 
 if __name__ == "__main__":

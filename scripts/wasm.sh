@@ -53,7 +53,8 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
-  QuotaPolicy QuotaInput QuotaReport HierarchyPolicy HierarchyInput HierarchyReport; do
+  QuotaPolicy QuotaInput QuotaReport HierarchyPolicy HierarchyInput HierarchyReport \
+  ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -68,7 +69,11 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;' \
   'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
   'quotaAttainment(policy: ForecastPolicy, quota: QuotaPolicy, input: QuotaInput, asOf: string): QuotaReport;' \
-  'forecastHierarchy(policy: ForecastPolicy, hierarchy: HierarchyPolicy, input: HierarchyInput, asOf: string): HierarchyReport;'; do
+  'forecastHierarchy(policy: ForecastPolicy, hierarchy: HierarchyPolicy, input: HierarchyInput, asOf: string): HierarchyReport;' \
+  'scoreLeadsColumns(policy: ScoringPolicy, columns: LeadColumns, asOf: string): ScoreColumns;' \
+  'trainLeadModel(config: ModelConfig, leads: Lead[], asOf: string): LeadModel;' \
+  'predictLeads(model: LeadModel, leads: Lead[]): PredictionReport;' \
+  'timeSplit(leads: Lead[], dateField: string, cutoff: string): TimeSplit;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

@@ -7,6 +7,8 @@ pub mod roi;
 
 use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn, Placement};
 
+pub mod scoring;
+
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// splitmix64's output function.

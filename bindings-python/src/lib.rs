@@ -230,7 +230,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     commission::register(m)?;
     roi::register(m)?;
-    m.add_function(wrap_pyfunction!(scoring::score_leads, m)?)?;
+    scoring::register(m)?;
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
     m.add_function(wrap_pyfunction!(plan::forecast_hierarchy, m)?)?;
     Ok(())

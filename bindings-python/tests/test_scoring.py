@@ -94,3 +94,93 @@ def test_errors_carry_code_and_path(policy, leads, code, path):
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.score_leads(policy, leads, AS_OF)
     assert (caught.value.code, caught.value.path) == (code, path)
+
+
+CLOSED = [
+    {"id": "a", "outcome": "won", "stage": "won", "source": "x", "employees": 500, "closed_on": datetime.date(2026, 10, 1)},
+    {"id": "b", "outcome": "lost", "stage": "new", "source": "x", "employees": 5, "closed_on": "2026-09-01"},
+    {"id": "c", "outcome": "lost", "stage": "qualified", "source": "y", "closed_on": "2026-08-01"},
+    {"id": "d", "outcome": "won", "stage": "won", "source": "y", "employees": 50, "closed_on": "2026-07-01"},
+]
+MODEL_CONFIG = {
+    "method": "bayes",
+    "fields": [{"name": "source"}, {"name": "employees", "bins": [10, 100]}],
+    "stages": [{"name": "new"}, {"name": "qualified"}, {"name": "won", "won": True}],
+    "smoothing": 1.0,
+    "min_support": 1,
+    "team_blend": 5,
+    "half_life_days": 90,
+    "top_factors": 2,
+}
+
+
+def test_learned_model_keys_match_the_stubs_and_contributions_add_up():
+    dicts, literals = stub()
+    assert set(MODEL_CONFIG) | {"outcome_field", "stage_field", "team_field", "closed_on_field"} == dicts["ModelConfig"]
+    model = crmkit.train_lead_model(MODEL_CONFIG, CLOSED, AS_OF)
+    assert set(model) == dicts["LeadModel"]
+    assert set(model["teams"][0]) == dicts["TeamTable"]
+    report = crmkit.predict_leads(model, [{"id": "o", "stage": "qualified", "source": "y", "employees": 60}])
+    assert set(report) == dicts["PredictionReport"]
+    p = report["leads"][0]
+    assert set(p) == dicts["Prediction"] and set(p["contributions"][0]) == dicts["Contribution"]
+    assert p["reason"] in literals["PredictionReason"]
+    total = 0.0
+    for c in p["contributions"]:
+        total += c["log_odds"]
+    assert total == p["logit"]  # the same sum, in the same order: exactly
+    assert 0 < p["probability"] < 1
+
+
+def test_calibration_from_numpy_and_pandas():
+    import numpy as np
+    import pandas as pd
+
+    dicts, _ = stub()
+    report = crmkit.calibration(pd.Series([0.9, 0.2, 0.7, 0.4]), np.array([True, False, False, True]), bins=2)
+    assert set(report) == dicts["CalibrationReport"] and set(report["bins"][0]) == dicts["ReliabilityBin"]
+    assert report["auc"] == 0.75
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.calibration([0.1, None], [True, False])
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "probabilities[1]")
+    split = crmkit.time_split(CLOSED, "closed_on", datetime.date(2026, 8, 15))
+    assert split == {"train": [2, 3], "test": [0, 1]} and set(split) == dicts["TimeSplit"]
+
+
+def test_score_frame_agrees_with_score_leads():
+    import numpy as np
+    import pandas as pd
+
+    leads = [
+        {"id": "L1", "industry": "制造", "revenue": 2_500_000, "region": "华东", "last_seen_on": "2026-11-20",
+         "events": [{"type": "visit_pricing", "on": "2026-11-16"}, {"type": "visit_pricing", "on": "2026-12-01"}]},
+        {"id": "L2", "industry": "教育", "revenue": 10, "region": None, "events": []},
+        {"id": "L3", "industry": None, "revenue": None, "region": "华东", "last_seen_on": "2026-10-01",
+         "events": [{"type": "visit_pricing", "on": "2026-11-22"}]},
+    ]
+    df = pd.DataFrame(
+        {
+            "industry": pd.Categorical([x["industry"] for x in leads]),
+            "revenue": [x["revenue"] for x in leads],
+            "region": [x["region"] for x in leads],
+            "last_seen_on": pd.to_datetime([x.get("last_seen_on") for x in leads]),
+        },
+        index=["a", "b", "c"],
+    )
+    events = pd.DataFrame(
+        [(i, e["type"], e["on"]) for i, x in enumerate(leads) for e in x["events"]], columns=["lead", "type", "on"]
+    ).iloc[::-1]  # any order
+    events["on"] = pd.to_datetime(events["on"])
+    frame = crmkit.score_frame(df, POLICY, AS_OF, events=events)
+    report = crmkit.score_leads(POLICY, leads, AS_OF)
+    assert list(frame.index) == ["a", "b", "c"]
+    assert np.allclose(frame["score"], [x["score"] for x in report["leads"]], rtol=0, atol=1e-12)
+    assert list(frame["rank"]) == [x["rank"] for x in report["leads"]]
+    assert list(frame["grade"].astype(str)) == [x["grade"] for x in report["leads"]]
+    assert list(frame["tier"].astype(object).where(frame["tier"].notna(), None)) == [x["tier"] for x in report["leads"]]
+    assert [None if pd.isna(v) else v for v in frame["reason_1"]] == [
+        x["top_reasons"][0] if x["top_reasons"] else None for x in report["leads"]
+    ]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.score_frame(df.assign(revenue=["a", "b", "c"]), POLICY, AS_OF)
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "columns.revenue")

@@ -38,6 +38,14 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),
     "score_leads": lambda case: crmkit.score_leads(case["config"], case["input"].get("leads"), case["as_of"]),
+    # The model goes through JSON, as a caller would store it.
+    "lead_model": lambda case: crmkit.predict_leads(
+        json.loads(json.dumps(crmkit.train_lead_model(case["config"], case["input"].get("leads"), case["as_of"]))),
+        case["input"].get("open"),
+    ),
+    "calibration": lambda case: crmkit.calibration(
+        case["input"].get("probabilities"), case["input"].get("outcomes"), case["config"].get("bins", 10)
+    ),
 }
 
 

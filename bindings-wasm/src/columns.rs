@@ -88,7 +88,7 @@ fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i64>>, E
 }
 
 /// A required property; `path` is its crmkit name.
-fn get(object: &JsValue, name: &str, path: &str) -> Result<JsValue, Error> {
+pub(crate) fn get(object: &JsValue, name: &str, path: &str) -> Result<JsValue, Error> {
     let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     if value.is_undefined() {
         return Err(Error::Parse {
@@ -101,16 +101,16 @@ fn get(object: &JsValue, name: &str, path: &str) -> Result<JsValue, Error> {
 }
 
 /// An optional property: absent, `undefined` and `null` are `None`.
-fn optional(object: &JsValue, name: &str) -> Option<JsValue> {
+pub(crate) fn optional(object: &JsValue, name: &str) -> Option<JsValue> {
     let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     (!value.is_undefined() && !value.is_null()).then_some(value)
 }
 
-fn int32(value: &JsValue, path: &str) -> Result<Vec<i32>, Error> {
+pub(crate) fn int32(value: &JsValue, path: &str) -> Result<Vec<i32>, Error> {
     value.dyn_ref::<Int32Array>().map(Int32Array::to_vec).ok_or_else(|| type_error(path, "an Int32Array", value))
 }
 
-fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error> {
+pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error> {
     if !Array::is_array(value) {
         return Err(type_error(path, "an array of strings", value));
     }
@@ -157,7 +157,7 @@ fn scale(value: &JsValue) -> Result<u32, Error> {
     }
 }
 
-fn type_error(path: &str, expected: &str, got: &JsValue) -> Error {
+pub(crate) fn type_error(path: &str, expected: &str, got: &JsValue) -> Error {
     Error::Parse {
         kind: ParseKind::Type,
         path: path.to_owned(),

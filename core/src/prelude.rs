@@ -43,6 +43,7 @@ pub use crate::forecast::{
 pub use crate::roi::{attribute, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, Model, RoiPolicy, Touch};
 // Lead scoring (线索评估).
 pub use crate::scoring::{
-    score_leads, Dimension, EventRule, FieldCondition, Lead, LeadEvent, PriorityTier, ScoreReport, ScoringPolicy,
+    calibration, predict_leads, score_columns, score_leads, time_split, train_lead_model, Dimension, EventRule,
+    FieldCondition, Lead, LeadColumns, LeadEvent, LeadModel, ModelConfig, PriorityTier, ScoreReport, ScoringPolicy,
     ScoringRule,
 };

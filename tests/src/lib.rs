@@ -87,6 +87,23 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)?)
         }
+        "lead_model" => {
+            let config = crmkit::wire::from_json(&config.to_string(), "")?;
+            let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
+            let open: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("open"), "leads")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            let model = crmkit::scoring::train_lead_model(&config, &leads, as_of)?;
+            // The model is plain data: it goes through JSON as a caller would store it.
+            let stored = serde_json::to_string(&model).expect("a model serialises");
+            let model = crmkit::wire::from_json(&stored, "model")?;
+            serde_json::to_value(crmkit::scoring::predict_leads(&model, &open)?)
+        }
+        "calibration" => {
+            let probabilities: Vec<f64> = crmkit::wire::from_json(&field("probabilities"), "probabilities")?;
+            let outcomes: Vec<bool> = crmkit::wire::from_json(&field("outcomes"), "outcomes")?;
+            let bins: Option<u32> = crmkit::wire::from_json(&field_of(config, "bins"), "bins")?;
+            serde_json::to_value(crmkit::scoring::calibration(&probabilities, &outcomes, bins.unwrap_or(10))?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

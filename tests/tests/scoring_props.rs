@@ -170,3 +170,111 @@ proptest! {
         }
     }
 }
+
+/// Closed and open leads for the learned model from drawn numbers.
+fn model_leads(raw: &[(u8, u8, u8, bool, u16)], closed: bool) -> Vec<Lead> {
+    let docs: Vec<Value> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, &(src, team, stage, won, age))| {
+            let on = as_of() - chrono::Days::new(u64::from(age));
+            let outcome = match (closed, won) {
+                (false, _) => Value::Null,
+                (true, true) => json!("won"),
+                (true, false) => json!("lost"),
+            };
+            let source = ["a", "b", "c", "d"][usize::from(src % 4)];
+            let team = ["x", "y"][usize::from(team % 2)];
+            let stage = ["s1", "s2", "s3"][usize::from(stage % 3)];
+            json!({"id": format!("c{i}"), "outcome": outcome, "source": source, "team": team, "stage": stage,
+                   "size": f64::from(age) * 3.5, "closed_on": on.format("%Y-%m-%d").to_string()})
+        })
+        .collect();
+    from_json(&Value::Array(docs).to_string(), "leads").expect("leads")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn learned_probabilities_stay_inside_and_terms_sum_to_the_logit(
+        closed in proptest::collection::vec((0u8..4, 0u8..2, 0u8..3, any::<bool>(), 0u16..400), 2..40),
+        open in proptest::collection::vec((0u8..6, 0u8..3, 0u8..3, any::<bool>(), 0u16..400), 1..10),
+        alpha in 0.01f64..5.0,
+        odoo in any::<bool>(),
+    ) {
+        let method = if odoo {
+            r#""method": "odoo""#.to_owned()
+        } else {
+            format!(r#""method": "bayes", "smoothing": {alpha}, "min_support": 1, "team_blend": 3, "half_life_days": 120"#)
+        };
+        let bins = if odoo { "" } else { r#", {"name": "size", "bins": [100, 500]}"# };
+        let config: crmkit::scoring::ModelConfig = from_json(&format!(
+            r#"{{{method}, "fields": [{{"name": "source"}}{bins}], "stages": [{{"name": "s1"}}, {{"name": "s2"}}, {{"name": "s3"}}]}}"#
+        ), "").expect("config");
+        let closed = model_leads(&closed, true);
+        let model = match crmkit::scoring::train_lead_model(&config, &closed, as_of()) {
+            Ok(m) => m,
+            Err(e) => {
+                // Only a one-class training set may fail.
+                prop_assert_eq!((e.code(), e.path()), ("invalid_value", "leads"));
+                return Ok(());
+            }
+        };
+        let report = crmkit::scoring::predict_leads(&model, &model_leads(&open, false)).expect("predictions");
+        for p in &report.leads {
+            if let (Some(prob), Some(logit)) = (p.probability, p.logit) {
+                prop_assert!(prob > 0.0 && prob < 1.0, "{prob}");
+                let sum = p.contributions.iter().fold(0.0, |s, c| s + c.log_odds);
+                prop_assert_eq!(sum.to_bits(), logit.to_bits());
+                // Odoo's product formula and the summed logs agree.
+                prop_assert!((1.0 / (1.0 + (-logit).exp()) - prob).abs() < 1e-9);
+            }
+        }
+    }
+
+    #[test]
+    fn columns_and_records_score_alike(
+        (p, caps, hl) in policy_strategy(),
+        raw in proptest::collection::vec(lead_strategy(), 1..8),
+    ) {
+        use crmkit::scoring::{score_columns, FieldData, GroupedEvents, LeadColumns};
+        let policy = policy(&p, caps, hl);
+        let leads = leads(&raw);
+        let industries = ["a", "b", "c", "", "d"];
+        let labels: Vec<String> = industries.iter().map(|s| (*s).to_owned()).collect();
+        let codes: Vec<i32> = raw.iter().map(|r| i32::from(r.0 % 5)).collect();
+        let size: Vec<f64> = raw.iter().map(|r| r.1.map_or(f64::NAN, f64::from)).collect();
+        let type_labels: Vec<String> = TYPES.iter().map(|s| (*s).to_owned()).collect();
+        let (mut lead, mut types, mut on) = (Vec::new(), Vec::new(), Vec::new());
+        let today = (as_of() - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
+        for (i, r) in raw.iter().enumerate() {
+            for &(t, age) in &r.2 {
+                lead.push(i as i64);
+                types.push(i32::from(t % 3));
+                on.push(today - i32::from(age) + 5);
+            }
+        }
+        let grouped = GroupedEvents::group(&lead, &types, &on, raw.len()).expect("events");
+        let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
+        let id_codes: Vec<i32> = (0..raw.len() as i32).collect();
+        let columns = LeadColumns {
+            rows: raw.len(),
+            fields: vec![
+                ("industry", FieldData::Text { codes: &codes, labels: &labels }),
+                ("size", FieldData::Number(&size)),
+                ("id", FieldData::Text { codes: &id_codes, labels: &ids }),
+            ],
+            events: Some(grouped.columns(&type_labels)),
+        };
+        let cols = score_columns(&policy, &columns, as_of()).expect("columns");
+        let records = run(&policy, &leads);
+        for (i, line) in records.leads.iter().enumerate() {
+            prop_assert_eq!(cols.score[i].to_bits(), line.score.to_bits());
+            prop_assert_eq!(u64::from(cols.rank[i]), line.rank);
+            prop_assert_eq!(cols.grade[i] >= 0, line.grade.is_some());
+            let first = cols.reasons.first().and_then(|r| usize::try_from(r[i]).ok()).map(|r| cols.rule_ids[r].clone());
+            prop_assert_eq!(first, line.top_reasons.first().cloned());
+        }
+    }
+}

@@ -17,7 +17,7 @@ from crmkit._api import allocate_target, forecast, forecast_frame, forecast_rang
 from crmkit._commission import compute_commission
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
-from crmkit._scoring import score_leads
+from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
 from crmkit._plan import forecast_hierarchy, quota_attainment
 
 __all__ = [
@@ -34,8 +34,13 @@ __all__ = [
     "forecast_hierarchy",
     "forecast_ranges",
     "funnel_history",
+    "calibration",
+    "predict_leads",
+    "score_frame",
     "score_leads",
     "quota_attainment",
+    "time_split",
+    "train_lead_model",
 ]
 
 

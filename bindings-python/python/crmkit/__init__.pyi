@@ -938,3 +938,116 @@ def forecast_hierarchy(
     as_of: DateInput,
 ) -> HierarchyReport:
     """Owner-tree roll-up of the reps' call, managers' adjustments and the weighted forecast; raises ``CrmkitError``."""
+# ---- Lead scoring: the learned model and its evaluation ----
+
+Method = Literal["odoo", "bayes"]
+PredictionReason = Literal["scored", "no_stage", "won_stage", "no_history"]
+
+class Feature(TypedDict):
+    name: str
+    tags: NotRequired[bool]
+    bins: NotRequired[Sequence[float]]
+
+class ModelStage(TypedDict):
+    name: str
+    won: NotRequired[bool]
+
+class ModelConfig(TypedDict):
+    method: Method
+    fields: Sequence[Feature]
+    stages: NotRequired[Sequence[ModelStage]]
+    outcome_field: NotRequired[str]
+    stage_field: NotRequired[str]
+    team_field: NotRequired[str]
+    closed_on_field: NotRequired[str]
+    smoothing: NotRequired[float]
+    min_support: NotRequired[float]
+    team_blend: NotRequired[float]
+    half_life_days: NotRequired[float]
+    top_factors: NotRequired[int]
+
+class ValueCount(TypedDict):
+    value: str
+    won: float
+    lost: float
+
+class FieldTable(TypedDict):
+    field: str
+    values: list[ValueCount]
+
+class TeamTable(TypedDict):
+    team: str | None
+    won: float
+    lost: float
+    stages: list[list[float]]
+    fields: list[FieldTable]
+
+# "global" is a Python keyword: the call form.
+LeadModel = TypedDict(
+    "LeadModel",
+    {"config": ModelConfig, "won": float, "lost": float, "teams": list[TeamTable], "global": NotRequired[TeamTable]},
+)
+
+class Contribution(TypedDict):
+    factor: str
+    value: str | None
+    log_odds: float
+    likelihood_won: float
+    likelihood_lost: float
+
+class Prediction(TypedDict):
+    id: str
+    probability: float | None
+    percent: Decimal | None
+    logit: float | None
+    contributions: list[Contribution]
+    top_for: list[Contribution]
+    top_against: list[Contribution]
+    reason: PredictionReason
+
+class PredictionReport(TypedDict):
+    leads: list[Prediction]
+
+ReliabilityBin = TypedDict(
+    "ReliabilityBin",
+    {"from": float, "to": float, "count": int, "mean_predicted": float | None, "observed": float | None},
+)
+
+class CalibrationReport(TypedDict):
+    count: int
+    won: int
+    brier: float
+    log_loss: float
+    auc: float | None
+    bins: list[ReliabilityBin]
+
+class TimeSplit(TypedDict):
+    train: list[int]
+    test: list[int]
+
+def train_lead_model(
+    config: ModelConfig | Mapping[str, object], leads: Sequence[Mapping[str, object]], as_of: DateInput
+) -> LeadModel:
+    """Trains Odoo's naive Bayes or the improved one on closed leads; raises ``CrmkitError``."""
+
+def predict_leads(model: LeadModel | Mapping[str, object], leads: Sequence[Mapping[str, object]]) -> PredictionReport:
+    """Probabilities of winning with additive log-odds; raises ``CrmkitError``."""
+
+def calibration(probabilities: object, outcomes: object, bins: int = 10) -> CalibrationReport:
+    """Brier score, log loss, AUC and reliability bins; raises ``CrmkitError``."""
+
+def time_split(leads: Sequence[Mapping[str, object]], date_field: str, cutoff: DateInput) -> TimeSplit:
+    """Indices of the leads closed before ``cutoff`` and on or after it; raises ``CrmkitError``."""
+
+def score_frame(
+    df: pd.DataFrame,
+    policy: ScoringPolicy | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    events: pd.DataFrame | None = None,
+    event_lead: str = "lead",
+    event_type: str = "type",
+    event_on: str = "on",
+) -> pd.DataFrame:
+    """Scores a DataFrame of leads: ``score``, ``fit``, ``engagement``, ``rank``, ``grade``,
+    ``tier``, ``reason_1``..; raises ``CrmkitError``."""

@@ -9,7 +9,7 @@ from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["score_leads"]
+__all__ = ["calibration", "predict_leads", "score_frame", "score_leads", "time_split", "train_lead_model"]
 
 
 @document("ScoringPolicy", "ScoringRule", "FieldCondition", "EventRule")
@@ -32,3 +32,120 @@ def score_leads(policy: Mapping[str, Any], leads: Sequence[Mapping[str, Any]], a
     [('L1', 20.0, 1), ('L2', 0.0, 2)]
     """
     return _native.score_leads(to_json(policy), to_json(leads), as_of_text(as_of))
+
+
+@document("ModelConfig", "Feature", "ModelStage")
+def train_lead_model(config: Mapping[str, Any], leads: Sequence[Mapping[str, Any]], as_of: datetime.date | str) -> dict:
+    """Trains the learned model on closed leads (``outcome`` ``"won"`` / ``"lost"``, plus
+    ``stage``, ``team``, ``closed_on`` and the configured fields). ``config["method"]`` is
+    ``"odoo"`` (Odoo's predictive lead scoring, reproduced exactly) or ``"bayes"`` (Laplace
+    smoothing, minimum support, numeric bins, team tables blended with the global one,
+    forgetting by half-life). Returns the model as a plain dict: store it (JSON) and pass it
+    to ``predict_leads``. Raises ``CrmkitError`` (``invalid_value`` at ``leads`` when the
+    closed leads are all won or all lost...)."""
+    return _native.train_lead_model(to_json(config), to_json(leads), as_of_text(as_of))
+
+
+@document("LeadModel")
+def predict_leads(model: Mapping[str, Any], leads: Sequence[Mapping[str, Any]]) -> dict:
+    """Each lead's probability of winning under a trained ``model``, with its additive
+    log-odds ``contributions`` (they sum exactly to ``logit``) and the ``top_for`` /
+    ``top_against`` factors; ``percent`` is Odoo's stored value for the ``odoo`` method.
+    Raises ``CrmkitError``."""
+    return _native.predict_leads(to_json(model), to_json(leads))
+
+
+@document("CalibrationReport")
+def calibration(probabilities: Any, outcomes: Any, bins: int = 10) -> dict:
+    """Calibration of predicted ``probabilities`` against ``outcomes`` (True = won): Brier
+    score, log loss, AUC and equal-width reliability ``bins``. Takes any array-likes (numpy
+    arrays and pandas Series without a Python object per row). Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> crmkit.calibration([0.9, 0.2, 0.7, 0.4], [True, False, False, True], bins=2)["auc"]
+    0.75
+    """
+    import numpy as np
+
+    p, y = np.asarray(probabilities), np.asarray(outcomes)
+    if p.dtype.kind in "fiu" and y.dtype.kind == "b" and p.ndim == y.ndim == 1:
+        return _native.calibration(np.ascontiguousarray(p, dtype=np.float64), np.ascontiguousarray(y), bins)
+    # Anything else (strings, None, objects) goes as JSON, so the core names the bad entry.
+    return _native.calibration_json(to_json(list(probabilities)), to_json(list(outcomes)), bins)
+
+
+@document("TimeSplit")
+def time_split(leads: Sequence[Mapping[str, Any]], date_field: str, cutoff: datetime.date | str) -> dict:
+    """Indices of the leads closed before ``cutoff`` (``train``) and on or after it
+    (``test``), by their ``date_field``: judge a model on leads that closed after everything
+    it learnt from. Raises ``CrmkitError``."""
+    return _native.time_split(to_json(leads), date_field, as_of_text(cutoff))
+
+
+@document("ScoringPolicy", "ScoringRule", "FieldCondition", "EventRule")
+def score_frame(
+    df: Any,
+    policy: Mapping[str, Any],
+    as_of: datetime.date | str,
+    *,
+    events: Any = None,
+    event_lead: str = "lead",
+    event_type: str = "type",
+    event_on: str = "on",
+) -> Any:
+    """Scores and ranks the leads of a DataFrame (one row per lead; the policy's fields as
+    columns) and returns a DataFrame with the same index: ``score``, ``fit``,
+    ``engagement``, ``rank``, ``grade`` and ``tier`` (categoricals), and ``reason_1`` ..
+    ``reason_k`` (rule ids, categoricals) for the policy's ``top_reasons``.
+
+    ``events`` is an optional DataFrame, one row per event: ``event_lead`` the position
+    (0-based row number) of its lead in ``df``, ``event_type`` its type, ``event_on`` its
+    date. Numeric columns go down as float64 (NaN = missing), datetime64 / date columns as
+    days, everything else as category codes: no Python object per row. Raises
+    ``CrmkitError`` (``invalid_type`` at ``columns.<field>`` for a column of the wrong kind).
+    """
+    import numpy as np
+    import pandas as pd
+
+    fields = []
+    for name in _native.scoring_fields(to_json(policy)):
+        if name not in df.columns:
+            continue  # the core names the missing column in its error
+        fields.append((name, *_column(df[name], np, pd)))
+    ev = None
+    if events is not None:
+        kind, (codes, labels) = _column(events[event_type], np, pd, text_only=True)
+        _, days = _column(events[event_on], np, pd, dates_only=True)
+        ev = (np.ascontiguousarray(events[event_lead], dtype=np.int64), (codes, labels), days)
+    out = _native.score_columns(to_json(policy), len(df), fields, ev, as_of_text(as_of))
+    frame = pd.DataFrame(
+        {
+            "score": out["score"],
+            "fit": out["fit"],
+            "engagement": out["engagement"],
+            "rank": out["rank"],
+            "grade": pd.Categorical.from_codes(out["grade"], categories=out["grade_labels"]) if out["grade_labels"] else None,
+            "tier": pd.Categorical.from_codes(out["tier"], categories=out["tier_labels"]) if out["tier_labels"] else None,
+        },
+        index=df.index,
+    )
+    rules = pd.Index(out["rule_ids"])
+    for k, codes in enumerate(out["reasons"]):
+        frame[f"reason_{k + 1}"] = pd.Categorical.from_codes(codes, categories=rules)
+    return frame
+
+
+
+def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool = False) -> tuple:
+    """(kind, data) of a Series: ("number", float64), ("date", int32 days), ("text", (int32
+    codes, labels))."""
+    if dates_only or (not text_only and (pd.api.types.is_datetime64_any_dtype(s.dtype))):
+        days = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
+        out = days.astype(np.int64)
+        out[np.isnat(days)] = np.iinfo(np.int32).min
+        return "date", out.astype(np.int32)
+    if not text_only and pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return "number", np.ascontiguousarray(s.to_numpy(dtype=np.float64, na_value=np.nan))
+    cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+    labels = [str(c) for c in cat.cat.categories]
+    return "text", (np.ascontiguousarray(cat.cat.codes.to_numpy(), dtype=np.int32), labels)

@@ -26,6 +26,13 @@ export function callVector(crmkit, fn, c) {
       return crmkit.quotaAttainment(c.config?.policy, c.config?.quota, c.input, c.as_of);
     case "forecast_hierarchy":
       return crmkit.forecastHierarchy(c.config?.policy, c.config?.hierarchy, c.input, c.as_of);
+    case "lead_model": {
+      // The model goes through JSON, as a caller would store it.
+      const model = JSON.parse(JSON.stringify(crmkit.trainLeadModel(c.config, c.input?.leads, c.as_of)));
+      return crmkit.predictLeads(model, c.input?.open);
+    }
+    case "calibration":
+      return crmkit.calibration(c.input?.probabilities, c.input?.outcomes, c.config?.bins);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

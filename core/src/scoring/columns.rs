@@ -237,12 +237,13 @@ impl OwnedColumns {
     }
 }
 
-fn wrong_type(i: usize, name: &str, want: &str, got: &FieldValue) -> Error {
+pub(crate) fn wrong_type(i: usize, name: &str, want: &str, got: &FieldValue) -> Error {
     let got = match got {
         FieldValue::Null => "null",
         FieldValue::Bool(_) => "a boolean",
         FieldValue::Number(_) => "a number",
         FieldValue::Text(_) => "text",
+        FieldValue::Tags(_) => "a list",
     };
     Error::Parse {
         kind: ParseKind::Type,

@@ -31,6 +31,8 @@ pub enum FieldValue {
     Number(f64),
     /// Text (dates as `YYYY-MM-DD`).
     Text(String),
+    /// A list of texts: tags, each a value of its own for the learned model.
+    Tags(Vec<String>),
 }
 
 /// One event of a lead.
@@ -50,10 +52,10 @@ pub struct LeadEvent {
 impl<'de> Deserialize<'de> for FieldValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
+        impl<'de> Visitor<'de> for V {
             type Value = FieldValue;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, a number, a boolean or null")
+                f.write_str("a string, a number, a boolean, a list of strings or null")
             }
             fn visit_unit<E: de::Error>(self) -> Result<FieldValue, E> {
                 Ok(FieldValue::Null)
@@ -79,6 +81,13 @@ impl<'de> Deserialize<'de> for FieldValue {
             fn visit_string<E: de::Error>(self, v: String) -> Result<FieldValue, E> {
                 Ok(FieldValue::Text(v))
             }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<FieldValue, A::Error> {
+                let mut tags = Vec::new();
+                while let Some(t) = seq.next_element::<String>()? {
+                    tags.push(t);
+                }
+                Ok(FieldValue::Tags(tags))
+            }
         }
         d.deserialize_any(V)
     }
@@ -91,6 +100,7 @@ impl Serialize for FieldValue {
             Self::Bool(b) => s.serialize_bool(*b),
             Self::Number(n) => s.serialize_f64(*n),
             Self::Text(t) => s.serialize_str(t),
+            Self::Tags(t) => t.serialize(s),
         }
     }
 }

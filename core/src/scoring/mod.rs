@@ -42,8 +42,13 @@
 mod columns;
 pub mod detmath;
 mod eval;
+mod evaluate;
+mod frame;
 mod lead;
+mod learn;
+mod model;
 mod pass;
+mod predict;
 mod report;
 mod rules;
 
@@ -51,7 +56,12 @@ use chrono::NaiveDate;
 
 pub use columns::{EventColumns, FieldData, LeadColumns, NO_DATE};
 pub use eval::MAX_POINTS;
+pub use evaluate::{calibration, time_split, CalibrationReport, ReliabilityBin, TimeSplit, LOG_LOSS_EPSILON, MAX_BINS};
+pub use frame::{score_columns, GroupedEvents, ScoreColumns};
 pub use lead::{FieldValue, Lead, LeadEvent};
+pub use learn::train_lead_model;
+pub use model::{Feature, FieldTable, LeadModel, Method, ModelConfig, ModelStage, TeamTable, ValueCount};
+pub use predict::{predict_leads, Contribution, Prediction, PredictionReason, PredictionReport};
 pub use report::{CutScope, ItemReason, LeadScore, ScoreCount, ScoreCut, ScoreItem, ScoreReport};
 pub use rules::{
     ConditionOp, Dimension, EventRule, FieldCondition, GradeBand, Grades, PriorityTier, RangeBounds, RuleGroup,
@@ -59,6 +69,16 @@ pub use rules::{
 };
 
 use crate::error::Result;
+
+/// The lead fields `policy` reads (its conditions' and tie-breaks' fields), in order of first
+/// use: the columns a batch caller must provide.
+///
+/// # Errors
+///
+/// `invalid_value` when a field is used as two kinds (text and number...).
+pub fn policy_fields(policy: &ScoringPolicy) -> Result<Vec<String>> {
+    Ok(columns::field_kinds(policy)?.into_iter().map(|(name, _)| name).collect())
+}
 
 /// Scores and ranks `leads` under `policy` at `as_of`.
 ///
