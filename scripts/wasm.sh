@@ -49,7 +49,7 @@ echo "crmkit_bg.wasm: $raw bytes raw, $gz bytes gzipped ($before bytes before wa
 
 # The declarations must carry the core's types, not `any`.
 dts="$pkg/node/crmkit.d.ts"
-for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns AllocationPolicy AllocationInput AllocationReport RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine \
+for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns AllocationPolicy AllocationInput AllocationReport RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine InterestPolicy Batch InterestReport CollectionsPolicy CollectionsReport DiscountPolicy DiscountRequest DiscountRoute \
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
@@ -73,7 +73,10 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'scoreLeadsColumns(policy: ScoringPolicy, columns: LeadColumns, asOf: string): ScoreColumns;' \
   'trainLeadModel(config: ModelConfig, leads: Lead[], asOf: string): LeadModel;' \
   'predictLeads(model: LeadModel, leads: Lead[]): PredictionReport;' \
-  'timeSplit(leads: Lead[], dateField: string, cutoff: string): TimeSplit;'; do
+  'timeSplit(leads: Lead[], dateField: string, cutoff: string): TimeSplit;' \
+  'paymentInterest(policy: InterestPolicy, batches: Batch[], asOf: string): InterestReport;' \
+  'collections(policy: CollectionsPolicy, batches: Batch[], asOf: string): CollectionsReport;' \
+  'routeDiscount(policy: DiscountPolicy, request: DiscountRequest): DiscountRoute;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

@@ -21,7 +21,54 @@ pub fn compute_commission(
     })
 }
 
+/// `payment_interest(policy_json, batches_json, as_of) -> dict`:
+/// [`crmkit::commission::payment_interest`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn payment_interest(
+    py: Python<'_>,
+    policy_json: String,
+    batches_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = from_json(&policy_json, "")?;
+        let batches: Vec<crmkit::commission::Batch> = from_json(&batches_json, "batches")?;
+        crmkit::commission::payment_interest(&policy, &batches, parse_date(&as_of, "as_of")?)
+    })
+}
+
+/// `collections(policy_json, batches_json, as_of) -> dict`:
+/// [`crmkit::commission::collections`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn collections(
+    py: Python<'_>,
+    policy_json: String,
+    batches_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = from_json(&policy_json, "")?;
+        let batches: Vec<crmkit::commission::Batch> = from_json(&batches_json, "batches")?;
+        crmkit::commission::collections(&policy, &batches, parse_date(&as_of, "as_of")?)
+    })
+}
+
+/// `route_discount(policy_json, request_json) -> dict`: [`crmkit::commission::route_discount`].
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn route_discount(py: Python<'_>, policy_json: String, request_json: String) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let (policy, request) = (from_json(&policy_json, "")?, from_json(&request_json, "")?);
+        crmkit::commission::route_discount(&policy, &request)
+    })
+}
+
 /// Adds the commission functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(compute_commission, m)?)
+    m.add_function(wrap_pyfunction!(compute_commission, m)?)?;
+    m.add_function(wrap_pyfunction!(payment_interest, m)?)?;
+    m.add_function(wrap_pyfunction!(collections, m)?)?;
+    m.add_function(wrap_pyfunction!(route_discount, m)?)
 }

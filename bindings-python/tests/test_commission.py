@@ -45,7 +45,21 @@ def test_report_keys_match_the_stub_typeddicts():
     assert all(set(line) == dicts["StatementLine"] for line in lines)
     assert {line["kind"] for line in lines} <= literals["LineKind"]
     assert {x for line in lines for x in line["reasons"]} <= literals["LineReason"]
-    assert set(inp["reps"][0]) == dicts["RepInput"] and set(inp) == dicts["CommissionInput"]
+    assert set(inp["reps"][0]) | {"draw", "draw_balance"} == dicts["RepInput"] and set(inp) == dicts["CommissionInput"]
+
+
+def test_accrual_draw_and_spiff_inputs_match_the_stubs():
+    dicts, literals = stub()
+    plan = {"kind": "flat", "rate": "0.1", "accrual": "collection_and_delivery", "spiffs": [{"product": "p", "customer_type": "c", "min_amount": "1", "amount": "5"}]}
+    sale = {"id": "d", "on": "2026-03-01", "amount": "100", "rep": "a", "product": "p", "customer_type": "c",
+            "payments": [{"on": "2026-03-02", "amount": "100"}], "deliveries": [{"on": "2026-03-03", "amount": "50"}]}
+    rep = {"rep": "a", "draw": {"amount": "1", "recoverable": False}, "draw_balance": "0"}
+    assert set(plan["spiffs"][0]) == dicts["Spiff"] and set(rep["draw"]) == dicts["Draw"] and set(sale["payments"][0]) == dicts["Event"]
+    assert plan["accrual"] in literals["Accrual"]
+    report = crmkit.compute_commission(plan, {"reps": [rep], "transactions": [sale]}, "2026-03-31")
+    statement = report["reps"][0]
+    assert (statement["final"], statement["accrued"], statement["held"]) == (Decimal("10.00"), Decimal("15.00"), Decimal("5.00"))
+    assert {line["kind"] for line in statement["lines"]} == {"spiff", "tier_slice"}
 
 
 def test_plan_typeddicts_name_every_accepted_field():
@@ -55,10 +69,10 @@ def test_plan_typeddicts_name_every_accepted_field():
         "threshold": {"attainment": "0.1"}, "cap": "9", "rates": [{"product": "p", "customer_type": "c", "multiplier": "2"}],
         "currency": "CNY", "rounding": {"dp": 2, "strategy": "half_up"},
     }
-    assert set(plan) | {"rate", "curve"} == dicts["CommissionPlan"]
+    assert set(plan) | {"rate", "curve", "accrual", "spiffs"} == dicts["CommissionPlan"]
     assert set(plan["accelerators"][0]) == dicts["Accelerator"] and set(plan["rates"][0]) | {"rate"} == dicts["RateRule"]
     sale = {"id": "d", "on": "2026-03-01", "kind": "sale", "amount": "1", "currency": "CNY", "product": "p", "customer_type": "c", "rep": "a"}
-    assert set(sale) | {"splits", "refers_to"} == dicts["Transaction"]
+    assert set(sale) | {"splits", "refers_to", "deliveries", "payments"} == dicts["Transaction"]
     split = {"rep": "a", "weight": "1", "kind": "revenue", "target_share": "1"}
     assert set(split) | {"share"} == dicts["Split"]
     report = crmkit.compute_commission(plan, {"reps": [{"rep": "a", "quota": "10"}], "transactions": [sale]}, "2026-03-31")
@@ -86,3 +100,36 @@ def test_errors_carry_code_and_path(plan, code, path):
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.compute_commission(plan, {"transactions": []}, "2026-03-31")
     assert (caught.value.code, caught.value.path) == (code, path)
+
+
+def test_interest_keys_match_the_stub_typeddicts():
+    dicts, literals = stub()
+    policy = {"early_rate": "0.06", "late_rate": "0.18", "day_count": "actual_actual", "grace_days": 2, "grace": "deducted", "currency": "CNY", "rounding": {"dp": 2}}
+    batch = {"id": "b", "customer": "k", "invoice_on": "2026-01-01", "due_on": "2026-01-31", "amount": "100", "currency": "CNY",
+             "payments": [{"on": "2026-01-21", "amount": "40"}]}
+    assert set(policy) == dicts["InterestPolicy"] and set(batch) == dicts["Batch"] and set(batch["payments"][0]) == dicts["Payment"]
+    report = crmkit.payment_interest(policy, [batch], "2026-03-31")
+    assert set(report) == dicts["InterestReport"] and set(report["totals"]) == dicts["InterestTotals"]
+    assert set(report["batches"][0]) == dicts["BatchInterest"]
+    lines = report["batches"][0]["lines"]
+    assert [line["kind"] for line in lines] == ["early_bonus", "accrued_penalty"]
+    assert all(set(line) == dicts["InterestLine"] for line in lines)
+    assert {line["kind"] for line in lines} <= literals["InterestKind"]
+    assert isinstance(lines[0]["on"], datetime.date) and lines[0]["days"] == -10
+
+
+def test_collections_and_discount_keys_match_the_stubs():
+    dicts, literals = stub()
+    policy = {"aging": [30], "levels": [{"name": "late", "days": 1}], "grace_days": 0, "dso_days": 30,
+              "grades": [{"name": "A", "min_on_time_ratio": "0.9", "max_weighted_days_late": "3", "max_days_past_due": 10}], "fallback": "B", "rounding": {"dp": 2}}
+    assert set(policy) == dicts["CollectionsPolicy"] and set(policy["grades"][0]) == dicts["Grade"] and set(policy["levels"][0]) == dicts["WarningLevel"]
+    batch = {"id": "b", "customer": "c", "invoice_on": "2026-01-01", "due_on": "2026-01-31", "amount": "100", "payments": [{"on": "2026-02-10", "amount": "40"}]}
+    report = crmkit.collections(policy, [batch], "2026-03-31")
+    assert set(report) == dicts["CollectionsReport"] and set(report["dso"]) == dicts["Dso"]
+    assert set(report["batches"][0]) == dicts["OpenItem"] and set(report["aging"][0]) == dicts["AgingLine"]
+    assert set(report["customers"][0]) == dicts["CustomerLine"]
+    assert set(report["batches"][0]["reasons"]) <= literals["CollectionReason"]
+    assert report["customers"][0]["grade"] == "B" and report["batches"][0]["level"] == "late"
+    route = crmkit.route_discount({"bands": [{"below": "0.9", "approvers": ["m"]}], "floor": "0.1"}, {"list_price": "10", "price": Decimal("8")})
+    assert set(route) == dicts["DiscountRoute"] and set(route["steps"][0]) == dicts["ApprovalStep"]
+    assert route["decision"] in literals["Decision"]

@@ -20,3 +20,53 @@ pub fn compute_commission(
     };
     reply(run())
 }
+
+/// Early-payment bonus and late-payment penalty interest per invoice / shipment batch, on a
+/// declared day-count basis with grace days. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = paymentInterest, unchecked_return_type = "InterestReport")]
+pub fn payment_interest(
+    #[wasm_bindgen(unchecked_param_type = "InterestPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Batch[]")] batches: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let batches: Vec<crmkit::commission::Batch> = from_js(batches, "batches")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::commission::payment_interest(&policy, &batches, as_of)
+    };
+    reply(run())
+}
+
+/// Receivables at `asOf`: per batch days past due, aging bucket and warning level; aging
+/// totals; per customer the credit grade with its published thresholds; DSO. Throws a
+/// `CrmkitError`.
+#[wasm_bindgen(js_name = collections, unchecked_return_type = "CollectionsReport")]
+pub fn collections(
+    #[wasm_bindgen(unchecked_param_type = "CollectionsPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Batch[]")] batches: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let batches: Vec<crmkit::commission::Batch> = from_js(batches, "batches")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::commission::collections(&policy, &batches, as_of)
+    };
+    reply(run())
+}
+
+/// Discount approval routing: the bands a price falls below add their approvers to the
+/// chain, each with the reason. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = routeDiscount, unchecked_return_type = "DiscountRoute")]
+pub fn route_discount(
+    #[wasm_bindgen(unchecked_param_type = "DiscountPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DiscountRequest")] request: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js(policy, "")?;
+        let request = from_js(request, "")?;
+        crmkit::commission::route_discount(&policy, &request)
+    };
+    reply(run())
+}

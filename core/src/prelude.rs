@@ -47,3 +47,10 @@ pub use crate::scoring::{
     FieldCondition, Lead, LeadColumns, LeadEvent, LeadModel, ModelConfig, PriorityTier, ScoreReport, ScoringPolicy,
     ScoringRule,
 };
+
+// Commission (提成 / 计提) and payment interest (回款奖息 / 罚息).
+pub use crate::commission::{
+    collections, compute_commission, payment_interest, route_discount, Accrual, Batch, Bounds, CollectionsPolicy,
+    CommissionInput, CommissionPlan, DayCount, DiscountPolicy, DiscountRequest, Draw, Event, InterestPolicy, Payment,
+    PlanKind, RepInput, Split, SplitKind, Tier, Transaction, TransactionKind,
+};

@@ -104,6 +104,23 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let bins: Option<u32> = crmkit::wire::from_json(&field_of(config, "bins"), "bins")?;
             serde_json::to_value(crmkit::scoring::calibration(&probabilities, &outcomes, bins.unwrap_or(10))?)
         }
+        "payment_interest" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let batches: Vec<crmkit::commission::Batch> = crmkit::wire::from_json(&field("batches"), "batches")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::commission::payment_interest(&policy, &batches, as_of)?)
+        }
+        "collections" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let batches: Vec<crmkit::commission::Batch> = crmkit::wire::from_json(&field("batches"), "batches")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::commission::collections(&policy, &batches, as_of)?)
+        }
+        "route_discount" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let request = crmkit::wire::from_json(&input.to_string(), "")?;
+            serde_json::to_value(crmkit::commission::route_discount(&policy, &request)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

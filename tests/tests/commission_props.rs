@@ -138,3 +138,42 @@ proptest! {
         prop_assert_eq!(rep.credit, Decimal::new(before.iter().chain(&between).sum::<i64>(), 2));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// 回款并终端: the payable part never exceeds what collection alone accrues, on a plan
+    /// whose pay only grows with credit; and payable = max(0, final + top-up − recovered).
+    #[test]
+    fn two_gates_hold_back_and_draws_add_up(
+        plan in plan_strategy(),
+        sales in proptest::collection::vec((0i64..1_000_000, 0u32..101, 0u32..101), 1..6),
+        draw in 0i64..100_000,
+        balance in 0i64..100_000,
+        recoverable in any::<bool>(),
+    ) {
+        let mut plan = plan;
+        plan["accrual"] = json!("collection_and_delivery");
+        let txns: Vec<_> = sales
+            .iter()
+            .enumerate()
+            .map(|(i, &(cents, paid, delivered))| {
+                let part = |pct: u32| Decimal::new(cents * i64::from(pct) / 100, 2).to_string();
+                json!({"id": format!("d{i}"), "on": "2026-03-01", "amount": Decimal::new(cents, 2).to_string(), "rep": "r",
+                       "payments": [{"on": format!("2026-03-{:02}", 2 + i), "amount": part(paid)}],
+                       "deliveries": [{"on": format!("2026-03-{:02}", 10 - i), "amount": part(delivered)}]})
+            })
+            .collect();
+        let reps = json!([{"rep": "r", "draw": {"amount": Decimal::new(draw, 2).to_string(), "recoverable": recoverable},
+                           "draw_balance": Decimal::new(balance, 2).to_string()}]);
+        let report = run(&plan, &json!({"reps": reps, "transactions": txns}));
+        let r = &report.reps[0];
+        prop_assert!(r.held >= Decimal::ZERO, "held {}", r.held);
+        prop_assert_eq!(r.accrued - r.final_pay, r.held);
+        let paid = (r.final_pay + r.draw_top_up - r.recovered).max(Decimal::ZERO);
+        prop_assert_eq!(r.payable, paid);
+        // Pay never falls below the draw, whatever is recovered or clawed back.
+        prop_assert!(r.payable >= Decimal::new(draw, 2), "{} < draw", r.payable);
+        prop_assert!(r.draw_balance >= Decimal::ZERO);
+    }
+}

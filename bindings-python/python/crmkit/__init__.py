@@ -14,7 +14,7 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 """
 
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
-from crmkit._commission import compute_commission
+from crmkit._commission import collections, compute_commission, payment_interest, route_discount
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
@@ -27,6 +27,7 @@ __all__ = [
     "attribute",
     "attribution_frame",
     "campaign_roi",
+    "collections",
     "compare_attribution",
     "compute_commission",
     "forecast",
@@ -41,6 +42,8 @@ __all__ = [
     "quota_attainment",
     "time_split",
     "train_lead_model",
+    "payment_interest",
+    "route_discount",
 ]
 
 

@@ -337,8 +337,9 @@ Bounds = Literal["upper_inclusive", "lower_inclusive", "both_inclusive"]
 TransactionKind = Literal["sale", "refund", "cancellation"]
 SplitKind = Literal["revenue", "overlay"]
 LineKind = Literal[
-    "tier_slice", "retroactive", "curve", "rate_rule", "below_threshold", "clawback", "prior_periods", "cap"
+    "tier_slice", "retroactive", "curve", "rate_rule", "below_threshold", "clawback", "prior_periods", "cap", "spiff", "held"
 ]
+Accrual = Literal["booking", "delivery", "collection", "collection_and_delivery", "attainment"]
 LineReason = Literal[
     "marginal_rate",
     "tier_reached_at_end",
@@ -352,6 +353,7 @@ LineReason = Literal[
     "original_rate",
     "threshold_met",
     "threshold_not_met",
+    "held_until_period_end",
 ]
 
 # "from" is a Python keyword: these TypedDicts use the call form.
@@ -375,6 +377,20 @@ class RateRule(TypedDict):
     rate: NotRequired[DecimalInput]
     multiplier: NotRequired[DecimalInput]
 
+class Spiff(TypedDict):
+    product: NotRequired[str]
+    customer_type: NotRequired[str]
+    min_amount: NotRequired[DecimalInput]
+    amount: DecimalInput
+
+class Event(TypedDict):
+    on: DateInput
+    amount: DecimalInput
+
+class Draw(TypedDict):
+    amount: DecimalInput
+    recoverable: bool
+
 class CommissionPlan(TypedDict):
     kind: PlanKind
     rate: NotRequired[DecimalInput]
@@ -385,6 +401,8 @@ class CommissionPlan(TypedDict):
     threshold: NotRequired[Threshold]
     cap: NotRequired[DecimalInput]
     rates: NotRequired[Sequence[RateRule]]
+    accrual: NotRequired[Accrual]
+    spiffs: NotRequired[Sequence[Spiff]]
     currency: NotRequired[str]
     rounding: NotRequired[Rounding]
 
@@ -405,6 +423,8 @@ class Transaction(TypedDict):
     customer_type: NotRequired[str]
     rep: NotRequired[str]
     splits: NotRequired[Sequence[Split]]
+    deliveries: NotRequired[Sequence[Event]]
+    payments: NotRequired[Sequence[Event]]
     refers_to: NotRequired[str]
 
 class RepInput(TypedDict):
@@ -413,6 +433,8 @@ class RepInput(TypedDict):
     prior_credit: NotRequired[DecimalInput]
     prior_target_credit: NotRequired[DecimalInput]
     prior_paid: NotRequired[DecimalInput]
+    draw: NotRequired[Draw]
+    draw_balance: NotRequired[DecimalInput]
 
 class CommissionInput(TypedDict):
     transactions: Sequence[Transaction]
@@ -453,6 +475,12 @@ RepStatement = TypedDict(
         "final": Decimal,
         "true_up": Decimal,
         "capped": Decimal,
+        "accrued": Decimal,
+        "held": Decimal,
+        "draw_top_up": Decimal,
+        "recovered": Decimal,
+        "draw_balance": Decimal,
+        "payable": Decimal,
         "lines": list[StatementLine],
         "provisional_lines": list[StatementLine],
     },
@@ -466,6 +494,7 @@ class CreditLine(TypedDict):
     credit: Decimal
     target_share: Decimal
     target_credit: Decimal
+    accrued: Decimal
 
 CommissionTotals = TypedDict("CommissionTotals", {"provisional": Decimal, "final": Decimal, "true_up": Decimal})
 
@@ -1051,3 +1080,164 @@ def score_frame(
 ) -> pd.DataFrame:
     """Scores a DataFrame of leads: ``score``, ``fit``, ``engagement``, ``rank``, ``grade``,
     ``tier``, ``reason_1``..; raises ``CrmkitError``."""
+
+
+
+
+DayCount = Literal["actual_365", "actual_360", "actual_actual"]
+GraceRule = Literal["deducted", "waived_within"]
+InterestKind = Literal["early_bonus", "on_time", "late_penalty", "accrued_penalty"]
+
+class InterestPolicy(TypedDict):
+    early_rate: NotRequired[DecimalInput]
+    late_rate: NotRequired[DecimalInput]
+    day_count: DayCount
+    grace_days: NotRequired[int]
+    grace: NotRequired[GraceRule]
+    currency: NotRequired[str]
+    rounding: NotRequired[Rounding]
+
+class Payment(TypedDict):
+    on: DateInput
+    amount: DecimalInput
+
+class Batch(TypedDict):
+    id: str
+    customer: NotRequired[str]
+    invoice_on: DateInput
+    due_on: DateInput
+    amount: DecimalInput
+    currency: NotRequired[str]
+    payments: NotRequired[Sequence[Payment]]
+
+class InterestLine(TypedDict):
+    kind: InterestKind
+    payment: Union[int, None]
+    on: datetime.date
+    amount: Decimal
+    days: int
+    interest_days: int
+    rate: Decimal
+    year_fraction: Decimal
+    exact: Decimal
+    interest: Decimal
+
+class InterestTotals(TypedDict):
+    collected: Decimal
+    outstanding: Decimal
+    bonus: Decimal
+    penalty: Decimal
+    accrued_penalty: Decimal
+    net: Decimal
+
+class BatchInterest(TypedDict):
+    id: str
+    collected: Decimal
+    outstanding: Decimal
+    bonus: Decimal
+    penalty: Decimal
+    accrued_penalty: Decimal
+    net: Decimal
+    lines: list[InterestLine]
+
+class InterestReport(TypedDict):
+    currency: Union[str, None]
+    day_count: DayCount
+    batches: list[BatchInterest]
+    totals: InterestTotals
+
+def payment_interest(
+    policy: InterestPolicy | Mapping[str, object], batches: Sequence[Batch | Mapping[str, object]], as_of: DateInput
+) -> InterestReport: ...
+
+CollectionReason = Literal["paid", "partly_paid", "not_due", "within_grace", "overdue"]
+Decision = Literal["auto_approved", "needs_approval", "refused"]
+
+class WarningLevel(TypedDict):
+    name: str
+    days: int
+
+class Grade(TypedDict):
+    name: str
+    min_on_time_ratio: DecimalInput
+    max_weighted_days_late: DecimalInput
+    max_days_past_due: int
+
+class CollectionsPolicy(TypedDict):
+    aging: NotRequired[Sequence[int]]
+    levels: NotRequired[Sequence[WarningLevel]]
+    grace_days: NotRequired[int]
+    dso_days: NotRequired[int]
+    grades: NotRequired[Sequence[Grade]]
+    fallback: NotRequired[str]
+    rounding: NotRequired[Rounding]
+
+class OpenItem(TypedDict):
+    id: str
+    customer: Union[str, None]
+    due_on: datetime.date
+    amount: Decimal
+    collected: Decimal
+    outstanding: Decimal
+    days_past_due: int
+    bucket: str
+    level: Union[str, None]
+    reasons: list[CollectionReason]
+
+class AgingLine(TypedDict):
+    bucket: str
+    items: int
+    outstanding: Decimal
+
+class CustomerLine(TypedDict):
+    customer: str
+    outstanding: Decimal
+    overdue: Decimal
+    on_time_ratio: Decimal
+    weighted_days_late: Decimal
+    max_days_past_due: int
+    grade: str
+    failed: list[str]
+
+class Dso(TypedDict):
+    days: int
+    receivables: Decimal
+    sales: Decimal
+    value: Union[Decimal, None]
+
+class CollectionsReport(TypedDict):
+    batches: list[OpenItem]
+    aging: list[AgingLine]
+    customers: list[CustomerLine]
+    dso: Dso
+
+def collections(
+    policy: CollectionsPolicy | Mapping[str, object], batches: Sequence[Batch | Mapping[str, object]], as_of: DateInput
+) -> CollectionsReport: ...
+
+class DiscountBand(TypedDict):
+    below: DecimalInput
+    approvers: Sequence[str]
+
+class DiscountPolicy(TypedDict):
+    bands: Sequence[DiscountBand]
+    floor: NotRequired[DecimalInput]
+
+class DiscountRequest(TypedDict):
+    list_price: DecimalInput
+    price: DecimalInput
+
+class ApprovalStep(TypedDict):
+    step: int
+    approver: str
+    band: int
+    below: Decimal
+    reason: str
+
+class DiscountRoute(TypedDict):
+    ratio: Decimal
+    discount: Decimal
+    decision: Decision
+    steps: list[ApprovalStep]
+
+def route_discount(policy: DiscountPolicy | Mapping[str, object], request: DiscountRequest | Mapping[str, object]) -> DiscountRoute: ...

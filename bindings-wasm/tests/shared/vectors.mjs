@@ -12,6 +12,12 @@ export function callVector(crmkit, fn, c) {
       return crmkit.funnelHistory(c.config, c.input?.events, c.as_of);
     case "forecast_ranges":
       return crmkit.forecastRanges(c.config?.policy, c.config?.ranges, c.input?.deals, c.as_of);
+    case "collections":
+      return crmkit.collections(c.config, c.input?.batches, c.as_of);
+    case "route_discount":
+      return crmkit.routeDiscount(c.config, c.input);
+    case "payment_interest":
+      return crmkit.paymentInterest(c.config, c.input?.batches, c.as_of);
     case "compute_commission":
       return crmkit.computeCommission(c.config, c.input, c.as_of);
     case "campaign_roi":

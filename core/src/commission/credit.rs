@@ -20,16 +20,34 @@ pub(crate) enum Rule {
     Multiplier(Decimal),
 }
 
-/// One rep's credit from one transaction.
+/// Which events accrue a sale's credit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Schedule {
+    /// All of it on the sale's date.
+    Booking,
+    /// As delivered.
+    Delivery,
+    /// As collected.
+    Collection,
+    /// As far as both collected and delivered (回款并终端's payable part).
+    Payable,
+}
+
+/// One rep's credit from one transaction (or from one delivery or payment of it).
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     pub txn: usize,
+    /// When it accrues: the order of the running totals.
+    pub on: NaiveDate,
+    seq: usize,
     pub credit: Decimal,
     pub target: Decimal,
     pub kind: TransactionKind,
     pub rule: Rule,
-    /// Refunds of a sale in the input: the index of the sale's entry for the same rep.
+    /// Refunds of a sale in the input: the sale's transaction index.
     pub original: Option<usize>,
+    /// The rep's share of the sale's SPIF, on the sale's first accruing entry.
+    pub spiff: Decimal,
 }
 
 /// A rep as the statements need it.
@@ -40,6 +58,8 @@ pub(crate) struct Rep {
     pub prior_credit: Decimal,
     pub prior_target: Decimal,
     pub prior_paid: Option<Decimal>,
+    pub draw: Option<super::Draw>,
+    pub draw_balance: Decimal,
     /// Where a missing quota is reported.
     pub quota_path: String,
 }
@@ -54,14 +74,28 @@ pub(crate) struct Credited {
     pub credits: Vec<CreditLine>,
 }
 
-/// What is left of a sale for later refunds: per credit line, (rep, entry index, kind,
-/// credit left, target credit left), and the amount left.
+/// What is left of a sale for later refunds: per credit line, the rep, the kind, the booked
+/// credit and target credit left and the accrued ones left; and the amount left.
 struct Left {
-    lines: Vec<(usize, usize, SplitKind, Decimal, Decimal)>,
+    lines: Vec<LeftLine>,
     amount: Decimal,
 }
 
-pub(crate) fn credit(plan: &CommissionPlan, input: &CommissionInput, as_of: NaiveDate) -> Result<Credited> {
+struct LeftLine {
+    rep: usize,
+    kind: SplitKind,
+    credit: Decimal,
+    target: Decimal,
+    accrued: Decimal,
+    accrued_target: Decimal,
+}
+
+pub(crate) fn credit(
+    plan: &CommissionPlan,
+    input: &CommissionInput,
+    as_of: NaiveDate,
+    schedule: Schedule,
+) -> Result<Credited> {
     let mut reps = Vec::with_capacity(input.reps.len());
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(input.reps.len());
     for (k, r) in input.reps.iter().enumerate() {
@@ -79,6 +113,8 @@ pub(crate) fn credit(plan: &CommissionPlan, input: &CommissionInput, as_of: Naiv
         }
         non_negative(r.prior_credit, || format!("reps[{k}].prior_credit"))?;
         non_negative(r.prior_target_credit, || format!("reps[{k}].prior_target_credit"))?;
+        non_negative(r.draw_balance, || format!("reps[{k}].draw_balance"))?;
+        non_negative(r.draw.as_ref().map(|d| d.amount), || format!("reps[{k}].draw.amount"))?;
         let prior_credit = r.prior_credit.unwrap_or_default();
         reps.push(Rep {
             name: r.rep.clone(),
@@ -86,6 +122,8 @@ pub(crate) fn credit(plan: &CommissionPlan, input: &CommissionInput, as_of: Naiv
             prior_credit,
             prior_target: r.prior_target_credit.unwrap_or(prior_credit),
             prior_paid: r.prior_paid,
+            draw: r.draw.clone(),
+            draw_balance: r.draw_balance.unwrap_or_default(),
             quota_path: format!("reps[{k}].quota"),
         });
     }
@@ -106,6 +144,8 @@ pub(crate) fn credit(plan: &CommissionPlan, input: &CommissionInput, as_of: Naiv
         index,
         credits: Vec::with_capacity(txns.len()),
         left: HashMap::new(),
+        schedule,
+        seq: 0,
     };
     for &i in &order {
         let tx = &txns[i];
@@ -125,6 +165,9 @@ pub(crate) fn credit(plan: &CommissionPlan, input: &CommissionInput, as_of: Naiv
             None => book.sale(i, rule)?,
         }
     }
+    for entries in &mut book.entries {
+        entries.sort_by_key(|e| (e.on, e.kind != TransactionKind::Sale, e.seq));
+    }
     Ok(Credited { currency, reps: book.reps, entries: book.entries, credits: book.credits })
 }
 
@@ -138,6 +181,8 @@ struct Book<'a> {
     credits: Vec<CreditLine>,
     /// What is left of each sale (by transaction index) for later refunds.
     left: HashMap<usize, Left>,
+    schedule: Schedule,
+    seq: usize,
 }
 
 impl<'a> Book<'a> {
@@ -170,6 +215,13 @@ impl<'a> Book<'a> {
         let target_weights: Vec<Decimal> = revenue.iter().map(|&j| splits[j].4.unwrap_or(splits[j].2)).collect();
         let cut = split_largest_remainder(amount, &weights, plan.rounding, &path("splits"))?;
         let target_cut = split_or_zero(amount, &target_weights, plan, &path("splits"))?;
+        let spiff = if refund {
+            Decimal::ZERO
+        } else {
+            plan.spiff_for(tx.product.as_deref(), tx.customer_type.as_deref(), amount)?
+        };
+        let spiffs = split_or_zero(spiff, &cut, plan, &path("splits"))?;
+        let events = if refund { vec![(tx.on, amount)] } else { self.events(tx, amount) };
         let mut sale = Left { lines: Vec::with_capacity(splits.len()), amount };
         let mut r = 0;
         for (j, &(name, share, _, kind, target_share)) in splits.iter().enumerate() {
@@ -183,9 +235,39 @@ impl<'a> Book<'a> {
             };
             let at = || tx.rep.as_ref().map_or_else(|| format!("transactions[{i}].splits[{j}].rep"), |_| path("rep"));
             let rep = rep_of(&mut self.index, &mut self.reps, &mut self.entries, name, at);
-            sale.lines.push((rep, self.entries[rep].len(), kind, c, tc));
+            let mut spiff = if kind == SplitKind::Revenue { spiffs[r - 1] } else { Decimal::ZERO };
+            // Each event accrues the rep's credit up to its cumulative share of the amount,
+            // rounded there, so the parts add up to the credit accrued in all.
+            let (mut accrued, mut accrued_target) = (Decimal::ZERO, Decimal::ZERO);
+            for &(on, cumulative) in &events {
+                let share = |x: Decimal| -> Result<Decimal> {
+                    if amount.is_zero() {
+                        return Ok(plan.rounding.round(Decimal::ZERO));
+                    }
+                    let exact = mul(x, cumulative, || path("amount"))?.checked_div(amount);
+                    Ok(plan.rounding.round(exact.ok_or_else(|| Error::overflow(path("amount")))?))
+                };
+                let (to, to_target) = (share(c)?, share(tc)?);
+                let (dc, dt) = (to - accrued, to_target - accrued_target);
+                (accrued, accrued_target) = (to, to_target);
+                let (dc, dt) = if refund { (neg(dc), neg(dt)) } else { (dc, dt) };
+                self.seq += 1;
+                let e = Entry {
+                    txn: i,
+                    on,
+                    seq: self.seq,
+                    credit: dc,
+                    target: dt,
+                    kind: tx.kind,
+                    rule,
+                    original: None,
+                    spiff,
+                };
+                self.entries[rep].push(e);
+                spiff = Decimal::ZERO;
+            }
+            sale.lines.push(LeftLine { rep, kind, credit: c, target: tc, accrued, accrued_target });
             let (c, tc) = if refund { (neg(c), neg(tc)) } else { (c, tc) };
-            self.entries[rep].push(Entry { txn: i, credit: c, target: tc, kind: tx.kind, rule, original: None });
             self.credits.push(CreditLine {
                 transaction: tx.id.clone(),
                 rep: name.to_owned(),
@@ -194,12 +276,53 @@ impl<'a> Book<'a> {
                 credit: c,
                 target_share: target_share.round_dp(6),
                 target_credit: tc,
+                accrued: if refund { neg(accrued) } else { accrued },
             });
         }
         if !refund {
             self.left.insert(i, sale);
         }
         Ok(())
+    }
+
+    /// The sale's accrual events up to `as_of` under the schedule: (date, cumulative amount
+    /// accrued), increasing.
+    fn events(&self, tx: &Transaction, amount: Decimal) -> Vec<(NaiveDate, Decimal)> {
+        let cumulative = |events: &[super::Event]| -> Vec<(NaiveDate, Decimal)> {
+            let mut sorted: Vec<&super::Event> = events.iter().collect();
+            sorted.sort_by_key(|e| e.on);
+            let mut total = Decimal::ZERO;
+            // Checked up front: the events total at most the amount.
+            sorted
+                .iter()
+                .map(|e| {
+                    total += e.amount;
+                    (e.on, total.min(amount))
+                })
+                .collect()
+        };
+        match self.schedule {
+            Schedule::Booking => vec![(tx.on, amount)],
+            Schedule::Delivery => cumulative(&tx.deliveries),
+            Schedule::Collection => cumulative(&tx.payments),
+            Schedule::Payable => {
+                let (paid, delivered) = (cumulative(&tx.payments), cumulative(&tx.deliveries));
+                let at = |list: &[(NaiveDate, Decimal)], d: NaiveDate| {
+                    list.iter().take_while(|e| e.0 <= d).last().map_or(Decimal::ZERO, |e| e.1)
+                };
+                let mut dates: Vec<NaiveDate> = paid.iter().chain(&delivered).map(|e| e.0).collect();
+                dates.sort();
+                dates.dedup();
+                let mut out: Vec<(NaiveDate, Decimal)> = Vec::new();
+                for d in dates {
+                    let both = at(&paid, d).min(at(&delivered, d));
+                    if both > out.last().map_or(Decimal::ZERO, |l| l.1) {
+                        out.push((d, both));
+                    }
+                }
+                out
+            }
+        }
     }
 
     /// A refund or cancellation of sale `o`: its credit taken back from the sale's reps in
@@ -224,9 +347,9 @@ impl<'a> Book<'a> {
             return Err(Error::out_of_range(path("amount"), amount, 0, sale.amount));
         }
         let full = amount == sale.amount;
-        let revenue: Vec<usize> = (0..sale.lines.len()).filter(|&j| sale.lines[j].2 == SplitKind::Revenue).collect();
-        let weights: Vec<Decimal> = revenue.iter().map(|&j| sale.lines[j].3).collect();
-        let targets: Vec<Decimal> = revenue.iter().map(|&j| sale.lines[j].4).collect();
+        let revenue: Vec<usize> = (0..sale.lines.len()).filter(|&j| sale.lines[j].kind == SplitKind::Revenue).collect();
+        let weights: Vec<Decimal> = revenue.iter().map(|&j| sale.lines[j].credit).collect();
+        let targets: Vec<Decimal> = revenue.iter().map(|&j| sale.lines[j].target).collect();
         let (cut, target_cut) = if full {
             (weights, targets)
         } else {
@@ -242,41 +365,51 @@ impl<'a> Book<'a> {
                 x.checked_div(amount).unwrap_or_default().round_dp(6)
             }
         };
+        // part × of ÷ whole, rounded; all of `of` when the part is the whole.
+        let part = |x: Decimal, of: Decimal, whole: Decimal| -> Result<Decimal> {
+            if x == whole {
+                return Ok(of);
+            }
+            let exact = mul(x, of, || path("amount"))?.checked_div(whole).unwrap_or_default();
+            Ok(plan.rounding.round(exact).min(of))
+        };
         let mut r = 0;
         for line in &mut sale.lines {
-            let (c, tc) = if line.2 == SplitKind::Revenue {
+            let (c, tc) = if line.kind == SplitKind::Revenue {
                 r += 1;
                 (cut[r - 1], target_cut[r - 1])
-            } else if full {
-                (line.3, line.4)
             } else {
-                let part = |x: Decimal| -> Result<Decimal> {
-                    let exact = mul(x, amount, || path("amount"))?;
-                    Ok(plan.rounding.round(exact.checked_div(sale.amount).unwrap_or_default()))
-                };
-                (part(line.3)?, part(line.4)?)
+                (part(amount, line.credit, sale.amount)?, part(amount, line.target, sale.amount)?)
             };
             // Never more than is left: the parts are shares of what is left, rounded.
-            let (c, tc) = (c.min(line.3), tc.min(line.4));
-            line.3 -= c;
-            line.4 -= tc;
-            let (rep, original) = (line.0, line.1);
-            self.entries[rep].push(Entry {
+            let (c, tc) = (c.min(line.credit), tc.min(line.target));
+            // What the refund takes back of the credit accrued so far (all of it under booking).
+            let (ac, at) = (part(c, line.accrued, line.credit)?, part(tc, line.accrued_target, line.target)?);
+            line.credit -= c;
+            line.target -= tc;
+            line.accrued -= ac;
+            line.accrued_target -= at;
+            self.seq += 1;
+            self.entries[line.rep].push(Entry {
                 txn: i,
-                credit: -c,
-                target: -tc,
+                on: tx.on,
+                seq: self.seq,
+                credit: neg(ac),
+                target: neg(at),
                 kind: tx.kind,
                 rule,
-                original: Some(original),
+                original: Some(o),
+                spiff: Decimal::ZERO,
             });
             self.credits.push(CreditLine {
                 transaction: tx.id.clone(),
-                rep: self.reps[rep].name.clone(),
-                kind: line.2,
+                rep: self.reps[line.rep].name.clone(),
+                kind: line.kind,
                 share: ratio(c),
                 credit: neg(c),
                 target_share: ratio(tc),
                 target_credit: neg(tc),
+                accrued: neg(ac),
             });
         }
         sale.amount -= amount;
@@ -299,6 +432,8 @@ fn rep_of<'a>(
             prior_credit: Decimal::ZERO,
             prior_target: Decimal::ZERO,
             prior_paid: None,
+            draw: None,
+            draw_balance: Decimal::ZERO,
             quota_path: at(),
         });
         entries.push(Vec::new());
@@ -351,17 +486,30 @@ fn check<'a>(
     if t.on > as_of {
         return Err(Error::DateAfterAsOf { path: path("on"), date: t.on.to_string(), as_of: as_of.to_string() });
     }
-    if let Some(c) = &t.currency {
-        match currency {
-            Some(expected) if expected != c => {
-                return Err(Error::CurrencyMismatch {
-                    path: path("currency"),
-                    expected: expected.clone(),
-                    found: c.clone(),
-                });
+    super::check_currency(currency, t.currency.as_ref(), || path("currency"))?;
+    for (events, field) in [(&t.deliveries, "deliveries"), (&t.payments, "payments")] {
+        if !events.is_empty() && t.kind != TransactionKind::Sale {
+            return Err(Error::InvalidValue { path: path(field), reason: "only sales are delivered and paid".into() });
+        }
+        let mut total = Decimal::ZERO;
+        for (j, e) in events.iter().enumerate() {
+            let ep = |f: &str| format!("transactions[{i}].{field}[{j}].{f}");
+            if e.on < t.on {
+                return Err(Error::DateOrder { path: ep("on"), date: e.on.to_string(), earlier: t.on.to_string() });
             }
-            Some(_) => {}
-            None => *currency = Some(c.clone()),
+            if e.on > as_of {
+                return Err(Error::DateAfterAsOf { path: ep("on"), date: e.on.to_string(), as_of: as_of.to_string() });
+            }
+            non_negative(Some(e.amount), || ep("amount"))?;
+            total = total.checked_add(e.amount).ok_or_else(|| Error::overflow(ep("amount")))?;
+            if t.amount.is_some_and(|a| total > a) {
+                return Err(Error::out_of_range(
+                    ep("amount"),
+                    e.amount,
+                    0,
+                    t.amount.unwrap_or_default() - (total - e.amount),
+                ));
+            }
         }
     }
     match (t.amount, t.kind) {

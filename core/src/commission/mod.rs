@@ -37,7 +37,10 @@
 //! # Ok::<(), crmkit::Error>(())
 //! ```
 
+mod approval;
+mod collections;
 mod credit;
+mod interest;
 mod plan;
 mod report;
 mod statement;
@@ -47,10 +50,21 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use plan::{Accelerator, Bounds, CommissionPlan, CurvePoint, PlanKind, RateRule, Threshold, Tier};
-pub use report::{CommissionReport, CreditLine, LineKind, LineReason, RepStatement, StatementLine, Totals};
+pub use approval::{
+    route_discount, ApprovalStep, Decision, DiscountBand, DiscountPolicy, DiscountRequest, DiscountRoute,
+};
+pub use collections::{
+    collections, AgingLine, CollectionReason, CollectionsPolicy, CollectionsReport, CustomerLine, Dso, Grade, OpenItem,
+    WarningLevel,
+};
+pub use interest::{
+    payment_interest, Batch, BatchInterest, DayCount, GraceRule, InterestKind, InterestLine, InterestPolicy,
+    InterestReport, InterestTotals, Payment,
+};
+pub use plan::{Accelerator, Accrual, Bounds, CommissionPlan, CurvePoint, PlanKind, RateRule, Spiff, Threshold, Tier};
+pub use report::{CommissionReport, CommissionTotals, CreditLine, LineKind, LineReason, RepStatement, StatementLine};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What a commission run is over: the period's transactions and what is known of the reps.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -91,6 +105,15 @@ pub struct RepInput {
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub prior_paid: Option<Decimal>,
+    /// The period's draw, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub draw: Option<Draw>,
+    /// Owed by the rep from earlier recoverable draws (or negative pay), ≥ 0: recovered from
+    /// this period's earnings above the draw.
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub draw_balance: Option<Decimal>,
 }
 
 /// A sale, refund or cancellation credited to reps.
@@ -132,11 +155,48 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub splits: Vec<Split>,
+    /// Deliveries to the terminal (accrual `delivery`, `collection_and_delivery`), partial
+    /// allowed, dated from `on` to `as_of`, totalling at most `amount`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub deliveries: Vec<Event>,
+    /// Payments collected (accrual `collection`, `collection_and_delivery`), likewise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub payments: Vec<Event>,
     /// Refunds and cancellations: the sale (in this input) they undo; they take its splits,
     /// and its commission back at the original rate in the provisional statement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub refers_to: Option<String>,
+}
+
+/// A delivery or a payment: part of a sale's amount on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// When, between the sale's date and `as_of`.
+    #[serde(with = "crate::wire::date")]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
+    pub on: NaiveDate,
+    /// Amount, ≥ 0.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+}
+
+/// A draw: pay guaranteed for the period, recovered from later earnings or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Draw {
+    /// The period's guaranteed pay, ≥ 0.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
+    /// Whether the top-up is owed back from later earnings above the draw (the usual case).
+    pub recoverable: bool,
 }
 
 /// What a transaction is.
@@ -213,6 +273,38 @@ pub fn compute_commission(
     as_of: NaiveDate,
 ) -> Result<CommissionReport> {
     plan.validate()?;
-    let credited = credit::credit(plan, input, as_of)?;
-    statement::run(plan, input, &credited)
+    let schedule = match plan.accrual {
+        Accrual::Booking | Accrual::Attainment => credit::Schedule::Booking,
+        Accrual::Delivery => credit::Schedule::Delivery,
+        Accrual::Collection => credit::Schedule::Collection,
+        Accrual::CollectionAndDelivery => credit::Schedule::Payable,
+    };
+    let mut report = statement::run(plan, input, &credit::credit(plan, input, as_of, schedule)?)?;
+    if plan.accrual == Accrual::CollectionAndDelivery {
+        // The second gate: what collection alone accrues, of which the undelivered part is held.
+        let accrued = statement::run(plan, input, &credit::credit(plan, input, as_of, credit::Schedule::Collection)?)?;
+        for (rep, all) in report.reps.iter_mut().zip(&accrued.reps) {
+            rep.accrued = all.final_pay;
+            rep.held = all.final_pay.checked_sub(rep.final_pay).ok_or_else(|| Error::overflow("transactions"))?;
+        }
+    }
+    Ok(report)
+}
+
+/// Sets the currency in force from the first one found, and refuses any other.
+pub(crate) fn check_currency(
+    in_force: &mut Option<String>,
+    found: Option<&String>,
+    path: impl FnOnce() -> String,
+) -> Result<()> {
+    match (in_force.as_ref(), found) {
+        (Some(expected), Some(c)) if expected != c => {
+            Err(Error::CurrencyMismatch { path: path(), expected: expected.clone(), found: c.clone() })
+        }
+        (None, Some(c)) => {
+            *in_force = Some(c.clone());
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }

@@ -64,6 +64,15 @@ pub struct CommissionPlan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rates: Vec<RateRule>,
+    /// When credit accrues: on booking (default), on delivery to the terminal, on
+    /// collection, on collection but payable only once delivered, or at the period end on
+    /// attainment.
+    #[serde(default)]
+    pub accrual: Accrual,
+    /// Fixed bonuses per qualifying sale (SPIFs), split among its revenue reps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub spiffs: Vec<Spiff>,
     /// The plan's currency; a transaction in another one is refused (no silent netting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
@@ -87,6 +96,49 @@ pub enum PlanKind {
     Retroactive,
     /// Payout amounts interpolated on attainment (running target credit ÷ quota).
     Curve,
+}
+
+/// When a transaction's credit accrues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum Accrual {
+    /// All of it on the transaction's date.
+    #[default]
+    Booking,
+    /// As goods reach the terminal (终端计提): each delivery accrues its share.
+    Delivery,
+    /// As payment is collected (回款计提): each payment accrues its share.
+    Collection,
+    /// Accrued on collection, payable only as far as goods reached the terminal too
+    /// (回款并终端): two independent gates, partial on both; the rest is `held`.
+    CollectionAndDelivery,
+    /// Booked credit paid only at the period end on the attainment reached
+    /// (按指标完成情况计提并支付): the provisional statement holds everything.
+    Attainment,
+}
+
+/// A fixed bonus per qualifying sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Spiff {
+    /// Sales of this product qualify (absent: any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub product: Option<String>,
+    /// Sales to this customer type qualify (absent: any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub customer_type: Option<String>,
+    /// Sales of at least this amount qualify (absent: any).
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub min_amount: Option<Decimal>,
+    /// The bonus per sale, ≥ 0; refunds take it back in proportion.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub amount: Decimal,
 }
 
 /// Which end of a tier holds a credit exactly on a bound.
@@ -280,6 +332,9 @@ impl CommissionPlan {
         if let Some(cap) = self.cap {
             in_range(cap, zero, None, || "cap".to_owned())?;
         }
+        for (i, sp) in self.spiffs.iter().enumerate() {
+            in_range(sp.amount, zero, None, || format!("spiffs[{i}].amount"))?;
+        }
         for (i, r) in self.rates.iter().enumerate() {
             match (r.rate, r.multiplier) {
                 (Some(x), None) => in_range(x, zero, Some(one), || format!("rates[{i}].rate"))?,
@@ -325,6 +380,23 @@ impl CommissionPlan {
             }
         }
         Ok(())
+    }
+
+    /// The SPIF a sale earns: the sum of every matching bonus.
+    pub(crate) fn spiff_for(
+        &self,
+        product: Option<&str>,
+        customer_type: Option<&str>,
+        amount: Decimal,
+    ) -> Result<Decimal> {
+        self.spiffs
+            .iter()
+            .filter(|s| {
+                s.product.as_deref().is_none_or(|p| Some(p) == product)
+                    && s.customer_type.as_deref().is_none_or(|c| Some(c) == customer_type)
+                    && s.min_amount.is_none_or(|m| amount >= m)
+            })
+            .try_fold(Decimal::ZERO, |a, s| a.checked_add(s.amount).ok_or_else(|| Error::overflow("spiffs")))
     }
 
     /// The rule for a transaction's product and customer type, if any matches.

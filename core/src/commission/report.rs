@@ -17,13 +17,13 @@ pub struct CommissionReport {
     /// Who was credited how much of each transaction.
     pub credits: Vec<CreditLine>,
     /// Sums over the reps.
-    pub totals: Totals,
+    pub totals: CommissionTotals,
 }
 
 /// Sums over all reps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-pub struct Totals {
+pub struct CommissionTotals {
     /// Σ provisional.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
@@ -92,6 +92,31 @@ pub struct RepStatement {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub capped: Decimal,
+    /// Final pay on all the credit accrued (on collection under 回款并终端), before the
+    /// delivery gate; = `final` in the other modes.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub accrued: Decimal,
+    /// accrued − final: accrued but not yet payable (collected, not yet delivered).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub held: Decimal,
+    /// What the draw adds: draw − final when the final pay is below it.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub draw_top_up: Decimal,
+    /// Recovered from earnings above the draw toward the balance owed.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub recovered: Decimal,
+    /// Owed by the rep after this period (recoverable top-ups, negative pay), carried on.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub draw_balance: Decimal,
+    /// What is paid out: final + draw_top_up − recovered, never below 0 (the rest is owed).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub payable: Decimal,
     /// The final computation, one line per step.
     pub lines: Vec<StatementLine>,
     /// The provisional computation, one line per step.
@@ -165,6 +190,10 @@ pub enum LineKind {
     PriorPeriods,
     /// The plan's cap withholding the excess.
     Cap,
+    /// A SPIF: a fixed bonus for a qualifying sale (negative: taken back by a refund).
+    Spiff,
+    /// Nothing paid yet: under accrual `attainment` the provisional statement holds all.
+    Held,
 }
 
 /// Why a statement line is as it is.
@@ -196,6 +225,8 @@ pub enum LineReason {
     ThresholdMet,
     /// It is not.
     ThresholdNotMet,
+    /// Accrual `attainment`: paid at the period end.
+    HeldUntilPeriodEnd,
 }
 
 /// Who is credited how much of one transaction.
@@ -225,4 +256,8 @@ pub struct CreditLine {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub target_credit: Decimal,
+    /// Commission credit accrued by `as_of` under the plan's accrual (all of it on booking).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub accrued: Decimal,
 }

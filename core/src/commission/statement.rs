@@ -1,11 +1,13 @@
 //! Statements: each rep's running totals walked transaction by transaction, once as they
 //! came (provisional) and once knowing the period's end (final), one line per step.
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
 
 use super::credit::{Credited, Entry, Rule};
-use super::plan::{CommissionPlan, PlanKind};
-use super::report::{CommissionReport, LineKind, LineReason, RepStatement, StatementLine, Totals};
+use super::plan::{Accrual, CommissionPlan, PlanKind};
+use super::report::{CommissionReport, CommissionTotals, LineKind, LineReason, RepStatement, StatementLine};
 use super::table::{Position, Slice, Table};
 use super::{CommissionInput, TransactionKind};
 use crate::error::{Error, Result};
@@ -73,7 +75,8 @@ impl Writer<'_> {
 
 pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Credited) -> Result<CommissionReport> {
     let mut reps = Vec::with_capacity(credited.reps.len());
-    let mut totals = Totals { provisional: Decimal::ZERO, final_pay: Decimal::ZERO, true_up: Decimal::ZERO };
+    let zero = plan.rounding.round(Decimal::ZERO);
+    let mut totals = CommissionTotals { provisional: zero, final_pay: zero, true_up: zero };
     for (k, rep) in credited.reps.iter().enumerate() {
         let table = Table::new(plan, rep.quota, &|| rep.quota_path.clone())?;
         let entries = &credited.entries[k];
@@ -97,6 +100,7 @@ pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Cre
         totals.provisional = add(totals.provisional, provisional, path)?;
         totals.final_pay = add(totals.final_pay, final_pay, path)?;
         totals.true_up = add(totals.true_up, true_up, path)?;
+        let draw = draw(rep, final_pay, &path)?;
         let credit = end.credit - start.credit;
         let target_credit = end.target - start.target;
         reps.push(RepStatement {
@@ -114,11 +118,49 @@ pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Cre
             final_pay,
             true_up,
             capped,
+            accrued: final_pay,
+            held: plan.rounding.round(Decimal::ZERO),
+            draw_top_up: plan.rounding.round(draw.0),
+            recovered: plan.rounding.round(draw.1),
+            draw_balance: plan.rounding.round(draw.2),
+            payable: plan.rounding.round(draw.3),
             lines: final_lines,
             provisional_lines,
         });
     }
     Ok(CommissionReport { currency: credited.currency.clone(), reps, credits: credited.credits.clone(), totals })
+}
+
+/// A draw on the final pay: (top-up, recovered, balance owed after, payable).
+///
+/// Below the draw the rep is paid the draw, and a recoverable draw adds the top-up to the
+/// balance owed; above it, the balance is recovered from the earnings above the draw (never
+/// pushing pay below the draw). A negative pay (clawbacks beyond earnings) is paid as 0 and
+/// owed.
+fn draw(
+    rep: &super::credit::Rep,
+    earned: Decimal,
+    path: &dyn Fn() -> String,
+) -> Result<(Decimal, Decimal, Decimal, Decimal)> {
+    let floor = rep.draw.as_ref().map_or(Decimal::ZERO, |d| d.amount);
+    let recoverable = rep.draw.as_ref().is_none_or(|d| d.recoverable);
+    let mut balance = rep.draw_balance;
+    let (mut top_up, mut recovered) = (Decimal::ZERO, Decimal::ZERO);
+    if earned < floor {
+        top_up = floor - earned;
+        if recoverable {
+            balance = add(balance, top_up, path)?;
+        }
+    } else {
+        recovered = balance.min(earned - floor);
+        balance -= recovered;
+    }
+    let mut payable = earned + top_up - recovered;
+    if payable < Decimal::ZERO {
+        balance = add(balance, -payable, path)?;
+        payable = Decimal::ZERO;
+    }
+    Ok((top_up, recovered, balance, payable))
 }
 
 /// One statement of one rep: its lines, their total, and what the cap withheld.
@@ -131,15 +173,22 @@ fn walk(
     mode: Mode,
     prior_paid: Option<Decimal>,
 ) -> Result<(Vec<StatementLine>, Decimal, Decimal)> {
-    let mut w =
-        Writer { rounding: plan.rounding, input, lines: Vec::with_capacity(entries.len() + 2), total: Decimal::ZERO };
+    let mut w = Writer {
+        rounding: plan.rounding,
+        input,
+        lines: Vec::with_capacity(entries.len() + 2),
+        total: plan.rounding.round(Decimal::ZERO),
+    };
     let start = positions[0];
     let end = positions[positions.len() - 1];
     let end_gate = table.gate(end, &|| "transactions".to_owned())?;
-    // Provisional pay of each entry, for clawbacks of later refunds at the original rate:
-    // (what is left to take back, credit left).
-    let mut paid: Vec<(Decimal, Decimal)> = Vec::with_capacity(entries.len());
+    // Per sale (transaction index): its provisional pay left to take back and the credit left,
+    // for clawbacks of later refunds at the original rate; and its SPIF left and the credit
+    // left it stands on.
+    let mut paid: HashMap<usize, (Decimal, Decimal)> = HashMap::new();
+    let mut spiffs: HashMap<usize, (Decimal, Decimal)> = HashMap::new();
     let mut slices = Vec::new();
+    let held = mode == Mode::Provisional && plan.accrual == Accrual::Attainment;
     for (n, e) in entries.iter().enumerate() {
         let (before, after) = (positions[n], positions[n + 1]);
         let path = || format!("transactions[{}].amount", e.txn);
@@ -148,6 +197,27 @@ fn walk(
             TransactionKind::Refund => vec![LineReason::Refund],
             TransactionKind::Cancellation => vec![LineReason::Cancellation],
         };
+        spiff_line(&mut w, e, &mut spiffs, held, reasons.clone())?;
+        if held {
+            // Paid only at the period end, on the attainment reached then.
+            reasons.push(LineReason::HeldUntilPeriodEnd);
+            w.push(
+                LineKind::Held,
+                Some(e.txn),
+                &Slice {
+                    from: before.credit,
+                    to: after.credit,
+                    base: e.credit,
+                    rate: Decimal::ZERO,
+                    multiplier: Decimal::ONE,
+                    tier: None,
+                    exact: Decimal::ZERO,
+                },
+                None,
+                reasons,
+            )?;
+            continue;
+        }
         let first = w.total;
         let at = if mode == Mode::Final { end } else { after };
         let gate = if mode == Mode::Final { end_gate } else { table.gate(after, &path)? };
@@ -163,7 +233,7 @@ fn walk(
         if let (Mode::Provisional, Some(o)) = (mode, e.original) {
             // Take back the original's provisional pay in proportion to the credit refunded;
             // all that is left of it when the refund takes all the credit left.
-            let (left, left_credit) = paid[o];
+            let (left, left_credit) = paid.get(&o).copied().unwrap_or_default();
             let exact = if -e.credit == left_credit || left_credit.is_zero() {
                 -left
             } else {
@@ -171,14 +241,13 @@ fn walk(
             };
             reasons.push(LineReason::OriginalRate);
             let amount = w.push(LineKind::Clawback, Some(e.txn), &whole(exact, Decimal::ONE), None, reasons)?;
-            paid[o] = (left + amount, left_credit + e.credit);
-            paid.push((Decimal::ZERO, Decimal::ZERO));
+            paid.insert(o, (left + amount, left_credit + e.credit));
             continue;
         }
         if !gate {
             reasons.push(LineReason::ThresholdNotMet);
             w.push(LineKind::BelowThreshold, Some(e.txn), &whole(Decimal::ZERO, Decimal::ONE), None, reasons)?;
-            paid.push((Decimal::ZERO, e.credit));
+            record(&mut paid, e, Decimal::ZERO);
             continue;
         }
         if table.threshold_set() {
@@ -188,7 +257,7 @@ fn walk(
             Rule::Rate(rate) => {
                 let slice = Slice { rate, ..whole(mul(e.credit, rate, path)?, Decimal::ONE) };
                 w.push(LineKind::RateRule, Some(e.txn), &slice, Some(rate), reasons)?;
-                paid.push((w.total - first, e.credit));
+                record(&mut paid, e, w.total - first);
                 continue;
             }
             Rule::Multiplier(m) => {
@@ -242,7 +311,7 @@ fn walk(
                 }
             }
         }
-        paid.push((w.total - first, e.credit));
+        record(&mut paid, e, w.total - first);
     }
     if mode == Mode::Final && (prior_paid.is_some() || start != Position::default()) {
         let path = || "reps".to_owned();
@@ -291,6 +360,70 @@ fn walk(
         }
     }
     Ok((w.lines, w.total, if mode == Mode::Final { capped } else { Decimal::ZERO }))
+}
+
+/// Adds a sale entry's pay and credit to its sale's running record.
+fn record(paid: &mut HashMap<usize, (Decimal, Decimal)>, e: &Entry, amount: Decimal) {
+    if e.kind == TransactionKind::Sale {
+        let p = paid.entry(e.txn).or_default();
+        *p = (p.0 + amount, p.1 + e.credit);
+    }
+}
+
+/// The SPIF line of an entry: the rep's bonus on a sale's first accruing entry, taken back
+/// in proportion by refunds of the sale (identical provisional and final: no true-up).
+fn spiff_line(
+    w: &mut Writer<'_>,
+    e: &Entry,
+    spiffs: &mut HashMap<usize, (Decimal, Decimal)>,
+    held: bool,
+    mut reasons: Vec<LineReason>,
+) -> Result<()> {
+    let (sale, exact) = match e.original {
+        None if e.kind == TransactionKind::Sale => {
+            let s = spiffs.entry(e.txn).or_default();
+            s.1 += e.credit;
+            if e.spiff.is_zero() {
+                return Ok(());
+            }
+            s.0 += e.spiff;
+            (e.txn, e.spiff)
+        }
+        Some(o) => {
+            let (left, credit) = spiffs.get(&o).copied().unwrap_or_default();
+            if left.is_zero() {
+                return Ok(());
+            }
+            let exact = if -e.credit == credit || credit.is_zero() {
+                -left
+            } else {
+                mul(left, e.credit, || format!("transactions[{}].amount", e.txn))?
+                    .checked_div(credit)
+                    .unwrap_or_default()
+            };
+            (o, w.rounding.round(exact))
+        }
+        None => return Ok(()),
+    };
+    let exact = if held { Decimal::ZERO } else { exact };
+    if held {
+        reasons.push(LineReason::HeldUntilPeriodEnd);
+    }
+    let slice = Slice {
+        from: Decimal::ZERO,
+        to: Decimal::ZERO,
+        base: e.spiff,
+        rate: Decimal::ZERO,
+        multiplier: Decimal::ONE,
+        tier: None,
+        exact,
+    };
+    let amount = w.push(LineKind::Spiff, Some(e.txn), &Slice { base: exact, ..slice }, None, reasons)?;
+    if e.original.is_some() {
+        let s = spiffs.entry(sale).or_default();
+        *s = (s.0 + amount, s.1 + e.credit);
+    }
+    Ok(())
 }
 
 /// A slice with a rate rule's multiplier on top of its own.
