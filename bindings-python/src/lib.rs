@@ -6,6 +6,7 @@
 
 mod commission;
 mod plan;
+mod dedup;
 mod roi;
 mod scoring;
 mod to_python;
@@ -232,5 +233,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     roi::register(m)?;
     m.add_function(wrap_pyfunction!(scoring::score_leads, m)?)?;
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
+    dedup::register(m)?;
     Ok(())
 }

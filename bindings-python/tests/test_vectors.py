@@ -21,6 +21,15 @@ REPO = Path(__file__).resolve().parents[2]
 VECTOR_FILES = sorted((REPO / "tests" / "vectors").glob("*/*.json"))
 
 FUNCTIONS: dict[str, Callable[[dict], Any]] = {
+    "normalize_company": lambda case: crmkit.normalize_company(case["input"].get("name")),
+    "normalize_phone": lambda case: crmkit.normalize_phone(
+        case["input"].get("phone"), case["config"].get("default_country", "86")
+    ),
+    "normalize_email": lambda case: crmkit.normalize_email(case["input"].get("email")),
+    "normalize_domain": lambda case: crmkit.normalize_domain(case["input"].get("domain")),
+    "normalize_person_name": lambda case: crmkit.normalize_person_name(case["input"].get("name")),
+    "normalize_credit_code": lambda case: crmkit.normalize_credit_code(case["input"].get("code")),
+    "compare": lambda case: crmkit.compare(case["config"], case["input"].get("a"), case["input"].get("b")),
     "forecast": lambda case: crmkit.forecast(case["config"], case["input"].get("deals"), case["as_of"]),
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
     "funnel_history": lambda case: crmkit.funnel_history(case["config"], case["input"].get("events"), case["as_of"]),

@@ -38,6 +38,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", allocation_section(as_of)?);
     print!("{}", quota_section(&policy, &deals, as_of)?);
     print!("{}", roi_section()?);
+    print!("{}", dedup_section()?);
     Ok(())
 }
 
@@ -59,6 +60,42 @@ fn ranges_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> 
 
 /// 指标分摊: next year's collections target split across reps by what each collected in
 /// the fiscal year to date, with a manual uplift for one rep.
+/// 查重: the three names and their variants through the company comparator, and the
+/// keys a lead is matched on.
+fn dedup_section() -> Result<String, crmkit::Error> {
+    use crmkit::dedup::{compare, normalize_credit_code, normalize_phone, Comparator};
+    let base = "北京字节跳动科技有限公司";
+    let others = [
+        "字节跳动（北京）科技有限公司",
+        "北京字節跳動科技有限公司",
+        "北京字节跳动科技有限公司上海分公司",
+        "北京字节跳动网络技术有限公司",
+        "北京字节跳动科技股份有限公司",
+        "北京字杰跳动科技有限公司",
+        "北京仁和互联网络技术有限公司",
+    ];
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Duplicate matching (查重): {base} against ==");
+    for other in others {
+        let c = compare(&Comparator::CompanyName, base, other)?;
+        let jw = compare(&Comparator::JaroWinkler, base, other)?.similarity;
+        let verdict = c.verdict.map_or_else(String::new, |v| code(&v));
+        let reasons: Vec<String> = c.reasons.iter().map(code).collect();
+        let _ = writeln!(s, "  {other:<24} {verdict:<10} {:<40} (Jaro-Winkler {jw:.2})", reasons.join(", "));
+    }
+    let phone = normalize_phone("(010) 6234-5678 转 8001", "86")?;
+    let uscc = normalize_credit_code("91110108551385082Q")?;
+    let _ = writeln!(
+        s,
+        "  phone (010) 6234-5678 转 8001 → {} ext {}; credit code {} (region {})",
+        phone.e164,
+        phone.extension.unwrap_or_default(),
+        uscc.code,
+        uscc.region_code
+    );
+    Ok(s)
+}
+
 fn allocation_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     let payments: Vec<serde_json::Value> = serde_json::from_str(PAYMENTS).unwrap_or_default();
     let history: Vec<serde_json::Value> = payments

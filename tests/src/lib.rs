@@ -80,6 +80,39 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::quota_attainment(&policy, &quota, &input, as_of)?)
         }
+        "normalize_company" => {
+            let name: String = crmkit::wire::from_json(&field("name"), "name")?;
+            serde_json::to_value(crmkit::dedup::normalize_company(&name)?)
+        }
+        "normalize_phone" => {
+            let phone: String = crmkit::wire::from_json(&field("phone"), "phone")?;
+            let country = config.get("default_country").map_or(Ok("86".to_owned()), |c| {
+                crmkit::wire::from_json::<String>(&c.to_string(), "default_country")
+            })?;
+            serde_json::to_value(crmkit::dedup::normalize_phone(&phone, &country)?)
+        }
+        "normalize_email" => {
+            let email: String = crmkit::wire::from_json(&field("email"), "email")?;
+            serde_json::to_value(crmkit::dedup::normalize_email(&email)?)
+        }
+        "normalize_domain" => {
+            let domain: String = crmkit::wire::from_json(&field("domain"), "domain")?;
+            serde_json::to_value(crmkit::dedup::normalize_domain(&domain)?)
+        }
+        "normalize_person_name" => {
+            let name: String = crmkit::wire::from_json(&field("name"), "name")?;
+            serde_json::to_value(crmkit::dedup::normalize_person_name(&name)?)
+        }
+        "normalize_credit_code" => {
+            let code: String = crmkit::wire::from_json(&field("code"), "credit_code")?;
+            serde_json::to_value(crmkit::dedup::normalize_credit_code(&code)?)
+        }
+        "compare" => {
+            let comparator = crmkit::wire::from_json(&config.to_string(), "comparator")?;
+            let a: String = crmkit::wire::from_json(&field("a"), "a")?;
+            let b: String = crmkit::wire::from_json(&field("b"), "b")?;
+            serde_json::to_value(crmkit::dedup::compare(&comparator, &a, &b)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

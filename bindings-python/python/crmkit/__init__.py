@@ -15,6 +15,15 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import compute_commission
+from crmkit._dedup import (
+    compare,
+    normalize_company,
+    normalize_credit_code,
+    normalize_domain,
+    normalize_email,
+    normalize_person_name,
+    normalize_phone,
+)
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import score_leads
@@ -28,6 +37,7 @@ __all__ = [
     "attribution_frame",
     "campaign_roi",
     "compare_attribution",
+    "compare",
     "compute_commission",
     "forecast",
     "forecast_frame",
@@ -35,6 +45,12 @@ __all__ = [
     "funnel_history",
     "score_leads",
     "quota_attainment",
+    "normalize_company",
+    "normalize_credit_code",
+    "normalize_domain",
+    "normalize_email",
+    "normalize_person_name",
+    "normalize_phone",
 ]
 
 

@@ -881,3 +881,114 @@ def quota_attainment(
     as_of: DateInput,
 ) -> QuotaReport:
     """Quota attainment, gap and pipeline coverage per key and period; raises ``CrmkitError``."""
+# Duplicate matching (查重)
+
+Verdict = Literal["DUPLICATE", "RELATED", "DISTINCT"]
+Script = Literal["zh", "latin"]
+FormClass = Literal["limited", "joint_stock", "corporation", "partnership", "sole_proprietorship", "unspecified"]
+PhoneKind = Literal["mobile", "landline", "toll_free", "international"]
+MatchReason = Literal[
+    "name_exact",
+    "brand_same",
+    "brand_homophone",
+    "brand_typo",
+    "brand_reordered",
+    "brand_differs",
+    "script_differs",
+    "region_same",
+    "region_differs",
+    "industry_differs",
+    "form_differs",
+    "group_differs",
+    "branch_differs",
+    "equal",
+    "extension_differs",
+    "same_domain",
+    "free_mail_domain",
+    "name_reordered",
+    "within_tolerance",
+    "outside_tolerance",
+    "differs",
+]
+
+class CompanyName(TypedDict):
+    normalized: str
+    script: Script
+    region: list[str]
+    brand: str
+    industry: str | None
+    legal_form: str | None
+    form_class: FormClass | None
+    group: bool
+    branch: str | None
+    pinyin: str | None
+
+class Phone(TypedDict):
+    e164: str
+    kind: PhoneKind
+    country_code: str
+    area_code: str | None
+    extension: str | None
+
+class Email(TypedDict):
+    email: str
+    canonical: str
+    local: str
+    domain: str
+    free_mail: bool
+    role: bool
+
+class Domain(TypedDict):
+    host: str
+    domain: str
+    free_mail: bool
+
+class PersonName(TypedDict):
+    normalized: str
+    pinyin: str | None
+    key: str
+
+class CreditCode(TypedDict):
+    code: str
+    authority: str
+    category: str
+    region_code: str
+    organization_code: str
+
+class Comparator(TypedDict):
+    type: Literal[
+        "exact", "jaro_winkler", "levenshtein", "token_set", "numeric", "date", "company_name", "phone", "email",
+        "person_name", "domain", "credit_code",
+    ]
+    tolerance: NotRequired[DecimalInput]
+    tolerance_days: NotRequired[int]
+    default_country: NotRequired[str]
+
+class ValueComparison(TypedDict):
+    similarity: float
+    left: str
+    right: str
+    verdict: NotRequired[Verdict]
+    reasons: list[MatchReason]
+    parts: NotRequired[list[CompanyName]]
+
+def normalize_company(name: str) -> CompanyName:
+    """A company name in parts (region, 字号, industry, legal form, branch); raises ``CrmkitError``."""
+
+def normalize_phone(phone: str, default_country: str = "86") -> Phone:
+    """A phone number in E.164; raises ``CrmkitError``."""
+
+def normalize_email(email: str) -> Email:
+    """An e-mail address with its canonical mailbox; raises ``CrmkitError``."""
+
+def normalize_domain(domain: str) -> Domain:
+    """The registrable domain of a URL, address or host; raises ``CrmkitError``."""
+
+def normalize_person_name(name: str) -> PersonName:
+    """A person's name with pinyin and an order-free key; raises ``CrmkitError``."""
+
+def normalize_credit_code(code: str) -> CreditCode:
+    """A checked unified social credit code; raises ``CrmkitError``."""
+
+def compare(comparator: Comparator | Mapping[str, object], a: str, b: str) -> ValueComparison:
+    """Compares two values; company names get a verdict; raises ``CrmkitError``."""

@@ -24,6 +24,20 @@ export function callVector(crmkit, fn, c) {
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
     case "quota_attainment":
       return crmkit.quotaAttainment(c.config?.policy, c.config?.quota, c.input, c.as_of);
+    case "normalize_company":
+      return crmkit.normalizeCompany(c.input?.name);
+    case "normalize_phone":
+      return crmkit.normalizePhone(c.input?.phone, c.config?.default_country);
+    case "normalize_email":
+      return crmkit.normalizeEmail(c.input?.email);
+    case "normalize_domain":
+      return crmkit.normalizeDomain(c.input?.domain);
+    case "normalize_person_name":
+      return crmkit.normalizePersonName(c.input?.name);
+    case "normalize_credit_code":
+      return crmkit.normalizeCreditCode(c.input?.code);
+    case "compare":
+      return crmkit.compare(c.config, c.input?.a, c.input?.b);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }
