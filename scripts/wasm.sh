@@ -53,7 +53,7 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
-  QuotaPolicy QuotaInput QuotaReport CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason; do
+  QuotaPolicy QuotaInput QuotaReport CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -69,7 +69,9 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
   'quotaAttainment(policy: ForecastPolicy, quota: QuotaPolicy, input: QuotaInput, asOf: string): QuotaReport;' \
   'normalizeCompany(name: string): CompanyName;' \
-  'compare(comparator: Comparator, a: string, b: string): ValueComparison;'; do
+  'compare(comparator: Comparator, a: string, b: string): ValueComparison;' \
+  'matchRecords(policy: MatchPolicy, a: DedupRecord, b: DedupRecord): PairMatch;' \
+  'findDuplicates(policy: MatchPolicy, records: DedupRecord[], settings: BatchSettings | undefined): DedupReport;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

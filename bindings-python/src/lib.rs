@@ -5,8 +5,8 @@
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
 mod commission;
-mod plan;
 mod dedup;
+mod plan;
 mod roi;
 mod scoring;
 mod to_python;

@@ -30,8 +30,9 @@ pub use crate::wire::from_json;
 
 // Duplicate matching (查重).
 pub use crate::dedup::{
-    compare, normalize_company, normalize_credit_code, normalize_domain, normalize_email, normalize_person_name,
-    normalize_phone, Comparator, Verdict,
+    compare, estimate_model, find_duplicates, find_duplicates_columns, link_records, match_records, normalize_company,
+    normalize_credit_code, normalize_domain, normalize_email, normalize_person_name, normalize_phone, BatchSettings,
+    Comparator, DedupIndex, EstimateSettings, MatchPolicy, Record as DedupRecord, RecordColumns, Verdict,
 };
 
 // Forecast (销售漏斗).

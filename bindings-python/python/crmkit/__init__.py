@@ -16,7 +16,13 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import compute_commission
 from crmkit._dedup import (
+    DedupIndex,
     compare,
+    dedup_frame,
+    estimate_model,
+    find_duplicates,
+    link_records,
+    match_records,
     normalize_company,
     normalize_credit_code,
     normalize_domain,
@@ -31,6 +37,12 @@ from crmkit._plan import quota_attainment
 
 __all__ = [
     "CrmkitError",
+    "DedupIndex",
+    "dedup_frame",
+    "estimate_model",
+    "find_duplicates",
+    "link_records",
+    "match_records",
     "__version__",
     "allocate_target",
     "attribute",

@@ -992,3 +992,159 @@ def normalize_credit_code(code: str) -> CreditCode:
 
 def compare(comparator: Comparator | Mapping[str, object], a: str, b: str) -> ValueComparison:
     """Compares two values; company names get a verdict; raises ``CrmkitError``."""
+
+Band = Literal["match", "possible", "non_match"]
+SurvivorReason = Literal["most_complete", "owned", "lowest_id"]
+RefusalReason = Literal["cannot_link", "credit_code_differs", "max_cluster_size", "incoherent"]
+
+class FieldSpec(TypedDict):
+    field: str
+    comparator: Comparator
+    block: NotRequired[bool]
+
+class MatchPolicy(TypedDict):
+    fields: Sequence[FieldSpec]
+    rules: NotRequired[Mapping[str, object]]
+    fellegi_sunter: NotRequired[Mapping[str, object]]
+    max_block_size: NotRequired[int]
+
+class DedupRecord(TypedDict):
+    id: str
+    owner: NotRequired[str | None]
+    fields: Mapping[str, str | None]
+
+class FieldExplanation(TypedDict):
+    field: str
+    left: str | None
+    right: str | None
+    similarity: float | None
+    level: NotRequired[str]
+    weight: NotRequired[float]
+    verdict: NotRequired[Verdict]
+    reasons: list[MatchReason]
+
+class PairMatch(TypedDict):
+    left: str
+    right: str
+    verdict: Verdict
+    score: float
+    match_weight: NotRequired[float]
+    band: NotRequired[Band]
+    rule: NotRequired[str]
+    fields: list[FieldExplanation]
+
+class Issue(TypedDict):
+    record: str
+    field: str
+    code: str
+    message: str
+
+class Candidate(TypedDict):
+    id: str
+    owner: str | None
+    verdict: Verdict
+    score: float
+    match_weight: NotRequired[float]
+    band: NotRequired[Band]
+    rule: NotRequired[str]
+    fields: list[FieldExplanation]
+
+class QueryReport(TypedDict):
+    verdict: Verdict
+    claimed_by: str | None
+    candidates: list[Candidate]
+    compared: int
+    skipped_keys: int
+    issues: list[Issue]
+
+class Cluster(TypedDict):
+    id: int
+    members: list[str]
+    survivor: str
+    survivor_reason: SurvivorReason
+    merged: dict[str, str]
+    owners: list[str]
+    min_score: float
+
+class RefusedMerge(TypedDict):
+    left: str
+    right: str
+    reason: RefusalReason
+
+class BatchStats(TypedDict):
+    records: int
+    candidate_pairs: int
+    duplicate_pairs: int
+    related_pairs: int
+    skipped_keys: int
+
+class DedupReport(TypedDict):
+    clusters: list[Cluster]
+    pairs: list[PairMatch]
+    refused: list[RefusedMerge]
+    issues: list[Issue]
+    stats: BatchStats
+
+class Link(TypedDict):
+    right: str
+    verdict: Verdict
+    left: str | None
+    owner: str | None
+    candidates: list[Candidate]
+
+class LinkReport(TypedDict):
+    links: list[Link]
+    issues: list[Issue]
+
+class EstimateReport(TypedDict):
+    model: dict
+    iterations: int
+    converged: bool
+    candidate_pairs: int
+    random_pairs: int
+    issues: list[Issue]
+
+def match_records(policy: MatchPolicy | Mapping[str, object], a: DedupRecord | Mapping[str, object], b: DedupRecord | Mapping[str, object]) -> PairMatch:
+    """Two records under a match policy, explained field by field; raises ``CrmkitError``."""
+
+def estimate_model(
+    policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]], settings: Mapping[str, object] | None = None
+) -> EstimateReport:
+    """Fellegi-Sunter m, u and prior by EM; raises ``CrmkitError``."""
+
+def find_duplicates(
+    policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]], settings: Mapping[str, object] | None = None
+) -> DedupReport:
+    """Batch de-duplication: clusters, survivors, merged values; raises ``CrmkitError``."""
+
+def link_records(
+    policy: Mapping[str, object],
+    left: Sequence[DedupRecord | Mapping[str, object]],
+    right: Sequence[DedupRecord | Mapping[str, object]],
+    limit: int = 10,
+) -> LinkReport:
+    """Each right record's matches in the left table; raises ``CrmkitError``."""
+
+def dedup_frame(
+    df: pd.DataFrame,
+    policy: Mapping[str, object],
+    *,
+    id: str = "id",
+    owner: str | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """Batch de-duplication over a DataFrame's columns: ``cluster`` and ``is_survivor`` per row;
+    ``attrs["clusters"]``, ``attrs["refused"]``, ``attrs["issues"]``, ``attrs["stats"]``."""
+
+class DedupIndex:
+    """An indexed book for 查重; raises ``CrmkitError``."""
+
+    def __init__(self, policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]] = ()) -> None: ...
+    def add(self, record: DedupRecord | Mapping[str, object]) -> list[Issue]: ...
+    def update(self, record: DedupRecord | Mapping[str, object]) -> list[Issue]: ...
+    def remove(self, id: str) -> bool: ...
+    def query(self, record: DedupRecord | Mapping[str, object], limit: int = 10) -> QueryReport: ...
+    def to_bytes(self) -> bytes: ...
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DedupIndex: ...
+    def __len__(self) -> int: ...

@@ -90,12 +90,14 @@ pub(crate) fn normalize_company_at(name: &str, path: &str) -> Result<CompanyName
     };
     let name = non_blank(name).ok_or_else(blank)?;
     // Decided after folding: NFKC turns some symbols into Han characters (🈐 → 手).
-    let parsed = if has_han(&fold(name)) { parse_zh(name) } else { parse_latin(name) };
+    let folded = fold(name);
+    let parsed = if has_han(&folded) { parse_zh(&folded) } else { parse_latin(name) };
     parsed.ok_or_else(blank)
 }
 
-fn parse_zh(name: &str) -> Option<CompanyName> {
-    let normalized: String = fold(name)
+/// `folded`: the name through [`fold`] already.
+fn parse_zh(folded: &str) -> Option<CompanyName> {
+    let normalized: String = folded
         .chars()
         .map(|c| match c {
             '【' | '〔' | '[' | '{' | '〈' | '《' => '(',
@@ -124,7 +126,7 @@ fn parse_zh(name: &str) -> Option<CompanyName> {
     let mut rest = parent.to_owned();
     // The legal form, then 集团 before it (集团有限公司), possibly bracketed: （集团）有限公司.
     if let Some((form, class)) =
-        ZH_FORMS.iter().filter(|(f, _)| rest.ends_with(f) && rest.len() > f.len()).max_by_key(|(f, _)| f.len())
+        ZH_FORMS.iter().filter(|(f, _)| ends(&rest, f) && rest.len() > f.len()).max_by_key(|(f, _)| f.len())
     {
         rest.truncate(rest.len() - form.len());
         name.legal_form = Some((*form).to_owned());
@@ -134,6 +136,16 @@ fn parse_zh(name: &str) -> Option<CompanyName> {
     let mut region = Vec::new();
     rest = take_leading_regions(&rest, &mut region);
     name.region.splice(0..0, region);
+    // 北京字节跳动（北京）…: a region written twice is one level.
+    let mut seen = Vec::with_capacity(name.region.len());
+    name.region.retain(|r| {
+        if seen.contains(r) {
+            false
+        } else {
+            seen.push(r.clone());
+            true
+        }
+    });
     let mut industry: Vec<&str> = Vec::new();
     loop {
         if rest.ends_with("集团") && rest.chars().count() >= 4 {
@@ -143,7 +155,7 @@ fn parse_zh(name: &str) -> Option<CompanyName> {
         }
         let Some(word) = INDUSTRY
             .iter()
-            .filter(|w| rest.ends_with(*w) && rest[..rest.len() - w.len()].chars().count() >= 2)
+            .filter(|w| ends(&rest, w) && rest[..rest.len() - w.len()].chars().count() >= 2)
             .max_by_key(|w| w.len())
         else {
             break;
@@ -224,12 +236,9 @@ fn take_regions(text: &str, levels: &mut Vec<String>, keep: usize) -> String {
     let mut rest = text;
     let mut suffixed = false;
     for _ in 0..3 {
-        let known = PROVINCES.iter().chain(CITIES).filter(|r| rest.starts_with(*r)).max_by_key(|r| r.len());
-        let zone = if levels.is_empty() {
-            None
-        } else {
-            ZONES.iter().filter(|z| rest.starts_with(*z)).max_by_key(|z| z.len())
-        };
+        let known = PROVINCES.iter().chain(CITIES).filter(|r| starts(rest, r)).max_by_key(|r| r.len());
+        let zone =
+            if levels.is_empty() { None } else { ZONES.iter().filter(|z| starts(rest, z)).max_by_key(|z| z.len()) };
         let (short, after) = match (zone, known) {
             (Some(z), _) => (*z, &rest[z.len()..]),
             (None, Some(r)) => (*r, &rest[r.len()..]),
@@ -251,6 +260,18 @@ fn take_regions(text: &str, levels: &mut Vec<String>, keep: usize) -> String {
         rest = after;
     }
     rest.to_owned()
+}
+
+/// `text.starts_with(word)`, the first byte compared inline: the word lists are scanned for
+/// every name, and most words differ from the first byte (a call to memcmp each is most of
+/// the cost of reading a name otherwise).
+fn starts(text: &str, word: &str) -> bool {
+    text.as_bytes().first() == word.as_bytes().first() && text.starts_with(word)
+}
+
+/// `text.ends_with(word)`, the last byte compared inline.
+fn ends(text: &str, word: &str) -> bool {
+    text.as_bytes().last() == word.as_bytes().last() && text.ends_with(word)
 }
 
 /// Byte length of a district's name before its 区 / 县 (two or three Han characters).

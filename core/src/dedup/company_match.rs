@@ -137,11 +137,10 @@ pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch 
     CompanyMatch { verdict, similarity, reasons }
 }
 
-/// Region levels agree when the shorter list's levels all appear in the longer one
+/// Region levels agree when one side's levels all appear in the other's
 /// (深圳 / 广东 深圳 / 深圳 南山).
 fn regions_compatible(a: &[String], b: &[String]) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    short.iter().all(|r| long.contains(r))
+    a.iter().all(|r| b.contains(r)) || b.iter().all(|r| a.contains(r))
 }
 
 fn compare_brands(a: &CompanyName, b: &CompanyName) -> (f64, MatchReason) {

@@ -31,21 +31,38 @@
 //! # Ok::<(), crmkit::Error>(())
 //! ```
 
+mod blocking;
+mod cluster;
 mod company;
 mod company_match;
 mod compare;
 mod contact;
+mod estimate;
+mod index;
+mod link;
 mod phone;
 mod pinyin_table;
+mod policy;
+mod score;
 mod t2s_table;
 mod text;
 mod uscc;
 mod words;
 
+pub use blocking::MAX_CANDIDATE_PAIRS;
+pub use cluster::{
+    find_duplicates, BatchSettings, BatchStats, Cluster, DedupReport, RefusalReason, RefusedMerge, SurvivorReason,
+    MAX_BATCH_RECORDS,
+};
 pub use company::{normalize_company, CompanyName, Script};
 pub use company_match::{MatchReason, Verdict};
 pub use compare::{compare, Comparator, Comparison};
 pub use contact::{normalize_domain, normalize_email, normalize_person_name, Domain, Email, PersonName};
+pub use estimate::{estimate_model, EstimateReport, EstimateSettings, MAX_ESTIMATE_RECORDS};
+pub use index::{Candidate, DedupIndex, QueryReport, INDEX_FORMAT_VERSION, MAX_INDEX_RECORDS};
+pub use link::{find_duplicates_columns, link_records, ColumnsReport, Link, LinkReport, RecordColumns};
 pub use phone::{normalize_phone, Phone, PhoneKind};
+pub use policy::{Bands, Condition, FieldSpec, FsField, FsModel, MatchPolicy, Rule, RuleSet};
+pub use score::{match_records, Band, FieldExplanation, Issue, PairMatch, Record};
 pub use uscc::{normalize_credit_code, CreditCode};
 pub use words::FormClass;

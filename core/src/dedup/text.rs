@@ -2,7 +2,7 @@
 //! forms such as ㈱ → (株)), traditional → simplified, lower case, accents.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use super::t2s_table::T2S;
 
@@ -15,13 +15,25 @@ pub(crate) fn simplified(c: char) -> char {
 /// text starts from. Applying it twice changes nothing (proptest `normalisation_idempotent`).
 pub(crate) fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.nfkc() {
+    // Most names are already NFKC (plain Han and ASCII): the quick check skips the
+    // decomposition for them, which is most of the cost of reading a name.
+    let push = |out: &mut String, c: char| {
         // to_lowercase, not only for is_uppercase: titlecase letters (ǅ, ᾈ) lower too.
-        out.extend(simplified(c).to_lowercase());
+        let c = simplified(c);
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    };
+    if is_nfkc_quick(s.chars()) == IsNormalized::Yes {
+        s.chars().for_each(|c| push(&mut out, c));
+    } else {
+        s.nfkc().for_each(|c| push(&mut out, c));
     }
     // Lower-casing can produce a sequence NFKC would write differently (İ → i + U+0307);
     // normalise again so that folding is idempotent.
-    if out.chars().any(|c| is_combining_mark(c) || !c.is_ascii()) && !out.nfkc().eq(out.chars()) {
+    if !out.is_ascii() && is_nfkc_quick(out.chars()) != IsNormalized::Yes && !out.nfkc().eq(out.chars()) {
         out = out.nfkc().collect();
     }
     out
