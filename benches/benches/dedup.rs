@@ -3,7 +3,7 @@
 //! The book size is `CRMKIT_DEDUP_N` (default 100,000; the README's figures also use 1,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use crmkit::dedup::{find_duplicates_columns, BatchSettings, DedupIndex, MatchPolicy, Record, RecordColumns};
+use crmkit::dedup::{find_duplicates_columns, BatchSettings, DedupIndex, DedupRecord, MatchPolicy, RecordColumns};
 use crmkit_benches::dedup_book;
 
 fn policy() -> MatchPolicy {
@@ -21,14 +21,14 @@ fn policy() -> MatchPolicy {
 
 fn bench(c: &mut Criterion) {
     let n: usize = std::env::var("CRMKIT_DEDUP_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let book: Vec<Record> = dedup_book(n, 42);
+    let book: Vec<DedupRecord> = dedup_book(n, 42);
     let policy = policy();
     let mut group = c.benchmark_group(format!("dedup_{n}"));
     group.sample_size(10);
     group.throughput(Throughput::Elements(n as u64));
     group.bench_function("index_build", |b| b.iter(|| DedupIndex::build(&policy, &book).expect("index")));
     let index = DedupIndex::build(&policy, &book).expect("index");
-    let queries: Vec<Record> = dedup_book(1_000, 7);
+    let queries: Vec<DedupRecord> = dedup_book(1_000, 7);
     group.throughput(Throughput::Elements(queries.len() as u64));
     group.bench_function("query_1000", |b| {
         b.iter(|| queries.iter().map(|q| index.query(q, 10).expect("query").candidates.len()).sum::<usize>());

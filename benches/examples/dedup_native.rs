@@ -5,13 +5,13 @@
 use std::time::Instant;
 
 use crmkit::dedup::{
-    find_duplicates_columns, normalize_company, BatchSettings, DedupIndex, MatchPolicy, Record, RecordColumns,
+    find_duplicates_columns, normalize_company, BatchSettings, DedupIndex, DedupRecord, MatchPolicy, RecordColumns,
 };
 use crmkit_benches::dedup_book;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let book: Vec<Record> = dedup_book(n, 42);
+    let book: Vec<DedupRecord> = dedup_book(n, 42);
     let policy: MatchPolicy = crmkit::wire::from_json(
         r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
                       {"field": "phone", "comparator": {"type": "phone"}},

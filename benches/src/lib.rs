@@ -106,7 +106,7 @@ impl Deals {
 /// A seeded CRM-like book for the dedup benches: Chinese company names (region + 字号 +
 /// industry + legal form), a quarter of them repeated as a variant (region in brackets,
 /// the short name, 有限责任公司, a doubled character), with mobiles and e-mails.
-pub fn dedup_book(n: usize, seed: u64) -> Vec<crmkit::dedup::Record> {
+pub fn dedup_book(n: usize, seed: u64) -> Vec<crmkit::dedup::DedupRecord> {
     const REGIONS: [&str; 12] =
         ["北京", "上海", "深圳", "广州", "杭州", "成都", "武汉", "南京", "苏州", "天津", "重庆", "西安"];
     const INDUSTRY: [&str; 8] = ["科技", "网络科技", "信息技术", "电子商务", "贸易", "实业", "文化传媒", "物流"];
@@ -133,7 +133,11 @@ pub fn dedup_book(n: usize, seed: u64) -> Vec<crmkit::dedup::Record> {
             fields.insert("company".to_owned(), Some(company));
             fields.insert("phone".to_owned(), phone.map(str::to_owned));
             fields.insert("email".to_owned(), email.map(str::to_owned));
-            crmkit::dedup::Record { id: format!("R{id:07}"), owner: Some(format!("rep{:03}", entity % 200)), fields }
+            crmkit::dedup::DedupRecord {
+                id: format!("R{id:07}"),
+                owner: Some(format!("rep{:03}", entity % 200)),
+                fields,
+            }
         };
         out.push(record(out.len(), name, Some(&phone), Some(&email)));
         if next() % 4 == 0 && out.len() < n {

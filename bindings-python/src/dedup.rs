@@ -2,7 +2,7 @@
 //! (written by `crmkit._wire`) so that a wrong type gets the core's own `invalid_type` error
 //! and path, as in Rust and JS.
 
-use crmkit::dedup::{DedupIndex, MatchPolicy, Record, RecordColumns};
+use crmkit::dedup::{DedupIndex, DedupRecord, MatchPolicy, RecordColumns};
 use crmkit::wire::from_json;
 use numpy::PyArray1;
 use pyo3::prelude::*;
@@ -99,7 +99,7 @@ pub fn match_records(
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
         let policy: MatchPolicy = from_json(&policy_json, "")?;
-        let (a, b): (Record, Record) = (from_json(&a_json, "a")?, from_json(&b_json, "b")?);
+        let (a, b): (DedupRecord, DedupRecord) = (from_json(&a_json, "a")?, from_json(&b_json, "b")?);
         crmkit::dedup::match_records(&policy, &a, &b)
     })
 }
@@ -116,7 +116,7 @@ pub fn estimate_model(
     run(py, || {
         let policy: MatchPolicy = from_json(&policy_json, "")?;
         let settings = from_json(&settings_json, "settings")?;
-        let records: Vec<Record> = from_json(&records_json, "records")?;
+        let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
         crmkit::dedup::estimate_model(&policy, &settings, &records)
     })
 }
@@ -133,7 +133,7 @@ pub fn find_duplicates(
     run(py, || {
         let policy: MatchPolicy = from_json(&policy_json, "")?;
         let settings = from_json(&settings_json, "settings")?;
-        let records: Vec<Record> = from_json(&records_json, "records")?;
+        let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
     })
 }
@@ -150,8 +150,8 @@ pub fn link_records(
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
         let policy: MatchPolicy = from_json(&policy_json, "")?;
-        let left: Vec<Record> = from_json(&left_json, "records")?;
-        let right: Vec<Record> = from_json(&right_json, "right")?;
+        let left: Vec<DedupRecord> = from_json(&left_json, "records")?;
+        let right: Vec<DedupRecord> = from_json(&right_json, "right")?;
         crmkit::dedup::link_records(&policy, &left, &right, limit)
     })
 }
@@ -200,7 +200,7 @@ impl PyDedupIndex {
         let inner = py
             .detach(|| {
                 let policy: MatchPolicy = from_json(&policy_json, "")?;
-                let records: Vec<Record> = from_json(&records_json, "records")?;
+                let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
                 DedupIndex::build(&policy, &records)
             })
             .map_err(to_py_err)?;
@@ -208,13 +208,14 @@ impl PyDedupIndex {
     }
 
     fn add<'py>(&mut self, py: Python<'py>, record_json: String) -> PyResult<Bound<'py, PyAny>> {
-        let issues = from_json::<Record>(&record_json, "record").and_then(|r| self.inner.add(&r)).map_err(to_py_err)?;
+        let issues =
+            from_json::<DedupRecord>(&record_json, "record").and_then(|r| self.inner.add(&r)).map_err(to_py_err)?;
         to_python(py, &issues)
     }
 
     fn update<'py>(&mut self, py: Python<'py>, record_json: String) -> PyResult<Bound<'py, PyAny>> {
         let issues =
-            from_json::<Record>(&record_json, "record").and_then(|r| self.inner.update(&r)).map_err(to_py_err)?;
+            from_json::<DedupRecord>(&record_json, "record").and_then(|r| self.inner.update(&r)).map_err(to_py_err)?;
         to_python(py, &issues)
     }
 
@@ -224,7 +225,7 @@ impl PyDedupIndex {
 
     fn query<'py>(&self, py: Python<'py>, record_json: String, limit: usize) -> PyResult<Bound<'py, PyAny>> {
         let inner = &self.inner;
-        run(py, || inner.query(&from_json::<Record>(&record_json, "record")?, limit))
+        run(py, || inner.query(&from_json::<DedupRecord>(&record_json, "record")?, limit))
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {

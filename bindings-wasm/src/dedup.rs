@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crmkit::dedup::{BatchSettings, DedupIndex, EstimateSettings, Record, RecordColumns};
+use crmkit::dedup::{BatchSettings, DedupIndex, DedupRecord, EstimateSettings, RecordColumns};
 
 use crate::convert::{from_js, reply, to_js_error};
 
@@ -111,7 +111,7 @@ pub fn estimate_model(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js(policy, "")?;
-        let records: Vec<Record> = from_js(records, "records")?;
+        let records: Vec<DedupRecord> = from_js(records, "records")?;
         let settings =
             if settings.is_undefined() { EstimateSettings::default() } else { from_js(settings, "settings")? };
         crmkit::dedup::estimate_model(&policy, &settings, &records)
@@ -128,7 +128,7 @@ pub fn find_duplicates(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js(policy, "")?;
-        let records: Vec<Record> = from_js(records, "records")?;
+        let records: Vec<DedupRecord> = from_js(records, "records")?;
         let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
     };
@@ -174,8 +174,8 @@ pub fn link_records(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js(policy, "")?;
-        let left: Vec<Record> = from_js(left, "records")?;
-        let right: Vec<Record> = from_js(right, "right")?;
+        let left: Vec<DedupRecord> = from_js(left, "records")?;
+        let right: Vec<DedupRecord> = from_js(right, "right")?;
         let limit = if limit.is_undefined() { 10 } else { from_js::<usize>(limit, "limit")? };
         crmkit::dedup::link_records(&policy, &left, &right, limit)
     };
@@ -199,7 +199,8 @@ impl JsDedupIndex {
     ) -> Result<JsDedupIndex, JsValue> {
         let run = || {
             let policy = from_js(policy, "")?;
-            let records: Vec<Record> = if records.is_undefined() { Vec::new() } else { from_js(records, "records")? };
+            let records: Vec<DedupRecord> =
+                if records.is_undefined() { Vec::new() } else { from_js(records, "records")? };
             DedupIndex::build(&policy, &records)
         };
         run().map(|inner| Self { inner }).map_err(|e| to_js_error(&e))
@@ -211,7 +212,7 @@ impl JsDedupIndex {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "DedupRecord")] record: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        reply(from_js::<Record>(record, "record").and_then(|r| self.inner.add(&r)))
+        reply(from_js::<DedupRecord>(record, "record").and_then(|r| self.inner.add(&r)))
     }
 
     /// Replaces the record with the same id (or adds it). Throws a `CrmkitError`.
@@ -220,7 +221,7 @@ impl JsDedupIndex {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "DedupRecord")] record: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        reply(from_js::<Record>(record, "record").and_then(|r| self.inner.update(&r)))
+        reply(from_js::<DedupRecord>(record, "record").and_then(|r| self.inner.update(&r)))
     }
 
     /// Removes the record with this id; false when there is none.
@@ -237,7 +238,7 @@ impl JsDedupIndex {
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let run = || {
-            let record: Record = from_js(record, "record")?;
+            let record: DedupRecord = from_js(record, "record")?;
             let limit = if limit.is_undefined() { 10 } else { from_js::<usize>(limit, "limit")? };
             self.inner.query(&record, limit)
         };

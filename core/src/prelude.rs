@@ -32,7 +32,7 @@ pub use crate::wire::from_json;
 pub use crate::dedup::{
     compare, estimate_model, find_duplicates, find_duplicates_columns, link_records, match_records, normalize_company,
     normalize_credit_code, normalize_domain, normalize_email, normalize_person_name, normalize_phone, BatchSettings,
-    Comparator, DedupIndex, EstimateSettings, MatchPolicy, Record as DedupRecord, RecordColumns, Verdict,
+    Comparator, DedupIndex, DedupRecord, EstimateSettings, MatchPolicy, RecordColumns, Verdict,
 };
 
 // Forecast (销售漏斗).

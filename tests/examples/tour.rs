@@ -63,7 +63,7 @@ fn ranges_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> 
 /// the fiscal year to date, with a manual uplift for one rep.
 /// The sample leads de-duplicated as a batch, then one incoming lead checked against them.
 fn dedup_book_section() -> Result<String, crmkit::Error> {
-    use crmkit::dedup::{find_duplicates, BatchSettings, DedupIndex, MatchPolicy, Record};
+    use crmkit::dedup::{find_duplicates, BatchSettings, DedupIndex, DedupRecord, MatchPolicy};
     let policy: MatchPolicy = from_json(
         r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
                       {"field": "phone", "comparator": {"type": "phone"}},
@@ -75,9 +75,9 @@ fn dedup_book_section() -> Result<String, crmkit::Error> {
     )?;
     let leads: Vec<serde_json::Value> = serde_json::from_str(LEADS).unwrap_or_default();
     let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
-    let records: Vec<Record> = leads
+    let records: Vec<DedupRecord> = leads
         .iter()
-        .map(|l| Record {
+        .map(|l| DedupRecord {
             id: text(l, "id").unwrap_or_default(),
             // The sample leads carry their channel, not an owner: the channel stands in for one.
             owner: text(l, "source"),
@@ -112,7 +112,8 @@ fn dedup_book_section() -> Result<String, crmkit::Error> {
     if let Some(first) = records.first() {
         let company = first.fields.get("company").cloned().flatten().unwrap_or_default();
         let variant = company.replacen("有限公司", "有限责任公司", 1);
-        let lead: Record = from_json(&format!(r#"{{"id": "new", "fields": {{"company": "{variant}"}}}}"#), "record")?;
+        let lead: DedupRecord =
+            from_json(&format!(r#"{{"id": "new", "fields": {{"company": "{variant}"}}}}"#), "record")?;
         let q = index.query(&lead, 5)?;
         let ids: Vec<&str> = q.candidates.iter().map(|c| c.id.as_str()).collect();
         let _ = writeln!(

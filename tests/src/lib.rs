@@ -122,13 +122,13 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
         "estimate_model" => {
             let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
             let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
-            let records: Vec<crmkit::dedup::Record> = crmkit::wire::from_json(&field("records"), "records")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
             serde_json::to_value(crmkit::dedup::estimate_model(&policy, &settings, &records)?)
         }
         "find_duplicates" => {
             let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
             let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
-            let records: Vec<crmkit::dedup::Record> = crmkit::wire::from_json(&field("records"), "records")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
             serde_json::to_value(crmkit::dedup::find_duplicates(&policy, &settings, &records)?)
         }
         "find_duplicates_columns" => {
@@ -145,8 +145,8 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
         "link_records" => {
             let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
             let limit: usize = crmkit::wire::from_json(&field_of(config, "limit"), "limit")?;
-            let left: Vec<crmkit::dedup::Record> = crmkit::wire::from_json(&field("left"), "records")?;
-            let right: Vec<crmkit::dedup::Record> = crmkit::wire::from_json(&field("right"), "right")?;
+            let left: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("left"), "records")?;
+            let right: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("right"), "right")?;
             serde_json::to_value(crmkit::dedup::link_records(&policy, &left, &right, limit)?)
         }
         "dedup_index" => dedup_index(config, input)?,
@@ -157,10 +157,10 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
 
 /// The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query.
 fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
-    use crmkit::dedup::{DedupIndex, Record};
+    use crmkit::dedup::{DedupIndex, DedupRecord};
     let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
     let policy = crmkit::wire::from_json(&json(config.get("policy")), "")?;
-    let book: Vec<Record> = crmkit::wire::from_json(&json(input.get("book")), "records")?;
+    let book: Vec<DedupRecord> = crmkit::wire::from_json(&json(input.get("book")), "records")?;
     let mut index = DedupIndex::build(&policy, &book)?;
     for op in input.get("ops").and_then(Value::as_array).into_iter().flatten() {
         if let Some(r) = op.get("add") {
@@ -176,7 +176,7 @@ fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Resu
     }
     let Some(query) = input.get("query") else { return Ok(Ok(serde_json::json!({}))) };
     let limit: usize = crmkit::wire::from_json(&json(config.get("limit")), "limit")?;
-    let record: Record = crmkit::wire::from_json(&query.to_string(), "record")?;
+    let record: DedupRecord = crmkit::wire::from_json(&query.to_string(), "record")?;
     Ok(serde_json::to_value(index.query(&record, limit)?))
 }
 

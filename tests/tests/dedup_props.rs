@@ -5,7 +5,7 @@
 
 use crmkit::dedup::{
     compare, find_duplicates, match_records, normalize_company, normalize_person_name, BatchSettings, Comparator,
-    DedupIndex, MatchPolicy, Record, Verdict,
+    DedupIndex, DedupRecord, MatchPolicy, Verdict,
 };
 use proptest::prelude::*;
 
@@ -119,7 +119,7 @@ fn policy() -> MatchPolicy {
 }
 
 /// Small books whose names and phones collide often.
-fn book() -> impl Strategy<Value = Vec<Record>> {
+fn book() -> impl Strategy<Value = Vec<DedupRecord>> {
     let company = (
         prop::sample::select(vec!["北京", "上海", ""]),
         prop::sample::select(vec!["字节跳动", "字节跳跳动", "仁科互动", "人科互动", "小米"]),
@@ -136,7 +136,7 @@ fn book() -> impl Strategy<Value = Vec<Record>> {
     prop::collection::vec((company, phone), 1..9).prop_map(|rows| {
         rows.into_iter()
             .enumerate()
-            .map(|(i, (c, p))| Record {
+            .map(|(i, (c, p))| DedupRecord {
                 id: format!("r{i}"),
                 owner: None,
                 fields: [("company".to_owned(), Some(c)), ("phone".to_owned(), p.map(str::to_owned))]
@@ -208,7 +208,7 @@ proptest! {
             }
         }
         // An update of the first survivor to the query's first company.
-        let kept: Vec<Record> = records.iter().enumerate().filter(|(i, _)| !removed.contains(i)).map(|(_, r)| r.clone()).collect();
+        let kept: Vec<DedupRecord> = records.iter().enumerate().filter(|(i, _)| !removed.contains(i)).map(|(_, r)| r.clone()).collect();
         let mut kept = kept;
         if let (Some(first), Some(q)) = (kept.first_mut(), query.first()) {
             first.fields = q.fields.clone();
@@ -217,7 +217,7 @@ proptest! {
         let rebuilt = DedupIndex::build(&p, &kept).expect("rebuilt");
         let restored = DedupIndex::from_bytes(&index.to_bytes()).expect("bytes");
         for q in &query {
-            let q = Record { id: format!("q-{}", q.id), ..q.clone() };
+            let q = DedupRecord { id: format!("q-{}", q.id), ..q.clone() };
             let a = index.query(&q, 50).expect("query");
             prop_assert_eq!(&a, &rebuilt.query(&q, 50).expect("query"));
             prop_assert_eq!(&a, &restored.query(&q, 50).expect("query"));

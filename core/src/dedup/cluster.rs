@@ -16,7 +16,7 @@ use super::blocking::candidate_pairs;
 use super::company_match::Verdict;
 use super::compare::{Comparator, Value};
 use super::policy::MatchPolicy;
-use super::score::{check_unique_ids, prepare_record, Issue, PairMatch, Prepared, Record, Scorer};
+use super::score::{check_unique_ids, prepare_record, DedupRecord, Issue, PairMatch, Prepared, Scorer};
 use crate::error::{Error, Result};
 
 /// Most records one batch reads (declared limit: README Limits table).
@@ -168,14 +168,14 @@ pub struct DedupReport {
 /// # Examples
 ///
 /// ```
-/// use crmkit::dedup::{find_duplicates, BatchSettings, MatchPolicy, Record};
+/// use crmkit::dedup::{find_duplicates, BatchSettings, MatchPolicy, DedupRecord};
 /// use crmkit::wire::from_json;
 ///
 /// let policy: MatchPolicy = from_json(r#"{
 ///   "fields": [{"field": "company", "comparator": {"type": "company_name"}}],
 ///   "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}]}
 /// }"#, "")?;
-/// let records: Vec<Record> = from_json(r#"[
+/// let records: Vec<DedupRecord> = from_json(r#"[
 ///   {"id": "1", "owner": "王芳", "fields": {"company": "北京字节跳动科技有限公司"}},
 ///   {"id": "2", "owner": "李雷", "fields": {"company": "字节跳动（北京）科技有限公司"}},
 ///   {"id": "3", "fields": {"company": "北京字节跳动科技有限公司上海分公司"}}
@@ -185,7 +185,7 @@ pub struct DedupReport {
 /// assert_eq!(report.clusters[0].owners, ["李雷", "王芳"]); // two reps hold one company
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn find_duplicates(policy: &MatchPolicy, settings: &BatchSettings, records: &[Record]) -> Result<DedupReport> {
+pub fn find_duplicates(policy: &MatchPolicy, settings: &BatchSettings, records: &[DedupRecord]) -> Result<DedupReport> {
     if records.len() > MAX_BATCH_RECORDS {
         return Err(Error::out_of_range("records", records.len(), 0, MAX_BATCH_RECORDS));
     }

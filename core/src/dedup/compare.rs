@@ -65,9 +65,7 @@ fn china() -> String {
 /// The comparison of two values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-// In TypeScript and the Python stubs `ValueComparison`: `Comparison` is attribution's there.
-#[cfg_attr(feature = "typescript", serde(rename = "ValueComparison"))]
-pub struct Comparison {
+pub struct ValueComparison {
     /// Similarity in [0, 1], rounded to 4 decimals.
     pub similarity: f64,
     /// The values compared, normalised.
@@ -109,7 +107,7 @@ pub struct Comparison {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[allow(clippy::many_single_char_names)] // a and b as the docs name them
-pub fn compare(comparator: &Comparator, a: &str, b: &str) -> Result<Comparison> {
+pub fn compare(comparator: &Comparator, a: &str, b: &str) -> Result<ValueComparison> {
     comparator.validate("comparator")?;
     let (va, vb) = (prepare(comparator, a, "a")?, prepare(comparator, b, "b")?);
     let r = compare_values(comparator, &va, &vb)?;
@@ -121,7 +119,7 @@ pub fn compare(comparator: &Comparator, a: &str, b: &str) -> Result<Comparison> 
         Some([x, y]) => (x.normalized.clone(), y.normalized.clone()),
         None => (display(&prepare(comparator, a, "a")?), display(&prepare(comparator, b, "b")?)),
     };
-    Ok(Comparison { similarity: round4(r.similarity), left, right, verdict: r.verdict, reasons: r.reasons, parts })
+    Ok(ValueComparison { similarity: round4(r.similarity), left, right, verdict: r.verdict, reasons: r.reasons, parts })
 }
 
 impl Comparator {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::blocking::candidate_pairs;
 use super::policy::{FsModel, MatchPolicy};
-use super::score::{check_unique_ids, field_levels, level_of, prepare_record, Issue, Prepared, Record, Scorer};
+use super::score::{check_unique_ids, field_levels, level_of, prepare_record, DedupRecord, Issue, Prepared, Scorer};
 use crate::error::{Error, Result};
 
 /// Most records `estimate_model` reads (declared limit: README Limits table).
@@ -74,7 +74,7 @@ pub struct EstimateReport {
 /// # Examples
 ///
 /// ```
-/// use crmkit::dedup::{estimate_model, EstimateSettings, MatchPolicy, Record};
+/// use crmkit::dedup::{estimate_model, EstimateSettings, MatchPolicy, DedupRecord};
 /// use crmkit::wire::from_json;
 ///
 /// let policy: MatchPolicy = from_json(r#"{
@@ -83,7 +83,7 @@ pub struct EstimateReport {
 ///   "fellegi_sunter": {"prior": 0.1, "bands": {"duplicate": 3, "related": 0},
 ///                      "fields": [{"field": "company"}, {"field": "phone"}]}
 /// }"#, "")?;
-/// let records: Vec<Record> = from_json(r#"[
+/// let records: Vec<DedupRecord> = from_json(r#"[
 ///   {"id": "1", "fields": {"company": "北京字节跳动科技有限公司", "phone": "13800000001"}},
 ///   {"id": "2", "fields": {"company": "字节跳动（北京）科技有限公司", "phone": "13800000001"}},
 ///   {"id": "3", "fields": {"company": "上海字节跳动科技有限公司", "phone": "13800000002"}},
@@ -93,7 +93,11 @@ pub struct EstimateReport {
 /// assert_eq!(report.model.fields[0].m.len(), 4); // name exact, DUPLICATE, RELATED, DISTINCT
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn estimate_model(policy: &MatchPolicy, settings: &EstimateSettings, records: &[Record]) -> Result<EstimateReport> {
+pub fn estimate_model(
+    policy: &MatchPolicy,
+    settings: &EstimateSettings,
+    records: &[DedupRecord],
+) -> Result<EstimateReport> {
     policy.validate()?;
     let Some(start) = &policy.fellegi_sunter else {
         return Err(Error::MissingValue { path: "fellegi_sunter".into(), reason: "estimation needs a model".into() });

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::blocking::{keys, KeyMap};
 use super::company_match::Verdict;
 use super::policy::MatchPolicy;
-use super::score::{prepare_record, Band, FieldExplanation, Issue, Prepared, Record, Scorer, TermFrequencies};
+use super::score::{prepare_record, Band, DedupRecord, FieldExplanation, Issue, Prepared, Scorer, TermFrequencies};
 use crate::error::{Error, Result};
 
 /// Most records an index holds (declared limit: README Limits table).
@@ -22,7 +22,7 @@ const HEADER: usize = 8 + 4 + 8 + 8;
 /// One record of the book.
 #[derive(Debug, Clone)]
 struct Entry {
-    record: Record,
+    record: DedupRecord,
     prepared: Prepared,
     keys: Vec<u64>,
 }
@@ -32,7 +32,7 @@ struct Entry {
 /// # Examples
 ///
 /// ```
-/// use crmkit::dedup::{DedupIndex, MatchPolicy, Record, Verdict};
+/// use crmkit::dedup::{DedupIndex, MatchPolicy, DedupRecord, Verdict};
 /// use crmkit::wire::from_json;
 ///
 /// let policy: MatchPolicy = from_json(r#"{
@@ -42,12 +42,12 @@ struct Entry {
 ///                           {"name": "same phone", "all": [{"field": "phone"}]}],
 ///             "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}]}
 /// }"#, "")?;
-/// let book: Vec<Record> = from_json(r#"[
+/// let book: Vec<DedupRecord> = from_json(r#"[
 ///   {"id": "C1", "owner": "王芳", "fields": {"company": "北京字节跳动科技有限公司", "phone": "010-62345678"}},
 ///   {"id": "C2", "owner": "李雷", "fields": {"company": "小米科技有限责任公司"}}
 /// ]"#, "records")?;
 /// let index = DedupIndex::build(&policy, &book)?;
-/// let lead: Record = from_json(r#"{"id": "L9", "fields": {"company": "字节跳动（北京）科技有限公司"}}"#, "record")?;
+/// let lead: DedupRecord = from_json(r#"{"id": "L9", "fields": {"company": "字节跳动（北京）科技有限公司"}}"#, "record")?;
 /// let found = index.query(&lead, 10)?;
 /// assert_eq!(found.claimed_by.as_deref(), Some("王芳")); // 撞单: 王芳 holds it
 /// assert_eq!(found.candidates[0].verdict, Verdict::Duplicate);
@@ -117,7 +117,7 @@ pub struct QueryReport {
 #[derive(Serialize, Deserialize)]
 struct Stored {
     policy: MatchPolicy,
-    records: Vec<Record>,
+    records: Vec<DedupRecord>,
 }
 
 impl DedupIndex {
@@ -146,7 +146,7 @@ impl DedupIndex {
     /// As [`DedupIndex::new`]; `duplicate_name` at `records[i].id` for a repeated id;
     /// `out_of_range` at `records` beyond [`MAX_INDEX_RECORDS`]. Unreadable values are blank
     /// for matching (see [`DedupIndex::add`]).
-    pub fn build(policy: &MatchPolicy, records: &[Record]) -> Result<Self> {
+    pub fn build(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Self> {
         let mut index = Self::new(policy)?;
         if records.len() > MAX_INDEX_RECORDS {
             return Err(Error::out_of_range("records", records.len(), 0, MAX_INDEX_RECORDS));
@@ -180,7 +180,7 @@ impl DedupIndex {
     ///
     /// `duplicate_name` at `record.id` when the id is already held; `out_of_range` at
     /// `records` beyond [`MAX_INDEX_RECORDS`].
-    pub fn add(&mut self, record: &Record) -> Result<Vec<Issue>> {
+    pub fn add(&mut self, record: &DedupRecord) -> Result<Vec<Issue>> {
         self.insert(record, "record")
     }
 
@@ -208,12 +208,12 @@ impl DedupIndex {
     /// # Errors
     ///
     /// As [`DedupIndex::add`].
-    pub fn update(&mut self, record: &Record) -> Result<Vec<Issue>> {
+    pub fn update(&mut self, record: &DedupRecord) -> Result<Vec<Issue>> {
         self.remove(&record.id);
         self.insert(record, "record")
     }
 
-    fn insert(&mut self, record: &Record, path: &str) -> Result<Vec<Issue>> {
+    fn insert(&mut self, record: &DedupRecord, path: &str) -> Result<Vec<Issue>> {
         if self.by_id.contains_key(&record.id) {
             return Err(Error::DuplicateName {
                 path: format!("{path}.id"),
@@ -246,7 +246,7 @@ impl DedupIndex {
     /// # Errors
     ///
     /// `out_of_range` at `limit` when 0 or above 10,000.
-    pub fn query(&self, record: &Record, limit: usize) -> Result<QueryReport> {
+    pub fn query(&self, record: &DedupRecord, limit: usize) -> Result<QueryReport> {
         if !(1..=10_000).contains(&limit) {
             return Err(Error::out_of_range("limit", limit, 1, 10_000));
         }

@@ -7,7 +7,7 @@ use super::company_match::Verdict;
 use super::compare::prepare;
 use super::index::{Candidate, DedupIndex};
 use super::policy::MatchPolicy;
-use super::score::{check_unique_ids, Issue, Prepared, Record};
+use super::score::{check_unique_ids, DedupRecord, Issue, Prepared};
 use crate::error::{Error, Result};
 
 /// For each record of the right table, its best matches in the left one.
@@ -43,7 +43,12 @@ pub struct Link {
 ///
 /// As [`DedupIndex::build`] for `left` (paths `records[i]`) and as
 /// [`DedupIndex::query`]; `duplicate_name` at `right[i].id`.
-pub fn link_records(policy: &MatchPolicy, left: &[Record], right: &[Record], limit: usize) -> Result<LinkReport> {
+pub fn link_records(
+    policy: &MatchPolicy,
+    left: &[DedupRecord],
+    right: &[DedupRecord],
+    limit: usize,
+) -> Result<LinkReport> {
     check_unique_ids(right.iter(), "right")?;
     let index = DedupIndex::build(policy, left)?;
     let mut issues = Vec::new();
@@ -66,7 +71,7 @@ pub fn link_records(policy: &MatchPolicy, left: &[Record], right: &[Record], lim
 /// A table as columns: row `i` is one record.
 #[derive(Debug, Clone, Copy)]
 pub struct RecordColumns<'a> {
-    /// Record ids.
+    /// DedupRecord ids.
     pub ids: &'a [String],
     /// Owners (optional column).
     pub owners: Option<&'a [Option<String>]>,

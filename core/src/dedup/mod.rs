@@ -56,13 +56,13 @@ pub use cluster::{
 };
 pub use company::{normalize_company, CompanyName, Script};
 pub use company_match::{MatchReason, Verdict};
-pub use compare::{compare, Comparator, Comparison};
+pub use compare::{compare, Comparator, ValueComparison};
 pub use contact::{normalize_domain, normalize_email, normalize_person_name, Domain, Email, PersonName};
 pub use estimate::{estimate_model, EstimateReport, EstimateSettings, MAX_ESTIMATE_RECORDS};
 pub use index::{Candidate, DedupIndex, QueryReport, INDEX_FORMAT_VERSION, MAX_INDEX_RECORDS};
 pub use link::{find_duplicates_columns, link_records, ColumnsReport, Link, LinkReport, RecordColumns};
 pub use phone::{normalize_phone, Phone, PhoneKind};
 pub use policy::{Bands, Condition, FieldSpec, FsField, FsModel, MatchPolicy, Rule, RuleSet};
-pub use score::{match_records, Band, FieldExplanation, Issue, PairMatch, Record};
+pub use score::{match_records, Band, DedupRecord, FieldExplanation, Issue, PairMatch};
 pub use uscc::{normalize_credit_code, CreditCode};
 pub use words::FormClass;

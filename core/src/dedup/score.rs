@@ -15,10 +15,8 @@ use crate::error::{Error, Result};
 /// are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-// In TypeScript `DedupRecord`: `Record` is the name of a built-in utility type there.
-#[cfg_attr(feature = "typescript", serde(rename = "DedupRecord"))]
 #[serde(deny_unknown_fields)]
-pub struct Record {
+pub struct DedupRecord {
     /// Unique id.
     pub id: String,
     /// Who holds it (a rep, a team, the public pool).
@@ -126,7 +124,7 @@ pub(crate) struct Prepared {
 /// `{path}.fields.{name}`; otherwise it is blank for matching and reported in `issues`.
 pub(crate) fn prepare_record(
     policy: &MatchPolicy,
-    record: &Record,
+    record: &DedupRecord,
     path: &str,
     issues: Option<&mut Vec<Issue>>,
 ) -> Result<Prepared> {
@@ -403,7 +401,7 @@ pub(crate) fn field_levels(policy: &MatchPolicy, model: &FsModel, k: usize, i: u
 /// # Examples
 ///
 /// ```
-/// use crmkit::dedup::{match_records, MatchPolicy, Record, Verdict};
+/// use crmkit::dedup::{match_records, MatchPolicy, DedupRecord, Verdict};
 /// use crmkit::wire::from_json;
 ///
 /// let policy: MatchPolicy = from_json(r#"{
@@ -412,13 +410,13 @@ pub(crate) fn field_levels(policy: &MatchPolicy, model: &FsModel, k: usize, i: u
 ///   "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}],
 ///             "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}]}
 /// }"#, "")?;
-/// let a: Record = from_json(r#"{"id": "A", "fields": {"company": "北京字节跳动科技有限公司"}}"#, "a")?;
-/// let b: Record = from_json(r#"{"id": "B", "fields": {"company": "北京字节跳动科技有限公司上海分公司"}}"#, "b")?;
+/// let a: DedupRecord = from_json(r#"{"id": "A", "fields": {"company": "北京字节跳动科技有限公司"}}"#, "a")?;
+/// let b: DedupRecord = from_json(r#"{"id": "B", "fields": {"company": "北京字节跳动科技有限公司上海分公司"}}"#, "b")?;
 /// let m = match_records(&policy, &a, &b)?;
 /// assert_eq!((m.verdict, m.rule.as_deref()), (Verdict::Related, Some("same group")));
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn match_records(policy: &MatchPolicy, a: &Record, b: &Record) -> Result<PairMatch> {
+pub fn match_records(policy: &MatchPolicy, a: &DedupRecord, b: &DedupRecord) -> Result<PairMatch> {
     let scorer = Scorer::new(policy, None)?;
     let pa = prepare_record(policy, a, "a", None)?;
     let pb = prepare_record(policy, b, "b", None)?;
@@ -426,7 +424,7 @@ pub fn match_records(policy: &MatchPolicy, a: &Record, b: &Record) -> Result<Pai
 }
 
 /// `duplicate_name` when two records share an id.
-pub(crate) fn check_unique_ids<'r>(records: impl Iterator<Item = &'r Record>, root: &str) -> Result<()> {
+pub(crate) fn check_unique_ids<'r>(records: impl Iterator<Item = &'r DedupRecord>, root: &str) -> Result<()> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, r) in records.enumerate() {
         if let Some(first) = seen.insert(r.id.as_str(), i) {
