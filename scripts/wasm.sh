@@ -54,7 +54,8 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
   QuotaPolicy QuotaInput QuotaReport HierarchyPolicy HierarchyInput HierarchyReport \
-  ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns; do
+  ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
+  CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -76,7 +77,11 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'timeSplit(leads: Lead[], dateField: string, cutoff: string): TimeSplit;' \
   'paymentInterest(policy: InterestPolicy, batches: Batch[], asOf: string): InterestReport;' \
   'collections(policy: CollectionsPolicy, batches: Batch[], asOf: string): CollectionsReport;' \
-  'routeDiscount(policy: DiscountPolicy, request: DiscountRequest): DiscountRoute;'; do
+  'routeDiscount(policy: DiscountPolicy, request: DiscountRequest): DiscountRoute;' \
+  'normalizeCompany(name: string): CompanyName;' \
+  'compare(comparator: Comparator, a: string, b: string): ValueComparison;' \
+  'matchRecords(policy: MatchPolicy, a: DedupRecord, b: DedupRecord): PairMatch;' \
+  'findDuplicates(policy: MatchPolicy, records: DedupRecord[], settings: BatchSettings | undefined): DedupReport;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

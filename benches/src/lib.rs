@@ -104,3 +104,57 @@ impl Deals {
         }
     }
 }
+
+/// A seeded CRM-like book for the dedup benches: Chinese company names (region + 字号 +
+/// industry + legal form), a quarter of them repeated as a variant (region in brackets,
+/// the short name, 有限责任公司, a doubled character), with mobiles and e-mails.
+pub fn dedup_book(n: usize, seed: u64) -> Vec<crmkit::dedup::DedupRecord> {
+    const REGIONS: [&str; 12] =
+        ["北京", "上海", "深圳", "广州", "杭州", "成都", "武汉", "南京", "苏州", "天津", "重庆", "西安"];
+    const INDUSTRY: [&str; 8] = ["科技", "网络科技", "信息技术", "电子商务", "贸易", "实业", "文化传媒", "物流"];
+    let brand_chars: Vec<char> = "华信达通天明成海安佳利源盛鑫恒泰瑞宏博创新科智联云图睿星辰汇金银凯越航嘉禾丰远景美中正德诚和兴荣辉腾飞龙凤祥康宁泽润万方圣圆合众拓展维纳思迈启元亿百千乐优品汉唐宋楚"
+        .chars()
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    let mut k = 0u64;
+    let mut next = || {
+        k += 1;
+        draw(seed, k)
+    };
+    let mut entity = 0u64;
+    while out.len() < n {
+        let region = REGIONS[(next() % 12) as usize];
+        let len = 2 + (next() % 3) as usize;
+        let brand: String = (0..len).map(|_| brand_chars[(next() % brand_chars.len() as u64) as usize]).collect();
+        let industry = INDUSTRY[(next() % 8) as usize];
+        let phone = format!("1{}{:09}", 3 + next() % 7, next() % 1_000_000_000);
+        let email = format!("info@b{entity}.com.cn");
+        let name = format!("{region}{brand}{industry}有限公司");
+        let record = |id: usize, company: String, phone: Option<&str>, email: Option<&str>| {
+            let mut fields = std::collections::BTreeMap::new();
+            fields.insert("company".to_owned(), Some(company));
+            fields.insert("phone".to_owned(), phone.map(str::to_owned));
+            fields.insert("email".to_owned(), email.map(str::to_owned));
+            crmkit::dedup::DedupRecord {
+                id: format!("R{id:07}"),
+                owner: Some(format!("rep{:03}", entity % 200)),
+                fields,
+            }
+        };
+        out.push(record(out.len(), name, Some(&phone), Some(&email)));
+        if next() % 4 == 0 && out.len() < n {
+            let variant = match next() % 4 {
+                0 => format!("{brand}（{region}）{industry}有限公司"),
+                1 => format!("{brand}{industry}"),
+                2 => format!("{region}{brand}{industry}有限责任公司"),
+                _ => {
+                    let first: String = brand.chars().take(1).collect();
+                    format!("{region}{first}{brand}{industry}有限公司")
+                }
+            };
+            out.push(record(out.len(), variant, Some(&phone), None));
+        }
+        entity += 1;
+    }
+    out
+}

@@ -5,6 +5,7 @@
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
 mod commission;
+mod dedup;
 mod plan;
 mod roi;
 mod scoring;
@@ -233,5 +234,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scoring::register(m)?;
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
     m.add_function(wrap_pyfunction!(plan::forecast_hierarchy, m)?)?;
+    dedup::register(m)?;
     Ok(())
 }

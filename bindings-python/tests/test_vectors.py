@@ -21,6 +21,27 @@ REPO = Path(__file__).resolve().parents[2]
 VECTOR_FILES = sorted((REPO / "tests" / "vectors").glob("*/*.json"))
 
 FUNCTIONS: dict[str, Callable[[dict], Any]] = {
+    "normalize_company": lambda case: crmkit.normalize_company(case["input"].get("name")),
+    "normalize_phone": lambda case: crmkit.normalize_phone(
+        case["input"].get("phone"), case["config"].get("default_country", "86")
+    ),
+    "normalize_email": lambda case: crmkit.normalize_email(case["input"].get("email")),
+    "normalize_domain": lambda case: crmkit.normalize_domain(case["input"].get("domain")),
+    "normalize_person_name": lambda case: crmkit.normalize_person_name(case["input"].get("name")),
+    "normalize_credit_code": lambda case: crmkit.normalize_credit_code(case["input"].get("code")),
+    "compare": lambda case: crmkit.compare(case["config"], case["input"].get("a"), case["input"].get("b")),
+    "match_records": lambda case: crmkit.match_records(case["config"], case["input"].get("a"), case["input"].get("b")),
+    "estimate_model": lambda case: crmkit.estimate_model(
+        case["config"].get("policy"), case["input"].get("records"), case["config"].get("settings")
+    ),
+    "find_duplicates": lambda case: crmkit.find_duplicates(
+        case["config"].get("policy"), case["input"].get("records"), case["config"].get("settings")
+    ),
+    "find_duplicates_columns": lambda case: _dedup_frame(case),
+    "link_records": lambda case: crmkit.link_records(
+        case["config"].get("policy"), case["input"].get("left"), case["input"].get("right"), case["config"].get("limit")
+    ),
+    "dedup_index": lambda case: _dedup_index(case),
     "forecast": lambda case: crmkit.forecast(case["config"], case["input"].get("deals"), case["as_of"]),
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
     "funnel_history": lambda case: crmkit.funnel_history(case["config"], case["input"].get("events"), case["as_of"]),
@@ -50,6 +71,65 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
         case["input"].get("probabilities"), case["input"].get("outcomes"), case["config"].get("bins", 10)
     ),
 }
+
+
+def alter_bytes(data: bytes, how: str) -> bytes:
+    """The bytes alterations the `dedup_index` vectors name (the same in every runner)."""
+    b = bytearray(data)
+    if how == "flip_last":
+        b[-1] ^= 1
+    elif how == "truncate":
+        b = b[: max(0, len(b) - 10)]
+    elif how == "version_2":
+        b[8:12] = (2).to_bytes(4, "little")
+    elif how == "garbage":
+        b = bytearray(b"not an index at all, no")
+    return bytes(b)
+
+
+def _dedup_index(case: dict) -> Any:
+    index = crmkit.DedupIndex(case["config"].get("policy"), case["input"].get("book"))
+    for op in case["input"].get("ops", []):
+        if "add" in op:
+            index.add(op["add"])
+        elif "update" in op:
+            index.update(op["update"])
+        elif "remove" in op:
+            index.remove(op["remove"])
+    if "bytes" in case["input"]:
+        index = crmkit.DedupIndex.from_bytes(alter_bytes(index.to_bytes(), case["input"]["bytes"]))
+    if "query" not in case["input"]:
+        return {}
+    return index.query(case["input"]["query"], case["config"].get("limit"))
+
+
+def _dedup_frame(case: dict) -> Any:
+    """The columns vector through `dedup_frame`: the DataFrame's columns back as the
+    report's `cluster` / `survivor` lists, plus its attrs."""
+    import pandas as pd
+
+    inp = case["input"]
+    n = len(inp.get("ids") or [])
+    data = {"id": inp.get("ids")}
+    for name, column in (inp.get("fields") or {}).items():
+        data[name] = column
+    if inp.get("owners") is not None:
+        data["owner"] = inp["owners"]
+    if any(len(v) != n for v in data.values() if v is not None):
+        # A DataFrame cannot hold columns of different lengths: call the native entry point
+        # dedup_frame uses, so the core's own length check answers.
+        import json
+
+        fields = list((inp.get("fields") or {}).items())
+        _, _, report = crmkit._native.find_duplicates_columns(
+            json.dumps(case["config"].get("policy")), json.dumps(case["config"].get("settings") or {}),
+            inp.get("ids"), inp.get("owners"), fields,
+        )
+        return report
+    df = pd.DataFrame(data)
+    out = crmkit.dedup_frame(df, case["config"].get("policy"), id="id", owner="owner" if "owner" in data else None,
+                             settings=case["config"].get("settings"))
+    return {"cluster": out["cluster"].tolist(), "survivor": out["is_survivor"].tolist(), **out.attrs}
 
 
 def _cases():

@@ -144,6 +144,24 @@ pub enum Error {
         /// The journey's conversion date.
         converted_on: String,
     },
+    /// Bytes that are not what they claim to be (a persisted index truncated or altered).
+    #[error("{path}: corrupt data: {reason}")]
+    CorruptData {
+        /// Where.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Bytes written by another format version of crmkit.
+    #[error("{path}: format version {found}, this crmkit reads version {expected}")]
+    UnsupportedVersion {
+        /// Where.
+        path: String,
+        /// The version found.
+        found: u32,
+        /// The version this crmkit reads.
+        expected: u32,
+    },
     /// Exact arithmetic would overflow `Decimal` (about 7.9e28).
     #[error("{path}: arithmetic overflow")]
     Overflow {
@@ -235,6 +253,8 @@ impl Error {
             Self::CurrencyMismatch { .. } => "currency_mismatch",
             Self::DateOrder { .. } => "date_order",
             Self::UnknownKey { .. } => "unknown_key",
+            Self::CorruptData { .. } => "corrupt_data",
+            Self::UnsupportedVersion { .. } => "unsupported_version",
         }
     }
 
@@ -259,7 +279,9 @@ impl Error {
             | Self::DateOrder { path, .. }
             | Self::UnknownChannel { path, .. }
             | Self::TouchAfterConversion { path, .. }
-            | Self::UnknownKey { path, .. } => path,
+            | Self::UnknownKey { path, .. }
+            | Self::CorruptData { path, .. }
+            | Self::UnsupportedVersion { path, .. } => path,
         }
     }
 

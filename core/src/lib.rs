@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod commission;
+pub mod dedup;
 pub mod error;
 pub mod forecast;
 pub mod money;

@@ -28,6 +28,13 @@ pub use crate::error::Error;
 pub use crate::money::{split_largest_remainder, Rounding, RoundingStrategy};
 pub use crate::wire::from_json;
 
+// Duplicate matching (查重).
+pub use crate::dedup::{
+    compare, estimate_model, find_duplicates, find_duplicates_columns, link_records, match_records, normalize_company,
+    normalize_credit_code, normalize_domain, normalize_email, normalize_person_name, normalize_phone, BatchSettings,
+    Comparator, DedupIndex, DedupRecord, EstimateSettings, MatchPolicy, RecordColumns, Verdict,
+};
+
 // Forecast (销售漏斗).
 pub use crate::forecast::{
     allocate_target, forecast, forecast_columns, forecast_columns_parallel, forecast_ranges, funnel_history,

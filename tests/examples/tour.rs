@@ -45,6 +45,8 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", roi_section()?);
     print!("{}", scoring_section(as_of)?);
     print!("{}", learned_section(as_of)?);
+    print!("{}", dedup_section()?);
+    print!("{}", dedup_book_section()?);
     Ok(())
 }
 
@@ -66,6 +68,108 @@ fn ranges_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> 
 
 /// 指标分摊: next year's collections target split across reps by what each collected in
 /// the fiscal year to date, with a manual uplift for one rep.
+/// The sample leads de-duplicated as a batch, then one incoming lead checked against them.
+fn dedup_book_section() -> Result<String, crmkit::Error> {
+    use crmkit::dedup::{find_duplicates, BatchSettings, DedupIndex, DedupRecord, MatchPolicy};
+    let policy: MatchPolicy = from_json(
+        r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
+                      {"field": "phone", "comparator": {"type": "phone"}},
+                      {"field": "contact", "comparator": {"type": "person_name"}}],
+            "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]},
+                                    {"name": "same phone and contact", "all": [{"field": "phone"}, {"field": "contact", "min": 0.9}]}],
+                      "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}]}}"#,
+        "",
+    )?;
+    let leads: Vec<serde_json::Value> = serde_json::from_str(LEADS).unwrap_or_default();
+    let text = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+    let records: Vec<DedupRecord> = leads
+        .iter()
+        .map(|l| DedupRecord {
+            id: text(l, "id").unwrap_or_default(),
+            // The sample leads carry their channel, not an owner: the channel stands in for one.
+            owner: text(l, "source"),
+            fields: [("company", "company"), ("phone", "phone"), ("contact", "contact")]
+                .into_iter()
+                .map(|(f, k)| (f.to_owned(), text(l, k)))
+                .collect(),
+        })
+        .collect();
+    let report = find_duplicates(&policy, &BatchSettings::default(), &records)?;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n== 查重 over the {} sample leads: {} candidate pairs, {} DUPLICATE, {} RELATED, {} clusters ==",
+        report.stats.records,
+        report.stats.candidate_pairs,
+        report.stats.duplicate_pairs,
+        report.stats.related_pairs,
+        report.clusters.len()
+    );
+    for c in report.clusters.iter().take(5) {
+        let company = c.merged.get("company").cloned().unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {company:<20} {} keep {} (channels: {})",
+            c.members.join(" "),
+            c.survivor,
+            c.owners.join(", ")
+        );
+    }
+    let index = DedupIndex::build(&policy, &records)?;
+    if let Some(first) = records.first() {
+        let company = first.fields.get("company").cloned().flatten().unwrap_or_default();
+        let variant = company.replacen("有限公司", "有限责任公司", 1);
+        let lead: DedupRecord =
+            from_json(&format!(r#"{{"id": "new", "fields": {{"company": "{variant}"}}}}"#), "record")?;
+        let q = index.query(&lead, 5)?;
+        let ids: Vec<&str> = q.candidates.iter().map(|c| c.id.as_str()).collect();
+        let _ = writeln!(
+            s,
+            "  incoming {variant}: {} with {} (first held by the {} channel)",
+            code(&q.verdict),
+            ids.join(" "),
+            q.claimed_by.unwrap_or_default()
+        );
+    }
+    Ok(s)
+}
+
+/// 查重: the issue's three names and their variants through the company comparator, and the
+/// keys a lead is matched on.
+fn dedup_section() -> Result<String, crmkit::Error> {
+    use crmkit::dedup::{compare, normalize_credit_code, normalize_phone, Comparator};
+    let base = "北京字节跳动科技有限公司";
+    let others = [
+        "字节跳动（北京）科技有限公司",
+        "北京字節跳動科技有限公司",
+        "北京字节跳动科技有限公司上海分公司",
+        "北京字节跳动网络技术有限公司",
+        "北京字节跳动科技股份有限公司",
+        "北京字杰跳动科技有限公司",
+        "北京仁和互联网络技术有限公司",
+    ];
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Duplicate matching (查重): {base} against ==");
+    for other in others {
+        let c = compare(&Comparator::CompanyName, base, other)?;
+        let jw = compare(&Comparator::JaroWinkler, base, other)?.similarity;
+        let verdict = c.verdict.map_or_else(String::new, |v| code(&v));
+        let reasons: Vec<String> = c.reasons.iter().map(code).collect();
+        let _ = writeln!(s, "  {other:<24} {verdict:<10} {:<40} (Jaro-Winkler {jw:.2})", reasons.join(", "));
+    }
+    let phone = normalize_phone("(010) 6234-5678 转 8001", "86")?;
+    let uscc = normalize_credit_code("91110108551385082Q")?;
+    let _ = writeln!(
+        s,
+        "  phone (010) 6234-5678 转 8001 → {} ext {}; credit code {} (region {})",
+        phone.e164,
+        phone.extension.unwrap_or_default(),
+        uscc.code,
+        uscc.region_code
+    );
+    Ok(s)
+}
+
 fn allocation_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     let payments: Vec<serde_json::Value> = serde_json::from_str(PAYMENTS).unwrap_or_default();
     let history: Vec<serde_json::Value> = payments

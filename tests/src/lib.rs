@@ -121,9 +121,120 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let request = crmkit::wire::from_json(&input.to_string(), "")?;
             serde_json::to_value(crmkit::commission::route_discount(&policy, &request)?)
         }
+        "normalize_company" => {
+            let name: String = crmkit::wire::from_json(&field("name"), "name")?;
+            serde_json::to_value(crmkit::dedup::normalize_company(&name)?)
+        }
+        "normalize_phone" => {
+            let phone: String = crmkit::wire::from_json(&field("phone"), "phone")?;
+            let country = config.get("default_country").map_or(Ok("86".to_owned()), |c| {
+                crmkit::wire::from_json::<String>(&c.to_string(), "default_country")
+            })?;
+            serde_json::to_value(crmkit::dedup::normalize_phone(&phone, &country)?)
+        }
+        "normalize_email" => {
+            let email: String = crmkit::wire::from_json(&field("email"), "email")?;
+            serde_json::to_value(crmkit::dedup::normalize_email(&email)?)
+        }
+        "normalize_domain" => {
+            let domain: String = crmkit::wire::from_json(&field("domain"), "domain")?;
+            serde_json::to_value(crmkit::dedup::normalize_domain(&domain)?)
+        }
+        "normalize_person_name" => {
+            let name: String = crmkit::wire::from_json(&field("name"), "name")?;
+            serde_json::to_value(crmkit::dedup::normalize_person_name(&name)?)
+        }
+        "normalize_credit_code" => {
+            let code: String = crmkit::wire::from_json(&field("code"), "credit_code")?;
+            serde_json::to_value(crmkit::dedup::normalize_credit_code(&code)?)
+        }
+        "compare" => {
+            let comparator = crmkit::wire::from_json(&config.to_string(), "comparator")?;
+            let a: String = crmkit::wire::from_json(&field("a"), "a")?;
+            let b: String = crmkit::wire::from_json(&field("b"), "b")?;
+            serde_json::to_value(crmkit::dedup::compare(&comparator, &a, &b)?)
+        }
+        "match_records" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let a = crmkit::wire::from_json(&field("a"), "a")?;
+            let b = crmkit::wire::from_json(&field("b"), "b")?;
+            serde_json::to_value(crmkit::dedup::match_records(&policy, &a, &b)?)
+        }
+        "estimate_model" => {
+            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            serde_json::to_value(crmkit::dedup::estimate_model(&policy, &settings, &records)?)
+        }
+        "find_duplicates" => {
+            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            serde_json::to_value(crmkit::dedup::find_duplicates(&policy, &settings, &records)?)
+        }
+        "find_duplicates_columns" => {
+            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
+            let ids: Vec<String> = crmkit::wire::from_json(&field("ids"), "ids")?;
+            let owners: Option<Vec<Option<String>>> = crmkit::wire::from_json(&field("owners"), "owners")?;
+            let fields: std::collections::BTreeMap<String, Vec<Option<String>>> =
+                crmkit::wire::from_json(&field("fields"), "fields")?;
+            let fields: Vec<(String, Vec<Option<String>>)> = fields.into_iter().collect();
+            let columns = crmkit::dedup::RecordColumns { ids: &ids, owners: owners.as_deref(), fields: &fields };
+            serde_json::to_value(crmkit::dedup::find_duplicates_columns(&policy, &settings, &columns)?)
+        }
+        "link_records" => {
+            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let limit: usize = crmkit::wire::from_json(&field_of(config, "limit"), "limit")?;
+            let left: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("left"), "records")?;
+            let right: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("right"), "right")?;
+            serde_json::to_value(crmkit::dedup::link_records(&policy, &left, &right, limit)?)
+        }
+        "dedup_index" => dedup_index(config, input)?,
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))
+}
+
+/// The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query.
+fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
+    use crmkit::dedup::{DedupIndex, DedupRecord};
+    let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
+    let policy = crmkit::wire::from_json(&json(config.get("policy")), "")?;
+    let book: Vec<DedupRecord> = crmkit::wire::from_json(&json(input.get("book")), "records")?;
+    let mut index = DedupIndex::build(&policy, &book)?;
+    for op in input.get("ops").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(r) = op.get("add") {
+            index.add(&crmkit::wire::from_json(&r.to_string(), "record")?)?;
+        } else if let Some(r) = op.get("update") {
+            index.update(&crmkit::wire::from_json(&r.to_string(), "record")?)?;
+        } else if let Some(id) = op.get("remove").and_then(Value::as_str) {
+            index.remove(id);
+        }
+    }
+    if let Some(how) = input.get("bytes").and_then(Value::as_str) {
+        index = DedupIndex::from_bytes(&alter_bytes(index.to_bytes(), how))?;
+    }
+    let Some(query) = input.get("query") else { return Ok(Ok(serde_json::json!({}))) };
+    let limit: usize = crmkit::wire::from_json(&json(config.get("limit")), "limit")?;
+    let record: DedupRecord = crmkit::wire::from_json(&query.to_string(), "record")?;
+    Ok(serde_json::to_value(index.query(&record, limit)?))
+}
+
+/// The alterations the `dedup_index` vectors name (the same in every runner).
+pub fn alter_bytes(mut bytes: Vec<u8>, how: &str) -> Vec<u8> {
+    match how {
+        "flip_last" => {
+            if let Some(b) = bytes.last_mut() {
+                *b ^= 1;
+            }
+        }
+        "truncate" => bytes.truncate(bytes.len().saturating_sub(10)),
+        "version_2" => bytes[8..12].copy_from_slice(&2u32.to_le_bytes()),
+        "garbage" => bytes = b"not an index at all, no".to_vec(),
+        _ => {}
+    }
+    bytes
 }
 
 /// `None` when every key of `expected` is in `actual` with a matching value (recursively;

@@ -15,6 +15,21 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import collections, compute_commission, payment_interest, route_discount
+from crmkit._dedup import (
+    DedupIndex,
+    compare,
+    dedup_frame,
+    estimate_model,
+    find_duplicates,
+    link_records,
+    match_records,
+    normalize_company,
+    normalize_credit_code,
+    normalize_domain,
+    normalize_email,
+    normalize_person_name,
+    normalize_phone,
+)
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
@@ -22,6 +37,12 @@ from crmkit._plan import forecast_hierarchy, quota_attainment
 
 __all__ = [
     "CrmkitError",
+    "DedupIndex",
+    "dedup_frame",
+    "estimate_model",
+    "find_duplicates",
+    "link_records",
+    "match_records",
     "__version__",
     "allocate_target",
     "attribute",
@@ -29,6 +50,7 @@ __all__ = [
     "campaign_roi",
     "collections",
     "compare_attribution",
+    "compare",
     "compute_commission",
     "forecast",
     "forecast_frame",
@@ -44,6 +66,12 @@ __all__ = [
     "train_lead_model",
     "payment_interest",
     "route_discount",
+    "normalize_company",
+    "normalize_credit_code",
+    "normalize_domain",
+    "normalize_email",
+    "normalize_person_name",
+    "normalize_phone",
 ]
 
 

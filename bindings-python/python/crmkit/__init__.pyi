@@ -1241,3 +1241,270 @@ class DiscountRoute(TypedDict):
     steps: list[ApprovalStep]
 
 def route_discount(policy: DiscountPolicy | Mapping[str, object], request: DiscountRequest | Mapping[str, object]) -> DiscountRoute: ...
+# Duplicate matching (查重)
+
+Verdict = Literal["DUPLICATE", "RELATED", "DISTINCT"]
+Script = Literal["zh", "latin"]
+FormClass = Literal["limited", "joint_stock", "corporation", "partnership", "sole_proprietorship", "unspecified"]
+PhoneKind = Literal["mobile", "landline", "toll_free", "international"]
+MatchReason = Literal[
+    "name_exact",
+    "brand_same",
+    "brand_homophone",
+    "brand_typo",
+    "brand_reordered",
+    "brand_differs",
+    "script_differs",
+    "region_same",
+    "region_differs",
+    "industry_differs",
+    "form_differs",
+    "group_differs",
+    "branch_differs",
+    "equal",
+    "extension_differs",
+    "same_domain",
+    "free_mail_domain",
+    "name_reordered",
+    "within_tolerance",
+    "outside_tolerance",
+    "differs",
+]
+
+class CompanyName(TypedDict):
+    normalized: str
+    script: Script
+    region: list[str]
+    brand: str
+    industry: str | None
+    legal_form: str | None
+    form_class: FormClass | None
+    group: bool
+    branch: str | None
+    pinyin: str | None
+
+class Phone(TypedDict):
+    e164: str
+    kind: PhoneKind
+    country_code: str
+    area_code: str | None
+    extension: str | None
+
+class Email(TypedDict):
+    email: str
+    canonical: str
+    local: str
+    domain: str
+    free_mail: bool
+    role: bool
+
+class Domain(TypedDict):
+    host: str
+    domain: str
+    free_mail: bool
+
+class PersonName(TypedDict):
+    normalized: str
+    pinyin: str | None
+    key: str
+
+class CreditCode(TypedDict):
+    code: str
+    authority: str
+    category: str
+    region_code: str
+    organization_code: str
+
+class Comparator(TypedDict):
+    type: Literal[
+        "exact", "jaro_winkler", "levenshtein", "token_set", "numeric", "date", "company_name", "phone", "email",
+        "person_name", "domain", "credit_code",
+    ]
+    tolerance: NotRequired[DecimalInput]
+    tolerance_days: NotRequired[int]
+    default_country: NotRequired[str]
+
+class ValueComparison(TypedDict):
+    similarity: float
+    left: str
+    right: str
+    verdict: NotRequired[Verdict]
+    reasons: list[MatchReason]
+    parts: NotRequired[list[CompanyName]]
+
+def normalize_company(name: str) -> CompanyName:
+    """A company name in parts (region, 字号, industry, legal form, branch); raises ``CrmkitError``."""
+
+def normalize_phone(phone: str, default_country: str = "86") -> Phone:
+    """A phone number in E.164; raises ``CrmkitError``."""
+
+def normalize_email(email: str) -> Email:
+    """An e-mail address with its canonical mailbox; raises ``CrmkitError``."""
+
+def normalize_domain(domain: str) -> Domain:
+    """The registrable domain of a URL, address or host; raises ``CrmkitError``."""
+
+def normalize_person_name(name: str) -> PersonName:
+    """A person's name with pinyin and an order-free key; raises ``CrmkitError``."""
+
+def normalize_credit_code(code: str) -> CreditCode:
+    """A checked unified social credit code; raises ``CrmkitError``."""
+
+def compare(comparator: Comparator | Mapping[str, object], a: str, b: str) -> ValueComparison:
+    """Compares two values; company names get a verdict; raises ``CrmkitError``."""
+
+Band = Literal["match", "possible", "non_match"]
+SurvivorReason = Literal["most_complete", "owned", "lowest_id"]
+RefusalReason = Literal["cannot_link", "credit_code_differs", "max_cluster_size", "incoherent"]
+
+class FieldSpec(TypedDict):
+    field: str
+    comparator: Comparator
+    block: NotRequired[bool]
+
+class MatchPolicy(TypedDict):
+    fields: Sequence[FieldSpec]
+    rules: NotRequired[Mapping[str, object]]
+    fellegi_sunter: NotRequired[Mapping[str, object]]
+    max_block_size: NotRequired[int]
+
+class DedupRecord(TypedDict):
+    id: str
+    owner: NotRequired[str | None]
+    fields: Mapping[str, str | None]
+
+class FieldExplanation(TypedDict):
+    field: str
+    left: str | None
+    right: str | None
+    similarity: float | None
+    level: NotRequired[str]
+    weight: NotRequired[float]
+    verdict: NotRequired[Verdict]
+    reasons: list[MatchReason]
+
+class PairMatch(TypedDict):
+    left: str
+    right: str
+    verdict: Verdict
+    score: float
+    match_weight: NotRequired[float]
+    band: NotRequired[Band]
+    rule: NotRequired[str]
+    fields: list[FieldExplanation]
+
+class Issue(TypedDict):
+    record: str
+    field: str
+    code: str
+    message: str
+
+class Candidate(TypedDict):
+    id: str
+    owner: str | None
+    verdict: Verdict
+    score: float
+    match_weight: NotRequired[float]
+    band: NotRequired[Band]
+    rule: NotRequired[str]
+    fields: list[FieldExplanation]
+
+class QueryReport(TypedDict):
+    verdict: Verdict
+    claimed_by: str | None
+    candidates: list[Candidate]
+    compared: int
+    skipped_keys: int
+    issues: list[Issue]
+
+class Cluster(TypedDict):
+    id: int
+    members: list[str]
+    survivor: str
+    survivor_reason: SurvivorReason
+    merged: dict[str, str]
+    owners: list[str]
+    min_score: float
+
+class RefusedMerge(TypedDict):
+    left: str
+    right: str
+    reason: RefusalReason
+
+class BatchStats(TypedDict):
+    records: int
+    candidate_pairs: int
+    duplicate_pairs: int
+    related_pairs: int
+    skipped_keys: int
+
+class DedupReport(TypedDict):
+    clusters: list[Cluster]
+    pairs: list[PairMatch]
+    refused: list[RefusedMerge]
+    issues: list[Issue]
+    stats: BatchStats
+
+class Link(TypedDict):
+    right: str
+    verdict: Verdict
+    left: str | None
+    owner: str | None
+    candidates: list[Candidate]
+
+class LinkReport(TypedDict):
+    links: list[Link]
+    issues: list[Issue]
+
+class EstimateReport(TypedDict):
+    model: dict
+    iterations: int
+    converged: bool
+    candidate_pairs: int
+    random_pairs: int
+    issues: list[Issue]
+
+def match_records(policy: MatchPolicy | Mapping[str, object], a: DedupRecord | Mapping[str, object], b: DedupRecord | Mapping[str, object]) -> PairMatch:
+    """Two records under a match policy, explained field by field; raises ``CrmkitError``."""
+
+def estimate_model(
+    policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]], settings: Mapping[str, object] | None = None
+) -> EstimateReport:
+    """Fellegi-Sunter m, u and prior by EM; raises ``CrmkitError``."""
+
+def find_duplicates(
+    policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]], settings: Mapping[str, object] | None = None
+) -> DedupReport:
+    """Batch de-duplication: clusters, survivors, merged values; raises ``CrmkitError``."""
+
+def link_records(
+    policy: Mapping[str, object],
+    left: Sequence[DedupRecord | Mapping[str, object]],
+    right: Sequence[DedupRecord | Mapping[str, object]],
+    limit: int = 10,
+) -> LinkReport:
+    """Each right record's matches in the left table; raises ``CrmkitError``."""
+
+def dedup_frame(
+    df: pd.DataFrame,
+    policy: Mapping[str, object],
+    *,
+    id: str = "id",
+    owner: str | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """Batch de-duplication over a DataFrame's columns: ``cluster`` and ``is_survivor`` per row;
+    ``attrs["clusters"]``, ``attrs["refused"]``, ``attrs["issues"]``, ``attrs["stats"]``."""
+
+class DedupIndex:
+    """An indexed book for 查重; raises ``CrmkitError``."""
+
+    def __init__(self, policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]] = ()) -> None: ...
+    def add(self, record: DedupRecord | Mapping[str, object]) -> list[Issue]: ...
+    def update(self, record: DedupRecord | Mapping[str, object]) -> list[Issue]: ...
+    def remove(self, id: str) -> bool: ...
+    def query(self, record: DedupRecord | Mapping[str, object], limit: int = 10) -> QueryReport: ...
+    def to_bytes(self) -> bytes: ...
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DedupIndex: ...
+    def __len__(self) -> int: ...

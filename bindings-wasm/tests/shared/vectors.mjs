@@ -39,9 +39,71 @@ export function callVector(crmkit, fn, c) {
     }
     case "calibration":
       return crmkit.calibration(c.input?.probabilities, c.input?.outcomes, c.config?.bins);
+    case "normalize_company":
+      return crmkit.normalizeCompany(c.input?.name);
+    case "normalize_phone":
+      return crmkit.normalizePhone(c.input?.phone, c.config?.default_country);
+    case "normalize_email":
+      return crmkit.normalizeEmail(c.input?.email);
+    case "normalize_domain":
+      return crmkit.normalizeDomain(c.input?.domain);
+    case "normalize_person_name":
+      return crmkit.normalizePersonName(c.input?.name);
+    case "normalize_credit_code":
+      return crmkit.normalizeCreditCode(c.input?.code);
+    case "compare":
+      return crmkit.compare(c.config, c.input?.a, c.input?.b);
+    case "match_records":
+      return crmkit.matchRecords(c.config, c.input?.a, c.input?.b);
+    case "estimate_model":
+      return crmkit.estimateModel(c.config?.policy, c.input?.records, c.config?.settings);
+    case "find_duplicates":
+      return crmkit.findDuplicates(c.config?.policy, c.input?.records, c.config?.settings);
+    case "find_duplicates_columns":
+      return crmkit.findDuplicatesColumns(
+        c.config?.policy,
+        { ids: c.input?.ids, owners: c.input?.owners, fields: c.input?.fields },
+        c.config?.settings,
+      );
+    case "link_records":
+      return crmkit.linkRecords(c.config?.policy, c.input?.left, c.input?.right, c.config?.limit);
+    case "dedup_index":
+      return dedupIndex(crmkit, c);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }
+}
+
+/** The bytes alterations the `dedup_index` vectors name (the same in every runner). */
+export function alterBytes(bytes, how) {
+  const b = new Uint8Array(bytes);
+  switch (how) {
+    case "flip_last":
+      b[b.length - 1] ^= 1;
+      return b;
+    case "truncate":
+      return b.slice(0, Math.max(0, b.length - 10));
+    case "version_2":
+      new DataView(b.buffer).setUint32(8, 2, true);
+      return b;
+    case "garbage":
+      return new TextEncoder().encode("not an index at all, no");
+    default:
+      return b;
+  }
+}
+
+/** The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query. */
+function dedupIndex(crmkit, c) {
+  let index = new crmkit.DedupIndex(c.config?.policy, c.input?.book);
+  for (const op of c.input?.ops ?? []) {
+    if (op.add) index.add(op.add);
+    else if (op.update) index.update(op.update);
+    else if (op.remove) index.remove(op.remove);
+  }
+  if (c.input?.bytes) index = crmkit.DedupIndex.fromBytes(alterBytes(index.toBytes(), c.input.bytes));
+  if (!c.input?.query) return {};
+  return index.query(c.input.query, c.config?.limit);
 }
 
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);

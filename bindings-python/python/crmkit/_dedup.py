@@ -1,0 +1,217 @@
+"""Duplicate matching (查重): normalisers and comparators over plain values."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from crmkit import _native
+from crmkit._types import document
+from crmkit._wire import to_json
+
+__all__ = [
+    "DedupIndex",
+    "compare",
+    "dedup_frame",
+    "estimate_model",
+    "find_duplicates",
+    "link_records",
+    "match_records",
+    "normalize_company",
+    "normalize_credit_code",
+    "normalize_domain",
+    "normalize_email",
+    "normalize_person_name",
+    "normalize_phone",
+]
+
+
+@document("CompanyName")
+def normalize_company(name: str) -> dict:
+    """A company name in parts: ``region`` (leading or in brackets), ``brand`` (字号),
+    ``industry``, ``legal_form`` and its ``form_class``, ``group``, ``branch``, ``pinyin``,
+    after NFKC, traditional → simplified and case folding. Raises ``CrmkitError``
+    (``missing_value`` at ``name`` when blank).
+
+    >>> import crmkit
+    >>> n = crmkit.normalize_company("北京字节跳动科技有限公司上海分公司")
+    >>> (n["region"], n["brand"], n["industry"], n["legal_form"], n["branch"])
+    (['北京'], '字节跳动', '科技', '有限公司', '上海分公司')
+    """
+    return _native.normalize_company(to_json(name))
+
+
+@document("Phone")
+def normalize_phone(phone: str, default_country: str = "86") -> dict:
+    """A phone number in E.164 (``e164``, ``kind``, ``country_code``, ``area_code``,
+    ``extension``); ``default_country`` is the calling code of numbers written without one.
+    Raises ``CrmkitError`` (``invalid_value`` at ``phone`` when it cannot be read).
+
+    >>> import crmkit
+    >>> crmkit.normalize_phone("(0755) 8676-5432 转 8001")["e164"]
+    '+8675586765432'
+    """
+    return _native.normalize_phone(to_json(phone), to_json(default_country))
+
+
+@document("Email")
+def normalize_email(email: str) -> dict:
+    """An e-mail address: ``email``, ``canonical`` (provider rules), ``local``, ``domain``,
+    ``free_mail``, ``role``. Raises ``CrmkitError``."""
+    return _native.normalize_email(to_json(email))
+
+
+@document("Domain")
+def normalize_domain(domain: str) -> dict:
+    """The ``host`` and registrable ``domain`` of a URL, e-mail address or host, and whether
+    it is ``free_mail``. Raises ``CrmkitError``."""
+    return _native.normalize_domain(to_json(domain))
+
+
+@document("PersonName")
+def normalize_person_name(name: str) -> dict:
+    """A person's name: ``normalized``, ``pinyin`` (Chinese) and an order-free ``key`` shared
+    by 张伟, Zhang Wei and Wei Zhang. Raises ``CrmkitError``."""
+    return _native.normalize_person_name(to_json(name))
+
+
+@document("CreditCode")
+def normalize_credit_code(code: str) -> dict:
+    """A unified social credit code checked by its check character, split into its fields.
+    Raises ``CrmkitError`` (``invalid_value`` at ``credit_code``)."""
+    return _native.normalize_credit_code(to_json(code))
+
+
+@document("Comparator")
+def compare(comparator: Mapping[str, Any], a: str, b: str) -> dict:
+    """Compares two values: ``similarity`` in [0, 1], the normalised ``left`` and ``right``,
+    ``reasons``, and for ``{"type": "company_name"}`` a ``verdict`` (DUPLICATE / RELATED /
+    DISTINCT) and both names' ``parts``. Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> c = crmkit.compare({"type": "company_name"}, "北京字节跳动科技有限公司", "字节跳动（北京）科技有限公司")
+    >>> c["verdict"], c["reasons"]
+    ('DUPLICATE', ['brand_same', 'region_same'])
+    """
+    return _native.compare(to_json(comparator), to_json(a), to_json(b))
+
+
+@document("MatchPolicy", "DedupRecord")
+def match_records(policy: Mapping[str, Any], a: Mapping[str, Any], b: Mapping[str, Any]) -> dict:
+    """Compares two records (``{"id", "owner"?, "fields": {name: value}}``) under a policy:
+    ``verdict``, ``score``, the ``rule`` that decided or the Fellegi-Sunter ``match_weight``
+    and ``band``, and one explained line per field. Raises ``CrmkitError``."""
+    return _native.match_records(to_json(policy), to_json(a), to_json(b))
+
+
+@document("MatchPolicy", "DedupRecord")
+def estimate_model(
+    policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]], settings: Mapping[str, Any] | None = None
+) -> dict:
+    """Fellegi-Sunter m, u and prior by EM from unlabelled records; ``report["model"]`` goes
+    back into the policy's ``fellegi_sunter``. Raises ``CrmkitError``."""
+    return _native.estimate_model(to_json(policy), to_json(settings or {}), to_json(list(records)))
+
+
+@document("MatchPolicy", "DedupRecord")
+def find_duplicates(
+    policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]], settings: Mapping[str, Any] | None = None
+) -> dict:
+    """De-duplicates a table of records: ``clusters`` (members, survivor, merged values,
+    owners), explained ``pairs``, ``refused`` merges, ``issues``, ``stats``. Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> policy = {"fields": [{"field": "company", "comparator": {"type": "company_name"}}],
+    ...           "rules": {"duplicate": [{"name": "same", "all": [{"field": "company", "verdict": "DUPLICATE"}]}]}}
+    >>> records = [{"id": "1", "fields": {"company": "北京字节跳动科技有限公司"}},
+    ...            {"id": "2", "fields": {"company": "字节跳动（北京）科技有限公司"}}]
+    >>> crmkit.find_duplicates(policy, records)["clusters"][0]["members"]
+    ['1', '2']
+    """
+    return _native.find_duplicates(to_json(policy), to_json(settings or {}), to_json(list(records)))
+
+
+@document("MatchPolicy", "DedupRecord")
+def link_records(
+    policy: Mapping[str, Any], left: Sequence[Mapping[str, Any]], right: Sequence[Mapping[str, Any]], limit: int = 10
+) -> dict:
+    """For each record of ``right``, its DUPLICATE and RELATED records in ``left`` with their
+    owners. Raises ``CrmkitError``."""
+    return _native.link_records(to_json(policy), to_json(list(left)), to_json(list(right)), limit)
+
+
+def _column(values: Any) -> list:
+    # Strings stay strings; NaN / None / pandas.NA become None (blank).
+    return [v if isinstance(v, str) else None for v in values]
+
+
+@document("MatchPolicy")
+def dedup_frame(
+    df: Any,
+    policy: Mapping[str, Any],
+    *,
+    id: str = "id",  # noqa: A002
+    owner: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Any:
+    """De-duplicates a DataFrame: one column per policy field (named as the field), ids in
+    ``id``, owners in ``owner``. Returns a DataFrame with the index of ``df`` and the columns
+    ``cluster`` (int64, -1 outside clusters) and ``is_survivor`` (bool);
+    ``attrs["clusters"]``, ``attrs["refused"]``, ``attrs["issues"]``, ``attrs["stats"]``.
+    Raises ``CrmkitError``."""
+    import pandas as pd
+
+    ids = [str(v) for v in df[id].tolist()]
+    owners = _column(df[owner].tolist()) if owner is not None else None
+    fields = [(f["field"], _column(df[f["field"]].tolist())) for f in policy.get("fields", []) if f.get("field") in df]
+    cluster, survivor, report = _native.find_duplicates_columns(
+        to_json(policy), to_json(settings or {}), ids, owners, fields
+    )
+    out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
+    for key in ("clusters", "refused", "issues", "stats"):
+        out.attrs[key] = report[key]
+    return out
+
+
+class DedupIndex:
+    """An indexed book for 查重: ``query`` one incoming record for its DUPLICATE and RELATED
+    records and their owners (撞单); ``add`` / ``update`` / ``remove`` keep it current;
+    ``to_bytes`` / ``from_bytes`` persist it. Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> policy = {"fields": [{"field": "company", "comparator": {"type": "company_name"}}],
+    ...           "rules": {"duplicate": [{"name": "same", "all": [{"field": "company", "verdict": "DUPLICATE"}]}]}}
+    >>> index = crmkit.DedupIndex(policy, [{"id": "C1", "owner": "王芳", "fields": {"company": "北京字节跳动科技有限公司"}}])
+    >>> index.query({"id": "L1", "fields": {"company": "字节跳动（北京）科技有限公司"}})["claimed_by"]
+    '王芳'
+    """
+
+    def __init__(self, policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]] = (), *, _inner: Any = None):
+        self._inner = _inner if _inner is not None else _native.DedupIndex(to_json(policy), to_json(list(records)))
+
+    def add(self, record: Mapping[str, Any]) -> list:
+        """Adds a record; returns the values that could not be read."""
+        return self._inner.add(to_json(record))
+
+    def update(self, record: Mapping[str, Any]) -> list:
+        """Replaces the record with the same id (or adds it)."""
+        return self._inner.update(to_json(record))
+
+    def remove(self, id: str) -> bool:  # noqa: A002
+        """Removes a record; ``False`` when there is none."""
+        return self._inner.remove(id)
+
+    def query(self, record: Mapping[str, Any], limit: int = 10) -> dict:
+        """The book's DUPLICATE then RELATED records for ``record``, best first."""
+        return self._inner.query(to_json(record), limit)
+
+    def to_bytes(self) -> bytes:
+        """The index as bytes (version header and checksum)."""
+        return self._inner.to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "DedupIndex":
+        """An index from ``to_bytes``; ``corrupt_data`` / ``unsupported_version`` otherwise."""
+        return cls({}, _inner=_native.DedupIndex.from_bytes(bytes(data)))
+
+    def __len__(self) -> int:
+        return len(self._inner)

@@ -1,0 +1,123 @@
+"""Duplicate matching from Python: the stubs describe the real outputs, errors are typed."""
+
+from __future__ import annotations
+
+import pytest
+
+import crmkit
+from test_stubs import stub
+
+
+def test_outputs_match_the_stub_typeddicts():
+    dicts, literals = stub()
+    company = crmkit.compare({"type": "company_name"}, "北京字节跳动科技有限公司", "北京字节跳动科技有限公司上海分公司")
+    shapes = [
+        ("ValueComparison", company),
+        ("CompanyName", company["parts"][0]),
+        ("Phone", crmkit.normalize_phone("010-62345678 转 8")),
+        ("Email", crmkit.normalize_email("li@qq.com")),
+        ("Domain", crmkit.normalize_domain("www.example.com.cn")),
+        ("PersonName", crmkit.normalize_person_name("张伟")),
+        ("CreditCode", crmkit.normalize_credit_code("91110108551385082Q")),
+    ]
+    for name, value in shapes:
+        assert set(value) <= dicts[name], (name, set(value) - dicts[name])
+    assert company["verdict"] in literals["Verdict"]
+    assert set(company["reasons"]) <= literals["MatchReason"]
+    assert company["parts"][0]["form_class"] in literals["FormClass"]
+
+
+def test_the_issue_examples():
+    base = "北京字节跳动科技有限公司"
+    verdict = lambda other: crmkit.compare({"type": "company_name"}, base, other)["verdict"]  # noqa: E731
+    assert verdict("字节跳动（北京）科技有限公司") == "DUPLICATE"
+    assert verdict("北京字节跳动科技有限公司上海分公司") == "RELATED"
+    assert verdict("北京仁和互联网络技术有限公司") == "DISTINCT"
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "path"),
+    [
+        (lambda: crmkit.normalize_company(" "), "missing_value", "name"),
+        (lambda: crmkit.normalize_phone("8676543"), "invalid_value", "phone"),
+        (lambda: crmkit.normalize_credit_code("91110108551385082A"), "invalid_value", "credit_code"),
+        (lambda: crmkit.compare({"type": "cosine"}, "a", "b"), "invalid_value", "comparator.type"),
+        (lambda: crmkit.compare({"type": "numeric", "tolerance": 0.5}, "1", "2"), "invalid_decimal", "comparator"),
+        (lambda: crmkit.normalize_email(None), "invalid_type", "email"),
+    ],
+)
+def test_bad_input_is_a_crmkit_error(call, code, path):
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        call()
+    assert (caught.value.code, caught.value.path) == (code, path)
+
+
+POLICY = {
+    "fields": [
+        {"field": "company", "comparator": {"type": "company_name"}},
+        {"field": "phone", "comparator": {"type": "phone"}},
+    ],
+    "rules": {
+        "duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}],
+        "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}],
+    },
+}
+BOOK = [
+    {"id": "C1", "owner": "王芳", "fields": {"company": "北京字节跳动科技有限公司", "phone": "010-62345678"}},
+    {"id": "C2", "owner": "李雷", "fields": {"company": "北京字节跳动科技有限公司上海分公司"}},
+    {"id": "C3", "fields": {"company": "小米科技有限责任公司"}},
+]
+
+
+def test_index_handle_round_trip_and_updates():
+    dicts, _ = stub()
+    index = crmkit.DedupIndex(POLICY, BOOK)
+    assert len(index) == 3
+    lead = {"id": "L1", "fields": {"company": "字节跳动（北京）科技有限公司", "phone": "bad"}}
+    found = index.query(lead)
+    assert found["claimed_by"] == "王芳"
+    assert [c["id"] for c in found["candidates"]] == ["C1", "C2"]
+    assert set(found) <= dicts["QueryReport"] and set(found["candidates"][0]) <= dicts["Candidate"]
+    assert found["issues"][0]["field"] == "phone"
+    again = crmkit.DedupIndex.from_bytes(index.to_bytes())
+    assert again.query(lead) == found
+    assert index.remove("C1") and not index.remove("C1")
+    assert index.query(lead)["claimed_by"] is None
+    index.add({"id": "C9", "owner": "赵六", "fields": {"company": "字节跳动"}})
+    assert index.query(lead)["claimed_by"] == "赵六"
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.DedupIndex.from_bytes(b"CRMKDDIX" + (1).to_bytes(4, "little") + bytes(16))
+    assert caught.value.code == "corrupt_data"
+
+
+def test_dedup_frame_builds_columns_in_rust():
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "company": ["北京字节跳动科技有限公司", "字节跳动（北京）科技有限公司", None, "小米科技有限公司"],
+            "phone": ["13800000001", np.nan, "13800000002", "bad"],
+            "owner": ["王芳", "李雷", None, None],
+        },
+        index=[10, 11, 12, 13],
+    )
+    out = crmkit.dedup_frame(df, POLICY, owner="owner")
+    assert list(out.index) == [10, 11, 12, 13]
+    assert out["cluster"].dtype == np.int64 and out["is_survivor"].dtype == bool
+    assert out["cluster"].tolist() == [0, 0, -1, -1]
+    assert out.attrs["clusters"][0]["owners"] == ["李雷", "王芳"]
+    assert out.attrs["issues"][0]["record"] == "d"
+
+
+def test_batch_and_pairs_match_the_stubs():
+    dicts, literals = stub()
+    report = crmkit.find_duplicates(POLICY, BOOK + [{"id": "X", "fields": {"company": "字节跳动"}}])
+    assert set(report) <= dicts["DedupReport"]
+    assert set(report["clusters"][0]) <= dicts["Cluster"]
+    assert set(report["pairs"][0]) <= dicts["PairMatch"]
+    assert set(report["pairs"][0]["fields"][0]) <= dicts["FieldExplanation"]
+    assert report["clusters"][0]["survivor_reason"] in literals["SurvivorReason"]
+    link = crmkit.link_records(POLICY, BOOK, [{"id": "L", "fields": {"company": "小米科技有限公司"}}])
+    assert link["links"][0]["left"] == "C3" and set(link) <= dicts["LinkReport"]

@@ -1,0 +1,152 @@
+//! Blocking keys from normalised parts, and the candidate pairs they give.
+//!
+//! A record gets keys from the fields its policy blocks on: a company's 字号 and, for 字号
+//! of four characters or more, the 字号 with each character deleted in turn (two names one
+//! slip apart share one of them: an insertion, deletion, substitution or swap), and its
+//! pinyin (homophones); a phone's E.164; an e-mail's mailbox and its domain (not a
+//! free-mail one); a domain; a credit code. Keys are 64-bit FNV-1a hashes of (field, kind,
+//! value): a collision only adds a candidate, which scoring then rejects. A key shared by
+//! more than `max_block_size` records finds no candidates (a switchboard, a common 字号).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::compare::{display, Value};
+use super::policy::MatchPolicy;
+use super::score::Prepared;
+use crate::error::{Error, Result};
+
+/// Most candidate pairs one batch may score (declared limit: README Limits table).
+pub const MAX_CANDIDATE_PAIRS: u64 = 50_000_000;
+
+/// Keys are hashes already: the map hashes them no further (and is deterministic).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by blocking-key hashes.
+pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+fn key(field: usize, kind: u8, text: &str) -> u64 {
+    let mut h = KeyHasher(0xcbf2_9ce4_8422_2325);
+    h.write(&(field as u64).to_le_bytes());
+    h.write(&[kind]);
+    h.write(text.as_bytes());
+    h.0
+}
+
+/// The blocking keys of a prepared record, appended to `out` (sorted, without repeats).
+pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
+    let start = out.len();
+    for (i, (spec, value)) in policy.fields.iter().zip(&p.values).enumerate() {
+        let Some(value) = value else { continue };
+        if !spec.blocks() {
+            continue;
+        }
+        match value {
+            Value::Company(c) => {
+                out.push(key(i, b'd', &c.brand));
+                let chars: Vec<char> = c.brand.chars().collect();
+                if (4..=16).contains(&chars.len()) {
+                    for skip in 0..chars.len() {
+                        let shorter: String =
+                            chars.iter().enumerate().filter(|&(j, _)| j != skip).map(|(_, ch)| ch).collect();
+                        out.push(key(i, b'd', &shorter));
+                    }
+                }
+                if let Some(py) = c.pinyin.as_deref().filter(|_| chars.len() >= 3) {
+                    out.push(key(i, b'p', py));
+                }
+            }
+            Value::Email(e) => {
+                out.push(key(i, b'e', &e.canonical));
+                if !e.free_mail {
+                    out.push(key(i, b'm', &e.domain));
+                }
+            }
+            Value::Domain(d) if d.free_mail => {}
+            Value::Phone(ph) => out.push(key(i, b'p', &ph.e164)),
+            other => out.push(key(i, b'v', &display(other))),
+        }
+    }
+    out[start..].sort_unstable();
+    let mut kept = start;
+    for j in start..out.len() {
+        if j == start || out[j] != out[kept - 1] {
+            out[kept] = out[j];
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
+}
+
+/// Blocks: key → record numbers, in record order.
+pub(crate) fn blocks(policy: &MatchPolicy, prepared: &[Prepared]) -> KeyMap<Vec<u32>> {
+    let mut map: KeyMap<Vec<u32>> = KeyMap::default();
+    let mut buf = Vec::new();
+    for (r, p) in prepared.iter().enumerate() {
+        buf.clear();
+        keys(policy, p, &mut buf);
+        for &k in &buf {
+            map.entry(k).or_default().push(r as u32);
+        }
+    }
+    map
+}
+
+/// What blocking found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BlockStats {
+    /// Keys shared by more than `max_block_size` records, not used.
+    pub skipped_keys: u64,
+}
+
+/// Candidate pairs `(i, j)`, `i < j`, sorted and without repeats.
+///
+/// # Errors
+///
+/// `out_of_range` at `records` when they would exceed [`MAX_CANDIDATE_PAIRS`].
+pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Result<(Vec<(u32, u32)>, BlockStats)> {
+    let map = blocks(policy, prepared);
+    let cap = policy.max_block_size as usize;
+    let mut stats = BlockStats::default();
+    let mut total: u64 = 0;
+    for members in map.values() {
+        if members.len() > cap {
+            stats.skipped_keys += 1;
+        } else {
+            let n = members.len() as u64;
+            total = total.saturating_add(n * n.saturating_sub(1) / 2);
+        }
+    }
+    if total > MAX_CANDIDATE_PAIRS.saturating_mul(2) {
+        return Err(Error::out_of_range("records", format!("{total} candidate pairs"), 0, MAX_CANDIDATE_PAIRS));
+    }
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total as usize);
+    for members in map.values().filter(|m| m.len() >= 2 && m.len() <= cap) {
+        for (x, &a) in members.iter().enumerate() {
+            for &b in &members[x + 1..] {
+                pairs.push((a, b));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    if pairs.len() as u64 > MAX_CANDIDATE_PAIRS {
+        return Err(Error::out_of_range("records", format!("{} candidate pairs", pairs.len()), 0, MAX_CANDIDATE_PAIRS));
+    }
+    Ok((pairs, stats))
+}

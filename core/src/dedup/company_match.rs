@@ -1,0 +1,220 @@
+//! The company-name comparator: the parts of two names weighed separately.
+//!
+//! The 字号 decides whether two names can be one company at all: equal, a homophone (仁科 /
+//! 人科, one pinyin), or one typing slip (a dropped, added or swapped character; a substituted
+//! one only in long names, since 仁科 / 仁和 are different firms). When it agrees, any part
+//! that disagrees on both sides makes the pair RELATED rather than DUPLICATE: another branch,
+//! another region, another industry word (字节跳动科技 / 字节跳动网络技术 are two entities),
+//! another legal-form class (股份有限公司 / 有限公司), a group against an operating company.
+//! A part missing on one side is no evidence either way (仁科互动 vs its full legal name).
+
+use serde::{Deserialize, Serialize};
+
+use super::company::{CompanyName, Script};
+use super::words::FormClass;
+
+/// The verdict on a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// The same entity: merge, or refuse a second claim on it (撞单).
+    Duplicate,
+    /// The same group, brand or family but another entity: a branch, a subsidiary, the same
+    /// brand in another region or legal form. Warn, do not merge.
+    Related,
+    /// Different.
+    Distinct,
+}
+
+/// Why a comparison came out as it did: stable codes, one per piece of evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum MatchReason {
+    /// The normalised names are equal.
+    NameExact,
+    /// The 字号 / core names are equal.
+    BrandSame,
+    /// The 字号 differ only in characters of the same pinyin (an input-method slip).
+    BrandHomophone,
+    /// The 字号 differ by one typing slip.
+    BrandTypo,
+    /// The core words are the same in another order or spacing.
+    BrandReordered,
+    /// The 字号 / core names differ.
+    BrandDiffers,
+    /// One name is Chinese, the other Latin: nothing to compare them by.
+    ScriptDiffers,
+    /// Both name a region and the regions agree.
+    RegionSame,
+    /// Both name a region and the regions differ (北京 / 上海).
+    RegionDiffers,
+    /// Both have an industry word and they differ (科技 / 网络技术): sibling entities.
+    IndustryDiffers,
+    /// Both have a legal form of a different class (股份有限公司 / 有限公司).
+    FormDiffers,
+    /// One is a group (集团) and the other an operating company.
+    GroupDiffers,
+    /// One is a branch (分公司...) of the other, or they are different branches.
+    BranchDiffers,
+    /// The values are equal after normalisation.
+    Equal,
+    /// Equal phone numbers with different extensions (one switchboard).
+    ExtensionDiffers,
+    /// Different mailboxes at one company domain.
+    SameDomain,
+    /// The shared domain is a free-mail provider's: no evidence.
+    FreeMailDomain,
+    /// The same words in another order (Zhang Wei / Wei Zhang, 张伟 / Zhang Wei).
+    NameReordered,
+    /// Within the comparator's tolerance.
+    WithinTolerance,
+    /// Outside the comparator's tolerance.
+    OutsideTolerance,
+    /// The values differ.
+    Differs,
+}
+
+/// The outcome of comparing two company names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CompanyMatch {
+    pub verdict: Verdict,
+    pub similarity: f64,
+    pub reasons: Vec<MatchReason>,
+}
+
+/// Compares two parsed company names. Symmetric.
+pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch {
+    if a.normalized == b.normalized {
+        return CompanyMatch { verdict: Verdict::Duplicate, similarity: 1.0, reasons: vec![MatchReason::NameExact] };
+    }
+    let (brand_sim, brand_reason) = compare_brands(a, b);
+    if matches!(brand_reason, MatchReason::BrandDiffers | MatchReason::ScriptDiffers) {
+        return CompanyMatch { verdict: Verdict::Distinct, similarity: brand_sim * 0.5, reasons: vec![brand_reason] };
+    }
+    let mut reasons = vec![brand_reason];
+    let mut conflicts = 0;
+    let mut conflict = |r: MatchReason, reasons: &mut Vec<MatchReason>| {
+        conflicts += 1;
+        reasons.push(r);
+    };
+    if a.branch != b.branch {
+        conflict(MatchReason::BranchDiffers, &mut reasons);
+    }
+    if !a.region.is_empty() && !b.region.is_empty() {
+        if regions_compatible(&a.region, &b.region) {
+            reasons.push(MatchReason::RegionSame);
+        } else {
+            conflict(MatchReason::RegionDiffers, &mut reasons);
+        }
+    }
+    // Two full legal names (both with a form) that differ in their industry words are two
+    // registered names (阿里巴巴（中国）有限公司 / 阿里巴巴（中国）网络技术有限公司); a short
+    // name without one may mean either.
+    let full = a.legal_form.is_some() && b.legal_form.is_some();
+    let industry_conflict = match (&a.industry, &b.industry) {
+        (Some(x), Some(y)) => x != y,
+        (None, None) => false,
+        _ => full,
+    };
+    if industry_conflict {
+        conflict(MatchReason::IndustryDiffers, &mut reasons);
+    }
+    if let (Some(x), Some(y)) = (a.form_class, b.form_class) {
+        if x != y && x != FormClass::Unspecified && y != FormClass::Unspecified {
+            conflict(MatchReason::FormDiffers, &mut reasons);
+        }
+    }
+    // A group against an operating company (one with a form or an industry word); a bare
+    // short name (字节跳动) may mean either.
+    let operating = |n: &CompanyName| !n.group && (n.legal_form.is_some() || n.industry.is_some());
+    if (a.group && operating(b)) || (b.group && operating(a)) {
+        conflict(MatchReason::GroupDiffers, &mut reasons);
+    }
+    let verdict = if conflicts == 0 { Verdict::Duplicate } else { Verdict::Related };
+    let similarity = brand_sim * 0.85_f64.powi(conflicts);
+    CompanyMatch { verdict, similarity, reasons }
+}
+
+/// Region levels agree when one side's levels all appear in the other's
+/// (深圳 / 广东 深圳 / 深圳 南山).
+fn regions_compatible(a: &[String], b: &[String]) -> bool {
+    a.iter().all(|r| b.contains(r)) || b.iter().all(|r| a.contains(r))
+}
+
+fn compare_brands(a: &CompanyName, b: &CompanyName) -> (f64, MatchReason) {
+    if a.script != b.script {
+        return (0.0, MatchReason::ScriptDiffers);
+    }
+    if a.brand == b.brand {
+        return (1.0, MatchReason::BrandSame);
+    }
+    let left: Vec<char> = a.brand.chars().collect();
+    let right: Vec<char> = b.brand.chars().collect();
+    let longest = left.len().max(right.len()) as f64;
+    match a.script {
+        Script::Zh => {
+            // Two-character homophones are too often two firms (华为 / 华维): three at least, one slip.
+            let differing = left.iter().zip(&right).filter(|(p, q)| p != q).count();
+            if left.len() == right.len()
+                && left.len() >= 3
+                && differing == 1
+                && a.pinyin.is_some()
+                && a.pinyin == b.pinyin
+            {
+                return (0.95, MatchReason::BrandHomophone);
+            }
+            let shortest = left.len().min(right.len());
+            let substitution = left.len() == right.len() && differing == 1;
+            if osa(&left, &right) == 1 && shortest >= 3 && (!substitution || shortest >= 6) {
+                return (1.0 - 1.0 / longest, MatchReason::BrandTypo);
+            }
+        }
+        Script::Latin => {
+            let mut wa: Vec<&str> = a.brand.split(' ').collect();
+            let mut wb: Vec<&str> = b.brand.split(' ').collect();
+            wa.sort_unstable();
+            wb.sort_unstable();
+            if wa == wb || a.brand.replace(' ', "") == b.brand.replace(' ', "") {
+                return (0.95, MatchReason::BrandReordered);
+            }
+            let (cx, cy): (Vec<char>, Vec<char>) = (
+                left.iter().copied().filter(|c| *c != ' ').collect(),
+                right.iter().copied().filter(|c| *c != ' ').collect(),
+            );
+            let shortest = cx.len().min(cy.len());
+            let allowed = if shortest >= 10 { 2 } else { usize::from(shortest >= 5) };
+            let d = osa(&cx, &cy);
+            if d <= allowed {
+                return (1.0 - d as f64 / cx.len().max(cy.len()) as f64, MatchReason::BrandTypo);
+            }
+        }
+    }
+    (super::compare::levenshtein_ratio(&left, &right), MatchReason::BrandDiffers)
+}
+
+/// Optimal-string-alignment distance (Levenshtein with adjacent transpositions) on code points.
+pub(crate) fn osa(a: &[char], b: &[char]) -> usize {
+    if a.is_empty() || b.is_empty() {
+        return a.len().max(b.len());
+    }
+    let w = b.len() + 1;
+    let mut prev2 = vec![0usize; w];
+    let mut prev: Vec<usize> = (0..w).collect();
+    let mut cur = vec![0usize; w];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..w {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[w - 1]
+}

@@ -1,0 +1,210 @@
+//! Linking two tables, and the columnar batch entry point.
+
+use serde::{Deserialize, Serialize};
+
+use super::cluster::{dedup_table, BatchSettings, BatchStats, Cluster, RefusedMerge, Table, MAX_BATCH_RECORDS};
+use super::company_match::Verdict;
+use super::compare::prepare;
+use super::index::{Candidate, DedupIndex};
+use super::policy::MatchPolicy;
+use super::score::{check_unique_ids, DedupRecord, Issue, Prepared};
+use crate::error::{Error, Result};
+
+/// For each record of the right table, its best matches in the left one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct LinkReport {
+    /// One line per right record, in input order.
+    pub links: Vec<Link>,
+    /// Values of either table that could not be read.
+    pub issues: Vec<Issue>,
+}
+
+/// A right record and what it links to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Link {
+    /// The right record's id.
+    pub right: String,
+    /// The best verdict: DUPLICATE, RELATED, or DISTINCT when nothing matched.
+    pub verdict: Verdict,
+    /// The best left record, if any.
+    pub left: Option<String>,
+    /// Its owner.
+    pub owner: Option<String>,
+    /// Candidates, best first, at most `limit`.
+    pub candidates: Vec<Candidate>,
+}
+
+/// Links the `right` table to the `left` one: each right record's DUPLICATE and RELATED
+/// candidates in the left table, best first.
+///
+/// # Errors
+///
+/// As [`DedupIndex::build`] for `left` (paths `records[i]`) and as
+/// [`DedupIndex::query`]; `duplicate_name` at `right[i].id`.
+pub fn link_records(
+    policy: &MatchPolicy,
+    left: &[DedupRecord],
+    right: &[DedupRecord],
+    limit: usize,
+) -> Result<LinkReport> {
+    check_unique_ids(right.iter(), "right")?;
+    let index = DedupIndex::build(policy, left)?;
+    let mut issues = Vec::new();
+    let mut links = Vec::with_capacity(right.len());
+    for r in right {
+        let q = index.query(r, limit)?;
+        issues.extend(q.issues);
+        let best = q.candidates.first();
+        links.push(Link {
+            right: r.id.clone(),
+            verdict: q.verdict,
+            left: best.map(|c| c.id.clone()),
+            owner: best.and_then(|c| c.owner.clone()),
+            candidates: q.candidates,
+        });
+    }
+    Ok(LinkReport { links, issues })
+}
+
+/// A table as columns: row `i` is one record.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordColumns<'a> {
+    /// DedupRecord ids.
+    pub ids: &'a [String],
+    /// Owners (optional column).
+    pub owners: Option<&'a [Option<String>]>,
+    /// One column per policy field, by name.
+    pub fields: &'a [(String, Vec<Option<String>>)],
+}
+
+/// The columnar de-duplication: per row its cluster and whether it survives, plus the
+/// clusters themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct ColumnsReport {
+    /// Per row: its cluster's id, or -1 when it is in none.
+    pub cluster: Vec<i64>,
+    /// Per row: whether it is its cluster's survivor (false outside clusters).
+    pub survivor: Vec<bool>,
+    /// The clusters, as [`find_duplicates`](super::find_duplicates) gives them.
+    pub clusters: Vec<Cluster>,
+    /// Merges refused by the guards.
+    pub refused: Vec<RefusedMerge>,
+    /// Values that could not be read, by row (`record` is the row's id).
+    pub issues: Vec<Issue>,
+    /// Counts.
+    pub stats: BatchStats,
+}
+
+/// [`find_duplicates`](super::find_duplicates) over columns (no pair explanations).
+///
+/// # Errors
+///
+/// As `find_duplicates`; `invalid_value` at `fields.<name>` for a column whose length is not
+/// the number of ids, `missing_value` at `fields.<name>` for a policy field without a column,
+/// and at `owners` for an owner column of another length.
+pub fn find_duplicates_columns(
+    policy: &MatchPolicy,
+    settings: &BatchSettings,
+    columns: &RecordColumns<'_>,
+) -> Result<ColumnsReport> {
+    policy.validate()?;
+    let n = columns.ids.len();
+    if n > MAX_BATCH_RECORDS {
+        return Err(Error::out_of_range("ids", n, 0, MAX_BATCH_RECORDS));
+    }
+    if let Some(owners) = columns.owners {
+        if owners.len() != n {
+            return Err(Error::InvalidValue {
+                path: "owners".into(),
+                reason: format!("{} rows, ids has {n}", owners.len()),
+            });
+        }
+    }
+    let mut cols: Vec<&[Option<String>]> = Vec::with_capacity(policy.fields.len());
+    for spec in &policy.fields {
+        let col = columns.fields.iter().find(|(name, _)| *name == spec.field).ok_or_else(|| Error::MissingValue {
+            path: format!("fields.{}", spec.field),
+            reason: "every policy field needs a column".into(),
+        })?;
+        if col.1.len() != n {
+            return Err(Error::InvalidValue {
+                path: format!("fields.{}", spec.field),
+                reason: format!("{} rows, ids has {n}", col.1.len()),
+            });
+        }
+        cols.push(&col.1);
+    }
+    check_unique_ids_columns(columns.ids)?;
+    let mut issues = Vec::new();
+    let mut prepared = Vec::with_capacity(n);
+    for row in 0..n {
+        let mut values = Vec::with_capacity(cols.len());
+        for (spec, col) in policy.fields.iter().zip(&cols) {
+            let raw = col[row].as_deref().filter(|v| !v.trim().is_empty());
+            values.push(match raw {
+                None => None,
+                Some(raw) => match prepare(&spec.comparator, raw, &format!("fields.{}[{row}]", spec.field)) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        issues.push(Issue {
+                            record: columns.ids[row].clone(),
+                            field: spec.field.clone(),
+                            code: e.code().to_owned(),
+                            message: e.to_string(),
+                        });
+                        None
+                    }
+                },
+            });
+        }
+        prepared.push(Prepared { values });
+    }
+    let raw = |row: usize, field: &str| {
+        let k = policy.fields.iter().position(|f| f.field == field)?;
+        cols[k][row].as_deref()
+    };
+    let table = Table {
+        ids: columns.ids.iter().map(String::as_str).collect(),
+        owners: (0..n).map(|r| columns.owners.and_then(|o| o[r].as_deref())).collect(),
+        raw: &raw,
+    };
+    let settings = BatchSettings { explain_pairs: false, ..settings.clone() };
+    let report = dedup_table(policy, &settings, &table, &prepared)?;
+    let mut cluster = vec![-1i64; n];
+    let mut survivor = vec![false; n];
+    let row_of: std::collections::HashMap<&str, usize> =
+        columns.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    for c in &report.clusters {
+        for m in &c.members {
+            if let Some(&r) = row_of.get(m.as_str()) {
+                cluster[r] = i64::from(c.id);
+                survivor[r] = *m == c.survivor;
+            }
+        }
+    }
+    Ok(ColumnsReport {
+        cluster,
+        survivor,
+        clusters: report.clusters,
+        refused: report.refused,
+        issues,
+        stats: report.stats,
+    })
+}
+
+fn check_unique_ids_columns(ids: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashMap::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(first) = seen.insert(id.as_str(), i) {
+            return Err(Error::DuplicateName {
+                path: format!("ids[{i}]"),
+                name: id.clone(),
+                first: format!("ids[{first}]"),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,439 @@
+//! Records, and the scoring of a pair of them under a policy: every field compared, the
+//! rule set or the Fellegi-Sunter model applied, and a per-field explanation.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::company_match::{MatchReason, Verdict};
+use super::compare::{compare_values, display, prepare, round4, Comparator, FieldResult, Value};
+use super::policy::{levels, Condition, FsModel, MatchPolicy};
+use crate::error::{Error, Result};
+
+/// A record to match: its id, its owner (who holds it: the answer to 撞单), and its fields
+/// by name (values as strings; blank or null when unknown). Fields the policy does not name
+/// are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct DedupRecord {
+    /// Unique id.
+    pub id: String,
+    /// Who holds it (a rep, a team, the public pool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub owner: Option<String>,
+    /// Field values by name.
+    #[serde(default)]
+    #[cfg_attr(feature = "typescript", tsify(type = "{ [field: string]: string | null }"))]
+    pub fields: BTreeMap<String, Option<String>>,
+}
+
+/// A value that could not be read (an unparsable phone, an invalid credit code): the record
+/// is still matched, on its other fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Issue {
+    /// The record's id.
+    pub record: String,
+    /// The field.
+    pub field: String,
+    /// The error code the value would raise on its own (`invalid_value`...).
+    pub code: String,
+    /// Why.
+    pub message: String,
+}
+
+/// A pair's band under a Fellegi-Sunter model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// Match weight at least `bands.duplicate`.
+    Match,
+    /// At least `bands.related`.
+    Possible,
+    /// Below.
+    NonMatch,
+}
+
+/// The verdict on a pair of records, explained field by field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct PairMatch {
+    /// Id of the first record.
+    pub left: String,
+    /// Id of the second record.
+    pub right: String,
+    /// DUPLICATE, RELATED or DISTINCT.
+    pub verdict: Verdict,
+    /// For ranking: the match probability (Fellegi-Sunter) or the mean similarity of the
+    /// fields both records have (rules), 4 decimals.
+    pub score: f64,
+    /// Fellegi-Sunter: log2 of the prior odds plus every field's weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub match_weight: Option<f64>,
+    /// Fellegi-Sunter: the band of `match_weight`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub band: Option<Band>,
+    /// Rules: the name of the rule that decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub rule: Option<String>,
+    /// One line per policy field.
+    pub fields: Vec<FieldExplanation>,
+}
+
+/// How one field compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct FieldExplanation {
+    /// The field.
+    pub field: String,
+    /// The first record's value, normalised (null when blank or unreadable).
+    pub left: Option<String>,
+    /// The second record's value, normalised.
+    pub right: Option<String>,
+    /// Similarity in [0, 1] (null when either is blank).
+    pub similarity: Option<f64>,
+    /// Fellegi-Sunter: the comparison level (`exact`, `>=0.9`, `else`, `duplicate`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub level: Option<String>,
+    /// Fellegi-Sunter: log2(m / u) of that level (0 for a blank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub weight: Option<f64>,
+    /// A company name's own verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub verdict: Option<Verdict>,
+    /// The comparator's reasons.
+    pub reasons: Vec<MatchReason>,
+}
+
+/// A record with each policy field read once.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Prepared {
+    pub values: Vec<Option<Value>>,
+}
+
+/// Reads a record's fields. Strict: an unreadable value is an error at
+/// `{path}.fields.{name}`; otherwise it is blank for matching and reported in `issues`.
+pub(crate) fn prepare_record(
+    policy: &MatchPolicy,
+    record: &DedupRecord,
+    path: &str,
+    issues: Option<&mut Vec<Issue>>,
+) -> Result<Prepared> {
+    let mut issues = issues;
+    let mut values = Vec::with_capacity(policy.fields.len());
+    for spec in &policy.fields {
+        let raw = record.fields.get(&spec.field).and_then(Option::as_deref).filter(|v| !v.trim().is_empty());
+        let value = match raw {
+            None => None,
+            Some(raw) => match prepare(&spec.comparator, raw, &format!("{path}.fields.{}", spec.field)) {
+                Ok(v) => Some(v),
+                Err(e) => match issues.as_deref_mut() {
+                    Some(list) => {
+                        list.push(Issue {
+                            record: record.id.clone(),
+                            field: spec.field.clone(),
+                            code: e.code().to_owned(),
+                            message: e.to_string(),
+                        });
+                        None
+                    }
+                    None => return Err(e),
+                },
+            },
+        };
+        values.push(value);
+    }
+    Ok(Prepared { values })
+}
+
+/// How often each normalised value occurs in the book, per policy field (for the
+/// term-frequency adjustment).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct TermFrequencies {
+    pub counts: Vec<HashMap<String, u32>>,
+    pub total: u64,
+}
+
+impl TermFrequencies {
+    pub(crate) fn new(fields: usize) -> Self {
+        Self { counts: vec![HashMap::new(); fields], total: 0 }
+    }
+
+    pub(crate) fn add(&mut self, p: &Prepared, sign: i8) {
+        for (i, v) in p.values.iter().enumerate() {
+            if let Some(v) = v {
+                let n = self.counts[i].entry(display(v)).or_insert(0);
+                *n = if sign > 0 { n.saturating_add(1) } else { n.saturating_sub(1) };
+            }
+        }
+        self.total = if sign > 0 { self.total.saturating_add(1) } else { self.total.saturating_sub(1) };
+    }
+
+    fn frequency(&self, field: usize, value: &str) -> Option<f64> {
+        let n = *self.counts.get(field)?.get(value)?;
+        (n > 0 && self.total > 0).then(|| f64::from(n) / self.total as f64)
+    }
+}
+
+/// Scores pairs under one policy.
+pub(crate) struct Scorer<'a> {
+    policy: &'a MatchPolicy,
+    /// For each Fellegi-Sunter field, the policy field it scores.
+    fs_fields: Vec<usize>,
+    tf: Option<&'a TermFrequencies>,
+}
+
+impl<'a> Scorer<'a> {
+    /// A scorer for a validated policy; a Fellegi-Sunter model must be trained.
+    pub(crate) fn new(policy: &'a MatchPolicy, tf: Option<&'a TermFrequencies>) -> Result<Self> {
+        policy.validate()?;
+        let mut fs_fields = Vec::new();
+        if let Some(model) = &policy.fellegi_sunter {
+            policy.validate_model(model, true)?;
+            for (k, f) in model.fields.iter().enumerate() {
+                fs_fields.push(policy.field_index(&f.field, &format!("fellegi_sunter.fields[{k}].field"))?);
+            }
+        }
+        Ok(Self { policy, fs_fields, tf })
+    }
+
+    pub(crate) fn compare_fields(&self, a: &Prepared, b: &Prepared) -> Result<Vec<Option<FieldResult>>> {
+        self.policy
+            .fields
+            .iter()
+            .zip(a.values.iter().zip(&b.values))
+            .map(|(spec, pair)| match pair {
+                (Some(x), Some(y)) => compare_values(&spec.comparator, x, y).map(Some),
+                _ => Ok(None),
+            })
+            .collect()
+    }
+
+    /// The verdict and score of a pair, without explanations (the batch's hot loop).
+    #[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
+    pub(crate) fn evaluate(&self, a: &Prepared, b: &Prepared) -> Result<Evaluation> {
+        let results = self.compare_fields(a, b)?;
+        let compared: Vec<f64> = results.iter().flatten().map(|r| r.similarity).collect();
+        let mean = if compared.is_empty() { 0.0 } else { compared.iter().sum::<f64>() / compared.len() as f64 };
+        let mut e = Evaluation {
+            verdict: Verdict::Distinct,
+            score: round4(mean),
+            match_weight: None,
+            band: None,
+            rule: None,
+            levels: Vec::new(),
+            results,
+        };
+        if let Some(rules) = &self.policy.rules {
+            let holds = |cond: &Condition| {
+                let i = self.policy.fields.iter().position(|f| f.field == cond.field).unwrap_or(usize::MAX);
+                match e.results.get(i) {
+                    Some(Some(r)) => match cond.verdict {
+                        Some(v) => r.verdict.is_some_and(|got| got <= v),
+                        None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
+                    },
+                    Some(None) => cond.match_blanks && a.values[i].is_none() && b.values[i].is_none(),
+                    None => false,
+                }
+            };
+            let fired = |list: &[super::policy::Rule]| list.iter().position(|r| r.all.iter().all(holds));
+            if let Some(k) = fired(&rules.duplicate) {
+                e.verdict = Verdict::Duplicate;
+                e.rule = Some(rules.duplicate[k].name.clone());
+            } else if let Some(k) = fired(&rules.related) {
+                e.verdict = Verdict::Related;
+                e.rule = Some(rules.related[k].name.clone());
+            }
+        } else if let Some(model) = &self.policy.fellegi_sunter {
+            self.apply_model(model, a, &mut e);
+        }
+        Ok(e)
+    }
+
+    /// The verdict on a pair with every field explained.
+    pub(crate) fn score(&self, left: &str, right: &str, a: &Prepared, b: &Prepared) -> Result<PairMatch> {
+        let e = self.evaluate(a, b)?;
+        Ok(self.explain(left, right, a, b, e))
+    }
+
+    /// Explanations for an evaluated pair.
+    pub(crate) fn explain(&self, left: &str, right: &str, a: &Prepared, b: &Prepared, e: Evaluation) -> PairMatch {
+        let fields = self
+            .policy
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let (level, weight) = match e.levels.get(i) {
+                    Some(Some((name, w))) => (Some(name.clone()), Some(*w)),
+                    _ => (None, None),
+                };
+                FieldExplanation {
+                    field: spec.field.clone(),
+                    left: a.values[i].as_ref().map(display),
+                    right: b.values[i].as_ref().map(display),
+                    similarity: e.results[i].as_ref().map(|r| round4(r.similarity)),
+                    level,
+                    weight,
+                    verdict: e.results[i].as_ref().and_then(|r| r.verdict),
+                    reasons: e.results[i].as_ref().map(|r| r.reasons.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        PairMatch {
+            left: left.to_owned(),
+            right: right.to_owned(),
+            verdict: e.verdict,
+            score: e.score,
+            match_weight: e.match_weight,
+            band: e.band,
+            rule: e.rule,
+            fields,
+        }
+    }
+
+    #[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
+    fn apply_model(&self, model: &FsModel, a: &Prepared, e: &mut Evaluation) {
+        let mut total = (model.prior / (1.0 - model.prior)).log2();
+        let mut structural_related = false;
+        e.levels = vec![None; self.policy.fields.len()];
+        for (f, &i) in model.fields.iter().zip(&self.fs_fields) {
+            let company = self.policy.fields[i].comparator == Comparator::CompanyName;
+            let Some(r) = &e.results[i] else {
+                e.levels[i] = Some(("blank".to_owned(), 0.0));
+                continue;
+            };
+            let level = level_of(f.thresholds.as_slice(), company, r);
+            let mut u = f.u[level];
+            if f.tf_adjust && level == 0 {
+                if let (Some(tf), Some(v)) = (self.tf, &a.values[i]) {
+                    if let Some(freq) = tf.frequency(i, &display(v)) {
+                        u = freq.max(1e-12);
+                    }
+                }
+            }
+            let w = (f.m[level] / u).log2();
+            total += w;
+            structural_related |= r.verdict == Some(Verdict::Related);
+            e.levels[i] = Some((level_name(f.thresholds.as_slice(), company, level), round4(w)));
+        }
+        let band = if total >= model.bands.duplicate {
+            Band::Match
+        } else if total >= model.bands.related {
+            Band::Possible
+        } else {
+            Band::NonMatch
+        };
+        e.verdict = match band {
+            Band::Match if !structural_related => Verdict::Duplicate,
+            Band::Match | Band::Possible => Verdict::Related,
+            Band::NonMatch => Verdict::Distinct,
+        };
+        e.band = Some(band);
+        e.match_weight = Some(round4(total));
+        e.score = round4(1.0 / (1.0 + (-total).exp2()));
+    }
+}
+
+/// A scored pair before its explanation is written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Evaluation {
+    pub verdict: Verdict,
+    pub score: f64,
+    pub match_weight: Option<f64>,
+    pub band: Option<Band>,
+    pub rule: Option<String>,
+    /// Fellegi-Sunter: per policy field, its level's name and weight.
+    pub levels: Vec<Option<(String, f64)>>,
+    pub results: Vec<Option<FieldResult>>,
+}
+
+/// The comparison level of a result.
+pub(crate) fn level_of(thresholds: &[f64], company: bool, r: &FieldResult) -> usize {
+    if company {
+        return match (r.reasons.first(), r.verdict) {
+            (Some(MatchReason::NameExact), _) => 0,
+            (_, Some(Verdict::Duplicate)) => 1,
+            (_, Some(Verdict::Related)) => 2,
+            _ => 3,
+        };
+    }
+    if r.similarity >= 1.0 - 1e-12 {
+        return 0;
+    }
+    thresholds.iter().position(|t| r.similarity >= *t).map_or(thresholds.len() + 1, |j| j + 1)
+}
+
+fn level_name(thresholds: &[f64], company: bool, level: usize) -> String {
+    if company {
+        return ["name_exact", "duplicate", "related", "distinct"][level.min(3)].to_owned();
+    }
+    match level {
+        0 => "exact".to_owned(),
+        l if l <= thresholds.len() => format!(">={}", thresholds[l - 1]),
+        _ => "else".to_owned(),
+    }
+}
+
+/// Number of levels of FS field `k` of the policy's model.
+pub(crate) fn field_levels(policy: &MatchPolicy, model: &FsModel, k: usize, i: usize) -> usize {
+    levels(&model.fields[k], policy.fields[i].comparator == Comparator::CompanyName)
+}
+
+/// Compares two records under a policy: every field, the rule set or Fellegi-Sunter model,
+/// and a per-field explanation.
+///
+/// # Errors
+///
+/// The policy's validation errors (a Fellegi-Sunter model must carry m and u: train it with
+/// `estimate_model`); the error of an unreadable value at `a.fields.<name>` /
+/// `b.fields.<name>` (an unparsable phone, an invalid credit code).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::dedup::{match_records, MatchPolicy, DedupRecord, Verdict};
+/// use crmkit::wire::from_json;
+///
+/// let policy: MatchPolicy = from_json(r#"{
+///   "fields": [{"field": "company", "comparator": {"type": "company_name"}},
+///              {"field": "phone", "comparator": {"type": "phone"}}],
+///   "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}],
+///             "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}]}
+/// }"#, "")?;
+/// let a: DedupRecord = from_json(r#"{"id": "A", "fields": {"company": "北京字节跳动科技有限公司"}}"#, "a")?;
+/// let b: DedupRecord = from_json(r#"{"id": "B", "fields": {"company": "北京字节跳动科技有限公司上海分公司"}}"#, "b")?;
+/// let m = match_records(&policy, &a, &b)?;
+/// assert_eq!((m.verdict, m.rule.as_deref()), (Verdict::Related, Some("same group")));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn match_records(policy: &MatchPolicy, a: &DedupRecord, b: &DedupRecord) -> Result<PairMatch> {
+    let scorer = Scorer::new(policy, None)?;
+    let pa = prepare_record(policy, a, "a", None)?;
+    let pb = prepare_record(policy, b, "b", None)?;
+    scorer.score(&a.id, &b.id, &pa, &pb)
+}
+
+/// `duplicate_name` when two records share an id.
+pub(crate) fn check_unique_ids<'r>(records: impl Iterator<Item = &'r DedupRecord>, root: &str) -> Result<()> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in records.enumerate() {
+        if let Some(first) = seen.insert(r.id.as_str(), i) {
+            return Err(Error::DuplicateName {
+                path: format!("{root}[{i}].id"),
+                name: r.id.clone(),
+                first: format!("{root}[{first}].id"),
+            });
+        }
+    }
+    Ok(())
+}
