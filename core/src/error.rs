@@ -202,6 +202,19 @@ pub enum Error {
         /// The unknown name.
         name: String,
     },
+    /// An input larger than a declared limit (see [`crate::limits`] and the README's Limits
+    /// table): refused up front rather than run out of memory or time.
+    #[error("{path}: {value} is above the limit of {limit} {what}")]
+    LimitExceeded {
+        /// Where.
+        path: String,
+        /// The size found.
+        value: String,
+        /// The limit.
+        limit: String,
+        /// What is counted (`stages`, `months`, `levels of nesting`...).
+        what: String,
+    },
 }
 
 impl Error {
@@ -235,6 +248,7 @@ impl Error {
             Self::CurrencyMismatch { .. } => "currency_mismatch",
             Self::DateOrder { .. } => "date_order",
             Self::UnknownKey { .. } => "unknown_key",
+            Self::LimitExceeded { .. } => "limit_exceeded",
         }
     }
 
@@ -259,7 +273,8 @@ impl Error {
             | Self::DateOrder { path, .. }
             | Self::UnknownChannel { path, .. }
             | Self::TouchAfterConversion { path, .. }
-            | Self::UnknownKey { path, .. } => path,
+            | Self::UnknownKey { path, .. }
+            | Self::LimitExceeded { path, .. } => path,
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod commission;
 pub mod error;
 pub mod forecast;
+pub mod limits;
 pub mod money;
 pub mod prelude;
 pub mod roi;
