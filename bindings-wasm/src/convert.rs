@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 
 // `JSON.stringify` with crmkit's JS number rule, run in JS (one native pass, no crossing per
 // value): NaN and ±Infinity are `invalid_type` (JSON would write them as null, i.e. "absent");
-// integers beyond 2^53 are `invalid_type` (JS already rounded them: 9007199254740993 is
-// 9007199254740992 here); a BigInt is written as the exact integer (a decimal string beyond
-// 64 bits). Paths are tracked per object so that an error names the field, the way
+// integers beyond 2^53 are written as the floats they are (JS already rounded them:
+// 9007199254740993 is 9007199254740992 here), so money refuses them as `invalid_decimal`; a
+// BigInt is written as the exact integer (a decimal string beyond 64 bits). Paths are tracked per object so that an error names the field, the way
 // `crmkit::wire::from_json` does. Cycles and nesting too deep for the JS stack are reported
 // rather than thrown.
 #[wasm_bindgen(inline_js = r#"
@@ -31,7 +31,7 @@ export function crmkit_json(value, root) {
   };
   const fail = (code, at, message) => ({ crmkitError: true, code, path: at, message });
   const mark = `\u0000crmkit-bigint-${Math.random().toString(36).slice(2)}:`;
-  let bigints = false;
+  let raw = false;
   let problem = null;
   let text;
   try {
@@ -41,11 +41,16 @@ export function crmkit_json(value, root) {
         if (!Number.isFinite(v)) {
           problem = fail("invalid_type", path(this, key), `${v} is not a value crmkit accepts; leave the field out (or null) when it is missing`);
         } else if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
-          problem = fail("invalid_type", path(this, key), `${v} is beyond 2^53, where JS numbers are not exact; pass it as a string or a BigInt`);
+          // Not the integer the caller wrote (JS rounded it): pass it on as the binary float
+          // it is, so it gets the code a float gets there, as in Python and Rust
+          // (invalid_decimal for money, invalid_type for an integer field).
+          raw = true;
+          const s = String(v);
+          return mark + (/[e.]/.test(s) ? s : `${s}.0`);
         }
       } else if (typeof v === "bigint") {
         if (v >= -(2n ** 63n) && v < 2n ** 64n) {
-          bigints = true;
+          raw = true;
           return mark + v.toString();
         }
         return v.toString();
@@ -60,10 +65,10 @@ export function crmkit_json(value, root) {
   }
   if (problem !== null) return problem;
   if (text === undefined) return "null";
-  if (bigints) {
-    // "<mark>123" (as JSON writes the mark) -> 123
+  if (raw) {
+    // "<mark>123" (as JSON writes the mark) -> 123, the number itself in the JSON text
     const quoted = JSON.stringify(mark).slice(0, -1).replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
-    text = text.replace(new RegExp(`${quoted}(-?\\d+)"`, "g"), "$1");
+    text = text.replace(new RegExp(`${quoted}([-+.e0-9]+)"`, "g"), "$1");
   }
   return text;
 }
@@ -76,9 +81,9 @@ extern "C" {
 /// and error paths are exactly those of [`crmkit::wire::from_json`] (`root` as there).
 ///
 /// The JS number rule holds for every field of every domain: NaN and ±Infinity are
-/// `invalid_type` (never "absent"), integers beyond 2^53 are `invalid_type`, a `BigInt` is
-/// read as its exact integer; fractional numbers reach the core as floats, which money and
-/// rates refuse (`invalid_decimal`).
+/// `invalid_type` (never "absent"); fractional numbers and integers beyond 2^53 reach the core
+/// as floats, which money and rates refuse (`invalid_decimal`) as they do from Python and
+/// JSON; a `BigInt` is read as its exact integer.
 pub fn from_js<T: DeserializeOwned>(value: &JsValue, root: &str) -> Result<T, Error> {
     let text = crmkit_json(value, root);
     if let Some(text) = text.as_string() {

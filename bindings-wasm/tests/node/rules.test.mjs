@@ -40,9 +40,14 @@ describe("NaN and ±Infinity are invalid_type everywhere, never absent", () => {
 });
 
 describe("numbers", () => {
-  test("unsafe integers are refused, not rounded", () => {
-    throwsCode(() => crmkit.forecast(policy, [{ ...deal, amount: 9007199254740993 }], asOf), "invalid_type", "deals[0].amount");
-    throwsCode(() => crmkit.forecast(policy, [{ ...deal, amount: 2.8e16 }], asOf), "invalid_type", "deals[0].amount");
+  test("unsafe integers are refused as the floats they are, not rounded", () => {
+    // The code Python and Rust give the float 2.8e16: invalid_decimal for money.
+    throwsCode(() => crmkit.forecast(policy, [{ ...deal, amount: 9007199254740993 }], asOf), "invalid_decimal", "deals[0].amount");
+    throwsCode(() => crmkit.forecast(policy, [{ ...deal, amount: 2.8e16 }], asOf), "invalid_decimal", "deals[0].amount");
+    throwsCode(() => crmkit.forecast(policy, [{ ...deal, amount: 1e30 }], asOf), "invalid_decimal", "deals[0].amount");
+    throwsCode(() => crmkit.forecast(policy, [{ ...deal, id: 2 ** 60 }], asOf), "invalid_type", "deals[0].id");
+    const p = { ...policy, placement: "remaining_full" };
+    throwsCode(() => crmkit.forecastRanges(p, { simulations: 10, seed: 2 ** 63 }, [deal], asOf), "invalid_type", "seed");
   });
   test("fractional numbers are not money", () => {
     throwsCode(() => crmkit.forecast(policy, [{ ...deal, amount: 0.1 }], asOf), "invalid_decimal", "deals[0].amount");
