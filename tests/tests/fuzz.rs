@@ -17,6 +17,8 @@ const ENTRY_POINTS: &[&str] = &[
     "forecast_ranges",
     "funnel_history",
     "compute_commission",
+    "campaign_roi",
+    "attribute",
     // one line per domain function, e.g. "score_leads",
 ];
 
