@@ -212,7 +212,7 @@ def _codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
     return np.ascontiguousarray(codes, dtype=np.int32), texts
 
 
-def _amounts(series: Any, np: Any, pd: Any, scale: int | None) -> Any:
+def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None) -> Any:
     """int64 units or float64 values as a numpy array (the core rounds floats to the scale,
     in the same pass that sums them), or a list of decimal strings for anything else."""
     dtype = series.dtype
