@@ -114,6 +114,7 @@ def crmkit_forecast(df: pd.DataFrame, placement: str, amount: str, threads: int 
         AS_OF,
         amount=amount,
         entered_stage_on="entered" if placement == "actual" else None,
+        amount_scale=2 if amount == "amount" else None,  # the int64 column holds cents
         threads=threads,
     )
 
@@ -123,10 +124,11 @@ def native_only(df: pd.DataFrame, placement: str, amount: str):
     from crmkit import _frame, _wire
 
     stage, labels = _frame._codes(df["stage"], np, pd)
-    units = _frame._amounts(df[amount], np, pd)
+    units = _frame._amounts(df[amount], np, pd, 2 if amount == "amount" else None)
     entered = _frame._days(df["entered"], "entered_stage_on", np, pd) if placement == "actual" else None
     keys = [_frame._codes(df["owner"], np, pd)]
-    args = (_wire.to_json(policy(placement)), stage, labels, units, 2, entered, keys, AS_OF.isoformat())
+    scale = 2 if amount == "amount" else None
+    args = (_wire.to_json(policy(placement)), stage, labels, units, scale, entered, keys, AS_OF.isoformat())
     return crmkit._native.forecast_columns, args
 
 

@@ -29,8 +29,15 @@ from forecast_pandas import AS_OF, best, generate, policy  # noqa: E402
 
 
 def run(data, placement: str):
+    # The pandas and polars frames hold int64 cents (declared: amount_scale=2); the pyarrow
+    # table decimal128 yuan, which carry their own scale.
+    cents = not isinstance(data, pa.Table)
     return crmkit.forecast_frame(
-        data, policy(placement), AS_OF, entered_stage_on="entered" if placement == "actual" else None
+        data,
+        policy(placement),
+        AS_OF,
+        entered_stage_on="entered" if placement == "actual" else None,
+        amount_scale=2 if cents else None,
     )
 
 

@@ -122,7 +122,8 @@ fn funnel_history(
 /// columns, on `threads` threads (same result for any count).
 ///
 /// `stage_codes` (int32) index `stage_labels`; `amount` is an int64 array (units of
-/// 10^-`amount_scale`), a float64 array (rounded once to `amount_scale` places) or a list of
+/// 10^-`amount_scale`, whole units when `None`), a float64 array (rounded once to
+/// `amount_scale` places, the policy's `rounding.dp` when `None`) or a list of
 /// decimal strings; `entered_days`, `close_days` and `snoozed_days` (int64 days since
 /// 1970-01-01, `i64::MIN` for none: entered stage, expected close, stall snoozed until) may be
 /// `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry.
@@ -136,7 +137,7 @@ fn forecast_columns<'py>(
     stage_codes: PyReadonlyArray1<'py, i32>,
     stage_labels: Vec<String>,
     amount: Bound<'py, PyAny>,
-    amount_scale: u32,
+    amount_scale: Option<u32>,
     entered_days: Option<PyReadonlyArray1<'py, i64>>,
     keys: Vec<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
     as_of: String,
@@ -161,8 +162,12 @@ fn forecast_columns<'py>(
         let as_of = parse_date(&as_of, "as_of")?;
         let decimals;
         let amount = match &amount_data {
-            AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale },
-            AmountData::Floats(values) => AmountColumn::Float { values, scale: amount_scale },
+            // Integers are whole units unless minor units are declared; floats are rounded to
+            // the declared places, else to the policy's.
+            AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale.unwrap_or(0) },
+            AmountData::Floats(values) => {
+                AmountColumn::Float { values, scale: amount_scale.unwrap_or(policy.rounding.dp) }
+            }
             AmountData::Strings(strings) => {
                 decimals = strings
                     .iter()

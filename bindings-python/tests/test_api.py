@@ -137,9 +137,15 @@ def test_numpy_integers_are_integers():
     assert report["deals"][0]["amount"] == Decimal(1200)
 
 
-def test_unsupported_objects_are_a_type_error():
-    with pytest.raises(TypeError):
+def test_unsupported_objects_are_a_crmkit_error():
+    # A set is an iterable (read as a list), which is not an amount; an object crmkit has no
+    # reason to read is invalid_type at its path. Never a bare TypeError.
+    with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.forecast(POLICY, [dict(DEALS[0], amount={1, 2})], AS_OF)
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "deals[0].amount")
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast(POLICY, [dict(DEALS[0], amount=object())], AS_OF)
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "deals[0].amount")
 
 
 def _workspace_version() -> str:

@@ -74,7 +74,7 @@ def arrow_table(amount="decimal", stage="dictionary", dates="date32"):
     entered = [r["entered"] for r in ROWS]
     date_column = {
         "date32": pa.array(entered, pa.date32()),
-        "timestamp": pa.array([None if d is None else datetime.datetime(d.year, d.month, d.day, 15, 30) for d in entered], pa.timestamp("us")),
+        "timestamp": pa.array([None if d is None else datetime.datetime(d.year, d.month, d.day) for d in entered], pa.timestamp("us")),
         "string": pa.array([None if d is None else d.isoformat() for d in entered], pa.string()),
     }[dates]
     return pa.table(
@@ -93,8 +93,9 @@ def rows_of(table):
     return list(zip(cols["owner"], cols["month"], cols["deals"], cols["amount"], cols["weighted"]))
 
 
-def run(data, **kw):
-    return crmkit.forecast_frame(data, POLICY, AS_OF, entered_stage_on="entered", **kw)
+def run(data, cents=False, **kw):
+    # Integer amounts are whole units unless the caller declares minor units (cents: 2).
+    return crmkit.forecast_frame(data, POLICY, AS_OF, entered_stage_on="entered", amount_scale=2 if cents else None, **kw)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +104,7 @@ def run(data, **kw):
 )
 def test_pyarrow_table_in_arrow_table_out(amount, stage, dates):
     want, report = expected()
-    out = run(arrow_table(amount, stage, dates))
+    out = run(arrow_table(amount, stage, dates), cents=amount == "int")
     assert isinstance(out, pa.Table)
     assert out.schema.field("amount").type == pa.decimal128(38, 2)
     assert out.schema.field("weighted").type == pa.decimal128(38, 2)
@@ -131,7 +132,7 @@ def test_polars_in_polars_out():
     assert rows_of(out.to_arrow()) == want
     # Integer cents and a string stage column, as polars users often hold them.
     df = pl.DataFrame({"stage": [r["stage"] for r in ROWS], "amount": [r["cents"] for r in ROWS], "owner": [r["owner"] for r in ROWS], "entered": [r["entered"] for r in ROWS]})
-    assert rows_of(run(df).to_arrow()) == want
+    assert rows_of(run(df, cents=True).to_arrow()) == want
 
 
 def test_pandas_with_arrow_dtypes_in_pandas_out():
@@ -153,8 +154,9 @@ def test_the_caller_table_is_not_changed():
 @pytest.mark.parametrize(
     ("patch", "code", "path"),
     [
-        ({"amount": pa.array([None] + [Decimal(1)] * (len(ROWS) - 1), pa.decimal128(18, 2))}, "invalid_decimal", "amount[0]"),
-        ({"amount": pa.array([1.5, float("nan")] + [1.0] * (len(ROWS) - 2))}, "invalid_decimal", "amount[1]"),
+        ({"amount": pa.array([None] + [Decimal(1)] * (len(ROWS) - 1), pa.decimal128(18, 2))}, "invalid_type", "amount[0]"),
+        ({"amount": pa.array([1.5, float("nan")] + [1.0] * (len(ROWS) - 2))}, "invalid_type", "amount[1]"),
+        ({"entered": pa.array([datetime.datetime(2026, 1, 2), datetime.datetime(2026, 1, 2, 15, 30)] + [None] * (len(ROWS) - 2), pa.timestamp("us"))}, "invalid_date", "entered_stage_on[1]"),
         ({"amount": pa.array([-5] + [1] * (len(ROWS) - 1), pa.int64())}, "negative_amount", "amount[0]"),
         ({"entered": pa.array(["2026-01-02", "02/01/2026"] + [None] * (len(ROWS) - 2))}, "invalid_date", "entered_stage_on[1]"),
         ({"stage": pa.array(["lead", "negotiation"] + ["lead"] * (len(ROWS) - 2))}, "unknown_stage", "stage[1]"),

@@ -130,7 +130,8 @@ def test_frame_matches_forecast(amount, stage, placement, group_by, entered):
     report = crmkit.forecast(pol, dicts, AS_OF)
     df = as_frame(DEALS, amount, stage)
     before = df.copy(deep=True)
-    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on=entered)
+    scale = 2 if amount == "int" else None  # the int column holds cents
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on=entered, amount_scale=scale)
     pd.testing.assert_frame_equal(df, before)
     assert list(out.columns) == [*group_by, "month", "offset", "deals", "amount", "weighted"]
     assert frame_rows(out) == expected_rows(report, group_by)
@@ -138,7 +139,7 @@ def test_frame_matches_forecast(amount, stage, placement, group_by, entered):
     assert out.attrs["totals"] == report["totals"]
     assert out.attrs["stages"] == report["stages"]
     assert out.attrs["months"] == report["months"]
-    threaded = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on=entered, threads=3)
+    threaded = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on=entered, threads=3, amount_scale=scale)
     pd.testing.assert_frame_equal(threaded, out)
     assert threaded.attrs == out.attrs
     assert all(isinstance(v, Decimal) for v in out["weighted"])
@@ -189,16 +190,16 @@ def _df(**columns):
         ({}, {"entered_stage_on": "entered"}, "missing_field", "entered"),
         ({}, {"amount": "value"}, "missing_field", "value"),
         ({"stage": ["lead", "nowhere", "won"]}, {}, "unknown_stage", "stage[1]"),
-        ({"stage": ["lead", "won", None]}, {}, "unknown_stage", "stage[2]"),
+        ({"stage": ["lead", "won", None]}, {}, "missing_value", "stage[2]"),
         ({"amount": [100, -5, 300]}, {}, "negative_amount", "amount[1]"),
-        ({"amount": [1.0, 2.0, float("nan")]}, {}, "invalid_decimal", "amount[2]"),
-        ({"amount": [1.0, float("inf"), 3.0]}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": [1.0, 2.0, float("nan")]}, {}, "invalid_type", "amount[2]"),
+        ({"amount": [1.0, float("inf"), 3.0]}, {}, "invalid_type", "amount[1]"),
         ({"amount": [1e300, 2.0, 3.0]}, {}, "overflow", "amount[0]"),
-        ({"amount": pd.array([1, None, 3], dtype="Int64")}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": pd.array([1, None, 3], dtype="Int64")}, {}, "invalid_type", "amount[1]"),
         ({"amount": ["1.00", "12,5", "3"]}, {}, "invalid_decimal", "amount[1]"),
         ({"amount": ["1.00", "1e5", "3"]}, {}, "invalid_decimal", "amount[1]"),
         ({"amount": [Decimal("1"), Decimal("2"), 3.5]}, {}, "invalid_decimal", "amount[2]"),
-        ({"amount": [Decimal("1"), None, Decimal("3")]}, {}, "invalid_decimal", "amount[1]"),
+        ({"amount": [Decimal("1"), None, Decimal("3")]}, {}, "invalid_type", "amount[1]"),
         ({"amount": ["1", "-2.50", "3"]}, {}, "negative_amount", "amount[1]"),
         ({"amount": [True, False, True]}, {}, "invalid_decimal", "amount[0]"),
     ],
@@ -289,7 +290,7 @@ def test_expected_close_column_places_like_the_dict_api(overdue):
     report = crmkit.forecast(pol, dicts, AS_OF)
     df = as_frame(DEALS)
     df["close"] = pd.to_datetime(closes)
-    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", expected_close_on="close")
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", expected_close_on="close", amount_scale=2)
     assert frame_rows(out) == expected_rows(report, ["owner"])
     assert out.attrs["totals"] == report["totals"]
     assert out.attrs["months"] == report["months"]
@@ -320,6 +321,6 @@ def test_stalls_and_snoozes_from_columns_match_the_dict_api():
     assert report["totals"]["stalled"]["deals"] > 0
     df = as_frame(DEALS)
     df["snooze"] = pd.to_datetime(snoozes)
-    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", snoozed_until="snooze")
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", snoozed_until="snooze", amount_scale=2)
     assert out.attrs["totals"] == report["totals"]
     assert out.attrs["stages"] == report["stages"]

@@ -39,7 +39,9 @@ impl Columns {
         let stage = int32(&get(value, "stage", "stage")?, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
         let units = units(&get(value, "amountUnits", "amount")?)?;
-        let scale = scale(&get(value, "amountScale", "amount_scale")?)?;
+        // Integer units are whole units unless the caller declares minor units (2: cents), as
+        // in Python: the same number means the same money whatever carries it.
+        let scale = optional(value, "amountScale").map_or(Ok(0), |v| scale(&v))?;
         let entered = dates(value, "enteredStageOn", "entered_stage_on")?;
         let close = dates(value, "expectedCloseOn", "expected_close_on")?;
         let snoozed = dates(value, "snoozedUntil", "snoozed_until")?;
@@ -135,7 +137,9 @@ fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
     let safe = |v: f64| v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
     if let Some(i) = floats.iter().position(|&v| !safe(v)) {
         return Err(Error::Parse {
-            kind: ParseKind::Decimal,
+            // NaN and infinities are `invalid_type` everywhere in crmkit; other floats are
+            // not whole units.
+            kind: if floats[i].is_finite() { ParseKind::Decimal } else { ParseKind::Type },
             path: format!("amount[{i}]"),
             message: format!("{} is not a safe integer number of units; use a BigInt64Array beyond 2^53", floats[i]),
         });

@@ -8,19 +8,98 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+// `JSON.stringify` with crmkit's JS number rule, run in JS (one native pass, no crossing per
+// value): NaN and ±Infinity are `invalid_type` (JSON would write them as null, i.e. "absent");
+// integers beyond 2^53 are written as the floats they are (JS already rounded them:
+// 9007199254740993 is 9007199254740992 here), so money refuses them as `invalid_decimal`; a
+// BigInt is written as the exact integer (a decimal string beyond 64 bits). Paths are tracked per object so that an error names the field, the way
+// `crmkit::wire::from_json` does. Cycles and nesting too deep for the JS stack are reported
+// rather than thrown.
+#[wasm_bindgen(inline_js = r#"
+export function crmkit_json(value, root) {
+  // Each object's holder and key; a path is only spelled out for an error (spelling every
+  // path would cost memory quadratic in the nesting).
+  const parents = new Map();
+  const path = (holder, key) => {
+    const steps = [];
+    for (let h = holder, k = key; parents.has(h); [h, k] = parents.get(h)) steps.push([h, k]);
+    let out = root;
+    for (const [h, k] of steps.reverse()) {
+      out = Array.isArray(h) ? `${out}[${k}]` : out === "" ? k : `${out}.${k}`;
+    }
+    return out;
+  };
+  const fail = (code, at, message) => ({ crmkitError: true, code, path: at, message });
+  const mark = `\u0000crmkit-bigint-${Math.random().toString(36).slice(2)}:`;
+  let raw = false;
+  let problem = null;
+  let text;
+  try {
+    text = JSON.stringify(value, function (key, v) {
+      if (problem !== null) return undefined;
+      if (typeof v === "number") {
+        if (!Number.isFinite(v)) {
+          problem = fail("invalid_type", path(this, key), `${v} is not a value crmkit accepts; leave the field out (or null) when it is missing`);
+        } else if (Number.isInteger(v) && !Number.isSafeInteger(v)) {
+          // Not the integer the caller wrote (JS rounded it): pass it on as the binary float
+          // it is, so it gets the code a float gets there, as in Python and Rust
+          // (invalid_decimal for money, invalid_type for an integer field).
+          raw = true;
+          const s = String(v);
+          return mark + (/[e.]/.test(s) ? s : `${s}.0`);
+        }
+      } else if (typeof v === "bigint") {
+        if (v >= -(2n ** 63n) && v < 2n ** 64n) {
+          raw = true;
+          return mark + v.toString();
+        }
+        return v.toString();
+      } else if (v !== null && typeof v === "object") {
+        parents.set(v, [this, key]);
+      }
+      return v;
+    });
+  } catch (e) {
+    if (e instanceof RangeError) return fail("limit_exceeded", root, "the value is nested too deeply");
+    return fail("invalid_value", root, `the value cannot be read: ${e && e.message}`);
+  }
+  if (problem !== null) return problem;
+  if (text === undefined) return "null";
+  if (raw) {
+    // "<mark>123" (as JSON writes the mark) -> 123, the number itself in the JSON text
+    const quoted = JSON.stringify(mark).slice(0, -1).replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+    text = text.replace(new RegExp(`${quoted}([-+.e0-9]+)"`, "g"), "$1");
+  }
+  return text;
+}
+"#)]
+extern "C" {
+    fn crmkit_json(value: &JsValue, root: &str) -> JsValue;
+}
+
 /// Reads a crmkit input type from a plain JS value through its JSON text, so that parsing
 /// and error paths are exactly those of [`crmkit::wire::from_json`] (`root` as there).
+///
+/// The JS number rule holds for every field of every domain: NaN and ±Infinity are
+/// `invalid_type` (never "absent"); fractional numbers and integers beyond 2^53 reach the core
+/// as floats, which money and rates refuse (`invalid_decimal`) as they do from Python and
+/// JSON; a `BigInt` is read as its exact integer.
 pub fn from_js<T: DeserializeOwned>(value: &JsValue, root: &str) -> Result<T, Error> {
-    let text = JSON::stringify(value).map_err(|e| Error::Parse {
-        // BigInt values and cycles: the value has no JSON form.
-        kind: ParseKind::Json,
-        path: root.to_owned(),
-        message: js_message(&e),
-    })?;
-    // `undefined`, functions and symbols stringify to `undefined`: read them as `null`, the way
-    // the Rust runner reads an absent field, so they get crmkit's own `invalid_type` error.
-    let text = JsValue::from(text).as_string().unwrap_or_else(|| "null".to_owned());
-    crmkit::wire::from_json(&text, root)
+    let text = crmkit_json(value, root);
+    if let Some(text) = text.as_string() {
+        return crmkit::wire::from_json(&text, root);
+    }
+    let field = |name: &str| Reflect::get(&text, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let (code, path, message) = (field("code"), field("path"), field("message"));
+    let path = path.unwrap_or_else(|| root.to_owned());
+    let message = message.unwrap_or_default();
+    Err(match code.as_deref() {
+        Some("limit_exceeded") => {
+            crmkit::limits::exceeded(&path, "deeper nesting", crmkit::limits::MAX_NESTING, "levels of nesting")
+        }
+        Some("invalid_value") => Error::Parse { kind: ParseKind::Value, path, message },
+        _ => Error::Parse { kind: ParseKind::Type, path, message },
+    })
 }
 
 /// A crmkit output as a plain JS object (money as decimal strings, dates as `YYYY-MM-DD`).
@@ -87,8 +166,4 @@ pub fn type_of(value: &JsValue) -> String {
     } else {
         value.js_typeof().as_string().unwrap_or_default()
     }
-}
-
-fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{e:?}"), |e| String::from(e.message()))
 }

@@ -27,10 +27,10 @@ export interface DealColumns {
     stage: Int32Array;
     /** Stage names the codes refer to. */
     stageLabels: string[];
-    /** Amounts as integer units of 10^-amountScale (cents for scale 2): safe integers in a Float64Array, or a BigInt64Array. */
+    /** Amounts as integer units of 10^-amountScale: safe integers in a Float64Array, or a BigInt64Array. */
     amountUnits: Float64Array | BigInt64Array;
-    /** Decimal places of `amountUnits`, 0 to 28. */
-    amountScale: number;
+    /** Decimal places of `amountUnits`, 0 to 28: absent or 0, whole units (yuan); 2, cents. */
+    amountScale?: number;
     /** Date each deal entered its stage, in days since 1970-01-01; -2147483648 for none. */
     enteredStageOn?: Int32Array;
     /** Date each deal is expected to close (placement `expected_close`), in days since 1970-01-01; -2147483648 for none. */

@@ -220,6 +220,19 @@ pub enum Error {
         /// The unknown name.
         name: String,
     },
+    /// An input larger than a declared limit (see [`crate::limits`] and the README's Limits
+    /// table): refused up front rather than run out of memory or time.
+    #[error("{path}: {value} is above the limit of {limit} {what}")]
+    LimitExceeded {
+        /// Where.
+        path: String,
+        /// The size found.
+        value: String,
+        /// The limit.
+        limit: String,
+        /// What is counted (`stages`, `months`, `levels of nesting`...).
+        what: String,
+    },
 }
 
 impl Error {
@@ -255,6 +268,7 @@ impl Error {
             Self::UnknownKey { .. } => "unknown_key",
             Self::CorruptData { .. } => "corrupt_data",
             Self::UnsupportedVersion { .. } => "unsupported_version",
+            Self::LimitExceeded { .. } => "limit_exceeded",
         }
     }
 
@@ -281,7 +295,8 @@ impl Error {
             | Self::TouchAfterConversion { path, .. }
             | Self::UnknownKey { path, .. }
             | Self::CorruptData { path, .. }
-            | Self::UnsupportedVersion { path, .. } => path,
+            | Self::UnsupportedVersion { path, .. }
+            | Self::LimitExceeded { path, .. } => path,
         }
     }
 

@@ -157,19 +157,49 @@ pub fn split_largest_remainder(
     let mut remainders = Vec::with_capacity(weights.len());
     let mut allotted = Decimal::ZERO;
     for w in weights {
-        let exact = magnitude.checked_mul(*w).and_then(|x| x.checked_div(sum)).ok_or_else(|| Error::overflow(path))?;
+        // total × w / sum, multiplied first where that fits (exact shares of small weights),
+        // else divided first (a 1e20 target over 1e10 of history would overflow).
+        let exact = magnitude
+            .checked_mul(*w)
+            .and_then(|x| x.checked_div(sum))
+            .or_else(|| w.checked_div(sum).and_then(|share| magnitude.checked_mul(share)))
+            .ok_or_else(|| Error::overflow(path))?;
         let floor = exact.round_dp_with_strategy(rounding.dp, Rd::ToZero);
         allotted = add(allotted, floor, || path.to_owned())?;
-        // floor is exact cut towards zero, so the remainder is in [0, quantum).
         remainders.push(exact.checked_sub(floor).unwrap_or_default());
         parts.push(floor);
     }
-    // magnitude - allotted is a whole number of quanta below weights.len().
-    let left = magnitude.checked_sub(allotted).and_then(|x| x.checked_div(quantum)).unwrap_or_default().round();
-    let mut order: Vec<usize> = (0..parts.len()).collect();
+    // The quanta left to hand out. With exact shares it is below the number of parts; a
+    // share rounded inside `Decimal` (28 digits) can make it larger, or negative (0.99 split
+    // by a weight of 1e-28 gave a part of 1.00): the loop below settles any count, so the
+    // parts always sum to the total.
+    let left = magnitude
+        .checked_sub(allotted)
+        .and_then(|x| x.checked_div(quantum))
+        .map(|x| x.round())
+        .and_then(|x| i64::try_from(x).ok())
+        .ok_or_else(|| Error::overflow(path))?;
+    let mut order: Vec<usize> = (0..parts.len()).filter(|&i| !weights[i].is_zero()).collect();
     order.sort_by(|&a, &b| remainders[b].cmp(&remainders[a]).then(a.cmp(&b)));
-    for &i in order.iter().take(usize::try_from(left.mantissa()).unwrap_or(0)) {
-        parts[i] = add(parts[i], quantum, || path.to_owned())?;
+    let mut left = left;
+    while left > 0 {
+        for &i in order.iter().take(usize::try_from(left).unwrap_or(usize::MAX)) {
+            parts[i] = add(parts[i], quantum, || path.to_owned())?;
+            left -= 1;
+        }
+    }
+    // Too much handed out: take back from the smallest remainders first.
+    while left < 0 {
+        let before = left;
+        for &i in order.iter().rev() {
+            if left < 0 && parts[i] >= quantum {
+                parts[i] -= quantum;
+                left += 1;
+            }
+        }
+        if left == before {
+            return Err(Error::overflow(path)); // cannot happen: Σ parts > total ≥ 0
+        }
     }
     Ok(parts
         .into_iter()
@@ -179,6 +209,77 @@ pub fn split_largest_remainder(
             p
         })
         .collect())
+}
+
+/// 10^k as an `i128`, k ≤ 38.
+const fn pow10(k: u32) -> i128 {
+    let mut p = 1i128;
+    let mut i = 0;
+    while i < k {
+        p *= 10;
+        i += 1;
+    }
+    p
+}
+
+/// Largest mantissa a `Decimal` holds (2^96 − 1).
+const MAX_MANTISSA: i128 = (1i128 << 96) - 1;
+
+/// `n / d` rounded half to even (`d` > 0).
+fn div_half_even(n: i128, d: i128) -> i128 {
+    let (q, r) = (n / d, n % d);
+    let twice = r.unsigned_abs() * 2;
+    let away = twice > d.unsigned_abs() || (twice == d.unsigned_abs() && q % 2 != 0);
+    if away {
+        q + n.signum()
+    } else {
+        q
+    }
+}
+
+/// The scale at which a batch of amounts is summed in 128-bit integers: the most places any
+/// amount has, unless the batch's magnitudes leave no room for them, in which case as many
+/// places as fit (never fewer than `min_dp`, the places the report is rounded to). Amounts
+/// with more places are rounded half-even to it by [`to_units`]; every sum is exact from there.
+pub(crate) fn common_scale(max_scale: u32, max_integer_digits: u32, rows: usize, min_dp: u32) -> u32 {
+    // 38 digits in an i128, minus the digits a sum of `rows` values can add.
+    let headroom = 38u32.saturating_sub(max_integer_digits).saturating_sub(rows.max(1).ilog10() + 1);
+    max_scale.min(headroom.max(min_dp)).min(28)
+}
+
+/// Digits of `d`'s integer part (0 for |d| < 1).
+pub(crate) fn integer_digits(d: Decimal) -> u32 {
+    let int = d.trunc().abs().mantissa();
+    if int == 0 {
+        0
+    } else {
+        int.ilog10() + 1
+    }
+}
+
+/// `d` as integer units of 10^-`scale`: exact when `d` has at most `scale` places, rounded half
+/// to even otherwise. `None` when the units do not fit an `i128`.
+#[inline]
+pub(crate) fn to_units(d: Decimal, scale: u32) -> Option<i128> {
+    let s = d.scale();
+    if s <= scale {
+        d.mantissa().checked_mul(pow10(scale - s))
+    } else {
+        Some(div_half_even(d.mantissa(), pow10(s - scale)))
+    }
+}
+
+/// Integer units of 10^-`scale` as a `Decimal`: exact when they fit its 96-bit mantissa,
+/// otherwise rounded half to even, once, to the most places that fit (a sum of 1000 and
+/// 100/3 at 27 places has 31 digits; Decimal holds 28 or 29). `None` when even the integer
+/// part does not fit (|x| ≥ 2^96).
+pub(crate) fn from_units(units: i128, scale: u32) -> Option<Decimal> {
+    let mut k = 0;
+    while k < scale && units.unsigned_abs() > pow10(k).unsigned_abs() * MAX_MANTISSA.unsigned_abs() {
+        k += 1;
+    }
+    let rounded = if k == 0 { units } else { div_half_even(units, pow10(k)) };
+    Decimal::try_from_i128_with_scale(rounded, scale - k).ok()
 }
 
 /// `a + b`, or `overflow` at `path`.
@@ -217,6 +318,23 @@ mod tests {
         for (s, x, want) in cases {
             assert_eq!(r(2, s).round(x).to_string(), want, "{s:?} {x}");
         }
+    }
+
+    #[test]
+    fn units_round_trip_and_wide_sums_fit() {
+        assert_eq!(to_units(dec!(1.005), 2), Some(100));
+        assert_eq!(to_units(dec!(1.015), 2), Some(102));
+        assert_eq!(to_units(dec!(-1.015), 2), Some(-102));
+        assert_eq!(to_units(dec!(12.5), 3), Some(12_500));
+        let third = Decimal::from(100) / Decimal::from(3);
+        let units = to_units(third, third.scale()).unwrap() + to_units(dec!(1000), third.scale()).unwrap();
+        let sum = from_units(units, third.scale()).unwrap();
+        assert_eq!(Rounding::default().round(sum).to_string(), "1033.33");
+        assert_eq!(from_units(7, 2).unwrap().to_string(), "0.07");
+        assert_eq!(from_units(i128::MAX, 0), None);
+        assert_eq!(common_scale(27, 4, 2, 2), 27);
+        assert_eq!(common_scale(28, 29, 2, 2), 8);
+        assert_eq!(common_scale(28, 37, 2, 2), 2);
     }
 
     #[test]

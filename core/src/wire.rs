@@ -44,31 +44,151 @@ const DATE_TAG: &str = "invalid_date:";
 /// ```
 pub fn from_json<T: DeserializeOwned>(json: &str, root: &str) -> Result<T> {
     let mut de = serde_json::Deserializer::from_str(json);
+    if too_deep(json) {
+        // Refused whatever the type would have said first, so that every language gives the
+        // same code for the same input.
+        return Err(crate::limits::exceeded(root, "deeper nesting", crate::limits::MAX_NESTING, "levels of nesting"));
+    }
+    let one_line = !json.contains('\n');
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = join_path(root, &e.path().to_string());
-        parse_error(path, &e.into_inner())
+        parse_error(path, &e.into_inner(), one_line)
     })?;
-    de.end().map_err(|e| parse_error(root.to_owned(), &e))?;
+    de.end().map_err(|e| parse_error(root.to_owned(), &e, one_line))?;
     Ok(value)
 }
 
-fn parse_error(path: String, inner: &serde_json::Error) -> Error {
-    let message = inner.to_string();
-    let kind = if inner.is_syntax() || inner.is_eof() { ParseKind::Json } else { classify(&message) };
+/// Whether arrays and objects in `json` nest deeper than [`crate::limits::MAX_NESTING`]: one
+/// pass over the bytes, strings skipped.
+fn too_deep(json: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0u64, false, false);
+    for &b in json.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > crate::limits::MAX_NESTING {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn parse_error(path: String, inner: &serde_json::Error, one_line: bool) -> Error {
+    let mut message = inner.to_string();
+    // The bindings write one-line JSON the caller never saw: a position in it means nothing
+    // to them. A Rust caller's multi-line text keeps its line and column.
+    if one_line && inner.line() > 0 {
+        let suffix = format!(" at line {} column {}", inner.line(), inner.column());
+        if let Some(cut) = message.strip_suffix(&suffix) {
+            message = cut.to_owned();
+        }
+    }
+    if message.starts_with("recursion limit exceeded") {
+        return crate::limits::exceeded(&path, "deeper nesting", crate::limits::MAX_NESTING, "levels of nesting");
+    }
+    let kind = if message.contains("surrogate") || message.contains("hex escape") {
+        // Text that is not Unicode (a lone UTF-16 surrogate from Python or JS).
+        ParseKind::Value
+    } else if inner.is_syntax() || inner.is_eof() {
+        ParseKind::Json
+    } else {
+        classify(&message)
+    };
     Error::Parse { kind, path, message: strip_tag(&message) }
 }
 
 /// Reads a `YYYY-MM-DD` date given as an argument; `path` names the argument.
 ///
+/// One rule everywhere (arguments, JSON fields, the bindings' date columns): exactly four
+/// digits of year from 0001 to 9999, two of month, two of day, a real calendar date; no
+/// spaces, signs, single-digit fields or time of day.
+///
 /// # Errors
 ///
 /// `invalid_date` at `path`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::wire::parse_date;
+///
+/// assert_eq!(parse_date("2026-01-05", "as_of")?.to_string(), "2026-01-05");
+/// for bad in [" 2026-01-05", "2026-1-5", "+2026-01-05", "0000-01-01", "2026-02-30", "2026-01-05T00:00:00"] {
+///     assert_eq!(parse_date(bad, "as_of").unwrap_err().code(), "invalid_date", "{bad}");
+/// }
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn parse_date(text: &str, path: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| Error::Parse {
+    strict_date(text).map_err(|reason| Error::Parse {
         kind: ParseKind::Date,
         path: path.to_owned(),
-        message: format!("{text:?} is not a YYYY-MM-DD date: {e}"),
+        message: format!("{} is not a YYYY-MM-DD date: {reason}", shown(text)),
     })
+}
+
+/// `Ok(())` when `date` is within the years every runner can represent (0001 to 9999): for
+/// dates that do not come from text (a Python `date`, a column of days).
+///
+/// # Errors
+///
+/// `invalid_date` at `path`.
+pub fn check_date(date: NaiveDate, path: &str) -> Result<NaiveDate> {
+    if (MIN_DATE..=MAX_DATE).contains(&date) {
+        Ok(date)
+    } else {
+        Err(Error::Parse {
+            kind: ParseKind::Date,
+            path: path.to_owned(),
+            message: format!("{date} is outside the years 0001 to 9999"),
+        })
+    }
+}
+
+/// The first date crmkit accepts, 0001-01-01.
+pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The last date crmkit accepts, 9999-12-31.
+pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+fn strict_date(text: &str) -> std::result::Result<NaiveDate, &'static str> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        return Err("write it as four-digit year, two-digit month and day (2026-01-05)");
+    }
+    let num = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let year = num(0..4);
+    if year == 0 {
+        return Err("years run from 0001 to 9999");
+    }
+    NaiveDate::from_ymd_opt(year as i32, num(5..7), num(8..10)).ok_or("no such day in the calendar")
+}
+
+/// A caller's text in a message: quoted, and cut short when long.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{:?}...", &text[..at]),
+        None => format!("{text:?}"),
+    }
 }
 
 /// Reads a decimal given as an argument or a column cell, by the same rules as in JSON (no
@@ -147,7 +267,7 @@ impl Visitor<'_> for DecimalVisitor {
         // Scientific notation is refused: money is written out in full.
         let ok = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
         let parsed = if ok { Decimal::from_str_exact(trimmed).ok() } else { None };
-        parsed.ok_or_else(|| E::custom(format!("{DECIMAL_TAG} {v:?} is not a decimal number")))
+        parsed.ok_or_else(|| E::custom(format!("{DECIMAL_TAG} {} is not a decimal number", shown(v))))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Decimal, E> {
@@ -179,8 +299,8 @@ impl Visitor<'_> for DateVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<NaiveDate, E> {
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|e| E::custom(format!("{DATE_TAG} {v:?} is not a YYYY-MM-DD date: {e}")))
+        strict_date(v)
+            .map_err(|reason| E::custom(format!("{DATE_TAG} {} is not a YYYY-MM-DD date: {reason}", shown(v))))
     }
 }
 
@@ -218,6 +338,49 @@ pub mod decimal_opt {
     /// Null or absent is `None`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
         Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// `#[serde(with = "crate::wire::uint")]` for `u64` fields a caller may need beyond 2^53
+/// (seeds): read from an integer or a decimal string (a JS `BigInt` arrives as one), written as
+/// a decimal string so that JS gets it back exactly.
+pub mod uint {
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::Serializer;
+
+    struct U64Visitor;
+
+    impl Visitor<'_> for U64Visitor {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an integer from 0 to 18446744073709551615, or its decimal string")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            let digits = !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| v.parse().ok()).flatten().ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+
+    /// Writes the decimal string.
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    /// Reads an integer or a decimal string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(U64Visitor)
     }
 }
 
@@ -296,6 +459,74 @@ mod tests {
         assert_eq!(err(r#"{"amount": 1}"#), ("invalid_type".into(), "rows".into()));
         assert_eq!(err(r"[{"), ("invalid_json".into(), "rows[0]".into()));
         assert_eq!(err(r#"[{"amount": 1}] x"#), ("invalid_json".into(), "rows".into()));
+    }
+
+    #[test]
+    fn one_strict_date_rule_in_json_and_arguments() {
+        for bad in [
+            " 2026-01-05",
+            "2026-01-05 ",
+            "2026-1-5",
+            "2026- 1-05",
+            "+2026-01-05",
+            "0000-01-01",
+            "-0001-01-01",
+            "+10000-01-01",
+            "10000-01-01",
+            "2026-01-05T00:00:00",
+            "2026-02-29",
+            "２０２６-01-05",
+        ] {
+            let json = format!(r#"[{{"amount": 1, "on": {}}}]"#, serde_json::to_string(bad).unwrap());
+            assert_eq!(err(&json), ("invalid_date".into(), "rows[0].on".into()), "{bad:?}");
+            assert_eq!(parse_date(bad, "as_of").unwrap_err().code(), "invalid_date", "{bad:?}");
+        }
+        for good in ["0001-01-01", "9999-12-31", "2024-02-29"] {
+            assert_eq!(parse_date(good, "as_of").unwrap().format("%Y-%m-%d").to_string(), good);
+        }
+        let far = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+        assert_eq!(check_date(far, "d").unwrap_err().code(), "invalid_date");
+        assert!(check_date(MAX_DATE, "d").is_ok() && check_date(MIN_DATE, "d").is_ok());
+    }
+
+    #[test]
+    fn messages_for_people_and_limits() {
+        // One-line JSON (what the bindings write): no position the caller never saw.
+        let e = from_json::<Vec<Row>>(r#"[{"amount": true}]"#, "rows").unwrap_err();
+        assert!(!e.to_string().contains("line 1"), "{e}");
+        // Multi-line text a Rust caller wrote keeps it.
+        let e = from_json::<Vec<Row>>("[\n{\"amount\": \"x\", \"typo\": 1}]", "rows").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        // A lone surrogate (from Python or JS text) is not Unicode.
+        let e = from_json::<Vec<Row>>(r#"[{"amount": 1, "on": "\ud800"}]"#, "rows").unwrap_err();
+        assert_eq!((e.code(), e.path()), ("invalid_value", "rows[0].on"), "{e}");
+        // Nesting beyond the limit.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for json in [deep.clone(), format!("[{deep}]"), format!(r#"[{{"amount": 1, "on": {deep}}}]"#)] {
+            let e = from_json::<Vec<Row>>(&json, "rows").unwrap_err();
+            assert_eq!((e.code(), e.path()), ("limit_exceeded", "rows"));
+        }
+        let strings = format!(r#"[{{"amount": "{}", "on": null}}]"#, "[".repeat(500));
+        assert_eq!(err(&strings), ("invalid_decimal".into(), "rows[0].amount".into()));
+    }
+
+    #[test]
+    fn seeds_as_integers_or_decimal_strings() {
+        #[derive(Debug, serde::Deserialize, serde::Serialize)]
+        struct S {
+            #[serde(with = "uint")]
+            seed: u64,
+        }
+        for (json, want) in [(r#"{"seed": 7}"#, 7), (r#"{"seed": "18446744073709551615"}"#, u64::MAX)] {
+            let s: S = from_json(json, "").unwrap();
+            assert_eq!(s.seed, want);
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!(r#"{{"seed":"{want}"}}"#));
+        }
+        for bad in [r#""-1""#, "-1", r#""18446744073709551616""#, r#""1e3""#, r#""""#, "1.5"] {
+            let e = from_json::<S>(&format!(r#"{{"seed": {bad}}}"#), "").unwrap_err();
+            assert_eq!(e.path(), "seed", "{bad}");
+            assert!(matches!(e.code(), "invalid_value" | "invalid_type"), "{bad}: {}", e.code());
+        }
     }
 
     #[test]

@@ -270,7 +270,7 @@ def funnel_history(
 
 class RangeSettings(TypedDict):
     simulations: int
-    seed: int
+    seed: int | str
     quantiles: NotRequired[Sequence[DecimalInput]]
 
 class RangeLine(TypedDict):
@@ -281,7 +281,7 @@ class RangeLine(TypedDict):
 
 class RangeReport(TypedDict):
     simulations: int
-    seed: int
+    seed: str
     quantiles: list[Decimal]
     total: RangeLine
     months: list[RangeLine]
@@ -308,7 +308,7 @@ def forecast_frame(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
-    amount_scale: int = 2,
+    amount_scale: int | None = None,
     threads: int = 1,
 ) -> pd.DataFrame:
     """Forecast over a DataFrame's columns: one row per group and month; ``attrs["totals"]``,

@@ -33,7 +33,7 @@ def forecast(policy: Mapping[str, Any], deals: Sequence[Mapping[str, Any]], as_o
     >>> report["totals"]["open"]["weighted"]
     Decimal('25.00')
     """
-    return _native.forecast(to_json(policy), to_json(deals), as_of_text(as_of))
+    return _native.forecast(to_json(policy, "policy"), to_json(deals, "deals", "deals"), as_of_text(as_of))
 
 
 @document("AllocationPolicy", "AllocationInput")
@@ -48,7 +48,7 @@ def allocate_target(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: 
     >>> [line["target"] for line in report["lines"]]
     [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
     """
-    return _native.allocate_target(to_json(policy), to_json(input), as_of_text(as_of))
+    return _native.allocate_target(to_json(policy, "policy"), to_json(input, "input"), as_of_text(as_of))
 
 
 @document("ForecastPolicy", "RangeSettings", "Deal")
@@ -59,7 +59,9 @@ def forecast_ranges(
     "quantiles"}`` (default P10 / P50 / P90); returns the quantiles and mean of the won amount
     in total and per month, beside the weighted forecast. Same seed, same ranges, in every
     language. Raises ``CrmkitError``."""
-    return _native.forecast_ranges(to_json(policy), to_json(settings), to_json(deals), as_of_text(as_of))
+    return _native.forecast_ranges(
+        to_json(policy, "policy"), to_json(settings, "settings"), to_json(deals, "deals", "deals"), as_of_text(as_of)
+    )
 
 
 @document("HistoryPolicy", "StageEvent")
@@ -67,4 +69,4 @@ def funnel_history(policy: Mapping[str, Any], events: Sequence[Mapping[str, Any]
     """The funnel learned from a stage-change log (``[{"deal", "stage", "on", "amount"?}]``):
     per stage the conversion (open deals censored), time in stage, and the win rate, cycle
     length and average won amount. Raises ``CrmkitError``."""
-    return _native.funnel_history(to_json(policy), to_json(events), as_of_text(as_of))
+    return _native.funnel_history(to_json(policy, "policy"), to_json(events, "events", "events"), as_of_text(as_of))

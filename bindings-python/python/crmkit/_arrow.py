@@ -127,7 +127,7 @@ class ArrowColumns:
         kind = arr.type
         if arr.null_count and (pa.types.is_integer(kind) or pa.types.is_decimal(kind)):
             i = int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
-            raise error("invalid_decimal", f"amount[{i}]", "missing amount")
+            raise error("invalid_type", f"amount[{i}]", "missing amount: a deal without an amount cannot be forecast")
         if pa.types.is_integer(kind):
             if pa.types.is_unsigned_integer(kind) and kind.bit_width == 64 and len(arr):
                 too_big = np.flatnonzero(arr.to_numpy() >= 2**63)
@@ -173,7 +173,16 @@ class ArrowColumns:
                 import pyarrow.compute as pc
 
                 arr = pc.local_timestamp(arr)  # the wall-clock date where the deal happened
-            arr = arr.cast(pa.timestamp(arr.type.unit)).cast(pa.date32(), safe=False)
+            arr = arr.cast(pa.timestamp(arr.type.unit))
+            # Dates are days everywhere in crmkit: a time of day other than midnight is refused,
+            # as in dicts and pandas columns (never truncated in one place and refused in another).
+            per_day = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}[arr.type.unit]
+            ticks = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+            timed = np.flatnonzero(ticks % per_day)
+            if len(timed):
+                i = int(timed[0])
+                raise error("invalid_date", f"{field}[{i}]", f"{arr[i].as_py()} has a time of day; pass dates")
+            arr = arr.cast(pa.date32(), safe=False)
         elif pa.types.is_date64(arr.type):
             arr = arr.cast(pa.date32())
         if not pa.types.is_date32(arr.type):

@@ -29,7 +29,7 @@ def compute_commission(plan: Mapping[str, Any], input: Mapping[str, Any], as_of:
     >>> [line["amount"] for line in report["reps"][0]["lines"]], report["reps"][0]["final"]
     ([Decimal('1000.00'), Decimal('2500.00'), Decimal('1600.00')], Decimal('5100.00'))
     """
-    return _native.compute_commission(to_json(plan), to_json(input), as_of_text(as_of))
+    return _native.compute_commission(to_json(plan, "plan"), to_json(input, "input"), as_of_text(as_of))
 
 
 @document("InterestPolicy", "Batch")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import operator
+import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import as_of_text, to_json
+from crmkit._wire import _Refused, as_of_text, date_text, error, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +34,7 @@ def forecast_frame(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
-    amount_scale: int = 2,
+    amount_scale: int | None = None,
     threads: int = 1,
 ) -> pd.DataFrame:
     """Weighted funnel forecast of the deals in ``df``, one deal per row.
@@ -53,15 +55,22 @@ def forecast_frame(
     (optional, likewise: stall snoozes), and one
     column per ``policy["group_by"]`` entry, named after it.
 
-    Amounts, fastest first:
+    Amounts, fastest first. The same number is the same money whatever its dtype: 500000 is
+    500000 yuan as int64, Int64, float64, an object int or a Decimal.
 
-    * integer dtype: units of 10^-``amount_scale`` (cents for the default 2);
-    * float dtype: rounded once to ``amount_scale`` places (half to even, as
-      ``rint(value * 10**amount_scale)``) by the core, in the pass that sums them; NaN and
-      infinities are ``invalid_decimal``;
+    * integer dtype: whole units, unless ``amount_scale`` declares minor units
+      (``amount_scale=2``: the integers are cents);
+    * float dtype: rounded once to ``amount_scale`` places (default: the policy's
+      ``rounding.dp``; half to even, as ``rint(value * 10**places)``) by the core, in the pass
+      that sums them; NaN and infinities are ``invalid_type``;
     * anything else (``Decimal``, ``str``, ``int`` cells of an object or string column): each
       cell is passed as a decimal string and parsed once in Rust. Exact but slower, since it
-      touches one Python object per row; floats in such a column are ``invalid_decimal``.
+      touches one Python object per row; floats in such a column are ``invalid_decimal``,
+      missing cells ``invalid_type``.
+
+    Dates: datetime64 columns (any unit, tz-aware as their wall-clock date), or ``date`` /
+    midnight ``datetime`` / ``YYYY-MM-DD`` cells; a time of day other than midnight is
+    ``invalid_date``, as in every crmkit function.
 
     Returns a long DataFrame, one row per group and month (per month without ``group_by``),
     with columns ``[*group_by, "month", "offset", "deals", "amount", "weighted"]``; money
@@ -69,14 +78,19 @@ def forecast_frame(
     ``attrs["months"]`` carry the report's totals, stage lines and month lines (the months of
     all groups together, rounded once from exact sums, which summing the rows cannot give).
 
-    ``threads`` > 1 sums the rows on that many threads (the GIL is released); the result is
-    identical for any count, since the sums are exact integers.
+    ``threads`` > 1 sums the rows on up to that many threads (the GIL is released; clamped to
+    the machine's parallelism and to what the row count needs; 1 to 1024, else
+    ``out_of_range``); the result is identical for any count, since the sums are exact
+    integers.
 
     Raises ``CrmkitError``: ``missing_field`` at the column name of a column not in ``df``;
     the core's codes for a cell at ``stage[i]``, ``amount[i]``, ``entered_stage_on[i]``,
     where ``i`` is the row's position (not its index label) and the names are the
     fields', whatever the columns are called.
     """
+    policy_json = to_json(policy, "policy")
+    amount_scale = _int_arg(amount_scale, "amount_scale", 0, 28)
+    threads = _int_arg(threads, "threads", 1, 1024)
     if _arrow_input(df):
         from crmkit._frame_arrow import forecast_arrow
 
@@ -92,20 +106,20 @@ def forecast_frame(
             amount_scale=amount_scale,
             threads=threads,
         )
-    import numpy as np
-    import pandas as pd
-
-    group_by = policy.get("group_by") or []
-    if not isinstance(group_by, (list, tuple)):
-        group_by = []  # not a list: the core reports invalid_type at group_by
+    np, pd = _pandas()
+    if not isinstance(df, pd.DataFrame):
+        raise error("invalid_type", "df", f"expected a pandas DataFrame or Arrow data, got {type(df).__name__}")
+    group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
+    if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
+        group_by = []  # the core reports what is wrong with it, at group_by
     stage_codes, stage_labels = _codes(_column(df, stage), np, pd)
-    amounts = _amounts(_column(df, amount), np, pd)
+    amounts = _amounts(_column(df, amount), np, pd, amount_scale)
     entered = None if entered_stage_on is None else _days(_column(df, entered_stage_on), "entered_stage_on", np, pd)
     close = None if expected_close_on is None else _days(_column(df, expected_close_on), "expected_close_on", np, pd)
     snoozed = None if snoozed_until is None else _days(_column(df, snoozed_until), "snoozed_until", np, pd)
     keys = [_codes(_column(df, key), np, pd) for key in group_by]
     report = _native.forecast_columns(
-        to_json(policy),
+        policy_json,
         stage_codes,
         stage_labels,
         amounts,
@@ -145,11 +159,35 @@ def _arrow_input(df: Any) -> bool:
     return is_arrow(df)
 
 
-def _error(code: str, path: str, message: str) -> _native.CrmkitError:
-    err = _native.CrmkitError(f"{path}: {message}")
-    err.code = code
-    err.path = path
-    return err
+_error = error
+
+
+def _pandas() -> tuple[Any, Any]:
+    """numpy and pandas, or a CrmkitError that says how to install them."""
+    try:
+        import numpy as np
+        import pandas as pd
+    except ImportError as e:
+        raise ImportError(
+            f"forecast_frame needs pandas and numpy ({e.name} is not installed): pip install 'crmkit[pandas]'"
+        ) from e
+    return np, pd
+
+
+def _int_arg(value: Any, name: str, low: int, high: int) -> Any:
+    """An integer argument in [low, high] (numpy integers too); ``None`` stays ``None``."""
+    if value is None and name == "amount_scale":
+        return None
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise error("invalid_type", name, f"expected an integer, got {type(value).__name__}")
+    value = operator.index(value)
+    if not low <= value <= high:
+        raise _native_out_of_range(name, value, low, high)
+    return value
+
+
+def _native_out_of_range(name: str, value: int, low: int, high: int) -> _native.CrmkitError:
+    return error("out_of_range", name, f"{value} is outside [{low}, {high}]")
 
 
 def _column(df: Any, name: Any) -> Any:
@@ -164,10 +202,17 @@ def _codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
         codes, labels = series.cat.codes.to_numpy(), series.cat.categories
     else:
         codes, labels = pd.factorize(series)
-    return np.ascontiguousarray(codes, dtype=np.int32), [str(label) for label in labels]
+    texts = [str(label) for label in labels]
+    for j, text in enumerate(texts):
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _error("invalid_value", f"{series.name}", f"label {j} is not Unicode text (a lone surrogate)") from None
+    return np.ascontiguousarray(codes, dtype=np.int32), texts
 
 
-def _amounts(series: Any, np: Any, pd: Any) -> Any:
+def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None) -> Any:
     """int64 units or float64 values as a numpy array (the core rounds floats to the scale,
     in the same pass that sums them), or a list of decimal strings for anything else."""
     dtype = series.dtype
@@ -177,13 +222,18 @@ def _amounts(series: Any, np: Any, pd: Any) -> Any:
         missing = series.isna().to_numpy()
         if missing.any():
             i = int(missing.argmax())
-            raise _error("invalid_decimal", f"amount[{i}]", "missing amount")
+            raise _error("invalid_type", f"amount[{i}]", "missing amount: a deal without an amount cannot be forecast")
         if dtype.kind == "u" and len(series) and series.max() >= 2**63:
             i = int((series >= 2**63).to_numpy().argmax())
             raise _error("overflow", f"amount[{i}]", "arithmetic overflow")
         return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
     elif pd.api.types.is_float_dtype(dtype):
         return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    if scale:
+        # Minor units are declared for integers; a Decimal or a string is an amount as written.
+        raise _error(
+            "invalid_value", "amount_scale", f"amount_scale declares integer minor units; the {dtype} column holds amounts as written"
+        )
     return [_decimal_text(v, i) for i, v in enumerate(series.to_numpy(dtype=object))]
 
 
@@ -196,21 +246,59 @@ def _decimal_text(value: Any, i: int) -> str:
         return str(value)
     if hasattr(value, "__index__") and not isinstance(value, bool):
         return str(value.__index__())  # numpy integers in an object column
+    if _missing(value):
+        raise _error("invalid_type", f"amount[{i}]", "missing amount: a deal without an amount cannot be forecast")
     what = "a binary float; pass money as decimal strings or Decimal" if isinstance(value, float) else "not a decimal number"
     raise _error("invalid_decimal", f"amount[{i}]", f"{value!r} is {what}")
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, pandas.NA or NaT."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and value != value
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EPOCH = datetime.date(1970, 1, 1).toordinal()
+# Days since 1970-01-01 of 0001-01-01 and 9999-12-31: crmkit's date range.
+_MIN_DAY, _MAX_DAY = datetime.date.min.toordinal() - _EPOCH, datetime.date.max.toordinal() - _EPOCH
+
+
 def _days(series: Any, field: str, np: Any, pd: Any) -> Any:
-    """Days since 1970-01-01 as int64; numpy's NaT (i64 minimum) for a missing date."""
+    """Days since 1970-01-01 as int64; numpy's NaT (i64 minimum) for a missing date. The same
+    date rule as everywhere in crmkit: YYYY-MM-DD, years 0001 to 9999, no time of day."""
     if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        # YYYY-MM-DD only, as everywhere in crmkit: "01/02/2026" is ambiguous, never guessed.
-        parsed = pd.to_datetime(series, errors="coerce", format="%Y-%m-%d")
-        bad = (parsed.isna() & series.notna()).to_numpy()
-        if bad.any():
-            i = int(bad.argmax())
-            raise _error("invalid_date", f"{field}[{i}]", f"{series.iloc[i]!r} is not a date")
-        series = parsed
+        out = np.empty(len(series), dtype=np.int64)
+        for i, cell in enumerate(series.to_numpy(dtype=object)):
+            if _missing(cell):
+                out[i] = np.iinfo(np.int64).min
+                continue
+            try:
+                text = cell if isinstance(cell, str) else date_text(cell)
+            except _Refused as refused:
+                raise _error(refused.code, f"{field}[{i}]", refused.message) from None
+            if text is None:
+                raise _error("invalid_type", f"{field}[{i}]", f"expected a date, got {type(cell).__name__}")
+            try:
+                if not _ISO_DATE.fullmatch(text):
+                    raise ValueError
+                out[i] = datetime.date.fromisoformat(text).toordinal() - _EPOCH
+            except ValueError:
+                raise _error("invalid_date", f"{field}[{i}]", f"{cell!r} is not a YYYY-MM-DD date") from None
+        return out
     if getattr(series.dtype, "tz", None) is not None:
         series = series.dt.tz_localize(None)  # the wall-clock date where the deal happened
-    days = series.to_numpy().astype("datetime64[D]")  # floors a time of day to its date
-    return np.ascontiguousarray(days.view(np.int64))
+    values = series.to_numpy()
+    days = values.astype("datetime64[D]")
+    present = ~np.isnat(values)
+    bad = present & (days != values)
+    if bad.any():
+        i = int(bad.argmax())
+        raise _error("invalid_date", f"{field}[{i}]", f"{values[i]} has a time of day; pass dates (Series.dt.normalize())")
+    as_int = days.view(np.int64)
+    bad = present & ((as_int < _MIN_DAY) | (as_int > _MAX_DAY))
+    if bad.any():
+        i = int(bad.argmax())
+        raise _error("invalid_date", f"{field}[{i}]", f"{values[i]} is outside the years 0001 to 9999")
+    return np.ascontiguousarray(as_int)

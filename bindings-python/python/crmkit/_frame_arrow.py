@@ -22,12 +22,12 @@ def forecast_arrow(
     entered_stage_on: str | None,
     expected_close_on: str | None,
     snoozed_until: str | None,
-    amount_scale: int,
+    amount_scale: int | None,
     threads: int,
 ) -> Any:
-    group_by = policy.get("group_by") or []
-    if not isinstance(group_by, (list, tuple)):
-        group_by = []  # not a list: the core reports invalid_type at group_by
+    group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
+    if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
+        group_by = []  # the core reports what is wrong with it, at group_by
     dated = {"entered_stage_on": entered_stage_on, "expected_close_on": expected_close_on, "snoozed_until": snoozed_until}
     cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *group_by])
     stage_codes, stage_labels = cols.codes(stage)
@@ -35,7 +35,7 @@ def forecast_arrow(
     days = {field: None if name is None else cols.days(name, field) for field, name in dated.items()}
     keys = [cols.codes(key) for key in group_by]
     report = _native.forecast_columns(
-        to_json(policy),
+        to_json(policy, "policy"),
         stage_codes,
         stage_labels,
         amounts,

@@ -37,7 +37,7 @@ def forecast_columns(
     stage_codes: npt.NDArray[np.int32],
     stage_labels: Sequence[str],
     amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    amount_scale: int,
+    amount_scale: Optional[int],
     entered_days: Optional[npt.NDArray[np.int64]],
     keys: Sequence[Tuple[npt.NDArray[np.int32], Sequence[str]]],
     as_of: str,

@@ -25,7 +25,9 @@ def quota_attainment(
     ``won`` deals given apart. Each line has ``won``, ``open``, ``attainment``, ``gap``,
     ``coverage`` and ``weighted_coverage``. Raises ``CrmkitError``.
     """
-    return _native.quota_attainment(to_json(policy), to_json(quota), to_json(input), as_of_text(as_of))
+    return _native.quota_attainment(
+        to_json(policy, "policy"), to_json(quota, "quota"), to_json(input, "input"), as_of_text(as_of)
+    )
 
 
 @document("ForecastPolicy", "HierarchyPolicy", "HierarchyInput")
@@ -42,4 +44,6 @@ def forecast_hierarchy(
     with the ``adjustments`` made (``by``, ``from``, ``to``, ``delta``). Adjustments never change
     a deal line. Raises ``CrmkitError``.
     """
-    return _native.forecast_hierarchy(to_json(policy), to_json(hierarchy), to_json(input), as_of_text(as_of))
+    return _native.forecast_hierarchy(
+        to_json(policy, "policy"), to_json(hierarchy, "hierarchy"), to_json(input, "input"), as_of_text(as_of)
+    )

@@ -31,7 +31,7 @@ def campaign_roi(policy: Mapping[str, Any], campaigns: Sequence[Mapping[str, Any
     >>> total["roi_pct"], [s["from_top_pct"] for s in total["funnel"]]
     (Decimal('75.4'), [Decimal('100.0'), Decimal('40.0'), Decimal('26.7'), Decimal('8.7')])
     """
-    return _native.campaign_roi(to_json(policy), to_json(campaigns))
+    return _native.campaign_roi(to_json(policy, "policy"), to_json(campaigns, "campaigns", "campaigns"))
 
 
 @document("AttributionPolicy", "Journey")
@@ -49,7 +49,7 @@ def attribute(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) 
     >>> [t["credit"] for t in crmkit.attribute({"model": {"kind": "linear"}}, [j])["journeys"][0]["touches"]]
     [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
     """
-    return _native.attribute(to_json(policy), to_json(journeys))
+    return _native.attribute(to_json(policy, "policy"), to_json(journeys, "journeys", "journeys"))
 
 
 @document("ComparisonPolicy", "Journey")
@@ -70,7 +70,7 @@ def compare_attribution(policy: Mapping[str, Any], journeys: Sequence[Mapping[st
     """
     import pandas as pd
 
-    report = _native.compare_attribution(to_json(policy), to_json(journeys))
+    report = _native.compare_attribution(to_json(policy, "policy"), to_json(journeys, "journeys", "journeys"))
     index = pd.Index([line["channel"] for line in report["channels"]], name="channel")
 
     def table(field: str) -> pd.DataFrame:
@@ -145,7 +145,7 @@ def attribution_frame(
             raise _error("invalid_value", f"milestone[{i}]", f"{series.iloc[i]!r} is not lead_created or deal_created")
         marks = np.ascontiguousarray(mapped.fillna(0).to_numpy(dtype=np.int8))
     report, credits = _native.attribute_columns(
-        to_json(policy), journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks
+        to_json(policy, "policy"), journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks
     )
     columns = ["channel", "group", "credit", "share", "touches", "conversions", "removal_effect"]
     out = pd.DataFrame({c: [line[c] for line in report["channels"]] for c in columns}, columns=columns)

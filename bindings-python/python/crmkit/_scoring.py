@@ -31,7 +31,7 @@ def score_leads(policy: Mapping[str, Any], leads: Sequence[Mapping[str, Any]], a
     >>> [(lead["id"], lead["score"], lead["rank"]) for lead in report["leads"]]
     [('L1', 20.0, 1), ('L2', 0.0, 2)]
     """
-    return _native.score_leads(to_json(policy), to_json(leads), as_of_text(as_of))
+    return _native.score_leads(to_json(policy, "policy"), to_json(leads, "leads", "leads"), as_of_text(as_of))
 
 
 @document("ModelConfig", "Feature", "ModelStage")

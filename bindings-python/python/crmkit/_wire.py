@@ -1,35 +1,189 @@
-"""Caller objects to the JSON text the native module reads."""
+"""The Python input rule, in one place: caller objects to the JSON text the native module reads.
+
+Every public function passes its dict-like arguments through :func:`to_json` and its dates
+through :func:`as_of_text`, so every domain accepts the same Python types and refuses the
+rest with a ``CrmkitError`` that has a code and a path (never a ``TypeError``,
+``RecursionError``, ``MemoryError``...):
+
+* any ``Mapping`` (dict, ``MappingProxyType``...) with ``str`` keys; any sequence or iterable
+  (list, tuple, generator...) except ``str`` / ``bytes``;
+* ``str``, ``int``, ``bool``, ``None``, ``decimal.Decimal`` (written out in full, never in
+  exponent form);
+* ``datetime.date``; a ``datetime`` / ``pandas.Timestamp`` / ``numpy.datetime64`` at midnight
+  (its date; with a time of day it is ``invalid_date``: dates are days everywhere in crmkit);
+* numpy scalars (``np.int64``, ``np.float32``, ``np.bool_``...) as their Python value;
+* ``float`` stays a float, which the core refuses for money and rates (``invalid_decimal``);
+  NaN and infinities are ``invalid_type`` (a missing value is left out or ``None``).
+
+The common case costs one ``json.dumps`` in C. Only when it fails is the value walked again
+in Python, to find the path and the code of the first problem.
+"""
 
 from __future__ import annotations
 
 import datetime
 import decimal
 import json
+import math
 import operator
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from crmkit import _native
 
-def _default(obj: Any) -> Any:
-    if isinstance(obj, decimal.Decimal):
-        # Not str(): it writes Decimal("1E+3") and Decimal("0.00000000") in exponent form,
-        # which the core refuses (money is written out in full). "f" never uses an exponent;
-        # NaN and Infinity stay words and are refused as invalid_decimal.
-        return format(obj, "f")
+#: Levels of nesting accepted (serde_json's recursion limit, the same in every language).
+MAX_NESTING = 128
+
+
+def error(code: str, path: str, message: str) -> _native.CrmkitError:
+    """A ``CrmkitError`` raised from Python, built as the native ones are."""
+    err = _native.CrmkitError(f"{path}: {message}" if path else message)
+    err.code = code
+    err.path = path
+    return err
+
+
+class _Refused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _is_numpy(obj: Any) -> bool:
+    return type(obj).__module__ == "numpy"
+
+
+def date_text(obj: Any) -> str | None:
+    """``YYYY-MM-DD`` of a date-like value, ``None`` when ``obj`` is not one. Raises
+    ``_Refused`` for a missing date (NaT) or one with a time of day."""
+    if isinstance(obj, datetime.datetime):
+        if obj != obj:  # pandas.NaT is a datetime that is not equal to itself
+            raise _Refused("invalid_type", "NaT is not a date; leave the field out or use None")
+        if (obj.hour, obj.minute, obj.second, obj.microsecond, getattr(obj, "nanosecond", 0)) != (0, 0, 0, 0, 0):
+            raise _Refused("invalid_date", f"{obj.isoformat()} has a time of day; pass its date (.date())")
+        return obj.date().isoformat()
     if isinstance(obj, datetime.date):
-        # A datetime gets its time part too, and the core refuses it as invalid_date.
         return obj.isoformat()
-    if hasattr(obj, "__index__"):
-        # numpy integers, as found in rows taken from a DataFrame.
+    if _is_numpy(obj) and type(obj).__name__ == "datetime64":
+        import numpy as np
+
+        if np.isnat(obj):
+            raise _Refused("invalid_type", "NaT is not a date; leave the field out or use None")
+        day = obj.astype("datetime64[D]")
+        if day != obj:
+            raise _Refused("invalid_date", f"{obj} has a time of day; pass its date")
+        return str(day)  # years beyond 9999 print as "+10000-...", which the core refuses
+    return None
+
+
+def _decimal_text(d: decimal.Decimal) -> str:
+    # Not str(): it writes Decimal("1E+3") and Decimal("0.00000000") in exponent form, which
+    # the core refuses (money is written out in full). "f" never uses an exponent, but would
+    # build a string of a billion digits for Decimal("1E+999999999"): values no crmkit decimal
+    # holds (beyond 28 digits either side) keep their short form, which the core refuses as
+    # invalid_decimal.
+    if not d.is_finite() or not -40 <= d.adjusted() <= 40 or d.as_tuple().exponent < -40:
+        return str(d)
+    return format(d, "f")
+
+
+def _convert(obj: Any, memo: dict[int, Any]) -> Any:
+    """The JSON-able value of a non-JSON type (``json.dumps``' ``default`` hook)."""
+    if isinstance(obj, decimal.Decimal):
+        return _decimal_text(obj)
+    text = date_text(obj)
+    if text is not None:
+        return text
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if _is_numpy(obj) and hasattr(obj, "item"):
+        return obj.item()  # np.int64 -> int, np.float32 -> float, np.bool_ -> bool, np.str_ -> str
+    if hasattr(obj, "__index__") and not isinstance(obj, (bytes, bytearray)):
         return operator.index(obj)
-    raise TypeError(f"crmkit cannot pass a {type(obj).__name__} ({obj!r}); use str, int, Decimal, date, dict or list")
+    if isinstance(obj, Iterable) and not isinstance(obj, (str, bytes, bytearray, memoryview)):
+        # A generator can be read once: keep what it gave, for the diagnosis walk.
+        items = memo[id(obj)] = (obj, list(obj))
+        return items[1]
+    raise _Refused(
+        "invalid_type", f"crmkit cannot read a {type(obj).__name__}; use str, int, Decimal, date, dict or list"
+    )
 
 
-def to_json(obj: Any) -> str:
-    """JSON text of ``obj``: ``Decimal`` as its digits, ``date`` as ``YYYY-MM-DD``, the rest
-    as ``json.dumps`` writes it (floats stay floats, so the core refuses float money)."""
-    return json.dumps(obj, default=_default, ensure_ascii=False)
+def to_json(obj: Any, name: str = "value", root: str = "") -> str:
+    """JSON text of the argument ``name``, whose fields the core reports under ``root`` (``""``
+    for a policy: ``stages[1].conversion``; ``"deals"``: ``deals[3].amount``).
+
+    Raises ``CrmkitError`` with the path of the first value crmkit cannot read."""
+    if obj is None:
+        raise error("invalid_type", root or name, f"`{name}` is None; pass a dict or a list")
+    memo: dict[int, Any] = {}
+    try:
+        return json.dumps(obj, default=lambda o: _convert(o, memo), allow_nan=False, ensure_ascii=True)
+    except (_Refused, ValueError, TypeError, RecursionError, OverflowError, MemoryError):
+        pass
+    _diagnose(obj, root, 0, set(), memo, root)
+    # json.dumps failed where the walk finds nothing wrong (it should not happen): still a
+    # CrmkitError, never the internal exception.
+    raise error("invalid_type", root or name, f"`{name}` cannot be read as crmkit input")
 
 
-def as_of_text(as_of: datetime.date | str) -> str:
-    """``as_of`` as the core reads it: a ``date``'s ISO form, or the caller's string."""
-    return as_of.isoformat() if isinstance(as_of, datetime.date) else as_of
+def _join(path: str, key: Any, index: bool) -> str:
+    if index:
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+def _diagnose(obj: Any, path: str, depth: int, stack: set[int], memo: dict[int, Any], root: str) -> None:
+    """Walks ``obj`` as ``to_json`` writes it and raises ``CrmkitError`` at the first value
+    that ``json.dumps`` could not write."""
+    if obj is None or isinstance(obj, (str, bool, int)):
+        return
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise error("invalid_type", path, f"{obj} is not a value; leave the field out (or None) when it is missing")
+        return
+    if id(obj) in memo:
+        obj = memo[id(obj)][1]
+    elif not isinstance(obj, (dict, list, tuple)):
+        try:
+            converted = _convert(obj, memo)
+        except _Refused as refused:
+            raise error(refused.code, path, refused.message) from None
+        if id(obj) in memo:
+            converted = memo[id(obj)][1]
+        if converted is obj:
+            return
+        _diagnose(converted, path, depth, stack, memo, root)
+        return
+    if depth >= MAX_NESTING:
+        # At the argument's root, as the core reports it (it counts brackets, not fields).
+        raise error("limit_exceeded", root, f"nested deeper than {MAX_NESTING} levels")
+    if id(obj) in stack:
+        raise error("invalid_value", path, "the value contains itself (a circular reference)")
+    stack.add(id(obj))
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise error("invalid_type", _join(path, repr(key), False), f"keys must be strings, not {type(key).__name__}")
+            _diagnose(value, _join(path, key, False), depth + 1, stack, memo, root)
+    else:
+        for i, value in enumerate(obj):
+            _diagnose(value, _join(path, i, True), depth + 1, stack, memo, root)
+    stack.discard(id(obj))
+
+
+def as_of_text(as_of: Any, name: str = "as_of") -> str:
+    """``as_of`` (or another date argument) as the core reads it: a ``YYYY-MM-DD`` string
+    as given (the core checks it), or the ISO date of a date-like value."""
+    if isinstance(as_of, str):
+        if not as_of.isascii():  # a date is ASCII; this also keeps lone surrogates out of Rust
+            raise error("invalid_date", name, f"{as_of[:40]!r} is not a YYYY-MM-DD date")
+        return as_of
+    try:
+        text = date_text(as_of)
+    except _Refused as refused:
+        raise error(refused.code, name, refused.message) from None
+    if text is None:
+        raise error("invalid_type", name, f"expected a date or a YYYY-MM-DD string, got {type(as_of).__name__}")
+    return text

@@ -58,8 +58,8 @@ test("errors are CrmkitError instances (real Errors) with code and path", () => 
   assert.throws(() => crmkit.forecast(c.config, c.input.deals, 20261123), { name: "CrmkitError", code: "invalid_type", path: "as_of" });
   assert.throws(() => crmkit.forecast(c.config, [{ id: "a", stage: "x", amount: 1n }], "2026-11-23"), {
     name: "CrmkitError",
-    code: "invalid_json",
-    path: "deals",
+    code: "unknown_stage",
+    path: "deals[0].stage",
   });
   assert.throws(() => crmkit.forecast(c.config, undefined, "2026-11-23"), { code: "invalid_type", path: "deals" });
 });
@@ -68,6 +68,13 @@ test("errors are CrmkitError instances (real Errors) with code and path", () => 
 
 const NO_DATE = -2147483648;
 const DAY_MS = 86_400_000;
+
+/** Deal `i`'s amount as BigInt units at the deals' largest scale. */
+function toUnits(deals, i) {
+  const scale = Math.max(0, ...deals.map((d) => String(d.amount).split(".")[1]?.length ?? 0));
+  const [int, frac = ""] = String(deals[i].amount).split(".");
+  return BigInt(int + frac.padEnd(scale, "0"));
+}
 
 /** Deals (plain objects) as the columns forecastColumns takes, amounts as BigInt or float units. */
 function toColumns(policy, deals, { bigint }) {
@@ -97,7 +104,9 @@ function toColumns(policy, deals, { bigint }) {
 }
 
 describe("forecastColumns gives forecast's stages, months, groups and totals", () => {
-  const cases = files.filter((f) => f.function === "forecast").flatMap((f) => f.cases).filter((c) => c.expected);
+  // Cases whose amounts fit 64-bit integer units (not 1000 at 27 places, say).
+  const fits = (c) => toColumns(c.config, c.input.deals, { bigint: true }).amountUnits.every((u, i) => String(u) === String(toUnits(c.input.deals, i)));
+  const cases = files.filter((f) => f.function === "forecast").flatMap((f) => f.cases).filter((c) => c.expected && fits(c));
   for (const c of cases) {
     for (const bigint of [false, true]) {
       test(`${c.id} (${bigint ? "BigInt64Array" : "Float64Array"})`, () => {
@@ -146,7 +155,7 @@ describe("forecastColumns errors", () => {
     ["stage label not in the policy", { stageLabels: ["open", "closed"] }, "unknown_stage", "stage[2]"],
     ["fractional float units", { amountUnits: Float64Array.of(1, 2.5, 3) }, "invalid_decimal", "amount[1]"],
     ["unsafe float units", { amountUnits: Float64Array.of(1, 2, 2 ** 60) }, "invalid_decimal", "amount[2]"],
-    ["NaN units", { amountUnits: Float64Array.of(NaN, 2, 3) }, "invalid_decimal", "amount[0]"],
+    ["NaN units", { amountUnits: Float64Array.of(NaN, 2, 3) }, "invalid_type", "amount[0]"],
     ["negative units", { amountUnits: BigInt64Array.of(1n, -2n, 3n) }, "negative_amount", "amount[1]"],
     ["amount column too short", { amountUnits: Float64Array.of(1, 2) }, "invalid_value", "amount"],
     ["amounts as a plain array", { amountUnits: [1, 2, 3] }, "invalid_type", "amount"],

@@ -296,10 +296,13 @@ fn window_start(policy: &AllocationPolicy, as_of: NaiveDate) -> Option<NaiveDate
         let since = (as_of.month() + 12 - policy.fiscal_year.start_month) % 12;
         month_start.checked_sub_months(Months::new(since % len))
     };
-    match policy.window {
+    let start = match policy.window {
         Window::All => None,
         Window::Mtd => Some(month_start),
         Window::Qtd => months_back(3),
         Window::Ytd => months_back(12),
-    }
+    };
+    // A fiscal year that began before year 1 (as_of early in 0001) counts from 0001-01-01: no
+    // date before it exists in crmkit, and year 0 has no representation in Python or JS.
+    start.map(|d| d.max(crate::wire::MIN_DATE))
 }

@@ -49,7 +49,7 @@ pub enum AmountColumn<'a> {
     },
     /// Binary floats, as a DataFrame's float64 money column holds them, each rounded once to
     /// `scale` places (half to even, as numpy's `rint(value * 10**scale)`) and summed exactly
-    /// from then on. NaN and infinities are `invalid_decimal`. Pass decimals or integer units
+    /// from then on. NaN and infinities are `invalid_type`. Pass decimals or integer units
     /// when the column is exact already.
     Float {
         /// The floats.
@@ -224,7 +224,11 @@ pub(super) fn run<'f, 'p>(
     }
     let groups = Groups::new(cols, row_path)?;
     let scale = match cols.amount {
-        AmountColumn::Decimal(a) => a.iter().map(Decimal::scale).max().unwrap_or(0),
+        AmountColumn::Decimal(a) => {
+            let (places, digits) =
+                a.iter().fold((0, 0), |(p, d), x| (x.scale().max(p), crate::money::integer_digits(*x).max(d)));
+            crate::money::common_scale(places, digits, a.len(), policy.rounding.dp)
+        }
         AmountColumn::Units { scale, .. } if scale > 28 => {
             return Err(Error::out_of_range("amount_scale", scale, 0, 28))
         }
@@ -243,7 +247,7 @@ pub(super) fn run<'f, 'p>(
         .and_then(|c| c.iter().filter(|&&d| d != i64::MIN).max())
         .map(|&d| d.saturating_sub(as_of_days));
     let max_offset = placer.max_offset(latest_close)?;
-    let new_agg = || Aggregator::new(funnel, max_offset, groups.count(), scale);
+    let new_agg = |rows: usize| Aggregator::new(funnel, max_offset, groups.count(), scale, rows);
     let pass = Pass {
         cols,
         row_path,
@@ -273,7 +277,7 @@ pub(super) fn run<'f, 'p>(
                 if d.is_sign_negative() && !d.is_zero() {
                     return None;
                 }
-                d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize])
+                crate::money::to_units(d, scale)
             };
             (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
         }
@@ -302,18 +306,21 @@ impl Pass<'_> {
     fn fill_all<F: Fn(usize) -> Option<i128> + Sync>(
         &self,
         threads: usize,
-        new_agg: &(dyn Fn() -> Aggregator + Sync),
+        new_agg: &(dyn Fn(usize) -> Aggregator + Sync),
         placer: &Placer,
         units_of: &F,
     ) -> Result<Aggregator> {
         let n = self.cols.stage.len();
-        let threads = if cfg!(target_arch = "wasm32") { 1 } else { threads.clamp(1, n.max(1)) };
+        // Never more threads than the machine runs at once or than there are rows: a
+        // caller's `threads=100000` must not try to spawn them.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let threads = if cfg!(target_arch = "wasm32") { 1 } else { threads.clamp(1, cores).min(n.max(1)) };
         let chunk = n.div_ceil(threads);
         let run_chunk = |k: usize| -> Result<Aggregator> {
-            let mut agg = new_agg();
-            let mut slots = SlotCache::new(placer, agg.unscheduled_slot());
             let start = k.saturating_mul(chunk).min(n);
             let rows = start..start.saturating_add(chunk).min(n);
+            let mut agg = new_agg(rows.len());
+            let mut slots = SlotCache::new(placer, agg.unscheduled_slot());
             if self.undated_lanes {
                 self.fill_undated(rows, &mut agg, units_of)?;
             } else {
@@ -332,7 +339,7 @@ impl Pass<'_> {
                 .collect()
         });
         let mut parts = parts.into_iter();
-        let mut total = parts.next().unwrap_or_else(|| Ok(new_agg()))?;
+        let mut total = parts.next().unwrap_or_else(|| Ok(new_agg(0)))?;
         for part in parts {
             total.merge(part?).ok_or_else(|| Error::overflow("totals"))?;
         }
@@ -463,6 +470,13 @@ impl Pass<'_> {
         let cols = self.cols;
         let path = |field: &str| (self.row_path)(i, field);
         let code = cols.stage[i];
+        if code == -1 {
+            // pandas' code for a missing category (NaN, None): say so, not "code -1".
+            return Error::MissingValue {
+                path: path("stage"),
+                reason: "the deal has no stage (a missing value)".into(),
+            };
+        }
         if usize::try_from(code).ok().and_then(|c| self.lanes.get(c)).is_none_or(|l| l.kind == LaneKind::Unknown) {
             let name = usize::try_from(code).ok().and_then(|c| cols.stage_labels.get(c));
             return Error::UnknownStage {
@@ -475,10 +489,12 @@ impl Pass<'_> {
                 AmountColumn::Units { units, .. } => (units[i] < 0, units[i].to_string()),
                 AmountColumn::Decimal(a) => (a[i].is_sign_negative() && !a[i].is_zero(), a[i].to_string()),
                 AmountColumn::Float { values, .. } if !values[i].is_finite() => {
+                    // NaN and infinities are `invalid_type` everywhere (a missing amount is not
+                    // a number of any kind), as in JSON, Python and JS inputs.
                     return Error::Parse {
-                        kind: crate::error::ParseKind::Decimal,
+                        kind: crate::error::ParseKind::Type,
                         path: path("amount"),
-                        message: format!("{} is not a number", values[i]),
+                        message: format!("{} is not an amount; a missing amount cannot be forecast", values[i]),
                     };
                 }
                 AmountColumn::Float { values, .. } => (values[i] < 0.0, values[i].to_string()),
@@ -708,16 +724,6 @@ fn bad_code(code: i32, labels: usize, path: String) -> Error {
     Error::InvalidValue { path, reason: format!("code {code} is not an index into {labels} labels (or -1)") }
 }
 
-const POW10: [i128; 29] = {
-    let mut t = [1i128; 29];
-    let mut i = 1;
-    while i < 29 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
 pub(super) fn days_since_epoch(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce()) - i64::from(EPOCH_CE)
 }
@@ -804,12 +810,9 @@ mod tests {
         // 0.125 * 100 = 12.5 exactly: half to even gives 12; 1.005 * 100 = 100.49999999999999.
         assert_eq!(run(&[0.125, 1.005, 0.1, 0.2]).unwrap().totals.open.amount.to_string(), "1.42");
         assert_eq!(run(&[-0.001]).unwrap().totals.open.amount.to_string(), "0.00");
-        for (bad, code) in [
-            (f64::NAN, "invalid_decimal"),
-            (f64::INFINITY, "invalid_decimal"),
-            (-1.0, "negative_amount"),
-            (1e30, "overflow"),
-        ] {
+        for (bad, code) in
+            [(f64::NAN, "invalid_type"), (f64::INFINITY, "invalid_type"), (-1.0, "negative_amount"), (1e30, "overflow")]
+        {
             let e = run(&[1.0, bad]).unwrap_err();
             assert_eq!((e.code(), e.path()), (code, "amount[1]"), "{bad}");
         }
@@ -818,9 +821,10 @@ mod tests {
     #[test]
     fn bad_cells_are_reported_with_their_column_and_row() {
         for placement in ["half_elapsed", "actual"] {
-            let cases: [(&str, &str, Spoil); 6] = [
+            let cases: [(&str, &str, Spoil); 7] = [
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 2)),
-                ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = -1)),
+                ("missing_value", "stage[1]", Box::new(|s, _, _, _| s[1] = -1)),
+                ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = -7)),
                 ("negative_amount", "amount[1]", Box::new(|_, c, _, _| c[1] = -5)),
                 ("date_after_as_of", "entered_stage_on[1]", Box::new(|_, _, e, _| e[1] = 30_000)),
                 ("invalid_value", "keys[0][1]", Box::new(|_, _, _, o| o[1] = 2)),

@@ -170,6 +170,7 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
     // Rates to the policy's places, days and money to 2: the shared half-even rounding.
     let rates = Rounding { dp: policy.rate_dp, strategy: RoundingStrategy::HalfEven };
     let two_places = Rounding::default();
+    crate::limits::check("stages", policy.stages.len(), crate::limits::MAX_STAGES, "stages")?;
     let mut index = BTreeMap::new();
     for (i, s) in policy.stages.iter().enumerate() {
         if let Some(first) = index.insert(s.name.as_str(), i) {

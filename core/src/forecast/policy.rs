@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::money::{self, Rounding};
 
 /// A forecast policy: the funnel and how to read it.
@@ -270,9 +271,10 @@ pub enum UndatedPolicy {
     Unscheduled,
 }
 
-/// Longest stage duration accepted, per unit: a century.
-const MAX_DAYS: u32 = 36_500;
-const MAX_MONTHS: u32 = 1_200;
+/// Longest stage duration accepted, per unit: a century (and so for all open stages
+/// together, see [`limits::MAX_HORIZON_MONTHS`]).
+const MAX_DAYS: u32 = limits::MAX_HORIZON_DAYS as u32;
+const MAX_MONTHS: u32 = limits::MAX_HORIZON_MONTHS as u32;
 
 /// The policy, checked and precomputed: cumulative probabilities and downstream durations.
 #[derive(Debug)]
@@ -310,6 +312,7 @@ impl<'p> Funnel<'p> {
     pub fn new(policy: &'p ForecastPolicy) -> Result<Self> {
         policy.rounding.validate("rounding")?;
         policy.fiscal_year.validate("fiscal_year")?;
+        limits::check("stages", policy.stages.len(), limits::MAX_STAGES, "stages")?;
         let mut index = HashMap::with_capacity(policy.stages.len());
         let mut rates_by_probability = None;
         let max = Decimal::from(match policy.duration_unit {
@@ -424,6 +427,16 @@ impl<'p> Funnel<'p> {
             own[i] = d;
             downstream[i] = later;
             later = money::add(later, d, || format!("stages[{i}].duration"))?;
+            // The whole funnel, not only each stage, must fit the horizon: month tables and
+            // labels are sized by it.
+            if later > max {
+                return Err(limits::exceeded(
+                    &format!("stages[{i}].duration"),
+                    later,
+                    if max == Decimal::from(MAX_DAYS) { limits::MAX_HORIZON_DAYS } else { limits::MAX_HORIZON_MONTHS },
+                    &format!("{:?} for the open stages from here on", policy.duration_unit).to_lowercase(),
+                ));
+            }
         }
         for (i, stage) in policy.stages.iter().enumerate() {
             if stage.kind == StageKind::Won {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{forecast, Deal, ForecastPolicy, Reason};
 use crate::error::{Error, Result};
+use crate::money;
 
 /// How to simulate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,7 +22,10 @@ use crate::error::{Error, Result};
 pub struct RangeSettings {
     /// Simulated outcomes, 1 to 100,000.
     pub simulations: u32,
-    /// Seed of the draws: the same seed, the same ranges.
+    /// Seed of the draws: the same seed, the same ranges. An integer or a decimal string
+    /// (a JS `BigInt` or string beyond 2^53).
+    #[serde(with = "crate::wire::uint")]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | bigint | string"))]
     pub seed: u64,
     /// Quantiles to report, each in [0, 1] (default P10, P50, P90). Nearest rank: the
     /// `ceil(q × simulations)`-th smallest outcome (the smallest for q = 0).
@@ -48,7 +52,9 @@ impl RangeSettings {
 pub struct RangeReport {
     /// Simulations run.
     pub simulations: u32,
-    /// The seed used.
+    /// The seed used, as a decimal string (exact in JS beyond 2^53).
+    #[serde(with = "crate::wire::uint")]
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
     pub seed: u64,
     /// The quantiles, in the order of every line's `values`.
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal[]"))]
@@ -116,6 +122,7 @@ pub fn forecast_ranges(
     if settings.simulations == 0 || settings.simulations > MAX_SIMULATIONS {
         return Err(Error::out_of_range("simulations", settings.simulations, 1, MAX_SIMULATIONS));
     }
+    crate::limits::check("quantiles", settings.quantiles.len(), crate::limits::MAX_QUANTILES, "quantiles")?;
     for (i, q) in settings.quantiles.iter().enumerate() {
         if q.0 < Decimal::ZERO || q.0 > Decimal::ONE {
             return Err(Error::out_of_range(format!("quantiles[{i}]"), q.0, 0, 1));
@@ -135,39 +142,60 @@ pub fn forecast_ranges(
         ));
     }
     // Amounts as integer units at one scale; each month a column of outcomes.
-    let scale = open.iter().map(|d| d.amount.scale()).max().unwrap_or(0);
+    let (places, digits) =
+        open.iter().fold((0, 0), |(p, g), d| (d.amount.scale().max(p), money::integer_digits(d.amount).max(g)));
+    let scale = money::common_scale(places, digits, open.len(), policy.rounding.dp);
     let months: Vec<&str> = report.months.iter().map(|m| m.month.as_str()).collect();
     let mut rows = Vec::with_capacity(open.len());
     for d in &open {
-        let units = d
-            .amount
-            .mantissa()
-            .checked_mul(10i128.pow(scale - d.amount.scale()))
-            .ok_or_else(|| Error::overflow("deals"))?;
+        let units = money::to_units(d.amount, scale).ok_or_else(|| Error::overflow("deals"))?;
         let month = d.month.as_deref().and_then(|m| months.iter().position(|x| *x == m));
         rows.push((threshold(d.probability), units, month));
     }
+    crate::limits::product(
+        "simulations",
+        &[u64::from(settings.simulations), months.len() as u64 + 1],
+        crate::limits::MAX_OUTCOMES,
+        "simulated outcomes (simulations × (months + 1))",
+    )?;
     let n = settings.simulations as usize;
-    let mut totals = vec![0i128; n];
-    let mut by_month = vec![vec![0i128; n]; months.len()];
-    for (sim, total) in totals.iter_mut().enumerate() {
-        let mut state = settings.seed ^ (sim as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
-        for &(threshold, units, month) in &rows {
-            state = state.wrapping_add(GOLDEN);
-            if u128::from(mix(state)) < threshold {
-                *total = total.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
-                if let Some(m) = month {
-                    by_month[m][sim] = by_month[m][sim].checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
+    // Draw `r` of simulation `sim` is mix(base(sim) + (r + 1) × GOLDEN): any subset of the
+    // rows can be replayed alone. The total runs over all rows, then each month over its own
+    // rows, so only one column of outcomes is held at a time (not months × simulations).
+    let table = rows;
+    let base = |sim: usize| settings.seed ^ (sim as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let simulate = |rows: &[usize], outcomes: &mut Vec<i128>| -> Result<()> {
+        outcomes.clear();
+        for sim in 0..n {
+            let b = base(sim);
+            let mut won = 0i128;
+            for &r in rows {
+                let (threshold, units, _) = table[r];
+                let state = b.wrapping_add((r as u64).wrapping_add(1).wrapping_mul(GOLDEN));
+                if u128::from(mix(state)) < threshold {
+                    won = won.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
                 }
             }
+            outcomes.push(won);
         }
-    }
+        Ok(())
+    };
+    let all: Vec<usize> = (0..table.len()).collect();
+    let mut totals = Vec::with_capacity(n);
+    simulate(&all, &mut totals)?;
     let rounding = policy.rounding;
     let line = |month: Option<String>, weighted: Decimal, outcomes: &mut Vec<i128>| -> Result<RangeLine> {
         outcomes.sort_unstable();
-        let decimal = |u: i128| Decimal::try_from_i128_with_scale(u, scale).map_err(|_| Error::overflow("totals"));
+        let decimal = |u: i128| money::from_units(u, scale).ok_or_else(|| Error::overflow("totals"));
         let sum = outcomes.iter().try_fold(0i128, |a, &b| a.checked_add(b)).ok_or_else(|| Error::overflow("totals"))?;
-        let mean = decimal(sum)?.checked_div(Decimal::from(outcomes.len())).ok_or_else(|| Error::overflow("totals"))?;
+        // Divided in integers first: the sum of 100 outcomes of a 1e28 deal does not fit a
+        // Decimal, their mean does.
+        let n = outcomes.len().max(1) as i128;
+        let (whole, rest) = (decimal(sum / n)?, decimal(sum % n)?);
+        let mean = rest
+            .checked_div(Decimal::from(n))
+            .and_then(|r| whole.checked_add(r))
+            .ok_or_else(|| Error::overflow("totals"))?;
         let values = settings
             .quantiles
             .iter()
@@ -180,11 +208,21 @@ pub fn forecast_ranges(
         Ok(RangeLine { month, weighted, mean: rounding.round(mean), values })
     };
     let total = line(None, report.totals.open.weighted, &mut totals)?;
+    let mut in_month: Vec<Vec<usize>> = vec![Vec::new(); months.len()];
+    for (r, &(_, _, month)) in table.iter().enumerate() {
+        if let Some(m) = month {
+            in_month[m].push(r);
+        }
+    }
+    let mut outcomes = totals;
     let months = report
         .months
         .iter()
-        .zip(by_month.iter_mut())
-        .map(|(m, outcomes)| line(Some(m.month.clone()), m.sums.weighted, outcomes))
+        .zip(&in_month)
+        .map(|(m, rows)| {
+            simulate(rows, &mut outcomes)?;
+            line(Some(m.month.clone()), m.sums.weighted, &mut outcomes)
+        })
         .collect::<Result<_>>()?;
     Ok(RangeReport {
         simulations: settings.simulations,

@@ -277,26 +277,33 @@ impl Cell {
 
 enum Cells {
     Dense(Vec<Cell>),
-    Sparse(HashMap<usize, Cell>),
+    /// Keyed by the cell's index in u64: (group × open stages + position) × slots + slot can
+    /// pass 2^32 (a million owners, two stages, 2,400 month slots), which a 32-bit `usize`
+    /// (wasm32) would wrap into another group's cell.
+    Sparse(HashMap<u64, Cell>),
 }
 
 /// Sums per (group, open stage, month slot) plus per closed stage.
 pub(crate) struct Aggregator {
     scale: u32,
-    n_open: usize,
+    n_open: u64,
     /// Month offsets 0..=max, then one "unscheduled" slot.
-    n_slots: usize,
+    n_slots: u64,
     n_groups: usize,
     cells: Cells,
     closed: Vec<Cell>,
 }
 
 /// Above this many (group, stage, month) cells the table is a hash map instead of a vector.
-const DENSE_CELLS: usize = 1 << 22;
+const DENSE_CELLS: u64 = 1 << 22;
 
 impl Aggregator {
-    pub fn new(funnel: &Funnel, max_offset: u32, n_groups: usize, scale: u32) -> Self {
-        Self::with_dense_limit(funnel, max_offset, n_groups, scale, DENSE_CELLS)
+    /// A table for `rows` deals: dense only when it is no larger than what the rows can fill
+    /// several times over, so that a thread's share of a small frame does not allocate a
+    /// table sized for every group × stage × month.
+    pub fn new(funnel: &Funnel, max_offset: u32, n_groups: usize, scale: u32, rows: usize) -> Self {
+        let limit = DENSE_CELLS.min((rows as u64).saturating_mul(64).saturating_add(4096));
+        Self::with_dense_limit(funnel, max_offset, n_groups, scale, limit)
     }
 
     pub(crate) fn with_dense_limit(
@@ -304,37 +311,42 @@ impl Aggregator {
         max_offset: u32,
         n_groups: usize,
         scale: u32,
-        dense_limit: usize,
+        dense_limit: u64,
     ) -> Self {
-        let n_open = funnel.open.len();
-        let n_slots = max_offset as usize + 2;
-        let size = n_groups.saturating_mul(n_open).saturating_mul(n_slots);
-        let cells =
-            if size <= dense_limit { Cells::Dense(vec![Cell::default(); size]) } else { Cells::Sparse(HashMap::new()) };
+        let n_open = funnel.open.len() as u64;
+        let n_slots = u64::from(max_offset) + 2;
+        let size = (n_groups as u64).saturating_mul(n_open).saturating_mul(n_slots);
+        let cells = match usize::try_from(size) {
+            Ok(size) if (size as u64) <= dense_limit => Cells::Dense(vec![Cell::default(); size]),
+            _ => Cells::Sparse(HashMap::new()),
+        };
         Self { scale, n_open, n_slots, n_groups, cells, closed: vec![Cell::default(); funnel.policy.stages.len()] }
     }
 
     pub fn unscheduled_slot(&self) -> usize {
-        self.n_slots - 1
+        // n_slots ≤ the horizon limit + 2: small on every platform.
+        (self.n_slots - 1) as usize
     }
 
     /// Adds `units` of an open deal at `cell` (open position × slots + slot) of `group`.
     #[inline]
     pub fn add_cell(&mut self, group: usize, cell: usize, units: i128) -> Option<()> {
-        let i = group * self.n_open * self.n_slots + cell;
-        if let Cells::Dense(v) = &mut self.cells {
-            v.get_mut(i)?.add(units)
-        } else {
-            self.add_sparse(i, units)
-        }
+        let i = (group as u64 * self.n_open * self.n_slots).checked_add(cell as u64)?;
+        self.add(i, units)
     }
 
     /// Adds `units` of an open deal at open-stage position `pos`.
     #[inline]
     pub fn add_at(&mut self, group: usize, pos: usize, slot: usize, units: i128) -> Option<()> {
-        let i = (group * self.n_open + pos) * self.n_slots + slot;
+        let i = ((group as u64 * self.n_open + pos as u64) * self.n_slots).checked_add(slot as u64)?;
+        self.add(i, units)
+    }
+
+    #[inline]
+    fn add(&mut self, i: u64, units: i128) -> Option<()> {
         if let Cells::Dense(v) = &mut self.cells {
-            v.get_mut(i)?.add(units)
+            // Dense tables are at most DENSE_CELLS long: the index fits a usize.
+            v.get_mut(usize::try_from(i).ok()?)?.add(units)
         } else {
             self.add_sparse(i, units)
         }
@@ -356,17 +368,26 @@ impl Aggregator {
                     mine.entry(i).or_default().merge(&t)?;
                 }
             }
-            _ => return None,
+            (Cells::Dense(mine), Cells::Sparse(theirs)) => {
+                for (i, t) in theirs {
+                    mine.get_mut(usize::try_from(i).ok()?)?.merge(&t)?;
+                }
+            }
+            (Cells::Sparse(mine), Cells::Dense(theirs)) => {
+                for (i, t) in theirs.iter().enumerate().filter(|(_, c)| c.deals > 0) {
+                    mine.entry(i as u64).or_default().merge(t)?;
+                }
+            }
         }
         Some(())
     }
 
     #[cold]
     #[inline(never)]
-    fn add_sparse(&mut self, i: usize, units: i128) -> Option<()> {
+    fn add_sparse(&mut self, i: u64, units: i128) -> Option<()> {
         match &mut self.cells {
             Cells::Sparse(m) => m.entry(i).or_default().add(units),
-            Cells::Dense(v) => v.get_mut(i)?.add(units),
+            Cells::Dense(v) => v.get_mut(usize::try_from(i).ok()?)?.add(units),
         }
     }
 
@@ -377,10 +398,14 @@ impl Aggregator {
 
     /// The cells that hold deals, as (group, open position, slot, cell), in no set order.
     fn filled(&self) -> Box<dyn Iterator<Item = (usize, usize, usize, Cell)> + '_> {
-        let split = |i: usize| (i / (self.n_open * self.n_slots), (i / self.n_slots) % self.n_open, i % self.n_slots);
+        // Each part is below n_groups, n_open or n_slots: it fits a usize.
+        let split = |i: u64| {
+            let (g, pos, slot) = (i / (self.n_open * self.n_slots), (i / self.n_slots) % self.n_open, i % self.n_slots);
+            (g as usize, pos as usize, slot as usize)
+        };
         match &self.cells {
             Cells::Dense(v) => Box::new(v.iter().enumerate().filter(|(_, c)| c.deals > 0).map(move |(i, c)| {
-                let (g, pos, slot) = split(i);
+                let (g, pos, slot) = split(i as u64);
                 (g, pos, slot, *c)
             })),
             Cells::Sparse(m) => Box::new(m.iter().map(move |(&i, c)| {
@@ -391,7 +416,7 @@ impl Aggregator {
     }
 
     fn decimal(&self, units: i128) -> Result<Decimal> {
-        Decimal::try_from_i128_with_scale(units, self.scale).map_err(|_| Error::overflow("totals"))
+        money::from_units(units, self.scale).ok_or_else(|| Error::overflow("totals"))
     }
 
     /// Builds the report (without deal lines). `keys[g]` are the group keys of group `g`.
@@ -409,7 +434,7 @@ impl Aggregator {
         let round = |x: Decimal| rounding.round(x);
         let stage_of_pos = &funnel.open;
         let mut by_stage = vec![Acc::default(); policy.stages.len()];
-        let mut by_slot = vec![Acc::default(); self.n_slots];
+        let mut by_slot = vec![Acc::default(); self.n_slots as usize];
         let mut by_group = vec![Acc::default(); self.n_groups];
         let mut by_group_slot: BTreeMap<(usize, usize), Acc> = BTreeMap::new();
         for (g, pos, slot, c) in self.filled() {
@@ -678,7 +703,7 @@ mod tests {
         let placer = Placer::new(&funnel, as_of);
         let max = placer.max_offset(None).unwrap();
         let keys: Vec<Vec<Option<String>>> = vec![vec![Some("x".into())], vec![None], vec![Some("y".into())]];
-        let reports: Vec<ForecastReport> = [usize::MAX, 0]
+        let reports: Vec<ForecastReport> = [u64::MAX, 0]
             .into_iter()
             .map(|limit| {
                 let mut agg = Aggregator::with_dense_limit(&funnel, max, keys.len(), 2, limit);

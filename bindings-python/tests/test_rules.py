@@ -1,0 +1,230 @@
+"""The shared Python input rule (crmkit._wire): every exception a public function raises for bad
+input is a CrmkitError with a code and a path; the obvious Python and data-team types work
+(issue 6 point 4, issue 13 points 2 and 9)."""
+
+from __future__ import annotations
+
+import datetime
+import types
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmkit
+
+POLICY = {
+    "stages": [{"name": "open", "conversion": "0.5", "duration": "10"}, {"name": "won", "kind": "won"}],
+    "duration_unit": "days",
+    "placement": "actual",
+    "undated": "half_elapsed",
+    "group_by": ["owner"],
+}
+DEAL = {"id": "d1", "stage": "open", "amount": "100.00", "owner": "li", "entered_stage_on": "2025-12-01"}
+AS_OF = "2026-01-05"
+
+
+def raises(code, path, fn, *args, **kwargs):
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        fn(*args, **kwargs)
+    assert (caught.value.code, caught.value.path) == (code, path), str(caught.value)
+    return caught.value
+
+
+@pytest.mark.parametrize("as_of", ["0000-01-01", "-0001-01-01", "+10000-01-01", " 2026-01-05", "2026-1-5", "2026- 1-05"])
+def test_dates_outside_the_rule_are_invalid_date(as_of):
+    raises("invalid_date", "as_of", crmkit.forecast, POLICY, [DEAL], as_of)
+    raises("invalid_date", "deals[0].entered_stage_on", crmkit.forecast, POLICY, [{**DEAL, "entered_stage_on": as_of}], AS_OF)
+
+
+@pytest.mark.parametrize("as_of", [20260105, None, b"2026-01-05", 1.5, object()])
+def test_as_of_of_another_type_is_invalid_type(as_of):
+    raises("invalid_type", "as_of", crmkit.forecast, POLICY, [DEAL], as_of)
+
+
+def test_date_like_as_of():
+    want = crmkit.forecast(POLICY, [DEAL], AS_OF)
+    for as_of in [
+        datetime.date(2026, 1, 5),
+        datetime.datetime(2026, 1, 5),
+        datetime.datetime(2026, 1, 5, tzinfo=datetime.timezone.utc),
+        pd.Timestamp("2026-01-05"),
+        np.datetime64("2026-01-05"),
+        np.datetime64("2026-01-05T00:00:00"),
+    ]:
+        assert crmkit.forecast(POLICY, [DEAL], as_of) == want, repr(as_of)
+    for bad in [datetime.datetime(2026, 1, 5, 9, 30), pd.Timestamp("2026-01-05 00:00:00.000000001"), np.datetime64("2026-01-05T12")]:
+        raises("invalid_date", "as_of", crmkit.forecast, POLICY, [DEAL], bad)
+    for missing in [pd.NaT, np.datetime64("NaT")]:
+        raises("invalid_type", "as_of", crmkit.forecast, POLICY, [DEAL], missing)
+
+
+def test_allocation_window_reaching_year_zero():
+    policy = {"window": "ytd", "fiscal_year": {"start_month": 4}}
+    report = crmkit.allocate_target(policy, {"target": "10", "history": [{"key": "a", "on": "0001-01-10", "amount": "1"}]}, "0001-02-01")
+    assert report["from"] == datetime.date(1, 1, 1)
+    assert report["lines"][0]["target"] == Decimal("10.00")
+
+
+def test_text_that_is_not_unicode():
+    raises("invalid_value", "deals[0].owner", crmkit.forecast, POLICY, [{**DEAL, "owner": "\ud800"}], AS_OF)
+
+
+def test_nesting_and_cycles():
+    for levels in [200, 3000]:  # json.dumps writes the first, not the second: same error
+        deep: list = []
+        for _ in range(levels):
+            deep = [deep]
+        err = raises("limit_exceeded", "deals", crmkit.forecast, POLICY, deep, AS_OF)
+        assert "128" in str(err)
+    d = dict(DEAL)
+    d["attributes"] = {"me": d}
+    raises("invalid_value", "deals[0].attributes.me", crmkit.forecast, POLICY, [d], AS_OF)
+
+
+def test_numpy_scalars():
+    report = crmkit.forecast(POLICY, [{**DEAL, "amount": np.int64(500000)}], AS_OF)
+    assert report["totals"]["open"]["amount"] == Decimal("500000.00")
+    raises("invalid_decimal", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": np.float32(1.5)}], AS_OF)
+    raises("invalid_decimal", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": np.bool_(True)}], AS_OF)
+    raises("invalid_type", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": np.float64("nan")}], AS_OF)
+
+
+def test_any_mapping_and_iterable():
+    want = crmkit.forecast(POLICY, [DEAL], AS_OF)
+    assert crmkit.forecast(types.MappingProxyType(POLICY), (d for d in [DEAL]), AS_OF) == want
+    assert crmkit.forecast(POLICY, (types.MappingProxyType(DEAL),), AS_OF) == want
+    raises("invalid_type", "deals[0].('a', 1)", crmkit.forecast, POLICY, [{**DEAL, ("a", 1): 1}], AS_OF)
+    raises("invalid_type", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": b"1"}], AS_OF)
+
+
+def test_huge_decimals_are_refused_not_expanded():
+    for huge in ["1E+999999999999999999", "1E-999999999999999999", "NaN", "Infinity"]:
+        raises("invalid_decimal", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": Decimal(huge)}], AS_OF)
+
+
+def test_nan_is_invalid_type_as_in_js():
+    for bad in [float("nan"), float("inf")]:
+        raises("invalid_type", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": bad}], AS_OF)
+        raises("invalid_type", "deals[0].owner", crmkit.forecast, POLICY, [{**DEAL, "owner": bad}], AS_OF)
+
+
+def test_none_arguments_name_the_argument():
+    err = raises("invalid_type", "policy", crmkit.forecast, None, [DEAL], AS_OF)
+    assert "policy" in str(err)
+    raises("invalid_type", "deals", crmkit.forecast, POLICY, None, AS_OF)
+    raises("invalid_type", "input", crmkit.allocate_target, {}, None, AS_OF)
+    raises("invalid_type", "settings", crmkit.forecast_ranges, POLICY, None, [DEAL], AS_OF)
+
+
+def test_messages_have_no_json_positions():
+    err = raises("invalid_type", "deals[0].amount", crmkit.forecast, POLICY, [{**DEAL, "amount": [1]}], AS_OF)
+    assert "line 1" not in str(err) and "column" not in str(err)
+
+
+def test_records_from_a_data_frame():
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "stage": ["open", "won"],
+            "amount": np.array([500000, 20], dtype=np.int64),
+            "owner": ["li", "wang"],
+            "entered_stage_on": pd.to_datetime(["2025-12-01", "2025-12-20"]),
+        }
+    )
+    report = crmkit.forecast(POLICY, df.to_dict("records"), AS_OF)
+    assert report["totals"]["open"]["amount"] == Decimal("500000.00")
+    with_time = df.assign(entered_stage_on=pd.to_datetime(["2025-12-01 10:00", "2025-12-20 00:00"]))
+    raises("invalid_date", "deals[0].entered_stage_on", crmkit.forecast, POLICY, with_time.to_dict("records"), AS_OF)
+    missing = df.assign(owner=[np.nan, "wang"])
+    raises("invalid_type", "deals[0].owner", crmkit.forecast, POLICY, missing.to_dict("records"), AS_OF)
+
+
+# ---- forecast_frame -----------------------------------------------------------------------
+
+
+def frame(amount):
+    return pd.DataFrame({"stage": ["open", "open"], "amount": amount, "owner": ["li", "wang"]})
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        np.array([500000, 0], dtype=np.int64),
+        np.array([500000, 0], dtype=np.int32),
+        np.array([500000, 0], dtype=np.uint64),
+        pd.array([500000, 0], dtype="Int64"),
+        np.array([500000.0, 0.0]),
+        np.array([500000, 0], dtype=object),
+        [Decimal(500000), Decimal(0)],
+        ["500000", "0"],
+    ],
+    ids=["int64", "int32", "uint64", "Int64", "float64", "object-int", "Decimal", "str"],
+)
+def test_the_same_number_is_the_same_money_whatever_its_dtype(amount):
+    out = crmkit.forecast_frame(frame(amount), {**POLICY, "placement": "half_elapsed"}, AS_OF)
+    assert out.attrs["totals"]["open"]["amount"] == Decimal("500000.00")
+    dicts = crmkit.forecast({**POLICY, "placement": "half_elapsed"}, [{**DEAL, "amount": 500000}], AS_OF)
+    assert dicts["totals"]["open"]["amount"] == out.attrs["totals"]["open"]["amount"]
+
+
+def test_minor_units_are_declared():
+    out = crmkit.forecast_frame(frame(np.array([500000, 0])), {**POLICY, "placement": "half_elapsed"}, AS_OF, amount_scale=2)
+    assert out.attrs["totals"]["open"]["amount"] == Decimal("5000.00")
+    raises("invalid_value", "amount_scale", crmkit.forecast_frame, frame(["1", "2"]), POLICY, AS_OF, amount_scale=2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code", "path"),
+    [
+        ({"threads": 0}, "out_of_range", "threads"),
+        ({"threads": -1}, "out_of_range", "threads"),
+        ({"threads": 100000}, "out_of_range", "threads"),
+        ({"threads": 2.0}, "invalid_type", "threads"),
+        ({"amount_scale": -1}, "out_of_range", "amount_scale"),
+        ({"amount_scale": 29}, "out_of_range", "amount_scale"),
+        ({"amount_scale": "2"}, "invalid_type", "amount_scale"),
+    ],
+)
+def test_frame_arguments(kwargs, code, path):
+    raises(code, path, crmkit.forecast_frame, frame(np.array([1, 2])), POLICY, AS_OF, **kwargs)
+
+
+def test_frame_threads_beyond_the_machine_are_clamped():
+    df = frame(np.array([1, 2]))
+    assert crmkit.forecast_frame(df, POLICY, AS_OF, threads=1024).equals(crmkit.forecast_frame(df, POLICY, AS_OF))
+
+
+def test_frame_policy_of_the_wrong_type():
+    raises("invalid_type", "[0]", crmkit.forecast_frame, frame(np.array([1, 2])), [POLICY], AS_OF)
+    raises("invalid_type", "policy", crmkit.forecast_frame, frame(np.array([1, 2])), None, AS_OF)
+
+
+def test_frame_nan_stage_reads_as_missing():
+    df = pd.DataFrame({"stage": pd.Categorical(["open", None]), "amount": [1, 2], "owner": ["li", "wang"]})
+    err = raises("missing_value", "stage[1]", crmkit.forecast_frame, df, POLICY, AS_OF)
+    assert "code -1" not in str(err) and "no stage" in str(err)
+
+
+def test_frame_dates_follow_the_one_rule():
+    pol = {**POLICY, "undated": "error"}
+    base = frame(np.array([1, 2]))
+    ok = crmkit.forecast_frame(base.assign(entered=pd.to_datetime(["2025-12-01", "2025-12-02"])), pol, AS_OF, entered_stage_on="entered")
+    same = [
+        [datetime.date(2025, 12, 1), datetime.date(2025, 12, 2)],
+        ["2025-12-01", "2025-12-02"],
+        [pd.Timestamp("2025-12-01"), datetime.datetime(2025, 12, 2)],
+    ]
+    for cells in same:
+        got = crmkit.forecast_frame(base.assign(entered=pd.Series(cells, dtype=object)), pol, AS_OF, entered_stage_on="entered")
+        assert got.equals(ok) and got.attrs == ok.attrs
+    for cells, code in [
+        (pd.to_datetime(["2025-12-01 00:00", "2025-12-02 10:00"]), "invalid_date"),
+        (["2025-12-01", " 2025-12-02"], "invalid_date"),
+        (["2025-12-01", "2025-12-2"], "invalid_date"),
+        (["2025-12-01", "0000-12-02"], "invalid_date"),
+        (["2025-12-01", 20251202], "invalid_type"),
+    ]:
+        df = base.assign(entered=pd.Series(cells, dtype=object) if isinstance(cells, list) else cells)
+        raises(code, "entered_stage_on[1]", crmkit.forecast_frame, df, pol, AS_OF, entered_stage_on="entered")
