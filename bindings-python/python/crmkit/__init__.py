@@ -19,6 +19,7 @@ from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
 from crmkit._plan import forecast_hierarchy, quota_attainment
+from crmkit._pool import assign_records, check_claims, evaluate_pool, evaluate_pool_frame, lint_pool, simulate_pool
 
 __all__ = [
     "CrmkitError",
@@ -29,7 +30,11 @@ __all__ = [
     "campaign_roi",
     "collections",
     "compare_attribution",
+    "assign_records",
+    "check_claims",
     "compute_commission",
+    "evaluate_pool",
+    "evaluate_pool_frame",
     "forecast",
     "forecast_frame",
     "forecast_hierarchy",
@@ -44,6 +49,8 @@ __all__ = [
     "train_lead_model",
     "payment_interest",
     "route_discount",
+    "lint_pool",
+    "simulate_pool",
 ]
 
 

@@ -9,6 +9,7 @@ from crmkit import CrmkitError as CrmkitError
 from crmkit import AllocationReport, CommissionReport, ForecastReport, HierarchyReport, HistoryReport, InterestReport, QuotaReport, RangeReport, ScoreReport
 from crmkit import CollectionsReport, DiscountRoute
 from crmkit import AttributionReport, Comparison, RoiReport
+from crmkit import AssignReport, ClaimReport, LintReport, PoolReport, SimulationReport
 
 __version__: str
 
@@ -30,6 +31,9 @@ def time_split(leads_json: str, date_field: str, cutoff: str) -> dict: ...
 def payment_interest(policy_json: str, batches_json: str, as_of: str) -> InterestReport: ...
 def collections(policy_json: str, batches_json: str, as_of: str) -> CollectionsReport: ...
 def route_discount(policy_json: str, request_json: str) -> DiscountRoute: ...
+def assign_records(policy_json: str, input_json: str) -> AssignReport: ...
+def check_claims(policy_json: str, input_json: str, as_of: str) -> ClaimReport: ...
+def evaluate_pool(policy_json: str, records_json: str, activities_json: str, as_of: str) -> PoolReport: ...
 def forecast_columns(
     policy_json: str,
     stage_codes: npt.NDArray[np.int32],
@@ -57,3 +61,25 @@ def attribute_columns(
     converted_on: npt.NDArray[np.int64],
     milestone: Optional[npt.NDArray[np.int8]] = None,
 ) -> Tuple[AttributionReport, npt.NDArray[np.int64]]: ...
+def lint_pool(policy_json: str) -> LintReport: ...
+def simulate_pool(
+    a_json: str, b_json: str, records_json: str, activities_json: str, start: str, end: str
+) -> SimulationReport: ...
+def evaluate_pool_columns(
+    policy_json: str,
+    owner: npt.NDArray[np.int32],
+    owner_labels: Sequence[str],
+    claimed_at: npt.NDArray[np.int64],
+    keys: Sequence[Tuple[str, npt.NDArray[np.int32], Sequence[str]]],
+    flags: Sequence[Tuple[str, npt.NDArray[np.bool_]]],
+    times: Sequence[Tuple[str, npt.NDArray[np.int64]]],
+    act_record: npt.NDArray[np.int32],
+    act_at: npt.NDArray[np.int64],
+    act_logged: Optional[npt.NDArray[np.int64]],
+    act_type: npt.NDArray[np.int32],
+    type_labels: Sequence[str],
+    act_actor: npt.NDArray[np.int32],
+    actor_labels: Sequence[str],
+    act_deleted: Optional[npt.NDArray[np.bool_]],
+    as_of: str,
+) -> dict: ...
