@@ -55,7 +55,9 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
   QuotaPolicy QuotaInput QuotaReport HierarchyPolicy HierarchyInput HierarchyReport \
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
-  CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput; do
+  CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput \
+  QuotaPolicy QuotaInput QuotaReport \
+  PoolPolicy PoolRecord PoolActivity PoolReport PoolDecision Instant ClaimInput ClaimReport AssignPolicy AssignInput AssignReport LintReport SimulationReport PoolRecordColumns PoolActivityColumns PoolDecisionColumns; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -81,7 +83,13 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'normalizeCompany(name: string): CompanyName;' \
   'compare(comparator: Comparator, a: string, b: string): ValueComparison;' \
   'matchRecords(policy: MatchPolicy, a: DedupRecord, b: DedupRecord): PairMatch;' \
-  'findDuplicates(policy: MatchPolicy, records: DedupRecord[], settings: BatchSettings | undefined): DedupReport;'; do
+  'findDuplicates(policy: MatchPolicy, records: DedupRecord[], settings: BatchSettings | undefined): DedupReport;' \
+  'evaluatePool(policy: PoolPolicy, records: PoolRecord[], activities: PoolActivity[], asOf: string): PoolReport;' \
+  'checkClaims(policy: PoolPolicy, input: ClaimInput, asOf: string): ClaimReport;' \
+  'assignRecords(policy: AssignPolicy, input: AssignInput): AssignReport;' \
+  'lintPool(policy: PoolPolicy): LintReport;' \
+  'simulatePool(a: PoolPolicy, b: PoolPolicy, records: PoolRecord[], activities: PoolActivity[], from: string, to: string): SimulationReport;' \
+  'evaluatePoolColumns(policy: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, asOf: string): PoolDecisionColumns;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

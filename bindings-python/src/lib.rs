@@ -7,6 +7,7 @@
 mod commission;
 mod dedup;
 mod plan;
+mod pool;
 mod roi;
 mod scoring;
 mod to_python;
@@ -240,5 +241,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
     m.add_function(wrap_pyfunction!(plan::forecast_hierarchy, m)?)?;
     dedup::register(m)?;
+    m.add_function(wrap_pyfunction!(pool::evaluate_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::check_claims, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::assign_records, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::lint_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::simulate_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::evaluate_pool_columns, m)?)?;
     Ok(())
 }

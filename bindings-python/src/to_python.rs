@@ -30,6 +30,7 @@ pub fn to_python<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyRe
 struct Ctx<'py> {
     decimal: Bound<'py, PyType>,
     date_from_iso: Bound<'py, PyAny>,
+    datetime_from_iso: Bound<'py, PyAny>,
     names: RefCell<HashMap<&'static str, Bound<'py, PyString>>>,
 }
 
@@ -37,9 +38,13 @@ impl<'py> Ctx<'py> {
     fn new(py: Python<'py>) -> PyResult<Self> {
         static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         Ok(Self {
             decimal: DECIMAL.import(py, "decimal", "Decimal")?.clone(),
             date_from_iso: DATE.import(py, "datetime", "date")?.getattr(pyo3::intern!(py, "fromisoformat"))?,
+            datetime_from_iso: DATETIME
+                .import(py, "datetime", "datetime")?
+                .getattr(pyo3::intern!(py, "fromisoformat"))?,
             names: RefCell::new(HashMap::new()),
         })
     }
@@ -179,6 +184,7 @@ impl<'a, 'py> ser::Serializer for ToPython<'a, 'py> {
         Ok(match name {
             crmkit::wire::DECIMAL => self.ctx.decimal.call1((inner,))?,
             crmkit::wire::DATE => self.ctx.date_from_iso.call1((inner,))?,
+            crmkit::pool::time::INSTANT => self.ctx.datetime_from_iso.call1((inner,))?,
             _ => inner,
         })
     }

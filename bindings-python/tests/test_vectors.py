@@ -58,6 +58,16 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "forecast_hierarchy": lambda case: crmkit.forecast_hierarchy(
         case["config"].get("policy"), case["config"].get("hierarchy"), case["input"], case["as_of"]
     ),
+    "evaluate_pool": lambda case: crmkit.evaluate_pool(
+        case["config"], case["input"].get("records"), case["input"].get("activities"), case["as_of"]
+    ),
+    "assign_records": lambda case: crmkit.assign_records(case["config"], case["input"]),
+    "lint_pool": lambda case: crmkit.lint_pool(case["config"]),
+    "simulate_pool": lambda case: crmkit.simulate_pool(
+        case["config"].get("a"), case["config"].get("b"), case["input"].get("records"), case["input"].get("activities"),
+        case["config"].get("from"), case["as_of"],
+    ),
+    "check_claims": lambda case: crmkit.check_claims(case["config"], case["input"], case["as_of"]),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
     ),
@@ -144,6 +154,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         # format "f", not str(): str(Decimal("0.00000000")) is "0E-8", Rust writes the digits.
         return format(value, "f")
+    if isinstance(value, datetime.datetime):
+        # Rust writes milliseconds only when they are not zero (instants are to the millisecond).
+        return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, dict):

@@ -22,6 +22,10 @@ mod exports;
 #[cfg(target_arch = "wasm32")]
 mod plan;
 #[cfg(target_arch = "wasm32")]
+mod pool;
+#[cfg(target_arch = "wasm32")]
+mod pool_columns;
+#[cfg(target_arch = "wasm32")]
 mod roi;
 #[cfg(target_arch = "wasm32")]
 mod scoring;

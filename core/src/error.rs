@@ -162,6 +162,16 @@ pub enum Error {
         /// The version this crmkit reads.
         expected: u32,
     },
+    /// A record that no pool's scope takes (never silently left out).
+    #[error("{path}: no pool takes record {record:?} of owner {owner:?}")]
+    NoPool {
+        /// Where.
+        path: String,
+        /// The record's id.
+        record: String,
+        /// Its owner.
+        owner: String,
+    },
     /// Exact arithmetic would overflow `Decimal` (about 7.9e28).
     #[error("{path}: arithmetic overflow")]
     Overflow {
@@ -259,6 +269,7 @@ impl Error {
             Self::DateAfterAsOf { .. } => "date_after_as_of",
             Self::UnknownChannel { .. } => "unknown_channel",
             Self::TouchAfterConversion { .. } => "touch_after_conversion",
+            Self::NoPool { .. } => "no_pool",
             Self::Overflow { .. } => "overflow",
             Self::TierOverlap { .. } => "tier_overlap",
             Self::TierGap { .. } => "tier_gap",
@@ -296,8 +307,46 @@ impl Error {
             | Self::UnknownKey { path, .. }
             | Self::CorruptData { path, .. }
             | Self::UnsupportedVersion { path, .. }
-            | Self::LimitExceeded { path, .. } => path,
+            | Self::LimitExceeded { path, .. }
+            | Self::NoPool { path, .. } => path,
         }
+    }
+
+    /// The same error located under `prefix` (`b` turns `pools[0].limit` into
+    /// `b.pools[0].limit`): for functions taking two inputs of one type.
+    #[must_use]
+    pub fn under(mut self, prefix: &str) -> Self {
+        let path = match &mut self {
+            Self::Parse { path, .. }
+            | Self::OutOfRange { path, .. }
+            | Self::NegativeAmount { path, .. }
+            | Self::DuplicateName { path, .. }
+            | Self::UnknownStage { path, .. }
+            | Self::MissingValue { path, .. }
+            | Self::InvalidValue { path, .. }
+            | Self::NoOpenStage { path }
+            | Self::DateAfterAsOf { path, .. }
+            | Self::Overflow { path }
+            | Self::TierOverlap { path, .. }
+            | Self::TierGap { path, .. }
+            | Self::SplitTotal { path, .. }
+            | Self::CurrencyMismatch { path, .. }
+            | Self::DateOrder { path, .. }
+            | Self::UnknownChannel { path, .. }
+            | Self::TouchAfterConversion { path, .. }
+            | Self::UnknownKey { path, .. }
+            | Self::CorruptData { path, .. }
+            | Self::UnsupportedVersion { path, .. }
+            | Self::LimitExceeded { path, .. }
+            | Self::NoPool { path, .. } => path,
+        };
+        *path = match (prefix, path.as_str()) {
+            ("", _) => std::mem::take(path),
+            (p, "") => p.to_owned(),
+            (p, rest) if rest.starts_with('[') => format!("{p}{rest}"),
+            (p, rest) => format!("{p}.{rest}"),
+        };
+        self
     }
 
     pub(crate) fn out_of_range(

@@ -8,6 +8,7 @@ pub mod error;
 pub mod forecast;
 pub mod limits;
 pub mod money;
+pub mod pool;
 pub mod prelude;
 pub mod roi;
 pub mod scoring;

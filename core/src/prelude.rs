@@ -61,3 +61,9 @@ pub use crate::commission::{
     CommissionInput, CommissionPlan, DayCount, DiscountPolicy, DiscountRequest, Draw, Event, InterestPolicy, Payment,
     PlanKind, RepInput, Split, SplitKind, Tier, Transaction, TransactionKind,
 };
+
+// Public pool (公海池).
+pub use crate::pool::{
+    assign_records, check_claims, evaluate_pool, AsOf, AssignInput, AssignPolicy, ClaimInput, PoolActivity, PoolPolicy,
+    PoolRecord,
+};

@@ -47,6 +47,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", learned_section(as_of)?);
     print!("{}", dedup_section()?);
     print!("{}", dedup_book_section()?);
+    print!("{}", pool_section()?);
     Ok(())
 }
 
@@ -653,6 +654,112 @@ fn learned_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
                 );
             }
         }
+    }
+    Ok(s)
+}
+
+/// 公海池: the sample leads assigned round robin by region to the deals' owners, their events
+/// standing in for follow-ups, then evaluated, linted and replayed under 30 calendar days
+/// against 15 working days.
+fn pool_section() -> Result<String, crmkit::Error> {
+    use crmkit::pool::{assign_records, evaluate_pool, lint_pool, simulate_pool, AsOf, PoolPolicy, PoolVerdict};
+    let leads: Vec<serde_json::Value> = serde_json::from_str(LEADS).unwrap_or_default();
+    let deals: Vec<serde_json::Value> = serde_json::from_str(DEALS).unwrap_or_default();
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    // One team per region, of the owners who sell there.
+    let mut teams: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for d in &deals {
+        teams.entry(text(d, "team")).or_default().insert(text(d, "owner"));
+    }
+    let assign_policy = serde_json::json!({
+        "teams": teams.iter().map(|(t, reps)| serde_json::json!({"id": t, "strategy": "round_robin",
+            "reps": reps.iter().map(|r| serde_json::json!({"id": r})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "routes": teams.keys().map(|t| serde_json::json!({"id": t, "when": {"regions": [t]}, "team": t})).collect::<Vec<_>>(),
+        "fallback_queue": "公海",
+    });
+    let records: Vec<_> = leads
+        .iter()
+        .map(|l| serde_json::json!({"id": text(l, "id"), "region": text(l, "region"), "source": text(l, "source")}))
+        .collect();
+    let assigned = assign_records(
+        &from_json(&assign_policy.to_string(), "")?,
+        &from_json(&serde_json::json!({"records": records}).to_string(), "")?,
+    )?;
+    let owner_of: std::collections::HashMap<&str, &str> =
+        assigned.assignments.iter().map(|a| (a.record.as_str(), a.rep.as_deref().unwrap_or("公海"))).collect();
+    let book: Vec<_> = leads
+        .iter()
+        .map(|l| {
+            serde_json::json!({"id": text(l, "id"), "owner": owner_of[text(l, "id").as_str()],
+            "claimed_at": format!("{}T09:00:00+08:00", text(l, "created_on")), "region": text(l, "region")})
+        })
+        .collect();
+    let activities: Vec<_> = leads
+        .iter()
+        .flat_map(|l| {
+            let owner = owner_of[text(l, "id").as_str()];
+            l["events"].as_array().cloned().unwrap_or_default().into_iter().filter(|e| text(e, "on").as_str() <= "2026-11-23").map(move |e| {
+                serde_json::json!({"record": text(l, "id"), "at": format!("{}T10:00:00+08:00", text(&e, "on")), "type": text(&e, "type"), "actor": owner})
+            })
+        })
+        .collect();
+    let policy = |unit: &str, limit: u32| -> Result<PoolPolicy, crmkit::Error> {
+        from_json(
+            &serde_json::json!({"time_zone": "Asia/Shanghai",
+                "calendars": {"cn": {"holidays": ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"], "workdays": ["2026-09-27", "2026-10-10"]}},
+                "pools": [{"id": "leads", "scope": {"everyone": true}, "unit": unit, "calendar": "cn", "warn_before": 5,
+                    "follow_up": {"types": ["demo_request", "attend_webinar", "visit_pricing"]},
+                    "rules": [{"id": "no_contact", "kind": "no_follow_up", "limit": limit}]}]})
+            .to_string(),
+            "",
+        )
+    };
+    let (policy_a, policy_b) = (policy("calendar_days", 30)?, policy("working_days", 15)?);
+    let records: Vec<crmkit::pool::PoolRecord> = from_json(&serde_json::Value::from(book).to_string(), "records")?;
+    let activities: Vec<crmkit::pool::PoolActivity> =
+        from_json(&serde_json::Value::from(activities).to_string(), "activities")?;
+    let report = evaluate_pool(&policy_a, &records, &activities, AsOf::parse("2026-11-23")?)?;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n== Public pool (公海池): {} leads assigned round robin by region, 30 days without a contact ==",
+        records.len()
+    );
+    let totals = report.totals;
+    let _ = writeln!(
+        s,
+        "keep {} / warn {} / recycle {} / exempt {}",
+        totals.keep, totals.warn, totals.recycle, totals.exempt
+    );
+    if let Some(d) = report.decisions.iter().find(|d| d.decision == PoolVerdict::Recycle) {
+        let r = &d.reasons[0];
+        let _ = writeln!(
+            s,
+            "e.g. {} ({}): recycle, {} days since {}, limit {}, due {}",
+            d.record,
+            d.owner,
+            r.elapsed.unwrap_or_default(),
+            r.since.as_ref().map_or("", |x| x.0.as_str()),
+            r.limit.unwrap_or_default(),
+            d.due_at.as_ref().map_or("", |x| x.0.as_str())
+        );
+    }
+    let lint = lint_pool(&policy_b)?;
+    for f in &lint.findings {
+        let _ = writeln!(s, "lint of policy B: {} at {}", code(&f.code), f.path);
+    }
+    let from = NaiveDate::from_ymd_opt(2026, 9, 1).expect("valid date");
+    let to = NaiveDate::from_ymd_opt(2026, 11, 23).expect("valid date");
+    let sim = simulate_pool(&policy_a, &policy_b, &records, &activities, from, to)?;
+    let _ = writeln!(
+        s,
+        "replayed {from} .. {to}: A (30 calendar days) recycles {}, B (15 working days, 国庆 and 调休) {}",
+        sim.total.a, sim.total.b
+    );
+    let _ = writeln!(s, "{}", row(&["owner", "", "", "A", "B"]));
+    for o in &sim.owners {
+        let _ = writeln!(s, "{}", row(&[&o.key, "", "", &o.a.to_string(), &o.b.to_string()]));
     }
     Ok(s)
 }

@@ -191,6 +191,39 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::dedup::link_records(&policy, &left, &right, limit)?)
         }
         "dedup_index" => dedup_index(config, input)?,
+        "evaluate_pool" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let records: Vec<crmkit::pool::PoolRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let activities: Vec<crmkit::pool::PoolActivity> =
+                crmkit::wire::from_json(&field("activities"), "activities")?;
+            let as_of = crmkit::pool::AsOf::parse(as_of)?;
+            serde_json::to_value(crmkit::pool::evaluate_pool(&policy, &records, &activities, as_of)?)
+        }
+        "check_claims" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let as_of = crmkit::pool::AsOf::parse(as_of)?;
+            serde_json::to_value(crmkit::pool::check_claims(&policy, &input, as_of)?)
+        }
+        "lint_pool" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            serde_json::to_value(crmkit::pool::lint_pool(&policy)?)
+        }
+        "simulate_pool" => {
+            let a = crmkit::wire::from_json(&field_of(config, "a"), "a")?;
+            let b = crmkit::wire::from_json(&field_of(config, "b"), "b")?;
+            let records: Vec<crmkit::pool::PoolRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let activities: Vec<crmkit::pool::PoolActivity> =
+                crmkit::wire::from_json(&field("activities"), "activities")?;
+            let from = config.get("from").and_then(Value::as_str).unwrap_or_default();
+            let (from, to) = (crmkit::wire::parse_date(from, "from")?, crmkit::wire::parse_date(as_of, "as_of")?);
+            serde_json::to_value(crmkit::pool::simulate_pool(&a, &b, &records, &activities, from, to)?)
+        }
+        "assign_records" => {
+            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            serde_json::to_value(crmkit::pool::assign_records(&policy, &input)?)
+        }
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

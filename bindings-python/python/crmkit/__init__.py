@@ -34,6 +34,7 @@ from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
 from crmkit._plan import forecast_hierarchy, quota_attainment
+from crmkit._pool import assign_records, check_claims, evaluate_pool, evaluate_pool_frame, lint_pool, simulate_pool
 
 __all__ = [
     "CrmkitError",
@@ -51,7 +52,11 @@ __all__ = [
     "collections",
     "compare_attribution",
     "compare",
+    "assign_records",
+    "check_claims",
     "compute_commission",
+    "evaluate_pool",
+    "evaluate_pool_frame",
     "forecast",
     "forecast_frame",
     "forecast_hierarchy",
@@ -72,6 +77,8 @@ __all__ = [
     "normalize_email",
     "normalize_person_name",
     "normalize_phone",
+    "lint_pool",
+    "simulate_pool",
 ]
 
 

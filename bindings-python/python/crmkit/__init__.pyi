@@ -1508,3 +1508,356 @@ class DedupIndex:
     @classmethod
     def from_bytes(cls, data: bytes) -> DedupIndex: ...
     def __len__(self) -> int: ...
+# ---- public pool (公海池) ----
+
+# Instants: RFC 3339 strings with an offset or aware datetimes (a naive one is refused).
+InstantInput = Union[str, datetime.datetime]
+DayUnit = Literal["calendar_days", "working_days", "hours"]
+DayBoundary = Literal["exclusive", "inclusive"]
+FollowUpActor = Literal["owner", "team", "anyone"]
+RuleKind = Literal["no_follow_up", "no_won_deal", "no_new_opportunity"]
+RuleClock = Literal["since_last_event", "since_claim"]
+PoolVerdict = Literal["keep", "warn", "recycle", "exempt"]
+RuleStatus = Literal["keep", "warn", "due", "met"]
+PoolReasonCode = Literal[
+    "no_follow_up",
+    "no_won_deal",
+    "no_new_opportunity",
+    "exempt_locked",
+    "exempt_won",
+    "exempt_open_contract",
+    "exempt_tag",
+    "no_rule_applies",
+    "ignored_deleted",
+    "ignored_type",
+    "ignored_actor",
+    "ignored_backdated",
+    "ignored_future_dated",
+]
+
+class HolidayCalendar(TypedDict):
+    weekend: NotRequired[list[int]]
+    holidays: NotRequired[list[DateInput]]
+    workdays: NotRequired[list[DateInput]]
+
+class PoolScope(TypedDict):
+    everyone: NotRequired[bool]
+    owners: NotRequired[list[str]]
+    departments: NotRequired[list[str]]
+    regions: NotRequired[list[str]]
+    product_lines: NotRequired[list[str]]
+    levels: NotRequired[list[str]]
+
+class FollowUpRule(TypedDict):
+    types: NotRequired[list[str]]
+    actor: NotRequired[FollowUpActor]
+    backdate_limit_hours: NotRequired[int]
+
+class PoolExemptions(TypedDict):
+    locked: NotRequired[bool]
+    won: NotRequired[bool]
+    open_contract: NotRequired[bool]
+    tags: NotRequired[list[str]]
+
+class RecycleRule(TypedDict):
+    id: str
+    kind: RuleKind
+    limit: int
+    clock: NotRequired[RuleClock]
+    levels: NotRequired[list[str]]
+
+class Pool(TypedDict):
+    id: str
+    priority: NotRequired[int]
+    scope: PoolScope
+    time_zone: NotRequired[str]
+    unit: NotRequired[DayUnit]
+    calendar: NotRequired[str]
+    boundary: NotRequired[DayBoundary]
+    warn_before: NotRequired[int]
+    follow_up: NotRequired[FollowUpRule]
+    exempt: NotRequired[PoolExemptions]
+    rules: list[RecycleRule]
+    claims: NotRequired["ClaimRules"]
+
+class PoolPolicy(TypedDict):
+    time_zone: str
+    calendars: NotRequired[dict[str, HolidayCalendar]]
+    pools: list[Pool]
+
+class PoolRecord(TypedDict):
+    id: str
+    owner: str
+    claimed_at: InstantInput
+    department: NotRequired[str]
+    region: NotRequired[str]
+    product_line: NotRequired[str]
+    level: NotRequired[str]
+    team: NotRequired[list[str]]
+    tags: NotRequired[list[str]]
+    locked: NotRequired[bool]
+    open_contract: NotRequired[bool]
+    last_won_at: NotRequired[InstantInput]
+    last_opportunity_at: NotRequired[InstantInput]
+
+# `type` is a keyword-like name: the functional form.
+PoolActivity = TypedDict(
+    "PoolActivity",
+    {
+        "record": str,
+        "at": InstantInput,
+        "logged_at": NotRequired[InstantInput],
+        "updated_at": NotRequired[InstantInput],
+        "type": str,
+        "actor": str,
+        "deleted": NotRequired[bool],
+    },
+)
+
+class PoolReason(TypedDict):
+    code: PoolReasonCode
+    rule: NotRequired[str]
+    clock: NotRequired[RuleClock]
+    since: NotRequired[datetime.datetime]
+    unit: NotRequired[DayUnit]
+    elapsed: NotRequired[int]
+    limit: NotRequired[int]
+    remaining: NotRequired[int]
+    due_at: NotRequired[datetime.datetime]
+    warn_at: NotRequired[datetime.datetime]
+    status: NotRequired[RuleStatus]
+    tag: NotRequired[str]
+    level: NotRequired[str]
+    count: NotRequired[int]
+
+class PoolDecision(TypedDict):
+    record: str
+    owner: str
+    pool: str
+    decision: PoolVerdict
+    due_at: NotRequired[datetime.datetime]
+    warn_at: NotRequired[datetime.datetime]
+    rule: NotRequired[str]
+    last_follow_up_at: NotRequired[datetime.datetime]
+    reasons: list[PoolReason]
+
+class PoolCounts(TypedDict):
+    records: int
+    keep: int
+    warn: int
+    recycle: int
+    exempt: int
+
+class PoolCountsLine(TypedDict):
+    pool: str
+    records: int
+    keep: int
+    warn: int
+    recycle: int
+    exempt: int
+
+class PoolReport(TypedDict):
+    as_of: str
+    decisions: list[PoolDecision]
+    pools: list[PoolCountsLine]
+    totals: PoolCounts
+
+def evaluate_pool(
+    policy: PoolPolicy | Mapping[str, object],
+    records: Sequence[PoolRecord | Mapping[str, object]],
+    activities: Sequence[PoolActivity | Mapping[str, object]],
+    as_of: DateInput | datetime.datetime,
+) -> PoolReport:
+    """One decision per record (keep / warn / recycle / exempt) with due_at, warn_at and
+    reasons; raises ``CrmkitError``."""
+
+class ClaimRules(TypedDict):
+    holdings_limit: NotRequired[int]
+    holdings_exclude_won: NotRequired[bool]
+    daily_limit: NotRequired[int]
+    cooldown: NotRequired[int]
+    embargo: NotRequired[int]
+
+LedgerEvent = Literal["claim", "assign", "release", "recycle"]
+ClaimReasonCode = Literal["not_in_pool", "embargoed", "cooldown", "holdings_limit", "daily_limit"]
+
+class PooledRecord(TypedDict):
+    id: str
+    pool: str
+    pooled_at: InstantInput
+
+class Holding(TypedDict):
+    user: str
+    owned: int
+    won: NotRequired[int]
+
+class LedgerEntry(TypedDict):
+    at: InstantInput
+    user: str
+    record: str
+    event: LedgerEvent
+
+class ClaimRequest(TypedDict):
+    user: str
+    record: str
+
+class ClaimInput(TypedDict):
+    pooled: list[PooledRecord]
+    holdings: NotRequired[list[Holding]]
+    ledger: NotRequired[list[LedgerEntry]]
+    requests: list[ClaimRequest]
+
+class ClaimReason(TypedDict):
+    code: ClaimReasonCode
+    count: NotRequired[int]
+    limit: NotRequired[int]
+    since: NotRequired[datetime.datetime]
+    until: NotRequired[datetime.datetime]
+
+class ClaimDecision(TypedDict):
+    user: str
+    record: str
+    pool: NotRequired[str]
+    accepted: bool
+    reasons: list[ClaimReason]
+
+class ClaimReport(TypedDict):
+    decisions: list[ClaimDecision]
+    ledger: list[LedgerEntry]
+    holdings: list[Holding]
+
+def check_claims(
+    policy: PoolPolicy | Mapping[str, object], input: ClaimInput | Mapping[str, object], as_of: DateInput | datetime.datetime
+) -> ClaimReport:
+    """Claims decided in order, each refusal explained; raises ``CrmkitError``."""
+
+Strategy = Literal["round_robin", "weighted", "least_loaded"]
+AssignReasonCode = Literal[
+    "routed", "no_route", "no_available_rep", "round_robin", "weighted_draw", "least_loaded", "skipped_inactive", "skipped_full"
+]
+
+class Rep(TypedDict):
+    id: str
+    weight: NotRequired[int]
+    capacity: NotRequired[int]
+    active: NotRequired[bool]
+
+class Team(TypedDict):
+    id: str
+    strategy: Strategy
+    reps: list[Rep]
+
+class RouteMatch(TypedDict):
+    any: NotRequired[bool]
+    regions: NotRequired[list[str]]
+    product_lines: NotRequired[list[str]]
+    levels: NotRequired[list[str]]
+    sources: NotRequired[list[str]]
+
+class Route(TypedDict):
+    id: str
+    when: RouteMatch
+    team: str
+
+class AssignPolicy(TypedDict):
+    teams: list[Team]
+    routes: list[Route]
+    fallback_queue: str
+
+class AssignRecord(TypedDict):
+    id: str
+    region: NotRequired[str]
+    product_line: NotRequired[str]
+    level: NotRequired[str]
+    source: NotRequired[str]
+
+class RepLoad(TypedDict):
+    rep: str
+    held: int
+    assigned: NotRequired[int]
+
+class AssignInput(TypedDict):
+    records: list[AssignRecord]
+    load: NotRequired[list[RepLoad]]
+    cursors: NotRequired[dict[str, int]]
+    seed: NotRequired[int]
+
+class AssignReason(TypedDict):
+    code: AssignReasonCode
+    route: NotRequired[str]
+    cursor: NotRequired[int]
+    count: NotRequired[int]
+
+class Assignment(TypedDict):
+    record: str
+    team: NotRequired[str]
+    rep: NotRequired[str]
+    queue: NotRequired[str]
+    reasons: list[AssignReason]
+
+class AssignReport(TypedDict):
+    assignments: list[Assignment]
+    cursors: dict[str, int]
+    load: list[RepLoad]
+
+def assign_records(policy: AssignPolicy | Mapping[str, object], input: AssignInput | Mapping[str, object]) -> AssignReport:
+    """Assignment by route and team strategy, deterministic; raises ``CrmkitError``."""
+
+LintCode = Literal[
+    "warning_not_before_limit",
+    "zero_limit",
+    "pool_without_members",
+    "overlap_without_priority",
+    "unreachable_pool",
+    "unreachable_rule",
+    "levels_without_rule",
+    "calendar_unused",
+]
+
+class LintFinding(TypedDict):
+    code: LintCode
+    path: str
+    message: str
+    other: NotRequired[str]
+
+class LintReport(TypedDict):
+    findings: list[LintFinding]
+
+def lint_pool(policy: PoolPolicy | Mapping[str, object]) -> LintReport:
+    """Findings on a valid pool policy; raises ``CrmkitError`` for an invalid one."""
+
+class SimulationLine(TypedDict):
+    date: datetime.date
+    owner: str
+    a: int
+    b: int
+
+class SimulationTotal(TypedDict):
+    key: str
+    a: int
+    b: int
+
+class SimulationReport(TypedDict):
+    lines: list[SimulationLine]
+    days: list[SimulationTotal]
+    owners: list[SimulationTotal]
+    total: SimulationTotal
+
+def simulate_pool(
+    policy_a: PoolPolicy | Mapping[str, object],
+    policy_b: PoolPolicy | Mapping[str, object],
+    records: Sequence[PoolRecord | Mapping[str, object]],
+    activities: Sequence[PoolActivity | Mapping[str, object]],
+    start: DateInput,
+    end: DateInput,
+) -> SimulationReport:
+    """Recycled records per owner and day under policy A and policy B; raises ``CrmkitError``."""
+
+def evaluate_pool_frame(
+    records: pd.DataFrame,
+    activities: pd.DataFrame,
+    policy: PoolPolicy | Mapping[str, object],
+    as_of: DateInput | datetime.datetime,
+) -> pd.DataFrame:
+    """``evaluate_pool`` over DataFrames' columns: ``pool``, ``decision``, ``due_at``,
+    ``warn_at``, ``last_follow_up_at``, ``rule`` per record; raises ``CrmkitError``."""

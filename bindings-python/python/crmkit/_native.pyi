@@ -11,6 +11,7 @@ from crmkit import CollectionsReport, DiscountRoute
 from crmkit import AttributionReport, Comparison, RoiReport
 from crmkit import CompanyName, CreditCode, Domain, Email, PersonName, Phone, ValueComparison
 from crmkit import DedupReport, EstimateReport, Issue, LinkReport, PairMatch, QueryReport
+from crmkit import AssignReport, ClaimReport, LintReport, PoolReport, SimulationReport
 
 __version__: str
 
@@ -32,6 +33,9 @@ def time_split(leads_json: str, date_field: str, cutoff: str) -> dict: ...
 def payment_interest(policy_json: str, batches_json: str, as_of: str) -> InterestReport: ...
 def collections(policy_json: str, batches_json: str, as_of: str) -> CollectionsReport: ...
 def route_discount(policy_json: str, request_json: str) -> DiscountRoute: ...
+def assign_records(policy_json: str, input_json: str) -> AssignReport: ...
+def check_claims(policy_json: str, input_json: str, as_of: str) -> ClaimReport: ...
+def evaluate_pool(policy_json: str, records_json: str, activities_json: str, as_of: str) -> PoolReport: ...
 def forecast_columns(
     policy_json: str,
     stage_codes: npt.NDArray[np.int32],
@@ -89,3 +93,25 @@ class DedupIndex:
     @staticmethod
     def from_bytes(data: bytes) -> DedupIndex: ...
     def __len__(self) -> int: ...
+def lint_pool(policy_json: str) -> LintReport: ...
+def simulate_pool(
+    a_json: str, b_json: str, records_json: str, activities_json: str, start: str, end: str
+) -> SimulationReport: ...
+def evaluate_pool_columns(
+    policy_json: str,
+    owner: npt.NDArray[np.int32],
+    owner_labels: Sequence[str],
+    claimed_at: npt.NDArray[np.int64],
+    keys: Sequence[Tuple[str, npt.NDArray[np.int32], Sequence[str]]],
+    flags: Sequence[Tuple[str, npt.NDArray[np.bool_]]],
+    times: Sequence[Tuple[str, npt.NDArray[np.int64]]],
+    act_record: npt.NDArray[np.int32],
+    act_at: npt.NDArray[np.int64],
+    act_logged: Optional[npt.NDArray[np.int64]],
+    act_type: npt.NDArray[np.int32],
+    type_labels: Sequence[str],
+    act_actor: npt.NDArray[np.int32],
+    actor_labels: Sequence[str],
+    act_deleted: Optional[npt.NDArray[np.bool_]],
+    as_of: str,
+) -> dict: ...

@@ -69,6 +69,16 @@ export function callVector(crmkit, fn, c) {
       return crmkit.linkRecords(c.config?.policy, c.input?.left, c.input?.right, c.config?.limit);
     case "dedup_index":
       return dedupIndex(crmkit, c);
+    case "lint_pool":
+      return crmkit.lintPool(c.config);
+    case "simulate_pool":
+      return crmkit.simulatePool(c.config?.a, c.config?.b, c.input?.records, c.input?.activities, c.config?.from, c.as_of);
+    case "assign_records":
+      return crmkit.assignRecords(c.config, c.input);
+    case "check_claims":
+      return crmkit.checkClaims(c.config, c.input, c.as_of);
+    case "evaluate_pool":
+      return crmkit.evaluatePool(c.config, c.input?.records, c.input?.activities, c.as_of);
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }

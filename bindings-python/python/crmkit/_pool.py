@@ -1,0 +1,174 @@
+"""The public pool (公海池) functions over dicts and lists."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from crmkit import _native
+from crmkit._frame import _codes, _column, _error
+from crmkit._types import document
+from crmkit._wire import as_of_text, to_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["assign_records", "check_claims", "evaluate_pool", "evaluate_pool_frame", "lint_pool", "simulate_pool"]
+
+
+@document("PoolPolicy", "PoolRecord", "PoolActivity")
+def evaluate_pool(
+    policy: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    activities: Sequence[Mapping[str, Any]],
+    as_of: datetime.date | datetime.datetime | str,
+) -> dict:
+    """One decision per record of the public pool: keep, warn, recycle or exempt.
+
+    ``records`` are owned customers or leads (``id``, ``owner``, ``claimed_at``...),
+    ``activities`` the follow-up log (``record``, ``at``, ``type``, ``actor``...). Instants are
+    aware ``datetime``s or RFC 3339 strings with an offset; ``as_of`` is an aware ``datetime``
+    or a ``date`` (the end of that day in each pool's time zone). Returns ``decisions`` (with
+    ``due_at`` / ``warn_at`` as aware ``datetime``s in the pool's zone and ``reasons``),
+    counts per pool and ``totals``. Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> policy = {"time_zone": "Asia/Shanghai", "pools": [{"id": "all", "scope": {"everyone": True},
+    ...           "rules": [{"id": "30d", "kind": "no_follow_up", "limit": 30}]}]}
+    >>> records = [{"id": "c1", "owner": "wang", "claimed_at": "2026-10-01T10:00:00+08:00"}]
+    >>> d = crmkit.evaluate_pool(policy, records, [], "2026-11-01")["decisions"][0]
+    >>> d["decision"], d["due_at"].isoformat()
+    ('recycle', '2026-11-01T00:00:00+08:00')
+    """
+    return _native.evaluate_pool(to_json(policy), to_json(records), to_json(activities), as_of_text(as_of))
+
+
+@document("PoolPolicy", "ClaimInput")
+def check_claims(
+    policy: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | datetime.datetime | str  # noqa: A002
+) -> dict:
+    """Claims (领取) decided in order: ``input`` holds ``pooled`` records, users' ``holdings``,
+    the ``ledger`` of claim / assign / release / recycle events (in time order) and the
+    ``requests``. Each refusal is explained (holdings limit, daily limit counted from the
+    ledger in the pool's zone, cool-down over the whole ownership history, embargo); a refused
+    claim changes nothing. Returns ``decisions``, the ``ledger`` entries to append and the new
+    ``holdings``. Raises ``CrmkitError``."""
+    return _native.check_claims(to_json(policy), to_json(input), as_of_text(as_of))
+
+
+@document("AssignPolicy", "AssignInput")
+def assign_records(policy: Mapping[str, Any], input: Mapping[str, Any]) -> dict:  # noqa: A002
+    """Assignment (分配): each of ``input["records"]`` goes to the team of the first route that
+    takes it, then to a rep by the team's strategy (``round_robin`` from ``input["cursors"]``,
+    ``weighted`` draws from ``input["seed"]``, ``least_loaded``), skipping inactive reps and reps
+    at capacity, or to the fallback queue. Returns ``assignments``, the ``cursors`` for the next
+    run and every rep's ``load``. Raises ``CrmkitError``."""
+    return _native.assign_records(to_json(policy), to_json(input))
+
+
+@document("PoolPolicy")
+def lint_pool(policy: Mapping[str, Any]) -> dict:
+    """Findings on a valid pool policy (``code``, ``path``, ``message``, ``other``): warnings
+    reaching back to the clock start, limits of 0, pools with no members, overlapping scopes
+    without a priority, unreachable pools and rules, levels without a rule, unused calendars.
+    Raises ``CrmkitError`` for an invalid policy."""
+    return _native.lint_pool(to_json(policy))
+
+
+@document("PoolPolicy", "PoolRecord", "PoolActivity")
+def simulate_pool(
+    policy_a: Mapping[str, Any],
+    policy_b: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    activities: Sequence[Mapping[str, Any]],
+    start: datetime.date | str,
+    end: datetime.date | str,
+) -> dict:
+    """Replays the book from ``start`` to ``end`` (dates) under both policies: ``lines`` (per
+    owner and day, ``a`` and ``b`` side by side), ``days``, ``owners``, ``total``. Each night
+    sees the activities logged by then; each record counts once, on the day it would first be
+    recycled. Errors in ``policy_b`` have paths under ``b.``. Raises ``CrmkitError``."""
+    return _native.simulate_pool(
+        to_json(policy_a), to_json(policy_b), to_json(records), to_json(activities), as_of_text(start), as_of_text(end)
+    )
+
+
+_VERDICTS = ["keep", "warn", "recycle", "exempt"]
+_RECORD_KEYS = ["department", "region", "product_line", "level"]
+
+
+def _ms(series: Any, field: str, np: Any, pd: Any, optional: bool = False) -> Any:
+    """Instants as int64 ms since 1970-01-01 UTC (i64 minimum for none): tz-aware datetime64
+    columns, or integers already in ms. A naive datetime column has no offset: refused."""
+    dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
+    if not pd.api.types.is_datetime64_any_dtype(dtype) or getattr(dtype, "tz", None) is None:
+        raise _error("invalid_date", f"{field}[0]", "instants are a tz-aware datetime64 column (or int64 ms since 1970 UTC)")
+    values = series.dt.tz_convert(None).to_numpy().astype("datetime64[ms]").view(np.int64)
+    if not optional and len(values) and (values == np.iinfo(np.int64).min).any():
+        i = int((values == np.iinfo(np.int64).min).argmax())
+        raise _error("invalid_date", f"{field}[{i}]", "missing instant")
+    return np.ascontiguousarray(values)
+
+
+@document("PoolPolicy")
+def evaluate_pool_frame(
+    records: pd.DataFrame,
+    activities: pd.DataFrame,
+    policy: Mapping[str, Any],
+    as_of: datetime.date | datetime.datetime | str,
+) -> pd.DataFrame:
+    """``evaluate_pool`` over DataFrames' columns: one row of ``records`` per record, one row
+    of ``activities`` per follow-up, no Python object per row.
+
+    ``records``: ``owner`` (categorical or strings), ``claimed_at`` (tz-aware datetime64, or
+    int64 ms since 1970 UTC), optional ``department``, ``region``, ``product_line``, ``level``
+    (categorical or strings), ``locked``, ``open_contract`` (bool), ``last_won_at``,
+    ``last_opportunity_at`` (instants, NaT for none). ``activities``: ``record`` (the integer
+    row position of the record), ``at`` and optional ``logged_at`` (instants), ``type`` and
+    ``actor`` (categorical or strings), optional ``deleted`` (bool). Pools with ``actor: team``
+    need each record's team: use ``evaluate_pool``.
+
+    Returns a DataFrame on ``records``' index: ``pool`` and ``decision`` (categoricals),
+    ``due_at``, ``warn_at``, ``last_follow_up_at`` (datetime64 in UTC, NaT for none) and
+    ``rule`` (the binding rule's index in its pool's rules, -1 for none); ``attrs["totals"]``
+    and ``attrs["pools"]`` hold the counts. Raises ``CrmkitError``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    owner, owner_labels = _codes(_column(records, "owner"), np, pd)
+    claimed = _ms(_column(records, "claimed_at"), "claimed_at", np, pd)
+    keys = [(name, *_codes(records[name], np, pd)) for name in _RECORD_KEYS if name in records.columns]
+    flags = [(name, np.ascontiguousarray(records[name].to_numpy(dtype=bool))) for name in ("locked", "open_contract") if name in records.columns]
+    times = [(name, _ms(records[name], name, np, pd, optional=True)) for name in ("last_won_at", "last_opportunity_at") if name in records.columns]
+    act_record = np.ascontiguousarray(_column(activities, "record").to_numpy(dtype=np.int32))
+    act_at = _ms(_column(activities, "at"), "activity_at", np, pd)
+    act_logged = _ms(activities["logged_at"], "activity_logged_at", np, pd, optional=True) if "logged_at" in activities.columns else None
+    act_type, type_labels = _codes(_column(activities, "type"), np, pd)
+    act_actor, actor_labels = _codes(_column(activities, "actor"), np, pd)
+    act_deleted = np.ascontiguousarray(activities["deleted"].to_numpy(dtype=bool)) if "deleted" in activities.columns else None
+    out = _native.evaluate_pool_columns(
+        to_json(policy), owner, owner_labels, claimed, keys, flags, times,
+        act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of_text(as_of),
+    )
+    none = np.iinfo(np.int64).min
+
+    def instants(values: Any) -> Any:
+        return pd.to_datetime(np.where(values == none, np.iinfo(np.int64).min, values).view("datetime64[ms]"), utc=True)
+
+    frame = pd.DataFrame(
+        {
+            "pool": pd.Categorical.from_codes(out["pool"], categories=out["pools"]),
+            "decision": pd.Categorical.from_codes(out["decision"].astype(np.int8), categories=_VERDICTS),
+            "due_at": instants(out["due_at"]),
+            "warn_at": instants(out["warn_at"]),
+            "last_follow_up_at": instants(out["last_follow_up_at"]),
+            "rule": out["rule"],
+        },
+        index=records.index,
+    )
+    frame.attrs["totals"] = out["totals"]
+    frame.attrs["pools"] = out["counts"]
+    return frame

@@ -1,0 +1,169 @@
+//! The public pool (公海池) functions.
+
+use std::borrow::Cow;
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::{run, slice};
+use crmkit::pool::{ActivityColumns, CodeColumn, RecordColumns};
+use crmkit::pool::{AsOf, PoolActivity, PoolRecord};
+use crmkit::wire::{from_json, parse_date};
+
+/// `evaluate_pool(policy_json, records_json, activities_json, as_of) -> dict`:
+/// [`crmkit::pool::evaluate_pool`] over JSON text; `as_of` a `YYYY-MM-DD` date or an RFC 3339
+/// timestamp with an offset.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn evaluate_pool(
+    py: Python<'_>,
+    policy_json: String,
+    records_json: String,
+    activities_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = from_json(&policy_json, "")?;
+        let records: Vec<PoolRecord> = from_json(&records_json, "records")?;
+        let activities: Vec<PoolActivity> = from_json(&activities_json, "activities")?;
+        crmkit::pool::evaluate_pool(&policy, &records, &activities, AsOf::parse(&as_of)?)
+    })
+}
+
+/// `check_claims(policy_json, input_json, as_of) -> dict`: [`crmkit::pool::check_claims`] over
+/// JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn check_claims(
+    py: Python<'_>,
+    policy_json: String,
+    input_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let (policy, input) = (from_json(&policy_json, "")?, from_json(&input_json, "")?);
+        crmkit::pool::check_claims(&policy, &input, AsOf::parse(&as_of)?)
+    })
+}
+
+/// `assign_records(policy_json, input_json) -> dict`: [`crmkit::pool::assign_records`] over JSON
+/// text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn assign_records(py: Python<'_>, policy_json: String, input_json: String) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let (policy, input) = (from_json(&policy_json, "")?, from_json(&input_json, "")?);
+        crmkit::pool::assign_records(&policy, &input)
+    })
+}
+
+/// `lint_pool(policy_json) -> dict`: [`crmkit::pool::lint_pool`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn lint_pool(py: Python<'_>, policy_json: String) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || crmkit::pool::lint_pool(&from_json(&policy_json, "")?))
+}
+
+/// `simulate_pool(a_json, b_json, records_json, activities_json, start, end) -> dict`:
+/// [`crmkit::pool::simulate_pool`] over JSON text, days as `YYYY-MM-DD`.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn simulate_pool(
+    py: Python<'_>,
+    a_json: String,
+    b_json: String,
+    records_json: String,
+    activities_json: String,
+    start: String,
+    end: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let a = from_json(&a_json, "a")?;
+        let b = from_json(&b_json, "b")?;
+        let records: Vec<PoolRecord> = from_json(&records_json, "records")?;
+        let activities: Vec<PoolActivity> = from_json(&activities_json, "activities")?;
+        let (start, end) = (parse_date(&start, "from")?, parse_date(&end, "as_of")?);
+        crmkit::pool::simulate_pool(&a, &b, &records, &activities, start, end)
+    })
+}
+
+/// `evaluate_pool_columns(...) -> dict`: [`crmkit::pool::evaluate_pool_columns`] over numpy
+/// arrays (written by `crmkit.evaluate_pool_frame`), the GIL released; the decision columns
+/// come back as numpy arrays built here.
+///
+/// `keys`: `(name, int32 codes, labels)` for `department`, `region`, `product_line`, `level`;
+/// `flags`: `(name, bool array)` for `locked`, `open_contract`; `times`: `(name, int64 ms)`
+/// for `last_won_at`, `last_opportunity_at`. Instants are int64 ms since 1970 UTC, `i64::MIN`
+/// for none.
+#[pyfunction]
+#[pyo3(signature = (policy_json, owner, owner_labels, claimed_at, keys, flags, times, act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of))]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+pub fn evaluate_pool_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    owner: PyReadonlyArray1<'py, i32>,
+    owner_labels: Vec<String>,
+    claimed_at: PyReadonlyArray1<'py, i64>,
+    keys: Vec<(String, PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    flags: Vec<(String, PyReadonlyArray1<'py, bool>)>,
+    times: Vec<(String, PyReadonlyArray1<'py, i64>)>,
+    act_record: PyReadonlyArray1<'py, i32>,
+    act_at: PyReadonlyArray1<'py, i64>,
+    act_logged: Option<PyReadonlyArray1<'py, i64>>,
+    act_type: PyReadonlyArray1<'py, i32>,
+    type_labels: Vec<String>,
+    act_actor: PyReadonlyArray1<'py, i32>,
+    actor_labels: Vec<String>,
+    act_deleted: Option<PyReadonlyArray1<'py, bool>>,
+    as_of: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (owner, claimed) = (slice(&owner), slice(&claimed_at));
+    let key_data: Vec<(String, Cow<[i32]>, Vec<String>)> =
+        keys.iter().map(|(n, c, l)| (n.clone(), slice(c), l.clone())).collect();
+    let flag_data: Vec<(String, Cow<[bool]>)> = flags.iter().map(|(n, c)| (n.clone(), slice(c))).collect();
+    let time_data: Vec<(String, Cow<[i64]>)> = times.iter().map(|(n, c)| (n.clone(), slice(c))).collect();
+    let (record, at, kind, actor) = (slice(&act_record), slice(&act_at), slice(&act_type), slice(&act_actor));
+    let logged = act_logged.as_ref().map(slice);
+    let deleted = act_deleted.as_ref().map(slice);
+    let result = py.detach(|| {
+        let policy = from_json(&policy_json, "")?;
+        let key =
+            |name: &str| key_data.iter().find(|k| k.0 == name).map(|(_, codes, labels)| CodeColumn { codes, labels });
+        let flag = |name: &str| flag_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);
+        let time = |name: &str| time_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);
+        let records = RecordColumns {
+            owner: CodeColumn { codes: &owner, labels: &owner_labels },
+            claimed_at: &claimed,
+            department: key("department"),
+            region: key("region"),
+            product_line: key("product_line"),
+            level: key("level"),
+            locked: flag("locked"),
+            open_contract: flag("open_contract"),
+            last_won_at: time("last_won_at"),
+            last_opportunity_at: time("last_opportunity_at"),
+        };
+        let activities = ActivityColumns {
+            record: &record,
+            at: &at,
+            logged_at: logged.as_deref(),
+            kind: CodeColumn { codes: &kind, labels: &type_labels },
+            actor: CodeColumn { codes: &actor, labels: &actor_labels },
+            deleted: deleted.as_deref(),
+        };
+        crmkit::pool::evaluate_pool_columns(&policy, &records, &activities, AsOf::parse(&as_of)?)
+    });
+    let out = result.map_err(crate::to_py_err)?;
+    let dict = PyDict::new(py);
+    dict.set_item("pool", out.pool.into_pyarray(py))?;
+    dict.set_item("decision", out.decision.into_pyarray(py))?;
+    dict.set_item("due_at", out.due_at.into_pyarray(py))?;
+    dict.set_item("warn_at", out.warn_at.into_pyarray(py))?;
+    dict.set_item("rule", out.rule.into_pyarray(py))?;
+    dict.set_item("last_follow_up_at", out.last_follow_up_at.into_pyarray(py))?;
+    dict.set_item("pools", out.pools)?;
+    dict.set_item("counts", crate::to_python(py, &out.counts)?)?;
+    dict.set_item("totals", crate::to_python(py, &out.totals)?)?;
+    Ok(dict.into_any())
+}

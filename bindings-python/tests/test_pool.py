@@ -1,0 +1,174 @@
+"""The public pool from Python: idiomatic types in and out, stubs that match the outputs."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+import crmkit
+from test_stubs import stub
+
+SH = datetime.timezone(datetime.timedelta(hours=8))
+POLICY = {
+    "time_zone": "Asia/Shanghai",
+    "calendars": {"cn": {"weekend": [6, 7], "holidays": ["2026-10-01"], "workdays": ["2026-09-27"]}},
+    "pools": [
+        {
+            "id": "all",
+            "priority": 1,
+            "scope": {"everyone": True},
+            "unit": "calendar_days",
+            "boundary": "exclusive",
+            "warn_before": 3,
+            "follow_up": {"types": ["call"], "actor": "team", "backdate_limit_hours": 48},
+            "exempt": {"locked": True, "won": False, "open_contract": True, "tags": ["vip"]},
+            "rules": [
+                {"id": "30d", "kind": "no_follow_up", "limit": 30, "clock": "since_last_event", "levels": ["A"]},
+                {"id": "opp", "kind": "no_new_opportunity", "limit": 90, "levels": ["A"]},
+            ],
+        },
+        {"id": "cal", "time_zone": "UTC", "calendar": "cn", "scope": {"owners": ["nobody"]},
+         "rules": [{"id": "r", "kind": "no_won_deal", "limit": 1}],
+         "claims": {"holdings_limit": 5, "holdings_exclude_won": True, "daily_limit": 2, "cooldown": 30, "embargo": 1}},
+    ],
+}
+RECORD = {
+    "id": "c1", "owner": "wang", "claimed_at": datetime.datetime(2026, 10, 1, 10, tzinfo=SH), "department": "east",
+    "region": "north", "product_line": "erp", "level": "A", "team": ["zhao"], "tags": ["x"], "locked": False,
+    "open_contract": False, "last_won_at": "2026-10-02T00:00:00+08:00", "last_opportunity_at": "2026-10-03T00:00:00+08:00",
+}
+ACTIVITY = {
+    "record": "c1", "at": "2026-10-04T10:00:00+08:00", "logged_at": "2026-10-04T11:00:00+08:00",
+    "updated_at": "2026-10-20T11:00:00+08:00", "type": "call", "actor": "zhao", "deleted": False,
+}
+
+
+def test_instants_in_and_out_are_aware_datetimes():
+    report = crmkit.evaluate_pool(POLICY, [RECORD], [ACTIVITY], datetime.datetime(2026, 11, 4, 2, tzinfo=SH))
+    d = report["decisions"][0]
+    assert d["decision"] == "recycle"
+    assert d["due_at"] == datetime.datetime(2026, 11, 4, tzinfo=SH)
+    assert d["due_at"].utcoffset() == datetime.timedelta(hours=8)
+    assert d["last_follow_up_at"] == datetime.datetime(2026, 10, 4, 10, tzinfo=SH)
+
+
+def test_a_naive_datetime_is_refused():
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.evaluate_pool(POLICY, [RECORD], [], datetime.datetime(2026, 11, 4, 2))
+    assert (e.value.code, e.value.path) == ("invalid_date", "as_of")
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.evaluate_pool(POLICY, [{**RECORD, "claimed_at": datetime.datetime(2026, 10, 1)}], [], "2026-11-01")
+    assert (e.value.code, e.value.path) == ("invalid_date", "records[0].claimed_at")
+
+
+def test_inputs_are_not_mutated():
+    record, activity = dict(RECORD), dict(ACTIVITY)
+    crmkit.evaluate_pool(POLICY, [record], [activity], datetime.date(2026, 11, 1))
+    assert record == RECORD and activity == ACTIVITY
+
+
+def test_pool_typeddicts_match():
+    dicts, literals = stub()
+    assert set(POLICY) == dicts["PoolPolicy"]
+    assert set(POLICY["pools"][0]) | set(POLICY["pools"][1]) == dicts["Pool"]
+    assert set(POLICY["pools"][0]["scope"]) | {"owners", "departments", "regions", "product_lines", "levels"} == dicts["PoolScope"]
+    assert set(POLICY["pools"][0]["follow_up"]) == dicts["FollowUpRule"]
+    assert set(POLICY["pools"][0]["exempt"]) == dicts["PoolExemptions"]
+    assert set(POLICY["pools"][0]["rules"][0]) == dicts["RecycleRule"]
+    assert set(POLICY["calendars"]["cn"]) == dicts["HolidayCalendar"]
+    assert set(RECORD) == dicts["PoolRecord"] and set(ACTIVITY) == dicts["PoolActivity"]
+    # Every accepted field is accepted (unknown ones are refused).
+    locked = {**RECORD, "id": "c2", "locked": True, "level": "B"}
+    report = crmkit.evaluate_pool(POLICY, [RECORD, locked], [ACTIVITY, {**ACTIVITY, "type": "note"}], "2026-11-01")
+    assert set(report) == dicts["PoolReport"] and set(report["totals"]) == dicts["PoolCounts"]
+    assert set(report["pools"][0]) == dicts["PoolCountsLine"]
+    d = report["decisions"][0]
+    assert set(d) == dicts["PoolDecision"]
+    assert d["decision"] in literals["PoolVerdict"]
+    reasons = [r for dec in report["decisions"] for r in dec["reasons"]]
+    assert set().union(*map(set, reasons)) <= dicts["PoolReason"]
+    assert {r["code"] for r in reasons} <= literals["PoolReasonCode"]
+    assert {"exempt_locked", "ignored_type", "no_follow_up", "no_new_opportunity", "no_rule_applies"} <= {r["code"] for r in reasons}
+    assert {r["status"] for r in reasons if "status" in r} <= literals["RuleStatus"]
+
+
+def test_claim_typeddicts_match():
+    dicts, literals = stub()
+    inp = {
+        "pooled": [{"id": "c1", "pool": "cal", "pooled_at": datetime.datetime(2026, 10, 1, tzinfo=SH)}],
+        "holdings": [{"user": "wang", "owned": 6, "won": 1}],
+        "ledger": [{"at": "2026-10-20T10:00:00+08:00", "user": "wang", "record": "c1", "event": "release"}],
+        "requests": [{"user": "wang", "record": "c1"}, {"user": "li", "record": "c1"}],
+    }
+    assert set(inp) == dicts["ClaimInput"] and set(POLICY["pools"][1]["claims"]) == dicts["ClaimRules"]
+    assert set(inp["pooled"][0]) == dicts["PooledRecord"] and set(inp["holdings"][0]) == dicts["Holding"]
+    assert set(inp["ledger"][0]) == dicts["LedgerEntry"] and set(inp["requests"][0]) == dicts["ClaimRequest"]
+    report = crmkit.check_claims(POLICY, inp, datetime.datetime(2026, 10, 25, 9, tzinfo=SH))
+    assert set(report) == dicts["ClaimReport"]
+    refused, accepted = report["decisions"]
+    assert set(refused) == dicts["ClaimDecision"] and not refused["accepted"] and accepted["accepted"]
+    assert {r["code"] for r in refused["reasons"]} == {"cooldown", "holdings_limit"}
+    assert set().union(*map(set, refused["reasons"])) == dicts["ClaimReason"]
+    assert refused["reasons"][0]["until"] == datetime.datetime(2026, 11, 20, tzinfo=datetime.timezone.utc)
+    assert report["ledger"][0]["event"] in literals["LedgerEvent"] and set(report["ledger"][0]) == dicts["LedgerEntry"]
+
+
+def test_assign_typeddicts_match():
+    dicts, literals = stub()
+    policy = {
+        "teams": [{"id": "t", "strategy": "weighted", "reps": [{"id": "li", "weight": 2, "capacity": 3, "active": True}, {"id": "wang", "active": False}]}],
+        "routes": [{"id": "n", "when": {"regions": ["north"], "product_lines": ["erp"], "levels": ["A"], "sources": ["web"]}, "team": "t"},
+                   {"id": "all", "when": {"any": True}, "team": "t"}],
+        "fallback_queue": "q",
+    }
+    inp = {"records": [{"id": "a", "region": "north", "product_line": "erp", "level": "A", "source": "web"}, {"id": "b"}],
+           "load": [{"rep": "li", "held": 2, "assigned": 0}], "cursors": {"t": 3}, "seed": 7}
+    assert set(policy) == dicts["AssignPolicy"] and set(policy["teams"][0]) == dicts["Team"]
+    assert set(policy["teams"][0]["reps"][0]) == dicts["Rep"] and set(policy["routes"][0]) == dicts["Route"]
+    assert set(policy["routes"][0]["when"]) | {"any"} == dicts["RouteMatch"]
+    assert set(inp) == dicts["AssignInput"] and set(inp["records"][0]) == dicts["AssignRecord"]
+    report = crmkit.assign_records(policy, inp)
+    assert set(report) == dicts["AssignReport"] and set(report["load"][0]) == dicts["RepLoad"]
+    a, b = report["assignments"]
+    assert a["rep"] == "li" and b["queue"] == "q" and report["cursors"] == {"t": 4}
+    assert set(a) | set(b) == dicts["Assignment"]
+    assert set().union(*map(set, a["reasons"] + b["reasons"])) <= dicts["AssignReason"]
+    assert {r["code"] for r in a["reasons"] + b["reasons"]} <= literals["AssignReasonCode"]
+
+
+def test_frame_agrees_with_records():
+    pd = pytest.importorskip("pandas")
+    recs = [
+        {"id": "a", "owner": "wang", "claimed_at": "2026-09-01T10:00:00+08:00", "level": "A", "locked": False},
+        {"id": "b", "owner": "li", "claimed_at": "2026-10-20T10:00:00+08:00", "level": "B", "locked": False},
+        {"id": "c", "owner": "li", "claimed_at": "2026-09-01T10:00:00+08:00", "level": "B", "locked": True},
+    ]
+    acts = [
+        {"record": "a", "at": "2026-10-01T09:00:00+08:00", "type": "call", "actor": "wang"},
+        {"record": "b", "at": "2026-10-25T09:00:00+08:00", "type": "note", "actor": "li"},
+    ]
+    policy = {"time_zone": "Asia/Shanghai", "pools": [{"id": "all", "scope": {"everyone": True}, "warn_before": 3,
+              "follow_up": {"types": ["call"]}, "rules": [{"id": "30d", "kind": "no_follow_up", "limit": 30}]}]}
+    report = crmkit.evaluate_pool(policy, recs, acts, "2026-11-01")
+    records = pd.DataFrame({
+        "owner": pd.Categorical([r["owner"] for r in recs]),
+        "claimed_at": pd.to_datetime([r["claimed_at"] for r in recs], utc=True),
+        "level": [r["level"] for r in recs],
+        "locked": [r["locked"] for r in recs],
+    })
+    activities = pd.DataFrame({
+        "record": [0, 1],
+        "at": pd.to_datetime([a["at"] for a in acts], utc=True),
+        "type": pd.Categorical([a["type"] for a in acts]),
+        "actor": [a["actor"] for a in acts],
+    })
+    frame = crmkit.evaluate_pool_frame(records, activities, policy, "2026-11-01")
+    assert list(frame["decision"]) == [d["decision"] for d in report["decisions"]] == ["recycle", "keep", "exempt"]
+    for got, d in zip(frame["due_at"], report["decisions"]):
+        assert (pd.isna(got) and "due_at" not in d) or got == d["due_at"]
+    assert frame["last_follow_up_at"][0] == report["decisions"][0]["last_follow_up_at"]
+    assert frame.attrs["totals"] == report["totals"]
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.evaluate_pool_frame(records.assign(claimed_at=records["claimed_at"].dt.tz_localize(None)), activities, policy, "2026-11-01")
+    assert (e.value.code, e.value.path) == ("invalid_date", "claimed_at[0]")

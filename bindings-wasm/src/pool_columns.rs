@@ -1,0 +1,196 @@
+//! `evaluatePoolColumns`: records and activities as typed arrays, decisions back as typed
+//! arrays. Instants are milliseconds since 1970-01-01 UTC in a `Float64Array` (NaN: none);
+//! flags are `Uint8Array`s (0 / 1). Paths in errors use the core's column names.
+
+use crmkit::pool::{ActivityColumns, CodeColumn, DecisionColumns, RecordColumns, NONE};
+use crmkit::{Error, ParseKind};
+use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::columns::{get, int32, optional, strings, type_error};
+use crate::convert::{from_js, string_arg, to_js, to_js_error};
+
+/// Largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+struct Codes(Vec<i32>, Vec<String>);
+
+fn codes(object: &JsValue, name: &str, path: &str) -> Result<Option<Codes>, Error> {
+    optional(object, name)
+        .map(|v| {
+            let codes = int32(&get(&v, "codes", &format!("{path}.codes"))?, path)?;
+            let labels = strings(&get(&v, "labels", &format!("{path}.labels"))?, &format!("{path}.labels"))?;
+            Ok(Codes(codes, labels))
+        })
+        .transpose()
+}
+
+fn required_codes(object: &JsValue, name: &str, path: &str) -> Result<Codes, Error> {
+    get(object, name, path)?;
+    codes(object, name, path).map(|c| c.unwrap_or(Codes(Vec::new(), Vec::new())))
+}
+
+/// Milliseconds: whole, safe numbers; NaN for none where `none_ok`.
+fn instants(value: &JsValue, path: &str, none_ok: bool) -> Result<Vec<i64>, Error> {
+    let floats = value
+        .dyn_ref::<Float64Array>()
+        .map(Float64Array::to_vec)
+        .ok_or_else(|| type_error(path, "a Float64Array of ms", value))?;
+    floats
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            #[allow(clippy::float_cmp)] // exactness is the point
+            let whole = v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
+            if v.is_nan() && none_ok {
+                Ok(NONE)
+            } else if whole {
+                Ok(v as i64)
+            } else {
+                Err(Error::Parse {
+                    kind: ParseKind::Date,
+                    path: format!("{path}[{i}]"),
+                    message: format!("{v} is not a whole number of ms"),
+                })
+            }
+        })
+        .collect()
+}
+
+fn flags(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<bool>>, Error> {
+    optional(object, name)
+        .map(|v| {
+            v.dyn_ref::<Uint8Array>()
+                .map(|a| a.to_vec().into_iter().map(|b| b != 0).collect())
+                .ok_or_else(|| type_error(path, "a Uint8Array", &v))
+        })
+        .transpose()
+}
+
+fn times(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i64>>, Error> {
+    optional(object, name).map(|v| instants(&v, path, true)).transpose()
+}
+
+fn read_and_run(
+    policy: &JsValue,
+    records: &JsValue,
+    activities: &JsValue,
+    as_of: &JsValue,
+) -> Result<DecisionColumns, Error> {
+    let policy = from_js(policy, "")?;
+    for (v, what) in [(records, "records"), (activities, "activities")] {
+        if !v.is_object() || Array::is_array(v) {
+            return Err(type_error(what, "a columns object", v));
+        }
+    }
+    let owner = required_codes(records, "owner", "owner")?;
+    let claimed = instants(&get(records, "claimedAt", "claimed_at")?, "claimed_at", false)?;
+    let keys = [
+        codes(records, "department", "department")?,
+        codes(records, "region", "region")?,
+        codes(records, "productLine", "product_line")?,
+        codes(records, "level", "level")?,
+    ];
+    let locked = flags(records, "locked", "locked")?;
+    let open_contract = flags(records, "openContract", "open_contract")?;
+    let won = times(records, "lastWonAt", "last_won_at")?;
+    let opp = times(records, "lastOpportunityAt", "last_opportunity_at")?;
+    let record = int32(&get(activities, "record", "activity_record")?, "activity_record")?;
+    let at = instants(&get(activities, "at", "activity_at")?, "activity_at", false)?;
+    let logged = times(activities, "loggedAt", "activity_logged_at")?;
+    let kind = required_codes(activities, "type", "activity_type")?;
+    let actor = required_codes(activities, "actor", "activity_actor")?;
+    let deleted = flags(activities, "deleted", "activity_deleted")?;
+    let as_of = crmkit::pool::AsOf::parse(&string_arg(as_of, "as_of")?)?;
+    let key = |k: usize| keys[k].as_ref().map(|c| CodeColumn { codes: &c.0, labels: &c.1 });
+    let records = RecordColumns {
+        owner: CodeColumn { codes: &owner.0, labels: &owner.1 },
+        claimed_at: &claimed,
+        department: key(0),
+        region: key(1),
+        product_line: key(2),
+        level: key(3),
+        locked: locked.as_deref(),
+        open_contract: open_contract.as_deref(),
+        last_won_at: won.as_deref(),
+        last_opportunity_at: opp.as_deref(),
+    };
+    let activities = ActivityColumns {
+        record: &record,
+        at: &at,
+        logged_at: logged.as_deref(),
+        kind: CodeColumn { codes: &kind.0, labels: &kind.1 },
+        actor: CodeColumn { codes: &actor.0, labels: &actor.1 },
+        deleted: deleted.as_deref(),
+    };
+    crmkit::pool::evaluate_pool_columns(&policy, &records, &activities, as_of)
+}
+
+fn ms_array(values: &[i64]) -> Float64Array {
+    let floats: Vec<f64> = values.iter().map(|&v| if v == NONE { f64::NAN } else { v as f64 }).collect();
+    Float64Array::from(&floats[..])
+}
+
+/// `evaluatePool` over typed-array columns: one decision per record as columns. Throws a
+/// `CrmkitError`.
+#[wasm_bindgen(js_name = evaluatePoolColumns, unchecked_return_type = "PoolDecisionColumns")]
+pub fn evaluate_pool_columns(
+    #[wasm_bindgen(unchecked_param_type = "PoolPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PoolRecordColumns")] records: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PoolActivityColumns")] activities: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let out = read_and_run(policy, records, activities, as_of).map_err(|e| to_js_error(&e))?;
+    let object = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&object, &JsValue::from_str(k), v).map(|_| ());
+    set("pool", &Int32Array::from(&out.pool[..]))?;
+    set("decision", &Uint8Array::from(&out.decision[..]))?;
+    set("dueAt", &ms_array(&out.due_at))?;
+    set("warnAt", &ms_array(&out.warn_at))?;
+    set("lastFollowUpAt", &ms_array(&out.last_follow_up_at))?;
+    set("rule", &Int32Array::from(&out.rule[..]))?;
+    set("pools", &to_js(&out.pools)?)?;
+    set("counts", &to_js(&out.counts)?)?;
+    set("totals", &to_js(&out.totals)?)?;
+    Ok(object.into())
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_POOL_COLUMNS: &str = r#"
+/** Codes into labels, -1 for none. */
+export interface PoolCodes { codes: Int32Array; labels: string[]; }
+/** Records as columns for `evaluatePoolColumns`: row `i` is one record. Instants in ms since 1970 UTC, NaN for none. */
+export interface PoolRecordColumns {
+    owner: PoolCodes;
+    claimedAt: Float64Array;
+    department?: PoolCodes;
+    region?: PoolCodes;
+    productLine?: PoolCodes;
+    level?: PoolCodes;
+    locked?: Uint8Array;
+    openContract?: Uint8Array;
+    lastWonAt?: Float64Array;
+    lastOpportunityAt?: Float64Array;
+}
+/** Activities as columns: `record` is the row of the record. */
+export interface PoolActivityColumns {
+    record: Int32Array;
+    at: Float64Array;
+    loggedAt?: Float64Array;
+    type: PoolCodes;
+    actor: PoolCodes;
+    deleted?: Uint8Array;
+}
+/** Decisions as columns: `decision` 0 keep, 1 warn, 2 recycle, 3 exempt; instants in ms, NaN for none. */
+export interface PoolDecisionColumns {
+    pool: Int32Array;
+    decision: Uint8Array;
+    dueAt: Float64Array;
+    warnAt: Float64Array;
+    lastFollowUpAt: Float64Array;
+    rule: Int32Array;
+    pools: string[];
+    counts: PoolCountsLine[];
+    totals: PoolCounts;
+}
+"#;

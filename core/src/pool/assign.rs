@@ -1,0 +1,462 @@
+//! Assignment (分配): records routed to a team by the first matching route, then to a rep by
+//! the team's strategy, or to a fallback queue. Deterministic: the cursors come in and go out,
+//! and weighted draws come from the caller's seed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// How records are routed and shared out.
+///
+/// # Examples
+///
+/// ```
+/// let policy: crmkit::pool::AssignPolicy = crmkit::wire::from_json(r#"{
+///     "teams": [{"id": "north", "strategy": "round_robin", "reps": [{"id": "li"}, {"id": "wang"}]}],
+///     "routes": [{"id": "n", "when": {"regions": ["north"]}, "team": "north"}],
+///     "fallback_queue": "unassigned"
+/// }"#, "")?;
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct AssignPolicy {
+    /// The teams reps are drawn from.
+    pub teams: Vec<Team>,
+    /// Tried in order; the first whose `when` takes a record sends it to its team.
+    pub routes: Vec<Route>,
+    /// Where a record goes when no route takes it or its team has no rep who can.
+    pub fallback_queue: String,
+}
+
+/// A team and how it shares records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    /// Unique id.
+    pub id: String,
+    /// How the next rep is chosen.
+    pub strategy: Strategy,
+    /// The reps, in round-robin order.
+    pub reps: Vec<Rep>,
+}
+
+/// How a team chooses the rep for the next record. Inactive reps and reps at capacity are
+/// always skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// The next rep from the team's cursor on; the cursor moves past the chosen rep.
+    RoundRobin,
+    /// A draw weighted by `weight` from the caller's seed; the cursor counts the draws.
+    Weighted,
+    /// The rep holding the fewest records (held + assigned in this run); ties go to the first
+    /// from the cursor on, which then moves past the chosen rep.
+    LeastLoaded,
+}
+
+/// One rep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Rep {
+    /// User id, unique in the team.
+    pub id: String,
+    /// Share under `weighted`, 0 to 1000 (default 1).
+    #[serde(default = "one")]
+    pub weight: i64,
+    /// Most records the rep may hold (held + assigned), ≥ 0. A count, never divided into
+    /// days (Odoo's capacity ÷ 30, rounded, gave small capacities a quota of 0). Absent:
+    /// unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub capacity: Option<i64>,
+    /// Inactive reps (leave, left the company) get nothing and keep nobody's turn.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A route: the records it takes go to `team`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Unique id.
+    pub id: String,
+    /// Which records.
+    pub when: RouteMatch,
+    /// The team's id.
+    pub team: String,
+}
+
+/// Which records a route takes: every non-empty list must hold the record's value; with no
+/// list it takes none, unless `any`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct RouteMatch {
+    /// Every record (no list may be given beside it).
+    #[serde(default)]
+    pub any: bool,
+    /// Regions (territories).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub regions: Vec<String>,
+    /// Product lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub product_lines: Vec<String>,
+    /// Customer levels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub levels: Vec<String>,
+    /// Lead sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub sources: Vec<String>,
+}
+
+impl RouteMatch {
+    pub(crate) fn lists(&self) -> [&[String]; 4] {
+        [&self.regions, &self.product_lines, &self.levels, &self.sources]
+    }
+
+    fn takes(&self, r: &AssignRecord) -> bool {
+        if self.any {
+            return true;
+        }
+        let values = [&r.region, &r.product_line, &r.level, &r.source];
+        let mut listed = false;
+        for (list, value) in self.lists().into_iter().zip(values) {
+            if !list.is_empty() {
+                listed = true;
+                if !value.as_ref().is_some_and(|v| list.contains(v)) {
+                    return false;
+                }
+            }
+        }
+        listed
+    }
+}
+
+/// A record to assign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct AssignRecord {
+    /// Unique id.
+    pub id: String,
+    /// Region (territory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub region: Option<String>,
+    /// Product line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub product_line: Option<String>,
+    /// Customer level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub level: Option<String>,
+    /// Lead source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub source: Option<String>,
+}
+
+/// A rep's load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct RepLoad {
+    /// User id.
+    pub rep: String,
+    /// Records held before this run, ≥ 0.
+    pub held: i64,
+    /// Records assigned in this run (output only; 0 on input).
+    #[serde(default)]
+    pub assigned: i64,
+}
+
+/// The input of [`assign_records`](super::assign_records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    /// The records, assigned in this order.
+    pub records: Vec<AssignRecord>,
+    /// Reps' current holdings (a rep not listed holds nothing).
+    #[serde(default)]
+    pub load: Vec<RepLoad>,
+    /// Each team's cursor from the previous run (absent: 0).
+    #[serde(default)]
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, number>"))]
+    pub cursors: BTreeMap<String, u64>,
+    /// Seed of the weighted draws.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// Why a record went where it went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum AssignReasonCode {
+    /// `route` took it.
+    Routed,
+    /// No route took it: fallback queue.
+    NoRoute,
+    /// Its team had no active rep under capacity (with weight, under `weighted`): fallback queue.
+    NoAvailableRep,
+    /// Chosen by round robin at `cursor`.
+    RoundRobin,
+    /// Chosen by weighted draw number `cursor`.
+    WeightedDraw,
+    /// Chosen as the least loaded, holding `count`.
+    LeastLoaded,
+    /// `count` reps were skipped as inactive.
+    SkippedInactive,
+    /// `count` reps were skipped as at capacity.
+    SkippedFull,
+}
+
+/// One reason with its numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct AssignReason {
+    /// What.
+    pub code: AssignReasonCode,
+    /// `routed`: the route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub route: Option<String>,
+    /// `round_robin`, `weighted_draw`: the cursor used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub cursor: Option<u64>,
+    /// `least_loaded`: records held; `skipped_*`: reps skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub count: Option<i64>,
+}
+
+impl AssignReason {
+    fn code(code: AssignReasonCode) -> Self {
+        Self { code, route: None, cursor: None, count: None }
+    }
+}
+
+/// Where one record went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct Assignment {
+    /// The record.
+    pub record: String,
+    /// Its team (absent when no route took it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub team: Option<String>,
+    /// Its rep, or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub rep: Option<String>,
+    /// the fallback queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub queue: Option<String>,
+    /// Why.
+    pub reasons: Vec<AssignReason>,
+}
+
+/// What [`assign_records`](super::assign_records) returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct AssignReport {
+    /// One per record, in input order.
+    pub assignments: Vec<Assignment>,
+    /// Every team's cursor for the next run.
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, number>"))]
+    pub cursors: BTreeMap<String, u64>,
+    /// Every rep's load after the run, by rep id.
+    pub load: Vec<RepLoad>,
+}
+
+/// splitmix64: the draw stream of the weighted strategy.
+fn splitmix64(seed: u64, n: u64) -> u64 {
+    let mut z = seed.wrapping_add(n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+pub(crate) fn run(policy: &AssignPolicy, input: &AssignInput) -> Result<AssignReport> {
+    let mut team_of: HashMap<&str, usize> = HashMap::new();
+    for (t, team) in policy.teams.iter().enumerate() {
+        if let Some(first) = team_of.insert(team.id.as_str(), t) {
+            return Err(dup(format!("teams[{t}].id"), &team.id, format!("teams[{first}].id")));
+        }
+        let mut seen = HashMap::new();
+        for (r, rep) in team.reps.iter().enumerate() {
+            if let Some(first) = seen.insert(rep.id.as_str(), r) {
+                return Err(dup(format!("teams[{t}].reps[{r}].id"), &rep.id, format!("teams[{t}].reps[{first}].id")));
+            }
+            if !(0..=1000).contains(&rep.weight) {
+                return Err(Error::out_of_range(format!("teams[{t}].reps[{r}].weight"), rep.weight, 0, 1000));
+            }
+            if let Some(c) = rep.capacity.filter(|c| *c < 0) {
+                return Err(Error::out_of_range(format!("teams[{t}].reps[{r}].capacity"), c, 0, "inf"));
+            }
+        }
+    }
+    let mut route_team = Vec::with_capacity(policy.routes.len());
+    for (i, route) in policy.routes.iter().enumerate() {
+        if route.when.any && route.when.lists().iter().any(|l| !l.is_empty()) {
+            return Err(Error::InvalidValue {
+                path: format!("routes[{i}].when.any"),
+                reason: "a route taking any record cannot also list values".into(),
+            });
+        }
+        route_team.push(*team_of.get(route.team.as_str()).ok_or_else(|| Error::InvalidValue {
+            path: format!("routes[{i}].team"),
+            reason: format!("team {:?} is not in the policy", route.team),
+        })?);
+    }
+    for name in input.cursors.keys() {
+        if !team_of.contains_key(name.as_str()) {
+            return Err(Error::InvalidValue {
+                path: format!("cursors.{name}"),
+                reason: format!("team {name:?} is not in the policy"),
+            });
+        }
+    }
+    let mut load: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for (i, l) in input.load.iter().enumerate() {
+        if l.held < 0 {
+            return Err(Error::out_of_range(format!("load[{i}].held"), l.held, 0, "inf"));
+        }
+        if load.insert(l.rep.as_str(), (l.held, 0)).is_some() {
+            let first = input.load.iter().position(|x| x.rep == l.rep).unwrap_or(0);
+            return Err(dup(format!("load[{i}].rep"), &l.rep, format!("load[{first}].rep")));
+        }
+    }
+    for team in &policy.teams {
+        for rep in &team.reps {
+            load.entry(rep.id.as_str()).or_insert((0, 0));
+        }
+    }
+    let mut ids = HashMap::new();
+    for (i, r) in input.records.iter().enumerate() {
+        if let Some(first) = ids.insert(r.id.as_str(), i) {
+            return Err(dup(format!("records[{i}].id"), &r.id, format!("records[{first}].id")));
+        }
+    }
+    let mut cursors: Vec<u64> = policy.teams.iter().map(|t| input.cursors.get(&t.id).copied().unwrap_or(0)).collect();
+    let mut assignments = Vec::with_capacity(input.records.len());
+    for r in &input.records {
+        let Some(route) = policy.routes.iter().position(|route| route.when.takes(r)) else {
+            assignments.push(Assignment {
+                record: r.id.clone(),
+                team: None,
+                rep: None,
+                queue: Some(policy.fallback_queue.clone()),
+                reasons: vec![AssignReason::code(AssignReasonCode::NoRoute)],
+            });
+            continue;
+        };
+        let team_index = route_team[route];
+        let team = &policy.teams[team_index];
+        let mut reasons = vec![AssignReason {
+            route: Some(policy.routes[route].id.clone()),
+            ..AssignReason::code(AssignReasonCode::Routed)
+        }];
+        let (mut inactive, mut full) = (0, 0);
+        let mut eligible = Vec::with_capacity(team.reps.len());
+        for (i, rep) in team.reps.iter().enumerate() {
+            let (held, assigned) = load[rep.id.as_str()];
+            if !rep.active {
+                inactive += 1;
+            } else if rep.capacity.is_some_and(|c| held + assigned >= c) {
+                full += 1;
+            } else if team.strategy != Strategy::Weighted || rep.weight > 0 {
+                eligible.push(i);
+            }
+        }
+        let len = team.reps.len() as u64;
+        let cursor = cursors[team_index];
+        // From the cursor on, wrapping: the order round robin and ties look in.
+        let from_cursor = |i: usize| (i as u64 + len - cursor % len.max(1)) % len.max(1);
+        let chosen = match team.strategy {
+            Strategy::RoundRobin => eligible.iter().copied().min_by_key(|&i| from_cursor(i)).map(|i| {
+                cursors[team_index] = (i as u64 + 1) % len;
+                (i, AssignReason { cursor: Some(cursor), ..AssignReason::code(AssignReasonCode::RoundRobin) })
+            }),
+            Strategy::LeastLoaded => eligible
+                .iter()
+                .copied()
+                .min_by_key(|&i| {
+                    let (held, given) = load[team.reps[i].id.as_str()];
+                    (held + given, from_cursor(i))
+                })
+                .map(|i| {
+                    cursors[team_index] = (i as u64 + 1) % len;
+                    let (held, given) = load[team.reps[i].id.as_str()];
+                    (i, AssignReason { count: Some(held + given), ..AssignReason::code(AssignReasonCode::LeastLoaded) })
+                }),
+            Strategy::Weighted => {
+                let total: i64 = eligible.iter().map(|&i| team.reps[i].weight).sum();
+                (total > 0).then(|| {
+                    let mut x = (splitmix64(input.seed, cursor) % total as u64) as i64;
+                    cursors[team_index] = cursor.wrapping_add(1);
+                    let mut pick = eligible[0];
+                    for &i in &eligible {
+                        if x < team.reps[i].weight {
+                            pick = i;
+                            break;
+                        }
+                        x -= team.reps[i].weight;
+                    }
+                    (pick, AssignReason { cursor: Some(cursor), ..AssignReason::code(AssignReasonCode::WeightedDraw) })
+                })
+            }
+        };
+        for (count, code) in [(inactive, AssignReasonCode::SkippedInactive), (full, AssignReasonCode::SkippedFull)] {
+            if count > 0 {
+                reasons.push(AssignReason { count: Some(count), ..AssignReason::code(code) });
+            }
+        }
+        let (rep, queue) = if let Some((i, why)) = chosen {
+            reasons.insert(1, why);
+            let id = team.reps[i].id.as_str();
+            if let Some(entry) = load.get_mut(id) {
+                entry.1 += 1;
+            }
+            (Some(id.to_owned()), None)
+        } else {
+            reasons.insert(1, AssignReason::code(AssignReasonCode::NoAvailableRep));
+            (None, Some(policy.fallback_queue.clone()))
+        };
+        assignments.push(Assignment { record: r.id.clone(), team: Some(team.id.clone()), rep, queue, reasons });
+    }
+    Ok(AssignReport {
+        assignments,
+        cursors: policy.teams.iter().zip(cursors).map(|(t, c)| (t.id.clone(), c)).collect(),
+        load: load.into_iter().map(|(rep, (held, assigned))| RepLoad { rep: rep.to_owned(), held, assigned }).collect(),
+    })
+}
+
+fn dup(path: String, name: &str, first: String) -> Error {
+    Error::DuplicateName { path, name: name.to_owned(), first }
+}

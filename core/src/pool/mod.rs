@@ -1,0 +1,288 @@
+//! Public pool (公海池): which records go back to the pool, when, and why.
+//!
+//! A [`PoolPolicy`] holds pools chosen by scope (department, region, product line, level,
+//! owner; first match by declared priority; a record no pool takes is an error, never
+//! skipped). Each pool counts in its own IANA time zone, in calendar days, working days of a
+//! [`HolidayCalendar`] given as data (China's 调休 make-up days included) or hours, and has
+//! recycle rules: N units without an *effective* follow-up (a declared predicate over the
+//! activity log), without a won deal, without a new opportunity, per customer level, with
+//! exemptions and an advance warning.
+//!
+//! [`evaluate_pool`] gives one [`PoolDecision`] per record: keep, warn, recycle or exempt,
+//! with `due_at`, `warn_at` and the reasons (stable codes and the numbers behind them). The
+//! same inputs and `as_of` give the same decisions, whenever the job runs.
+//!
+//! `as_of` ([`AsOf`]) is an instant with its offset, or a date standing for the end of that
+//! day in each pool's zone.
+//!
+//! ```
+//! use crmkit::pool::{evaluate_pool, AsOf, PoolPolicy, PoolRecord, PoolActivity, PoolVerdict};
+//! use crmkit::wire::from_json;
+//!
+//! let policy: PoolPolicy = from_json(r#"{
+//!   "time_zone": "Asia/Shanghai",
+//!   "pools": [{"id": "all", "scope": {"everyone": true}, "warn_before": 3,
+//!              "rules": [{"id": "30d", "kind": "no_follow_up", "limit": 30}]}]
+//! }"#, "")?;
+//! let records: Vec<PoolRecord> = from_json(r#"[
+//!   {"id": "c1", "owner": "wang", "claimed_at": "2026-10-01T10:00:00+08:00"},
+//!   {"id": "c2", "owner": "li", "claimed_at": "2026-10-01T10:00:00+08:00"}
+//! ]"#, "records")?;
+//! let activities: Vec<PoolActivity> = from_json(r#"[
+//!   {"record": "c2", "at": "2026-10-25T15:00:00+08:00", "type": "call", "actor": "li"}
+//! ]"#, "activities")?;
+//! let report = evaluate_pool(&policy, &records, &activities, AsOf::parse("2026-11-01")?)?;
+//! // c1: 31 days since the claim, more than 30: back to the pool from 2026-11-01 00:00.
+//! assert_eq!(report.decisions[0].decision, PoolVerdict::Recycle);
+//! assert_eq!(report.decisions[0].due_at.as_ref().unwrap().0, "2026-11-01T00:00:00+08:00");
+//! // c2: followed up on 10-25, due 11-25, warned from 11-22.
+//! assert_eq!(report.decisions[1].decision, PoolVerdict::Keep);
+//! assert_eq!(report.decisions[1].warn_at.as_ref().unwrap().0, "2026-11-22T00:00:00+08:00");
+//! # Ok::<(), crmkit::Error>(())
+//! ```
+
+mod assign;
+mod calendar;
+mod claims;
+mod clock;
+mod columns;
+mod eval;
+mod lint;
+mod policy;
+mod simulate;
+pub mod time;
+
+pub use assign::{
+    AssignInput, AssignPolicy, AssignReason, AssignReasonCode, AssignRecord, AssignReport, Assignment, Rep, RepLoad,
+    Route, RouteMatch, Strategy, Team,
+};
+pub use calendar::{Day, HolidayCalendar};
+pub use claims::{
+    ClaimDecision, ClaimInput, ClaimReason, ClaimReasonCode, ClaimReport, ClaimRequest, Holding, LedgerEntry,
+    LedgerEvent, PooledRecord,
+};
+pub use clock::RuleStatus;
+pub use columns::{ActivityColumns, CodeColumn, DecisionColumns, RecordColumns, NONE};
+pub use eval::{
+    PoolActivity, PoolCounts, PoolCountsLine, PoolDecision, PoolReason, PoolReasonCode, PoolRecord, PoolReport,
+    PoolVerdict,
+};
+pub use lint::{LintCode, LintFinding, LintReport};
+pub use policy::{
+    ClaimRules, DayBoundary, DayUnit, FollowUpActor, FollowUpRule, Pool, PoolExemptions, PoolPolicy, PoolScope,
+    RecycleRule, RuleClock, RuleKind, MAX_LIMIT,
+};
+pub use simulate::{SimulationLine, SimulationReport, SimulationTotal, MAX_SIMULATION_DAYS};
+pub use time::{AsOf, Instant, ZonedInstant};
+
+use chrono::NaiveDate;
+
+use crate::error::Result;
+
+/// Evaluates every record against the pool that governs it: one explained decision each.
+///
+/// # Errors
+///
+/// Policy errors as [`PoolPolicy::validate`]; for record `i`: `duplicate_name` at
+/// `records[i].id`, `no_pool` at `records[i]` when no pool's scope takes it,
+/// `date_after_as_of` at `records[i].claimed_at` (`.last_won_at`, `.last_opportunity_at`);
+/// for activity `j`: `invalid_value` at `activities[j].record` for a record not given,
+/// `date_after_as_of` at `activities[j].at` or `.logged_at`.
+///
+/// # Examples
+///
+/// See the [module documentation](self).
+pub fn evaluate_pool(
+    policy: &PoolPolicy,
+    records: &[PoolRecord],
+    activities: &[PoolActivity],
+    as_of: AsOf,
+) -> Result<PoolReport> {
+    eval::evaluate(policy, records, activities, as_of)
+}
+
+/// Decides claims (领取) on pooled records, in the order they arrived: holdings limit
+/// (optionally without won customers), daily claim limit counted from the ledger's `claim`
+/// events in the pool's zone, cool-down after any earlier ownership of the record by the same
+/// user, embargo on freshly pooled records. Every failing check is a reason; a refused claim
+/// changes nothing (no quota spent, no ledger entry).
+///
+/// # Errors
+///
+/// Policy errors as [`PoolPolicy::validate`]; `invalid_value` at `pooled[i].pool` for a pool
+/// the policy lacks; `duplicate_name` at `pooled[i].id` or `holdings[i].user`;
+/// `out_of_range` at `holdings[i].owned` (negative) or `holdings[i].won` (outside 0 to
+/// `owned`); `invalid_value` at `ledger[j].at` when the ledger is out of time order;
+/// `date_after_as_of` at `ledger[j].at` or `pooled[i].pooled_at`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{check_claims, AsOf, ClaimInput, PoolPolicy};
+/// use crmkit::wire::from_json;
+///
+/// let policy: PoolPolicy = from_json(r#"{"time_zone": "Asia/Shanghai", "pools": [{"id": "p",
+///   "scope": {"everyone": true}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}],
+///   "claims": {"daily_limit": 1}}]}"#, "")?;
+/// let input: ClaimInput = from_json(r#"{
+///   "pooled": [{"id": "c1", "pool": "p", "pooled_at": "2026-11-01T00:00:00+08:00"},
+///              {"id": "c2", "pool": "p", "pooled_at": "2026-11-01T00:00:00+08:00"}],
+///   "requests": [{"user": "wang", "record": "c1"}, {"user": "wang", "record": "c2"}]
+/// }"#, "")?;
+/// let report = check_claims(&policy, &input, AsOf::parse("2026-11-02T09:00:00+08:00")?)?;
+/// assert!(report.decisions[0].accepted && !report.decisions[1].accepted);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn check_claims(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Result<ClaimReport> {
+    claims::check(policy, input, as_of)
+}
+
+/// Assigns records (分配): each goes to the team of the first route that takes it (territory,
+/// product line, level, source), then to a rep by the team's strategy (round robin from the
+/// cursor passed in, weighted draws from the seed, least loaded), skipping inactive reps and
+/// reps at capacity; or to the fallback queue. The cursors after the run are returned for the
+/// next one. Same input, same assignments.
+///
+/// # Errors
+///
+/// `duplicate_name` for a team, a rep within a team, a record or a load entry given twice;
+/// `out_of_range` for a weight outside 0 to 1000, a negative capacity or load;
+/// `invalid_value` at `routes[i].team` for a team the policy lacks, at `routes[i].when.any`
+/// beside lists, at `cursors.<team>` for an unknown team.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{assign_records, AssignInput, AssignPolicy};
+/// use crmkit::wire::from_json;
+///
+/// let policy: AssignPolicy = from_json(r#"{
+///   "teams": [{"id": "t", "strategy": "round_robin", "reps": [{"id": "li"}, {"id": "wang"}]}],
+///   "routes": [{"id": "all", "when": {"any": true}, "team": "t"}],
+///   "fallback_queue": "queue"
+/// }"#, "")?;
+/// let input: AssignInput = from_json(r#"{"records": [{"id": "a"}, {"id": "b"}, {"id": "c"}], "cursors": {"t": 1}}"#, "")?;
+/// let report = assign_records(&policy, &input)?;
+/// let reps: Vec<_> = report.assignments.iter().map(|a| a.rep.as_deref().unwrap()).collect();
+/// assert_eq!(reps, ["wang", "li", "wang"]);
+/// assert_eq!(report.cursors["t"], 0); // the next run starts at li
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn assign_records(policy: &AssignPolicy, input: &AssignInput) -> Result<AssignReport> {
+    assign::run(policy, input)
+}
+
+/// Lints a pool policy: settings that validate but probably do not do what was meant —
+/// warnings reaching back to the clock start, limits of 0, pools with no members, overlapping
+/// scopes without a priority to choose, pools and rules no record can reach, per-level rules
+/// leaving other levels without any, calendars not used.
+///
+/// # Errors
+///
+/// The policy's errors, as [`PoolPolicy::validate`]: lint runs on valid policies.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{lint_pool, LintCode, PoolPolicy};
+///
+/// let policy: PoolPolicy = crmkit::wire::from_json(r#"{"time_zone": "Asia/Shanghai", "pools": [
+///   {"id": "all", "scope": {"everyone": true}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}]},
+///   {"id": "east", "scope": {"departments": ["east"]}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 15}]}
+/// ]}"#, "")?;
+/// let report = lint_pool(&policy)?;
+/// assert_eq!(report.findings[0].code, LintCode::UnreachablePool);
+/// assert_eq!(report.findings[0].path, "pools[1].scope");
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn lint_pool(policy: &PoolPolicy) -> Result<LintReport> {
+    lint::lint(policy)
+}
+
+/// Replays a historical book from `from` to `to` under policy `a` and policy `b`: each night
+/// sees the activities logged by then, and each record counts once, on the day it would first
+/// be recycled. Returns the recycled records per owner and day side by side, per day, per
+/// owner and in total. `records` and `activities` are as for [`evaluate_pool`]; flags
+/// (locked, open contract) are read as they are now, won deals and opportunities from the day
+/// they happened.
+///
+/// # Errors
+///
+/// Errors of policy `b` have their paths under `b.` (`b.pools[0].warn_before`), those of `a`
+/// under `a.`; `out_of_range` at `from` when `from` is after `to` or the replay is longer than
+/// [`MAX_SIMULATION_DAYS`]; record and activity errors as [`evaluate_pool`] gives them.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{simulate_pool, PoolPolicy, PoolRecord};
+/// use crmkit::wire::from_json;
+///
+/// let policy = |days: u32| -> Result<PoolPolicy, crmkit::Error> { from_json(&format!(r#"{{"time_zone": "Asia/Shanghai",
+///   "pools": [{{"id": "all", "scope": {{"everyone": true}}, "rules": [{{"id": "r", "kind": "no_follow_up", "limit": {days}}}]}}]}}"#), "") };
+/// let records: Vec<PoolRecord> = from_json(r#"[{"id": "c1", "owner": "wang", "claimed_at": "2026-10-01T10:00:00+08:00"}]"#, "records")?;
+/// let from = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+/// let to = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+/// let report = simulate_pool(&policy(30)?, &policy(15)?, &records, &[], from, to)?;
+/// assert_eq!((report.total.a, report.total.b), (0, 1));
+/// assert_eq!(report.lines[0].date.to_string(), "2026-10-17");
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn simulate_pool(
+    a: &PoolPolicy,
+    b: &PoolPolicy,
+    records: &[PoolRecord],
+    activities: &[PoolActivity],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<SimulationReport> {
+    simulate::simulate(a, b, records, activities, from, to)
+}
+
+/// [`evaluate_pool`] over columns, for large books: keys as integer codes into labels,
+/// instants as milliseconds since 1970-01-01 UTC ([`NONE`] for none), activities pointing at
+/// their record's row. Decisions come back as columns, without reasons (ask
+/// [`evaluate_pool`] about the records you want explained); records have no tags and no team
+/// here, so a pool counting `actor: team` is refused.
+///
+/// # Errors
+///
+/// Policy errors as [`PoolPolicy::validate`]; `invalid_value` at a column whose length differs
+/// from the records' (or activities') count, or at `pools[i].follow_up.actor` for `team`;
+/// `out_of_range` at `owner[i]` (`level[i]`, `activity_type[j]`...) for a code outside its
+/// labels, at `activity_record[j]` for a row that is not a record; `no_pool` at `records[i]`;
+/// `date_after_as_of` at `claimed_at[i]`, `activity_at[j]` or `activity_logged_at[j]`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{evaluate_pool_columns, ActivityColumns, AsOf, CodeColumn, PoolPolicy, RecordColumns, NONE};
+///
+/// let policy: PoolPolicy = crmkit::wire::from_json(r#"{"time_zone": "Asia/Shanghai", "pools": [{"id": "all",
+///   "scope": {"everyone": true}, "rules": [{"id": "30d", "kind": "no_follow_up", "limit": 30}]}]}"#, "")?;
+/// let users = vec!["wang".to_string(), "li".to_string()];
+/// let types = vec!["call".to_string()];
+/// // Two records claimed 2026-10-01T10:00+08:00; li called the second one on 10-25.
+/// let claimed = [1_790_820_000_000, 1_790_820_000_000];
+/// let records = RecordColumns {
+///     owner: CodeColumn { codes: &[0, 1], labels: &users }, claimed_at: &claimed,
+///     department: None, region: None, product_line: None, level: None,
+///     locked: None, open_contract: None, last_won_at: None, last_opportunity_at: None,
+/// };
+/// let activities = ActivityColumns {
+///     record: &[1], at: &[1_792_911_600_000], logged_at: None,
+///     kind: CodeColumn { codes: &[0], labels: &types }, actor: CodeColumn { codes: &[1], labels: &users }, deleted: None,
+/// };
+/// let out = evaluate_pool_columns(&policy, &records, &activities, AsOf::parse("2026-11-01")?)?;
+/// assert_eq!(out.decision, [2, 0]); // recycle, keep
+/// assert_eq!(out.last_follow_up_at, [NONE, 1_792_911_600_000]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn evaluate_pool_columns(
+    policy: &PoolPolicy,
+    records: &RecordColumns,
+    activities: &ActivityColumns,
+    as_of: AsOf,
+) -> Result<DecisionColumns> {
+    columns::evaluate(policy, records, activities, as_of)
+}

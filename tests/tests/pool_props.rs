@@ -1,0 +1,294 @@
+//! Public-pool invariants over generated books.
+
+use crmkit::pool::{evaluate_pool, AsOf, PoolActivity, PoolPolicy, PoolRecord, PoolVerdict};
+use proptest::prelude::*;
+use serde_json::json;
+
+const ZONES: [&str; 4] = ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe"];
+const UNITS: [&str; 3] = ["calendar_days", "working_days", "hours"];
+const OWNERS: [&str; 3] = ["li", "wang", "zhao"];
+/// 2026-01-01T00:00:00Z in ms; generated instants fall in the year after it.
+const BASE: i64 = 1_767_225_600_000;
+const YEAR_MS: i64 = 365 * 86_400_000;
+
+#[derive(Debug, Clone)]
+struct Setup {
+    zone: usize,
+    unit: usize,
+    inclusive: bool,
+    limits: Vec<i64>,
+    warn: Option<i64>,
+    actor: usize,
+}
+
+prop_compose! {
+    fn setup()(zone in 0usize..4, unit in 0usize..3, inclusive: bool, limits in prop::collection::vec(1i64..40, 1..3),
+               warn in prop::option::of(0i64..12), actor in 0usize..3) -> Setup {
+        Setup { zone, unit, inclusive, limits, warn, actor }
+    }
+}
+
+fn policy(s: &Setup) -> PoolPolicy {
+    let kinds = ["no_follow_up", "no_new_opportunity", "no_won_deal"];
+    let rules: Vec<_> = s
+        .limits
+        .iter()
+        .enumerate()
+        .map(|(i, l)| json!({"id": format!("r{i}"), "kind": kinds[i % 3], "limit": l}))
+        .collect();
+    let actor = ["owner", "team", "anyone"][s.actor];
+    let mut pool = json!({
+        "id": "p", "scope": {"everyone": true}, "unit": UNITS[s.unit], "calendar": "cn",
+        "boundary": if s.inclusive { "inclusive" } else { "exclusive" },
+        "follow_up": {"actor": actor, "backdate_limit_hours": 30},
+        "rules": rules,
+    });
+    if let Some(w) = s.warn {
+        pool["warn_before"] = json!(w);
+    }
+    let policy = json!({
+        "time_zone": ZONES[s.zone],
+        "calendars": {"cn": {"holidays": ["2026-10-01", "2026-10-02", "2026-10-05"], "workdays": ["2026-09-27"]}},
+        "pools": [pool],
+    });
+    crmkit::wire::from_json(&policy.to_string(), "").expect("generated policy is valid")
+}
+
+fn ts(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).expect("in range").to_rfc3339()
+}
+
+/// (claimed offset, owner, locked, opportunity offset)
+type Rec = (i64, usize, bool, Option<i64>);
+/// (record, at offset, delay before logged, actor, deleted)
+type Act = (usize, i64, i64, usize, bool);
+
+fn book(recs: &[Rec], acts: &[Act], as_of: i64) -> (Vec<PoolRecord>, Vec<PoolActivity>) {
+    let records = recs
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, o, locked, opp))| {
+            let mut r = json!({"id": format!("c{i}"), "owner": OWNERS[o], "claimed_at": ts(BASE + c % as_of), "locked": locked,
+                               "team": ["zhao"]});
+            if let Some(opp) = opp {
+                r["last_opportunity_at"] = json!(ts(BASE + opp % as_of));
+            }
+            r
+        })
+        .collect::<Vec<_>>();
+    let activities = acts
+        .iter()
+        .filter(|a| a.0 < recs.len())
+        .map(|&(r, at, delay, actor, deleted)| {
+            let at = BASE + at % as_of;
+            let logged = (at + delay).min(BASE + as_of);
+            json!({"record": format!("c{r}"), "at": ts(at), "logged_at": ts(logged), "type": "call", "actor": OWNERS[actor], "deleted": deleted})
+        })
+        .collect::<Vec<_>>();
+    (
+        crmkit::wire::from_json(&serde_json::Value::from(records).to_string(), "records").expect("records"),
+        crmkit::wire::from_json(&serde_json::Value::from(activities).to_string(), "activities").expect("activities"),
+    )
+}
+
+fn rec() -> impl Strategy<Value = Rec> {
+    (0i64..YEAR_MS, 0usize..3, prop::bool::weighted(0.1), prop::option::of(0i64..YEAR_MS))
+}
+
+fn act() -> impl Strategy<Value = Act> {
+    (0usize..12, 0i64..YEAR_MS, 0i64..200_000_000, 0usize..3, prop::bool::weighted(0.1))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn decisions_are_idempotent_and_ignore_activity_order(s in setup(), recs in prop::collection::vec(rec(), 1..12),
+                                                         acts in prop::collection::vec(act(), 0..40), as_of in YEAR_MS / 2..YEAR_MS) {
+        let policy = policy(&s);
+        let (records, mut activities) = book(&recs, &acts, as_of);
+        let at = AsOf::Instant(crmkit::pool::Instant(BASE + as_of));
+        let first = evaluate_pool(&policy, &records, &activities, at).unwrap();
+        prop_assert_eq!(&first, &evaluate_pool(&policy, &records, &activities, at).unwrap());
+        activities.reverse();
+        prop_assert_eq!(&first, &evaluate_pool(&policy, &records, &activities, at).unwrap());
+    }
+
+    #[test]
+    fn warn_at_never_after_due_at_and_recycling_is_monotone(s in setup(), recs in prop::collection::vec(rec(), 1..12),
+                                                            acts in prop::collection::vec(act(), 0..40), as_of in YEAR_MS / 2..YEAR_MS - 86_400_000,
+                                                            later in 1i64..86_400_000) {
+        let policy = policy(&s);
+        let (records, activities) = book(&recs, &acts, as_of);
+        let now = evaluate_pool(&policy, &records, &activities, AsOf::Instant(crmkit::pool::Instant(BASE + as_of))).unwrap();
+        let next = evaluate_pool(&policy, &records, &activities, AsOf::Instant(crmkit::pool::Instant(BASE + as_of + later))).unwrap();
+        for (d, n) in now.decisions.iter().zip(&next.decisions) {
+            if let (Some(w), Some(due)) = (&d.warn_at, &d.due_at) {
+                let (w, due) = (chrono::DateTime::parse_from_rfc3339(&w.0).unwrap(), chrono::DateTime::parse_from_rfc3339(&due.0).unwrap());
+                prop_assert!(w <= due, "{:?}", d);
+            }
+            // With the same data, time only moves a record towards the pool.
+            let rank = |v: PoolVerdict| match v { PoolVerdict::Keep => 0, PoolVerdict::Warn => 1, PoolVerdict::Recycle => 2, PoolVerdict::Exempt => 3 };
+            prop_assert!(rank(n.decision) >= rank(d.decision), "{:?} then {:?}", d, n);
+        }
+    }
+
+    #[test]
+    fn an_effective_follow_up_today_is_never_recycled_today(s in setup(), recs in prop::collection::vec(rec(), 1..8),
+                                                          as_of in YEAR_MS / 2..YEAR_MS, back in 0i64..3_600_000) {
+        // Only follow-up rules: another rule may recycle the record for its own reason.
+        let mut s = s;
+        s.limits.truncate(1);
+        let policy = policy(&s);
+        // Each record's owner calls it earlier on as_of's own local day (or within the hour).
+        let (mut records, _) = book(&recs, &[], as_of);
+        let zone: chrono_tz::Tz = ZONES[s.zone].parse().unwrap();
+        let now = chrono::DateTime::from_timestamp_millis(BASE + as_of).unwrap().with_timezone(&zone);
+        let midnight = now.date_naive().and_hms_opt(0, 0, 0).unwrap();
+        let day_start = chrono::TimeZone::from_local_datetime(&zone, &midnight).earliest().map_or(BASE + as_of, |t| t.timestamp_millis());
+        let at = (BASE + as_of - back).max(day_start);
+        let mut activities = Vec::new();
+        for r in &mut records {
+            r.claimed_at = crmkit::pool::Instant(r.claimed_at.0.min(at));
+            activities.push(crmkit::wire::from_json::<PoolActivity>(
+                &json!({"record": r.id, "at": ts(at), "type": "call", "actor": r.owner}).to_string(), "a").unwrap());
+        }
+        let report = evaluate_pool(&policy, &records, &activities, AsOf::Instant(crmkit::pool::Instant(BASE + as_of))).unwrap();
+        for d in &report.decisions {
+            prop_assert!(d.decision != PoolVerdict::Recycle, "{:?}", d);
+        }
+    }
+}
+
+fn claims_policy(daily: i64, holdings: i64, cooldown: i64, embargo: i64) -> PoolPolicy {
+    let policy = json!({"time_zone": "Asia/Shanghai", "pools": [{"id": "p", "scope": {"everyone": true},
+        "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}],
+        "claims": {"daily_limit": daily, "holdings_limit": holdings, "cooldown": cooldown, "embargo": embargo}}]});
+    crmkit::wire::from_json(&policy.to_string(), "").expect("valid")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn a_refused_claim_changes_nothing(daily in 0i64..4, limit in 0i64..6, cooldown in 0i64..5, embargo in 0i64..3,
+                                       events in prop::collection::vec((0i64..10 * 86_400_000, 0usize..3, 0usize..6, 0usize..4), 0..20),
+                                       held in prop::collection::vec(0i64..5, 3),
+                                       requests in prop::collection::vec((0usize..3, 0usize..8), 0..12)) {
+        let policy = claims_policy(daily, limit, cooldown, embargo);
+        let mut events = events;
+        events.sort_by_key(|e| e.0);
+        let kinds = ["claim", "assign", "release", "recycle"];
+        let ledger: Vec<_> = events.iter().map(|&(t, u, r, k)| json!({"at": ts(BASE + t), "user": OWNERS[u], "record": format!("c{r}"), "event": kinds[k]})).collect();
+        let pooled: Vec<_> = (0..6).map(|r| json!({"id": format!("c{r}"), "pool": "p", "pooled_at": ts(BASE + r * 86_400_000)})).collect();
+        let holdings: Vec<_> = held.iter().enumerate().map(|(u, &h)| json!({"user": OWNERS[u], "owned": h})).collect();
+        let reqs: Vec<_> = requests.iter().map(|&(u, r)| json!({"user": OWNERS[u], "record": format!("c{r}")})).collect();
+        let as_of = AsOf::Instant(crmkit::pool::Instant(BASE + 10 * 86_400_000));
+        let input = |reqs: &[serde_json::Value]| -> crmkit::pool::ClaimInput {
+            crmkit::wire::from_json(&json!({"pooled": pooled, "holdings": holdings, "ledger": ledger, "requests": reqs}).to_string(), "").unwrap()
+        };
+        let all = crmkit::pool::check_claims(&policy, &input(&reqs), as_of).unwrap();
+        let kept: Vec<_> = reqs.iter().zip(&all.decisions).filter(|(_, d)| d.accepted).map(|(r, _)| r.clone()).collect();
+        let only = crmkit::pool::check_claims(&policy, &input(&kept), as_of).unwrap();
+        prop_assert!(only.decisions.iter().all(|d| d.accepted));
+        prop_assert_eq!(&all.ledger, &only.ledger);
+        let users_of = |r: &crmkit::pool::ClaimReport| r.holdings.iter().filter(|h| h.owned > 0).cloned().collect::<Vec<_>>();
+        prop_assert_eq!(users_of(&all), users_of(&only));
+        for (d, h) in all.decisions.iter().filter(|d| d.accepted).zip(&only.decisions) {
+            prop_assert_eq!(&d.record, &h.record);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn assignment_places_every_record_once_within_capacity(strategy in 0usize..3, reps in prop::collection::vec((0i64..4, prop::option::of(0i64..6), prop::bool::weighted(0.8), 0i64..5), 1..5),
+                                                          records in prop::collection::vec((0usize..3, 0usize..3), 0..30), cursor in 0u64..10, seed: u64) {
+        let strategies = ["round_robin", "weighted", "least_loaded"];
+        let team: Vec<_> = reps.iter().enumerate().map(|(i, &(w, cap, active, _))| {
+            let mut r = json!({"id": format!("r{i}"), "weight": w, "active": active});
+            if let Some(c) = cap { r["capacity"] = json!(c); }
+            r
+        }).collect();
+        let policy = json!({"teams": [{"id": "t", "strategy": strategies[strategy], "reps": team}, {"id": "u", "strategy": "round_robin", "reps": [{"id": "r0"}]}],
+            "routes": [{"id": "north", "when": {"regions": ["north"]}, "team": "t"}, {"id": "south", "when": {"regions": ["south"]}, "team": "u"}],
+            "fallback_queue": "q"});
+        let regions = ["north", "south", "west"];
+        let recs: Vec<_> = records.iter().enumerate().map(|(i, &(r, _))| json!({"id": format!("x{i}"), "region": regions[r]})).collect();
+        let load: Vec<_> = reps.iter().enumerate().map(|(i, r)| json!({"rep": format!("r{i}"), "held": r.3})).collect();
+        let policy: crmkit::pool::AssignPolicy = crmkit::wire::from_json(&policy.to_string(), "").unwrap();
+        let input: crmkit::pool::AssignInput = crmkit::wire::from_json(
+            &json!({"records": recs, "load": load, "cursors": {"t": cursor}, "seed": seed}).to_string(), "").unwrap();
+        let report = crmkit::pool::assign_records(&policy, &input).unwrap();
+        prop_assert_eq!(&report, &crmkit::pool::assign_records(&policy, &input).unwrap());
+        // A permutation: every record once, in order, to exactly one rep or the queue.
+        prop_assert_eq!(report.assignments.len(), recs.len());
+        for (a, r) in report.assignments.iter().zip(&input.records) {
+            prop_assert_eq!(&a.record, &r.id);
+            prop_assert!(a.rep.is_some() != a.queue.is_some());
+        }
+        // Capacities and activity respected; the load adds up.
+        let assigned = report.assignments.iter().filter(|a| a.rep.is_some()).count() as i64;
+        prop_assert_eq!(report.load.iter().map(|l| l.assigned).sum::<i64>(), assigned);
+        for l in &report.load {
+            let given = report.assignments.iter().filter(|a| a.rep.as_deref() == Some(l.rep.as_str()) && a.team.as_deref() == Some("t")).count() as i64;
+            if let Some(i) = l.rep.strip_prefix('r').and_then(|i| i.parse::<usize>().ok()).filter(|i| *i < reps.len()) {
+                let (_, cap, active, held) = reps[i];
+                if !active { prop_assert_eq!(given, 0); }
+                if let (Some(c), true) = (cap, given > 0) { prop_assert!(held + given <= c.max(held)); }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn columns_agree_with_records(s in setup(), recs in prop::collection::vec(rec(), 1..12),
+                                  acts in prop::collection::vec(act(), 0..40), as_of in YEAR_MS / 2..YEAR_MS) {
+        let mut s = s;
+        s.actor = s.actor.min(1) * 2; // owner or anyone: columns have no team
+        let policy = policy(&s);
+        let (records, activities) = book(&recs, &acts, as_of);
+        let at = AsOf::Instant(crmkit::pool::Instant(BASE + as_of));
+        let report = evaluate_pool(&policy, &records, &activities, at).unwrap();
+        let users: Vec<String> = OWNERS.iter().map(|s| (*s).to_string()).collect();
+        let types = vec!["call".to_string()];
+        let owner: Vec<i32> = records.iter().map(|r| OWNERS.iter().position(|o| *o == r.owner).unwrap() as i32).collect();
+        let claimed: Vec<i64> = records.iter().map(|r| r.claimed_at.0).collect();
+        let locked: Vec<bool> = records.iter().map(|r| r.locked).collect();
+        let opp: Vec<i64> = records.iter().map(|r| r.last_opportunity_at.map_or(crmkit::pool::NONE, |t| t.0)).collect();
+        let act_record: Vec<i32> = activities.iter().map(|a| a.record[1..].parse::<i32>().unwrap()).collect();
+        let act_at: Vec<i64> = activities.iter().map(|a| a.at.0).collect();
+        let logged: Vec<i64> = activities.iter().map(|a| a.logged_at.map_or(crmkit::pool::NONE, |t| t.0)).collect();
+        let kind = vec![0; activities.len()];
+        let actor: Vec<i32> = activities.iter().map(|a| OWNERS.iter().position(|o| *o == a.actor).unwrap() as i32).collect();
+        let deleted: Vec<bool> = activities.iter().map(|a| a.deleted).collect();
+        let cols = crmkit::pool::evaluate_pool_columns(
+            &policy,
+            &crmkit::pool::RecordColumns {
+                owner: crmkit::pool::CodeColumn { codes: &owner, labels: &users }, claimed_at: &claimed,
+                department: None, region: None, product_line: None, level: None,
+                locked: Some(&locked), open_contract: None, last_won_at: None, last_opportunity_at: Some(&opp),
+            },
+            &crmkit::pool::ActivityColumns {
+                record: &act_record, at: &act_at, logged_at: Some(&logged),
+                kind: crmkit::pool::CodeColumn { codes: &kind, labels: &types },
+                actor: crmkit::pool::CodeColumn { codes: &actor, labels: &users }, deleted: Some(&deleted),
+            },
+            at,
+        ).unwrap();
+        let parse = |z: &Option<crmkit::pool::ZonedInstant>| z.as_ref().map_or(crmkit::pool::NONE, |z| chrono::DateTime::parse_from_rfc3339(&z.0).unwrap().timestamp_millis());
+        for (i, d) in report.decisions.iter().enumerate() {
+            let code = match d.decision { PoolVerdict::Keep => 0, PoolVerdict::Warn => 1, PoolVerdict::Recycle => 2, PoolVerdict::Exempt => 3 };
+            prop_assert_eq!(cols.decision[i], code);
+            prop_assert_eq!(cols.due_at[i], parse(&d.due_at));
+            prop_assert_eq!(cols.warn_at[i], parse(&d.warn_at));
+            prop_assert_eq!(cols.last_follow_up_at[i], parse(&d.last_follow_up_at));
+        }
+        prop_assert_eq!(cols.totals, report.totals);
+    }
+}
