@@ -48,13 +48,18 @@ def test_date_like_as_of():
     for as_of in [
         datetime.date(2026, 1, 5),
         datetime.datetime(2026, 1, 5),
-        datetime.datetime(2026, 1, 5, tzinfo=datetime.timezone.utc),
         pd.Timestamp("2026-01-05"),
         np.datetime64("2026-01-05"),
         np.datetime64("2026-01-05T00:00:00"),
     ]:
         assert crmkit.forecast(POLICY, [DEAL], as_of) == want, repr(as_of)
-    for bad in [datetime.datetime(2026, 1, 5, 9, 30), pd.Timestamp("2026-01-05 00:00:00.000000001"), np.datetime64("2026-01-05T12")]:
+    # An aware datetime is an instant (the pool's kind of time), even at midnight: not a date.
+    for bad in [
+        datetime.datetime(2026, 1, 5, 9, 30),
+        datetime.datetime(2026, 1, 5, tzinfo=datetime.timezone.utc),
+        pd.Timestamp("2026-01-05 00:00:00.000000001"),
+        np.datetime64("2026-01-05T12"),
+    ]:
         raises("invalid_date", "as_of", crmkit.forecast, POLICY, [DEAL], bad)
     for missing in [pd.NaT, np.datetime64("NaT")]:
         raises("invalid_type", "as_of", crmkit.forecast, POLICY, [DEAL], missing)

@@ -20,65 +20,70 @@ import crmkit
 REPO = Path(__file__).resolve().parents[2]
 VECTOR_FILES = sorted((REPO / "tests" / "vectors").glob("*/*.json"))
 
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    """``obj.get(key)`` for a dict; ``None`` for anything else (the fuzz property mutates configs)."""
+    return obj.get(key, default) if isinstance(obj, dict) else None
+
+
 FUNCTIONS: dict[str, Callable[[dict], Any]] = {
-    "normalize_company": lambda case: crmkit.normalize_company(case["input"].get("name")),
+    "normalize_company": lambda case: crmkit.normalize_company(_get(case["input"], "name")),
     "normalize_phone": lambda case: crmkit.normalize_phone(
-        case["input"].get("phone"), case["config"].get("default_country", "86")
+        _get(case["input"], "phone"), _get(case["config"], "default_country", "86")
     ),
-    "normalize_email": lambda case: crmkit.normalize_email(case["input"].get("email")),
-    "normalize_domain": lambda case: crmkit.normalize_domain(case["input"].get("domain")),
-    "normalize_person_name": lambda case: crmkit.normalize_person_name(case["input"].get("name")),
-    "normalize_credit_code": lambda case: crmkit.normalize_credit_code(case["input"].get("code")),
-    "compare": lambda case: crmkit.compare(case["config"], case["input"].get("a"), case["input"].get("b")),
-    "match_records": lambda case: crmkit.match_records(case["config"], case["input"].get("a"), case["input"].get("b")),
+    "normalize_email": lambda case: crmkit.normalize_email(_get(case["input"], "email")),
+    "normalize_domain": lambda case: crmkit.normalize_domain(_get(case["input"], "domain")),
+    "normalize_person_name": lambda case: crmkit.normalize_person_name(_get(case["input"], "name")),
+    "normalize_credit_code": lambda case: crmkit.normalize_credit_code(_get(case["input"], "code")),
+    "compare": lambda case: crmkit.compare(case["config"], _get(case["input"], "a"), _get(case["input"], "b")),
+    "match_records": lambda case: crmkit.match_records(case["config"], _get(case["input"], "a"), _get(case["input"], "b")),
     "estimate_model": lambda case: crmkit.estimate_model(
-        case["config"].get("policy"), case["input"].get("records"), case["config"].get("settings")
+        _get(case["config"], "policy"), _get(case["input"], "records"), _get(case["config"], "settings")
     ),
     "find_duplicates": lambda case: crmkit.find_duplicates(
-        case["config"].get("policy"), case["input"].get("records"), case["config"].get("settings")
+        _get(case["config"], "policy"), _get(case["input"], "records"), _get(case["config"], "settings")
     ),
     "find_duplicates_columns": lambda case: _dedup_frame(case),
     "link_records": lambda case: crmkit.link_records(
-        case["config"].get("policy"), case["input"].get("left"), case["input"].get("right"), case["config"].get("limit")
+        _get(case["config"], "policy"), _get(case["input"], "left"), _get(case["input"], "right"), _get(case["config"], "limit")
     ),
     "dedup_index": lambda case: _dedup_index(case),
-    "forecast": lambda case: crmkit.forecast(case["config"], case["input"].get("deals"), case["as_of"]),
+    "forecast": lambda case: crmkit.forecast(case["config"], _get(case["input"], "deals"), case["as_of"]),
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
-    "funnel_history": lambda case: crmkit.funnel_history(case["config"], case["input"].get("events"), case["as_of"]),
-    "collections": lambda case: crmkit.collections(case["config"], case["input"].get("batches"), case["as_of"]),
+    "funnel_history": lambda case: crmkit.funnel_history(case["config"], _get(case["input"], "events"), case["as_of"]),
+    "collections": lambda case: crmkit.collections(case["config"], _get(case["input"], "batches"), case["as_of"]),
     "route_discount": lambda case: crmkit.route_discount(case["config"], case["input"]),
-    "payment_interest": lambda case: crmkit.payment_interest(case["config"], case["input"].get("batches"), case["as_of"]),
+    "payment_interest": lambda case: crmkit.payment_interest(case["config"], _get(case["input"], "batches"), case["as_of"]),
     "compute_commission": lambda case: crmkit.compute_commission(case["config"], case["input"], case["as_of"]),
-    "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], case["input"].get("campaigns")),
-    "attribute": lambda case: crmkit.attribute(case["config"], case["input"].get("journeys")),
-    "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], case["input"].get("journeys")).attrs["report"],
+    "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], _get(case["input"], "campaigns")),
+    "attribute": lambda case: crmkit.attribute(case["config"], _get(case["input"], "journeys")),
+    "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], _get(case["input"], "journeys")).attrs["report"],
     "quota_attainment": lambda case: crmkit.quota_attainment(
-        case["config"].get("policy"), case["config"].get("quota"), case["input"], case["as_of"]
+        _get(case["config"], "policy"), _get(case["config"], "quota"), case["input"], case["as_of"]
     ),
     "forecast_hierarchy": lambda case: crmkit.forecast_hierarchy(
-        case["config"].get("policy"), case["config"].get("hierarchy"), case["input"], case["as_of"]
+        _get(case["config"], "policy"), _get(case["config"], "hierarchy"), case["input"], case["as_of"]
     ),
     "evaluate_pool": lambda case: crmkit.evaluate_pool(
-        case["config"], case["input"].get("records"), case["input"].get("activities"), case["as_of"]
+        case["config"], _get(case["input"], "records"), _get(case["input"], "activities"), case["as_of"]
     ),
     "assign_records": lambda case: crmkit.assign_records(case["config"], case["input"]),
     "lint_pool": lambda case: crmkit.lint_pool(case["config"]),
     "simulate_pool": lambda case: crmkit.simulate_pool(
-        case["config"].get("a"), case["config"].get("b"), case["input"].get("records"), case["input"].get("activities"),
-        case["config"].get("from"), case["as_of"],
+        _get(case["config"], "a"), _get(case["config"], "b"), _get(case["input"], "records"), _get(case["input"], "activities"),
+        _get(case["config"], "from"), case["as_of"],
     ),
     "check_claims": lambda case: crmkit.check_claims(case["config"], case["input"], case["as_of"]),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
-        case["config"].get("policy"), case["config"].get("ranges"), case["input"].get("deals"), case["as_of"]
+        _get(case["config"], "policy"), _get(case["config"], "ranges"), _get(case["input"], "deals"), case["as_of"]
     ),
-    "score_leads": lambda case: crmkit.score_leads(case["config"], case["input"].get("leads"), case["as_of"]),
+    "score_leads": lambda case: crmkit.score_leads(case["config"], _get(case["input"], "leads"), case["as_of"]),
     # The model goes through JSON, as a caller would store it.
     "lead_model": lambda case: crmkit.predict_leads(
-        json.loads(json.dumps(crmkit.train_lead_model(case["config"], case["input"].get("leads"), case["as_of"]))),
-        case["input"].get("open"),
+        json.loads(json.dumps(crmkit.train_lead_model(case["config"], _get(case["input"], "leads"), case["as_of"]))),
+        _get(case["input"], "open"),
     ),
     "calibration": lambda case: crmkit.calibration(
-        case["input"].get("probabilities"), case["input"].get("outcomes"), case["config"].get("bins", 10)
+        _get(case["input"], "probabilities"), _get(case["input"], "outcomes"), _get(case["config"], "bins", 10)
     ),
 }
 
@@ -98,8 +103,8 @@ def alter_bytes(data: bytes, how: str) -> bytes:
 
 
 def _dedup_index(case: dict) -> Any:
-    index = crmkit.DedupIndex(case["config"].get("policy"), case["input"].get("book"))
-    for op in case["input"].get("ops", []):
+    index = crmkit.DedupIndex(_get(case["config"], "policy"), _get(case["input"], "book"))
+    for op in _get(case["input"], "ops", []):
         if "add" in op:
             index.add(op["add"])
         elif "update" in op:
@@ -110,7 +115,7 @@ def _dedup_index(case: dict) -> Any:
         index = crmkit.DedupIndex.from_bytes(alter_bytes(index.to_bytes(), case["input"]["bytes"]))
     if "query" not in case["input"]:
         return {}
-    return index.query(case["input"]["query"], case["config"].get("limit"))
+    return index.query(case["input"]["query"], _get(case["config"], "limit"))
 
 
 def _dedup_frame(case: dict) -> Any:
@@ -132,13 +137,13 @@ def _dedup_frame(case: dict) -> Any:
 
         fields = list((inp.get("fields") or {}).items())
         _, _, report = crmkit._native.find_duplicates_columns(
-            json.dumps(case["config"].get("policy")), json.dumps(case["config"].get("settings") or {}),
+            json.dumps(_get(case["config"], "policy")), json.dumps(_get(case["config"], "settings") or {}),
             inp.get("ids"), inp.get("owners"), fields,
         )
         return report
     df = pd.DataFrame(data)
-    out = crmkit.dedup_frame(df, case["config"].get("policy"), id="id", owner="owner" if "owner" in data else None,
-                             settings=case["config"].get("settings"))
+    out = crmkit.dedup_frame(df, _get(case["config"], "policy"), id="id", owner="owner" if "owner" in data else None,
+                             settings=_get(case["config"], "settings"))
     return {"cluster": out["cluster"].tolist(), "survivor": out["is_survivor"].tolist(), **out.attrs}
 
 

@@ -37,7 +37,7 @@ def normalize_company(name: str) -> dict:
     >>> (n["region"], n["brand"], n["industry"], n["legal_form"], n["branch"])
     (['北京'], '字节跳动', '科技', '有限公司', '上海分公司')
     """
-    return _native.normalize_company(to_json(name))
+    return _native.normalize_company(to_json(name, "name", "name"))
 
 
 @document("Phone")
@@ -50,35 +50,35 @@ def normalize_phone(phone: str, default_country: str = "86") -> dict:
     >>> crmkit.normalize_phone("(0755) 8676-5432 转 8001")["e164"]
     '+8675586765432'
     """
-    return _native.normalize_phone(to_json(phone), to_json(default_country))
+    return _native.normalize_phone(to_json(phone, "phone", "phone"), to_json(default_country, "default_country", "default_country"))
 
 
 @document("Email")
 def normalize_email(email: str) -> dict:
     """An e-mail address: ``email``, ``canonical`` (provider rules), ``local``, ``domain``,
     ``free_mail``, ``role``. Raises ``CrmkitError``."""
-    return _native.normalize_email(to_json(email))
+    return _native.normalize_email(to_json(email, "email", "email"))
 
 
 @document("Domain")
 def normalize_domain(domain: str) -> dict:
     """The ``host`` and registrable ``domain`` of a URL, e-mail address or host, and whether
     it is ``free_mail``. Raises ``CrmkitError``."""
-    return _native.normalize_domain(to_json(domain))
+    return _native.normalize_domain(to_json(domain, "domain", "domain"))
 
 
 @document("PersonName")
 def normalize_person_name(name: str) -> dict:
     """A person's name: ``normalized``, ``pinyin`` (Chinese) and an order-free ``key`` shared
     by 张伟, Zhang Wei and Wei Zhang. Raises ``CrmkitError``."""
-    return _native.normalize_person_name(to_json(name))
+    return _native.normalize_person_name(to_json(name, "name", "name"))
 
 
 @document("CreditCode")
 def normalize_credit_code(code: str) -> dict:
     """A unified social credit code checked by its check character, split into its fields.
     Raises ``CrmkitError`` (``invalid_value`` at ``credit_code``)."""
-    return _native.normalize_credit_code(to_json(code))
+    return _native.normalize_credit_code(to_json(code, "code", "code"))
 
 
 @document("Comparator")
@@ -92,7 +92,7 @@ def compare(comparator: Mapping[str, Any], a: str, b: str) -> dict:
     >>> c["verdict"], c["reasons"]
     ('DUPLICATE', ['brand_same', 'region_same'])
     """
-    return _native.compare(to_json(comparator), to_json(a), to_json(b))
+    return _native.compare(to_json(comparator), to_json(a, "a", "a"), to_json(b, "b", "b"))
 
 
 @document("MatchPolicy", "DedupRecord")
@@ -100,7 +100,7 @@ def match_records(policy: Mapping[str, Any], a: Mapping[str, Any], b: Mapping[st
     """Compares two records (``{"id", "owner"?, "fields": {name: value}}``) under a policy:
     ``verdict``, ``score``, the ``rule`` that decided or the Fellegi-Sunter ``match_weight``
     and ``band``, and one explained line per field. Raises ``CrmkitError``."""
-    return _native.match_records(to_json(policy), to_json(a), to_json(b))
+    return _native.match_records(to_json(policy), to_json(a, "a", "a"), to_json(b, "b", "b"))
 
 
 @document("MatchPolicy", "DedupRecord")
@@ -109,7 +109,7 @@ def estimate_model(
 ) -> dict:
     """Fellegi-Sunter m, u and prior by EM from unlabelled records; ``report["model"]`` goes
     back into the policy's ``fellegi_sunter``. Raises ``CrmkitError``."""
-    return _native.estimate_model(to_json(policy), to_json(settings or {}), to_json(list(records)))
+    return _native.estimate_model(to_json(policy), to_json(settings or {}), to_json(records, "records", "records"))
 
 
 @document("MatchPolicy", "DedupRecord")
@@ -127,7 +127,7 @@ def find_duplicates(
     >>> crmkit.find_duplicates(policy, records)["clusters"][0]["members"]
     ['1', '2']
     """
-    return _native.find_duplicates(to_json(policy), to_json(settings or {}), to_json(list(records)))
+    return _native.find_duplicates(to_json(policy), to_json(settings or {}), to_json(records, "records", "records"))
 
 
 @document("MatchPolicy", "DedupRecord")
@@ -136,7 +136,7 @@ def link_records(
 ) -> dict:
     """For each record of ``right``, its DUPLICATE and RELATED records in ``left`` with their
     owners. Raises ``CrmkitError``."""
-    return _native.link_records(to_json(policy), to_json(list(left)), to_json(list(right)), limit)
+    return _native.link_records(to_json(policy), to_json(left, "left", "left"), to_json(right, "right", "right"), limit)
 
 
 def _column(values: Any) -> list:
@@ -186,15 +186,15 @@ class DedupIndex:
     """
 
     def __init__(self, policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]] = (), *, _inner: Any = None):
-        self._inner = _inner if _inner is not None else _native.DedupIndex(to_json(policy), to_json(list(records)))
+        self._inner = _inner if _inner is not None else _native.DedupIndex(to_json(policy), to_json(records, "records", "records"))
 
     def add(self, record: Mapping[str, Any]) -> list:
         """Adds a record; returns the values that could not be read."""
-        return self._inner.add(to_json(record))
+        return self._inner.add(to_json(record, "record", "record"))
 
     def update(self, record: Mapping[str, Any]) -> list:
         """Replaces the record with the same id (or adds it)."""
-        return self._inner.update(to_json(record))
+        return self._inner.update(to_json(record, "record", "record"))
 
     def remove(self, id: str) -> bool:  # noqa: A002
         """Removes a record; ``False`` when there is none."""
@@ -202,7 +202,7 @@ class DedupIndex:
 
     def query(self, record: Mapping[str, Any], limit: int = 10) -> dict:
         """The book's DUPLICATE then RELATED records for ``record``, best first."""
-        return self._inner.query(to_json(record), limit)
+        return self._inner.query(to_json(record, "record", "record"), limit)
 
     def to_bytes(self) -> bytes:
         """The index as bytes (version header and checksum)."""

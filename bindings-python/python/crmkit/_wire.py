@@ -9,8 +9,9 @@ rest with a ``CrmkitError`` that has a code and a path (never a ``TypeError``,
   (list, tuple, generator...) except ``str`` / ``bytes``;
 * ``str``, ``int``, ``bool``, ``None``, ``decimal.Decimal`` (written out in full, never in
   exponent form);
-* ``datetime.date``; a ``datetime`` / ``pandas.Timestamp`` / ``numpy.datetime64`` at midnight
+* ``datetime.date``; a naive ``datetime`` / ``pandas.Timestamp`` / ``numpy.datetime64`` at midnight
   (its date; with a time of day it is ``invalid_date``: dates are days everywhere in crmkit);
+  an aware ``datetime`` as the instant it is (RFC 3339 with its offset), for the pool's times;
 * numpy scalars (``np.int64``, ``np.float32``, ``np.bool_``...) as their Python value;
 * ``float`` stays a float, which the core refuses for money and rates (``invalid_decimal``);
   NaN and infinities are ``invalid_type`` (a missing value is left out or ``None``).
@@ -60,6 +61,10 @@ def date_text(obj: Any) -> str | None:
     if isinstance(obj, datetime.datetime):
         if obj != obj:  # pandas.NaT is a datetime that is not equal to itself
             raise _Refused("invalid_type", "NaT is not a date; leave the field out or use None")
+        if obj.utcoffset() is not None:
+            # An aware datetime is an instant (the pool's `claimed_at`, `as_of`), midnight or
+            # not: RFC 3339 with its offset; where the core wants a date it is `invalid_date`.
+            return obj.isoformat()
         if (obj.hour, obj.minute, obj.second, obj.microsecond, getattr(obj, "nanosecond", 0)) != (0, 0, 0, 0, 0):
             raise _Refused("invalid_date", f"{obj.isoformat()} has a time of day; pass its date (.date())")
         return obj.date().isoformat()
