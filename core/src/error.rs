@@ -245,6 +245,37 @@ pub enum Error {
     },
 }
 
+/// The `path` field of every variant, listed once for [`Error::path`] and [`Error::under`]
+/// (a new variant is added here, in one place).
+macro_rules! each_path {
+    ($e:expr) => {
+        match $e {
+            Error::Parse { path, .. }
+            | Error::OutOfRange { path, .. }
+            | Error::NegativeAmount { path, .. }
+            | Error::DuplicateName { path, .. }
+            | Error::UnknownStage { path, .. }
+            | Error::MissingValue { path, .. }
+            | Error::InvalidValue { path, .. }
+            | Error::NoOpenStage { path }
+            | Error::DateAfterAsOf { path, .. }
+            | Error::Overflow { path }
+            | Error::TierOverlap { path, .. }
+            | Error::TierGap { path, .. }
+            | Error::SplitTotal { path, .. }
+            | Error::CurrencyMismatch { path, .. }
+            | Error::DateOrder { path, .. }
+            | Error::UnknownChannel { path, .. }
+            | Error::TouchAfterConversion { path, .. }
+            | Error::UnknownKey { path, .. }
+            | Error::CorruptData { path, .. }
+            | Error::UnsupportedVersion { path, .. }
+            | Error::LimitExceeded { path, .. }
+            | Error::NoPool { path, .. } => path,
+        }
+    };
+}
+
 impl Error {
     /// The stable snake_case code of this error, identical in Rust, Python and JS.
     ///
@@ -286,60 +317,14 @@ impl Error {
     /// The location of the offending field, e.g. `stages[1].conversion`; examples at
     /// [`Error::code`].
     pub fn path(&self) -> &str {
-        match self {
-            Self::Parse { path, .. }
-            | Self::OutOfRange { path, .. }
-            | Self::NegativeAmount { path, .. }
-            | Self::DuplicateName { path, .. }
-            | Self::UnknownStage { path, .. }
-            | Self::MissingValue { path, .. }
-            | Self::InvalidValue { path, .. }
-            | Self::NoOpenStage { path }
-            | Self::DateAfterAsOf { path, .. }
-            | Self::Overflow { path }
-            | Self::TierOverlap { path, .. }
-            | Self::TierGap { path, .. }
-            | Self::SplitTotal { path, .. }
-            | Self::CurrencyMismatch { path, .. }
-            | Self::DateOrder { path, .. }
-            | Self::UnknownChannel { path, .. }
-            | Self::TouchAfterConversion { path, .. }
-            | Self::UnknownKey { path, .. }
-            | Self::CorruptData { path, .. }
-            | Self::UnsupportedVersion { path, .. }
-            | Self::LimitExceeded { path, .. }
-            | Self::NoPool { path, .. } => path,
-        }
+        each_path!(self)
     }
 
     /// The same error located under `prefix` (`b` turns `pools[0].limit` into
     /// `b.pools[0].limit`): for functions taking two inputs of one type.
     #[must_use]
     pub fn under(mut self, prefix: &str) -> Self {
-        let path = match &mut self {
-            Self::Parse { path, .. }
-            | Self::OutOfRange { path, .. }
-            | Self::NegativeAmount { path, .. }
-            | Self::DuplicateName { path, .. }
-            | Self::UnknownStage { path, .. }
-            | Self::MissingValue { path, .. }
-            | Self::InvalidValue { path, .. }
-            | Self::NoOpenStage { path }
-            | Self::DateAfterAsOf { path, .. }
-            | Self::Overflow { path }
-            | Self::TierOverlap { path, .. }
-            | Self::TierGap { path, .. }
-            | Self::SplitTotal { path, .. }
-            | Self::CurrencyMismatch { path, .. }
-            | Self::DateOrder { path, .. }
-            | Self::UnknownChannel { path, .. }
-            | Self::TouchAfterConversion { path, .. }
-            | Self::UnknownKey { path, .. }
-            | Self::CorruptData { path, .. }
-            | Self::UnsupportedVersion { path, .. }
-            | Self::LimitExceeded { path, .. }
-            | Self::NoPool { path, .. } => path,
-        };
+        let path = each_path!(&mut self);
         *path = match (prefix, path.as_str()) {
             ("", _) => std::mem::take(path),
             (p, "") => p.to_owned(),
