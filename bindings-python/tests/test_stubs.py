@@ -53,7 +53,6 @@ def test_report_keys_match_the_stub_typeddicts():
         ("Totals", report["totals"]),
         ("Sums", report["totals"]["open"]),
         ("StageLine", report["stages"][0]),
-        ("ChainStep", report["stages"][0]["chain"][0]),
         ("MonthLine", report["months"][0]),
         ("PeriodLine", report["quarters"][0]),
         ("PeriodLine", report["years"][0]),

@@ -12,7 +12,7 @@
 //! use crmkit::limits;
 //!
 //! limits::check("stages", 12usize, limits::MAX_STAGES, "stages")?;
-//! let e = limits::check("stages", 5_000usize, limits::MAX_STAGES, "stages").unwrap_err();
+//! let e = limits::check("stages", 50_000usize, limits::MAX_STAGES, "stages").unwrap_err();
 //! assert_eq!((e.code(), e.path()), ("limit_exceeded", "stages"));
 //! // A product of sizes in u64, never in usize:
 //! let e = limits::product("simulations", &[100_000, 1_201], 50_000_000, "outcomes").unwrap_err();
@@ -26,8 +26,9 @@ use crate::error::{Error, Result};
 /// are held to the same).
 pub const MAX_NESTING: u64 = 128;
 
-/// Stages in a forecast or history policy.
-pub const MAX_STAGES: u64 = 1_000;
+/// Stages in a forecast or history policy. A report is linear in them (a deal's chain of
+/// stages is read off the stage table, never repeated per line).
+pub const MAX_STAGES: u64 = 10_000;
 
 /// How far ahead a forecast may place a deal: the durations of a funnel's open stages added
 /// up (and an expected close date) may not reach beyond a century, in months

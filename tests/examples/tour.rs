@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use crmkit::forecast::{
     allocate_target, forecast, forecast_hierarchy, forecast_ranges, quota_attainment, AllocationPolicy, Deal,
-    ForecastPolicy, ForecastReport, HierarchyPolicy, QuotaPolicy, RangeSettings, Sums,
+    ForecastPolicy, ForecastReport, HierarchyPolicy, QuotaPolicy, RangeSettings, StageKind, Sums,
 };
 use crmkit::scoring::{
     calibration, predict_leads, score_leads, train_lead_model, FieldValue, Lead, ModelConfig, ScoringPolicy,
@@ -476,8 +476,14 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
     let _ = writeln!(s, "\nwhy, for the first three open deals:");
     for line in r.deals.iter().filter(|d| d.month.is_some()).take(3) {
         let deal = deals.iter().find(|d| d.id == line.id);
-        // The chain of conversions, or the stage's own probability in a funnel given that way.
-        let mut rates: Vec<String> = line.chain.iter().filter_map(|c| c.conversion.map(|x| x.to_string())).collect();
+        // The chain of conversions (the deal's stage line and the open ones after it), or the
+        // stage's own probability in a funnel given that way.
+        let at = r.stages.iter().position(|s| s.stage == line.stage).unwrap_or(r.stages.len());
+        let mut rates: Vec<String> = r.stages[at..]
+            .iter()
+            .filter(|s| s.kind == StageKind::Open)
+            .filter_map(|s| s.conversion.map(|x| x.to_string()))
+            .collect();
         if rates.is_empty() {
             rates.push(line.probability.to_string());
         }

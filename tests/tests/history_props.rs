@@ -37,6 +37,11 @@ proptest! {
                 prop_assert!(c >= Decimal::ZERO && c <= Decimal::ONE);
             }
         }
+        // The counts against the plain per-deal, per-stage model they were first written as.
+        let model = model_counts(&events, ignored);
+        for (s, line) in r.stages.iter().enumerate().filter(|(_, l)| l.kind == StageKind::Open) {
+            prop_assert_eq!((line.entered, line.advanced, line.lost, line.open), model[s], "stage {}", s);
+        }
         let mut shuffled = events.clone();
         let n = shuffled.len();
         for i in (1..n).rev() {
@@ -51,4 +56,35 @@ proptest! {
             prop_assert_eq!(funnel_history(&policy, &shuffled, as_of).expect("valid log"), r);
         }
     }
+}
+
+/// Per open stage (a, b, c): entered, advanced, lost, still open, counted deal by deal over
+/// every stage.
+fn model_counts(events: &[StageEvent], ignored: bool) -> [(u64, u64, u64, u64); 3] {
+    let mut by_deal: std::collections::BTreeMap<&str, Vec<(NaiveDate, usize, usize)>> =
+        std::collections::BTreeMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let s = STAGES.iter().position(|&n| n == e.stage).expect("stage");
+        by_deal.entry(e.deal.as_str()).or_default().push((e.on, i, s));
+    }
+    let mut out = [(0, 0, 0, 0); 3];
+    for visits in by_deal.values_mut() {
+        visits.sort_unstable();
+        let last = visits[visits.len() - 1].2;
+        let through = if last == 3 { 3 } else { visits.iter().filter(|v| v.2 < 3).map(|v| v.2 + 1).max().unwrap_or(0) };
+        for (s, counts) in out.iter_mut().enumerate().take(through) {
+            if ignored && !visits.iter().any(|v| v.2 == s) {
+                continue;
+            }
+            counts.0 += 1;
+            if s + 1 < through || last == 3 {
+                counts.1 += 1;
+            } else if last == 4 {
+                counts.2 += 1;
+            } else {
+                counts.3 += 1;
+            }
+        }
+    }
+    out
 }

@@ -92,16 +92,12 @@ class Deal(TypedDict):
     product: NotRequired[str]
     attributes: NotRequired[Mapping[str, str]]
 
-class ChainStep(TypedDict):
-    stage: str
-    conversion: Decimal | None
-    duration: Decimal
-
 class StageLine(TypedDict):
     stage: str
     kind: StageKind
     probability: Decimal
-    chain: list[ChainStep]
+    conversion: Decimal | None
+    duration: Decimal | None
     deals: int
     amount: Decimal
     weighted: Decimal
@@ -139,7 +135,6 @@ class DealLine(TypedDict):
     offset: int | None
     in_stage: Decimal | None
     remaining: Decimal | None
-    chain: list[ChainStep]
     category: ForecastCategory
     stalled: bool
     reasons: list[Reason]

@@ -17,7 +17,19 @@ describe("limits instead of traps and unbounded memory", () => {
     const stages = openStages(2048, 1024);
     stages[5].duration = "1022";
     const policy = { stages: [...stages, { name: "won", kind: "won" }], duration_unit: "months", placement: "remaining_full" };
-    throwsCode(() => crmkit.forecast(policy, [{ id: "d", stage: "s0", amount: "1" }], asOf), "limit_exceeded", "stages");
+    // The last two stages already pass the century of months.
+    throwsCode(() => crmkit.forecast(policy, [{ id: "d", stage: "s0", amount: "1" }], asOf), "limit_exceeded", "stages[2046].duration");
+  });
+
+  test("10,000 stages at most, and a report linear in them (no chain repeated per line)", () => {
+    const funnel = (n) => ({ stages: [...openStages(n, 0), { name: "won", kind: "won" }], duration_unit: "days", placement: "remaining_full" });
+    const oneEach = (n) => Array.from({ length: n }, (_, i) => ({ id: `d${i}`, stage: `s${i}`, amount: "1" }));
+    // n open stages and a won one.
+    throwsCode(() => crmkit.forecast(funnel(10000), [], asOf), "limit_exceeded", "stages");
+    const bytes = (n) => JSON.stringify(crmkit.forecast(funnel(n), oneEach(n), asOf)).length;
+    const [half, full] = [bytes(2000), bytes(4000)];
+    assert.ok(full < (half * 9) / 4, `${half} bytes for 2,000 stages, ${full} for 4,000`);
+    assert.equal(crmkit.forecast(funnel(9999), oneEach(9999), asOf).stages.length, 10000);
   });
 
   test("open stages adding up to more than a century", () => {

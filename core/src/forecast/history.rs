@@ -220,6 +220,9 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
     let (mut entered, mut advanced, mut lost_at, mut open_at) =
         (vec![0u64; n], vec![0u64; n], vec![0u64; n], vec![0u64; n]);
     let mut days = vec![(0i64, 0u64); n];
+    let mut visited = vec![false; n];
+    // Deals that entered (advanced from) the open positions 0..k, by k.
+    let (mut entered_upto, mut advanced_upto) = (vec![0u64; open_stages.len() + 1], vec![0u64; open_stages.len() + 1]);
     let (mut won, mut lost, mut open) = (0u64, 0u64, 0u64);
     let (mut cycle, mut won_amount, mut won_with_amount) = (0i64, Decimal::ZERO, 0u64);
     for visits in by_deal.values_mut() {
@@ -231,21 +234,37 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
         }
         let last = visits[visits.len() - 1];
         let furthest_open = visits.iter().filter_map(|v| open_pos[v.2]).max();
-        let visited: Vec<bool> = (0..n).map(|s| visits.iter().any(|v| v.2 == s)).collect();
         let outcome = policy.stages[last.2].kind;
-        // The open stages the deal counts as having entered.
+        // The open stages the deal counts as having entered: positions 0..through.
         let reached = furthest_open.map_or(0, |f| f + 1);
         let through = if outcome == StageKind::Won { open_stages.len() } else { reached };
-        for (pos, &s) in open_stages.iter().enumerate().take(through) {
-            if visited[s] || policy.skipped == SkippedStages::Passed {
-                entered[s] += 1;
-                let beyond = pos + 1 < through;
-                if beyond || outcome == StageKind::Won {
-                    advanced[s] += 1;
-                } else if outcome == StageKind::Lost {
-                    lost_at[s] += 1;
-                } else {
-                    open_at[s] += 1;
+        // The last of them advanced, or was lost or is still open; the others advanced. Work
+        // per deal stays proportional to its events, never to the stages (10,000 of them).
+        let settle = |pos: usize, advanced: &mut [u64], lost_at: &mut [u64], open_at: &mut [u64]| {
+            let s = open_stages[pos];
+            if pos + 1 < through || outcome == StageKind::Won {
+                advanced[s] += 1;
+            } else if outcome == StageKind::Lost {
+                lost_at[s] += 1;
+            } else {
+                open_at[s] += 1;
+            }
+        };
+        if through > 0 && policy.skipped == SkippedStages::Passed {
+            // Every stage up to the furthest one counts: ranges, summed once after the loop.
+            entered_upto[through] += 1;
+            let advanced_all = if outcome == StageKind::Won { through } else { through - 1 };
+            advanced_upto[advanced_all] += 1;
+            if advanced_all < through {
+                settle(through - 1, &mut advanced, &mut lost_at, &mut open_at);
+            }
+        } else {
+            for v in visits.iter() {
+                // Counted once however often the deal came back to the stage.
+                if let Some(pos) = open_pos[v.2].filter(|&p| p < through && !visited[v.2]) {
+                    visited[v.2] = true;
+                    entered[v.2] += 1;
+                    settle(pos, &mut advanced, &mut lost_at, &mut open_at);
                 }
             }
         }
@@ -265,6 +284,16 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
             }
             StageKind::Open => open += 1,
         }
+        for v in visits.iter() {
+            visited[v.2] = false;
+        }
+    }
+    let (mut entering, mut advancing) = (0u64, 0u64);
+    for pos in (0..open_stages.len()).rev() {
+        entering += entered_upto[pos + 1];
+        advancing += advanced_upto[pos + 1];
+        entered[open_stages[pos]] += entering;
+        advanced[open_stages[pos]] += advancing;
     }
     let rate = |num: u64, den: u64| (den > 0).then(|| rates.round(Decimal::from(num) / Decimal::from(den)));
     let fixed = |d: Decimal| two_places.round(d);

@@ -9,12 +9,13 @@
 //! A [`ForecastReport`] holds, each line rounded once from exact sums and carrying the same
 //! [`Sums`] (deals, amount, weighted):
 //!
-//! - `stages`: the weighted pipeline per stage, with the chain of rates behind each probability;
+//! - `stages`: the weighted pipeline per stage, with each stage's own rate and duration (the
+//!   chain behind a probability is that line and the open lines after it, never repeated);
 //! - `months`, then `quarters` and `years` of a [`FiscalYear`] given as data;
 //! - `groups`: the pipeline per `group_by` key (owner, team, product, any attribute) and month;
 //! - `categories` and `commit`: the forecast categories with cumulative sums, and the reps'
 //!   commit beside the stage forecast;
-//! - `deals`: one explained line per deal (probability, chain, time in stage, time left,
+//! - `deals`: one explained line per deal (probability, time in stage, time left,
 //!   month, category, reason codes);
 //! - `totals`: open, unscheduled, won and lost.
 //!
@@ -87,8 +88,7 @@ pub use policy::{
 pub use quota::{quota_attainment, Quota, QuotaInput, QuotaLine, QuotaPolicy, QuotaReason, QuotaReport, WonDeal};
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
-    CategoryLine, ChainStep, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine,
-    Sums, Totals,
+    CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, Sums, Totals,
 };
 
 use crate::error::{Error, Result};
@@ -288,7 +288,6 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
         offset: None,
         in_stage: None,
         remaining: None,
-        chain: report::chain(funnel, s),
         category: d.category.unwrap_or(funnel.category[s]),
         stalled: false,
         reasons: Vec::new(),

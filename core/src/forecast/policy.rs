@@ -449,11 +449,6 @@ impl<'p> Funnel<'p> {
         Ok(Self { policy, index, open, probability, own, downstream, category, stall_after })
     }
 
-    /// Open stages from `stage` to the last one: the chain of rates that makes its probability.
-    pub fn chain(&self, stage: usize) -> impl Iterator<Item = usize> + '_ {
-        self.open.iter().copied().filter(move |&j| j >= stage)
-    }
-
     pub fn kind(&self, stage: usize) -> StageKind {
         self.policy.stages[stage].kind
     }

@@ -98,36 +98,29 @@ pub struct StageLine {
     pub stage: String,
     /// Open, won or lost.
     pub kind: StageKind,
-    /// Probability of winning: the product of `chain`'s conversions, or the stage's own
-    /// `probability` (1 won, 0 lost).
+    /// Probability of winning: the product of the conversions of the open stages from this one
+    /// to the last (the *chain*: this line and the open lines after it in `stages`), or the
+    /// stage's own `probability` (1 won, 0 lost).
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub probability: Decimal,
-    /// Open stages from this one to the last: the rates and durations behind the probability.
-    pub chain: Vec<ChainStep>,
+    /// Its own conversion to the next open stage (`null` for a closed stage, and in a funnel
+    /// given by stage probabilities). A deal's chain is read off the stage table, never
+    /// repeated per line: a report stays linear in the number of stages.
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub conversion: Option<Decimal>,
+    /// Its own expected duration (`null` for a closed stage, or an open one placed by close
+    /// dates alone that gives none): with the later open stages' durations, the time left.
+    #[serde(with = "crate::wire::decimal_opt")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
+    pub duration: Option<Decimal>,
     /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
     /// every line, flat in JSON).
     #[serde(flatten)]
     pub sums: Sums,
     /// How many of its deals are stalled (see the stage's `stall_after`).
     pub stalled: u64,
-}
-
-/// One open stage of a chain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-pub struct ChainStep {
-    /// Stage name.
-    pub stage: String,
-    /// Its conversion to the next stage (`null` in a funnel given by stage probabilities,
-    /// whose chain then only explains the time left).
-    #[serde(with = "crate::wire::decimal_opt")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
-    pub conversion: Option<Decimal>,
-    /// Its expected duration.
-    #[serde(with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
-    pub duration: Decimal,
 }
 
 /// A calendar month bucket.
@@ -205,12 +198,11 @@ pub struct DealLine {
     #[serde(with = "crate::wire::decimal_opt")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
     pub in_stage: Option<Decimal>,
-    /// Time left until close: the current stage's remainder plus `chain`'s later durations.
+    /// Time left until close: the current stage's remainder plus the later open stages'
+    /// durations (their lines in the report's `stages`).
     #[serde(with = "crate::wire::decimal_opt")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
     pub remaining: Option<Decimal>,
-    /// The open stages ahead (current one first), whose rates and durations give the above.
-    pub chain: Vec<ChainStep>,
     /// Its forecast category: its own, or its stage's.
     pub category: ForecastCategory,
     /// In its stage for longer than the stage's `stall_after`, and not snoozed.
@@ -471,7 +463,8 @@ impl Aggregator {
                 stage: stage.name.clone(),
                 kind: stage.kind,
                 probability: funnel.probability[s],
-                chain: chain(funnel, s),
+                conversion: stage.conversion,
+                duration: stage.duration,
                 sums: acc.sums(&round),
                 stalled: stalled.get(s).map_or(0, |c| c.0),
             })
@@ -642,20 +635,6 @@ pub(crate) fn label(month: i64) -> String {
     format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
 }
 
-/// The open stages from `stage` on, with their rates and durations.
-pub(crate) fn chain(funnel: &Funnel, stage: usize) -> Vec<ChainStep> {
-    if funnel.kind(stage) != StageKind::Open {
-        return Vec::new();
-    }
-    funnel
-        .chain(stage)
-        .map(|j| {
-            let s = &funnel.policy.stages[j];
-            ChainStep { stage: s.name.clone(), conversion: s.conversion, duration: s.duration.unwrap_or_default() }
-        })
-        .collect()
-}
-
 #[derive(Clone, Default)]
 struct Acc {
     deals: u64,
@@ -688,6 +667,36 @@ impl Acc {
 mod tests {
     use super::*;
     use crate::forecast::ForecastPolicy;
+
+    /// Issue 6.2: every stage line used to repeat its downstream chain, and every deal line its
+    /// own, so 4,000 stages gave 4.5 GB. Now twice the stages (and deals) give twice the report.
+    #[test]
+    fn a_report_grows_linearly_with_the_stages() {
+        let report_bytes = |n: usize| {
+            let mut stages: Vec<String> =
+                (0..n).map(|i| format!(r#"{{"name": "s{i}", "conversion": "1", "duration": "1"}}"#)).collect();
+            stages.push(r#"{"name": "won", "kind": "won"}"#.into());
+            let policy: ForecastPolicy = crate::wire::from_json(
+                &format!(
+                    r#"{{"stages": [{}], "duration_unit": "days", "placement": "remaining_full"}}"#,
+                    stages.join(",")
+                ),
+                "",
+            )
+            .unwrap();
+            let deals: Vec<crate::forecast::Deal> =
+                (0..n).map(|i| crate::forecast::Deal::new(format!("d{i}"), format!("s{i}"), Decimal::ONE)).collect();
+            let as_of = NaiveDate::from_ymd_opt(2026, 5, 31).unwrap();
+            let report = crate::forecast::forecast(&policy, &deals, as_of).unwrap();
+            assert_eq!(report.stages.len(), n + 1);
+            serde_json::to_string(&report).unwrap().len()
+        };
+        let (half, full) = (report_bytes(2_500), report_bytes(5_000));
+        // Linear: 5,000 stages take about twice the bytes of 2,500 (labels grow by a digit);
+        // the old report was four times larger.
+        assert!(full < half * 9 / 4, "{half} bytes for 2,500 stages, {full} for 5,000");
+        assert!(full < 5_000 * 600, "{full} bytes for 5,000 stages and deals");
+    }
 
     #[test]
     fn sparse_and_dense_cell_tables_give_the_same_report() {
