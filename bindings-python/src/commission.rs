@@ -16,7 +16,8 @@ pub fn compute_commission(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (plan, input) = (from_json(&plan_json, "")?, from_json(&input_json, "")?);
+        let (plan, input) =
+            (crmkit::wire::from_json_arg(&plan_json, "plan")?, crmkit::wire::from_json_arg(&input_json, "input")?);
         crmkit::commission::compute_commission(&plan, &input, parse_date(&as_of, "as_of")?)
     })
 }
@@ -32,7 +33,7 @@ pub fn payment_interest(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let batches: Vec<crmkit::commission::Batch> = from_json(&batches_json, "batches")?;
         crmkit::commission::payment_interest(&policy, &batches, parse_date(&as_of, "as_of")?)
     })
@@ -49,7 +50,7 @@ pub fn collections(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let batches: Vec<crmkit::commission::Batch> = from_json(&batches_json, "batches")?;
         crmkit::commission::collections(&policy, &batches, parse_date(&as_of, "as_of")?)
     })
@@ -60,7 +61,10 @@ pub fn collections(
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn route_discount(py: Python<'_>, policy_json: String, request_json: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (policy, request) = (from_json(&policy_json, "")?, from_json(&request_json, "")?);
+        let (policy, request) = (
+            crmkit::wire::from_json_arg(&policy_json, "policy")?,
+            crmkit::wire::from_json_arg(&request_json, "request")?,
+        );
         crmkit::commission::route_discount(&policy, &request)
     })
 }

@@ -98,7 +98,7 @@ pub fn match_records(
     b_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = from_json(&policy_json, "")?;
+        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let (a, b): (DedupRecord, DedupRecord) = (from_json(&a_json, "a")?, from_json(&b_json, "b")?);
         crmkit::dedup::match_records(&policy, &a, &b)
     })
@@ -114,7 +114,7 @@ pub fn estimate_model(
     records_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = from_json(&policy_json, "")?;
+        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let settings = from_json(&settings_json, "settings")?;
         let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
         crmkit::dedup::estimate_model(&policy, &settings, &records)
@@ -131,7 +131,7 @@ pub fn find_duplicates(
     records_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = from_json(&policy_json, "")?;
+        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let settings = from_json(&settings_json, "settings")?;
         let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
@@ -149,7 +149,7 @@ pub fn link_records(
     limit: usize,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = from_json(&policy_json, "")?;
+        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let left: Vec<DedupRecord> = from_json(&left_json, "records")?;
         let right: Vec<DedupRecord> = from_json(&right_json, "right")?;
         crmkit::dedup::link_records(&policy, &left, &right, limit)
@@ -172,7 +172,7 @@ pub fn find_duplicates_columns(
 ) -> PyResult<ColumnsOut<'_>> {
     let mut report = py
         .detach(|| {
-            let policy: MatchPolicy = from_json(&policy_json, "")?;
+            let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
             let settings = from_json(&settings_json, "settings")?;
             let columns = RecordColumns { ids: &ids, owners: owners.as_deref(), fields: &fields };
             crmkit::dedup::find_duplicates_columns(&policy, &settings, &columns)
@@ -199,7 +199,7 @@ impl PyDedupIndex {
     fn new(py: Python<'_>, policy_json: String, records_json: String) -> PyResult<Self> {
         let inner = py
             .detach(|| {
-                let policy: MatchPolicy = from_json(&policy_json, "")?;
+                let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
                 let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
                 DedupIndex::build(&policy, &records)
             })

@@ -62,7 +62,7 @@ pub(crate) fn run<R: serde::Serialize + Send>(
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 fn forecast(py: Python<'_>, policy_json: String, deals_json: String, as_of: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: ForecastPolicy = from_json(&policy_json, "")?;
+        let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
         crmkit::forecast::forecast(&policy, &deals, parse_date(&as_of, "as_of")?)
     })
@@ -79,7 +79,8 @@ fn allocate_target(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (policy, input) = (from_json(&policy_json, "")?, from_json(&input_json, "")?);
+        let (policy, input) =
+            (crmkit::wire::from_json_arg(&policy_json, "policy")?, crmkit::wire::from_json_arg(&input_json, "input")?);
         crmkit::forecast::allocate_target(&policy, &input, parse_date(&as_of, "as_of")?)
     })
 }
@@ -96,7 +97,10 @@ fn forecast_ranges(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (policy, settings) = (from_json(&policy_json, "")?, from_json(&settings_json, "")?);
+        let (policy, settings) = (
+            crmkit::wire::from_json_arg(&policy_json, "policy")?,
+            crmkit::wire::from_json_arg(&settings_json, "settings")?,
+        );
         let deals: Vec<crmkit::forecast::Deal> = from_json(&deals_json, "deals")?;
         crmkit::forecast::forecast_ranges(&policy, &settings, &deals, parse_date(&as_of, "as_of")?)
     })
@@ -113,7 +117,7 @@ fn funnel_history(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let events: Vec<crmkit::forecast::StageEvent> = from_json(&events_json, "events")?;
         crmkit::forecast::funnel_history(&policy, &events, parse_date(&as_of, "as_of")?)
     })
@@ -159,7 +163,7 @@ fn forecast_columns<'py>(
     let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
     let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
     run(py, || {
-        let policy: ForecastPolicy = from_json(&policy_json, "")?;
+        let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let as_of = parse_date(&as_of, "as_of")?;
         let decimals;
         let amount = match &amount_data {

@@ -2,7 +2,7 @@
 //! JSON text, calls one core function with the GIL released and converts the report, through
 //! the same [`run`](super::run) tail as every other function.
 
-use crmkit::wire::{from_json, parse_date};
+use crmkit::wire::parse_date;
 use pyo3::prelude::*;
 
 use super::run;
@@ -19,8 +19,11 @@ pub fn quota_attainment(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (policy, quota, input) =
-            (from_json(&policy_json, "")?, from_json(&quota_json, "")?, from_json(&input_json, "")?);
+        let (policy, quota, input) = (
+            crmkit::wire::from_json_arg(&policy_json, "policy")?,
+            crmkit::wire::from_json_arg(&quota_json, "quota")?,
+            crmkit::wire::from_json_arg(&input_json, "input")?,
+        );
         crmkit::forecast::quota_attainment(&policy, &quota, &input, parse_date(&as_of, "as_of")?)
     })
 }
@@ -37,8 +40,11 @@ pub fn forecast_hierarchy(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
-        let (hierarchy, input) = (from_json(&hierarchy_json, "")?, from_json(&input_json, "")?);
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+        let (hierarchy, input) = (
+            crmkit::wire::from_json_arg(&hierarchy_json, "hierarchy")?,
+            crmkit::wire::from_json_arg(&input_json, "input")?,
+        );
         crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, parse_date(&as_of, "as_of")?)
     })
 }

@@ -24,7 +24,7 @@ pub fn evaluate_pool(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let records: Vec<PoolRecord> = from_json(&records_json, "records")?;
         let activities: Vec<PoolActivity> = from_json(&activities_json, "activities")?;
         crmkit::pool::evaluate_pool(&policy, &records, &activities, AsOf::parse(&as_of)?)
@@ -42,7 +42,8 @@ pub fn check_claims(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (policy, input) = (from_json(&policy_json, "")?, from_json(&input_json, "")?);
+        let (policy, input) =
+            (crmkit::wire::from_json_arg(&policy_json, "policy")?, crmkit::wire::from_json_arg(&input_json, "input")?);
         crmkit::pool::check_claims(&policy, &input, AsOf::parse(&as_of)?)
     })
 }
@@ -53,7 +54,8 @@ pub fn check_claims(
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn assign_records(py: Python<'_>, policy_json: String, input_json: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let (policy, input) = (from_json(&policy_json, "")?, from_json(&input_json, "")?);
+        let (policy, input) =
+            (crmkit::wire::from_json_arg(&policy_json, "policy")?, crmkit::wire::from_json_arg(&input_json, "input")?);
         crmkit::pool::assign_records(&policy, &input)
     })
 }
@@ -62,7 +64,7 @@ pub fn assign_records(py: Python<'_>, policy_json: String, input_json: String) -
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn lint_pool(py: Python<'_>, policy_json: String) -> PyResult<Bound<'_, PyAny>> {
-    run(py, || crmkit::pool::lint_pool(&from_json(&policy_json, "")?))
+    run(py, || crmkit::pool::lint_pool(&crmkit::wire::from_json_arg(&policy_json, "policy")?))
 }
 
 /// `simulate_pool(a_json, b_json, records_json, activities_json, start, end) -> dict`:
@@ -127,7 +129,7 @@ pub fn evaluate_pool_columns<'py>(
     let logged = act_logged.as_ref().map(slice);
     let deleted = act_deleted.as_ref().map(slice);
     let result = py.detach(|| {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let key =
             |name: &str| key_data.iter().find(|k| k.0 == name).map(|(_, codes, labels)| CodeColumn { codes, labels });
         let flag = |name: &str| flag_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);

@@ -13,7 +13,7 @@ use crate::{run, slice, to_py_err, to_python, Amount, AmountData};
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn campaign_roi(py: Python<'_>, policy_json: String, campaigns_json: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let campaigns: Vec<crmkit::roi::Campaign> = from_json(&campaigns_json, "campaigns")?;
         crmkit::roi::campaign_roi(&policy, &campaigns)
     })
@@ -24,7 +24,7 @@ pub fn campaign_roi(py: Python<'_>, policy_json: String, campaigns_json: String)
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn attribute(py: Python<'_>, policy_json: String, journeys_json: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let journeys: Vec<crmkit::roi::Journey> = from_json(&journeys_json, "journeys")?;
         crmkit::roi::attribute(&policy, &journeys)
     })
@@ -35,7 +35,7 @@ pub fn attribute(py: Python<'_>, policy_json: String, journeys_json: String) -> 
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn compare_attribution(py: Python<'_>, policy_json: String, journeys_json: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy = from_json(&policy_json, "")?;
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let journeys: Vec<crmkit::roi::Journey> = from_json(&journeys_json, "journeys")?;
         crmkit::roi::compare_attribution(&policy, &journeys)
     })
@@ -71,7 +71,7 @@ pub fn attribute_columns<'py>(
     let milestone = milestone.as_ref().map(slice);
     let out = py
         .detach(|| {
-            let policy: AttributionPolicy = from_json(&policy_json, "")?;
+            let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
             let decimals;
             let revenue = match &revenue_data {
                 AmountData::Units(units) => AmountColumn::Units { units, scale: revenue_scale },

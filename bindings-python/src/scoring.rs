@@ -22,7 +22,7 @@ pub fn score_leads(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: ScoringPolicy = from_json(&policy_json, "")?;
+        let policy: ScoringPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let leads: Vec<Lead> = from_json(&leads_json, "leads")?;
         crmkit::scoring::score_leads(&policy, &leads, parse_date(&as_of, "as_of")?)
     })
@@ -33,7 +33,7 @@ pub fn score_leads(
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)]
 pub fn scoring_fields(policy_json: String) -> PyResult<Vec<String>> {
-    let policy: ScoringPolicy = from_json(&policy_json, "").map_err(crate::to_py_err)?;
+    let policy: ScoringPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(crate::to_py_err)?;
     crmkit::scoring::policy_fields(&policy).map_err(crate::to_py_err)
 }
 
@@ -96,7 +96,7 @@ pub fn score_columns<'py>(
         .collect();
     let events = events.as_ref().map(|(lead, (types, labels), on)| (slice(lead), slice(types), labels, slice(on)));
     run(py, || {
-        let policy: ScoringPolicy = from_json(&policy_json, "")?;
+        let policy: ScoringPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let grouped = match &events {
             Some((lead, types, labels, on)) => Some((GroupedEvents::group(lead, types, on, rows)?, *labels)),
             None => None,
@@ -130,7 +130,7 @@ pub fn train_lead_model(
     as_of: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let config: ModelConfig = from_json(&config_json, "")?;
+        let config: ModelConfig = crmkit::wire::from_json_arg(&config_json, "config")?;
         let leads: Vec<Lead> = from_json(&leads_json, "leads")?;
         crmkit::scoring::train_lead_model(&config, &leads, parse_date(&as_of, "as_of")?)
     })

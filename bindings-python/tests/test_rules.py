@@ -202,7 +202,7 @@ def test_frame_threads_beyond_the_machine_are_clamped():
 
 
 def test_frame_policy_of_the_wrong_type():
-    raises("invalid_type", "[0]", crmkit.forecast_frame, frame(np.array([1, 2])), [POLICY], AS_OF)
+    raises("invalid_type", "policy", crmkit.forecast_frame, frame(np.array([1, 2])), [POLICY], AS_OF)
     raises("invalid_type", "policy", crmkit.forecast_frame, frame(np.array([1, 2])), None, AS_OF)
 
 
@@ -233,3 +233,12 @@ def test_frame_dates_follow_the_one_rule():
     ]:
         df = base.assign(entered=pd.Series(cells, dtype=object) if isinstance(cells, list) else cells)
         raises(code, "entered_stage_on[1]", crmkit.forecast_frame, df, pol, AS_OF, entered_stage_on="entered")
+
+
+def test_an_argument_of_the_wrong_type_is_named():
+    # Never at an empty path: as the core names a policy that is an array or lacks a field.
+    for bad in [object(), float("nan"), b"x", [POLICY], "x", 7, []]:
+        raises("invalid_type", "policy", crmkit.forecast, bad, [DEAL], AS_OF)
+    raises("invalid_type", "settings", crmkit.forecast_ranges, POLICY, float("inf"), [DEAL], AS_OF)
+    raises("invalid_type", "input", crmkit.allocate_target, {}, ["10"], AS_OF)
+    raises("missing_field", "policy", crmkit.forecast, {"stages": POLICY["stages"]}, [DEAL], AS_OF)

@@ -34,7 +34,7 @@ impl Columns {
     /// snoozedUntil?, keys?}`.
     pub fn read(value: &JsValue) -> Result<Self, Error> {
         if !value.is_object() || Array::is_array(value) {
-            return Err(type_error("", "a columns object", value));
+            return Err(type_error("columns", "a columns object", value));
         }
         let stage = int32(&get(value, "stage", "stage")?, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;

@@ -2,7 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js, reply, string_arg};
+use crate::convert::{from_js, from_js_arg, reply, string_arg};
 
 /// Each rep's commission for the period: provisional and final pay with one statement line
 /// per computation step, the true-up, and who was credited what. Throws a `CrmkitError`.
@@ -13,8 +13,8 @@ pub fn compute_commission(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let plan = from_js(plan, "")?;
-        let input = from_js(input, "")?;
+        let plan = from_js_arg(plan, "plan")?;
+        let input = from_js_arg(input, "input")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::commission::compute_commission(&plan, &input, as_of)
     };
@@ -30,7 +30,7 @@ pub fn payment_interest(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let batches: Vec<crmkit::commission::Batch> = from_js(batches, "batches")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::commission::payment_interest(&policy, &batches, as_of)
@@ -48,7 +48,7 @@ pub fn collections(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let batches: Vec<crmkit::commission::Batch> = from_js(batches, "batches")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::commission::collections(&policy, &batches, as_of)
@@ -64,8 +64,8 @@ pub fn route_discount(
     #[wasm_bindgen(unchecked_param_type = "DiscountRequest")] request: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let request = from_js(request, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let request = from_js_arg(request, "request")?;
         crmkit::commission::route_discount(&policy, &request)
     };
     reply(run())

@@ -89,17 +89,33 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue, root: &str) -> Result<T, Er
     if let Some(text) = text.as_string() {
         return crmkit::wire::from_json(&text, root);
     }
-    let field = |name: &str| Reflect::get(&text, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    Err(refused(&text, root))
+}
+
+/// Reads an argument that is one object whose fields are reported bare (a policy, settings,
+/// an input object), as [`crmkit::wire::from_json_arg`]: what is wrong with the value as a
+/// whole (an array, a string, `null`, `NaN` where the object belongs) is reported at `name`.
+pub fn from_js_arg<T: DeserializeOwned>(value: &JsValue, name: &str) -> Result<T, Error> {
+    let text = crmkit_json(value, "");
+    if let Some(text) = text.as_string() {
+        return crmkit::wire::from_json_arg(&text, name);
+    }
+    Err(refused(&text, "").named(name))
+}
+
+/// The error `crmkit_json` reported instead of JSON text.
+fn refused(text: &JsValue, root: &str) -> Error {
+    let field = |name: &str| Reflect::get(text, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
     let (code, path, message) = (field("code"), field("path"), field("message"));
     let path = path.unwrap_or_else(|| root.to_owned());
     let message = message.unwrap_or_default();
-    Err(match code.as_deref() {
+    match code.as_deref() {
         Some("limit_exceeded") => {
             crmkit::limits::exceeded(&path, "deeper nesting", crmkit::limits::MAX_NESTING, "levels of nesting")
         }
         Some("invalid_value") => Error::Parse { kind: ParseKind::Value, path, message },
         _ => Error::Parse { kind: ParseKind::Type, path, message },
-    })
+    }
 }
 
 /// A crmkit output as a plain JS object (money as decimal strings, dates as `YYYY-MM-DD`).

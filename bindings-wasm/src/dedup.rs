@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use crmkit::dedup::{BatchSettings, DedupIndex, DedupRecord, EstimateSettings, RecordColumns};
 
-use crate::convert::{from_js, reply, to_js_error};
+use crate::convert::{from_js, from_js_arg, reply, to_js_error};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -94,7 +94,7 @@ pub fn match_records(
     #[wasm_bindgen(unchecked_param_type = "DedupRecord")] b: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let (a, b) = (from_js(a, "a")?, from_js(b, "b")?);
         crmkit::dedup::match_records(&policy, &a, &b)
     };
@@ -110,7 +110,7 @@ pub fn estimate_model(
     #[wasm_bindgen(unchecked_param_type = "EstimateSettings | undefined")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let records: Vec<DedupRecord> = from_js(records, "records")?;
         let settings =
             if settings.is_undefined() { EstimateSettings::default() } else { from_js(settings, "settings")? };
@@ -127,7 +127,7 @@ pub fn find_duplicates(
     #[wasm_bindgen(unchecked_param_type = "BatchSettings | undefined")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let records: Vec<DedupRecord> = from_js(records, "records")?;
         let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
@@ -144,8 +144,8 @@ pub fn find_duplicates_columns(
     #[wasm_bindgen(unchecked_param_type = "BatchSettings | undefined")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let input: ColumnsInput = from_js(columns, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let input: ColumnsInput = from_js_arg(columns, "columns")?;
         let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
         let fields: Vec<(String, Vec<Option<String>>)> = input.fields.into_iter().collect();
         let columns = RecordColumns { ids: &input.ids, owners: input.owners.as_deref(), fields: &fields };
@@ -173,7 +173,7 @@ pub fn link_records(
     #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let left: Vec<DedupRecord> = from_js(left, "records")?;
         let right: Vec<DedupRecord> = from_js(right, "right")?;
         let limit = if limit.is_undefined() { 10 } else { from_js::<usize>(limit, "limit")? };
@@ -198,7 +198,7 @@ impl JsDedupIndex {
         #[wasm_bindgen(unchecked_param_type = "DedupRecord[] | undefined")] records: &JsValue,
     ) -> Result<JsDedupIndex, JsValue> {
         let run = || {
-            let policy = from_js(policy, "")?;
+            let policy = from_js_arg(policy, "policy")?;
             let records: Vec<DedupRecord> =
                 if records.is_undefined() { Vec::new() } else { from_js(records, "records")? };
             DedupIndex::build(&policy, &records)

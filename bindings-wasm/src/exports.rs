@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::columns::Columns;
-use crate::convert::{from_js, reply, string_arg};
+use crate::convert::{from_js, from_js_arg, reply, string_arg};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -57,7 +57,7 @@ pub fn forecast(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let deals: Vec<crmkit::forecast::Deal> = from_js(deals, "deals")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast(&policy, &deals, as_of)
@@ -75,7 +75,7 @@ pub fn forecast_columns(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let columns = Columns::read(columns)?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast_columns(&policy, &columns.as_deal_columns(), as_of)
@@ -93,8 +93,8 @@ pub fn allocate_target(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let input = from_js(input, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let input = from_js_arg(input, "input")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::allocate_target(&policy, &input, as_of)
     };
@@ -111,8 +111,8 @@ pub fn forecast_ranges(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let settings = from_js(settings, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let settings = from_js_arg(settings, "settings")?;
         let deals: Vec<crmkit::forecast::Deal> = from_js(deals, "deals")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)
@@ -129,7 +129,7 @@ pub fn funnel_history(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let events: Vec<crmkit::forecast::StageEvent> = from_js(events, "events")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::funnel_history(&policy, &events, as_of)

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js, reply, string_arg};
+use crate::convert::{from_js_arg, reply, string_arg};
 
 /// Quota attainment, gap and pipeline coverage (weighted and not) per key and period: a second
 /// pass over the forecast's deal lines. Throws a `CrmkitError`.
@@ -15,9 +15,9 @@ pub fn quota_attainment(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let quota = from_js(quota, "")?;
-        let input = from_js(input, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let quota = from_js_arg(quota, "quota")?;
+        let input = from_js_arg(input, "input")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::quota_attainment(&policy, &quota, &input, as_of)
     };
@@ -35,9 +35,9 @@ pub fn forecast_hierarchy(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let hierarchy = from_js(hierarchy, "")?;
-        let input = from_js(input, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let hierarchy = from_js_arg(hierarchy, "hierarchy")?;
+        let input = from_js_arg(input, "input")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)
     };

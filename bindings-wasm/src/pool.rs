@@ -2,7 +2,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js, reply, string_arg};
+use crate::convert::{from_js, from_js_arg, reply, string_arg};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_POOL_TYPES: &str = r#"
@@ -21,7 +21,7 @@ pub fn evaluate_pool(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let records: Vec<crmkit::pool::PoolRecord> = from_js(records, "records")?;
         let activities: Vec<crmkit::pool::PoolActivity> = from_js(activities, "activities")?;
         let as_of = crmkit::pool::AsOf::parse(&string_arg(as_of, "as_of")?)?;
@@ -40,8 +40,8 @@ pub fn check_claims(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let input = from_js(input, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let input = from_js_arg(input, "input")?;
         let as_of = crmkit::pool::AsOf::parse(&string_arg(as_of, "as_of")?)?;
         crmkit::pool::check_claims(&policy, &input, as_of)
     };
@@ -58,8 +58,8 @@ pub fn assign_records(
     #[wasm_bindgen(unchecked_param_type = "AssignInput")] input: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
-        let input = from_js(input, "")?;
+        let policy = from_js_arg(policy, "policy")?;
+        let input = from_js_arg(input, "input")?;
         crmkit::pool::assign_records(&policy, &input)
     };
     reply(run())
@@ -69,7 +69,7 @@ pub fn assign_records(
 /// probably do not do what was meant. Throws a `CrmkitError` for an invalid policy.
 #[wasm_bindgen(js_name = lintPool, unchecked_return_type = "LintReport")]
 pub fn lint_pool(#[wasm_bindgen(unchecked_param_type = "PoolPolicy")] policy: &JsValue) -> Result<JsValue, JsValue> {
-    let run = || crmkit::pool::lint_pool(&from_js(policy, "")?);
+    let run = || crmkit::pool::lint_pool(&from_js_arg(policy, "policy")?);
     reply(run())
 }
 

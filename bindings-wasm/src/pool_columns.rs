@@ -8,7 +8,7 @@ use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::columns::{get, int32, optional, strings, type_error};
-use crate::convert::{from_js, string_arg, to_js, to_js_error};
+use crate::convert::{from_js_arg, string_arg, to_js, to_js_error};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -77,7 +77,7 @@ fn read_and_run(
     activities: &JsValue,
     as_of: &JsValue,
 ) -> Result<DecisionColumns, Error> {
-    let policy = from_js(policy, "")?;
+    let policy = from_js_arg(policy, "policy")?;
     for (v, what) in [(records, "records"), (activities, "activities")] {
         if !v.is_object() || Array::is_array(v) {
             return Err(type_error(what, "a columns object", v));

@@ -3,7 +3,7 @@
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Int8Array, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js, reply};
+use crate::convert::{from_js, from_js_arg, reply};
 
 /// ROI metrics per campaign, channel, channel group, period and in total, with the funnel in
 /// both views; a ratio over zero is `null` with a reason, never infinite. Throws a
@@ -14,7 +14,7 @@ pub fn campaign_roi(
     #[wasm_bindgen(unchecked_param_type = "Campaign[]")] campaigns: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let campaigns: Vec<crmkit::roi::Campaign> = from_js(campaigns, "campaigns")?;
         crmkit::roi::campaign_roi(&policy, &campaigns)
     };
@@ -29,7 +29,7 @@ pub fn attribute(
     #[wasm_bindgen(unchecked_param_type = "Journey[]")] journeys: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let journeys: Vec<crmkit::roi::Journey> = from_js(journeys, "journeys")?;
         crmkit::roi::attribute(&policy, &journeys)
     };
@@ -44,7 +44,7 @@ pub fn compare_attribution(
     #[wasm_bindgen(unchecked_param_type = "Journey[]")] journeys: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let journeys: Vec<crmkit::roi::Journey> = from_js(journeys, "journeys")?;
         crmkit::roi::compare_attribution(&policy, &journeys)
     };
@@ -61,7 +61,7 @@ pub fn attribute_columns(
     #[wasm_bindgen(unchecked_param_type = "JourneyColumns")] columns: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || -> Result<(crmkit::roi::AttributionReport, Vec<f64>), crmkit::Error> {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let c = TouchColumns::read(columns)?;
         let out = crmkit::roi::attribute_columns(&policy, &c.as_columns())?;
         #[allow(clippy::cast_precision_loss)] // checked below: every credit is a safe integer
@@ -96,7 +96,7 @@ struct TouchColumns {
 impl TouchColumns {
     fn read(value: &JsValue) -> Result<Self, crmkit::Error> {
         if !value.is_object() || Array::is_array(value) {
-            return Err(type_error("", "a columns object", value));
+            return Err(type_error("columns", "a columns object", value));
         }
         let days = |name: &str, path: &str| -> Result<Vec<i64>, crmkit::Error> {
             Ok(int32(&get(value, name, path)?, path)?

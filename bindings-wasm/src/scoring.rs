@@ -6,7 +6,7 @@ use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
 use crate::columns::{get, int32, optional, strings, type_error};
-use crate::convert::{from_js, reply, string_arg};
+use crate::convert::{from_js, from_js_arg, reply, string_arg};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SCORING: &str = r#"
@@ -30,7 +30,7 @@ pub fn score_leads(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let leads: Vec<crmkit::scoring::Lead> = from_js(leads, "leads")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::scoring::score_leads(&policy, &leads, as_of)
@@ -151,7 +151,7 @@ pub fn score_leads_columns(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js(policy, "")?;
+        let policy = from_js_arg(policy, "policy")?;
         let columns = JsColumns::read(columns)?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::scoring::score_columns(&policy, &columns.view(), as_of)
@@ -169,7 +169,7 @@ pub fn train_lead_model(
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let config = from_js(config, "")?;
+        let config = from_js_arg(config, "config")?;
         let leads: Vec<crmkit::scoring::Lead> = from_js(leads, "leads")?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::scoring::train_lead_model(&config, &leads, as_of)

@@ -334,6 +334,18 @@ impl Error {
         self
     }
 
+    /// The same error, located at `name` when it is about the value itself (an empty path):
+    /// an argument read with its fields bare (a policy: `stages[1].conversion`) is named
+    /// when the whole of it is wrong (`policy`).
+    #[must_use]
+    pub fn named(mut self, name: &str) -> Self {
+        let path = each_path!(&mut self);
+        if path.is_empty() {
+            name.clone_into(path);
+        }
+        self
+    }
+
     pub(crate) fn out_of_range(
         path: impl Into<String>,
         value: impl fmt::Display,

@@ -58,6 +58,54 @@ pub fn from_json<T: DeserializeOwned>(json: &str, root: &str) -> Result<T> {
     Ok(value)
 }
 
+/// Reads an argument that is one JSON object whose fields are reported bare (a policy, its
+/// settings, an input object): `stages[1].conversion`, as [`from_json`] with root `""`. What
+/// is wrong with the value as a whole (a list, a string or null where the object belongs, a
+/// field missing from it, nesting too deep) is reported at `name`, the argument's name, as
+/// every binding names it: never at an empty path.
+///
+/// # Errors
+///
+/// As [`from_json`]; `invalid_type` at `name` when the value is not an object.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::forecast::ForecastPolicy;
+/// use crmkit::wire::from_json_arg;
+///
+/// for wrong in ["[]", r#""x""#, "null", "1"] {
+///     let e = from_json_arg::<ForecastPolicy>(wrong, "policy").unwrap_err();
+///     assert_eq!((e.code(), e.path()), ("invalid_type", "policy"), "{wrong}");
+/// }
+/// let e = from_json_arg::<ForecastPolicy>(r#"{"stages": [{"name": "a", "conversion": 0.5}]}"#, "policy").unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("invalid_decimal", "stages[0].conversion"));
+/// let e = from_json_arg::<ForecastPolicy>(r#"{"stages": []}"#, "policy").unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("missing_field", "policy"));
+/// ```
+pub fn from_json_arg<T: DeserializeOwned>(json: &str, name: &str) -> Result<T> {
+    from_json(json, "").map_err(|e| {
+        let kind = match json.trim_start().as_bytes().first() {
+            Some(b'{') | None => return e.named(name),
+            Some(b'[') => "an array",
+            Some(b'"') => "a string",
+            Some(b'n') => "null",
+            Some(b't' | b'f') => "a boolean",
+            Some(_) => "a number",
+        };
+        if e.code() == "limit_exceeded" || e.code() == "invalid_json" {
+            return e.named(name);
+        }
+        // serde reads a struct from an array positionally: its complaint would be about an
+        // element, when the argument itself is the wrong kind of value.
+        Error::Parse {
+            kind: ParseKind::Type,
+            path: name.to_owned(),
+            message: format!("expected an object, got {kind}"),
+        }
+    })
+}
+
 /// Whether arrays and objects in `json` nest deeper than [`crate::limits::MAX_NESTING`]: one
 /// pass over the bytes, strings skipped.
 fn too_deep(json: &str) -> bool {
@@ -168,6 +216,68 @@ pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     Some(d) => d,
     None => NaiveDate::MAX,
 };
+
+/// Days since 1970-01-01 of [`MIN_DATE`]: the lowest value a column of day numbers may hold.
+pub const MIN_EPOCH_DAY: i64 = -719_162;
+/// Days since 1970-01-01 of [`MAX_DATE`]: the highest value a column of day numbers may hold.
+pub const MAX_EPOCH_DAY: i64 = 2_932_896;
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// `Ok(())` when every value of a column of day numbers (days since 1970-01-01: numpy's
+/// `datetime64[D]`, JS `Int32Array` date columns) other than the `none` marker is a day of
+/// 0001-01-01 to 9999-12-31, the range every runner can represent. Every `*_columns` entry
+/// point calls it on its date columns before anything else, so a Rust or JS caller's stray
+/// number is refused as a date in text would be.
+///
+/// # Errors
+///
+/// `invalid_date` at `path(i)` of the first bad row (`entered_stage_on[7]`).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::wire::{check_days, MAX_EPOCH_DAY};
+///
+/// check_days(&[0i64, i64::MIN, MAX_EPOCH_DAY], Some(i64::MIN), |i| format!("on[{i}]"))?;
+/// let e = check_days(&[20_000i32, 2_932_897], None, |i| format!("on[{i}]")).unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn check_days<T: Copy + PartialEq + Into<i64>>(
+    column: &[T],
+    none: Option<T>,
+    path: impl Fn(usize) -> String,
+) -> Result<()> {
+    check_column(column, none, (MIN_EPOCH_DAY, MAX_EPOCH_DAY), "day", path)
+}
+
+/// [`check_days`] for a column of instants in milliseconds since 1970-01-01T00:00Z: each must
+/// fall within the UTC days 0001-01-01 to 9999-12-31.
+///
+/// # Errors
+///
+/// `invalid_date` at `path(i)` of the first bad row.
+pub fn check_millis(column: &[i64], none: Option<i64>, path: impl Fn(usize) -> String) -> Result<()> {
+    check_column(column, none, (MIN_EPOCH_DAY * MS_PER_DAY, (MAX_EPOCH_DAY + 1) * MS_PER_DAY - 1), "instant (ms)", path)
+}
+
+fn check_column<T: Copy + PartialEq + Into<i64>>(
+    column: &[T],
+    none: Option<T>,
+    (lo, hi): (i64, i64),
+    unit: &str,
+    path: impl Fn(usize) -> String,
+) -> Result<()> {
+    let bad = |&v: &T| Some(v) != none && !(lo..=hi).contains(&v.into());
+    match column.iter().position(bad) {
+        None => Ok(()),
+        Some(i) => Err(Error::Parse {
+            kind: ParseKind::Date,
+            path: path(i),
+            message: format!("{unit} {} since 1970-01-01 is outside the years 0001 to 9999", column[i].into()),
+        }),
+    }
+}
 
 fn strict_date(text: &str) -> std::result::Result<NaiveDate, &'static str> {
     let b = text.as_bytes();
@@ -483,6 +593,19 @@ mod tests {
         }
         for good in ["0001-01-01", "9999-12-31", "2024-02-29"] {
             assert_eq!(parse_date(good, "as_of").unwrap().format("%Y-%m-%d").to_string(), good);
+        }
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!((MIN_DATE - epoch).num_days(), MIN_EPOCH_DAY);
+        assert_eq!((MAX_DATE - epoch).num_days(), MAX_EPOCH_DAY);
+        let ms = |d: i64| d * 86_400_000;
+        assert!(check_millis(&[ms(MIN_EPOCH_DAY), ms(MAX_EPOCH_DAY + 1) - 1, i64::MIN], Some(i64::MIN), |_| "x"
+            .into())
+        .is_ok());
+        for bad in [ms(MIN_EPOCH_DAY) - 1, ms(MAX_EPOCH_DAY + 1), i64::MIN] {
+            assert_eq!(check_millis(&[0, bad], None, |i| format!("at[{i}]")).unwrap_err().path(), "at[1]");
+        }
+        for bad in [MIN_EPOCH_DAY - 1, MAX_EPOCH_DAY + 1, i64::MAX] {
+            assert_eq!(check_days(&[bad], Some(i64::MIN), |i| format!("on[{i}]")).unwrap_err().code(), "invalid_date");
         }
         let far = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
         assert_eq!(check_date(far, "d").unwrap_err().code(), "invalid_date");

@@ -22,73 +22,73 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
     let field = |name: &str| field_of(input, name);
     let output = match function {
         "forecast" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let deals: Vec<crmkit::forecast::Deal> = crmkit::wire::from_json(&field("deals"), "deals")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast(&policy, &deals, as_of)?)
         }
         "allocate_target" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
-            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::allocate_target(&policy, &input, as_of)?)
         }
         "forecast_ranges" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
-            let settings = crmkit::wire::from_json(&field_of(config, "ranges"), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let settings = crmkit::wire::from_json_arg(&field_of(config, "ranges"), "settings")?;
             let deals: Vec<crmkit::forecast::Deal> = crmkit::wire::from_json(&field("deals"), "deals")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast_ranges(&policy, &settings, &deals, as_of)?)
         }
         "funnel_history" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let events: Vec<crmkit::forecast::StageEvent> = crmkit::wire::from_json(&field("events"), "events")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::funnel_history(&policy, &events, as_of)?)
         }
         "compute_commission" => {
-            let plan = crmkit::wire::from_json(&config.to_string(), "")?;
-            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let plan = crmkit::wire::from_json_arg(&config.to_string(), "plan")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::commission::compute_commission(&plan, &input, as_of)?)
         }
         "campaign_roi" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let campaigns: Vec<crmkit::roi::Campaign> = crmkit::wire::from_json(&field("campaigns"), "campaigns")?;
             serde_json::to_value(crmkit::roi::campaign_roi(&policy, &campaigns)?)
         }
         "attribute" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let journeys: Vec<crmkit::roi::Journey> = crmkit::wire::from_json(&field("journeys"), "journeys")?;
             serde_json::to_value(crmkit::roi::attribute(&policy, &journeys)?)
         }
         "compare_attribution" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let journeys: Vec<crmkit::roi::Journey> = crmkit::wire::from_json(&field("journeys"), "journeys")?;
             serde_json::to_value(crmkit::roi::compare_attribution(&policy, &journeys)?)
         }
         "score_leads" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::scoring::score_leads(&policy, &leads, as_of)?)
         }
         "quota_attainment" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
-            let quota = crmkit::wire::from_json(&field_of(config, "quota"), "")?;
-            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let quota = crmkit::wire::from_json_arg(&field_of(config, "quota"), "quota")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::quota_attainment(&policy, &quota, &input, as_of)?)
         }
         "forecast_hierarchy" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
-            let hierarchy = crmkit::wire::from_json(&field_of(config, "hierarchy"), "")?;
-            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let hierarchy = crmkit::wire::from_json_arg(&field_of(config, "hierarchy"), "hierarchy")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)?)
         }
         "lead_model" => {
-            let config = crmkit::wire::from_json(&config.to_string(), "")?;
+            let config = crmkit::wire::from_json_arg(&config.to_string(), "config")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
             let open: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("open"), "leads")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
@@ -105,20 +105,20 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::scoring::calibration(&probabilities, &outcomes, bins.unwrap_or(10))?)
         }
         "payment_interest" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let batches: Vec<crmkit::commission::Batch> = crmkit::wire::from_json(&field("batches"), "batches")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::commission::payment_interest(&policy, &batches, as_of)?)
         }
         "collections" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let batches: Vec<crmkit::commission::Batch> = crmkit::wire::from_json(&field("batches"), "batches")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::commission::collections(&policy, &batches, as_of)?)
         }
         "route_discount" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
-            let request = crmkit::wire::from_json(&input.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+            let request = crmkit::wire::from_json_arg(&input.to_string(), "request")?;
             serde_json::to_value(crmkit::commission::route_discount(&policy, &request)?)
         }
         "normalize_company" => {
@@ -155,25 +155,25 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::dedup::compare(&comparator, &a, &b)?)
         }
         "match_records" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let a = crmkit::wire::from_json(&field("a"), "a")?;
             let b = crmkit::wire::from_json(&field("b"), "b")?;
             serde_json::to_value(crmkit::dedup::match_records(&policy, &a, &b)?)
         }
         "estimate_model" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
             let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
             serde_json::to_value(crmkit::dedup::estimate_model(&policy, &settings, &records)?)
         }
         "find_duplicates" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
             let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
             serde_json::to_value(crmkit::dedup::find_duplicates(&policy, &settings, &records)?)
         }
         "find_duplicates_columns" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
             let ids: Vec<String> = crmkit::wire::from_json(&field("ids"), "ids")?;
             let owners: Option<Vec<Option<String>>> = crmkit::wire::from_json(&field("owners"), "owners")?;
@@ -184,7 +184,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::dedup::find_duplicates_columns(&policy, &settings, &columns)?)
         }
         "link_records" => {
-            let policy = crmkit::wire::from_json(&field_of(config, "policy"), "")?;
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let limit: usize = crmkit::wire::from_json(&field_of(config, "limit"), "limit")?;
             let left: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("left"), "records")?;
             let right: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("right"), "right")?;
@@ -192,7 +192,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
         }
         "dedup_index" => dedup_index(config, input)?,
         "evaluate_pool" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let records: Vec<crmkit::pool::PoolRecord> = crmkit::wire::from_json(&field("records"), "records")?;
             let activities: Vec<crmkit::pool::PoolActivity> =
                 crmkit::wire::from_json(&field("activities"), "activities")?;
@@ -200,13 +200,13 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::pool::evaluate_pool(&policy, &records, &activities, as_of)?)
         }
         "check_claims" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
-            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             let as_of = crmkit::pool::AsOf::parse(as_of)?;
             serde_json::to_value(crmkit::pool::check_claims(&policy, &input, as_of)?)
         }
         "lint_pool" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             serde_json::to_value(crmkit::pool::lint_pool(&policy)?)
         }
         "simulate_pool" => {
@@ -220,8 +220,8 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::pool::simulate_pool(&a, &b, &records, &activities, from, to)?)
         }
         "assign_records" => {
-            let policy = crmkit::wire::from_json(&config.to_string(), "")?;
-            let input = crmkit::wire::from_json(&input.to_string(), "")?;
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             serde_json::to_value(crmkit::pool::assign_records(&policy, &input)?)
         }
         other => panic!("vector names unknown function {other:?}"),
@@ -233,7 +233,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
 fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
     use crmkit::dedup::{DedupIndex, DedupRecord};
     let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
-    let policy = crmkit::wire::from_json(&json(config.get("policy")), "")?;
+    let policy = crmkit::wire::from_json_arg(&json(config.get("policy")), "policy")?;
     let book: Vec<DedupRecord> = crmkit::wire::from_json(&json(input.get("book")), "records")?;
     let mut index = DedupIndex::build(&policy, &book)?;
     for op in input.get("ops").and_then(Value::as_array).into_iter().flatten() {

@@ -127,7 +127,13 @@ def to_json(obj: Any, name: str = "value", root: str = "") -> str:
         return json.dumps(obj, default=lambda o: _convert(o, memo), allow_nan=False, ensure_ascii=True)
     except (_Refused, ValueError, TypeError, RecursionError, OverflowError, MemoryError):
         pass
-    _diagnose(obj, root, 0, set(), memo, root)
+    try:
+        _diagnose(obj, root, 0, set(), memo, root)
+    except _native.CrmkitError as e:
+        if e.path:
+            raise
+        # The value as a whole (a policy crmkit cannot read): named, as the core names it.
+        raise error(e.code, name, str(e)) from None
     # json.dumps failed where the walk finds nothing wrong (it should not happen): still a
     # CrmkitError, never the internal exception.
     raise error("invalid_type", root or name, f"`{name}` cannot be read as crmkit input")

@@ -99,3 +99,16 @@ describe("structure", () => {
     throwsCode(() => crmkit.forecast(policy, [{ ...deal, owner: "\ud800" }], asOf), "invalid_value", "deals[0].owner");
   });
 });
+
+describe("an argument of the wrong type is named, never at an empty path", () => {
+  for (const [what, bad] of [["NaN", NaN], ["an array", [policy]], ["a string", "x"], ["null", null], ["undefined", undefined], ["a BigInt", 1n], ["an empty array", []]]) {
+    test(`policy ${what}`, () => throwsCode(() => crmkit.forecast(bad, [deal], asOf), "invalid_type", "policy"));
+  }
+  test("settings, input, columns and a field missing from the policy", () => {
+    throwsCode(() => crmkit.forecastRanges(policy, [1], [deal], asOf), "invalid_type", "settings");
+    throwsCode(() => crmkit.allocateTarget({}, "10", asOf), "invalid_type", "input");
+    throwsCode(() => crmkit.forecastColumns(policy, [], asOf), "invalid_type", "columns");
+    throwsCode(() => crmkit.campaignRoi(NaN, []), "invalid_type", "policy");
+    throwsCode(() => crmkit.forecast({ stages: policy.stages }, [deal], asOf), "missing_field", "policy");
+  });
+});

@@ -181,7 +181,7 @@ describe("forecastColumns errors", () => {
   test("policy and as_of errors as in forecast", () => {
     assert.throws(() => run({}, { ...policy, placement: "soon" }), { code: "invalid_value", path: "placement" });
     assert.throws(() => crmkit.forecastColumns(policy, good(), "2026-13-01"), { code: "invalid_date", path: "as_of" });
-    assert.throws(() => crmkit.forecastColumns(policy, [good()], asOf), { code: "invalid_type", path: "" });
+    assert.throws(() => crmkit.forecastColumns(policy, [good()], asOf), { code: "invalid_type", path: "columns" });
   });
 
   test("the caller's columns and policy are not changed", () => {

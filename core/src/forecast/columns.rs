@@ -204,14 +204,15 @@ pub(super) fn run<'f, 'p>(
         },
         "amount",
     )?;
-    if let Some(e) = cols.entered_stage_on {
-        same_len(e.len(), "entered_stage_on")?;
-    }
-    if let Some(c) = cols.expected_close_on {
-        same_len(c.len(), "expected_close_on")?;
-    }
-    if let Some(c) = cols.snoozed_until {
-        same_len(c.len(), "snoozed_until")?;
+    for (days, field) in [
+        (cols.entered_stage_on, "entered_stage_on"),
+        (cols.expected_close_on, "expected_close_on"),
+        (cols.snoozed_until, "snoozed_until"),
+    ] {
+        if let Some(days) = days {
+            same_len(days.len(), field)?;
+            crate::wire::check_days(days, Some(i64::MIN), |i| row_path(i, field))?;
+        }
     }
     if cols.keys.len() != policy.group_by.len() {
         return Err(Error::InvalidValue {

@@ -138,9 +138,11 @@ pub(crate) fn evaluate(
             check_len(name, c.len(), n)?;
         }
     }
+    crate::wire::check_millis(r.claimed_at, None, |i| format!("claimed_at[{i}]"))?;
     for (name, col) in [("last_won_at", r.last_won_at), ("last_opportunity_at", r.last_opportunity_at)] {
         if let Some(c) = col {
             check_len(name, c.len(), n)?;
+            crate::wire::check_millis(c, Some(NONE), |i| format!("{name}[{i}]"))?;
         }
     }
     for (k, cp) in pools.iter().enumerate() {
@@ -193,8 +195,10 @@ pub(crate) fn evaluate(
     check_len("activity_record", a.record.len(), m)?;
     check_codes("activity_type", &a.kind, m, false)?;
     check_codes("activity_actor", &a.actor, m, false)?;
+    crate::wire::check_millis(a.at, None, |j| format!("activity_at[{j}]"))?;
     if let Some(l) = a.logged_at {
         check_len("activity_logged_at", l.len(), m)?;
+        crate::wire::check_millis(l, Some(NONE), |j| format!("activity_logged_at[{j}]"))?;
     }
     if let Some(d) = a.deleted {
         check_len("activity_deleted", d.len(), m)?;

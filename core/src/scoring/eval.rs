@@ -166,6 +166,12 @@ impl<'c> Compiled<'c> {
             .collect();
         if let Some(ev) = &cols.events {
             check_events(ev, cols.rows)?;
+            crate::wire::check_days(ev.on, Some(NO_DATE), |i| format!("events.on[{i}]"))?;
+        }
+        for (name, data) in &cols.fields {
+            if let FieldData::Date(days) = data {
+                crate::wire::check_days(days, Some(NO_DATE), |i| format!("columns.{name}[{i}]"))?;
+            }
         }
         for (name, data) in &cols.fields {
             if let FieldData::Text { codes, labels } = data {

@@ -97,6 +97,8 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
             reason: format!("{len} rows, the journey column has {rows}"),
         });
     }
+    crate::wire::check_days(columns.on, None, |i| format!("on[{i}]"))?;
+    crate::wire::check_days(columns.converted_on, Some(NOT_CONVERTED), |i| format!("converted_on[{i}]"))?;
     // Label code → taxonomy index (unknown labels fail only when used).
     let label_index: Vec<Option<usize>> =
         columns.channel_labels.iter().map(|l| index.get(l.as_str()).copied()).collect();
