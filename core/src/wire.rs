@@ -24,6 +24,9 @@ pub const DATE: &str = "$crmkit::Date";
 
 const DECIMAL_TAG: &str = "invalid_decimal:";
 const DATE_TAG: &str = "invalid_date:";
+/// Starts a message whose error lies below the value being read: `AT_TAG key AT_END message`.
+const AT_TAG: &str = "\u{1}at:";
+const AT_END: char = '\u{1}';
 
 /// Reads a `T` from JSON text. Paths in errors start with `root` (`"deals"` gives
 /// `deals[3].amount`; `""` gives `stages[1].conversion`).
@@ -141,10 +144,15 @@ fn parse_error(path: String, inner: &serde_json::Error, one_line: bool) -> Error
     // to them. A Rust caller's multi-line text keeps its line and column.
     if one_line && inner.line() > 0 {
         let suffix = format!(" at line {} column {}", inner.line(), inner.column());
-        if let Some(cut) = message.strip_suffix(&suffix) {
-            message = cut.to_owned();
+        if message.ends_with(&suffix) {
+            message.truncate(message.len() - suffix.len());
         }
     }
+    // An error a hand-written deserialiser located below the value it read (`error_at`).
+    let (path, message) = match message.strip_prefix(AT_TAG).and_then(|rest| rest.split_once(AT_END)) {
+        Some((key, rest)) => (join_path(&path, key), rest.to_owned()),
+        None => (path, message),
+    };
     if message.starts_with("recursion limit exceeded") {
         return crate::limits::exceeded(&path, "deeper nesting", crate::limits::MAX_NESTING, "levels of nesting");
     }
@@ -157,6 +165,14 @@ fn parse_error(path: String, inner: &serde_json::Error, one_line: bool) -> Error
         classify(&message)
     };
     Error::Parse { kind, path, message: strip_tag(&message) }
+}
+
+/// A deserialisation error located at `key` below the value being read, for a hand-written
+/// `Deserialize` that can only judge a key once the whole object is read (an option the
+/// object's `type`, given after it, does not take): [`from_json`] reports it at
+/// `{path}.{key}` and classifies `message` as usual (`unknown field ...` is `unknown_field`).
+pub(crate) fn error_at<E: de::Error>(key: &str, message: impl fmt::Display) -> E {
+    E::custom(format!("{AT_TAG}{key}{AT_END}{message}"))
 }
 
 /// Reads a `YYYY-MM-DD` date given as an argument; `path` names the argument.

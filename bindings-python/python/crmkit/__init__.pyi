@@ -1350,7 +1350,7 @@ def compare(comparator: Comparator | Mapping[str, object], a: str, b: str) -> Va
 
 Band = Literal["match", "possible", "non_match"]
 SurvivorReason = Literal["most_complete", "owned", "lowest_id"]
-RefusalReason = Literal["cannot_link", "credit_code_differs", "max_cluster_size", "incoherent"]
+RefusalReason = Literal["cannot_link", "credit_code_differs", "max_cluster_size", "incoherent", "related"]
 
 class FieldSpec(TypedDict):
     field: str

@@ -3,7 +3,8 @@
 //! A record gets keys from the fields its policy blocks on: a company's 字号 and, for 字号
 //! of four characters or more, the 字号 with each character deleted in turn (two names one
 //! slip apart share one of them: an insertion, deletion, substitution or swap), and its
-//! pinyin (homophones); a phone's E.164; an e-mail's mailbox and its domain (not a
+//! pinyin (homophones), the 字号 with its industry words (selective where a common 字号 is
+//! not); a phone's E.164; an e-mail's mailbox and its domain (not a
 //! free-mail one); a domain; a credit code. Keys are 64-bit FNV-1a hashes of (field, kind,
 //! value): a collision only adds a candidate, which scoring then rejects. A key shared by
 //! more than `max_block_size` records finds no candidates (a switchboard, a common 字号).
@@ -14,7 +15,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use super::compare::{display, Value};
 use super::policy::MatchPolicy;
 use super::score::Prepared;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Most candidate pairs one batch may score (declared limit: README Limits table).
 pub const MAX_CANDIDATE_PAIRS: u64 = 50_000_000;
@@ -70,6 +71,15 @@ pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
                 if let Some(py) = c.pinyin.as_deref().filter(|_| chars.len() >= 3) {
                     out.push(key(i, b'p', py));
                 }
+                // The 字号 with its industry: far more selective than the 字号 alone, so
+                // that a common 字号 (东方, 华信) whose own block is over `max_block_size`
+                // still finds its spellings (region in brackets, 有限责任公司, traditional).
+                if let Some(industry) = &c.industry {
+                    let mut h = KeyHasher(key(i, b'i', &c.brand));
+                    h.write(b"|");
+                    h.write(industry.as_bytes());
+                    out.push(h.0);
+                }
             }
             Value::Email(e) => {
                 out.push(key(i, b'e', &e.canonical));
@@ -118,7 +128,7 @@ pub(crate) struct BlockStats {
 ///
 /// # Errors
 ///
-/// `out_of_range` at `records` when they would exceed [`MAX_CANDIDATE_PAIRS`].
+/// `limit_exceeded` at `records` when they would exceed [`MAX_CANDIDATE_PAIRS`].
 pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Result<(Vec<(u32, u32)>, BlockStats)> {
     let map = blocks(policy, prepared);
     let cap = policy.max_block_size as usize;
@@ -133,7 +143,7 @@ pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Re
         }
     }
     if total > MAX_CANDIDATE_PAIRS.saturating_mul(2) {
-        return Err(Error::out_of_range("records", format!("{total} candidate pairs"), 0, MAX_CANDIDATE_PAIRS));
+        return Err(crate::limits::exceeded("records", total, MAX_CANDIDATE_PAIRS, "candidate pairs"));
     }
     let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total as usize);
     for members in map.values().filter(|m| m.len() >= 2 && m.len() <= cap) {
@@ -145,8 +155,6 @@ pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Re
     }
     pairs.sort_unstable();
     pairs.dedup();
-    if pairs.len() as u64 > MAX_CANDIDATE_PAIRS {
-        return Err(Error::out_of_range("records", format!("{} candidate pairs", pairs.len()), 0, MAX_CANDIDATE_PAIRS));
-    }
+    crate::limits::check("records", pairs.len(), MAX_CANDIDATE_PAIRS, "candidate pairs")?;
     Ok((pairs, stats))
 }

@@ -4,7 +4,7 @@
 //! Clusters grow by union-find over DUPLICATE pairs, best score first, with guards against
 //! chaining (one false edge fusing two entities, goldenmatch #2084, dedupe's giant
 //! components): two clusters merge only if no pair across them is a cannot-link (given, or
-//! two different valid credit codes), none is DISTINCT, at least `min_density` of the pairs
+//! two different valid credit codes), none is DISTINCT or RELATED, at least `min_density` of the pairs
 //! across them are DUPLICATE, and the result stays within `max_cluster_size`. Refused merges
 //! are reported with their reason.
 
@@ -20,7 +20,7 @@ use super::score::{check_unique_ids, prepare_record, DedupRecord, Issue, PairMat
 use crate::error::{Error, Result};
 
 /// Most records one batch reads (declared limit: README Limits table).
-pub const MAX_BATCH_RECORDS: usize = 20_000_000;
+pub const MAX_BATCH_RECORDS: u64 = 20_000_000;
 
 /// How clusters are formed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +90,9 @@ pub enum RefusalReason {
     MaxClusterSize,
     /// A DISTINCT pair across them, or too few DUPLICATE pairs (`min_density`).
     Incoherent,
+    /// A RELATED pair across them: the same brand's branch, or its company in another region
+    /// or legal form, is another entity (a short name duplicating both must not chain them).
+    Related,
 }
 
 /// A group of records judged one entity.
@@ -162,7 +165,9 @@ pub struct DedupReport {
 /// # Errors
 ///
 /// The policy's validation errors; `duplicate_name` at `records[i].id`; `out_of_range` for
-/// settings outside their ranges or a table beyond the declared limits; `invalid_value` at
+/// settings outside their ranges; `limit_exceeded` at `records` for a table beyond
+/// [`MAX_BATCH_RECORDS`] or more than [`MAX_CANDIDATE_PAIRS`](super::MAX_CANDIDATE_PAIRS)
+/// candidate pairs; `invalid_value` at
 /// `settings.cannot_link[k]` naming an unknown id.
 ///
 /// # Examples
@@ -186,9 +191,7 @@ pub struct DedupReport {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn find_duplicates(policy: &MatchPolicy, settings: &BatchSettings, records: &[DedupRecord]) -> Result<DedupReport> {
-    if records.len() > MAX_BATCH_RECORDS {
-        return Err(Error::out_of_range("records", records.len(), 0, MAX_BATCH_RECORDS));
-    }
+    crate::limits::check("records", records.len(), MAX_BATCH_RECORDS, "records")?;
     check_unique_ids(records.iter(), "records")?;
     let mut issues = Vec::new();
     let prepared: Vec<Prepared> = records
@@ -333,7 +336,12 @@ pub(crate) fn dedup_table(
                         verdict_of_cross = Some(RefusalReason::Incoherent);
                         break 'cross;
                     }
-                    Verdict::Related => {}
+                    // Two entities of one brand (a branch, another region's or legal form's
+                    // company): a short name that duplicates both must not chain them.
+                    Verdict::Related => {
+                        verdict_of_cross = Some(RefusalReason::Related);
+                        break 'cross;
+                    }
                 }
             }
         }

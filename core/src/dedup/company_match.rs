@@ -7,6 +7,8 @@
 //! another region, another industry word (字节跳动科技 / 字节跳动网络技术 are two entities),
 //! another legal-form class (股份有限公司 / 有限公司), a group against an operating company.
 //! A part missing on one side is no evidence either way (仁科互动 vs its full legal name).
+//! A two-character 字号 shared by names of another region that differ in another part too is
+//! a common word, not a group: DISTINCT.
 
 use serde::{Deserialize, Serialize};
 
@@ -132,7 +134,17 @@ pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch 
     if (a.group && operating(b)) || (b.group && operating(a)) {
         conflict(MatchReason::GroupDiffers, &mut reasons);
     }
-    let verdict = if conflicts == 0 { Verdict::Duplicate } else { Verdict::Related };
+    // A two-character 字号 is most often a common word (东方, 华信, 中科: thousands of firms
+    // each): two names that share only it, in another region and differing in another part
+    // too (industry, legal form, group), are two firms, not one group. A longer 字号
+    // (字节跳动) links them still; so does a common one in one region (小米科技 / 小米通讯技术).
+    let common_brand = a.script == Script::Zh && a.brand.chars().count() <= 2;
+    let apart = reasons.contains(&MatchReason::RegionDiffers) && conflicts >= 2;
+    let verdict = match conflicts {
+        0 => Verdict::Duplicate,
+        _ if common_brand && apart => Verdict::Distinct,
+        _ => Verdict::Related,
+    };
     let similarity = brand_sim * 0.85_f64.powi(conflicts);
     CompanyMatch { verdict, similarity, reasons }
 }
@@ -179,19 +191,35 @@ fn compare_brands(a: &CompanyName, b: &CompanyName) -> (f64, MatchReason) {
             if wa == wb || a.brand.replace(' ', "") == b.brand.replace(' ', "") {
                 return (0.95, MatchReason::BrandReordered);
             }
-            let (cx, cy): (Vec<char>, Vec<char>) = (
-                left.iter().copied().filter(|c| *c != ' ').collect(),
-                right.iter().copied().filter(|c| *c != ' ').collect(),
-            );
-            let shortest = cx.len().min(cy.len());
-            let allowed = if shortest >= 10 { 2 } else { usize::from(shortest >= 5) };
-            let d = osa(&cx, &cy);
-            if d <= allowed {
-                return (1.0 - d as f64 / cx.len().max(cy.len()) as f64, MatchReason::BrandTypo);
+            // A slip is judged word by word, as for a 字号: the words in order, all equal but
+            // one (two in a long name), each differing word one slip from the other — a
+            // dropped, added or swapped letter from five letters, a substituted one only from
+            // eight (Acbex / Acbel, Torsol / Vorsol are other firms; Glbex is Globex). Judged
+            // on the whole name, a shared "Systems" or "Trading" made room for a second edit
+            // in the part that names the firm (Vercor / Vorvor Systems).
+            let (wa, wb): (Vec<&str>, Vec<&str>) = (a.brand.split(' ').collect(), b.brand.split(' ').collect());
+            if wa.len() == wb.len() {
+                let differing: Vec<(&str, &str)> =
+                    wa.iter().zip(&wb).filter(|(x, y)| x != y).map(|(x, y)| (*x, *y)).collect();
+                let letters =
+                    left.iter().filter(|c| **c != ' ').count().max(right.iter().filter(|c| **c != ' ').count());
+                let most = if letters >= 16 { 2 } else { 1 };
+                if differing.len() <= most && differing.iter().all(|(x, y)| one_latin_slip(x, y)) {
+                    return (1.0 - differing.len() as f64 / letters as f64, MatchReason::BrandTypo);
+                }
             }
         }
     }
     (super::compare::levenshtein_ratio(&left, &right), MatchReason::BrandDiffers)
+}
+
+/// Whether two words are one typing slip apart: a dropped, added or swapped letter when the
+/// shorter has five letters or more, a substituted one when it has eight or more.
+fn one_latin_slip(x: &str, y: &str) -> bool {
+    let (cx, cy): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
+    let shortest = cx.len().min(cy.len());
+    let substitution = cx.len() == cy.len() && cx.iter().zip(&cy).filter(|(p, q)| p != q).count() == 1;
+    osa(&cx, &cy) == 1 && shortest >= 5 && (!substitution || shortest >= 8)
 }
 
 /// Optimal-string-alignment distance (Levenshtein with adjacent transpositions) on code points.

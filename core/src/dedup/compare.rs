@@ -14,7 +14,11 @@ use super::uscc::{normalize_credit_code_at, CreditCode};
 use crate::error::{Error, Result};
 
 /// A comparator, as data: `{"type": "jaro_winkler"}`, `{"type": "numeric", "tolerance": "5"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read strictly (`comparator_de.rs`): an option the type does not take (`{"type": "exact",
+/// "tolerance": "5"}`) or any other key is `unknown_field` at its own path
+/// (`fields[0].comparator.tolerance`), whatever the order of the keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Comparator {
@@ -58,7 +62,7 @@ pub enum Comparator {
     CreditCode,
 }
 
-fn china() -> String {
+pub(crate) fn china() -> String {
     "86".to_owned()
 }
 
@@ -162,10 +166,19 @@ pub(crate) enum Value {
     Credit(CreditCode),
 }
 
+/// Most characters (code points) in one value a comparator reads (declared limit: README
+/// Limits table). Names, phones and addresses are far shorter; the parsers and edit
+/// distances are linear to quadratic in the length, so a pasted document is refused.
+pub const MAX_VALUE_CHARS: u64 = 1_000;
+
 /// Reads `raw` for `comparator`; `path` names it in errors.
 pub(crate) fn prepare(comparator: &Comparator, raw: &str, path: &str) -> Result<Value> {
     let text = non_blank(raw)
         .ok_or_else(|| Error::MissingValue { path: path.to_owned(), reason: "the value is blank".into() })?;
+    // Bytes bound code points from above: count only when the bytes could be too many.
+    if text.len() as u64 > MAX_VALUE_CHARS {
+        crate::limits::check(path, text.chars().count(), MAX_VALUE_CHARS, "characters")?;
+    }
     Ok(match comparator {
         Comparator::Exact | Comparator::JaroWinkler | Comparator::Levenshtein | Comparator::TokenSet => {
             Value::Text(fold(text))

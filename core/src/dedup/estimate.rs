@@ -10,7 +10,7 @@ use super::score::{check_unique_ids, field_levels, level_of, prepare_record, Ded
 use crate::error::{Error, Result};
 
 /// Most records `estimate_model` reads (declared limit: README Limits table).
-pub const MAX_ESTIMATE_RECORDS: usize = 5_000_000;
+pub const MAX_ESTIMATE_RECORDS: u64 = 5_000_000;
 
 /// How the model is estimated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +69,8 @@ pub struct EstimateReport {
 ///
 /// The policy's validation errors (`fellegi_sunter` required; its m and u may be absent, and
 /// are then started at 0.9 / 0.1 spread over the levels); `duplicate_name` for a repeated
-/// record id; `out_of_range` for settings outside their ranges or too many records.
+/// record id; `out_of_range` for settings outside their ranges; `limit_exceeded` at `records`
+/// beyond [`MAX_ESTIMATE_RECORDS`].
 ///
 /// # Examples
 ///
@@ -108,9 +109,7 @@ pub fn estimate_model(
     if !(100..=10_000_000).contains(&settings.random_pairs) {
         return Err(Error::out_of_range("settings.random_pairs", settings.random_pairs, 100, 10_000_000));
     }
-    if records.len() > MAX_ESTIMATE_RECORDS {
-        return Err(Error::out_of_range("records", records.len(), 0, MAX_ESTIMATE_RECORDS));
-    }
+    crate::limits::check("records", records.len(), MAX_ESTIMATE_RECORDS, "records")?;
     check_unique_ids(records.iter(), "records")?;
     let mut issues = Vec::new();
     let prepared: Vec<Prepared> = records

@@ -13,7 +13,7 @@ use super::score::{prepare_record, Band, DedupRecord, FieldExplanation, Issue, P
 use crate::error::{Error, Result};
 
 /// Most records an index holds (declared limit: README Limits table).
-pub const MAX_INDEX_RECORDS: usize = 20_000_000;
+pub const MAX_INDEX_RECORDS: u64 = 20_000_000;
 /// The byte format this crmkit writes and reads.
 pub const INDEX_FORMAT_VERSION: u32 = 1;
 const MAGIC: &[u8; 8] = b"CRMKDDIX";
@@ -144,13 +144,11 @@ impl DedupIndex {
     /// # Errors
     ///
     /// As [`DedupIndex::new`]; `duplicate_name` at `records[i].id` for a repeated id;
-    /// `out_of_range` at `records` beyond [`MAX_INDEX_RECORDS`]. Unreadable values are blank
+    /// `limit_exceeded` at `records` beyond [`MAX_INDEX_RECORDS`]. Unreadable values are blank
     /// for matching (see [`DedupIndex::add`]).
     pub fn build(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Self> {
         let mut index = Self::new(policy)?;
-        if records.len() > MAX_INDEX_RECORDS {
-            return Err(Error::out_of_range("records", records.len(), 0, MAX_INDEX_RECORDS));
-        }
+        crate::limits::check("records", records.len(), MAX_INDEX_RECORDS, "records")?;
         index.slots.reserve(records.len());
         for (i, r) in records.iter().enumerate() {
             index.insert(r, &format!("records[{i}]"))?;
@@ -178,7 +176,7 @@ impl DedupIndex {
     ///
     /// # Errors
     ///
-    /// `duplicate_name` at `record.id` when the id is already held; `out_of_range` at
+    /// `duplicate_name` at `record.id` when the id is already held; `limit_exceeded` at
     /// `records` beyond [`MAX_INDEX_RECORDS`].
     pub fn add(&mut self, record: &DedupRecord) -> Result<Vec<Issue>> {
         self.insert(record, "record")
@@ -221,9 +219,7 @@ impl DedupIndex {
                 first: "the index".into(),
             });
         }
-        if self.live >= MAX_INDEX_RECORDS {
-            return Err(Error::out_of_range("records", self.live + 1, 0, MAX_INDEX_RECORDS));
-        }
+        crate::limits::check("records", self.live as u64 + 1, MAX_INDEX_RECORDS, "records")?;
         let mut issues = Vec::new();
         let prepared = prepare_record(&self.policy, record, path, Some(&mut issues))?;
         let mut record_keys = Vec::new();

@@ -49,6 +49,7 @@ pub fn link_records(
     right: &[DedupRecord],
     limit: usize,
 ) -> Result<LinkReport> {
+    crate::limits::check("right", right.len(), MAX_BATCH_RECORDS, "records")?;
     check_unique_ids(right.iter(), "right")?;
     let index = DedupIndex::build(policy, left)?;
     let mut issues = Vec::new();
@@ -112,9 +113,7 @@ pub fn find_duplicates_columns(
 ) -> Result<ColumnsReport> {
     policy.validate()?;
     let n = columns.ids.len();
-    if n > MAX_BATCH_RECORDS {
-        return Err(Error::out_of_range("ids", n, 0, MAX_BATCH_RECORDS));
-    }
+    crate::limits::check("ids", n, MAX_BATCH_RECORDS, "records")?;
     if let Some(owners) = columns.owners {
         if owners.len() != n {
             return Err(Error::InvalidValue {

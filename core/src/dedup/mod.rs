@@ -35,6 +35,7 @@ mod blocking;
 mod cluster;
 mod company;
 mod company_match;
+mod comparator_de;
 mod compare;
 mod contact;
 mod estimate;
@@ -56,7 +57,7 @@ pub use cluster::{
 };
 pub use company::{normalize_company, CompanyName, Script};
 pub use company_match::{MatchReason, Verdict};
-pub use compare::{compare, Comparator, ValueComparison};
+pub use compare::{compare, Comparator, ValueComparison, MAX_VALUE_CHARS};
 pub use contact::{normalize_domain, normalize_email, normalize_person_name, Domain, Email, PersonName};
 pub use estimate::{estimate_model, EstimateReport, EstimateSettings, MAX_ESTIMATE_RECORDS};
 pub use index::{Candidate, DedupIndex, QueryReport, INDEX_FORMAT_VERSION, MAX_INDEX_RECORDS};
