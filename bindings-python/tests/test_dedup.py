@@ -42,7 +42,8 @@ def test_the_issue_examples():
         (lambda: crmkit.normalize_phone("8676543"), "invalid_value", "phone"),
         (lambda: crmkit.normalize_credit_code("91110108551385082A"), "invalid_value", "credit_code"),
         (lambda: crmkit.compare({"type": "cosine"}, "a", "b"), "invalid_value", "comparator.type"),
-        (lambda: crmkit.compare({"type": "numeric", "tolerance": 0.5}, "1", "2"), "invalid_decimal", "comparator"),
+        (lambda: crmkit.compare({"type": "numeric", "tolerance": 0.5}, "1", "2"), "invalid_decimal", "comparator.tolerance"),
+        (lambda: crmkit.compare({"type": "exact", "tolerance": "5"}, "1", "2"), "unknown_field", "comparator.tolerance"),
         (lambda: crmkit.normalize_email(None), "invalid_type", "email"),
     ],
 )
