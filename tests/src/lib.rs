@@ -90,9 +90,11 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
         "lead_model" => {
             let config = crmkit::wire::from_json_arg(&config.to_string(), "config")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
-            let open: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("open"), "leads")?;
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             let model = crmkit::scoring::train_lead_model(&config, &leads, as_of)?;
+            // Read after training, as the Python and JS runners do (train, then predict):
+            // an input bad in both places gives the same first error everywhere.
+            let open: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("open"), "leads")?;
             // The model is plain data: it goes through JSON as a caller would store it.
             let stored = serde_json::to_string(&model).expect("a model serialises");
             let model = crmkit::wire::from_json(&stored, "model")?;
