@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need (each step skips itself when done),
 # then runs every test: fmt, clippy, Rust tests and doctests, Python (pytest on the built
-# wheel), WASM in Node and in headless Chromium. `.ci/run` calls exactly this.
+# wheel), crmkit.spark on a local Spark, WASM in Node and in headless Chromium. `.ci/run`
+# calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -9,6 +10,11 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
 step "install what the tests need"
 bash scripts/setup.sh
+# Spark's venv (pyspark is a 456 MB sdist that pip repacks) installs in the background while
+# cargo compiles; the Spark tests wait for it after the Python step.
+mkdir -p target/test-logs
+bash scripts/spark.sh --setup >target/test-logs/spark-setup.log 2>&1 &
+spark_setup=$!
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -35,6 +41,13 @@ step "Python: build the wheel, install it, pytest"
 # here and in CI alike (`.ci/run` is exactly this command); CRMKIT_PORTABLE_WHEEL=0 tests the
 # faster native build instead while developing.
 CRMKIT_PORTABLE_WHEEL="${CRMKIT_PORTABLE_WHEEL:-1}" bash scripts/python.sh 2>&1 | tee "$logs/python.log"
+
+step "Python on Spark: crmkit.spark in a local[2] SparkSession (scripts/spark.sh)"
+waited=$(date +%s)
+wait "$spark_setup" || { cat target/test-logs/spark-setup.log; echo "Spark set-up failed" >&2; exit 1; }
+cat target/test-logs/spark-setup.log
+echo "waited $(( $(date +%s) - waited ))s for Spark's set-up"
+bash scripts/spark.sh 2>&1 | tee "$logs/spark.log"
 
 step "WASM: build for Node and the web, node:test in Node and in headless Chromium"
 bash scripts/wasm.sh 2>&1 | tee "$logs/wasm.log"

@@ -14,8 +14,12 @@ from decimal import Decimal
 
 import pytest
 
-pytest.importorskip("pyspark")
-pd = pytest.importorskip("pandas")
+if os.environ.get("CRMKIT_REQUIRE_SPARK"):  # scripts/spark.sh: a missing pyspark is a failure
+    import pandas as pd
+    import pyspark  # noqa: F401
+else:
+    pytest.importorskip("pyspark")
+    pd = pytest.importorskip("pandas")
 
 import crmkit  # noqa: E402
 from crmkit.spark import forecast_by_group, forecast_schema  # noqa: E402
@@ -43,12 +47,15 @@ def spark():
 
     # Executors run this interpreter, where crmkit is installed.
     os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only: no other address
     session = (
         SparkSession.builder.master("local[2]")
         .appName("crmkit-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
         .getOrCreate()
     )
     yield session

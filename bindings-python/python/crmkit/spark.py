@@ -56,7 +56,7 @@ def forecast_by_group(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
-    amount_scale: int = 2,
+    amount_scale: int | None = None,
 ) -> tuple[Callable[[Any], Any], Any]:
     """``(function, schema)`` for ``df.groupBy(*policy["group_by"]).applyInPandas``: the
     forecast of each group's deals, the rows ``forecast_frame`` gives for that group. The
