@@ -27,11 +27,11 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version
 
-say "python virtualenv (.venv): maturin, pytest, pandas, numpy, polars, pyarrow, hypothesis"
+say "python virtualenv (.venv): maturin, pytest, pandas, numpy, polars, pyarrow, hypothesis, duckdb"
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import maturin, pytest, pandas, numpy, polars, pyarrow, hypothesis' >/dev/null 2>&1; then
+if ! .venv/bin/python -c 'import maturin, pytest, pandas, numpy, polars, pyarrow, hypothesis, duckdb' >/dev/null 2>&1; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -r scripts/requirements-test.txt
 fi

@@ -320,7 +320,7 @@ def forecast_frame(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
-    amount_scale: int = 2,
+    amount_scale: int | None = None,
     threads: int = 1,
 ) -> Any:
     """Forecast over Arrow data: the result in the caller's library (polars, or a pyarrow Table), money as decimal128."""
@@ -708,6 +708,7 @@ def compare_attribution(policy: ComparisonPolicy | Mapping[str, object], journey
     ``attrs["total"]``, ``attrs["shares"]``, ``attrs["rows"]``, ``attrs["report"]`` (a
     ``Comparison``). Raises ``CrmkitError``."""
 
+@overload
 def attribution_frame(
     df: pd.DataFrame,
     policy: AttributionPolicy | Mapping[str, object],
@@ -723,6 +724,22 @@ def attribution_frame(
     """Attribution over a DataFrame of touches: one row per channel; ``attrs["credits"]`` (int64
     units per row), ``attrs["total"]``, ``attrs["conversions"]``, ``attrs["model"]``. Raises
     ``CrmkitError``."""
+
+@overload
+def attribution_frame(
+    df: ArrowStreamExportable,
+    policy: AttributionPolicy | Mapping[str, object],
+    *,
+    journey: str = "journey",
+    channel: str = "channel",
+    on: str = "on",
+    revenue: str = "revenue",
+    converted_on: str = "converted_on",
+    milestone: str | None = None,
+    revenue_scale: int = 2,
+) -> Any:
+    """Attribution over Arrow data: the channel rows in the caller's library (polars, or a
+    pyarrow Table), credit as decimal128; raises ``CrmkitError``."""
 # ---- Lead scoring (线索评估) ----
 
 Dimension = Literal["fit", "engagement"]
@@ -1063,6 +1080,7 @@ def calibration(probabilities: object, outcomes: object, bins: int = 10) -> Cali
 def time_split(leads: Sequence[Mapping[str, object]], date_field: str, cutoff: DateInput) -> TimeSplit:
     """Indices of the leads closed before ``cutoff`` and on or after it; raises ``CrmkitError``."""
 
+@overload
 def score_frame(
     df: pd.DataFrame,
     policy: ScoringPolicy | Mapping[str, object],
@@ -1075,6 +1093,20 @@ def score_frame(
 ) -> pd.DataFrame:
     """Scores a DataFrame of leads: ``score``, ``fit``, ``engagement``, ``rank``, ``grade``,
     ``tier``, ``reason_1``..; raises ``CrmkitError``."""
+
+@overload
+def score_frame(
+    df: ArrowStreamExportable,
+    policy: ScoringPolicy | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    events: ArrowStreamExportable | pd.DataFrame | None = None,
+    event_lead: str = "lead",
+    event_type: str = "type",
+    event_on: str = "on",
+) -> Any:
+    """Scores Arrow data (polars, pyarrow, DuckDB...): the same columns in the caller's library
+    (polars, or a pyarrow Table); raises ``CrmkitError``."""
 
 
 
@@ -1848,6 +1880,7 @@ def simulate_pool(
 ) -> SimulationReport:
     """Recycled records per owner and day under policy A and policy B; raises ``CrmkitError``."""
 
+@overload
 def evaluate_pool_frame(
     records: pd.DataFrame,
     activities: pd.DataFrame,
@@ -1856,3 +1889,13 @@ def evaluate_pool_frame(
 ) -> pd.DataFrame:
     """``evaluate_pool`` over DataFrames' columns: ``pool``, ``decision``, ``due_at``,
     ``warn_at``, ``last_follow_up_at``, ``rule`` per record; raises ``CrmkitError``."""
+
+@overload
+def evaluate_pool_frame(
+    records: ArrowStreamExportable,
+    activities: ArrowStreamExportable | pd.DataFrame,
+    policy: PoolPolicy | Mapping[str, object],
+    as_of: DateInput | datetime.datetime,
+) -> Any:
+    """``evaluate_pool`` over Arrow data (polars, pyarrow, DuckDB...): the same columns in
+    ``records``' library (polars, or a pyarrow Table); raises ``CrmkitError``."""

@@ -119,20 +119,20 @@ class ArrowColumns:
             indices = indices.cast(pa.int64()).fill_null(-1)
         return np.ascontiguousarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32), labels
 
-    def amounts(self, name: str, scale: int) -> tuple[Any, int]:
+    def amounts(self, name: str, scale: Any, field: str = "amount") -> tuple[Any, Any]:
         """int64 units with their scale, float64 values (the core rounds them to ``scale``),
-        or decimal strings (exact, slower) for anything else."""
+        or decimal strings (exact, slower) for anything else; errors at ``field[i]``."""
         pa, np = self.pa, self.np
         arr = self.column(name)
         kind = arr.type
         if arr.null_count and (pa.types.is_integer(kind) or pa.types.is_decimal(kind)):
             i = int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
-            raise error("invalid_type", f"amount[{i}]", "missing amount: a deal without an amount cannot be forecast")
+            raise error("invalid_type", f"{field}[{i}]", f"missing {field}: a row without one cannot be computed")
         if pa.types.is_integer(kind):
             if pa.types.is_unsigned_integer(kind) and kind.bit_width == 64 and len(arr):
                 too_big = np.flatnonzero(arr.to_numpy() >= 2**63)
                 if len(too_big):
-                    raise error("overflow", f"amount[{int(too_big[0])}]", "arithmetic overflow")
+                    raise error("overflow", f"{field}[{int(too_big[0])}]", "arithmetic overflow")
             return np.ascontiguousarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64), scale
         if pa.types.is_floating(kind):
             values = arr.to_numpy(zero_copy_only=False)  # nulls become NaN: invalid_decimal in the core
@@ -143,7 +143,7 @@ class ArrowColumns:
                 return units, kind.scale
         if pa.types.is_decimal(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
             return [format(v, "f") if not isinstance(v, str) else v for v in arr.to_pylist()], scale
-        raise error("invalid_decimal", "amount[0]" if len(arr) else "amount", f"an Arrow {kind} column is not money")
+        raise error("invalid_decimal", f"{field}[0]" if len(arr) else field, f"an Arrow {kind} column is not money")
 
     def _decimal_units(self, arr: Any) -> Any:
         """The 128-bit units of a decimal128 column as int64, when all fit (a view of the

@@ -134,7 +134,19 @@ def evaluate_pool_frame(
     ``due_at``, ``warn_at``, ``last_follow_up_at`` (datetime64 in UTC, NaT for none) and
     ``rule`` (the binding rule's index in its pool's rules, -1 for none); ``attrs["totals"]``
     and ``attrs["pools"]`` hold the counts. Raises ``CrmkitError``.
+
+    ``records`` and ``activities`` may also be Arrow data (polars, pyarrow, Arrow-backed
+    pandas, DuckDB; read with pyarrow, ``pip install "crmkit[arrow]"``): instants as tz-aware
+    timestamps or int64 ms, flags as booleans. The result then comes in ``records``' library
+    (polars in, polars out; otherwise a pyarrow Table) with the totals and pool counts as
+    JSON in the schema metadata (``crmkit.totals``, ``crmkit.pools``).
     """
+    from crmkit._frame import _arrow_input
+
+    if _arrow_input(records) or _arrow_input(activities):
+        from crmkit._arrow_frames import evaluate_pool_arrow
+
+        return evaluate_pool_arrow(records, activities, policy, as_of)
     import numpy as np
     import pandas as pd
 

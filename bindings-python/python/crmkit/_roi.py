@@ -120,7 +120,23 @@ def attribution_frame(
     ``df.assign(credit=out.attrs["credits"] / 100)``; ``attrs["total"]``,
     ``attrs["conversions"]``, ``attrs["model"]``. Raises ``CrmkitError`` at ``on[i]``,
     ``revenue[i]``... where ``i`` is the row's position.
+
+    ``df`` may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB; read with
+    pyarrow, ``pip install "crmkit[arrow]"``): decimal128 revenue is read exactly at its own
+    scale. The channel rows then come in the caller's library (polars in, polars out;
+    otherwise a pyarrow Table) with ``credit`` as decimal128 and the total, conversions and
+    model as JSON in the schema metadata (``crmkit.total``...); the per-row credits are in
+    ``attrs`` of a pandas result only.
     """
+    from crmkit._frame import _arrow_input
+
+    if _arrow_input(df):
+        from crmkit._arrow_frames import attribution_arrow
+
+        return attribution_arrow(
+            df, policy, journey=journey, channel=channel, on=on, revenue=revenue,
+            converted_on=converted_on, milestone=milestone, revenue_scale=revenue_scale,
+        )  # fmt: skip
     import numpy as np
     import pandas as pd
 

@@ -103,7 +103,19 @@ def score_frame(
     date. Numeric columns go down as float64 (NaN = missing), datetime64 / date columns as
     days, everything else as category codes: no Python object per row. Raises
     ``CrmkitError`` (``invalid_type`` at ``columns.<field>`` for a column of the wrong kind).
+
+    ``df`` (and ``events``) may also be Arrow data: a polars DataFrame, a pyarrow Table, a
+    pandas DataFrame with Arrow dtypes, a DuckDB result (read with pyarrow, ``pip install
+    "crmkit[arrow]"``). Integer, float and decimal columns are numbers, ``date32`` and
+    timestamps dates (midnight only), anything else text; the result comes in the caller's
+    library (polars in, polars out; otherwise a pyarrow Table) with dictionary columns.
     """
+    from crmkit._frame import _arrow_input
+
+    if _arrow_input(df) or (events is not None and _arrow_input(events)):
+        from crmkit._arrow_frames import score_arrow
+
+        return score_arrow(df, policy, as_of, events, event_lead, event_type, event_on)
     import numpy as np
     import pandas as pd
 

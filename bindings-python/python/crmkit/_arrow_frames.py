@@ -1,0 +1,252 @@
+"""``score_frame``, ``evaluate_pool_frame`` and ``attribution_frame`` over Arrow data
+(polars, pyarrow, Arrow-backed pandas, DuckDB...): the columns read by
+:class:`crmkit._arrow.ArrowColumns` without a Python object per row, the result in the
+caller's library (polars in, polars out; Arrow-backed pandas in, pandas out; otherwise a
+pyarrow Table), the report's totals as JSON in the schema metadata, as ``forecast_frame``
+does."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any, Mapping
+
+from crmkit import _native
+from crmkit._arrow import NO_DATE, ArrowColumns, error, output
+from crmkit._wire import as_of_text, to_json
+
+NO_DAY32 = -(2**31)  # score_columns' missing date
+
+
+def _frame_output(data: Any, table: Any, metadata: Mapping[str, Any]) -> Any:
+    table = table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in metadata.items()})
+    out = output(data, table)
+    if type(data).__module__.split(".")[0] == "pandas" and len(out) == len(data):
+        out.index = data.index  # row results keep the caller's index, as the numpy path does
+    return out
+
+
+def _dictionary(pa: Any, codes: Any, labels: list[str]) -> Any:
+    """A dictionary column from codes (-1 = null) and labels."""
+    import numpy as np
+
+    codes = np.asarray(codes, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), pa.array(labels, pa.string()))
+
+
+def _decimals(pa: Any, values: list) -> Any:
+    """``Decimal``s (or None) as decimal128(38, s), s the largest scale among them."""
+    scale = max((-v.as_tuple().exponent for v in values if v is not None), default=2)
+    return pa.array(values, pa.decimal128(38, max(scale, 0)))
+
+
+# --- scoring ---------------------------------------------------------------------------
+
+
+def _score_field(cols: ArrowColumns, name: str) -> tuple:
+    """(kind, data) as score_columns reads it: numbers (integers, floats, decimals) as
+    float64 with NaN for null, dates as int32 days, anything else (strings, booleans) as
+    category codes of its text."""
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    kind = arr.type
+    if name not in cols.labels and (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
+        values = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)  # nulls become NaN
+        return "number", np.ascontiguousarray(values, dtype=np.float64)
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        return "date", _days32(cols, name, name)
+    return "text", cols.codes(name)
+
+
+def _days32(cols: ArrowColumns, name: str, field: str) -> Any:
+    np = cols.np
+    days = cols.days(name, field)
+    return np.ascontiguousarray(np.where(days == NO_DATE, NO_DAY32, days), dtype=np.int32)
+
+
+def score_arrow(data: Any, policy: Mapping[str, Any], as_of: Any, events: Any, event_lead: str, event_type: str, event_on: str) -> Any:
+    policy_json = to_json(policy, "policy")
+    names = list(_native.scoring_fields(policy_json))
+    cols = ArrowColumns(data, names)
+    pa, np = cols.pa, cols.np
+    fields = [(name, *_score_field(cols, name)) for name in names if name in cols.table.column_names]
+    ev = None
+    if events is not None:
+        ecols = ArrowColumns(events, [event_lead, event_type, event_on])
+        lead = ecols.column(event_lead)
+        if not pa.types.is_integer(lead.type) or lead.null_count:
+            raise error("invalid_type", event_lead, "event leads are the integer row positions of their leads")
+        ev = (
+            np.ascontiguousarray(lead.to_numpy(zero_copy_only=False), dtype=np.int64),
+            ecols.codes(event_type),
+            _days32(ecols, event_on, "on"),
+        )
+    out = _native.score_columns(policy_json, len(cols), fields, ev, as_of_text(as_of))
+    columns = {
+        "score": pa.array(out["score"], pa.float64()),
+        "fit": pa.array(out["fit"], pa.float64()),
+        "engagement": pa.array(out["engagement"], pa.float64()),
+        "rank": pa.array(out["rank"], pa.int64()),
+        "grade": _dictionary(pa, out["grade"], out["grade_labels"]),
+        "tier": _dictionary(pa, out["tier"], out["tier_labels"]),
+    }
+    for k, codes in enumerate(out["reasons"]):
+        columns[f"reason_{k + 1}"] = _dictionary(pa, codes, out["rule_ids"])
+    return _frame_output(data, pa.table(columns), {})
+
+
+# --- public pool -----------------------------------------------------------------------
+
+_VERDICTS = ["keep", "warn", "recycle", "exempt"]
+_RECORD_KEYS = ["department", "region", "product_line", "level"]
+
+
+def _ms(cols: ArrowColumns, name: str, field: str, optional: bool = False) -> Any:
+    """Instants as int64 ms since 1970 UTC (i64 minimum for null): tz-aware timestamps, or
+    integers already in ms. A naive timestamp has no offset: refused, as in pandas."""
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    if pa.types.is_integer(arr.type):
+        values = arr.cast(pa.int64())
+    elif pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
+        values = arr.cast(pa.timestamp("ms", tz="UTC"), safe=False).cast(pa.int64())
+    else:
+        raise error("invalid_date", f"{field}[0]", "instants are a tz-aware timestamp column (or int64 ms since 1970 UTC)")
+    if values.null_count:
+        if not optional:
+            i = int(np.flatnonzero(values.is_null().to_numpy(zero_copy_only=False))[0])
+            raise error("invalid_date", f"{field}[{i}]", "missing instant")
+        values = values.fill_null(NO_DATE)
+    return np.ascontiguousarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _flags(cols: ArrowColumns, name: str) -> Any:
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    if not pa.types.is_boolean(arr.type):
+        raise error("invalid_type", name, f"expected a boolean column, got {arr.type}")
+    return np.ascontiguousarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any], as_of: Any) -> Any:
+    rc = ArrowColumns(records, ["owner", "claimed_at", *_RECORD_KEYS, "locked", "open_contract", "last_won_at", "last_opportunity_at"])
+    ac = ArrowColumns(activities, ["record", "at", "logged_at", "type", "actor", "deleted"])
+    pa, np = rc.pa, rc.np
+    have, act_have = set(rc.table.column_names), set(ac.table.column_names)
+    owner, owner_labels = rc.codes("owner")
+    claimed = _ms(rc, "claimed_at", "claimed_at")
+    keys = [(name, *rc.codes(name)) for name in _RECORD_KEYS if name in have]
+    flags = [(name, _flags(rc, name)) for name in ("locked", "open_contract") if name in have]
+    times = [(name, _ms(rc, name, name, optional=True)) for name in ("last_won_at", "last_opportunity_at") if name in have]
+    record = ac.column("record")
+    if not pa.types.is_integer(record.type) or record.null_count:
+        raise error("invalid_type", "record", "an activity's record is the integer row position of its record")
+    act_record = np.ascontiguousarray(record.to_numpy(zero_copy_only=False), dtype=np.int32)
+    act_at = _ms(ac, "at", "activity_at")
+    act_logged = _ms(ac, "logged_at", "activity_logged_at", optional=True) if "logged_at" in act_have else None
+    act_type, type_labels = ac.codes("type")
+    act_actor, actor_labels = ac.codes("actor")
+    act_deleted = _flags(ac, "deleted") if "deleted" in act_have else None
+    out = _native.evaluate_pool_columns(
+        to_json(policy), owner, owner_labels, claimed, keys, flags, times,
+        act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of_text(as_of),
+    )  # fmt: skip
+
+    def instants(values: Any) -> Any:
+        values = np.asarray(values, dtype=np.int64)
+        return pa.array(values, pa.int64(), mask=values == NO_DATE).cast(pa.timestamp("ms", tz="UTC"))
+
+    table = pa.table(
+        {
+            "pool": _dictionary(pa, out["pool"], list(out["pools"])),
+            "decision": _dictionary(pa, out["decision"], _VERDICTS),
+            "due_at": instants(out["due_at"]),
+            "warn_at": instants(out["warn_at"]),
+            "last_follow_up_at": instants(out["last_follow_up_at"]),
+            "rule": pa.array(np.asarray(out["rule"], dtype=np.int64), pa.int64()),
+        }
+    )
+    return _frame_output(records, table, {"totals": out["totals"], "pools": out["counts"]})
+
+
+# --- attribution -----------------------------------------------------------------------
+
+
+def _fill_unread_revenue(cols: ArrowColumns, name: str, journeys: Any, converted: Any) -> None:
+    """Null revenue where the core does not read it (journeys that did not convert, rows
+    after a journey's first) becomes 0, so integer and decimal128 columns keep their exact
+    buffers; a converted journey without revenue on its first row is ``invalid_type``."""
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    if not arr.null_count or not (pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type)):
+        return  # floats carry NaN, strings are parsed where read
+    missing = arr.is_null().to_numpy(zero_copy_only=False)
+    first = np.ones(len(journeys), dtype=bool)
+    first[1:] = journeys[1:] != journeys[:-1]
+    read = first & (converted != NO_DATE)
+    bad = np.flatnonzero(missing & read)
+    if len(bad):
+        raise error("invalid_type", f"revenue[{int(bad[0])}]", "missing revenue: a converted journey needs one on its first row")
+    index = cols.table.column_names.index(name)
+    zero = pa.scalar(0 if pa.types.is_integer(arr.type) else Decimal(0), arr.type)
+    cols.table = cols.table.set_column(index, name, arr.fill_null(zero))
+
+
+_MILESTONES = {"lead_created": 1, "deal_created": 2}
+
+
+def attribution_arrow(
+    data: Any,
+    policy: Mapping[str, Any],
+    *,
+    journey: str,
+    channel: str,
+    on: str,
+    revenue: str,
+    converted_on: str,
+    milestone: str | None,
+    revenue_scale: Any,
+) -> Any:
+    cols = ArrowColumns(data, [journey, channel, on, revenue, converted_on, *([milestone] if milestone else [])])
+    pa, np = cols.pa, cols.np
+    ids = cols.column(journey)
+    if pa.types.is_integer(ids.type) and not ids.null_count and journey not in cols.labels:
+        journey_codes = np.ascontiguousarray(ids.to_numpy(zero_copy_only=False), dtype=np.int64)
+    else:
+        journey_codes = np.ascontiguousarray(cols.codes(journey)[0], dtype=np.int64)  # first-seen order
+    channel_codes, channel_labels = cols.codes(channel)
+    days = cols.days(on, "on")
+    conv = cols.days(converted_on, "converted_on")
+    _fill_unread_revenue(cols, revenue, journey_codes, conv)
+    amounts, scale = cols.amounts(revenue, revenue_scale, field="revenue")
+    marks = None
+    if milestone is not None:
+        codes, labels = cols.codes(milestone)
+        lookup = []
+        for j, label in enumerate(labels):
+            if label not in _MILESTONES:
+                i = int(np.flatnonzero(codes == j)[0])
+                raise error("invalid_value", f"milestone[{i}]", f"{label!r} is not lead_created or deal_created")
+            lookup.append(_MILESTONES[label])
+        table = np.asarray([*lookup, 0], dtype=np.int8)  # code -1 (null) reads the trailing 0
+        marks = np.ascontiguousarray(table[codes])
+    report, credits = _native.attribute_columns(
+        to_json(policy, "policy"), journey_codes, channel_codes, channel_labels, days, amounts, scale, conv, marks
+    )
+    lines = report["channels"]
+    table = pa.table(
+        {
+            "channel": pa.array([line["channel"] for line in lines], pa.string()),
+            "group": pa.array([line["group"] for line in lines], pa.string()),
+            "credit": _decimals(pa, [line["credit"] for line in lines]),
+            "share": _decimals(pa, [line["share"] for line in lines]),
+            "touches": pa.array([line["touches"] for line in lines], pa.int64()),
+            "conversions": pa.array([line["conversions"] for line in lines], pa.int64()),
+            "removal_effect": _decimals(pa, [line["removal_effect"] for line in lines]),
+        }
+    )
+    meta = {"total": report["total"], "conversions": report["conversions"], "model": report["model"]}
+    out = output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))
+    if hasattr(out, "attrs"):
+        out.attrs.update(meta, credits=credits)
+    return out
