@@ -322,7 +322,7 @@ def attribution_by_journey(
     revenue: str = "revenue",
     converted_on: str = "converted_on",
     milestone: str | None = None,
-    revenue_scale: int = 2,
+    revenue_scale: int | None = None,
 ) -> tuple[Callable[[Any], Any], Any]:
     """``(function, schema)`` for ``touches.groupBy(journey).applyInPandas`` (or a bucket of
     it: a group may hold many journeys): each touch's credit under a rule model, the
@@ -352,9 +352,10 @@ def attribution_by_journey(
         # Revenue is read on converted journeys only; a DecimalType null elsewhere is no error.
         unread = touches[revenue].isna() & touches[converted_on].isna()
         touches[revenue] = touches[revenue].where(~unread, 0)
+        scale = {} if revenue_scale is None else {"revenue_scale": revenue_scale}  # else attribution_frame's default
         out = attribution_frame(
             touches, policy, journey=journey, channel=channel, on=on, revenue=revenue,
-            converted_on=converted_on, milestone=milestone, revenue_scale=revenue_scale,
+            converted_on=converted_on, milestone=milestone, **scale,
         )  # fmt: skip
         credits = [decimal.Decimal(int(c)).scaleb(-dp) for c in np.asarray(out.attrs["credits"])]
         return pd.DataFrame(
