@@ -22,9 +22,10 @@ if [ "$have" != "$want" ]; then
   echo "wasm-bindgen CLI $have, Cargo.lock wants $want: run scripts/setup.sh" >&2
   exit 1
 fi
-# binaryen (wasm-opt), typescript (tsc), playwright-core and vite, as package-lock.json pins them.
+# binaryen (wasm-opt), typescript (tsc), playwright-core, vite and vitest, as package-lock.json pins them.
 if [ ! -x bindings-wasm/node_modules/.bin/wasm-opt ] || [ ! -x bindings-wasm/node_modules/.bin/tsc ] ||
-  [ ! -d bindings-wasm/node_modules/playwright-core ] || [ ! -x bindings-wasm/node_modules/.bin/vite ]; then
+  [ ! -d bindings-wasm/node_modules/playwright-core ] || [ ! -x bindings-wasm/node_modules/.bin/vite ] ||
+  [ ! -x bindings-wasm/node_modules/.bin/vitest ]; then
   (cd bindings-wasm && npm ci --no-audit --no-fund)
 fi
 
@@ -117,7 +118,7 @@ $build_only && exit 0
 say "node --test (Node $(node --version))"
 node --test --test-reporter=spec bindings-wasm/tests/node/
 
-say "the packed package: Node ESM, Node CommonJS, TypeScript, a vite build in Chromium, unbuilt install"
+say "the packed package: Node ESM, Node CommonJS, TypeScript, vitest, a vite build in Chromium, unbuilt install"
 node --test --test-reporter=spec bindings-wasm/tests/package/
 
 say "node --test + playwright-core (headless $(/usr/bin/chromium --version 2>/dev/null || echo chromium))"

@@ -1,6 +1,6 @@
 // The npm package as users get it: the .tgz that `scripts/wasm.sh` packs, installed into a
-// scratch project and used from Node ESM, Node CommonJS, and a vite-built page in headless
-// Chromium; and the unbuilt source package refusing to install with a message that says why.
+// scratch project and used from Node ESM, Node CommonJS, TypeScript, vitest, and a vite-built
+// page in headless Chromium; and the unbuilt source package refusing to install with a message that says why.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -88,6 +88,26 @@ test("TypeScript (nodenext) sees the class, init and the functions through the e
   writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["check.mts", "check.cts"] }));
   const r = spawnSync(join(wasmPackage, "node_modules", ".bin", "tsc"), ["-p", app], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test("vitest: a test file that imports crmkit runs under vitest run, init() harmless", () => {
+  const dir = join(app, "vitest");
+  mkdirSync(dir, { recursive: true });
+  // --globals: the scratch project has crmkit only; vitest itself comes from this package.
+  writeFileSync(
+    join(dir, "crmkit.test.mjs"),
+    `import init, { CrmkitError, forecast, version } from "crmkit";
+    test("forecast and CrmkitError under vitest", async () => {
+      ${CHECK.replace("console.log(JSON.stringify(", "expect((").replace(/\}\)\);\s*$/, `})).toEqual(${JSON.stringify(WANT)});`)}
+    });`,
+  );
+  const r = spawnSync(join(wasmPackage, "node_modules", ".bin", "vitest"), ["run", "--globals", "--root", dir, "--reporter", "verbose"], {
+    cwd: app,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", NO_COLOR: "1" },
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /1 passed/);
 });
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
