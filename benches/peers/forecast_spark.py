@@ -34,20 +34,20 @@ def main() -> None:
     df = generate(n)[["stage", "owner", "amount", "entered"]]
     p = policy("actual")
     start = time.perf_counter()
-    one = crmkit.forecast_frame(df, p, AS_OF, entered_stage_on="entered")
+    one = crmkit.forecast_frame(df, p, AS_OF, entered_stage_on="entered", amount_scale=2)  # int64 cents
     t_one = time.perf_counter() - start
 
     spark = (
         SparkSession.builder.master(f"local[{cores}]")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(cores * 2))
-        .config("spark.driver.memory", "4g")
+        .config("spark.driver.memory", "4g" if n <= 2_000_000 else "10g")
         .getOrCreate()
     )
     plain = df.assign(stage=df["stage"].astype(str), owner=df["owner"].astype(str), entered=df["entered"].dt.date)
     sdf = spark.createDataFrame(plain, schema="stage string, owner string, amount long, entered date").cache()
     sdf.count()
-    fn, schema = forecast_by_group(p, AS_OF, entered_stage_on="entered")
+    fn, schema = forecast_by_group(p, AS_OF, entered_stage_on="entered", amount_scale=2)
     start = time.perf_counter()
     rows = sdf.groupBy("owner").applyInPandas(fn, schema).collect()
     t_spark = time.perf_counter() - start
