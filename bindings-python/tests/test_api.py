@@ -194,6 +194,25 @@ except ImportError:
     assert _run(code).splitlines() == ["5.00", "frame needs pandas"]
 
 
+def test_every_frame_function_says_how_to_install_pandas():
+    code = """
+import sys
+class NoNumpy:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("numpy", "pandas"):
+            raise ImportError(f"no {name} here")
+sys.meta_path.insert(0, NoNumpy())
+import crmkit
+for call in (lambda: crmkit.forecast_frame(None, {}, "2026-01-01"), lambda: crmkit.score_frame(None, {}, "2026-01-01"),
+             lambda: crmkit.evaluate_pool_frame(None, None, {}, "2026-01-01"), lambda: crmkit.attribution_frame(None, {})):
+    try:
+        call()
+    except ImportError as e:
+        print("crmkit[pandas]" in str(e))
+"""
+    assert _run(code).splitlines() == ["True"] * 4
+
+
 def test_type_stubs_ship_with_the_package():
     package = Path(crmkit.__file__).parent
     for name in ("py.typed", "__init__.pyi", "_native.pyi"):

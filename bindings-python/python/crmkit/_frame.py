@@ -162,14 +162,14 @@ def _arrow_input(df: Any) -> bool:
 _error = error
 
 
-def _pandas() -> tuple[Any, Any]:
-    """numpy and pandas, or a CrmkitError that says how to install them."""
+def _pandas(function: str = "forecast_frame") -> tuple[Any, Any]:
+    """numpy and pandas, or an ImportError that says how to install them."""
     try:
         import numpy as np
         import pandas as pd
     except ImportError as e:
         raise ImportError(
-            f"forecast_frame needs pandas and numpy ({e.name} is not installed): pip install 'crmkit[pandas]'"
+            f"{function} needs pandas and numpy ({e.name} is not installed): pip install 'crmkit[pandas]'"
         ) from e
     return np, pd
 

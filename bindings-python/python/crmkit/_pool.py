@@ -147,8 +147,9 @@ def evaluate_pool_frame(
         from crmkit._arrow_frames import evaluate_pool_arrow
 
         return evaluate_pool_arrow(records, activities, policy, as_of)
-    import numpy as np
-    import pandas as pd
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("evaluate_pool_frame")
 
     owner, owner_labels = _codes(_column(records, "owner"), np, pd)
     claimed = _ms(_column(records, "claimed_at"), "claimed_at", np, pd)

@@ -137,8 +137,9 @@ def attribution_frame(
             df, policy, journey=journey, channel=channel, on=on, revenue=revenue,
             converted_on=converted_on, milestone=milestone, revenue_scale=revenue_scale,
         )  # fmt: skip
-    import numpy as np
-    import pandas as pd
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("attribution_frame")
 
     from crmkit._frame import _amounts, _codes, _column, _days, _error
 

@@ -116,8 +116,9 @@ def score_frame(
         from crmkit._arrow_frames import score_arrow
 
         return score_arrow(df, policy, as_of, events, event_lead, event_type, event_on)
-    import numpy as np
-    import pandas as pd
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("score_frame")
 
     fields = []
     for name in _native.scoring_fields(to_json(policy)):
