@@ -152,6 +152,18 @@ pub struct TimeSplit {
 /// # Errors
 ///
 /// `missing_value` / `invalid_date` at `leads[i].<date_field>`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::scoring::{time_split, Lead};
+///
+/// let leads: Vec<Lead> = crmkit::wire::from_json(r#"[{"id": "a", "closed_on": "2026-09-01"},
+///   {"id": "b", "closed_on": "2026-06-01"}]"#, "leads")?;
+/// let split = time_split(&leads, "closed_on", crmkit::NaiveDate::from_ymd_opt(2026, 8, 1).unwrap())?;
+/// assert_eq!((split.train, split.test), (vec![1], vec![0]));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn time_split(leads: &[Lead], date_field: &str, cutoff: NaiveDate) -> Result<TimeSplit> {
     let mut split = TimeSplit { train: Vec::new(), test: Vec::new() };
     for (i, lead) in leads.iter().enumerate() {

@@ -170,6 +170,23 @@ impl Acc {
 /// both won and lost; `invalid_value` / `missing_value` at `leads[i].outcome`;
 /// `unknown_stage` at `leads[i].stage`; `invalid_type` for a field of the wrong type;
 /// `missing_value` at `leads[i].closed_on` when forgetting needs it.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::scoring::{predict_leads, train_lead_model, Lead, ModelConfig};
+///
+/// let config: ModelConfig = crmkit::wire::from_json(r#"{"method": "bayes",
+///   "fields": [{"name": "source"}], "stages": [{"name": "new"}, {"name": "won", "won": true}]}"#, "")?;
+/// let closed: Vec<Lead> = crmkit::wire::from_json(r#"[
+///   {"id": "a", "outcome": "won", "stage": "won", "source": "fair", "closed_on": "2026-10-01"},
+///   {"id": "b", "outcome": "lost", "stage": "new", "source": "ads", "closed_on": "2026-09-01"}]"#, "leads")?;
+/// let model = train_lead_model(&config, &closed, crmkit::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())?;
+/// let open: Vec<Lead> = crmkit::wire::from_json(r#"[{"id": "o", "stage": "new", "source": "fair"}]"#, "leads")?;
+/// let p = &predict_leads(&model, &open)?.leads[0];
+/// assert!(p.probability > 0.5); // leads from the fair won, leads from ads lost
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn train_lead_model(config: &ModelConfig, leads: &[Lead], as_of: NaiveDate) -> Result<LeadModel> {
     config.validate()?;
     let odoo = config.method == Method::Odoo;

@@ -76,6 +76,18 @@ use crate::error::Result;
 /// # Errors
 ///
 /// `invalid_value` when a field is used as two kinds (text and number...).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::scoring::{policy_fields, ScoringPolicy};
+///
+/// let policy: ScoringPolicy = crmkit::wire::from_json(r#"{"rules": [{"id": "mfg", "dimension": "fit",
+///   "points": 20, "when": [{"field": "industry", "op": "equals", "value": "制造"}]}],
+///   "tie_break": [{"field": "revenue", "descending": true}]}"#, "")?;
+/// assert_eq!(policy_fields(&policy)?, ["industry", "revenue"]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn policy_fields(policy: &ScoringPolicy) -> Result<Vec<String>> {
     Ok(columns::field_kinds(policy)?.into_iter().map(|(name, _)| name).collect())
 }

@@ -84,6 +84,26 @@ pub enum PredictionReason {
 /// # Errors
 ///
 /// `unknown_stage` at `leads[i].stage`; `invalid_type` for a field of the wrong type.
+///
+/// # Examples
+///
+/// A model trained by [`super::train_lead_model`] (see its example), or stored as JSON:
+///
+/// ```
+/// use crmkit::scoring::{predict_leads, train_lead_model, Lead, ModelConfig};
+///
+/// let config: ModelConfig = crmkit::wire::from_json(r#"{"method": "odoo",
+///   "fields": [{"name": "source"}], "stages": [{"name": "new"}, {"name": "won", "won": true}]}"#, "")?;
+/// let closed: Vec<Lead> = crmkit::wire::from_json(r#"[
+///   {"id": "a", "outcome": "won", "stage": "won", "source": "fair"},
+///   {"id": "b", "outcome": "lost", "stage": "new", "source": "ads"}]"#, "leads")?;
+/// let model = train_lead_model(&config, &closed, crmkit::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())?;
+/// let open: Vec<Lead> = crmkit::wire::from_json(r#"[{"id": "o", "stage": "new", "source": "fair"}]"#, "leads")?;
+/// let report = predict_leads(&model, &open)?;
+/// let sum: f64 = report.leads[0].contributions.iter().map(|c| c.log_odds).sum();
+/// assert!((sum - report.leads[0].logit).abs() < 1e-12); // the contributions explain the logit
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn predict_leads(model: &LeadModel, leads: &[Lead]) -> Result<PredictionReport> {
     let pooled = (model.config.method == Method::Odoo).then(|| pool(&model.teams));
     let mut out = Vec::with_capacity(leads.len());
