@@ -184,7 +184,7 @@ impl Acc {
 /// let model = train_lead_model(&config, &closed, crmkit::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap())?;
 /// let open: Vec<Lead> = crmkit::wire::from_json(r#"[{"id": "o", "stage": "new", "source": "fair"}]"#, "leads")?;
 /// let p = &predict_leads(&model, &open)?.leads[0];
-/// assert!(p.probability > 0.5); // leads from the fair won, leads from ads lost
+/// assert!(p.probability.unwrap() > 0.5); // leads from the fair won, leads from ads lost
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn train_lead_model(config: &ModelConfig, leads: &[Lead], as_of: NaiveDate) -> Result<LeadModel> {

@@ -101,7 +101,7 @@ pub enum PredictionReason {
 /// let open: Vec<Lead> = crmkit::wire::from_json(r#"[{"id": "o", "stage": "new", "source": "fair"}]"#, "leads")?;
 /// let report = predict_leads(&model, &open)?;
 /// let sum: f64 = report.leads[0].contributions.iter().map(|c| c.log_odds).sum();
-/// assert!((sum - report.leads[0].logit).abs() < 1e-12); // the contributions explain the logit
+/// assert!((sum - report.leads[0].logit.unwrap()).abs() < 1e-12); // the contributions explain the logit
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn predict_leads(model: &LeadModel, leads: &[Lead]) -> Result<PredictionReport> {
