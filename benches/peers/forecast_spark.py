@@ -42,6 +42,7 @@ def main() -> None:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(cores * 2))
         .config("spark.driver.memory", "4g" if n <= 2_000_000 else "10g")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # createDataFrame from pandas
         .getOrCreate()
     )
     plain = df.assign(stage=df["stage"].astype(str), owner=df["owner"].astype(str), entered=df["entered"].dt.date)
