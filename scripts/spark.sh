@@ -12,7 +12,8 @@
 # package: PyPI has it as a 456 MB sdist only (no wheel), which pip downloads (about 5 s
 # here) and repacks into a wheel (about 20 s of one core) before installing it; cold, the
 # whole venv takes about 1 minute on an idle machine, hidden behind cargo in test.sh.
-# (Last session's 8 minutes were that repacking on a machine with a load of 15.)
+# (Last session's 8 minutes were waiting, with 37 s of CPU in them: on I/O, with 456 MB written
+# three times to a disk that was then nearly full, and on the download.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
