@@ -72,7 +72,7 @@ def test_plan_typeddicts_name_every_accepted_field():
     assert set(plan) | {"rate", "curve", "accrual", "spiffs"} == dicts["CommissionPlan"]
     assert set(plan["accelerators"][0]) == dicts["Accelerator"] and set(plan["rates"][0]) | {"rate"} == dicts["RateRule"]
     sale = {"id": "d", "on": "2026-03-01", "kind": "sale", "amount": "1", "currency": "CNY", "product": "p", "customer_type": "c", "rep": "a"}
-    assert set(sale) | {"splits", "refers_to", "deliveries", "payments"} == dicts["Transaction"]
+    assert set(sale) | {"splits", "refers_to", "deliveries", "payments", "original_rate"} == dicts["Transaction"]
     split = {"rep": "a", "weight": "1", "kind": "revenue", "target_share": "1"}
     assert set(split) | {"share"} == dicts["Split"]
     report = crmkit.compute_commission(plan, {"reps": [{"rep": "a", "quota": "10"}], "transactions": [sale]}, "2026-03-31")

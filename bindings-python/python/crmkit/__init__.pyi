@@ -421,6 +421,7 @@ class Transaction(TypedDict):
     deliveries: NotRequired[Sequence[Event]]
     payments: NotRequired[Sequence[Event]]
     refers_to: NotRequired[str]
+    original_rate: NotRequired[DecimalInput]
 
 class RepInput(TypedDict):
     rep: str

@@ -48,6 +48,8 @@ pub(crate) struct Entry {
     pub original: Option<usize>,
     /// The rep's share of the sale's SPIF, on the sale's first accruing entry.
     pub spiff: Decimal,
+    /// A refund of an earlier period's sale: the rate it was paid at.
+    pub original_rate: Option<Decimal>,
 }
 
 /// A rep as the statements need it.
@@ -262,6 +264,7 @@ impl<'a> Book<'a> {
                     rule,
                     original: None,
                     spiff,
+                    original_rate: tx.original_rate,
                 };
                 self.entries[rep].push(e);
                 spiff = Decimal::ZERO;
@@ -400,6 +403,7 @@ impl<'a> Book<'a> {
                 rule,
                 original: Some(o),
                 spiff: Decimal::ZERO,
+                original_rate: None,
             });
             self.credits.push(CreditLine {
                 transaction: tx.id.clone(),
@@ -523,6 +527,25 @@ fn check<'a>(
         (Some(a), _) => non_negative(Some(a), || path("amount"))?,
     }
     let owners = u8::from(t.rep.is_some()) + u8::from(!t.splits.is_empty());
+    if let Some(rate) = t.original_rate {
+        let reason = match (t.kind, &t.refers_to) {
+            (TransactionKind::Sale, _) => Some("only refunds and cancellations claw back at an original rate"),
+            (_, Some(_)) => Some("the sale is in this input: its own pay is taken back"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            return Err(Error::InvalidValue { path: path("original_rate"), reason: reason.into() });
+        }
+        if rate < Decimal::ZERO || rate > Decimal::ONE {
+            return Err(Error::out_of_range(path("original_rate"), rate, 0, 1));
+        }
+        if t.amount.is_none() {
+            return Err(Error::MissingValue {
+                path: path("amount"),
+                reason: "a refund of an earlier period's sale gives its amount".into(),
+            });
+        }
+    }
     match (&t.refers_to, t.kind, owners) {
         (Some(_), TransactionKind::Sale, _) => {
             return Err(Error::InvalidValue {
@@ -531,6 +554,8 @@ fn check<'a>(
             });
         }
         (Some(_), _, 0) | (None, TransactionKind::Sale | TransactionKind::Refund, 1) => {}
+        // A cancellation of an earlier period's sale names its reps and amount itself.
+        (None, TransactionKind::Cancellation, 1) if t.original_rate.is_some() => {}
         (Some(_), _, _) => {
             return Err(Error::InvalidValue {
                 path: path("rep"),

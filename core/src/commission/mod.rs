@@ -169,6 +169,16 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub refers_to: Option<String>,
+    /// Refunds and cancellations of a sale paid in an earlier period (not in this input), in
+    /// [0, 1]: the rate the sale was paid at (its commission ÷ its credit, to any places).
+    /// Its commission is taken back at this rate, in the provisional and the final statement
+    /// alike (a `clawback` line, not the tier the running total is in now); its credit still
+    /// leaves the running total, and the prior credit repriced by the `prior_periods` line is
+    /// what is left of it. Without it such a refund walks the table down from where the rep
+    /// stands.
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub original_rate: Option<Decimal>,
 }
 
 /// A delivery or a payment: part of a sale's amount on a date.

@@ -169,7 +169,8 @@ pub struct Tier {
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub to: Option<Decimal>,
-    /// Rate in [0, 1].
+    /// Rate in [0, 1]. In a retroactive table, at least the previous tier's (pay never falls
+    /// as credit grows).
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub rate: Decimal,
@@ -272,7 +273,10 @@ impl CommissionPlan {
     /// `missing_value` (`rate`, `tiers`, `curve`, `bounds`, `tiers[i].to` on a tier that is
     /// not last), `invalid_value` (a field the kind does not use, a threshold without exactly
     /// one measure, a rule without exactly one of rate / multiplier), `out_of_range`
-    /// (`tiers[i].rate`, `rate`, `cap`...), `tier_overlap` / `tier_gap` at `tiers[i].from`.
+    /// (`tiers[i].rate`, `rate`, `cap`...; and where pay would fall as credit grows: a
+    /// retroactive tier's rate below the previous one, a retroactive accelerator's multiplier
+    /// below 1 or the previous one, a curve payout below the previous one), `tier_overlap` /
+    /// `tier_gap` at `tiers[i].from`.
     pub fn validate(&self) -> Result<()> {
         self.rounding.validate("rounding")?;
         let (zero, one) = (Decimal::ZERO, Decimal::ONE);
@@ -303,6 +307,15 @@ impl CommissionPlan {
             if i == 0 && !p.attainment.is_zero() {
                 return Err(Error::TierGap { path: "curve[0].attainment".into(), from: zero.to_string() });
             }
+            if i > 0 && p.payout < self.curve[i - 1].payout {
+                // A falling curve pays less for more: refused, as a falling retroactive table.
+                return Err(Error::out_of_range(
+                    format!("curve[{i}].payout"),
+                    p.payout,
+                    self.curve[i - 1].payout,
+                    "inf",
+                ));
+            }
             if i > 0 && p.attainment <= self.curve[i - 1].attainment {
                 return Err(Error::TierOverlap {
                     path: format!("curve[{i}].attainment"),
@@ -312,6 +325,12 @@ impl CommissionPlan {
         }
         for (i, a) in self.accelerators.iter().enumerate() {
             in_range(a.multiplier, zero, Some(MAX_MULTIPLIER.into()), || format!("accelerators[{i}].multiplier"))?;
+            if self.kind == PlanKind::Retroactive {
+                // The whole credit is paid at rate × multiplier: a multiplier below 1 or below the
+                // previous one would pay less for more credit (see `validate_tiers`).
+                let floor = if i == 0 { one } else { self.accelerators[i - 1].multiplier.max(one) };
+                in_range(a.multiplier, floor, Some(MAX_MULTIPLIER.into()), || format!("accelerators[{i}].multiplier"))?;
+            }
             let prev = if i == 0 { zero } else { self.accelerators[i - 1].from_attainment };
             if a.from_attainment <= prev {
                 return Err(Error::out_of_range(
@@ -354,6 +373,12 @@ impl CommissionPlan {
         for (i, t) in self.tiers.iter().enumerate() {
             in_range(t.rate, Decimal::ZERO, Some(Decimal::ONE), || format!("tiers[{i}].rate"))?;
             in_range(t.from, Decimal::ZERO, None, || format!("tiers[{i}].from"))?;
+            if i > 0 && self.kind == PlanKind::Retroactive && t.rate < self.tiers[i - 1].rate {
+                // Retroactive pay is the whole credit × the rate reached: a falling rate would pay
+                // less for more credit, make a refund raise pay, and make `held` (回款并终端)
+                // negative. Refused rather than given a meaning no plan intends.
+                return Err(Error::out_of_range(format!("tiers[{i}].rate"), t.rate, self.tiers[i - 1].rate, 1));
+            }
             if i == 0 && !t.from.is_zero() {
                 return Err(Error::TierGap { path: "tiers[0].from".into(), from: "0".into() });
             }

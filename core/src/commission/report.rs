@@ -183,7 +183,8 @@ pub enum LineKind {
     RateRule,
     /// Nothing paid: the threshold is not reached.
     BelowThreshold,
-    /// A refund or cancellation taking back the original's commission at its original rate.
+    /// A refund or cancellation taking back the original's commission at its original rate
+    /// (an earlier period's sale: at its `original_rate`, in both statements).
     Clawback,
     /// Earlier periods' credit repriced at the end (retroactive tier reached, threshold
     /// reached) minus what was paid on it.
@@ -219,7 +220,9 @@ pub enum LineReason {
     Cancellation,
     /// Running credit below zero (more refunded than credited): unwound at the first rate.
     BelowZero,
-    /// The provisional run paid it at the original rate; the final one reprices on net totals.
+    /// Taken back at the rate the sale was paid at: a sale in the input in the provisional
+    /// run (the final one reprices on net totals), an earlier period's sale (`original_rate`)
+    /// in both.
     OriginalRate,
     /// The threshold is reached after this transaction (provisional) or at the end (final).
     ThresholdMet,

@@ -82,6 +82,19 @@ pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Cre
         let entries = &credited.entries[k];
         let path = || format!("reps[{k}]");
         let start = Position { credit: rep.prior_credit, target: rep.prior_target };
+        // Earlier periods' sales refunded here cannot take back more credit than they left.
+        let mut standing = rep.prior_credit;
+        for e in entries.iter().filter(|e| e.original_rate.is_some()) {
+            standing += e.credit; // both bounded by the amounts, checked when credited
+            if standing < Decimal::ZERO {
+                return Err(Error::out_of_range(
+                    format!("transactions[{}].amount", e.txn),
+                    -e.credit,
+                    0,
+                    format!("{} (the rep's prior credit left)", standing - e.credit),
+                ));
+            }
+        }
         let mut positions = Vec::with_capacity(entries.len() + 1);
         positions.push(start);
         for e in entries {
@@ -189,6 +202,9 @@ fn walk(
     let mut spiffs: HashMap<usize, (Decimal, Decimal)> = HashMap::new();
     let mut slices = Vec::new();
     let held = mode == Mode::Provisional && plan.accrual == Accrual::Attainment;
+    // Earlier periods' sales refunded here at their original rate: their credit (negative)
+    // and what their clawback lines took back.
+    let (mut prior_refunded, mut clawed) = (Position::default(), Decimal::ZERO);
     for (n, e) in entries.iter().enumerate() {
         let (before, after) = (positions[n], positions[n + 1]);
         let path = || format!("transactions[{}].amount", e.txn);
@@ -230,6 +246,17 @@ fn walk(
             tier: None,
             exact,
         };
+        if let Some(rate) = e.original_rate {
+            // A sale of an earlier period: its pay is taken back at the rate it was paid at, in
+            // both statements (that period is closed; nothing here reprices it).
+            reasons.push(LineReason::OriginalRate);
+            let slice = Slice { rate, ..whole(mul(e.credit, rate, path)?, Decimal::ONE) };
+            let amount = w.push(LineKind::Clawback, Some(e.txn), &slice, Some(rate), reasons)?;
+            prior_refunded.credit = add(prior_refunded.credit, e.credit, path)?;
+            prior_refunded.target = add(prior_refunded.target, e.target, path)?;
+            clawed = add(clawed, amount, path)?;
+            continue;
+        }
         if let (Mode::Provisional, Some(o)) = (mode, e.original) {
             // Take back the original's provisional pay in proportion to the credit refunded;
             // all that is left of it when the refund takes all the credit left.
@@ -315,10 +342,15 @@ fn walk(
     }
     if mode == Mode::Final && (prior_paid.is_some() || start != Position::default()) {
         let path = || "reps".to_owned();
-        let earned = if end_gate { table.earned(start, end, &path)? } else { Decimal::ZERO };
+        // The prior credit still standing: what clawback lines took back is not repriced.
+        let standing = Position {
+            credit: add(start.credit, prior_refunded.credit, path)?,
+            target: add(start.target, prior_refunded.target, path)?,
+        };
+        let earned = if end_gate { table.earned(standing, end, &path)? } else { Decimal::ZERO };
         let before = match prior_paid {
-            Some(p) => p,
-            None if table.gate(start, &path)? => table.earned(start, start, &path)?,
+            Some(p) => add(p, clawed, path)?,
+            None if table.gate(start, &path)? => table.earned(standing, start, &path)?,
             None => Decimal::ZERO,
         };
         let exact = earned.checked_sub(before).ok_or_else(|| Error::overflow(path()))?;
