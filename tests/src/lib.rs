@@ -106,6 +106,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let bins: Option<u32> = crmkit::wire::from_json(&field_of(config, "bins"), "bins")?;
             serde_json::to_value(crmkit::scoring::calibration(&probabilities, &outcomes, bins.unwrap_or(10))?)
         }
+        "commission_columns" => commission_columns(config, input, as_of)?,
         "payment_interest" => {
             let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let batches: Vec<crmkit::commission::Batch> = crmkit::wire::from_json(&field("batches"), "batches")?;
@@ -254,6 +255,110 @@ fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Resu
     let limit: usize = crmkit::wire::from_json(&json(config.get("limit")), "limit")?;
     let record: DedupRecord = crmkit::wire::from_json(&query.to_string(), "record")?;
     Ok(serde_json::to_value(index.query(&record, limit)?))
+}
+
+/// The `commission_columns` vectors: `input.rep` / `on` / `amount` / `refund` as columns
+/// (reps as codes in first-appearance order, dates as days, amounts as decimals), `input.reps`
+/// and `config` (the plan); the result in the shape every runner writes: per-row pay and
+/// line money as decimal strings, codes as their labels. The record function on the same
+/// transactions must give the same statements: checked here on every case.
+fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
+    use crmkit::commission::{TransactionColumns, LINE_KINDS, LINE_REASONS};
+    let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
+    let plan = crmkit::wire::from_json(&config.to_string(), "")?;
+    let reps: Vec<crmkit::commission::RepInput> =
+        crmkit::wire::from_json(&input.get("reps").map_or_else(|| "[]".to_owned(), Value::to_string), "reps")?;
+    let names: Vec<Option<String>> = crmkit::wire::from_json(&json(input.get("rep")), "rep")?;
+    let mut labels: Vec<String> = Vec::new();
+    let codes: Vec<i32> = names
+        .iter()
+        .map(|n| {
+            n.as_ref().map_or(-1, |n| {
+                labels.iter().position(|l| l == n).unwrap_or_else(|| {
+                    labels.push(n.clone());
+                    labels.len() - 1
+                }) as i32
+            })
+        })
+        .collect();
+    let dates: Vec<Option<String>> = crmkit::wire::from_json(&json(input.get("on")), "on")?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let on = dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match d {
+            Some(d) => Ok(crmkit::wire::parse_date(d, &format!("on[{i}]"))?.signed_duration_since(epoch).num_days()),
+            None => Ok(i64::MIN),
+        })
+        .collect::<crmkit::Result<Vec<i64>>>()?;
+    let amounts: Vec<rust_decimal::Decimal> = crmkit::wire::from_json(&json(input.get("amount")), "amount")?;
+    let refund: Option<Vec<bool>> = crmkit::wire::from_json(&json(input.get("refund")), "refund")?;
+    let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+    let columns = TransactionColumns {
+        rep: &codes,
+        rep_labels: &labels,
+        on: &on,
+        amount: crmkit::forecast::AmountColumn::Decimal(&amounts),
+        refund: refund.as_deref(),
+    };
+    let out = crmkit::commission::commission_columns(&plan, &reps, &columns, as_of, true)?;
+    // The record function on the same transactions: the same statements, line for line.
+    let transactions: Vec<Value> = (0..codes.len())
+        .map(|i| {
+            serde_json::json!({"id": i.to_string(), "on": dates[i], "amount": amounts[i].to_string(), "rep": names[i],
+                "kind": if refund.as_ref().is_some_and(|r| r[i]) { "refund" } else { "sale" }})
+        })
+        .collect();
+    let records = serde_json::json!({"reps": input.get("reps").cloned().unwrap_or(Value::Array(vec![])), "transactions": transactions});
+    let report =
+        crmkit::commission::compute_commission(&plan, &crmkit::wire::from_json(&records.to_string(), "")?, as_of)?;
+    let money = |units: i64, scale: u32| rust_decimal::Decimal::new(units, scale).to_string();
+    let l = out.lines.as_ref().expect("asked for lines");
+    let lines: Vec<Value> = (0..l.amount.len())
+        .map(|j| {
+            let reasons: Vec<_> = LINE_REASONS
+                .iter()
+                .enumerate()
+                .filter(|(b, _)| l.reasons[j] & (1 << b) != 0)
+                .map(|(_, r)| *r)
+                .collect();
+            serde_json::json!({
+                "statement": if l.provisional[j] { "provisional" } else { "final" },
+                "rep": out.reps[l.rep[j] as usize].rep, "step": l.step[j], "kind": LINE_KINDS[l.kind[j] as usize],
+                "row": l.row[j], "tier": l.tier[j], "from": money(l.from[j], out.credit_scale),
+                "to": money(l.to[j], out.credit_scale), "base": money(l.base[j], out.credit_scale),
+                "rate": usize::try_from(l.rate[j]).ok().map(|c| out.rate_labels[c].to_string()),
+                "multiplier": out.multiplier_labels[l.multiplier[j] as usize].to_string(),
+                "amount": money(l.amount[j], out.scale), "reasons": reasons,
+            })
+        })
+        .collect();
+    for (k, (record, column)) in report.reps.iter().zip(&out.reps).enumerate() {
+        let mut plain = record.clone();
+        plain.lines.clear();
+        plain.provisional_lines.clear();
+        assert_eq!(&plain, column, "rep {k}: compute_commission and commission_columns differ");
+        for (provisional, statement) in [(false, &record.lines), (true, &record.provisional_lines)] {
+            let mine: Vec<&Value> = lines
+                .iter()
+                .filter(|v| v["rep"] == record.rep.as_str() && (v["statement"] == "provisional") == provisional)
+                .collect();
+            let amounts: Vec<String> = statement.iter().map(|s| s.amount.to_string()).collect();
+            let theirs: Vec<String> =
+                mine.iter().map(|v| v["amount"].as_str().unwrap_or_default().to_owned()).collect();
+            assert_eq!(amounts, theirs, "rep {k}: line amounts differ");
+        }
+    }
+    assert_eq!(report.reps.len(), out.reps.len(), "the reps differ");
+    Ok(serde_json::to_value(serde_json::json!({
+        "scale": out.scale,
+        "credit_scale": out.credit_scale,
+        "reps": out.reps,
+        "totals": out.totals,
+        "provisional": out.provisional.iter().map(|&u| money(u, out.scale)).collect::<Vec<_>>(),
+        "final": out.final_pay.iter().map(|&u| money(u, out.scale)).collect::<Vec<_>>(),
+        "lines": lines,
+    })))
 }
 
 /// The alterations the `dedup_index` vectors name (the same in every runner).

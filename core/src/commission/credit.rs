@@ -98,37 +98,7 @@ pub(crate) fn credit(
     as_of: NaiveDate,
     schedule: Schedule,
 ) -> Result<Credited> {
-    let mut reps = Vec::with_capacity(input.reps.len());
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(input.reps.len());
-    for (k, r) in input.reps.iter().enumerate() {
-        if let Some(first) = index.insert(r.rep.as_str(), k) {
-            return Err(Error::DuplicateName {
-                path: format!("reps[{k}].rep"),
-                name: r.rep.clone(),
-                first: format!("reps[{first}].rep"),
-            });
-        }
-        if let Some(q) = r.quota {
-            if q <= Decimal::ZERO {
-                return Err(Error::out_of_range(format!("reps[{k}].quota"), q, "0 (exclusive)", "inf"));
-            }
-        }
-        non_negative(r.prior_credit, || format!("reps[{k}].prior_credit"))?;
-        non_negative(r.prior_target_credit, || format!("reps[{k}].prior_target_credit"))?;
-        non_negative(r.draw_balance, || format!("reps[{k}].draw_balance"))?;
-        non_negative(r.draw.as_ref().map(|d| d.amount), || format!("reps[{k}].draw.amount"))?;
-        let prior_credit = r.prior_credit.unwrap_or_default();
-        reps.push(Rep {
-            name: r.rep.clone(),
-            quota: r.quota,
-            prior_credit,
-            prior_target: r.prior_target_credit.unwrap_or(prior_credit),
-            prior_paid: r.prior_paid,
-            draw: r.draw.clone(),
-            draw_balance: r.draw_balance.unwrap_or_default(),
-            quota_path: format!("reps[{k}].quota"),
-        });
-    }
+    let (reps, index) = reps(&input.reps)?;
     let txns = &input.transactions;
     let mut currency = plan.currency.clone();
     let mut ids: HashMap<&str, usize> = HashMap::with_capacity(txns.len());
@@ -430,19 +400,60 @@ fn rep_of<'a>(
     at: impl FnOnce() -> String,
 ) -> usize {
     *index.entry(name).or_insert_with(|| {
-        reps.push(Rep {
-            name: name.to_owned(),
-            quota: None,
-            prior_credit: Decimal::ZERO,
-            prior_target: Decimal::ZERO,
-            prior_paid: None,
-            draw: None,
-            draw_balance: Decimal::ZERO,
-            quota_path: at(),
-        });
+        reps.push(unlisted_rep(name, at()));
         entries.push(Vec::new());
         reps.len() - 1
     })
+}
+
+/// The listed reps, checked, and their index by name.
+pub(crate) fn reps(input: &[super::RepInput]) -> Result<(Vec<Rep>, HashMap<&str, usize>)> {
+    let mut reps = Vec::with_capacity(input.len());
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(input.len());
+    for (k, r) in input.iter().enumerate() {
+        if let Some(first) = index.insert(r.rep.as_str(), k) {
+            return Err(Error::DuplicateName {
+                path: format!("reps[{k}].rep"),
+                name: r.rep.clone(),
+                first: format!("reps[{first}].rep"),
+            });
+        }
+        if let Some(q) = r.quota {
+            if q <= Decimal::ZERO {
+                return Err(Error::out_of_range(format!("reps[{k}].quota"), q, "0 (exclusive)", "inf"));
+            }
+        }
+        non_negative(r.prior_credit, || format!("reps[{k}].prior_credit"))?;
+        non_negative(r.prior_target_credit, || format!("reps[{k}].prior_target_credit"))?;
+        non_negative(r.draw_balance, || format!("reps[{k}].draw_balance"))?;
+        non_negative(r.draw.as_ref().map(|d| d.amount), || format!("reps[{k}].draw.amount"))?;
+        let prior_credit = r.prior_credit.unwrap_or_default();
+        reps.push(Rep {
+            name: r.rep.clone(),
+            quota: r.quota,
+            prior_credit,
+            prior_target: r.prior_target_credit.unwrap_or(prior_credit),
+            prior_paid: r.prior_paid,
+            draw: r.draw.clone(),
+            draw_balance: r.draw_balance.unwrap_or_default(),
+            quota_path: format!("reps[{k}].quota"),
+        });
+    }
+    Ok((reps, index))
+}
+
+/// A rep only a transaction names: starting at zero; `quota_path` where it was first named.
+pub(crate) fn unlisted_rep(name: &str, quota_path: String) -> Rep {
+    Rep {
+        name: name.to_owned(),
+        quota: None,
+        prior_credit: Decimal::ZERO,
+        prior_target: Decimal::ZERO,
+        prior_paid: None,
+        draw: None,
+        draw_balance: Decimal::ZERO,
+        quota_path,
+    }
 }
 
 /// Largest-remainder split, or zeros when every weight is zero (a sale fully refunded).

@@ -39,6 +39,8 @@
 
 mod approval;
 mod collections;
+mod columns;
+mod columns_walk;
 mod credit;
 mod interest;
 mod plan;
@@ -56,6 +58,10 @@ pub use approval::{
 pub use collections::{
     collections, AgingLine, CollectionReason, CollectionsPolicy, CollectionsReport, CustomerLine, Dso, Grade, OpenItem,
     WarningLevel,
+};
+pub use columns::{
+    commission_columns, CommissionColumnsReport, LineColumns, TransactionColumns, LINE_KINDS, LINE_REASONS,
+    MAX_COLUMN_LINES,
 };
 pub use interest::{
     payment_interest, Batch, BatchInterest, DayCount, GraceRule, InterestKind, InterestLine, InterestPolicy,

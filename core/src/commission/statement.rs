@@ -105,43 +105,57 @@ pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Cre
             });
         }
         let end = *positions.last().unwrap_or(&start);
-        let (final_lines, final_pay, capped) =
-            walk(plan, &table, input, entries, &positions, Mode::Final, rep.prior_paid)?;
+        let final_statement = walk(plan, &table, input, entries, &positions, Mode::Final, rep.prior_paid)?;
         let (provisional_lines, provisional, _) =
             walk(plan, &table, input, entries, &positions, Mode::Provisional, None)?;
-        let true_up = final_pay.checked_sub(provisional).ok_or_else(|| Error::overflow(path()))?;
-        totals.provisional = add(totals.provisional, provisional, path)?;
-        totals.final_pay = add(totals.final_pay, final_pay, path)?;
-        totals.true_up = add(totals.true_up, true_up, path)?;
-        let draw = draw(rep, final_pay, &path)?;
-        let credit = end.credit - start.credit;
-        let target_credit = end.target - start.target;
-        reps.push(RepStatement {
-            rep: rep.name.clone(),
-            quota: rep.quota,
-            prior_credit: rep.prior_credit,
-            credit: plan.rounding.round(credit),
-            target_credit: plan.rounding.round(target_credit),
-            running_credit: plan.rounding.round(end.credit),
-            running_target_credit: plan.rounding.round(end.target),
-            attainment: rep.quota.map(|_| table.attainment(end.target, &path)).transpose()?.map(|a| SHARE.round(a)),
-            tier: matches!(plan.kind, PlanKind::Graduated | PlanKind::Retroactive).then(|| table.tier_at(end.credit).0),
-            threshold_met: table.gate(end, &path)?,
-            provisional,
-            final_pay,
-            true_up,
-            capped,
-            accrued: final_pay,
-            held: plan.rounding.round(Decimal::ZERO),
-            draw_top_up: plan.rounding.round(draw.0),
-            recovered: plan.rounding.round(draw.1),
-            draw_balance: plan.rounding.round(draw.2),
-            payable: plan.rounding.round(draw.3),
-            lines: final_lines,
-            provisional_lines,
-        });
+        let statement = summary(plan, rep, &table, end, final_statement, (provisional_lines, provisional), &path)?;
+        totals.provisional = add(totals.provisional, statement.provisional, path)?;
+        totals.final_pay = add(totals.final_pay, statement.final_pay, path)?;
+        totals.true_up = add(totals.true_up, statement.true_up, path)?;
+        reps.push(statement);
     }
     Ok(CommissionReport { currency: credited.currency.clone(), reps, credits: credited.credits.clone(), totals })
+}
+
+/// A rep's statement from its two walks: running totals, true-up, draw.
+pub(crate) fn summary(
+    plan: &CommissionPlan,
+    rep: &super::credit::Rep,
+    table: &Table,
+    end: Position,
+    (lines, final_pay, capped): (Vec<StatementLine>, Decimal, Decimal),
+    (provisional_lines, provisional): (Vec<StatementLine>, Decimal),
+    path: &dyn Fn() -> String,
+) -> Result<RepStatement> {
+    let start = Position { credit: rep.prior_credit, target: rep.prior_target };
+    let true_up = final_pay.checked_sub(provisional).ok_or_else(|| Error::overflow(path()))?;
+    let draw = draw(rep, final_pay, path)?;
+    let credit = end.credit - start.credit;
+    let target_credit = end.target - start.target;
+    Ok(RepStatement {
+        rep: rep.name.clone(),
+        quota: rep.quota,
+        prior_credit: rep.prior_credit,
+        credit: plan.rounding.round(credit),
+        target_credit: plan.rounding.round(target_credit),
+        running_credit: plan.rounding.round(end.credit),
+        running_target_credit: plan.rounding.round(end.target),
+        attainment: rep.quota.map(|_| table.attainment(end.target, path)).transpose()?.map(|a| SHARE.round(a)),
+        tier: matches!(plan.kind, PlanKind::Graduated | PlanKind::Retroactive).then(|| table.tier_at(end.credit).0),
+        threshold_met: table.gate(end, path)?,
+        provisional,
+        final_pay,
+        true_up,
+        capped,
+        accrued: final_pay,
+        held: plan.rounding.round(Decimal::ZERO),
+        draw_top_up: plan.rounding.round(draw.0),
+        recovered: plan.rounding.round(draw.1),
+        draw_balance: plan.rounding.round(draw.2),
+        payable: plan.rounding.round(draw.3),
+        lines,
+        provisional_lines,
+    })
 }
 
 /// A draw on the final pay: (top-up, recovered, balance owed after, payable).
@@ -340,21 +354,15 @@ fn walk(
         }
         record(&mut paid, e, w.total - first);
     }
-    if mode == Mode::Final && (prior_paid.is_some() || start != Position::default()) {
+    if mode == Mode::Final {
         let path = || "reps".to_owned();
         // The prior credit still standing: what clawback lines took back is not repriced.
         let standing = Position {
             credit: add(start.credit, prior_refunded.credit, path)?,
             target: add(start.target, prior_refunded.target, path)?,
         };
-        let earned = if end_gate { table.earned(standing, end, &path)? } else { Decimal::ZERO };
-        let before = match prior_paid {
-            Some(p) => add(p, clawed, path)?,
-            None if table.gate(start, &path)? => table.earned(standing, start, &path)?,
-            None => Decimal::ZERO,
-        };
-        let exact = earned.checked_sub(before).ok_or_else(|| Error::overflow(path()))?;
-        if prior_paid.is_some() || !exact.is_zero() {
+        let prior = prior_periods(plan, table, start, standing, end, end_gate, prior_paid, clawed)?;
+        if let Some((exact, reasons)) = prior {
             let slice = Slice {
                 from: Decimal::ZERO,
                 to: start.credit,
@@ -364,13 +372,6 @@ fn walk(
                 tier: None,
                 exact,
             };
-            let mut reasons = vec![if end_gate { LineReason::ThresholdMet } else { LineReason::ThresholdNotMet }];
-            if !table.threshold_set() {
-                reasons.clear();
-            }
-            if plan.kind == PlanKind::Retroactive {
-                reasons.push(LineReason::TierReachedAtEnd);
-            }
             w.push(LineKind::PriorPeriods, None, &slice, None, reasons)?;
         }
     }
@@ -392,6 +393,45 @@ fn walk(
         }
     }
     Ok((w.lines, w.total, if mode == Mode::Final { capped } else { Decimal::ZERO }))
+}
+
+/// The `prior_periods` line of a final statement, if it has one: the earlier periods' credit
+/// still `standing` repriced at the `end` (the tier reached, the threshold met), less what it
+/// was paid (`prior_paid` less what was `clawed` back, else what the table paid where it then
+/// stood). Its exact amount and reasons.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prior_periods(
+    plan: &CommissionPlan,
+    table: &Table,
+    start: Position,
+    standing: Position,
+    end: Position,
+    end_gate: bool,
+    prior_paid: Option<Decimal>,
+    clawed: Decimal,
+) -> Result<Option<(Decimal, Vec<LineReason>)>> {
+    if prior_paid.is_none() && start == Position::default() {
+        return Ok(None);
+    }
+    let path = || "reps".to_owned();
+    let earned = if end_gate { table.earned(standing, end, &path)? } else { Decimal::ZERO };
+    let before = match prior_paid {
+        Some(p) => add(p, clawed, path)?,
+        None if table.gate(start, &path)? => table.earned(standing, start, &path)?,
+        None => Decimal::ZERO,
+    };
+    let exact = earned.checked_sub(before).ok_or_else(|| Error::overflow(path()))?;
+    if prior_paid.is_none() && exact.is_zero() {
+        return Ok(None);
+    }
+    let mut reasons = Vec::new();
+    if table.threshold_set() {
+        reasons.push(if end_gate { LineReason::ThresholdMet } else { LineReason::ThresholdNotMet });
+    }
+    if plan.kind == PlanKind::Retroactive {
+        reasons.push(LineReason::TierReachedAtEnd);
+    }
+    Ok(Some((exact, reasons)))
 }
 
 /// Adds a sale entry's pay and credit to its sale's running record.

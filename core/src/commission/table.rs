@@ -168,6 +168,31 @@ impl Table {
         self.accel.iter().rev().find(|a| c > a.0).map_or(Decimal::ONE, |a| a.1)
     }
 
+    /// Positions the table cuts at: tier bounds, accelerator points, a credit threshold.
+    pub fn points(&self) -> impl Iterator<Item = Decimal> + '_ {
+        self.tiers.iter().filter_map(|t| t.1).chain(self.accel.iter().map(|a| a.0)).chain(self.threshold_credit)
+    }
+
+    /// The rates of the tiers (flat: the one rate).
+    pub fn tier_rates(&self) -> impl Iterator<Item = Decimal> + '_ {
+        self.tiers.iter().map(|t| t.2)
+    }
+
+    /// Tiers as (lower, upper, rate), canonical: the lower end of tier i is the upper of i − 1.
+    pub fn tier_table(&self) -> impl Iterator<Item = (Decimal, Option<Decimal>, Decimal)> + '_ {
+        self.tiers.iter().copied()
+    }
+
+    /// Accelerators as (point in credit, multiplier), ascending.
+    pub fn accel_points(&self) -> impl Iterator<Item = (Decimal, Decimal)> + '_ {
+        self.accel.iter().copied()
+    }
+
+    /// The threshold: (credit, attainment), at most one set.
+    pub fn threshold(&self) -> (Option<Decimal>, Option<Decimal>) {
+        (self.threshold_credit, self.threshold_attainment)
+    }
+
     /// Whether the plan has a threshold.
     pub fn threshold_set(&self) -> bool {
         self.threshold_credit.is_some() || self.threshold_attainment.is_some()

@@ -75,7 +75,7 @@ fn round_ties_even(x: f64) -> f64 {
 
 /// `value` rounded to integer units of 10^-`scale`; `None` when not finite or beyond i64.
 #[inline]
-fn float_units(value: f64, pow: f64) -> Option<i64> {
+pub(crate) fn float_units(value: f64, pow: f64) -> Option<i64> {
     let x = round_ties_even(value * pow);
     // 2^63 is exact in f64; NaN fails the comparison.
     (x.abs() < 9_223_372_036_854_775_808.0).then_some(x as i64)

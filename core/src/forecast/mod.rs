@@ -92,6 +92,7 @@ pub use report::{
 };
 
 use crate::error::{Error, Result};
+pub(crate) use columns::float_units;
 use columns::{days_since_epoch, elapsed_days, run};
 use phasing::Placer;
 use policy::Funnel;

@@ -1,0 +1,485 @@
+//! Transactions as columns: the batch entry point behind `commission_frame` (pandas, Arrow)
+//! and `commissionColumns` (typed arrays). The rows are grouped by rep with a counting sort
+//! (each rep's rows then by date, sales before refunds, unless already in that order) and
+//! walked once per statement in integer units, with running totals: the same statements,
+//! line for line, as [`compute_commission`](super::compute_commission) on the same
+//! transactions, without a `Decimal` or a `String` per row.
+
+use chrono::{Datelike as _, NaiveDate};
+use rust_decimal::Decimal;
+
+use super::columns_walk::{IntTable, Labels, Mode, Walk};
+use super::credit;
+use super::plan::{Accrual, CommissionPlan, PlanKind};
+use super::report::{CommissionTotals, LineKind, LineReason, RepStatement};
+use super::statement::summary;
+use super::table::{Position, Table};
+use super::RepInput;
+use crate::error::{Error, ParseKind, Result};
+use crate::forecast::AmountColumn;
+use crate::money::{add, from_units, to_units};
+
+/// Statement lines a call may return (both statements together), checked as they are
+/// written: a row crossing many tiers writes a line per tier.
+pub const MAX_COLUMN_LINES: u64 = 100_000_000;
+
+/// Transactions as columns: row `i` is one sale (or refund) credited to one rep.
+#[derive(Debug, Clone)]
+pub struct TransactionColumns<'a> {
+    /// The rep of each row as an index into `rep_labels` (pandas category codes).
+    pub rep: &'a [i32],
+    /// Rep names the codes refer to (distinct); `reps` entries are matched by name.
+    pub rep_labels: &'a [String],
+    /// When each row counts, as days since 1970-01-01 (years 0001 to 9999, ≤ `as_of`).
+    pub on: &'a [i64],
+    /// Amounts, ≥ 0 (a refund gives the amount refunded), rounded to the plan's places as
+    /// `compute_commission` rounds them.
+    pub amount: AmountColumn<'a>,
+    /// Whether each row is a refund (its credit taken off the running total and the table
+    /// walked down, like a refund without `refers_to`). `None`: all sales.
+    pub refund: Option<&'a [bool]>,
+}
+
+/// Statement lines as columns: both statements of every rep, rep by rep (in `reps` order),
+/// each rep's final lines then its provisional ones, as `lines` and `provisional_lines` of
+/// [`RepStatement`] hold them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineColumns {
+    /// Whether the line is in the provisional statement (else the final one).
+    pub provisional: Vec<bool>,
+    /// The rep: an index into the report's `reps`.
+    pub rep: Vec<u32>,
+    /// 1-based position in its statement.
+    pub step: Vec<u32>,
+    /// The line's kind: an index into [`LINE_KINDS`].
+    pub kind: Vec<u8>,
+    /// The input row the line pays, -1 for `prior_periods` and `cap` lines.
+    pub row: Vec<i64>,
+    /// Tier index, -1 for none.
+    pub tier: Vec<i32>,
+    /// Where the slice starts on the running credit, in units of 10^-`credit_scale`.
+    pub from: Vec<i64>,
+    /// Where it ends, likewise.
+    pub to: Vec<i64>,
+    /// Credit the rate applies to (signed), likewise.
+    pub base: Vec<i64>,
+    /// The rate: an index into the report's `rate_labels`, -1 for none.
+    pub rate: Vec<i32>,
+    /// The multiplier: an index into the report's `multiplier_labels`.
+    pub multiplier: Vec<i32>,
+    /// The amount paid, in units of 10^-`scale` (the unrounded `exact` is base × rate ×
+    /// multiplier).
+    pub amount: Vec<i64>,
+    /// The reasons, as bits: bit `k` set for [`LINE_REASONS`]`[k]`.
+    pub reasons: Vec<u32>,
+}
+
+/// The line kinds [`LineColumns::kind`] indexes.
+pub const LINE_KINDS: [LineKind; 10] = [
+    LineKind::TierSlice,
+    LineKind::Retroactive,
+    LineKind::Curve,
+    LineKind::RateRule,
+    LineKind::BelowThreshold,
+    LineKind::Clawback,
+    LineKind::PriorPeriods,
+    LineKind::Cap,
+    LineKind::Spiff,
+    LineKind::Held,
+];
+
+/// The reasons [`LineColumns::reasons`] has a bit for, bit `k` for entry `k`.
+pub const LINE_REASONS: [LineReason; 13] = [
+    LineReason::MarginalRate,
+    LineReason::TierReachedAtEnd,
+    LineReason::TierReachedSoFar,
+    LineReason::Accelerated,
+    LineReason::RuleMultiplier,
+    LineReason::AboveTable,
+    LineReason::Refund,
+    LineReason::Cancellation,
+    LineReason::BelowZero,
+    LineReason::OriginalRate,
+    LineReason::ThresholdMet,
+    LineReason::ThresholdNotMet,
+    LineReason::HeldUntilPeriodEnd,
+];
+
+/// The result of [`commission_columns`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommissionColumnsReport {
+    /// The plan's currency.
+    pub currency: Option<String>,
+    /// Places of the money columns (`provisional`, `final_pay`, line `amount`): the plan's
+    /// rounding places.
+    pub scale: u32,
+    /// Places of the credit columns (line `from`, `to`, `base`): the plan's places, or more
+    /// when a tier bound, an accelerator point or a prior credit has more.
+    pub credit_scale: u32,
+    /// One statement per rep, as `compute_commission` gives it but without its lines (see
+    /// `lines`): reps listed in `reps` first, then the others by first transaction.
+    pub reps: Vec<RepStatement>,
+    /// Sums over the reps.
+    pub totals: CommissionTotals,
+    /// Per input row, what its lines of the provisional statement pay (units of 10^-`scale`).
+    pub provisional: Vec<i64>,
+    /// Per input row, what its lines of the final statement pay.
+    pub final_pay: Vec<i64>,
+    /// Every statement line, when asked for.
+    pub lines: Option<LineColumns>,
+    /// The rates line `rate` codes index.
+    pub rate_labels: Vec<Decimal>,
+    /// The multipliers line `multiplier` codes index.
+    pub multiplier_labels: Vec<Decimal>,
+}
+
+/// Computes each rep's commission over transactions given as columns: the statements of
+/// [`compute_commission`](super::compute_commission) on the same transactions (one rep per
+/// row, no splits; refunds without `refers_to`), line for line, in one pass per statement over
+/// the rows grouped by rep, in integer units. Each row's pay and, with `statements`, every
+/// line come back as columns. Paths in errors name the column and row (`amount[3]`).
+///
+/// Plans: `flat`, `graduated` and `retroactive`, with accelerators, thresholds and caps,
+/// accrued on `booking` or `attainment`. Curves, rate rules, SPIFs and the accruals that need
+/// deliveries or payments take data the columns do not carry: use `compute_commission`.
+///
+/// # Errors
+///
+/// Plan errors as [`CommissionPlan::validate`]; `invalid_value` at `kind`, `accrual`, `rates`
+/// or `spiffs` for a plan the columns cannot pay, at a column whose length differs from
+/// `rep`'s, at `rep[i]` for a code with no label; `duplicate_name` at `rep_labels[j]`;
+/// `missing_value` at `rep[i]` (code -1) and `on[i]` (`i64::MIN`, NaT); `invalid_date` at
+/// `on[i]` outside the years 0001–9999; `date_after_as_of` at `on[i]`; `negative_amount`,
+/// `invalid_type` (NaN) and `overflow` at `amount[i]`; `out_of_range` at `amount_scale`; the
+/// `reps` errors of `compute_commission` at `reps[k]...`; `limit_exceeded` at `lines`
+/// beyond [`MAX_COLUMN_LINES`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::commission::{commission_columns, CommissionPlan, TransactionColumns};
+/// use crmkit::forecast::AmountColumn;
+///
+/// let plan: CommissionPlan = crmkit::wire::from_json(r#"{"kind": "graduated", "tiers": [
+///     {"from": "0", "to": "50000", "rate": "0.02"},
+///     {"from": "50000", "to": "100000", "rate": "0.05"},
+///     {"from": "100000", "rate": "0.08"}]}"#, "")?;
+/// let labels = ["wang".to_owned()];
+/// let columns = TransactionColumns {
+///     rep: &[0, 0],
+///     rep_labels: &labels,
+///     on: &[20_522, 20_523], // 2026-03-10, 2026-03-11
+///     amount: AmountColumn::Units { units: &[6_000_000, 6_000_000], scale: 2 },
+///     refund: None,
+/// };
+/// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+/// let report = commission_columns(&plan, &[], &columns, as_of, true)?;
+/// assert_eq!(report.final_pay, [150_000, 360_000]); // 1,000 + 500 and 2,000 + 1,600 (cents)
+/// assert_eq!(report.reps[0].final_pay.to_string(), "5100.00");
+/// assert_eq!(report.lines.map(|l| l.amount.len()), Some(8)); // 4 slices in each statement
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn commission_columns(
+    plan: &CommissionPlan,
+    reps: &[RepInput],
+    columns: &TransactionColumns,
+    as_of: NaiveDate,
+    statements: bool,
+) -> Result<CommissionColumnsReport> {
+    plan.validate()?;
+    supported(plan)?;
+    let (mut people, index) = credit::reps(reps)?;
+    let n = columns.rep.len();
+    // Row indices are held as u32 (and wasm32 could not hold more rows anyway).
+    crate::limits::check("rep", n, u64::from(u32::MAX), "rows")?;
+    check_lengths(columns, n)?;
+    let scale = plan.rounding.dp;
+    let units = amount_units(plan, &columns.amount, n)?;
+    let rows = Rows::check(columns, &units, as_of)?;
+    // Rows grouped by rep code (a stable counting sort), then each group by (day, refund).
+    let groups = rows.group(columns);
+    // Reps: those listed first, then the labels' reps by their first transaction.
+    let mut rep_of_label: Vec<Option<usize>> = vec![None; columns.rep_labels.len()];
+    let mut unlisted: Vec<(i64, u32, usize)> = Vec::new();
+    for (j, label) in columns.rep_labels.iter().enumerate() {
+        match index.get(label.as_str()) {
+            Some(&k) => rep_of_label[j] = Some(k),
+            None => {
+                if let Some(&first) = groups.rows(j).first() {
+                    unlisted.push((rows.key(columns, first as usize), first, j));
+                }
+            }
+        }
+    }
+    unlisted.sort_unstable();
+    for &(_, first, j) in &unlisted {
+        rep_of_label[j] = Some(people.len());
+        let path = format!("rep[{first}]");
+        people.push(credit::unlisted_rep(&columns.rep_labels[j], path));
+    }
+    let mut rows_of: Vec<&[u32]> = vec![&[]; people.len()];
+    for (j, k) in rep_of_label.iter().enumerate() {
+        if let Some(k) = *k {
+            rows_of[k] = groups.rows(j);
+        }
+    }
+    let tables =
+        people.iter().map(|rep| Table::new(plan, rep.quota, &|| rep.quota_path.clone())).collect::<Result<Vec<_>>>()?;
+    let credit_scale = tables.iter().zip(&people).fold(scale, |s, (t, rep)| IntTable::scale_needed(t, rep, s));
+    let mut labels = Labels::new();
+    let mut walk = Walk::new(plan, n, statements, &units, columns.refund);
+    let zero = plan.rounding.round(Decimal::ZERO);
+    let mut totals = CommissionTotals { provisional: zero, final_pay: zero, true_up: zero };
+    let mut out = Vec::with_capacity(people.len());
+    for (k, ((table, rep), rows)) in tables.iter().zip(&people).zip(&rows_of).enumerate() {
+        let path = || format!("reps[{k}]");
+        let int = IntTable::new(plan, table, rep, credit_scale, &mut labels)?;
+        let end_units = walk.end(&int, rows)?;
+        let end_credit = from_units(end_units, credit_scale).ok_or_else(|| Error::overflow(path()))?;
+        let moved = end_credit.checked_sub(rep.prior_credit).ok_or_else(|| Error::overflow(path()))?;
+        let end = Position { credit: end_credit, target: add(rep.prior_target, moved, path)? };
+        let k32 = k as u32;
+        let written = walk.rows(&int, k32, rows, Mode::Final, end_units)?;
+        let (final_pay, capped) = walk.tail(&int, table, rep, k32, Mode::Final, written, end)?;
+        // Only a retroactive table, a threshold or accrual on attainment looks at the period
+        // end: otherwise the provisional rows are the final ones.
+        let twice = plan.kind == PlanKind::Retroactive || table.threshold_set() || plan.accrual == Accrual::Attainment;
+        let written = if twice {
+            walk.rows(&int, k32, rows, Mode::Provisional, end_units)?
+        } else {
+            walk.copy_rows(rows);
+            written
+        };
+        let (provisional, _) = walk.tail(&int, table, rep, k32, Mode::Provisional, written, end)?;
+        let statement =
+            summary(plan, rep, table, end, (Vec::new(), final_pay, capped), (Vec::new(), provisional), &path)?;
+        totals.provisional = add(totals.provisional, statement.provisional, path)?;
+        totals.final_pay = add(totals.final_pay, statement.final_pay, path)?;
+        totals.true_up = add(totals.true_up, statement.true_up, path)?;
+        out.push(statement);
+    }
+    let (provisional, final_pay, lines) = walk.finish();
+    Ok(CommissionColumnsReport {
+        currency: plan.currency.clone(),
+        scale,
+        credit_scale,
+        reps: out,
+        totals,
+        provisional,
+        final_pay,
+        lines,
+        rate_labels: labels.rates,
+        multiplier_labels: labels.multipliers,
+    })
+}
+
+/// Refuses what the columns cannot carry.
+fn supported(plan: &CommissionPlan) -> Result<()> {
+    let refuse = |path: &str, reason: &str| Err(Error::InvalidValue { path: path.into(), reason: reason.into() });
+    if plan.kind == PlanKind::Curve {
+        return refuse(
+            "kind",
+            "commission columns pay flat, graduated and retroactive plans; a curve: compute_commission",
+        );
+    }
+    if !matches!(plan.accrual, Accrual::Booking | Accrual::Attainment) {
+        return refuse("accrual", "deliveries and payments are not columns: use compute_commission");
+    }
+    if !plan.rates.is_empty() {
+        return refuse("rates", "rate rules need products and customer types: use compute_commission");
+    }
+    if !plan.spiffs.is_empty() {
+        return refuse("spiffs", "SPIFs need products and customer types: use compute_commission");
+    }
+    Ok(())
+}
+
+fn check_lengths(columns: &TransactionColumns, n: usize) -> Result<()> {
+    let amount = match columns.amount {
+        AmountColumn::Decimal(a) => a.len(),
+        AmountColumn::Units { units, .. } => units.len(),
+        AmountColumn::Float { values, .. } => values.len(),
+    };
+    let lengths =
+        [("on", Some(columns.on.len())), ("amount", Some(amount)), ("refund", columns.refund.map(<[bool]>::len))];
+    for (name, len) in lengths {
+        if let Some(len) = len.filter(|&l| l != n) {
+            return Err(Error::InvalidValue {
+                path: name.into(),
+                reason: format!("column has {len} rows, rep has {n}"),
+            });
+        }
+    }
+    for (j, label) in columns.rep_labels.iter().enumerate() {
+        if let Some(first) = columns.rep_labels[..j].iter().position(|l| l == label) {
+            return Err(Error::DuplicateName {
+                path: format!("rep_labels[{j}]"),
+                name: label.clone(),
+                first: format!("rep_labels[{first}]"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Each row's amount in units of the plan's places, rounded by its rounding (as
+/// `compute_commission` rounds an amount), or the row's error.
+fn amount_units(plan: &CommissionPlan, amount: &AmountColumn, n: usize) -> Result<Vec<i64>> {
+    let dp = plan.rounding.dp;
+    let path = |i: usize| format!("amount[{i}]");
+    let negative = |i: usize, value: String| Error::NegativeAmount { path: path(i), value };
+    let mut out = Vec::with_capacity(n);
+    match *amount {
+        AmountColumn::Units { units, scale } => {
+            if scale > 28 {
+                return Err(Error::out_of_range("amount_scale", scale, 0, 28));
+            }
+            for (i, &u) in units.iter().enumerate() {
+                if u < 0 {
+                    return Err(negative(i, u.to_string()));
+                }
+                out.push(rescale(i128::from(u), scale, plan).ok_or_else(|| Error::overflow(path(i)))?);
+            }
+        }
+        AmountColumn::Float { values, scale } => {
+            if scale > 18 {
+                return Err(Error::out_of_range("amount_scale", scale, 0, 18));
+            }
+            let pow = 10f64.powi(scale as i32);
+            for (i, &v) in values.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::Parse {
+                        kind: ParseKind::Type,
+                        path: path(i),
+                        message: format!("{v} is not an amount; a missing amount cannot be paid"),
+                    });
+                }
+                if v < 0.0 {
+                    return Err(negative(i, v.to_string()));
+                }
+                let u = crate::forecast::float_units(v, pow).ok_or_else(|| Error::overflow(path(i)))?;
+                out.push(rescale(i128::from(u), scale, plan).ok_or_else(|| Error::overflow(path(i)))?);
+            }
+        }
+        AmountColumn::Decimal(a) => {
+            for (i, &d) in a.iter().enumerate() {
+                if d.is_sign_negative() && !d.is_zero() {
+                    return Err(negative(i, d.to_string()));
+                }
+                let u = to_units(plan.rounding.round(d), dp).and_then(|u| i64::try_from(u).ok());
+                out.push(u.ok_or_else(|| Error::overflow(path(i)))?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Units of 10^-`scale` as units of the plan's places, rounded by its rounding.
+fn rescale(units: i128, scale: u32, plan: &CommissionPlan) -> Option<i64> {
+    let dp = plan.rounding.dp;
+    let out = if scale <= dp {
+        units.checked_mul(10i128.checked_pow(dp - scale)?)?
+    } else {
+        super::columns_walk::div_round(units, 10i128.checked_pow(scale - dp)?, plan.rounding.strategy)
+    };
+    i64::try_from(out).ok()
+}
+
+/// Days since 1970-01-01 of 0001-01-01 and 9999-12-31: crmkit's date range.
+const MIN_DAY: i64 = -719_162;
+const MAX_DAY: i64 = 2_932_896;
+
+/// The rows checked, with what the walk reads of them.
+struct Rows<'a> {
+    refund: Option<&'a [bool]>,
+}
+
+/// Row indices grouped by rep code: group `j` is `order[start[j]..start[j + 1]]`.
+struct Groups {
+    order: Vec<u32>,
+    start: Vec<usize>,
+}
+
+impl Groups {
+    fn rows(&self, j: usize) -> &[u32] {
+        &self.order[self.start[j]..self.start[j + 1]]
+    }
+}
+
+impl<'a> Rows<'a> {
+    fn check(columns: &TransactionColumns<'a>, units: &[i64], as_of: NaiveDate) -> Result<Self> {
+        let as_of_day = days_since_epoch(as_of);
+        let labels = columns.rep_labels.len();
+        for i in 0..columns.rep.len() {
+            let code = columns.rep[i];
+            if code == -1 {
+                return Err(Error::MissingValue { path: format!("rep[{i}]"), reason: "the row has no rep".into() });
+            }
+            if usize::try_from(code).map_or(true, |c| c >= labels) {
+                return Err(Error::InvalidValue {
+                    path: format!("rep[{i}]"),
+                    reason: format!("code {code} has no label ({labels} labels)"),
+                });
+            }
+            let day = columns.on[i];
+            if day == i64::MIN {
+                return Err(Error::MissingValue { path: format!("on[{i}]"), reason: "the row has no date".into() });
+            }
+            if !(MIN_DAY..=MAX_DAY).contains(&day) {
+                return Err(Error::Parse {
+                    kind: ParseKind::Date,
+                    path: format!("on[{i}]"),
+                    message: format!("day {day} since 1970-01-01 is outside the years 0001 to 9999"),
+                });
+            }
+            if day > as_of_day {
+                return Err(Error::DateAfterAsOf {
+                    path: format!("on[{i}]"),
+                    date: epoch_day(day).to_string(),
+                    as_of: as_of.to_string(),
+                });
+            }
+        }
+        debug_assert_eq!(units.len(), columns.rep.len());
+        Ok(Self { refund: columns.refund })
+    }
+
+    /// The order of rows within a rep: date, then sales before refunds, then row.
+    fn key(&self, columns: &TransactionColumns, i: usize) -> i64 {
+        columns.on[i] * 2 + i64::from(self.refund.is_some_and(|r| r[i]))
+    }
+
+    fn group(&self, columns: &TransactionColumns) -> Groups {
+        let labels = columns.rep_labels.len();
+        let mut start = vec![0usize; labels + 1];
+        for &c in columns.rep {
+            start[c as usize + 1] += 1; // codes checked
+        }
+        for j in 0..labels {
+            start[j + 1] += start[j];
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; columns.rep.len()];
+        for (i, &c) in columns.rep.iter().enumerate() {
+            let slot = &mut next[c as usize];
+            order[*slot] = i as u32;
+            *slot += 1;
+        }
+        for j in 0..labels {
+            let group = &mut order[start[j]..start[j + 1]];
+            let sorted = group.windows(2).all(|w| self.key(columns, w[0] as usize) <= self.key(columns, w[1] as usize));
+            if !sorted {
+                group.sort_by_key(|&i| self.key(columns, i as usize)); // stable: row order kept
+            }
+        }
+        Groups { order, start }
+    }
+}
+
+fn days_since_epoch(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce()) - 719_163
+}
+
+fn epoch_day(days: i64) -> NaiveDate {
+    i32::try_from(days + 719_163).ok().and_then(NaiveDate::from_num_days_from_ce_opt).unwrap_or(NaiveDate::MIN)
+}

@@ -1,0 +1,215 @@
+//! `commission_columns` ≡ `compute_commission`: on random books (reps with quotas, prior
+//! credit and draws; sales and refunds on random days, in random row order) the columnar
+//! entry point gives the record function's statements line for line.
+
+use chrono::NaiveDate;
+use crmkit::commission::{
+    commission_columns, compute_commission, CommissionInput, CommissionPlan, RepInput, TransactionColumns, LINE_KINDS,
+    LINE_REASONS,
+};
+use crmkit::forecast::AmountColumn;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, d + 1).expect("date")
+}
+
+/// A plan: kind, 1..5 tiers (widths in cents, rates in basis points), optional accelerator,
+/// threshold, cap, rounding strategy.
+fn plan_strategy() -> impl Strategy<Value = serde_json::Value> {
+    (
+        prop_oneof![Just("flat"), Just("graduated"), Just("retroactive")],
+        proptest::collection::vec(1i64..5_000_000, 4),
+        proptest::collection::vec(0u32..3_000, 1..=5),
+        prop_oneof![Just(None), (1u32..300, 100u32..300).prop_map(Some)],
+        prop_oneof![Just(json!(null)), (0i64..3_000_000).prop_map(|c| json!({"credit": Decimal::new(c, 2).to_string()})), (0u32..150).prop_map(|a| json!({"attainment": Decimal::new(i64::from(a), 2).to_string()}))],
+        prop_oneof![Just(None), (0i64..10_000_000).prop_map(Some)],
+        prop_oneof![Just("half_even"), Just("half_up"), Just("down"), Just("up"), Just("half_down")],
+        prop_oneof![Just("booking"), Just("attainment")],
+        prop_oneof![Just("upper_inclusive"), Just("lower_inclusive")],
+    )
+        .prop_map(|(kind, widths, mut rates, accel, threshold, cap, strategy, accrual, bounds)| {
+            let mut plan = json!({"kind": kind, "rounding": {"dp": 2, "strategy": strategy}, "accrual": accrual});
+            if kind == "flat" {
+                plan["rate"] = json!(Decimal::new(i64::from(rates[0]), 4).to_string());
+            } else {
+                if kind == "retroactive" {
+                    rates.sort_unstable();
+                    plan["bounds"] = json!(bounds);
+                }
+                let mut from = 0i64;
+                let tiers: Vec<_> = rates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let rate = Decimal::new(i64::from(*r), 4).to_string();
+                        if i + 1 < rates.len() {
+                            let to = from + widths[i];
+                            let t = json!({"from": Decimal::new(from, 2).to_string(), "to": Decimal::new(to, 2).to_string(), "rate": rate});
+                            from = to;
+                            t
+                        } else {
+                            json!({"from": Decimal::new(from, 2).to_string(), "rate": rate})
+                        }
+                    })
+                    .collect();
+                plan["tiers"] = json!(tiers);
+            }
+            if let Some((at, m)) = accel {
+                plan["accelerators"] = json!([{"from_attainment": Decimal::new(i64::from(at), 2).to_string(), "multiplier": Decimal::new(i64::from(m), 2).to_string()}]);
+            }
+            if !threshold.is_null() {
+                plan["threshold"] = threshold;
+            }
+            if let Some(c) = cap {
+                plan["cap"] = json!(Decimal::new(c, 2).to_string());
+            }
+            plan
+        })
+}
+
+/// Rows: (rep, day, cents, refund).
+type Row = (usize, u32, i64, bool);
+
+fn records(rows: &[Row], reps: &[RepInput]) -> CommissionInput {
+    let transactions: Vec<_> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &(rep, d, cents, refund))| {
+            json!({"id": i.to_string(), "on": day(d).to_string(), "amount": Decimal::new(cents, 2).to_string(),
+                   "rep": format!("r{rep}"), "kind": if refund { "refund" } else { "sale" }})
+        })
+        .collect();
+    crmkit::wire::from_json(&json!({"transactions": transactions}).to_string(), "")
+        .map(|mut i: CommissionInput| {
+            i.reps = reps.to_vec();
+            i
+        })
+        .expect("input")
+}
+
+fn reps_strategy() -> impl Strategy<Value = Vec<RepInput>> {
+    proptest::collection::vec(
+        (0i64..20_000_000, 1i64..30_000_000, prop::option::of(0i64..5_000_000), 0i64..100_000),
+        2..5,
+    )
+    .prop_map(|v| {
+        v.iter()
+            .enumerate()
+            .map(|(k, &(prior, quota, paid, draw))| {
+                let r = json!({"rep": format!("r{k}"), "prior_credit": Decimal::new(prior, 2).to_string(),
+                               "quota": Decimal::new(quota, 2).to_string(),
+                               "prior_paid": paid.map(|p| Decimal::new(p, 2).to_string()),
+                               "draw": {"amount": Decimal::new(draw, 2).to_string(), "recoverable": true}});
+                let mut r = r;
+                if r["prior_paid"].is_null() {
+                    r.as_object_mut().expect("object").remove("prior_paid");
+                }
+                crmkit::wire::from_json(&r.to_string(), "").expect("rep")
+            })
+            .collect()
+    })
+}
+
+/// The columns' lines of rep `k`'s statement as (kind, transaction, tier, from, to, base,
+/// rate, multiplier, amount, reasons) strings, and the record's likewise.
+fn compare(plan: &CommissionPlan, reps: &[RepInput], rows: &[Row], scale_units: bool) -> Result<(), TestCaseError> {
+    let input = records(rows, reps);
+    let expected = compute_commission(plan, &input, as_of());
+    let labels: Vec<String> = (0..4).map(|k| format!("r{k}")).collect();
+    let rep: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
+    let on: Vec<i64> = rows
+        .iter()
+        .map(|r| day(r.1).signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days())
+        .collect();
+    let cents: Vec<i64> = rows.iter().map(|r| r.2).collect();
+    let decimals: Vec<Decimal> = rows.iter().map(|r| Decimal::new(r.2, 2)).collect();
+    let refund: Vec<bool> = rows.iter().map(|r| r.3).collect();
+    let amount =
+        if scale_units { AmountColumn::Units { units: &cents, scale: 2 } } else { AmountColumn::Decimal(&decimals) };
+    let columns = TransactionColumns { rep: &rep, rep_labels: &labels, on: &on, amount, refund: Some(&refund) };
+    let got = commission_columns(plan, reps, &columns, as_of(), true);
+    let (expected, got) = match (expected, got) {
+        (Err(a), Err(b)) => {
+            prop_assert_eq!(a.code(), b.code());
+            return Ok(());
+        }
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => return Err(TestCaseError::fail(format!("records {a:?} vs columns {b:?}"))),
+    };
+    prop_assert_eq!(expected.reps.len(), got.reps.len());
+    prop_assert_eq!(&expected.totals, &got.totals);
+    let lines = got.lines.as_ref().expect("lines");
+    let units = |x: i64, s: u32| Decimal::new(x, s);
+    let mut row_final = vec![Decimal::ZERO; rows.len()];
+    let mut row_provisional = vec![Decimal::ZERO; rows.len()];
+    for (k, (e, g)) in expected.reps.iter().zip(&got.reps).enumerate() {
+        let mut e_plain = e.clone();
+        e_plain.lines.clear();
+        e_plain.provisional_lines.clear();
+        prop_assert_eq!(&e_plain, g);
+        for (provisional, statement) in [(false, &e.lines), (true, &e.provisional_lines)] {
+            let idx: Vec<usize> = (0..lines.amount.len())
+                .filter(|&j| lines.rep[j] as usize == k && lines.provisional[j] == provisional)
+                .collect();
+            prop_assert_eq!(idx.len(), statement.len(), "rep {} provisional {}", k, provisional);
+            for (line, &j) in statement.iter().zip(&idx) {
+                prop_assert_eq!(line.step, lines.step[j]);
+                prop_assert_eq!(line.kind, LINE_KINDS[lines.kind[j] as usize]);
+                let row = line.transaction.as_ref().map_or(-1, |t| t.parse::<i64>().expect("id"));
+                prop_assert_eq!(row, lines.row[j]);
+                prop_assert_eq!(line.tier.map_or(-1, |t| t as i32), lines.tier[j]);
+                prop_assert_eq!(line.from, Some(units(lines.from[j], got.credit_scale)));
+                prop_assert_eq!(line.to, Some(units(lines.to[j], got.credit_scale)));
+                prop_assert_eq!(line.base, units(lines.base[j], got.credit_scale));
+                prop_assert_eq!(line.rate, usize::try_from(lines.rate[j]).ok().map(|c| got.rate_labels[c]));
+                prop_assert_eq!(line.multiplier, got.multiplier_labels[lines.multiplier[j] as usize]);
+                prop_assert_eq!(line.amount, units(lines.amount[j], got.scale));
+                let reasons: Vec<_> = LINE_REASONS
+                    .iter()
+                    .enumerate()
+                    .filter(|(b, _)| lines.reasons[j] & (1 << b) != 0)
+                    .map(|(_, r)| *r)
+                    .collect();
+                let mut want = line.reasons.clone();
+                want.sort_by_key(|r| LINE_REASONS.iter().position(|x| x == r));
+                prop_assert_eq!(want, reasons);
+                if row >= 0 {
+                    let sums = if provisional { &mut row_provisional } else { &mut row_final };
+                    sums[row as usize] += line.amount;
+                }
+            }
+        }
+    }
+    for i in 0..rows.len() {
+        prop_assert_eq!(row_final[i], units(got.final_pay[i], got.scale));
+        prop_assert_eq!(row_provisional[i], units(got.provisional[i], got.scale));
+    }
+    // Without lines: the same pay.
+    let bare = commission_columns(plan, reps, &columns, as_of(), false).expect("same input");
+    prop_assert_eq!(&bare.final_pay, &got.final_pay);
+    prop_assert_eq!(&bare.reps, &got.reps);
+    prop_assert!(bare.lines.is_none());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn columns_give_the_records_statements_line_for_line(
+        plan in plan_strategy(),
+        reps in reps_strategy(),
+        rows in proptest::collection::vec((0usize..4, 0u32..30, 0i64..3_000_000, prop::bool::weighted(0.15)), 0..40),
+        scale_units in any::<bool>(),
+    ) {
+        let plan: CommissionPlan = crmkit::wire::from_json(&plan.to_string(), "").expect("plan");
+        compare(&plan, &reps, &rows, scale_units)?;
+    }
+}
