@@ -1,9 +1,13 @@
 //! The commission functions of `crmkit._native`.
 
-use crmkit::wire::{from_json, parse_date};
+use crmkit::commission::{CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS};
+use crmkit::forecast::AmountColumn;
+use crmkit::wire::{from_json, parse_date, parse_decimal};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::run;
+use crate::{run, slice, Amount, AmountData};
 
 /// `compute_commission(plan_json, input_json, as_of) -> dict`:
 /// [`crmkit::commission::compute_commission`] over JSON text (written by `crmkit._wire`).
@@ -69,9 +73,102 @@ pub fn route_discount(py: Python<'_>, policy_json: String, request_json: String)
     })
 }
 
+/// `commission_columns(...) -> dict`: [`crmkit::commission::commission_columns`] over numpy
+/// arrays (written by `crmkit.commission_frame`), the GIL released; per-row pay and the line
+/// columns come back as numpy arrays built here.
+///
+/// `rep_codes` (int32) index `rep_labels`; `on_days` are int64 days since 1970-01-01
+/// (`i64::MIN` for none); `amount` an int64 array (units of 10^-`amount_scale`, whole units
+/// when `None`), a float64 array (rounded once to `amount_scale` places, the plan's places
+/// when `None`) or a list of decimal strings; `refund` a bool array or `None`.
+#[pyfunction]
+#[pyo3(signature = (plan_json, reps_json, rep_codes, rep_labels, on_days, amount, amount_scale, refund, as_of, statements))]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+pub fn commission_columns<'py>(
+    py: Python<'py>,
+    plan_json: String,
+    reps_json: String,
+    rep_codes: PyReadonlyArray1<'py, i32>,
+    rep_labels: Vec<String>,
+    on_days: PyReadonlyArray1<'py, i64>,
+    amount: Bound<'py, PyAny>,
+    amount_scale: Option<u32>,
+    refund: Option<PyReadonlyArray1<'py, bool>>,
+    as_of: String,
+    statements: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let amount = Amount::extract(&amount)?;
+    let amount_data = match &amount {
+        Amount::Units(a) => AmountData::Units(slice(a)),
+        Amount::Floats(a) => AmountData::Floats(slice(a)),
+        Amount::Strings(s) => AmountData::Strings(s),
+    };
+    let (rep, on) = (slice(&rep_codes), slice(&on_days));
+    let refund = refund.as_ref().map(slice);
+    let result = py.detach(|| {
+        let plan: CommissionPlan = from_json(&plan_json, "")?;
+        let reps: Vec<RepInput> = from_json(&reps_json, "reps")?;
+        let as_of = parse_date(&as_of, "as_of")?;
+        let decimals;
+        let amount = match &amount_data {
+            // Integers are whole units unless minor units are declared; floats are rounded to
+            // the declared places, else to the plan's.
+            AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale.unwrap_or(0) },
+            AmountData::Floats(values) => {
+                AmountColumn::Float { values, scale: amount_scale.unwrap_or(plan.rounding.dp) }
+            }
+            AmountData::Strings(strings) => {
+                decimals = strings
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| parse_decimal(s, &format!("amount[{i}]")))
+                    .collect::<crmkit::Result<Vec<_>>>()?;
+                AmountColumn::Decimal(&decimals)
+            }
+        };
+        let columns =
+            TransactionColumns { rep: &rep, rep_labels: &rep_labels, on: &on, amount, refund: refund.as_deref() };
+        crmkit::commission::commission_columns(&plan, &reps, &columns, as_of, statements)
+    });
+    let out = result.map_err(crate::to_py_err)?;
+    let dict = PyDict::new(py);
+    dict.set_item("provisional", out.provisional.into_pyarray(py))?;
+    dict.set_item("final", out.final_pay.into_pyarray(py))?;
+    dict.set_item("scale", out.scale)?;
+    dict.set_item("credit_scale", out.credit_scale)?;
+    dict.set_item("currency", out.currency)?;
+    dict.set_item("reps", crate::to_python(py, &out.reps)?)?;
+    dict.set_item("totals", crate::to_python(py, &out.totals)?)?;
+    dict.set_item("rate_labels", out.rate_labels.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    dict.set_item("multiplier_labels", out.multiplier_labels.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    dict.set_item("kind_labels", crate::to_python(py, &LINE_KINDS)?)?;
+    dict.set_item("reason_labels", crate::to_python(py, &LINE_REASONS)?)?;
+    if let Some(l) = out.lines {
+        let lines = PyDict::new(py);
+        lines.set_item("provisional", l.provisional.into_pyarray(py))?;
+        lines.set_item("rep", l.rep.into_pyarray(py))?;
+        lines.set_item("step", l.step.into_pyarray(py))?;
+        lines.set_item("kind", l.kind.into_pyarray(py))?;
+        lines.set_item("row", l.row.into_pyarray(py))?;
+        lines.set_item("tier", l.tier.into_pyarray(py))?;
+        lines.set_item("from", l.from.into_pyarray(py))?;
+        lines.set_item("to", l.to.into_pyarray(py))?;
+        lines.set_item("base", l.base.into_pyarray(py))?;
+        lines.set_item("rate", l.rate.into_pyarray(py))?;
+        lines.set_item("multiplier", l.multiplier.into_pyarray(py))?;
+        lines.set_item("amount", l.amount.into_pyarray(py))?;
+        lines.set_item("reasons", l.reasons.into_pyarray(py))?;
+        dict.set_item("lines", lines)?;
+    } else {
+        dict.set_item("lines", py.None())?;
+    }
+    Ok(dict.into_any())
+}
+
 /// Adds the commission functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compute_commission, m)?)?;
+    m.add_function(wrap_pyfunction!(commission_columns, m)?)?;
     m.add_function(wrap_pyfunction!(payment_interest, m)?)?;
     m.add_function(wrap_pyfunction!(collections, m)?)?;
     m.add_function(wrap_pyfunction!(route_discount, m)?)

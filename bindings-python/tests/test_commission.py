@@ -26,6 +26,14 @@ def test_docstring_example_runs():
     assert tried > 0 and failures == 0
 
 
+def test_commission_frame_docstring_example_runs():
+    pytest.importorskip("pandas")
+    from crmkit import _commission_frame
+
+    failures, tried = doctest.testmod(_commission_frame, verbose=False)
+    assert tried > 0 and failures == 0
+
+
 def test_report_keys_match_the_stub_typeddicts():
     dicts, literals = stub()
     plan = {"kind": "retroactive", "tiers": TIERS, "bounds": "upper_inclusive", "cap": "100000", "threshold": {"credit": "1"}}
@@ -133,3 +141,74 @@ def test_collections_and_discount_keys_match_the_stubs():
     route = crmkit.route_discount({"bands": [{"below": "0.9", "approvers": ["m"]}], "floor": "0.1"}, {"list_price": "10", "price": Decimal("8")})
     assert set(route) == dicts["DiscountRoute"] and set(route["steps"][0]) == dicts["ApprovalStep"]
     assert route["decision"] in literals["Decision"]
+
+
+def _book() -> tuple[list[dict], "object"]:
+    import pandas as pd
+
+    rows = [("a", "2026-03-20", "10000", True), ("b", "2026-03-05", "5000", False), ("a", "2026-03-01", "40000", False),
+            ("a", "2026-03-20", "30000", False), ("c", "2026-03-07", "123.45", False)]
+    transactions = [
+        {"id": str(i), "rep": r, "on": on, "amount": a, "kind": "refund" if refund else "sale"}
+        for i, (r, on, a, refund) in enumerate(rows)
+    ]
+    df = pd.DataFrame({"rep": pd.Categorical([r[0] for r in rows]), "on": pd.to_datetime([r[1] for r in rows]),
+                       "amount": [int(Decimal(r[2]) * 100) for r in rows], "refund": [r[3] for r in rows]})
+    return transactions, df
+
+
+def test_commission_frame_gives_the_records_statements():
+    plan = {"kind": "retroactive", "bounds": "upper_inclusive", "tiers": TIERS, "cap": "3000"}
+    reps = [{"rep": "a", "prior_credit": "20000", "prior_paid": "400"}]
+    transactions, df = _book()
+    report = crmkit.compute_commission(plan, {"reps": reps, "transactions": transactions}, "2026-03-31")
+    frame, lines = crmkit.commission_frame(df, plan, "2026-03-31", reps=reps, refund="refund", amount_scale=2, statements=True)
+    assert frame.index.equals(df.index) and frame["final_units"].dtype == "int64"
+    for rep, mine in zip(report["reps"], frame.attrs["reps"]):
+        assert {k: v for k, v in rep.items() if not k.endswith("lines")} == {k: v for k, v in mine.items() if not k.endswith("lines")}
+        for statement, key in (("final", "lines"), ("provisional", "provisional_lines")):
+            got = lines[(lines["rep"] == rep["rep"]) & (lines["statement"] == statement)]
+            assert [Decimal(int(u)).scaleb(-2) for u in got["amount_units"]] == [line["amount"] for line in rep[key]]
+            assert got["kind"].tolist() == [line["kind"] for line in rep[key]]
+    by_row = {int(line["transaction"]): line["amount"] for rep in report["reps"] for line in rep["lines"] if line["transaction"]}
+    assert frame["final_units"].tolist()[1] == int(by_row[1] * 100)
+    assert frame.attrs["totals"] == report["totals"]
+    alone = crmkit.commission_frame(df, plan, "2026-03-31", reps=reps, refund="refund", amount_scale=2)
+    assert alone["final_units"].tolist() == frame["final_units"].tolist()
+
+
+def test_commission_frame_reads_arrow_the_same():
+    pa = pytest.importorskip("pyarrow")
+    plan = {"kind": "graduated", "tiers": TIERS}
+    _, df = _book()
+    table = pa.table({"rep": df["rep"].astype(str).tolist(), "on": pa.array(df["on"].dt.date.tolist(), pa.date32()),
+                      "amount": df["amount"].tolist(), "refund": df["refund"].tolist()})
+    from_pandas = crmkit.commission_frame(df, plan, "2026-03-31", refund="refund", amount_scale=2)
+    from_arrow = crmkit.commission_frame(table, plan, "2026-03-31", refund="refund", amount_scale=2)
+    assert from_arrow.column("final_units").to_pylist() == from_pandas["final_units"].tolist()
+    pl = pytest.importorskip("polars")
+    from_polars = crmkit.commission_frame(pl.from_arrow(table), plan, "2026-03-31", refund="refund", amount_scale=2)
+    assert from_polars["final_units"].to_list() == from_pandas["final_units"].tolist()
+
+
+def test_commission_frame_errors_name_the_column_and_row():
+    import pandas as pd
+
+    plan = {"kind": "graduated", "tiers": TIERS}
+    _, df = _book()
+
+    def code_path(**kw: object) -> tuple[str, str]:
+        with pytest.raises(crmkit.CrmkitError) as e:
+            crmkit.commission_frame(kw.pop("frame", df), kw.pop("plan", plan), "2026-03-31", **kw)
+        return e.value.code, e.value.path
+
+    assert code_path(rep="owner") == ("missing_field", "owner")
+    timed = df.assign(on=df["on"] + pd.Timedelta(hours=3))
+    assert code_path(frame=timed) == ("invalid_date", "on[0]")
+    assert code_path(refund="amount") == ("invalid_type", "refund")
+    assert code_path(frame=df.assign(amount=df["amount"] * -1)) == ("negative_amount", "amount[0]")
+    assert code_path(plan={"kind": "curve", "curve": [{"attainment": "0", "payout": "0"}]}) == ("invalid_value", "kind")
+    assert code_path(statements="yes") == ("invalid_type", "statements")
+    # Integers are whole units unless minor units are declared: 10000 is 10,000.00 yuan.
+    out = crmkit.commission_frame(df, plan, "2026-03-31", refund="refund")
+    assert out.attrs["reps"][0]["credit"] == Decimal("6000000.00")

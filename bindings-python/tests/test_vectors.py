@@ -54,6 +54,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "route_discount": lambda case: crmkit.route_discount(case["config"], case["input"]),
     "payment_interest": lambda case: crmkit.payment_interest(case["config"], _get(case["input"], "batches"), case["as_of"]),
     "compute_commission": lambda case: crmkit.compute_commission(case["config"], case["input"], case["as_of"]),
+    "commission_columns": lambda case: _commission_frame(case),
     "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], _get(case["input"], "campaigns")),
     "attribute": lambda case: crmkit.attribute(case["config"], _get(case["input"], "journeys")),
     "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], _get(case["input"], "journeys")).attrs["report"],
@@ -145,6 +146,51 @@ def _dedup_frame(case: dict) -> Any:
     out = crmkit.dedup_frame(df, _get(case["config"], "policy"), id="id", owner="owner" if "owner" in data else None,
                              settings=_get(case["config"], "settings"))
     return {"cluster": out["cluster"].tolist(), "survivor": out["is_survivor"].tolist(), **out.attrs}
+
+
+def _commission_frame(case: dict) -> Any:
+    """The columns vector through `commission_frame` on a DataFrame of them: per-row pay and
+    line money back as Decimals, line codes as their labels (the vectors' shape)."""
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], dict) else {}
+    data = {"rep": inp.get("rep"), "on": inp.get("on"), "amount": inp.get("amount")}
+    if inp.get("refund") is not None:
+        data["refund"] = inp["refund"]
+    for name, values in data.items():  # a DataFrame needs lists of one length (mutated cases)
+        if not isinstance(values, list):
+            raise error("invalid_type", name, "expected a list")
+        if len(values) != len(data["rep"]):
+            raise error("invalid_value", name, "columns of different lengths")
+    frame, lines = crmkit.commission_frame(
+        pd.DataFrame(data), case["config"], case["as_of"], reps=inp.get("reps"),
+        refund="refund" if "refund" in data else None, statements=True,
+    )
+    scale, credit = frame.attrs["scale"], frame.attrs["credit_scale"]
+    labels = frame.attrs["reason_labels"]
+
+    def money(units: Any, places: int) -> decimal.Decimal:
+        return decimal.Decimal(int(units)).scaleb(-places)
+
+    rows = zip(*(lines[c].tolist() for c in ("statement", "rep", "step", "kind", "row", "tier", "from_units", "to_units",
+                                               "base_units", "rate", "multiplier", "amount_units", "reasons")))
+    return {
+        "scale": scale,
+        "credit_scale": credit,
+        "reps": frame.attrs["reps"],
+        "totals": frame.attrs["totals"],
+        "provisional": [money(u, scale) for u in frame["provisional_units"]],
+        "final": [money(u, scale) for u in frame["final_units"]],
+        "lines": [
+            {"statement": st, "rep": rep, "step": step, "kind": kind, "row": row, "tier": tier,
+             "from": money(f, credit), "to": money(t, credit), "base": money(b, credit),
+             "rate": rate if isinstance(rate, str) else None, "multiplier": mult, "amount": money(a, scale),
+             "reasons": [r for k, r in enumerate(labels) if bits >> k & 1]}
+            for st, rep, step, kind, row, tier, f, t, b, rate, mult, a, bits in rows
+        ],
+    }
 
 
 def _cases():

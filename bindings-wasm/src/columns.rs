@@ -125,7 +125,7 @@ pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error>
 
 /// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe
 /// integer (anything else would not be the exact amount the caller meant).
-fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
+pub(crate) fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
     if let Some(big) = value.dyn_ref::<BigInt64Array>() {
         return Ok(big.to_vec());
     }
@@ -147,7 +147,7 @@ fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
     Ok(floats.into_iter().map(|v| v as i64).collect())
 }
 
-fn scale(value: &JsValue) -> Result<u32, Error> {
+pub(crate) fn scale(value: &JsValue) -> Result<u32, Error> {
     let Some(v) = value.as_f64() else {
         return Err(type_error("amount_scale", "a number", value));
     };

@@ -48,6 +48,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", dedup_section()?);
     print!("{}", dedup_book_section()?);
     print!("{}", pool_section()?);
+    print!("{}", commission_section(as_of)?);
     Ok(())
 }
 
@@ -533,6 +534,155 @@ fn forecast_section(r: &ForecastReport, deals: &[Deal]) -> String {
 }
 
 /// The stable code a value serialises to (`half_elapsed`, `overdue_in_stage`).
+/// 提成 / 回款: the sample collections as a commission run (回款计提: each payment accrues its
+/// deal's credit), the same deals booked as columns, payment interest and collections per
+/// installment, and a discount routed for approval.
+fn commission_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    use crmkit::commission::{
+        collections, commission_columns, compute_commission, payment_interest, route_discount, CommissionPlan,
+        TransactionColumns,
+    };
+    use serde_json::{json, Value};
+    let payments: Vec<Value> = serde_json::from_str(PAYMENTS).unwrap_or_default();
+    let text = |p: &Value, k: &str| p[k].as_str().unwrap_or_default().to_owned();
+    // One sale per deal, on the first due or paid date of its installments; its payments are
+    // the installments paid by `as_of`.
+    let mut deals: Vec<(String, String, String, rust_decimal::Decimal, Vec<Value>)> = Vec::new();
+    for p in &payments {
+        let (deal, amount) = (text(p, "deal_id"), text(p, "amount").parse().unwrap_or_default());
+        let first =
+            [text(p, "due_on"), text(p, "paid_on")].into_iter().filter(|d| !d.is_empty()).min().unwrap_or_default();
+        let paid = p["paid_on"].as_str().map(|on| json!({"on": on, "amount": p["amount"]}));
+        match deals.iter_mut().find(|d| d.0 == deal) {
+            Some(d) => {
+                d.2 = d.2.clone().min(first);
+                d.3 += amount;
+                d.4.extend(paid);
+            }
+            None => deals.push((deal, text(p, "owner"), first, amount, paid.into_iter().collect())),
+        }
+    }
+    let today = as_of.to_string();
+    deals.retain(|d| d.2 <= today); // a deal whose first installment is still to come is not sold yet
+    let transactions: Vec<Value> = deals
+        .iter()
+        .map(|(id, rep, on, amount, paid)| json!({"id": id, "on": on, "amount": amount.to_string(), "rep": rep, "payments": paid}))
+        .collect();
+    let tiers = r#"[{"from": "0", "to": "1000000", "rate": "0.02"}, {"from": "1000000", "to": "3000000", "rate": "0.03"},
+        {"from": "3000000", "rate": "0.045"}]"#;
+    let plan: CommissionPlan =
+        from_json(&format!(r#"{{"kind": "graduated", "accrual": "collection", "tiers": {tiers}}}"#), "")?;
+    let input = from_json(&json!({"transactions": transactions}).to_string(), "")?;
+    let r = compute_commission(&plan, &input, as_of)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Commission (提成, 回款计提) ==");
+    let _ = writeln!(s, "graduated 2 % to ¥1,000,000, 3 % to ¥3,000,000, 4.5 % above, accrued as collected\n");
+    let _ = writeln!(s, "{}", row(&["rep", "collected credit", "provisional", "final", "true-up"]));
+    for rep in &r.reps {
+        let _ = writeln!(
+            s,
+            "{}",
+            row(&[&rep.rep, &yuan(rep.credit), &yuan(rep.provisional), &yuan(rep.final_pay), &yuan(rep.true_up)])
+        );
+    }
+    if let Some(top) = r.reps.iter().max_by_key(|rep| rep.final_pay) {
+        let _ = writeln!(s, "\n{}'s statement (one line per step):", top.rep);
+        for l in top.lines.iter().filter(|l| l.from != l.to).take(6) {
+            let rate = l.rate.map_or_else(String::new, |r| format!("{:.1}%", r * rust_decimal::Decimal::ONE_HUNDRED));
+            let span = format!("{} → {}", yuan(l.from.unwrap_or_default()), yuan(l.to.unwrap_or_default()));
+            let what = format!("{} tier {}", l.transaction.as_deref().unwrap_or("-"), l.tier.map_or(0, |t| t + 1));
+            let _ = writeln!(s, "{}", row(&[&what, &span, &rate, &yuan(l.amount), ""]));
+        }
+    }
+    // The same deals booked (accrual on booking) as columns: reps as codes, dates as days.
+    let labels: Vec<String> = r.reps.iter().map(|rep| rep.rep.clone()).collect();
+    let code: Vec<i32> = deals.iter().map(|d| labels.iter().position(|l| *l == d.1).unwrap_or(0) as i32).collect();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let on: Vec<i64> =
+        deals.iter().map(|d| crmkit::wire::parse_date(&d.2, "on").map_or(0, |x| (x - epoch).num_days())).collect();
+    let amounts: Vec<rust_decimal::Decimal> = deals.iter().map(|d| d.3).collect();
+    let booked: CommissionPlan = from_json(&format!(r#"{{"kind": "graduated", "tiers": {tiers}}}"#), "")?;
+    let columns = TransactionColumns {
+        rep: &code,
+        rep_labels: &labels,
+        on: &on,
+        amount: crmkit::forecast::AmountColumn::Decimal(&amounts),
+        refund: None,
+    };
+    let c = commission_columns(&booked, &[], &columns, as_of, false)?;
+    let _ = writeln!(
+        s,
+        "\nbooked instead (commission_columns over {} deals as columns): {} in all, vs {} as collected",
+        deals.len(),
+        yuan(c.totals.final_pay),
+        yuan(r.totals.final_pay)
+    );
+    // Each installment as a batch: interest on early and late payment, then collections.
+    let batches: Vec<Value> = payments
+        .iter()
+        .filter_map(|p| {
+            let due = crmkit::wire::parse_date(&text(p, "due_on"), "due_on").unwrap_or(as_of);
+            let mut invoice = due - chrono::Days::new(30);
+            if let Some(paid) = p["paid_on"].as_str().and_then(|d| crmkit::wire::parse_date(d, "paid_on").ok()) {
+                invoice = invoice.min(paid);
+            }
+            let paid: Vec<Value> =
+                p["paid_on"].as_str().map(|on| json!({"on": on, "amount": p["amount"]})).into_iter().collect();
+            // An installment not invoiced yet is not a receivable.
+            (invoice <= as_of).then(|| {
+                json!({"id": p["id"], "customer": p["customer"], "invoice_on": invoice.to_string(),
+                       "due_on": due.to_string(), "amount": p["amount"], "payments": paid})
+            })
+        })
+        .collect();
+    let batches: Vec<crmkit::commission::Batch> = from_json(&Value::Array(batches).to_string(), "batches")?;
+    let interest = payment_interest(
+        &from_json(r#"{"early_rate": "0.06", "late_rate": "0.18", "day_count": "actual_365", "grace_days": 5}"#, "")?,
+        &batches,
+        as_of,
+    )?;
+    let t = &interest.totals;
+    let _ = writeln!(
+        s,
+        "\npayment interest (6 % early, 18 % late after 5 days' grace, actual/365) on {} installments: bonus {}, penalty {}, accruing on open items {}",
+        batches.len(),
+        yuan(t.bonus),
+        yuan(t.penalty),
+        yuan(t.accrued_penalty)
+    );
+    let c = collections(&from_json("{}", "")?, &batches, as_of)?;
+    let aging: Vec<String> = c
+        .aging
+        .iter()
+        .filter(|a| a.items > 0)
+        .map(|a| format!("{} {} ({})", a.bucket, a.items, yuan(a.outstanding)))
+        .collect();
+    let _ = writeln!(s, "aging: {}", aging.join(", "));
+    let dso = c.dso.value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} days"));
+    let _ = writeln!(s, "DSO over {} days: {dso}", c.dso.days);
+    let _ = writeln!(s, "{}", row(&["customer", "grade", "on time", "max days late", "outstanding"]));
+    let mut customers: Vec<_> = c.customers.iter().collect();
+    customers.sort_by_key(|l| std::cmp::Reverse(l.max_days_past_due));
+    for l in customers.iter().take(5) {
+        let on_time = format!("{:.0}%", l.on_time_ratio * rust_decimal::Decimal::ONE_HUNDRED);
+        let _ = writeln!(
+            s,
+            "{}",
+            row(&[&l.customer, &l.grade, &on_time, &l.max_days_past_due.to_string(), &yuan(l.outstanding)])
+        );
+    }
+    let route = route_discount(
+        &from_json(
+            r#"{"bands": [{"below": "0.9", "approvers": ["manager"]}, {"below": "0.7", "approvers": ["vice_president"]}]}"#,
+            "",
+        )?,
+        &from_json(r#"{"list_price": "799300", "price": "519545"}"#, "")?,
+    )?;
+    let steps: Vec<String> = route.steps.iter().map(|st| format!("{} ({})", st.approver, st.reason)).collect();
+    let _ = writeln!(s, "\na 35 % discount on ¥799,300.00 goes to: {}", steps.join(", then "));
+    Ok(s)
+}
+
 fn code(v: &impl serde::Serialize) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }

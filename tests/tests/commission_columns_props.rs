@@ -117,11 +117,9 @@ fn reps_strategy() -> impl Strategy<Value = Vec<RepInput>> {
     })
 }
 
-/// The columns' lines of rep `k`'s statement as (kind, transaction, tier, from, to, base,
-/// rate, multiplier, amount, reasons) strings, and the record's likewise.
+/// Random rows as records and as columns, compared by [`check`].
 fn compare(plan: &CommissionPlan, reps: &[RepInput], rows: &[Row], scale_units: bool) -> Result<(), TestCaseError> {
     let input = records(rows, reps);
-    let expected = compute_commission(plan, &input, as_of());
     let labels: Vec<String> = (0..4).map(|k| format!("r{k}")).collect();
     let rep: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
     let on: Vec<i64> = rows
@@ -134,7 +132,21 @@ fn compare(plan: &CommissionPlan, reps: &[RepInput], rows: &[Row], scale_units: 
     let amount =
         if scale_units { AmountColumn::Units { units: &cents, scale: 2 } } else { AmountColumn::Decimal(&decimals) };
     let columns = TransactionColumns { rep: &rep, rep_labels: &labels, on: &on, amount, refund: Some(&refund) };
-    let got = commission_columns(plan, reps, &columns, as_of(), true);
+    check(plan, &input, &columns, as_of())
+}
+
+/// `compute_commission` on `input` (transaction `i` has id `i`) and `commission_columns` on
+/// the same transactions as `columns`: the same statements, line for line, and each row's
+/// pay the sum of its lines; or errors with the same code.
+fn check(
+    plan: &CommissionPlan,
+    input: &CommissionInput,
+    columns: &TransactionColumns,
+    as_of: NaiveDate,
+) -> Result<(), TestCaseError> {
+    let (reps, rows) = (&input.reps, columns.rep.len());
+    let expected = compute_commission(plan, input, as_of);
+    let got = commission_columns(plan, reps, columns, as_of, true);
     let (expected, got) = match (expected, got) {
         (Err(a), Err(b)) => {
             prop_assert_eq!(a.code(), b.code());
@@ -147,8 +159,8 @@ fn compare(plan: &CommissionPlan, reps: &[RepInput], rows: &[Row], scale_units: 
     prop_assert_eq!(&expected.totals, &got.totals);
     let lines = got.lines.as_ref().expect("lines");
     let units = |x: i64, s: u32| Decimal::new(x, s);
-    let mut row_final = vec![Decimal::ZERO; rows.len()];
-    let mut row_provisional = vec![Decimal::ZERO; rows.len()];
+    let mut row_final = vec![Decimal::ZERO; rows];
+    let mut row_provisional = vec![Decimal::ZERO; rows];
     for (k, (e, g)) in expected.reps.iter().zip(&got.reps).enumerate() {
         let mut e_plain = e.clone();
         e_plain.lines.clear();
@@ -187,16 +199,63 @@ fn compare(plan: &CommissionPlan, reps: &[RepInput], rows: &[Row], scale_units: 
             }
         }
     }
-    for i in 0..rows.len() {
+    for i in 0..rows {
         prop_assert_eq!(row_final[i], units(got.final_pay[i], got.scale));
         prop_assert_eq!(row_provisional[i], units(got.provisional[i], got.scale));
     }
     // Without lines: the same pay.
-    let bare = commission_columns(plan, reps, &columns, as_of(), false).expect("same input");
+    let bare = commission_columns(plan, reps, columns, as_of, false).expect("same input");
     prop_assert_eq!(&bare.final_pay, &got.final_pay);
     prop_assert_eq!(&bare.reps, &got.reps);
     prop_assert!(bare.lines.is_none());
     Ok(())
+}
+
+/// Every `commission_columns` vector with an expected result: the record function on the
+/// same transactions gives the same statements (the runners compare the vectors' subsets).
+#[test]
+fn the_columns_vectors_are_the_record_functions_statements() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/commission/columns.json"))
+        .expect("the columns vectors");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let mut checked = 0;
+    for case in doc["cases"].as_array().expect("cases").iter().filter(|c| c.get("expected").is_some()) {
+        let (i, plan) = (&case["input"], crmkit::wire::from_json(&case["config"].to_string(), "").expect("plan"));
+        let names: Vec<String> = serde_json::from_value(i["rep"].clone()).expect("reps");
+        let dates: Vec<String> = serde_json::from_value(i["on"].clone()).expect("dates");
+        let amounts: Vec<String> = serde_json::from_value(i["amount"].clone()).expect("amounts");
+        let refund: Option<Vec<bool>> = serde_json::from_value(i["refund"].clone()).expect("flags");
+        let mut labels: Vec<String> = names.clone();
+        labels.dedup();
+        labels.sort();
+        labels.dedup();
+        let transactions: Vec<_> = (0..names.len())
+            .map(|k| {
+                let kind = if refund.as_ref().is_some_and(|r| r[k]) { "refund" } else { "sale" };
+                json!({"id": k.to_string(), "on": dates[k], "amount": amounts[k], "rep": names[k], "kind": kind})
+            })
+            .collect();
+        let records = json!({"reps": i.get("reps").cloned().unwrap_or(json!([])), "transactions": transactions});
+        let input: CommissionInput = crmkit::wire::from_json(&records.to_string(), "").expect("input");
+        let rep: Vec<i32> = names.iter().map(|n| labels.iter().position(|l| l == n).expect("label") as i32).collect();
+        let on: Vec<i64> =
+            dates.iter().map(|d| (crmkit::wire::parse_date(d, "on").expect("date") - epoch).num_days()).collect();
+        let decimals: Vec<Decimal> = amounts.iter().map(|a| a.parse().expect("decimal")).collect();
+        let columns = TransactionColumns {
+            rep: &rep,
+            rep_labels: &labels,
+            on: &on,
+            amount: AmountColumn::Decimal(&decimals),
+            refund: refund.as_deref(),
+        };
+        let as_of = crmkit::wire::parse_date(case["as_of"].as_str().expect("as_of"), "as_of").expect("as_of");
+        if let Err(e) = check(&plan, &input, &columns, as_of) {
+            panic!("{}: {e}", case["id"]);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 7, "{checked} cases");
 }
 
 proptest! {

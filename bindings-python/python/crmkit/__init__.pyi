@@ -503,6 +503,55 @@ class CommissionReport(TypedDict):
 def compute_commission(
     plan: CommissionPlan | Mapping[str, object], input: CommissionInput | Mapping[str, object], as_of: DateInput
 ) -> CommissionReport: ...
+@overload
+def commission_frame(
+    df: pd.DataFrame,
+    plan: CommissionPlan | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    reps: Sequence[RepInput | Mapping[str, object]] | None = None,
+    rep: str = "rep",
+    on: str = "on",
+    amount: str = "amount",
+    refund: str | None = None,
+    amount_scale: int | None = None,
+    statements: Literal[False] = False,
+) -> pd.DataFrame:
+    """Commission over a DataFrame's columns: ``provisional_units`` / ``final_units`` per row
+    (int64, units of 10^-``attrs["scale"]``); ``attrs["reps"]``, ``attrs["totals"]``.
+    Raises ``CrmkitError``."""
+
+@overload
+def commission_frame(
+    df: pd.DataFrame,
+    plan: CommissionPlan | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    reps: Sequence[RepInput | Mapping[str, object]] | None = None,
+    rep: str = "rep",
+    on: str = "on",
+    amount: str = "amount",
+    refund: str | None = None,
+    amount_scale: int | None = None,
+    statements: Literal[True],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """With ``statements=True``: ``(frame, lines)``, one row of ``lines`` per statement line."""
+
+@overload
+def commission_frame(
+    df: ArrowStreamExportable,
+    plan: CommissionPlan | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    reps: Sequence[RepInput | Mapping[str, object]] | None = None,
+    rep: str = "rep",
+    on: str = "on",
+    amount: str = "amount",
+    refund: str | None = None,
+    amount_scale: int | None = None,
+    statements: bool = False,
+) -> Any:
+    """Commission over Arrow data: the result in the caller's library (polars, or a pyarrow Table)."""
 # ---- Marketing ROI and attribution ------------------------------------------------------------
 
 PeriodUnit = Literal["month", "quarter", "year"]

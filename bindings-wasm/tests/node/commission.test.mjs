@@ -37,3 +37,44 @@ test("a JS number as money or rate is refused; NaN too", () => {
     path: "rate",
   });
 });
+
+// commissionColumns: typed arrays in, typed arrays out; money never a JS number.
+const columns = (extra = {}) => ({
+  rep: Int32Array.from([0, 0]),
+  repLabels: ["wang"],
+  on: Int32Array.from([20522, 20523]), // 2026-03-10, 2026-03-11
+  amountUnits: BigInt64Array.from([6_000_000n, 6_000_000n]),
+  amountScale: 2,
+  ...extra,
+});
+
+test("commissionColumns pays each row in integer units and gives the lines as columns", () => {
+  const out = crmkit.commissionColumns(plan, columns(), "2026-03-31", { statements: true });
+  assert.ok(out.final instanceof BigInt64Array);
+  assert.deepEqual(Array.from(out.final), [150_000n, 360_000n]);
+  assert.equal(out.scale, 2);
+  assert.equal(out.reps[0].final, "5100.00");
+  assert.equal(out.lines.amount.length, 8);
+  assert.deepEqual(Array.from(out.lines.amount.slice(0, 4)), [100_000n, 50_000n, 200_000n, 160_000n]);
+  assert.deepEqual(out.kindLabels[out.lines.kind[0]], "tier_slice");
+  assert.equal(crmkit.commissionColumns(plan, columns(), "2026-03-31").lines, null);
+});
+
+test("commissionColumns checks its day, flag and amount columns", () => {
+  const bad = (extra, code, path) =>
+    assert.throws(() => crmkit.commissionColumns(plan, columns(extra), "2026-03-31"), { name: "CrmkitError", code, path });
+  bad({ on: Int32Array.from([20522, 3_000_000]) }, "invalid_date", "on[1]"); // beyond 9999-12-31
+  bad({ on: Int32Array.from([-800_000, 20522]) }, "invalid_date", "on[0]"); // before 0001-01-01
+  bad({ on: Int32Array.from([20522, -2147483648]) }, "missing_value", "on[1]");
+  bad({ on: Int32Array.from([20522, 20600]) }, "date_after_as_of", "on[1]");
+  bad({ refund: Uint8Array.from([0, 2]) }, "invalid_value", "refund[1]");
+  bad({ amountUnits: Float64Array.from([1.5, 2]) }, "invalid_decimal", "amount[0]");
+  bad({ amountUnits: Float64Array.from([NaN, 2]) }, "invalid_type", "amount[0]");
+  bad({ rep: Int32Array.from([0, 1]) }, "invalid_value", "rep[1]");
+  bad({ repLabels: ["wang", "wang"] }, "duplicate_name", "rep_labels[1]");
+  bad({ on: Int32Array.from([20522]) }, "invalid_value", "on");
+  assert.throws(() => crmkit.commissionColumns(plan, columns(), "2026-03-31", { statements: "yes" }), {
+    code: "invalid_type",
+    path: "statements",
+  });
+});

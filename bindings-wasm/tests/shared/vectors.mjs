@@ -20,6 +20,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.paymentInterest(c.config, c.input?.batches, c.as_of);
     case "compute_commission":
       return crmkit.computeCommission(c.config, c.input, c.as_of);
+    case "commission_columns":
+      return commissionColumns(crmkit, c);
     case "campaign_roi":
       return crmkit.campaignRoi(c.config, c.input?.campaigns);
     case "attribute":
@@ -82,6 +84,95 @@ export function callVector(crmkit, fn, c) {
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }
+}
+
+/** A CrmkitError-shaped error, for what the runner itself refuses (as the Rust runner does). */
+function refuse(code, path) {
+  return Object.assign(new Error(`${path}: ${code}`), { name: "CrmkitError", code, path });
+}
+
+/** A list column as the Rust runner reads it: an array whose cells pass `ok` (or are null). */
+function listOf(value, path, ok) {
+  if (!Array.isArray(value)) throw refuse("invalid_type", path);
+  value.forEach((v, i) => {
+    if (v !== null && !ok(v)) throw refuse("invalid_type", `${path}[${i}]`);
+  });
+  return value;
+}
+
+/** Days since 1970-01-01 of a strict `YYYY-MM-DD` (years 0001 to 9999), else invalid_date. */
+function days(text, path) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const d = new Date(0);
+  if (m) d.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const valid =
+    m && Number(m[1]) >= 1 && d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  if (!valid) throw refuse("invalid_date", path);
+  return Math.round(d.getTime() / 86400000);
+}
+
+/** Integer units as a decimal string with `scale` places (as Rust's `Decimal::new`). */
+function unitsText(units, scale) {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return negative ? `-${text}` : text;
+}
+
+/** The `commission_columns` vectors through `commissionColumns`: names to codes, dates to
+ * days, decimal strings to units at their largest scale; the result in the vectors' shape. */
+function commissionColumns(crmkit, c) {
+  const input = c.input !== null && typeof c.input === "object" && !Array.isArray(c.input) ? c.input : {};
+  const labels = [];
+  const code = (name) => {
+    if (name == null) return -1;
+    const k = labels.indexOf(name);
+    return k >= 0 ? k : labels.push(name) - 1;
+  };
+  const isString = (v) => typeof v === "string";
+  const rep = listOf(input.rep ?? null, "rep", isString).map(code);
+  const on = listOf(input.on ?? null, "on", isString).map((d, i) => (d === null ? -2147483648 : days(d, `on[${i}]`)));
+  // Money as the wire reads it: decimal strings or integers (whole units); a float is
+  // invalid_decimal, anything else invalid_type.
+  const amounts = listOf(input.amount ?? null, "amount", () => true).map((a, i) => {
+    if (typeof a === "string") return a;
+    if (typeof a === "number" && Number.isSafeInteger(a)) return String(a);
+    throw refuse(typeof a === "number" ? "invalid_decimal" : "invalid_type", `amount[${i}]`);
+  });
+  const columns = { rep: Int32Array.from(rep), repLabels: labels, on: Int32Array.from(on), amount: amounts };
+  if (input.refund != null) {
+    const flags = listOf(input.refund, "refund", (v) => typeof v === "boolean");
+    flags.forEach((v, i) => {
+      if (v === null) throw refuse("invalid_type", `refund[${i}]`);
+    });
+    columns.refund = Uint8Array.from(flags.map(Number));
+  }
+  const out = crmkit.commissionColumns(c.config, columns, c.as_of, { reps: input.reps, statements: true });
+  const l = out.lines;
+  const lines = Array.from(l.amount, (amount, j) => ({
+    statement: l.provisional[j] ? "provisional" : "final",
+    rep: out.reps[l.rep[j]].rep,
+    step: l.step[j],
+    kind: out.kindLabels[l.kind[j]],
+    row: l.row[j],
+    tier: l.tier[j],
+    from: unitsText(l.from[j], out.creditScale),
+    to: unitsText(l.to[j], out.creditScale),
+    base: unitsText(l.base[j], out.creditScale),
+    rate: l.rate[j] < 0 ? null : out.rateLabels[l.rate[j]],
+    multiplier: out.multiplierLabels[l.multiplier[j]],
+    amount: unitsText(amount, out.scale),
+    reasons: out.reasonLabels.filter((_, b) => (l.reasons[j] >>> b) & 1),
+  }));
+  return {
+    scale: out.scale,
+    credit_scale: out.creditScale,
+    reps: out.reps,
+    totals: out.totals,
+    provisional: Array.from(out.provisional, (u) => unitsText(u, out.scale)),
+    final: Array.from(out.final, (u) => unitsText(u, out.scale)),
+    lines,
+  };
 }
 
 /** The bytes alterations the `dedup_index` vectors name (the same in every runner). */

@@ -8,7 +8,8 @@
 use chrono::{Datelike as _, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::columns_walk::{IntTable, Labels, Mode, Walk};
+use super::columns_pass::{Mode, RepState, Walk};
+use super::columns_walk::{IntTable, Labels};
 use super::credit;
 use super::plan::{Accrual, CommissionPlan, PlanKind};
 use super::report::{CommissionTotals, LineKind, LineReason, RepStatement};
@@ -40,9 +41,12 @@ pub struct TransactionColumns<'a> {
     pub refund: Option<&'a [bool]>,
 }
 
-/// Statement lines as columns: both statements of every rep, rep by rep (in `reps` order),
-/// each rep's final lines then its provisional ones, as `lines` and `provisional_lines` of
-/// [`RepStatement`] hold them.
+/// Statement lines as columns: both statements of every rep in the order they are written,
+/// row by row in date order (a row's final lines, then its provisional ones; each line
+/// followed by its provisional twin where the two statements agree), then each rep's closing
+/// lines (`prior_periods`, `cap`). `rep`, `provisional` and `step` place each line in its
+/// statement: filtered by rep and statement, in `step` order, they are [`RepStatement`]'s
+/// `lines` and `provisional_lines`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineColumns {
     /// Whether the line is in the provisional statement (else the final one).
@@ -72,6 +76,27 @@ pub struct LineColumns {
     pub amount: Vec<i64>,
     /// The reasons, as bits: bit `k` set for [`LINE_REASONS`]`[k]`.
     pub reasons: Vec<u32>,
+}
+
+impl LineColumns {
+    /// Empty columns with room for `lines` lines.
+    pub fn with_capacity(lines: usize) -> Self {
+        Self {
+            provisional: Vec::with_capacity(lines),
+            rep: Vec::with_capacity(lines),
+            step: Vec::with_capacity(lines),
+            kind: Vec::with_capacity(lines),
+            row: Vec::with_capacity(lines),
+            tier: Vec::with_capacity(lines),
+            from: Vec::with_capacity(lines),
+            to: Vec::with_capacity(lines),
+            base: Vec::with_capacity(lines),
+            rate: Vec::with_capacity(lines),
+            multiplier: Vec::with_capacity(lines),
+            amount: Vec::with_capacity(lines),
+            reasons: Vec::with_capacity(lines),
+        }
+    }
 }
 
 /// The line kinds [`LineColumns::kind`] indexes.
@@ -195,9 +220,8 @@ pub fn commission_columns(
     check_lengths(columns, n)?;
     let scale = plan.rounding.dp;
     let units = amount_units(plan, &columns.amount, n)?;
-    let rows = Rows::check(columns, &units, as_of)?;
-    // Rows grouped by rep code (a stable counting sort), then each group by (day, refund).
-    let groups = rows.group(columns);
+    check_rows(columns, as_of)?;
+    let groups = Groups::new(columns, &units);
     // Reps: those listed first, then the labels' reps by their first transaction.
     let mut rep_of_label: Vec<Option<usize>> = vec![None; columns.rep_labels.len()];
     let mut unlisted: Vec<(i64, u32, usize)> = Vec::new();
@@ -205,8 +229,8 @@ pub fn commission_columns(
         match index.get(label.as_str()) {
             Some(&k) => rep_of_label[j] = Some(k),
             None => {
-                if let Some(&first) = groups.rows(j).first() {
-                    unlisted.push((rows.key(columns, first as usize), first, j));
+                if let Some((key, first)) = groups.first[j] {
+                    unlisted.push((key, first, j));
                 }
             }
         }
@@ -217,40 +241,54 @@ pub fn commission_columns(
         let path = format!("rep[{first}]");
         people.push(credit::unlisted_rep(&columns.rep_labels[j], path));
     }
-    let mut rows_of: Vec<&[u32]> = vec![&[]; people.len()];
+    let mut label_of: Vec<Option<usize>> = vec![None; people.len()];
     for (j, k) in rep_of_label.iter().enumerate() {
         if let Some(k) = *k {
-            rows_of[k] = groups.rows(j);
+            label_of[k] = Some(j);
         }
     }
     let tables =
         people.iter().map(|rep| Table::new(plan, rep.quota, &|| rep.quota_path.clone())).collect::<Result<Vec<_>>>()?;
     let credit_scale = tables.iter().zip(&people).fold(scale, |s, (t, rep)| IntTable::scale_needed(t, rep, s));
     let mut labels = Labels::new();
-    let mut walk = Walk::new(plan, n, statements, &units, columns.refund);
+    let mut ints = Vec::with_capacity(people.len());
+    let mut states = Vec::with_capacity(people.len());
+    let mut ends = Vec::with_capacity(people.len());
+    for (k, (table, rep)) in tables.iter().zip(&people).enumerate() {
+        let path = || format!("reps[{k}]");
+        let int = IntTable::new(plan, table, rep, credit_scale, &mut labels)?;
+        let moved = label_of[k]
+            .map_or(Ok(0), |j| groups.credit[j].checked_mul(int.per_unit).ok_or_else(|| Error::overflow(path())))?;
+        let end_units = int.start.checked_add(moved).ok_or_else(|| Error::overflow(path()))?;
+        let end_credit = from_units(end_units, credit_scale).ok_or_else(|| Error::overflow(path()))?;
+        let moved = end_credit.checked_sub(rep.prior_credit).ok_or_else(|| Error::overflow(path()))?;
+        ends.push(Position { credit: end_credit, target: add(rep.prior_target, moved, path)? });
+        states.push(RepState::new(&int, end_units));
+        ints.push(int);
+    }
+    // The one pass: in row order when every rep's rows are by date already (a ledger), else
+    // in date order (a stable sort, so each rep's rows keep their input order within a day).
+    let rep_of_code: Vec<u32> = rep_of_label.iter().map(|k| k.unwrap_or(0) as u32).collect();
+    let mut walk = Walk::new(plan, statements, &units, columns.refund);
+    let mut pay = |i: u32| {
+        let k = rep_of_code[columns.rep[i as usize] as usize]; // codes checked
+        walk.row(&ints[k as usize], k, &mut states[k as usize], i)
+    };
+    if groups.sorted {
+        (0..n as u32).try_for_each(&mut pay)?;
+    } else {
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by_key(|&i| key(columns, i as usize));
+        order.into_iter().try_for_each(&mut pay)?;
+    }
     let zero = plan.rounding.round(Decimal::ZERO);
     let mut totals = CommissionTotals { provisional: zero, final_pay: zero, true_up: zero };
     let mut out = Vec::with_capacity(people.len());
-    for (k, ((table, rep), rows)) in tables.iter().zip(&people).zip(&rows_of).enumerate() {
+    for (k, (table, rep)) in tables.iter().zip(&people).enumerate() {
         let path = || format!("reps[{k}]");
-        let int = IntTable::new(plan, table, rep, credit_scale, &mut labels)?;
-        let end_units = walk.end(&int, rows)?;
-        let end_credit = from_units(end_units, credit_scale).ok_or_else(|| Error::overflow(path()))?;
-        let moved = end_credit.checked_sub(rep.prior_credit).ok_or_else(|| Error::overflow(path()))?;
-        let end = Position { credit: end_credit, target: add(rep.prior_target, moved, path)? };
-        let k32 = k as u32;
-        let written = walk.rows(&int, k32, rows, Mode::Final, end_units)?;
-        let (final_pay, capped) = walk.tail(&int, table, rep, k32, Mode::Final, written, end)?;
-        // Only a retroactive table, a threshold or accrual on attainment looks at the period
-        // end: otherwise the provisional rows are the final ones.
-        let twice = plan.kind == PlanKind::Retroactive || table.threshold_set() || plan.accrual == Accrual::Attainment;
-        let written = if twice {
-            walk.rows(&int, k32, rows, Mode::Provisional, end_units)?
-        } else {
-            walk.copy_rows(rows);
-            written
-        };
-        let (provisional, _) = walk.tail(&int, table, rep, k32, Mode::Provisional, written, end)?;
+        let (int, state, end) = (&ints[k], &mut states[k], ends[k]);
+        let (final_pay, capped) = walk.tail(int, table, rep, k as u32, state, Mode::Final, end)?;
+        let (provisional, _) = walk.tail(int, table, rep, k as u32, state, Mode::Provisional, end)?;
         let statement =
             summary(plan, rep, table, end, (Vec::new(), final_pay, capped), (Vec::new(), provisional), &path)?;
         totals.provisional = add(totals.provisional, statement.provisional, path)?;
@@ -334,10 +372,13 @@ fn amount_units(plan: &CommissionPlan, amount: &AmountColumn, n: usize) -> Resul
             if scale > 28 {
                 return Err(Error::out_of_range("amount_scale", scale, 0, 28));
             }
+            if let Some(i) = units.iter().position(|&u| u < 0) {
+                return Err(negative(i, units[i].to_string()));
+            }
+            if scale == dp {
+                return Ok(units.to_vec()); // already in the plan's units: the common case
+            }
             for (i, &u) in units.iter().enumerate() {
-                if u < 0 {
-                    return Err(negative(i, u.to_string()));
-                }
                 out.push(rescale(i128::from(u), scale, plan).ok_or_else(|| Error::overflow(path(i)))?);
             }
         }
@@ -389,90 +430,76 @@ fn rescale(units: i128, scale: u32, plan: &CommissionPlan) -> Option<i64> {
 const MIN_DAY: i64 = -719_162;
 const MAX_DAY: i64 = 2_932_896;
 
-/// The rows checked, with what the walk reads of them.
-struct Rows<'a> {
-    refund: Option<&'a [bool]>,
+/// What one sequential pass over the rows learns per rep code: its first row in date order
+/// (key, row), its net
+/// credit (refunds negative) in units of the plan's places; and whether every code's rows are
+/// in date order already.
+struct Groups {
+    first: Vec<Option<(i64, u32)>>,
+    credit: Vec<i128>,
+    sorted: bool,
 }
 
-/// Row indices grouped by rep code: group `j` is `order[start[j]..start[j + 1]]`.
-struct Groups {
-    order: Vec<u32>,
-    start: Vec<usize>,
+/// Each row's rep code and date, checked.
+fn check_rows(columns: &TransactionColumns, as_of: NaiveDate) -> Result<()> {
+    let as_of_day = days_since_epoch(as_of);
+    let labels = columns.rep_labels.len();
+    for (i, (&code, &day)) in columns.rep.iter().zip(columns.on).enumerate() {
+        if code == -1 {
+            return Err(Error::MissingValue { path: format!("rep[{i}]"), reason: "the row has no rep".into() });
+        }
+        if usize::try_from(code).map_or(true, |c| c >= labels) {
+            return Err(Error::InvalidValue {
+                path: format!("rep[{i}]"),
+                reason: format!("code {code} has no label ({labels} labels)"),
+            });
+        }
+        if day == i64::MIN {
+            return Err(Error::MissingValue { path: format!("on[{i}]"), reason: "the row has no date".into() });
+        }
+        if !(MIN_DAY..=MAX_DAY).contains(&day) {
+            return Err(Error::Parse {
+                kind: ParseKind::Date,
+                path: format!("on[{i}]"),
+                message: format!("day {day} since 1970-01-01 is outside the years 0001 to 9999"),
+            });
+        }
+        if day > as_of_day {
+            return Err(Error::DateAfterAsOf {
+                path: format!("on[{i}]"),
+                date: epoch_day(day).to_string(),
+                as_of: as_of.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The order of rows within a rep: date, then sales before refunds, then row.
+fn key(columns: &TransactionColumns, i: usize) -> i64 {
+    columns.on[i] * 2 + i64::from(columns.refund.is_some_and(|r| r[i]))
 }
 
 impl Groups {
-    fn rows(&self, j: usize) -> &[u32] {
-        &self.order[self.start[j]..self.start[j + 1]]
-    }
-}
-
-impl<'a> Rows<'a> {
-    fn check(columns: &TransactionColumns<'a>, units: &[i64], as_of: NaiveDate) -> Result<Self> {
-        let as_of_day = days_since_epoch(as_of);
+    /// One sequential pass: only the small per-code arrays are read at random.
+    fn new(columns: &TransactionColumns, units: &[i64]) -> Self {
         let labels = columns.rep_labels.len();
-        for i in 0..columns.rep.len() {
-            let code = columns.rep[i];
-            if code == -1 {
-                return Err(Error::MissingValue { path: format!("rep[{i}]"), reason: "the row has no rep".into() });
-            }
-            if usize::try_from(code).map_or(true, |c| c >= labels) {
-                return Err(Error::InvalidValue {
-                    path: format!("rep[{i}]"),
-                    reason: format!("code {code} has no label ({labels} labels)"),
-                });
-            }
-            let day = columns.on[i];
-            if day == i64::MIN {
-                return Err(Error::MissingValue { path: format!("on[{i}]"), reason: "the row has no date".into() });
-            }
-            if !(MIN_DAY..=MAX_DAY).contains(&day) {
-                return Err(Error::Parse {
-                    kind: ParseKind::Date,
-                    path: format!("on[{i}]"),
-                    message: format!("day {day} since 1970-01-01 is outside the years 0001 to 9999"),
-                });
-            }
-            if day > as_of_day {
-                return Err(Error::DateAfterAsOf {
-                    path: format!("on[{i}]"),
-                    date: epoch_day(day).to_string(),
-                    as_of: as_of.to_string(),
-                });
-            }
-        }
-        debug_assert_eq!(units.len(), columns.rep.len());
-        Ok(Self { refund: columns.refund })
-    }
-
-    /// The order of rows within a rep: date, then sales before refunds, then row.
-    fn key(&self, columns: &TransactionColumns, i: usize) -> i64 {
-        columns.on[i] * 2 + i64::from(self.refund.is_some_and(|r| r[i]))
-    }
-
-    fn group(&self, columns: &TransactionColumns) -> Groups {
-        let labels = columns.rep_labels.len();
-        let mut start = vec![0usize; labels + 1];
-        for &c in columns.rep {
-            start[c as usize + 1] += 1; // codes checked
-        }
-        for j in 0..labels {
-            start[j + 1] += start[j];
-        }
-        let mut next = start.clone();
-        let mut order = vec![0u32; columns.rep.len()];
+        let mut first = vec![None; labels];
+        let mut credit = vec![0i128; labels];
+        let mut last = vec![i64::MIN; labels];
+        let mut sorted = true;
         for (i, &c) in columns.rep.iter().enumerate() {
-            let slot = &mut next[c as usize];
-            order[*slot] = i as u32;
-            *slot += 1;
-        }
-        for j in 0..labels {
-            let group = &mut order[start[j]..start[j + 1]];
-            let sorted = group.windows(2).all(|w| self.key(columns, w[0] as usize) <= self.key(columns, w[1] as usize));
-            if !sorted {
-                group.sort_by_key(|&i| self.key(columns, i as usize)); // stable: row order kept
+            let c = c as usize; // codes checked
+            let u = i128::from(units[i]);
+            credit[c] += if columns.refund.is_some_and(|r| r[i]) { -u } else { u }; // |Σ| < 2^95
+            let k = key(columns, i);
+            if first[c].is_none_or(|(f, _)| k < f) {
+                first[c] = Some((k, i as u32));
             }
+            sorted &= k >= last[c];
+            last[c] = k;
         }
-        Groups { order, start }
+        Self { first, credit, sorted }
     }
 }
 

@@ -40,6 +40,7 @@
 mod approval;
 mod collections;
 mod columns;
+mod columns_pass;
 mod columns_walk;
 mod credit;
 mod interest;
