@@ -2,7 +2,7 @@
 
 use crmkit::commission::{CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS};
 use crmkit::forecast::AmountColumn;
-use crmkit::wire::{from_json, parse_date, parse_decimal};
+use crmkit::wire::{from_json, from_json_arg, parse_date, parse_decimal};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -106,7 +106,7 @@ pub fn commission_columns<'py>(
     let (rep, on) = (slice(&rep_codes), slice(&on_days));
     let refund = refund.as_ref().map(slice);
     let result = py.detach(|| {
-        let plan: CommissionPlan = from_json(&plan_json, "")?;
+        let plan: CommissionPlan = from_json_arg(&plan_json, "plan")?;
         let reps: Vec<RepInput> = from_json(&reps_json, "reps")?;
         let as_of = parse_date(&as_of, "as_of")?;
         let decimals;

@@ -13,7 +13,7 @@ use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Object, Reflect, Ui
 use wasm_bindgen::prelude::*;
 
 use crate::columns::{get, int32, optional, scale as read_scale, strings, type_error, units as read_units, NO_DATE};
-use crate::convert::{from_js, string_arg, to_js, to_js_error};
+use crate::convert::{from_js, from_js_arg, string_arg, to_js, to_js_error};
 
 struct Read {
     plan: CommissionPlan,
@@ -30,7 +30,7 @@ struct Read {
 }
 
 fn read(plan: &JsValue, columns: &JsValue, options: &JsValue) -> Result<Read, Error> {
-    let plan = from_js(plan, "")?;
+    let plan = from_js_arg(plan, "plan")?;
     if !columns.is_object() || Array::is_array(columns) {
         return Err(type_error("", "a columns object", columns));
     }

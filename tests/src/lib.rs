@@ -265,7 +265,7 @@ fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Resu
 fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
     use crmkit::commission::{TransactionColumns, LINE_KINDS, LINE_REASONS};
     let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
-    let plan = crmkit::wire::from_json(&config.to_string(), "")?;
+    let plan = crmkit::wire::from_json_arg(&config.to_string(), "plan")?;
     let reps = input.get("reps").filter(|r| !r.is_null()).map_or_else(|| "[]".to_owned(), Value::to_string);
     let reps: Vec<crmkit::commission::RepInput> = crmkit::wire::from_json(&reps, "reps")?;
     let names: Vec<Option<String>> = crmkit::wire::from_json(&json(input.get("rep")), "rep")?;

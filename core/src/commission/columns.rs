@@ -426,10 +426,6 @@ fn rescale(units: i128, scale: u32, plan: &CommissionPlan) -> Option<i64> {
     i64::try_from(out).ok()
 }
 
-/// Days since 1970-01-01 of 0001-01-01 and 9999-12-31: crmkit's date range.
-const MIN_DAY: i64 = -719_162;
-const MAX_DAY: i64 = 2_932_896;
-
 /// What one sequential pass over the rows learns per rep code: its first row in date order
 /// (key, row), its net
 /// credit (refunds negative) in units of the plan's places; and whether every code's rows are
@@ -442,6 +438,8 @@ struct Groups {
 
 /// Each row's rep code and date, checked.
 fn check_rows(columns: &TransactionColumns, as_of: NaiveDate) -> Result<()> {
+    // Years 0001 to 9999, as every date column (NaT is told apart below: a row needs a date).
+    crate::wire::check_days(columns.on, Some(i64::MIN), |i| format!("on[{i}]"))?;
     let as_of_day = days_since_epoch(as_of);
     let labels = columns.rep_labels.len();
     for (i, (&code, &day)) in columns.rep.iter().zip(columns.on).enumerate() {
@@ -456,13 +454,6 @@ fn check_rows(columns: &TransactionColumns, as_of: NaiveDate) -> Result<()> {
         }
         if day == i64::MIN {
             return Err(Error::MissingValue { path: format!("on[{i}]"), reason: "the row has no date".into() });
-        }
-        if !(MIN_DAY..=MAX_DAY).contains(&day) {
-            return Err(Error::Parse {
-                kind: ParseKind::Date,
-                path: format!("on[{i}]"),
-                message: format!("day {day} since 1970-01-01 is outside the years 0001 to 9999"),
-            });
         }
         if day > as_of_day {
             return Err(Error::DateAfterAsOf {
