@@ -4,9 +4,10 @@
 
 use crmkit::dedup::{DedupIndex, DedupRecord, MatchPolicy, RecordColumns};
 use crmkit::wire::from_json;
-use numpy::PyArray1;
+use crmkit::ParseKind;
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyTuple};
 
 use crate::{run, to_py_err, to_python};
 
@@ -158,18 +159,36 @@ pub fn link_records(
 
 /// `find_duplicates_columns(policy_json, settings_json, ids, owners, fields) -> (cluster, survivor, report)`:
 /// [`crmkit::dedup::find_duplicates_columns`]; `cluster` (int64) and `survivor` (bool) are
-/// numpy arrays built here, `report` the rest as a dict.
+/// numpy arrays built here, `report` the rest as a dict. Each column is read by
+/// [`text_column`]: Arrow buffers, an int64 array, or an object array (a list also works).
 #[pyfunction]
 #[pyo3(signature = (policy_json, settings_json, ids, owners, fields))]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned values under abi3-py39
-pub fn find_duplicates_columns(
-    py: Python<'_>,
+pub fn find_duplicates_columns<'py>(
+    py: Python<'py>,
     policy_json: String,
     settings_json: String,
-    ids: Vec<String>,
-    owners: Option<Vec<Option<String>>>,
-    fields: Vec<(String, Vec<Option<String>>)>,
-) -> PyResult<ColumnsOut<'_>> {
+    ids: Bound<'py, PyAny>,
+    owners: Option<Bound<'py, PyAny>>,
+    fields: Vec<(String, Bound<'py, PyAny>)>,
+) -> PyResult<ColumnsOut<'py>> {
+    let ids: Vec<String> = text_column(py, &ids, "ids")?
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            id.ok_or_else(|| {
+                to_py_err(crmkit::Error::MissingValue {
+                    path: format!("ids[{i}]"),
+                    reason: "every row needs an id".into(),
+                })
+            })
+        })
+        .collect::<PyResult<_>>()?;
+    let owners = owners.map(|o| text_column(py, &o, "owners")).transpose()?;
+    let fields: Vec<(String, Vec<Option<String>>)> = fields
+        .iter()
+        .map(|(name, column)| Ok((name.clone(), text_column(py, column, &format!("fields.{name}"))?)))
+        .collect::<PyResult<_>>()?;
     let mut report = py
         .detach(|| {
             let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
@@ -181,6 +200,90 @@ pub fn find_duplicates_columns(
     let cluster = PyArray1::from_vec(py, std::mem::take(&mut report.cluster));
     let survivor = PyArray1::from_vec(py, std::mem::take(&mut report.survivor));
     Ok((cluster, survivor, to_python(py, &report)?))
+}
+
+/// One text column as `crmkit._dedup` hands it over, read without a Python object per row:
+///
+/// - `(offsets, data, valid)`: an Arrow large_string array's int64 offsets and UTF-8 bytes,
+///   and its validity (bool, or `None` when no value is missing), copied out with the GIL
+///   released;
+/// - an int64 array: numbers written as their decimal text (phones, ids);
+/// - an object array (or a list): `str` values, `None` / NaN / `pandas.NA` blank, integers as
+///   their text; anything else is `invalid_type` at `{path}[i]`.
+fn text_column(py: Python<'_>, column: &Bound<'_, PyAny>, path: &str) -> PyResult<Vec<Option<String>>> {
+    if let Ok(parts) = column.cast::<PyTuple>() {
+        let offsets: PyReadonlyArray1<'_, i64> = parts.get_item(0)?.extract()?;
+        let data: PyReadonlyArray1<'_, u8> = parts.get_item(1)?.extract()?;
+        let valid: Option<PyReadonlyArray1<'_, bool>> = parts.get_item(2)?.extract()?;
+        let (offsets, data) = (offsets.as_slice()?, data.as_slice()?);
+        let valid = match &valid {
+            Some(v) => Some(v.as_slice()?),
+            None => None,
+        };
+        return py.detach(|| arrow_text(offsets, data, valid, path)).map_err(to_py_err);
+    }
+    if let Ok(numbers) = column.extract::<PyReadonlyArray1<'_, i64>>() {
+        return Ok(numbers.as_slice()?.iter().map(|n| Some(n.to_string())).collect());
+    }
+    let cells: Vec<Bound<'_, PyAny>> = if let Ok(objects) = column.extract::<PyReadonlyArray1<'_, Py<PyAny>>>() {
+        objects.as_slice()?.iter().map(|o| o.bind(py).clone()).collect()
+    } else {
+        column.try_iter()?.collect::<PyResult<_>>()?
+    };
+    cells.iter().enumerate().map(|(i, cell)| text_cell(cell, &format!("{path}[{i}]"))).collect()
+}
+
+fn text_cell(cell: &Bound<'_, PyAny>, path: &str) -> PyResult<Option<String>> {
+    if let Ok(s) = cell.cast::<PyString>() {
+        return Ok(Some(s.to_cow()?.into_owned()));
+    }
+    if cell.is_none() || cell.cast::<PyFloat>().is_ok_and(|f| f.value().is_nan()) {
+        return Ok(None);
+    }
+    if cell.cast::<PyInt>().is_ok() && cell.cast::<PyBool>().is_err() {
+        return Ok(Some(cell.str()?.to_cow()?.into_owned()));
+    }
+    let type_name = cell.get_type().name()?.to_cow()?.into_owned();
+    if type_name == "NAType" || type_name == "NaTType" {
+        return Ok(None);
+    }
+    Err(to_py_err(crmkit::Error::Parse {
+        kind: ParseKind::Type,
+        path: path.to_owned(),
+        message: format!("a {type_name} is not text; pass a string (or an integer for a phone or an id)"),
+    }))
+}
+
+/// The rows of an Arrow large_string array (`offsets.len()` = rows + 1).
+fn arrow_text(offsets: &[i64], data: &[u8], valid: Option<&[bool]>, path: &str) -> crmkit::Result<Vec<Option<String>>> {
+    let broken = |reason: &str| crmkit::Error::Parse {
+        kind: ParseKind::Value,
+        path: path.to_owned(),
+        message: format!("not an Arrow string column: {reason}"),
+    };
+    let rows = offsets.len().checked_sub(1).ok_or_else(|| broken("no offsets"))?;
+    if valid.is_some_and(|v| v.len() != rows) {
+        return Err(broken("validity of another length"));
+    }
+    let mut out = Vec::with_capacity(rows);
+    for i in 0..rows {
+        if valid.is_some_and(|v| !v[i]) {
+            out.push(None);
+            continue;
+        }
+        let (start, end) = (usize::try_from(offsets[i]), usize::try_from(offsets[i + 1]));
+        let bytes = match (start, end) {
+            (Ok(s), Ok(e)) if s <= e && e <= data.len() => &data[s..e],
+            _ => return Err(broken("offsets out of order or beyond the data")),
+        };
+        let text = std::str::from_utf8(bytes).map_err(|_| crmkit::Error::Parse {
+            kind: ParseKind::Value,
+            path: format!("{path}[{i}]"),
+            message: "not UTF-8 text".into(),
+        })?;
+        out.push(Some(text.to_owned()));
+    }
+    Ok(out)
 }
 
 /// `(cluster, survivor, report)` of `find_duplicates_columns`.

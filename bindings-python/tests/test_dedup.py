@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import crmkit
@@ -122,3 +124,68 @@ def test_batch_and_pairs_match_the_stubs():
     assert report["clusters"][0]["survivor_reason"] in literals["SurvivorReason"]
     link = crmkit.link_records(POLICY, BOOK, [{"id": "L", "fields": {"company": "小米科技有限公司"}}])
     assert link["links"][0]["left"] == "C3" and set(link) <= dicts["LinkReport"]
+
+
+def _frame_data():
+    return {
+        "id": ["a", "b", "c", "d", "e"],
+        "company": ["北京字节跳动科技有限公司", "字节跳动（北京）科技有限公司", None, "小米科技有限公司", "小米科技有限责任公司"],
+        "phone": ["13800000001", None, "13800000002", "13800000003", "13800000003"],
+        "owner": ["王芳", "李雷", None, None, "王芳"],
+    }
+
+
+def test_dedup_frame_reads_arrow_polars_and_pandas_alike():
+    import pandas as pd
+    import pyarrow as pa
+    import polars as pl
+
+    data = _frame_data()
+    expected = crmkit.dedup_frame(pd.DataFrame(data), POLICY, owner="owner")
+    assert expected["cluster"].tolist() == [0, 0, -1, 1, 1]
+    table = crmkit.dedup_frame(pa.table(data), POLICY, owner="owner")
+    assert isinstance(table, pa.Table)
+    assert table.column("cluster").to_pylist() == expected["cluster"].tolist()
+    assert table.column("is_survivor").to_pylist() == expected["is_survivor"].tolist()
+    assert json.loads(table.schema.metadata[b"crmkit.clusters"]) == expected.attrs["clusters"]
+    frame = crmkit.dedup_frame(pl.DataFrame(data).with_columns(pl.col("company").cast(pl.Categorical)), POLICY, owner="owner")
+    assert isinstance(frame, pl.DataFrame)
+    assert frame["cluster"].to_list() == expected["cluster"].tolist()
+    arrow_backed = pd.DataFrame(data).astype({"company": pd.ArrowDtype(pa.string()), "phone": "category"})
+    assert crmkit.dedup_frame(arrow_backed, POLICY, owner="owner")["cluster"].tolist() == expected["cluster"].tolist()
+
+
+def test_dedup_frame_columns_are_arrow_buffers_not_python_rows():
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from crmkit._dedup import _pandas_text
+
+    offsets, data, valid = _pandas_text(pd.Series(["北京", None, "abc"]), "fields.company", pa, np)
+    assert offsets.dtype == np.int64 and data.dtype == np.uint8 and valid.tolist() == [True, False, True]
+    assert bytes(data[offsets[2] : offsets[3]]) == b"abc"
+    # Without pyarrow: numpy arrays, never a Python list.
+    assert _pandas_text(pd.Series([1, 2]), "ids", None, np).dtype == np.int64
+    assert _pandas_text(pd.Series(["x", None], dtype=object), "ids", None, np).dtype == object
+
+
+def test_dedup_frame_integer_phones_and_float_columns():
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame({"id": [1, 2], "company": ["甲科技有限公司", "乙贸易有限公司"], "phone": [13800000001, 13800000001]})
+    policy = {"fields": [{"field": "company", "comparator": {"type": "company_name"}}, {"field": "phone", "comparator": {"type": "phone"}}],
+              "rules": {"duplicate": [{"name": "same phone", "all": [{"field": "phone"}]}]}}
+    out = crmkit.dedup_frame(df, policy)
+    assert out["cluster"].tolist() == [0, 0]  # int64 ids and phones read as their text
+    assert out.attrs["clusters"][0]["members"] == ["1", "2"]
+    df["phone"] = [13800000001.0, np.nan]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.dedup_frame(df, policy)
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "fields.phone[0]")
+    df["phone"] = [np.nan, np.nan]  # an all-missing column is blank, whatever its dtype
+    assert crmkit.dedup_frame(df, policy)["cluster"].tolist() == [-1, -1]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.dedup_frame(df, policy, id="key")
+    assert (caught.value.code, caught.value.path) == ("missing_field", "key")

@@ -1562,6 +1562,7 @@ def link_records(
 ) -> LinkReport:
     """Each right record's matches in the left table; raises ``CrmkitError``."""
 
+@overload
 def dedup_frame(
     df: pd.DataFrame,
     policy: Mapping[str, object],
@@ -1572,6 +1573,18 @@ def dedup_frame(
 ) -> pd.DataFrame:
     """Batch de-duplication over a DataFrame's columns: ``cluster`` and ``is_survivor`` per row;
     ``attrs["clusters"]``, ``attrs["refused"]``, ``attrs["issues"]``, ``attrs["stats"]``."""
+
+@overload
+def dedup_frame(
+    df: ArrowStreamExportable,
+    policy: Mapping[str, object],
+    *,
+    id: str = "id",
+    owner: str | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> Any:
+    """Batch de-duplication over Arrow data (polars, pyarrow, DuckDB): ``cluster`` and
+    ``is_survivor`` in the caller's library; the report as JSON in the schema metadata."""
 
 class DedupIndex:
     """An indexed book for 查重; raises ``CrmkitError``."""

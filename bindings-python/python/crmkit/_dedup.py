@@ -139,9 +139,61 @@ def link_records(
     return _native.link_records(to_json(policy), to_json(left, "left", "left"), to_json(right, "right", "right"), limit)
 
 
-def _column(values: Any) -> list:
-    # Strings stay strings; NaN / None / pandas.NA become None (blank).
-    return [v if isinstance(v, str) else None for v in values]
+def _text_error(path: str, message: str) -> Any:
+    from crmkit._wire import error
+
+    return error("invalid_type", path, message)
+
+
+def _arrow_text(pa: Any, np: Any, arr: Any, path: str) -> tuple:
+    """A column as the native module reads text without a Python object per row: the
+    offsets (int64) and UTF-8 bytes of an Arrow large_string array, and its validity (bool,
+    ``None`` when no value is missing). Integers become their decimal text (in Arrow's C++);
+    a float column with a value is refused: a phone or an id as a float is already wrong."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], arr.type)
+    kind = arr.type
+    if pa.types.is_dictionary(kind):
+        arr = arr.dictionary_decode()
+        kind = arr.type
+    n = len(arr)
+    if pa.types.is_null(kind) or (pa.types.is_floating(kind) and arr.null_count == n):
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.uint8), np.zeros(n, dtype=bool)
+    if pa.types.is_floating(kind):
+        i = int(np.flatnonzero(arr.is_valid().to_numpy(zero_copy_only=False))[0])
+        raise _text_error(f"{path}[{i}]", f"{arr[i].as_py()!r} is a float; pass text (a phone or an id as a string or an integer)")
+    if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        arr = arr.cast(pa.large_string())
+    else:
+        raise _text_error(path, f"an Arrow {kind} column is not text")
+    valid = arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else None
+    buffers = arr.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, dtype=np.uint8)
+    return offsets, data, valid
+
+
+def _pandas_text(series: Any, path: str, pa: Any, np: Any) -> Any:
+    """A pandas column for the native module: Arrow buffers when pyarrow is installed (one
+    pass in C++, zero-copy for Arrow-backed strings); otherwise its numpy array (int64 as
+    numbers, objects read one by one in Rust; never a Python list)."""
+    if pa is not None:
+        try:
+            arr = pa.array(series, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            arr = None  # mixed objects (str and int): the native module reads each one
+        if arr is not None:
+            return _arrow_text(pa, np, arr, path)
+    values = series.to_numpy()
+    if values.dtype.kind in "iu":
+        return np.ascontiguousarray(values, dtype=np.int64)
+    if values.dtype.kind == "f":
+        filled = np.flatnonzero(~np.isnan(values))
+        if len(filled):
+            i = int(filled[0])
+            raise _text_error(f"{path}[{i}]", f"{values[i]!r} is a float; pass text (a phone or an id as a string or an integer)")
+        return np.full(len(values), None, dtype=object)
+    return np.asarray(values, dtype=object)
 
 
 @document("MatchPolicy")
@@ -153,23 +205,86 @@ def dedup_frame(
     owner: str | None = None,
     settings: Mapping[str, Any] | None = None,
 ) -> Any:
-    """De-duplicates a DataFrame: one column per policy field (named as the field), ids in
-    ``id``, owners in ``owner``. Returns a DataFrame with the index of ``df`` and the columns
-    ``cluster`` (int64, -1 outside clusters) and ``is_survivor`` (bool);
-    ``attrs["clusters"]``, ``attrs["refused"]``, ``attrs["issues"]``, ``attrs["stats"]``.
-    Raises ``CrmkitError``."""
-    import pandas as pd
+    """De-duplicates a table: one column per policy field (named as the field), ids in
+    ``id``, owners in ``owner``.
 
-    ids = [str(v) for v in df[id].tolist()]
-    owners = _column(df[owner].tolist()) if owner is not None else None
-    fields = [(f["field"], _column(df[f["field"]].tolist())) for f in policy.get("fields", []) if f.get("field") in df]
+    ``df`` is a pandas DataFrame, or any Arrow tabular data (a polars DataFrame, a pyarrow
+    Table or RecordBatch, a DuckDB result: an object with the Arrow PyCapsule interface;
+    reading it needs pyarrow). Columns are read without a Python object per row: string,
+    dictionary (categorical) and integer columns as Arrow buffers when pyarrow is installed
+    (zero-copy for Arrow-backed strings), otherwise as numpy arrays read in Rust. Integers
+    (phones, ids) are read as their decimal text; missing values (None, NaN, NA) are blank; a
+    float column with a value is ``invalid_type`` at ``fields.<name>[i]`` (a phone as a float
+    has already lost digits).
+
+    pandas in: a DataFrame with the index of ``df`` and the columns ``cluster`` (int64, -1
+    outside clusters) and ``is_survivor`` (bool); ``attrs["clusters"]``, ``attrs["refused"]``,
+    ``attrs["issues"]``, ``attrs["stats"]``. Arrow in: the same two columns in the caller's
+    library (polars in, polars out; otherwise a pyarrow Table whose schema metadata carries
+    ``crmkit.clusters``, ``crmkit.refused``, ``crmkit.issues`` and ``crmkit.stats`` as JSON).
+
+    Raises ``CrmkitError``: ``missing_field`` at the name of the ``id`` or ``owner`` column
+    when absent; the core's codes at ``ids[i]``, ``fields.<name>``...
+    """
+    import numpy as np
+
+    fields = policy.get("fields") if isinstance(policy, Mapping) else None
+    names = [f.get("field") for f in fields if isinstance(f, Mapping)] if isinstance(fields, (list, tuple)) else []
+    names = [n for n in dict.fromkeys(names) if isinstance(n, str)]
+    if type(df).__module__.split(".")[0] == "pandas":
+        import pandas as pd
+
+        try:
+            import pyarrow as pa
+        except ImportError:
+            pa = None
+        if not isinstance(df, pd.DataFrame):
+            raise _text_error("df", f"expected a pandas DataFrame or Arrow data, got {type(df).__name__}")
+        present = set(df.columns)
+
+        def column(name: str, path: str) -> Any:
+            return _pandas_text(df[name], path, pa, np)
+
+    else:
+        from crmkit._arrow import ArrowColumns, is_arrow
+
+        if not is_arrow(df):
+            raise _text_error("df", f"expected a pandas DataFrame or Arrow data, got {type(df).__name__}")
+        cols = ArrowColumns(df, [id, *([owner] if owner is not None else []), *names])
+        pa = cols.pa
+        present = set(cols.table.column_names)
+
+        def column(name: str, path: str) -> Any:
+            arr = cols.column(name)
+            if name in cols.labels:  # a polars categorical, exported as its codes
+                labels = pa.array(cols.labels[name], pa.large_string())
+                arr = pa.DictionaryArray.from_arrays(arr.cast(pa.int32()), labels)
+            return _arrow_text(pa, np, arr, path)
+
+    for name in (id, owner):
+        if name is not None and name not in present:
+            from crmkit._wire import error
+
+            raise error("missing_field", str(name), f"the table has no column {name!r}")
+    ids = column(id, "ids")
+    owners = column(owner, "owners") if owner is not None else None
+    # A policy field without a column is the core's `missing_value` at `fields.<name>`.
+    columns = [(name, column(name, f"fields.{name}")) for name in names if name in present]
     cluster, survivor, report = _native.find_duplicates_columns(
-        to_json(policy), to_json(settings or {}), ids, owners, fields
+        to_json(policy), to_json(settings or {}, "settings", "settings"), ids, owners, columns
     )
-    out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
-    for key in ("clusters", "refused", "issues", "stats"):
-        out.attrs[key] = report[key]
-    return out
+    if type(df).__module__.split(".")[0] == "pandas":
+        out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
+        for key in ("clusters", "refused", "issues", "stats"):
+            out.attrs[key] = report[key]
+        return out
+    import json
+
+    from crmkit._arrow import output
+
+    table = pa.table({"cluster": pa.array(cluster), "is_survivor": pa.array(survivor)})
+    metadata = {f"crmkit.{k}": json.dumps(report[k], ensure_ascii=False, default=str) for k in ("clusters", "refused", "issues", "stats")}
+    return output(df, table.replace_schema_metadata(metadata))
 
 
 class DedupIndex:

@@ -42,11 +42,52 @@ impl Hasher for KeyHasher {
 pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
 fn key(field: usize, kind: u8, text: &str) -> u64 {
+    let mut h = key_start(field, kind);
+    h.write(text.as_bytes());
+    h.0
+}
+
+/// The hasher after a key's field and kind, before its text.
+fn key_start(field: usize, kind: u8) -> KeyHasher {
     let mut h = KeyHasher(0xcbf2_9ce4_8422_2325);
     h.write(&(field as u64).to_le_bytes());
     h.write(&[kind]);
-    h.write(text.as_bytes());
-    h.0
+    h
+}
+
+/// The records under one key of an index: most keys (a 字号 with a character left out, a
+/// phone) have one, which needs no allocation of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Members {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Members {
+    pub(crate) fn push(&mut self, r: u32) {
+        match self {
+            Self::One(a) => *self = Self::Many(vec![*a, r]),
+            Self::Many(v) => v.push(r),
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u32] {
+        match self {
+            Self::One(a) => std::slice::from_ref(a),
+            Self::Many(v) => v,
+        }
+    }
+
+    /// Removes `r`; whether none is left.
+    pub(crate) fn remove(&mut self, r: u32) -> bool {
+        match self {
+            Self::One(a) => *a == r,
+            Self::Many(v) => {
+                v.retain(|&m| m != r);
+                v.is_empty()
+            }
+        }
+    }
 }
 
 /// The blocking keys of a prepared record, appended to `out` (sorted, without repeats).
@@ -60,15 +101,20 @@ pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
         match value {
             Value::Company(c) => {
                 out.push(key(i, b'd', &c.brand));
-                let chars: Vec<char> = c.brand.chars().collect();
-                if (4..=16).contains(&chars.len()) {
-                    for skip in 0..chars.len() {
-                        let shorter: String =
-                            chars.iter().enumerate().filter(|&(j, _)| j != skip).map(|(_, ch)| ch).collect();
-                        out.push(key(i, b'd', &shorter));
+                let n = c.brand.chars().count();
+                if (4..=16).contains(&n) {
+                    // Each character left out in turn, hashed as the bytes on either side of
+                    // it (the same hash as the shorter string, without building it).
+                    let start = key_start(i, b'd');
+                    let bytes = c.brand.as_bytes();
+                    for (at, ch) in c.brand.char_indices() {
+                        let mut h = start;
+                        h.write(&bytes[..at]);
+                        h.write(&bytes[at + ch.len_utf8()..]);
+                        out.push(h.0);
                     }
                 }
-                if let Some(py) = c.pinyin.as_deref().filter(|_| chars.len() >= 3) {
+                if let Some(py) = c.pinyin.as_deref().filter(|_| n >= 3) {
                     out.push(key(i, b'p', py));
                 }
                 // The 字号 with its industry: far more selective than the 字号 alone, so
@@ -103,18 +149,18 @@ pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
     out.truncate(kept);
 }
 
-/// Blocks: key → record numbers, in record order.
-pub(crate) fn blocks(policy: &MatchPolicy, prepared: &[Prepared]) -> KeyMap<Vec<u32>> {
-    let mut map: KeyMap<Vec<u32>> = KeyMap::default();
+/// Every (key, record number) of a table, sorted: a block is a run of one key, its records
+/// in record order. One sort instead of a map of vectors.
+pub(crate) fn block_entries(policy: &MatchPolicy, prepared: &[Prepared]) -> Vec<(u64, u32)> {
+    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(prepared.len() * 4);
     let mut buf = Vec::new();
     for (r, p) in prepared.iter().enumerate() {
         buf.clear();
         keys(policy, p, &mut buf);
-        for &k in &buf {
-            map.entry(k).or_default().push(r as u32);
-        }
+        entries.extend(buf.iter().map(|&k| (k, r as u32)));
     }
-    map
+    entries.sort_unstable();
+    entries
 }
 
 /// What blocking found.
@@ -130,11 +176,12 @@ pub(crate) struct BlockStats {
 ///
 /// `limit_exceeded` at `records` when they would exceed [`MAX_CANDIDATE_PAIRS`].
 pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Result<(Vec<(u32, u32)>, BlockStats)> {
-    let map = blocks(policy, prepared);
+    let entries = block_entries(policy, prepared);
+    let runs: Vec<&[(u64, u32)]> = entries.chunk_by(|x, y| x.0 == y.0).collect();
     let cap = policy.max_block_size as usize;
     let mut stats = BlockStats::default();
     let mut total: u64 = 0;
-    for members in map.values() {
+    for members in &runs {
         if members.len() > cap {
             stats.skipped_keys += 1;
         } else {
@@ -146,9 +193,9 @@ pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Re
         return Err(crate::limits::exceeded("records", total, MAX_CANDIDATE_PAIRS, "candidate pairs"));
     }
     let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(total as usize);
-    for members in map.values().filter(|m| m.len() >= 2 && m.len() <= cap) {
-        for (x, &a) in members.iter().enumerate() {
-            for &b in &members[x + 1..] {
+    for members in runs.iter().filter(|m| m.len() >= 2 && m.len() <= cap) {
+        for (x, &(_, a)) in members.iter().enumerate() {
+            for &(_, b) in &members[x + 1..] {
                 pairs.push((a, b));
             }
         }

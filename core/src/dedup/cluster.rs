@@ -249,7 +249,9 @@ pub(crate) fn dedup_table(
         cannot.insert((x.min(y), x.max(y)));
     }
     let (pairs, stats) = candidate_pairs(policy, prepared)?;
-    let mut scored: HashMap<(u32, u32), (Verdict, f64)> = HashMap::with_capacity(pairs.len() / 4);
+    // Each candidate pair's verdict, beside `pairs` (sorted): the guard looks pairs up by a
+    // binary search, no hash map of every pair.
+    let mut scored: Vec<Verdict> = Vec::with_capacity(pairs.len());
     let mut edges: Vec<(f64, u32, u32)> = Vec::new();
     let mut explained: Vec<PairMatch> = Vec::new();
     let (mut duplicate_pairs, mut related_pairs) = (0u64, 0u64);
@@ -264,7 +266,7 @@ pub(crate) fn dedup_table(
             Verdict::Related => related_pairs += 1,
             Verdict::Distinct => {}
         }
-        scored.insert((a, b), (e.verdict, e.score));
+        scored.push(e.verdict);
         if settings.explain_pairs && e.verdict != Verdict::Distinct {
             explained.push(scorer.explain(table.ids[a as usize], table.ids[b as usize], pa, pb, e));
         }
@@ -326,9 +328,9 @@ pub(crate) fn dedup_table(
                     verdict_of_cross = Some(RefusalReason::CreditCodeDiffers);
                     break 'cross;
                 }
-                let verdict = match scored.get(&(lo, hi)) {
-                    Some(&(v, _)) => v,
-                    None => scorer.evaluate(&prepared[lo as usize], &prepared[hi as usize])?.verdict,
+                let verdict = match pairs.binary_search(&(lo, hi)) {
+                    Ok(k) => scored[k],
+                    Err(_) => scorer.evaluate(&prepared[lo as usize], &prepared[hi as usize])?.verdict,
                 };
                 match verdict {
                     Verdict::Duplicate => duplicates += 1,

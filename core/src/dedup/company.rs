@@ -236,12 +236,12 @@ fn take_regions(text: &str, levels: &mut Vec<String>, keep: usize) -> String {
     let mut rest = text;
     let mut suffixed = false;
     for _ in 0..3 {
-        let known = PROVINCES.iter().chain(CITIES).filter(|r| starts(rest, r)).max_by_key(|r| r.len());
+        let known = longest_region(rest);
         let zone =
             if levels.is_empty() { None } else { ZONES.iter().filter(|z| starts(rest, z)).max_by_key(|z| z.len()) };
         let (short, after) = match (zone, known) {
             (Some(z), _) => (*z, &rest[z.len()..]),
-            (None, Some(r)) => (*r, &rest[r.len()..]),
+            (None, Some(r)) => (r, &rest[r.len()..]),
             // After 北京市 / 广东省, any two or three characters ending in 区 or 县 are a district.
             (None, None) if suffixed => match generic_district(rest) {
                 Some(len) => (&rest[..len], &rest[len..]),
@@ -260,6 +260,31 @@ fn take_regions(text: &str, levels: &mut Vec<String>, keep: usize) -> String {
         rest = after;
     }
     rest.to_owned()
+}
+
+/// The provinces and cities, for a lookup by prefix: every name read probes its first few
+/// characters here instead of scanning the ~400 names (a memcmp each, most of the cost of
+/// reading a Chinese name otherwise).
+static REGIONS: std::sync::LazyLock<(std::collections::HashSet<&'static str>, usize)> =
+    std::sync::LazyLock::new(|| {
+        let set: std::collections::HashSet<&'static str> = PROVINCES.iter().chain(CITIES).copied().collect();
+        let longest = set.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+        (set, longest)
+    });
+
+/// The longest province or city `text` starts with.
+fn longest_region(text: &str) -> Option<&'static str> {
+    let (set, longest) = &*REGIONS;
+    let mut ends = [0usize; 8];
+    let mut n = 0;
+    for end in text.char_indices().skip(1).map(|(i, _)| i).chain(std::iter::once(text.len())) {
+        if n == (*longest).min(ends.len()) {
+            break;
+        }
+        ends[n] = end;
+        n += 1;
+    }
+    ends[..n].iter().rev().find_map(|&end| set.get(&text[..end]).copied())
 }
 
 /// `text.starts_with(word)`, the first byte compared inline: the word lists are scanned for

@@ -194,6 +194,13 @@ pub(crate) fn prepare(comparator: &Comparator, raw: &str, path: &str) -> Result<
     })
 }
 
+/// [`prepare`] with the path written only for an error: reading a table, most values are
+/// fine, and a path per cell would be an allocation per cell.
+pub(crate) fn prepare_at(comparator: &Comparator, raw: &str, path: impl FnOnce() -> String) -> Result<Value> {
+    // The same reading again for the error, now with its path (errors are rare).
+    prepare(comparator, raw, "").or_else(|_| prepare(comparator, raw, &path()))
+}
+
 /// The normalised form of a value, as explanations show it.
 pub(crate) fn display(v: &Value) -> String {
     match v {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocking::{keys, KeyMap};
+use super::blocking::{keys, KeyMap, Members};
 use super::company_match::Verdict;
 use super::policy::MatchPolicy;
 use super::score::{prepare_record, Band, DedupRecord, FieldExplanation, Issue, Prepared, Scorer, TermFrequencies};
@@ -22,9 +22,12 @@ const HEADER: usize = 8 + 4 + 8 + 8;
 /// One record of the book.
 #[derive(Debug, Clone)]
 struct Entry {
-    record: DedupRecord,
+    id: Box<str>,
+    owner: Option<Box<str>>,
+    /// The record's values of the policy's fields as given, for `to_bytes` (a record's other
+    /// fields are never read, so they are not kept).
+    raw: Box<[Option<Box<str>>]>,
     prepared: Prepared,
-    keys: Vec<u64>,
 }
 
 /// An indexed book of records.
@@ -60,7 +63,7 @@ pub struct DedupIndex {
     policy: MatchPolicy,
     slots: Vec<Option<Entry>>,
     by_id: HashMap<String, u32>,
-    blocks: KeyMap<Vec<u32>>,
+    blocks: KeyMap<Members>,
     tf: TermFrequencies,
     /// Whether any field's weight uses term frequencies (only then are they counted).
     uses_tf: bool,
@@ -120,6 +123,22 @@ struct Stored {
     records: Vec<DedupRecord>,
 }
 
+impl Entry {
+    /// The record as persisted: its id, owner and the policy's fields it has.
+    fn record(&self, policy: &MatchPolicy) -> DedupRecord {
+        DedupRecord {
+            id: self.id.to_string(),
+            owner: self.owner.as_deref().map(str::to_owned),
+            fields: policy
+                .fields
+                .iter()
+                .zip(self.raw.iter())
+                .filter_map(|(f, v)| v.as_deref().map(|v| (f.field.clone(), Some(v.to_owned()))))
+                .collect(),
+        }
+    }
+}
+
 impl DedupIndex {
     /// An empty index for a policy.
     ///
@@ -150,6 +169,9 @@ impl DedupIndex {
         let mut index = Self::new(policy)?;
         crate::limits::check("records", records.len(), MAX_INDEX_RECORDS, "records")?;
         index.slots.reserve(records.len());
+        index.by_id.reserve(records.len());
+        // About five keys a record (字号, its slips, pinyin, 字号 + industry, phone, e-mail).
+        index.blocks.reserve(records.len().saturating_mul(5));
         for (i, r) in records.iter().enumerate() {
             index.insert(r, &format!("records[{i}]"))?;
         }
@@ -186,10 +208,12 @@ impl DedupIndex {
     pub fn remove(&mut self, id: &str) -> bool {
         let Some(slot) = self.by_id.remove(id) else { return false };
         let Some(entry) = self.slots[slot as usize].take() else { return false };
-        for k in &entry.keys {
+        // The keys are computed again rather than kept: a vector per record for removals only.
+        let mut record_keys = Vec::new();
+        keys(&self.policy, &entry.prepared, &mut record_keys);
+        for k in &record_keys {
             if let Some(members) = self.blocks.get_mut(k) {
-                members.retain(|&m| m != slot);
-                if members.is_empty() {
+                if members.remove(slot) {
                     self.blocks.remove(k);
                 }
             }
@@ -222,17 +246,28 @@ impl DedupIndex {
         crate::limits::check("records", self.live as u64 + 1, MAX_INDEX_RECORDS, "records")?;
         let mut issues = Vec::new();
         let prepared = prepare_record(&self.policy, record, path, Some(&mut issues))?;
-        let mut record_keys = Vec::new();
+        let mut record_keys = Vec::with_capacity(24);
         keys(&self.policy, &prepared, &mut record_keys);
         let slot = self.slots.len() as u32;
         for &k in &record_keys {
-            self.blocks.entry(k).or_default().push(slot);
+            self.blocks.entry(k).and_modify(|m| m.push(slot)).or_insert(Members::One(slot));
         }
         if self.uses_tf {
             self.tf.add(&prepared, 1);
         }
         self.by_id.insert(record.id.clone(), slot);
-        self.slots.push(Some(Entry { record: record.clone(), prepared, keys: record_keys }));
+        let raw = self
+            .policy
+            .fields
+            .iter()
+            .map(|f| record.fields.get(&f.field).and_then(|v| v.as_deref()).map(Box::from))
+            .collect();
+        self.slots.push(Some(Entry {
+            id: record.id.as_str().into(),
+            owner: record.owner.as_deref().map(Box::from),
+            raw,
+            prepared,
+        }));
         self.live += 1;
         Ok(issues)
     }
@@ -256,8 +291,8 @@ impl DedupIndex {
         let mut skipped = 0;
         for k in &record_keys {
             match self.blocks.get(k) {
-                Some(members) if members.len() > cap => skipped += 1,
-                Some(members) => seen.extend_from_slice(members),
+                Some(members) if members.as_slice().len() > cap => skipped += 1,
+                Some(members) => seen.extend_from_slice(members.as_slice()),
                 None => {}
             }
         }
@@ -267,16 +302,16 @@ impl DedupIndex {
         let mut compared = 0;
         for slot in seen {
             let Some(entry) = &self.slots[slot as usize] else { continue };
-            if entry.record.id == record.id {
+            if *entry.id == *record.id {
                 continue;
             }
             compared += 1;
             let e = scorer.evaluate(&prepared, &entry.prepared)?;
             if e.verdict != Verdict::Distinct {
-                let m = scorer.explain(&record.id, &entry.record.id, &prepared, &entry.prepared, e);
+                let m = scorer.explain(&record.id, &entry.id, &prepared, &entry.prepared, e);
                 candidates.push(Candidate {
-                    id: entry.record.id.clone(),
-                    owner: entry.record.owner.clone(),
+                    id: entry.id.to_string(),
+                    owner: entry.owner.as_deref().map(str::to_owned),
                     verdict: m.verdict,
                     score: m.score,
                     match_weight: m.match_weight,
@@ -299,7 +334,7 @@ impl DedupIndex {
     pub fn to_bytes(&self) -> Vec<u8> {
         let stored = Stored {
             policy: self.policy.clone(),
-            records: self.slots.iter().flatten().map(|e| e.record.clone()).collect(),
+            records: self.slots.iter().flatten().map(|e| e.record(&self.policy)).collect(),
         };
         // Plain data with string keys: serialising cannot fail.
         let payload = serde_json::to_vec(&stored).unwrap_or_default();

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{dedup_table, BatchSettings, BatchStats, Cluster, RefusedMerge, Table, MAX_BATCH_RECORDS};
 use super::company_match::Verdict;
-use super::compare::prepare;
+use super::compare::prepare_at;
 use super::index::{Candidate, DedupIndex};
 use super::policy::MatchPolicy;
 use super::score::{check_unique_ids, DedupRecord, Issue, Prepared};
@@ -145,7 +145,7 @@ pub fn find_duplicates_columns(
             let raw = col[row].as_deref().filter(|v| !v.trim().is_empty());
             values.push(match raw {
                 None => None,
-                Some(raw) => match prepare(&spec.comparator, raw, &format!("fields.{}[{row}]", spec.field)) {
+                Some(raw) => match prepare_at(&spec.comparator, raw, || format!("fields.{}[{row}]", spec.field)) {
                     Ok(v) => Some(v),
                     Err(e) => {
                         issues.push(Issue {

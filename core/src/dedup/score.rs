@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::company_match::{MatchReason, Verdict};
-use super::compare::{compare_values, display, prepare, round4, Comparator, FieldResult, Value};
+use super::compare::{compare_values, display, prepare_at, round4, Comparator, FieldResult, Value};
 use super::policy::{levels, Condition, FsModel, MatchPolicy};
 use crate::error::{Error, Result};
 
@@ -134,7 +134,7 @@ pub(crate) fn prepare_record(
         let raw = record.fields.get(&spec.field).and_then(Option::as_deref).filter(|v| !v.trim().is_empty());
         let value = match raw {
             None => None,
-            Some(raw) => match prepare(&spec.comparator, raw, &format!("{path}.fields.{}", spec.field)) {
+            Some(raw) => match prepare_at(&spec.comparator, raw, || format!("{path}.fields.{}", spec.field)) {
                 Ok(v) => Some(v),
                 Err(e) => match issues.as_deref_mut() {
                     Some(list) => {
@@ -222,8 +222,8 @@ impl<'a> Scorer<'a> {
     #[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
     pub(crate) fn evaluate(&self, a: &Prepared, b: &Prepared) -> Result<Evaluation> {
         let results = self.compare_fields(a, b)?;
-        let compared: Vec<f64> = results.iter().flatten().map(|r| r.similarity).collect();
-        let mean = if compared.is_empty() { 0.0 } else { compared.iter().sum::<f64>() / compared.len() as f64 };
+        let (sum, count) = results.iter().flatten().fold((0.0, 0usize), |(s, n), r| (s + r.similarity, n + 1));
+        let mean = if count == 0 { 0.0 } else { sum / count as f64 };
         let mut e = Evaluation {
             verdict: Verdict::Distinct,
             score: round4(mean),

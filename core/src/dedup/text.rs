@@ -15,6 +15,16 @@ pub(crate) fn simplified(c: char) -> char {
 /// text starts from. Applying it twice changes nothing (proptest `normalisation_idempotent`).
 pub(crate) fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // The common case, a name of ASCII and CJK Unified Ideographs (U+4E00..U+9FFF, all NFKC
+    // already, none with a case): only the ASCII lowered and the traditional forms mapped,
+    // whose simplified forms are in that block too. No normalisation pass at all.
+    if s.chars().all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)) {
+        out.extend(s.chars().map(|c| if c.is_ascii() { c.to_ascii_lowercase() } else { simplified(c) }));
+        if out.chars().all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)) {
+            return out;
+        }
+        out.clear();
+    }
     // Most names are already NFKC (plain Han and ASCII): the quick check skips the
     // decomposition for them, which is most of the cost of reading a name.
     let push = |out: &mut String, c: char| {
