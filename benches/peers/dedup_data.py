@@ -10,7 +10,11 @@ traditional characters, full-width letters and spaces, the short name, 有限责
 a homophone or doubled character in the 字号, a reformatted, missing or second phone, a
 missing e-mail; Latin names with other case, punctuation, legal-form spelling or one typo.
 Distractors come free: short 字号 repeat across regions and industries (other entities, the
-same brand in another city: RELATED, never DUPLICATE). Seeded: same n and seed, same book.
+same brand in another city: RELATED, never DUPLICATE). No two entities share a registered
+name (region + 字号 + industry; a Latin name but for its legal form), as registries require;
+until 2026-11-29 they could, and pairs of distinct entities with one name, which no
+name-based matcher can separate, dominated the false pairs.
+Seeded: same n and seed, same book.
 """
 
 from __future__ import annotations
@@ -68,20 +72,34 @@ def generate(n: int, seed: int = 42) -> pd.DataFrame:
     rng = random.Random(seed)
     rows: list[tuple] = []
     entity = 0
+    # A registered name is unique where it is registered: 《企业名称登记管理规定》 forbids a
+    # name the same as another's in one registration area (region + 字号 + industry, whatever
+    # the legal form), as company registries elsewhere refuse a name "the same as" another's
+    # but for its legal form. Entities are drawn again until their name is free; their
+    # variants and short names still collide with other entities', as in real books.
+    taken: set[tuple] = set()
     while len(rows) < n:
         latin = rng.random() < 0.15
         owner = rng.choice(OWNERS)
         phone = _phone(rng)
         if latin:
-            brand = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
-            word = rng.choice(["", " Systems", " Trading", " Labs", " Foods"])
+            while True:
+                brand = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+                word = rng.choice(["", " Systems", " Trading", " Labs", " Foods"])
+                if (brand, word) not in taken:
+                    taken.add((brand, word))
+                    break
             short, long = rng.choice(LATIN_FORMS)
             name = f"{brand}{word} {short}"
             domain = f"{brand.lower()}{entity}.com"
         else:
-            region = rng.choice(REGIONS)
-            brand = "".join(rng.choice(BRAND) for _ in range(rng.choice([2, 3, 3, 4, 4])))
-            industry = rng.choice(INDUSTRY)
+            while True:
+                region = rng.choice(REGIONS)
+                brand = "".join(rng.choice(BRAND) for _ in range(rng.choice([2, 3, 3, 4, 4])))
+                industry = rng.choice(INDUSTRY)
+                if (region, brand, industry) not in taken:
+                    taken.add((region, brand, industry))
+                    break
             form = rng.choice(FORMS)
             name = f"{region}{brand}{industry}{form}"
             domain = f"b{entity}.com.cn"
