@@ -67,11 +67,20 @@ def calibration(probabilities: Any, outcomes: Any, bins: int = 10) -> dict:
     """
     import numpy as np
 
+    from crmkit._wire import error
+
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+        raise error("invalid_type", "bins", f"bins is a whole number, not {type(bins).__name__}")
     p, y = np.asarray(probabilities), np.asarray(outcomes)
     if p.dtype.kind in "fiu" and y.dtype.kind == "b" and p.ndim == y.ndim == 1:
         return _native.calibration(np.ascontiguousarray(p, dtype=np.float64), np.ascontiguousarray(y), bins)
+
     # Anything else (strings, None, objects) goes as JSON, so the core names the bad entry.
-    return _native.calibration_json(to_json(list(probabilities)), to_json(list(outcomes)), bins)
+    def listed(values: Any, name: str) -> str:
+        iterable = values is not None and not isinstance(values, (str, bytes)) and hasattr(values, "__iter__")
+        return to_json(list(values) if iterable else values, name, name)
+
+    return _native.calibration_json(listed(probabilities, "probabilities"), listed(outcomes, "outcomes"), int(bins))
 
 
 @document("TimeSplit")
