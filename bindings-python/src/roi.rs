@@ -57,7 +57,7 @@ pub fn attribute_columns<'py>(
     channel_labels: Vec<String>,
     on: PyReadonlyArray1<'py, i64>,
     revenue: Bound<'py, PyAny>,
-    revenue_scale: u32,
+    revenue_scale: Option<u32>,
     converted_on: PyReadonlyArray1<'py, i64>,
     milestone: Option<PyReadonlyArray1<'py, i8>>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -74,8 +74,12 @@ pub fn attribute_columns<'py>(
             let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
             let decimals;
             let revenue = match &revenue_data {
-                AmountData::Units(units) => AmountColumn::Units { units, scale: revenue_scale },
-                AmountData::Floats(values) => AmountColumn::Float { values, scale: revenue_scale },
+                // Integers are whole units unless minor units are declared (issue 6.10, as
+                // forecast_frame's amount_scale); floats keep the policy's places.
+                AmountData::Units(units) => AmountColumn::Units { units, scale: revenue_scale.unwrap_or(0) },
+                AmountData::Floats(values) => {
+                    AmountColumn::Float { values, scale: revenue_scale.unwrap_or(policy.rounding.dp) }
+                }
                 AmountData::Strings(strings) => {
                     decimals = strings
                         .iter()

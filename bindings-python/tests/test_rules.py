@@ -242,3 +242,44 @@ def test_an_argument_of_the_wrong_type_is_named():
     raises("invalid_type", "settings", crmkit.forecast_ranges, POLICY, float("inf"), [DEAL], AS_OF)
     raises("invalid_type", "input", crmkit.allocate_target, {}, ["10"], AS_OF)
     raises("missing_field", "policy", crmkit.forecast, {"stages": POLICY["stages"]}, [DEAL], AS_OF)
+
+
+def touches(revenue):
+    return pd.DataFrame(
+        {
+            "journey": [1, 1],
+            "channel": ["search", "email"],
+            "on": ["2026-04-01", "2026-04-02"],
+            "revenue": revenue,
+            "converted_on": ["2026-04-10", "2026-04-10"],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "revenue",
+    [
+        np.array([500000, 500000], dtype=np.int64),
+        np.array([500000, 500000], dtype=np.int32),
+        pd.array([500000, 500000], dtype="Int64"),
+        np.array([500000.0, 500000.0]),
+        np.array([500000, 500000], dtype=object),
+        [Decimal(500000), Decimal(500000)],
+        ["500000", "500000"],
+    ],
+    ids=["int64", "int32", "Int64", "float64", "object-int", "Decimal", "str"],
+)
+def test_attribution_frame_reads_the_same_number_as_the_same_money(revenue):
+    # Issue 6.10 in attribution: revenue_scale used to default to 2, reading int64 as cents.
+    out = crmkit.attribution_frame(touches(revenue), {"model": {"kind": "linear"}})
+    assert out.attrs["total"] == Decimal("500000.00")
+    record = crmkit.attribute({"model": {"kind": "linear"}}, [{"id": "1", "revenue": 500000, "converted_on": "2026-04-10", "touches": [{"channel": "search", "on": "2026-04-01"}, {"channel": "email", "on": "2026-04-02"}]}])
+    assert record["total"] == out.attrs["total"]
+
+
+def test_attribution_frame_minor_units_are_declared():
+    out = crmkit.attribution_frame(touches(np.array([500000, 500000])), {"model": {"kind": "linear"}}, revenue_scale=2)
+    assert out.attrs["total"] == Decimal("5000.00")
+    raises("invalid_value", "revenue_scale", crmkit.attribution_frame, touches(["1", "1"]), {"model": {"kind": "linear"}}, revenue_scale=2)
+    raises("out_of_range", "revenue_scale", crmkit.attribution_frame, touches(np.array([1, 1])), {"model": {"kind": "linear"}}, revenue_scale=29)
+    raises("invalid_type", "revenue[1]", crmkit.attribution_frame, touches(pd.array([1, None], dtype="Int64")), {"model": {"kind": "linear"}})

@@ -118,13 +118,17 @@ impl TouchColumns {
         let on = days("on", "on")?;
         let converted_on = days("convertedOn", "converted_on")?;
         let units = units(&get(value, "revenueUnits", "revenue")?)?;
-        let scale_value = get(value, "revenueScale", "revenue_scale")?;
+        // Whole units unless minor units are declared (issue 6.10), as forecastColumns' amountScale.
+        let scale_value = Reflect::get(value, &JsValue::from_str("revenueScale")).unwrap_or(JsValue::UNDEFINED);
         #[allow(clippy::float_cmp)] // exactness is the point
-        let scale = scale_value
-            .as_f64()
-            .filter(|v| v.trunc() == *v && (0.0..=28.0).contains(v))
-            .ok_or_else(|| type_error("revenue_scale", "a whole number 0 to 28", &scale_value))?
-            as u32;
+        let scale = if scale_value.is_undefined() || scale_value.is_null() {
+            0
+        } else {
+            scale_value
+                .as_f64()
+                .filter(|v| v.trunc() == *v && (0.0..=28.0).contains(v))
+                .ok_or_else(|| type_error("revenue_scale", "a whole number 0 to 28", &scale_value))? as u32
+        };
         let milestone = match Reflect::get(value, &JsValue::from_str("milestone")) {
             Ok(m) if !m.is_undefined() && !m.is_null() => Some(
                 m.dyn_ref::<Int8Array>()
@@ -208,8 +212,8 @@ export interface JourneyColumns {
     on: Int32Array;
     /** The journey's revenue on each row (read on its first), as integer units of 10^-revenueScale. */
     revenueUnits: Float64Array | BigInt64Array;
-    /** Decimal places of `revenueUnits`, 0 to 28. */
-    revenueScale: number;
+    /** Decimal places of `revenueUnits`, 0 to 28 (2: cents); default 0, whole units. */
+    revenueScale?: number;
     /** The journey's conversion day on each row, days since 1970-01-01; -2147483648: did not convert. */
     convertedOn: Int32Array;
     /** 0 none, 1 lead_created, 2 deal_created. */

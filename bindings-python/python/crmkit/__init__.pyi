@@ -769,7 +769,7 @@ def attribution_frame(
     revenue: str = "revenue",
     converted_on: str = "converted_on",
     milestone: str | None = None,
-    revenue_scale: int = 2,
+    revenue_scale: int | None = None,
 ) -> pd.DataFrame:
     """Attribution over a DataFrame of touches: one row per channel; ``attrs["credits"]`` (int64
     units per row), ``attrs["total"]``, ``attrs["conversions"]``, ``attrs["model"]``. Raises

@@ -176,7 +176,7 @@ def _pandas(function: str = "forecast_frame") -> tuple[Any, Any]:
 
 def _int_arg(value: Any, name: str, low: int, high: int) -> Any:
     """An integer argument in [low, high] (numpy integers too); ``None`` stays ``None``."""
-    if value is None and name == "amount_scale":
+    if value is None and name in ("amount_scale", "revenue_scale"):
         return None
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise error("invalid_type", name, f"expected an integer, got {type(value).__name__}")
@@ -212,7 +212,7 @@ def _codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
     return np.ascontiguousarray(codes, dtype=np.int32), texts
 
 
-def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None) -> Any:
+def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None, field: str = "amount") -> Any:
     """int64 units or float64 values as a numpy array (the core rounds floats to the scale,
     in the same pass that sums them), or a list of decimal strings for anything else."""
     dtype = series.dtype
@@ -222,22 +222,22 @@ def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None) -> Any:
         missing = series.isna().to_numpy()
         if missing.any():
             i = int(missing.argmax())
-            raise _error("invalid_type", f"amount[{i}]", "missing amount: a deal without an amount cannot be forecast")
+            raise _error("invalid_type", f"{field}[{i}]", f"missing {field}: a row without one cannot be counted")
         if dtype.kind == "u" and len(series) and series.max() >= 2**63:
             i = int((series >= 2**63).to_numpy().argmax())
-            raise _error("overflow", f"amount[{i}]", "arithmetic overflow")
+            raise _error("overflow", f"{field}[{i}]", "arithmetic overflow")
         return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
     elif pd.api.types.is_float_dtype(dtype):
         return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
     if scale:
         # Minor units are declared for integers; a Decimal or a string is an amount as written.
         raise _error(
-            "invalid_value", "amount_scale", f"amount_scale declares integer minor units; the {dtype} column holds amounts as written"
+            "invalid_value", f"{field}_scale", f"{field}_scale declares integer minor units; the {dtype} column holds amounts as written"
         )
-    return [_decimal_text(v, i) for i, v in enumerate(series.to_numpy(dtype=object))]
+    return [_decimal_text(v, i, field) for i, v in enumerate(series.to_numpy(dtype=object))]
 
 
-def _decimal_text(value: Any, i: int) -> str:
+def _decimal_text(value: Any, i: int, field: str = "amount") -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, decimal.Decimal):
@@ -247,9 +247,9 @@ def _decimal_text(value: Any, i: int) -> str:
     if hasattr(value, "__index__") and not isinstance(value, bool):
         return str(value.__index__())  # numpy integers in an object column
     if _missing(value):
-        raise _error("invalid_type", f"amount[{i}]", "missing amount: a deal without an amount cannot be forecast")
+        raise _error("invalid_type", f"{field}[{i}]", f"missing {field}: a row without one cannot be counted")
     what = "a binary float; pass money as decimal strings or Decimal" if isinstance(value, float) else "not a decimal number"
-    raise _error("invalid_decimal", f"amount[{i}]", f"{value!r} is {what}")
+    raise _error("invalid_decimal", f"{field}[{i}]", f"{value!r} is {what}")
 
 
 def _missing(value: Any) -> bool:

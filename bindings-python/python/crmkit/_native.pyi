@@ -71,7 +71,7 @@ def attribute_columns(
     channel_labels: Sequence[str],
     on: npt.NDArray[np.int64],
     revenue: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    revenue_scale: int,
+    revenue_scale: Optional[int],
     converted_on: npt.NDArray[np.int64],
     milestone: Optional[npt.NDArray[np.int8]] = None,
 ) -> Tuple[AttributionReport, npt.NDArray[np.int64]]: ...

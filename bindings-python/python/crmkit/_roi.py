@@ -101,7 +101,7 @@ def attribution_frame(
     revenue: str = "revenue",
     converted_on: str = "converted_on",
     milestone: str | None = None,
-    revenue_scale: int = 2,
+    revenue_scale: int | None = None,
 ) -> pd.DataFrame:
     """Attribution over a DataFrame of touches, one touch per row, without a Python object per
     row: the rows of a journey are consecutive and in time order (``df.sort_values([journey,
@@ -110,8 +110,10 @@ def attribution_frame(
 
     Columns: ``journey`` (integers used as they are, anything else factorized), ``channel``
     (categorical or strings), ``on`` and ``converted_on`` (datetime64 or ``YYYY-MM-DD``),
-    ``revenue`` (int64 units of 10^-``revenue_scale``, float64 rounded once to that scale, or
-    ``Decimal`` / ``str`` cells), ``milestone`` (optional: ``lead_created``,
+    ``revenue`` (integers: whole units, unless ``revenue_scale`` declares minor units,
+    ``revenue_scale=2`` for cents; floats: rounded once to ``revenue_scale`` places, by default
+    the policy's rounding; ``Decimal`` / ``str`` cells as written: the same number is the same
+    money whatever its dtype), ``milestone`` (optional: ``lead_created``,
     ``deal_created`` or empty).
 
     Returns one row per channel (``channel``, ``group``, ``credit`` as ``Decimal``, ``share``,
@@ -141,7 +143,9 @@ def attribution_frame(
 
     np, pd = _pandas("attribution_frame")
 
-    from crmkit._frame import _amounts, _codes, _column, _days, _error
+    from crmkit._frame import _amounts, _codes, _column, _days, _error, _int_arg
+
+    revenue_scale = _int_arg(revenue_scale, "revenue_scale", 0, 28)
 
     ids = _column(df, journey)
     if pd.api.types.is_integer_dtype(ids.dtype):
@@ -151,7 +155,7 @@ def attribution_frame(
     channel_codes, channel_labels = _codes(_column(df, channel), np, pd)
     days = _days(_column(df, on), "on", np, pd)
     conv = _days(_column(df, converted_on), "converted_on", np, pd)
-    amounts = _amounts(_column(df, revenue), np, pd)
+    amounts = _amounts(_column(df, revenue), np, pd, revenue_scale, "revenue")
     marks = None
     if milestone is not None:
         series = _column(df, milestone)

@@ -112,3 +112,24 @@ describe("an argument of the wrong type is named, never at an empty path", () =>
     throwsCode(() => crmkit.forecast({ stages: policy.stages }, [deal], asOf), "missing_field", "policy");
   });
 });
+
+describe("attributeColumns: integers are whole units unless revenueScale declares minor units", () => {
+  const day = (iso) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+  const columns = (extra) => ({
+    journey: Int32Array.of(0, 0),
+    channel: Int32Array.of(0, 0),
+    channelLabels: ["search"],
+    on: Int32Array.of(day("2026-04-01"), day("2026-04-02")),
+    revenueUnits: Float64Array.of(500000, 500000),
+    convertedOn: Int32Array.of(day("2026-04-10"), day("2026-04-10")),
+    ...extra,
+  });
+  test("default: 500000 is 500000.00, as in attribute and in Python", () => {
+    assert.equal(crmkit.attributeColumns({ model: { kind: "linear" } }, columns()).total, "500000.00");
+    assert.equal(crmkit.attributeColumns({ model: { kind: "linear" } }, columns({ revenueUnits: BigInt64Array.of(500000n, 500000n) })).total, "500000.00");
+  });
+  test("revenueScale 2: cents", () => {
+    assert.equal(crmkit.attributeColumns({ model: { kind: "linear" } }, columns({ revenueScale: 2 })).total, "5000.00");
+    throwsCode(() => crmkit.attributeColumns({ model: { kind: "linear" } }, columns({ revenueScale: 2.5 })), "invalid_type", "revenue_scale");
+  });
+});

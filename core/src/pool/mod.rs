@@ -209,8 +209,8 @@ pub fn lint_pool(policy: &PoolPolicy) -> Result<LintReport> {
 /// # Errors
 ///
 /// Errors of policy `b` have their paths under `b.` (`b.pools[0].warn_before`), those of `a`
-/// under `a.`; `out_of_range` at `from` when `from` is after `to` or the replay is longer than
-/// [`MAX_SIMULATION_DAYS`]; record and activity errors as [`evaluate_pool`] gives them.
+/// under `a.`; `out_of_range` at `from` when `from` is after `to`, `limit_exceeded` when the
+/// replay is longer than [`MAX_SIMULATION_DAYS`]; record and activity errors as [`evaluate_pool`] gives them.
 ///
 /// # Examples
 ///

@@ -166,9 +166,10 @@ pub(crate) fn simulate(
     to: NaiveDate,
 ) -> Result<SimulationReport> {
     let span = super::time::days_between(from, to);
-    if !(0..MAX_SIMULATION_DAYS).contains(&span) {
+    if span < 0 {
         return Err(Error::out_of_range("from", span, 0, MAX_SIMULATION_DAYS - 1));
     }
+    crate::limits::check("from", span, (MAX_SIMULATION_DAYS - 1) as u64, "days simulated")?;
     let mut ids = HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         if let Some(first) = ids.insert(r.id.as_str(), i) {

@@ -12,6 +12,9 @@ use crate::error::{Error, ParseKind, Result};
 /// Largest absolute points, bound or threshold (keeps every sum finite).
 pub const MAX_POINTS: f64 = 1e9;
 
+/// Decay factors tabulated per policy (8 bytes each), over all its event rules.
+const DECAY_TABLE_BUDGET: usize = 1 << 22;
+
 pub(crate) enum Test {
     /// Decided per label code; `missing` for a missing value.
     Table {
@@ -97,6 +100,7 @@ impl<'c> Compiled<'c> {
         let type_labels: &[String] = cols.events.as_ref().map_or(&[], |e| e.type_labels);
         let mut by_type: Vec<Vec<usize>> = vec![Vec::new(); type_labels.len()];
         let mut rules = Vec::with_capacity(policy.rules.len());
+        let mut table_budget: usize = DECAY_TABLE_BUDGET;
         for (i, r) in policy.rules.iter().enumerate() {
             let tests = r
                 .when
@@ -112,9 +116,15 @@ impl<'c> Compiled<'c> {
                     }
                 }
                 let reach = e.within_days.unwrap_or(MAX_DAYS).min(MAX_DAYS) as usize;
-                let table = e
-                    .half_life_days
-                    .map_or_else(Vec::new, |h| (0..=reach).map(|age| exp2(-(age as f64) / h)).collect());
+                // Tables of decay factors up to a budget (10,000 rules × a century of days would
+                // be 2.9 GB); beyond it `factor` computes the same exp2 per event.
+                let table = match e.half_life_days {
+                    Some(h) if reach < table_budget => {
+                        table_budget -= reach + 1;
+                        (0..=reach).map(|age| exp2(-(age as f64) / h)).collect()
+                    }
+                    _ => Vec::new(),
+                };
                 events.push(EventSpec {
                     min_count: e.min_count,
                     within: e.within_days.map(i64::from),

@@ -53,7 +53,8 @@ pub struct ReliabilityBin {
 /// # Errors
 ///
 /// `invalid_value` at `outcomes` when the lengths differ; `out_of_range` at
-/// `probabilities[i]` outside [0, 1] (or NaN) and at `bins` outside 1..=1000.
+/// `probabilities[i]` outside [0, 1] (or NaN) and at `bins` of 0; `limit_exceeded` at `bins`
+/// above [`MAX_BINS`].
 ///
 /// # Examples
 ///
@@ -70,9 +71,10 @@ pub fn calibration(probabilities: &[f64], won: &[bool], bins: u32) -> Result<Cal
             reason: format!("{} outcomes for {} probabilities", won.len(), probabilities.len()),
         });
     }
-    if !(1..=MAX_BINS).contains(&bins) {
+    if bins == 0 {
         return Err(Error::out_of_range("bins", bins, 1, MAX_BINS));
     }
+    crate::limits::check("bins", bins, u64::from(MAX_BINS), "bins")?;
     if let Some(i) = probabilities.iter().position(|p| !(0.0..=1.0).contains(p)) {
         return Err(Error::out_of_range(format!("probabilities[{i}]"), probabilities[i], 0, 1));
     }

@@ -329,9 +329,7 @@ impl ScoringPolicy {
     /// `invalid_value`, `missing_value`, `out_of_range` or `duplicate_name`, with the path of
     /// the member (`rules[2].when[0].pattern`).
     pub fn validate(&self) -> Result<()> {
-        if self.rules.len() > MAX_RULES {
-            return Err(Error::out_of_range("rules", self.rules.len(), 0, MAX_RULES));
-        }
+        crate::limits::check("rules", self.rules.len(), MAX_RULES as u64, "rules")?;
         let groups = unique(self.groups.iter().map(|g| g.id.as_str()), "groups", "id")?;
         for (i, g) in self.groups.iter().enumerate() {
             check_bounds(g.min, g.max, &format!("groups[{i}]"))?;
@@ -498,9 +496,7 @@ impl FieldCondition {
 /// Compiles a condition's pattern; `invalid_value` at `path` when it does not compile or is
 /// too long.
 pub(crate) fn compile_regex(pattern: &str, ignore_case: bool, path: &str) -> Result<regex_lite::Regex> {
-    if pattern.len() > MAX_PATTERN_LEN {
-        return Err(Error::out_of_range(path, pattern.len(), 0, MAX_PATTERN_LEN));
-    }
+    crate::limits::check(path, pattern.len(), MAX_PATTERN_LEN as u64, "bytes of pattern")?;
     regex_lite::RegexBuilder::new(pattern)
         .case_insensitive(ignore_case)
         .build()

@@ -141,9 +141,7 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
         while i < rows && columns.journey[i] == code {
             i += 1;
         }
-        if i - start > MAX_TOUCHES {
-            return Err(Error::out_of_range(format!("journey[{start}]"), i - start, 1, MAX_TOUCHES));
-        }
+        crate::limits::check(&format!("journey[{start}]"), i - start, MAX_TOUCHES as u64, "touches in a journey")?;
         let conv = columns.converted_on[start];
         let converted = conv != NOT_CONVERTED;
         // A journey that did not convert may leave its revenue empty (NaN in a float column).

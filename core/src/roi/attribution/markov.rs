@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use super::engine::Prepared;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Most states a chain may have (the solve costs states × channels × sweeps).
 pub const MAX_STATES: usize = 20_000;
@@ -47,9 +47,12 @@ pub(crate) fn removal_effects(p: &Prepared, channels: usize, order: usize) -> Re
             let next = if let Some(&id) = ids.get(window) {
                 id
             } else {
-                if holds.len() > MAX_STATES {
-                    return Err(Error::out_of_range("model.order", order, 1, "fewer states"));
-                }
+                crate::limits::check(
+                    "model.order",
+                    holds.len(),
+                    MAX_STATES as u64,
+                    "markov states (channel sequences of `order`)",
+                )?;
                 holds.push(window.to_vec());
                 ids.insert(window, holds.len() - 1);
                 holds.len() - 1

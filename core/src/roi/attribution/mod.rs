@@ -252,7 +252,8 @@ pub enum AttributionReason {
 /// Policy errors as [`AttributionPolicy::validate`]; for journey `j`: `duplicate_name` at
 /// `journeys[j].id`, `negative_amount` at `journeys[j].revenue` (or `invalid_value` for
 /// revenue without `converted_on`), `missing_value` at `journeys[j].touches` (none),
-/// `out_of_range` there beyond [`MAX_TOUCHES`]; for touch `k`: `unknown_channel` at
+/// `limit_exceeded` there beyond [`MAX_TOUCHES`] (or [`MAX_PLAYERS`] channels under
+/// Shapley); for touch `k`: `unknown_channel` at
 /// `journeys[j].touches[k].channel`, `touch_after_conversion` or `invalid_value` (out of
 /// time order) at `journeys[j].touches[k].on`; `overflow`.
 ///
@@ -320,9 +321,7 @@ fn prepare(policy: &AttributionPolicy, index: &HashMap<&str, usize>, journeys: &
                 reason: "a journey needs at least one touch to attribute".into(),
             });
         }
-        if n > MAX_TOUCHES {
-            return Err(Error::out_of_range(format!("journeys[{j}].touches"), n, 1, MAX_TOUCHES));
-        }
+        crate::limits::check(&format!("journeys[{j}].touches"), n, MAX_TOUCHES as u64, "touches in a journey")?;
         let rounded = policy.rounding.round(revenue);
         p.units.push(rounded.mantissa());
         p.converted.push(journey.converted_on.is_some());

@@ -201,7 +201,7 @@ impl Model {
     /// # Errors
     ///
     /// `out_of_range` at `{path}.half_life_days` (≤ 0), `{path}.order` (not 1 to 4),
-    /// `{path}.samples` (not 1 to 1,000,000), `{path}.first`... (a weight outside [0, 1]);
+    /// `{path}.samples` (0; `limit_exceeded` above 1,000,000), `{path}.first`... (a weight outside [0, 1]);
     /// `invalid_value` at `path` when position weights do not sum to exactly 1.
     pub fn validate(&self, path: &str) -> Result<()> {
         match self {
@@ -212,8 +212,10 @@ impl Model {
             Self::Markov { order } if !(1..=4).contains(order) => {
                 Err(Error::out_of_range(format!("{path}.order"), order, 1, 4))
             }
-            Self::Shapley { samples, .. } if !(1..=1_000_000).contains(samples) => {
-                Err(Error::out_of_range(format!("{path}.samples"), samples, 1, 1_000_000))
+            Self::Shapley { samples: 0, .. } => Err(Error::out_of_range(format!("{path}.samples"), 0, 1, 1_000_000)),
+            // Time: samples × channels per channel set.
+            Self::Shapley { samples, .. } => {
+                crate::limits::check(&format!("{path}.samples"), *samples, 1_000_000, "shapley samples")
             }
             _ => Ok(()),
         }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use super::engine::Prepared;
 use super::model::CoalitionValue;
 use super::split::fixed;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Largest journey channel set valued exactly.
 pub const EXACT_PLAYERS: usize = 15;
@@ -40,9 +40,12 @@ pub(crate) fn weights(
         key.extend_from_slice(&p.channel[start..start + n]);
         key.sort_unstable();
         key.dedup();
-        if key.len() > MAX_PLAYERS {
-            return Err(Error::out_of_range(format!("{}.touches", path(j)), key.len(), 1, MAX_PLAYERS));
-        }
+        crate::limits::check(
+            &format!("{}.touches", path(j)),
+            key.len(),
+            MAX_PLAYERS as u64,
+            "channels in a journey under shapley",
+        )?;
         let k = if let Some(&k) = index.get(&key) {
             k
         } else {
