@@ -283,3 +283,15 @@ def test_attribution_frame_minor_units_are_declared():
     raises("invalid_value", "revenue_scale", crmkit.attribution_frame, touches(["1", "1"]), {"model": {"kind": "linear"}}, revenue_scale=2)
     raises("out_of_range", "revenue_scale", crmkit.attribution_frame, touches(np.array([1, 1])), {"model": {"kind": "linear"}}, revenue_scale=29)
     raises("invalid_type", "revenue[1]", crmkit.attribution_frame, touches(pd.array([1, None], dtype="Int64")), {"model": {"kind": "linear"}})
+
+
+def test_calibration_arguments_of_the_wrong_kind():
+    # Found by the hypothesis property (None drawn for a list or for bins): CrmkitError, never TypeError.
+    raises("invalid_type", "probabilities", crmkit.calibration, None, [True])
+    raises("invalid_type", "outcomes", crmkit.calibration, [0.5], None)
+    raises("invalid_type", "bins", crmkit.calibration, [0.5], [True], None)
+    raises("invalid_type", "bins", crmkit.calibration, [0.5], [True], 2.5)
+    raises("out_of_range", "bins", crmkit.calibration, [0.5], [True], -1)
+    raises("out_of_range", "bins", crmkit.calibration, [0.5], [True], 0)
+    raises("limit_exceeded", "bins", crmkit.calibration, [0.5], [True], 1001)
+    raises("invalid_type", "probabilities[0]", crmkit.calibration, [[0.5], [0.1, 0.2]], [True, False])

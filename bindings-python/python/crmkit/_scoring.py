@@ -67,20 +67,22 @@ def calibration(probabilities: Any, outcomes: Any, bins: int = 10) -> dict:
     """
     import numpy as np
 
-    from crmkit._wire import error
+    from crmkit._frame import _int_arg
 
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
-        raise error("invalid_type", "bins", f"bins is a whole number, not {type(bins).__name__}")
-    p, y = np.asarray(probabilities), np.asarray(outcomes)
+    # The core checks the range (0 out_of_range, above 1,000 limit_exceeded); None, floats and
+    # negative numbers are CrmkitErrors here, never TypeError / OverflowError.
+    bins = _int_arg(bins, "bins", 0, 2**32 - 1)
+    try:
+        p, y = np.asarray(probabilities), np.asarray(outcomes)
+    except (ValueError, TypeError):  # ragged nesting: the JSON path names the entry
+        p = y = np.asarray(None)
     if p.dtype.kind in "fiu" and y.dtype.kind == "b" and p.ndim == y.ndim == 1:
         return _native.calibration(np.ascontiguousarray(p, dtype=np.float64), np.ascontiguousarray(y), bins)
 
     # Anything else (strings, None, objects) goes as JSON, so the core names the bad entry.
-    def listed(values: Any, name: str) -> str:
-        iterable = values is not None and not isinstance(values, (str, bytes)) and hasattr(values, "__iter__")
-        return to_json(list(values) if iterable else values, name, name)
-
-    return _native.calibration_json(listed(probabilities, "probabilities"), listed(outcomes, "outcomes"), int(bins))
+    return _native.calibration_json(
+        to_json(probabilities, "probabilities", "probabilities"), to_json(outcomes, "outcomes", "outcomes"), bins
+    )
 
 
 @document("TimeSplit")

@@ -64,6 +64,13 @@ pub struct ScoreColumns {
 pub fn score_columns(policy: &ScoringPolicy, columns: &LeadColumns<'_>, as_of: NaiveDate) -> Result<ScoreColumns> {
     let engine = Compiled::new(policy, columns.clone(), day_number(as_of))?;
     let n = columns.rows;
+    // Reason columns are top_reasons × leads cells (4 bytes each), allocated up front.
+    crate::limits::product(
+        "top_reasons",
+        &[u64::from(policy.top_reasons), columns.rows as u64],
+        super::rules::MAX_REASON_CELLS,
+        "reason cells (top_reasons × leads)",
+    )?;
     let k = policy.top_reasons as usize;
     let mut out = ScoreColumns {
         score: Vec::with_capacity(n),

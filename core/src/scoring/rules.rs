@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 
 /// Most rules a policy may hold (a declared limit: compile time and memory grow with it).
 pub const MAX_RULES: usize = 10_000;
+/// Most `top_reasons` × leads cells the batch scorer returns (4 bytes each).
+pub const MAX_REASON_CELLS: u64 = 200_000_000;
 /// Longest regex pattern, in bytes.
 pub const MAX_PATTERN_LEN: usize = 1_000;
 /// Longest window or half-life, in days (a century).
@@ -330,6 +332,8 @@ impl ScoringPolicy {
     /// the member (`rules[2].when[0].pattern`).
     pub fn validate(&self) -> Result<()> {
         crate::limits::check("rules", self.rules.len(), MAX_RULES as u64, "rules")?;
+        // One reason column per place in the batch output: bounded as the rules are.
+        crate::limits::check("top_reasons", self.top_reasons, MAX_RULES as u64, "reasons per lead")?;
         let groups = unique(self.groups.iter().map(|g| g.id.as_str()), "groups", "id")?;
         for (i, g) in self.groups.iter().enumerate() {
             check_bounds(g.min, g.max, &format!("groups[{i}]"))?;
