@@ -237,7 +237,12 @@ fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Resu
     use crmkit::dedup::{DedupIndex, DedupRecord};
     let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
     let policy = crmkit::wire::from_json_arg(&json(config.get("policy")), "policy")?;
-    let book: Vec<DedupRecord> = crmkit::wire::from_json(&json(input.get("book")), "records")?;
+    // No book is an empty index, as `new DedupIndex(policy)` and `DedupIndex(policy)` take it.
+    let book: Vec<DedupRecord> = if input.get("book").is_none() {
+        Vec::new()
+    } else {
+        crmkit::wire::from_json(&json(input.get("book")), "records")?
+    };
     let mut index = DedupIndex::build(&policy, &book)?;
     for op in input.get("ops").and_then(Value::as_array).into_iter().flatten() {
         if let Some(r) = op.get("add") {

@@ -133,3 +133,14 @@ describe("attributeColumns: integers are whole units unless revenueScale declare
     throwsCode(() => crmkit.attributeColumns({ model: { kind: "linear" } }, columns({ revenueScale: 2.5 })), "invalid_type", "revenue_scale");
   });
 });
+
+describe("forecastColumns: the same number is the same money (issue 6.10, as in Python)", () => {
+  const columns = (extra) => ({ stage: Int32Array.of(0), stageLabels: ["open"], amountUnits: Float64Array.of(500000), ...extra });
+  const simple = { stages: [{ name: "open", conversion: "0.5", duration: "10" }, { name: "won", kind: "won" }], duration_unit: "days", placement: "half_elapsed" };
+  test("integers are whole units unless amountScale declares minor units", () => {
+    assert.equal(crmkit.forecastColumns(simple, columns(), asOf).totals.open.amount, "500000.00");
+    assert.equal(crmkit.forecastColumns(simple, columns({ amountUnits: BigInt64Array.of(500000n) }), asOf).totals.open.amount, "500000.00");
+    assert.equal(crmkit.forecast(simple, [{ id: "d", stage: "open", amount: 500000 }], asOf).totals.open.amount, "500000.00");
+    assert.equal(crmkit.forecastColumns(simple, columns({ amountScale: 2 }), asOf).totals.open.amount, "5000.00");
+  });
+});

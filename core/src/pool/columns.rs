@@ -173,6 +173,7 @@ pub(crate) fn evaluate(
             record: i.to_string(),
             owner: r.owner.labels[r.owner.codes[i] as usize].clone(),
         })?;
+        // p < MAX_POOLS (1,000): it fits 16 bits.
         pool_of[i] = p as u16;
         let t = r.claimed_at[i];
         if t > now[p].0 {

@@ -70,7 +70,7 @@ pub use eval::{
 pub use lint::{LintCode, LintFinding, LintReport};
 pub use policy::{
     ClaimRules, DayBoundary, DayUnit, FollowUpActor, FollowUpRule, Pool, PoolExemptions, PoolPolicy, PoolScope,
-    RecycleRule, RuleClock, RuleKind, MAX_LIMIT,
+    RecycleRule, RuleClock, RuleKind, MAX_LIMIT, MAX_POOLS,
 };
 pub use simulate::{SimulationLine, SimulationReport, SimulationTotal, MAX_SIMULATION_DAYS};
 pub use time::{AsOf, Instant, ZonedInstant};

@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 /// Largest `limit`, `warn_before` or `backdate_limit_hours` accepted (in any unit).
 pub const MAX_LIMIT: i64 = 100_000;
 
+/// Pools in one policy: the columnar path keeps each record's pool in 16 bits, and scope tables
+/// are pools × labels.
+pub const MAX_POOLS: u64 = 1_000;
+
 /// A public-pool policy: the pools (公海池 groups, 分组管理规则) and the calendars they count on.
 ///
 /// # Examples
@@ -392,6 +396,7 @@ impl PoolPolicy {
 
     /// The pools in the order records try them.
     pub(crate) fn compile(&self) -> Result<Vec<CompiledPool<'_>>> {
+        crate::limits::check("pools", self.pools.len(), MAX_POOLS, "pools")?;
         let default_zone = parse_zone(&self.time_zone, "time_zone")?;
         let mut calendars = HashMap::new();
         for (name, cal) in &self.calendars {
