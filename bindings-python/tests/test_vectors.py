@@ -11,6 +11,7 @@ import datetime
 import decimal
 import json
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 import pytest
@@ -121,25 +122,33 @@ def _dedup_index(case: dict) -> Any:
 
 def _dedup_frame(case: dict) -> Any:
     """The columns vector through `dedup_frame`: the DataFrame's columns back as the
-    report's `cluster` / `survivor` lists, plus its attrs."""
+    report's `cluster` / `survivor` lists, plus its attrs. A mutated case whose columns are
+    not lists cannot become a DataFrame: the runner refuses it with a typed error (as
+    `_commission_frame` does), so the property sees only CrmkitError."""
     import pandas as pd
 
-    inp = case["input"]
-    n = len(inp.get("ids") or [])
+    from crmkit._wire import error, to_json
+
+    inp = case["input"] if isinstance(case["input"], Mapping) else {}
+    fields = inp.get("fields") or {}
+    if not isinstance(fields, Mapping):
+        raise error("invalid_type", "fields", "expected an object of columns")
     data = {"id": inp.get("ids")}
-    for name, column in (inp.get("fields") or {}).items():
-        data[name] = column
+    for name, column in fields.items():
+        data[str(name)] = column
     if inp.get("owners") is not None:
         data["owner"] = inp["owners"]
-    if any(len(v) != n for v in data.values() if v is not None):
+    for name, values in data.items():
+        if not isinstance(values, list):
+            raise error("invalid_type", "ids" if name == "id" else name, "expected a list")
+    n = len(data["id"])
+    if any(len(v) != n for v in data.values()):
         # A DataFrame cannot hold columns of different lengths: call the native entry point
         # dedup_frame uses, so the core's own length check answers.
-        import json
-
-        fields = list((inp.get("fields") or {}).items())
         _, _, report = crmkit._native.find_duplicates_columns(
-            json.dumps(_get(case["config"], "policy")), json.dumps(_get(case["config"], "settings") or {}),
-            inp.get("ids"), inp.get("owners"), fields,
+            to_json(_get(case["config"], "policy"), "policy"),
+            to_json(_get(case["config"], "settings") or {}, "settings", "settings"),
+            data["id"], data.get("owner"), [(k, v) for k, v in data.items() if k not in ("id", "owner")],
         )
         return report
     df = pd.DataFrame(data)
