@@ -1,13 +1,12 @@
 //! The commission functions of `crmkit._native`.
 
 use crmkit::commission::{CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS};
-use crmkit::forecast::AmountColumn;
-use crmkit::wire::{from_json, from_json_arg, parse_date, parse_decimal};
+use crmkit::wire::{from_json, from_json_arg, parse_date};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::{run, slice, Amount, AmountData};
+use crate::{run, slice, Amount};
 
 /// `compute_commission(plan_json, input_json, as_of) -> dict`:
 /// [`crmkit::commission::compute_commission`] over JSON text (written by `crmkit._wire`).
@@ -98,34 +97,15 @@ pub fn commission_columns<'py>(
     statements: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
-    let amount_data = match &amount {
-        Amount::Units(a) => AmountData::Units(slice(a)),
-        Amount::Floats(a) => AmountData::Floats(slice(a)),
-        Amount::Strings(s) => AmountData::Strings(s),
-    };
+    let amount_data = amount.data();
     let (rep, on) = (slice(&rep_codes), slice(&on_days));
     let refund = refund.as_ref().map(slice);
     let result = py.detach(|| {
         let plan: CommissionPlan = from_json_arg(&plan_json, "plan")?;
         let reps: Vec<RepInput> = from_json(&reps_json, "reps")?;
         let as_of = parse_date(&as_of, "as_of")?;
-        let decimals;
-        let amount = match &amount_data {
-            // Integers are whole units unless minor units are declared; floats are rounded to
-            // the declared places, else to the plan's.
-            AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale.unwrap_or(0) },
-            AmountData::Floats(values) => {
-                AmountColumn::Float { values, scale: amount_scale.unwrap_or(plan.rounding.dp) }
-            }
-            AmountData::Strings(strings) => {
-                decimals = strings
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| parse_decimal(s, &format!("amount[{i}]")))
-                    .collect::<crmkit::Result<Vec<_>>>()?;
-                AmountColumn::Decimal(&decimals)
-            }
-        };
+        let mut decimals = Vec::new();
+        let amount = amount_data.column(amount_scale, plan.rounding.dp, "amount", &mut decimals)?;
         let columns =
             TransactionColumns { rep: &rep, rep_labels: &rep_labels, on: &on, amount, refund: refund.as_deref() };
         crmkit::commission::commission_columns(&plan, &reps, &columns, as_of, statements)

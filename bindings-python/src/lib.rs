@@ -16,6 +16,7 @@ use std::borrow::Cow;
 
 use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn};
 use crmkit::wire::{from_json, parse_date, parse_decimal};
+use crmkit::Decimal;
 use numpy::{Element, PyReadonlyArray1};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -151,11 +152,7 @@ fn forecast_columns<'py>(
     snoozed_days: Option<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
-    let amount_data = match &amount {
-        Amount::Units(a) => AmountData::Units(slice(a)),
-        Amount::Floats(a) => AmountData::Floats(slice(a)),
-        Amount::Strings(s) => AmountData::Strings(s),
-    };
+    let amount_data = amount.data();
     let stage = slice(&stage_codes);
     let entered = entered_days.as_ref().map(slice);
     let close = close_days.as_ref().map(slice);
@@ -165,23 +162,8 @@ fn forecast_columns<'py>(
     run(py, || {
         let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let as_of = parse_date(&as_of, "as_of")?;
-        let decimals;
-        let amount = match &amount_data {
-            // Integers are whole units unless minor units are declared; floats are rounded to
-            // the declared places, else to the policy's.
-            AmountData::Units(units) => AmountColumn::Units { units, scale: amount_scale.unwrap_or(0) },
-            AmountData::Floats(values) => {
-                AmountColumn::Float { values, scale: amount_scale.unwrap_or(policy.rounding.dp) }
-            }
-            AmountData::Strings(strings) => {
-                decimals = strings
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| parse_decimal(s, &format!("amount[{i}]")))
-                    .collect::<crmkit::Result<Vec<_>>>()?;
-                AmountColumn::Decimal(&decimals)
-            }
-        };
+        let mut decimals = Vec::new();
+        let amount = amount_data.column(amount_scale, policy.rounding.dp, "amount", &mut decimals)?;
         let columns = DealColumns {
             stage: &stage,
             stage_labels: &stage_labels,
@@ -220,6 +202,43 @@ impl<'py> Amount<'py> {
         } else {
             Err(PyTypeError::new_err("amount: an int64 or float64 numpy array, or a list of decimal strings"))
         }
+    }
+}
+
+impl Amount<'_> {
+    /// Its data, readable with the GIL released.
+    fn data(&self) -> AmountData<'_> {
+        match self {
+            Self::Units(a) => AmountData::Units(slice(a)),
+            Self::Floats(a) => AmountData::Floats(slice(a)),
+            Self::Strings(s) => AmountData::Strings(s),
+        }
+    }
+}
+
+impl AmountData<'_> {
+    /// The core's money column (issue 6.10): integers are whole units unless `scale` declares
+    /// minor units; floats are rounded to `scale` places, else to the policy's `dp`; strings
+    /// are parsed into `decimals` (errors at `field[i]`).
+    fn column<'a>(
+        &'a self,
+        scale: Option<u32>,
+        dp: u32,
+        field: &str,
+        decimals: &'a mut Vec<Decimal>,
+    ) -> crmkit::Result<AmountColumn<'a>> {
+        Ok(match self {
+            Self::Units(units) => AmountColumn::Units { units, scale: scale.unwrap_or(0) },
+            Self::Floats(values) => AmountColumn::Float { values, scale: scale.unwrap_or(dp) },
+            Self::Strings(strings) => {
+                *decimals = strings
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| parse_decimal(s, &format!("{field}[{i}]")))
+                    .collect::<crmkit::Result<Vec<_>>>()?;
+                AmountColumn::Decimal(decimals)
+            }
+        })
     }
 }
 

@@ -1,12 +1,11 @@
 //! Marketing ROI and attribution: [`crmkit::roi`] over the JSON text `crmkit._roi` writes.
 
-use crmkit::forecast::AmountColumn;
 use crmkit::roi::{AttributionPolicy, JourneyColumns};
-use crmkit::wire::{from_json, parse_decimal};
+use crmkit::wire::from_json;
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::{run, slice, to_py_err, to_python, Amount, AmountData};
+use crate::{run, slice, to_py_err, to_python, Amount};
 
 /// `campaign_roi(policy_json, campaigns_json) -> dict`: [`crmkit::roi::campaign_roi`].
 #[pyfunction]
@@ -62,33 +61,14 @@ pub fn attribute_columns<'py>(
     milestone: Option<PyReadonlyArray1<'py, i8>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let revenue = Amount::extract(&revenue)?;
-    let revenue_data = match &revenue {
-        Amount::Units(a) => AmountData::Units(slice(a)),
-        Amount::Floats(a) => AmountData::Floats(slice(a)),
-        Amount::Strings(s) => AmountData::Strings(s),
-    };
+    let revenue_data = revenue.data();
     let (journey, channel, on, converted_on) = (slice(&journey), slice(&channel), slice(&on), slice(&converted_on));
     let milestone = milestone.as_ref().map(slice);
     let out = py
         .detach(|| {
             let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-            let decimals;
-            let revenue = match &revenue_data {
-                // Integers are whole units unless minor units are declared (issue 6.10, as
-                // forecast_frame's amount_scale); floats keep the policy's places.
-                AmountData::Units(units) => AmountColumn::Units { units, scale: revenue_scale.unwrap_or(0) },
-                AmountData::Floats(values) => {
-                    AmountColumn::Float { values, scale: revenue_scale.unwrap_or(policy.rounding.dp) }
-                }
-                AmountData::Strings(strings) => {
-                    decimals = strings
-                        .iter()
-                        .enumerate()
-                        .map(|(i, s)| parse_decimal(s, &format!("revenue[{i}]")))
-                        .collect::<crmkit::Result<Vec<_>>>()?;
-                    AmountColumn::Decimal(&decimals)
-                }
-            };
+            let mut decimals = Vec::new();
+            let revenue = revenue_data.column(revenue_scale, policy.rounding.dp, "revenue", &mut decimals)?;
             let columns = JourneyColumns {
                 journey: &journey,
                 channel: &channel,
