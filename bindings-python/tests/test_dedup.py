@@ -72,6 +72,24 @@ BOOK = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("call", "code", "path"),
+    [
+        (lambda index: index.query(BOOK[0], None), "invalid_type", "limit"),
+        (lambda index: index.query(BOOK[0], True), "invalid_type", "limit"),
+        (lambda index: index.query(BOOK[0], -1), "out_of_range", "limit"),
+        (lambda index: index.remove(3), "invalid_type", "id"),
+        (lambda index: crmkit.DedupIndex.from_bytes("text"), "invalid_type", "data"),
+        (lambda index: crmkit.link_records(POLICY, BOOK, BOOK, 2.5), "invalid_type", "limit"),
+    ],
+)
+def test_index_arguments_of_the_wrong_kind_are_crmkit_errors(call, code, path):
+    # Found by the hypothesis property at 2,000 examples: these were TypeError / OverflowError.
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        call(crmkit.DedupIndex(POLICY, BOOK))
+    assert (caught.value.code, caught.value.path) == (code, path)
+
+
 def test_index_handle_round_trip_and_updates():
     dicts, _ = stub()
     index = crmkit.DedupIndex(POLICY, BOOK)

@@ -45,7 +45,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     ),
     "find_duplicates_columns": lambda case: _dedup_frame(case),
     "link_records": lambda case: crmkit.link_records(
-        _get(case["config"], "policy"), _get(case["input"], "left"), _get(case["input"], "right"), _get(case["config"], "limit")
+        _get(case["config"], "policy"), _get(case["input"], "left"), _get(case["input"], "right"), _get(case["config"], "limit", 10)
     ),
     "dedup_index": lambda case: _dedup_index(case),
     "forecast": lambda case: crmkit.forecast(case["config"], _get(case["input"], "deals"), case["as_of"]),
@@ -117,7 +117,20 @@ def _dedup_index(case: dict) -> Any:
         index = crmkit.DedupIndex.from_bytes(alter_bytes(index.to_bytes(), case["input"]["bytes"]))
     if "query" not in case["input"]:
         return {}
-    return index.query(case["input"]["query"], _get(case["config"], "limit"))
+    return index.query(case["input"]["query"], _get(case["config"], "limit", 10))
+
+
+def _data_frame(data: dict) -> Any:
+    """The runner's DataFrame of a vector's columns. pandas' Arrow-backed strings cannot hold a
+    lone surrogate (a mutated case): the runner refuses it as crmkit refuses such text."""
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    try:
+        return pd.DataFrame(data)
+    except UnicodeEncodeError:
+        raise error("invalid_value", "input", "a column holds a lone surrogate, not Unicode text") from None
 
 
 def _dedup_frame(case: dict) -> Any:
@@ -151,7 +164,7 @@ def _dedup_frame(case: dict) -> Any:
             data["id"], data.get("owner"), [(k, v) for k, v in data.items() if k not in ("id", "owner")],
         )
         return report
-    df = pd.DataFrame(data)
+    df = _data_frame(data)
     out = crmkit.dedup_frame(df, _get(case["config"], "policy"), id="id", owner="owner" if "owner" in data else None,
                              settings=_get(case["config"], "settings"))
     return {"cluster": out["cluster"].tolist(), "survivor": out["is_survivor"].tolist(), **out.attrs}
@@ -174,7 +187,7 @@ def _commission_frame(case: dict) -> Any:
         if len(values) != len(data["rep"]):
             raise error("invalid_value", name, "columns of different lengths")
     frame, lines = crmkit.commission_frame(
-        pd.DataFrame(data), case["config"], case["as_of"], reps=inp.get("reps"),
+        _data_frame(data), case["config"], case["as_of"], reps=inp.get("reps"),
         refund="refund" if "refund" in data else None, statements=True,
     )
     scale, credit = frame.attrs["scale"], frame.attrs["credit_scale"]

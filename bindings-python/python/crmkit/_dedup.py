@@ -6,7 +6,7 @@ from typing import Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import to_json
+from crmkit._wire import count, error, to_json
 
 __all__ = [
     "DedupIndex",
@@ -136,7 +136,7 @@ def link_records(
 ) -> dict:
     """For each record of ``right``, its DUPLICATE and RELATED records in ``left`` with their
     owners. Raises ``CrmkitError``."""
-    return _native.link_records(to_json(policy), to_json(left, "left", "left"), to_json(right, "right", "right"), limit)
+    return _native.link_records(to_json(policy), to_json(left, "left", "left"), to_json(right, "right", "right"), count(limit, "limit"))
 
 
 def _text_error(path: str, message: str) -> Any:
@@ -313,11 +313,13 @@ class DedupIndex:
 
     def remove(self, id: str) -> bool:  # noqa: A002
         """Removes a record; ``False`` when there is none."""
+        if not isinstance(id, str):
+            raise error("invalid_type", "id", f"expected a string, got {type(id).__name__}")
         return self._inner.remove(id)
 
     def query(self, record: Mapping[str, Any], limit: int = 10) -> dict:
         """The book's DUPLICATE then RELATED records for ``record``, best first."""
-        return self._inner.query(to_json(record, "record", "record"), limit)
+        return self._inner.query(to_json(record, "record", "record"), count(limit, "limit"))
 
     def to_bytes(self) -> bytes:
         """The index as bytes (version header and checksum)."""
@@ -326,6 +328,8 @@ class DedupIndex:
     @classmethod
     def from_bytes(cls, data: bytes) -> "DedupIndex":
         """An index from ``to_bytes``; ``corrupt_data`` / ``unsupported_version`` otherwise."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise error("invalid_type", "data", f"expected bytes, got {type(data).__name__}")
         return cls({}, _inner=_native.DedupIndex.from_bytes(bytes(data)))
 
     def __len__(self) -> int:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from crmkit import _native
 from crmkit._types import document
+from crmkit._wire import _decimal_text as _decimal_wire_text
 from crmkit._wire import _Refused, as_of_text, date_text, error, to_json
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ def _decimal_text(value: Any, i: int, field: str = "amount") -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, decimal.Decimal):
-        return format(value, "f")  # see crmkit._wire: no exponent form
+        return _decimal_wire_text(value)  # no exponent form, and no billion-digit string
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if hasattr(value, "__index__") and not isinstance(value, bool):

@@ -184,6 +184,18 @@ def _diagnose(obj: Any, path: str, depth: int, stack: set[int], memo: dict[int, 
     stack.discard(id(obj))
 
 
+def count(value: Any, name: str, limit: int = 2**32 - 1) -> int:
+    """A whole count argument (``limit=10``): an int (numpy's too) from 0 to ``limit``; a bool,
+    a float, ``None`` or text is ``invalid_type`` at ``name``, beyond the range ``out_of_range``."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise error("invalid_type", name, f"expected a whole number, got {type(value).__name__}")
+    if not 0 <= int(value) <= limit:
+        raise error("out_of_range", name, f"{value} is outside 0..{limit}")
+    return int(value)
+
+
 def as_of_text(as_of: Any, name: str = "as_of") -> str:
     """``as_of`` (or another date argument) as the core reads it: a ``YYYY-MM-DD`` string
     as given (the core checks it), or the ISO date of a date-like value."""
