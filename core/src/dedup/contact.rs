@@ -153,15 +153,6 @@ fn valid_host(host: &str) -> bool {
 }
 
 /// A web domain: the host of a URL, an e-mail's domain or a bare domain.
-///
-/// # Examples
-///
-/// ```
-/// let d = crmkit::dedup::normalize_domain("HTTPS://www.Bytedance.com.cn:443/zh/about?x=1")?;
-/// assert_eq!((d.host.as_str(), d.domain.as_str()), ("bytedance.com.cn", "bytedance.com.cn"));
-/// assert_eq!(crmkit::dedup::normalize_domain("mail.corp.example.com")?.domain, "example.com");
-/// # Ok::<(), crmkit::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Domain {
@@ -179,6 +170,15 @@ pub struct Domain {
 ///
 /// `missing_value` at `domain` when blank; `invalid_value` at `domain` when no host of
 /// dot-separated labels can be read.
+///
+/// # Examples
+///
+/// ```
+/// let d = crmkit::dedup::normalize_domain("HTTPS://www.Bytedance.com.cn:443/zh/about?x=1")?;
+/// assert_eq!((d.host.as_str(), d.domain.as_str()), ("bytedance.com.cn", "bytedance.com.cn"));
+/// assert_eq!(crmkit::dedup::normalize_domain("mail.corp.example.com")?.domain, "example.com");
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn normalize_domain(text: &str) -> Result<Domain> {
     normalize_domain_at(text, "domain")
 }
@@ -210,16 +210,6 @@ pub(crate) fn normalize_domain_at(text: &str, path: &str) -> Result<Domain> {
 }
 
 /// A person's name, normalised.
-///
-/// # Examples
-///
-/// ```
-/// let zh = crmkit::dedup::normalize_person_name("张 伟")?;
-/// let en = crmkit::dedup::normalize_person_name("Wei ZHANG")?;
-/// assert_eq!((zh.normalized.as_str(), zh.pinyin.as_deref()), ("张伟", Some("zhang wei")));
-/// assert_eq!(zh.key, en.key); // "wei zhang": order-free, script-free
-/// # Ok::<(), crmkit::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct PersonName {
@@ -237,6 +227,16 @@ pub struct PersonName {
 /// # Errors
 ///
 /// `missing_value` at `name` when it has no letter or Han character.
+///
+/// # Examples
+///
+/// ```
+/// let zh = crmkit::dedup::normalize_person_name("张 伟")?;
+/// let en = crmkit::dedup::normalize_person_name("Wei ZHANG")?;
+/// assert_eq!((zh.normalized.as_str(), zh.pinyin.as_deref()), ("张伟", Some("zhang wei")));
+/// assert_eq!(zh.key, en.key); // "wei zhang": order-free, script-free
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn normalize_person_name(name: &str) -> Result<PersonName> {
     normalize_person_at(name, "name")
 }

@@ -43,6 +43,30 @@ pub struct Link {
 ///
 /// As [`DedupIndex::build`] for `left` (paths `records[i]`) and as
 /// [`DedupIndex::query`]; `duplicate_name` at `right[i].id`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::dedup::{link_records, DedupRecord, MatchPolicy};
+/// use crmkit::wire::from_json;
+///
+/// let policy: MatchPolicy = from_json(r#"{
+///   "fields": [{"field": "company", "comparator": {"type": "company_name"}}],
+///   "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}]}
+/// }"#, "policy")?;
+/// let book: Vec<DedupRecord> = from_json(r#"[
+///   {"id": "C1", "owner": "王芳", "fields": {"company": "北京字节跳动科技有限公司"}},
+///   {"id": "C2", "owner": "李雷", "fields": {"company": "小米科技有限责任公司"}}
+/// ]"#, "left")?;
+/// let leads: Vec<DedupRecord> = from_json(r#"[
+///   {"id": "L1", "fields": {"company": "字节跳动（北京）科技有限公司"}},
+///   {"id": "L2", "fields": {"company": "深圳市腾讯计算机系统有限公司"}}
+/// ]"#, "right")?;
+/// let report = link_records(&policy, &book, &leads, 5)?;
+/// assert_eq!((report.links[0].left.as_deref(), report.links[0].owner.as_deref()), (Some("C1"), Some("王芳")));
+/// assert_eq!(report.links[1].left, None); // nothing in the book matches
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn link_records(
     policy: &MatchPolicy,
     left: &[DedupRecord],
@@ -106,6 +130,25 @@ pub struct ColumnsReport {
 /// As `find_duplicates`; `invalid_value` at `fields.<name>` for a column whose length is not
 /// the number of ids, `missing_value` at `fields.<name>` for a policy field without a column,
 /// and at `owners` for an owner column of another length.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::dedup::{find_duplicates_columns, BatchSettings, MatchPolicy, RecordColumns};
+///
+/// let policy: MatchPolicy = crmkit::wire::from_json(r#"{
+///   "fields": [{"field": "company", "comparator": {"type": "company_name"}}],
+///   "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}]}
+/// }"#, "policy")?;
+/// let ids = ["1", "2", "3"].map(String::from);
+/// let company = ["北京字节跳动科技有限公司", "字节跳动（北京）科技有限公司", "小米科技有限责任公司"];
+/// let fields = [("company".to_owned(), company.map(|c| Some(c.to_owned())).to_vec())];
+/// let columns = RecordColumns { ids: &ids, owners: None, fields: &fields };
+/// let report = find_duplicates_columns(&policy, &BatchSettings::default(), &columns)?;
+/// assert_eq!(report.cluster, [0, 0, -1]); // rows 1 and 2 are one company; row 3 is alone
+/// assert_eq!(report.survivor.iter().filter(|s| **s).count(), 1);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn find_duplicates_columns(
     policy: &MatchPolicy,
     settings: &BatchSettings,

@@ -13,16 +13,6 @@ const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// A checked unified social credit code.
-///
-/// # Examples
-///
-/// ```
-/// let c = crmkit::dedup::normalize_credit_code("９１１１ ０１０８ ５５１３ ８５０８２ｑ")?;
-/// assert_eq!((c.code.as_str(), c.region_code.as_str()), ("91110108551385082Q", "110108"));
-/// let e = crmkit::dedup::normalize_credit_code("91110108551385082A").unwrap_err();
-/// assert_eq!((e.code(), e.path()), ("invalid_value", "credit_code"));
-/// # Ok::<(), crmkit::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct CreditCode {
@@ -44,6 +34,16 @@ pub struct CreditCode {
 ///
 /// `missing_value` at `credit_code` when blank; `invalid_value` at `credit_code` when it is
 /// not 18 characters of the code's alphabet or its check character is wrong.
+///
+/// # Examples
+///
+/// ```
+/// let c = crmkit::dedup::normalize_credit_code("９１１１ ０１０８ ５５１３ ８５０８２ｑ")?;
+/// assert_eq!((c.code.as_str(), c.region_code.as_str()), ("91110108551385082Q", "110108"));
+/// let e = crmkit::dedup::normalize_credit_code("91110108551385082A").unwrap_err();
+/// assert_eq!((e.code(), e.path()), ("invalid_value", "credit_code"));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn normalize_credit_code(code: &str) -> Result<CreditCode> {
     normalize_credit_code_at(code, "credit_code")
 }
