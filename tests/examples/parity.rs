@@ -5,6 +5,11 @@
 //! same for every case (wasm32's 32-bit `usize` must not change an answer).
 //!
 //! `cargo run -q -p crmkit-tests --example parity -- [mutations] [seed]` prints JSON.
+//!
+//! Each mutation is drawn from a generator seeded by its case's identity (file name, function, case id)
+//! and the run's seed, never by the case's position in the list: adding a vector leaves the
+//! other cases' mutations as they were (it may take over a slot from one case, no more), so a
+//! new vector cannot re-draw 300 mutations and surface an old mismatch as if it were new.
 
 use std::io::Write as _;
 
@@ -14,21 +19,17 @@ use serde_json::{json, Value};
 fn main() {
     let mut args = std::env::args().skip(1);
     let mutations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
-    let mut state: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(42);
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    let mut cases: Vec<(String, Value, Value, String)> = Vec::new();
+    let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(42);
+    let mut cases: Vec<(u64, String, Value, Value, String)> = Vec::new();
     for file in vector_files() {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("readable")).expect("JSON");
         let function = doc["function"].as_str().expect("function").to_owned();
         for case in doc["cases"].as_array().expect("cases") {
             let as_of = case["as_of"].as_str().unwrap_or_default().to_owned();
-            cases.push((function.clone(), case["config"].clone(), case["input"].clone(), as_of));
+            let id = case["id"].as_str().unwrap_or_default();
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let key = fnv1a(seed, format!("{name}\u{0}{function}\u{0}{id}").as_bytes());
+            cases.push((key, function.clone(), case["config"].clone(), case["input"].clone(), as_of));
         }
     }
     // Values that are awkward on one platform or another; integers stay within 2^53, which
@@ -78,11 +79,17 @@ fn main() {
         case.as_object_mut().expect("object").extend(outcome.as_object().expect("object").clone());
         out.push(case);
     };
-    for (function, config, input, as_of) in &cases {
+    for (_, function, config, input, as_of) in &cases {
         run(function, config, input, as_of);
     }
-    for _ in 0..mutations {
-        let (function, config, input, as_of) = &cases[(next() % cases.len() as u64) as usize];
+    // The cases in the order of their keys; mutation k mutates the (k mod n)-th, with a
+    // generator seeded by that case's key and the round (k div n).
+    let mut order: Vec<&(u64, String, Value, Value, String)> = cases.iter().collect();
+    order.sort_by_key(|c| c.0);
+    for k in 0..mutations {
+        let (key, function, config, input, as_of) = order[k % order.len()];
+        let mut state = key ^ (k / order.len()) as u64;
+        let mut next = move || splitmix(&mut state);
         let (mut config, mut input) = (config.clone(), input.clone());
         let with = &palette[(next() % palette.len() as u64) as usize];
         let target = if next() % 2 == 0 { &mut config } else { &mut input };
@@ -92,6 +99,20 @@ fn main() {
     }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", Value::Array(out)).expect("stdout");
+}
+
+/// SplitMix64: a small, well-mixed generator; the state is the case's key.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a over the bytes, started from the run's seed: a stable key per case.
+fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xCBF2_9CE4_8422_2325 ^ seed, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
 }
 
 fn count(v: &Value) -> usize {
