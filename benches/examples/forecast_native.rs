@@ -1,11 +1,13 @@
 //! Native timing of the columnar forecast, for the peer scripts under `benches/peers/`.
 //! `cargo run --release -q -p crmkit-benches --example forecast_native -- [n] [threads]` prints
 //! one JSON line per placement: `{"n", "threads", "placement", "best_ms", "weighted"}` (best of
-//! 7 runs; threads defaults to 1).
+//! 7 runs; threads defaults to 1), then one per grouping of the issue-7 book (`placement`
+//! `book_by_owner`, `book_by_team`).
 
 use std::time::Instant;
 
 use crmkit::forecast::{forecast_columns_parallel, Placement};
+use crmkit_benches::book::{book_policy, Book};
 use crmkit_benches::{as_of, policy, Deals};
 
 #[allow(clippy::print_stdout)]
@@ -24,6 +26,21 @@ fn main() {
             best = best.min(start.elapsed().as_secs_f64() * 1e3);
             weighted = report.totals.open.weighted.to_string();
         }
+        println!(r#"{{"n":{n},"threads":{threads},"placement":"{name}","best_ms":{best:.3},"weighted":"{weighted}"}}"#);
+    }
+    let book = Book::generate(n, 42);
+    for key in ["owner", "team"] {
+        let policy = book_policy(key);
+        let columns = book.columns(key);
+        let mut best = f64::INFINITY;
+        let mut weighted = String::new();
+        for _ in 0..7 {
+            let start = Instant::now();
+            let report = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect("forecast");
+            best = best.min(start.elapsed().as_secs_f64() * 1e3);
+            weighted = report.totals.open.weighted.to_string();
+        }
+        let name = format!("book_by_{key}");
         println!(r#"{{"n":{n},"threads":{threads},"placement":"{name}","best_ms":{best:.3},"weighted":"{weighted}"}}"#);
     }
 }

@@ -3,6 +3,7 @@
 //! The generator is splitmix64 used as a counter, so Python (numpy) and JS (BigInt) produce
 //! the same deals: `x_k = mix(seed + (k + 1) * GOLDEN)`, deal `i` uses `x_{2i}` and `x_{2i+1}`.
 
+pub mod book;
 pub mod commission;
 pub mod pool;
 pub mod roi;
