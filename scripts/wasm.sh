@@ -54,7 +54,7 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
-  QuotaPolicy QuotaInput QuotaReport HierarchyPolicy HierarchyInput HierarchyReport \
+  QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod HierarchyPolicy HierarchyInput HierarchyReport \
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
   CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput \
   QuotaPolicy QuotaInput QuotaReport \
@@ -72,6 +72,7 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'compareAttribution(policy: ComparisonPolicy, journeys: Journey[]): Comparison;' \
   'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;' \
   'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
+  'fiscalPeriods(fiscalYear: FiscalYear, start: string, end: string): FiscalCalendar;' \
   'quotaAttainment(policy: ForecastPolicy, quota: QuotaPolicy, input: QuotaInput, asOf: string): QuotaReport;' \
   'forecastHierarchy(policy: ForecastPolicy, hierarchy: HierarchyPolicy, input: HierarchyInput, asOf: string): HierarchyReport;' \
   'scoreLeadsColumns(policy: ScoringPolicy, columns: LeadColumns, asOf: string): ScoreColumns;' \

@@ -48,3 +48,19 @@ pub fn forecast_hierarchy(
         crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, parse_date(&as_of, "as_of")?)
     })
 }
+
+/// `fiscal_periods(fiscal_year_json, start, end) -> dict`:
+/// [`crmkit::forecast::fiscal_periods`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn fiscal_periods(
+    py: Python<'_>,
+    fiscal_year_json: String,
+    start: String,
+    end: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let fiscal_year = crmkit::wire::from_json_arg(&fiscal_year_json, "fiscal_year")?;
+        crmkit::forecast::fiscal_periods(&fiscal_year, parse_date(&start, "start")?, parse_date(&end, "end")?)
+    })
+}

@@ -165,3 +165,16 @@ def test_hierarchy_typeddicts_match():
     assert set(line) == dicts["HierarchyLine"] and set(line["forecasts"][1]) == dicts["CategoryForecast"]
     assert set(line["forecasts"][1]["adjustments"][0]) == dicts["AppliedAdjustment"]
     assert set(line["forecasts"][1]["reasons"]) <= literals["HierarchyReason"]
+
+
+def test_fiscal_calendar_typeddicts_match():
+    dicts, literals = stub()
+    rule = {"pattern": "4-5-4", "ends_on": "saturday", "year_end": "nearest"}
+    fy = {"start_month": 2, "named_by": "start", "weeks": rule}
+    assert set(rule) == dicts["WeekRule"] and set(fy) == dicts["FiscalYear"]
+    assert rule["pattern"] in literals["WeekPattern"] and rule["ends_on"] in literals["DayOfWeek"]
+    assert rule["year_end"] in literals["YearEnd"]
+    report = crmkit.fiscal_periods(fy, "2023-01-29", "2024-02-03")
+    assert set(report) == dicts["FiscalCalendar"] and set(report["periods"][0]) == dicts["FiscalPeriod"]
+    assert {r for p in report["periods"] for r in p["reasons"]} == literals["CalendarReason"] - {"month_based"}
+    assert crmkit.fiscal_periods({}, "2026-01-01", "2026-01-01")["years"][0]["reasons"] == ["month_based"]

@@ -62,6 +62,9 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "quota_attainment": lambda case: crmkit.quota_attainment(
         _get(case["config"], "policy"), _get(case["config"], "quota"), case["input"], case["as_of"]
     ),
+    "fiscal_periods": lambda case: crmkit.fiscal_periods(
+        case["config"], _get(case["input"], "start"), _get(case["input"], "end")
+    ),
     "forecast_hierarchy": lambda case: crmkit.forecast_hierarchy(
         _get(case["config"], "policy"), _get(case["config"], "hierarchy"), case["input"], case["as_of"]
     ),

@@ -43,3 +43,21 @@ pub fn forecast_hierarchy(
     };
     reply(run())
 }
+
+/// The years, quarters and periods of a fiscal calendar (month-based, or week-based 4-4-5 /
+/// 4-5-4 / 5-4-4 with 52/53-week years) overlapping `start ..= end`, with their first and last
+/// days. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = fiscalPeriods, unchecked_return_type = "FiscalCalendar")]
+pub fn fiscal_periods(
+    #[wasm_bindgen(js_name = fiscalYear, unchecked_param_type = "FiscalYear")] fiscal_year: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] start: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] end: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let fiscal_year = from_js_arg(fiscal_year, "fiscal_year")?;
+        let start = crmkit::wire::parse_date(&string_arg(start, "start")?, "start")?;
+        let end = crmkit::wire::parse_date(&string_arg(end, "end")?, "end")?;
+        crmkit::forecast::fiscal_periods(&fiscal_year, start, end)
+    };
+    reply(run())
+}

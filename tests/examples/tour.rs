@@ -42,6 +42,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", allocation_section(as_of)?);
     print!("{}", quota_section(&policy, &deals, as_of)?);
     print!("{}", hierarchy_section(&policy, &deals, as_of)?);
+    print!("{}", week_calendar_section(&policy, &deals, as_of)?);
     print!("{}", roi_section()?);
     print!("{}", scoring_section(as_of)?);
     print!("{}", learned_section(as_of)?);
@@ -414,6 +415,28 @@ fn roi_section() -> Result<String, crmkit::Error> {
             let _ = write!(out, " {:>11.1}", credit.0 / rust_decimal::Decimal::from(10_000));
         }
         let _ = writeln!(s, "{out}");
+    }
+    Ok(s)
+}
+
+/// The same forecast in a retail 4-5-4 calendar (NRF: years end on the Saturday nearest to
+/// January 31): its fiscal periods, and the weighted pipeline per fiscal quarter.
+fn week_calendar_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let nrf: crmkit::forecast::FiscalYear = from_json(
+        r#"{"start_month": 2, "named_by": "start", "weeks": {"pattern": "4-5-4", "ends_on": "saturday", "year_end": "nearest"}}"#,
+        "fiscal_year",
+    )?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Week-based fiscal calendar (NRF 4-5-4, 52/53 weeks) ==");
+    let cal = crmkit::forecast::fiscal_periods(&nrf, as_of, as_of)?;
+    for p in cal.years.iter().chain(&cal.quarters).chain(&cal.periods) {
+        let weeks = p.weeks.unwrap_or_default().to_string();
+        let _ =
+            writeln!(s, "{}", row(&[&p.period, &p.start.to_string(), &p.end.to_string(), &format!("{weeks} weeks")]));
+    }
+    let r = forecast(&policy.clone().with_fiscal_year(nrf), deals, as_of)?;
+    for q in &r.quarters {
+        let _ = writeln!(s, "{}", sums_row(&q.period, &format!("{} – {}", q.first_month, q.last_month), &q.sums));
     }
     Ok(s)
 }

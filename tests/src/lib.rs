@@ -80,6 +80,15 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::quota_attainment(&policy, &quota, &input, as_of)?)
         }
+        "fiscal_periods" => {
+            let fiscal_year = crmkit::wire::from_json_arg(&config.to_string(), "fiscal_year")?;
+            let date = |name: &str| {
+                let text: String = crmkit::wire::from_json(&field(name), name)?;
+                crmkit::wire::parse_date(&text, name)
+            };
+            let (start, end) = (date("start")?, date("end")?);
+            serde_json::to_value(crmkit::forecast::fiscal_periods(&fiscal_year, start, end)?)
+        }
         "forecast_hierarchy" => {
             let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let hierarchy = crmkit::wire::from_json_arg(&field_of(config, "hierarchy"), "hierarchy")?;

@@ -34,7 +34,7 @@ from crmkit._dedup import (
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
-from crmkit._plan import forecast_hierarchy, quota_attainment
+from crmkit._plan import fiscal_periods, forecast_hierarchy, quota_attainment
 from crmkit._pool import assign_records, check_claims, evaluate_pool, evaluate_pool_frame, lint_pool, simulate_pool
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "forecast_frame",
     "forecast_hierarchy",
     "forecast_ranges",
+    "fiscal_periods",
     "funnel_history",
     "calibration",
     "predict_leads",

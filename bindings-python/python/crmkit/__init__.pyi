@@ -64,9 +64,38 @@ class Stage(TypedDict):
     category: NotRequired[ForecastCategory]
     stall_after: NotRequired[DecimalInput]
 
+WeekPattern = Literal["4-4-5", "4-5-4", "5-4-4"]
+DayOfWeek = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+YearEnd = Literal["last_weekday", "nearest"]
+CalendarReason = Literal["week_based", "month_based", "extra_week"]
+
+class WeekRule(TypedDict):
+    pattern: WeekPattern
+    ends_on: DayOfWeek
+    year_end: YearEnd
+
 class FiscalYear(TypedDict):
     start_month: NotRequired[int]
     named_by: NotRequired[FiscalYearName]
+    weeks: NotRequired[WeekRule]
+
+class FiscalPeriod(TypedDict):
+    period: str
+    year: str
+    start: datetime.date
+    end: datetime.date
+    days: int
+    weeks: int | None
+    reasons: list[CalendarReason]
+
+class FiscalCalendar(TypedDict):
+    years: list[FiscalPeriod]
+    quarters: list[FiscalPeriod]
+    periods: list[FiscalPeriod]
+
+def fiscal_periods(fiscal_year: FiscalYear | Mapping[str, object], start: DateInput, end: DateInput) -> FiscalCalendar:
+    """The years, quarters and periods (4/5-week or calendar months) of a fiscal calendar
+    overlapping ``start`` to ``end``; raises ``CrmkitError``."""
 
 class ForecastPolicy(TypedDict):
     stages: Sequence[Stage]

@@ -9,7 +9,7 @@ from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["forecast_hierarchy", "quota_attainment"]
+__all__ = ["fiscal_periods", "forecast_hierarchy", "quota_attainment"]
 
 
 @document("ForecastPolicy", "QuotaPolicy", "QuotaInput")
@@ -47,3 +47,17 @@ def forecast_hierarchy(
     return _native.forecast_hierarchy(
         to_json(policy, "policy"), to_json(hierarchy, "hierarchy"), to_json(input, "input"), as_of_text(as_of)
     )
+
+
+@document("FiscalYear")
+def fiscal_periods(fiscal_year: Mapping[str, Any], start: datetime.date | str, end: datetime.date | str) -> dict:
+    """The years, quarters and periods of a fiscal calendar overlapping ``start`` to ``end``.
+
+    ``fiscal_year`` is the ``fiscal_year`` every policy takes: month-based
+    (``{"start_month": 4}``) or week-based, e.g. the NRF retail calendar
+    ``{"start_month": 2, "named_by": "start", "weeks": {"pattern": "4-5-4", "ends_on":
+    "saturday", "year_end": "nearest"}}``. Each line has ``period`` (``FY2026-P10``,
+    ``FY2026-Q4``, ``FY2026``), ``year``, ``start``, ``end``, ``days``, ``weeks`` and
+    ``reasons`` (``week_based`` / ``month_based``, ``extra_week``). Raises ``CrmkitError``.
+    """
+    return _native.fiscal_periods(to_json(fiscal_year, "fiscal_year"), as_of_text(start, "start"), as_of_text(end, "end"))

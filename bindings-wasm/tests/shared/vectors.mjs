@@ -32,6 +32,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
     case "quota_attainment":
       return crmkit.quotaAttainment(c.config?.policy, c.config?.quota, c.input, c.as_of);
+    case "fiscal_periods":
+      return crmkit.fiscalPeriods(c.config, c.input?.start, c.input?.end);
     case "forecast_hierarchy":
       return crmkit.forecastHierarchy(c.config?.policy, c.config?.hierarchy, c.input, c.as_of);
     case "lead_model": {

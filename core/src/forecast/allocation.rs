@@ -7,6 +7,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::calendar::{PeriodKind, Periods};
 use super::policy::FiscalYear;
 use crate::error::{Error, Result};
 use crate::money::{self, split_largest_remainder, Rounding};
@@ -19,7 +20,8 @@ pub struct AllocationPolicy {
     /// Which history counts: `all` up to `as_of`, or the year, quarter or month to date.
     #[serde(default)]
     pub window: Window,
-    /// The fiscal calendar of `ytd` and `qtd` (default: the calendar year).
+    /// The fiscal calendar of `ytd` and `qtd` (default: the calendar year). With a week-based
+    /// year (`weeks`), `ytd`, `qtd` and `mtd` start with its year, quarter and 4/5-week period.
     #[serde(default)]
     pub fiscal_year: FiscalYear,
     /// Rounding of every allocated amount (default 2 places, half-even).
@@ -39,7 +41,7 @@ pub enum Window {
     Ytd,
     /// From the start of its (fiscal) quarter.
     Qtd,
-    /// From the start of its month.
+    /// From the start of its month (of its fiscal period, in a week-based year).
     Mtd,
 }
 
@@ -290,6 +292,16 @@ pub fn allocate_target(
 
 /// First day of the window ending at `as_of` (`None`: all history).
 fn window_start(policy: &AllocationPolicy, as_of: NaiveDate) -> Option<NaiveDate> {
+    if policy.fiscal_year.weeks.is_some() {
+        let kind = match policy.window {
+            Window::All => return None,
+            Window::Ytd => PeriodKind::Year,
+            Window::Qtd => PeriodKind::Quarter,
+            Window::Mtd => PeriodKind::Month,
+        };
+        let periods = Periods { fiscal_year: policy.fiscal_year, kind };
+        return periods.bounds(periods.of_day(as_of)).map(|(start, _)| start.max(crate::wire::MIN_DATE));
+    }
     let month_start = as_of.with_day(1)?;
     let months_back = |len: u32| {
         // Months since the fiscal year's first month, within a period of `len` months.

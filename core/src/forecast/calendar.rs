@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::policy::{FiscalYear, FiscalYearName};
+use super::weeks;
 use crate::error::{Error, Result};
 
 /// The length of the periods a report is bucketed by.
@@ -49,8 +50,16 @@ impl Periods {
         i64::from(self.fiscal_year.start_month) - 1
     }
 
-    /// The period holding calendar month `month` (months since year 0).
+    /// The period holding calendar month `month` (months since year 0). Under a week-based
+    /// year, the period holding the month's 15th: the forecast places open deals in calendar
+    /// months, and a retail period is named after the month it mostly covers.
     pub fn of_month(self, month: i64) -> PeriodId {
+        if let Some(rule) = self.fiscal_year.weeks {
+            let mid = i32::try_from(month.div_euclid(12))
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, month.rem_euclid(12) as u32 + 1, 15));
+            return mid.map_or(month, |d| weeks::id_of_day(rule, self.fiscal_year.start_month, self.kind, d));
+        }
         match self.kind {
             PeriodKind::Month => month,
             kind => (month - self.shift()).div_euclid(kind.months()),
@@ -59,11 +68,28 @@ impl Periods {
 
     /// The period holding `day`.
     pub fn of_day(self, day: NaiveDate) -> PeriodId {
-        self.of_month(month_index(day))
+        match self.fiscal_year.weeks {
+            Some(rule) => weeks::id_of_day(rule, self.fiscal_year.start_month, self.kind, day),
+            None => self.of_month(month_index(day)),
+        }
+    }
+
+    /// First and last day of `id` (`None` only beyond chrono's dates).
+    pub fn bounds(self, id: PeriodId) -> Option<(NaiveDate, NaiveDate)> {
+        if let Some(rule) = self.fiscal_year.weeks {
+            return weeks::bounds(rule, self.fiscal_year.start_month, self.kind, id);
+        }
+        let (first, last) = self.months(id);
+        let day1 =
+            |m: i64| NaiveDate::from_ymd_opt(i32::try_from(m.div_euclid(12)).ok()?, m.rem_euclid(12) as u32 + 1, 1);
+        Some((day1(first)?, day1(last + 1)?.pred_opt()?))
     }
 
     /// First and last calendar months (months since year 0) of `id`.
     pub fn months(self, id: PeriodId) -> (i64, i64) {
+        if let Some(rule) = self.fiscal_year.weeks {
+            return weeks::months(rule, self.fiscal_year.start_month, self.kind, id);
+        }
         match self.kind {
             PeriodKind::Month => (id, id),
             kind => {
@@ -75,6 +101,9 @@ impl Periods {
 
     /// The label the forecast report gives the period.
     pub fn label(self, id: PeriodId) -> String {
+        if self.fiscal_year.weeks.is_some() {
+            return weeks::label(self.fiscal_year, self.kind, id);
+        }
         let fiscal = self.fiscal_year.start_month != 1;
         let year = |start_year: i64| {
             let named =
@@ -100,6 +129,7 @@ impl Periods {
             reason: format!(
                 "{label:?} is not a {} of this calendar (e.g. {:?})",
                 match self.kind {
+                    PeriodKind::Month if self.fiscal_year.weeks.is_some() => "fiscal period",
                     PeriodKind::Month => "month",
                     PeriodKind::Quarter => "quarter",
                     PeriodKind::Year => "year",
@@ -108,6 +138,11 @@ impl Periods {
             ),
         };
         let id = match self.kind {
+            PeriodKind::Month if self.fiscal_year.weeks.is_some() => {
+                let (y, p) = label.split_once("-P").ok_or_else(bad)?;
+                let p = p.parse::<i64>().ok().filter(|p| (1..=12).contains(p)).ok_or_else(bad)?;
+                self.year_of_label(y).ok_or_else(bad)? * 12 + p - 1
+            }
             PeriodKind::Month => {
                 let (y, m) = label.split_once('-').ok_or_else(bad)?;
                 let (y, m) = (year_number(y).ok_or_else(bad)?, digits(m, 2).ok_or_else(bad)?);
@@ -133,9 +168,10 @@ impl Periods {
 
     /// The fiscal-year index (its start year) of a year label.
     fn year_of_label(self, text: &str) -> Option<i64> {
-        let fiscal = self.fiscal_year.start_month != 1;
+        let fiscal = self.fiscal_year.start_month != 1 || self.fiscal_year.weeks.is_some();
         let named = if fiscal { year_number(text.strip_prefix("FY")?)? } else { year_number(text)? };
-        Some(if fiscal && self.fiscal_year.named_by == FiscalYearName::End { named - 1 } else { named })
+        let shifted = self.fiscal_year.start_month != 1 && self.fiscal_year.named_by == FiscalYearName::End;
+        Some(if shifted { named - 1 } else { named })
     }
 }
 
@@ -163,7 +199,7 @@ mod tests {
     use super::*;
 
     fn periods(start_month: u32, named_by: FiscalYearName, kind: PeriodKind) -> Periods {
-        Periods { fiscal_year: FiscalYear { start_month, named_by }, kind }
+        Periods { fiscal_year: FiscalYear { start_month, named_by, weeks: None }, kind }
     }
 
     #[test]

@@ -62,6 +62,7 @@ mod policy;
 mod quota;
 mod ranges;
 mod report;
+mod weeks;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -89,6 +90,9 @@ pub use quota::{quota_attainment, Quota, QuotaInput, QuotaLine, QuotaPolicy, Quo
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
     CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, Sums, Totals,
+};
+pub use weeks::{
+    fiscal_periods, CalendarReason, DayOfWeek, FiscalCalendar, FiscalPeriod, WeekPattern, WeekRule, YearEnd,
 };
 
 use crate::error::{Error, Result};

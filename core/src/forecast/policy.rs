@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::weeks::WeekRule;
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::money::{self, Rounding};
@@ -69,6 +70,12 @@ pub struct FiscalYear {
     /// Whether `FY2027` is the year starting or ending in calendar 2027.
     #[serde(default)]
     pub named_by: FiscalYearName,
+    /// A week-based (retail 4-4-5, 52/53-week) year instead of calendar months: it ends on a
+    /// fixed weekday near the end of the month before `start_month` (see [`WeekRule`]).
+    /// Absent: periods are calendar months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub weeks: Option<WeekRule>,
 }
 
 impl FiscalYear {
@@ -88,7 +95,7 @@ impl FiscalYear {
 
 impl Default for FiscalYear {
     fn default() -> Self {
-        Self { start_month: 1, named_by: FiscalYearName::End }
+        Self { start_month: 1, named_by: FiscalYearName::End, weeks: None }
     }
 }
 

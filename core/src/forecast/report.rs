@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::phasing::{Placer, Reason};
-use super::policy::{DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, Funnel, Placement, StageKind};
+use super::policy::{DurationUnit, FiscalYear, ForecastCategory, Funnel, Placement, StageKind};
 use crate::error::{Error, Result};
 use crate::money::{self, Rounding};
 
@@ -573,7 +573,8 @@ fn categories(
     ))
 }
 
-/// Quarters and years of the months in `span`, in the policy's fiscal calendar.
+/// Quarters and years of the months in `span`, in the policy's fiscal calendar (under a
+/// week-based year, a month goes to the period holding its 15th: see `calendar::Periods`).
 fn periods(
     fy: FiscalYear,
     placer: &Placer,
@@ -581,38 +582,22 @@ fn periods(
     span: std::ops::Range<usize>,
     round: impl Fn(Decimal) -> Decimal,
 ) -> Result<(Vec<PeriodLine>, Vec<PeriodLine>)> {
-    let fiscal = fy.start_month != 1;
-    // Months since year 0 counted from the fiscal year's first month.
-    let shift = i64::from(fy.start_month) - 1;
-    let year_name = |fy_index: i64| {
-        let start_year = fy_index;
-        let named = if fiscal && fy.named_by == FiscalYearName::End { start_year + 1 } else { start_year };
-        if fiscal {
-            format!("FY{named}")
-        } else {
-            format!("{named}")
-        }
-    };
+    use super::calendar::{PeriodKind, Periods};
     let mut out = (Vec::new(), Vec::new());
-    for (len, lines) in [(3i64, &mut out.0), (12, &mut out.1)] {
+    for (kind, lines) in [(PeriodKind::Quarter, &mut out.0), (PeriodKind::Year, &mut out.1)] {
+        let periods = Periods { fiscal_year: fy, kind };
         let mut current: Option<(i64, Acc)> = None;
         let flush = |key: i64, acc: Acc, lines: &mut Vec<PeriodLine>| {
-            let first = key * len + shift;
-            let fy_index = (key * len).div_euclid(12);
-            let period = if len == 3 {
-                format!("{}-Q{}", year_name(fy_index), key.rem_euclid(4) + 1)
-            } else {
-                year_name(fy_index)
-            };
+            let (first, last) = periods.months(key);
             lines.push(PeriodLine {
-                period,
+                period: periods.label(key),
                 first_month: label(first),
-                last_month: label(first + len - 1),
+                last_month: label(last),
                 sums: acc.sums(&round),
             });
         };
         for slot in span.clone() {
-            let key = (placer.month_index(slot) - shift).div_euclid(len);
+            let key = periods.of_month(placer.month_index(slot));
             match &mut current {
                 Some((k, acc)) if *k == key => acc.add(&slots[slot])?,
                 _ => {
