@@ -80,7 +80,8 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
         "rounding": {"dp": 2, "strategy": "half_up"},
         "overdue": "move_on",
         "undated": "error",
-        "fiscal_year": {"start_month": 4, "named_by": "end"},
+        "fiscal_year": {"start_month": 4, "named_by": "end",
+                        "weeks": {"pattern": "4-4-5", "ends_on": "saturday", "year_end": "nearest"}},
     }
     full_deal = {
         "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",
