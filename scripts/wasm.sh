@@ -42,6 +42,15 @@ for target in nodejs web; do
   # binaryen from npm: Debian's wasm-opt is too old for what rustc and wasm-bindgen emit.
   bindings-wasm/node_modules/.bin/wasm-opt -Oz "$out/crmkit_bg.wasm" -o "$out/crmkit_bg.wasm"
 done
+# DedupIndex makes wasm-bindgen declare `[Symbol.dispose](): void`, which TypeScript only knows
+# with the `esnext.disposable` lib: without this line a user whose tsconfig lacks that lib (and
+# who does not set skipLibCheck) gets TS2550 inside our declarations. The reference pulls the
+# lib in for them (TypeScript >= 5.2).
+for dts in "$pkg/node/crmkit.d.ts" "$pkg/web/crmkit.d.ts"; do
+  if grep -qF 'Symbol.dispose' "$dts"; then
+    { echo '/// <reference lib="esnext.disposable" />'; cat "$dts"; } >"$dts.tmp" && mv "$dts.tmp" "$dts"
+  fi
+done
 # The web glue is an ES module in a .js file: say so to Node and to tools that ask it.
 echo '{ "type": "module" }' >"$pkg/web/package.json"
 raw=$(wc -c <"$pkg/web/crmkit_bg.wasm")

@@ -111,9 +111,9 @@ pub fn estimate_model(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
-        let records: Vec<DedupRecord> = from_js(records, "records")?;
         let settings =
             if settings.is_undefined() { EstimateSettings::default() } else { from_js(settings, "settings")? };
+        let records: Vec<DedupRecord> = from_js(records, "records")?;
         crmkit::dedup::estimate_model(&policy, &settings, &records)
     };
     reply(run())
@@ -127,9 +127,11 @@ pub fn find_duplicates(
     #[wasm_bindgen(unchecked_param_type = "BatchSettings | undefined")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
+        // Policy, settings, then the data: the order the native and Python bindings read them
+        // in, so an input wrong in two places names the same one everywhere.
         let policy = from_js_arg(policy, "policy")?;
-        let records: Vec<DedupRecord> = from_js(records, "records")?;
         let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
+        let records: Vec<DedupRecord> = from_js(records, "records")?;
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
     };
     reply(run())
@@ -145,8 +147,8 @@ pub fn find_duplicates_columns(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
-        let input: ColumnsInput = from_js_arg(columns, "columns")?;
         let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
+        let input: ColumnsInput = from_js_arg(columns, "columns")?;
         let fields: Vec<(String, Vec<Option<String>>)> = input.fields.into_iter().collect();
         let columns = RecordColumns { ids: &input.ids, owners: input.owners.as_deref(), fields: &fields };
         crmkit::dedup::find_duplicates_columns(&policy, &settings, &columns)
