@@ -292,3 +292,87 @@ proptest! {
         prop_assert_eq!(cols.totals, report.totals);
     }
 }
+
+const TYPES: [&str; 3] = ["call", "visit", "email"];
+
+/// Two pools that count differently: `li`'s records in a pool of another zone that counts
+/// calls and visits back-dated by at most 10 hours, everyone else's in `p` (any type;
+/// back-dating limited to 30 hours unless `lenient`).
+fn split_policy(s: &Setup, lenient: bool) -> PoolPolicy {
+    let mut policy: serde_json::Value = serde_json::to_value(policy(s)).expect("a policy serialises");
+    let mut li = policy["pools"][0].clone();
+    li["id"] = json!("li");
+    li["priority"] = json!(1);
+    li["scope"] = json!({"owners": ["li"]});
+    li["time_zone"] = json!(ZONES[(s.zone + 1) % 4]);
+    li["follow_up"]["types"] = json!(["call", "visit"]);
+    li["follow_up"]["backdate_limit_hours"] = json!(10);
+    if lenient {
+        policy["pools"][0]["follow_up"]["backdate_limit_hours"] = serde_json::Value::Null;
+    }
+    policy["pools"].as_array_mut().expect("pools").insert(0, li);
+    crmkit::wire::from_json(&policy.to_string(), "").expect("generated policy is valid")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn columns_agree_with_records_over_pools_that_count_differently(
+        s in setup(), lenient: bool, as_date: bool, recs in prop::collection::vec(rec(), 1..12),
+        acts in prop::collection::vec((act(), 0usize..3), 0..60), as_of in YEAR_MS / 2..YEAR_MS) {
+        let mut s = s;
+        s.actor = s.actor.min(1) * 2; // owner or anyone: columns have no team
+        let policy = split_policy(&s, lenient);
+        let acts: Vec<(Act, usize)> = acts.into_iter().filter(|(a, _)| a.0 < recs.len()).collect();
+        let plain: Vec<Act> = acts.iter().map(|(a, _)| *a).collect();
+        let (records, mut activities) = book(&recs, &plain, as_of);
+        for (a, (_, t)) in activities.iter_mut().zip(&acts) {
+            a.kind = TYPES[*t].to_string();
+        }
+        let at = if as_date {
+            // The day after as_of's UTC date: later than every instant of the book in every zone.
+            let d = chrono::DateTime::from_timestamp_millis(BASE + as_of).unwrap().date_naive();
+            AsOf::Date(d.succ_opt().unwrap())
+        } else {
+            AsOf::Instant(crmkit::pool::Instant(BASE + as_of))
+        };
+        let report = evaluate_pool(&policy, &records, &activities, at).unwrap();
+        let users: Vec<String> = OWNERS.iter().map(|s| (*s).to_string()).collect();
+        let types: Vec<String> = TYPES.iter().map(|s| (*s).to_string()).collect();
+        let owner: Vec<i32> = records.iter().map(|r| OWNERS.iter().position(|o| *o == r.owner).unwrap() as i32).collect();
+        let claimed: Vec<i64> = records.iter().map(|r| r.claimed_at.0).collect();
+        let locked: Vec<bool> = records.iter().map(|r| r.locked).collect();
+        let opp: Vec<i64> = records.iter().map(|r| r.last_opportunity_at.map_or(crmkit::pool::NONE, |t| t.0)).collect();
+        let act_record: Vec<i32> = activities.iter().map(|a| a.record[1..].parse::<i32>().unwrap()).collect();
+        let act_at: Vec<i64> = activities.iter().map(|a| a.at.0).collect();
+        let logged: Vec<i64> = activities.iter().map(|a| a.logged_at.map_or(crmkit::pool::NONE, |t| t.0)).collect();
+        let kind: Vec<i32> = acts.iter().map(|(_, t)| *t as i32).collect();
+        let actor: Vec<i32> = activities.iter().map(|a| OWNERS.iter().position(|o| *o == a.actor).unwrap() as i32).collect();
+        let deleted: Vec<bool> = activities.iter().map(|a| a.deleted).collect();
+        let cols = crmkit::pool::evaluate_pool_columns(
+            &policy,
+            &crmkit::pool::RecordColumns {
+                owner: crmkit::pool::CodeColumn { codes: &owner, labels: &users }, claimed_at: &claimed,
+                department: None, region: None, product_line: None, level: None,
+                locked: Some(&locked), open_contract: None, last_won_at: None, last_opportunity_at: Some(&opp),
+            },
+            &crmkit::pool::ActivityColumns {
+                record: &act_record, at: &act_at, logged_at: Some(&logged),
+                kind: crmkit::pool::CodeColumn { codes: &kind, labels: &types },
+                actor: crmkit::pool::CodeColumn { codes: &actor, labels: &users }, deleted: Some(&deleted),
+            },
+            at,
+        ).unwrap();
+        let parse = |z: &Option<crmkit::pool::ZonedInstant>| z.as_ref().map_or(crmkit::pool::NONE, |z| chrono::DateTime::parse_from_rfc3339(&z.0).unwrap().timestamp_millis());
+        for (i, d) in report.decisions.iter().enumerate() {
+            let code = match d.decision { PoolVerdict::Keep => 0, PoolVerdict::Warn => 1, PoolVerdict::Recycle => 2, PoolVerdict::Exempt => 3 };
+            prop_assert_eq!(&cols.pools[cols.pool[i] as usize], &d.pool);
+            prop_assert_eq!(cols.decision[i], code);
+            prop_assert_eq!(cols.due_at[i], parse(&d.due_at));
+            prop_assert_eq!(cols.warn_at[i], parse(&d.warn_at));
+            prop_assert_eq!(cols.last_follow_up_at[i], parse(&d.last_follow_up_at));
+        }
+        prop_assert_eq!(cols.totals, report.totals);
+    }
+}

@@ -136,6 +136,15 @@ impl WorkCalendar {
         self.weekend[d.weekday().number_from_monday() as usize - 1]
     }
 
+    /// Whether `d` is worked.
+    pub(crate) fn is_working(&self, d: NaiveDate) -> bool {
+        if self.is_weekend(d) {
+            self.workdays.binary_search(&d).is_ok()
+        } else {
+            self.holidays.binary_search(&d).is_err()
+        }
+    }
+
     /// Working days in `(a, b]` (0 when `b <= a`).
     pub(crate) fn count(&self, a: NaiveDate, b: NaiveDate) -> i64 {
         if b <= a {

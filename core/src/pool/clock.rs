@@ -62,13 +62,12 @@ pub(crate) fn read(pool: &CompiledPool, limit: i64, start: Instant, as_of: Insta
             (days_between(sd, ad), days_between(ad, due_day), due, warn_units.map(|u| on(u).1))
         }
         DayUnit::WorkingDays => {
-            let cal = &pool.calendar;
             let (sd, ad) = (pool.local_date(start), pool.local_date(as_of));
             let on = |units: i64| {
-                let day = cal.advance(sd, units).unwrap_or(chrono::NaiveDate::MAX);
+                let day = pool.working_advance(sd, units).unwrap_or(chrono::NaiveDate::MAX);
                 Instant(pool.day_start(day).0.max(start.0))
             };
-            let elapsed = cal.count(sd, ad);
+            let elapsed = pool.working_count(sd, ad);
             (elapsed, threshold - elapsed, on(threshold), warn_units.map(on))
         }
     };

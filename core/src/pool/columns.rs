@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::eval::{decide, find_pool_by, Effect, Facts, PoolCounts, PoolCountsLine, PoolVerdict};
-use super::policy::{CompiledPool, FollowUpActor, PoolPolicy};
+use super::eval::{decide, find_pool_by, Facts, PoolCounts, PoolCountsLine, PoolVerdict};
+use super::follow::{Pass, Slot};
+use super::policy::{CompiledPool, DayUnit, FollowUpActor, PoolPolicy};
 use super::time::{AsOf, Instant};
 use crate::error::{Error, Result};
 
@@ -157,7 +158,8 @@ pub(crate) fn evaluate(
     // Scope membership per pool and dimension, by label code.
     let member: Vec<[Option<Vec<bool>>; 5]> =
         pools.iter().map(|cp| std::array::from_fn(|d| membership(cp, d, keys[d].as_ref()))).collect();
-    let mut pool_of = vec![0u16; n];
+    // What the activity pass needs of a record, in one 16-byte slot (see `follow`).
+    let mut slots = Vec::with_capacity(n);
     let mut now = Vec::with_capacity(pools.len());
     for cp in &pools {
         now.push(as_of.instant(cp.zone));
@@ -173,21 +175,24 @@ pub(crate) fn evaluate(
             record: i.to_string(),
             owner: r.owner.labels[r.owner.codes[i] as usize].clone(),
         })?;
-        // p < MAX_POOLS (1,000): it fits 16 bits.
-        pool_of[i] = p as u16;
         let t = r.claimed_at[i];
         if t > now[p].0 {
             return Err(super::eval::after_as_of(format!("claimed_at[{i}]"), Instant(t), now[p], &pools[p]));
         }
+        // p < MAX_POOLS (1,000); t is within years 1 to 9999, so t - 1 does not wrap.
+        slots.push(Slot { floor: t - 1, owner: r.owner.codes[i], pool: p as u32 });
     }
     // Every clock starts at or after a claim and is read at as_of: its days lie between the
-    // earliest claim and as_of plus the longest limit.
+    // earliest claim and as_of plus the longest limit (in working days, some weeks more).
     if let Some(&earliest) = r.claimed_at.iter().min() {
         for (k, cp) in pools.iter_mut().enumerate() {
             let longest = cp.pool.rules.iter().map(|rule| rule.limit).max().unwrap_or(0);
+            let span = match cp.pool.unit {
+                DayUnit::WorkingDays => longest.saturating_mul(2).saturating_add(60),
+                _ => longest.saturating_add(2),
+            };
             let from = Instant(earliest).local_date(cp.zone).pred_opt().unwrap_or(chrono::NaiveDate::MIN);
-            let to = now[k].local_date(cp.zone)
-                + chrono::Duration::days(longest.saturating_add(2).min(super::policy::MAX_LIMIT + 2));
+            let to = now[k].local_date(cp.zone) + chrono::Duration::days(span.min(2 * super::policy::MAX_LIMIT + 60));
             cp.cache_days(from, to);
         }
     }
@@ -212,31 +217,9 @@ pub(crate) fn evaluate(
         .iter()
         .map(|cp| a.kind.labels.iter().map(|l| cp.types.is_empty() || cp.types.contains(l.as_str())).collect())
         .collect();
-    let mut last = vec![NONE; n];
-    for j in 0..m {
-        let rec = a.record[j];
-        if rec < 0 || rec as usize >= n {
-            return Err(Error::out_of_range(format!("activity_record[{j}]"), rec, 0, n as i64 - 1));
-        }
-        let i = rec as usize;
-        let p = pool_of[i] as usize;
-        let cp = &pools[p];
-        let at = a.at[j];
-        let logged = a.logged_at.map_or(at, |l| if l[j] == NONE { at } else { l[j] });
-        if at > now[p].0 || logged > now[p].0 {
-            let (field, t) = if at > now[p].0 { ("activity_at", at) } else { ("activity_logged_at", logged) };
-            return Err(super::eval::after_as_of(format!("{field}[{j}]"), Instant(t), now[p], cp));
-        }
-        let actor_ok = match cp.pool.follow_up.actor {
-            FollowUpActor::Owner => actor_as_owner[a.actor.codes[j] as usize] == r.owner.codes[i],
-            FollowUpActor::Anyone | FollowUpActor::Team => true,
-        };
-        let deleted = a.deleted.is_some_and(|d| d[j]);
-        let effect = Effect::of(cp, deleted, type_ok[p][a.kind.codes[j] as usize], actor_ok, at, logged);
-        if effect == Effect::Effective && at >= r.claimed_at[i] && at > last[i] {
-            last[i] = at;
-        }
-    }
+    Pass { pools: &pools, now: &now, type_ok: &type_ok, actor_as_owner: &actor_as_owner }.run(&mut slots, a)?;
+    let last: Vec<i64> =
+        slots.iter().zip(r.claimed_at).map(|(s, &c)| if s.floor >= c { s.floor } else { NONE }).collect();
     let mut out = DecisionColumns {
         pool: Vec::with_capacity(n),
         decision: Vec::with_capacity(n),
@@ -256,7 +239,7 @@ pub(crate) fn evaluate(
         pools.iter().map(|cp| policy.pools.iter().position(|p| std::ptr::eq(p, cp.pool)).unwrap_or(0)).collect();
     let opt = |col: Option<&[i64]>, i: usize| col.map(|c| c[i]).filter(|t| *t != NONE).map(Instant);
     for i in 0..n {
-        let p = pool_of[i] as usize;
+        let p = slots[i].pool as usize;
         let cp = &pools[p];
         let level = r.level.and_then(|c| usize::try_from(c.codes[i]).ok().map(|k| c.labels[k].as_str()));
         let facts = Facts {

@@ -47,6 +47,7 @@ mod claims;
 mod clock;
 mod columns;
 mod eval;
+mod follow;
 mod lint;
 mod policy;
 mod simulate;

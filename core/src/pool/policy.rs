@@ -332,33 +332,76 @@ pub(crate) struct CompiledPool<'p> {
     pub(crate) days: Option<DayTable>,
 }
 
-/// The start instants (ms) of consecutive local days from `first`.
+/// The start instants (ms) of consecutive local days from `first`, and for working-day pools
+/// the running count of working days, so that a batch reads dates, midnights and working-day
+/// counts by index instead of asking the zone and the calendar for each record.
 #[derive(Debug)]
 pub(crate) struct DayTable {
     first: NaiveDate,
     starts: Vec<i64>,
+    /// `worked[k]`: working days in `(first, first + k]` (empty unless the unit is working days).
+    worked: Vec<i64>,
 }
 
 /// Longest range of days a [`DayTable`] covers (beyond it the zone is asked directly).
 const MAX_TABLE_DAYS: i64 = 100_000;
+const DAY_MS: i64 = 86_400_000;
 
 impl CompiledPool<'_> {
-    /// Precomputes the starts of the local days `from` to `to` (inclusive).
+    /// Precomputes the starts of the local days `from` to `to` (inclusive), and the working-day
+    /// ordinals of those days when the pool counts working days.
     pub(crate) fn cache_days(&mut self, from: NaiveDate, to: NaiveDate) {
         let len = super::time::days_between(from, to) + 1;
         if !(1..=MAX_TABLE_DAYS).contains(&len) {
             return;
         }
-        let starts = from.iter_days().take(len as usize).map(|d| super::time::day_start(d, self.zone).0).collect();
-        self.days = Some(DayTable { first: from, starts });
+        let starts: Vec<i64> =
+            from.iter_days().take(len as usize).map(|d| super::time::day_start(d, self.zone).0).collect();
+        // The index arithmetic below needs strictly increasing starts; a zone that skipped a
+        // whole day (Pacific/Apia in 2011) is asked directly.
+        if starts.windows(2).any(|w| w[0] >= w[1]) {
+            return;
+        }
+        let worked = if self.pool.unit == DayUnit::WorkingDays {
+            let mut n = 0;
+            from.iter_days()
+                .take(len as usize)
+                .enumerate()
+                .map(|(k, d)| {
+                    if k > 0 {
+                        n += i64::from(self.calendar.is_working(d));
+                    }
+                    n
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.days = Some(DayTable { first: from, starts, worked });
+    }
+
+    /// The index of `day` in the table, when it is there.
+    fn day_index(&self, day: NaiveDate) -> Option<(&DayTable, usize)> {
+        let table = self.days.as_ref()?;
+        let k = usize::try_from(super::time::days_between(table.first, day)).ok()?;
+        (k < table.starts.len()).then_some((table, k))
     }
 
     /// The local date of `t` in the pool's zone.
     pub(crate) fn local_date(&self, t: Instant) -> NaiveDate {
         if let Some(table) = &self.days {
-            if let (Some(&lo), Some(&hi)) = (table.starts.first(), table.starts.last()) {
+            let s = &table.starts;
+            if let (Some(&lo), Some(&hi)) = (s.first(), s.last()) {
                 if t.0 >= lo && t.0 < hi {
-                    let k = table.starts.partition_point(|&s| s <= t.0) - 1;
+                    // Days are 24 h give or take a DST change, so the quotient is the index
+                    // or next to it; the walks settle it (starts strictly increase).
+                    let mut k = usize::try_from((t.0 - lo) / DAY_MS).unwrap_or(0).min(s.len() - 2);
+                    while s[k + 1] <= t.0 {
+                        k += 1;
+                    }
+                    while s[k] > t.0 {
+                        k -= 1;
+                    }
                     return table.first + chrono::Duration::days(k as i64);
                 }
             }
@@ -368,13 +411,36 @@ impl CompiledPool<'_> {
 
     /// The instant local day `day` starts at in the pool's zone.
     pub(crate) fn day_start(&self, day: NaiveDate) -> Instant {
-        if let Some(table) = &self.days {
-            let k = super::time::days_between(table.first, day);
-            if let Some(&s) = usize::try_from(k).ok().and_then(|k| table.starts.get(k)) {
-                return Instant(s);
+        match self.day_index(day) {
+            Some((table, k)) => Instant(table.starts[k]),
+            None => super::time::day_start(day, self.zone),
+        }
+    }
+
+    /// Working days in `(a, b]` on the pool's calendar.
+    pub(crate) fn working_count(&self, a: NaiveDate, b: NaiveDate) -> i64 {
+        if b <= a {
+            return 0;
+        }
+        match (self.day_index(a), self.day_index(b)) {
+            (Some((table, from)), Some((_, to))) if !table.worked.is_empty() => table.worked[to] - table.worked[from],
+            _ => self.calendar.count(a, b),
+        }
+    }
+
+    /// The first date `d >= a` with `n` working days in `(a, d]`; `None` past year 9999.
+    pub(crate) fn working_advance(&self, a: NaiveDate, n: i64) -> Option<NaiveDate> {
+        if n <= 0 {
+            return Some(a);
+        }
+        if let Some((t, i)) = self.day_index(a).filter(|(t, _)| !t.worked.is_empty()) {
+            let want = t.worked[i] + n;
+            if t.worked.last().is_some_and(|&w| w >= want) {
+                let k = t.worked.partition_point(|&w| w < want);
+                return Some(t.first + chrono::Duration::days(k as i64));
             }
         }
-        super::time::day_start(day, self.zone)
+        self.calendar.advance(a, n)
     }
 }
 
