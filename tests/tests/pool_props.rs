@@ -376,3 +376,51 @@ proptest! {
         prop_assert_eq!(cols.totals, report.totals);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The replay's shortcuts (per-day tables, jumping to the next logged follow-up or due
+    /// day) give the day a night-by-night evaluation would first recycle each record on.
+    #[test]
+    fn simulation_matches_a_night_by_night_evaluation(s in setup(), recs in prop::collection::vec(rec(), 1..8),
+                                                     acts in prop::collection::vec(act(), 0..30), as_of in YEAR_MS / 2..YEAR_MS) {
+        let policy = policy(&s);
+        let (records, activities) = book(&recs, &acts, as_of);
+        let to = chrono::DateTime::from_timestamp_millis(BASE + as_of).unwrap().date_naive().succ_opt().unwrap();
+        let from = to - chrono::Duration::days(12);
+        let report = crmkit::pool::simulate_pool(&policy, &policy, &records, &activities, from, to).unwrap();
+        let zone: chrono_tz::Tz = ZONES[s.zone].parse().unwrap();
+        let mut first: Vec<Option<chrono::NaiveDate>> = vec![None; records.len()];
+        let mut day = from;
+        while day <= to {
+            let next = chrono::TimeZone::from_local_datetime(&zone, &day.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap());
+            let end = crmkit::pool::Instant(next.earliest().expect("these zones have every midnight").timestamp_millis() - 1);
+            let keep: Vec<usize> = (0..records.len()).filter(|&i| records[i].claimed_at <= end).collect();
+            let rs: Vec<PoolRecord> = keep.iter().map(|&i| {
+                let mut r = records[i].clone();
+                r.last_opportunity_at = r.last_opportunity_at.filter(|t| *t <= end);
+                r
+            }).collect();
+            let acts: Vec<PoolActivity> = activities.iter()
+                .filter(|a| rs.iter().any(|r| r.id == a.record) && a.at <= end && a.logged_at.unwrap_or(a.at) <= end)
+                .cloned().collect();
+            let night = evaluate_pool(&policy, &rs, &acts, AsOf::Date(day)).unwrap();
+            for (k, d) in night.decisions.iter().enumerate() {
+                if d.decision == PoolVerdict::Recycle && first[keep[k]].is_none() {
+                    first[keep[k]] = Some(day);
+                }
+            }
+            day = day.succ_opt().unwrap();
+        }
+        let mut want: std::collections::BTreeMap<(chrono::NaiveDate, String), u64> = std::collections::BTreeMap::new();
+        for (i, d) in first.iter().enumerate() {
+            if let Some(d) = d {
+                *want.entry((*d, records[i].owner.clone())).or_default() += 1;
+            }
+        }
+        let got: std::collections::BTreeMap<(chrono::NaiveDate, String), u64> =
+            report.lines.iter().map(|l| ((l.date, l.owner.clone()), l.a)).filter(|(_, a)| *a > 0).collect();
+        prop_assert_eq!(got, want);
+    }
+}

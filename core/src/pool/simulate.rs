@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::eval::{decide, find_pool, Effect, Facts, PoolActivity, PoolRecord, PoolVerdict};
-use super::policy::{CompiledPool, FollowUpActor, PoolPolicy};
+use super::policy::{CompiledPool, DayUnit, FollowUpActor, PoolPolicy, MAX_LIMIT};
 use super::time::{AsOf, Instant};
 use crate::error::{Error, Result};
 
@@ -66,11 +66,11 @@ fn replay(
     policy: &PoolPolicy,
     records: &[PoolRecord],
     activities: &[PoolActivity],
-    ids: &HashMap<&str, usize>,
+    act_rec: &[usize],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Option<NaiveDate>>> {
-    let pools = policy.compile()?;
+    let mut pools = policy.compile()?;
     let pool_of: Vec<usize> = records
         .iter()
         .enumerate()
@@ -89,10 +89,24 @@ fn replay(
             })
         })
         .collect::<Result<_>>()?;
-    // Effective follow-ups per record as (logged, at), by logged time.
-    let mut follow: Vec<Vec<(i64, i64)>> = vec![Vec::new(); records.len()];
-    for a in activities {
-        let i = ids[a.record.as_str()];
+    // The replay reads local dates and midnights from the earliest claim to the last night,
+    // and due dates up to the longest limit beyond it: from per-day tables, not the zone.
+    if let Some(earliest) = records.iter().map(|r| r.claimed_at).min() {
+        for cp in &mut pools {
+            let longest = cp.pool.rules.iter().map(|rule| rule.limit).max().unwrap_or(0);
+            let span = match cp.pool.unit {
+                DayUnit::WorkingDays => longest.saturating_mul(2).saturating_add(60),
+                _ => longest.saturating_add(2),
+            };
+            let first = earliest.local_date(cp.zone).pred_opt().unwrap_or(NaiveDate::MIN);
+            let last = to.checked_add_signed(chrono::Duration::days(span.min(2 * MAX_LIMIT + 60)));
+            cp.cache_days(first, last.unwrap_or(NaiveDate::MAX));
+        }
+    }
+    // Effective follow-ups per record as (logged, at), grouped by record (a counting sort into
+    // one buffer rather than a vector per record), each record's by logged time.
+    let mut effective = Vec::with_capacity(activities.len());
+    for (a, &i) in activities.iter().zip(act_rec) {
         let (cp, r) = (&pools[pool_of[i]], &records[i]);
         let type_counts = cp.types.is_empty() || cp.types.contains(a.kind.as_str());
         let actor_counts = match cp.pool.follow_up.actor {
@@ -104,16 +118,31 @@ fn replay(
         if Effect::of(cp, a.deleted, type_counts, actor_counts, a.at.0, logged.0) == Effect::Effective
             && a.at >= r.claimed_at
         {
-            follow[i].push((logged.0, a.at.0));
+            effective.push((i, logged.0, a.at.0));
         }
     }
+    let mut offsets = vec![0usize; records.len() + 1];
+    for &(i, ..) in &effective {
+        offsets[i + 1] += 1;
+    }
+    for i in 0..records.len() {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut follow = vec![(0i64, 0i64); effective.len()];
+    let mut fill = offsets.clone();
+    for &(i, logged, at) in &effective {
+        follow[fill[i]] = (logged, at);
+        fill[i] += 1;
+    }
+    drop(effective);
     let mut out = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         let cp: &CompiledPool = &pools[pool_of[i]];
-        let end_of = |d: NaiveDate| AsOf::Date(d).instant(cp.zone);
-        let acts = &mut follow[i];
+        // The end of a day in the pool's zone, as `AsOf::Date(d)` stands for it.
+        let end_of = |d: NaiveDate| d.succ_opt().map_or(Instant(i64::MAX), |next| Instant(cp.day_start(next).0 - 1));
+        let acts = &mut follow[offsets[i]..offsets[i + 1]];
         acts.sort_unstable();
-        let mut day = from.max(r.claimed_at.local_date(cp.zone));
+        let mut day = from.max(cp.local_date(r.claimed_at));
         let (mut seen, mut last) = (0usize, None::<i64>);
         let mut recycled = None;
         while day <= to {
@@ -140,8 +169,8 @@ fn replay(
                 }
                 (PoolVerdict::Keep | PoolVerdict::Warn, Some(due)) => {
                     // Nothing changes before the due day unless a follow-up is logged first.
-                    let due_day = due.local_date(cp.zone);
-                    let next_log = acts.get(seen).map(|a| Instant(a.0).local_date(cp.zone));
+                    let due_day = cp.local_date(due);
+                    let next_log = acts.get(seen).map(|a| cp.local_date(Instant(a.0)));
                     let next = next_log.map_or(due_day, |l| l.min(due_day));
                     day = next.max(day.succ_opt().unwrap_or(NaiveDate::MAX));
                 }
@@ -181,17 +210,20 @@ pub(crate) fn simulate(
         }
     }
     let end = AsOf::Date(to);
+    // The latest instant the last day can end at in any zone.
+    let latest = end.instant(chrono_tz::Etc::GMTPlus12);
+    let mut act_rec = Vec::with_capacity(activities.len());
     for (j, act) in activities.iter().enumerate() {
-        if !ids.contains_key(act.record.as_str()) {
+        let Some(&i) = ids.get(act.record.as_str()) else {
             return Err(Error::InvalidValue {
                 path: format!("activities[{j}].record"),
                 reason: format!("record {:?} is not among the records", act.record),
             });
-        }
+        };
+        act_rec.push(i);
         let logged = act.logged_at.unwrap_or(act.at);
         for (field, t) in [("at", act.at), ("logged_at", logged)] {
-            // The latest instant the last day can end at in any zone.
-            if t > end.instant(chrono_tz::Etc::GMTPlus12) {
+            if t > latest {
                 return Err(Error::DateAfterAsOf {
                     path: format!("activities[{j}].{field}"),
                     date: t.format(chrono_tz::UTC),
@@ -202,8 +234,8 @@ pub(crate) fn simulate(
     }
     a.validate().map_err(|e| e.under("a"))?;
     b.validate().map_err(|e| e.under("b"))?;
-    let days_a = replay(a, records, activities, &ids, from, to)?;
-    let days_b = replay(b, records, activities, &ids, from, to)?;
+    let days_a = replay(a, records, activities, &act_rec, from, to)?;
+    let days_b = replay(b, records, activities, &act_rec, from, to)?;
     let mut lines: BTreeMap<(NaiveDate, &str), (u64, u64)> = BTreeMap::new();
     let mut days: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     let mut owners: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
