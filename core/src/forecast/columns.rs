@@ -6,9 +6,13 @@ use std::collections::HashMap;
 use chrono::{Datelike as _, NaiveDate};
 use rust_decimal::Decimal;
 
+use std::ops::Range;
+
+use super::kernel::{self, KLane, Kernel, KernelSums};
 use super::phasing::Placer;
 use super::policy::{Funnel, Placement};
-use super::report::{Aggregator, ForecastReport, Override};
+use super::report::{build_report, Aggregator, ForecastReport, Override, Shape};
+use super::sums::Tables;
 use super::ForecastPolicy;
 use crate::error::{Error, Result};
 
@@ -245,14 +249,26 @@ pub(super) fn run<'f, 'p>(
     let latest_close = cols
         .expected_close_on
         .filter(|_| by_close)
-        .and_then(|c| c.iter().filter(|&&d| d != i64::MIN).max())
-        .map(|&d| d.saturating_sub(as_of_days));
+        // i64::MIN (no date) is below every date: a plain max, which vectorises.
+        .map(|c| c.iter().fold(i64::MIN, |m, &d| m.max(d)))
+        .filter(|&d| d != i64::MIN)
+        .map(|d| d.saturating_sub(as_of_days));
     let max_offset = placer.max_offset(latest_close)?;
     let new_agg = |rows: usize| Aggregator::new(funnel, max_offset, groups.count(), scale, rows);
+    let close_slots = latest_close.filter(|&d| d >= 0).map_or_else(Vec::new, |d| month_slots(as_of, d));
+    let lanes = lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?;
+    let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale));
+    let to_tables = |sums: &KernelSums| {
+        let (w_scale, _) = super::sums::probability_units(funnel, scale)?;
+        sums.tables(&funnel.open, scale, w_scale, max_offset as usize + 2)
+    };
     let pass = Pass {
+        close_slots: &close_slots,
+        kernel,
+        to_tables: &to_tables,
         cols,
         row_path,
-        lanes: lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?,
+        lanes,
         groups: &groups,
         as_of_days,
         as_of,
@@ -262,15 +278,27 @@ pub(super) fn run<'f, 'p>(
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
     // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
     // has a threshold.
-    let (agg, stalled) = match cols.amount {
+    let (filled, stalled) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
-            (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
+            let fast = |rows: Range<usize>| {
+                pass.kernel_rows(rows, |i| {
+                    let u = units[i];
+                    (u as u64, u >= 0)
+                })
+            };
+            (pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?, pass.stalled(&placer, &units_of)?)
         }
         AmountColumn::Float { values, .. } => {
             let pow = 10f64.powi(scale as i32);
             let units_of = |i: usize| float_units(values[i], pow).and_then(|u| u64::try_from(u).ok()).map(i128::from);
-            (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
+            let fast = |rows: Range<usize>| {
+                pass.kernel_rows(rows, |i| {
+                    let u = float_units(values[i], pow).unwrap_or(-1);
+                    (u as u64, u >= 0)
+                })
+            };
+            (pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?, pass.stalled(&placer, &units_of)?)
         }
         AmountColumn::Decimal(a) => {
             let units_of = |i: usize| {
@@ -280,12 +308,25 @@ pub(super) fn run<'f, 'p>(
                 }
                 crate::money::to_units(d, scale)
             };
-            (pass.fill_all(threads, &new_agg, &placer, &units_of)?, pass.stalled(&placer, &units_of)?)
+            (pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?, pass.stalled(&placer, &units_of)?)
         }
     };
-    let report = agg.finish(funnel, &placer, &groups.keys(cols), policy.rounding, overrides, &stalled)?;
+    let keys = groups.keys(cols);
+    let report = match filled {
+        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, policy.rounding, overrides, &stalled)?,
+        Filled::Fast((tables, closed)) => {
+            let shape = Shape { scale, n_slots: max_offset as usize + 2, n_groups: groups.count() };
+            build_report(funnel, &placer, &keys, (policy.rounding, overrides, &stalled), shape, tables, &closed)?
+        }
+    };
     Ok((report, placer))
 }
+
+/// The report's tables and closed-stage sums from the fast lane's sums, when they fit.
+type ToTables<'a> = dyn Fn(&KernelSums) -> Option<FastTables> + Sync + 'a;
+
+/// The fast lane's report tables, and per policy stage the closed deals (count, units).
+type FastTables = (Tables, Vec<(u64, i128)>);
 
 /// What one pass over the rows needs besides the aggregator.
 struct Pass<'a> {
@@ -300,28 +341,55 @@ struct Pass<'a> {
     by_close: bool,
     /// No lane depends on a date: `fill_undated` applies.
     undated_lanes: bool,
+    /// Placement `expected_close`: the month slot of each close date from `as_of` on.
+    close_slots: &'a [u32],
+    /// The fast lane, when the placement allows it.
+    kernel: Option<Kernel<'a>>,
+    /// The report's tables from the fast lane's sums, when they fit.
+    to_tables: &'a ToTables<'a>,
 }
 
 impl Pass<'_> {
     /// Sums all rows on up to `threads` threads and merges the partial tables in row order.
-    fn fill_all<F: Fn(usize) -> Option<i128> + Sync>(
+    fn fill_all<F: Fn(usize) -> Option<i128> + Sync, K: Fn(Range<usize>) -> Option<KernelSums> + Sync>(
         &self,
         threads: usize,
         new_agg: &(dyn Fn(usize) -> Aggregator + Sync),
         placer: &Placer,
         units_of: &F,
-    ) -> Result<Aggregator> {
+        fast: &K,
+    ) -> Result<Filled> {
         let n = self.cols.stage.len();
         // Never more threads than the machine runs at once or than there are rows: a
         // caller's `threads=100000` must not try to spawn them.
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let threads = if cfg!(target_arch = "wasm32") { 1 } else { threads.clamp(1, cores).min(n.max(1)) };
         let chunk = n.div_ceil(threads);
-        let run_chunk = |k: usize| -> Result<Aggregator> {
+        let rows_of = |k: usize| {
             let start = k.saturating_mul(chunk).min(n);
-            let rows = start..start.saturating_add(chunk).min(n);
+            start..start.saturating_add(chunk).min(n)
+        };
+        if self.kernel.is_some() {
+            let parts = on_threads(threads, &|k| fast(rows_of(k)));
+            if let Some(sums) = parts.into_iter().try_fold(None, |total: Option<KernelSums>, part| {
+                let part = part?;
+                Some(Some(match total {
+                    None => part,
+                    Some(mut total) => {
+                        total.merge(&part)?;
+                        total
+                    }
+                }))
+            }) {
+                if let Some(tables) = sums.and_then(|s| (self.to_tables)(&s)) {
+                    return Ok(Filled::Fast(tables));
+                }
+            }
+        }
+        let run_chunk = |k: usize| -> Result<Aggregator> {
+            let rows = rows_of(k);
             let mut agg = new_agg(rows.len());
-            let mut slots = SlotCache::new(placer, agg.unscheduled_slot());
+            let mut slots = SlotCache::new(placer, agg.unscheduled_slot(), self.close_slots);
             if self.undated_lanes {
                 self.fill_undated(rows, &mut agg, units_of)?;
             } else {
@@ -329,22 +397,32 @@ impl Pass<'_> {
             }
             Ok(agg)
         };
-        if threads == 1 {
-            return run_chunk(0);
-        }
-        let parts: Vec<Result<Aggregator>> = std::thread::scope(|scope| {
-            let others: Vec<_> = (1..threads).map(|k| scope.spawn(move || run_chunk(k))).collect();
-            let first = run_chunk(0);
-            std::iter::once(first)
-                .chain(others.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
-                .collect()
-        });
-        let mut parts = parts.into_iter();
+        let mut parts = on_threads(threads, &run_chunk).into_iter();
         let mut total = parts.next().unwrap_or_else(|| Ok(new_agg(0)))?;
         for part in parts {
-            total.merge(part?).ok_or_else(|| Error::overflow("totals"))?;
+            total.merge(&part?).ok_or_else(|| Error::overflow("totals"))?;
         }
-        Ok(total)
+        Ok(Filled::Rows(total))
+    }
+
+    /// The fast lane's sums of `rows` (see [`Kernel`]).
+    fn kernel_rows(&self, rows: Range<usize>, amount: impl Fn(usize) -> (u64, bool)) -> Option<KernelSums> {
+        let kernel = self.kernel.as_ref()?;
+        // Its table is groups × slots: only where that is no larger than what the general
+        // loop would make dense (a million owners get a sparse table there).
+        if !Aggregator::dense_allowed((kernel.n_groups as u64).saturating_mul(kernel.n_slots as u64), rows.len()) {
+            return None;
+        }
+        match self.groups {
+            Groups::All => kernel.run(rows, |_| 0, amount),
+            Groups::Single { codes, labels } => kernel.run(
+                rows,
+                // -1 (no value) is group 0; a code below -1 or past the labels is invalid.
+                |i| usize::try_from(i64::from(codes[i]) + 1).ok().filter(|&g| g <= *labels).unwrap_or(usize::MAX),
+                amount,
+            ),
+            Groups::Multi { ids, .. } => kernel.run(rows, |i| ids[i] as usize, amount),
+        }
     }
 
     /// Per policy stage, the stalled deals (count, amount units): open deals with an entry
@@ -521,6 +599,92 @@ impl Pass<'_> {
     }
 }
 
+/// `run(k)` for `k` in `0..threads`, on that many threads (the calling one included), in
+/// order of `k`.
+fn on_threads<T: Send>(threads: usize, run: &(dyn Fn(usize) -> T + Sync)) -> Vec<T> {
+    if threads <= 1 {
+        return vec![run(0)];
+    }
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|k| scope.spawn(move || run(k))).collect();
+        let first = run(0);
+        std::iter::once(first)
+            .chain(others.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+            .collect()
+    })
+}
+
+/// What the pass over the rows gives: the general loop's table, or the fast lane's tables.
+enum Filled {
+    Rows(Aggregator),
+    Fast(FastTables),
+}
+
+/// The fast lane of `run`, when the placement and the columns allow one: not `actual` (its
+/// slot depends on each deal's days in stage), not `expected_close` without close dates.
+fn kernel<'a>(
+    funnel: &Funnel,
+    placer: &Placer,
+    cols: &DealColumns<'a>,
+    lanes: &[Lane],
+    close_slots: &[u32],
+    (max_offset, n_groups, scale): (u32, usize, u32),
+) -> Option<Kernel<'a>> {
+    let policy = funnel.policy;
+    let n_slots = max_offset as usize + 2;
+    let unscheduled = (n_slots - 1) as u32;
+    let by_close = policy.placement == Placement::ExpectedClose;
+    if policy.placement == Placement::Actual || (by_close && cols.expected_close_on.is_none()) {
+        return None;
+    }
+    // 64-bit weighted units, or the general loop.
+    let (_, units) = super::sums::probability_units(funnel, scale)?;
+    let mut probability = vec![0u64; policy.stages.len()];
+    for (&s, &u) in funnel.open.iter().zip(&units) {
+        probability[s] = u64::try_from(u).ok()?;
+    }
+    let slot_of = |stage: usize, day: Option<i64>| {
+        placer.place(stage, day, &String::new).map_or(kernel::BAD, |p| p.offset.map_or(unscheduled, |o| o))
+    };
+    let k_lanes = lanes
+        .iter()
+        .map(|lane| {
+            let stage = lane.stage as usize;
+            let (slot, undated) = match lane.kind {
+                LaneKind::Unknown | LaneKind::Closed => (0, 0),
+                // `cell`: open position × slots + slot.
+                LaneKind::Fixed => (lane.cell % n_slots as u32, 0),
+                LaneKind::Dated => (0, slot_of(stage, None)),
+            };
+            KLane {
+                valid: lane.kind != LaneKind::Unknown,
+                closed: lane.kind == LaneKind::Closed,
+                stage: lane.stage,
+                slot,
+                undated,
+                probability: probability[stage],
+            }
+        })
+        .collect();
+    let close = if by_close {
+        let overdue = funnel.open.first().map_or(0, |&s| slot_of(s, Some(-1)));
+        let slots = std::iter::once(overdue).chain(close_slots.iter().copied()).chain([kernel::BAD]).collect();
+        Some((cols.expected_close_on?, slots))
+    } else {
+        None
+    };
+    Some(Kernel {
+        stage: cols.stage,
+        lanes: k_lanes,
+        close,
+        entered: cols.entered_stage_on,
+        as_of_days: days_since_epoch(placer.as_of),
+        n_slots,
+        n_groups,
+        n_stages: policy.stages.len(),
+    })
+}
+
 fn lanes(funnel: &Funnel, placer: &Placer, labels: &[String], n_slots: usize) -> Result<Vec<Lane>> {
     let dated = matches!(funnel.policy.placement, Placement::Actual | Placement::ExpectedClose);
     let mut pos = vec![None; funnel.policy.stages.len()];
@@ -574,6 +738,28 @@ impl Lane {
     const UNKNOWN: Lane = Lane { kind: LaneKind::Unknown, stage: 0, cell: 0 };
 }
 
+/// The month offset from `as_of`'s month of each day `0..=last` days after `as_of` (at most
+/// [`MAX_CLOSE_DAYS`](super::phasing::MAX_CLOSE_DAYS) + 1 of them): where placement
+/// `expected_close` puts a deal closing that day, whatever its stage. One walk over the
+/// months instead of a `Placer::place` per (stage, day).
+fn month_slots(as_of: NaiveDate, last: i64) -> Vec<u32> {
+    let last = last.min(super::phasing::MAX_CLOSE_DAYS);
+    let first_of_month = as_of.with_day(1).unwrap_or(as_of);
+    // Days from `as_of` to the first day of the month `m` months after its own.
+    let start =
+        |m: u32| first_of_month.checked_add_months(chrono::Months::new(m)).map_or(i64::MAX, |d| (d - as_of).num_days());
+    let mut out = Vec::with_capacity(usize::try_from(last + 1).unwrap_or(0));
+    let (mut month, mut next) = (0u32, start(1));
+    for day in 0..=last {
+        while day >= next {
+            month += 1;
+            next = start(month + 1);
+        }
+        out.push(month);
+    }
+    out
+}
+
 /// Month slot per (stage, days in stage), memoised: without `actual` placement a stage's
 /// deals all land in one slot, and with it most deals share a handful of dates.
 struct SlotCache<'a, 'f, 'p> {
@@ -584,14 +770,16 @@ struct SlotCache<'a, 'f, 'p> {
     /// Per stage: deals without the date, and (`expected_close`) deals past their close date.
     undated: Vec<Option<usize>>,
     overdue: Vec<Option<usize>>,
+    /// See [`month_slots`]; empty without `expected_close`.
+    close: &'a [u32],
 }
 
 const CACHED_DAYS: usize = 4_000;
 
 impl<'a, 'f, 'p> SlotCache<'a, 'f, 'p> {
-    fn new(placer: &'a Placer<'f, 'p>, unscheduled: usize) -> Self {
+    fn new(placer: &'a Placer<'f, 'p>, unscheduled: usize, close: &'a [u32]) -> Self {
         let n = placer.funnel.policy.stages.len();
-        Self { placer, unscheduled, by_day: vec![Vec::new(); n], undated: vec![None; n], overdue: vec![None; n] }
+        Self { placer, unscheduled, by_day: vec![Vec::new(); n], undated: vec![None; n], overdue: vec![None; n], close }
     }
 
     /// The month slot of a deal in open `stage` whose placement uses `day` (see
@@ -601,6 +789,8 @@ impl<'a, 'f, 'p> SlotCache<'a, 'f, 'p> {
     #[inline(always)]
     fn slot(&mut self, stage: usize, day: Option<i64>, path: &dyn Fn() -> String) -> Result<usize> {
         let cached = match day {
+            // `expected_close`, not overdue: the close date's month, whatever the stage.
+            Some(d) if d >= 0 && (d as u64) < self.close.len() as u64 => return Ok(self.close[d as usize] as usize),
             None => &mut self.undated[stage],
             // Only `expected_close` gets here with a negative day: every overdue close date
             // lands in the same slot. (`actual` refuses them before.)
@@ -748,7 +938,7 @@ mod tests {
         crate::wire::from_json(
             &format!(
                 r#"{{"stages": [{{"name": "a", "conversion": "0.5", "duration": "10"}}, {{"name": "won", "kind": "won"}}],
-                    "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"]}}"#
+                    "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"], "undated": "half_elapsed"}}"#
             ),
             "",
         )
@@ -816,6 +1006,41 @@ mod tests {
         {
             let e = run(&[1.0, bad]).unwrap_err();
             assert_eq!((e.code(), e.path()), (code, "amount[1]"), "{bad}");
+        }
+    }
+
+    /// Sums past 64 bits leave the fast lane to the general loop: the same exact report as
+    /// the decimal column's, on one thread and two.
+    #[test]
+    fn amounts_past_the_fast_lane_give_the_same_report() {
+        let labels = ["a".to_string(), "won".to_string()];
+        let owners = ["li".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let units = [i64::MAX, i64::MAX, 5, i64::MAX / 3];
+        let decimals: Vec<Decimal> = units.iter().map(|&u| Decimal::from(u)).collect();
+        let stage = [0, 0, 1, 0];
+        let owner = [0, 0, 0, -1];
+        let close = [20_500, i64::MIN, 20_400, 20_700];
+        for placement in ["half_elapsed", "expected_close"] {
+            let report = |amount| {
+                let columns = DealColumns {
+                    stage: &stage,
+                    stage_labels: &labels,
+                    amount,
+                    entered_stage_on: None,
+                    expected_close_on: Some(&close),
+                    snoozed_until: None,
+                    keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+                };
+                (
+                    forecast_columns(&policy(placement), &columns, as_of),
+                    forecast_columns_parallel(&policy(placement), &columns, as_of, 2),
+                )
+            };
+            let (one, two) = report(AmountColumn::Units { units: &units, scale: 0 });
+            let (exact, _) = report(AmountColumn::Decimal(&decimals));
+            assert_eq!(one.as_ref().unwrap(), exact.as_ref().unwrap(), "{placement}");
+            assert_eq!(two.unwrap(), exact.unwrap(), "{placement}");
         }
     }
 

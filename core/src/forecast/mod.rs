@@ -57,11 +57,13 @@ mod calendar;
 mod columns;
 mod hierarchy;
 mod history;
+mod kernel;
 mod phasing;
 mod policy;
 mod quota;
 mod ranges;
 mod report;
+mod sums;
 mod weeks;
 
 use std::collections::{BTreeMap, HashMap};

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::phasing::{Placer, Reason};
 use super::policy::{DurationUnit, FiscalYear, ForecastCategory, Funnel, Placement, StageKind};
+use super::sums::{Acc, FilledCell, Tables};
 use crate::error::{Error, Result};
 use crate::money::{self, Rounding};
 
@@ -267,8 +268,45 @@ impl Cell {
     }
 }
 
+/// A cell of the dense table: 16 bytes instead of [`Cell`]'s 32, so that 500 owners × 4
+/// stages × 17 months stay in the L2 cache. The sum is `hi · 2^64 + lo` (amounts are never
+/// negative); a cell whose `hi` or `deals` would pass `u32::MAX` moves into the table's
+/// `spill` (a wide [`Cell`]) and starts again from zero, so the sums stay those of `i128`.
+#[derive(Clone, Copy, Default)]
+struct SmallCell {
+    lo: u64,
+    hi: u32,
+    deals: u32,
+}
+
+impl SmallCell {
+    /// `false` when the cell cannot take `units` (see the type): the caller spills it.
+    #[inline]
+    fn try_add(&mut self, units: i128) -> bool {
+        let Ok(v) = u128::try_from(units) else { return false };
+        let (lo, carry) = self.lo.overflowing_add(v as u64);
+        let hi = u32::try_from(v >> 64)
+            .ok()
+            .and_then(|h| self.hi.checked_add(h))
+            .and_then(|h| h.checked_add(u32::from(carry)));
+        match (hi, self.deals.checked_add(1)) {
+            (Some(hi), Some(deals)) => {
+                *self = SmallCell { lo, hi, deals };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn wide(self) -> Cell {
+        // < 2^96: fits an i128.
+        Cell { units: ((u128::from(self.hi) << 64) | u128::from(self.lo)) as i128, deals: u64::from(self.deals) }
+    }
+}
+
 enum Cells {
-    Dense(Vec<Cell>),
+    /// With the wide sums of the cells that outgrew a [`SmallCell`].
+    Dense(Vec<SmallCell>, HashMap<u64, Cell>),
     /// Keyed by the cell's index in u64: (group × open stages + position) × slots + slot can
     /// pass 2^32 (a million owners, two stages, 2,400 month slots), which a 32-bit `usize`
     /// (wasm32) would wrap into another group's cell.
@@ -309,10 +347,15 @@ impl Aggregator {
         let n_slots = u64::from(max_offset) + 2;
         let size = (n_groups as u64).saturating_mul(n_open).saturating_mul(n_slots);
         let cells = match usize::try_from(size) {
-            Ok(size) if (size as u64) <= dense_limit => Cells::Dense(vec![Cell::default(); size]),
+            Ok(size) if (size as u64) <= dense_limit => Cells::Dense(vec![SmallCell::default(); size], HashMap::new()),
             _ => Cells::Sparse(HashMap::new()),
         };
         Self { scale, n_open, n_slots, n_groups, cells, closed: vec![Cell::default(); funnel.policy.stages.len()] }
+    }
+
+    /// Whether the table of `size` cells for `rows` rows is dense (see [`Aggregator::new`]).
+    pub fn dense_allowed(size: u64, rows: usize) -> bool {
+        size <= DENSE_CELLS.min((rows as u64).saturating_mul(64).saturating_add(4096))
     }
 
     pub fn unscheduled_slot(&self) -> usize {
@@ -336,50 +379,70 @@ impl Aggregator {
 
     #[inline]
     fn add(&mut self, i: u64, units: i128) -> Option<()> {
-        if let Cells::Dense(v) = &mut self.cells {
+        if let Cells::Dense(v, _) = &mut self.cells {
             // Dense tables are at most DENSE_CELLS long: the index fits a usize.
-            v.get_mut(usize::try_from(i).ok()?)?.add(units)
-        } else {
-            self.add_sparse(i, units)
+            if v.get_mut(usize::try_from(i).ok()?)?.try_add(units) {
+                return Some(());
+            }
+        }
+        self.add_slow(i, units)
+    }
+
+    /// A sparse table's cell, or a dense cell that spills.
+    #[cold]
+    #[inline(never)]
+    fn add_slow(&mut self, i: u64, units: i128) -> Option<()> {
+        match &mut self.cells {
+            Cells::Sparse(m) => m.entry(i).or_default().add(units),
+            Cells::Dense(v, spill) => {
+                let small = v.get_mut(usize::try_from(i).ok()?)?;
+                let wide = spill.entry(i).or_default();
+                wide.merge(&small.wide())?;
+                *small = SmallCell::default();
+                wide.add(units)
+            }
         }
     }
 
     /// Adds another table of the same shape (another thread's share of the rows).
-    pub fn merge(&mut self, other: Aggregator) -> Option<()> {
+    pub fn merge(&mut self, other: &Aggregator) -> Option<()> {
         for (mine, theirs) in self.closed.iter_mut().zip(&other.closed) {
             mine.merge(theirs)?;
         }
-        match (&mut self.cells, other.cells) {
-            (Cells::Dense(mine), Cells::Dense(theirs)) => {
-                for (m, t) in mine.iter_mut().zip(&theirs) {
-                    m.merge(t)?;
-                }
-            }
-            (Cells::Sparse(mine), Cells::Sparse(theirs)) => {
-                for (i, t) in theirs {
-                    mine.entry(i).or_default().merge(&t)?;
-                }
-            }
-            (Cells::Dense(mine), Cells::Sparse(theirs)) => {
-                for (i, t) in theirs {
-                    mine.get_mut(usize::try_from(i).ok()?)?.merge(&t)?;
-                }
-            }
-            (Cells::Sparse(mine), Cells::Dense(theirs)) => {
-                for (i, t) in theirs.iter().enumerate().filter(|(_, c)| c.deals > 0) {
-                    mine.entry(i as u64).or_default().merge(t)?;
+        for (i, t) in other.wide_cells()? {
+            match &mut self.cells {
+                Cells::Sparse(m) => m.entry(i).or_default().merge(&t)?,
+                Cells::Dense(v, spill) => {
+                    let small = v.get_mut(usize::try_from(i).ok()?)?;
+                    let wide = spill.entry(i).or_default();
+                    wide.merge(&small.wide())?;
+                    *small = SmallCell::default();
+                    wide.merge(&t)?;
                 }
             }
         }
         Some(())
     }
 
-    #[cold]
-    #[inline(never)]
-    fn add_sparse(&mut self, i: u64, units: i128) -> Option<()> {
-        match &mut self.cells {
-            Cells::Sparse(m) => m.entry(i).or_default().add(units),
-            Cells::Dense(v) => v.get_mut(usize::try_from(i).ok()?)?.add(units),
+    /// The cells holding deals as (index, sums), in no set order; a spilled dense cell once,
+    /// its wide and small parts added. `None` on overflow.
+    fn wide_cells(&self) -> Option<Vec<(u64, Cell)>> {
+        match &self.cells {
+            Cells::Sparse(m) => Some(m.iter().map(|(&i, c)| (i, *c)).collect()),
+            Cells::Dense(v, spill) => {
+                let mut out: Vec<(u64, Cell)> = v
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| c.deals > 0 && !spill.contains_key(&(*i as u64)))
+                    .map(|(i, c)| (i as u64, c.wide()))
+                    .collect();
+                for (&i, wide) in spill {
+                    let mut c = v.get(usize::try_from(i).ok()?).map_or_else(Cell::default, |small| small.wide());
+                    c.merge(wide)?;
+                    out.push((i, c));
+                }
+                Some(out)
+            }
         }
     }
 
@@ -389,26 +452,20 @@ impl Aggregator {
     }
 
     /// The cells that hold deals, as (group, open position, slot, cell), in no set order.
-    fn filled(&self) -> Box<dyn Iterator<Item = (usize, usize, usize, Cell)> + '_> {
+    fn filled(&self) -> Result<Vec<(usize, usize, usize, Cell)>> {
         // Each part is below n_groups, n_open or n_slots: it fits a usize.
         let split = |i: u64| {
             let (g, pos, slot) = (i / (self.n_open * self.n_slots), (i / self.n_slots) % self.n_open, i % self.n_slots);
             (g as usize, pos as usize, slot as usize)
         };
-        match &self.cells {
-            Cells::Dense(v) => Box::new(v.iter().enumerate().filter(|(_, c)| c.deals > 0).map(move |(i, c)| {
-                let (g, pos, slot) = split(i as u64);
-                (g, pos, slot, *c)
-            })),
-            Cells::Sparse(m) => Box::new(m.iter().map(move |(&i, c)| {
+        let cells = self.wide_cells().ok_or_else(|| Error::overflow("totals"))?;
+        Ok(cells
+            .into_iter()
+            .map(|(i, c)| {
                 let (g, pos, slot) = split(i);
-                (g, pos, slot, *c)
-            })),
-        }
-    }
-
-    fn decimal(&self, units: i128) -> Result<Decimal> {
-        money::from_units(units, self.scale).ok_or_else(|| Error::overflow("totals"))
+                (g, pos, slot, c)
+            })
+            .collect())
     }
 
     /// Builds the report (without deal lines). `keys[g]` are the group keys of group `g`.
@@ -422,108 +479,125 @@ impl Aggregator {
         overrides: &[Override],
         stalled: &[(u64, i128)],
     ) -> Result<ForecastReport> {
-        let policy = funnel.policy;
-        let round = |x: Decimal| rounding.round(x);
-        let stage_of_pos = &funnel.open;
-        let mut by_stage = vec![Acc::default(); policy.stages.len()];
-        let mut by_slot = vec![Acc::default(); self.n_slots as usize];
-        let mut by_group = vec![Acc::default(); self.n_groups];
-        let mut by_group_slot: BTreeMap<(usize, usize), Acc> = BTreeMap::new();
-        for (g, pos, slot, c) in self.filled() {
-            let s = stage_of_pos[pos];
-            let amount = self.decimal(c.units)?;
-            let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
-            let part = Acc { deals: c.deals, amount, weighted };
-            by_stage[s].add(&part)?;
-            by_slot[slot].add(&part)?;
-            by_group[g].add(&part)?;
-            by_group_slot.entry((g, slot)).or_default().add(&part)?;
-        }
-        let mut totals = Totals::default();
-        let (mut open, mut won, mut lost) = (Acc::default(), Acc::default(), Acc::default());
-        for (s, stage) in policy.stages.iter().enumerate() {
-            match stage.kind {
-                StageKind::Open => open.add(&by_stage[s])?,
-                StageKind::Won | StageKind::Lost => {
-                    let c = self.closed[s];
-                    let amount = self.decimal(c.units)?;
-                    let won_stage = stage.kind == StageKind::Won;
-                    let weighted = if won_stage { amount } else { Decimal::ZERO };
-                    by_stage[s] = Acc { deals: c.deals, amount, weighted };
-                    if won_stage { &mut won } else { &mut lost }.add(&by_stage[s])?;
-                }
-            }
-        }
-        let stages = policy
-            .stages
-            .iter()
-            .zip(&by_stage)
-            .enumerate()
-            .map(|(s, (stage, acc))| StageLine {
-                stage: stage.name.clone(),
-                kind: stage.kind,
-                probability: funnel.probability[s],
-                conversion: stage.conversion,
-                duration: stage.duration,
-                sums: acc.sums(&round),
-                stalled: stalled.get(s).map_or(0, |c| c.0),
-            })
-            .collect();
-        let mut stalled_exact = Acc::default();
-        for (s, &(deals, units)) in stalled.iter().enumerate() {
-            let amount = self.decimal(units)?;
-            let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
-            stalled_exact.add(&Acc { deals, amount, weighted })?;
-        }
-        let unscheduled = self.unscheduled_slot();
-        totals.open = open.sums(&round);
-        totals.won = won.sums(&round);
-        totals.lost = lost.sums(&round);
-        totals.unscheduled = by_slot[unscheduled].sums(&round);
-        totals.stalled = stalled_exact.sums(&round);
-        let month_line = |slot: usize, a: &Acc| MonthLine {
-            month: placer.month_label(slot as u32),
-            offset: slot as u32,
-            sums: a.sums(&round),
-        };
-        // Months from the first to the last one used, gaps included; none when no deal is
-        // scheduled.
-        let used = (0..unscheduled).filter(|&s| by_slot[s].deals > 0);
-        let span = used.clone().next().zip(used.clone().next_back()).map_or(0..0, |(a, b)| a..b + 1);
-        let months = span.clone().map(|slot| month_line(slot, &by_slot[slot])).collect();
-        let (quarters, years) = periods(policy.fiscal_year, placer, &by_slot, span, round)?;
-        let mut groups = Vec::new();
-        if !policy.group_by.is_empty() {
-            let mut order: Vec<usize> = (0..self.n_groups).filter(|&g| by_group[g].deals > 0).collect();
-            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-            for g in order {
-                let all = &by_group[g];
-                groups.push(GroupLine {
-                    key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
-                    sums: all.sums(&round),
-                    months: by_group_slot
-                        .range((g, 0)..(g, unscheduled))
-                        .map(|(&(_, slot), a)| month_line(slot, a))
-                        .collect(),
-                });
-            }
-        }
-        let (categories, commit) = categories(funnel, &by_stage, overrides, (&won, &open), round)?;
-        Ok(ForecastReport {
-            as_of: placer.as_of,
-            placement: policy.placement,
-            duration_unit: policy.duration_unit,
-            stages,
-            months,
-            quarters,
-            years,
-            groups,
-            deals: Vec::new(),
-            totals,
-            categories,
-            commit,
-        })
+        let cells: Vec<FilledCell> =
+            self.filled()?.into_iter().map(|(g, pos, slot, c)| (g, pos, slot, c.deals, c.units)).collect();
+        let tables = super::sums::tables(funnel, &cells, self.scale, self.n_slots as usize, self.n_groups)?;
+        let closed: Vec<(u64, i128)> = self.closed.iter().map(|c| (c.deals, c.units)).collect();
+        let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize, n_groups: self.n_groups };
+        build_report(funnel, placer, keys, (rounding, overrides, stalled), shape, tables, &closed)
     }
+}
+
+/// The dimensions of the sums a report is built from.
+#[derive(Clone, Copy)]
+pub(super) struct Shape {
+    /// Amount units are 10^-scale.
+    pub scale: u32,
+    /// Month slots, the last one unscheduled.
+    pub n_slots: usize,
+    pub n_groups: usize,
+}
+
+/// The report of `tables` plus the closed stages' sums (`closed[s]`: deals, amount units of
+/// policy stage `s`, zero for open ones). `extra`: the rounding, the deals whose category
+/// differs from their stage's, the stalled deals per stage.
+pub(super) fn build_report(
+    funnel: &Funnel,
+    placer: &Placer,
+    keys: &[Vec<Option<String>>],
+    (rounding, overrides, stalled): (Rounding, &[Override], &[(u64, i128)]),
+    shape: Shape,
+    tables: Tables,
+    closed: &[(u64, i128)],
+) -> Result<ForecastReport> {
+    let policy = funnel.policy;
+    let round = |x: Decimal| rounding.round(x);
+    let decimal = |units: i128| money::from_units(units, shape.scale).ok_or_else(|| Error::overflow("totals"));
+    let Tables { mut by_stage, by_slot, by_group, group_slots } = tables;
+    let mut totals = Totals::default();
+    let (mut open, mut won, mut lost) = (Acc::default(), Acc::default(), Acc::default());
+    for (s, stage) in policy.stages.iter().enumerate() {
+        match stage.kind {
+            StageKind::Open => open.add(&by_stage[s])?,
+            StageKind::Won | StageKind::Lost => {
+                let (deals, units) = closed[s];
+                let amount = decimal(units)?;
+                let won_stage = stage.kind == StageKind::Won;
+                let weighted = if won_stage { amount } else { Decimal::ZERO };
+                by_stage[s] = Acc { deals, amount, weighted };
+                if won_stage { &mut won } else { &mut lost }.add(&by_stage[s])?;
+            }
+        }
+    }
+    let stages = policy
+        .stages
+        .iter()
+        .zip(&by_stage)
+        .enumerate()
+        .map(|(s, (stage, acc))| StageLine {
+            stage: stage.name.clone(),
+            kind: stage.kind,
+            probability: funnel.probability[s],
+            conversion: stage.conversion,
+            duration: stage.duration,
+            sums: acc.sums(&round),
+            stalled: stalled.get(s).map_or(0, |c| c.0),
+        })
+        .collect();
+    let mut stalled_exact = Acc::default();
+    for (s, &(deals, units)) in stalled.iter().enumerate() {
+        let amount = decimal(units)?;
+        let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
+        stalled_exact.add(&Acc { deals, amount, weighted })?;
+    }
+    let unscheduled = shape.n_slots - 1;
+    totals.open = open.sums(&round);
+    totals.won = won.sums(&round);
+    totals.lost = lost.sums(&round);
+    totals.unscheduled = by_slot[unscheduled].sums(&round);
+    totals.stalled = stalled_exact.sums(&round);
+    // Each slot's label once, not once per group.
+    let labels: Vec<String> = (0..unscheduled).map(|slot| placer.month_label(slot as u32)).collect();
+    let month_line =
+        |slot: usize, a: &Acc| MonthLine { month: labels[slot].clone(), offset: slot as u32, sums: a.sums(&round) };
+    // Months from the first to the last one used, gaps included; none when no deal is
+    // scheduled.
+    let used = (0..unscheduled).filter(|&s| by_slot[s].deals > 0);
+    let span = used.clone().next().zip(used.clone().next_back()).map_or(0..0, |(a, b)| a..b + 1);
+    let months = span.clone().map(|slot| month_line(slot, &by_slot[slot])).collect();
+    let (quarters, years) = periods(policy.fiscal_year, placer, &by_slot, span, round)?;
+    let mut groups = Vec::new();
+    if !policy.group_by.is_empty() {
+        let mut order: Vec<usize> = (0..shape.n_groups).filter(|&g| by_group[g].deals > 0).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        for g in order {
+            let all = &by_group[g];
+            groups.push(GroupLine {
+                key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
+                sums: all.sums(&round),
+                months: group_slots[g]
+                    .iter()
+                    .filter(|(slot, _)| *slot < unscheduled)
+                    .map(|(slot, a)| month_line(*slot, a))
+                    .collect(),
+            });
+        }
+    }
+    let (categories, commit) = categories(funnel, &by_stage, overrides, (&won, &open), round)?;
+    Ok(ForecastReport {
+        as_of: placer.as_of,
+        placement: policy.placement,
+        duration_unit: policy.duration_unit,
+        stages,
+        months,
+        quarters,
+        years,
+        groups,
+        deals: Vec::new(),
+        totals,
+        categories,
+        commit,
+    })
 }
 
 /// The category lines and the commit comparison, from exact per-stage sums moved by the
@@ -620,34 +694,6 @@ pub(crate) fn label(month: i64) -> String {
     format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1)
 }
 
-#[derive(Clone, Default)]
-struct Acc {
-    deals: u64,
-    amount: Decimal,
-    weighted: Decimal,
-}
-
-impl Acc {
-    fn add(&mut self, other: &Acc) -> Result<()> {
-        self.deals += other.deals;
-        self.amount = money::add(self.amount, other.amount, || "totals".into())?;
-        self.weighted = money::add(self.weighted, other.weighted, || "totals".into())?;
-        Ok(())
-    }
-
-    fn sub(&mut self, other: &Acc) -> Result<()> {
-        self.deals = self.deals.saturating_sub(other.deals);
-        self.amount = self.amount.checked_sub(other.amount).ok_or_else(|| Error::overflow("totals"))?;
-        self.weighted = self.weighted.checked_sub(other.weighted).ok_or_else(|| Error::overflow("totals"))?;
-        Ok(())
-    }
-
-    /// The figures rounded once each.
-    fn sums(&self, round: &impl Fn(Decimal) -> Decimal) -> Sums {
-        Sums { deals: self.deals, amount: round(self.amount), weighted: round(self.weighted) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,6 +727,32 @@ mod tests {
         // the old report was four times larger.
         assert!(full < half * 9 / 4, "{half} bytes for 2,500 stages, {full} for 5,000");
         assert!(full < 5_000 * 600, "{full} bytes for 5,000 stages and deals");
+    }
+
+    /// A dense cell whose sum outgrows 96 bits moves into the wide table: sums stay exact.
+    #[test]
+    fn a_dense_cell_spills_into_wide_sums() {
+        let policy: ForecastPolicy = crate::wire::from_json(
+            r#"{"stages": [{"name": "a", "conversion": "0.5", "duration": "40"}, {"name": "won", "kind": "won"}],
+                "duration_unit": "days", "placement": "remaining_full"}"#,
+            "",
+        )
+        .unwrap();
+        let funnel = Funnel::new(&policy).unwrap();
+        let mut agg = Aggregator::with_dense_limit(&funnel, 3, 1, 2, u64::MAX);
+        let big = 1i128 << 95;
+        for _ in 0..3 {
+            agg.add_at(0, 0, 1, big).unwrap();
+        }
+        agg.add_at(0, 0, 1, 7).unwrap();
+        let cells = agg.filled().unwrap();
+        assert_eq!(cells.len(), 1);
+        assert_eq!((cells[0].3.units, cells[0].3.deals), (3 * big + 7, 4));
+        let mut other = Aggregator::with_dense_limit(&funnel, 3, 1, 2, u64::MAX);
+        other.add_at(0, 0, 1, 1).unwrap();
+        agg.merge(&other).unwrap();
+        let cells = agg.filled().unwrap();
+        assert_eq!((cells[0].3.units, cells[0].3.deals), (3 * big + 8, 5));
     }
 
     #[test]
