@@ -144,7 +144,8 @@ def pandas_book(df: pd.DataFrame, key: str, amount: str):
     return frame, totals
 
 
-def crmkit_book(df: pd.DataFrame, key: str, amount: str) -> pd.DataFrame:
+def crmkit_book(df: pd.DataFrame, key: str, amount: str, money: str = "units") -> pd.DataFrame:
+    """Money as int64 cents (``money="units"``), as pandas gives it; ``"decimal"``: Decimal."""
     return crmkit.forecast_frame(
         df,
         book_policy(key),
@@ -152,10 +153,13 @@ def crmkit_book(df: pd.DataFrame, key: str, amount: str) -> pd.DataFrame:
         amount=amount,
         expected_close_on="expected_close",
         amount_scale=2 if amount == "amount" else None,
+        money=money,
     )
 
 
 def _cents(x) -> int:
+    if isinstance(x, (int, np.integer)):
+        return int(x)  # money="units": cents already
     d = Decimal(x) * 100
     assert d == d.to_integral_value(), x
     return int(d)

@@ -222,14 +222,19 @@ def book(n: int) -> None:
     print()
     print(f"issue-7 book: {n:,} deals, 6 open stages in months + won + lost, 500 int32 owner ids on 20 teams,"
           f" placement expected_close (60 % dated), undated half_elapsed, best of {REPEAT}, one thread")
-    print(f"{'question':<16}{'amount column':<17}{'pandas ms':>10}{'crmkit ms':>11}{'pandas/crmkit':>15}")
+    print(f"{'question':<16}{'amount column':<17}{'pandas ms':>10}{'crmkit ms':>11}{'pandas/crmkit':>15}"
+          f"{'Decimal out ms':>16}{'pandas/crmkit':>15}")
     for key, question in (("owner", "owner x month"), ("team", "team pipeline")):
         for amount, label in (("amount", "int64 cents"), ("amount_yuan", "float64 yuan")):
             t_pandas, pandas_out = best(pandas_book, df, key, amount)
             t_crmkit, frame = best(crmkit_book, df, key, amount)
             check_book(pandas_out, frame, key)
-            print(f"{question:<16}{label:<17}{t_pandas * 1e3:>10.1f}{t_crmkit * 1e3:>11.1f}{t_pandas / t_crmkit:>14.1f}x")
+            t_decimal, frame = best(crmkit_book, df, key, amount, "decimal")
+            check_book(pandas_out, frame, key)
+            print(f"{question:<16}{label:<17}{t_pandas * 1e3:>10.1f}{t_crmkit * 1e3:>11.1f}{t_pandas / t_crmkit:>14.1f}x"
+                  f"{t_decimal * 1e3:>16.1f}{t_pandas / t_decimal:>14.1f}x")
     print("both agree on every group x month cell (deals, amount, weighted) to the cent")
+    print('crmkit ms: forecast_frame(money="units"), money as int64 cents like pandas; Decimal out: money="decimal"')
     print("crmkit ms: forecast_frame, DataFrame in and out, one thread; 2 thr: forecast_frame(threads=2);")
     print("native call ms: crmkit._native.forecast_columns")
     print("alone on already converted columns (the Rust core plus building the report's dicts)")

@@ -5,7 +5,9 @@
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
 mod commission;
+mod dates;
 mod dedup;
+mod frame;
 mod plan;
 mod pool;
 mod roi;
@@ -255,6 +257,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CrmkitError", m.py().get_type::<CrmkitError>())?;
     m.add_function(wrap_pyfunction!(forecast, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::forecast_frame_columns, m)?)?;
     m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;

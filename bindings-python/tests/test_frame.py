@@ -324,3 +324,61 @@ def test_stalls_and_snoozes_from_columns_match_the_dict_api():
     out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", snoozed_until="snooze", amount_scale=2)
     assert out.attrs["totals"] == report["totals"]
     assert out.attrs["stages"] == report["stages"]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint16", "uint32"])
+def test_integer_keys_are_used_as_they_are_and_come_back_in_their_dtype(dtype):
+    ids = pd.Series([7, 3, 7, 120, 3, 9], dtype=dtype)
+    stages = ["lead", "qualified", "proposal", "lead", "won", "lead"]
+    df = pd.DataFrame({"stage": stages, "amount": [100, 200, 300, 400, 500, 600], "owner": ids})
+    got = crmkit.forecast_frame(df, policy(), AS_OF)
+    assert got["owner"].dtype == np.dtype(dtype)
+    as_text = crmkit.forecast_frame(df.assign(owner=ids.astype(str)), policy(), AS_OF)
+    pairs = sorted(zip(got["owner"].astype(str), got["month"], got["weighted"]))
+    assert pairs == sorted(zip(as_text["owner"], as_text["month"], as_text["weighted"]))
+    # Ids far apart (a hash, not a table over their range) give the same lines.
+    far = df.assign(owner=ids.astype("int64") * 10**15)
+    wide = crmkit.forecast_frame(far, policy(), AS_OF)
+    assert sorted(wide["owner"] // 10**15) == sorted(got["owner"].astype("int64"))
+
+
+def test_money_as_units_is_the_decimal_money_in_cents():
+    df = _df(amount=[100.005, 200.125, 300.0])
+    decimal = crmkit.forecast_frame(df, policy(), AS_OF)
+    units = crmkit.forecast_frame(df, policy(), AS_OF, money="units")
+    assert units["amount"].dtype == np.int64 and units["weighted"].dtype == np.int64
+    assert units.attrs["money_scale"] == 2
+    assert [Decimal(int(u)) / 100 for u in units["weighted"]] == list(decimal["weighted"])
+    assert [Decimal(int(u)) / 100 for u in units["amount"]] == list(decimal["amount"])
+    yuan = crmkit.forecast_frame(df, {**policy(), "rounding": {"dp": 0, "strategy": "half_up"}}, AS_OF, money="units")
+    assert yuan.attrs["money_scale"] == 0
+    _raises("invalid_value", "money", df, money="cents")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_datetime64_columns_of_any_unit_are_read_natively(unit):
+    pol = policy("actual", undated="half_elapsed")
+    dates = pd.Series(pd.to_datetime(["2026-11-01", "2026-10-02", None])).astype(f"datetime64[{unit}]")
+    want = crmkit.forecast_frame(_df(entered=[datetime.date(2026, 11, 1), datetime.date(2026, 10, 2), None]), pol, AS_OF, entered_stage_on="entered")
+    got = crmkit.forecast_frame(_df(entered=dates), pol, AS_OF, entered_stage_on="entered")
+    assert frame_rows(got) == frame_rows(want)
+    noon = pd.Series(pd.to_datetime(["2026-11-01 00:00", "2026-10-02 12:00", None])).astype(f"datetime64[{unit}]")
+    _raises("invalid_date", "entered_stage_on[1]", _df(entered=noon), pol, entered_stage_on="entered")
+
+
+def test_group_totals_are_rounded_once_from_exact_sums():
+    # 0.125 + 0.125 + 0.125 weighted by 1: each month line rounds to 0.12, the group to 0.38.
+    pol = {
+        "stages": [{"name": "a", "conversion": "1", "duration": "1"}, {"name": "won", "kind": "won"}],
+        "duration_unit": "months",
+        "placement": "expected_close",
+        "group_by": ["owner"],
+        "rounding": {"dp": 2, "strategy": "half_even"},
+    }
+    close = pd.to_datetime(["2026-12-01", "2027-01-05", "2027-02-07"])
+    df = pd.DataFrame({"stage": ["a"] * 3, "amount": ["0.125"] * 3, "owner": pd.Series([5, 5, 5], dtype="int32"), "close": close})
+    got = crmkit.forecast_frame(df, pol, AS_OF, expected_close_on="close")
+    assert list(got["weighted"]) == [Decimal("0.12")] * 3
+    assert got.attrs["groups"] == [{"owner": 5, "deals": 3, "amount": Decimal("0.38"), "weighted": Decimal("0.38")}]
+    units = crmkit.forecast_frame(df.assign(amount=[0.125] * 3), pol, AS_OF, expected_close_on="close", amount_scale=3, money="units")
+    assert units.attrs["groups"] == [{"owner": 5, "deals": 3, "amount": 38, "weighted": 38}]

@@ -334,6 +334,7 @@ def forecast_frame(
     snoozed_until: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
+    money: Literal["decimal", "units"] = "decimal",
 ) -> pd.DataFrame:
     """Forecast over a DataFrame's columns: one row per group and month; ``attrs["totals"]``,
     ``attrs["stages"]``, ``attrs["months"]``. Raises ``CrmkitError``."""
@@ -351,6 +352,7 @@ def forecast_frame(
     snoozed_until: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
+    money: Literal["decimal", "units"] = "decimal",
 ) -> Any:
     """Forecast over Arrow data: the result in the caller's library (polars, or a pyarrow Table), money as decimal128."""
 

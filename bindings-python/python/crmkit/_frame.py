@@ -37,6 +37,7 @@ def forecast_frame(
     snoozed_until: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
+    money: str = "decimal",
 ) -> pd.DataFrame:
     """Weighted funnel forecast of the deals in ``df``, one deal per row.
 
@@ -77,7 +78,19 @@ def forecast_frame(
     with columns ``[*group_by, "month", "offset", "deals", "amount", "weighted"]``; money
     columns hold ``decimal.Decimal``. ``attrs["totals"]``, ``attrs["stages"]`` and
     ``attrs["months"]`` carry the report's totals, stage lines and month lines (the months of
-    all groups together, rounded once from exact sums, which summing the rows cannot give).
+    all groups together, rounded once from exact sums, which summing the rows cannot give);
+    with ``group_by`` (pandas input), ``attrs["groups"]`` holds one dict per group, its key
+    values (integer ids as ints) and its ``deals``, ``amount`` and ``weighted`` totals, each
+    rounded once from the group's exact sums.
+
+    ``money="units"`` (pandas input) gives the ``amount`` and ``weighted`` columns as int64
+    in units of the policy's ``rounding.dp`` places (cents for the default 2), exact, and
+    ``attrs["money_scale"]`` says how many places; the default ``"decimal"`` gives
+    ``decimal.Decimal`` objects.
+
+    Key columns of a plain integer dtype (int32 employee ids...) are used as they are and come
+    back in their dtype; categorical and other columns come back as text. Dates in a
+    datetime64 column are read from its buffer by the native module.
 
     ``threads`` > 1 sums the rows on up to that many threads (the GIL is released; clamped to
     the machine's parallelism and to what the row count needs; 1 to 1024, else
@@ -90,6 +103,8 @@ def forecast_frame(
     fields', whatever the columns are called.
     """
     policy_json = to_json(policy, "policy")
+    if money not in ("decimal", "units"):
+        raise error("invalid_value", "money", f"expected 'decimal' or 'units', got {money!r}")
     amount_scale = _int_arg(amount_scale, "amount_scale", 0, 28)
     threads = _int_arg(threads, "threads", 1, 1024)
     if _arrow_input(df):
@@ -115,38 +130,77 @@ def forecast_frame(
         group_by = []  # the core reports what is wrong with it, at group_by
     stage_codes, stage_labels = _codes(_column(df, stage), np, pd)
     amounts = _amounts(_column(df, amount), np, pd, amount_scale)
-    entered = None if entered_stage_on is None else _days(_column(df, entered_stage_on), "entered_stage_on", np, pd)
-    close = None if expected_close_on is None else _days(_column(df, expected_close_on), "expected_close_on", np, pd)
-    snoozed = None if snoozed_until is None else _days(_column(df, snoozed_until), "snoozed_until", np, pd)
-    keys = [_codes(_column(df, key), np, pd) for key in group_by]
-    report = _native.forecast_columns(
+    dates = [
+        None if name is None else _date_column(_column(df, name), field, np, pd)
+        for name, field in (
+            (entered_stage_on, "entered_stage_on"),
+            (expected_close_on, "expected_close_on"),
+            (snoozed_until, "snoozed_until"),
+        )
+    ]
+    key_series = [_column(df, key) for key in group_by]
+    cols = _native.forecast_frame_columns(
         policy_json,
         stage_codes,
         stage_labels,
         amounts,
         amount_scale,
-        entered,
-        keys,
+        [_key(series, np, pd) for series in key_series],
         as_of_text(as_of),
         threads,
-        close,
-        snoozed,
+        *dates,
+        money == "units",
     )
-    if group_by:
-        pairs = [(g["key"], m) for g in report["groups"] for m in g["months"]]
-    else:
-        pairs = [({}, m) for m in report["months"]]
-    columns: dict[str, Any] = {key: [k[key] for k, _ in pairs] for key in group_by}
-    columns["month"] = [m["month"] for _, m in pairs]
-    for name in ("offset", "deals"):
-        columns[name] = np.array([m[name] for _, m in pairs], dtype=np.int64)
-    for name in ("amount", "weighted"):
-        columns[name] = np.array([m[name] for _, m in pairs], dtype=object)
+    columns: dict[str, Any] = {}
+    for key, series, values in zip(group_by, key_series, cols["keys"]):
+        columns[key] = values.astype(series.dtype, copy=False) if _int_key(series, np) else values
+    for name in _MONTH_COLUMNS:
+        columns[name] = cols[name]
     out = pd.DataFrame(columns, columns=[*group_by, *_MONTH_COLUMNS])
-    out.attrs["totals"] = report["totals"]
-    out.attrs["stages"] = report["stages"]
-    out.attrs["months"] = report["months"]  # all groups together, rounded from exact sums
+    if money == "units":
+        out.attrs["money_scale"] = _money_scale(policy)
+    out.attrs["totals"] = cols["totals"]
+    out.attrs["stages"] = cols["stages"]
+    out.attrs["months"] = cols["months"]  # all groups together, rounded from exact sums
+    if group_by:
+        out.attrs["groups"] = cols["groups"]  # each group's totals, rounded once
     return out
+
+
+def _money_scale(policy: Any) -> int:
+    rounding = policy.get("rounding") if isinstance(policy, Mapping) else None
+    dp = rounding.get("dp") if isinstance(rounding, Mapping) else None
+    return dp if isinstance(dp, int) else 2
+
+
+def _int_key(series: Any, np: Any) -> bool:
+    """A plain numpy integer column (ids), which the native module reads as it is."""
+    dtype = series.dtype
+    return isinstance(dtype, np.dtype) and (dtype.kind in "iu" and dtype.itemsize <= 4 or dtype == np.int64)
+
+
+def _key(series: Any, np: Any, pd: Any) -> tuple:
+    """A group_by column for the native module: integer ids as they are, else codes."""
+    if _int_key(series, np):
+        values = series.to_numpy()
+        dtype = np.int32 if values.dtype.itemsize < 4 or values.dtype == np.int32 else np.int64
+        return ("ids", np.ascontiguousarray(values, dtype=dtype))
+    codes, labels = _codes(series, np, pd)
+    return ("codes", codes, labels)
+
+
+_DAY_UNITS = ("D", "h", "m", "s", "ms", "us", "ns")
+
+
+def _date_column(series: Any, field: str, np: Any, pd: Any) -> tuple:
+    """A date column as (int64 values, numpy datetime64 unit): a tz-naive datetime64 column's
+    own buffer (the native module turns it into days and checks it), else days from `_days`."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        unit = np.datetime_data(dtype)[0]
+        if unit in _DAY_UNITS:
+            return (np.ascontiguousarray(series.to_numpy().view(np.int64)), unit)
+    return (_days(series, field, np, pd), "D")
 
 
 def _arrow_input(df: Any) -> bool:

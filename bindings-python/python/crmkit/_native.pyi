@@ -1,6 +1,6 @@
 """The compiled module. Call it through ``crmkit``, which writes the JSON and columns it takes."""
 
-from typing import Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,20 @@ def forecast_columns(
     close_days: Optional[npt.NDArray[np.int64]] = None,
     snoozed_days: Optional[npt.NDArray[np.int64]] = None,
 ) -> ForecastReport: ...
+def forecast_frame_columns(
+    policy_json: str,
+    stage_codes: npt.NDArray[np.int32],
+    stage_labels: Sequence[str],
+    amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    amount_scale: Optional[int],
+    keys: Sequence[Tuple[str, npt.NDArray[np.int32], Sequence[str]] | Tuple[str, npt.NDArray[np.int32] | npt.NDArray[np.int64]]],
+    as_of: str,
+    threads: int,
+    entered: Optional[Tuple[npt.NDArray[np.int64], str]],
+    close: Optional[Tuple[npt.NDArray[np.int64], str]],
+    snoozed: Optional[Tuple[npt.NDArray[np.int64], str]],
+    money_units: bool,
+) -> dict[str, Any]: ...
 def campaign_roi(policy_json: str, campaigns_json: str) -> RoiReport: ...
 def attribute(policy_json: str, journeys_json: str) -> AttributionReport: ...
 def compare_attribution(policy_json: str, journeys_json: str) -> Comparison: ...

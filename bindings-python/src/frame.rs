@@ -1,0 +1,270 @@
+//! `forecast_frame`'s native half: columns in (category codes, integer ids used as they are,
+//! datetime64 buffers read here), the forecast, and the long group × month table out as
+//! numpy arrays and lists built here, not one dict per line.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crmkit::forecast::{DealColumns, ForecastPolicy, ForecastReport, KeyColumn, MonthLine};
+use crmkit::wire::parse_date;
+use crmkit::Decimal;
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::dates::days_from_datetime64;
+use crate::{slice, to_py_err, to_python, Amount};
+
+/// A key column as Python passes it: `("codes", int32 codes, labels)` or `("ids", int64 ids)`.
+pub(crate) enum Key<'py> {
+    Codes(PyReadonlyArray1<'py, i32>, Vec<String>),
+    Ids(PyReadonlyArray1<'py, i64>),
+    Ids32(PyReadonlyArray1<'py, i32>),
+}
+
+impl<'py> FromPyObject<'_, 'py> for Key<'py> {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        let kind: String = ob.get_item(0)?.extract()?;
+        if kind == "ids" {
+            let ids = ob.get_item(1)?;
+            match ids.extract() {
+                Ok(ids) => Ok(Self::Ids32(ids)),
+                Err(_) => Ok(Self::Ids(ids.extract()?)),
+            }
+        } else {
+            Ok(Self::Codes(ob.get_item(1)?.extract()?, ob.get_item(2)?.extract()?))
+        }
+    }
+}
+
+/// A key column's data, readable with the GIL released.
+enum KeyData<'a> {
+    Codes(Cow<'a, [i32]>, &'a [String]),
+    Ids(Cow<'a, [i64]>),
+    Ids32(Cow<'a, [i32]>),
+}
+
+/// Integer ids as codes, their distinct values and their labels (see [`id_codes`]).
+type IdCodes = (Vec<i32>, Vec<i64>, Vec<String>);
+
+/// The policy, the report, and per key its distinct id values (integer keys only).
+type Computed = (ForecastPolicy, ForecastReport, Vec<Option<Vec<i64>>>);
+
+/// A date column: int64 values and their numpy datetime64 unit (`D`: days since 1970-01-01).
+type DateColumn<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
+
+/// Integer ids as codes into their distinct values (in increasing order), the values, and
+/// their text (the core's labels). A table over the ids' range when it is small, else a hash.
+fn id_codes<T: Copy + Into<i64>>(ids: &[T]) -> IdCodes {
+    let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v.into()), hi.max(v.into())));
+    let span = hi.checked_sub(lo).and_then(|s| usize::try_from(s).ok());
+    let values: Vec<i64>;
+    let codes: Vec<i32> = if let Some(span) = span.filter(|&s| s <= ids.len().saturating_mul(4).saturating_add(65_536))
+    {
+        let mut table = vec![-1i32; span + 1];
+        for &v in ids {
+            table[(v.into() - lo) as usize] = 0;
+        }
+        let mut distinct = Vec::new();
+        for (k, slot) in table.iter_mut().enumerate() {
+            if *slot == 0 {
+                *slot = distinct.len() as i32;
+                distinct.push(lo + k as i64);
+            }
+        }
+        values = distinct;
+        ids.iter().map(|&v| table[(v.into() - lo) as usize]).collect()
+    } else {
+        let mut distinct: Vec<i64> = ids.iter().map(|&v| v.into()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let index: HashMap<i64, i32> = distinct.iter().enumerate().map(|(k, &v)| (v, k as i32)).collect();
+        values = distinct;
+        ids.iter().map(|&v| index[&v.into()]).collect()
+    };
+    let labels = values.iter().map(i64::to_string).collect();
+    (codes, values, labels)
+}
+
+/// `forecast_frame_columns(...) -> dict`: the columns of `forecast_frame`'s result plus the
+/// report's `totals`, `stages` and `months`, and `groups`: one dict per group with its key
+/// values and its totals, each rounded once. `keys`: per `group_by` entry, `("codes", int32
+/// codes, labels)` or `("ids", int64 ids)` (given back as int64 values); dates: `(int64 array,
+/// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
+/// `rounding.dp` places instead of `Decimal` objects.
+#[pyfunction]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units))]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value, clippy::too_many_lines)]
+pub(crate) fn forecast_frame_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    stage_codes: PyReadonlyArray1<'py, i32>,
+    stage_labels: Vec<String>,
+    amount: Bound<'py, PyAny>,
+    amount_scale: Option<u32>,
+    keys: Vec<Key<'py>>,
+    as_of: String,
+    threads: usize,
+    entered: DateColumn<'py>,
+    close: DateColumn<'py>,
+    snoozed: DateColumn<'py>,
+    money_units: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let amount = Amount::extract(&amount)?;
+    let amount_data = amount.data();
+    let stage = slice(&stage_codes);
+    let dates: Vec<Option<(Cow<[i64]>, String)>> =
+        [&entered, &close, &snoozed].iter().map(|d| d.as_ref().map(|(a, unit)| (slice(a), unit.clone()))).collect();
+    let key_data: Vec<KeyData> = keys
+        .iter()
+        .map(|k| match k {
+            Key::Codes(c, labels) => KeyData::Codes(slice(c), labels),
+            Key::Ids(ids) => KeyData::Ids(slice(ids)),
+            Key::Ids32(ids) => KeyData::Ids32(slice(ids)),
+        })
+        .collect();
+    let computed = py.detach(|| -> crmkit::Result<Computed> {
+        let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+        let as_of = parse_date(&as_of, "as_of")?;
+        let mut decimals = Vec::new();
+        let amount = amount_data.column(amount_scale, policy.rounding.dp, "amount", &mut decimals)?;
+        let mut days: Vec<Option<Cow<[i64]>>> = Vec::with_capacity(3);
+        for (d, field) in dates.iter().zip(["entered_stage_on", "expected_close_on", "snoozed_until"]) {
+            days.push(match d {
+                None => None,
+                Some((values, unit)) if unit == "D" => Some(Cow::Borrowed(values)),
+                Some((values, unit)) => Some(Cow::Owned(days_from_datetime64(values, unit, field)?)),
+            });
+        }
+        let owned: Vec<Option<IdCodes>> = key_data
+            .iter()
+            .map(|k| match k {
+                KeyData::Ids(ids) => Some(id_codes(ids)),
+                KeyData::Ids32(ids) => Some(id_codes(ids)),
+                KeyData::Codes(..) => None,
+            })
+            .collect();
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &stage_labels,
+            amount,
+            entered_stage_on: days[0].as_deref(),
+            expected_close_on: days[1].as_deref(),
+            snoozed_until: days[2].as_deref(),
+            keys: key_data
+                .iter()
+                .zip(&owned)
+                .map(|(k, o)| match (k, o) {
+                    (_, Some((codes, _, labels))) => KeyColumn { codes, labels },
+                    (KeyData::Codes(codes, labels), None) => KeyColumn { codes, labels },
+                    (KeyData::Ids(_) | KeyData::Ids32(_), None) => unreachable!("ids are always coded"),
+                })
+                .collect(),
+        };
+        let report = crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)?;
+        Ok((policy, report, owned.into_iter().map(|o| o.map(|(_, values, _)| values)).collect()))
+    });
+    let (policy, report, id_values) = computed.map_err(to_py_err)?;
+    let group_by = &policy.group_by;
+    // The lines: (group index or none, month line).
+    let lines: Vec<(Option<usize>, &MonthLine)> = if group_by.is_empty() {
+        report.months.iter().map(|m| (None, m)).collect()
+    } else {
+        report.groups.iter().enumerate().flat_map(|(g, line)| line.months.iter().map(move |m| (Some(g), m))).collect()
+    };
+    let out = PyDict::new(py);
+    let key_columns = PyList::empty(py);
+    for (k, name) in group_by.iter().enumerate() {
+        let value_of = |g: usize| report.groups[g].key.get(name).cloned().flatten();
+        if id_values.get(k).and_then(Option::as_ref).is_some() {
+            let mut ints = Vec::with_capacity(lines.len());
+            for (g, _) in &lines {
+                let text = g.and_then(value_of).unwrap_or_default();
+                ints.push(text.parse::<i64>().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?);
+            }
+            key_columns.append(PyArray1::from_vec(py, ints))?;
+        } else {
+            // One Python string per group, shared by its lines.
+            let per_group: Vec<Option<Bound<PyString>>> =
+                (0..report.groups.len()).map(|g| value_of(g).map(|v| PyString::new(py, &v))).collect();
+            let values = PyList::empty(py);
+            for (g, _) in &lines {
+                match g.and_then(|g| per_group[g].as_ref()) {
+                    Some(s) => values.append(s)?,
+                    None => values.append(py.None())?,
+                }
+            }
+            key_columns.append(values)?;
+        }
+    }
+    out.set_item("keys", key_columns)?;
+    let mut month_names: HashMap<&str, Bound<PyString>> = HashMap::new();
+    let months = PyList::empty(py);
+    for (_, m) in &lines {
+        let s = month_names.entry(m.month.as_str()).or_insert_with(|| PyString::new(py, &m.month));
+        months.append(&*s)?;
+    }
+    out.set_item("month", months)?;
+    out.set_item("offset", PyArray1::from_vec(py, lines.iter().map(|(_, m)| i64::from(m.offset)).collect()))?;
+    out.set_item("deals", PyArray1::from_vec(py, lines.iter().map(|(_, m)| m.sums.deals as i64).collect()))?;
+    let dp = policy.rounding.dp;
+    for (name, get) in
+        [("amount", (|m: &MonthLine| m.sums.amount) as fn(&MonthLine) -> Decimal), ("weighted", |m| m.sums.weighted)]
+    {
+        if money_units {
+            let mut units = Vec::with_capacity(lines.len());
+            for (_, m) in &lines {
+                let mut d = get(m);
+                d.rescale(dp);
+                units.push(
+                    i64::try_from(d.mantissa())
+                        .map_err(|_| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?,
+                );
+            }
+            out.set_item(name, PyArray1::from_vec(py, units))?;
+        } else {
+            let values = PyList::empty(py);
+            for (_, m) in &lines {
+                values.append(get(m))?;
+            }
+            out.set_item(name, values)?;
+        }
+    }
+    // Each group's totals, rounded once from its exact sums (summing its rounded month lines
+    // can be off by a cent per line).
+    let money = |d: Decimal, name: &str| -> PyResult<Bound<'py, PyAny>> {
+        if money_units {
+            let mut d = d;
+            d.rescale(dp);
+            let units = i64::try_from(d.mantissa())
+                .map_err(|_| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
+            Ok(units.into_pyobject(py)?.into_any())
+        } else {
+            Ok(d.into_pyobject(py)?.into_any())
+        }
+    };
+    let groups = PyList::empty(py);
+    for line in &report.groups {
+        let d = PyDict::new(py);
+        for (k, name) in group_by.iter().enumerate() {
+            let value = line.key.get(name).cloned().flatten();
+            if id_values.get(k).and_then(Option::as_ref).is_some() {
+                let id = value.map(|t| t.parse::<i64>()).transpose();
+                d.set_item(name, id.map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?)?;
+            } else {
+                d.set_item(name, value)?;
+            }
+        }
+        d.set_item("deals", line.sums.deals)?;
+        d.set_item("amount", money(line.sums.amount, "amount")?)?;
+        d.set_item("weighted", money(line.sums.weighted, "weighted")?)?;
+        groups.append(d)?;
+    }
+    out.set_item("groups", groups)?;
+    out.set_item("totals", to_python(py, &report.totals)?)?;
+    out.set_item("stages", to_python(py, &report.stages)?)?;
+    out.set_item("months", to_python(py, &report.months)?)?;
+    Ok(out)
+}
