@@ -4,7 +4,8 @@
 //
 // Needs the Node build (`bash scripts/wasm.sh --build-only`). Generates the benchmark deals
 // (the splitmix64 spec of benches/src/lib.rs, untimed), times `forecastColumns` best of 7 for
-// placements half_elapsed and actual, runs `forecast_native` (the Rust example) on the same
+// placements half_elapsed and actual and for the issue-7 book (expected close dates, by 500
+// owners and by 20 teams), runs `forecast_native` (the Rust example) on the same
 // data, checks that the weighted totals agree exactly and prints the ratio (target <= 2.5x).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -76,6 +77,50 @@ const policy = (placement) => ({
   group_by: ["owner"],
 });
 
+// The issue-7 book (benches/src/book.rs, forecast_book.py): deal i uses x_{3i}, x_{3i+1},
+// x_{3i+2}; 500 owners (ids 10000 + 37 k) on 20 teams, close dates for 60 % of the deals.
+const BOOK_STAGES = ["prospect", "qualify", "demo", "proposal", "negotiate", "contract", "won", "lost"];
+function generateBook(count) {
+  const asOfDays = Date.UTC(2026, 10, 23) / 86_400_000;
+  const stage = new Int32Array(count);
+  const units = new Float64Array(count);
+  const close = new Int32Array(count);
+  const owner = new Int32Array(count);
+  const team = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const a = draw(3n * BigInt(i));
+    const b = draw(3n * BigInt(i) + 1n);
+    const c = draw(3n * BigInt(i) + 2n);
+    const rep = Number((a >> 8n) % 500n);
+    stage[i] = Number(a % 8n);
+    owner[i] = rep;
+    team[i] = rep % 20;
+    units[i] = 100_000 + Number(b % 99_900_000n);
+    close[i] = c % 100n < 60n ? asOfDays - 60 + Number((c >> 16n) % 511n) : -2147483648;
+  }
+  const base = { stage, stageLabels: BOOK_STAGES, amountUnits: units, amountScale: 2, expectedCloseOn: close };
+  return {
+    owner: { ...base, keys: [{ codes: owner, labels: Array.from({ length: 500 }, (_, k) => String(10_000 + 37 * k)) }] },
+    team: { ...base, keys: [{ codes: team, labels: Array.from({ length: 20 }, (_, k) => String(k + 1)) }] },
+  };
+}
+const bookPolicy = (key) => ({
+  stages: [
+    { name: "prospect", conversion: "0.5", duration: "3" },
+    { name: "qualify", conversion: "0.6", duration: "2" },
+    { name: "demo", conversion: "0.7", duration: "2" },
+    { name: "proposal", conversion: "0.75", duration: "1" },
+    { name: "negotiate", conversion: "0.8", duration: "1" },
+    { name: "contract", conversion: "0.9", duration: "0.5" },
+    { name: "won", kind: "won" },
+    { name: "lost", kind: "lost" },
+  ],
+  duration_unit: "months",
+  placement: "expected_close",
+  undated: "half_elapsed",
+  group_by: [key],
+});
+
 // ---- wasm timing -----------------------------------------------------------------------------
 let t0 = performance.now();
 const columns = generate(n);
@@ -93,6 +138,20 @@ for (const placement of ["half_elapsed", "actual"]) {
     weighted = report.totals.open.weighted;
   }
   wasm[placement] = { best, weighted };
+}
+
+const book = generateBook(n);
+for (const key of ["owner", "team"]) {
+  const p = bookPolicy(key);
+  let best = Infinity;
+  let weighted;
+  for (let run = 0; run < RUNS; run++) {
+    t0 = performance.now();
+    const report = crmkit.forecastColumns(p, book[key], AS_OF);
+    best = Math.min(best, performance.now() - t0);
+    weighted = report.totals.open.weighted;
+  }
+  wasm[`book_by_${key}`] = { best, weighted };
 }
 
 // ---- native timing, same run -----------------------------------------------------------------
