@@ -28,7 +28,12 @@ fn policy(p: &[i32], caps: Caps, half_life: u8) -> ScoringPolicy {
         {"id": "v2", "dimension": "engagement", "points": p[4].abs(), "event": {"types": ["visit", "download"], "per_event": true, "max_events": 3, "half_life_days": hl, "within_days": 40}},
         {"id": "v3", "dimension": "engagement", "points": p[5].abs(), "event": {"types": ["visit"], "per_event": true, "within_days": 20}},
         {"id": "dl", "dimension": "engagement", "points": p[6], "event": {"types": ["download"], "half_life_days": hl}},
-        {"id": "un", "dimension": "engagement", "points": -p[7].abs(), "event": {"types": ["unsubscribe"]}}
+        {"id": "un", "dimension": "engagement", "points": -p[7].abs(), "event": {"types": ["unsubscribe"]}},
+        {"id": "ni", "dimension": "fit", "points": p[0] / 2, "when": [{"field": "industry", "op": "not_in", "values": ["A"], "ignore_case": true}]},
+        {"id": "ct", "dimension": "fit", "points": p[1] / 3, "when": [{"field": "industry", "op": "contains", "value": "b"}, {"field": "size", "op": "range", "max": 40, "bounds": "(]"}]},
+        {"id": "seen", "dimension": "engagement", "points": p[2] / 2, "when": [{"field": "seen", "op": "within_days", "days": 30}]},
+        {"id": "unseen", "dimension": "engagement", "points": p[3] / 4, "when": [{"field": "seen", "op": "missing"}]},
+        {"id": "sized_visits", "dimension": "engagement", "points": p[4].abs() / 2, "when": [{"field": "size", "op": "exists"}], "event": {"types": ["visit"], "within_days": 10}}
     ]);
     let mut rules = rules;
     for r in rules.as_array_mut().expect("rules") {
@@ -44,7 +49,10 @@ fn policy(p: &[i32], caps: Caps, half_life: u8) -> ScoringPolicy {
         "engagement": bounds(caps.1),
         "total": bounds(caps.2),
         "grades": {"fit": [{"label": "A", "min": 20}, {"label": "B"}], "engagement": [{"label": "1", "min": 10}, {"label": "2"}]},
-        "tiers": [{"id": "key", "label": "重点线索", "grades": ["A1"], "when": [{"field": "industry", "op": "equals", "value": "a"}]}],
+        "tiers": [
+            {"id": "key", "label": "重点线索", "grades": ["A1"], "when": [{"field": "industry", "op": "equals", "value": "a"}]},
+            {"id": "warm", "min_score": 10, "min_engagement": 1}
+        ],
         "tie_break": [{"field": "size", "descending": true}]
     });
     from_json(&doc.to_string(), "").expect("policy")
@@ -67,7 +75,9 @@ fn leads(raw: &[RawLead]) -> Vec<Lead> {
                     json!({"type": TYPES[usize::from(t) % 3], "on": on.format("%Y-%m-%d").to_string()})
                 })
                 .collect();
-            json!({"id": format!("L{i}"), "industry": industries[usize::from(*ind) % 5], "size": size, "events": events})
+            // Ids in row order as text too, so columns without an `id` column rank alike.
+            let seen = size.map(|s| (as_of() - chrono::Days::new(u64::from(s) / 2)).format("%Y-%m-%d").to_string());
+            json!({"id": format!("L{i:05}"), "industry": industries[usize::from(*ind) % 5], "size": size, "seen": seen, "events": events})
         })
         .collect();
     from_json(&Value::Array(docs).to_string(), "leads").expect("leads")
@@ -237,44 +247,71 @@ proptest! {
     fn columns_and_records_score_alike(
         (p, caps, hl) in policy_strategy(),
         raw in proptest::collection::vec(lead_strategy(), 1..8),
+        with_id in any::<bool>(),
     ) {
-        use crmkit::scoring::{score_columns, FieldData, GroupedEvents, LeadColumns};
-        let policy = policy(&p, caps, hl);
-        let leads = leads(&raw);
-        let industries = ["a", "b", "c", "", "d"];
-        let labels: Vec<String> = industries.iter().map(|s| (*s).to_owned()).collect();
-        let codes: Vec<i32> = raw.iter().map(|r| i32::from(r.0 % 5)).collect();
-        let size: Vec<f64> = raw.iter().map(|r| r.1.map_or(f64::NAN, f64::from)).collect();
-        let type_labels: Vec<String> = TYPES.iter().map(|s| (*s).to_owned()).collect();
-        let (mut lead, mut types, mut on) = (Vec::new(), Vec::new(), Vec::new());
-        let today = (as_of() - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
-        for (i, r) in raw.iter().enumerate() {
-            for &(t, age) in &r.2 {
-                lead.push(i as i64);
-                types.push(i32::from(t % 3));
-                on.push(today - i32::from(age) + 5);
-            }
-        }
-        let grouped = GroupedEvents::group(&lead, &types, &on, raw.len()).expect("events");
-        let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
-        let id_codes: Vec<i32> = (0..raw.len() as i32).collect();
-        let columns = LeadColumns {
-            rows: raw.len(),
-            fields: vec![
-                ("industry", FieldData::Text { codes: &codes, labels: &labels }),
-                ("size", FieldData::Number(&size)),
-                ("id", FieldData::Text { codes: &id_codes, labels: &ids }),
-            ],
-            events: Some(grouped.columns(&type_labels)),
-        };
-        let cols = score_columns(&policy, &columns, as_of()).expect("columns");
-        let records = run(&policy, &leads);
-        for (i, line) in records.leads.iter().enumerate() {
-            prop_assert_eq!(cols.score[i].to_bits(), line.score.to_bits());
-            prop_assert_eq!(u64::from(cols.rank[i]), line.rank);
-            prop_assert_eq!(cols.grade[i] >= 0, line.grade.is_some());
-            let first = cols.reasons.first().and_then(|r| usize::try_from(r[i]).ok()).map(|r| cols.rule_ids[r].clone());
-            prop_assert_eq!(first, line.top_reasons.first().cloned());
+        compare_columns(&policy(&p, caps, hl), &raw, with_id)?;
+    }
+}
+
+proptest! {
+    // Enough leads to span several blocks of the batch pass (1,024 leads each at most).
+    #![proptest_config(ProptestConfig::with_cases(4))]
+
+    #[test]
+    fn columns_and_records_score_alike_across_blocks(
+        (p, caps, hl) in policy_strategy(),
+        raw in proptest::collection::vec(lead_strategy(), 1000..2600),
+        with_id in any::<bool>(),
+    ) {
+        compare_columns(&policy(&p, caps, hl), &raw, with_id)?;
+    }
+}
+
+/// `score_columns` gives the record API's numbers to the bit: scores, fit, engagement,
+/// grades, tiers, ranks and every top reason.
+fn compare_columns(policy: &ScoringPolicy, raw: &[RawLead], with_id: bool) -> Result<(), TestCaseError> {
+    use crmkit::scoring::{score_columns, FieldData, GroupedEvents, LeadColumns};
+    let leads = leads(raw);
+    let industries = ["a", "b", "c", "", "d"];
+    let labels: Vec<String> = industries.iter().map(|s| (*s).to_owned()).collect();
+    let codes: Vec<i32> = raw.iter().map(|r| i32::from(r.0 % 5)).collect();
+    let size: Vec<f64> = raw.iter().map(|r| r.1.map_or(f64::NAN, f64::from)).collect();
+    let today = (as_of() - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32;
+    let seen: Vec<i32> = raw.iter().map(|r| r.1.map_or(i32::MIN, |s| today - i32::from(s) / 2)).collect();
+    let type_labels: Vec<String> = TYPES.iter().map(|s| (*s).to_owned()).collect();
+    let (mut lead, mut types, mut on) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, r) in raw.iter().enumerate() {
+        for &(t, age) in &r.2 {
+            lead.push(i as i64);
+            types.push(i32::from(t % 3));
+            on.push(today - i32::from(age) + 5);
         }
     }
+    let grouped = GroupedEvents::group(&lead, &types, &on, raw.len()).expect("events");
+    let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
+    let id_codes: Vec<i32> = (0..raw.len() as i32).collect();
+    let mut fields = vec![
+        ("industry", FieldData::Text { codes: &codes, labels: &labels }),
+        ("size", FieldData::Number(&size)),
+        ("seen", FieldData::Date(&seen)),
+    ];
+    if with_id {
+        fields.push(("id", FieldData::Text { codes: &id_codes, labels: &ids }));
+    }
+    let columns = LeadColumns { rows: raw.len(), fields, events: Some(grouped.columns(&type_labels)) };
+    let cols = score_columns(policy, &columns, as_of()).expect("columns");
+    let records = run(policy, &leads);
+    let label = |codes: &[i32], labels: &[String], i: usize| usize::try_from(codes[i]).ok().map(|c| labels[c].clone());
+    for (i, line) in records.leads.iter().enumerate() {
+        prop_assert_eq!(cols.score[i].to_bits(), line.score.to_bits());
+        prop_assert_eq!(cols.fit[i].to_bits(), line.fit.to_bits());
+        prop_assert_eq!(cols.engagement[i].to_bits(), line.engagement.to_bits());
+        prop_assert_eq!(u64::from(cols.rank[i]), line.rank);
+        prop_assert_eq!(label(&cols.grade, &cols.grade_labels, i), line.grade.clone());
+        prop_assert_eq!(label(&cols.tier, &cols.tier_labels, i), line.tier.clone());
+        let reasons: Vec<String> =
+            cols.reasons.iter().filter_map(|r| usize::try_from(r[i]).ok()).map(|r| cols.rule_ids[r].clone()).collect();
+        prop_assert_eq!(&reasons, &line.top_reasons);
+    }
+    Ok(())
 }

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::{day_number, EventColumns, LeadColumns};
 use super::eval::Compiled;
-use super::report::top_items;
 use super::rules::ScoringPolicy;
 use crate::error::{Error, Result};
 
@@ -84,22 +83,7 @@ pub fn score_columns(policy: &ScoringPolicy, columns: &LeadColumns<'_>, as_of: N
         reasons: vec![Vec::with_capacity(n); k],
         rule_ids: policy.rules.iter().map(|r| r.id.clone()).collect(),
     };
-    let mut s = engine.scratch(policy);
-    let mut top = Vec::with_capacity(k);
-    for row in 0..n {
-        let r = engine.score_row(policy, row, &mut s);
-        out.score.push(r.score);
-        out.fit.push(r.fit);
-        out.engagement.push(r.engagement);
-        out.grade.push(r.grade.map_or(-1, |g| g as i32));
-        out.tier.push(r.tier.map_or(-1, |t| t as i32));
-        if k > 0 {
-            top_items(&s.items, k, &mut top);
-            for (j, col) in out.reasons.iter_mut().enumerate() {
-                col.push(top.get(j).map_or(-1, |&i| s.items[i].rule as i32));
-            }
-        }
-    }
+    engine.score_batch(policy, k, &mut out);
     for (rank, row) in engine.ranking(&out.score).into_iter().enumerate() {
         out.rank[row] = rank as u32 + 1;
     }

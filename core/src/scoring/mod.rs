@@ -39,6 +39,7 @@
 //! # Ok::<(), crmkit::Error>(())
 //! ```
 
+mod batch;
 mod columns;
 pub mod detmath;
 mod eval;
@@ -49,6 +50,7 @@ mod learn;
 mod model;
 mod pass;
 mod predict;
+mod rank;
 mod report;
 mod rules;
 

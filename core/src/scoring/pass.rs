@@ -3,9 +3,7 @@
 // A cap is reported exactly when it changed the sum: exact float comparison is the point.
 #![allow(clippy::float_cmp)]
 
-use std::cmp::Ordering;
-
-use super::columns::{FieldData, NO_DATE};
+use super::columns::NO_DATE;
 use super::eval::Compiled;
 use super::rules::{Dimension, GradeBand, ScoreBounds, ScoringPolicy};
 
@@ -198,66 +196,16 @@ impl Compiled<'_> {
             }
         }
     }
-
-    /// Row indices from first to last: score descending, then the tie-break keys, then the
-    /// `id` column, then row order.
-    pub(crate) fn ranking(&self, scores: &[f64]) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..scores.len()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then_with(|| self.tie_order(a, b)).then(a.cmp(&b)));
-        order
-    }
-
-    fn tie_order(&self, a: usize, b: usize) -> Ordering {
-        for &(col, desc) in &self.tie {
-            let ord = match self.cols.fields[col].1 {
-                FieldData::Number(v) => missing_last(
-                    (!v[a].is_nan()).then_some(v[a]),
-                    (!v[b].is_nan()).then_some(v[b]),
-                    desc,
-                    f64::total_cmp,
-                ),
-                FieldData::Date(v) => {
-                    missing_last((v[a] != NO_DATE).then_some(v[a]), (v[b] != NO_DATE).then_some(v[b]), desc, |x, y| {
-                        x.cmp(y)
-                    })
-                }
-                FieldData::Text { codes, labels } => {
-                    let rank = self.label_rank[col].as_deref().unwrap_or_default();
-                    let key = |r: usize| {
-                        usize::try_from(codes[r])
-                            .ok()
-                            .filter(|&c| labels.get(c).is_some_and(|l| !l.is_empty()))
-                            .map(|c| rank[c])
-                    };
-                    missing_last(key(a), key(b), desc, Ord::cmp)
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        Ordering::Equal
-    }
 }
 
-fn missing_last<T>(a: Option<T>, b: Option<T>, desc: bool, cmp: impl Fn(&T, &T) -> Ordering) -> Ordering {
-    match (a, b) {
-        (Some(x), Some(y)) if desc => cmp(&y, &x),
-        (Some(x), Some(y)) => cmp(&x, &y),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-}
-
-fn add(dim: Dimension, v: f64, fit: &mut f64, eng: &mut f64) {
+pub(super) fn add(dim: Dimension, v: f64, fit: &mut f64, eng: &mut f64) {
     match dim {
         Dimension::Fit => *fit += v,
         Dimension::Engagement => *eng += v,
     }
 }
 
-fn clamp(v: f64, min: Option<f64>, max: Option<f64>) -> f64 {
+pub(super) fn clamp(v: f64, min: Option<f64>, max: Option<f64>) -> f64 {
     let v = max.map_or(v, |m| v.min(m));
     min.map_or(v, |m| v.max(m))
 }
@@ -270,12 +218,12 @@ fn bound(v: f64, b: ScoreBounds, scope: Scope, cuts: &mut Vec<RowCut>) -> f64 {
     after
 }
 
-fn band(bands: &[GradeBand], v: f64) -> Option<usize> {
+pub(super) fn band(bands: &[GradeBand], v: f64) -> Option<usize> {
     bands.iter().position(|b| b.min.is_none_or(|m| v >= m))
 }
 
 /// Grade code: index into [`ScoringPolicy::grade_labels`].
-fn grade(fit: &[GradeBand], eng: &[GradeBand], f: f64, e: f64) -> Option<u32> {
+pub(super) fn grade(fit: &[GradeBand], eng: &[GradeBand], f: f64, e: f64) -> Option<u32> {
     match (fit.is_empty(), eng.is_empty()) {
         (true, true) => None,
         (false, true) => band(fit, f).map(|i| i as u32),
