@@ -5,9 +5,10 @@ use std::borrow::Cow;
 
 use crmkit::scoring::{FieldData, GroupedEvents, Lead, LeadColumns, ModelConfig, ScoringPolicy};
 use crmkit::wire::{from_json, parse_date};
-use numpy::PyReadonlyArray1;
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
 
 use crate::{run, slice};
 
@@ -95,7 +96,7 @@ pub fn score_columns<'py>(
         })
         .collect();
     let events = events.as_ref().map(|(lead, (types, labels), on)| (slice(lead), slice(types), labels, slice(on)));
-    run(py, || {
+    let result = py.detach(|| {
         let policy: ScoringPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let grouped = match &events {
             Some((lead, types, labels, on)) => Some((GroupedEvents::group(lead, types, on, rows)?, *labels)),
@@ -117,7 +118,26 @@ pub fn score_columns<'py>(
             events: grouped.as_ref().map(|(g, labels)| g.columns(labels)),
         };
         crmkit::scoring::score_columns(&policy, &columns, parse_date(&as_of, "as_of")?)
-    })
+    });
+    let out = result.map_err(crate::to_py_err)?;
+    // Columns as numpy arrays built here: a million-row answer as Python lists would cost
+    // more than the scoring.
+    let dict = PyDict::new(py);
+    dict.set_item("score", out.score.into_pyarray(py))?;
+    dict.set_item("fit", out.fit.into_pyarray(py))?;
+    dict.set_item("engagement", out.engagement.into_pyarray(py))?;
+    dict.set_item("rank", out.rank.into_iter().map(i64::from).collect::<Vec<_>>().into_pyarray(py))?;
+    dict.set_item("grade", out.grade.into_pyarray(py))?;
+    dict.set_item("grade_labels", out.grade_labels)?;
+    dict.set_item("tier", out.tier.into_pyarray(py))?;
+    dict.set_item("tier_labels", out.tier_labels)?;
+    let reasons = PyList::empty(py);
+    for column in out.reasons {
+        reasons.append(column.into_pyarray(py))?;
+    }
+    dict.set_item("reasons", reasons)?;
+    dict.set_item("rule_ids", out.rule_ids)?;
+    Ok(dict.into_any())
 }
 
 /// `train_lead_model(config_json, leads_json, as_of) -> dict`: the trained model.

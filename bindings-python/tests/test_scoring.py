@@ -184,3 +184,29 @@ def test_score_frame_agrees_with_score_leads():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.score_frame(df.assign(revenue=["a", "b", "c"]), POLICY, AS_OF)
     assert (caught.value.code, caught.value.path) == ("invalid_type", "columns.revenue")
+
+
+BOOL_POLICY = {
+    "rules": [
+        {"id": "vip", "dimension": "fit", "points": 10, "when": [{"field": "vip", "op": "equals", "value": "true"}]},
+        {"id": "known", "dimension": "fit", "points": 1, "when": [{"field": "vip", "op": "exists"}]},
+        {"id": "not_vip", "dimension": "fit", "points": 2, "when": [{"field": "vip", "op": "not_in", "values": ["true"]}]},
+    ]
+}
+
+
+@pytest.mark.parametrize("kind", ["bool", "boolean", "object", "arrow"])
+def test_boolean_columns_arrive_as_booleans(kind):
+    """A boolean column scores as score_leads reads a boolean (the text true / false), from
+    numpy bool, pandas' nullable boolean, Python bools among objects and Arrow booleans."""
+    pd = pytest.importorskip("pandas")
+    values = [True, False, True] if kind == "bool" else [True, False, None]
+    records = crmkit.score_leads(BOOL_POLICY, [{"id": str(i), "vip": v} for i, v in enumerate(values)], AS_OF)
+    if kind == "arrow":
+        pa = pytest.importorskip("pyarrow")
+        out = crmkit.score_frame(pa.table({"vip": pa.array(values, pa.bool_())}), BOOL_POLICY, AS_OF)
+        scores = out.column("score").to_pylist()
+    else:
+        dtype = {"bool": bool, "boolean": "boolean", "object": object}[kind]
+        scores = list(crmkit.score_frame(pd.DataFrame({"vip": pd.Series(values, dtype=dtype)}), BOOL_POLICY, AS_OF)["score"])
+    assert scores == [x["score"] for x in records["leads"]] == ([11.0, 3.0, 11.0] if kind == "bool" else [11.0, 3.0, 0.0])

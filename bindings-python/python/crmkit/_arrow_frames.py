@@ -45,8 +45,8 @@ def _decimals(pa: Any, values: list) -> Any:
 
 def _score_field(cols: ArrowColumns, name: str) -> tuple:
     """(kind, data) as score_columns reads it: numbers (integers, floats, decimals) as
-    float64 with NaN for null, dates as int32 days, anything else (strings, booleans) as
-    category codes of its text."""
+    float64 with NaN for null, dates as int32 days, booleans as codes into ``["false",
+    "true"]``, anything else as category codes of its text."""
     pa, np = cols.pa, cols.np
     arr = cols.column(name)
     kind = arr.type
@@ -55,6 +55,11 @@ def _score_field(cols: ArrowColumns, name: str) -> tuple:
         return "number", np.ascontiguousarray(values, dtype=np.float64)
     if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
         return "date", _days32(cols, name, name)
+    if pa.types.is_boolean(kind):
+        # Codes into ["false", "true"] from the bool array, null -1 (the core reads a boolean
+        # as that text).
+        codes = arr.cast(pa.int32()).fill_null(-1).to_numpy(zero_copy_only=False)
+        return "text", (np.ascontiguousarray(codes, dtype=np.int32), ["false", "true"])
     return "text", cols.codes(name)
 
 

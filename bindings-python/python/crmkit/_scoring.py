@@ -168,8 +168,14 @@ def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool 
         out = days.astype(np.int64)
         out[np.isnat(days)] = np.iinfo(np.int32).min
         return "date", out.astype(np.int32)
+    if not text_only and pd.api.types.is_bool_dtype(s.dtype):
+        # Booleans as booleans: codes into ["false", "true"] straight from the bool array (the
+        # core reads a boolean as that text), never str(True) per row; <NA> is missing.
+        values = s.to_numpy(dtype=np.int32, na_value=-1) if s.hasnans else s.to_numpy(dtype=np.int32)
+        return "text", (np.ascontiguousarray(values, dtype=np.int32), ["false", "true"])
     if not text_only and pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return "number", np.ascontiguousarray(s.to_numpy(dtype=np.float64, na_value=np.nan))
     cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
-    labels = [str(c) for c in cat.cat.categories]
+    # Python / numpy booleans among objects read as the core reads a boolean: true / false.
+    labels = [("true" if c else "false") if isinstance(c, (bool, np.bool_)) else str(c) for c in cat.cat.categories]
     return "text", (np.ascontiguousarray(cat.cat.codes.to_numpy(), dtype=np.int32), labels)

@@ -308,6 +308,16 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<Owned> {
                             next
                         })
                     }
+                    // A boolean reads as the text `true` / `false`, as a boolean column of a
+                    // DataFrame or of Arrow data does in the batch entry points.
+                    Some(FieldValue::Bool(b)) => {
+                        let t = if *b { "true" } else { "false" };
+                        let next = i32::try_from(index.len()).unwrap_or(i32::MAX);
+                        *index.entry(t).or_insert_with(|| {
+                            labels.push(t.to_owned());
+                            next
+                        })
+                    }
                     Some(other) => return Err(wrong_type(i, name, "text", other)),
                 });
             }
