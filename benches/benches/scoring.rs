@@ -1,9 +1,11 @@
 //! Lead scoring over 1,000,000 seeded leads × 30 rules, 10 events each; and training the
-//! learned model on 1,000,000 closed leads × 10 fields.
+//! learned model on 1,000,000 closed leads × 10 fields, from columns and from records.
 //! Run: `cargo bench -p crmkit-benches --bench scoring`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use crmkit::scoring::{score_columns, train_lead_model, FieldData, GroupedEvents, Lead, LeadColumns, ModelConfig};
+use crmkit::scoring::{
+    score_columns, train_lead_model, train_lead_model_columns, FieldData, GroupedEvents, Lead, LeadColumns, ModelConfig,
+};
 use crmkit_benches::as_of;
 use crmkit_benches::scoring::{model_config, policy, ClosedLeads, Leads};
 
@@ -30,6 +32,16 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_1m");
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
+    let owned = closed.columns();
+    let columns = LeadColumns { rows: owned.rows, fields: owned.fields(), events: None };
+    assert_eq!(
+        train_lead_model_columns(&config, &columns, as_of()).expect("model"),
+        train_lead_model(&config, &records, as_of()).expect("model"),
+        "columns and records train the same model"
+    );
+    group.bench_function("bayes_10_fields_columns", |b| {
+        b.iter(|| train_lead_model_columns(&config, &columns, as_of()).expect("model"));
+    });
     group.bench_function("bayes_10_fields_records", |b| {
         b.iter(|| train_lead_model(&config, &records, as_of()).expect("model"));
     });

@@ -155,6 +155,55 @@ impl ClosedLeads {
     pub fn records(&self) -> Vec<Lead> {
         self.leads.clone()
     }
+
+    /// The same leads as text columns (category codes and labels), one per field.
+    pub fn columns(&self) -> ClosedColumns {
+        let mut names: Vec<String> = self.leads.first().map(|l| l.fields.keys().cloned().collect()).unwrap_or_default();
+        names.sort();
+        let mut codes = Vec::new();
+        let mut labels = Vec::new();
+        for name in &names {
+            let mut index: std::collections::HashMap<&str, i32> = std::collections::HashMap::new();
+            let mut column_labels = Vec::new();
+            let column = self
+                .leads
+                .iter()
+                .map(|l| match l.fields.get(name) {
+                    Some(FieldValue::Text(t)) => *index.entry(t.as_str()).or_insert_with(|| {
+                        column_labels.push(t.clone());
+                        column_labels.len() as i32 - 1
+                    }),
+                    _ => -1,
+                })
+                .collect();
+            codes.push(column);
+            labels.push(column_labels);
+        }
+        ClosedColumns { rows: self.leads.len(), names, codes, labels }
+    }
+}
+
+/// Closed leads as owned text columns.
+pub struct ClosedColumns {
+    /// Rows.
+    pub rows: usize,
+    /// Field names.
+    pub names: Vec<String>,
+    /// Per field: codes.
+    pub codes: Vec<Vec<i32>>,
+    /// Per field: labels.
+    pub labels: Vec<Vec<String>>,
+}
+
+impl ClosedColumns {
+    /// The columns as the trainer reads them.
+    pub fn fields(&self) -> Vec<(&str, FieldData<'_>)> {
+        self.names
+            .iter()
+            .zip(self.codes.iter().zip(&self.labels))
+            .map(|(name, (codes, labels))| (name.as_str(), FieldData::Text { codes, labels }))
+            .collect()
+    }
 }
 
 /// The training configuration: improved naive Bayes over `f0`..`f9` with team blending.

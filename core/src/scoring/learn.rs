@@ -81,18 +81,18 @@ pub(crate) fn features<'l>(config: &ModelConfig, lead: &'l Lead, i: usize) -> Re
 }
 
 /// One field's values (in order of first appearance), their index, and `[won, lost]` each.
-type ValueCounts = (Vec<String>, HashMap<String, usize>, Vec<[f64; 2]>);
+pub(super) type ValueCounts = (Vec<String>, HashMap<String, usize>, Vec<[f64; 2]>);
 
 /// Counts being gathered for one team.
-struct Acc {
+pub(super) struct Acc {
     won: f64,
     lost: f64,
     stages: Vec<[f64; 2]>,
-    fields: Vec<ValueCounts>,
+    pub(super) fields: Vec<ValueCounts>,
 }
 
 impl Acc {
-    fn new(config: &ModelConfig) -> Self {
+    pub(super) fn new(config: &ModelConfig) -> Self {
         Self {
             won: 0.0,
             lost: 0.0,
@@ -101,8 +101,8 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, f: &Features, won: bool, weight: f64) {
-        let side = usize::from(!won);
+    /// The outcome and the stage survival counts of one closed lead.
+    pub(super) fn count_outcome(&mut self, stage: Option<usize>, won: bool, weight: f64) {
         if won {
             self.won += weight;
             // A won lead went through every stage.
@@ -110,10 +110,15 @@ impl Acc {
         } else {
             self.lost += weight;
             // A lost lead reached every stage up to the one it was lost in.
-            if let Some(at) = f.stage {
+            if let Some(at) = stage {
                 self.stages[..=at].iter_mut().for_each(|s| s[1] += weight);
             }
         }
+    }
+
+    fn add(&mut self, f: &Features, won: bool, weight: f64) {
+        let side = usize::from(!won);
+        self.count_outcome(f.stage, won, weight);
         for (field, value) in &f.values {
             let (labels, index, counts) = &mut self.fields[*field];
             let row = if let Some(&row) = index.get(value.as_ref()) {
@@ -243,6 +248,13 @@ pub fn train_lead_model(config: &ModelConfig, leads: &[Lead], as_of: NaiveDate) 
             global.add(&f, won, weight);
         }
     }
+    finish(config, teams, global)
+}
+
+/// The model from the gathered counts: per team (in order of first use) and, for `bayes`,
+/// global; `invalid_value` at `leads` unless the closed leads are both won and lost.
+pub(super) fn finish(config: &ModelConfig, teams: Vec<(Option<String>, Acc)>, global: Acc) -> Result<LeadModel> {
+    let odoo = config.method == Method::Odoo;
     let (won, lost) = if odoo {
         teams.iter().fold((0.0, 0.0), |(w, l), (_, a)| (w + a.won, l + a.lost))
     } else {

@@ -47,6 +47,7 @@ mod evaluate;
 mod frame;
 mod lead;
 mod learn;
+mod learn_columns;
 mod model;
 mod pass;
 mod predict;
@@ -62,6 +63,7 @@ pub use evaluate::{calibration, time_split, CalibrationReport, ReliabilityBin, T
 pub use frame::{score_columns, GroupedEvents, ScoreColumns};
 pub use lead::{FieldValue, Lead, LeadEvent};
 pub use learn::train_lead_model;
+pub use learn_columns::train_lead_model_columns;
 pub use model::{Feature, FieldTable, LeadModel, Method, ModelConfig, ModelStage, TeamTable, ValueCount};
 pub use predict::{predict_leads, Contribution, Prediction, PredictionReason, PredictionReport};
 pub use report::{CutScope, ItemReason, LeadScore, ScoreCount, ScoreCut, ScoreItem, ScoreReport};
