@@ -160,10 +160,25 @@ def score_frame(
 
 
 
+# Ticks per day of numpy's datetime64 units.
+_PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
 def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool = False) -> tuple:
     """(kind, data) of a Series: ("number", float64), ("date", int32 days), ("text", (int32
     codes, labels))."""
     if dates_only or (not text_only and (pd.api.types.is_datetime64_any_dtype(s.dtype))):
+        values = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M" else None
+        unit = np.datetime_data(values.dtype)[0] if values is not None else None
+        if unit in _PER_DAY:
+            # Plain datetime64: days by one integer floor division (numpy's datetime cast is
+            # several times slower on 10M events).
+            ticks = values.view(np.int64)
+            out = ticks // _PER_DAY[unit]
+            nat = ticks == np.iinfo(np.int64).min
+            if nat.any():
+                out[nat] = np.iinfo(np.int32).min
+            return "date", out.astype(np.int32)
         days = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
         out = days.astype(np.int64)
         out[np.isnat(days)] = np.iinfo(np.int32).min
