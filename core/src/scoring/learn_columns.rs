@@ -153,11 +153,11 @@ pub fn train_lead_model_columns(config: &ModelConfig, cols: &LeadColumns<'_>, as
         .map(|s| s.labels.iter().map(|l| config.stages.iter().position(|st| st.name == *l)).collect())
         .unwrap_or_default();
     let team = text(cols, &config.team_field)?;
+    // Read only for forgetting; absent, every row is missing its date.
     let closed_on = match (config.half_life_days, column(cols, &config.closed_on_field)) {
-        (None, _) => None,
         (Some(_), Some(FieldData::Date(d))) => Some(*d),
         (Some(_), Some(other)) => return Err(wrong(&config.closed_on_field, "date", other)),
-        (Some(_), None) => None,
+        _ => None,
     };
     let values = config
         .fields
