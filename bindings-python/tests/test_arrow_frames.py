@@ -212,3 +212,30 @@ def _forecast_policy():
         "duration_unit": "days",
         "placement": "actual",
     }
+
+
+@pytest.mark.parametrize("kind", ["decimal", "string", "int"])
+def test_attribution_frame_arrow_unread_revenue_as_pandas(kind):
+    # One rule in both paths: nulls the core never reads are no error, a null it reads is.
+    from test_roi import _decimal_frame
+
+    df = _decimal_frame(BOOK + [JOURNEYS[0]], True)
+    cells = list(df["revenue"])
+    if kind == "int":
+        cells = [None if v is None else int(v) for v in cells]
+        df = df.assign(revenue=pd.array(cells, dtype="Int64"))
+        arr = pa.array(cells, pa.int64())
+    elif kind == "string":
+        cells = [None if v is None else str(v) for v in cells]
+        df = df.assign(revenue=pd.Series(cells, dtype=object))
+        arr = pa.array(cells, pa.string())
+    else:
+        arr = pa.array(cells, pa.decimal128(18, 2))
+    table = pa.Table.from_pandas(df.drop(columns="revenue"), preserve_index=False).append_column("revenue", arr)
+    want = crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
+    assert [str(c) for c in crmkit.attribution_frame(table, {"model": {"kind": "linear"}}).column("credit").to_pylist()] == [str(c) for c in want["credit"]]
+    read = [None if i == 3 else v for i, v in enumerate(cells)]  # row 3: b1's first row
+    for bad in (table.set_column(table.schema.get_field_index("revenue"), "revenue", pa.array(read, arr.type)), df.assign(revenue=pd.Series(read, dtype=object))):
+        with pytest.raises(crmkit.CrmkitError) as e:
+            crmkit.attribution_frame(bad, {"model": {"kind": "linear"}})
+        assert (e.value.code, e.value.path) == ("invalid_type", "revenue[3]")

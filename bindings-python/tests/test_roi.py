@@ -125,3 +125,40 @@ def test_attribution_frame_errors_name_the_row():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
     assert caught.value.code == "unknown_channel" and caught.value.path.startswith("channel_labels[")
+
+
+def _decimal_frame(journeys, blank_unread):
+    """A DataFrame of touches whose revenue is an object column of Decimal; None on the
+    non-converted journeys and, with ``blank_unread``, on every row after a journey's first."""
+    df = _frame(journeys)
+    first = df["journey"] != df["journey"].shift()
+    revenue = [Decimal(j["revenue"]) if "converted_on" in j else None for j in journeys for _ in j["touches"]]
+    df["revenue"] = pd_object([None if blank_unread and not f else r for r, f in zip(revenue, first)])
+    return df
+
+
+def pd_object(values):
+    import pandas as pd
+
+    return pd.Series(values, dtype=object)
+
+
+@pytest.mark.parametrize("blank_unread", [False, True])
+def test_attribution_frame_leaves_unread_revenue_alone(blank_unread):
+    # Revenue is read on a converted journey's first row only: None elsewhere (a journey that
+    # did not convert, the rows after the first) is no error, in a Decimal column as in any.
+    journeys = BOOK + [JOURNEYS[0]]
+    df = _decimal_frame(journeys, blank_unread)
+    want = crmkit.attribute({"model": {"kind": "linear"}}, journeys)
+    out = crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
+    assert list(out["credit"]) == [c["credit"] for c in want["channels"]] and out.attrs["total"] == want["total"]
+    strings = df.assign(revenue=df["revenue"].map(lambda v: None if v is None else str(v)))
+    assert crmkit.attribution_frame(strings, {"model": {"kind": "linear"}}).attrs["total"] == want["total"]
+
+
+def test_attribution_frame_missing_read_revenue_is_typed():
+    df = _decimal_frame(BOOK, True)
+    df.loc[3, "revenue"] = None  # b1's first (and only) row: read
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "revenue[3]")

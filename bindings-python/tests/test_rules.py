@@ -282,7 +282,9 @@ def test_attribution_frame_minor_units_are_declared():
     assert out.attrs["total"] == Decimal("5000.00")
     raises("invalid_value", "revenue_scale", crmkit.attribution_frame, touches(["1", "1"]), {"model": {"kind": "linear"}}, revenue_scale=2)
     raises("out_of_range", "revenue_scale", crmkit.attribution_frame, touches(np.array([1, 1])), {"model": {"kind": "linear"}}, revenue_scale=29)
-    raises("invalid_type", "revenue[1]", crmkit.attribution_frame, touches(pd.array([1, None], dtype="Int64")), {"model": {"kind": "linear"}})
+    # The journey's revenue is read on its first row: missing there is an error, after it none.
+    raises("invalid_type", "revenue[0]", crmkit.attribution_frame, touches(pd.array([None, 1], dtype="Int64")), {"model": {"kind": "linear"}})
+    assert crmkit.attribution_frame(touches(pd.array([1, None], dtype="Int64")), {"model": {"kind": "linear"}}).attrs["total"] == Decimal("1.00")
 
 
 def test_calibration_arguments_of_the_wrong_kind():

@@ -178,22 +178,20 @@ def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any]
 
 
 def _fill_unread_revenue(cols: ArrowColumns, name: str, journeys: Any, converted: Any) -> None:
-    """Null revenue where the core does not read it (journeys that did not convert, rows
-    after a journey's first) becomes 0, so integer and decimal128 columns keep their exact
-    buffers; a converted journey without revenue on its first row is ``invalid_type``."""
+    """Null revenue the core does not read becomes 0 (:func:`crmkit._roi.unread_revenue`, the
+    rule the pandas path follows too), so integer and decimal128 columns keep their exact
+    buffers, and strings hold "0". Floats keep NaN (the core applies the same rule to it)."""
+    from crmkit._roi import unread_revenue
+
     pa, np = cols.pa, cols.np
     arr = cols.column(name)
-    if not arr.null_count or not (pa.types.is_integer(arr.type) or pa.types.is_decimal(arr.type)):
-        return  # floats carry NaN, strings are parsed where read
-    missing = arr.is_null().to_numpy(zero_copy_only=False)
-    first = np.ones(len(journeys), dtype=bool)
-    first[1:] = journeys[1:] != journeys[:-1]
-    read = first & (converted != NO_DATE)
-    bad = np.flatnonzero(missing & read)
-    if len(bad):
-        raise error("invalid_type", f"revenue[{int(bad[0])}]", "missing revenue: a converted journey needs one on its first row")
+    kind = arr.type
+    text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    if not arr.null_count or not (pa.types.is_integer(kind) or pa.types.is_decimal(kind) or text):
+        return
+    unread_revenue(arr.is_null().to_numpy(zero_copy_only=False), journeys, converted, np)
     index = cols.table.column_names.index(name)
-    zero = pa.scalar(0 if pa.types.is_integer(arr.type) else Decimal(0), arr.type)
+    zero = pa.scalar(0 if pa.types.is_integer(kind) else "0" if text else Decimal(0), kind)
     cols.table = cols.table.set_column(index, name, arr.fill_null(zero))
 
 

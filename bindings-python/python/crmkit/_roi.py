@@ -88,6 +88,37 @@ def compare_attribution(policy: Mapping[str, Any], journeys: Sequence[Mapping[st
 
 
 _MILESTONES = {"lead_created": 1, "deal_created": 2}
+NOT_CONVERTED = -(2**63)  # numpy's NaT: a journey without a conversion day
+
+
+def unread_revenue(missing: Any, journeys: Any, converted: Any, np: Any) -> None:
+    """The one rule of both frame paths (pandas and Arrow) for missing revenue: the core reads
+    a journey's revenue on its first row, and only when it converted, so a missing value
+    anywhere else is no error (the caller fills it with 0); a converted journey without
+    revenue on its first row is ``invalid_type`` at ``revenue[i]``. ``missing``: per row,
+    whether the revenue is missing; ``journeys``: the journey codes; ``converted``: the
+    conversion days (``NOT_CONVERTED`` for none)."""
+    first = np.ones(len(journeys), dtype=bool)
+    first[1:] = journeys[1:] != journeys[:-1]
+    bad = np.flatnonzero(missing & first & (converted != NOT_CONVERTED))
+    if len(bad):
+        from crmkit._frame import _error
+
+        raise _error("invalid_type", f"revenue[{int(bad[0])}]", "missing revenue: a converted journey needs one on its first row")
+
+
+def _read_revenue(series: Any, journeys: Any, converted: Any, np: Any, pd: Any) -> Any:
+    """``series`` with its unread missing cells as 0 (:func:`unread_revenue`). Floats keep
+    their NaN: the core reads a NaN as an empty cell by the same rule."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        return series
+    missing = series.isna().to_numpy(dtype=bool)
+    if not missing.any():
+        return series
+    unread_revenue(missing, journeys, converted, np)
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return series.fillna(0)  # nullable integers stay integers: exact whole (or minor) units
+    return series.astype(object).mask(missing, 0)
 
 
 @document("AttributionPolicy")
@@ -155,7 +186,7 @@ def attribution_frame(
     channel_codes, channel_labels = _codes(_column(df, channel), np, pd)
     days = _days(_column(df, on), "on", np, pd)
     conv = _days(_column(df, converted_on), "converted_on", np, pd)
-    amounts = _amounts(_column(df, revenue), np, pd, revenue_scale, "revenue")
+    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd), np, pd, revenue_scale, "revenue")
     marks = None
     if milestone is not None:
         series = _column(df, milestone)
