@@ -1,8 +1,10 @@
 //! Attribution and ROI invariants.
 
 use chrono::NaiveDate;
+use crmkit::forecast::AmountColumn;
 use crmkit::roi::{
-    attribute, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, Milestone, Model, RoiPolicy, Touch,
+    attribute, attribute_columns, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, JourneyColumns,
+    Milestone, Model, RoiPolicy, Touch, NOT_CONVERTED,
 };
 use crmkit::wire::from_json;
 use proptest::prelude::*;
@@ -75,8 +77,82 @@ fn raw_journeys() -> impl Strategy<Value = Vec<Raw>> {
     )
 }
 
+/// Journeys with revenue up to 10^20 units (the columns' 64-bit fast path and its fallback)
+/// and, now and then, more than 64 touches (the split's general path).
+fn wide_journeys() -> impl Strategy<Value = Vec<Raw>> {
+    let touches = prop_oneof![
+        8 => proptest::collection::vec((0usize..6, 0u32..60, 0u8..4), 1..9),
+        1 => proptest::collection::vec((0usize..6, 0u32..5000, 0u8..6), 60..90),
+    ];
+    let cents = prop_oneof![3 => 0i64..100_000_000, 1 => 0i64..i64::MAX / 1000, 1 => Just(i64::MAX / 100)];
+    proptest::collection::vec((any::<bool>(), cents, touches), 1..12)
+}
+
+/// Journey codes, channel codes, touch days, revenue cents, conversion days, milestone codes.
+type Columns = (Vec<i64>, Vec<i32>, Vec<i64>, Vec<i64>, Vec<i64>, Vec<i8>);
+
+/// `js` as columns, revenue in cents; the days since 1970 of their dates.
+fn as_columns(js: &[Journey]) -> Columns {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let day = |d: NaiveDate| (d - epoch).num_days();
+    let mut c = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (j, journey) in js.iter().enumerate() {
+        for t in &journey.touches {
+            c.0.push(j as i64 * 3 + 1); // any increasing codes
+            c.1.push(CHANNELS.iter().position(|n| *n == t.channel).expect("channel") as i32);
+            c.2.push(day(t.on));
+            let mut cents = journey.revenue;
+            cents.rescale(2);
+            c.3.push(i64::try_from(cents.mantissa()).expect("cents"));
+            c.4.push(journey.converted_on.map_or(NOT_CONVERTED, day));
+            c.5.push(match t.milestone {
+                None => 0,
+                Some(Milestone::LeadCreated) => 1,
+                Some(Milestone::DealCreated) => 2,
+            });
+        }
+    }
+    c
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn columns_credit_every_touch_as_the_record_api(raw in wide_journeys(), dp in 0u32..4) {
+        let js = journeys(&raw, &CHANNELS);
+        let (journey, channel, on, cents, converted_on, milestone) = as_columns(&js);
+        let labels: Vec<String> = CHANNELS.iter().map(|s| (*s).to_owned()).collect();
+        let columns = JourneyColumns {
+            journey: &journey,
+            channel: &channel,
+            channel_labels: &labels,
+            on: &on,
+            revenue: AmountColumn::Units { units: &cents, scale: 2 },
+            converted_on: &converted_on,
+            milestone: Some(&milestone),
+        };
+        for model in models() {
+            let mut p = policy(model.clone(), dp);
+            p.channels = CHANNELS.iter().map(|n| Channel { name: (*n).into(), group: "g".into() }).collect();
+            let record = attribute(&p, &js);
+            let cols = attribute_columns(&p, &columns);
+            let (record, cols) = match (record, cols) {
+                (Ok(r), Ok(c)) => (r, c),
+                (Err(a), Err(b)) => {
+                    prop_assert_eq!(a.code(), b.code(), "{}", model.name());
+                    continue;
+                }
+                (r, c) => return Err(TestCaseError::fail(format!("{}: {r:?} vs {c:?}", model.name()))),
+            };
+            let want: Vec<Decimal> = record.journeys.iter().flat_map(|l| l.touches.iter().map(|t| t.credit)).collect();
+            let got: Vec<Decimal> = cols.credits.iter().map(|&u| Decimal::new(u, dp)).collect();
+            prop_assert_eq!(got, want, "{}", model.name());
+            let mut lines = record.clone();
+            lines.journeys.clear();
+            prop_assert_eq!(&cols.report, &lines, "{}", model.name());
+        }
+    }
 
     #[test]
     fn credits_sum_exactly_to_each_journeys_revenue(raw in raw_journeys(), dp in 0u32..4) {

@@ -1,10 +1,10 @@
 //! Journeys as columns: the batch entry point behind `attribution_frame` and
 //! `attributeColumns`.
 
-use rust_decimal::Decimal;
-
 use super::engine::{self, Prepared};
-use super::{report_channels, AttributionPolicy, AttributionReport, MAX_TOUCHES};
+use super::fast::{self, Totals};
+use super::reader::Reader;
+use super::{channel_report, AttributionPolicy, AttributionReport};
 use crate::error::{Error, Result};
 use crate::forecast::AmountColumn;
 use crate::roi::policy::taxonomy_index;
@@ -102,109 +102,34 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
     // Label code → taxonomy index (unknown labels fail only when used).
     let label_index: Vec<Option<usize>> =
         columns.channel_labels.iter().map(|l| index.get(l.as_str()).copied()).collect();
-    let rounding = policy.rounding;
+    let mut reader = Reader::new(columns, label_index, policy.rounding);
+    let channels = policy.channels.len();
+    if fast::applies(&policy.model) {
+        // One pass: read, weigh, split, total.
+        let mut credits = vec![0i64; rows];
+        let totals = fast::run(&policy.model, channels, &mut reader, &mut credits)?;
+        let report = channel_report(policy, &totals, None)?;
+        return Ok(ColumnsAttribution { report, credits });
+    }
+    // The data-driven models learn from every journey before crediting any.
     let mut p = Prepared {
         lengths: Vec::new(),
         units: Vec::new(),
         converted: Vec::new(),
         channel: Vec::with_capacity(rows),
-        days: Vec::with_capacity(rows),
-        milestone: columns.milestone.map(<[i8]>::to_vec),
+        days: Vec::new(),
+        milestone: None,
     };
-    // Sorted codes (the usual frame) need no set: a code above every earlier one is new. The
-    // set of earlier codes is built only once the codes go down.
-    let mut seen: Option<std::collections::HashSet<i64>> = None;
-    let mut runs: Vec<i64> = Vec::new();
-    let mut i = 0usize;
-    while i < rows {
-        let code = columns.journey[i];
-        let repeated = match (&mut seen, runs.last()) {
-            (Some(set), _) => !set.insert(code),
-            (None, Some(&last)) if code <= last => {
-                let mut set: std::collections::HashSet<i64> = runs.iter().copied().collect();
-                let repeated = !set.insert(code);
-                seen = Some(set);
-                repeated
-            }
-            (None, _) => {
-                runs.push(code);
-                false
-            }
-        };
-        if repeated {
-            return Err(Error::InvalidValue {
-                path: format!("journey[{i}]"),
-                reason: "a journey's rows are consecutive".into(),
-            });
-        }
-        let start = i;
-        while i < rows && columns.journey[i] == code {
-            i += 1;
-        }
-        crate::limits::check(&format!("journey[{start}]"), i - start, MAX_TOUCHES as u64, "touches in a journey")?;
-        let conv = columns.converted_on[start];
-        let converted = conv != NOT_CONVERTED;
-        // A journey that did not convert may leave its revenue empty (NaN in a float column).
-        let units = match revenue_units(&columns.revenue, start, rounding)? {
-            Some(u) => u,
-            None if !converted => 0,
-            None => return Err(bad(start)),
-        };
-        if units < 0 {
-            return Err(Error::NegativeAmount { path: format!("revenue[{start}]"), value: units.to_string() });
-        }
-        if !converted && units != 0 {
-            return Err(Error::InvalidValue {
-                path: format!("revenue[{start}]"),
-                reason: "revenue without converted_on".into(),
-            });
-        }
-        p.lengths.push((i - start) as u32);
-        p.units.push(units);
-        p.converted.push(converted);
-        for r in start..i {
-            let c = columns.channel[r];
-            let label =
-                usize::try_from(c).ok().filter(|&c| c < label_index.len()).ok_or_else(|| Error::InvalidValue {
-                    path: format!("channel[{r}]"),
-                    reason: format!("code {c} is not an index of channel_labels"),
-                })?;
-            let t = label_index[label].ok_or_else(|| Error::UnknownChannel {
-                path: format!("channel_labels[{label}]"),
-                name: columns.channel_labels[label].clone(),
-            })?;
-            let on = columns.on[r];
-            if on == NOT_CONVERTED {
-                return Err(Error::MissingValue {
-                    path: format!("on[{r}]"),
-                    reason: "every touch needs its day".into(),
-                });
-            }
-            if r > start && on < columns.on[r - 1] {
-                return Err(Error::InvalidValue {
-                    path: format!("on[{r}]"),
-                    reason: "touches go in time order".into(),
-                });
-            }
-            let days = if converted {
-                if on > conv {
-                    return Err(Error::TouchAfterConversion {
-                        path: format!("on[{r}]"),
-                        date: on.to_string(),
-                        converted_on: conv.to_string(),
-                    });
-                }
-                u32::try_from(conv.saturating_sub(on)).unwrap_or(u32::MAX)
-            } else {
-                0
-            };
-            p.channel.push(t as u32);
-            p.days.push(days);
-        }
+    while let Some(run) = reader.next_run()? {
+        p.lengths.push((run.end - run.start) as u32);
+        p.units.push(run.units);
+        p.converted.push(run.converted);
+        p.channel.extend_from_slice(&reader.channel);
     }
     let path = |j: usize| format!("journey[{j}]");
-    let outcome = engine::run(&policy.model, policy.channels.len(), &p, false, &path)?;
-    let report = report_channels(policy, &p, &outcome)?;
+    let outcome = engine::run(&policy.model, channels, &p, false, &path)?;
+    let totals = Totals::of(channels, &p, &outcome.credits);
+    let report = channel_report(policy, &totals, outcome.removal_effects.as_ref())?;
     let credits = outcome
         .credits
         .iter()
@@ -212,38 +137,4 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
         .map(|(r, &c)| i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{r}]"))))
         .collect::<Result<_>>()?;
     Ok(ColumnsAttribution { report, credits })
-}
-
-/// Row `r`'s revenue in units of the policy's last place.
-/// `None` for a float NaN (an empty cell).
-fn revenue_units(column: &AmountColumn, r: usize, rounding: crate::money::Rounding) -> Result<Option<i128>> {
-    let exact = match *column {
-        AmountColumn::Decimal(d) => d[r],
-        AmountColumn::Units { units, scale } => {
-            if scale == rounding.dp {
-                return Ok(Some(i128::from(units[r])));
-            }
-            Decimal::try_from_i128_with_scale(i128::from(units[r]), scale).map_err(|_| bad(r))?
-        }
-        AmountColumn::Float { values, scale } => {
-            let v = values[r];
-            if v.is_nan() {
-                return Ok(None);
-            }
-            let x = (v * 10f64.powi(scale as i32)).round_ties_even();
-            if !x.is_finite() || x.abs() >= 9.2e18 {
-                return Err(bad(r));
-            }
-            Decimal::try_from_i128_with_scale(x as i128, scale).map_err(|_| bad(r))?
-        }
-    };
-    Ok(Some(rounding.round(exact).mantissa()))
-}
-
-fn bad(r: usize) -> Error {
-    Error::Parse {
-        kind: crate::ParseKind::Decimal,
-        path: format!("revenue[{r}]"),
-        message: "not a finite amount".into(),
-    }
 }

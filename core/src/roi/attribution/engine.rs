@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 
+use super::fast::split_fast;
 use super::model::{Model, PositionWeights};
-use super::split::{decay, fixed, position, roles, split};
+use super::split::{decay, fixed, position, roles, split, FxBuild};
 use super::{markov, shapley};
 use crate::error::Result;
 
@@ -52,7 +53,7 @@ pub(crate) struct Outcome {
 /// Per-channel weights of the data-driven models.
 enum Learned {
     Global(Vec<u64>),
-    PerSet(HashMap<Vec<u32>, Vec<u64>>),
+    PerSet(HashMap<Vec<u32>, Vec<u64>, FxBuild>),
 }
 
 /// Runs `model` (validated) over `p` for a taxonomy of `channels`.
@@ -97,6 +98,7 @@ pub(crate) fn run(
     let mut order = Vec::new();
     let mut distinct: Vec<(u32, u64, u32)> = Vec::new(); // channel, weight, touches
     let mut channel_units: Vec<i128> = Vec::new();
+    let (mut narrow, mut rem, mut key): (Vec<i64>, Vec<u64>, Vec<u32>) = (Vec::new(), Vec::new(), Vec::new());
     for (j, start, n) in p.journeys() {
         if !p.converted[j] {
             continue;
@@ -116,7 +118,8 @@ pub(crate) fn run(
             match learned {
                 Learned::Global(w) => distinct.iter_mut().for_each(|d| d.1 = w[d.0 as usize]),
                 Learned::PerSet(sets) => {
-                    let mut key: Vec<u32> = distinct.iter().map(|d| d.0).collect();
+                    key.clear();
+                    key.extend(distinct.iter().map(|d| d.0));
                     key.sort_unstable();
                     if let Some(w) = sets.get(&key) {
                         for d in &mut distinct {
@@ -135,7 +138,13 @@ pub(crate) fn run(
             weights.extend(distinct.iter().map(|d| d.1));
             channel_units.clear();
             channel_units.resize(distinct.len(), 0);
-            split(p.units[j], &weights, &mut channel_units, &mut order, &at)?;
+            narrow.clear();
+            narrow.resize(distinct.len(), 0);
+            if split_fast(p.units[j], &weights, None, &mut narrow, &mut rem).is_some() {
+                channel_units.iter_mut().zip(&narrow).for_each(|(c, &u)| *c = i128::from(u));
+            } else {
+                split(p.units[j], &weights, &mut channel_units, &mut order, &at)?;
+            }
             let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
             for (d, &u) in distinct.iter().zip(&channel_units) {
                 // The channel's credit, evenly over its touches: equal remainders, so the

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::engine::Prepared;
+use super::split::FxBuild;
 use crate::error::Result;
 
 /// Most states a chain may have (the solve costs states × channels × sweeps).
@@ -21,7 +22,7 @@ const NULL: usize = usize::MAX - 1;
 /// Each channel's removal effect in [0, 1] (0 for channels in no journey).
 pub(crate) fn removal_effects(p: &Prepared, channels: usize, order: usize) -> Result<Vec<f64>> {
     // Distinct paths with their conversions and non-conversions, in first-seen order.
-    let mut paths: HashMap<&[u32], usize> = HashMap::new();
+    let mut paths: HashMap<&[u32], usize, FxBuild> = HashMap::default();
     let mut tally: Vec<(&[u32], u64, u64)> = Vec::new();
     for (j, start, n) in p.journeys() {
         let key = &p.channel[start..start + n];

@@ -11,8 +11,10 @@
 mod columns;
 mod compare;
 mod engine;
+mod fast;
 mod markov;
 mod model;
+mod reader;
 mod shapley;
 mod split;
 
@@ -406,45 +408,28 @@ fn report(
 
 /// The report's totals and channel lines (no journey lines).
 fn report_channels(policy: &AttributionPolicy, p: &Prepared, outcome: &Outcome) -> Result<AttributionReport> {
+    let totals = fast::Totals::of(policy.channels.len(), p, &outcome.credits);
+    channel_report(policy, &totals, outcome.removal_effects.as_ref())
+}
+
+/// The report of per-channel `totals` (no journey lines); `effects`: Markov's removal effects.
+fn channel_report(
+    policy: &AttributionPolicy,
+    t: &fast::Totals,
+    effects: Option<&Vec<f64>>,
+) -> Result<AttributionReport> {
     let dp = policy.rounding.dp;
     let money = |units: i128| Decimal::try_from_i128_with_scale(units, dp).map_err(|_| Error::overflow("journeys"));
-    let channels = policy.channels.len();
-    let mut credit = vec![0i128; channels];
-    let mut touches = vec![0u64; channels];
-    let mut conversions = vec![0u64; channels];
-    let mut present = vec![false; channels];
-    let mut last_journey = vec![usize::MAX; channels];
-    let (mut total, mut converted) = (0i128, 0u64);
-    for (j, start, n) in p.journeys() {
-        let conv = p.converted[j];
-        if conv {
-            converted += 1;
-            total += p.units[j];
-        }
-        for i in start..start + n {
-            let c = p.channel[i] as usize;
-            present[c] = true;
-            if conv {
-                credit[c] += outcome.credits[i];
-                touches[c] += 1;
-                if last_journey[c] != j {
-                    last_journey[c] = j;
-                    conversions[c] += 1;
-                }
-            }
-        }
-    }
-    let effects = outcome.removal_effects.as_ref();
-    let channel_lines = (0..channels)
-        .filter(|&c| present[c])
+    let channel_lines = (0..policy.channels.len())
+        .filter(|&c| t.present[c])
         .map(|c| {
             Ok(ChannelCredit {
                 channel: policy.channels[c].name.clone(),
                 group: policy.channels[c].group.clone(),
-                credit: money(credit[c])?,
-                share: if total == 0 { Decimal::ZERO } else { ratio(credit[c] as u128, total as u128) },
-                touches: touches[c],
-                conversions: conversions[c],
+                credit: money(t.credit[c])?,
+                share: if t.total == 0 { Decimal::ZERO } else { ratio(t.credit[c] as u128, t.total as u128) },
+                touches: t.touches[c],
+                conversions: t.conversions[c],
                 removal_effect: effects.map(|e| {
                     let mut d = Decimal::from_f64_retain(e[c]).unwrap_or_default().round_dp(6);
                     d.rescale(6);
@@ -455,8 +440,8 @@ fn report_channels(policy: &AttributionPolicy, p: &Prepared, outcome: &Outcome) 
         .collect::<Result<_>>()?;
     Ok(AttributionReport {
         model: policy.model.name().to_owned(),
-        total: money(total)?,
-        conversions: converted,
+        total: money(t.total)?,
+        conversions: t.converted,
         channels: channel_lines,
         journeys: Vec::new(),
     })

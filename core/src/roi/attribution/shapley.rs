@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use super::engine::Prepared;
 use super::model::CoalitionValue;
-use super::split::fixed;
+use super::split::{fixed, FxBuild};
 use crate::error::Result;
 
 /// Largest journey channel set valued exactly.
@@ -30,9 +30,9 @@ pub(crate) fn weights(
     samples: u32,
     seed: u32,
     path: &dyn Fn(usize) -> String,
-) -> Result<HashMap<Vec<u32>, Vec<u64>>> {
+) -> Result<HashMap<Vec<u32>, Vec<u64>, FxBuild>> {
     // Journeys by exact channel set: (conversions, journeys), in first-seen order.
-    let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut index: HashMap<Vec<u32>, usize, FxBuild> = HashMap::default();
     let mut sets: Vec<(Vec<u32>, u64, u64)> = Vec::new();
     let mut key = Vec::new();
     for (j, start, n) in p.journeys() {
@@ -56,7 +56,7 @@ pub(crate) fn weights(
         sets[k].1 += u64::from(p.converted[j]);
         sets[k].2 += 1;
     }
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for (players, conv, _) in &sets {
         if *conv == 0 {
             continue;

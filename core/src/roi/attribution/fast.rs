@@ -1,0 +1,300 @@
+//! The rule-based models over columns in one pass: each journey is validated, weighed and
+//! split as it is read, its credits written straight into the output column and added to its
+//! channels' totals. The credits are those of the general loop in `engine` (the record API),
+//! bit for bit: the same integer weights, the same largest-remainder split, only computed
+//! with fewer and cheaper operations.
+//!
+//! - First touch, last touch and linear need no weights: the revenue divided evenly, the
+//!   remainder to the earliest touches (what the split gives equal weights).
+//! - Position models (U, W, custom) weigh a journey by its length alone when no touch is
+//!   marked with a milestone: the weights of each length are computed once, divided by their
+//!   greatest common divisor (the split is the same) so that products stay in 64 bits.
+//! - Time decay weighs a touch by its gap to the journey's latest touch: one weight per
+//!   distinct gap, from a table.
+//! - The split divides by the weights' sum with a floating-point estimate of each quotient
+//!   corrected to the exact integer one (a remainder in `[0, sum)`), cheaper than 128-bit
+//!   divisions; revenue too large for the estimate to be within a unit or two, or weights
+//!   summing beyond 64 bits, take the general split.
+
+use super::engine::Prepared;
+use super::model::{Model, PositionWeights};
+use super::reader::{Reader, Run};
+use super::split::{decay, position, roles, split};
+use crate::error::{Error, Result};
+
+/// Lengths whose position weights are kept (longer journeys compute theirs each time).
+const CACHED_LENGTHS: usize = 256;
+/// Gaps in days whose decay weights are kept in the table.
+const CACHED_GAPS: usize = 4096;
+/// Revenue units below which the quotient estimate is within two of the exact one.
+const ESTIMATE_BELOW: u64 = 1 << 50;
+
+/// The rule of a rule-based model.
+enum Rule {
+    First,
+    Last,
+    Linear,
+    Position([u64; 5]),
+    Decay(f64),
+}
+
+/// Per-channel totals over converting journeys.
+#[derive(Debug, Default)]
+pub(crate) struct Totals {
+    pub credit: Vec<i128>,
+    pub touches: Vec<u64>,
+    pub conversions: Vec<u64>,
+    pub present: Vec<bool>,
+    pub total: i128,
+    pub converted: u64,
+    last_journey: Vec<usize>,
+}
+
+impl Totals {
+    pub fn new(channels: usize) -> Self {
+        Self {
+            credit: vec![0; channels],
+            touches: vec![0; channels],
+            conversions: vec![0; channels],
+            present: vec![false; channels],
+            last_journey: vec![usize::MAX; channels],
+            ..Self::default()
+        }
+    }
+
+    /// Adds journey `j` (touching `channels`, credited `credits` when it converted).
+    pub fn add(&mut self, j: usize, converted: bool, units: i128, channels: &[u32], credits: impl Fn(usize) -> i128) {
+        if converted {
+            self.converted += 1;
+            self.total += units;
+        }
+        for (k, &c) in channels.iter().enumerate() {
+            let c = c as usize;
+            self.present[c] = true;
+            if converted {
+                self.credit[c] += credits(k);
+                self.touches[c] += 1;
+                if self.last_journey[c] != j {
+                    self.last_journey[c] = j;
+                    self.conversions[c] += 1;
+                }
+            }
+        }
+    }
+
+    /// The totals of journeys already attributed by the general loop.
+    pub fn of(channels: usize, p: &Prepared, credits: &[i128]) -> Self {
+        let mut t = Self::new(channels);
+        for (j, start, n) in p.journeys() {
+            t.add(j, p.converted[j], p.units[j], &p.channel[start..start + n], |k| credits[start + k]);
+        }
+        t
+    }
+}
+
+/// Whether `model` is rule-based (one journey at a time).
+pub(crate) fn applies(model: &Model) -> bool {
+    !matches!(model, Model::Markov { .. } | Model::Shapley { .. })
+}
+
+/// Runs the rule-based `model` (validated) over every journey of `reader`: each row's credit
+/// into `credits` (all zero on entry), the channel totals returned.
+pub(crate) fn run(model: &Model, channels: usize, reader: &mut Reader, credits: &mut [i64]) -> Result<Totals> {
+    use rust_decimal::prelude::ToPrimitive;
+    let rule = match model {
+        Model::FirstTouch => Rule::First,
+        Model::LastTouch => Rule::Last,
+        Model::Linear => Rule::Linear,
+        Model::UShaped => Rule::Position(PositionWeights::u_shaped().units("model")?),
+        Model::WShaped => Rule::Position(PositionWeights::w_shaped().units("model")?),
+        Model::Position(w) => Rule::Position(w.units("model")?),
+        Model::TimeDecay { half_life_days } => Rule::Decay(half_life_days.to_f64().unwrap_or(f64::MAX)),
+        Model::Markov { .. } | Model::Shapley { .. } => unreachable!("data-driven models take the general loop"),
+    };
+    let milestones = reader.milestones();
+    let mut totals = Totals::new(channels);
+    let mut by_length: Vec<Option<(Box<[u64]>, u64)>> = Vec::new();
+    let mut gaps: Vec<u64> = Vec::new();
+    let mut weights: Vec<u64> = Vec::new();
+    let mut rem: Vec<u64> = Vec::new();
+    let mut wide: Vec<i128> = Vec::new();
+    let mut order = Vec::new();
+    let mut j = 0usize;
+    while let Some(Run { start, end, converted, units }) = reader.next_run()? {
+        let n = end - start;
+        let out = &mut credits[start..end];
+        if converted {
+            let even = |out: &mut [i64]| -> Option<()> {
+                let count = out.len() as i128;
+                let (each, extra) = (i64::try_from(units / count).ok()?, (units % count) as usize);
+                out.fill(each);
+                out[..extra].iter_mut().for_each(|c| *c += 1);
+                Some(())
+            };
+            let done = match &rule {
+                Rule::First => even(&mut out[..1]),
+                Rule::Last => even(&mut out[n - 1..]),
+                Rule::Linear => even(out),
+                Rule::Position(units_of) => {
+                    let marked = milestones.map(|m| roles(Some(&m[start..end]), n));
+                    match marked {
+                        Some(r) if !(r.lead_assumed && r.deal_assumed) => {
+                            position(units_of, n, r, &mut weights);
+                            split_fast(units, &weights, None, out, &mut rem)
+                        }
+                        _ if n < CACHED_LENGTHS => {
+                            if by_length.len() <= n {
+                                by_length.resize(n + 1, None);
+                            }
+                            let (w, sum) = by_length[n].get_or_insert_with(|| {
+                                position(units_of, n, roles(None, n), &mut weights);
+                                reduced(&weights)
+                            });
+                            weights.clear();
+                            weights.extend_from_slice(w);
+                            split_fast(units, &weights, Some(*sum), out, &mut rem)
+                        }
+                        _ => {
+                            position(units_of, n, roles(None, n), &mut weights);
+                            split_fast(units, &weights, None, out, &mut rem)
+                        }
+                    }
+                }
+                Rule::Decay(half_life) => {
+                    // Relative to the most recent touch, which then weighs exactly one.
+                    let latest = reader.days.iter().copied().min().unwrap_or(0);
+                    weights.clear();
+                    for &d in &reader.days {
+                        let gap = (d - latest) as usize;
+                        let w = if gap < CACHED_GAPS {
+                            if gaps.len() <= gap {
+                                gaps.resize(gap + 1, u64::MAX);
+                            }
+                            if gaps[gap] == u64::MAX {
+                                gaps[gap] = decay(gap as f64 / half_life);
+                            }
+                            gaps[gap]
+                        } else {
+                            decay(gap as f64 / half_life)
+                        };
+                        weights.push(w);
+                    }
+                    split_fast(units, &weights, None, out, &mut rem)
+                }
+            };
+            if done.is_none() {
+                general(&rule, units, &weights, &mut wide, &mut order, out, start)?;
+            }
+        }
+        totals.add(j, converted, units, &reader.channel, |k| i128::from(out[k]));
+        j += 1;
+    }
+    Ok(totals)
+}
+
+/// The weights divided by their greatest common divisor, and their sum.
+fn reduced(w: &[u64]) -> (Box<[u64]>, u64) {
+    let g = w.iter().fold(0u64, |g, &x| gcd(g, x)).max(1);
+    let out: Box<[u64]> = w.iter().map(|&x| x / g).collect();
+    let sum = out.iter().try_fold(0u64, |s, &x| s.checked_add(x)).unwrap_or(0);
+    (out, sum)
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The largest-remainder split of `units` by `weights` into `out` in 64-bit arithmetic, or
+/// `None` when it needs the general one (revenue of 2^50 units or more, weights summing
+/// beyond 64 bits, more than 64 touches sharing leftovers).
+pub(crate) fn split_fast(
+    units: i128,
+    weights: &[u64],
+    sum: Option<u64>,
+    out: &mut [i64],
+    rem: &mut Vec<u64>,
+) -> Option<()> {
+    let t = u64::try_from(units).ok().filter(|&t| t < ESTIMATE_BELOW)?;
+    let sum = match sum {
+        Some(s) if s > 0 => s,
+        _ => weights.iter().try_fold(0u64, |s, &x| s.checked_add(x)).filter(|&s| s > 0)?,
+    };
+    let inv = 1.0 / sum as f64;
+    let tf = t as f64;
+    let mut given = 0u64;
+    // Remainders of the touches, for the leftovers (scratch space: zeroing an array per
+    // journey cost more than the split).
+    rem.clear();
+    let small = weights.len() <= 64;
+    for (&w, o) in weights.iter().zip(out.iter_mut()) {
+        let prod = u128::from(t) * u128::from(w);
+        // The estimate is within 2 of floor(t × w ÷ sum) (t < 2^50, a few roundings of 2^-53).
+        let mut q = (tf * w as f64 * inv) as u64;
+        let mut r = prod.wrapping_sub(u128::from(q) * u128::from(sum)) as i128;
+        while r < 0 {
+            q -= 1;
+            r += i128::from(sum);
+        }
+        while r >= i128::from(sum) {
+            q += 1;
+            r -= i128::from(sum);
+        }
+        *o = q as i64; // ≤ t < 2^50
+        given += q;
+        rem.push(r as u64);
+    }
+    let left = t - given; // < number of touches
+    if left > 0 {
+        if !small {
+            return None;
+        }
+        // One unit each to the largest remainders, earlier touches first on ties.
+        let n = weights.len();
+        let mut taken = 0u64;
+        for _ in 0..left {
+            let mut best = usize::MAX;
+            for k in 0..n {
+                if taken & (1 << k) == 0 && (best == usize::MAX || rem[k] > rem[best]) {
+                    best = k;
+                }
+            }
+            taken |= 1 << best;
+            out[best] += 1;
+        }
+    }
+    Some(())
+}
+
+/// The general split (128-bit), for what [`split_fast`] leaves.
+fn general(
+    rule: &Rule,
+    units: i128,
+    weights: &[u64],
+    wide: &mut Vec<i128>,
+    order: &mut Vec<(u128, usize)>,
+    out: &mut [i64],
+    start: usize,
+) -> Result<()> {
+    let n = out.len();
+    wide.clear();
+    wide.resize(n, 0);
+    let at = || format!("journey[{start}]");
+    match rule {
+        Rule::First => wide[0] = units,
+        Rule::Last => wide[n - 1] = units,
+        Rule::Linear => {
+            let (each, extra) = (units / n as i128, units % n as i128);
+            for (k, c) in wide.iter_mut().enumerate() {
+                *c = each + i128::from((k as i128) < extra);
+            }
+        }
+        Rule::Position(_) | Rule::Decay(_) => split(units, weights, wide, order, &at)?,
+    }
+    for (k, (&c, o)) in wide.iter().zip(out.iter_mut()).enumerate() {
+        *o = i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{}]", start + k)))?;
+    }
+    Ok(())
+}
