@@ -8,10 +8,12 @@ numpy into one DataFrame of touches. Both sides compute, for linear and for time
 (half-life 7 days) attribution, every touch's credit in exact cents (largest remainder within
 each journey, earlier touches first on ties) and the credit per channel. The pandas side is
 written as fast as idiomatic numpy/pandas allows: contiguous journeys as np.add.reduceat
-segments, no groupby-apply, no Python loop; the time-decay leftovers go to the largest
-remainders by one np.lexsort. Timings are the best of 7; building the frame is not timed. The
-script checks that both sides agree on every channel's total to the cent, then prints the
-ratio pandas / crmkit.
+segments, no groupby-apply, no Python loop over rows; the time-decay leftovers go to the
+largest remainders in at most (touches - 1) vectorised rounds (a per-journey argmax by
+np.maximum.reduceat), which beats one np.lexsort of every remainder several times over.
+Timings are the best of 7; building the frame is not timed. The script checks that both sides
+agree on every channel's total to the cent, then prints the ratio pandas / crmkit per model and
+for linear + time decay together.
 """
 
 from __future__ import annotations
@@ -71,7 +73,6 @@ def pandas_attribution(df: pd.DataFrame, model: str) -> np.ndarray:
     journey = df["journey"].to_numpy()
     starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]])
     sizes = np.diff(np.r_[starts, len(journey)])
-    group = np.repeat(np.arange(len(starts)), sizes)
     position = np.arange(len(journey)) - np.repeat(starts, sizes)
     converted = df["converted_on"].notna().to_numpy()[starts]
     revenue = np.where(converted, df["revenue"].to_numpy()[starts], 0)
@@ -85,19 +86,32 @@ def pandas_attribution(df: pd.DataFrame, model: str) -> np.ndarray:
         weight = np.exp2(-(days - np.repeat(latest, sizes)) / 7.0)
         total = np.add.reduceat(weight, starts)
         exact = np.repeat(revenue, sizes) * weight / np.repeat(total, sizes)
-        floor = np.floor(exact).astype(np.int64)
-        left = revenue - np.add.reduceat(floor, starts)
-        remainder = exact - floor
-        order = np.lexsort((position, -remainder, group))  # by journey, largest remainder, earlier
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order)) - np.repeat(starts, sizes)
-        credit = floor + (rank < np.repeat(left, sizes))
+        credit = np.floor(exact).astype(np.int64)
+        left = revenue - np.add.reduceat(credit, starts)
+        remainder = exact - credit
+        # The leftover cents, one each to the largest remainders (earlier touches first on
+        # ties): a journey has fewer leftovers than touches, so at most max(sizes) - 1 rounds
+        # of "the first largest remainder of every journey still owed one", each a few whole
+        # column passes; cheaper than sorting 5,000,000 remainders.
+        group = np.repeat(np.arange(len(starts)), sizes)
+        for _ in range(int(sizes.max()) - 1):
+            owed = left > 0
+            if not owed.any():
+                break
+            top = np.maximum.reduceat(remainder, starts)
+            hit = np.flatnonzero((remainder == np.repeat(top, sizes)) & np.repeat(owed, sizes))
+            first = hit[np.r_[True, group[hit[1:]] != group[hit[:-1]]]]
+            credit[first] += 1
+            remainder[first] = -1.0
+            left[group[first]] -= 1
     codes = df["channel"].cat.codes.to_numpy()
     return np.bincount(codes, weights=credit, minlength=len(CHANNELS)).astype(np.int64)
 
 
 def crmkit_attribution(df: pd.DataFrame, model: dict) -> np.ndarray:
-    out = crmkit.attribution_frame(df, {"model": model})
+    # The frame's revenue is int64 cents: revenue_scale=2 declares them (integers are whole
+    # units otherwise).
+    out = crmkit.attribution_frame(df, {"model": model}, revenue_scale=2)
     by_name = dict(zip(out["channel"], out["credit"]))
     return np.array([int(by_name.get(c, Decimal(0)) * 100) for c in CHANNELS], dtype=np.int64)
 
@@ -114,13 +128,18 @@ def best(f) -> tuple[float, object]:
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     df = generate(n)
-    print(f"{n:,} journeys x {TOUCHES} touches ({len(df):,} rows), best of {REPEAT}")
-    print(f"{'model':<12} {'pandas':>10} {'crmkit':>10} {'ratio':>7}  channel totals")
+    print(f"{n:,} journeys x {TOUCHES} touches ({len(df):,} rows), best of {REPEAT}; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'model':<22} {'pandas':>10} {'crmkit':>10} {'ratio':>7}  channel totals")
+    sums = [0.0, 0.0]
     for name, model in [("linear", {"kind": "linear"}), ("time_decay", {"kind": "time_decay", "half_life_days": "7"})]:
         tp, peer = best(lambda: pandas_attribution(df, name))
         tc, ours = best(lambda: crmkit_attribution(df, model))
+        sums[0] += tp
+        sums[1] += tc
         same = "agree to the cent" if np.array_equal(peer, ours) else f"DIFFER by {np.abs(peer - ours).max()} cents"
-        print(f"{name:<12} {tp * 1000:>8.1f}ms {tc * 1000:>8.1f}ms {tp / tc:>6.2f}x  {same}")
+        print(f"{name:<22} {tp * 1000:>8.1f}ms {tc * 1000:>8.1f}ms {tp / tc:>6.2f}x  {same}")
+    tp, tc = sums
+    print(f"{'linear + time_decay':<22} {tp * 1000:>8.1f}ms {tc * 1000:>8.1f}ms {tp / tc:>6.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 //! Marketing ROI and attribution: [`crmkit::roi`] over the JSON text `crmkit._roi` writes.
 
+use std::borrow::Cow;
+
 use crmkit::roi::{AttributionPolicy, JourneyColumns};
 use crmkit::wire::from_json;
 use numpy::{IntoPyArray, PyReadonlyArray1};
@@ -42,33 +44,42 @@ pub fn compare_attribution(py: Python<'_>, policy_json: String, journeys_json: S
 
 /// `attribute_columns(...) -> (dict, int64 array)`: [`crmkit::roi::attribute_columns`] over
 /// columns, one row per touch; returns the report (no journey lines) and each row's credit in
-/// units of 10^-`rounding.dp`. `journey` (int64) groups consecutive rows; `channel` (int32)
-/// indexes `channel_labels`; `on` and `converted_on` are int64 days since 1970-01-01
-/// (`i64::MIN`: none); `revenue` as `forecast_columns`' amount; `milestone` int8 codes.
+/// units of 10^-`rounding.dp`. `journey` (int64) groups consecutive rows; `channel` (int8,
+/// int16 or int32: a categorical's own codes) indexes `channel_labels`; `on` and
+/// `converted_on` are int64 days since 1970-01-01 (`i64::MIN`: none), or a naive datetime64
+/// column's int64 ticks when `on_ticks` / `converted_on_ticks` give its ticks per day (read
+/// here, in the pass that turns them into days); `revenue` as `forecast_columns`' amount;
+/// `milestone` int8 codes.
 #[pyfunction]
-#[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None))]
+#[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None, on_ticks = None, converted_on_ticks = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 pub fn attribute_columns<'py>(
     py: Python<'py>,
     policy_json: String,
     journey: PyReadonlyArray1<'py, i64>,
-    channel: PyReadonlyArray1<'py, i32>,
+    channel: Bound<'py, PyAny>,
     channel_labels: Vec<String>,
     on: PyReadonlyArray1<'py, i64>,
     revenue: Bound<'py, PyAny>,
     revenue_scale: Option<u32>,
     converted_on: PyReadonlyArray1<'py, i64>,
     milestone: Option<PyReadonlyArray1<'py, i8>>,
+    on_ticks: Option<i64>,
+    converted_on_ticks: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let revenue = Amount::extract(&revenue)?;
     let revenue_data = revenue.data();
-    let (journey, channel, on, converted_on) = (slice(&journey), slice(&channel), slice(&on), slice(&converted_on));
+    let codes = Codes::extract(&channel)?;
+    let channel = codes.slice();
+    let (journey, on, converted_on) = (slice(&journey), slice(&on), slice(&converted_on));
     let milestone = milestone.as_ref().map(slice);
     let out = py
         .detach(|| {
             let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
             let mut decimals = Vec::new();
             let revenue = revenue_data.column(revenue_scale, policy.rounding.dp, "revenue", &mut decimals)?;
+            let on = days(on, on_ticks, "on")?;
+            let converted_on = days(converted_on, converted_on_ticks, "converted_on")?;
             let columns = JourneyColumns {
                 journey: &journey,
                 channel: &channel,
@@ -84,6 +95,72 @@ pub fn attribute_columns<'py>(
     let report = to_python(py, &out.report)?;
     let credits = out.credits.into_pyarray(py);
     (report, credits).into_pyobject(py).map(Bound::into_any)
+}
+
+/// Category codes as the frame holds them: int32 borrowed, int8 / int16 widened once.
+enum Codes<'py> {
+    Wide(PyReadonlyArray1<'py, i32>),
+    Narrow(Vec<i32>),
+}
+
+impl<'py> Codes<'py> {
+    fn extract(array: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(a) = array.extract::<PyReadonlyArray1<'py, i32>>() {
+            return Ok(Self::Wide(a));
+        }
+        if let Ok(a) = array.extract::<PyReadonlyArray1<'py, i8>>() {
+            return Ok(Self::Narrow(a.as_array().iter().map(|&c| i32::from(c)).collect()));
+        }
+        let a: PyReadonlyArray1<'py, i16> = array.extract()?;
+        Ok(Self::Narrow(a.as_array().iter().map(|&c| i32::from(c)).collect()))
+    }
+
+    fn slice(&self) -> Cow<'_, [i32]> {
+        match self {
+            Self::Wide(a) => slice(a),
+            Self::Narrow(v) => Cow::Borrowed(v),
+        }
+    }
+}
+
+/// Days since 1970-01-01 from `ticks` per day (a datetime64 column's int64 view; NaT, the
+/// i64 minimum, stays the missing day), or `values` as they are without `ticks`. A tick that
+/// is not midnight is `invalid_date` at `field[i]`, as the pandas path says.
+fn days<'a>(values: Cow<'a, [i64]>, ticks: Option<i64>, field: &str) -> crmkit::Result<Cow<'a, [i64]>> {
+    // One division by a constant per row (a multiplication once compiled) for numpy's units.
+    fn by<const T: i64>(values: &[i64], field: &str) -> crmkit::Result<Vec<i64>> {
+        let mut out = Vec::with_capacity(values.len());
+        for (i, &v) in values.iter().enumerate() {
+            if v == i64::MIN {
+                out.push(v);
+            } else if v.rem_euclid(T) == 0 {
+                out.push(v.div_euclid(T));
+            } else {
+                return Err(crmkit::Error::Parse {
+                    kind: crmkit::ParseKind::Date,
+                    path: format!("{field}[{i}]"),
+                    message: "a time of day; pass dates (Series.dt.normalize())".into(),
+                });
+            }
+        }
+        Ok(out)
+    }
+    Ok(Cow::Owned(match ticks {
+        None | Some(1) => return Ok(values),
+        Some(24) => by::<24>(&values, field)?,
+        Some(1_440) => by::<1_440>(&values, field)?,
+        Some(86_400) => by::<86_400>(&values, field)?,
+        Some(86_400_000) => by::<86_400_000>(&values, field)?,
+        Some(86_400_000_000) => by::<86_400_000_000>(&values, field)?,
+        Some(86_400_000_000_000) => by::<86_400_000_000_000>(&values, field)?,
+        Some(t) => {
+            // Only numpy's own units reach here (crmkit._roi picks them).
+            return Err(crmkit::Error::InvalidValue {
+                path: format!("{field}_ticks"),
+                reason: format!("{t} ticks per day is not a datetime64 unit (D, h, m, s, ms, us, ns)"),
+            });
+        }
+    }))
 }
 
 /// Adds this module's functions to `crmkit._native`.

@@ -162,3 +162,41 @@ def test_attribution_frame_missing_read_revenue_is_typed():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
     assert (caught.value.code, caught.value.path) == ("invalid_type", "revenue[3]")
+
+
+def test_attribution_frame_lookback_cohorts_and_last_non_direct_match_the_record_api():
+    journeys = BOOK + [JOURNEYS[0]]
+    df = _frame(journeys)
+    for policy in [
+        {"model": {"kind": "linear"}, "lookback_days": 5, "cohorts": True},
+        {"model": {"kind": "last_non_direct", "direct": ["email", "search"]}},
+        {"model": {"kind": "markov"}, "lookback_days": 10},
+    ]:
+        want = crmkit.attribute(policy, journeys)
+        out = crmkit.attribution_frame(df, policy)
+        assert list(out["credit"]) == [c["credit"] for c in want["channels"]]
+        assert out.attrs["unattributed"] == want["unattributed"] and out.attrs["total"] == want["total"]
+        per_touch = [t["credit"] for j in want["journeys"] for t in j["touches"]]
+        assert [Decimal(int(c)) / 100 for c in out.attrs["credits"]] == per_touch
+        if policy.get("cohorts"):
+            assert out.attrs["cohorts"].to_dict("records") == want["cohorts"] and len(want["cohorts"]) > 0
+    assert crmkit.attribute({"model": {"kind": "linear"}, "lookback_days": 5}, journeys)["unattributed"] > 0
+
+
+@pytest.mark.parametrize("unit", ["D", "s", "ms", "us", "ns"])
+def test_attribution_frame_reads_datetime64_of_any_unit(unit):
+    import pandas as pd
+
+    journeys = BOOK + [JOURNEYS[0]]
+    df = _frame(journeys)
+    want = crmkit.attribution_frame(df, {"model": {"kind": "time_decay", "half_life_days": "2"}})
+    for col in ("on", "converted_on"):
+        df[col] = pd.to_datetime(df[col]).astype(f"datetime64[{unit}]")
+    df["channel"] = df["channel"].astype("category")  # int8 codes, read as they are
+    got = crmkit.attribution_frame(df, {"model": {"kind": "time_decay", "half_life_days": "2"}})
+    assert list(got["credit"]) == list(want["credit"]) and list(got.attrs["credits"]) == list(want.attrs["credits"])
+    if unit != "D":
+        df.loc[2, "on"] = df.loc[2, "on"] + pd.Timedelta(hours=5)
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
+        assert (caught.value.code, caught.value.path) == ("invalid_date", "on[2]")

@@ -16,6 +16,7 @@ fn models() -> Vec<Model> {
     [
         r#"{"kind": "first_touch"}"#,
         r#"{"kind": "last_touch"}"#,
+        r#"{"kind": "last_non_direct", "direct": ["email", "tv"]}"#,
         r#"{"kind": "linear"}"#,
         r#"{"kind": "u_shaped"}"#,
         r#"{"kind": "w_shaped"}"#,
@@ -132,9 +133,12 @@ proptest! {
             converted_on: &converted_on,
             milestone: Some(&milestone),
         };
-        for model in models() {
+        for (model, window) in models().into_iter().flat_map(|m| [(m.clone(), None), (m, Some(dp * 15))]) {
             let mut p = policy(model.clone(), dp);
             p.channels = CHANNELS.iter().map(|n| Channel { name: (*n).into(), group: "g".into() }).collect();
+            // A lookback window and cohorts take the columns' general path.
+            p.lookback_days = window;
+            p.cohorts = window.is_some();
             let record = attribute(&p, &js);
             let cols = attribute_columns(&p, &columns);
             let (record, cols) = match (record, cols) {

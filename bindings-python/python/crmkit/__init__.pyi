@@ -674,7 +674,7 @@ class RoiReport(TypedDict):
 def campaign_roi(policy: RoiPolicy | Mapping[str, object], campaigns: Sequence[Campaign | Mapping[str, object]]) -> RoiReport:
     """ROI metrics per campaign / channel / group / period / total; raises ``CrmkitError``."""
 
-ModelKind = Literal["first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "position", "time_decay", "markov", "shapley"]
+ModelKind = Literal["first_touch", "last_touch", "last_non_direct", "linear", "u_shaped", "w_shaped", "position", "time_decay", "markov", "shapley"]
 CoalitionValue = Literal["conversion_rate", "within", "exact_set"]
 Milestone = Literal["lead_created", "deal_created"]
 AttributionReason = Literal[
@@ -686,6 +686,10 @@ AttributionReason = Literal[
     "deal_created",
     "deal_created_assumed",
     "equal_share",
+    "last_non_direct",
+    "all_direct",
+    "outside_lookback",
+    "no_touch_in_lookback",
     "decayed",
     "removal_effect",
     "shapley_value",
@@ -701,6 +705,8 @@ class Model(TypedDict):
     last: NotRequired[DecimalInput]
     lead_created: NotRequired[DecimalInput]
     deal_created: NotRequired[DecimalInput]
+    # last_non_direct
+    direct: NotRequired[Sequence[str]]
     # time_decay
     half_life_days: NotRequired[DecimalInput]
     # markov
@@ -714,6 +720,8 @@ class AttributionPolicy(TypedDict):
     model: Model
     channels: NotRequired[Sequence[Channel]]
     rounding: NotRequired[Rounding]
+    lookback_days: NotRequired[int]
+    cohorts: NotRequired[bool]
 
 class Touch(TypedDict):
     channel: str
@@ -750,11 +758,21 @@ class ChannelCredit(TypedDict):
     conversions: int
     removal_effect: Decimal | None
 
+class CohortLine(TypedDict):
+    month: str
+    channel: str
+    group: str
+    credit: Decimal
+    share: Decimal
+    conversions: int
+
 class AttributionReport(TypedDict):
     model: ModelKind
     total: Decimal
     conversions: int
+    unattributed: Decimal
     channels: list[ChannelCredit]
+    cohorts: list[CohortLine]
     journeys: list[JourneyLine]
 
 def attribute(policy: AttributionPolicy | Mapping[str, object], journeys: Sequence[Journey | Mapping[str, object]]) -> AttributionReport:
@@ -764,6 +782,7 @@ class ComparisonPolicy(TypedDict):
     models: NotRequired[Sequence[Model]]
     channels: NotRequired[Sequence[Channel]]
     rounding: NotRequired[Rounding]
+    lookback_days: NotRequired[int]
 
 class ComparisonLine(TypedDict):
     channel: str

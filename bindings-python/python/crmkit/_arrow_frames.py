@@ -248,7 +248,9 @@ def attribution_arrow(
             "removal_effect": _decimals(pa, [line["removal_effect"] for line in lines]),
         }
     )
-    meta = {"total": report["total"], "conversions": report["conversions"], "model": report["model"]}
+    meta = {"total": report["total"], "conversions": report["conversions"], "unattributed": report["unattributed"], "model": report["model"]}
+    if report["cohorts"]:
+        meta["cohorts"] = report["cohorts"]
     out = output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))
     if hasattr(out, "attrs"):
         out.attrs.update(meta, credits=credits)

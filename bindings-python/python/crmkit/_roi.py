@@ -37,10 +37,13 @@ def campaign_roi(policy: Mapping[str, Any], campaigns: Sequence[Mapping[str, Any
 @document("AttributionPolicy", "Journey")
 def attribute(policy: Mapping[str, Any], journeys: Sequence[Mapping[str, Any]]) -> dict:
     """Attribution of each converting journey's revenue to its touches under
-    ``policy["model"]`` (``first_touch``, ``last_touch``, ``linear``, ``u_shaped``,
-    ``w_shaped``, ``position``, ``time_decay``, ``markov``, ``shapley``); credits are
-    ``Decimal`` and sum exactly to each journey's rounded revenue. Returns per-channel totals
-    and one explained line per journey and touch. Raises ``CrmkitError``.
+    ``policy["model"]`` (``first_touch``, ``last_touch``, ``last_non_direct`` with its
+    ``direct`` channels, ``linear``, ``u_shaped``, ``w_shaped``, ``position``, ``time_decay``,
+    ``markov``, ``shapley``); credits are ``Decimal`` and sum exactly to each journey's
+    rounded revenue. ``lookback_days`` drops touches earlier than that before their
+    conversion (a conversion without a touch inside is ``unattributed``); ``cohorts: True``
+    adds the credits per conversion month and channel. Returns per-channel totals and one
+    explained line per journey and touch. Raises ``CrmkitError``.
 
     >>> import crmkit
     >>> j = {"id": "j1", "revenue": "100.00", "converted_on": "2026-03-15", "touches": [
@@ -107,11 +110,40 @@ def unread_revenue(missing: Any, journeys: Any, converted: Any, np: Any) -> None
         raise _error("invalid_type", f"revenue[{int(bad[0])}]", "missing revenue: a converted journey needs one on its first row")
 
 
+_TICKS_PER_DAY = {"D": 1, "h": 24, "m": 1_440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _day_ticks(series: Any, field: str, np: Any, pd: Any) -> tuple[Any, int | None]:
+    """A naive datetime64 column as its int64 ticks and ticks per day, turned into days by
+    the native side in one pass (no datetime64[D] copy, no mask here); anything else
+    (strings, dates, tz-aware) as days, by ``_frame._days``."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        unit, count = np.datetime_data(dtype)
+        ticks = _TICKS_PER_DAY.get(unit)
+        if ticks is not None and count == 1:
+            return np.ascontiguousarray(series.to_numpy().view(np.int64)), ticks
+    from crmkit._frame import _days
+
+    return _days(series, field, np, pd), None
+
+
+def _channel_codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
+    """A categorical's own codes (int8 for a few channels: widened natively, no int32 copy
+    here) and its labels; anything else factorized by ``_frame._codes``."""
+    from crmkit._frame import _codes
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        _, labels = _codes(pd.Series(series.cat.categories, name=series.name, dtype=object), np, pd)
+        return np.ascontiguousarray(series.cat.codes.to_numpy()), labels
+    return _codes(series, np, pd)
+
+
 def _read_revenue(series: Any, journeys: Any, converted: Any, np: Any, pd: Any) -> Any:
     """``series`` with its unread missing cells as 0 (:func:`unread_revenue`). Floats keep
     their NaN: the core reads a NaN as an empty cell by the same rule."""
-    if pd.api.types.is_float_dtype(series.dtype):
-        return series
+    if pd.api.types.is_float_dtype(series.dtype) or (isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu"):
+        return series  # NaN is read by the core; numpy integers cannot be missing
     missing = series.isna().to_numpy(dtype=bool)
     if not missing.any():
         return series
@@ -151,7 +183,10 @@ def attribution_frame(
     ``touches``, ``conversions``, ``removal_effect``); ``attrs["credits"]`` holds each row of
     ``df``'s credit as an int64 array in units of 10^-``rounding.dp`` (cents by default), so
     ``df.assign(credit=out.attrs["credits"] / 100)``; ``attrs["total"]``,
-    ``attrs["conversions"]``, ``attrs["model"]``. Raises ``CrmkitError`` at ``on[i]``,
+    ``attrs["conversions"]``, ``attrs["unattributed"]`` (revenue of conversions without a touch
+    inside the policy's ``lookback_days``), ``attrs["model"]``, and with ``"cohorts": True`` in
+    the policy ``attrs["cohorts"]``, a DataFrame of the credits per conversion month and channel
+    (``month``, ``channel``, ``group``, ``credit``, ``share``, ``conversions``). Raises ``CrmkitError`` at ``on[i]``,
     ``revenue[i]``... where ``i`` is the row's position.
 
     ``df`` may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB; read with
@@ -174,7 +209,7 @@ def attribution_frame(
 
     np, pd = _pandas("attribution_frame")
 
-    from crmkit._frame import _amounts, _codes, _column, _days, _error, _int_arg
+    from crmkit._frame import _amounts, _column, _error, _int_arg
 
     revenue_scale = _int_arg(revenue_scale, "revenue_scale", 0, 28)
 
@@ -183,10 +218,10 @@ def attribution_frame(
         journey_codes = np.ascontiguousarray(ids.to_numpy(dtype=np.int64))
     else:
         journey_codes = np.ascontiguousarray(pd.factorize(ids)[0].astype(np.int64))
-    channel_codes, channel_labels = _codes(_column(df, channel), np, pd)
-    days = _days(_column(df, on), "on", np, pd)
-    conv = _days(_column(df, converted_on), "converted_on", np, pd)
-    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd), np, pd, revenue_scale, "revenue")
+    channel_codes, channel_labels = _channel_codes(_column(df, channel), np, pd)
+    days, on_ticks = _day_ticks(_column(df, on), "on", np, pd)
+    conv, conv_ticks = _day_ticks(_column(df, converted_on), "converted_on", np, pd)
+    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd)  # NaT ticks are NOT_CONVERTED too, np, pd, revenue_scale, "revenue")
     marks = None
     if milestone is not None:
         series = _column(df, milestone)
@@ -197,12 +232,17 @@ def attribution_frame(
             raise _error("invalid_value", f"milestone[{i}]", f"{series.iloc[i]!r} is not lead_created or deal_created")
         marks = np.ascontiguousarray(mapped.fillna(0).to_numpy(dtype=np.int8))
     report, credits = _native.attribute_columns(
-        to_json(policy, "policy"), journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks
-    )
+        to_json(policy, "policy"), journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks,
+        on_ticks=on_ticks, converted_on_ticks=conv_ticks,
+    )  # fmt: skip
     columns = ["channel", "group", "credit", "share", "touches", "conversions", "removal_effect"]
     out = pd.DataFrame({c: [line[c] for line in report["channels"]] for c in columns}, columns=columns)
     out.attrs["credits"] = credits
     out.attrs["total"] = report["total"]
     out.attrs["conversions"] = report["conversions"]
+    out.attrs["unattributed"] = report["unattributed"]
     out.attrs["model"] = report["model"]
+    if report["cohorts"]:
+        cohort_columns = ["month", "channel", "group", "credit", "share", "conversions"]
+        out.attrs["cohorts"] = pd.DataFrame({c: [line[c] for line in report["cohorts"]] for c in cohort_columns}, columns=cohort_columns)
     return out

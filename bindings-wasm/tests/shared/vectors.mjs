@@ -24,8 +24,14 @@ export function callVector(crmkit, fn, c) {
       return commissionColumns(crmkit, c);
     case "campaign_roi":
       return crmkit.campaignRoi(c.config, c.input?.campaigns);
-    case "attribute":
-      return crmkit.attribute(c.config, c.input?.journeys);
+    case "attribute": {
+      const report = crmkit.attribute(c.config, c.input?.journeys);
+      // The same journeys as typed-array columns must give the same cents (issue 11.5:
+      // attributeColumns in every JS runner, Chromium included).
+      const disagree = attributeColumnsMismatch(crmkit, c.config, c.input?.journeys, report);
+      if (disagree) throw new Error(`attributeColumns disagrees with attribute: ${disagree}`);
+      return report;
+    }
     case "compare_attribution":
       return crmkit.compareAttribution(c.config, c.input?.journeys);
     case "score_leads":
@@ -249,6 +255,53 @@ export function subsetMismatch(expected, actual, at = "", tolerance = 0) {
     return null;
   }
   return `${at}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+const DAY_MS = 86_400_000;
+const NO_DAY = -2147483648;
+
+/** A decimal string as [BigInt units, scale]. */
+function decimalUnits(text) {
+  const [whole, frac = ""] = String(text).split(".");
+  return [BigInt(whole + frac), frac.length];
+}
+
+/**
+ * `attributeColumns` on `journeys` laid out as columns (one row per touch, revenue as BigInt
+ * units at the largest scale written) against `attribute`'s `report`: `null` when every
+ * row's credit, the channel lines, the total and the cohorts agree; else where they differ.
+ */
+function attributeColumnsMismatch(crmkit, policy, journeys, report) {
+  const labels = [...new Set(journeys.flatMap((j) => j.touches.map((t) => t.channel)))];
+  const rows = journeys.flatMap((j, k) => j.touches.map((t) => ({ j, k, t })));
+  const scale = Math.max(0, ...journeys.map((j) => (j.converted_on && j.revenue !== undefined ? decimalUnits(j.revenue)[1] : 0)));
+  const units = (j) => {
+    if (!j.converted_on || j.revenue === undefined) return 0n;
+    const [u, s] = decimalUnits(j.revenue);
+    return u * 10n ** BigInt(scale - s);
+  };
+  const day = (iso) => Date.parse(`${iso}T00:00:00Z`) / DAY_MS;
+  const cents = rows.map((r) => units(r.j));
+  if (cents.some((u) => u > 2n ** 63n - 1n)) return null; // beyond int64 columns
+  const columns = {
+    journey: Int32Array.from(rows, (r) => r.k),
+    channel: Int32Array.from(rows, (r) => labels.indexOf(r.t.channel)),
+    channelLabels: labels,
+    on: Int32Array.from(rows, (r) => day(r.t.on)),
+    revenueUnits: BigInt64Array.from(cents),
+    revenueScale: scale,
+    convertedOn: Int32Array.from(rows, (r) => (r.j.converted_on ? day(r.j.converted_on) : NO_DAY)),
+    milestone: Int8Array.from(rows, (r) => ({ lead_created: 1, deal_created: 2 })[r.t.milestone] ?? 0),
+  };
+  const got = crmkit.attributeColumns(policy, columns);
+  const want = report.journeys.flatMap((j) => j.touches.map((t) => decimalUnits(t.credit)[0]));
+  const credits = Array.from(got.credits, (u) => BigInt(u));
+  const row = credits.findIndex((u, i) => u !== want[i]);
+  if (row >= 0) return `row ${row}: ${credits[row]} units, attribute gives ${want[row]}`;
+  for (const key of ["total", "conversions", "unattributed", "channels", "cohorts"]) {
+    if (JSON.stringify(got[key]) !== JSON.stringify(report[key])) return `${key}: ${JSON.stringify(got[key])} vs ${JSON.stringify(report[key])}`;
+  }
+  return null;
 }
 
 /**

@@ -260,27 +260,121 @@ def shapley_values(journeys, players, value):
     return phi
 
 
+def within_window(j, lookback):
+    """Indices of the touches inside the lookback window (all of them without one, or when
+    the journey did not convert)."""
+    ts = j["touches"]
+    if lookback is None or "converted_on" not in j:
+        return list(range(len(ts)))
+    return [i for i, t in enumerate(ts) if _days(t["on"], j["converted_on"]) <= lookback]
+
+
+M64 = (1 << 64) - 1
+
+
+def shapley_sampled_weights(journeys, players, value, samples, seed, taxonomy):
+    """Beyond 15 channels: the mean marginal contribution over `samples` player orders drawn by
+    splitmix64 from `seed` (Fisher-Yates, each draw reduced by multiply-shift, one order
+    shuffled in place sample after sample), players in taxonomy order; IEEE doubles in the
+    spec's order of operations, so the weights are those of every platform: value / largest
+    value as 40-bit fixed point, rounded half away from zero."""
+    order = {name: i for i, (name, _) in enumerate(taxonomy)}
+    players = sorted(players, key=order.__getitem__)
+    bit = {c: 1 << i for i, c in enumerate(players)}
+    masks = {}
+    for j in journeys:
+        chans = {t["channel"] for t in j["touches"]}
+        if chans <= set(players):
+            m = sum(bit[c] for c in chans)
+            conv, alls = masks.get(m, (0, 0))
+            masks[m] = (conv + ("converted_on" in j), alls + 1)
+
+    def v(S):
+        c = n = e = 0
+        for m, (cm, nm) in masks.items():
+            if m & ~S == 0:
+                c += cm
+                n += nm
+                if m == S:
+                    e += cm
+        if value == "within":
+            return float(c)
+        if value == "exact_set":
+            return float(e)
+        return 0.0 if n == 0 else float(c) / float(n)
+
+    state = seed
+
+    def draw():
+        nonlocal state
+        state = (state + 0x9E3779B97F4A7C15) & M64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        return z ^ (z >> 31)
+
+    k = len(players)
+    phi = [0.0] * k
+    perm = list(range(k))
+    for _ in range(samples):
+        for i in range(k - 1, 0, -1):
+            j = (draw() * (i + 1)) >> 64
+            perm[i], perm[j] = perm[j], perm[i]
+        S, before = 0, v(0)
+        for i in perm:
+            S |= 1 << i
+            after = v(S)
+            phi[i] += after - before
+            before = after
+    phi = [x / float(samples) for x in phi]
+    top = max([0.0] + phi)
+
+    def fixed(x):
+        if not (top > 0.0 and x > 0.0):
+            return 0
+        y = (x / top) * float(1 << 40)
+        whole = int(y)
+        return whole + (1 if y - whole >= 0.5 else 0)
+
+    return {c: Fraction(fixed(x)) for c, x in zip(players, phi)}
+
+
 def attribute(policy, journeys):
     model = policy["model"]
     kind = model["kind"]
     r = policy.get("rounding", {"dp": 2})
     dp = r.get("dp", 2)
+    lookback = policy.get("lookback_days")
     taxonomy = [(c["name"], c["group"]) for c in policy["channels"]] if "channels" in policy else DEFAULT_CHANNELS
     money = lambda u: format(Decimal(u).scaleb(-dp), "f")
-    effects = markov_effects(journeys, model.get("order", 1)) if kind == "markov" else None
+    # What the models see: the touches inside the window; journeys left without one are out.
+    seen = []
+    for j in journeys:
+        idx = within_window(j, lookback)
+        if idx:
+            seen.append({**j, "touches": [j["touches"][i] for i in idx]})
+    effects = markov_effects(seen, model.get("order", 1)) if kind == "markov" else None
+    direct = set(model.get("direct", []))
     lines = []
     credit = {}
     touches_n = {}
     convs = {}
     present = set()
     total = 0
+    unattributed = 0
+    conversions = 0
+    cohort = {}  # month -> {"credit": {c: units}, "convs": {c: n}, "total": units}
     for j in journeys:
-        ts = j["touches"]
+        all_ts = j["touches"]
+        idx = within_window(j, lookback)
+        ts = [all_ts[i] for i in idx]
         n = len(ts)
         conv = "converted_on" in j
         units = _units(j.get("revenue", "0"), r) if conv else 0
+        conversions += conv
         credits, shares, even = [0] * n, [Fraction(0)] * n, False
-        if conv:
+        credited = None
+        if conv and n:
             if kind in ("markov", "shapley"):
                 order_c = []
                 for t in ts:
@@ -288,8 +382,11 @@ def attribute(policy, journeys):
                         order_c.append(t["channel"])
                 if kind == "markov":
                     vals = {c: effects[c] for c in order_c}
+                elif len(order_c) > 15:
+                    vals = shapley_sampled_weights(seen, order_c, model.get("value", "conversion_rate"),
+                                                   model.get("samples", 10000), model.get("seed", 0), taxonomy)
                 else:
-                    phi = shapley_values(journeys, order_c, model.get("value", "conversion_rate"))
+                    phi = shapley_values(seen, order_c, model.get("value", "conversion_rate"))
                     vals = {c: max(phi[c], Fraction(0)) for c in order_c}
                 if all(x == 0 for x in vals.values()):
                     even = True
@@ -297,18 +394,22 @@ def attribute(policy, journeys):
                 per_channel = dict(zip(order_c, largest_remainder(units, [vals[c] for c in order_c])))
                 V = sum(vals.values())
                 counts = {c: sum(1 for t in ts if t["channel"] == c) for c in order_c}
-                seen = {c: 0 for c in order_c}
+                seen_n = {c: 0 for c in order_c}
                 for i, t in enumerate(ts):
                     c = t["channel"]
                     each, extra = divmod(per_channel[c], counts[c])
-                    credits[i] = each + (1 if seen[c] < extra else 0)
-                    seen[c] += 1
+                    credits[i] = each + (1 if seen_n[c] < extra else 0)
+                    seen_n[c] += 1
                     shares[i] = vals[c] / V / counts[c]
             else:
                 if kind == "first_touch":
                     w = [Fraction(1)] + [Fraction(0)] * (n - 1)
                 elif kind == "last_touch":
                     w = [Fraction(0)] * (n - 1) + [Fraction(1)]
+                elif kind == "last_non_direct":
+                    others = [i for i, t in enumerate(ts) if t["channel"] not in direct]
+                    credited = (others[-1], False) if others else (n - 1, True)
+                    w = [Fraction(int(i == credited[0])) for i in range(n)]
                 elif kind == "linear":
                     w = [Fraction(1)] * n
                 elif kind == "time_decay":
@@ -317,19 +418,28 @@ def attribute(policy, journeys):
                     w = position_weights(ts, POSITION.get(kind, model))
                 credits = largest_remainder(units, w)
                 shares = [x / sum(w) for x in w]
-        lead, deal = roles(ts)
+        if conv and not n:
+            unattributed += units
+        lead, deal = roles(ts) if n else (None, None)
         tl = []
         seen_c = set()
-        for i, t in enumerate(ts):
+        month = j["converted_on"][:7] if conv else None
+        for pos, t in enumerate(all_ts):
             c = t["channel"]
-            present.add(c)
+            inside = pos in idx
+            i = idx.index(pos) if inside else None
             reasons = []
-            if conv:
+            if inside:
+                present.add(c)
+            if conv and inside:
                 credit[c] = credit.get(c, 0) + credits[i]
                 touches_n[c] = touches_n.get(c, 0) + 1
+                m = cohort.setdefault(month, {"credit": {}, "convs": {}, "total": 0})
+                m["credit"][c] = m["credit"].get(c, 0) + credits[i]
                 if c not in seen_c:
                     seen_c.add(c)
                     convs[c] = convs.get(c, 0) + 1
+                    m["convs"][c] = m["convs"].get(c, 0) + 1
                 if i == 0:
                     reasons.append("first_touch")
                 if i == n - 1:
@@ -337,6 +447,9 @@ def attribute(policy, journeys):
                 extra = {"linear": "equal_share", "time_decay": "decayed", "markov": "removal_effect", "shapley": "shapley_value"}
                 if kind in extra:
                     reasons.append(extra[kind])
+                elif kind == "last_non_direct":
+                    if i == credited[0]:
+                        reasons.append("all_direct" if credited[1] else "last_non_direct")
                 elif kind in ("u_shaped", "w_shaped", "position"):
                     if kind != "u_shaped" and i == (0 if lead is None else lead):
                         reasons.append("lead_created_assumed" if lead is None else "lead_created")
@@ -344,11 +457,16 @@ def attribute(policy, journeys):
                         reasons.append("deal_created_assumed" if deal is None else "deal_created")
                     if not reasons:
                         reasons.append("middle_touch")
+            elif conv:
+                reasons.append("outside_lookback")
             tl.append({"channel": c, "on": t["on"], "days_before": _days(t["on"], j["converted_on"]) if conv else None,
-                       "share": share6(shares[i]) if conv else "0", "credit": money(credits[i]), "reasons": reasons})
-        total += units
+                       "share": share6(shares[i]) if conv and inside else "0", "credit": money(credits[i] if inside else 0),
+                       "reasons": reasons})
+        if conv and n:
+            total += units
+            cohort[month]["total"] += units
         lines.append({"id": j["id"], "revenue": money(units), "converted": conv, "touches": tl,
-                      "reasons": (["split_evenly"] if even else []) if conv else ["not_converted"]})
+                      "reasons": (["split_evenly"] if even else ([] if n else ["no_touch_in_lookback"])) if conv else ["not_converted"]})
     channels = []
     for name, group in taxonomy:
         if name in present:
@@ -356,8 +474,17 @@ def attribute(policy, journeys):
                              "share": share6(Fraction(credit.get(name, 0), total)) if total else "0",
                              "touches": touches_n.get(name, 0), "conversions": convs.get(name, 0),
                              "removal_effect": _round(effects.get(name, Fraction(0)), {"dp": 6}) if effects is not None else None})
-    return {"model": kind, "total": money(total), "conversions": sum(1 for j in journeys if "converted_on" in j),
-            "channels": channels, "journeys": lines}
+    cohorts = []
+    if policy.get("cohorts"):
+        for month in sorted(cohort):
+            m = cohort[month]
+            for name, group in taxonomy:
+                if m["convs"].get(name):
+                    cohorts.append({"month": month, "channel": name, "group": group, "credit": money(m["credit"][name]),
+                                    "share": share6(Fraction(m["credit"][name], m["total"])) if m["total"] else "0",
+                                    "conversions": m["convs"][name]})
+    return {"model": kind, "total": money(total), "conversions": conversions, "unattributed": money(unattributed),
+            "channels": channels, "cohorts": cohorts, "journeys": lines}
 
 
 DEFAULT_MODELS = [{"kind": k} for k in ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay", "markov", "shapley")]

@@ -1,10 +1,10 @@
 //! Journeys as columns: the batch entry point behind `attribution_frame` and
 //! `attributeColumns`.
 
-use super::engine::{self, Prepared};
-use super::fast::{self, Totals};
+use super::engine::Prepared;
+use super::fast;
 use super::reader::Reader;
-use super::{channel_report, AttributionPolicy, AttributionReport};
+use super::{attribute_prepared, channel_report, month_index, AttributionPolicy, AttributionReport};
 use crate::error::{Error, Result};
 use crate::forecast::AmountColumn;
 use crate::roi::policy::taxonomy_index;
@@ -104,37 +104,48 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
         columns.channel_labels.iter().map(|l| index.get(l.as_str()).copied()).collect();
     let mut reader = Reader::new(columns, label_index, policy.rounding);
     let channels = policy.channels.len();
-    if fast::applies(&policy.model) {
+    if fast::applies(policy) {
         // One pass: read, weigh, split, total.
+        let direct = policy.model.direct_channels("model", &index)?;
         let mut credits = vec![0i64; rows];
-        let totals = fast::run(&policy.model, channels, &mut reader, &mut credits)?;
+        let totals = fast::run(&policy.model, channels, &direct, &mut reader, &mut credits)?;
         let report = channel_report(policy, &totals, None)?;
         return Ok(ColumnsAttribution { report, credits });
     }
-    // The data-driven models learn from every journey before crediting any.
+    // The data-driven models learn from every journey before crediting any; a lookback
+    // window or cohorts take the record API's general path too.
     let mut p = Prepared {
         lengths: Vec::new(),
         units: Vec::new(),
         converted: Vec::new(),
         channel: Vec::with_capacity(rows),
-        days: Vec::new(),
-        milestone: None,
+        days: Vec::with_capacity(rows),
+        milestone: columns.milestone.map(<[i8]>::to_vec),
     };
+    let mut months = Vec::new();
     while let Some(run) = reader.next_run()? {
         p.lengths.push((run.end - run.start) as u32);
         p.units.push(run.units);
         p.converted.push(run.converted);
         p.channel.extend_from_slice(&reader.channel);
+        p.days.extend_from_slice(&reader.days);
+        if policy.cohorts {
+            // Range-checked above: a day of the years 1 to 9999 (719,163: 1970-01-01 from 0001-01-01).
+            let day = i32::try_from(run.conv + 719_163).ok().and_then(chrono::NaiveDate::from_num_days_from_ce_opt);
+            months.push(match (run.converted, day) {
+                (true, Some(day)) => month_index(day),
+                _ => i32::MIN,
+            });
+        }
     }
     let path = |j: usize| format!("journey[{j}]");
-    let outcome = engine::run(&policy.model, channels, &p, false, &path)?;
-    let totals = Totals::of(channels, &p, &outcome.credits);
-    let report = channel_report(policy, &totals, outcome.removal_effects.as_ref())?;
-    let credits = outcome
+    let done = attribute_prepared(policy, &index, &p, policy.cohorts.then_some(months.as_slice()), false, &path)?;
+    let credits = done
+        .outcome
         .credits
         .iter()
         .enumerate()
         .map(|(r, &c)| i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{r}]"))))
         .collect::<Result<_>>()?;
-    Ok(ColumnsAttribution { report, credits })
+    Ok(ColumnsAttribution { report: done.report, credits })
 }

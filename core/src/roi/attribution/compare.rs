@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::model::{CoalitionValue, Model};
-use super::{engine, prepare, ratio, AttributionPolicy};
+use super::{attribute_prepared, prepare, ratio, AttributionPolicy};
 use crate::error::{Error, Result};
 use crate::money::Rounding;
 use crate::roi::policy::{taxonomy_index, Channel};
@@ -24,6 +24,10 @@ pub struct ComparisonPolicy {
     /// Rounding of the credits (default 2 places, half-even).
     #[serde(default)]
     pub rounding: Rounding,
+    /// Lookback window in days, as [`AttributionPolicy::lookback_days`], for every model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub lookback_days: Option<u32>,
 }
 
 impl ComparisonPolicy {
@@ -150,13 +154,21 @@ pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Jo
         m.validate(&format!("models[{i}]"))?;
     }
     let index = taxonomy_index(&policy.channels)?;
-    let single =
-        AttributionPolicy { model: Model::Linear, channels: policy.channels.clone(), rounding: policy.rounding };
+    for (i, m) in policy.models.iter().enumerate() {
+        m.direct_channels(&format!("models[{i}]"), &index)?;
+    }
+    let mut single = AttributionPolicy {
+        model: Model::Linear,
+        channels: policy.channels.clone(),
+        rounding: policy.rounding,
+        lookback_days: policy.lookback_days,
+        cohorts: false,
+    };
     let prepared = prepare(&single, &index, journeys)?;
     let n = policy.channels.len();
     let mut present = vec![false; n];
     prepared.channel.iter().for_each(|&c| present[c as usize] = true);
-    let total: i128 = prepared.units.iter().zip(&prepared.converted).filter(|(_, &c)| c).map(|(u, _)| *u).sum();
+    let mut total = 0i128;
     let mut labels: Vec<String> = Vec::with_capacity(policy.models.len());
     let mut per_model: Vec<Vec<i128>> = Vec::with_capacity(policy.models.len());
     let path = |j: usize| format!("journeys[{j}]");
@@ -164,7 +176,11 @@ pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Jo
         let base = label(model);
         let repeats = labels.iter().filter(|l| **l == base || l.starts_with(&format!("{base}_#"))).count();
         labels.push(if repeats == 0 { base } else { format!("{base}_#{}", repeats + 1) });
-        let outcome = engine::run(model, n, &prepared, false, &path)?;
+        single.model = model.clone();
+        let done = attribute_prepared(&single, &index, &prepared, None, false, &path)?;
+        let outcome = done.outcome;
+        // The same under every model: the revenue of journeys with a touch in the window.
+        total = done.report.total.mantissa();
         let mut sums = vec![0i128; n];
         for (j, start, len) in prepared.journeys() {
             if prepared.converted[j] {

@@ -7,7 +7,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::fast::split_fast;
 use super::model::{Model, PositionWeights};
-use super::split::{decay, fixed, position, roles, split, FxBuild};
+use super::split::{decay, fixed, last_non_direct, position, roles, split, FxBuild};
 use super::{markov, shapley};
 use crate::error::Result;
 
@@ -56,10 +56,12 @@ enum Learned {
     PerSet(HashMap<Vec<u32>, Vec<u64>, FxBuild>),
 }
 
-/// Runs `model` (validated) over `p` for a taxonomy of `channels`.
+/// Runs `model` (validated) over `p` for a taxonomy of `channels`, `direct` flagging the
+/// channels `last_non_direct` skips.
 pub(crate) fn run(
     model: &Model,
     channels: usize,
+    direct: &[bool],
     p: &Prepared,
     explain: bool,
     path: &dyn Fn(usize) -> String,
@@ -175,19 +177,24 @@ pub(crate) fn run(
                 *c = each + i128::from((k as i128) < extra);
             }
         };
+        let credited = match model {
+            Model::FirstTouch => 0,
+            Model::LastNonDirect { .. } => last_non_direct(&p.channel[range.clone()], direct).0,
+            _ => n - 1,
+        };
         match model {
-            Model::FirstTouch => even(&mut credits[..1]),
-            Model::LastTouch => even(&mut credits[n - 1..]),
+            Model::FirstTouch | Model::LastTouch | Model::LastNonDirect { .. } => {
+                even(&mut credits[credited..=credited]);
+            }
             Model::Linear => even(credits),
             _ => {}
         }
-        if matches!(model, Model::FirstTouch | Model::LastTouch | Model::Linear) {
+        if matches!(model, Model::FirstTouch | Model::LastTouch | Model::LastNonDirect { .. } | Model::Linear) {
             if explain {
                 for k in 0..n {
                     let own = match model {
-                        Model::FirstTouch => u128::from(k == 0),
-                        Model::LastTouch => u128::from(k == n - 1),
-                        _ => 1,
+                        Model::Linear => 1,
+                        _ => u128::from(k == credited),
                     };
                     let den = if matches!(model, Model::Linear) { n as u128 } else { 1 };
                     out.shares[start + k] = (own, den);

@@ -4,7 +4,7 @@
 //! bit for bit: the same integer weights, the same largest-remainder split, only computed
 //! with fewer and cheaper operations.
 //!
-//! - First touch, last touch and linear need no weights: the revenue divided evenly, the
+//! - First touch, last touch, last non-direct and linear need no weights: the revenue divided evenly, the
 //!   remainder to the earliest touches (what the split gives equal weights).
 //! - Position models (U, W, custom) weigh a journey by its length alone when no touch is
 //!   marked with a milestone: the weights of each length are computed once, divided by their
@@ -19,7 +19,7 @@
 use super::engine::Prepared;
 use super::model::{Model, PositionWeights};
 use super::reader::{Reader, Run};
-use super::split::{decay, position, roles, split};
+use super::split::{decay, last_non_direct, position, roles, split};
 use crate::error::{Error, Result};
 
 /// Lengths whose position weights are kept (longer journeys compute theirs each time).
@@ -33,6 +33,7 @@ const ESTIMATE_BELOW: u64 = 1 << 50;
 enum Rule {
     First,
     Last,
+    LastNonDirect,
     Linear,
     Position([u64; 5]),
     Decay(f64),
@@ -47,6 +48,8 @@ pub(crate) struct Totals {
     pub present: Vec<bool>,
     pub total: i128,
     pub converted: u64,
+    /// Revenue of converting journeys without a touch inside the lookback window.
+    pub unattributed: i128,
     last_journey: Vec<usize>,
 }
 
@@ -82,34 +85,64 @@ impl Totals {
         }
     }
 
-    /// The totals of journeys already attributed by the general loop.
-    pub fn of(channels: usize, p: &Prepared, credits: &[i128]) -> Self {
+    /// The totals of journeys already attributed by the general loop, over the touches
+    /// `kept` inside the lookback window (all without one).
+    pub fn of(channels: usize, p: &Prepared, credits: &[i128], kept: Option<&[bool]>) -> Self {
         let mut t = Self::new(channels);
+        let (mut chans, mut own) = (Vec::new(), Vec::new());
         for (j, start, n) in p.journeys() {
-            t.add(j, p.converted[j], p.units[j], &p.channel[start..start + n], |k| credits[start + k]);
+            let Some(kept) = kept else {
+                t.add(j, p.converted[j], p.units[j], &p.channel[start..start + n], |k| credits[start + k]);
+                continue;
+            };
+            chans.clear();
+            own.clear();
+            for i in (start..start + n).filter(|&i| kept[i]) {
+                chans.push(p.channel[i]);
+                own.push(credits[i]);
+            }
+            if chans.is_empty() {
+                // Converted (a journey that did not keeps every touch), nothing inside.
+                t.converted += 1;
+                t.unattributed += p.units[j];
+            } else {
+                t.add(j, p.converted[j], p.units[j], &chans, |k| own[k]);
+            }
         }
         t
     }
 }
 
-/// Whether `model` is rule-based (one journey at a time).
-pub(crate) fn applies(model: &Model) -> bool {
-    !matches!(model, Model::Markov { .. } | Model::Shapley { .. })
+/// Whether the one pass applies: a rule-based model (one journey at a time), no lookback
+/// window, no cohorts.
+pub(crate) fn applies(policy: &super::AttributionPolicy) -> bool {
+    !matches!(policy.model, Model::Markov { .. } | Model::Shapley { .. })
+        && policy.lookback_days.is_none()
+        && !policy.cohorts
 }
 
 /// Runs the rule-based `model` (validated) over every journey of `reader`: each row's credit
 /// into `credits` (all zero on entry), the channel totals returned.
-pub(crate) fn run(model: &Model, channels: usize, reader: &mut Reader, credits: &mut [i64]) -> Result<Totals> {
+pub(crate) fn run(
+    model: &Model,
+    channels: usize,
+    direct: &[bool],
+    reader: &mut Reader,
+    credits: &mut [i64],
+) -> Result<Totals> {
     use rust_decimal::prelude::ToPrimitive;
     let rule = match model {
         Model::FirstTouch => Rule::First,
         Model::LastTouch => Rule::Last,
+        Model::LastNonDirect { .. } => Rule::LastNonDirect,
         Model::Linear => Rule::Linear,
         Model::UShaped => Rule::Position(PositionWeights::u_shaped().units("model")?),
         Model::WShaped => Rule::Position(PositionWeights::w_shaped().units("model")?),
         Model::Position(w) => Rule::Position(w.units("model")?),
         Model::TimeDecay { half_life_days } => Rule::Decay(half_life_days.to_f64().unwrap_or(f64::MAX)),
-        Model::Markov { .. } | Model::Shapley { .. } => unreachable!("data-driven models take the general loop"),
+        Model::Markov { .. } | Model::Shapley { .. } => {
+            return Err(Error::InvalidValue { path: "model".into(), reason: "a data-driven model learns first".into() })
+        }
     };
     let milestones = reader.milestones();
     let mut totals = Totals::new(channels);
@@ -120,7 +153,7 @@ pub(crate) fn run(model: &Model, channels: usize, reader: &mut Reader, credits: 
     let mut wide: Vec<i128> = Vec::new();
     let mut order = Vec::new();
     let mut j = 0usize;
-    while let Some(Run { start, end, converted, units }) = reader.next_run()? {
+    while let Some(Run { start, end, converted, units, .. }) = reader.next_run()? {
         let n = end - start;
         let out = &mut credits[start..end];
         if converted {
@@ -131,9 +164,13 @@ pub(crate) fn run(model: &Model, channels: usize, reader: &mut Reader, credits: 
                 out[..extra].iter_mut().for_each(|c| *c += 1);
                 Some(())
             };
+            let single = match rule {
+                Rule::First => 0,
+                Rule::LastNonDirect => last_non_direct(&reader.channel, direct).0,
+                _ => n - 1,
+            };
             let done = match &rule {
-                Rule::First => even(&mut out[..1]),
-                Rule::Last => even(&mut out[n - 1..]),
+                Rule::First | Rule::Last | Rule::LastNonDirect => even(&mut out[single..=single]),
                 Rule::Linear => even(out),
                 Rule::Position(units_of) => {
                     let marked = milestones.map(|m| roles(Some(&m[start..end]), n));
@@ -183,7 +220,7 @@ pub(crate) fn run(model: &Model, channels: usize, reader: &mut Reader, credits: 
                 }
             };
             if done.is_none() {
-                general(&rule, units, &weights, &mut wide, &mut order, out, start)?;
+                general(&rule, single, units, &weights, &mut wide, &mut order, out, start)?;
             }
         }
         totals.add(j, converted, units, &reader.channel, |k| i128::from(out[k]));
@@ -269,8 +306,10 @@ pub(crate) fn split_fast(
 }
 
 /// The general split (128-bit), for what [`split_fast`] leaves.
+#[allow(clippy::too_many_arguments)] // the journey and the scratch space of the loop
 fn general(
     rule: &Rule,
+    single: usize,
     units: i128,
     weights: &[u64],
     wide: &mut Vec<i128>,
@@ -283,8 +322,7 @@ fn general(
     wide.resize(n, 0);
     let at = || format!("journey[{start}]");
     match rule {
-        Rule::First => wide[0] = units,
-        Rule::Last => wide[n - 1] = units,
+        Rule::First | Rule::Last | Rule::LastNonDirect => wide[single] = units,
         Rule::Linear => {
             let (each, extra) = (units / n as i128, units % n as i128);
             for (k, c) in wide.iter_mut().enumerate() {

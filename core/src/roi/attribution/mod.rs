@@ -17,6 +17,7 @@ mod model;
 mod reader;
 mod shapley;
 mod split;
+mod window;
 
 use std::collections::HashMap;
 
@@ -61,6 +62,16 @@ pub struct AttributionPolicy {
     /// revenue is rounded with it, then split exactly.
     #[serde(default)]
     pub rounding: Rounding,
+    /// Lookback window: touches more than this many days before their conversion earn
+    /// nothing and teach the data-driven models nothing; a converting journey without a
+    /// touch inside it is `unattributed`. Absent: every touch counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub lookback_days: Option<u32>,
+    /// Also report the credits per conversion month and channel (`cohorts`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub cohorts: bool,
 }
 
 impl AttributionPolicy {
@@ -73,7 +84,8 @@ impl AttributionPolicy {
     pub fn validate(&self) -> Result<()> {
         self.rounding.validate("rounding")?;
         self.model.validate("model")?;
-        taxonomy_index(&self.channels).map(|_| ())
+        let index = taxonomy_index(&self.channels)?;
+        self.model.direct_channels("model", &index).map(|_| ())
     }
 }
 
@@ -137,10 +149,40 @@ pub struct AttributionReport {
     pub total: Decimal,
     /// Journeys that converted.
     pub conversions: u64,
+    /// Revenue of the converting journeys without a touch inside `lookback_days`: credited
+    /// to no channel, not in `total`.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub unattributed: Decimal,
     /// One line per channel of the taxonomy that has a touch, in taxonomy order.
     pub channels: Vec<ChannelCredit>,
+    /// With `cohorts`: the credits per conversion month and channel, months in order,
+    /// channels in taxonomy order (empty otherwise).
+    pub cohorts: Vec<CohortLine>,
     /// One explained line per journey, in input order.
     pub journeys: Vec<JourneyLine>,
+}
+
+/// A channel's credit from the journeys that converted in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct CohortLine {
+    /// The conversion month, `YYYY-MM`.
+    pub month: String,
+    /// The channel.
+    pub channel: String,
+    /// Its group.
+    pub group: String,
+    /// Revenue of the month's conversions credited to it.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub credit: Decimal,
+    /// `credit ÷` the month's attributed revenue, 6 places.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub share: Decimal,
+    /// The month's converting journeys that touched it (inside the lookback window).
+    pub conversions: u64,
 }
 
 /// A channel's attributed revenue.
@@ -235,6 +277,14 @@ pub enum AttributionReason {
     EqualShare,
     /// Time decay: weight 2^(−days_before ÷ half-life).
     Decayed,
+    /// Last non-direct: the last touch whose channel is not direct.
+    LastNonDirect,
+    /// Last non-direct: every touch was direct, so the last one takes the credit.
+    AllDirect,
+    /// Before the lookback window: no credit.
+    OutsideLookback,
+    /// A converting journey without a touch inside the lookback window: unattributed.
+    NoTouchInLookback,
     /// Markov: the channel's removal effect over the journey's channels' effects.
     RemovalEffect,
     /// Shapley: the channel's Shapley value in the game of the journey's channels.
@@ -282,9 +332,108 @@ pub fn attribute(policy: &AttributionPolicy, journeys: &[Journey]) -> Result<Att
     policy.validate()?;
     let index = taxonomy_index(&policy.channels)?;
     let prepared = prepare(policy, &index, journeys)?;
+    let months: Option<Vec<i32>> =
+        policy.cohorts.then(|| journeys.iter().map(|j| j.converted_on.map_or(i32::MIN, month_index)).collect());
     let path = |j: usize| format!("journeys[{j}]");
-    let outcome = engine::run(&policy.model, policy.channels.len(), &prepared, true, &path)?;
-    report(policy, journeys, &prepared, &outcome)
+    let done = attribute_prepared(policy, &index, &prepared, months.as_deref(), true, &path)?;
+    report(policy, journeys, &prepared, done)
+}
+
+/// `year × 12 + month − 1` of a day.
+pub(crate) fn month_index(d: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    d.year() * 12 + d.month0() as i32
+}
+
+/// What [`attribute_prepared`] gives: per touch of the journeys given, its credit (and share
+/// when explaining), whether it lay inside the lookback window, and the report without
+/// journey lines.
+pub(crate) struct Attributed {
+    pub outcome: Outcome,
+    /// Per touch: inside the lookback window (`None`: no window).
+    pub kept: Option<Vec<bool>>,
+    pub report: AttributionReport,
+}
+
+/// Runs the policy's model over validated journeys: the lookback window first (touches
+/// outside it dropped, journeys left without one unattributed), then the model, then the
+/// channel lines and, with `months` (per journey, `i32::MIN` without a conversion), the
+/// cohorts.
+pub(crate) fn attribute_prepared(
+    policy: &AttributionPolicy,
+    index: &HashMap<&str, usize>,
+    p: &Prepared,
+    months: Option<&[i32]>,
+    explain: bool,
+    path: &dyn Fn(usize) -> String,
+) -> Result<Attributed> {
+    let channels = policy.channels.len();
+    let direct = policy.model.direct_channels("model", index)?;
+    let (outcome, kept) = match policy.lookback_days {
+        None => (engine::run(&policy.model, channels, &direct, p, explain, path)?, None),
+        Some(days) => {
+            let w = window::Window::of(p, days);
+            let inner = engine::run(&policy.model, channels, &direct, &w.inner, explain, &|j| path(w.journeys[j]))?;
+            let outcome = w.expand(p, inner, explain);
+            (outcome, Some(w.kept))
+        }
+    };
+    let totals = fast::Totals::of(channels, p, &outcome.credits, kept.as_deref());
+    let mut report = channel_report(policy, &totals, outcome.removal_effects.as_ref())?;
+    if let Some(months) = months {
+        report.cohorts = cohorts(policy, p, &outcome.credits, kept.as_deref(), months)?;
+    }
+    Ok(Attributed { outcome, kept, report })
+}
+
+/// Credits per conversion month and channel.
+fn cohorts(
+    policy: &AttributionPolicy,
+    p: &Prepared,
+    credits: &[i128],
+    kept: Option<&[bool]>,
+    months: &[i32],
+) -> Result<Vec<CohortLine>> {
+    let channels = policy.channels.len();
+    // month → (credit per channel, conversions per channel, the month's total)
+    let mut by_month: std::collections::BTreeMap<i32, (Vec<i128>, Vec<u64>, i128)> = std::collections::BTreeMap::new();
+    let mut touched = vec![usize::MAX; channels];
+    for (j, start, n) in p.journeys() {
+        if !p.converted[j] {
+            continue;
+        }
+        let rows = (start..start + n).filter(|&i| kept.is_none_or(|k| k[i]));
+        let entry = by_month.entry(months[j]).or_insert_with(|| (vec![0; channels], vec![0; channels], 0));
+        let mut any = false;
+        for i in rows {
+            let c = p.channel[i] as usize;
+            entry.0[c] += credits[i];
+            if touched[c] != j {
+                touched[c] = j;
+                entry.1[c] += 1;
+            }
+            any = true;
+        }
+        if any {
+            entry.2 += p.units[j];
+        }
+    }
+    let dp = policy.rounding.dp;
+    let mut out = Vec::new();
+    for (month, (credit, conversions, total)) in by_month {
+        let text = format!("{:04}-{:02}", month.div_euclid(12), month.rem_euclid(12) + 1);
+        for c in (0..channels).filter(|&c| conversions[c] > 0) {
+            out.push(CohortLine {
+                month: text.clone(),
+                channel: policy.channels[c].name.clone(),
+                group: policy.channels[c].group.clone(),
+                credit: Decimal::try_from_i128_with_scale(credit[c], dp).map_err(|_| Error::overflow("journeys"))?,
+                share: if total == 0 { Decimal::ZERO } else { ratio(credit[c] as u128, total as u128) },
+                conversions: conversions[c],
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn prepare(policy: &AttributionPolicy, index: &HashMap<&str, usize>, journeys: &[Journey]) -> Result<Prepared> {
@@ -368,32 +517,60 @@ fn report(
     policy: &AttributionPolicy,
     journeys: &[Journey],
     p: &Prepared,
-    outcome: &Outcome,
+    done: Attributed,
 ) -> Result<AttributionReport> {
-    let mut report = report_channels(policy, p, outcome)?;
+    let Attributed { outcome, kept, mut report } = done;
     let dp = policy.rounding.dp;
     let money = |units: i128| Decimal::try_from_i128_with_scale(units, dp).map_err(|_| Error::overflow("journeys"));
+    let index = taxonomy_index(&policy.channels)?;
+    let direct = policy.model.direct_channels("model", &index)?;
     report.journeys.reserve(journeys.len());
+    let mut inside: Vec<usize> = Vec::new();
+    let mut marks: Vec<i8> = Vec::new();
+    let mut chans: Vec<u32> = Vec::new();
     for ((j, start, n), journey) in p.journeys().zip(journeys) {
         let conv = p.converted[j];
-        let roles = split::roles(p.milestone.as_ref().map(|m| &m[start..start + n]), n);
+        // The touches the model saw: those inside the lookback window.
+        inside.clear();
+        inside.extend((0..n).filter(|&k| kept.as_ref().is_none_or(|kept| kept[start + k])));
+        marks.clear();
+        chans.clear();
+        for &k in &inside {
+            marks.push(p.milestone.as_ref().map_or(0, |m| m[start + k]));
+            chans.push(p.channel[start + k]);
+        }
+        let m = inside.len();
+        let roles = (m > 0).then(|| split::roles(Some(&marks), m));
+        let credited = (m > 0 && matches!(policy.model, Model::LastNonDirect { .. }))
+            .then(|| split::last_non_direct(&chans, &direct));
         let mut touch_lines = Vec::with_capacity(n);
+        let mut seen = 0usize;
         for (k, t) in journey.touches.iter().enumerate() {
             let i = start + k;
+            let within = inside.get(seen) == Some(&k);
             let (num, den) = outcome.shares[i];
+            let reasons = match (conv, within, roles) {
+                (true, false, _) => vec![AttributionReason::OutsideLookback],
+                (true, true, Some(roles)) => touch_reasons(&policy.model, seen, m, roles, credited),
+                _ => Vec::new(),
+            };
+            if within {
+                seen += 1;
+            }
             touch_lines.push(TouchCredit {
                 channel: t.channel.clone(),
                 on: t.on,
                 days_before: conv.then_some(p.days[i]),
-                share: if conv { ratio(num, den) } else { Decimal::ZERO },
+                share: if conv && within { ratio(num, den) } else { Decimal::ZERO },
                 credit: money(outcome.credits[i])?,
-                reasons: if conv { touch_reasons(&policy.model, k, n, roles) } else { Vec::new() },
+                reasons,
             });
         }
-        let reasons = match (conv, outcome.even[j]) {
-            (false, _) => vec![AttributionReason::NotConverted],
-            (true, true) => vec![AttributionReason::SplitEvenly],
-            (true, false) => Vec::new(),
+        let reasons = match (conv, m, outcome.even[j]) {
+            (false, _, _) => vec![AttributionReason::NotConverted],
+            (true, 0, _) => vec![AttributionReason::NoTouchInLookback],
+            (true, _, true) => vec![AttributionReason::SplitEvenly],
+            (true, _, false) => Vec::new(),
         };
         report.journeys.push(JourneyLine {
             id: journey.id.clone(),
@@ -404,12 +581,6 @@ fn report(
         });
     }
     Ok(report)
-}
-
-/// The report's totals and channel lines (no journey lines).
-fn report_channels(policy: &AttributionPolicy, p: &Prepared, outcome: &Outcome) -> Result<AttributionReport> {
-    let totals = fast::Totals::of(policy.channels.len(), p, &outcome.credits);
-    channel_report(policy, &totals, outcome.removal_effects.as_ref())
 }
 
 /// The report of per-channel `totals` (no journey lines); `effects`: Markov's removal effects.
@@ -442,7 +613,9 @@ fn channel_report(
         model: policy.model.name().to_owned(),
         total: money(t.total)?,
         conversions: t.converted,
+        unattributed: money(t.unattributed)?,
         channels: channel_lines,
+        cohorts: Vec::new(),
         journeys: Vec::new(),
     })
 }
@@ -460,7 +633,13 @@ fn ratio(num: u128, den: u128) -> Decimal {
     Decimal::try_from_i128_with_scale((q + u128::from(up)) as i128, 6).unwrap_or_default()
 }
 
-fn touch_reasons(model: &Model, k: usize, n: usize, roles: split::Roles) -> Vec<AttributionReason> {
+fn touch_reasons(
+    model: &Model,
+    k: usize,
+    n: usize,
+    roles: split::Roles,
+    credited: Option<(usize, bool)>,
+) -> Vec<AttributionReason> {
     use AttributionReason as R;
     let mut r = Vec::new();
     if k == 0 {
@@ -485,6 +664,12 @@ fn touch_reasons(model: &Model, k: usize, n: usize, roles: split::Roles) -> Vec<
                 r.push(R::MiddleTouch);
             }
         }
+        Model::LastNonDirect { .. } => match credited {
+            Some((c, all_direct)) if c == k => {
+                r.push(if all_direct { R::AllDirect } else { R::LastNonDirect });
+            }
+            _ => {}
+        },
         Model::FirstTouch | Model::LastTouch => {}
     }
     r

@@ -1,5 +1,7 @@
 //! Attribution models as data, and their validation.
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +31,13 @@ pub enum Model {
     WShaped,
     /// Custom position weights, summing to exactly 1.
     Position(PositionWeights),
+    /// 100 % to the last touch whose channel is not `direct` (typed-in visits, bookmarks:
+    /// Google Analytics' last non-direct click); a journey of direct touches only gives its
+    /// last touch everything.
+    LastNonDirect {
+        /// The channels that count as direct, each in the taxonomy.
+        direct: Vec<String>,
+    },
     /// Exponential decay by days before the conversion: weight 2^(−days ÷ half-life).
     TimeDecay {
         /// Half-life in days, > 0 (Google Ads and HubSpot use 7).
@@ -181,11 +190,40 @@ impl PositionWeights {
 }
 
 impl Model {
+    /// Per taxonomy channel, whether the model counts it as direct (all `false` but under
+    /// `last_non_direct`); `path` locates the model.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_channel` at `{path}.direct[i]`, `duplicate_name` there for a repeat.
+    pub(crate) fn direct_channels(&self, path: &str, index: &HashMap<&str, usize>) -> Result<Vec<bool>> {
+        let mut direct = vec![false; index.len()];
+        if let Self::LastNonDirect { direct: names } = self {
+            for (i, name) in names.iter().enumerate() {
+                let at = format!("{path}.direct[{i}]");
+                let c = *index
+                    .get(name.as_str())
+                    .ok_or_else(|| Error::UnknownChannel { path: at.clone(), name: name.clone() })?;
+                if direct[c] {
+                    let first = names.iter().position(|n| n == name).unwrap_or(0);
+                    return Err(Error::DuplicateName {
+                        path: at,
+                        name: name.clone(),
+                        first: format!("{path}.direct[{first}]"),
+                    });
+                }
+                direct[c] = true;
+            }
+        }
+        Ok(direct)
+    }
+
     /// The model's name in reports (`first_touch`, `time_decay`...).
     pub fn name(&self) -> &'static str {
         match self {
             Self::FirstTouch => "first_touch",
             Self::LastTouch => "last_touch",
+            Self::LastNonDirect { .. } => "last_non_direct",
             Self::Linear => "linear",
             Self::UShaped => "u_shaped",
             Self::WShaped => "w_shaped",

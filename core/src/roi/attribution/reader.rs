@@ -23,6 +23,8 @@ pub(crate) struct Run {
     pub end: usize,
     pub converted: bool,
     pub units: i128,
+    /// Its conversion day (days since 1970-01-01), or `NOT_CONVERTED`.
+    pub conv: i64,
 }
 
 /// Walks the columns journey by journey.
@@ -154,7 +156,7 @@ impl<'a> Reader<'a> {
             self.channel.push(t);
             self.days.push(days);
         }
-        Ok(Some(Run { start, end, converted, units }))
+        Ok(Some(Run { start, end, converted, units, conv }))
     }
 
     /// A journey's rows are consecutive: `code` must not have been seen before.

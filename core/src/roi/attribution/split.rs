@@ -94,6 +94,15 @@ pub(crate) fn split(
     Ok(())
 }
 
+/// The touch `last_non_direct` credits: the last whose channel is not direct, else the last
+/// (then `true`: every touch was direct).
+pub(crate) fn last_non_direct(channels: &[u32], direct: &[bool]) -> (usize, bool) {
+    match channels.iter().rposition(|&c| !direct[c as usize]) {
+        Some(k) => (k, false),
+        None => (channels.len() - 1, true),
+    }
+}
+
 /// Position roles of a journey: the indices holding `lead_created` and `deal_created`, and
 /// whether they were assumed (no touch marked).
 #[derive(Debug, Clone, Copy)]
