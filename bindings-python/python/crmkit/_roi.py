@@ -221,7 +221,8 @@ def attribution_frame(
     channel_codes, channel_labels = _channel_codes(_column(df, channel), np, pd)
     days, on_ticks = _day_ticks(_column(df, on), "on", np, pd)
     conv, conv_ticks = _day_ticks(_column(df, converted_on), "converted_on", np, pd)
-    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd)  # NaT ticks are NOT_CONVERTED too, np, pd, revenue_scale, "revenue")
+    # NaT ticks are NOT_CONVERTED too: the conversion column as handed over says who converted.
+    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd), np, pd, revenue_scale, "revenue")
     marks = None
     if milestone is not None:
         series = _column(df, milestone)
