@@ -10,9 +10,11 @@ slice of a sale rounded half-even to the cent (as crmkit's statement lines are).
 
 pandas does what an expert would, in exact int64 cents and without a Python loop over rows:
 the running total per rep by a stable argsort of the category codes, one cumsum and the
-group offsets subtracted, or by groupby().cumsum() (both timed; the faster is the peer), then
-per tier np.clip of the running total before and after each sale, the slice times the rate in
-basis points, and a vectorised half-even division by 10,000. Timings are the best of 5, wall
+group offsets subtracted, or by groupby().cumsum(); then either per tier np.clip of the
+running total before and after each sale, the slice times the rate in basis points and a
+vectorised half-even division by 10,000, or (the fastest: about half the time) each sale's
+tier by np.searchsorted, one product and rounding for the sales that stay in their tier and
+the clip walk for the few that cross a break. All three are timed; the fastest is the peer. Timings are the best of 5, wall
 and process CPU time (a loaded machine inflates the wall time of both); building the frame
 is not timed. The script checks that both give every sale's pay to the
 cent, then prints the ratio pandas / crmkit.
@@ -112,6 +114,37 @@ def groupby_pass(df: pd.DataFrame) -> np.ndarray:
     return pay
 
 
+def _half_even(x: np.ndarray) -> np.ndarray:
+    """cents x basis points -> cents, half to even."""
+    q, r = np.divmod(x, 10_000)
+    return q + ((r > 5_000) | ((r == 5_000) & (q & 1 == 1)))
+
+
+_CUTS = np.array(BOUNDS[1:], dtype=np.int64) * 100
+_RATES = np.array(RATES_BP, dtype=np.int64)
+_LO = np.array(BOUNDS, dtype=np.int64) * 100
+_HI = np.append(_CUTS, np.iinfo(np.int64).max)
+
+
+def tier_pass(df: pd.DataFrame) -> np.ndarray:
+    """The fastest spelling found: groupby().cumsum() for the running totals, the tier of each
+    sale's start by np.searchsorted, one multiplication and rounding for the sales that stay in
+    their tier, and the per-tier np.clip walk only for the few that cross a break."""
+    cents = df["amount"].to_numpy()
+    after = df.groupby("rep", observed=True, sort=False)["amount"].cumsum().to_numpy()
+    before = after - cents
+    t0 = np.searchsorted(_CUTS, before, side="right")
+    t1 = np.searchsorted(_CUTS, after, side="right")
+    pay = _half_even(cents * _RATES[t0])
+    cross = np.flatnonzero(t0 != t1)
+    a, b = after[cross], before[cross]
+    part = np.zeros(len(cross), dtype=np.int64)
+    for lo, hi, bp in zip(_LO, _HI, _RATES):
+        part += _half_even((np.clip(a, lo, hi) - np.clip(b, lo, hi)) * bp)
+    pay[cross] = part
+    return pay
+
+
 def best(f, repeat: int = REPEAT) -> tuple[float, object]:
     """Best wall time of `repeat` runs (and the last result)."""
     times, out = [], None
@@ -139,24 +172,28 @@ def main() -> None:
     df = generate(n, reps)
     t_pd, pay_pd = best(lambda: pandas_pass(df))
     t_gb, pay_gb = best(lambda: groupby_pass(df))
+    t_tp, pay_tp = best(lambda: tier_pass(df))
     t_ck, frame = best(lambda: crmkit.commission_frame(df, PLAN, "2026-12-31", amount_scale=2))
     t_lines, (_, lines) = best(lambda: crmkit.commission_frame(df, PLAN, "2026-12-31", amount_scale=2, statements=True))
     c_pd = best_cpu(lambda: pandas_pass(df))
     c_gb = best_cpu(lambda: groupby_pass(df))
+    c_tp = best_cpu(lambda: tier_pass(df))
     c_ck = best_cpu(lambda: crmkit.commission_frame(df, PLAN, "2026-12-31", amount_scale=2))
     c_lines = best_cpu(lambda: crmkit.commission_frame(df, PLAN, "2026-12-31", amount_scale=2, statements=True))
     pay_ck = frame["final_units"].to_numpy()
     assert np.array_equal(pay_pd, pay_ck), "pandas and crmkit disagree"
     assert np.array_equal(pay_gb, pay_ck), "groupby and crmkit disagree"
+    assert np.array_equal(pay_tp, pay_ck), "the tier pass and crmkit disagree"
     total = int(pay_ck.sum())
     print(f"{n:,} sales, {reps} reps, 5-tier graduated plan; total pay {total // 100:,}.{total % 100:02d}")
     print("                                          wall      CPU")
     print(f"pandas (argsort + cumsum, exact cents):  {t_pd * 1e3:7.1f} ms {c_pd * 1e3:7.1f} ms")
     print(f"pandas (groupby().cumsum()):             {t_gb * 1e3:7.1f} ms {c_gb * 1e3:7.1f} ms")
+    print(f"pandas (groupby + searchsorted tiers):   {t_tp * 1e3:7.1f} ms {c_tp * 1e3:7.1f} ms")
     print(f"crmkit.commission_frame:                 {t_ck * 1e3:7.1f} ms {c_ck * 1e3:7.1f} ms")
     print(f"crmkit.commission_frame, with lines:     {t_lines * 1e3:7.1f} ms {c_lines * 1e3:7.1f} ms ({len(lines):,} lines)")
     # The faster pandas spelling of the run is the peer.
-    print(f"ratio pandas / crmkit: {min(t_pd, t_gb) / t_ck:.2f} wall, {min(c_pd, c_gb) / c_ck:.2f} CPU")
+    print(f"ratio pandas / crmkit: {min(t_pd, t_gb, t_tp) / t_ck:.2f} wall, {min(c_pd, c_gb, c_tp) / c_ck:.2f} CPU")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 
 mod commission;
 mod dates;
+mod days;
 mod dedup;
 mod frame;
 mod plan;
@@ -262,6 +263,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     commission::register(m)?;
+    m.add_function(wrap_pyfunction!(days::datetime_days, m)?)?;
     roi::register(m)?;
     scoring::register(m)?;
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;

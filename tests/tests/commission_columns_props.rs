@@ -206,6 +206,8 @@ fn check(
     // Without lines: the same pay.
     let bare = commission_columns(plan, reps, columns, as_of, false).expect("same input");
     prop_assert_eq!(&bare.final_pay, &got.final_pay);
+    prop_assert_eq!(&bare.provisional, &got.provisional);
+    prop_assert_eq!(&bare.totals, &got.totals);
     prop_assert_eq!(&bare.reps, &got.reps);
     prop_assert!(bare.lines.is_none());
     Ok(())
@@ -271,4 +273,21 @@ proptest! {
         let plan: CommissionPlan = crmkit::wire::from_json(&plan.to_string(), "").expect("plan");
         compare(&plan, &reps, &rows, scale_units)?;
     }
+}
+
+/// Running totals beyond 2^62 units leave the 64-bit walk of the bare case for the general
+/// one: the same pay as with lines, and as the record function.
+#[test]
+fn sums_beyond_64_bits_pay_the_same() {
+    let plan: CommissionPlan = crmkit::wire::from_json(
+        r#"{"kind": "graduated", "tiers": [{"from": "0", "to": "20000000000.00000001", "rate": "0.02"},
+            {"from": "20000000000.00000001", "rate": "0.0313"}]}"#,
+        "",
+    )
+    .expect("plan");
+    // Credit in units of 10^-8 (the tier bound's places): 3e10 yuan twice is 6e18 units,
+    // beyond the 64-bit walk's 2^62 bound.
+    let rows: Vec<Row> = vec![(0, 1, 3_000_000_000_000, false), (0, 2, 3_000_000_000_000, false), (1, 3, 5, false)];
+    compare(&plan, &[], &rows, true).expect("the same statements");
+    compare(&plan, &[], &rows, false).expect("the same statements");
 }

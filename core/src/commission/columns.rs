@@ -5,6 +5,8 @@
 //! line for line, as [`compute_commission`](super::compute_commission) on the same
 //! transactions, without a `Decimal` or a `String` per row.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike as _, NaiveDate};
 use rust_decimal::Decimal;
 
@@ -270,16 +272,22 @@ pub fn commission_columns(
     // in date order (a stable sort, so each rep's rows keep their input order within a day).
     let rep_of_code: Vec<u32> = rep_of_label.iter().map(|k| k.unwrap_or(0) as u32).collect();
     let mut walk = Walk::new(plan, statements, &units, columns.refund);
-    let mut pay = |i: u32| {
-        let k = rep_of_code[columns.rep[i as usize] as usize]; // codes checked
-        walk.row(&ints[k as usize], k, &mut states[k as usize], i)
-    };
-    if groups.sorted {
-        (0..n as u32).try_for_each(&mut pay)?;
-    } else {
+    let order = (!groups.sorted).then(|| {
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_by_key(|&i| key(columns, i as usize));
-        order.into_iter().try_for_each(&mut pay)?;
+        order
+    });
+    if walk.is_bare() {
+        walk.bare_rows(&ints, &rep_of_code, &mut states, columns.rep, order.as_deref())?;
+    } else {
+        let mut pay = |i: u32| {
+            let k = rep_of_code[columns.rep[i as usize] as usize]; // codes checked
+            walk.row(&ints[k as usize], k, &mut states[k as usize], i)
+        };
+        match &order {
+            None => (0..n as u32).try_for_each(&mut pay)?,
+            Some(order) => order.iter().try_for_each(|&i| pay(i))?,
+        }
     }
     let zero = plan.rounding.round(Decimal::ZERO);
     let mut totals = CommissionTotals { provisional: zero, final_pay: zero, true_up: zero };
@@ -362,7 +370,7 @@ fn check_lengths(columns: &TransactionColumns, n: usize) -> Result<()> {
 
 /// Each row's amount in units of the plan's places, rounded by its rounding (as
 /// `compute_commission` rounds an amount), or the row's error.
-fn amount_units(plan: &CommissionPlan, amount: &AmountColumn, n: usize) -> Result<Vec<i64>> {
+fn amount_units<'a>(plan: &CommissionPlan, amount: &AmountColumn<'a>, n: usize) -> Result<Cow<'a, [i64]>> {
     let dp = plan.rounding.dp;
     let path = |i: usize| format!("amount[{i}]");
     let negative = |i: usize, value: String| Error::NegativeAmount { path: path(i), value };
@@ -376,7 +384,7 @@ fn amount_units(plan: &CommissionPlan, amount: &AmountColumn, n: usize) -> Resul
                 return Err(negative(i, units[i].to_string()));
             }
             if scale == dp {
-                return Ok(units.to_vec()); // already in the plan's units: the common case
+                return Ok(Cow::Borrowed(units)); // already in the plan's units: the common case
             }
             for (i, &u) in units.iter().enumerate() {
                 out.push(rescale(i128::from(u), scale, plan).ok_or_else(|| Error::overflow(path(i)))?);
@@ -412,7 +420,7 @@ fn amount_units(plan: &CommissionPlan, amount: &AmountColumn, n: usize) -> Resul
             }
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Units of 10^-`scale` as units of the plan's places, rounded by its rounding.
@@ -438,10 +446,20 @@ struct Groups {
 
 /// Each row's rep code and date, checked.
 fn check_rows(columns: &TransactionColumns, as_of: NaiveDate) -> Result<()> {
+    // One pass that only notes whether anything is wrong (no branch per row); the checks below
+    // then say what, and where, in the order they are documented.
+    let (as_of_day, labels) = (days_since_epoch(as_of), columns.rep_labels.len());
+    let mut wrong = false;
+    #[allow(clippy::needless_bitwise_bool)] // no branch per row: `|` on purpose
+    for (&code, &day) in columns.rep.iter().zip(columns.on) {
+        // A code of -1 or beyond the labels; NaT (i64::MIN), a day before 0001 or after as_of.
+        wrong |= (code as u32 as usize >= labels) | (day < crate::wire::MIN_EPOCH_DAY) | (day > as_of_day);
+    }
+    if !wrong {
+        return Ok(());
+    }
     // Years 0001 to 9999, as every date column (NaT is told apart below: a row needs a date).
     crate::wire::check_days(columns.on, Some(i64::MIN), |i| format!("on[{i}]"))?;
-    let as_of_day = days_since_epoch(as_of);
-    let labels = columns.rep_labels.len();
     for (i, (&code, &day)) in columns.rep.iter().zip(columns.on).enumerate() {
         if code == -1 {
             return Err(Error::MissingValue { path: format!("rep[{i}]"), reason: "the row has no rep".into() });

@@ -16,7 +16,7 @@ use super::plan::{Accrual, CommissionPlan, PlanKind};
 use super::report::LineKind;
 use super::table::{Position, Table};
 use crate::error::{Error, Result};
-use crate::money::{from_units, to_units};
+use crate::money::{from_units, to_units, RoundingStrategy};
 
 /// Which statement a line is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +51,13 @@ pub(crate) struct RepState {
     pub steps: [u32; 2],
     /// What the rows paid so far in each statement, in money units.
     pub totals: [i128; 2],
+    /// A hint: the table segment the running credit was last in (see [`seek`]).
+    cursor: usize,
 }
 
 impl RepState {
     pub fn new(table: &IntTable, end: i128) -> Self {
-        Self { pos: table.start, end, steps: [0; 2], totals: [0; 2] }
+        Self { pos: table.start, end, steps: [0; 2], totals: [0; 2], cursor: seek(&table.segs, 0, table.start) }
     }
 }
 
@@ -67,6 +69,9 @@ pub(crate) struct Walk<'a> {
     /// The provisional statement looks at each row as it comes (retroactive tiers reached so
     /// far, thresholds, accrual on attainment): else its rows are the final ones'.
     twice: bool,
+    /// No lines to write and one statement to walk through a flat or graduated table: the
+    /// row's pay is the sum of its rounded slices, without building the lines.
+    bare: bool,
     provisional: Vec<i64>,
     final_pay: Vec<i64>,
     lines: Option<LineColumns>,
@@ -82,6 +87,7 @@ impl<'a> Walk<'a> {
             units,
             refund,
             twice,
+            bare: !statements && !twice,
             provisional: if twice { vec![0; n] } else { Vec::new() },
             final_pay: vec![0; n],
             // About one line per row and statement, plus the tiers crossed: room for a quarter more.
@@ -125,6 +131,70 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
+    /// Whether [`Walk::bare_rows`] pays the rows (no lines, one statement, flat or graduated).
+    pub fn is_bare(&self) -> bool {
+        self.bare
+    }
+
+    /// Pays every row without lines (the `bare` case), in `order` (row order when `None`):
+    /// what [`Walk::row`] pays, in a loop that touches per row only a small array of running
+    /// totals and the table, shared by the reps whose tables cut the credit alike (all of
+    /// them unless quotas move accelerators), so that both stay in the L1 cache.
+    pub fn bare_rows(
+        &mut self,
+        ints: &[IntTable],
+        rep_of_code: &[u32],
+        states: &mut [RepState],
+        codes: &[i32],
+        order: Option<&[u32]>,
+    ) -> Result<()> {
+        // Tables that cut the credit alike (the same segments at the same rates: their lines
+        // may differ, their pay does not) are walked as one.
+        let mut tables: Vec<&IntTable> = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        let mut table_of = Vec::with_capacity(ints.len());
+        for t in ints {
+            let cuts: Vec<(i128, i128, i128)> = t.segs.iter().map(|s| (s.lo, s.hi, s.factor)).collect();
+            table_of.push(*seen.entry((t.shift, t.per_unit, cuts)).or_insert_with(|| {
+                tables.push(t);
+                tables.len() - 1
+            }));
+        }
+        let strategy = self.plan.rounding.strategy;
+        if let Some(narrow) = Narrow::new(&tables, states, self.units) {
+            let mut hot: Vec<Hot64> = rep_of_code
+                .iter()
+                .map(|&k| {
+                    let s = &states[k as usize];
+                    Hot64 {
+                        total: 0,
+                        pos: s.pos as i64,
+                        cursor: s.cursor as u32,
+                        table: table_of[k as usize] as u32,
+                        moved: false,
+                    }
+                })
+                .collect();
+            narrow.walk(&mut hot, codes, self.units, self.refund, order, strategy, &mut self.final_pay)?;
+            for (h, &k) in hot.iter().zip(rep_of_code).filter(|(h, _)| h.moved) {
+                let s = &mut states[k as usize];
+                s.pos = i128::from(h.pos);
+                s.cursor = h.cursor as usize;
+                s.totals = [h.total; 2];
+            }
+            return Ok(());
+        }
+        // Sums beyond 64 bits: the general walk, row by row.
+        let mut pay = |i: u32| {
+            let k = rep_of_code[codes[i as usize] as usize]; // codes checked
+            self.row(&ints[k as usize], k, &mut states[k as usize], i)
+        };
+        match order {
+            None => (0..codes.len() as u32).try_for_each(&mut pay),
+            Some(order) => order.iter().try_for_each(|&i| pay(i)),
+        }
+    }
+
     /// Pays row `r` of rep `k` in both statements and moves the rep's running credit.
     pub fn row(&mut self, t: &IntTable, k: u32, state: &mut RepState, r: u32) -> Result<()> {
         let row = r as usize;
@@ -135,12 +205,27 @@ impl<'a> Walk<'a> {
         let after = before.checked_add(credit).ok_or_else(|| Error::overflow(format!("amount[{row}]")))?;
         state.pos = after;
         let mut steps = state.steps;
-        let paid = self.pay(t, k, &mut steps, Mode::Final, (r, refund, credit), (before, after, state.end))?;
+        let paid = self.pay(
+            t,
+            k,
+            &mut steps,
+            &mut state.cursor,
+            Mode::Final,
+            (r, refund, credit),
+            (before, after, state.end),
+        )?;
         state.totals[0] += paid; // |Σ| < 2^63 × 2^32 × rate: bounded far below i128
         self.final_pay[row] = i64::try_from(paid).map_err(|_| Error::overflow(format!("amount[{row}]")))?;
         if self.twice {
-            let paid =
-                self.pay(t, k, &mut steps, Mode::Provisional, (r, refund, credit), (before, after, state.end))?;
+            let paid = self.pay(
+                t,
+                k,
+                &mut steps,
+                &mut state.cursor,
+                Mode::Provisional,
+                (r, refund, credit),
+                (before, after, state.end),
+            )?;
             state.totals[1] += paid;
             self.provisional[row] = i64::try_from(paid).map_err(|_| Error::overflow(format!("amount[{row}]")))?;
         } else {
@@ -151,11 +236,13 @@ impl<'a> Walk<'a> {
     }
 
     /// One row's lines in one statement (as `statement::walk` writes them); what they pay.
+    #[allow(clippy::too_many_arguments)]
     fn pay(
         &mut self,
         t: &IntTable,
         k: u32,
         steps: &mut [u32; 2],
+        cursor: &mut usize,
         mode: Mode,
         (r, refund, credit): (u32, bool, i128),
         (before, after, end): (i128, i128, i128),
@@ -222,17 +309,27 @@ impl<'a> Walk<'a> {
             };
             walk.push(mode, k, steps, &line)
         };
+        // The segments crossed: from the one holding the lower end, up while they start below
+        // the upper end (the rep's cursor makes the search O(1) as running totals move).
+        let segs = &t.segs;
+        let (lo, hi) = (before.min(after), before.max(after));
+        let start = seek(segs, *cursor, lo);
+        let mut end = start;
+        while end < segs.len() && segs[end].lo < hi {
+            end += 1;
+        }
+        *cursor = seek(segs, start, after);
         if before < after {
-            for seg in t.segs.iter().filter(|s| s.hi > before && s.lo < after) {
+            for seg in &segs[start..end] {
                 let (from, to) = (seg.lo.max(before), seg.hi.min(after));
                 slice(self, seg, from, to, to - from)?;
             }
         } else if before > after {
-            for seg in t.segs.iter().rev().filter(|s| s.hi > after && s.lo < before) {
+            for seg in segs[start..end].iter().rev() {
                 let (from, to) = (seg.lo.max(after), seg.hi.min(before));
                 slice(self, seg, to, from, from - to)?;
             }
-        } else if let Some(seg) = t.segs.iter().find(|seg| before >= seg.lo && before < seg.hi) {
+        } else if let Some(seg) = segs.get(start).filter(|seg| before >= seg.lo) {
             slice(self, seg, before, before, 0)?;
         }
         Ok(paid)
@@ -297,5 +394,203 @@ impl<'a> Walk<'a> {
         state.steps = steps;
         let dec = |x: i128| from_units(x, dp).ok_or_else(|| Error::overflow(path()));
         Ok((dec(total)?, dec(if provisional { 0 } else { capped })?))
+    }
+}
+
+/// The first segment (from `i` on, or before it) whose upper end is above `x`: the one holding
+/// `x`. `i` is any hint; from the segment a rep's credit last stood in, a move within or into
+/// the next tier takes a step or two.
+#[inline]
+fn seek(segs: &[Seg], mut i: usize, x: i128) -> usize {
+    i = i.min(segs.len());
+    while i > 0 && segs[i - 1].hi > x {
+        i -= 1;
+    }
+    while i < segs.len() && segs[i].hi <= x {
+        i += 1;
+    }
+    i
+}
+
+/// A rep's running credit in the narrow walk.
+#[derive(Clone, Copy)]
+struct Hot64 {
+    /// What the rep's rows paid so far.
+    total: i128,
+    pos: i64,
+    cursor: u32,
+    table: u32,
+    /// Paid a row (a label without rows may stand in for rep 0 in `rep_of_code`).
+    moved: bool,
+}
+
+/// A segment in 64 bits: open ends at the i64 limits, which no position reaches.
+#[derive(Clone, Copy)]
+struct Cut64 {
+    lo: i64,
+    hi: i64,
+    factor: i64,
+}
+
+/// The bare walk in 64-bit integers, when every running credit provably fits: the prior
+/// credits plus every row's credit stay below 2^62 credit units, the cuts and rates fit, and
+/// the rounding divides by at most 10^18. Products that do not fit 64 bits are redone in 128.
+struct Narrow {
+    tables: Vec<Vec<Cut64>>,
+    per_unit: i64,
+    shift: u32,
+}
+
+impl Narrow {
+    fn new(tables: &[&IntTable], states: &[RepState], units: &[i64]) -> Option<Self> {
+        const BOUND: i128 = 1 << 62;
+        let first = tables.first()?;
+        let (per_unit, shift) = (first.per_unit, first.shift);
+        if shift > 18 || tables.iter().any(|t| t.per_unit != per_unit || t.shift != shift) {
+            return None;
+        }
+        // Amounts are ≥ 0 (checked), so their sum bounds every move.
+        let gross = units.iter().map(|&u| i128::from(u)).sum::<i128>().checked_mul(per_unit)?;
+        let start = states.iter().map(|s| s.pos.abs()).max().unwrap_or(0);
+        if gross.checked_add(start)? >= BOUND {
+            return None;
+        }
+        let narrow = |x: i128| match x {
+            i128::MIN => Some(i64::MIN),
+            i128::MAX => Some(i64::MAX),
+            _ => i64::try_from(x).ok(),
+        };
+        let mut cuts = Vec::with_capacity(tables.len());
+        for t in tables {
+            let segs = t
+                .segs
+                .iter()
+                .map(|s| Some(Cut64 { lo: narrow(s.lo)?, hi: narrow(s.hi)?, factor: i64::try_from(s.factor).ok()? }));
+            cuts.push(segs.collect::<Option<Vec<_>>>()?);
+        }
+        Some(Self { tables: cuts, per_unit: i64::try_from(per_unit).ok()?, shift })
+    }
+
+    /// Each row's slices of the move from its rep's running credit, rounded one by one and
+    /// summed: what `Walk::pay` writes as lines (the same slices, rounded alike).
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &self,
+        hot: &mut [Hot64],
+        codes: &[i32],
+        units: &[i64],
+        refund: Option<&[bool]>,
+        order: Option<&[u32]>,
+        strategy: RoundingStrategy,
+        final_pay: &mut [i64],
+    ) -> Result<()> {
+        let args = (hot, codes, units, refund, order, strategy, final_pay);
+        // The common places by a constant divisor: a multiplication, not a division per row.
+        macro_rules! by {
+            ($($k:literal),*) => {
+                match self.shift {
+                    $($k => self.walk_by::<$k>(args),)*
+                    _ => self.walk_by::<{ u32::MAX }>(args),
+                }
+            };
+        }
+        by!(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+    }
+
+    /// [`Narrow::walk`] dividing by 10^`K` (`u32::MAX`: by 10^`shift`, known at run time).
+    #[allow(clippy::type_complexity)]
+    fn walk_by<const K: u32>(
+        &self,
+        (hot, codes, units, refund, order, strategy, final_pay): (
+            &mut [Hot64],
+            &[i32],
+            &[i64],
+            Option<&[bool]>,
+            Option<&[u32]>,
+            RoundingStrategy,
+            &mut [i64],
+        ),
+    ) -> Result<()> {
+        let (per_unit, shift) = (self.per_unit, self.shift);
+        let divisor = if K == u32::MAX { 10i64.pow(shift) } else { const { 10i64.pow(if K > 18 { 0 } else { K }) } };
+        let mut pay = |i: usize| -> Result<()> {
+            let h = &mut hot[codes[i] as usize]; // codes checked
+            let segs = &self.tables[h.table as usize];
+            let u = units[i] * per_unit; // < 2^62: checked by `new`
+            let credit = if refund.is_some_and(|f| f[i]) { -u } else { u };
+            let before = h.pos;
+            let after = before + credit;
+            h.pos = after;
+            h.moved = true;
+            let (lo, hi, sign) = if before <= after { (before, after, 1) } else { (after, before, -1) };
+            let here = segs[h.cursor as usize]; // the cursor always points at a segment
+            if here.lo <= lo && hi < here.hi {
+                // Within the segment the credit stands in (most rows): one slice, no move.
+                let paid = match credit.checked_mul(here.factor) {
+                    Some(exact) => round64(exact, divisor, strategy),
+                    None => {
+                        i64::try_from(div_round_pow10(i128::from(credit) * i128::from(here.factor), shift, strategy))
+                            .map_err(|_| Error::overflow(format!("amount[{i}]")))?
+                    }
+                };
+                h.total += i128::from(paid);
+                final_pay[i] = paid;
+                return Ok(());
+            }
+            let mut j = seek64(segs, h.cursor as usize, lo);
+            let mut paid = 0i128;
+            while j < segs.len() && segs[j].lo < hi {
+                let seg = segs[j];
+                let base = (seg.hi.min(hi) - seg.lo.max(lo)) * sign;
+                paid += match base.checked_mul(seg.factor) {
+                    Some(exact) => i128::from(round64(exact, divisor, strategy)),
+                    None => div_round_pow10(i128::from(base) * i128::from(seg.factor), shift, strategy),
+                };
+                j += 1;
+            }
+            h.cursor = seek64(segs, j.saturating_sub(1), after) as u32;
+            h.total += paid;
+            final_pay[i] = i64::try_from(paid).map_err(|_| Error::overflow(format!("amount[{i}]")))?;
+            Ok(())
+        };
+        match order {
+            None => (0..codes.len()).try_for_each(&mut pay),
+            Some(order) => order.iter().try_for_each(|&i| pay(i as usize)),
+        }
+    }
+}
+
+/// [`seek`] over 64-bit cuts.
+#[inline]
+fn seek64(segs: &[Cut64], mut i: usize, x: i64) -> usize {
+    i = i.min(segs.len());
+    while i > 0 && segs[i - 1].hi > x {
+        i -= 1;
+    }
+    while i < segs.len() && segs[i].hi <= x {
+        i += 1;
+    }
+    i
+}
+
+/// `n / d` rounded by `strategy` in 64 bits (`d` > 0), as `div_round` rounds.
+#[inline]
+fn round64(n: i64, d: i64, strategy: RoundingStrategy) -> i64 {
+    let (q, r) = (n / d, n % d);
+    if r == 0 {
+        return q;
+    }
+    let (r, rest) = (r.unsigned_abs(), d.unsigned_abs() - r.unsigned_abs());
+    let away = match strategy {
+        RoundingStrategy::Down => false,
+        RoundingStrategy::Up => true,
+        RoundingStrategy::HalfUp => r >= rest,
+        RoundingStrategy::HalfDown => r > rest,
+        RoundingStrategy::HalfEven => r > rest || (r == rest && q % 2 != 0),
+    };
+    if away {
+        q + n.signum()
+    } else {
+        q
     }
 }
