@@ -5,6 +5,7 @@
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
 mod commission;
+mod commission_batches;
 mod dates;
 mod days;
 mod dedup;
@@ -263,6 +264,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     commission::register(m)?;
+    m.add_function(wrap_pyfunction!(commission_batches::payment_interest_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(commission_batches::collections_columns, m)?)?;
     m.add_function(wrap_pyfunction!(days::datetime_days, m)?)?;
     roi::register(m)?;
     scoring::register(m)?;

@@ -56,6 +56,8 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "payment_interest": lambda case: crmkit.payment_interest(case["config"], _get(case["input"], "batches"), case["as_of"]),
     "compute_commission": lambda case: crmkit.compute_commission(case["config"], case["input"], case["as_of"]),
     "commission_columns": lambda case: _commission_frame(case),
+    "payment_interest_columns": lambda case: _batch_frames(case, interest=True),
+    "collections_columns": lambda case: _batch_frames(case, interest=False),
     "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], _get(case["input"], "campaigns")),
     "attribute": lambda case: crmkit.attribute(case["config"], _get(case["input"], "journeys")),
     "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], _get(case["input"], "journeys")).attrs["report"],
@@ -215,6 +217,58 @@ def _commission_frame(case: dict) -> Any:
              "reasons": [r for k, r in enumerate(labels) if bits >> k & 1]}
             for st, rep, step, kind, row, tier, f, t, b, rate, mult, a, bits in rows
         ],
+    }
+
+
+def _batch_frames(case: dict, interest: bool) -> Any:
+    """The batch columns vectors through `payment_interest_frame` / `collections_frame` on two
+    DataFrames (batches, payments): money back as Decimals, codes as their labels."""
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], dict) else {}
+    pays = inp.get("payments") if inp.get("payments") is not None else {"batch": [], "on": [], "amount": []}
+    if not isinstance(pays, dict):
+        raise error("invalid_type", "payments", "expected an object of columns")
+    data = {"invoice_on": inp.get("invoice_on"), "due_on": inp.get("due_on"), "amount": inp.get("amount")}
+    if inp.get("customer") is not None:
+        data["customer"] = inp["customer"]
+    paid = {"batch": pays.get("batch"), "on": pays.get("on"), "amount": pays.get("amount")}
+    for prefix, columns, first in (("", data, "invoice_on"), ("payments.", paid, "batch")):
+        for name, values in columns.items():  # a DataFrame needs lists of one length
+            if not isinstance(values, list):
+                raise error("invalid_type", prefix + name, "expected a list")
+            if len(values) != len(columns[first]):
+                raise error("invalid_value", prefix + name, "columns of different lengths")
+    batches, payments = _data_frame(data), _data_frame(paid)
+    if not paid["batch"]:
+        payments = payments.astype({"batch": "int64"})
+    scale_of = lambda frame: frame.attrs["scale"]  # noqa: E731
+
+    def money(units: Any, places: int) -> decimal.Decimal:
+        return decimal.Decimal(int(units)).scaleb(-places)
+
+    if interest:
+        frame, lines = crmkit.payment_interest_frame(batches, payments, case["config"], case["as_of"], lines=True)
+        scale = scale_of(frame)
+        out = {name: [money(u, scale) for u in frame[f"{name}_units"]]
+               for name in ("collected", "outstanding", "bonus", "penalty", "accrued_penalty", "net")}
+        out.update(scale=scale, currency=frame.attrs["currency"], day_count=frame.attrs["day_count"], totals=frame.attrs["totals"])
+        rows = zip(*(lines[c].tolist() for c in ("batch", "payment", "kind", "days", "interest_days", "interest_units")))
+        out["lines"] = [{"batch": b, "payment": p, "kind": k, "days": d, "interest_days": n, "interest": money(i, scale)}
+                        for b, p, k, d, n, i in rows]
+        return out
+    frame = crmkit.collections_frame(batches, payments, case["config"], case["as_of"],
+                                     customer="customer" if "customer" in data else None)
+    scale, labels = scale_of(frame), frame.attrs["reason_labels"]
+    return {
+        "scale": scale,
+        "collected": [money(u, scale) for u in frame["collected_units"]],
+        "outstanding": [money(u, scale) for u in frame["outstanding_units"]],
+        "days_past_due": frame["days_past_due"].tolist(),
+        "bucket": frame["bucket"].tolist(),
+        "level": [v if isinstance(v, str) else None for v in frame["level"].tolist()],
+        "reasons": [[r for k, r in enumerate(labels) if bits >> k & 1] for bits in frame["reasons"].tolist()],
+        **{key: frame.attrs[key] for key in ("aging", "customers", "dso")},
     }
 
 

@@ -14,6 +14,8 @@ mod columns;
 #[cfg(target_arch = "wasm32")]
 mod commission;
 #[cfg(target_arch = "wasm32")]
+mod commission_batches;
+#[cfg(target_arch = "wasm32")]
 mod commission_columns;
 #[cfg(target_arch = "wasm32")]
 mod convert;

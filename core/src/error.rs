@@ -334,6 +334,17 @@ impl Error {
         self
     }
 
+    /// The same error at the path `f` makes of its path (unchanged when `f` gives `None`): a
+    /// columnar entry point naming a record function's fields by column and row.
+    #[must_use]
+    pub(crate) fn relocated(mut self, f: impl FnOnce(&str) -> Option<String>) -> Self {
+        let path = each_path!(&mut self);
+        if let Some(new) = f(path) {
+            *path = new;
+        }
+        self
+    }
+
     /// The same error, located at `name` when it is about the value itself (an empty path):
     /// an argument read with its fields bare (a policy: `stages[1].conversion`) is named
     /// when the whole of it is wrong (`policy`).

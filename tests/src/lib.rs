@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod commission_batches;
+
 /// Calls the crmkit function a vector file names, the way the bindings do: config and input
 /// go through [`crmkit::wire::from_json`], `as_of` through [`crmkit::wire::parse_date`].
 ///
@@ -116,6 +118,8 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::scoring::calibration(&probabilities, &outcomes, bins.unwrap_or(10))?)
         }
         "commission_columns" => commission_columns(config, input, as_of)?,
+        "payment_interest_columns" => commission_batches::interest(config, input, as_of)?,
+        "collections_columns" => commission_batches::collections(config, input, as_of)?,
         "payment_interest" => {
             let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let batches: Vec<crmkit::commission::Batch> = crmkit::wire::from_json(&field("batches"), "batches")?;

@@ -15,6 +15,7 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 
 from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import collections, compute_commission, payment_interest, route_discount
+from crmkit._batch_frame import collections_frame, payment_interest_frame
 from crmkit._commission_frame import commission_frame
 from crmkit._dedup import (
     DedupIndex,
@@ -56,6 +57,8 @@ __all__ = [
     "assign_records",
     "check_claims",
     "commission_frame",
+    "collections_frame",
+    "payment_interest_frame",
     "compute_commission",
     "evaluate_pool",
     "evaluate_pool_frame",

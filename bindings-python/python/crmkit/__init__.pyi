@@ -1342,6 +1342,47 @@ def collections(
     policy: CollectionsPolicy | Mapping[str, object], batches: Sequence[Batch | Mapping[str, object]], as_of: DateInput
 ) -> CollectionsReport: ...
 
+def payment_interest_frame(
+    batches: Any,
+    payments: Any,
+    policy: InterestPolicy | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    id: str | None = None,
+    invoice_on: str = "invoice_on",
+    due_on: str = "due_on",
+    amount: str = "amount",
+    payment_batch: str = "batch",
+    payment_on: str = "on",
+    payment_amount: str = "amount",
+    amount_scale: int | None = None,
+    lines: bool = False,
+) -> Any:
+    """``payment_interest`` over a batches frame and a payments frame (pandas or Arrow): per
+    batch ``collected_units`` ... ``net_units`` (int64, units of 10^-``attrs["scale"]``),
+    ``attrs["totals"]``; with ``lines=True`` ``(frame, lines)``. Raises ``CrmkitError``."""
+
+def collections_frame(
+    batches: Any,
+    payments: Any,
+    policy: CollectionsPolicy | Mapping[str, object],
+    as_of: DateInput,
+    *,
+    id: str | None = None,
+    customer: str | None = "customer",
+    invoice_on: str = "invoice_on",
+    due_on: str = "due_on",
+    amount: str = "amount",
+    payment_batch: str = "batch",
+    payment_on: str = "on",
+    payment_amount: str = "amount",
+    amount_scale: int | None = None,
+) -> Any:
+    """``collections`` over the frames ``payment_interest_frame`` takes: per batch
+    ``collected_units``, ``outstanding_units``, ``days_past_due``, ``bucket``, ``level``,
+    ``reasons``; ``attrs["aging"]``, ``attrs["customers"]``, ``attrs["dso"]``. Raises
+    ``CrmkitError``."""
+
 class DiscountBand(TypedDict):
     below: DecimalInput
     approvers: Sequence[str]

@@ -33,6 +33,34 @@ def commission_columns(
     as_of: str,
     statements: bool,
 ) -> dict: ...
+def payment_interest_columns(
+    policy_json: str,
+    customer: Optional[npt.NDArray[np.int32]],
+    customer_labels: Sequence[str],
+    invoice_on: npt.NDArray[np.int64],
+    due_on: npt.NDArray[np.int64],
+    amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    amount_scale: Optional[int],
+    payment_batch: npt.NDArray[np.int64],
+    payment_on: npt.NDArray[np.int64],
+    payment_amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    payment_scale: Optional[int],
+    as_of: str,
+) -> dict: ...
+def collections_columns(
+    policy_json: str,
+    customer: Optional[npt.NDArray[np.int32]],
+    customer_labels: Sequence[str],
+    invoice_on: npt.NDArray[np.int64],
+    due_on: npt.NDArray[np.int64],
+    amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    amount_scale: Optional[int],
+    payment_batch: npt.NDArray[np.int64],
+    payment_on: npt.NDArray[np.int64],
+    payment_amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    payment_scale: Optional[int],
+    as_of: str,
+) -> dict: ...
 def datetime_days(values: npt.NDArray[np.int64], per_day: int) -> Tuple[Optional[npt.NDArray[np.int64]], int, int]: ...
 def score_leads(policy_json: str, leads_json: str, as_of: str) -> ScoreReport: ...
 def fiscal_periods(fiscal_year_json: str, start: str, end: str) -> FiscalCalendar: ...

@@ -22,6 +22,10 @@ export function callVector(crmkit, fn, c) {
       return crmkit.computeCommission(c.config, c.input, c.as_of);
     case "commission_columns":
       return commissionColumns(crmkit, c);
+    case "payment_interest_columns":
+      return batchColumns(crmkit, c, true);
+    case "collections_columns":
+      return batchColumns(crmkit, c, false);
     case "campaign_roi":
       return crmkit.campaignRoi(c.config, c.input?.campaigns);
     case "attribute": {
@@ -125,6 +129,83 @@ function unitsText(units, scale) {
   const digits = (negative ? -units : units).toString().padStart(scale + 1, "0");
   const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
   return negative ? `-${text}` : text;
+}
+
+/** The batch columns vectors through `paymentInterestColumns` / `collectionsColumns`: dates to
+ * days, amounts as decimal strings; the result in the vectors' shape. */
+function batchColumns(crmkit, c, interest) {
+  const input = c.input !== null && typeof c.input === "object" && !Array.isArray(c.input) ? c.input : {};
+  const pays = input.payments ?? { batch: [], on: [], amount: [] };
+  if (pays === null || typeof pays !== "object" || Array.isArray(pays)) throw refuse("invalid_type", "payments");
+  const isString = (v) => typeof v === "string";
+  const dates = (v, name) => listOf(v ?? null, name, isString).map((d, i) => (d === null ? -2147483648 : days(d, `${name}[${i}]`)));
+  const money = (v, name) =>
+    listOf(v ?? null, name, () => true).map((a, i) => {
+      if (typeof a === "string") return a;
+      if (typeof a === "number" && Number.isSafeInteger(a)) return String(a);
+      throw refuse(typeof a === "number" ? "invalid_decimal" : "invalid_type", `${name}[${i}]`);
+    });
+  const columns = {
+    invoiceOn: Int32Array.from(dates(input.invoice_on, "invoice_on")),
+    dueOn: Int32Array.from(dates(input.due_on, "due_on")),
+    amount: money(input.amount, "amount"),
+    paymentOn: Int32Array.from(dates(pays.on, "payments.on")),
+    paymentAmount: money(pays.amount, "payments.amount"),
+  };
+  const rows = listOf(pays.batch ?? null, "payments.batch", (v) => Number.isSafeInteger(v));
+  rows.forEach((v, i) => {
+    if (v === null) throw refuse("invalid_type", `payments.batch[${i}]`);
+  });
+  // A row beyond Int32 names no batch, as -1 does: the core says so after its length checks.
+  columns.paymentBatch = Int32Array.from(rows, (v) => (v < -2147483648 || v > 2147483647 ? -1 : v));
+  if (input.customer != null) {
+    const labels = [];
+    const code = (name) => {
+      if (name == null) return -1;
+      const k = labels.indexOf(name);
+      return k >= 0 ? k : labels.push(name) - 1;
+    };
+    columns.customer = Int32Array.from(listOf(input.customer, "customer", isString).map(code));
+    columns.customerLabels = labels;
+  }
+  if (interest) {
+    const out = crmkit.paymentInterestColumns(c.config, columns, c.as_of);
+    const texts = (units) => Array.from(units, (u) => unitsText(u, out.scale));
+    const l = out.lines;
+    return {
+      scale: out.scale,
+      currency: out.currency,
+      day_count: out.dayCount,
+      totals: out.totals,
+      collected: texts(out.collected),
+      outstanding: texts(out.outstanding),
+      bonus: texts(out.bonus),
+      penalty: texts(out.penalty),
+      accrued_penalty: texts(out.accruedPenalty),
+      net: texts(out.net),
+      lines: Array.from(l.batch, (batch, j) => ({
+        batch,
+        payment: l.payment[j],
+        kind: out.kindLabels[l.kind[j]],
+        days: l.days[j],
+        interest_days: l.interestDays[j],
+        interest: unitsText(l.interest[j], out.scale),
+      })),
+    };
+  }
+  const out = crmkit.collectionsColumns(c.config, columns, c.as_of);
+  return {
+    scale: out.scale,
+    collected: Array.from(out.collected, (u) => unitsText(u, out.scale)),
+    outstanding: Array.from(out.outstanding, (u) => unitsText(u, out.scale)),
+    days_past_due: Array.from(out.daysPastDue),
+    bucket: Array.from(out.bucket, (k) => out.bucketLabels[k]),
+    level: Array.from(out.level, (k) => (k < 0 ? null : out.levelLabels[k])),
+    reasons: Array.from(out.reasons, (bits) => out.reasonLabels.filter((_, b) => (bits >>> b) & 1)),
+    aging: out.aging,
+    customers: out.customers,
+    dso: out.dso,
+  };
 }
 
 /** The `commission_columns` vectors through `commissionColumns`: names to codes, dates to

@@ -38,6 +38,7 @@
 //! ```
 
 mod approval;
+mod batch_columns;
 mod collections;
 mod columns;
 mod columns_pass;
@@ -55,6 +56,10 @@ use serde::{Deserialize, Serialize};
 
 pub use approval::{
     route_discount, ApprovalStep, Decision, DiscountBand, DiscountPolicy, DiscountRequest, DiscountRoute,
+};
+pub use batch_columns::{
+    collections_columns, payment_interest_columns, BatchColumns, CollectionsColumnsReport, InterestColumns,
+    InterestColumnsReport, InterestLineColumns, COLLECTION_REASONS, INTEREST_KINDS,
 };
 pub use collections::{
     collections, AgingLine, CollectionReason, CollectionsPolicy, CollectionsReport, CustomerLine, Dso, Grade, OpenItem,
