@@ -85,10 +85,10 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
     }
     full_deal = {
         "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",
-        "category": "commit", "snoozed_until": "2026-12-01", "snooze_reason": "tender", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
+        "category": "commit", "snoozed_until": "2026-12-01", "snooze_reason": "tender", "last_activity_on": "2026-11-20", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
     }
     assert set(full_policy) == dicts["ForecastPolicy"]
-    by_probability = {"name": "a", "kind": "open", "probability": "0.5", "duration": "1", "category": "commit", "stall_after": "3"}
+    by_probability = {"name": "a", "kind": "open", "probability": "0.5", "duration": "1", "category": "commit", "stall_after": "3", "idle_after": 7}
     assert set(full_policy["stages"][0]) | set(by_probability) == dicts["Stage"]
     crmkit.forecast({**full_policy, "stages": [by_probability]}, [], AS_OF)
     assert set(full_policy["fiscal_year"]) == dicts["FiscalYear"]
@@ -179,3 +179,18 @@ def test_fiscal_calendar_typeddicts_match():
     assert set(report) == dicts["FiscalCalendar"] and set(report["periods"][0]) == dicts["FiscalPeriod"]
     assert {r for p in report["periods"] for r in p["reasons"]} == literals["CalendarReason"] - {"month_based"}
     assert crmkit.fiscal_periods({}, "2026-01-01", "2026-01-01")["years"][0]["reasons"] == ["month_based"]
+
+
+def test_stall_and_percentile_typeddicts_match():
+    dicts, literals = stub()
+    policy = {"stages": [{"name": "a", "probability": "0.5", "duration": "9", "stall_after": "1", "idle_after": 1},
+                         {"name": "won", "kind": "won"}], "duration_unit": "days", "placement": "half_elapsed"}
+    deal = {"id": "d", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "last_activity_on": "2026-11-02"}
+    line = crmkit.forecast(policy, [deal], AS_OF)["deals"][0]
+    assert set(line) == dicts["DealLine"] and set(line["stalls"][0]) == dicts["StallFlag"]
+    assert {f["rule"] for f in line["stalls"]} == literals["StallRule"]
+    assert "idle_no_activity" in literals["Reason"] and set(line["reasons"]) <= literals["Reason"]
+    history = crmkit.funnel_history(
+        {"stages": [{"name": "a"}, {"name": "won", "kind": "won"}], "percentiles": ["50"]},
+        [{"deal": "x", "stage": "a", "on": "2026-01-01"}, {"deal": "x", "stage": "won", "on": "2026-01-05"}], AS_OF)
+    assert set(history["stages"][0]["percentiles"][0]) == dicts["DaysPercentile"]

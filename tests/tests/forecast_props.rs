@@ -58,6 +58,7 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
             expected_close_on: close.map(|c| as_of() + chrono::TimeDelta::days(c)),
             snoozed_until: None,
             snooze_reason: None,
+            last_activity_on: None,
             category: None,
             owner: owner.map(|o| OWNERS[o].into()),
             team: None,
@@ -226,7 +227,7 @@ proptest! {
             "duration_unit": "days", "placement": "half_elapsed"}}"#, Decimal::new(i64::from(rate), 2));
         let policy: ForecastPolicy = crmkit::wire::from_json(&json, "").expect("valid");
         let amount = Decimal::new(mantissa, scale).abs() * Decimal::from(1_000_000_000u64);
-        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, snoozed_until: None, snooze_reason: None, category: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
+        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, snoozed_until: None, snooze_reason: None, last_activity_on: None, category: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
         let _ = forecast(&policy, &d, as_of());
     }
 }

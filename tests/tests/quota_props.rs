@@ -47,6 +47,7 @@ proptest! {
                     expected_close_on: day.map(|d| as_of + chrono::TimeDelta::days(d)),
                     snoozed_until: None,
                     snooze_reason: None,
+                    last_activity_on: None,
                     category: None,
                     owner: Some(format!("o{owner}")),
                     team: None,

@@ -47,6 +47,7 @@ Reason = Literal[
     "category_override",
     "stalled_in_stage",
     "stall_snoozed",
+    "idle_no_activity",
     "undated_fallback",
     "unscheduled_undated",
 ]
@@ -63,6 +64,7 @@ class Stage(TypedDict):
     duration: NotRequired[DecimalInput]
     category: NotRequired[ForecastCategory]
     stall_after: NotRequired[DecimalInput]
+    idle_after: NotRequired[int]
 
 WeekPattern = Literal["4-4-5", "4-5-4", "5-4-4"]
 DayOfWeek = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -115,6 +117,7 @@ class Deal(TypedDict):
     expected_close_on: NotRequired[DateInput]
     snoozed_until: NotRequired[DateInput]
     snooze_reason: NotRequired[str]
+    last_activity_on: NotRequired[DateInput]
     category: NotRequired[ForecastCategory]
     owner: NotRequired[str]
     team: NotRequired[str]
@@ -154,6 +157,15 @@ class GroupLine(TypedDict):
     weighted: Decimal
     months: list[MonthLine]
 
+StallRule = Literal["time_in_stage", "no_activity"]
+
+class StallFlag(TypedDict):
+    rule: StallRule
+    threshold: Decimal
+    value: Decimal
+    since: datetime.date
+    snoozed: bool
+
 class DealLine(TypedDict):
     id: str
     stage: str
@@ -166,6 +178,8 @@ class DealLine(TypedDict):
     remaining: Decimal | None
     category: ForecastCategory
     stalled: bool
+    idle: bool
+    stalls: list[StallFlag]
     reasons: list[Reason]
 
 class Sums(TypedDict):
@@ -259,12 +273,17 @@ class HistoryPolicy(TypedDict):
     stages: Sequence[HistoryStage]
     skipped: NotRequired[SkippedStages]
     rate_dp: NotRequired[int]
+    percentiles: NotRequired[Sequence[DecimalInput]]
 
 class StageEvent(TypedDict):
     deal: str
     stage: str
     on: DateInput
     amount: NotRequired[DecimalInput]
+
+class DaysPercentile(TypedDict):
+    percentile: Decimal
+    days: int | None
 
 class HistoryLine(TypedDict):
     stage: str
@@ -276,6 +295,7 @@ class HistoryLine(TypedDict):
     conversion: Decimal | None
     avg_days: Decimal | None
     visits: int
+    percentiles: list[DaysPercentile]
 
 class HistoryReport(TypedDict):
     stages: list[HistoryLine]

@@ -93,6 +93,7 @@ impl Default for Stage {
             duration: None,
             category: None,
             stall_after: None,
+            idle_after: None,
         }
     }
 }
@@ -140,6 +141,13 @@ impl Stage {
     #[must_use]
     pub fn with_stall_after(mut self, stall_after: Decimal) -> Self {
         self.stall_after = Some(stall_after);
+        self
+    }
+
+    /// Flags deals of the stage without activity for more than `days` days as idle.
+    #[must_use]
+    pub fn with_idle_after(mut self, days: u32) -> Self {
+        self.idle_after = Some(days);
         self
     }
 }
@@ -192,6 +200,13 @@ impl Deal {
     #[must_use]
     pub fn with_category(mut self, category: ForecastCategory) -> Self {
         self.category = Some(category);
+        self
+    }
+
+    /// The day of its last activity (a call, a meeting, an email...).
+    #[must_use]
+    pub fn with_last_activity_on(mut self, on: NaiveDate) -> Self {
+        self.last_activity_on = Some(on);
         self
     }
 

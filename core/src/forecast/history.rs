@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::policy::StageKind;
+use super::ranges::QuantileValue;
 use crate::error::{Error, Result};
 use crate::money::{self, Rounding, RoundingStrategy};
 
@@ -30,6 +31,12 @@ pub struct HistoryPolicy {
     /// Decimal places of the learned rates (default 4).
     #[serde(default = "HistoryPolicy::rate_places")]
     pub rate_dp: u32,
+    /// Percentiles of the time in each stage to report, each strictly between 0 and 100
+    /// (`["75", "90"]`: P75 and P90, the stall thresholds a forecast policy can take as its
+    /// stages' `stall_after`). Default none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal[]"))]
+    pub percentiles: Vec<QuantileValue>,
 }
 
 impl HistoryPolicy {
@@ -136,6 +143,21 @@ pub struct HistoryLine {
     pub avg_days: Option<Decimal>,
     /// Finished visits timed.
     pub visits: u64,
+    /// The policy's `percentiles` of the days of the finished visits, in its order (nearest
+    /// rank: the `ceil(p ÷ 100 × visits)`-th shortest visit; `days` `null` without visits).
+    pub percentiles: Vec<DaysPercentile>,
+}
+
+/// A percentile of the time spent in a stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct DaysPercentile {
+    /// The percentile, as the policy gave it (`90`: P90).
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub percentile: Decimal,
+    /// Days in the stage at that percentile (`null`: no finished visit).
+    pub days: Option<i64>,
 }
 
 /// Learns the funnel from a stage-change log.
@@ -170,6 +192,12 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
     // Rates to the policy's places, days and money to 2: the shared half-even rounding.
     let rates = Rounding { dp: policy.rate_dp, strategy: RoundingStrategy::HalfEven };
     let two_places = Rounding::default();
+    crate::limits::check("percentiles", policy.percentiles.len(), crate::limits::MAX_QUANTILES, "percentiles")?;
+    for (i, p) in policy.percentiles.iter().enumerate() {
+        if p.0 <= Decimal::ZERO || p.0 >= Decimal::ONE_HUNDRED {
+            return Err(Error::out_of_range(format!("percentiles[{i}]"), p.0, "0 (excluded)", "100 (excluded)"));
+        }
+    }
     crate::limits::check("stages", policy.stages.len(), crate::limits::MAX_STAGES, "stages")?;
     let mut index = BTreeMap::new();
     for (i, s) in policy.stages.iter().enumerate() {
@@ -220,6 +248,8 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
     let (mut entered, mut advanced, mut lost_at, mut open_at) =
         (vec![0u64; n], vec![0u64; n], vec![0u64; n], vec![0u64; n]);
     let mut days = vec![(0i64, 0u64); n];
+    // Every finished visit's days, per stage, only when percentiles are asked for.
+    let mut spans: Vec<Vec<i64>> = vec![Vec::new(); if policy.percentiles.is_empty() { 0 } else { n }];
     let mut visited = vec![false; n];
     // Deals that entered (advanced from) the open positions 0..k, by k.
     let (mut entered_upto, mut advanced_upto) = (vec![0u64; open_stages.len() + 1], vec![0u64; open_stages.len() + 1]);
@@ -229,8 +259,12 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
         visits.sort_unstable();
         for pair in visits.windows(2) {
             let (from, to) = (pair[0], pair[1]);
-            days[from.2].0 += (to.0 - from.0).num_days();
+            let spent = (to.0 - from.0).num_days();
+            days[from.2].0 += spent;
             days[from.2].1 += 1;
+            if let Some(stage_spans) = spans.get_mut(from.2) {
+                stage_spans.push(spent);
+            }
         }
         let last = visits[visits.len() - 1];
         let furthest_open = visits.iter().filter_map(|v| open_pos[v.2]).max();
@@ -311,6 +345,7 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
             conversion: if st.kind == StageKind::Open { rate(advanced[s], advanced[s] + lost_at[s]) } else { None },
             avg_days: (days[s].1 > 0).then(|| fixed(Decimal::from(days[s].0) / Decimal::from(days[s].1))),
             visits: days[s].1,
+            percentiles: percentiles_of(&policy.percentiles, spans.get_mut(s).map(std::mem::take)),
         })
         .collect();
     Ok(HistoryReport {
@@ -323,4 +358,22 @@ pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: Naiv
         avg_cycle_days: (won > 0).then(|| fixed(Decimal::from(cycle) / Decimal::from(won))),
         avg_won_amount: (won_with_amount > 0).then(|| fixed(won_amount / Decimal::from(won_with_amount))),
     })
+}
+
+/// Nearest-rank percentiles of `spans` (sorted here), in the order asked.
+fn percentiles_of(asked: &[QuantileValue], spans: Option<Vec<i64>>) -> Vec<DaysPercentile> {
+    let mut spans = spans.unwrap_or_default();
+    spans.sort_unstable();
+    asked
+        .iter()
+        .map(|p| {
+            let n = Decimal::from(spans.len());
+            // ceil(p / 100 × n) ≥ 1 for p > 0 and n ≥ 1; ≤ n for p < 100.
+            let rank = (p.0 * n / Decimal::ONE_HUNDRED).ceil();
+            let days = rust_decimal::prelude::ToPrimitive::to_usize(&rank)
+                .and_then(|r| r.checked_sub(1))
+                .and_then(|r| spans.get(r).copied());
+            DaysPercentile { percentile: p.0.normalize(), days }
+        })
+        .collect()
 }

@@ -82,7 +82,7 @@ pub use hierarchy::{
     forecast_hierarchy, AppliedAdjustment, CategoryForecast, ForecastAdjustment, HierarchyInput, HierarchyLine,
     HierarchyPolicy, HierarchyReason, HierarchyReport, OwnerNode,
 };
-pub use history::{funnel_history, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
+pub use history::{funnel_history, DaysPercentile, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
 pub use phasing::Reason;
 pub use policy::{
     DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
@@ -91,7 +91,8 @@ pub use policy::{
 pub use quota::{quota_attainment, Quota, QuotaInput, QuotaLine, QuotaPolicy, QuotaReason, QuotaReport, WonDeal};
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
-    CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, Sums, Totals,
+    CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, StallFlag,
+    StallRule, Sums, Totals,
 };
 pub use weeks::{
     fiscal_periods, CalendarReason, DayOfWeek, FiscalCalendar, FiscalPeriod, WeekPattern, WeekRule, YearEnd,
@@ -134,6 +135,11 @@ pub struct Deal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub snooze_reason: Option<String>,
+    /// The day of its last activity (call, meeting, email...), ≤ `as_of`: read by its
+    /// stage's `idle_after`.
+    #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
+    pub last_activity_on: Option<NaiveDate>,
     /// The owner's forecast category for it, when it differs from its stage's (kept as
     /// given: a stage change never overwrites it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,6 +247,13 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
                 overrides.push(Override { stage: s, category, amount: d.amount });
             }
         }
+        if let Some(on) = d.last_activity_on.filter(|on| *on > as_of) {
+            return Err(Error::DateAfterAsOf {
+                path: format!("deals[{i}].last_activity_on"),
+                date: on.to_string(),
+                as_of: as_of.to_string(),
+            });
+        }
         stage.push(s as i32);
         amount.push(d.amount);
         entered.push(d.entered_stage_on.map_or(i64::MIN, days_since_epoch));
@@ -297,6 +310,8 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
         remaining: None,
         category: d.category.unwrap_or(funnel.category[s]),
         stalled: false,
+        idle: false,
+        stalls: Vec::new(),
         reasons: Vec::new(),
     };
     match funnel.kind(s) {
@@ -325,20 +340,44 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
                 (None, Some(days)) => Some(placer.in_stage(days, &|| format!("deals[{i}].entered_stage_on"))?),
                 (None, None) => None,
             };
-            if let (Some(threshold), Some(spent)) = (funnel.stall_after[s], line.in_stage) {
-                if spent > threshold {
-                    if d.snoozed_until.is_some_and(|until| until >= placer.as_of) {
-                        line.reasons.push(Reason::StallSnoozed);
-                    } else {
-                        line.stalled = true;
-                        line.reasons.push(Reason::StalledInStage);
-                    }
-                }
-            }
+            stall_flags(funnel, d, s, &mut line, placer.as_of);
         }
     }
     if line.category != funnel.category[s] {
         line.reasons.push(Reason::CategoryOverride);
     }
     Ok(line)
+}
+
+/// The stall thresholds an open deal crossed: time in stage beyond `stall_after` (the
+/// `stalled` flag), days without activity beyond `idle_after` (the `idle` flag); a snooze not
+/// yet passed keeps each one reported but unflagged.
+fn stall_flags(funnel: &Funnel, d: &Deal, s: usize, line: &mut DealLine, as_of: NaiveDate) {
+    let snoozed = d.snoozed_until.is_some_and(|until| until >= as_of);
+    let mut fired = false;
+    if let (Some(threshold), Some(spent), Some(since)) = (funnel.stall_after[s], line.in_stage, d.entered_stage_on) {
+        if spent > threshold {
+            fired = true;
+            line.stalled = !snoozed;
+            if !snoozed {
+                line.reasons.push(Reason::StalledInStage);
+            }
+            line.stalls.push(StallFlag { rule: StallRule::TimeInStage, threshold, value: spent, since, snoozed });
+        }
+    }
+    if let (Some(days), Some(since)) = (funnel.idle_after[s], d.last_activity_on.or(d.entered_stage_on)) {
+        let quiet = (as_of - since).num_days();
+        if quiet > i64::from(days) {
+            fired = true;
+            line.idle = !snoozed;
+            if !snoozed {
+                line.reasons.push(Reason::IdleNoActivity);
+            }
+            let (threshold, value) = (Decimal::from(days), Decimal::from(quiet));
+            line.stalls.push(StallFlag { rule: StallRule::NoActivity, threshold, value, since, snoozed });
+        }
+    }
+    if fired && snoozed {
+        line.reasons.push(Reason::StallSnoozed);
+    }
 }

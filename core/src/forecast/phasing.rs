@@ -38,8 +38,10 @@ pub enum Reason {
     CategoryOverride,
     /// In its stage for longer than the stage's `stall_after`.
     StalledInStage,
-    /// Would be stalled, but its owner snoozed it until a date not yet passed.
+    /// Would be stalled or idle, but its owner snoozed it until a date not yet passed.
     StallSnoozed,
+    /// No activity for longer than its stage's `idle_after` days.
+    IdleNoActivity,
     /// Without the date its placement uses; placed by the policy's `undated` fallback.
     UndatedFallback,
     /// Without the date its placement uses; left out of the months (`undated: unscheduled`).

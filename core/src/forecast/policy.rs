@@ -149,6 +149,12 @@ pub struct Stage {
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
     pub stall_after: Option<Decimal>,
+    /// Open stages: a deal of the stage with no activity for more than this many days (since
+    /// its `last_activity_on`, or since it entered the stage when it has none) is idle, unless
+    /// snoozed: "no activity" is a signal apart from "no stage change". Absent: never idle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub idle_after: Option<u32>,
 }
 
 /// How sure a deal's owner is of it: Salesforce's forecast categories. A deal's own
@@ -300,6 +306,8 @@ pub(crate) struct Funnel<'p> {
     pub category: Vec<ForecastCategory>,
     /// Per stage: time in stage beyond which a deal is stalled.
     pub stall_after: Vec<Option<Decimal>>,
+    /// Per stage: days without activity beyond which a deal is idle.
+    pub idle_after: Vec<Option<u32>>,
 }
 
 impl ForecastPolicy {
@@ -370,6 +378,9 @@ impl<'p> Funnel<'p> {
                     if let Some(t) = stage.stall_after.filter(|t| *t < Decimal::ZERO || *t > max) {
                         return Err(Error::out_of_range(at("stall_after"), t, 0, max));
                     }
+                    if let Some(days) = stage.idle_after.filter(|&d| d > MAX_DAYS) {
+                        return Err(Error::out_of_range(at("idle_after"), days, 0, MAX_DAYS));
+                    }
                     // Placed by close dates alone, a funnel needs no durations.
                     let needs_duration = policy.placement != Placement::ExpectedClose
                         || matches!(policy.undated, UndatedPolicy::RemainingFull | UndatedPolicy::HalfElapsed);
@@ -392,6 +403,7 @@ impl<'p> Funnel<'p> {
                         ("probability", stage.probability),
                         ("duration", stage.duration),
                         ("stall_after", stage.stall_after),
+                        ("idle_after", stage.idle_after.map(Decimal::from)),
                     ] {
                         if v.is_some() {
                             return Err(Error::InvalidValue {
@@ -453,7 +465,8 @@ impl<'p> Funnel<'p> {
         let category =
             policy.stages.iter().map(|s| s.category.unwrap_or_else(|| ForecastCategory::default_for(s.kind))).collect();
         let stall_after = policy.stages.iter().map(|s| s.stall_after).collect();
-        Ok(Self { policy, index, open, probability, own, downstream, category, stall_after })
+        let idle_after = policy.stages.iter().map(|s| s.idle_after).collect();
+        Ok(Self { policy, index, open, probability, own, downstream, category, stall_after, idle_after })
     }
 
     pub fn kind(&self, stage: usize) -> StageKind {

@@ -208,8 +208,47 @@ pub struct DealLine {
     pub category: ForecastCategory,
     /// In its stage for longer than the stage's `stall_after`, and not snoozed.
     pub stalled: bool,
+    /// No activity for longer than the stage's `idle_after` days, and not snoozed.
+    pub idle: bool,
+    /// Each stall threshold that fired (snoozed or not), with its numbers.
+    pub stalls: Vec<StallFlag>,
     /// Why.
     pub reasons: Vec<Reason>,
+}
+
+/// A stall threshold a deal crossed: which one, the threshold and the deal's figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct StallFlag {
+    /// `time_in_stage` (the stage's `stall_after`) or `no_activity` (its `idle_after`).
+    pub rule: StallRule,
+    /// The threshold: in the policy's duration unit for `time_in_stage`, in days for
+    /// `no_activity`.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub threshold: Decimal,
+    /// The deal's figure, in the same unit: its time in stage, or its days without activity.
+    #[serde(with = "crate::wire::decimal")]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
+    pub value: Decimal,
+    /// The day it is counted from: the deal's `entered_stage_on`, or its `last_activity_on`
+    /// (its `entered_stage_on` when it has none).
+    #[serde(with = "crate::wire::date")]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
+    pub since: NaiveDate,
+    /// Snoozed by its owner until a day not yet passed: reported, not flagged.
+    pub snoozed: bool,
+}
+
+/// Which stall threshold fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum StallRule {
+    /// Longer in its stage than the stage's `stall_after`.
+    TimeInStage,
+    /// Longer without activity than the stage's `idle_after` days.
+    NoActivity,
 }
 
 /// Deal count, amount and weighted amount: the figures of every line of the report.
