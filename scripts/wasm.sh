@@ -63,7 +63,7 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
-  QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod StallFlag DaysPercentile HierarchyPolicy HierarchyInput HierarchyReport \
+  QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod StallFlag DaysPercentile HistoryGroup EntryWindow HierarchyPolicy HierarchyInput HierarchyReport \
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
   CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput \
   QuotaPolicy QuotaInput QuotaReport \

@@ -194,3 +194,17 @@ def test_stall_and_percentile_typeddicts_match():
         {"stages": [{"name": "a"}, {"name": "won", "kind": "won"}], "percentiles": ["50"]},
         [{"deal": "x", "stage": "a", "on": "2026-01-01"}, {"deal": "x", "stage": "won", "on": "2026-01-05"}], AS_OF)
     assert set(history["stages"][0]["percentiles"][0]) == dicts["DaysPercentile"]
+
+
+def test_grouped_history_typeddicts_match():
+    dicts, literals = stub()
+    policy = {"stages": [{"name": "a"}, {"name": "won", "kind": "won"}], "skipped": "passed", "rate_dp": 4,
+              "percentiles": ["50"], "stall_percentile": "90", "group_by": ["owner"], "cohort": "month",
+              "window": {"from": "2026-01-01", "to": "2026-12-31"}}
+    event = {"deal": "x", "stage": "a", "on": "2026-01-01", "amount": "1", "expected_close_on": "2026-02-01",
+             "owner": "li", "team": "t", "product": "p", "attributes": {"region": "north"}}
+    assert set(policy) == dicts["HistoryPolicy"] and set(event) == dicts["StageEvent"]
+    assert set(policy["window"]) == dicts["EntryWindow"] and policy["cohort"] in literals["Cohort"]
+    report = crmkit.funnel_history(policy, [event, {"deal": "x", "stage": "won", "on": "2026-01-05"}], AS_OF)
+    assert set(report) == dicts["HistoryReport"] and set(report["groups"][0]) == dicts["HistoryGroup"]
+    assert set(report["forecast_stages"][0]) <= dicts["Stage"]

@@ -27,6 +27,7 @@ proptest! {
                 stage: STAGES[stage].into(),
                 on: as_of - chrono::Days::new(days),
                 amount: Some(Decimal::from(days)),
+                ..StageEvent::default()
             })
             .collect();
         let r = funnel_history(&policy, &events, as_of).expect("valid log");

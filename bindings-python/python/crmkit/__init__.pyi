@@ -269,17 +269,31 @@ class HistoryStage(TypedDict):
     name: str
     kind: NotRequired[StageKind]
 
+Cohort = Literal["month"]
+
+# "from" is a Python keyword: the call form.
+EntryWindow = TypedDict("EntryWindow", {"from": NotRequired[DateInput], "to": NotRequired[DateInput]})
+
 class HistoryPolicy(TypedDict):
     stages: Sequence[HistoryStage]
     skipped: NotRequired[SkippedStages]
     rate_dp: NotRequired[int]
     percentiles: NotRequired[Sequence[DecimalInput]]
+    stall_percentile: NotRequired[DecimalInput]
+    group_by: NotRequired[Sequence[str]]
+    cohort: NotRequired[Cohort]
+    window: NotRequired[EntryWindow]
 
 class StageEvent(TypedDict):
     deal: str
     stage: str
     on: DateInput
     amount: NotRequired[DecimalInput]
+    expected_close_on: NotRequired[DateInput]
+    owner: NotRequired[str]
+    team: NotRequired[str]
+    product: NotRequired[str]
+    attributes: NotRequired[Mapping[str, str]]
 
 class DaysPercentile(TypedDict):
     percentile: Decimal
@@ -297,6 +311,19 @@ class HistoryLine(TypedDict):
     visits: int
     percentiles: list[DaysPercentile]
 
+class HistoryGroup(TypedDict):
+    key: dict[str, str | None]
+    cohort: str | None
+    stages: list[HistoryLine]
+    deals: int
+    won: int
+    lost: int
+    open: int
+    win_rate: Decimal | None
+    avg_cycle_days: Decimal | None
+    avg_won_amount: Decimal | None
+    forecast_stages: list[Stage]
+
 class HistoryReport(TypedDict):
     stages: list[HistoryLine]
     deals: int
@@ -306,6 +333,8 @@ class HistoryReport(TypedDict):
     win_rate: Decimal | None
     avg_cycle_days: Decimal | None
     avg_won_amount: Decimal | None
+    forecast_stages: list[Stage]
+    groups: list[HistoryGroup]
 
 def funnel_history(
     policy: HistoryPolicy | Mapping[str, object], events: Sequence[StageEvent | Mapping[str, object]], as_of: DateInput

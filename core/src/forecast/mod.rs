@@ -57,6 +57,7 @@ mod calendar;
 mod columns;
 mod hierarchy;
 mod history;
+mod history_acc;
 mod kernel;
 mod phasing;
 mod policy;
@@ -82,7 +83,10 @@ pub use hierarchy::{
     forecast_hierarchy, AppliedAdjustment, CategoryForecast, ForecastAdjustment, HierarchyInput, HierarchyLine,
     HierarchyPolicy, HierarchyReason, HierarchyReport, OwnerNode,
 };
-pub use history::{funnel_history, DaysPercentile, HistoryLine, HistoryPolicy, HistoryReport, HistoryStage, SkippedStages, StageEvent};
+pub use history::{
+    funnel_history, Cohort, DaysPercentile, EntryWindow, HistoryGroup, HistoryLine, HistoryPolicy, HistoryReport,
+    HistoryStage, SkippedStages, StageEvent,
+};
 pub use phasing::Reason;
 pub use policy::{
     DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
