@@ -63,7 +63,7 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
-  QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod StallFlag DaysPercentile HistoryGroup EntryWindow HierarchyPolicy HierarchyInput HierarchyReport \
+  QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod StallFlag DaysPercentile HistoryGroup EntryWindow BacktestPolicy BacktestReport HierarchyPolicy HierarchyInput HierarchyReport \
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
   CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput \
   QuotaPolicy QuotaInput QuotaReport \
@@ -81,6 +81,7 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'compareAttribution(policy: ComparisonPolicy, journeys: Journey[]): Comparison;' \
   'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;' \
   'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
+  'backtest(policy: ForecastPolicy, settings: BacktestPolicy, events: StageEvent[], asOf: string): BacktestReport;' \
   'fiscalPeriods(fiscalYear: FiscalYear, start: string, end: string): FiscalCalendar;' \
   'quotaAttainment(policy: ForecastPolicy, quota: QuotaPolicy, input: QuotaInput, asOf: string): QuotaReport;' \
   'forecastHierarchy(policy: ForecastPolicy, hierarchy: HierarchyPolicy, input: HierarchyInput, asOf: string): HierarchyReport;' \

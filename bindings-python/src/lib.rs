@@ -272,6 +272,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
     m.add_function(wrap_pyfunction!(plan::forecast_hierarchy, m)?)?;
     m.add_function(wrap_pyfunction!(plan::fiscal_periods, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::backtest, m)?)?;
     dedup::register(m)?;
     m.add_function(wrap_pyfunction!(pool::evaluate_pool, m)?)?;
     m.add_function(wrap_pyfunction!(pool::check_claims, m)?)?;

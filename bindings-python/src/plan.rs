@@ -64,3 +64,22 @@ pub fn fiscal_periods(
         crmkit::forecast::fiscal_periods(&fiscal_year, parse_date(&start, "start")?, parse_date(&end, "end")?)
     })
 }
+
+/// `backtest(policy_json, settings_json, events_json, as_of) -> dict`:
+/// [`crmkit::forecast::backtest`] over JSON text.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn backtest(
+    py: Python<'_>,
+    policy_json: String,
+    settings_json: String,
+    events_json: String,
+    as_of: String,
+) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+        let settings = crmkit::wire::from_json_arg(&settings_json, "settings")?;
+        let events: Vec<crmkit::forecast::StageEvent> = crmkit::wire::from_json(&events_json, "events")?;
+        crmkit::forecast::backtest(&policy, &settings, &events, parse_date(&as_of, "as_of")?)
+    })
+}

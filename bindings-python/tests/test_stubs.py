@@ -208,3 +208,17 @@ def test_grouped_history_typeddicts_match():
     report = crmkit.funnel_history(policy, [event, {"deal": "x", "stage": "won", "on": "2026-01-05"}], AS_OF)
     assert set(report) == dicts["HistoryReport"] and set(report["groups"][0]) == dicts["HistoryGroup"]
     assert set(report["forecast_stages"][0]) <= dicts["Stage"]
+
+
+def test_backtest_typeddicts_match():
+    dicts, literals = stub()
+    policy = {"stages": [{"name": "a", "probability": "0.5"}, {"name": "won", "kind": "won"}],
+              "duration_unit": "days", "placement": "expected_close"}
+    settings = {"dates": ["2026-01-01"], "period": "month", "simulations": 10, "seed": 1}
+    events = [{"deal": "x", "stage": "a", "on": "2025-12-01", "amount": "10", "expected_close_on": "2026-01-10"},
+              {"deal": "x", "stage": "won", "on": "2026-01-10"}]
+    assert set(settings) == dicts["BacktestPolicy"]
+    report = crmkit.backtest(policy, settings, events, AS_OF)
+    assert set(report) == dicts["BacktestReport"] and set(report["lines"][0]) == dicts["BacktestLine"]
+    assert set(report["summary"][0]) == dicts["BacktestSummary"]
+    assert {line["method"] for line in report["lines"]} == literals["BacktestMethod"]

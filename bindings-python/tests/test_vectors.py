@@ -64,6 +64,9 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "quota_attainment": lambda case: crmkit.quota_attainment(
         _get(case["config"], "policy"), _get(case["config"], "quota"), case["input"], case["as_of"]
     ),
+    "backtest": lambda case: crmkit.backtest(
+        _get(case["config"], "policy"), _get(case["config"], "backtest"), _get(case["input"], "events"), case["as_of"]
+    ),
     "fiscal_periods": lambda case: crmkit.fiscal_periods(
         case["config"], _get(case["input"], "start"), _get(case["input"], "end")
     ),

@@ -61,3 +61,23 @@ pub fn fiscal_periods(
     };
     reply(run())
 }
+
+/// Backtest: the open pipeline rebuilt from the stage-change log on past dates, forecast by
+/// stage weights, commit category and Monte Carlo median, scored against what closed (MAPE,
+/// WAPE, bias). Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = backtest, unchecked_return_type = "BacktestReport")]
+pub fn backtest(
+    #[wasm_bindgen(unchecked_param_type = "ForecastPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BacktestPolicy")] settings: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StageEvent[]")] events: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js_arg(policy, "policy")?;
+        let settings = from_js_arg(settings, "settings")?;
+        let events: Vec<crmkit::forecast::StageEvent> = crate::convert::from_js(events, "events")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::backtest(&policy, &settings, &events, as_of)
+    };
+    reply(run())
+}

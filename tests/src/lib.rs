@@ -82,6 +82,13 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::quota_attainment(&policy, &quota, &input, as_of)?)
         }
+        "backtest" => {
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let settings = crmkit::wire::from_json_arg(&field_of(config, "backtest"), "settings")?;
+            let events: Vec<crmkit::forecast::StageEvent> = crmkit::wire::from_json(&field("events"), "events")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::backtest(&policy, &settings, &events, as_of)?)
+        }
         "fiscal_periods" => {
             let fiscal_year = crmkit::wire::from_json_arg(&config.to_string(), "fiscal_year")?;
             let date = |name: &str| {

@@ -35,7 +35,7 @@ from crmkit._dedup import (
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
-from crmkit._plan import fiscal_periods, forecast_hierarchy, quota_attainment
+from crmkit._plan import backtest, fiscal_periods, forecast_hierarchy, quota_attainment
 from crmkit._pool import assign_records, check_claims, evaluate_pool, evaluate_pool_frame, lint_pool, simulate_pool
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "allocate_target",
     "attribute",
     "attribution_frame",
+    "backtest",
     "campaign_roi",
     "collections",
     "compare_attribution",

@@ -336,6 +336,48 @@ class HistoryReport(TypedDict):
     forecast_stages: list[Stage]
     groups: list[HistoryGroup]
 
+BacktestMethod = Literal["stage_weighted", "commit", "monte_carlo_p50"]
+
+class BacktestPolicy(TypedDict):
+    dates: Sequence[DateInput]
+    period: NotRequired[PeriodKind]
+    simulations: NotRequired[int]
+    seed: NotRequired[int | str]
+
+class BacktestLine(TypedDict):
+    date: datetime.date
+    period: str
+    start: datetime.date
+    end: datetime.date
+    method: BacktestMethod
+    open_deals: int
+    placed_deals: int
+    forecast: Decimal
+    actual: Decimal
+    new_won: Decimal
+    error: Decimal
+    ape: Decimal | None
+
+class BacktestSummary(TypedDict):
+    method: BacktestMethod
+    dates: int
+    mape: Decimal | None
+    wape: Decimal | None
+    bias: Decimal | None
+
+class BacktestReport(TypedDict):
+    lines: list[BacktestLine]
+    summary: list[BacktestSummary]
+
+def backtest(
+    policy: ForecastPolicy | Mapping[str, object],
+    settings: BacktestPolicy | Mapping[str, object],
+    events: Sequence[StageEvent | Mapping[str, object]],
+    as_of: DateInput,
+) -> BacktestReport:
+    """The open pipeline rebuilt from the log on past dates, forecast by each method and scored
+    (MAPE, WAPE, bias); raises ``CrmkitError``."""
+
 def funnel_history(
     policy: HistoryPolicy | Mapping[str, object], events: Sequence[StageEvent | Mapping[str, object]], as_of: DateInput
 ) -> HistoryReport:

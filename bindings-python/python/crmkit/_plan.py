@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["fiscal_periods", "forecast_hierarchy", "quota_attainment"]
+__all__ = ["backtest", "fiscal_periods", "forecast_hierarchy", "quota_attainment"]
 
 
 @document("ForecastPolicy", "QuotaPolicy", "QuotaInput")
@@ -61,3 +61,21 @@ def fiscal_periods(fiscal_year: Mapping[str, Any], start: datetime.date | str, e
     ``reasons`` (``week_based`` / ``month_based``, ``extra_week``). Raises ``CrmkitError``.
     """
     return _native.fiscal_periods(to_json(fiscal_year, "fiscal_year"), as_of_text(start, "start"), as_of_text(end, "end"))
+
+
+@document("ForecastPolicy", "BacktestPolicy", "StageEvent")
+def backtest(
+    policy: Mapping[str, Any], settings: Mapping[str, Any], events: Sequence[Mapping[str, Any]], as_of: datetime.date | str
+) -> dict:
+    """Backtest: the open pipeline rebuilt from the stage-change log on past dates, scored.
+
+    ``settings`` is ``{"dates": ["2026-01-01", ...], "period": "month", "simulations": 1000,
+    "seed": 0}``; ``events`` are ``funnel_history``'s, each with the ``amount`` and
+    ``expected_close_on`` known that day. Each line (date and method: ``stage_weighted``,
+    ``commit``, ``monte_carlo_p50``) gives ``forecast``, ``actual``, ``error``, ``ape`` and
+    ``new_won``; ``summary`` gives ``mape``, ``wape`` and ``bias`` per method. Raises
+    ``CrmkitError``.
+    """
+    return _native.backtest(
+        to_json(policy, "policy"), to_json(settings, "settings"), to_json(events, "events", "events"), as_of_text(as_of)
+    )

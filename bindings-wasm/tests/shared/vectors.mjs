@@ -42,6 +42,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
     case "quota_attainment":
       return crmkit.quotaAttainment(c.config?.policy, c.config?.quota, c.input, c.as_of);
+    case "backtest":
+      return crmkit.backtest(c.config?.policy, c.config?.backtest, c.input?.events, c.as_of);
     case "fiscal_periods":
       return crmkit.fiscalPeriods(c.config, c.input?.start, c.input?.end);
     case "forecast_hierarchy":

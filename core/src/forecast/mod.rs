@@ -51,6 +51,7 @@
 //! ```
 
 mod allocation;
+mod backtest;
 mod book;
 mod build;
 mod calendar;
@@ -77,6 +78,7 @@ pub use allocation::{
     allocate_target, Adjustment, AllocationInput, AllocationLine, AllocationPolicy, AllocationReason, AllocationReport,
     HistoryRow, Window,
 };
+pub use backtest::{backtest, BacktestDate, BacktestLine, BacktestPolicy, BacktestReport, BacktestSummary, Method};
 pub use calendar::PeriodKind;
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use hierarchy::{
