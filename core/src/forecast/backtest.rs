@@ -64,7 +64,7 @@ impl BacktestPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
-pub enum Method {
+pub enum BacktestMethod {
     /// Σ amount × stage probability of the deals placed in the period.
     StageWeighted,
     /// Σ amount of the deals in forecast category `commit` placed in the period.
@@ -73,7 +73,7 @@ pub enum Method {
     MonteCarloP50,
 }
 
-impl Method {
+impl BacktestMethod {
     const ALL: [Self; 3] = [Self::StageWeighted, Self::Commit, Self::MonteCarloP50];
 }
 
@@ -106,7 +106,7 @@ pub struct BacktestLine {
     #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
     pub end: NaiveDate,
     /// The method.
-    pub method: Method,
+    pub method: BacktestMethod,
     /// Open deals on `date`.
     pub open_deals: u64,
     /// Of those, placed in the period.
@@ -138,7 +138,7 @@ pub struct BacktestLine {
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct BacktestSummary {
     /// The method.
-    pub method: Method,
+    pub method: BacktestMethod,
     /// Dates scored.
     pub dates: u64,
     /// Mean of the lines' `ape` (lines whose actual is 0 left out), 4 places.
@@ -166,7 +166,7 @@ struct LogDeal<'e> {
 }
 
 /// Rebuilds the open pipeline on each of `policy.dates` from the stage-change log, forecasts
-/// the period that follows with each [`Method`], and scores it against what those deals won.
+/// the period that follows with each [`BacktestMethod`], and scores it against what those deals won.
 ///
 /// # Errors
 ///
@@ -224,7 +224,7 @@ pub fn backtest(
         quantiles: vec![QuantileValue(Decimal::new(5, 1))],
     };
     let rounding = policy.rounding;
-    let mut lines = Vec::with_capacity(settings.dates.len() * Method::ALL.len());
+    let mut lines = Vec::with_capacity(settings.dates.len() * BacktestMethod::ALL.len());
     for &BacktestDate(t) in &settings.dates {
         // The first period starting on or after t.
         let mut p = periods.of_day(t);
@@ -266,7 +266,7 @@ pub fn backtest(
             forecast_ranges(policy, &ranges, &subset, t)?.total.values[0].0
         };
         let label = periods.label(p);
-        for (method, forecast) in Method::ALL.into_iter().zip([weighted, commit, p50]) {
+        for (method, forecast) in BacktestMethod::ALL.into_iter().zip([weighted, commit, p50]) {
             let forecast = rounding.round(forecast);
             let actual = rounding.round(actual);
             let error = forecast.checked_sub(actual).ok_or_else(|| Error::overflow("dates"))?;
@@ -286,7 +286,7 @@ pub fn backtest(
             });
         }
     }
-    let summary = Method::ALL.into_iter().map(|method| summarize(method, &lines)).collect::<Result<_>>()?;
+    let summary = BacktestMethod::ALL.into_iter().map(|method| summarize(method, &lines)).collect::<Result<_>>()?;
     Ok(BacktestReport { lines, summary })
 }
 
@@ -296,7 +296,7 @@ fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
     (!den.is_zero()).then(|| num.checked_div(den)).flatten().map(|r| four.round(r))
 }
 
-fn summarize(method: Method, lines: &[BacktestLine]) -> Result<BacktestSummary> {
+fn summarize(method: BacktestMethod, lines: &[BacktestLine]) -> Result<BacktestSummary> {
     let mine: Vec<&BacktestLine> = lines.iter().filter(|l| l.method == method).collect();
     let (mut abs, mut signed, mut actual) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let (mut apes, mut n) = (Decimal::ZERO, 0u32);

@@ -78,7 +78,9 @@ pub use allocation::{
     allocate_target, Adjustment, AllocationInput, AllocationLine, AllocationPolicy, AllocationReason, AllocationReport,
     HistoryRow, Window,
 };
-pub use backtest::{backtest, BacktestDate, BacktestLine, BacktestPolicy, BacktestReport, BacktestSummary, Method};
+pub use backtest::{
+    backtest, BacktestDate, BacktestLine, BacktestMethod, BacktestPolicy, BacktestReport, BacktestSummary,
+};
 pub use calendar::PeriodKind;
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
 pub use hierarchy::{
