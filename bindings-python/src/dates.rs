@@ -1,8 +1,9 @@
 //! Dates from numpy datetime64 buffers, read in Rust: the one conversion every frame entry
-//! point needs (forecast, and any domain whose columns hold datetime64 dates), without the
-//! three numpy passes and temporaries it took in Python.
+//! point needs (forecast, `_frame._days` for the other domains, attribution), without the
+//! numpy passes and temporaries it took in Python.
 
 use crmkit::error::ParseKind;
+use crmkit::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 use crmkit::Error;
 
 /// Ticks per day of a numpy datetime64 unit (`np.datetime_data(dtype)[0]`); `None` for the
@@ -20,50 +21,93 @@ pub(crate) fn ticks_per_day(unit: &str) -> Option<i64> {
     })
 }
 
-/// Days since 1970-01-01 of datetime64 values in `unit` (`i64::MIN`, numpy's NaT, stays
-/// `i64::MIN`): the same rule as every crmkit date, a date and no time of day.
+/// What is wrong with the first bad row [`ticks_to_days`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadTick {
+    /// The value is not a whole number of days.
+    TimeOfDay,
+    /// The day is outside the years 0001 to 9999.
+    OutOfRange,
+}
+
+/// Days since 1970-01-01 of datetime64 ticks, `per_day` (> 0) of which make a day; numpy's NaT
+/// (`i64::MIN`) stays `i64::MIN`. The one datetime64 reader of the Python bindings: the
+/// forecast frame, `_frame._days` (every other `*_frame`) and `attribute_columns` all call it.
+///
+/// # Errors
+///
+/// The first row with a time of day, else the first outside the years 0001 to 9999.
+pub(crate) fn ticks_to_days(values: &[i64], per_day: i64) -> Result<Vec<i64>, (usize, BadTick)> {
+    debug_assert!(per_day > 0);
+    // numpy's units by a constant divisor (a multiplication, not a division per row).
+    match per_day {
+        1 => read::<1>(values),
+        24 => read::<24>(values),
+        1_440 => read::<1_440>(values),
+        86_400 => read::<86_400>(values),
+        86_400_000 => read::<86_400_000>(values),
+        86_400_000_000 => read::<86_400_000_000>(values),
+        86_400_000_000_000 => read::<86_400_000_000_000>(values),
+        _ => read_by(values, per_day),
+    }
+}
+
+fn read<const PER_DAY: i64>(values: &[i64]) -> Result<Vec<i64>, (usize, BadTick)> {
+    read_by(values, PER_DAY)
+}
+
+/// The loop only notes that something is wrong (no branch per row); a second pass finds where.
+#[inline(always)] // into each `read::<PER_DAY>`, whose constant divisor is the point
+#[allow(clippy::inline_always)]
+fn read_by(values: &[i64], per_day: i64) -> Result<Vec<i64>, (usize, BadTick)> {
+    let mut days = Vec::with_capacity(values.len());
+    let mut wrong = false;
+    #[allow(clippy::needless_bitwise_bool)] // no branch per row: `&` and `|` on purpose
+    for &v in values {
+        // numpy casts to a coarser unit by flooring, as div_euclid does; NaT stays NaT.
+        let (day, rest) = (v.div_euclid(per_day), v.rem_euclid(per_day));
+        let date = v != i64::MIN;
+        wrong |= date & ((rest != 0) | !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&day));
+        days.push(if date { day } else { v });
+    }
+    if !wrong {
+        return Ok(days);
+    }
+    let dated = || values.iter().enumerate().filter(|(_, &v)| v != i64::MIN);
+    if let Some((i, _)) = dated().find(|(_, &v)| v.rem_euclid(per_day) != 0) {
+        return Err((i, BadTick::TimeOfDay));
+    }
+    let i =
+        dated().find(|(_, &v)| !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&v.div_euclid(per_day))).map_or(0, |(i, _)| i);
+    Err((i, BadTick::OutOfRange))
+}
+
+/// [`ticks_to_days`] for a datetime64 column in `unit`, with crmkit's errors.
 ///
 /// # Errors
 ///
 /// `invalid_date` at `field[i]` for the first value with a time of day, or outside the years
 /// 0001 to 9999; `invalid_value` at `field` for a unit that is not a day or a fraction of one.
 pub(crate) fn days_from_datetime64(values: &[i64], unit: &str, field: &str) -> crmkit::Result<Vec<i64>> {
-    // Blocks without an early exit; the first bad row is looked for only in a bad block.
-    const BLOCK: usize = 4096;
     let per_day = ticks_per_day(unit).ok_or_else(|| Error::InvalidValue {
         path: field.to_owned(),
         reason: format!("datetime64[{unit}] is not a unit of days or of a fraction of one"),
     })?;
-    if per_day == 1 {
-        crmkit::wire::check_days(values, Some(i64::MIN), |i| format!("{field}[{i}]"))?;
-        return Ok(values.to_vec());
-    }
-    // One division per value: a whole number of days divides exactly, so truncation is the
-    // floor there, and any other value is the error below. (A 64-bit division by a constant
-    // is a multiply, but not a vector one: two of them cost a million dates ~8 ms.)
-    let mut days = Vec::with_capacity(values.len());
-    for (k, block) in values.chunks(BLOCK).enumerate() {
-        let mut bad = false;
-        for &v in block {
-            let d = v / per_day;
-            bad |= v != i64::MIN && d * per_day != v;
-            days.push(if v == i64::MIN { v } else { d });
+    ticks_to_days(values, per_day).map_err(|(i, bad)| match bad {
+        BadTick::TimeOfDay => Error::Parse {
+            kind: ParseKind::Date,
+            path: format!("{field}[{i}]"),
+            message: format!(
+                "datetime64[{unit}] value {} has a time of day; pass dates (Series.dt.normalize())",
+                values[i]
+            ),
+        },
+        // Worded as every other day column's range error.
+        BadTick::OutOfRange => {
+            crmkit::wire::check_days(&[values[i].div_euclid(per_day)], None, |_| format!("{field}[{i}]"))
+                .expect_err("the day is out of range")
         }
-        if bad {
-            let j = block.iter().position(|&v| v != i64::MIN && v % per_day != 0).unwrap_or(0);
-            let i = k * BLOCK + j;
-            return Err(Error::Parse {
-                kind: ParseKind::Date,
-                path: format!("{field}[{i}]"),
-                message: format!(
-                    "datetime64[{unit}] value {} has a time of day; pass dates (Series.dt.normalize())",
-                    values[i]
-                ),
-            });
-        }
-    }
-    crmkit::wire::check_days(&days, Some(i64::MIN), |i| format!("{field}[{i}]"))?;
-    Ok(days)
+    })
 }
 
 #[cfg(test)]
@@ -79,6 +123,14 @@ mod tests {
         assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
         let e = days_from_datetime64(&[0, 3_000_000], "D", "on").unwrap_err();
         assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
+        let e = days_from_datetime64(&[0, 3_000_000 * 86_400], "s", "on").unwrap_err();
+        assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
+        // A time of day is named before a later row out of range, as numpy's checks did.
+        assert_eq!(ticks_to_days(&[3_000_000 * 24, 25], 24), Err((1, BadTick::TimeOfDay)));
+        assert_eq!(ticks_to_days(&[-25, 48, i64::MIN], 24), Err((0, BadTick::TimeOfDay)));
+        // Every unit floors before 1970 as numpy does; an odd divisor takes the general loop.
+        assert_eq!(ticks_to_days(&[-48, 48, i64::MIN], 24), Ok(vec![-2, 2, i64::MIN]));
+        assert_eq!(ticks_to_days(&[-14, 21], 7), Ok(vec![-2, 3]));
         let e = days_from_datetime64(&[0], "M", "on").unwrap_err();
         assert_eq!((e.code(), e.path()), ("invalid_value", "on"));
     }

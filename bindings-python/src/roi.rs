@@ -127,32 +127,9 @@ impl<'py> Codes<'py> {
 /// i64 minimum, stays the missing day), or `values` as they are without `ticks`. A tick that
 /// is not midnight is `invalid_date` at `field[i]`, as the pandas path says.
 fn days<'a>(values: Cow<'a, [i64]>, ticks: Option<i64>, field: &str) -> crmkit::Result<Cow<'a, [i64]>> {
-    // One division by a constant per row (a multiplication once compiled) for numpy's units.
-    fn by<const T: i64>(values: &[i64], field: &str) -> crmkit::Result<Vec<i64>> {
-        let mut out = Vec::with_capacity(values.len());
-        for (i, &v) in values.iter().enumerate() {
-            if v == i64::MIN {
-                out.push(v);
-            } else if v.rem_euclid(T) == 0 {
-                out.push(v.div_euclid(T));
-            } else {
-                return Err(crmkit::Error::Parse {
-                    kind: crmkit::ParseKind::Date,
-                    path: format!("{field}[{i}]"),
-                    message: "a time of day; pass dates (Series.dt.normalize())".into(),
-                });
-            }
-        }
-        Ok(out)
-    }
-    Ok(Cow::Owned(match ticks {
+    let per_day = match ticks {
         None | Some(1) => return Ok(values),
-        Some(24) => by::<24>(&values, field)?,
-        Some(1_440) => by::<1_440>(&values, field)?,
-        Some(86_400) => by::<86_400>(&values, field)?,
-        Some(86_400_000) => by::<86_400_000>(&values, field)?,
-        Some(86_400_000_000) => by::<86_400_000_000>(&values, field)?,
-        Some(86_400_000_000_000) => by::<86_400_000_000_000>(&values, field)?,
+        Some(t @ (24 | 1_440 | 86_400 | 86_400_000 | 86_400_000_000 | 86_400_000_000_000)) => t,
         Some(t) => {
             // Only numpy's own units reach here (crmkit._roi picks them).
             return Err(crmkit::Error::InvalidValue {
@@ -160,7 +137,19 @@ fn days<'a>(values: Cow<'a, [i64]>, ticks: Option<i64>, field: &str) -> crmkit::
                 reason: format!("{t} ticks per day is not a datetime64 unit (D, h, m, s, ms, us, ns)"),
             });
         }
-    }))
+    };
+    match crate::dates::ticks_to_days(&values, per_day) {
+        Ok(days) => Ok(Cow::Owned(days)),
+        Err((i, crate::dates::BadTick::TimeOfDay)) => Err(crmkit::Error::Parse {
+            kind: crmkit::ParseKind::Date,
+            path: format!("{field}[{i}]"),
+            message: "a time of day; pass dates (Series.dt.normalize())".into(),
+        }),
+        // The core's own day check words a date outside 0001..9999, as for day columns.
+        Err((_, crate::dates::BadTick::OutOfRange)) => {
+            Ok(Cow::Owned(values.iter().map(|&v| if v == i64::MIN { v } else { v.div_euclid(per_day) }).collect()))
+        }
+    }
 }
 
 /// Adds this module's functions to `crmkit._native`.
