@@ -119,6 +119,8 @@ impl Book {
             open_contract: None,
             last_won_at: None,
             last_opportunity_at: Some(&self.last_opportunity_at),
+            team: None,
+            tags: None,
         }
     }
 

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::{run, slice};
-use crmkit::pool::{ActivityColumns, CodeColumn, RecordColumns};
+use crmkit::pool::{ActivityColumns, CodeColumn, MemberColumns, RecordColumns};
 use crmkit::pool::{AsOf, PoolActivity, PoolRecord};
 use crmkit::wire::{from_json, parse_date};
 
@@ -90,16 +90,20 @@ pub fn simulate_pool(
     })
 }
 
+/// A member table: record rows, int32 codes, labels.
+type Members<'py> = (PyReadonlyArray1<'py, i32>, PyReadonlyArray1<'py, i32>, Vec<String>);
+
 /// `evaluate_pool_columns(...) -> dict`: [`crmkit::pool::evaluate_pool_columns`] over numpy
 /// arrays (written by `crmkit.evaluate_pool_frame`), the GIL released; the decision columns
 /// come back as numpy arrays built here.
 ///
 /// `keys`: `(name, int32 codes, labels)` for `department`, `region`, `product_line`, `level`;
 /// `flags`: `(name, bool array)` for `locked`, `open_contract`; `times`: `(name, int64 ms)`
-/// for `last_won_at`, `last_opportunity_at`. Instants are int64 ms since 1970 UTC, `i64::MIN`
+/// for `last_won_at`, `last_opportunity_at`; `team`, `tags`: `(int32 record rows, int32
+/// codes, labels)`, one row per (record, user) or (record, tag). Instants are int64 ms since 1970 UTC, `i64::MIN`
 /// for none.
 #[pyfunction]
-#[pyo3(signature = (policy_json, owner, owner_labels, claimed_at, keys, flags, times, act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of))]
+#[pyo3(signature = (policy_json, owner, owner_labels, claimed_at, keys, flags, times, act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of, team=None, tags=None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 pub fn evaluate_pool_columns<'py>(
     py: Python<'py>,
@@ -119,6 +123,8 @@ pub fn evaluate_pool_columns<'py>(
     actor_labels: Vec<String>,
     act_deleted: Option<PyReadonlyArray1<'py, bool>>,
     as_of: String,
+    team: Option<Members<'py>>,
+    tags: Option<Members<'py>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (owner, claimed) = (slice(&owner), slice(&claimed_at));
     let key_data: Vec<(String, Cow<[i32]>, Vec<String>)> =
@@ -128,6 +134,8 @@ pub fn evaluate_pool_columns<'py>(
     let (record, at, kind, actor) = (slice(&act_record), slice(&act_at), slice(&act_type), slice(&act_actor));
     let logged = act_logged.as_ref().map(slice);
     let deleted = act_deleted.as_ref().map(slice);
+    let team = team.as_ref().map(|(r, c, l)| (slice(r), slice(c), l));
+    let tags = tags.as_ref().map(|(r, c, l)| (slice(r), slice(c), l));
     let result = py.detach(|| {
         let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let key =
@@ -145,6 +153,12 @@ pub fn evaluate_pool_columns<'py>(
             open_contract: flag("open_contract"),
             last_won_at: time("last_won_at"),
             last_opportunity_at: time("last_opportunity_at"),
+            team: team
+                .as_ref()
+                .map(|(record, codes, labels)| MemberColumns { record, value: CodeColumn { codes, labels } }),
+            tags: tags
+                .as_ref()
+                .map(|(record, codes, labels)| MemberColumns { record, value: CodeColumn { codes, labels } }),
         };
         let activities = ActivityColumns {
             record: &record,

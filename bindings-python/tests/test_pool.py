@@ -172,3 +172,40 @@ def test_frame_agrees_with_records():
     with pytest.raises(crmkit.CrmkitError) as e:
         crmkit.evaluate_pool_frame(records.assign(claimed_at=records["claimed_at"].dt.tz_localize(None)), activities, policy, "2026-11-01")
     assert (e.value.code, e.value.path) == ("invalid_date", "claimed_at[0]")
+
+
+def test_frame_counts_team_follow_ups_and_exempt_tags():
+    pd = pytest.importorskip("pandas")
+    recs = [
+        {"id": "a", "owner": "wang", "claimed_at": "2026-09-01T10:00:00+08:00", "team": ["zhao"]},
+        {"id": "b", "owner": "li", "claimed_at": "2026-09-01T10:00:00+08:00", "tags": ["vip", "x"]},
+        {"id": "c", "owner": "li", "claimed_at": "2026-09-01T10:00:00+08:00", "team": ["wang"], "tags": ["x"]},
+    ]
+    acts = [
+        {"record": "a", "at": "2026-10-20T09:00:00+08:00", "type": "call", "actor": "zhao"},
+        {"record": "c", "at": "2026-10-21T09:00:00+08:00", "type": "call", "actor": "zhao"},
+    ]
+    policy = {"time_zone": "Asia/Shanghai", "pools": [{"id": "all", "scope": {"everyone": True},
+              "follow_up": {"actor": "team"}, "exempt": {"tags": ["vip"]},
+              "rules": [{"id": "30d", "kind": "no_follow_up", "limit": 30}]}]}
+    report = crmkit.evaluate_pool(policy, recs, acts, "2026-11-01")
+    records = pd.DataFrame({
+        "owner": pd.Categorical([r["owner"] for r in recs]),
+        "claimed_at": pd.to_datetime([r["claimed_at"] for r in recs], utc=True),
+    })
+    activities = pd.DataFrame({
+        "record": [0, 2],
+        "at": pd.to_datetime([a["at"] for a in acts], utc=True),
+        "type": ["call", "call"],
+        "actor": ["zhao", "zhao"],
+    })
+    teams = pd.DataFrame({"record": [0, 2], "user": pd.Categorical(["zhao", "wang"])})
+    tags = pd.DataFrame({"record": [1, 1, 2], "tag": ["vip", "x", "x"]})
+    frame = crmkit.evaluate_pool_frame(records, activities, policy, "2026-11-01", teams=teams, tags=tags)
+    # a: zhao is on its team (kept); b: exempt by its vip tag; c: zhao is not on its team (recycled).
+    assert list(frame["decision"]) == [d["decision"] for d in report["decisions"]] == ["keep", "exempt", "recycle"]
+    assert frame["last_follow_up_at"][0] == report["decisions"][0]["last_follow_up_at"]
+    assert frame.attrs["totals"] == report["totals"]
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.evaluate_pool_frame(records, activities, policy, "2026-11-01", tags=tags.assign(record=[1, 1, 5]))
+    assert (e.value.code, e.value.path) == ("out_of_range", "tag_record[2]")

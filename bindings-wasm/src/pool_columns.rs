@@ -2,7 +2,7 @@
 //! arrays. Instants are milliseconds since 1970-01-01 UTC in a `Float64Array` (NaN: none);
 //! flags are `Uint8Array`s (0 / 1). Paths in errors use the core's column names.
 
-use crmkit::pool::{ActivityColumns, CodeColumn, DecisionColumns, RecordColumns, NONE};
+use crmkit::pool::{ActivityColumns, CodeColumn, DecisionColumns, MemberColumns, RecordColumns, NONE};
 use crmkit::{Error, ParseKind};
 use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -57,6 +57,18 @@ fn instants(value: &JsValue, path: &str, none_ok: bool) -> Result<Vec<i64>, Erro
         .collect()
 }
 
+/// A member table `{record: Int32Array, <value>: PoolCodes}`.
+struct Members(Vec<i32>, Codes);
+
+fn members(object: &JsValue, name: &str, value: &str, paths: [&str; 2]) -> Result<Option<Members>, Error> {
+    optional(object, name)
+        .map(|v| {
+            let record = int32(&get(&v, "record", paths[0])?, paths[0])?;
+            Ok(Members(record, required_codes(&v, value, paths[1])?))
+        })
+        .transpose()
+}
+
 fn flags(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<bool>>, Error> {
     optional(object, name)
         .map(|v| {
@@ -95,6 +107,8 @@ fn read_and_run(
     let open_contract = flags(records, "openContract", "open_contract")?;
     let won = times(records, "lastWonAt", "last_won_at")?;
     let opp = times(records, "lastOpportunityAt", "last_opportunity_at")?;
+    let team = members(records, "team", "user", ["team_record", "team_user"])?;
+    let tags = members(records, "tags", "tag", ["tag_record", "tag"])?;
     let record = int32(&get(activities, "record", "activity_record")?, "activity_record")?;
     let at = instants(&get(activities, "at", "activity_at")?, "activity_at", false)?;
     let logged = times(activities, "loggedAt", "activity_logged_at")?;
@@ -114,6 +128,12 @@ fn read_and_run(
         open_contract: open_contract.as_deref(),
         last_won_at: won.as_deref(),
         last_opportunity_at: opp.as_deref(),
+        team: team
+            .as_ref()
+            .map(|m| MemberColumns { record: &m.0, value: CodeColumn { codes: &m.1 .0, labels: &m.1 .1 } }),
+        tags: tags
+            .as_ref()
+            .map(|m| MemberColumns { record: &m.0, value: CodeColumn { codes: &m.1 .0, labels: &m.1 .1 } }),
     };
     let activities = ActivityColumns {
         record: &record,
@@ -171,6 +191,10 @@ export interface PoolRecordColumns {
     openContract?: Uint8Array;
     lastWonAt?: Float64Array;
     lastOpportunityAt?: Float64Array;
+    /** Team members (their follow-ups count under `actor: team`), one row per (record, user). */
+    team?: { record: Int32Array; user: PoolCodes; };
+    /** Tags (matched against a pool's exempt tags), one row per (record, tag). */
+    tags?: { record: Int32Array; tag: PoolCodes; };
 }
 /** Activities as columns: `record` is the row of the record. */
 export interface PoolActivityColumns {

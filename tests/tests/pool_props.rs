@@ -273,6 +273,7 @@ proptest! {
                 owner: crmkit::pool::CodeColumn { codes: &owner, labels: &users }, claimed_at: &claimed,
                 department: None, region: None, product_line: None, level: None,
                 locked: Some(&locked), open_contract: None, last_won_at: None, last_opportunity_at: Some(&opp),
+                team: None, tags: None,
             },
             &crmkit::pool::ActivityColumns {
                 record: &act_record, at: &act_at, logged_at: Some(&logged),
@@ -294,10 +295,11 @@ proptest! {
 }
 
 const TYPES: [&str; 3] = ["call", "visit", "email"];
+const TAGS: [&str; 3] = ["vip", "gov", "x"];
 
 /// Two pools that count differently: `li`'s records in a pool of another zone that counts
 /// calls and visits back-dated by at most 10 hours, everyone else's in `p` (any type;
-/// back-dating limited to 30 hours unless `lenient`).
+/// back-dating limited to 30 hours unless `lenient`). Both count the same actors.
 fn split_policy(s: &Setup, lenient: bool) -> PoolPolicy {
     let mut policy: serde_json::Value = serde_json::to_value(policy(s)).expect("a policy serialises");
     let mut li = policy["pools"][0].clone();
@@ -320,16 +322,34 @@ proptest! {
     #[test]
     fn columns_agree_with_records_over_pools_that_count_differently(
         s in setup(), lenient: bool, as_date: bool, recs in prop::collection::vec(rec(), 1..12),
-        acts in prop::collection::vec((act(), 0usize..3), 0..60), as_of in YEAR_MS / 2..YEAR_MS) {
-        let mut s = s;
-        s.actor = s.actor.min(1) * 2; // owner or anyone: columns have no team
-        let policy = split_policy(&s, lenient);
+        acts in prop::collection::vec((act(), 0usize..3), 0..60), as_of in YEAR_MS / 2..YEAR_MS,
+        tag_sets in prop::collection::vec(0usize..8, 12), teams in prop::collection::vec(0usize..8, 12)) {
+        let mut policy = serde_json::to_value(split_policy(&s, lenient)).expect("a policy serialises");
+        policy["pools"][0]["exempt"]["tags"] = json!(["gov"]);
+        policy["pools"][1]["exempt"]["tags"] = json!(["vip", "x"]);
+        let policy: PoolPolicy = crmkit::wire::from_json(&policy.to_string(), "").expect("valid");
         let acts: Vec<(Act, usize)> = acts.into_iter().filter(|(a, _)| a.0 < recs.len()).collect();
         let plain: Vec<Act> = acts.iter().map(|(a, _)| *a).collect();
-        let (records, mut activities) = book(&recs, &plain, as_of);
+        let (mut records, mut activities) = book(&recs, &plain, as_of);
         for (a, (_, t)) in activities.iter_mut().zip(&acts) {
             a.kind = TYPES[*t].to_string();
         }
+        // Tags and teams from bit sets over three labels each (the book gives every record
+        // the team ["zhao"]; here each gets its own).
+        let (mut tag_rows, mut tag_codes, mut team_rows, mut team_codes) = (vec![], vec![], vec![], vec![]);
+        for (i, r) in records.iter_mut().enumerate() {
+            r.tags = (0..3).filter(|b| tag_sets[i] >> b & 1 == 1).map(|b| TAGS[b].to_string()).collect();
+            r.team = (0..3).filter(|b| teams[i] >> b & 1 == 1).map(|b| OWNERS[b].to_string()).collect();
+            for b in (0..3).filter(|b| tag_sets[i] >> b & 1 == 1) {
+                tag_rows.push(i as i32);
+                tag_codes.push(b);
+            }
+            for b in (0..3).filter(|b| teams[i] >> b & 1 == 1) {
+                team_rows.push(i as i32);
+                team_codes.push(b);
+            }
+        }
+        let tag_labels: Vec<String> = TAGS.iter().map(|s| (*s).to_string()).collect();
         let at = if as_date {
             // The day after as_of's UTC date: later than every instant of the book in every zone.
             let d = chrono::DateTime::from_timestamp_millis(BASE + as_of).unwrap().date_naive();
@@ -356,6 +376,8 @@ proptest! {
                 owner: crmkit::pool::CodeColumn { codes: &owner, labels: &users }, claimed_at: &claimed,
                 department: None, region: None, product_line: None, level: None,
                 locked: Some(&locked), open_contract: None, last_won_at: None, last_opportunity_at: Some(&opp),
+                team: Some(crmkit::pool::MemberColumns { record: &team_rows, value: crmkit::pool::CodeColumn { codes: &team_codes, labels: &users } }),
+                tags: Some(crmkit::pool::MemberColumns { record: &tag_rows, value: crmkit::pool::CodeColumn { codes: &tag_codes, labels: &tag_labels } }),
             },
             &crmkit::pool::ActivityColumns {
                 record: &act_record, at: &act_at, logged_at: Some(&logged),

@@ -2131,9 +2131,13 @@ def evaluate_pool_frame(
     activities: pd.DataFrame,
     policy: PoolPolicy | Mapping[str, object],
     as_of: DateInput | datetime.datetime,
+    *,
+    teams: pd.DataFrame | None = None,
+    tags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``evaluate_pool`` over DataFrames' columns: ``pool``, ``decision``, ``due_at``,
-    ``warn_at``, ``last_follow_up_at``, ``rule`` per record; raises ``CrmkitError``."""
+    ``warn_at``, ``last_follow_up_at``, ``rule`` per record; ``teams`` (``record``, ``user``)
+    and ``tags`` (``record``, ``tag``) one row per member or tag; raises ``CrmkitError``."""
 
 @overload
 def evaluate_pool_frame(
@@ -2141,6 +2145,9 @@ def evaluate_pool_frame(
     activities: ArrowStreamExportable | pd.DataFrame,
     policy: PoolPolicy | Mapping[str, object],
     as_of: DateInput | datetime.datetime,
+    *,
+    teams: ArrowStreamExportable | pd.DataFrame | None = None,
+    tags: ArrowStreamExportable | pd.DataFrame | None = None,
 ) -> Any:
     """``evaluate_pool`` over Arrow data (polars, pyarrow, DuckDB...): the same columns in
     ``records``' library (polars, or a pyarrow Table); raises ``CrmkitError``."""

@@ -133,7 +133,19 @@ def _flags(cols: ArrowColumns, name: str) -> Any:
     return np.ascontiguousarray(arr.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any], as_of: Any) -> Any:
+def _members(data: Any, value: str) -> Any:
+    """A (record, value) table as (int32 rows, codes, labels), or None."""
+    if data is None:
+        return None
+    cols = ArrowColumns(data, ["record", value])
+    pa, np = cols.pa, cols.np
+    record = cols.column("record")
+    if not pa.types.is_integer(record.type) or record.null_count:
+        raise error("invalid_type", "record", "a member's record is the integer row position of its record")
+    return (np.ascontiguousarray(record.to_numpy(zero_copy_only=False), dtype=np.int32), *cols.codes(value))
+
+
+def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any], as_of: Any, teams: Any = None, tags: Any = None) -> Any:
     rc = ArrowColumns(records, ["owner", "claimed_at", *_RECORD_KEYS, "locked", "open_contract", "last_won_at", "last_opportunity_at"])
     ac = ArrowColumns(activities, ["record", "at", "logged_at", "type", "actor", "deleted"])
     pa, np = rc.pa, rc.np
@@ -155,6 +167,7 @@ def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any]
     out = _native.evaluate_pool_columns(
         to_json(policy), owner, owner_labels, claimed, keys, flags, times,
         act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of_text(as_of),
+        team=_members(teams, "user"), tags=_members(tags, "tag"),
     )  # fmt: skip
 
     def instants(values: Any) -> Any:

@@ -174,4 +174,6 @@ def evaluate_pool_columns(
     actor_labels: Sequence[str],
     act_deleted: Optional[npt.NDArray[np.bool_]],
     as_of: str,
+    team: Optional[Tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Sequence[str]]] = None,
+    tags: Optional[Tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Sequence[str]]] = None,
 ) -> dict: ...

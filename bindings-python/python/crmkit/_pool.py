@@ -105,7 +105,17 @@ def _ms(series: Any, field: str, np: Any, pd: Any, optional: bool = False) -> An
         return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
     if not pd.api.types.is_datetime64_any_dtype(dtype) or getattr(dtype, "tz", None) is None:
         raise _error("invalid_date", f"{field}[0]", "instants are a tz-aware datetime64 column (or int64 ms since 1970 UTC)")
-    values = series.dt.tz_convert(None).to_numpy().astype("datetime64[ms]").view(np.int64)
+    # The column's own int64 buffer (UTC, NaT as the minimum), scaled to ms: no tz conversion
+    # and no datetime64 cast of ten million values.
+    raw = series.array.asi8
+    none = np.iinfo(np.int64).min
+    unit = dtype.unit
+    if unit == "ms":
+        values = raw
+    elif unit == "s":
+        values = np.where(raw == none, none, raw * 1000)
+    else:
+        values = np.where(raw == none, none, raw // (1_000 if unit == "us" else 1_000_000))
     if not optional and len(values) and (values == np.iinfo(np.int64).min).any():
         i = int((values == np.iinfo(np.int64).min).argmax())
         raise _error("invalid_date", f"{field}[{i}]", "missing instant")
@@ -118,6 +128,9 @@ def evaluate_pool_frame(
     activities: pd.DataFrame,
     policy: Mapping[str, Any],
     as_of: datetime.date | datetime.datetime | str,
+    *,
+    teams: pd.DataFrame | None = None,
+    tags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``evaluate_pool`` over DataFrames' columns: one row of ``records`` per record, one row
     of ``activities`` per follow-up, no Python object per row.
@@ -127,8 +140,9 @@ def evaluate_pool_frame(
     (categorical or strings), ``locked``, ``open_contract`` (bool), ``last_won_at``,
     ``last_opportunity_at`` (instants, NaT for none). ``activities``: ``record`` (the integer
     row position of the record), ``at`` and optional ``logged_at`` (instants), ``type`` and
-    ``actor`` (categorical or strings), optional ``deleted`` (bool). Pools with ``actor: team``
-    need each record's team: use ``evaluate_pool``.
+    ``actor`` (categorical or strings), optional ``deleted`` (bool). ``teams`` (for pools
+    counting ``actor: team``): one row per team member, ``record`` (the record's row position)
+    and ``user``; ``tags`` (for exempt tags): one row per tag, ``record`` and ``tag``.
 
     Returns a DataFrame on ``records``' index: ``pool`` and ``decision`` (categoricals),
     ``due_at``, ``warn_at``, ``last_follow_up_at`` (datetime64 in UTC, NaT for none) and
@@ -146,7 +160,7 @@ def evaluate_pool_frame(
     if _arrow_input(records) or _arrow_input(activities):
         from crmkit._arrow_frames import evaluate_pool_arrow
 
-        return evaluate_pool_arrow(records, activities, policy, as_of)
+        return evaluate_pool_arrow(records, activities, policy, as_of, teams=teams, tags=tags)
     from crmkit._frame import _pandas
 
     np, pd = _pandas("evaluate_pool_frame")
@@ -162,9 +176,17 @@ def evaluate_pool_frame(
     act_type, type_labels = _codes(_column(activities, "type"), np, pd)
     act_actor, actor_labels = _codes(_column(activities, "actor"), np, pd)
     act_deleted = np.ascontiguousarray(activities["deleted"].to_numpy(dtype=bool)) if "deleted" in activities.columns else None
+
+    def members(frame: Any, value: str) -> Any:
+        if frame is None:
+            return None
+        rows = np.ascontiguousarray(_column(frame, "record").to_numpy(dtype=np.int32))
+        return (rows, *_codes(_column(frame, value), np, pd))
+
     out = _native.evaluate_pool_columns(
         to_json(policy), owner, owner_labels, claimed, keys, flags, times,
         act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of_text(as_of),
+        team=members(teams, "user"), tags=members(tags, "tag"),
     )
     none = np.iinfo(np.int64).min
 

@@ -53,3 +53,39 @@ test("evaluatePoolColumns refuses fractional instants and bad codes with paths",
   assert.throws(() => crmkit.evaluatePoolColumns(policy, columns, codes, "2026-11-01"), { code: "out_of_range", path: "activity_record[1]" });
   assert.throws(() => crmkit.evaluatePoolColumns(policy, { ...columns, claimedAt: [1, 2, 3] }, acts, "2026-11-01"), { code: "invalid_type", path: "claimed_at" });
 });
+
+test("evaluatePoolColumns counts team follow-ups and exempt tags as evaluatePool does", () => {
+  const teamPolicy = {
+    time_zone: "Asia/Shanghai",
+    pools: [{ id: "all", scope: { everyone: true }, follow_up: { actor: "team" }, exempt: { tags: ["vip"] }, rules: [{ id: "30d", kind: "no_follow_up", limit: 30 }] }],
+  };
+  const recs = [
+    { id: "a", owner: "wang", claimed_at: "2026-09-01T10:00:00+08:00", team: ["zhao"] },
+    { id: "b", owner: "li", claimed_at: "2026-09-01T10:00:00+08:00", tags: ["vip", "x"] },
+    { id: "c", owner: "li", claimed_at: "2026-09-01T10:00:00+08:00", team: ["wang"], tags: ["x"] },
+  ];
+  const logs = [
+    { record: "a", at: "2026-10-20T09:00:00+08:00", type: "call", actor: "zhao" },
+    { record: "c", at: "2026-10-21T09:00:00+08:00", type: "call", actor: "zhao" },
+  ];
+  const report = crmkit.evaluatePool(teamPolicy, recs, logs, "2026-11-01");
+  const cols = {
+    owner: { codes: Int32Array.of(0, 1, 1), labels: ["wang", "li"] },
+    claimedAt: Float64Array.from(recs.map((r) => ms(r.claimed_at))),
+    team: { record: Int32Array.of(0, 2), user: { codes: Int32Array.of(0, 1), labels: ["zhao", "wang"] } },
+    tags: { record: Int32Array.of(1, 1, 2), tag: { codes: Int32Array.of(0, 1, 1), labels: ["vip", "x"] } },
+  };
+  const acts2 = {
+    record: Int32Array.of(0, 2),
+    at: Float64Array.from(logs.map((a) => ms(a.at))),
+    type: { codes: Int32Array.of(0, 0), labels: ["call"] },
+    actor: { codes: Int32Array.of(0, 0), labels: ["zhao"] },
+  };
+  const out = crmkit.evaluatePoolColumns(teamPolicy, cols, acts2, "2026-11-01");
+  const names = ["keep", "warn", "recycle", "exempt"];
+  assert.deepEqual([...out.decision].map((d) => names[d]), report.decisions.map((d) => d.decision));
+  assert.deepEqual(report.decisions.map((d) => d.decision), ["keep", "exempt", "recycle"]);
+  assert.deepEqual(out.totals, report.totals);
+  const badTags = { ...cols, tags: { record: Int32Array.of(1, 9), tag: { codes: Int32Array.of(0, 1), labels: ["vip", "x"] } } };
+  assert.throws(() => crmkit.evaluatePoolColumns(teamPolicy, badTags, acts2, "2026-11-01"), { code: "out_of_range", path: "tag_record[1]" });
+});

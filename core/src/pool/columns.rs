@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::eval::{decide, find_pool_by, Facts, PoolCounts, PoolCountsLine, PoolVerdict};
-use super::follow::{Pass, Slot};
+use super::follow::{Pass, Slot, Team};
 use super::policy::{CompiledPool, DayUnit, FollowUpActor, PoolPolicy};
 use super::time::{AsOf, Instant};
 use crate::error::{Error, Result};
@@ -23,6 +23,16 @@ pub struct CodeColumn<'a> {
     pub codes: &'a [i32],
     /// What the codes stand for.
     pub labels: &'a [String],
+}
+
+/// Labels attached to records as a long table, one row per (record, label): a record's team
+/// members, or its tags. A record may have any number of rows, in any order.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberColumns<'a> {
+    /// Row of the record in the record columns.
+    pub record: &'a [i32],
+    /// The label: a user id (teams, matched with the actors by name) or a tag.
+    pub value: CodeColumn<'a>,
 }
 
 /// Records as columns (row `i` is one record).
@@ -48,6 +58,10 @@ pub struct RecordColumns<'a> {
     pub last_won_at: Option<&'a [i64]>,
     /// Latest new opportunity, ms (`NONE`: none).
     pub last_opportunity_at: Option<&'a [i64]>,
+    /// Team members, whose follow-ups count under `actor: team` (besides the owner's).
+    pub team: Option<MemberColumns<'a>>,
+    /// Tags, matched against each pool's exempt tags.
+    pub tags: Option<MemberColumns<'a>>,
 }
 
 /// The follow-up log as columns (row `j` is one activity).
@@ -108,6 +122,16 @@ fn check_codes(name: &str, c: &CodeColumn, want: usize, none_ok: bool) -> Result
     }
 }
 
+/// Checks a member table against `n` records; `names` are its two columns' names in errors.
+fn check_members(names: [&str; 2], c: &MemberColumns, n: usize) -> Result<()> {
+    let m = c.record.len();
+    check_codes(names[1], &c.value, m, false)?;
+    match c.record.iter().position(|&i| i < 0 || i as usize >= n) {
+        Some(k) => Err(Error::out_of_range(format!("{}[{k}]", names[0]), c.record[k], 0, n as i64 - 1)),
+        None => Ok(()),
+    }
+}
+
 /// Per pool and key dimension, whether each label is in the scope list (`None`: no list).
 fn membership(pool: &CompiledPool, dim: usize, col: Option<&CodeColumn>) -> Option<Vec<bool>> {
     let set = &pool.scope[dim];
@@ -146,14 +170,11 @@ pub(crate) fn evaluate(
             crate::wire::check_millis(c, Some(NONE), |i| format!("{name}[{i}]"))?;
         }
     }
-    for (k, cp) in pools.iter().enumerate() {
-        if cp.pool.follow_up.actor == FollowUpActor::Team {
-            let i = policy.pools.iter().position(|p| std::ptr::eq(p, cp.pool)).unwrap_or(k);
-            return Err(Error::InvalidValue {
-                path: format!("pools[{i}].follow_up.actor"),
-                reason: "actor team needs each record's team: use evaluate_pool".into(),
-            });
-        }
+    if let Some(t) = &r.team {
+        check_members(["team_record", "team_user"], t, n)?;
+    }
+    if let Some(t) = &r.tags {
+        check_members(["tag_record", "tag"], t, n)?;
     }
     // Scope membership per pool and dimension, by label code.
     let member: Vec<[Option<Vec<bool>>; 5]> =
@@ -217,7 +238,32 @@ pub(crate) fn evaluate(
         .iter()
         .map(|cp| a.kind.labels.iter().map(|l| cp.types.is_empty() || cp.types.contains(l.as_str())).collect())
         .collect();
-    Pass { pools: &pools, now: &now, type_ok: &type_ok, actor_as_owner: &actor_as_owner }.run(&mut slots, a)?;
+    // Team members as actor codes, grouped by record (a counting sort).
+    let team = match r.team {
+        Some(t) if pools.iter().any(|cp| cp.pool.follow_up.actor == FollowUpActor::Team) => {
+            let actor_code: HashMap<&str, i32> =
+                a.actor.labels.iter().enumerate().map(|(k, l)| (l.as_str(), k as i32)).collect();
+            let as_actor: Vec<i32> =
+                t.value.labels.iter().map(|l| actor_code.get(l.as_str()).copied().unwrap_or(-1)).collect();
+            Some(Team::group(n, t.record, t.value.codes.iter().map(|&c| as_actor[c as usize])))
+        }
+        _ => None,
+    };
+    Pass { pools: &pools, now: &now, type_ok: &type_ok, actor_as_owner: &actor_as_owner, team: team.as_ref() }
+        .run(&mut slots, a)?;
+    // A record is exempt by tag when its pool exempts one of its tags.
+    let mut tag_exempt = Vec::new();
+    if let Some(t) = r.tags {
+        let exempt: Vec<Vec<bool>> = pools
+            .iter()
+            .map(|cp| t.value.labels.iter().map(|l| cp.exempt_tags.contains(l.as_str())).collect())
+            .collect();
+        tag_exempt = vec![false; n];
+        for (&i, &c) in t.record.iter().zip(t.value.codes) {
+            let i = i as usize;
+            tag_exempt[i] |= exempt[slots[i].pool as usize][c as usize];
+        }
+    }
     let last: Vec<i64> =
         slots.iter().zip(r.claimed_at).map(|(s, &c)| if s.floor >= c { s.floor } else { NONE }).collect();
     let mut out = DecisionColumns {
@@ -246,6 +292,7 @@ pub(crate) fn evaluate(
             claimed_at: Instant(r.claimed_at[i]),
             level,
             tags: &[],
+            tag_exempt: tag_exempt.get(i).copied().unwrap_or(false),
             locked: r.locked.is_some_and(|c| c[i]),
             open_contract: r.open_contract.is_some_and(|c| c[i]),
             last_won_at: opt(r.last_won_at, i),

@@ -358,6 +358,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) claimed_at: Instant,
     pub(crate) level: Option<&'a str>,
     pub(crate) tags: &'a [String],
+    /// A tag the pool exempts, found by the caller (the columnar path has codes, not names).
+    pub(crate) tag_exempt: bool,
     pub(crate) locked: bool,
     pub(crate) open_contract: bool,
     pub(crate) last_won_at: Option<Instant>,
@@ -391,6 +393,7 @@ pub(crate) fn decide(pool: &CompiledPool, f: &Facts, as_of: Instant, explain: bo
     flag(p.exempt.locked && f.locked, PoolReasonCode::ExemptLocked, &mut reasons);
     flag(p.exempt.won && f.last_won_at.is_some(), PoolReasonCode::ExemptWon, &mut reasons);
     flag(p.exempt.open_contract && f.open_contract, PoolReasonCode::ExemptOpenContract, &mut reasons);
+    flag(f.tag_exempt, PoolReasonCode::ExemptTag, &mut reasons);
     for tag in f.tags {
         if pool.exempt_tags.contains(tag.as_str()) {
             flag(true, PoolReasonCode::ExemptTag, &mut reasons);
@@ -573,6 +576,7 @@ pub(crate) fn evaluate(
             claimed_at: r.claimed_at,
             level: r.level.as_deref(),
             tags: &r.tags,
+            tag_exempt: false,
             locked: r.locked,
             open_contract: r.open_contract,
             last_won_at: r.last_won_at,

@@ -63,7 +63,7 @@ pub use claims::{
     LedgerEvent, PooledRecord,
 };
 pub use clock::RuleStatus;
-pub use columns::{ActivityColumns, CodeColumn, DecisionColumns, RecordColumns, NONE};
+pub use columns::{ActivityColumns, CodeColumn, DecisionColumns, MemberColumns, RecordColumns, NONE};
 pub use eval::{
     PoolActivity, PoolCounts, PoolCountsLine, PoolDecision, PoolReason, PoolReasonCode, PoolRecord, PoolReport,
     PoolVerdict,
@@ -243,15 +243,16 @@ pub fn simulate_pool(
 /// [`evaluate_pool`] over columns, for large books: keys as integer codes into labels,
 /// instants as milliseconds since 1970-01-01 UTC ([`NONE`] for none), activities pointing at
 /// their record's row. Decisions come back as columns, without reasons (ask
-/// [`evaluate_pool`] about the records you want explained); records have no tags and no team
-/// here, so a pool counting `actor: team` is refused.
+/// [`evaluate_pool`] about the records you want explained). Teams (for `actor: team`) and
+/// tags (for exempt tags) come as long tables, one row per (record, user) or (record, tag).
 ///
 /// # Errors
 ///
 /// Policy errors as [`PoolPolicy::validate`]; `invalid_value` at a column whose length differs
-/// from the records' (or activities') count, or at `pools[i].follow_up.actor` for `team`;
-/// `out_of_range` at `owner[i]` (`level[i]`, `activity_type[j]`...) for a code outside its
-/// labels, at `activity_record[j]` for a row that is not a record; `no_pool` at `records[i]`;
+/// from the records' (or activities', or its table's) count; `out_of_range` at `owner[i]`
+/// (`level[i]`, `activity_type[j]`, `team_user[k]`, `tag[k]`...) for a code outside its
+/// labels, at `activity_record[j]` (`team_record[k]`, `tag_record[k]`) for a row that is not
+/// a record; `no_pool` at `records[i]`;
 /// `date_after_as_of` at `claimed_at[i]`, `activity_at[j]` or `activity_logged_at[j]`.
 ///
 /// # Examples
@@ -269,6 +270,7 @@ pub fn simulate_pool(
 ///     owner: CodeColumn { codes: &[0, 1], labels: &users }, claimed_at: &claimed,
 ///     department: None, region: None, product_line: None, level: None,
 ///     locked: None, open_contract: None, last_won_at: None, last_opportunity_at: None,
+///     team: None, tags: None,
 /// };
 /// let activities = ActivityColumns {
 ///     record: &[1], at: &[1_792_911_600_000], logged_at: None,

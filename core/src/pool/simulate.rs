@@ -155,6 +155,7 @@ fn replay(
                 claimed_at: r.claimed_at,
                 level: r.level.as_deref(),
                 tags: &r.tags,
+                tag_exempt: false,
                 locked: r.locked,
                 open_contract: r.open_contract,
                 last_won_at: r.last_won_at.filter(|w| *w <= t),
