@@ -30,7 +30,8 @@ POLICY = {
         },
         {"id": "cal", "time_zone": "UTC", "calendar": "cn", "scope": {"owners": ["nobody"]},
          "rules": [{"id": "r", "kind": "no_won_deal", "limit": 1}],
-         "claims": {"holdings_limit": 5, "holdings_exclude_won": True, "daily_limit": 2, "cooldown": 30, "embargo": 1}},
+         "claims": {"holdings_limit": 5, "holdings_exclude_won": True, "daily_limit": 2, "cooldown": 30, "embargo": 1,
+                    "holdings_limit_counts": "all_pools", "daily_limit_counts": "this_pool", "cooldown_counts": "this_pool"}},
     ],
 }
 RECORD = {
@@ -97,8 +98,8 @@ def test_claim_typeddicts_match():
     dicts, literals = stub()
     inp = {
         "pooled": [{"id": "c1", "pool": "cal", "pooled_at": datetime.datetime(2026, 10, 1, tzinfo=SH)}],
-        "holdings": [{"user": "wang", "owned": 6, "won": 1}],
-        "ledger": [{"at": "2026-10-20T10:00:00+08:00", "user": "wang", "record": "c1", "event": "release"}],
+        "holdings": [{"user": "wang", "pool": "cal", "owned": 6, "won": 1}],
+        "ledger": [{"at": "2026-10-20T10:00:00+08:00", "user": "wang", "record": "c1", "pool": "cal", "event": "release"}],
         "requests": [{"user": "wang", "record": "c1"}, {"user": "li", "record": "c1"}],
     }
     assert set(inp) == dicts["ClaimInput"] and set(POLICY["pools"][1]["claims"]) == dicts["ClaimRules"]
@@ -112,6 +113,8 @@ def test_claim_typeddicts_match():
     assert set().union(*map(set, refused["reasons"])) == dicts["ClaimReason"]
     assert refused["reasons"][0]["until"] == datetime.datetime(2026, 11, 20, tzinfo=datetime.timezone.utc)
     assert report["ledger"][0]["event"] in literals["LedgerEvent"] and set(report["ledger"][0]) == dicts["LedgerEntry"]
+    assert {r["counts"] for r in refused["reasons"]} == {"all_pools", "this_pool"} <= literals["ClaimCount"]
+    assert report["holdings"] == [{"user": "li", "pool": "cal", "owned": 1, "won": 0}, {"user": "wang", "pool": "cal", "owned": 6, "won": 1}]
 
 
 def test_assign_typeddicts_match():

@@ -864,6 +864,71 @@ fn learned_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     Ok(s)
 }
 
+/// 领取: the recycled leads enter the pool at their due instant (a `recycle` entry on the ledger
+/// naming the pool); the next morning each former owner asks for the last one he lost and a
+/// colleague asks for three. The pool counts its daily limit in this pool only, and the
+/// cool-down over every pool.
+fn claims_paragraph(s: &mut String, report: &crmkit::pool::PoolReport) -> Result<(), crmkit::Error> {
+    use crmkit::pool::{check_claims, AsOf, PoolVerdict};
+    let recycled: Vec<_> = report.decisions.iter().filter(|d| d.decision == PoolVerdict::Recycle).collect();
+    if recycled.is_empty() {
+        return Ok(());
+    }
+    let mut ledger: Vec<_> = recycled
+        .iter()
+        .filter_map(|d| {
+            let at = d.due_at.as_ref()?;
+            Some(serde_json::json!({"at": at.0, "user": d.owner, "record": d.record, "pool": "leads", "event": "recycle"}))
+        })
+        .collect();
+    ledger.sort_by(|a, b| a["at"].as_str().cmp(&b["at"].as_str()));
+    let pooled: Vec<_> =
+        ledger.iter().map(|e| serde_json::json!({"id": e["record"], "pool": "leads", "pooled_at": e["at"]})).collect();
+    // Each former owner asks for the lead he lost last; someone who owned none of them for
+    // three of the earliest.
+    let mut latest: std::collections::BTreeMap<&str, &serde_json::Value> = std::collections::BTreeMap::new();
+    for e in &ledger {
+        latest.insert(e["user"].as_str().unwrap_or_default(), &e["record"]);
+    }
+    let mut requests: Vec<_> =
+        latest.iter().map(|(user, record)| serde_json::json!({"user": user, "record": record})).collect();
+    requests.extend(ledger.iter().take(3).map(|e| serde_json::json!({"user": "zz-colleague", "record": e["record"]})));
+    let policy = from_json(
+        &serde_json::json!({"time_zone": "Asia/Shanghai", "pools": [{"id": "leads", "scope": {"everyone": true},
+            "rules": [{"id": "no_contact", "kind": "no_follow_up", "limit": 30}],
+            "claims": {"daily_limit": 2, "daily_limit_counts": "this_pool", "cooldown": 30}}]})
+        .to_string(),
+        "",
+    )?;
+    let input =
+        from_json(&serde_json::json!({"pooled": pooled, "ledger": ledger, "requests": requests}).to_string(), "")?;
+    let claims = check_claims(&policy, &input, AsOf::parse("2026-11-24T09:00:00+08:00")?)?;
+    let accepted = claims.decisions.iter().filter(|d| d.accepted).count();
+    let _ = writeln!(
+        s,
+        "claims on 11-24 (daily limit 2 in this pool, 30-day cool-down): {} asked, {accepted} accepted",
+        claims.decisions.len()
+    );
+    // One refusal of each kind.
+    let mut shown = std::collections::BTreeSet::new();
+    for d in claims.decisions.iter().filter(|d| !d.accepted) {
+        let r = &d.reasons[0];
+        if !shown.insert(code(&r.code)) {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {} → {}: {}{}{}",
+            d.user,
+            d.record,
+            code(&r.code),
+            r.count.map_or(String::new(), |c| format!(" {c} of {}", r.limit.unwrap_or_default())),
+            r.until.as_ref().map_or(String::new(), |u| format!(" until {}", u.0))
+        );
+    }
+    Ok(())
+}
+
 /// 公海池: the sample leads assigned round robin by region to the deals' owners, their events
 /// standing in for follow-ups, then evaluated, linted and replayed under 30 calendar days
 /// against 15 working days.
@@ -951,6 +1016,7 @@ fn pool_section() -> Result<String, crmkit::Error> {
             d.due_at.as_ref().map_or("", |x| x.0.as_str())
         );
     }
+    claims_paragraph(&mut s, &report)?;
     let lint = lint_pool(&policy_b)?;
     for f in &lint.findings {
         let _ = writeln!(s, "lint of policy B: {} at {}", code(&f.code), f.path);

@@ -160,11 +160,68 @@ proptest! {
     }
 }
 
-fn claims_policy(daily: i64, holdings: i64, cooldown: i64, embargo: i64) -> PoolPolicy {
-    let policy = json!({"time_zone": "Asia/Shanghai", "pools": [{"id": "p", "scope": {"everyone": true},
-        "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}],
-        "claims": {"daily_limit": daily, "holdings_limit": holdings, "cooldown": cooldown, "embargo": embargo}}]});
+/// Two pools with the given limits; `counts` (daily, holdings, cool-down of `p`, then of `q`)
+/// says which count in `this_pool`.
+fn claims_policy(daily: i64, holdings: i64, cooldown: i64, embargo: i64, counts: [bool; 6]) -> PoolPolicy {
+    let count = |b: bool| if b { "this_pool" } else { "all_pools" };
+    let pool = |id: &str, c: &[bool]| {
+        json!({"id": id, "scope": {"everyone": true}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}],
+            "claims": {"daily_limit": daily, "holdings_limit": holdings, "cooldown": cooldown, "embargo": embargo,
+                       "daily_limit_counts": count(c[0]), "holdings_limit_counts": count(c[1]), "cooldown_counts": count(c[2])}})
+    };
+    let policy = json!({"time_zone": "Asia/Shanghai", "pools": [pool("p", &counts[..3]), pool("q", &counts[3..])]});
     crmkit::wire::from_json(&policy.to_string(), "").expect("valid")
+}
+
+/// (at offset, user, record, event kind, in pool q)
+type ClaimEvent = (i64, usize, usize, usize, bool);
+
+/// A claims book: the pooled records (`c0`..`c5`, each in `p` or `q`), holdings per user (and
+/// pool, when `by_pool`), and a ledger whose entries name their pool.
+struct ClaimBook {
+    pooled: Vec<serde_json::Value>,
+    holdings: Vec<serde_json::Value>,
+    ledger: Vec<serde_json::Value>,
+}
+
+impl ClaimBook {
+    fn new(events: &[ClaimEvent], held: &[i64], in_q: &[bool], by_pool: bool) -> Self {
+        let pool = |q: bool| if q { "q" } else { "p" };
+        let mut events = events.to_vec();
+        events.sort_by_key(|e| e.0);
+        let kinds = ["claim", "assign", "release", "recycle"];
+        let ledger = events
+            .iter()
+            .map(|&(t, u, r, k, q)| {
+                json!({"at": ts(BASE + t), "user": OWNERS[u], "record": format!("c{r}"), "event": kinds[k], "pool": pool(q)})
+            })
+            .collect();
+        let pooled = (0..6)
+            .map(|r| json!({"id": format!("c{r}"), "pool": pool(in_q[r]), "pooled_at": ts(BASE + r as i64 * 86_400_000)}))
+            .collect();
+        let holdings = if by_pool {
+            held.iter()
+                .enumerate()
+                .map(|(k, &h)| json!({"user": OWNERS[k / 2], "pool": pool(k % 2 == 1), "owned": h}))
+                .collect()
+        } else {
+            held.iter().take(3).enumerate().map(|(u, &h)| json!({"user": OWNERS[u], "owned": h})).collect()
+        };
+        Self { pooled, holdings, ledger }
+    }
+
+    fn input(&self, ledger: &[serde_json::Value], reqs: &[serde_json::Value]) -> crmkit::pool::ClaimInput {
+        let v = json!({"pooled": self.pooled, "holdings": self.holdings, "ledger": ledger, "requests": reqs});
+        crmkit::wire::from_json(&v.to_string(), "").expect("claim input")
+    }
+}
+
+fn claim_requests(requests: &[(usize, usize)]) -> Vec<serde_json::Value> {
+    requests.iter().map(|&(u, r)| json!({"user": OWNERS[u], "record": format!("c{r}")})).collect()
+}
+
+fn claim_events() -> impl Strategy<Value = Vec<ClaimEvent>> {
+    prop::collection::vec((0i64..10 * 86_400_000, 0usize..3, 0usize..6, 0usize..4, any::<bool>()), 0..20)
 }
 
 proptest! {
@@ -172,31 +229,58 @@ proptest! {
 
     #[test]
     fn a_refused_claim_changes_nothing(daily in 0i64..4, limit in 0i64..6, cooldown in 0i64..5, embargo in 0i64..3,
-                                       events in prop::collection::vec((0i64..10 * 86_400_000, 0usize..3, 0usize..6, 0usize..4), 0..20),
-                                       held in prop::collection::vec(0i64..5, 3),
+                                       counts: [bool; 6], by_pool: bool, in_q: [bool; 6], events in claim_events(),
+                                       held in prop::collection::vec(0i64..5, 6),
                                        requests in prop::collection::vec((0usize..3, 0usize..8), 0..12)) {
-        let policy = claims_policy(daily, limit, cooldown, embargo);
-        let mut events = events;
-        events.sort_by_key(|e| e.0);
-        let kinds = ["claim", "assign", "release", "recycle"];
-        let ledger: Vec<_> = events.iter().map(|&(t, u, r, k)| json!({"at": ts(BASE + t), "user": OWNERS[u], "record": format!("c{r}"), "event": kinds[k]})).collect();
-        let pooled: Vec<_> = (0..6).map(|r| json!({"id": format!("c{r}"), "pool": "p", "pooled_at": ts(BASE + r * 86_400_000)})).collect();
-        let holdings: Vec<_> = held.iter().enumerate().map(|(u, &h)| json!({"user": OWNERS[u], "owned": h})).collect();
-        let reqs: Vec<_> = requests.iter().map(|&(u, r)| json!({"user": OWNERS[u], "record": format!("c{r}")})).collect();
+        let policy = claims_policy(daily, limit, cooldown, embargo, counts);
+        let book = ClaimBook::new(&events, &held, &in_q, by_pool || counts[1] || counts[4]);
+        let reqs = claim_requests(&requests);
         let as_of = AsOf::Instant(crmkit::pool::Instant(BASE + 10 * 86_400_000));
-        let input = |reqs: &[serde_json::Value]| -> crmkit::pool::ClaimInput {
-            crmkit::wire::from_json(&json!({"pooled": pooled, "holdings": holdings, "ledger": ledger, "requests": reqs}).to_string(), "").unwrap()
-        };
-        let all = crmkit::pool::check_claims(&policy, &input(&reqs), as_of).unwrap();
+        let all = crmkit::pool::check_claims(&policy, &book.input(&book.ledger, &reqs), as_of).unwrap();
         let kept: Vec<_> = reqs.iter().zip(&all.decisions).filter(|(_, d)| d.accepted).map(|(r, _)| r.clone()).collect();
-        let only = crmkit::pool::check_claims(&policy, &input(&kept), as_of).unwrap();
+        let only = crmkit::pool::check_claims(&policy, &book.input(&book.ledger, &kept), as_of).unwrap();
         prop_assert!(only.decisions.iter().all(|d| d.accepted));
         prop_assert_eq!(&all.ledger, &only.ledger);
-        let users_of = |r: &crmkit::pool::ClaimReport| r.holdings.iter().filter(|h| h.owned > 0).cloned().collect::<Vec<_>>();
-        prop_assert_eq!(users_of(&all), users_of(&only));
+        let held_of = |r: &crmkit::pool::ClaimReport| r.holdings.iter().filter(|h| h.owned > 0).cloned().collect::<Vec<_>>();
+        prop_assert_eq!(held_of(&all), held_of(&only));
         for (d, h) in all.decisions.iter().filter(|d| d.accepted).zip(&only.decisions) {
             prop_assert_eq!(&d.record, &h.record);
         }
+    }
+
+    /// Counting across all pools (the default) ignores the pools the ledger names, as before
+    /// the ledger had them; with every record and entry in one pool, `this_pool` counts the same.
+    #[test]
+    fn pools_on_the_ledger_change_nothing_across_pools(daily in 0i64..4, limit in 0i64..6, cooldown in 0i64..5,
+                                       in_q: [bool; 6], events in claim_events(),
+                                       held in prop::collection::vec(0i64..5, 6),
+                                       requests in prop::collection::vec((0usize..3, 0usize..8), 0..12)) {
+        let as_of = AsOf::Instant(crmkit::pool::Instant(BASE + 10 * 86_400_000));
+        let reqs = claim_requests(&requests);
+        let across = claims_policy(daily, limit, cooldown, 0, [false; 6]);
+        let book = ClaimBook::new(&events, &held, &in_q, false);
+        let bare: Vec<_> = book.ledger.iter().map(|e| {
+            let mut e = e.clone();
+            e.as_object_mut().expect("object").remove("pool");
+            e
+        }).collect();
+        let named = crmkit::pool::check_claims(&across, &book.input(&book.ledger, &reqs), as_of).unwrap();
+        let unnamed = crmkit::pool::check_claims(&across, &book.input(&bare, &reqs), as_of).unwrap();
+        prop_assert_eq!(&named, &unnamed);
+        // One pool holds every record and entry: per pool counts what across pools counts (the
+        // reasons differ only in the `counts` they report).
+        let events: Vec<ClaimEvent> = events.iter().map(|&(t, u, r, k, _)| (t, u, r, k, false)).collect();
+        let held: Vec<i64> = held.iter().enumerate().map(|(k, &h)| if k % 2 == 1 { 0 } else { h }).collect();
+        let one = ClaimBook::new(&events, &held, &[false; 6], true);
+        let input = one.input(&one.ledger, &reqs);
+        let per = crmkit::pool::check_claims(&claims_policy(daily, limit, cooldown, 0, [true; 6]), &input, as_of).unwrap();
+        let all = crmkit::pool::check_claims(&across, &input, as_of).unwrap();
+        let strip = |r: &crmkit::pool::ClaimReport| {
+            let mut r = r.clone();
+            r.decisions.iter_mut().flat_map(|d| &mut d.reasons).for_each(|x| x.counts = None);
+            r
+        };
+        prop_assert_eq!(strip(&per), strip(&all));
     }
 }
 

@@ -1943,12 +1943,17 @@ def evaluate_pool(
     """One decision per record (keep / warn / recycle / exempt) with due_at, warn_at and
     reasons; raises ``CrmkitError``."""
 
+ClaimCount = Literal["all_pools", "this_pool"]
+
 class ClaimRules(TypedDict):
     holdings_limit: NotRequired[int]
     holdings_exclude_won: NotRequired[bool]
     daily_limit: NotRequired[int]
     cooldown: NotRequired[int]
     embargo: NotRequired[int]
+    holdings_limit_counts: NotRequired[ClaimCount]
+    daily_limit_counts: NotRequired[ClaimCount]
+    cooldown_counts: NotRequired[ClaimCount]
 
 LedgerEvent = Literal["claim", "assign", "release", "recycle"]
 ClaimReasonCode = Literal["not_in_pool", "embargoed", "cooldown", "holdings_limit", "daily_limit"]
@@ -1960,6 +1965,7 @@ class PooledRecord(TypedDict):
 
 class Holding(TypedDict):
     user: str
+    pool: NotRequired[str]
     owned: int
     won: NotRequired[int]
 
@@ -1967,6 +1973,7 @@ class LedgerEntry(TypedDict):
     at: InstantInput
     user: str
     record: str
+    pool: NotRequired[str]
     event: LedgerEvent
 
 class ClaimRequest(TypedDict):
@@ -1985,6 +1992,7 @@ class ClaimReason(TypedDict):
     limit: NotRequired[int]
     since: NotRequired[datetime.datetime]
     until: NotRequired[datetime.datetime]
+    counts: NotRequired[ClaimCount]
 
 class ClaimDecision(TypedDict):
     user: str

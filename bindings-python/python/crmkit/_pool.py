@@ -50,8 +50,9 @@ def check_claims(
     """Claims (领取) decided in order: ``input`` holds ``pooled`` records, users' ``holdings``,
     the ``ledger`` of claim / assign / release / recycle events (in time order) and the
     ``requests``. Each refusal is explained (holdings limit, daily limit counted from the
-    ledger in the pool's zone, cool-down over the whole ownership history, embargo); a refused
-    claim changes nothing. Returns ``decisions``, the ``ledger`` entries to append and the new
+    ledger in the pool's zone, cool-down over the whole ownership history, embargo), each limit
+    counted across all pools or in the pool claimed from as the pool's ``*_counts`` say (ledger
+    entries and holdings lines then name their ``pool``); a refused claim changes nothing. Returns ``decisions``, the ``ledger`` entries to append and the new
     ``holdings``. Raises ``CrmkitError``."""
     return _native.check_claims(to_json(policy), to_json(input), as_of_text(as_of))
 

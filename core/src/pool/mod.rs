@@ -43,6 +43,7 @@
 
 mod assign;
 mod calendar;
+mod claim_check;
 mod claims;
 mod clock;
 mod columns;
@@ -70,8 +71,8 @@ pub use eval::{
 };
 pub use lint::{LintCode, LintFinding, LintReport};
 pub use policy::{
-    ClaimRules, DayBoundary, DayUnit, FollowUpActor, FollowUpRule, Pool, PoolExemptions, PoolPolicy, PoolScope,
-    RecycleRule, RuleClock, RuleKind, MAX_LIMIT, MAX_POOLS,
+    ClaimCount, ClaimRules, DayBoundary, DayUnit, FollowUpActor, FollowUpRule, Pool, PoolExemptions, PoolPolicy,
+    PoolScope, RecycleRule, RuleClock, RuleKind, MAX_LIMIT, MAX_POOLS,
 };
 pub use simulate::{SimulationLine, SimulationReport, SimulationTotal, MAX_SIMULATION_DAYS};
 pub use time::{AsOf, Instant, ZonedInstant};
@@ -105,13 +106,17 @@ pub fn evaluate_pool(
 /// Decides claims (领取) on pooled records, in the order they arrived: holdings limit
 /// (optionally without won customers), daily claim limit counted from the ledger's `claim`
 /// events in the pool's zone, cool-down after any earlier ownership of the record by the same
-/// user, embargo on freshly pooled records. Every failing check is a reason; a refused claim
-/// changes nothing (no quota spent, no ledger entry).
+/// user, embargo on freshly pooled records. Each limit counts across all pools or in the pool
+/// claimed from only, as the pool's [`ClaimRules`] declare (`*_counts`). Every failing check is
+/// a reason; a refused claim changes nothing (no quota spent, no ledger entry).
 ///
 /// # Errors
 ///
-/// Policy errors as [`PoolPolicy::validate`]; `invalid_value` at `pooled[i].pool` for a pool
-/// the policy lacks; `duplicate_name` at `pooled[i].id` or `holdings[i].user`;
+/// Policy errors as [`PoolPolicy::validate`]; `invalid_value` at `pooled[i].pool`,
+/// `holdings[i].pool` or `ledger[j].pool` for a pool the policy lacks; `missing_value` at
+/// `ledger[j].pool` or `holdings[i].pool` where a `this_pool` count needs the pool (or another
+/// holdings line names one); `duplicate_name` at `pooled[i].id`, `holdings[i].user` or
+/// `holdings[i].pool` (a user and pool given twice);
 /// `out_of_range` at `holdings[i].owned` (negative) or `holdings[i].won` (outside 0 to
 /// `owned`); `invalid_value` at `ledger[j].at` when the ledger is out of time order;
 /// `date_after_as_of` at `ledger[j].at` or `pooled[i].pooled_at`.
@@ -135,7 +140,7 @@ pub fn evaluate_pool(
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn check_claims(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Result<ClaimReport> {
-    claims::check(policy, input, as_of)
+    claim_check::check(policy, input, as_of)
 }
 
 /// Assigns records (分配): each goes to the team of the first route that takes it (territory,

@@ -121,6 +121,33 @@ pub struct ClaimRules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub embargo: Option<i64>,
+    /// Whether `holdings_limit` counts what the user holds in every pool (default) or in this
+    /// pool only; `this_pool` needs every holdings line to name its pool.
+    #[serde(default)]
+    pub holdings_limit_counts: ClaimCount,
+    /// Whether `daily_limit` counts the user's claims from every pool (default) or from this
+    /// pool only (WukongCRM's per-pool counter); `this_pool` needs every `claim` entry of the
+    /// ledger to name its pool.
+    #[serde(default)]
+    pub daily_limit_counts: ClaimCount,
+    /// Whether `cooldown` runs from the end of the user's ownership of the record whichever pool
+    /// it went to (default), or only from an end that put it into this pool; `this_pool` needs
+    /// every `release` and `recycle` entry of the ledger to name its pool.
+    #[serde(default)]
+    pub cooldown_counts: ClaimCount,
+}
+
+/// What a claim limit counts: the user's claims, holdings or earlier ownerships in every pool,
+/// or in the pool claimed from only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimCount {
+    /// Across all pools of the policy (a claim from another pool counts too).
+    #[default]
+    AllPools,
+    /// Only what concerns the pool the record is claimed from.
+    ThisPool,
 }
 
 /// Who a pool governs. A record is in scope when every non-empty list holds its value; a
