@@ -226,9 +226,11 @@ impl JsDedupIndex {
         reply(from_js::<DedupRecord>(record, "record").and_then(|r| self.inner.update(&r)))
     }
 
-    /// Removes the record with this id; false when there is none.
-    pub fn remove(&mut self, id: &str) -> bool {
-        self.inner.remove(id)
+    /// Removes the record with this id; false when there is none. Throws a `CrmkitError`
+    /// (`invalid_type` at `id`) when `id` is not a string.
+    pub fn remove(&mut self, #[wasm_bindgen(unchecked_param_type = "string")] id: &JsValue) -> Result<bool, JsValue> {
+        let id: String = from_js(id, "id").map_err(|e| to_js_error(&e))?;
+        Ok(self.inner.remove(&id))
     }
 
     /// The book's DUPLICATE and RELATED records for `record`, best first, with owners.

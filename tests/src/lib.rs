@@ -269,8 +269,8 @@ fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Resu
             index.add(&crmkit::wire::from_json(&r.to_string(), "record")?)?;
         } else if let Some(r) = op.get("update") {
             index.update(&crmkit::wire::from_json(&r.to_string(), "record")?)?;
-        } else if let Some(id) = op.get("remove").and_then(Value::as_str) {
-            index.remove(id);
+        } else if let Some(id) = op.get("remove") {
+            index.remove(&crmkit::wire::from_json::<String>(&id.to_string(), "id")?);
         }
     }
     if let Some(how) = input.get("bytes").and_then(Value::as_str) {

@@ -78,7 +78,9 @@ export function callVector(crmkit, fn, c) {
     case "find_duplicates_columns":
       return crmkit.findDuplicatesColumns(
         c.config?.policy,
-        { ids: c.input?.ids, owners: c.input?.owners, fields: c.input?.fields },
+        // An absent column is null, as the Rust and Python runners pass it (so `invalid_type`
+        // at `ids`, not `missing_field` at `columns`).
+        { ids: c.input?.ids ?? null, owners: c.input?.owners ?? null, fields: c.input?.fields ?? null },
         c.config?.settings,
       );
     case "link_records":
@@ -288,10 +290,13 @@ export function alterBytes(bytes, how) {
 /** The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query. */
 function dedupIndex(crmkit, c) {
   let index = new crmkit.DedupIndex(c.config?.policy, c.input?.book);
+  // An op is read by the key it has, whatever its value (`{ update: "" }` is an update of
+  // "", refused), as the Rust and Python runners read it.
   for (const op of c.input?.ops ?? []) {
-    if (op.add) index.add(op.add);
-    else if (op.update) index.update(op.update);
-    else if (op.remove) index.remove(op.remove);
+    const has = (key) => isObject(op) && Object.hasOwn(op, key);
+    if (has("add")) index.add(op.add);
+    else if (has("update")) index.update(op.update);
+    else if (has("remove")) index.remove(op.remove);
   }
   if (c.input?.bytes) index = crmkit.DedupIndex.fromBytes(alterBytes(index.toBytes(), c.input.bytes));
   if (!c.input?.query) return {};
