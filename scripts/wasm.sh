@@ -101,7 +101,8 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'assignRecords(policy: AssignPolicy, input: AssignInput): AssignReport;' \
   'lintPool(policy: PoolPolicy): LintReport;' \
   'simulatePool(a: PoolPolicy, b: PoolPolicy, records: PoolRecord[], activities: PoolActivity[], from: string, to: string): SimulationReport;' \
-  'evaluatePoolColumns(policy: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, asOf: string): PoolDecisionColumns;'; do
+  'evaluatePoolColumns(policy: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, asOf: string): PoolDecisionColumns;' \
+  'simulatePoolColumns(a: PoolPolicy, b: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, from: string, to: string): SimulationReport;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

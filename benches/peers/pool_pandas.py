@@ -16,8 +16,8 @@ before the one gather from the records (the owner), the per-record maximum by
 ``np.maximum.at`` and, timed too, by a pandas groupby max on the integer record positions,
 the claim test after the maximum instead of a second gather, and dates by integer arithmetic
 in a fixed UTC+8 offset (Shanghai has had no DST since 1991, a shortcut crmkit does not
-take). Timings are the best of 3, converting the columns included for both; building the
-frames is not timed. The script checks that both give the same decisions and due instants
+take). Timings are the best of 3 calls taken in turns, converting the columns included for
+both; building the frames is not timed. The script checks that both give the same decisions and due instants
 on every record, then prints the ratio of the faster pandas spelling to crmkit.
 """
 
@@ -179,26 +179,36 @@ def pandas_pass(records: pd.DataFrame, activities: pd.DataFrame, group_max=group
     return decision, due
 
 
-def best(f, repeat: int = REPEAT) -> tuple[tuple[float, float], object]:
-    """Best wall time and best process CPU time of ``repeat`` calls (the machine may be
-    shared: CPU time shows the work apart from the waiting), and the last result."""
-    walls, cpus, out = [], [], None
+def interleaved(fs: dict, repeat: int = REPEAT) -> dict:
+    """Best wall time and best process CPU time of ``repeat`` calls of each function, and its
+    last result. The calls take turns (a, b, c, a, b, c...), so that on a shared machine,
+    whose load changes from one second to the next, each sees the same conditions; CPU time
+    shows the work apart from the waiting for a core, but a busy sibling core still slows it."""
+    walls = {k: [] for k in fs}
+    cpus = {k: [] for k in fs}
+    out = {}
     for _ in range(repeat):
-        t, c = time.perf_counter(), time.process_time()
-        out = f()
-        walls.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
-    return (min(walls), min(cpus)), out
+        for k, f in fs.items():
+            t, c = time.perf_counter(), time.process_time()
+            out[k] = f()
+            walls[k].append(time.perf_counter() - t)
+            cpus[k].append(time.process_time() - c)
+    return {k: ((min(walls[k]), min(cpus[k])), out[k]) for k in fs}
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     per = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     records, activities = generate(n, per)
-    t_at, (dec_pd, due_pd) = best(lambda: pandas_pass(records, activities, group_max_at))
-    t_gb, (dec_gb, due_gb) = best(lambda: pandas_pass(records, activities, group_max_pandas))
+    runs = interleaved({
+        "at": lambda: pandas_pass(records, activities, group_max_at),
+        "gb": lambda: pandas_pass(records, activities, group_max_pandas),
+        "ck": lambda: crmkit.evaluate_pool_frame(records, activities, POLICY, AS_OF),
+    })
+    t_at, (dec_pd, due_pd) = runs["at"]
+    t_gb, (dec_gb, due_gb) = runs["gb"]
     assert (dec_gb == dec_pd).all() and (due_gb == due_pd).all(), "the two pandas spellings differ"
-    t_ck, frame = best(lambda: crmkit.evaluate_pool_frame(records, activities, POLICY, AS_OF))
+    t_ck, frame = runs["ck"]
     dec_ck = frame["decision"].cat.codes.to_numpy()
     due_ck = ms(frame["due_at"])
     exempt = dec_ck == 3

@@ -280,5 +280,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pool::lint_pool, m)?)?;
     m.add_function(wrap_pyfunction!(pool::simulate_pool, m)?)?;
     m.add_function(wrap_pyfunction!(pool::evaluate_pool_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::simulate_pool_columns, m)?)?;
     Ok(())
 }

@@ -93,15 +93,94 @@ pub fn simulate_pool(
 /// A member table: record rows, int32 codes, labels.
 type Members<'py> = (PyReadonlyArray1<'py, i32>, PyReadonlyArray1<'py, i32>, Vec<String>);
 
+/// The record columns as `crmkit.evaluate_pool_frame` writes them: owner codes and labels,
+/// `claimed_at`, `keys` (`(name, int32 codes, labels)` for `department`, `region`,
+/// `product_line`, `level`), `flags` (`(name, bool array)` for `locked`, `open_contract`),
+/// `times` (`(name, int64 ms)` for `last_won_at`, `last_opportunity_at`), `team`, `tags`
+/// (`(int32 record rows, int32 codes, labels)`, one row per (record, user) or (record, tag)).
+type RecordArgs<'py> = (
+    PyReadonlyArray1<'py, i32>,
+    Vec<String>,
+    PyReadonlyArray1<'py, i64>,
+    Vec<(String, PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    Vec<(String, PyReadonlyArray1<'py, bool>)>,
+    Vec<(String, PyReadonlyArray1<'py, i64>)>,
+    Option<Members<'py>>,
+    Option<Members<'py>>,
+);
+
+/// The activity columns: record rows, `at`, `logged_at`, type codes and labels, actor codes and
+/// labels, `deleted`.
+type ActivityArgs<'py> = (
+    PyReadonlyArray1<'py, i32>,
+    PyReadonlyArray1<'py, i64>,
+    Option<PyReadonlyArray1<'py, i64>>,
+    PyReadonlyArray1<'py, i32>,
+    Vec<String>,
+    PyReadonlyArray1<'py, i32>,
+    Vec<String>,
+    Option<PyReadonlyArray1<'py, bool>>,
+);
+
+/// Runs `f` on the columns, the GIL released. Instants are int64 ms since 1970 UTC,
+/// `i64::MIN` for none.
+fn with_columns<T: Send>(
+    py: Python<'_>,
+    records: &RecordArgs<'_>,
+    activities: &ActivityArgs<'_>,
+    f: impl FnOnce(&RecordColumns, &ActivityColumns) -> crmkit::Result<T> + Send,
+) -> PyResult<T> {
+    let (owner, owner_labels, claimed_at, keys, flags, times, team, tags) = records;
+    let (act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted) = activities;
+    let (owner, claimed) = (slice(owner), slice(claimed_at));
+    let key_data: Vec<(String, Cow<[i32]>, Vec<String>)> =
+        keys.iter().map(|(n, c, l)| (n.clone(), slice(c), l.clone())).collect();
+    let flag_data: Vec<(String, Cow<[bool]>)> = flags.iter().map(|(n, c)| (n.clone(), slice(c))).collect();
+    let time_data: Vec<(String, Cow<[i64]>)> = times.iter().map(|(n, c)| (n.clone(), slice(c))).collect();
+    let (record, at, kind, actor) = (slice(act_record), slice(act_at), slice(act_type), slice(act_actor));
+    let logged = act_logged.as_ref().map(slice);
+    let deleted = act_deleted.as_ref().map(slice);
+    let team = team.as_ref().map(|(r, c, l)| (slice(r), slice(c), l));
+    let tags = tags.as_ref().map(|(r, c, l)| (slice(r), slice(c), l));
+    py.detach(|| {
+        let key =
+            |name: &str| key_data.iter().find(|k| k.0 == name).map(|(_, codes, labels)| CodeColumn { codes, labels });
+        let flag = |name: &str| flag_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);
+        let time = |name: &str| time_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);
+        let records = RecordColumns {
+            owner: CodeColumn { codes: &owner, labels: owner_labels },
+            claimed_at: &claimed,
+            department: key("department"),
+            region: key("region"),
+            product_line: key("product_line"),
+            level: key("level"),
+            locked: flag("locked"),
+            open_contract: flag("open_contract"),
+            last_won_at: time("last_won_at"),
+            last_opportunity_at: time("last_opportunity_at"),
+            team: team
+                .as_ref()
+                .map(|(record, codes, labels)| MemberColumns { record, value: CodeColumn { codes, labels } }),
+            tags: tags
+                .as_ref()
+                .map(|(record, codes, labels)| MemberColumns { record, value: CodeColumn { codes, labels } }),
+        };
+        let activities = ActivityColumns {
+            record: &record,
+            at: &at,
+            logged_at: logged.as_deref(),
+            kind: CodeColumn { codes: &kind, labels: type_labels },
+            actor: CodeColumn { codes: &actor, labels: actor_labels },
+            deleted: deleted.as_deref(),
+        };
+        f(&records, &activities)
+    })
+    .map_err(crate::to_py_err)
+}
+
 /// `evaluate_pool_columns(...) -> dict`: [`crmkit::pool::evaluate_pool_columns`] over numpy
-/// arrays (written by `crmkit.evaluate_pool_frame`), the GIL released; the decision columns
-/// come back as numpy arrays built here.
-///
-/// `keys`: `(name, int32 codes, labels)` for `department`, `region`, `product_line`, `level`;
-/// `flags`: `(name, bool array)` for `locked`, `open_contract`; `times`: `(name, int64 ms)`
-/// for `last_won_at`, `last_opportunity_at`; `team`, `tags`: `(int32 record rows, int32
-/// codes, labels)`, one row per (record, user) or (record, tag). Instants are int64 ms since 1970 UTC, `i64::MIN`
-/// for none.
+/// arrays (written by `crmkit.evaluate_pool_frame`; see [`RecordArgs`] and [`ActivityArgs`]),
+/// the GIL released; the decision columns come back as numpy arrays built here.
 #[pyfunction]
 #[pyo3(signature = (policy_json, owner, owner_labels, claimed_at, keys, flags, times, act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of, team=None, tags=None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
@@ -126,51 +205,12 @@ pub fn evaluate_pool_columns<'py>(
     team: Option<Members<'py>>,
     tags: Option<Members<'py>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (owner, claimed) = (slice(&owner), slice(&claimed_at));
-    let key_data: Vec<(String, Cow<[i32]>, Vec<String>)> =
-        keys.iter().map(|(n, c, l)| (n.clone(), slice(c), l.clone())).collect();
-    let flag_data: Vec<(String, Cow<[bool]>)> = flags.iter().map(|(n, c)| (n.clone(), slice(c))).collect();
-    let time_data: Vec<(String, Cow<[i64]>)> = times.iter().map(|(n, c)| (n.clone(), slice(c))).collect();
-    let (record, at, kind, actor) = (slice(&act_record), slice(&act_at), slice(&act_type), slice(&act_actor));
-    let logged = act_logged.as_ref().map(slice);
-    let deleted = act_deleted.as_ref().map(slice);
-    let team = team.as_ref().map(|(r, c, l)| (slice(r), slice(c), l));
-    let tags = tags.as_ref().map(|(r, c, l)| (slice(r), slice(c), l));
-    let result = py.detach(|| {
+    let records = (owner, owner_labels, claimed_at, keys, flags, times, team, tags);
+    let activities = (act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted);
+    let out = with_columns(py, &records, &activities, |records, activities| {
         let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-        let key =
-            |name: &str| key_data.iter().find(|k| k.0 == name).map(|(_, codes, labels)| CodeColumn { codes, labels });
-        let flag = |name: &str| flag_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);
-        let time = |name: &str| time_data.iter().find(|k| k.0 == name).map(|(_, v)| &**v);
-        let records = RecordColumns {
-            owner: CodeColumn { codes: &owner, labels: &owner_labels },
-            claimed_at: &claimed,
-            department: key("department"),
-            region: key("region"),
-            product_line: key("product_line"),
-            level: key("level"),
-            locked: flag("locked"),
-            open_contract: flag("open_contract"),
-            last_won_at: time("last_won_at"),
-            last_opportunity_at: time("last_opportunity_at"),
-            team: team
-                .as_ref()
-                .map(|(record, codes, labels)| MemberColumns { record, value: CodeColumn { codes, labels } }),
-            tags: tags
-                .as_ref()
-                .map(|(record, codes, labels)| MemberColumns { record, value: CodeColumn { codes, labels } }),
-        };
-        let activities = ActivityColumns {
-            record: &record,
-            at: &at,
-            logged_at: logged.as_deref(),
-            kind: CodeColumn { codes: &kind, labels: &type_labels },
-            actor: CodeColumn { codes: &actor, labels: &actor_labels },
-            deleted: deleted.as_deref(),
-        };
-        crmkit::pool::evaluate_pool_columns(&policy, &records, &activities, AsOf::parse(&as_of)?)
-    });
-    let out = result.map_err(crate::to_py_err)?;
+        crmkit::pool::evaluate_pool_columns(&policy, records, activities, AsOf::parse(&as_of)?)
+    })?;
     let dict = PyDict::new(py);
     dict.set_item("pool", out.pool.into_pyarray(py))?;
     dict.set_item("decision", out.decision.into_pyarray(py))?;
@@ -182,4 +222,28 @@ pub fn evaluate_pool_columns<'py>(
     dict.set_item("counts", crate::to_python(py, &out.counts)?)?;
     dict.set_item("totals", crate::to_python(py, &out.totals)?)?;
     Ok(dict.into_any())
+}
+
+/// `simulate_pool_columns(a_json, b_json, records, activities, start, end) -> dict`:
+/// [`crmkit::pool::simulate_pool_columns`] over the columns `evaluate_pool_columns` takes,
+/// grouped as two tuples ([`RecordArgs`], [`ActivityArgs`]), the GIL released; days as
+/// `YYYY-MM-DD`.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned values under abi3-py39
+pub fn simulate_pool_columns<'py>(
+    py: Python<'py>,
+    a_json: String,
+    b_json: String,
+    records: RecordArgs<'py>,
+    activities: ActivityArgs<'py>,
+    start: String,
+    end: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let report = with_columns(py, &records, &activities, |records, activities| {
+        let a = crmkit::wire::from_json_arg(&a_json, "a")?;
+        let b = crmkit::wire::from_json_arg(&b_json, "b")?;
+        let (start, end) = (parse_date(&start, "from")?, parse_date(&end, "as_of")?);
+        crmkit::pool::simulate_pool_columns(&a, &b, records, activities, start, end)
+    })?;
+    crate::to_python(py, &report)
 }

@@ -212,3 +212,53 @@ def test_frame_counts_team_follow_ups_and_exempt_tags():
     with pytest.raises(crmkit.CrmkitError) as e:
         crmkit.evaluate_pool_frame(records, activities, policy, "2026-11-01", tags=tags.assign(record=[1, 1, 5]))
     assert (e.value.code, e.value.path) == ("out_of_range", "tag_record[2]")
+
+
+def test_simulate_frame_agrees_with_records():
+    pd = pytest.importorskip("pandas")
+    recs = [
+        {"id": "a", "owner": "wang", "claimed_at": "2026-09-01T10:00:00+08:00", "level": "A", "team": ["zhao"]},
+        {"id": "b", "owner": "li", "claimed_at": "2026-09-20T10:00:00+08:00", "level": "B", "tags": ["vip"]},
+        {"id": "c", "owner": "li", "claimed_at": "2026-09-01T10:00:00+08:00", "level": "B", "locked": True},
+        {"id": "d", "owner": "zhao", "claimed_at": "2026-09-05T10:00:00+08:00", "last_opportunity_at": "2026-10-02T10:00:00+08:00"},
+    ]
+    acts = [
+        {"record": "a", "at": "2026-10-01T09:00:00+08:00", "type": "call", "actor": "zhao"},
+        {"record": "d", "at": "2026-10-03T09:00:00+08:00", "logged_at": "2026-10-09T09:00:00+08:00", "type": "call", "actor": "zhao"},
+        {"record": "b", "at": "2026-10-05T09:00:00+08:00", "type": "note", "actor": "li", "deleted": True},
+    ]
+    policy = lambda days: {"time_zone": "Asia/Shanghai", "pools": [{"id": "all", "scope": {"everyone": True},  # noqa: E731
+              "follow_up": {"actor": "team", "backdate_limit_hours": 72}, "exempt": {"tags": ["vip"]},
+              "rules": [{"id": "r", "kind": "no_follow_up", "limit": days}, {"id": "o", "kind": "no_new_opportunity", "limit": 2 * days}]}]}
+    report = crmkit.simulate_pool(policy(30), policy(15), recs, acts, "2026-09-01", "2026-11-30")
+    assert report["total"]["b"] > 0
+    records = pd.DataFrame({
+        "owner": pd.Categorical([r["owner"] for r in recs]),
+        "claimed_at": pd.to_datetime([r["claimed_at"] for r in recs], utc=True),
+        "level": [r.get("level") for r in recs],
+        "locked": [r.get("locked", False) for r in recs],
+        "last_opportunity_at": pd.to_datetime([r.get("last_opportunity_at") for r in recs], utc=True),
+    })
+    activities = pd.DataFrame({
+        "record": [0, 3, 1],
+        "at": pd.to_datetime([a["at"] for a in acts], utc=True),
+        "logged_at": pd.to_datetime([a.get("logged_at") for a in acts], utc=True),
+        "type": pd.Categorical([a["type"] for a in acts]),
+        "actor": [a["actor"] for a in acts],
+        "deleted": [a.get("deleted", False) for a in acts],
+    })
+    teams = pd.DataFrame({"record": [0], "user": ["zhao"]})
+    tags = pd.DataFrame({"record": [1], "tag": ["vip"]})
+    args = (policy(30), policy(15), "2026-09-01", "2026-11-30")
+    frame = crmkit.simulate_pool_frame(records, activities, *args, teams=teams, tags=tags)
+    assert frame == report
+    pa = pytest.importorskip("pyarrow")
+    arrow = crmkit.simulate_pool_frame(pa.Table.from_pandas(records), pa.Table.from_pandas(activities), *args,
+                                       teams=pa.Table.from_pandas(teams), tags=pa.Table.from_pandas(tags))
+    assert arrow == report
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.simulate_pool_frame(records, activities.assign(record=[0, 3, 4]), *args)
+    assert (e.value.code, e.value.path) == ("out_of_range", "activity_record[2]")
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.simulate_pool_frame(records, activities, policy(30), policy(-1), "2026-09-01", "2026-11-30")
+    assert (e.value.code, e.value.path) == ("out_of_range", "b.pools[0].rules[0].limit")

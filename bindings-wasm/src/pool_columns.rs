@@ -1,5 +1,5 @@
 //! `evaluatePoolColumns`: records and activities as typed arrays, decisions back as typed
-//! arrays. Instants are milliseconds since 1970-01-01 UTC in a `Float64Array` (NaN: none);
+//! arrays; `simulatePoolColumns` replays the same columns under two policies. Instants are milliseconds since 1970-01-01 UTC in a `Float64Array` (NaN: none);
 //! flags are `Uint8Array`s (0 / 1). Paths in errors use the core's column names.
 
 use crmkit::pool::{ActivityColumns, CodeColumn, DecisionColumns, MemberColumns, RecordColumns, NONE};
@@ -8,7 +8,7 @@ use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::columns::{get, int32, optional, strings, type_error};
-use crate::convert::{from_js_arg, string_arg, to_js, to_js_error};
+use crate::convert::{from_js_arg, reply, string_arg, to_js, to_js_error};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -60,6 +60,12 @@ fn instants(value: &JsValue, path: &str, none_ok: bool) -> Result<Vec<i64>, Erro
 /// A member table `{record: Int32Array, <value>: PoolCodes}`.
 struct Members(Vec<i32>, Codes);
 
+impl Members {
+    fn columns(&self) -> MemberColumns<'_> {
+        MemberColumns { record: &self.0, value: CodeColumn { codes: &self.1 .0, labels: &self.1 .1 } }
+    }
+}
+
 fn members(object: &JsValue, name: &str, value: &str, paths: [&str; 2]) -> Result<Option<Members>, Error> {
     optional(object, name)
         .map(|v| {
@@ -83,6 +89,87 @@ fn times(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i64>>, E
     optional(object, name).map(|v| instants(&v, path, true)).transpose()
 }
 
+/// The columns of a book, read from JS and owned, for `RecordColumns` / `ActivityColumns` to
+/// borrow.
+struct Book {
+    owner: Codes,
+    claimed: Vec<i64>,
+    keys: [Option<Codes>; 4],
+    locked: Option<Vec<bool>>,
+    open_contract: Option<Vec<bool>>,
+    won: Option<Vec<i64>>,
+    opp: Option<Vec<i64>>,
+    team: Option<Members>,
+    tags: Option<Members>,
+    record: Vec<i32>,
+    at: Vec<i64>,
+    logged: Option<Vec<i64>>,
+    kind: Codes,
+    actor: Codes,
+    deleted: Option<Vec<bool>>,
+}
+
+impl Book {
+    fn read(records: &JsValue, activities: &JsValue) -> Result<Self, Error> {
+        for (v, what) in [(records, "records"), (activities, "activities")] {
+            if !v.is_object() || Array::is_array(v) {
+                return Err(type_error(what, "a columns object", v));
+            }
+        }
+        Ok(Self {
+            owner: required_codes(records, "owner", "owner")?,
+            claimed: instants(&get(records, "claimedAt", "claimed_at")?, "claimed_at", false)?,
+            keys: [
+                codes(records, "department", "department")?,
+                codes(records, "region", "region")?,
+                codes(records, "productLine", "product_line")?,
+                codes(records, "level", "level")?,
+            ],
+            locked: flags(records, "locked", "locked")?,
+            open_contract: flags(records, "openContract", "open_contract")?,
+            won: times(records, "lastWonAt", "last_won_at")?,
+            opp: times(records, "lastOpportunityAt", "last_opportunity_at")?,
+            team: members(records, "team", "user", ["team_record", "team_user"])?,
+            tags: members(records, "tags", "tag", ["tag_record", "tag"])?,
+            record: int32(&get(activities, "record", "activity_record")?, "activity_record")?,
+            at: instants(&get(activities, "at", "activity_at")?, "activity_at", false)?,
+            logged: times(activities, "loggedAt", "activity_logged_at")?,
+            kind: required_codes(activities, "type", "activity_type")?,
+            actor: required_codes(activities, "actor", "activity_actor")?,
+            deleted: flags(activities, "deleted", "activity_deleted")?,
+        })
+    }
+
+    fn records(&self) -> RecordColumns<'_> {
+        let key = |k: usize| self.keys[k].as_ref().map(|c| CodeColumn { codes: &c.0, labels: &c.1 });
+        RecordColumns {
+            owner: CodeColumn { codes: &self.owner.0, labels: &self.owner.1 },
+            claimed_at: &self.claimed,
+            department: key(0),
+            region: key(1),
+            product_line: key(2),
+            level: key(3),
+            locked: self.locked.as_deref(),
+            open_contract: self.open_contract.as_deref(),
+            last_won_at: self.won.as_deref(),
+            last_opportunity_at: self.opp.as_deref(),
+            team: self.team.as_ref().map(Members::columns),
+            tags: self.tags.as_ref().map(Members::columns),
+        }
+    }
+
+    fn activities(&self) -> ActivityColumns<'_> {
+        ActivityColumns {
+            record: &self.record,
+            at: &self.at,
+            logged_at: self.logged.as_deref(),
+            kind: CodeColumn { codes: &self.kind.0, labels: &self.kind.1 },
+            actor: CodeColumn { codes: &self.actor.0, labels: &self.actor.1 },
+            deleted: self.deleted.as_deref(),
+        }
+    }
+}
+
 fn read_and_run(
     policy: &JsValue,
     records: &JsValue,
@@ -90,60 +177,32 @@ fn read_and_run(
     as_of: &JsValue,
 ) -> Result<DecisionColumns, Error> {
     let policy = from_js_arg(policy, "policy")?;
-    for (v, what) in [(records, "records"), (activities, "activities")] {
-        if !v.is_object() || Array::is_array(v) {
-            return Err(type_error(what, "a columns object", v));
-        }
-    }
-    let owner = required_codes(records, "owner", "owner")?;
-    let claimed = instants(&get(records, "claimedAt", "claimed_at")?, "claimed_at", false)?;
-    let keys = [
-        codes(records, "department", "department")?,
-        codes(records, "region", "region")?,
-        codes(records, "productLine", "product_line")?,
-        codes(records, "level", "level")?,
-    ];
-    let locked = flags(records, "locked", "locked")?;
-    let open_contract = flags(records, "openContract", "open_contract")?;
-    let won = times(records, "lastWonAt", "last_won_at")?;
-    let opp = times(records, "lastOpportunityAt", "last_opportunity_at")?;
-    let team = members(records, "team", "user", ["team_record", "team_user"])?;
-    let tags = members(records, "tags", "tag", ["tag_record", "tag"])?;
-    let record = int32(&get(activities, "record", "activity_record")?, "activity_record")?;
-    let at = instants(&get(activities, "at", "activity_at")?, "activity_at", false)?;
-    let logged = times(activities, "loggedAt", "activity_logged_at")?;
-    let kind = required_codes(activities, "type", "activity_type")?;
-    let actor = required_codes(activities, "actor", "activity_actor")?;
-    let deleted = flags(activities, "deleted", "activity_deleted")?;
+    let book = Book::read(records, activities)?;
     let as_of = crmkit::pool::AsOf::parse(&string_arg(as_of, "as_of")?)?;
-    let key = |k: usize| keys[k].as_ref().map(|c| CodeColumn { codes: &c.0, labels: &c.1 });
-    let records = RecordColumns {
-        owner: CodeColumn { codes: &owner.0, labels: &owner.1 },
-        claimed_at: &claimed,
-        department: key(0),
-        region: key(1),
-        product_line: key(2),
-        level: key(3),
-        locked: locked.as_deref(),
-        open_contract: open_contract.as_deref(),
-        last_won_at: won.as_deref(),
-        last_opportunity_at: opp.as_deref(),
-        team: team
-            .as_ref()
-            .map(|m| MemberColumns { record: &m.0, value: CodeColumn { codes: &m.1 .0, labels: &m.1 .1 } }),
-        tags: tags
-            .as_ref()
-            .map(|m| MemberColumns { record: &m.0, value: CodeColumn { codes: &m.1 .0, labels: &m.1 .1 } }),
+    crmkit::pool::evaluate_pool_columns(&policy, &book.records(), &book.activities(), as_of)
+}
+
+/// `simulatePool` over the columns `evaluatePoolColumns` takes: the same report as
+/// `simulatePool` (recycled records per owner and day under policies `a` and `b`, `from` to
+/// `to` as `YYYY-MM-DD`). Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = simulatePoolColumns, unchecked_return_type = "SimulationReport")]
+pub fn simulate_pool_columns(
+    #[wasm_bindgen(unchecked_param_type = "PoolPolicy")] a: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PoolPolicy")] b: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PoolRecordColumns")] records: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PoolActivityColumns")] activities: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] from: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] to: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let a = from_js_arg(a, "a")?;
+        let b = from_js_arg(b, "b")?;
+        let book = Book::read(records, activities)?;
+        let from = crmkit::wire::parse_date(&string_arg(from, "from")?, "from")?;
+        let to = crmkit::wire::parse_date(&string_arg(to, "as_of")?, "as_of")?;
+        crmkit::pool::simulate_pool_columns(&a, &b, &book.records(), &book.activities(), from, to)
     };
-    let activities = ActivityColumns {
-        record: &record,
-        at: &at,
-        logged_at: logged.as_deref(),
-        kind: CodeColumn { codes: &kind.0, labels: &kind.1 },
-        actor: CodeColumn { codes: &actor.0, labels: &actor.1 },
-        deleted: deleted.as_deref(),
-    };
-    crmkit::pool::evaluate_pool_columns(&policy, &records, &activities, as_of)
+    reply(run())
 }
 
 fn ms_array(values: &[i64]) -> Float64Array {

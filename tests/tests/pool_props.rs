@@ -530,3 +530,96 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// A book's rows as owned columns (users and types as labels, teams as a long table).
+struct OwnedColumns {
+    users: Vec<String>,
+    types: Vec<String>,
+    owner: Vec<i32>,
+    claimed: Vec<i64>,
+    locked: Vec<bool>,
+    opp: Vec<i64>,
+    team_record: Vec<i32>,
+    team_user: Vec<i32>,
+    act_record: Vec<i32>,
+    act_at: Vec<i64>,
+    logged: Vec<i64>,
+    kind: Vec<i32>,
+    actor: Vec<i32>,
+    deleted: Vec<bool>,
+}
+
+impl OwnedColumns {
+    fn of(records: &[PoolRecord], activities: &[PoolActivity]) -> Self {
+        let code = |name: &str| OWNERS.iter().position(|o| *o == name).expect("a known user") as i32;
+        let row = |id: &str| records.iter().position(|r| r.id == id).expect("a known record") as i32;
+        let none = crmkit::pool::NONE;
+        let teams: Vec<(i32, i32)> =
+            records.iter().enumerate().flat_map(|(i, r)| r.team.iter().map(move |u| (i as i32, code(u)))).collect();
+        Self {
+            users: OWNERS.iter().map(|s| (*s).to_string()).collect(),
+            types: vec!["call".to_string()],
+            owner: records.iter().map(|r| code(&r.owner)).collect(),
+            claimed: records.iter().map(|r| r.claimed_at.0).collect(),
+            locked: records.iter().map(|r| r.locked).collect(),
+            opp: records.iter().map(|r| r.last_opportunity_at.map_or(none, |t| t.0)).collect(),
+            team_record: teams.iter().map(|t| t.0).collect(),
+            team_user: teams.iter().map(|t| t.1).collect(),
+            act_record: activities.iter().map(|a| row(&a.record)).collect(),
+            act_at: activities.iter().map(|a| a.at.0).collect(),
+            logged: activities.iter().map(|a| a.logged_at.map_or(none, |t| t.0)).collect(),
+            kind: vec![0; activities.len()],
+            actor: activities.iter().map(|a| code(&a.actor)).collect(),
+            deleted: activities.iter().map(|a| a.deleted).collect(),
+        }
+    }
+
+    fn records(&self) -> crmkit::pool::RecordColumns<'_> {
+        crmkit::pool::RecordColumns {
+            owner: crmkit::pool::CodeColumn { codes: &self.owner, labels: &self.users },
+            claimed_at: &self.claimed,
+            department: None,
+            region: None,
+            product_line: None,
+            level: None,
+            locked: Some(&self.locked),
+            open_contract: None,
+            last_won_at: None,
+            last_opportunity_at: Some(&self.opp),
+            team: Some(crmkit::pool::MemberColumns {
+                record: &self.team_record,
+                value: crmkit::pool::CodeColumn { codes: &self.team_user, labels: &self.users },
+            }),
+            tags: None,
+        }
+    }
+
+    fn activities(&self) -> crmkit::pool::ActivityColumns<'_> {
+        crmkit::pool::ActivityColumns {
+            record: &self.act_record,
+            at: &self.act_at,
+            logged_at: Some(&self.logged),
+            kind: crmkit::pool::CodeColumn { codes: &self.kind, labels: &self.types },
+            actor: crmkit::pool::CodeColumn { codes: &self.actor, labels: &self.users },
+            deleted: Some(&self.deleted),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// The columnar replay gives the record replay's report, under two different policies.
+    #[test]
+    fn simulation_over_columns_equals_rows(s in setup(), t in setup(), recs in prop::collection::vec(rec(), 1..10),
+                                           acts in prop::collection::vec(act(), 0..40), as_of in YEAR_MS / 2..YEAR_MS) {
+        let (a, b) = (policy(&s), policy(&t));
+        let (records, activities) = book(&recs, &acts, as_of);
+        let to = chrono::DateTime::from_timestamp_millis(BASE + as_of).expect("in range").date_naive().succ_opt().expect("a date");
+        let from = to - chrono::Duration::days(40);
+        let rows = crmkit::pool::simulate_pool(&a, &b, &records, &activities, from, to).expect("simulate");
+        let cols = OwnedColumns::of(&records, &activities);
+        let columns = crmkit::pool::simulate_pool_columns(&a, &b, &cols.records(), &cols.activities(), from, to).expect("columns");
+        prop_assert_eq!(columns, rows);
+    }
+}

@@ -36,7 +36,15 @@ from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
 from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
 from crmkit._plan import backtest, fiscal_periods, forecast_hierarchy, quota_attainment
-from crmkit._pool import assign_records, check_claims, evaluate_pool, evaluate_pool_frame, lint_pool, simulate_pool
+from crmkit._pool import (
+    assign_records,
+    check_claims,
+    evaluate_pool,
+    evaluate_pool_frame,
+    lint_pool,
+    simulate_pool,
+    simulate_pool_frame,
+)
 
 __all__ = [
     "CrmkitError",
@@ -86,6 +94,7 @@ __all__ = [
     "normalize_phone",
     "lint_pool",
     "simulate_pool",
+    "simulate_pool_frame",
 ]
 
 

@@ -2133,6 +2133,20 @@ def simulate_pool(
 ) -> SimulationReport:
     """Recycled records per owner and day under policy A and policy B; raises ``CrmkitError``."""
 
+def simulate_pool_frame(
+    records: pd.DataFrame | ArrowStreamExportable,
+    activities: pd.DataFrame | ArrowStreamExportable,
+    policy_a: PoolPolicy | Mapping[str, object],
+    policy_b: PoolPolicy | Mapping[str, object],
+    start: DateInput,
+    end: DateInput,
+    *,
+    teams: pd.DataFrame | ArrowStreamExportable | None = None,
+    tags: pd.DataFrame | ArrowStreamExportable | None = None,
+) -> SimulationReport:
+    """``simulate_pool`` over the columns ``evaluate_pool_frame`` takes (pandas or Arrow data);
+    raises ``CrmkitError``."""
+
 @overload
 def evaluate_pool_frame(
     records: pd.DataFrame,

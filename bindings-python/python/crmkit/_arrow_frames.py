@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from crmkit import _native
-from crmkit._arrow import NO_DATE, ArrowColumns, error, output
+from crmkit._arrow import NO_DATE, ArrowColumns, error, output, pyarrow
 from crmkit._wire import as_of_text, to_json
 
 NO_DAY32 = -(2**31)  # score_columns' missing date
@@ -145,7 +145,10 @@ def _members(data: Any, value: str) -> Any:
     return (np.ascontiguousarray(record.to_numpy(zero_copy_only=False), dtype=np.int32), *cols.codes(value))
 
 
-def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any], as_of: Any, teams: Any = None, tags: Any = None) -> Any:
+def pool_book_arrow(records: Any, activities: Any, teams: Any = None, tags: Any = None) -> tuple[tuple, tuple]:
+    """The pool book's Arrow columns as the two tuples the native pool column functions take
+    (records: owner codes and labels, claimed_at, keys, flags, times, team, tags; activities:
+    record rows, at, logged_at, type and actor codes and labels, deleted)."""
     rc = ArrowColumns(records, ["owner", "claimed_at", *_RECORD_KEYS, "locked", "open_contract", "last_won_at", "last_opportunity_at"])
     ac = ArrowColumns(activities, ["record", "at", "logged_at", "type", "actor", "deleted"])
     pa, np = rc.pa, rc.np
@@ -164,11 +167,20 @@ def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any]
     act_type, type_labels = ac.codes("type")
     act_actor, actor_labels = ac.codes("actor")
     act_deleted = _flags(ac, "deleted") if "deleted" in act_have else None
+    return (
+        (owner, owner_labels, claimed, keys, flags, times, _members(teams, "user"), _members(tags, "tag")),
+        (act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted),
+    )
+
+
+def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any], as_of: Any, teams: Any = None, tags: Any = None) -> Any:
+    import numpy as np
+
+    pa = pyarrow()
+    (owner, owner_labels, claimed, keys, flags, times, team, tag), acts = pool_book_arrow(records, activities, teams, tags)
     out = _native.evaluate_pool_columns(
-        to_json(policy), owner, owner_labels, claimed, keys, flags, times,
-        act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of_text(as_of),
-        team=_members(teams, "user"), tags=_members(tags, "tag"),
-    )  # fmt: skip
+        to_json(policy), owner, owner_labels, claimed, keys, flags, times, *acts, as_of_text(as_of), team=team, tags=tag
+    )
 
     def instants(values: Any) -> Any:
         values = np.asarray(values, dtype=np.int64)

@@ -177,3 +177,11 @@ def evaluate_pool_columns(
     team: Optional[Tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Sequence[str]]] = None,
     tags: Optional[Tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Sequence[str]]] = None,
 ) -> dict: ...
+def simulate_pool_columns(
+    a_json: str,
+    b_json: str,
+    records: Tuple[Any, ...],
+    activities: Tuple[Any, ...],
+    start: str,
+    end: str,
+) -> SimulationReport: ...

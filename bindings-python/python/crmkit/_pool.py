@@ -13,7 +13,9 @@ from crmkit._wire import as_of_text, to_json
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["assign_records", "check_claims", "evaluate_pool", "evaluate_pool_frame", "lint_pool", "simulate_pool"]
+__all__ = [
+    "assign_records", "check_claims", "evaluate_pool", "evaluate_pool_frame", "lint_pool", "simulate_pool", "simulate_pool_frame",
+]
 
 
 @document("PoolPolicy", "PoolRecord", "PoolActivity")
@@ -123,6 +125,34 @@ def _ms(series: Any, field: str, np: Any, pd: Any, optional: bool = False) -> An
     return np.ascontiguousarray(values)
 
 
+def _book(records: Any, activities: Any, teams: Any, tags: Any, np: Any, pd: Any) -> tuple[tuple, tuple]:
+    """The pool book's pandas columns as the two tuples the native pool column functions take
+    (records: owner codes and labels, claimed_at, keys, flags, times, team, tags; activities:
+    record rows, at, logged_at, type and actor codes and labels, deleted)."""
+    owner, owner_labels = _codes(_column(records, "owner"), np, pd)
+    claimed = _ms(_column(records, "claimed_at"), "claimed_at", np, pd)
+    keys = [(name, *_codes(records[name], np, pd)) for name in _RECORD_KEYS if name in records.columns]
+    flags = [(name, np.ascontiguousarray(records[name].to_numpy(dtype=bool))) for name in ("locked", "open_contract") if name in records.columns]
+    times = [(name, _ms(records[name], name, np, pd, optional=True)) for name in ("last_won_at", "last_opportunity_at") if name in records.columns]
+    act_record = np.ascontiguousarray(_column(activities, "record").to_numpy(dtype=np.int32))
+    act_at = _ms(_column(activities, "at"), "activity_at", np, pd)
+    act_logged = _ms(activities["logged_at"], "activity_logged_at", np, pd, optional=True) if "logged_at" in activities.columns else None
+    act_type, type_labels = _codes(_column(activities, "type"), np, pd)
+    act_actor, actor_labels = _codes(_column(activities, "actor"), np, pd)
+    act_deleted = np.ascontiguousarray(activities["deleted"].to_numpy(dtype=bool)) if "deleted" in activities.columns else None
+
+    def members(frame: Any, value: str) -> Any:
+        if frame is None:
+            return None
+        rows = np.ascontiguousarray(_column(frame, "record").to_numpy(dtype=np.int32))
+        return (rows, *_codes(_column(frame, value), np, pd))
+
+    return (
+        (owner, owner_labels, claimed, keys, flags, times, members(teams, "user"), members(tags, "tag")),
+        (act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted),
+    )
+
+
 @document("PoolPolicy")
 def evaluate_pool_frame(
     records: pd.DataFrame,
@@ -165,29 +195,9 @@ def evaluate_pool_frame(
     from crmkit._frame import _pandas
 
     np, pd = _pandas("evaluate_pool_frame")
-
-    owner, owner_labels = _codes(_column(records, "owner"), np, pd)
-    claimed = _ms(_column(records, "claimed_at"), "claimed_at", np, pd)
-    keys = [(name, *_codes(records[name], np, pd)) for name in _RECORD_KEYS if name in records.columns]
-    flags = [(name, np.ascontiguousarray(records[name].to_numpy(dtype=bool))) for name in ("locked", "open_contract") if name in records.columns]
-    times = [(name, _ms(records[name], name, np, pd, optional=True)) for name in ("last_won_at", "last_opportunity_at") if name in records.columns]
-    act_record = np.ascontiguousarray(_column(activities, "record").to_numpy(dtype=np.int32))
-    act_at = _ms(_column(activities, "at"), "activity_at", np, pd)
-    act_logged = _ms(activities["logged_at"], "activity_logged_at", np, pd, optional=True) if "logged_at" in activities.columns else None
-    act_type, type_labels = _codes(_column(activities, "type"), np, pd)
-    act_actor, actor_labels = _codes(_column(activities, "actor"), np, pd)
-    act_deleted = np.ascontiguousarray(activities["deleted"].to_numpy(dtype=bool)) if "deleted" in activities.columns else None
-
-    def members(frame: Any, value: str) -> Any:
-        if frame is None:
-            return None
-        rows = np.ascontiguousarray(_column(frame, "record").to_numpy(dtype=np.int32))
-        return (rows, *_codes(_column(frame, value), np, pd))
-
+    (owner, owner_labels, claimed, keys, flags, times, team, tag), acts = _book(records, activities, teams, tags, np, pd)
     out = _native.evaluate_pool_columns(
-        to_json(policy), owner, owner_labels, claimed, keys, flags, times,
-        act_record, act_at, act_logged, act_type, type_labels, act_actor, actor_labels, act_deleted, as_of_text(as_of),
-        team=members(teams, "user"), tags=members(tags, "tag"),
+        to_json(policy), owner, owner_labels, claimed, keys, flags, times, *acts, as_of_text(as_of), team=team, tags=tag
     )
     none = np.iinfo(np.int64).min
 
@@ -208,3 +218,34 @@ def evaluate_pool_frame(
     frame.attrs["totals"] = out["totals"]
     frame.attrs["pools"] = out["counts"]
     return frame
+
+
+@document("PoolPolicy")
+def simulate_pool_frame(
+    records: pd.DataFrame,
+    activities: pd.DataFrame,
+    policy_a: Mapping[str, Any],
+    policy_b: Mapping[str, Any],
+    start: datetime.date | str,
+    end: datetime.date | str,
+    *,
+    teams: pd.DataFrame | None = None,
+    tags: pd.DataFrame | None = None,
+) -> dict:
+    """``simulate_pool`` over DataFrames' columns: the book exactly as
+    :func:`evaluate_pool_frame` takes it (pandas, or Arrow data: polars, pyarrow, DuckDB),
+    replayed from ``start`` to ``end`` under both policies, no Python object per row. Returns
+    ``simulate_pool``'s report (``lines``, ``days``, ``owners``, ``total``; owners by label).
+    Raises ``CrmkitError``."""
+    from crmkit._frame import _arrow_input
+
+    if _arrow_input(records) or _arrow_input(activities):
+        from crmkit._arrow_frames import pool_book_arrow
+
+        book, acts = pool_book_arrow(records, activities, teams, tags)
+    else:
+        from crmkit._frame import _pandas
+
+        np, pd = _pandas("simulate_pool_frame")
+        book, acts = _book(records, activities, teams, tags, np, pd)
+    return _native.simulate_pool_columns(to_json(policy_a), to_json(policy_b), book, acts, as_of_text(start), as_of_text(end))

@@ -89,3 +89,45 @@ test("evaluatePoolColumns counts team follow-ups and exempt tags as evaluatePool
   const badTags = { ...cols, tags: { record: Int32Array.of(1, 9), tag: { codes: Int32Array.of(0, 1), labels: ["vip", "x"] } } };
   assert.throws(() => crmkit.evaluatePoolColumns(teamPolicy, badTags, acts2, "2026-11-01"), { code: "out_of_range", path: "tag_record[1]" });
 });
+
+test("simulatePoolColumns gives simulatePool's report", () => {
+  const sim = (days) => ({
+    time_zone: "Asia/Shanghai",
+    pools: [{ id: "all", scope: { everyone: true }, follow_up: { actor: "team", backdate_limit_hours: 72 }, exempt: { tags: ["vip"] }, rules: [{ id: "r", kind: "no_follow_up", limit: days }] }],
+  });
+  const recs = [
+    { id: "a", owner: "wang", claimed_at: "2026-09-01T10:00:00+08:00", team: ["zhao"] },
+    { id: "b", owner: "li", claimed_at: "2026-09-20T10:00:00+08:00", tags: ["vip"] },
+    { id: "c", owner: "li", claimed_at: "2026-09-01T10:00:00+08:00", locked: true },
+    { id: "d", owner: "zhao", claimed_at: "2026-09-05T10:00:00+08:00" },
+  ];
+  const logs = [
+    { record: "a", at: "2026-10-01T09:00:00+08:00", type: "call", actor: "zhao" },
+    { record: "d", at: "2026-10-03T09:00:00+08:00", logged_at: "2026-10-09T09:00:00+08:00", type: "call", actor: "zhao" },
+  ];
+  const report = crmkit.simulatePool(sim(30), sim(15), recs, logs, "2026-09-01", "2026-11-30");
+  assert.ok(report.total.b > 0);
+  const cols = {
+    owner: { codes: Int32Array.of(0, 1, 1, 2), labels: ["wang", "li", "zhao"] },
+    claimedAt: Float64Array.from(recs.map((r) => ms(r.claimed_at))),
+    locked: Uint8Array.of(0, 0, 1, 0),
+    team: { record: Int32Array.of(0), user: { codes: Int32Array.of(0), labels: ["zhao"] } },
+    tags: { record: Int32Array.of(1), tag: { codes: Int32Array.of(0), labels: ["vip"] } },
+  };
+  const logCols = {
+    record: Int32Array.of(0, 3),
+    at: Float64Array.from(logs.map((a) => ms(a.at))),
+    loggedAt: Float64Array.of(NaN, ms(logs[1].logged_at)),
+    type: { codes: Int32Array.of(0, 0), labels: ["call"] },
+    actor: { codes: Int32Array.of(0, 0), labels: ["zhao"] },
+  };
+  assert.deepEqual(crmkit.simulatePoolColumns(sim(30), sim(15), cols, logCols, "2026-09-01", "2026-11-30"), report);
+  assert.throws(() => crmkit.simulatePoolColumns(sim(30), sim(15), cols, { ...logCols, record: Int32Array.of(0, 9) }, "2026-09-01", "2026-11-30"), {
+    code: "out_of_range",
+    path: "activity_record[1]",
+  });
+  assert.throws(() => crmkit.simulatePoolColumns(sim(30), sim(15), cols, logCols, "2026-09-01", "2026-10-01"), {
+    code: "date_after_as_of",
+    path: "activity_at[1]",
+  });
+});

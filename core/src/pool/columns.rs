@@ -141,21 +141,15 @@ fn membership(pool: &CompiledPool, dim: usize, col: Option<&CodeColumn>) -> Opti
     Some(col.map_or_else(Vec::new, |c| c.labels.iter().map(|l| set.contains(l.as_str())).collect()))
 }
 
-// Rows index several parallel columns at once (`r` records, `a` activities, `i` / `j` rows).
-#[allow(clippy::many_single_char_names, clippy::needless_range_loop)]
-pub(crate) fn evaluate(
-    policy: &PoolPolicy,
-    r: &RecordColumns,
-    a: &ActivityColumns,
-    as_of: AsOf,
-) -> Result<DecisionColumns> {
-    let mut pools = policy.compile()?;
+/// Checks the record columns (lengths, codes, instants, member tables); returns the count.
+pub(crate) fn check_records(r: &RecordColumns) -> Result<usize> {
     let n = r.claimed_at.len();
     check_codes("owner", &r.owner, n, false)?;
-    let keys = [Some(r.owner), r.department, r.region, r.product_line, r.level];
-    for (name, col) in ["owner", "department", "region", "product_line", "level"].iter().zip(&keys).skip(1) {
+    for (name, col) in
+        [("department", r.department), ("region", r.region), ("product_line", r.product_line), ("level", r.level)]
+    {
         if let Some(c) = col {
-            check_codes(name, c, n, true)?;
+            check_codes(name, &c, n, true)?;
         }
     }
     for (name, col) in [("locked", r.locked), ("open_contract", r.open_contract)] {
@@ -176,6 +170,37 @@ pub(crate) fn evaluate(
     if let Some(t) = &r.tags {
         check_members(["tag_record", "tag"], t, n)?;
     }
+    Ok(n)
+}
+
+/// Checks the activity columns' lengths, codes and instants (not their record rows).
+pub(crate) fn check_activities(a: &ActivityColumns) -> Result<()> {
+    let m = a.at.len();
+    check_len("activity_record", a.record.len(), m)?;
+    check_codes("activity_type", &a.kind, m, false)?;
+    check_codes("activity_actor", &a.actor, m, false)?;
+    crate::wire::check_millis(a.at, None, |j| format!("activity_at[{j}]"))?;
+    if let Some(l) = a.logged_at {
+        check_len("activity_logged_at", l.len(), m)?;
+        crate::wire::check_millis(l, Some(NONE), |j| format!("activity_logged_at[{j}]"))?;
+    }
+    if let Some(d) = a.deleted {
+        check_len("activity_deleted", d.len(), m)?;
+    }
+    Ok(())
+}
+
+// Rows index several parallel columns at once (`r` records, `a` activities, `i` / `j` rows).
+#[allow(clippy::many_single_char_names, clippy::needless_range_loop)]
+pub(crate) fn evaluate(
+    policy: &PoolPolicy,
+    r: &RecordColumns,
+    a: &ActivityColumns,
+    as_of: AsOf,
+) -> Result<DecisionColumns> {
+    let mut pools = policy.compile()?;
+    let n = check_records(r)?;
+    let keys = [Some(r.owner), r.department, r.region, r.product_line, r.level];
     // Scope membership per pool and dimension, by label code.
     let member: Vec<[Option<Vec<bool>>; 5]> =
         pools.iter().map(|cp| std::array::from_fn(|d| membership(cp, d, keys[d].as_ref()))).collect();
@@ -218,18 +243,7 @@ pub(crate) fn evaluate(
         }
     }
     // Activities: type allowed per pool, actor as an owner code.
-    let m = a.at.len();
-    check_len("activity_record", a.record.len(), m)?;
-    check_codes("activity_type", &a.kind, m, false)?;
-    check_codes("activity_actor", &a.actor, m, false)?;
-    crate::wire::check_millis(a.at, None, |j| format!("activity_at[{j}]"))?;
-    if let Some(l) = a.logged_at {
-        check_len("activity_logged_at", l.len(), m)?;
-        crate::wire::check_millis(l, Some(NONE), |j| format!("activity_logged_at[{j}]"))?;
-    }
-    if let Some(d) = a.deleted {
-        check_len("activity_deleted", d.len(), m)?;
-    }
+    check_activities(a)?;
     let owner_code: HashMap<&str, i32> =
         r.owner.labels.iter().enumerate().map(|(k, l)| (l.as_str(), k as i32)).collect();
     let actor_as_owner: Vec<i32> =

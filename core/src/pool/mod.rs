@@ -52,6 +52,7 @@ mod follow;
 mod lint;
 mod policy;
 mod simulate;
+mod simulate_columns;
 pub mod time;
 
 pub use assign::{
@@ -293,4 +294,55 @@ pub fn evaluate_pool_columns(
     as_of: AsOf,
 ) -> Result<DecisionColumns> {
     columns::evaluate(policy, records, activities, as_of)
+}
+
+/// [`simulate_pool`] over columns: the book as [`evaluate_pool_columns`] reads it (keys as
+/// integer codes into labels, instants as ms since 1970-01-01 UTC, activities pointing at their
+/// record's row; teams and tags as long tables), replayed under policies `a` and `b` from `from`
+/// to `to`. The report is [`simulate_pool`]'s, owners by label.
+///
+/// # Errors
+///
+/// As [`simulate_pool`] for the span and the policies; the column errors of
+/// [`evaluate_pool_columns`] (`invalid_value` at a column of the wrong length, `out_of_range`
+/// at `owner[i]`, `activity_record[j]`... for a code or row outside its range, `invalid_date`
+/// at an instant outside years 1 to 9999); `date_after_as_of` at `activity_at[j]` or
+/// `activity_logged_at[j]` after the end of `to`; `no_pool` at `records[i]`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{simulate_pool_columns, ActivityColumns, CodeColumn, PoolPolicy, RecordColumns};
+///
+/// let policy = |days: u32| -> Result<PoolPolicy, crmkit::Error> { crmkit::wire::from_json(&format!(r#"{{"time_zone": "Asia/Shanghai",
+///   "pools": [{{"id": "all", "scope": {{"everyone": true}}, "rules": [{{"id": "r", "kind": "no_follow_up", "limit": {days}}}]}}]}}"#), "") };
+/// let users = vec!["wang".to_string()];
+/// let types = vec!["call".to_string()];
+/// // One record claimed 2026-10-01T10:00+08:00, never followed up.
+/// let records = RecordColumns {
+///     owner: CodeColumn { codes: &[0], labels: &users }, claimed_at: &[1_790_820_000_000],
+///     department: None, region: None, product_line: None, level: None,
+///     locked: None, open_contract: None, last_won_at: None, last_opportunity_at: None,
+///     team: None, tags: None,
+/// };
+/// let activities = ActivityColumns {
+///     record: &[], at: &[], logged_at: None,
+///     kind: CodeColumn { codes: &[], labels: &types }, actor: CodeColumn { codes: &[], labels: &users }, deleted: None,
+/// };
+/// let from = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+/// let to = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
+/// let report = simulate_pool_columns(&policy(30)?, &policy(15)?, &records, &activities, from, to)?;
+/// assert_eq!((report.total.a, report.total.b), (0, 1));
+/// assert_eq!(report.lines[0].date.to_string(), "2026-10-17");
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn simulate_pool_columns(
+    a: &PoolPolicy,
+    b: &PoolPolicy,
+    records: &RecordColumns,
+    activities: &ActivityColumns,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<SimulationReport> {
+    simulate_columns::simulate(a, b, records, activities, from, to)
 }

@@ -195,11 +195,7 @@ pub(crate) fn simulate(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<SimulationReport> {
-    let span = super::time::days_between(from, to);
-    if span < 0 {
-        return Err(Error::out_of_range("from", span, 0, MAX_SIMULATION_DAYS - 1));
-    }
-    crate::limits::check("from", span, (MAX_SIMULATION_DAYS - 1) as u64, "days simulated")?;
+    check_span(from, to)?;
     let mut ids = HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         if let Some(first) = ids.insert(r.id.as_str(), i) {
@@ -210,9 +206,7 @@ pub(crate) fn simulate(
             });
         }
     }
-    let end = AsOf::Date(to);
-    // The latest instant the last day can end at in any zone.
-    let latest = end.instant(chrono_tz::Etc::GMTPlus12);
+    let (end, latest) = (AsOf::Date(to), latest_instant(to));
     let mut act_rec = Vec::with_capacity(activities.len());
     for (j, act) in activities.iter().enumerate() {
         let Some(&i) = ids.get(act.record.as_str()) else {
@@ -233,10 +227,37 @@ pub(crate) fn simulate(
             }
         }
     }
+    run(a, b, records, activities, &act_rec, from, to)
+}
+
+/// `from` not after `to`, and the replay within [`MAX_SIMULATION_DAYS`].
+pub(crate) fn check_span(from: NaiveDate, to: NaiveDate) -> Result<()> {
+    let span = super::time::days_between(from, to);
+    if span < 0 {
+        return Err(Error::out_of_range("from", span, 0, MAX_SIMULATION_DAYS - 1));
+    }
+    crate::limits::check("from", span, (MAX_SIMULATION_DAYS - 1) as u64, "days simulated")
+}
+
+/// The latest instant the last day can end at in any zone: activities after it are errors.
+pub(crate) fn latest_instant(to: NaiveDate) -> Instant {
+    AsOf::Date(to).instant(chrono_tz::Etc::GMTPlus12)
+}
+
+/// The replay under both policies, on checked rows (`act_rec[j]`: activity `j`'s record).
+pub(crate) fn run(
+    a: &PoolPolicy,
+    b: &PoolPolicy,
+    records: &[PoolRecord],
+    activities: &[PoolActivity],
+    act_rec: &[usize],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<SimulationReport> {
     a.validate().map_err(|e| e.under("a"))?;
     b.validate().map_err(|e| e.under("b"))?;
-    let days_a = replay(a, records, activities, &act_rec, from, to)?;
-    let days_b = replay(b, records, activities, &act_rec, from, to)?;
+    let days_a = replay(a, records, activities, act_rec, from, to)?;
+    let days_b = replay(b, records, activities, act_rec, from, to)?;
     let mut lines: BTreeMap<(NaiveDate, &str), (u64, u64)> = BTreeMap::new();
     let mut days: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     let mut owners: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
