@@ -87,6 +87,8 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'forecastHierarchy(policy: ForecastPolicy, hierarchy: HierarchyPolicy, input: HierarchyInput, asOf: string): HierarchyReport;' \
   'scoreLeadsColumns(policy: ScoringPolicy, columns: LeadColumns, asOf: string): ScoreColumns;' \
   'trainLeadModel(config: ModelConfig, leads: Lead[], asOf: string): LeadModel;' \
+  'trainLeadModelColumns(config: ModelConfig, columns: LeadColumns, asOf: string): LeadModel;' \
+  'modelFields(config: ModelConfig): string[];' \
   'predictLeads(model: LeadModel, leads: Lead[]): PredictionReport;' \
   'timeSplit(leads: Lead[], dateField: string, cutoff: string): TimeSplit;' \
   'paymentInterest(policy: InterestPolicy, batches: Batch[], asOf: string): InterestReport;' \

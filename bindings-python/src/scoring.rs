@@ -66,6 +66,43 @@ enum Data<'a> {
     Text(Cow<'a, [i32]>, &'a [String]),
 }
 
+/// The `[(name, kind, data)]` columns of `score_columns` / `train_lead_model_columns`, read
+/// (numpy arrays borrowed where contiguous).
+fn extract_columns<'a, 'py>(
+    fields: &'a [(String, String, Bound<'py, PyAny>)],
+) -> PyResult<Vec<(&'a str, Column<'py>)>> {
+    fields.iter().map(|(name, kind, data)| Ok((name.as_str(), Column::extract(kind, data)?))).collect()
+}
+
+/// The slices of [`extract_columns`]' arrays, taken before the GIL is released.
+fn column_data<'a>(columns: &'a [(&'a str, Column<'_>)]) -> Vec<(&'a str, Data<'a>)> {
+    columns
+        .iter()
+        .map(|(name, c)| {
+            let d = match c {
+                Column::Number(a) => Data::Number(slice(a)),
+                Column::Date(a) => Data::Date(slice(a)),
+                Column::Text(a, labels) => Data::Text(slice(a), labels),
+            };
+            (*name, d)
+        })
+        .collect()
+}
+
+/// The core's view of [`column_data`].
+fn field_data<'a>(data: &'a [(&'a str, Data<'a>)]) -> Vec<(&'a str, FieldData<'a>)> {
+    data.iter()
+        .map(|(name, d)| {
+            let f = match d {
+                Data::Number(v) => FieldData::Number(v),
+                Data::Date(v) => FieldData::Date(v),
+                Data::Text(codes, labels) => FieldData::Text { codes, labels },
+            };
+            (*name, f)
+        })
+        .collect()
+}
+
 /// `score_columns(policy_json, rows, fields, events, as_of) -> dict of columns`:
 /// [`crmkit::scoring::score_columns`]. `fields` is `[(name, kind, data)]` (see
 /// [`Column::extract`]); `events` is `None` or `(lead_rows int64, (type codes int32, labels),
@@ -80,21 +117,8 @@ pub fn score_columns<'py>(
     events: Option<(PyReadonlyArray1<'py, i64>, (PyReadonlyArray1<'py, i32>, Vec<String>), PyReadonlyArray1<'py, i32>)>,
     as_of: String,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let columns = fields
-        .iter()
-        .map(|(name, kind, data)| Ok((name.as_str(), Column::extract(kind, data)?)))
-        .collect::<PyResult<Vec<_>>>()?;
-    let data: Vec<(&str, Data<'_>)> = columns
-        .iter()
-        .map(|(name, c)| {
-            let d = match c {
-                Column::Number(a) => Data::Number(slice(a)),
-                Column::Date(a) => Data::Date(slice(a)),
-                Column::Text(a, labels) => Data::Text(slice(a), labels),
-            };
-            (*name, d)
-        })
-        .collect();
+    let columns = extract_columns(&fields)?;
+    let data = column_data(&columns);
     let events = events.as_ref().map(|(lead, (types, labels), on)| (slice(lead), slice(types), labels, slice(on)));
     let result = py.detach(|| {
         let policy: ScoringPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
@@ -104,17 +128,7 @@ pub fn score_columns<'py>(
         };
         let columns = LeadColumns {
             rows,
-            fields: data
-                .iter()
-                .map(|(name, d)| {
-                    let f = match d {
-                        Data::Number(v) => FieldData::Number(v),
-                        Data::Date(v) => FieldData::Date(v),
-                        Data::Text(codes, labels) => FieldData::Text { codes, labels },
-                    };
-                    (*name, f)
-                })
-                .collect(),
+            fields: field_data(&data),
             events: grouped.as_ref().map(|(g, labels)| g.columns(labels)),
         };
         crmkit::scoring::score_columns(&policy, &columns, parse_date(&as_of, "as_of")?)
@@ -153,6 +167,35 @@ pub fn train_lead_model(
         let config: ModelConfig = crmkit::wire::from_json_arg(&config_json, "config")?;
         let leads: Vec<Lead> = from_json(&leads_json, "leads")?;
         crmkit::scoring::train_lead_model(&config, &leads, parse_date(&as_of, "as_of")?)
+    })
+}
+
+/// `model_fields(config_json) -> list[str]`: the lead columns training reads, so the Python
+/// side sends only those.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)]
+pub fn model_fields(config_json: String) -> PyResult<Vec<String>> {
+    let config: ModelConfig = crmkit::wire::from_json_arg(&config_json, "config").map_err(crate::to_py_err)?;
+    crmkit::scoring::model_fields(&config).map_err(crate::to_py_err)
+}
+
+/// `train_lead_model_columns(config_json, rows, fields, as_of) -> dict`:
+/// [`crmkit::scoring::train_lead_model_columns`], the columns as `score_columns` takes them.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)]
+pub fn train_lead_model_columns<'py>(
+    py: Python<'py>,
+    config_json: String,
+    rows: usize,
+    fields: Vec<(String, String, Bound<'py, PyAny>)>,
+    as_of: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let columns = extract_columns(&fields)?;
+    let data = column_data(&columns);
+    run(py, || {
+        let config: ModelConfig = crmkit::wire::from_json_arg(&config_json, "config")?;
+        let columns = LeadColumns { rows, fields: field_data(&data), events: None };
+        crmkit::scoring::train_lead_model_columns(&config, &columns, parse_date(&as_of, "as_of")?)
     })
 }
 
@@ -218,6 +261,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scoring_fields, m)?)?;
     m.add_function(wrap_pyfunction!(score_columns, m)?)?;
     m.add_function(wrap_pyfunction!(train_lead_model, m)?)?;
+    m.add_function(wrap_pyfunction!(model_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(train_lead_model_columns, m)?)?;
     m.add_function(wrap_pyfunction!(predict_leads, m)?)?;
     m.add_function(wrap_pyfunction!(calibration, m)?)?;
     m.add_function(wrap_pyfunction!(calibration_json, m)?)?;

@@ -92,6 +92,9 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
         json.loads(json.dumps(crmkit.train_lead_model(case["config"], _get(case["input"], "leads"), case["as_of"]))),
         _get(case["input"], "open"),
     ),
+    "lead_model_columns": lambda case: crmkit.predict_leads(
+        json.loads(json.dumps(_train_frame(case))), _get(case["input"], "open")
+    ),
     "calibration": lambda case: crmkit.calibration(
         _get(case["input"], "probabilities"), _get(case["input"], "outcomes"), _get(case["config"], "bins", 10)
     ),
@@ -110,6 +113,22 @@ def alter_bytes(data: bytes, how: str) -> bytes:
     elif how == "garbage":
         b = bytearray(b"not an index at all, no")
     return bytes(b)
+
+
+def _train_frame(case: dict) -> Any:
+    """The closed leads of a `lead_model_columns` vector as a DataFrame (the columns the config
+    trains on that some lead has; the closing-date column as datetime64) through
+    `train_lead_model_frame`."""
+    import pandas as pd
+
+    leads = _get(case["input"], "leads", [])
+    names = crmkit._native.model_fields(json.dumps(case["config"]))
+    data = {n: [lead.get(n) for lead in leads] for n in names if any(lead.get(n) is not None for lead in leads)}
+    df = pd.DataFrame(data, index=range(len(leads)))
+    closed_on = case["config"].get("closed_on_field", "closed_on")
+    if closed_on in df.columns:
+        df[closed_on] = pd.to_datetime(df[closed_on])
+    return crmkit.train_lead_model_frame(df, case["config"], case["as_of"])
 
 
 def _dedup_index(case: dict) -> Any:

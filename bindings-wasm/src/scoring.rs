@@ -159,6 +159,35 @@ pub fn score_leads_columns(
     reply(run())
 }
 
+/// The lead columns `trainLeadModelColumns` reads under `config` (outcome, stage, team,
+/// closing date with `half_life_days`, then each feature's), so a caller sends only those.
+/// Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = modelFields, unchecked_return_type = "string[]")]
+pub fn model_fields(
+    #[wasm_bindgen(unchecked_param_type = "ModelConfig")] config: &JsValue,
+) -> Result<JsValue, JsValue> {
+    reply(from_js_arg(config, "config").and_then(|c| crmkit::scoring::model_fields(&c)))
+}
+
+/// Trains the learned model on closed leads given as typed-array columns (`LeadColumns`
+/// without events; row `i` is one closed lead): the outcome, stage, team and closing-date
+/// columns and one per configured field, the model `trainLeadModel` gives for the same leads
+/// as objects. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = trainLeadModelColumns, unchecked_return_type = "LeadModel")]
+pub fn train_lead_model_columns(
+    #[wasm_bindgen(unchecked_param_type = "ModelConfig")] config: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LeadColumns")] columns: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let config = from_js_arg(config, "config")?;
+        let columns = JsColumns::read(columns)?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::scoring::train_lead_model_columns(&config, &columns.view(), as_of)
+    };
+    reply(run())
+}
+
 /// Trains the learned model on closed leads (`outcome` "won" / "lost"): `odoo` (Odoo's
 /// formula) or `bayes` (the improved naive Bayes). The model is plain data: store it and
 /// pass it to `predictLeads`. Throws a `CrmkitError`.

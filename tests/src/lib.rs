@@ -105,6 +105,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)?)
         }
+        "lead_model_columns" => lead_model_columns(config, input, as_of)?,
         "lead_model" => {
             let config = crmkit::wire::from_json_arg(&config.to_string(), "config")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
@@ -280,6 +281,79 @@ fn dedup_index(config: &Value, input: &Value) -> crmkit::Result<serde_json::Resu
     let limit: usize = crmkit::wire::from_json(&json(config.get("limit")), "limit")?;
     let record: DedupRecord = crmkit::wire::from_json(&query.to_string(), "record")?;
     Ok(serde_json::to_value(index.query(&record, limit)?))
+}
+
+/// The `lead_model_columns` vectors: `input.leads` as columns (each column the config trains
+/// on that some lead has: the closing-date field as days, all-number columns as f64 with NaN
+/// for none, anything else as text codes), trained by `train_lead_model_columns`, then
+/// `predict_leads` over `input.open` as `lead_model` does.
+fn lead_model_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
+    use crmkit::scoring::{FieldData, LeadColumns, ModelConfig, NO_DATE};
+    enum Column {
+        Text(Vec<i32>, Vec<String>),
+        Number(Vec<f64>),
+        Date(Vec<i32>),
+    }
+    let config: ModelConfig = crmkit::wire::from_json_arg(&config.to_string(), "config")?;
+    let leads = input.get("leads").and_then(Value::as_array).cloned().unwrap_or_default();
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let mut columns = Vec::new();
+    for name in crmkit::scoring::model_fields(&config)? {
+        let values: Vec<&Value> = leads.iter().map(|l| l.get(&name).unwrap_or(&Value::Null)).collect();
+        if values.iter().all(|v| v.is_null()) {
+            continue;
+        }
+        let column = if name == config.closed_on_field {
+            let days = values.iter().enumerate().map(|(i, v)| match v.as_str() {
+                None => Ok(NO_DATE),
+                Some(d) => Ok(crmkit::wire::parse_date(d, &format!("columns.{name}[{i}]"))?
+                    .signed_duration_since(epoch)
+                    .num_days() as i32),
+            });
+            Column::Date(days.collect::<crmkit::Result<_>>()?)
+        } else if values.iter().all(|v| v.is_null() || v.is_number()) {
+            Column::Number(values.iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect())
+        } else {
+            let mut labels: Vec<String> = Vec::new();
+            let codes = values
+                .iter()
+                .map(|v| {
+                    let text = match v {
+                        Value::Null => return -1,
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    labels.iter().position(|l| *l == text).unwrap_or_else(|| {
+                        labels.push(text);
+                        labels.len() - 1
+                    }) as i32
+                })
+                .collect();
+            Column::Text(codes, labels)
+        };
+        columns.push((name, column));
+    }
+    let view = LeadColumns {
+        rows: leads.len(),
+        fields: columns
+            .iter()
+            .map(|(name, c)| {
+                let data = match c {
+                    Column::Text(codes, labels) => FieldData::Text { codes, labels },
+                    Column::Number(v) => FieldData::Number(v),
+                    Column::Date(v) => FieldData::Date(v),
+                };
+                (name.as_str(), data)
+            })
+            .collect(),
+        events: None,
+    };
+    let model = crmkit::scoring::train_lead_model_columns(&config, &view, crmkit::wire::parse_date(as_of, "as_of")?)?;
+    let open: Vec<crmkit::scoring::Lead> =
+        crmkit::wire::from_json(&input.get("open").map_or_else(|| "null".to_owned(), Value::to_string), "leads")?;
+    let stored = serde_json::to_string(&model).expect("a model serialises");
+    let model = crmkit::wire::from_json(&stored, "model")?;
+    Ok(serde_json::to_value(crmkit::scoring::predict_leads(&model, &open)?))
 }
 
 /// The `commission_columns` vectors: `input.rep` / `on` / `amount` / `refund` as columns

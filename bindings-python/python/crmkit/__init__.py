@@ -34,7 +34,15 @@ from crmkit._dedup import (
 )
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
-from crmkit._scoring import calibration, predict_leads, score_frame, score_leads, time_split, train_lead_model
+from crmkit._scoring import (
+    calibration,
+    predict_leads,
+    score_frame,
+    score_leads,
+    time_split,
+    train_lead_model,
+    train_lead_model_frame,
+)
 from crmkit._plan import backtest, fiscal_periods, forecast_hierarchy, quota_attainment
 from crmkit._pool import (
     assign_records,
@@ -84,6 +92,7 @@ __all__ = [
     "quota_attainment",
     "time_split",
     "train_lead_model",
+    "train_lead_model_frame",
     "payment_interest",
     "route_discount",
     "normalize_company",

@@ -1262,6 +1262,12 @@ def train_lead_model(
 ) -> LeadModel:
     """Trains Odoo's naive Bayes or the improved one on closed leads; raises ``CrmkitError``."""
 
+def train_lead_model_frame(
+    df: pd.DataFrame | ArrowStreamExportable, config: ModelConfig | Mapping[str, object], as_of: DateInput
+) -> LeadModel:
+    """Trains the learned model on a DataFrame (or Arrow data) of closed leads, one row per lead;
+    raises ``CrmkitError``."""
+
 def predict_leads(model: LeadModel | Mapping[str, object], leads: Sequence[Mapping[str, object]]) -> PredictionReport:
     """Probabilities of winning with additive log-odds; raises ``CrmkitError``."""
 

@@ -9,7 +9,15 @@ from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["calibration", "predict_leads", "score_frame", "score_leads", "time_split", "train_lead_model"]
+__all__ = [
+    "calibration",
+    "predict_leads",
+    "score_frame",
+    "score_leads",
+    "time_split",
+    "train_lead_model",
+    "train_lead_model_frame",
+]
 
 
 @document("ScoringPolicy", "ScoringRule", "FieldCondition", "EventRule")
@@ -44,6 +52,44 @@ def train_lead_model(config: Mapping[str, Any], leads: Sequence[Mapping[str, Any
     to ``predict_leads``. Raises ``CrmkitError`` (``invalid_value`` at ``leads`` when the
     closed leads are all won or all lost...)."""
     return _native.train_lead_model(to_json(config), to_json(leads), as_of_text(as_of))
+
+
+@document("ModelConfig", "Feature", "ModelStage")
+def train_lead_model_frame(df: Any, config: Mapping[str, Any], as_of: datetime.date | str) -> dict:
+    """Trains the learned model on a DataFrame of closed leads, one row per lead: the model
+    ``train_lead_model`` gives for the same leads as dicts, without a Python object per row.
+
+    The columns read are the config's outcome (``"won"`` / ``"lost"``), stage, team and (with
+    ``half_life_days``) closing-date columns and one per configured field; an absent one is
+    missing on every row. Text columns go down as category codes, numeric ones as float64
+    (binned when the field has ``bins``), datetime64 / date columns as days. A tag field is one
+    value per row here. ``df`` may also be Arrow data (polars, pyarrow, DuckDB; ``pip install
+    "crmkit[arrow]"``). Raises ``CrmkitError`` (``invalid_type`` at ``columns.<field>`` for a
+    column of the wrong kind, ``invalid_value`` at ``leads`` when the leads are all won or all
+    lost...).
+
+    >>> import pandas as pd, crmkit
+    >>> leads = pd.DataFrame({"outcome": ["won", "lost", "lost"], "source": ["fair", "ads", "fair"]})
+    >>> model = crmkit.train_lead_model_frame(leads, {"method": "bayes", "fields": [{"name": "source"}]}, "2026-11-23")
+    >>> (model["won"], model["lost"])
+    (1.0, 2.0)
+    """
+    from crmkit._frame import _arrow_input
+
+    config_json = to_json(config, "config")
+    names = list(_native.model_fields(config_json))
+    if _arrow_input(df):
+        from crmkit._arrow import ArrowColumns
+        from crmkit._arrow_frames import _score_field
+
+        cols = ArrowColumns(df, names)
+        fields = [(name, *_score_field(cols, name)) for name in names if name in cols.table.column_names]
+        return _native.train_lead_model_columns(config_json, len(cols), fields, as_of_text(as_of))
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("train_lead_model_frame")
+    fields = [(name, *_column(df[name], np, pd)) for name in names if name in df.columns]
+    return _native.train_lead_model_columns(config_json, len(df), fields, as_of_text(as_of))
 
 
 @document("LeadModel")

@@ -53,6 +53,10 @@ export function callVector(crmkit, fn, c) {
       const model = JSON.parse(JSON.stringify(crmkit.trainLeadModel(c.config, c.input?.leads, c.as_of)));
       return crmkit.predictLeads(model, c.input?.open);
     }
+    case "lead_model_columns": {
+      const model = JSON.parse(JSON.stringify(crmkit.trainLeadModelColumns(c.config, leadColumns(crmkit, c), c.as_of)));
+      return crmkit.predictLeads(model, c.input?.open);
+    }
     case "calibration":
       return crmkit.calibration(c.input?.probabilities, c.input?.outcomes, c.config?.bins);
     case "normalize_company":
@@ -285,6 +289,36 @@ export function alterBytes(bytes, how) {
     default:
       return b;
   }
+}
+
+/**
+ * The closed leads of a `lead_model_columns` vector as `LeadColumns`: each column the config
+ * trains on that some lead has; the closing-date field as days, all-number columns as a
+ * Float64Array (NaN for none), anything else as text codes in first-appearance order.
+ */
+function leadColumns(crmkit, c) {
+  const leads = c.input?.leads ?? [];
+  const closedOn = c.config?.closed_on_field ?? "closed_on";
+  const fields = {};
+  for (const name of crmkit.modelFields(c.config)) {
+    const values = leads.map((lead) => lead[name] ?? null);
+    if (values.every((v) => v === null)) continue;
+    if (name === closedOn) {
+      fields[name] = { days: Int32Array.from(values, (v) => (v === null ? -2147483648 : Date.parse(`${v}T00:00:00Z`) / 86400000)) };
+    } else if (values.every((v) => v === null || typeof v === "number")) {
+      fields[name] = Float64Array.from(values, (v) => (v === null ? NaN : v));
+    } else {
+      const labels = [];
+      const codes = Int32Array.from(values, (v) => {
+        if (v === null) return -1;
+        const text = typeof v === "string" ? v : JSON.stringify(v);
+        if (!labels.includes(text)) labels.push(text);
+        return labels.indexOf(text);
+      });
+      fields[name] = { codes, labels };
+    }
+  }
+  return { rows: leads.length, fields };
 }
 
 /** The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query. */

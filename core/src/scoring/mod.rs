@@ -96,6 +96,36 @@ pub fn policy_fields(policy: &ScoringPolicy) -> Result<Vec<String>> {
     Ok(columns::field_kinds(policy)?.into_iter().map(|(name, _)| name).collect())
 }
 
+/// The lead columns [`train_lead_model_columns`] reads under `config`, so a caller holding a
+/// wide table passes only those: the outcome, stage, team and (with `half_life_days`)
+/// closing-date columns, then each feature's, without repeats.
+///
+/// # Errors
+///
+/// The configuration's errors, as `train_lead_model` reports them.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::scoring::{model_fields, ModelConfig};
+///
+/// let config: ModelConfig = crmkit::wire::from_json(r#"{"method": "bayes", "fields": [{"name": "source"}]}"#, "")?;
+/// assert_eq!(model_fields(&config)?, ["outcome", "stage", "team", "source"]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn model_fields(config: &ModelConfig) -> Result<Vec<String>> {
+    config.validate()?;
+    let mut names: Vec<String> = Vec::new();
+    let fixed = [&config.outcome_field, &config.stage_field, &config.team_field];
+    let dated = config.half_life_days.map(|_| &config.closed_on_field);
+    for name in fixed.into_iter().chain(dated).chain(config.fields.iter().map(|f| &f.name)) {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    Ok(names)
+}
+
 /// Scores and ranks `leads` under `policy` at `as_of`.
 ///
 /// # Errors
