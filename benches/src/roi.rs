@@ -7,7 +7,7 @@
 //! `100_000 + (y >> 16) % 10_000_000` cents, on 2026-11-23.
 
 use crmkit::forecast::AmountColumn;
-use crmkit::roi::{JourneyColumns, NOT_CONVERTED};
+use crmkit::roi::{CodeColumn, DayColumn, JourneyColumns, NOT_CONVERTED};
 
 use crate::{as_of, draw};
 
@@ -63,11 +63,11 @@ impl Journeys {
     pub fn columns(&self) -> JourneyColumns<'_> {
         JourneyColumns {
             journey: &self.journey,
-            channel: &self.channel,
+            channel: CodeColumn::I32(&self.channel),
             channel_labels: &self.labels,
-            on: &self.on,
+            on: DayColumn::days(&self.on),
             revenue: AmountColumn::Units { units: &self.cents, scale: 2 },
-            converted_on: &self.converted_on,
+            converted_on: DayColumn::days(&self.converted_on),
             milestone: None,
         }
     }

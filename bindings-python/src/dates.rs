@@ -32,7 +32,8 @@ pub(crate) enum BadTick {
 
 /// Days since 1970-01-01 of datetime64 ticks, `per_day` (> 0) of which make a day; numpy's NaT
 /// (`i64::MIN`) stays `i64::MIN`. The one datetime64 reader of the Python bindings: the
-/// forecast frame, `_frame._days` (every other `*_frame`) and `attribute_columns` all call it.
+/// forecast frame and `_frame._days` (every other `*_frame`) call it; `attribute_columns` hands
+/// its ticks to the core, which reads them in its own pass (`crmkit::roi::DayColumn`).
 ///
 /// # Errors
 ///

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crmkit::roi::{AttributionPolicy, JourneyColumns};
+use crmkit::roi::{AttributionPolicy, CodeColumn, DayColumn, JourneyColumns};
 use crmkit::wire::from_json;
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -45,11 +45,11 @@ pub fn compare_attribution(py: Python<'_>, policy_json: String, journeys_json: S
 /// `attribute_columns(...) -> (dict, int64 array)`: [`crmkit::roi::attribute_columns`] over
 /// columns, one row per touch; returns the report (no journey lines) and each row's credit in
 /// units of 10^-`rounding.dp`. `journey` (int64) groups consecutive rows; `channel` (int8,
-/// int16 or int32: a categorical's own codes) indexes `channel_labels`; `on` and
+/// int16 or int32: a categorical's own codes, borrowed) indexes `channel_labels`; `on` and
 /// `converted_on` are int64 days since 1970-01-01 (`i64::MIN`: none), or a naive datetime64
-/// column's int64 ticks when `on_ticks` / `converted_on_ticks` give its ticks per day (read
-/// here, in the pass that turns them into days); `revenue` as `forecast_columns`' amount;
-/// `milestone` int8 codes.
+/// column's int64 ticks when `on_ticks` / `converted_on_ticks` give its ticks per day: the
+/// core reads them as days in its one pass, nothing is converted or copied here; `revenue`
+/// as `forecast_columns`' amount; `milestone` int8 codes.
 #[pyfunction]
 #[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None, on_ticks = None, converted_on_ticks = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
@@ -70,7 +70,8 @@ pub fn attribute_columns<'py>(
     let revenue = Amount::extract(&revenue)?;
     let revenue_data = revenue.data();
     let codes = Codes::extract(&channel)?;
-    let channel = codes.slice();
+    let codes = codes.slices();
+    let channel = codes.column();
     let (journey, on, converted_on) = (slice(&journey), slice(&on), slice(&converted_on));
     let milestone = milestone.as_ref().map(slice);
     let out = py
@@ -78,15 +79,13 @@ pub fn attribute_columns<'py>(
             let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
             let mut decimals = Vec::new();
             let revenue = revenue_data.column(revenue_scale, policy.rounding.dp, "revenue", &mut decimals)?;
-            let on = days(on, on_ticks, "on")?;
-            let converted_on = days(converted_on, converted_on_ticks, "converted_on")?;
             let columns = JourneyColumns {
                 journey: &journey,
-                channel: &channel,
+                channel,
                 channel_labels: &channel_labels,
-                on: &on,
+                on: DayColumn { values: &on, per_day: on_ticks.unwrap_or(1) },
                 revenue,
-                converted_on: &converted_on,
+                converted_on: DayColumn { values: &converted_on, per_day: converted_on_ticks.unwrap_or(1) },
                 milestone: milestone.as_deref(),
             };
             crmkit::roi::attribute_columns(&policy, &columns)
@@ -97,57 +96,46 @@ pub fn attribute_columns<'py>(
     (report, credits).into_pyobject(py).map(Bound::into_any)
 }
 
-/// Category codes as the frame holds them: int32 borrowed, int8 / int16 widened once.
+/// Category codes as the frame holds them: int8, int16 or int32, borrowed.
 enum Codes<'py> {
-    Wide(PyReadonlyArray1<'py, i32>),
-    Narrow(Vec<i32>),
+    I8(PyReadonlyArray1<'py, i8>),
+    I16(PyReadonlyArray1<'py, i16>),
+    I32(PyReadonlyArray1<'py, i32>),
+}
+
+/// [`Codes`]' values (copied only when numpy's array is not contiguous).
+enum CodeSlices<'a> {
+    I8(Cow<'a, [i8]>),
+    I16(Cow<'a, [i16]>),
+    I32(Cow<'a, [i32]>),
 }
 
 impl<'py> Codes<'py> {
     fn extract(array: &Bound<'py, PyAny>) -> PyResult<Self> {
-        if let Ok(a) = array.extract::<PyReadonlyArray1<'py, i32>>() {
-            return Ok(Self::Wide(a));
-        }
         if let Ok(a) = array.extract::<PyReadonlyArray1<'py, i8>>() {
-            return Ok(Self::Narrow(a.as_array().iter().map(|&c| i32::from(c)).collect()));
+            return Ok(Self::I8(a));
         }
-        let a: PyReadonlyArray1<'py, i16> = array.extract()?;
-        Ok(Self::Narrow(a.as_array().iter().map(|&c| i32::from(c)).collect()))
+        if let Ok(a) = array.extract::<PyReadonlyArray1<'py, i16>>() {
+            return Ok(Self::I16(a));
+        }
+        Ok(Self::I32(array.extract()?))
     }
 
-    fn slice(&self) -> Cow<'_, [i32]> {
+    fn slices(&self) -> CodeSlices<'_> {
         match self {
-            Self::Wide(a) => slice(a),
-            Self::Narrow(v) => Cow::Borrowed(v),
+            Self::I8(a) => CodeSlices::I8(slice(a)),
+            Self::I16(a) => CodeSlices::I16(slice(a)),
+            Self::I32(a) => CodeSlices::I32(slice(a)),
         }
     }
 }
 
-/// Days since 1970-01-01 from `ticks` per day (a datetime64 column's int64 view; NaT, the
-/// i64 minimum, stays the missing day), or `values` as they are without `ticks`. A tick that
-/// is not midnight is `invalid_date` at `field[i]`, as the pandas path says.
-fn days<'a>(values: Cow<'a, [i64]>, ticks: Option<i64>, field: &str) -> crmkit::Result<Cow<'a, [i64]>> {
-    let per_day = match ticks {
-        None | Some(1) => return Ok(values),
-        Some(t @ (24 | 1_440 | 86_400 | 86_400_000 | 86_400_000_000 | 86_400_000_000_000)) => t,
-        Some(t) => {
-            // Only numpy's own units reach here (crmkit._roi picks them).
-            return Err(crmkit::Error::InvalidValue {
-                path: format!("{field}_ticks"),
-                reason: format!("{t} ticks per day is not a datetime64 unit (D, h, m, s, ms, us, ns)"),
-            });
-        }
-    };
-    match crate::dates::ticks_to_days(&values, per_day) {
-        Ok(days) => Ok(Cow::Owned(days)),
-        Err((i, crate::dates::BadTick::TimeOfDay)) => Err(crmkit::Error::Parse {
-            kind: crmkit::ParseKind::Date,
-            path: format!("{field}[{i}]"),
-            message: "a time of day; pass dates (Series.dt.normalize())".into(),
-        }),
-        // The core's own day check words a date outside 0001..9999, as for day columns.
-        Err((_, crate::dates::BadTick::OutOfRange)) => {
-            Ok(Cow::Owned(values.iter().map(|&v| if v == i64::MIN { v } else { v.div_euclid(per_day) }).collect()))
+impl CodeSlices<'_> {
+    fn column(&self) -> CodeColumn<'_> {
+        match self {
+            Self::I8(c) => CodeColumn::I8(c),
+            Self::I16(c) => CodeColumn::I16(c),
+            Self::I32(c) => CodeColumn::I32(c),
         }
     }
 }

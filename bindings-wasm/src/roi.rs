@@ -143,11 +143,11 @@ impl TouchColumns {
     fn as_columns(&self) -> crmkit::roi::JourneyColumns<'_> {
         crmkit::roi::JourneyColumns {
             journey: &self.journey,
-            channel: &self.channel,
+            channel: crmkit::roi::CodeColumn::I32(&self.channel),
             channel_labels: &self.labels,
-            on: &self.on,
+            on: crmkit::roi::DayColumn::days(&self.on),
             revenue: crmkit::forecast::AmountColumn::Units { units: &self.units, scale: self.scale },
-            converted_on: &self.converted_on,
+            converted_on: crmkit::roi::DayColumn::days(&self.converted_on),
             milestone: self.milestone.as_deref(),
         }
     }

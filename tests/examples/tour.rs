@@ -44,6 +44,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", hierarchy_section(&policy, &deals, as_of)?);
     print!("{}", week_calendar_section(&policy, &deals, as_of)?);
     print!("{}", roi_section()?);
+    print!("{}", roi_windows_section()?);
     print!("{}", scoring_section(as_of)?);
     print!("{}", learned_section(as_of)?);
     print!("{}", dedup_section()?);
@@ -272,10 +273,23 @@ fn quota_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> R
     Ok(s)
 }
 
-/// 市场营销ROI: the sample campaigns' ROI from the leads and won deals they brought, then the
-/// leads' journeys attributed under every model side by side.
-fn roi_section() -> Result<String, crmkit::Error> {
-    use crmkit::roi::{campaign_roi, compare_attribution, Campaign, ComparisonPolicy, Journey, RoiPolicy};
+/// Opportunities, won deals and won revenue of a company's deals in the sample book.
+fn won_by_company(deals: &[serde_json::Value], company: &str) -> (u64, u64, rust_decimal::Decimal) {
+    let mine = deals.iter().filter(|d| d["attributes"]["customer"] == company);
+    let (mut opportunities, mut won, mut revenue) = (0, 0, rust_decimal::Decimal::ZERO);
+    for d in mine {
+        opportunities += 1;
+        if d["stage"] == "签订合同" {
+            won += 1;
+            revenue += d["amount"].as_str().and_then(|a| a.parse::<rust_decimal::Decimal>().ok()).unwrap_or_default();
+        }
+    }
+    (opportunities, won, revenue)
+}
+
+/// The sample campaigns with what they brought: leads of each campaign's source created
+/// while it ran, won deals of those leads' companies.
+fn tour_campaigns() -> Result<Vec<crmkit::roi::Campaign>, crmkit::Error> {
     use serde_json::{json, Value};
 
     let campaigns: Vec<Value> = serde_json::from_str(CAMPAIGNS).unwrap_or_default();
@@ -289,19 +303,7 @@ fn roi_section() -> Result<String, crmkit::Error> {
         "行业展会" | "客户沙龙" => ("events", "展会"),
         _ => ("print", "电话营销"),
     };
-    let won_by_company = |company: &str| -> (u64, u64, rust_decimal::Decimal) {
-        let mine = deals.iter().filter(|d| d["attributes"]["customer"] == company);
-        let (mut opportunities, mut won, mut revenue) = (0, 0, rust_decimal::Decimal::ZERO);
-        for d in mine {
-            opportunities += 1;
-            if d["stage"] == "签订合同" {
-                won += 1;
-                revenue +=
-                    d["amount"].as_str().and_then(|a| a.parse::<rust_decimal::Decimal>().ok()).unwrap_or_default();
-            }
-        }
-        (opportunities, won, revenue)
-    };
+    let won_by_company = |company: &str| won_by_company(&deals, company);
     let mut input = Vec::new();
     for c in &campaigns {
         let (channel, source) = channel_of(c["name"].as_str().unwrap_or(""));
@@ -324,7 +326,58 @@ fn roi_section() -> Result<String, crmkit::Error> {
             "won_revenue": revenue.to_string(), "start_on": start, "end_on": end, "leads": mine.len(),
             "customers": customers, "opportunities": opportunities, "won": won}));
     }
-    let campaigns: Vec<Campaign> = from_json(&Value::from(input).to_string(), "campaigns")?;
+    from_json(&Value::from(input).to_string(), "campaigns")
+}
+
+/// The sample leads as journeys, and the channel taxonomy of their touches.
+fn tour_journeys() -> Result<(Vec<crmkit::roi::Journey>, serde_json::Value), crmkit::Error> {
+    use serde_json::{json, Value};
+
+    let leads: Vec<Value> = serde_json::from_str(LEADS).unwrap_or_default();
+    let deals: Vec<Value> = serde_json::from_str(DEALS).unwrap_or_default();
+    let won_by_company = |company: &str| won_by_company(&deals, company);
+    // Journeys: a lead's source on its creation day, then its events as touches; converted when
+    // its company has a won deal, on the day of its last touch.
+    let channel_of_touch = |t: &str| match t {
+        "百度推广" => "search",
+        "微信" => "mobile",
+        "展会" => "events",
+        "电话营销" => "phone",
+        "转介绍" => "referral",
+        "email_open" | "unsubscribe" => "email",
+        "attend_webinar" => "webinar",
+        _ => "web",
+    };
+    let mut journeys = Vec::new();
+    for l in &leads {
+        let mut touches =
+            vec![json!({"channel": channel_of_touch(l["source"].as_str().unwrap_or("")), "on": l["created_on"]})];
+        for e in l["events"].as_array().into_iter().flatten() {
+            touches.push(json!({"channel": channel_of_touch(e["type"].as_str().unwrap_or("")), "on": e["on"]}));
+        }
+        let last = touches.iter().filter_map(|t| t["on"].as_str()).max().unwrap_or("").to_owned();
+        let (_, won, revenue) = won_by_company(l["company"].as_str().unwrap_or(""));
+        let mut j = json!({"id": l["id"], "touches": touches});
+        if won > 0 {
+            j["revenue"] = json!(revenue.to_string());
+            j["converted_on"] = json!(last);
+        }
+        journeys.push(j);
+    }
+    let journeys = from_json(&Value::from(journeys).to_string(), "journeys")?;
+    let channels = json!([{"name": "search", "group": "online"}, {"name": "mobile", "group": "online"},
+        {"name": "web", "group": "online"}, {"name": "email", "group": "online"},
+        {"name": "webinar", "group": "online"}, {"name": "events", "group": "offline"},
+        {"name": "phone", "group": "offline"}, {"name": "referral", "group": "offline"}]);
+    Ok((journeys, channels))
+}
+
+/// 市场营销ROI: the sample campaigns' ROI from the leads and won deals they brought, then the
+/// leads' journeys attributed under every model side by side.
+fn roi_section() -> Result<String, crmkit::Error> {
+    use crmkit::roi::{campaign_roi, compare_attribution, ComparisonPolicy, RoiPolicy};
+
+    let campaigns = tour_campaigns()?;
     let policy: RoiPolicy = from_json(r#"{"period": "quarter"}"#, "")?;
     let r = campaign_roi(&policy, &campaigns)?;
     let mut s = String::new();
@@ -359,43 +412,9 @@ fn roi_section() -> Result<String, crmkit::Error> {
         .collect();
     let _ = writeln!(s, "funnel: {}", views.join(" → "));
 
-    // Journeys: a lead's source on its creation day, then its events as touches; converted when
-    // its company has a won deal, on the day of its last touch.
-    let channel_of_touch = |t: &str| match t {
-        "百度推广" => "search",
-        "微信" => "mobile",
-        "展会" => "events",
-        "电话营销" => "phone",
-        "转介绍" => "referral",
-        "email_open" | "unsubscribe" => "email",
-        "attend_webinar" => "webinar",
-        _ => "web",
-    };
-    let mut journeys = Vec::new();
-    for l in &leads {
-        let mut touches =
-            vec![json!({"channel": channel_of_touch(l["source"].as_str().unwrap_or("")), "on": l["created_on"]})];
-        for e in l["events"].as_array().into_iter().flatten() {
-            touches.push(json!({"channel": channel_of_touch(e["type"].as_str().unwrap_or("")), "on": e["on"]}));
-        }
-        let last = touches.iter().filter_map(|t| t["on"].as_str()).max().unwrap_or("").to_owned();
-        let (_, won, revenue) = won_by_company(l["company"].as_str().unwrap_or(""));
-        let mut j = json!({"id": l["id"], "touches": touches});
-        if won > 0 {
-            j["revenue"] = json!(revenue.to_string());
-            j["converted_on"] = json!(last);
-        }
-        journeys.push(j);
-    }
-    let journeys: Vec<Journey> = from_json(&Value::from(journeys).to_string(), "journeys")?;
-    let policy: ComparisonPolicy = from_json(
-        r#"{"channels": [{"name": "search", "group": "online"}, {"name": "mobile", "group": "online"},
-            {"name": "web", "group": "online"}, {"name": "email", "group": "online"},
-            {"name": "webinar", "group": "online"}, {"name": "events", "group": "offline"},
-            {"name": "phone", "group": "offline"}, {"name": "referral", "group": "offline"}],
-            "rounding": {"dp": 0}}"#,
-        "",
-    )?;
+    let (journeys, channels) = tour_journeys()?;
+    let policy: ComparisonPolicy =
+        from_json(&serde_json::json!({"channels": channels, "rounding": {"dp": 0}}).to_string(), "")?;
     let c = compare_attribution(&policy, &journeys)?;
     let converted = journeys.iter().filter(|j| j.converted_on.is_some()).count();
     let _ = writeln!(
@@ -415,6 +434,93 @@ fn roi_section() -> Result<String, crmkit::Error> {
             let _ = write!(out, " {:>11.1}", credit.0 / rust_decimal::Decimal::from(10_000));
         }
         let _ = writeln!(s, "{out}");
+    }
+    Ok(s)
+}
+
+/// The newer ROI choices over the same data: campaign cost spread pro rata over the quarters
+/// a campaign ran in, last non-direct touch, a lookback window (what falls outside is
+/// unattributed) and credits per conversion month.
+fn roi_windows_section() -> Result<String, crmkit::Error> {
+    use crmkit::roi::{attribute, campaign_roi, AttributionPolicy, RoiPolicy};
+    use serde_json::json;
+
+    let campaigns = tour_campaigns()?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== ROI per quarter: cost as entered vs pro rata, attribution windows ==");
+    let entered = campaign_roi(&from_json(r#"{"period": "quarter"}"#, "")?, &campaigns)?;
+    let spread: RoiPolicy = from_json(r#"{"period": "quarter", "cost_allocation": "pro_rata"}"#, "")?;
+    let spread = campaign_roi(&spread, &campaigns)?;
+    let _ = writeln!(s, "{:<8} {:>16} {:>16} {:>13}", "quarter", "cost as entered", "pro rata", "ROI pro rata");
+    for p in &spread.periods {
+        let before = entered.periods.iter().find(|e| e.key == p.key).map_or(rust_decimal::Decimal::ZERO, |e| e.cost);
+        let roi = p.roi_pct.map_or_else(|| "undefined".to_owned(), |d| format!("{d}%"));
+        let _ = writeln!(s, "{:<8} {:>16} {:>16} {:>13}", p.key, yuan(before), yuan(p.cost), roi);
+    }
+    let _ =
+        writeln!(s, "(won revenue and leads carry no date of their own: they stay in the quarter a campaign started)");
+    for c in spread.campaigns.iter().filter(|c| c.cost_periods.len() > 1) {
+        let pieces: Vec<String> =
+            c.cost_periods.iter().map(|p| format!("{} {} days {}", p.period, p.days, yuan(p.cost))).collect();
+        let _ = writeln!(s, "{} ({}) cut by a quarter end: {}", c.key, yuan(c.cost), pieces.join(" + "));
+    }
+
+    let (journeys, channels) = tour_journeys()?;
+    let policy = |extra: serde_json::Value| -> Result<AttributionPolicy, crmkit::Error> {
+        let mut p = json!({"channels": channels, "rounding": {"dp": 0}, "model": {"kind": "last_touch"}});
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            p[k] = v.clone();
+        }
+        from_json(&p.to_string(), "policy")
+    };
+    let last = attribute(&policy(json!({}))?, &journeys)?;
+    let non_direct =
+        attribute(&policy(json!({"model": {"kind": "last_non_direct", "direct": ["web", "email"]}}))?, &journeys)?;
+    let _ = writeln!(s, "\nlast touch vs last non-direct touch (web and e-mail direct), 万:");
+    for line in &last.channels {
+        let other = non_direct
+            .channels
+            .iter()
+            .find(|c| c.channel == line.channel)
+            .map_or(rust_decimal::Decimal::ZERO, |c| c.credit);
+        let _ = writeln!(
+            s,
+            "{:<10} {:>9.1} {:>9.1}",
+            line.channel,
+            line.credit / rust_decimal::Decimal::from(10_000),
+            other / rust_decimal::Decimal::from(10_000)
+        );
+    }
+    // A lookback window: touches more than N days before the conversion earn nothing, so the
+    // first touch that counts moves later (the lead's source drops out of long journeys).
+    let mut windows = Vec::new();
+    for days in [None, Some(30u32), Some(7)] {
+        windows.push(attribute(&policy(json!({"model": {"kind": "first_touch"}, "lookback_days": days}))?, &journeys)?);
+    }
+    let _ = writeln!(s, "\nfirst touch with no lookback / 30 days / 7 days, 万:");
+    for line in &windows[0].channels {
+        let mut out = format!("{:<10}", line.channel);
+        for w in &windows {
+            let credit =
+                w.channels.iter().find(|c| c.channel == line.channel).map_or(rust_decimal::Decimal::ZERO, |c| c.credit);
+            let _ = write!(out, " {:>9.1}", credit / rust_decimal::Decimal::from(10_000));
+        }
+        let _ = writeln!(s, "{out}");
+    }
+    let _ = writeln!(
+        s,
+        "unattributed at 7 days: {} (every sample conversion is on its journey's last touch, so none falls outside)",
+        yuan(windows[2].unattributed)
+    );
+    let r = attribute(&policy(json!({"model": {"kind": "linear"}, "cohorts": true}))?, &journeys)?;
+    let _ = writeln!(s, "linear credits per conversion month (cohorts), top channel of each:");
+    let mut months: Vec<&str> = r.cohorts.iter().map(|c| c.month.as_str()).collect();
+    months.dedup();
+    for m in months {
+        let lines: Vec<_> = r.cohorts.iter().filter(|c| c.month == m).collect();
+        let total: rust_decimal::Decimal = lines.iter().map(|c| c.credit).sum();
+        let top = lines.iter().max_by_key(|c| c.credit).map_or("", |c| c.channel.as_str());
+        let _ = writeln!(s, "{m}: {} over {} channels, most to {top}", yuan(total), lines.len());
     }
     Ok(s)
 }

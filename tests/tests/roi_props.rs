@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use crmkit::forecast::AmountColumn;
 use crmkit::roi::{
-    attribute, attribute_columns, campaign_roi, AttributionPolicy, Campaign, Channel, Journey, JourneyColumns,
-    Milestone, Model, RoiPolicy, Touch, NOT_CONVERTED,
+    attribute, attribute_columns, campaign_roi, AttributionPolicy, Campaign, Channel, CodeColumn, DayColumn, Journey,
+    JourneyColumns, Milestone, Model, RoiPolicy, Touch, NOT_CONVERTED,
 };
 use crmkit::wire::from_json;
 use proptest::prelude::*;
@@ -126,12 +126,22 @@ proptest! {
         let labels: Vec<String> = CHANNELS.iter().map(|s| (*s).to_owned()).collect();
         let columns = JourneyColumns {
             journey: &journey,
-            channel: &channel,
+            channel: CodeColumn::I32(&channel),
             channel_labels: &labels,
-            on: &on,
+            on: DayColumn::days(&on),
             revenue: AmountColumn::Units { units: &cents, scale: 2 },
-            converted_on: &converted_on,
+            converted_on: DayColumn::days(&converted_on),
             milestone: Some(&milestone),
+        };
+        // The same days as a datetime64[s] column's ticks, the codes as a categorical's int8.
+        let seconds = |days: &[i64]| -> Vec<i64> { days.iter().map(|&d| if d == NOT_CONVERTED { d } else { d * 86_400 }).collect() };
+        let (on_s, converted_s) = (seconds(&on), seconds(&converted_on));
+        let narrow: Vec<i8> = channel.iter().map(|&c| i8::try_from(c).expect("few channels")).collect();
+        let ticks = JourneyColumns {
+            channel: CodeColumn::I8(&narrow),
+            on: DayColumn { values: &on_s, per_day: 86_400 },
+            converted_on: DayColumn { values: &converted_s, per_day: 86_400 },
+            ..columns
         };
         for (model, window) in models().into_iter().flat_map(|m| [(m.clone(), None), (m, Some(dp * 15))]) {
             let mut p = policy(model.clone(), dp);
@@ -141,6 +151,11 @@ proptest! {
             p.cohorts = window.is_some();
             let record = attribute(&p, &js);
             let cols = attribute_columns(&p, &columns);
+            match (&cols, attribute_columns(&p, &ticks)) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, &b, "{} over ticks", model.name()),
+                (Err(a), Err(b)) => prop_assert_eq!((a.code(), a.path()), (b.code(), b.path())),
+                (a, b) => return Err(TestCaseError::fail(format!("{}: days {a:?} vs ticks {b:?}", model.name()))),
+            }
             let (record, cols) = match (record, cols) {
                 (Ok(r), Ok(c)) => (r, c),
                 (Err(a), Err(b)) => {

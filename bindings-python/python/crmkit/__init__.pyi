@@ -677,6 +677,7 @@ def commission_frame(
 # ---- Marketing ROI and attribution ------------------------------------------------------------
 
 PeriodUnit = Literal["month", "quarter", "year"]
+CostAllocation = Literal["as_entered", "pro_rata"]
 FunnelStage = Literal["leads", "customers", "opportunities", "won"]
 RoiReason = Literal[
     "zero_cost",
@@ -690,6 +691,7 @@ RoiReason = Literal[
     "below_expected_revenue",
     "negative_return",
     "undated",
+    "pro_rated",
 ]
 
 class Channel(TypedDict):
@@ -699,6 +701,7 @@ class Channel(TypedDict):
 class RoiPolicy(TypedDict):
     channels: NotRequired[Sequence[Channel]]
     period: NotRequired[PeriodUnit]
+    cost_allocation: NotRequired[CostAllocation]
     funnel: NotRequired[Sequence[FunnelStage]]
     rounding: NotRequired[Rounding]
     percent_rounding: NotRequired[Rounding]
@@ -725,6 +728,12 @@ class FunnelStep(TypedDict):
     count: int
     from_top_pct: Decimal | None
     from_previous_pct: Decimal | None
+
+class PeriodCost(TypedDict):
+    period: str
+    days: int
+    cost: Decimal
+    budget: Decimal | None
 
 class RoiLine(TypedDict):
     key: str
@@ -754,6 +763,7 @@ class RoiLine(TypedDict):
     cac: Decimal | None
     funnel: list[FunnelStep]
     reasons: list[RoiReason]
+    cost_periods: NotRequired[list[PeriodCost]]
 
 class RoiReport(TypedDict):
     campaigns: list[RoiLine]

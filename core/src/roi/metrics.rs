@@ -7,7 +7,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::policy::{FunnelStage, PeriodUnit, RoiPolicy};
+use super::policy::{CostAllocation, FunnelStage, PeriodUnit, RoiPolicy};
+use super::pro_rata::{self, PeriodCost};
 use crate::error::{Error, Result};
 use crate::money::{self, Rounding};
 
@@ -182,6 +183,11 @@ pub struct RoiLine {
     pub funnel: Vec<FunnelStep>,
     /// Why values are what they are (`zero_cost`, `no_leads`, `over_budget`...).
     pub reasons: Vec<RoiReason>,
+    /// A campaign line's cost per period under `cost_allocation: pro_rata` (absent
+    /// otherwise): the pieces sum exactly to its cost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub cost_periods: Vec<PeriodCost>,
 }
 
 /// One funnel stage of a line, converted from the top and from the stage before.
@@ -231,10 +237,15 @@ pub enum RoiReason {
     NegativeReturn,
     /// A campaign without `start_on`: in no period line.
     Undated,
+    /// Under `cost_allocation: pro_rata`, a campaign whose run crosses a period end: its
+    /// cost and budget are spread over its periods by days (`cost_periods`); on a period
+    /// line, it holds such a piece.
+    ProRated,
 }
 
 /// Exact sums behind one line.
 #[derive(Default, Clone)]
+#[allow(clippy::struct_excessive_bools)] // flags that each add a reason to the line
 struct Acc {
     campaigns: u64,
     budget: Option<Decimal>,
@@ -246,6 +257,7 @@ struct Acc {
     counts: [u64; 4],
     new_customers: u64,
     undated: bool,
+    pro_rated: bool,
 }
 
 impl Acc {
@@ -269,6 +281,21 @@ impl Acc {
         }
         self.new_customers = count(self.new_customers, c.new_customers.unwrap_or(c.won), "new_customers")?;
         self.undated |= c.start_on.is_none();
+        Ok(())
+    }
+
+    /// A later period's piece of a pro-rated campaign: its cost and budget, nothing else (a
+    /// campaign without expected revenue lacks it there too).
+    fn add_piece(&mut self, c: &Campaign, cost: Decimal, budget: Option<Decimal>, i: usize) -> Result<()> {
+        let at = |f: &'static str| move || format!("campaigns[{i}].{f}");
+        self.campaigns += 1;
+        match budget {
+            Some(b) => self.budget = Some(money::add(self.budget.unwrap_or_default(), b, at("budget"))?),
+            None => self.budget_missing = true,
+        }
+        self.cost = money::add(self.cost, cost, at("cost"))?;
+        self.expected_missing |= c.expected_revenue.is_none();
+        self.pro_rated = true;
         Ok(())
     }
 }
@@ -321,6 +348,9 @@ fn line(policy: &RoiPolicy, key: String, acc: &Acc, path: &str) -> Result<RoiLin
     if acc.undated {
         reasons.push(RoiReason::Undated);
     }
+    if acc.pro_rated {
+        reasons.push(RoiReason::ProRated);
+    }
     let counts = |s: FunnelStage| acc.counts[s as usize];
     let top = counts(policy.funnel[0]);
     let mut funnel = Vec::with_capacity(policy.funnel.len());
@@ -371,6 +401,7 @@ fn line(policy: &RoiPolicy, key: String, acc: &Acc, path: &str) -> Result<RoiLin
         cac: per(acc.new_customers)?,
         funnel,
         reasons,
+        cost_periods: Vec::new(),
     })
 }
 
@@ -452,13 +483,22 @@ pub fn campaign_roi(policy: &RoiPolicy, campaigns: &[Campaign]) -> Result<RoiRep
         total.add(c, i)?;
         channels.entry(ch).or_default().add(c, i)?;
         let period = c.start_on.map(|d| period_key(policy.period, d));
-        if let Some(p) = &period {
-            periods.entry(p.clone()).or_default().add(c, i)?;
-        }
+        let cost_periods =
+            if let (CostAllocation::ProRata, Some(s), Some(e)) = (policy.cost_allocation, c.start_on, c.end_on) {
+                let pieces = pro_rate(policy, c, i, s, e, &mut periods)?;
+                own.pro_rated = pieces.len() > 1;
+                pieces
+            } else {
+                if let Some(p) = &period {
+                    periods.entry(p.clone()).or_default().add(c, i)?;
+                }
+                Vec::new()
+            };
         let mut l = line(policy, c.id.clone(), &own, &format!("campaigns[{i}]"))?;
         l.channel = Some(c.channel.clone());
         l.group = Some(policy.channels[ch].group.clone());
         l.period = period;
+        l.cost_periods = cost_periods;
         lines.push(l);
     }
     let mut groups: Vec<(String, Acc)> = Vec::new();
@@ -499,6 +539,38 @@ pub fn campaign_roi(policy: &RoiPolicy, campaigns: &[Campaign]) -> Result<RoiRep
     })
 }
 
+/// Campaign `c`'s run `s..=e` spread over the period lines: the first period takes the
+/// campaign with its piece of the cost and budget, each later one only its piece.
+fn pro_rate(
+    policy: &RoiPolicy,
+    c: &Campaign,
+    i: usize,
+    s: NaiveDate,
+    e: NaiveDate,
+    periods: &mut BTreeMap<String, Acc>,
+) -> Result<Vec<PeriodCost>> {
+    let days =
+        pro_rata::run_days(policy.period, s, e, |d| period_key(policy.period, d), &format!("campaigns[{i}].end_on"))?;
+    let dp = policy.rounding.dp;
+    let cost = pro_rata::spread(c.cost, &days, dp, &format!("campaigns[{i}].cost"))?;
+    let budget = c.budget.map(|b| pro_rata::spread(b, &days, dp, &format!("campaigns[{i}].budget"))).transpose()?;
+    let cut = days.len() > 1;
+    let mut out = Vec::with_capacity(days.len());
+    for (k, (period, days)) in days.into_iter().enumerate() {
+        let piece = budget.as_ref().map(|b| b[k]);
+        let acc = periods.entry(period.clone()).or_default();
+        if k == 0 {
+            let first = Campaign { cost: cost[0], budget: piece, ..c.clone() };
+            acc.add(&first, i)?;
+            acc.pro_rated |= cut;
+        } else {
+            acc.add_piece(c, cost[k], piece, i)?;
+        }
+        out.push(PeriodCost { period, days, cost: cost[k], budget: piece });
+    }
+    Ok(out)
+}
+
 impl Acc {
     fn merge(&mut self, o: &Self, path: &str) -> Result<()> {
         let add = |a: Decimal, b: Decimal| money::add(a, b, || path.to_owned());
@@ -521,6 +593,7 @@ impl Acc {
         }
         self.new_customers = count(self.new_customers, o.new_customers)?;
         self.undated |= o.undated;
+        self.pro_rated |= o.pro_rated;
         Ok(())
     }
 }

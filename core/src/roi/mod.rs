@@ -9,12 +9,15 @@
 mod attribution;
 mod metrics;
 mod policy;
+mod pro_rata;
 
 pub use attribution::{
     attribute, attribute_columns, compare_attribution, AttributionPolicy, AttributionReason, AttributionReport,
-    ChannelCredit, CoalitionValue, CohortLine, ColumnsAttribution, Comparison, ComparisonLine, ComparisonPolicy,
-    ComparisonRow, Journey, JourneyColumns, JourneyLine, Milestone, Model, PositionWeights, Touch, TouchCredit,
-    WireDecimal, EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES, MAX_TOUCHES, NOT_CONVERTED,
+    ChannelCredit, CoalitionValue, CodeColumn, CohortLine, ColumnsAttribution, Comparison, ComparisonLine,
+    ComparisonPolicy, ComparisonRow, DayColumn, Journey, JourneyColumns, JourneyLine, Milestone, Model,
+    PositionWeights, Touch, TouchCredit, WireDecimal, EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES, MAX_TOUCHES,
+    NOT_CONVERTED,
 };
 pub use metrics::{campaign_roi, Campaign, FunnelStep, RoiLine, RoiReason, RoiReport};
-pub use policy::{Channel, FunnelStage, PeriodUnit, RoiPolicy};
+pub use policy::{Channel, CostAllocation, FunnelStage, PeriodUnit, RoiPolicy};
+pub use pro_rata::{PeriodCost, MAX_COST_PERIODS};

@@ -30,6 +30,12 @@ pub struct RoiPolicy {
     /// Calendar period of the `periods` roll-up, by each campaign's `start_on`.
     #[serde(default)]
     pub period: PeriodUnit,
+    /// How a campaign's cost (and budget) reaches the period lines: all in the period of its
+    /// `start_on` (`as_entered`, the default), or spread over the days of its run
+    /// (`pro_rata`).
+    #[serde(default, skip_serializing_if = "CostAllocation::is_as_entered")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub cost_allocation: CostAllocation,
     /// The funnel stages reported, in funnel order (a subset of `leads`, `customers`,
     /// `opportunities`, `won`, in that order). Default: all four.
     #[serde(default = "FunnelStage::all")]
@@ -49,6 +55,7 @@ impl Default for RoiPolicy {
         Self {
             channels: Channel::defaults(),
             period: PeriodUnit::default(),
+            cost_allocation: CostAllocation::default(),
             funnel: FunnelStage::all(),
             rounding: Rounding::default(),
             percent_rounding: Self::percent_default(),
@@ -134,6 +141,29 @@ pub enum PeriodUnit {
     Quarter,
     /// `2026`.
     Year,
+}
+
+/// How a campaign's cost reaches the period lines of [`campaign_roi`](super::campaign_roi).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[serde(rename_all = "snake_case")]
+pub enum CostAllocation {
+    /// The whole cost and budget in the period of `start_on` (Salesforce: cost as entered).
+    #[default]
+    AsEntered,
+    /// A campaign with `start_on` and `end_on` spreads its cost and budget over the days of
+    /// its run, both ends included: each period gets `cost × its days ÷ run days`, split by
+    /// the largest remainder so the pieces sum exactly to the cost (listed on the campaign's
+    /// line, `cost_periods`). Revenue, counts and expected revenue carry no date of their own
+    /// and stay in the period of `start_on`; a campaign without `end_on` is as entered.
+    ProRata,
+}
+
+impl CostAllocation {
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+    fn is_as_entered(&self) -> bool {
+        *self == Self::AsEntered
+    }
 }
 
 /// A funnel stage counted on each campaign.

@@ -102,6 +102,35 @@ def period_of(d: str, unit: str) -> str:
     return {"month": f"{y}-{m}", "quarter": f"{y}-Q{(int(m) - 1) // 3 + 1}", "year": y}[unit]
 
 
+def run_days(start: str, end: str, unit: str):
+    """The days of the run start..end (both included) in each period it crosses."""
+    d, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+    out = []
+    while d <= last:
+        key = period_of(d.isoformat(), unit)
+        if out and out[-1][0] == key:
+            out[-1][1] += 1
+        else:
+            out.append([key, 1])
+        d += datetime.timedelta(days=1)
+    return out
+
+
+def spread(amount: str, days, dp: int):
+    """amount × days ÷ run days per period, largest remainder (earlier first on ties) at the
+    amount's own places or dp if more."""
+    a = Decimal(amount)
+    places = max(-a.as_tuple().exponent, dp)
+    units = int(a.scaleb(places))
+    total = sum(n for _, n in days)
+    exact = [Fraction(units * n, total) for _, n in days]
+    parts = [int(x) for x in exact]
+    order = sorted(range(len(days)), key=lambda k: (-(exact[k] - parts[k]), k))
+    for k in order[: units - sum(parts)]:
+        parts[k] += 1
+    return [format(Decimal(u).scaleb(-places), "f") for u in parts]
+
+
 def campaign_roi(policy, campaigns):
     taxonomy = [(c["name"], c["group"]) for c in policy["channels"]] if "channels" in policy else DEFAULT_CHANNELS
     group_of = dict(taxonomy)
@@ -121,9 +150,39 @@ def campaign_roi(policy, campaigns):
     for g in groups:
         cs = [c for c in campaigns if group_of[c["channel"]] == g]
         out["groups"].append({"key": g, "channel": None, "group": g, "period": None, **roi_line(cs, policy)})
-    for p in sorted({period_of(c["start_on"], unit) for c in campaigns if "start_on" in c}):
-        cs = [c for c in campaigns if "start_on" in c and period_of(c["start_on"], unit) == p]
-        out["periods"].append({"key": p, "channel": None, "group": None, "period": p, **roi_line(cs, policy)})
+    pro_rata = policy.get("cost_allocation", "as_entered") == "pro_rata"
+    dp = policy.get("rounding", {}).get("dp", 2)
+    # Per period: the campaigns (or pieces of them) it holds. A pro-rated campaign's first
+    # period holds the campaign with its piece of cost and budget; a later one a piece
+    # carrying only cost and budget (no revenue, counts or expected revenue).
+    held = {}
+    for c, line in zip(campaigns, out["campaigns"]):
+        if "start_on" not in c:
+            continue
+        if not (pro_rata and "end_on" in c):
+            held.setdefault(period_of(c["start_on"], unit), []).append((c, False))
+            continue
+        days = run_days(c["start_on"], c["end_on"], unit)
+        cost = spread(c["cost"], days, dp)
+        budget = spread(c["budget"], days, dp) if "budget" in c else None
+        cut = len(days) > 1
+        line["cost_periods"] = [{"period": p, "days": n, "cost": cost[k], "budget": None if budget is None else budget[k]}
+                                for k, (p, n) in enumerate(days)]
+        if cut:
+            line["reasons"].append("pro_rated")
+        for k, (p, _) in enumerate(days):
+            piece = {"cost": cost[k], **({"budget": budget[k]} if budget is not None else {})}
+            if k == 0:
+                held.setdefault(p, []).append(({**{f: v for f, v in c.items() if f != "budget"}, **piece}, cut))
+            else:
+                expected = {"expected_revenue": "0"} if "expected_revenue" in c else {}  # missing wherever it reaches
+                held.setdefault(p, []).append(({"id": c["id"], "start_on": c["start_on"], **expected, **piece}, True))
+    for p in sorted(held):
+        cs = [c for c, _ in held[p]]
+        line = {"key": p, "channel": None, "group": None, "period": p, **roi_line(cs, policy)}
+        if any(cut for _, cut in held[p]):
+            line["reasons"].append("pro_rated")
+        out["periods"].append(line)
     out["total"] = {"key": "total", "channel": None, "group": None, "period": None, **roi_line(campaigns, policy)}
     return out
 

@@ -12,6 +12,64 @@ use crate::roi::policy::taxonomy_index;
 /// `converted_on` value of a journey that did not convert.
 pub const NOT_CONVERTED: i64 = i64::MIN;
 
+/// A column of days: days since 1970-01-01, or ticks of a finer unit (a numpy datetime64
+/// column's int64 view) read as days in the pass that reads the journeys, without a converted
+/// copy. `i64::MIN` (numpy's NaT, [`NOT_CONVERTED`]) is the missing day whatever the unit.
+#[derive(Debug, Clone, Copy)]
+pub struct DayColumn<'a> {
+    /// Per row: the value.
+    pub values: &'a [i64],
+    /// How many values make a day: 1 for days, 86,400 for seconds,
+    /// 86,400,000,000,000 for nanoseconds (≥ 1). A value that is not a whole number of days
+    /// (a time of day) is `invalid_date`.
+    pub per_day: i64,
+}
+
+impl<'a> DayColumn<'a> {
+    /// Days since 1970-01-01.
+    pub const fn days(values: &'a [i64]) -> Self {
+        Self { values, per_day: 1 }
+    }
+}
+
+/// A column of category codes as the caller holds them (a pandas categorical's int8 codes are
+/// read as they are, not widened into a copy).
+#[derive(Debug, Clone, Copy)]
+pub enum CodeColumn<'a> {
+    /// 8-bit codes.
+    I8(&'a [i8]),
+    /// 16-bit codes.
+    I16(&'a [i16]),
+    /// 32-bit codes.
+    I32(&'a [i32]),
+}
+
+impl CodeColumn<'_> {
+    /// Rows.
+    pub const fn len(&self) -> usize {
+        match self {
+            Self::I8(c) => c.len(),
+            Self::I16(c) => c.len(),
+            Self::I32(c) => c.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `r`'s code.
+    #[inline]
+    pub(crate) fn get(&self, r: usize) -> i32 {
+        match self {
+            Self::I8(c) => i32::from(c[r]),
+            Self::I16(c) => i32::from(c[r]),
+            Self::I32(c) => c[r],
+        }
+    }
+}
+
 /// Touches as columns, one row per touch: the rows of a journey are consecutive and in time
 /// order, and carry the journey's revenue and conversion day (read on its first row).
 #[derive(Debug, Clone, Copy)]
@@ -19,15 +77,15 @@ pub struct JourneyColumns<'a> {
     /// Per row: the journey's code (any integer; consecutive rows with one code are a journey).
     pub journey: &'a [i64],
     /// Per row: the channel's code into `channel_labels`.
-    pub channel: &'a [i32],
+    pub channel: CodeColumn<'a>,
     /// Channel names the codes refer to (each in the policy's taxonomy when used).
     pub channel_labels: &'a [String],
-    /// Per row: the touch's day, in days since 1970-01-01.
-    pub on: &'a [i64],
+    /// Per row: the touch's day.
+    pub on: DayColumn<'a>,
     /// Per row: the journey's revenue (read on its first row; 0 when it did not convert).
     pub revenue: AmountColumn<'a>,
-    /// Per row: the journey's conversion day, days since 1970-01-01, or [`NOT_CONVERTED`].
-    pub converted_on: &'a [i64],
+    /// Per row: the journey's conversion day, or [`NOT_CONVERTED`] (read on its first row).
+    pub converted_on: DayColumn<'a>,
     /// Per row: 0 none, 1 `lead_created`, 2 `deal_created` (absent: no milestones).
     pub milestone: Option<&'a [i8]>,
 }
@@ -43,13 +101,16 @@ pub struct ColumnsAttribution {
 
 /// Attributes journeys given as columns: the report of [`attribute`](super::attribute)
 /// without journey lines, plus one credit per row as integer units, computed in one pass with
-/// integer arithmetic. Paths in errors name the column and row (`on[7]`).
+/// integer arithmetic. Paths in errors name the column and row (`on[7]`). The columns are
+/// read where they are, once: days (or ticks) are range-checked as each journey is read.
 ///
 /// # Errors
 ///
 /// As [`attribute`](super::attribute): `unknown_channel` at `channel_labels[k]`,
 /// `invalid_value` at `channel[i]` (a code outside the labels) or at `journey[i]` (a journey
 /// whose rows are not consecutive), `touch_after_conversion` / `invalid_value` at `on[i]`,
+/// `invalid_date` at `on[i]` / `converted_on[i]` (outside the years 1 to 9999, or a time of
+/// day), `invalid_value` at `on` / `converted_on` for `per_day` below 1,
 /// `negative_amount` / `invalid_decimal` / `invalid_value` at `revenue[i]`; `invalid_value`
 /// at `journey` when the columns' lengths differ.
 ///
@@ -57,17 +118,18 @@ pub struct ColumnsAttribution {
 ///
 /// ```
 /// use crmkit::forecast::AmountColumn;
-/// use crmkit::roi::{attribute_columns, AttributionPolicy, JourneyColumns, NOT_CONVERTED};
+/// use crmkit::roi::{attribute_columns, AttributionPolicy, CodeColumn, DayColumn, JourneyColumns, NOT_CONVERTED};
 ///
 /// let policy: AttributionPolicy = crmkit::wire::from_json(r#"{"model": {"kind": "linear"}}"#, "")?;
 /// let labels = ["search".to_string(), "email".to_string()];
 /// let columns = JourneyColumns {
 ///     journey: &[7, 7, 7, 8],
-///     channel: &[0, 1, 1, 0],
+///     channel: CodeColumn::I8(&[0, 1, 1, 0]),
 ///     channel_labels: &labels,
-///     on: &[20_500, 20_501, 20_502, 20_500],
+///     on: DayColumn::days(&[20_500, 20_501, 20_502, 20_500]),
 ///     revenue: AmountColumn::Units { units: &[10_000, 10_000, 10_000, 0], scale: 2 },
-///     converted_on: &[20_510, 20_510, 20_510, NOT_CONVERTED],
+///     // Seconds, as a datetime64[s] column holds them.
+///     converted_on: DayColumn { values: &[1_772_064_000, 1_772_064_000, 1_772_064_000, NOT_CONVERTED], per_day: 86_400 },
 ///     milestone: None,
 /// };
 /// let out = attribute_columns(&policy, &columns)?;
@@ -86,9 +148,9 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
     };
     let lengths = [
         ("channel", columns.channel.len()),
-        ("on", columns.on.len()),
+        ("on", columns.on.values.len()),
         ("revenue", revenue_len),
-        ("converted_on", columns.converted_on.len()),
+        ("converted_on", columns.converted_on.values.len()),
         ("milestone", columns.milestone.map_or(rows, <[i8]>::len)),
     ];
     if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != rows) {
@@ -97,8 +159,11 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
             reason: format!("{len} rows, the journey column has {rows}"),
         });
     }
-    crate::wire::check_days(columns.on, None, |i| format!("on[{i}]"))?;
-    crate::wire::check_days(columns.converted_on, Some(NOT_CONVERTED), |i| format!("converted_on[{i}]"))?;
+    for (name, c) in [("on", columns.on), ("converted_on", columns.converted_on)] {
+        if c.per_day < 1 {
+            return Err(Error::InvalidValue { path: name.into(), reason: format!("{} values per day", c.per_day) });
+        }
+    }
     // Label code → taxonomy index (unknown labels fail only when used).
     let label_index: Vec<Option<usize>> =
         columns.channel_labels.iter().map(|l| index.get(l.as_str()).copied()).collect();

@@ -39,49 +39,53 @@ enum Rule {
     Decay(f64),
 }
 
+/// One channel's totals over converting journeys.
+#[derive(Debug, Clone)]
+pub(crate) struct ChannelTotal {
+    pub credit: i128,
+    pub touches: u64,
+    pub conversions: u64,
+    /// Touched by some journey, converting or not.
+    pub present: bool,
+    /// The last journey counted in `conversions`.
+    last_journey: usize,
+}
+
 /// Per-channel totals over converting journeys.
 #[derive(Debug, Default)]
 pub(crate) struct Totals {
-    pub credit: Vec<i128>,
-    pub touches: Vec<u64>,
-    pub conversions: Vec<u64>,
-    pub present: Vec<bool>,
+    /// Per channel of the taxonomy (one record per channel: one bounds check per touch).
+    pub channels: Vec<ChannelTotal>,
     pub total: i128,
     pub converted: u64,
     /// Revenue of converting journeys without a touch inside the lookback window.
     pub unattributed: i128,
-    last_journey: Vec<usize>,
 }
 
 impl Totals {
     pub fn new(channels: usize) -> Self {
-        Self {
-            credit: vec![0; channels],
-            touches: vec![0; channels],
-            conversions: vec![0; channels],
-            present: vec![false; channels],
-            last_journey: vec![usize::MAX; channels],
-            ..Self::default()
-        }
+        let zero = ChannelTotal { credit: 0, touches: 0, conversions: 0, present: false, last_journey: usize::MAX };
+        Self { channels: vec![zero; channels], ..Self::default() }
     }
 
     /// Adds journey `j` (touching `channels`, credited `credits` when it converted).
+    #[inline]
     pub fn add(&mut self, j: usize, converted: bool, units: i128, channels: &[u32], credits: impl Fn(usize) -> i128) {
-        if converted {
-            self.converted += 1;
-            self.total += units;
-        }
-        for (k, &c) in channels.iter().enumerate() {
-            let c = c as usize;
-            self.present[c] = true;
-            if converted {
-                self.credit[c] += credits(k);
-                self.touches[c] += 1;
-                if self.last_journey[c] != j {
-                    self.last_journey[c] = j;
-                    self.conversions[c] += 1;
-                }
+        if !converted {
+            for &c in channels {
+                self.channels[c as usize].present = true;
             }
+            return;
+        }
+        self.converted += 1;
+        self.total += units;
+        for (k, &c) in channels.iter().enumerate() {
+            let line = &mut self.channels[c as usize];
+            line.present = true;
+            line.credit += credits(k);
+            line.touches += 1;
+            line.conversions += u64::from(line.last_journey != j);
+            line.last_journey = j;
         }
     }
 
@@ -147,7 +151,8 @@ pub(crate) fn run(
     let milestones = reader.milestones();
     let mut totals = Totals::new(channels);
     let mut by_length: Vec<Option<(Box<[u64]>, u64)>> = Vec::new();
-    let mut gaps: Vec<u64> = Vec::new();
+    // Decay weights per gap, u64::MAX until computed.
+    let mut gaps: Vec<u64> = if matches!(rule, Rule::Decay(_)) { vec![u64::MAX; CACHED_GAPS] } else { Vec::new() };
     let mut weights: Vec<u64> = Vec::new();
     let mut rem: Vec<u64> = Vec::new();
     let mut wide: Vec<i128> = Vec::new();
@@ -158,8 +163,9 @@ pub(crate) fn run(
         let out = &mut credits[start..end];
         if converted {
             let even = |out: &mut [i64]| -> Option<()> {
-                let count = out.len() as i128;
-                let (each, extra) = (i64::try_from(units / count).ok()?, (units % count) as usize);
+                // In 64 bits (a 128-bit division per journey cost more than the rest of it).
+                let (t, count) = (u64::try_from(units).ok()?, out.len() as u64);
+                let (each, extra) = (i64::try_from(t / count).ok()?, (t % count) as usize);
                 out.fill(each);
                 out[..extra].iter_mut().for_each(|c| *c += 1);
                 Some(())
@@ -204,9 +210,6 @@ pub(crate) fn run(
                     for &d in &reader.days {
                         let gap = (d - latest) as usize;
                         let w = if gap < CACHED_GAPS {
-                            if gaps.len() <= gap {
-                                gaps.resize(gap + 1, u64::MAX);
-                            }
                             if gaps[gap] == u64::MAX {
                                 gaps[gap] = decay(gap as f64 / half_life);
                             }
@@ -259,6 +262,10 @@ pub(crate) fn split_fast(
         Some(s) if s > 0 => s,
         _ => weights.iter().try_fold(0u64, |s, &x| s.checked_add(x)).filter(|&s| s > 0)?,
     };
+    if weights.len() <= SMALL && i64::try_from(sum).is_ok() {
+        split_small(t, weights, sum, out);
+        return Some(());
+    }
     let inv = 1.0 / sum as f64;
     let tf = t as f64;
     let mut given = 0u64;
@@ -303,6 +310,55 @@ pub(crate) fn split_fast(
         }
     }
     Some(())
+}
+
+/// Journeys of this many touches or fewer take [`split_small`].
+const SMALL: usize = 16;
+
+/// [`split_fast`] of a short journey (at most [`SMALL`] touches, weights summing below 2^63):
+/// signed conversions (one instruction each, the unsigned ones take several), remainders on
+/// the stack, and the leftover units by rank, without a branch on the data.
+#[inline]
+#[allow(clippy::many_single_char_names)] // the arithmetic's own names: t × w = q × sum + r
+fn split_small(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
+    let n = weights.len();
+    let mut rem = [0i64; SMALL];
+    // t < 2^50 and the weights sum below 2^63: all of it fits i64 / i128.
+    let (t, sum) = (t as i64, sum as i64);
+    let (tf, inv) = (t as f64, 1.0 / sum as f64);
+    let wide_sum = i128::from(sum);
+    let mut given = 0i64;
+    for k in 0..n {
+        let w = weights[k] as i64;
+        let prod = i128::from(t) * i128::from(w);
+        // Within 2 of floor(t × w ÷ sum) (t < 2^50, a few roundings of 2^-53).
+        let mut q = (tf * w as f64 * inv) as i64;
+        let mut r = prod - i128::from(q) * wide_sum;
+        while r < 0 {
+            q -= 1;
+            r += wide_sum;
+        }
+        while r >= wide_sum {
+            q += 1;
+            r -= wide_sum;
+        }
+        out[k] = q;
+        given += q;
+        rem[k] = r as i64; // < sum
+    }
+    // One unit each to the `left` (< n, usually one or two) largest remainders, earlier
+    // touches first on ties: each a max over keys (remainder, then the earlier touch), no
+    // branch on the data; a touch served drops to key 0.
+    let mut keys = [0u128; SMALL];
+    for k in 0..n {
+        keys[k] = ((rem[k] as u128) << 5 | (SMALL - k) as u128) + 1;
+    }
+    for _ in 0..t - given {
+        let top = keys[..n].iter().copied().fold(0, u128::max);
+        let k = SMALL - ((top - 1) & 31) as usize;
+        out[k] += 1;
+        keys[k] = 0;
+    }
 }
 
 /// The general split (128-bit), for what [`split_fast`] leaves.

@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use columns::{attribute_columns, ColumnsAttribution, JourneyColumns, NOT_CONVERTED};
+pub use columns::{attribute_columns, CodeColumn, ColumnsAttribution, DayColumn, JourneyColumns, NOT_CONVERTED};
 pub use compare::{compare_attribution, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow, WireDecimal};
 pub use markov::MAX_STATES;
 pub use model::{CoalitionValue, Model, PositionWeights};
@@ -592,15 +592,16 @@ fn channel_report(
     let dp = policy.rounding.dp;
     let money = |units: i128| Decimal::try_from_i128_with_scale(units, dp).map_err(|_| Error::overflow("journeys"));
     let channel_lines = (0..policy.channels.len())
-        .filter(|&c| t.present[c])
+        .filter(|&c| t.channels[c].present)
         .map(|c| {
+            let line = &t.channels[c];
             Ok(ChannelCredit {
                 channel: policy.channels[c].name.clone(),
                 group: policy.channels[c].group.clone(),
-                credit: money(t.credit[c])?,
-                share: if t.total == 0 { Decimal::ZERO } else { ratio(t.credit[c] as u128, t.total as u128) },
-                touches: t.touches[c],
-                conversions: t.conversions[c],
+                credit: money(line.credit)?,
+                share: if t.total == 0 { Decimal::ZERO } else { ratio(line.credit as u128, t.total as u128) },
+                touches: line.touches,
+                conversions: line.conversions,
                 removal_effect: effects.map(|e| {
                     let mut d = Decimal::from_f64_retain(e[c]).unwrap_or_default().round_dp(6);
                     d.rescale(6);

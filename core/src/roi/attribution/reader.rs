@@ -5,11 +5,12 @@ use std::collections::HashSet;
 
 use rust_decimal::Decimal;
 
-use super::columns::{JourneyColumns, NOT_CONVERTED};
+use super::columns::{CodeColumn, JourneyColumns, NOT_CONVERTED};
 use super::MAX_TOUCHES;
 use crate::error::{Error, Result};
 use crate::forecast::AmountColumn;
 use crate::money::Rounding;
+use crate::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 
 /// A channel label that is not in the taxonomy (fails only when a row uses it).
 const UNKNOWN: u32 = u32::MAX;
@@ -33,27 +34,36 @@ pub(crate) struct Reader<'a> {
     /// Label code → taxonomy index, or [`UNKNOWN`].
     labels: Vec<u32>,
     rounding: Rounding,
+    /// See [`revenue_units`].
+    pad: Option<i64>,
+    on: DayReader,
+    converted_on: DayReader,
     at: usize,
-    /// The codes of earlier journeys while the codes only went up (the usual, sorted frame);
-    /// the set of them once they went down.
+    /// The last journey code while the codes only went up (the usual, sorted frame: nothing
+    /// to remember); the set of every code seen once they went down.
     last: Option<i64>,
     seen: Option<HashSet<i64>>,
-    runs: Vec<i64>,
     /// The current journey's channels (taxonomy indices) and days before its conversion.
     pub channel: Vec<u32>,
     pub days: Vec<u32>,
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `columns` (lengths checked, `per_day` ≥ 1).
     pub fn new(columns: &'a JourneyColumns<'a>, labels: Vec<Option<usize>>, rounding: Rounding) -> Self {
         Self {
             columns,
             labels: labels.into_iter().map(|l| l.map_or(UNKNOWN, |t| t as u32)).collect(),
             rounding,
+            pad: match columns.revenue {
+                AmountColumn::Units { scale, .. } if scale <= rounding.dp => 10i64.checked_pow(rounding.dp - scale),
+                _ => None,
+            },
+            on: DayReader::new(columns.on.per_day),
+            converted_on: DayReader::new(columns.converted_on.per_day),
             at: 0,
             last: None,
             seen: None,
-            runs: Vec::new(),
             channel: Vec::new(),
             days: Vec::new(),
         }
@@ -75,10 +85,7 @@ impl<'a> Reader<'a> {
         }
         let code = c.journey[start];
         self.check_new(code, start)?;
-        let mut end = start + 1;
-        while end < rows && c.journey[end] == code {
-            end += 1;
-        }
+        let end = c.journey[start + 1..].iter().position(|&x| x != code).map_or(rows, |k| start + 1 + k);
         self.at = end;
         if end - start > MAX_TOUCHES {
             // The path is formatted only when it is needed: not a string per journey.
@@ -89,10 +96,15 @@ impl<'a> Reader<'a> {
                 "touches in a journey",
             )?;
         }
-        let conv = c.converted_on[start];
-        let converted = conv != NOT_CONVERTED;
+        let raw = c.converted_on.values[start];
+        let converted = raw != NOT_CONVERTED;
+        let conv = if converted {
+            self.converted_on.day(raw).map_err(|b| b.error("converted_on", start, raw, self.converted_on.per_day))?
+        } else {
+            NOT_CONVERTED
+        };
         // A journey that did not convert may leave its revenue empty (NaN in a float column).
-        let units = match revenue_units(&c.revenue, start, self.rounding)? {
+        let units = match revenue_units(&c.revenue, start, self.rounding, self.pad)? {
             Some(u) => u,
             None if !converted => 0,
             None => return Err(bad(start)),
@@ -106,57 +118,66 @@ impl<'a> Reader<'a> {
                 reason: "revenue without converted_on".into(),
             });
         }
-        self.channel.clear();
-        self.days.clear();
-        let mut previous = i64::MIN;
-        for r in start..end {
-            let code = c.channel[r];
-            let t = match usize::try_from(code).ok().and_then(|k| self.labels.get(k)) {
-                Some(&t) if t != UNKNOWN => t,
-                Some(_) => {
-                    let k = code as usize;
-                    return Err(Error::UnknownChannel {
-                        path: format!("channel_labels[{k}]"),
-                        name: c.channel_labels[k].clone(),
-                    });
-                }
-                None => {
-                    return Err(Error::InvalidValue {
-                        path: format!("channel[{r}]"),
-                        reason: format!("code {code} is not an index of channel_labels"),
-                    })
-                }
-            };
-            let on = c.on[r];
-            if on == NOT_CONVERTED {
-                return Err(Error::MissingValue {
-                    path: format!("on[{r}]"),
-                    reason: "every touch needs its day".into(),
-                });
-            }
-            if on < previous {
-                return Err(Error::InvalidValue {
-                    path: format!("on[{r}]"),
-                    reason: "touches go in time order".into(),
-                });
-            }
-            previous = on;
-            let days = if converted {
-                if on > conv {
-                    return Err(Error::TouchAfterConversion {
-                        path: format!("on[{r}]"),
-                        date: on.to_string(),
-                        converted_on: conv.to_string(),
-                    });
-                }
-                u32::try_from(conv.saturating_sub(on)).unwrap_or(u32::MAX)
-            } else {
-                0
-            };
-            self.channel.push(t);
-            self.days.push(days);
+        // The rows in one tight loop per code width; the error of a bad row is found again,
+        // with its words, off the hot path.
+        let n = end - start;
+        self.channel.resize(n, 0);
+        self.days.resize(n, 0);
+        let rows = Rows { on: &c.on.values[start..end], labels: &self.labels, reader: self.on, converted, conv };
+        let read = match c.channel {
+            CodeColumn::I8(codes) => rows.read(&codes[start..end], &mut self.channel, &mut self.days),
+            CodeColumn::I16(codes) => rows.read(&codes[start..end], &mut self.channel, &mut self.days),
+            CodeColumn::I32(codes) => rows.read(&codes[start..end], &mut self.channel, &mut self.days),
+        };
+        if let Err(k) = read {
+            return Err(self.row_error(start, start + k, converted, conv));
         }
         Ok(Some(Run { start, end, converted, units, conv }))
+    }
+
+    /// The error of row `r` of the journey starting at `start`, which [`Rows::read`] found bad.
+    #[cold]
+    fn row_error(&self, start: usize, r: usize, converted: bool, conv: i64) -> Error {
+        let c = self.columns;
+        let code = c.channel.get(r);
+        if usize::try_from(code).ok().and_then(|k| self.labels.get(k)).is_none_or(|&t| t == UNKNOWN) {
+            return self.bad_code(code, r);
+        }
+        let (v, reader) = (c.on.values[r], self.on);
+        if v == NOT_CONVERTED {
+            return Error::MissingValue { path: format!("on[{r}]"), reason: "every touch needs its day".into() };
+        }
+        let day = match reader.day(v) {
+            Ok(day) => day,
+            Err(b) => return b.error("on", r, v, reader.per_day),
+        };
+        // The row before it in the journey was good.
+        if r > start && reader.day(c.on.values[r - 1]).is_ok_and(|before| day < before) {
+            return Error::InvalidValue { path: format!("on[{r}]"), reason: "touches go in time order".into() };
+        }
+        if converted && day > conv {
+            return Error::TouchAfterConversion {
+                path: format!("on[{r}]"),
+                date: day.to_string(),
+                converted_on: conv.to_string(),
+            };
+        }
+        Error::InvalidValue { path: format!("on[{r}]"), reason: "not a touch's day".into() }
+    }
+
+    /// The error of a channel code outside the labels, or of a label not in the taxonomy.
+    #[cold]
+    fn bad_code(&self, code: i32, r: usize) -> Error {
+        let c = self.columns;
+        match usize::try_from(code).ok().filter(|&k| k < c.channel_labels.len()) {
+            Some(k) => {
+                Error::UnknownChannel { path: format!("channel_labels[{k}]"), name: c.channel_labels[k].clone() }
+            }
+            None => Error::InvalidValue {
+                path: format!("channel[{r}]"),
+                reason: format!("code {code} is not an index of channel_labels"),
+            },
+        }
     }
 
     /// A journey's rows are consecutive: `code` must not have been seen before.
@@ -164,16 +185,16 @@ impl<'a> Reader<'a> {
         let repeated = match (&mut self.seen, self.last) {
             (Some(set), _) => !set.insert(code),
             (None, Some(last)) if code <= last => {
-                let mut set: HashSet<i64> = self.runs.iter().copied().collect();
+                // The codes went down: from here on, a set of every code seen (the first row
+                // of each journey read so far; they were all distinct, going up).
+                let journey = self.columns.journey;
+                let mut set: HashSet<i64> =
+                    (0..row).filter(|&r| r == 0 || journey[r] != journey[r - 1]).map(|r| journey[r]).collect();
                 let repeated = !set.insert(code);
                 self.seen = Some(set);
-                self.runs = Vec::new();
                 repeated
             }
-            (None, _) => {
-                self.runs.push(code);
-                false
-            }
+            (None, _) => false,
         };
         self.last = Some(code);
         if repeated {
@@ -186,20 +207,139 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// What a journey's rows are checked against.
+struct Rows<'r> {
+    /// The journey's days.
+    on: &'r [i64],
+    labels: &'r [u32],
+    reader: DayReader,
+    converted: bool,
+    conv: i64,
+}
+
+impl Rows<'_> {
+    /// Each row's taxonomy index into `channel` and days before the conversion into `days`
+    /// (all as long as `codes`), or the offset of the first bad row.
+    #[inline]
+    fn read<C: Copy + Into<i32>>(
+        &self,
+        codes: &[C],
+        channel: &mut [u32],
+        days: &mut [u32],
+    ) -> std::result::Result<(), usize> {
+        let n = codes.len();
+        let (on, channel, days) = (&self.on[..n], &mut channel[..n], &mut days[..n]);
+        let mut previous = i64::MIN;
+        for k in 0..n {
+            let code: i32 = codes[k].into();
+            // A negative code wraps to a huge index: not a label either.
+            let t = self.labels.get(code as u32 as usize).copied().unwrap_or(UNKNOWN);
+            let v = on[k];
+            let Ok(day) = self.reader.day(v) else { return Err(k) };
+            if t == UNKNOWN || v == NOT_CONVERTED || day < previous || (self.converted && day > self.conv) {
+                return Err(k);
+            }
+            previous = day;
+            channel[k] = t;
+            // Both days are within the years 1 to 9999: under 2^22 apart.
+            days[k] = if self.converted { (self.conv - day) as u32 } else { 0 };
+        }
+        Ok(())
+    }
+}
+
+/// Why a value of a [`DayColumn`](super::DayColumn) is not a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadDay {
+    /// Outside the years 1 to 9999.
+    Range,
+    /// Not a whole number of days.
+    TimeOfDay,
+}
+
+impl BadDay {
+    #[cold]
+    fn error(self, field: &str, r: usize, v: i64, per_day: i64) -> Error {
+        match self {
+            // Worded as every other day column's range error.
+            Self::Range => crate::wire::check_days(&[v.div_euclid(per_day)], None, |_| format!("{field}[{r}]"))
+                .err()
+                .unwrap_or_else(|| Error::out_of_range(format!("{field}[{r}]"), v, MIN_EPOCH_DAY, MAX_EPOCH_DAY)),
+            Self::TimeOfDay => Error::Parse {
+                kind: crate::ParseKind::Date,
+                path: format!("{field}[{r}]"),
+                message: format!("{v} at {per_day} per day has a time of day; pass dates (Series.dt.normalize())"),
+            },
+        }
+    }
+}
+
+/// Days from a day column's values, with the range check, in a few operations per value: no
+/// division (a floating-point estimate of the quotient corrected to the exact one).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DayReader {
+    per_day: i64,
+    inv: f64,
+    /// The first and last value of the days 0001-01-01 and 9999-12-31.
+    lo: i64,
+    hi: i64,
+}
+
+impl DayReader {
+    pub fn new(per_day: i64) -> Self {
+        debug_assert!(per_day >= 1);
+        Self {
+            per_day,
+            inv: 1.0 / per_day as f64,
+            lo: MIN_EPOCH_DAY.checked_mul(per_day).unwrap_or(i64::MIN),
+            hi: (MAX_EPOCH_DAY + 1).checked_mul(per_day).map_or(i64::MAX, |x| x - 1),
+        }
+    }
+
+    /// The day (since 1970-01-01) of `v`, not the missing value.
+    #[inline]
+    pub fn day(self, v: i64) -> std::result::Result<i64, BadDay> {
+        if !(self.lo..=self.hi).contains(&v) {
+            return Err(BadDay::Range);
+        }
+        if self.per_day == 1 {
+            return Ok(v);
+        }
+        // In range, the quotient is under 2^22: the estimate is within one of it.
+        let mut q = (v as f64 * self.inv) as i64;
+        // The true remainder is small; wrapping arithmetic gets it even near i64's ends.
+        let mut r = v.wrapping_sub(q.wrapping_mul(self.per_day));
+        if r < 0 {
+            q -= 1;
+            r += self.per_day;
+        } else if r >= self.per_day {
+            q += 1;
+            r -= self.per_day;
+        }
+        if r == 0 {
+            Ok(q)
+        } else {
+            Err(BadDay::TimeOfDay)
+        }
+    }
+}
+
 /// Row `r`'s revenue in units of the policy's last place. `None` for a float NaN (an empty
 /// cell).
-fn revenue_units(column: &AmountColumn, r: usize, rounding: Rounding) -> Result<Option<i128>> {
+/// `pad`: 10^(places kept − the column's places) when integer units have no more places than
+/// kept (computed once, not per journey).
+fn revenue_units(column: &AmountColumn, r: usize, rounding: Rounding, pad: Option<i64>) -> Result<Option<i128>> {
     let exact = match *column {
         AmountColumn::Decimal(d) => d[r],
         AmountColumn::Units { units, scale } => {
             let u = i128::from(units[r]);
-            if scale <= rounding.dp {
-                // Fewer places than kept: padding zeros, what rounding would do, in integers
-                // (while the mantissa stays within a Decimal's 96 bits).
-                if let Some(x) = 10i128.checked_pow(rounding.dp - scale).and_then(|p| u.checked_mul(p)) {
-                    if x.unsigned_abs() < 1u128 << 96 {
-                        return Ok(Some(x));
-                    }
+            // Fewer places than kept: padding zeros, what rounding would do, in integers
+            // (while the mantissa stays within a Decimal's 96 bits).
+            if let Some(p) = pad {
+                // Two 64-bit factors: no overflow in 128 bits.
+                let x = u * i128::from(p);
+                if x.unsigned_abs() < 1u128 << 96 {
+                    return Ok(Some(x));
                 }
             }
             Decimal::try_from_i128_with_scale(u, scale).map_err(|_| bad(r))?
@@ -224,5 +364,60 @@ fn bad(r: usize) -> Error {
         kind: crate::ParseKind::Decimal,
         path: format!("revenue[{r}]"),
         message: "not a finite amount".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{attribute_columns, AttributionPolicy, CodeColumn, DayColumn, JourneyColumns};
+    use super::*;
+
+    #[test]
+    fn days_from_ticks_are_exact_or_typed_errors() {
+        let ns = 86_400_000_000_000i64;
+        let r = DayReader::new(ns);
+        assert_eq!(
+            (r.day(0), r.day(20_000 * ns), r.day(-ns), r.day(-1)),
+            (Ok(0), Ok(20_000), Ok(-1), Err(BadDay::TimeOfDay))
+        );
+        // The last nanosecond numpy holds (2262) is in range, a time of day.
+        assert_eq!(r.day(i64::MAX), Err(BadDay::TimeOfDay));
+        let h = DayReader::new(24);
+        assert_eq!((h.day(-48), h.day(48), h.day(25)), (Ok(-2), Ok(2), Err(BadDay::TimeOfDay)));
+        assert_eq!(h.day((MAX_EPOCH_DAY + 1) * 24), Err(BadDay::Range));
+        assert_eq!(h.day(MIN_EPOCH_DAY * 24), Ok(MIN_EPOCH_DAY));
+        let d = DayReader::new(1);
+        assert_eq!((d.day(MAX_EPOCH_DAY), d.day(MAX_EPOCH_DAY + 1)), (Ok(MAX_EPOCH_DAY), Err(BadDay::Range)));
+    }
+
+    #[test]
+    fn bad_rows_are_named_with_their_error() {
+        let policy: AttributionPolicy = crate::wire::from_json(r#"{"model": {"kind": "linear"}}"#, "").unwrap();
+        let labels = ["search".to_string(), "nope".to_string()];
+        let s = 86_400i64;
+        let run = |codes: &[i8], on: &[i64], per_day: i64| {
+            let conv = vec![20_510 * s; on.len()];
+            let units = vec![100; on.len()];
+            let columns = JourneyColumns {
+                journey: &vec![1; on.len()],
+                channel: CodeColumn::I8(codes),
+                channel_labels: &labels,
+                on: DayColumn { values: on, per_day },
+                revenue: AmountColumn::Units { units: &units, scale: 0 },
+                converted_on: DayColumn { values: &conv, per_day: s },
+                milestone: None,
+            };
+            let e = attribute_columns(&policy, &columns).unwrap_err();
+            (e.code(), e.path().to_owned())
+        };
+        let on = [20_500 * s, 20_501 * s, 20_502 * s];
+        assert_eq!(run(&[0, 0, 0], &[on[0], on[1] + 3_600, on[2]], s), ("invalid_date", "on[1]".into()));
+        assert_eq!(run(&[0, 0, 0], &[on[0], i64::MIN, on[2]], s), ("missing_value", "on[1]".into()));
+        assert_eq!(run(&[0, 0, 0], &[on[1], on[0], on[2]], s), ("invalid_value", "on[1]".into()));
+        assert_eq!(run(&[0, 0, 0], &[on[0], on[1], 20_511 * s], s), ("touch_after_conversion", "on[2]".into()));
+        assert_eq!(run(&[0, -1, 0], &on, s), ("invalid_value", "channel[1]".into()));
+        assert_eq!(run(&[0, 0, 1], &on, s), ("unknown_channel", "channel_labels[1]".into()));
+        assert_eq!(run(&[0, 0, 0], &[on[0], on[1], (MAX_EPOCH_DAY + 1) * s], s), ("invalid_date", "on[2]".into()));
+        assert_eq!(run(&[0, 0, 0], &on, 0), ("invalid_value", "on".into()));
     }
 }
