@@ -32,15 +32,19 @@ def test_docstring_examples_run():
 
 def test_roi_report_keys_match_the_stub():
     dicts, literals = stub()
-    policy = {"channels": [{"name": "events", "group": "offline"}], "period": "quarter",
+    policy = {"channels": [{"name": "events", "group": "offline"}], "period": "month", "cost_allocation": "pro_rata",
               "funnel": ["leads", "customers", "opportunities", "won"], "rounding": {"dp": 2}, "percent_rounding": {"dp": 1}}
     assert set(policy) == dicts["RoiPolicy"] and set(CAMPAIGN) == dicts["Campaign"]
     report = crmkit.campaign_roi(policy, [CAMPAIGN, {"id": "free", "channel": "events", "cost": "0"}])
     assert set(report) == dicts["RoiReport"]
     for line in [*report["campaigns"], *report["channels"], *report["groups"], *report["periods"], report["total"]]:
-        assert set(line) == dicts["RoiLine"]
+        # cost_periods: only on a pro-rated campaign's line (NotRequired in the stub).
+        assert set(line) | {"cost_periods"} == dicts["RoiLine"]
         assert set(line["reasons"]) <= literals["RoiReason"]
         assert all(set(s) == dicts["FunnelStep"] for s in line["funnel"])
+    pieces = report["campaigns"][0]["cost_periods"]  # July 21 to August 24: 11 + 24 days
+    assert [p["days"] for p in pieces] == [11, 24] and all(set(p) == dicts["PeriodCost"] for p in pieces)
+    assert sum(p["cost"] for p in pieces) == Decimal("11400") and "pro_rated" in report["campaigns"][0]["reasons"]
     assert report["campaigns"][1]["roi_pct"] is None and "zero_cost" in report["campaigns"][1]["reasons"]
     assert report["total"]["roi_pct"] == Decimal("75.4")
 

@@ -415,8 +415,17 @@ function attributeColumnsMismatch(crmkit, policy, journeys, report) {
     convertedOn: Int32Array.from(rows, (r) => (r.j.converted_on ? day(r.j.converted_on) : NO_DAY)),
     milestone: Int8Array.from(rows, (r) => ({ lead_created: 1, deal_created: 2 })[r.t.milestone] ?? 0),
   };
-  const got = crmkit.attributeColumns(policy, columns);
   const want = report.journeys.flatMap((j) => j.touches.map((t) => decimalUnits(t.credit)[0]));
+  if (want.some((u) => u > 2n ** 53n - 1n || u < 1n - 2n ** 53n)) {
+    // A credit beyond 2^53 units has no exact JS number: attributeColumns refuses it, typed.
+    try {
+      crmkit.attributeColumns(policy, columns);
+    } catch (e) {
+      return e?.name === "CrmkitError" && e.code === "invalid_decimal" ? null : `threw ${e?.name} ${e?.code}: ${e?.message}`;
+    }
+    return "a credit beyond 2^53 units came back as a JS number";
+  }
+  const got = crmkit.attributeColumns(policy, columns);
   const credits = Array.from(got.credits, (u) => BigInt(u));
   const row = credits.findIndex((u, i) => u !== want[i]);
   if (row >= 0) return `row ${row}: ${credits[row]} units, attribute gives ${want[row]}`;
