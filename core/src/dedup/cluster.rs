@@ -204,7 +204,7 @@ pub fn find_duplicates(policy: &MatchPolicy, settings: &BatchSettings, records: 
         owners: records.iter().map(|r| r.owner.as_deref()).collect(),
         raw: &|row: usize, field: &str| records[row].fields.get(field).and_then(Option::as_deref),
     };
-    let mut report = dedup_table(policy, settings, &table, &prepared)?;
+    let mut report = dedup_table(policy, settings, &table, &prepared, None)?;
     report.issues = issues;
     Ok(report)
 }
@@ -227,12 +227,15 @@ pub(crate) fn validate_settings(settings: &BatchSettings) -> Result<()> {
     Ok(())
 }
 
-/// Blocking, scoring and clustering over prepared rows.
+/// Blocking, scoring and clustering over prepared rows; with `given` pairs of rows, no
+/// blocking: those pairs are the candidates (scored here again), and a cannot-link pair that
+/// names an id outside the table is ignored (the table is one component of a larger one).
 pub(crate) fn dedup_table(
     policy: &MatchPolicy,
     settings: &BatchSettings,
     table: &Table<'_>,
     prepared: &[Prepared],
+    given: Option<&[(u32, u32)]>,
 ) -> Result<DedupReport> {
     validate_settings(settings)?;
     let scorer = Scorer::new(policy, None)?;
@@ -245,10 +248,16 @@ pub(crate) fn dedup_table(
                 reason: format!("{id:?} is not a record id"),
             })
         };
+        if given.is_some() && !(row_of.contains_key(a.as_str()) && row_of.contains_key(b.as_str())) {
+            continue;
+        }
         let (x, y) = (find(a, 0)?, find(b, 1)?);
         cannot.insert((x.min(y), x.max(y)));
     }
-    let (pairs, stats) = candidate_pairs(policy, prepared)?;
+    let (pairs, stats) = match given {
+        None => candidate_pairs(policy, prepared)?,
+        Some(given) => (super::parts::given_pairs(given, prepared.len())?, super::blocking::BlockStats::default()),
+    };
     // Each candidate pair's verdict, beside `pairs` (sorted): the guard looks pairs up by a
     // binary search, no hash map of every pair.
     let mut scored: Vec<Verdict> = Vec::with_capacity(pairs.len());

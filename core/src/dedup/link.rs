@@ -154,6 +154,19 @@ pub fn find_duplicates_columns(
     settings: &BatchSettings,
     columns: &RecordColumns<'_>,
 ) -> Result<ColumnsReport> {
+    columns_report(policy, settings, columns, None)
+}
+
+/// A table's columns read under a policy: each row's prepared values, the values that could
+/// not be read, and the policy's columns in field order.
+pub(crate) struct ReadColumns<'c> {
+    pub prepared: Vec<Prepared>,
+    pub issues: Vec<Issue>,
+    pub cols: Vec<&'c [Option<String>]>,
+}
+
+/// Checks and reads a table's columns (the checks of [`find_duplicates_columns`]).
+pub(crate) fn read_columns<'c>(policy: &MatchPolicy, columns: &RecordColumns<'c>) -> Result<ReadColumns<'c>> {
     policy.validate()?;
     let n = columns.ids.len();
     crate::limits::check("ids", n, MAX_BATCH_RECORDS, "records")?;
@@ -204,6 +217,19 @@ pub fn find_duplicates_columns(
         }
         prepared.push(Prepared { values });
     }
+    Ok(ReadColumns { prepared, issues, cols })
+}
+
+/// [`find_duplicates_columns`], over the table's own candidate pairs (`given: None`) or over
+/// the given ones (a component of a distributed run: [`super::cluster_pairs_columns`]).
+pub(crate) fn columns_report(
+    policy: &MatchPolicy,
+    settings: &BatchSettings,
+    columns: &RecordColumns<'_>,
+    given: Option<&[(u32, u32)]>,
+) -> Result<ColumnsReport> {
+    let n = columns.ids.len();
+    let ReadColumns { prepared, issues, cols } = read_columns(policy, columns)?;
     let raw = |row: usize, field: &str| {
         let k = policy.fields.iter().position(|f| f.field == field)?;
         cols[k][row].as_deref()
@@ -214,7 +240,7 @@ pub fn find_duplicates_columns(
         raw: &raw,
     };
     let settings = BatchSettings { explain_pairs: false, ..settings.clone() };
-    let report = dedup_table(policy, &settings, &table, &prepared)?;
+    let report = dedup_table(policy, &settings, &table, &prepared, given)?;
     let mut cluster = vec![-1i64; n];
     let mut survivor = vec![false; n];
     let row_of: std::collections::HashMap<&str, usize> =

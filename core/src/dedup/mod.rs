@@ -41,6 +41,7 @@ mod contact;
 mod estimate;
 mod index;
 mod link;
+mod parts;
 mod phone;
 mod pinyin_table;
 mod policy;
@@ -62,6 +63,10 @@ pub use contact::{normalize_domain, normalize_email, normalize_person_name, Doma
 pub use estimate::{estimate_model, EstimateReport, EstimateSettings, MAX_ESTIMATE_RECORDS};
 pub use index::{Candidate, DedupIndex, QueryReport, INDEX_FORMAT_VERSION, MAX_INDEX_RECORDS};
 pub use link::{find_duplicates_columns, link_records, ColumnsReport, Link, LinkReport, RecordColumns};
+pub use parts::{
+    blocking_keys, blocking_keys_columns, cluster_pairs, cluster_pairs_columns, score_block, score_block_columns, BlockPairs,
+    BlockSettings, BlockingKeys,
+};
 pub use phone::{normalize_phone, Phone, PhoneKind};
 pub use policy::{Bands, Condition, FieldSpec, FsField, FsModel, MatchPolicy, Rule, RuleSet};
 pub use score::{match_records, Band, DedupRecord, FieldExplanation, Issue, PairMatch};
