@@ -85,6 +85,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(find_duplicates, m)?)?;
     m.add_function(wrap_pyfunction!(find_duplicates_columns, m)?)?;
     m.add_function(wrap_pyfunction!(link_records, m)?)?;
+    crate::dedup_parts::register(m)?;
     m.add_class::<PyDedupIndex>()?;
     Ok(())
 }
@@ -210,7 +211,7 @@ pub fn find_duplicates_columns<'py>(
 /// - an int64 array: numbers written as their decimal text (phones, ids);
 /// - an object array (or a list): `str` values, `None` / NaN / `pandas.NA` blank, integers as
 ///   their text; anything else is `invalid_type` at `{path}[i]`.
-fn text_column(py: Python<'_>, column: &Bound<'_, PyAny>, path: &str) -> PyResult<Vec<Option<String>>> {
+pub(crate) fn text_column(py: Python<'_>, column: &Bound<'_, PyAny>, path: &str) -> PyResult<Vec<Option<String>>> {
     if let Ok(parts) = column.cast::<PyTuple>() {
         let offsets: PyReadonlyArray1<'_, i64> = parts.get_item(0)?.extract()?;
         let data: PyReadonlyArray1<'_, u8> = parts.get_item(1)?.extract()?;

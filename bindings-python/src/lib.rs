@@ -9,6 +9,7 @@ mod commission_batches;
 mod dates;
 mod days;
 mod dedup;
+mod dedup_parts;
 mod frame;
 mod plan;
 mod pool;

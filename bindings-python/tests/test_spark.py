@@ -267,3 +267,75 @@ def test_commission_by_rep_equals_one_process(spark):
     fn, schema = commission_by_rep(plan, "2026-03-31", reps=reps)
     got = sorted(tuple(r) for r in ssales.repartition(3).groupBy("rep").applyInPandas(fn, schema).collect())
     assert got == want and len(got) == 4
+
+
+DEDUP_POLICY = {
+    "fields": [
+        {"field": "company", "comparator": {"type": "company_name"}},
+        {"field": "phone", "comparator": {"type": "phone"}},
+        {"field": "credit_code", "comparator": {"type": "credit_code"}},
+    ],
+    "rules": {
+        "duplicate": [
+            {"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]},
+            {"name": "same phone", "all": [{"field": "phone"}]},
+        ],
+        "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}],
+    },
+    # Small, so that common keys are over it (not used) and pairs share several used keys.
+    "max_block_size": 6,
+}
+
+
+def dedup_book(n=240, seed=13) -> list[dict]:
+    """Names and phones that collide often: components chain, guards refuse merges."""
+    rng = random.Random(seed)
+    regions, brands = ["北京", "上海", "深圳", ""], ["字节跳动", "字节跳跳动", "仁科互动", "人科互动", "小米", "华信", "东方"]
+    tails = ["科技有限公司", "网络技术有限公司", "（北京）科技有限公司", "科技有限公司上海分公司", "有限责任公司", ""]
+    phones = [None, "13800000001", "13800000002", "010-62345678", "0755-86765432", "bad"]
+    records = []
+    for i in range(n):
+        brand = rng.choice(brands) + (str(rng.randrange(12)) if rng.random() < 0.5 else "")
+        records.append(
+            {
+                "id": f"c{(i * 37) % n:04d}",
+                "owner": rng.choice([None, "王芳", "李雷"]),
+                "fields": {
+                    "company": rng.choice(regions) + brand + rng.choice(tails),
+                    "phone": rng.choice(phones),
+                    "credit_code": rng.choice([None, None, "91110108551385082Q", "911100001000036929"]),
+                },
+            }
+        )
+    return records
+
+
+def test_dedup_on_spark_equals_one_process(spark):
+    from crmkit.spark import find_duplicates
+
+    records = dedup_book()
+    settings = {"max_cluster_size": 3, "cannot_link": [[records[0]["id"], records[1]["id"]]]}
+    whole = crmkit.find_duplicates(DEDUP_POLICY, records, settings)
+    assert whole["stats"]["skipped_keys"] > 0 and len(whole["clusters"]) > 10 and whole["refused"]
+    frame = pd.DataFrame(
+        {
+            "row": range(len(records)),
+            "id": [r["id"] for r in records],
+            "owner": [r["owner"] for r in records],
+            **{f: [r["fields"][f] for r in records] for f in ("company", "phone", "credit_code")},
+        }
+    )
+    # Shuffled into partitions: the table's order is the `row` column, not Spark's.
+    df = spark.createDataFrame(frame.sample(frac=1, random_state=3)).repartition(3)
+    out = find_duplicates(df, DEDUP_POLICY, settings, owner="owner", order="row")
+    clusters = [r.asDict() for r in out.clusters.orderBy("id").collect()]
+    for c in clusters:
+        c["merged"] = dict(c["merged"])
+    assert clusters == [{**c, "id": c["id"]} for c in whole["clusters"]]
+    pairs = sorted((r.left, r.right, r.verdict, r.score) for r in out.pairs.collect())
+    assert pairs == sorted((p["left"], p["right"], p["verdict"], p["score"]) for p in whole["pairs"])
+    refused = sorted(tuple(r) for r in out.refused.collect())
+    assert refused == sorted((r["left"], r["right"], r["reason"]) for r in whole["refused"])
+    with pytest.raises(crmkit.CrmkitError) as e:
+        find_duplicates(df, DEDUP_POLICY, {"cannot_link": [["c0001", "nobody"]]}, order="row")
+    assert (e.value.code, e.value.path) == ("invalid_value", "settings.cannot_link[0][1]")

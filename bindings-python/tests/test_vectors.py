@@ -47,6 +47,13 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "link_records": lambda case: crmkit.link_records(
         _get(case["config"], "policy"), _get(case["input"], "left"), _get(case["input"], "right"), _get(case["config"], "limit", 10)
     ),
+    "blocking_keys": lambda case: crmkit.blocking_keys(_get(case["config"], "policy"), _get(case["input"], "records")),
+    "score_block": lambda case: crmkit.score_block(
+        _get(case["config"], "policy"), _get(case["input"], "records"), _get(case["config"], "settings")
+    ),
+    "cluster_pairs": lambda case: crmkit.cluster_pairs(
+        _get(case["config"], "policy"), _get(case["input"], "records"), _get(case["input"], "pairs"), _get(case["config"], "settings")
+    ),
     "dedup_index": lambda case: _dedup_index(case),
     "forecast": lambda case: crmkit.forecast(case["config"], _get(case["input"], "deals"), case["as_of"]),
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),

@@ -22,6 +22,8 @@ mod convert;
 #[cfg(target_arch = "wasm32")]
 mod dedup;
 #[cfg(target_arch = "wasm32")]
+mod dedup_parts;
+#[cfg(target_arch = "wasm32")]
 mod exports;
 #[cfg(target_arch = "wasm32")]
 mod plan;

@@ -207,6 +207,24 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let columns = crmkit::dedup::RecordColumns { ids: &ids, owners: owners.as_deref(), fields: &fields };
             serde_json::to_value(crmkit::dedup::find_duplicates_columns(&policy, &settings, &columns)?)
         }
+        "blocking_keys" => {
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            serde_json::to_value(crmkit::dedup::blocking_keys(&policy, &records)?)
+        }
+        "score_block" => {
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            serde_json::to_value(crmkit::dedup::score_block(&policy, &settings, &records)?)
+        }
+        "cluster_pairs" => {
+            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
+            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
+            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let pairs: Vec<[String; 2]> = crmkit::wire::from_json(&field("pairs"), "pairs")?;
+            serde_json::to_value(crmkit::dedup::cluster_pairs(&policy, &settings, &records, &pairs)?)
+        }
         "link_records" => {
             let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let limit: usize = crmkit::wire::from_json(&field_of(config, "limit"), "limit")?;

@@ -31,7 +31,13 @@ fn book() -> impl Strategy<Value = Vec<DedupRecord>> {
     let company = (
         prop::sample::select(vec!["北京", "上海", ""]),
         prop::sample::select(vec!["字节跳动", "字节跳跳动", "仁科互动", "人科互动", "小米"]),
-        prop::sample::select(vec!["科技有限公司", "网络技术有限公司", "（北京）科技有限公司", "科技有限公司上海分公司", ""]),
+        prop::sample::select(vec![
+            "科技有限公司",
+            "网络技术有限公司",
+            "（北京）科技有限公司",
+            "科技有限公司上海分公司",
+            "",
+        ]),
     )
         .prop_map(|(r, b, t)| format!("{r}{b}{t}"));
     let phone = prop::option::of(prop::sample::select(vec!["13800000001", "13800000002", "010-62345678", "bad"]));

@@ -19,6 +19,10 @@ from crmkit._batch_frame import collections_frame, payment_interest_frame
 from crmkit._commission_frame import commission_frame
 from crmkit._dedup import (
     DedupIndex,
+    blocking_keys,
+    blocking_keys_frame,
+    cluster_pairs,
+    cluster_pairs_frame,
     compare,
     dedup_frame,
     estimate_model,
@@ -31,6 +35,8 @@ from crmkit._dedup import (
     normalize_email,
     normalize_person_name,
     normalize_phone,
+    score_block,
+    score_block_frame,
 )
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
@@ -58,6 +64,12 @@ __all__ = [
     "CrmkitError",
     "DedupIndex",
     "dedup_frame",
+    "blocking_keys",
+    "blocking_keys_frame",
+    "cluster_pairs",
+    "cluster_pairs_frame",
+    "score_block",
+    "score_block_frame",
     "estimate_model",
     "find_duplicates",
     "link_records",

@@ -1784,6 +1784,53 @@ def dedup_frame(
     """Batch de-duplication over Arrow data (polars, pyarrow, DuckDB): ``cluster`` and
     ``is_survivor`` in the caller's library; the report as JSON in the schema metadata."""
 
+class BlockingKeys(TypedDict):
+    row: list[int]
+    key: list[str]
+    max_block_size: int
+    issues: list[Issue]
+
+class BlockPairs(TypedDict):
+    left: list[int]
+    right: list[int]
+    score: list[float]
+    verdict: list[Verdict]
+    compared: int
+
+def blocking_keys(policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]]) -> BlockingKeys:
+    """The blocking keys of records (row, key as decimal text); raises ``CrmkitError``."""
+
+def score_block(
+    policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]], settings: Mapping[str, object]
+) -> BlockPairs:
+    """One block's DUPLICATE and RELATED pairs (``settings``: ``key``, ``skipped``); raises ``CrmkitError``."""
+
+def cluster_pairs(
+    policy: Mapping[str, object],
+    records: Sequence[DedupRecord | Mapping[str, object]],
+    pairs: Sequence[Sequence[str]],
+    settings: Mapping[str, object] | None = None,
+) -> DedupReport:
+    """One component's clusters from its DUPLICATE pairs of ids; raises ``CrmkitError``."""
+
+def blocking_keys_frame(df: Any, policy: Mapping[str, object], *, id: str = "id") -> Any:
+    """Blocking keys of a table: ``row`` and ``key`` (int64) columns; raises ``CrmkitError``."""
+
+def score_block_frame(df: Any, policy: Mapping[str, object], key: int, skipped: Any = (), *, id: str = "id") -> Any:
+    """One block's pairs: ``left``, ``right``, ``score``, ``verdict`` columns; raises ``CrmkitError``."""
+
+def cluster_pairs_frame(
+    df: Any,
+    policy: Mapping[str, object],
+    left: Any,
+    right: Any,
+    *,
+    id: str = "id",
+    owner: str | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> Any:
+    """One component's clusters over a table and its DUPLICATE row pairs, as ``dedup_frame``; raises ``CrmkitError``."""
+
 class DedupIndex:
     """An indexed book for 查重; raises ``CrmkitError``."""
 

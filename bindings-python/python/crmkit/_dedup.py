@@ -10,6 +10,10 @@ from crmkit._wire import count, error, to_json
 
 __all__ = [
     "DedupIndex",
+    "blocking_keys",
+    "blocking_keys_frame",
+    "cluster_pairs",
+    "cluster_pairs_frame",
     "compare",
     "dedup_frame",
     "estimate_model",
@@ -22,6 +26,8 @@ __all__ = [
     "normalize_email",
     "normalize_person_name",
     "normalize_phone",
+    "score_block",
+    "score_block_frame",
 ]
 
 
@@ -196,36 +202,9 @@ def _pandas_text(series: Any, path: str, pa: Any, np: Any) -> Any:
     return np.asarray(values, dtype=object)
 
 
-@document("MatchPolicy")
-def dedup_frame(
-    df: Any,
-    policy: Mapping[str, Any],
-    *,
-    id: str = "id",  # noqa: A002
-    owner: str | None = None,
-    settings: Mapping[str, Any] | None = None,
-) -> Any:
-    """De-duplicates a table: one column per policy field (named as the field), ids in
-    ``id``, owners in ``owner``.
-
-    ``df`` is a pandas DataFrame, or any Arrow tabular data (a polars DataFrame, a pyarrow
-    Table or RecordBatch, a DuckDB result: an object with the Arrow PyCapsule interface;
-    reading it needs pyarrow). Columns are read without a Python object per row: string,
-    dictionary (categorical) and integer columns as Arrow buffers when pyarrow is installed
-    (zero-copy for Arrow-backed strings), otherwise as numpy arrays read in Rust. Integers
-    (phones, ids) are read as their decimal text; missing values (None, NaN, NA) are blank; a
-    float column with a value is ``invalid_type`` at ``fields.<name>[i]`` (a phone as a float
-    has already lost digits).
-
-    pandas in: a DataFrame with the index of ``df`` and the columns ``cluster`` (int64, -1
-    outside clusters) and ``is_survivor`` (bool); ``attrs["clusters"]``, ``attrs["refused"]``,
-    ``attrs["issues"]``, ``attrs["stats"]``. Arrow in: the same two columns in the caller's
-    library (polars in, polars out; otherwise a pyarrow Table whose schema metadata carries
-    ``crmkit.clusters``, ``crmkit.refused``, ``crmkit.issues`` and ``crmkit.stats`` as JSON).
-
-    Raises ``CrmkitError``: ``missing_field`` at the name of the ``id`` or ``owner`` column
-    when absent; the core's codes at ``ids[i]``, ``fields.<name>``...
-    """
+def _read_frame(df: Any, policy: Mapping[str, Any], id: str, owner: str | None) -> tuple:  # noqa: A002
+    """``(ids, owners, columns, pa)``: a table's id, owner and policy-field columns as the
+    native module reads them (see :func:`dedup_frame`), and pyarrow (or ``None``)."""
     import numpy as np
 
     fields = policy.get("fields") if isinstance(policy, Mapping) else None
@@ -270,10 +249,46 @@ def dedup_frame(
     owners = column(owner, "owners") if owner is not None else None
     # A policy field without a column is the core's `missing_value` at `fields.<name>`.
     columns = [(name, column(name, f"fields.{name}")) for name in names if name in present]
+    return ids, owners, columns, pa
+
+
+@document("MatchPolicy")
+def dedup_frame(
+    df: Any,
+    policy: Mapping[str, Any],
+    *,
+    id: str = "id",  # noqa: A002
+    owner: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Any:
+    """De-duplicates a table: one column per policy field (named as the field), ids in
+    ``id``, owners in ``owner``.
+
+    ``df`` is a pandas DataFrame, or any Arrow tabular data (a polars DataFrame, a pyarrow
+    Table or RecordBatch, a DuckDB result: an object with the Arrow PyCapsule interface;
+    reading it needs pyarrow). Columns are read without a Python object per row: string,
+    dictionary (categorical) and integer columns as Arrow buffers when pyarrow is installed
+    (zero-copy for Arrow-backed strings), otherwise as numpy arrays read in Rust. Integers
+    (phones, ids) are read as their decimal text; missing values (None, NaN, NA) are blank; a
+    float column with a value is ``invalid_type`` at ``fields.<name>[i]`` (a phone as a float
+    has already lost digits).
+
+    pandas in: a DataFrame with the index of ``df`` and the columns ``cluster`` (int64, -1
+    outside clusters) and ``is_survivor`` (bool); ``attrs["clusters"]``, ``attrs["refused"]``,
+    ``attrs["issues"]``, ``attrs["stats"]``. Arrow in: the same two columns in the caller's
+    library (polars in, polars out; otherwise a pyarrow Table whose schema metadata carries
+    ``crmkit.clusters``, ``crmkit.refused``, ``crmkit.issues`` and ``crmkit.stats`` as JSON).
+
+    Raises ``CrmkitError``: ``missing_field`` at the name of the ``id`` or ``owner`` column
+    when absent; the core's codes at ``ids[i]``, ``fields.<name>``...
+    """
+    ids, owners, columns, pa = _read_frame(df, policy, id, owner)
     cluster, survivor, report = _native.find_duplicates_columns(
         to_json(policy), to_json(settings or {}, "settings", "settings"), ids, owners, columns
     )
     if type(df).__module__.split(".")[0] == "pandas":
+        import pandas as pd
+
         out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
         for key in ("clusters", "refused", "issues", "stats"):
             out.attrs[key] = report[key]
@@ -334,3 +349,128 @@ class DedupIndex:
 
     def __len__(self) -> int:
         return len(self._inner)
+
+
+@document("MatchPolicy", "DedupRecord")
+def blocking_keys(policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> dict:
+    """The blocking keys of records under a policy, as long columns: ``row`` (the record's
+    position) and ``key`` (a 64-bit hash as a decimal string), with the policy's
+    ``max_block_size`` (a key of more records is not used) and ``issues``. For a table, see
+    :func:`blocking_keys_frame`. Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> policy = {"fields": [{"field": "phone", "comparator": {"type": "phone"}}],
+    ...           "rules": {"duplicate": [{"name": "same", "all": [{"field": "phone"}]}]}}
+    >>> k = crmkit.blocking_keys(policy, [{"id": "1", "fields": {"phone": "010-6275 1234"}},
+    ...                                   {"id": "2", "fields": {"phone": "+86 10 62751234"}}])
+    >>> k["row"], k["key"][0] == k["key"][1]
+    ([0, 1], True)
+    """
+    return _native.blocking_keys(to_json(policy), to_json(records, "records", "records"))
+
+
+@document("MatchPolicy", "DedupRecord")
+def score_block(policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]], settings: Mapping[str, Any]) -> dict:
+    """The DUPLICATE and RELATED pairs among the records of one block: ``settings`` gives the
+    block's ``key`` and the table's ``skipped`` keys (those over ``max_block_size``); a pair
+    is scored only when ``key`` is the smallest key the two records share outside
+    ``skipped``, so a pair sharing several keys is scored once. ``left`` / ``right`` are
+    positions in ``records``; scores as ``find_duplicates`` gives them. Raises
+    ``CrmkitError`` (``limit_exceeded`` at ``ids`` for a block over ``max_block_size``)."""
+    return _native.score_block(to_json(policy), to_json(settings, "settings", "settings"), to_json(records, "records", "records"))
+
+
+@document("MatchPolicy", "DedupRecord")
+def cluster_pairs(
+    policy: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]],
+    pairs: Sequence[Sequence[str]],
+    settings: Mapping[str, Any] | None = None,
+) -> dict:
+    """The clusters of one connected component of DUPLICATE pairs (``pairs`` of ids), under
+    ``find_duplicates``'s guards: exactly the clusters ``find_duplicates`` gives these
+    records within the whole table. Cluster ids count from 0 here; cannot-links naming ids
+    of other records are ignored. Raises ``CrmkitError``."""
+    return _native.cluster_pairs(
+        to_json(policy), to_json(settings or {}, "settings", "settings"), to_json(records, "records", "records"), to_json(pairs, "pairs", "pairs")
+    )
+
+
+def _frame_out(df: Any, data: dict, pa: Any, attrs: Mapping[str, Any], index: bool = False) -> Any:
+    """Columns in the caller's library: pandas in, pandas out (``attrs``); otherwise Arrow
+    (polars in, polars out) with ``attrs`` as ``crmkit.*`` schema metadata (JSON)."""
+    if type(df).__module__.split(".")[0] == "pandas":
+        import numpy as np
+        import pandas as pd
+
+        # A list of text stays object-typed when empty (not float64).
+        out = pd.DataFrame({k: np.asarray(v, dtype=object) if isinstance(v, list) else v for k, v in data.items()}, index=df.index if index else None)
+        out.attrs.update(attrs)
+        return out
+    import json
+
+    from crmkit._arrow import output
+
+    table = pa.table({k: pa.array(v, pa.string()) if isinstance(v, list) else pa.array(v) for k, v in data.items()})
+    metadata = {f"crmkit.{k}": json.dumps(v, ensure_ascii=False, default=str) for k, v in attrs.items()}
+    return output(df, table.replace_schema_metadata(metadata))
+
+
+@document("MatchPolicy")
+def blocking_keys_frame(df: Any, policy: Mapping[str, Any], *, id: str = "id") -> Any:  # noqa: A002
+    """:func:`blocking_keys` of a table (pandas or Arrow data, read as :func:`dedup_frame`
+    reads it): columns ``row`` (int64, the row's position) and ``key`` (int64), one row per
+    (record, key); ``attrs["max_block_size"]`` and ``attrs["issues"]`` (Arrow: schema
+    metadata). Raises ``CrmkitError``."""
+    ids, _, columns, pa = _read_frame(df, policy, id, None)
+    row, key, report = _native.blocking_keys_columns(to_json(policy), ids, columns)
+    return _frame_out(df, {"row": row, "key": key}, pa, {"max_block_size": report["max_block_size"], "issues": report["issues"]})
+
+
+@document("MatchPolicy")
+def score_block_frame(df: Any, policy: Mapping[str, Any], key: int, skipped: Any = (), *, id: str = "id") -> Any:  # noqa: A002
+    """:func:`score_block` over the rows of a table that share ``key`` (an int64 from
+    :func:`blocking_keys_frame`; ``skipped`` the keys over ``max_block_size``): columns
+    ``left`` and ``right`` (int64 row positions), ``score`` (float64), ``verdict``.
+    Raises ``CrmkitError``."""
+    import numpy as np
+
+    ids, _, columns, pa = _read_frame(df, policy, id, None)
+    try:
+        skipped = np.ascontiguousarray(np.asarray(skipped, dtype=np.int64).reshape(-1))
+    except (TypeError, ValueError, OverflowError):
+        raise error("invalid_type", "skipped", "expected 64-bit integer keys") from None
+    if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not -(2**63) <= int(key) < 2**63:
+        raise error("invalid_type", "key", f"expected a 64-bit integer key, got {key!r}")
+    left, right, score, verdict = _native.score_block_columns(to_json(policy), int(key), skipped, ids, columns)
+    return _frame_out(df, {"left": left, "right": right, "score": score, "verdict": verdict}, pa, {})
+
+
+@document("MatchPolicy")
+def cluster_pairs_frame(
+    df: Any,
+    policy: Mapping[str, Any],
+    left: Any,
+    right: Any,
+    *,
+    id: str = "id",  # noqa: A002
+    owner: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Any:
+    """:func:`cluster_pairs` over a table (one component, rows in input order) and its
+    DUPLICATE pairs of row positions ``(left[k], right[k])``: the output of
+    :func:`dedup_frame` (``cluster``, ``is_survivor``, the clusters in ``attrs``).
+    Raises ``CrmkitError``."""
+    import numpy as np
+
+    ids, owners, columns, pa = _read_frame(df, policy, id, owner)
+    try:
+        left = np.ascontiguousarray(np.asarray(left, dtype=np.int64).reshape(-1))
+        right = np.ascontiguousarray(np.asarray(right, dtype=np.int64).reshape(-1))
+    except (TypeError, ValueError, OverflowError):
+        raise error("invalid_type", "pairs", "expected integer row positions") from None
+    cluster, survivor, report = _native.cluster_pairs_columns(
+        to_json(policy), to_json(settings or {}, "settings", "settings"), ids, owners, columns, left, right
+    )
+    attrs = {k: report[k] for k in ("clusters", "refused", "issues", "stats")}
+    return _frame_out(df, {"cluster": cluster, "is_survivor": survivor}, pa, attrs, index=True)

@@ -25,11 +25,15 @@ batch entry point that is parallel by row or by group:
 * ``attribution_by_journey``: ``touches.groupBy(journey or a bucket of it).applyInPandas``,
   each touch's credit under a rule model (first/last touch, linear, U, W, position, time
   decay; Markov and Shapley learn from all journeys at once and are refused);
-* ``commission_by_rep``: ``transactions.groupBy("rep").applyInPandas``, one statement per rep.
+* ``commission_by_rep``: ``transactions.groupBy("rep").applyInPandas``, one statement per rep;
+* ``find_duplicates``: dedup of a whole DataFrame (not a ``(function, schema)`` pair: it runs
+  several Spark stages): blocking keys in ``mapInPandas``, each block's pairs in
+  ``applyInPandas``, connected components in Spark, each component's clusters (the same
+  coherence guard) in ``applyInPandas``; the clusters of ``crmkit.find_duplicates``, exactly.
 
 What needs every row at once stays in one process: the ranking of ``score_frame`` (rank with
-a Spark window over ``score``), the Markov and Shapley models, dedup's blocking and
-clustering, totals rounded once from exact sums.
+a Spark window over ``score``), the Markov and Shapley models, totals rounded once from
+exact sums.
 """
 
 from __future__ import annotations
@@ -40,12 +44,16 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from crmkit._arrow import error
 from crmkit._frame import forecast_frame
+from crmkit._spark_dedup import SparkDedup, clusters_schema, find_duplicates
 
 __all__ = [
+    "SparkDedup",
     "attribution_by_journey",
     "bucket",
+    "clusters_schema",
     "commission_by_rep",
     "evaluate_pool_by_group",
+    "find_duplicates",
     "forecast_by_group",
     "forecast_schema",
     "score_by_group",

@@ -89,6 +89,12 @@ export function callVector(crmkit, fn, c) {
       );
     case "link_records":
       return crmkit.linkRecords(c.config?.policy, c.input?.left, c.input?.right, c.config?.limit);
+    case "blocking_keys":
+      return crmkit.blockingKeys(c.config?.policy, c.input?.records);
+    case "score_block":
+      return crmkit.scoreBlock(c.config?.policy, c.input?.records, c.config?.settings);
+    case "cluster_pairs":
+      return crmkit.clusterPairs(c.config?.policy, c.input?.records, c.input?.pairs, c.config?.settings);
     case "dedup_index":
       return dedupIndex(crmkit, c);
     case "lint_pool":

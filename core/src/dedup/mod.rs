@@ -64,8 +64,8 @@ pub use estimate::{estimate_model, EstimateReport, EstimateSettings, MAX_ESTIMAT
 pub use index::{Candidate, DedupIndex, QueryReport, INDEX_FORMAT_VERSION, MAX_INDEX_RECORDS};
 pub use link::{find_duplicates_columns, link_records, ColumnsReport, Link, LinkReport, RecordColumns};
 pub use parts::{
-    blocking_keys, blocking_keys_columns, cluster_pairs, cluster_pairs_columns, score_block, score_block_columns, BlockPairs,
-    BlockSettings, BlockingKeys,
+    blocking_keys, blocking_keys_columns, cluster_pairs, cluster_pairs_columns, score_block, score_block_columns,
+    BlockPairs, BlockSettings, BlockingKeys,
 };
 pub use phone::{normalize_phone, Phone, PhoneKind};
 pub use policy::{Bands, Condition, FieldSpec, FsField, FsModel, MatchPolicy, Rule, RuleSet};

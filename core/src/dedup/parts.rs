@@ -197,7 +197,8 @@ pub fn score_block_columns(
         })
         .collect();
     let scorer = Scorer::new(policy, None)?;
-    let mut out = BlockPairs { left: Vec::new(), right: Vec::new(), score: Vec::new(), verdict: Vec::new(), compared: 0 };
+    let mut out =
+        BlockPairs { left: Vec::new(), right: Vec::new(), score: Vec::new(), verdict: Vec::new(), compared: 0 };
     for a in 0..n {
         if used[a].binary_search(&key).is_err() {
             continue;
