@@ -79,25 +79,26 @@ pub fn blocking_keys_columns<'py>(
 type PairsOut<'py> =
     (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, Vec<&'static str>);
 
-/// `score_block_columns(policy_json, key, skipped, ids, fields) -> (left, right, score,
-/// verdict)`: [`crmkit::dedup::score_block_columns`]; rows as int64, scores as float64, the
-/// verdicts as a list of `"DUPLICATE"` / `"RELATED"`.
+/// `score_block_columns(policy_json, keys, skipped, ids, fields) -> (left, right, score,
+/// verdict)`: [`crmkit::dedup::score_block_columns`] (`keys`: each row's block, int64); rows
+/// as int64, scores as float64, the verdicts as a list of `"DUPLICATE"` / `"RELATED"`.
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned values under abi3-py39
 pub fn score_block_columns<'py>(
     py: Python<'py>,
     policy_json: String,
-    key: i64,
+    keys: PyReadonlyArray1<'py, i64>,
     skipped: PyReadonlyArray1<'py, i64>,
     ids: Bound<'py, PyAny>,
     fields: Vec<(String, Bound<'py, PyAny>)>,
 ) -> PyResult<PairsOut<'py>> {
     let columns = read(py, &ids, None, &fields)?;
     let skipped = skipped.as_slice()?.to_vec();
+    let keys = keys.as_slice()?.to_vec();
     let pairs = py
         .detach(|| {
             let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-            crmkit::dedup::score_block_columns(&policy, key, &skipped, &columns.view())
+            crmkit::dedup::score_block_columns(&policy, &keys, &skipped, &columns.view())
         })
         .map_err(to_py_err)?;
     let verdict = pairs

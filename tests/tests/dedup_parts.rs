@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crmkit::dedup::{
-    blocking_keys, cluster_pairs, find_duplicates, score_block, BatchSettings, BlockSettings, DedupRecord, MatchPolicy,
-    Verdict,
+    blocking_keys, cluster_pairs, find_duplicates, score_block, score_block_columns, BatchSettings, BlockSettings,
+    DedupRecord, MatchPolicy, RecordColumns, Verdict,
 };
 use proptest::prelude::*;
 
@@ -96,6 +96,28 @@ fn in_parts(p: &MatchPolicy, settings: &BatchSettings, records: &[DedupRecord]) 
             }
         }
     }
+    // All blocks in one call (a record on one row per block) score the same pairs.
+    let rows: Vec<usize> = blocks
+        .iter()
+        .filter(|(_, m)| m.len() >= 2 && m.len() <= keys.max_block_size as usize)
+        .flat_map(|(_, m)| m.iter().copied())
+        .collect();
+    let row_keys: Vec<i64> = blocks
+        .iter()
+        .filter(|(_, m)| m.len() >= 2 && m.len() <= keys.max_block_size as usize)
+        .flat_map(|(k, m)| std::iter::repeat_n(*k, m.len()))
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|&r| format!("{r}/{}", records[r].id)).collect();
+    let fields: Vec<(String, Vec<Option<String>>)> = ["company", "phone", "credit_code"]
+        .iter()
+        .map(|f| ((*f).to_owned(), rows.iter().map(|&r| records[r].fields.get(*f).cloned().flatten()).collect()))
+        .collect();
+    let skipped_keys: Vec<i64> = skipped.iter().map(|k| k.parse().expect("key")).collect();
+    let columns = RecordColumns { ids: &ids, owners: None, fields: &fields };
+    let all = score_block_columns(p, &row_keys, &skipped_keys, &columns).expect("blocks");
+    let at_once: BTreeSet<(usize, usize)> =
+        all.left.iter().zip(&all.right).map(|(&a, &b)| (rows[a as usize], rows[b as usize])).collect();
+    assert_eq!(at_once, seen, "one call over all blocks");
     let mut parent: Vec<usize> = (0..records.len()).collect();
     for &(a, b) in &edges {
         let (x, y) = (find(&mut parent, a), find(&mut parent, b));
@@ -120,7 +142,17 @@ fn in_parts(p: &MatchPolicy, settings: &BatchSettings, records: &[DedupRecord]) 
             (first, c)
         }));
     }
+    // All components in one call: their clusters are independent.
+    let in_components: Vec<usize> =
+        (0..records.len()).filter(|&r| components.values().any(|c| c.len() >= 2 && c.contains(&r))).collect();
+    let members: Vec<DedupRecord> = in_components.iter().map(|&r| records[r].clone()).collect();
+    let ids: Vec<[String; 2]> = edges.iter().map(|&(a, b)| [records[a].id.clone(), records[b].id.clone()]).collect();
+    let together = cluster_pairs(p, settings, &members, &ids).expect("components");
     clusters.sort_by_key(|(first, _)| *first);
+    assert_eq!(
+        together.clusters.iter().map(|c| &c.members).collect::<Vec<_>>(),
+        clusters.iter().map(|(_, c)| &c.members).collect::<Vec<_>>()
+    );
     clusters
         .into_iter()
         .enumerate()
@@ -169,5 +201,5 @@ fn given_pairs_are_checked() {
         (0..3).map(|i| DedupRecord { id: i.to_string(), owner: None, fields: BTreeMap::new() }).collect();
     let bs = BlockSettings { key: 1, skipped: vec![] };
     let e = score_block(&small, &bs, &three).unwrap_err();
-    assert_eq!((e.code(), e.path()), ("limit_exceeded", "ids"));
+    assert_eq!((e.code(), e.path()), ("limit_exceeded", "keys"));
 }

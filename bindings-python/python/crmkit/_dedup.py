@@ -428,21 +428,34 @@ def blocking_keys_frame(df: Any, policy: Mapping[str, Any], *, id: str = "id") -
 
 
 @document("MatchPolicy")
-def score_block_frame(df: Any, policy: Mapping[str, Any], key: int, skipped: Any = (), *, id: str = "id") -> Any:  # noqa: A002
-    """:func:`score_block` over the rows of a table that share ``key`` (an int64 from
-    :func:`blocking_keys_frame`; ``skipped`` the keys over ``max_block_size``): columns
-    ``left`` and ``right`` (int64 row positions), ``score`` (float64), ``verdict``.
-    Raises ``CrmkitError``."""
+def score_block_frame(df: Any, policy: Mapping[str, Any], key: Any, skipped: Any = (), *, id: str = "id") -> Any:  # noqa: A002
+    """:func:`score_block` over the rows of a table: ``key`` is the block (an int64 from
+    :func:`blocking_keys_frame`) of every row, or each row's block (a column name or an int64
+    array: many blocks in one call, a record on one row per block); ``skipped``, the keys over
+    ``max_block_size``. Columns ``left`` and ``right`` (int64 row positions), ``score``
+    (float64), ``verdict``. Raises ``CrmkitError`` (``limit_exceeded`` at ``keys`` for a block
+    over ``max_block_size``)."""
     import numpy as np
 
     ids, _, columns, pa = _read_frame(df, policy, id, None)
-    try:
-        skipped = np.ascontiguousarray(np.asarray(skipped, dtype=np.int64).reshape(-1))
-    except (TypeError, ValueError, OverflowError):
-        raise error("invalid_type", "skipped", "expected 64-bit integer keys") from None
-    if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not -(2**63) <= int(key) < 2**63:
-        raise error("invalid_type", "key", f"expected a 64-bit integer key, got {key!r}")
-    left, right, score, verdict = _native.score_block_columns(to_json(policy), int(key), skipped, ids, columns)
+    n = len(df)
+
+    def int64(value: Any, path: str) -> Any:
+        try:
+            return np.ascontiguousarray(np.asarray(value, dtype=np.int64).reshape(-1))
+        except (TypeError, ValueError, OverflowError):
+            raise error("invalid_type", path, "expected 64-bit integer keys") from None
+
+    skipped = int64(skipped, "skipped")
+    if isinstance(key, str):
+        if key not in df.columns:
+            raise error("missing_field", key, f"the table has no column {key!r}")
+        keys = int64(df[key].to_numpy() if hasattr(df[key], "to_numpy") else df[key], "keys")
+    elif isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        keys = np.full(n, key, dtype=np.int64) if -(2**63) <= int(key) < 2**63 else int64("x", "key")
+    else:
+        keys = int64(key, "keys")
+    left, right, score, verdict = _native.score_block_columns(to_json(policy), keys, skipped, ids, columns)
     return _frame_out(df, {"left": left, "right": right, "score": score, "verdict": verdict}, pa, {})
 
 

@@ -3,12 +3,13 @@
 
 1. blocking keys per record (``blocking_keys_frame`` in ``mapInPandas``); keys shared by
    more than the policy's ``max_block_size`` records are not used (as in one process);
-2. each used key's records scored in ``applyInPandas`` (``score_block_frame``): a pair
-   sharing several keys is scored only by the block of its smallest shared used key;
+2. the used keys' records scored in ``applyInPandas`` (``score_block_frame``, many blocks
+   per call: the keys hashed into buckets): a pair sharing several keys is scored only by
+   the block of its smallest shared used key;
 3. connected components of the DUPLICATE pairs in Spark (alternating large-star /
    small-star, Kiveris et al. 2014; no GraphFrames);
-4. each component clustered in ``applyInPandas`` (``cluster_pairs_frame``): the same greedy
-   merge under the same guards, the survivor and merged values; cluster ids numbered by
+4. the components clustered in ``applyInPandas`` (``cluster_pairs_frame``, many components
+   per call: their clusters are independent): the same greedy merge under the same guards, the survivor and merged values; cluster ids numbered by
    each cluster's first record in the table's order.
 """
 
@@ -61,13 +62,16 @@ def find_duplicates(
     id: str = "id",  # noqa: A002
     owner: str | None = None,
     order: str | None = None,
+    buckets: int | None = None,
     max_iterations: int = 100,
 ) -> SparkDedup:
     """De-duplicates a Spark DataFrame: one column per policy field (named as the field),
     ids in ``id``, owners in ``owner``; the table's order is ``order`` (a sortable column,
     e.g. a row number), or the DataFrame's own (``monotonically_increasing_id``). Returns
     :class:`SparkDedup`: the clusters, pairs and refused merges ``crmkit.find_duplicates``
-    gives for the same rows in that order.
+    gives for the same rows in that order. ``buckets``: how many ``applyInPandas`` groups
+    the blocks and the components are hashed into (default: one per 100,000 (record, key)
+    rows, at least twice the default parallelism).
 
     Limits: each block holds at most ``max_block_size`` records (larger keys are not used,
     as in one process) and each component at most ``MAX_BATCH_RECORDS`` / 50M pairs (one
@@ -119,14 +123,16 @@ def find_duplicates(
             yield pd.DataFrame({_ROW: pdf[_ROW].to_numpy()[k["row"].to_numpy()], _KEY: k["key"].to_numpy()})
 
     keys = base.mapInPandas(keys_of, f"{_ROW} long, {_KEY} long").localCheckpoint()
+    if buckets is None:
+        buckets = max(2 * df.sparkSession.sparkContext.defaultParallelism, keys.count() // 100_000 + 1)
     sizes = keys.groupBy(_KEY).count()
     skipped = np.array([r[0] for r in sizes.filter(F.col("count") > cap).select(_KEY).collect()], dtype=np.int64)
     used = sizes.filter((F.col("count") >= 2) & (F.col("count") <= cap)).select(_KEY)
 
-    # 2. Each block's pairs, each candidate pair scored once.
+    # 2. The blocks' pairs, each candidate pair scored once; many blocks per call.
     def score(pdf: Any) -> Any:
-        pdf = pdf.sort_values(_ROW, kind="stable").reset_index(drop=True)
-        out = score_block_frame(pdf, policy, int(pdf[_KEY].iloc[0]), skipped, id=id)
+        pdf = pdf.sort_values([_KEY, _ROW], kind="stable").reset_index(drop=True)
+        out = score_block_frame(pdf, policy, pdf[_KEY].to_numpy(), skipped, id=id)
         left, right = out["left"].to_numpy(), out["right"].to_numpy()
         rows, ids = pdf[_ROW].to_numpy(), pdf[id].astype(str).to_numpy()
         return pd.DataFrame(
@@ -134,14 +140,14 @@ def find_duplicates(
         )
 
     members = keys.join(used, _KEY).join(base, _ROW)
-    pairs = members.groupBy(_KEY).applyInPandas(score, "a long, b long, left string, right string, verdict string, score double")
+    pairs = members.groupBy(F.pmod(F.xxhash64(_KEY), F.lit(buckets))).applyInPandas(score, "a long, b long, left string, right string, verdict string, score double")
     pairs = pairs.localCheckpoint()
     edges = pairs.filter(F.col("verdict") == "DUPLICATE").select("a", "b")
 
     # 3. Connected components of the DUPLICATE pairs: node → the smallest row in its component.
     component = _components(edges, max_iterations)
 
-    # 4. Each component's clusters.
+    # 4. The components' clusters; many components per call (in the table's order).
     def cluster(recs: Any, es: Any) -> Any:
         recs = recs.sort_values(_ROW, kind="stable").reset_index(drop=True)
         position = pd.Series(np.arange(len(recs)), index=recs[_ROW].to_numpy())
@@ -181,7 +187,8 @@ def find_duplicates(
     records = base.join(component, _ROW)
     # New column ids on the edges' side: both sides of the cogroup come from `component`.
     component_edges = edges.join(component.select(F.col(_ROW).alias("a"), F.col(_COMP).alias(_COMP)), "a")
-    out = records.groupBy(_COMP).cogroup(component_edges.groupBy(_COMP)).applyInPandas(cluster, schema).localCheckpoint()
+    bucket = F.pmod(F.xxhash64(_COMP), F.lit(buckets))
+    out = records.groupBy(bucket).cogroup(component_edges.groupBy(bucket)).applyInPandas(cluster, schema).localCheckpoint()
     numbered = Window.orderBy("first")  # one partition: one row per cluster
     clusters = (
         out.filter(F.col("kind") == "cluster")

@@ -166,7 +166,13 @@ pub(crate) struct ReadColumns<'c> {
 }
 
 /// Checks and reads a table's columns (the checks of [`find_duplicates_columns`]).
-pub(crate) fn read_columns<'c>(policy: &MatchPolicy, columns: &RecordColumns<'c>) -> Result<ReadColumns<'c>> {
+/// `unique`: whether ids must be unique (not in a block's rows, where a record has a row per
+/// block it is in).
+pub(crate) fn read_columns<'c>(
+    policy: &MatchPolicy,
+    columns: &RecordColumns<'c>,
+    unique: bool,
+) -> Result<ReadColumns<'c>> {
     policy.validate()?;
     let n = columns.ids.len();
     crate::limits::check("ids", n, MAX_BATCH_RECORDS, "records")?;
@@ -192,7 +198,9 @@ pub(crate) fn read_columns<'c>(policy: &MatchPolicy, columns: &RecordColumns<'c>
         }
         cols.push(&col.1);
     }
-    check_unique_ids_columns(columns.ids)?;
+    if unique {
+        check_unique_ids_columns(columns.ids)?;
+    }
     let mut issues = Vec::new();
     let mut prepared = Vec::with_capacity(n);
     for row in 0..n {
@@ -229,7 +237,7 @@ pub(crate) fn columns_report(
     given: Option<&[(u32, u32)]>,
 ) -> Result<ColumnsReport> {
     let n = columns.ids.len();
-    let ReadColumns { prepared, issues, cols } = read_columns(policy, columns)?;
+    let ReadColumns { prepared, issues, cols } = read_columns(policy, columns, true)?;
     let raw = |row: usize, field: &str| {
         let k = policy.fields.iter().position(|f| f.field == field)?;
         cols[k][row].as_deref()

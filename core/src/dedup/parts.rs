@@ -104,7 +104,7 @@ pub struct BlockPairs {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn blocking_keys_columns(policy: &MatchPolicy, columns: &RecordColumns<'_>) -> Result<BlockingKeys> {
-    let read = read_columns(policy, columns)?;
+    let read = read_columns(policy, columns, true)?;
     let (mut row, mut key) = (Vec::new(), Vec::new());
     let mut buf = Vec::new();
     for (r, p) in read.prepared.iter().enumerate() {
@@ -145,14 +145,18 @@ pub fn blocking_keys(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Bl
     with_columns(policy, records, |c| blocking_keys_columns(policy, c))
 }
 
-/// The DUPLICATE and RELATED pairs among the records of one block: every pair of rows whose
-/// smallest shared key outside `skipped` is `key` (a pair that shares several used keys is
-/// scored by one block only), with `find_duplicates`'s scores.
+/// The DUPLICATE and RELATED pairs within blocks: row `i` belongs to the block `keys[i]`
+/// (a record in several blocks is on several rows; rows of one key need not be adjacent).
+/// Within a block, every pair of rows whose smallest shared key outside `skipped` is the
+/// block's key is scored (a pair that shares several used keys is scored by one block only),
+/// with `find_duplicates`'s scores. Many blocks per call keep a distributed run's calls few.
 ///
 /// # Errors
 ///
-/// As [`blocking_keys_columns`]; `limit_exceeded` at `ids` for more rows than the policy's
-/// `max_block_size` (a larger block is not used).
+/// As [`blocking_keys_columns`], but ids may repeat (a record has a row per block it is in);
+/// `invalid_value` at `keys` for a key column of another length;
+/// `limit_exceeded` at `keys` for a block of more rows than the policy's `max_block_size` (a
+/// larger block is not used).
 ///
 /// # Examples
 ///
@@ -169,7 +173,8 @@ pub fn blocking_keys(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Bl
 /// let columns = RecordColumns { ids: &ids, owners: None, fields: &fields };
 /// let keys = blocking_keys_columns(&policy, &columns)?;
 /// let shared: Vec<i64> = keys.key.iter().copied().filter(|k| keys.key.iter().filter(|j| *j == k).count() == 2).collect();
-/// let scored: Vec<_> = shared.iter().map(|&k| score_block_columns(&policy, k, &[], &columns)).collect::<Result<_, _>>()?;
+/// let scored: Vec<_> =
+///     shared.iter().map(|&k| score_block_columns(&policy, &[k, k], &[], &columns)).collect::<Result<_, _>>()?;
 /// // The pair shares more than one key; exactly one block scores it.
 /// assert_eq!(scored.iter().map(|b| b.left.len()).sum::<usize>(), 1);
 /// assert!(scored.iter().any(|b| b.verdict == [Verdict::Duplicate]));
@@ -177,15 +182,19 @@ pub fn blocking_keys(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Bl
 /// ```
 pub fn score_block_columns(
     policy: &MatchPolicy,
-    key: i64,
+    keys_of_rows: &[i64],
     skipped: &[i64],
     columns: &RecordColumns<'_>,
 ) -> Result<BlockPairs> {
-    let read = read_columns(policy, columns)?;
+    let read = read_columns(policy, columns, false)?;
     let n = read.prepared.len();
-    crate::limits::check("ids", n, u64::from(policy.max_block_size), "records in a block (max_block_size)")?;
+    if keys_of_rows.len() != n {
+        return Err(Error::InvalidValue {
+            path: "keys".into(),
+            reason: format!("{} rows, ids has {n}", keys_of_rows.len()),
+        });
+    }
     let skipped: HashSet<u64> = skipped.iter().map(|&k| k as u64).collect();
-    let key = key as u64;
     let used: Vec<Vec<u64>> = read
         .prepared
         .iter()
@@ -196,37 +205,54 @@ pub fn score_block_columns(
             buf
         })
         .collect();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_by_key(|&r| (keys_of_rows[r as usize] as u64, r));
     let scorer = Scorer::new(policy, None)?;
     let mut out =
         BlockPairs { left: Vec::new(), right: Vec::new(), score: Vec::new(), verdict: Vec::new(), compared: 0 };
-    for a in 0..n {
-        if used[a].binary_search(&key).is_err() {
-            continue;
-        }
-        for b in a + 1..n {
-            if smallest_shared(&used[a], &used[b]) != Some(key) {
+    for block in order.chunk_by(|&x, &y| keys_of_rows[x as usize] == keys_of_rows[y as usize]) {
+        crate::limits::check(
+            "keys",
+            block.len(),
+            u64::from(policy.max_block_size),
+            "rows in a block (max_block_size)",
+        )?;
+        let key = keys_of_rows[block[0] as usize] as u64;
+        for (i, &a) in block.iter().enumerate() {
+            let a = a as usize;
+            if used[a].binary_search(&key).is_err() {
                 continue;
             }
-            out.compared += 1;
-            let e = scorer.evaluate(&read.prepared[a], &read.prepared[b])?;
-            if e.verdict != Verdict::Distinct {
-                out.left.push(a as u32);
-                out.right.push(b as u32);
-                out.score.push(e.score);
-                out.verdict.push(e.verdict);
+            for &b in &block[i + 1..] {
+                let b = b as usize;
+                if smallest_shared(&used[a], &used[b]) != Some(key) {
+                    continue;
+                }
+                out.compared += 1;
+                let e = scorer.evaluate(&read.prepared[a], &read.prepared[b])?;
+                if e.verdict != Verdict::Distinct {
+                    out.left.push(a as u32);
+                    out.right.push(b as u32);
+                    out.score.push(e.score);
+                    out.verdict.push(e.verdict);
+                }
             }
         }
     }
     Ok(out)
 }
 
-/// [`score_block_columns`] over records.
+/// The DUPLICATE and RELATED pairs among the records of one block (`settings.key`): every pair
+/// whose smallest shared key outside `settings.skipped` is the block's key, as
+/// [`score_block_columns`] scores them; rows are positions in `records`, `left` the earlier.
 ///
 /// # Errors
 ///
-/// As [`score_block_columns`].
+/// As [`score_block_columns`] (`limit_exceeded` at `keys` for more records than
+/// `max_block_size`).
 pub fn score_block(policy: &MatchPolicy, settings: &BlockSettings, records: &[DedupRecord]) -> Result<BlockPairs> {
-    with_columns(policy, records, |c| score_block_columns(policy, settings.key, &settings.skipped, c))
+    let keys = vec![settings.key; records.len()];
+    with_columns(policy, records, |c| score_block_columns(policy, &keys, &settings.skipped, c))
 }
 
 /// The clusters of one connected component of DUPLICATE pairs: the component's rows (in
