@@ -239,3 +239,44 @@ def test_attribution_frame_arrow_unread_revenue_as_pandas(kind):
         with pytest.raises(crmkit.CrmkitError) as e:
             crmkit.attribution_frame(bad, {"model": {"kind": "linear"}})
         assert (e.value.code, e.value.path) == ("invalid_type", "revenue[3]")
+
+
+# --- payment interest and collections ----------------------------------------------------
+
+
+def batch_frames(n=40, seed=11):
+    rng = random.Random(seed)
+    start = datetime.date(2026, 1, 1)
+    invoice = [start + datetime.timedelta(days=rng.randrange(110)) for _ in range(n)]
+    batches = pd.DataFrame(
+        {
+            "customer": [rng.choice(["acme", "globex", "initech"]) for _ in range(n)],
+            "invoice_on": pd.to_datetime(invoice),
+            "due_on": pd.to_datetime([d + datetime.timedelta(days=rng.choice([30, 60])) for d in invoice]),
+            "amount": [rng.randrange(1, 500) * 1000 for _ in range(n)],
+        }
+    )
+    amounts = list(batches["amount"])
+    pays = [(b, invoice[b] + datetime.timedelta(days=rng.randrange(1, 60)), amounts[b] // rng.choice([1, 2, 4])) for b in range(n) if rng.random() < 0.7]
+    payments = pd.DataFrame({"batch": [p[0] for p in pays], "on": pd.to_datetime([p[1] for p in pays]), "amount": [p[2] for p in pays]})
+    return batches, payments
+
+
+def test_payment_interest_and_collections_frames_read_arrow():
+    batches, payments = batch_frames()
+    policy = {"late_rate": "0.18", "early_rate": "0.05", "day_count": "actual_365"}
+    b, p = pa.Table.from_pandas(batches), pa.Table.from_pandas(payments)
+    want = crmkit.payment_interest_frame(batches, payments, policy, "2026-06-30")
+    got = crmkit.payment_interest_frame(b, p, policy, "2026-06-30")
+    assert isinstance(got, pa.Table) and plain(got) == plain(want)
+    polars = crmkit.payment_interest_frame(pl.from_arrow(b), pl.from_arrow(p), policy, "2026-06-30")
+    assert isinstance(polars, pl.DataFrame) and plain(polars) == plain(want)
+    aging = {}
+    want = crmkit.collections_frame(batches, payments, aging, "2026-06-30")
+    got = crmkit.collections_frame(b, p, aging, "2026-06-30")
+    assert isinstance(got, pa.Table) and plain(got) == plain(want)
+    polars = crmkit.collections_frame(pl.from_arrow(b), pl.from_arrow(p), aging, "2026-06-30")
+    assert isinstance(polars, pl.DataFrame) and plain(polars) == plain(want)
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.payment_interest_frame(b.drop_columns(["due_on"]), p, policy, "2026-06-30")
+    assert (e.value.code, e.value.path) == ("missing_field", "due_on")

@@ -207,3 +207,43 @@ def test_dedup_frame_integer_phones_and_float_columns():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.dedup_frame(df, policy, id="key")
     assert (caught.value.code, caught.value.path) == ("missing_field", "key")
+
+
+def test_dedup_parts_on_frames_give_dedup_frame_and_read_arrow():
+    """blocking_keys_frame -> score_block_frame (all blocks in one call) -> connected
+    components -> cluster_pairs_frame gives dedup_frame's clusters; pyarrow and polars input
+    give what pandas input gives."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import polars as pl
+
+    data = _frame_data()
+    df = pd.DataFrame(data)
+    keys = crmkit.blocking_keys_frame(df, POLICY)
+    assert list(keys.columns) == ["row", "key"] and keys.attrs["max_block_size"] == 200
+    for other in (pa.table(data), pl.DataFrame(data)):
+        got = crmkit.blocking_keys_frame(other, POLICY)
+        got = got.to_pandas() if hasattr(got, "to_pandas") else got
+        assert got["row"].tolist() == keys["row"].tolist() and got["key"].tolist() == keys["key"].tolist()
+    rows = keys["row"].to_numpy()
+    block = df.iloc[rows].reset_index(drop=True)
+    pairs = crmkit.score_block_frame(block, POLICY, keys["key"].to_numpy())
+    for other in (pa.Table.from_pandas(block), pl.from_pandas(block)):
+        got = crmkit.score_block_frame(other, POLICY, keys["key"].to_numpy())
+        got = got.to_pandas() if hasattr(got, "to_pandas") else got
+        assert got.values.tolist() == pairs.values.tolist()
+    duplicate = pairs[pairs["verdict"] == "DUPLICATE"]
+    left, right = rows[duplicate["left"].to_numpy()], rows[duplicate["right"].to_numpy()]
+    assert sorted(zip(left, right)) == [(0, 1), (3, 4)]  # each pair once, though in several blocks
+    whole = crmkit.dedup_frame(df, POLICY, owner="owner")
+    out = crmkit.cluster_pairs_frame(df, POLICY, left, right, owner="owner")
+    assert out["cluster"].tolist() == whole["cluster"].tolist() and out.attrs["clusters"] == whole.attrs["clusters"]
+    polars = crmkit.cluster_pairs_frame(pl.DataFrame(data), POLICY, left, right, owner="owner")
+    assert isinstance(polars, pl.DataFrame) and polars["cluster"].to_list() == whole["cluster"].tolist()
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.score_block_frame(block, {**POLICY, "max_block_size": 2}, np.zeros(len(block), dtype=np.int64))
+    assert (e.value.code, e.value.path) == ("limit_exceeded", "keys")
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.cluster_pairs_frame(df, POLICY, [0], [9])
+    assert (e.value.code, e.value.path) == ("invalid_value", "pairs[0]")

@@ -3,7 +3,7 @@
 //! blocks over `max_block_size`, pairs sharing several keys, cannot-links and small
 //! `max_cluster_size`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crmkit::dedup::{
     blocking_keys, cluster_pairs, find_duplicates, score_block, score_block_columns, BatchSettings, BlockSettings,
@@ -170,8 +170,8 @@ proptest! {
     fn parts_give_find_duplicates_clusters(records in book(), cap in 2u32..6, max_cluster in 2u32..5,
                                            cannot in prop::option::of((0usize..16, 0usize..16))) {
         let mut records = records;
-        let mut ids = HashMap::new();
-        records.retain(|r| ids.insert(r.id.clone(), ()).is_none());
+        let mut ids = HashSet::new();
+        records.retain(|r| ids.insert(r.id.clone()));
         let p = policy(cap);
         let mut settings = BatchSettings { max_cluster_size: max_cluster, ..BatchSettings::default() };
         if let Some((a, b)) = cannot {

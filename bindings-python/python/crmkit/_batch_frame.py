@@ -131,7 +131,8 @@ class _Read:
             from crmkit._arrow import pyarrow
 
             pa = pyarrow()
-            return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(labels, pa.string()), mask=(codes < 0) if len(codes) else None)
+            # Missing codes as null indices: from_arrays' `mask` refuses Arrow indices.
+            return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), pa.array(labels, pa.string()))
         _, pd = _pandas("collections_frame")
         return pd.Categorical.from_codes(codes, categories=labels)
 

@@ -172,7 +172,10 @@ pub fn blocking_keys(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Bl
 /// let fields = [("company".to_owned(), names.map(|c| Some(c.to_owned())).to_vec())];
 /// let columns = RecordColumns { ids: &ids, owners: None, fields: &fields };
 /// let keys = blocking_keys_columns(&policy, &columns)?;
-/// let shared: Vec<i64> = keys.key.iter().copied().filter(|k| keys.key.iter().filter(|j| *j == k).count() == 2).collect();
+/// let mut shared: Vec<i64> = keys.key.iter().copied().filter(|k| keys.key.iter().filter(|j| *j == k).count() == 2).collect();
+/// shared.sort_unstable();
+/// shared.dedup();
+/// assert!(shared.len() >= 2);
 /// let scored: Vec<_> =
 ///     shared.iter().map(|&k| score_block_columns(&policy, &[k, k], &[], &columns)).collect::<Result<_, _>>()?;
 /// // The pair shares more than one key; exactly one block scores it.
@@ -250,6 +253,26 @@ pub fn score_block_columns(
 ///
 /// As [`score_block_columns`] (`limit_exceeded` at `keys` for more records than
 /// `max_block_size`).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::dedup::{blocking_keys, score_block, BlockSettings, DedupRecord, MatchPolicy, Verdict};
+/// use crmkit::wire::from_json;
+///
+/// let policy: MatchPolicy = from_json(r#"{
+///   "fields": [{"field": "phone", "comparator": {"type": "phone"}}],
+///   "rules": {"duplicate": [{"name": "same phone", "all": [{"field": "phone"}]}]}
+/// }"#, "policy")?;
+/// let records: Vec<DedupRecord> = from_json(r#"[
+///   {"id": "1", "fields": {"phone": "010-6275 1234"}},
+///   {"id": "2", "fields": {"phone": "+86 10 62751234"}}
+/// ]"#, "records")?;
+/// let key = blocking_keys(&policy, &records)?.key[0];
+/// let pairs = score_block(&policy, &BlockSettings { key, skipped: vec![] }, &records)?;
+/// assert_eq!((pairs.left[0], pairs.right[0], pairs.verdict[0]), (0, 1, Verdict::Duplicate));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn score_block(policy: &MatchPolicy, settings: &BlockSettings, records: &[DedupRecord]) -> Result<BlockPairs> {
     let keys = vec![settings.key; records.len()];
     with_columns(policy, records, |c| score_block_columns(policy, &keys, &settings.skipped, c))
@@ -299,6 +322,25 @@ pub fn cluster_pairs_columns(
 ///
 /// As [`cluster_pairs_columns`]; `invalid_value` at `pairs[k][j]` for an id not among the
 /// records.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::dedup::{cluster_pairs, BatchSettings, DedupRecord, MatchPolicy};
+/// use crmkit::wire::from_json;
+///
+/// let policy: MatchPolicy = from_json(r#"{
+///   "fields": [{"field": "company", "comparator": {"type": "company_name"}}],
+///   "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}]}
+/// }"#, "policy")?;
+/// let records: Vec<DedupRecord> = from_json(r#"[
+///   {"id": "7", "owner": "王芳", "fields": {"company": "北京字节跳动科技有限公司"}},
+///   {"id": "9", "fields": {"company": "字节跳动（北京）科技有限公司"}}
+/// ]"#, "records")?;
+/// let report = cluster_pairs(&policy, &BatchSettings::default(), &records, &[["7".into(), "9".into()]])?;
+/// assert_eq!((report.clusters[0].survivor.as_str(), report.clusters[0].owners.as_slice()), ("7", ["王芳".to_owned()].as_slice()));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
 pub fn cluster_pairs(
     policy: &MatchPolicy,
     settings: &BatchSettings,
