@@ -247,3 +247,24 @@ def test_dedup_parts_on_frames_give_dedup_frame_and_read_arrow():
     with pytest.raises(crmkit.CrmkitError) as e:
         crmkit.cluster_pairs_frame(df, POLICY, [0], [9])
     assert (e.value.code, e.value.path) == ("invalid_value", "pairs[0]")
+
+
+def test_dedup_frames_say_how_to_install_numpy():
+    from test_api import _run
+
+    code = """
+import sys
+class NoNumpy:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("numpy", "pandas"):
+            raise ImportError(f"no {name} here")
+sys.meta_path.insert(0, NoNumpy())
+import crmkit
+for call in (lambda: crmkit.dedup_frame(None, {}), lambda: crmkit.blocking_keys_frame(None, {}),
+             lambda: crmkit.score_block_frame(None, {}, 1), lambda: crmkit.cluster_pairs_frame(None, {}, [], [])):
+    try:
+        call()
+    except ImportError as e:
+        print("crmkit[pandas]" in str(e))
+"""
+    assert _run(code).splitlines() == ["True"] * 4

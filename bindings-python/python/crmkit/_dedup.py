@@ -202,10 +202,22 @@ def _pandas_text(series: Any, path: str, pa: Any, np: Any) -> Any:
     return np.asarray(values, dtype=object)
 
 
-def _read_frame(df: Any, policy: Mapping[str, Any], id: str, owner: str | None) -> tuple:  # noqa: A002
+def _numpy(function: str) -> Any:
+    """numpy, or an ImportError that says how to install it."""
+    try:
+        import numpy as np
+    except ImportError as e:
+        raise ImportError(
+            f"{function} needs numpy ({e.name} is not installed): pip install 'crmkit[pandas]', "
+            "or 'crmkit[arrow]' for Arrow data"
+        ) from e
+    return np
+
+
+def _read_frame(df: Any, policy: Mapping[str, Any], id: str, owner: str | None, function: str = "dedup_frame") -> tuple:  # noqa: A002
     """``(ids, owners, columns, pa)``: a table's id, owner and policy-field columns as the
     native module reads them (see :func:`dedup_frame`), and pyarrow (or ``None``)."""
-    import numpy as np
+    np = _numpy(function)
 
     fields = policy.get("fields") if isinstance(policy, Mapping) else None
     names = [f.get("field") for f in fields if isinstance(f, Mapping)] if isinstance(fields, (list, tuple)) else []
@@ -422,7 +434,7 @@ def blocking_keys_frame(df: Any, policy: Mapping[str, Any], *, id: str = "id") -
     reads it): columns ``row`` (int64, the row's position) and ``key`` (int64), one row per
     (record, key); ``attrs["max_block_size"]`` and ``attrs["issues"]`` (Arrow: schema
     metadata). Raises ``CrmkitError``."""
-    ids, _, columns, pa = _read_frame(df, policy, id, None)
+    ids, _, columns, pa = _read_frame(df, policy, id, None, "blocking_keys_frame")
     row, key, report = _native.blocking_keys_columns(to_json(policy), ids, columns)
     return _frame_out(df, {"row": row, "key": key}, pa, {"max_block_size": report["max_block_size"], "issues": report["issues"]})
 
@@ -435,9 +447,9 @@ def score_block_frame(df: Any, policy: Mapping[str, Any], key: Any, skipped: Any
     ``max_block_size``. Columns ``left`` and ``right`` (int64 row positions), ``score``
     (float64), ``verdict``. Raises ``CrmkitError`` (``limit_exceeded`` at ``keys`` for a block
     over ``max_block_size``)."""
+    ids, _, columns, pa = _read_frame(df, policy, id, None, "score_block_frame")
     import numpy as np
 
-    ids, _, columns, pa = _read_frame(df, policy, id, None)
     n = len(df)
 
     def int64(value: Any, path: str) -> Any:
@@ -474,9 +486,9 @@ def cluster_pairs_frame(
     DUPLICATE pairs of row positions ``(left[k], right[k])``: the output of
     :func:`dedup_frame` (``cluster``, ``is_survivor``, the clusters in ``attrs``).
     Raises ``CrmkitError``."""
+    ids, owners, columns, pa = _read_frame(df, policy, id, owner, "cluster_pairs_frame")
     import numpy as np
 
-    ids, owners, columns, pa = _read_frame(df, policy, id, owner)
     try:
         left = np.ascontiguousarray(np.asarray(left, dtype=np.int64).reshape(-1))
         right = np.ascontiguousarray(np.asarray(right, dtype=np.int64).reshape(-1))
