@@ -53,12 +53,6 @@ impl Book {
 
     /// Borrowed as crmkit's columns (amounts in cents: scale 2).
     pub fn columns(&self) -> TransactionColumns<'_> {
-        TransactionColumns {
-            rep: &self.rep,
-            rep_labels: &self.labels,
-            on: &self.on,
-            amount: AmountColumn::Units { units: &self.cents, scale: 2 },
-            refund: None,
-        }
+        TransactionColumns::new(&self.rep, &self.labels, &self.on, AmountColumn::Units { units: &self.cents, scale: 2 })
     }
 }

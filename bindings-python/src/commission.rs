@@ -1,6 +1,6 @@
 //! The commission functions of `crmkit._native`.
 
-use crmkit::commission::{CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS};
+use crmkit::commission::{Category, CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS};
 use crmkit::wire::{from_json, from_json_arg, parse_date};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -81,7 +81,11 @@ pub fn route_discount(py: Python<'_>, policy_json: String, request_json: String)
 /// when `None`), a float64 array (rounded once to `amount_scale` places, the plan's places
 /// when `None`) or a list of decimal strings; `refund` a bool array or `None`.
 #[pyfunction]
-#[pyo3(signature = (plan_json, reps_json, rep_codes, rep_labels, on_days, amount, amount_scale, refund, as_of, statements))]
+///
+/// `extra` (optional) holds the optional columns: `product` and `customer_type` as (int32
+/// codes, labels), `refers_to` as int64 rows (-1 for none), `original_rate` as (int64 rows,
+/// decimal strings) for the rows that have one.
+#[pyo3(signature = (plan_json, reps_json, rep_codes, rep_labels, on_days, amount, amount_scale, refund, as_of, statements, extra=None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 pub fn commission_columns<'py>(
     py: Python<'py>,
@@ -95,19 +99,31 @@ pub fn commission_columns<'py>(
     refund: Option<PyReadonlyArray1<'py, bool>>,
     as_of: String,
     statements: bool,
+    extra: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
     let (rep, on) = (slice(&rep_codes), slice(&on_days));
     let refund = refund.as_ref().map(slice);
+    let extra = Extra::read(extra.as_ref())?;
+    let (product, customer_type) = (extra.category(0), extra.category(1));
+    let refers_to = extra.refers_to.as_ref().map(slice);
+    let rates = extra.original_rate.as_ref().map(|(rows, texts)| (slice(rows), texts.as_slice()));
     let result = py.detach(|| {
         let plan: CommissionPlan = from_json_arg(&plan_json, "plan")?;
         let reps: Vec<RepInput> = from_json(&reps_json, "reps")?;
         let as_of = parse_date(&as_of, "as_of")?;
         let mut decimals = Vec::new();
         let amount = amount_data.column(amount_scale, plan.rounding.dp, "amount", &mut decimals)?;
-        let columns =
-            TransactionColumns { rep: &rep, rep_labels: &rep_labels, on: &on, amount, refund: refund.as_deref() };
+        let original_rate = rates.as_ref().map(|(rows, texts)| original_rate(rows, texts, rep.len())).transpose()?;
+        let columns = TransactionColumns {
+            refund: refund.as_deref(),
+            product: product.as_ref().map(|(codes, labels)| Category { codes, labels }),
+            customer_type: customer_type.as_ref().map(|(codes, labels)| Category { codes, labels }),
+            refers_to: refers_to.as_deref(),
+            original_rate: original_rate.as_deref(),
+            ..TransactionColumns::new(&rep, &rep_labels, &on, amount)
+        };
         crmkit::commission::commission_columns(&plan, &reps, &columns, as_of, statements)
     });
     let out = result.map_err(crate::to_py_err)?;
@@ -143,6 +159,54 @@ pub fn commission_columns<'py>(
         dict.set_item("lines", py.None())?;
     }
     Ok(dict.into_any())
+}
+
+/// `commission_columns`' optional columns, as `commission_frame` passes them.
+#[derive(Default)]
+struct Extra<'py> {
+    /// Product, customer type: (codes, labels).
+    categories: [Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>; 2],
+    refers_to: Option<PyReadonlyArray1<'py, i64>>,
+    /// The rows that have one, and their rates as decimal strings.
+    original_rate: Option<(PyReadonlyArray1<'py, i64>, Vec<String>)>,
+}
+
+impl<'py> Extra<'py> {
+    fn read(extra: Option<&Bound<'py, PyDict>>) -> PyResult<Self> {
+        let mut out = Self::default();
+        let Some(extra) = extra else { return Ok(out) };
+        for (k, name) in ["product", "customer_type"].into_iter().enumerate() {
+            if let Some(v) = extra.get_item(name)? {
+                out.categories[k] = Some(v.extract()?);
+            }
+        }
+        if let Some(v) = extra.get_item("refers_to")? {
+            out.refers_to = Some(v.extract()?);
+        }
+        if let Some(v) = extra.get_item("original_rate")? {
+            out.original_rate = Some(v.extract()?);
+        }
+        Ok(out)
+    }
+
+    fn category(&self, k: usize) -> Option<(std::borrow::Cow<'_, [i32]>, &[String])> {
+        self.categories[k].as_ref().map(|(codes, labels)| (slice(codes), labels.as_slice()))
+    }
+}
+
+/// The rates per row (`None` for rows without one) from the rows that have one; errors at
+/// `original_rate[i]`.
+fn original_rate(rows: &[i64], texts: &[String], n: usize) -> crmkit::Result<Vec<Option<crmkit::prelude::Decimal>>> {
+    let mut out = vec![None; n];
+    for (&i, text) in rows.iter().zip(texts) {
+        let path = format!("original_rate[{i}]");
+        let slot = usize::try_from(i).ok().and_then(|i| out.get_mut(i)).ok_or_else(|| crmkit::Error::InvalidValue {
+            path: path.clone(),
+            reason: format!("row {i} is not in the columns ({n} rows)"),
+        })?;
+        *slot = Some(crmkit::wire::parse_decimal(text, &path)?);
+    }
+    Ok(out)
 }
 
 /// Adds the commission functions to the module.

@@ -80,67 +80,45 @@ impl View<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn columns<'py>(
-    customer: Option<PyReadonlyArray1<'py, i32>>,
-    labels: Vec<String>,
-    invoice_on: PyReadonlyArray1<'py, i64>,
-    due_on: PyReadonlyArray1<'py, i64>,
-    amount: &Bound<'py, PyAny>,
-    amount_scale: Option<u32>,
-    payment_batch: PyReadonlyArray1<'py, i64>,
-    payment_on: PyReadonlyArray1<'py, i64>,
-    payment_amount: &Bound<'py, PyAny>,
-    payment_scale: Option<u32>,
-) -> PyResult<Columns<'py>> {
-    Ok(Columns {
-        customer,
-        labels,
-        invoice_on,
-        due_on,
-        amount: Amount::extract(amount)?,
-        amount_scale,
-        payment_batch,
-        payment_on,
-        payment_amount: Amount::extract(payment_amount)?,
-        payment_scale,
-    })
+impl<'py> Columns<'py> {
+    /// The columns from the mapping `crmkit._batch_frame` writes: `customer` (int32 codes or
+    /// None), `customer_labels`, `invoice_on`, `due_on` (int64 days), `amount` and
+    /// `amount_scale`, `payment_batch` (int64 rows), `payment_on`, `payment_amount` and
+    /// `payment_scale`.
+    fn read(columns: &Bound<'py, PyDict>) -> PyResult<Self> {
+        let item = |name: &str| -> PyResult<Bound<'py, PyAny>> {
+            columns
+                .get_item(name)?
+                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("batch columns lack {name:?}")))
+        };
+        Ok(Self {
+            customer: item("customer")?.extract()?,
+            labels: item("customer_labels")?.extract()?,
+            invoice_on: item("invoice_on")?.extract()?,
+            due_on: item("due_on")?.extract()?,
+            amount: Amount::extract(&item("amount")?)?,
+            amount_scale: item("amount_scale")?.extract()?,
+            payment_batch: item("payment_batch")?.extract()?,
+            payment_on: item("payment_on")?.extract()?,
+            payment_amount: Amount::extract(&item("payment_amount")?)?,
+            payment_scale: item("payment_scale")?.extract()?,
+        })
+    }
 }
 
-/// `payment_interest_columns(policy_json, customer, customer_labels, invoice_on, due_on,
-/// amount, amount_scale, payment_batch, payment_on, payment_amount, payment_scale, as_of) ->
-/// dict`: [`crmkit::commission::payment_interest_columns`]. Dates are int64 days since
-/// 1970-01-01 (`i64::MIN` for none), amounts as `commission_columns` takes them.
+/// `payment_interest_columns(policy_json, columns, as_of) -> dict`:
+/// [`crmkit::commission::payment_interest_columns`] over the batch and payment columns (a
+/// mapping, see `Columns::read`). Dates are int64 days since 1970-01-01 (`i64::MIN` for
+/// none), amounts as `commission_columns` takes them.
 #[pyfunction]
-#[pyo3(signature = (policy_json, customer, customer_labels, invoice_on, due_on, amount, amount_scale, payment_batch, payment_on, payment_amount, payment_scale, as_of))]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn payment_interest_columns<'py>(
     py: Python<'py>,
     policy_json: String,
-    customer: Option<PyReadonlyArray1<'py, i32>>,
-    customer_labels: Vec<String>,
-    invoice_on: PyReadonlyArray1<'py, i64>,
-    due_on: PyReadonlyArray1<'py, i64>,
-    amount: Bound<'py, PyAny>,
-    amount_scale: Option<u32>,
-    payment_batch: PyReadonlyArray1<'py, i64>,
-    payment_on: PyReadonlyArray1<'py, i64>,
-    payment_amount: Bound<'py, PyAny>,
-    payment_scale: Option<u32>,
+    columns: Bound<'py, PyDict>,
     as_of: String,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let cols = columns(
-        customer,
-        customer_labels,
-        invoice_on,
-        due_on,
-        &amount,
-        amount_scale,
-        payment_batch,
-        payment_on,
-        &payment_amount,
-        payment_scale,
-    )?;
+    let cols = Columns::read(&columns)?;
     let view = cols.view();
     let out = py
         .detach(|| {
@@ -174,38 +152,18 @@ pub fn payment_interest_columns<'py>(
     Ok(dict.into_any())
 }
 
-/// `collections_columns(...) -> dict`: [`crmkit::commission::collections_columns`] over the
-/// columns `payment_interest_columns` takes.
+/// `collections_columns(policy_json, columns, as_of) -> dict`:
+/// [`crmkit::commission::collections_columns`] over the columns `payment_interest_columns`
+/// takes.
 #[pyfunction]
-#[pyo3(signature = (policy_json, customer, customer_labels, invoice_on, due_on, amount, amount_scale, payment_batch, payment_on, payment_amount, payment_scale, as_of))]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn collections_columns<'py>(
     py: Python<'py>,
     policy_json: String,
-    customer: Option<PyReadonlyArray1<'py, i32>>,
-    customer_labels: Vec<String>,
-    invoice_on: PyReadonlyArray1<'py, i64>,
-    due_on: PyReadonlyArray1<'py, i64>,
-    amount: Bound<'py, PyAny>,
-    amount_scale: Option<u32>,
-    payment_batch: PyReadonlyArray1<'py, i64>,
-    payment_on: PyReadonlyArray1<'py, i64>,
-    payment_amount: Bound<'py, PyAny>,
-    payment_scale: Option<u32>,
+    columns: Bound<'py, PyDict>,
     as_of: String,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let cols = columns(
-        customer,
-        customer_labels,
-        invoice_on,
-        due_on,
-        &amount,
-        amount_scale,
-        payment_batch,
-        payment_on,
-        &payment_amount,
-        payment_scale,
-    )?;
+    let cols = Columns::read(&columns)?;
     let view = cols.view();
     let (out, levels) = py
         .detach(|| {

@@ -213,8 +213,10 @@ def _commission_frame(case: dict) -> Any:
 
     inp = case["input"] if isinstance(case["input"], dict) else {}
     data = {"rep": inp.get("rep"), "on": inp.get("on"), "amount": inp.get("amount")}
-    if inp.get("refund") is not None:
-        data["refund"] = inp["refund"]
+    optional = ("refund", "product", "customer_type", "refers_to", "original_rate")
+    for name in optional:
+        if inp.get(name) is not None:
+            data[name] = inp[name]
     for name, values in data.items():  # a DataFrame needs lists of one length (mutated cases)
         if not isinstance(values, list):
             raise error("invalid_type", name, "expected a list")
@@ -222,7 +224,7 @@ def _commission_frame(case: dict) -> Any:
             raise error("invalid_value", name, "columns of different lengths")
     frame, lines = crmkit.commission_frame(
         _data_frame(data), case["config"], case["as_of"], reps=inp.get("reps"),
-        refund="refund" if "refund" in data else None, statements=True,
+        statements=True, **{name: name for name in optional if name in data},
     )
     scale, credit = frame.attrs["scale"], frame.attrs["credit_scale"]
     labels = frame.attrs["reason_labels"]

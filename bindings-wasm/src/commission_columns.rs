@@ -2,10 +2,11 @@
 //! typed arrays. Money is integer units in `BigInt64Array`s (never a JS number), dates are days
 //! since 1970-01-01 in an `Int32Array` (`NO_DATE`, -2147483648, for none: refused as
 //! `missing_value`). Paths in errors use the core's column names: `rep[i]`, `on[i]`,
-//! `amount[i]`, `refund[i]`.
+//! `amount[i]`, `refund[i]`, `product[i]`, `customer_type[i]`, `refers_to[i]`,
+//! `original_rate[i]`.
 
 use crmkit::commission::{
-    CommissionColumnsReport, CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS,
+    Category, CommissionColumnsReport, CommissionPlan, RepInput, TransactionColumns, LINE_KINDS, LINE_REASONS,
 };
 use crmkit::forecast::AmountColumn;
 use crmkit::Error;
@@ -26,6 +27,10 @@ struct Read {
     /// `amount` as exact decimals, when given as strings instead of `amountUnits`.
     decimals: Option<Vec<crmkit::prelude::Decimal>>,
     refund: Option<Vec<bool>>,
+    /// Product, customer type: (codes, labels).
+    categories: [Option<(Vec<i32>, Vec<String>)>; 2],
+    refers_to: Option<Vec<i64>>,
+    original_rate: Option<Vec<Option<crmkit::prelude::Decimal>>>,
     statements: bool,
 }
 
@@ -70,6 +75,23 @@ fn read(plan: &JsValue, columns: &JsValue, options: &JsValue) -> Result<Read, Er
                 .collect::<Result<Vec<bool>, Error>>()
         })
         .transpose()?;
+    let mut categories = [None, None];
+    for (k, (name, labels, path)) in
+        [("product", "productLabels", "product"), ("customerType", "customerTypeLabels", "customer_type")]
+            .into_iter()
+            .enumerate()
+    {
+        if let Some(v) = optional(columns, name) {
+            let codes = int32(&v, path)?;
+            categories[k] =
+                Some((codes, strings(&get(columns, labels, &format!("{path}_labels"))?, &format!("{path}_labels"))?));
+        }
+    }
+    let refers_to = optional(columns, "refersTo")
+        .map(|v| int32(&v, "refers_to"))
+        .transpose()?
+        .map(|r| r.into_iter().map(i64::from).collect());
+    let original_rate = optional(columns, "originalRate").map(|v| rates(&v)).transpose()?;
     let (mut reps, mut statements) = (Vec::new(), false);
     if !options.is_undefined() && !options.is_null() {
         if !options.is_object() || Array::is_array(options) {
@@ -82,7 +104,40 @@ fn read(plan: &JsValue, columns: &JsValue, options: &JsValue) -> Result<Read, Er
             statements = s.as_bool().ok_or_else(|| type_error("statements", "a boolean", &s))?;
         }
     }
-    Ok(Read { plan, reps, rep, labels, on, units, scale, decimals, refund, statements })
+    Ok(Read {
+        plan,
+        reps,
+        rep,
+        labels,
+        on,
+        units,
+        scale,
+        decimals,
+        refund,
+        categories,
+        refers_to,
+        original_rate,
+        statements,
+    })
+}
+
+/// `originalRate`: an array of decimal strings or nulls; errors at `original_rate[i]`.
+fn rates(value: &JsValue) -> Result<Vec<Option<crmkit::prelude::Decimal>>, Error> {
+    if !Array::is_array(value) {
+        return Err(type_error("original_rate", "an array of decimal strings or nulls", value));
+    }
+    Array::from(value)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let path = format!("original_rate[{i}]");
+            if v.is_null() || v.is_undefined() {
+                return Ok(None);
+            }
+            let text = v.as_string().ok_or_else(|| type_error(&path, "a decimal string", &v))?;
+            crmkit::wire::parse_decimal(&text, &path).map(Some)
+        })
+        .collect()
 }
 
 fn run(
@@ -93,15 +148,16 @@ fn run(
 ) -> Result<CommissionColumnsReport, Error> {
     let r = read(plan, columns, options)?;
     let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+    let amount =
+        r.decimals.as_deref().map_or(AmountColumn::Units { units: &r.units, scale: r.scale }, AmountColumn::Decimal);
+    let category = |k: usize| r.categories[k].as_ref().map(|(codes, labels)| Category { codes, labels });
     let columns = TransactionColumns {
-        rep: &r.rep,
-        rep_labels: &r.labels,
-        on: &r.on,
-        amount: r
-            .decimals
-            .as_deref()
-            .map_or(AmountColumn::Units { units: &r.units, scale: r.scale }, AmountColumn::Decimal),
         refund: r.refund.as_deref(),
+        product: category(0),
+        customer_type: category(1),
+        refers_to: r.refers_to.as_deref(),
+        original_rate: r.original_rate.as_deref(),
+        ..TransactionColumns::new(&r.rep, &r.labels, &r.on, amount)
     };
     crmkit::commission::commission_columns(&r.plan, &r.reps, &columns, as_of, r.statements)
 }
@@ -116,7 +172,8 @@ fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
 }
 
 /// `computeCommission` over typed-array columns, one transaction per row (one rep each, no
-/// splits; refunds without `refersTo`): the same statements line for line, each row's pay as
+/// splits; products and customer types for rate rules and SPIFs; refunds of a row's sale or
+/// of an earlier period's sale at its original rate): the same statements line for line, each row's pay as
 /// integer units, and with `options.statements` every line as columns. Throws a
 /// `CrmkitError`.
 #[wasm_bindgen(js_name = commissionColumns, unchecked_return_type = "CommissionColumnsResult")]
@@ -181,6 +238,16 @@ export interface CommissionTransactionColumns {
     amount?: string[];
     /** 1 for a refund, 0 for a sale. */
     refund?: Uint8Array;
+    /** Products, for the plan's rate rules and SPIFs: codes into `productLabels`, -1 for none. */
+    product?: Int32Array;
+    productLabels?: string[];
+    /** Customer types, likewise. */
+    customerType?: Int32Array;
+    customerTypeLabels?: string[];
+    /** A refund of a sale in the columns: the sale's row, -1 for none (the refund names the sale's rep). */
+    refersTo?: Int32Array;
+    /** A refund of an earlier period's sale: the rate it was paid at, as a decimal string; null for none. */
+    originalRate?: (string | null)[];
 }
 /** `commissionColumns` options: the reps' quotas, prior credit, draws; whether to return the lines. */
 export interface CommissionColumnsOptions {

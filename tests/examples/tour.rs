@@ -731,13 +731,7 @@ fn commission_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
         deals.iter().map(|d| crmkit::wire::parse_date(&d.2, "on").map_or(0, |x| (x - epoch).num_days())).collect();
     let amounts: Vec<rust_decimal::Decimal> = deals.iter().map(|d| d.3).collect();
     let booked: CommissionPlan = from_json(&format!(r#"{{"kind": "graduated", "tiers": {tiers}}}"#), "")?;
-    let columns = TransactionColumns {
-        rep: &code,
-        rep_labels: &labels,
-        on: &on,
-        amount: crmkit::forecast::AmountColumn::Decimal(&amounts),
-        refund: None,
-    };
+    let columns = TransactionColumns::new(&code, &labels, &on, crmkit::forecast::AmountColumn::Decimal(&amounts));
     let c = commission_columns(&booked, &[], &columns, as_of, false)?;
     let _ = writeln!(
         s,

@@ -430,13 +430,48 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
         })
         .collect::<crmkit::Result<Vec<rust_decimal::Decimal>>>()?;
     let refund: Option<Vec<bool>> = crmkit::wire::from_json(&json(input.get("refund")), "refund")?;
+    // Products and customer types as names (null: none), coded like the reps.
+    let category = |name: &str| -> crmkit::Result<Option<(Vec<i32>, Vec<String>)>> {
+        let Some(v) = input.get(name).filter(|v| !v.is_null()) else { return Ok(None) };
+        let names: Vec<Option<String>> = crmkit::wire::from_json(&v.to_string(), name)?;
+        let mut labels: Vec<String> = Vec::new();
+        let codes = names
+            .iter()
+            .map(|n| {
+                n.as_ref().map_or(-1, |n| {
+                    labels.iter().position(|l| l == n).unwrap_or_else(|| {
+                        labels.push(n.clone());
+                        labels.len() - 1
+                    }) as i32
+                })
+            })
+            .collect();
+        Ok(Some((codes, labels)))
+    };
+    let (product, customer_type) = (category("product")?, category("customer_type")?);
+    // Rows (null or -1: none) and rates as decimal strings (null: none).
+    let refers_to: Option<Vec<Option<i64>>> = crmkit::wire::from_json(&json(input.get("refers_to")), "refers_to")?;
+    let refers_to: Option<Vec<i64>> = refers_to.map(|r| r.into_iter().map(|x| x.unwrap_or(-1)).collect());
+    let rates: Option<Vec<Option<String>>> =
+        crmkit::wire::from_json(&json(input.get("original_rate")), "original_rate")?;
+    let original_rate = rates
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    x.as_ref().map(|t| crmkit::wire::parse_decimal(t, &format!("original_rate[{i}]"))).transpose()
+                })
+                .collect::<crmkit::Result<Vec<_>>>()
+        })
+        .transpose()?;
     let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
     let columns = TransactionColumns {
-        rep: &codes,
-        rep_labels: &labels,
-        on: &on,
-        amount: crmkit::forecast::AmountColumn::Decimal(&amounts),
         refund: refund.as_deref(),
+        product: category_of(product.as_ref()),
+        customer_type: category_of(customer_type.as_ref()),
+        refers_to: refers_to.as_deref(),
+        original_rate: original_rate.as_deref(),
+        ..TransactionColumns::new(&codes, &labels, &on, crmkit::forecast::AmountColumn::Decimal(&amounts))
     };
     let out = crmkit::commission::commission_columns(&plan, &reps, &columns, as_of, true)?;
     let money = |units: i64, scale: u32| rust_decimal::Decimal::new(units, scale).to_string();
@@ -469,6 +504,10 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
         "final": out.final_pay.iter().map(|&u| money(u, out.scale)).collect::<Vec<_>>(),
         "lines": lines,
     })))
+}
+
+fn category_of(c: Option<&(Vec<i32>, Vec<String>)>) -> Option<crmkit::commission::Category<'_>> {
+    c.map(|(codes, labels)| crmkit::commission::Category { codes, labels })
 }
 
 /// The alterations the `dedup_index` vectors name (the same in every runner).

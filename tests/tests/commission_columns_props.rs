@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use crmkit::commission::{
-    commission_columns, compute_commission, CommissionInput, CommissionPlan, RepInput, TransactionColumns, LINE_KINDS,
-    LINE_REASONS,
+    commission_columns, compute_commission, Category, CommissionInput, CommissionPlan, RepInput, TransactionColumns,
+    LINE_KINDS, LINE_REASONS,
 };
 use crmkit::forecast::AmountColumn;
 use proptest::prelude::*;
@@ -131,7 +131,7 @@ fn compare(plan: &CommissionPlan, reps: &[RepInput], rows: &[Row], scale_units: 
     let refund: Vec<bool> = rows.iter().map(|r| r.3).collect();
     let amount =
         if scale_units { AmountColumn::Units { units: &cents, scale: 2 } } else { AmountColumn::Decimal(&decimals) };
-    let columns = TransactionColumns { rep: &rep, rep_labels: &labels, on: &on, amount, refund: Some(&refund) };
+    let columns = TransactionColumns { refund: Some(&refund), ..TransactionColumns::new(&rep, &labels, &on, amount) };
     check(plan, &input, &columns, as_of())
 }
 
@@ -232,10 +232,27 @@ fn the_columns_vectors_are_the_record_functions_statements() {
         labels.dedup();
         labels.sort();
         labels.dedup();
+        let names_of = |field: &str| -> Option<Vec<Option<String>>> {
+            serde_json::from_value(i.get(field).cloned().unwrap_or(json!(null))).expect("names")
+        };
+        let (products, types) = (names_of("product"), names_of("customer_type"));
+        let refers_to: Option<Vec<Option<i64>>> =
+            serde_json::from_value(i.get("refers_to").cloned().unwrap_or(json!(null))).expect("rows");
+        let rates = names_of("original_rate");
         let transactions: Vec<_> = (0..names.len())
             .map(|k| {
                 let kind = if refund.as_ref().is_some_and(|r| r[k]) { "refund" } else { "sale" };
-                json!({"id": k.to_string(), "on": dates[k], "amount": amounts[k], "rep": names[k], "kind": kind})
+                let mut t = json!({"id": k.to_string(), "on": dates[k], "amount": amounts[k], "kind": kind});
+                match refers_to.as_ref().and_then(|r| r[k]) {
+                    Some(o) => t["refers_to"] = json!(o.to_string()),
+                    None => t["rep"] = json!(names[k]),
+                }
+                for (field, values) in [("product", &products), ("customer_type", &types), ("original_rate", &rates)] {
+                    if let Some(v) = values.as_ref().and_then(|v| v[k].clone()) {
+                        t[field] = json!(v);
+                    }
+                }
+                t
             })
             .collect();
         let records = json!({"reps": i.get("reps").cloned().unwrap_or(json!([])), "transactions": transactions});
@@ -244,12 +261,29 @@ fn the_columns_vectors_are_the_record_functions_statements() {
         let on: Vec<i64> =
             dates.iter().map(|d| (crmkit::wire::parse_date(d, "on").expect("date") - epoch).num_days()).collect();
         let decimals: Vec<Decimal> = amounts.iter().map(|a| a.parse().expect("decimal")).collect();
+        let coded = |values: &Option<Vec<Option<String>>>| {
+            values.as_ref().map(|v| {
+                let mut labels: Vec<String> = v.iter().flatten().cloned().collect();
+                labels.sort();
+                labels.dedup();
+                let codes: Vec<i32> = v
+                    .iter()
+                    .map(|x| x.as_ref().map_or(-1, |x| labels.iter().position(|l| l == x).expect("label") as i32))
+                    .collect();
+                (codes, labels)
+            })
+        };
+        let (products, types) = (coded(&products), coded(&types));
+        let links: Option<Vec<i64>> = refers_to.map(|r| r.iter().map(|x| x.unwrap_or(-1)).collect());
+        let rates: Option<Vec<Option<Decimal>>> =
+            rates.map(|r| r.iter().map(|x| x.as_ref().map(|t| t.parse().expect("rate"))).collect());
         let columns = TransactionColumns {
-            rep: &rep,
-            rep_labels: &labels,
-            on: &on,
-            amount: AmountColumn::Decimal(&decimals),
             refund: refund.as_deref(),
+            product: products.as_ref().map(|(codes, labels)| Category { codes, labels }),
+            customer_type: types.as_ref().map(|(codes, labels)| Category { codes, labels }),
+            refers_to: links.as_deref(),
+            original_rate: rates.as_deref(),
+            ..TransactionColumns::new(&rep, &labels, &on, AmountColumn::Decimal(&decimals))
         };
         let as_of = crmkit::wire::parse_date(case["as_of"].as_str().expect("as_of"), "as_of").expect("as_of");
         if let Err(e) = check(&plan, &input, &columns, as_of) {
@@ -257,7 +291,7 @@ fn the_columns_vectors_are_the_record_functions_statements() {
         }
         checked += 1;
     }
-    assert!(checked >= 7, "{checked} cases");
+    assert!(checked >= 10, "{checked} cases");
 }
 
 proptest! {
@@ -290,4 +324,172 @@ fn sums_beyond_64_bits_pay_the_same() {
     let rows: Vec<Row> = vec![(0, 1, 3_000_000_000_000, false), (0, 2, 3_000_000_000_000, false), (1, 3, 5, false)];
     compare(&plan, &[], &rows, true).expect("the same statements");
     compare(&plan, &[], &rows, false).expect("the same statements");
+}
+
+/// A row with what it may carry beyond rep, date, amount and refund: product and customer
+/// type codes (`None`: none), and for a refund, a link (0: none, 1: the sale of an earlier
+/// or the same day, 2: an earlier period's sale at an original rate of `rate` basis points).
+type RowX = (Row, Option<usize>, Option<usize>, u8, u32);
+
+const PRODUCTS: [&str; 3] = ["widget", "gadget", "service"];
+const CUSTOMER_TYPES: [&str; 2] = ["retail", "distributor"];
+
+/// Rate rules (a rate or a multiplier, on a product and / or customer type) and SPIFs (with
+/// a minimum amount or not) added to a plan.
+fn extras_strategy() -> impl Strategy<Value = (Vec<serde_json::Value>, Vec<serde_json::Value>)> {
+    let rule = (prop::option::of(0usize..3), prop::option::of(0usize..2), any::<bool>(), 0u32..2_000, 0u32..300)
+        .prop_map(|(p, c, is_rate, rate, m)| {
+            let mut r = if is_rate {
+                json!({"rate": Decimal::new(i64::from(rate), 4).to_string()})
+            } else {
+                json!({"multiplier": Decimal::new(i64::from(m), 2).to_string()})
+            };
+            if let Some(p) = p {
+                r["product"] = json!(PRODUCTS[p]);
+            }
+            if let Some(c) = c {
+                r["customer_type"] = json!(CUSTOMER_TYPES[c]);
+            }
+            r
+        });
+    let spiff =
+        (prop::option::of(0usize..3), prop::option::of(0usize..2), prop::option::of(0i64..2_000_000), 0i64..100_000)
+            .prop_map(|(p, c, min, amount)| {
+                let mut s = json!({"amount": Decimal::new(amount, 3).to_string()});
+                if let Some(p) = p {
+                    s["product"] = json!(PRODUCTS[p]);
+                }
+                if let Some(c) = c {
+                    s["customer_type"] = json!(CUSTOMER_TYPES[c]);
+                }
+                if let Some(m) = min {
+                    s["min_amount"] = json!(Decimal::new(m, 2).to_string());
+                }
+                s
+            });
+    (proptest::collection::vec(rule, 0..3), proptest::collection::vec(spiff, 0..3))
+}
+
+/// `rows` made consistent: a refund linked to a sale takes an earlier sale (of an earlier or
+/// the same day, not yet refunded), its rep and at most its amount; one at an original rate
+/// a small amount. As records (ids are rows) and as columns.
+fn compare_extras(
+    plan: &CommissionPlan,
+    reps: &[RepInput],
+    rows: &[RowX],
+    scale_units: bool,
+) -> Result<(), TestCaseError> {
+    let mut rows = rows.to_vec();
+    // Listed reps only (an unlisted one has no quota, which many plans need: the first
+    // property covers them).
+    for r in &mut rows {
+        r.0 .0 %= reps.len().max(1);
+    }
+    let mut refunded = vec![false; rows.len()];
+    let mut refers_to = vec![-1i64; rows.len()];
+    let mut original_rate: Vec<Option<Decimal>> = vec![None; rows.len()];
+    let mut prior_left: Vec<i64> = (0..4)
+        .map(|k| {
+            let rep = reps.iter().find(|r| r.rep == format!("r{k}"));
+            rep.and_then(|r| r.prior_credit).map_or(0, |p| i64::try_from(p.mantissa()).expect("cents"))
+        })
+        .collect();
+    for i in 0..rows.len() {
+        let ((_, d, cents, refund), _, _, link, rate) = rows[i];
+        if !refund {
+            continue;
+        }
+        match link {
+            1 => {
+                let sale = (0..rows.len()).find(|&o| !rows[o].0 .3 && rows[o].0 .1 <= d && !refunded[o]);
+                if let Some(o) = sale {
+                    refunded[o] = true;
+                    refers_to[i] = o as i64;
+                    rows[i].0 .0 = rows[o].0 .0;
+                    rows[i].0 .2 = cents % (rows[o].0 .2 + 1);
+                }
+            }
+            2 => {
+                // At most the earlier periods' credit the rep has left.
+                let rep = rows[i].0 .0;
+                let left = &mut prior_left[rep];
+                original_rate[i] = Some(Decimal::new(i64::from(rate), 4));
+                rows[i].0 .2 = (cents % 500_000).min(*left);
+                *left -= rows[i].0 .2;
+            }
+            _ => {}
+        }
+    }
+    let transactions: Vec<_> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &((rep, d, cents, refund), p, c, _, _))| {
+            let mut t = json!({"id": i.to_string(), "on": day(d).to_string(), "amount": Decimal::new(cents, 2).to_string(),
+                               "kind": if refund { "refund" } else { "sale" }});
+            if refers_to[i] >= 0 {
+                t["refers_to"] = json!(refers_to[i].to_string());
+            } else {
+                t["rep"] = json!(format!("r{rep}"));
+            }
+            if let Some(rate) = original_rate[i] {
+                t["original_rate"] = json!(rate.to_string());
+            }
+            if let Some(p) = p {
+                t["product"] = json!(PRODUCTS[p]);
+            }
+            if let Some(c) = c {
+                t["customer_type"] = json!(CUSTOMER_TYPES[c]);
+            }
+            t
+        })
+        .collect();
+    let mut input: CommissionInput =
+        crmkit::wire::from_json(&json!({"transactions": transactions}).to_string(), "").expect("input");
+    input.reps = reps.to_vec();
+    let labels: Vec<String> = (0..4).map(|k| format!("r{k}")).collect();
+    let products: Vec<String> = PRODUCTS.iter().map(|p| (*p).to_owned()).collect();
+    let types: Vec<String> = CUSTOMER_TYPES.iter().map(|p| (*p).to_owned()).collect();
+    let rep: Vec<i32> = rows.iter().map(|r| r.0 .0 as i32).collect();
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let on: Vec<i64> = rows.iter().map(|r| day(r.0 .1).signed_duration_since(epoch).num_days()).collect();
+    let cents: Vec<i64> = rows.iter().map(|r| r.0 .2).collect();
+    let decimals: Vec<Decimal> = rows.iter().map(|r| Decimal::new(r.0 .2, 2)).collect();
+    let refund: Vec<bool> = rows.iter().map(|r| r.0 .3).collect();
+    let product: Vec<i32> = rows.iter().map(|r| r.1.map_or(-1, |p| p as i32)).collect();
+    let customer_type: Vec<i32> = rows.iter().map(|r| r.2.map_or(-1, |c| c as i32)).collect();
+    let amount =
+        if scale_units { AmountColumn::Units { units: &cents, scale: 2 } } else { AmountColumn::Decimal(&decimals) };
+    let columns = TransactionColumns {
+        refund: Some(&refund),
+        product: Some(Category { codes: &product, labels: &products }),
+        customer_type: Some(Category { codes: &customer_type, labels: &types }),
+        refers_to: Some(&refers_to),
+        original_rate: Some(&original_rate),
+        ..TransactionColumns::new(&rep, &labels, &on, amount)
+    };
+    check(plan, &input, &columns, as_of())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Rate rules, SPIFs, refunds of sales in the columns and of earlier periods' sales: the
+    /// columns give the record function's statements line for line.
+    #[test]
+    fn columns_with_rules_spiffs_and_links_give_the_records_statements(
+        plan in plan_strategy(),
+        (rates, spiffs) in extras_strategy(),
+        reps in reps_strategy(),
+        rows in proptest::collection::vec(
+            ((0usize..4, 0u32..30, 0i64..3_000_000, prop::bool::weighted(0.3)), prop::option::of(0usize..3),
+             prop::option::of(0usize..2), 0u8..3, 0u32..10_000),
+            0..40),
+        scale_units in any::<bool>(),
+    ) {
+        let mut plan = plan;
+        plan["rates"] = json!(rates);
+        plan["spiffs"] = json!(spiffs);
+        let plan: CommissionPlan = crmkit::wire::from_json(&plan.to_string(), "").expect("plan");
+        compare_extras(&plan, &reps, &rows, scale_units)?;
+    }
 }

@@ -636,6 +636,10 @@ def commission_frame(
     on: str = "on",
     amount: str = "amount",
     refund: str | None = None,
+    product: str | None = None,
+    customer_type: str | None = None,
+    refers_to: str | None = None,
+    original_rate: str | None = None,
     amount_scale: int | None = None,
     statements: Literal[False] = False,
 ) -> pd.DataFrame:
@@ -654,6 +658,10 @@ def commission_frame(
     on: str = "on",
     amount: str = "amount",
     refund: str | None = None,
+    product: str | None = None,
+    customer_type: str | None = None,
+    refers_to: str | None = None,
+    original_rate: str | None = None,
     amount_scale: int | None = None,
     statements: Literal[True],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -670,6 +678,10 @@ def commission_frame(
     on: str = "on",
     amount: str = "amount",
     refund: str | None = None,
+    product: str | None = None,
+    customer_type: str | None = None,
+    refers_to: str | None = None,
+    original_rate: str | None = None,
     amount_scale: int | None = None,
     statements: bool = False,
 ) -> Any:

@@ -60,7 +60,7 @@ def payment_interest_frame(
     """
     policy_json = to_json(policy, "policy")
     read = _read(batches, payments, None, id, invoice_on, due_on, amount, payment_batch, payment_on, payment_amount, amount_scale)
-    out = _native.payment_interest_columns(policy_json, *read.args, as_of_text(as_of))
+    out = _native.payment_interest_columns(policy_json, read.columns, as_of_text(as_of))
     columns = {f"{name}_units": out[name] for name in _MONEY}
     attrs = {"scale": out["scale"], "currency": out["currency"], "day_count": out["day_count"], "totals": out["totals"]}
     frame = read.frame(columns, attrs)
@@ -107,7 +107,7 @@ def collections_frame(
     """
     policy_json = to_json(policy, "policy")
     read = _read(batches, payments, customer, id, invoice_on, due_on, amount, payment_batch, payment_on, payment_amount, amount_scale)
-    out = _native.collections_columns(policy_json, *read.args, as_of_text(as_of))
+    out = _native.collections_columns(policy_json, read.columns, as_of_text(as_of))
     columns = {
         "collected_units": out["collected"],
         "outstanding_units": out["outstanding"],
@@ -120,11 +120,17 @@ def collections_frame(
     return read.frame(columns, attrs)
 
 
+# The batch and payment columns, in the order `_read` lists them.
+_COLUMNS = ("customer", "customer_labels", "invoice_on", "due_on", "amount", "amount_scale",
+            "payment_batch", "payment_on", "payment_amount", "payment_scale")
+
+
 class _Read:
     """The columns read from either library, and how to answer in it."""
 
     def __init__(self, batches: Any, arrow: bool, args: tuple, index: Any) -> None:
-        self.batches, self.arrow, self.args, self.index = batches, arrow, args, index
+        self.batches, self.arrow, self.index = batches, arrow, index
+        self.columns = dict(zip(_COLUMNS, args))  # as _native's *_columns read them
 
     def categorical(self, codes: Any, labels: list[str]) -> Any:
         if self.arrow:

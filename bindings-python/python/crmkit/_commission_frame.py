@@ -6,10 +6,11 @@ numpy arrays built in Rust."""
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmkit import _native
-from crmkit._frame import _amounts, _arrow_input, _codes, _column, _days, _int_arg, _pandas
+from crmkit._frame import _amounts, _arrow_input, _codes, _column, _days, _decimal_text, _int_arg, _missing, _pandas
 from crmkit._types import document
 from crmkit._wire import as_of_text, error, to_json
 
@@ -30,6 +31,10 @@ def commission_frame(
     on: str = "on",
     amount: str = "amount",
     refund: str | None = None,
+    product: str | None = None,
+    customer_type: str | None = None,
+    refers_to: str | None = None,
+    original_rate: str | None = None,
     amount_scale: int | None = None,
     statements: bool = False,
 ) -> Any:
@@ -41,11 +46,17 @@ def commission_frame(
     Columns: ``rep`` (categorical or strings), ``on`` (datetime64, or dates / ISO strings),
     ``amount`` (int64: whole units unless ``amount_scale`` declares minor units, so cents need
     ``amount_scale=2``; float64: rounded once to ``amount_scale`` places, default the plan's;
-    Decimal or strings: exact, one Python object per row), optional ``refund`` (bool). ``reps``
-    are ``compute_commission``'s ``input["reps"]`` (quota, prior credit, prior paid, draw).
-    Plans: ``flat``, ``graduated`` and ``retroactive`` with accelerators, threshold and cap,
-    accrual ``booking`` or ``attainment``; other plans are ``invalid_value`` (use
-    ``compute_commission``).
+    Decimal or strings: exact, one Python object per row), optional ``refund`` (bool). Optional
+    ``product`` and ``customer_type`` (categorical or strings, missing for none) select the
+    plan's rate rules and SPIFs; ``refers_to`` (integers: the 0-based position of the sale a
+    refund refers to, -1 or missing for none) takes the sale's provisional pay and SPIF back
+    as ``refers_to`` does in ``compute_commission`` (the refund row names the sale's rep);
+    ``original_rate`` (Decimal or decimal strings, missing for none; never floats) claws back
+    a refund of an earlier period's sale at the rate it was paid at. ``reps`` are
+    ``compute_commission``'s ``input["reps"]`` (quota, prior credit, prior paid, draw).
+    Plans: ``flat``, ``graduated`` and ``retroactive`` with accelerators, threshold, cap, rate
+    rules and SPIFs, accrual ``booking`` or ``attainment``; other plans are ``invalid_value``
+    (use ``compute_commission``).
 
     Returns a frame on ``df``'s index (pandas in, pandas out; Arrow in, the caller's library
     out) with ``provisional_units`` and ``final_units``: what the row's lines pay, as int64 in
@@ -79,12 +90,14 @@ def commission_frame(
     if _arrow_input(df):
         from crmkit._arrow import ArrowColumns
 
-        cols = ArrowColumns(df, [rep, on, amount, *([refund] if refund is not None else [])])
+        optional = [name for name in (refund, product, customer_type, refers_to, original_rate) if name is not None]
+        cols = ArrowColumns(df, [rep, on, amount, *optional])
         codes, labels = cols.codes(rep)
         days = cols.days(on, "on")
         amounts, scale = cols.amounts(amount, amount_scale)
         flags = _arrow_flags(cols, refund) if refund is not None else None
-        out = _native.commission_columns(plan_json, reps_json, codes, labels, days, amounts, scale, flags, as_of_text(as_of), statements)
+        extra = _arrow_extra(cols, product, customer_type, refers_to, original_rate)
+        out = _native.commission_columns(plan_json, reps_json, codes, labels, days, amounts, scale, flags, as_of_text(as_of), statements, extra)
         return _arrow_result(df, cols.pa, out, statements)
     np, pd = _pandas()
     if not isinstance(df, pd.DataFrame):
@@ -96,7 +109,8 @@ def commission_frame(
     days = _days(_column(df, on), "on", np, pd)
     amounts = _amounts(_column(df, amount), np, pd, amount_scale)
     flags = _flags(_column(df, refund), np, pd) if refund is not None else None
-    out = _native.commission_columns(plan_json, reps_json, codes, labels, days, amounts, amount_scale, flags, as_of_text(as_of), statements)
+    extra = _pandas_extra(df, np, pd, product, customer_type, refers_to, original_rate)
+    out = _native.commission_columns(plan_json, reps_json, codes, labels, days, amounts, amount_scale, flags, as_of_text(as_of), statements, extra)
     frame = pd.DataFrame({"provisional_units": out["provisional"], "final_units": out["final"]}, index=df.index, copy=False)
     _attrs(frame.attrs, out)
     if not statements:
@@ -104,6 +118,76 @@ def commission_frame(
     lines = pd.DataFrame(_line_columns(out, np, pd), copy=False)
     _attrs(lines.attrs, out)
     return frame, lines
+
+
+def _pandas_extra(df: Any, np: Any, pd: Any, product: Any, customer_type: Any, refers_to: Any, original_rate: Any) -> dict:
+    """The optional columns as ``_native.commission_columns`` takes them (see there)."""
+    extra: dict = {}
+    for field, name in (("product", product), ("customer_type", customer_type)):
+        if name is not None:
+            try:
+                extra[field] = _codes(_column(df, name), np, pd)
+            except TypeError as e:  # unhashable cells (lists, dicts) are no name
+                raise error("invalid_type", field, f"{field} cells must be names: {e}") from None
+    if refers_to is not None:
+        series = _column(df, refers_to)
+        dtype = series.dtype
+        if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)) or pd.api.types.is_bool_dtype(dtype):
+            raise error("invalid_type", "refers_to", f"expected row positions (integers), got {dtype}")
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan) if series.isna().any() or dtype.kind == "f" else None
+        extra["refers_to"] = _rows(series, values, np)
+    if original_rate is not None:
+        extra["original_rate"] = _rates(_column(df, original_rate).to_numpy(dtype=object), np)
+    return extra
+
+
+def _rows(series: Any, floats: Any, np: Any) -> Any:
+    """Row positions as int64, -1 for none: a float column (pandas' integers with missing
+    values) must hold whole numbers; one beyond any row stays beyond every row."""
+    if floats is None:
+        return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
+    whole = np.isnan(floats) | (floats == np.floor(floats))
+    if not whole.all():
+        i = int((~whole).argmax())
+        raise error("invalid_type", f"refers_to[{i}]", f"{floats[i]!r} is not a row position")
+    out = np.full(len(floats), -1, dtype=np.int64)
+    known = ~np.isnan(floats)
+    out[known] = np.clip(floats[known], -2, 2**62).astype(np.int64)  # beyond the rows: the core refuses it
+    return out
+
+
+def _rates(values: Any, np: Any) -> tuple:
+    """(rows, decimal strings) of the cells that hold a rate: Decimal or str; a float, an
+    integer or anything else is ``invalid_type`` (rates are never binary floats)."""
+    rows, texts = [], []
+    for i, v in enumerate(values):
+        if _missing(v):
+            continue
+        if isinstance(v, str):
+            texts.append(v)
+        elif isinstance(v, decimal.Decimal):
+            texts.append(_decimal_text(v, i, "original_rate"))
+        else:
+            raise error("invalid_type", f"original_rate[{i}]", f"{v!r} is not a decimal string or Decimal")
+        rows.append(i)
+    return np.asarray(rows, dtype=np.int64), texts
+
+
+def _arrow_extra(cols: Any, product: Any, customer_type: Any, refers_to: Any, original_rate: Any) -> dict:
+    """``_pandas_extra`` over Arrow columns."""
+    pa, np = cols.pa, cols.np
+    extra: dict = {}
+    for field, name in (("product", product), ("customer_type", customer_type)):
+        if name is not None:
+            extra[field] = cols.codes(name)
+    if refers_to is not None:
+        arr = cols.column(refers_to)
+        if not pa.types.is_integer(arr.type):
+            raise error("invalid_type", "refers_to", f"expected row positions (integers), got {arr.type}")
+        extra["refers_to"] = np.ascontiguousarray(arr.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if original_rate is not None:
+        extra["original_rate"] = _rates(cols.column(original_rate).to_pylist(), np)
+    return extra
 
 
 def _attrs(attrs: dict, out: dict) -> None:

@@ -1,6 +1,6 @@
 """The compiled module. Call it through ``crmkit``, which writes the JSON and columns it takes."""
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -32,35 +32,10 @@ def commission_columns(
     refund: Optional[npt.NDArray[np.bool_]],
     as_of: str,
     statements: bool,
+    extra: Optional[dict] = None,
 ) -> dict: ...
-def payment_interest_columns(
-    policy_json: str,
-    customer: Optional[npt.NDArray[np.int32]],
-    customer_labels: Sequence[str],
-    invoice_on: npt.NDArray[np.int64],
-    due_on: npt.NDArray[np.int64],
-    amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    amount_scale: Optional[int],
-    payment_batch: npt.NDArray[np.int64],
-    payment_on: npt.NDArray[np.int64],
-    payment_amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    payment_scale: Optional[int],
-    as_of: str,
-) -> dict: ...
-def collections_columns(
-    policy_json: str,
-    customer: Optional[npt.NDArray[np.int32]],
-    customer_labels: Sequence[str],
-    invoice_on: npt.NDArray[np.int64],
-    due_on: npt.NDArray[np.int64],
-    amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    amount_scale: Optional[int],
-    payment_batch: npt.NDArray[np.int64],
-    payment_on: npt.NDArray[np.int64],
-    payment_amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    payment_scale: Optional[int],
-    as_of: str,
-) -> dict: ...
+def payment_interest_columns(policy_json: str, columns: Mapping[str, Any], as_of: str) -> dict: ...
+def collections_columns(policy_json: str, columns: Mapping[str, Any], as_of: str) -> dict: ...
 def datetime_days(values: npt.NDArray[np.int64], per_day: int) -> Tuple[Optional[npt.NDArray[np.int64]], int, int]: ...
 def score_leads(policy_json: str, leads_json: str, as_of: str) -> ScoreReport: ...
 def backtest(policy_json: str, settings_json: str, events_json: str, as_of: str) -> BacktestReport: ...

@@ -250,6 +250,24 @@ function commissionColumns(crmkit, c) {
     });
     columns.refund = Uint8Array.from(flags.map(Number));
   }
+  // Products and customer types coded like the reps; rows as int32 (null: -1; a whole number
+  // beyond int32 names no row either: -2); original rates as strings or null.
+  for (const [field, key] of [["product", "product"], ["customer_type", "customerType"]]) {
+    if (input[field] == null) continue;
+    const names = [];
+    const codes = listOf(input[field], field, isString).map((n) => {
+      if (n == null) return -1;
+      const k = names.indexOf(n);
+      return k >= 0 ? k : names.push(n) - 1;
+    });
+    columns[key] = Int32Array.from(codes);
+    columns[`${key}Labels`] = names;
+  }
+  if (input.refers_to != null) {
+    const rows = listOf(input.refers_to, "refers_to", (v) => Number.isSafeInteger(v));
+    columns.refersTo = Int32Array.from(rows.map((r) => (r === null ? -1 : r >= -1 && r <= 2147483647 ? r : -2)));
+  }
+  if (input.original_rate != null) columns.originalRate = listOf(input.original_rate, "original_rate", isString);
   const out = crmkit.commissionColumns(c.config, columns, c.as_of, { reps: input.reps, statements: true });
   const l = out.lines;
   const lines = Array.from(l.amount, (amount, j) => ({

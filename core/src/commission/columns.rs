@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use chrono::{Datelike as _, NaiveDate};
 use rust_decimal::Decimal;
 
+use super::columns_extra::Category;
 use super::columns_pass::{Mode, RepState, Walk};
 use super::columns_walk::{IntTable, Labels};
 use super::credit;
@@ -41,6 +42,35 @@ pub struct TransactionColumns<'a> {
     /// Whether each row is a refund (its credit taken off the running total and the table
     /// walked down, like a refund without `refers_to`). `None`: all sales.
     pub refund: Option<&'a [bool]>,
+    /// Each row's product, for the plan's rate rules and SPIFs (`None`: no row has one).
+    pub product: Option<Category<'a>>,
+    /// Each row's customer type, likewise.
+    pub customer_type: Option<Category<'a>>,
+    /// A refund of a sale in the columns: the sale's row (-1 for none). It takes the sale's
+    /// pay back at the original rate in the provisional statement, and its SPIF in both, as
+    /// a refund with `refers_to` does; its rep is the sale's.
+    pub refers_to: Option<&'a [i64]>,
+    /// A refund of an earlier period's sale: the rate that sale was paid at, in [0, 1]
+    /// (`None` for none), as a refund's `original_rate`.
+    pub original_rate: Option<&'a [Option<Decimal>]>,
+}
+
+impl<'a> TransactionColumns<'a> {
+    /// Sales and refunds by rep, date and amount, without the optional columns.
+    #[must_use]
+    pub fn new(rep: &'a [i32], rep_labels: &'a [String], on: &'a [i64], amount: AmountColumn<'a>) -> Self {
+        Self {
+            rep,
+            rep_labels,
+            on,
+            amount,
+            refund: None,
+            product: None,
+            customer_type: None,
+            refers_to: None,
+            original_rate: None,
+        }
+    }
 }
 
 /// Statement lines as columns: both statements of every rep in the order they are written,
@@ -162,23 +192,32 @@ pub struct CommissionColumnsReport {
 
 /// Computes each rep's commission over transactions given as columns: the statements of
 /// [`compute_commission`](super::compute_commission) on the same transactions (one rep per
-/// row, no splits; refunds without `refers_to`), line for line, in one pass per statement over
-/// the rows grouped by rep, in integer units. Each row's pay and, with `statements`, every
-/// line come back as columns. Paths in errors name the column and row (`amount[3]`).
+/// row, no splits), line for line, in one pass per statement over the rows grouped by rep, in
+/// integer units. Each row's pay and, with `statements`, every line come back as columns.
+/// Paths in errors name the column and row (`amount[3]`).
 ///
-/// Plans: `flat`, `graduated` and `retroactive`, with accelerators, thresholds and caps,
-/// accrued on `booking` or `attainment`. Curves, rate rules, SPIFs and the accruals that need
-/// deliveries or payments take data the columns do not carry: use `compute_commission`.
+/// Plans: `flat`, `graduated` and `retroactive`, with accelerators, thresholds, caps, rate
+/// rules per product / customer type (the `product` and `customer_type` columns) and SPIFs,
+/// accrued on `booking` or `attainment`. A refund may refer to a sale's row (`refers_to`:
+/// its provisional pay and its SPIF taken back in proportion) or give the rate an earlier
+/// period's sale was paid at (`original_rate`: a clawback at that rate in both statements).
+/// Curves and the accruals that need deliveries or payments take data the columns do not
+/// carry: use `compute_commission`.
 ///
 /// # Errors
 ///
-/// Plan errors as [`CommissionPlan::validate`]; `invalid_value` at `kind`, `accrual`, `rates`
-/// or `spiffs` for a plan the columns cannot pay, at a column whose length differs from
-/// `rep`'s, at `rep[i]` for a code with no label; `duplicate_name` at `rep_labels[j]`;
-/// `missing_value` at `rep[i]` (code -1) and `on[i]` (`i64::MIN`, NaT); `invalid_date` at
-/// `on[i]` outside the years 0001–9999; `date_after_as_of` at `on[i]`; `negative_amount`,
-/// `invalid_type` (NaN) and `overflow` at `amount[i]`; `out_of_range` at `amount_scale`; the
-/// `reps` errors of `compute_commission` at `reps[k]...`; `limit_exceeded` at `lines`
+/// Plan errors as [`CommissionPlan::validate`]; `invalid_value` at `kind` or `accrual` for a
+/// plan the columns cannot pay, at a column whose length differs from `rep`'s, at `rep[i]`,
+/// `product[i]` or `customer_type[i]` for a code with no label, at `refers_to[i]` (not a
+/// refund, or not a sale's row), at `rep[i]` (a refund of a sale of another rep) and at
+/// `original_rate[i]` (not a refund, or with `refers_to`); `duplicate_name` at
+/// `rep_labels[j]`, `product_labels[j]`, `customer_type_labels[j]`; `missing_value` at
+/// `rep[i]` (code -1) and `on[i]` (`i64::MIN`, NaT); `invalid_date` at `on[i]` outside the
+/// years 0001–9999; `date_after_as_of` at `on[i]`; `date_order` at `on[i]` (a refund before
+/// its sale); `negative_amount`, `invalid_type` (NaN) and `overflow` at `amount[i]`;
+/// `out_of_range` at `amount_scale`, at `original_rate[i]` outside [0, 1] and at `amount[i]`
+/// (a refund beyond what is left of its sale, or beyond the earlier periods' credit left);
+/// the `reps` errors of `compute_commission` at `reps[k]...`; `limit_exceeded` at `lines`
 /// beyond [`MAX_COLUMN_LINES`].
 ///
 /// # Examples
@@ -192,13 +231,12 @@ pub struct CommissionColumnsReport {
 ///     {"from": "50000", "to": "100000", "rate": "0.05"},
 ///     {"from": "100000", "rate": "0.08"}]}"#, "")?;
 /// let labels = ["wang".to_owned()];
-/// let columns = TransactionColumns {
-///     rep: &[0, 0],
-///     rep_labels: &labels,
-///     on: &[20_522, 20_523], // 2026-03-10, 2026-03-11
-///     amount: AmountColumn::Units { units: &[6_000_000, 6_000_000], scale: 2 },
-///     refund: None,
-/// };
+/// let columns = TransactionColumns::new(
+///     &[0, 0],
+///     &labels,
+///     &[20_522, 20_523], // 2026-03-10, 2026-03-11
+///     AmountColumn::Units { units: &[6_000_000, 6_000_000], scale: 2 },
+/// );
 /// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
 /// let report = commission_columns(&plan, &[], &columns, as_of, true)?;
 /// assert_eq!(report.final_pay, [150_000, 360_000]); // 1,000 + 500 and 2,000 + 1,600 (cents)
@@ -223,6 +261,7 @@ pub fn commission_columns(
     let scale = plan.rounding.dp;
     let units = amount_units(plan, &columns.amount, n)?;
     check_rows(columns, as_of)?;
+    let extras = super::columns_extra::read(plan, columns, &units)?;
     let groups = Groups::new(columns, &units);
     // Reps: those listed first, then the labels' reps by their first transaction.
     let mut rep_of_label: Vec<Option<usize>> = vec![None; columns.rep_labels.len()];
@@ -271,7 +310,7 @@ pub fn commission_columns(
     // The one pass: in row order when every rep's rows are by date already (a ledger), else
     // in date order (a stable sort, so each rep's rows keep their input order within a day).
     let rep_of_code: Vec<u32> = rep_of_label.iter().map(|k| k.unwrap_or(0) as u32).collect();
-    let mut walk = Walk::new(plan, statements, &units, columns.refund);
+    let mut walk = Walk::new(plan, statements, &units, columns.refund, extras, labels)?;
     let order = (!groups.sorted).then(|| {
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_by_key(|&i| key(columns, i as usize));
@@ -304,7 +343,7 @@ pub fn commission_columns(
         totals.true_up = add(totals.true_up, statement.true_up, path)?;
         out.push(statement);
     }
-    let (provisional, final_pay, lines) = walk.finish();
+    let (provisional, final_pay, lines, labels) = walk.finish();
     Ok(CommissionColumnsReport {
         currency: plan.currency.clone(),
         scale,
@@ -330,12 +369,6 @@ fn supported(plan: &CommissionPlan) -> Result<()> {
     }
     if !matches!(plan.accrual, Accrual::Booking | Accrual::Attainment) {
         return refuse("accrual", "deliveries and payments are not columns: use compute_commission");
-    }
-    if !plan.rates.is_empty() {
-        return refuse("rates", "rate rules need products and customer types: use compute_commission");
-    }
-    if !plan.spiffs.is_empty() {
-        return refuse("spiffs", "SPIFs need products and customer types: use compute_commission");
     }
     Ok(())
 }
@@ -516,6 +549,6 @@ fn days_since_epoch(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce()) - 719_163
 }
 
-fn epoch_day(days: i64) -> NaiveDate {
+pub(crate) fn epoch_day(days: i64) -> NaiveDate {
     i32::try_from(days + 719_163).ok().and_then(NaiveDate::from_num_days_from_ce_opt).unwrap_or(NaiveDate::MIN)
 }

@@ -4,19 +4,22 @@
 //! random; each row's lines of both statements written as it is paid, with the same numbers
 //! as `statement::walk`.
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
 
 use super::columns::{LineColumns, MAX_COLUMN_LINES};
+use super::columns_extra::{Extras, NO_RULE};
 use super::columns_walk::{
-    bit, div_round_pow10, kind_code, IntTable, Seg, ACCELERATED, AT_END, BELOW_ZERO, HELD, MARGINAL, MET, NOT_MET,
-    REFUND, SO_FAR,
+    bit, div_round_pow10, kind_code, IntTable, Labels, Seg, ACCELERATED, AT_END, BELOW_ZERO, HELD, MARGINAL, MET,
+    NOT_MET, ORIGINAL, REFUND, RULE, SO_FAR,
 };
 use super::credit::Rep;
 use super::plan::{Accrual, CommissionPlan, PlanKind};
 use super::report::LineKind;
 use super::table::{Position, Table};
 use crate::error::{Error, Result};
-use crate::money::{from_units, to_units, RoundingStrategy};
+use crate::money::{from_units, mul, to_units, RoundingStrategy};
 
 /// Which statement a line is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,12 +56,47 @@ pub(crate) struct RepState {
     pub totals: [i128; 2],
     /// A hint: the table segment the running credit was last in (see [`seek`]).
     cursor: usize,
+    /// Earlier periods' credit still standing (refunds at an original rate take it back),
+    /// in credit units.
+    prior_left: i128,
+    /// What the final statement's clawbacks at an original rate took back, in money units.
+    clawed: i128,
 }
 
 impl RepState {
     pub fn new(table: &IntTable, end: i128) -> Self {
-        Self { pos: table.start, end, steps: [0; 2], totals: [0; 2], cursor: seek(&table.segs, 0, table.start) }
+        Self {
+            pos: table.start,
+            end,
+            steps: [0; 2],
+            totals: [0; 2],
+            cursor: seek(&table.segs, 0, table.start),
+            prior_left: table.start,
+            clawed: 0,
+        }
     }
+}
+
+/// A sale some refund in the columns refers to: what is left of it for its refunds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sale {
+    /// Amount left to refund, in money units.
+    amount: i128,
+    /// What its lines paid in the provisional statement (less what clawbacks took back), in
+    /// money units, and the credit under that pay, in credit units.
+    paid: i128,
+    credit: i128,
+    /// Per statement (final, provisional): its SPIF left, and the credit under it.
+    spiff: [i128; 2],
+    spiff_credit: [i128; 2],
+}
+
+/// A rate rule: a flat rate instead of the table, or a multiplier on what the table pays
+/// (in units of 10^-`rule_scale`, and as the decimal for the lines' labels).
+#[derive(Debug, Clone, Copy)]
+enum RuleInt {
+    Rate(Decimal),
+    Multiplier(i128, Decimal),
 }
 
 /// Both statements of every rep, written into per-row pay and line columns.
@@ -75,30 +113,68 @@ pub(crate) struct Walk<'a> {
     provisional: Vec<i64>,
     final_pay: Vec<i64>,
     lines: Option<LineColumns>,
+    /// Rate rules, SPIFs and refunds' links, when the plan or the columns have any.
+    extras: Option<Extras<'a>>,
+    /// The rates and multipliers the lines' codes index.
+    labels: Labels,
+    /// The sales refunds refer to, by row.
+    sales: HashMap<u32, Sale>,
+    /// The plan's rate rules, and the places of their multipliers.
+    rules: Vec<RuleInt>,
+    rule_scale: u32,
 }
 
 impl<'a> Walk<'a> {
-    pub fn new(plan: &'a CommissionPlan, statements: bool, units: &'a [i64], refund: Option<&'a [bool]>) -> Self {
-        let twice =
-            plan.kind == PlanKind::Retroactive || plan.threshold.is_some() || plan.accrual == Accrual::Attainment;
+    pub fn new(
+        plan: &'a CommissionPlan,
+        statements: bool,
+        units: &'a [i64],
+        refund: Option<&'a [bool]>,
+        extras: Option<Extras<'a>>,
+        labels: Labels,
+    ) -> Result<Self> {
+        // A refund of a sale in the columns takes the sale's provisional pay back: its
+        // provisional lines are its own.
+        let twice = plan.kind == PlanKind::Retroactive
+            || plan.threshold.is_some()
+            || plan.accrual == Accrual::Attainment
+            || extras.as_ref().is_some_and(Extras::links);
         let n = units.len();
-        Self {
+        let rule_scale =
+            plan.rates.iter().filter_map(|r| r.multiplier).map(|m| m.normalize().scale()).max().unwrap_or(0);
+        let rules = plan
+            .rates
+            .iter()
+            .map(|r| match (r.rate, r.multiplier) {
+                (Some(rate), _) => Ok(RuleInt::Rate(rate)),
+                (None, m) => {
+                    let m = m.unwrap_or(Decimal::ONE);
+                    Ok(RuleInt::Multiplier(to_units(m, rule_scale).ok_or_else(|| Error::overflow("rates"))?, m))
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
             plan,
             units,
             refund,
             twice,
-            bare: !statements && !twice,
+            bare: !statements && !twice && extras.is_none(),
             provisional: if twice { vec![0; n] } else { Vec::new() },
             final_pay: vec![0; n],
             // About one line per row and statement, plus the tiers crossed: room for a quarter more.
             lines: statements.then(|| LineColumns::with_capacity(n.saturating_mul(2).saturating_add(n / 4))),
-        }
+            extras,
+            labels,
+            sales: HashMap::new(),
+            rules,
+            rule_scale,
+        })
     }
 
-    /// The per-row pay of both statements, and the lines.
-    pub fn finish(self) -> (Vec<i64>, Vec<i64>, Option<LineColumns>) {
+    /// The per-row pay of both statements, the lines, and the labels their codes index.
+    pub fn finish(self) -> (Vec<i64>, Vec<i64>, Option<LineColumns>, Labels) {
         let provisional = if self.twice { self.provisional } else { self.final_pay.clone() };
-        (provisional, self.final_pay, self.lines)
+        (provisional, self.final_pay, self.lines, self.labels)
     }
 
     /// Writes `line` into `mode`'s statement of rep `k` (and into the provisional one too when
@@ -201,48 +277,66 @@ impl<'a> Walk<'a> {
         let refund = self.refund.is_some_and(|f| f[row]);
         let c = i128::from(self.units[row]) * t.per_unit; // i64 × 10^k, k ≤ 26: no overflow
         let credit = if refund { -c } else { c };
+        if self.extras.is_some() {
+            self.link(t, state, r, credit)?;
+        }
         let before = state.pos;
         let after = before.checked_add(credit).ok_or_else(|| Error::overflow(format!("amount[{row}]")))?;
         state.pos = after;
-        let mut steps = state.steps;
-        let paid = self.pay(
-            t,
-            k,
-            &mut steps,
-            &mut state.cursor,
-            Mode::Final,
-            (r, refund, credit),
-            (before, after, state.end),
-        )?;
+        let paid = self.pay(t, k, state, Mode::Final, (r, refund, credit), (before, after, state.end))?;
         state.totals[0] += paid; // |Σ| < 2^63 × 2^32 × rate: bounded far below i128
         self.final_pay[row] = i64::try_from(paid).map_err(|_| Error::overflow(format!("amount[{row}]")))?;
         if self.twice {
-            let paid = self.pay(
-                t,
-                k,
-                &mut steps,
-                &mut state.cursor,
-                Mode::Provisional,
-                (r, refund, credit),
-                (before, after, state.end),
-            )?;
+            let paid = self.pay(t, k, state, Mode::Provisional, (r, refund, credit), (before, after, state.end))?;
             state.totals[1] += paid;
             self.provisional[row] = i64::try_from(paid).map_err(|_| Error::overflow(format!("amount[{row}]")))?;
         } else {
             state.totals[1] += paid;
         }
-        state.steps = steps;
+        Ok(())
+    }
+
+    /// A refund's link, checked as the rows are paid (by date), as `compute_commission`
+    /// credits them: a refund of a sale in the columns takes at most what is left of it; a
+    /// refund at an original rate at most the earlier periods' credit still standing.
+    fn link(&mut self, t: &IntTable, state: &mut RepState, r: u32, credit: i128) -> Result<()> {
+        let Some(extras) = self.extras.as_ref() else { return Ok(()) };
+        let row = r as usize;
+        let dp = self.plan.rounding.dp;
+        let path = || format!("amount[{row}]");
+        let amount = i128::from(self.units[row]);
+        let dec = |units: i128, scale: u32| from_units(units, scale).ok_or_else(|| Error::overflow(path()));
+        if let Some(o) = extras.refers_to(row) {
+            let sale = self.sales.entry(o).or_default(); // paid before: an earlier date, or a sale of the day
+            if amount > sale.amount {
+                return Err(Error::out_of_range(path(), dec(amount, dp)?, 0, dec(sale.amount, dp)?));
+            }
+            sale.amount -= amount;
+        } else if credit >= 0 && extras.referred.contains(&r) {
+            self.sales.insert(r, Sale { amount, ..Sale::default() });
+        }
+        if extras.original_rate(row).is_some() {
+            let standing = state.prior_left + credit;
+            if standing < 0 {
+                let left = dec(state.prior_left, t.scale)?;
+                return Err(Error::out_of_range(
+                    path(),
+                    dec(amount, dp)?,
+                    0,
+                    format!("{left} (the rep's prior credit left)"),
+                ));
+            }
+            state.prior_left = standing;
+        }
         Ok(())
     }
 
     /// One row's lines in one statement (as `statement::walk` writes them); what they pay.
-    #[allow(clippy::too_many_arguments)]
     fn pay(
         &mut self,
         t: &IntTable,
         k: u32,
-        steps: &mut [u32; 2],
-        cursor: &mut usize,
+        state: &mut RepState,
         mode: Mode,
         (r, refund, credit): (u32, bool, i128),
         (before, after, end): (i128, i128, i128),
@@ -262,77 +356,249 @@ impl<'a> Walk<'a> {
             amount: 0,
             reasons,
         };
-        if provisional && self.plan.accrual == Accrual::Attainment {
-            self.push(mode, k, steps, &whole(LineKind::Held, why | HELD))?;
-            return Ok(0);
+        let held = provisional && self.plan.accrual == Accrual::Attainment;
+        let paid = if self.extras.is_some() { self.spiff(t, k, state, mode, held, (r, refund, credit))? } else { 0 };
+        if held {
+            self.push(mode, k, &mut state.steps, &whole(LineKind::Held, why | HELD))?;
+            return Ok(paid);
+        }
+        let (original_rate, refers_to, rule) = match &self.extras {
+            None => (None, None, NO_RULE),
+            Some(e) => (
+                e.original_rate(r as usize),
+                e.refers_to(r as usize),
+                e.rule.get(r as usize).copied().unwrap_or(NO_RULE),
+            ),
+        };
+        if let Some(rate) = original_rate {
+            // An earlier period's sale: its pay taken back at the rate it was paid at, in both
+            // statements (that period is closed).
+            let amount = self.money(mul(self.credit_decimal(t, credit)?, rate, path)?)?;
+            let line = Line {
+                rate: Labels::code(&mut self.labels.rates, rate),
+                amount,
+                ..whole(LineKind::Clawback, why | ORIGINAL)
+            };
+            self.push(mode, k, &mut state.steps, &line)?;
+            if !provisional {
+                state.clawed += amount;
+            }
+            return Ok(paid + amount);
+        }
+        if let (true, Some(o)) = (provisional, refers_to) {
+            // The sale's provisional pay taken back in proportion to the credit refunded; all
+            // that is left of it when the refund takes all the credit left.
+            let sale = self.sales.get(&o).copied().unwrap_or_default();
+            let amount = if -credit == sale.credit || sale.credit == 0 {
+                -sale.paid
+            } else {
+                let (left, under) = (self.units_decimal(sale.paid)?, self.credit_decimal(t, sale.credit)?);
+                let part = mul(left, self.credit_decimal(t, credit)?, path)?;
+                self.money(part.checked_div(under).ok_or_else(|| Error::overflow(path()))?)?
+            };
+            self.push(mode, k, &mut state.steps, &Line { amount, ..whole(LineKind::Clawback, why | ORIGINAL) })?;
+            let s = self.sales.entry(o).or_default();
+            s.paid += amount;
+            s.credit += credit;
+            return Ok(paid + amount);
         }
         if !t.gate_at(if provisional { after } else { end }) {
-            self.push(mode, k, steps, &whole(LineKind::BelowThreshold, why | NOT_MET))?;
-            return Ok(0);
+            self.push(mode, k, &mut state.steps, &whole(LineKind::BelowThreshold, why | NOT_MET))?;
+            self.record(mode, r, refund, 0, credit);
+            return Ok(paid);
         }
         let why = why | if t.gate.is_some() { MET } else { 0 };
+        let rule = if rule == NO_RULE { None } else { Some(self.rules[rule as usize]) };
+        let rule_m = match rule {
+            Some(RuleInt::Rate(rate)) => {
+                let amount = self.money(mul(self.credit_decimal(t, credit)?, rate, path)?)?;
+                let code = Labels::code(&mut self.labels.rates, rate);
+                self.push(mode, k, &mut state.steps, &Line { rate: code, amount, ..whole(LineKind::RateRule, why) })?;
+                self.record(mode, r, refund, amount, credit);
+                return Ok(paid + amount);
+            }
+            Some(RuleInt::Multiplier(units, m)) => Some((units, m)),
+            None => None,
+        };
+        let why = why | if rule_m.is_some() { RULE } else { 0 };
+        // A rule's multiplier on top of the table's: one more factor, and its places.
+        let (rule_units, shift) = match rule_m {
+            Some((units, _)) => (units, t.shift + self.rule_scale),
+            None => (1, t.shift),
+        };
+        let strategy = self.plan.rounding.strategy;
         if t.kind == PlanKind::Retroactive {
             let at = if provisional { after } else { end };
             let (tier, rate, rate_code) = t.tier_at(at);
             let (m, m_code) = t.multiplier_at(at);
-            let factor = rate.checked_mul(m).ok_or_else(|| Error::overflow(path()))?;
+            let factor =
+                rate.checked_mul(m).and_then(|f| f.checked_mul(rule_units)).ok_or_else(|| Error::overflow(path()))?;
             let exact = credit.checked_mul(factor).ok_or_else(|| Error::overflow(path()))?;
-            let paid = div_round_pow10(exact, t.shift, self.plan.rounding.strategy);
+            let amount = div_round_pow10(exact, shift, strategy);
+            let (multiplier, product) = self.times(m_code, rule_m.map(|x| x.1));
             let mut reasons = why | if provisional { SO_FAR } else { AT_END };
-            if m_code != 0 {
+            if m_code != 0 && product != Some(Decimal::ONE) {
                 reasons |= ACCELERATED;
             }
             let kind = LineKind::Retroactive;
-            let line = Line { tier, rate: rate_code, multiplier: m_code, amount: paid, ..whole(kind, reasons) };
-            self.push(mode, k, steps, &line)?;
-            return Ok(paid);
+            let line = Line { tier, rate: rate_code, multiplier, amount, ..whole(kind, reasons) };
+            self.push(mode, k, &mut state.steps, &line)?;
+            self.record(mode, r, refund, amount, credit);
+            return Ok(paid + amount);
         }
         // Flat / graduated: one slice per segment crossed (one where it stands for a zero move).
-        let mut paid = 0i128;
-        let strategy = self.plan.rounding.strategy;
-        let mut slice = |walk: &mut Self, seg: &Seg, from: i128, to: i128, base: i128| -> Result<()> {
-            let exact = base.checked_mul(seg.factor).ok_or_else(|| Error::overflow(path()))?;
-            let amount = div_round_pow10(exact, t.shift, strategy);
-            paid += amount;
-            let below = if from < 0 || to < 0 { BELOW_ZERO } else { 0 };
-            let line = Line {
-                kind: LineKind::TierSlice,
-                row: i64::from(r),
-                tier: seg.tier,
-                from,
-                to,
-                base,
-                rate: seg.rate,
-                multiplier: seg.multiplier,
-                amount,
-                reasons: why | MARGINAL | seg.bits | below,
+        let mut slices_paid = 0i128;
+        let mut slice =
+            |walk: &mut Self, steps: &mut [u32; 2], seg: &Seg, from: i128, to: i128, base: i128| -> Result<()> {
+                let factor = seg.factor.checked_mul(rule_units).ok_or_else(|| Error::overflow(path()))?;
+                let exact = base.checked_mul(factor).ok_or_else(|| Error::overflow(path()))?;
+                let amount = div_round_pow10(exact, shift, strategy);
+                slices_paid += amount;
+                let below = if from < 0 || to < 0 { BELOW_ZERO } else { 0 };
+                let (multiplier, _) = walk.times(seg.multiplier, rule_m.map(|x| x.1));
+                let line = Line {
+                    kind: LineKind::TierSlice,
+                    row: i64::from(r),
+                    tier: seg.tier,
+                    from,
+                    to,
+                    base,
+                    rate: seg.rate,
+                    multiplier,
+                    amount,
+                    reasons: why | MARGINAL | seg.bits | below,
+                };
+                walk.push(mode, k, steps, &line)
             };
-            walk.push(mode, k, steps, &line)
-        };
         // The segments crossed: from the one holding the lower end, up while they start below
         // the upper end (the rep's cursor makes the search O(1) as running totals move).
         let segs = &t.segs;
         let (lo, hi) = (before.min(after), before.max(after));
-        let start = seek(segs, *cursor, lo);
-        let mut end = start;
-        while end < segs.len() && segs[end].lo < hi {
-            end += 1;
+        let start = seek(segs, state.cursor, lo);
+        let mut last = start;
+        while last < segs.len() && segs[last].lo < hi {
+            last += 1;
         }
-        *cursor = seek(segs, start, after);
+        state.cursor = seek(segs, start, after);
+        let steps = &mut state.steps;
         if before < after {
-            for seg in &segs[start..end] {
+            for seg in &segs[start..last] {
                 let (from, to) = (seg.lo.max(before), seg.hi.min(after));
-                slice(self, seg, from, to, to - from)?;
+                slice(self, steps, seg, from, to, to - from)?;
             }
         } else if before > after {
-            for seg in segs[start..end].iter().rev() {
+            for seg in segs[start..last].iter().rev() {
                 let (from, to) = (seg.lo.max(after), seg.hi.min(before));
-                slice(self, seg, to, from, from - to)?;
+                slice(self, steps, seg, to, from, from - to)?;
             }
         } else if let Some(seg) = segs.get(start).filter(|seg| before >= seg.lo) {
-            slice(self, seg, before, before, 0)?;
+            slice(self, steps, seg, before, before, 0)?;
         }
-        Ok(paid)
+        self.record(mode, r, refund, slices_paid, credit);
+        Ok(paid + slices_paid)
+    }
+
+    /// A sale's pay in the provisional statement, kept for the refunds that refer to it.
+    #[inline]
+    fn record(&mut self, mode: Mode, r: u32, refund: bool, amount: i128, credit: i128) {
+        if mode == Mode::Provisional && !refund {
+            if let Some(s) = self.sales.get_mut(&r) {
+                s.paid += amount;
+                s.credit += credit;
+            }
+        }
+    }
+
+    /// The SPIF line of a row, if it has one (as `statement::spiff_line`): a sale's SPIF, or
+    /// a refund of a sale in the columns taking it back in proportion; what it pays.
+    #[allow(clippy::too_many_arguments)]
+    fn spiff(
+        &mut self,
+        t: &IntTable,
+        k: u32,
+        state: &mut RepState,
+        mode: Mode,
+        held: bool,
+        (r, refund, credit): (u32, bool, i128),
+    ) -> Result<i128> {
+        let Some(extras) = self.extras.as_ref() else { return Ok(0) };
+        let m = usize::from(mode == Mode::Provisional);
+        let path = || format!("amount[{r}]");
+        let (sale, exact) = if !refund {
+            let spiff = extras.spiff.get(r as usize).map_or(0, |&s| i128::from(s));
+            if let Some(s) = self.sales.get_mut(&r) {
+                s.spiff[m] += spiff;
+                s.spiff_credit[m] += credit;
+            }
+            if spiff == 0 {
+                return Ok(0);
+            }
+            (None, spiff)
+        } else if let Some(o) = extras.refers_to(r as usize) {
+            let s = self.sales.get(&o).copied().unwrap_or_default();
+            let (left, under) = (s.spiff[m], s.spiff_credit[m]);
+            if left == 0 {
+                return Ok(0);
+            }
+            let exact = if -credit == under || under == 0 {
+                -left
+            } else {
+                let part = mul(self.units_decimal(left)?, self.credit_decimal(t, credit)?, path)?;
+                self.money(part.checked_div(self.credit_decimal(t, under)?).unwrap_or_default())?
+            };
+            (Some(o), exact)
+        } else {
+            return Ok(0);
+        };
+        let amount = if held { 0 } else { exact };
+        let reasons = if refund { REFUND } else { 0 } | if held { HELD } else { 0 };
+        let line = Line {
+            kind: LineKind::Spiff,
+            row: i64::from(r),
+            tier: -1,
+            from: 0,
+            to: 0,
+            base: amount.checked_mul(t.per_unit).ok_or_else(|| Error::overflow(path()))?,
+            rate: -1,
+            multiplier: 0,
+            amount,
+            reasons,
+        };
+        self.push(mode, k, &mut state.steps, &line)?;
+        if let Some(o) = sale {
+            let s = self.sales.entry(o).or_default();
+            s.spiff[m] += amount;
+            s.spiff_credit[m] += credit;
+        }
+        Ok(amount)
+    }
+
+    /// A line's multiplier code: the table's (`code`) times a rule's, and that product.
+    fn times(&mut self, code: i32, rule: Option<Decimal>) -> (i32, Option<Decimal>) {
+        let Some(m) = rule else { return (code, None) };
+        let table = self.labels.multipliers.get(code as usize).copied().unwrap_or(Decimal::ONE);
+        let product = table.checked_mul(m);
+        match (product, self.lines.is_some()) {
+            (Some(p), true) => (Labels::code(&mut self.labels.multipliers, p), Some(p)),
+            _ => (code, product),
+        }
+    }
+
+    /// Money (exact) rounded by the plan, in units of its places.
+    fn money(&self, exact: Decimal) -> Result<i128> {
+        let dp = self.plan.rounding.dp;
+        to_units(self.plan.rounding.round(exact), dp).ok_or_else(|| Error::overflow("transactions"))
+    }
+
+    /// Money units as a decimal.
+    fn units_decimal(&self, units: i128) -> Result<Decimal> {
+        from_units(units, self.plan.rounding.dp).ok_or_else(|| Error::overflow("transactions"))
+    }
+
+    /// Credit units as the decimal `compute_commission` holds (at the plan's places: every
+    /// row's credit is a whole number of money units).
+    fn credit_decimal(&self, t: &IntTable, credit: i128) -> Result<Decimal> {
+        self.units_decimal(credit / t.per_unit)
     }
 
     /// A statement's closing lines: earlier periods repriced (final only) and the cap.
@@ -370,8 +636,16 @@ impl<'a> Walk<'a> {
         if !provisional {
             let start = Position { credit: rep.prior_credit, target: rep.prior_target };
             let end_gate = table.gate(end, &path)?;
-            let (paid, zero) = (rep.prior_paid, Decimal::ZERO);
-            let prior = super::statement::prior_periods(plan, table, start, start, end, end_gate, paid, zero)?;
+            // The prior credit still standing: what clawbacks at an original rate took back is
+            // not repriced.
+            let refunded = from_units(state.prior_left - t.start, t.scale).ok_or_else(|| Error::overflow(path()))?;
+            let standing = Position {
+                credit: crate::money::add(start.credit, refunded, path)?,
+                target: crate::money::add(start.target, refunded, path)?,
+            };
+            let clawed = from_units(state.clawed, dp).ok_or_else(|| Error::overflow(path()))?;
+            let prior =
+                super::statement::prior_periods(plan, table, start, standing, end, end_gate, rep.prior_paid, clawed)?;
             if let Some((exact, reasons)) = prior {
                 let amount = money(exact)?;
                 total = total.checked_add(amount).ok_or_else(|| Error::overflow(path()))?;

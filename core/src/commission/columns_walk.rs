@@ -35,6 +35,8 @@ pub(crate) const BELOW_ZERO: u32 = bit(LineReason::BelowZero);
 pub(crate) const MET: u32 = bit(LineReason::ThresholdMet);
 pub(crate) const NOT_MET: u32 = bit(LineReason::ThresholdNotMet);
 pub(crate) const HELD: u32 = bit(LineReason::HeldUntilPeriodEnd);
+pub(crate) const ORIGINAL: u32 = bit(LineReason::OriginalRate);
+pub(crate) const RULE: u32 = bit(LineReason::RuleMultiplier);
 
 pub(crate) fn kind_code(kind: LineKind) -> u8 {
     LINE_KINDS.iter().position(|k| *k == kind).unwrap_or(0) as u8
@@ -131,7 +133,7 @@ impl Labels {
         Self { rates: Vec::new(), multipliers: vec![Decimal::ONE] }
     }
 
-    fn code(list: &mut Vec<Decimal>, d: Decimal) -> i32 {
+    pub(crate) fn code(list: &mut Vec<Decimal>, d: Decimal) -> i32 {
         let k = list.iter().position(|x| *x == d).unwrap_or_else(|| {
             list.push(d);
             list.len() - 1
@@ -172,6 +174,8 @@ pub(crate) struct IntTable {
     pub per_unit: i128,
     /// Prior credit in credit units.
     pub start: i128,
+    /// The credit scale S.
+    pub scale: u32,
     /// A multiplier of 1 at the multiplier scale.
     one: i128,
 }
@@ -252,6 +256,7 @@ impl IntTable {
             gate,
             per_unit: pow10(scale - dp, path)?,
             start: at(rep.prior_credit)?,
+            scale,
             one: pow10(mult_scale, path)?,
         })
     }

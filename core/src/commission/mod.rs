@@ -41,6 +41,7 @@ mod approval;
 mod batch_columns;
 mod collections;
 mod columns;
+mod columns_extra;
 mod columns_pass;
 mod columns_walk;
 mod credit;
@@ -69,6 +70,7 @@ pub use columns::{
     commission_columns, CommissionColumnsReport, LineColumns, TransactionColumns, LINE_KINDS, LINE_REASONS,
     MAX_COLUMN_LINES,
 };
+pub use columns_extra::Category;
 pub use interest::{
     payment_interest, Batch, BatchInterest, DayCount, GraceRule, InterestKind, InterestLine, InterestPolicy,
     InterestReport, InterestTotals, Payment,
