@@ -191,6 +191,56 @@ def test_commission_frame_reads_arrow_the_same():
     assert from_polars["final_units"].to_list() == from_pandas["final_units"].tolist()
 
 
+def test_commission_frame_rules_spiffs_and_links_as_records_pandas_and_arrow():
+    """Rate rules and SPIFs by product / customer type, a refund referring to its sale's row
+    and one of an earlier period's sale at its original rate: the record function's pay, in
+    pandas (nullable integers, Decimal rates) and in Arrow."""
+    import pandas as pd
+
+    pa = pytest.importorskip("pyarrow")
+    plan = {"kind": "graduated", "tiers": TIERS, "rates": [{"product": "service", "rate": "0.1"}, {"customer_type": "distributor", "multiplier": "1.5"}],
+            "spiffs": [{"product": "widget", "amount": "300"}]}
+    reps = [{"rep": "a", "prior_credit": "5000"}]
+    rows = [("a", "2026-03-02", "40000", False, "widget", "retail", None, None),
+            ("b", "2026-03-03", "20000", False, "service", None, None, None),
+            ("a", "2026-03-05", "30000", False, "widget", "distributor", None, None),
+            ("a", "2026-03-09", "10000", True, "widget", None, 0, None),
+            ("a", "2026-03-10", "2000", True, None, None, None, "0.02"),
+            ("b", "2026-03-12", "5000", True, "service", None, 1, None)]
+    transactions = []
+    for i, (rep, on, amount, refund, product, ctype, link, rate) in enumerate(rows):
+        t = {"id": str(i), "on": on, "amount": amount, "kind": "refund" if refund else "sale"}
+        t.update({"refers_to": str(link)} if link is not None else {"rep": rep})
+        t.update({k: v for k, v in (("product", product), ("customer_type", ctype), ("original_rate", rate)) if v is not None})
+        transactions.append(t)
+    report = crmkit.compute_commission(plan, {"reps": reps, "transactions": transactions}, "2026-03-31")
+    df = pd.DataFrame({"rep": [r[0] for r in rows], "on": pd.to_datetime([r[1] for r in rows]), "amount": [Decimal(r[2]) for r in rows],
+                       "refund": [r[3] for r in rows], "product": [r[4] for r in rows], "customer_type": [r[5] for r in rows],
+                       "refers_to": pd.array([r[6] for r in rows], dtype="Int64"),
+                       "original_rate": [Decimal(r[7]) if r[7] else None for r in rows]})
+    names = {"refund": "refund", "product": "product", "customer_type": "customer_type", "refers_to": "refers_to", "original_rate": "original_rate"}
+    frame = crmkit.commission_frame(df, plan, "2026-03-31", reps=reps, **names)
+    assert [r["final"] for r in frame.attrs["reps"]] == [r["final"] for r in report["reps"]]
+    assert [r["provisional"] for r in frame.attrs["reps"]] == [r["provisional"] for r in report["reps"]]
+    assert frame.attrs["totals"] == report["totals"]
+    paid = [sum((line["amount"] for rep in report["reps"] for line in rep["lines"] if line["transaction"] == str(i)), Decimal(0)) for i in range(len(rows))]
+    assert [Decimal(int(u)).scaleb(-2) for u in frame["final_units"]] == paid
+    table = pa.table({"rep": [r[0] for r in rows], "on": pa.array([datetime.date.fromisoformat(r[1]) for r in rows], pa.date32()),
+                      "amount": [r[2] for r in rows], "refund": [r[3] for r in rows], "product": [r[4] for r in rows],
+                      "customer_type": [r[5] for r in rows], "refers_to": pa.array([r[6] for r in rows], pa.int64()),
+                      "original_rate": [r[7] for r in rows]})
+    from_arrow = crmkit.commission_frame(table, plan, "2026-03-31", reps=reps, **names)
+    assert from_arrow.column("final_units").to_pylist() == frame["final_units"].tolist()
+    assert from_arrow.column("provisional_units").to_pylist() == frame["provisional_units"].tolist()
+    # Rates are never binary floats; a row position must be whole.
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.commission_frame(df.assign(original_rate=[None, None, None, None, 0.02, None]), plan, "2026-03-31", reps=reps, **names)
+    assert (e.value.code, e.value.path) == ("invalid_type", "original_rate[4]")
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.commission_frame(df.assign(refers_to=[None, None, None, 0.5, None, 1]), plan, "2026-03-31", reps=reps, **names)
+    assert (e.value.code, e.value.path) == ("invalid_type", "refers_to[3]")
+
+
 def test_commission_frame_errors_name_the_column_and_row():
     import pandas as pd
 

@@ -20,10 +20,42 @@ struct Columns {
     payment_amount: Vec<rust_decimal::Decimal>,
 }
 
-impl Columns {
+/// A case's columns with their kinds checked and dates read, amounts still as text: what
+/// the JS runner hands `paymentInterestColumns` / `collectionsColumns`, which read the policy
+/// and then the amounts' digits. Read in the JS runner's order, so that a case wrong in two
+/// places names the same one in every runner.
+struct Raw {
+    customer: Option<Vec<i32>>,
+    labels: Vec<String>,
+    invoice_on: Vec<i64>,
+    due_on: Vec<i64>,
+    amount: Vec<String>,
+    payment_batch: Vec<i64>,
+    payment_on: Vec<i64>,
+    payment_amount: Vec<String>,
+}
+
+impl Raw {
     fn read(input: &Value) -> crmkit::Result<Self> {
         let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
-        let payments = input.get("payments").cloned().unwrap_or_else(|| json!({"batch": [], "on": [], "amount": []}));
+        // No payments (absent or null): an empty table.
+        let payments = match input.get("payments") {
+            None | Some(Value::Null) => json!({"batch": [], "on": [], "amount": []}),
+            Some(p) if p.is_object() => p.clone(),
+            Some(_) => {
+                return Err(crmkit::Error::Parse {
+                    kind: crmkit::ParseKind::Type,
+                    path: "payments".into(),
+                    message: "expected an object of columns".into(),
+                })
+            }
+        };
+        let invoice_on = crate::day_column(input.get("invoice_on"), "invoice_on")?;
+        let due_on = crate::day_column(input.get("due_on"), "due_on")?;
+        let amount = crate::money_texts(input.get("amount"), "amount")?;
+        let payment_on = crate::day_column(payments.get("on"), "payments.on")?;
+        let payment_amount = crate::money_texts(payments.get("amount"), "payments.amount")?;
+        let payment_batch = crmkit::wire::from_json(&json(payments.get("batch")), "payments.batch")?;
         let customer = match input.get("customer") {
             None | Some(Value::Null) => None,
             Some(v) => Some(crmkit::wire::from_json::<Vec<Option<String>>>(&v.to_string(), "customer")?),
@@ -42,34 +74,25 @@ impl Columns {
                 })
                 .collect()
         });
-        let days = |v: Option<&Value>, name: &str| -> crmkit::Result<Vec<i64>> {
-            let dates: Vec<Option<String>> = crmkit::wire::from_json(&json(v), name)?;
-            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
-            dates
-                .iter()
-                .enumerate()
-                .map(|(i, d)| match d {
-                    Some(d) => Ok((crmkit::wire::parse_date(d, &format!("{name}[{i}]"))? - epoch).num_days()),
-                    None => Ok(i64::MIN),
-                })
-                .collect()
-        };
-        let money = |v: Option<&Value>, name: &str| -> crmkit::Result<Vec<rust_decimal::Decimal>> {
-            let texts: Vec<String> = crmkit::wire::from_json(&json(v), name)?;
-            texts.iter().enumerate().map(|(i, t)| crmkit::wire::parse_decimal(t, &format!("{name}[{i}]"))).collect()
-        };
-        Ok(Self {
-            customer,
-            labels,
-            invoice_on: days(input.get("invoice_on"), "invoice_on")?,
-            due_on: days(input.get("due_on"), "due_on")?,
-            amount: money(input.get("amount"), "amount")?,
-            payment_batch: crmkit::wire::from_json(&json(payments.get("batch")), "payments.batch")?,
-            payment_on: days(payments.get("on"), "payments.on")?,
-            payment_amount: money(payments.get("amount"), "payments.amount")?,
-        })
+        Ok(Self { customer, labels, invoice_on, due_on, amount, payment_batch, payment_on, payment_amount })
     }
 
+    /// The amounts' digits read (after the policy, as the bindings read them).
+    fn parse(self) -> crmkit::Result<Columns> {
+        Ok(Columns {
+            amount: crate::parse_texts(&self.amount, "amount")?,
+            payment_amount: crate::parse_texts(&self.payment_amount, "payments.amount")?,
+            customer: self.customer,
+            labels: self.labels,
+            invoice_on: self.invoice_on,
+            due_on: self.due_on,
+            payment_batch: self.payment_batch,
+            payment_on: self.payment_on,
+        })
+    }
+}
+
+impl Columns {
     fn columns(&self) -> BatchColumns<'_> {
         BatchColumns {
             customer: self.customer.as_deref(),
@@ -90,8 +113,9 @@ fn money(units: &[i64], scale: u32) -> Vec<String> {
 
 /// `payment_interest_columns(config, columns, as_of)`.
 pub fn interest(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
+    let raw = Raw::read(input)?;
     let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
-    let columns = Columns::read(input)?;
+    let columns = raw.parse()?;
     let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
     let out = crmkit::commission::payment_interest_columns(&policy, &columns.columns(), as_of)?;
     let (b, l, s) = (&out.batches, &out.lines, out.scale);
@@ -112,8 +136,9 @@ pub fn interest(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<se
 
 /// `collections_columns(config, columns, as_of)`.
 pub fn collections(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
+    let raw = Raw::read(input)?;
     let policy: crmkit::commission::CollectionsPolicy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
-    let columns = Columns::read(input)?;
+    let columns = raw.parse()?;
     let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
     let out = crmkit::commission::collections_columns(&policy, &columns.columns(), as_of)?;
     let s = out.scale;

@@ -381,10 +381,10 @@ fn lead_model_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
 /// checks each case against `compute_commission` on the same transactions).
 fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
     use crmkit::commission::{TransactionColumns, LINE_KINDS, LINE_REASONS};
+    // Read in the order the JS runner and `commissionColumns` read, so that a case wrong in
+    // two places names the same one: the columns' kinds, then the plan, the amounts' digits,
+    // the original rates, the reps.
     let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
-    let plan = crmkit::wire::from_json_arg(&config.to_string(), "plan")?;
-    let reps = input.get("reps").filter(|r| !r.is_null()).map_or_else(|| "[]".to_owned(), Value::to_string);
-    let reps: Vec<crmkit::commission::RepInput> = crmkit::wire::from_json(&reps, "reps")?;
     let names: Vec<Option<String>> = crmkit::wire::from_json(&json(input.get("rep")), "rep")?;
     let mut labels: Vec<String> = Vec::new();
     let codes: Vec<i32> = names
@@ -398,37 +398,8 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
             })
         })
         .collect();
-    let dates: Vec<Option<String>> = crmkit::wire::from_json(&json(input.get("on")), "on")?;
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
-    let on = dates
-        .iter()
-        .enumerate()
-        .map(|(i, d)| match d {
-            Some(d) => Ok(crmkit::wire::parse_date(d, &format!("on[{i}]"))?.signed_duration_since(epoch).num_days()),
-            None => Ok(i64::MIN),
-        })
-        .collect::<crmkit::Result<Vec<i64>>>()?;
-    // Amounts as the wire reads money: decimal strings or integers (whole units); floats are
-    // `invalid_decimal`, anything else `invalid_type`.
-    let amounts: Vec<Value> = crmkit::wire::from_json(&json(input.get("amount")), "amount")?;
-    let amounts = amounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let path = format!("amount[{i}]");
-            let refused =
-                |kind, message: &str| crmkit::Error::Parse { kind, path: path.clone(), message: message.into() };
-            match a {
-                Value::String(s) => crmkit::wire::parse_decimal(s, &path),
-                Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-                    (Some(i), _) => Ok(i.into()),
-                    (None, Some(u)) => Ok(u.into()),
-                    _ => Err(refused(crmkit::ParseKind::Decimal, "a float is not money")),
-                },
-                _ => Err(refused(crmkit::ParseKind::Type, "expected a decimal string")),
-            }
-        })
-        .collect::<crmkit::Result<Vec<rust_decimal::Decimal>>>()?;
+    let on = day_column(input.get("on"), "on")?;
+    let amounts = money_texts(input.get("amount"), "amount")?;
     let refund: Option<Vec<bool>> = crmkit::wire::from_json(&json(input.get("refund")), "refund")?;
     // Products and customer types as names (null: none), coded like the reps.
     let category = |name: &str| -> crmkit::Result<Option<(Vec<i32>, Vec<String>)>> {
@@ -452,6 +423,8 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
     // Rows (null or -1: none) and rates as decimal strings (null: none).
     let refers_to: Option<Vec<Option<i64>>> = crmkit::wire::from_json(&json(input.get("refers_to")), "refers_to")?;
     let refers_to: Option<Vec<i64>> = refers_to.map(|r| r.into_iter().map(|x| x.unwrap_or(-1)).collect());
+    let plan = crmkit::wire::from_json_arg(&config.to_string(), "plan")?;
+    let amounts = parse_texts(&amounts, "amount")?;
     let rates: Option<Vec<Option<String>>> =
         crmkit::wire::from_json(&json(input.get("original_rate")), "original_rate")?;
     let original_rate = rates
@@ -464,6 +437,8 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
                 .collect::<crmkit::Result<Vec<_>>>()
         })
         .transpose()?;
+    let reps = input.get("reps").filter(|r| !r.is_null()).map_or_else(|| "[]".to_owned(), Value::to_string);
+    let reps: Vec<crmkit::commission::RepInput> = crmkit::wire::from_json(&reps, "reps")?;
     let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
     let columns = TransactionColumns {
         refund: refund.as_deref(),
@@ -504,6 +479,53 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
         "final": out.final_pay.iter().map(|&u| money(u, out.scale)).collect::<Vec<_>>(),
         "lines": lines,
     })))
+}
+
+/// A date column (`YYYY-MM-DD` or null) as days since 1970-01-01, `i64::MIN` for null.
+pub(crate) fn day_column(value: Option<&Value>, name: &str) -> crmkit::Result<Vec<i64>> {
+    let text = value.map_or_else(|| "null".to_owned(), Value::to_string);
+    let dates: Vec<Option<String>> = crmkit::wire::from_json(&text, name)?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    dates
+        .iter()
+        .enumerate()
+        .map(|(i, d)| match d {
+            Some(d) => {
+                Ok(crmkit::wire::parse_date(d, &format!("{name}[{i}]"))?.signed_duration_since(epoch).num_days())
+            }
+            None => Ok(i64::MIN),
+        })
+        .collect()
+}
+
+/// A money column's cells as the wire takes money: decimal strings, or integers (whole
+/// units) as their text; a float is `invalid_decimal`, anything else `invalid_type`. The
+/// digits are read later ([`parse_texts`]), where the bindings read them.
+pub(crate) fn money_texts(value: Option<&Value>, name: &str) -> crmkit::Result<Vec<String>> {
+    let text = value.map_or_else(|| "null".to_owned(), Value::to_string);
+    let cells: Vec<Value> = crmkit::wire::from_json(&text, name)?;
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let refused = |kind, message: &str| crmkit::Error::Parse {
+                kind,
+                path: format!("{name}[{i}]"),
+                message: message.into(),
+            };
+            match a {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+                Value::Number(_) => Err(refused(crmkit::ParseKind::Decimal, "a float is not money")),
+                _ => Err(refused(crmkit::ParseKind::Type, "expected a decimal string")),
+            }
+        })
+        .collect()
+}
+
+/// [`money_texts`]' cells as decimals (`invalid_decimal` at `name[i]`).
+pub(crate) fn parse_texts(texts: &[String], name: &str) -> crmkit::Result<Vec<rust_decimal::Decimal>> {
+    texts.iter().enumerate().map(|(i, t)| crmkit::wire::parse_decimal(t, &format!("{name}[{i}]"))).collect()
 }
 
 fn category_of(c: Option<&(Vec<i32>, Vec<String>)>) -> Option<crmkit::commission::Category<'_>> {

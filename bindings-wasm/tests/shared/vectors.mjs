@@ -251,7 +251,7 @@ function commissionColumns(crmkit, c) {
     columns.refund = Uint8Array.from(flags.map(Number));
   }
   // Products and customer types coded like the reps; rows as int32 (null: -1; a whole number
-  // beyond int32 names no row either: -2); original rates as strings or null.
+  // beyond int32 names no row either: -2).
   for (const [field, key] of [["product", "product"], ["customer_type", "customerType"]]) {
     if (input[field] == null) continue;
     const names = [];
@@ -267,7 +267,8 @@ function commissionColumns(crmkit, c) {
     const rows = listOf(input.refers_to, "refers_to", (v) => Number.isSafeInteger(v));
     columns.refersTo = Int32Array.from(rows.map((r) => (r === null ? -1 : r >= -1 && r <= 2147483647 ? r : -2)));
   }
-  if (input.original_rate != null) columns.originalRate = listOf(input.original_rate, "original_rate", isString);
+  // As they are: crmkit reads strings or nulls and refuses anything else at original_rate[i].
+  if (input.original_rate != null) columns.originalRate = input.original_rate;
   const out = crmkit.commissionColumns(c.config, columns, c.as_of, { reps: input.reps, statements: true });
   const l = out.lines;
   const lines = Array.from(l.amount, (amount, j) => ({

@@ -122,6 +122,8 @@ pub(crate) struct Walk<'a> {
     /// The plan's rate rules, and the places of their multipliers.
     rules: Vec<RuleInt>,
     rule_scale: u32,
+    /// The rates' codes by value (numerically equal rates share one).
+    rate_index: HashMap<Decimal, i32>,
 }
 
 impl<'a> Walk<'a> {
@@ -168,6 +170,7 @@ impl<'a> Walk<'a> {
             sales: HashMap::new(),
             rules,
             rule_scale,
+            rate_index: HashMap::new(),
         })
     }
 
@@ -374,11 +377,7 @@ impl<'a> Walk<'a> {
             // An earlier period's sale: its pay taken back at the rate it was paid at, in both
             // statements (that period is closed).
             let amount = self.money(mul(self.credit_decimal(t, credit)?, rate, path)?)?;
-            let line = Line {
-                rate: Labels::code(&mut self.labels.rates, rate),
-                amount,
-                ..whole(LineKind::Clawback, why | ORIGINAL)
-            };
+            let line = Line { rate: self.rate_code(rate), amount, ..whole(LineKind::Clawback, why | ORIGINAL) };
             self.push(mode, k, &mut state.steps, &line)?;
             if !provisional {
                 state.clawed += amount;
@@ -412,7 +411,7 @@ impl<'a> Walk<'a> {
         let rule_m = match rule {
             Some(RuleInt::Rate(rate)) => {
                 let amount = self.money(mul(self.credit_decimal(t, credit)?, rate, path)?)?;
-                let code = Labels::code(&mut self.labels.rates, rate);
+                let code = self.rate_code(rate);
                 self.push(mode, k, &mut state.steps, &Line { rate: code, amount, ..whole(LineKind::RateRule, why) })?;
                 self.record(mode, r, refund, amount, credit);
                 return Ok(paid + amount);
@@ -571,6 +570,24 @@ impl<'a> Walk<'a> {
             s.spiff_credit[m] += credit;
         }
         Ok(amount)
+    }
+
+    /// A rate's code in the labels (only written lines need one): original rates may be as
+    /// many as the rows, so they are found by hash, not by a scan of the labels.
+    fn rate_code(&mut self, rate: Decimal) -> i32 {
+        if self.lines.is_none() {
+            return -1;
+        }
+        let labels = &mut self.labels.rates;
+        if self.rate_index.len() < labels.len() {
+            for (k, r) in labels.iter().enumerate().skip(self.rate_index.len()) {
+                self.rate_index.entry(*r).or_insert(k as i32);
+            }
+        }
+        *self.rate_index.entry(rate).or_insert_with(|| {
+            labels.push(rate);
+            (labels.len() - 1) as i32
+        })
     }
 
     /// A line's multiplier code: the table's (`code`) times a rule's, and that product.
