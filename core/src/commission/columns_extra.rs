@@ -61,6 +61,10 @@ impl Extras<'_> {
     }
 }
 
+/// What a (product, customer type) pair selects: the rule (or [`NO_RULE`]), and the SPIFs
+/// that match it (amount, and the least amount of a qualifying sale in money units).
+type Pair = (u32, Vec<(Decimal, Option<i128>)>);
+
 /// Reads and checks the extra columns: `None` when neither the plan nor the columns use any
 /// of it (the walk then needs nothing per row beyond rep, date and amount).
 pub(crate) fn read<'a>(
@@ -95,7 +99,7 @@ pub(crate) fn read<'a>(
     };
     let code = |c: Option<Category<'a>>, i: usize| c.map_or(-1, |c| c.codes[i]);
     // Rules and SPIFs depend only on the (product, customer type) pair: found once per pair.
-    let mut pairs: HashMap<(i32, i32), (u32, Vec<(Decimal, Option<i128>)>)> = HashMap::new();
+    let mut pairs: HashMap<(i32, i32), Pair> = HashMap::new();
     let dp = plan.rounding.dp;
     let mut rule = Vec::with_capacity(if plan.rates.is_empty() { 0 } else { n });
     let mut spiff = Vec::with_capacity(if plan.spiffs.is_empty() { 0 } else { n });

@@ -521,13 +521,13 @@ impl<'a> Walk<'a> {
         (r, refund, credit): (u32, bool, i128),
     ) -> Result<i128> {
         let Some(extras) = self.extras.as_ref() else { return Ok(0) };
-        let m = usize::from(mode == Mode::Provisional);
+        let slot = usize::from(mode == Mode::Provisional);
         let path = || format!("amount[{r}]");
         let (sale, exact) = if !refund {
             let spiff = extras.spiff.get(r as usize).map_or(0, |&s| i128::from(s));
             if let Some(s) = self.sales.get_mut(&r) {
-                s.spiff[m] += spiff;
-                s.spiff_credit[m] += credit;
+                s.spiff[slot] += spiff;
+                s.spiff_credit[slot] += credit;
             }
             if spiff == 0 {
                 return Ok(0);
@@ -535,7 +535,7 @@ impl<'a> Walk<'a> {
             (None, spiff)
         } else if let Some(o) = extras.refers_to(r as usize) {
             let s = self.sales.get(&o).copied().unwrap_or_default();
-            let (left, under) = (s.spiff[m], s.spiff_credit[m]);
+            let (left, under) = (s.spiff[slot], s.spiff_credit[slot]);
             if left == 0 {
                 return Ok(0);
             }
@@ -566,8 +566,8 @@ impl<'a> Walk<'a> {
         self.push(mode, k, &mut state.steps, &line)?;
         if let Some(o) = sale {
             let s = self.sales.entry(o).or_default();
-            s.spiff[m] += amount;
-            s.spiff_credit[m] += credit;
+            s.spiff[slot] += amount;
+            s.spiff_credit[slot] += credit;
         }
         Ok(amount)
     }
