@@ -91,6 +91,18 @@ fn allocate_target(
     })
 }
 
+/// `allocate_tree(policy_json, input_json, as_of) -> dict`:
+/// [`crmkit::forecast::allocate_tree`] over JSON text (written by `crmkit._wire`).
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+fn allocate_tree(py: Python<'_>, policy_json: String, input_json: String, as_of: String) -> PyResult<Bound<'_, PyAny>> {
+    run(py, || {
+        let (policy, input) =
+            (crmkit::wire::from_json_arg(&policy_json, "policy")?, crmkit::wire::from_json_arg(&input_json, "input")?);
+        crmkit::forecast::allocate_tree(&policy, &input, parse_date(&as_of, "as_of")?)
+    })
+}
+
 /// `forecast_ranges(policy_json, settings_json, deals_json, as_of) -> dict`:
 /// [`crmkit::forecast::forecast_ranges`] over JSON text.
 #[pyfunction]
@@ -262,6 +274,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
     m.add_function(wrap_pyfunction!(frame::forecast_frame_columns, m)?)?;
     m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
+    m.add_function(wrap_pyfunction!(allocate_tree, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
     m.add_function(wrap_pyfunction!(funnel_history, m)?)?;
     commission::register(m)?;

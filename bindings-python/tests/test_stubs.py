@@ -109,6 +109,22 @@ def test_allocation_typeddicts_match():
     assert {r for line in report["lines"] for r in line["reasons"]} <= literals["AllocationReason"]
 
 
+def test_allocation_tree_typeddicts_match():
+    dicts, literals = stub()
+    level = {"name": "product", "window": "all", "floor": "1"}
+    policy = {"levels": [level, {"name": "region"}], "fiscal_year": {"start_month": 1}, "rounding": {"dp": 2}}
+    history = [{"path": ["A", "x"], "on": "2026-01-10", "amount": "1"}, {"path": ["A", "y"], "on": "2026-01-11", "amount": "3"}]
+    inp = {"target": "10", "history": history, "floors": [{"path": ["A", "x"], "amount": "5"}]}
+    assert set(policy) == dicts["AllocationTreePolicy"] and set(level) == dicts["AllocationLevel"]
+    assert set(inp) == dicts["AllocationTreeInput"] and set(history[0]) == dicts["PathHistoryRow"]
+    assert set(inp["floors"][0]) == dicts["NodeFloor"]
+    report = crmkit.allocate_tree(policy, inp, AS_OF)
+    assert set(report) == dicts["AllocationTreeReport"]
+    assert set(report["levels"][0]) == dicts["AllocationLevelWindow"]
+    assert set(report["lines"][0]) == dicts["AllocationNode"]
+    assert {r for line in report["lines"] for r in line["reasons"]} == {"share_of_history", "floor"} <= literals["AllocationNodeReason"]
+
+
 def test_range_typeddicts_match():
     dicts, _ = stub()
     policy = {"stages": [{"name": "a", "probability": "0.5", "duration": "5"}, {"name": "won", "kind": "won"}],

@@ -62,6 +62,7 @@ def test_unknown_names_are_attribute_errors():
         ("forecast_frame", ["ForecastPolicy", "Stage"]),
         ("forecast_ranges", ["ForecastPolicy", "RangeSettings", "Deal"]),
         ("allocate_target", ["AllocationPolicy", "AllocationInput", "HistoryRow"]),
+        ("allocate_tree", ["AllocationTreePolicy", "AllocationTreeInput"]),
         ("funnel_history", ["HistoryPolicy", "StageEvent"]),
     ],
 )

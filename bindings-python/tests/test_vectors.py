@@ -57,6 +57,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "dedup_index": lambda case: _dedup_index(case),
     "forecast": lambda case: crmkit.forecast(case["config"], _get(case["input"], "deals"), case["as_of"]),
     "allocate_target": lambda case: crmkit.allocate_target(case["config"], case["input"], case["as_of"]),
+    "allocate_tree": lambda case: crmkit.allocate_tree(case["config"], case["input"], case["as_of"]),
     "funnel_history": lambda case: crmkit.funnel_history(case["config"], _get(case["input"], "events"), case["as_of"]),
     "collections": lambda case: crmkit.collections(case["config"], _get(case["input"], "batches"), case["as_of"]),
     "route_discount": lambda case: crmkit.route_discount(case["config"], case["input"]),

@@ -101,6 +101,24 @@ pub fn allocate_target(
     reply(run())
 }
 
+/// Hierarchical target allocation: `input.target` split down the tree of `input.history`'s
+/// paths, each level by its own window, floors raised, every node's children summing exactly
+/// to it. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = allocateTree, unchecked_return_type = "AllocationTreeReport")]
+pub fn allocate_tree(
+    #[wasm_bindgen(unchecked_param_type = "AllocationTreePolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AllocationTreeInput")] input: &JsValue,
+    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js_arg(policy, "policy")?;
+        let input = from_js_arg(input, "input")?;
+        let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
+        crmkit::forecast::allocate_tree(&policy, &input, as_of)
+    };
+    reply(run())
+}
+
 /// Seeded Monte Carlo ranges of the forecast: quantiles and mean of the won amount, in total
 /// and per month. Same seed, same ranges. Throws a `CrmkitError`.
 #[wasm_bindgen(js_name = forecastRanges, unchecked_return_type = "RangeReport")]

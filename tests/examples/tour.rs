@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    allocate_target, forecast, forecast_hierarchy, forecast_ranges, quota_attainment, AllocationPolicy, Deal,
-    ForecastPolicy, ForecastReport, HierarchyPolicy, QuotaPolicy, RangeSettings, StageKind, Sums,
+    allocate_target, allocate_tree, forecast, forecast_hierarchy, forecast_ranges, quota_attainment,
+    AllocationNodeReason, AllocationPolicy, AllocationTreePolicy, Deal, ForecastPolicy, ForecastReport,
+    HierarchyPolicy, QuotaPolicy, RangeSettings, StageKind, Sums,
 };
 use crmkit::scoring::{
     calibration, predict_leads, score_leads, train_lead_model, FieldValue, Lead, ModelConfig, ScoringPolicy,
@@ -40,6 +41,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", forecast_section(&forecast(&policy, &deals, as_of)?, &deals));
     print!("{}", ranges_section(&policy, &deals, as_of)?);
     print!("{}", allocation_section(as_of)?);
+    print!("{}", allocation_tree_section(as_of)?);
     print!("{}", quota_section(&policy, &deals, as_of)?);
     print!("{}", hierarchy_section(&policy, &deals, as_of)?);
     print!("{}", week_calendar_section(&policy, &deals, as_of)?);
@@ -227,6 +229,44 @@ fn allocation_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     }
     let total: rust_decimal::Decimal = r.lines.iter().map(|l| l.target).sum();
     let _ = writeln!(s, "the reps' targets add up to {}", yuan(total));
+    Ok(s)
+}
+
+/// Hierarchical 指标分摊: the target split by product over all collections, each product by
+/// team over the fiscal quarter to date, each team by rep over the fiscal year to date, with
+/// a floor per rep; every level sums to its parent.
+fn allocation_tree_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let payments: Vec<serde_json::Value> = serde_json::from_str(PAYMENTS).unwrap_or_default();
+    let deals: Vec<serde_json::Value> = serde_json::from_str(DEALS).unwrap_or_default();
+    let history: Vec<serde_json::Value> = payments
+        .iter()
+        .filter(|p| p["paid_on"].is_string())
+        .filter_map(|p| {
+            let deal = deals.iter().find(|d| d["id"] == p["deal_id"])?;
+            Some(serde_json::json!({
+                "path": [deal["product"], deal["team"], p["owner"]], "on": p["paid_on"], "amount": p["amount"],
+            }))
+        })
+        .collect();
+    // A new rep's own floor, above the share the history gives him.
+    let floors = [serde_json::json!({"path": ["CRM", "华东", "刘洋"], "amount": "1000000"})];
+    let input = serde_json::json!({"target": "30000000", "history": history, "floors": floors});
+    let policy: AllocationTreePolicy = from_json(
+        r#"{"levels": [{"name": "product"}, {"name": "team", "window": "ytd"},
+                       {"name": "rep", "floor": "100000"}],
+            "fiscal_year": {"start_month": 4}, "rounding": {"dp": 0}}"#,
+        "",
+    )?;
+    let r = allocate_tree(&policy, &from_json(&input.to_string(), "")?, as_of)?;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n== Hierarchical allocation: product (all) → team (FYTD) → rep (all, floor ¥100,000; CRM/华东/刘洋 ¥1,000,000) ==");
+    let _ = writeln!(s, "{}", row(&["node", "share", "raised", "collected", "target"]));
+    for l in &r.lines {
+        let name = format!("{}{}", "  ".repeat(l.path.len() - 1), l.path.last().map_or("", String::as_str));
+        let share = format!("{:.1}%", l.share * rust_decimal::Decimal::ONE_HUNDRED);
+        let why = if l.reasons.contains(&AllocationNodeReason::Floor) { "floor" } else { "" };
+        let _ = writeln!(s, "{}", row(&[&name, &share, why, &yuan(l.history), &yuan(l.target)]));
+    }
     Ok(s)
 }
 

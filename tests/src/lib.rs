@@ -35,6 +35,12 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::forecast::allocate_target(&policy, &input, as_of)?)
         }
+        "allocate_tree" => {
+            let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+            let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
+            let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
+            serde_json::to_value(crmkit::forecast::allocate_tree(&policy, &input, as_of)?)
+        }
         "forecast_ranges" => {
             let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let settings = crmkit::wire::from_json_arg(&field_of(config, "ranges"), "settings")?;

@@ -13,7 +13,7 @@ The shapes of policies and reports are ``TypedDict``s (``crmkit.ForecastPolicy``
 ``help(crmkit.forecast)`` lists every key a function takes.
 """
 
-from crmkit._api import allocate_target, forecast, forecast_frame, forecast_ranges, funnel_history
+from crmkit._api import allocate_target, allocate_tree, forecast, forecast_frame, forecast_ranges, funnel_history
 from crmkit._commission import collections, compute_commission, payment_interest, route_discount
 from crmkit._batch_frame import collections_frame, payment_interest_frame
 from crmkit._commission_frame import commission_frame
@@ -76,6 +76,7 @@ __all__ = [
     "match_records",
     "__version__",
     "allocate_target",
+    "allocate_tree",
     "attribute",
     "attribution_frame",
     "backtest",

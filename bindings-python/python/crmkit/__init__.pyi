@@ -263,6 +263,58 @@ def allocate_target(
 ) -> AllocationReport:
     """Target allocation (指标分摊) by share of history, plus adjustments; raises ``CrmkitError``."""
 
+AllocationNodeReason = Literal["share_of_history", "floor", "no_history"]
+
+class AllocationLevel(TypedDict):
+    name: str
+    window: NotRequired[Window]
+    floor: NotRequired[DecimalInput]
+
+class AllocationTreePolicy(TypedDict):
+    levels: Sequence[AllocationLevel]
+    fiscal_year: NotRequired[FiscalYear]
+    rounding: NotRequired[Rounding]
+
+class PathHistoryRow(TypedDict):
+    path: Sequence[str]
+    on: DateInput
+    amount: DecimalInput
+
+class NodeFloor(TypedDict):
+    path: Sequence[str]
+    amount: DecimalInput
+
+class AllocationTreeInput(TypedDict):
+    target: DecimalInput
+    history: Sequence[PathHistoryRow]
+    floors: NotRequired[Sequence[NodeFloor]]
+
+AllocationLevelWindow = TypedDict("AllocationLevelWindow", {"name": str, "from": datetime.date | None})
+
+class AllocationNode(TypedDict):
+    level: str
+    path: list[str]
+    parent: list[str]
+    parent_target: Decimal
+    history: Decimal
+    share: Decimal
+    floor: Decimal
+    shared: Decimal
+    target: Decimal
+    reasons: list[AllocationNodeReason]
+
+class AllocationTreeReport(TypedDict):
+    target: Decimal
+    to: datetime.date
+    levels: list[AllocationLevelWindow]
+    lines: list[AllocationNode]
+
+def allocate_tree(
+    policy: AllocationTreePolicy | Mapping[str, object], input: AllocationTreeInput | Mapping[str, object], as_of: DateInput
+) -> AllocationTreeReport:
+    """Hierarchical target allocation down a tree of keys, each level by its own window, with
+    floors; every node's children sum exactly to it. Raises ``CrmkitError``."""
+
 SkippedStages = Literal["passed", "ignored"]
 
 class HistoryStage(TypedDict):

@@ -10,7 +10,7 @@ from crmkit._frame import forecast_frame
 from crmkit._types import document
 from crmkit._wire import as_of_text, to_json
 
-__all__ = ["allocate_target", "forecast", "forecast_frame", "forecast_ranges", "funnel_history"]
+__all__ = ["allocate_target", "allocate_tree", "forecast", "forecast_frame", "forecast_ranges", "funnel_history"]
 
 
 @document("ForecastPolicy", "Deal")
@@ -49,6 +49,26 @@ def allocate_target(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: 
     [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
     """
     return _native.allocate_target(to_json(policy, "policy"), to_json(input, "input"), as_of_text(as_of))
+
+
+@document("AllocationTreePolicy", "AllocationTreeInput")
+def allocate_tree(policy: Mapping[str, Any], input: Mapping[str, Any], as_of: datetime.date | str) -> dict:  # noqa: A002
+    """Hierarchical target allocation: ``input["target"]`` split down the tree of
+    ``input["history"]``'s paths (one key per ``policy["levels"]`` entry), each level by its own
+    history window, nodes raised to their floors; every node's children sum exactly to it.
+    Returns ``levels`` (each level's window) and ``lines`` (one per node, parents first).
+    Raises ``CrmkitError``.
+
+    >>> import crmkit
+    >>> policy = {"levels": [{"name": "product"}, {"name": "region", "floor": "10.00"}]}
+    >>> history = [{"path": ["Cloud", "East"], "on": "2026-01-10", "amount": "95"},
+    ...            {"path": ["Cloud", "West"], "on": "2026-01-10", "amount": "5"},
+    ...            {"path": ["Seats", "East"], "on": "2026-02-10", "amount": "100"}]
+    >>> report = crmkit.allocate_tree(policy, {"target": "100.00", "history": history}, "2026-03-31")
+    >>> [("/".join(line["path"]), line["target"]) for line in report["lines"]]
+    [('Cloud', Decimal('50.00')), ('Cloud/East', Decimal('40.00')), ('Cloud/West', Decimal('10.00')), ('Seats', Decimal('50.00')), ('Seats/East', Decimal('50.00'))]
+    """
+    return _native.allocate_tree(to_json(policy, "policy"), to_json(input, "input"), as_of_text(as_of))
 
 
 @document("ForecastPolicy", "RangeSettings", "Deal")

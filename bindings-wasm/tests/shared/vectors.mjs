@@ -8,6 +8,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.forecast(c.config, c.input?.deals, c.as_of);
     case "allocate_target":
       return crmkit.allocateTarget(c.config, c.input, c.as_of);
+    case "allocate_tree":
+      return crmkit.allocateTree(c.config, c.input, c.as_of);
     case "funnel_history":
       return crmkit.funnelHistory(c.config, c.input?.events, c.as_of);
     case "forecast_ranges":

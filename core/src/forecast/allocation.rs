@@ -199,7 +199,7 @@ pub fn allocate_target(
     if input.target.is_sign_negative() && !input.target.is_zero() {
         return Err(Error::NegativeAmount { path: "target".into(), value: input.target.to_string() });
     }
-    let from = window_start(policy, as_of);
+    let from = window_start(policy.window, &policy.fiscal_year, as_of);
     // Keys in first-seen order would depend on the input's order; sorted, they do not.
     let mut history: BTreeMap<&str, Decimal> = BTreeMap::new();
     for (i, row) in input.history.iter().enumerate() {
@@ -291,24 +291,24 @@ pub fn allocate_target(
 }
 
 /// First day of the window ending at `as_of` (`None`: all history).
-fn window_start(policy: &AllocationPolicy, as_of: NaiveDate) -> Option<NaiveDate> {
-    if policy.fiscal_year.weeks.is_some() {
-        let kind = match policy.window {
+pub(super) fn window_start(window: Window, fiscal_year: &FiscalYear, as_of: NaiveDate) -> Option<NaiveDate> {
+    if fiscal_year.weeks.is_some() {
+        let kind = match window {
             Window::All => return None,
             Window::Ytd => PeriodKind::Year,
             Window::Qtd => PeriodKind::Quarter,
             Window::Mtd => PeriodKind::Month,
         };
-        let periods = Periods { fiscal_year: policy.fiscal_year, kind };
+        let periods = Periods { fiscal_year: *fiscal_year, kind };
         return periods.bounds(periods.of_day(as_of)).map(|(start, _)| start.max(crate::wire::MIN_DATE));
     }
     let month_start = as_of.with_day(1)?;
     let months_back = |len: u32| {
         // Months since the fiscal year's first month, within a period of `len` months.
-        let since = (as_of.month() + 12 - policy.fiscal_year.start_month) % 12;
+        let since = (as_of.month() + 12 - fiscal_year.start_month) % 12;
         month_start.checked_sub_months(Months::new(since % len))
     };
-    let start = match policy.window {
+    let start = match window {
         Window::All => None,
         Window::Mtd => Some(month_start),
         Window::Qtd => months_back(3),

@@ -51,6 +51,7 @@
 //! ```
 
 mod allocation;
+mod allocation_tree;
 mod backtest;
 mod book;
 mod build;
@@ -77,6 +78,10 @@ use serde::{Deserialize, Serialize};
 pub use allocation::{
     allocate_target, Adjustment, AllocationInput, AllocationLine, AllocationPolicy, AllocationReason, AllocationReport,
     HistoryRow, Window,
+};
+pub use allocation_tree::{
+    allocate_tree, AllocationLevel, AllocationLevelWindow, AllocationNode, AllocationNodeReason, AllocationTreeInput,
+    AllocationTreePolicy, AllocationTreeReport, NodeFloor, PathHistoryRow,
 };
 pub use backtest::{
     backtest, BacktestDate, BacktestLine, BacktestMethod, BacktestPolicy, BacktestReport, BacktestSummary,
