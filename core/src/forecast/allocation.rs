@@ -199,7 +199,7 @@ pub fn allocate_target(
     if input.target.is_sign_negative() && !input.target.is_zero() {
         return Err(Error::NegativeAmount { path: "target".into(), value: input.target.to_string() });
     }
-    let from = window_start(policy.window, &policy.fiscal_year, as_of);
+    let from = window_start(policy.window, policy.fiscal_year, as_of);
     // Keys in first-seen order would depend on the input's order; sorted, they do not.
     let mut history: BTreeMap<&str, Decimal> = BTreeMap::new();
     for (i, row) in input.history.iter().enumerate() {
@@ -291,7 +291,7 @@ pub fn allocate_target(
 }
 
 /// First day of the window ending at `as_of` (`None`: all history).
-pub(super) fn window_start(window: Window, fiscal_year: &FiscalYear, as_of: NaiveDate) -> Option<NaiveDate> {
+pub(super) fn window_start(window: Window, fiscal_year: FiscalYear, as_of: NaiveDate) -> Option<NaiveDate> {
     if fiscal_year.weeks.is_some() {
         let kind = match window {
             Window::All => return None,
@@ -299,7 +299,7 @@ pub(super) fn window_start(window: Window, fiscal_year: &FiscalYear, as_of: Naiv
             Window::Qtd => PeriodKind::Quarter,
             Window::Mtd => PeriodKind::Month,
         };
-        let periods = Periods { fiscal_year: *fiscal_year, kind };
+        let periods = Periods { fiscal_year, kind };
         return periods.bounds(periods.of_day(as_of)).map(|(start, _)| start.max(crate::wire::MIN_DATE));
     }
     let month_start = as_of.with_day(1)?;

@@ -245,7 +245,7 @@ pub fn allocate_tree(
         }
         non_negative(level.floor, || format!("levels[{d}].floor"))?;
         level_floors.push(rounding.round(level.floor));
-        windows.push(window_start(level.window, &policy.fiscal_year, as_of));
+        windows.push(window_start(level.window, policy.fiscal_year, as_of));
     }
     non_negative(input.target, || "target".into())?;
     // One map per level, keyed by the node's path: sorted, so siblings are contiguous and the
