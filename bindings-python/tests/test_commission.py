@@ -189,6 +189,13 @@ def test_commission_frame_reads_arrow_the_same():
     pl = pytest.importorskip("polars")
     from_polars = crmkit.commission_frame(pl.from_arrow(table), plan, "2026-03-31", refund="refund", amount_scale=2)
     assert from_polars["final_units"].to_list() == from_pandas["final_units"].tolist()
+    # The statement lines too (they once raised NotImplementedError on Arrow input).
+    _, pandas_lines = crmkit.commission_frame(df, plan, "2026-03-31", refund="refund", amount_scale=2, statements=True)
+    _, arrow_lines = crmkit.commission_frame(table, plan, "2026-03-31", refund="refund", amount_scale=2, statements=True)
+    assert arrow_lines.num_rows == len(pandas_lines) > 0
+    for name in ("statement", "rep", "kind", "rate", "multiplier"):
+        assert arrow_lines.column(name).to_pylist() == [None if v != v else v for v in pandas_lines[name].astype(object)]
+    assert arrow_lines.column("amount_units").to_pylist() == pandas_lines["amount_units"].tolist()
 
 
 def test_commission_frame_rules_spiffs_and_links_as_records_pandas_and_arrow():

@@ -242,6 +242,7 @@ def _arrow_result(data: Any, pa: Any, out: dict, statements: bool) -> Any:
     import json
 
     from crmkit._arrow import output
+    from crmkit._arrow_frames import _dictionary
 
     meta = {f"crmkit.{k}": json.dumps(out[k], default=str, ensure_ascii=False) for k in ("reps", "totals", "scale", "credit_scale", "reason_labels")}
     rows = pa.table({"provisional_units": out["provisional"], "final_units": out["final"]}).replace_schema_metadata(meta)
@@ -251,7 +252,8 @@ def _arrow_result(data: Any, pa: Any, out: dict, statements: bool) -> Any:
     names = [r["rep"] for r in out["reps"]]
 
     def dictionary(codes: Any, labels: list[str]) -> Any:
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(labels, pa.string()), mask=(codes < 0) if len(codes) else None)
+        # Null codes as null indices (from_arrays' `mask` refuses Arrow indices: pyarrow 26).
+        return _dictionary(pa, codes, labels)
 
     table = pa.table(
         {
