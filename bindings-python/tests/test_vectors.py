@@ -129,13 +129,20 @@ def _train_frame(case: dict) -> Any:
     `train_lead_model_frame`."""
     import pandas as pd
 
+    from crmkit._wire import error, to_json
+
     leads = _get(case["input"], "leads", [])
-    names = crmkit._native.model_fields(json.dumps(case["config"]))
+    if not isinstance(leads, list) or not all(isinstance(lead, Mapping) for lead in leads):
+        raise error("invalid_type", "leads", "expected a list of leads")
+    names = crmkit._native.model_fields(to_json(case["config"], "config"))
     data = {n: [lead.get(n) for lead in leads] for n in names if any(lead.get(n) is not None for lead in leads)}
     df = pd.DataFrame(data, index=range(len(leads)))
-    closed_on = case["config"].get("closed_on_field", "closed_on")
+    closed_on = _get(case["config"], "closed_on_field", "closed_on")
     if closed_on in df.columns:
-        df[closed_on] = pd.to_datetime(df[closed_on])
+        try:
+            df[closed_on] = pd.to_datetime(df[closed_on])
+        except (TypeError, ValueError, OverflowError) as e:
+            raise error("invalid_date", f"columns.{closed_on}", str(e)) from None
     return crmkit.train_lead_model_frame(df, case["config"], case["as_of"])
 
 

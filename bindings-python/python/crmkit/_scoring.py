@@ -236,7 +236,12 @@ def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool 
         return "text", (np.ascontiguousarray(values, dtype=np.int32), ["false", "true"])
     if not text_only and pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         return "number", np.ascontiguousarray(s.to_numpy(dtype=np.float64, na_value=np.nan))
-    cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+    try:
+        cat = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+    except TypeError as e:  # unhashable values (lists, dicts...): not text, numbers or dates
+        from crmkit._wire import error
+
+        raise error("invalid_type", f"columns.{s.name}", f"expected text, numbers or dates: {e}") from None
     # Python / numpy booleans among objects read as the core reads a boolean: true / false.
     labels = [("true" if c else "false") if isinstance(c, (bool, np.bool_)) else str(c) for c in cat.cat.categories]
     return "text", (np.ascontiguousarray(cat.cat.codes.to_numpy(), dtype=np.int32), labels)
