@@ -136,7 +136,7 @@ def _train_frame(case: dict) -> Any:
         raise error("invalid_type", "leads", "expected a list of leads")
     names = crmkit._native.model_fields(to_json(case["config"], "config"))
     data = {n: [lead.get(n) for lead in leads] for n in names if any(lead.get(n) is not None for lead in leads)}
-    df = pd.DataFrame(data, index=range(len(leads)))
+    df = _data_frame(data)
     closed_on = _get(case["config"], "closed_on_field", "closed_on")
     if closed_on in df.columns:
         try:

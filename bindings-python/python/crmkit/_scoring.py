@@ -244,4 +244,11 @@ def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool 
         raise error("invalid_type", f"columns.{s.name}", f"expected text, numbers or dates: {e}") from None
     # Python / numpy booleans among objects read as the core reads a boolean: true / false.
     labels = [("true" if c else "false") if isinstance(c, (bool, np.bool_)) else str(c) for c in cat.cat.categories]
+    for label in labels:
+        try:
+            label.encode()
+        except UnicodeEncodeError:
+            from crmkit._wire import error
+
+            raise error("invalid_value", f"columns.{s.name}", "a lone surrogate is not Unicode text") from None
     return "text", (np.ascontiguousarray(cat.cat.codes.to_numpy(), dtype=np.int32), labels)
