@@ -3,7 +3,7 @@
 //! Run: `cargo bench -p crmkit-benches --bench forecast`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use crmkit::forecast::{forecast_columns, forecast_columns_parallel, Placement};
+use crmkit::forecast::{forecast_columns, forecast_columns_parallel, KeyColumn, Placement, ProbabilityColumn};
 use crmkit_benches::book::{book_policy, Book};
 use crmkit_benches::{as_of, policy, Deals};
 
@@ -31,6 +31,17 @@ fn bench(c: &mut Criterion) {
             b.iter(|| forecast_columns(&policy, &columns, as_of()).expect("forecast"));
         });
     }
+    // The per-deal inputs (issue 7.7): 5 % of the deals with their own probability, 10 % with
+    // their own category; the summing loop is the same, plus one pass over the two columns.
+    let (probability, category) = book.per_deal();
+    let labels = ["commit".to_owned(), "best_case".to_owned()];
+    let policy = book_policy("owner");
+    let mut columns = book.columns("owner");
+    columns.probability = Some(ProbabilityColumn::Float(&probability));
+    columns.category = Some(KeyColumn { codes: &category, labels: &labels });
+    group.bench_function("book_expected_close_by_owner_per_deal", |b| {
+        b.iter(|| forecast_columns(&policy, &columns, as_of()).expect("forecast"));
+    });
     group.finish();
 }
 

@@ -80,6 +80,18 @@ impl Book {
         book
     }
 
+    /// Per-deal inputs for the open deals: an own probability for 1 in 20 (NaN: the stage's),
+    /// an own category for 1 in 10 (`commit` or `best_case`; -1: the stage's).
+    pub fn per_deal(&self) -> (Vec<f64>, Vec<i32>) {
+        let open = |i: usize| self.stage[i] < 6;
+        let probability = (0..self.stage.len())
+            .map(|i| if open(i) && i % 20 == 7 { [0.15, 0.35, 0.65, 0.9][i % 4] } else { f64::NAN })
+            .collect();
+        let category =
+            (0..self.stage.len()).map(|i| if open(i) && i % 10 == 3 { (i % 2) as i32 } else { -1 }).collect();
+        (probability, category)
+    }
+
     /// Borrowed as crmkit columns grouped by `key` (`owner` or `team`).
     pub fn columns(&self, key: &str) -> DealColumns<'_> {
         let (codes, labels) =
@@ -92,6 +104,8 @@ impl Book {
             expected_close_on: Some(&self.close),
             snoozed_until: None,
             keys: vec![KeyColumn { codes, labels }],
+            probability: None,
+            category: None,
         }
     }
 }

@@ -104,6 +104,8 @@ impl Deals {
             expected_close_on: None,
             snoozed_until: None,
             keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
+            probability: None,
+            category: None,
         }
     }
 }

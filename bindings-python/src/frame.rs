@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crmkit::forecast::{DealColumns, ForecastPolicy, ForecastReport, KeyColumn, MonthLine};
+use crmkit::forecast::{DealColumns, ForecastPolicy, ForecastReport, KeyColumn, MonthLine, ProbabilityColumn};
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -93,9 +93,11 @@ fn id_codes<T: Copy + Into<i64>>(ids: &[T]) -> IdCodes {
 /// values and its totals, each rounded once. `keys`: per `group_by` entry, `("codes", int32
 /// codes, labels)` or `("ids", int64 ids)` (given back as int64 values); dates: `(int64 array,
 /// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
-/// `rounding.dp` places instead of `Decimal` objects.
+/// `rounding.dp` places instead of `Decimal` objects; `probability` (float64, NaN for the
+/// stage's own) and `category` (`(int32 codes, labels)`, -1 for the stage's own): the
+/// per-deal inputs, `None` without them.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units, probability = None, category = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value, clippy::too_many_lines)]
 pub(crate) fn forecast_frame_columns<'py>(
     py: Python<'py>,
@@ -111,10 +113,14 @@ pub(crate) fn forecast_frame_columns<'py>(
     close: DateColumn<'py>,
     snoozed: DateColumn<'py>,
     money_units: bool,
+    probability: Option<PyReadonlyArray1<'py, f64>>,
+    category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
     let stage = slice(&stage_codes);
+    let probability = probability.as_ref().map(slice);
+    let category = category.as_ref().map(|(codes, labels)| (slice(codes), labels));
     let dates: Vec<Option<(Cow<[i64]>, String)>> =
         [&entered, &close, &snoozed].iter().map(|d| d.as_ref().map(|(a, unit)| (slice(a), unit.clone()))).collect();
     let key_data: Vec<KeyData> = keys
@@ -162,6 +168,8 @@ pub(crate) fn forecast_frame_columns<'py>(
                     (KeyData::Ids(_) | KeyData::Ids32(_), None) => unreachable!("ids are always coded"),
                 })
                 .collect(),
+            probability: probability.as_deref().map(ProbabilityColumn::Float),
+            category: category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         };
         let report = crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)?;
         Ok((policy, report, owned.into_iter().map(|o| o.map(|(_, values, _)| values)).collect()))

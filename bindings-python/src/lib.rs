@@ -19,7 +19,7 @@ mod to_python;
 
 use std::borrow::Cow;
 
-use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn};
+use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn, ProbabilityColumn};
 use crmkit::wire::{from_json, parse_date, parse_decimal};
 use crmkit::Decimal;
 use numpy::{Element, PyReadonlyArray1};
@@ -149,10 +149,12 @@ fn funnel_history(
 /// `amount_scale` places, the policy's `rounding.dp` when `None`) or a list of
 /// decimal strings; `entered_days`, `close_days` and `snoozed_days` (int64 days since
 /// 1970-01-01, `i64::MIN` for none: entered stage, expected close, stall snoozed until) may be
-/// `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry.
+/// `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry;
+/// `probability` (float64, NaN for the stage's own) and `category` (`(int32 codes, labels)`,
+/// -1 for the stage's own) are the per-deal inputs, `None` without them.
 /// Contiguous arrays are borrowed, others copied once.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1, close_days = None, snoozed_days = None))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1, close_days = None, snoozed_days = None, probability = None, category = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 fn forecast_columns<'py>(
     py: Python<'py>,
@@ -167,6 +169,8 @@ fn forecast_columns<'py>(
     threads: usize,
     close_days: Option<PyReadonlyArray1<'py, i64>>,
     snoozed_days: Option<PyReadonlyArray1<'py, i64>>,
+    probability: Option<PyReadonlyArray1<'py, f64>>,
+    category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
@@ -174,6 +178,8 @@ fn forecast_columns<'py>(
     let entered = entered_days.as_ref().map(slice);
     let close = close_days.as_ref().map(slice);
     let snoozed = snoozed_days.as_ref().map(slice);
+    let probability = probability.as_ref().map(slice);
+    let category = category.as_ref().map(|(codes, labels)| (slice(codes), labels));
     let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
     let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
     run(py, || {
@@ -189,6 +195,8 @@ fn forecast_columns<'py>(
             expected_close_on: close.as_deref(),
             snoozed_until: snoozed.as_deref(),
             keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+            probability: probability.as_deref().map(ProbabilityColumn::Float),
+            category: category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         };
         crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)
     })

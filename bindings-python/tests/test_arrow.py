@@ -187,3 +187,27 @@ def test_decimal128_beyond_64_bits_stays_exact():
     out = crmkit.forecast_frame(table, {**POLICY, "group_by": [], "placement": "half_elapsed"}, AS_OF)
     totals = json.loads(out.schema.metadata[b"crmkit.totals"])
     assert totals["won"]["amount"] == "12345678901234567890.13"
+
+
+@pytest.mark.parametrize("library", ["pyarrow", "polars"])
+def test_per_deal_probability_and_category_from_arrow(library):
+    rng = random.Random(3)
+    probs = [rng.choice([None, "0.35", "0.9", "0.125"]) if r["stage"] not in ("won", "lost") else None for r in ROWS]
+    cats = [rng.choice([None, "commit", "best_case"]) if r["stage"] not in ("won", "lost") else None for r in ROWS]
+    deals = []
+    for i, (r, p, c) in enumerate(zip(ROWS, probs, cats)):
+        deal = {"id": str(i), "stage": r["stage"], "amount": Decimal(r["cents"]).scaleb(-2), "owner": r["owner"]}
+        if r["entered"] is not None:
+            deal["entered_stage_on"] = r["entered"]
+        if p is not None:
+            deal["probability"] = p
+        if c is not None:
+            deal["category"] = c
+        deals.append(deal)
+    report = crmkit.forecast(POLICY, deals, AS_OF)
+    table = arrow_table().append_column("p", pa.array([None if p is None else Decimal(p) for p in probs], pa.decimal128(6, 3)))
+    table = table.append_column("cat", pa.array(cats, pa.string()))
+    data = table if library == "pyarrow" else pl.from_arrow(table)
+    out = run(data, probability="p", category="cat")
+    want = [(g["key"]["owner"], m["month"], m["deals"], m["amount"], m["weighted"]) for g in report["groups"] for m in g["months"]]
+    assert rows_of(out) == want

@@ -382,3 +382,66 @@ def test_group_totals_are_rounded_once_from_exact_sums():
     assert got.attrs["groups"] == [{"owner": 5, "deals": 3, "amount": Decimal("0.38"), "weighted": Decimal("0.38")}]
     units = crmkit.forecast_frame(df.assign(amount=[0.125] * 3), pol, AS_OF, expected_close_on="close", amount_scale=3, money="units")
     assert units.attrs["groups"] == [{"owner": 5, "deals": 3, "amount": 38, "weighted": 38}]
+
+
+@pytest.mark.parametrize("placement", ["half_elapsed", "actual"])
+@pytest.mark.parametrize("kind", ["float64", "object", "Float64"])
+def test_per_deal_probability_and_category_columns_match_the_dict_api(placement, kind):
+    rng = random.Random(13)
+    open_stages = {"lead", "qualified", "proposal"}
+    probs = [rng.choice([None, "0.35", "0.9", "0.125", "1", "0"]) if d["stage"] in open_stages else None for d in DEALS]
+    cats = [rng.choice([None, "commit", "best_case", "omitted"]) if d["stage"] in open_stages else None for d in DEALS]
+    dicts = as_dicts(DEALS)
+    for deal, p, c in zip(dicts, probs, cats):
+        if p is not None:
+            deal["probability"] = p
+        if c is not None:
+            deal["category"] = c
+    pol = policy(placement, undated="half_elapsed")
+    report = crmkit.forecast(pol, dicts, AS_OF)
+    df = as_frame(DEALS)
+    df["p"] = {
+        "float64": np.array([np.nan if p is None else float(p) for p in probs]),
+        "object": pd.Series([None if p is None else Decimal(p) for p in probs], dtype=object),
+        "Float64": pd.array([None if p is None else float(p) for p in probs], dtype="Float64"),
+    }[kind]
+    df["cat"] = pd.Categorical(cats, categories=["omitted", "best_case", "commit"])
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", probability="p", category="cat", amount_scale=2)
+    assert out.attrs["totals"] == report["totals"]
+    assert out.attrs["stages"] == report["stages"]
+    assert out.attrs["months"] == report["months"]
+    assert frame_rows(out) == expected_rows(report, ["owner"])
+    labels = ["commit", "best_case", "omitted"]
+    native = _native.forecast_columns(
+        crmkit._wire.to_json(pol, "policy"),
+        np.array([STAGES.index(d["stage"]) for d in DEALS], dtype=np.int32),
+        STAGES,
+        np.array([d["cents"] for d in DEALS], dtype=np.int64),
+        2,
+        np.array([(d["entered"] - datetime.date(1970, 1, 1)).days if d["entered"] else -(2**63) for d in DEALS], dtype=np.int64),
+        [(np.array([-1 if d["owner"] is None else OWNERS.index(d["owner"]) for d in DEALS], dtype=np.int32), OWNERS[:3])],
+        AS_OF.isoformat(),
+        probability=np.array([np.nan if p is None else float(p) for p in probs]),
+        category=(np.array([-1 if c is None else labels.index(c) for c in cats], dtype=np.int32), labels),
+    )
+    assert native["categories"] == report["categories"]
+    assert native["commit"] == report["commit"]
+
+
+def test_per_deal_column_errors():
+    df = as_frame(DEALS[:3]).assign(stage="lead")
+    df["p"] = [0.5, 1.5, np.nan]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, policy(), AS_OF, probability="p")
+    assert (caught.value.code, caught.value.path) == ("out_of_range", "probability[1]")
+    df["p"] = ["x", "0.5", None]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, policy(), AS_OF, probability="p")
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "probability")
+    df["c"] = ["commit", "someday", None]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, policy(), AS_OF, category="c")
+    assert (caught.value.code, caught.value.path) == ("invalid_value", "category[1]")
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.forecast_frame(df, policy(), AS_OF, category="nope")
+    assert (caught.value.code, caught.value.path) == ("missing_field", "nope")

@@ -85,7 +85,7 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
     }
     full_deal = {
         "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",
-        "category": "commit", "snoozed_until": "2026-12-01", "snooze_reason": "tender", "last_activity_on": "2026-11-20", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
+        "category": "commit", "probability": "0.4", "snoozed_until": "2026-12-01", "snooze_reason": "tender", "last_activity_on": "2026-11-20", "owner": "li", "team": "t", "product": "p", "attributes": {"region": "华东"},
     }
     assert set(full_policy) == dicts["ForecastPolicy"]
     by_probability = {"name": "a", "kind": "open", "probability": "0.5", "duration": "1", "category": "commit", "stall_after": "3", "idle_after": 7}

@@ -4,7 +4,7 @@
 //! errors: `stage`, `stage_labels[j]`, `amount[i]`, `amount_scale`, `entered_stage_on`,
 //! `keys[k].codes`, `keys[k].labels[j]`.
 
-use crmkit::forecast::{AmountColumn, DealColumns, KeyColumn};
+use crmkit::forecast::{AmountColumn, DealColumns, KeyColumn, ProbabilityColumn};
 use crmkit::{Error, ParseKind};
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Reflect};
 use wasm_bindgen::prelude::*;
@@ -27,11 +27,13 @@ pub struct Columns {
     close: Option<Vec<i64>>,
     snoozed: Option<Vec<i64>>,
     keys: Vec<(Vec<i32>, Vec<String>)>,
+    probability: Option<Vec<f64>>,
+    category: Option<(Vec<i32>, Vec<String>)>,
 }
 
 impl Columns {
     /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, expectedCloseOn?,
-    /// snoozedUntil?, keys?}`.
+    /// snoozedUntil?, keys?, probability?, category?}`.
     pub fn read(value: &JsValue) -> Result<Self, Error> {
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error("columns", "a columns object", value));
@@ -62,7 +64,24 @@ impl Columns {
                 .collect::<Result<_, _>>()?,
             Some(v) => return Err(type_error("keys", "an array of key columns", &v)),
         };
-        Ok(Self { stage, stage_labels, units, scale, entered, close, snoozed, keys })
+        let probability = optional(value, "probability")
+            .map(|v| {
+                v.dyn_ref::<Float64Array>()
+                    .map(Float64Array::to_vec)
+                    .ok_or_else(|| type_error("probability", "a Float64Array (NaN: the stage's own)", &v))
+            })
+            .transpose()?;
+        let category = optional(value, "category")
+            .map(|v| {
+                if !v.is_object() {
+                    return Err(type_error("category", "a {codes, labels} object", &v));
+                }
+                let codes = int32(&get(&v, "codes", "category.codes")?, "category.codes")?;
+                let labels = strings(&get(&v, "labels", "category.labels")?, "category.labels")?;
+                Ok((codes, labels))
+            })
+            .transpose()?;
+        Ok(Self { stage, stage_labels, units, scale, entered, close, snoozed, keys, probability, category })
     }
 
     /// Borrowed as crmkit's columns.
@@ -75,6 +94,8 @@ impl Columns {
             expected_close_on: self.close.as_deref(),
             snoozed_until: self.snoozed.as_deref(),
             keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+            probability: self.probability.as_deref().map(ProbabilityColumn::Float),
+            category: self.category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         }
     }
 }

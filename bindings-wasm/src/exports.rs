@@ -39,6 +39,10 @@ export interface DealColumns {
     snoozedUntil?: Int32Array;
     /** One column per `group_by` key of the policy, in the same order. */
     keys?: KeyColumn[];
+    /** Each deal's own probability of winning in [0, 1], replacing its stage's; NaN for the stage's own. */
+    probability?: Float64Array;
+    /** Each deal's own forecast category: codes into labels such as "commit", -1 for the stage's own. */
+    category?: KeyColumn;
 }
 
 /** A group-by column: per-row codes into `labels`, -1 for none. */

@@ -60,6 +60,7 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
             snooze_reason: None,
             last_activity_on: None,
             category: None,
+            probability: None,
             owner: owner.map(|o| OWNERS[o].into()),
             team: None,
             product: None,
@@ -101,6 +102,8 @@ proptest! {
             expected_close_on: Some(&close),
             snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
+            probability: None,
+            category: None,
         };
         let mut by_columns = forecast_columns(&policy, &columns, as_of()).expect("valid input");
         for threads in 2..=4 {
@@ -207,6 +210,8 @@ proptest! {
             expected_close_on: None,
             snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+            probability: None,
+            category: None,
         };
         let e = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect_err("negative amounts");
         prop_assert_eq!(e.path(), format!("amount[{}]", bad.iter().min().expect("non-empty")));
@@ -227,7 +232,7 @@ proptest! {
             "duration_unit": "days", "placement": "half_elapsed"}}"#, Decimal::new(i64::from(rate), 2));
         let policy: ForecastPolicy = crmkit::wire::from_json(&json, "").expect("valid");
         let amount = Decimal::new(mantissa, scale).abs() * Decimal::from(1_000_000_000u64);
-        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, snoozed_until: None, snooze_reason: None, last_activity_on: None, category: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
+        let d = vec![Deal { id: "x".into(), stage: "a".into(), amount, entered_stage_on: None, expected_close_on: None, snoozed_until: None, snooze_reason: None, last_activity_on: None, category: None, probability: None, owner: None, team: None, product: None, attributes: std::collections::BTreeMap::default() }];
         let _ = forecast(&policy, &d, as_of());
     }
 }
@@ -265,6 +270,8 @@ proptest! {
             expected_close_on: Some(&close),
             snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
+            probability: None,
+            category: None,
         };
         let serial = forecast_columns(&policy, &columns, as_of());
         let parallel = forecast_columns_parallel(&policy, &columns, as_of(), threads);
@@ -297,5 +304,101 @@ proptest! {
         }
         let same = crmkit::forecast::forecast_ranges(&policy, &settings, &list, as_of()).expect("valid input");
         prop_assert_eq!(same, r);
+    }
+}
+
+/// Per deal: its own probability in thousandths (`None`: the stage's) and its own category
+/// (an index into the open ones, `None`: the stage's).
+type Own = (Option<u32>, Option<usize>);
+
+/// `rows` as deals with their own probabilities and categories, where valid for their stage
+/// (a closed deal repeats its fixed probability; its category is its stage's).
+fn own_deals(rows: &[Row], own: &[Own]) -> Vec<Deal> {
+    use crmkit::forecast::ForecastCategory as C;
+    deals(rows)
+        .into_iter()
+        .zip(own)
+        .map(|(mut d, &(p, c))| {
+            let open = !matches!(d.stage.as_str(), "won" | "lost");
+            d.probability = match (open, p) {
+                (true, p) => p.map(|p| Decimal::new(i64::from(p), 3)),
+                (false, Some(_)) => Some(if d.stage == "won" { Decimal::ONE } else { Decimal::ZERO }),
+                (false, None) => None,
+            };
+            d.category = c.map(|c| match d.stage.as_str() {
+                "won" => C::Closed,
+                "lost" => C::Omitted,
+                _ => [C::Commit, C::BestCase, C::Pipeline, C::Omitted][c % 4],
+            });
+            d
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// The per-deal probability and category columns give the record API's report, float
+    /// probabilities (as a DataFrame holds them) included; and with exact rounding every
+    /// weighted figure is the sum of its deals' lines, each at its own probability.
+    #[test]
+    fn per_deal_columns_agree_with_records(
+        rows in proptest::collection::vec(deal(), 0..50),
+        own in proptest::collection::vec((proptest::option::of(0u32..=1000), proptest::option::of(0usize..4)), 50),
+        rates in any::<[u32; 3]>(), durs in any::<[u32; 3]>(), (unit, placement) in placements(),
+    ) {
+        let mut policy = policy(&rates.map(|r| r % 100), &durs.map(|d| d % 90), unit, placement);
+        // 12 places: every weighted amount (cents × thousandths × rates) is exact.
+        policy.rounding = crmkit::wire::from_json(r#"{"dp": 12}"#, "").expect("rounding");
+        let list = own_deals(&rows, &own);
+        let by_list = forecast(&policy, &list, as_of()).expect("valid input");
+        let stage: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
+        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let owner: Vec<i32> = rows.iter().map(|r| r.2.map_or(-1, |o| o as i32)).collect();
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
+        let entered: Vec<i64> = list.iter().map(|d| d.entered_stage_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
+        let close: Vec<i64> = list.iter().map(|d| d.expected_close_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
+        let floats: Vec<f64> = list.iter().map(|d| d.probability.map_or(f64::NAN, |p| p.to_string().parse().expect("float"))).collect();
+        let category_labels: Vec<String> = ["omitted", "pipeline", "commit", "best_case", "closed"].map(String::from).to_vec();
+        let category: Vec<i32> = list
+            .iter()
+            .map(|d| d.category.map_or(-1, |c| {
+                let name = serde_json::to_value(c).expect("name");
+                category_labels.iter().position(|l| name == l.as_str()).expect("label") as i32
+            }))
+            .collect();
+        let stage_labels: Vec<String> = STAGES.map(String::from).to_vec();
+        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &stage_labels,
+            amount: AmountColumn::Units { units: &cents, scale: 2 },
+            entered_stage_on: Some(&entered),
+            expected_close_on: Some(&close),
+            snoozed_until: None,
+            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
+            probability: Some(crmkit::forecast::ProbabilityColumn::Float(&floats)),
+            category: Some(KeyColumn { codes: &category, labels: &category_labels }),
+        };
+        let mut by_columns = forecast_columns_parallel(&policy, &columns, as_of(), 2).expect("valid input");
+        by_columns.deals = by_list.deals.clone();
+        prop_assert_eq!(&by_columns, &by_list);
+        // Independently of the summing: each figure is its deals' lines added up.
+        let weighed = |d: &&crmkit::forecast::DealLine| d.reasons.iter().any(|r| matches!(r,
+            crmkit::forecast::Reason::WeightedByStageProbability | crmkit::forecast::Reason::WeightedByDealProbability));
+        let open: Vec<_> = by_list.deals.iter().filter(weighed).collect();
+        let total: Decimal = open.iter().map(|d| d.weighted).sum();
+        prop_assert_eq!(total, by_list.totals.open.weighted);
+        for m in &by_list.months {
+            let sum: Decimal = open.iter().filter(|d| d.month.as_deref() == Some(m.month.as_str())).map(|d| d.weighted).sum();
+            prop_assert_eq!(sum, m.sums.weighted, "month {}", m.month);
+        }
+        let stalled: Decimal = by_list.deals.iter().filter(|d| d.stalled).map(|d| d.weighted).sum();
+        prop_assert_eq!(stalled, by_list.totals.stalled.weighted);
+        for (line, deal) in by_list.deals.iter().zip(&list) {
+            if let Some(p) = deal.probability {
+                prop_assert_eq!(line.probability, p);
+            }
+        }
     }
 }

@@ -49,6 +49,7 @@ proptest! {
                     snooze_reason: None,
                     last_activity_on: None,
                     category: None,
+                    probability: None,
                     owner: Some(format!("o{owner}")),
                     team: None,
                     product: None,

@@ -35,6 +35,7 @@ UndatedPolicy = Literal["error", "remaining_full", "half_elapsed", "unscheduled"
 RoundingStrategy = Literal["half_even", "half_up", "half_down", "down", "up"]
 Reason = Literal[
     "weighted_by_stage_probability",
+    "weighted_by_deal_probability",
     "closed_won",
     "closed_lost",
     "placed_remaining_full",
@@ -119,6 +120,7 @@ class Deal(TypedDict):
     snooze_reason: NotRequired[str]
     last_activity_on: NotRequired[DateInput]
     category: NotRequired[ForecastCategory]
+    probability: NotRequired[DecimalInput]
     owner: NotRequired[str]
     team: NotRequired[str]
     product: NotRequired[str]
@@ -475,6 +477,8 @@ def forecast_frame(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
+    probability: str | None = None,
+    category: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
     money: Literal["decimal", "units"] = "decimal",
@@ -493,6 +497,8 @@ def forecast_frame(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
+    probability: str | None = None,
+    category: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
     money: Literal["decimal", "units"] = "decimal",

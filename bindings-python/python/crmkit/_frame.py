@@ -35,6 +35,8 @@ def forecast_frame(
     entered_stage_on: str | None = None,
     expected_close_on: str | None = None,
     snoozed_until: str | None = None,
+    probability: str | None = None,
+    category: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
     money: str = "decimal",
@@ -54,8 +56,14 @@ def forecast_frame(
     Columns: ``stage`` (categorical or strings), ``amount`` (see below),
     ``entered_stage_on`` and ``expected_close_on`` (optional: datetime64, or dates / ISO
     strings; NaT = no date; the latter for placement ``expected_close``), ``snoozed_until``
-    (optional, likewise: stall snoozes), and one
-    column per ``policy["group_by"]`` entry, named after it.
+    (optional, likewise: stall snoozes), ``probability`` (optional: each deal's own
+    probability of winning in [0, 1], replacing its stage's as ``Deal.probability`` does;
+    NaN / null for the stage's own; numbers or ``Decimal``, read as the shortest decimal that
+    gives the float back, so 0.35 is 0.35), ``category`` (optional: each deal's own forecast
+    category, ``commit`` / ``best_case``..., categorical or strings, missing for the stage's
+    own), and one column per ``policy["group_by"]`` entry, named after it. Without the two
+    per-deal columns the summing loop is unchanged; with them, a second pass over those two
+    columns reads the deals that carry one.
 
     Amounts, fastest first. The same number is the same money whatever its dtype: 500000 is
     500000 yuan as int64, Int64, float64, an object int or a Decimal.
@@ -119,6 +127,8 @@ def forecast_frame(
             entered_stage_on=entered_stage_on,
             expected_close_on=expected_close_on,
             snoozed_until=snoozed_until,
+            probability=probability,
+            category=category,
             amount_scale=amount_scale,
             threads=threads,
         )
@@ -150,6 +160,8 @@ def forecast_frame(
         threads,
         *dates,
         money == "units",
+        None if probability is None else _probabilities(_column(df, probability), np),
+        None if category is None else _codes(_column(df, category), np, pd),
     )
     columns: dict[str, Any] = {}
     for key, series, values in zip(group_by, key_series, cols["keys"]):
@@ -165,6 +177,15 @@ def forecast_frame(
     if group_by:
         out.attrs["groups"] = cols["groups"]  # each group's totals, rounded once
     return out
+
+
+def _probabilities(series: Any, np: Any) -> Any:
+    """A probability column as float64, NaN for none (missing cells of any dtype)."""
+    try:
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError, decimal.InvalidOperation) as e:
+        raise _error("invalid_type", "probability", f"expected numbers (NaN for the stage's own): {e}") from None
+    return np.ascontiguousarray(values)
 
 
 def _money_scale(policy: Any) -> int:

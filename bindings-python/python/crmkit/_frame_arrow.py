@@ -8,7 +8,7 @@ import json
 from typing import Any, Mapping
 
 from crmkit import _native
-from crmkit._arrow import ArrowColumns, output
+from crmkit._arrow import ArrowColumns, error, output
 from crmkit._wire import as_of_text, to_json
 
 
@@ -22,6 +22,8 @@ def forecast_arrow(
     entered_stage_on: str | None,
     expected_close_on: str | None,
     snoozed_until: str | None,
+    probability: str | None,
+    category: str | None,
     amount_scale: int | None,
     threads: int,
 ) -> Any:
@@ -29,7 +31,8 @@ def forecast_arrow(
     if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
         group_by = []  # the core reports what is wrong with it, at group_by
     dated = {"entered_stage_on": entered_stage_on, "expected_close_on": expected_close_on, "snoozed_until": snoozed_until}
-    cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *group_by])
+    per_deal = [n for n in (probability, category) if n is not None]
+    cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *per_deal, *group_by])
     stage_codes, stage_labels = cols.codes(stage)
     amounts, scale = cols.amounts(amount, amount_scale)
     days = {field: None if name is None else cols.days(name, field) for field, name in dated.items()}
@@ -46,8 +49,21 @@ def forecast_arrow(
         threads,
         days["expected_close_on"],
         days["snoozed_until"],
+        None if probability is None else _probabilities(cols, probability),
+        None if category is None else cols.codes(category),
     )
     return output(data, report_table(cols.pa, report, group_by))
+
+
+def _probabilities(cols: ArrowColumns, name: str) -> Any:
+    """A probability column as float64, NaN for null."""
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    try:
+        arr = arr.cast(pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+        raise error("invalid_type", "probability", f"expected numbers (null for the stage's own): {e}") from None
+    return np.ascontiguousarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def report_table(pa: Any, report: dict, group_by: list[str]) -> Any:

@@ -70,6 +70,8 @@ def forecast_columns(
     threads: int = 1,
     close_days: Optional[npt.NDArray[np.int64]] = None,
     snoozed_days: Optional[npt.NDArray[np.int64]] = None,
+    probability: Optional[npt.NDArray[np.float64]] = None,
+    category: Optional[Tuple[npt.NDArray[np.int32], Sequence[str]]] = None,
 ) -> ForecastReport: ...
 def forecast_frame_columns(
     policy_json: str,
@@ -84,6 +86,8 @@ def forecast_frame_columns(
     close: Optional[Tuple[npt.NDArray[np.int64], str]],
     snoozed: Optional[Tuple[npt.NDArray[np.int64], str]],
     money_units: bool,
+    probability: Optional[npt.NDArray[np.float64]] = None,
+    category: Optional[Tuple[npt.NDArray[np.int32], Sequence[str]]] = None,
 ) -> dict[str, Any]: ...
 def campaign_roi(policy_json: str, campaigns_json: str) -> RoiReport: ...
 def attribute(policy_json: str, journeys_json: str) -> AttributionReport: ...

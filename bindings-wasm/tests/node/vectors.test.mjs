@@ -100,8 +100,17 @@ function toColumns(policy, deals, { bigint }) {
     expectedCloseOn: Int32Array.from(deals, (d) => (d.expected_close_on ? Date.parse(d.expected_close_on) / DAY_MS : NO_DATE)),
     snoozedUntil: Int32Array.from(deals, (d) => (d.snoozed_until ? Date.parse(d.snoozed_until) / DAY_MS : NO_DATE)),
     keys,
+    // Per-deal inputs only when some deal has one, as a caller's frame would.
+    ...(deals.some((d) => d.probability !== undefined)
+      ? { probability: Float64Array.from(deals, (d) => (d.probability === undefined ? NaN : Number(d.probability))) }
+      : {}),
+    ...(deals.some((d) => d.category !== undefined)
+      ? { category: { codes: Int32Array.from(deals, (d) => CATEGORIES.indexOf(d.category)), labels: CATEGORIES } }
+      : {}),
   };
 }
+
+const CATEGORIES = ["pipeline", "best_case", "commit", "closed", "omitted"];
 
 describe("forecastColumns gives forecast's stages, months, groups and totals", () => {
   // Cases whose amounts fit 64-bit integer units (not 1000 at 27 places, say).
@@ -113,7 +122,7 @@ describe("forecastColumns gives forecast's stages, months, groups and totals", (
         const want = crmkit.forecast(c.config, c.input.deals, c.as_of);
         const columns = toColumns(c.config, c.input.deals, { bigint });
         const got = crmkit.forecastColumns(c.config, columns, c.as_of);
-        for (const part of ["as_of", "placement", "duration_unit", "stages", "months", "groups", "totals"]) {
+        for (const part of ["as_of", "placement", "duration_unit", "stages", "months", "groups", "totals", "categories", "commit"]) {
           assert.deepEqual(got[part], want[part], part);
         }
         assert.deepEqual(got.deals, []);

@@ -9,9 +9,10 @@ use rust_decimal::Decimal;
 use std::ops::Range;
 
 use super::kernel::{self, KLane, Kernel, KernelSums};
+use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
 use super::policy::{Funnel, Placement};
-use super::report::{build_report, Aggregator, ForecastReport, Override, Shape};
+use super::report::{build_report, Aggregator, Extras, ForecastReport, Shape};
 use super::sums::Tables;
 use super::ForecastPolicy;
 use crate::error::{Error, Result};
@@ -37,6 +38,13 @@ pub struct DealColumns<'a> {
     pub snoozed_until: Option<&'a [i64]>,
     /// One column per `group_by` key of the policy, in the same order.
     pub keys: Vec<KeyColumn<'a>>,
+    /// Each deal's own probability of winning, replacing its stage's (as `Deal.probability`).
+    /// `None`: no such column; the summing loop is the same either way, the deals with one
+    /// are read in a second pass over this column.
+    pub probability: Option<ProbabilityColumn<'a>>,
+    /// Each deal's own forecast category (as `Deal.category`): codes into labels such as
+    /// `commit`, -1 for the stage's own. `None`: no such column.
+    pub category: Option<KeyColumn<'a>>,
 }
 
 /// An amount column.
@@ -95,8 +103,8 @@ pub struct KeyColumn<'a> {
 }
 
 /// Forecasts deals given as columns: the same report as [`forecast`](super::forecast()) without deal lines
-/// (forecast categories come from the stages' mapping: there is no per-deal category column),
-/// computed in one pass with integer sums. Paths in errors name the column and row
+/// (each deal's own probability and category come from the optional `probability` and
+/// `category` columns), computed in one pass with integer sums. Paths in errors name the column and row
 /// (`amount[3]`).
 ///
 /// # Errors
@@ -122,6 +130,8 @@ pub struct KeyColumn<'a> {
 ///     expected_close_on: None,
 ///     snoozed_until: None,
 ///     keys: vec![],
+///     probability: None,
+///     category: None,
 /// };
 /// let report = forecast_columns(&policy, &columns, chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap())?;
 /// assert_eq!(report.totals.open.weighted.to_string(), "100.00");
@@ -162,6 +172,8 @@ pub fn forecast_columns(policy: &ForecastPolicy, columns: &DealColumns, as_of: N
 ///     expected_close_on: None,
 ///     snoozed_until: None,
 ///     keys: vec![],
+///     probability: None,
+///     category: None,
 /// };
 /// let as_of = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
 /// let one = forecast_columns(&policy, &columns, as_of)?;
@@ -176,7 +188,7 @@ pub fn forecast_columns_parallel(
     threads: usize,
 ) -> Result<ForecastReport> {
     let funnel = Funnel::new(policy)?;
-    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads, &[])?.0)
+    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads)?.0)
 }
 
 /// Error path of row `i`'s field.
@@ -189,7 +201,6 @@ pub(super) fn run<'f, 'p>(
     as_of: NaiveDate,
     row_path: &RowPath,
     threads: usize,
-    overrides: &[Override],
 ) -> Result<(ForecastReport, Placer<'f, 'p>)> {
     let policy = funnel.policy;
     let n = cols.stage.len();
@@ -226,6 +237,12 @@ pub(super) fn run<'f, 'p>(
     }
     for (k, key) in cols.keys.iter().enumerate() {
         same_len(key.codes.len(), &format!("keys[{k}]"))?;
+    }
+    if let Some(p) = cols.probability {
+        same_len(p.len(), "probability")?;
+    }
+    if let Some(c) = cols.category {
+        same_len(c.codes.len(), "category")?;
     }
     let groups = Groups::new(cols, row_path)?;
     let scale = match cols.amount {
@@ -273,12 +290,14 @@ pub(super) fn run<'f, 'p>(
         as_of_days,
         as_of,
         by_close,
+        scale,
+        unscheduled: max_offset as usize + 1,
         undated_lanes: !matches!(policy.placement, Placement::Actual | Placement::ExpectedClose),
     };
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
     // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
     // has a threshold.
-    let (filled, stalled) = match cols.amount {
+    let (filled, (stalled, stalled_delta), per_deal) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
             let fast = |rows: Range<usize>| {
@@ -287,7 +306,9 @@ pub(super) fn run<'f, 'p>(
                     (u as u64, u >= 0)
                 })
             };
-            (pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?, pass.stalled(&placer, &units_of)?)
+            let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
+            let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
+            (filled, pass.stalled(&placer, &units_of, &per_deal)?, per_deal)
         }
         AmountColumn::Float { values, .. } => {
             let pow = 10f64.powi(scale as i32);
@@ -298,7 +319,9 @@ pub(super) fn run<'f, 'p>(
                     (u as u64, u >= 0)
                 })
             };
-            (pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?, pass.stalled(&placer, &units_of)?)
+            let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
+            let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
+            (filled, pass.stalled(&placer, &units_of, &per_deal)?, per_deal)
         }
         AmountColumn::Decimal(a) => {
             let units_of = |i: usize| {
@@ -308,15 +331,19 @@ pub(super) fn run<'f, 'p>(
                 }
                 crate::money::to_units(d, scale)
             };
-            (pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?, pass.stalled(&placer, &units_of)?)
+            let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?;
+            let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
+            (filled, pass.stalled(&placer, &units_of, &per_deal)?, per_deal)
         }
     };
     let keys = groups.keys(cols);
+    let extras =
+        Extras { rounding: policy.rounding, per_deal: &per_deal, stalled: &stalled, stalled_delta: &stalled_delta };
     let report = match filled {
-        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, policy.rounding, overrides, &stalled)?,
+        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras)?,
         Filled::Fast((tables, closed)) => {
             let shape = Shape { scale, n_slots: max_offset as usize + 2, n_groups: groups.count() };
-            build_report(funnel, &placer, &keys, (policy.rounding, overrides, &stalled), shape, tables, &closed)?
+            build_report(funnel, &placer, &keys, extras, shape, tables, &closed)?
         }
     };
     Ok((report, placer))
@@ -327,6 +354,10 @@ type ToTables<'a> = dyn Fn(&KernelSums) -> Option<FastTables> + Sync + 'a;
 
 /// The fast lane's report tables, and per policy stage the closed deals (count, units).
 type FastTables = (Tables, Vec<(u64, i128)>);
+
+/// Per policy stage, the stalled deals (count, amount units), and how the deals' own
+/// probabilities move their weighted sum.
+type Stalled = (Vec<(u64, i128)>, Vec<Decimal>);
 
 /// What one pass over the rows needs besides the aggregator.
 struct Pass<'a> {
@@ -339,6 +370,10 @@ struct Pass<'a> {
     as_of: NaiveDate,
     /// Placement `expected_close`: dated lanes use the close date, not the stage entry date.
     by_close: bool,
+    /// Amount units are 10^-scale.
+    scale: u32,
+    /// The unscheduled month slot.
+    unscheduled: usize,
     /// No lane depends on a date: `fill_undated` applies.
     undated_lanes: bool,
     /// Placement `expected_close`: the month slot of each close date from `as_of` on.
@@ -427,13 +462,20 @@ impl Pass<'_> {
 
     /// Per policy stage, the stalled deals (count, amount units): open deals with an entry
     /// date, at least the stage's stall threshold of days in it, and no snooze reaching
-    /// `as_of`. A second pass, only when some stage has a `stall_after`; rows are valid by now.
-    fn stalled(&self, placer: &Placer, units_of: &dyn Fn(usize) -> Option<i128>) -> Result<Vec<(u64, i128)>> {
+    /// `as_of`; and how their own probabilities move their weighted sum. A second pass, only
+    /// when some stage has a `stall_after`; rows are valid by now.
+    fn stalled(
+        &self,
+        placer: &Placer,
+        units_of: &dyn Fn(usize) -> Option<i128>,
+        per_deal: &PerDeal,
+    ) -> Result<Stalled> {
         let thresholds = placer.stall_days()?;
         let mut out = vec![(0u64, 0i128); thresholds.len()];
-        let Some(entered) = self.cols.entered_stage_on else { return Ok(out) };
+        let mut delta = vec![Decimal::ZERO; thresholds.len()];
+        let Some(entered) = self.cols.entered_stage_on else { return Ok((out, delta)) };
         if thresholds.iter().all(Option::is_none) {
-            return Ok(out);
+            return Ok((out, delta));
         }
         let snoozed = self.cols.snoozed_until.unwrap_or(&[]);
         for (i, &day) in entered.iter().enumerate() {
@@ -449,8 +491,49 @@ impl Pass<'_> {
             let (deals, sum) = &mut out[stage];
             *deals += 1;
             *sum = sum.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
+            if let Some(d) = per_deal.delta_of(i) {
+                delta[stage] = crate::money::add(delta[stage], d, || "totals".into())?;
+            }
         }
-        Ok(out)
+        Ok((out, delta))
+    }
+
+    /// The deals with their own probability or category (see [`PerDeal`]); nothing to read
+    /// without those columns. A row's slot comes from the placer as the summing loops get it.
+    fn per_deal(&self, funnel: &Funnel, placer: &Placer, units_of: &dyn Fn(usize) -> Option<i128>) -> Result<PerDeal> {
+        let cols = self.cols;
+        if cols.probability.is_none() && cols.category.is_none() {
+            return Ok(PerDeal::default());
+        }
+        let row_of = |i: usize| -> Result<DealRow> {
+            let path = |field: &str| (self.row_path)(i, field);
+            let lane = usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
+            // Rows are valid by now (the summing pass checked each): no error is expected here.
+            let lane = lane.filter(|l| l.kind != LaneKind::Unknown).ok_or_else(|| Error::overflow(path("stage")))?;
+            let units = units_of(i).ok_or_else(|| Error::overflow(path("amount")))?;
+            let amount = crate::money::from_units(units, self.scale).ok_or_else(|| Error::overflow(path("amount")))?;
+            let stage = lane.stage as usize;
+            let group = self.groups.id(i).ok_or_else(|| Error::overflow(path("keys")))?;
+            let slot = match lane.kind {
+                LaneKind::Dated => {
+                    let day = if self.by_close {
+                        let c = cols.expected_close_on.and_then(|c| c.get(i)).copied().unwrap_or(i64::MIN);
+                        (c != i64::MIN).then(|| c.saturating_sub(self.as_of_days))
+                    } else {
+                        let e = cols.entered_stage_on.and_then(|c| c.get(i)).copied().unwrap_or(i64::MIN);
+                        (e != i64::MIN).then(|| self.as_of_days.saturating_sub(e))
+                    };
+                    let field = if self.by_close { "expected_close_on" } else { "entered_stage_on" };
+                    placer.place(stage, day, &|| path(field))?.offset.map_or(self.unscheduled, |o| o as usize)
+                }
+                LaneKind::Fixed => {
+                    placer.place(stage, None, &|| "stages".into())?.offset.map_or(self.unscheduled, |o| o as usize)
+                }
+                LaneKind::Closed | LaneKind::Unknown => 0,
+            };
+            Ok(DealRow { stage, slot, group, amount })
+        };
+        PerDeal::read(funnel, cols.probability, cols.category, &row_of, self.row_path)
     }
 
     /// [`Pass::fill`] when no lane depends on a date (placement other than `actual` and
@@ -963,6 +1046,8 @@ mod tests {
             expected_close_on: None,
             snoozed_until: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+            probability: None,
+            category: None,
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let e = forecast_columns(&policy(placement), &columns, as_of).unwrap_err();
@@ -995,6 +1080,8 @@ mod tests {
                 expected_close_on: None,
                 snoozed_until: None,
                 keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+                probability: None,
+                category: None,
             };
             forecast_columns(&policy("half_elapsed"), &columns, as_of)
         };
@@ -1031,6 +1118,8 @@ mod tests {
                     expected_close_on: Some(&close),
                     snoozed_until: None,
                     keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+                    probability: None,
+                    category: None,
                 };
                 (
                     forecast_columns(&policy(placement), &columns, as_of),

@@ -61,6 +61,7 @@ mod hierarchy;
 mod history;
 mod history_acc;
 mod kernel;
+mod per_deal;
 mod phasing;
 mod policy;
 mod quota;
@@ -96,6 +97,7 @@ pub use history::{
     funnel_history, Cohort, DaysPercentile, EntryWindow, HistoryGroup, HistoryLine, HistoryPolicy, HistoryReport,
     HistoryStage, SkippedStages, StageEvent,
 };
+pub use per_deal::ProbabilityColumn;
 pub use phasing::Reason;
 pub use policy::{
     DurationUnit, FiscalYear, FiscalYearName, ForecastCategory, ForecastPolicy, OverduePolicy, Placement, Stage,
@@ -116,7 +118,6 @@ pub(crate) use columns::float_units;
 use columns::{days_since_epoch, elapsed_days, run};
 use phasing::Placer;
 use policy::Funnel;
-use report::Override;
 
 /// One deal of the pipeline. In Rust code, [`Deal::new`] and its `with_*` methods, or
 /// struct-update syntax from [`Deal::default`], spare writing out the optional fields.
@@ -158,6 +159,11 @@ pub struct Deal {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub category: Option<ForecastCategory>,
+    /// The owner's probability of winning it, in [0, 1], replacing its stage's in every
+    /// weighted figure (an open deal; a won or lost one may only repeat 1 or 0).
+    #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    pub probability: Option<Decimal>,
     /// Owning salesperson.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
@@ -240,7 +246,6 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     let mut amount = Vec::with_capacity(deals.len());
     let mut entered = Vec::with_capacity(deals.len());
     let mut close = Vec::with_capacity(deals.len());
-    let mut overrides = Vec::new();
     let mut snoozed = Vec::with_capacity(deals.len());
     for (i, d) in deals.iter().enumerate() {
         if let Some(first) = ids.insert(d.id.as_str(), i) {
@@ -254,12 +259,6 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
             .index
             .get(d.stage.as_str())
             .ok_or_else(|| Error::UnknownStage { path: format!("deals[{i}].stage"), name: d.stage.clone() })?;
-        if let Some(category) = d.category {
-            category.check(funnel.kind(s), || format!("deals[{i}].category"))?;
-            if category != funnel.category[s] {
-                overrides.push(Override { stage: s, category, amount: d.amount });
-            }
-        }
         if let Some(on) = d.last_activity_on.filter(|on| *on > as_of) {
             return Err(Error::DateAfterAsOf {
                 path: format!("deals[{i}].last_activity_on"),
@@ -288,6 +287,13 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         }
     }
     let stage_labels: Vec<String> = policy.stages.iter().map(|s| s.name.clone()).collect();
+    // Categories as codes into their own names, the way a categorical column holds them.
+    let category_labels: Vec<String> = ForecastCategory::ALL.iter().map(|c| c.name().to_owned()).collect();
+    let category_codes: Vec<i32> = deals
+        .iter()
+        .map(|d| d.category.map_or(-1, |c| ForecastCategory::ALL.iter().position(|&x| x == c).unwrap_or(0) as i32))
+        .collect();
+    let probability: Vec<Option<Decimal>> = deals.iter().map(|d| d.probability).collect();
     let columns = DealColumns {
         stage: &stage,
         stage_labels: &stage_labels,
@@ -296,9 +302,14 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         expected_close_on: Some(&close),
         snoozed_until: Some(&snoozed),
         keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
+        probability: deals.iter().any(|d| d.probability.is_some()).then_some(ProbabilityColumn::Decimal(&probability)),
+        category: deals
+            .iter()
+            .any(|d| d.category.is_some())
+            .then_some(KeyColumn { codes: &category_codes, labels: &category_labels }),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
-    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1, &overrides)?;
+    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1)?;
     report.deals = deals
         .iter()
         .enumerate()
@@ -309,7 +320,8 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
 
 /// `dates`: the deal's entered-stage and expected-close days since 1970-01-01 (`i64::MIN`: none).
 fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, i64), i: usize) -> Result<DealLine> {
-    let p = funnel.probability[s];
+    // Checked by the report's pass: its own probability replaces the stage's.
+    let p = d.probability.unwrap_or(funnel.probability[s]);
     let rounding = funnel.policy.rounding;
     let mut line = DealLine {
         id: d.id.clone(),
@@ -346,6 +358,9 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
             line.offset = placed.offset;
             line.remaining = placed.remaining;
             line.reasons = placed.reasons;
+            if d.probability.is_some() {
+                line.reasons[0] = Reason::WeightedByDealProbability;
+            }
             // Time in stage whenever the entry date is known, whatever the placement.
             let elapsed = elapsed_days(placer.as_of, dates.0);
             line.in_stage = match (placed.in_stage, elapsed) {

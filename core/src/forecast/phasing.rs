@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub enum Reason {
     /// Open deal: weighted = amount × cumulative conversion of its stage.
     WeightedByStageProbability,
+    /// Open deal with its own `probability`: weighted = amount × that probability.
+    WeightedByDealProbability,
     /// In a won stage: counted in `totals.won`, not forecast.
     ClosedWon,
     /// In a lost stage: counted in `totals.lost`, not forecast.

@@ -179,6 +179,22 @@ impl ForecastCategory {
     /// Report order: each category's cumulative sum includes the ones before it.
     pub const ALL: [Self; 5] = [Self::Closed, Self::Commit, Self::BestCase, Self::Pipeline, Self::Omitted];
 
+    /// Its name on the wire (`best_case`), as a category column's labels hold it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Closed => "closed",
+            Self::Commit => "commit",
+            Self::BestCase => "best_case",
+            Self::Pipeline => "pipeline",
+            Self::Omitted => "omitted",
+        }
+    }
+
+    /// The category a label names (see [`ForecastCategory::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
     /// The category of a stage kind's deals when nothing says otherwise.
     pub fn default_for(kind: StageKind) -> Self {
         match kind {

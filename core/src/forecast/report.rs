@@ -89,6 +89,19 @@ pub(crate) struct Override {
     pub stage: usize,
     pub category: ForecastCategory,
     pub amount: Decimal,
+    /// Its probability (its own, else its stage's): its weighted amount moves with it.
+    pub probability: Decimal,
+}
+
+/// What a report is built from besides the summed tables: the rounding, the deals with their
+/// own probability or category, and per policy stage the stalled deals (count, amount units)
+/// and how their own probabilities move their weighted sum.
+#[derive(Clone, Copy)]
+pub(super) struct Extras<'a> {
+    pub rounding: Rounding,
+    pub per_deal: &'a super::per_deal::PerDeal,
+    pub stalled: &'a [(u64, i128)],
+    pub stalled_delta: &'a [Decimal],
 }
 
 /// A stage's rates and its share of the pipeline.
@@ -514,16 +527,14 @@ impl Aggregator {
         funnel: &Funnel,
         placer: &Placer,
         keys: &[Vec<Option<String>>],
-        rounding: Rounding,
-        overrides: &[Override],
-        stalled: &[(u64, i128)],
+        extras: Extras,
     ) -> Result<ForecastReport> {
         let cells: Vec<FilledCell> =
             self.filled()?.into_iter().map(|(g, pos, slot, c)| (g, pos, slot, c.deals, c.units)).collect();
         let tables = super::sums::tables(funnel, &cells, self.scale, self.n_slots as usize, self.n_groups)?;
         let closed: Vec<(u64, i128)> = self.closed.iter().map(|c| (c.deals, c.units)).collect();
         let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize, n_groups: self.n_groups };
-        build_report(funnel, placer, keys, (rounding, overrides, stalled), shape, tables, &closed)
+        build_report(funnel, placer, keys, extras, shape, tables, &closed)
     }
 }
 
@@ -538,17 +549,19 @@ pub(super) struct Shape {
 }
 
 /// The report of `tables` plus the closed stages' sums (`closed[s]`: deals, amount units of
-/// policy stage `s`, zero for open ones). `extra`: the rounding, the deals whose category
-/// differs from their stage's, the stalled deals per stage.
+/// policy stage `s`, zero for open ones) and the [`Extras`].
 pub(super) fn build_report(
     funnel: &Funnel,
     placer: &Placer,
     keys: &[Vec<Option<String>>],
-    (rounding, overrides, stalled): (Rounding, &[Override], &[(u64, i128)]),
+    extras: Extras,
     shape: Shape,
-    tables: Tables,
+    mut tables: Tables,
     closed: &[(u64, i128)],
 ) -> Result<ForecastReport> {
+    let Extras { rounding, per_deal, stalled, stalled_delta } = extras;
+    let overrides = per_deal.overrides.as_slice();
+    per_deal.apply(&mut tables)?;
     let policy = funnel.policy;
     let round = |x: Decimal| rounding.round(x);
     let decimal = |units: i128| money::from_units(units, shape.scale).ok_or_else(|| Error::overflow("totals"));
@@ -587,6 +600,7 @@ pub(super) fn build_report(
     for (s, &(deals, units)) in stalled.iter().enumerate() {
         let amount = decimal(units)?;
         let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
+        let weighted = money::add(weighted, stalled_delta.get(s).copied().unwrap_or_default(), || "totals".into())?;
         stalled_exact.add(&Acc { deals, amount, weighted })?;
     }
     let unscheduled = shape.n_slots - 1;
@@ -654,7 +668,7 @@ fn categories(
         exact[index(funnel.category[s])].add(acc)?;
     }
     for o in overrides {
-        let weighted = money::mul(o.amount, funnel.probability[o.stage], || "totals".into())?;
+        let weighted = money::mul(o.amount, o.probability, || "totals".into())?;
         let part = Acc { deals: 1, amount: o.amount, weighted };
         exact[index(funnel.category[o.stage])].sub(&part)?;
         exact[index(o.category)].add(&part)?;
@@ -819,7 +833,10 @@ mod tests {
                     agg.add_at(g, s, slot, units).unwrap();
                 }
                 agg.add_closed(2, 100).unwrap();
-                agg.finish(&funnel, &placer, &keys, policy.rounding, &[], &[]).unwrap()
+                let per_deal = crate::forecast::per_deal::PerDeal::default();
+                let extras =
+                    Extras { rounding: policy.rounding, per_deal: &per_deal, stalled: &[], stalled_delta: &[] };
+                agg.finish(&funnel, &placer, &keys, extras).unwrap()
             })
             .collect();
         assert_eq!(reports[0], reports[1]);

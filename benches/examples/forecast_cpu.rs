@@ -1,0 +1,54 @@
+//! Thread CPU time of the columnar forecast, for a machine shared with other work (wall time
+//! there is mostly waiting for a core). Linux only: reads `/proc/thread-self/schedstat`.
+//! `cargo run --release -q -p crmkit-benches --example forecast_cpu -- [n] [runs]` prints one
+//! JSON line per workload: `{"n", "workload", "best_cpu_ms", "median_cpu_ms", "weighted"}`
+//! (runs defaults to 20): the old workload's `half_elapsed` and `actual`, then the issue-7
+//! book by owner (500 × 17 months) and by team, and by owner with the per-deal probability
+//! and category columns (5 % and 10 % of the deals carry their own).
+
+use crmkit::forecast::{forecast_columns, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn};
+use crmkit_benches::book::{book_policy, Book};
+use crmkit_benches::{as_of, policy, Deals};
+
+/// Nanoseconds this thread has run on a CPU (the first field of schedstat).
+fn thread_cpu_ns() -> u64 {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").expect("Linux schedstat");
+    text.split_whitespace().next().and_then(|f| f.parse().ok()).expect("schedstat field")
+}
+
+#[allow(clippy::print_stdout, clippy::cast_precision_loss)]
+fn probe(name: &str, n: usize, runs: usize, policy: &ForecastPolicy, columns: &DealColumns<'_>) {
+    let mut times = Vec::with_capacity(runs);
+    let mut weighted = String::new();
+    for _ in 0..runs {
+        let start = thread_cpu_ns();
+        let report = forecast_columns(policy, columns, as_of()).expect("forecast");
+        times.push((thread_cpu_ns() - start) as f64 / 1e6);
+        weighted = report.totals.open.weighted.to_string();
+    }
+    times.sort_by(f64::total_cmp);
+    let (best, median) = (times[0], times[times.len() / 2]);
+    println!(
+        r#"{{"n":{n},"workload":"{name}","best_cpu_ms":{best:.3},"median_cpu_ms":{median:.3},"weighted":"{weighted}"}}"#
+    );
+}
+
+fn main() {
+    let n = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let runs: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(20).max(1);
+    let deals = Deals::generate(n, 42);
+    let columns = deals.columns();
+    for (name, placement) in [("half_elapsed", Placement::HalfElapsed), ("actual", Placement::Actual)] {
+        probe(name, n, runs, &policy(placement), &columns);
+    }
+    let book = Book::generate(n, 42);
+    for key in ["owner", "team"] {
+        probe(&format!("book_by_{key}"), n, runs, &book_policy(key), &book.columns(key));
+    }
+    let (probability, category) = book.per_deal();
+    let labels = ["commit".to_owned(), "best_case".to_owned()];
+    let mut columns = book.columns("owner");
+    columns.probability = Some(ProbabilityColumn::Float(&probability));
+    columns.category = Some(KeyColumn { codes: &category, labels: &labels });
+    probe("book_by_owner_per_deal", n, runs, &book_policy("owner"), &columns);
+}
