@@ -103,6 +103,7 @@ impl Book {
             entered_stage_on: None,
             expected_close_on: Some(&self.close),
             snoozed_until: None,
+            last_activity_on: None,
             keys: vec![KeyColumn { codes, labels }],
             probability: None,
             category: None,

@@ -103,6 +103,7 @@ impl Deals {
             entered_stage_on: Some(&self.entered),
             expected_close_on: None,
             snoozed_until: None,
+            last_activity_on: None,
             keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
             probability: None,
             category: None,

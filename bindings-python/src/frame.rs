@@ -95,9 +95,10 @@ fn id_codes<T: Copy + Into<i64>>(ids: &[T]) -> IdCodes {
 /// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
 /// `rounding.dp` places instead of `Decimal` objects; `probability` (float64, NaN for the
 /// stage's own) and `category` (`(int32 codes, labels)`, -1 for the stage's own): the
-/// per-deal inputs, `None` without them.
+/// per-deal inputs, `None` without them; `activity`: each deal's last activity, a date
+/// column as the others.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units, probability = None, category = None))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units, probability = None, category = None, activity = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value, clippy::too_many_lines)]
 pub(crate) fn forecast_frame_columns<'py>(
     py: Python<'py>,
@@ -115,14 +116,17 @@ pub(crate) fn forecast_frame_columns<'py>(
     money_units: bool,
     probability: Option<PyReadonlyArray1<'py, f64>>,
     category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    activity: DateColumn<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
     let stage = slice(&stage_codes);
     let probability = probability.as_ref().map(slice);
     let category = category.as_ref().map(|(codes, labels)| (slice(codes), labels));
-    let dates: Vec<Option<(Cow<[i64]>, String)>> =
-        [&entered, &close, &snoozed].iter().map(|d| d.as_ref().map(|(a, unit)| (slice(a), unit.clone()))).collect();
+    let dates: Vec<Option<(Cow<[i64]>, String)>> = [&entered, &close, &snoozed, &activity]
+        .iter()
+        .map(|d| d.as_ref().map(|(a, unit)| (slice(a), unit.clone())))
+        .collect();
     let key_data: Vec<KeyData> = keys
         .iter()
         .map(|k| match k {
@@ -136,8 +140,10 @@ pub(crate) fn forecast_frame_columns<'py>(
         let as_of = parse_date(&as_of, "as_of")?;
         let mut decimals = Vec::new();
         let amount = amount_data.column(amount_scale, policy.rounding.dp, "amount", &mut decimals)?;
-        let mut days: Vec<Option<Cow<[i64]>>> = Vec::with_capacity(3);
-        for (d, field) in dates.iter().zip(["entered_stage_on", "expected_close_on", "snoozed_until"]) {
+        let mut days: Vec<Option<Cow<[i64]>>> = Vec::with_capacity(4);
+        for (d, field) in
+            dates.iter().zip(["entered_stage_on", "expected_close_on", "snoozed_until", "last_activity_on"])
+        {
             days.push(match d {
                 None => None,
                 Some((values, unit)) if unit == "D" => Some(Cow::Borrowed(values)),
@@ -159,6 +165,7 @@ pub(crate) fn forecast_frame_columns<'py>(
             entered_stage_on: days[0].as_deref(),
             expected_close_on: days[1].as_deref(),
             snoozed_until: days[2].as_deref(),
+            last_activity_on: days[3].as_deref(),
             keys: key_data
                 .iter()
                 .zip(&owned)
@@ -268,6 +275,13 @@ pub(crate) fn forecast_frame_columns<'py>(
         d.set_item("deals", line.sums.deals)?;
         d.set_item("amount", money(line.sums.amount, "amount")?)?;
         d.set_item("weighted", money(line.sums.weighted, "weighted")?)?;
+        if let Some(beyond) = &line.beyond_horizon {
+            let b = PyDict::new(py);
+            b.set_item("deals", beyond.deals)?;
+            b.set_item("amount", money(beyond.amount, "amount")?)?;
+            b.set_item("weighted", money(beyond.weighted, "weighted")?)?;
+            d.set_item("beyond_horizon", b)?;
+        }
         groups.append(d)?;
     }
     out.set_item("groups", groups)?;

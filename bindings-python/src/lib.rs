@@ -151,10 +151,11 @@ fn funnel_history(
 /// 1970-01-01, `i64::MIN` for none: entered stage, expected close, stall snoozed until) may be
 /// `None`; `keys` holds one `(int32 codes, labels)` pair per policy `group_by` entry;
 /// `probability` (float64, NaN for the stage's own) and `category` (`(int32 codes, labels)`,
-/// -1 for the stage's own) are the per-deal inputs, `None` without them.
+/// -1 for the stage's own) are the per-deal inputs, `None` without them; `activity_days`
+/// (int64 days, `i64::MIN` for none) each deal's last activity.
 /// Contiguous arrays are borrowed, others copied once.
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1, close_days = None, snoozed_days = None, probability = None, category = None))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, entered_days, keys, as_of, threads = 1, close_days = None, snoozed_days = None, probability = None, category = None, activity_days = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 fn forecast_columns<'py>(
     py: Python<'py>,
@@ -171,8 +172,10 @@ fn forecast_columns<'py>(
     snoozed_days: Option<PyReadonlyArray1<'py, i64>>,
     probability: Option<PyReadonlyArray1<'py, f64>>,
     category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    activity_days: Option<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
+    let activity = activity_days.as_ref().map(slice);
     let amount_data = amount.data();
     let stage = slice(&stage_codes);
     let entered = entered_days.as_ref().map(slice);
@@ -194,6 +197,7 @@ fn forecast_columns<'py>(
             entered_stage_on: entered.as_deref(),
             expected_close_on: close.as_deref(),
             snoozed_until: snoozed.as_deref(),
+            last_activity_on: activity.as_deref(),
             keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
             probability: probability.as_deref().map(ProbabilityColumn::Float),
             category: category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),

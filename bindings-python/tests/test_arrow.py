@@ -211,3 +211,38 @@ def test_per_deal_probability_and_category_from_arrow(library):
     out = run(data, probability="p", category="cat")
     want = [(g["key"]["owner"], m["month"], m["deals"], m["amount"], m["weighted"]) for g in report["groups"] for m in g["months"]]
     assert rows_of(out) == want
+
+
+@pytest.mark.parametrize("library", ["pyarrow", "polars"])
+def test_money_as_units_from_arrow(library):
+    want, _ = expected()
+    data = arrow_table() if library == "pyarrow" else pl.from_arrow(arrow_table())
+    out = run(data, money="units")
+    table = out if isinstance(out, pa.Table) else out.to_arrow()
+    assert table.schema.field("amount").type == pa.int64() and table.schema.field("weighted").type == pa.int64()
+    got = [(o, m, n, Decimal(a).scaleb(-2), Decimal(w).scaleb(-2)) for o, m, n, a, w in rows_of(table)]
+    assert got == want
+    if library == "pyarrow":
+        assert out.schema.metadata[b"crmkit.money_scale"] == b"2"
+
+
+def test_horizon_dense_and_last_activity_from_arrow():
+    pol = {**POLICY, "horizon_months": 2, "dense": True,
+           "stages": [dict(s, idle_after=30) if "conversion" in s else s for s in POLICY["stages"]]}
+    activity = [AS_OF - datetime.timedelta(days=(7 * i) % 90) if i % 3 else None for i in range(len(ROWS))]
+    deals = []
+    for i, r in enumerate(ROWS):
+        deal = {"id": str(i), "stage": r["stage"], "amount": Decimal(r["cents"]).scaleb(-2), "owner": r["owner"]}
+        if r["entered"] is not None:
+            deal["entered_stage_on"] = r["entered"]
+        if activity[i] is not None:
+            deal["last_activity_on"] = activity[i]
+        deals.append(deal)
+    report = crmkit.forecast(pol, deals, AS_OF)
+    table = arrow_table().append_column("active", pa.array(activity, pa.date32()))
+    out = crmkit.forecast_frame(table, pol, AS_OF, entered_stage_on="entered", last_activity_on="active")
+    want = [(g["key"]["owner"], m["month"], m["deals"], m["amount"], m["weighted"]) for g in report["groups"] for m in g["months"]]
+    assert rows_of(out) == want and len(want) == 3 * 2
+    totals = json.loads(out.schema.metadata[b"crmkit.totals"])
+    assert totals["idle"]["deals"] == report["totals"]["idle"]["deals"] > 0
+    assert totals["beyond_horizon"]["weighted"] == str(report["totals"]["beyond_horizon"]["weighted"])

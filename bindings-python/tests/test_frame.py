@@ -445,3 +445,46 @@ def test_per_deal_column_errors():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.forecast_frame(df, policy(), AS_OF, category="nope")
     assert (caught.value.code, caught.value.path) == ("missing_field", "nope")
+
+
+@pytest.mark.parametrize("dense", [False, True])
+@pytest.mark.parametrize("horizon", [None, 1, 2, 40])
+def test_horizon_and_dense_months_match_the_dict_api(horizon, dense):
+    extra = {"dense": dense} | ({} if horizon is None else {"horizon_months": horizon})
+    pol = policy("actual", ("owner",), undated="half_elapsed", **extra)
+    report = crmkit.forecast(pol, as_dicts(DEALS), AS_OF)
+    out = crmkit.forecast_frame(as_frame(DEALS), pol, AS_OF, entered_stage_on="entered", amount_scale=2)
+    assert frame_rows(out) == expected_rows(report, ["owner"])
+    assert out.attrs["totals"] == report["totals"] and out.attrs["months"] == report["months"]
+    beyond = report["totals"]["beyond_horizon"]
+    if horizon is None:
+        assert beyond["deals"] == 0 and "beyond_horizon" not in out.attrs["groups"][0]
+    else:
+        assert max(out["offset"]) < horizon
+        assert sum(g["beyond_horizon"]["deals"] for g in out.attrs["groups"]) == beyond["deals"]
+    if dense:
+        owners = out["owner"].nunique(dropna=False)
+        assert len(out) == owners * len(report["months"])
+        assert list(out["offset"][: len(report["months"])]) == list(range(len(report["months"])))
+    total = sum(m["weighted"] for m in report["months"]) + report["totals"]["unscheduled"]["weighted"] + beyond["weighted"]
+    assert abs(total - report["totals"]["open"]["weighted"]) <= Decimal("0.01") * (len(report["months"]) + 2)
+
+
+def test_last_activity_column_gives_the_dict_apis_idle_totals():
+    rng = random.Random(21)
+    pol = policy("half_elapsed")
+    pol["stages"] = [dict(s, idle_after=20) if s.get("conversion") else s for s in pol["stages"]]
+    activity = [AS_OF - datetime.timedelta(days=rng.randrange(0, 60)) if rng.random() < 0.6 else None for _ in DEALS]
+    dicts = as_dicts(DEALS)
+    for deal, on in zip(dicts, activity):
+        if on is not None:
+            deal["last_activity_on"] = on
+    report = crmkit.forecast(pol, dicts, AS_OF)
+    assert report["totals"]["idle"]["deals"] > 0
+    df = as_frame(DEALS)
+    df["active"] = pd.to_datetime(activity)
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", last_activity_on="active", amount_scale=2)
+    assert out.attrs["totals"] == report["totals"]
+    assert out.attrs["stages"] == report["stages"]
+    df["active"] = [AS_OF + datetime.timedelta(days=1)] + activity[1:]
+    _raises("date_after_as_of", "last_activity_on[0]", df, pol, last_activity_on="active")

@@ -41,6 +41,7 @@ def test_report_keys_match_the_stub_typeddicts():
         "placement": "actual",
         "group_by": ["owner"],
         "undated": "half_elapsed",
+        "horizon_months": 12,  # groups then carry their beyond_horizon
     }
     deals = [
         {"id": "1", "stage": "a", "amount": "10", "owner": "li", "entered_stage_on": "2026-11-01"},
@@ -82,6 +83,8 @@ def test_policy_and_deal_typeddicts_name_every_accepted_field():
         "undated": "error",
         "fiscal_year": {"start_month": 4, "named_by": "end",
                         "weeks": {"pattern": "4-4-5", "ends_on": "saturday", "year_end": "nearest"}},
+        "horizon_months": 12,
+        "dense": False,
     }
     full_deal = {
         "id": "1", "stage": "a", "amount": "1", "entered_stage_on": "2026-11-01", "expected_close_on": "2026-12-01",

@@ -26,6 +26,7 @@ pub struct Columns {
     entered: Option<Vec<i64>>,
     close: Option<Vec<i64>>,
     snoozed: Option<Vec<i64>>,
+    activity: Option<Vec<i64>>,
     keys: Vec<(Vec<i32>, Vec<String>)>,
     probability: Option<Vec<f64>>,
     category: Option<(Vec<i32>, Vec<String>)>,
@@ -33,7 +34,7 @@ pub struct Columns {
 
 impl Columns {
     /// Reads `{stage, stageLabels, amountUnits, amountScale, enteredStageOn?, expectedCloseOn?,
-    /// snoozedUntil?, keys?, probability?, category?}`.
+    /// snoozedUntil?, lastActivityOn?, keys?, probability?, category?}`.
     pub fn read(value: &JsValue) -> Result<Self, Error> {
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error("columns", "a columns object", value));
@@ -47,6 +48,7 @@ impl Columns {
         let entered = dates(value, "enteredStageOn", "entered_stage_on")?;
         let close = dates(value, "expectedCloseOn", "expected_close_on")?;
         let snoozed = dates(value, "snoozedUntil", "snoozed_until")?;
+        let activity = dates(value, "lastActivityOn", "last_activity_on")?;
         let keys = match optional(value, "keys") {
             None => Vec::new(),
             Some(v) if Array::is_array(&v) => Array::from(&v)
@@ -81,7 +83,7 @@ impl Columns {
                 Ok((codes, labels))
             })
             .transpose()?;
-        Ok(Self { stage, stage_labels, units, scale, entered, close, snoozed, keys, probability, category })
+        Ok(Self { stage, stage_labels, units, scale, entered, close, snoozed, activity, keys, probability, category })
     }
 
     /// Borrowed as crmkit's columns.
@@ -93,6 +95,7 @@ impl Columns {
             entered_stage_on: self.entered.as_deref(),
             expected_close_on: self.close.as_deref(),
             snoozed_until: self.snoozed.as_deref(),
+            last_activity_on: self.activity.as_deref(),
             keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
             probability: self.probability.as_deref().map(ProbabilityColumn::Float),
             category: self.category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),

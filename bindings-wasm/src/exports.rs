@@ -37,6 +37,8 @@ export interface DealColumns {
     expectedCloseOn?: Int32Array;
     /** Date until which each deal's stall warning is snoozed, in days since 1970-01-01; -2147483648 for none. */
     snoozedUntil?: Int32Array;
+    /** Date of each deal's last activity (read by the stages' `idle_after`), in days since 1970-01-01; -2147483648 for none. */
+    lastActivityOn?: Int32Array;
     /** One column per `group_by` key of the policy, in the same order. */
     keys?: KeyColumn[];
     /** Each deal's own probability of winning in [0, 1], replacing its stage's; NaN for the stage's own. */

@@ -37,6 +37,9 @@ pub const MAX_HORIZON_MONTHS: u64 = 1_200;
 /// [`MAX_HORIZON_MONTHS`] in days.
 pub const MAX_HORIZON_DAYS: u64 = 36_500;
 
+/// Lines of a dense forecast (`dense: true`): groups × months of the horizon.
+pub const MAX_DENSE_LINES: u64 = 10_000_000;
+
 /// Simulated outcomes kept at once by `forecast_ranges`: simulations × (months + 1).
 pub const MAX_OUTCOMES: u64 = 50_000_000;
 

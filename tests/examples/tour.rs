@@ -45,6 +45,7 @@ fn main() -> Result<(), crmkit::Error> {
     print!("{}", quota_section(&policy, &deals, as_of)?);
     print!("{}", hierarchy_section(&policy, &deals, as_of)?);
     print!("{}", week_calendar_section(&policy, &deals, as_of)?);
+    print!("{}", history_stalls_backtest_section(&deals, as_of)?);
     print!("{}", roi_section()?);
     print!("{}", roi_windows_section()?);
     print!("{}", scoring_section(as_of)?);
@@ -583,6 +584,96 @@ fn week_calendar_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDa
     let r = forecast(&policy.clone().with_fiscal_year(nrf), deals, as_of)?;
     for q in &r.quarters {
         let _ = writeln!(s, "{}", sums_row(&q.period, &format!("{} – {}", q.first_month, q.last_month), &q.sums));
+    }
+    Ok(s)
+}
+
+/// The sample book's stage-change log, derived from its deals (the book holds only each
+/// deal's current stage): an open deal walked through the stages before its own, each lasting
+/// 15–45 days, into the stage it entered on its `entered_stage_on`; a won deal through every
+/// open stage, a lost one through one to three, each ending 20–300 days before `as_of`.
+fn tour_events(deals: &[Deal], as_of: NaiveDate) -> Vec<serde_json::Value> {
+    const OPEN: [&str; 3] = ["潜在客户", "项目投标", "商务洽谈"];
+    let days = |i: usize, m: usize| chrono::Days::new(15 + 10 * ((i + m) % 4) as u64);
+    let mut events = Vec::new();
+    for (i, d) in deals.iter().enumerate() {
+        let (path, last): (&[&str], &str) = match OPEN.iter().position(|s| *s == d.stage) {
+            Some(k) => (&OPEN[..k], OPEN[k]),
+            None if d.stage == "签订合同" => (&OPEN[..], "签订合同"),
+            None => (&OPEN[..=(i % 3)], d.stage.as_str()),
+        };
+        let end = d.entered_stage_on.unwrap_or(as_of - chrono::Days::new(20 + (i as u64 * 37) % 280));
+        let mut on = path.iter().enumerate().fold(end, |on, (m, _)| on - days(i, m));
+        for (m, stage) in path.iter().chain(std::iter::once(&last)).enumerate() {
+            events.push(serde_json::json!({"deal": d.id, "stage": stage, "on": on.to_string(),
+                "amount": d.amount.to_string(), "owner": d.owner}));
+            on = on + days(i, m);
+        }
+    }
+    events
+}
+
+/// Issue 7.4–7.6 on the sample book: what the log teaches (conversions, time in stage and its
+/// P75 / P90, per owner), that P90 as each stage's stall threshold with a no-activity rule,
+/// and a backtest of the learned funnel on three past dates.
+fn history_stalls_backtest_section(deals: &[Deal], as_of: NaiveDate) -> Result<String, crmkit::Error> {
+    let events: Vec<crmkit::forecast::StageEvent> =
+        from_json(&serde_json::to_string(&tour_events(deals, as_of)).unwrap_or_default(), "events")?;
+    let stages = r#"[{"name": "潜在客户"}, {"name": "项目投标"}, {"name": "商务洽谈"}, {"name": "签订合同", "kind": "won"}, {"name": "输单", "kind": "lost"}]"#;
+    let history_policy: crmkit::forecast::HistoryPolicy = from_json(
+        &format!(
+            r#"{{"stages": {stages}, "percentiles": ["75", "90"], "stall_percentile": "90", "group_by": ["owner"]}}"#
+        ),
+        "",
+    )?;
+    // Read through JSON: the figures by their wire names.
+    let h =
+        serde_json::to_value(crmkit::forecast::funnel_history(&history_policy, &events, as_of)?).unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    let mut s = String::new();
+    let _ =
+        writeln!(s, "\n== History (funnel_history over {} stage changes), stall thresholds, backtest ==", events.len());
+    let _ = writeln!(s, "{}", row(&["stage", "conversion", "avg days", "P75 / P90"]));
+    for st in h["stages"].as_array().into_iter().flatten().filter(|st| st["conversion"].is_string()) {
+        let p: Vec<String> = st["percentiles"].as_array().into_iter().flatten().map(|q| text(&q["days"])).collect();
+        let _ = writeln!(
+            s,
+            "{}",
+            row(&[&text(&st["stage"]), &text(&st["conversion"]), &text(&st["avg_days"]), &p.join(" / ")])
+        );
+    }
+    let by_owner: Vec<String> = h["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| format!("{} {}", text(&g["key"]["owner"]), text(&g["win_rate"])))
+        .collect();
+    let _ = writeln!(s, "win rate by owner: {}", by_owner.join(", "));
+    // The learned stages as they are, P90 as stall_after; no activity for 30 days flags too.
+    let mut learned: Vec<serde_json::Value> = h["forecast_stages"].as_array().cloned().unwrap_or_default();
+    for st in learned.iter_mut().filter(|st| st["conversion"].is_string()) {
+        st["idle_after"] = serde_json::json!(30);
+    }
+    let policy: ForecastPolicy = from_json(
+        &serde_json::json!({"stages": learned, "duration_unit": "days", "placement": "half_elapsed", "group_by": ["team"]}).to_string(),
+        "",
+    )?;
+    let r = forecast(&policy, deals, as_of)?;
+    let _ = writeln!(s, "{}", sums_row("stalled (> P90 days in stage)", "", &r.totals.stalled));
+    let _ = writeln!(s, "{}", sums_row("idle (no activity > 30 days)", "", &r.totals.idle));
+    let settings: crmkit::forecast::BacktestPolicy = from_json(
+        &format!(
+            r#"{{"dates": ["{}", "{}", "{}"], "period": "month", "simulations": 2000, "seed": 7}}"#,
+            as_of - chrono::Days::new(120),
+            as_of - chrono::Days::new(90),
+            as_of - chrono::Days::new(60)
+        ),
+        "",
+    )?;
+    let b = serde_json::to_value(crmkit::forecast::backtest(&policy, &settings, &events, as_of)?).unwrap_or_default();
+    let _ = writeln!(s, "{}", row(&["backtest, 3 dates", "MAPE", "WAPE", "bias"]));
+    for m in b["summary"].as_array().into_iter().flatten() {
+        let _ = writeln!(s, "{}", row(&[&text(&m["method"]), &text(&m["mape"]), &text(&m["wape"]), &text(&m["bias"])]));
     }
     Ok(s)
 }

@@ -51,6 +51,7 @@ Reason = Literal[
     "idle_no_activity",
     "undated_fallback",
     "unscheduled_undated",
+    "beyond_horizon",
 ]
 
 class Rounding(TypedDict):
@@ -109,6 +110,8 @@ class ForecastPolicy(TypedDict):
     overdue: NotRequired[OverduePolicy]
     undated: NotRequired[UndatedPolicy]
     fiscal_year: NotRequired[FiscalYear]
+    horizon_months: NotRequired[int]
+    dense: NotRequired[bool]
 
 class Deal(TypedDict):
     id: str
@@ -136,6 +139,7 @@ class StageLine(TypedDict):
     amount: Decimal
     weighted: Decimal
     stalled: int
+    idle: int
 
 class MonthLine(TypedDict):
     month: str
@@ -158,6 +162,7 @@ class GroupLine(TypedDict):
     amount: Decimal
     weighted: Decimal
     months: list[MonthLine]
+    beyond_horizon: NotRequired[Sums]
 
 StallRule = Literal["time_in_stage", "no_activity"]
 
@@ -195,6 +200,8 @@ class Totals(TypedDict):
     won: Sums
     lost: Sums
     stalled: Sums
+    idle: Sums
+    beyond_horizon: Sums
 
 class CategoryLine(TypedDict):
     category: ForecastCategory
@@ -479,6 +486,7 @@ def forecast_frame(
     snoozed_until: str | None = None,
     probability: str | None = None,
     category: str | None = None,
+    last_activity_on: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
     money: Literal["decimal", "units"] = "decimal",
@@ -499,6 +507,7 @@ def forecast_frame(
     snoozed_until: str | None = None,
     probability: str | None = None,
     category: str | None = None,
+    last_activity_on: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
     money: Literal["decimal", "units"] = "decimal",

@@ -37,6 +37,7 @@ def forecast_frame(
     snoozed_until: str | None = None,
     probability: str | None = None,
     category: str | None = None,
+    last_activity_on: str | None = None,
     amount_scale: int | None = None,
     threads: int = 1,
     money: str = "decimal",
@@ -56,7 +57,9 @@ def forecast_frame(
     Columns: ``stage`` (categorical or strings), ``amount`` (see below),
     ``entered_stage_on`` and ``expected_close_on`` (optional: datetime64, or dates / ISO
     strings; NaT = no date; the latter for placement ``expected_close``), ``snoozed_until``
-    (optional, likewise: stall snoozes), ``probability`` (optional: each deal's own
+    (optional, likewise: stall snoozes), ``last_activity_on`` (optional, likewise: each deal's
+    last activity, read by the stages' ``idle_after``; ``attrs["totals"]["idle"]``),
+    ``probability`` (optional: each deal's own
     probability of winning in [0, 1], replacing its stage's as ``Deal.probability`` does;
     NaN / null for the stage's own; numbers or ``Decimal``, read as the shortest decimal that
     gives the float back, so 0.35 is 0.35), ``category`` (optional: each deal's own forecast
@@ -82,7 +85,10 @@ def forecast_frame(
     midnight ``datetime`` / ``YYYY-MM-DD`` cells; a time of day other than midnight is
     ``invalid_date``, as in every crmkit function.
 
-    Returns a long DataFrame, one row per group and month (per month without ``group_by``),
+    Returns a long DataFrame, one row per group and month (per month without ``group_by``;
+    the policy's ``horizon_months`` stops the months there, later ones summed apart in
+    ``attrs["totals"]["beyond_horizon"]`` and each group's ``beyond_horizon``; with
+    ``"dense": True`` every group has a row for every month of the horizon, zeros included),
     with columns ``[*group_by, "month", "offset", "deals", "amount", "weighted"]``; money
     columns hold ``decimal.Decimal``. ``attrs["totals"]``, ``attrs["stages"]`` and
     ``attrs["months"]`` carry the report's totals, stage lines and month lines (the months of
@@ -91,9 +97,10 @@ def forecast_frame(
     values (integer ids as ints) and its ``deals``, ``amount`` and ``weighted`` totals, each
     rounded once from the group's exact sums.
 
-    ``money="units"`` (pandas input) gives the ``amount`` and ``weighted`` columns as int64
+    ``money="units"`` (pandas or Arrow input) gives the ``amount`` and ``weighted`` columns as int64
     in units of the policy's ``rounding.dp`` places (cents for the default 2), exact, and
-    ``attrs["money_scale"]`` says how many places; the default ``"decimal"`` gives
+    ``attrs["money_scale"]`` says how many places (Arrow: the schema metadata's
+    ``crmkit.money_scale``); the default ``"decimal"`` gives
     ``decimal.Decimal`` objects.
 
     Key columns of a plain integer dtype (int32 employee ids...) are used as they are and come
@@ -129,8 +136,10 @@ def forecast_frame(
             snoozed_until=snoozed_until,
             probability=probability,
             category=category,
+            last_activity_on=last_activity_on,
             amount_scale=amount_scale,
             threads=threads,
+            money=money,
         )
     np, pd = _pandas()
     if not isinstance(df, pd.DataFrame):
@@ -148,6 +157,7 @@ def forecast_frame(
             (snoozed_until, "snoozed_until"),
         )
     ]
+    activity = None if last_activity_on is None else _date_column(_column(df, last_activity_on), "last_activity_on", np, pd)
     key_series = [_column(df, key) for key in group_by]
     cols = _native.forecast_frame_columns(
         policy_json,
@@ -162,6 +172,7 @@ def forecast_frame(
         money == "units",
         None if probability is None else _probabilities(_column(df, probability), np),
         None if category is None else _codes(_column(df, category), np, pd),
+        activity,
     )
     columns: dict[str, Any] = {}
     for key, series, values in zip(group_by, key_series, cols["keys"]):

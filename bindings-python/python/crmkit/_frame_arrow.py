@@ -24,13 +24,20 @@ def forecast_arrow(
     snoozed_until: str | None,
     probability: str | None,
     category: str | None,
+    last_activity_on: str | None,
     amount_scale: int | None,
     threads: int,
+    money: str,
 ) -> Any:
     group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
     if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
         group_by = []  # the core reports what is wrong with it, at group_by
-    dated = {"entered_stage_on": entered_stage_on, "expected_close_on": expected_close_on, "snoozed_until": snoozed_until}
+    dated = {
+        "entered_stage_on": entered_stage_on,
+        "expected_close_on": expected_close_on,
+        "snoozed_until": snoozed_until,
+        "last_activity_on": last_activity_on,
+    }
     per_deal = [n for n in (probability, category) if n is not None]
     cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *per_deal, *group_by])
     stage_codes, stage_labels = cols.codes(stage)
@@ -51,8 +58,17 @@ def forecast_arrow(
         days["snoozed_until"],
         None if probability is None else _probabilities(cols, probability),
         None if category is None else cols.codes(category),
+        days["last_activity_on"],
     )
-    return output(data, report_table(cols.pa, report, group_by))
+    units = _money_places(policy) if money == "units" else None
+    return output(data, report_table(cols.pa, report, group_by, units))
+
+
+def _money_places(policy: Mapping[str, Any]) -> int:
+    """The policy's ``rounding.dp`` (2 by default): the places of ``money="units"``."""
+    rounding = policy.get("rounding") if isinstance(policy, Mapping) else None
+    dp = rounding.get("dp") if isinstance(rounding, Mapping) else None
+    return dp if isinstance(dp, int) else 2
 
 
 def _probabilities(cols: ArrowColumns, name: str) -> Any:
@@ -66,8 +82,9 @@ def _probabilities(cols: ArrowColumns, name: str) -> Any:
     return np.ascontiguousarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def report_table(pa: Any, report: dict, group_by: list[str]) -> Any:
-    """One row per group and month (per month without ``group_by``), money as decimal128;
+def report_table(pa: Any, report: dict, group_by: list[str], units: int | None = None) -> Any:
+    """One row per group and month (per month without ``group_by``), money as decimal128
+    (``units``: as int64 units of that many places, ``crmkit.money_scale`` in the metadata);
     the report's totals, stages and months as JSON in the schema metadata."""
     if group_by:
         pairs = [(g["key"], m) for g in report["groups"] for m in g["months"]]
@@ -81,6 +98,15 @@ def report_table(pa: Any, report: dict, group_by: list[str]) -> Any:
     for name in ("offset", "deals"):
         columns[name] = pa.array([m[name] for _, m in pairs], pa.int64())
     for name in ("amount", "weighted"):
-        columns[name] = pa.array([m[name] for _, m in pairs], decimal)
+        if units is None:
+            columns[name] = pa.array([m[name] for _, m in pairs], decimal)
+        else:
+            # Exact: every figure is rounded to the policy's places already.
+            try:
+                columns[name] = pa.array([int(m[name].scaleb(units)) for _, m in pairs], pa.int64())
+            except (OverflowError, pa.ArrowInvalid):
+                raise error("overflow", name, "arithmetic overflow: beyond int64 units; use money=\"decimal\"") from None
     metadata = {f"crmkit.{part}": json.dumps(report[part], default=str, ensure_ascii=False) for part in ("totals", "stages", "months")}
+    if units is not None:
+        metadata["crmkit.money_scale"] = str(units)
     return pa.table(columns).replace_schema_metadata(metadata)

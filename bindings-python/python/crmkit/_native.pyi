@@ -72,6 +72,7 @@ def forecast_columns(
     snoozed_days: Optional[npt.NDArray[np.int64]] = None,
     probability: Optional[npt.NDArray[np.float64]] = None,
     category: Optional[Tuple[npt.NDArray[np.int32], Sequence[str]]] = None,
+    activity_days: Optional[npt.NDArray[np.int64]] = None,
 ) -> ForecastReport: ...
 def forecast_frame_columns(
     policy_json: str,
@@ -88,6 +89,7 @@ def forecast_frame_columns(
     money_units: bool,
     probability: Optional[npt.NDArray[np.float64]] = None,
     category: Optional[Tuple[npt.NDArray[np.int32], Sequence[str]]] = None,
+    activity: Optional[Tuple[npt.NDArray[np.int64], str]] = None,
 ) -> dict[str, Any]: ...
 def campaign_roi(policy_json: str, campaigns_json: str) -> RoiReport: ...
 def attribute(policy_json: str, journeys_json: str) -> AttributionReport: ...

@@ -99,6 +99,7 @@ function toColumns(policy, deals, { bigint }) {
     enteredStageOn: Int32Array.from(deals, (d) => (d.entered_stage_on ? Date.parse(d.entered_stage_on) / DAY_MS : NO_DATE)),
     expectedCloseOn: Int32Array.from(deals, (d) => (d.expected_close_on ? Date.parse(d.expected_close_on) / DAY_MS : NO_DATE)),
     snoozedUntil: Int32Array.from(deals, (d) => (d.snoozed_until ? Date.parse(d.snoozed_until) / DAY_MS : NO_DATE)),
+    lastActivityOn: Int32Array.from(deals, (d) => (d.last_activity_on ? Date.parse(d.last_activity_on) / DAY_MS : NO_DATE)),
     keys,
     // Per-deal inputs only when some deal has one, as a caller's frame would.
     ...(deals.some((d) => d.probability !== undefined)

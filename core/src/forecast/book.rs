@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::calendar::{month_index, PeriodId, Periods};
+use super::calendar::{PeriodId, Periods};
 use super::policy::{ForecastCategory, ForecastPolicy, StageKind};
 use super::report::ForecastReport;
 use super::{forecast, Deal};
@@ -24,8 +24,8 @@ pub(crate) struct Row {
     pub amount: Decimal,
     /// `amount × probability`, exact (won: the amount; lost: 0).
     pub weighted: Decimal,
-    /// Won: the period of its close date; open: of the month it is placed in; `None`: lost
-    /// or unscheduled.
+    /// Won: the period of its close date; open: of the month slot it is placed in; `None`:
+    /// lost or unscheduled.
     pub period: Option<PeriodId>,
 }
 
@@ -47,7 +47,8 @@ pub(crate) fn place(
     let report = forecast(policy, deals, as_of)?;
     let kinds: std::collections::HashMap<&str, StageKind> =
         policy.stages.iter().map(|s| (s.name.as_str(), s.kind)).collect();
-    let month0 = month_index(as_of);
+    // The forecast's month slots: calendar months, or the periods of a week-based year.
+    let slot0 = policy.fiscal_year.slot_of_day(as_of);
     let mut rows = Vec::with_capacity(deals.len());
     for (i, (deal, line)) in deals.iter().zip(&report.deals).enumerate() {
         let kind = kinds.get(deal.stage.as_str()).copied().unwrap_or_default();
@@ -60,7 +61,7 @@ pub(crate) fn place(
             StageKind::Lost => (Decimal::ZERO, None),
             StageKind::Open => (
                 money::mul(deal.amount, line.probability, || format!("deals[{i}].amount"))?,
-                line.offset.map(|o| periods.of_month(month0 + i64::from(o))),
+                line.offset.map(|o| periods.of_slot(slot0 + i64::from(o))),
             ),
         };
         rows.push(Row { key, kind, category: line.category, amount: deal.amount, weighted, period });

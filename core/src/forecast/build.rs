@@ -42,6 +42,8 @@ impl ForecastPolicy {
             overdue: OverduePolicy::default(),
             undated: UndatedPolicy::default(),
             fiscal_year: FiscalYear::default(),
+            horizon_months: None,
+            dense: false,
         }
     }
 
@@ -78,6 +80,21 @@ impl ForecastPolicy {
     #[must_use]
     pub fn with_fiscal_year(mut self, fiscal_year: FiscalYear) -> Self {
         self.fiscal_year = fiscal_year;
+        self
+    }
+
+    /// Reports months one by one up to `months` from the month of `as_of`; later ones are
+    /// summed apart (see [`ForecastPolicy::horizon_months`]).
+    #[must_use]
+    pub fn with_horizon_months(mut self, months: u32) -> Self {
+        self.horizon_months = Some(months);
+        self
+    }
+
+    /// Every month of the horizon in `months` and in each group's, zeros included.
+    #[must_use]
+    pub fn with_dense(mut self, dense: bool) -> Self {
+        self.dense = dense;
         self
     }
 }

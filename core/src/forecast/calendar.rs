@@ -50,19 +50,21 @@ impl Periods {
         i64::from(self.fiscal_year.start_month) - 1
     }
 
-    /// The period holding calendar month `month` (months since year 0). Under a week-based
-    /// year, the period holding the month's 15th: the forecast places open deals in calendar
-    /// months, and a retail period is named after the month it mostly covers.
-    pub fn of_month(self, month: i64) -> PeriodId {
-        if let Some(rule) = self.fiscal_year.weeks {
-            let mid = i32::try_from(month.div_euclid(12))
-                .ok()
-                .and_then(|y| NaiveDate::from_ymd_opt(y, month.rem_euclid(12) as u32 + 1, 15));
-            return mid.map_or(month, |d| weeks::id_of_day(rule, self.fiscal_year.start_month, self.kind, d));
+    /// The period holding the forecast's month slot `slot` (see [`FiscalYear::slot_of_day`]):
+    /// a calendar month (months since year 0) under a month-based year, a 4/5-week period
+    /// (`year × 12 + p`) under a week-based one, so that a quarter or year sums exactly the
+    /// periods it is made of.
+    pub fn of_slot(self, slot: i64) -> PeriodId {
+        if self.fiscal_year.weeks.is_some() {
+            return match self.kind {
+                PeriodKind::Month => slot,
+                PeriodKind::Quarter => slot.div_euclid(12) * 4 + slot.rem_euclid(12) / 3,
+                PeriodKind::Year => slot.div_euclid(12),
+            };
         }
         match self.kind {
-            PeriodKind::Month => month,
-            kind => (month - self.shift()).div_euclid(kind.months()),
+            PeriodKind::Month => slot,
+            kind => (slot - self.shift()).div_euclid(kind.months()),
         }
     }
 
@@ -70,7 +72,7 @@ impl Periods {
     pub fn of_day(self, day: NaiveDate) -> PeriodId {
         match self.fiscal_year.weeks {
             Some(rule) => weeks::id_of_day(rule, self.fiscal_year.start_month, self.kind, day),
-            None => self.of_month(month_index(day)),
+            None => self.of_slot(month_index(day)),
         }
     }
 
@@ -134,7 +136,7 @@ impl Periods {
                     PeriodKind::Quarter => "quarter",
                     PeriodKind::Year => "year",
                 },
-                self.label(self.of_month(2026 * 12))
+                self.label(self.of_slot(2026 * 12))
             ),
         };
         let id = match self.kind {
@@ -184,6 +186,38 @@ fn year_number(text: &str) -> Option<i64> {
     digits(text, 4).filter(|y| *y >= 1)
 }
 
+impl FiscalYear {
+    /// The forecast's month slot holding `day`, as one integer: its calendar month (months
+    /// since year 0), or under a week-based year its 4/5-week period (`year × 12 + p`). The
+    /// report's `months` are these slots, so a deal dated at the end of a calendar month that
+    /// a retail period has already left lands in the next period, not the month's.
+    pub(crate) fn slot_of_day(self, day: NaiveDate) -> i64 {
+        match self.weeks {
+            Some(rule) => weeks::id_of_day(rule, self.start_month, PeriodKind::Month, day),
+            None => month_index(day),
+        }
+    }
+
+    /// The first day of slot `slot` (`None` beyond chrono's dates).
+    pub(crate) fn slot_start(self, slot: i64) -> Option<NaiveDate> {
+        match self.weeks {
+            Some(rule) => weeks::bounds(rule, self.start_month, PeriodKind::Month, slot).map(|(first, _)| first),
+            None => {
+                NaiveDate::from_ymd_opt(i32::try_from(slot.div_euclid(12)).ok()?, slot.rem_euclid(12) as u32 + 1, 1)
+            }
+        }
+    }
+
+    /// The label of slot `slot`: `2026-11`, or `FY2026-P10` under a week-based year.
+    pub(crate) fn slot_label(self, slot: i64) -> String {
+        if self.weeks.is_some() {
+            weeks::label(self, PeriodKind::Month, slot)
+        } else {
+            month_label(slot)
+        }
+    }
+}
+
 /// Months since year 0: a calendar month as one integer.
 pub(crate) fn month_index(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 12 + i64::from(d.month0())
@@ -206,18 +240,18 @@ mod tests {
     fn labels_match_the_report_and_parse_back() {
         let nov = 2026 * 12 + 10;
         let p = periods(1, FiscalYearName::End, PeriodKind::Quarter);
-        assert_eq!(p.label(p.of_month(nov)), "2026-Q4");
+        assert_eq!(p.label(p.of_slot(nov)), "2026-Q4");
         let p = periods(4, FiscalYearName::End, PeriodKind::Quarter);
-        assert_eq!(p.label(p.of_month(nov)), "FY2027-Q3");
-        assert_eq!(p.months(p.of_month(nov)), (2026 * 12 + 9, 2026 * 12 + 11));
+        assert_eq!(p.label(p.of_slot(nov)), "FY2027-Q3");
+        assert_eq!(p.months(p.of_slot(nov)), (2026 * 12 + 9, 2026 * 12 + 11));
         let p = periods(4, FiscalYearName::Start, PeriodKind::Year);
-        assert_eq!(p.label(p.of_month(2027 * 12 + 1)), "FY2026");
+        assert_eq!(p.label(p.of_slot(2027 * 12 + 1)), "FY2026");
         for kind in [PeriodKind::Month, PeriodKind::Quarter, PeriodKind::Year] {
             for start in [1, 2, 4, 7, 12] {
                 for named in [FiscalYearName::End, FiscalYearName::Start] {
                     let p = periods(start, named, kind);
                     for m in (2020 * 12)..(2023 * 12) {
-                        let id = p.of_month(m);
+                        let id = p.of_slot(m);
                         assert_eq!(p.parse(&p.label(id), "q").unwrap(), id);
                         let (a, b) = p.months(id);
                         assert!(a <= m && m <= b);

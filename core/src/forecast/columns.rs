@@ -36,6 +36,10 @@ pub struct DealColumns<'a> {
     /// Date until which each deal's owner snoozed its stall warning, as days since
     /// 1970-01-01; `i64::MIN` for none. `None`: no such column.
     pub snoozed_until: Option<&'a [i64]>,
+    /// Date of each deal's last activity (a call, a meeting), as days since 1970-01-01;
+    /// `i64::MIN` for none (then its `entered_stage_on` counts). Read by the stages'
+    /// `idle_after` (`totals.idle`). `None`: no such column.
+    pub last_activity_on: Option<&'a [i64]>,
     /// One column per `group_by` key of the policy, in the same order.
     pub keys: Vec<KeyColumn<'a>>,
     /// Each deal's own probability of winning, replacing its stage's (as `Deal.probability`).
@@ -129,6 +133,7 @@ pub struct KeyColumn<'a> {
 ///     entered_stage_on: None,
 ///     expected_close_on: None,
 ///     snoozed_until: None,
+///     last_activity_on: None,
 ///     keys: vec![],
 ///     probability: None,
 ///     category: None,
@@ -171,6 +176,7 @@ pub fn forecast_columns(policy: &ForecastPolicy, columns: &DealColumns, as_of: N
 ///     entered_stage_on: None,
 ///     expected_close_on: None,
 ///     snoozed_until: None,
+///     last_activity_on: None,
 ///     keys: vec![],
 ///     probability: None,
 ///     category: None,
@@ -223,10 +229,23 @@ pub(super) fn run<'f, 'p>(
         (cols.entered_stage_on, "entered_stage_on"),
         (cols.expected_close_on, "expected_close_on"),
         (cols.snoozed_until, "snoozed_until"),
+        (cols.last_activity_on, "last_activity_on"),
     ] {
         if let Some(days) = days {
             same_len(days.len(), field)?;
             crate::wire::check_days(days, Some(i64::MIN), |i| row_path(i, field))?;
+        }
+    }
+    if let Some(days) = cols.last_activity_on {
+        // Only the past is activity (i64::MIN, no date, is below every day).
+        let as_of_days = days_since_epoch(as_of);
+        if let Some(i) = days.iter().position(|&d| d > as_of_days) {
+            // The day is in range (checked above).
+            let date = i32::try_from(days[i] + i64::from(EPOCH_CE))
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .map_or_else(|| "a date after as_of".to_owned(), |d| d.to_string());
+            return Err(Error::DateAfterAsOf { path: row_path(i, "last_activity_on"), date, as_of: as_of.to_string() });
         }
     }
     if cols.keys.len() != policy.group_by.len() {
@@ -272,7 +291,7 @@ pub(super) fn run<'f, 'p>(
         .map(|d| d.saturating_sub(as_of_days));
     let max_offset = placer.max_offset(latest_close)?;
     let new_agg = |rows: usize| Aggregator::new(funnel, max_offset, groups.count(), scale, rows);
-    let close_slots = latest_close.filter(|&d| d >= 0).map_or_else(Vec::new, |d| month_slots(as_of, d));
+    let close_slots = latest_close.filter(|&d| d >= 0).map_or_else(Vec::new, |d| month_slots(&placer, d));
     let lanes = lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?;
     let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale));
     let to_tables = |sums: &KernelSums| {
@@ -297,7 +316,7 @@ pub(super) fn run<'f, 'p>(
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
     // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
     // has a threshold.
-    let (filled, (stalled, stalled_delta), per_deal) = match cols.amount {
+    let (filled, flagged, per_deal) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
             let fast = |rows: Range<usize>| {
@@ -308,7 +327,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            (filled, pass.stalled(&placer, &units_of, &per_deal)?, per_deal)
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal)
         }
         AmountColumn::Float { values, .. } => {
             let pow = 10f64.powi(scale as i32);
@@ -321,7 +340,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            (filled, pass.stalled(&placer, &units_of, &per_deal)?, per_deal)
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal)
         }
         AmountColumn::Decimal(a) => {
             let units_of = |i: usize| {
@@ -333,12 +352,18 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            (filled, pass.stalled(&placer, &units_of, &per_deal)?, per_deal)
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal)
         }
     };
     let keys = groups.keys(cols);
-    let extras =
-        Extras { rounding: policy.rounding, per_deal: &per_deal, stalled: &stalled, stalled_delta: &stalled_delta };
+    let extras = Extras {
+        rounding: policy.rounding,
+        per_deal: &per_deal,
+        stalled: &flagged.stalled,
+        stalled_delta: &flagged.stalled_delta,
+        idle: &flagged.idle,
+        idle_delta: &flagged.idle_delta,
+    };
     let report = match filled {
         Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras)?,
         Filled::Fast((tables, closed)) => {
@@ -355,9 +380,14 @@ type ToTables<'a> = dyn Fn(&KernelSums) -> Option<FastTables> + Sync + 'a;
 /// The fast lane's report tables, and per policy stage the closed deals (count, units).
 type FastTables = (Tables, Vec<(u64, i128)>);
 
-/// Per policy stage, the stalled deals (count, amount units), and how the deals' own
-/// probabilities move their weighted sum.
-type Stalled = (Vec<(u64, i128)>, Vec<Decimal>);
+/// Per policy stage, the stalled and the idle deals (count, amount units), and how the
+/// deals' own probabilities move each weighted sum.
+struct Flagged {
+    stalled: Vec<(u64, i128)>,
+    stalled_delta: Vec<Decimal>,
+    idle: Vec<(u64, i128)>,
+    idle_delta: Vec<Decimal>,
+}
 
 /// What one pass over the rows needs besides the aggregator.
 struct Pass<'a> {
@@ -462,40 +492,70 @@ impl Pass<'_> {
 
     /// Per policy stage, the stalled deals (count, amount units): open deals with an entry
     /// date, at least the stage's stall threshold of days in it, and no snooze reaching
-    /// `as_of`; and how their own probabilities move their weighted sum. A second pass, only
-    /// when some stage has a `stall_after`; rows are valid by now.
-    fn stalled(
+    /// `as_of`; the idle ones: more days than the stage's `idle_after` since their last
+    /// activity (else their entry date), not snoozed; and how their own probabilities move
+    /// those weighted sums. A second pass, only when some stage has a threshold; rows are
+    /// valid by now.
+    fn flagged(
         &self,
         placer: &Placer,
         units_of: &dyn Fn(usize) -> Option<i128>,
         per_deal: &PerDeal,
-    ) -> Result<Stalled> {
+    ) -> Result<Flagged> {
         let thresholds = placer.stall_days()?;
-        let mut out = vec![(0u64, 0i128); thresholds.len()];
-        let mut delta = vec![Decimal::ZERO; thresholds.len()];
-        let Some(entered) = self.cols.entered_stage_on else { return Ok((out, delta)) };
-        if thresholds.iter().all(Option::is_none) {
-            return Ok((out, delta));
+        let idle_after = &placer.funnel.idle_after;
+        let n = thresholds.len();
+        let mut out = Flagged {
+            stalled: vec![(0, 0); n],
+            stalled_delta: vec![Decimal::ZERO; n],
+            idle: vec![(0, 0); n],
+            idle_delta: vec![Decimal::ZERO; n],
+        };
+        let cols = self.cols;
+        let stalls = cols.entered_stage_on.is_some() && thresholds.iter().any(Option::is_some);
+        let idles = (cols.entered_stage_on.is_some() || cols.last_activity_on.is_some())
+            && idle_after.iter().any(Option::is_some);
+        if !stalls && !idles {
+            return Ok(out);
         }
-        let snoozed = self.cols.snoozed_until.unwrap_or(&[]);
-        for (i, &day) in entered.iter().enumerate() {
-            let lane = usize::try_from(self.cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
+        let (entered, activity) = (cols.entered_stage_on.unwrap_or(&[]), cols.last_activity_on.unwrap_or(&[]));
+        let snoozed = cols.snoozed_until.unwrap_or(&[]);
+        let day_of = |c: &[i64], i: usize| c.get(i).copied().unwrap_or(i64::MIN);
+        for i in 0..cols.stage.len() {
+            let lane = usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
             let Some(lane) = lane.filter(|l| matches!(l.kind, LaneKind::Fixed | LaneKind::Dated)) else { continue };
             let stage = lane.stage as usize;
-            let Some(threshold) = thresholds[stage] else { continue };
-            let snooze = snoozed.get(i).copied().unwrap_or(i64::MIN);
-            if day == i64::MIN || self.as_of_days.saturating_sub(day) < threshold || snooze >= self.as_of_days {
+            if day_of(snoozed, i) >= self.as_of_days {
+                continue;
+            }
+            let entered_on = day_of(entered, i);
+            let stalled = thresholds[stage]
+                .is_some_and(|t| entered_on != i64::MIN && self.as_of_days.saturating_sub(entered_on) >= t);
+            let since = match day_of(activity, i) {
+                i64::MIN => entered_on,
+                day => day,
+            };
+            let idle = idle_after[stage]
+                .is_some_and(|d| since != i64::MIN && self.as_of_days.saturating_sub(since) > i64::from(d));
+            if !stalled && !idle {
                 continue;
             }
             let units = units_of(i).ok_or_else(|| Error::overflow((self.row_path)(i, "amount")))?;
-            let (deals, sum) = &mut out[stage];
-            *deals += 1;
-            *sum = sum.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
-            if let Some(d) = per_deal.delta_of(i) {
-                delta[stage] = crate::money::add(delta[stage], d, || "totals".into())?;
+            let delta = per_deal.delta_of(i);
+            for (flag, counts, deltas) in
+                [(stalled, &mut out.stalled, &mut out.stalled_delta), (idle, &mut out.idle, &mut out.idle_delta)]
+            {
+                if flag {
+                    let (deals, sum) = &mut counts[stage];
+                    *deals += 1;
+                    *sum = sum.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
+                    if let Some(d) = delta {
+                        deltas[stage] = crate::money::add(deltas[stage], d, || "totals".into())?;
+                    }
+                }
             }
         }
-        Ok((out, delta))
+        Ok(out)
     }
 
     /// The deals with their own probability or category (see [`PerDeal`]); nothing to read
@@ -821,16 +881,15 @@ impl Lane {
     const UNKNOWN: Lane = Lane { kind: LaneKind::Unknown, stage: 0, cell: 0 };
 }
 
-/// The month offset from `as_of`'s month of each day `0..=last` days after `as_of` (at most
+/// The month slot offset from `as_of`'s of each day `0..=last` days after `as_of` (at most
 /// [`MAX_CLOSE_DAYS`](super::phasing::MAX_CLOSE_DAYS) + 1 of them): where placement
 /// `expected_close` puts a deal closing that day, whatever its stage. One walk over the
-/// months instead of a `Placer::place` per (stage, day).
-fn month_slots(as_of: NaiveDate, last: i64) -> Vec<u32> {
+/// slots (calendar months, or a week-based year's periods) instead of a `Placer::place` per
+/// (stage, day).
+fn month_slots(placer: &Placer, last: i64) -> Vec<u32> {
     let last = last.min(super::phasing::MAX_CLOSE_DAYS);
-    let first_of_month = as_of.with_day(1).unwrap_or(as_of);
-    // Days from `as_of` to the first day of the month `m` months after its own.
-    let start =
-        |m: u32| first_of_month.checked_add_months(chrono::Months::new(m)).map_or(i64::MAX, |d| (d - as_of).num_days());
+    // Days from `as_of` to the first day of the slot `m` slots after its own.
+    let start = |m: u32| placer.slot_start_days(m);
     let mut out = Vec::with_capacity(usize::try_from(last + 1).unwrap_or(0));
     let (mut month, mut next) = (0u32, start(1));
     for day in 0..=last {
@@ -1045,6 +1104,7 @@ mod tests {
             entered_stage_on: Some(&entered),
             expected_close_on: None,
             snoozed_until: None,
+            last_activity_on: None,
             keys: vec![KeyColumn { codes: &owner, labels: &owners }],
             probability: None,
             category: None,
@@ -1052,6 +1112,37 @@ mod tests {
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let e = forecast_columns(&policy(placement), &columns, as_of).unwrap_err();
         (e.code().to_owned(), e.path().to_owned())
+    }
+
+    /// A dense report is sized up front: 10,001 groups × 1,000 months is past the limit.
+    #[test]
+    fn a_dense_report_past_the_line_limit_is_refused() {
+        let n = 10_001;
+        let stage = vec![0; n];
+        let cents = vec![100; n];
+        let owner: Vec<i32> = (0..n as i32).collect();
+        let owners: Vec<String> = (0..n).map(|k| format!("o{k}")).collect();
+        let labels = ["a".to_string(), "won".to_string()];
+        let columns = DealColumns {
+            stage: &stage,
+            stage_labels: &labels,
+            amount: AmountColumn::Units { units: &cents, scale: 2 },
+            entered_stage_on: None,
+            expected_close_on: None,
+            snoozed_until: None,
+            last_activity_on: None,
+            keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+            probability: None,
+            category: None,
+        };
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut policy = policy("half_elapsed");
+        policy.horizon_months = Some(1_000);
+        let fine = forecast_columns(&policy, &columns, as_of).unwrap();
+        assert_eq!(fine.groups.len(), n);
+        policy.dense = true;
+        let e = forecast_columns(&policy, &columns, as_of).unwrap_err();
+        assert_eq!((e.code(), e.path()), ("limit_exceeded", "dense"));
     }
 
     proptest::proptest! {
@@ -1079,6 +1170,7 @@ mod tests {
                 entered_stage_on: None,
                 expected_close_on: None,
                 snoozed_until: None,
+                last_activity_on: None,
                 keys: vec![KeyColumn { codes: &owner, labels: &owners }],
                 probability: None,
                 category: None,
@@ -1117,6 +1209,7 @@ mod tests {
                     entered_stage_on: None,
                     expected_close_on: Some(&close),
                     snoozed_until: None,
+                    last_activity_on: None,
                     keys: vec![KeyColumn { codes: &owner, labels: &owners }],
                     probability: None,
                     category: None,

@@ -247,6 +247,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     let mut entered = Vec::with_capacity(deals.len());
     let mut close = Vec::with_capacity(deals.len());
     let mut snoozed = Vec::with_capacity(deals.len());
+    let mut activity = Vec::with_capacity(deals.len());
     for (i, d) in deals.iter().enumerate() {
         if let Some(first) = ids.insert(d.id.as_str(), i) {
             return Err(Error::DuplicateName {
@@ -271,6 +272,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         entered.push(d.entered_stage_on.map_or(i64::MIN, days_since_epoch));
         close.push(d.expected_close_on.map_or(i64::MIN, days_since_epoch));
         snoozed.push(d.snoozed_until.map_or(i64::MIN, days_since_epoch));
+        activity.push(d.last_activity_on.map_or(i64::MIN, days_since_epoch));
     }
     let mut interned: Vec<HashMap<&str, i32>> = vec![HashMap::new(); policy.group_by.len()];
     let mut labels: Vec<Vec<String>> = vec![Vec::new(); policy.group_by.len()];
@@ -301,6 +303,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         entered_stage_on: Some(&entered),
         expected_close_on: Some(&close),
         snoozed_until: Some(&snoozed),
+        last_activity_on: Some(&activity),
         keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
         probability: deals.iter().any(|d| d.probability.is_some()).then_some(ProbabilityColumn::Decimal(&probability)),
         category: deals
@@ -360,6 +363,9 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
             line.reasons = placed.reasons;
             if d.probability.is_some() {
                 line.reasons[0] = Reason::WeightedByDealProbability;
+            }
+            if placed.offset.zip(funnel.policy.horizon_months).is_some_and(|(o, h)| o >= h) {
+                line.reasons.push(Reason::BeyondHorizon);
             }
             // Time in stage whenever the entry date is known, whatever the placement.
             let elapsed = elapsed_days(placer.as_of, dates.0);

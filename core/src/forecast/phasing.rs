@@ -48,6 +48,9 @@ pub enum Reason {
     UndatedFallback,
     /// Without the date its placement uses; left out of the months (`undated: unscheduled`).
     UnscheduledUndated,
+    /// Placed in a month past the policy's `horizon_months`: in `totals.beyond_horizon`,
+    /// not in the months.
+    BeyondHorizon,
 }
 
 /// Where a deal landed.
@@ -67,16 +70,29 @@ pub(crate) struct Placed {
 /// How far ahead an expected close date may lie: a century, as a stage's duration.
 pub(crate) const MAX_CLOSE_DAYS: i64 = 36_500;
 
-/// Places deals of one funnel at one `as_of`.
+/// Places deals of one funnel at one `as_of`, in month slots: calendar months, or under a
+/// week-based fiscal year its 4/5-week periods (see `FiscalYear::slot_of_day`); an offset
+/// counts slots from the one holding `as_of`.
 pub(crate) struct Placer<'f, 'p> {
     pub funnel: &'f Funnel<'p>,
     pub as_of: NaiveDate,
-    month0: i64,
+    /// The slot holding `as_of`.
+    slot0: i64,
 }
 
 impl<'f, 'p> Placer<'f, 'p> {
     pub fn new(funnel: &'f Funnel<'p>, as_of: NaiveDate) -> Self {
-        Self { funnel, as_of, month0: month_index(as_of) }
+        Self { funnel, as_of, slot0: funnel.policy.fiscal_year.slot_of_day(as_of) }
+    }
+
+    /// Days from `as_of` to the first day of the slot `offset` slots after its own
+    /// (`i64::MAX` beyond chrono's dates).
+    pub fn slot_start_days(&self, offset: u32) -> i64 {
+        self.funnel
+            .policy
+            .fiscal_year
+            .slot_start(self.slot0 + i64::from(offset))
+            .map_or(i64::MAX, |d| (d - self.as_of).num_days())
     }
 
     /// The furthest month offset any open deal can land in: the `remaining_full` bound, or
@@ -207,7 +223,8 @@ impl<'f, 'p> Placer<'f, 'p> {
     }
 
     fn close_offset(&self, close: NaiveDate) -> Result<u32> {
-        u32::try_from(month_index(close) - self.month0).map_err(|_| Error::overflow("expected_close_on"))
+        u32::try_from(self.funnel.policy.fiscal_year.slot_of_day(close) - self.slot0)
+            .map_err(|_| Error::overflow("expected_close_on"))
     }
 
     /// Time in stage of a deal that entered it `days` before `as_of`, in the policy's unit.
@@ -237,14 +254,15 @@ impl<'f, 'p> Placer<'f, 'p> {
             .collect()
     }
 
-    /// Calendar month label (`2026-12`) of an offset.
+    /// The label of the slot `offset` after `as_of`'s: a calendar month (`2026-12`), or a
+    /// week-based period (`FY2026-P11`).
     pub fn month_label(&self, offset: u32) -> String {
-        super::report::label(self.month_index(offset as usize))
+        self.funnel.policy.fiscal_year.slot_label(self.month_index(offset as usize))
     }
 
-    /// The month `offset` months after `as_of`'s, counted from year 0.
+    /// The slot `offset` slots after `as_of`'s (months since year 0, or a period id).
     pub fn month_index(&self, offset: usize) -> i64 {
-        self.month0 + offset as i64
+        self.slot0 + offset as i64
     }
 
     fn offset(&self, remaining: Decimal) -> Result<u32> {
@@ -256,7 +274,8 @@ impl<'f, 'p> Placer<'f, 'p> {
                     .as_of
                     .checked_add_days(chrono::Days::new(u64::from(whole)))
                     .ok_or_else(|| Error::overflow("stages"))?;
-                u32::try_from(month_index(close) - self.month0).map_err(|_| Error::overflow("stages"))
+                u32::try_from(self.funnel.policy.fiscal_year.slot_of_day(close) - self.slot0)
+                    .map_err(|_| Error::overflow("stages"))
             }
         }
     }

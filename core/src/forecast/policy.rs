@@ -53,6 +53,21 @@ pub struct ForecastPolicy {
     /// The fiscal year the report's `quarters` and `years` follow (default: the calendar year).
     #[serde(default)]
     pub fiscal_year: FiscalYear,
+    /// Months reported one by one, counted from the month of `as_of` (1 to 1,200): a deal
+    /// placed in a later month stays in the weighted pipeline (`totals.open`, its stage, its
+    /// group) but is left out of `months`, `quarters`, `years` and the groups' months, and
+    /// summed apart in `totals.beyond_horizon` (reason `beyond_horizon`), as unscheduled deals
+    /// are in `totals.unscheduled`. Absent: every month a deal lands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub horizon_months: Option<u32>,
+    /// Every month of the horizon (from the month of `as_of` to the last of `horizon_months`,
+    /// or without one to the last month a deal lands in) in `months` and in every group's
+    /// `months`, empty ones included as zeros. Default: `months` runs from the first to the
+    /// last month used, and a group lists only the months it has deals in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub dense: bool,
 }
 
 /// A fiscal year: the month it starts in, and which calendar year names it.
@@ -343,6 +358,9 @@ impl<'p> Funnel<'p> {
     pub fn new(policy: &'p ForecastPolicy) -> Result<Self> {
         policy.rounding.validate("rounding")?;
         policy.fiscal_year.validate("fiscal_year")?;
+        if let Some(h) = policy.horizon_months.filter(|h| !(1..=MAX_MONTHS).contains(h)) {
+            return Err(Error::out_of_range("horizon_months", h, 1, MAX_MONTHS));
+        }
         limits::check("stages", policy.stages.len(), limits::MAX_STAGES, "stages")?;
         let mut index = HashMap::with_capacity(policy.stages.len());
         let mut rates_by_probability = None;

@@ -26,7 +26,9 @@ pub struct ForecastReport {
     pub duration_unit: DurationUnit,
     /// One line per policy stage, in policy order: the weighted pipeline by stage.
     pub stages: Vec<StageLine>,
-    /// Calendar months from the first to the last one any deal lands in, gaps included.
+    /// Calendar months from the first to the last one any deal lands in, gaps included (see
+    /// the policy's `horizon_months` and `dense`); under a week-based fiscal year, its 4/5-week
+    /// periods instead (`FY2026-P10`).
     pub months: Vec<MonthLine>,
     /// The months rolled up into (fiscal) quarters, rounded once from exact sums.
     pub quarters: Vec<PeriodLine>,
@@ -102,6 +104,10 @@ pub(super) struct Extras<'a> {
     pub per_deal: &'a super::per_deal::PerDeal,
     pub stalled: &'a [(u64, i128)],
     pub stalled_delta: &'a [Decimal],
+    /// Per policy stage, the idle deals (count, amount units) and their own probabilities'
+    /// move of their weighted sum.
+    pub idle: &'a [(u64, i128)],
+    pub idle_delta: &'a [Decimal],
 }
 
 /// A stage's rates and its share of the pipeline.
@@ -135,15 +141,17 @@ pub struct StageLine {
     pub sums: Sums,
     /// How many of its deals are stalled (see the stage's `stall_after`).
     pub stalled: u64,
+    /// How many of its deals are idle (see the stage's `idle_after`).
+    pub idle: u64,
 }
 
-/// A calendar month bucket.
+/// A calendar month bucket (a 4/5-week period under a week-based fiscal year).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct MonthLine {
-    /// `YYYY-MM`.
+    /// `YYYY-MM`; under a week-based fiscal year the period, `FY2026-P10`.
     pub month: String,
-    /// Months after the month of `as_of` (0 = this month).
+    /// Months (periods) after the one holding `as_of` (0 = this one).
     pub offset: u32,
     /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
     /// every line, flat in JSON).
@@ -178,8 +186,14 @@ pub struct GroupLine {
     /// every line, flat in JSON).
     #[serde(flatten)]
     pub sums: Sums,
-    /// The months the group has deals in (no empty ones), in order.
+    /// The months the group has deals in (no empty ones), in order; with the policy's
+    /// `dense`, every month of the report's `months`, zeros included.
     pub months: Vec<MonthLine>,
+    /// With the policy's `horizon_months`: its open deals placed past the horizon (in its
+    /// sums, not in its months).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub beyond_horizon: Option<Sums>,
 }
 
 /// One deal, explained.
@@ -282,7 +296,7 @@ pub struct Sums {
 }
 
 /// Totals. `open.weighted` is the weighted pipeline; it equals the sum of the months plus
-/// `unscheduled.weighted` before rounding.
+/// `unscheduled.weighted` and `beyond_horizon.weighted` before rounding.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Totals {
@@ -296,6 +310,11 @@ pub struct Totals {
     pub lost: Sums,
     /// Open deals stalled in their stage (not counting snoozed ones).
     pub stalled: Sums,
+    /// Open deals without activity for longer than their stage's `idle_after` days (not
+    /// counting snoozed ones).
+    pub idle: Sums,
+    /// Open deals placed in a month past the policy's `horizon_months` (zero without one).
+    pub beyond_horizon: Sums,
 }
 
 /// Running exact sums: amounts as integer units at one common scale, per cell.
@@ -559,7 +578,7 @@ pub(super) fn build_report(
     mut tables: Tables,
     closed: &[(u64, i128)],
 ) -> Result<ForecastReport> {
-    let Extras { rounding, per_deal, stalled, stalled_delta } = extras;
+    let Extras { rounding, per_deal, stalled, stalled_delta, idle, idle_delta } = extras;
     let overrides = per_deal.overrides.as_slice();
     per_deal.apply(&mut tables)?;
     let policy = funnel.policy;
@@ -594,45 +613,91 @@ pub(super) fn build_report(
             duration: stage.duration,
             sums: acc.sums(&round),
             stalled: stalled.get(s).map_or(0, |c| c.0),
+            idle: idle.get(s).map_or(0, |c| c.0),
         })
         .collect();
-    let mut stalled_exact = Acc::default();
-    for (s, &(deals, units)) in stalled.iter().enumerate() {
-        let amount = decimal(units)?;
-        let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
-        let weighted = money::add(weighted, stalled_delta.get(s).copied().unwrap_or_default(), || "totals".into())?;
-        stalled_exact.add(&Acc { deals, amount, weighted })?;
-    }
+    // Flagged deals per stage: amount × the stage's probability, moved by their own.
+    let flagged = |counts: &[(u64, i128)], deltas: &[Decimal]| -> Result<Acc> {
+        let mut exact = Acc::default();
+        for (s, &(deals, units)) in counts.iter().enumerate() {
+            let amount = decimal(units)?;
+            let weighted = money::mul(amount, funnel.probability[s], || "totals".into())?;
+            let weighted = money::add(weighted, deltas.get(s).copied().unwrap_or_default(), || "totals".into())?;
+            exact.add(&Acc { deals, amount, weighted })?;
+        }
+        Ok(exact)
+    };
     let unscheduled = shape.n_slots - 1;
+    // Slots before `shown` are reported month by month; scheduled ones from there on lie
+    // beyond the declared horizon.
+    let shown = policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled));
+    let mut beyond = Acc::default();
+    for acc in &by_slot[shown..unscheduled] {
+        beyond.add(acc)?;
+    }
     totals.open = open.sums(&round);
     totals.won = won.sums(&round);
     totals.lost = lost.sums(&round);
     totals.unscheduled = by_slot[unscheduled].sums(&round);
-    totals.stalled = stalled_exact.sums(&round);
-    // Each slot's label once, not once per group.
-    let labels: Vec<String> = (0..unscheduled).map(|slot| placer.month_label(slot as u32)).collect();
+    totals.stalled = flagged(stalled, stalled_delta)?.sums(&round);
+    totals.idle = flagged(idle, idle_delta)?.sums(&round);
+    totals.beyond_horizon = beyond.sums(&round);
+    // Months from the first to the last one used, gaps included (none when no deal is
+    // scheduled); dense: from the month of `as_of` to the horizon's last (or the last used).
+    let used = (0..shown).filter(|&s| by_slot[s].deals > 0);
+    let last_used = used.clone().next_back();
+    let span = if policy.dense {
+        0..policy.horizon_months.map_or_else(|| last_used.map_or(0, |b| b + 1), |h| h as usize)
+    } else {
+        used.clone().next().zip(last_used).map_or(0..0, |(a, b)| a..b + 1)
+    };
+    let zero = Acc::default();
+    // A dense horizon may reach past the table's last month: those months are empty.
+    let slot_acc = |slot: usize| if slot < shown { &by_slot[slot] } else { &zero };
+    // Each month's label once, not once per group.
+    let labels: Vec<String> = (0..span.end).map(|slot| placer.month_label(slot as u32)).collect();
     let month_line =
         |slot: usize, a: &Acc| MonthLine { month: labels[slot].clone(), offset: slot as u32, sums: a.sums(&round) };
-    // Months from the first to the last one used, gaps included; none when no deal is
-    // scheduled.
-    let used = (0..unscheduled).filter(|&s| by_slot[s].deals > 0);
-    let span = used.clone().next().zip(used.clone().next_back()).map_or(0..0, |(a, b)| a..b + 1);
-    let months = span.clone().map(|slot| month_line(slot, &by_slot[slot])).collect();
-    let (quarters, years) = periods(policy.fiscal_year, placer, &by_slot, span, round)?;
+    let months = span.clone().map(|slot| month_line(slot, slot_acc(slot))).collect();
+    let month_accs: Vec<&Acc> = span.clone().map(slot_acc).collect();
+    let (quarters, years) = periods(policy.fiscal_year, placer, &month_accs, span.start, round)?;
     let mut groups = Vec::new();
     if !policy.group_by.is_empty() {
         let mut order: Vec<usize> = (0..shape.n_groups).filter(|&g| by_group[g].deals > 0).collect();
+        if policy.dense {
+            let lines = [order.len() as u64, span.len() as u64];
+            crate::limits::product("dense", &lines, crate::limits::MAX_DENSE_LINES, "group × month lines")?;
+        }
         order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
         for g in order {
             let all = &by_group[g];
+            let cells = &group_slots[g];
+            let months = if policy.dense {
+                // Cells are in slot order: one merge walk.
+                let mut at = cells.iter().filter(|(slot, _)| *slot < shown).peekable();
+                span.clone()
+                    .map(|slot| match at.next_if(|(s, _)| *s == slot) {
+                        Some((_, a)) => month_line(slot, a),
+                        None => month_line(slot, &zero),
+                    })
+                    .collect()
+            } else {
+                cells.iter().filter(|(slot, _)| *slot < shown).map(|(slot, a)| month_line(*slot, a)).collect()
+            };
+            let beyond_horizon = if policy.horizon_months.is_some() {
+                let mut beyond = Acc::default();
+                for (_, a) in cells.iter().filter(|(slot, _)| (shown..unscheduled).contains(slot)) {
+                    beyond.add(a)?;
+                }
+                Some(beyond.sums(&round))
+            } else {
+                None
+            };
             groups.push(GroupLine {
                 key: policy.group_by.iter().cloned().zip(keys[g].iter().cloned()).collect(),
                 sums: all.sums(&round),
-                months: group_slots[g]
-                    .iter()
-                    .filter(|(slot, _)| *slot < unscheduled)
-                    .map(|(slot, a)| month_line(*slot, a))
-                    .collect(),
+                months,
+                beyond_horizon,
             });
         }
     }
@@ -700,13 +765,14 @@ fn categories(
     ))
 }
 
-/// Quarters and years of the months in `span`, in the policy's fiscal calendar (under a
-/// week-based year, a month goes to the period holding its 15th: see `calendar::Periods`).
+/// Quarters and years of the month slots `first..` (`months[k]`: slot `first + k`), in the
+/// policy's fiscal calendar (under a week-based year the slots are its 4/5-week periods, so
+/// each quarter sums exactly its three).
 fn periods(
     fy: FiscalYear,
     placer: &Placer,
-    slots: &[Acc],
-    span: std::ops::Range<usize>,
+    months: &[&Acc],
+    first: usize,
     round: impl Fn(Decimal) -> Decimal,
 ) -> Result<(Vec<PeriodLine>, Vec<PeriodLine>)> {
     use super::calendar::{PeriodKind, Periods};
@@ -723,15 +789,15 @@ fn periods(
                 sums: acc.sums(&round),
             });
         };
-        for slot in span.clone() {
-            let key = periods.of_month(placer.month_index(slot));
+        for (k, &month) in months.iter().enumerate() {
+            let key = periods.of_slot(placer.month_index(first + k));
             match &mut current {
-                Some((k, acc)) if *k == key => acc.add(&slots[slot])?,
+                Some((k, acc)) if *k == key => acc.add(month)?,
                 _ => {
                     if let Some((k, acc)) = current.take() {
                         flush(k, acc, lines);
                     }
-                    current = Some((key, slots[slot].clone()));
+                    current = Some((key, month.clone()));
                 }
             }
         }
@@ -834,8 +900,14 @@ mod tests {
                 }
                 agg.add_closed(2, 100).unwrap();
                 let per_deal = crate::forecast::per_deal::PerDeal::default();
-                let extras =
-                    Extras { rounding: policy.rounding, per_deal: &per_deal, stalled: &[], stalled_delta: &[] };
+                let extras = Extras {
+                    rounding: policy.rounding,
+                    per_deal: &per_deal,
+                    stalled: &[],
+                    stalled_delta: &[],
+                    idle: &[],
+                    idle_delta: &[],
+                };
                 agg.finish(&funnel, &placer, &keys, extras).unwrap()
             })
             .collect();
