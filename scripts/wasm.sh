@@ -81,6 +81,7 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'attribute(policy: AttributionPolicy, journeys: Journey[]): AttributionReport;' \
   'compareAttribution(policy: ComparisonPolicy, journeys: Journey[]): Comparison;' \
   'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;' \
+  'compareAttributionColumns(policy: ComparisonPolicy, columns: JourneyColumns): Comparison;' \
   'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
   'backtest(policy: ForecastPolicy, settings: BacktestPolicy, events: StageEvent[], asOf: string): BacktestReport;' \
   'fiscalPeriods(fiscalYear: FiscalYear, start: string, end: string): FiscalCalendar;' \

@@ -9,8 +9,10 @@ numpy into one DataFrame of touches. Both sides compute, for linear and for time
 each journey, earlier touches first on ties) and the credit per channel. The pandas side is
 written as fast as idiomatic numpy/pandas allows: contiguous journeys as np.add.reduceat
 segments, no groupby-apply, no Python loop over rows; the time-decay leftovers go to the
-largest remainders in at most (touches - 1) vectorised rounds (a per-journey argmax by
-np.maximum.reduceat), which beats one np.lexsort of every remainder several times over.
+largest remainders by each touch's rank within its journey, counted with shifted whole-column
+comparisons in (longest journey - 1) rounds, 3x faster than the per-journey argmax rounds of
+np.maximum.reduceat it replaced (which beat one np.lexsort of every remainder several times
+over).
 Timings are the best of 7, wall and CPU time of the process (both sides on one thread);
 building the frame is not timed. The script checks that both sides
 agree on every channel's total to the cent, then prints the ratio pandas / crmkit per model and
@@ -74,37 +76,38 @@ def pandas_attribution(df: pd.DataFrame, model: str) -> np.ndarray:
     journey = df["journey"].to_numpy()
     starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]])
     sizes = np.diff(np.r_[starts, len(journey)])
-    position = np.arange(len(journey)) - np.repeat(starts, sizes)
     converted = df["converted_on"].notna().to_numpy()[starts]
     revenue = np.where(converted, df["revenue"].to_numpy()[starts], 0)
     if model == "linear":
         each, extra = np.divmod(revenue, sizes)
+        position = np.arange(len(journey)) - np.repeat(starts, sizes)
         credit = np.repeat(each, sizes) + (position < np.repeat(extra, sizes))
     else:
-        # Journeys that did not convert have no conversion day and no revenue: any gap will do.
-        days = np.nan_to_num((df["converted_on"].to_numpy() - df["on"].to_numpy()) / np.timedelta64(1, "D"))
-        latest = np.minimum.reduceat(days, starts)
-        weight = np.exp2(-(days - np.repeat(latest, sizes)) / 7.0)
-        total = np.add.reduceat(weight, starts)
-        exact = np.repeat(revenue, sizes) * weight / np.repeat(total, sizes)
-        credit = np.floor(exact).astype(np.int64)
-        left = revenue - np.add.reduceat(credit, starts)
+        # Whole days before the conversion; a journey that did not convert (NaT: numpy gives 0,
+        # with a warning silenced here) has no revenue, so any gap will do.
+        with np.errstate(invalid="ignore"):
+            gap = (df["converted_on"].to_numpy() - df["on"].to_numpy()) // np.timedelta64(1, "D")
+        latest = np.minimum.reduceat(gap, starts)
+        weight = np.exp2((np.repeat(latest, sizes) - gap) / 7.0)
+        exact = np.repeat(revenue / np.add.reduceat(weight, starts), sizes) * weight
+        credit = exact.astype(np.int64)  # floor: non-negative
         remainder = exact - credit
+        left = np.repeat(revenue - np.add.reduceat(credit, starts), sizes)
         # The leftover cents, one each to the largest remainders (earlier touches first on
-        # ties): a journey has fewer leftovers than touches, so at most max(sizes) - 1 rounds
-        # of "the first largest remainder of every journey still owed one", each a few whole
-        # column passes; cheaper than sorting 5,000,000 remainders.
+        # ties): a touch gets one when its rank among its journey's remainders is below the
+        # journey's leftover count. The rank counts, for each distance d, the touch d rows
+        # later (earlier) in the same journey with a larger (not smaller) remainder: (longest
+        # journey - 1) rounds of a few whole-column operations, 3x faster than rounds of a
+        # per-journey argmax by np.maximum.reduceat, which beat one np.lexsort of every
+        # remainder several times over.
         group = np.repeat(np.arange(len(starts)), sizes)
-        for _ in range(int(sizes.max()) - 1):
-            owed = left > 0
-            if not owed.any():
-                break
-            top = np.maximum.reduceat(remainder, starts)
-            hit = np.flatnonzero((remainder == np.repeat(top, sizes)) & np.repeat(owed, sizes))
-            first = hit[np.r_[True, group[hit[1:]] != group[hit[:-1]]]]
-            credit[first] += 1
-            remainder[first] = -1.0
-            left[group[first]] -= 1
+        rank = np.zeros(len(credit), dtype=np.int64)
+        for d in range(1, int(sizes.max())):
+            same = group[d:] == group[:-d]
+            before, after = remainder[:-d], remainder[d:]
+            rank[:-d] += same & (after > before)
+            rank[d:] += same & (before >= after)
+        credit += rank < left
     codes = df["channel"].cat.codes.to_numpy()
     return np.bincount(codes, weights=credit, minlength=len(CHANNELS)).astype(np.int64)
 

@@ -2,9 +2,9 @@
 
 use std::borrow::Cow;
 
-use crmkit::roi::{AttributionPolicy, CodeColumn, DayColumn, JourneyColumns};
+use crmkit::roi::{AttributionPolicy, CodeColumn, ComparisonPolicy, DayColumn, JourneyColumns};
 use crmkit::wire::from_json;
-use numpy::{IntoPyArray, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::{run, slice, to_py_err, to_python, Amount};
@@ -67,33 +67,114 @@ pub fn attribute_columns<'py>(
     on_ticks: Option<i64>,
     converted_on_ticks: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let revenue = Amount::extract(&revenue)?;
-    let revenue_data = revenue.data();
-    let codes = Codes::extract(&channel)?;
-    let codes = codes.slices();
-    let channel = codes.column();
-    let (journey, on, converted_on) = (slice(&journey), slice(&on), slice(&converted_on));
-    let milestone = milestone.as_ref().map(slice);
-    let out = py
-        .detach(|| {
-            let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+    let touches = Touches {
+        revenue: Amount::extract(&revenue)?,
+        channel: Codes::extract(&channel)?,
+        journey,
+        channel_labels,
+        on,
+        revenue_scale,
+        converted_on,
+        milestone,
+        on_ticks,
+        converted_on_ticks,
+    };
+    let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
+    // numpy's array, written in place: its allocator asks for huge pages for a large array,
+    // so the 40 MB of a million journeys' credits fault a few pages, not ten thousand (a
+    // fifth of the call's time when Rust allocated them).
+    let credits = PyArray1::<i64>::zeros(py, touches.journey.as_array().len(), false);
+    let mut written = credits.readwrite();
+    let out = written.as_slice_mut().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    let report =
+        touches.with(py, policy.rounding.dp, |columns| crmkit::roi::attribute_columns_into(&policy, columns, out))?;
+    drop(written);
+    let report = to_python(py, &report)?;
+    (report, credits).into_pyobject(py).map(Bound::into_any)
+}
+
+/// `compare_attribution_columns(...) -> dict`: [`crmkit::roi::compare_attribution_columns`]
+/// over the columns [`attribute_columns`] takes, with a comparison policy.
+#[pyfunction]
+#[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None, on_ticks = None, converted_on_ticks = None))]
+#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+pub fn compare_attribution_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    journey: PyReadonlyArray1<'py, i64>,
+    channel: Bound<'py, PyAny>,
+    channel_labels: Vec<String>,
+    on: PyReadonlyArray1<'py, i64>,
+    revenue: Bound<'py, PyAny>,
+    revenue_scale: Option<u32>,
+    converted_on: PyReadonlyArray1<'py, i64>,
+    milestone: Option<PyReadonlyArray1<'py, i8>>,
+    on_ticks: Option<i64>,
+    converted_on_ticks: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let touches = Touches {
+        revenue: Amount::extract(&revenue)?,
+        channel: Codes::extract(&channel)?,
+        journey,
+        channel_labels,
+        on,
+        revenue_scale,
+        converted_on,
+        milestone,
+        on_ticks,
+        converted_on_ticks,
+    };
+    let policy: ComparisonPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
+    let comparison =
+        touches.with(py, policy.rounding.dp, |columns| crmkit::roi::compare_attribution_columns(&policy, columns))?;
+    to_python(py, &comparison)
+}
+
+/// The touch columns as numpy hands them over.
+struct Touches<'py> {
+    journey: PyReadonlyArray1<'py, i64>,
+    channel: Codes<'py>,
+    channel_labels: Vec<String>,
+    on: PyReadonlyArray1<'py, i64>,
+    revenue: Amount<'py>,
+    revenue_scale: Option<u32>,
+    converted_on: PyReadonlyArray1<'py, i64>,
+    milestone: Option<PyReadonlyArray1<'py, i8>>,
+    on_ticks: Option<i64>,
+    converted_on_ticks: Option<i64>,
+}
+
+impl Touches<'_> {
+    /// `f` over the columns with the GIL released; `dp`: the policy's places (float revenue
+    /// is rounded to them unless `revenue_scale` says otherwise).
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        dp: u32,
+        f: impl FnOnce(&JourneyColumns) -> crmkit::Result<T> + Send,
+    ) -> PyResult<T> {
+        let revenue_data = self.revenue.data();
+        let codes = self.channel.slices();
+        let (journey, on, converted_on) = (slice(&self.journey), slice(&self.on), slice(&self.converted_on));
+        let milestone = self.milestone.as_ref().map(slice);
+        let (labels, scale) = (&self.channel_labels, self.revenue_scale);
+        let (on_ticks, converted_on_ticks) = (self.on_ticks.unwrap_or(1), self.converted_on_ticks.unwrap_or(1));
+        py.detach(|| {
             let mut decimals = Vec::new();
-            let revenue = revenue_data.column(revenue_scale, policy.rounding.dp, "revenue", &mut decimals)?;
+            let revenue = revenue_data.column(scale, dp, "revenue", &mut decimals)?;
             let columns = JourneyColumns {
                 journey: &journey,
-                channel,
-                channel_labels: &channel_labels,
-                on: DayColumn { values: &on, per_day: on_ticks.unwrap_or(1) },
+                channel: codes.column(),
+                channel_labels: labels,
+                on: DayColumn { values: &on, per_day: on_ticks },
                 revenue,
-                converted_on: DayColumn { values: &converted_on, per_day: converted_on_ticks.unwrap_or(1) },
+                converted_on: DayColumn { values: &converted_on, per_day: converted_on_ticks },
                 milestone: milestone.as_deref(),
             };
-            crmkit::roi::attribute_columns(&policy, &columns)
+            f(&columns)
         })
-        .map_err(to_py_err)?;
-    let report = to_python(py, &out.report)?;
-    let credits = out.credits.into_pyarray(py);
-    (report, credits).into_pyobject(py).map(Bound::into_any)
+        .map_err(to_py_err)
+    }
 }
 
 /// Category codes as the frame holds them: int8, int16 or int32, borrowed.
@@ -145,5 +226,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(campaign_roi, m)?)?;
     m.add_function(wrap_pyfunction!(attribute, m)?)?;
     m.add_function(wrap_pyfunction!(compare_attribution, m)?)?;
-    m.add_function(wrap_pyfunction!(attribute_columns, m)?)
+    m.add_function(wrap_pyfunction!(attribute_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_attribution_columns, m)?)
 }

@@ -155,6 +155,25 @@ def test_attribution_frame_reads_arrow(model):
     assert plain(crmkit.attribution_frame(dec, {"model": model}, milestone="milestone")) == plain(want)
 
 
+def test_compare_attribution_frame_reads_arrow():
+    df = _frame(BOOK + [JOURNEYS[0]])
+    policy = {"models": [{"kind": "linear"}, {"kind": "w_shaped"}, {"kind": "markov"}]}
+    want = crmkit.compare_attribution_frame(df, policy, milestone="milestone")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    got = crmkit.compare_attribution_frame(table, policy, milestone="milestone")
+    assert isinstance(got, pa.Table) and got.column_names == ["channel", "group", "linear", "w_shaped", "markov"]
+    assert got.schema.field("linear").type == pa.decimal128(38, 2)
+    assert plain(got) == plain(want.reset_index())
+    assert json.loads(got.schema.metadata[b"crmkit.total"]) == str(want.attrs["total"])
+    assert json.loads(got.schema.metadata[b"crmkit.models"]) == ["linear", "w_shaped", "markov"]
+    polars = crmkit.compare_attribution_frame(pl.from_arrow(table), policy, milestone="milestone")
+    assert isinstance(polars, pl.DataFrame) and plain(polars) == plain(want.reset_index())
+    bad = table.set_column(table.schema.get_field_index("channel"), "channel", pa.array(["radio"] + table.column("channel").to_pylist()[1:]))
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.compare_attribution_frame(bad, policy)
+    assert e.value.code == "unknown_channel"
+
+
 def test_attribution_frame_arrow_errors():
     table = pa.Table.from_pandas(_frame(BOOK), preserve_index=False)
     bad = table.set_column(table.schema.get_field_index("milestone"), "milestone", pa.array([None, "won"] + [None] * (len(table) - 2)))

@@ -204,3 +204,55 @@ def test_attribution_frame_reads_datetime64_of_any_unit(unit):
         with pytest.raises(crmkit.CrmkitError) as caught:
             crmkit.attribution_frame(df, {"model": {"kind": "linear"}})
         assert (caught.value.code, caught.value.path) == ("invalid_date", "on[2]")
+
+
+@pytest.mark.parametrize("policy", [{}, {"models": [{"kind": "w_shaped"}, {"kind": "time_decay", "half_life_days": "2"}], "lookback_days": 10}])
+def test_compare_attribution_frame_is_the_record_comparison(policy):
+    import pandas as pd
+
+    journeys = BOOK + [JOURNEYS[0]]
+    want = crmkit.compare_attribution(policy, journeys)
+    df = _frame(journeys)
+    got = crmkit.compare_attribution_frame(df, policy, milestone="milestone", revenue_scale=2)
+    assert got.attrs["report"] == want.attrs["report"]
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(got.attrs["shares"], want.attrs["shares"])
+    # datetime64 days and a categorical's codes, as attribution_frame reads them
+    fast = df.assign(on=pd.to_datetime(df["on"]), converted_on=pd.to_datetime(df["converted_on"]), channel=df["channel"].astype("category"))
+    assert crmkit.compare_attribution_frame(fast, policy, milestone="milestone").attrs["report"] == want.attrs["report"]
+    dicts, _ = stub()
+    assert set(got.attrs["report"]) == dicts["Comparison"] and set(got.attrs["rows"][0]) == dicts["ComparisonRow"]
+    assert set(got.attrs["report"]["channels"][0]) == dicts["ComparisonLine"]
+
+
+def test_compare_attribution_frame_errors_are_typed():
+    df = _frame(BOOK)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.compare_attribution_frame(df, {"models": []})
+    assert (caught.value.code, caught.value.path) == ("invalid_value", "models")
+    df.loc[1, "on"] = "2026-05-01"  # after the conversion
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.compare_attribution_frame(df, {})
+    assert (caught.value.code, caught.value.path) == ("touch_after_conversion", "on[1]")
+    for bad in ([1], {"a": 1}):  # unhashable cells: no journey, no channel
+        for column in ("journey", "channel"):
+            odd = _frame(BOOK).astype({column: object})
+            odd.at[2, column] = bad
+            with pytest.raises(crmkit.CrmkitError) as caught:
+                crmkit.compare_attribution_frame(odd, {})
+            assert (caught.value.code, caught.value.path) == ("invalid_type", column)
+
+
+def test_attribution_frame_credits_are_not_copied_into_every_derived_frame():
+    import pickle
+
+    out = crmkit.attribution_frame(_frame(BOOK), {"model": {"kind": "linear"}})
+    credits = out.attrs["credits"]
+    # pandas deep-copies attrs into derived objects: the credits are shared, read-only.
+    assert out["channel"].attrs["credits"] is credits and out.head(2).attrs["credits"] is credits
+    assert not credits.flags.writeable and credits.dtype == "int64"
+    cents = credits / 100
+    assert type(cents).__name__ == "ndarray" and cents.flags.writeable
+    assert int(credits.sum()) == int(out.attrs["total"] * 100)
+    back = pickle.loads(pickle.dumps(out))
+    assert list(back.attrs["credits"]) == list(credits)

@@ -69,6 +69,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "campaign_roi": lambda case: crmkit.campaign_roi(case["config"], _get(case["input"], "campaigns")),
     "attribute": lambda case: crmkit.attribute(case["config"], _get(case["input"], "journeys")),
     "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], _get(case["input"], "journeys")).attrs["report"],
+    "compare_attribution_columns": lambda case: _compare_attribution_frame(case),
     "quota_attainment": lambda case: crmkit.quota_attainment(
         _get(case["config"], "policy"), _get(case["config"], "quota"), case["input"], case["as_of"]
     ),
@@ -210,6 +211,25 @@ def _dedup_frame(case: dict) -> Any:
     out = crmkit.dedup_frame(df, _get(case["config"], "policy"), id="id", owner="owner" if "owner" in data else None,
                              settings=_get(case["config"], "settings"))
     return {"cluster": out["cluster"].tolist(), "survivor": out["is_survivor"].tolist(), **out.attrs}
+
+
+def _compare_attribution_frame(case: dict) -> Any:
+    """The columns vector through `compare_attribution_frame` on a DataFrame of them (dates as
+    YYYY-MM-DD text, revenue as decimal strings): the report in attrs. A mutated case whose
+    columns are not lists of one length cannot become a DataFrame: the runner refuses it with
+    a typed error, as `_commission_frame` does."""
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], dict) else {}
+    names = ["journey", "channel", "on", "revenue", "converted_on"] + (["milestone"] if inp.get("milestone") is not None else [])
+    data = {name: inp.get(name) for name in names}
+    for name, values in data.items():
+        if not isinstance(values, list):
+            raise error("invalid_type", name, "expected a list")
+        if len(values) != len(data["journey"]):
+            raise error("invalid_value", name, "columns of different lengths")
+    milestone = "milestone" if "milestone" in data else None
+    return crmkit.compare_attribution_frame(_data_frame(data), case["config"], milestone=milestone).attrs["report"]
 
 
 def _commission_frame(case: dict) -> Any:

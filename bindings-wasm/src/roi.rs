@@ -81,6 +81,22 @@ pub fn attribute_columns(
     Ok(object)
 }
 
+/// `compareAttribution` over touches given as typed-array columns (as `attributeColumns`
+/// takes them): every model of the policy side by side per channel, and the long rows a chart
+/// takes, the same as `compareAttribution` on the same journeys. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = compareAttributionColumns, unchecked_return_type = "Comparison")]
+pub fn compare_attribution_columns(
+    #[wasm_bindgen(unchecked_param_type = "ComparisonPolicy")] policy: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JourneyColumns")] columns: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let run = || {
+        let policy = from_js_arg(policy, "policy")?;
+        let c = TouchColumns::read(columns)?;
+        crmkit::roi::compare_attribution_columns(&policy, &c.as_columns())
+    };
+    reply(run())
+}
+
 /// `attributeColumns`' columns, copied once into Rust vectors.
 struct TouchColumns {
     journey: Vec<i64>,
@@ -200,7 +216,7 @@ fn type_error(path: &str, expected: &str, got: &JsValue) -> crmkit::Error {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-/** Touches as columns for `attributeColumns`: row `i` is one touch; a journey's rows are consecutive and in time order. */
+/** Touches as columns for `attributeColumns` and `compareAttributionColumns`: row `i` is one touch; a journey's rows are consecutive and in time order. */
 export interface JourneyColumns {
     /** Journey of each row (consecutive rows with one code are a journey). */
     journey: Int32Array;

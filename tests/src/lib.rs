@@ -75,6 +75,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let journeys: Vec<crmkit::roi::Journey> = crmkit::wire::from_json(&field("journeys"), "journeys")?;
             serde_json::to_value(crmkit::roi::compare_attribution(&policy, &journeys)?)
         }
+        "compare_attribution_columns" => compare_attribution_columns(config, input)?,
         "score_leads" => {
             let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
@@ -502,6 +503,65 @@ pub(crate) fn day_column(value: Option<&Value>, name: &str) -> crmkit::Result<Ve
             None => Ok(i64::MIN),
         })
         .collect()
+}
+
+/// `compare_attribution_columns` over the vector's columns: channel names coded in order of
+/// first appearance, dates as days, revenue as decimal strings (null: 0, where the journey did
+/// not convert); read in the order the Python runner reads them.
+fn compare_attribution_columns(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
+    use crmkit::roi::{CodeColumn, DayColumn, JourneyColumns};
+    let json = |name: &str| input.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
+    let journey: Vec<i64> = crmkit::wire::from_json(&json("journey"), "journey")?;
+    let names: Vec<String> = crmkit::wire::from_json(&json("channel"), "channel")?;
+    let mut labels: Vec<String> = Vec::new();
+    let channel: Vec<i32> = names
+        .iter()
+        .map(|n| {
+            labels.iter().position(|l| l == n).unwrap_or_else(|| {
+                labels.push(n.clone());
+                labels.len() - 1
+            }) as i32
+        })
+        .collect();
+    let on = day_column(input.get("on"), "on")?;
+    let converted_on = day_column(input.get("converted_on"), "converted_on")?;
+    let revenue: Vec<Option<String>> = crmkit::wire::from_json(&json("revenue"), "revenue")?;
+    let milestone: Option<Vec<Option<String>>> = crmkit::wire::from_json(&json("milestone"), "milestone")?;
+    let milestone = milestone
+        .map(|m| {
+            m.iter()
+                .enumerate()
+                .map(|(i, m)| match m.as_deref() {
+                    None => Ok(0i8),
+                    Some("lead_created") => Ok(1),
+                    Some("deal_created") => Ok(2),
+                    Some(other) => Err(crmkit::Error::InvalidValue {
+                        path: format!("milestone[{i}]"),
+                        reason: format!("{other:?} is not lead_created or deal_created"),
+                    }),
+                })
+                .collect::<crmkit::Result<Vec<i8>>>()
+        })
+        .transpose()?;
+    let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+    let revenue = revenue
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.as_deref()
+                .map_or(Ok(rust_decimal::Decimal::ZERO), |t| crmkit::wire::parse_decimal(t, &format!("revenue[{i}]")))
+        })
+        .collect::<crmkit::Result<Vec<_>>>()?;
+    let columns = JourneyColumns {
+        journey: &journey,
+        channel: CodeColumn::I32(&channel),
+        channel_labels: &labels,
+        on: DayColumn::days(&on),
+        revenue: crmkit::forecast::AmountColumn::Decimal(&revenue),
+        converted_on: DayColumn::days(&converted_on),
+        milestone: milestone.as_deref(),
+    };
+    Ok(serde_json::to_value(crmkit::roi::compare_attribution_columns(&policy, &columns)?))
 }
 
 /// A money column's cells as the wire takes money: decimal strings, or integers (whole

@@ -3,8 +3,9 @@
 use chrono::NaiveDate;
 use crmkit::forecast::AmountColumn;
 use crmkit::roi::{
-    attribute, attribute_columns, campaign_roi, AttributionPolicy, Campaign, Channel, CodeColumn, DayColumn, Journey,
-    JourneyColumns, Milestone, Model, RoiPolicy, Touch, NOT_CONVERTED,
+    attribute, attribute_columns, attribute_columns_into, campaign_roi, compare_attribution,
+    compare_attribution_columns, AttributionPolicy, Campaign, Channel, CodeColumn, ComparisonPolicy, DayColumn,
+    Journey, JourneyColumns, Milestone, Model, RoiPolicy, Touch, NOT_CONVERTED,
 };
 use crmkit::wire::from_json;
 use proptest::prelude::*;
@@ -114,6 +115,52 @@ fn as_columns(js: &[Journey]) -> Columns {
         }
     }
     c
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The columnar comparison is the record API's on the same journeys: every model, with and
+    /// without a lookback window, at any rounding; the same error where the record API fails.
+    #[test]
+    fn columns_compare_as_the_record_api(
+        raw in raw_journeys(),
+        dp in 0u32..4,
+        picks in proptest::collection::vec(0usize..13, 1..5),
+        window in proptest::option::of(0u32..40),
+    ) {
+        let js = journeys(&raw, &CHANNELS);
+        let (journey, channel, on, cents, converted_on, milestone) = as_columns(&js);
+        let labels: Vec<String> = CHANNELS.iter().map(|s| (*s).to_owned()).collect();
+        let columns = JourneyColumns {
+            journey: &journey,
+            channel: CodeColumn::I32(&channel),
+            channel_labels: &labels,
+            on: DayColumn::days(&on),
+            revenue: AmountColumn::Units { units: &cents, scale: 2 },
+            converted_on: DayColumn::days(&converted_on),
+            milestone: Some(&milestone),
+        };
+        let all = models();
+        let mut p: ComparisonPolicy = from_json("{}", "").expect("policy");
+        p.models = picks.iter().map(|&k| all[k].clone()).collect();
+        p.channels = CHANNELS.iter().map(|n| Channel { name: (*n).into(), group: "g".into() }).collect();
+        p.rounding.dp = dp;
+        p.lookback_days = window;
+        match (compare_attribution(&p, &js), compare_attribution_columns(&p, &columns)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+            (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
+            (a, b) => return Err(TestCaseError::fail(format!("records {a:?} vs columns {b:?}"))),
+        }
+        // Into a buffer of garbage: every row written.
+        let mut single = policy(all[picks[0]].clone(), dp);
+        single.channels = p.channels.clone();
+        if let Ok(want) = attribute_columns(&single, &columns) {
+            let mut credits = vec![-7i64; journey.len()];
+            let report = attribute_columns_into(&single, &columns, &mut credits).expect("same columns");
+            prop_assert_eq!((report, credits), (want.report, want.credits));
+        }
+    }
 }
 
 proptest! {

@@ -39,7 +39,7 @@ from crmkit._dedup import (
     score_block_frame,
 )
 from crmkit._native import CrmkitError, __version__
-from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution
+from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution, compare_attribution_frame
 from crmkit._scoring import (
     calibration,
     predict_leads,
@@ -83,6 +83,7 @@ __all__ = [
     "campaign_roi",
     "collections",
     "compare_attribution",
+    "compare_attribution_frame",
     "compare",
     "assign_records",
     "check_claims",

@@ -1020,6 +1020,41 @@ def attribution_frame(
 ) -> Any:
     """Attribution over Arrow data: the channel rows in the caller's library (polars, or a
     pyarrow Table), credit as decimal128; raises ``CrmkitError``."""
+
+@overload
+def compare_attribution_frame(
+    df: pd.DataFrame,
+    policy: ComparisonPolicy | Mapping[str, object],
+    *,
+    journey: str = "journey",
+    channel: str = "channel",
+    on: str = "on",
+    revenue: str = "revenue",
+    converted_on: str = "converted_on",
+    milestone: str | None = None,
+    revenue_scale: int | None = None,
+) -> pd.DataFrame:
+    """``compare_attribution`` over a DataFrame of touches (read as ``attribution_frame`` reads
+    it): one row per channel, one ``Decimal`` column per model; ``attrs["total"]``,
+    ``attrs["shares"]``, ``attrs["rows"]``, ``attrs["report"]`` (a ``Comparison``). Raises
+    ``CrmkitError``."""
+
+@overload
+def compare_attribution_frame(
+    df: ArrowStreamExportable,
+    policy: ComparisonPolicy | Mapping[str, object],
+    *,
+    journey: str = "journey",
+    channel: str = "channel",
+    on: str = "on",
+    revenue: str = "revenue",
+    converted_on: str = "converted_on",
+    milestone: str | None = None,
+    revenue_scale: int | None = None,
+) -> Any:
+    """``compare_attribution`` over Arrow data: ``channel``, ``group`` and one decimal128 column
+    per model in the caller's library (polars, or a pyarrow Table); total, models and rows in
+    the schema metadata. Raises ``CrmkitError``."""
 # ---- Lead scoring (线索评估) ----
 
 Dimension = Literal["fit", "engagement"]

@@ -223,18 +223,9 @@ def _fill_unread_revenue(cols: ArrowColumns, name: str, journeys: Any, converted
 _MILESTONES = {"lead_created": 1, "deal_created": 2}
 
 
-def attribution_arrow(
-    data: Any,
-    policy: Mapping[str, Any],
-    *,
-    journey: str,
-    channel: str,
-    on: str,
-    revenue: str,
-    converted_on: str,
-    milestone: str | None,
-    revenue_scale: Any,
-) -> Any:
+def _arrow_touches(data: Any, journey: str, channel: str, on: str, revenue: str, converted_on: str, milestone: str | None, revenue_scale: Any) -> tuple:
+    """The touch columns of Arrow ``data`` as the native ``attribute_columns`` /
+    ``compare_attribution_columns`` take them (after the policy), and the reader."""
     cols = ArrowColumns(data, [journey, channel, on, revenue, converted_on, *([milestone] if milestone else [])])
     pa, np = cols.pa, cols.np
     ids = cols.column(journey)
@@ -258,9 +249,24 @@ def attribution_arrow(
             lookup.append(_MILESTONES[label])
         table = np.asarray([*lookup, 0], dtype=np.int8)  # code -1 (null) reads the trailing 0
         marks = np.ascontiguousarray(table[codes])
-    report, credits = _native.attribute_columns(
-        to_json(policy, "policy"), journey_codes, channel_codes, channel_labels, days, amounts, scale, conv, marks
-    )
+    return cols, (journey_codes, channel_codes, channel_labels, days, amounts, scale, conv, marks)
+
+
+def attribution_arrow(
+    data: Any,
+    policy: Mapping[str, Any],
+    *,
+    journey: str,
+    channel: str,
+    on: str,
+    revenue: str,
+    converted_on: str,
+    milestone: str | None,
+    revenue_scale: Any,
+) -> Any:
+    cols, args = _arrow_touches(data, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
+    pa = cols.pa
+    report, credits = _native.attribute_columns(to_json(policy, "policy"), *args)
     lines = report["channels"]
     table = pa.table(
         {
@@ -278,5 +284,34 @@ def attribution_arrow(
         meta["cohorts"] = report["cohorts"]
     out = output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))
     if hasattr(out, "attrs"):
-        out.attrs.update(meta, credits=credits)
+        from crmkit._roi import shared
+
+        out.attrs.update(meta, credits=shared(credits))
     return out
+
+
+def compare_attribution_arrow(
+    data: Any,
+    policy: Mapping[str, Any],
+    *,
+    journey: str,
+    channel: str,
+    on: str,
+    revenue: str,
+    converted_on: str,
+    milestone: str | None,
+    revenue_scale: Any,
+) -> Any:
+    cols, args = _arrow_touches(data, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
+    pa = cols.pa
+    report = _native.compare_attribution_columns(to_json(policy, "policy"), *args)
+    lines = report["channels"]
+    columns = {
+        "channel": pa.array([line["channel"] for line in lines], pa.string()),
+        "group": pa.array([line["group"] for line in lines], pa.string()),
+    }
+    for k, model in enumerate(report["models"]):
+        columns[model] = _decimals(pa, [line["credits"][k] for line in lines])
+    meta = {"total": report["total"], "models": report["models"], "rows": report["rows"]}
+    table = pa.table(columns)
+    return output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))

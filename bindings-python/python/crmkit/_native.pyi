@@ -107,6 +107,19 @@ def attribute_columns(
     on_ticks: Optional[int] = None,
     converted_on_ticks: Optional[int] = None,
 ) -> Tuple[AttributionReport, npt.NDArray[np.int64]]: ...
+def compare_attribution_columns(
+    policy_json: str,
+    journey: npt.NDArray[np.int64],
+    channel: npt.NDArray[np.int32] | npt.NDArray[np.int16] | npt.NDArray[np.int8],
+    channel_labels: Sequence[str],
+    on: npt.NDArray[np.int64],
+    revenue: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
+    revenue_scale: Optional[int],
+    converted_on: npt.NDArray[np.int64],
+    milestone: Optional[npt.NDArray[np.int8]] = None,
+    on_ticks: Optional[int] = None,
+    converted_on_ticks: Optional[int] = None,
+) -> Comparison: ...
 
 def normalize_company(value_json: str) -> CompanyName: ...
 def normalize_phone(phone_json: str, default_country_json: str) -> Phone: ...

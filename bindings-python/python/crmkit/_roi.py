@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmkit import _native
@@ -11,7 +12,7 @@ from crmkit._wire import to_json
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["attribute", "attribution_frame", "campaign_roi", "compare_attribution"]
+__all__ = ["attribute", "attribution_frame", "campaign_roi", "compare_attribution", "compare_attribution_frame"]
 
 
 @document("RoiPolicy", "Campaign")
@@ -74,6 +75,11 @@ def compare_attribution(policy: Mapping[str, Any], journeys: Sequence[Mapping[st
     import pandas as pd
 
     report = _native.compare_attribution(to_json(policy, "policy"), to_json(journeys, "journeys", "journeys"))
+    return _comparison_frame(report, pd)
+
+
+def _comparison_frame(report: dict, pd: Any) -> pd.DataFrame:
+    """A comparison report as the DataFrame :func:`compare_attribution` returns."""
     index = pd.Index([line["channel"] for line in report["channels"]], name="channel")
 
     def table(field: str) -> pd.DataFrame:
@@ -144,7 +150,13 @@ def _read_revenue(series: Any, journeys: Any, converted: Any, np: Any, pd: Any) 
     their NaN: the core reads a NaN as an empty cell by the same rule."""
     if pd.api.types.is_float_dtype(series.dtype) or (isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu"):
         return series  # NaN is read by the core; numpy integers cannot be missing
-    missing = series.isna().to_numpy(dtype=bool)
+    try:
+        missing = series.isna().to_numpy(dtype=bool)
+    except ArithmeticError:  # pandas' isna raises on a signalling-NaN Decimal
+        from crmkit._frame import _error
+
+        i = next((i for i, v in enumerate(series.to_numpy(dtype=object)) if isinstance(v, Decimal) and v.is_snan()), 0)
+        raise _error("invalid_decimal", f"revenue[{i}]", "a signalling NaN is not a decimal number") from None
     if not missing.any():
         return series
     unread_revenue(missing, journeys, converted, np)
@@ -208,37 +220,11 @@ def attribution_frame(
     from crmkit._frame import _pandas
 
     np, pd = _pandas("attribution_frame")
-
-    from crmkit._frame import _amounts, _column, _error, _int_arg
-
-    revenue_scale = _int_arg(revenue_scale, "revenue_scale", 0, 28)
-
-    ids = _column(df, journey)
-    if pd.api.types.is_integer_dtype(ids.dtype):
-        journey_codes = np.ascontiguousarray(ids.to_numpy(dtype=np.int64))
-    else:
-        journey_codes = np.ascontiguousarray(pd.factorize(ids)[0].astype(np.int64))
-    channel_codes, channel_labels = _channel_codes(_column(df, channel), np, pd)
-    days, on_ticks = _day_ticks(_column(df, on), "on", np, pd)
-    conv, conv_ticks = _day_ticks(_column(df, converted_on), "converted_on", np, pd)
-    # NaT ticks are NOT_CONVERTED too: the conversion column as handed over says who converted.
-    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd), np, pd, revenue_scale, "revenue")
-    marks = None
-    if milestone is not None:
-        series = _column(df, milestone)
-        mapped = series.map(_MILESTONES)
-        bad = (mapped.isna() & series.notna()).to_numpy()
-        if bad.any():
-            i = int(bad.argmax())
-            raise _error("invalid_value", f"milestone[{i}]", f"{series.iloc[i]!r} is not lead_created or deal_created")
-        marks = np.ascontiguousarray(mapped.fillna(0).to_numpy(dtype=np.int8))
-    report, credits = _native.attribute_columns(
-        to_json(policy, "policy"), journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks,
-        on_ticks=on_ticks, converted_on_ticks=conv_ticks,
-    )  # fmt: skip
+    args, ticks = _touch_columns(df, np, pd, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
+    report, credits = _native.attribute_columns(to_json(policy, "policy"), *args, **ticks)
     columns = ["channel", "group", "credit", "share", "touches", "conversions", "removal_effect"]
     out = pd.DataFrame({c: [line[c] for line in report["channels"]] for c in columns}, columns=columns)
-    out.attrs["credits"] = credits
+    out.attrs["credits"] = shared(credits)
     out.attrs["total"] = report["total"]
     out.attrs["conversions"] = report["conversions"]
     out.attrs["unattributed"] = report["unattributed"]
@@ -247,3 +233,112 @@ def attribution_frame(
         cohort_columns = ["month", "channel", "group", "credit", "share", "conversions"]
         out.attrs["cohorts"] = pd.DataFrame({c: [line[c] for line in report["cohorts"]] for c in cohort_columns}, columns=cohort_columns)
     return out
+
+
+def shared(credits: Any) -> Any:
+    """``credits`` as an array that pandas' deep copies of ``attrs`` share (read-only), see
+    :class:`crmkit._roi_credits.SharedArray`."""
+    from crmkit._roi_credits import shared as read_only
+
+    return read_only(credits)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _touch_columns(
+    df: Any, np: Any, pd: Any, journey: str, channel: str, on: str, revenue: str, converted_on: str, milestone: str | None, revenue_scale: Any
+) -> tuple[tuple, dict]:
+    """A DataFrame's touch columns as the native ``attribute_columns`` /
+    ``compare_attribution_columns`` take them after the policy: the positional arguments and
+    the datetime64 ticks per day."""
+    from crmkit._frame import _amounts, _column, _error, _int_arg
+
+    revenue_scale = _int_arg(revenue_scale, "revenue_scale", 0, 28)
+
+    ids = _column(df, journey)
+    try:
+        if pd.api.types.is_integer_dtype(ids.dtype):
+            journey_codes = np.ascontiguousarray(ids.to_numpy(dtype=np.int64))
+        else:
+            journey_codes = np.ascontiguousarray(pd.factorize(ids)[0].astype(np.int64))
+    except TypeError as e:  # unhashable cells (lists, dicts) are no journey
+        raise _error("invalid_type", journey, f"a journey column of hashable values: {e}") from None
+    try:
+        channel_codes, channel_labels = _channel_codes(_column(df, channel), np, pd)
+    except TypeError as e:  # unhashable cells are no channel
+        raise _error("invalid_type", channel, f"a channel column of names: {e}") from None
+    days, on_ticks = _day_ticks(_column(df, on), "on", np, pd)
+    conv, conv_ticks = _day_ticks(_column(df, converted_on), "converted_on", np, pd)
+    # NaT ticks are NOT_CONVERTED too: the conversion column as handed over says who converted.
+    amounts = _amounts(_read_revenue(_column(df, revenue), journey_codes, conv, np, pd), np, pd, revenue_scale, "revenue")
+    marks = None
+    if milestone is not None:
+        series = _column(df, milestone)
+        try:
+            mapped = series.map(_MILESTONES)
+        except TypeError:  # unhashable cells (lists, dicts, a signalling NaN) are no milestone
+            i = next((i for i, v in enumerate(series.to_numpy(dtype=object)) if not _hashable(v)), 0)
+            raise _error("invalid_value", f"milestone[{i}]", "not lead_created or deal_created") from None
+        bad = (mapped.isna() & series.notna()).to_numpy()
+        if bad.any():
+            i = int(bad.argmax())
+            raise _error("invalid_value", f"milestone[{i}]", f"{series.iloc[i]!r} is not lead_created or deal_created")
+        marks = np.ascontiguousarray(mapped.fillna(0).to_numpy(dtype=np.int8))
+    args = (journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks)
+    return args, {"on_ticks": on_ticks, "converted_on_ticks": conv_ticks}
+
+
+@document("ComparisonPolicy")
+def compare_attribution_frame(
+    df: pd.DataFrame,
+    policy: Mapping[str, Any],
+    *,
+    journey: str = "journey",
+    channel: str = "channel",
+    on: str = "on",
+    revenue: str = "revenue",
+    converted_on: str = "converted_on",
+    milestone: str | None = None,
+    revenue_scale: int | None = None,
+) -> pd.DataFrame:
+    """:func:`compare_attribution` over a DataFrame of touches, read as
+    :func:`attribution_frame` reads it (one touch per row, a journey's rows consecutive and in
+    time order, the same columns and ``revenue_scale``), without a Python object per row: the
+    same table, one row per channel (index ``channel``), a ``group`` column and one column of
+    ``Decimal`` credits per model, with ``attrs["total"]``, ``attrs["shares"]``,
+    ``attrs["rows"]`` and ``attrs["report"]``. Raises ``CrmkitError`` at ``on[i]``,
+    ``revenue[i]``... where ``i`` is the row's position, and at ``models[i]`` for the policy.
+
+    ``df`` may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB): the table then
+    comes in the caller's library (polars in, polars out; otherwise a pyarrow Table) with
+    ``channel``, ``group`` and one decimal128 column per model, and the total, models and long
+    rows as JSON in the schema metadata (``crmkit.total``, ``crmkit.models``, ``crmkit.rows``).
+
+    >>> import pandas as pd, crmkit
+    >>> df = pd.DataFrame({"journey": [1, 1, 2], "channel": ["search", "email", "search"],
+    ...     "on": ["2026-03-01", "2026-03-10", "2026-03-02"], "revenue": ["90", "90", None],
+    ...     "converted_on": ["2026-03-15", "2026-03-15", None]})
+    >>> out = crmkit.compare_attribution_frame(df, {"models": [{"kind": "first_touch"}, {"kind": "linear"}]})
+    >>> out.loc["email", "linear"], list(out.columns)
+    (Decimal('45.00'), ['group', 'first_touch', 'linear'])
+    """
+    from crmkit._frame import _arrow_input
+
+    if _arrow_input(df):
+        from crmkit._arrow_frames import compare_attribution_arrow
+
+        return compare_attribution_arrow(
+            df, policy, journey=journey, channel=channel, on=on, revenue=revenue,
+            converted_on=converted_on, milestone=milestone, revenue_scale=revenue_scale,
+        )  # fmt: skip
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("compare_attribution_frame")
+    args, ticks = _touch_columns(df, np, pd, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
+    return _comparison_frame(_native.compare_attribution_columns(to_json(policy, "policy"), *args, **ticks), pd)

@@ -62,3 +62,14 @@ test("compareAttribution gives one chart row per channel and model", () => {
     assert.equal(cents, 129999);
   }
 });
+
+test("compareAttributionColumns gives compareAttribution's comparison from typed arrays", () => {
+  for (const policy of [{}, { models: [{ kind: "w_shaped" }, { kind: "time_decay", half_life_days: "3" }], lookback_days: 20 }]) {
+    assert.deepEqual(crmkit.compareAttributionColumns(policy, toColumns(journeys)), crmkit.compareAttribution(policy, journeys));
+  }
+  const columns = toColumns(journeys);
+  columns.on[2] = days("2026-05-01");
+  assert.throws(() => crmkit.compareAttributionColumns({}, columns), { name: "CrmkitError", code: "touch_after_conversion", path: "on[2]" });
+  assert.throws(() => crmkit.compareAttributionColumns({ models: [] }, toColumns(journeys)), { code: "invalid_value", path: "models" });
+  assert.throws(() => crmkit.compareAttributionColumns({}, { ...toColumns(journeys), channel: [0] }), { code: "invalid_type", path: "channel" });
+});

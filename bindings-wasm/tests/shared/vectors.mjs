@@ -40,6 +40,8 @@ export function callVector(crmkit, fn, c) {
     }
     case "compare_attribution":
       return crmkit.compareAttribution(c.config, c.input?.journeys);
+    case "compare_attribution_columns":
+      return crmkit.compareAttributionColumns(c.config, journeyColumns(c.input));
     case "score_leads":
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
     case "quota_attainment":
@@ -413,6 +415,38 @@ const NO_DAY = -2147483648;
 function decimalUnits(text) {
   const [whole, frac = ""] = String(text).split(".");
   return [BigInt(whole + frac), frac.length];
+}
+
+/**
+ * A `compare_attribution_columns` vector's columns as typed arrays: channel names coded in
+ * order of first appearance, dates as days since 1970-01-01 (null: did not convert), revenue
+ * as BigInt units at the largest scale written (null: 0).
+ */
+function journeyColumns(input) {
+  const col = (name) => (Array.isArray(input?.[name]) ? input[name] : []);
+  const names = col("channel");
+  const labels = [...new Set(names)];
+  const day = (iso) => (iso == null ? NO_DAY : Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
+  const revenue = col("revenue");
+  const scale = Math.max(0, ...revenue.filter((r) => r != null).map((r) => decimalUnits(r)[1]));
+  const units = (r) => {
+    if (r == null) return 0n;
+    const [u, s] = decimalUnits(r);
+    return u * 10n ** BigInt(scale - s);
+  };
+  const columns = {
+    journey: Int32Array.from(col("journey")),
+    channel: Int32Array.from(names, (n) => labels.indexOf(n)),
+    channelLabels: labels,
+    on: Int32Array.from(col("on"), day),
+    revenueUnits: BigInt64Array.from(revenue, units),
+    revenueScale: scale,
+    convertedOn: Int32Array.from(col("converted_on"), day),
+  };
+  if (Array.isArray(input?.milestone)) {
+    columns.milestone = Int8Array.from(input.milestone, (m) => ({ lead_created: 1, deal_created: 2 })[m] ?? 0);
+  }
+  return columns;
 }
 
 /**

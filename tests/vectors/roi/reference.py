@@ -580,8 +580,27 @@ def compare_attribution(policy, journeys):
     return {"models": labels, "total": total, "channels": channels, "rows": rows}
 
 
+def journeys_of_columns(c):
+    """The journeys of a ``compare_attribution_columns`` input (one row per touch, a journey's
+    rows consecutive, its revenue and conversion day read on its first row)."""
+    out = []
+    for i, code in enumerate(c["journey"]):
+        if not out or out[-1]["id"] != str(code) or i == 0:
+            first = {"id": str(code), "touches": []}
+            if c["converted_on"][i] is not None:
+                first["converted_on"] = c["converted_on"][i]
+                first["revenue"] = c["revenue"][i]
+            out.append(first)
+        touch = {"channel": c["channel"][i], "on": c["on"][i]}
+        if c.get("milestone") and c["milestone"][i]:
+            touch["milestone"] = c["milestone"][i]
+        out[-1]["touches"].append(touch)
+    return out
+
+
 FUNCTIONS = {
     "compare_attribution": lambda case: compare_attribution(case["config"], case["input"]["journeys"]),
+    "compare_attribution_columns": lambda case: compare_attribution(case["config"], journeys_of_columns(case["input"])),
     "campaign_roi": lambda case: campaign_roi(case["config"], case["input"]["campaigns"]),
     "attribute": lambda case: attribute(case["config"], case["input"]["journeys"]),
 }

@@ -1,12 +1,15 @@
 //! Journeys as columns: the batch entry point behind `attribution_frame` and
 //! `attributeColumns`.
 
+use std::collections::HashMap;
+
 use super::engine::Prepared;
 use super::fast;
 use super::reader::Reader;
 use super::{attribute_prepared, channel_report, month_index, AttributionPolicy, AttributionReport};
 use crate::error::{Error, Result};
 use crate::forecast::AmountColumn;
+use crate::money::Rounding;
 use crate::roi::policy::taxonomy_index;
 
 /// `converted_on` value of a journey that did not convert.
@@ -138,8 +141,74 @@ pub struct ColumnsAttribution {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -> Result<ColumnsAttribution> {
+    let mut credits = vec![0i64; columns.journey.len()];
+    let report = attribute_columns_into(policy, columns, &mut credits)?;
+    Ok(ColumnsAttribution { report, credits })
+}
+
+/// [`attribute_columns`] writing each row's credit into `credits` (as long as the columns;
+/// whatever it holds is overwritten) and returning the report: a binding hands over an array
+/// of its own (numpy's allocator asks the kernel for huge pages for a large array, so writing
+/// 40 MB of credits faults a few pages instead of ten thousand). After an error `credits`
+/// holds a partial result.
+///
+/// # Errors
+///
+/// As [`attribute_columns`]; `invalid_value` at `credits` when its length is not the
+/// columns'.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::forecast::AmountColumn;
+/// use crmkit::roi::{attribute_columns_into, AttributionPolicy, CodeColumn, DayColumn, JourneyColumns, NOT_CONVERTED};
+///
+/// let policy: AttributionPolicy = crmkit::wire::from_json(r#"{"model": {"kind": "first_touch"}}"#, "")?;
+/// let labels = ["search".to_string(), "email".to_string()];
+/// let columns = JourneyColumns {
+///     journey: &[7, 7, 8],
+///     channel: CodeColumn::I8(&[0, 1, 0]),
+///     channel_labels: &labels,
+///     on: DayColumn::days(&[20_500, 20_501, 20_500]),
+///     revenue: AmountColumn::Units { units: &[5_000, 5_000, 0], scale: 2 },
+///     converted_on: DayColumn::days(&[20_502, 20_502, NOT_CONVERTED]),
+///     milestone: None,
+/// };
+/// let mut credits = [-1i64; 3];
+/// let report = attribute_columns_into(&policy, &columns, &mut credits)?;
+/// assert_eq!((credits, report.total.to_string()), ([5_000, 0, 0], "50.00".to_string()));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn attribute_columns_into(
+    policy: &AttributionPolicy,
+    columns: &JourneyColumns,
+    credits: &mut [i64],
+) -> Result<AttributionReport> {
     policy.validate()?;
     let index = taxonomy_index(&policy.channels)?;
+    check_lengths(columns, Some(credits.len()))?;
+    let mut reader = reader(columns, &index, policy.rounding);
+    let channels = policy.channels.len();
+    if fast::applies(policy) {
+        // One pass: read, weigh, split, total.
+        let direct = policy.model.direct_channels("model", &index)?;
+        let totals = fast::run(&policy.model, channels, &direct, &mut reader, credits)?;
+        return channel_report(policy, &totals, None);
+    }
+    // The data-driven models learn from every journey before crediting any; a lookback
+    // window or cohorts take the record API's general path too.
+    let (p, months) = read_all(&mut reader, columns, policy.cohorts)?;
+    let path = first_rows(&p);
+    let done = attribute_prepared(policy, &index, &p, policy.cohorts.then_some(months.as_slice()), false, &path)?;
+    for (r, (&c, out)) in done.outcome.credits.iter().zip(credits.iter_mut()).enumerate() {
+        *out = i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{r}]")))?;
+    }
+    Ok(done.report)
+}
+
+/// Checks that every column is as long as the journey column (and `credits`, when given, too)
+/// and that day columns count at least one value per day.
+pub(crate) fn check_lengths(columns: &JourneyColumns, credits: Option<usize>) -> Result<()> {
     let rows = columns.journey.len();
     let revenue_len = match columns.revenue {
         AmountColumn::Decimal(d) => d.len(),
@@ -152,6 +221,7 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
         ("revenue", revenue_len),
         ("converted_on", columns.converted_on.values.len()),
         ("milestone", columns.milestone.map_or(rows, <[i8]>::len)),
+        ("credits", credits.unwrap_or(rows)),
     ];
     if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != rows) {
         return Err(Error::InvalidValue {
@@ -164,21 +234,25 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
             return Err(Error::InvalidValue { path: name.into(), reason: format!("{} values per day", c.per_day) });
         }
     }
+    Ok(())
+}
+
+/// A reader of `columns` (checked by [`check_lengths`]) against the taxonomy `index`.
+pub(crate) fn reader<'a>(
+    columns: &'a JourneyColumns<'a>,
+    index: &HashMap<&str, usize>,
+    rounding: Rounding,
+) -> Reader<'a> {
     // Label code → taxonomy index (unknown labels fail only when used).
     let label_index: Vec<Option<usize>> =
         columns.channel_labels.iter().map(|l| index.get(l.as_str()).copied()).collect();
-    let mut reader = Reader::new(columns, label_index, policy.rounding);
-    let channels = policy.channels.len();
-    if fast::applies(policy) {
-        // One pass: read, weigh, split, total.
-        let direct = policy.model.direct_channels("model", &index)?;
-        let mut credits = vec![0i64; rows];
-        let totals = fast::run(&policy.model, channels, &direct, &mut reader, &mut credits)?;
-        let report = channel_report(policy, &totals, None)?;
-        return Ok(ColumnsAttribution { report, credits });
-    }
-    // The data-driven models learn from every journey before crediting any; a lookback
-    // window or cohorts take the record API's general path too.
+    Reader::new(columns, label_index, rounding)
+}
+
+/// Every journey of `reader`, validated, as the record API's prepared journeys, and with
+/// `cohorts` each journey's conversion month (`i32::MIN` without one).
+pub(crate) fn read_all(reader: &mut Reader, columns: &JourneyColumns, cohorts: bool) -> Result<(Prepared, Vec<i32>)> {
+    let rows = columns.journey.len();
     let mut p = Prepared {
         lengths: Vec::new(),
         units: Vec::new(),
@@ -194,7 +268,7 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
         p.converted.push(run.converted);
         p.channel.extend_from_slice(&reader.channel);
         p.days.extend_from_slice(&reader.days);
-        if policy.cohorts {
+        if cohorts {
             // Range-checked above: a day of the years 1 to 9999 (719,163: 1970-01-01 from 0001-01-01).
             let day = i32::try_from(run.conv + 719_163).ok().and_then(chrono::NaiveDate::from_num_days_from_ce_opt);
             months.push(match (run.converted, day) {
@@ -203,14 +277,12 @@ pub fn attribute_columns(policy: &AttributionPolicy, columns: &JourneyColumns) -
             });
         }
     }
-    let path = |j: usize| format!("journey[{j}]");
-    let done = attribute_prepared(policy, &index, &p, policy.cohorts.then_some(months.as_slice()), false, &path)?;
-    let credits = done
-        .outcome
-        .credits
-        .iter()
-        .enumerate()
-        .map(|(r, &c)| i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{r}]"))))
-        .collect::<Result<_>>()?;
-    Ok(ColumnsAttribution { report: done.report, credits })
+    Ok((p, months))
+}
+
+/// The path of a journey's error, `journey[i]` at its first row `i` (what the general loop
+/// names by the journey's position).
+pub(crate) fn first_rows(p: &Prepared) -> impl Fn(usize) -> String {
+    let starts: Vec<usize> = p.journeys().map(|(_, start, _)| start).collect();
+    move |j| format!("journey[{}]", starts[j])
 }

@@ -3,6 +3,10 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
+use super::columns::{check_lengths, first_rows, read_all, reader, JourneyColumns};
+use super::engine::Prepared;
 use super::model::{CoalitionValue, Model};
 use super::{attribute_prepared, prepare, ratio, AttributionPolicy};
 use crate::error::{Error, Result};
@@ -146,6 +150,66 @@ fn label(model: &Model) -> String {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Journey]) -> Result<Comparison> {
+    let index = checked(policy)?;
+    let prepared = prepare(&policy.single(), &index, journeys)?;
+    compare_prepared(policy, &index, &prepared, &|j| format!("journeys[{j}]"))
+}
+
+/// [`compare_attribution`] over journeys given as columns, one row per touch, read as
+/// [`attribute_columns`](super::attribute_columns) reads them (a pandas DataFrame's columns,
+/// typed arrays): the same comparison as the record API on the same journeys, errors naming
+/// the column and row (`on[7]`).
+///
+/// # Errors
+///
+/// As [`compare_attribution`] for the policy and as
+/// [`attribute_columns`](super::attribute_columns) for the columns.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::forecast::AmountColumn;
+/// use crmkit::roi::{compare_attribution_columns, CodeColumn, ComparisonPolicy, DayColumn, JourneyColumns, NOT_CONVERTED};
+///
+/// let policy: ComparisonPolicy = crmkit::wire::from_json(r#"{"models": [{"kind": "first_touch"}, {"kind": "linear"}]}"#, "")?;
+/// let labels = ["search".to_string(), "email".to_string()];
+/// let columns = JourneyColumns {
+///     journey: &[1, 1, 1, 2],
+///     channel: CodeColumn::I8(&[0, 1, 1, 1]),
+///     channel_labels: &labels,
+///     on: DayColumn::days(&[20_500, 20_509, 20_511, 20_500]),
+///     revenue: AmountColumn::Units { units: &[90, 90, 90, 0], scale: 0 },
+///     converted_on: DayColumn::days(&[20_512, 20_512, 20_512, NOT_CONVERTED]),
+///     milestone: None,
+/// };
+/// let c = compare_attribution_columns(&policy, &columns)?;
+/// let email: Vec<String> = c.channels[1].credits.iter().map(|d| d.0.to_string()).collect();
+/// assert_eq!((c.channels[1].channel.as_str(), email), ("email", vec!["0.00".to_string(), "60.00".into()]));
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn compare_attribution_columns(policy: &ComparisonPolicy, columns: &JourneyColumns) -> Result<Comparison> {
+    let index = checked(policy)?;
+    check_lengths(columns, None)?;
+    let mut reader = reader(columns, &index, policy.rounding);
+    let (prepared, _) = read_all(&mut reader, columns, false)?;
+    compare_prepared(policy, &index, &prepared, &first_rows(&prepared))
+}
+
+impl ComparisonPolicy {
+    /// The attribution policy of one model (linear until set).
+    fn single(&self) -> AttributionPolicy {
+        AttributionPolicy {
+            model: Model::Linear,
+            channels: self.channels.clone(),
+            rounding: self.rounding,
+            lookback_days: self.lookback_days,
+            cohorts: false,
+        }
+    }
+}
+
+/// The policy validated: its taxonomy's index.
+fn checked(policy: &ComparisonPolicy) -> Result<HashMap<&str, usize>> {
     if policy.models.is_empty() {
         return Err(Error::InvalidValue { path: "models".into(), reason: "compare at least one model".into() });
     }
@@ -157,27 +221,29 @@ pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Jo
     for (i, m) in policy.models.iter().enumerate() {
         m.direct_channels(&format!("models[{i}]"), &index)?;
     }
-    let mut single = AttributionPolicy {
-        model: Model::Linear,
-        channels: policy.channels.clone(),
-        rounding: policy.rounding,
-        lookback_days: policy.lookback_days,
-        cohorts: false,
-    };
-    let prepared = prepare(&single, &index, journeys)?;
+    Ok(index)
+}
+
+/// Every model over the same validated journeys, laid side by side.
+fn compare_prepared(
+    policy: &ComparisonPolicy,
+    index: &HashMap<&str, usize>,
+    prepared: &Prepared,
+    path: &dyn Fn(usize) -> String,
+) -> Result<Comparison> {
+    let mut single = policy.single();
     let n = policy.channels.len();
     let mut present = vec![false; n];
     prepared.channel.iter().for_each(|&c| present[c as usize] = true);
     let mut total = 0i128;
     let mut labels: Vec<String> = Vec::with_capacity(policy.models.len());
     let mut per_model: Vec<Vec<i128>> = Vec::with_capacity(policy.models.len());
-    let path = |j: usize| format!("journeys[{j}]");
     for model in &policy.models {
         let base = label(model);
         let repeats = labels.iter().filter(|l| **l == base || l.starts_with(&format!("{base}_#"))).count();
         labels.push(if repeats == 0 { base } else { format!("{base}_#{}", repeats + 1) });
         single.model = model.clone();
-        let done = attribute_prepared(&single, &index, &prepared, None, false, &path)?;
+        let done = attribute_prepared(&single, index, prepared, None, false, path)?;
         let outcome = done.outcome;
         // The same under every model: the revenue of journeys with a touch in the window.
         total = done.report.total.mantissa();

@@ -126,7 +126,7 @@ pub(crate) fn applies(policy: &super::AttributionPolicy) -> bool {
 }
 
 /// Runs the rule-based `model` (validated) over every journey of `reader`: each row's credit
-/// into `credits` (all zero on entry), the channel totals returned.
+/// into `credits` (every row written, whatever it held), the channel totals returned.
 pub(crate) fn run(
     model: &Model,
     channels: usize,
@@ -161,7 +161,9 @@ pub(crate) fn run(
     while let Some(Run { start, end, converted, units, .. }) = reader.next_run()? {
         let n = end - start;
         let out = &mut credits[start..end];
-        if converted {
+        if !converted {
+            out.fill(0);
+        } else {
             let even = |out: &mut [i64]| -> Option<()> {
                 // In 64 bits (a 128-bit division per journey cost more than the rest of it).
                 let (t, count) = (u64::try_from(units).ok()?, out.len() as u64);
@@ -176,7 +178,10 @@ pub(crate) fn run(
                 _ => n - 1,
             };
             let done = match &rule {
-                Rule::First | Rule::Last | Rule::LastNonDirect => even(&mut out[single..=single]),
+                Rule::First | Rule::Last | Rule::LastNonDirect => {
+                    out.fill(0);
+                    even(&mut out[single..=single])
+                }
                 Rule::Linear => even(out),
                 Rule::Position(units_of) => {
                     let marked = milestones.map(|m| roles(Some(&m[start..end]), n));
@@ -290,7 +295,7 @@ pub(crate) fn split_fast(
         given += q;
         rem.push(r as u64);
     }
-    let left = t - given; // < number of touches
+    let left = (t - given) as u64; // 0 ≤ left < number of touches
     if left > 0 {
         if !small {
             return None;
@@ -346,14 +351,29 @@ fn split_small(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
         given += q;
         rem[k] = r as i64; // < sum
     }
-    // One unit each to the `left` (< n, usually one or two) largest remainders, earlier
-    // touches first on ties: each a max over keys (remainder, then the earlier touch), no
-    // branch on the data; a touch served drops to key 0.
+    let left = (t - given) as u64; // 0 ≤ left < n
+    if sum < 1 << 59 {
+        // One unit each to the `left` (< n, usually one or two) largest remainders, earlier
+        // touches first on ties: a touch gets one when fewer than `left` keys (remainder, then
+        // the earlier touch; all distinct) beat its own. n² comparisons without a branch on
+        // the data: cheaper than `left` rounds of a max whose count the CPU cannot predict.
+        let mut keys = [0u64; SMALL];
+        for k in 0..n {
+            keys[k] = (rem[k] as u64) << 4 | (SMALL - 1 - k) as u64;
+        }
+        for k in 0..n {
+            let beaten = keys[..n].iter().map(|&m| u64::from(m > keys[k])).sum::<u64>();
+            out[k] += i64::from(beaten < left);
+        }
+        return;
+    }
+    // Remainders up to 2^63: the same by rounds of a max over 128-bit keys (a touch served
+    // drops to key 0).
     let mut keys = [0u128; SMALL];
     for k in 0..n {
         keys[k] = ((rem[k] as u128) << 5 | (SMALL - k) as u128) + 1;
     }
-    for _ in 0..t - given {
+    for _ in 0..left {
         let top = keys[..n].iter().copied().fold(0, u128::max);
         let k = SMALL - ((top - 1) & 31) as usize;
         out[k] += 1;

@@ -25,8 +25,13 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use columns::{attribute_columns, CodeColumn, ColumnsAttribution, DayColumn, JourneyColumns, NOT_CONVERTED};
-pub use compare::{compare_attribution, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow, WireDecimal};
+pub use columns::{
+    attribute_columns, attribute_columns_into, CodeColumn, ColumnsAttribution, DayColumn, JourneyColumns, NOT_CONVERTED,
+};
+pub use compare::{
+    compare_attribution, compare_attribution_columns, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow,
+    WireDecimal,
+};
 pub use markov::MAX_STATES;
 pub use model::{CoalitionValue, Model, PositionWeights};
 pub use shapley::{EXACT_PLAYERS, MAX_PLAYERS};
