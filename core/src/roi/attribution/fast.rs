@@ -161,9 +161,7 @@ pub(crate) fn run(
     while let Some(Run { start, end, converted, units, .. }) = reader.next_run()? {
         let n = end - start;
         let out = &mut credits[start..end];
-        if !converted {
-            out.fill(0);
-        } else {
+        if converted {
             let even = |out: &mut [i64]| -> Option<()> {
                 // In 64 bits (a 128-bit division per journey cost more than the rest of it).
                 let (t, count) = (u64::try_from(units).ok()?, out.len() as u64);
@@ -230,6 +228,8 @@ pub(crate) fn run(
             if done.is_none() {
                 general(&rule, single, units, &weights, &mut wide, &mut order, out, start)?;
             }
+        } else {
+            out.fill(0);
         }
         totals.add(j, converted, units, &reader.channel, |k| i128::from(out[k]));
         j += 1;
@@ -295,7 +295,7 @@ pub(crate) fn split_fast(
         given += q;
         rem.push(r as u64);
     }
-    let left = (t - given) as u64; // 0 ≤ left < number of touches
+    let left = t - given; // < number of touches
     if left > 0 {
         if !small {
             return None;
