@@ -423,11 +423,38 @@ function decimalUnits(text) {
  * as BigInt units at the largest scale written (null: 0).
  */
 function journeyColumns(input) {
-  const col = (name) => (Array.isArray(input?.[name]) ? input[name] : []);
-  const names = col("channel");
+  // Read in the Rust runner's order, refusing what it refuses (a mutated case).
+  const inp = input !== null && typeof input === "object" && !Array.isArray(input) ? input : {};
+  const isString = (v) => typeof v === "string";
+  const journeys = listOf(inp.journey ?? null, "journey", (v) => Number.isSafeInteger(v));
+  journeys.forEach((v, i) => {
+    if (v === null) throw refuse("invalid_type", `journey[${i}]`);
+  });
+  const names = listOf(inp.channel ?? null, "channel", isString);
+  names.forEach((v, i) => {
+    if (v === null) throw refuse("invalid_type", `channel[${i}]`);
+  });
+  const dayColumn = (name) => listOf(inp[name] ?? null, name, isString).map((d, i) => (d === null ? NO_DAY : days(d, `${name}[${i}]`)));
+  const on = dayColumn("on");
+  const convertedOn = dayColumn("converted_on");
+  const revenue = listOf(inp.revenue ?? null, "revenue", isString);
+  revenue.forEach((r, i) => {
+    if (r !== null && !/^-?[0-9]+(\.[0-9]+)?$/.test(r)) throw refuse("invalid_decimal", `revenue[${i}]`);
+  });
+  let milestone = null;
+  if (inp.milestone != null) {
+    milestone = listOf(inp.milestone, "milestone", isString).map((m, i) => {
+      if (m === null) return 0;
+      const code = { lead_created: 1, deal_created: 2 }[m];
+      if (code === undefined) throw refuse("invalid_value", `milestone[${i}]`);
+      return code;
+    });
+  }
+  // Journey values coded in order of first appearance: equal values stay equal, so the
+  // journeys and the "rows are consecutive" check are the same as over the values.
+  const seen = new Map();
+  const journey = journeys.map((v) => (seen.has(v) ? seen.get(v) : (seen.set(v, seen.size), seen.size - 1)));
   const labels = [...new Set(names)];
-  const day = (iso) => (iso == null ? NO_DAY : Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
-  const revenue = col("revenue");
   const scale = Math.max(0, ...revenue.filter((r) => r != null).map((r) => decimalUnits(r)[1]));
   const units = (r) => {
     if (r == null) return 0n;
@@ -435,17 +462,15 @@ function journeyColumns(input) {
     return u * 10n ** BigInt(scale - s);
   };
   const columns = {
-    journey: Int32Array.from(col("journey")),
+    journey: Int32Array.from(journey),
     channel: Int32Array.from(names, (n) => labels.indexOf(n)),
     channelLabels: labels,
-    on: Int32Array.from(col("on"), day),
+    on: Int32Array.from(on),
     revenueUnits: BigInt64Array.from(revenue, units),
     revenueScale: scale,
-    convertedOn: Int32Array.from(col("converted_on"), day),
+    convertedOn: Int32Array.from(convertedOn),
   };
-  if (Array.isArray(input?.milestone)) {
-    columns.milestone = Int8Array.from(input.milestone, (m) => ({ lead_created: 1, deal_created: 2 })[m] ?? 0);
-  }
+  if (milestone) columns.milestone = Int8Array.from(milestone);
   return columns;
 }
 
