@@ -67,7 +67,8 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
   CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput \
   QuotaPolicy QuotaInput QuotaReport \
-  PoolPolicy PoolRecord PoolActivity PoolReport PoolDecision Instant ClaimInput ClaimReport AssignPolicy AssignInput AssignReport LintReport SimulationReport PoolRecordColumns PoolActivityColumns PoolDecisionColumns; do
+  PoolPolicy PoolRecord PoolActivity PoolReport PoolDecision Instant ClaimInput ClaimReport AssignPolicy AssignInput AssignReport LintReport SimulationReport PoolRecordColumns PoolActivityColumns PoolDecisionColumns \
+  AssignState AssignRecordColumns AssignmentColumns ClaimTables ClaimDecisionColumns; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
@@ -106,7 +107,9 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'lintPool(policy: PoolPolicy): LintReport;' \
   'simulatePool(a: PoolPolicy, b: PoolPolicy, records: PoolRecord[], activities: PoolActivity[], from: string, to: string): SimulationReport;' \
   'evaluatePoolColumns(policy: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, asOf: string): PoolDecisionColumns;' \
-  'simulatePoolColumns(a: PoolPolicy, b: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, from: string, to: string): SimulationReport;'; do
+  'simulatePoolColumns(a: PoolPolicy, b: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, from: string, to: string): SimulationReport;' \
+  'assignRecordsColumns(policy: AssignPolicy, records: AssignRecordColumns, state: AssignState | undefined): AssignmentColumns;' \
+  'checkClaimsColumns(policy: PoolPolicy, claims: ClaimTables, asOf: string): ClaimDecisionColumns;'; do
   grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
 done
 # ...and be valid, strict TypeScript that refuses float money and unknown placements.

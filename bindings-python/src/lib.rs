@@ -307,5 +307,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pool::simulate_pool, m)?)?;
     m.add_function(wrap_pyfunction!(pool::evaluate_pool_columns, m)?)?;
     m.add_function(wrap_pyfunction!(pool::simulate_pool_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::assign_records_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(pool::check_claims_columns, m)?)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 use crate::{run, slice};
 use crmkit::pool::{ActivityColumns, CodeColumn, MemberColumns, RecordColumns};
 use crmkit::pool::{AsOf, PoolActivity, PoolRecord};
+use crmkit::pool::{AssignColumns, ClaimColumns, HoldingColumns, LedgerColumns, PooledColumns, RequestColumns};
 use crmkit::wire::{from_json, parse_date};
 
 /// `evaluate_pool(policy_json, records_json, activities_json, as_of) -> dict`:
@@ -246,4 +247,139 @@ pub fn simulate_pool_columns<'py>(
         crmkit::pool::simulate_pool_columns(&a, &b, records, activities, start, end)
     })?;
     crate::to_python(py, &report)
+}
+
+/// A key column: int32 codes (-1: none) and labels.
+type Codes<'py> = (PyReadonlyArray1<'py, i32>, Vec<String>);
+
+/// `assign_records_columns(policy_json, rows, keys, state_json) -> dict`:
+/// [`crmkit::pool::assign_records_columns`] over numpy arrays, the GIL released. `keys` are
+/// `(name, int32 codes, labels)` for `region`, `product_line`, `level`, `source`; `state_json`
+/// the load, cursors and seed. The assignment columns come back as numpy arrays built here.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned values under abi3-py39
+pub fn assign_records_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    rows: usize,
+    keys: Vec<(String, PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    state_json: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let key_data: Vec<(String, Cow<[i32]>, Vec<String>)> =
+        keys.iter().map(|(n, c, l)| (n.clone(), slice(c), l.clone())).collect();
+    let out = py
+        .detach(|| {
+            let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+            let state = crmkit::wire::from_json_arg(&state_json, "state")?;
+            let key = |name: &str| {
+                key_data.iter().find(|k| k.0 == name).map(|(_, codes, labels)| CodeColumn { codes, labels })
+            };
+            let records = AssignColumns {
+                rows,
+                region: key("region"),
+                product_line: key("product_line"),
+                level: key("level"),
+                source: key("source"),
+            };
+            crmkit::pool::assign_records_columns(&policy, &records, &state)
+        })
+        .map_err(crate::to_py_err)?;
+    let dict = PyDict::new(py);
+    dict.set_item("route", out.route.into_pyarray(py))?;
+    dict.set_item("team", out.team.into_pyarray(py))?;
+    dict.set_item("rep", out.rep.into_pyarray(py))?;
+    dict.set_item("choice", out.choice.into_pyarray(py))?;
+    dict.set_item("cursor", out.cursor.into_pyarray(py))?;
+    dict.set_item("held", out.held.into_pyarray(py))?;
+    dict.set_item("skipped_inactive", out.skipped_inactive.into_pyarray(py))?;
+    dict.set_item("skipped_full", out.skipped_full.into_pyarray(py))?;
+    dict.set_item("routes", out.routes)?;
+    dict.set_item("teams", out.teams)?;
+    dict.set_item("reps", out.reps)?;
+    dict.set_item("choices", crmkit::pool::ASSIGN_CHOICES.to_vec())?;
+    dict.set_item("cursors", crate::to_python(py, &out.cursors)?)?;
+    dict.set_item("load", crate::to_python(py, &out.load)?)?;
+    Ok(dict.into_any())
+}
+
+/// A key column's codes, borrowed (or copied once when not contiguous), and its labels.
+fn own<'a>(c: &'a Codes<'_>) -> (Cow<'a, [i32]>, &'a [String]) {
+    (slice(&c.0), &c.1)
+}
+
+fn col<'a>(c: &'a (Cow<'_, [i32]>, &'a [String])) -> CodeColumn<'a> {
+    CodeColumn { codes: &c.0, labels: c.1 }
+}
+
+/// The pooled records: id codes and labels, pool codes and labels, `pooled_at` (int64 ms).
+type PooledArgs<'py> = (Codes<'py>, Codes<'py>, PyReadonlyArray1<'py, i64>);
+/// Holdings: user codes and labels, pool codes and labels (or None), `owned`, `won` (or None).
+type HoldingArgs<'py> =
+    (Codes<'py>, Option<Codes<'py>>, PyReadonlyArray1<'py, i64>, Option<PyReadonlyArray1<'py, i64>>);
+/// The ledger: `at` (int64 ms), user, record, pool (or None) and event codes and labels.
+type LedgerArgs<'py> = (PyReadonlyArray1<'py, i64>, Codes<'py>, Codes<'py>, Option<Codes<'py>>, Codes<'py>);
+/// The requests: user and record codes and labels.
+type RequestArgs<'py> = (Codes<'py>, Codes<'py>);
+
+/// `check_claims_columns(policy_json, pooled, holdings, ledger, requests, as_of) -> dict`:
+/// [`crmkit::pool::check_claims_columns`] over numpy arrays grouped per table
+/// ([`PooledArgs`], [`HoldingArgs`], [`LedgerArgs`], [`RequestArgs`]), the GIL released; the
+/// answer columns come back as numpy arrays built here.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned values under abi3-py39
+pub fn check_claims_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    pooled: PooledArgs<'py>,
+    holdings: Option<HoldingArgs<'py>>,
+    ledger: Option<LedgerArgs<'py>>,
+    requests: RequestArgs<'py>,
+    as_of: String,
+) -> PyResult<Bound<'py, PyAny>> {
+    let p = (own(&pooled.0), own(&pooled.1), slice(&pooled.2));
+    let h = holdings
+        .as_ref()
+        .map(|(u, pool, owned, won)| (own(u), pool.as_ref().map(own), slice(owned), won.as_ref().map(slice)));
+    let l = ledger.as_ref().map(|(at, u, r, pool, e)| (slice(at), own(u), own(r), pool.as_ref().map(own), own(e)));
+    let r = (own(&requests.0), own(&requests.1));
+    let out = py
+        .detach(|| {
+            let input = ClaimColumns {
+                pooled: PooledColumns { id: col(&p.0), pool: col(&p.1), pooled_at: &p.2 },
+                holdings: h.as_ref().map(|(u, pool, owned, won)| HoldingColumns {
+                    user: col(u),
+                    pool: pool.as_ref().map(col),
+                    owned,
+                    won: won.as_deref(),
+                }),
+                ledger: l.as_ref().map(|(at, u, r, pool, e)| LedgerColumns {
+                    at,
+                    user: col(u),
+                    record: col(r),
+                    pool: pool.as_ref().map(col),
+                    event: col(e),
+                }),
+                requests: RequestColumns { user: col(&r.0), record: col(&r.1) },
+            };
+            let policy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+            crmkit::pool::check_claims_columns(&policy, &input, AsOf::parse(&as_of)?)
+        })
+        .map_err(crate::to_py_err)?;
+    let dict = PyDict::new(py);
+    dict.set_item("pool", out.pool.into_pyarray(py))?;
+    dict.set_item("accepted", out.accepted.into_pyarray(py))?;
+    dict.set_item("reasons", out.reasons.into_pyarray(py))?;
+    dict.set_item("embargo_since", out.embargo_since.into_pyarray(py))?;
+    dict.set_item("embargo_until", out.embargo_until.into_pyarray(py))?;
+    dict.set_item("cooldown_since", out.cooldown_since.into_pyarray(py))?;
+    dict.set_item("cooldown_until", out.cooldown_until.into_pyarray(py))?;
+    dict.set_item("holdings_count", out.holdings_count.into_pyarray(py))?;
+    dict.set_item("holdings_limit", out.holdings_limit.into_pyarray(py))?;
+    dict.set_item("daily_count", out.daily_count.into_pyarray(py))?;
+    dict.set_item("daily_limit", out.daily_limit.into_pyarray(py))?;
+    dict.set_item("claimed_at", out.claimed_at.into_pyarray(py))?;
+    dict.set_item("pools", out.pools)?;
+    dict.set_item("reason_labels", crmkit::pool::CLAIM_REASONS.to_vec())?;
+    dict.set_item("holdings", crate::to_python(py, &out.holdings)?)?;
+    Ok(dict.into_any())
 }

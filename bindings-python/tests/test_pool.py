@@ -262,3 +262,125 @@ def test_simulate_frame_agrees_with_records():
     with pytest.raises(crmkit.CrmkitError) as e:
         crmkit.simulate_pool_frame(records, activities, policy(30), policy(-1), "2026-09-01", "2026-11-30")
     assert (e.value.code, e.value.path) == ("out_of_range", "b.pools[0].rules[0].limit")
+
+
+ASSIGN_POLICY = {
+    "teams": [
+        {"id": "a", "strategy": "round_robin", "reps": [{"id": "li"}, {"id": "wang", "active": False}, {"id": "zhao"}]},
+        {"id": "b", "strategy": "weighted", "reps": [{"id": "qian", "weight": 3}, {"id": "sun", "weight": 1, "capacity": 1}]},
+    ],
+    "routes": [
+        {"id": "north", "when": {"regions": ["north"]}, "team": "a"},
+        {"id": "web", "when": {"sources": ["web"]}, "team": "b"},
+        {"id": "dup", "when": {"levels": ["A"]}, "team": "b"},
+        {"id": "dup", "when": {"levels": ["B"]}, "team": "a"},
+    ],
+    "fallback_queue": "queue",
+}
+
+
+def test_assign_frame_agrees_with_records_in_pandas_and_arrow():
+    pd = pytest.importorskip("pandas")
+    regions = ["north", None, "south", "north", None, "east", None]
+    sources = ["web", "web", None, "fair", "web", "web", None]
+    levels = [None, None, "A", None, None, None, "B"]
+    recs = [{"id": f"x{i}", **{k: v for k, v in (("region", r), ("source", s), ("level", lv)) if v is not None}}
+            for i, (r, s, lv) in enumerate(zip(regions, sources, levels))]
+    state = {"load": [{"rep": "qian", "held": 4}], "cursors": {"a": 2}, "seed": 7}
+    report = crmkit.assign_records(ASSIGN_POLICY, {"records": recs, **state})
+    df = pd.DataFrame({"region": pd.Categorical(regions), "source": sources, "level": levels}, index=[f"r{i}" for i in range(7)])
+    frame = crmkit.assign_records_frame(df, ASSIGN_POLICY, **state)
+    assert list(frame.index) == list(df.index)
+    assert frame.attrs["cursors"] == report["cursors"] and frame.attrs["load"] == report["load"]
+    for a, (_, row) in zip(report["assignments"], frame.iterrows()):
+        assert (a.get("team"), a.get("rep")) == (None if pd.isna(row["team"]) else row["team"], None if pd.isna(row["rep"]) else row["rep"])
+        assert row["queue"] == ("queue" in a)
+        codes = [r["code"] for r in a["reasons"]]
+        assert row["choice"] == (codes[1] if codes[0] == "routed" else codes[0])
+        assert (None if pd.isna(row["route"]) else row["route"]) == (a["reasons"][0].get("route"))
+        assert row["skipped_inactive"] == next((r["count"] for r in a["reasons"] if r["code"] == "skipped_inactive"), 0)
+        assert row["skipped_full"] == next((r["count"] for r in a["reasons"] if r["code"] == "skipped_full"), 0)
+        if row["choice"] in ("round_robin", "weighted_draw"):
+            assert row["cursor"] == a["reasons"][1]["cursor"]
+    pa = pytest.importorskip("pyarrow")
+    arrow = crmkit.assign_records_frame(pa.Table.from_pandas(df, preserve_index=False), ASSIGN_POLICY, **state)
+    for name in ("team", "rep", "route", "choice"):
+        assert arrow.column(name).to_pylist() == [None if pd.isna(v) else v for v in frame[name].astype(object)]
+    for name in ("queue", "cursor", "held", "skipped_inactive", "skipped_full"):
+        assert arrow.column(name).to_pylist() == frame[name].tolist()
+    assert json_meta(arrow, "cursors") == report["cursors"]
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.assign_records_frame(df, ASSIGN_POLICY, cursors={"x": 1})
+    assert (e.value.code, e.value.path) == ("invalid_value", "cursors.x")
+
+
+def json_meta(table, key):
+    import json
+
+    return json.loads(table.schema.metadata[f"crmkit.{key}".encode()])
+
+
+def test_claims_frame_agrees_with_records_in_pandas_and_arrow():
+    pd = pytest.importorskip("pandas")
+    policy = {"time_zone": "Asia/Shanghai", "pools": [
+        {"id": "p", "scope": {"everyone": True}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}],
+         "claims": {"daily_limit": 1, "holdings_limit": 3, "cooldown": 5, "embargo": 1}},
+        {"id": "q", "time_zone": "America/New_York", "scope": {"everyone": True},
+         "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}], "claims": {"daily_limit": 2, "daily_limit_counts": "this_pool"}},
+    ]}
+    pooled = [("c1", "p", "2026-11-01T00:00:00+08:00"), ("c2", "p", "2026-11-02T08:00:00+08:00"),
+              ("c3", "q", "2026-10-30T00:00:00-04:00"), ("c4", "p", "2026-10-20T00:00:00+08:00")]
+    ledger = [("2026-10-30T10:00:00+08:00", "wang", "c4", "p", "release"), ("2026-11-02T08:30:00+08:00", "li", "c9", "q", "claim")]
+    holdings = [("li", 3, 1), ("wang", 1, 0)]
+    requests = [("wang", "c4"), ("zhao", "c2"), ("li", "c3"), ("li", "c1"), ("zhao", "c1"), ("zhao", "c3"), ("sun", "c8")]
+    as_of = "2026-11-02T09:00:00+08:00"
+    record_input = {
+        "pooled": [{"id": i, "pool": p, "pooled_at": t} for i, p, t in pooled],
+        "holdings": [{"user": u, "owned": o, "won": w} for u, o, w in holdings],
+        "ledger": [{"at": t, "user": u, "record": r, "pool": p, "event": e} for t, u, r, p, e in ledger],
+        "requests": [{"user": u, "record": r} for u, r in requests],
+    }
+    report = crmkit.check_claims(policy, record_input, as_of)
+    frames = {
+        "pooled": pd.DataFrame({"id": [x[0] for x in pooled], "pool": pd.Categorical([x[1] for x in pooled]),
+                                "pooled_at": pd.to_datetime([x[2] for x in pooled], utc=True)}),
+        "holdings": pd.DataFrame({"user": [x[0] for x in holdings], "owned": [x[1] for x in holdings], "won": [x[2] for x in holdings]}),
+        "ledger": pd.DataFrame({"at": pd.to_datetime([x[0] for x in ledger], utc=True), "user": [x[1] for x in ledger],
+                                "record": [x[2] for x in ledger], "pool": [x[3] for x in ledger], "event": [x[4] for x in ledger]}),
+        "requests": pd.DataFrame({"user": [x[0] for x in requests], "record": [x[1] for x in requests]}, index=list("abcdefg")),
+    }
+    frame = crmkit.check_claims_frame(frames["requests"], frames["pooled"], policy, as_of,
+                                      holdings=frames["holdings"], ledger=frames["ledger"])
+    assert list(frame.index) == list("abcdefg")
+    assert frame.attrs["holdings"] == report["holdings"]
+    accepted = iter(report["ledger"])
+    reasons = ["not_in_pool", "embargoed", "cooldown", "holdings_limit", "daily_limit"]
+    assert {r["code"] for d in report["decisions"] for r in d["reasons"]} == set(reasons)
+    for d, (_, row) in zip(report["decisions"], frame.iterrows()):
+        by = {r["code"]: r for r in d["reasons"]}
+        assert row["accepted"] == d["accepted"]
+        assert (None if pd.isna(row["pool"]) else row["pool"]) == d.get("pool")
+        assert [r for r in reasons if row[r]] == [r["code"] for r in d["reasons"]]
+        for code, since, until in (("embargoed", "embargo_since", "embargo_until"), ("cooldown", "cooldown_since", "cooldown_until")):
+            if code in by:
+                assert row[since] == by[code]["since"] and row[until] == by[code]["until"]
+            else:
+                assert pd.isna(row[since]) and pd.isna(row[until])
+        for code, count, limit in (("holdings_limit", "holdings_count", "holdings_limit_value"), ("daily_limit", "daily_count", "daily_limit_value")):
+            assert (None if pd.isna(row[count]) else row[count]) == by.get(code, {}).get("count")
+            assert (None if pd.isna(row[limit]) else row[limit]) == by.get(code, {}).get("limit")
+        assert (row["claimed_at"] == next(accepted)["at"]) if d["accepted"] else pd.isna(row["claimed_at"])
+    pa = pytest.importorskip("pyarrow")
+    arrow = crmkit.check_claims_frame(*(pa.Table.from_pandas(frames[k], preserve_index=False) for k in ("requests", "pooled")), policy,
+                                      as_of, holdings=pa.Table.from_pandas(frames["holdings"]), ledger=pa.Table.from_pandas(frames["ledger"]))
+    for name in frame.columns:
+        got = arrow.column(name).to_pylist()
+        want = [None if pd.isna(v) else v for v in frame[name].astype(object)]
+        assert got == want, name
+    assert json_meta(arrow, "holdings") == report["holdings"]
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.check_claims_frame(frames["requests"], frames["pooled"], policy, as_of, ledger=frames["ledger"].iloc[::-1])
+    assert (e.value.code, e.value.path) == ("invalid_value", "ledger.at[1]")
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.check_claims_frame(frames["requests"], frames["pooled"].drop(columns="pool"), policy, as_of)
+    assert (e.value.code, e.value.path) == ("missing_field", "pooled.pool")

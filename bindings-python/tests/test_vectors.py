@@ -92,6 +92,8 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
         _get(case["config"], "from"), case["as_of"],
     ),
     "check_claims": lambda case: crmkit.check_claims(case["config"], case["input"], case["as_of"]),
+    "assign_records_columns": lambda case: _assign_frame(case),
+    "check_claims_columns": lambda case: _claims_frame(case),
     "forecast_ranges": lambda case: crmkit.forecast_ranges(
         _get(case["config"], "policy"), _get(case["config"], "ranges"), _get(case["input"], "deals"), case["as_of"]
     ),
@@ -230,6 +232,126 @@ def _compare_attribution_frame(case: dict) -> Any:
             raise error("invalid_value", name, "columns of different lengths")
     milestone = "milestone" if "milestone" in data else None
     return crmkit.compare_attribution_frame(_data_frame(data), case["config"], milestone=milestone).attrs["report"]
+
+
+def _name_column(values: Any, path: str) -> Any:
+    """Names (None: none) as an object Series: a mutated cell that is not text is refused as
+    the Rust runner refuses it."""
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    if not isinstance(values, list):
+        raise error("invalid_type", path, "expected a list")
+    for i, v in enumerate(values):
+        if v is not None and not isinstance(v, str):
+            raise error("invalid_type", f"{path}[{i}]", "expected a name")
+    return pd.Series(values, dtype=object)
+
+
+def _assign_frame(case: dict) -> Any:
+    """The `assign_records_columns` vectors through `assign_records_frame` on a DataFrame of
+    the key columns (`rows` rows): the result's columns back as lists of labels."""
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], Mapping) else {}
+    rows = inp.get("rows")
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        raise error("invalid_type", "rows", "expected a number of rows")
+    if rows > 2**31:  # beyond any index pandas makes here; the core's limit is far below
+        raise error("limit_exceeded", "rows", f"{rows} rows")
+    df = pd.DataFrame(index=pd.RangeIndex(rows))
+    for name in ("region", "product_line", "level", "source"):
+        if inp.get(name) is None:
+            continue
+        column = _name_column(inp[name], name)
+        if len(column) != rows:  # a DataFrame's columns have one length: refused as the core refuses it
+            raise error("invalid_value", name, f"{len(column)} rows where {rows} were expected")
+        df[name] = column.to_numpy()
+    out = crmkit.assign_records_frame(df, case["config"], load=inp.get("load"), cursors=inp.get("cursors"), seed=inp.get("seed", 0))
+
+    def labels(column: Any) -> list:
+        return [None if pd.isna(v) else v for v in column.astype(object)]
+
+    return {
+        "route": labels(out["route"]), "team": labels(out["team"]), "rep": labels(out["rep"]), "choice": labels(out["choice"]),
+        "cursor": [int(v) for v in out["cursor"]], "held": out["held"].tolist(),
+        "skipped_inactive": out["skipped_inactive"].tolist(), "skipped_full": out["skipped_full"].tolist(),
+        "cursors": out.attrs["cursors"], "load": out.attrs["load"],
+    }
+
+
+def _claims_frame(case: dict) -> Any:
+    """The `check_claims_columns` vectors through `check_claims_frame` on one DataFrame per
+    table (instants read by pandas as UTC datetime64): the result's columns back as lists
+    (instants as ms, none as None)."""
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], Mapping) else {}
+    kinds = {"pooled_at": "instant", "at": "instant", "owned": "count", "won": "count"}
+
+    def frame(name: str, columns: list[str]) -> Any:
+        table = inp.get(name)
+        if table is None:
+            return None
+        if not isinstance(table, Mapping):
+            raise error("invalid_type", name, "expected an object of columns")
+        data = {}
+        for c in columns:
+            if table.get(c) is None:
+                continue
+            path, values = f"{name}.{c}", table[c]
+            if kinds.get(c) == "instant":
+                if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                    raise error("invalid_type", path, "expected a list of instants")
+                try:
+                    data[c] = pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
+                except (TypeError, ValueError, OverflowError) as e:
+                    raise error("invalid_date", path, str(e)) from None
+            elif kinds.get(c) == "count":
+                if not isinstance(values, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                    raise error("invalid_type", path, "expected a list of counts")
+                try:
+                    data[c] = pd.Series(values, dtype="int64")
+                except OverflowError as e:
+                    raise error("out_of_range", path, str(e)) from None
+            else:
+                data[c] = _name_column(values, path)
+        n = {len(v) for v in data.values()}
+        if len(n) > 1:  # a DataFrame's columns have one length: refused as the core refuses it
+            first = len(next(iter(data.values())))
+            raise error("invalid_value", f"{name}.{next(c for c, v in data.items() if len(v) != first)}", "columns of different lengths")
+        return pd.DataFrame(data)  # the Series themselves: to_numpy() would drop the instants' zone
+
+    pooled = frame("pooled", ["id", "pool", "pooled_at"]) if inp.get("pooled") is not None else pd.DataFrame()
+    requests = frame("requests", ["user", "record"]) if inp.get("requests") is not None else pd.DataFrame()
+    out = crmkit.check_claims_frame(
+        requests, pooled, case["config"], case["as_of"],
+        holdings=frame("holdings", ["user", "pool", "owned", "won"]),
+        ledger=frame("ledger", ["at", "user", "record", "pool", "event"]),
+    )
+
+    def ms(column: Any) -> list:
+        return [None if pd.isna(t) else t.value // 1_000_000 for t in column]
+
+    def counts(column: Any) -> list:
+        return [None if pd.isna(v) else int(v) for v in column]
+
+    reasons = ["not_in_pool", "embargoed", "cooldown", "holdings_limit", "daily_limit"]
+    return {
+        "pool": [None if pd.isna(v) else v for v in out["pool"].astype(object)],
+        "accepted": out["accepted"].tolist(),
+        "reasons": [[r for r in reasons if out[r].iloc[k]] for k in range(len(out))],
+        **{c: ms(out[c]) for c in ("embargo_since", "embargo_until", "cooldown_since", "cooldown_until")},
+        "holdings_count": counts(out["holdings_count"]), "holdings_limit": counts(out["holdings_limit_value"]),
+        "daily_count": counts(out["daily_count"]), "daily_limit": counts(out["daily_limit_value"]),
+        "claimed_at": ms(out["claimed_at"]),
+        "holdings": out.attrs["holdings"],
+    }
 
 
 def _commission_frame(case: dict) -> Any:

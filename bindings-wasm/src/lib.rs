@@ -30,6 +30,8 @@ mod plan;
 #[cfg(target_arch = "wasm32")]
 mod pool;
 #[cfg(target_arch = "wasm32")]
+mod pool_batches;
+#[cfg(target_arch = "wasm32")]
 mod pool_columns;
 #[cfg(target_arch = "wasm32")]
 mod roi;

@@ -11,11 +11,11 @@ use crate::columns::{get, int32, optional, strings, type_error};
 use crate::convert::{from_js_arg, reply, string_arg, to_js, to_js_error};
 
 /// Largest integer a JS number holds exactly.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
-struct Codes(Vec<i32>, Vec<String>);
+pub(crate) struct Codes(pub Vec<i32>, pub Vec<String>);
 
-fn codes(object: &JsValue, name: &str, path: &str) -> Result<Option<Codes>, Error> {
+pub(crate) fn codes(object: &JsValue, name: &str, path: &str) -> Result<Option<Codes>, Error> {
     optional(object, name)
         .map(|v| {
             let codes = int32(&get(&v, "codes", &format!("{path}.codes"))?, path)?;
@@ -25,13 +25,13 @@ fn codes(object: &JsValue, name: &str, path: &str) -> Result<Option<Codes>, Erro
         .transpose()
 }
 
-fn required_codes(object: &JsValue, name: &str, path: &str) -> Result<Codes, Error> {
+pub(crate) fn required_codes(object: &JsValue, name: &str, path: &str) -> Result<Codes, Error> {
     get(object, name, path)?;
     codes(object, name, path).map(|c| c.unwrap_or(Codes(Vec::new(), Vec::new())))
 }
 
 /// Milliseconds: whole, safe numbers; NaN for none where `none_ok`.
-fn instants(value: &JsValue, path: &str, none_ok: bool) -> Result<Vec<i64>, Error> {
+pub(crate) fn instants(value: &JsValue, path: &str, none_ok: bool) -> Result<Vec<i64>, Error> {
     let floats = value
         .dyn_ref::<Float64Array>()
         .map(Float64Array::to_vec)
@@ -205,7 +205,7 @@ pub fn simulate_pool_columns(
     reply(run())
 }
 
-fn ms_array(values: &[i64]) -> Float64Array {
+pub(crate) fn ms_array(values: &[i64]) -> Float64Array {
     let floats: Vec<f64> = values.iter().map(|&v| if v == NONE { f64::NAN } else { v as f64 }).collect();
     Float64Array::from(&floats[..])
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod commission_batches;
+mod pool_batches;
 
 /// Calls the crmkit function a vector file names, the way the bindings do: config and input
 /// go through [`crmkit::wire::from_json`], `as_of` through [`crmkit::wire::parse_date`].
@@ -273,6 +274,8 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let input = crmkit::wire::from_json_arg(&input.to_string(), "input")?;
             serde_json::to_value(crmkit::pool::assign_records(&policy, &input)?)
         }
+        "assign_records_columns" => pool_batches::assign(config, input)?,
+        "check_claims_columns" => pool_batches::claims(config, input, as_of)?,
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))

@@ -52,7 +52,9 @@ from crmkit._scoring import (
 from crmkit._plan import backtest, fiscal_periods, forecast_hierarchy, quota_attainment
 from crmkit._pool import (
     assign_records,
+    assign_records_frame,
     check_claims,
+    check_claims_frame,
     evaluate_pool,
     evaluate_pool_frame,
     lint_pool,
@@ -93,6 +95,8 @@ __all__ = [
     "compute_commission",
     "evaluate_pool",
     "evaluate_pool_frame",
+    "assign_records_frame",
+    "check_claims_frame",
     "forecast",
     "forecast_frame",
     "forecast_hierarchy",

@@ -2325,6 +2325,59 @@ def simulate_pool_frame(
     raises ``CrmkitError``."""
 
 @overload
+def assign_records_frame(
+    records: pd.DataFrame,
+    policy: AssignPolicy | Mapping[str, object],
+    *,
+    load: Sequence[RepLoad | Mapping[str, object]] | None = None,
+    cursors: Mapping[str, int] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """``assign_records`` over a DataFrame's ``region``, ``product_line``, ``level``,
+    ``source`` columns: ``team``, ``rep``, ``queue``, ``route``, ``choice``, ``cursor``,
+    ``held``, ``skipped_inactive``, ``skipped_full`` per record; ``attrs["cursors"]``,
+    ``attrs["load"]``; raises ``CrmkitError``."""
+
+@overload
+def assign_records_frame(
+    records: ArrowStreamExportable,
+    policy: AssignPolicy | Mapping[str, object],
+    *,
+    load: Sequence[RepLoad | Mapping[str, object]] | None = None,
+    cursors: Mapping[str, int] | None = None,
+    seed: int = 0,
+) -> Any:
+    """``assign_records`` over Arrow data: the same columns in ``records``' library
+    (polars, or a pyarrow Table); raises ``CrmkitError``."""
+
+@overload
+def check_claims_frame(
+    requests: pd.DataFrame,
+    pooled: pd.DataFrame,
+    policy: PoolPolicy | Mapping[str, object],
+    as_of: DateInput | datetime.datetime,
+    *,
+    holdings: pd.DataFrame | None = None,
+    ledger: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``check_claims`` over DataFrames' columns: ``pool``, ``accepted``, a bool per refusal
+    reason with its numbers, ``claimed_at`` per request; ``attrs["holdings"]``,
+    ``attrs["pools"]``; raises ``CrmkitError``."""
+
+@overload
+def check_claims_frame(
+    requests: ArrowStreamExportable,
+    pooled: ArrowStreamExportable | pd.DataFrame,
+    policy: PoolPolicy | Mapping[str, object],
+    as_of: DateInput | datetime.datetime,
+    *,
+    holdings: ArrowStreamExportable | pd.DataFrame | None = None,
+    ledger: ArrowStreamExportable | pd.DataFrame | None = None,
+) -> Any:
+    """``check_claims`` over Arrow data (polars, pyarrow, DuckDB...): the same columns in
+    ``requests``' library; raises ``CrmkitError``."""
+
+@overload
 def evaluate_pool_frame(
     records: pd.DataFrame,
     activities: pd.DataFrame,

@@ -199,6 +199,96 @@ def evaluate_pool_arrow(records: Any, activities: Any, policy: Mapping[str, Any]
     return _frame_output(records, table, {"totals": out["totals"], "pools": out["counts"]})
 
 
+def assign_records_arrow(records: Any, policy: Mapping[str, Any], state_json: str) -> Any:
+    import numpy as np
+
+    keys_wanted = ["region", "product_line", "level", "source"]
+    cols = ArrowColumns(records, keys_wanted)
+    pa = cols.pa
+    keys = [(name, *cols.codes(name)) for name in keys_wanted if name in cols.table.column_names]
+    out = _native.assign_records_columns(to_json(policy, "policy"), len(cols), keys, state_json)
+    rep = np.asarray(out["rep"], dtype=np.int32)
+    table = pa.table(
+        {
+            "team": _dictionary(pa, out["team"], list(out["teams"])),
+            "rep": _dictionary(pa, rep, list(out["reps"])),
+            "queue": pa.array(rep < 0, pa.bool_()),
+            "route": _dictionary(pa, out["route"], list(out["routes"])),
+            "choice": _dictionary(pa, np.asarray(out["choice"], dtype=np.int32), list(out["choices"])),
+            "cursor": pa.array(out["cursor"], pa.uint64()),
+            "held": pa.array(out["held"], pa.int64()),
+            "skipped_inactive": pa.array(out["skipped_inactive"], pa.int64()),
+            "skipped_full": pa.array(out["skipped_full"], pa.int64()),
+        }
+    )
+    return _frame_output(records, table, {"cursors": out["cursors"], "load": out["load"]})
+
+
+def _counts(cols: ArrowColumns, name: str, field: str) -> Any:
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    if not pa.types.is_integer(arr.type):
+        raise error("invalid_type", field, f"expected an integer column, got {arr.type}")
+    if arr.null_count:
+        i = int(np.flatnonzero(arr.is_null().to_numpy(zero_copy_only=False))[0])
+        raise error("invalid_type", f"{field}[{i}]", "missing count")
+    return np.ascontiguousarray(arr.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def check_claims_arrow(requests: Any, pooled: Any, policy: Mapping[str, Any], as_of: Any, holdings: Any, ledger: Any) -> Any:
+    import numpy as np
+
+    def table(data: Any, name: str, columns: list[str]) -> ArrowColumns:
+        cols = ArrowColumns(data, columns)
+        for c in columns:
+            if c not in ("pool", "won") and c not in cols.table.column_names:
+                raise error("missing_field", f"{name}.{c}", f"the {name} table has no column {c!r}")
+        return cols
+
+    def optional(cols: ArrowColumns, name: str) -> Any:
+        return cols.codes(name) if name in cols.table.column_names else None
+
+    pc = table(pooled, "pooled", ["id", "pool", "pooled_at"])
+    p = (pc.codes("id"), pc.codes("pool"), _ms(pc, "pooled_at", "pooled.pooled_at"))
+    h = None
+    if holdings is not None:
+        hc = table(holdings, "holdings", ["user", "pool", "owned", "won"])
+        won = _counts(hc, "won", "holdings.won") if "won" in hc.table.column_names else None
+        h = (hc.codes("user"), optional(hc, "pool"), _counts(hc, "owned", "holdings.owned"), won)
+    led = None
+    if ledger is not None:
+        lc = table(ledger, "ledger", ["at", "user", "record", "pool", "event"])
+        led = (_ms(lc, "at", "ledger.at"), lc.codes("user"), lc.codes("record"), optional(lc, "pool"), lc.codes("event"))
+    rc = table(requests, "requests", ["user", "record"])
+    r = (rc.codes("user"), rc.codes("record"))
+    out = _native.check_claims_columns(to_json(policy, "policy"), p, h, led, r, as_of_text(as_of))
+    pa = pc.pa
+
+    def instants(values: Any) -> Any:
+        values = np.asarray(values, dtype=np.int64)
+        return pa.array(values, pa.int64(), mask=values == NO_DATE).cast(pa.timestamp("ms", tz="UTC"))
+
+    def counts(values: Any) -> Any:
+        values = np.asarray(values, dtype=np.int64)
+        return pa.array(values, pa.int64(), mask=values < 0)
+
+    reasons = np.asarray(out["reasons"])
+    columns: dict[str, Any] = {
+        "pool": _dictionary(pa, out["pool"], list(out["pools"])),
+        "accepted": pa.array(np.asarray(out["accepted"], dtype=bool), pa.bool_()),
+    }
+    for k, name in enumerate(out["reason_labels"]):
+        columns[name] = pa.array((reasons >> k & 1).astype(bool), pa.bool_())
+    for name in ("embargo_since", "embargo_until", "cooldown_since", "cooldown_until"):
+        columns[name] = instants(out[name])
+    columns["holdings_count"] = counts(out["holdings_count"])
+    columns["holdings_limit_value"] = counts(out["holdings_limit"])
+    columns["daily_count"] = counts(out["daily_count"])
+    columns["daily_limit_value"] = counts(out["daily_limit"])
+    columns["claimed_at"] = instants(out["claimed_at"])
+    return _frame_output(requests, pa.table(columns), {"holdings": out["holdings"], "pools": out["pools"]})
+
+
 # --- attribution -----------------------------------------------------------------------
 
 

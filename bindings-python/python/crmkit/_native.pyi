@@ -174,6 +174,20 @@ def evaluate_pool_columns(
     team: Optional[Tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Sequence[str]]] = None,
     tags: Optional[Tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], Sequence[str]]] = None,
 ) -> dict: ...
+def assign_records_columns(
+    policy_json: str,
+    rows: int,
+    keys: Sequence[Tuple[str, npt.NDArray[np.int32], Sequence[str]]],
+    state_json: str,
+) -> dict: ...
+def check_claims_columns(
+    policy_json: str,
+    pooled: Tuple[Any, ...],
+    holdings: Optional[Tuple[Any, ...]],
+    ledger: Optional[Tuple[Any, ...]],
+    requests: Tuple[Any, ...],
+    as_of: str,
+) -> dict: ...
 def simulate_pool_columns(
     a_json: str,
     b_json: str,

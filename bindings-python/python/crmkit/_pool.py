@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "assign_records", "check_claims", "evaluate_pool", "evaluate_pool_frame", "lint_pool", "simulate_pool", "simulate_pool_frame",
+    "assign_records", "assign_records_frame", "check_claims", "check_claims_frame", "evaluate_pool", "evaluate_pool_frame",
+    "lint_pool", "simulate_pool", "simulate_pool_frame",
 ]
 
 
@@ -249,3 +250,196 @@ def simulate_pool_frame(
         np, pd = _pandas("simulate_pool_frame")
         book, acts = _book(records, activities, teams, tags, np, pd)
     return _native.simulate_pool_columns(to_json(policy_a), to_json(policy_b), book, acts, as_of_text(start), as_of_text(end))
+
+
+_ASSIGN_KEYS = ["region", "product_line", "level", "source"]
+_CLAIM_REASONS = ["not_in_pool", "embargoed", "cooldown", "holdings_limit", "daily_limit"]
+
+
+def _categorical(codes: Any, labels: list[str], np: Any, pd: Any) -> Any:
+    """A categorical from codes (-1: missing) into labels that may repeat (route ids)."""
+    unique, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    codes = np.asarray(codes)
+    mapped = np.where(codes < 0, -1, inverse[np.clip(codes, 0, None)] if len(labels) else -1)
+    return pd.Categorical.from_codes(mapped.astype(np.int32), categories=list(unique))
+
+
+def _assign_state(load: Any, cursors: Any, seed: Any) -> str:
+    return to_json({"load": [] if load is None else load, "cursors": {} if cursors is None else cursors, "seed": seed}, "state")
+
+
+@document("AssignPolicy")
+def assign_records_frame(
+    records: pd.DataFrame,
+    policy: Mapping[str, Any],
+    *,
+    load: Sequence[Mapping[str, Any]] | None = None,
+    cursors: Mapping[str, int] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """``assign_records`` over a DataFrame's columns: one row per record, assigned in row
+    order, no Python object per row. ``records`` may have ``region``, ``product_line``,
+    ``level`` and ``source`` columns (categorical or strings; missing = no value; an absent
+    column is no value on every row); ``load`` (``[{"rep", "held"}]``), ``cursors`` and
+    ``seed`` are ``assign_records``' ``input`` without its records.
+
+    Returns a DataFrame on ``records``' index: ``team``, ``rep``, ``route`` and ``choice``
+    (categoricals; ``rep`` missing = the fallback queue, also as the bool ``queue``;
+    ``choice`` one of ``no_route``, ``no_available_rep``, ``round_robin``,
+    ``weighted_draw``, ``least_loaded``), ``cursor`` (uint64: the cursor a round robin or
+    weighted draw used, else 0), ``held`` (``least_loaded``: the rep's records, else 0),
+    ``skipped_inactive`` and ``skipped_full`` (reps skipped); the same placements, reasons,
+    cursors and load as ``assign_records`` on the same rows. ``attrs["cursors"]`` and
+    ``attrs["load"]`` are the cursors for the next run and every rep's load. Raises
+    ``CrmkitError``.
+
+    ``records`` may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB; read
+    with pyarrow): the result then comes in its library, ``cursors`` and ``load`` as JSON in
+    the schema metadata (``crmkit.cursors``, ``crmkit.load``).
+    """
+    from crmkit._frame import _arrow_input
+
+    if _arrow_input(records):
+        from crmkit._arrow_frames import assign_records_arrow
+
+        return assign_records_arrow(records, policy, _assign_state(load, cursors, seed))
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("assign_records_frame")
+    columns = getattr(records, "columns", None)
+    if columns is None:
+        raise _error("invalid_type", "records", f"expected a DataFrame, got {type(records).__name__}")
+    keys = [(name, *_codes(records[name], np, pd)) for name in _ASSIGN_KEYS if name in columns]
+    out = _native.assign_records_columns(to_json(policy, "policy"), len(records), keys, _assign_state(load, cursors, seed))
+    rep = out["rep"]
+    frame = pd.DataFrame(
+        {
+            "team": _categorical(out["team"], out["teams"], np, pd),
+            "rep": _categorical(rep, out["reps"], np, pd),
+            "queue": rep < 0,
+            "route": _categorical(out["route"], out["routes"], np, pd),
+            "choice": pd.Categorical.from_codes(out["choice"].astype(np.int8), categories=out["choices"]),
+            "cursor": out["cursor"],
+            "held": out["held"],
+            "skipped_inactive": out["skipped_inactive"],
+            "skipped_full": out["skipped_full"],
+        },
+        index=records.index,
+    )
+    frame.attrs["cursors"] = out["cursors"]
+    frame.attrs["load"] = out["load"]
+    return frame
+
+
+def _table_column(frame: Any, table: str, name: str) -> Any:
+    columns = getattr(frame, "columns", None)
+    if columns is None:
+        raise _error("invalid_type", table, f"expected a DataFrame, got {type(frame).__name__}")
+    if name not in columns:
+        raise _error("missing_field", f"{table}.{name}", f"the {table} frame has no column {name!r}")
+    return frame[name]
+
+
+def _ints(series: Any, field: str, np: Any, pd: Any) -> Any:
+    """An integer column as int64 (no missing values)."""
+    if not pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise _error("invalid_type", field, f"expected an integer column, got {series.dtype}")
+    if series.isna().any():
+        i = int(series.isna().to_numpy().argmax())
+        raise _error("invalid_type", f"{field}[{i}]", "missing count")
+    return np.ascontiguousarray(series.to_numpy(dtype=np.int64))
+
+
+def _claim_tables(requests: Any, pooled: Any, holdings: Any, ledger: Any, np: Any, pd: Any) -> tuple:
+    """The four tables' pandas columns as the tuples ``check_claims_columns`` takes."""
+
+    def codes(frame: Any, table: str, name: str) -> tuple:
+        return _codes(_table_column(frame, table, name), np, pd)
+
+    def optional(frame: Any, table: str, name: str) -> Any:
+        return codes(frame, table, name) if name in frame.columns else None
+
+    p = (codes(pooled, "pooled", "id"), codes(pooled, "pooled", "pool"),
+         _ms(_table_column(pooled, "pooled", "pooled_at"), "pooled.pooled_at", np, pd))
+    h = None
+    if holdings is not None:
+        owned = _ints(_table_column(holdings, "holdings", "owned"), "holdings.owned", np, pd)
+        won = _ints(holdings["won"], "holdings.won", np, pd) if "won" in holdings.columns else None
+        h = (codes(holdings, "holdings", "user"), optional(holdings, "holdings", "pool"), owned, won)
+    led = None
+    if ledger is not None:
+        led = (_ms(_table_column(ledger, "ledger", "at"), "ledger.at", np, pd), codes(ledger, "ledger", "user"),
+               codes(ledger, "ledger", "record"), optional(ledger, "ledger", "pool"), codes(ledger, "ledger", "event"))
+    r = (codes(requests, "requests", "user"), codes(requests, "requests", "record"))
+    return p, h, led, r
+
+
+@document("PoolPolicy")
+def check_claims_frame(
+    requests: pd.DataFrame,
+    pooled: pd.DataFrame,
+    policy: Mapping[str, Any],
+    as_of: datetime.date | datetime.datetime | str,
+    *,
+    holdings: pd.DataFrame | None = None,
+    ledger: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``check_claims`` over DataFrames' columns, no Python object per row: ``requests``
+    (``user``, ``record``; decided in row order), ``pooled`` (``id``, ``pool``,
+    ``pooled_at``), optional ``holdings`` (``user``, optional ``pool``, ``owned``, optional
+    ``won``: integers) and ``ledger`` (``at``, ``user``, ``record``, optional ``pool``,
+    ``event``: ``claim`` / ``assign`` / ``release`` / ``recycle``; in time order). Ids are
+    categorical or strings, matched across frames by their text; instants tz-aware datetime64
+    (or int64 ms since 1970 UTC).
+
+    Returns a DataFrame on ``requests``' index: ``pool`` (categorical), ``accepted``, one bool
+    column per refusal reason (``not_in_pool``, ``embargoed``, ``cooldown``,
+    ``holdings_limit``, ``daily_limit``) with its numbers (``embargo_since`` /
+    ``embargo_until``, ``cooldown_since`` / ``cooldown_until``: datetime64 UTC, NaT where the
+    reason is absent; ``holdings_count`` / ``holdings_limit_value``, ``daily_count`` /
+    ``daily_limit_value``: Int64, NA where absent) and ``claimed_at`` (the instant of the
+    accepted claim's ledger entry, NaT when refused): the answers of ``check_claims`` on the
+    same rows. ``attrs["holdings"]`` holds the holdings after the accepted claims,
+    ``attrs["pools"]`` the pool ids. How a limit counted is the pool's ``*_counts``. Errors
+    name rows as columns: ``ledger.at[3]``, ``pooled.pool[0]``. Raises ``CrmkitError``.
+
+    The frames may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB; read with
+    pyarrow): the result then comes in ``requests``' library, the holdings and pools as JSON
+    in the schema metadata (``crmkit.holdings``, ``crmkit.pools``).
+    """
+    from crmkit._frame import _arrow_input
+
+    frames = [f for f in (requests, pooled, holdings, ledger) if f is not None]
+    if any(_arrow_input(f) for f in frames):
+        from crmkit._arrow_frames import check_claims_arrow
+
+        return check_claims_arrow(requests, pooled, policy, as_of, holdings, ledger)
+    from crmkit._frame import _pandas
+
+    np, pd = _pandas("check_claims_frame")
+    tables = _claim_tables(requests, pooled, holdings, ledger, np, pd)
+    out = _native.check_claims_columns(to_json(policy, "policy"), *tables, as_of_text(as_of))
+    def instants(values: Any) -> Any:
+        return pd.to_datetime(values.view("datetime64[ms]"), utc=True)  # the int64 minimum is NaT
+
+    def counts(values: Any) -> Any:
+        return pd.arrays.IntegerArray(values, values < 0)
+
+    reasons = out["reasons"]
+    columns: dict[str, Any] = {
+        "pool": pd.Categorical.from_codes(out["pool"], categories=out["pools"]),
+        "accepted": out["accepted"],
+    }
+    for k, name in enumerate(out["reason_labels"]):
+        columns[name] = (reasons >> k & 1).astype(bool)
+    for name in ("embargo_since", "embargo_until", "cooldown_since", "cooldown_until"):
+        columns[name] = instants(out[name])
+    columns["holdings_count"] = counts(out["holdings_count"])
+    columns["holdings_limit_value"] = counts(out["holdings_limit"])
+    columns["daily_count"] = counts(out["daily_count"])
+    columns["daily_limit_value"] = counts(out["daily_limit"])
+    columns["claimed_at"] = instants(out["claimed_at"])
+    frame = pd.DataFrame(columns, index=requests.index)
+    frame.attrs["holdings"] = out["holdings"]
+    frame.attrs["pools"] = out["pools"]
+    return frame

@@ -131,3 +131,118 @@ test("simulatePoolColumns gives simulatePool's report", () => {
     path: "activity_at[1]",
   });
 });
+
+test("assignRecordsColumns agrees with assignRecords", () => {
+  const policy = {
+    teams: [
+      { id: "a", strategy: "round_robin", reps: [{ id: "li" }, { id: "wang", active: false }, { id: "zhao", capacity: 1 }] },
+      { id: "b", strategy: "weighted", reps: [{ id: "qian", weight: 3 }, { id: "sun" }] },
+    ],
+    routes: [
+      { id: "north", when: { regions: ["north"] }, team: "a" },
+      { id: "web", when: { sources: ["web"] }, team: "b" },
+    ],
+    fallback_queue: "queue",
+  };
+  const regions = ["north", null, "south", "north", "north", null];
+  const sources = ["web", "web", null, "fair", null, "fair"];
+  const records = regions.map((r, i) => ({ id: `x${i}`, ...(r ? { region: r } : {}), ...(sources[i] ? { source: sources[i] } : {}) }));
+  const state = { load: [{ rep: "li", held: 1 }], cursors: { a: 1 }, seed: 9 };
+  const report = crmkit.assignRecords(policy, { records, ...state });
+  const codes = (values, labels) => Int32Array.from(values, (v) => (v === null ? -1 : labels.indexOf(v)));
+  const out = crmkit.assignRecordsColumns(
+    policy,
+    { rows: 6, region: { codes: codes(regions, ["south", "north"]), labels: ["south", "north"] }, source: { codes: codes(sources, ["web", "fair"]), labels: ["web", "fair"] } },
+    state,
+  );
+  assert.ok(out.rep instanceof Int32Array && out.choice instanceof Uint8Array && out.cursor instanceof Float64Array);
+  report.assignments.forEach((a, i) => {
+    assert.equal(out.rep[i] < 0 ? undefined : out.reps[out.rep[i]], a.rep);
+    assert.equal(out.team[i] < 0 ? undefined : out.teams[out.team[i]], a.team);
+    const choice = a.reasons[0].code === "routed" ? a.reasons[1] : a.reasons[0];
+    assert.equal(out.choices[out.choice[i]], choice.code);
+    if (choice.cursor !== undefined) assert.equal(out.cursor[i], choice.cursor);
+    assert.equal(out.skippedInactive[i], a.reasons.find((r) => r.code === "skipped_inactive")?.count ?? 0);
+    assert.equal(out.skippedFull[i], a.reasons.find((r) => r.code === "skipped_full")?.count ?? 0);
+  });
+  assert.deepEqual(out.cursors, report.cursors);
+  assert.deepEqual(out.load, report.load);
+  // No state: an empty load, cursors at 0, seed 0.
+  assert.equal(crmkit.assignRecordsColumns(policy, { rows: 1 }).rep[0], -1);
+  assert.throws(() => crmkit.assignRecordsColumns(policy, { rows: 1.5 }), { name: "CrmkitError", code: "invalid_type", path: "rows" });
+  assert.throws(() => crmkit.assignRecordsColumns(policy, { rows: 2, region: { codes: Int32Array.from([0, 2]), labels: ["a", "b"] } }), {
+    code: "out_of_range",
+    path: "region[1]",
+  });
+});
+
+test("checkClaimsColumns agrees with checkClaims", () => {
+  const policy = {
+    time_zone: "Asia/Shanghai",
+    pools: [{ id: "p", scope: { everyone: true }, rules: [{ id: "r", kind: "no_follow_up", limit: 30 }], claims: { daily_limit: 1, holdings_limit: 2, cooldown: 5, embargo: 1 } }],
+  };
+  const input = {
+    pooled: [
+      { id: "c1", pool: "p", pooled_at: "2026-11-01T00:00:00+08:00" },
+      { id: "c2", pool: "p", pooled_at: "2026-11-02T08:00:00+08:00" },
+      { id: "c3", pool: "p", pooled_at: "2026-10-20T00:00:00+08:00" },
+    ],
+    holdings: [{ user: "li", owned: 2 }],
+    ledger: [
+      { at: "2026-10-31T10:00:00+08:00", user: "wang", record: "c3", pool: "p", event: "release" },
+      { at: "2026-11-02T08:30:00+08:00", user: "zhao", record: "c8", pool: "p", event: "claim" },
+    ],
+    requests: [
+      { user: "li", record: "c1" },
+      { user: "zhao", record: "c2" },
+      { user: "wang", record: "c3" },
+      { user: "zhao", record: "c1" },
+      { user: "zhao", record: "c9" },
+    ],
+  };
+  const asOf = "2026-11-02T09:00:00+08:00";
+  const report = crmkit.checkClaims(policy, input, asOf);
+  const coded = (values) => {
+    const labels = [...new Set(values)];
+    return { codes: Int32Array.from(values, (v) => labels.indexOf(v)), labels };
+  };
+  const ms = (values) => Float64Array.from(values, (t) => Date.parse(t));
+  const out = crmkit.checkClaimsColumns(
+    policy,
+    {
+      pooled: { id: coded(input.pooled.map((p) => p.id)), pool: coded(input.pooled.map((p) => p.pool)), pooledAt: ms(input.pooled.map((p) => p.pooled_at)) },
+      holdings: { user: coded(["li"]), owned: Float64Array.from([2]) },
+      ledger: {
+        at: ms(input.ledger.map((e) => e.at)),
+        user: coded(input.ledger.map((e) => e.user)),
+        record: coded(input.ledger.map((e) => e.record)),
+        pool: coded(input.ledger.map((e) => e.pool)),
+        event: coded(input.ledger.map((e) => e.event)),
+      },
+      requests: { user: coded(input.requests.map((r) => r.user)), record: coded(input.requests.map((r) => r.record)) },
+    },
+    asOf,
+  );
+  const codesSeen = new Set();
+  report.decisions.forEach((d, k) => {
+    assert.equal(out.accepted[k] === 1, d.accepted);
+    assert.deepEqual(out.reasonLabels.filter((_, b) => (out.reasons[k] >>> b) & 1), d.reasons.map((r) => r.code));
+    for (const r of d.reasons) {
+      codesSeen.add(r.code);
+      if (r.code === "embargoed") assert.equal(out.embargoUntil[k], Date.parse(r.until));
+      if (r.code === "cooldown") assert.equal(out.cooldownSince[k], Date.parse(r.since));
+      if (r.code === "holdings_limit") assert.deepEqual([out.holdingsCount[k], out.holdingsLimit[k]], [r.count, r.limit]);
+      if (r.code === "daily_limit") assert.deepEqual([out.dailyCount[k], out.dailyLimit[k]], [r.count, r.limit]);
+    }
+  });
+  assert.deepEqual([...codesSeen].sort(), ["cooldown", "daily_limit", "embargoed", "holdings_limit", "not_in_pool"]);
+  assert.deepEqual(out.holdings, report.holdings);
+  assert.throws(
+    () => crmkit.checkClaimsColumns(policy, { pooled: { id: coded(["c1"]), pool: coded(["p"]), pooledAt: Float64Array.from([0.5]) }, requests: { user: coded([]), record: coded([]) } }, asOf),
+    { name: "CrmkitError", code: "invalid_date", path: "pooled.pooled_at[0]" },
+  );
+  assert.throws(
+    () => crmkit.checkClaimsColumns(policy, { pooled: { id: coded(["c1"]), pool: coded(["p"]), pooledAt: ms(["2026-11-01T00:00:00Z"]) }, holdings: { user: coded(["li"]), owned: Float64Array.from([1.5]) }, requests: { user: coded([]), record: coded([]) } }, asOf),
+    { code: "invalid_type", path: "holdings.owned[0]" },
+  );
+});

@@ -107,6 +107,10 @@ export function callVector(crmkit, fn, c) {
       return crmkit.simulatePool(c.config?.a, c.config?.b, c.input?.records, c.input?.activities, c.config?.from, c.as_of);
     case "assign_records":
       return crmkit.assignRecords(c.config, c.input);
+    case "assign_records_columns":
+      return assignColumns(crmkit, c);
+    case "check_claims_columns":
+      return claimColumns(crmkit, c);
     case "check_claims":
       return crmkit.checkClaims(c.config, c.input, c.as_of);
     case "evaluate_pool":
@@ -114,6 +118,98 @@ export function callVector(crmkit, fn, c) {
     default:
       throw new Error(`vector names unknown function ${JSON.stringify(fn)}`);
   }
+}
+
+/** Names (null: none) as `{codes, labels}`, labels in first-appearance order. */
+function poolCodes(values, path) {
+  const labels = [];
+  const codes = listOf(values ?? null, path, (v) => typeof v === "string").map((n) => {
+    if (n === null) return -1;
+    const k = labels.indexOf(n);
+    return k >= 0 ? k : labels.push(n) - 1;
+  });
+  return { codes: Int32Array.from(codes), labels };
+}
+
+/** The `assign_records_columns` vectors through `assignRecordsColumns`: names to codes; the
+ * result in the vectors' shape (codes as labels, null for none). */
+function assignColumns(crmkit, c) {
+  const input = isObject(c.input) ? c.input : {};
+  const records = { rows: input.rows };
+  for (const [field, key] of [["region", "region"], ["product_line", "productLine"], ["level", "level"], ["source", "source"]]) {
+    if (input[field] != null) records[key] = poolCodes(input[field], field);
+  }
+  const state = {};
+  for (const k of ["load", "cursors", "seed"]) if (Object.hasOwn(input, k)) state[k] = input[k];
+  const out = crmkit.assignRecordsColumns(c.config, records, state);
+  const labels = (codes, names) => Array.from(codes, (k) => (k < 0 ? null : names[k]));
+  return {
+    route: labels(out.route, out.routes),
+    team: labels(out.team, out.teams),
+    rep: labels(out.rep, out.reps),
+    choice: labels(out.choice, out.choices),
+    cursor: Array.from(out.cursor),
+    held: Array.from(out.held),
+    skipped_inactive: Array.from(out.skippedInactive),
+    skipped_full: Array.from(out.skippedFull),
+    cursors: out.cursors,
+    load: out.load,
+  };
+}
+
+/** The `check_claims_columns` vectors through `checkClaimsColumns`: names to codes, instants
+ * (RFC 3339 text) to ms, counts as a Float64Array; the result in the vectors' shape (instants
+ * as ms, none as null). */
+function claimColumns(crmkit, c) {
+  const input = isObject(c.input) ? c.input : {};
+  const table = (name) => {
+    const t = input[name];
+    if (t != null && !isObject(t)) throw refuse("invalid_type", name);
+    return t;
+  };
+  const instants = (values, path) =>
+    Float64Array.from(listOf(values ?? null, path, (v) => typeof v === "string"), (t) => (t === null ? NaN : Date.parse(t)));
+  const counts = (values, path) => Float64Array.from(listOf(values ?? null, path, (v) => typeof v === "number"), (v) => v ?? NaN);
+  const p = table("pooled") ?? {};
+  const claims = {
+    pooled: { id: poolCodes(p.id, "pooled.id"), pool: poolCodes(p.pool, "pooled.pool"), pooledAt: instants(p.pooled_at, "pooled.pooled_at") },
+  };
+  const h = table("holdings");
+  if (h != null) {
+    claims.holdings = { user: poolCodes(h.user, "holdings.user"), owned: counts(h.owned, "holdings.owned") };
+    if (h.pool != null) claims.holdings.pool = poolCodes(h.pool, "holdings.pool");
+    if (h.won != null) claims.holdings.won = counts(h.won, "holdings.won");
+  }
+  const l = table("ledger");
+  if (l != null) {
+    claims.ledger = {
+      at: instants(l.at, "ledger.at"),
+      user: poolCodes(l.user, "ledger.user"),
+      record: poolCodes(l.record, "ledger.record"),
+      event: poolCodes(l.event, "ledger.event"),
+    };
+    if (l.pool != null) claims.ledger.pool = poolCodes(l.pool, "ledger.pool");
+  }
+  const r = table("requests") ?? {};
+  claims.requests = { user: poolCodes(r.user, "requests.user"), record: poolCodes(r.record, "requests.record") };
+  const out = crmkit.checkClaimsColumns(c.config, claims, c.as_of);
+  const ms = (v) => Array.from(v, (t) => (Number.isNaN(t) ? null : t));
+  const count = (v) => Array.from(v, (n) => (n < 0 ? null : n));
+  return {
+    pool: Array.from(out.pool, (k) => (k < 0 ? null : out.pools[k])),
+    accepted: Array.from(out.accepted, (a) => a === 1),
+    reasons: Array.from(out.reasons, (bits) => out.reasonLabels.filter((_, b) => (bits >>> b) & 1)),
+    embargo_since: ms(out.embargoSince),
+    embargo_until: ms(out.embargoUntil),
+    cooldown_since: ms(out.cooldownSince),
+    cooldown_until: ms(out.cooldownUntil),
+    holdings_count: count(out.holdingsCount),
+    holdings_limit: count(out.holdingsLimit),
+    daily_count: count(out.dailyCount),
+    daily_limit: count(out.dailyLimit),
+    claimed_at: ms(out.claimedAt),
+    holdings: out.holdings,
+  };
 }
 
 /** A CrmkitError-shaped error, for what the runner itself refuses (as the Rust runner does). */

@@ -1,5 +1,17 @@
 // The public pool's declarations as a TypeScript user writes against them.
-import { evaluatePool, type PoolActivity, type Instant, type PoolPolicy, type PoolRecord, type PoolReport } from "crmkit";
+import {
+  assignRecordsColumns,
+  checkClaimsColumns,
+  evaluatePool,
+  type AssignPolicy,
+  type AssignmentColumns,
+  type ClaimDecisionColumns,
+  type PoolActivity,
+  type Instant,
+  type PoolPolicy,
+  type PoolRecord,
+  type PoolReport,
+} from "crmkit";
 
 const policy: PoolPolicy = {
   time_zone: "Asia/Shanghai",
@@ -30,4 +42,27 @@ const first: string | undefined = report.decisions[0].reasons[0]?.code;
 // @ts-expect-error: a limit is a number of units, not a string
 const bad: PoolPolicy = { time_zone: "UTC", pools: [{ id: "x", scope: {}, rules: [{ id: "r", kind: "no_follow_up", limit: "30" }] }] };
 
-export { due, decision, recycled, first, bad };
+const assignPolicy: AssignPolicy = {
+  teams: [{ id: "t", strategy: "round_robin", reps: [{ id: "li" }, { id: "wang", capacity: 3 }] }],
+  routes: [{ id: "north", when: { regions: ["north"] }, team: "t" }],
+  fallback_queue: "queue",
+};
+const assigned: AssignmentColumns = assignRecordsColumns(
+  assignPolicy,
+  { rows: 2, region: { codes: Int32Array.from([0, -1]), labels: ["north"] } },
+  { load: [{ rep: "li", held: 2 }], cursors: { t: 1 }, seed: 42 },
+);
+const repIndex: number = assigned.rep[0];
+const claims: ClaimDecisionColumns = checkClaimsColumns(
+  policy,
+  {
+    pooled: { id: { codes: Int32Array.from([0]), labels: ["c1"] }, pool: { codes: Int32Array.from([0]), labels: ["east"] }, pooledAt: Float64Array.from([0]) },
+    requests: { user: { codes: Int32Array.from([0]), labels: ["li"] }, record: { codes: Int32Array.from([0]), labels: ["c1"] } },
+  },
+  "2026-11-01",
+);
+const refusedFor: string[] = claims.reasonLabels;
+// @ts-expect-error: instants are a Float64Array of ms, not text
+const badClaims = checkClaimsColumns(policy, { pooled: { id: { codes: Int32Array.from([0]), labels: ["c1"] }, pool: { codes: Int32Array.from([0]), labels: ["east"] }, pooledAt: ["2026-11-01"] }, requests: { user: { codes: Int32Array.from([0]), labels: ["li"] }, record: { codes: Int32Array.from([0]), labels: ["c1"] } } }, "2026-11-01");
+
+export { due, decision, recycled, first, bad, repIndex, refusedFor, badClaims };

@@ -302,71 +302,217 @@ fn splitmix64(seed: u64, n: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How a record's rep was chosen (or why it has none): the reason after `routed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// No route took it.
+    NoRoute,
+    /// Its team had no rep who could take it.
+    NoAvailableRep,
+    /// Round robin at the cursor.
+    RoundRobin(u64),
+    /// Weighted draw number cursor.
+    WeightedDraw(u64),
+    /// Least loaded, holding this many.
+    LeastLoaded(i64),
+}
+
+/// Where one record went: route and team (None: no route), rep (global index into
+/// [`Assigner::reps`]; None: the fallback queue), how, and the reps skipped.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placed {
+    pub route: Option<usize>,
+    pub team: Option<usize>,
+    pub rep: Option<usize>,
+    pub choice: Choice,
+    pub inactive: i64,
+    pub full: i64,
+}
+
+/// The state of one run: checked policy and input state, each rep's load by a global index
+/// (rep ids sorted, the report's load order), each team's cursor. The record and the column
+/// entry points both place their rows through [`Assigner::place`], so they agree line for line.
+pub(crate) struct Assigner<'a> {
+    policy: &'a AssignPolicy,
+    /// Team of each route.
+    route_team: Vec<usize>,
+    /// Every rep id (policy reps and load entries), sorted.
+    pub reps: Vec<&'a str>,
+    /// Global rep index of each team's reps.
+    team_reps: Vec<Vec<usize>>,
+    held: Vec<i64>,
+    given: Vec<i64>,
+    cursors: Vec<u64>,
+    seed: u64,
+}
+
+impl<'a> Assigner<'a> {
+    /// Checks the policy, the load and the cursors, in the order the errors are documented.
+    pub(crate) fn new(
+        policy: &'a AssignPolicy,
+        load: &'a [RepLoad],
+        cursors: &BTreeMap<String, u64>,
+        seed: u64,
+    ) -> Result<Self> {
+        let mut team_of: HashMap<&str, usize> = HashMap::new();
+        for (t, team) in policy.teams.iter().enumerate() {
+            if let Some(first) = team_of.insert(team.id.as_str(), t) {
+                return Err(dup(format!("teams[{t}].id"), &team.id, format!("teams[{first}].id")));
+            }
+            let mut seen = HashMap::new();
+            for (r, rep) in team.reps.iter().enumerate() {
+                if let Some(first) = seen.insert(rep.id.as_str(), r) {
+                    return Err(dup(
+                        format!("teams[{t}].reps[{r}].id"),
+                        &rep.id,
+                        format!("teams[{t}].reps[{first}].id"),
+                    ));
+                }
+                if !(0..=1000).contains(&rep.weight) {
+                    return Err(Error::out_of_range(format!("teams[{t}].reps[{r}].weight"), rep.weight, 0, 1000));
+                }
+                if let Some(c) = rep.capacity.filter(|c| *c < 0) {
+                    return Err(Error::out_of_range(format!("teams[{t}].reps[{r}].capacity"), c, 0, "inf"));
+                }
+            }
+        }
+        let mut route_team = Vec::with_capacity(policy.routes.len());
+        for (i, route) in policy.routes.iter().enumerate() {
+            if route.when.any && route.when.lists().iter().any(|l| !l.is_empty()) {
+                return Err(Error::InvalidValue {
+                    path: format!("routes[{i}].when.any"),
+                    reason: "a route taking any record cannot also list values".into(),
+                });
+            }
+            route_team.push(*team_of.get(route.team.as_str()).ok_or_else(|| Error::InvalidValue {
+                path: format!("routes[{i}].team"),
+                reason: format!("team {:?} is not in the policy", route.team),
+            })?);
+        }
+        for name in cursors.keys() {
+            if !team_of.contains_key(name.as_str()) {
+                return Err(Error::InvalidValue {
+                    path: format!("cursors.{name}"),
+                    reason: format!("team {name:?} is not in the policy"),
+                });
+            }
+        }
+        let mut held_by: BTreeMap<&str, i64> = BTreeMap::new();
+        for (i, l) in load.iter().enumerate() {
+            if l.held < 0 {
+                return Err(Error::out_of_range(format!("load[{i}].held"), l.held, 0, "inf"));
+            }
+            if held_by.insert(l.rep.as_str(), l.held).is_some() {
+                let first = load.iter().position(|x| x.rep == l.rep).unwrap_or(0);
+                return Err(dup(format!("load[{i}].rep"), &l.rep, format!("load[{first}].rep")));
+            }
+        }
+        for team in &policy.teams {
+            for rep in &team.reps {
+                held_by.entry(rep.id.as_str()).or_insert(0);
+            }
+        }
+        let index: HashMap<&str, usize> = held_by.keys().enumerate().map(|(k, id)| (*id, k)).collect();
+        let team_reps = policy.teams.iter().map(|t| t.reps.iter().map(|r| index[r.id.as_str()]).collect()).collect();
+        Ok(Self {
+            policy,
+            route_team,
+            held: held_by.values().copied().collect(),
+            given: vec![0; held_by.len()],
+            reps: held_by.into_keys().collect(),
+            team_reps,
+            cursors: policy.teams.iter().map(|t| cursors.get(&t.id).copied().unwrap_or(0)).collect(),
+            seed,
+        })
+    }
+
+    /// Places the next record, which `route` (the first route taking it) sends to its team.
+    pub(crate) fn place(&mut self, route: Option<usize>) -> Placed {
+        let Some(route) = route else {
+            return Placed { route: None, team: None, rep: None, choice: Choice::NoRoute, inactive: 0, full: 0 };
+        };
+        let t = self.route_team[route];
+        let team = &self.policy.teams[t];
+        let global = &self.team_reps[t];
+        let load = |g: usize| self.held[g] + self.given[g];
+        let (mut inactive, mut full) = (0, 0);
+        let mut eligible = Vec::with_capacity(team.reps.len());
+        for (i, rep) in team.reps.iter().enumerate() {
+            if !rep.active {
+                inactive += 1;
+            } else if rep.capacity.is_some_and(|c| load(global[i]) >= c) {
+                full += 1;
+            } else if team.strategy != Strategy::Weighted || rep.weight > 0 {
+                eligible.push(i);
+            }
+        }
+        let len = team.reps.len() as u64;
+        let cursor = self.cursors[t];
+        // From the cursor on, wrapping: the order round robin and ties look in.
+        let from_cursor = |i: usize| (i as u64 + len - cursor % len.max(1)) % len.max(1);
+        let chosen = match team.strategy {
+            Strategy::RoundRobin => eligible.iter().copied().min_by_key(|&i| from_cursor(i)).map(|i| {
+                self.cursors[t] = (i as u64 + 1) % len;
+                (i, Choice::RoundRobin(cursor))
+            }),
+            Strategy::LeastLoaded => {
+                eligible.iter().copied().min_by_key(|&i| (load(global[i]), from_cursor(i))).map(|i| {
+                    self.cursors[t] = (i as u64 + 1) % len;
+                    (i, Choice::LeastLoaded(load(global[i])))
+                })
+            }
+            Strategy::Weighted => {
+                let total: i64 = eligible.iter().map(|&i| team.reps[i].weight).sum();
+                (total > 0).then(|| {
+                    let mut x = (splitmix64(self.seed, cursor) % total as u64) as i64;
+                    self.cursors[t] = cursor.wrapping_add(1);
+                    let mut pick = eligible[0];
+                    for &i in &eligible {
+                        if x < team.reps[i].weight {
+                            pick = i;
+                            break;
+                        }
+                        x -= team.reps[i].weight;
+                    }
+                    (pick, Choice::WeightedDraw(cursor))
+                })
+            }
+        };
+        let (rep, choice) = match chosen {
+            Some((i, choice)) => {
+                self.given[global[i]] += 1;
+                (Some(global[i]), choice)
+            }
+            None => (None, Choice::NoAvailableRep),
+        };
+        Placed { route: Some(route), team: Some(t), rep, choice, inactive, full }
+    }
+
+    /// Every team's cursor for the next run.
+    pub(crate) fn cursors(&self) -> BTreeMap<String, u64> {
+        self.policy.teams.iter().zip(&self.cursors).map(|(t, c)| (t.id.clone(), *c)).collect()
+    }
+
+    /// Every rep's load after the run, by rep id.
+    pub(crate) fn load(&self) -> Vec<RepLoad> {
+        (0..self.reps.len())
+            .map(|g| RepLoad { rep: self.reps[g].to_owned(), held: self.held[g], assigned: self.given[g] })
+            .collect()
+    }
+}
+
 pub(crate) fn run(policy: &AssignPolicy, input: &AssignInput) -> Result<AssignReport> {
-    let mut team_of: HashMap<&str, usize> = HashMap::new();
-    for (t, team) in policy.teams.iter().enumerate() {
-        if let Some(first) = team_of.insert(team.id.as_str(), t) {
-            return Err(dup(format!("teams[{t}].id"), &team.id, format!("teams[{first}].id")));
-        }
-        let mut seen = HashMap::new();
-        for (r, rep) in team.reps.iter().enumerate() {
-            if let Some(first) = seen.insert(rep.id.as_str(), r) {
-                return Err(dup(format!("teams[{t}].reps[{r}].id"), &rep.id, format!("teams[{t}].reps[{first}].id")));
-            }
-            if !(0..=1000).contains(&rep.weight) {
-                return Err(Error::out_of_range(format!("teams[{t}].reps[{r}].weight"), rep.weight, 0, 1000));
-            }
-            if let Some(c) = rep.capacity.filter(|c| *c < 0) {
-                return Err(Error::out_of_range(format!("teams[{t}].reps[{r}].capacity"), c, 0, "inf"));
-            }
-        }
-    }
-    let mut route_team = Vec::with_capacity(policy.routes.len());
-    for (i, route) in policy.routes.iter().enumerate() {
-        if route.when.any && route.when.lists().iter().any(|l| !l.is_empty()) {
-            return Err(Error::InvalidValue {
-                path: format!("routes[{i}].when.any"),
-                reason: "a route taking any record cannot also list values".into(),
-            });
-        }
-        route_team.push(*team_of.get(route.team.as_str()).ok_or_else(|| Error::InvalidValue {
-            path: format!("routes[{i}].team"),
-            reason: format!("team {:?} is not in the policy", route.team),
-        })?);
-    }
-    for name in input.cursors.keys() {
-        if !team_of.contains_key(name.as_str()) {
-            return Err(Error::InvalidValue {
-                path: format!("cursors.{name}"),
-                reason: format!("team {name:?} is not in the policy"),
-            });
-        }
-    }
-    let mut load: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
-    for (i, l) in input.load.iter().enumerate() {
-        if l.held < 0 {
-            return Err(Error::out_of_range(format!("load[{i}].held"), l.held, 0, "inf"));
-        }
-        if load.insert(l.rep.as_str(), (l.held, 0)).is_some() {
-            let first = input.load.iter().position(|x| x.rep == l.rep).unwrap_or(0);
-            return Err(dup(format!("load[{i}].rep"), &l.rep, format!("load[{first}].rep")));
-        }
-    }
-    for team in &policy.teams {
-        for rep in &team.reps {
-            load.entry(rep.id.as_str()).or_insert((0, 0));
-        }
-    }
+    let mut assigner = Assigner::new(policy, &input.load, &input.cursors, input.seed)?;
     let mut ids = HashMap::new();
     for (i, r) in input.records.iter().enumerate() {
         if let Some(first) = ids.insert(r.id.as_str(), i) {
             return Err(dup(format!("records[{i}].id"), &r.id, format!("records[{first}].id")));
         }
     }
-    let mut cursors: Vec<u64> = policy.teams.iter().map(|t| input.cursors.get(&t.id).copied().unwrap_or(0)).collect();
     let mut assignments = Vec::with_capacity(input.records.len());
     for r in &input.records {
-        let Some(route) = policy.routes.iter().position(|route| route.when.takes(r)) else {
+        let placed = assigner.place(policy.routes.iter().position(|route| route.when.takes(r)));
+        let Some(route) = placed.route else {
             assignments.push(Assignment {
                 record: r.id.clone(),
                 team: None,
@@ -376,85 +522,32 @@ pub(crate) fn run(policy: &AssignPolicy, input: &AssignInput) -> Result<AssignRe
             });
             continue;
         };
-        let team_index = route_team[route];
-        let team = &policy.teams[team_index];
-        let mut reasons = vec![AssignReason {
-            route: Some(policy.routes[route].id.clone()),
-            ..AssignReason::code(AssignReasonCode::Routed)
-        }];
-        let (mut inactive, mut full) = (0, 0);
-        let mut eligible = Vec::with_capacity(team.reps.len());
-        for (i, rep) in team.reps.iter().enumerate() {
-            let (held, assigned) = load[rep.id.as_str()];
-            if !rep.active {
-                inactive += 1;
-            } else if rep.capacity.is_some_and(|c| held + assigned >= c) {
-                full += 1;
-            } else if team.strategy != Strategy::Weighted || rep.weight > 0 {
-                eligible.push(i);
-            }
-        }
-        let len = team.reps.len() as u64;
-        let cursor = cursors[team_index];
-        // From the cursor on, wrapping: the order round robin and ties look in.
-        let from_cursor = |i: usize| (i as u64 + len - cursor % len.max(1)) % len.max(1);
-        let chosen = match team.strategy {
-            Strategy::RoundRobin => eligible.iter().copied().min_by_key(|&i| from_cursor(i)).map(|i| {
-                cursors[team_index] = (i as u64 + 1) % len;
-                (i, AssignReason { cursor: Some(cursor), ..AssignReason::code(AssignReasonCode::RoundRobin) })
-            }),
-            Strategy::LeastLoaded => eligible
-                .iter()
-                .copied()
-                .min_by_key(|&i| {
-                    let (held, given) = load[team.reps[i].id.as_str()];
-                    (held + given, from_cursor(i))
-                })
-                .map(|i| {
-                    cursors[team_index] = (i as u64 + 1) % len;
-                    let (held, given) = load[team.reps[i].id.as_str()];
-                    (i, AssignReason { count: Some(held + given), ..AssignReason::code(AssignReasonCode::LeastLoaded) })
-                }),
-            Strategy::Weighted => {
-                let total: i64 = eligible.iter().map(|&i| team.reps[i].weight).sum();
-                (total > 0).then(|| {
-                    let mut x = (splitmix64(input.seed, cursor) % total as u64) as i64;
-                    cursors[team_index] = cursor.wrapping_add(1);
-                    let mut pick = eligible[0];
-                    for &i in &eligible {
-                        if x < team.reps[i].weight {
-                            pick = i;
-                            break;
-                        }
-                        x -= team.reps[i].weight;
-                    }
-                    (pick, AssignReason { cursor: Some(cursor), ..AssignReason::code(AssignReasonCode::WeightedDraw) })
-                })
-            }
-        };
-        for (count, code) in [(inactive, AssignReasonCode::SkippedInactive), (full, AssignReasonCode::SkippedFull)] {
+        let code = AssignReason::code;
+        let mut reasons =
+            vec![AssignReason { route: Some(policy.routes[route].id.clone()), ..code(AssignReasonCode::Routed) }];
+        reasons.push(match placed.choice {
+            Choice::RoundRobin(c) => AssignReason { cursor: Some(c), ..code(AssignReasonCode::RoundRobin) },
+            Choice::WeightedDraw(c) => AssignReason { cursor: Some(c), ..code(AssignReasonCode::WeightedDraw) },
+            Choice::LeastLoaded(n) => AssignReason { count: Some(n), ..code(AssignReasonCode::LeastLoaded) },
+            Choice::NoAvailableRep | Choice::NoRoute => code(AssignReasonCode::NoAvailableRep),
+        });
+        for (count, c) in
+            [(placed.inactive, AssignReasonCode::SkippedInactive), (placed.full, AssignReasonCode::SkippedFull)]
+        {
             if count > 0 {
-                reasons.push(AssignReason { count: Some(count), ..AssignReason::code(code) });
+                reasons.push(AssignReason { count: Some(count), ..code(c) });
             }
         }
-        let (rep, queue) = if let Some((i, why)) = chosen {
-            reasons.insert(1, why);
-            let id = team.reps[i].id.as_str();
-            if let Some(entry) = load.get_mut(id) {
-                entry.1 += 1;
-            }
-            (Some(id.to_owned()), None)
-        } else {
-            reasons.insert(1, AssignReason::code(AssignReasonCode::NoAvailableRep));
-            (None, Some(policy.fallback_queue.clone()))
-        };
-        assignments.push(Assignment { record: r.id.clone(), team: Some(team.id.clone()), rep, queue, reasons });
+        let rep = placed.rep.map(|g| assigner.reps[g].to_owned());
+        assignments.push(Assignment {
+            record: r.id.clone(),
+            team: placed.team.map(|t| policy.teams[t].id.clone()),
+            queue: rep.is_none().then(|| policy.fallback_queue.clone()),
+            rep,
+            reasons,
+        });
     }
-    Ok(AssignReport {
-        assignments,
-        cursors: policy.teams.iter().zip(cursors).map(|(t, c)| (t.id.clone(), c)).collect(),
-        load: load.into_iter().map(|(rep, (held, assigned))| RepLoad { rep: rep.to_owned(), held, assigned }).collect(),
-    })
+    Ok(AssignReport { assignments, cursors: assigner.cursors(), load: assigner.load() })
 }
 
 fn dup(path: String, name: &str, first: String) -> Error {

@@ -14,6 +14,7 @@ use super::eval::after_as_of;
 use super::policy::{ClaimCount, ClaimRules, CompiledPool, PoolPolicy};
 use super::time::{AsOf, Instant, ZonedInstant};
 use crate::error::{Error, Result};
+use chrono_tz::Tz;
 
 /// A holdings line's key: the user, and the pool when holdings are per pool.
 type HoldingKey<'a> = (&'a str, Option<&'a str>);
@@ -29,8 +30,83 @@ struct History<'a> {
     claims: HashMap<&'a str, Vec<(Instant, Option<&'a str>)>>,
 }
 
-pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Result<ClaimReport> {
+/// Names the field `field` of row `i` of table `table` in an error: `pooled[3].pool` for the
+/// record API ([`record_path`]), `pooled.pool[3]` for the columns.
+pub(crate) type Paths = fn(&str, usize, &str) -> String;
+
+/// `table[i].field`.
+pub(crate) fn record_path(table: &str, i: usize, field: &str) -> String {
+    format!("{table}[{i}].{field}")
+}
+
+/// One refusal, its instants not yet written in the pool's zone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refusal {
+    pub code: ClaimReasonCode,
+    pub count: Option<i64>,
+    pub limit: Option<i64>,
+    pub since: Option<Instant>,
+    pub until: Option<Instant>,
+    pub counts: Option<ClaimCount>,
+}
+
+impl Refusal {
+    fn code(code: ClaimReasonCode) -> Self {
+        Self { code, count: None, limit: None, since: None, until: None, counts: None }
+    }
+}
+
+/// The answer to one request: the record's pool (index in the policy, zone), whether it is
+/// accepted, and why not.
+pub(crate) struct Decided {
+    pub pool: Option<(usize, Tz)>,
+    pub accepted: bool,
+    pub reasons: Vec<Refusal>,
+}
+
+/// What [`check`] finds: one answer per request, the ledger entries to append, the holdings.
+pub(crate) struct Checked {
+    pub decisions: Vec<Decided>,
+    pub ledger: Vec<LedgerEntry>,
+    pub holdings: Vec<Holding>,
+}
+
+/// [`check`] as the record API reports it: ids echoed, instants in the pool's zone.
+pub(crate) fn report(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Result<ClaimReport> {
+    let checked = check(policy, input, as_of, record_path)?;
+    let decisions = checked
+        .decisions
+        .into_iter()
+        .zip(&input.requests)
+        .map(|(d, req)| {
+            let zone = d.pool.map_or(chrono_tz::UTC, |(_, z)| z);
+            let fmt = |t: Option<Instant>| t.map(|t| ZonedInstant(t.format(zone)));
+            ClaimDecision {
+                user: req.user.clone(),
+                record: req.record.clone(),
+                pool: d.pool.map(|(k, _)| policy.pools[k].id.clone()),
+                accepted: d.accepted,
+                reasons: d
+                    .reasons
+                    .iter()
+                    .map(|r| ClaimReason {
+                        code: r.code,
+                        count: r.count,
+                        limit: r.limit,
+                        since: fmt(r.since),
+                        until: fmt(r.until),
+                        counts: r.counts,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok(ClaimReport { decisions, ledger: checked.ledger, holdings: checked.holdings })
+}
+
+pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf, path: Paths) -> Result<Checked> {
     let pools = policy.compile()?;
+    let index: HashMap<&str, usize> = pools.iter().enumerate().map(|(k, p)| (p.pool.id.as_str(), k)).collect();
     let by_id: HashMap<&str, &CompiledPool> = pools.iter().map(|p| (p.pool.id.as_str(), p)).collect();
     let known = |pool: &str, path: String| -> Result<()> {
         if by_id.contains_key(pool) {
@@ -41,18 +117,18 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
     };
     let mut pooled: HashMap<&str, (&CompiledPool, Instant)> = HashMap::new();
     for (i, r) in input.pooled.iter().enumerate() {
-        known(&r.pool, format!("pooled[{i}].pool"))?;
+        known(&r.pool, path("pooled", i, "pool"))?;
         let pool = by_id[r.pool.as_str()];
         let now = as_of.instant(pool.zone);
         if r.pooled_at > now {
-            return Err(after_as_of(format!("pooled[{i}].pooled_at"), r.pooled_at, now, pool));
+            return Err(after_as_of(path("pooled", i, "pooled_at"), r.pooled_at, now, pool));
         }
         if pooled.insert(r.id.as_str(), (pool, r.pooled_at)).is_some() {
             let first = input.pooled.iter().position(|p| p.id == r.id).unwrap_or(0);
             return Err(Error::DuplicateName {
-                path: format!("pooled[{i}].id"),
+                path: path("pooled", i, "id"),
                 name: r.id.clone(),
-                first: format!("pooled[{first}].id"),
+                first: path("pooled", first, "id"),
             });
         }
     }
@@ -60,7 +136,7 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
         pools.iter().find(|p| count(&p.pool.claims) == ClaimCount::ThisPool).map(|p| p.pool.id.as_str())
     };
     let (mut holdings, mut holder, by_pool) =
-        read_holdings(&input.holdings, per_pool(|c| c.holdings_limit_counts), &known)?;
+        read_holdings(&input.holdings, per_pool(|c| c.holdings_limit_counts), &known, path)?;
     let history = read_ledger(
         &input.ledger,
         as_of,
@@ -68,6 +144,7 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
         per_pool(|c| c.daily_limit_counts),
         per_pool(|c| c.cooldown_counts),
         &known,
+        path,
     )?;
     let mut claims = history.claims;
     let mut taken: HashMap<&str, usize> = HashMap::new();
@@ -77,27 +154,24 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
         let Some(&(pool, pooled_at)) =
             pooled.get(req.record.as_str()).filter(|_| !taken.contains_key(req.record.as_str()))
         else {
-            decisions.push(ClaimDecision {
-                user: req.user.clone(),
-                record: req.record.clone(),
-                pool: pooled.get(req.record.as_str()).map(|(p, _)| p.pool.id.clone()),
+            decisions.push(Decided {
+                pool: pooled.get(req.record.as_str()).map(|(p, _)| (index[p.pool.id.as_str()], p.zone)),
                 accepted: false,
-                reasons: vec![ClaimReason::code(ClaimReasonCode::NotInPool)],
+                reasons: vec![Refusal::code(ClaimReasonCode::NotInPool)],
             });
             continue;
         };
         let rules = &pool.pool.claims;
         let id = pool.pool.id.as_str();
         let now = as_of.instant(pool.zone);
-        let fmt = |t: Instant| ZonedInstant(t.format(pool.zone));
         let mut reasons = Vec::new();
         if let Some(units) = rules.embargo {
             let r = clock::read(pool, units, pooled_at, now, false);
             if r.status != RuleStatus::Due {
-                reasons.push(ClaimReason {
-                    since: Some(fmt(pooled_at)),
-                    until: Some(fmt(r.due_at)),
-                    ..ClaimReason::code(ClaimReasonCode::Embargoed)
+                reasons.push(Refusal {
+                    since: Some(pooled_at),
+                    until: Some(r.due_at),
+                    ..Refusal::code(ClaimReasonCode::Embargoed)
                 });
             }
         }
@@ -108,11 +182,11 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
         if let (Some(units), Some(&end)) = (rules.cooldown, ended) {
             let r = clock::read(pool, units, end, now, false);
             if r.status != RuleStatus::Due {
-                reasons.push(ClaimReason {
-                    since: Some(fmt(end)),
-                    until: Some(fmt(r.due_at)),
+                reasons.push(Refusal {
+                    since: Some(end),
+                    until: Some(r.due_at),
                     counts: Some(rules.cooldown_counts),
-                    ..ClaimReason::code(ClaimReasonCode::Cooldown)
+                    ..Refusal::code(ClaimReasonCode::Cooldown)
                 });
             }
         }
@@ -131,11 +205,11 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
                 .map(|h| if rules.holdings_exclude_won { h.owned - h.won } else { h.owned })
                 .sum::<i64>();
             if held >= limit {
-                reasons.push(ClaimReason {
+                reasons.push(Refusal {
                     count: Some(held),
                     limit: Some(limit),
                     counts: Some(rules.holdings_limit_counts),
-                    ..ClaimReason::code(ClaimReasonCode::HoldingsLimit)
+                    ..Refusal::code(ClaimReasonCode::HoldingsLimit)
                 });
             }
         }
@@ -148,11 +222,11 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
                     .count()
             }) as i64;
             if count >= limit {
-                reasons.push(ClaimReason {
+                reasons.push(Refusal {
                     count: Some(count),
                     limit: Some(limit),
                     counts: Some(rules.daily_limit_counts),
-                    ..ClaimReason::code(ClaimReasonCode::DailyLimit)
+                    ..Refusal::code(ClaimReasonCode::DailyLimit)
                 });
             }
         }
@@ -174,13 +248,7 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
                 event: LedgerEvent::Claim,
             });
         }
-        decisions.push(ClaimDecision {
-            user: req.user.clone(),
-            record: req.record.clone(),
-            pool: Some(id.to_owned()),
-            accepted,
-            reasons,
-        });
+        decisions.push(Decided { pool: Some((index[id], pool.zone)), accepted, reasons });
     }
     // Every user who asked gets a line (per pool: for the pool of the record asked for).
     for req in &input.requests {
@@ -195,7 +263,7 @@ pub(crate) fn check(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Res
         });
     }
     holdings.sort_by(|a, b| (&a.user, &a.pool).cmp(&(&b.user, &b.pool)));
-    Ok(ClaimReport { decisions, ledger, holdings })
+    Ok(Checked { decisions, ledger, holdings })
 }
 
 /// Checks the holdings lines and keys them by user, or by user and pool when any line names a
@@ -204,21 +272,22 @@ fn read_holdings<'a>(
     lines: &'a [Holding],
     this_pool: Option<&str>,
     known: &dyn Fn(&str, String) -> Result<()>,
+    path: Paths,
 ) -> Result<(Vec<Holding>, HashMap<HoldingKey<'a>, usize>, bool)> {
     let by_pool = this_pool.is_some() || lines.iter().any(|h| h.pool.is_some());
     let mut holder: HashMap<HoldingKey<'a>, usize> = HashMap::new();
     for (i, h) in lines.iter().enumerate() {
         if h.owned < 0 {
-            return Err(Error::out_of_range(format!("holdings[{i}].owned"), h.owned, 0, "inf"));
+            return Err(Error::out_of_range(path("holdings", i, "owned"), h.owned, 0, "inf"));
         }
         if !(0..=h.owned).contains(&h.won) {
-            return Err(Error::out_of_range(format!("holdings[{i}].won"), h.won, 0, h.owned));
+            return Err(Error::out_of_range(path("holdings", i, "won"), h.won, 0, h.owned));
         }
         match &h.pool {
-            Some(p) => known(p, format!("holdings[{i}].pool"))?,
+            Some(p) => known(p, path("holdings", i, "pool"))?,
             None if by_pool => {
                 return Err(Error::MissingValue {
-                    path: format!("holdings[{i}].pool"),
+                    path: path("holdings", i, "pool"),
                     reason: match this_pool {
                         Some(p) => {
                             format!("pool {p:?} counts holdings_limit in this_pool: every holdings line names its pool")
@@ -232,9 +301,9 @@ fn read_holdings<'a>(
         if let Some(first) = holder.insert((h.user.as_str(), h.pool.as_deref()), i) {
             let field = if h.pool.is_some() { "pool" } else { "user" };
             return Err(Error::DuplicateName {
-                path: format!("holdings[{i}].{field}"),
+                path: path("holdings", i, field),
                 name: h.pool.clone().unwrap_or_else(|| h.user.clone()),
-                first: format!("holdings[{first}].{field}"),
+                first: path("holdings", first, field),
             });
         }
     }
@@ -250,6 +319,7 @@ fn read_ledger<'a>(
     daily: Option<&str>,
     cooldown: Option<&str>,
     known: &dyn Fn(&str, String) -> Result<()>,
+    path: Paths,
 ) -> Result<History<'a>> {
     // The ledger's order and dates are checked in UTC, before any pool is looked at.
     let latest = as_of_utc(as_of, pools);
@@ -257,19 +327,19 @@ fn read_ledger<'a>(
     for (j, e) in ledger.iter().enumerate() {
         if j > 0 && e.at < ledger[j - 1].at {
             return Err(Error::InvalidValue {
-                path: format!("ledger[{j}].at"),
+                path: path("ledger", j, "at"),
                 reason: "the ledger is not in time order: this entry is earlier than the one before it".into(),
             });
         }
         if e.at.0 > latest {
             return Err(Error::DateAfterAsOf {
-                path: format!("ledger[{j}].at"),
+                path: path("ledger", j, "at"),
                 date: e.at.format(chrono_tz::UTC),
                 as_of: as_of.to_string(),
             });
         }
         if let Some(p) = &e.pool {
-            known(p, format!("ledger[{j}].pool"))?;
+            known(p, path("ledger", j, "pool"))?;
         }
         let needs = match e.event {
             LedgerEvent::Claim => daily.map(|p| (p, "daily_limit", "claim")),
@@ -278,7 +348,7 @@ fn read_ledger<'a>(
         };
         if let (None, Some((p, limit, kind))) = (&e.pool, needs) {
             return Err(Error::MissingValue {
-                path: format!("ledger[{j}].pool"),
+                path: path("ledger", j, "pool"),
                 reason: format!("pool {p:?} counts {limit} in this_pool: every {kind} entry names its pool"),
             });
         }

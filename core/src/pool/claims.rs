@@ -152,12 +152,6 @@ pub struct ClaimReason {
     pub counts: Option<ClaimCount>,
 }
 
-impl ClaimReason {
-    pub(crate) fn code(code: ClaimReasonCode) -> Self {
-        Self { code, count: None, limit: None, since: None, until: None, counts: None }
-    }
-}
-
 /// The answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]

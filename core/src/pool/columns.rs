@@ -104,7 +104,7 @@ pub struct DecisionColumns {
     pub totals: PoolCounts,
 }
 
-fn check_len(name: &str, len: usize, want: usize) -> Result<()> {
+pub(crate) fn check_len(name: &str, len: usize, want: usize) -> Result<()> {
     if len == want {
         Ok(())
     } else {
@@ -112,7 +112,7 @@ fn check_len(name: &str, len: usize, want: usize) -> Result<()> {
     }
 }
 
-fn check_codes(name: &str, c: &CodeColumn, want: usize, none_ok: bool) -> Result<()> {
+pub(crate) fn check_codes(name: &str, c: &CodeColumn, want: usize, none_ok: bool) -> Result<()> {
     check_len(name, c.codes.len(), want)?;
     let lo = if none_ok { -1 } else { 0 };
     let hi = c.labels.len() as i64 - 1;

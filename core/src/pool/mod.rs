@@ -42,8 +42,10 @@
 //! ```
 
 mod assign;
+mod assign_columns;
 mod calendar;
 mod claim_check;
+mod claim_columns;
 mod claims;
 mod clock;
 mod columns;
@@ -59,7 +61,11 @@ pub use assign::{
     AssignInput, AssignPolicy, AssignReason, AssignReasonCode, AssignRecord, AssignReport, Assignment, Rep, RepLoad,
     Route, RouteMatch, Strategy, Team,
 };
+pub use assign_columns::{AssignColumns, AssignState, AssignmentColumns, ASSIGN_CHOICES, MAX_ASSIGN_ROWS};
 pub use calendar::{Day, HolidayCalendar};
+pub use claim_columns::{
+    ClaimColumns, ClaimDecisionColumns, HoldingColumns, LedgerColumns, PooledColumns, RequestColumns, CLAIM_REASONS,
+};
 pub use claims::{
     ClaimDecision, ClaimInput, ClaimReason, ClaimReasonCode, ClaimReport, ClaimRequest, Holding, LedgerEntry,
     LedgerEvent, PooledRecord,
@@ -141,7 +147,7 @@ pub fn evaluate_pool(
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn check_claims(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Result<ClaimReport> {
-    claim_check::check(policy, input, as_of)
+    claim_check::report(policy, input, as_of)
 }
 
 /// Assigns records (分配): each goes to the team of the first route that takes it (territory,
@@ -345,4 +351,89 @@ pub fn simulate_pool_columns(
     to: NaiveDate,
 ) -> Result<SimulationReport> {
     simulate_columns::simulate(a, b, records, activities, from, to)
+}
+
+/// [`assign_records`] over columns, for large batches: the records' routing keys as integer
+/// codes into labels (-1: none), assigned in row order; the load, cursors and seed as
+/// [`AssignState`]. Each row is placed exactly as the same record by [`assign_records`]
+/// (same route, team, rep, reasons, cursors and load); the assignments come back as columns
+/// (see [`AssignmentColumns`]: the rep as an index into the load, the choice as a code into
+/// [`ASSIGN_CHOICES`] with its number). Rows have no ids: a row is its record.
+///
+/// # Errors
+///
+/// The policy, load and cursor errors of [`assign_records`]; `limit_exceeded` at `rows` above
+/// [`MAX_ASSIGN_ROWS`]; `invalid_value` at a key column
+/// (`region`, `product_line`, `level`, `source`) whose length is not `rows`, `out_of_range`
+/// at `region[i]` (...) for a code outside -1 to its last label.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{assign_records_columns, AssignColumns, AssignPolicy, AssignState, CodeColumn};
+/// use crmkit::wire::from_json;
+///
+/// let policy: AssignPolicy = from_json(r#"{
+///   "teams": [{"id": "t", "strategy": "round_robin", "reps": [{"id": "li"}, {"id": "wang"}]}],
+///   "routes": [{"id": "north", "when": {"regions": ["north"]}, "team": "t"}],
+///   "fallback_queue": "queue"
+/// }"#, "")?;
+/// let regions = vec!["north".to_string(), "south".to_string()];
+/// let records = AssignColumns {
+///     rows: 3, region: Some(CodeColumn { codes: &[0, 1, 0], labels: &regions }),
+///     product_line: None, level: None, source: None,
+/// };
+/// let out = assign_records_columns(&policy, &records, &AssignState::default())?;
+/// assert_eq!(out.rep, [0, -1, 1]); // li, the fallback queue, wang
+/// assert_eq!(out.reps, ["li", "wang"]);
+/// assert_eq!(out.cursors["t"], 0);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn assign_records_columns(
+    policy: &AssignPolicy,
+    records: &AssignColumns,
+    state: &AssignState,
+) -> Result<AssignmentColumns> {
+    assign_columns::assign(policy, records, state)
+}
+
+/// [`check_claims`] over columns, for large ledgers: the pooled records, holdings, ledger and
+/// requests as tables of columns ([`ClaimColumns`]), ids as integer codes into labels (matched
+/// across tables by name), instants as ms since 1970-01-01 UTC. The answers are those of
+/// [`check_claims`] on the same rows, as columns ([`ClaimDecisionColumns`]: reasons as bits of
+/// [`CLAIM_REASONS`], each with its numbers; the claim's ledger instant).
+///
+/// # Errors
+///
+/// The errors of [`check_claims`], their rows named as columns (`ledger.at[j]`,
+/// `pooled.pool[i]`, `holdings.owned[i]`); `invalid_value` at a column whose length differs
+/// from its table's; `out_of_range` at `ledger.user[j]` (`pooled.id[i]`, `requests.record[k]`...)
+/// for a code outside its labels; `invalid_date` at an instant outside years 1 to 9999;
+/// `invalid_value` at `ledger.event[j]` for an event other than `claim`, `assign`, `release`,
+/// `recycle`.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::pool::{check_claims_columns, AsOf, ClaimColumns, CodeColumn, PoolPolicy, PooledColumns, RequestColumns};
+///
+/// let policy: PoolPolicy = crmkit::wire::from_json(r#"{"time_zone": "Asia/Shanghai", "pools": [{"id": "p",
+///   "scope": {"everyone": true}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}],
+///   "claims": {"daily_limit": 1}}]}"#, "")?;
+/// let (ids, pools, users) = (vec!["c1".to_string(), "c2".to_string()], vec!["p".to_string()], vec!["wang".to_string()]);
+/// // Both pooled 2026-11-01T00:00+08:00; wang asks for both.
+/// let input = ClaimColumns {
+///     pooled: PooledColumns { id: CodeColumn { codes: &[0, 1], labels: &ids }, pool: CodeColumn { codes: &[0, 0], labels: &pools },
+///                             pooled_at: &[1_793_462_400_000, 1_793_462_400_000] },
+///     holdings: None,
+///     ledger: None,
+///     requests: RequestColumns { user: CodeColumn { codes: &[0, 0], labels: &users }, record: CodeColumn { codes: &[0, 1], labels: &ids } },
+/// };
+/// let out = check_claims_columns(&policy, &input, AsOf::parse("2026-11-02T09:00:00+08:00")?)?;
+/// assert_eq!(out.accepted, [true, false]);
+/// assert_eq!((out.reasons[1], out.daily_count[1], out.daily_limit[1]), (1 << 4, 1, 1)); // daily_limit
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn check_claims_columns(policy: &PoolPolicy, input: &ClaimColumns, as_of: AsOf) -> Result<ClaimDecisionColumns> {
+    claim_columns::check_columns(policy, input, as_of)
 }
