@@ -336,7 +336,9 @@ def _claims_frame(case: dict) -> Any:
     )
 
     def ms(column: Any) -> list:
-        return [None if pd.isna(t) else t.value // 1_000_000 for t in column]
+        # The column's own ms (a Timestamp's `.value` is ns, which overflows past 2262).
+        values = column.astype("datetime64[ms, UTC]").array.asi8
+        return [None if pd.isna(t) else int(v) for t, v in zip(column, values)]
 
     def counts(column: Any) -> list:
         return [None if pd.isna(v) else int(v) for v in column]

@@ -68,12 +68,22 @@ fn count(v: i64) -> Value {
 /// `assign_records_columns`: `input.rows` and the key lists (`region`, `product_line`,
 /// `level`, `source`); `load`, `cursors` and `seed` as the state.
 pub(crate) fn assign(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
-    let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
-    let rows: usize = crmkit::wire::from_json(&text(input.get("rows")), "rows")?;
+    // In the JS runner's order: the key lists (read by the runner), then the policy, `rows`
+    // and the state (read by `assignRecordsColumns`).
     let mut keys = Vec::new();
     for name in ["region", "product_line", "level", "source"] {
         keys.push(input.get(name).filter(|v| !v.is_null()).map(|v| coded(Some(v), name)).transpose()?);
     }
+    let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+    // A whole number a JS number holds exactly, as `assignRecordsColumns` reads it.
+    let rows = input.get("rows").and_then(Value::as_u64).filter(|&n| n <= (1 << 53) - 1).ok_or_else(|| {
+        crmkit::Error::Parse {
+            kind: crmkit::ParseKind::Type,
+            path: "rows".into(),
+            message: "expected a whole number of rows".into(),
+        }
+    })?;
+    let rows = usize::try_from(rows).unwrap_or(usize::MAX);
     let mut state = Map::new();
     for name in ["load", "cursors", "seed"] {
         if let Some(v) = input.get(name) {
@@ -108,8 +118,18 @@ pub(crate) fn assign(config: &Value, input: &Value) -> crmkit::Result<serde_json
 /// columns.
 pub(crate) fn claims(config: &Value, input: &Value, as_of: &str) -> crmkit::Result<serde_json::Result<Value>> {
     use crmkit::pool::{ClaimColumns, HoldingColumns, LedgerColumns, PooledColumns, RequestColumns};
-    let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+    // In the JS runner's order: the tables (read by the runner), then the policy and the as_of
+    // (read by `checkClaimsColumns`).
     let table = |name: &str| input.get(name).filter(|v| !v.is_null());
+    for name in ["pooled", "holdings", "ledger", "requests"] {
+        if table(name).is_some_and(|t| !t.is_object()) {
+            return Err(crmkit::Error::Parse {
+                kind: crmkit::ParseKind::Type,
+                path: name.into(),
+                message: "expected an object of columns".into(),
+            });
+        }
+    }
     let field = |t: &str, f: &str| table(t).and_then(|v| v.get(f));
     let optional = |t: &str, f: &str| -> crmkit::Result<Option<(Vec<i32>, Vec<String>)>> {
         field(t, f).filter(|v| !v.is_null()).map(|v| coded(Some(v), &format!("{t}.{f}"))).transpose()
@@ -143,6 +163,7 @@ pub(crate) fn claims(config: &Value, input: &Value, as_of: &str) -> crmkit::Resu
     };
     let requests =
         (coded(field("requests", "user"), "requests.user")?, coded(field("requests", "record"), "requests.record")?);
+    let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
     let columns = ClaimColumns {
         pooled: PooledColumns { id: column(&pooled.0), pool: column(&pooled.1), pooled_at: &pooled.2 },
         holdings: holdings.as_ref().map(|(user, pool, owned, won)| HoldingColumns {

@@ -135,7 +135,7 @@ function poolCodes(values, path) {
  * result in the vectors' shape (codes as labels, null for none). */
 function assignColumns(crmkit, c) {
   const input = isObject(c.input) ? c.input : {};
-  const records = { rows: input.rows };
+  const records = { rows: input.rows ?? null };
   for (const [field, key] of [["region", "region"], ["product_line", "productLine"], ["level", "level"], ["source", "source"]]) {
     if (input[field] != null) records[key] = poolCodes(input[field], field);
   }
@@ -167,8 +167,15 @@ function claimColumns(crmkit, c) {
     if (t != null && !isObject(t)) throw refuse("invalid_type", name);
     return t;
   };
+  // RFC 3339 with an offset, as the Rust runner reads them (Date.parse would take a bare date).
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
   const instants = (values, path) =>
-    Float64Array.from(listOf(values ?? null, path, (v) => typeof v === "string"), (t) => (t === null ? NaN : Date.parse(t)));
+    Float64Array.from(listOf(values ?? null, path, (v) => typeof v === "string"), (t, i) => {
+      if (t === null) throw refuse("invalid_type", `${path}[${i}]`);
+      const ms = rfc3339.test(t.trim()) ? Date.parse(t.trim()) : NaN;
+      if (Number.isNaN(ms)) throw refuse("invalid_date", `${path}[${i}]`);
+      return ms;
+    });
   const counts = (values, path) => Float64Array.from(listOf(values ?? null, path, (v) => typeof v === "number"), (v) => v ?? NaN);
   const p = table("pooled") ?? {};
   const claims = {
@@ -176,8 +183,9 @@ function claimColumns(crmkit, c) {
   };
   const h = table("holdings");
   if (h != null) {
-    claims.holdings = { user: poolCodes(h.user, "holdings.user"), owned: counts(h.owned, "holdings.owned") };
+    claims.holdings = { user: poolCodes(h.user, "holdings.user") };
     if (h.pool != null) claims.holdings.pool = poolCodes(h.pool, "holdings.pool");
+    claims.holdings.owned = counts(h.owned, "holdings.owned");
     if (h.won != null) claims.holdings.won = counts(h.won, "holdings.won");
   }
   const l = table("ledger");
@@ -186,9 +194,9 @@ function claimColumns(crmkit, c) {
       at: instants(l.at, "ledger.at"),
       user: poolCodes(l.user, "ledger.user"),
       record: poolCodes(l.record, "ledger.record"),
-      event: poolCodes(l.event, "ledger.event"),
     };
     if (l.pool != null) claims.ledger.pool = poolCodes(l.pool, "ledger.pool");
+    claims.ledger.event = poolCodes(l.event, "ledger.event");
   }
   const r = table("requests") ?? {};
   claims.requests = { user: poolCodes(r.user, "requests.user"), record: poolCodes(r.record, "requests.record") };
