@@ -76,13 +76,12 @@ pub(crate) fn assign(config: &Value, input: &Value) -> crmkit::Result<serde_json
     }
     let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
     // A whole number a JS number holds exactly, as `assignRecordsColumns` reads it.
-    let rows = input.get("rows").and_then(Value::as_u64).filter(|&n| n <= (1 << 53) - 1).ok_or_else(|| {
-        crmkit::Error::Parse {
+    let rows =
+        input.get("rows").and_then(Value::as_u64).filter(|&n| n < 1 << 53).ok_or_else(|| crmkit::Error::Parse {
             kind: crmkit::ParseKind::Type,
             path: "rows".into(),
             message: "expected a whole number of rows".into(),
-        }
-    })?;
+        })?;
     let rows = usize::try_from(rows).unwrap_or(usize::MAX);
     let mut state = Map::new();
     for name in ["load", "cursors", "seed"] {
