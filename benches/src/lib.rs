@@ -5,6 +5,7 @@
 
 pub mod book;
 pub mod commission;
+pub mod history;
 pub mod pool;
 pub mod roi;
 

@@ -31,8 +31,8 @@ proptest! {
             })
             .collect();
         let r = funnel_history(&policy, &events, as_of).expect("valid log");
-        prop_assert_eq!(r.deals, r.won + r.lost + r.open);
-        for line in r.stages.iter().filter(|l| l.kind == StageKind::Open) {
+        prop_assert_eq!(r.figures.deals, r.figures.won + r.figures.lost + r.figures.open);
+        for line in r.figures.stages.iter().filter(|l| l.kind == StageKind::Open) {
             prop_assert_eq!(line.entered, line.advanced + line.lost + line.open);
             if let Some(c) = line.conversion {
                 prop_assert!(c >= Decimal::ZERO && c <= Decimal::ONE);
@@ -40,7 +40,7 @@ proptest! {
         }
         // The counts against the plain per-deal, per-stage model they were first written as.
         let model = model_counts(&events, ignored);
-        for (s, line) in r.stages.iter().enumerate().filter(|(_, l)| l.kind == StageKind::Open) {
+        for (s, line) in r.figures.stages.iter().enumerate().filter(|(_, l)| l.kind == StageKind::Open) {
             prop_assert_eq!((line.entered, line.advanced, line.lost, line.open), model[s], "stage {}", s);
         }
         let mut shuffled = events.clone();
@@ -88,4 +88,74 @@ fn model_counts(events: &[StageEvent], ignored: bool) -> [(u64, u64, u64, u64); 
         }
     }
     out
+}
+
+/// Deal ids of several lengths (the fast grouping hashes eight bytes at a time and
+/// partitions by hash): short ones, ones sharing a long prefix, and long ones.
+fn deal_id(d: u8) -> String {
+    match d % 4 {
+        0 => format!("d{d}"),
+        1 => format!("opportunity-2026-{d:03}"),
+        2 => format!("{}{d}", "x".repeat(usize::from(d % 20))),
+        _ => format!("0065g00000{d:08}AAA"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// Each group of a grouped history is the history of its own deals alone: the grouping
+    /// (by the last owner a deal's events give, and the month of its first event) and each
+    /// group's figures, checked against the ungrouped history of the sub-log.
+    #[test]
+    fn each_group_is_the_history_of_its_deals(
+        log in proptest::collection::vec((0u8..40, 0usize..5, 0u64..120, proptest::option::of(0u8..4)), 1..120),
+        ignored in any::<bool>(),
+    ) {
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        let stages = r#"[{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "won", "kind": "won"}, {"name": "lost", "kind": "lost"}]"#;
+        let skipped = if ignored { "ignored" } else { "passed" };
+        let policy = |grouped: bool| -> HistoryPolicy {
+            let groups = if grouped { r#", "group_by": ["owner"], "cohort": "month""# } else { "" };
+            crmkit::wire::from_json(&format!(
+                r#"{{"stages": {stages}, "skipped": "{skipped}", "percentiles": ["10", "50", "90"], "stall_percentile": "75"{groups}}}"#), "").expect("policy")
+        };
+        let events: Vec<StageEvent> = log
+            .iter()
+            .map(|&(deal, stage, days, owner)| StageEvent {
+                deal: deal_id(deal),
+                stage: STAGES[stage].into(),
+                on: as_of - chrono::Days::new(days),
+                amount: Some(Decimal::new(days as i64 * 101, 2)),
+                owner: owner.map(|o| format!("rep{o}")),
+                ..StageEvent::default()
+            })
+            .collect();
+        let r = funnel_history(&policy(true), &events, as_of).expect("valid log");
+        let whole = funnel_history(&policy(false), &events, as_of).expect("valid log");
+        prop_assert_eq!(&r.figures, &whole.figures);
+        // Each deal's key: its events by (day, log order); the last owner given; the month of the first.
+        let mut by_deal: std::collections::BTreeMap<&str, Vec<(NaiveDate, usize)>> = std::collections::BTreeMap::new();
+        for (i, e) in events.iter().enumerate() {
+            by_deal.entry(e.deal.as_str()).or_default().push((e.on, i));
+        }
+        let mut keys: std::collections::BTreeMap<(Option<String>, String), Vec<&str>> = std::collections::BTreeMap::new();
+        for (deal, visits) in &mut by_deal {
+            visits.sort_unstable();
+            let owner = visits.iter().rev().find_map(|&(_, i)| events[i].owner.clone());
+            let cohort = visits[0].0.format("%Y-%m").to_string();
+            keys.entry((owner, cohort)).or_default().push(deal);
+        }
+        prop_assert_eq!(r.groups.len(), keys.len());
+        let mut total = 0;
+        for (g, ((owner, cohort), deals)) in r.groups.iter().zip(&keys) {
+            prop_assert_eq!(g.key.get("owner"), Some(owner));
+            prop_assert_eq!(g.cohort.as_deref(), Some(cohort.as_str()));
+            let mine: Vec<StageEvent> = events.iter().filter(|e| deals.contains(&e.deal.as_str())).cloned().collect();
+            let alone = funnel_history(&policy(false), &mine, as_of).expect("valid log");
+            prop_assert_eq!(&g.figures, &alone.figures);
+            total += g.figures.deals;
+        }
+        prop_assert_eq!(total, whole.figures.deals);
+    }
 }

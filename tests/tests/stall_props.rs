@@ -80,7 +80,7 @@ proptest! {
         let policy: HistoryPolicy = crmkit::wire::from_json(&format!(
             r#"{{"stages": [{{"name": "a"}}, {{"name": "won", "kind": "won"}}], "percentiles": ["{lo}", "{hi}"]}}"#), "").expect("policy");
         let r = funnel_history(&policy, &events, start + Days::new(400)).expect("history");
-        let got: Vec<i64> = r.stages[0].percentiles.iter().map(|x| x.days.expect("visits")).collect();
+        let got: Vec<i64> = r.figures.stages[0].percentiles.iter().map(|x| x.days.expect("visits")).collect();
         let mut sorted: Vec<i64> = spans.iter().map(|&d| d as i64).collect();
         sorted.sort_unstable();
         prop_assert!(got[0] <= got[1]);

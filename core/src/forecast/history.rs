@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{month_index, month_label};
-use super::history_acc::{Acc, Figures, Shape, Visit};
+use super::history_acc::{Acc, Shape};
+use super::history_log;
 use super::policy::{Stage, StageKind};
 use super::ranges::QuantileValue;
 use crate::error::{Error, Result};
@@ -170,13 +171,39 @@ impl StageEvent {
     }
 }
 
-/// What [`funnel_history`] returns.
+/// What [`funnel_history`] returns: the figures of the whole log, and of each group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct HistoryReport {
+    /// The whole log's figures (flattened: `stages`, `deals`, `win_rate`... on the report).
+    #[serde(flatten)]
+    pub figures: HistoryFigures,
+    /// Per `group_by` key and cohort, in key order (empty without `group_by` and `cohort`).
+    pub groups: Vec<HistoryGroup>,
+}
+
+/// The history of one group and cohort: the same figures as the whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct HistoryGroup {
+    /// The `group_by` values (`null`: deals whose events never gave the field).
+    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
+    pub key: BTreeMap<String, Option<String>>,
+    /// The cohort, `2026-01` (`null` without `cohort`).
+    pub cohort: Option<String>,
+    /// The group's figures (flattened).
+    #[serde(flatten)]
+    pub figures: HistoryFigures,
+}
+
+/// The figures of one history (the whole log, or one group or cohort of it). Output only;
+/// flattened into [`HistoryReport`] and [`HistoryGroup`], so the JSON has them at the top.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+pub struct HistoryFigures {
     /// One line per policy stage.
     pub stages: Vec<HistoryLine>,
-    /// Deals in the log.
+    /// Deals in the log (the group).
     pub deals: u64,
     /// Deals whose last stage is won.
     pub won: u64,
@@ -200,43 +227,6 @@ pub struct HistoryReport {
     /// "days"`): each open stage's learned `conversion`, its `avg_days` as `duration`, and
     /// the policy's `stall_percentile` days as `stall_after`. A stage no deal finished has no
     /// conversion, which the forecast reports as `missing_value` at `stages[i].conversion`.
-    pub forecast_stages: Vec<Stage>,
-    /// Per `group_by` key and cohort, in key order (empty without `group_by` and `cohort`).
-    pub groups: Vec<HistoryGroup>,
-}
-
-/// The history of one group and cohort: the same figures as the whole report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
-pub struct HistoryGroup {
-    /// The `group_by` values (`null`: deals whose events never gave the field).
-    #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
-    pub key: BTreeMap<String, Option<String>>,
-    /// The cohort, `2026-01` (`null` without `cohort`).
-    pub cohort: Option<String>,
-    /// One line per policy stage.
-    pub stages: Vec<HistoryLine>,
-    /// Deals of the group.
-    pub deals: u64,
-    /// Of those, won.
-    pub won: u64,
-    /// Lost.
-    pub lost: u64,
-    /// Still open.
-    pub open: u64,
-    /// won ÷ (won + lost).
-    #[serde(with = "crate::wire::decimal_opt")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
-    pub win_rate: Option<Decimal>,
-    /// Mean days from a won deal's first event to its won event.
-    #[serde(with = "crate::wire::decimal_opt")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
-    pub avg_cycle_days: Option<Decimal>,
-    /// Mean of won deals' last known amounts.
-    #[serde(with = "crate::wire::decimal_opt")]
-    #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
-    pub avg_won_amount: Option<Decimal>,
-    /// The group's stages as a forecast policy takes them.
     pub forecast_stages: Vec<Stage>,
 }
 
@@ -313,120 +303,82 @@ const MAX_GROUP_CELLS: u64 = 10_000_000;
 ///     {"deal": "c", "stage": "lead", "on": "2026-01-05", "owner": "wang"}]"#, "events")?;
 /// let r = funnel_history(&policy, &events, chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap())?;
 /// // c is still open: one win out of two finished deals, not one out of three.
-/// assert_eq!(r.stages[0].conversion.unwrap().to_string(), "0.5000");
-/// assert_eq!(r.stages[0].avg_days.unwrap().to_string(), "15.00");
+/// assert_eq!(r.figures.stages[0].conversion.unwrap().to_string(), "0.5000");
+/// assert_eq!(r.figures.stages[0].avg_days.unwrap().to_string(), "15.00");
 /// // The stage list a forecast policy takes: conversion, mean days, P90 days as stall_after.
-/// let lead = &r.forecast_stages[0];
+/// let lead = &r.figures.forecast_stages[0];
 /// assert_eq!((lead.duration.unwrap().to_string(), lead.stall_after.unwrap().to_string()), ("15.00".into(), "20".into()));
 /// assert_eq!(r.groups.len(), 2); // li, wang
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn funnel_history(policy: &HistoryPolicy, events: &[StageEvent], as_of: NaiveDate) -> Result<HistoryReport> {
     let shape = check(policy)?;
-    let index: HashMap<&str, usize> = policy.stages.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
-    // Deals in first-seen order; each event's deal. Then the events of each deal side by side
-    // (a counting sort: no tree of 10 million keys), each deal's sorted by date, log order
-    // breaking ties.
-    let mut deal_of: HashMap<&str, u32> = HashMap::new();
-    let mut event_deal = Vec::with_capacity(events.len());
-    let mut stage_of = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
-        let stage = *index
-            .get(e.stage.as_str())
-            .ok_or_else(|| Error::UnknownStage { path: format!("events[{i}].stage"), name: e.stage.clone() })?;
-        if e.on > as_of {
-            return Err(Error::DateAfterAsOf {
-                path: format!("events[{i}].on"),
-                date: e.on.to_string(),
-                as_of: as_of.to_string(),
-            });
-        }
-        if let Some(a) = e.amount.filter(|a| a.is_sign_negative() && !a.is_zero()) {
-            return Err(Error::NegativeAmount { path: format!("events[{i}].amount"), value: a.to_string() });
-        }
-        let next = u32::try_from(deal_of.len()).map_err(|_| Error::overflow("events"))?;
-        event_deal.push(*deal_of.entry(e.deal.as_str()).or_insert(next));
-        stage_of.push(stage);
-    }
-    let mut start = vec![0usize; deal_of.len() + 1];
-    for &d in &event_deal {
-        start[d as usize + 1] += 1;
-    }
-    for d in 0..deal_of.len() {
-        start[d + 1] += start[d];
-    }
-    let mut fill = start.clone();
-    let mut visits: Vec<Visit> = vec![(as_of, 0, 0); events.len()];
-    for (i, &d) in event_deal.iter().enumerate() {
-        visits[fill[d as usize]] = (events[i].on, i, stage_of[i]);
-        fill[d as usize] += 1;
-    }
-    drop((event_deal, stage_of, fill));
+    let log = history_log::read(policy.stages.iter().map(|s| s.name.as_str()), events, as_of)?;
     let grouped = !policy.group_by.is_empty() || policy.cohort.is_some();
+    let window = policy.window.map(|w| (w.from.map(history_log::day), w.to.map(history_log::day)));
     let mut whole = Acc::new(&shape);
-    let mut groups: BTreeMap<(Vec<Option<&str>>, Option<i64>), Acc> = BTreeMap::new();
+    // A group's key as integers: each `group_by` value's code (0: none), then the cohort's
+    // month + 1 (0: none). Values are interned once, groups found by their integer key.
+    let mut value_code: HashMap<&str, u32> = HashMap::new();
+    let mut values: Vec<&str> = vec![""];
+    let mut group_of: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<u32>, Acc)> = Vec::new();
+    let mut key: Vec<u32> = Vec::with_capacity(policy.group_by.len() + 1);
     let mut visited = vec![false; policy.stages.len()];
     let amount = |i: usize| events[i].amount;
-    for d in 0..deal_of.len() {
-        let deal = &mut visits[start[d]..start[d + 1]];
-        deal.sort_unstable();
+    for d in 0..log.len() {
+        let deal = log.deal(d);
         let entered = deal[0].0;
-        if let Some(w) = policy.window {
-            if w.from.is_some_and(|f| entered < f) || w.to.is_some_and(|t| entered > t) {
+        if let Some((from, to)) = window {
+            if from.is_some_and(|f| entered < f) || to.is_some_and(|t| entered > t) {
                 continue;
             }
         }
         whole.add(&shape, deal, &amount, &mut visited)?;
         if grouped {
-            let key: Vec<Option<&str>> =
-                policy.group_by.iter().map(|k| deal.iter().rev().find_map(|v| events[v.1].field(k))).collect();
-            let cohort = policy.cohort.map(|Cohort::Month| month_index(entered));
-            let cells = (groups.len() as u64 + 1).saturating_mul(policy.stages.len() as u64);
-            let acc = match groups.entry((key, cohort)) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    if cells > MAX_GROUP_CELLS {
-                        return Err(crate::limits::exceeded("group_by", cells, MAX_GROUP_CELLS, "groups × stages"));
-                    }
-                    e.insert(Acc::new(&shape))
+            key.clear();
+            for k in &policy.group_by {
+                let value = deal.iter().rev().find_map(|v| events[v.1 as usize].field(k));
+                key.push(value.map_or(0, |v| {
+                    *value_code.entry(v).or_insert_with(|| {
+                        values.push(v);
+                        values.len() as u32 - 1
+                    })
+                }));
+            }
+            if let Some(Cohort::Month) = policy.cohort {
+                key.push(history_log::date(entered).map_or(0, |on| month_index(on) as u32 + 1));
+            }
+            let g = if let Some(&g) = group_of.get(key.as_slice()) {
+                g
+            } else {
+                let cells = (groups.len() as u64 + 1).saturating_mul(policy.stages.len() as u64);
+                if cells > MAX_GROUP_CELLS {
+                    return Err(crate::limits::exceeded("group_by", cells, MAX_GROUP_CELLS, "groups × stages"));
                 }
+                group_of.insert(key.clone(), groups.len());
+                groups.push((key.clone(), Acc::new(&shape)));
+                groups.len() - 1
             };
-            acc.add(&shape, deal, &amount, &mut visited)?;
+            groups[g].1.add(&shape, deal, &amount, &mut visited)?;
         }
     }
+    // Key order: each value (none first, then by text), then the cohort (none first).
+    let n_keys = policy.group_by.len();
+    let text = |key: &[u32]| -> Vec<Option<&str>> {
+        key[..n_keys].iter().map(|&c| (c > 0).then(|| values[c as usize])).collect()
+    };
+    let cohort_of = |key: &[u32]| policy.cohort.and_then(|_| key[n_keys].checked_sub(1)).map(i64::from);
+    groups.sort_by_cached_key(|(key, _)| (text(key), cohort_of(key)));
     let groups = groups
         .into_iter()
-        .map(|((key, cohort), acc)| {
-            let f = acc.finish(&shape);
-            HistoryGroup {
-                key: policy.group_by.iter().cloned().zip(key.into_iter().map(|v| v.map(str::to_owned))).collect(),
-                cohort: cohort.map(month_label),
-                stages: f.stages,
-                deals: f.deals,
-                won: f.won,
-                lost: f.lost,
-                open: f.open,
-                win_rate: f.win_rate,
-                avg_cycle_days: f.avg_cycle_days,
-                avg_won_amount: f.avg_won_amount,
-                forecast_stages: f.forecast_stages,
-            }
+        .map(|(key, acc)| HistoryGroup {
+            key: policy.group_by.iter().cloned().zip(text(&key).into_iter().map(|v| v.map(str::to_owned))).collect(),
+            cohort: cohort_of(&key).map(month_label),
+            figures: acc.finish(&shape),
         })
         .collect();
-    let Figures { stages, deals, won, lost, open, win_rate, avg_cycle_days, avg_won_amount, forecast_stages } =
-        whole.finish(&shape);
-    Ok(HistoryReport {
-        stages,
-        deals,
-        won,
-        lost,
-        open,
-        win_rate,
-        avg_cycle_days,
-        avg_won_amount,
-        forecast_stages,
-        groups,
-    })
+    Ok(HistoryReport { figures: whole.finish(&shape), groups })
 }
 
 /// Checks the policy and lays out its open stages.

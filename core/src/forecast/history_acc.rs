@@ -2,17 +2,14 @@
 //! visits are added once, then the counters become the report's lines and a stage list a
 //! forecast policy takes as it is.
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::history::{DaysPercentile, HistoryLine, HistoryPolicy, SkippedStages};
+use super::history::{DaysPercentile, HistoryFigures, HistoryLine, HistoryPolicy, SkippedStages};
+use super::history_log::Visit;
 use super::policy::{Stage, StageKind};
 use super::ranges::QuantileValue;
 use crate::error::Result;
 use crate::money::{self, Rounding, RoundingStrategy};
-
-/// One event of a deal: its day, its index in the log, its stage.
-pub(super) type Visit = (NaiveDate, usize, usize);
 
 /// What every counter of one policy shares: open stages and their positions.
 pub(super) struct Shape<'p> {
@@ -33,7 +30,7 @@ pub(super) struct Acc {
     /// Per stage: days of finished visits and their count.
     days: Vec<(i64, u64)>,
     /// Per stage: each finished visit's days (only when a percentile is asked for).
-    spans: Vec<Vec<i64>>,
+    spans: Vec<Vec<i32>>,
     /// Deals that entered (advanced from) the open positions 0..k, by k.
     entered_upto: Vec<u64>,
     advanced_upto: Vec<u64>,
@@ -44,19 +41,6 @@ pub(super) struct Acc {
     cycle: i64,
     won_amount: Decimal,
     won_with_amount: u64,
-}
-
-/// One history, finished: the figures of a [`HistoryReport`](super::HistoryReport) or a group.
-pub(super) struct Figures {
-    pub stages: Vec<HistoryLine>,
-    pub deals: u64,
-    pub won: u64,
-    pub lost: u64,
-    pub open: u64,
-    pub win_rate: Option<Decimal>,
-    pub avg_cycle_days: Option<Decimal>,
-    pub avg_won_amount: Option<Decimal>,
-    pub forecast_stages: Vec<Stage>,
 }
 
 impl Acc {
@@ -95,16 +79,18 @@ impl Acc {
         self.deals += 1;
         for pair in visits.windows(2) {
             let (from, to) = (pair[0], pair[1]);
-            let spent = (to.0 - from.0).num_days();
-            self.days[from.2].0 += spent;
-            self.days[from.2].1 += 1;
-            if let Some(stage_spans) = self.spans.get_mut(from.2) {
+            // Days of 1..=9999 differ by less than 2^22: no overflow.
+            let spent = to.0 - from.0;
+            let stage = from.2 as usize;
+            self.days[stage].0 += i64::from(spent);
+            self.days[stage].1 += 1;
+            if let Some(stage_spans) = self.spans.get_mut(stage) {
                 stage_spans.push(spent);
             }
         }
         let last = visits[visits.len() - 1];
-        let furthest_open = visits.iter().filter_map(|v| shape.open_pos[v.2]).max();
-        let outcome = policy.stages[last.2].kind;
+        let furthest_open = visits.iter().filter_map(|v| shape.open_pos[v.2 as usize]).max();
+        let outcome = policy.stages[last.2 as usize].kind;
         // The open stages the deal counts as having entered: positions 0..through.
         let reached = furthest_open.map_or(0, |f| f + 1);
         let through = if outcome == StageKind::Won { shape.open_stages.len() } else { reached };
@@ -130,37 +116,38 @@ impl Acc {
             }
         } else {
             for v in visits {
+                let stage = v.2 as usize;
                 // Counted once however often the deal came back to the stage.
-                if let Some(pos) = shape.open_pos[v.2].filter(|&p| p < through && !visited[v.2]) {
-                    visited[v.2] = true;
-                    self.entered[v.2] += 1;
+                if let Some(pos) = shape.open_pos[stage].filter(|&p| p < through && !visited[stage]) {
+                    visited[stage] = true;
+                    self.entered[stage] += 1;
                     settle(pos, self);
                 }
             }
             for v in visits {
-                visited[v.2] = false;
+                visited[v.2 as usize] = false;
             }
         }
         match outcome {
             StageKind::Won => {
                 self.won += 1;
-                self.entered[last.2] += 1;
-                self.cycle += (last.0 - visits[0].0).num_days();
-                if let Some(a) = visits.iter().rev().find_map(|v| amount(v.1)) {
+                self.entered[last.2 as usize] += 1;
+                self.cycle += i64::from(last.0 - visits[0].0);
+                if let Some(a) = visits.iter().rev().find_map(|v| amount(v.1 as usize)) {
                     self.won_amount = money::add(self.won_amount, a, || "events".into())?;
                     self.won_with_amount += 1;
                 }
             }
             StageKind::Lost => {
                 self.lost += 1;
-                self.entered[last.2] += 1;
+                self.entered[last.2 as usize] += 1;
             }
             StageKind::Open => self.open += 1,
         }
         Ok(())
     }
 
-    pub fn finish(mut self, shape: &Shape) -> Figures {
+    pub fn finish(mut self, shape: &Shape) -> HistoryFigures {
         let policy = shape.policy;
         let (mut entering, mut advancing) = (0u64, 0u64);
         for pos in (0..shape.open_stages.len()).rev() {
@@ -178,8 +165,9 @@ impl Acc {
         let mut forecast_stages = Vec::with_capacity(policy.stages.len());
         for (s, st) in policy.stages.iter().enumerate() {
             let mut spans = self.spans.get_mut(s).map(std::mem::take).unwrap_or_default();
-            spans.sort_unstable();
             let open = st.kind == StageKind::Open;
+            let stall = policy.stall_percentile.as_ref().filter(|_| open);
+            let ranked = Ranked::new(&mut spans, policy.percentiles.iter().chain(stall));
             let line = HistoryLine {
                 stage: st.name.clone(),
                 kind: st.kind,
@@ -191,24 +179,19 @@ impl Acc {
                 avg_days: (self.days[s].1 > 0)
                     .then(|| fixed(Decimal::from(self.days[s].0) / Decimal::from(self.days[s].1))),
                 visits: self.days[s].1,
-                percentiles: policy.percentiles.iter().map(|p| percentile(p, &spans)).collect(),
+                percentiles: policy.percentiles.iter().map(|p| ranked.percentile(p)).collect(),
             };
             forecast_stages.push(Stage {
                 name: st.name.clone(),
                 kind: st.kind,
                 conversion: line.conversion.filter(|_| open),
                 duration: line.avg_days.filter(|_| open),
-                stall_after: policy
-                    .stall_percentile
-                    .as_ref()
-                    .filter(|_| open)
-                    .and_then(|p| percentile(p, &spans).days)
-                    .map(Decimal::from),
+                stall_after: stall.and_then(|p| ranked.percentile(p).days).map(Decimal::from),
                 ..Stage::default()
             });
             stages.push(line);
         }
-        Figures {
+        HistoryFigures {
             stages,
             deals: self.deals,
             won: self.won,
@@ -223,13 +206,43 @@ impl Acc {
     }
 }
 
-/// The nearest-rank percentile `p` of sorted `spans`: the `ceil(p ÷ 100 × n)`-th smallest.
-fn percentile(p: &QuantileValue, spans: &[i64]) -> DaysPercentile {
-    let n = Decimal::from(spans.len());
+/// Nearest-rank percentiles of a stage's visit days without sorting them all: each asked
+/// rank is put in place by `select_nth_unstable`, lowest rank first, each selection in the
+/// part above the previous one (linear time per rank, against n log n for a sort).
+struct Ranked {
+    /// Each asked 0-based rank and the value there in sorted order.
+    at: Vec<(usize, i32)>,
+    n: usize,
+}
+
+impl Ranked {
+    fn new<'p>(spans: &mut [i32], asked: impl Iterator<Item = &'p QuantileValue>) -> Self {
+        let n = spans.len();
+        let mut ranks: Vec<usize> = asked.filter_map(|p| rank(p, n)).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let mut at = Vec::with_capacity(ranks.len());
+        let mut from = 0;
+        for r in ranks {
+            let (_, &mut v, _) = spans[from..].select_nth_unstable(r - from);
+            at.push((r, v));
+            from = r;
+        }
+        Self { at, n }
+    }
+
+    /// The nearest-rank percentile `p`: the `ceil(p ÷ 100 × n)`-th smallest.
+    fn percentile(&self, p: &QuantileValue) -> DaysPercentile {
+        let days = rank(p, self.n)
+            .and_then(|r| self.at.binary_search_by_key(&r, |&(k, _)| k).ok())
+            .map(|k| i64::from(self.at[k].1));
+        DaysPercentile { percentile: p.0.normalize(), days }
+    }
+}
+
+/// The 0-based rank of the nearest-rank percentile `p` among `n` values (`None` for none).
+fn rank(p: &QuantileValue, n: usize) -> Option<usize> {
     // ≥ 1 for p > 0 and n ≥ 1; ≤ n for p < 100.
-    let rank = (p.0 * n / Decimal::ONE_HUNDRED).ceil();
-    let days = rust_decimal::prelude::ToPrimitive::to_usize(&rank)
-        .and_then(|r| r.checked_sub(1))
-        .and_then(|r| spans.get(r).copied());
-    DaysPercentile { percentile: p.0.normalize(), days }
+    let rank = (p.0 * Decimal::from(n) / Decimal::ONE_HUNDRED).ceil();
+    rust_decimal::prelude::ToPrimitive::to_usize(&rank).and_then(|r| r.checked_sub(1)).filter(|&r| r < n)
 }

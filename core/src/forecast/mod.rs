@@ -60,6 +60,7 @@ mod columns;
 mod hierarchy;
 mod history;
 mod history_acc;
+mod history_log;
 mod kernel;
 mod per_deal;
 mod phasing;
@@ -94,8 +95,8 @@ pub use hierarchy::{
     HierarchyPolicy, HierarchyReason, HierarchyReport, OwnerNode,
 };
 pub use history::{
-    funnel_history, Cohort, DaysPercentile, EntryWindow, HistoryGroup, HistoryLine, HistoryPolicy, HistoryReport,
-    HistoryStage, SkippedStages, StageEvent,
+    funnel_history, Cohort, DaysPercentile, EntryWindow, HistoryFigures, HistoryGroup, HistoryLine, HistoryPolicy,
+    HistoryReport, HistoryStage, SkippedStages, StageEvent,
 };
 pub use per_deal::ProbabilityColumn;
 pub use phasing::Reason;
