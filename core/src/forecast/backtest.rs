@@ -10,18 +10,17 @@
 //! same deals won in it (deals created after `t` and won in it are reported apart, as
 //! `new_won`, and scored by no method: no pipeline forecast could have seen them).
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::book;
-use super::calendar::{PeriodKind, Periods};
+use super::calendar::{PeriodId, PeriodKind, Periods};
 use super::history::StageEvent;
+use super::history_log;
 use super::policy::{ForecastCategory, ForecastPolicy, StageKind};
-use super::ranges::{forecast_ranges, QuantileValue, RangeSettings};
-use super::Deal;
+use super::replay;
+use super::report::DealLine;
 use crate::error::{Error, Result};
 use crate::money;
 
@@ -74,7 +73,7 @@ pub enum BacktestMethod {
 }
 
 impl BacktestMethod {
-    const ALL: [Self; 3] = [Self::StageWeighted, Self::Commit, Self::MonteCarloP50];
+    pub(super) const ALL: [Self; 3] = [Self::StageWeighted, Self::Commit, Self::MonteCarloP50];
 }
 
 /// What [`backtest`] returns.
@@ -155,15 +154,7 @@ pub struct BacktestSummary {
     pub bias: Option<Decimal>,
 }
 
-const MAX_DATES: u64 = 1_000;
-
-/// One deal of the log: its events in date order (day, event index, stage), and when it won.
-struct LogDeal<'e> {
-    id: &'e str,
-    visits: Vec<(NaiveDate, usize, usize)>,
-    /// Day and amount of its won event.
-    won: Option<(NaiveDate, Decimal)>,
-}
+pub(super) const MAX_DATES: u64 = 1_000;
 
 /// Rebuilds the open pipeline on each of `policy.dates` from the stage-change log, forecasts
 /// the period that follows with each [`BacktestMethod`], and scores it against what those deals won.
@@ -216,39 +207,33 @@ pub fn backtest(
         }
     }
     policy.validate()?;
-    let log = read_log(policy, events, as_of)?;
+    let log = history_log::read(policy.stages.iter().map(|s| s.name.as_str()), events, as_of)?;
     let periods = Periods { fiscal_year: policy.fiscal_year, kind: settings.period };
-    let ranges = RangeSettings {
-        simulations: settings.simulations,
-        seed: settings.seed,
-        quantiles: vec![QuantileValue(Decimal::new(5, 1))],
-    };
+    // Each date's period: the first one starting on or after it. An error is its date's,
+    // raised when that date's turn comes, as a pass per date would.
+    let scored: Vec<Result<(PeriodId, NaiveDate, NaiveDate)>> = settings
+        .dates
+        .iter()
+        .map(|&BacktestDate(t)| {
+            let mut p = periods.of_day(t);
+            let (mut start, mut end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
+            if start < t {
+                p += 1;
+                (start, end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
+            }
+            Ok((p, start, end))
+        })
+        .collect();
+    let mut states = replay::replay(policy, &log, events, &settings.dates, &scored)?;
     let rounding = policy.rounding;
     let mut lines = Vec::with_capacity(settings.dates.len() * BacktestMethod::ALL.len());
-    for &BacktestDate(t) in &settings.dates {
-        // The first period starting on or after t.
-        let mut p = periods.of_day(t);
-        let (mut start, mut end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
-        if start < t {
-            p += 1;
-            (start, end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
-        }
-        let (deals, won_later) = pipeline(policy, &log, events, t);
-        let mut actual = Decimal::ZERO;
-        let mut new_won = Decimal::ZERO;
-        for deal in &log {
-            if let Some((on, amount)) = deal.won.filter(|(on, _)| start <= *on && *on <= end) {
-                let _ = on;
-                if deal.visits[0].0 <= t {
-                    if won_later.contains_key(deal.id) {
-                        actual = money::add(actual, amount, || "events".into())?;
-                    }
-                } else {
-                    new_won = money::add(new_won, amount, || "events".into())?;
-                }
-            }
-        }
-        let (_, rows) = book::place(policy, &deals, t, periods, &[])?;
+    for ((&BacktestDate(t), scored), state) in settings.dates.iter().zip(scored).zip(&mut states) {
+        let (p, start, end) = scored?;
+        let (actual, new_won) = state.sums.ok_or_else(|| Error::overflow("events"))?;
+        let deals = replay::deals(policy, &log, events, &state.open);
+        state.open = Vec::new();
+        let (report, rows) = book::place(policy, &deals, t, periods, &[])?;
+        drop(deals);
         let placed: Vec<usize> =
             (0..rows.len()).filter(|&i| rows[i].kind == StageKind::Open && rows[i].period == Some(p)).collect();
         let mut weighted = Decimal::ZERO;
@@ -259,11 +244,11 @@ pub fn backtest(
                 commit = money::add(commit, rows[i].amount, || "deals".into())?;
             }
         }
-        let subset: Vec<Deal> = placed.iter().map(|&i| deals[i].clone()).collect();
-        let p50 = if subset.is_empty() {
+        let p50 = if placed.is_empty() {
             Decimal::ZERO
         } else {
-            forecast_ranges(policy, &ranges, &subset, t)?.total.values[0].0
+            let lines: Vec<&DealLine> = placed.iter().map(|&i| &report.deals[i]).collect();
+            replay::p50(policy, settings, &lines)?
         };
         let label = periods.label(p);
         for (method, forecast) in BacktestMethod::ALL.into_iter().zip([weighted, commit, p50]) {
@@ -276,7 +261,7 @@ pub fn backtest(
                 start,
                 end,
                 method,
-                open_deals: deals.len() as u64,
+                open_deals: rows.len() as u64,
                 placed_deals: placed.len() as u64,
                 forecast,
                 actual,
@@ -291,12 +276,12 @@ pub fn backtest(
 }
 
 /// `num ÷ den` to 4 places, half-even (`None` when `den` is 0).
-fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
+pub(super) fn ratio(num: Decimal, den: Decimal) -> Option<Decimal> {
     let four = money::Rounding { dp: 4, strategy: money::RoundingStrategy::HalfEven };
     (!den.is_zero()).then(|| num.checked_div(den)).flatten().map(|r| four.round(r))
 }
 
-fn summarize(method: BacktestMethod, lines: &[BacktestLine]) -> Result<BacktestSummary> {
+pub(super) fn summarize(method: BacktestMethod, lines: &[BacktestLine]) -> Result<BacktestSummary> {
     let mine: Vec<&BacktestLine> = lines.iter().filter(|l| l.method == method).collect();
     let (mut abs, mut signed, mut actual) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     let (mut apes, mut n) = (Decimal::ZERO, 0u32);
@@ -316,91 +301,4 @@ fn summarize(method: BacktestMethod, lines: &[BacktestLine]) -> Result<BacktestS
         wape: ratio(abs, actual),
         bias: ratio(signed, actual),
     })
-}
-
-/// The log by deal, checked: events in date order (log order breaking ties), none after the
-/// event that closed the deal.
-fn read_log<'e>(policy: &ForecastPolicy, events: &'e [StageEvent], as_of: NaiveDate) -> Result<Vec<LogDeal<'e>>> {
-    let index: HashMap<&str, usize> = policy.stages.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
-    let mut by_deal: HashMap<&str, usize> = HashMap::new();
-    let mut log: Vec<LogDeal> = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        let stage = *index
-            .get(e.stage.as_str())
-            .ok_or_else(|| Error::UnknownStage { path: format!("events[{i}].stage"), name: e.stage.clone() })?;
-        if e.on > as_of {
-            return Err(Error::DateAfterAsOf {
-                path: format!("events[{i}].on"),
-                date: e.on.to_string(),
-                as_of: as_of.to_string(),
-            });
-        }
-        if let Some(a) = e.amount.filter(|a| a.is_sign_negative() && !a.is_zero()) {
-            return Err(Error::NegativeAmount { path: format!("events[{i}].amount"), value: a.to_string() });
-        }
-        let d = *by_deal.entry(e.deal.as_str()).or_insert_with(|| {
-            log.push(LogDeal { id: e.deal.as_str(), visits: Vec::new(), won: None });
-            log.len() - 1
-        });
-        log[d].visits.push((e.on, i, stage));
-    }
-    for deal in &mut log {
-        deal.visits.sort_unstable();
-        let mut amount = Decimal::ZERO;
-        for (k, &(on, i, stage)) in deal.visits.iter().enumerate() {
-            if let Some(a) = events[i].amount {
-                amount = a;
-            }
-            let kind = policy.stages[stage].kind;
-            if kind != StageKind::Open {
-                if let Some(&(later, j, _)) = deal.visits.get(k + 1) {
-                    return Err(Error::InvalidValue {
-                        path: format!("events[{j}]"),
-                        reason: format!(
-                            "deal {:?} moves on {later} after it was closed ({}) on {on}",
-                            deal.id, policy.stages[stage].name
-                        ),
-                    });
-                }
-                if kind == StageKind::Won {
-                    deal.won = Some((on, amount));
-                }
-            }
-        }
-    }
-    Ok(log)
-}
-
-/// The deals open on `t`, as the forecast takes them, and their ids (to their row).
-fn pipeline<'e>(
-    policy: &ForecastPolicy,
-    log: &[LogDeal<'e>],
-    events: &[StageEvent],
-    t: NaiveDate,
-) -> (Vec<Deal>, HashMap<&'e str, usize>) {
-    let mut deals = Vec::new();
-    let mut ids = HashMap::new();
-    for deal in log {
-        let known = deal.visits.partition_point(|v| v.0 <= t);
-        if known == 0 {
-            continue;
-        }
-        let (on, _, stage) = deal.visits[known - 1];
-        if policy.stages[stage].kind != StageKind::Open {
-            continue;
-        }
-        let seen = &deal.visits[..known];
-        let amount = seen.iter().rev().find_map(|v| events[v.1].amount).unwrap_or(Decimal::ZERO);
-        let close = seen.iter().rev().find_map(|v| events[v.1].expected_close_on);
-        ids.insert(deal.id, deals.len());
-        deals.push(Deal {
-            id: deal.id.to_owned(),
-            stage: policy.stages[stage].name.clone(),
-            amount,
-            entered_stage_on: Some(on),
-            expected_close_on: close,
-            ..Deal::default()
-        });
-    }
-    (deals, ids)
 }

@@ -68,13 +68,15 @@ impl Acc {
     }
 
     /// Adds one deal's visits, in date order. `visited` is scratch, all false, left so.
+    /// Returns a won deal's last known amount, for [`Acc::add_won`]: the caller chooses when
+    /// (Decimal sums are rounded once they outgrow 28 digits, so they are added in log order).
     pub fn add(
         &mut self,
         shape: &Shape,
         visits: &[Visit],
         amount: &dyn Fn(usize) -> Option<Decimal>,
         visited: &mut [bool],
-    ) -> Result<()> {
+    ) -> Option<Decimal> {
         let policy = shape.policy;
         self.deals += 1;
         for pair in visits.windows(2) {
@@ -133,10 +135,7 @@ impl Acc {
                 self.won += 1;
                 self.entered[last.2 as usize] += 1;
                 self.cycle += i64::from(last.0 - visits[0].0);
-                if let Some(a) = visits.iter().rev().find_map(|v| amount(v.1 as usize)) {
-                    self.won_amount = money::add(self.won_amount, a, || "events".into())?;
-                    self.won_with_amount += 1;
-                }
+                return visits.iter().rev().find_map(|v| amount(v.1 as usize));
             }
             StageKind::Lost => {
                 self.lost += 1;
@@ -144,6 +143,13 @@ impl Acc {
             }
             StageKind::Open => self.open += 1,
         }
+        None
+    }
+
+    /// Adds a won deal's amount.
+    pub fn add_won(&mut self, amount: Decimal) -> Result<()> {
+        self.won_amount = money::add(self.won_amount, amount, || "events".into())?;
+        self.won_with_amount += 1;
         Ok(())
     }
 

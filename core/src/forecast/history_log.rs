@@ -27,12 +27,20 @@ pub(super) struct DealLog {
     start: Vec<usize>,
     /// The deals in the order the log first names them.
     order: Vec<u32>,
+    /// Each deal's place in that order.
+    rank: Vec<u32>,
 }
 
 impl DealLog {
     /// Deals in the log.
     pub fn len(&self) -> usize {
         self.order.len()
+    }
+
+    /// The `p`-th deal as stored (deals side by side in memory: the fast order to read them
+    /// in): its place in the log's order, and its visits.
+    pub fn stored(&self, p: usize) -> (usize, &[Visit]) {
+        (self.rank[p] as usize, &self.visits[self.start[p]..self.start[p + 1]])
     }
 
     /// The visits of the `d`-th deal the log names (0-based), sorted by (day, index).
@@ -187,8 +195,12 @@ pub(super) fn read<'s>(
     for (p, &i) in first.iter().enumerate() {
         at_event[i as usize] = p as u32;
     }
-    let order = at_event.into_iter().filter(|&p| p != u32::MAX).collect();
-    Ok(DealLog { visits, start, order })
+    let order: Vec<u32> = at_event.into_iter().filter(|&p| p != u32::MAX).collect();
+    let mut rank = vec![0u32; order.len()];
+    for (r, &p) in order.iter().enumerate() {
+        rank[p as usize] = r as u32;
+    }
+    Ok(DealLog { visits, start, order, rank })
 }
 
 /// The policy's stage names by hash: one short hash and one comparison per event.

@@ -53,6 +53,8 @@
 mod allocation;
 mod allocation_tree;
 mod backtest;
+#[cfg(test)]
+mod backtest_reference;
 mod book;
 mod build;
 mod calendar;
@@ -67,6 +69,7 @@ mod phasing;
 mod policy;
 mod quota;
 mod ranges;
+mod replay;
 mod report;
 mod sums;
 mod weeks;

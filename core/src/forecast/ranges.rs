@@ -84,9 +84,9 @@ pub struct RangeLine {
     pub values: Vec<QuantileValue>,
 }
 
-const MAX_SIMULATIONS: u32 = 100_000;
+pub(super) const MAX_SIMULATIONS: u32 = 100_000;
 /// Simulations × open deals above this would take seconds: refused rather than slow.
-const MAX_DRAWS: u64 = 200_000_000;
+pub(super) const MAX_DRAWS: u64 = 200_000_000;
 
 /// Simulates the open deals of `deals` under `policy` (placed as [`forecast`] places them)
 /// `settings.simulations` times and reports the quantiles of the won amount, in total and
@@ -233,9 +233,9 @@ pub fn forecast_ranges(
     })
 }
 
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+pub(super) const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
-fn mix(mut z: u64) -> u64 {
+pub(super) fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -243,7 +243,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// `floor(p × 2^64)` exactly: a draw `u` (uniform below 2^64) wins when `u < threshold`,
 /// with probability exactly `threshold / 2^64`.
-fn threshold(p: Decimal) -> u128 {
+pub(super) fn threshold(p: Decimal) -> u128 {
     let (m, d) = (p.mantissa().unsigned_abs(), 10u128.pow(p.scale()));
     // floor(m * 2^64 / d) in two 32-bit steps: m % d < d <= 10^28 < 2^94, so no step overflows.
     let (whole, rest) = (m / d, m % d);
