@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::compare::{display, Value};
+use super::compare::display;
+use super::packed::ValueRef;
 use super::policy::MatchPolicy;
 use super::score::Prepared;
 use crate::error::Result;
@@ -45,6 +46,11 @@ fn key(field: usize, kind: u8, text: &str) -> u64 {
     let mut h = key_start(field, kind);
     h.write(text.as_bytes());
     h.0
+}
+
+/// The key under which an index finds a record by its id (no field has this number).
+pub(crate) fn id_key(id: &str) -> u64 {
+    key(usize::MAX, b'#', id)
 }
 
 /// The hasher after a key's field and kind, before its text.
@@ -93,14 +99,14 @@ impl Members {
 /// The blocking keys of a prepared record, appended to `out` (sorted, without repeats).
 pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
     let start = out.len();
-    for (i, (spec, value)) in policy.fields.iter().zip(&p.values).enumerate() {
+    for (i, (spec, value)) in policy.fields.iter().zip(p.iter()).enumerate() {
         let Some(value) = value else { continue };
         if !spec.blocks() {
             continue;
         }
         match value {
-            Value::Company(c) => {
-                out.push(key(i, b'd', &c.brand));
+            ValueRef::Company(c) => {
+                out.push(key(i, b'd', c.brand));
                 let n = c.brand.chars().count();
                 if (4..=16).contains(&n) {
                     // Each character left out in turn, hashed as the bytes on either side of
@@ -114,27 +120,27 @@ pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
                         out.push(h.0);
                     }
                 }
-                if let Some(py) = c.pinyin.as_deref().filter(|_| n >= 3) {
+                if let Some(py) = c.pinyin.filter(|_| n >= 3) {
                     out.push(key(i, b'p', py));
                 }
                 // The 字号 with its industry: far more selective than the 字号 alone, so
                 // that a common 字号 (东方, 华信) whose own block is over `max_block_size`
                 // still finds its spellings (region in brackets, 有限责任公司, traditional).
-                if let Some(industry) = &c.industry {
-                    let mut h = KeyHasher(key(i, b'i', &c.brand));
+                if let Some(industry) = c.industry {
+                    let mut h = KeyHasher(key(i, b'i', c.brand));
                     h.write(b"|");
                     h.write(industry.as_bytes());
                     out.push(h.0);
                 }
             }
-            Value::Email(e) => {
-                out.push(key(i, b'e', &e.canonical));
-                if !e.free_mail {
-                    out.push(key(i, b'm', &e.domain));
+            ValueRef::Email { canonical, domain, free_mail } => {
+                out.push(key(i, b'e', canonical));
+                if !free_mail {
+                    out.push(key(i, b'm', domain));
                 }
             }
-            Value::Domain(d) if d.free_mail => {}
-            Value::Phone(ph) => out.push(key(i, b'p', &ph.e164)),
+            ValueRef::Domain { free_mail: true, .. } => {}
+            ValueRef::Phone { e164, .. } => out.push(key(i, b'p', e164)),
             other => out.push(key(i, b'v', &display(other))),
         }
     }

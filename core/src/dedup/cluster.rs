@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::blocking::candidate_pairs;
 use super::company_match::Verdict;
-use super::compare::{Comparator, Value};
+use super::compare::Comparator;
+use super::packed::ValueRef;
 use super::policy::MatchPolicy;
 use super::score::{check_unique_ids, prepare_record, DedupRecord, Issue, PairMatch, Prepared, Scorer};
 use crate::error::{Error, Result};
@@ -401,7 +402,7 @@ pub(crate) fn dedup_table(
 }
 
 fn credit_differs(a: &Prepared, b: &Prepared, field: usize) -> bool {
-    matches!((&a.values[field], &b.values[field]), (Some(Value::Credit(x)), Some(Value::Credit(y))) if x.code != y.code)
+    matches!((a.get(field), b.get(field)), (Some(ValueRef::Credit { code: x }), Some(ValueRef::Credit { code: y })) if x != y)
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -420,7 +421,7 @@ fn build_cluster(
     rows: &[u32],
     min_score: f64,
 ) -> Cluster {
-    let filled = |r: u32| prepared[r as usize].values.iter().filter(|v| v.is_some()).count();
+    let filled = |r: u32| prepared[r as usize].filled();
     let best = rows.iter().copied().map(filled).max().unwrap_or(0);
     let complete: Vec<u32> = rows.iter().copied().filter(|&r| filled(r) == best).collect();
     let owned: Vec<u32> = complete.iter().copied().filter(|&r| table.owners[r as usize].is_some()).collect();

@@ -12,7 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::company::{CompanyName, Script};
+use super::company::Script;
+use super::packed::CompanyRef;
 use super::words::FormClass;
 
 /// The verdict on a pair.
@@ -87,7 +88,7 @@ pub(crate) struct CompanyMatch {
 }
 
 /// Compares two parsed company names. Symmetric.
-pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch {
+pub(crate) fn match_companies(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> CompanyMatch {
     if a.normalized == b.normalized {
         return CompanyMatch { verdict: Verdict::Duplicate, similarity: 1.0, reasons: vec![MatchReason::NameExact] };
     }
@@ -104,8 +105,8 @@ pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch 
     if a.branch != b.branch {
         conflict(MatchReason::BranchDiffers, &mut reasons);
     }
-    if !a.region.is_empty() && !b.region.is_empty() {
-        if regions_compatible(&a.region, &b.region) {
+    if !a.no_region() && !b.no_region() {
+        if regions_compatible(a, b) {
             reasons.push(MatchReason::RegionSame);
         } else {
             conflict(MatchReason::RegionDiffers, &mut reasons);
@@ -130,7 +131,7 @@ pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch 
     }
     // A group against an operating company (one with a form or an industry word); a bare
     // short name (字节跳动) may mean either.
-    let operating = |n: &CompanyName| !n.group && (n.legal_form.is_some() || n.industry.is_some());
+    let operating = |n: &CompanyRef<'_>| !n.group && (n.legal_form.is_some() || n.industry.is_some());
     if (a.group && operating(b)) || (b.group && operating(a)) {
         conflict(MatchReason::GroupDiffers, &mut reasons);
     }
@@ -151,11 +152,12 @@ pub(crate) fn match_companies(a: &CompanyName, b: &CompanyName) -> CompanyMatch 
 
 /// Region levels agree when one side's levels all appear in the other's
 /// (深圳 / 广东 深圳 / 深圳 南山).
-fn regions_compatible(a: &[String], b: &[String]) -> bool {
-    a.iter().all(|r| b.contains(r)) || b.iter().all(|r| a.contains(r))
+fn regions_compatible(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> bool {
+    let within = |x: &CompanyRef<'_>, y: &CompanyRef<'_>| x.regions().all(|r| y.regions().any(|s| s == r));
+    within(a, b) || within(b, a)
 }
 
-fn compare_brands(a: &CompanyName, b: &CompanyName) -> (f64, MatchReason) {
+fn compare_brands(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> (f64, MatchReason) {
     if a.script != b.script {
         return (0.0, MatchReason::ScriptDiffers);
     }

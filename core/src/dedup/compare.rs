@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::company::{normalize_company_at, CompanyName};
 use super::company_match::{match_companies, MatchReason, Verdict};
 use super::contact::{normalize_domain_at, normalize_email_at, normalize_person_at, Domain, Email, PersonName};
+use super::packed::{Prepared, ValueRef};
 use super::phone::{normalize_phone_at, Phone};
 use super::text::{fold, is_han, non_blank};
 use super::uscc::{normalize_credit_code_at, CreditCode};
@@ -114,14 +115,17 @@ pub struct ValueComparison {
 pub fn compare(comparator: &Comparator, a: &str, b: &str) -> Result<ValueComparison> {
     comparator.validate("comparator")?;
     let (va, vb) = (prepare(comparator, a, "a")?, prepare(comparator, b, "b")?);
-    let r = compare_values(comparator, &va, &vb)?;
+    // Compared as the batch and the index compare: packed, read back as borrowed parts.
+    let (pa, pb) = (Prepared::pack(&[Some(va.clone())]), Prepared::pack(&[Some(vb.clone())]));
+    let (Some(ra), Some(rb)) = (pa.get(0), pb.get(0)) else { unreachable!("one packed value each") };
+    let r = compare_values(comparator, ra, rb)?;
     let parts = match (va, vb) {
         (Value::Company(x), Value::Company(y)) => Some([*x, *y]),
         _ => None,
     };
     let (left, right) = match &parts {
         Some([x, y]) => (x.normalized.clone(), y.normalized.clone()),
-        None => (display(&prepare(comparator, a, "a")?), display(&prepare(comparator, b, "b")?)),
+        None => (display(ra), display(rb)),
     };
     Ok(ValueComparison { similarity: round4(r.similarity), left, right, verdict: r.verdict, reasons: r.reasons, parts })
 }
@@ -202,7 +206,39 @@ pub(crate) fn prepare_at(comparator: &Comparator, raw: &str, path: impl FnOnce()
 }
 
 /// The normalised form of a value, as explanations show it.
-pub(crate) fn display(v: &Value) -> String {
+pub(crate) fn display(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Text(t) => t.to_owned(),
+        ValueRef::Number(n) => n.to_string(),
+        ValueRef::Date(d) => day(d),
+        ValueRef::Company(c) => c.normalized.to_owned(),
+        ValueRef::Phone { e164, extension } => match extension {
+            Some(x) => format!("{e164};ext={x}"),
+            None => e164.to_owned(),
+        },
+        ValueRef::Email { canonical, .. } => canonical.to_owned(),
+        ValueRef::Person { normalized, .. } => normalized.to_owned(),
+        ValueRef::Domain { domain, .. } => domain.to_owned(),
+        ValueRef::Credit { code } => code.to_owned(),
+    }
+}
+
+/// Whether [`display`] of `v` once packed would be `text`, mostly without building it.
+pub(crate) fn value_shows(v: &Value, text: &str) -> bool {
+    match v {
+        Value::Text(t) => t == text,
+        Value::Company(c) => c.normalized == text,
+        Value::Phone(p) if p.extension.is_none() => p.e164 == text,
+        Value::Email(e) => e.canonical == text,
+        Value::Person(p) => p.normalized == text,
+        Value::Domain(d) => d.domain == text,
+        Value::Credit(c) => c.code == text,
+        other => display_value(other) == text,
+    }
+}
+
+/// [`display`] of an unpacked value.
+pub(crate) fn display_value(v: &Value) -> String {
     match v {
         Value::Text(t) => t.clone(),
         Value::Number(n) => n.to_string(),
@@ -229,67 +265,77 @@ pub(crate) struct FieldResult {
 
 /// Compares two prepared values of one comparator.
 #[allow(clippy::many_single_char_names)] // x and y: the two sides of every arm
-pub(crate) fn compare_values(comparator: &Comparator, a: &Value, b: &Value) -> Result<FieldResult> {
+pub(crate) fn compare_values(comparator: &Comparator, a: ValueRef<'_>, b: ValueRef<'_>) -> Result<FieldResult> {
     let plain = |sim: f64, equal: bool| FieldResult {
         similarity: sim,
         verdict: None,
         reasons: vec![if equal { MatchReason::Equal } else { MatchReason::Differs }],
     };
     Ok(match (comparator, a, b) {
-        (Comparator::Exact, Value::Text(x), Value::Text(y)) => plain(if x == y { 1.0 } else { 0.0 }, x == y),
-        (Comparator::JaroWinkler, Value::Text(x), Value::Text(y)) => plain(jaro_winkler(x, y), x == y),
-        (Comparator::Levenshtein, Value::Text(x), Value::Text(y)) => {
+        (Comparator::Exact, ValueRef::Text(x), ValueRef::Text(y)) => plain(if x == y { 1.0 } else { 0.0 }, x == y),
+        (Comparator::JaroWinkler, ValueRef::Text(x), ValueRef::Text(y)) => plain(jaro_winkler(x, y), x == y),
+        (Comparator::Levenshtein, ValueRef::Text(x), ValueRef::Text(y)) => {
             let (cx, cy): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
             plain(levenshtein_ratio(&cx, &cy), x == y)
         }
-        (Comparator::TokenSet, Value::Text(x), Value::Text(y)) => plain(token_set(x, y), x == y),
-        (Comparator::Numeric { tolerance }, Value::Number(x), Value::Number(y)) => {
-            let diff = x.checked_sub(*y).ok_or_else(|| Error::overflow("b"))?.abs();
+        (Comparator::TokenSet, ValueRef::Text(x), ValueRef::Text(y)) => plain(token_set(x, y), x == y),
+        (Comparator::Numeric { tolerance }, ValueRef::Number(x), ValueRef::Number(y)) => {
+            let diff = x.checked_sub(y).ok_or_else(|| Error::overflow("b"))?.abs();
             tolerance_result(decimal_ratio(diff, *tolerance)?)
         }
-        (Comparator::Date { tolerance_days }, Value::Date(x), Value::Date(y)) => {
-            let diff = Decimal::from((*x - *y).num_days().abs());
+        (Comparator::Date { tolerance_days }, ValueRef::Date(x), ValueRef::Date(y)) => {
+            let diff = Decimal::from((x - y).num_days().abs());
             tolerance_result(decimal_ratio(diff, Decimal::from(*tolerance_days))?)
         }
-        (Comparator::CompanyName, Value::Company(x), Value::Company(y)) => {
-            let m = match_companies(x, y);
+        (Comparator::CompanyName, ValueRef::Company(x), ValueRef::Company(y)) => {
+            let m = match_companies(&x, &y);
             FieldResult { similarity: m.similarity, verdict: Some(m.verdict), reasons: m.reasons }
         }
-        (Comparator::Phone { .. }, Value::Phone(x), Value::Phone(y)) => {
-            let (sim, reason) = match (x.e164 == y.e164, x.extension == y.extension) {
+        (
+            Comparator::Phone { .. },
+            ValueRef::Phone { e164: x, extension: xe },
+            ValueRef::Phone { e164: y, extension: ye },
+        ) => {
+            let (sim, reason) = match (x == y, xe == ye) {
                 (true, true) => (1.0, MatchReason::Equal),
                 (true, false) => (0.8, MatchReason::ExtensionDiffers),
                 _ => (0.0, MatchReason::Differs),
             };
             FieldResult { similarity: sim, verdict: None, reasons: vec![reason] }
         }
-        (Comparator::Email, Value::Email(x), Value::Email(y)) => {
-            let (sim, reasons) = if x.canonical == y.canonical {
+        (
+            Comparator::Email,
+            ValueRef::Email { canonical: x, domain: xd, free_mail },
+            ValueRef::Email { canonical: y, domain: yd, .. },
+        ) => {
+            let (sim, reasons) = if x == y {
                 (1.0, vec![MatchReason::Equal])
-            } else if x.domain == y.domain && x.free_mail {
+            } else if xd == yd && free_mail {
                 (0.0, vec![MatchReason::Differs, MatchReason::FreeMailDomain])
-            } else if x.domain == y.domain {
+            } else if xd == yd {
                 (0.5, vec![MatchReason::SameDomain])
             } else {
                 (0.0, vec![MatchReason::Differs])
             };
             FieldResult { similarity: sim, verdict: None, reasons }
         }
-        (Comparator::PersonName, Value::Person(x), Value::Person(y)) => {
-            let (sim, reason) = if x.normalized == y.normalized {
+        (
+            Comparator::PersonName,
+            ValueRef::Person { normalized: x, key: xk },
+            ValueRef::Person { normalized: y, key: yk },
+        ) => {
+            let (sim, reason) = if x == y {
                 (1.0, MatchReason::Equal)
-            } else if x.key == y.key {
+            } else if xk == yk {
                 (0.95, MatchReason::NameReordered)
             } else {
-                (jaro_winkler(&x.normalized, &y.normalized), MatchReason::Differs)
+                (jaro_winkler(x, y), MatchReason::Differs)
             };
             FieldResult { similarity: sim, verdict: None, reasons: vec![reason] }
         }
-        (Comparator::Domain, Value::Domain(x), Value::Domain(y)) => {
-            plain(if x.domain == y.domain { 1.0 } else { 0.0 }, x.domain == y.domain)
-        }
-        (Comparator::CreditCode, Value::Credit(x), Value::Credit(y)) => {
-            plain(if x.code == y.code { 1.0 } else { 0.0 }, x.code == y.code)
+        (Comparator::Domain, ValueRef::Domain { domain: x, .. }, ValueRef::Domain { domain: y, .. })
+        | (Comparator::CreditCode, ValueRef::Credit { code: x }, ValueRef::Credit { code: y }) => {
+            plain(if x == y { 1.0 } else { 0.0 }, x == y)
         }
         // Values are always prepared by the comparator that compares them.
         _ => plain(0.0, false),

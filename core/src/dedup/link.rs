@@ -223,7 +223,7 @@ pub(crate) fn read_columns<'c>(
                 },
             });
         }
-        prepared.push(Prepared { values });
+        prepared.push(Prepared::pack(&values));
     }
     Ok(ReadColumns { prepared, issues, cols })
 }

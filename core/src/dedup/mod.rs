@@ -41,6 +41,7 @@ mod contact;
 mod estimate;
 mod index;
 mod link;
+mod packed;
 mod parts;
 mod phone;
 mod pinyin_table;

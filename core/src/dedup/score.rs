@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::company_match::{MatchReason, Verdict};
 use super::compare::{compare_values, display, prepare_at, round4, Comparator, FieldResult, Value};
+pub(crate) use super::packed::Prepared;
 use super::policy::{levels, Condition, FsModel, MatchPolicy};
 use crate::error::{Error, Result};
 
@@ -114,12 +115,6 @@ pub struct FieldExplanation {
     pub reasons: Vec<MatchReason>,
 }
 
-/// A record with each policy field read once.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Prepared {
-    pub values: Vec<Option<Value>>,
-}
-
 /// Reads a record's fields. Strict: an unreadable value is an error at
 /// `{path}.fields.{name}`; otherwise it is blank for matching and reported in `issues`.
 pub(crate) fn prepare_record(
@@ -128,6 +123,16 @@ pub(crate) fn prepare_record(
     path: &str,
     issues: Option<&mut Vec<Issue>>,
 ) -> Result<Prepared> {
+    Ok(Prepared::pack(&prepare_values(policy, record, path, issues)?))
+}
+
+/// [`prepare_record`]'s values before they are packed.
+pub(crate) fn prepare_values(
+    policy: &MatchPolicy,
+    record: &DedupRecord,
+    path: &str,
+    issues: Option<&mut Vec<Issue>>,
+) -> Result<Vec<Option<Value>>> {
     let mut issues = issues;
     let mut values = Vec::with_capacity(policy.fields.len());
     for spec in &policy.fields {
@@ -152,7 +157,7 @@ pub(crate) fn prepare_record(
         };
         values.push(value);
     }
-    Ok(Prepared { values })
+    Ok(values)
 }
 
 /// How often each normalised value occurs in the book, per policy field (for the
@@ -169,7 +174,7 @@ impl TermFrequencies {
     }
 
     pub(crate) fn add(&mut self, p: &Prepared, sign: i8) {
-        for (i, v) in p.values.iter().enumerate() {
+        for (i, v) in p.iter().enumerate() {
             if let Some(v) = v {
                 let n = self.counts[i].entry(display(v)).or_insert(0);
                 *n = if sign > 0 { n.saturating_add(1) } else { n.saturating_sub(1) };
@@ -210,7 +215,7 @@ impl<'a> Scorer<'a> {
         self.policy
             .fields
             .iter()
-            .zip(a.values.iter().zip(&b.values))
+            .zip(a.iter().zip(b.iter()))
             .map(|(spec, pair)| match pair {
                 (Some(x), Some(y)) => compare_values(&spec.comparator, x, y).map(Some),
                 _ => Ok(None),
@@ -241,7 +246,7 @@ impl<'a> Scorer<'a> {
                         Some(v) => r.verdict.is_some_and(|got| got <= v),
                         None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
                     },
-                    Some(None) => cond.match_blanks && a.values[i].is_none() && b.values[i].is_none(),
+                    Some(None) => cond.match_blanks && a.get(i).is_none() && b.get(i).is_none(),
                     None => false,
                 }
             };
@@ -279,8 +284,8 @@ impl<'a> Scorer<'a> {
                 };
                 FieldExplanation {
                     field: spec.field.clone(),
-                    left: a.values[i].as_ref().map(display),
-                    right: b.values[i].as_ref().map(display),
+                    left: a.get(i).map(display),
+                    right: b.get(i).map(display),
                     similarity: e.results[i].as_ref().map(|r| round4(r.similarity)),
                     level,
                     weight,
@@ -315,7 +320,7 @@ impl<'a> Scorer<'a> {
             let level = level_of(f.thresholds.as_slice(), company, r);
             let mut u = f.u[level];
             if f.tf_adjust && level == 0 {
-                if let (Some(tf), Some(v)) = (self.tf, &a.values[i]) {
+                if let (Some(tf), Some(v)) = (self.tf, a.get(i)) {
                     if let Some(freq) = tf.frequency(i, &display(v)) {
                         u = freq.max(1e-12);
                     }
