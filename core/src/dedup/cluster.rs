@@ -18,6 +18,7 @@ use super::compare::Comparator;
 use super::packed::ValueRef;
 use super::policy::MatchPolicy;
 use super::score::{check_unique_ids, prepare_record, DedupRecord, Issue, PairMatch, Prepared, Scorer};
+use super::threads::{in_runs, threads_for};
 use crate::error::{Error, Result};
 
 /// Most records one batch reads (declared limit: README Limits table).
@@ -261,25 +262,24 @@ pub(crate) fn dedup_table(
     };
     // Each candidate pair's verdict, beside `pairs` (sorted): the guard looks pairs up by a
     // binary search, no hash map of every pair.
+    // Scoring is most of the work and each pair's score is its own: on several threads, each
+    // a contiguous run of the sorted pairs, put back in order (the same result on any number
+    // of threads; the first error is the first in pair order, as on one).
+    let threads = threads_for(pairs.len(), 50_000);
+    let ids: &[&str] = &table.ids;
+    let runs =
+        in_runs(pairs.len(), threads, &|start, end| score_run(&scorer, settings, ids, prepared, &pairs[start..end]));
     let mut scored: Vec<Verdict> = Vec::with_capacity(pairs.len());
     let mut edges: Vec<(f64, u32, u32)> = Vec::new();
     let mut explained: Vec<PairMatch> = Vec::new();
     let (mut duplicate_pairs, mut related_pairs) = (0u64, 0u64);
-    for &(a, b) in &pairs {
-        let (pa, pb) = (&prepared[a as usize], &prepared[b as usize]);
-        let e = scorer.evaluate(pa, pb)?;
-        match e.verdict {
-            Verdict::Duplicate => {
-                duplicate_pairs += 1;
-                edges.push((e.score, a, b));
-            }
-            Verdict::Related => related_pairs += 1,
-            Verdict::Distinct => {}
-        }
-        scored.push(e.verdict);
-        if settings.explain_pairs && e.verdict != Verdict::Distinct {
-            explained.push(scorer.explain(table.ids[a as usize], table.ids[b as usize], pa, pb, e));
-        }
+    for run in runs {
+        let run = run?;
+        scored.extend_from_slice(&run.scored);
+        edges.extend_from_slice(&run.edges);
+        explained.extend(run.explained);
+        duplicate_pairs += run.duplicate_pairs;
+        related_pairs += run.related_pairs;
     }
     // Ties by ids, not by input position: the clusters do not depend on the input's order.
     explained.sort_by(|x, y| {
@@ -399,6 +399,48 @@ pub(crate) fn dedup_table(
             skipped_keys: stats.skipped_keys,
         },
     })
+}
+
+/// What scoring a run of candidate pairs found.
+struct ScoredRun {
+    scored: Vec<Verdict>,
+    edges: Vec<(f64, u32, u32)>,
+    explained: Vec<PairMatch>,
+    duplicate_pairs: u64,
+    related_pairs: u64,
+}
+
+fn score_run(
+    scorer: &Scorer<'_>,
+    settings: &BatchSettings,
+    ids: &[&str],
+    prepared: &[Prepared],
+    pairs: &[(u32, u32)],
+) -> Result<ScoredRun> {
+    let mut run = ScoredRun {
+        scored: Vec::with_capacity(pairs.len()),
+        edges: Vec::new(),
+        explained: Vec::new(),
+        duplicate_pairs: 0,
+        related_pairs: 0,
+    };
+    for &(a, b) in pairs {
+        let (pa, pb) = (&prepared[a as usize], &prepared[b as usize]);
+        let e = scorer.evaluate(pa, pb)?;
+        match e.verdict {
+            Verdict::Duplicate => {
+                run.duplicate_pairs += 1;
+                run.edges.push((e.score, a, b));
+            }
+            Verdict::Related => run.related_pairs += 1,
+            Verdict::Distinct => {}
+        }
+        run.scored.push(e.verdict);
+        if settings.explain_pairs && e.verdict != Verdict::Distinct {
+            run.explained.push(scorer.explain(ids[a as usize], ids[b as usize], pa, pb, e));
+        }
+    }
+    Ok(run)
 }
 
 fn credit_differs(a: &Prepared, b: &Prepared, field: usize) -> bool {

@@ -11,6 +11,7 @@ use super::policy::MatchPolicy;
 use super::score::{
     prepare_record, prepare_values, Band, DedupRecord, FieldExplanation, Issue, Prepared, Scorer, TermFrequencies,
 };
+use super::threads::{in_runs, threads_for};
 use crate::error::{Error, Result};
 
 /// Most records an index holds (declared limit: README Limits table).
@@ -42,13 +43,9 @@ struct Part {
     ids: Vec<(u64, u32)>,
 }
 
-/// Threads to read a book of `n` records on: one for a small book (a thread costs more than
-/// it saves) and on wasm32 (no threads); else the machine's, up to 4.
+/// Threads to read a book of `n` records on.
 fn build_threads(n: usize) -> usize {
-    if cfg!(target_arch = "wasm32") || n < 20_000 {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4)
+    threads_for(n, 20_000)
 }
 
 /// The blocking keys: those of the records held at the last rebuild in two sorted columns
@@ -307,19 +304,7 @@ impl DedupIndex {
         // Reading the records (normalising every value) is most of the work and each record's
         // reading is independent: on several threads, each a contiguous run of records, put
         // back in record order, so the index is the same whatever the number of threads.
-        let per = records.len().div_ceil(threads).max(1);
-        let read = |part: usize| index.read_part(records, part * per, ((part + 1) * per).min(records.len()));
-        let parts: Vec<Result<Part>> = if threads <= 1 {
-            vec![read(0)]
-        } else {
-            std::thread::scope(|scope| {
-                let others: Vec<_> = (1..threads).map(|k| scope.spawn(move || read(k))).collect();
-                let first = read(0);
-                std::iter::once(first)
-                    .chain(others.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
-                    .collect()
-            })
-        };
+        let parts = in_runs(records.len(), threads, &|start, end| index.read_part(records, start, end));
         let mut pairs: Vec<(u64, u32)> = Vec::new();
         let mut ids: Vec<(u64, u32)> = Vec::with_capacity(records.len());
         for part in parts {

@@ -49,6 +49,7 @@ mod policy;
 mod score;
 mod t2s_table;
 mod text;
+mod threads;
 mod uscc;
 mod words;
 
