@@ -1,6 +1,6 @@
 //! The batch pass behind [`super::score_columns`]: leads in blocks, each block scored rule by
 //! rule over its columns (a condition is one tight loop over a column slice, not a match per
-//! lead and rule), events counted once per lead into per-rule accumulators, then one short
+//! lead and rule), events accumulated per event rule ([`super::events`]), then one short
 //! pass per lead for caps, grade, tier and the top reasons. Only the top reasons are
 //! materialised, never the itemised lines.
 //!
@@ -13,6 +13,7 @@
 
 use super::columns::{FieldData, NO_DATE};
 use super::eval::{Compiled, Test};
+use super::events::Events;
 use super::frame::ScoreColumns;
 use super::pass::{add, clamp, grade};
 use super::rules::{Dimension, ScoringPolicy};
@@ -20,43 +21,12 @@ use super::rules::{Dimension, ScoringPolicy};
 /// No item: the rule did not match this lead.
 const NONE: f64 = f64::NAN;
 
-/// Buffers of one block, reused from block to block.
-struct Block {
-    len: usize,
-    /// Per lead of the block, per rule: points after decay, or [`NONE`].
-    items: Vec<f64>,
-    /// The current rule's conditions, per lead of the block.
-    mask: Vec<bool>,
-    /// Per event rule (spec `k`), per lead `i`: at `k * size + i`.
-    counts: Vec<u32>,
-    newest: Vec<i64>,
+/// Per slot (0 fit, 1 engagement, 2 + g group g), per lead of the block: the sum of its
+/// rules' items and whether any matched.
+struct Slots {
+    size: usize,
     sums: Vec<f64>,
-    /// The current lead's decay factors, per capped per-event rule.
-    kept: Vec<Vec<f64>>,
-}
-
-/// What an event rule keeps of each qualifying event (besides counting it).
-#[derive(Clone, Copy)]
-enum Mode {
-    /// Once per lead: the newest event's age.
-    Newest,
-    /// Per event: the sum of the decay factors.
-    Sum,
-    /// Per event, at most `max_events`: the factors, summed once the lead is done.
-    Kept,
-}
-
-/// An event rule as an event type's list holds it.
-#[derive(Clone, Copy)]
-struct Acc<'t> {
-    /// Its accumulators' offset in the block (spec × block size).
-    base: usize,
-    spec: usize,
-    /// `within_days`, or `i64::MAX`.
-    within: i64,
-    mode: Mode,
-    /// Decay factors by whole day of age (empty without a half-life or beyond the budget).
-    table: &'t [f64],
+    hit: Vec<bool>,
 }
 
 impl Compiled<'_> {
@@ -64,45 +34,15 @@ impl Compiled<'_> {
     pub(crate) fn score_batch(&self, policy: &ScoringPolicy, k: usize, out: &mut ScoreColumns) {
         let rules = self.rules.len();
         let specs = self.events.len();
-        // Leads per block: the block's rule values and accumulators stay within a few
-        // hundred KB (in cache), whatever the number of rules.
+        // Leads per block: the block's accumulators stay within a few hundred KB (in
+        // cache), whatever the number of rules.
         let size = (32_768 / rules.max(specs).max(1)).clamp(8, 1024);
-        let mut b = Block {
-            len: 0,
-            items: vec![NONE; rules * size],
-            mask: vec![true; size],
-            counts: vec![0; specs * size],
-            newest: vec![i64::MAX; specs * size],
-            sums: vec![0.0; specs * size],
-            kept: vec![Vec::new(); specs],
-        };
-        // Per event type, the event rules that count it, with what each keeps of an event.
-        let accs: Vec<Vec<Acc<'_>>> = self
-            .by_type
-            .iter()
-            .map(|specs| {
-                specs
-                    .iter()
-                    .map(|&s| {
-                        let spec = &self.events[s];
-                        let mode = match (spec.per_event, spec.max_events) {
-                            (false, _) => Mode::Newest,
-                            (true, None) => Mode::Sum,
-                            (true, Some(_)) => Mode::Kept,
-                        };
-                        Acc {
-                            base: s * size,
-                            spec: s,
-                            within: spec.within.unwrap_or(i64::MAX),
-                            mode,
-                            table: &spec.table,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let capped: Vec<usize> = (0..specs).filter(|&s| self.events[s].max_events.is_some()).collect();
-        let slots: Vec<usize> = self
+        // The current rule's points after decay per lead of the block, or [`NONE`].
+        let mut items = vec![NONE; size];
+        // The current rule's conditions, per lead of the block.
+        let mut mask = vec![true; size];
+        let mut events = Events::new(self, size);
+        let slot_of: Vec<usize> = self
             .rules
             .iter()
             .map(|r| match (r.group, r.dim) {
@@ -111,182 +51,213 @@ impl Compiled<'_> {
                 (None, Dimension::Engagement) => 1,
             })
             .collect();
-        let slots_n = 2 + policy.groups.len();
-        // Per slot (0 fit, 1 engagement, 2 + g group g), per lead of the block.
-        let mut sums = vec![0.0; slots_n * size];
-        let mut hit = vec![0_u8; slots_n * size];
-        // Per place j of the top reasons, per lead: |points| (−1: empty) and rule.
-        let mut top_key = vec![-1.0; k * size];
-        let mut top_rule = vec![-1_i32; k * size];
+        let n = 2 + policy.groups.len();
+        let mut slots = Slots { size, sums: vec![0.0; n * size], hit: vec![false; n * size] };
+        // Per tier, per lead of the block: whether its conditions hold.
+        let mut tier_masks = vec![true; policy.tiers.len() * size];
+        let mut top = Top::new(k, size);
         let mut start = 0;
         while start < self.cols.rows {
             let len = size.min(self.cols.rows - start);
-            b.len = len;
             if specs > 0 {
-                self.count_block(start, &accs, &capped, size, &mut b);
+                events.block(self, start, len);
             }
+            slots.sums.fill(0.0);
+            slots.hit.fill(false);
             for (r, rule) in self.rules.iter().enumerate() {
-                let mask = &mut b.mask[..len];
+                let mask = &mut mask[..len];
                 mask.fill(true);
                 for t in &rule.tests {
                     t.fill(&self.cols, start, mask);
                 }
-                let items = &mut b.items[r * size..r * size + len];
-                match rule.event {
-                    None => {
-                        for (item, &m) in items.iter_mut().zip(mask.iter()) {
-                            *item = if m { rule.points } else { NONE };
-                        }
-                    }
-                    Some(e) => {
-                        let spec = &self.events[e];
-                        let at = e * size;
-                        let (counts, acc) = (&b.counts[at..at + len], &b.sums[at..at + len]);
-                        let newest = &b.newest[at..at + len];
-                        for (i, (item, &m)) in items.iter_mut().zip(mask.iter()).enumerate() {
-                            let count = counts[i];
-                            *item = if !m || count == 0 || count < spec.min_count {
-                                NONE
-                            } else if spec.per_event {
-                                acc[i] * rule.points
-                            } else {
-                                rule.points * spec.factor(newest[i])
-                            };
-                        }
-                    }
+                let items = &mut items[..len];
+                self.rule_items(r, mask, &events, slot_of[r], &mut slots, items);
+                if k > 0 {
+                    top.offer(items, r as u32);
                 }
             }
-            // Each slot's sum in rule order, as the record pass adds. Adding 0.0 where a rule
-            // did not match changes nothing: a sum that starts at +0.0 is never −0.0.
-            sums.fill(0.0);
-            hit.fill(0);
-            for (r, &slot) in slots.iter().enumerate() {
-                let items = &b.items[r * size..r * size + len];
-                let (acc, seen) = (&mut sums[slot * size..slot * size + len], &mut hit[slot * size..slot * size + len]);
-                for (a, &v) in acc.iter_mut().zip(items) {
-                    *a += if v.is_nan() { 0.0 } else { v };
-                }
-                for (h, &v) in seen.iter_mut().zip(items) {
-                    *h |= u8::from(!v.is_nan());
+            for (t, tests) in self.tier_tests.iter().enumerate() {
+                let mask = &mut tier_masks[t * size..t * size + len];
+                mask.fill(true);
+                for c in tests {
+                    c.fill(&self.cols, start, mask);
                 }
             }
+            self.finish_block(policy, &slots, &tier_masks, len, out);
             if k > 0 {
-                top_key.fill(-1.0);
-                top_rule.fill(-1);
-                for r in 0..rules {
-                    Self::top_block(&b.items[r * size..r * size + len], r as i32, k, size, &mut top_key, &mut top_rule);
-                }
-            }
-            for i in 0..len {
-                let row = start + i;
-                let (mut fit, mut eng) = (sums[i], sums[size + i]);
-                for (g, group) in policy.groups.iter().enumerate() {
-                    let at = (2 + g) * size + i;
-                    if hit[at] != 0 {
-                        add(self.group_dim[g], clamp(sums[at], group.min, group.max), &mut fit, &mut eng);
-                    }
-                }
-                fit = clamp(fit, policy.fit.min, policy.fit.max);
-                eng = clamp(eng, policy.engagement.min, policy.engagement.max);
-                let score = clamp(fit + eng, policy.total.min, policy.total.max);
-                let grade = grade(&policy.grades.fit, &policy.grades.engagement, fit, eng);
-                let tier = policy.tiers.iter().enumerate().position(|(t, tier)| {
-                    tier.min_score.is_none_or(|m| score >= m)
-                        && tier.min_fit.is_none_or(|m| fit >= m)
-                        && tier.min_engagement.is_none_or(|m| eng >= m)
-                        && (tier.grades.is_empty() || grade.is_some_and(|g| self.tier_grades[t].contains(&g)))
-                        && self.tier_tests[t].iter().all(|c| c.holds(&self.cols, row))
-                });
-                out.score.push(score);
-                out.fit.push(fit);
-                out.engagement.push(eng);
-                out.grade.push(grade.map_or(-1, |g| g as i32));
-                out.tier.push(tier.map_or(-1, |t| t as i32));
-            }
-            for (j, col) in out.reasons.iter_mut().enumerate() {
-                col.extend_from_slice(&top_rule[j * size..j * size + len]);
+                top.flush(len, &mut out.reasons);
             }
             start += len;
         }
     }
 
-    /// Offers rule `r`'s items of a block to each lead's running top `k`: largest |points|
-    /// first, ties in rule order (a strict `>` keeps the earlier rule ahead; keys are |x|, so
-    /// no NaN and no −0). Most items fall below the k-th place and cost one comparison.
-    fn top_block(items: &[f64], r: i32, k: usize, size: usize, keys: &mut [f64], rules: &mut [i32]) {
-        let last = (k - 1) * size;
-        for (i, &v) in items.iter().enumerate() {
-            if v.is_nan() {
-                continue;
+    /// Rule `r`'s items of the block (its points after decay where it matched, else NaN),
+    /// added to its slot in rule order, as the record pass adds. Adding 0.0 where a rule did
+    /// not match changes nothing: a sum that starts at +0.0 is never −0.0.
+    // Apart (here and below): one call per block and rule, and a profile shows each phase.
+    #[inline(never)]
+    fn rule_items(
+        &self,
+        r: usize,
+        mask: &[bool],
+        events: &Events<'_>,
+        slot: usize,
+        slots: &mut Slots,
+        items: &mut [f64],
+    ) {
+        let (rule, len, size) = (&self.rules[r], mask.len(), slots.size);
+        let at = slot * size;
+        let (acc, seen) = (&mut slots.sums[at..at + len], &mut slots.hit[at..at + len]);
+        let points = rule.points;
+        let Some(e) = rule.event else {
+            for (((item, a), h), &m) in items.iter_mut().zip(acc).zip(seen).zip(mask) {
+                *item = if m { points } else { NONE };
+                *a += if m { points } else { 0.0 };
+                *h |= m;
             }
-            let key = v.abs();
-            if key <= keys[last + i] {
-                continue;
+            return;
+        };
+        let spec = &self.events[e];
+        let at = e * size;
+        let counts = &events.counts[at..at + len];
+        let min = spec.min_count.max(1);
+        let lanes = items.iter_mut().zip(acc).zip(seen).zip(mask).zip(counts);
+        if spec.per_event {
+            let factors = &events.sums[at..at + len];
+            for (((((item, a), h), &m), &count), &f) in lanes.zip(factors) {
+                let ok = m && count >= min;
+                let v = f * points;
+                *item = if ok { v } else { NONE };
+                *a += if ok { v } else { 0.0 };
+                *h |= ok;
             }
-            let mut j = k - 1;
-            while j > 0 && key > keys[(j - 1) * size + i] {
-                keys[j * size + i] = keys[(j - 1) * size + i];
-                rules[j * size + i] = rules[(j - 1) * size + i];
-                j -= 1;
+        } else {
+            let newest = &events.newest[at..at + len];
+            let table = spec.table.as_slice();
+            for (((((item, a), h), &m), &count), &age) in lanes.zip(newest) {
+                let ok = m && count >= min;
+                // Tabulated factors in a branch-free loop; the rest (no half-life, an age
+                // beyond the table) as the record pass.
+                let f = match table.get(if ok { age as usize } else { 0 }) {
+                    Some(&f) if ok => f,
+                    _ if ok => spec.factor(i64::from(age)),
+                    _ => 0.0,
+                };
+                let v = points * f;
+                *item = if ok { v } else { NONE };
+                *a += if ok { v } else { 0.0 };
+                *h |= ok;
             }
-            keys[j * size + i] = key;
-            rules[j * size + i] = r;
         }
     }
 
-    /// The block's event accumulators: qualifying events per event rule, the newest one's
-    /// age, and the summed decay factors (of the `max_events` most recent, when capped).
-    fn count_block(&self, start: usize, accs: &[Vec<Acc<'_>>], capped: &[usize], size: usize, b: &mut Block) {
-        b.counts.fill(0);
-        b.newest.fill(i64::MAX);
-        b.sums.fill(0.0);
-        let Some(ev) = &self.cols.events else { return };
-        for i in 0..b.len {
-            let row = start + i;
-            for e in ev.offsets[row] as usize..ev.offsets[row + 1] as usize {
-                let Some(accs) = usize::try_from(ev.types[e]).ok().and_then(|t| accs.get(t)) else { continue };
-                if accs.is_empty() || ev.on[e] == NO_DATE {
-                    continue;
-                }
-                let age = i64::from(self.as_of) - i64::from(ev.on[e]);
-                if age < 0 {
-                    continue; // after as_of: not known yet
-                }
-                for a in accs {
-                    if age > a.within {
-                        continue;
-                    }
-                    let at = a.base + i;
-                    b.counts[at] += 1;
-                    match a.mode {
-                        Mode::Newest => b.newest[at] = b.newest[at].min(age),
-                        Mode::Sum | Mode::Kept => {
-                            // The tabulated factor, else the one `factor` computes.
-                            let f = match a.table.get(age as usize) {
-                                Some(&f) => f,
-                                None => self.events[a.spec].factor(age),
-                            };
-                            if let Mode::Sum = a.mode {
-                                b.sums[at] += f;
-                            } else {
-                                b.kept[a.spec].push(f);
-                            }
-                        }
-                    }
-                }
+    /// Per lead of the block: group caps, dimension and total bounds, grade and tier.
+    #[inline(never)]
+    fn finish_block(
+        &self,
+        policy: &ScoringPolicy,
+        slots: &Slots,
+        tier_masks: &[bool],
+        len: usize,
+        out: &mut ScoreColumns,
+    ) {
+        let (sums, hit, size) = (&slots.sums, &slots.hit, slots.size);
+        for i in 0..len {
+            let (mut fit, mut eng) = (sums[i], sums[size + i]);
+            for (g, group) in policy.groups.iter().enumerate() {
+                let at = (2 + g) * size + i;
+                // A group no rule of which matched adds +0.0, which changes no sum (never
+                // −0.0: sums start at +0.0), without a branch on whether one did.
+                let v = clamp(sums[at], group.min, group.max);
+                add(self.group_dim[g], if hit[at] { v } else { 0.0 }, &mut fit, &mut eng);
             }
-            for &s in capped {
-                let kept = &mut b.kept[s];
-                if kept.is_empty() {
-                    continue;
-                }
-                // Most recent first (the largest factors), as the record pass sums them.
-                kept.sort_unstable_by(|a, b| b.total_cmp(a));
-                kept.truncate(self.events[s].max_events.unwrap_or(u32::MAX) as usize);
-                b.sums[s * size + i] = kept.iter().sum::<f64>();
-                kept.clear();
-            }
+            fit = clamp(fit, policy.fit.min, policy.fit.max);
+            eng = clamp(eng, policy.engagement.min, policy.engagement.max);
+            let score = clamp(fit + eng, policy.total.min, policy.total.max);
+            let grade = grade(&policy.grades.fit, &policy.grades.engagement, fit, eng);
+            let tier = policy.tiers.iter().enumerate().position(|(t, tier)| {
+                tier.min_score.is_none_or(|m| score >= m)
+                    && tier.min_fit.is_none_or(|m| fit >= m)
+                    && tier.min_engagement.is_none_or(|m| eng >= m)
+                    && (tier.grades.is_empty() || grade.is_some_and(|g| self.tier_grades[t].contains(&g)))
+                    && tier_masks[t * size + i]
+            });
+            out.score.push(score);
+            out.fit.push(fit);
+            out.engagement.push(eng);
+            out.grade.push(grade.map_or(-1, |g| g as i32));
+            out.tier.push(tier.map_or(-1, |t| t as i32));
         }
+    }
+}
+
+/// A top-reason candidate as one integer: |points| (a non-negative float's bits order as
+/// the float) above `u32::MAX − rule`, so a larger key ranks first and, between equal keys,
+/// the earlier rule (the record pass's stable order). 0 is an empty place, below any item.
+#[inline]
+fn top_key(v: f64, r: u32) -> u128 {
+    u128::from(v.abs().to_bits()) << 32 | u128::from(u32::MAX - r)
+}
+
+/// Each lead's running top `k` (lead `i`'s places at `i * k..`, largest first) and the key
+/// an item must beat to get in (the last place's |points|, −1 while a place is empty).
+struct Top {
+    k: usize,
+    places: Vec<u128>,
+    bar: Vec<f64>,
+    /// The leads of the block an item gets into.
+    into: Vec<u32>,
+}
+
+impl Top {
+    fn new(k: usize, size: usize) -> Self {
+        Self { k, places: vec![0; k * size], bar: vec![-1.0; size], into: vec![0; size] }
+    }
+
+    /// Offers rule `r`'s items of a block. An item gets in when its |points| beats the bar
+    /// (strictly: an equal key of an earlier rule stays ahead; a NaN beats nothing). The
+    /// leads it gets into are listed first without a branch (whether a rule matched follows
+    /// no pattern), then the item bubbles down their places by max / min.
+    #[inline(never)]
+    fn offer(&mut self, items: &[f64], rule: u32) {
+        let mut count = 0;
+        for (lead, (&v, &bar)) in items.iter().zip(&self.bar).enumerate() {
+            self.into[count] = lead as u32;
+            count += usize::from(v.abs() > bar);
+        }
+        let k = self.k;
+        for &lead in &self.into[..count] {
+            let lead = lead as usize;
+            let mut key = top_key(items[lead], rule);
+            let mut last = 0;
+            for place in &mut self.places[lead * k..lead * k + k] {
+                let (hi, lo) = ((*place).max(key), (*place).min(key));
+                *place = hi;
+                last = hi;
+                key = lo;
+            }
+            // From the register: reading the place back stalls on the two halves just stored.
+            self.bar[lead] = if last == 0 { -1.0 } else { f64::from_bits((last >> 32) as u64) };
+        }
+    }
+
+    /// The block's top reasons into the output columns; the places emptied for the next block.
+    fn flush(&mut self, len: usize, reasons: &mut [Vec<i32>]) {
+        let k = self.k;
+        for (j, col) in reasons.iter_mut().enumerate() {
+            col.extend(self.places[..len * k].iter().skip(j).step_by(k).map(|&t| top_rule(t)));
+        }
+        self.places[..len * k].fill(0);
+        self.bar[..len].fill(-1.0);
+    }
+}
+
+/// The rule of a place ([`top_key`]'s), −1 for an empty one.
+fn top_rule(key: u128) -> i32 {
+    if key == 0 {
+        -1
+    } else {
+        (u32::MAX - key as u32) as i32
     }
 }
 

@@ -44,6 +44,7 @@ mod columns;
 pub mod detmath;
 mod eval;
 mod evaluate;
+mod events;
 mod frame;
 mod lead;
 mod learn;

@@ -26,16 +26,8 @@ impl Compiled<'_> {
         let ties: Vec<Vec<u64>> = self.tie.iter().map(|&(col, desc)| self.tie_keys(col, desc, n)).collect();
         let score = |r: usize| !total_key(scores[r]);
         match ties.as_slice() {
-            [] => {
-                let mut keys: Vec<(u64, usize)> = (0..n).map(|r| (score(r), r)).collect();
-                keys.sort_unstable();
-                keys.into_iter().map(|(_, r)| r).collect()
-            }
-            [t] => {
-                let mut keys: Vec<(u64, u64, usize)> = (0..n).map(|r| (score(r), t[r], r)).collect();
-                keys.sort_unstable();
-                keys.into_iter().map(|(_, _, r)| r).collect()
-            }
+            [] => sort_keys((0..n).map(|r| (score(r), 0, r as u32)).collect()),
+            [t] => sort_keys((0..n).map(|r| (score(r), t[r], r as u32)).collect()),
             _ => {
                 let scores: Vec<u64> = (0..n).map(score).collect();
                 let mut order: Vec<usize> = (0..n).collect();
@@ -83,4 +75,32 @@ impl Compiled<'_> {
             }
         }
     }
+}
+
+/// Rows in the order of their (score, tie, row) keys: one counting pass on the 16 highest
+/// bits in which the scores differ, then a sort of each bucket (a few rows each, in cache),
+/// instead of one sort of them all.
+fn sort_keys(keys: Vec<(u64, u64, u32)>) -> Vec<usize> {
+    const BITS: u32 = 16;
+    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), k| (lo.min(k.0), hi.max(k.0)));
+    let shift = (64 - (lo ^ hi).leading_zeros()).saturating_sub(BITS);
+    let digit = |k: u64| ((k >> shift) & ((1 << BITS) - 1)) as usize;
+    let mut starts = vec![0_usize; (1 << BITS) + 1];
+    for k in &keys {
+        starts[digit(k.0) + 1] += 1;
+    }
+    for d in 1..starts.len() {
+        starts[d] += starts[d - 1];
+    }
+    let mut next = starts.clone();
+    let mut sorted = vec![(0, 0, 0); keys.len()];
+    for k in keys {
+        let at = &mut next[digit(k.0)];
+        sorted[*at] = k;
+        *at += 1;
+    }
+    for w in starts.windows(2) {
+        sorted[w[0]..w[1]].sort_unstable();
+    }
+    sorted.into_iter().map(|(_, _, r)| r as usize).collect()
 }

@@ -1,0 +1,320 @@
+//! The batch pass's event accumulators, event-rule-major: a block's events are first split by
+//! type (one pass, in lead order), then each event rule runs one branch-free loop over the
+//! events of its types, with what it keeps of an event (newest age, summed decay factors,
+//! the factors themselves) fixed for the whole loop. A per-event dispatch over the rules of
+//! the event's type mispredicted several branches per event; these loops mispredict none.
+//!
+//! Every accumulator gets the record pass's ([`Compiled::score_row`]'s) bits: counts and the
+//! newest age do not depend on order; summed factors are added in the same (event) order,
+//! since an event rule of several types reads one list of its types' events in lead order;
+//! capped rules sum their largest factors in the same descending order.
+
+use super::columns::NO_DATE;
+use super::eval::Compiled;
+
+/// Bucket entries for which room is made without counting (8 MB).
+const ROOM: usize = 1 << 20;
+
+/// No bucket: events of this type feed no rule.
+const UNUSED: usize = usize::MAX;
+
+/// What an event rule keeps of each qualifying event (besides counting it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Once per lead: the newest event's age.
+    Newest,
+    /// Per event: the sum of the decay factors.
+    Sum,
+    /// Per event, at most `max_events`: the factors, summed largest first once the block is read.
+    Kept(usize),
+}
+
+/// One event rule (spec) as the block pass runs it.
+struct Plan<'t> {
+    /// The buckets of events it reads (each event of the block is in at most one of them).
+    buckets: Vec<usize>,
+    /// `within_days`, or `i32::MAX`.
+    within: i32,
+    mode: Mode,
+    /// Decay factors by whole day of age (empty without a half-life or beyond the budget).
+    table: &'t [f64],
+    half_life: bool,
+}
+
+/// The event side of the batch pass: plans once per call, buffers reused from block to block.
+pub(super) struct Events<'t> {
+    /// Per event type code: its bucket, or [`UNUSED`].
+    bucket_of: Vec<usize>,
+    /// Type buckets (the first ones).
+    types: usize,
+    /// Per shared bucket (several types, in lead order), per type bucket: whether it takes
+    /// that type's events.
+    shared: Vec<Vec<bool>>,
+    /// Bucket `b`'s (lead in the block, age in days) events, in lead order, from `base[b]`.
+    flat: Vec<(u32, i32)>,
+    base: Vec<usize>,
+    /// Events per bucket.
+    lens: Vec<usize>,
+    plans: Vec<Plan<'t>>,
+    /// A capped rule's qualifying (lead, factor) pairs, in lead order.
+    kept: Vec<(u32, f64)>,
+    /// One lead's factors, sorted.
+    sorted: Vec<f64>,
+    /// Per spec `s`, per lead `i` of the block: at `s * size + i`.
+    pub counts: Vec<u32>,
+    /// The newest qualifying age, `i32::MAX` for none (`Mode::Newest` rules).
+    pub newest: Vec<i32>,
+    /// Summed factors (per-event rules).
+    pub sums: Vec<f64>,
+    size: usize,
+}
+
+impl<'t> Events<'t> {
+    /// The plans of `engine`'s event rules for blocks of `size` leads.
+    pub(super) fn new(engine: &'t Compiled<'_>, size: usize) -> Self {
+        let specs = engine.events.len();
+        let mut bucket_of = vec![UNUSED; engine.by_type.len()];
+        let mut codes: Vec<Vec<usize>> = vec![Vec::new(); specs];
+        let mut types = 0;
+        for (code, list) in engine.by_type.iter().enumerate() {
+            if !list.is_empty() {
+                bucket_of[code] = types;
+                types += 1;
+            }
+            for &s in list {
+                codes[s].push(code);
+            }
+        }
+        // Shared buckets, by their set of type buckets.
+        let mut shared: Vec<Vec<usize>> = Vec::new();
+        let mut plans = Vec::with_capacity(specs);
+        for (s, spec) in engine.events.iter().enumerate() {
+            let mode = match (spec.per_event, spec.max_events) {
+                (false, _) => Mode::Newest,
+                (true, None) => Mode::Sum,
+                (true, Some(m)) => Mode::Kept(m as usize),
+            };
+            let own: Vec<usize> = codes[s].iter().map(|&c| bucket_of[c]).collect();
+            // Counts and the newest age do not depend on the order events come in; sums do,
+            // so a per-event rule of several types reads one bucket of them all, in lead order.
+            let buckets = if own.len() > 1 && mode != Mode::Newest {
+                let at = shared.iter().position(|b| *b == own).unwrap_or_else(|| {
+                    shared.push(own.clone());
+                    shared.len() - 1
+                });
+                vec![types + at]
+            } else {
+                own
+            };
+            plans.push(Plan {
+                buckets,
+                within: spec.within.map_or(i32::MAX, |w| i32::try_from(w).unwrap_or(i32::MAX)),
+                mode,
+                table: &spec.table,
+                half_life: spec.half_life.is_some(),
+            });
+        }
+        Self {
+            bucket_of,
+            types,
+            lens: vec![0; types + shared.len()],
+            shared: shared.iter().map(|set| (0..types).map(|b| set.contains(&b)).collect()).collect(),
+            flat: Vec::new(),
+            base: vec![0; types + shared.len()],
+            plans,
+            kept: Vec::new(),
+            sorted: Vec::new(),
+            counts: vec![0; specs * size],
+            newest: vec![i32::MAX; specs * size],
+            sums: vec![0.0; specs * size],
+            size,
+        }
+    }
+
+    /// Accumulates the events of leads `start..start + len`.
+    pub(super) fn block(&mut self, engine: &Compiled<'_>, start: usize, len: usize) {
+        self.counts.fill(0);
+        self.newest.fill(i32::MAX);
+        self.sums.fill(0.0);
+        if engine.cols.events.is_none() {
+            return;
+        }
+        self.place(engine, start, len);
+        self.lens.fill(0);
+        // The shared buckets' lengths in registers (a length kept in memory makes a chain of
+        // store-to-load waits, one per event).
+        match self.shared.len() {
+            0 => self.fill_buckets::<0>(engine, start, len),
+            1 => self.fill_buckets::<1>(engine, start, len),
+            2 => self.fill_buckets::<2>(engine, start, len),
+            3 => self.fill_buckets::<3>(engine, start, len),
+            _ => self.fill_buckets::<4>(engine, start, len),
+        }
+        for (s, plan) in self.plans.iter().enumerate() {
+            let at = s * self.size;
+            let counts = &mut self.counts[at..at + self.size];
+            let newest = &mut self.newest[at..at + self.size];
+            let sums = &mut self.sums[at..at + self.size];
+            let w = plan.within;
+            for &b in &plan.buckets {
+                let events = &self.flat[self.base[b]..self.base[b] + self.lens[b]];
+                match plan.mode {
+                    Mode::Newest => {
+                        for &(l, age) in events {
+                            let ok = age <= w;
+                            counts[l as usize] += u32::from(ok);
+                            let n = &mut newest[l as usize];
+                            *n = (*n).min(if ok { age } else { i32::MAX });
+                        }
+                    }
+                    Mode::Sum if !plan.half_life => {
+                        for &(l, age) in events {
+                            let ok = age <= w;
+                            counts[l as usize] += u32::from(ok);
+                            sums[l as usize] += if ok { 1.0 } else { 0.0 };
+                        }
+                    }
+                    Mode::Sum => {
+                        for &(l, age) in events {
+                            let ok = age <= w;
+                            counts[l as usize] += u32::from(ok);
+                            // An event outside the window reads day 0 (tabulated: no exp2 for it).
+                            let f = factor(engine, s, plan.table, if ok { age } else { 0 });
+                            // + 0.0 leaves a sum of non-negative factors as it is.
+                            sums[l as usize] += if ok { f } else { 0.0 };
+                        }
+                    }
+                    Mode::Kept(_) => {
+                        // Appended without a branch: each event is written at the end and
+                        // kept by a step of 0 or 1 (room for all and one more).
+                        if self.kept.len() < events.len() + 1 {
+                            self.kept.resize(events.len() + 1, (0, 0.0));
+                        }
+                        let mut n = 0;
+                        for &(l, age) in events {
+                            let ok = age <= w;
+                            counts[l as usize] += u32::from(ok);
+                            let f = if plan.half_life {
+                                factor(engine, s, plan.table, if ok { age } else { 0 })
+                            } else {
+                                1.0
+                            };
+                            self.kept[n] = (l, f);
+                            n += usize::from(ok);
+                        }
+                        sum_kept(&self.kept[..n], plan.mode, &mut self.sorted, sums);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where each bucket's events go in `flat`: each bucket gets room for all the block's
+    /// events and one (no growth check per event; a shared bucket writes every event at its
+    /// end, keeping it by a step of 0 or 1) while that stays within [`ROOM`]; beyond (many
+    /// event types, or leads with very many events), the room each needs, counted first.
+    fn place(&mut self, engine: &Compiled<'_>, start: usize, len: usize) {
+        let Some(ev) = &engine.cols.events else { return };
+        let events = (ev.offsets[start + len] - ev.offsets[start]) as usize;
+        let buckets = self.base.len();
+        if buckets.saturating_mul(events + 1) <= ROOM {
+            for (b, base) in self.base.iter_mut().enumerate() {
+                *base = b * (events + 1);
+            }
+        } else {
+            let mut room = vec![1_usize; buckets];
+            for e in ev.offsets[start] as usize..ev.offsets[start + len] as usize {
+                if let Some(&b) = usize::try_from(ev.types[e]).ok().and_then(|t| self.bucket_of.get(t)) {
+                    if b != UNUSED {
+                        room[b] += 1;
+                    }
+                }
+            }
+            for (s, takes) in self.shared.iter().enumerate() {
+                room[self.types + s] += (0..self.types).filter(|&b| takes[b]).map(|b| room[b] - 1).sum::<usize>();
+            }
+            let mut at = 0;
+            for (base, room) in self.base.iter_mut().zip(room) {
+                *base = at;
+                at += room;
+            }
+        }
+        let need = self.base.last().map_or(0, |&b| b + events + 1);
+        if self.flat.len() < need {
+            self.flat.resize(need, (0, 0));
+        }
+    }
+
+    /// Splits the block's events into the buckets: `N` shared buckets with their lengths in
+    /// registers (`N = 4`: the fifth and later in memory).
+    fn fill_buckets<const N: usize>(&mut self, engine: &Compiled<'_>, start: usize, len: usize) {
+        let Some(ev) = &engine.cols.events else { return };
+        let types = self.types;
+        let mut shared = [0_usize; N];
+        let as_of = i64::from(engine.as_of);
+        for i in 0..len {
+            let row = start + i;
+            for e in ev.offsets[row] as usize..ev.offsets[row + 1] as usize {
+                let Some(&b) = usize::try_from(ev.types[e]).ok().and_then(|t| self.bucket_of.get(t)) else { continue };
+                if b == UNUSED || ev.on[e] == NO_DATE {
+                    continue;
+                }
+                // Dates are checked (years 1..=9999) and `as_of` is a NaiveDate: within i32.
+                let age = as_of - i64::from(ev.on[e]);
+                if age < 0 {
+                    continue; // after as_of: not known yet
+                }
+                let item = (i as u32, age as i32);
+                self.flat[self.base[b] + self.lens[b]] = item;
+                self.lens[b] += 1;
+                for (s, at) in shared.iter_mut().enumerate() {
+                    self.flat[self.base[types + s] + *at] = item;
+                    *at += usize::from(self.shared[s][b]);
+                }
+                for s in N..self.shared.len() {
+                    let at = &mut self.lens[types + s];
+                    self.flat[self.base[types + s] + *at] = item;
+                    *at += usize::from(self.shared[s][b]);
+                }
+            }
+        }
+        for (s, &at) in shared.iter().enumerate() {
+            self.lens[types + s] = at;
+        }
+    }
+}
+
+/// The decay factor at `age`: tabulated, else the one `factor` computes (the same bits).
+#[inline]
+fn factor(engine: &Compiled<'_>, s: usize, table: &[f64], age: i32) -> f64 {
+    match table.get(age as usize) {
+        Some(&f) => f,
+        None => engine.events[s].factor(i64::from(age)),
+    }
+}
+
+/// Each lead's `max` largest factors (`kept` lists them in lead order), summed largest first
+/// as the record pass sums them (sorted, then `Iterator::sum`), into `sums`.
+fn sum_kept(kept: &[(u32, f64)], mode: Mode, sorted: &mut Vec<f64>, sums: &mut [f64]) {
+    let Mode::Kept(max) = mode else { return };
+    let mut a = 0;
+    while a < kept.len() {
+        let lead = kept[a].0;
+        let mut z = a + 1;
+        while z < kept.len() && kept[z].0 == lead {
+            z += 1;
+        }
+        // One or two factors (most leads) without a sort: ±0 + x is x for a factor x ≥ +0.
+        sums[lead as usize] = match (z - a, kept[a].1, kept.get(a + 1).map_or(0.0, |p| p.1)) {
+            (1, x, _) if max >= 1 => x,
+            (2, x, y) if max >= 2 => x.max(y) + x.min(y),
+            _ => {
+                sorted.clear();
+                sorted.extend(kept[a..z].iter().map(|p| p.1));
+                sorted.sort_unstable_by(|x, y| y.total_cmp(x));
+                sorted.iter().take(max).sum::<f64>()
+            }
+        };
+        a = z;
+    }
+}
