@@ -130,6 +130,13 @@ def test_dedup_frame_builds_columns_in_rust():
     assert out["cluster"].tolist() == [0, 0, -1, -1]
     assert out.attrs["clusters"][0]["owners"] == ["李雷", "王芳"]
     assert out.attrs["issues"][0]["record"] == "d"
+    # attrs are shared, not deep-copied, by derived frames (a copy per column access was
+    # 0.8 s with 100,000 clusters), and stay plain lists for the caller
+    assert out["cluster"].attrs["clusters"] is out.attrs["clusters"]
+    assert isinstance(out.attrs["clusters"], list) and out.attrs["clusters"] == list(out.attrs["clusters"])
+    import pickle
+
+    assert pickle.loads(pickle.dumps(out)).attrs["clusters"] == out.attrs["clusters"]
 
 
 def test_batch_and_pairs_match_the_stubs():

@@ -8,6 +8,16 @@ from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import count, error, to_json
 
+class _SharedList(list):  # type: ignore[type-arg]
+    """A list in a frame's ``attrs`` that ``copy.deepcopy`` returns as it is: pandas deep-copies
+    ``attrs`` into every object derived from a frame (``out["cluster"]``, ``out.head()``), which
+    with 100,000 clusters cost 0.8 s per column access (pandas 3.1). Derived frames share it;
+    copy it (``list(...)``) before changing it."""
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return self
+
+
 __all__ = [
     "DedupIndex",
     "blocking_keys",
@@ -302,8 +312,9 @@ def dedup_frame(
         import pandas as pd
 
         out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
-        for key in ("clusters", "refused", "issues", "stats"):
-            out.attrs[key] = report[key]
+        for key in ("clusters", "refused", "issues"):
+            out.attrs[key] = _SharedList(report[key])
+        out.attrs["stats"] = report["stats"]
         return out
     import json
 
