@@ -24,18 +24,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p crmkit-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "cargo doc (broken intra-doc links are errors)"
-# Retried once when cargo's rustc probe fails: on 2026-11-30 the probe (`rustc - --print=cfg`)
-# intermittently read stray text as its source on this machine and cargo cached the failure in
-# target/.rustc_info.json (three runs in a row, also on a commit that had passed; not a docs
-# error). A real rustdoc error fails both tries.
-doc() { RUSTDOCFLAGS="-D warnings" cargo doc -p crmkit --no-deps --locked -q; }
-if ! doc 2>target/doc-first.log; then
-  cat target/doc-first.log >&2
-  grep -q "to learn about target-specific information" target/doc-first.log || exit 1
-  echo "cargo doc: rustc probe failed; clearing target/.rustc_info.json and retrying once" >&2
-  rm -f target/.rustc_info.json
-  doc
-fi
+RUSTDOCFLAGS="-D warnings" cargo doc -p crmkit --no-deps --locked -q
 
 logs=target/test-logs
 mkdir -p "$logs"
