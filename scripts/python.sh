@@ -34,7 +34,7 @@ else
 fi
 if [ "$portable" = 1 ] && ! "$venv/bin/python" -c 'import maturin, ziglang' >/dev/null 2>&1; then
   # ziglang: zig's linker and glibc 2.17 stubs, how maturin builds manylinux2014 wheels.
-  "$venv/bin/pip" install -q "maturin>=1.9,<2" ziglang
+  "$venv/bin/python" -m pip install -q "maturin>=1.9,<2" ziglang
 fi
 
 started=$(date +%s)

@@ -32,8 +32,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 if ! .venv/bin/python -c 'import maturin, pytest, pandas, numpy, polars, pyarrow, hypothesis, duckdb' >/dev/null 2>&1; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r scripts/requirements-test.txt
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r scripts/requirements-test.txt
 fi
 .venv/bin/python -c 'import pandas, numpy; print("pandas", pandas.__version__, "numpy", numpy.__version__)'
 

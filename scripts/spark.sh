@@ -27,7 +27,7 @@ setup() {
   java -version 2>&1 | head -1
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   if ! "$venv/bin/python" -c 'import pyspark, pandas, pyarrow, numpy, pytest' >/dev/null 2>&1; then
-    "$venv/bin/pip" install -q "pyspark>=4" "pandas>=2.2,<3" "pyarrow>=14" "numpy>=1.23" "pytest>=8"
+    "$venv/bin/python" -m pip install -q "pyspark>=4" "pandas>=2.2,<3" "pyarrow>=14" "numpy>=1.23" "pytest>=8"
   fi
   "$venv/bin/python" -c 'import pyspark, pandas; print("pyspark", pyspark.__version__, "pandas", pandas.__version__)'
 }
@@ -39,6 +39,6 @@ fi
 setup
 wheel=$(ls target/wheels/crmkit-*.whl 2>/dev/null | head -1 || true)
 [ -n "$wheel" ] || { echo "spark.sh: no wheel in target/wheels; run scripts/python.sh --build-only" >&2; exit 1; }
-"$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
+"$venv/bin/python" -m pip install -q --force-reinstall --no-deps "$wheel"
 # CRMKIT_REQUIRE_SPARK: fail rather than skip when pyspark cannot be imported.
 CRMKIT_REQUIRE_SPARK=1 "$venv/bin/python" -m pytest bindings-python/tests/test_spark.py -q -p no:cacheprovider
