@@ -55,4 +55,6 @@ bash scripts/wasm.sh 2>&1 | tee "$logs/wasm.log"
 step "all tests passed; the shared vectors in each runner:"
 grep -hE '^(rust|python|node|chromium) vectors: [0-9]+ passed, [0-9]+ failed' "$logs"/*.log
 grep -hE '^(rust|python|node|chromium) vectors: ' "$logs"/*.log |
-  awk '{ p += $3; f += $5; n++ } END { if (n != 4 || f != 0) exit 1; printf "vectors: %d passed, %d failed\n", p, f }'
+  awk '{ p += $3; f += $5; n++; if (n == 1 || $3 != first) { if (n > 1) uneven = 1; first = $3 } }
+       END { if (n != 4 || f != 0 || uneven) { print "the four runners must run every vector: counts differ or a case failed" > "/dev/stderr"; exit 1 }
+             printf "vectors: %d passed, %d failed\n", p, f }'
