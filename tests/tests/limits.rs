@@ -82,3 +82,19 @@ fn decay_tables_stay_within_their_budget_and_score_the_same() {
     let score = |r: &Value| r["leads"][0]["score"].as_f64().expect("a score");
     assert!((score(&r) - 200.0 * score(&r5)).abs() < 1e-6 * score(&r).abs(), "{} vs {}", score(&r), score(&r5));
 }
+
+#[test]
+fn backtest_dates() {
+    // One forecast and one simulation per date: 1,001 dates are refused before any of them.
+    let config = |n: i64| {
+        let first = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).expect("date");
+        let dates: Vec<String> = (0..n).map(|d| (first + chrono::Duration::days(d)).to_string()).collect();
+        json!({"policy": {"stages": [{"name": "qualify", "probability": "0.5"}, {"name": "won", "kind": "won"}, {"name": "lost", "kind": "lost"}],
+                          "duration_unit": "days", "placement": "expected_close", "undated": "unscheduled"},
+               "backtest": {"dates": dates, "period": "month", "simulations": 1, "seed": 1}})
+    };
+    let events = json!({"events": [{"deal": "a", "stage": "qualify", "on": "2022-12-01", "amount": "100", "expected_close_on": "2023-02-01"},
+                                   {"deal": "a", "stage": "won", "on": "2023-01-20"}]});
+    assert_eq!(code_and_path("backtest", &config(1_001), &events), limit("dates"));
+    assert!(call("backtest", &config(1_000), &events, "2026-11-23").is_ok());
+}
