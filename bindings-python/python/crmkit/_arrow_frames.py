@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from crmkit import _native
 from crmkit._arrow import NO_DATE, ArrowColumns, error, output, pyarrow
-from crmkit._wire import as_of_text, to_json
+from crmkit._wire import as_of_text, share_attrs, to_json
 
 NO_DAY32 = -(2**31)  # score_columns' missing date
 
@@ -374,9 +374,7 @@ def attribution_arrow(
         meta["cohorts"] = report["cohorts"]
     out = output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))
     if hasattr(out, "attrs"):
-        from crmkit._roi import shared
-
-        out.attrs.update(meta, credits=shared(credits))
+        share_attrs(out.attrs, {**meta, "credits": credits})
     return out
 
 

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from crmkit import _native
 from crmkit._frame import _amounts, _arrow_input, _codes, _column, _days, _int_arg, _pandas
 from crmkit._types import document
-from crmkit._wire import as_of_text, error, to_json
+from crmkit._wire import as_of_text, error, share_attrs, to_json
 
 __all__ = ["collections_frame", "payment_interest_frame"]
 
@@ -152,7 +152,7 @@ class _Read:
             return output(self.batches, pyarrow().table(columns).replace_schema_metadata(meta))
         _, pd = _pandas("payment_interest_frame")
         out = pd.DataFrame(columns, index=self.index if index else None, copy=False)
-        out.attrs.update(attrs)
+        share_attrs(out.attrs, attrs)
         return out
 
 

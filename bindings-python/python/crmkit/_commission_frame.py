@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from crmkit import _native
 from crmkit._frame import _amounts, _arrow_input, _codes, _column, _days, _decimal_text, _int_arg, _missing, _pandas
 from crmkit._types import document
-from crmkit._wire import as_of_text, error, to_json
+from crmkit._wire import as_of_text, error, share_attrs, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -191,8 +191,7 @@ def _arrow_extra(cols: Any, product: Any, customer_type: Any, refers_to: Any, or
 
 
 def _attrs(attrs: dict, out: dict) -> None:
-    for key in ("scale", "credit_scale", "currency", "reps", "totals", "reason_labels"):
-        attrs[key] = out[key]
+    share_attrs(attrs, {key: out[key] for key in ("scale", "credit_scale", "currency", "reps", "totals", "reason_labels")})
 
 
 def _flags(series: Any, np: Any, pd: Any) -> Any:

@@ -6,16 +6,7 @@ from typing import Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import count, error, to_json
-
-class _SharedList(list):  # type: ignore[type-arg]
-    """A list in a frame's ``attrs`` that ``copy.deepcopy`` returns as it is: pandas deep-copies
-    ``attrs`` into every object derived from a frame (``out["cluster"]``, ``out.head()``), which
-    with 100,000 clusters cost 0.8 s per column access (pandas 3.1). Derived frames share it;
-    copy it (``list(...)``) before changing it."""
-
-    def __deepcopy__(self, memo: Any) -> Any:
-        return self
+from crmkit._wire import count, error, share_attrs, to_json
 
 
 __all__ = [
@@ -312,9 +303,7 @@ def dedup_frame(
         import pandas as pd
 
         out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
-        for key in ("clusters", "refused", "issues"):
-            out.attrs[key] = _SharedList(report[key])
-        out.attrs["stats"] = report["stats"]
+        share_attrs(out.attrs, {key: report[key] for key in ("clusters", "refused", "issues", "stats")})
         return out
     import json
 
@@ -428,7 +417,7 @@ def _frame_out(df: Any, data: dict, pa: Any, attrs: Mapping[str, Any], index: bo
 
         # A list of text stays object-typed when empty (not float64).
         out = pd.DataFrame({k: np.asarray(v, dtype=object) if isinstance(v, list) else v for k, v in data.items()}, index=df.index if index else None)
-        out.attrs.update(attrs)
+        share_attrs(out.attrs, attrs)
         return out
     import json
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import _decimal_text as _decimal_wire_text
-from crmkit._wire import _Refused, as_of_text, date_text, error, to_json
+from crmkit._wire import _Refused, as_of_text, date_text, error, share_attrs, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -182,11 +182,8 @@ def forecast_frame(
     out = pd.DataFrame(columns, columns=[*group_by, *_MONTH_COLUMNS])
     if money == "units":
         out.attrs["money_scale"] = _money_scale(policy)
-    out.attrs["totals"] = cols["totals"]
-    out.attrs["stages"] = cols["stages"]
-    out.attrs["months"] = cols["months"]  # all groups together, rounded from exact sums
-    if group_by:
-        out.attrs["groups"] = cols["groups"]  # each group's totals, rounded once
+    # months: all groups together, rounded from exact sums; groups: each group's totals, rounded once
+    share_attrs(out.attrs, {key: cols[key] for key in ("totals", "stages", "months", *(["groups"] if group_by else []))})
     return out
 
 

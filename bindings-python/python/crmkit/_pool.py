@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from crmkit import _native
 from crmkit._frame import _codes, _column, _error
 from crmkit._types import document
-from crmkit._wire import as_of_text, to_json
+from crmkit._wire import as_of_text, share_attrs, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,8 +216,7 @@ def evaluate_pool_frame(
         },
         index=records.index,
     )
-    frame.attrs["totals"] = out["totals"]
-    frame.attrs["pools"] = out["counts"]
+    share_attrs(frame.attrs, {"totals": out["totals"], "pools": out["counts"]})
     return frame
 
 
@@ -326,8 +325,7 @@ def assign_records_frame(
         },
         index=records.index,
     )
-    frame.attrs["cursors"] = out["cursors"]
-    frame.attrs["load"] = out["load"]
+    share_attrs(frame.attrs, {"cursors": out["cursors"], "load": out["load"]})
     return frame
 
 
@@ -440,6 +438,5 @@ def check_claims_frame(
     columns["daily_limit_value"] = counts(out["daily_limit"])
     columns["claimed_at"] = instants(out["claimed_at"])
     frame = pd.DataFrame(columns, index=requests.index)
-    frame.attrs["holdings"] = out["holdings"]
-    frame.attrs["pools"] = out["pools"]
+    share_attrs(frame.attrs, {"holdings": out["holdings"], "pools": out["pools"]})
     return frame

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import to_json
+from crmkit._wire import share_attrs, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,10 +89,7 @@ def _comparison_frame(report: dict, pd: Any) -> pd.DataFrame:
         return pd.DataFrame(data, index=index)
 
     out = table("credits")
-    out.attrs["total"] = report["total"]
-    out.attrs["shares"] = table("shares")
-    out.attrs["rows"] = report["rows"]
-    out.attrs["report"] = report
+    share_attrs(out.attrs, {"total": report["total"], "shares": table("shares"), "rows": report["rows"], "report": report})
     return out
 
 
@@ -224,23 +221,11 @@ def attribution_frame(
     report, credits = _native.attribute_columns(to_json(policy, "policy"), *args, **ticks)
     columns = ["channel", "group", "credit", "share", "touches", "conversions", "removal_effect"]
     out = pd.DataFrame({c: [line[c] for line in report["channels"]] for c in columns}, columns=columns)
-    out.attrs["credits"] = shared(credits)
-    out.attrs["total"] = report["total"]
-    out.attrs["conversions"] = report["conversions"]
-    out.attrs["unattributed"] = report["unattributed"]
-    out.attrs["model"] = report["model"]
+    share_attrs(out.attrs, {"credits": credits, **{key: report[key] for key in ("total", "conversions", "unattributed", "model")}})
     if report["cohorts"]:
         cohort_columns = ["month", "channel", "group", "credit", "share", "conversions"]
         out.attrs["cohorts"] = pd.DataFrame({c: [line[c] for line in report["cohorts"]] for c in cohort_columns}, columns=cohort_columns)
     return out
-
-
-def shared(credits: Any) -> Any:
-    """``credits`` as an array that pandas' deep copies of ``attrs`` share (read-only), see
-    :class:`crmkit._roi_credits.SharedArray`."""
-    from crmkit._roi_credits import shared as read_only
-
-    return read_only(credits)
 
 
 def _hashable(value: Any) -> bool:

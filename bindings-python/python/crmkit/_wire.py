@@ -18,6 +18,9 @@ rest with a ``CrmkitError`` that has a code and a path (never a ``TypeError``,
 
 The common case costs one ``json.dumps`` in C. Only when it fails is the value walked again
 in Python, to find the path and the code of the first problem.
+
+On the way out, :func:`share_attrs` is how every ``*_frame`` puts its report in pandas
+``attrs`` (shared by derived frames, not deep-copied into each).
 """
 
 from __future__ import annotations
@@ -210,3 +213,121 @@ def as_of_text(as_of: Any, name: str = "as_of") -> str:
     if text is None:
         raise error("invalid_type", name, f"expected a date or a YYYY-MM-DD string, got {type(as_of).__name__}")
     return text
+
+
+# --- What a frame's ``attrs`` hold -------------------------------------------------------------
+#
+# pandas (2.1 and later) deep-copies ``attrs`` into every object derived from a frame
+# (``out["col"]``, ``out.head()``, a slice, a ``concat`` of equal attrs): with 100,000 lines
+# in a list that was 0.8 s per column access (pandas 3.1). Every ``*_frame`` function puts
+# its report values in ``attrs`` through :func:`share_attrs`, so derived frames hold the same
+# objects instead of copies. Shared objects must not change under a frame that holds them:
+# the containers refuse changes (``TypeError``; copy them first: ``list(v)``, ``dict(v)``,
+# ``np.array(v)``) and the lines inside are the report's own: copy before changing them.
+
+
+def _refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(
+        f"this {type(self).__name__} is in a frame's attrs, shared by the frames derived from it "
+        "(pandas deep-copies attrs into each); copy it before changing it (list(v), dict(v))"
+    )
+
+
+class SharedList(list):  # type: ignore[type-arg]
+    """A read-only ``list`` that ``copy.deepcopy`` returns as it is (see :func:`share_attrs`).
+    It compares, iterates, indexes and serialises (``json``, ``pickle``) as a list."""
+
+    __slots__ = ()
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __deepcopy__(self, memo: Any) -> SharedList:
+        return self
+
+    def __reduce__(self) -> Any:
+        # pickle's default for a list subclass appends after creating it, which is refused.
+        return (SharedList, (list(self),))
+
+
+class SharedDict(dict):  # type: ignore[type-arg]
+    """A read-only ``dict`` that ``copy.deepcopy`` returns as it is (see :func:`share_attrs`)."""
+
+    __slots__ = ()
+    pop = popitem = setdefault = update = clear = _refuse
+    __setitem__ = __delitem__ = __ior__ = _refuse
+
+    def __deepcopy__(self, memo: Any) -> SharedDict:
+        return self
+
+    def __reduce__(self) -> Any:
+        return (SharedDict, (dict(self),))
+
+
+def shared(value: Any) -> Any:
+    """``value`` as derived frames share it: a ``list`` as a :class:`SharedList`, a ``dict`` as
+    a :class:`SharedDict` (each a shallow copy: the caller's own object is not frozen), a numpy
+    array as a read-only ``SharedArray`` view; anything else (numbers, text, ``Decimal``, a
+    DataFrame) as it is."""
+    if isinstance(value, (SharedList, SharedDict)) or (_SHARED_ARRAY is not None and isinstance(value, _SHARED_ARRAY)):
+        return value
+    if isinstance(value, list):
+        return SharedList(value)
+    if isinstance(value, dict):
+        return SharedDict(value)
+    if _is_numpy(value):
+        import numpy as np
+
+        if isinstance(value, np.ndarray):
+            return _shared_array(value)
+    return value
+
+
+def share_attrs(attrs: dict, values: Mapping[str, Any]) -> None:
+    """Sets ``attrs[key]`` to :func:`shared` ``(value)`` for each of ``values``."""
+    for key, value in values.items():
+        attrs[key] = shared(value)
+
+
+def _shared_array(array: Any) -> Any:
+    """A read-only ``SharedArray`` view of ``array`` (no copy: the array must be one nobody
+    else writes, as the native module's fresh outputs are)."""
+    out = array.view(_shared_array_class())
+    out.flags.writeable = False
+    return out
+
+
+_SHARED_ARRAY: Any = None
+
+
+def _shared_array_class() -> Any:
+    """The ``SharedArray`` class, built on first use: numpy is an optional dependency, and
+    ``crmkit._wire.SharedArray`` (a module ``__getattr__``) finds it when unpickling."""
+    global _SHARED_ARRAY
+    if _SHARED_ARRAY is not None:
+        return _SHARED_ARRAY
+    import numpy as np
+
+    class SharedArray(np.ndarray):  # type: ignore[type-arg]
+        """A read-only array that ``copy.deepcopy`` returns as it is (see
+        :func:`share_attrs`). Results computed from it (``credits / 100``) are plain arrays;
+        it pickles as a ``SharedArray`` again (read-only)."""
+
+        def __deepcopy__(self, memo: Any) -> Any:
+            return self
+
+        def __reduce__(self) -> Any:
+            return (_shared_array, (np.asarray(self),))
+
+        def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
+            out = np.asarray(array)
+            return out[()] if return_scalar else out
+
+    SharedArray.__module__, SharedArray.__qualname__ = __name__, "SharedArray"
+    _SHARED_ARRAY = SharedArray
+    return SharedArray
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SharedArray":
+        return _shared_array_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
