@@ -20,9 +20,8 @@ mod pool_batches;
 ///
 /// The crmkit error of the call.
 pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmkit::Result<Value> {
-    // A member's JSON text (`null` when absent, so the core reports its own type error).
-    let field_of = |v: &Value, name: &str| v.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
-    let field = |name: &str| field_of(input, name);
+    let field_of = member;
+    let field = |name: &str| member(input, name);
     let output = match function {
         "forecast" => {
             let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
@@ -193,15 +192,11 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::dedup::match_records(&policy, &a, &b)?)
         }
         "estimate_model" => {
-            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
-            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
-            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let (policy, settings, records) = dedup_batch(config, input)?;
             serde_json::to_value(crmkit::dedup::estimate_model(&policy, &settings, &records)?)
         }
         "find_duplicates" => {
-            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
-            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
-            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let (policy, settings, records) = dedup_batch(config, input)?;
             serde_json::to_value(crmkit::dedup::find_duplicates(&policy, &settings, &records)?)
         }
         "find_duplicates_columns" => {
@@ -221,15 +216,11 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::dedup::blocking_keys(&policy, &records)?)
         }
         "score_block" => {
-            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
-            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
-            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let (policy, settings, records) = dedup_batch(config, input)?;
             serde_json::to_value(crmkit::dedup::score_block(&policy, &settings, &records)?)
         }
         "cluster_pairs" => {
-            let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
-            let settings = crmkit::wire::from_json(&field_of(config, "settings"), "settings")?;
-            let records: Vec<crmkit::dedup::DedupRecord> = crmkit::wire::from_json(&field("records"), "records")?;
+            let (policy, settings, records) = dedup_batch(config, input)?;
             let pairs: Vec<[String; 2]> = crmkit::wire::from_json(&field("pairs"), "pairs")?;
             serde_json::to_value(crmkit::dedup::cluster_pairs(&policy, &settings, &records, &pairs)?)
         }
@@ -279,6 +270,24 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
         other => panic!("vector names unknown function {other:?}"),
     };
     Ok(output.expect("crmkit outputs serialise to JSON"))
+}
+
+/// A member's JSON text (`null` when absent, so the core reports its own type error).
+fn member(v: &Value, name: &str) -> String {
+    v.get(name).map_or_else(|| "null".to_owned(), Value::to_string)
+}
+
+/// The arguments of the dedup batch functions (`estimate_model`, `find_duplicates`,
+/// `score_block`, `cluster_pairs`), read in the order every runner reads them: `config.policy`,
+/// `config.settings`, `input.records`.
+fn dedup_batch<S: serde::de::DeserializeOwned>(
+    config: &Value,
+    input: &Value,
+) -> crmkit::Result<(crmkit::dedup::MatchPolicy, S, Vec<crmkit::dedup::DedupRecord>)> {
+    let policy = crmkit::wire::from_json_arg(&member(config, "policy"), "policy")?;
+    let settings = crmkit::wire::from_json(&member(config, "settings"), "settings")?;
+    let records = crmkit::wire::from_json(&member(input, "records"), "records")?;
+    Ok((policy, settings, records))
 }
 
 /// The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query.
