@@ -22,7 +22,7 @@ A domain's ``*_frame`` function uses it as ``forecast_frame`` does::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from crmkit import _native
 
@@ -193,6 +193,14 @@ class ArrowColumns:
         if missing is not None:
             out[missing] = NO_DATE
         return np.ascontiguousarray(out)
+
+
+def with_metadata(table: Any, values: Mapping[str, Any]) -> Any:
+    """``table`` with each of ``values`` as JSON in its schema metadata under ``crmkit.<key>``
+    (what ``attrs`` holds for a pandas result; ``Decimal`` and dates as text)."""
+    import json
+
+    return table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in values.items()})
 
 
 def output(data: Any, table: Any) -> Any:

@@ -7,20 +7,18 @@ does."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any, Mapping
 
 from crmkit import _native
-from crmkit._arrow import NO_DATE, ArrowColumns, error, output, pyarrow
+from crmkit._arrow import NO_DATE, ArrowColumns, error, output, pyarrow, with_metadata
 from crmkit._wire import as_of_text, share_attrs, to_json
 
 NO_DAY32 = -(2**31)  # score_columns' missing date
 
 
 def _frame_output(data: Any, table: Any, metadata: Mapping[str, Any]) -> Any:
-    table = table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in metadata.items()})
-    out = output(data, table)
+    out = output(data, with_metadata(table, metadata))
     if type(data).__module__.split(".")[0] == "pandas" and len(out) == len(data):
         out.index = data.index  # row results keep the caller's index, as the numpy path does
     return out
@@ -342,26 +340,21 @@ def _arrow_touches(data: Any, journey: str, channel: str, on: str, revenue: str,
     return cols, (journey_codes, channel_codes, channel_labels, days, amounts, scale, conv, marks)
 
 
-def attribution_arrow(
-    data: Any,
-    policy: Mapping[str, Any],
-    *,
-    journey: str,
-    channel: str,
-    on: str,
-    revenue: str,
-    converted_on: str,
-    milestone: str | None,
-    revenue_scale: Any,
-) -> Any:
-    cols, args = _arrow_touches(data, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
+def _channel_columns(pa: Any, lines: list[dict]) -> dict[str, Any]:
+    """The ``channel`` and ``group`` columns of a report's channel lines."""
+    return {key: pa.array([line[key] for line in lines], pa.string()) for key in ("channel", "group")}
+
+
+def attribution_arrow(data: Any, policy: Mapping[str, Any], **touches: Any) -> Any:
+    """``attribution_frame`` over Arrow data; ``touches``: its column names and
+    ``revenue_scale``, as :func:`_arrow_touches` takes them."""
+    cols, args = _arrow_touches(data, **touches)
     pa = cols.pa
     report, credits = _native.attribute_columns(to_json(policy, "policy"), *args)
     lines = report["channels"]
     table = pa.table(
         {
-            "channel": pa.array([line["channel"] for line in lines], pa.string()),
-            "group": pa.array([line["group"] for line in lines], pa.string()),
+            **_channel_columns(pa, lines),
             "credit": _decimals(pa, [line["credit"] for line in lines]),
             "share": _decimals(pa, [line["share"] for line in lines]),
             "touches": pa.array([line["touches"] for line in lines], pa.int64()),
@@ -372,34 +365,20 @@ def attribution_arrow(
     meta = {"total": report["total"], "conversions": report["conversions"], "unattributed": report["unattributed"], "model": report["model"]}
     if report["cohorts"]:
         meta["cohorts"] = report["cohorts"]
-    out = output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))
+    out = output(data, with_metadata(table, meta))
     if hasattr(out, "attrs"):
         share_attrs(out.attrs, {**meta, "credits": credits})
     return out
 
 
-def compare_attribution_arrow(
-    data: Any,
-    policy: Mapping[str, Any],
-    *,
-    journey: str,
-    channel: str,
-    on: str,
-    revenue: str,
-    converted_on: str,
-    milestone: str | None,
-    revenue_scale: Any,
-) -> Any:
-    cols, args = _arrow_touches(data, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
+def compare_attribution_arrow(data: Any, policy: Mapping[str, Any], **touches: Any) -> Any:
+    """``compare_attribution_frame`` over Arrow data; ``touches`` as :func:`attribution_arrow`'s."""
+    cols, args = _arrow_touches(data, **touches)
     pa = cols.pa
     report = _native.compare_attribution_columns(to_json(policy, "policy"), *args)
     lines = report["channels"]
-    columns = {
-        "channel": pa.array([line["channel"] for line in lines], pa.string()),
-        "group": pa.array([line["group"] for line in lines], pa.string()),
-    }
+    columns = _channel_columns(pa, lines)
     for k, model in enumerate(report["models"]):
         columns[model] = _decimals(pa, [line["credits"][k] for line in lines])
     meta = {"total": report["total"], "models": report["models"], "rows": report["rows"]}
-    table = pa.table(columns)
-    return output(data, table.replace_schema_metadata({f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in meta.items()}))
+    return output(data, with_metadata(pa.table(columns), meta))

@@ -144,12 +144,9 @@ class _Read:
 
     def frame(self, columns: dict, attrs: dict, index: bool = True) -> Any:
         if self.arrow:
-            import json
+            from crmkit._arrow import output, pyarrow, with_metadata
 
-            from crmkit._arrow import output, pyarrow
-
-            meta = {f"crmkit.{k}": json.dumps(v, default=str, ensure_ascii=False) for k, v in attrs.items()}
-            return output(self.batches, pyarrow().table(columns).replace_schema_metadata(meta))
+            return output(self.batches, with_metadata(pyarrow().table(columns), attrs))
         _, pd = _pandas("payment_interest_frame")
         out = pd.DataFrame(columns, index=self.index if index else None, copy=False)
         share_attrs(out.attrs, attrs)

@@ -238,13 +238,11 @@ def _line_columns(out: dict, np: Any, pd: Any) -> dict:
 def _arrow_result(data: Any, pa: Any, out: dict, statements: bool) -> Any:
     """The per-row pay (and the lines) as Arrow tables in the caller's library; the reps and
     totals as JSON in the schema metadata (``crmkit.reps``, ``crmkit.totals``)."""
-    import json
-
-    from crmkit._arrow import output
+    from crmkit._arrow import output, with_metadata
     from crmkit._arrow_frames import _dictionary
 
-    meta = {f"crmkit.{k}": json.dumps(out[k], default=str, ensure_ascii=False) for k in ("reps", "totals", "scale", "credit_scale", "reason_labels")}
-    rows = pa.table({"provisional_units": out["provisional"], "final_units": out["final"]}).replace_schema_metadata(meta)
+    meta = {k: out[k] for k in ("reps", "totals", "scale", "credit_scale", "reason_labels")}
+    rows = with_metadata(pa.table({"provisional_units": out["provisional"], "final_units": out["final"]}), meta)
     if not statements:
         return output(data, rows)
     lines = out["lines"]
@@ -270,5 +268,5 @@ def _arrow_result(data: Any, pa: Any, out: dict, statements: bool) -> Any:
             "amount_units": lines["amount"],
             "reasons": lines["reasons"],
         }
-    ).replace_schema_metadata(meta)
-    return output(data, rows), output(data, table)
+    )
+    return output(data, rows), output(data, with_metadata(table, meta))
