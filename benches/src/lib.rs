@@ -4,6 +4,7 @@
 //! the same deals: `x_k = mix(seed + (k + 1) * GOLDEN)`, deal `i` uses `x_{2i}` and `x_{2i+1}`.
 
 pub mod book;
+pub mod claims;
 pub mod commission;
 pub mod history;
 pub mod pool;

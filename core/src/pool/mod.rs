@@ -46,6 +46,7 @@ mod assign_columns;
 mod calendar;
 mod claim_check;
 mod claim_columns;
+mod claim_rows;
 mod claims;
 mod clock;
 mod columns;
