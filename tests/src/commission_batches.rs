@@ -60,20 +60,13 @@ impl Raw {
             None | Some(Value::Null) => None,
             Some(v) => Some(crmkit::wire::from_json::<Vec<Option<String>>>(&v.to_string(), "customer")?),
         };
-        let mut labels: Vec<String> = Vec::new();
-        let customer = customer.map(|names| {
-            names
-                .iter()
-                .map(|n| {
-                    n.as_ref().map_or(-1, |n| {
-                        labels.iter().position(|l| l == n).unwrap_or_else(|| {
-                            labels.push(n.clone());
-                            labels.len() - 1
-                        }) as i32
-                    })
-                })
-                .collect()
-        });
+        let (customer, labels) = match customer {
+            Some(names) => {
+                let (codes, labels) = crate::first_seen_codes(names.iter().map(Option::as_deref), Vec::new());
+                (Some(codes), labels)
+            }
+            None => (None, Vec::new()),
+        };
         Ok(Self { customer, labels, invoice_on, due_on, amount, payment_batch, payment_on, payment_amount })
     }
 

@@ -272,6 +272,26 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
     Ok(output.expect("crmkit outputs serialise to JSON"))
 }
 
+/// Names as a caller's categorical holds them: each name's code into `labels` (appended in
+/// order of first appearance after the labels given, which no row need use), -1 for none.
+pub fn first_seen_codes<'a>(
+    names: impl IntoIterator<Item = Option<&'a str>>,
+    mut labels: Vec<String>,
+) -> (Vec<i32>, Vec<String>) {
+    let codes = names
+        .into_iter()
+        .map(|n| {
+            n.map_or(-1, |n| {
+                labels.iter().position(|l| l == n).unwrap_or_else(|| {
+                    labels.push(n.to_owned());
+                    labels.len() - 1
+                }) as i32
+            })
+        })
+        .collect();
+    (codes, labels)
+}
+
 /// A member's JSON text (`null` when absent, so the core reports its own type error).
 fn member(v: &Value, name: &str) -> String {
     v.get(name).map_or_else(|| "null".to_owned(), Value::to_string)
@@ -405,18 +425,7 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
     // the original rates, the reps.
     let json = |v: Option<&Value>| v.map_or_else(|| "null".to_owned(), Value::to_string);
     let names: Vec<Option<String>> = crmkit::wire::from_json(&json(input.get("rep")), "rep")?;
-    let mut labels: Vec<String> = Vec::new();
-    let codes: Vec<i32> = names
-        .iter()
-        .map(|n| {
-            n.as_ref().map_or(-1, |n| {
-                labels.iter().position(|l| l == n).unwrap_or_else(|| {
-                    labels.push(n.clone());
-                    labels.len() - 1
-                }) as i32
-            })
-        })
-        .collect();
+    let (codes, labels) = first_seen_codes(names.iter().map(Option::as_deref), Vec::new());
     let on = day_column(input.get("on"), "on")?;
     let amounts = money_texts(input.get("amount"), "amount")?;
     let refund: Option<Vec<bool>> = crmkit::wire::from_json(&json(input.get("refund")), "refund")?;
@@ -424,19 +433,7 @@ fn commission_columns(config: &Value, input: &Value, as_of: &str) -> crmkit::Res
     let category = |name: &str| -> crmkit::Result<Option<(Vec<i32>, Vec<String>)>> {
         let Some(v) = input.get(name).filter(|v| !v.is_null()) else { return Ok(None) };
         let names: Vec<Option<String>> = crmkit::wire::from_json(&v.to_string(), name)?;
-        let mut labels: Vec<String> = Vec::new();
-        let codes = names
-            .iter()
-            .map(|n| {
-                n.as_ref().map_or(-1, |n| {
-                    labels.iter().position(|l| l == n).unwrap_or_else(|| {
-                        labels.push(n.clone());
-                        labels.len() - 1
-                    }) as i32
-                })
-            })
-            .collect();
-        Ok(Some((codes, labels)))
+        Ok(Some(first_seen_codes(names.iter().map(Option::as_deref), Vec::new())))
     };
     let (product, customer_type) = (category("product")?, category("customer_type")?);
     // Rows (null or -1: none) and rates as decimal strings (null: none).

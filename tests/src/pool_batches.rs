@@ -14,19 +14,7 @@ fn text(v: Option<&Value>) -> String {
 /// A list of names (null: none) as codes into labels in first-appearance order.
 fn coded(value: Option<&Value>, path: &str) -> crmkit::Result<(Vec<i32>, Vec<String>)> {
     let names: Vec<Option<String>> = crmkit::wire::from_json(&text(value), path)?;
-    let mut labels: Vec<String> = Vec::new();
-    let codes = names
-        .iter()
-        .map(|n| {
-            n.as_ref().map_or(-1, |n| {
-                labels.iter().position(|l| l == n).unwrap_or_else(|| {
-                    labels.push(n.clone());
-                    labels.len() - 1
-                }) as i32
-            })
-        })
-        .collect();
-    Ok((codes, labels))
+    Ok(crate::first_seen_codes(names.iter().map(Option::as_deref), Vec::new()))
 }
 
 fn column(c: &(Vec<i32>, Vec<String>)) -> CodeColumn<'_> {

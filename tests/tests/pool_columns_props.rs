@@ -13,19 +13,8 @@ use serde_json::json;
 /// Labels in first-appearance order, and each value's code (-1: none). `extra` puts an unused
 /// label first, so that codes are not row order by accident.
 fn coded(values: &[Option<String>], extra: bool) -> (Vec<i32>, Vec<String>) {
-    let mut labels: Vec<String> = if extra { vec!["unused".into()] } else { Vec::new() };
-    let codes = values
-        .iter()
-        .map(|v| {
-            v.as_ref().map_or(-1, |v| {
-                labels.iter().position(|l| l == v).unwrap_or_else(|| {
-                    labels.push(v.clone());
-                    labels.len() - 1
-                }) as i32
-            })
-        })
-        .collect();
-    (codes, labels)
+    let labels = if extra { vec!["unused".into()] } else { Vec::new() };
+    crmkit_tests::first_seen_codes(values.iter().map(Option::as_deref), labels)
 }
 
 fn some(values: impl IntoIterator<Item = String>) -> Vec<Option<String>> {
