@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from crmkit import _native
 from crmkit._arrow import NO_DATE, ArrowColumns, error, output, pyarrow, with_metadata
+from crmkit._pool import _claim_columns
 from crmkit._wire import as_of_text, share_attrs, to_json
 
 NO_DAY32 = -(2**31)  # score_columns' missing date
@@ -261,29 +262,14 @@ def check_claims_arrow(requests: Any, pooled: Any, policy: Mapping[str, Any], as
     r = (rc.codes("user"), rc.codes("record"))
     out = _native.check_claims_columns(to_json(policy, "policy"), p, h, led, r, as_of_text(as_of))
     pa = pc.pa
-
-    def instants(values: Any) -> Any:
-        values = np.asarray(values, dtype=np.int64)
-        return pa.array(values, pa.int64(), mask=values == NO_DATE).cast(pa.timestamp("ms", tz="UTC"))
-
-    def counts(values: Any) -> Any:
-        values = np.asarray(values, dtype=np.int64)
-        return pa.array(values, pa.int64(), mask=values < 0)
-
-    reasons = np.asarray(out["reasons"])
-    columns: dict[str, Any] = {
-        "pool": _dictionary(pa, out["pool"], list(out["pools"])),
-        "accepted": pa.array(np.asarray(out["accepted"], dtype=bool), pa.bool_()),
-    }
-    for k, name in enumerate(out["reason_labels"]):
-        columns[name] = pa.array((reasons >> k & 1).astype(bool), pa.bool_())
-    for name in ("embargo_since", "embargo_until", "cooldown_since", "cooldown_until"):
-        columns[name] = instants(out[name])
-    columns["holdings_count"] = counts(out["holdings_count"])
-    columns["holdings_limit_value"] = counts(out["holdings_limit"])
-    columns["daily_count"] = counts(out["daily_count"])
-    columns["daily_limit_value"] = counts(out["daily_limit"])
-    columns["claimed_at"] = instants(out["claimed_at"])
+    columns = _claim_columns(
+        out,
+        np,
+        pool=lambda codes, labels: _dictionary(pa, codes, labels),
+        flags=lambda values: pa.array(values, pa.bool_()),
+        instants=lambda values: pa.array(values, pa.int64(), mask=values == NO_DATE).cast(pa.timestamp("ms", tz="UTC")),
+        counts=lambda values: pa.array(values, pa.int64(), mask=values < 0),
+    )
     return _frame_output(requests, pa.table(columns), {"holdings": out["holdings"], "pools": out["pools"]})
 
 

@@ -417,26 +417,34 @@ def check_claims_frame(
     np, pd = _pandas("check_claims_frame")
     tables = _claim_tables(requests, pooled, holdings, ledger, np, pd)
     out = _native.check_claims_columns(to_json(policy, "policy"), *tables, as_of_text(as_of))
-    def instants(values: Any) -> Any:
-        return pd.to_datetime(values.view("datetime64[ms]"), utc=True)  # the int64 minimum is NaT
-
-    def counts(values: Any) -> Any:
-        return pd.arrays.IntegerArray(values, values < 0)
-
-    reasons = out["reasons"]
-    columns: dict[str, Any] = {
-        "pool": pd.Categorical.from_codes(out["pool"], categories=out["pools"]),
-        "accepted": out["accepted"],
-    }
-    for k, name in enumerate(out["reason_labels"]):
-        columns[name] = (reasons >> k & 1).astype(bool)
-    for name in ("embargo_since", "embargo_until", "cooldown_since", "cooldown_until"):
-        columns[name] = instants(out[name])
-    columns["holdings_count"] = counts(out["holdings_count"])
-    columns["holdings_limit_value"] = counts(out["holdings_limit"])
-    columns["daily_count"] = counts(out["daily_count"])
-    columns["daily_limit_value"] = counts(out["daily_limit"])
-    columns["claimed_at"] = instants(out["claimed_at"])
+    columns = _claim_columns(
+        out,
+        np,
+        pool=lambda codes, labels: pd.Categorical.from_codes(codes, categories=labels),
+        flags=lambda values: values,
+        instants=lambda values: pd.to_datetime(values.view("datetime64[ms]"), utc=True),  # the int64 minimum is NaT
+        counts=lambda values: pd.arrays.IntegerArray(values, values < 0),
+    )
     frame = pd.DataFrame(columns, index=requests.index)
     share_attrs(frame.attrs, {"holdings": out["holdings"], "pools": out["pools"]})
     return frame
+
+
+def _claim_columns(out: dict, np: Any, *, pool: Any, flags: Any, instants: Any, counts: Any) -> dict[str, Any]:
+    """``check_claims_columns``' answer as ``check_claims_frame``'s columns, in order, each
+    built by the caller's library (pandas or Arrow): ``pool(codes, labels)``, ``flags(bools)``,
+    ``instants(int64 ms, the int64 minimum for none)``, ``counts(int64, -1 for none)``."""
+    reasons = np.asarray(out["reasons"])
+    columns: dict[str, Any] = {
+        "pool": pool(out["pool"], list(out["pools"])),
+        "accepted": flags(np.asarray(out["accepted"], dtype=bool)),
+    }
+    for k, name in enumerate(out["reason_labels"]):
+        columns[name] = flags((reasons >> k & 1).astype(bool))
+    for name in ("embargo_since", "embargo_until", "cooldown_since", "cooldown_until"):
+        columns[name] = instants(np.asarray(out[name], dtype=np.int64))
+    for name, key in (("holdings_count", "holdings_count"), ("holdings_limit_value", "holdings_limit"),
+                      ("daily_count", "daily_count"), ("daily_limit_value", "daily_limit")):  # fmt: skip
+        columns[name] = counts(np.asarray(out[key], dtype=np.int64))
+    columns["claimed_at"] = instants(np.asarray(out["claimed_at"], dtype=np.int64))
+    return columns
