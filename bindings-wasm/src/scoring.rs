@@ -1,6 +1,6 @@
 //! Lead scoring: `scoreLeads`.
 
-use crmkit::scoring::{FieldData, GroupedEvents, LeadColumns};
+use crmkit::scoring::{FieldColumn, GroupedEvents, OwnedLeadColumns};
 use crmkit::Error;
 use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
@@ -60,85 +60,52 @@ export interface LeadColumns {
 }
 "#;
 
-/// Owned columns read from JS.
-struct JsColumns {
-    rows: usize,
-    fields: Vec<(String, Owned)>,
-    events: Option<(GroupedEvents, Vec<String>)>,
-}
-
-enum Owned {
-    Number(Vec<f64>),
-    Text(Vec<i32>, Vec<String>),
-    Date(Vec<i32>),
-}
-
-impl JsColumns {
-    fn read(value: &JsValue) -> Result<Self, Error> {
-        if !value.is_object() || js_sys::Array::is_array(value) {
-            return Err(type_error("columns", "a columns object", value));
-        }
-        let rows = get(value, "rows", "columns.rows")?;
-        #[allow(clippy::float_cmp)] // a whole number, exactly
-        let rows = rows
-            .as_f64()
-            .filter(|r| r.trunc() == *r && *r >= 0.0 && *r <= f64::from(u32::MAX))
-            .ok_or_else(|| type_error("columns.rows", "a whole number", &rows))? as usize;
-        let fields_obj = get(value, "fields", "columns.fields")?;
-        if !fields_obj.is_object() {
-            return Err(type_error("columns.fields", "an object of columns", &fields_obj));
-        }
-        let mut fields = Vec::new();
-        for key in js_sys::Object::keys(fields_obj.unchecked_ref::<js_sys::Object>()).iter() {
-            let name = key.as_string().unwrap_or_default();
-            let path = format!("columns.{name}");
-            let col = get(&fields_obj, &name, &path)?;
-            let owned = if let Some(f) = col.dyn_ref::<Float64Array>() {
-                Owned::Number(f.to_vec())
-            } else if let Some(days) = optional(&col, "days") {
-                Owned::Date(int32(&days, &format!("{path}.days"))?)
-            } else if col.is_object() {
-                let codes = int32(&get(&col, "codes", &format!("{path}.codes"))?, &format!("{path}.codes"))?;
-                let labels = strings(&get(&col, "labels", &format!("{path}.labels"))?, &format!("{path}.labels"))?;
-                Owned::Text(codes, labels)
-            } else {
-                return Err(type_error(&path, "a Float64Array, {codes, labels} or {days}", &col));
-            };
-            fields.push((name, owned));
-        }
-        let events = match optional(value, "events") {
-            None => None,
-            Some(ev) => {
-                let lead: Vec<i64> =
-                    int32(&get(&ev, "lead", "events.lead")?, "events.lead")?.into_iter().map(i64::from).collect();
-                let ty = get(&ev, "type", "events.type")?;
-                let codes = int32(&get(&ty, "codes", "events.type.codes")?, "events.type.codes")?;
-                let labels = strings(&get(&ty, "labels", "events.type.labels")?, "events.type.labels")?;
-                let on = int32(&get(&ev, "on", "events.on")?, "events.on")?;
-                Some((GroupedEvents::group(&lead, &codes, &on, rows)?, labels))
-            }
+/// Leads as columns read from JS (`LeadColumns`), into the core's owned form.
+fn read_columns(value: &JsValue) -> Result<OwnedLeadColumns, Error> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(type_error("columns", "a columns object", value));
+    }
+    let rows = get(value, "rows", "columns.rows")?;
+    #[allow(clippy::float_cmp)] // a whole number, exactly
+    let rows = rows
+        .as_f64()
+        .filter(|r| r.trunc() == *r && *r >= 0.0 && *r <= f64::from(u32::MAX))
+        .ok_or_else(|| type_error("columns.rows", "a whole number", &rows))? as usize;
+    let fields_obj = get(value, "fields", "columns.fields")?;
+    if !fields_obj.is_object() {
+        return Err(type_error("columns.fields", "an object of columns", &fields_obj));
+    }
+    let mut fields = Vec::new();
+    for key in js_sys::Object::keys(fields_obj.unchecked_ref::<js_sys::Object>()).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let path = format!("columns.{name}");
+        let col = get(&fields_obj, &name, &path)?;
+        let column = if let Some(f) = col.dyn_ref::<Float64Array>() {
+            FieldColumn::Number(f.to_vec())
+        } else if let Some(days) = optional(&col, "days") {
+            FieldColumn::Date(int32(&days, &format!("{path}.days"))?)
+        } else if col.is_object() {
+            let codes = int32(&get(&col, "codes", &format!("{path}.codes"))?, &format!("{path}.codes"))?;
+            let labels = strings(&get(&col, "labels", &format!("{path}.labels"))?, &format!("{path}.labels"))?;
+            FieldColumn::Text { codes, labels }
+        } else {
+            return Err(type_error(&path, "a Float64Array, {codes, labels} or {days}", &col));
         };
-        Ok(Self { rows, fields, events })
+        fields.push((name, column));
     }
-
-    fn view(&self) -> LeadColumns<'_> {
-        LeadColumns {
-            rows: self.rows,
-            fields: self
-                .fields
-                .iter()
-                .map(|(name, c)| {
-                    let d = match c {
-                        Owned::Number(v) => FieldData::Number(v),
-                        Owned::Text(codes, labels) => FieldData::Text { codes, labels },
-                        Owned::Date(v) => FieldData::Date(v),
-                    };
-                    (name.as_str(), d)
-                })
-                .collect(),
-            events: self.events.as_ref().map(|(g, labels)| g.columns(labels)),
+    let events = match optional(value, "events") {
+        None => None,
+        Some(ev) => {
+            let lead: Vec<i64> =
+                int32(&get(&ev, "lead", "events.lead")?, "events.lead")?.into_iter().map(i64::from).collect();
+            let ty = get(&ev, "type", "events.type")?;
+            let codes = int32(&get(&ty, "codes", "events.type.codes")?, "events.type.codes")?;
+            let labels = strings(&get(&ty, "labels", "events.type.labels")?, "events.type.labels")?;
+            let on = int32(&get(&ev, "on", "events.on")?, "events.on")?;
+            Some((GroupedEvents::group(&lead, &codes, &on, rows)?, labels))
         }
-    }
+    };
+    Ok(OwnedLeadColumns { rows, fields, events })
 }
 
 /// Scores and ranks leads given as typed-array columns: score, fit, engagement, rank, grade
@@ -152,7 +119,7 @@ pub fn score_leads_columns(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
-        let columns = JsColumns::read(columns)?;
+        let columns = read_columns(columns)?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::scoring::score_columns(&policy, &columns.view(), as_of)
     };
@@ -181,7 +148,7 @@ pub fn train_lead_model_columns(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let config = from_js_arg(config, "config")?;
-        let columns = JsColumns::read(columns)?;
+        let columns = read_columns(columns)?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
         crmkit::scoring::train_lead_model_columns(&config, &columns.view(), as_of)
     };

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::frame::GroupedEvents;
 use super::lead::{FieldValue, Lead};
 use super::rules::{ConditionOp, ScoringPolicy};
 use crate::error::{Error, ParseKind, Result};
@@ -140,31 +141,67 @@ pub(crate) fn field_kinds(policy: &ScoringPolicy) -> Result<Vec<(String, Kind)>>
     Ok(kinds)
 }
 
-/// Owned columns built from records.
-#[derive(Debug, Default)]
-pub(crate) struct OwnedColumns {
-    rows: usize,
-    fields: Vec<(String, Owned)>,
-    offsets: Vec<u32>,
-    types: Vec<i32>,
-    type_labels: Vec<String>,
-    on: Vec<i32>,
-}
-
-#[derive(Debug)]
-enum Owned {
+/// One lead field as an owned column: what [`FieldData`] borrows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldColumn {
+    /// Numbers; NaN is missing.
     Number(Vec<f64>),
-    Text(Vec<i32>, Vec<String>),
+    /// Text as codes into `labels`; a negative code is missing (as is the label `""`).
+    Text {
+        /// Per-row code.
+        codes: Vec<i32>,
+        /// The distinct texts.
+        labels: Vec<String>,
+    },
+    /// Dates in days since 1970-01-01; [`NO_DATE`] is missing.
     Date(Vec<i32>),
 }
 
-/// Days since 1970-01-01.
-pub(crate) fn day_number(d: NaiveDate) -> i32 {
-    // NaiveDate's range (±262,000 years) keeps this within i32.
-    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
+impl FieldColumn {
+    /// The column as the engine reads it.
+    pub fn data(&self) -> FieldData<'_> {
+        match self {
+            Self::Number(v) => FieldData::Number(v),
+            Self::Text { codes, labels } => FieldData::Text { codes, labels },
+            Self::Date(v) => FieldData::Date(v),
+        }
+    }
 }
 
-impl OwnedColumns {
+/// Leads as owned columns (what a binding reads out of its host's arrays, or what
+/// [`super::score_leads`] builds from records), lent to the engine by [`Self::view`].
+///
+/// ```
+/// use crmkit::scoring::{score_columns, FieldColumn, OwnedLeadColumns, ScoringPolicy};
+///
+/// let policy: ScoringPolicy = crmkit::wire::from_json(r#"{"rules": [{"id": "mfg", "dimension": "fit",
+///   "points": 20, "when": [{"field": "industry", "op": "equals", "value": "制造"}]}]}"#, "")?;
+/// let industry = FieldColumn::Text { codes: vec![1, 0, -1], labels: vec!["制造".into(), "教育".into()] };
+/// let columns = OwnedLeadColumns { rows: 3, fields: vec![("industry".into(), industry)], events: None };
+/// let out = score_columns(&policy, &columns.view(), chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())?;
+/// assert_eq!(out.score, [0.0, 20.0, 0.0]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct OwnedLeadColumns {
+    /// Number of leads.
+    pub rows: usize,
+    /// The fields, by name.
+    pub fields: Vec<(String, FieldColumn)>,
+    /// The events grouped by lead, and their type labels.
+    pub events: Option<(GroupedEvents, Vec<String>)>,
+}
+
+impl OwnedLeadColumns {
+    /// Borrowed view for the engine.
+    pub fn view(&self) -> LeadColumns<'_> {
+        LeadColumns {
+            rows: self.rows,
+            fields: self.fields.iter().map(|(name, c)| (name.as_str(), c.data())).collect(),
+            events: self.events.as_ref().map(|(g, labels)| g.columns(labels)),
+        }
+    }
+
     /// The columns of `leads` for `policy`: every field it reads (kind checked per lead, path
     /// `leads[3].employees`), `id` as text, and the events.
     pub(crate) fn from_leads(policy: &ScoringPolicy, leads: &[Lead]) -> Result<Self> {
@@ -188,53 +225,37 @@ impl OwnedColumns {
             seen.insert(id, i);
         }
         let codes = (0..leads.len()).map(|i| i32::try_from(i).unwrap_or(i32::MAX)).collect();
-        cols.fields.push(("id".to_owned(), Owned::Text(codes, ids)));
+        cols.fields.push(("id".to_owned(), FieldColumn::Text { codes, labels: ids }));
         let total: usize = leads.iter().map(|l| l.events.len()).sum();
         if u32::try_from(total).is_err() {
             return Err(Error::out_of_range("leads", total, 0, u32::MAX));
         }
         let mut type_index: HashMap<&str, i32> = HashMap::new();
-        cols.offsets.reserve(leads.len() + 1);
-        cols.offsets.push(0);
+        let mut type_labels = Vec::new();
+        let mut events = GroupedEvents::default();
+        events.offsets.reserve(leads.len() + 1);
+        events.offsets.push(0);
         for lead in leads {
             for e in &lead.events {
                 let next = i32::try_from(type_index.len()).unwrap_or(i32::MAX);
                 let code = *type_index.entry(e.kind.as_str()).or_insert_with(|| {
-                    cols.type_labels.push(e.kind.clone());
+                    type_labels.push(e.kind.clone());
                     next
                 });
-                cols.types.push(code);
-                cols.on.push(day_number(e.on));
+                events.types.push(code);
+                events.on.push(day_number(e.on));
             }
-            cols.offsets.push(cols.types.len() as u32);
+            events.offsets.push(events.types.len() as u32);
         }
+        cols.events = Some((events, type_labels));
         Ok(cols)
     }
+}
 
-    /// Borrowed view for the engine.
-    pub(crate) fn view(&self) -> LeadColumns<'_> {
-        LeadColumns {
-            rows: self.rows,
-            fields: self
-                .fields
-                .iter()
-                .map(|(name, c)| {
-                    let data = match c {
-                        Owned::Number(v) => FieldData::Number(v),
-                        Owned::Text(codes, labels) => FieldData::Text { codes, labels },
-                        Owned::Date(v) => FieldData::Date(v),
-                    };
-                    (name.as_str(), data)
-                })
-                .collect(),
-            events: Some(EventColumns {
-                offsets: &self.offsets,
-                types: &self.types,
-                type_labels: &self.type_labels,
-                on: &self.on,
-            }),
-        }
-    }
+/// Days since 1970-01-01.
+pub(crate) fn day_number(d: NaiveDate) -> i32 {
+    // NaiveDate's range (±262,000 years) keeps this within i32.
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
 }
 
 pub(crate) fn wrong_type(i: usize, name: &str, want: &str, got: &FieldValue) -> Error {
@@ -252,7 +273,7 @@ pub(crate) fn wrong_type(i: usize, name: &str, want: &str, got: &FieldValue) -> 
     }
 }
 
-fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<Owned> {
+fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<FieldColumn> {
     fn value<'l>(l: &'l Lead, name: &str) -> Option<&'l FieldValue> {
         l.fields.get(name).filter(|v| !matches!(v, FieldValue::Null))
     }
@@ -279,7 +300,7 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<Owned> {
                     Some(other) => return Err(wrong_type(i, name, "a number", other)),
                 });
             }
-            Owned::Number(out)
+            FieldColumn::Number(out)
         }
         Kind::Date => {
             let mut out = Vec::with_capacity(leads.len());
@@ -291,7 +312,7 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<Owned> {
                     Some(other) => return Err(wrong_type(i, name, "a YYYY-MM-DD date", other)),
                 });
             }
-            Owned::Date(out)
+            FieldColumn::Date(out)
         }
         Kind::Text | Kind::Any => {
             let mut labels: Vec<String> = Vec::new();
@@ -321,7 +342,7 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<Owned> {
                     Some(other) => return Err(wrong_type(i, name, "text", other)),
                 });
             }
-            Owned::Text(codes, labels)
+            FieldColumn::Text { codes, labels }
         }
     })
 }

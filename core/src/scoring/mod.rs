@@ -58,7 +58,7 @@ mod rules;
 
 use chrono::NaiveDate;
 
-pub use columns::{EventColumns, FieldData, LeadColumns, NO_DATE};
+pub use columns::{EventColumns, FieldColumn, FieldData, LeadColumns, OwnedLeadColumns, NO_DATE};
 pub use eval::MAX_POINTS;
 pub use evaluate::{calibration, time_split, CalibrationReport, ReliabilityBin, TimeSplit, LOG_LOSS_EPSILON, MAX_BINS};
 pub use frame::{score_columns, GroupedEvents, ScoreColumns};
@@ -153,7 +153,7 @@ pub fn model_fields(config: &ModelConfig) -> Result<Vec<String>> {
 /// ```
 pub fn score_leads(policy: &ScoringPolicy, leads: &[Lead], as_of: NaiveDate) -> Result<ScoreReport> {
     policy.validate()?;
-    let owned = columns::OwnedColumns::from_leads(policy, leads)?;
+    let owned = columns::OwnedLeadColumns::from_leads(policy, leads)?;
     let engine = eval::Compiled::new(policy, owned.view(), columns::day_number(as_of))?;
     let ids: Vec<String> = leads.iter().map(|l| l.id.clone()).collect();
     Ok(report::build(policy, &engine, &ids))
