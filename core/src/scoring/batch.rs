@@ -10,13 +10,15 @@
 
 // A rule that did not match is NaN in the block (points are finite); caps compare exactly.
 #![allow(clippy::float_cmp)]
+// `&` between booleans on purpose: no branch per lead on whether a rule matched.
+#![allow(clippy::needless_bitwise_bool)]
 
 use super::columns::{FieldData, NO_DATE};
 use super::eval::{Compiled, Test};
 use super::events::Events;
 use super::frame::ScoreColumns;
-use super::pass::{add, clamp, grade};
-use super::rules::{Dimension, ScoringPolicy};
+use super::pass::clamp;
+use super::rules::{Dimension, GradeBand, ScoringPolicy};
 
 /// No item: the rule did not match this lead.
 const NONE: f64 = f64::NAN;
@@ -29,6 +31,24 @@ struct Slots {
     hit: Vec<bool>,
 }
 
+/// The block's caps, grades and tiers, column by column (one loop per group, bound, band and
+/// tier over the block, not a pass of branches per lead).
+struct Finish {
+    fit: Vec<f64>,
+    eng: Vec<f64>,
+    score: Vec<f64>,
+    /// Band of the fit / engagement dimension ([`NO_BAND`] for none), then the grade code.
+    fit_band: Vec<u32>,
+    eng_band: Vec<u32>,
+    grade: Vec<i32>,
+    tier: Vec<i32>,
+    /// Per tier with `grades`: whether it admits each grade code.
+    tier_grade: Vec<Option<Vec<bool>>>,
+}
+
+/// No band matched (a band list whose last band has a `min`).
+const NO_BAND: u32 = u32::MAX;
+
 impl Compiled<'_> {
     /// Scores every lead into `out` (all columns but `rank`), `k` top reasons each.
     pub(crate) fn score_batch(&self, policy: &ScoringPolicy, k: usize, out: &mut ScoreColumns) {
@@ -37,8 +57,8 @@ impl Compiled<'_> {
         // Leads per block: the block's accumulators stay within a few hundred KB (in
         // cache), whatever the number of rules.
         let size = (32_768 / rules.max(specs).max(1)).clamp(8, 1024);
-        // The current rule's points after decay per lead of the block, or [`NONE`].
-        let mut items = vec![NONE; size];
+        // Per rule, per lead of the block: its points after decay, or [`NONE`].
+        let mut items = vec![NONE; rules * size];
         // The current rule's conditions, per lead of the block.
         let mut mask = vec![true; size];
         let mut events = Events::new(self, size);
@@ -55,6 +75,31 @@ impl Compiled<'_> {
         let mut slots = Slots { size, sums: vec![0.0; n * size], hit: vec![false; n * size] };
         // Per tier, per lead of the block: whether its conditions hold.
         let mut tier_masks = vec![true; policy.tiers.len() * size];
+        let mut finish = Finish {
+            fit: vec![0.0; size],
+            eng: vec![0.0; size],
+            score: vec![0.0; size],
+            fit_band: vec![NO_BAND; size],
+            eng_band: vec![NO_BAND; size],
+            grade: vec![-1; size],
+            tier: vec![-1; size],
+            tier_grade: self
+                .tier_grades
+                .iter()
+                .zip(&policy.tiers)
+                .map(|(codes, tier)| {
+                    (!tier.grades.is_empty())
+                        .then(|| (0..self.grade_labels.len()).map(|g| codes.contains(&(g as u32))).collect())
+                })
+                .collect(),
+        };
+        // Top reasons: the rules without events (one value each: their points) first, in
+        // the order of their keys, so each lead's first `k` matches are its top `k` of them
+        // and take places without comparing; then the event rules' items are offered.
+        let mut fixed: Vec<usize> = (0..rules).filter(|&r| self.rules[r].event.is_none()).collect();
+        fixed.sort_unstable_by_key(|&r| std::cmp::Reverse(top_key(self.rules[r].points, r as u32)));
+        let fixed_keys: Vec<u128> = fixed.iter().map(|&r| top_key(self.rules[r].points, r as u32)).collect();
+        let varying: Vec<usize> = (0..rules).filter(|&r| self.rules[r].event.is_some()).collect();
         let mut top = Top::new(k, size);
         let mut start = 0;
         while start < self.cols.rows {
@@ -70,10 +115,14 @@ impl Compiled<'_> {
                 for t in &rule.tests {
                     t.fill(&self.cols, start, mask);
                 }
-                let items = &mut items[..len];
+                let items = &mut items[r * size..r * size + len];
                 self.rule_items(r, mask, &events, slot_of[r], &mut slots, items);
-                if k > 0 {
-                    top.offer(items, r as u32);
+            }
+            if k > 0 {
+                top.take_fixed(&items, size, len, &fixed, &fixed_keys);
+                top.raise_bars(len);
+                for &r in &varying {
+                    top.offer(&items[r * size..r * size + len], r as u32);
                 }
             }
             for (t, tests) in self.tier_tests.iter().enumerate() {
@@ -83,7 +132,7 @@ impl Compiled<'_> {
                     c.fill(&self.cols, start, mask);
                 }
             }
-            self.finish_block(policy, &slots, &tier_masks, len, out);
+            self.finish_block(policy, &slots, &tier_masks, len, &mut finish, out);
             if k > 0 {
                 top.flush(len, &mut out.reasons);
             }
@@ -121,37 +170,53 @@ impl Compiled<'_> {
         let at = e * size;
         let counts = &events.counts[at..at + len];
         let min = spec.min_count.max(1);
+        // `&`, not `&&`: no branch on whether a lead matched (that follows no pattern).
         let lanes = items.iter_mut().zip(acc).zip(seen).zip(mask).zip(counts);
+        // Selected by bit masks: the compiler branches on `if ok` here, and mispredicts.
+        let put = |item: &mut f64, a: &mut f64, h: &mut bool, ok: bool, v: f64| {
+            let keep = u64::from(ok).wrapping_neg();
+            *item = f64::from_bits(v.to_bits() & keep | NONE.to_bits() & !keep);
+            *a += f64::from_bits(v.to_bits() & keep);
+            *h |= ok;
+        };
         if spec.per_event {
             let factors = &events.sums[at..at + len];
             for (((((item, a), h), &m), &count), &f) in lanes.zip(factors) {
-                let ok = m && count >= min;
-                let v = f * points;
-                *item = if ok { v } else { NONE };
-                *a += if ok { v } else { 0.0 };
-                *h |= ok;
+                put(item, a, h, m & (count >= min), f * points);
             }
-        } else {
-            let newest = &events.newest[at..at + len];
-            let table = spec.table.as_slice();
-            for (((((item, a), h), &m), &count), &age) in lanes.zip(newest) {
-                let ok = m && count >= min;
-                // Tabulated factors in a branch-free loop; the rest (no half-life, an age
-                // beyond the table) as the record pass.
-                let f = match table.get(if ok { age as usize } else { 0 }) {
-                    Some(&f) if ok => f,
-                    _ if ok => spec.factor(i64::from(age)),
-                    _ => 0.0,
-                };
-                let v = points * f;
-                *item = if ok { v } else { NONE };
-                *a += if ok { v } else { 0.0 };
-                *h |= ok;
+            return;
+        }
+        let newest = &events.newest[at..at + len];
+        let table = spec.table.as_slice();
+        match (spec.half_life, table.len()) {
+            // No decay: the factor is 1 (as `EventSpec::factor`).
+            (None, _) => {
+                for ((((item, a), h), &m), &count) in lanes {
+                    put(item, a, h, m & (count >= min), points);
+                }
+            }
+            // Past the policy's table budget: computed for the leads that matched.
+            (Some(_), 0) => {
+                for (((((item, a), h), &m), &count), &age) in lanes.zip(newest) {
+                    let ok = m & (count >= min);
+                    let f = if ok { spec.factor(i64::from(age)) } else { 0.0 };
+                    put(item, a, h, ok, points * f);
+                }
+            }
+            // Tabulated; an age beyond the table (a predicted branch) as the record pass.
+            (Some(_), n) => {
+                for (((((item, a), h), &m), &count), &age) in lanes.zip(newest) {
+                    let ok = m & (count >= min);
+                    let at = if ok { age as usize } else { 0 };
+                    let f = if at < n { table[at] } else { spec.factor(i64::from(age)) };
+                    put(item, a, h, ok, points * f);
+                }
             }
         }
     }
 
-    /// Per lead of the block: group caps, dimension and total bounds, grade and tier.
+    /// The block's group caps, dimension and total bounds, grades and tiers, into `out`:
+    /// per lead the record pass's operations in its order, run column by column.
     #[inline(never)]
     fn finish_block(
         &self,
@@ -159,35 +224,96 @@ impl Compiled<'_> {
         slots: &Slots,
         tier_masks: &[bool],
         len: usize,
+        f: &mut Finish,
         out: &mut ScoreColumns,
     ) {
         let (sums, hit, size) = (&slots.sums, &slots.hit, slots.size);
-        for i in 0..len {
-            let (mut fit, mut eng) = (sums[i], sums[size + i]);
-            for (g, group) in policy.groups.iter().enumerate() {
-                let at = (2 + g) * size + i;
-                // A group no rule of which matched adds +0.0, which changes no sum (never
-                // −0.0: sums start at +0.0), without a branch on whether one did.
-                let v = clamp(sums[at], group.min, group.max);
-                add(self.group_dim[g], if hit[at] { v } else { 0.0 }, &mut fit, &mut eng);
+        let (fit, eng, score) = (&mut f.fit[..len], &mut f.eng[..len], &mut f.score[..len]);
+        fit.copy_from_slice(&sums[..len]);
+        eng.copy_from_slice(&sums[size..size + len]);
+        for (g, group) in policy.groups.iter().enumerate() {
+            let at = (2 + g) * size;
+            let dim: &mut [f64] = match self.group_dim[g] {
+                Dimension::Fit => &mut *fit,
+                Dimension::Engagement => &mut *eng,
+            };
+            // A group no rule of which matched adds +0.0, which changes no sum (never
+            // −0.0: sums start at +0.0), without a branch on whether one did.
+            for ((d, &s), &h) in dim.iter_mut().zip(&sums[at..at + len]).zip(&hit[at..at + len]) {
+                let v = clamp(s, group.min, group.max);
+                *d += if h { v } else { 0.0 };
             }
-            fit = clamp(fit, policy.fit.min, policy.fit.max);
-            eng = clamp(eng, policy.engagement.min, policy.engagement.max);
-            let score = clamp(fit + eng, policy.total.min, policy.total.max);
-            let grade = grade(&policy.grades.fit, &policy.grades.engagement, fit, eng);
-            let tier = policy.tiers.iter().enumerate().position(|(t, tier)| {
-                tier.min_score.is_none_or(|m| score >= m)
-                    && tier.min_fit.is_none_or(|m| fit >= m)
-                    && tier.min_engagement.is_none_or(|m| eng >= m)
-                    && (tier.grades.is_empty() || grade.is_some_and(|g| self.tier_grades[t].contains(&g)))
-                    && tier_masks[t * size + i]
-            });
-            out.score.push(score);
-            out.fit.push(fit);
-            out.engagement.push(eng);
-            out.grade.push(grade.map_or(-1, |g| g as i32));
-            out.tier.push(tier.map_or(-1, |t| t as i32));
         }
+        for d in fit.iter_mut() {
+            *d = clamp(*d, policy.fit.min, policy.fit.max);
+        }
+        for d in eng.iter_mut() {
+            *d = clamp(*d, policy.engagement.min, policy.engagement.max);
+        }
+        for ((s, &a), &b) in score.iter_mut().zip(&*fit).zip(&*eng) {
+            *s = clamp(a + b, policy.total.min, policy.total.max);
+        }
+        let (fit_bands, eng_bands) = (&policy.grades.fit, &policy.grades.engagement);
+        bands(fit_bands, fit, &mut f.fit_band[..len]);
+        bands(eng_bands, eng, &mut f.eng_band[..len]);
+        let grade = &mut f.grade[..len];
+        let cells = eng_bands.len() as u32;
+        for ((g, &a), &b) in grade.iter_mut().zip(&f.fit_band[..len]).zip(&f.eng_band[..len]) {
+            // As `pass::grade`: a matrix cell needs both bands.
+            *g = match (fit_bands.is_empty(), eng_bands.is_empty()) {
+                (true, true) => -1,
+                (false, true) => band_code(a),
+                (true, false) => band_code(b),
+                (false, false) if a == NO_BAND || b == NO_BAND => -1,
+                (false, false) => (a * cells + b) as i32,
+            };
+        }
+        // The first tier that holds: tiers from the last, each taking the leads it admits.
+        let tier = &mut f.tier[..len];
+        tier.fill(-1);
+        for (t, rule) in policy.tiers.iter().enumerate().rev() {
+            let mask = &tier_masks[t * size..t * size + len];
+            let admits = f.tier_grade[t].as_deref();
+            for (i, c) in tier.iter_mut().enumerate() {
+                let ok = rule.min_score.is_none_or(|m| score[i] >= m)
+                    && rule.min_fit.is_none_or(|m| fit[i] >= m)
+                    && rule.min_engagement.is_none_or(|m| eng[i] >= m)
+                    && admits.is_none_or(|a| {
+                        usize::try_from(grade[i]).ok().and_then(|g| a.get(g)).copied().unwrap_or(false)
+                    })
+                    && mask[i];
+                *c = if ok { t as i32 } else { *c };
+            }
+        }
+        out.score.extend_from_slice(score);
+        out.fit.extend_from_slice(fit);
+        out.engagement.extend_from_slice(eng);
+        out.grade.extend_from_slice(grade);
+        out.tier.extend_from_slice(tier);
+    }
+}
+
+/// Each value's band (as `pass::band`: the first band whose `min` it reaches), from the last
+/// band up so the first one that holds is left.
+fn bands(list: &[GradeBand], values: &[f64], out: &mut [u32]) {
+    out.fill(NO_BAND);
+    for (b, band) in list.iter().enumerate().rev() {
+        match band.min {
+            None => out.fill(b as u32),
+            Some(m) => {
+                for (o, &v) in out.iter_mut().zip(values) {
+                    *o = if v >= m { b as u32 } else { *o };
+                }
+            }
+        }
+    }
+}
+
+fn band_code(b: u32) -> i32 {
+    if b == NO_BAND {
+        -1
+    } else {
+        b as i32
     }
 }
 
@@ -199,11 +325,16 @@ fn top_key(v: f64, r: u32) -> u128 {
     u128::from(v.abs().to_bits()) << 32 | u128::from(u32::MAX - r)
 }
 
-/// Each lead's running top `k` (lead `i`'s places at `i * k..`, largest first) and the key
-/// an item must beat to get in (the last place's |points|, −1 while a place is empty).
+/// Each lead's running top `k` (lead `i`'s places at `i * k..`, largest first), how many
+/// places are taken, and the |points| an item must reach to get in (the last place's, −1
+/// while a place is empty).
 struct Top {
     k: usize,
     places: Vec<u128>,
+    /// Places taken by the rules without events.
+    filled: Vec<u32>,
+    /// Which of (up to 64 of) the rules without events a lead matched.
+    bits: Vec<u64>,
     bar: Vec<f64>,
     /// The leads of the block an item gets into.
     into: Vec<u32>,
@@ -211,19 +342,64 @@ struct Top {
 
 impl Top {
     fn new(k: usize, size: usize) -> Self {
-        Self { k, places: vec![0; k * size], bar: vec![-1.0; size], into: vec![0; size] }
+        Self {
+            k,
+            places: vec![0; k * size],
+            filled: vec![0; size],
+            bits: vec![0; size],
+            bar: vec![-1.0; size],
+            into: vec![0; size],
+        }
     }
 
-    /// Offers rule `r`'s items of a block. An item gets in when its |points| beats the bar
-    /// (strictly: an equal key of an earlier rule stays ahead; a NaN beats nothing). The
-    /// leads it gets into are listed first without a branch (whether a rule matched follows
-    /// no pattern), then the item bubbles down their places by max / min.
+    /// Each lead's first `k` matches among the rules without events, `fixed` in the order of
+    /// their `keys` (largest first): their top `k`, placed without comparing. The matches of
+    /// up to 64 such rules are gathered as one bit mask per lead (one branch-free loop per
+    /// rule), then the lowest set bits give the places.
+    #[inline(never)]
+    fn take_fixed(&mut self, items: &[f64], size: usize, len: usize, fixed: &[usize], keys: &[u128]) {
+        let k = self.k;
+        self.filled[..len].fill(0);
+        for (chunk, keys) in fixed.chunks(64).zip(keys.chunks(64)) {
+            let bits = &mut self.bits[..len];
+            bits.fill(0);
+            for (j, &r) in chunk.iter().enumerate() {
+                for (b, &v) in bits.iter_mut().zip(&items[r * size..r * size + len]) {
+                    *b |= u64::from(!v.is_nan()) << j;
+                }
+            }
+            for (lead, (&b, filled)) in bits.iter().zip(&mut self.filled).enumerate() {
+                let (mut b, mut f) = (b, *filled as usize);
+                let places = &mut self.places[lead * k..lead * k + k];
+                while f < k && b != 0 {
+                    places[f] = keys[b.trailing_zeros() as usize];
+                    b &= b - 1;
+                    f += 1;
+                }
+                *filled = f as u32;
+            }
+        }
+    }
+
+    /// The bars after the appended items: the last place's |points| where all are taken.
+    fn raise_bars(&mut self, len: usize) {
+        let k = self.k;
+        for (lead, bar) in self.bar[..len].iter_mut().enumerate() {
+            let last = self.places[lead * k + k - 1];
+            *bar = if last == 0 { -1.0 } else { f64::from_bits((last >> 32) as u64) };
+        }
+    }
+
+    /// Offers rule `r`'s items of a block. An item is tried where its |points| reaches the
+    /// bar (an equal one of a later rule then falls off the end; a NaN reaches nothing).
+    /// The leads it is tried in are listed first without a branch (whether a rule matched
+    /// follows no pattern), then the item bubbles down their places by max / min.
     #[inline(never)]
     fn offer(&mut self, items: &[f64], rule: u32) {
         let mut count = 0;
         for (lead, (&v, &bar)) in items.iter().zip(&self.bar).enumerate() {
             self.into[count] = lead as u32;
-            count += usize::from(v.abs() > bar);
+            count += usize::from(v.abs() >= bar);
         }
         let k = self.k;
         for &lead in &self.into[..count] {

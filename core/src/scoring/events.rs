@@ -159,31 +159,9 @@ impl<'t> Events<'t> {
             for &b in &plan.buckets {
                 let events = &self.flat[self.base[b]..self.base[b] + self.lens[b]];
                 match plan.mode {
-                    Mode::Newest => {
-                        for &(l, age) in events {
-                            let ok = age <= w;
-                            counts[l as usize] += u32::from(ok);
-                            let n = &mut newest[l as usize];
-                            *n = (*n).min(if ok { age } else { i32::MAX });
-                        }
-                    }
-                    Mode::Sum if !plan.half_life => {
-                        for &(l, age) in events {
-                            let ok = age <= w;
-                            counts[l as usize] += u32::from(ok);
-                            sums[l as usize] += if ok { 1.0 } else { 0.0 };
-                        }
-                    }
-                    Mode::Sum => {
-                        for &(l, age) in events {
-                            let ok = age <= w;
-                            counts[l as usize] += u32::from(ok);
-                            // An event outside the window reads day 0 (tabulated: no exp2 for it).
-                            let f = factor(engine, s, plan.table, if ok { age } else { 0 });
-                            // + 0.0 leaves a sum of non-negative factors as it is.
-                            sums[l as usize] += if ok { f } else { 0.0 };
-                        }
-                    }
+                    Mode::Newest => newest_of(events, w, counts, newest),
+                    Mode::Sum if !plan.half_life => count_of(events, w, counts, sums),
+                    Mode::Sum => decayed_sum(events, w, counts, sums, |age| factor(engine, s, plan.table, age)),
                     Mode::Kept(_) => {
                         // Appended without a branch: each event is written at the end and
                         // kept by a step of 0 or 1 (room for all and one more).
@@ -281,6 +259,43 @@ impl<'t> Events<'t> {
         for (s, &at) in shared.iter().enumerate() {
             self.lens[types + s] = at;
         }
+    }
+}
+
+// One small function per kind of event rule: in one with all of them, the loops' pointers
+// and bounds lived on the stack and were read back per event.
+
+/// Counts the events within `w` days and keeps each lead's newest age.
+#[inline(never)]
+fn newest_of(events: &[(u32, i32)], w: i32, counts: &mut [u32], newest: &mut [i32]) {
+    for &(l, age) in events {
+        let ok = age <= w;
+        counts[l as usize] += u32::from(ok);
+        let n = &mut newest[l as usize];
+        *n = (*n).min(if ok { age } else { i32::MAX });
+    }
+}
+
+/// Counts the events within `w` days, each adding 1 to the sum (no decay).
+#[inline(never)]
+fn count_of(events: &[(u32, i32)], w: i32, counts: &mut [u32], sums: &mut [f64]) {
+    for &(l, age) in events {
+        let ok = age <= w;
+        counts[l as usize] += u32::from(ok);
+        sums[l as usize] += if ok { 1.0 } else { 0.0 };
+    }
+}
+
+/// Counts the events within `w` days and sums their decay factors.
+#[inline(never)]
+fn decayed_sum(events: &[(u32, i32)], w: i32, counts: &mut [u32], sums: &mut [f64], factor: impl Fn(i32) -> f64) {
+    for &(l, age) in events {
+        let ok = age <= w;
+        counts[l as usize] += u32::from(ok);
+        // An event outside the window reads day 0 (tabulated: no exp2 for it).
+        let f = factor(if ok { age } else { 0 });
+        // + 0.0 leaves a sum of non-negative factors as it is.
+        sums[l as usize] += if ok { f } else { 0.0 };
     }
 }
 

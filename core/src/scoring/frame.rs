@@ -85,7 +85,7 @@ pub fn score_columns(policy: &ScoringPolicy, columns: &LeadColumns<'_>, as_of: N
     };
     engine.score_batch(policy, k, &mut out);
     for (rank, row) in engine.ranking(&out.score).into_iter().enumerate() {
-        out.rank[row] = rank as u32 + 1;
+        out.rank[row as usize] = rank as u32 + 1;
     }
     Ok(out)
 }

@@ -21,24 +21,37 @@ const MISSING: u64 = u64::MAX;
 impl Compiled<'_> {
     /// Row indices from first to last: score descending, then the tie-break keys (missing
     /// last), then the `id` column, then row order.
-    pub(crate) fn ranking(&self, scores: &[f64]) -> Vec<usize> {
+    pub(crate) fn ranking(&self, scores: &[f64]) -> Vec<u32> {
         let n = scores.len();
         let ties: Vec<Vec<u64>> = self.tie.iter().map(|&(col, desc)| self.tie_keys(col, desc, n)).collect();
-        let score = |r: usize| !total_key(scores[r]);
-        match ties.as_slice() {
-            [] => sort_keys((0..n).map(|r| (score(r), 0, r as u32)).collect()),
-            [t] => sort_keys((0..n).map(|r| (score(r), t[r], r as u32)).collect()),
-            _ => {
-                let scores: Vec<u64> = (0..n).map(score).collect();
-                let mut order: Vec<usize> = (0..n).collect();
-                order.sort_unstable_by(|&a, &b| {
-                    scores[a]
-                        .cmp(&scores[b])
-                        .then_with(|| ties.iter().map(|t| t[a].cmp(&t[b])).find(|o| o.is_ne()).unwrap_or(a.cmp(&b)))
-                });
-                order
+        let score = |r: u32| !total_key(scores[r as usize]);
+        let (mut rows, starts) = bucket_rows(scores);
+        // A bucket's keys gathered once (not read through its rows at every comparison).
+        let mut keys: Vec<(u64, u64, u32)> = Vec::new();
+        for w in starts.windows(2) {
+            let bucket = &mut rows[w[0]..w[1]];
+            if bucket.len() < 2 {
+                continue;
+            }
+            match ties.as_slice() {
+                [] | [_] => {
+                    let tie = |r: u32| ties.first().map_or(0, |t| t[r as usize]);
+                    keys.clear();
+                    keys.extend(bucket.iter().map(|&r| (score(r), tie(r), r)));
+                    keys.sort_unstable();
+                    for (row, k) in bucket.iter_mut().zip(&keys) {
+                        *row = k.2;
+                    }
+                }
+                _ => bucket.sort_unstable_by(|&a, &b| {
+                    score(a).cmp(&score(b)).then_with(|| {
+                        let (a, b) = (a as usize, b as usize);
+                        ties.iter().map(|t| t[a].cmp(&t[b])).find(|o| o.is_ne()).unwrap_or(a.cmp(&b))
+                    })
+                }),
             }
         }
+        rows
     }
 
     /// One tie-break column as keys: smaller first, [`MISSING`] last.
@@ -77,30 +90,32 @@ impl Compiled<'_> {
     }
 }
 
-/// Rows in the order of their (score, tie, row) keys: one counting pass on the 16 highest
-/// bits in which the scores differ, then a sort of each bucket (a few rows each, in cache),
-/// instead of one sort of them all.
-fn sort_keys(keys: Vec<(u64, u64, u32)>) -> Vec<usize> {
-    const BITS: u32 = 16;
-    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), k| (lo.min(k.0), hi.max(k.0)));
-    let shift = (64 - (lo ^ hi).leading_zeros()).saturating_sub(BITS);
-    let digit = |k: u64| ((k >> shift) & ((1 << BITS) - 1)) as usize;
-    let mut starts = vec![0_usize; (1 << BITS) + 1];
-    for k in &keys {
-        starts[digit(k.0) + 1] += 1;
+/// The rows in 65,536 buckets by where their score lies between the highest and the lowest
+/// (a non-increasing function of the score: floating-point subtraction and multiplication by
+/// a positive number never reverse an order), in row order within a bucket, and where each
+/// bucket starts: a counting pass over the rows instead of one sort of them all; each bucket
+/// (a few rows, or one score's ties) is sorted by its keys next.
+fn bucket_rows(scores: &[f64]) -> (Vec<u32>, Vec<usize>) {
+    const BUCKETS: usize = 1 << 16;
+    let (lo, hi) = scores.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+    let width = hi - lo;
+    // Scores are finite (bounded points); anything else, or one score, is one bucket.
+    let scale = if width.is_finite() && width > 0.0 { (BUCKETS - 1) as f64 / width } else { 0.0 };
+    // `as` saturates: a product rounded past the last bucket stays in it.
+    let digits: Vec<u16> = scores.iter().map(|&s| ((hi - s) * scale) as u16).collect();
+    let mut starts = vec![0_usize; BUCKETS + 1];
+    for &d in &digits {
+        starts[usize::from(d) + 1] += 1;
     }
     for d in 1..starts.len() {
         starts[d] += starts[d - 1];
     }
     let mut next = starts.clone();
-    let mut sorted = vec![(0, 0, 0); keys.len()];
-    for k in keys {
-        let at = &mut next[digit(k.0)];
-        sorted[*at] = k;
+    let mut rows = vec![0_u32; scores.len()];
+    for (r, &d) in digits.iter().enumerate() {
+        let at = &mut next[usize::from(d)];
+        rows[*at] = r as u32;
         *at += 1;
     }
-    for w in starts.windows(2) {
-        sorted[w[0]..w[1]].sort_unstable();
-    }
-    sorted.into_iter().map(|(_, _, r)| r as usize).collect()
+    (rows, starts)
 }

@@ -165,9 +165,9 @@ pub(crate) fn build(policy: &ScoringPolicy, engine: &Compiled<'_>, ids: &[String
     }
     let order = engine.ranking(&scores);
     for (rank, &row) in order.iter().enumerate() {
-        leads[row].rank = rank as u64 + 1;
+        leads[row as usize].rank = rank as u64 + 1;
     }
-    let ranking = order.iter().map(|&row| ids[row].clone()).collect();
+    let ranking = order.iter().map(|&row| ids[row as usize].clone()).collect();
     let mut tiers: Vec<ScoreCount> =
         policy.tiers.iter().zip(&tier_counts).map(|(t, &c)| ScoreCount { key: t.id.clone(), leads: c }).collect();
     tiers.push(ScoreCount { key: "none".into(), leads: tier_counts[policy.tiers.len()] });
