@@ -15,7 +15,14 @@ use crate::convert::type_of;
 pub const NO_DATE: i32 = i32::MIN;
 
 /// Largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Whether a JS number is an integer it holds exactly (NaN and infinities are not).
+pub(crate) fn safe_integer(v: f64) -> bool {
+    #[allow(clippy::float_cmp)] // exactness is the point
+    let whole = v.trunc() == v;
+    whole && v.abs() <= MAX_SAFE_INTEGER
+}
 
 /// Columns read from JS and owned by Rust.
 pub struct Columns {
@@ -157,9 +164,7 @@ pub(crate) fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
         return Err(type_error("amount", "a Float64Array or a BigInt64Array", value));
     };
     let floats = floats.to_vec();
-    #[allow(clippy::float_cmp)] // exactness is the point
-    let safe = |v: f64| v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
-    if let Some(i) = floats.iter().position(|&v| !safe(v)) {
+    if let Some(i) = floats.iter().position(|&v| !safe_integer(v)) {
         return Err(Error::Parse {
             // NaN and infinities are `invalid_type` everywhere in crmkit; other floats are
             // not whole units.

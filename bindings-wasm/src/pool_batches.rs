@@ -12,9 +12,9 @@ use crmkit::{Error, ParseKind};
 use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::columns::{get, optional, type_error};
+use crate::columns::{get, optional, type_error, MAX_SAFE_INTEGER};
 use crate::convert::{from_js_arg, string_arg, to_js, to_js_error};
-use crate::pool_columns::{codes, instants, ms_array, required_codes, Codes, MAX_SAFE_INTEGER};
+use crate::pool_columns::{codes, instants, ms_array, required_codes, whole_numbers, Codes};
 
 fn object(value: &JsValue, path: &str) -> Result<(), Error> {
     if value.is_object() && !Array::is_array(value) {
@@ -24,29 +24,9 @@ fn object(value: &JsValue, path: &str) -> Result<(), Error> {
     }
 }
 
-/// Whole, safe numbers from a `Float64Array`.
+/// Counts: whole, safe numbers.
 fn whole(value: &JsValue, path: &str) -> Result<Vec<i64>, Error> {
-    let floats = value
-        .dyn_ref::<Float64Array>()
-        .map(Float64Array::to_vec)
-        .ok_or_else(|| type_error(path, "a Float64Array", value))?;
-    floats
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            #[allow(clippy::float_cmp)] // exactness is the point
-            let ok = v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
-            if ok {
-                Ok(v as i64)
-            } else {
-                Err(Error::Parse {
-                    kind: ParseKind::Type,
-                    path: format!("{path}[{i}]"),
-                    message: format!("{v} is not a whole number"),
-                })
-            }
-        })
-        .collect()
+    whole_numbers(value, path, "counts", ParseKind::Type, None)
 }
 
 fn floats(values: impl IntoIterator<Item = f64>) -> Float64Array {

@@ -7,11 +7,8 @@ use crmkit::{Error, ParseKind};
 use js_sys::{Array, Float64Array, Int32Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::columns::{get, int32, optional, strings, type_error};
+use crate::columns::{get, int32, optional, safe_integer, strings, type_error};
 use crate::convert::{from_js_arg, reply, string_arg, to_js, to_js_error};
-
-/// Largest integer a JS number holds exactly.
-pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 pub(crate) struct Codes(pub Vec<i32>, pub Vec<String>);
 
@@ -32,27 +29,33 @@ pub(crate) fn required_codes(object: &JsValue, name: &str, path: &str) -> Result
 
 /// Milliseconds: whole, safe numbers; NaN for none where `none_ok`.
 pub(crate) fn instants(value: &JsValue, path: &str, none_ok: bool) -> Result<Vec<i64>, Error> {
+    whole_numbers(value, path, "ms", ParseKind::Date, none_ok.then_some(NONE))
+}
+
+/// Whole, safe numbers of `unit` from a `Float64Array`; NaN reads as `none` where given. A value
+/// that is neither is a `kind` error at `path[i]`.
+pub(crate) fn whole_numbers(
+    value: &JsValue,
+    path: &str,
+    unit: &str,
+    kind: ParseKind,
+    none: Option<i64>,
+) -> Result<Vec<i64>, Error> {
     let floats = value
         .dyn_ref::<Float64Array>()
         .map(Float64Array::to_vec)
-        .ok_or_else(|| type_error(path, "a Float64Array of ms", value))?;
+        .ok_or_else(|| type_error(path, &format!("a Float64Array of {unit}"), value))?;
     floats
         .iter()
         .enumerate()
-        .map(|(i, &v)| {
-            #[allow(clippy::float_cmp)] // exactness is the point
-            let whole = v.trunc() == v && v.abs() <= MAX_SAFE_INTEGER;
-            if v.is_nan() && none_ok {
-                Ok(NONE)
-            } else if whole {
-                Ok(v as i64)
-            } else {
-                Err(Error::Parse {
-                    kind: ParseKind::Date,
-                    path: format!("{path}[{i}]"),
-                    message: format!("{v} is not a whole number of ms"),
-                })
-            }
+        .map(|(i, &v)| match none {
+            Some(none) if v.is_nan() => Ok(none),
+            _ if safe_integer(v) => Ok(v as i64),
+            _ => Err(Error::Parse {
+                kind,
+                path: format!("{path}[{i}]"),
+                message: format!("{v} is not a whole number of {unit}"),
+            }),
         })
         .collect()
 }
