@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use rust_decimal::Decimal;
 
 use super::columns::TransactionColumns;
+use super::columns_walk::ceil_units;
 use super::plan::CommissionPlan;
 use crate::error::{Error, Result};
 use crate::money::to_units;
@@ -231,15 +232,4 @@ fn links(
         }
     }
     Ok(referred)
-}
-
-/// `d` in units of 10^-`scale`, rounded up.
-fn ceil_units(d: Decimal, scale: u32) -> Option<i128> {
-    let s = d.scale();
-    if s <= scale {
-        return d.mantissa().checked_mul(10i128.checked_pow(scale - s)?);
-    }
-    let div = 10i128.checked_pow(s - scale)?;
-    let (q, r) = (d.mantissa() / div, d.mantissa() % div);
-    Some(if r > 0 { q + 1 } else { q })
 }

@@ -111,8 +111,9 @@ fn places(d: Decimal) -> u32 {
     d.normalize().scale()
 }
 
-/// `d` in units of 10^-`scale`, rounded up (for a threshold: the first position that meets it).
-fn ceil_units(d: Decimal, scale: u32) -> Option<i128> {
+/// `d` in units of 10^-`scale`, rounded up (for a threshold: the first position that meets it;
+/// for a SPIF's minimum amount, the least whole units that reach it).
+pub(super) fn ceil_units(d: Decimal, scale: u32) -> Option<i128> {
     let s = d.scale();
     if s <= scale {
         return d.mantissa().checked_mul(10i128.checked_pow(scale - s)?);
