@@ -106,6 +106,9 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "lead_model_columns": lambda case: crmkit.predict_leads(
         json.loads(json.dumps(_train_frame(case))), _get(case["input"], "open")
     ),
+    "time_split": lambda case: crmkit.time_split(
+        _get(case["input"], "leads"), _get(case["config"], "date_field"), _get(case["config"], "cutoff")
+    ),
     "calibration": lambda case: crmkit.calibration(
         _get(case["input"], "probabilities"), _get(case["input"], "outcomes"), _get(case["config"], "bins", 10)
     ),

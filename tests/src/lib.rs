@@ -126,6 +126,13 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let model = crmkit::wire::from_json(&stored, "model")?;
             serde_json::to_value(crmkit::scoring::predict_leads(&model, &open)?)
         }
+        "time_split" => {
+            let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
+            let date_field: String = crmkit::wire::from_json(&field_of(config, "date_field"), "date_field")?;
+            let cutoff: String = crmkit::wire::from_json(&field_of(config, "cutoff"), "cutoff")?;
+            let cutoff = crmkit::wire::parse_date(&cutoff, "cutoff")?;
+            serde_json::to_value(crmkit::scoring::time_split(&leads, &date_field, cutoff)?)
+        }
         "calibration" => {
             let probabilities: Vec<f64> = crmkit::wire::from_json(&field("probabilities"), "probabilities")?;
             let outcomes: Vec<bool> = crmkit::wire::from_json(&field("outcomes"), "outcomes")?;

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import as_of_text, to_json
+from crmkit._wire import as_of_text, error, to_json
 
 __all__ = [
     "calibration",
@@ -136,7 +136,10 @@ def time_split(leads: Sequence[Mapping[str, Any]], date_field: str, cutoff: date
     """Indices of the leads closed before ``cutoff`` (``train``) and on or after it
     (``test``), by their ``date_field``: judge a model on leads that closed after everything
     it learnt from. Raises ``CrmkitError``."""
-    return _native.time_split(to_json(leads), date_field, as_of_text(cutoff))
+    leads_json = to_json(leads)
+    if not isinstance(date_field, str):
+        raise error("invalid_type", "date_field", f"expected the name of a date field, got {type(date_field).__name__}")
+    return _native.time_split(leads_json, date_field, as_of_text(cutoff, "cutoff"))
 
 
 @document("ScoringPolicy", "ScoringRule", "FieldCondition", "EventRule")

@@ -61,6 +61,8 @@ export function callVector(crmkit, fn, c) {
       const model = JSON.parse(JSON.stringify(crmkit.trainLeadModelColumns(c.config, leadColumns(crmkit, c), c.as_of)));
       return crmkit.predictLeads(model, c.input?.open);
     }
+    case "time_split":
+      return crmkit.timeSplit(c.input?.leads, c.config?.date_field, c.config?.cutoff);
     case "calibration":
       return crmkit.calibration(c.input?.probabilities, c.input?.outcomes, c.config?.bins);
     case "normalize_company":
