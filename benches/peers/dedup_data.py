@@ -171,3 +171,18 @@ def true_pairs(df: pd.DataFrame) -> set[tuple[int, int]]:
             for b in range(a + 1, len(rows)):
                 pairs.add((rows[a], rows[b]))
     return pairs
+
+
+if __name__ == "__main__":
+    # `python benches/peers/dedup_data.py --tsv N > book.tsv`: the book as tab-separated
+    # id, entity, company, phone, e-mail, owner (blank when missing), for
+    # `cargo run --release -p crmkit-benches --example dedup_tsv book.tsv`.
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "--tsv":
+        sys.exit("usage: python dedup_data.py --tsv N > book.tsv")
+    book = generate(int(sys.argv[2]), seed=42)
+    out = sys.stdout
+    for row in book.itertuples(index=False):
+        cells = [row.id, str(row.entity)] + [v if isinstance(v, str) else "" for v in (row.company, row.phone, row.email, row.owner)]
+        out.write("\t".join(c.replace("\t", " ") for c in cells) + "\n")

@@ -275,3 +275,34 @@ for call in (lambda: crmkit.dedup_frame(None, {}), lambda: crmkit.blocking_keys_
         print("crmkit[pandas]" in str(e))
 """
     assert _run(code).splitlines() == ["True"] * 4
+
+
+def _large_book(n):
+    """A frame whose blocks are large: a few 字号 in several cities, industries and forms."""
+    import random
+
+    import pandas as pd
+
+    rng = random.Random(7)
+    brands, regions = ["华信", "东方", "鑫源", "瑞宏", "中科", "天明", "汇金", "凯越"], ["北京", "上海", "深圳", ""]
+    industries, forms = ["科技", "网络科技", "贸易", ""], ["有限公司", "股份有限公司", "有限责任公司", ""]
+    company = [f"{rng.choice(regions)}{rng.choice(brands)}{rng.choice(industries)}{rng.choice(forms)}" for _ in range(n)]
+    phone = [f"1390000{rng.randrange(300):04d}" if rng.random() < 0.7 else None for _ in range(n)]
+    return pd.DataFrame({"id": [f"R{i}" for i in range(n)], "company": company, "phone": phone})
+
+
+def test_dedup_frame_threads_give_one_answer_and_are_checked():
+    import gc
+
+    df = _large_book(1500)
+    one = crmkit.dedup_frame(df, {**POLICY, "threads": 1}, settings={"max_cluster_size": 8})
+    assert one.attrs["stats"]["candidate_pairs"] >= 50_000
+    for threads in (2, 4):
+        many = crmkit.dedup_frame(df, {**POLICY, "threads": threads}, settings={"max_cluster_size": 8})
+        assert many["cluster"].tolist() == one["cluster"].tolist()
+        assert many.attrs["clusters"] == one.attrs["clusters"] and many.attrs["refused"] == one.attrs["refused"]
+    for bad in (0, 65):
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            crmkit.dedup_frame(df, {**POLICY, "threads": bad})
+        assert (caught.value.code, caught.value.path) == ("out_of_range", "threads")
+    assert gc.isenabled()  # paused while the report is built, back after an error too

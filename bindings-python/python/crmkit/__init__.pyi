@@ -1756,6 +1756,7 @@ class MatchPolicy(TypedDict):
     rules: NotRequired[Mapping[str, object]]
     fellegi_sunter: NotRequired[Mapping[str, object]]
     max_block_size: NotRequired[int]
+    threads: NotRequired[int]
 
 class DedupRecord(TypedDict):
     id: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import contextlib
+import gc
+from typing import Any, Iterator, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
@@ -266,6 +268,21 @@ def _read_frame(df: Any, policy: Mapping[str, Any], id: str, owner: str | None, 
 
 
 @document("MatchPolicy")
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while the report is built: a million-row table's
+    200,000 clusters are 1.5 million new container objects, and the collector walked them
+    again and again as they were made (a tenth of `dedup_frame`'s time), though none can be
+    part of a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def dedup_frame(
     df: Any,
     policy: Mapping[str, Any],
@@ -296,9 +313,10 @@ def dedup_frame(
     when absent; the core's codes at ``ids[i]``, ``fields.<name>``...
     """
     ids, owners, columns, pa = _read_frame(df, policy, id, owner)
-    cluster, survivor, report = _native.find_duplicates_columns(
-        to_json(policy), to_json(settings or {}, "settings", "settings"), ids, owners, columns
-    )
+    with _no_gc():
+        cluster, survivor, report = _native.find_duplicates_columns(
+            to_json(policy), to_json(settings or {}, "settings", "settings"), ids, owners, columns
+        )
     if type(df).__module__.split(".")[0] == "pandas":
         import pandas as pd
 

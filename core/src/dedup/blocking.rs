@@ -211,3 +211,112 @@ pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Re
     crate::limits::check("records", pairs.len(), MAX_CANDIDATE_PAIRS, "candidate pairs")?;
     Ok((pairs, stats))
 }
+
+/// A table's used blocks (keys shared by 2 to `max_block_size` records), each a run of rows,
+/// and each row's used blocks: the batch scores a block's pairs together, reading each of
+/// its records once, and a pair in several blocks only in the first they share (blocks are
+/// numbered in key order, as [`candidate_pairs`] sorts them).
+pub(crate) struct Blocks {
+    /// The rows of every used block, block after block, each block's in row order.
+    rows: Vec<u32>,
+    /// Block `b` is `rows[starts[b]..starts[b + 1]]`.
+    starts: Vec<u32>,
+    /// Row `r`'s blocks, ascending, are `of_row[row_starts[r]..row_starts[r + 1]]`.
+    of_row: Vec<u32>,
+    row_starts: Vec<u32>,
+    /// Keys shared by more than `max_block_size` records, not used.
+    pub skipped_keys: u64,
+}
+
+impl Blocks {
+    /// The blocks of a table.
+    ///
+    /// # Errors
+    ///
+    /// `limit_exceeded` at `records` when the blocks hold more than twice
+    /// [`MAX_CANDIDATE_PAIRS`] pairs before those in several blocks are counted once (checked
+    /// before any is scored; the pairs scored are checked against the limit itself).
+    pub(crate) fn new(policy: &MatchPolicy, prepared: &[Prepared]) -> Result<Self> {
+        let entries = block_entries(policy, prepared);
+        let cap = policy.max_block_size as usize;
+        let mut blocks =
+            Self { rows: Vec::new(), starts: vec![0], of_row: Vec::new(), row_starts: Vec::new(), skipped_keys: 0 };
+        let mut total: u64 = 0;
+        let mut per_row = vec![0u32; prepared.len() + 1];
+        for run in entries.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() > cap {
+                blocks.skipped_keys += 1;
+                continue;
+            }
+            if run.len() < 2 {
+                continue;
+            }
+            let n = run.len() as u64;
+            total = total.saturating_add(n * (n - 1) / 2);
+            for &(_, r) in run {
+                blocks.rows.push(r);
+                per_row[r as usize + 1] += 1;
+            }
+            blocks.starts.push(blocks.rows.len() as u32);
+        }
+        drop(entries);
+        if total > MAX_CANDIDATE_PAIRS.saturating_mul(2) {
+            return Err(crate::limits::exceeded("records", total, MAX_CANDIDATE_PAIRS, "candidate pairs"));
+        }
+        for r in 1..per_row.len() {
+            per_row[r] += per_row[r - 1];
+        }
+        let mut fill = per_row.clone();
+        let mut of_row = vec![0; blocks.rows.len()];
+        for b in 0..blocks.len() {
+            for &r in blocks.block(b) {
+                of_row[fill[r as usize] as usize] = b as u32;
+                fill[r as usize] += 1;
+            }
+        }
+        blocks.of_row = of_row;
+        blocks.row_starts = per_row;
+        Ok(blocks)
+    }
+
+    /// Number of used blocks.
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The rows of block `b`, ascending.
+    pub(crate) fn block(&self, b: usize) -> &[u32] {
+        &self.rows[self.starts[b] as usize..self.starts[b + 1] as usize]
+    }
+
+    /// Pairs in block `b`, counted once in each block they are in.
+    pub(crate) fn work(&self, b: usize) -> u64 {
+        let n = u64::from(self.starts[b + 1] - self.starts[b]);
+        n * n.saturating_sub(1) / 2
+    }
+
+    fn of(&self, r: u32) -> &[u32] {
+        &self.of_row[self.row_starts[r as usize] as usize..self.row_starts[r as usize + 1] as usize]
+    }
+
+    /// Whether `b` is the first block rows `x` and `y` share (both are in it).
+    pub(crate) fn first_shared(&self, x: u32, y: u32, block: usize) -> bool {
+        let (mut left, mut right) = (self.of(x).iter().peekable(), self.of(y).iter().peekable());
+        let block = block as u32;
+        while let (Some(&&i), Some(&&j)) = (left.peek(), right.peek()) {
+            if i >= block || j >= block {
+                return true;
+            }
+            match i.cmp(&j) {
+                std::cmp::Ordering::Equal => return false,
+                std::cmp::Ordering::Less => {
+                    left.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    right.next();
+                }
+            }
+        }
+        true
+    }
+}

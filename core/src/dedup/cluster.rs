@@ -9,16 +9,17 @@
 //! are reported with their reason.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocking::candidate_pairs;
+use super::blocking::{Blocks, KeyHasher, MAX_CANDIDATE_PAIRS};
 use super::company_match::Verdict;
-use super::compare::Comparator;
+use super::compare::{Comparator, FieldResult};
 use super::packed::ValueRef;
 use super::policy::MatchPolicy;
-use super::score::{check_unique_ids, prepare_record, DedupRecord, Issue, PairMatch, Prepared, Scorer};
-use super::threads::{in_runs, threads_for};
+use super::score::{check_unique_ids, prepare_record, Decision, DedupRecord, Issue, PairMatch, Prepared, Scorer};
+use super::threads::in_runs;
 use crate::error::{Error, Result};
 
 /// Most records one batch reads (declared limit: README Limits table).
@@ -195,18 +196,29 @@ pub struct DedupReport {
 pub fn find_duplicates(policy: &MatchPolicy, settings: &BatchSettings, records: &[DedupRecord]) -> Result<DedupReport> {
     crate::limits::check("records", records.len(), MAX_BATCH_RECORDS, "records")?;
     check_unique_ids(records.iter(), "records")?;
-    let mut issues = Vec::new();
-    let prepared: Vec<Prepared> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| prepare_record(policy, r, &format!("records[{i}]"), Some(&mut issues)))
-        .collect::<Result<_>>()?;
+    // Each record read on its own: on several threads, put back in record order.
+    let threads = policy.threads_for(records.len() as u64, 20_000);
+    let runs = in_runs(records.len(), threads, &|start, end| {
+        let mut issues = Vec::new();
+        let prepared = records[start..end]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| prepare_record(policy, r, &format!("records[{}]", start + i), Some(&mut issues)))
+            .collect::<Result<Vec<Prepared>>>();
+        prepared.map(|p| (p, issues))
+    });
+    let (mut prepared, mut issues) = (Vec::with_capacity(records.len()), Vec::new());
+    for run in runs {
+        let (p, i) = run?;
+        prepared.extend(p);
+        issues.extend(i);
+    }
     let table = Table {
         ids: records.iter().map(|r| r.id.as_str()).collect(),
         owners: records.iter().map(|r| r.owner.as_deref()).collect(),
         raw: &|row: usize, field: &str| records[row].fields.get(field).and_then(Option::as_deref),
     };
-    let mut report = dedup_table(policy, settings, &table, &prepared, None)?;
+    let mut report = dedup_table(policy, settings, &table, &prepared, None)?.report;
     report.issues = issues;
     Ok(report)
 }
@@ -229,6 +241,15 @@ pub(crate) fn validate_settings(settings: &BatchSettings) -> Result<()> {
     Ok(())
 }
 
+/// What [`dedup_table`] found, with each row's cluster (for the columnar answer).
+pub(crate) struct TableReport {
+    pub report: DedupReport,
+    /// Per row: its cluster's id, or -1.
+    pub cluster: Vec<i64>,
+    /// Per row: whether it is its cluster's survivor.
+    pub survivor: Vec<bool>,
+}
+
 /// Blocking, scoring and clustering over prepared rows; with `given` pairs of rows, no
 /// blocking: those pairs are the candidates (scored here again), and a cannot-link pair that
 /// names an id outside the table is ignored (the table is one component of a larger one).
@@ -238,49 +259,68 @@ pub(crate) fn dedup_table(
     table: &Table<'_>,
     prepared: &[Prepared],
     given: Option<&[(u32, u32)]>,
-) -> Result<DedupReport> {
+) -> Result<TableReport> {
     validate_settings(settings)?;
     let scorer = Scorer::new(policy, None)?;
-    let row_of: HashMap<&str, usize> = table.ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let n = prepared.len();
     let mut cannot: HashSet<(usize, usize)> = HashSet::new();
-    for (k, [a, b]) in settings.cannot_link.iter().enumerate() {
-        let find = |id: &String, j: usize| {
-            row_of.get(id.as_str()).copied().ok_or_else(|| Error::InvalidValue {
-                path: format!("settings.cannot_link[{k}][{j}]"),
-                reason: format!("{id:?} is not a record id"),
-            })
-        };
-        if given.is_some() && !(row_of.contains_key(a.as_str()) && row_of.contains_key(b.as_str())) {
-            continue;
+    if !settings.cannot_link.is_empty() {
+        let row_of: IdMap<'_> = table.ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        for (k, [a, b]) in settings.cannot_link.iter().enumerate() {
+            let find = |id: &String, j: usize| {
+                row_of.get(id.as_str()).copied().ok_or_else(|| Error::InvalidValue {
+                    path: format!("settings.cannot_link[{k}][{j}]"),
+                    reason: format!("{id:?} is not a record id"),
+                })
+            };
+            if given.is_some() && !(row_of.contains_key(a.as_str()) && row_of.contains_key(b.as_str())) {
+                continue;
+            }
+            let (x, y) = (find(a, 0)?, find(b, 1)?);
+            cannot.insert((x.min(y), x.max(y)));
         }
-        let (x, y) = (find(a, 0)?, find(b, 1)?);
-        cannot.insert((x.min(y), x.max(y)));
     }
-    let (pairs, stats) = match given {
-        None => candidate_pairs(policy, prepared)?,
-        Some(given) => (super::parts::given_pairs(given, prepared.len())?, super::blocking::BlockStats::default()),
-    };
-    // Each candidate pair's verdict, beside `pairs` (sorted): the guard looks pairs up by a
-    // binary search, no hash map of every pair.
     // Scoring is most of the work and each pair's score is its own: on several threads, each
-    // a contiguous run of the sorted pairs, put back in order (the same result on any number
-    // of threads; the first error is the first in pair order, as on one).
-    let threads = threads_for(pairs.len(), 50_000);
+    // a contiguous run of the blocks (or of the given pairs), put together in one order (the
+    // same result on any number of threads; the first error is the first in that order).
     let ids: &[&str] = &table.ids;
-    let runs =
-        in_runs(pairs.len(), threads, &|start, end| score_run(&scorer, settings, ids, prepared, &pairs[start..end]));
-    let mut scored: Vec<Verdict> = Vec::with_capacity(pairs.len());
+    let (runs, skipped_keys) = match given {
+        None => {
+            let blocks = Blocks::new(policy, prepared)?;
+            let work: Vec<u64> = (0..blocks.len()).map(|b| blocks.work(b)).collect();
+            let threads = policy.threads_for(work.iter().sum::<u64>(), 50_000);
+            let cuts = cut_by_work(&work, threads);
+            let runs = in_runs(threads, threads, &|k, _| {
+                score_blocks(&scorer, settings, ids, prepared, &blocks, cuts[k]..cuts[k + 1])
+            });
+            (runs, blocks.skipped_keys)
+        }
+        Some(given) => {
+            let pairs = super::parts::given_pairs(given, n)?;
+            let threads = policy.threads_for(pairs.len() as u64, 50_000);
+            let runs = in_runs(pairs.len(), threads, &|start, end| {
+                score_pairs(&scorer, settings, ids, prepared, &pairs[start..end])
+            });
+            (runs, 0)
+        }
+    };
+    let mut found: Vec<(u32, u32, Verdict)> = Vec::new();
     let mut edges: Vec<(f64, u32, u32)> = Vec::new();
     let mut explained: Vec<PairMatch> = Vec::new();
-    let (mut duplicate_pairs, mut related_pairs) = (0u64, 0u64);
+    let (mut candidate_pairs, mut duplicate_pairs, mut related_pairs) = (0u64, 0u64, 0u64);
     for run in runs {
         let run = run?;
-        scored.extend_from_slice(&run.scored);
+        found.extend_from_slice(&run.found);
         edges.extend_from_slice(&run.edges);
         explained.extend(run.explained);
+        candidate_pairs += run.compared;
         duplicate_pairs += run.duplicate_pairs;
         related_pairs += run.related_pairs;
     }
+    crate::limits::check("records", candidate_pairs, MAX_CANDIDATE_PAIRS, "candidate pairs")?;
+    // The DUPLICATE and RELATED pairs, sorted: the guard looks a pair up by a binary search
+    // (a DISTINCT one is not kept: the guard scores it again, and it refuses the merge).
+    found.sort_unstable_by_key(|&(a, b, _)| (a, b));
     // Ties by ids, not by input position: the clusters do not depend on the input's order.
     explained.sort_by(|x, y| {
         x.verdict
@@ -298,9 +338,11 @@ pub(crate) fn dedup_table(
     };
     edges.sort_by(|x, y| y.0.total_cmp(&x.0).then_with(|| id_pair(x.1, x.2).cmp(&id_pair(y.1, y.2))));
 
-    let n = prepared.len();
+    // Clusters as circular lists (`next`) with their sizes at the root: a merge splices two
+    // lists, and no record needs a vector of its own.
     let mut parent: Vec<u32> = (0..n as u32).collect();
-    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
+    let mut next: Vec<u32> = (0..n as u32).collect();
+    let mut size: Vec<u32> = vec![1; n];
     let mut min_score: Vec<f64> = vec![1.0; n];
     let mut refused = Vec::new();
     let credit_fields: Vec<usize> = policy
@@ -310,6 +352,7 @@ pub(crate) fn dedup_table(
         .filter(|(_, f)| f.comparator == Comparator::CreditCode)
         .map(|(i, _)| i)
         .collect();
+    let mut buf = Vec::new();
     for &(score, a, b) in &edges {
         let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
         if ra == rb {
@@ -320,15 +363,15 @@ pub(crate) fn dedup_table(
             right: table.ids[b as usize].to_owned(),
             reason,
         };
-        let (ma, mb) = (&members[ra as usize], &members[rb as usize]);
-        if (ma.len() + mb.len()) as u64 > u64::from(settings.max_cluster_size) {
+        let (sa, sb) = (size[ra as usize], size[rb as usize]);
+        if u64::from(sa) + u64::from(sb) > u64::from(settings.max_cluster_size) {
             refused.push(refuse(RefusalReason::MaxClusterSize));
             continue;
         }
         let mut verdict_of_cross = None;
         let mut duplicates = 0usize;
-        'cross: for &x in ma {
-            for &y in mb {
+        'cross: for x in members(&next, ra) {
+            for y in members(&next, rb) {
                 let (lo, hi) = (x.min(y), x.max(y));
                 if cannot.contains(&(lo as usize, hi as usize)) {
                     verdict_of_cross = Some(RefusalReason::CannotLink);
@@ -338,9 +381,9 @@ pub(crate) fn dedup_table(
                     verdict_of_cross = Some(RefusalReason::CreditCodeDiffers);
                     break 'cross;
                 }
-                let verdict = match pairs.binary_search(&(lo, hi)) {
-                    Ok(k) => scored[k],
-                    Err(_) => scorer.evaluate(&prepared[lo as usize], &prepared[hi as usize])?.verdict,
+                let verdict = match found.binary_search_by_key(&(lo, hi), |&(a, b, _)| (a, b)) {
+                    Ok(k) => found[k].2,
+                    Err(_) => scorer.decide_pair(&prepared[lo as usize], &prepared[hi as usize], &mut buf)?.verdict,
                 };
                 match verdict {
                     Verdict::Duplicate => duplicates += 1,
@@ -357,7 +400,7 @@ pub(crate) fn dedup_table(
                 }
             }
         }
-        let cross = (ma.len() * mb.len()) as f64;
+        let cross = f64::from(sa) * f64::from(sb);
         if verdict_of_cross.is_none() && (duplicates as f64) < settings.min_density * cross - 1e-9 {
             verdict_of_cross = Some(RefusalReason::Incoherent);
         }
@@ -365,86 +408,201 @@ pub(crate) fn dedup_table(
             refused.push(refuse(reason));
             continue;
         }
-        // Union: the larger list absorbs the smaller; the root is the smaller record number.
+        // Union: the root is the smaller record number; the two circular lists are spliced.
         let (keep, gone) = if ra < rb { (ra, rb) } else { (rb, ra) };
-        let moved = std::mem::take(&mut members[gone as usize]);
-        members[keep as usize].extend(moved);
+        next.swap(keep as usize, gone as usize);
         parent[gone as usize] = keep;
+        size[keep as usize] = sa + sb;
         min_score[keep as usize] = min_score[keep as usize].min(min_score[gone as usize]).min(score);
     }
 
+    // Roots in row order: each cluster's first row is its root's smallest row, so clusters
+    // come out in the order of their first record, as the ids are numbered.
     let mut clusters = Vec::new();
-    for root in 0..n {
-        if find(&mut parent, root as u32) != root as u32 || members[root].len() < 2 {
-            continue;
+    let mut row_cluster = vec![-1i64; n];
+    let mut row_survivor = vec![false; n];
+    let mut roots: Vec<(u32, u32)> = Vec::new();
+    for root in 0..n as u32 {
+        if find(&mut parent, root) == root && size[root as usize] >= 2 {
+            let first = members(&next, root).min().unwrap_or(root);
+            roots.push((first, root));
         }
-        let mut rows = members[root].clone();
+    }
+    roots.sort_unstable();
+    let mut rows = Vec::new();
+    for (k, &(_, root)) in roots.iter().enumerate() {
+        rows.clear();
+        rows.extend(members(&next, root));
         rows.sort_unstable();
-        clusters.push(build_cluster(policy, table, prepared, &rows, min_score[root]));
+        let (mut cluster, survivor) = build_cluster(policy, table, prepared, &rows, min_score[root as usize]);
+        cluster.id = k as u32;
+        for &r in &rows {
+            row_cluster[r as usize] = k as i64;
+        }
+        row_survivor[survivor as usize] = true;
+        clusters.push(cluster);
     }
-    clusters.sort_by_key(|c| row_of.get(c.members[0].as_str()).copied().unwrap_or(usize::MAX));
-    for (i, c) in clusters.iter_mut().enumerate() {
-        c.id = i as u32;
-    }
-    Ok(DedupReport {
-        clusters,
-        pairs: explained,
-        refused,
-        issues: Vec::new(),
-        stats: BatchStats {
-            records: n as u64,
-            candidate_pairs: pairs.len() as u64,
-            duplicate_pairs,
-            related_pairs,
-            skipped_keys: stats.skipped_keys,
+    Ok(TableReport {
+        report: DedupReport {
+            clusters,
+            pairs: explained,
+            refused,
+            issues: Vec::new(),
+            stats: BatchStats { records: n as u64, candidate_pairs, duplicate_pairs, related_pairs, skipped_keys },
         },
+        cluster: row_cluster,
+        survivor: row_survivor,
     })
+}
+
+/// Ids to rows, hashed as the blocking keys are (FNV: faster than SipHash on short ids, and
+/// the map is never exposed to its input's author as a denial-of-service surface beyond the
+/// declared record limit).
+pub(crate) type IdMap<'a> = HashMap<&'a str, usize, BuildHasherDefault<KeyHasher>>;
+
+/// `threads + 1` cut points over blocks of the given work, each run about an equal share.
+fn cut_by_work(work: &[u64], threads: usize) -> Vec<usize> {
+    let total: u64 = work.iter().sum();
+    let mut cuts = vec![0];
+    let (mut sum, mut b) = (0u64, 0usize);
+    for k in 1..threads {
+        let goal = total * k as u64 / threads as u64;
+        while b < work.len() && sum < goal {
+            sum += work[b];
+            b += 1;
+        }
+        cuts.push(b);
+    }
+    cuts.push(work.len());
+    cuts
 }
 
 /// What scoring a run of candidate pairs found.
 struct ScoredRun {
-    scored: Vec<Verdict>,
+    /// Pairs scored.
+    compared: u64,
+    /// The DUPLICATE and RELATED pairs with their verdicts.
+    found: Vec<(u32, u32, Verdict)>,
     edges: Vec<(f64, u32, u32)>,
     explained: Vec<PairMatch>,
     duplicate_pairs: u64,
     related_pairs: u64,
 }
 
-fn score_run(
+impl ScoredRun {
+    fn new() -> Self {
+        Self {
+            compared: 0,
+            found: Vec::new(),
+            edges: Vec::new(),
+            explained: Vec::new(),
+            duplicate_pairs: 0,
+            related_pairs: 0,
+        }
+    }
+
+    /// Keeps what a decided pair contributes.
+    #[allow(clippy::too_many_arguments)] // the pair, its values and its decision
+    fn keep(
+        &mut self,
+        scorer: &Scorer<'_>,
+        settings: &BatchSettings,
+        ids: &[&str],
+        prepared: &[Prepared],
+        (a, b): (u32, u32),
+        d: &Decision,
+        results: &[Option<FieldResult>],
+    ) {
+        self.compared += 1;
+        match d.verdict {
+            Verdict::Duplicate => {
+                self.duplicate_pairs += 1;
+                self.edges.push((d.score, a, b));
+            }
+            Verdict::Related => self.related_pairs += 1,
+            Verdict::Distinct => return,
+        }
+        self.found.push((a, b, d.verdict));
+        if settings.explain_pairs {
+            let (pa, pb) = (&prepared[a as usize], &prepared[b as usize]);
+            self.explained.push(scorer.explain_results(ids[a as usize], ids[b as usize], pa, pb, d, results));
+        }
+    }
+}
+
+/// Scores the pairs of blocks `range`, each pair in the first block its two rows share. A
+/// block's records are read out of their packed form once and compared from there: a pair
+/// costs no read of a record that is elsewhere in memory.
+fn score_blocks(
+    scorer: &Scorer<'_>,
+    settings: &BatchSettings,
+    ids: &[&str],
+    prepared: &[Prepared],
+    blocks: &Blocks,
+    range: std::ops::Range<usize>,
+) -> Result<ScoredRun> {
+    let mut run = ScoredRun::new();
+    let fields = scorer.fields();
+    let (mut values, mut buf) = (Vec::new(), Vec::new());
+    for b in range {
+        let rows = blocks.block(b);
+        values.clear();
+        for &r in rows {
+            values.extend(prepared[r as usize].iter());
+        }
+        for (x, &ra) in rows.iter().enumerate() {
+            let va = &values[x * fields..(x + 1) * fields];
+            for (y, &rb) in rows.iter().enumerate().skip(x + 1) {
+                if !blocks.first_shared(ra, rb, b) {
+                    continue;
+                }
+                let vb = &values[y * fields..(y + 1) * fields];
+                scorer.compare_refs(va, vb, &mut buf)?;
+                let d = scorer.decide(va, vb, &buf);
+                run.keep(scorer, settings, ids, prepared, (ra, rb), &d, &buf);
+            }
+        }
+    }
+    Ok(run)
+}
+
+/// Scores given pairs (sorted): a record is the left side of a run of them, read once.
+fn score_pairs(
     scorer: &Scorer<'_>,
     settings: &BatchSettings,
     ids: &[&str],
     prepared: &[Prepared],
     pairs: &[(u32, u32)],
 ) -> Result<ScoredRun> {
-    let mut run = ScoredRun {
-        scored: Vec::with_capacity(pairs.len()),
-        edges: Vec::new(),
-        explained: Vec::new(),
-        duplicate_pairs: 0,
-        related_pairs: 0,
-    };
+    let mut run = ScoredRun::new();
+    let (mut buf, mut left, mut right) = (Vec::new(), Vec::new(), Vec::new());
+    let mut left_row = None;
     for &(a, b) in pairs {
-        let (pa, pb) = (&prepared[a as usize], &prepared[b as usize]);
-        let e = scorer.evaluate(pa, pb)?;
-        match e.verdict {
-            Verdict::Duplicate => {
-                run.duplicate_pairs += 1;
-                run.edges.push((e.score, a, b));
-            }
-            Verdict::Related => run.related_pairs += 1,
-            Verdict::Distinct => {}
+        if left_row != Some(a) {
+            prepared[a as usize].read_into(&mut left);
+            left_row = Some(a);
         }
-        run.scored.push(e.verdict);
-        if settings.explain_pairs && e.verdict != Verdict::Distinct {
-            run.explained.push(scorer.explain(ids[a as usize], ids[b as usize], pa, pb, e));
-        }
+        prepared[b as usize].read_into(&mut right);
+        scorer.compare_refs(&left, &right, &mut buf)?;
+        let d = scorer.decide(&left, &right, &buf);
+        run.keep(scorer, settings, ids, prepared, (a, b), &d, &buf);
     }
     Ok(run)
 }
 
 fn credit_differs(a: &Prepared, b: &Prepared, field: usize) -> bool {
     matches!((a.get(field), b.get(field)), (Some(ValueRef::Credit { code: x }), Some(ValueRef::Credit { code: y })) if x != y)
+}
+
+/// The records of the cluster whose circular list holds `root`.
+fn members(next: &[u32], root: u32) -> impl Iterator<Item = u32> + '_ {
+    let mut at = Some(root);
+    std::iter::from_fn(move || {
+        let here = at?;
+        let after = next[here as usize];
+        at = (after != root).then_some(after);
+        Some(here)
+    })
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -462,7 +620,7 @@ fn build_cluster(
     prepared: &[Prepared],
     rows: &[u32],
     min_score: f64,
-) -> Cluster {
+) -> (Cluster, u32) {
     let filled = |r: u32| prepared[r as usize].filled();
     let best = rows.iter().copied().map(filled).max().unwrap_or(0);
     let complete: Vec<u32> = rows.iter().copied().filter(|&r| filled(r) == best).collect();
@@ -486,7 +644,7 @@ fn build_cluster(
     let mut owners: Vec<String> = rows.iter().filter_map(|&r| table.owners[r as usize]).map(str::to_owned).collect();
     owners.sort_unstable();
     owners.dedup();
-    Cluster {
+    let cluster = Cluster {
         id: 0,
         members: rows.iter().map(|&r| table.ids[r as usize].to_owned()).collect(),
         survivor: table.ids[survivor as usize].to_owned(),
@@ -494,5 +652,97 @@ fn build_cluster(
         merged,
         owners,
         min_score: super::compare::round4(min_score),
+    };
+    (cluster, survivor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::{find_duplicates_columns, RecordColumns};
+    use crate::wire::from_json;
+
+    /// A table whose blocks are large (a few 字号 in many cities, industries and forms, with
+    /// shared phones and e-mail domains): tens of thousands of candidate pairs, every verdict.
+    type Columns = (Vec<String>, Vec<(String, Vec<Option<String>>)>);
+
+    fn table(n: usize) -> Columns {
+        let brands = ["华信", "东方", "鑫源", "瑞宏", "中科", "天明", "汇金", "凯越", "嘉禾", "龙腾"];
+        let regions = ["北京", "上海", "深圳", "", "（广州）"];
+        let industries = ["科技", "网络科技", "贸易", "", "信息技术"];
+        let forms = ["有限公司", "股份有限公司", "有限责任公司", ""];
+        let mut state = 7u64;
+        let mut next = |m: usize| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % m
+        };
+        let ids = (0..n).map(|i| format!("R{i}")).collect();
+        let (mut company, mut phone, mut email) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let (b, r, ind, f) = (brands[next(10)], regions[next(5)], industries[next(5)], forms[next(4)]);
+            company.push(Some(if r.starts_with('（') {
+                format!("{b}{r}{ind}{f}")
+            } else {
+                format!("{r}{b}{ind}{f}")
+            }));
+            phone.push((next(3) > 0).then(|| format!("1390000{:04}", next(400))));
+            email.push((next(2) > 0).then(|| format!("x{}@c{}.cn", next(3), next(300))));
+        }
+        let fields = vec![("company".into(), company), ("phone".into(), phone), ("email".into(), email)];
+        (ids, fields)
+    }
+
+    fn policy(threads: Option<u32>) -> MatchPolicy {
+        let mut p: MatchPolicy = from_json(
+            r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
+                          {"field": "phone", "comparator": {"type": "phone"}},
+                          {"field": "email", "comparator": {"type": "email"}}],
+                "rules": {"duplicate": [{"name": "c", "all": [{"field": "company", "verdict": "DUPLICATE"}]},
+                                        {"name": "p", "all": [{"field": "phone"}, {"field": "email", "min": 0.5}]}],
+                          "related": [{"name": "r", "all": [{"field": "company", "verdict": "RELATED"}]}]}}"#,
+            "",
+        )
+        .expect("policy");
+        p.threads = threads;
+        p
+    }
+
+    /// The batch scores blocks on several threads, each pair in the first block its records
+    /// share: the report is the same on one thread and on several, and the same as scoring
+    /// the table's candidate pairs one by one (the way `cluster_pairs` scores given pairs).
+    #[test]
+    fn threads_and_blocks_give_the_report_of_pairs_scored_one_by_one() {
+        let (ids, fields) = table(1_500);
+        let columns = RecordColumns { ids: &ids, owners: None, fields: &fields };
+        let settings = BatchSettings { max_cluster_size: 8, ..BatchSettings::default() };
+        let one = find_duplicates_columns(&policy(Some(1)), &settings, &columns).expect("one thread");
+        assert!(one.stats.candidate_pairs >= 50_000, "{} candidate pairs", one.stats.candidate_pairs);
+        assert!(one.stats.duplicate_pairs > 1_000 && one.stats.related_pairs > 1_000, "{:?}", one.stats);
+        assert!(!one.refused.is_empty() && one.clusters.len() > 50);
+        for threads in [Some(2), Some(3), Some(7), None] {
+            let many = find_duplicates_columns(&policy(threads), &settings, &columns).expect("threads");
+            assert_eq!(many, one, "threads {threads:?}");
+        }
+        // The candidate pairs given one by one, on one thread.
+        let p = policy(Some(1));
+        let read = super::super::link::read_columns(&p, &columns, true).expect("read");
+        let (pairs, _) = super::super::blocking::candidate_pairs(&p, &read.prepared).expect("pairs");
+        assert_eq!(pairs.len() as u64, one.stats.candidate_pairs);
+        let table = Table {
+            ids: ids.iter().map(String::as_str).collect(),
+            owners: vec![None; ids.len()],
+            raw: &|row: usize, field: &str| {
+                fields.iter().find(|(f, _)| f == field).and_then(|(_, col)| col[row].as_deref())
+            },
+        };
+        let settings = BatchSettings { explain_pairs: true, ..settings };
+        let by_pairs = dedup_table(&p, &settings, &table, &read.prepared, Some(&pairs)).expect("pairs");
+        let by_blocks = dedup_table(&policy(Some(3)), &settings, &table, &read.prepared, None).expect("blocks");
+        assert_eq!(by_blocks.report.clusters, by_pairs.report.clusters);
+        assert_eq!(by_blocks.report.refused, by_pairs.report.refused);
+        assert_eq!(by_blocks.report.pairs, by_pairs.report.pairs);
+        assert_eq!(by_blocks.cluster, one.cluster);
+        let stats = (by_pairs.report.stats.duplicate_pairs, by_pairs.report.stats.related_pairs);
+        assert_eq!((by_blocks.report.stats.duplicate_pairs, by_blocks.report.stats.related_pairs), stats);
     }
 }

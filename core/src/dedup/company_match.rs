@@ -79,26 +79,71 @@ pub enum MatchReason {
     Differs,
 }
 
+/// A comparison's reasons, kept inline: a company comparison gives at most seven (its 字号,
+/// region and five conflicts), and a batch compares millions of pairs, most of which are
+/// never explained — a vector per comparison was an allocation per field per pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reasons {
+    items: [MatchReason; 7],
+    len: u8,
+}
+
+impl Reasons {
+    /// One reason.
+    pub(crate) const fn one(r: MatchReason) -> Self {
+        Self { items: [r; 7], len: 1 }
+    }
+
+    /// Two reasons.
+    pub(crate) const fn two(r: MatchReason, s: MatchReason) -> Self {
+        let mut out = Self::one(r);
+        out.items[1] = s;
+        out.len = 2;
+        out
+    }
+
+    /// Appends a reason (beyond seven, which no comparator gives, it is dropped).
+    pub(crate) fn push(&mut self, r: MatchReason) {
+        if let Some(slot) = self.items.get_mut(usize::from(self.len)) {
+            *slot = r;
+            self.len += 1;
+        }
+    }
+
+    /// The reasons in order.
+    pub(crate) fn as_slice(&self) -> &[MatchReason] {
+        &self.items[..usize::from(self.len)]
+    }
+}
+
 /// The outcome of comparing two company names.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct CompanyMatch {
     pub verdict: Verdict,
     pub similarity: f64,
-    pub reasons: Vec<MatchReason>,
+    pub reasons: Reasons,
 }
 
 /// Compares two parsed company names. Symmetric.
 pub(crate) fn match_companies(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> CompanyMatch {
     if a.normalized == b.normalized {
-        return CompanyMatch { verdict: Verdict::Duplicate, similarity: 1.0, reasons: vec![MatchReason::NameExact] };
+        return CompanyMatch {
+            verdict: Verdict::Duplicate,
+            similarity: 1.0,
+            reasons: Reasons::one(MatchReason::NameExact),
+        };
     }
     let (brand_sim, brand_reason) = compare_brands(a, b);
     if matches!(brand_reason, MatchReason::BrandDiffers | MatchReason::ScriptDiffers) {
-        return CompanyMatch { verdict: Verdict::Distinct, similarity: brand_sim * 0.5, reasons: vec![brand_reason] };
+        return CompanyMatch {
+            verdict: Verdict::Distinct,
+            similarity: brand_sim * 0.5,
+            reasons: Reasons::one(brand_reason),
+        };
     }
-    let mut reasons = vec![brand_reason];
+    let mut reasons = Reasons::one(brand_reason);
     let mut conflicts = 0;
-    let mut conflict = |r: MatchReason, reasons: &mut Vec<MatchReason>| {
+    let mut conflict = |r: MatchReason, reasons: &mut Reasons| {
         conflicts += 1;
         reasons.push(r);
     };
@@ -140,7 +185,7 @@ pub(crate) fn match_companies(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> Company
     // too (industry, legal form, group), are two firms, not one group. A longer 字号
     // (字节跳动) links them still; so does a common one in one region (小米科技 / 小米通讯技术).
     let common_brand = a.script == Script::Zh && a.brand.chars().count() <= 2;
-    let apart = reasons.contains(&MatchReason::RegionDiffers) && conflicts >= 2;
+    let apart = reasons.as_slice().contains(&MatchReason::RegionDiffers) && conflicts >= 2;
     let verdict = match conflicts {
         0 => Verdict::Duplicate,
         _ if common_brand && apart => Verdict::Distinct,

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::company::{normalize_company_at, CompanyName};
-use super::company_match::{match_companies, MatchReason, Verdict};
+use super::company_match::{match_companies, MatchReason, Reasons, Verdict};
 use super::contact::{normalize_domain_at, normalize_email_at, normalize_person_at, Domain, Email, PersonName};
 use super::packed::{Prepared, ValueRef};
 use super::phone::{normalize_phone_at, Phone};
@@ -127,7 +127,14 @@ pub fn compare(comparator: &Comparator, a: &str, b: &str) -> Result<ValueCompari
         Some([x, y]) => (x.normalized.clone(), y.normalized.clone()),
         None => (display(ra), display(rb)),
     };
-    Ok(ValueComparison { similarity: round4(r.similarity), left, right, verdict: r.verdict, reasons: r.reasons, parts })
+    Ok(ValueComparison {
+        similarity: round4(r.similarity),
+        left,
+        right,
+        verdict: r.verdict,
+        reasons: r.reasons.as_slice().to_vec(),
+        parts,
+    })
 }
 
 impl Comparator {
@@ -255,12 +262,12 @@ pub(crate) fn display_value(v: &Value) -> String {
     }
 }
 
-/// The outcome of one field's comparison.
-#[derive(Debug, Clone, PartialEq)]
+/// The outcome of one field's comparison (plain data: comparing allocates nothing).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct FieldResult {
     pub similarity: f64,
     pub verdict: Option<Verdict>,
-    pub reasons: Vec<MatchReason>,
+    pub reasons: Reasons,
 }
 
 /// Compares two prepared values of one comparator.
@@ -269,7 +276,7 @@ pub(crate) fn compare_values(comparator: &Comparator, a: ValueRef<'_>, b: ValueR
     let plain = |sim: f64, equal: bool| FieldResult {
         similarity: sim,
         verdict: None,
-        reasons: vec![if equal { MatchReason::Equal } else { MatchReason::Differs }],
+        reasons: Reasons::one(if equal { MatchReason::Equal } else { MatchReason::Differs }),
     };
     Ok(match (comparator, a, b) {
         (Comparator::Exact, ValueRef::Text(x), ValueRef::Text(y)) => plain(if x == y { 1.0 } else { 0.0 }, x == y),
@@ -301,7 +308,7 @@ pub(crate) fn compare_values(comparator: &Comparator, a: ValueRef<'_>, b: ValueR
                 (true, false) => (0.8, MatchReason::ExtensionDiffers),
                 _ => (0.0, MatchReason::Differs),
             };
-            FieldResult { similarity: sim, verdict: None, reasons: vec![reason] }
+            FieldResult { similarity: sim, verdict: None, reasons: Reasons::one(reason) }
         }
         (
             Comparator::Email,
@@ -309,13 +316,13 @@ pub(crate) fn compare_values(comparator: &Comparator, a: ValueRef<'_>, b: ValueR
             ValueRef::Email { canonical: y, domain: yd, .. },
         ) => {
             let (sim, reasons) = if x == y {
-                (1.0, vec![MatchReason::Equal])
+                (1.0, Reasons::one(MatchReason::Equal))
             } else if xd == yd && free_mail {
-                (0.0, vec![MatchReason::Differs, MatchReason::FreeMailDomain])
+                (0.0, Reasons::two(MatchReason::Differs, MatchReason::FreeMailDomain))
             } else if xd == yd {
-                (0.5, vec![MatchReason::SameDomain])
+                (0.5, Reasons::one(MatchReason::SameDomain))
             } else {
-                (0.0, vec![MatchReason::Differs])
+                (0.0, Reasons::one(MatchReason::Differs))
             };
             FieldResult { similarity: sim, verdict: None, reasons }
         }
@@ -331,7 +338,7 @@ pub(crate) fn compare_values(comparator: &Comparator, a: ValueRef<'_>, b: ValueR
             } else {
                 (jaro_winkler(x, y), MatchReason::Differs)
             };
-            FieldResult { similarity: sim, verdict: None, reasons: vec![reason] }
+            FieldResult { similarity: sim, verdict: None, reasons: Reasons::one(reason) }
         }
         (Comparator::Domain, ValueRef::Domain { domain: x, .. }, ValueRef::Domain { domain: y, .. })
         | (Comparator::CreditCode, ValueRef::Credit { code: x }, ValueRef::Credit { code: y }) => {
@@ -344,7 +351,7 @@ pub(crate) fn compare_values(comparator: &Comparator, a: ValueRef<'_>, b: ValueR
 
 fn tolerance_result((sim, within): (f64, bool)) -> FieldResult {
     let reason = if within { MatchReason::WithinTolerance } else { MatchReason::OutsideTolerance };
-    FieldResult { similarity: sim, verdict: None, reasons: vec![reason] }
+    FieldResult { similarity: sim, verdict: None, reasons: Reasons::one(reason) }
 }
 
 fn day(d: NaiveDate) -> String {

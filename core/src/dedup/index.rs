@@ -11,7 +11,7 @@ use super::policy::MatchPolicy;
 use super::score::{
     prepare_record, prepare_values, Band, DedupRecord, FieldExplanation, Issue, Prepared, Scorer, TermFrequencies,
 };
-use super::threads::{in_runs, threads_for};
+use super::threads::in_runs;
 use crate::error::{Error, Result};
 
 /// Most records an index holds (declared limit: README Limits table).
@@ -41,11 +41,6 @@ struct Part {
     entries: Vec<Entry>,
     pairs: Vec<(u64, u32)>,
     ids: Vec<(u64, u32)>,
-}
-
-/// Threads to read a book of `n` records on.
-fn build_threads(n: usize) -> usize {
-    threads_for(n, 20_000)
 }
 
 /// The blocking keys: those of the records held at the last rebuild in two sorted columns
@@ -293,7 +288,7 @@ impl DedupIndex {
     /// `limit_exceeded` at `records` beyond [`MAX_INDEX_RECORDS`]. Unreadable values are blank
     /// for matching (see [`DedupIndex::add`]).
     pub fn build(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Self> {
-        Self::build_on(policy, records, build_threads(records.len()))
+        Self::build_on(policy, records, policy.threads_for(records.len() as u64, 20_000))
     }
 
     fn build_on(policy: &MatchPolicy, records: &[DedupRecord], threads: usize) -> Result<Self> {
@@ -567,7 +562,7 @@ impl DedupIndex {
         let candidates: Vec<Candidate> = found
             .into_iter()
             .map(|(entry, e)| {
-                let m = scorer.explain(&record.id, entry.id(), &prepared, &entry.prepared, e);
+                let m = scorer.explain(&record.id, entry.id(), &prepared, &entry.prepared, &e);
                 Candidate {
                     id: entry.id().to_owned(),
                     owner: entry.owner().map(str::to_owned),

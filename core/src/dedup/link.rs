@@ -2,12 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::cluster::{dedup_table, BatchSettings, BatchStats, Cluster, RefusedMerge, Table, MAX_BATCH_RECORDS};
+use super::cluster::{
+    dedup_table, BatchSettings, BatchStats, Cluster, IdMap, RefusedMerge, Table, TableReport, MAX_BATCH_RECORDS,
+};
 use super::company_match::Verdict;
 use super::compare::prepare_at;
 use super::index::{Candidate, DedupIndex};
 use super::policy::MatchPolicy;
 use super::score::{check_unique_ids, DedupRecord, Issue, Prepared};
+use super::threads::in_runs;
 use crate::error::{Error, Result};
 
 /// For each record of the right table, its best matches in the left one.
@@ -201,11 +204,34 @@ pub(crate) fn read_columns<'c>(
     if unique {
         check_unique_ids_columns(columns.ids)?;
     }
+    // Normalising every value is a third of a batch's work and each row's is its own: on
+    // several threads, each a contiguous run of rows, put back in row order.
+    let threads = policy.threads_for(n as u64, 20_000);
+    let runs = in_runs(n, threads, &|start, end| read_rows(policy, columns.ids, &cols, start..end));
     let mut issues = Vec::new();
     let mut prepared = Vec::with_capacity(n);
-    for row in 0..n {
-        let mut values = Vec::with_capacity(cols.len());
-        for (spec, col) in policy.fields.iter().zip(&cols) {
+    for (run_prepared, run_issues) in runs {
+        prepared.extend(run_prepared);
+        issues.extend(run_issues);
+    }
+    Ok(ReadColumns { prepared, issues, cols })
+}
+
+/// Rows `rows` of a table's columns read: their prepared values and the values that could
+/// not be read.
+fn read_rows(
+    policy: &MatchPolicy,
+    ids: &[String],
+    cols: &[&[Option<String>]],
+    rows: std::ops::Range<usize>,
+) -> (Vec<Prepared>, Vec<Issue>) {
+    let mut issues = Vec::new();
+    let mut prepared = Vec::with_capacity(rows.len());
+    let mut values = Vec::with_capacity(cols.len());
+    let mut scratch = (String::new(), String::new());
+    for row in rows {
+        values.clear();
+        for (spec, col) in policy.fields.iter().zip(cols) {
             let raw = col[row].as_deref().filter(|v| !v.trim().is_empty());
             values.push(match raw {
                 None => None,
@@ -213,7 +239,7 @@ pub(crate) fn read_columns<'c>(
                     Ok(v) => Some(v),
                     Err(e) => {
                         issues.push(Issue {
-                            record: columns.ids[row].clone(),
+                            record: ids[row].clone(),
                             field: spec.field.clone(),
                             code: e.code().to_owned(),
                             message: e.to_string(),
@@ -223,9 +249,9 @@ pub(crate) fn read_columns<'c>(
                 },
             });
         }
-        prepared.push(Prepared::pack(&values));
+        prepared.push(Prepared::pack_with(&values, std::iter::empty(), &mut scratch));
     }
-    Ok(ReadColumns { prepared, issues, cols })
+    (prepared, issues)
 }
 
 /// [`find_duplicates_columns`], over the table's own candidate pairs (`given: None`) or over
@@ -248,19 +274,7 @@ pub(crate) fn columns_report(
         raw: &raw,
     };
     let settings = BatchSettings { explain_pairs: false, ..settings.clone() };
-    let report = dedup_table(policy, &settings, &table, &prepared, given)?;
-    let mut cluster = vec![-1i64; n];
-    let mut survivor = vec![false; n];
-    let row_of: std::collections::HashMap<&str, usize> =
-        columns.ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
-    for c in &report.clusters {
-        for m in &c.members {
-            if let Some(&r) = row_of.get(m.as_str()) {
-                cluster[r] = i64::from(c.id);
-                survivor[r] = *m == c.survivor;
-            }
-        }
-    }
+    let TableReport { report, cluster, survivor } = dedup_table(policy, &settings, &table, &prepared, given)?;
     Ok(ColumnsReport {
         cluster,
         survivor,
@@ -272,7 +286,7 @@ pub(crate) fn columns_report(
 }
 
 fn check_unique_ids_columns(ids: &[String]) -> Result<()> {
-    let mut seen = std::collections::HashMap::with_capacity(ids.len());
+    let mut seen = IdMap::with_capacity_and_hasher(ids.len(), std::hash::BuildHasherDefault::default());
     for (i, id) in ids.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_str(), i) {
             return Err(Error::DuplicateName {

@@ -172,6 +172,14 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn char(&mut self) -> char {
+        // Tags, flags and lengths under 128 are ASCII: one byte, read without decoding (a
+        // batch reads two records' values for every candidate pair).
+        if let Some(&b) = self.s.as_bytes().get(self.at) {
+            if b.is_ascii() {
+                self.at += 1;
+                return char::from(b);
+            }
+        }
         let c = self.s.get(self.at..).and_then(|r| r.chars().next()).unwrap_or('\0');
         self.at += c.len_utf8();
         c
@@ -209,11 +217,13 @@ impl<'a> Reader<'a> {
 impl Prepared {
     /// Packs a record's values (one per policy field).
     pub(crate) fn pack(values: &[Option<Value>]) -> Self {
-        let (mut out, mut body) = (String::new(), String::new());
-        for v in values {
-            push_value(&mut out, &mut body, v.as_ref());
-        }
-        Self { data: out.into_boxed_str(), fields: u16::try_from(values.len()).unwrap_or(u16::MAX) }
+        Self::pack_with(values, std::iter::empty(), &mut (String::new(), String::new()))
+    }
+
+    /// The fields' values in policy order, into `out` (cleared first).
+    pub(crate) fn read_into<'p>(&'p self, out: &mut Vec<Option<ValueRef<'p>>>) {
+        out.clear();
+        out.extend(self.iter());
     }
 
     /// Number of fields.

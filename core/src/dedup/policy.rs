@@ -44,7 +44,18 @@ pub struct MatchPolicy {
     /// switchboard number, a big company's domain): Odoo's "≥ 21 hits" cut, configurable.
     #[serde(default = "default_max_block")]
     pub max_block_size: u32,
+    /// Most threads a batch (`find_duplicates`, `find_duplicates_columns`, `cluster_pairs`)
+    /// or an index build runs on, 1 to 64. Default (absent): the machine's, up to four; 1
+    /// keeps the work on the caller's thread (a server that runs one request per core).
+    /// Small work (under 50,000 candidate pairs, 20,000 records) stays on one thread, and
+    /// wasm32 has one. The answer is the same on any number of threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub threads: Option<u32>,
 }
+
+/// Most threads a policy may ask for.
+const MAX_THREADS: u32 = 64;
 
 fn default_max_block() -> u32 {
     200
@@ -205,6 +216,9 @@ impl MatchPolicy {
         if self.max_block_size < 2 {
             return Err(Error::out_of_range("max_block_size", self.max_block_size, 2, u32::MAX));
         }
+        if let Some(t) = self.threads.filter(|t| !(1..=MAX_THREADS).contains(t)) {
+            return Err(Error::out_of_range("threads", t, 1, MAX_THREADS));
+        }
         match (&self.rules, &self.fellegi_sunter) {
             (Some(rules), None) => self.validate_rules(rules),
             (None, Some(model)) => self.validate_model(model, false),
@@ -316,6 +330,20 @@ impl MatchPolicy {
             }
         }
         Ok(())
+    }
+}
+
+impl MatchPolicy {
+    /// Threads for `work` items (pairs, records): one below `min` (a thread costs more than
+    /// it saves) and on wasm32; else `threads`, or the machine's up to four.
+    pub(crate) fn threads_for(&self, work: u64, min: u64) -> usize {
+        if cfg!(target_arch = "wasm32") || work < min {
+            return 1;
+        }
+        match self.threads {
+            Some(t) => t.clamp(1, MAX_THREADS) as usize,
+            None => super::threads::machine_threads(),
+        }
     }
 }
 

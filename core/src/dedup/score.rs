@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::company_match::{MatchReason, Verdict};
 use super::compare::{compare_values, display, prepare_at, round4, Comparator, FieldResult, Value};
 pub(crate) use super::packed::Prepared;
-use super::policy::{levels, Condition, FsModel, MatchPolicy};
+use super::packed::ValueRef;
+use super::policy::{levels, Condition, FsField, FsModel, MatchPolicy, Rule};
 use crate::error::{Error, Result};
 
 /// A record to match: its id, its owner (who holds it: the answer to 撞单), and its fields
@@ -195,6 +196,23 @@ pub(crate) struct Scorer<'a> {
     /// For each Fellegi-Sunter field, the policy field it scores.
     fs_fields: Vec<usize>,
     tf: Option<&'a TermFrequencies>,
+    /// Each duplicate rule's conditions with the policy field each reads (`None`: a field
+    /// the policy lacks, which never holds), found once rather than by name for every pair.
+    duplicate: Vec<Vec<(Option<usize>, &'a Condition)>>,
+    /// The same for the related rules.
+    related: Vec<Vec<(Option<usize>, &'a Condition)>>,
+}
+
+/// A pair's verdict and score, before anything is explained: plain data, so that the
+/// batch's hot loop allocates nothing for the pairs it does not keep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Decision {
+    pub verdict: Verdict,
+    pub score: f64,
+    pub match_weight: Option<f64>,
+    pub band: Option<Band>,
+    /// Rules: the position of the rule that decided, in the list of its verdict.
+    pub rule: Option<usize>,
 }
 
 impl<'a> Scorer<'a> {
@@ -208,128 +226,215 @@ impl<'a> Scorer<'a> {
                 fs_fields.push(policy.field_index(&f.field, &format!("fellegi_sunter.fields[{k}].field"))?);
             }
         }
-        Ok(Self { policy, fs_fields, tf })
+        let conditions = |list: &'a [Rule]| -> Vec<Vec<(Option<usize>, &'a Condition)>> {
+            list.iter()
+                .map(|r| r.all.iter().map(|c| (policy.fields.iter().position(|f| f.field == c.field), c)).collect())
+                .collect()
+        };
+        let (duplicate, related) = match &policy.rules {
+            Some(rules) => (conditions(&rules.duplicate), conditions(&rules.related)),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(Self { policy, fs_fields, tf, duplicate, related })
+    }
+
+    /// Number of policy fields (values per record).
+    pub(crate) fn fields(&self) -> usize {
+        self.policy.fields.len()
+    }
+
+    /// Every field of a pair compared, from the values of each side read out (the batch
+    /// reads a record once for a run of pairs), into `out` (cleared first; reused).
+    pub(crate) fn compare_refs(
+        &self,
+        a: &[Option<ValueRef<'_>>],
+        b: &[Option<ValueRef<'_>>],
+        out: &mut Vec<Option<FieldResult>>,
+    ) -> Result<()> {
+        out.clear();
+        for (spec, pair) in self.policy.fields.iter().zip(a.iter().zip(b)) {
+            out.push(match pair {
+                (Some(x), Some(y)) => Some(compare_values(&spec.comparator, *x, *y)?),
+                _ => None,
+            });
+        }
+        Ok(())
     }
 
     pub(crate) fn compare_fields(&self, a: &Prepared, b: &Prepared) -> Result<Vec<Option<FieldResult>>> {
-        self.policy
-            .fields
-            .iter()
-            .zip(a.iter().zip(b.iter()))
-            .map(|(spec, pair)| match pair {
-                (Some(x), Some(y)) => compare_values(&spec.comparator, x, y).map(Some),
-                _ => Ok(None),
-            })
-            .collect()
+        let (ra, rb): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
+        let mut out = Vec::with_capacity(self.policy.fields.len());
+        self.compare_refs(&ra, &rb, &mut out)?;
+        Ok(out)
     }
 
-    /// The verdict and score of a pair, without explanations (the batch's hot loop).
+    /// The verdict and score of a pair from its fields' comparisons (the batch's hot loop:
+    /// no allocation).
     #[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
-    pub(crate) fn evaluate(&self, a: &Prepared, b: &Prepared) -> Result<Evaluation> {
-        let results = self.compare_fields(a, b)?;
+    pub(crate) fn decide(
+        &self,
+        a: &[Option<ValueRef<'_>>],
+        b: &[Option<ValueRef<'_>>],
+        results: &[Option<FieldResult>],
+    ) -> Decision {
         let (sum, count) = results.iter().flatten().fold((0.0, 0usize), |(s, n), r| (s + r.similarity, n + 1));
         let mean = if count == 0 { 0.0 } else { sum / count as f64 };
-        let mut e = Evaluation {
-            verdict: Verdict::Distinct,
-            score: round4(mean),
-            match_weight: None,
-            band: None,
-            rule: None,
-            levels: Vec::new(),
-            results,
-        };
-        if let Some(rules) = &self.policy.rules {
-            let holds = |cond: &Condition| {
-                let i = self.policy.fields.iter().position(|f| f.field == cond.field).unwrap_or(usize::MAX);
-                match e.results.get(i) {
-                    Some(Some(r)) => match cond.verdict {
-                        Some(v) => r.verdict.is_some_and(|got| got <= v),
-                        None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
-                    },
-                    Some(None) => cond.match_blanks && a.get(i).is_none() && b.get(i).is_none(),
-                    None => false,
-                }
+        let mut d =
+            Decision { verdict: Verdict::Distinct, score: round4(mean), match_weight: None, band: None, rule: None };
+        if self.policy.rules.is_some() {
+            let blank = |side: &[Option<ValueRef<'_>>], i: usize| side.get(i).copied().flatten().is_none();
+            let holds = |&(i, cond): &(Option<usize>, &Condition)| match i.and_then(|i| results.get(i).map(|r| (i, r)))
+            {
+                Some((_, Some(r))) => match cond.verdict {
+                    Some(v) => r.verdict.is_some_and(|got| got <= v),
+                    None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
+                },
+                Some((i, None)) => cond.match_blanks && blank(a, i) && blank(b, i),
+                None => false,
             };
-            let fired = |list: &[super::policy::Rule]| list.iter().position(|r| r.all.iter().all(holds));
-            if let Some(k) = fired(&rules.duplicate) {
-                e.verdict = Verdict::Duplicate;
-                e.rule = Some(rules.duplicate[k].name.clone());
-            } else if let Some(k) = fired(&rules.related) {
-                e.verdict = Verdict::Related;
-                e.rule = Some(rules.related[k].name.clone());
+            let fired = |list: &[Vec<(Option<usize>, &Condition)>]| list.iter().position(|r| r.iter().all(holds));
+            if let Some(k) = fired(&self.duplicate) {
+                d.verdict = Verdict::Duplicate;
+                d.rule = Some(k);
+            } else if let Some(k) = fired(&self.related) {
+                d.verdict = Verdict::Related;
+                d.rule = Some(k);
             }
         } else if let Some(model) = &self.policy.fellegi_sunter {
-            self.apply_model(model, a, &mut e);
+            self.apply_model(model, a, results, &mut d);
         }
-        Ok(e)
+        d
+    }
+
+    /// The verdict and score of a pair; `buf` holds its fields' comparisons afterwards.
+    pub(crate) fn decide_pair(
+        &self,
+        a: &Prepared,
+        b: &Prepared,
+        buf: &mut Vec<Option<FieldResult>>,
+    ) -> Result<Decision> {
+        let (ra, rb): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
+        self.compare_refs(&ra, &rb, buf)?;
+        Ok(self.decide(&ra, &rb, buf))
+    }
+
+    /// The verdict and score of a pair, with its fields' comparisons kept for an explanation.
+    pub(crate) fn evaluate(&self, a: &Prepared, b: &Prepared) -> Result<Evaluation> {
+        let mut results = Vec::with_capacity(self.policy.fields.len());
+        let decision = self.decide_pair(a, b, &mut results)?;
+        Ok(Evaluation { verdict: decision.verdict, score: decision.score, decision, results })
     }
 
     /// The verdict on a pair with every field explained.
     pub(crate) fn score(&self, left: &str, right: &str, a: &Prepared, b: &Prepared) -> Result<PairMatch> {
         let e = self.evaluate(a, b)?;
-        Ok(self.explain(left, right, a, b, e))
+        Ok(self.explain(left, right, a, b, &e))
     }
 
     /// Explanations for an evaluated pair.
-    pub(crate) fn explain(&self, left: &str, right: &str, a: &Prepared, b: &Prepared, e: Evaluation) -> PairMatch {
+    pub(crate) fn explain(&self, left: &str, right: &str, a: &Prepared, b: &Prepared, e: &Evaluation) -> PairMatch {
+        self.explain_results(left, right, a, b, &e.decision, &e.results)
+    }
+
+    /// Explanations for a decided pair and its fields' comparisons.
+    #[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
+    pub(crate) fn explain_results(
+        &self,
+        left: &str,
+        right: &str,
+        a: &Prepared,
+        b: &Prepared,
+        d: &Decision,
+        results: &[Option<FieldResult>],
+    ) -> PairMatch {
+        // Fellegi-Sunter: each scored field's level and weight, as `decide` found them.
+        let mut levels: Vec<Option<(String, f64)>> = vec![None; self.policy.fields.len()];
+        if let Some(model) = &self.policy.fellegi_sunter {
+            for (f, &i) in model.fields.iter().zip(&self.fs_fields) {
+                let company = self.policy.fields[i].comparator == Comparator::CompanyName;
+                levels[i] = Some(match &results[i] {
+                    None => ("blank".to_owned(), 0.0),
+                    Some(r) => {
+                        let (level, w) = self.fs_weight(f, i, company, r, a.get(i));
+                        (level_name(f.thresholds.as_slice(), company, level), round4(w))
+                    }
+                });
+            }
+        }
         let fields = self
             .policy
             .fields
             .iter()
             .enumerate()
-            .map(|(i, spec)| {
-                let (level, weight) = match e.levels.get(i) {
-                    Some(Some((name, w))) => (Some(name.clone()), Some(*w)),
-                    _ => (None, None),
-                };
+            .zip(levels)
+            .map(|((i, spec), level)| {
+                let (level, weight) = level.map_or((None, None), |(name, w)| (Some(name), Some(w)));
                 FieldExplanation {
                     field: spec.field.clone(),
                     left: a.get(i).map(display),
                     right: b.get(i).map(display),
-                    similarity: e.results[i].as_ref().map(|r| round4(r.similarity)),
+                    similarity: results[i].as_ref().map(|r| round4(r.similarity)),
                     level,
                     weight,
-                    verdict: e.results[i].as_ref().and_then(|r| r.verdict),
-                    reasons: e.results[i].as_ref().map(|r| r.reasons.clone()).unwrap_or_default(),
+                    verdict: results[i].as_ref().and_then(|r| r.verdict),
+                    reasons: results[i].as_ref().map(|r| r.reasons.as_slice().to_vec()).unwrap_or_default(),
                 }
             })
             .collect();
+        let rule = match (&self.policy.rules, d.verdict, d.rule) {
+            (Some(rules), Verdict::Duplicate, Some(k)) => rules.duplicate.get(k).map(|r| r.name.clone()),
+            (Some(rules), Verdict::Related, Some(k)) => rules.related.get(k).map(|r| r.name.clone()),
+            _ => None,
+        };
         PairMatch {
             left: left.to_owned(),
             right: right.to_owned(),
-            verdict: e.verdict,
-            score: e.score,
-            match_weight: e.match_weight,
-            band: e.band,
-            rule: e.rule,
+            verdict: d.verdict,
+            score: d.score,
+            match_weight: d.match_weight,
+            band: d.band,
+            rule,
             fields,
         }
     }
 
-    #[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
-    fn apply_model(&self, model: &FsModel, a: &Prepared, e: &mut Evaluation) {
-        let mut total = (model.prior / (1.0 - model.prior)).log2();
-        let mut structural_related = false;
-        e.levels = vec![None; self.policy.fields.len()];
-        for (f, &i) in model.fields.iter().zip(&self.fs_fields) {
-            let company = self.policy.fields[i].comparator == Comparator::CompanyName;
-            let Some(r) = &e.results[i] else {
-                e.levels[i] = Some(("blank".to_owned(), 0.0));
-                continue;
-            };
-            let level = level_of(f.thresholds.as_slice(), company, r);
-            let mut u = f.u[level];
-            if f.tf_adjust && level == 0 {
-                if let (Some(tf), Some(v)) = (self.tf, a.get(i)) {
-                    if let Some(freq) = tf.frequency(i, &display(v)) {
-                        u = freq.max(1e-12);
-                    }
+    /// A scored field's level and weight log2(m / u), u of an exact agreement replaced by
+    /// the value's frequency in the book when the field asks for it.
+    #[allow(clippy::many_single_char_names)] // f, i, r, a: the field, its place, its result, the side
+    fn fs_weight(
+        &self,
+        f: &FsField,
+        i: usize,
+        company: bool,
+        r: &FieldResult,
+        a: Option<ValueRef<'_>>,
+    ) -> (usize, f64) {
+        let level = level_of(f.thresholds.as_slice(), company, r);
+        let mut u = f.u[level];
+        if f.tf_adjust && level == 0 {
+            if let (Some(tf), Some(v)) = (self.tf, a) {
+                if let Some(freq) = tf.frequency(i, &display(v)) {
+                    u = freq.max(1e-12);
                 }
             }
-            let w = (f.m[level] / u).log2();
-            total += w;
+        }
+        (level, (f.m[level] / u).log2())
+    }
+
+    fn apply_model(
+        &self,
+        model: &FsModel,
+        a: &[Option<ValueRef<'_>>],
+        results: &[Option<FieldResult>],
+        d: &mut Decision,
+    ) {
+        let mut total = (model.prior / (1.0 - model.prior)).log2();
+        let mut structural_related = false;
+        for (f, &i) in model.fields.iter().zip(&self.fs_fields) {
+            let company = self.policy.fields[i].comparator == Comparator::CompanyName;
+            let Some(r) = &results[i] else { continue };
+            total += self.fs_weight(f, i, company, r, a.get(i).copied().flatten()).1;
             structural_related |= r.verdict == Some(Verdict::Related);
-            e.levels[i] = Some((level_name(f.thresholds.as_slice(), company, level), round4(w)));
         }
         let band = if total >= model.bands.duplicate {
             Band::Match
@@ -338,14 +443,14 @@ impl<'a> Scorer<'a> {
         } else {
             Band::NonMatch
         };
-        e.verdict = match band {
+        d.verdict = match band {
             Band::Match if !structural_related => Verdict::Duplicate,
             Band::Match | Band::Possible => Verdict::Related,
             Band::NonMatch => Verdict::Distinct,
         };
-        e.band = Some(band);
-        e.match_weight = Some(round4(total));
-        e.score = round4(1.0 / (1.0 + (-total).exp2()));
+        d.band = Some(band);
+        d.match_weight = Some(round4(total));
+        d.score = round4(1.0 / (1.0 + (-total).exp2()));
     }
 }
 
@@ -354,18 +459,14 @@ impl<'a> Scorer<'a> {
 pub(crate) struct Evaluation {
     pub verdict: Verdict,
     pub score: f64,
-    pub match_weight: Option<f64>,
-    pub band: Option<Band>,
-    pub rule: Option<String>,
-    /// Fellegi-Sunter: per policy field, its level's name and weight.
-    pub levels: Vec<Option<(String, f64)>>,
+    pub decision: Decision,
     pub results: Vec<Option<FieldResult>>,
 }
 
 /// The comparison level of a result.
 pub(crate) fn level_of(thresholds: &[f64], company: bool, r: &FieldResult) -> usize {
     if company {
-        return match (r.reasons.first(), r.verdict) {
+        return match (r.reasons.as_slice().first(), r.verdict) {
             (Some(MatchReason::NameExact), _) => 0,
             (_, Some(Verdict::Duplicate)) => 1,
             (_, Some(Verdict::Related)) => 2,

@@ -2,12 +2,8 @@
 //! the items and the runs are put back in order, so a result never depends on the number of
 //! threads (unit tests in `index.rs` and `cluster.rs` compare 1 with several).
 
-/// Threads for `n` items of work: one below `min` items (a thread costs more than it saves)
-/// and on wasm32 (no threads); else the machine's, up to 4.
-pub(crate) fn threads_for(n: usize, min: usize) -> usize {
-    if cfg!(target_arch = "wasm32") || n < min {
-        return 1;
-    }
+/// The machine's threads, up to 4 (a policy's default: see `MatchPolicy::threads`).
+pub(crate) fn machine_threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 4)
 }
 
