@@ -2,7 +2,7 @@
 //! `python benches/peers/dedup_data.py --tsv N > book.tsv` writes the book (id, entity,
 //! company, phone, e-mail, owner; the same seeded rows `dedup_peers.py` gives every tool), and
 //! `cargo run --release -p crmkit-benches --example dedup_tsv book.tsv [threads]` times
-//! `find_duplicates_columns` under the peer script's policy (wall and CPU of all threads: the
+//! `find_duplicates_columns` under the peer script's policy (`dedup_peers.py`'s `run_crmkit`) (wall and CPU of all threads: the
 //! machine is shared) and prints pairwise precision, recall and F1 against the truth.
 
 #![allow(clippy::print_stdout)]
@@ -66,8 +66,12 @@ fn main() {
             r#"{{"fields": [{{"field": "company", "comparator": {{"type": "company_name"}}}},
                           {{"field": "phone", "comparator": {{"type": "phone"}}}},
                           {{"field": "email", "comparator": {{"type": "email"}}}}],
-                "rules": {{"duplicate": [{{"name": "same company", "all": [{{"field": "company", "verdict": "DUPLICATE"}}]}},
-                                        {{"name": "same phone and e-mail", "all": [{{"field": "phone"}}, {{"field": "email"}}]}}]}}{threads}}}"#
+                "rules": {{"duplicate": [
+                  {{"name": "same company", "all": [{{"field": "company", "verdict": "DUPLICATE", "min": 0.95}}]}},
+                  {{"name": "company one slip apart, same phone", "all": [{{"field": "company", "verdict": "DUPLICATE"}}, {{"field": "phone"}}]}},
+                  {{"name": "company one slip apart, same e-mail domain",
+                    "all": [{{"field": "company", "verdict": "DUPLICATE"}}, {{"field": "email", "min": 0.5}}]}},
+                  {{"name": "same phone and e-mail", "all": [{{"field": "phone"}}, {{"field": "email"}}]}}]}}{threads}}}"#
         ),
         "policy",
     )

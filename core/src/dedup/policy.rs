@@ -124,7 +124,10 @@ pub struct Rule {
 pub struct Condition {
     /// A field of the policy.
     pub field: String,
-    /// Similarity at least this (default 1: equal after normalisation, unless `verdict` is given).
+    /// Similarity at least this (default 1: equal after normalisation, unless `verdict` is
+    /// given). With a `verdict` too, both must hold: `{"verdict": "DUPLICATE", "min": 0.95}`
+    /// is a DUPLICATE company name whose 字号 is the same or a homophone, not one typing slip
+    /// away (a slip scores 1 − 1/length), so that a rule can ask a slip for more evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min: Option<f64>,

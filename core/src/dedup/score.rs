@@ -286,7 +286,10 @@ impl<'a> Scorer<'a> {
             let holds = |&(i, cond): &(Option<usize>, &Condition)| match i.and_then(|i| results.get(i).map(|r| (i, r)))
             {
                 Some((_, Some(r))) => match cond.verdict {
-                    Some(v) => r.verdict.is_some_and(|got| got <= v),
+                    // A verdict and a minimum: both (a DUPLICATE name without a typing slip).
+                    Some(v) => {
+                        r.verdict.is_some_and(|got| got <= v) && cond.min.is_none_or(|m| r.similarity >= m - 1e-12)
+                    }
                     None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
                 },
                 Some((i, None)) => cond.match_blanks && blank(a, i) && blank(b, i),
