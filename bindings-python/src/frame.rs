@@ -57,8 +57,15 @@ type DateColumn<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
 
 /// Integer ids as codes into their distinct values (in increasing order), the values, and
 /// their text (the core's labels). A table over the ids' range when it is small, else a hash.
-fn id_codes<T: Copy + Into<i64>>(ids: &[T]) -> IdCodes {
-    let (lo, hi) = ids.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v.into()), hi.max(v.into())));
+fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> IdCodes {
+    // Min and max in the ids' own width (int32 ids: a vectorised pass), widened once.
+    let (lo, hi) = match ids.first() {
+        Some(&first) => {
+            let (lo, hi) = ids.iter().fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            (lo.into(), hi.into())
+        }
+        None => (i64::MAX, i64::MIN),
+    };
     let span = hi.checked_sub(lo).and_then(|s| usize::try_from(s).ok());
     let values: Vec<i64>;
     let codes: Vec<i32> = if let Some(span) = span.filter(|&s| s <= ids.len().saturating_mul(4).saturating_add(65_536))
