@@ -2,9 +2,12 @@
 //! there is mostly waiting for a core). Linux only: reads `/proc/thread-self/schedstat`.
 //! `cargo run --release -q -p crmkit-benches --example forecast_cpu -- [n] [runs]` prints one
 //! JSON line per workload: `{"n", "workload", "best_cpu_ms", "median_cpu_ms", "best_wall_ms",
-//! "median_wall_ms", "weighted"}` (runs defaults to 20): the old workload's `half_elapsed` and
-//! `actual`, then the issue-7 book by owner (500 × 17 months) and by team, and by owner with
-//! the per-deal probability and category columns (5 % and 10 % of the deals carry their own).
+//! "median_wall_ms", "weighted", "digest"}` (runs defaults to 20; `digest`: FNV-1a of the
+//! whole report as JSON, to check that a faster loop gives the same report bit for bit): the
+//! old workload's `half_elapsed` and `actual` (by 200 owners) and `half_elapsed` without
+//! groups, then the issue-7 book by owner (500 × 17
+//! months) and by team, and by owner with the per-deal probability and category columns (5 %
+//! and 10 % of the deals carry their own).
 //! This VM's thread CPU clock advances in 4 ms steps, so the finer figure is the wall time
 //! taken under `chrt -f 1 ...` (real-time priority: no other work preempts the thread).
 
@@ -18,24 +21,31 @@ fn thread_cpu_ns() -> u64 {
     text.split_whitespace().next().and_then(|f| f.parse().ok()).expect("schedstat field")
 }
 
+/// 64-bit FNV-1a of `text`.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 #[allow(clippy::print_stdout, clippy::cast_precision_loss)]
 fn probe(name: &str, n: usize, runs: usize, policy: &ForecastPolicy, columns: &DealColumns<'_>) {
     let mut times = Vec::with_capacity(runs);
     let mut walls = Vec::with_capacity(runs);
     let mut weighted = String::new();
+    let mut digest = 0;
     for _ in 0..runs {
         let (start, wall) = (thread_cpu_ns(), std::time::Instant::now());
         let report = forecast_columns(policy, columns, as_of()).expect("forecast");
         walls.push(wall.elapsed().as_secs_f64() * 1e3);
         times.push((thread_cpu_ns() - start) as f64 / 1e6);
         weighted = report.totals.open.weighted.to_string();
+        digest = fnv1a(&serde_json::to_string(&report).expect("report as JSON"));
     }
     times.sort_by(f64::total_cmp);
     walls.sort_by(f64::total_cmp);
     let (best, median) = (times[0], times[times.len() / 2]);
     let (wall, wall_median) = (walls[0], walls[walls.len() / 2]);
     println!(
-        r#"{{"n":{n},"workload":"{name}","best_cpu_ms":{best:.3},"median_cpu_ms":{median:.3},"best_wall_ms":{wall:.3},"median_wall_ms":{wall_median:.3},"weighted":"{weighted}"}}"#
+        r#"{{"n":{n},"workload":"{name}","best_cpu_ms":{best:.3},"median_cpu_ms":{median:.3},"best_wall_ms":{wall:.3},"median_wall_ms":{wall_median:.3},"weighted":"{weighted}","digest":"{digest:016x}"}}"#
     );
 }
 
@@ -47,6 +57,10 @@ fn main() {
     for (name, placement) in [("half_elapsed", Placement::HalfElapsed), ("actual", Placement::Actual)] {
         probe(name, n, runs, &policy(placement), &columns);
     }
+    // The issue's yardstick: the half_elapsed loop without groups.
+    let mut ungrouped = policy(Placement::HalfElapsed);
+    ungrouped.group_by.clear();
+    probe("half_elapsed_ungrouped", n, runs, &ungrouped, &DealColumns { keys: vec![], ..columns.clone() });
     let book = Book::generate(n, 42);
     for key in ["owner", "team"] {
         probe(&format!("book_by_{key}"), n, runs, &book_policy(key), &book.columns(key));
