@@ -8,8 +8,9 @@
 //! groups, then the issue-7 book by owner (500 × 17
 //! months) and by team, and by owner with the per-deal probability and category columns (5 %
 //! and 10 % of the deals carry their own).
-//! This VM's thread CPU clock advances in 4 ms steps, so the finer figure is the wall time
-//! taken under `chrt -f 1 ...` (real-time priority: no other work preempts the thread).
+//! On the project's VM the schedstat run time advances in 4 ms steps, so the finer figure is
+//! the wall time taken under `chrt -f 1 ...` (real-time priority: no other work preempts the
+//! thread).
 
 use crmkit::forecast::{forecast_columns, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn};
 use crmkit_benches::book::{book_policy, Book};
