@@ -66,12 +66,8 @@ fn main() {
             r#"{{"fields": [{{"field": "company", "comparator": {{"type": "company_name"}}}},
                           {{"field": "phone", "comparator": {{"type": "phone"}}}},
                           {{"field": "email", "comparator": {{"type": "email"}}}}],
-                "rules": {{"duplicate": [
-                  {{"name": "same company", "all": [{{"field": "company", "verdict": "DUPLICATE", "min": 0.95}}]}},
-                  {{"name": "company one slip apart, same phone", "all": [{{"field": "company", "verdict": "DUPLICATE"}}, {{"field": "phone"}}]}},
-                  {{"name": "company one slip apart, same e-mail domain",
-                    "all": [{{"field": "company", "verdict": "DUPLICATE"}}, {{"field": "email", "min": 0.5}}]}},
-                  {{"name": "same phone and e-mail", "all": [{{"field": "phone"}}, {{"field": "email"}}]}}]}}{threads}}}"#
+                "rules": {{"duplicate": [{{"name": "same company", "all": [{{"field": "company", "verdict": "DUPLICATE"}}]}},
+                                        {{"name": "same phone and e-mail", "all": [{{"field": "phone"}}, {{"field": "email"}}]}}]}}{threads}}}"#
         ),
         "policy",
     )
