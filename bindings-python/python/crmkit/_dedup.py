@@ -267,7 +267,6 @@ def _read_frame(df: Any, policy: Mapping[str, Any], id: str, owner: str | None, 
     return ids, owners, columns, pa
 
 
-@document("MatchPolicy")
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
     """The cyclic garbage collector paused while the report is built: a million-row table's
@@ -283,6 +282,7 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@document("MatchPolicy")
 def dedup_frame(
     df: Any,
     policy: Mapping[str, Any],
