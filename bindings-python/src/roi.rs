@@ -6,6 +6,7 @@ use crmkit::roi::{AttributionPolicy, CodeColumn, ComparisonPolicy, DayColumn, Jo
 use crmkit::wire::from_json;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::{run, slice, to_py_err, to_python, Amount};
 
@@ -42,43 +43,18 @@ pub fn compare_attribution(py: Python<'_>, policy_json: String, journeys_json: S
     })
 }
 
-/// `attribute_columns(...) -> (dict, int64 array)`: [`crmkit::roi::attribute_columns`] over
-/// columns, one row per touch; returns the report (no journey lines) and each row's credit in
-/// units of 10^-`rounding.dp`. `journey` (int64) groups consecutive rows; `channel` (int8,
-/// int16 or int32: a categorical's own codes, borrowed) indexes `channel_labels`; `on` and
-/// `converted_on` are int64 days since 1970-01-01 (`i64::MIN`: none), or a naive datetime64
-/// column's int64 ticks when `on_ticks` / `converted_on_ticks` give its ticks per day: the
-/// core reads them as days in its one pass, nothing is converted or copied here; `revenue`
-/// as `forecast_columns`' amount; `milestone` int8 codes.
+/// `attribute_columns(policy_json, columns) -> (dict, int64 array)`:
+/// [`crmkit::roi::attribute_columns`] over the touch columns (a mapping, see `Touches::read`),
+/// one row per touch; returns the report (no journey lines) and each row's credit in units of
+/// 10^-`rounding.dp`.
 #[pyfunction]
-#[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None, on_ticks = None, converted_on_ticks = None))]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn attribute_columns<'py>(
     py: Python<'py>,
     policy_json: String,
-    journey: PyReadonlyArray1<'py, i64>,
-    channel: Bound<'py, PyAny>,
-    channel_labels: Vec<String>,
-    on: PyReadonlyArray1<'py, i64>,
-    revenue: Bound<'py, PyAny>,
-    revenue_scale: Option<u32>,
-    converted_on: PyReadonlyArray1<'py, i64>,
-    milestone: Option<PyReadonlyArray1<'py, i8>>,
-    on_ticks: Option<i64>,
-    converted_on_ticks: Option<i64>,
+    columns: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let touches = Touches {
-        revenue: Amount::extract(&revenue)?,
-        channel: Codes::extract(&channel)?,
-        journey,
-        channel_labels,
-        on,
-        revenue_scale,
-        converted_on,
-        milestone,
-        on_ticks,
-        converted_on_ticks,
-    };
+    let touches = Touches::read(&columns)?;
     let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
     // numpy's array, written in place: its allocator asks for huge pages for a large array,
     // so the 40 MB of a million journeys' credits fault a few pages, not ten thousand (a
@@ -93,37 +69,17 @@ pub fn attribute_columns<'py>(
     (report, credits).into_pyobject(py).map(Bound::into_any)
 }
 
-/// `compare_attribution_columns(...) -> dict`: [`crmkit::roi::compare_attribution_columns`]
-/// over the columns [`attribute_columns`] takes, with a comparison policy.
+/// `compare_attribution_columns(policy_json, columns) -> dict`:
+/// [`crmkit::roi::compare_attribution_columns`] over the columns [`attribute_columns`] takes,
+/// with a comparison policy.
 #[pyfunction]
-#[pyo3(signature = (policy_json, journey, channel, channel_labels, on, revenue, revenue_scale, converted_on, milestone = None, on_ticks = None, converted_on_ticks = None))]
-#[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn compare_attribution_columns<'py>(
     py: Python<'py>,
     policy_json: String,
-    journey: PyReadonlyArray1<'py, i64>,
-    channel: Bound<'py, PyAny>,
-    channel_labels: Vec<String>,
-    on: PyReadonlyArray1<'py, i64>,
-    revenue: Bound<'py, PyAny>,
-    revenue_scale: Option<u32>,
-    converted_on: PyReadonlyArray1<'py, i64>,
-    milestone: Option<PyReadonlyArray1<'py, i8>>,
-    on_ticks: Option<i64>,
-    converted_on_ticks: Option<i64>,
+    columns: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let touches = Touches {
-        revenue: Amount::extract(&revenue)?,
-        channel: Codes::extract(&channel)?,
-        journey,
-        channel_labels,
-        on,
-        revenue_scale,
-        converted_on,
-        milestone,
-        on_ticks,
-        converted_on_ticks,
-    };
+    let touches = Touches::read(&columns)?;
     let policy: ComparisonPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
     let comparison =
         touches.with(py, policy.rounding.dp, |columns| crmkit::roi::compare_attribution_columns(&policy, columns))?;
@@ -142,6 +98,35 @@ struct Touches<'py> {
     milestone: Option<PyReadonlyArray1<'py, i8>>,
     on_ticks: Option<i64>,
     converted_on_ticks: Option<i64>,
+}
+
+impl<'py> Touches<'py> {
+    /// The columns from the mapping `crmkit._roi` / `crmkit._arrow_frames` write: `journey`
+    /// (int64, consecutive rows with one value are a journey), `channel` (int8, int16 or
+    /// int32: a categorical's own codes, borrowed) indexing `channel_labels`; `on` and
+    /// `converted_on`, int64 days since 1970-01-01 (`i64::MIN`: none), or a naive datetime64
+    /// column's int64 ticks when `on_ticks` / `converted_on_ticks` give its ticks per day (the
+    /// core reads them as days in its one pass: nothing is converted or copied); `revenue` and
+    /// `revenue_scale` as `forecast_columns`' amount; `milestone` int8 codes or None.
+    fn read(columns: &Bound<'py, PyDict>) -> PyResult<Self> {
+        let item = |name: &str| -> PyResult<Bound<'py, PyAny>> {
+            columns
+                .get_item(name)?
+                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("touch columns lack {name:?}")))
+        };
+        Ok(Self {
+            journey: item("journey")?.extract()?,
+            channel: Codes::extract(&item("channel")?)?,
+            channel_labels: item("channel_labels")?.extract()?,
+            on: item("on")?.extract()?,
+            revenue: Amount::extract(&item("revenue")?)?,
+            revenue_scale: item("revenue_scale")?.extract()?,
+            converted_on: item("converted_on")?.extract()?,
+            milestone: item("milestone")?.extract()?,
+            on_ticks: item("on_ticks")?.extract()?,
+            converted_on_ticks: item("converted_on_ticks")?.extract()?,
+        })
+    }
 }
 
 impl Touches<'_> {

@@ -298,8 +298,8 @@ _MILESTONES = {"lead_created": 1, "deal_created": 2}
 
 
 def _arrow_touches(data: Any, journey: str, channel: str, on: str, revenue: str, converted_on: str, milestone: str | None, revenue_scale: Any) -> tuple:
-    """The touch columns of Arrow ``data`` as the native ``attribute_columns`` /
-    ``compare_attribution_columns`` take them (after the policy), and the reader."""
+    """The reader of Arrow ``data`` and its touch columns as the mapping the native
+    ``attribute_columns`` / ``compare_attribution_columns`` take (after the policy)."""
     cols = ArrowColumns(data, [journey, channel, on, revenue, converted_on, *([milestone] if milestone else [])])
     pa, np = cols.pa, cols.np
     ids = cols.column(journey)
@@ -323,7 +323,10 @@ def _arrow_touches(data: Any, journey: str, channel: str, on: str, revenue: str,
             lookup.append(_MILESTONES[label])
         table = np.asarray([*lookup, 0], dtype=np.int8)  # code -1 (null) reads the trailing 0
         marks = np.ascontiguousarray(table[codes])
-    return cols, (journey_codes, channel_codes, channel_labels, days, amounts, scale, conv, marks)
+    return cols, {
+        "journey": journey_codes, "channel": channel_codes, "channel_labels": channel_labels, "on": days, "on_ticks": None,
+        "revenue": amounts, "revenue_scale": scale, "converted_on": conv, "converted_on_ticks": None, "milestone": marks,
+    }  # fmt: skip
 
 
 def _channel_columns(pa: Any, lines: list[dict]) -> dict[str, Any]:
@@ -336,7 +339,7 @@ def attribution_arrow(data: Any, policy: Mapping[str, Any], **touches: Any) -> A
     ``revenue_scale``, as :func:`_arrow_touches` takes them."""
     cols, args = _arrow_touches(data, **touches)
     pa = cols.pa
-    report, credits = _native.attribute_columns(to_json(policy, "policy"), *args)
+    report, credits = _native.attribute_columns(to_json(policy, "policy"), args)
     lines = report["channels"]
     table = pa.table(
         {
@@ -361,7 +364,7 @@ def compare_attribution_arrow(data: Any, policy: Mapping[str, Any], **touches: A
     """``compare_attribution_frame`` over Arrow data; ``touches`` as :func:`attribution_arrow`'s."""
     cols, args = _arrow_touches(data, **touches)
     pa = cols.pa
-    report = _native.compare_attribution_columns(to_json(policy, "policy"), *args)
+    report = _native.compare_attribution_columns(to_json(policy, "policy"), args)
     lines = report["channels"]
     columns = _channel_columns(pa, lines)
     for k, model in enumerate(report["models"]):

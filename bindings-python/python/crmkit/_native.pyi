@@ -94,32 +94,8 @@ def forecast_frame_columns(
 def campaign_roi(policy_json: str, campaigns_json: str) -> RoiReport: ...
 def attribute(policy_json: str, journeys_json: str) -> AttributionReport: ...
 def compare_attribution(policy_json: str, journeys_json: str) -> Comparison: ...
-def attribute_columns(
-    policy_json: str,
-    journey: npt.NDArray[np.int64],
-    channel: npt.NDArray[np.int32] | npt.NDArray[np.int16] | npt.NDArray[np.int8],
-    channel_labels: Sequence[str],
-    on: npt.NDArray[np.int64],
-    revenue: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    revenue_scale: Optional[int],
-    converted_on: npt.NDArray[np.int64],
-    milestone: Optional[npt.NDArray[np.int8]] = None,
-    on_ticks: Optional[int] = None,
-    converted_on_ticks: Optional[int] = None,
-) -> Tuple[AttributionReport, npt.NDArray[np.int64]]: ...
-def compare_attribution_columns(
-    policy_json: str,
-    journey: npt.NDArray[np.int64],
-    channel: npt.NDArray[np.int32] | npt.NDArray[np.int16] | npt.NDArray[np.int8],
-    channel_labels: Sequence[str],
-    on: npt.NDArray[np.int64],
-    revenue: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
-    revenue_scale: Optional[int],
-    converted_on: npt.NDArray[np.int64],
-    milestone: Optional[npt.NDArray[np.int8]] = None,
-    on_ticks: Optional[int] = None,
-    converted_on_ticks: Optional[int] = None,
-) -> Comparison: ...
+def attribute_columns(policy_json: str, columns: Mapping[str, Any]) -> Tuple[AttributionReport, npt.NDArray[np.int64]]: ...
+def compare_attribution_columns(policy_json: str, columns: Mapping[str, Any]) -> Comparison: ...
 
 def normalize_company(value_json: str) -> CompanyName: ...
 def normalize_phone(phone_json: str, default_country_json: str) -> Phone: ...

@@ -205,20 +205,14 @@ def attribution_frame(
     model as JSON in the schema metadata (``crmkit.total``...); the per-row credits are in
     ``attrs`` of a pandas result only.
     """
-    from crmkit._frame import _arrow_input
+    names = {"journey": journey, "channel": channel, "on": on, "revenue": revenue, "converted_on": converted_on, "milestone": milestone}
+    return _over_touches("attribution_frame", df, policy, names, revenue_scale)
 
-    if _arrow_input(df):
-        from crmkit._arrow_frames import attribution_arrow
 
-        return attribution_arrow(
-            df, policy, journey=journey, channel=channel, on=on, revenue=revenue,
-            converted_on=converted_on, milestone=milestone, revenue_scale=revenue_scale,
-        )  # fmt: skip
-    from crmkit._frame import _pandas
-
-    np, pd = _pandas("attribution_frame")
-    args, ticks = _touch_columns(df, np, pd, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
-    report, credits = _native.attribute_columns(to_json(policy, "policy"), *args, **ticks)
+def _attribution_table(native: tuple, pd: Any) -> pd.DataFrame:
+    """``attribute_columns``' report and per-row credits as the DataFrame
+    :func:`attribution_frame` returns."""
+    report, credits = native
     columns = ["channel", "group", "credit", "share", "touches", "conversions", "removal_effect"]
     out = pd.DataFrame({c: [line[c] for line in report["channels"]] for c in columns}, columns=columns)
     share_attrs(out.attrs, {"credits": credits, **{key: report[key] for key in ("total", "conversions", "unattributed", "model")}})
@@ -226,6 +220,22 @@ def attribution_frame(
         cohort_columns = ["month", "channel", "group", "credit", "share", "conversions"]
         out.attrs["cohorts"] = pd.DataFrame({c: [line[c] for line in report["cohorts"]] for c in cohort_columns}, columns=cohort_columns)
     return out
+
+
+def _over_touches(function: str, df: Any, policy: Mapping[str, Any], names: dict, revenue_scale: Any) -> Any:
+    """``function`` (``attribution_frame`` or ``compare_attribution_frame``) over ``df``'s
+    touch columns ``names``: Arrow data through ``crmkit._arrow_frames``, a pandas frame
+    through the native ``*_columns`` function and its table builder."""
+    from crmkit._frame import _arrow_input, _pandas
+
+    native, table, arrow = _FRAMES[function]
+    if _arrow_input(df):
+        from crmkit import _arrow_frames
+
+        return getattr(_arrow_frames, arrow)(df, policy, revenue_scale=revenue_scale, **names)
+    np, pd = _pandas(function)
+    columns = _touch_columns(df, np, pd, revenue_scale=revenue_scale, **names)
+    return table(getattr(_native, native)(to_json(policy, "policy"), columns), pd)
 
 
 def _hashable(value: Any) -> bool:
@@ -237,11 +247,11 @@ def _hashable(value: Any) -> bool:
 
 
 def _touch_columns(
-    df: Any, np: Any, pd: Any, journey: str, channel: str, on: str, revenue: str, converted_on: str, milestone: str | None, revenue_scale: Any
-) -> tuple[tuple, dict]:
-    """A DataFrame's touch columns as the native ``attribute_columns`` /
-    ``compare_attribution_columns`` take them after the policy: the positional arguments and
-    the datetime64 ticks per day."""
+    df: Any, np: Any, pd: Any, *, journey: str, channel: str, on: str, revenue: str, converted_on: str, milestone: str | None, revenue_scale: Any
+) -> dict:
+    """A DataFrame's touch columns as the mapping the native ``attribute_columns`` /
+    ``compare_attribution_columns`` take after the policy (``on_ticks`` /
+    ``converted_on_ticks``: a datetime64 column's ticks per day, None for days)."""
     from crmkit._frame import _amounts, _column, _error, _int_arg
 
     revenue_scale = _int_arg(revenue_scale, "revenue_scale", 0, 28)
@@ -275,8 +285,10 @@ def _touch_columns(
             i = int(bad.argmax())
             raise _error("invalid_value", f"milestone[{i}]", f"{series.iloc[i]!r} is not lead_created or deal_created")
         marks = np.ascontiguousarray(mapped.fillna(0).to_numpy(dtype=np.int8))
-    args = (journey_codes, channel_codes, channel_labels, days, amounts, revenue_scale, conv, marks)
-    return args, {"on_ticks": on_ticks, "converted_on_ticks": conv_ticks}
+    return {
+        "journey": journey_codes, "channel": channel_codes, "channel_labels": channel_labels, "on": days, "on_ticks": on_ticks,
+        "revenue": amounts, "revenue_scale": revenue_scale, "converted_on": conv, "converted_on_ticks": conv_ticks, "milestone": marks,
+    }  # fmt: skip
 
 
 @document("ComparisonPolicy")
@@ -313,17 +325,13 @@ def compare_attribution_frame(
     >>> out.loc["email", "linear"], list(out.columns)
     (Decimal('45.00'), ['group', 'first_touch', 'linear'])
     """
-    from crmkit._frame import _arrow_input
+    names = {"journey": journey, "channel": channel, "on": on, "revenue": revenue, "converted_on": converted_on, "milestone": milestone}
+    return _over_touches("compare_attribution_frame", df, policy, names, revenue_scale)
 
-    if _arrow_input(df):
-        from crmkit._arrow_frames import compare_attribution_arrow
 
-        return compare_attribution_arrow(
-            df, policy, journey=journey, channel=channel, on=on, revenue=revenue,
-            converted_on=converted_on, milestone=milestone, revenue_scale=revenue_scale,
-        )  # fmt: skip
-    from crmkit._frame import _pandas
-
-    np, pd = _pandas("compare_attribution_frame")
-    args, ticks = _touch_columns(df, np, pd, journey, channel, on, revenue, converted_on, milestone, revenue_scale)
-    return _comparison_frame(_native.compare_attribution_columns(to_json(policy, "policy"), *args, **ticks), pd)
+# Per frame function: the native function over touch columns, the builder of its pandas
+# table and its Arrow form in crmkit._arrow_frames.
+_FRAMES = {
+    "attribution_frame": ("attribute_columns", _attribution_table, "attribution_arrow"),
+    "compare_attribution_frame": ("compare_attribution_columns", _comparison_frame, "compare_attribution_arrow"),
+}
