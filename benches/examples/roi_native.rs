@@ -2,11 +2,14 @@
 //! and the best on-CPU time of the calling thread (Linux `/proc/thread-self/schedstat`: time
 //! spent running, not waiting for a core) over 5 runs of `attribute_columns` on the criterion
 //! bench's 1,000,000 journeys × 5 touches.
-//! `cargo run --release -q -p crmkit-benches --example roi_native -- [n] [models...]`.
+//! `cargo run --release -q -p crmkit-benches --example roi_native -- [n] [models...]`; with
+//! `CRMKIT_FRAME_COLUMNS=1` the columns are laid out as `attribution_frame` hands a pandas
+//! frame over (int8 category codes, datetime64[s] ticks) and the credits written into one
+//! buffer (as the binding writes numpy's array), to profile the Python path's core.
 
 use std::time::Instant;
 
-use crmkit::roi::{attribute_columns, AttributionPolicy};
+use crmkit::roi::{attribute_columns, attribute_columns_into, AttributionPolicy, CodeColumn, DayColumn, NOT_CONVERTED};
 use crmkit_benches::roi::Journeys;
 
 /// Nanoseconds this thread has run on a CPU (0 where the file does not exist).
@@ -23,7 +26,19 @@ fn main() {
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let wanted: Vec<String> = args.collect();
     let journeys = Journeys::generate(n, 42);
-    let columns = journeys.columns();
+    let mut columns = journeys.columns();
+    // The frame's layout: int8 codes, seconds since 1970 (NaT stays the missing value).
+    let codes: Vec<i8> = journeys.channel.iter().map(|&c| c as i8).collect();
+    let seconds =
+        |days: &[i64]| -> Vec<i64> { days.iter().map(|&d| if d == NOT_CONVERTED { d } else { d * 86_400 }).collect() };
+    let (on, converted_on) = (seconds(&journeys.on), seconds(&journeys.converted_on));
+    let frame = std::env::var_os("CRMKIT_FRAME_COLUMNS").is_some_and(|v| v == "1");
+    let mut buffer = vec![0i64; if frame { columns.journey.len() } else { 0 }];
+    if frame {
+        columns.channel = CodeColumn::I8(&codes);
+        columns.on = DayColumn { values: &on, per_day: 86_400 };
+        columns.converted_on = DayColumn { values: &converted_on, per_day: 86_400 };
+    }
     for model in [
         r#"{"kind": "first_touch"}"#,
         r#"{"kind": "last_touch"}"#,
@@ -43,10 +58,14 @@ fn main() {
         let mut total = String::new();
         for _ in 0..5 {
             let (start, cpu0) = (Instant::now(), on_cpu());
-            let out = attribute_columns(&policy, &columns).expect("attribution");
+            let report = if frame {
+                attribute_columns_into(&policy, &columns, &mut buffer).expect("attribution")
+            } else {
+                attribute_columns(&policy, &columns).expect("attribution").report
+            };
             cpu = cpu.min((on_cpu() - cpu0) as f64 / 1e6);
             wall = wall.min(start.elapsed().as_secs_f64() * 1e3);
-            total = out.report.total.to_string();
+            total = report.total.to_string();
         }
         println!(r#"{{"n":{n},"model":"{name}","best_wall_ms":{wall:.1},"best_cpu_ms":{cpu:.1},"total":"{total}"}}"#);
     }

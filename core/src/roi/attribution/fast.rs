@@ -45,14 +45,24 @@ pub(crate) struct ChannelTotal {
     pub credit: i128,
     pub touches: u64,
     pub conversions: u64,
-    /// Touched by some journey, converting or not.
-    pub present: bool,
-    /// The last journey counted in `conversions`.
+    /// Touched by some journey, converting or not (with more than 64 channels; see
+    /// [`Totals::present`]).
+    present: bool,
+    /// The last journey counted in `conversions` (with more than 64 channels).
     last_journey: usize,
 }
 
-/// Per-channel totals over converting journeys.
-#[derive(Debug, Default)]
+/// Channels whose sums go through the lanes (one bit each in a journey's mask).
+const LANE_CHANNELS: usize = 64;
+/// Copies of each channel's running sums: touch `k` of a journey adds to lane `k % LANES`, so
+/// consecutive touches of one channel do not wait for each other's stores.
+const LANES: usize = 4;
+/// Units the lanes take between flushes: their credits sum to at most this, so no 64-bit lane
+/// overflows.
+const LANE_UNITS: u64 = 1 << 63;
+
+/// Per-channel totals over converting journeys. [`Totals::flush`] before reading `channels`.
+#[derive(Debug)]
 pub(crate) struct Totals {
     /// Per channel of the taxonomy (one record per channel: one bounds check per touch).
     pub channels: Vec<ChannelTotal>,
@@ -60,17 +70,92 @@ pub(crate) struct Totals {
     pub converted: u64,
     /// Revenue of converting journeys without a touch inside the lookback window.
     pub unattributed: i128,
+    /// With at most 64 channels, the channels some journey touched, one bit each.
+    seen: u64,
+    /// With at most 64 channels, credits and touches since the last flush per channel and
+    /// lane (`c * LANES + lane`): a 64-bit add per touch instead of a 128-bit one.
+    lane_credit: Box<[u64; LANE_CHANNELS * LANES]>,
+    lane_touches: Box<[u64; LANE_CHANNELS * LANES]>,
+    /// Units of the journeys added to the lanes since the last flush.
+    pending: u64,
 }
 
 impl Totals {
     pub fn new(channels: usize) -> Self {
         let zero = ChannelTotal { credit: 0, touches: 0, conversions: 0, present: false, last_journey: usize::MAX };
-        Self { channels: vec![zero; channels], ..Self::default() }
+        Self {
+            channels: vec![zero; channels],
+            total: 0,
+            converted: 0,
+            unattributed: 0,
+            seen: 0,
+            lane_credit: Box::new([0; LANE_CHANNELS * LANES]),
+            lane_touches: Box::new([0; LANE_CHANNELS * LANES]),
+            pending: 0,
+        }
+    }
+
+    /// Moves the lanes' sums into `channels`.
+    pub fn flush(&mut self) {
+        for (c, line) in self.channels.iter_mut().take(LANE_CHANNELS).enumerate() {
+            for lane in c * LANES..(c + 1) * LANES {
+                line.credit += i128::from(std::mem::take(&mut self.lane_credit[lane]));
+                line.touches += std::mem::take(&mut self.lane_touches[lane]);
+            }
+        }
+        self.pending = 0;
+    }
+
+    /// Whether some journey, converting or not, touched channel `c`.
+    pub fn present(&self, c: usize) -> bool {
+        self.channels[c].present || (c < 64 && self.seen & (1 << c) != 0)
     }
 
     /// Adds journey `j` (touching `channels`, credited `credits` when it converted).
     #[inline]
     pub fn add(&mut self, j: usize, converted: bool, units: i128, channels: &[u32], credits: impl Fn(usize) -> i128) {
+        if self.channels.len() > LANE_CHANNELS {
+            self.add_many(j, converted, units, channels, credits);
+            return;
+        }
+        // The journey's channels as bits: a register per touch instead of a stored
+        // last-journey mark, and each channel's conversion counted once after the touches.
+        let mut mask = 0u64;
+        if converted {
+            // The credits are not negative and sum to `units`.
+            let Some(u) = u64::try_from(units).ok().filter(|&u| u < LANE_UNITS) else {
+                self.add_many(j, converted, units, channels, credits);
+                return;
+            };
+            if self.pending + u >= LANE_UNITS {
+                self.flush();
+            }
+            self.pending += u;
+            self.converted += 1;
+            self.total += units;
+            for (k, &c) in channels.iter().enumerate() {
+                mask |= 1 << c;
+                // c < 64: the index is below the lanes' length.
+                let lane = (c as usize * LANES + k % LANES) & (LANE_CHANNELS * LANES - 1);
+                self.lane_credit[lane] += credits(k) as u64;
+                self.lane_touches[lane] += 1;
+            }
+            self.seen |= mask;
+            while mask != 0 {
+                self.channels[mask.trailing_zeros() as usize].conversions += 1;
+                mask &= mask - 1;
+            }
+        } else {
+            for &c in channels {
+                mask |= 1 << c;
+            }
+            self.seen |= mask;
+        }
+    }
+
+    /// [`Totals::add`] over more than 64 channels.
+    #[cold]
+    fn add_many(&mut self, j: usize, converted: bool, units: i128, channels: &[u32], credits: impl Fn(usize) -> i128) {
         if !converted {
             for &c in channels {
                 self.channels[c as usize].present = true;
@@ -113,6 +198,7 @@ impl Totals {
                 t.add(j, p.converted[j], p.units[j], &chans, |k| own[k]);
             }
         }
+        t.flush();
         t
     }
 }
@@ -161,14 +247,15 @@ pub(crate) fn run(
     while let Some(Run { start, end, converted, units, .. }) = reader.next_run()? {
         let n = end - start;
         let out = &mut credits[start..end];
+        let mut known = Known::Written;
         if converted {
-            let even = |out: &mut [i64]| -> Option<()> {
+            let even = |out: &mut [i64]| -> Option<(i64, usize)> {
                 // In 64 bits (a 128-bit division per journey cost more than the rest of it).
                 let (t, count) = (u64::try_from(units).ok()?, out.len() as u64);
                 let (each, extra) = (i64::try_from(t / count).ok()?, (t % count) as usize);
                 out.fill(each);
                 out[..extra].iter_mut().for_each(|c| *c += 1);
-                Some(())
+                Some((each, extra))
             };
             let single = match rule {
                 Rule::First => 0,
@@ -178,9 +265,9 @@ pub(crate) fn run(
             let done = match &rule {
                 Rule::First | Rule::Last | Rule::LastNonDirect => {
                     out.fill(0);
-                    even(&mut out[single..=single])
+                    even(&mut out[single..=single]).map(|(each, _)| known = Known::Single(single, each))
                 }
-                Rule::Linear => even(out),
+                Rule::Linear => even(out).map(|(each, extra)| known = Known::Even(each, extra)),
                 Rule::Position(units_of) => {
                     let marked = milestones.map(|m| roles(Some(&m[start..end]), n));
                     match marked {
@@ -226,15 +313,38 @@ pub(crate) fn run(
                 }
             };
             if done.is_none() {
+                known = Known::Written;
                 general(&rule, single, units, &weights, &mut wide, &mut order, out, start)?;
             }
         } else {
             out.fill(0);
         }
-        totals.add(j, converted, units, &reader.channel, |k| i128::from(out[k]));
+        // The credits the totals add, from registers where the rule gives them (not read back
+        // from the stores just made).
+        match known {
+            Known::Even(each, extra) => {
+                totals.add(j, converted, units, &reader.channel, |k| i128::from(each + i64::from(k < extra)));
+            }
+            Known::Single(single, each) => {
+                totals.add(j, converted, units, &reader.channel, |k| if k == single { i128::from(each) } else { 0 });
+            }
+            Known::Written => totals.add(j, converted, units, &reader.channel, |k| i128::from(out[k])),
+        }
         j += 1;
     }
+    totals.flush();
     Ok(totals)
+}
+
+/// A journey's credits, as the totals read them.
+#[derive(Clone, Copy)]
+enum Known {
+    /// `each`, and one more to the first `extra` touches.
+    Even(i64, usize),
+    /// Everything to one touch.
+    Single(usize, i64),
+    /// As written into the journey's rows.
+    Written,
 }
 
 /// The weights divided by their greatest common divisor, and their sum.
@@ -411,4 +521,65 @@ fn general(
         *o = i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{}]", start + k)))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    /// The totals of `journeys` (converted, credits per touch by channel) written plainly.
+    fn plain(channels: usize, journeys: &[(bool, Vec<(u32, i128)>)]) -> Vec<(i128, u64, u64, bool)> {
+        let mut out = vec![(0i128, 0u64, 0u64, false); channels];
+        for (converted, touches) in journeys {
+            let mut counted = vec![false; channels];
+            for &(c, credit) in touches {
+                let line = &mut out[c as usize];
+                line.3 = true;
+                if *converted {
+                    line.0 += credit;
+                    line.1 += 1;
+                    line.2 += u64::from(!counted[c as usize]);
+                    counted[c as usize] = true;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lanes_add_up_as_plain_sums() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |m: u64| {
+            x = x.rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
+            x % m
+        };
+        // 64 channels take the lanes, 65 the per-channel records; credits up to 2^62 flush the
+        // lanes every few journeys, and a journey of 2^64 units or more bypasses them.
+        for channels in [7usize, 64, 65] {
+            let mut journeys = Vec::new();
+            for j in 0..400 {
+                let n = 1 + next(9) as usize;
+                let big = j % 37 == 5;
+                let touches: Vec<(u32, i128)> = (0..n)
+                    .map(|_| {
+                        let c = next(channels as u64) as u32;
+                        let credit = if big { i128::from(u64::MAX) } else { i128::from(next(1 << (j % 63))) };
+                        (c, credit)
+                    })
+                    .collect();
+                journeys.push((next(4) != 0, touches));
+            }
+            let mut t = Totals::new(channels);
+            for (j, (converted, touches)) in journeys.iter().enumerate() {
+                let units: i128 = if *converted { touches.iter().map(|t| t.1).sum() } else { 0 };
+                let chans: Vec<u32> = touches.iter().map(|t| t.0).collect();
+                t.add(j, *converted, units, &chans, |k| touches[k].1);
+            }
+            t.flush();
+            let got: Vec<_> = (0..channels)
+                .map(|c| (t.channels[c].credit, t.channels[c].touches, t.channels[c].conversions, t.present(c)))
+                .collect();
+            assert_eq!(got, plain(channels, &journeys), "{channels} channels");
+        }
+    }
 }

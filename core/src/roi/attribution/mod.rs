@@ -597,7 +597,7 @@ fn channel_report(
     let dp = policy.rounding.dp;
     let money = |units: i128| Decimal::try_from_i128_with_scale(units, dp).map_err(|_| Error::overflow("journeys"));
     let channel_lines = (0..policy.channels.len())
-        .filter(|&c| t.channels[c].present)
+        .filter(|&c| t.present(c))
         .map(|c| {
             let line = &t.channels[c];
             Ok(ChannelCredit {

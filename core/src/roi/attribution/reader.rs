@@ -229,20 +229,26 @@ impl Rows<'_> {
     ) -> std::result::Result<(), usize> {
         let n = codes.len();
         let (on, channel, days) = (&self.on[..n], &mut channel[..n], &mut days[..n]);
-        let mut previous = i64::MIN;
+        let reader = self.reader;
+        // Days counted from the reader's first day; a journey without a conversion has no
+        // day to stay before, and counts no days.
+        let conv = if self.converted { self.conv - reader.base_day } else { i64::MAX };
+        let keep = if self.converted { u32::MAX } else { 0 };
+        let mut previous = 0u64;
         for k in 0..n {
             let code: i32 = codes[k].into();
             // A negative code wraps to a huge index: not a label either.
             let t = self.labels.get(code as u32 as usize).copied().unwrap_or(UNKNOWN);
             let v = on[k];
-            let Ok(day) = self.reader.day(v) else { return Err(k) };
-            if t == UNKNOWN || v == NOT_CONVERTED || day < previous || (self.converted && day > self.conv) {
+            let x = reader.index(v);
+            // `x` is meaningful only when at most `limit`.
+            if t == UNKNOWN || x > reader.limit || v == NOT_CONVERTED || x < previous || x as i64 > conv {
                 return Err(k);
             }
-            previous = day;
+            previous = x;
             channel[k] = t;
             // Both days are within the years 1 to 9999: under 2^22 apart.
-            days[k] = if self.converted { (self.conv - day) as u32 } else { 0 };
+            days[k] = (conv.wrapping_sub(x as i64) as u32) & keep;
         }
         Ok(())
     }
@@ -274,52 +280,71 @@ impl BadDay {
     }
 }
 
-/// Days from a day column's values, with the range check, in a few operations per value: no
-/// division (a floating-point estimate of the quotient corrected to the exact one).
+/// Days from a day column's values, with the range and time-of-day checks, in three
+/// operations per value and no division: a value `v` is a whole day in range exactly when
+/// `x = (v − base) × inv` rotated right by `shift` is at most `limit`, and `x` is then its day
+/// counted from `base_day` (the divisibility test by a multiplicative inverse, as compilers
+/// test `n % d == 0`: `per_day = odd × 2^shift`, `inv` the odd factor's inverse mod 2^64;
+/// for a multiple of `per_day` the product is the exact quotient, for anything else it is
+/// above `u64::MAX ÷ per_day ≥ limit`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DayReader {
     per_day: i64,
-    inv: f64,
-    /// The first and last value of the days 0001-01-01 and 9999-12-31.
-    lo: i64,
-    hi: i64,
+    /// The first tick of the first day read: the first multiple of `per_day` at or after both
+    /// 0001-01-01 and `i64::MIN` (numpy's nanoseconds begin in 1677).
+    base: i64,
+    base_day: i64,
+    inv: u64,
+    shift: u32,
+    /// Days from `base_day` to the last day read (9999-12-31, or the last whole day `i64`
+    /// holds): below `u64::MAX ÷ per_day`, so no value that is not a multiple passes.
+    limit: u64,
 }
 
 impl DayReader {
     pub fn new(per_day: i64) -> Self {
         debug_assert!(per_day >= 1);
-        Self {
-            per_day,
-            inv: 1.0 / per_day as f64,
-            lo: MIN_EPOCH_DAY.checked_mul(per_day).unwrap_or(i64::MIN),
-            hi: (MAX_EPOCH_DAY + 1).checked_mul(per_day).map_or(i64::MAX, |x| x - 1),
+        let d = per_day.max(1);
+        let shift = d.trailing_zeros();
+        let odd = (d >> shift) as u64;
+        // Newton's iteration doubles the correct low bits: 3 (odd × odd ≡ 1 mod 8) → 96.
+        let mut inv = odd;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inv)));
         }
+        let first = i64::MIN.div_euclid(d) + i64::from(i64::MIN.rem_euclid(d) != 0);
+        let base_day = MIN_EPOCH_DAY.max(first);
+        let last_day = MAX_EPOCH_DAY.min(i64::MAX.div_euclid(d));
+        Self { per_day: d, base: base_day * d, base_day, inv, shift, limit: (last_day - base_day) as u64 }
+    }
+
+    /// `v`'s day counted from `base_day` when it is a whole day in range; above `limit`
+    /// otherwise.
+    #[inline]
+    fn index(self, v: i64) -> u64 {
+        (v.wrapping_sub(self.base) as u64).wrapping_mul(self.inv).rotate_right(self.shift)
     }
 
     /// The day (since 1970-01-01) of `v`, not the missing value.
     #[inline]
     pub fn day(self, v: i64) -> std::result::Result<i64, BadDay> {
-        if !(self.lo..=self.hi).contains(&v) {
-            return Err(BadDay::Range);
-        }
-        if self.per_day == 1 {
-            return Ok(v);
-        }
-        // In range, the quotient is under 2^22: the estimate is within one of it.
-        let mut q = (v as f64 * self.inv) as i64;
-        // The true remainder is small; wrapping arithmetic gets it even near i64's ends.
-        let mut r = v.wrapping_sub(q.wrapping_mul(self.per_day));
-        if r < 0 {
-            q -= 1;
-            r += self.per_day;
-        } else if r >= self.per_day {
-            q += 1;
-            r -= self.per_day;
-        }
-        if r == 0 {
-            Ok(q)
+        let x = self.index(v);
+        if x <= self.limit {
+            Ok(self.base_day + x as i64)
         } else {
-            Err(BadDay::TimeOfDay)
+            Err(self.why(v))
+        }
+    }
+
+    /// Why `v` is not a day.
+    #[cold]
+    fn why(self, v: i64) -> BadDay {
+        let lo = MIN_EPOCH_DAY.checked_mul(self.per_day).unwrap_or(i64::MIN);
+        let hi = (MAX_EPOCH_DAY + 1).checked_mul(self.per_day).map_or(i64::MAX, |x| x - 1);
+        if (lo..=hi).contains(&v) {
+            BadDay::TimeOfDay
+        } else {
+            BadDay::Range
         }
     }
 }
@@ -388,6 +413,48 @@ mod tests {
         assert_eq!(h.day(MIN_EPOCH_DAY * 24), Ok(MIN_EPOCH_DAY));
         let d = DayReader::new(1);
         assert_eq!((d.day(MAX_EPOCH_DAY), d.day(MAX_EPOCH_DAY + 1)), (Ok(MAX_EPOCH_DAY), Err(BadDay::Range)));
+    }
+
+    /// The day rule written plainly: in range, then a whole number of days.
+    fn plain_day(v: i64, per_day: i64) -> std::result::Result<i64, BadDay> {
+        let lo = i128::from(MIN_EPOCH_DAY) * i128::from(per_day);
+        let hi = (i128::from(MAX_EPOCH_DAY) + 1) * i128::from(per_day) - 1;
+        if !(lo..=hi).contains(&i128::from(v)) {
+            return Err(BadDay::Range);
+        }
+        if v.rem_euclid(per_day) != 0 {
+            return Err(BadDay::TimeOfDay);
+        }
+        Ok(v.div_euclid(per_day))
+    }
+
+    #[test]
+    fn days_by_inverse_are_the_plain_rule() {
+        // Every numpy unit, odd and even divisors, and 2^44 (i64::MIN is a whole number of its
+        // days, 0001-01-01's first tick is not in i64).
+        let units = [1, 2, 3, 7, 24, 1_440, 86_400, 86_400_000, 86_400_000_000, 86_400_000_000_000, 1 << 44, 1 << 62];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for per_day in units {
+            let r = DayReader::new(per_day);
+            let mut values = vec![i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1, 0, 1, -1];
+            for day in [MIN_EPOCH_DAY - 1, MIN_EPOCH_DAY, -1, 0, 20_000, MAX_EPOCH_DAY, MAX_EPOCH_DAY + 1] {
+                for delta in [-1, 0, 1] {
+                    values.push(day.saturating_mul(per_day).saturating_add(delta));
+                }
+            }
+            for _ in 0..20_000 {
+                x = x.rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
+                let day = (x % 4_000_000) as i64 - 800_000;
+                values.push(day.saturating_mul(per_day));
+                values.push(x as i64);
+            }
+            for v in values {
+                // NaT is never read as a day: the readers check it first.
+                if v != NOT_CONVERTED {
+                    assert_eq!(r.day(v), plain_day(v, per_day), "{v} at {per_day} per day");
+                }
+            }
+        }
     }
 
     #[test]
