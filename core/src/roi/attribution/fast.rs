@@ -54,6 +54,9 @@ pub(crate) struct ChannelTotal {
 
 /// Channels whose sums go through the lanes (one bit each in a journey's mask).
 const LANE_CHANNELS: usize = 64;
+/// Channels whose conversions are counted by a pass over all of them (below: over the
+/// journey's bits).
+const FEW_CHANNELS: usize = 16;
 /// Copies of each channel's running sums: touch `k` of a journey adds to lane `k % LANES`, so
 /// consecutive touches of one channel do not wait for each other's stores.
 const LANES: usize = 4;
@@ -141,9 +144,17 @@ impl Totals {
                 self.lane_touches[lane] += 1;
             }
             self.seen |= mask;
-            while mask != 0 {
-                self.channels[mask.trailing_zeros() as usize].conversions += 1;
-                mask &= mask - 1;
+            if self.channels.len() <= FEW_CHANNELS {
+                // Every channel, one bit each: no loop over the set bits, whose count the CPU
+                // cannot predict.
+                for (c, line) in self.channels.iter_mut().enumerate() {
+                    line.conversions += (mask >> c) & 1;
+                }
+            } else {
+                while mask != 0 {
+                    self.channels[mask.trailing_zeros() as usize].conversions += 1;
+                    mask &= mask - 1;
+                }
             }
         } else {
             for &c in channels {
@@ -253,8 +264,10 @@ pub(crate) fn run(
                 // In 64 bits (a 128-bit division per journey cost more than the rest of it).
                 let (t, count) = (u64::try_from(units).ok()?, out.len() as u64);
                 let (each, extra) = (i64::try_from(t / count).ok()?, (t % count) as usize);
-                out.fill(each);
-                out[..extra].iter_mut().for_each(|c| *c += 1);
+                // One more to the first `extra`: no loop whose length the CPU cannot predict.
+                for (k, c) in out.iter_mut().enumerate() {
+                    *c = each + i64::from(k < extra);
+                }
                 Some((each, extra))
             };
             let single = match rule {
@@ -295,7 +308,8 @@ pub(crate) fn run(
                 }
                 Rule::Decay(half_life) => {
                     // Relative to the most recent touch, which then weighs exactly one.
-                    let latest = reader.days.iter().copied().min().unwrap_or(0);
+                    // Days before the conversion, in time order: the last is the fewest.
+                    let latest = reader.days.last().copied().unwrap_or(0);
                     weights.clear();
                     for &d in &reader.days {
                         let gap = (d - latest) as usize;
