@@ -8,38 +8,7 @@ use crmkit::dedup::{
     find_duplicates_columns, normalize_company, BatchSettings, DedupIndex, DedupRecord, MatchPolicy, RecordColumns,
 };
 use crmkit_benches::dedup_book;
-
-/// Resident memory in MB (Linux; 0 elsewhere).
-fn resident_mb() -> u64 {
-    let pages = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-        .unwrap_or(0);
-    pages * 4096 / 1_000_000
-}
-
-/// CPU seconds this process used so far, all threads (Linux; 0 elsewhere): the machine is
-/// shared, so wall time alone says little.
-fn cpu_s() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-            Some(ticks / 100.0)
-        })
-        .unwrap_or(0.0)
-}
-
-/// Peak resident memory in MB (Linux; 0 elsewhere).
-fn peak_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .unwrap_or(0)
-        / 1000
-}
+use crmkit_benches::measure::{peak_mb, process_cpu_s, resident_mb};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|v| v.parse().ok()).unwrap_or(100_000);
@@ -61,18 +30,18 @@ fn main() {
     }
     println!("normalize_company x{n}: {:.3} s ({k})", t.elapsed().as_secs_f64());
     let before = resident_mb();
-    let (t, cpu) = (Instant::now(), cpu_s());
+    let (t, cpu) = (Instant::now(), process_cpu_s());
     let index = DedupIndex::build(&policy, &book).expect("index");
     println!(
         "index build: {:.3} s wall, {:.2} s CPU ({:.2} µs a record), resident memory +{} MB (process peak so far {} MB)",
         t.elapsed().as_secs_f64(),
-        cpu_s() - cpu,
+        process_cpu_s() - cpu,
         t.elapsed().as_secs_f64() * 1e6 / n as f64,
         resident_mb().saturating_sub(before),
         peak_mb()
     );
     let queries = dedup_book(2000, 7);
-    let cpu = cpu_s();
+    let cpu = process_cpu_s();
     let mut compared: Vec<u64> = Vec::new();
     let mut best: Vec<f64> = Vec::new();
     let mut times: Vec<f64> = queries
@@ -101,7 +70,7 @@ fn main() {
         best[best.len() * 99 / 100],
         best[best.len() - 1]
     );
-    let cpu = cpu_s() - cpu;
+    let cpu = process_cpu_s() - cpu;
     times.sort_by(f64::total_cmp);
     compared.sort_unstable();
     println!(
@@ -128,13 +97,13 @@ fn main() {
         .collect();
     let columns = RecordColumns { ids: &ids, owners: None, fields: &fields };
     let before = resident_mb();
-    let (t, cpu) = (Instant::now(), cpu_s());
+    let (t, cpu) = (Instant::now(), process_cpu_s());
     let r = find_duplicates_columns(&policy, &BatchSettings::default(), &columns).expect("batch");
     println!("batch resident memory +{} MB (peak while it ran may be higher)", resident_mb().saturating_sub(before));
     println!(
         "batch: {:.3} s wall, {:.2} s CPU, {} candidate pairs, {} clusters; process peak {} MB",
         t.elapsed().as_secs_f64(),
-        cpu_s() - cpu,
+        process_cpu_s() - cpu,
         r.stats.candidate_pairs,
         r.clusters.len(),
         peak_mb()

@@ -11,28 +11,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use crmkit::dedup::{find_duplicates_columns, BatchSettings, MatchPolicy, RecordColumns};
-
-/// CPU seconds this process used so far, all threads (Linux; 0 elsewhere).
-fn cpu_s() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit_once(')')?.1;
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-            Some(ticks / 100.0)
-        })
-        .unwrap_or(0.0)
-}
-
-/// Peak resident memory in MB (Linux; 0 elsewhere).
-fn peak_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .unwrap_or(0)
-        / 1000
-}
+use crmkit_benches::measure::{peak_mb, process_cpu_s};
 
 /// Pairs within groups: Σ n(n − 1)/2 over the groups' sizes.
 fn pairs<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> u64 {
@@ -74,9 +53,9 @@ fn main() {
     .expect("policy");
     let columns = RecordColumns { ids: &ids, owners: Some(&owners), fields: &fields };
     let settings = BatchSettings { max_cluster_size: 50, ..BatchSettings::default() };
-    let (t, cpu) = (Instant::now(), cpu_s());
+    let (t, cpu) = (Instant::now(), process_cpu_s());
     let r = find_duplicates_columns(&policy, &settings, &columns).expect("batch");
-    let (wall, cpu) = (t.elapsed().as_secs_f64(), cpu_s() - cpu);
+    let (wall, cpu) = (t.elapsed().as_secs_f64(), process_cpu_s() - cpu);
     let truth = pairs(entity.iter().copied());
     let found = pairs(r.cluster.iter().filter(|&&c| c >= 0).copied());
     let right = pairs(r.cluster.iter().zip(&entity).filter(|(&c, _)| c >= 0).map(|(&c, &e)| (c, e)));

@@ -14,13 +14,8 @@
 
 use crmkit::forecast::{forecast_columns, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn};
 use crmkit_benches::book::{book_policy, Book};
+use crmkit_benches::measure::thread_cpu_ns;
 use crmkit_benches::{as_of, policy, Deals};
-
-/// Nanoseconds this thread has run on a CPU (the first field of schedstat).
-fn thread_cpu_ns() -> u64 {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").expect("Linux schedstat");
-    text.split_whitespace().next().and_then(|f| f.parse().ok()).expect("schedstat field")
-}
 
 /// 64-bit FNV-1a of `text`.
 fn fnv1a(text: &str) -> u64 {

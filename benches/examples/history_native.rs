@@ -11,13 +11,7 @@ use crmkit::forecast::{backtest, funnel_history};
 use crmkit_benches::as_of;
 use crmkit_benches::history::{backtest_policy, backtest_settings, generate, history_policy};
 
-/// Nanoseconds this thread has run on a CPU (0 where the file does not exist).
-fn on_cpu() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
-        .unwrap_or(0)
-}
+use crmkit_benches::measure::thread_cpu_ns;
 
 #[allow(clippy::print_stdout)]
 fn main() {
@@ -33,7 +27,7 @@ fn main() {
         let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
         let mut check = String::new();
         for _ in 0..runs {
-            let (start, cpu0) = (Instant::now(), on_cpu());
+            let (start, cpu0) = (Instant::now(), thread_cpu_ns());
             check = match what.as_str() {
                 "history" | "history_grouped" => {
                     let r =
@@ -53,7 +47,7 @@ fn main() {
                 }
                 other => panic!("unknown bench {other}"),
             };
-            cpu = cpu.min((on_cpu() - cpu0) as f64 / 1e6);
+            cpu = cpu.min((thread_cpu_ns() - cpu0) as f64 / 1e6);
             wall = wall.min(start.elapsed().as_secs_f64() * 1e3);
         }
         println!(

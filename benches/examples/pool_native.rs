@@ -19,6 +19,7 @@ use crmkit::pool::{
     check_claims, check_claims_columns, evaluate_pool_columns, simulate_pool, AsOf, PoolPolicy, CLAIM_REASONS,
 };
 use crmkit_benches::claims::{claim_book, CLAIMS_AS_OF};
+use crmkit_benches::measure::{thread_minor_faults, thread_sched_ms};
 use crmkit_benches::pool::{policy, Book, AS_OF, POLICY_JSON};
 
 /// One claim's answer for the digest: its pool, whether accepted, each reason's code and
@@ -28,17 +29,8 @@ type Answer = (Option<String>, bool, Vec<(String, [i64; 4])>);
 /// CPU time and run-queue wait of this thread so far, ms; minor faults (`NaN` where the
 /// kernel does not say).
 fn usage() -> [f64; 3] {
-    let sched = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let mut fields = sched.split_whitespace().map(|ns| ns.parse::<f64>().map_or(f64::NAN, |ns| ns / 1e6));
-    let (cpu, wait) = (fields.next().unwrap_or(f64::NAN), fields.next().unwrap_or(f64::NAN));
-    // `stat`: the command is in parentheses and may hold spaces; minflt is the 8th field after it.
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    let faults = stat
-        .rsplit_once(')')
-        .and_then(|(_, rest)| rest.split_whitespace().nth(7))
-        .and_then(|f| f.parse::<f64>().ok())
-        .unwrap_or(f64::NAN);
-    [cpu, wait, faults]
+    let [cpu, wait] = thread_sched_ms();
+    [cpu, wait, thread_minor_faults()]
 }
 
 /// Times `f` and prints the line.

@@ -12,13 +12,7 @@ use std::time::Instant;
 use crmkit::roi::{attribute_columns, attribute_columns_into, AttributionPolicy, CodeColumn, DayColumn, NOT_CONVERTED};
 use crmkit_benches::roi::Journeys;
 
-/// Nanoseconds this thread has run on a CPU (0 where the file does not exist).
-fn on_cpu() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
-        .unwrap_or(0)
-}
+use crmkit_benches::measure::thread_cpu_ns;
 
 #[allow(clippy::print_stdout)]
 fn main() {
@@ -57,13 +51,13 @@ fn main() {
         let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
         let mut total = String::new();
         for _ in 0..5 {
-            let (start, cpu0) = (Instant::now(), on_cpu());
+            let (start, cpu0) = (Instant::now(), thread_cpu_ns());
             let report = if frame {
                 attribute_columns_into(&policy, &columns, &mut buffer).expect("attribution")
             } else {
                 attribute_columns(&policy, &columns).expect("attribution").report
             };
-            cpu = cpu.min((on_cpu() - cpu0) as f64 / 1e6);
+            cpu = cpu.min((thread_cpu_ns() - cpu0) as f64 / 1e6);
             wall = wall.min(start.elapsed().as_secs_f64() * 1e3);
             total = report.total.to_string();
         }

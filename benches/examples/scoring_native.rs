@@ -9,14 +9,8 @@ use std::time::Instant;
 
 use crmkit::scoring::{score_columns, GroupedEvents, LeadColumns, ScoreColumns};
 use crmkit_benches::as_of;
+use crmkit_benches::measure::thread_sched_ms;
 use crmkit_benches::scoring::{policy, Leads};
-
-/// CPU time and run-queue wait of this thread so far, ms (`NaN` where the kernel does not say).
-fn usage() -> [f64; 2] {
-    let sched = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let mut fields = sched.split_whitespace().map(|ns| ns.parse::<f64>().map_or(f64::NAN, |ns| ns / 1e6));
-    [fields.next().unwrap_or(f64::NAN), fields.next().unwrap_or(f64::NAN)]
-}
 
 /// FNV-1a over every output column's bits: two runs (or two versions) agree to the bit
 /// exactly when their digests do.
@@ -49,10 +43,10 @@ fn main() {
     let grouped = GroupedEvents::group(&leads.event_lead, &leads.event_type, &leads.event_on, n).expect("events");
     let columns = LeadColumns { rows: n, fields: leads.fields(), events: Some(grouped.columns(&leads.event_labels)) };
     for _ in 0..runs {
-        let (t, u) = (Instant::now(), usage());
+        let (t, u) = (Instant::now(), thread_sched_ms());
         let out = score_columns(&policy, &columns, as_of()).expect("scores");
         let wall = t.elapsed().as_secs_f64() * 1e3;
-        let v = usage();
+        let v = thread_sched_ms();
         println!(
             "score_columns {n} leads: wall {wall:.0} ms, cpu {:.0} ms, waiting for a core {:.0} ms; digest {:016x}",
             v[0] - u[0],

@@ -7,6 +7,7 @@ pub mod book;
 pub mod claims;
 pub mod commission;
 pub mod history;
+pub mod measure;
 pub mod pool;
 pub mod roi;
 
