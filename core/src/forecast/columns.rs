@@ -1227,6 +1227,29 @@ mod tests {
         }
     }
 
+    /// Deals with a stage, an amount and an expected close date, grouped by owner.
+    fn dated_by_owner<'a>(
+        stage: &'a [i32],
+        labels: &'a [String],
+        amount: AmountColumn<'a>,
+        close: &'a [i64],
+        owner: &'a [i32],
+        owners: &'a [String],
+    ) -> DealColumns<'a> {
+        DealColumns {
+            stage,
+            stage_labels: labels,
+            amount,
+            entered_stage_on: None,
+            expected_close_on: Some(close),
+            snoozed_until: None,
+            last_activity_on: None,
+            keys: vec![KeyColumn { codes: owner, labels: owners }],
+            probability: None,
+            category: None,
+        }
+    }
+
     /// Sums past 64 bits leave the fast lane to the general loop: the same exact report as
     /// the decimal column's, on one thread and two.
     #[test]
@@ -1241,18 +1264,7 @@ mod tests {
         let close = [20_500, i64::MIN, 20_400, 20_700];
         for placement in ["half_elapsed", "expected_close"] {
             let report = |amount| {
-                let columns = DealColumns {
-                    stage: &stage,
-                    stage_labels: &labels,
-                    amount,
-                    entered_stage_on: None,
-                    expected_close_on: Some(&close),
-                    snoozed_until: None,
-                    last_activity_on: None,
-                    keys: vec![KeyColumn { codes: &owner, labels: &owners }],
-                    probability: None,
-                    category: None,
-                };
+                let columns = dated_by_owner(&stage, &labels, amount, &close, &owner, &owners);
                 (
                     forecast_columns(&policy(placement), &columns, as_of),
                     forecast_columns_parallel(&policy(placement), &columns, as_of, 2),
@@ -1281,18 +1293,7 @@ mod tests {
         let close: Vec<i64> = (0..17).map(|i| if i % 3 == 0 { i64::MIN } else { 20_450 + 40 * i }).collect();
         for placement in ["half_elapsed", "expected_close"] {
             let report = |amount| {
-                let columns = DealColumns {
-                    stage: &stage,
-                    stage_labels: &labels,
-                    amount,
-                    entered_stage_on: None,
-                    expected_close_on: Some(&close),
-                    snoozed_until: None,
-                    last_activity_on: None,
-                    keys: vec![KeyColumn { codes: &owner, labels: &owners }],
-                    probability: None,
-                    category: None,
-                };
+                let columns = dated_by_owner(&stage, &labels, amount, &close, &owner, &owners);
                 forecast_columns(&policy(placement), &columns, as_of).unwrap()
             };
             let fast = report(AmountColumn::Units { units: &units, scale: 0 });
