@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from crmkit import _native
 from crmkit._types import document
 from crmkit._wire import _decimal_text as _decimal_wire_text
-from crmkit._wire import _Refused, as_of_text, date_text, error, share_attrs, to_json
+from crmkit._wire import _Refused, as_of_text, date_text, error, share_attrs, to_json, unicode_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -286,13 +286,7 @@ def _codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
         codes, labels = series.cat.codes.to_numpy(), series.cat.categories
     else:
         codes, labels = pd.factorize(series)
-    texts = [str(label) for label in labels]
-    for j, text in enumerate(texts):
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise _error("invalid_value", f"{series.name}", f"label {j} is not Unicode text (a lone surrogate)") from None
+    texts = unicode_labels([str(label) for label in labels], f"{series.name}")
     return np.ascontiguousarray(codes, dtype=np.int32), texts
 
 

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import as_of_text, error, to_json
+from crmkit._wire import as_of_text, error, to_json, unicode_labels
 
 __all__ = [
     "calibration",
@@ -247,11 +247,5 @@ def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool 
         raise error("invalid_type", f"columns.{s.name}", f"expected text, numbers or dates: {e}") from None
     # Python / numpy booleans among objects read as the core reads a boolean: true / false.
     labels = [("true" if c else "false") if isinstance(c, (bool, np.bool_)) else str(c) for c in cat.cat.categories]
-    for label in labels:
-        try:
-            label.encode()
-        except UnicodeEncodeError:
-            from crmkit._wire import error
-
-            raise error("invalid_value", f"columns.{s.name}", "a lone surrogate is not Unicode text") from None
+    unicode_labels(labels, f"columns.{s.name}")
     return "text", (np.ascontiguousarray(cat.cat.codes.to_numpy(), dtype=np.int32), labels)

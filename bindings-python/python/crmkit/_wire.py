@@ -199,6 +199,19 @@ def count(value: Any, name: str, limit: int = 2**32 - 1) -> int:
     return int(value)
 
 
+def unicode_labels(labels: list[str], path: str) -> list[str]:
+    """``labels`` as they are, or ``invalid_value`` at ``path`` for the first one that is not
+    Unicode text (a lone surrogate, which Python strings can hold and Rust strings cannot).
+    ASCII labels, the common case, are not encoded."""
+    for j, label in enumerate(labels):
+        if not label.isascii():
+            try:
+                label.encode("utf-8")
+            except UnicodeEncodeError:
+                raise error("invalid_value", path, f"label {j} is not Unicode text (a lone surrogate)") from None
+    return labels
+
+
 def as_of_text(as_of: Any, name: str = "as_of") -> str:
     """``as_of`` (or another date argument) as the core reads it: a ``YYYY-MM-DD`` string
     as given (the core checks it), or the ISO date of a date-like value."""
