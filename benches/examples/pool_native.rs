@@ -11,44 +11,18 @@
 //! 200,000 pooled records, a 1,000,000-entry ledger), in turns, each line with a digest of
 //! the answers (the two APIs' digests agree with each other and with earlier builds).
 
-use std::time::Instant;
-
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crmkit::pool::{
     check_claims, check_claims_columns, evaluate_pool_columns, simulate_pool, AsOf, PoolPolicy, CLAIM_REASONS,
 };
 use crmkit_benches::claims::{claim_book, CLAIMS_AS_OF};
-use crmkit_benches::measure::{thread_minor_faults, thread_sched_ms};
+use crmkit_benches::measure::timed;
 use crmkit_benches::pool::{policy, Book, AS_OF, POLICY_JSON};
 
 /// One claim's answer for the digest: its pool, whether accepted, each reason's code and
 /// numbers (count, limit, since and until in ms; -1 or `i64::MIN` where the reason has none).
 type Answer = (Option<String>, bool, Vec<(String, [i64; 4])>);
-
-/// CPU time and run-queue wait of this thread so far, ms; minor faults (`NaN` where the
-/// kernel does not say).
-fn usage() -> [f64; 3] {
-    let [cpu, wait] = thread_sched_ms();
-    [cpu, wait, thread_minor_faults()]
-}
-
-/// Times `f` and prints the line.
-#[allow(clippy::print_stdout)]
-fn timed<T>(what: &str, f: impl FnOnce() -> T, counts: impl Fn(&T) -> String) {
-    let (t, u) = (Instant::now(), usage());
-    let out = f();
-    let wall = t.elapsed().as_secs_f64() * 1e3;
-    let v = usage();
-    println!(
-        "{what}: wall {wall:.0} ms, cpu {:.0} ms, waiting for a core {:.0} ms, other {:.0} ms, minor faults {:.0}; {}",
-        v[0] - u[0],
-        v[1] - u[1],
-        wall - (v[0] - u[0]) - (v[1] - u[1]),
-        v[2] - u[2],
-        counts(&out)
-    );
-}
 
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "evaluate".into());

@@ -1,15 +1,14 @@
 //! Native timing of `score_columns` on the bench leads, for the README.
 //! `cargo run --release -q -p crmkit-benches --example scoring_native -- [runs] [leads]`
-//! prints one line per call: its wall time, the CPU time of the calling thread and the time it
-//! spent runnable but waiting for a core (read from `/proc/thread-self/schedstat` on Linux,
-//! so a loaded machine's waiting shows apart from the work). The leads are
+//! prints one line per call (`crmkit_benches::measure::timed`): its wall time, the CPU time of
+//! the calling thread and the time it spent runnable but waiting for a core (read from
+//! `/proc/thread-self/schedstat` on Linux, so a loaded machine's waiting shows apart from the
+//! work), the rest and the minor page faults, then the output's digest. The leads are
 //! `benches/src/scoring.rs`'s (1,000,000 by default, 10 events each), the policy its 30 rules.
-
-use std::time::Instant;
 
 use crmkit::scoring::{score_columns, GroupedEvents, LeadColumns, ScoreColumns};
 use crmkit_benches::as_of;
-use crmkit_benches::measure::thread_sched_ms;
+use crmkit_benches::measure::timed;
 use crmkit_benches::scoring::{policy, Leads};
 
 /// FNV-1a over every output column's bits: two runs (or two versions) agree to the bit
@@ -34,7 +33,6 @@ fn digest(out: &ScoreColumns) -> u64 {
     h
 }
 
-#[allow(clippy::print_stdout)]
 fn main() {
     let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let n: usize = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
@@ -43,15 +41,10 @@ fn main() {
     let grouped = GroupedEvents::group(&leads.event_lead, &leads.event_type, &leads.event_on, n).expect("events");
     let columns = LeadColumns { rows: n, fields: leads.fields(), events: Some(grouped.columns(&leads.event_labels)) };
     for _ in 0..runs {
-        let (t, u) = (Instant::now(), thread_sched_ms());
-        let out = score_columns(&policy, &columns, as_of()).expect("scores");
-        let wall = t.elapsed().as_secs_f64() * 1e3;
-        let v = thread_sched_ms();
-        println!(
-            "score_columns {n} leads: wall {wall:.0} ms, cpu {:.0} ms, waiting for a core {:.0} ms; digest {:016x}",
-            v[0] - u[0],
-            v[1] - u[1],
-            digest(&out)
+        timed(
+            &format!("score_columns {n} leads"),
+            || score_columns(&policy, &columns, as_of()).expect("scores"),
+            |out| format!("digest {:016x}", digest(out)),
         );
     }
 }

@@ -1,6 +1,7 @@
 //! What the timing examples read from Linux's `/proc` about this thread and process: CPU time,
-//! time spent waiting for a core, page faults and memory. The machine the figures come from is
-//! shared, so wall time alone says little. Elsewhere every reader gives 0 (or `NaN`).
+//! time spent waiting for a core, page faults and memory; [`timed`] prints one call's line.
+//! The machine the figures come from is shared, so wall time alone says little. Elsewhere
+//! every reader gives 0 (or `NaN`).
 
 /// Nanoseconds this thread has run on a CPU so far (schedstat's first field; 0 where the file
 /// does not exist). On some VMs it advances in scheduler ticks (4 ms): time many calls.
@@ -58,4 +59,66 @@ pub fn resident_mb() -> u64 {
         .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
         .unwrap_or(0);
     pages * 4096 / 1_000_000
+}
+
+/// What one call took on the calling thread, in ms (`NaN` where the kernel does not say).
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// Wall time.
+    pub wall_ms: f64,
+    /// Time on a CPU.
+    pub cpu_ms: f64,
+    /// Time runnable but waiting for a core (a loaded machine's share of the wall time).
+    pub wait_ms: f64,
+    /// Minor page faults taken (a count, not ms).
+    pub minor_faults: f64,
+}
+
+impl Timing {
+    /// Wall time neither on a CPU nor waiting for one: blocked (major page faults, I/O).
+    pub fn other_ms(&self) -> f64 {
+        self.wall_ms - self.cpu_ms - self.wait_ms
+    }
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "wall {:.0} ms, cpu {:.0} ms, waiting for a core {:.0} ms, other {:.0} ms, minor faults {:.0}",
+            self.wall_ms,
+            self.cpu_ms,
+            self.wait_ms,
+            self.other_ms(),
+            self.minor_faults
+        )
+    }
+}
+
+/// Runs `f` once on this thread and says what it took.
+#[must_use]
+pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Timing) {
+    let usage = || {
+        let [cpu, wait] = thread_sched_ms();
+        [cpu, wait, thread_minor_faults()]
+    };
+    let (start, before) = (std::time::Instant::now(), usage());
+    let out = f();
+    let wall_ms = start.elapsed().as_secs_f64() * 1e3;
+    let after = usage();
+    let timing = Timing {
+        wall_ms,
+        cpu_ms: after[0] - before[0],
+        wait_ms: after[1] - before[1],
+        minor_faults: after[2] - before[2],
+    };
+    (out, timing)
+}
+
+/// Runs `f` once and prints `what: <its Timing>; <counts of its result>`, the timing
+/// examples' line.
+#[allow(clippy::print_stdout)]
+pub fn timed<T>(what: &str, f: impl FnOnce() -> T, counts: impl FnOnce(&T) -> String) {
+    let (out, timing) = measure(f);
+    println!("{what}: {timing}; {}", counts(&out));
 }
