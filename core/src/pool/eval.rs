@@ -490,6 +490,18 @@ pub(crate) fn after_as_of(path: String, at: Instant, as_of: Instant, pool: &Comp
     Error::DateAfterAsOf { path, date: at.format(pool.zone), as_of: as_of.format(pool.zone) }
 }
 
+/// Notes `records[i]`'s id in `ids`; `duplicate_name` at its path if an earlier record has it.
+pub(crate) fn note_record_id<'r>(ids: &mut HashMap<&'r str, usize>, r: &'r PoolRecord, i: usize) -> Result<()> {
+    match ids.insert(r.id.as_str(), i) {
+        Some(first) => Err(Error::DuplicateName {
+            path: format!("records[{i}].id"),
+            name: r.id.clone(),
+            first: format!("records[{first}].id"),
+        }),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn evaluate(
     policy: &PoolPolicy,
     records: &[PoolRecord],
@@ -501,13 +513,7 @@ pub(crate) fn evaluate(
     let mut pool_of = Vec::with_capacity(records.len());
     let mut now = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
-        if let Some(first) = ids.insert(r.id.as_str(), i) {
-            return Err(Error::DuplicateName {
-                path: format!("records[{i}].id"),
-                name: r.id.clone(),
-                first: format!("records[{first}].id"),
-            });
-        }
+        note_record_id(&mut ids, r, i)?;
         let values = [
             Some(r.owner.as_str()),
             r.department.as_deref(),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::eval::{decide, find_pool, Effect, Facts, PoolActivity, PoolRecord, PoolVerdict};
+use super::eval::{decide, find_pool, note_record_id, Effect, Facts, PoolActivity, PoolRecord, PoolVerdict};
 use super::policy::{CompiledPool, DayUnit, FollowUpActor, PoolPolicy, MAX_LIMIT};
 use super::time::{AsOf, Instant};
 use crate::error::{Error, Result};
@@ -198,13 +198,7 @@ pub(crate) fn simulate(
     check_span(from, to)?;
     let mut ids = HashMap::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
-        if let Some(first) = ids.insert(r.id.as_str(), i) {
-            return Err(Error::DuplicateName {
-                path: format!("records[{i}].id"),
-                name: r.id.clone(),
-                first: format!("records[{first}].id"),
-            });
-        }
+        note_record_id(&mut ids, r, i)?;
     }
     let (end, latest) = (AsOf::Date(to), latest_instant(to));
     let mut act_rec = Vec::with_capacity(activities.len());
