@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use super::columns::{LineColumns, MAX_COLUMN_LINES};
 use super::columns_extra::{Extras, NO_RULE};
 use super::columns_walk::{
-    bit, div_round_pow10, kind_code, IntTable, Labels, Seg, ACCELERATED, AT_END, BELOW_ZERO, HELD, MARGINAL, MET,
-    NOT_MET, ORIGINAL, REFUND, RULE, SO_FAR,
+    bit, div_round_pow10, kind_code, rounds_away, IntTable, Labels, Seg, ACCELERATED, AT_END, BELOW_ZERO, HELD,
+    MARGINAL, MET, NOT_MET, ORIGINAL, REFUND, RULE, SO_FAR,
 };
 use super::credit::Rep;
 use super::plan::{Accrual, CommissionPlan, PlanKind};
@@ -872,14 +872,7 @@ fn round64(n: i64, d: i64, strategy: RoundingStrategy) -> i64 {
         return q;
     }
     let (r, rest) = (r.unsigned_abs(), d.unsigned_abs() - r.unsigned_abs());
-    let away = match strategy {
-        RoundingStrategy::Down => false,
-        RoundingStrategy::Up => true,
-        RoundingStrategy::HalfUp => r >= rest,
-        RoundingStrategy::HalfDown => r > rest,
-        RoundingStrategy::HalfEven => r > rest || (r == rest && q % 2 != 0),
-    };
-    if away {
+    if rounds_away(u128::from(r), u128::from(rest), q % 2 != 0, strategy) {
         q + n.signum()
     } else {
         q

@@ -87,18 +87,23 @@ fn round_quotient(n: i128, q: i128, r: i128, d: i128, strategy: RoundingStrategy
     if r == 0 {
         return q;
     }
-    let (r, rest) = (r.unsigned_abs(), d.unsigned_abs() - r.unsigned_abs());
-    let away = match strategy {
+    if rounds_away(r.unsigned_abs(), d.unsigned_abs() - r.unsigned_abs(), q % 2 != 0, strategy) {
+        q + n.signum()
+    } else {
+        q
+    }
+}
+
+/// Whether a quotient whose remainder is `r` (≠ 0) away from it and `rest` short of the next
+/// one (magnitudes) rounds away from zero under `strategy`; `odd`: the quotient is odd.
+#[inline]
+pub(crate) fn rounds_away(r: u128, rest: u128, odd: bool, strategy: RoundingStrategy) -> bool {
+    match strategy {
         RoundingStrategy::Down => false,
         RoundingStrategy::Up => true,
         RoundingStrategy::HalfUp => r >= rest,
         RoundingStrategy::HalfDown => r > rest,
-        RoundingStrategy::HalfEven => r > rest || (r == rest && q % 2 != 0),
-    };
-    if away {
-        q + n.signum()
-    } else {
-        q
+        RoundingStrategy::HalfEven => r > rest || (r == rest && odd),
     }
 }
 
