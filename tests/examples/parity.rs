@@ -13,7 +13,7 @@
 
 use std::io::Write as _;
 
-use crmkit_tests::{call, vector_files};
+use crmkit_tests::{call, replace_nth, vector_files};
 use serde_json::{json, Value};
 
 fn main() {
@@ -120,18 +120,5 @@ fn count(v: &Value) -> usize {
         Value::Array(items) => items.iter().map(count).sum(),
         Value::Object(map) => map.values().map(count).sum(),
         _ => 0,
-    }
-}
-
-fn replace_nth(v: &mut Value, n: &mut usize, with: &Value) -> bool {
-    if *n == 0 {
-        *v = with.clone();
-        return true;
-    }
-    *n -= 1;
-    match v {
-        Value::Array(items) => items.iter_mut().any(|x| replace_nth(x, n, with)),
-        Value::Object(map) => map.values_mut().any(|x| replace_nth(x, n, with)),
-        _ => false,
     }
 }

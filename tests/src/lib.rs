@@ -674,3 +674,19 @@ pub fn vector_files() -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The `n`-th node of `v` (pre-order, `v` itself is node 0), replaced by `with`: how the fuzz
+/// test and the parity example mutate a vector case. False when `v` has `n` nodes or fewer
+/// (`n` is then decreased by their count).
+pub fn replace_nth(v: &mut Value, n: &mut usize, with: &Value) -> bool {
+    if *n == 0 {
+        *v = with.clone();
+        return true;
+    }
+    *n -= 1;
+    match v {
+        Value::Array(items) => items.iter_mut().any(|x| replace_nth(x, n, with)),
+        Value::Object(map) => map.values_mut().any(|x| replace_nth(x, n, with)),
+        _ => false,
+    }
+}

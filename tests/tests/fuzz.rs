@@ -6,7 +6,7 @@
 //! in the README's "Error codes" table, which this test reads. Case counts stay small in the test command;
 //! `scripts/fuzz.sh` runs the same properties longer (`PROPTEST_CASES`).
 
-use crmkit_tests::{call, vector_files};
+use crmkit_tests::{call, replace_nth, vector_files};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -119,20 +119,6 @@ fn read_cases() -> Vec<Case> {
         }
     }
     out
-}
-
-/// The `n`-th node of `v` (pre-order), replaced by `with`.
-fn replace_nth(v: &mut Value, n: &mut usize, with: &Value) -> bool {
-    if *n == 0 {
-        *v = with.clone();
-        return true;
-    }
-    *n -= 1;
-    match v {
-        Value::Array(items) => items.iter_mut().any(|x| replace_nth(x, n, with)),
-        Value::Object(map) => map.values_mut().any(|x| replace_nth(x, n, with)),
-        _ => false,
-    }
 }
 
 fn config() -> ProptestConfig {
