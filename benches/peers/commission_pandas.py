@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import crmkit  # noqa: E402
+from seeded import draws  # noqa: E402
 
 SEED = 42
 REPEAT = 5
@@ -45,17 +46,6 @@ PLAN = {
         for lo, hi, bp in zip(BOUNDS, BOUNDS[1:] + [None], RATES_BP)
     ],
 }
-
-
-def mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def draws(seed: int, start: int, count: int) -> np.ndarray:
-    k = np.arange(start + 1, start + count + 1, dtype=np.uint64)
-    return mix(np.uint64(seed) + k * np.uint64(0x9E3779B97F4A7C15))
 
 
 def generate(n: int, reps: int) -> pd.DataFrame:
