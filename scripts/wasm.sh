@@ -59,7 +59,7 @@ echo "crmkit_bg.wasm: $raw bytes raw, $gz bytes gzipped ($before bytes before wa
 
 # The declarations must carry the core's types, not `any`.
 dts="$pkg/node/crmkit.d.ts"
-for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns AllocationPolicy AllocationInput AllocationReport AllocationTreePolicy AllocationTreeInput AllocationTreeReport AllocationNode RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine InterestPolicy Batch InterestReport CollectionsPolicy CollectionsReport DiscountPolicy DiscountRequest DiscountRoute \
+for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns ForecastTable ForecastColumnsOptions ForecastLineColumns ForecastGroupColumns ForecastSumColumns AllocationPolicy AllocationInput AllocationReport AllocationTreePolicy AllocationTreeInput AllocationTreeReport AllocationNode RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine InterestPolicy Batch InterestReport CollectionsPolicy CollectionsReport DiscountPolicy DiscountRequest DiscountRoute \
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
   ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
@@ -73,6 +73,7 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
 done
 for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): ForecastReport;' \
   'forecastColumns(policy: ForecastPolicy, columns: DealColumns, asOf: string): ForecastReport;' \
+  'forecastColumns(policy: ForecastPolicy, columns: DealColumns, asOf: string, options: { output: "columns" }): ForecastTable;' \
   'allocateTarget(policy: AllocationPolicy, input: AllocationInput, asOf: string): AllocationReport;' \
   'allocateTree(policy: AllocationTreePolicy, input: AllocationTreeInput, asOf: string): AllocationTreeReport;' \
   'forecastRanges(policy: ForecastPolicy, settings: RangeSettings, deals: Deal[], asOf: string): RangeReport;' \

@@ -3,7 +3,8 @@
 use wasm_bindgen::prelude::*;
 
 use crate::columns::Columns;
-use crate::convert::{from_js, from_js_arg, reply, string_arg};
+use crate::convert::{from_js, from_js_arg, reply, string_arg, to_js, to_js_error};
+use crate::forecast_table::{self, Output};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -72,21 +73,28 @@ pub fn forecast(
 }
 
 /// Forecasts deals given as typed-array columns: the report of `forecast` without deal
-/// lines, in one pass. Error paths name the column and row (`amount[3]`). Throws a
-/// `CrmkitError`.
-#[wasm_bindgen(js_name = forecastColumns, unchecked_return_type = "ForecastReport")]
+/// lines, in one pass; with `options.output` `"columns"` its group × month lines and groups
+/// as typed arrays (`ForecastTable`, see forecast_table.rs, which declares the TypeScript
+/// overloads). Error paths name the column and row (`amount[3]`). Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = forecastColumns, skip_typescript)]
 pub fn forecast_columns(
-    #[wasm_bindgen(unchecked_param_type = "ForecastPolicy")] policy: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "DealColumns")] columns: &JsValue,
-    #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
+    policy: &JsValue,
+    columns: &JsValue,
+    as_of: &JsValue,
+    options: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js_arg(policy, "policy")?;
+        let policy: crmkit::forecast::ForecastPolicy = from_js_arg(policy, "policy")?;
         let columns = Columns::read(columns)?;
         let as_of = crmkit::wire::parse_date(&string_arg(as_of, "as_of")?, "as_of")?;
-        crmkit::forecast::forecast_columns(&policy, &columns.as_deal_columns(), as_of)
+        let output = Output::read(options)?;
+        let report = crmkit::forecast::forecast_columns(&policy, &columns.as_deal_columns(), as_of)?;
+        Ok((report, output, policy))
     };
-    reply(run())
+    match run().map_err(|e| to_js_error(&e))? {
+        (report, Output::Report, _) => to_js(&report),
+        (report, Output::Columns, policy) => forecast_table::table(report, &policy.group_by, policy.rounding.dp),
+    }
 }
 
 /// Target allocation (指标分摊): `input.target` split across keys by their share of

@@ -106,3 +106,13 @@ test("shared vectors in headless Chromium", async (t) => {
   // Includes wasm-bindgen's warning when .wasm is not served as application/wasm.
   assert.deepEqual(problems, []);
 });
+
+test("forecastColumns' table holds its report in headless Chromium", async () => {
+  const page = await browser.newPage();
+  const { port } = server.address();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => typeof window.runTables === "function");
+  const results = await page.evaluate(() => window.runTables());
+  assert.ok(results.length > 0);
+  for (const r of results) assert.equal(r.mismatch, null, r.name);
+});

@@ -12,8 +12,10 @@ import {
   type Deal,
   type DealColumns,
   type Decimal,
+  type ForecastColumnsOptions,
   type ForecastPolicy,
   type ForecastReport,
+  type ForecastTable,
   type IsoDate,
   type RoiReport,
 } from "crmkit";
@@ -52,6 +54,28 @@ const columns: DealColumns = {
   ],
 };
 const fromColumns: ForecastReport = forecastColumns(policy, columns, "2026-11-23");
+// The table output, told apart from the report by the option's literal type.
+const sameReport: ForecastReport = forecastColumns(policy, columns, "2026-11-23", { output: "report" });
+const table: ForecastTable = forecastColumns(policy, columns, "2026-11-23", { output: "columns" });
+const lineUnits: BigInt64Array = table.lines.weighted;
+const lineGroup: Int32Array = table.lines.group;
+const lineMonth: string = table.months[table.lines.month[0]].month;
+const groupOwner: string | null = table.groups.keys[0][0];
+const beyond: BigInt64Array | undefined = table.groups.beyondHorizon?.amount;
+const scale: number = table.scale;
+const tableTotal: Decimal = table.totals.open.weighted;
+const options: ForecastColumnsOptions = { output: "columns" };
+const either: ForecastReport | ForecastTable = forecastColumns(policy, columns, "2026-11-23", options);
+// The table has no deal lines, its groups are columns, a report is not a table, and there
+// are two outputs only:
+// @ts-expect-error
+const tableDeals = table.deals;
+// @ts-expect-error
+const groupLines: ForecastReport["groups"] = table.groups;
+// @ts-expect-error
+const notTable: ForecastTable = forecastColumns(policy, columns, "2026-11-23");
+// @ts-expect-error
+forecastColumns(policy, columns, "2026-11-23", { output: "rows" });
 const v: string = version();
 
 function describe(e: unknown): string {
