@@ -16,6 +16,7 @@ use super::compare::display;
 use super::packed::ValueRef;
 use super::policy::MatchPolicy;
 use super::score::Prepared;
+use super::threads::in_runs;
 use crate::error::Result;
 
 /// Most candidate pairs one batch may score (declared limit: README Limits table).
@@ -155,18 +156,40 @@ pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
     out.truncate(kept);
 }
 
-/// Every (key, record number) of a table, sorted: a block is a run of one key, its records
-/// in record order. One sort instead of a map of vectors.
-pub(crate) fn block_entries(policy: &MatchPolicy, prepared: &[Prepared]) -> Vec<(u64, u32)> {
-    let mut entries: Vec<(u64, u32)> = Vec::with_capacity(prepared.len() * 4);
-    let mut buf = Vec::new();
-    for (r, p) in prepared.iter().enumerate() {
-        buf.clear();
-        keys(policy, p, &mut buf);
-        entries.extend(buf.iter().map(|&k| (k, r as u32)));
+/// Every (key, record number) of a table, sorted, in parts (one after the other, a key's
+/// entries all in one part): a block is a run of one key, its records in record order. One
+/// sort instead of a map of vectors.
+///
+/// On several threads (as the records are read): each computes the keys of a run of rows,
+/// then each sorts one range of the key space (keys are hashes, so the ranges hold about as
+/// many entries each); the ranges put back in order are the one sort, on any number of threads.
+pub(crate) fn block_entries(policy: &MatchPolicy, prepared: &[Prepared]) -> Vec<Vec<(u64, u32)>> {
+    let threads = policy.threads_for(prepared.len() as u64, 20_000);
+    let runs = in_runs(prepared.len(), threads, &|start, end| {
+        let mut entries: Vec<(u64, u32)> = Vec::with_capacity((end - start) * 4);
+        let mut buf = Vec::new();
+        for (r, p) in prepared[start..end].iter().enumerate() {
+            buf.clear();
+            keys(policy, p, &mut buf);
+            entries.extend(buf.iter().map(|&k| (k, (start + r) as u32)));
+        }
+        entries
+    });
+    if threads == 1 {
+        let mut entries = runs.into_iter().next().unwrap_or_default();
+        entries.sort_unstable();
+        return vec![entries];
     }
-    entries.sort_unstable();
-    entries
+    // Range k holds the keys whose top 32 bits times `threads` have k as their top 32 bits.
+    let range_of = |key: u64| (((key >> 32) * threads as u64) >> 32) as usize;
+    let sorted = in_runs(threads, threads, &|k, _| {
+        let mut part: Vec<(u64, u32)> =
+            runs.iter().flat_map(|run| run.iter().copied().filter(|e| range_of(e.0) == k)).collect();
+        part.sort_unstable();
+        part
+    });
+    drop(runs);
+    sorted
 }
 
 /// What blocking found.
@@ -183,7 +206,7 @@ pub(crate) struct BlockStats {
 /// `limit_exceeded` at `records` when they would exceed [`MAX_CANDIDATE_PAIRS`].
 pub(crate) fn candidate_pairs(policy: &MatchPolicy, prepared: &[Prepared]) -> Result<(Vec<(u32, u32)>, BlockStats)> {
     let entries = block_entries(policy, prepared);
-    let runs: Vec<&[(u64, u32)]> = entries.chunk_by(|x, y| x.0 == y.0).collect();
+    let runs: Vec<&[(u64, u32)]> = entries.iter().flat_map(|part| part.chunk_by(|x, y| x.0 == y.0)).collect();
     let cap = policy.max_block_size as usize;
     let mut stats = BlockStats::default();
     let mut total: u64 = 0;
@@ -243,7 +266,7 @@ impl Blocks {
             Self { rows: Vec::new(), starts: vec![0], of_row: Vec::new(), row_starts: Vec::new(), skipped_keys: 0 };
         let mut total: u64 = 0;
         let mut per_row = vec![0u32; prepared.len() + 1];
-        for run in entries.chunk_by(|x, y| x.0 == y.0) {
+        for run in entries.iter().flat_map(|part| part.chunk_by(|x, y| x.0 == y.0)) {
             if run.len() > cap {
                 blocks.skipped_keys += 1;
                 continue;

@@ -110,7 +110,7 @@ fn parse_zh(folded: &str) -> Option<CompanyName> {
         return None;
     }
     let mut name = CompanyName {
-        normalized: normalized.clone(),
+        normalized: String::new(), // set at the end, from `normalized`
         script: super::company::Script::Zh,
         region: Vec::new(),
         brand: String::new(),
@@ -132,20 +132,17 @@ fn parse_zh(folded: &str) -> Option<CompanyName> {
         name.legal_form = Some((*form).to_owned());
         name.form_class = Some(*class);
     }
-    rest = take_brackets(&rest, &mut name);
+    rest = take_brackets(rest, &mut name);
     let mut region = Vec::new();
-    rest = take_leading_regions(&rest, &mut region);
+    let taken = rest.len() - take_leading_regions(&rest, &mut region).len();
+    rest.drain(..taken);
     name.region.splice(0..0, region);
-    // 北京字节跳动（北京）…: a region written twice is one level.
-    let mut seen = Vec::with_capacity(name.region.len());
-    name.region.retain(|r| {
-        if seen.contains(r) {
-            false
-        } else {
-            seen.push(r.clone());
-            true
+    // 北京字节跳动（北京）…: a region written twice is one level (the first kept).
+    for i in (1..name.region.len()).rev() {
+        if name.region[..i].contains(&name.region[i]) {
+            name.region.remove(i);
         }
-    });
+    }
     let mut industry: Vec<&str> = Vec::new();
     loop {
         if rest.ends_with("集团") && rest.chars().count() >= 4 {
@@ -153,9 +150,9 @@ fn parse_zh(folded: &str) -> Option<CompanyName> {
             rest.truncate(rest.len() - "集团".len());
             continue;
         }
-        let Some(word) = INDUSTRY
+        let Some(word) = industry_words(&rest)
             .iter()
-            .filter(|w| ends(&rest, w) && rest[..rest.len() - w.len()].chars().count() >= 2)
+            .filter(|w| rest.ends_with(*w) && rest[..rest.len() - w.len()].chars().count() >= 2)
             .max_by_key(|w| w.len())
         else {
             break;
@@ -167,6 +164,7 @@ fn parse_zh(folded: &str) -> Option<CompanyName> {
     rest.retain(|c| c != '(' && c != ')');
     name.brand = if rest.is_empty() { normalized.replace(['(', ')'], "") } else { rest };
     name.pinyin = Some(pinyin_of(&name.brand));
+    name.normalized = normalized;
     Some(name)
 }
 
@@ -196,9 +194,12 @@ fn split_branch(name: &str) -> (&str, Option<String>) {
 
 /// Bracketed parts: a region (（北京）), 集团, or a partnership form; other qualifiers are
 /// dropped from the brand.
-fn take_brackets(text: &str, name: &mut CompanyName) -> String {
+fn take_brackets(text: String, name: &mut CompanyName) -> String {
+    if !text.contains('(') {
+        return text;
+    }
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+    let mut rest = text.as_str();
     while let Some(open) = rest.find('(') {
         let Some(close) = rest[open..].find(')').map(|c| open + c) else { break };
         out.push_str(&rest[..open]);
@@ -223,16 +224,16 @@ fn take_brackets(text: &str, name: &mut CompanyName) -> String {
 }
 
 /// Leading region levels (北京市, 广东省深圳市南山区), keeping at least two characters after.
-fn take_leading_regions(text: &str, levels: &mut Vec<String>) -> String {
+fn take_leading_regions<'t>(text: &'t str, levels: &mut Vec<String>) -> &'t str {
     take_regions(text, levels, 2)
 }
 
 /// Region levels covering the whole of `text` when possible (inside brackets).
-fn take_leading_regions_any(text: &str, levels: &mut Vec<String>) -> String {
+fn take_leading_regions_any<'t>(text: &'t str, levels: &mut Vec<String>) -> &'t str {
     take_regions(text, levels, 0)
 }
 
-fn take_regions(text: &str, levels: &mut Vec<String>, keep: usize) -> String {
+fn take_regions<'t>(text: &'t str, levels: &mut Vec<String>, keep: usize) -> &'t str {
     let mut rest = text;
     let mut suffixed = false;
     for _ in 0..3 {
@@ -259,18 +260,21 @@ fn take_regions(text: &str, levels: &mut Vec<String>, keep: usize) -> String {
         suffixed = suffix == "市" || suffix == "省" || suffix.ends_with("自治区");
         rest = after;
     }
-    rest.to_owned()
+    rest
 }
 
 /// The provinces and cities, for a lookup by prefix: every name read probes its first few
 /// characters here instead of scanning the ~400 names (a memcmp each, most of the cost of
 /// reading a Chinese name otherwise).
-static REGIONS: std::sync::LazyLock<(std::collections::HashSet<&'static str>, usize)> =
-    std::sync::LazyLock::new(|| {
-        let set: std::collections::HashSet<&'static str> = PROVINCES.iter().chain(CITIES).copied().collect();
-        let longest = set.iter().map(|r| r.chars().count()).max().unwrap_or(0);
-        (set, longest)
-    });
+/// Hashed by FNV (the blocking keys' hasher): a few short probes per name, for which SipHash
+/// costs more than the lookup.
+type RegionSet = std::collections::HashSet<&'static str, std::hash::BuildHasherDefault<super::blocking::KeyHasher>>;
+
+static REGIONS: std::sync::LazyLock<(RegionSet, usize)> = std::sync::LazyLock::new(|| {
+    let set: RegionSet = PROVINCES.iter().chain(CITIES).copied().collect();
+    let longest = set.iter().map(|r| r.chars().count()).max().unwrap_or(0);
+    (set, longest)
+});
 
 /// The longest province or city `text` starts with.
 fn longest_region(text: &str) -> Option<&'static str> {
@@ -285,6 +289,27 @@ fn longest_region(text: &str) -> Option<&'static str> {
         n += 1;
     }
     ends[..n].iter().rev().find_map(|&end| set.get(&text[..end]).copied())
+}
+
+/// The industry words by their last character: a name's last character picks the few words
+/// it can end with (scanning the whole list for every peeled word was a tenth of reading a
+/// name). The words of one character are in the order of `INDUSTRY`.
+static INDUSTRY_BY_LAST: std::sync::LazyLock<IndustryMap> = std::sync::LazyLock::new(|| {
+    let mut map = IndustryMap::default();
+    for w in INDUSTRY {
+        if let Some(last) = w.chars().next_back() {
+            map.entry(last).or_default().push(w);
+        }
+    }
+    map
+});
+
+type IndustryMap =
+    std::collections::HashMap<char, Vec<&'static str>, std::hash::BuildHasherDefault<super::blocking::KeyHasher>>;
+
+/// The industry words `text` may end with (those ending in its last character).
+fn industry_words(text: &str) -> &'static [&'static str] {
+    text.chars().next_back().and_then(|c| INDUSTRY_BY_LAST.get(&c)).map_or(&[], Vec::as_slice)
 }
 
 /// `text.starts_with(word)`, the first byte compared inline: the word lists are scanned for

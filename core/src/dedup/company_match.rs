@@ -209,13 +209,13 @@ fn compare_brands(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> (f64, MatchReason) 
     if a.brand == b.brand {
         return (1.0, MatchReason::BrandSame);
     }
-    let left: Vec<char> = a.brand.chars().collect();
-    let right: Vec<char> = b.brand.chars().collect();
+    let (left, right) = (Chars::new(a.brand), Chars::new(b.brand));
+    let (left, right) = (left.as_slice(), right.as_slice());
     let longest = left.len().max(right.len()) as f64;
     match a.script {
         Script::Zh => {
             // Two-character homophones are too often two firms (华为 / 华维): three at least, one slip.
-            let differing = left.iter().zip(&right).filter(|(p, q)| p != q).count();
+            let differing = left.iter().zip(right).filter(|(p, q)| p != q).count();
             if left.len() == right.len()
                 && left.len() >= 3
                 && differing == 1
@@ -230,17 +230,13 @@ fn compare_brands(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> (f64, MatchReason) 
             // pressed twice: 华华信达); any other character makes another name (宏科万 /
             // 宏科思万, 凯兴通 / 凯瑞兴通 are two firms: a 1,000,000-record book held thousands
             // of such pairs, every one two entities).
-            let extra_ok = left.len() == right.len() || doubled_extra(&left, &right);
-            if osa(&left, &right) == 1 && shortest >= 3 && (!substitution || shortest >= 6) && extra_ok {
+            let extra_ok = left.len() == right.len() || doubled_extra(left, right);
+            if osa(left, right) == 1 && shortest >= 3 && (!substitution || shortest >= 6) && extra_ok {
                 return (1.0 - 1.0 / longest, MatchReason::BrandTypo);
             }
         }
         Script::Latin => {
-            let mut wa: Vec<&str> = a.brand.split(' ').collect();
-            let mut wb: Vec<&str> = b.brand.split(' ').collect();
-            wa.sort_unstable();
-            wb.sort_unstable();
-            if wa == wb || a.brand.replace(' ', "") == b.brand.replace(' ', "") {
+            if reordered(a.brand, b.brand) {
                 return (0.95, MatchReason::BrandReordered);
             }
             // A slip is judged word by word, as for a 字号: the words in order, all equal but
@@ -249,20 +245,79 @@ fn compare_brands(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> (f64, MatchReason) 
             // eight (Acbex / Acbel, Torsol / Vorsol are other firms; Glbex is Globex). Judged
             // on the whole name, a shared "Systems" or "Trading" made room for a second edit
             // in the part that names the firm (Vercor / Vorvor Systems).
-            let (wa, wb): (Vec<&str>, Vec<&str>) = (a.brand.split(' ').collect(), b.brand.split(' ').collect());
-            if wa.len() == wb.len() {
-                let differing: Vec<(&str, &str)> =
-                    wa.iter().zip(&wb).filter(|(x, y)| x != y).map(|(x, y)| (*x, *y)).collect();
+            if a.brand.split(' ').count() == b.brand.split(' ').count() {
                 let letters =
                     left.iter().filter(|c| **c != ' ').count().max(right.iter().filter(|c| **c != ' ').count());
-                let most = if letters >= 16 { 2 } else { 1 };
-                if differing.len() <= most && differing.iter().all(|(x, y)| one_latin_slip(x, y)) {
-                    return (1.0 - differing.len() as f64 / letters as f64, MatchReason::BrandTypo);
+                let most: u32 = if letters >= 16 { 2 } else { 1 };
+                let mut differing = 0u32;
+                let mut slips = true;
+                for (x, y) in a.brand.split(' ').zip(b.brand.split(' ')).filter(|(x, y)| x != y) {
+                    differing += 1;
+                    slips = differing <= most && one_latin_slip(x, y);
+                    if !slips {
+                        break;
+                    }
+                }
+                if slips {
+                    return (1.0 - f64::from(differing) / letters as f64, MatchReason::BrandTypo);
                 }
             }
         }
     }
-    (super::compare::levenshtein_ratio(&left, &right), MatchReason::BrandDiffers)
+    (super::compare::levenshtein_ratio(left, right), MatchReason::BrandDiffers)
+}
+
+/// The same words in another order, or the same letters spaced otherwise (`acme glo` /
+/// `acmeglo`).
+fn reordered(a: &str, b: &str) -> bool {
+    let letters = |s: &str| s.bytes().filter(|&c| c != b' ').count();
+    if a.bytes().filter(|&c| c != b' ').eq(b.bytes().filter(|&c| c != b' ')) {
+        return true;
+    }
+    // The same words reordered have the same letters, so the same length without spaces
+    // (checked first: most pairs differ there, and need no sorting).
+    if letters(a) != letters(b) {
+        return false;
+    }
+    let mut wa: Vec<&str> = a.split(' ').collect();
+    let mut wb: Vec<&str> = b.split(' ').collect();
+    wa.sort_unstable();
+    wb.sort_unstable();
+    wa == wb
+}
+
+/// A name's characters, on the stack when it has up to 32 of them (a 字号 or a Latin core
+/// name nearly always does; a batch compares millions of pairs), else on the heap.
+pub(crate) struct Chars {
+    stack: [char; 32],
+    len: usize,
+    heap: Vec<char>,
+}
+
+impl Chars {
+    pub(crate) fn new(s: &str) -> Self {
+        let mut out = Self { stack: ['\0'; 32], len: 0, heap: Vec::new() };
+        for c in s.chars() {
+            if out.len < 32 {
+                out.stack[out.len] = c;
+            } else {
+                if out.heap.is_empty() {
+                    out.heap.extend_from_slice(&out.stack);
+                }
+                out.heap.push(c);
+            }
+            out.len += 1;
+        }
+        out
+    }
+
+    pub(crate) fn as_slice(&self) -> &[char] {
+        if self.len <= 32 {
+            &self.stack[..self.len]
+        } else {
+            &self.heap
+        }
+    }
 }
 
 /// Whether two words are one typing slip apart: a dropped, added or swapped letter when the
@@ -273,15 +328,15 @@ fn compare_brands(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> (f64, MatchReason) 
 /// Acvertor / Acvercor and Vortechver / Cortechver were all two firms, and such pairs were
 /// nine in ten of its false pairs.
 fn one_latin_slip(x: &str, y: &str) -> bool {
-    let (cx, cy): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
+    let (cx, cy) = (Chars::new(x), Chars::new(y));
+    let (cx, cy) = (cx.as_slice(), cy.as_slice());
     let shortest = cx.len().min(cy.len());
-    let differing: Vec<usize> = (0..cx.len().min(cy.len())).filter(|&i| cx[i] != cy[i]).collect();
-    let substitution = cx.len() == cy.len() && differing.len() == 1;
-    if substitution {
-        let i = differing[0];
+    let mut differing = (0..shortest).filter(|&i| cx[i] != cy[i]);
+    let (first, second) = (differing.next(), differing.next());
+    if let (true, Some(i), None) = (cx.len() == cy.len(), first, second) {
         return shortest >= 8 && i > 0 && likely_slip(cx[i], cy[i]);
     }
-    osa(&cx, &cy) == 1 && shortest >= 5
+    osa(cx, cy) == 1 && shortest >= 5
 }
 
 /// Two letters one is typed for the other by mistake: QWERTY neighbours, or two vowels.
@@ -321,9 +376,21 @@ pub(crate) fn osa(a: &[char], b: &[char]) -> usize {
         return a.len().max(b.len());
     }
     let w = b.len() + 1;
-    let mut prev2 = vec![0usize; w];
-    let mut prev: Vec<usize> = (0..w).collect();
-    let mut cur = vec![0usize; w];
+    // Three rows: on the stack for names of up to 32 characters (no allocation per pair).
+    let (mut stack, mut heap) = ([[0usize; 33]; 3], Vec::new());
+    let [prev2, prev, cur] = if w <= 33 {
+        let [r0, r1, r2] = &mut stack;
+        [&mut r0[..w], &mut r1[..w], &mut r2[..w]]
+    } else {
+        heap.resize(3 * w, 0);
+        let (r0, rest) = heap.split_at_mut(w);
+        let (r1, r2) = rest.split_at_mut(w);
+        [r0, r1, r2]
+    };
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    for (j, v) in prev.iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         for j in 1..w {

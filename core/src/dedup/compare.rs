@@ -396,7 +396,18 @@ pub(crate) fn levenshtein_ratio(a: &[char], b: &[char]) -> f64 {
 
 /// Levenshtein distance on code points, one row of memory.
 pub(crate) fn levenshtein(a: &[char], b: &[char]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
+    // On the stack for up to 32 characters: the company comparator scores every pair whose
+    // 字号 differ by it, millions in a batch.
+    let (mut stack, mut heap) = ([0usize; 33], Vec::new());
+    let row: &mut [usize] = if b.len() < 33 {
+        &mut stack[..=b.len()]
+    } else {
+        heap.resize(b.len() + 1, 0);
+        &mut heap
+    };
+    for (j, v) in row.iter_mut().enumerate() {
+        *v = j;
+    }
     for (i, ca) in a.iter().enumerate() {
         let mut diagonal = row[0];
         row[0] = i + 1;

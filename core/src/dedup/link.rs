@@ -96,15 +96,30 @@ pub fn link_records(
     Ok(LinkReport { links, issues })
 }
 
-/// A table as columns: row `i` is one record.
-#[derive(Debug, Clone, Copy)]
-pub struct RecordColumns<'a> {
+/// A table as columns: row `i` is one record. The text is any `AsRef<str>`: owned `String`s,
+/// or `&str`s borrowed from the caller's buffers (the Python binding reads an Arrow column's
+/// values in place instead of copying a million strings).
+#[derive(Debug)]
+pub struct RecordColumns<'a, S = String> {
     /// DedupRecord ids.
-    pub ids: &'a [String],
+    pub ids: &'a [S],
     /// Owners (optional column).
-    pub owners: Option<&'a [Option<String>]>,
+    pub owners: Option<&'a [Option<S>]>,
     /// One column per policy field, by name.
-    pub fields: &'a [(String, Vec<Option<String>>)],
+    pub fields: &'a [(String, Vec<Option<S>>)],
+}
+
+impl<S> Clone for RecordColumns<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for RecordColumns<'_, S> {}
+
+/// A cell's text.
+fn text<S: AsRef<str>>(cell: Option<&S>) -> Option<&str> {
+    cell.map(AsRef::as_ref)
 }
 
 /// The columnar de-duplication: per row its cluster and whether it survives, plus the
@@ -152,30 +167,30 @@ pub struct ColumnsReport {
 /// assert_eq!(report.survivor.iter().filter(|s| **s).count(), 1);
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn find_duplicates_columns(
+pub fn find_duplicates_columns<S: AsRef<str> + Sync>(
     policy: &MatchPolicy,
     settings: &BatchSettings,
-    columns: &RecordColumns<'_>,
+    columns: &RecordColumns<'_, S>,
 ) -> Result<ColumnsReport> {
     columns_report(policy, settings, columns, None)
 }
 
 /// A table's columns read under a policy: each row's prepared values, the values that could
 /// not be read, and the policy's columns in field order.
-pub(crate) struct ReadColumns<'c> {
+pub(crate) struct ReadColumns<'c, S> {
     pub prepared: Vec<Prepared>,
     pub issues: Vec<Issue>,
-    pub cols: Vec<&'c [Option<String>]>,
+    pub cols: Vec<&'c [Option<S>]>,
 }
 
 /// Checks and reads a table's columns (the checks of [`find_duplicates_columns`]).
 /// `unique`: whether ids must be unique (not in a block's rows, where a record has a row per
 /// block it is in).
-pub(crate) fn read_columns<'c>(
+pub(crate) fn read_columns<'c, S: AsRef<str> + Sync>(
     policy: &MatchPolicy,
-    columns: &RecordColumns<'c>,
+    columns: &RecordColumns<'c, S>,
     unique: bool,
-) -> Result<ReadColumns<'c>> {
+) -> Result<ReadColumns<'c, S>> {
     policy.validate()?;
     let n = columns.ids.len();
     crate::limits::check("ids", n, MAX_BATCH_RECORDS, "records")?;
@@ -187,7 +202,7 @@ pub(crate) fn read_columns<'c>(
             });
         }
     }
-    let mut cols: Vec<&[Option<String>]> = Vec::with_capacity(policy.fields.len());
+    let mut cols: Vec<&[Option<S>]> = Vec::with_capacity(policy.fields.len());
     for spec in &policy.fields {
         let col = columns.fields.iter().find(|(name, _)| *name == spec.field).ok_or_else(|| Error::MissingValue {
             path: format!("fields.{}", spec.field),
@@ -219,10 +234,10 @@ pub(crate) fn read_columns<'c>(
 
 /// Rows `rows` of a table's columns read: their prepared values and the values that could
 /// not be read.
-fn read_rows(
+fn read_rows<S: AsRef<str>>(
     policy: &MatchPolicy,
-    ids: &[String],
-    cols: &[&[Option<String>]],
+    ids: &[S],
+    cols: &[&[Option<S>]],
     rows: std::ops::Range<usize>,
 ) -> (Vec<Prepared>, Vec<Issue>) {
     let mut issues = Vec::new();
@@ -232,14 +247,14 @@ fn read_rows(
     for row in rows {
         values.clear();
         for (spec, col) in policy.fields.iter().zip(cols) {
-            let raw = col[row].as_deref().filter(|v| !v.trim().is_empty());
+            let raw = text(col[row].as_ref()).filter(|v| !v.trim().is_empty());
             values.push(match raw {
                 None => None,
                 Some(raw) => match prepare_at(&spec.comparator, raw, || format!("fields.{}[{row}]", spec.field)) {
                     Ok(v) => Some(v),
                     Err(e) => {
                         issues.push(Issue {
-                            record: ids[row].clone(),
+                            record: ids[row].as_ref().to_owned(),
                             field: spec.field.clone(),
                             code: e.code().to_owned(),
                             message: e.to_string(),
@@ -256,21 +271,21 @@ fn read_rows(
 
 /// [`find_duplicates_columns`], over the table's own candidate pairs (`given: None`) or over
 /// the given ones (a component of a distributed run: [`super::cluster_pairs_columns`]).
-pub(crate) fn columns_report(
+pub(crate) fn columns_report<S: AsRef<str> + Sync>(
     policy: &MatchPolicy,
     settings: &BatchSettings,
-    columns: &RecordColumns<'_>,
+    columns: &RecordColumns<'_, S>,
     given: Option<&[(u32, u32)]>,
 ) -> Result<ColumnsReport> {
     let n = columns.ids.len();
     let ReadColumns { prepared, issues, cols } = read_columns(policy, columns, true)?;
     let raw = |row: usize, field: &str| {
         let k = policy.fields.iter().position(|f| f.field == field)?;
-        cols[k][row].as_deref()
+        text(cols[k][row].as_ref())
     };
     let table = Table {
-        ids: columns.ids.iter().map(String::as_str).collect(),
-        owners: (0..n).map(|r| columns.owners.and_then(|o| o[r].as_deref())).collect(),
+        ids: columns.ids.iter().map(AsRef::as_ref).collect(),
+        owners: (0..n).map(|r| columns.owners.and_then(|o| text(o[r].as_ref()))).collect(),
         raw: &raw,
     };
     let settings = BatchSettings { explain_pairs: false, ..settings.clone() };
@@ -285,13 +300,13 @@ pub(crate) fn columns_report(
     })
 }
 
-fn check_unique_ids_columns(ids: &[String]) -> Result<()> {
+fn check_unique_ids_columns<S: AsRef<str>>(ids: &[S]) -> Result<()> {
     let mut seen = IdMap::with_capacity_and_hasher(ids.len(), std::hash::BuildHasherDefault::default());
     for (i, id) in ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_str(), i) {
+        if let Some(first) = seen.insert(id.as_ref(), i) {
             return Err(Error::DuplicateName {
                 path: format!("ids[{i}]"),
-                name: id.clone(),
+                name: id.as_ref().to_owned(),
                 first: format!("ids[{first}]"),
             });
         }

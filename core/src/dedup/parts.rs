@@ -103,7 +103,10 @@ pub struct BlockPairs {
 /// assert_eq!(keys.key[0], keys.key[1]); // one E.164 number, one block
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn blocking_keys_columns(policy: &MatchPolicy, columns: &RecordColumns<'_>) -> Result<BlockingKeys> {
+pub fn blocking_keys_columns<S: AsRef<str> + Sync>(
+    policy: &MatchPolicy,
+    columns: &RecordColumns<'_, S>,
+) -> Result<BlockingKeys> {
     let read = read_columns(policy, columns, true)?;
     let (mut row, mut key) = (Vec::new(), Vec::new());
     let mut buf = Vec::new();
@@ -183,11 +186,11 @@ pub fn blocking_keys(policy: &MatchPolicy, records: &[DedupRecord]) -> Result<Bl
 /// assert!(scored.iter().any(|b| b.verdict == [Verdict::Duplicate]));
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn score_block_columns(
+pub fn score_block_columns<S: AsRef<str> + Sync>(
     policy: &MatchPolicy,
     keys_of_rows: &[i64],
     skipped: &[i64],
-    columns: &RecordColumns<'_>,
+    columns: &RecordColumns<'_, S>,
 ) -> Result<BlockPairs> {
     let read = read_columns(policy, columns, false)?;
     let n = read.prepared.len();
@@ -307,10 +310,10 @@ pub fn score_block(policy: &MatchPolicy, settings: &BlockSettings, records: &[De
 /// assert_eq!(report.clusters[0].members, ["7", "9"]);
 /// # Ok::<(), crmkit::Error>(())
 /// ```
-pub fn cluster_pairs_columns(
+pub fn cluster_pairs_columns<S: AsRef<str> + Sync>(
     policy: &MatchPolicy,
     settings: &BatchSettings,
-    columns: &RecordColumns<'_>,
+    columns: &RecordColumns<'_, S>,
     pairs: &[(u32, u32)],
 ) -> Result<ColumnsReport> {
     columns_report(policy, settings, columns, Some(pairs))
@@ -407,15 +410,15 @@ fn smallest_shared(a: &[u64], b: &[u64]) -> Option<u64> {
 fn with_columns<T>(
     policy: &MatchPolicy,
     records: &[DedupRecord],
-    run: impl FnOnce(&RecordColumns<'_>) -> Result<T>,
+    run: impl FnOnce(&RecordColumns<'_, &str>) -> Result<T>,
 ) -> Result<T> {
     crate::limits::check("records", records.len(), super::MAX_BATCH_RECORDS, "records")?;
-    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
-    let owners: Vec<Option<String>> = records.iter().map(|r| r.owner.clone()).collect();
-    let fields: Vec<(String, Vec<Option<String>>)> = policy
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let owners: Vec<Option<&str>> = records.iter().map(|r| r.owner.as_deref()).collect();
+    let fields: Vec<(String, Vec<Option<&str>>)> = policy
         .fields
         .iter()
-        .map(|f| (f.field.clone(), records.iter().map(|r| r.fields.get(&f.field).cloned().flatten()).collect()))
+        .map(|f| (f.field.clone(), records.iter().map(|r| r.fields.get(&f.field).and_then(Option::as_deref)).collect()))
         .collect();
     run(&RecordColumns { ids: &ids, owners: Some(&owners), fields: &fields })
 }

@@ -76,7 +76,9 @@ pub(crate) fn normalize_phone_at(phone: &str, default_country: &str, path: &str)
             reason: format!("{default_country:?} is not a calling code (1 to 3 digits, e.g. \"86\")"),
         });
     }
-    let text: String = phone.nfkc().collect();
+    // ASCII is NFKC already (most phones are): no normalisation pass, no copy.
+    let text: std::borrow::Cow<'_, str> =
+        if phone.is_ascii() { std::borrow::Cow::Borrowed(phone) } else { phone.nfkc().collect::<String>().into() };
     let text = text.trim();
     if text.is_empty() {
         return Err(Error::MissingValue { path: path.to_owned(), reason: "the phone number is blank".into() });
@@ -186,7 +188,9 @@ fn country_code_len(digits: &str) -> usize {
 
 /// `(number, extension digits)`: the extension follows 转, 分机, ext, x or #.
 fn split_extension(text: &str) -> (&str, Option<String>) {
-    let lower = text.to_ascii_lowercase();
+    // Only the ASCII markers are lowered (ext, X): most numbers have no capital to lower.
+    let lower: std::borrow::Cow<'_, str> =
+        if text.bytes().any(|b| b.is_ascii_uppercase()) { text.to_ascii_lowercase().into() } else { text.into() };
     for marker in ["分机", "转", "extension", "ext.", "ext", "x", "#", ",", "，"] {
         if let Some(i) = lower.find(marker) {
             // ASCII lower-casing keeps byte offsets, so `i` is valid in `text` too.
@@ -201,6 +205,9 @@ fn split_extension(text: &str) -> (&str, Option<String>) {
         }
     }
     // 010-12345678-123: a third dash-separated group after a full landline is an extension.
+    if text.bytes().filter(|&b| b == b'-').count() != 2 {
+        return (text, None);
+    }
     let groups: Vec<&str> = text.split('-').map(str::trim).collect();
     if groups.len() == 3 && groups[0].starts_with('0') && groups[1].len() >= 7 && (1..=6).contains(&groups[2].len()) {
         let cut = text.rfind('-').unwrap_or(text.len());
