@@ -71,6 +71,24 @@ pub fn compare(py: Python<'_>, comparator_json: String, a_json: String, b_json: 
     })
 }
 
+/// The policy argument of every dedup function (its errors at `policy.…`).
+pub(crate) fn policy_arg(json: &str) -> crmkit::Result<MatchPolicy> {
+    crmkit::wire::from_json_arg(json, "policy")
+}
+
+/// A batch function's policy, settings and records, read in that order (as every binding
+/// reads them, so an input wrong in two places names the same one everywhere).
+pub(crate) fn batch_args<S: serde::de::DeserializeOwned>(
+    policy_json: &str,
+    settings_json: &str,
+    records_json: &str,
+) -> crmkit::Result<(MatchPolicy, S, Vec<DedupRecord>)> {
+    let policy = policy_arg(policy_json)?;
+    let settings = from_json(settings_json, "settings")?;
+    let records = from_json(records_json, "records")?;
+    Ok((policy, settings, records))
+}
+
 /// Adds the functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_company, m)?)?;
@@ -100,7 +118,7 @@ pub fn match_records(
     b_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+        let policy = policy_arg(&policy_json)?;
         let (a, b): (DedupRecord, DedupRecord) = (from_json(&a_json, "a")?, from_json(&b_json, "b")?);
         crmkit::dedup::match_records(&policy, &a, &b)
     })
@@ -116,9 +134,7 @@ pub fn estimate_model(
     records_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-        let settings = from_json(&settings_json, "settings")?;
-        let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
+        let (policy, settings, records) = batch_args(&policy_json, &settings_json, &records_json)?;
         crmkit::dedup::estimate_model(&policy, &settings, &records)
     })
 }
@@ -133,9 +149,7 @@ pub fn find_duplicates(
     records_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-        let settings = from_json(&settings_json, "settings")?;
-        let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
+        let (policy, settings, records) = batch_args(&policy_json, &settings_json, &records_json)?;
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
     })
 }
@@ -151,7 +165,7 @@ pub fn link_records(
     limit: usize,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+        let policy = policy_arg(&policy_json)?;
         let left: Vec<DedupRecord> = from_json(&left_json, "records")?;
         let right: Vec<DedupRecord> = from_json(&right_json, "right")?;
         crmkit::dedup::link_records(&policy, &left, &right, limit)
@@ -160,8 +174,8 @@ pub fn link_records(
 
 /// `find_duplicates_columns(policy_json, settings_json, ids, owners, fields) -> (cluster, survivor, report)`:
 /// [`crmkit::dedup::find_duplicates_columns`]; `cluster` (int64) and `survivor` (bool) are
-/// numpy arrays built here, `report` the rest as a dict. Each column is read by
-/// [`text_column`]: Arrow buffers, an int64 array, or an object array (a list also works).
+/// numpy arrays built here, `report` the rest as a dict. The columns are read by
+/// [`FrameColumns`]: Arrow buffers (in place), an int64 array, or an object array (a list also works).
 #[pyfunction]
 #[pyo3(signature = (policy_json, settings_json, ids, owners, fields))]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned values under abi3-py39
@@ -173,65 +187,143 @@ pub fn find_duplicates_columns<'py>(
     owners: Option<Bound<'py, PyAny>>,
     fields: Vec<(String, Bound<'py, PyAny>)>,
 ) -> PyResult<ColumnsOut<'py>> {
-    let ids: Vec<String> = text_column(py, &ids, "ids")?
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| {
-            id.ok_or_else(|| {
-                to_py_err(crmkit::Error::MissingValue {
-                    path: format!("ids[{i}]"),
-                    reason: "every row needs an id".into(),
-                })
-            })
-        })
-        .collect::<PyResult<_>>()?;
-    let owners = owners.map(|o| text_column(py, &o, "owners")).transpose()?;
-    let fields: Vec<(String, Vec<Option<String>>)> = fields
-        .iter()
-        .map(|(name, column)| Ok((name.clone(), text_column(py, column, &format!("fields.{name}"))?)))
-        .collect::<PyResult<_>>()?;
-    let mut report = py
-        .detach(|| {
-            let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-            let settings = from_json(&settings_json, "settings")?;
-            let columns = RecordColumns { ids: &ids, owners: owners.as_deref(), fields: &fields };
-            crmkit::dedup::find_duplicates_columns(&policy, &settings, &columns)
-        })
-        .map_err(to_py_err)?;
+    let columns = FrameColumns::read(py, &ids, owners.as_ref(), &fields)?;
+    let mut report = columns.run(py, |columns| {
+        let policy = policy_arg(&policy_json)?;
+        let settings = from_json(&settings_json, "settings")?;
+        crmkit::dedup::find_duplicates_columns(&policy, &settings, columns)
+    })?;
     let cluster = PyArray1::from_vec(py, std::mem::take(&mut report.cluster));
     let survivor = PyArray1::from_vec(py, std::mem::take(&mut report.survivor));
     Ok((cluster, survivor, to_python(py, &report)?))
 }
 
+/// A table's id, owner and field columns as `crmkit._dedup` hands them over, for every
+/// columnar function of this binding (the batch and its parts): each column read once by
+/// [`TextColumn::read`], then given to the core as `&str`s with the GIL released.
+pub(crate) struct FrameColumns<'py> {
+    ids: TextColumn<'py>,
+    owners: Option<TextColumn<'py>>,
+    fields: Vec<(String, TextColumn<'py>)>,
+}
+
+impl<'py> FrameColumns<'py> {
+    /// Reads the columns (errors in column order: ids, owners, fields).
+    pub(crate) fn read(
+        py: Python<'py>,
+        ids: &Bound<'py, PyAny>,
+        owners: Option<&Bound<'py, PyAny>>,
+        fields: &[(String, Bound<'py, PyAny>)],
+    ) -> PyResult<Self> {
+        let ids = TextColumn::read(py, ids, "ids")?;
+        // Every row needs an id: checked here, before the other columns are read.
+        if let Some(i) = ids.cells()?.texts("ids").map_err(to_py_err)?.iter().position(Option::is_none) {
+            return Err(to_py_err(crmkit::Error::MissingValue {
+                path: format!("ids[{i}]"),
+                reason: "every row needs an id".into(),
+            }));
+        }
+        let owners = owners.map(|o| TextColumn::read(py, o, "owners")).transpose()?;
+        let fields = fields
+            .iter()
+            .map(|(name, column)| Ok((name.clone(), TextColumn::read(py, column, &format!("fields.{name}"))?)))
+            .collect::<PyResult<_>>()?;
+        Ok(Self { ids, owners, fields })
+    }
+
+    /// `call` over the columns as the core's `RecordColumns` of `&str`, with the GIL released.
+    pub(crate) fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        call: impl FnOnce(&RecordColumns<'_, &str>) -> crmkit::Result<T> + Send,
+    ) -> PyResult<T> {
+        let ids = self.ids.cells()?;
+        let owners = self.owners.as_ref().map(TextColumn::cells).transpose()?;
+        let fields =
+            self.fields.iter().map(|(name, c)| Ok((name.as_str(), c.cells()?))).collect::<PyResult<Vec<_>>>()?;
+        py.detach(|| {
+            // Checked by `read` already: every cell is text, every id present.
+            let ids: Vec<&str> = ids.texts("ids")?.into_iter().map(Option::unwrap_or_default).collect();
+            let owners = owners.map(|o| o.texts("owners")).transpose()?;
+            let fields = fields
+                .iter()
+                .map(|(name, c)| Ok(((*name).to_owned(), c.texts(&format!("fields.{name}"))?)))
+                .collect::<crmkit::Result<Vec<_>>>()?;
+            call(&RecordColumns { ids: &ids, owners: owners.as_deref(), fields: &fields })
+        })
+        .map_err(to_py_err)
+    }
+}
+
 /// One text column as `crmkit._dedup` hands it over, read without a Python object per row:
 ///
 /// - `(offsets, data, valid)`: an Arrow large_string array's int64 offsets and UTF-8 bytes,
-///   and its validity (bool, or `None` when no value is missing), copied out with the GIL
-///   released;
+///   and its validity (bool, or `None` when no value is missing), read in place (checked
+///   here: offsets in order and within the data, each value UTF-8);
 /// - an int64 array: numbers written as their decimal text (phones, ids);
 /// - an object array (or a list): `str` values, `None` / NaN / `pandas.NA` blank, integers as
 ///   their text; anything else is `invalid_type` at `{path}[i]`.
-pub(crate) fn text_column(py: Python<'_>, column: &Bound<'_, PyAny>, path: &str) -> PyResult<Vec<Option<String>>> {
-    if let Ok(parts) = column.cast::<PyTuple>() {
-        let offsets: PyReadonlyArray1<'_, i64> = parts.get_item(0)?.extract()?;
-        let data: PyReadonlyArray1<'_, u8> = parts.get_item(1)?.extract()?;
-        let valid: Option<PyReadonlyArray1<'_, bool>> = parts.get_item(2)?.extract()?;
-        let (offsets, data) = (offsets.as_slice()?, data.as_slice()?);
-        let valid = match &valid {
-            Some(v) => Some(v.as_slice()?),
-            None => None,
+pub(crate) enum TextColumn<'py> {
+    /// Offsets, data and validity of an Arrow large_string array.
+    Arrow(PyReadonlyArray1<'py, i64>, PyReadonlyArray1<'py, u8>, Option<PyReadonlyArray1<'py, bool>>),
+    /// Values read one by one.
+    Owned(Vec<Option<String>>),
+}
+
+/// A column's data as plain slices, which the core reads with the GIL released.
+#[derive(Clone, Copy)]
+pub(crate) enum Cells<'a> {
+    Arrow { offsets: &'a [i64], data: &'a [u8], valid: Option<&'a [bool]> },
+    Owned(&'a [Option<String>]),
+}
+
+impl<'py> TextColumn<'py> {
+    pub(crate) fn read(py: Python<'py>, column: &Bound<'py, PyAny>, path: &str) -> PyResult<Self> {
+        if let Ok(parts) = column.cast::<PyTuple>() {
+            let column = Self::Arrow(
+                parts.get_item(0)?.extract()?,
+                parts.get_item(1)?.extract()?,
+                parts.get_item(2)?.extract()?,
+            );
+            let cells = column.cells()?;
+            py.detach(|| cells.texts(path).map(drop)).map_err(to_py_err)?;
+            return Ok(column);
+        }
+        if let Ok(numbers) = column.extract::<PyReadonlyArray1<'_, i64>>() {
+            return Ok(Self::Owned(numbers.as_slice()?.iter().map(|n| Some(n.to_string())).collect()));
+        }
+        let cells: Vec<Bound<'_, PyAny>> = if let Ok(objects) = column.extract::<PyReadonlyArray1<'_, Py<PyAny>>>() {
+            objects.as_slice()?.iter().map(|o| o.bind(py).clone()).collect()
+        } else {
+            column.try_iter()?.collect::<PyResult<_>>()?
         };
-        return py.detach(|| arrow_text(offsets, data, valid, path)).map_err(to_py_err);
+        let values = cells.iter().enumerate().map(|(i, cell)| text_cell(cell, &format!("{path}[{i}]")));
+        Ok(Self::Owned(values.collect::<PyResult<_>>()?))
     }
-    if let Ok(numbers) = column.extract::<PyReadonlyArray1<'_, i64>>() {
-        return Ok(numbers.as_slice()?.iter().map(|n| Some(n.to_string())).collect());
+
+    pub(crate) fn cells(&self) -> PyResult<Cells<'_>> {
+        Ok(match self {
+            Self::Arrow(offsets, data, valid) => Cells::Arrow {
+                offsets: offsets.as_slice()?,
+                data: data.as_slice()?,
+                valid: match valid {
+                    Some(v) => Some(v.as_slice()?),
+                    None => None,
+                },
+            },
+            Self::Owned(values) => Cells::Owned(values),
+        })
     }
-    let cells: Vec<Bound<'_, PyAny>> = if let Ok(objects) = column.extract::<PyReadonlyArray1<'_, Py<PyAny>>>() {
-        objects.as_slice()?.iter().map(|o| o.bind(py).clone()).collect()
-    } else {
-        column.try_iter()?.collect::<PyResult<_>>()?
-    };
-    cells.iter().enumerate().map(|(i, cell)| text_cell(cell, &format!("{path}[{i}]"))).collect()
+}
+
+impl<'a> Cells<'a> {
+    /// The rows' text (`None` when missing), borrowed.
+    pub(crate) fn texts(self, path: &str) -> crmkit::Result<Vec<Option<&'a str>>> {
+        match self {
+            Self::Arrow { offsets, data, valid } => arrow_text(offsets, data, valid, path),
+            Self::Owned(values) => Ok(values.iter().map(Option::as_deref).collect()),
+        }
+    }
 }
 
 fn text_cell(cell: &Bound<'_, PyAny>, path: &str) -> PyResult<Option<String>> {
@@ -255,8 +347,13 @@ fn text_cell(cell: &Bound<'_, PyAny>, path: &str) -> PyResult<Option<String>> {
     }))
 }
 
-/// The rows of an Arrow large_string array (`offsets.len()` = rows + 1).
-fn arrow_text(offsets: &[i64], data: &[u8], valid: Option<&[bool]>, path: &str) -> crmkit::Result<Vec<Option<String>>> {
+/// The rows of an Arrow large_string array (`offsets.len()` = rows + 1), borrowed.
+fn arrow_text<'a>(
+    offsets: &[i64],
+    data: &'a [u8],
+    valid: Option<&[bool]>,
+    path: &str,
+) -> crmkit::Result<Vec<Option<&'a str>>> {
     let broken = |reason: &str| crmkit::Error::Parse {
         kind: ParseKind::Value,
         path: path.to_owned(),
@@ -282,7 +379,7 @@ fn arrow_text(offsets: &[i64], data: &[u8], valid: Option<&[bool]>, path: &str) 
             path: format!("{path}[{i}]"),
             message: "not UTF-8 text".into(),
         })?;
-        out.push(Some(text.to_owned()));
+        out.push(Some(text));
     }
     Ok(out)
 }
@@ -303,7 +400,7 @@ impl PyDedupIndex {
     fn new(py: Python<'_>, policy_json: String, records_json: String) -> PyResult<Self> {
         let inner = py
             .detach(|| {
-                let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+                let policy = policy_arg(&policy_json)?;
                 let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
                 DedupIndex::build(&policy, &records)
             })

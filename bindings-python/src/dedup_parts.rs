@@ -1,54 +1,15 @@
 //! The batch de-duplication in parts, for `crmkit.spark.find_duplicates`: blocking keys, one
 //! block's pairs, one component's clusters ([`crmkit::dedup::blocking_keys_columns`] and
-//! its siblings). Columns arrive as `crmkit._dedup` reads them ([`text_column`]); the output
+//! its siblings). Columns arrive as `crmkit._dedup` reads them ([`FrameColumns`]); the output
 //! columns are numpy arrays built here.
 
-use crmkit::dedup::{BatchSettings, BlockSettings, DedupRecord, MatchPolicy, RecordColumns};
+use crmkit::dedup::{BatchSettings, BlockSettings, DedupRecord};
 use crmkit::wire::from_json;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::dedup::text_column;
+use crate::dedup::{batch_args, policy_arg, FrameColumns};
 use crate::{run, to_py_err, to_python};
-
-/// The ids and field columns as the core reads them.
-struct Columns {
-    ids: Vec<String>,
-    owners: Option<Vec<Option<String>>>,
-    fields: Vec<(String, Vec<Option<String>>)>,
-}
-
-fn read<'py>(
-    py: Python<'py>,
-    ids: &Bound<'py, PyAny>,
-    owners: Option<&Bound<'py, PyAny>>,
-    fields: &[(String, Bound<'py, PyAny>)],
-) -> PyResult<Columns> {
-    let ids: Vec<String> = text_column(py, ids, "ids")?
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| {
-            id.ok_or_else(|| {
-                to_py_err(crmkit::Error::MissingValue {
-                    path: format!("ids[{i}]"),
-                    reason: "every row needs an id".into(),
-                })
-            })
-        })
-        .collect::<PyResult<_>>()?;
-    let owners = owners.map(|o| text_column(py, o, "owners")).transpose()?;
-    let fields = fields
-        .iter()
-        .map(|(name, column)| Ok((name.clone(), text_column(py, column, &format!("fields.{name}"))?)))
-        .collect::<PyResult<_>>()?;
-    Ok(Columns { ids, owners, fields })
-}
-
-impl Columns {
-    fn view(&self) -> RecordColumns<'_> {
-        RecordColumns { ids: &self.ids, owners: self.owners.as_deref(), fields: &self.fields }
-    }
-}
 
 /// `(row, key, report)` of `blocking_keys_columns`: row (int64) and key (int64) numpy arrays.
 type KeysOut<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyAny>);
@@ -63,13 +24,11 @@ pub fn blocking_keys_columns<'py>(
     ids: Bound<'py, PyAny>,
     fields: Vec<(String, Bound<'py, PyAny>)>,
 ) -> PyResult<KeysOut<'py>> {
-    let columns = read(py, &ids, None, &fields)?;
-    let mut keys = py
-        .detach(|| {
-            let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-            crmkit::dedup::blocking_keys_columns(&policy, &columns.view())
-        })
-        .map_err(to_py_err)?;
+    let columns = FrameColumns::read(py, &ids, None, &fields)?;
+    let mut keys = columns.run(py, |columns| {
+        let policy = policy_arg(&policy_json)?;
+        crmkit::dedup::blocking_keys_columns(&policy, columns)
+    })?;
     let row = PyArray1::from_vec(py, std::mem::take(&mut keys.row).into_iter().map(i64::from).collect());
     let key = PyArray1::from_vec(py, std::mem::take(&mut keys.key));
     Ok((row, key, to_python(py, &keys)?))
@@ -92,15 +51,12 @@ pub fn score_block_columns<'py>(
     ids: Bound<'py, PyAny>,
     fields: Vec<(String, Bound<'py, PyAny>)>,
 ) -> PyResult<PairsOut<'py>> {
-    let columns = read(py, &ids, None, &fields)?;
-    let skipped = skipped.as_slice()?.to_vec();
-    let keys = keys.as_slice()?.to_vec();
-    let pairs = py
-        .detach(|| {
-            let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-            crmkit::dedup::score_block_columns(&policy, &keys, &skipped, &columns.view())
-        })
-        .map_err(to_py_err)?;
+    let columns = FrameColumns::read(py, &ids, None, &fields)?;
+    let (skipped, keys) = (skipped.as_slice()?, keys.as_slice()?);
+    let pairs = columns.run(py, |columns| {
+        let policy = policy_arg(&policy_json)?;
+        crmkit::dedup::score_block_columns(&policy, keys, skipped, columns)
+    })?;
     let verdict = pairs
         .verdict
         .iter()
@@ -137,7 +93,7 @@ pub fn cluster_pairs_columns<'py>(
     left: PyReadonlyArray1<'py, i64>,
     right: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<ClusterOut<'py>> {
-    let columns = read(py, &ids, owners.as_ref(), &fields)?;
+    let columns = FrameColumns::read(py, &ids, owners.as_ref(), &fields)?;
     let (left, right) = (left.as_slice()?, right.as_slice()?);
     if left.len() != right.len() {
         return Err(to_py_err(crmkit::Error::InvalidValue {
@@ -157,13 +113,11 @@ pub fn cluster_pairs_columns<'py>(
             })),
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let mut report = py
-        .detach(|| {
-            let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-            let settings: BatchSettings = from_json(&settings_json, "settings")?;
-            crmkit::dedup::cluster_pairs_columns(&policy, &settings, &columns.view(), &pairs)
-        })
-        .map_err(to_py_err)?;
+    let mut report = columns.run(py, |columns| {
+        let policy = policy_arg(&policy_json)?;
+        let settings: BatchSettings = from_json(&settings_json, "settings")?;
+        crmkit::dedup::cluster_pairs_columns(&policy, &settings, columns, &pairs)
+    })?;
     let cluster = PyArray1::from_vec(py, std::mem::take(&mut report.cluster));
     let survivor = PyArray1::from_vec(py, std::mem::take(&mut report.survivor));
     Ok((cluster, survivor, to_python(py, &report)?))
@@ -174,7 +128,7 @@ pub fn cluster_pairs_columns<'py>(
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn blocking_keys(py: Python<'_>, policy_json: String, records_json: String) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
+        let policy = policy_arg(&policy_json)?;
         let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
         crmkit::dedup::blocking_keys(&policy, &records)
     })
@@ -190,9 +144,7 @@ pub fn score_block(
     records_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-        let settings: BlockSettings = from_json(&settings_json, "settings")?;
-        let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
+        let (policy, settings, records) = batch_args::<BlockSettings>(&policy_json, &settings_json, &records_json)?;
         crmkit::dedup::score_block(&policy, &settings, &records)
     })
 }
@@ -209,9 +161,7 @@ pub fn cluster_pairs(
     pairs_json: String,
 ) -> PyResult<Bound<'_, PyAny>> {
     run(py, || {
-        let policy: MatchPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
-        let settings: BatchSettings = from_json(&settings_json, "settings")?;
-        let records: Vec<DedupRecord> = from_json(&records_json, "records")?;
+        let (policy, settings, records) = batch_args::<BatchSettings>(&policy_json, &settings_json, &records_json)?;
         let pairs: Vec<[String; 2]> = from_json(&pairs_json, "pairs")?;
         crmkit::dedup::cluster_pairs(&policy, &settings, &records, &pairs)
     })
