@@ -1,9 +1,11 @@
 //! The batch de-duplication of the peer benchmark's book, in Rust alone, with its quality:
 //! `python benches/peers/dedup_data.py --tsv N > book.tsv` writes the book (id, entity,
 //! company, phone, e-mail, owner; the same seeded rows `dedup_peers.py` gives every tool), and
-//! `cargo run --release -p crmkit-benches --example dedup_tsv book.tsv [threads]` times
-//! `find_duplicates_columns` under the peer script's policy (`dedup_peers.py`'s `run_crmkit`) (wall and CPU of all threads: the
-//! machine is shared) and prints pairwise precision, recall and F1 against the truth.
+//! `cargo run --release -p crmkit-benches --example dedup_tsv book.tsv [threads] [--plain]`
+//! times `find_duplicates_columns` under the peer script's policy (`dedup_peers.py`'s
+//! `run_crmkit`; `--plain`: its rules before a slip had to have nothing against it) (wall and
+//! CPU of all threads: the machine is shared) and prints pairwise precision, recall and F1
+//! against the truth.
 
 #![allow(clippy::print_stdout)]
 
@@ -23,8 +25,11 @@ fn pairs<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> u64 {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: dedup_tsv book.tsv [threads]");
-    let threads: Option<u32> = std::env::args().nth(2).and_then(|v| v.parse().ok());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let plain = args.iter().any(|a| a == "--plain");
+    let mut args = args.into_iter().filter(|a| a != "--plain");
+    let path = args.next().expect("usage: dedup_tsv book.tsv [threads] [--plain]");
+    let threads: Option<u32> = args.next().and_then(|v| v.parse().ok());
     let text = std::fs::read_to_string(&path).expect("book");
     let (mut ids, mut entity, mut owners) = (Vec::new(), Vec::new(), Vec::new());
     let mut cols: [Vec<Option<String>>; 3] = [Vec::new(), Vec::new(), Vec::new()];
@@ -40,12 +45,23 @@ fn main() {
     let [company, phone, email] = cols;
     let fields = vec![("company".to_owned(), company), ("phone".to_owned(), phone), ("email".to_owned(), email)];
     let threads = threads.map_or(String::new(), |t| format!(r#", "threads": {t}"#));
+    // The peer script's rules (dedup_peers.py's run_crmkit); --plain: the rules before
+    // 2026-11-30 12:00, a name one slip apart a duplicate whatever its phone and e-mail say.
+    let company = if plain {
+        r#"{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]}"#
+    } else {
+        r#"{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE", "min": 0.95}]},
+           {"name": "one slip, nothing against it", "all": [{"field": "company", "verdict": "DUPLICATE"},
+                {"field": "phone", "min": 0.8, "or_blank": true}, {"field": "email", "min": 0.5, "or_blank": true}]},
+           {"name": "one slip, one company domain", "all": [{"field": "company", "verdict": "DUPLICATE"},
+                {"field": "email", "min": 0.5}]}"#
+    };
     let policy: MatchPolicy = crmkit::wire::from_json(
         &format!(
             r#"{{"fields": [{{"field": "company", "comparator": {{"type": "company_name"}}}},
                           {{"field": "phone", "comparator": {{"type": "phone"}}}},
                           {{"field": "email", "comparator": {{"type": "email"}}}}],
-                "rules": {{"duplicate": [{{"name": "same company", "all": [{{"field": "company", "verdict": "DUPLICATE"}}]}},
+                "rules": {{"duplicate": [{company},
                                         {{"name": "same phone and e-mail", "all": [{{"field": "phone"}}, {{"field": "email"}}]}}]}}{threads}}}"#
         ),
         "policy",

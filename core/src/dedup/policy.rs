@@ -139,6 +139,15 @@ pub struct Condition {
     /// Whether two blank values satisfy it (Salesforce's "match blank fields"); default no.
     #[serde(default)]
     pub match_blanks: bool,
+    /// Whether a blank on either side satisfies it (default no): a condition that asks the
+    /// field not to contradict the others rather than to agree. `{"field": "phone", "min":
+    /// 0.8, "or_blank": true}` holds when the phones agree or either record has none, and
+    /// fails only when both have one and they differ — as a blank weighs nothing in
+    /// Fellegi-Sunter while a disagreement weighs against (a name one slip from another
+    /// firm's, with that firm's other phone, is that other firm).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
+    pub or_blank: bool,
 }
 
 /// A Fellegi-Sunter model: per field, comparison levels with m = P(level | match) and

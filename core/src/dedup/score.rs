@@ -292,7 +292,10 @@ impl<'a> Scorer<'a> {
                     }
                     None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
                 },
-                Some((i, None)) => cond.match_blanks && blank(a, i) && blank(b, i),
+                Some((i, None)) => {
+                    let (x, y) = (blank(a, i), blank(b, i));
+                    (cond.or_blank && (x || y)) || (cond.match_blanks && x && y)
+                }
                 None => false,
             };
             let fired = |list: &[Vec<(Option<usize>, &Condition)>]| list.iter().position(|r| r.iter().all(holds));
