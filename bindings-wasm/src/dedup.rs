@@ -18,6 +18,20 @@ export interface RecordColumnsInput {
 }
 "#;
 
+/// An optional argument: `default()` when `undefined`, else read as [`from_js`] reads it at
+/// `path` (every optional argument of this module and of `dedup_parts`).
+pub(crate) fn optional<T: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    path: &str,
+    default: impl FnOnce() -> T,
+) -> Result<T, crmkit::Error> {
+    if value.is_undefined() {
+        Ok(default())
+    } else {
+        from_js(value, path)
+    }
+}
+
 /// A company name in parts: region (leading or in brackets), 字号 (`brand`), industry, legal
 /// form, group, branch, pinyin. Throws a `CrmkitError` (`missing_value` at `name` when blank).
 #[wasm_bindgen(js_name = normalizeCompany, unchecked_return_type = "CompanyName")]
@@ -34,8 +48,7 @@ pub fn normalize_phone(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let phone: String = from_js(phone, "phone")?;
-        let country: String =
-            if default_country.is_undefined() { "86".to_owned() } else { from_js(default_country, "default_country")? };
+        let country = optional(default_country, "default_country", || "86".to_owned())?;
         crmkit::dedup::normalize_phone(&phone, &country)
     };
     reply(run())
@@ -111,8 +124,7 @@ pub fn estimate_model(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
-        let settings =
-            if settings.is_undefined() { EstimateSettings::default() } else { from_js(settings, "settings")? };
+        let settings: EstimateSettings = optional(settings, "settings", Default::default)?;
         let records: Vec<DedupRecord> = from_js(records, "records")?;
         crmkit::dedup::estimate_model(&policy, &settings, &records)
     };
@@ -130,7 +142,7 @@ pub fn find_duplicates(
         // Policy, settings, then the data: the order the native and Python bindings read them
         // in, so an input wrong in two places names the same one everywhere.
         let policy = from_js_arg(policy, "policy")?;
-        let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
+        let settings: BatchSettings = optional(settings, "settings", Default::default)?;
         let records: Vec<DedupRecord> = from_js(records, "records")?;
         crmkit::dedup::find_duplicates(&policy, &settings, &records)
     };
@@ -147,7 +159,7 @@ pub fn find_duplicates_columns(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
-        let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
+        let settings: BatchSettings = optional(settings, "settings", Default::default)?;
         let input: ColumnsInput = from_js_arg(columns, "columns")?;
         let fields: Vec<(String, Vec<Option<String>>)> = input.fields.into_iter().collect();
         let columns = RecordColumns { ids: &input.ids, owners: input.owners.as_deref(), fields: &fields };
@@ -178,7 +190,7 @@ pub fn link_records(
         let policy = from_js_arg(policy, "policy")?;
         let left: Vec<DedupRecord> = from_js(left, "records")?;
         let right: Vec<DedupRecord> = from_js(right, "right")?;
-        let limit = if limit.is_undefined() { 10 } else { from_js::<usize>(limit, "limit")? };
+        let limit = optional(limit, "limit", || 10)?;
         crmkit::dedup::link_records(&policy, &left, &right, limit)
     };
     reply(run())
@@ -201,8 +213,7 @@ impl JsDedupIndex {
     ) -> Result<JsDedupIndex, JsValue> {
         let run = || {
             let policy = from_js_arg(policy, "policy")?;
-            let records: Vec<DedupRecord> =
-                if records.is_undefined() { Vec::new() } else { from_js(records, "records")? };
+            let records: Vec<DedupRecord> = optional(records, "records", Vec::new)?;
             DedupIndex::build(&policy, &records)
         };
         run().map(|inner| Self { inner }).map_err(|e| to_js_error(&e))
@@ -243,7 +254,7 @@ impl JsDedupIndex {
     ) -> Result<JsValue, JsValue> {
         let run = || {
             let record: DedupRecord = from_js(record, "record")?;
-            let limit = if limit.is_undefined() { 10 } else { from_js::<usize>(limit, "limit")? };
+            let limit = optional(limit, "limit", || 10)?;
             self.inner.query(&record, limit)
         };
         reply(run())

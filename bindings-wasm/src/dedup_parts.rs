@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 use crmkit::dedup::{BatchSettings, BlockSettings, DedupRecord};
 
 use crate::convert::{from_js, from_js_arg, reply};
+use crate::dedup::optional;
 
 /// The blocking keys of records: `row` and `key` (decimal strings) long columns, the policy's
 /// `max_block_size` and the values that could not be read. Throws a `CrmkitError`.
@@ -52,7 +53,7 @@ pub fn cluster_pairs(
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
-        let settings = if settings.is_undefined() { BatchSettings::default() } else { from_js(settings, "settings")? };
+        let settings: BatchSettings = optional(settings, "settings", Default::default)?;
         let records: Vec<DedupRecord> = from_js(records, "records")?;
         let pairs: Vec<[String; 2]> = from_js(pairs, "pairs")?;
         crmkit::dedup::cluster_pairs(&policy, &settings, &records, &pairs)

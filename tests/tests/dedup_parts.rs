@@ -7,43 +7,25 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crmkit::dedup::{
     blocking_keys, cluster_pairs, find_duplicates, score_block, score_block_columns, BatchSettings, BlockSettings,
-    DedupRecord, MatchPolicy, RecordColumns, Verdict,
+    Comparator, DedupRecord, FieldSpec, MatchPolicy, RecordColumns, Verdict,
 };
 use proptest::prelude::*;
 
+mod dedup_fixture;
+
+/// The shared test policy with a credit code (two different valid codes refuse a merge).
 fn policy(max_block_size: u32) -> MatchPolicy {
-    let mut p: MatchPolicy = crmkit::wire::from_json(
-        r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
-                      {"field": "phone", "comparator": {"type": "phone"}},
-                      {"field": "credit_code", "comparator": {"type": "credit_code"}}],
-            "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]},
-                                    {"name": "same phone", "all": [{"field": "phone"}]}],
-                      "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}]}}"#,
-        "",
-    )
-    .expect("policy");
+    let mut p = dedup_fixture::policy();
+    p.fields.push(FieldSpec { field: "credit_code".into(), comparator: Comparator::CreditCode, block: None });
     p.max_block_size = max_block_size;
     p
 }
 
 /// Books whose names and phones collide often (so components chain and guards refuse).
 fn book() -> impl Strategy<Value = Vec<DedupRecord>> {
-    let company = (
-        prop::sample::select(vec!["北京", "上海", ""]),
-        prop::sample::select(vec!["字节跳动", "字节跳跳动", "仁科互动", "人科互动", "小米"]),
-        prop::sample::select(vec![
-            "科技有限公司",
-            "网络技术有限公司",
-            "（北京）科技有限公司",
-            "科技有限公司上海分公司",
-            "",
-        ]),
-    )
-        .prop_map(|(r, b, t)| format!("{r}{b}{t}"));
-    let phone = prop::option::of(prop::sample::select(vec!["13800000001", "13800000002", "010-62345678", "bad"]));
     let credit = prop::option::of(prop::sample::select(vec!["91110108551385082Q", "911100001000036929"]));
     let owner = prop::option::of(prop::sample::select(vec!["王芳", "李雷"]));
-    prop::collection::vec((company, phone, credit, owner), 1..16).prop_map(|rows| {
+    prop::collection::vec((dedup_fixture::company(), dedup_fixture::phone(), credit, owner), 1..16).prop_map(|rows| {
         rows.into_iter()
             .enumerate()
             .map(|(i, (c, p, u, o))| DedupRecord {

@@ -5,9 +5,12 @@
 
 use crmkit::dedup::{
     compare, find_duplicates, match_records, normalize_company, normalize_person_name, BatchSettings, Comparator,
-    DedupIndex, DedupRecord, MatchPolicy, Verdict,
+    DedupIndex, DedupRecord, Verdict,
 };
+use dedup_fixture::{company, phone, policy};
 use proptest::prelude::*;
+
+mod dedup_fixture;
 
 /// Names built from the pieces real company names are made of, in any order, with noise.
 fn name() -> impl Strategy<Value = String> {
@@ -106,34 +109,9 @@ proptest! {
     }
 }
 
-fn policy() -> MatchPolicy {
-    crmkit::wire::from_json(
-        r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
-                      {"field": "phone", "comparator": {"type": "phone"}}],
-            "rules": {"duplicate": [{"name": "same company", "all": [{"field": "company", "verdict": "DUPLICATE"}]},
-                                    {"name": "same phone", "all": [{"field": "phone"}]}],
-                      "related": [{"name": "same group", "all": [{"field": "company", "verdict": "RELATED"}]}]}}"#,
-        "",
-    )
-    .expect("policy")
-}
-
 /// Small books whose names and phones collide often.
 fn book() -> impl Strategy<Value = Vec<DedupRecord>> {
-    let company = (
-        prop::sample::select(vec!["北京", "上海", ""]),
-        prop::sample::select(vec!["字节跳动", "字节跳跳动", "仁科互动", "人科互动", "小米"]),
-        prop::sample::select(vec![
-            "科技有限公司",
-            "网络技术有限公司",
-            "（北京）科技有限公司",
-            "科技有限公司上海分公司",
-            "",
-        ]),
-    )
-        .prop_map(|(r, b, t)| format!("{r}{b}{t}"));
-    let phone = prop::option::of(prop::sample::select(vec!["13800000001", "13800000002", "010-62345678", "bad"]));
-    prop::collection::vec((company, phone), 1..9).prop_map(|rows| {
+    prop::collection::vec((company(), phone()), 1..9).prop_map(|rows| {
         rows.into_iter()
             .enumerate()
             .map(|(i, (c, p))| DedupRecord {

@@ -323,13 +323,10 @@ def dedup_frame(
         out = pd.DataFrame({"cluster": cluster, "is_survivor": survivor}, index=df.index)
         share_attrs(out.attrs, {key: report[key] for key in ("clusters", "refused", "issues", "stats")})
         return out
-    import json
-
-    from crmkit._arrow import output
+    from crmkit._arrow import output, with_metadata
 
     table = pa.table({"cluster": pa.array(cluster), "is_survivor": pa.array(survivor)})
-    metadata = {f"crmkit.{k}": json.dumps(report[k], ensure_ascii=False, default=str) for k in ("clusters", "refused", "issues", "stats")}
-    return output(df, table.replace_schema_metadata(metadata))
+    return output(df, with_metadata(table, {k: report[k] for k in ("clusters", "refused", "issues", "stats")}))
 
 
 class DedupIndex:
@@ -437,13 +434,10 @@ def _frame_out(df: Any, data: dict, pa: Any, attrs: Mapping[str, Any], index: bo
         out = pd.DataFrame({k: np.asarray(v, dtype=object) if isinstance(v, list) else v for k, v in data.items()}, index=df.index if index else None)
         share_attrs(out.attrs, attrs)
         return out
-    import json
-
-    from crmkit._arrow import output
+    from crmkit._arrow import output, with_metadata
 
     table = pa.table({k: pa.array(v, pa.string()) if isinstance(v, list) else pa.array(v) for k, v in data.items()})
-    metadata = {f"crmkit.{k}": json.dumps(v, ensure_ascii=False, default=str) for k, v in attrs.items()}
-    return output(df, table.replace_schema_metadata(metadata))
+    return output(df, with_metadata(table, attrs))
 
 
 @document("MatchPolicy")

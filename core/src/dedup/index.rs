@@ -667,15 +667,8 @@ mod tests {
     /// stay those of an index built from scratch.
     #[test]
     fn changes_folded_into_the_base_answer_as_a_fresh_build() {
-        let policy: MatchPolicy = from_json(
-            r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
-                          {"field": "phone", "comparator": {"type": "phone"}}],
-                "rules": {"duplicate": [{"name": "c", "all": [{"field": "company", "verdict": "DUPLICATE"}]},
-                                        {"name": "p", "all": [{"field": "phone"}]}],
-                          "related": [{"name": "r", "all": [{"field": "company", "verdict": "RELATED"}]}]}}"#,
-            "",
-        )
-        .expect("policy");
+        // The policy of the property tests (tests/tests/dedup_fixture).
+        let policy: MatchPolicy = from_json(include_str!("test_policy.json"), "").expect("policy");
         let first: Vec<DedupRecord> = (0..3000).map(record).collect();
         let mut index = DedupIndex::build(&policy, &first).expect("build");
         for i in (0..3000).step_by(3) {
@@ -707,14 +700,7 @@ mod tests {
 
     #[test]
     fn a_build_on_threads_is_the_build_on_one() {
-        let policy: MatchPolicy = from_json(
-            r#"{"fields": [{"field": "company", "comparator": {"type": "company_name"}},
-                          {"field": "phone", "comparator": {"type": "phone"}}],
-                "rules": {"duplicate": [{"name": "c", "all": [{"field": "company", "verdict": "DUPLICATE"}]}],
-                          "related": [{"name": "r", "all": [{"field": "company", "verdict": "RELATED"}]}]}}"#,
-            "",
-        )
-        .expect("policy");
+        let policy: MatchPolicy = from_json(include_str!("test_policy.json"), "").expect("policy");
         let records: Vec<DedupRecord> = (0..700).map(record).collect();
         let one = DedupIndex::build_on(&policy, &records, 1).expect("one");
         for threads in [2, 3, 5] {
