@@ -279,10 +279,7 @@ pub(crate) fn columns_report<S: AsRef<str> + Sync>(
 ) -> Result<ColumnsReport> {
     let n = columns.ids.len();
     let ReadColumns { prepared, issues, cols } = read_columns(policy, columns, true)?;
-    let raw = |row: usize, field: &str| {
-        let k = policy.fields.iter().position(|f| f.field == field)?;
-        text(cols[k][row].as_ref())
-    };
+    let raw = |row: usize, field: usize| text(cols[field][row].as_ref());
     let table = Table {
         ids: columns.ids.iter().map(AsRef::as_ref).collect(),
         owners: (0..n).map(|r| columns.owners.and_then(|o| text(o[r].as_ref()))).collect(),
