@@ -86,11 +86,7 @@ impl<'py> Columns<'py> {
     /// `amount_scale`, `payment_batch` (int64 rows), `payment_on`, `payment_amount` and
     /// `payment_scale`.
     fn read(columns: &Bound<'py, PyDict>) -> PyResult<Self> {
-        let item = |name: &str| -> PyResult<Bound<'py, PyAny>> {
-            columns
-                .get_item(name)?
-                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("batch columns lack {name:?}")))
-        };
+        let item = crate::columns::items(columns, "batch");
         Ok(Self {
             customer: item("customer")?.extract()?,
             labels: item("customer_labels")?.extract()?,

@@ -4,6 +4,7 @@
 //! converts the output with [`to_python`] and maps the error with [`to_py_err`]. The Python
 //! half (`python/crmkit/`) turns caller objects into the JSON text and columns taken here.
 
+mod columns;
 mod commission;
 mod commission_batches;
 mod dates;

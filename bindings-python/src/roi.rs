@@ -109,11 +109,7 @@ impl<'py> Touches<'py> {
     /// core reads them as days in its one pass: nothing is converted or copied); `revenue` and
     /// `revenue_scale` as `forecast_columns`' amount; `milestone` int8 codes or None.
     fn read(columns: &Bound<'py, PyDict>) -> PyResult<Self> {
-        let item = |name: &str| -> PyResult<Bound<'py, PyAny>> {
-            columns
-                .get_item(name)?
-                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("touch columns lack {name:?}")))
-        };
+        let item = crate::columns::items(columns, "touch");
         Ok(Self {
             journey: item("journey")?.extract()?,
             channel: Codes::extract(&item("channel")?)?,
