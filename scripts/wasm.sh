@@ -61,7 +61,7 @@ echo "crmkit_bg.wasm: $raw bytes raw, $gz bytes gzipped ($before bytes before wa
 dts="$pkg/node/crmkit.d.ts"
 for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError DealColumns ForecastTable ForecastColumnsOptions ForecastLineColumns ForecastGroupColumns ForecastSumColumns AllocationPolicy AllocationInput AllocationReport AllocationTreePolicy AllocationTreeInput AllocationTreeReport AllocationNode RangeSettings RangeReport HistoryPolicy StageEvent HistoryReport CommissionPlan CommissionInput CommissionReport StatementLine InterestPolicy Batch InterestReport CollectionsPolicy CollectionsReport DiscountPolicy DiscountRequest DiscountRoute \
   RoiPolicy Campaign RoiReport RoiLine AttributionPolicy Journey AttributionReport Model \
-  ComparisonPolicy Comparison JourneyColumns ColumnsAttribution \
+  ComparisonPolicy Comparison JourneyColumns ColumnsAttribution CampaignColumns \
   ScoringPolicy ScoringRule FieldCondition EventRule Lead LeadEvent ScoreReport LeadScore ScoreItem ScoreCut PriorityTier \
   QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod StallFlag DaysPercentile HistoryGroup EntryWindow BacktestPolicy BacktestReport HierarchyPolicy HierarchyInput HierarchyReport \
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
@@ -84,6 +84,7 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'compareAttribution(policy: ComparisonPolicy, journeys: Journey[]): Comparison;' \
   'attributeColumns(policy: AttributionPolicy, columns: JourneyColumns): ColumnsAttribution;' \
   'compareAttributionColumns(policy: ComparisonPolicy, columns: JourneyColumns): Comparison;' \
+  'campaignRoiColumns(policy: RoiPolicy, columns: CampaignColumns): RoiReport;' \
   'scoreLeads(policy: ScoringPolicy, leads: Lead[], asOf: string): ScoreReport;' \
   'backtest(policy: ForecastPolicy, settings: BacktestPolicy, events: StageEvent[], asOf: string): BacktestReport;' \
   'fiscalPeriods(fiscalYear: FiscalYear, start: string, end: string): FiscalCalendar;' \

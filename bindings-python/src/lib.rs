@@ -15,6 +15,7 @@ mod frame;
 mod plan;
 mod pool;
 mod roi;
+mod roi_campaigns;
 mod scoring;
 mod to_python;
 

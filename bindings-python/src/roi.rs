@@ -208,5 +208,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(attribute, m)?)?;
     m.add_function(wrap_pyfunction!(compare_attribution, m)?)?;
     m.add_function(wrap_pyfunction!(attribute_columns, m)?)?;
-    m.add_function(wrap_pyfunction!(compare_attribution_columns, m)?)
+    m.add_function(wrap_pyfunction!(compare_attribution_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(crate::roi_campaigns::campaign_roi_columns, m)?)
 }

@@ -256,3 +256,74 @@ def test_attribution_frame_credits_are_not_copied_into_every_derived_frame():
     assert int(credits.sum()) == int(out.attrs["total"] * 100)
     back = pickle.loads(pickle.dumps(out))
     assert list(back.attrs["credits"]) == list(credits)
+
+
+def test_campaign_roi_frame_docstring_runs():
+    import crmkit._roi_campaigns
+
+    assert doctest.testmod(crmkit._roi_campaigns).failed == 0
+
+
+def _campaign_frame():
+    pd = pytest.importorskip("pandas")
+    free = {"id": "free", "channel": "search", "cost": "0", "won_revenue": "500", "leads": 10, "customers": 0, "opportunities": 0,
+            "won": 1}
+    rows = [{k: v for k, v in CAMPAIGN.items() if k not in ("name", "owner")}, free]
+    df = pd.DataFrame(rows, index=pd.Index(["x", "y"], name="row"))
+    df["start_on"] = pd.to_datetime(df["start_on"])
+    df["end_on"] = pd.to_datetime(df["end_on"])
+    return df, [CAMPAIGN, free]
+
+
+@pytest.mark.parametrize("policy", [{}, {"cost_allocation": "pro_rata", "period": "quarter"}])
+def test_campaign_roi_frame_is_the_record_report(policy):
+    df, campaigns = _campaign_frame()
+    before = df.copy(deep=True)
+    out = crmkit.campaign_roi_frame(df, policy)
+    report = crmkit.campaign_roi(policy, campaigns)
+    assert out.attrs["report"] == report
+    assert list(out.index) == ["x", "y"] and out["roi_pct"].tolist() == [line["roi_pct"] for line in report["campaigns"]]
+    assert out.attrs["total"] == report["total"]
+    assert list(out.attrs["channels"].index) == [line["key"] for line in report["channels"]]
+    assert df.equals(before)
+
+
+def test_campaign_roi_frame_reads_numbers_gaps_and_named_columns():
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    df = pd.DataFrame({"ref": [7, 8, 9], "ch": pd.Categorical(["tv", "search", "tv"]), "spent": [10050, 0, 2500],
+                       "budget": [np.nan, 120.0, 30.0], "won_revenue": [30000, 100, 0],
+                       "new_customers": pd.array([None, 2, 1], dtype="Int64"), "won": [3, 1, 0]})
+    out = crmkit.campaign_roi_frame(df, {}, id="ref", channel="ch", cost="spent", amount_scale=2)
+    records = [{"id": "7", "channel": "tv", "cost": "100.50", "won_revenue": "300.00", "won": 3},
+               {"id": "8", "channel": "search", "cost": "0", "won_revenue": "1.00", "budget": "120", "won": 1, "new_customers": 2},
+               {"id": "9", "channel": "tv", "cost": "25.00", "won_revenue": "0", "budget": "30", "new_customers": 1}]
+    assert out.attrs["report"] == crmkit.campaign_roi({}, records)
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.campaign_roi_frame(df, {}, id="ref", channel="ch", cost="spent", leads="nope")
+    assert (e.value.code, e.value.path) == ("missing_field", "nope")
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "path"),
+    [
+        (lambda df: df.assign(id=["a", "a"]), "duplicate_name", "id[1]"),
+        (lambda df: df.assign(channel=["events", "radio"]), "unknown_channel", "channel[1]"),
+        (lambda df: df.assign(cost=["1", "-1"]), "negative_amount", "cost[1]"),
+        (lambda df: df.assign(leads=[1, -1]), "invalid_value", "leads[1]"),
+        (lambda df: df.assign(won=[1.5, 1]), "invalid_type", "won[0]"),
+        (lambda df: df.assign(leads=[None, 1]), "invalid_type", "leads[0]"),
+    ],
+)
+def test_campaign_roi_frame_errors_name_the_column_and_row(change, code, path):
+    df, _ = _campaign_frame()
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.campaign_roi_frame(change(df), {})
+    assert (e.value.code, e.value.path) == (code, path)
+
+
+def test_campaign_roi_frame_takes_arrow_data():
+    pa = pytest.importorskip("pyarrow")
+    df, campaigns = _campaign_frame()
+    table = pa.Table.from_pandas(df.reset_index(drop=True))
+    assert crmkit.campaign_roi_frame(table, {}).attrs["report"] == crmkit.campaign_roi({}, campaigns)

@@ -70,6 +70,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "attribute": lambda case: crmkit.attribute(case["config"], _get(case["input"], "journeys")),
     "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], _get(case["input"], "journeys")).attrs["report"],
     "compare_attribution_columns": lambda case: _compare_attribution_frame(case),
+    "campaign_roi_columns": lambda case: _campaign_roi_frame(case),
     "quota_attainment": lambda case: crmkit.quota_attainment(
         _get(case["config"], "policy"), _get(case["config"], "quota"), case["input"], case["as_of"]
     ),
@@ -235,6 +236,29 @@ def _compare_attribution_frame(case: dict) -> Any:
             raise error("invalid_value", name, "columns of different lengths")
     milestone = "milestone" if "milestone" in data else None
     return crmkit.compare_attribution_frame(_data_frame(data), case["config"], milestone=milestone).attrs["report"]
+
+
+def _campaign_roi_frame(case: dict) -> Any:
+    """The `campaign_roi_columns` vectors through `campaign_roi_frame` on a DataFrame of the
+    columns the case has (ids, channels and money as text, dates as YYYY-MM-DD text, counts as
+    integers): the report in attrs. A mutated case whose columns are not lists of one length
+    cannot become a DataFrame: the runner refuses it with a typed error."""
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], dict) else {}
+    data = {name: values for name, values in inp.items() if name in _CAMPAIGN_COLUMNS}
+    for name in ("id", "channel", "cost"):
+        data.setdefault(name, None)
+    for name, values in data.items():
+        if not isinstance(values, list):
+            raise error("invalid_type", name, "expected a list")
+        if len(values) != len(data["id"]):
+            raise error("invalid_value", name, "columns of different lengths")
+    return crmkit.campaign_roi_frame(_data_frame(data), case["config"]).attrs["report"]
+
+
+_CAMPAIGN_COLUMNS = ("id", "channel", "cost", "won_revenue", "budget", "expected_revenue", "start_on", "end_on",
+                     "leads", "customers", "opportunities", "won", "new_customers")  # fmt: skip
 
 
 def _name_column(values: Any, path: str) -> Any:

@@ -38,4 +38,6 @@ mod pool_columns;
 #[cfg(target_arch = "wasm32")]
 mod roi;
 #[cfg(target_arch = "wasm32")]
+mod roi_campaigns;
+#[cfg(target_arch = "wasm32")]
 mod scoring;

@@ -76,6 +76,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::roi::compare_attribution(&policy, &journeys)?)
         }
         "compare_attribution_columns" => compare_attribution_columns(config, input)?,
+        "campaign_roi_columns" => campaign_roi_columns(config, input)?,
         "score_leads" => {
             let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;
@@ -578,6 +579,67 @@ fn compare_attribution_columns(config: &Value, input: &Value) -> crmkit::Result<
         milestone: milestone.as_deref(),
     };
     Ok(serde_json::to_value(crmkit::roi::compare_attribution_columns(&policy, &columns)?))
+}
+
+/// `campaign_roi_columns` over the vector's columns: ids and channels coded in order of first
+/// appearance (null: -1), money as decimal strings (null in `budget` / `expected_revenue`: none),
+/// dates as days (null: none), counts as integers (null in `new_customers`: none); read in the
+/// order the Python runner reads them.
+fn campaign_roi_columns(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
+    use crmkit::forecast::{AmountColumn, KeyColumn};
+    use crmkit::roi::{CampaignColumns, SparseAmounts};
+    let json = |name: &str| input.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
+    let names = |name: &str| -> crmkit::Result<(Vec<i32>, Vec<String>)> {
+        let cells: Vec<Option<String>> = crmkit::wire::from_json(&json(name), name)?;
+        Ok(first_seen_codes(cells.iter().map(Option::as_deref), Vec::new()))
+    };
+    let (id, id_labels) = names("id")?;
+    let (channel, channel_labels) = names("channel")?;
+    // Money cells: decimal strings; null where the field is left out (sparse columns only).
+    let money = |name: &str, sparse: bool| -> crmkit::Result<Option<(Vec<rust_decimal::Decimal>, Vec<bool>)>> {
+        let Some(v) = input.get(name) else { return Ok(None) };
+        let cells: Vec<Value> = crmkit::wire::from_json(&v.to_string(), name)?;
+        let missing: Vec<bool> = cells.iter().map(|c| sparse && c.is_null()).collect();
+        let filled: Vec<Value> =
+            cells.into_iter().map(|c| if sparse && c.is_null() { Value::from("0") } else { c }).collect();
+        let texts = money_texts(Some(&Value::Array(filled)), name)?;
+        Ok(Some((parse_texts(&texts, name)?, missing)))
+    };
+    let cost = money("cost", false)?.unwrap_or_default();
+    let won_revenue = money("won_revenue", false)?;
+    let budget = money("budget", true)?;
+    let expected = money("expected_revenue", true)?;
+    let days = |name: &str| input.get(name).map(|v| day_column(Some(v), name)).transpose();
+    let (start_on, end_on) = (days("start_on")?, days("end_on")?);
+    let count = |name: &str| -> crmkit::Result<Option<Vec<i64>>> {
+        let Some(v) = input.get(name) else { return Ok(None) };
+        let cells: Vec<Option<i64>> = crmkit::wire::from_json(&v.to_string(), name)?;
+        Ok(Some(cells.into_iter().map(|c| c.unwrap_or(i64::MIN)).collect()))
+    };
+    let counts = ["leads", "customers", "opportunities", "won", "new_customers"].map(count);
+    let [leads, customers, opportunities, won, new_customers] = counts;
+    let (leads, customers, opportunities, won, new_customers) =
+        (leads?, customers?, opportunities?, won?, new_customers?);
+    fn sparse(m: &Option<(Vec<rust_decimal::Decimal>, Vec<bool>)>) -> Option<SparseAmounts<'_>> {
+        m.as_ref().map(|(d, missing)| SparseAmounts { amounts: AmountColumn::Decimal(d), missing: Some(missing) })
+    }
+    let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
+    let columns = CampaignColumns {
+        id: KeyColumn { codes: &id, labels: &id_labels },
+        channel: KeyColumn { codes: &channel, labels: &channel_labels },
+        cost: AmountColumn::Decimal(&cost.0),
+        won_revenue: won_revenue.as_ref().map(|(d, _)| AmountColumn::Decimal(d)),
+        budget: sparse(&budget),
+        expected_revenue: sparse(&expected),
+        start_on: start_on.as_deref(),
+        end_on: end_on.as_deref(),
+        leads: leads.as_deref(),
+        customers: customers.as_deref(),
+        opportunities: opportunities.as_deref(),
+        won: won.as_deref(),
+        new_customers: new_customers.as_deref(),
+    };
+    Ok(serde_json::to_value(crmkit::roi::campaign_roi_columns(&policy, &columns)?))
 }
 
 /// A money column's cells as the wire takes money: decimal strings, or integers (whole

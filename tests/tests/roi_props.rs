@@ -3,9 +3,9 @@
 use chrono::NaiveDate;
 use crmkit::forecast::AmountColumn;
 use crmkit::roi::{
-    attribute, attribute_columns, attribute_columns_into, campaign_roi, compare_attribution,
-    compare_attribution_columns, AttributionPolicy, Campaign, Channel, CodeColumn, ComparisonPolicy, DayColumn,
-    Journey, JourneyColumns, Milestone, Model, RoiPolicy, Touch, NOT_CONVERTED,
+    attribute, attribute_columns, attribute_columns_into, campaign_roi, campaign_roi_columns, compare_attribution,
+    compare_attribution_columns, AttributionPolicy, Campaign, CampaignColumns, Channel, CodeColumn, ComparisonPolicy,
+    DayColumn, Journey, JourneyColumns, Milestone, Model, RoiPolicy, SparseAmounts, Touch, NOT_CONVERTED,
 };
 use crmkit::wire::from_json;
 use proptest::prelude::*;
@@ -312,5 +312,80 @@ proptest! {
             prop_assert_eq!(line.roi_pct.is_none(), line.cost.is_zero());
             prop_assert_eq!(line.cost_per_win.is_none(), line.won == 0);
         }
+    }
+
+    #[test]
+    fn roi_columns_give_the_record_report(
+        rows in proptest::collection::vec(
+            (0usize..6, 0i64..10_000_000, proptest::option::of(0i64..20_000_000), 0i64..50_000_000,
+             proptest::option::of((0i64..800, 0i64..120)), 0i64..500, proptest::option::of(0i64..50)),
+            0..16),
+        pro_rata in any::<bool>(),
+        period in 0usize..3,
+        dup in proptest::option::of(0usize..16),
+    ) {
+        // Campaign i: channel, cost (cents), budget, won revenue, a run (start day from
+        // 2025-06-01 and its length), leads, new customers; `dup` repeats an id.
+        let base = NaiveDate::from_ymd_opt(2025, 6, 1).expect("day");
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+        let n = rows.len();
+        let id_of = |i: usize| match dup { Some(d) if d < i => d, _ => i };
+        let campaigns: Vec<Campaign> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &(c, cost, budget, won, run, leads, new))| Campaign {
+                id: format!("c{}", id_of(i)),
+                name: None,
+                channel: CHANNELS[c].to_owned(),
+                owner: None,
+                budget: budget.map(|b| Decimal::new(b, 2)),
+                cost: Decimal::new(cost, 2),
+                expected_revenue: None,
+                won_revenue: Decimal::new(won, 2),
+                start_on: run.map(|(s, _)| base + chrono::Days::new(s as u64)),
+                end_on: run.map(|(s, len)| base + chrono::Days::new((s + len) as u64)),
+                leads: leads as u64,
+                customers: 0,
+                opportunities: 0,
+                won: (leads / 10) as u64,
+                new_customers: new.map(|x| x as u64),
+            })
+            .collect();
+        let policy: RoiPolicy = from_json(&format!(
+            r#"{{"period": "{}", "cost_allocation": "{}"}}"#,
+            ["month", "quarter", "year"][period], if pro_rata { "pro_rata" } else { "as_entered" }
+        ), "policy").expect("policy");
+        let ids: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let codes: Vec<i32> = (0..n).map(|i| id_of(i) as i32).collect();
+        let labels: Vec<String> = CHANNELS.iter().map(|c| (*c).to_owned()).collect();
+        let channel: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
+        let cost: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let budget: Vec<i64> = rows.iter().map(|r| r.2.unwrap_or(-1)).collect();
+        let missing: Vec<bool> = rows.iter().map(|r| r.2.is_none()).collect();
+        let won: Vec<i64> = rows.iter().map(|r| r.3).collect();
+        let day = |d: Option<NaiveDate>| d.map_or(i64::MIN, |d| d.signed_duration_since(epoch).num_days());
+        let start: Vec<i64> = campaigns.iter().map(|c| day(c.start_on)).collect();
+        let end: Vec<i64> = campaigns.iter().map(|c| day(c.end_on)).collect();
+        let leads: Vec<i64> = rows.iter().map(|r| r.5).collect();
+        let wins: Vec<i64> = rows.iter().map(|r| r.5 / 10).collect();
+        let new: Vec<i64> = rows.iter().map(|r| r.6.unwrap_or(i64::MIN)).collect();
+        let columns = CampaignColumns {
+            id: crmkit::forecast::KeyColumn { codes: &codes, labels: &ids },
+            channel: crmkit::forecast::KeyColumn { codes: &channel, labels: &labels },
+            cost: AmountColumn::Units { units: &cost, scale: 2 },
+            won_revenue: Some(AmountColumn::Units { units: &won, scale: 2 }),
+            budget: Some(SparseAmounts { amounts: AmountColumn::Units { units: &budget, scale: 2 }, missing: Some(&missing) }),
+            expected_revenue: None,
+            start_on: Some(&start),
+            end_on: Some(&end),
+            leads: Some(&leads),
+            customers: None,
+            opportunities: None,
+            won: Some(&wins),
+            new_customers: Some(&new),
+        };
+        let by_records = campaign_roi(&policy, &campaigns).map_err(|e| (e.code(), e.path().replace("campaigns[", "").replace("].id", "")));
+        let by_columns = campaign_roi_columns(&policy, &columns).map_err(|e| (e.code(), e.path().replace("id[", "").replace(']', "")));
+        prop_assert_eq!(by_records, by_columns);
     }
 }

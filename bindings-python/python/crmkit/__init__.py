@@ -40,6 +40,7 @@ from crmkit._dedup import (
 )
 from crmkit._native import CrmkitError, __version__
 from crmkit._roi import attribute, attribution_frame, campaign_roi, compare_attribution, compare_attribution_frame
+from crmkit._roi_campaigns import campaign_roi_frame
 from crmkit._scoring import (
     calibration,
     predict_leads,
@@ -83,6 +84,7 @@ __all__ = [
     "attribution_frame",
     "backtest",
     "campaign_roi",
+    "campaign_roi_frame",
     "collections",
     "compare_attribution",
     "compare_attribution_frame",

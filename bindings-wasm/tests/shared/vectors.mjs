@@ -42,6 +42,8 @@ export function callVector(crmkit, fn, c) {
       return crmkit.compareAttribution(c.config, c.input?.journeys);
     case "compare_attribution_columns":
       return crmkit.compareAttributionColumns(c.config, journeyColumns(c.input));
+    case "campaign_roi_columns":
+      return crmkit.campaignRoiColumns(c.config, campaignColumns(c.input));
     case "score_leads":
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
     case "quota_attainment":
@@ -577,6 +579,57 @@ function journeyColumns(input) {
     convertedOn: Int32Array.from(convertedOn),
   };
   if (milestone) columns.milestone = Int8Array.from(milestone);
+  return columns;
+}
+
+/**
+ * A `campaign_roi_columns` vector's columns as `campaignRoiColumns` takes them: ids and
+ * channels coded in order of first appearance (null: -1), money as decimal strings (null in
+ * budget / expected revenue: none), dates as days (null: NO_DAY), counts as a Float64Array
+ * (null in new_customers: NaN). Read in the Rust runner's order, refusing what it refuses.
+ */
+function campaignColumns(input) {
+  const inp = input !== null && typeof input === "object" && !Array.isArray(input) ? input : {};
+  const isString = (v) => typeof v === "string";
+  const coded = (name) => {
+    const names = listOf(inp[name] ?? null, name, isString);
+    const labels = [...new Set(names.filter((n) => n !== null))];
+    return [Int32Array.from(names, (n) => (n === null ? -1 : labels.indexOf(n))), labels];
+  };
+  const [id, idLabels] = coded("id");
+  const [channel, channelLabels] = coded("channel");
+  const money = (name, sparse) => {
+    if (!(name in inp)) return undefined;
+    const cells = inp[name];
+    if (!Array.isArray(cells)) throw refuse("invalid_type", name);
+    const texts = cells.map((v, i) => {
+      if (v === null && sparse) return null;
+      if (typeof v === "string") return v;
+      if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
+      throw refuse(typeof v === "number" ? "invalid_decimal" : "invalid_type", `${name}[${i}]`);
+    });
+    texts.forEach((t, i) => {
+      if (t !== null && !/^-?[0-9]+(\.[0-9]+)?$/.test(t)) throw refuse("invalid_decimal", `${name}[${i}]`);
+    });
+    return texts;
+  };
+  const columns = { id, idLabels, channel, channelLabels, cost: money("cost", false) ?? [] };
+  const wonRevenue = money("won_revenue", false);
+  if (wonRevenue) columns.wonRevenue = wonRevenue;
+  const budget = money("budget", true);
+  if (budget) columns.budget = budget;
+  const expectedRevenue = money("expected_revenue", true);
+  if (expectedRevenue) columns.expectedRevenue = expectedRevenue;
+  for (const [name, key] of [["start_on", "startOn"], ["end_on", "endOn"]]) {
+    if (!(name in inp)) continue;
+    columns[key] = Int32Array.from(listOf(inp[name], name, isString), (d, i) => (d === null ? NO_DAY : days(d, `${name}[${i}]`)));
+  }
+  for (const [name, key] of [["leads", "leads"], ["customers", "customers"], ["opportunities", "opportunities"], ["won", "won"], ["new_customers", "newCustomers"]]) {
+    if (!(name in inp)) continue;
+    const cells = listOf(inp[name], name, (v) => Number.isSafeInteger(v));
+    // A null count is "none" for new_customers; elsewhere the core refuses it (i64::MIN).
+    columns[key] = Float64Array.from(cells, (v) => (v === null ? NaN : v));
+  }
   return columns;
 }
 

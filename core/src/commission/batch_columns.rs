@@ -350,7 +350,7 @@ fn records(columns: &BatchColumns) -> Result<(Vec<Batch>, Vec<Vec<u32>>)> {
     Ok((batches, rows))
 }
 
-fn amount_len(amount: &AmountColumn) -> usize {
+pub(crate) fn amount_len(amount: &AmountColumn) -> usize {
     match *amount {
         AmountColumn::Decimal(a) => a.len(),
         AmountColumn::Units { units, .. } => units.len(),
@@ -360,7 +360,7 @@ fn amount_len(amount: &AmountColumn) -> usize {
 
 /// A column's amounts as decimals (integer units at their scale; floats rounded once to
 /// `scale` places, as every money column rounds them).
-fn decimals(amount: &AmountColumn, name: &str) -> Result<Vec<Decimal>> {
+pub(crate) fn decimals(amount: &AmountColumn, name: &str) -> Result<Vec<Decimal>> {
     let path = |i: usize| format!("{name}[{i}]");
     match *amount {
         AmountColumn::Decimal(a) => Ok(a.to_vec()),
@@ -394,7 +394,7 @@ fn decimals(amount: &AmountColumn, name: &str) -> Result<Vec<Decimal>> {
     }
 }
 
-fn date(day: i64, path: impl Fn() -> String) -> Result<NaiveDate> {
+pub(crate) fn date(day: i64, path: impl Fn() -> String) -> Result<NaiveDate> {
     if day == i64::MIN {
         return Err(Error::MissingValue { path: path(), reason: "the row has no date".into() });
     }

@@ -38,7 +38,7 @@
 //! ```
 
 mod approval;
-mod batch_columns;
+pub(crate) mod batch_columns;
 mod collections;
 mod columns;
 mod columns_extra;

@@ -7,6 +7,7 @@
 //! leads) and stage to stage. A ratio over zero is `None` with a reason, never infinite.
 
 mod attribution;
+mod campaign_columns;
 mod metrics;
 mod policy;
 mod pro_rata;
@@ -18,6 +19,7 @@ pub use attribution::{
     JourneyColumns, JourneyLine, Milestone, Model, PositionWeights, Touch, TouchCredit, WireDecimal, EXACT_PLAYERS,
     MAX_PLAYERS, MAX_STATES, MAX_TOUCHES, NOT_CONVERTED,
 };
+pub use campaign_columns::{campaign_roi_columns, CampaignColumns, SparseAmounts};
 pub use metrics::{campaign_roi, Campaign, FunnelStep, RoiLine, RoiReason, RoiReport};
 pub use policy::{Channel, CostAllocation, FunnelStage, PeriodUnit, RoiPolicy};
 pub use pro_rata::{PeriodCost, MAX_COST_PERIODS};

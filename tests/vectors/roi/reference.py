@@ -598,10 +598,25 @@ def journeys_of_columns(c):
     return out
 
 
+def campaigns_of_columns(c):
+    """The campaigns of a ``campaign_roi_columns`` input (one row per campaign; a null budget,
+    expected revenue, date or new_customers cell is the field left out)."""
+    n = len(c["id"])
+    out = []
+    for i in range(n):
+        campaign = {}
+        for field, cells in c.items():
+            if cells[i] is not None:
+                campaign[field] = cells[i]
+        out.append(campaign)
+    return out
+
+
 FUNCTIONS = {
     "compare_attribution": lambda case: compare_attribution(case["config"], case["input"]["journeys"]),
     "compare_attribution_columns": lambda case: compare_attribution(case["config"], journeys_of_columns(case["input"])),
     "campaign_roi": lambda case: campaign_roi(case["config"], case["input"]["campaigns"]),
+    "campaign_roi_columns": lambda case: campaign_roi(case["config"], campaigns_of_columns(case["input"])),
     "attribute": lambda case: attribute(case["config"], case["input"]["journeys"]),
 }
 

@@ -1,0 +1,139 @@
+//! `campaign_roi_columns`: campaigns as numpy arrays (written by `crmkit.campaign_roi_frame`),
+//! the GIL released, the report of `campaign_roi`.
+
+use std::borrow::Cow;
+
+use crmkit::forecast::{AmountColumn, KeyColumn};
+use crmkit::roi::{CampaignColumns, RoiPolicy, SparseAmounts};
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::{slice, to_py_err, to_python, Amount, AmountData};
+
+/// The campaign columns as numpy hands them over.
+struct Campaigns<'py> {
+    id: PyReadonlyArray1<'py, i32>,
+    id_labels: Vec<String>,
+    channel: PyReadonlyArray1<'py, i32>,
+    channel_labels: Vec<String>,
+    cost: Amount<'py>,
+    won_revenue: Option<Amount<'py>>,
+    budget: Option<Amount<'py>>,
+    budget_missing: Option<PyReadonlyArray1<'py, bool>>,
+    expected_revenue: Option<Amount<'py>>,
+    expected_revenue_missing: Option<PyReadonlyArray1<'py, bool>>,
+    amount_scale: Option<u32>,
+    /// `start_on`, `end_on` (int64 days, `i64::MIN` none), then the counts `leads`,
+    /// `customers`, `opportunities`, `won`, `new_customers` (int64, `i64::MIN` none).
+    days_and_counts: [Option<PyReadonlyArray1<'py, i64>>; 7],
+}
+
+/// The optional int64 columns, in [`Campaigns::days_and_counts`]' order.
+const DAYS_AND_COUNTS: [&str; 7] =
+    ["start_on", "end_on", "leads", "customers", "opportunities", "won", "new_customers"];
+
+impl<'py> Campaigns<'py> {
+    /// The columns from the mapping `crmkit._roi_campaigns` writes: `id` and `channel` (int32
+    /// codes, -1 none) with `id_labels` / `channel_labels`; `cost`, and optionally
+    /// `won_revenue`, `budget`, `expected_revenue` as `forecast_columns`' amount with
+    /// `amount_scale` (`budget_missing` / `expected_revenue_missing`: bool per row, or None);
+    /// the dates and counts of [`DAYS_AND_COUNTS`] as int64 or None.
+    fn read(columns: &Bound<'py, PyDict>) -> PyResult<Self> {
+        let item = crate::columns::items(columns, "campaign");
+        let amount = |name: &str| -> PyResult<Option<Amount<'py>>> {
+            let a = item(name)?;
+            if a.is_none() {
+                return Ok(None);
+            }
+            Amount::extract(&a).map(Some)
+        };
+        let mut days_and_counts = [None, None, None, None, None, None, None];
+        for (column, name) in days_and_counts.iter_mut().zip(DAYS_AND_COUNTS) {
+            *column = item(name)?.extract()?;
+        }
+        Ok(Self {
+            id: item("id")?.extract()?,
+            id_labels: item("id_labels")?.extract()?,
+            channel: item("channel")?.extract()?,
+            channel_labels: item("channel_labels")?.extract()?,
+            cost: Amount::extract(&item("cost")?)?,
+            won_revenue: amount("won_revenue")?,
+            budget: amount("budget")?,
+            budget_missing: item("budget_missing")?.extract()?,
+            expected_revenue: amount("expected_revenue")?,
+            expected_revenue_missing: item("expected_revenue_missing")?.extract()?,
+            amount_scale: item("amount_scale")?.extract()?,
+            days_and_counts,
+        })
+    }
+}
+
+/// `campaign_roi_columns(policy_json, columns) -> dict`: [`crmkit::roi::campaign_roi_columns`]
+/// over the campaign columns (a mapping, see `Campaigns::read`): the report `campaign_roi`
+/// gives on the same campaigns.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+pub fn campaign_roi_columns<'py>(
+    py: Python<'py>,
+    policy_json: String,
+    columns: Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let c = Campaigns::read(&columns)?;
+    let policy: RoiPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
+    let (id, channel) = (slice(&c.id), slice(&c.channel));
+    let cost = c.cost.data();
+    let won_revenue = c.won_revenue.as_ref().map(Amount::data);
+    let budget = c.budget.as_ref().map(Amount::data);
+    let expected = c.expected_revenue.as_ref().map(Amount::data);
+    let budget_missing = c.budget_missing.as_ref().map(slice);
+    let expected_missing = c.expected_revenue_missing.as_ref().map(slice);
+    let ints: Vec<Option<Cow<[i64]>>> = c.days_and_counts.iter().map(|a| a.as_ref().map(slice)).collect();
+    let (scale, dp) = (c.amount_scale, policy.rounding.dp);
+    let report = py
+        .detach(|| {
+            let (mut d_cost, mut d_won, mut d_budget, mut d_expected) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let int = |k: usize| ints[k].as_deref();
+            let columns = CampaignColumns {
+                id: KeyColumn { codes: &id, labels: &c.id_labels },
+                channel: KeyColumn { codes: &channel, labels: &c.channel_labels },
+                cost: cost.column(scale, dp, "cost", &mut d_cost)?,
+                won_revenue: optional(won_revenue.as_ref(), scale, dp, "won_revenue", &mut d_won)?,
+                budget: sparse(
+                    optional(budget.as_ref(), scale, dp, "budget", &mut d_budget)?,
+                    budget_missing.as_deref(),
+                ),
+                expected_revenue: sparse(
+                    optional(expected.as_ref(), scale, dp, "expected_revenue", &mut d_expected)?,
+                    expected_missing.as_deref(),
+                ),
+                start_on: int(0),
+                end_on: int(1),
+                leads: int(2),
+                customers: int(3),
+                opportunities: int(4),
+                won: int(5),
+                new_customers: int(6),
+            };
+            crmkit::roi::campaign_roi_columns(&policy, &columns)
+        })
+        .map_err(to_py_err)?;
+    to_python(py, &report)
+}
+
+/// An optional amount column as the core's.
+fn optional<'a>(
+    data: Option<&'a AmountData<'a>>,
+    scale: Option<u32>,
+    dp: u32,
+    name: &str,
+    decimals: &'a mut Vec<crmkit::Decimal>,
+) -> crmkit::Result<Option<AmountColumn<'a>>> {
+    data.map(|a| a.column(scale, dp, name, decimals)).transpose()
+}
+
+/// An optional amount column with its empty rows.
+fn sparse<'a>(amounts: Option<AmountColumn<'a>>, missing: Option<&'a [bool]>) -> Option<SparseAmounts<'a>> {
+    amounts.map(|amounts| SparseAmounts { amounts, missing })
+}
