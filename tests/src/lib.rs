@@ -587,7 +587,7 @@ fn compare_attribution_columns(config: &Value, input: &Value) -> crmkit::Result<
 /// order the Python runner reads them.
 fn campaign_roi_columns(config: &Value, input: &Value) -> crmkit::Result<serde_json::Result<Value>> {
     use crmkit::forecast::{AmountColumn, KeyColumn};
-    use crmkit::roi::{CampaignColumns, SparseAmounts};
+    use crmkit::roi::CampaignColumns;
     let json = |name: &str| input.get(name).map_or_else(|| "null".to_owned(), Value::to_string);
     let names = |name: &str| -> crmkit::Result<(Vec<i32>, Vec<String>)> {
         let cells: Vec<Option<String>> = crmkit::wire::from_json(&json(name), name)?;
@@ -620,17 +620,14 @@ fn campaign_roi_columns(config: &Value, input: &Value) -> crmkit::Result<serde_j
     let [leads, customers, opportunities, won, new_customers] = counts;
     let (leads, customers, opportunities, won, new_customers) =
         (leads?, customers?, opportunities?, won?, new_customers?);
-    fn sparse(m: &Option<(Vec<rust_decimal::Decimal>, Vec<bool>)>) -> Option<SparseAmounts<'_>> {
-        m.as_ref().map(|(d, missing)| SparseAmounts { amounts: AmountColumn::Decimal(d), missing: Some(missing) })
-    }
     let policy = crmkit::wire::from_json_arg(&config.to_string(), "policy")?;
     let columns = CampaignColumns {
         id: KeyColumn { codes: &id, labels: &id_labels },
         channel: KeyColumn { codes: &channel, labels: &channel_labels },
         cost: AmountColumn::Decimal(&cost.0),
         won_revenue: won_revenue.as_ref().map(|(d, _)| AmountColumn::Decimal(d)),
-        budget: sparse(&budget),
-        expected_revenue: sparse(&expected),
+        budget: sparse_decimals(budget.as_ref()),
+        expected_revenue: sparse_decimals(expected.as_ref()),
         start_on: start_on.as_deref(),
         end_on: end_on.as_deref(),
         leads: leads.as_deref(),
@@ -640,6 +637,14 @@ fn campaign_roi_columns(config: &Value, input: &Value) -> crmkit::Result<serde_j
         new_customers: new_customers.as_deref(),
     };
     Ok(serde_json::to_value(crmkit::roi::campaign_roi_columns(&policy, &columns)?))
+}
+
+/// Decimals with their empty rows as a sparse amount column.
+fn sparse_decimals(m: Option<&(Vec<rust_decimal::Decimal>, Vec<bool>)>) -> Option<crmkit::roi::SparseAmounts<'_>> {
+    m.map(|(d, missing)| crmkit::roi::SparseAmounts {
+        amounts: crmkit::forecast::AmountColumn::Decimal(d),
+        missing: Some(missing),
+    })
 }
 
 /// A money column's cells as the wire takes money: decimal strings, or integers (whole
