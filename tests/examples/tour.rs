@@ -370,6 +370,55 @@ fn tour_campaigns() -> Result<Vec<crmkit::roi::Campaign>, crmkit::Error> {
     from_json(&Value::from(input).to_string(), "campaigns")
 }
 
+/// `campaign_roi_columns` over `campaigns` laid out as columns (one row per campaign).
+fn roi_of_columns(
+    policy: &crmkit::roi::RoiPolicy,
+    campaigns: &[crmkit::roi::Campaign],
+) -> Result<crmkit::roi::RoiReport, crmkit::Error> {
+    use crmkit::forecast::{AmountColumn, KeyColumn};
+    use crmkit::roi::{CampaignColumns, SparseAmounts};
+
+    let ids: Vec<String> = campaigns.iter().map(|c| c.id.clone()).collect();
+    let labels: Vec<String> = policy.channels.iter().map(|c| c.name.clone()).collect();
+    let codes: Vec<i32> = (0..campaigns.len() as i32).collect();
+    let channel: Vec<i32> =
+        campaigns.iter().map(|c| labels.iter().position(|l| *l == c.channel).map_or(-1, |k| k as i32)).collect();
+    let money = |f: fn(&crmkit::roi::Campaign) -> Option<rust_decimal::Decimal>| -> (Vec<_>, Vec<bool>) {
+        campaigns.iter().map(|c| f(c).map_or((rust_decimal::Decimal::ZERO, true), |d| (d, false))).unzip()
+    };
+    let (cost, _) = money(|c| Some(c.cost));
+    let (won_revenue, _) = money(|c| Some(c.won_revenue));
+    let (budget, no_budget) = money(|c| c.budget);
+    let (expected, no_expected) = money(|c| c.expected_revenue);
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let days = |f: fn(&crmkit::roi::Campaign) -> Option<NaiveDate>| -> Vec<i64> {
+        campaigns.iter().map(|c| f(c).map_or(i64::MIN, |d| (d - epoch).num_days())).collect()
+    };
+    let count = |f: fn(&crmkit::roi::Campaign) -> u64| -> Vec<i64> { campaigns.iter().map(|c| f(c) as i64).collect() };
+    let (start_on, end_on) = (days(|c| c.start_on), days(|c| c.end_on));
+    let (leads, customers, opportunities, won) =
+        (count(|c| c.leads), count(|c| c.customers), count(|c| c.opportunities), count(|c| c.won));
+    let columns = CampaignColumns {
+        id: KeyColumn { codes: &codes, labels: &ids },
+        channel: KeyColumn { codes: &channel, labels: &labels },
+        cost: AmountColumn::Decimal(&cost),
+        won_revenue: Some(AmountColumn::Decimal(&won_revenue)),
+        budget: Some(SparseAmounts { amounts: AmountColumn::Decimal(&budget), missing: Some(&no_budget) }),
+        expected_revenue: Some(SparseAmounts {
+            amounts: AmountColumn::Decimal(&expected),
+            missing: Some(&no_expected),
+        }),
+        start_on: Some(&start_on),
+        end_on: Some(&end_on),
+        leads: Some(&leads),
+        customers: Some(&customers),
+        opportunities: Some(&opportunities),
+        won: Some(&won),
+        new_customers: None,
+    };
+    crmkit::roi::campaign_roi_columns(policy, &columns)
+}
+
 /// The sample leads as journeys, and the channel taxonomy of their touches.
 fn tour_journeys() -> Result<(Vec<crmkit::roi::Journey>, serde_json::Value), crmkit::Error> {
     use serde_json::{json, Value};
@@ -452,6 +501,11 @@ fn roi_section() -> Result<String, crmkit::Error> {
         })
         .collect();
     let _ = writeln!(s, "funnel: {}", views.join(" → "));
+    let same = roi_of_columns(&policy, &campaigns)? == r;
+    let _ = writeln!(
+        s,
+        "the same campaigns as columns (campaign_roi_columns, what campaign_roi_frame hands over): same report: {same}"
+    );
 
     let (journeys, channels) = tour_journeys()?;
     let policy: ComparisonPolicy =

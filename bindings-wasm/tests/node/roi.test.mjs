@@ -73,3 +73,31 @@ test("compareAttributionColumns gives compareAttribution's comparison from typed
   assert.throws(() => crmkit.compareAttributionColumns({ models: [] }, toColumns(journeys)), { code: "invalid_value", path: "models" });
   assert.throws(() => crmkit.compareAttributionColumns({}, { ...toColumns(journeys), channel: [0] }), { code: "invalid_type", path: "channel" });
 });
+
+test("campaignRoiColumns gives campaignRoi's report from typed arrays (units, empty budgets)", () => {
+  const campaigns = [
+    { id: "a", channel: "search", cost: "100.50", won_revenue: "300.00", budget: "120.00", start_on: "2026-01-05", end_on: "2026-02-10", leads: 50, won: 5 },
+    { id: "b", channel: "tv", cost: "0.00", won_revenue: "25.00", leads: 4, won: 1, new_customers: 2 },
+  ];
+  const policy = { cost_allocation: "pro_rata" };
+  const want = crmkit.campaignRoi(policy, campaigns);
+  const columns = {
+    id: Int32Array.from([0, 1]),
+    idLabels: ["a", "b"],
+    channel: Int32Array.from([0, 1]),
+    channelLabels: ["search", "tv"],
+    costUnits: BigInt64Array.from([10050n, 0n]),
+    wonRevenueUnits: BigInt64Array.from([30000n, 2500n]),
+    budgetUnits: BigInt64Array.from([12000n, -1n]),
+    budgetUnitsMissing: Uint8Array.from([0, 1]),
+    amountScale: 2,
+    startOn: Int32Array.from([days("2026-01-05"), -2147483648]),
+    endOn: Int32Array.from([days("2026-02-10"), -2147483648]),
+    leads: Float64Array.from([50, 4]),
+    won: Float64Array.from([5, 1]),
+    newCustomers: Float64Array.from([NaN, 2]),
+  };
+  assert.deepEqual(crmkit.campaignRoiColumns(policy, columns), want);
+  assert.throws(() => crmkit.campaignRoiColumns(policy, { ...columns, leads: Float64Array.from([50, -4]) }), (e) => e.code === "invalid_value" && e.path === "leads[1]");
+  assert.throws(() => crmkit.campaignRoiColumns(policy, { ...columns, costUnits: Float64Array.from([1.5, 0]) }), (e) => e.code === "invalid_decimal" && e.path === "cost[0]");
+});
