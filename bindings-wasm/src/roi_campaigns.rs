@@ -120,7 +120,7 @@ pub fn campaign_roi_columns(
     #[wasm_bindgen(unchecked_param_type = "CampaignColumns")] columns: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
-        let policy = from_js_arg(policy, "policy")?;
+        // The columns before the policy, as the Rust runner of the shared vectors reads them.
         if !columns.is_object() || Array::is_array(columns) {
             return Err(type_error("", "a columns object", columns));
         }
@@ -143,6 +143,7 @@ pub fn campaign_roi_columns(
             counts(columns, "won", "won")?,
             counts(columns, "newCustomers", "new_customers")?,
         ];
+        let policy = from_js_arg(policy, "policy")?;
         let c = CampaignColumns {
             id: KeyColumn { codes: &id, labels: &id_labels },
             channel: KeyColumn { codes: &channel, labels: &channel_labels },

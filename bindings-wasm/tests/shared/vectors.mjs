@@ -608,18 +608,20 @@ function campaignColumns(input) {
       if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
       throw refuse(typeof v === "number" ? "invalid_decimal" : "invalid_type", `${name}[${i}]`);
     });
-    texts.forEach((t, i) => {
-      if (t !== null && !/^-?[0-9]+(\.[0-9]+)?$/.test(t)) throw refuse("invalid_decimal", `${name}[${i}]`);
-    });
+    if (texts.some((t) => t !== null && !/^-?[0-9]+(\.[0-9]+)?$/.test(t))) flags.bad = true;
     return texts;
   };
+  // A decimal text the Rust runner refuses: its money is parsed column by column before the
+  // dates, so the columns go to crmkit as they are up to that one, and crmkit (which reads the
+  // money columns first, in that order) refuses the same cell itself.
+  const flags = { bad: false };
   const columns = { id, idLabels, channel, channelLabels, cost: money("cost", false) ?? [] };
-  const wonRevenue = money("won_revenue", false);
-  if (wonRevenue) columns.wonRevenue = wonRevenue;
-  const budget = money("budget", true);
-  if (budget) columns.budget = budget;
-  const expectedRevenue = money("expected_revenue", true);
-  if (expectedRevenue) columns.expectedRevenue = expectedRevenue;
+  for (const [name, key, sparse] of [["won_revenue", "wonRevenue", false], ["budget", "budget", true], ["expected_revenue", "expectedRevenue", true]]) {
+    if (flags.bad) return columns;
+    const texts = money(name, sparse);
+    if (texts) columns[key] = texts;
+  }
+  if (flags.bad) return columns;
   for (const [name, key] of [["start_on", "startOn"], ["end_on", "endOn"]]) {
     if (!(name in inp)) continue;
     columns[key] = Int32Array.from(listOf(inp[name], name, isString), (d, i) => (d === null ? NO_DAY : days(d, `${name}[${i}]`)));
