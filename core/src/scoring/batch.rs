@@ -17,7 +17,7 @@ use super::columns::{FieldData, NO_DATE};
 use super::eval::{Compiled, Test};
 use super::events::Events;
 use super::frame::ScoreColumns;
-use super::pass::clamp;
+use super::pass::{cell, clamp};
 use super::rules::{Dimension, GradeBand, ScoringPolicy};
 
 /// No item: the rule did not match this lead.
@@ -42,8 +42,6 @@ struct Finish {
     eng_band: Vec<u32>,
     grade: Vec<i32>,
     tier: Vec<i32>,
-    /// Per tier with `grades`: whether it admits each grade code.
-    tier_grade: Vec<Option<Vec<bool>>>,
 }
 
 /// No band matched (a band list whose last band has a `min`).
@@ -83,15 +81,6 @@ impl Compiled<'_> {
             eng_band: vec![NO_BAND; size],
             grade: vec![-1; size],
             tier: vec![-1; size],
-            tier_grade: self
-                .tier_grades
-                .iter()
-                .zip(&policy.tiers)
-                .map(|(codes, tier)| {
-                    (!tier.grades.is_empty())
-                        .then(|| (0..self.grade_labels.len()).map(|g| codes.contains(&(g as u32))).collect())
-                })
-                .collect(),
         };
         // Top reasons: the rules without events (one value each: their points) first, in
         // the order of their keys, so each lead's first `k` matches are its top `k` of them
@@ -257,31 +246,17 @@ impl Compiled<'_> {
         bands(fit_bands, fit, &mut f.fit_band[..len]);
         bands(eng_bands, eng, &mut f.eng_band[..len]);
         let grade = &mut f.grade[..len];
-        let cells = eng_bands.len() as u32;
+        let band = |b: u32| (b != NO_BAND).then_some(b as usize);
         for ((g, &a), &b) in grade.iter_mut().zip(&f.fit_band[..len]).zip(&f.eng_band[..len]) {
-            // As `pass::grade`: a matrix cell needs both bands.
-            *g = match (fit_bands.is_empty(), eng_bands.is_empty()) {
-                (true, true) => -1,
-                (false, true) => band_code(a),
-                (true, false) => band_code(b),
-                (false, false) if a == NO_BAND || b == NO_BAND => -1,
-                (false, false) => (a * cells + b) as i32,
-            };
+            *g = cell(fit_bands.len(), eng_bands.len(), band(a), band(b)).map_or(-1, |c| c as i32);
         }
         // The first tier that holds: tiers from the last, each taking the leads it admits.
         let tier = &mut f.tier[..len];
         tier.fill(-1);
         for (t, rule) in policy.tiers.iter().enumerate().rev() {
             let mask = &tier_masks[t * size..t * size + len];
-            let admits = f.tier_grade[t].as_deref();
             for (i, c) in tier.iter_mut().enumerate() {
-                let ok = rule.min_score.is_none_or(|m| score[i] >= m)
-                    && rule.min_fit.is_none_or(|m| fit[i] >= m)
-                    && rule.min_engagement.is_none_or(|m| eng[i] >= m)
-                    && admits.is_none_or(|a| {
-                        usize::try_from(grade[i]).ok().and_then(|g| a.get(g)).copied().unwrap_or(false)
-                    })
-                    && mask[i];
+                let ok = self.tier_admits(rule, t, score[i], fit[i], eng[i], u32::try_from(grade[i]).ok()) && mask[i];
                 *c = if ok { t as i32 } else { *c };
             }
         }
@@ -306,14 +281,6 @@ fn bands(list: &[GradeBand], values: &[f64], out: &mut [u32]) {
                 }
             }
         }
-    }
-}
-
-fn band_code(b: u32) -> i32 {
-    if b == NO_BAND {
-        -1
-    } else {
-        b as i32
     }
 }
 

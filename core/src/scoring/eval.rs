@@ -6,7 +6,9 @@
 
 use super::columns::{EventColumns, FieldData, LeadColumns, NO_DATE};
 use super::detmath::exp2;
-use super::rules::{compile_regex, ConditionOp, Dimension, FieldCondition, RangeBounds, ScoringPolicy, MAX_DAYS};
+use super::rules::{
+    compile_regex, ConditionOp, Dimension, FieldCondition, PriorityTier, RangeBounds, ScoringPolicy, MAX_DAYS,
+};
 use crate::error::{Error, ParseKind, Result};
 
 /// Largest absolute points, bound or threshold (keeps every sum finite).
@@ -73,8 +75,8 @@ pub(crate) struct Compiled<'c> {
     pub label_rank: Vec<Option<Vec<u32>>>,
     /// Every grade of the matrix, by grade code.
     pub grade_labels: Vec<String>,
-    /// Per tier: the grade codes it admits.
-    pub tier_grades: Vec<Vec<u32>>,
+    /// Per tier with `grades`: whether it admits each grade code.
+    pub tier_grades: Vec<Option<Vec<bool>>>,
     /// Per group: the dimension of its rules.
     pub group_dim: Vec<Dimension>,
 }
@@ -199,9 +201,7 @@ impl<'c> Compiled<'c> {
         let tier_grades = policy
             .tiers
             .iter()
-            .map(|t| {
-                t.grades.iter().filter_map(|g| grade_labels.iter().position(|x| x == g)).map(|c| c as u32).collect()
-            })
+            .map(|t| (!t.grades.is_empty()).then(|| grade_labels.iter().map(|g| t.grades.contains(g)).collect()))
             .collect();
         let group_dim = (0..policy.groups.len())
             .map(|g| rules.iter().find(|r: &&CRule| r.group == Some(g)).map_or(Dimension::Fit, |r| r.dim))
@@ -219,6 +219,28 @@ impl<'c> Compiled<'c> {
             tier_grades,
             group_dim,
         })
+    }
+}
+
+impl Compiled<'_> {
+    /// Whether tier `t`'s thresholds and grades admit a lead with these scores and grade (its
+    /// `when` conditions apart): the one rule of the record pass and the batch pass.
+    #[inline]
+    pub(crate) fn tier_admits(
+        &self,
+        tier: &PriorityTier,
+        t: usize,
+        score: f64,
+        fit: f64,
+        eng: f64,
+        grade: Option<u32>,
+    ) -> bool {
+        tier.min_score.is_none_or(|m| score >= m)
+            && tier.min_fit.is_none_or(|m| fit >= m)
+            && tier.min_engagement.is_none_or(|m| eng >= m)
+            && self.tier_grades[t]
+                .as_deref()
+                .is_none_or(|admits| grade.and_then(|g| admits.get(g as usize)).copied().unwrap_or(false))
     }
 }
 

@@ -151,10 +151,7 @@ impl Compiled<'_> {
         let score = bound(fit + eng, policy.total, Scope::Total, &mut s.cuts);
         let grade = grade(&policy.grades.fit, &policy.grades.engagement, fit, eng);
         let tier = policy.tiers.iter().enumerate().position(|(t, tier)| {
-            tier.min_score.is_none_or(|m| score >= m)
-                && tier.min_fit.is_none_or(|m| fit >= m)
-                && tier.min_engagement.is_none_or(|m| eng >= m)
-                && (tier.grades.is_empty() || grade.is_some_and(|g| self.tier_grades[t].contains(&g)))
+            self.tier_admits(tier, t, score, fit, eng, grade)
                 && self.tier_tests[t].iter().all(|c| c.holds(&self.cols, row))
         });
         RowScore { fit, engagement: eng, score, grade, tier: tier.map(|t| t as u32) }
@@ -224,10 +221,17 @@ pub(super) fn band(bands: &[GradeBand], v: f64) -> Option<usize> {
 
 /// Grade code: index into [`ScoringPolicy::grade_labels`].
 pub(super) fn grade(fit: &[GradeBand], eng: &[GradeBand], f: f64, e: f64) -> Option<u32> {
-    match (fit.is_empty(), eng.is_empty()) {
-        (true, true) => None,
-        (false, true) => band(fit, f).map(|i| i as u32),
-        (true, false) => band(eng, e).map(|i| i as u32),
-        (false, false) => Some((band(fit, f)? * eng.len() + band(eng, e)?) as u32),
+    cell(fit.len(), eng.len(), band(fit, f), band(eng, e))
+}
+
+/// The grade code of a fit band and an engagement band (of `fits` and `engs` bands): one
+/// dimension's band alone when the other has none (Pardot's grade), else the matrix cell,
+/// which needs both.
+pub(super) fn cell(fits: usize, engs: usize, fit: Option<usize>, eng: Option<usize>) -> Option<u32> {
+    match (fits, engs) {
+        (0, 0) => None,
+        (_, 0) => fit.map(|i| i as u32),
+        (0, _) => eng.map(|i| i as u32),
+        _ => Some((fit? * engs + eng?) as u32),
     }
 }
