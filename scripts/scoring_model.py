@@ -187,6 +187,38 @@ def score_leads(policy: dict, leads: list, as_of: str) -> dict:
     return {"leads": lines, "ranking": [leads[j]["id"] for j in order]}
 
 
+def score_columns(policy: dict, columns: dict, as_of: str) -> dict:
+    """The `score_columns` vectors: the columns read back as leads (a number column's values,
+    a text column's texts, a date column's `YYYY-MM-DD`; null is absent), the long events
+    table as each lead's events (events with a null type or date are no events), scored as
+    records; without an `id` column, ties end in row order. The answer as columns: labels
+    for grades and tiers (null for none), each lead's top reasons."""
+    rows = columns["rows"]
+    leads = [{"id": ""} for _ in range(rows)]
+    for name, column in columns.get("fields", {}).items():
+        ((kind, values),) = column.items()
+        for lead, v in zip(leads, values):
+            if v is not None:
+                lead[name] = v
+    for lead in leads:
+        lead["events"] = []
+    ev = columns.get("events") or {"lead": [], "type": [], "on": []}
+    for row, kind, on in zip(ev["lead"], ev["type"], ev["on"]):
+        if kind is not None and on is not None:
+            leads[row]["events"].append({"type": kind, "on": on})
+    report = score_leads(policy, leads, as_of)
+    lines = report["leads"]
+    return {
+        "score": [x["score"] for x in lines],
+        "fit": [x["fit"] for x in lines],
+        "engagement": [x["engagement"] for x in lines],
+        "rank": [x["rank"] for x in lines],
+        "grade": [x["grade"] for x in lines],
+        "tier": [x["tier"] for x in lines],
+        "reasons": [x["top_reasons"] for x in lines],
+    }
+
+
 def main(path: str) -> None:
     spec = json.load(open(path, encoding="utf-8"))
     for case in spec["cases"]:
@@ -196,6 +228,8 @@ def main(path: str) -> None:
             case["expected"] = calibration(case["input"]["probabilities"], case["input"]["outcomes"], case["config"].get("bins", 10))
         elif spec["function"] == "score_leads":
             case["expected"] = score_leads(case["config"], case["input"]["leads"], case["as_of"])
+        elif spec["function"] == "score_columns":
+            case["expected"] = score_columns(case["config"], case["input"], case["as_of"])
         else:
             case["expected"] = lead_model(case["config"], case["input"]["leads"], case["input"]["open"], case["as_of"])
     with open(path, "w", encoding="utf-8") as f:

@@ -210,3 +210,20 @@ def test_boolean_columns_arrive_as_booleans(kind):
         dtype = {"bool": bool, "boolean": "boolean", "object": object}[kind]
         scores = list(crmkit.score_frame(pd.DataFrame({"vip": pd.Series(values, dtype=dtype)}), BOOL_POLICY, AS_OF)["score"])
     assert scores == [x["score"] for x in records["leads"]] == ([11.0, 3.0, 11.0] if kind == "bool" else [11.0, 3.0, 0.0])
+
+
+def test_score_frame_refuses_a_day_beyond_32_bits():
+    """A datetime64 column reaches millions of years: a day past 32 bits is invalid_date at its
+    row, never wrapped round to a date inside the range (2**32 + 20,000 days would read as
+    2024-10-04)."""
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    policy = {"rules": [{"id": "seen", "dimension": "engagement", "points": 5,
+                         "when": [{"field": "seen_on", "op": "within_days", "days": 30}]}]}
+    days = np.array([20_000, 2**32 + 20_000, -(2**32)], dtype="datetime64[D]")
+    for i in (1, 2):
+        df = pd.DataFrame({"seen_on": pd.Series(days[[0, i]])})
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            crmkit.score_frame(df, policy, AS_OF)
+        assert (caught.value.code, caught.value.path) == ("invalid_date", "columns.seen_on[1]")
+    assert list(crmkit.score_frame(pd.DataFrame({"seen_on": pd.Series(days[[0]])}), policy, AS_OF)["score"]) == [0.0]

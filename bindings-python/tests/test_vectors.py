@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import math
+import re
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, Callable
@@ -107,6 +109,7 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "lead_model_columns": lambda case: crmkit.predict_leads(
         json.loads(json.dumps(_train_frame(case))), _get(case["input"], "open")
     ),
+    "score_columns": lambda case: _score_frame(case),
     "time_split": lambda case: crmkit.time_split(
         _get(case["input"], "leads"), _get(case["config"], "date_field"), _get(case["config"], "cutoff")
     ),
@@ -151,6 +154,126 @@ def _train_frame(case: dict) -> Any:
         except (TypeError, ValueError, OverflowError) as e:
             raise error("invalid_date", f"columns.{closed_on}", str(e)) from None
     return crmkit.train_lead_model_frame(df, case["config"], case["as_of"])
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _whole(v: Any) -> bool:
+    """A number with no fractional part (JSON's 3.0 is 3, as in the JS runner)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v == int(v)
+
+
+def _day(v: Any, path: str) -> Any:
+    """A date cell as numpy's datetime64[D]: null, YYYY-MM-DD (years 0001 to 9999), or a whole
+    day number (beyond 32 bits: invalid_date), as the Rust and JS runners read it."""
+    import numpy as np
+
+    from crmkit._wire import error
+
+    if v is None:
+        return np.datetime64("NaT", "D")
+    if isinstance(v, str):
+        try:
+            if not _DATE.fullmatch(v) or v < "0001":
+                raise ValueError(v)
+            return np.datetime64(datetime.date.fromisoformat(v), "D")
+        except ValueError:
+            raise error("invalid_date", path, f"{v!r} is not a YYYY-MM-DD date") from None
+    if not _whole(v):
+        raise error("invalid_type", path, "expected a date")
+    if not -(2**31) < v < 2**31:
+        raise error("invalid_date", path, "a day number beyond 32 bits")
+    return np.datetime64(int(v), "D")
+
+
+def _texts(cells: list, path: str) -> Any:
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    for i, v in enumerate(cells):
+        if v is not None and not isinstance(v, str):
+            raise error("invalid_type", f"{path}[{i}]", "expected text")
+    return pd.Series(cells, dtype=object)
+
+
+def _score_frame(case: dict) -> Any:
+    """A `score_columns` vector through `score_frame`: the fields as a DataFrame of `rows` rows
+    (number columns float64, texts as objects, dates datetime64), the events as a second one.
+    Read in the Rust runner's order, refusing what it refuses (a mutated case), and what a
+    DataFrame cannot hold (columns of other lengths: invalid_value, as the core names them).
+    The answer with labels for grades, tiers and reasons (None for none)."""
+    import numpy as np
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], dict) else {}
+    rows = inp.get("rows")
+    if not _whole(rows) or not 0 <= rows <= 2**32 - 1:
+        raise error("invalid_type", "columns.rows", "expected a whole number of rows")
+    rows = int(rows)
+    given = inp.get("fields")
+    given = {} if given is None else given
+    if not isinstance(given, dict):
+        raise error("invalid_type", "columns.fields", "expected an object of columns")
+    data = {}
+    for name in sorted(given):
+        path, column = f"columns.{name}", given[name]
+        if not isinstance(column, dict) or len(column) != 1 or not isinstance(next(iter(column.values())), list):
+            raise error("invalid_type", path, "expected {number | text | date: [...]}")
+        ((kind, cells),) = column.items()
+        if kind == "number":
+            for i, v in enumerate(cells):
+                if v is not None and not _number(v):
+                    raise error("invalid_type", f"{path}[{i}]", "expected a number")
+            data[name] = pd.Series(np.array([np.nan if v is None else float(v) for v in cells], dtype=np.float64))
+        elif kind == "text":
+            data[name] = _texts(cells, path)
+        elif kind == "date":
+            data[name] = pd.Series(np.array([_day(v, f"{path}[{i}]") for i, v in enumerate(cells)], dtype="datetime64[D]"))
+        else:
+            raise error("invalid_type", path, "expected {number | text | date: [...]}")
+    events = None
+    ev = inp.get("events")
+    if ev is not None:
+        if not isinstance(ev, dict):
+            raise error("invalid_type", "events", "expected a table of lists")
+
+        def cells(name: str) -> list:
+            if not isinstance(ev.get(name), list):
+                raise error("invalid_type", f"events.{name}", "expected a list")
+            return ev[name]
+
+        lead = []
+        for i, v in enumerate(cells("lead")):
+            if not _whole(v):
+                raise error("invalid_type", f"events.lead[{i}]", "expected a lead row")
+            # A row beyond 32 bits is out of range as much as -1 is (the core names it alike).
+            lead.append(int(v) if -(2**31) <= v < 2**31 else -1)
+        types = _texts(cells("type"), "events.type")
+        on = np.array([_day(v, f"events.on[{i}]") for i, v in enumerate(cells("on"))], dtype="datetime64[D]")
+        for name, n in (("type", len(types)), ("on", len(on))):
+            if n != len(lead):
+                raise error("invalid_value", f"events.{name}", "columns of different lengths")
+        events = pd.DataFrame({"lead": np.array(lead, dtype=np.int64), "type": types, "on": pd.Series(on)})
+    for name, column in data.items():
+        if len(column) != rows:
+            raise error("invalid_value", f"columns.{name}", f"{len(column)} rows, not {rows}")
+    df = pd.DataFrame(data, index=pd.RangeIndex(rows))
+    out = crmkit.score_frame(df, case["config"], case["as_of"], events=events)
+    label = lambda v: None if pd.isna(v) else str(v)  # noqa: E731
+    reasons = [c for c in out.columns if c.startswith("reason_")]
+    return {
+        "score": [float(v) for v in out["score"]],
+        "fit": [float(v) for v in out["fit"]],
+        "engagement": [float(v) for v in out["engagement"]],
+        "rank": [int(v) for v in out["rank"]],
+        "grade": [label(v) for v in out["grade"]],
+        "tier": [label(v) for v in out["tier"]],
+        "reasons": [[str(v) for v in row if not pd.isna(v)] for row in out[reasons].itertuples(index=False)],
+    }
 
 
 def _dedup_index(case: dict) -> Any:

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 mod commission_batches;
 mod pool_batches;
+mod scoring_columns;
 
 /// Calls the crmkit function a vector file names, the way the bindings do: config and input
 /// go through [`crmkit::wire::from_json`], `as_of` through [`crmkit::wire::parse_date`].
@@ -114,6 +115,7 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             serde_json::to_value(crmkit::forecast::forecast_hierarchy(&policy, &hierarchy, &input, as_of)?)
         }
         "lead_model_columns" => lead_model_columns(config, input, as_of)?,
+        "score_columns" => scoring_columns::score_columns(config, input, as_of)?,
         "lead_model" => {
             let config = crmkit::wire::from_json_arg(&config.to_string(), "config")?;
             let leads: Vec<crmkit::scoring::Lead> = crmkit::wire::from_json(&field("leads"), "leads")?;

@@ -71,9 +71,12 @@ def _days32(cols: ArrowColumns, name: str, field: str) -> Any:
 def score_arrow(data: Any, policy: Mapping[str, Any], as_of: Any, events: Any, event_lead: str, event_type: str, event_on: str) -> Any:
     policy_json = to_json(policy, "policy")
     names = list(_native.scoring_fields(policy_json))
-    cols = ArrowColumns(data, names)
+    cols = ArrowColumns(data, [*names, "id"])
     pa, np = cols.pa, cols.np
     fields = [(name, *_score_field(cols, name)) for name in names if name in cols.table.column_names]
+    if "id" in cols.table.column_names and "id" not in names:
+        # The ties the policy leaves go by id, as in score_leads (by row order without one).
+        fields.append(("id", "text", cols.codes("id")))
     ev = None
     if events is not None:
         ecols = ArrowColumns(events, [event_lead, event_type, event_on])

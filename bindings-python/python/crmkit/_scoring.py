@@ -156,7 +156,9 @@ def score_frame(
     """Scores and ranks the leads of a DataFrame (one row per lead; the policy's fields as
     columns) and returns a DataFrame with the same index: ``score``, ``fit``,
     ``engagement``, ``rank``, ``grade`` and ``tier`` (categoricals), and ``reason_1`` ..
-    ``reason_k`` (rule ids, categoricals) for the policy's ``top_reasons``.
+    ``reason_k`` (rule ids, categoricals) for the policy's ``top_reasons``. Equal scores rank
+    as in ``score_leads``: by the policy's ``tie_break`` fields, then by an ``id`` column
+    (as text) when the frame has one, then by row order.
 
     ``events`` is an optional DataFrame, one row per event: ``event_lead`` the position
     (0-based row number) of its lead in ``df``, ``event_type`` its type, ``event_on`` its
@@ -181,10 +183,14 @@ def score_frame(
     np, pd = _pandas("score_frame")
 
     fields = []
-    for name in _native.scoring_fields(to_json(policy)):
+    names = list(_native.scoring_fields(to_json(policy)))
+    for name in names:
         if name not in df.columns:
             continue  # the core names the missing column in its error
         fields.append((name, *_column(df[name], np, pd)))
+    if "id" in df.columns and "id" not in names:
+        # The ties the policy leaves go by id, as in score_leads (by row order without one).
+        fields.append(("id", *_column(df["id"], np, pd, text_only=True)))
     ev = None
     if events is not None:
         kind, (codes, labels) = _column(events[event_type], np, pd, text_only=True)
@@ -213,6 +219,18 @@ def score_frame(
 _PER_DAY = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
+def _days32(days: Any, nat: Any, np: Any, wide: bool = True) -> Any:
+    """int64 days as the core's int32 days, NaT as its missing date. A day beyond 32 bits
+    (datetime64 reaches millions of years) stays out of the date range, where the core names
+    its row, instead of wrapping round to a date inside it."""
+    lo, hi = np.iinfo(np.int32).min, np.iinfo(np.int32).max
+    if wide and days.size and (days.min() <= lo or days.max() > hi):
+        days = np.clip(days, lo + 1, hi)
+    if nat.any():
+        days[nat] = lo
+    return days.astype(np.int32)
+
+
 def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool = False) -> tuple:
     """(kind, data) of a Series: ("number", float64), ("date", int32 days), ("text", (int32
     codes, labels))."""
@@ -225,13 +243,10 @@ def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool 
             ticks = values.view(np.int64)
             out = ticks // _PER_DAY[unit]
             nat = ticks == np.iinfo(np.int64).min
-            if nat.any():
-                out[nat] = np.iinfo(np.int32).min
-            return "date", out.astype(np.int32)
+            # int64 µs or ns reach ±10^8 days at most: within 32 bits, nothing to check.
+            return "date", _days32(out, nat, np, wide=_PER_DAY[unit] < _PER_DAY["us"])
         days = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
-        out = days.astype(np.int64)
-        out[np.isnat(days)] = np.iinfo(np.int32).min
-        return "date", out.astype(np.int32)
+        return "date", _days32(days.astype(np.int64), np.isnat(days), np)
     if not text_only and pd.api.types.is_bool_dtype(s.dtype):
         # Booleans as booleans: codes into ["false", "true"] straight from the bool array (the
         # core reads a boolean as that text), never str(True) per row; <NA> is missing.

@@ -63,6 +63,8 @@ export function callVector(crmkit, fn, c) {
       const model = JSON.parse(JSON.stringify(crmkit.trainLeadModelColumns(c.config, leadColumns(crmkit, c), c.as_of)));
       return crmkit.predictLeads(model, c.input?.open);
     }
+    case "score_columns":
+      return scoreColumns(crmkit, c);
     case "time_split":
       return crmkit.timeSplit(c.input?.leads, c.config?.date_field, c.config?.cutoff);
     case "calibration":
@@ -456,6 +458,90 @@ function leadColumns(crmkit, c) {
     }
   }
   return { rows: leads.length, fields };
+}
+
+/**
+ * A `score_columns` vector through `scoreLeadsColumns`: `input.fields` (name -> {number |
+ * text | date: cells}) as a Float64Array (NaN for none), {codes, labels} (first appearance)
+ * or {days}; the long events table as typed arrays. Read in the Rust runner's order, refusing
+ * what it refuses (a mutated case): the fields in name order, then the events' lead, type and
+ * on cells. The answer with labels for grades, tiers and reasons (null for none).
+ */
+function scoreColumns(crmkit, c) {
+  const inp = isObject(c.input) ? c.input : {};
+  const whole = (v) => typeof v === "number" && Number.isFinite(v) && Math.trunc(v) === v;
+  const rows = inp.rows;
+  if (!whole(rows) || rows < 0 || rows > 4294967295) throw refuse("invalid_type", "columns.rows");
+  // A date cell: null, YYYY-MM-DD, or a whole day number (beyond 32 bits: invalid_date).
+  const day = (v, path) => {
+    if (v === null) return NO_DAY;
+    if (typeof v === "string") return days(v, path);
+    if (!whole(v)) throw refuse("invalid_type", path);
+    if (v < -2147483647 || v > 2147483647) throw refuse("invalid_date", path);
+    return v;
+  };
+  const texts = (cells, path) => {
+    const labels = [];
+    const codes = Int32Array.from(cells, (v, i) => {
+      if (v === null) return -1;
+      if (typeof v !== "string") throw refuse("invalid_type", `${path}[${i}]`);
+      if (!labels.includes(v)) labels.push(v);
+      return labels.indexOf(v);
+    });
+    return { codes, labels };
+  };
+  const fields = {};
+  const given = inp.fields ?? {};
+  if (!isObject(given)) throw refuse("invalid_type", "columns.fields");
+  // Name order by UTF-8 bytes, as Rust's map iterates (UTF-16 order differs only past U+FFFF).
+  for (const name of Object.keys(given).sort()) {
+    const path = `columns.${name}`;
+    const column = given[name];
+    const kinds = isObject(column) ? Object.keys(column) : [];
+    if (kinds.length !== 1 || !Array.isArray(column[kinds[0]])) throw refuse("invalid_type", path);
+    const cells = column[kinds[0]];
+    if (kinds[0] === "number") {
+      fields[name] = Float64Array.from(cells, (v, i) => {
+        if (v === null) return NaN;
+        if (typeof v !== "number") throw refuse("invalid_type", `${path}[${i}]`);
+        return v;
+      });
+    } else if (kinds[0] === "text") {
+      fields[name] = texts(cells, path);
+    } else if (kinds[0] === "date") {
+      fields[name] = { days: Int32Array.from(cells, (v, i) => day(v, `${path}[${i}]`)) };
+    } else {
+      throw refuse("invalid_type", path);
+    }
+  }
+  const columns = { rows, fields };
+  if (inp.events != null) {
+    const ev = inp.events;
+    if (!isObject(ev)) throw refuse("invalid_type", "events");
+    const cells = (name) => {
+      if (!Array.isArray(ev[name])) throw refuse("invalid_type", `events.${name}`);
+      return ev[name];
+    };
+    // A row beyond 32 bits is out of range as much as -1 is (the core names it alike).
+    const lead = Int32Array.from(cells("lead"), (v, i) => {
+      if (!whole(v)) throw refuse("invalid_type", `events.lead[${i}]`);
+      return v < -2147483648 || v > 2147483647 ? -1 : v;
+    });
+    const type = texts(cells("type"), "events.type");
+    const on = Int32Array.from(cells("on"), (v, i) => day(v, `events.on[${i}]`));
+    columns.events = { lead, type, on };
+  }
+  const out = crmkit.scoreLeadsColumns(c.config, columns, c.as_of);
+  const label = (labels, k) => (k >= 0 && k < labels.length ? labels[k] : null);
+  return {
+    score: Array.from(out.score),
+    fit: Array.from(out.fit),
+    engagement: Array.from(out.engagement),
+    rank: Array.from(out.rank),
+    grade: Array.from(out.grade, (g) => label(out.grade_labels, g)),
+    tier: Array.from(out.tier, (t) => label(out.tier_labels, t)),
+    reasons: Array.from(out.score, (_, i) => out.reasons.map((col) => label(out.rule_ids, col[i])).filter((r) => r !== null)),
+  };
 }
 
 /** The `dedup_index` vectors: build, apply `ops`, optionally go through (altered) bytes, query. */

@@ -8,6 +8,10 @@ use super::eval::Compiled;
 use super::rules::ScoringPolicy;
 use crate::error::{Error, Result};
 
+/// Most leads one [`score_columns`] call (or [`GroupedEvents::group`]) takes: its output
+/// columns (about 40 bytes a lead) are allocated up front from a bare count.
+pub const MAX_LEADS: u64 = 100_000_000;
+
 /// Scores as columns, row `i` for lead `i`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
@@ -40,9 +44,11 @@ pub struct ScoreColumns {
 ///
 /// # Errors
 ///
-/// The policy's validation errors; `missing_value` at `rules[i].when[j].field` for a field
-/// without a column; `invalid_type` at `columns.<field>` for a column of the wrong kind;
-/// `invalid_value` for columns or event offsets of the wrong length.
+/// `limit_exceeded` at `rows` beyond [`MAX_LEADS`]; the policy's validation errors;
+/// `missing_value` at `rules[i].when[j].field` for a field without a column; `invalid_type` at
+/// `columns.<field>` for a column of the wrong kind; `invalid_value` for columns or event
+/// offsets of the wrong length; `invalid_date` at `columns.<field>[i]` / `events.on[i]` for a
+/// day outside 0001-01-01 ..= 9999-12-31.
 ///
 /// # Examples
 ///
@@ -61,6 +67,7 @@ pub struct ScoreColumns {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn score_columns(policy: &ScoringPolicy, columns: &LeadColumns<'_>, as_of: NaiveDate) -> Result<ScoreColumns> {
+    crate::limits::check("rows", columns.rows, MAX_LEADS, "leads per call")?;
     let engine = Compiled::new(policy, columns.clone(), day_number(as_of))?;
     let n = columns.rows;
     // Reason columns are top_reasons × leads cells (4 bytes each), allocated up front.
@@ -107,10 +114,13 @@ impl GroupedEvents {
     ///
     /// # Errors
     ///
-    /// `invalid_value` at `events.type` / `events.on` for lengths that differ from
-    /// `events.lead`'s; `out_of_range` at `events.lead[i]` for a row outside the leads;
-    /// `out_of_range` at `events` beyond `u32::MAX` events.
+    /// `limit_exceeded` at `rows` beyond [`MAX_LEADS`]; `invalid_value` at `events.type` /
+    /// `events.on` for lengths that differ from `events.lead`'s; `out_of_range` at
+    /// `events.lead[i]` for a row outside the leads; `out_of_range` at `events` beyond
+    /// `u32::MAX` events; `invalid_date` at `events.on[i]` (`i` a row of these columns, not
+    /// of the grouped ones) for a day outside 0001-01-01 ..= 9999-12-31.
     pub fn group(lead: &[i64], types: &[i32], on: &[i32], rows: usize) -> Result<Self> {
+        crate::limits::check("rows", rows, MAX_LEADS, "leads per call")?;
         for (name, len) in [("events.type", types.len()), ("events.on", on.len())] {
             if len != lead.len() {
                 return Err(Error::InvalidValue {
@@ -137,6 +147,9 @@ impl GroupedEvents {
             // Already grouped: no permutation.
             return Ok(Self { offsets, types: types.to_vec(), on: on.to_vec() });
         }
+        // Checked here, in the caller's order: once grouped, a row number would name another
+        // event (already grouped, the engine's own check names the same row).
+        crate::wire::check_days(on, Some(super::columns::NO_DATE), |i| format!("events.on[{i}]"))?;
         let mut next = counts;
         let (mut t, mut d) = (vec![0; lead.len()], vec![0; lead.len()]);
         for (i, &l) in lead.iter().enumerate() {

@@ -61,7 +61,7 @@ use chrono::NaiveDate;
 pub use columns::{EventColumns, FieldColumn, FieldData, LeadColumns, OwnedLeadColumns, NO_DATE};
 pub use eval::MAX_POINTS;
 pub use evaluate::{calibration, time_split, CalibrationReport, ReliabilityBin, TimeSplit, LOG_LOSS_EPSILON, MAX_BINS};
-pub use frame::{score_columns, GroupedEvents, ScoreColumns};
+pub use frame::{score_columns, GroupedEvents, ScoreColumns, MAX_LEADS};
 pub use lead::{FieldValue, Lead, LeadEvent};
 pub use learn::train_lead_model;
 pub use learn_columns::train_lead_model_columns;
