@@ -9,14 +9,14 @@
 //! since an event rule of several types reads one list of its types' events in lead order;
 //! capped rules sum their largest factors in the same descending order.
 
+// `&` between booleans on purpose: no branch per event on whether it counts.
+#![allow(clippy::needless_bitwise_bool)]
+
 use super::columns::NO_DATE;
 use super::eval::Compiled;
 
 /// Bucket entries for which room is made without counting (8 MB).
 const ROOM: usize = 1 << 20;
-
-/// No bucket: events of this type feed no rule.
-const UNUSED: usize = usize::MAX;
 
 /// What an event rule keeps of each qualifying event (besides counting it).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,18 +43,19 @@ struct Plan<'t> {
 
 /// The event side of the batch pass: plans once per call, buffers reused from block to block.
 pub(super) struct Events<'t> {
-    /// Per event type code: its bucket, or [`UNUSED`].
-    bucket_of: Vec<usize>,
+    /// Per event type code: its bucket (low 32 bits; the sink, the last bucket, never read,
+    /// when no rule reads the type: such events go there, so the split has no branch) and
+    /// which of the first [`IN_REGISTERS`] shared buckets take its events (bit `32 + s`).
+    slots: Vec<u64>,
     /// Type buckets (the first ones).
     types: usize,
-    /// Per shared bucket (several types, in lead order), per type bucket: whether it takes
-    /// that type's events.
+    /// Per shared bucket (several types, in lead order), per bucket: whether it takes that
+    /// bucket's events.
     shared: Vec<Vec<bool>>,
-    /// Bucket `b`'s (lead in the block, age in days) events, in lead order, from `base[b]`.
+    /// Bucket `b`'s (lead in the block, age in days) events, in lead order: `base[b]..at[b]`.
     flat: Vec<(u32, i32)>,
     base: Vec<usize>,
-    /// Events per bucket.
-    lens: Vec<usize>,
+    at: Vec<usize>,
     plans: Vec<Plan<'t>>,
     /// A capped rule's qualifying (lead, factor) pairs, in lead order.
     kept: Vec<(u32, f64)>,
@@ -73,7 +74,7 @@ impl<'t> Events<'t> {
     /// The plans of `engine`'s event rules for blocks of `size` leads.
     pub(super) fn new(engine: &'t Compiled<'_>, size: usize) -> Self {
         let specs = engine.events.len();
-        let mut bucket_of = vec![UNUSED; engine.by_type.len()];
+        let mut bucket_of = vec![usize::MAX; engine.by_type.len()];
         let mut codes: Vec<Vec<usize>> = vec![Vec::new(); specs];
         let mut types = 0;
         for (code, list) in engine.by_type.iter().enumerate() {
@@ -114,13 +115,28 @@ impl<'t> Events<'t> {
                 half_life: spec.half_life.is_some(),
             });
         }
+        // The sink: after the type and shared buckets.
+        let buckets = types + shared.len() + 1;
+        for b in &mut bucket_of {
+            *b = (*b).min(buckets - 1);
+        }
+        let shared: Vec<Vec<bool>> =
+            shared.iter().map(|set| (0..buckets).map(|b| set.contains(&b)).collect()).collect();
+        let slots = bucket_of
+            .iter()
+            .map(|&b| {
+                let takes: u64 =
+                    shared.iter().take(IN_REGISTERS).enumerate().map(|(s, set)| u64::from(set[b]) << s).sum();
+                b as u64 | takes << 32
+            })
+            .collect();
         Self {
-            bucket_of,
+            slots,
             types,
-            lens: vec![0; types + shared.len()],
-            shared: shared.iter().map(|set| (0..types).map(|b| set.contains(&b)).collect()).collect(),
+            shared,
             flat: Vec::new(),
-            base: vec![0; types + shared.len()],
+            base: vec![0; buckets],
+            at: vec![0; buckets],
             plans,
             kept: Vec::new(),
             sorted: Vec::new(),
@@ -133,22 +149,27 @@ impl<'t> Events<'t> {
 
     /// Accumulates the events of leads `start..start + len`.
     pub(super) fn block(&mut self, engine: &Compiled<'_>, start: usize, len: usize) {
-        self.counts.fill(0);
-        self.newest.fill(i32::MAX);
-        self.sums.fill(0.0);
+        // Only what each rule reads, over the block's leads.
+        for (s, plan) in self.plans.iter().enumerate() {
+            let at = s * self.size;
+            self.counts[at..at + len].fill(0);
+            match plan.mode {
+                Mode::Newest => self.newest[at..at + len].fill(i32::MAX),
+                Mode::Sum | Mode::Kept(_) => self.sums[at..at + len].fill(0.0),
+            }
+        }
         if engine.cols.events.is_none() {
             return;
         }
         self.place(engine, start, len);
-        self.lens.fill(0);
-        // The shared buckets' lengths in registers (a length kept in memory makes a chain of
+        // The shared buckets' ends in registers (an end kept in memory makes a chain of
         // store-to-load waits, one per event).
         match self.shared.len() {
             0 => self.fill_buckets::<0>(engine, start, len),
             1 => self.fill_buckets::<1>(engine, start, len),
             2 => self.fill_buckets::<2>(engine, start, len),
             3 => self.fill_buckets::<3>(engine, start, len),
-            _ => self.fill_buckets::<4>(engine, start, len),
+            _ => self.fill_buckets::<IN_REGISTERS>(engine, start, len),
         }
         for (s, plan) in self.plans.iter().enumerate() {
             let at = s * self.size;
@@ -156,9 +177,10 @@ impl<'t> Events<'t> {
             let newest = &mut self.newest[at..at + self.size];
             let sums = &mut self.sums[at..at + self.size];
             let w = plan.within;
-            for &b in &plan.buckets {
-                let events = &self.flat[self.base[b]..self.base[b] + self.lens[b]];
+            for (k, &b) in plan.buckets.iter().enumerate() {
+                let events = &self.flat[self.base[b]..self.at[b]];
                 match plan.mode {
+                    Mode::Newest if k == 0 => newest_first(events, w, counts, newest),
                     Mode::Newest => newest_of(events, w, counts, newest),
                     Mode::Sum if !plan.half_life => count_of(events, w, counts, sums),
                     Mode::Sum => decayed_sum(events, w, counts, sums, |age| factor(engine, s, plan.table, age)),
@@ -190,7 +212,8 @@ impl<'t> Events<'t> {
     /// Where each bucket's events go in `flat`: each bucket gets room for all the block's
     /// events and one (no growth check per event; a shared bucket writes every event at its
     /// end, keeping it by a step of 0 or 1) while that stays within [`ROOM`]; beyond (many
-    /// event types, or leads with very many events), the room each needs, counted first.
+    /// event types, or leads with very many events), the room each needs, counted first (the
+    /// sink's: every event and one).
     fn place(&mut self, engine: &Compiled<'_>, start: usize, len: usize) {
         let Some(ev) = &engine.cols.events else { return };
         let events = (ev.offsets[start + len] - ev.offsets[start]) as usize;
@@ -202,15 +225,13 @@ impl<'t> Events<'t> {
         } else {
             let mut room = vec![1_usize; buckets];
             for e in ev.offsets[start] as usize..ev.offsets[start + len] as usize {
-                if let Some(&b) = usize::try_from(ev.types[e]).ok().and_then(|t| self.bucket_of.get(t)) {
-                    if b != UNUSED {
-                        room[b] += 1;
-                    }
-                }
+                let slot = self.slots.get(ev.types[e].cast_unsigned() as usize).copied();
+                room[slot.map_or(buckets - 1, |s| (s & 0xffff_ffff) as usize)] += 1;
             }
             for (s, takes) in self.shared.iter().enumerate() {
                 room[self.types + s] += (0..self.types).filter(|&b| takes[b]).map(|b| room[b] - 1).sum::<usize>();
             }
+            room[buckets - 1] = events + 1;
             let mut at = 0;
             for (base, room) in self.base.iter_mut().zip(room) {
                 *base = at;
@@ -223,47 +244,82 @@ impl<'t> Events<'t> {
         }
     }
 
-    /// Splits the block's events into the buckets: `N` shared buckets with their lengths in
-    /// registers (`N = 4`: the fifth and later in memory).
+    /// Splits the block's events into the buckets, without a branch per event: an event no
+    /// rule reads (its type, a missing date, a date after `as_of`) goes to the sink; `N`
+    /// shared buckets with their ends in registers (`N = 4`: the fifth and later in memory).
     fn fill_buckets<const N: usize>(&mut self, engine: &Compiled<'_>, start: usize, len: usize) {
         let Some(ev) = &engine.cols.events else { return };
-        let types = self.types;
-        let mut shared = [0_usize; N];
+        let (types, sink) = (self.types, self.base.len() - 1);
         let as_of = i64::from(engine.as_of);
-        for i in 0..len {
-            let row = start + i;
-            for e in ev.offsets[row] as usize..ev.offsets[row + 1] as usize {
-                let Some(&b) = usize::try_from(ev.types[e]).ok().and_then(|t| self.bucket_of.get(t)) else { continue };
-                if b == UNUSED || ev.on[e] == NO_DATE {
-                    continue;
-                }
+        let mut shared = [0_usize; N];
+        for (s, at) in shared.iter_mut().enumerate() {
+            *at = self.base[types + s];
+        }
+        self.at.copy_from_slice(&self.base);
+        let offsets = &ev.offsets[start..=start + len];
+        let (first, last) = (offsets[0] as usize, offsets[len] as usize);
+        let (kinds, days) = (&ev.types[first..last], &ev.on[first..last]);
+        let (slots, flat, at, more) =
+            (&self.slots[..], &mut self.flat[..], &mut self.at[..], &self.shared[N.min(self.shared.len())..]);
+        let mut e = 0;
+        for (i, w) in offsets.windows(2).enumerate() {
+            let n = (w[1] - w[0]) as usize;
+            for (&t, &on) in kinds[e..e + n].iter().zip(&days[e..e + n]) {
                 // Dates are checked (years 1..=9999) and `as_of` is a NaiveDate: within i32.
-                let age = as_of - i64::from(ev.on[e]);
-                if age < 0 {
-                    continue; // after as_of: not known yet
-                }
+                let age = as_of - i64::from(on);
+                // After as_of: not known yet.
+                let keep = u64::from((on != NO_DATE) & (age >= 0)).wrapping_neg();
+                let slot =
+                    slots.get(t.cast_unsigned() as usize).copied().unwrap_or(sink as u64) & keep | sink as u64 & !keep;
+                let (b, takes) = ((slot & 0xffff_ffff) as usize, slot >> 32);
                 let item = (i as u32, age as i32);
-                self.flat[self.base[b] + self.lens[b]] = item;
-                self.lens[b] += 1;
-                for (s, at) in shared.iter_mut().enumerate() {
-                    self.flat[self.base[types + s] + *at] = item;
-                    *at += usize::from(self.shared[s][b]);
+                let end = &mut at[b];
+                flat[*end] = item;
+                *end += 1;
+                for (s, end) in shared.iter_mut().enumerate() {
+                    flat[*end] = item;
+                    *end += (takes >> s & 1) as usize;
                 }
-                for s in N..self.shared.len() {
-                    let at = &mut self.lens[types + s];
-                    self.flat[self.base[types + s] + *at] = item;
-                    *at += usize::from(self.shared[s][b]);
+                for (s, set) in more.iter().enumerate() {
+                    let end = &mut at[types + N + s];
+                    flat[*end] = item;
+                    *end += usize::from(set[b]);
                 }
             }
+            e += n;
         }
-        for (s, &at) in shared.iter().enumerate() {
-            self.lens[types + s] = at;
+        for (s, &end) in shared.iter().enumerate() {
+            self.at[types + s] = end;
         }
     }
 }
 
+/// Shared buckets whose ends [`Events::fill_buckets`] keeps in registers.
+const IN_REGISTERS: usize = 4;
+
 // One small function per kind of event rule: in one with all of them, the loops' pointers
 // and bounds lived on the stack and were read back per event.
+
+/// [`newest_of`] over a rule's first bucket, whose counts and newest ages start cleared: a
+/// lead's running count and newest age are kept in registers (its events are adjacent, in
+/// lead order) and stored after each event, never read back (a read of what the previous
+/// event stored waits for it: a chain through memory per lead).
+#[inline(never)]
+fn newest_first(events: &[(u32, i32)], w: i32, counts: &mut [u32], newest: &mut [i32]) {
+    let (mut prev, mut count, mut least) = (u32::MAX, 0_u32, i32::MAX);
+    for &(l, age) in events {
+        let ok = age <= w;
+        // All ones for the lead of the previous event, else 0: no branch (lead changes follow
+        // no pattern).
+        let same = u32::from(l == prev).wrapping_neg();
+        count = (count & same) + u32::from(ok);
+        // Ages are >= 0: `| i32::MAX` makes a new lead's newest i32::MAX.
+        least = (least | (!same >> 1).cast_signed()).min(if ok { age } else { i32::MAX });
+        counts[l as usize] = count;
+        newest[l as usize] = least;
+        prev = l;
+    }
+}
 
 /// Counts the events within `w` days and keeps each lead's newest age.
 #[inline(never)]

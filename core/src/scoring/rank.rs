@@ -25,31 +25,34 @@ impl Compiled<'_> {
         let n = scores.len();
         let ties: Vec<Vec<u64>> = self.tie.iter().map(|&(col, desc)| self.tie_keys(col, desc, n)).collect();
         let score = |r: u32| !total_key(scores[r as usize]);
-        let (mut rows, starts) = bucket_rows(scores);
-        // A bucket's keys gathered once (not read through its rows at every comparison).
-        let mut keys: Vec<(u64, u64, u32)> = Vec::new();
-        for w in starts.windows(2) {
-            let bucket = &mut rows[w[0]..w[1]];
-            if bucket.len() < 2 {
-                continue;
+        let (digits, starts) = bucket_starts(scores);
+        if let [] | [_] = ties.as_slice() {
+            // Each row's keys scattered to its bucket in one pass over the rows (not gathered
+            // bucket by bucket from rows all over the columns), then each bucket sorted in
+            // place: within a bucket rows come in row order, the last key.
+            let tie = |r: u32| ties.first().map_or(0, |t| t[r as usize]);
+            let mut keys = vec![(0_u64, 0_u64, 0_u32); n];
+            let mut next = starts.clone();
+            for (r, &d) in digits.iter().enumerate() {
+                let at = &mut next[usize::from(d)];
+                keys[*at] = (score(r as u32), tie(r as u32), r as u32);
+                *at += 1;
             }
-            match ties.as_slice() {
-                [] | [_] => {
-                    let tie = |r: u32| ties.first().map_or(0, |t| t[r as usize]);
-                    keys.clear();
-                    keys.extend(bucket.iter().map(|&r| (score(r), tie(r), r)));
-                    keys.sort_unstable();
-                    for (row, k) in bucket.iter_mut().zip(&keys) {
-                        *row = k.2;
-                    }
+            for w in starts.windows(2) {
+                if w[1] - w[0] > 1 {
+                    keys[w[0]..w[1]].sort_unstable();
                 }
-                _ => bucket.sort_unstable_by(|&a, &b| {
-                    score(a).cmp(&score(b)).then_with(|| {
-                        let (a, b) = (a as usize, b as usize);
-                        ties.iter().map(|t| t[a].cmp(&t[b])).find(|o| o.is_ne()).unwrap_or(a.cmp(&b))
-                    })
-                }),
             }
+            return keys.into_iter().map(|k| k.2).collect();
+        }
+        let mut rows = bucket_rows(&digits, &starts);
+        for w in starts.windows(2) {
+            rows[w[0]..w[1]].sort_unstable_by(|&a, &b| {
+                score(a).cmp(&score(b)).then_with(|| {
+                    let (a, b) = (a as usize, b as usize);
+                    ties.iter().map(|t| t[a].cmp(&t[b])).find(|o| o.is_ne()).unwrap_or(a.cmp(&b))
+                })
+            });
         }
         rows
     }
@@ -90,12 +93,12 @@ impl Compiled<'_> {
     }
 }
 
-/// The rows in 65,536 buckets by where their score lies between the highest and the lowest
+/// Each row's bucket among 65,536 by where its score lies between the highest and the lowest
 /// (a non-increasing function of the score: floating-point subtraction and multiplication by
-/// a positive number never reverse an order), in row order within a bucket, and where each
-/// bucket starts: a counting pass over the rows instead of one sort of them all; each bucket
-/// (a few rows, or one score's ties) is sorted by its keys next.
-fn bucket_rows(scores: &[f64]) -> (Vec<u32>, Vec<usize>) {
+/// a positive number never reverse an order), and where each bucket starts: a counting pass
+/// over the rows instead of one sort of them all; each bucket (a few rows, or one score's
+/// ties) is sorted by its keys next.
+fn bucket_starts(scores: &[f64]) -> (Vec<u16>, Vec<usize>) {
     const BUCKETS: usize = 1 << 16;
     let (lo, hi) = scores.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &s| (lo.min(s), hi.max(s)));
     let width = hi - lo;
@@ -110,12 +113,17 @@ fn bucket_rows(scores: &[f64]) -> (Vec<u32>, Vec<usize>) {
     for d in 1..starts.len() {
         starts[d] += starts[d - 1];
     }
-    let mut next = starts.clone();
-    let mut rows = vec![0_u32; scores.len()];
+    (digits, starts)
+}
+
+/// The rows in their buckets, in row order within a bucket.
+fn bucket_rows(digits: &[u16], starts: &[usize]) -> Vec<u32> {
+    let mut next = starts.to_vec();
+    let mut rows = vec![0_u32; digits.len()];
     for (r, &d) in digits.iter().enumerate() {
         let at = &mut next[usize::from(d)];
         rows[*at] = r as u32;
         *at += 1;
     }
-    (rows, starts)
+    rows
 }
