@@ -89,7 +89,13 @@ impl Compiled<'_> {
         fixed.sort_unstable_by_key(|&r| std::cmp::Reverse(top_key(self.rules[r].points, r as u32)));
         let fixed_keys: Vec<u128> = fixed.iter().map(|&r| top_key(self.rules[r].points, r as u32)).collect();
         let varying: Vec<usize> = (0..rules).filter(|&r| self.rules[r].event.is_some()).collect();
-        let mut top = Top::new(k, size);
+        // Per rule without events: its place among them in the order of their keys (bit
+        // `p % 64` of word `p / 64` of a lead's match bits).
+        let mut place_of = vec![0; rules];
+        for (p, &r) in fixed.iter().enumerate() {
+            place_of[r] = p;
+        }
+        let mut top = Top::new(k, size, fixed.len().div_ceil(64));
         let mut start = 0;
         while start < self.cols.rows {
             let len = size.min(self.cols.rows - start);
@@ -98,17 +104,24 @@ impl Compiled<'_> {
             }
             slots.sums.fill(0.0);
             slots.hit.fill(false);
+            top.bits.fill(0);
             for (r, rule) in self.rules.iter().enumerate() {
                 let mask = &mut mask[..len];
                 mask.fill(true);
                 for t in &rule.tests {
                     t.fill(&self.cols, start, mask);
                 }
-                let items = &mut items[r * size..r * size + len];
-                self.rule_items(r, mask, &events, slot_of[r], &mut slots, items);
+                if rule.event.is_none() {
+                    let (word, bit) = (place_of[r] / 64, place_of[r] % 64);
+                    let bits = (k > 0).then(|| (&mut top.bits[word * size..word * size + len], bit as u32));
+                    fixed_items(rule.points, mask, slot_of[r], &mut slots, bits);
+                } else {
+                    let items = &mut items[r * size..r * size + len];
+                    self.rule_items(r, mask, &events, slot_of[r], &mut slots, items);
+                }
             }
             if k > 0 {
-                top.take_fixed(&items, size, len, &fixed, &fixed_keys);
+                top.take_fixed(size, len, &fixed_keys);
                 top.raise_bars(len);
                 for &r in &varying {
                     top.offer(&items[r * size..r * size + len], r as u32);
@@ -129,9 +142,10 @@ impl Compiled<'_> {
         }
     }
 
-    /// Rule `r`'s items of the block (its points after decay where it matched, else NaN),
-    /// added to its slot in rule order, as the record pass adds. Adding 0.0 where a rule did
-    /// not match changes nothing: a sum that starts at +0.0 is never −0.0.
+    /// Event rule `r`'s items of the block (its points after decay where it matched, else
+    /// NaN), added to its slot in rule order, as the record pass adds (the rules without
+    /// events go through [`fixed_items`]). Adding 0.0 where a rule did not match changes
+    /// nothing: a sum that starts at +0.0 is never −0.0.
     // Apart (here and below): one call per block and rule, and a profile shows each phase.
     #[inline(never)]
     fn rule_items(
@@ -147,14 +161,7 @@ impl Compiled<'_> {
         let at = slot * size;
         let (acc, seen) = (&mut slots.sums[at..at + len], &mut slots.hit[at..at + len]);
         let points = rule.points;
-        let Some(e) = rule.event else {
-            for (((item, a), h), &m) in items.iter_mut().zip(acc).zip(seen).zip(mask) {
-                *item = if m { points } else { NONE };
-                *a += if m { points } else { 0.0 };
-                *h |= m;
-            }
-            return;
-        };
+        let Some(e) = rule.event else { return };
         let spec = &self.events[e];
         let at = e * size;
         let counts = &events.counts[at..at + len];
@@ -253,10 +260,10 @@ impl Compiled<'_> {
         // The first tier that holds: tiers from the last, each taking the leads it admits.
         let tier = &mut f.tier[..len];
         tier.fill(-1);
-        for (t, rule) in policy.tiers.iter().enumerate().rev() {
+        for t in (0..policy.tiers.len()).rev() {
             let mask = &tier_masks[t * size..t * size + len];
             for (i, c) in tier.iter_mut().enumerate() {
-                let ok = self.tier_admits(rule, t, score[i], fit[i], eng[i], u32::try_from(grade[i]).ok()) && mask[i];
+                let ok = self.tier_admits(t, score[i], fit[i], eng[i], grade[i]) & mask[i];
                 *c = if ok { t as i32 } else { *c };
             }
         }
@@ -265,6 +272,31 @@ impl Compiled<'_> {
         out.engagement.extend_from_slice(eng);
         out.grade.extend_from_slice(grade);
         out.tier.extend_from_slice(tier);
+    }
+}
+
+/// A rule without events over a block: its points added to its slot where it matched (in
+/// rule order, as the record pass adds; adding 0.0 elsewhere changes no sum, which starts at
+/// +0.0 and is never −0.0), and its match as a bit of each lead's match bits for the top
+/// reasons (no item written: its value is its points). Whether a slot saw a match is kept for
+/// groups only (the dimensions' slots do not ask).
+#[inline(never)]
+fn fixed_items(points: f64, mask: &[bool], slot: usize, slots: &mut Slots, bits: Option<(&mut [u64], u32)>) {
+    let (len, size) = (mask.len(), slots.size);
+    let at = slot * size;
+    let acc = &mut slots.sums[at..at + len];
+    for (a, &m) in acc.iter_mut().zip(mask) {
+        *a += if m { points } else { 0.0 };
+    }
+    if slot >= 2 {
+        for (h, &m) in slots.hit[at..at + len].iter_mut().zip(mask) {
+            *h |= m;
+        }
+    }
+    if let Some((bits, bit)) = bits {
+        for (b, &m) in bits.iter_mut().zip(mask) {
+            *b |= u64::from(m) << bit;
+        }
     }
 }
 
@@ -300,7 +332,8 @@ struct Top {
     places: Vec<u128>,
     /// Places taken by the rules without events.
     filled: Vec<u32>,
-    /// Which of (up to 64 of) the rules without events a lead matched.
+    /// Per word `w`, per lead: which of the rules without events `64 w..64 w + 63` (in the
+    /// order of their keys) it matched.
     bits: Vec<u64>,
     bar: Vec<f64>,
     /// The leads of the block an item gets into.
@@ -308,33 +341,26 @@ struct Top {
 }
 
 impl Top {
-    fn new(k: usize, size: usize) -> Self {
+    fn new(k: usize, size: usize, words: usize) -> Self {
         Self {
             k,
             places: vec![0; k * size],
             filled: vec![0; size],
-            bits: vec![0; size],
+            bits: vec![0; if k > 0 { words * size } else { 0 }],
             bar: vec![-1.0; size],
             into: vec![0; size],
         }
     }
 
-    /// Each lead's first `k` matches among the rules without events, `fixed` in the order of
-    /// their `keys` (largest first): their top `k`, placed without comparing. The matches of
-    /// up to 64 such rules are gathered as one bit mask per lead (one branch-free loop per
-    /// rule), then the lowest set bits give the places.
+    /// Each lead's first `k` matches among the rules without events, in the order of their
+    /// `keys` (largest first): their top `k`, placed without comparing, from the lowest set
+    /// bits of the lead's match bits ([`fixed_items`] set them).
     #[inline(never)]
-    fn take_fixed(&mut self, items: &[f64], size: usize, len: usize, fixed: &[usize], keys: &[u128]) {
+    fn take_fixed(&mut self, size: usize, len: usize, keys: &[u128]) {
         let k = self.k;
         self.filled[..len].fill(0);
-        for (chunk, keys) in fixed.chunks(64).zip(keys.chunks(64)) {
-            let bits = &mut self.bits[..len];
-            bits.fill(0);
-            for (j, &r) in chunk.iter().enumerate() {
-                for (b, &v) in bits.iter_mut().zip(&items[r * size..r * size + len]) {
-                    *b |= u64::from(!v.is_nan()) << j;
-                }
-            }
+        for (w, keys) in keys.chunks(64).enumerate() {
+            let bits = &self.bits[w * size..w * size + len];
             for (lead, (&b, filled)) in bits.iter().zip(&mut self.filled).enumerate() {
                 let (mut b, mut f) = (b, *filled as usize);
                 let places = &mut self.places[lead * k..lead * k + k];

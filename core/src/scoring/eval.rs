@@ -6,9 +6,7 @@
 
 use super::columns::{EventColumns, FieldData, LeadColumns, NO_DATE};
 use super::detmath::exp2;
-use super::rules::{
-    compile_regex, ConditionOp, Dimension, FieldCondition, PriorityTier, RangeBounds, ScoringPolicy, MAX_DAYS,
-};
+use super::rules::{compile_regex, ConditionOp, Dimension, FieldCondition, RangeBounds, ScoringPolicy, MAX_DAYS};
 use crate::error::{Error, ParseKind, Result};
 
 /// Largest absolute points, bound or threshold (keeps every sum finite).
@@ -75,8 +73,12 @@ pub(crate) struct Compiled<'c> {
     pub label_rank: Vec<Option<Vec<u32>>>,
     /// Every grade of the matrix, by grade code.
     pub grade_labels: Vec<String>,
-    /// Per tier with `grades`: whether it admits each grade code.
-    pub tier_grades: Vec<Option<Vec<bool>>>,
+    /// Per tier: its `min_score`, `min_fit` and `min_engagement` (−∞ for none: scores are
+    /// finite).
+    pub tier_floors: Vec<[f64; 3]>,
+    /// Per tier: whether it admits a lead without a grade (at 0), and each grade code `g`
+    /// (at `g + 1`).
+    pub tier_grades: Vec<Vec<bool>>,
     /// Per group: the dimension of its rules.
     pub group_dim: Vec<Dimension>,
 }
@@ -198,10 +200,17 @@ impl<'c> Compiled<'c> {
             }
         }
         let grade_labels = policy.grade_labels();
+        let floor = |m: Option<f64>| m.unwrap_or(f64::NEG_INFINITY);
+        let tier_floors =
+            policy.tiers.iter().map(|t| [floor(t.min_score), floor(t.min_fit), floor(t.min_engagement)]).collect();
+        // Without `grades` a tier admits every grade and none.
         let tier_grades = policy
             .tiers
             .iter()
-            .map(|t| (!t.grades.is_empty()).then(|| grade_labels.iter().map(|g| t.grades.contains(g)).collect()))
+            .map(|t| {
+                let any = t.grades.is_empty();
+                std::iter::once(any).chain(grade_labels.iter().map(|g| any || t.grades.contains(g))).collect()
+            })
             .collect();
         let group_dim = (0..policy.groups.len())
             .map(|g| rules.iter().find(|r: &&CRule| r.group == Some(g)).map_or(Dimension::Fit, |r| r.dim))
@@ -216,6 +225,7 @@ impl<'c> Compiled<'c> {
             tie,
             label_rank,
             grade_labels,
+            tier_floors,
             tier_grades,
             group_dim,
         })
@@ -223,24 +233,16 @@ impl<'c> Compiled<'c> {
 }
 
 impl Compiled<'_> {
-    /// Whether tier `t`'s thresholds and grades admit a lead with these scores and grade (its
-    /// `when` conditions apart): the one rule of the record pass and the batch pass.
+    /// Whether tier `t`'s thresholds and grades admit a lead with these scores and grade
+    /// code (−1 for none), its `when` conditions apart: the one rule of the record pass and
+    /// the batch pass. `&`, not `&&`: no branch on how a lead compares with a threshold.
     #[inline]
-    pub(crate) fn tier_admits(
-        &self,
-        tier: &PriorityTier,
-        t: usize,
-        score: f64,
-        fit: f64,
-        eng: f64,
-        grade: Option<u32>,
-    ) -> bool {
-        tier.min_score.is_none_or(|m| score >= m)
-            && tier.min_fit.is_none_or(|m| fit >= m)
-            && tier.min_engagement.is_none_or(|m| eng >= m)
-            && self.tier_grades[t]
-                .as_deref()
-                .is_none_or(|admits| grade.and_then(|g| admits.get(g as usize)).copied().unwrap_or(false))
+    #[allow(clippy::needless_bitwise_bool)]
+    pub(crate) fn tier_admits(&self, t: usize, score: f64, fit: f64, eng: f64, grade: i32) -> bool {
+        let [s, f, e] = self.tier_floors[t];
+        let grade_ok =
+            usize::try_from(grade + 1).ok().and_then(|g| self.tier_grades[t].get(g)).copied().unwrap_or(false);
+        (score >= s) & (fit >= f) & (eng >= e) & grade_ok
     }
 }
 

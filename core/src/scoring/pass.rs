@@ -150,9 +150,9 @@ impl Compiled<'_> {
         eng = bound(eng, policy.engagement, Scope::Engagement, &mut s.cuts);
         let score = bound(fit + eng, policy.total, Scope::Total, &mut s.cuts);
         let grade = grade(&policy.grades.fit, &policy.grades.engagement, fit, eng);
-        let tier = policy.tiers.iter().enumerate().position(|(t, tier)| {
-            self.tier_admits(tier, t, score, fit, eng, grade)
-                && self.tier_tests[t].iter().all(|c| c.holds(&self.cols, row))
+        let code = grade.map_or(-1, |g| g as i32);
+        let tier = (0..policy.tiers.len()).position(|t| {
+            self.tier_admits(t, score, fit, eng, code) && self.tier_tests[t].iter().all(|c| c.holds(&self.cols, row))
         });
         RowScore { fit, engagement: eng, score, grade, tier: tier.map(|t| t as u32) }
     }
