@@ -43,16 +43,20 @@ impl Output {
     }
 }
 
-/// `d` as integer units of 10^-`scale`; `overflow` at `path` beyond 64 bits.
-fn units(d: Decimal, scale: u32, path: &str) -> Result<i64, Error> {
+/// `d` as integer units of 10^-`scale`; `overflow` at `path()` beyond 64 bits (the path is
+/// only written then: a table has thousands of lines).
+fn units(d: Decimal, scale: u32, path: impl FnOnce() -> String) -> Result<i64, Error> {
     let (mantissa, places) = (d.mantissa(), d.scale());
-    // Report figures are rounded to `scale` places: never more places than that.
-    let exact = if places <= scale {
-        10i128.checked_pow(scale - places).and_then(|p| mantissa.checked_mul(p))
-    } else {
-        10i128.checked_pow(places - scale).filter(|p| mantissa % p == 0).map(|p| mantissa / p)
+    // Report figures are rounded to `scale` places: never more places than that, and
+    // nearly always exactly that many (no i128 arithmetic, which is slow on wasm32).
+    let exact = match places.cmp(&scale) {
+        std::cmp::Ordering::Equal => Some(mantissa),
+        std::cmp::Ordering::Less => 10i128.checked_pow(scale - places).and_then(|p| mantissa.checked_mul(p)),
+        std::cmp::Ordering::Greater => {
+            10i128.checked_pow(places - scale).filter(|p| mantissa % p == 0).map(|p| mantissa / p)
+        }
     };
-    exact.and_then(|u| i64::try_from(u).ok()).ok_or_else(|| Error::Overflow { path: path.to_owned() })
+    exact.and_then(|u| i64::try_from(u).ok()).ok_or_else(|| Error::Overflow { path: path() })
 }
 
 /// Deal counts and money units of a run of lines.
@@ -68,12 +72,13 @@ impl SumColumns {
         Self { deals: Vec::with_capacity(n), amount: Vec::with_capacity(n), weighted: Vec::with_capacity(n) }
     }
 
-    fn push(&mut self, sums: &Sums, scale: u32, at: &str) -> Result<(), Error> {
+    /// Appends a line's figures; `at()` names the line in an error.
+    fn push(&mut self, sums: &Sums, scale: u32, at: impl Fn() -> String) -> Result<(), Error> {
         // A count of rows: exact in a double (arrays are far shorter than 2^53).
         #[allow(clippy::cast_precision_loss)]
         self.deals.push(sums.deals as f64);
-        self.amount.push(units(sums.amount, scale, &format!("{at}.amount"))?);
-        self.weighted.push(units(sums.weighted, scale, &format!("{at}.weighted"))?);
+        self.amount.push(units(sums.amount, scale, || format!("{}.amount", at()))?);
+        self.weighted.push(units(sums.weighted, scale, || format!("{}.weighted", at()))?);
         Ok(())
     }
 
@@ -128,13 +133,13 @@ impl Table {
             beyond: report.groups.iter().any(|g| g.beyond_horizon.is_some()).then(SumColumns::default),
         };
         for (i, (_, m)) in lines.iter().enumerate() {
-            table.lines.push(&m.sums, scale, &format!("lines[{i}]"))?;
+            table.lines.push(&m.sums, scale, || format!("lines[{i}]"))?;
         }
         for (g, line) in report.groups.iter().enumerate() {
-            table.groups.push(&line.sums, scale, &format!("groups[{g}]"))?;
+            table.groups.push(&line.sums, scale, || format!("groups[{g}]"))?;
             if let Some(beyond) = &mut table.beyond {
                 let sums = line.beyond_horizon.clone().unwrap_or_default();
-                beyond.push(&sums, scale, &format!("groups[{g}].beyond_horizon"))?;
+                beyond.push(&sums, scale, || format!("groups[{g}].beyond_horizon"))?;
             }
         }
         Ok(table)
