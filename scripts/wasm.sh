@@ -66,7 +66,7 @@ for t in ForecastPolicy Deal ForecastReport DealLine Decimal IsoDate CrmkitError
   QuotaPolicy QuotaInput QuotaReport FiscalYear WeekRule FiscalCalendar FiscalPeriod StallFlag DaysPercentile HistoryGroup EntryWindow BacktestPolicy BacktestReport HierarchyPolicy HierarchyInput HierarchyReport \
   ModelConfig LeadModel PredictionReport Prediction Contribution CalibrationReport TimeSplit LeadColumns ScoreColumns \
   CompanyName Comparator ValueComparison Phone Email Domain PersonName CreditCode Verdict MatchReason MatchPolicy DedupRecord PairMatch QueryReport DedupReport ColumnsReport LinkReport EstimateReport RecordColumnsInput \
-  QuotaPolicy QuotaInput QuotaReport \
+  QuotaPolicy QuotaInput QuotaReport QuotaData \
   PoolPolicy PoolRecord PoolActivity PoolReport PoolDecision Instant ClaimInput ClaimReport AssignPolicy AssignInput AssignReport LintReport SimulationReport PoolRecordColumns PoolActivityColumns PoolDecisionColumns \
   AssignState AssignRecordColumns AssignmentColumns ClaimTables ClaimDecisionColumns; do
   grep -Eq "^export (interface|type) $t\b" "$dts" || { echo "$dts lacks $t" >&2; exit 1; }
@@ -89,6 +89,7 @@ for sig in 'forecast(policy: ForecastPolicy, deals: Deal[], asOf: string): Forec
   'backtest(policy: ForecastPolicy, settings: BacktestPolicy, events: StageEvent[], asOf: string): BacktestReport;' \
   'fiscalPeriods(fiscalYear: FiscalYear, start: string, end: string): FiscalCalendar;' \
   'quotaAttainment(policy: ForecastPolicy, quota: QuotaPolicy, input: QuotaInput, asOf: string): QuotaReport;' \
+  'quotaColumns(policy: ForecastPolicy, quota: QuotaPolicy, columns: DealColumns, data: QuotaData, asOf: string): QuotaReport;' \
   'forecastHierarchy(policy: ForecastPolicy, hierarchy: HierarchyPolicy, input: HierarchyInput, asOf: string): HierarchyReport;' \
   'scoreLeadsColumns(policy: ScoringPolicy, columns: LeadColumns, asOf: string): ScoreColumns;' \
   'trainLeadModel(config: ModelConfig, leads: Lead[], asOf: string): LeadModel;' \

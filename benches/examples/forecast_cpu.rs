@@ -7,12 +7,17 @@
 //! old workload's `half_elapsed` and `actual` (by 200 owners) and `half_elapsed` without
 //! groups, then the issue-7 book by owner (500 × 17
 //! months) and by team, and by owner with the per-deal probability and category columns (5 %
-//! and 10 % of the deals carry their own).
+//! and 10 % of the deals carry their own), then by owner with the won deals dated in the past,
+//! alone and with quota + coverage by owner and quarter (`forecast_quota_columns`: the same
+//! pass plus the quota; the difference is what the quota adds).
 //! On the project's VM the schedstat run time advances in 4 ms steps, so the finer figure is
 //! the wall time taken under `chrt -f 1 ...` (real-time priority: no other work preempts the
 //! thread).
 
-use crmkit::forecast::{forecast_columns, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn};
+use crmkit::forecast::{
+    forecast_columns, forecast_quota_columns, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn,
+    QuotaData, QuotaPolicy,
+};
 use crmkit_benches::book::{book_policy, Book};
 use crmkit_benches::measure::thread_cpu_ns;
 use crmkit_benches::{as_of, policy, Deals};
@@ -22,19 +27,32 @@ fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-#[allow(clippy::print_stdout, clippy::cast_precision_loss)]
 fn probe(name: &str, n: usize, runs: usize, policy: &ForecastPolicy, columns: &DealColumns<'_>) {
+    probe_with(name, n, runs, &|| {
+        let report = forecast_columns(policy, columns, as_of()).expect("forecast");
+        let weighted = report.totals.open.weighted.to_string();
+        (weighted, Box::new(move || serde_json::to_string(&report).expect("report as JSON")))
+    });
+}
+
+/// What a probed call gives: the weighted total, and what it computed as JSON (written after
+/// the clock stops).
+type Probed = (String, Box<dyn FnOnce() -> String>);
+
+/// Times `call` `runs` times.
+#[allow(clippy::print_stdout, clippy::cast_precision_loss)]
+fn probe_with(name: &str, n: usize, runs: usize, call: &dyn Fn() -> Probed) {
     let mut times = Vec::with_capacity(runs);
     let mut walls = Vec::with_capacity(runs);
     let mut weighted = String::new();
     let mut digest = 0;
     for _ in 0..runs {
         let (start, wall) = (thread_cpu_ns(), std::time::Instant::now());
-        let report = forecast_columns(policy, columns, as_of()).expect("forecast");
+        let (total, out) = call();
         walls.push(wall.elapsed().as_secs_f64() * 1e3);
         times.push((thread_cpu_ns() - start) as f64 / 1e6);
-        weighted = report.totals.open.weighted.to_string();
-        digest = fnv1a(&serde_json::to_string(&report).expect("report as JSON"));
+        weighted = total;
+        digest = fnv1a(&out());
     }
     times.sort_by(f64::total_cmp);
     walls.sort_by(f64::total_cmp);
@@ -67,4 +85,17 @@ fn main() {
     columns.probability = Some(ProbabilityColumn::Float(&probability));
     columns.category = Some(KeyColumn { codes: &category, labels: &labels });
     probe("book_by_owner_per_deal", n, runs, &book_policy("owner"), &columns);
+    // Quota + coverage by owner and quarter (issue 7.1): the forecast alone, then the forecast
+    // and the quota from the same pass, over the book with its won deals dated in the past.
+    let close = book.close_with_won_dated();
+    let columns = DealColumns { expected_close_on: Some(&close), ..book.columns("owner") };
+    probe("book_by_owner_won_dated", n, runs, &book_policy("owner"), &columns);
+    let quota = QuotaPolicy { group_by: vec!["owner".into()], ..QuotaPolicy::default() };
+    let data = QuotaData { quotas: book.owner_quotas(), won: vec![] };
+    let by_owner = book_policy("owner");
+    probe_with("book_by_owner_quota", n, runs, &|| {
+        let reports = forecast_quota_columns(&by_owner, &quota, &columns, &data, as_of()).expect("quota");
+        let weighted = reports.0.totals.open.weighted.to_string();
+        (weighted, Box::new(move || serde_json::to_string(&reports).expect("reports as JSON")))
+    });
 }

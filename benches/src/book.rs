@@ -92,6 +92,38 @@ impl Book {
         (probability, category)
     }
 
+    /// The close dates with every won deal's in the past (1 to 365 days before `as_of`), as a
+    /// quota needs them (it counts a won deal in the period of its close date); the open
+    /// deals' as in `close`.
+    pub fn close_with_won_dated(&self) -> Vec<i64> {
+        let as_of_days = (as_of() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days();
+        let won = self.stage_labels.iter().position(|s| s == "won").expect("a won stage") as i32;
+        self.close
+            .iter()
+            .zip(&self.stage)
+            .enumerate()
+            .map(|(i, (&close, &stage))| if stage == won { as_of_days - 1 - (i % 365) as i64 } else { close })
+            .collect()
+    }
+
+    /// Quotas per owner for each quarter from 2025-Q4 to 2027-Q4 (the won deals' and the
+    /// pipeline's), 1,000,000.00 to 5,990,000.00 by owner.
+    pub fn owner_quotas(&self) -> Vec<crmkit::forecast::Quota> {
+        let quarters =
+            ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4", "2027-Q1", "2027-Q2", "2027-Q3", "2027-Q4"];
+        self.owner_labels
+            .iter()
+            .enumerate()
+            .flat_map(|(k, owner)| {
+                quarters.iter().map(move |q| crmkit::forecast::Quota {
+                    key: [("owner".to_owned(), owner.clone())].into_iter().collect(),
+                    period: (*q).to_owned(),
+                    amount: crmkit::Decimal::from(1_000_000 + 10_000 * (k as i64 % 500)),
+                })
+            })
+            .collect()
+    }
+
     /// Borrowed as crmkit columns grouped by `key` (`owner` or `team`).
     pub fn columns(&self, key: &str) -> DealColumns<'_> {
         let (codes, labels) =

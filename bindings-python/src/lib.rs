@@ -11,6 +11,7 @@ mod dates;
 mod days;
 mod dedup;
 mod dedup_parts;
+mod forecast_quota;
 mod frame;
 mod plan;
 mod pool;
@@ -21,7 +22,7 @@ mod to_python;
 
 use std::borrow::Cow;
 
-use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn, ProbabilityColumn};
+use crmkit::forecast::{AmountColumn, ForecastPolicy};
 use crmkit::wire::{from_json, parse_date, parse_decimal};
 use crmkit::Decimal;
 use numpy::{Element, PyReadonlyArray1};
@@ -167,44 +168,28 @@ fn forecast_columns<'py>(
     amount: Bound<'py, PyAny>,
     amount_scale: Option<u32>,
     entered_days: Option<PyReadonlyArray1<'py, i64>>,
-    keys: Vec<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    keys: Vec<forecast_quota::Coded<'py>>,
     as_of: String,
     threads: usize,
     close_days: Option<PyReadonlyArray1<'py, i64>>,
     snoozed_days: Option<PyReadonlyArray1<'py, i64>>,
     probability: Option<PyReadonlyArray1<'py, f64>>,
-    category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
+    category: Option<forecast_quota::Coded<'py>>,
     activity_days: Option<PyReadonlyArray1<'py, i64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let amount = Amount::extract(&amount)?;
-    let activity = activity_days.as_ref().map(slice);
-    let amount_data = amount.data();
-    let stage = slice(&stage_codes);
-    let entered = entered_days.as_ref().map(slice);
-    let close = close_days.as_ref().map(slice);
-    let snoozed = snoozed_days.as_ref().map(slice);
-    let probability = probability.as_ref().map(slice);
-    let category = category.as_ref().map(|(codes, labels)| (slice(codes), labels));
-    let (key_arrays, key_labels): (Vec<_>, Vec<Vec<String>>) = keys.into_iter().unzip();
-    let key_codes: Vec<Cow<[i32]>> = key_arrays.iter().map(slice).collect();
+    let data = forecast_quota::DealData::new(
+        (&stage_codes, &stage_labels),
+        (&amount, amount_scale),
+        [&entered_days, &close_days, &snoozed_days, &activity_days],
+        &keys,
+        probability.as_ref(),
+        category.as_ref(),
+    );
     run(py, || {
         let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let as_of = parse_date(&as_of, "as_of")?;
-        let mut decimals = Vec::new();
-        let amount = amount_data.column(amount_scale, policy.rounding.dp, "amount", &mut decimals)?;
-        let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &stage_labels,
-            amount,
-            entered_stage_on: entered.as_deref(),
-            expected_close_on: close.as_deref(),
-            snoozed_until: snoozed.as_deref(),
-            last_activity_on: activity.as_deref(),
-            keys: key_codes.iter().zip(&key_labels).map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
-            probability: probability.as_deref().map(ProbabilityColumn::Float),
-            category: category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
-        };
-        crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)
+        data.with(&policy, |columns| crmkit::forecast::forecast_columns_parallel(&policy, columns, as_of, threads))
     })
 }
 
@@ -298,6 +283,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     roi::register(m)?;
     scoring::register(m)?;
     m.add_function(wrap_pyfunction!(plan::quota_attainment, m)?)?;
+    m.add_function(wrap_pyfunction!(forecast_quota::quota_columns, m)?)?;
     m.add_function(wrap_pyfunction!(plan::forecast_hierarchy, m)?)?;
     m.add_function(wrap_pyfunction!(plan::fiscal_periods, m)?)?;
     m.add_function(wrap_pyfunction!(plan::backtest, m)?)?;

@@ -73,6 +73,8 @@ FUNCTIONS: dict[str, Callable[[dict], Any]] = {
     "compare_attribution": lambda case: crmkit.compare_attribution(case["config"], _get(case["input"], "journeys")).attrs["report"],
     "compare_attribution_columns": lambda case: _compare_attribution_frame(case),
     "campaign_roi_columns": lambda case: _campaign_roi_frame(case),
+    "forecast_columns": lambda case: _forecast_columns(case),
+    "quota_columns": lambda case: _quota_columns(case),
     "quota_attainment": lambda case: crmkit.quota_attainment(
         _get(case["config"], "policy"), _get(case["config"], "quota"), case["input"], case["as_of"]
     ),
@@ -303,6 +305,116 @@ def _data_frame(data: dict) -> Any:
         return pd.DataFrame(data)
     except UnicodeEncodeError:
         raise error("invalid_value", "input", "a column holds a lone surrogate, not Unicode text") from None
+
+
+_DATE_FIELDS = ("entered_stage_on", "expected_close_on", "snoozed_until", "last_activity_on")
+
+
+def _deal_frame(case: dict) -> tuple[Any, dict, list[str]]:
+    """The `forecast_columns` / `quota_columns` vectors' columns as a DataFrame, the
+    `forecast_frame` arguments naming them and the policy's `group_by`, read and refused as
+    the Rust runner reads them (tests/src/forecast_columns.rs): amounts as int64 units at the
+    largest scale written, dates and names as written (crmkit reads them)."""
+    import re
+
+    import numpy as np
+    import pandas as pd
+
+    from crmkit._wire import error
+
+    inp = case["input"] if isinstance(case["input"], Mapping) else {}
+    config = case["config"] if isinstance(case["config"], Mapping) else {}
+    policy = config.get("policy")
+    group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
+    group_by = [k for k in group_by if isinstance(k, str)] if isinstance(group_by, list) else []
+
+    def cells(values: Any, path: str, ok: Callable[[Any], bool]) -> list:
+        if not isinstance(values, list):
+            raise error("invalid_type", path, "expected a list")
+        for i, v in enumerate(values):
+            if v is not None and not ok(v):
+                raise error("invalid_type", f"{path}[{i}]", "not a cell of this column")
+        return values
+
+    def text(v: Any) -> bool:
+        return isinstance(v, str)
+
+    data: dict[str, Any] = {"stage": pd.Series(cells(inp.get("stage"), "stage", text), dtype=object)}
+    amounts = cells(inp.get("amount"), "amount", text)
+    parts = []
+    for i, a in enumerate(amounts):
+        if a is None:
+            raise error("invalid_type", f"amount[{i}]", "expected a decimal string")
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", a):
+            raise error("invalid_decimal", f"amount[{i}]", "not a decimal")
+        whole, _, frac = a.lstrip("-").partition(".")
+        parts.append((-1 if a.startswith("-") else 1, int(whole + frac), len(frac)))
+    scale = max((p[2] for p in parts), default=0)
+    units = []
+    for i, (sign, value, places) in enumerate(parts):
+        u = sign * value * 10 ** (scale - places)
+        if not -(2**63) <= u < 2**63:
+            raise error("overflow", f"amount[{i}]", "beyond 64-bit units")
+        units.append(u)
+    data["amount"] = np.array(units, dtype=np.int64)
+    args: dict[str, Any] = {"amount_scale": scale}
+    for field in _DATE_FIELDS:
+        if inp.get(field) is not None:
+            data[field] = pd.Series(cells(inp[field], field, text), dtype=object)
+            args[field] = field
+    keys = inp.get("keys") if isinstance(inp.get("keys"), Mapping) else {}
+    for name in group_by:
+        if name not in keys:
+            raise error("missing_field", name, "no such key column")
+        data[name] = pd.Series(cells(keys[name], name, text), dtype=object)
+    if inp.get("probability") is not None:
+        ps = cells(inp["probability"], "probability", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+        data["probability"] = np.array([np.nan if p is None else float(p) for p in ps], dtype=np.float64)
+        args["probability"] = "probability"
+    if inp.get("category") is not None:
+        data["category"] = pd.Series(cells(inp["category"], "category", text), dtype=object)
+        args["category"] = "category"
+    # A DataFrame needs columns of one length: refused as the core refuses them, in its order.
+    order = ["amount", *[f for f in _DATE_FIELDS if f in data], *group_by, "probability", "category"]
+    for name in order:
+        if name in data and len(data[name]) != len(data["stage"]):
+            path = f"keys[{group_by.index(name)}]" if name in group_by else name
+            raise error("invalid_value", path, "column of another length than stage")
+    return _data_frame({k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in data.items()}), args, group_by
+
+
+def _forecast_columns(case: dict) -> Any:
+    """The `forecast_columns` vectors through `forecast_frame`: the report's totals, stages,
+    months and groups (key, sums and month lines) from the frame and its attrs."""
+    import pandas as pd
+
+    df, args, group_by = _deal_frame(case)
+    config = case["config"] if isinstance(case["config"], Mapping) else {}
+    out = crmkit.forecast_frame(df, config.get("policy"), case["as_of"], **args)
+    report = {name: out.attrs[name] for name in ("totals", "stages", "months")}
+    report["groups"] = []
+    if group_by:
+        rows: dict[tuple, list] = {}
+        for i in range(len(out)):
+            key = tuple(None if pd.isna(out[k].iloc[i]) else out[k].iloc[i] for k in group_by)
+            rows.setdefault(key, []).append({m: out[m].iloc[i] for m in ("month", "offset", "deals", "amount", "weighted")})
+        groups = []
+        for g in out.attrs["groups"]:
+            key = {k: g[k] for k in group_by}
+            line = {"key": key, **{k: v for k, v in g.items() if k not in group_by}}
+            line["months"] = [{k: (int(v) if k in ("offset", "deals") else v) for k, v in m.items()} for m in rows.get(tuple(key.values()), [])]
+            groups.append(line)
+        report["groups"] = groups
+    return report
+
+
+def _quota_columns(case: dict) -> Any:
+    """The `quota_columns` vectors through `quota_frame`: the report in attrs."""
+    df, args, _ = _deal_frame(case)
+    inp = case["input"] if isinstance(case["input"], Mapping) else {}
+    config = case["config"] if isinstance(case["config"], Mapping) else {}
+    out = crmkit.quota_frame(df, config.get("policy"), config.get("quota"), inp.get("quotas"), case["as_of"], won=inp.get("won"), **args)
+    return out.attrs["report"]
 
 
 def _dedup_frame(case: dict) -> Any:

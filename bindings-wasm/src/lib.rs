@@ -26,6 +26,8 @@ mod dedup_parts;
 #[cfg(target_arch = "wasm32")]
 mod exports;
 #[cfg(target_arch = "wasm32")]
+mod forecast_quota;
+#[cfg(target_arch = "wasm32")]
 mod forecast_table;
 #[cfg(target_arch = "wasm32")]
 mod plan;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod commission_batches;
+mod forecast_columns;
 mod pool_batches;
 mod scoring_columns;
 
@@ -84,6 +85,8 @@ pub fn call(function: &str, config: &Value, input: &Value, as_of: &str) -> crmki
             let as_of = crmkit::wire::parse_date(as_of, "as_of")?;
             serde_json::to_value(crmkit::scoring::score_leads(&policy, &leads, as_of)?)
         }
+        "forecast_columns" => forecast_columns::forecast(config, input, as_of)?,
+        "quota_columns" => forecast_columns::quota(config, input, as_of)?,
         "quota_attainment" => {
             let policy = crmkit::wire::from_json_arg(&field_of(config, "policy"), "policy")?;
             let quota = crmkit::wire::from_json_arg(&field_of(config, "quota"), "quota")?;

@@ -51,6 +51,7 @@ from crmkit._scoring import (
     train_lead_model_frame,
 )
 from crmkit._plan import backtest, fiscal_periods, forecast_hierarchy, quota_attainment
+from crmkit._quota_frame import quota_frame
 from crmkit._pool import (
     assign_records,
     assign_records_frame,
@@ -110,6 +111,7 @@ __all__ = [
     "score_frame",
     "score_leads",
     "quota_attainment",
+    "quota_frame",
     "time_split",
     "train_lead_model",
     "train_lead_model_frame",

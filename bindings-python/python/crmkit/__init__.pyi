@@ -1261,6 +1261,49 @@ def quota_attainment(
 ) -> QuotaReport:
     """Quota attainment, gap and pipeline coverage per key and period; raises ``CrmkitError``."""
 
+@overload
+def quota_frame(
+    df: pd.DataFrame,
+    policy: ForecastPolicy | Mapping[str, object],
+    quota: QuotaPolicy | Mapping[str, object],
+    quotas: Sequence[Quota | Mapping[str, object]],
+    as_of: DateInput,
+    *,
+    won: Sequence[WonDeal | Mapping[str, object]] | None = None,
+    stage: str = "stage",
+    amount: str = "amount",
+    entered_stage_on: str | None = None,
+    expected_close_on: str | None = None,
+    snoozed_until: str | None = None,
+    probability: str | None = None,
+    category: str | None = None,
+    last_activity_on: str | None = None,
+    amount_scale: int | None = None,
+) -> pd.DataFrame:
+    """Quota attainment, gap and coverage over a DataFrame of deals (the forecast's columnar
+    pass): one row per key and period, the report in ``attrs["report"]``. Raises ``CrmkitError``."""
+
+@overload
+def quota_frame(
+    df: ArrowStreamExportable,
+    policy: ForecastPolicy | Mapping[str, object],
+    quota: QuotaPolicy | Mapping[str, object],
+    quotas: Sequence[Quota | Mapping[str, object]],
+    as_of: DateInput,
+    *,
+    won: Sequence[WonDeal | Mapping[str, object]] | None = None,
+    stage: str = "stage",
+    amount: str = "amount",
+    entered_stage_on: str | None = None,
+    expected_close_on: str | None = None,
+    snoozed_until: str | None = None,
+    probability: str | None = None,
+    category: str | None = None,
+    last_activity_on: str | None = None,
+    amount_scale: int | None = None,
+) -> Any:
+    """``quota_frame`` over Arrow data: the lines in the caller's library, money and rates as decimal128."""
+
 HierarchyReason = Literal["unadjusted", "adjusted", "adjusted_below"]
 
 class OwnerNode(TypedDict):

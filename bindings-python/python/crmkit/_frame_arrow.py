@@ -29,39 +29,70 @@ def forecast_arrow(
     threads: int,
     money: str,
 ) -> Any:
-    group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
-    if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
-        group_by = []  # the core reports what is wrong with it, at group_by
+    group_by = group_by_of(policy)
     dated = {
         "entered_stage_on": entered_stage_on,
         "expected_close_on": expected_close_on,
         "snoozed_until": snoozed_until,
         "last_activity_on": last_activity_on,
     }
-    per_deal = [n for n in (probability, category) if n is not None]
-    cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *per_deal, *group_by])
-    stage_codes, stage_labels = cols.codes(stage)
-    amounts, scale = cols.amounts(amount, amount_scale)
-    days = {field: None if name is None else cols.days(name, field) for field, name in dated.items()}
-    keys = [cols.codes(key) for key in group_by]
+    cols, deals = read_deals(data, stage, amount, dated, probability, category, group_by, amount_scale)
+    days = deals["days"]
     report = _native.forecast_columns(
         to_json(policy, "policy"),
-        stage_codes,
-        stage_labels,
-        amounts,
-        scale,
+        *deals["stage"],
+        deals["amount"],
+        deals["scale"],
         days["entered_stage_on"],
-        keys,
+        deals["keys"],
         as_of_text(as_of),
         threads,
         days["expected_close_on"],
         days["snoozed_until"],
-        None if probability is None else _probabilities(cols, probability),
-        None if category is None else cols.codes(category),
+        deals["probability"],
+        deals["category"],
         days["last_activity_on"],
     )
     units = _money_places(policy) if money == "units" else None
     return output(data, report_table(cols.pa, report, group_by, units))
+
+
+def group_by_of(policy: Any) -> list[str]:
+    """The policy's ``group_by`` names; none when it is not a list of names (the core then
+    reports what is wrong with it, at ``group_by``)."""
+    group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
+    if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
+        return []
+    return list(group_by)
+
+
+def read_deals(
+    data: Any,
+    stage: str,
+    amount: str,
+    dated: Mapping[str, str | None],
+    probability: str | None,
+    category: str | None,
+    group_by: list[str],
+    amount_scale: int | None,
+) -> tuple[ArrowColumns, dict]:
+    """The deal columns of Arrow data as the native columnar functions take them: ``stage``
+    (codes, labels), ``amount`` and its ``scale``, ``days`` per date field (``dated`` maps each
+    to its column name or ``None``), ``keys`` (codes, labels per ``group_by`` name),
+    ``probability`` and ``category`` (``None`` without them)."""
+    per_deal = [n for n in (probability, category) if n is not None]
+    cols = ArrowColumns(data, [stage, amount, *[n for n in dated.values() if n is not None], *per_deal, *group_by])
+    stage_codes = cols.codes(stage)
+    amounts, scale = cols.amounts(amount, amount_scale)
+    return cols, {
+        "stage": stage_codes,
+        "amount": amounts,
+        "scale": scale,
+        "days": {field: None if name is None else cols.days(name, field) for field, name in dated.items()},
+        "keys": [cols.codes(key) for key in group_by],
+        "probability": None if probability is None else _probabilities(cols, probability),
+        "category": None if category is None else cols.codes(category),
+    }
 
 
 def _money_places(policy: Mapping[str, Any]) -> int:

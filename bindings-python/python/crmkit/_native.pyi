@@ -42,6 +42,23 @@ def score_leads(policy_json: str, leads_json: str, as_of: str) -> ScoreReport: .
 def backtest(policy_json: str, settings_json: str, events_json: str, as_of: str) -> BacktestReport: ...
 def fiscal_periods(fiscal_year_json: str, start: str, end: str) -> FiscalCalendar: ...
 def quota_attainment(policy_json: str, quota_json: str, input_json: str, as_of: str) -> QuotaReport: ...
+def quota_columns(
+    policy_json: str,
+    quota_json: str,
+    data_json: str,
+    stage_codes: Any,
+    stage_labels: list[str],
+    amount: Any,
+    amount_scale: int | None,
+    keys: list[tuple[Any, list[str]]],
+    as_of: str,
+    entered_days: Any = None,
+    close_days: Any = None,
+    snoozed_days: Any = None,
+    probability: Any = None,
+    category: tuple[Any, list[str]] | None = None,
+    activity_days: Any = None,
+) -> QuotaReport: ...
 def forecast_hierarchy(policy_json: str, hierarchy_json: str, input_json: str, as_of: str) -> HierarchyReport: ...
 def scoring_fields(policy_json: str) -> list[str]: ...
 def score_columns(policy_json: str, rows: int, fields: Sequence[Tuple[str, str, object]], events: Optional[tuple], as_of: str) -> dict: ...

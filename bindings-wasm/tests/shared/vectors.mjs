@@ -46,6 +46,10 @@ export function callVector(crmkit, fn, c) {
       return crmkit.campaignRoiColumns(c.config, campaignColumns(c.input));
     case "score_leads":
       return crmkit.scoreLeads(c.config, c.input?.leads, c.as_of);
+    case "forecast_columns":
+      return forecastColumnsVector(crmkit, c);
+    case "quota_columns":
+      return quotaColumnsVector(crmkit, c);
     case "quota_attainment":
       return crmkit.quotaAttainment(c.config?.policy, c.config?.quota, c.input, c.as_of);
     case "backtest":
@@ -719,6 +723,75 @@ function campaignColumns(input) {
     columns[key] = Float64Array.from(cells, (v) => (v === null ? NaN : v));
   }
   return columns;
+}
+
+/**
+ * A `forecast_columns` / `quota_columns` vector's columns as `forecastColumns` takes them,
+ * read and refused line for line as the Rust runner reads them (tests/src/forecast_columns.rs):
+ * names coded in order of first appearance, amounts as BigInt units at the largest scale
+ * written, dates as days since 1970-01-01, keys in the order of `config.policy.group_by`.
+ */
+function dealColumns(c) {
+  const inp = isObject(c.input) ? c.input : {};
+  const isString = (v) => typeof v === "string";
+  const coded = (values, path) => {
+    const labels = [];
+    const codes = listOf(values ?? null, path, isString).map((n) => {
+      if (n === null) return -1;
+      const k = labels.indexOf(n);
+      return k >= 0 ? k : labels.push(n) - 1;
+    });
+    return { codes: Int32Array.from(codes), labels };
+  };
+  const stage = coded(inp.stage, "stage");
+  const texts = listOf(inp.amount ?? null, "amount", isString);
+  const parts = texts.map((t, i) => {
+    if (t === null) throw refuse("invalid_type", `amount[${i}]`);
+    if (!/^-?[0-9]+(\.[0-9]+)?$/.test(t)) throw refuse("invalid_decimal", `amount[${i}]`);
+    const negative = t.startsWith("-");
+    const [whole, frac = ""] = (negative ? t.slice(1) : t).split(".");
+    return [negative ? -1n : 1n, BigInt(whole + frac), frac.length];
+  });
+  const scale = Math.max(0, ...parts.map((p) => p[2]));
+  const units = parts.map(([sign, value, places], i) => {
+    const u = sign * value * 10n ** BigInt(scale - places);
+    if (u < -(2n ** 63n) || u >= 2n ** 63n) throw refuse("overflow", `amount[${i}]`);
+    return u;
+  });
+  const columns = { stage: stage.codes, stageLabels: stage.labels, amountUnits: BigInt64Array.from(units), amountScale: scale };
+  for (const [field, name] of [
+    ["entered_stage_on", "enteredStageOn"],
+    ["expected_close_on", "expectedCloseOn"],
+    ["snoozed_until", "snoozedUntil"],
+    ["last_activity_on", "lastActivityOn"],
+  ]) {
+    if (inp[field] == null) continue;
+    columns[name] = Int32Array.from(listOf(inp[field], field, isString).map((d, i) => (d === null ? NO_DAY : days(d, `${field}[${i}]`))));
+  }
+  const groupBy = Array.isArray(c.config?.policy?.group_by) ? c.config.policy.group_by.filter(isString) : [];
+  columns.keys = groupBy.map((name) => {
+    const keys = inp.keys;
+    const column = isObject(keys) && Object.hasOwn(keys, name) ? keys[name] : undefined;
+    if (column === undefined) throw refuse("missing_field", name);
+    return coded(column, name);
+  });
+  if (inp.probability != null) {
+    const ps = listOf(inp.probability, "probability", (v) => typeof v === "number");
+    columns.probability = Float64Array.from(ps, (p) => (p === null ? NaN : p));
+  }
+  if (inp.category != null) columns.category = coded(inp.category, "category");
+  return columns;
+}
+
+function forecastColumnsVector(crmkit, c) {
+  const columns = dealColumns(c);
+  return crmkit.forecastColumns(c.config?.policy, columns, c.as_of);
+}
+
+function quotaColumnsVector(crmkit, c) {
+  const columns = dealColumns(c);
+  const inp = isObject(c.input) ? c.input : {};
+  return crmkit.quotaColumns(c.config?.policy, c.config?.quota, columns, { quotas: inp.quotas, won: inp.won }, c.as_of);
 }
 
 /**

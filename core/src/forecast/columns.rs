@@ -11,7 +11,8 @@ use std::ops::Range;
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
-use super::policy::{Funnel, Placement};
+use super::policy::{Funnel, Placement, StageKind};
+use super::quota_columns::{Side, WonRow};
 use super::report::{build_report, Aggregator, Extras, ForecastReport, Shape};
 use super::sums::Tables;
 use super::ForecastPolicy;
@@ -194,19 +195,21 @@ pub fn forecast_columns_parallel(
     threads: usize,
 ) -> Result<ForecastReport> {
     let funnel = Funnel::new(policy)?;
-    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads)?.0)
+    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads, None)?.0)
 }
 
 /// Error path of row `i`'s field.
 pub(super) type RowPath = dyn Fn(usize, &str) -> String + Sync;
 
-/// The one aggregation behind both entry points.
+/// The one aggregation behind both entry points. `side`, when given, receives what the
+/// quota's second pass reads (see [`Side`]): the groups' exact month slots and the won rows.
 pub(super) fn run<'f, 'p>(
     funnel: &'f Funnel<'p>,
     cols: &DealColumns,
     as_of: NaiveDate,
     row_path: &RowPath,
     threads: usize,
+    side: Option<&mut Side>,
 ) -> Result<(ForecastReport, Placer<'f, 'p>)> {
     let policy = funnel.policy;
     let n = cols.stage.len();
@@ -316,7 +319,8 @@ pub(super) fn run<'f, 'p>(
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
     // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
     // has a threshold.
-    let (filled, flagged, per_deal) = match cols.amount {
+    let want_won = side.is_some();
+    let (filled, flagged, per_deal, won) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
             let fast = |rows: Range<usize>| {
@@ -325,7 +329,8 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal)
+            let won = if want_won { pass.won_rows(funnel, &units_of)? } else { Vec::new() };
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
         AmountColumn::Float { values, .. } => {
             let pow = 10f64.powi(scale as i32);
@@ -335,7 +340,8 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal)
+            let won = if want_won { pass.won_rows(funnel, &units_of)? } else { Vec::new() };
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
         AmountColumn::Decimal(a) => {
             let units_of = |i: usize| {
@@ -347,7 +353,8 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal)
+            let won = if want_won { pass.won_rows(funnel, &units_of)? } else { Vec::new() };
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
     };
     let keys = groups.keys(cols);
@@ -359,13 +366,25 @@ pub(super) fn run<'f, 'p>(
         idle: &flagged.idle,
         idle_delta: &flagged.idle_delta,
     };
+    let mut slots = None;
+    let slots_out = side.is_some().then(|| slots.insert(Vec::new()));
     let report = match filled {
-        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras)?,
+        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras, slots_out)?,
         Filled::Fast((tables, closed)) => {
             let shape = Shape { scale, n_slots: max_offset as usize + 2, n_groups: groups.count() };
-            build_report(funnel, &placer, &keys, extras, shape, tables, &closed)?
+            build_report(funnel, &placer, &keys, extras, shape, tables, &closed, slots_out)?
         }
     };
+    if let Some(side) = side {
+        *side = Side {
+            keys,
+            group_slots: slots.unwrap_or_default(),
+            won,
+            scale,
+            unscheduled: max_offset as usize + 1,
+            slot0: placer.month_index(0),
+        };
+    }
     Ok((report, placer))
 }
 
@@ -558,6 +577,36 @@ impl Pass<'_> {
                     }
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// The won rows as (group, close day, amount units), in row order: what the quota counts
+    /// as won in the period of its close date. A won deal needs its `expected_close_on`, on
+    /// or before `as_of` (as [`book::won_on`](super::book::won_on) asks of a deal record).
+    /// Rows are valid by now.
+    fn won_rows(&self, funnel: &Funnel, units_of: &dyn Fn(usize) -> Option<i128>) -> Result<Vec<WonRow>> {
+        let stages = &funnel.policy.stages;
+        let won: Vec<bool> = self
+            .lanes
+            .iter()
+            .map(|l| l.kind == LaneKind::Closed && stages[l.stage as usize].kind == StageKind::Won)
+            .collect();
+        let mut out = Vec::new();
+        if !won.contains(&true) {
+            return Ok(out);
+        }
+        let close = self.cols.expected_close_on.unwrap_or(&[]);
+        for (i, &code) in self.cols.stage.iter().enumerate() {
+            if !usize::try_from(code).ok().and_then(|c| won.get(c)).copied().unwrap_or(false) {
+                continue;
+            }
+            let day = close.get(i).copied().unwrap_or(i64::MIN);
+            let on = (day != i64::MIN).then(|| epoch_day(day)).flatten();
+            super::book::won_on(on, self.as_of, &|| (self.row_path)(i, "expected_close_on"))?;
+            let group = self.groups.id(i).ok_or_else(|| Error::overflow((self.row_path)(i, "keys")))?;
+            let units = units_of(i).ok_or_else(|| Error::overflow((self.row_path)(i, "amount")))?;
+            out.push(WonRow { group, day, units });
         }
         Ok(out)
     }
@@ -1100,7 +1149,7 @@ pub(super) fn days_since_epoch(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce()) - i64::from(EPOCH_CE)
 }
 
-fn epoch_day(days: i64) -> Option<NaiveDate> {
+pub(super) fn epoch_day(days: i64) -> Option<NaiveDate> {
     i32::try_from(days + i64::from(EPOCH_CE)).ok().and_then(NaiveDate::from_num_days_from_ce_opt)
 }
 

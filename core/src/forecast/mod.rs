@@ -68,6 +68,7 @@ mod per_deal;
 mod phasing;
 mod policy;
 mod quota;
+mod quota_columns;
 mod ranges;
 mod replay;
 mod report;
@@ -108,6 +109,7 @@ pub use policy::{
     StageKind, UndatedPolicy,
 };
 pub use quota::{quota_attainment, Quota, QuotaInput, QuotaLine, QuotaPolicy, QuotaReason, QuotaReport, WonDeal};
+pub use quota_columns::{forecast_quota_columns, QuotaData};
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
     CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, StallFlag,
@@ -316,7 +318,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
             .then_some(KeyColumn { codes: &category_codes, labels: &category_labels }),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
-    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1)?;
+    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1, None)?;
     report.deals = deals
         .iter()
         .enumerate()

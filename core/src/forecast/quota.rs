@@ -201,7 +201,7 @@ pub enum QuotaReason {
     ZeroQuota,
 }
 
-type Key = Vec<Option<String>>;
+pub(super) type Key = Vec<Option<String>>;
 
 /// Attainment, gap and pipeline coverage per `quota.group_by` key and period.
 ///
@@ -245,99 +245,136 @@ pub fn quota_attainment(
     input: &QuotaInput,
     as_of: NaiveDate,
 ) -> Result<QuotaReport> {
-    if quota.rate_dp > Rounding::MAX_DP {
-        return Err(Error::out_of_range("rate_dp", quota.rate_dp, 0, Rounding::MAX_DP));
-    }
-    unique(quota.group_by.iter(), "group_by")?;
-    policy.fiscal_year.validate("fiscal_year")?;
-    let periods = Periods { fiscal_year: policy.fiscal_year, kind: quota.period };
-    let roster = quota.groups.as_ref().map(|g| roster(g, &quota.group_by)).transpose()?;
-    let (_, rows) = book::place(policy, &input.deals, as_of, periods, &quota.group_by)?;
-    let mut cells: BTreeMap<(Key, PeriodId), Cell> = BTreeMap::new();
-    let mut unscheduled = Exact::default();
+    let setup = Setup::new(policy, quota)?;
+    let (_, rows) = book::place(policy, &input.deals, as_of, setup.periods, &quota.group_by)?;
+    let mut cells = Cells::default();
+    let Cells { cells: by_key, unscheduled } = &mut cells;
     for (i, row) in rows.iter().enumerate() {
         let path = || format!("deals[{i}].amount");
         match (row.kind, row.period) {
             (StageKind::Won, Some(p)) => {
-                cells.entry((row.key.clone(), p)).or_default().won.add(row.amount, row.amount, &path)?;
+                by_key.entry((row.key.clone(), p)).or_default().won.add(row.amount, row.amount, &path)?;
             }
             (StageKind::Open, Some(p)) => {
-                cells.entry((row.key.clone(), p)).or_default().open.add(row.amount, row.weighted, &path)?;
+                by_key.entry((row.key.clone(), p)).or_default().open.add(row.amount, row.weighted, &path)?;
             }
             (StageKind::Open, None) => unscheduled.add(row.amount, row.weighted, &path)?,
             _ => {}
         }
     }
-    let mut ids: HashMap<&str, String> =
-        input.deals.iter().enumerate().map(|(i, d)| (d.id.as_str(), format!("deals[{i}].id"))).collect();
-    for (i, w) in input.won.iter().enumerate() {
-        if let Some(first) = ids.insert(w.id.as_str(), format!("won[{i}].id")) {
-            return Err(Error::DuplicateName { path: format!("won[{i}].id"), name: w.id.clone(), first });
+    let ids = input.deals.iter().enumerate().map(|(i, d)| (d.id.as_str(), format!("deals[{i}].id"))).collect();
+    setup.finish(policy.rounding, cells, (&input.won, &input.quotas), ids, as_of)
+}
+
+/// The quota's validated settings, read before any deal.
+pub(super) struct Setup<'q> {
+    quota: &'q QuotaPolicy,
+    pub periods: Periods,
+    roster: Option<BTreeSet<Key>>,
+}
+
+/// Per (key, period), the won and placed sums and the quota; open deals in no period.
+#[derive(Default)]
+pub(super) struct Cells {
+    pub cells: BTreeMap<(Key, PeriodId), Cell>,
+    pub unscheduled: Exact,
+}
+
+impl<'q> Setup<'q> {
+    /// `out_of_range` at `rate_dp`, `duplicate_name` at `group_by[i]`, the fiscal year's
+    /// errors, the roster's (`groups[i]`).
+    pub fn new(policy: &ForecastPolicy, quota: &'q QuotaPolicy) -> Result<Self> {
+        if quota.rate_dp > Rounding::MAX_DP {
+            return Err(Error::out_of_range("rate_dp", quota.rate_dp, 0, Rounding::MAX_DP));
         }
-        if w.amount.is_sign_negative() && !w.amount.is_zero() {
-            return Err(Error::NegativeAmount { path: format!("won[{i}].amount"), value: w.amount.to_string() });
-        }
-        let on = book::won_on(Some(w.closed_on), as_of, &|| format!("won[{i}].closed_on"))?;
-        let key: Key = quota.group_by.iter().map(|k| w.field(k).map(str::to_owned)).collect();
-        cells
-            .entry((key, periods.of_day(on)))
-            .or_default()
-            .won
-            .add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
+        unique(quota.group_by.iter(), "group_by")?;
+        policy.fiscal_year.validate("fiscal_year")?;
+        let periods = Periods { fiscal_year: policy.fiscal_year, kind: quota.period };
+        let roster = quota.groups.as_ref().map(|g| roster(g, &quota.group_by)).transpose()?;
+        Ok(Self { quota, periods, roster })
     }
-    let mut quota_periods = BTreeSet::new();
-    for (i, q) in input.quotas.iter().enumerate() {
-        let at = |field: &str| format!("quotas[{i}].{field}");
-        let key = quota_key(&q.key, &quota.group_by, &at("key"))?;
-        if roster.as_ref().is_some_and(|r| !r.contains(&key)) {
-            return Err(Error::UnknownKey { path: at("key"), name: describe(&q.key) });
+
+    /// The report from the deals' `cells`: adds the won deals given apart (`ids`: the deals'
+    /// ids so far, each with its path) and the quotas, then one line per key and period and
+    /// the totals. The one place both entry points (records and columns) compute a quota.
+    pub fn finish<'a>(
+        &self,
+        rounding: Rounding,
+        cells: Cells,
+        (won, quotas): (&'a [WonDeal], &[Quota]),
+        mut ids: HashMap<&'a str, String>,
+        as_of: NaiveDate,
+    ) -> Result<QuotaReport> {
+        let (quota, periods) = (self.quota, self.periods);
+        let Cells { mut cells, unscheduled } = cells;
+        for (i, w) in won.iter().enumerate() {
+            if let Some(first) = ids.insert(w.id.as_str(), format!("won[{i}].id")) {
+                return Err(Error::DuplicateName { path: format!("won[{i}].id"), name: w.id.clone(), first });
+            }
+            if w.amount.is_sign_negative() && !w.amount.is_zero() {
+                return Err(Error::NegativeAmount { path: format!("won[{i}].amount"), value: w.amount.to_string() });
+            }
+            let on = book::won_on(Some(w.closed_on), as_of, &|| format!("won[{i}].closed_on"))?;
+            let key: Key = quota.group_by.iter().map(|k| w.field(k).map(str::to_owned)).collect();
+            cells
+                .entry((key, periods.of_day(on)))
+                .or_default()
+                .won
+                .add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
         }
-        let period = periods.parse(&q.period, &at("period"))?;
-        if q.amount.is_sign_negative() && !q.amount.is_zero() {
-            return Err(Error::NegativeAmount { path: at("amount"), value: q.amount.to_string() });
+        let mut quota_periods = BTreeSet::new();
+        for (i, q) in quotas.iter().enumerate() {
+            let at = |field: &str| format!("quotas[{i}].{field}");
+            let key = quota_key(&q.key, &quota.group_by, &at("key"))?;
+            if self.roster.as_ref().is_some_and(|r| !r.contains(&key)) {
+                return Err(Error::UnknownKey { path: at("key"), name: describe(&q.key) });
+            }
+            let period = periods.parse(&q.period, &at("period"))?;
+            if q.amount.is_sign_negative() && !q.amount.is_zero() {
+                return Err(Error::NegativeAmount { path: at("amount"), value: q.amount.to_string() });
+            }
+            let cell = cells.entry((key, period)).or_default();
+            if let Some((first, _)) = cell.quota {
+                return Err(Error::DuplicateName {
+                    path: at("period"),
+                    name: format!("{} {}", describe(&q.key), q.period),
+                    first: format!("quotas[{first}].period"),
+                });
+            }
+            cell.quota = Some((i, q.amount));
+            quota_periods.insert(period);
         }
-        let cell = cells.entry((key, period)).or_default();
-        if let Some((first, _)) = cell.quota {
-            return Err(Error::DuplicateName {
-                path: at("period"),
-                name: format!("{} {}", describe(&q.key), q.period),
-                first: format!("quotas[{first}].period"),
-            });
+        for key in self.roster.iter().flatten() {
+            for &p in &quota_periods {
+                cells.entry((key.clone(), p)).or_default();
+            }
         }
-        cell.quota = Some((i, q.amount));
-        quota_periods.insert(period);
+        let rates = Rounding { dp: quota.rate_dp, strategy: RoundingStrategy::HalfEven };
+        let mut by_period: BTreeMap<PeriodId, Cell> = BTreeMap::new();
+        let mut lines = Vec::with_capacity(cells.len());
+        for ((key, p), cell) in &cells {
+            let total = by_period.entry(*p).or_default();
+            total.won.merge(&cell.won, &|| "won".into())?;
+            total.open.merge(&cell.open, &|| "deals".into())?;
+            if let Some((i, q)) = cell.quota {
+                let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
+                total.quota = Some((i, money::add(sum, q, || "quotas".into())?));
+            }
+            let named = quota.group_by.iter().cloned().zip(key.iter().cloned()).collect();
+            lines.push(cell.line(named, periods, *p, rounding, rates)?);
+        }
+        let totals = by_period
+            .iter()
+            .map(|(p, cell)| cell.line(BTreeMap::new(), periods, *p, rounding, rates))
+            .collect::<Result<_>>()?;
+        Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
     }
-    for key in roster.iter().flatten() {
-        for &p in &quota_periods {
-            cells.entry((key.clone(), p)).or_default();
-        }
-    }
-    let rounding = policy.rounding;
-    let rates = Rounding { dp: quota.rate_dp, strategy: RoundingStrategy::HalfEven };
-    let mut by_period: BTreeMap<PeriodId, Cell> = BTreeMap::new();
-    let mut lines = Vec::with_capacity(cells.len());
-    for ((key, p), cell) in &cells {
-        let total = by_period.entry(*p).or_default();
-        total.won.merge(&cell.won, &|| "won".into())?;
-        total.open.merge(&cell.open, &|| "deals".into())?;
-        if let Some((i, q)) = cell.quota {
-            let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
-            total.quota = Some((i, money::add(sum, q, || "quotas".into())?));
-        }
-        let named = quota.group_by.iter().cloned().zip(key.iter().cloned()).collect();
-        lines.push(cell.line(named, periods, *p, rounding, rates)?);
-    }
-    let totals = by_period
-        .iter()
-        .map(|(p, cell)| cell.line(BTreeMap::new(), periods, *p, rounding, rates))
-        .collect::<Result<_>>()?;
-    Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
 }
 
 #[derive(Default)]
-struct Cell {
-    won: Exact,
-    open: Exact,
+pub(super) struct Cell {
+    pub won: Exact,
+    pub open: Exact,
     /// The quota and the index of the first quota that set it.
     quota: Option<(usize, Decimal)>,
 }

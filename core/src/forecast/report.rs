@@ -547,15 +547,20 @@ impl Aggregator {
         placer: &Placer,
         keys: &[Vec<Option<String>>],
         extras: Extras,
+        slots: Option<&mut GroupSlots>,
     ) -> Result<ForecastReport> {
         let cells: Vec<FilledCell> =
             self.filled()?.into_iter().map(|(g, pos, slot, c)| (g, pos, slot, c.deals, c.units)).collect();
         let tables = super::sums::tables(funnel, &cells, self.scale, self.n_slots as usize, self.n_groups)?;
         let closed: Vec<(u64, i128)> = self.closed.iter().map(|c| (c.deals, c.units)).collect();
         let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize, n_groups: self.n_groups };
-        build_report(funnel, placer, keys, extras, shape, tables, &closed)
+        build_report(funnel, placer, keys, extras, shape, tables, &closed, slots)
     }
 }
+
+/// Per group, its month slots holding deals with their exact sums, in slot order (the last
+/// slot is unscheduled): what a second pass over the report's groups (quota) reads.
+pub(super) type GroupSlots = Vec<Vec<(usize, Acc)>>;
 
 /// The dimensions of the sums a report is built from.
 #[derive(Clone, Copy)]
@@ -568,7 +573,9 @@ pub(super) struct Shape {
 }
 
 /// The report of `tables` plus the closed stages' sums (`closed[s]`: deals, amount units of
-/// policy stage `s`, zero for open ones) and the [`Extras`].
+/// policy stage `s`, zero for open ones) and the [`Extras`]; `slots`, when given, receives
+/// the groups' exact month slots (deals' own probabilities applied) instead of dropping them.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn build_report(
     funnel: &Funnel,
     placer: &Placer,
@@ -577,6 +584,7 @@ pub(super) fn build_report(
     shape: Shape,
     mut tables: Tables,
     closed: &[(u64, i128)],
+    slots: Option<&mut GroupSlots>,
 ) -> Result<ForecastReport> {
     let Extras { rounding, per_deal, stalled, stalled_delta, idle, idle_delta } = extras;
     let overrides = per_deal.overrides.as_slice();
@@ -702,6 +710,9 @@ pub(super) fn build_report(
         }
     }
     let (categories, commit) = categories(funnel, &by_stage, overrides, (&won, &open), round)?;
+    if let Some(slots) = slots {
+        *slots = group_slots;
+    }
     Ok(ForecastReport {
         as_of: placer.as_of,
         placement: policy.placement,
@@ -908,7 +919,7 @@ mod tests {
                     idle: &[],
                     idle_delta: &[],
                 };
-                agg.finish(&funnel, &placer, &keys, extras).unwrap()
+                agg.finish(&funnel, &placer, &keys, extras, None).unwrap()
             })
             .collect();
         assert_eq!(reports[0], reports[1]);
