@@ -308,22 +308,29 @@ def test_expected_close_needs_the_column_or_a_fallback():
     assert (caught.value.code, caught.value.path) == ("invalid_date", "expected_close_on[0]")
 
 
+def _dates_match_the_dict_api(pol: dict, field: str, column: str, dates: list) -> tuple:
+    """`forecast_frame` with the date column `column` (None: no date) gives the totals and
+    stage lines of `forecast` with each deal's `field`; returns the frame and that report."""
+    dicts = as_dicts(DEALS)
+    for deal, on in zip(dicts, dates):
+        if on is not None:
+            deal[field] = on
+    report = crmkit.forecast(pol, dicts, AS_OF)
+    df = as_frame(DEALS)
+    df[column] = pd.to_datetime(dates)
+    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", amount_scale=2, **{field: column})
+    assert out.attrs["totals"] == report["totals"]
+    assert out.attrs["stages"] == report["stages"]
+    return df, report
+
+
 def test_stalls_and_snoozes_from_columns_match_the_dict_api():
     rng = random.Random(5)
     pol = policy("half_elapsed")
     pol["stages"] = [dict(s, stall_after="25") if s.get("conversion") else s for s in pol["stages"]]
     snoozes = [AS_OF + datetime.timedelta(days=rng.randrange(-20, 20)) if rng.random() < 0.3 else None for _ in DEALS]
-    dicts = as_dicts(DEALS)
-    for deal, snooze in zip(dicts, snoozes):
-        if snooze is not None:
-            deal["snoozed_until"] = snooze
-    report = crmkit.forecast(pol, dicts, AS_OF)
+    _, report = _dates_match_the_dict_api(pol, "snoozed_until", "snooze", snoozes)
     assert report["totals"]["stalled"]["deals"] > 0
-    df = as_frame(DEALS)
-    df["snooze"] = pd.to_datetime(snoozes)
-    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", snoozed_until="snooze", amount_scale=2)
-    assert out.attrs["totals"] == report["totals"]
-    assert out.attrs["stages"] == report["stages"]
 
 
 @pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint16", "uint32"])
@@ -475,16 +482,7 @@ def test_last_activity_column_gives_the_dict_apis_idle_totals():
     pol = policy("half_elapsed")
     pol["stages"] = [dict(s, idle_after=20) if s.get("conversion") else s for s in pol["stages"]]
     activity = [AS_OF - datetime.timedelta(days=rng.randrange(0, 60)) if rng.random() < 0.6 else None for _ in DEALS]
-    dicts = as_dicts(DEALS)
-    for deal, on in zip(dicts, activity):
-        if on is not None:
-            deal["last_activity_on"] = on
-    report = crmkit.forecast(pol, dicts, AS_OF)
+    df, report = _dates_match_the_dict_api(pol, "last_activity_on", "active", activity)
     assert report["totals"]["idle"]["deals"] > 0
-    df = as_frame(DEALS)
-    df["active"] = pd.to_datetime(activity)
-    out = crmkit.forecast_frame(df, pol, AS_OF, entered_stage_on="entered", last_activity_on="active", amount_scale=2)
-    assert out.attrs["totals"] == report["totals"]
-    assert out.attrs["stages"] == report["stages"]
     df["active"] = [AS_OF + datetime.timedelta(days=1)] + activity[1:]
     _raises("date_after_as_of", "last_activity_on[0]", df, pol, last_activity_on="active")

@@ -69,6 +69,49 @@ fn deals(rows: &[Row]) -> Vec<Deal> {
         .collect()
 }
 
+/// The rows laid out as columns (stage codes, cents, owner codes) with the deal list's dates.
+struct Laid {
+    stage: Vec<i32>,
+    cents: Vec<i64>,
+    owner: Vec<i32>,
+    entered: Vec<i64>,
+    close: Vec<i64>,
+    stage_labels: Vec<String>,
+    owner_labels: Vec<String>,
+}
+
+impl Laid {
+    fn new(rows: &[Row], list: &[Deal]) -> Self {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
+        let days = |d: Option<NaiveDate>| d.map_or(i64::MIN, |e| (e - epoch).num_days());
+        Self {
+            stage: rows.iter().map(|r| r.0 as i32).collect(),
+            cents: rows.iter().map(|r| r.1).collect(),
+            owner: rows.iter().map(|r| r.2.map_or(-1, |o| o as i32)).collect(),
+            entered: list.iter().map(|d| days(d.entered_stage_on)).collect(),
+            close: list.iter().map(|d| days(d.expected_close_on)).collect(),
+            stage_labels: STAGES.map(String::from).to_vec(),
+            owner_labels: OWNERS.map(String::from).to_vec(),
+        }
+    }
+
+    /// Without per-deal columns.
+    fn columns(&self) -> DealColumns<'_> {
+        DealColumns {
+            stage: &self.stage,
+            stage_labels: &self.stage_labels,
+            amount: AmountColumn::Units { units: &self.cents, scale: 2 },
+            entered_stage_on: Some(&self.entered),
+            expected_close_on: Some(&self.close),
+            snoozed_until: None,
+            last_activity_on: None,
+            keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
+            probability: None,
+            category: None,
+        }
+    }
+}
+
 fn placements() -> impl Strategy<Value = (&'static str, &'static str)> {
     (
         prop_oneof![Just("days"), Just("months")],
@@ -86,26 +129,8 @@ proptest! {
         let policy = policy(&rates, &durs, unit, placement);
         let list = deals(&rows);
         let by_list = forecast(&policy, &list, as_of()).expect("valid input");
-        let stage: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
-        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
-        let owner: Vec<i32> = rows.iter().map(|r| r.2.map_or(-1, |o| o as i32)).collect();
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
-        let entered: Vec<i64> = list.iter().map(|d| d.entered_stage_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
-        let close: Vec<i64> = list.iter().map(|d| d.expected_close_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
-        let stage_labels: Vec<String> = STAGES.map(String::from).to_vec();
-        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
-        let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &stage_labels,
-            amount: AmountColumn::Units { units: &cents, scale: 2 },
-            entered_stage_on: Some(&entered),
-            expected_close_on: Some(&close),
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
-            probability: None,
-            category: None,
-        };
+        let laid = Laid::new(&rows, &list);
+        let columns = laid.columns();
         let mut by_columns = forecast_columns(&policy, &columns, as_of()).expect("valid input");
         for threads in 2..=4 {
             let parallel = forecast_columns_parallel(&policy, &columns, as_of(), threads).expect("valid input");
@@ -355,12 +380,7 @@ proptest! {
         policy.rounding = crmkit::wire::from_json(r#"{"dp": 12}"#, "").expect("rounding");
         let list = own_deals(&rows, &own);
         let by_list = forecast(&policy, &list, as_of()).expect("valid input");
-        let stage: Vec<i32> = rows.iter().map(|r| r.0 as i32).collect();
-        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
-        let owner: Vec<i32> = rows.iter().map(|r| r.2.map_or(-1, |o| o as i32)).collect();
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("date");
-        let entered: Vec<i64> = list.iter().map(|d| d.entered_stage_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
-        let close: Vec<i64> = list.iter().map(|d| d.expected_close_on.map_or(i64::MIN, |e| (e - epoch).num_days())).collect();
+        let laid = Laid::new(&rows, &list);
         let floats: Vec<f64> = list.iter().map(|d| d.probability.map_or(f64::NAN, |p| p.to_string().parse().expect("float"))).collect();
         let category_labels: Vec<String> = ["omitted", "pipeline", "commit", "best_case", "closed"].map(String::from).to_vec();
         let category: Vec<i32> = list
@@ -370,19 +390,10 @@ proptest! {
                 category_labels.iter().position(|l| name == l.as_str()).expect("label") as i32
             }))
             .collect();
-        let stage_labels: Vec<String> = STAGES.map(String::from).to_vec();
-        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
         let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &stage_labels,
-            amount: AmountColumn::Units { units: &cents, scale: 2 },
-            entered_stage_on: Some(&entered),
-            expected_close_on: Some(&close),
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
             probability: Some(crmkit::forecast::ProbabilityColumn::Float(&floats)),
             category: Some(KeyColumn { codes: &category, labels: &category_labels }),
+            ..laid.columns()
         };
         let mut by_columns = forecast_columns_parallel(&policy, &columns, as_of(), 2).expect("valid input");
         by_columns.deals = by_list.deals.clone();

@@ -4,11 +4,10 @@ with money as decimal128."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Mapping
 
 from crmkit import _native
-from crmkit._arrow import ArrowColumns, error, output
+from crmkit._arrow import ArrowColumns, error, output, with_metadata
 from crmkit._wire import as_of_text, to_json
 
 
@@ -137,7 +136,7 @@ def report_table(pa: Any, report: dict, group_by: list[str], units: int | None =
                 columns[name] = pa.array([int(m[name].scaleb(units)) for _, m in pairs], pa.int64())
             except (OverflowError, pa.ArrowInvalid):
                 raise error("overflow", name, "arithmetic overflow: beyond int64 units; use money=\"decimal\"") from None
-    metadata = {f"crmkit.{part}": json.dumps(report[part], default=str, ensure_ascii=False) for part in ("totals", "stages", "months")}
+    values = {part: report[part] for part in ("totals", "stages", "months")}
     if units is not None:
-        metadata["crmkit.money_scale"] = str(units)
-    return pa.table(columns).replace_schema_metadata(metadata)
+        values["money_scale"] = units
+    return with_metadata(pa.table(columns), values)

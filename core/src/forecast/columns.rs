@@ -1186,20 +1186,33 @@ mod tests {
         let labels = ["a".to_string(), "won".to_string(), "gone".to_string()];
         let owners = ["li".to_string(), "wang".to_string()];
         let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &labels,
-            amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: Some(&entered),
-            expected_close_on: None,
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owners }],
-            probability: None,
-            category: None,
+            ..owner_columns(&stage, &labels, &cents, (&owner, &owners))
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let e = forecast_columns(&policy(placement), &columns, as_of).unwrap_err();
         (e.code().to_owned(), e.path().to_owned())
+    }
+
+    /// Stage codes, cents and one owner key column, without dates or per-deal columns.
+    fn owner_columns<'a>(
+        stage: &'a [i32],
+        labels: &'a [String],
+        cents: &'a [i64],
+        (owner, owners): (&'a [i32], &'a [String]),
+    ) -> DealColumns<'a> {
+        DealColumns {
+            stage,
+            stage_labels: labels,
+            amount: AmountColumn::Units { units: cents, scale: 2 },
+            entered_stage_on: None,
+            expected_close_on: None,
+            snoozed_until: None,
+            last_activity_on: None,
+            keys: vec![KeyColumn { codes: owner, labels: owners }],
+            probability: None,
+            category: None,
+        }
     }
 
     /// A dense report is sized up front: 10,001 groups × 1,000 months is past the limit.
@@ -1211,18 +1224,7 @@ mod tests {
         let owner: Vec<i32> = (0..n as i32).collect();
         let owners: Vec<String> = (0..n).map(|k| format!("o{k}")).collect();
         let labels = ["a".to_string(), "won".to_string()];
-        let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &labels,
-            amount: AmountColumn::Units { units: &cents, scale: 2 },
-            entered_stage_on: None,
-            expected_close_on: None,
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owners }],
-            probability: None,
-            category: None,
-        };
+        let columns = owner_columns(&stage, &labels, &cents, (&owner, &owners));
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let mut policy = policy("half_elapsed");
         policy.horizon_months = Some(1_000);
