@@ -602,8 +602,11 @@ impl Pass<'_> {
                 continue;
             }
             let day = close.get(i).copied().unwrap_or(i64::MIN);
-            let on = (day != i64::MIN).then(|| epoch_day(day)).flatten();
-            super::book::won_on(on, self.as_of, &|| (self.row_path)(i, "expected_close_on"))?;
+            if day == i64::MIN || day > self.as_of_days {
+                // The record path's error (missing or after as_of); no date built per row.
+                let on = (day != i64::MIN).then(|| epoch_day(day)).flatten();
+                super::book::won_on(on, self.as_of, &|| (self.row_path)(i, "expected_close_on"))?;
+            }
             let group = self.groups.id(i).ok_or_else(|| Error::overflow((self.row_path)(i, "keys")))?;
             let units = units_of(i).ok_or_else(|| Error::overflow((self.row_path)(i, "amount")))?;
             out.push(WonRow { group, day, units });

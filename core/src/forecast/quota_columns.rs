@@ -86,7 +86,7 @@ pub(super) struct Side {
 /// let data: QuotaData = from_json(r#"{"quotas": [{"key": {"owner": "li"}, "period": "2026-Q4", "amount": "100000"}]}"#, "")?;
 /// let (stages, owners) = (["proposal".to_owned(), "won".to_owned()], ["li".to_owned()]);
 /// // 2026-10-15 and 2026-12-10 as days since 1970-01-01.
-/// let close = [20_376, 20_432];
+/// let close = [20_741, 20_797];
 /// let columns = DealColumns {
 ///     stage: &[1, 0],
 ///     stage_labels: &stages,
@@ -101,7 +101,7 @@ pub(super) struct Side {
 /// };
 /// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
 /// let (forecast, report) = forecast_quota_columns(&policy, &quota, &columns, &data, as_of)?;
-/// assert_eq!(forecast.totals.open.weighted.to_string(), "32000");
+/// assert_eq!(forecast.totals.open.weighted.to_string(), "32000.00");
 /// let li = &report.lines[0];
 /// assert_eq!(li.attainment.unwrap().to_string(), "0.3000");
 /// // 80,000 open for the 70,000 to go; 32,000 of it weighted.
