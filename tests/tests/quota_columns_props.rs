@@ -77,18 +77,12 @@ proptest! {
                     id: format!("d{i}"),
                     stage: STAGES[stage].into(),
                     amount: Decimal::new(cents, 2),
-                    entered_stage_on: None,
                     expected_close_on: day.map(|d| as_of + chrono::TimeDelta::days(d)),
-                    snoozed_until: None,
-                    snooze_reason: None,
-                    last_activity_on: None,
-                    category: None,
                     // An own probability for some open deals (a won deal may only repeat 1).
                     probability: p.filter(|_| stage < 2).map(|p| Decimal::new(i64::from(p) * 25, 2)),
                     owner: Some(format!("o{owner}")),
                     team: team.map(|t| format!("t{t}")),
-                    product: None,
-                    attributes: BTreeMap::default(),
+                    ..Deal::default()
                 }
             })
             .collect();

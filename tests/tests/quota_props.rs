@@ -43,17 +43,9 @@ proptest! {
                     id: format!("d{i}"),
                     stage: STAGES[stage].into(),
                     amount: Decimal::new(cents, 2),
-                    entered_stage_on: None,
                     expected_close_on: day.map(|d| as_of + chrono::TimeDelta::days(d)),
-                    snoozed_until: None,
-                    snooze_reason: None,
-                    last_activity_on: None,
-                    category: None,
-                    probability: None,
                     owner: Some(format!("o{owner}")),
-                    team: None,
-                    product: None,
-                    attributes: std::collections::BTreeMap::default(),
+                    ..Deal::default()
                 }
             })
             .collect();
