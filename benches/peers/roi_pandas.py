@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import crmkit  # noqa: E402
+from seeded import draws  # noqa: E402
 
 SEED = 42
 TOUCHES = 5
@@ -43,21 +44,10 @@ CONVERTED_ON = np.datetime64("2026-11-23", "D")
 REPEAT = 7
 
 
-def mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-def draws(start: int, count: int) -> np.ndarray:
-    k = np.arange(start + 1, start + count + 1, dtype=np.uint64)
-    return mix(np.uint64(SEED) + k * np.uint64(0x9E3779B97F4A7C15))
-
-
 def generate(n: int) -> pd.DataFrame:
     rows = n * TOUCHES
-    x = draws(0, rows)
-    y = draws(rows, n)
+    x = draws(SEED, 0, rows)
+    y = draws(SEED, rows, n)
     converted = y % np.uint64(4) != 0
     cents = np.where(converted, (np.uint64(100_000) + (y >> np.uint64(16)) % np.uint64(10_000_000)).astype(np.int64), 0)
     t = np.tile(np.arange(TOUCHES, dtype=np.uint64), n)
