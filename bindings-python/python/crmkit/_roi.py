@@ -162,20 +162,35 @@ def _read_revenue(series: Any, journeys: Any, converted: Any, np: Any, pd: Any) 
     return series.astype(object).mask(missing, 0)
 
 
-@document("AttributionPolicy")
-def attribution_frame(
-    df: pd.DataFrame,
-    policy: Mapping[str, Any],
-    *,
-    journey: str = "journey",
-    channel: str = "channel",
-    on: str = "on",
-    revenue: str = "revenue",
-    converted_on: str = "converted_on",
-    milestone: str | None = None,
-    revenue_scale: int | None = None,
-) -> pd.DataFrame:
-    """Attribution over a DataFrame of touches, one touch per row, without a Python object per
+def _touch_frame(function: str, doc: str) -> Any:
+    """A frame function over a DataFrame's touch columns (``attribution_frame``,
+    ``compare_attribution_frame``): the one signature both take, read by
+    :func:`_over_touches` into ``function``'s native call and table."""
+
+    def frame(
+        df: pd.DataFrame,
+        policy: Mapping[str, Any],
+        *,
+        journey: str = "journey",
+        channel: str = "channel",
+        on: str = "on",
+        revenue: str = "revenue",
+        converted_on: str = "converted_on",
+        milestone: str | None = None,
+        revenue_scale: int | None = None,
+    ) -> pd.DataFrame:
+        names = {"journey": journey, "channel": channel, "on": on, "revenue": revenue, "converted_on": converted_on, "milestone": milestone}
+        return _over_touches(function, df, policy, names, revenue_scale)
+
+    frame.__name__ = frame.__qualname__ = function
+    frame.__doc__ = doc
+    return frame
+
+
+attribution_frame = document("AttributionPolicy")(
+    _touch_frame(
+        "attribution_frame",
+        """Attribution over a DataFrame of touches, one touch per row, without a Python object per
     row: the rows of a journey are consecutive and in time order (``df.sort_values([journey,
     on], kind="stable")``) and carry the journey's ``revenue`` and ``converted_on`` (NaT: did
     not convert), read on its first row.
@@ -204,9 +219,9 @@ def attribution_frame(
     otherwise a pyarrow Table) with ``credit`` as decimal128 and the total, conversions and
     model as JSON in the schema metadata (``crmkit.total``...); the per-row credits are in
     ``attrs`` of a pandas result only.
-    """
-    names = {"journey": journey, "channel": channel, "on": on, "revenue": revenue, "converted_on": converted_on, "milestone": milestone}
-    return _over_touches("attribution_frame", df, policy, names, revenue_scale)
+        """,
+    )
+)
 
 
 def _attribution_table(native: tuple, pd: Any) -> pd.DataFrame:
@@ -291,20 +306,10 @@ def _touch_columns(
     }  # fmt: skip
 
 
-@document("ComparisonPolicy")
-def compare_attribution_frame(
-    df: pd.DataFrame,
-    policy: Mapping[str, Any],
-    *,
-    journey: str = "journey",
-    channel: str = "channel",
-    on: str = "on",
-    revenue: str = "revenue",
-    converted_on: str = "converted_on",
-    milestone: str | None = None,
-    revenue_scale: int | None = None,
-) -> pd.DataFrame:
-    """:func:`compare_attribution` over a DataFrame of touches, read as
+compare_attribution_frame = document("ComparisonPolicy")(
+    _touch_frame(
+        "compare_attribution_frame",
+        """:func:`compare_attribution` over a DataFrame of touches, read as
     :func:`attribution_frame` reads it (one touch per row, a journey's rows consecutive and in
     time order, the same columns and ``revenue_scale``), without a Python object per row: the
     same table, one row per channel (index ``channel``), a ``group`` column and one column of
@@ -324,9 +329,9 @@ def compare_attribution_frame(
     >>> out = crmkit.compare_attribution_frame(df, {"models": [{"kind": "first_touch"}, {"kind": "linear"}]})
     >>> out.loc["email", "linear"], list(out.columns)
     (Decimal('45.00'), ['group', 'first_touch', 'linear'])
-    """
-    names = {"journey": journey, "channel": channel, "on": on, "revenue": revenue, "converted_on": converted_on, "milestone": milestone}
-    return _over_touches("compare_attribution_frame", df, policy, names, revenue_scale)
+        """,
+    )
+)
 
 
 # Per frame function: the native function over touch columns, the builder of its pandas
