@@ -54,8 +54,7 @@ pub fn attribute_columns<'py>(
     policy_json: String,
     columns: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let touches = Touches::read(&columns)?;
-    let policy: AttributionPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
+    let (touches, policy): (_, AttributionPolicy) = columns_args(&columns, Touches::read, &policy_json)?;
     // numpy's array, written in place: its allocator asks for huge pages for a large array,
     // so the 40 MB of a million journeys' credits fault a few pages, not ten thousand (a
     // fifth of the call's time when Rust allocated them).
@@ -79,11 +78,22 @@ pub fn compare_attribution_columns<'py>(
     policy_json: String,
     columns: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let touches = Touches::read(&columns)?;
-    let policy: ComparisonPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
+    let (touches, policy): (_, ComparisonPolicy) = columns_args(&columns, Touches::read, &policy_json)?;
     let comparison =
         touches.with(py, policy.rounding.dp, |columns| crmkit::roi::compare_attribution_columns(&policy, columns))?;
     to_python(py, &comparison)
+}
+
+/// A columns function's arguments in the order each of them reads them: its columns (by
+/// `read`; a missing one is a `KeyError` naming it), then its policy's JSON.
+pub(crate) fn columns_args<'py, C, P: serde::de::DeserializeOwned>(
+    columns: &Bound<'py, PyDict>,
+    read: impl FnOnce(&Bound<'py, PyDict>) -> PyResult<C>,
+    policy_json: &str,
+) -> PyResult<(C, P)> {
+    let read = read(columns)?;
+    let policy = crmkit::wire::from_json_arg(policy_json, "policy").map_err(to_py_err)?;
+    Ok((read, policy))
 }
 
 /// The touch columns as numpy hands them over.

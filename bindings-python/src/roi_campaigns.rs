@@ -79,8 +79,7 @@ pub fn campaign_roi_columns<'py>(
     policy_json: String,
     columns: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let c = Campaigns::read(&columns)?;
-    let policy: RoiPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(to_py_err)?;
+    let (c, policy): (_, RoiPolicy) = crate::roi::columns_args(&columns, Campaigns::read, &policy_json)?;
     let (id, channel) = (slice(&c.id), slice(&c.channel));
     let cost = c.cost.data();
     let won_revenue = c.won_revenue.as_ref().map(Amount::data);
