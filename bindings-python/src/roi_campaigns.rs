@@ -2,6 +2,7 @@
 //! the GIL released, the report of `campaign_roi`.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crmkit::forecast::{AmountColumn, KeyColumn};
 use crmkit::roi::{CampaignColumns, RoiPolicy, SparseAmounts};
@@ -24,6 +25,9 @@ struct Campaigns<'py> {
     expected_revenue: Option<Amount<'py>>,
     expected_revenue_missing: Option<PyReadonlyArray1<'py, bool>>,
     amount_scale: Option<u32>,
+    /// Per amount field, a scale of its own (Arrow's decimal128 columns each have theirs),
+    /// else `amount_scale`.
+    scales: Option<HashMap<String, u32>>,
     /// `start_on`, `end_on` (int64 days, `i64::MIN` none), then the counts `leads`,
     /// `customers`, `opportunities`, `won`, `new_customers` (int64, `i64::MIN` none).
     days_and_counts: [Option<PyReadonlyArray1<'py, i64>>; 7],
@@ -34,11 +38,12 @@ const DAYS_AND_COUNTS: [&str; 7] =
     ["start_on", "end_on", "leads", "customers", "opportunities", "won", "new_customers"];
 
 impl<'py> Campaigns<'py> {
-    /// The columns from the mapping `crmkit._roi_campaigns` writes: `id` and `channel` (int32
-    /// codes, -1 none) with `id_labels` / `channel_labels`; `cost`, and optionally
-    /// `won_revenue`, `budget`, `expected_revenue` as `forecast_columns`' amount with
-    /// `amount_scale` (`budget_missing` / `expected_revenue_missing`: bool per row, or None);
-    /// the dates and counts of [`DAYS_AND_COUNTS`] as int64 or None.
+    /// The columns from the mapping `crmkit._roi_campaigns` (pandas) or
+    /// `crmkit._arrow_frames` (Arrow) writes: `id` and `channel` (int32 codes, -1 none) with
+    /// `id_labels` / `channel_labels`; `cost`, and optionally `won_revenue`, `budget`,
+    /// `expected_revenue` as `forecast_columns`' amount with `amount_scale`, or the field's
+    /// own scale in `scales` (`budget_missing` / `expected_revenue_missing`: bool per row, or
+    /// None); the dates and counts of [`DAYS_AND_COUNTS`] as int64 or None.
     fn read(columns: &Bound<'py, PyDict>) -> PyResult<Self> {
         let item = crate::columns::items(columns, "campaign");
         let amount = |name: &str| -> PyResult<Option<Amount<'py>>> {
@@ -64,6 +69,7 @@ impl<'py> Campaigns<'py> {
             expected_revenue: amount("expected_revenue")?,
             expected_revenue_missing: item("expected_revenue_missing")?.extract()?,
             amount_scale: item("amount_scale")?.extract()?,
+            scales: item("scales")?.extract()?,
             days_and_counts,
         })
     }
@@ -88,7 +94,8 @@ pub fn campaign_roi_columns<'py>(
     let budget_missing = c.budget_missing.as_ref().map(slice);
     let expected_missing = c.expected_revenue_missing.as_ref().map(slice);
     let ints: Vec<Option<Cow<[i64]>>> = c.days_and_counts.iter().map(|a| a.as_ref().map(slice)).collect();
-    let (scale, dp) = (c.amount_scale, policy.rounding.dp);
+    let dp = policy.rounding.dp;
+    let scale = |field: &str| c.scales.as_ref().and_then(|s| s.get(field).copied()).or(c.amount_scale);
     let report = py
         .detach(|| {
             let (mut d_cost, mut d_won, mut d_budget, mut d_expected) =
@@ -97,14 +104,14 @@ pub fn campaign_roi_columns<'py>(
             let columns = CampaignColumns {
                 id: KeyColumn { codes: &id, labels: &c.id_labels },
                 channel: KeyColumn { codes: &channel, labels: &c.channel_labels },
-                cost: cost.column(scale, dp, "cost", &mut d_cost)?,
-                won_revenue: optional(won_revenue.as_ref(), scale, dp, "won_revenue", &mut d_won)?,
+                cost: cost.column(scale("cost"), dp, "cost", &mut d_cost)?,
+                won_revenue: optional(won_revenue.as_ref(), scale("won_revenue"), dp, "won_revenue", &mut d_won)?,
                 budget: sparse(
-                    optional(budget.as_ref(), scale, dp, "budget", &mut d_budget)?,
+                    optional(budget.as_ref(), scale("budget"), dp, "budget", &mut d_budget)?,
                     budget_missing.as_deref(),
                 ),
                 expected_revenue: sparse(
-                    optional(expected.as_ref(), scale, dp, "expected_revenue", &mut d_expected)?,
+                    optional(expected.as_ref(), scale("expected_revenue"), dp, "expected_revenue", &mut d_expected)?,
                     expected_missing.as_deref(),
                 ),
                 start_on: int(0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import doctest
+import json
 from decimal import Decimal
 
 import pytest
@@ -322,8 +323,66 @@ def test_campaign_roi_frame_errors_name_the_column_and_row(change, code, path):
     assert (e.value.code, e.value.path) == (code, path)
 
 
-def test_campaign_roi_frame_takes_arrow_data():
+def _plain_rows(rows):
+    """Rows with NaN (pandas' empty cell) as None."""
+    return [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()} for row in rows]
+
+
+@pytest.mark.parametrize("policy", [{}, {"cost_allocation": "pro_rata", "period": "quarter"}])
+def test_campaign_roi_frame_reads_arrow_and_answers_in_its_library(policy):
     pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
     df, campaigns = _campaign_frame()
+    want = crmkit.campaign_roi_frame(df, policy)
+    report = crmkit.campaign_roi(policy, campaigns)
     table = pa.Table.from_pandas(df.reset_index(drop=True))
-    assert crmkit.campaign_roi_frame(table, {}).attrs["report"] == crmkit.campaign_roi({}, campaigns)
+    got = crmkit.campaign_roi_frame(table, policy)
+    assert isinstance(got, pa.Table)
+    assert got.to_pylist() == _plain_rows(want.reset_index(drop=True).to_dict("records"))
+    meta = {k.decode(): json.loads(v) for k, v in got.schema.metadata.items()}
+    assert meta["crmkit.total"] == json.loads(json.dumps(report["total"], default=str))
+    assert meta["crmkit.channels"] == json.loads(json.dumps(report["channels"], default=str))
+    polars = pytest.importorskip("polars")
+    from_polars = crmkit.campaign_roi_frame(polars.from_arrow(table), policy)
+    assert isinstance(from_polars, polars.DataFrame) and from_polars.to_arrow().to_pylist() == got.to_pylist()
+    arrow_pandas = table.to_pandas(types_mapper=pd.ArrowDtype)
+    out = crmkit.campaign_roi_frame(arrow_pandas, policy)
+    assert out.attrs["report"] == report and list(out.attrs["channels"].index) == list(want.attrs["channels"].index)
+
+
+def test_campaign_roi_frame_arrow_decimals_gaps_and_errors():
+    pa = pytest.importorskip("pyarrow")
+    # decimal128 columns at scales of their own, an empty budget, an empty new_customers
+    # (the wins), integer ids.
+    table = pa.table({
+        "id": pa.array([7, 8], pa.int64()),
+        "channel": pa.array(["tv", "search"]).dictionary_encode(),
+        "cost": pa.array([Decimal("100.50"), Decimal("0.00")], pa.decimal128(12, 2)),
+        "won_revenue": pa.array([Decimal("300.1234"), Decimal("1.0000")], pa.decimal128(14, 4)),
+        "budget": pa.array([None, Decimal("120")], pa.decimal128(10, 0)),
+        "won": pa.array([3, 1], pa.int32()),
+        "new_customers": pa.array([None, 2], pa.int64()),
+    })  # fmt: skip
+    records = [{"id": "7", "channel": "tv", "cost": "100.50", "won_revenue": "300.1234", "won": 3},
+               {"id": "8", "channel": "search", "cost": "0.00", "won_revenue": "1.0000", "budget": "120", "won": 1, "new_customers": 2}]
+    report = crmkit.campaign_roi({}, records)
+    got = crmkit.campaign_roi_frame(table, {})
+    assert got.column("roi_pct").to_pylist() == [line["roi_pct"] for line in report["campaigns"]]
+    assert got.column("budget").to_pylist() == [line["budget"] for line in report["campaigns"]]
+    assert json.loads(got.schema.metadata[b"crmkit.total"])["cac"] == str(report["total"]["cac"])
+    for bad, code, path in [
+        (table.set_column(2, "cost", pa.array([Decimal("1"), None], pa.decimal128(12, 2))), "invalid_type", "cost[1]"),
+        (table.set_column(2, "cost", pa.array(["1", None])), "invalid_type", "cost[1]"),
+        (table.set_column(2, "cost", pa.array(["1", "-1"])), "negative_amount", "cost[1]"),
+        (table.set_column(5, "won", pa.array([None, 1], pa.int32())), "invalid_type", "won[0]"),
+        (table.set_column(5, "won", pa.array([1.5, 1.0])), "invalid_type", "won[0]"),
+        (table.set_column(1, "channel", pa.array(["tv", "radio"])), "unknown_channel", "channel[1]"),
+        (table.set_column(0, "id", pa.array(["a", "a"])), "duplicate_name", "id[1]"),
+        (table.drop_columns(["cost"]), "missing_field", "cost"),
+    ]:
+        with pytest.raises(crmkit.CrmkitError) as e:
+            crmkit.campaign_roi_frame(bad, {})
+        assert (e.value.code, e.value.path) == (code, path)
+    with pytest.raises(crmkit.CrmkitError) as e:
+        crmkit.campaign_roi_frame(table, {}, leads="nope")
+    assert (e.value.code, e.value.path) == ("missing_field", "nope")

@@ -854,8 +854,9 @@ class RoiReport(TypedDict):
 def campaign_roi(policy: RoiPolicy | Mapping[str, object], campaigns: Sequence[Campaign | Mapping[str, object]]) -> RoiReport:
     """ROI metrics per campaign / channel / group / period / total; raises ``CrmkitError``."""
 
+@overload
 def campaign_roi_frame(
-    df: pd.DataFrame | ArrowStreamExportable,
+    df: pd.DataFrame,
     policy: RoiPolicy | Mapping[str, object],
     *,
     id: str = "id",  # noqa: A002
@@ -876,6 +877,30 @@ def campaign_roi_frame(
     """``campaign_roi`` over a DataFrame of campaigns: one row per campaign line on ``df``'s
     index; ``attrs["channels"]``, ``attrs["groups"]``, ``attrs["periods"]`` (DataFrames),
     ``attrs["total"]``, ``attrs["report"]`` (a ``RoiReport``). Raises ``CrmkitError``."""
+
+@overload
+def campaign_roi_frame(
+    df: ArrowStreamExportable,
+    policy: RoiPolicy | Mapping[str, object],
+    *,
+    id: str = "id",  # noqa: A002
+    channel: str = "channel",
+    cost: str = "cost",
+    won_revenue: str | None = None,
+    budget: str | None = None,
+    expected_revenue: str | None = None,
+    start_on: str | None = None,
+    end_on: str | None = None,
+    leads: str | None = None,
+    customers: str | None = None,
+    opportunities: str | None = None,
+    won: str | None = None,
+    new_customers: str | None = None,
+    amount_scale: int | None = None,
+) -> Any:
+    """``campaign_roi`` over Arrow data: the campaign lines in the caller's library (polars, or
+    a pyarrow Table), money as decimal128, the roll-ups and total in the schema metadata;
+    raises ``CrmkitError``."""
 
 ModelKind = Literal["first_touch", "last_touch", "last_non_direct", "linear", "u_shaped", "w_shaped", "position", "time_decay", "markov", "shapley"]
 CoalitionValue = Literal["conversion_rate", "within", "exact_set"]

@@ -374,3 +374,114 @@ def compare_attribution_arrow(data: Any, policy: Mapping[str, Any], **touches: A
         columns[model] = _decimals(pa, [line["credits"][k] for line in lines])
     meta = {"total": report["total"], "models": report["models"], "rows": report["rows"]}
     return output(data, with_metadata(pa.table(columns), meta))
+
+
+# --- campaigns -------------------------------------------------------------------------
+
+_CAMPAIGN_COUNTS = ("leads", "customers", "opportunities", "won", "new_customers")
+_NO_COUNT = -(2**63)  # an empty new_customers: the row's wins count
+
+
+def _campaign_amount(cols: ArrowColumns, name: str, field: str, amount_scale: Any, sparse: bool) -> tuple[Any, Any, Any]:
+    """An amount column as ``campaign_roi_columns`` takes it: (values, scale, missing), int64
+    units (decimal128 at its own scale), float64 or decimal strings. With ``sparse`` (budget,
+    expected revenue) an empty cell is none (``missing``, its value not read); otherwise it is
+    ``invalid_type`` at ``field[i]``, as in a pandas frame."""
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    kind = arr.type
+    text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    missing = None
+    if arr.null_count:
+        missing = np.ascontiguousarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        if not sparse and not pa.types.is_floating(kind):  # a float NaN is the core's to refuse
+            raise error("invalid_type", f"{field}[{int(missing.argmax())}]", f"missing {field}: a row without one cannot be counted")
+        if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or text:
+            zero = pa.scalar(0 if pa.types.is_integer(kind) else "0" if text else Decimal(0), kind)
+            cols.table = cols.table.set_column(cols.table.column_names.index(name), name, arr.fill_null(zero))
+    values, scale = cols.amounts(name, amount_scale, field=field)
+    return values, scale, missing
+
+
+def _campaign_counts(cols: ArrowColumns, name: str, field: str) -> Any:
+    """A count column as int64: integers, or whole floats (a column with a gap read from a
+    file); an empty ``new_customers`` is ``_NO_COUNT`` (the row's wins), any other empty count
+    ``invalid_type``, as in a pandas frame. Negative counts are the core's to refuse."""
+    pa, np = cols.pa, cols.np
+    arr = cols.column(name)
+    kind = arr.type
+    missing = arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else None
+    if missing is not None and field != "new_customers":
+        raise error("invalid_type", f"{field}[{int(missing.argmax())}]", f"missing {field}: a count is needed on every row")
+    if pa.types.is_integer(kind):
+        if pa.types.is_unsigned_integer(kind) and kind.bit_width == 64 and len(arr):
+            too_big = np.flatnonzero(arr.fill_null(0).to_numpy(zero_copy_only=False) >= 2**63)
+            if len(too_big):
+                raise error("overflow", f"{field}[{int(too_big[0])}]", "arithmetic overflow")
+        out = arr.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+    elif pa.types.is_floating(kind):
+        values = arr.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
+        bad = ~np.isfinite(values) | (values != np.floor(values)) | (np.abs(values) >= 2.0**63)
+        if bad.any():
+            i = int(bad.argmax())
+            raise error("invalid_type", f"{field}[{i}]", f"{values[i]!r} is not a whole count")
+        out = values.astype(np.int64)
+    else:
+        raise error("invalid_type", field, f"expected a column of whole counts, got {kind}")
+    out = np.array(out, dtype=np.int64)  # a copy of our own: the empty cells are written below
+    if missing is not None:
+        out[missing] = _NO_COUNT
+    return out
+
+
+def campaign_roi_arrow(data: Any, policy: Mapping[str, Any], *, id: str, channel: str, cost: str, names: dict, amount_scale: Any) -> Any:  # noqa: A002
+    """``campaign_roi_frame`` over Arrow data: the campaign columns read by
+    :class:`ArrowColumns` (``names``: the optional fields' columns, None for the field's own
+    name when the table has it), the campaign lines in the caller's library with the roll-ups
+    and the total as JSON in the schema metadata."""
+    from crmkit._frame import _int_arg
+
+    amount_scale = _int_arg(amount_scale, "amount_scale", 0, 28)
+    cols = ArrowColumns(data, [id, channel, cost, *(name or field for field, name in names.items())])
+    np = cols.np
+
+    def optional(field: str) -> str | None:
+        name = names[field]
+        if name is None:
+            return field if field in cols.table.column_names else None
+        cols.column(name)  # missing_field when the table has no such column
+        return name
+
+    out: dict[str, Any] = {"amount_scale": amount_scale, "scales": {}}
+    out["id"], out["id_labels"] = cols.codes(id)
+    out["channel"], out["channel_labels"] = cols.codes(channel)
+    for field, sparse in (("cost", False), ("won_revenue", False), ("budget", True), ("expected_revenue", True)):
+        name = cost if field == "cost" else optional(field)
+        values = scale = missing = None
+        if name is not None:
+            values, scale, missing = _campaign_amount(cols, name, field, amount_scale, sparse)
+            if scale is not None:
+                out["scales"][field] = scale
+        out[field] = values
+        if sparse:
+            out[f"{field}_missing"] = missing if missing is not None and missing.any() else None
+    for field in ("start_on", "end_on"):
+        name = optional(field)
+        out[field] = None if name is None else np.ascontiguousarray(cols.days(name, field), dtype=np.int64)
+    for field in _CAMPAIGN_COUNTS:
+        name = optional(field)
+        out[field] = None if name is None else _campaign_counts(cols, name, field)
+    report = _native.campaign_roi_columns(to_json(policy, "policy"), out)
+    pa = cols.pa
+    lines = report["campaigns"]
+    if lines and all(line.get("cost_periods") is None for line in lines):
+        lines = [{k: v for k, v in line.items() if k != "cost_periods"} for line in lines]
+    table = pa.Table.from_pylist(lines) if lines else pa.table({})
+    out = _frame_output(data, table, {level: report[level] for level in ("channels", "groups", "periods", "total")})
+    if hasattr(out, "attrs"):  # Arrow-backed pandas: the attrs of the numpy path's frame
+        import pandas as pd
+
+        from crmkit._roi_campaigns import _campaign_attrs
+
+        share_attrs(out.attrs, _campaign_attrs(report, pd))
+    return out

@@ -59,8 +59,12 @@ def campaign_roi_frame(
     ``attrs["report"]``, the report :func:`campaign_roi` gives on the same campaigns. Raises
     ``CrmkitError`` at the column and row (``cost[3]``, ``channel[0]``, ``id[2]``).
 
-    ``df`` may also be Arrow data (polars, pyarrow, DuckDB; read with pyarrow into pandas:
-    campaign tables are small); decimal128 amounts are read exactly.
+    ``df`` may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB; read with
+    pyarrow, ``pip install "crmkit[arrow]"``): decimal128 amounts are read exactly, each at its
+    own scale. The campaign lines then come in the caller's library (polars in, polars out;
+    otherwise a pyarrow Table; money as decimal128, ``funnel`` and ``reasons`` as lists) with
+    the roll-ups and the total as JSON in the schema metadata (``crmkit.channels``,
+    ``crmkit.groups``, ``crmkit.periods``, ``crmkit.total``).
 
     >>> import pandas as pd, crmkit
     >>> df = pd.DataFrame({"id": ["c1", "c2"], "channel": ["events", "search"], "cost": ["11400", "0"],
@@ -71,18 +75,18 @@ def campaign_roi_frame(
     """
     from crmkit._frame import _arrow_input, _pandas
 
-    np, pd = _pandas("campaign_roi_frame")
+    names = {"won_revenue": won_revenue, "budget": budget, "expected_revenue": expected_revenue, "start_on": start_on,
+             "end_on": end_on, "leads": leads, "customers": customers, "opportunities": opportunities, "won": won,
+             "new_customers": new_customers}  # fmt: skip
     if _arrow_input(df):
-        from crmkit._arrow import pyarrow
+        from crmkit._arrow_frames import campaign_roi_arrow
 
-        df = pyarrow().table(df).to_pandas()
+        return campaign_roi_arrow(df, policy, id=id, channel=channel, cost=cost, names=names, amount_scale=amount_scale)
+    np, pd = _pandas("campaign_roi_frame")
     if not isinstance(df, pd.DataFrame):
         from crmkit._frame import _error
 
         raise _error("invalid_type", "df", f"expected a pandas DataFrame or Arrow data, got {type(df).__name__}")
-    names = {"won_revenue": won_revenue, "budget": budget, "expected_revenue": expected_revenue, "start_on": start_on,
-             "end_on": end_on, "leads": leads, "customers": customers, "opportunities": opportunities, "won": won,
-             "new_customers": new_customers}  # fmt: skip
     columns = _campaign_columns(df, np, pd, id=id, channel=channel, cost=cost, names=names, amount_scale=amount_scale)
     report = _native.campaign_roi_columns(to_json(policy, "policy"), columns)
     return _campaign_table(report, df.index, pd)
@@ -90,15 +94,22 @@ def campaign_roi_frame(
 
 def _campaign_table(report: dict, index: Any, pd: Any) -> pd.DataFrame:
     """The report as :func:`campaign_roi_frame`'s DataFrame."""
-
-    def lines(rows: list, index: Any = None) -> pd.DataFrame:
-        out = pd.DataFrame.from_records(rows, index=index) if rows else pd.DataFrame(index=index)
-        return out.drop(columns="cost_periods") if "cost_periods" in out and out["cost_periods"].isna().all() else out
-
-    out = lines(report["campaigns"], index)
-    rollups = {level: lines(report[level]).set_index("key") if report[level] else pd.DataFrame() for level in ("channels", "groups", "periods")}
-    share_attrs(out.attrs, {**rollups, "total": report["total"], "report": report})
+    out = _lines(report["campaigns"], pd, index)
+    share_attrs(out.attrs, _campaign_attrs(report, pd))
     return out
+
+
+def _campaign_attrs(report: dict, pd: Any) -> dict:
+    """What a pandas result's ``attrs`` hold: the roll-ups as DataFrames (index ``key``), the
+    total and the whole report."""
+    rollups = {level: _lines(report[level], pd).set_index("key") if report[level] else pd.DataFrame() for level in ("channels", "groups", "periods")}
+    return {**rollups, "total": report["total"], "report": report}
+
+
+def _lines(rows: list, pd: Any, index: Any = None) -> pd.DataFrame:
+    """Report lines as a DataFrame, without ``cost_periods`` when no line has any."""
+    out = pd.DataFrame.from_records(rows, index=index) if rows else pd.DataFrame(index=index)
+    return out.drop(columns="cost_periods") if "cost_periods" in out and out["cost_periods"].isna().all() else out
 
 
 def _campaign_columns(df: Any, np: Any, pd: Any, *, id: str, channel: str, cost: str, names: dict, amount_scale: Any) -> dict:  # noqa: A002
@@ -125,6 +136,7 @@ def _campaign_columns(df: Any, np: Any, pd: Any, *, id: str, channel: str, cost:
     out["channel"], out["channel_labels"] = codes(channel, "channel")
     out["cost"] = _amounts(_column(df, cost), np, pd, amount_scale, "cost")
     out["amount_scale"] = amount_scale
+    out["scales"] = None
     series = optional("won_revenue")
     out["won_revenue"] = None if series is None else _amounts(series, np, pd, amount_scale, "won_revenue")
     for field in _SPARSE:
