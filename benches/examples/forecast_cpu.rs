@@ -15,7 +15,7 @@
 //! thread).
 
 use crmkit::forecast::{
-    forecast_columns, forecast_quota_columns, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn,
+    forecast_columns, forecast_quota_columns, DateColumn, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn,
     QuotaData, QuotaPolicy,
 };
 use crmkit_benches::book::{book_policy, Book};
@@ -88,7 +88,7 @@ fn main() {
     // Quota + coverage by owner and quarter (issue 7.1): the forecast alone, then the forecast
     // and the quota from the same pass, over the book with its won deals dated in the past.
     let close = book.close_with_won_dated();
-    let columns = DealColumns { expected_close_on: Some(&close), ..book.columns("owner") };
+    let columns = DealColumns { expected_close_on: Some(DateColumn::Days(&close)), ..book.columns("owner") };
     probe("book_by_owner_won_dated", n, runs, &book_policy("owner"), &columns);
     let quota = QuotaPolicy { group_by: vec!["owner".into()], ..QuotaPolicy::default() };
     let data = QuotaData { quotas: book.owner_quotas(), won: vec![] };

@@ -3,7 +3,7 @@
 //! deals with an expected close date from 60 days before `as_of` to 450 days after,
 //! placement `expected_close` with `half_elapsed` for the undated ones.
 
-use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn};
 
 use crate::{as_of, draw};
 
@@ -133,10 +133,10 @@ impl Book {
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
             entered_stage_on: None,
-            expected_close_on: Some(&self.close),
+            expected_close_on: Some(DateColumn::Days(&self.close)),
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes, labels }],
+            keys: vec![KeyColumn { codes, labels }.into()],
             probability: None,
             category: None,
         }

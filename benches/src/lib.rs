@@ -11,7 +11,7 @@ pub mod measure;
 pub mod pool;
 pub mod roi;
 
-use crmkit::forecast::{AmountColumn, DealColumns, ForecastPolicy, KeyColumn, Placement};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, Placement};
 
 pub mod scoring;
 
@@ -103,11 +103,11 @@ impl Deals {
             stage: &self.stage,
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
-            entered_stage_on: Some(&self.entered),
+            entered_stage_on: Some(DateColumn::Days(&self.entered)),
             expected_close_on: None,
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
+            keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }.into()],
             probability: None,
             category: None,
         }

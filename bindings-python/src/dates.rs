@@ -1,10 +1,9 @@
-//! Dates from numpy datetime64 buffers, read in Rust: the one conversion every frame entry
-//! point needs (forecast, `_frame._days` for the other domains, attribution), without the
-//! numpy passes and temporaries it took in Python.
+//! Dates from numpy datetime64 buffers, read in Rust: the conversion the frame entry points
+//! need (`_frame._days`), without the numpy passes and temporaries it took in Python. The
+//! forecast frame hands its ticks to the core instead, which reads them in place
+//! (`crmkit::forecast::DateColumn::Ticks`).
 
-use crmkit::error::ParseKind;
 use crmkit::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
-use crmkit::Error;
 
 /// Ticks per day of a numpy datetime64 unit (`np.datetime_data(dtype)[0]`); `None` for the
 /// calendar units (`W`, `M`, `Y`) and anything else, which the caller converts its own way.
@@ -31,9 +30,10 @@ pub(crate) enum BadTick {
 }
 
 /// Days since 1970-01-01 of datetime64 ticks, `per_day` (> 0) of which make a day; numpy's NaT
-/// (`i64::MIN`) stays `i64::MIN`. The one datetime64 reader of the Python bindings: the
-/// forecast frame and `_frame._days` (every other `*_frame`) call it; `attribute_columns` hands
-/// its ticks to the core, which reads them in its own pass (`crmkit::roi::DayColumn`).
+/// (`i64::MIN`) stays `i64::MIN`. The datetime64 reader of `_frame._days` (the `*_frame`
+/// functions whose core takes days); `forecast_frame` and `attribute_columns` hand their ticks
+/// to the core, which reads them in its own pass (`crmkit::forecast::DateColumn`,
+/// `crmkit::roi::DayColumn`).
 ///
 /// # Errors
 ///
@@ -111,49 +111,13 @@ const fn inverse_mod_2_64(odd: u64) -> u64 {
     inverse
 }
 
-/// [`ticks_to_days`] for a datetime64 column in `unit`, with crmkit's errors.
-///
-/// # Errors
-///
-/// `invalid_date` at `field[i]` for the first value with a time of day, or outside the years
-/// 0001 to 9999; `invalid_value` at `field` for a unit that is not a day or a fraction of one.
-pub(crate) fn days_from_datetime64(values: &[i64], unit: &str, field: &str) -> crmkit::Result<Vec<i64>> {
-    let per_day = ticks_per_day(unit).ok_or_else(|| Error::InvalidValue {
-        path: field.to_owned(),
-        reason: format!("datetime64[{unit}] is not a unit of days or of a fraction of one"),
-    })?;
-    ticks_to_days(values, per_day).map_err(|(i, bad)| match bad {
-        BadTick::TimeOfDay => Error::Parse {
-            kind: ParseKind::Date,
-            path: format!("{field}[{i}]"),
-            message: format!(
-                "datetime64[{unit}] value {} has a time of day; pass dates (Series.dt.normalize())",
-                values[i]
-            ),
-        },
-        // Worded as every other day column's range error.
-        BadTick::OutOfRange => {
-            crmkit::wire::check_days(&[values[i].div_euclid(per_day)], None, |_| format!("{field}[{i}]"))
-                .expect_err("the day is out of range")
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn datetime64_values_become_days_or_typed_errors() {
+    fn datetime64_values_become_days_or_where_they_are_wrong() {
         let ns = 86_400_000_000_000i64;
-        let days = days_from_datetime64(&[0, ns * 20_000, -ns, i64::MIN], "ns", "on").unwrap();
-        assert_eq!(days, [0, 20_000, -1, i64::MIN]);
-        let e = days_from_datetime64(&[0, ns + 1], "ns", "on").unwrap_err();
-        assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
-        let e = days_from_datetime64(&[0, 3_000_000], "D", "on").unwrap_err();
-        assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
-        let e = days_from_datetime64(&[0, 3_000_000 * 86_400], "s", "on").unwrap_err();
-        assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
         // A time of day is named before a later row out of range, as numpy's checks did.
         assert_eq!(ticks_to_days(&[3_000_000 * 24, 25], 24), Err((1, BadTick::TimeOfDay)));
         assert_eq!(ticks_to_days(&[-25, 48, i64::MIN], 24), Err((0, BadTick::TimeOfDay)));
@@ -182,7 +146,5 @@ mod tests {
             }
             assert!(ticks_to_days(&[i64::MAX], per_day).is_err(), "{per_day}");
         }
-        let e = days_from_datetime64(&[0], "M", "on").unwrap_err();
-        assert_eq!((e.code(), e.path()), ("invalid_value", "on"));
     }
 }

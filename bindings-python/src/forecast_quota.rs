@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crmkit::forecast::{DealColumns, ForecastPolicy, KeyColumn, ProbabilityColumn, QuotaData, QuotaPolicy};
+use crmkit::forecast::{DateColumn, DealColumns, ForecastPolicy, KeyColumn, ProbabilityColumn, QuotaData, QuotaPolicy};
 use crmkit::wire::parse_date;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -63,11 +63,11 @@ impl<'a> DealData<'a> {
             stage: &self.stage,
             stage_labels: self.stage_labels,
             amount,
-            entered_stage_on: self.dates[0].as_deref(),
-            expected_close_on: self.dates[1].as_deref(),
-            snoozed_until: self.dates[2].as_deref(),
-            last_activity_on: self.dates[3].as_deref(),
-            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+            entered_stage_on: self.dates[0].as_deref().map(DateColumn::Days),
+            expected_close_on: self.dates[1].as_deref().map(DateColumn::Days),
+            snoozed_until: self.dates[2].as_deref().map(DateColumn::Days),
+            last_activity_on: self.dates[3].as_deref().map(DateColumn::Days),
+            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }.into()).collect(),
             probability: self.probability.as_deref().map(ProbabilityColumn::Float),
             category: self.category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         };

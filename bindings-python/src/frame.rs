@@ -5,14 +5,16 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crmkit::forecast::{DealColumns, ForecastPolicy, ForecastReport, KeyColumn, MonthLine, ProbabilityColumn};
+use crmkit::forecast::{
+    DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, MonthLine, ProbabilityColumn,
+};
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::dates::days_from_datetime64;
+use crate::dates::ticks_per_day;
 use crate::{slice, to_py_err, to_python, Amount};
 
 /// A key column as Python passes it: `("codes", int32 codes, labels)` or `("ids", int64 ids)`.
@@ -46,53 +48,33 @@ enum KeyData<'a> {
     Ids32(Cow<'a, [i32]>),
 }
 
-/// Integer ids as codes, their distinct values and their labels (see [`id_codes`]).
-type IdCodes = (Vec<i32>, Vec<i64>, Vec<String>);
+impl KeyData<'_> {
+    fn column(&self) -> GroupColumn<'_> {
+        match self {
+            Self::Codes(codes, labels) => KeyColumn { codes, labels }.into(),
+            Self::Ids(ids) => GroupColumn::Ids64(ids),
+            Self::Ids32(ids) => GroupColumn::Ids32(ids),
+        }
+    }
 
-/// The policy, the report, and per key its distinct id values (integer keys only).
-type Computed = (ForecastPolicy, ForecastReport, Vec<Option<Vec<i64>>>);
+    fn ids(&self) -> bool {
+        !matches!(self, Self::Codes(..))
+    }
+}
+
+/// The policy and the report.
+type Computed = (ForecastPolicy, ForecastReport);
 
 /// A date column: int64 values and their numpy datetime64 unit (`D`: days since 1970-01-01).
-type DateColumn<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
+type DateArg<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
 
-/// Integer ids as codes into their distinct values (in increasing order), the values, and
-/// their text (the core's labels). A table over the ids' range when it is small, else a hash.
-fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> IdCodes {
-    // Min and max in the ids' own width (int32 ids: a vectorised pass), widened once.
-    let (lo, hi) = match ids.first() {
-        Some(&first) => {
-            let (lo, hi) = ids.iter().fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-            (lo.into(), hi.into())
-        }
-        None => (i64::MAX, i64::MIN),
-    };
-    let span = hi.checked_sub(lo).and_then(|s| usize::try_from(s).ok());
-    let values: Vec<i64>;
-    let codes: Vec<i32> = if let Some(span) = span.filter(|&s| s <= ids.len().saturating_mul(4).saturating_add(65_536))
-    {
-        let mut table = vec![-1i32; span + 1];
-        for &v in ids {
-            table[(v.into() - lo) as usize] = 0;
-        }
-        let mut distinct = Vec::new();
-        for (k, slot) in table.iter_mut().enumerate() {
-            if *slot == 0 {
-                *slot = distinct.len() as i32;
-                distinct.push(lo + k as i64);
-            }
-        }
-        values = distinct;
-        ids.iter().map(|&v| table[(v.into() - lo) as usize]).collect()
-    } else {
-        let mut distinct: Vec<i64> = ids.iter().map(|&v| v.into()).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let index: HashMap<i64, i32> = distinct.iter().enumerate().map(|(k, &v)| (v, k as i32)).collect();
-        values = distinct;
-        ids.iter().map(|&v| index[&v.into()]).collect()
-    };
-    let labels = values.iter().map(i64::to_string).collect();
-    (codes, values, labels)
+/// A datetime64 column as the core reads it, in place: ticks of its unit.
+fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result<DateColumn<'a>> {
+    let per_day = ticks_per_day(unit).ok_or_else(|| crmkit::Error::InvalidValue {
+        path: field.to_owned(),
+        reason: format!("datetime64[{unit}] is not a unit of days or of a fraction of one"),
+    })?;
+    Ok(if per_day == 1 { DateColumn::Days(values) } else { DateColumn::Ticks { values, per_day } })
 }
 
 /// `forecast_frame_columns(...) -> dict`: the columns of `forecast_frame`'s result plus the
@@ -117,13 +99,13 @@ pub(crate) fn forecast_frame_columns<'py>(
     keys: Vec<Key<'py>>,
     as_of: String,
     threads: usize,
-    entered: DateColumn<'py>,
-    close: DateColumn<'py>,
-    snoozed: DateColumn<'py>,
+    entered: DateArg<'py>,
+    close: DateArg<'py>,
+    snoozed: DateArg<'py>,
     money_units: bool,
     probability: Option<PyReadonlyArray1<'py, f64>>,
     category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
-    activity: DateColumn<'py>,
+    activity: DateArg<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
@@ -147,48 +129,29 @@ pub(crate) fn forecast_frame_columns<'py>(
         let as_of = parse_date(&as_of, "as_of")?;
         let mut decimals = Vec::new();
         let amount = amount_data.column(amount_scale, policy.rounding.dp, "amount", &mut decimals)?;
-        let mut days: Vec<Option<Cow<[i64]>>> = Vec::with_capacity(4);
+        let mut days: Vec<Option<DateColumn>> = Vec::with_capacity(4);
         for (d, field) in
             dates.iter().zip(["entered_stage_on", "expected_close_on", "snoozed_until", "last_activity_on"])
         {
-            days.push(match d {
-                None => None,
-                Some((values, unit)) if unit == "D" => Some(Cow::Borrowed(values)),
-                Some((values, unit)) => Some(Cow::Owned(days_from_datetime64(values, unit, field)?)),
-            });
+            days.push(d.as_ref().map(|(values, unit)| date_column(values, unit, field)).transpose()?);
         }
-        let owned: Vec<Option<IdCodes>> = key_data
-            .iter()
-            .map(|k| match k {
-                KeyData::Ids(ids) => Some(id_codes(ids)),
-                KeyData::Ids32(ids) => Some(id_codes(ids)),
-                KeyData::Codes(..) => None,
-            })
-            .collect();
         let columns = DealColumns {
             stage: &stage,
             stage_labels: &stage_labels,
             amount,
-            entered_stage_on: days[0].as_deref(),
-            expected_close_on: days[1].as_deref(),
-            snoozed_until: days[2].as_deref(),
-            last_activity_on: days[3].as_deref(),
-            keys: key_data
-                .iter()
-                .zip(&owned)
-                .map(|(k, o)| match (k, o) {
-                    (_, Some((codes, _, labels))) => KeyColumn { codes, labels },
-                    (KeyData::Codes(codes, labels), None) => KeyColumn { codes, labels },
-                    (KeyData::Ids(_) | KeyData::Ids32(_), None) => unreachable!("ids are always coded"),
-                })
-                .collect(),
+            entered_stage_on: days[0],
+            expected_close_on: days[1],
+            snoozed_until: days[2],
+            last_activity_on: days[3],
+            keys: key_data.iter().map(KeyData::column).collect(),
             probability: probability.as_deref().map(ProbabilityColumn::Float),
             category: category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         };
         let report = crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)?;
-        Ok((policy, report, owned.into_iter().map(|o| o.map(|(_, values, _)| values)).collect()))
+        Ok((policy, report))
     });
-    let (policy, report, id_values) = computed.map_err(to_py_err)?;
+    let (policy, report) = computed.map_err(to_py_err)?;
+    let id_keys: Vec<bool> = key_data.iter().map(KeyData::ids).collect();
     let group_by = &policy.group_by;
     // The lines: (group index or none, month line).
     let lines: Vec<(Option<usize>, &MonthLine)> = if group_by.is_empty() {
@@ -200,7 +163,7 @@ pub(crate) fn forecast_frame_columns<'py>(
     let key_columns = PyList::empty(py);
     for (k, name) in group_by.iter().enumerate() {
         let value_of = |g: usize| report.groups[g].key.get(name).cloned().flatten();
-        if id_values.get(k).and_then(Option::as_ref).is_some() {
+        if id_keys.get(k).copied().unwrap_or(false) {
             let mut ints = Vec::with_capacity(lines.len());
             for (g, _) in &lines {
                 let text = g.and_then(value_of).unwrap_or_default();
@@ -272,7 +235,7 @@ pub(crate) fn forecast_frame_columns<'py>(
         let d = PyDict::new(py);
         for (k, name) in group_by.iter().enumerate() {
             let value = line.key.get(name).cloned().flatten();
-            if id_values.get(k).and_then(Option::as_ref).is_some() {
+            if id_keys.get(k).copied().unwrap_or(false) {
                 let id = value.map(|t| t.parse::<i64>()).transpose();
                 d.set_item(name, id.map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?)?;
             } else {

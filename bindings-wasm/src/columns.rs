@@ -4,7 +4,7 @@
 //! errors: `stage`, `stage_labels[j]`, `amount[i]`, `amount_scale`, `entered_stage_on`,
 //! `keys[k].codes`, `keys[k].labels[j]`.
 
-use crmkit::forecast::{AmountColumn, DealColumns, KeyColumn, ProbabilityColumn};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, KeyColumn, ProbabilityColumn};
 use crmkit::{Error, ParseKind};
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Reflect};
 use wasm_bindgen::prelude::*;
@@ -30,10 +30,10 @@ pub struct Columns {
     stage_labels: Vec<String>,
     units: Vec<i64>,
     scale: u32,
-    entered: Option<Vec<i64>>,
-    close: Option<Vec<i64>>,
-    snoozed: Option<Vec<i64>>,
-    activity: Option<Vec<i64>>,
+    entered: Option<Vec<i32>>,
+    close: Option<Vec<i32>>,
+    snoozed: Option<Vec<i32>>,
+    activity: Option<Vec<i32>>,
     keys: Vec<(Vec<i32>, Vec<String>)>,
     probability: Option<Vec<f64>>,
     category: Option<(Vec<i32>, Vec<String>)>,
@@ -99,25 +99,21 @@ impl Columns {
             stage: &self.stage,
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.units, scale: self.scale },
-            entered_stage_on: self.entered.as_deref(),
-            expected_close_on: self.close.as_deref(),
-            snoozed_until: self.snoozed.as_deref(),
-            last_activity_on: self.activity.as_deref(),
-            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+            entered_stage_on: self.entered.as_deref().map(DateColumn::Days32),
+            expected_close_on: self.close.as_deref().map(DateColumn::Days32),
+            snoozed_until: self.snoozed.as_deref().map(DateColumn::Days32),
+            last_activity_on: self.activity.as_deref().map(DateColumn::Days32),
+            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }.into()).collect(),
             probability: self.probability.as_deref().map(ProbabilityColumn::Float),
             category: self.category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         }
     }
 }
 
-/// An optional date column (`Int32Array` of days since 1970-01-01, `NO_DATE` for none).
-fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i64>>, Error> {
-    optional(object, name)
-        .map(|v| {
-            let days = int32(&v, path)?;
-            Ok(days.into_iter().map(|d| if d == NO_DATE { i64::MIN } else { i64::from(d) }).collect())
-        })
-        .transpose()
+/// An optional date column (`Int32Array` of days since 1970-01-01, `NO_DATE` for none), read
+/// by the core as it is (no widened copy).
+fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i32>>, Error> {
+    optional(object, name).map(|v| int32(&v, path)).transpose()
 }
 
 /// A required property; `path` is its crmkit name.

@@ -9,7 +9,7 @@
 //! `probability` (numbers, null for the stage's own), `category` (names, null for the
 //! stage's own); `quota_columns` adds `quotas` and `won` as `quota_attainment` takes them.
 
-use crmkit::forecast::{AmountColumn, DealColumns, KeyColumn, ProbabilityColumn};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, KeyColumn, ProbabilityColumn};
 use crmkit::{Error, ParseKind};
 use serde_json::Value;
 
@@ -32,11 +32,11 @@ impl Owned {
             stage: &self.stage.0,
             stage_labels: &self.stage.1,
             amount: AmountColumn::Units { units: &self.units, scale: self.scale },
-            entered_stage_on: self.dates[0].as_deref(),
-            expected_close_on: self.dates[1].as_deref(),
-            snoozed_until: self.dates[2].as_deref(),
-            last_activity_on: self.dates[3].as_deref(),
-            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect(),
+            entered_stage_on: self.dates[0].as_deref().map(DateColumn::Days),
+            expected_close_on: self.dates[1].as_deref().map(DateColumn::Days),
+            snoozed_until: self.dates[2].as_deref().map(DateColumn::Days),
+            last_activity_on: self.dates[3].as_deref().map(DateColumn::Days),
+            keys: self.keys.iter().map(|(codes, labels)| KeyColumn { codes, labels }.into()).collect(),
             probability: self.probability.as_deref().map(ProbabilityColumn::Float),
             category: self.category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    forecast, forecast_columns, forecast_columns_parallel, AmountColumn, Deal, DealColumns, ForecastPolicy, KeyColumn,
+    forecast, forecast_columns, forecast_columns_parallel, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy, KeyColumn,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -101,11 +101,11 @@ impl Laid {
             stage: &self.stage,
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
-            entered_stage_on: Some(&self.entered),
-            expected_close_on: Some(&self.close),
+            entered_stage_on: Some(DateColumn::Days(&self.entered)),
+            expected_close_on: Some(DateColumn::Days(&self.close)),
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }],
+            keys: vec![KeyColumn { codes: &self.owner, labels: &self.owner_labels }.into()],
             probability: None,
             category: None,
         }
@@ -236,7 +236,7 @@ proptest! {
             expected_close_on: None,
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owners }],
+            keys: vec![KeyColumn { codes: &owner, labels: &owners }.into()],
             probability: None,
             category: None,
         };
@@ -293,11 +293,11 @@ proptest! {
             stage: &stage,
             stage_labels: &stage_labels,
             amount: if floats { AmountColumn::Float { values: &values, scale } } else { AmountColumn::Units { units: &cents, scale } },
-            entered_stage_on: Some(&entered),
-            expected_close_on: Some(&close),
+            entered_stage_on: Some(DateColumn::Days(&entered)),
+            expected_close_on: Some(DateColumn::Days(&close)),
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }],
+            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }.into()],
             probability: None,
             category: None,
         };

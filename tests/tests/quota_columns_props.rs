@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, Deal, DealColumns, ForecastPolicy,
+    forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy,
     KeyColumn, ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
 };
 use proptest::prelude::*;
@@ -145,10 +145,10 @@ proptest! {
             stage_labels: &labels,
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: None,
-            expected_close_on: Some(&close),
+            expected_close_on: Some(DateColumn::Days(&close)),
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owners }, KeyColumn { codes: &team, labels: &teams }],
+            keys: vec![KeyColumn { codes: &owner, labels: &owners }.into(), KeyColumn { codes: &team, labels: &teams }.into()],
             probability: Some(ProbabilityColumn::Float(&probability)),
             category: None,
         };

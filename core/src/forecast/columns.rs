@@ -1,6 +1,7 @@
 //! Deals as columns: the batch entry point, and the one aggregation loop behind both entry
 //! points. The loop does integer additions only; probabilities multiply the sums at the end.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{Datelike as _, NaiveDate};
@@ -8,6 +9,7 @@ use rust_decimal::Decimal;
 
 use std::ops::Range;
 
+use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdTable};
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
@@ -28,21 +30,20 @@ pub struct DealColumns<'a> {
     pub stage_labels: &'a [String],
     /// Amounts.
     pub amount: AmountColumn<'a>,
-    /// Date each deal entered its stage, as days since 1970-01-01; `i64::MIN` (numpy's NaT)
-    /// for none. `None`: no such column.
-    pub entered_stage_on: Option<&'a [i64]>,
-    /// Date each deal is expected to close (placement `expected_close`), as days since
-    /// 1970-01-01; `i64::MIN` for none. `None`: no such column.
-    pub expected_close_on: Option<&'a [i64]>,
-    /// Date until which each deal's owner snoozed its stall warning, as days since
-    /// 1970-01-01; `i64::MIN` for none. `None`: no such column.
-    pub snoozed_until: Option<&'a [i64]>,
-    /// Date of each deal's last activity (a call, a meeting), as days since 1970-01-01;
-    /// `i64::MIN` for none (then its `entered_stage_on` counts). Read by the stages'
-    /// `idle_after` (`totals.idle`). `None`: no such column.
-    pub last_activity_on: Option<&'a [i64]>,
-    /// One column per `group_by` key of the policy, in the same order.
-    pub keys: Vec<KeyColumn<'a>>,
+    /// Date each deal entered its stage; none in a row for no date. `None`: no such column.
+    pub entered_stage_on: Option<DateColumn<'a>>,
+    /// Date each deal is expected to close (placement `expected_close`). `None`: no such
+    /// column.
+    pub expected_close_on: Option<DateColumn<'a>>,
+    /// Date until which each deal's owner snoozed its stall warning. `None`: no such column.
+    pub snoozed_until: Option<DateColumn<'a>>,
+    /// Date of each deal's last activity (a call, a meeting); none in a row: its
+    /// `entered_stage_on` counts. Read by the stages' `idle_after` (`totals.idle`). `None`: no
+    /// such column.
+    pub last_activity_on: Option<DateColumn<'a>>,
+    /// One column per `group_by` key of the policy, in the same order: category codes
+    /// (a [`KeyColumn`]) or integer ids.
+    pub keys: Vec<GroupColumn<'a>>,
     /// Each deal's own probability of winning, replacing its stage's (as `Deal.probability`).
     /// `None`: no such column; the summing loop is the same either way, the deals with one
     /// are read in a second pass over this column.
@@ -228,26 +229,29 @@ pub(super) fn run<'f, 'p>(
         },
         "amount",
     )?;
-    for (days, field) in [
+    // Each date column checked in one pass, which also gives its latest day.
+    let as_of_days = days_since_epoch(as_of);
+    let mut latest = [None; 4];
+    for (k, (days, field)) in [
         (cols.entered_stage_on, "entered_stage_on"),
         (cols.expected_close_on, "expected_close_on"),
         (cols.snoozed_until, "snoozed_until"),
         (cols.last_activity_on, "last_activity_on"),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         if let Some(days) = days {
             same_len(days.len(), field)?;
-            crate::wire::check_days(days, Some(i64::MIN), |i| row_path(i, field))?;
+            latest[k] = days.check(field, row_path)?;
         }
     }
-    if let Some(days) = cols.last_activity_on {
-        // Only the past is activity (i64::MIN, no date, is below every day).
-        let as_of_days = days_since_epoch(as_of);
-        if let Some(i) = days.iter().position(|&d| d > as_of_days) {
-            // The day is in range (checked above).
-            let date = i32::try_from(days[i] + i64::from(EPOCH_CE))
-                .ok()
-                .and_then(NaiveDate::from_num_days_from_ce_opt)
-                .map_or_else(|| "a date after as_of".to_owned(), |d| d.to_string());
+    if let (Some(days), Some(last)) = (cols.last_activity_on, latest[3]) {
+        // Only the past is activity.
+        if last > as_of_days {
+            let days = days.reader();
+            let i = (0..n).find(|&i| days.day(i) > as_of_days).unwrap_or(0);
+            let date = epoch_day(days.day(i)).map_or_else(|| "a date after as_of".to_owned(), |d| d.to_string());
             return Err(Error::DateAfterAsOf { path: row_path(i, "last_activity_on"), date, as_of: as_of.to_string() });
         }
     }
@@ -258,7 +262,7 @@ pub(super) fn run<'f, 'p>(
         });
     }
     for (k, key) in cols.keys.iter().enumerate() {
-        same_len(key.codes.len(), &format!("keys[{k}]"))?;
+        same_len(key.len(), &format!("keys[{k}]"))?;
     }
     if let Some(p) = cols.probability {
         same_len(p.len(), "probability")?;
@@ -283,25 +287,27 @@ pub(super) fn run<'f, 'p>(
         AmountColumn::Units { scale, .. } | AmountColumn::Float { scale, .. } => scale,
     };
     let placer = Placer::new(funnel, as_of);
-    let as_of_days = days_since_epoch(as_of);
     let by_close = policy.placement == Placement::ExpectedClose;
-    let latest_close = cols
-        .expected_close_on
-        .filter(|_| by_close)
-        // i64::MIN (no date) is below every date: a plain max, which vectorises.
-        .map(|c| c.iter().fold(i64::MIN, |m, &d| m.max(d)))
-        .filter(|&d| d != i64::MIN)
-        .map(|d| d.saturating_sub(as_of_days));
+    let latest_close = latest[1].filter(|_| by_close).map(|d| d.saturating_sub(as_of_days));
     let max_offset = placer.max_offset(latest_close)?;
     let new_agg = |rows: usize| Aggregator::new(funnel, max_offset, groups.count(), scale, rows);
     let close_slots = latest_close.filter(|&d| d >= 0).map_or_else(Vec::new, |d| month_slots(&placer, d));
     let lanes = lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?;
-    let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale));
+    // A deal entered in its stage after as_of is an error, which the general loop reports.
+    let entered_ok = latest[0].is_none_or(|d| d <= as_of_days);
+    let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale))
+        .filter(|_| entered_ok);
     let to_tables = |sums: &KernelSums| {
         let (w_scale, _) = super::sums::probability_units(funnel, scale)?;
         sums.tables(&funnel.open, scale, w_scale, max_offset as usize + 2)
     };
     let pass = Pass {
+        dates: DateReaders {
+            entered: cols.entered_stage_on.map(DateColumn::reader),
+            close: cols.expected_close_on.map(DateColumn::reader),
+            snoozed: cols.snoozed_until.map(DateColumn::reader),
+            activity: cols.last_activity_on.map(DateColumn::reader),
+        },
         close_slots: &close_slots,
         kernel,
         to_tables: &to_tables,
@@ -357,7 +363,7 @@ pub(super) fn run<'f, 'p>(
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
     };
-    let keys = groups.keys(cols);
+    let keys = groups.keys();
     let extras = Extras {
         rounding: policy.rounding,
         per_deal: &per_deal,
@@ -403,9 +409,20 @@ struct Flagged {
     idle_delta: Vec<Decimal>,
 }
 
+/// The date columns as the loops read them.
+#[derive(Clone, Copy)]
+struct DateReaders<'a> {
+    entered: Option<Days<'a>>,
+    close: Option<Days<'a>>,
+    snoozed: Option<Days<'a>>,
+    activity: Option<Days<'a>>,
+}
+
 /// What one pass over the rows needs besides the aggregator.
 struct Pass<'a> {
     cols: &'a DealColumns<'a>,
+    /// The date columns' readers.
+    dates: DateReaders<'a>,
     row_path: &'a RowPath,
     /// Per stage label code.
     lanes: Vec<Lane>,
@@ -495,20 +512,25 @@ impl Pass<'_> {
         match self.groups {
             // Any column of the right length will do for "no group": the stage codes.
             Groups::All => kernel.run(rows, amount, (self.cols.stage, |_| 0)),
-            Groups::Single { codes, labels } => kernel.run(
-                rows,
-                amount,
-                // -1 (no value) is group 0; a code below -1 or past the labels is invalid
-                // (-2 and below wrap to huge values).
-                (codes, |c: i32| {
-                    let g = (i64::from(c) + 1) as u64 as usize;
-                    if g <= *labels {
-                        g
-                    } else {
-                        usize::MAX
-                    }
-                }),
-            ),
+            Groups::Single { codes, labels } => {
+                let labels = labels.len();
+                kernel.run(
+                    rows,
+                    amount,
+                    // -1 (no value) is group 0; a code below -1 or past the labels is invalid
+                    // (-2 and below wrap to huge values).
+                    (codes.as_ref(), |c: i32| {
+                        let g = (i64::from(c) + 1) as u64 as usize;
+                        if g <= labels {
+                            g
+                        } else {
+                            usize::MAX
+                        }
+                    }),
+                )
+            }
+            Groups::Ids32 { ids, table } => kernel.run(rows, amount, (*ids, |v: i32| table.group(i64::from(v)))),
+            Groups::Ids64 { ids, table } => kernel.run(rows, amount, (*ids, |v: i64| table.group(v))),
             Groups::Multi { ids, .. } => kernel.run(rows, amount, (ids.as_slice(), |id: u32| id as usize)),
         }
     }
@@ -535,15 +557,12 @@ impl Pass<'_> {
             idle_delta: vec![Decimal::ZERO; n],
         };
         let cols = self.cols;
-        let stalls = cols.entered_stage_on.is_some() && thresholds.iter().any(Option::is_some);
-        let idles = (cols.entered_stage_on.is_some() || cols.last_activity_on.is_some())
-            && idle_after.iter().any(Option::is_some);
+        let (entered, activity, snoozed) = (self.dates.entered, self.dates.activity, self.dates.snoozed);
+        let stalls = entered.is_some() && thresholds.iter().any(Option::is_some);
+        let idles = (entered.is_some() || activity.is_some()) && idle_after.iter().any(Option::is_some);
         if !stalls && !idles {
             return Ok(out);
         }
-        let (entered, activity) = (cols.entered_stage_on.unwrap_or(&[]), cols.last_activity_on.unwrap_or(&[]));
-        let snoozed = cols.snoozed_until.unwrap_or(&[]);
-        let day_of = |c: &[i64], i: usize| c.get(i).copied().unwrap_or(i64::MIN);
         for i in 0..cols.stage.len() {
             let lane = usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
             let Some(lane) = lane.filter(|l| matches!(l.kind, LaneKind::Fixed | LaneKind::Dated)) else { continue };
@@ -596,12 +615,11 @@ impl Pass<'_> {
         if !won.contains(&true) {
             return Ok(out);
         }
-        let close = self.cols.expected_close_on.unwrap_or(&[]);
         for (i, &code) in self.cols.stage.iter().enumerate() {
             if !usize::try_from(code).ok().and_then(|c| won.get(c)).copied().unwrap_or(false) {
                 continue;
             }
-            let day = close.get(i).copied().unwrap_or(i64::MIN);
+            let day = day_of(self.dates.close, i);
             if day == i64::MIN || day > self.as_of_days {
                 // The record path's error (missing or after as_of); no date built per row.
                 let on = (day != i64::MIN).then(|| epoch_day(day)).flatten();
@@ -636,10 +654,10 @@ impl Pass<'_> {
             let slot = match lane.kind {
                 LaneKind::Dated => {
                     let day = if self.by_close {
-                        let c = cols.expected_close_on.and_then(|c| c.get(i)).copied().unwrap_or(i64::MIN);
+                        let c = day_of(self.dates.close, i);
                         (c != i64::MIN).then(|| c.saturating_sub(self.as_of_days))
                     } else {
-                        let e = cols.entered_stage_on.and_then(|c| c.get(i)).copied().unwrap_or(i64::MIN);
+                        let e = day_of(self.dates.entered, i);
                         (e != i64::MIN).then(|| self.as_of_days.saturating_sub(e))
                     };
                     let field = if self.by_close { "expected_close_on" } else { "entered_stage_on" };
@@ -663,9 +681,9 @@ impl Pass<'_> {
         agg: &mut Aggregator,
         units_of: &impl Fn(usize) -> Option<i128>,
     ) -> Result<()> {
-        match self.cols.entered_stage_on {
-            Some(entered) => self.sum_undated::<true>(rows, entered, agg, units_of),
-            None => self.sum_undated::<false>(rows, &[], agg, units_of),
+        match self.dates.entered {
+            Some(entered) => self.sum_undated::<true>(rows, Some(entered), agg, units_of),
+            None => self.sum_undated::<false>(rows, None, agg, units_of),
         }
     }
 
@@ -674,7 +692,7 @@ impl Pass<'_> {
     fn sum_undated<const DATES: bool>(
         &self,
         rows: std::ops::Range<usize>,
-        entered: &[i64],
+        entered: Option<Days>,
         agg: &mut Aggregator,
         units_of: &impl Fn(usize) -> Option<i128>,
     ) -> Result<()> {
@@ -682,7 +700,8 @@ impl Pass<'_> {
         for i in rows {
             let lane =
                 usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied().unwrap_or(Lane::UNKNOWN);
-            let future = DATES && entered[i] != i64::MIN && entered[i] > self.as_of_days;
+            // i64::MIN (no date) is below every day.
+            let future = DATES && day_of(entered, i) > self.as_of_days;
             let added = match (lane.kind, units_of(i), future) {
                 (LaneKind::Fixed, Some(units), false) => {
                     self.groups.id(i).and_then(|g| agg.add_cell(g, lane.cell as usize, units))
@@ -708,15 +727,14 @@ impl Pass<'_> {
         units_of: &impl Fn(usize) -> Option<i128>,
     ) -> Result<()> {
         let cols = self.cols;
-        let entered = cols.entered_stage_on.unwrap_or(&[]);
-        let close = cols.expected_close_on.unwrap_or(&[]);
+        let (entered, close) = (self.dates.entered, self.dates.close);
         let date_field = if self.by_close { "expected_close_on" } else { "entered_stage_on" };
         for i in rows {
             // Every check yields a small value; the error itself is built by `diagnose`.
             let lane =
                 usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied().unwrap_or(Lane::UNKNOWN);
             let units = units_of(i);
-            let day = entered.get(i).copied().unwrap_or(i64::MIN);
+            let day = day_of(entered, i);
             let elapsed = (day != i64::MIN).then(|| self.as_of_days.saturating_sub(day));
             let (Some(units), false) = (units, lane.kind == LaneKind::Unknown || elapsed.is_some_and(|e| e < 0)) else {
                 return Err(self.diagnose(i, units_of));
@@ -726,7 +744,7 @@ impl Pass<'_> {
                 LaneKind::Closed => agg.add_closed(lane.stage as usize, units),
                 LaneKind::Dated => {
                     let day = if self.by_close {
-                        let c = close.get(i).copied().unwrap_or(i64::MIN);
+                        let c = day_of(close, i);
                         (c != i64::MIN).then(|| c.saturating_sub(self.as_of_days))
                     } else {
                         elapsed
@@ -785,7 +803,7 @@ impl Pass<'_> {
                 Error::overflow(path("amount"))
             };
         }
-        let day = cols.entered_stage_on.map_or(i64::MIN, |e| e[i]);
+        let day = day_of(self.dates.entered, i);
         if day != i64::MIN && self.as_of_days.saturating_sub(day) < 0 {
             return Error::DateAfterAsOf {
                 path: path("entered_stage_on"),
@@ -793,7 +811,7 @@ impl Pass<'_> {
                 as_of: self.as_of.to_string(),
             };
         }
-        if let Some(e) = self.groups.diagnose(i, cols, self.row_path) {
+        if let Some(e) = self.groups.diagnose(i, self.row_path) {
             return e;
         }
         Error::overflow("totals")
@@ -857,7 +875,7 @@ fn kernel<'a>(
             std::iter::once(overdue).chain(close_slots.iter().copied()).chain([kernel::BAD]).collect();
         let last = u32::try_from(table.len() - 1).ok()?;
         spans.fill((0, last));
-        Some(Dated { days: cols.expected_close_on?, table, elapsed: false })
+        Some(Dated { days: cols.expected_close_on?.reader(), table, elapsed: false })
     } else if actual {
         // Each open stage's slot per day in stage, up to a day from which on every deal is
         // overdue (more than the stage's duration in it), so lands where that day does.
@@ -875,7 +893,7 @@ fn kernel<'a>(
             spans[s] = (u32::try_from(table.len()).ok()?, days);
             table.extend((0..=i64::from(days)).map(|d| slot_of(s, Some(d))));
         }
-        Some(Dated { days: cols.entered_stage_on?, table, elapsed: true })
+        Some(Dated { days: cols.entered_stage_on?.reader(), table, elapsed: true })
     } else {
         None
     };
@@ -906,8 +924,6 @@ fn kernel<'a>(
         stage: cols.stage,
         lanes: k_lanes,
         dated,
-        // Under `actual` the entry dates are the dated column, checked there.
-        entered: cols.entered_stage_on.filter(|_| !actual),
         as_of_days: days_since_epoch(placer.as_of),
         n_slots,
         n_groups,
@@ -1055,8 +1071,13 @@ impl<'a, 'f, 'p> SlotCache<'a, 'f, 'p> {
 enum Groups<'c> {
     /// No `group_by`: one group.
     All,
-    /// One key column: the id is the code + 1 (0 = no value), no hashing.
-    Single { codes: &'c [i32], labels: usize },
+    /// One key column of codes: the id is the code + 1 (0 = no value), no hashing. Integer
+    /// ids too spread out for an [`IdTable`] come here as codes.
+    Single { codes: Cow<'c, [i32]>, labels: Cow<'c, [String]> },
+    /// One key column of 32-bit ids, read through a table over their range.
+    Ids32 { ids: &'c [i32], table: IdTable },
+    /// One key column of 64-bit ids, likewise.
+    Ids64 { ids: &'c [i64], table: IdTable },
     /// Several key columns: ids interned per distinct combination.
     Multi { ids: Vec<u32>, keys: GroupKeys },
 }
@@ -1064,12 +1085,35 @@ enum Groups<'c> {
 /// Per group, the value of each `group_by` key.
 type GroupKeys = Vec<Vec<Option<String>>>;
 
+/// A key column's codes and labels.
+type Coded<'c> = (Cow<'c, [i32]>, Cow<'c, [String]>);
+
+/// A key column as codes and labels: its own, or integer ids coded by [`id_codes`].
+fn coded<'c>(key: &GroupColumn<'c>) -> Result<Coded<'c>> {
+    Ok(match *key {
+        GroupColumn::Codes(k) => (Cow::Borrowed(k.codes), Cow::Borrowed(k.labels)),
+        GroupColumn::Ids32(ids) => id_codes(ids).map(|(c, l)| (Cow::Owned(c), Cow::Owned(l)))?,
+        GroupColumn::Ids64(ids) => id_codes(ids).map(|(c, l)| (Cow::Owned(c), Cow::Owned(l)))?,
+    })
+}
+
 impl<'c> Groups<'c> {
     fn new(cols: &DealColumns<'c>, row_path: &RowPath) -> Result<Self> {
         match cols.keys.as_slice() {
             [] => Ok(Self::All),
-            [key] => Ok(Self::Single { codes: key.codes, labels: key.labels.len() }),
+            [GroupColumn::Ids32(ids)] if IdTable::new(ids).is_some() => {
+                Ok(Self::Ids32 { ids, table: IdTable::new(ids).ok_or_else(|| Error::overflow("keys"))? })
+            }
+            [GroupColumn::Ids64(ids)] if IdTable::new(ids).is_some() => {
+                Ok(Self::Ids64 { ids, table: IdTable::new(ids).ok_or_else(|| Error::overflow("keys"))? })
+            }
+            [key] => {
+                let (codes, labels) = coded(key)?;
+                Ok(Self::Single { codes, labels })
+            }
             keys => {
+                let coded: Vec<_> = keys.iter().map(coded).collect::<Result<_>>()?;
+                let keys: Vec<KeyColumn> = coded.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect();
                 let mut ids = Vec::with_capacity(cols.stage.len());
                 let mut seen: HashMap<Vec<i32>, u32> = HashMap::new();
                 let mut out = Vec::new();
@@ -1101,7 +1145,8 @@ impl<'c> Groups<'c> {
     fn count(&self) -> usize {
         match self {
             Self::All => 1,
-            Self::Single { labels, .. } => labels + 1,
+            Self::Single { labels, .. } => labels.len() + 1,
+            Self::Ids32 { table, .. } | Self::Ids64 { table, .. } => table.labels.len() + 1,
             Self::Multi { keys, .. } => keys.len().max(1),
         }
     }
@@ -1112,24 +1157,30 @@ impl<'c> Groups<'c> {
     fn id(&self, i: usize) -> Option<usize> {
         match self {
             Self::All => Some(0),
-            Self::Single { codes, labels } => usize::try_from(i64::from(codes[i]) + 1).ok().filter(|id| id <= labels),
+            Self::Single { codes, labels } => {
+                usize::try_from(i64::from(codes[i]) + 1).ok().filter(|&id| id <= labels.len())
+            }
+            Self::Ids32 { ids, table } => Some(table.group(i64::from(ids[i]))),
+            Self::Ids64 { ids, table } => Some(table.group(ids[i])),
             Self::Multi { ids, .. } => Some(ids[i] as usize),
         }
     }
 
-    fn diagnose(&self, i: usize, cols: &DealColumns, row_path: &RowPath) -> Option<Error> {
+    fn diagnose(&self, i: usize, row_path: &RowPath) -> Option<Error> {
         match self {
-            Self::Single { .. } => checked_code(&cols.keys[0], i, 0, row_path).err(),
-            Self::All | Self::Multi { .. } => None,
+            Self::Single { codes, labels } => checked_code(&KeyColumn { codes, labels }, i, 0, row_path).err(),
+            Self::All | Self::Ids32 { .. } | Self::Ids64 { .. } | Self::Multi { .. } => None,
         }
     }
 
-    fn keys(&self, cols: &DealColumns) -> GroupKeys {
+    fn keys(&self) -> GroupKeys {
+        let single = |labels: &[String]| {
+            std::iter::once(None).chain(labels.iter().cloned().map(Some)).map(|v| vec![v]).collect()
+        };
         match self {
             Self::All => vec![Vec::new()],
-            Self::Single { .. } => {
-                std::iter::once(None).chain(cols.keys[0].labels.iter().cloned().map(Some)).map(|v| vec![v]).collect()
-            }
+            Self::Single { labels, .. } => single(labels),
+            Self::Ids32 { table, .. } | Self::Ids64 { table, .. } => single(&table.labels),
             Self::Multi { keys, .. } if keys.is_empty() => vec![Vec::new()],
             Self::Multi { keys, .. } => keys.clone(),
         }
@@ -1189,30 +1240,30 @@ mod tests {
         let labels = ["a".to_string(), "won".to_string(), "gone".to_string()];
         let owners = ["li".to_string(), "wang".to_string()];
         let columns = DealColumns {
-            entered_stage_on: Some(&entered),
-            ..owner_columns(&stage, &labels, &cents, (&owner, &owners))
+            entered_stage_on: Some(DateColumn::Days(&entered)),
+            ..owner_columns(&stage, &labels, AmountColumn::Units { units: &cents, scale: 2 }, (&owner, &owners))
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let e = forecast_columns(&policy(placement), &columns, as_of).unwrap_err();
         (e.code().to_owned(), e.path().to_owned())
     }
 
-    /// Stage codes, cents and one owner key column, without dates or per-deal columns.
+    /// Stage codes, amounts and one owner key column, without dates or per-deal columns.
     fn owner_columns<'a>(
         stage: &'a [i32],
         labels: &'a [String],
-        cents: &'a [i64],
+        amount: AmountColumn<'a>,
         (owner, owners): (&'a [i32], &'a [String]),
     ) -> DealColumns<'a> {
         DealColumns {
             stage,
             stage_labels: labels,
-            amount: AmountColumn::Units { units: cents, scale: 2 },
+            amount,
             entered_stage_on: None,
             expected_close_on: None,
             snoozed_until: None,
             last_activity_on: None,
-            keys: vec![KeyColumn { codes: owner, labels: owners }],
+            keys: vec![KeyColumn { codes: owner, labels: owners }.into()],
             probability: None,
             category: None,
         }
@@ -1227,7 +1278,7 @@ mod tests {
         let owner: Vec<i32> = (0..n as i32).collect();
         let owners: Vec<String> = (0..n).map(|k| format!("o{k}")).collect();
         let labels = ["a".to_string(), "won".to_string()];
-        let columns = owner_columns(&stage, &labels, &cents, (&owner, &owners));
+        let columns = owner_columns(&stage, &labels, AmountColumn::Units { units: &cents, scale: 2 }, (&owner, &owners));
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let mut policy = policy("half_elapsed");
         policy.horizon_months = Some(1_000);
@@ -1256,18 +1307,7 @@ mod tests {
         let run = |values: &[f64]| {
             let stage = vec![0; values.len()];
             let owner = vec![0; values.len()];
-            let columns = DealColumns {
-                stage: &stage,
-                stage_labels: &labels,
-                amount: AmountColumn::Float { values, scale: 2 },
-                entered_stage_on: None,
-                expected_close_on: None,
-                snoozed_until: None,
-                last_activity_on: None,
-                keys: vec![KeyColumn { codes: &owner, labels: &owners }],
-                probability: None,
-                category: None,
-            };
+            let columns = owner_columns(&stage, &labels, AmountColumn::Float { values, scale: 2 }, (&owner, &owners));
             forecast_columns(&policy("half_elapsed"), &columns, as_of)
         };
         // 0.125 * 100 = 12.5 exactly: half to even gives 12; 1.005 * 100 = 100.49999999999999.
@@ -1290,18 +1330,7 @@ mod tests {
         owner: &'a [i32],
         owners: &'a [String],
     ) -> DealColumns<'a> {
-        DealColumns {
-            stage,
-            stage_labels: labels,
-            amount,
-            entered_stage_on: None,
-            expected_close_on: Some(close),
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: owner, labels: owners }],
-            probability: None,
-            category: None,
-        }
+        DealColumns { expected_close_on: Some(DateColumn::Days(close)), ..owner_columns(stage, labels, amount, (owner, owners)) }
     }
 
     /// Sums past 64 bits leave the fast lane to the general loop: the same exact report as

@@ -15,6 +15,7 @@
 
 use std::ops::Range;
 
+use super::inputs::{DayAt, Days, Plain};
 use super::sums::{Acc, Int, Tables};
 
 /// Where the deals of one stage label go.
@@ -69,9 +70,8 @@ pub(super) const BAD: u32 = u32::MAX;
 
 /// The date column the placement reads, and the slot of each day.
 pub(super) struct Dated<'a> {
-    /// Per row: days since 1970-01-01 (checked to be within the years 1 to 9999), or
-    /// `i64::MIN` for none.
-    pub days: &'a [i64],
+    /// Per row: its day (checked to be within the years 1 to 9999), or none.
+    pub days: Days<'a>,
     /// Slots: a lane reads `table[lane.table + index.min(lane.last)]`, where the index is,
     /// under `expected_close`, 1 + the days from `as_of` to the close date (0: overdue),
     /// and under `actual`, the days since the deal entered its stage (negative: an error).
@@ -86,9 +86,6 @@ pub(super) struct Kernel<'a> {
     pub lanes: Vec<KLane>,
     /// Placements `expected_close` and `actual`: the dates and their slots.
     pub dated: Option<Dated<'a>>,
-    /// Checked only (placements other than `actual`): an entry date after `as_of` is an
-    /// error.
-    pub entered: Option<&'a [i64]>,
     pub as_of_days: i64,
     pub n_slots: usize,
     pub n_groups: usize,
@@ -199,36 +196,17 @@ impl Kernel<'_> {
         (groups, group): (&[G], impl Fn(G) -> usize),
     ) -> Option<KernelSums> {
         let (amount, key) = ((&amounts[rows.clone()], &units), (&groups[rows.clone()], &group));
+        // (Entry dates after as_of are refused before: the caller takes the general loop.)
         let sums = if self.lanes.len() >= MAX_FAST_LANES {
             Wrapping::Unproven
         } else {
-            let entered = self.entered.map(|e| &e[rows.clone()]);
-            match (&self.dated, entered) {
-                (Some(d), _) if d.elapsed => self.run_wrapping::<ELAPSED, false, _, _>(
-                    rows.clone(),
-                    (&d.days[rows.clone()], &d.table),
-                    &[],
-                    amount,
-                    key,
-                ),
-                (Some(d), None) => self.run_wrapping::<CLOSE, false, _, _>(
-                    rows.clone(),
-                    (&d.days[rows.clone()], &d.table),
-                    &[],
-                    amount,
-                    key,
-                ),
-                (Some(d), Some(entered)) => self.run_wrapping::<CLOSE, true, _, _>(
-                    rows.clone(),
-                    (&d.days[rows.clone()], &d.table),
-                    entered,
-                    amount,
-                    key,
-                ),
-                (None, None) => self.run_wrapping::<UNDATED, false, _, _>(rows.clone(), (&[], &[]), &[], amount, key),
-                (None, Some(entered)) => {
-                    self.run_wrapping::<UNDATED, true, _, _>(rows.clone(), (&[], &[]), entered, amount, key)
-                }
+            match &self.dated {
+                Some(d) => match d.days {
+                    Days::Plain(days) => self.dated_run(rows.clone(), (days, d), amount, key),
+                    Days::Wide(days) => self.dated_run(rows.clone(), (days, d), amount, key),
+                    Days::Narrow(days) => self.dated_run(rows.clone(), (days, d), amount, key),
+                },
+                None => self.run_wrapping::<UNDATED, _, _, _>(rows.clone(), (None::<Plain>, &[]), amount, key),
             }
         };
         match sums {
@@ -238,15 +216,31 @@ impl Kernel<'_> {
         }
     }
 
+    /// [`Kernel::run_wrapping`] over the dated column `days`.
+    #[inline]
+    fn dated_run<D: DayAt, A: Copy, G: Copy>(
+        &self,
+        rows: Range<usize>,
+        (days, dated): (D, &Dated),
+        amount: (&[A], &impl Fn(A) -> u64),
+        key: (&[G], &impl Fn(G) -> usize),
+    ) -> Wrapping {
+        let days = Some(days.cut(rows.clone()));
+        if dated.elapsed {
+            self.run_wrapping::<ELAPSED, _, _, _>(rows, (days, &dated.table), amount, key)
+        } else {
+            self.run_wrapping::<CLOSE, _, _, _>(rows, (days, &dated.table), amount, key)
+        }
+    }
+
     /// The loop itself, monomorphised by which date columns it reads; every column sliced
     /// to `rows` already (no bounds check per row).
     #[inline]
     #[allow(clippy::needless_bitwise_bool)] // no branch per row: `&` and `|` on purpose
-    fn run_wrapping<const MODE: u8, const ENTERED: bool, A: Copy, G: Copy>(
+    fn run_wrapping<const MODE: u8, D: DayAt, A: Copy, G: Copy>(
         &self,
         rows: Range<usize>,
-        (days, slots): (&[i64], &[u32]),
-        entered: &[i64],
+        (days, slots): (Option<D>, &[u32]),
         (amounts, units): (&[A], &impl Fn(A) -> u64),
         (groups, group): (&[G], &impl Fn(G) -> usize),
     ) -> Wrapping {
@@ -292,8 +286,11 @@ impl Kernel<'_> {
         let stage = &self.stage[rows.clone()];
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
-        let (days, entered) =
-            (if MODE == UNDATED { days } else { &days[..n] }, if ENTERED { &entered[..n] } else { entered });
+        // Sliced to `rows` (by `dated_run`): its length is `n`.
+        let days = days.unwrap_or_default();
+        if MODE != UNDATED && days.len() != n {
+            return Wrapping::Invalid;
+        }
         // No branch depends on the data: checks are folded into `valid`, choices are selects
         // of values both computed (a branch on "dated?" or "closed?" mispredicted about one
         // row in three: ~40 % of the loop's time, measured).
@@ -305,27 +302,23 @@ impl Kernel<'_> {
             bits |= units;
             let g = group(groups[k]);
             let mut ok = lane.ok & (g <= last_group);
-            if ENTERED {
-                let e = entered[k];
-                ok &= (e == i64::MIN) | (e <= self.as_of_days);
-            }
             let slot = if MODE == UNDATED {
                 lane.slot
             } else {
-                let d = days[k];
-                // Dates are within the years 1..=9999 (checked), or i64::MIN, which wraps to
-                // some index and is then replaced by the lane's undated slot.
+                let (d, none, _) = days.at(k);
+                // Dates are within the years 1..=9999 (checked); none gives some day, whose
+                // slot is then replaced by the lane's undated slot.
                 let index = if MODE == ELAPSED {
                     // Days in stage; negative: entered after as_of, an error.
                     let elapsed = self.as_of_days.wrapping_sub(d);
-                    ok &= (d == i64::MIN) | (elapsed >= 0);
+                    ok &= none | (elapsed >= 0);
                     elapsed
                 } else {
                     // 0: overdue, 1 + d: d days after as_of.
                     d.wrapping_sub(self.as_of_days).wrapping_add(1)
                 };
                 let by_date = slots[lane.table + index.max(0).min(lane.last) as usize];
-                let undated = u32::from(d == i64::MIN).wrapping_neg();
+                let undated = u32::from(none).wrapping_neg();
                 let slot = (lane.undated & undated) | (by_date & !undated);
                 ok &= lane.closed | (slot != BAD);
                 (slot as usize).min(last_slot)
@@ -391,12 +384,8 @@ impl Kernel<'_> {
             let units = amount(i);
             let g = group(i);
             let mut ok = code <= last_lane && lane.valid && units >> 63 == 0 && g <= last_group;
-            if let Some(entered) = self.entered {
-                let e = entered[i];
-                ok &= e == i64::MIN || e <= self.as_of_days;
-            }
             let slot = if let Some(dated) = &self.dated {
-                let d = dated.days[i];
+                let d = dated.days.day(i);
                 let index = if dated.elapsed {
                     let elapsed = self.as_of_days.wrapping_sub(d);
                     ok &= d == i64::MIN || elapsed >= 0;

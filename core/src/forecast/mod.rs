@@ -63,6 +63,7 @@ mod hierarchy;
 mod history;
 mod history_acc;
 mod history_log;
+mod inputs;
 mod kernel;
 mod per_deal;
 mod phasing;
@@ -94,6 +95,7 @@ pub use backtest::{
 };
 pub use calendar::PeriodKind;
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
+pub use inputs::{DateColumn, GroupColumn};
 pub use hierarchy::{
     forecast_hierarchy, AppliedAdjustment, CategoryForecast, ForecastAdjustment, HierarchyInput, HierarchyLine,
     HierarchyPolicy, HierarchyReason, HierarchyReport, OwnerNode,
@@ -306,11 +308,11 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         stage: &stage,
         stage_labels: &stage_labels,
         amount: AmountColumn::Decimal(&amount),
-        entered_stage_on: Some(&entered),
-        expected_close_on: Some(&close),
-        snoozed_until: Some(&snoozed),
-        last_activity_on: Some(&activity),
-        keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }).collect(),
+        entered_stage_on: Some(DateColumn::Days(&entered)),
+        expected_close_on: Some(DateColumn::Days(&close)),
+        snoozed_until: Some(DateColumn::Days(&snoozed)),
+        last_activity_on: Some(DateColumn::Days(&activity)),
+        keys: codes.iter().zip(&labels).map(|(c, l)| KeyColumn { codes: c, labels: l }.into()).collect(),
         probability: deals.iter().any(|d| d.probability.is_some()).then_some(ProbabilityColumn::Decimal(&probability)),
         category: deals
             .iter()

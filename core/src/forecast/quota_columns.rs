@@ -76,7 +76,7 @@ pub(super) struct Side {
 /// # Examples
 ///
 /// ```
-/// use crmkit::forecast::{forecast_quota_columns, AmountColumn, DealColumns, ForecastPolicy, KeyColumn, QuotaData, QuotaPolicy};
+/// use crmkit::forecast::{forecast_quota_columns, AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, QuotaData, QuotaPolicy};
 /// use crmkit::wire::from_json;
 ///
 /// let policy: ForecastPolicy = from_json(r#"{"stages": [{"name": "proposal", "probability": "0.4"},
@@ -92,10 +92,10 @@ pub(super) struct Side {
 ///     stage_labels: &stages,
 ///     amount: AmountColumn::Units { units: &[30_000, 80_000], scale: 0 },
 ///     entered_stage_on: None,
-///     expected_close_on: Some(&close),
+///     expected_close_on: Some(DateColumn::Days(&close)),
 ///     snoozed_until: None,
 ///     last_activity_on: None,
-///     keys: vec![KeyColumn { codes: &[0, 0], labels: &owners }],
+///     keys: vec![KeyColumn { codes: &[0, 0], labels: &owners }.into()],
 ///     probability: None,
 ///     category: None,
 /// };

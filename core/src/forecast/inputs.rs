@@ -1,0 +1,534 @@
+//! The forecast columns as callers hold them, read in place: dates as days (64- or 32-bit) or
+//! as numpy datetime64 ticks of any unit from a day down to a nanosecond, and group keys as
+//! category codes or as plain integer ids. No converted copy of a column is made: the
+//! summing loop reads each value in its own form (a tick becomes a day by a shift and a
+//! multiplication, an id its group through a table over the ids' range).
+
+use std::collections::HashMap;
+
+use crate::error::{Error, ParseKind, Result};
+use crate::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
+
+/// A column of dates, one per deal, in the caller's own representation.
+#[derive(Debug, Clone, Copy)]
+pub enum DateColumn<'a> {
+    /// Days since 1970-01-01; `i64::MIN` (numpy's NaT) for none.
+    Days(&'a [i64]),
+    /// Days since 1970-01-01 as 32-bit integers (a JS `Int32Array`); `i32::MIN` for none.
+    Days32(&'a [i32]),
+    /// A numpy `datetime64` column's int64 view: `per_day` ticks make a day (1 for `D`, 86,400
+    /// for `s`, 86,400,000,000,000 for `ns`); `i64::MIN` (NaT) for none. A tick that is not a
+    /// whole number of days (a time of day) is refused as `invalid_date`, as every crmkit date
+    /// with a time of day is: floor the column to its day first (`Series.dt.normalize()`).
+    Ticks {
+        /// The ticks.
+        values: &'a [i64],
+        /// Ticks per day (≥ 1).
+        per_day: i64,
+    },
+}
+
+impl<'a> DateColumn<'a> {
+    /// Rows.
+    pub const fn len(&self) -> usize {
+        match self {
+            Self::Days(d) => d.len(),
+            Self::Days32(d) => d.len(),
+            Self::Ticks { values, .. } => values.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The reader of a column whose values were checked by [`DateColumn::check`].
+    pub(super) fn reader(self) -> Days<'a> {
+        match self {
+            Self::Days(values) => Days::Plain(Plain(values)),
+            Self::Days32(values) => Days::Narrow(Narrow(values)),
+            Self::Ticks { values, per_day } => {
+                let per_day = per_day.max(1);
+                let shift = per_day.trailing_zeros();
+                Days::Wide(Wide { values, shift, inverse: inverse_mod_2_64((per_day >> shift) as u64) })
+            }
+        }
+    }
+
+    /// The column when it holds ticks and row `i`'s is not a whole day.
+    fn filter_ticks(self, i: usize) -> Option<Self> {
+        match self {
+            Self::Ticks { values, per_day } if values[i].rem_euclid(per_day) != 0 => Some(self),
+            _ => None,
+        }
+    }
+
+    /// Checks every value (a day of the years 1 to 9999, a whole number of days, or none) and
+    /// gives the latest day, `None` when no row has one. One pass without a branch per row
+    /// (blocks without an early exit vectorise); the first bad row is looked for only in the
+    /// block that has one.
+    pub(super) fn check(self, field: &str, path: &dyn Fn(usize, &str) -> String) -> Result<Option<i64>> {
+        const BLOCK: usize = 4096;
+        /// Per block of rows: whether one is bad, and the latest day (`i64::MIN`: none).
+        fn scan<D: DayAt>(days: D, rows: std::ops::Range<usize>) -> (bool, i64) {
+            let days = days.cut(rows);
+            let (mut bad, mut max) = (false, i64::MIN);
+            for k in 0..days.len() {
+                let (day, none, whole) = days.at(k);
+                #[allow(clippy::needless_bitwise_bool)] // no branch per row
+                let wrong = !none & (!whole | !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&day));
+                bad |= wrong;
+                max = max.max(if none { i64::MIN } else { day });
+            }
+            (bad, max)
+        }
+        if let Self::Ticks { per_day, .. } = self {
+            if per_day < 1 {
+                return Err(Error::InvalidValue {
+                    path: field.to_owned(),
+                    reason: format!("{per_day} ticks per day: a day has at least one tick"),
+                });
+            }
+        }
+        let days = self.reader();
+        let mut latest = i64::MIN;
+        for start in (0..self.len()).step_by(BLOCK) {
+            let rows = start..(start + BLOCK).min(self.len());
+            let (bad, max) = match days {
+                Days::Plain(d) => scan(d, rows.clone()),
+                Days::Wide(d) => scan(d, rows.clone()),
+                Days::Narrow(d) => scan(d, rows.clone()),
+            };
+            if bad {
+                return Err(self.error_in(rows, field, path));
+            }
+            latest = latest.max(max);
+        }
+        Ok((latest != i64::MIN).then_some(latest))
+    }
+
+    /// The error of the first bad row in `rows`.
+    #[cold]
+    fn error_in(self, rows: std::ops::Range<usize>, field: &str, path: &dyn Fn(usize, &str) -> String) -> Error {
+        let days = self.reader();
+        for i in rows {
+            let day = days.day(i);
+            if day == i64::MIN {
+                continue;
+            }
+            let path = path(i, field);
+            // (An odd number of ticks per day sets no low bit: the remainder says it.)
+            if let Some(Self::Ticks { values, per_day }) = self.filter_ticks(i) {
+                return Error::Parse {
+                    kind: ParseKind::Date,
+                    path,
+                    message: format!(
+                        "{} ticks at {per_day} per day is not a whole day (a time of day); pass dates (Series.dt.normalize())",
+                        values[i]
+                    ),
+                };
+            }
+            let day = match self {
+                Self::Ticks { values, per_day } => values[i].div_euclid(per_day),
+                _ => day,
+            };
+            if let Err(e) = crate::wire::check_days(&[day], None, |_| path.clone()) {
+                return e;
+            }
+        }
+        Error::overflow(field)
+    }
+}
+
+/// A checked date column as the loops read it: one type per representation, so that a loop
+/// is compiled for each (no branch per row on the kind).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Days<'a> {
+    /// 64-bit days.
+    Plain(Plain<'a>),
+    /// 64-bit ticks.
+    Wide(Wide<'a>),
+    /// 32-bit days.
+    Narrow(Narrow<'a>),
+}
+
+impl Days<'_> {
+    /// Row `i`'s day since 1970-01-01, or `i64::MIN` for none.
+    #[inline]
+    pub fn day(&self, i: usize) -> i64 {
+        let (day, none, _) = match self {
+            Self::Plain(d) => d.at(i),
+            Self::Wide(d) => d.at(i),
+            Self::Narrow(d) => d.at(i),
+        };
+        if none {
+            i64::MIN
+        } else {
+            day
+        }
+    }
+}
+
+/// A date column's values as a loop reads them.
+pub(super) trait DayAt: Copy + Default {
+    /// The rows `rows` (sliced once: a loop over `0..len()` then needs no bounds check).
+    fn cut(self, rows: std::ops::Range<usize>) -> Self;
+    /// Rows.
+    fn len(&self) -> usize;
+    /// Row `k`: (its day, whether it has none, whether its value is a whole day). The day is
+    /// meaningful only for a whole day that is not none.
+    fn at(&self, k: usize) -> (i64, bool, bool);
+}
+
+/// Days since 1970-01-01; `i64::MIN` for none.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Plain<'a>(&'a [i64]);
+
+/// Ticks: a day is `(value >> shift) × inverse` (mod 2^64), the exact quotient by ticks per
+/// day = odd × 2^shift when the value is a multiple of it (`inverse`: the odd factor's
+/// inverse modulo 2^64). A value that is not one has low bits set or gives a day outside the
+/// years 1 to 9999 (were the product a day in range, it times the odd factor would equal the
+/// shifted value, both below 2^63 in magnitude and congruent modulo 2^64). `i64::MIN` (NaT)
+/// for none.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Wide<'a> {
+    values: &'a [i64],
+    shift: u32,
+    inverse: u64,
+}
+
+/// 32-bit days; `i32::MIN` for none.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Narrow<'a>(&'a [i32]);
+
+impl DayAt for Plain<'_> {
+    #[inline]
+    fn cut(self, rows: std::ops::Range<usize>) -> Self {
+        Self(&self.0[rows])
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn at(&self, k: usize) -> (i64, bool, bool) {
+        let v = self.0[k];
+        (v, v == i64::MIN, true)
+    }
+}
+
+impl DayAt for Wide<'_> {
+    #[inline]
+    fn cut(self, rows: std::ops::Range<usize>) -> Self {
+        Self { values: &self.values[rows], ..self }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn at(&self, k: usize) -> (i64, bool, bool) {
+        let v = self.values[k];
+        let day = ((v >> self.shift) as u64).wrapping_mul(self.inverse) as i64;
+        (day, v == i64::MIN, v & ((1i64 << self.shift) - 1) == 0)
+    }
+}
+
+impl DayAt for Narrow<'_> {
+    #[inline]
+    fn cut(self, rows: std::ops::Range<usize>) -> Self {
+        Self(&self.0[rows])
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn at(&self, k: usize) -> (i64, bool, bool) {
+        let v = self.0[k];
+        (i64::from(v), v == i32::MIN, true)
+    }
+}
+
+/// Some row's date, or `i64::MIN` without the column.
+#[inline]
+pub(super) fn day_of(column: Option<Days>, i: usize) -> i64 {
+    column.map_or(i64::MIN, |c| c.day(i))
+}
+
+/// The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct low bits
+/// each step: 3, 6, 12, 24, 48, 96).
+const fn inverse_mod_2_64(odd: u64) -> u64 {
+    let mut inverse = odd;
+    let mut step = 0;
+    while step < 5 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        step += 1;
+    }
+    inverse
+}
+
+/// A `group_by` column, in the caller's own representation.
+#[derive(Debug, Clone, Copy)]
+pub enum GroupColumn<'a> {
+    /// Category codes into labels, -1 for none (a pandas categorical's codes).
+    Codes(super::KeyColumn<'a>),
+    /// 32-bit integer ids (employee ids...), used as they are: each distinct value is a
+    /// group, the groups in increasing order of value, each keyed by its value as text.
+    Ids32(&'a [i32]),
+    /// 64-bit integer ids, as [`GroupColumn::Ids32`].
+    Ids64(&'a [i64]),
+}
+
+impl<'a> From<super::KeyColumn<'a>> for GroupColumn<'a> {
+    fn from(key: super::KeyColumn<'a>) -> Self {
+        Self::Codes(key)
+    }
+}
+
+impl GroupColumn<'_> {
+    /// Rows.
+    pub const fn len(&self) -> usize {
+        match self {
+            Self::Codes(k) => k.codes.len(),
+            Self::Ids32(ids) => ids.len(),
+            Self::Ids64(ids) => ids.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Integer ids' groups through a table over their range: `table[id − low]` is the id's
+/// group (1 + its rank among the distinct ids; 0 is the "no value" group, which ids never
+/// use), `labels[rank]` its text.
+pub(super) struct IdTable {
+    pub low: i64,
+    pub table: Vec<u32>,
+    pub labels: Vec<String>,
+}
+
+impl IdTable {
+    /// The table of `ids`, or `None` when their range is too wide for one (more than twice
+    /// the rows and more than 65,536 values): then [`id_codes`] maps them.
+    pub fn new<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<Self> {
+        let (low, high) = min_max(ids)?;
+        let span = usize::try_from(high.checked_sub(low)?).ok()?;
+        if span > ids.len().saturating_mul(2).max(1 << 16) {
+            return None;
+        }
+        let mut table = vec![0u32; span + 1];
+        for &v in ids {
+            table[(v.into() - low) as usize] = 1;
+        }
+        let mut labels = Vec::new();
+        for (k, slot) in table.iter_mut().enumerate() {
+            if *slot != 0 {
+                labels.push((low + k as i64).to_string());
+                *slot = u32::try_from(labels.len()).ok()?;
+            }
+        }
+        Some(Self { low, table, labels })
+    }
+
+    /// Row value `v`'s group (every value of the column is within the table).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    pub fn group(&self, v: i64) -> usize {
+        let at = (v.wrapping_sub(self.low) as u64 as usize).min(self.table.len() - 1);
+        self.table[at] as usize
+    }
+}
+
+/// Min and max in the ids' own width (int32 ids: a vectorised pass), widened once.
+fn min_max<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, i64)> {
+    let &first = ids.first()?;
+    let (lo, hi) = ids.iter().fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    Some((lo.into(), hi.into()))
+}
+
+/// Integer ids as codes into their distinct values in increasing order, and those values as
+/// text: for ids whose range is too wide for an [`IdTable`], and for several key columns.
+pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>, Vec<String>)> {
+    if let Some(t) = IdTable::new(ids) {
+        let codes = ids.iter().map(|&v| t.group(v.into()) as i32 - 1).collect();
+        return Ok((codes, t.labels));
+    }
+    let mut distinct: Vec<i64> = ids.iter().map(|&v| v.into()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    i32::try_from(distinct.len()).map_err(|_| Error::overflow("keys"))?;
+    let index: HashMap<i64, i32> = distinct.iter().enumerate().map(|(k, &v)| (v, k as i32)).collect();
+    let codes = ids.iter().map(|&v| index[&v.into()]).collect();
+    Ok((codes, distinct.iter().map(i64::to_string).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(column: DateColumn) -> Result<Option<i64>> {
+        column.check("on", &|i, f| format!("{f}[{i}]"))
+    }
+
+    #[test]
+    fn every_form_reads_the_same_days() {
+        let ns = 86_400_000_000_000i64;
+        let days = [0i64, 20_000, -1, i64::MIN, MIN_EPOCH_DAY, MAX_EPOCH_DAY];
+        let narrow: Vec<i32> = days.iter().map(|&d| if d == i64::MIN { i32::MIN } else { d as i32 }).collect();
+        for per_day in [1i64, 24, 86_400, 86_400_000, 86_400_000_000, ns, 7, 48] {
+            let ticks: Vec<i64> =
+                days.iter().filter_map(|&d| if d == i64::MIN { Some(d) } else { d.checked_mul(per_day) }).collect();
+            let column = DateColumn::Ticks { values: &ticks, per_day };
+            let expected: Vec<i64> = days.iter().copied().filter(|&d| d == i64::MIN || d.checked_mul(per_day).is_some()).collect();
+            let read: Vec<i64> = (0..ticks.len()).map(|i| column.reader().day(i)).collect();
+            assert_eq!(read, expected, "{per_day}");
+            assert_eq!(check(column).unwrap(), expected.iter().copied().max(), "{per_day}");
+            if per_day > 1 {
+                for off in [1, -1] {
+                    let bad = [0, 20_000 * per_day + off];
+                    let e = check(DateColumn::Ticks { values: &bad, per_day }).unwrap_err();
+                    assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"), "{per_day}");
+                }
+            }
+            for day in [MIN_EPOCH_DAY - 1, MAX_EPOCH_DAY + 1] {
+                if let Some(v) = day.checked_mul(per_day) {
+                    let e = check(DateColumn::Ticks { values: &[0, v], per_day }).unwrap_err();
+                    assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"), "{per_day}");
+                }
+            }
+        }
+        let read: Vec<i64> = (0..narrow.len()).map(|i| DateColumn::Days32(&narrow).reader().day(i)).collect();
+        assert_eq!(read, days);
+        assert_eq!(check(DateColumn::Days(&days)).unwrap(), Some(MAX_EPOCH_DAY));
+        assert_eq!(check(DateColumn::Days32(&[i32::MIN])).unwrap(), None);
+        let e = check(DateColumn::Days32(&[0, i32::MAX])).unwrap_err();
+        assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"));
+        let e = check(DateColumn::Ticks { values: &[0], per_day: 0 }).unwrap_err();
+        assert_eq!((e.code(), e.path()), ("invalid_value", "on"));
+        assert!(check(DateColumn::Ticks { values: &[i64::MAX], per_day: ns }).is_err());
+    }
+
+    #[test]
+    fn ids_become_groups_in_increasing_order() {
+        let ids = [30i64, -5, 30, 7, i64::MAX, -5];
+        let (codes, labels) = id_codes(&ids).unwrap();
+        assert_eq!(codes, [2, 0, 2, 1, 3, 0]);
+        assert_eq!(labels, ["-5", "7", "30", &i64::MAX.to_string()]);
+        let narrow = [10_037i32, 10_000, 10_037, 10_074];
+        let table = IdTable::new(&narrow).unwrap();
+        assert_eq!(narrow.map(|v| table.group(v.into())), [2, 1, 2, 3]);
+        assert_eq!(table.labels, ["10000", "10037", "10074"]);
+        assert_eq!(id_codes(&narrow).unwrap().0, [1, 0, 1, 2]);
+        assert!(IdTable::new(&[0i64, 1 << 40]).is_none());
+        assert!(IdTable::new::<i32>(&[]).is_none());
+    }
+
+    /// Pseudo-random draws (splitmix64).
+    fn draws(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+    }
+
+    /// Days and ticks, 32-bit days, codes and integer ids (a table over their range, or
+    /// spread too far for one) give one report, on one thread and two, under every placement.
+    #[test]
+    fn every_form_of_a_column_gives_the_same_report() {
+        use super::super::columns::days_since_epoch;
+        use super::super::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let today = days_since_epoch(as_of);
+        let n = 5_000;
+        let mut next = draws(7);
+        let stage: Vec<i32> = (0..n).map(|_| (next() % 5) as i32).collect();
+        let cents: Vec<i64> = (0..n).map(|_| (next() % 10_000_000) as i64).collect();
+        let entered: Vec<i64> = (0..n).map(|_| if next().is_multiple_of(10) { i64::MIN } else { today - (next() % 200) as i64 }).collect();
+        let close: Vec<i64> =
+            (0..n).map(|_| if next() % 10 < 4 { i64::MIN } else { today - 60 + (next() % 511) as i64 }).collect();
+        let rank: Vec<i32> = (0..n).map(|_| (next() % 50) as i32).collect();
+        let ids32: Vec<i32> = rank.iter().map(|&k| 10_000 + 37 * k).collect();
+        let wide: Vec<i64> = rank.iter().map(|&k| i64::from(k - 20) * 1_000_000_000_000).collect();
+        let labels32: Vec<String> = (0..50).map(|k| (10_000 + 37 * k).to_string()).collect();
+        let labels_wide: Vec<String> = (0..50).map(|k| (i64::from(k - 20) * 1_000_000_000_000).to_string()).collect();
+        let stages = ["a", "b", "c", "won", "lost"].map(String::from);
+        let narrow = |d: &[i64]| -> Vec<i32> { d.iter().map(|&v| if v == i64::MIN { i32::MIN } else { v as i32 }).collect() };
+        let ticks = |d: &[i64], per_day: i64| -> Vec<i64> { d.iter().map(|&v| if v == i64::MIN { v } else { v * per_day }).collect() };
+        let (entered32, close32) = (narrow(&entered), narrow(&close));
+        let ns = 86_400_000_000_000;
+        let (entered_ns, close_s) = (ticks(&entered, ns), ticks(&close, 86_400));
+        for placement in ["half_elapsed", "actual", "expected_close"] {
+            let policy: super::super::ForecastPolicy = crate::wire::from_json(
+                &format!(
+                    r#"{{"stages": [{{"name": "a", "conversion": "0.5", "duration": "40"}},
+                        {{"name": "b", "conversion": "0.6", "duration": "20"}},
+                        {{"name": "c", "conversion": "0.9", "duration": "10", "stall_after": "15", "idle_after": 9}},
+                        {{"name": "won", "kind": "won"}}, {{"name": "lost", "kind": "lost"}}],
+                        "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"],
+                        "undated": "half_elapsed"}}"#
+                ),
+                "",
+            )
+            .unwrap();
+            let columns = |entered: DateColumn<'_>, close: DateColumn<'_>, key: GroupColumn<'_>| {
+                let columns = DealColumns {
+                    stage: &stage,
+                    stage_labels: &stages,
+                    amount: AmountColumn::Units { units: &cents, scale: 2 },
+                    entered_stage_on: Some(entered),
+                    expected_close_on: Some(close),
+                    snoozed_until: None,
+                    last_activity_on: None,
+                    keys: vec![key],
+                    probability: None,
+                    category: None,
+                };
+                let one = forecast_columns(&policy, &columns, as_of).unwrap();
+                assert_eq!(one, forecast_columns_parallel(&policy, &columns, as_of, 2).unwrap(), "{placement}");
+                one
+            };
+            let want = columns(
+                DateColumn::Days(&entered),
+                DateColumn::Days(&close),
+                KeyColumn { codes: &rank, labels: &labels32 }.into(),
+            );
+            assert!(want.totals.open.weighted > rust_decimal::Decimal::ZERO);
+            let forms = [
+                (DateColumn::Days32(&entered32), DateColumn::Days32(&close32), GroupColumn::Ids32(&ids32)),
+                (
+                    DateColumn::Ticks { values: &entered_ns, per_day: ns },
+                    DateColumn::Ticks { values: &close_s, per_day: 86_400 },
+                    GroupColumn::Ids32(&ids32),
+                ),
+            ];
+            for (e, c, k) in forms {
+                assert_eq!(columns(e, c, k), want, "{placement}");
+            }
+            let spread = columns(DateColumn::Days(&entered), DateColumn::Days(&close), GroupColumn::Ids64(&wide));
+            let by_codes = columns(
+                DateColumn::Days(&entered),
+                DateColumn::Days(&close),
+                KeyColumn { codes: &rank, labels: &labels_wide }.into(),
+            );
+            assert_eq!(spread, by_codes, "{placement}");
+        }
+    }
+}
