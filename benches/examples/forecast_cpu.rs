@@ -1,6 +1,6 @@
 //! Thread CPU time of the columnar forecast, for a machine shared with other work (wall time
 //! there is mostly waiting for a core). Linux only: reads `/proc/thread-self/schedstat`.
-//! `cargo run --release -q -p crmkit-benches --example forecast_cpu -- [n] [runs]` prints one
+//! `cargo run --release -q -p crmkit-benches --example forecast_cpu -- [n] [runs] [workloads]` prints one
 //! JSON line per workload: `{"n", "workload", "best_cpu_ms", "median_cpu_ms", "best_wall_ms",
 //! "median_wall_ms", "weighted", "digest"}` (runs defaults to 20; `digest`: FNV-1a of the
 //! whole report as JSON, to check that a faster loop gives the same report bit for bit): the
@@ -15,8 +15,8 @@
 //! thread).
 
 use crmkit::forecast::{
-    forecast_columns, forecast_quota_columns, DateColumn, DealColumns, ForecastPolicy, KeyColumn, Placement, ProbabilityColumn,
-    QuotaData, QuotaPolicy,
+    forecast_columns, forecast_quota_columns, DateColumn, DealColumns, ForecastPolicy, KeyColumn, Placement,
+    ProbabilityColumn, QuotaData, QuotaPolicy,
 };
 use crmkit_benches::book::{book_policy, Book};
 use crmkit_benches::measure::thread_cpu_ns;
@@ -42,6 +42,9 @@ type Probed = (String, Box<dyn FnOnce() -> String>);
 /// Times `call` `runs` times.
 #[allow(clippy::print_stdout, clippy::cast_precision_loss)]
 fn probe_with(name: &str, n: usize, runs: usize, call: &dyn Fn() -> Probed) {
+    if !wanted(name) {
+        return;
+    }
     let mut times = Vec::with_capacity(runs);
     let mut walls = Vec::with_capacity(runs);
     let mut weighted = String::new();
@@ -61,6 +64,12 @@ fn probe_with(name: &str, n: usize, runs: usize, call: &dyn Fn() -> Probed) {
     println!(
         r#"{{"n":{n},"workload":"{name}","best_cpu_ms":{best:.3},"median_cpu_ms":{median:.3},"best_wall_ms":{wall:.3},"median_wall_ms":{wall_median:.3},"weighted":"{weighted}","digest":"{digest:016x}"}}"#
     );
+}
+
+/// Whether the optional third argument (workload names, comma-separated, e.g.
+/// `book_by_owner,half_elapsed_ungrouped`) asks for `name`; without it every workload runs.
+fn wanted(name: &str) -> bool {
+    std::env::args().nth(3).is_none_or(|list| list.split(',').any(|w| w == name))
 }
 
 fn main() {

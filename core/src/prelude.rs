@@ -38,9 +38,9 @@ pub use crate::dedup::{
 // Forecast (销售漏斗).
 pub use crate::forecast::{
     allocate_target, forecast, forecast_columns, forecast_columns_parallel, forecast_ranges, funnel_history,
-    AllocationInput, AllocationPolicy, AmountColumn, DateColumn, Deal, DealColumns, DurationUnit, FiscalYear, ForecastCategory,
-    ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, OverduePolicy, Placement, RangeSettings, Stage, StageEvent, StageKind,
-    UndatedPolicy,
+    AllocationInput, AllocationPolicy, AmountColumn, DateColumn, Deal, DealColumns, DurationUnit, FiscalYear,
+    ForecastCategory, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, OverduePolicy, Placement, RangeSettings,
+    Stage, StageEvent, StageKind, UndatedPolicy,
 };
 pub use crate::forecast::{
     forecast_hierarchy, quota_attainment, HierarchyInput, HierarchyPolicy, PeriodKind, QuotaInput, QuotaPolicy,

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    forecast, forecast_columns, forecast_columns_parallel, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy, KeyColumn,
+    forecast, forecast_columns, forecast_columns_parallel, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy,
+    KeyColumn,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;

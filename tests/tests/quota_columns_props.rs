@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy,
-    KeyColumn, ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
+    forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns,
+    ForecastPolicy, KeyColumn, ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;

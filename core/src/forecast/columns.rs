@@ -295,8 +295,8 @@ pub(super) fn run<'f, 'p>(
     let lanes = lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?;
     // A deal entered in its stage after as_of is an error, which the general loop reports.
     let entered_ok = latest[0].is_none_or(|d| d <= as_of_days);
-    let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale))
-        .filter(|_| entered_ok);
+    let kernel =
+        kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale)).filter(|_| entered_ok);
     let to_tables = |sums: &KernelSums| {
         let (w_scale, _) = super::sums::probability_units(funnel, scale)?;
         sums.tables(&funnel.open, scale, w_scale, max_offset as usize + 2)
@@ -1278,7 +1278,8 @@ mod tests {
         let owner: Vec<i32> = (0..n as i32).collect();
         let owners: Vec<String> = (0..n).map(|k| format!("o{k}")).collect();
         let labels = ["a".to_string(), "won".to_string()];
-        let columns = owner_columns(&stage, &labels, AmountColumn::Units { units: &cents, scale: 2 }, (&owner, &owners));
+        let columns =
+            owner_columns(&stage, &labels, AmountColumn::Units { units: &cents, scale: 2 }, (&owner, &owners));
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let mut policy = policy("half_elapsed");
         policy.horizon_months = Some(1_000);
@@ -1330,7 +1331,10 @@ mod tests {
         owner: &'a [i32],
         owners: &'a [String],
     ) -> DealColumns<'a> {
-        DealColumns { expected_close_on: Some(DateColumn::Days(close)), ..owner_columns(stage, labels, amount, (owner, owners)) }
+        DealColumns {
+            expected_close_on: Some(DateColumn::Days(close)),
+            ..owner_columns(stage, labels, amount, (owner, owners))
+        }
     }
 
     /// Sums past 64 bits leave the fast lane to the general loop: the same exact report as

@@ -393,7 +393,8 @@ mod tests {
             let ticks: Vec<i64> =
                 days.iter().filter_map(|&d| if d == i64::MIN { Some(d) } else { d.checked_mul(per_day) }).collect();
             let column = DateColumn::Ticks { values: &ticks, per_day };
-            let expected: Vec<i64> = days.iter().copied().filter(|&d| d == i64::MIN || d.checked_mul(per_day).is_some()).collect();
+            let expected: Vec<i64> =
+                days.iter().copied().filter(|&d| d == i64::MIN || d.checked_mul(per_day).is_some()).collect();
             let read: Vec<i64> = (0..ticks.len()).map(|i| column.reader().day(i)).collect();
             assert_eq!(read, expected, "{per_day}");
             assert_eq!(check(column).unwrap(), expected.iter().copied().max(), "{per_day}");
@@ -461,7 +462,8 @@ mod tests {
         let mut next = draws(7);
         let stage: Vec<i32> = (0..n).map(|_| (next() % 5) as i32).collect();
         let cents: Vec<i64> = (0..n).map(|_| (next() % 10_000_000) as i64).collect();
-        let entered: Vec<i64> = (0..n).map(|_| if next().is_multiple_of(10) { i64::MIN } else { today - (next() % 200) as i64 }).collect();
+        let entered: Vec<i64> =
+            (0..n).map(|_| if next().is_multiple_of(10) { i64::MIN } else { today - (next() % 200) as i64 }).collect();
         let close: Vec<i64> =
             (0..n).map(|_| if next() % 10 < 4 { i64::MIN } else { today - 60 + (next() % 511) as i64 }).collect();
         let rank: Vec<i32> = (0..n).map(|_| (next() % 50) as i32).collect();
@@ -470,8 +472,11 @@ mod tests {
         let labels32: Vec<String> = (0..50).map(|k| (10_000 + 37 * k).to_string()).collect();
         let labels_wide: Vec<String> = (0..50).map(|k| (i64::from(k - 20) * 1_000_000_000_000).to_string()).collect();
         let stages = ["a", "b", "c", "won", "lost"].map(String::from);
-        let narrow = |d: &[i64]| -> Vec<i32> { d.iter().map(|&v| if v == i64::MIN { i32::MIN } else { v as i32 }).collect() };
-        let ticks = |d: &[i64], per_day: i64| -> Vec<i64> { d.iter().map(|&v| if v == i64::MIN { v } else { v * per_day }).collect() };
+        let narrow =
+            |d: &[i64]| -> Vec<i32> { d.iter().map(|&v| if v == i64::MIN { i32::MIN } else { v as i32 }).collect() };
+        let ticks = |d: &[i64], per_day: i64| -> Vec<i64> {
+            d.iter().map(|&v| if v == i64::MIN { v } else { v * per_day }).collect()
+        };
         let (entered32, close32) = (narrow(&entered), narrow(&close));
         let ns = 86_400_000_000_000;
         let (entered_ns, close_s) = (ticks(&entered, ns), ticks(&close, 86_400));

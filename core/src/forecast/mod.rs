@@ -95,7 +95,6 @@ pub use backtest::{
 };
 pub use calendar::PeriodKind;
 pub use columns::{forecast_columns, forecast_columns_parallel, AmountColumn, DealColumns, KeyColumn};
-pub use inputs::{DateColumn, GroupColumn};
 pub use hierarchy::{
     forecast_hierarchy, AppliedAdjustment, CategoryForecast, ForecastAdjustment, HierarchyInput, HierarchyLine,
     HierarchyPolicy, HierarchyReason, HierarchyReport, OwnerNode,
@@ -104,6 +103,7 @@ pub use history::{
     funnel_history, Cohort, DaysPercentile, EntryWindow, HistoryFigures, HistoryGroup, HistoryLine, HistoryPolicy,
     HistoryReport, HistoryStage, SkippedStages, StageEvent,
 };
+pub use inputs::{DateColumn, GroupColumn};
 pub use per_deal::ProbabilityColumn;
 pub use phasing::Reason;
 pub use policy::{
