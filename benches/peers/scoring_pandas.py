@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import crmkit  # noqa: E402
+from seeded import draws  # noqa: E402
 
 SEED = 42
 AS_OF = datetime.date(2026, 11, 23)
@@ -58,15 +59,8 @@ EVENTS = ["visit_pricing", "download_whitepaper", "attend_webinar", "email_open"
 REPEAT = 3
 
 
-def mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 def generate(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    k = np.arange(1, 16 * n + 1, dtype=np.uint64)
-    x = mix(np.uint64(SEED) + k * np.uint64(0x9E3779B97F4A7C15)).reshape(n, 16)
+    x = draws(SEED, 0, 16 * n).reshape(n, 16)
     a = x[:, 0]
     u = np.uint64
     cat = lambda codes, labels: pd.Categorical.from_codes(codes.astype(np.int32), categories=labels)  # noqa: E731

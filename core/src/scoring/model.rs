@@ -32,20 +32,16 @@ pub struct ModelConfig {
     pub closed_on_field: String,
     /// `bayes`: Laplace smoothing α added to every count (> 0; default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub smoothing: Option<f64>,
     /// `bayes`: values seen on fewer closed leads (weighted) than this contribute nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min_support: Option<f64>,
     /// `bayes`: blend each team's estimates with the global ones, the global weighing as
     /// this many closed leads (absent: one global table, teams ignored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub team_blend: Option<f64>,
     /// `bayes`: an outcome `d` days before `as_of` weighs `2^(−d / half_life_days)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub half_life_days: Option<f64>,
     /// How many factors `top_for` and `top_against` list (default 3, as Odoo's tooltip).
     #[serde(default = "names::three")]
@@ -95,7 +91,6 @@ pub struct Feature {
     /// `bayes`: a numeric field cut at these increasing edges (`[10, 50]` gives `< 10`,
     /// `[10, 50)`, `≥ 50`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub bins: Option<Vec<f64>>,
 }
 
@@ -126,7 +121,6 @@ pub struct LeadModel {
     pub teams: Vec<TeamTable>,
     /// All teams together (`bayes` only; Odoo pools the team tables when it needs to).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub global: Option<TeamTable>,
 }
 

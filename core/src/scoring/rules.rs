@@ -89,14 +89,12 @@ pub struct ScoringRule {
     pub points: f64,
     /// The group (and so the cap) it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub group: Option<String>,
     /// Conditions on the lead's fields, all of which must hold.
     #[serde(default)]
     pub when: Vec<FieldCondition>,
     /// A behavioural rule over the lead's events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub event: Option<EventRule>,
 }
 
@@ -111,34 +109,27 @@ pub struct FieldCondition {
     pub op: ConditionOp,
     /// `equals`, `contains`: the text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub value: Option<String>,
     /// `in`, `not_in`: the texts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub values: Option<Vec<String>>,
     /// `range`: lower bound (none: unbounded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min: Option<f64>,
     /// `range`: upper bound (none: unbounded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub max: Option<f64>,
     /// `range`: which bounds are inclusive, `"[]"`, `"[)"`, `"(]"` or `"()"` (required).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub bounds: Option<RangeBounds>,
     /// `regex`: the pattern (Rust `regex-lite` syntax, unanchored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub pattern: Option<String>,
     /// `contains`, `equals`, `in`, `not_in`: compare ignoring ASCII case.
     #[serde(default)]
     pub ignore_case: bool,
     /// `within_days`: the date is at most this many days before `as_of` (and not after it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub days: Option<u32>,
 }
 
@@ -199,11 +190,9 @@ pub struct EventRule {
     pub min_count: u32,
     /// Hard window: events older than this many days before `as_of` are ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub within_days: Option<u32>,
     /// Exponential decay: points halve every this many days of an event's age (> 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub half_life_days: Option<f64>,
     /// `false` (default): `points` once, decayed by the age of the most recent qualifying
     /// event. `true`: `points` for each qualifying event, each decayed by its own age.
@@ -211,7 +200,6 @@ pub struct EventRule {
     pub per_event: bool,
     /// With `per_event`: at most this many events score (the most recent ones).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub max_events: Option<u32>,
 }
 
@@ -224,11 +212,9 @@ pub struct RuleGroup {
     pub id: String,
     /// Cap on the group's points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub max: Option<f64>,
     /// Floor of the group's points (for penalties).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min: Option<f64>,
 }
 
@@ -239,11 +225,9 @@ pub struct RuleGroup {
 pub struct ScoreBounds {
     /// Floor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min: Option<f64>,
     /// Cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub max: Option<f64>,
 }
 
@@ -271,7 +255,6 @@ pub struct GradeBand {
     pub label: String,
     /// Lowest score of the band; absent on (and only on) the last band.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min: Option<f64>,
 }
 
@@ -284,19 +267,15 @@ pub struct PriorityTier {
     pub id: String,
     /// Display label (`重点线索`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub label: Option<String>,
     /// Lowest total score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min_score: Option<f64>,
     /// Lowest fit score.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min_fit: Option<f64>,
     /// Lowest engagement score (the lead's heat).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min_engagement: Option<f64>,
     /// Grades admitted (empty: any).
     #[serde(default)]
