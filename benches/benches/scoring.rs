@@ -4,7 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crmkit::scoring::{
-    score_columns, train_lead_model, train_lead_model_columns, FieldData, GroupedEvents, Lead, LeadColumns, ModelConfig,
+    score_columns, train_lead_model, train_lead_model_columns, FieldData, GroupedEvents, LeadColumns, ModelConfig,
 };
 use crmkit_benches::as_of;
 use crmkit_benches::scoring::{model_config, policy, ClosedLeads, Leads};
@@ -28,7 +28,7 @@ fn bench(c: &mut Criterion) {
 
     let closed = ClosedLeads::generate(n, 7);
     let config: ModelConfig = model_config();
-    let records: Vec<Lead> = closed.records();
+    let records = closed.leads();
     let mut group = c.benchmark_group("train_1m");
     group.throughput(Throughput::Elements(n as u64));
     group.sample_size(10);
@@ -36,14 +36,14 @@ fn bench(c: &mut Criterion) {
     let columns = LeadColumns { rows: owned.rows, fields: owned.fields(), events: None };
     assert_eq!(
         train_lead_model_columns(&config, &columns, as_of()).expect("model"),
-        train_lead_model(&config, &records, as_of()).expect("model"),
+        train_lead_model(&config, records, as_of()).expect("model"),
         "columns and records train the same model"
     );
     group.bench_function("bayes_10_fields_columns", |b| {
         b.iter(|| train_lead_model_columns(&config, &columns, as_of()).expect("model"));
     });
     group.bench_function("bayes_10_fields_records", |b| {
-        b.iter(|| train_lead_model(&config, &records, as_of()).expect("model"));
+        b.iter(|| train_lead_model(&config, records, as_of()).expect("model"));
     });
     group.finish();
     let _ = FieldData::Number(&[]);

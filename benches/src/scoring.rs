@@ -151,9 +151,9 @@ impl ClosedLeads {
         Self { leads }
     }
 
-    /// The leads as records.
-    pub fn records(&self) -> Vec<Lead> {
-        self.leads.clone()
+    /// The leads as records, borrowed (a million records take a few GB: no copy).
+    pub fn leads(&self) -> &[Lead] {
+        &self.leads
     }
 
     /// The same leads as text columns (category codes and labels), one per field.

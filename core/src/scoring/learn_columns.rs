@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use super::columns::{day_number, FieldData, LeadColumns, NO_DATE};
 use super::detmath::exp2;
-use super::learn::{Acc, ValueCounts};
-use super::model::{bin_label, bin_of, LeadModel, Method, ModelConfig};
+use super::learn::{Closed, Tally};
+use super::model::{bin_label, bin_of, LeadModel, ModelConfig};
 use crate::error::{Error, ParseKind, Result};
 
 /// A text column's label per code, with equal texts merged and `""` missing.
@@ -129,8 +129,6 @@ pub fn train_lead_model_columns(config: &ModelConfig, cols: &LeadColumns<'_>, as
             }
         }
     }
-    let odoo = config.method == Method::Odoo;
-    let per_team = odoo || config.team_blend.is_some();
     let outcome_name = config.outcome_field.as_str();
     let outcome = text(cols, outcome_name)?.ok_or_else(|| Error::MissingValue {
         path: format!("columns.{outcome_name}"),
@@ -173,12 +171,8 @@ pub fn train_lead_model_columns(config: &ModelConfig, cols: &LeadColumns<'_>, as
         .collect::<Result<Vec<_>>>()?;
     let mut values = values;
     let today = day_number(as_of);
-    // Per team (in order of first use), its counts; per team and field, the local row of
-    // each value id (u32::MAX: not seen yet in that team).
-    let mut teams: Vec<(Option<u32>, Acc, Vec<Vec<u32>>)> = Vec::new();
-    let mut team_slot: HashMap<Option<u32>, usize> = HashMap::new();
-    let mut global = (Acc::new(config), vec![Vec::new(); config.fields.len()]);
-    let mut ids: Vec<Option<u32>> = vec![None; config.fields.len()];
+    let mut tally = Tally::new(config);
+    let mut ids: Vec<(usize, u32)> = Vec::with_capacity(config.fields.len());
     for i in 0..cols.rows {
         let path = || format!("columns.{outcome_name}[{i}]");
         let won = match outcome.id(i) {
@@ -222,8 +216,9 @@ pub fn train_lead_model_columns(config: &ModelConfig, cols: &LeadColumns<'_>, as
                 }
             },
         };
+        ids.clear();
         for (f, v) in values.iter_mut().enumerate() {
-            ids[f] = match v {
+            let id = match v {
                 Values::Absent => None,
                 Values::Text(t) => t.id(i),
                 Values::Binned(x, edges) => (!x[i].is_nan()).then(|| bin_of(edges, x[i]) as u32),
@@ -234,53 +229,12 @@ pub fn train_lead_model_columns(config: &ModelConfig, cols: &LeadColumns<'_>, as
                     })
                 }),
             };
+            ids.extend(id.map(|id| (f, id)));
         }
-        if per_team {
-            let at = *team_slot.entry(team_id).or_insert_with(|| {
-                teams.push((team_id, Acc::new(config), vec![Vec::new(); config.fields.len()]));
-                teams.len() - 1
-            });
-            let (_, acc, rows) = &mut teams[at];
-            add(acc, rows, &values, &ids, stage_at, won, weight);
-        }
-        if !odoo {
-            add(&mut global.0, &mut global.1, &values, &ids, stage_at, won, weight);
-        }
+        let closed = Closed { team: team_id, stage: stage_at, won, weight, values: &ids };
+        tally.add(config, &closed, &|f, id| label(&values[f], id));
     }
-    let teams = teams
-        .into_iter()
-        .map(|(id, acc, _)| (id.map(|t| team.as_ref().map_or("", |x| x.labels[t as usize]).to_owned()), acc))
-        .collect();
-    super::learn::finish(config, teams, global.0)
-}
-
-/// Adds one closed lead to a team's counts, values in order of first appearance as
-/// [`Acc::add`] keeps them.
-fn add(
-    acc: &mut Acc,
-    rows: &mut [Vec<u32>],
-    values: &[Values<'_>],
-    ids: &[Option<u32>],
-    stage: Option<usize>,
-    won: bool,
-    weight: f64,
-) {
-    acc.count_outcome(stage, won, weight);
-    let side = usize::from(!won);
-    for (f, id) in ids.iter().enumerate() {
-        let Some(id) = *id else { continue };
-        let local = &mut rows[f];
-        if local.len() <= id as usize {
-            local.resize(id as usize + 1, u32::MAX);
-        }
-        let (labels, _, counts): &mut ValueCounts = &mut acc.fields[f];
-        if local[id as usize] == u32::MAX {
-            local[id as usize] = counts.len() as u32;
-            labels.push(label(&values[f], id));
-            counts.push([0.0; 2]);
-        }
-        counts[local[id as usize] as usize][side] += weight;
-    }
+    tally.finish(config, |t| team.as_ref().map_or("", |x| x.labels[t as usize]).to_owned())
 }
 
 fn label(values: &Values<'_>, id: u32) -> String {

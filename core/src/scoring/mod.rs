@@ -45,6 +45,7 @@ pub mod detmath;
 mod eval;
 mod evaluate;
 mod events;
+mod features;
 mod frame;
 mod lead;
 mod learn;

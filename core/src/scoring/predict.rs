@@ -7,8 +7,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use super::detmath::{exp, ln};
+use super::features::{Features, Reader};
 use super::lead::Lead;
-use super::learn::features;
 use super::model::{LeadModel, Method, TeamTable};
 use crate::error::Result;
 
@@ -107,8 +107,12 @@ pub enum PredictionReason {
 pub fn predict_leads(model: &LeadModel, leads: &[Lead]) -> Result<PredictionReport> {
     let pooled = (model.config.method == Method::Odoo).then(|| pool(&model.teams));
     let mut out = Vec::with_capacity(leads.len());
+    let reader = Reader::new(&model.config);
+    let mut found = vec![None; reader.width()];
+    let mut f = Features::default();
     for (i, lead) in leads.iter().enumerate() {
-        let f = features(&model.config, lead, i)?;
+        reader.read(lead, &mut found);
+        reader.features(&found, i, &mut f)?;
         let terms = match model.config.method {
             Method::Odoo => odoo(model, pooled.as_ref(), &f),
             Method::Bayes => Ok(bayes(model, &f)),
@@ -159,7 +163,7 @@ fn pool(teams: &[TeamTable]) -> TeamTable {
 }
 
 /// Odoo's formula: terms, and P computed its way (products of ratios).
-fn odoo(model: &LeadModel, pooled: Option<&TeamTable>, f: &super::learn::Features) -> Terms {
+fn odoo(model: &LeadModel, pooled: Option<&TeamTable>, f: &Features<'_>) -> Terms {
     let stage = f.stage.ok_or(PredictionReason::NoStage)?;
     if model.config.stages[stage].won {
         return Err(PredictionReason::WonStage);
@@ -179,9 +183,10 @@ fn odoo(model: &LeadModel, pooled: Option<&TeamTable>, f: &super::learn::Feature
         s_l *= b;
         terms.push(term("stage", Some(&model.config.stages[stage].name), a, b));
     }
-    for (field, value) in &f.values {
-        let feature = &model.config.fields[*field];
-        let Some(rows) = table.fields.get(*field) else { continue };
+    for &(field, value) in &f.values {
+        let feature = &model.config.fields[field];
+        let value = value.label(feature);
+        let Some(rows) = table.fields.get(field) else { continue };
         // Odoo drops tag rows seen on fewer than 50 closed leads, from the sums too.
         let kept = |w: f64, l: f64| !feature.tags || w + l >= 50.0;
         let Some(row) = rows.values.iter().find(|r| r.value == value.as_ref() && kept(r.won, r.lost)) else { continue };
@@ -200,7 +205,7 @@ fn has_rows(t: &TeamTable) -> bool {
 }
 
 /// The improved naive Bayes: Laplace smoothing, minimum support, team blending.
-fn bayes(model: &LeadModel, f: &super::learn::Features) -> (Vec<Contribution>, Option<f64>) {
+fn bayes(model: &LeadModel, f: &Features<'_>) -> (Vec<Contribution>, Option<f64>) {
     let c = &model.config;
     let alpha = c.alpha();
     let min_support = c.min_support.unwrap_or(0.0);
@@ -222,18 +227,19 @@ fn bayes(model: &LeadModel, f: &super::learn::Features) -> (Vec<Contribution>, O
         let b = blend(reach(g, 1, g.lost), team.map(|(t, _)| (reach(t, 1, t.lost), t.lost)));
         terms.push(term("stage", Some(&c.stages[stage].name), a, b));
     }
-    for (field, value) in &f.values {
-        let rows = &g.fields[*field];
+    for &(field, value) in &f.values {
+        let value = value.label(&c.fields[field]);
+        let rows = &g.fields[field];
         let supported = |r: &&super::model::ValueCount| r.won + r.lost >= min_support;
         let Some(row) = rows.values.iter().filter(supported).find(|r| r.value == value.as_ref()) else { continue };
         // K values with support, plus one for every value not seen.
         let k = rows.values.iter().filter(supported).count() as f64 + 1.0;
         let like = |t: &TeamTable, side: usize| {
-            let rows = &t.fields[*field];
+            let rows = &t.fields[field];
             let total: f64 = rows
                 .values
                 .iter()
-                .filter(|r| g.fields[*field].values.iter().filter(supported).any(|x| x.value == r.value))
+                .filter(|r| g.fields[field].values.iter().filter(supported).any(|x| x.value == r.value))
                 .map(|r| if side == 0 { r.won } else { r.lost })
                 .sum();
             let count = rows.values.iter().find(|r| r.value == value.as_ref()).map_or(0.0, |r| {
@@ -248,7 +254,7 @@ fn bayes(model: &LeadModel, f: &super::learn::Features) -> (Vec<Contribution>, O
         let a = blend(like(g, 0), team.map(|(t, _)| (like(t, 0), t.won)));
         let b = blend(like(g, 1), team.map(|(t, _)| (like(t, 1), t.lost)));
         let _ = row;
-        terms.push(term(&c.fields[*field].name, Some(value.as_ref()), a, b));
+        terms.push(term(&c.fields[field].name, Some(value.as_ref()), a, b));
     }
     (terms, None)
 }
