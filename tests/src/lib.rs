@@ -13,6 +13,7 @@ use serde_json::Value;
 mod commission_batches;
 mod forecast_columns;
 mod pool_batches;
+pub mod quota_book;
 mod scoring_columns;
 
 /// Calls the crmkit function a vector file names, the way the bindings do: config and input

@@ -8,25 +8,11 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use crmkit::forecast::{
     forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns,
-    ForecastPolicy, KeyColumn, ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
+    KeyColumn, ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
 };
+use crmkit_tests::quota_book::{deal, policy, STAGES};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-
-const STAGES: [&str; 4] = ["a", "b", "won", "lost"];
-
-fn policy(group_by: &[&str]) -> ForecastPolicy {
-    let mut policy: ForecastPolicy = crmkit::wire::from_json(
-        r#"{"stages": [{"name": "a", "conversion": "0.5", "duration": "40"}, {"name": "b", "conversion": "0.3", "duration": "25"},
-            {"name": "won", "kind": "won"}, {"name": "lost", "kind": "lost"}],
-            "duration_unit": "days", "placement": "expected_close", "undated": "unscheduled",
-            "fiscal_year": {"start_month": 7}}"#,
-        "",
-    )
-    .expect("policy");
-    policy.group_by = group_by.iter().map(|&g| g.to_owned()).collect();
-    policy
-}
 
 fn days_since_epoch(d: NaiveDate) -> i64 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()
@@ -69,21 +55,11 @@ proptest! {
         let deals: Vec<Deal> = book
             .iter()
             .enumerate()
-            .map(|(i, &(stage, cents, owner, team, day, p))| {
-                let won = STAGES[stage] == "won";
-                // Won deals closed on or before as_of; open ones anywhere, or undated.
-                let day = if won { Some(-day.unwrap_or(0).abs()) } else { day };
-                Deal {
-                    id: format!("d{i}"),
-                    stage: STAGES[stage].into(),
-                    amount: Decimal::new(cents, 2),
-                    expected_close_on: day.map(|d| as_of + chrono::TimeDelta::days(d)),
-                    // An own probability for some open deals (a won deal may only repeat 1).
-                    probability: p.filter(|_| stage < 2).map(|p| Decimal::new(i64::from(p) * 25, 2)),
-                    owner: Some(format!("o{owner}")),
-                    team: team.map(|t| format!("t{t}")),
-                    ..Deal::default()
-                }
+            .map(|(i, &(stage, cents, owner, team, day, p))| Deal {
+                // An own probability for some open deals (a won deal may only repeat 1).
+                probability: p.filter(|_| stage < 2).map(|p| Decimal::new(i64::from(p) * 25, 2)),
+                team: team.map(|t| format!("t{t}")),
+                ..deal(i, stage, cents, owner, day, as_of, 1)
             })
             .collect();
         // The quota's fields: none, owner, team or both; the policy groups by both.

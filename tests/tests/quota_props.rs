@@ -2,22 +2,10 @@
 //! period's total, and the figures agree with the forecast's own totals.
 
 use chrono::NaiveDate;
-use crmkit::forecast::{forecast, quota_attainment, Deal, ForecastPolicy, Quota, QuotaInput, QuotaPolicy};
+use crmkit::forecast::{forecast, quota_attainment, Deal, Quota, QuotaInput, QuotaPolicy};
+use crmkit_tests::quota_book::{deal, policy};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-
-const STAGES: [&str; 4] = ["a", "b", "won", "lost"];
-
-fn policy() -> ForecastPolicy {
-    crmkit::wire::from_json(
-        r#"{"stages": [{"name": "a", "conversion": "0.5", "duration": "40"}, {"name": "b", "conversion": "0.3", "duration": "25"},
-            {"name": "won", "kind": "won"}, {"name": "lost", "kind": "lost"}],
-            "duration_unit": "days", "placement": "expected_close", "undated": "unscheduled",
-            "fiscal_year": {"start_month": 7}}"#,
-        "",
-    )
-    .expect("policy")
-}
 
 fn sum(values: impl Iterator<Item = Decimal>) -> Decimal {
     values.fold(Decimal::ZERO, |a, b| a + b)
@@ -36,18 +24,7 @@ proptest! {
         let deals: Vec<Deal> = book
             .iter()
             .enumerate()
-            .map(|(i, &(stage, cents, owner, day))| {
-                // Won deals closed on or before as_of; open ones anywhere, or undated.
-                let day = if STAGES[stage] == "won" { Some(-day.unwrap_or(0).abs()) } else { day };
-                Deal {
-                    id: format!("d{i}"),
-                    stage: STAGES[stage].into(),
-                    amount: Decimal::new(cents, 2),
-                    expected_close_on: day.map(|d| as_of + chrono::TimeDelta::days(d)),
-                    owner: Some(format!("o{owner}")),
-                    ..Deal::default()
-                }
-            })
+            .map(|(i, &(stage, cents, owner, day))| deal(i, stage, cents, owner, day, as_of, 1))
             .collect();
         let kind = ["month", "quarter", "year"][period];
         let quota: QuotaPolicy = crmkit::wire::from_json(&format!(r#"{{"group_by": ["owner"], "period": "{kind}"}}"#), "").expect("quota");
@@ -63,7 +40,7 @@ proptest! {
             })
             .collect();
         let input = QuotaInput { deals: deals.clone(), quotas: quotas.clone(), won: Vec::new() };
-        let policy = policy();
+        let policy = policy(&[]);
         let r = quota_attainment(&policy, &quota, &input, as_of).expect("valid book");
         let f = forecast(&policy, &deals, as_of).expect("valid book");
         // Every deal once: won and open (placed + unscheduled) match the forecast's totals.
