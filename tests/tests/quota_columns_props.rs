@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns,
-    KeyColumn, ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
+    forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns, KeyColumn,
+    ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
 };
 use crmkit_tests::quota_book::{deal, policy, STAGES};
 use proptest::prelude::*;
@@ -49,6 +49,9 @@ proptest! {
         won in proptest::collection::vec((0i64..100_000, 0i64..400, 0u8..4, 0u8..3), 0..3),
         fields in 0usize..4,
         period in 0usize..3,
+        // How far back won deals reach: within a year or so, decades (past the quota's table
+        // of recent periods), two centuries (past its table of days).
+        reach in proptest::sample::select(vec![1i64, 37, 211]),
     ) {
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
         let book: Vec<Row> = book;
@@ -59,7 +62,7 @@ proptest! {
                 // An own probability for some open deals (a won deal may only repeat 1).
                 probability: p.filter(|_| stage < 2).map(|p| Decimal::new(i64::from(p) * 25, 2)),
                 team: team.map(|t| format!("t{t}")),
-                ..deal(i, stage, cents, owner, day, as_of, 1)
+                ..deal(i, stage, cents, owner, day, as_of, reach)
             })
             .collect();
         // The quota's fields: none, owner, team or both; the policy groups by both.

@@ -14,7 +14,7 @@ use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
 use super::policy::{Funnel, Placement, StageKind};
-use super::quota_columns::{Side, WonRow};
+use super::quota_columns::{Side, WonRows, WonSums};
 use super::report::{build_report, Aggregator, Extras, ForecastReport, Shape};
 use super::sums::Tables;
 use super::ForecastPolicy;
@@ -325,7 +325,7 @@ pub(super) fn run<'f, 'p>(
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
     // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
     // has a threshold.
-    let want_won = side.is_some();
+    let won_periods = side.as_ref().map(|s| s.periods);
     let (filled, flagged, per_deal, won) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
@@ -335,7 +335,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            let won = if want_won { pass.won_rows(funnel, &units_of)? } else { Vec::new() };
+            let won = pass.won_rows(funnel, &units_of, won_periods)?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
         AmountColumn::Float { values, .. } => {
@@ -346,7 +346,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            let won = if want_won { pass.won_rows(funnel, &units_of)? } else { Vec::new() };
+            let won = pass.won_rows(funnel, &units_of, won_periods)?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
         AmountColumn::Decimal(a) => {
@@ -359,7 +359,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            let won = if want_won { pass.won_rows(funnel, &units_of)? } else { Vec::new() };
+            let won = pass.won_rows(funnel, &units_of, won_periods)?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
     };
@@ -389,6 +389,7 @@ pub(super) fn run<'f, 'p>(
             scale,
             unscheduled: max_offset as usize + 1,
             slot0: placer.month_index(0),
+            ..*side
         };
     }
     Ok((report, placer))
@@ -600,36 +601,33 @@ impl Pass<'_> {
         Ok(out)
     }
 
-    /// The won rows as (group, close day, amount units), in row order: what the quota counts
-    /// as won in the period of its close date. A won deal needs its `expected_close_on`, on
-    /// or before `as_of` (as [`book::won_on`](super::book::won_on) asks of a deal record).
-    /// Rows are valid by now.
-    fn won_rows(&self, funnel: &Funnel, units_of: &dyn Fn(usize) -> Option<i128>) -> Result<Vec<WonRow>> {
+    /// The won rows summed per group and period of `periods` (none without them): what the
+    /// quota counts as won in the period of its close date. A won deal needs its
+    /// `expected_close_on`, on or before `as_of` (as [`book::won_on`](super::book::won_on)
+    /// asks of a deal record). Rows are valid by now.
+    fn won_rows(
+        &self,
+        funnel: &Funnel,
+        units_of: &impl Fn(usize) -> Option<i128>,
+        periods: Option<super::calendar::Periods>,
+    ) -> Result<WonSums> {
+        let Some(periods) = periods else { return Ok(WonSums::default()) };
         let stages = &funnel.policy.stages;
         let won: Vec<bool> = self
             .lanes
             .iter()
             .map(|l| l.kind == LaneKind::Closed && stages[l.stage as usize].kind == StageKind::Won)
             .collect();
-        let mut out = Vec::new();
-        if !won.contains(&true) {
-            return Ok(out);
-        }
-        for (i, &code) in self.cols.stage.iter().enumerate() {
-            if !usize::try_from(code).ok().and_then(|c| won.get(c)).copied().unwrap_or(false) {
-                continue;
-            }
-            let day = day_of(self.dates.close, i);
-            if day == i64::MIN || day > self.as_of_days {
-                // The record path's error (missing or after as_of); no date built per row.
-                let on = (day != i64::MIN).then(|| epoch_day(day)).flatten();
-                super::book::won_on(on, self.as_of, &|| (self.row_path)(i, "expected_close_on"))?;
-            }
-            let group = self.groups.id(i).ok_or_else(|| Error::overflow((self.row_path)(i, "keys")))?;
-            let units = units_of(i).ok_or_else(|| Error::overflow((self.row_path)(i, "amount")))?;
-            out.push(WonRow { group, day, units });
-        }
-        Ok(out)
+        let rows = WonRows {
+            stage: self.cols.stage,
+            won: &won,
+            close: self.dates.close,
+            as_of: self.as_of,
+            as_of_days: self.as_of_days,
+            groups: self.groups.count(),
+            row_path: self.row_path,
+        };
+        WonSums::new(&rows, periods, |i| self.groups.id(i), units_of)
     }
 
     /// The deals with their own probability or category (see [`PerDeal`]); nothing to read

@@ -6,6 +6,7 @@
 //! pipeline ÷ gap`, the open pipeline being the deals the forecast places in that period.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -148,9 +149,11 @@ pub struct QuotaReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct QuotaLine {
-    /// The `group_by` values (`null`: deals without the field).
+    /// The `group_by` values (`null`: deals without the field), one map shared by the key's
+    /// lines (a map per line was half of a 4,500-line report's time).
+    #[serde(serialize_with = "shared_map")]
     #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
-    pub key: BTreeMap<String, Option<String>>,
+    pub key: Arc<BTreeMap<String, Option<String>>>,
     /// The period's label.
     pub period: String,
     /// Its first calendar month, `YYYY-MM`.
@@ -183,6 +186,11 @@ pub struct QuotaLine {
     pub weighted_coverage: Option<Decimal>,
     /// Why: `quota_set`, `no_quota`, `quota_met`, `zero_quota`.
     pub reasons: Vec<QuotaReason>,
+}
+
+/// A shared key written as its map.
+fn shared_map<S: serde::Serializer>(key: &Arc<BTreeMap<String, Option<String>>>, s: S) -> Result<S::Ok, S::Error> {
+    key.as_ref().serialize(s)
 }
 
 /// Why a quota line says what it says.
@@ -248,17 +256,18 @@ pub fn quota_attainment(
     let setup = Setup::new(policy, quota)?;
     let (_, rows) = book::place(policy, &input.deals, as_of, setup.periods, &quota.group_by)?;
     let mut cells = Cells::default();
-    let Cells { cells: by_key, unscheduled } = &mut cells;
     for (i, row) in rows.iter().enumerate() {
         let path = || format!("deals[{i}].amount");
         match (row.kind, row.period) {
             (StageKind::Won, Some(p)) => {
-                by_key.entry((row.key.clone(), p)).or_default().won.add(row.amount, row.amount, &path)?;
+                let id = cells.id(&row.key);
+                cells.cell(id, p).won.add(row.amount, row.amount, &path)?;
             }
             (StageKind::Open, Some(p)) => {
-                by_key.entry((row.key.clone(), p)).or_default().open.add(row.amount, row.weighted, &path)?;
+                let id = cells.id(&row.key);
+                cells.cell(id, p).open.add(row.amount, row.weighted, &path)?;
             }
-            (StageKind::Open, None) => unscheduled.add(row.amount, row.weighted, &path)?,
+            (StageKind::Open, None) => cells.unscheduled.add(row.amount, row.weighted, &path)?,
             _ => {}
         }
     }
@@ -273,11 +282,52 @@ pub(super) struct Setup<'q> {
     roster: Option<BTreeSet<Key>>,
 }
 
-/// Per (key, period), the won and placed sums and the quota; open deals in no period.
+/// Per (key, period), the won and placed sums and the quota; open deals in no period. Each
+/// distinct key is stored once and known by its id (the order of first sight); the report
+/// sorts the ids by key once, not every cell by its key's text.
 #[derive(Default)]
 pub(super) struct Cells {
-    pub cells: BTreeMap<(Key, PeriodId), Cell>,
+    /// The keys, by id.
+    keys: Vec<Key>,
+    ids: HashMap<Key, usize>,
+    /// Per key id, its cells in period order.
+    by_key: Vec<Vec<(PeriodId, Cell)>>,
     pub unscheduled: Exact,
+}
+
+impl Cells {
+    /// The id of `key` (a new one on first sight).
+    pub fn id(&mut self, key: &Key) -> usize {
+        if let Some(&id) = self.ids.get(key) {
+            return id;
+        }
+        let id = self.keys.len();
+        self.ids.insert(key.clone(), id);
+        self.keys.push(key.clone());
+        self.by_key.push(Vec::new());
+        id
+    }
+
+    /// The cell of key `id` in period `p` (an empty one on first use). Periods mostly come
+    /// in increasing order: the last cell is tried first.
+    pub fn cell(&mut self, id: usize, p: PeriodId) -> &mut Cell {
+        let cells = &mut self.by_key[id];
+        let at = match cells.last() {
+            Some((last, _)) if *last == p => cells.len() - 1,
+            Some((last, _)) if *last > p => match cells.binary_search_by_key(&p, |c| c.0) {
+                Ok(at) => at,
+                Err(at) => {
+                    cells.insert(at, (p, Cell::default()));
+                    at
+                }
+            },
+            _ => {
+                cells.push((p, Cell::default()));
+                cells.len() - 1
+            }
+        };
+        &mut cells[at].1
+    }
 }
 
 impl<'q> Setup<'q> {
@@ -306,7 +356,7 @@ impl<'q> Setup<'q> {
         as_of: NaiveDate,
     ) -> Result<QuotaReport> {
         let (quota, periods) = (self.quota, self.periods);
-        let Cells { mut cells, unscheduled } = cells;
+        let mut cells = cells;
         for (i, w) in won.iter().enumerate() {
             if let Some(first) = ids.insert(w.id.as_str(), format!("won[{i}].id")) {
                 return Err(Error::DuplicateName { path: format!("won[{i}].id"), name: w.id.clone(), first });
@@ -316,24 +366,38 @@ impl<'q> Setup<'q> {
             }
             let on = book::won_on(Some(w.closed_on), as_of, &|| format!("won[{i}].closed_on"))?;
             let key: Key = quota.group_by.iter().map(|k| w.field(k).map(str::to_owned)).collect();
-            cells
-                .entry((key, periods.of_day(on)))
-                .or_default()
-                .won
-                .add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
+            let id = cells.id(&key);
+            cells.cell(id, periods.of_day(on)).won.add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
         }
         let mut quota_periods = BTreeSet::new();
+        // A book's quotas repeat a few period labels, and often come key by key: each label
+        // is read once, and a quota of the previous quota's key reuses its checked id.
+        let mut labels: HashMap<&str, PeriodId> = HashMap::new();
+        let mut previous: Option<(&BTreeMap<String, String>, usize)> = None;
         for (i, q) in quotas.iter().enumerate() {
             let at = |field: &str| format!("quotas[{i}].{field}");
-            let key = quota_key(&q.key, &quota.group_by, &at("key"))?;
-            if self.roster.as_ref().is_some_and(|r| !r.contains(&key)) {
-                return Err(Error::UnknownKey { path: at("key"), name: describe(&q.key) });
-            }
-            let period = periods.parse(&q.period, &at("period"))?;
+            let id = match previous {
+                Some((key, id)) if *key == q.key => id,
+                _ => {
+                    let key = quota_key(&q.key, &quota.group_by, &at("key"))?;
+                    if self.roster.as_ref().is_some_and(|r| !r.contains(&key)) {
+                        return Err(Error::UnknownKey { path: at("key"), name: describe(&q.key) });
+                    }
+                    cells.id(&key)
+                }
+            };
+            previous = Some((&q.key, id));
+            let period = if let Some(&p) = labels.get(q.period.as_str()) {
+                p
+            } else {
+                let p = periods.parse(&q.period, &at("period"))?;
+                labels.insert(&q.period, p);
+                p
+            };
             if q.amount.is_sign_negative() && !q.amount.is_zero() {
                 return Err(Error::NegativeAmount { path: at("amount"), value: q.amount.to_string() });
             }
-            let cell = cells.entry((key, period)).or_default();
+            let cell = cells.cell(id, period);
             if let Some((first, _)) = cell.quota {
                 return Err(Error::DuplicateName {
                     path: at("period"),
@@ -345,29 +409,53 @@ impl<'q> Setup<'q> {
             quota_periods.insert(period);
         }
         for key in self.roster.iter().flatten() {
+            let id = cells.id(key);
             for &p in &quota_periods {
-                cells.entry((key.clone(), p)).or_default();
+                cells.cell(id, p);
             }
         }
         let rates = Rounding { dp: quota.rate_dp, strategy: RoundingStrategy::HalfEven };
+        let Cells { keys, by_key, unscheduled, .. } = cells;
+        // Lines by key, then period: the ids sorted by their keys once.
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut labels = Labels { periods, known: BTreeMap::new() };
         let mut by_period: BTreeMap<PeriodId, Cell> = BTreeMap::new();
-        let mut lines = Vec::with_capacity(cells.len());
-        for ((key, p), cell) in &cells {
-            let total = by_period.entry(*p).or_default();
-            total.won.merge(&cell.won, &|| "won".into())?;
-            total.open.merge(&cell.open, &|| "deals".into())?;
-            if let Some((i, q)) = cell.quota {
-                let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
-                total.quota = Some((i, money::add(sum, q, || "quotas".into())?));
+        let mut lines = Vec::with_capacity(by_key.iter().map(Vec::len).sum());
+        for id in order {
+            let named = Arc::new(quota.group_by.iter().cloned().zip(keys[id].iter().cloned()).collect());
+            for (p, cell) in &by_key[id] {
+                let total = by_period.entry(*p).or_default();
+                total.won.merge(&cell.won, &|| "won".into())?;
+                total.open.merge(&cell.open, &|| "deals".into())?;
+                if let Some((i, q)) = cell.quota {
+                    let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
+                    total.quota = Some((i, money::add(sum, q, || "quotas".into())?));
+                }
+                lines.push(cell.line(Arc::clone(&named), labels.of(*p), rounding, rates)?);
             }
-            let named = quota.group_by.iter().cloned().zip(key.iter().cloned()).collect();
-            lines.push(cell.line(named, periods, *p, rounding, rates)?);
         }
         let totals = by_period
             .iter()
-            .map(|(p, cell)| cell.line(BTreeMap::new(), periods, *p, rounding, rates))
+            .map(|(p, cell)| cell.line(Arc::new(BTreeMap::new()), labels.of(*p), rounding, rates))
             .collect::<Result<_>>()?;
         Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
+    }
+}
+
+/// A period's label, first and last month, written once per period and copied to its lines.
+struct Labels {
+    periods: Periods,
+    known: BTreeMap<PeriodId, [String; 3]>,
+}
+
+impl Labels {
+    fn of(&mut self, p: PeriodId) -> &[String; 3] {
+        let periods = self.periods;
+        self.known.entry(p).or_insert_with(|| {
+            let (first, last) = periods.months(p);
+            [periods.label(p), month_label(first), month_label(last)]
+        })
     }
 }
 
@@ -382,18 +470,16 @@ pub(super) struct Cell {
 impl Cell {
     fn line(
         &self,
-        key: BTreeMap<String, Option<String>>,
-        periods: Periods,
-        p: PeriodId,
+        key: Arc<BTreeMap<String, Option<String>>>,
+        [period, first_month, last_month]: &[String; 3],
         rounding: Rounding,
         rates: Rounding,
     ) -> Result<QuotaLine> {
-        let (first, last) = periods.months(p);
         let mut line = QuotaLine {
             key,
-            period: periods.label(p),
-            first_month: month_label(first),
-            last_month: month_label(last),
+            period: period.clone(),
+            first_month: first_month.clone(),
+            last_month: last_month.clone(),
             quota: None,
             won: self.won.sums(rounding),
             open: self.open.sums(rounding),
@@ -401,10 +487,13 @@ impl Cell {
             gap: None,
             coverage: None,
             weighted_coverage: None,
-            reasons: vec![QuotaReason::NoQuota],
+            reasons: Vec::new(),
         };
-        let Some((_, quota)) = self.quota else { return Ok(line) };
-        line.reasons = vec![QuotaReason::QuotaSet];
+        let Some((_, quota)) = self.quota else {
+            line.reasons.push(QuotaReason::NoQuota);
+            return Ok(line);
+        };
+        line.reasons.push(QuotaReason::QuotaSet);
         line.quota = Some(rounding.round(quota));
         let gap = quota.checked_sub(self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
         line.gap = Some(rounding.round(gap));

@@ -6,14 +6,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::book::Exact;
-use super::calendar::PeriodId;
-use super::columns::{run, DealColumns};
+use super::calendar::{PeriodId, Periods};
+use super::columns::{run, DealColumns, RowPath};
+use super::inputs::{day_of, Days};
 use super::policy::{ForecastPolicy, Funnel};
-use super::quota::{Cell, Cells, Key, Quota, QuotaPolicy, QuotaReport, Setup, WonDeal};
+use super::quota::{Cells, Quota, QuotaPolicy, QuotaReport, Setup, WonDeal};
 use super::report::{ForecastReport, GroupSlots};
 use super::sums::Acc;
 use crate::error::{Error, Result};
@@ -32,28 +33,36 @@ pub struct QuotaData {
     pub won: Vec<WonDeal>,
 }
 
-/// A won row of the columns: its group, close day (days since 1970-01-01) and amount units.
-pub(super) struct WonRow {
-    pub group: usize,
-    pub day: i64,
-    pub units: i128,
-}
-
 /// What the forecast's columnar pass hands the quota.
-#[derive(Default)]
 pub(super) struct Side {
+    /// The quota's periods (set by the caller: the pass sums the won rows in them).
+    pub periods: Periods,
     /// Per group, its `group_by` values.
     pub keys: Vec<Vec<Option<String>>>,
     /// Per group, its month slots' exact sums (the last slot: unscheduled).
     pub group_slots: GroupSlots,
-    /// The won rows, in row order.
-    pub won: Vec<WonRow>,
+    /// The won rows summed per group and period.
+    pub won: WonSums,
     /// Amount units are 10^-scale.
     pub scale: u32,
     /// The unscheduled slot.
     pub unscheduled: usize,
     /// The slot id (calendar month, or week-based period) of slot 0, the month of `as_of`.
     pub slot0: i64,
+}
+
+impl Side {
+    fn new(periods: Periods) -> Self {
+        Self {
+            periods,
+            keys: Vec::new(),
+            group_slots: GroupSlots::new(),
+            won: WonSums::default(),
+            scale: 0,
+            unscheduled: 0,
+            slot0: 0,
+        }
+    }
 }
 
 /// The forecast of deal columns (as [`forecast_columns`](super::forecast_columns) gives it)
@@ -132,7 +141,7 @@ pub fn forecast_quota_columns(
         })
         .collect::<Result<Vec<usize>>>()?;
     let funnel = Funnel::new(policy)?;
-    let mut side = Side::default();
+    let mut side = Side::new(setup.periods);
     let (report, _) = run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), 1, Some(&mut side))?;
     let cells = cells(&side, &setup, &fields)?;
     let quota_report = setup.finish(policy.rounding, cells, (&data.won, &data.quotas), HashMap::new(), as_of)?;
@@ -140,16 +149,16 @@ pub fn forecast_quota_columns(
 }
 
 /// The deals' sums per quota key and period: each group's month slots rolled up into the
-/// quota's periods, and the won rows in the periods of their close dates.
+/// quota's periods, and the won rows' sums, under the quota key of their group.
 fn cells(side: &Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
     let periods = setup.periods;
     let mut out = Cells::default();
-    // Per group, the key it counts under (several groups may share one).
-    let keys: Vec<Key> =
-        side.keys.iter().map(|k| fields.iter().map(|&f| k.get(f).cloned().flatten()).collect()).collect();
+    // Per group, the id of the key it counts under (several groups may share one).
+    let ids: Vec<usize> =
+        side.keys.iter().map(|k| out.id(&fields.iter().map(|&f| k.get(f).cloned().flatten()).collect())).collect();
     let exact = |a: &Acc| Exact { deals: a.deals, amount: a.amount, weighted: a.weighted };
     for (g, slots) in side.group_slots.iter().enumerate() {
-        // Slots are in order, so a period's slots are consecutive: one map entry per period.
+        // Slots are in order, so a period's slots are consecutive: one cell per period.
         let mut current: Option<(PeriodId, Exact)> = None;
         for (slot, acc) in slots {
             if *slot >= side.unscheduled {
@@ -161,84 +170,170 @@ fn cells(side: &Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
                 Some((q, sums)) if *q == p => sums.merge(&exact(acc), &|| "totals".into())?,
                 _ => {
                     if let Some((q, sums)) = current.replace((p, exact(acc))) {
-                        open(&mut out.cells, &keys[g], q, &sums)?;
+                        out.cell(ids[g], q).open.merge(&sums, &|| "totals".into())?;
                     }
                 }
             }
         }
         if let Some((q, sums)) = current {
-            open(&mut out.cells, &keys[g], q, &sums)?;
+            out.cell(ids[g], q).open.merge(&sums, &|| "totals".into())?;
         }
     }
-    for ((g, p), (deals, units)) in won_sums(side, periods)? {
+    side.won.each(|g, p, deals, units| {
         let amount = money::from_units(units, side.scale).ok_or_else(|| Error::overflow("totals"))?;
-        let cell = out.cells.entry((keys[g].clone(), p)).or_default();
-        cell.won.merge(&Exact { deals, amount, weighted: amount }, &|| "totals".into())?;
-    }
+        out.cell(ids[g], p).won.merge(&Exact { deals, amount, weighted: amount }, &|| "totals".into())
+    })?;
     Ok(out)
 }
 
-/// The won rows summed per (group, period): (deals, amount units), in group then period
-/// order. Each row's period comes from a table over the rows' days and its sum goes to a
-/// group × period table, when those tables are no larger than the rows justify (a few
-/// nanoseconds a row); else from the calendar and a map.
-fn won_sums(side: &Side, periods: super::calendar::Periods) -> Result<Vec<WonSum>> {
-    let rows = &side.won;
-    let Some(first) = rows.first() else { return Ok(Vec::new()) };
-    let budget = (rows.len() as u64).saturating_mul(4).saturating_add(65_536);
-    let period_of = |day: i64| -> Result<PeriodId> {
-        let on = super::columns::epoch_day(day).ok_or_else(|| Error::overflow("expected_close_on"))?;
-        Ok(periods.of_day(on))
-    };
-    let (lo, hi) = rows.iter().fold((first.day, first.day), |(lo, hi), r| (lo.min(r.day), hi.max(r.day)));
-    let span = hi.abs_diff(lo).saturating_add(1);
-    let mut by_row = Vec::with_capacity(rows.len());
-    if span <= budget {
-        // Days are sorted here: one period per day, the calendar asked once per period change.
-        let mut table = Vec::with_capacity(span as usize);
-        for day in lo..=hi {
-            table.push(period_of(day)?);
+/// The won rows of the columns, summed per group and period of their close day.
+#[derive(Default)]
+pub(super) struct WonSums {
+    /// The period of `as_of`: no won row is later.
+    last: PeriodId,
+    /// (deals, amount units) per group and period counted back from `last`: group `g`'s
+    /// period `b` back at `g × width + b`, for the periods less than [`WonSums::NEAR`] back.
+    near: Vec<(u64, i128)>,
+    /// Periods back per group in `near` (widened as rows reach further back).
+    width: usize,
+    groups: usize,
+    /// The sums of the periods further back (rows closed long before `as_of`, or many short
+    /// periods back), per (group, period).
+    far: BTreeMap<(usize, PeriodId), (u64, i128)>,
+}
+
+/// What a won-row pass reads of the columns.
+pub(super) struct WonRows<'a> {
+    /// Stage label codes, and per code whether it is a won stage.
+    pub stage: &'a [i32],
+    pub won: &'a [bool],
+    /// Expected close days (days since 1970-01-01, `i64::MIN` for none).
+    pub close: Option<Days<'a>>,
+    pub as_of: NaiveDate,
+    pub as_of_days: i64,
+    pub groups: usize,
+    pub row_path: &'a RowPath,
+}
+
+impl WonSums {
+    /// Periods back from `as_of`'s kept in a table per group (24 bytes each, grown on use).
+    const NEAR: usize = 64;
+    /// Rows read at a time: the block's won rows are picked without a branch per row.
+    const BLOCK: usize = 512;
+
+    /// Sums the won rows (each counted in the period of its `expected_close_on`, which it
+    /// needs, on or before `as_of`) in one pass over the stage codes. A row's period comes
+    /// from a table over the days back from `as_of`, filled as far back as the rows go (the
+    /// calendar asked once per day), while that stays small beside the rows.
+    ///
+    /// # Errors
+    ///
+    /// For the first won row in row order without a close day, or closed after `as_of`,
+    /// `missing_value` / `date_after_as_of` at `expected_close_on[i]`; `overflow` at `totals`
+    /// for a sum beyond 128 bits.
+    pub fn new(
+        rows: &WonRows,
+        periods: Periods,
+        group_of: impl Fn(usize) -> Option<usize>,
+        units_of: impl Fn(usize) -> Option<i128>,
+    ) -> Result<Self> {
+        let mut out = Self { last: periods.of_day(rows.as_of), groups: rows.groups, ..Self::default() };
+        // Per code, 1 for a won stage; one more entry (0) for the codes outside the labels.
+        let mut won: Vec<u8> = rows.won.iter().map(|&w| u8::from(w)).collect();
+        if !won.contains(&1) {
+            return Ok(out);
         }
-        by_row.extend(rows.iter().map(|r| table[(r.day - lo) as usize]));
-    } else {
-        for r in rows {
-            by_row.push(period_of(r.day)?);
+        won.push(0);
+        let outside = won.len() - 1;
+        let budget = (rows.stage.len() as u64).saturating_mul(4).saturating_add(65_536);
+        // No row's day is before 0001-01-01 (the pass checked them): the table stops there.
+        let earliest = u64::try_from(rows.as_of.num_days_from_ce() - 1).unwrap_or(0);
+        // Per day back from as_of, its period.
+        let mut by_back: Vec<PeriodId> = Vec::new();
+        let mut picked = [0u32; Self::BLOCK];
+        for (b, codes) in rows.stage.chunks(Self::BLOCK).enumerate() {
+            let mut k = 0;
+            for (j, &code) in codes.iter().enumerate() {
+                picked[k] = j as u32;
+                // A negative code is far above the labels as u32.
+                k += usize::from(won[(code as u32 as usize).min(outside)]);
+            }
+            for &j in &picked[..k] {
+                let i = b * Self::BLOCK + j as usize;
+                let day = day_of(rows.close, i);
+                if day == i64::MIN || day > rows.as_of_days {
+                    // The record path's error (missing or after as_of); no date built per row.
+                    let on = (day != i64::MIN).then(|| super::columns::epoch_day(day)).flatten();
+                    super::book::won_on(on, rows.as_of, &|| (rows.row_path)(i, "expected_close_on"))?;
+                }
+                let group = group_of(i).ok_or_else(|| Error::overflow((rows.row_path)(i, "keys")))?;
+                let units = units_of(i).ok_or_else(|| Error::overflow((rows.row_path)(i, "amount")))?;
+                let back = rows.as_of_days.abs_diff(day);
+                let period = match by_back.get(back as usize) {
+                    Some(&p) => p,
+                    None if back < budget => {
+                        let from = by_back.len() as u64;
+                        let to = back.max(from.saturating_mul(2).min(budget - 1).min(earliest));
+                        for t in from..=to {
+                            by_back.push(periods.of_day(day_back(rows.as_of, t)?));
+                        }
+                        by_back[back as usize]
+                    }
+                    None => periods.of_day(day_back(rows.as_of, back)?),
+                };
+                out.add(group, period, units)?;
+            }
         }
+        Ok(out)
     }
-    let (p_lo, p_hi) = by_row.iter().fold((by_row[0], by_row[0]), |(lo, hi), &p| (lo.min(p), hi.max(p)));
-    let n_periods = p_hi.abs_diff(p_lo).saturating_add(1);
-    let n_groups = side.keys.len().max(1) as u64;
-    let mut out = Vec::new();
-    let add = |cell: &mut (u64, i128), units: i128| -> Result<()> {
+
+    fn add(&mut self, group: usize, period: PeriodId, units: i128) -> Result<()> {
+        let back = self.last.abs_diff(period);
+        let cell = if back < Self::NEAR as u64 {
+            let back = back as usize;
+            if back >= self.width {
+                self.widen(back + 1);
+            }
+            &mut self.near[group * self.width + back]
+        } else {
+            self.far.entry((group, period)).or_default()
+        };
         cell.0 += 1;
         cell.1 = cell.1.checked_add(units).ok_or_else(|| Error::overflow("totals"))?;
         Ok(())
-    };
-    if n_groups.saturating_mul(n_periods) <= budget {
-        let width = n_periods as usize;
-        let mut table = vec![(0u64, 0i128); n_groups as usize * width];
-        for (r, &p) in rows.iter().zip(&by_row) {
-            add(&mut table[r.group * width + (p - p_lo) as usize], r.units)?;
-        }
-        for (k, cell) in table.into_iter().enumerate() {
-            if cell.0 > 0 {
-                out.push(((k / width, p_lo + (k % width) as i64), cell));
+    }
+
+    /// Makes room for `width` periods back per group (at least twice the room there was).
+    fn widen(&mut self, width: usize) {
+        let width = width.max(self.width * 2).min(Self::NEAR);
+        let mut near = vec![(0, 0); self.groups * width];
+        if self.width > 0 {
+            for (to, from) in near.chunks_mut(width).zip(self.near.chunks(self.width)) {
+                to[..from.len()].copy_from_slice(from);
             }
         }
-    } else {
-        let mut map: BTreeMap<(usize, PeriodId), (u64, i128)> = BTreeMap::new();
-        for (r, &p) in rows.iter().zip(&by_row) {
-            add(map.entry((r.group, p)).or_default(), r.units)?;
-        }
-        out.extend(map);
+        (self.near, self.width) = (near, width);
     }
-    Ok(out)
+
+    /// Calls `f(group, period, deals, units)` for each group and period with won rows.
+    fn each(&self, mut f: impl FnMut(usize, PeriodId, u64, i128) -> Result<()>) -> Result<()> {
+        if self.width > 0 {
+            for (g, near) in self.near.chunks(self.width).enumerate() {
+                for (back, &(deals, units)) in near.iter().enumerate().rev() {
+                    if deals > 0 {
+                        f(g, self.last - back as PeriodId, deals, units)?;
+                    }
+                }
+            }
+        }
+        for (&(g, p), &(deals, units)) in &self.far {
+            f(g, p, deals, units)?;
+        }
+        Ok(())
+    }
 }
 
-/// A group's won deals in a period: ((group, period), (deals, amount units)).
-type WonSum = ((usize, PeriodId), (u64, i128));
-
-/// Adds a group's placed sums of period `p` to its key's cell.
-fn open(cells: &mut BTreeMap<(Key, PeriodId), Cell>, key: &Key, p: PeriodId, sums: &Exact) -> Result<()> {
-    cells.entry((key.clone(), p)).or_default().open.merge(sums, &|| "totals".into())
+/// The day `back` days before `as_of` (a won row's close day, in range: checked by the pass).
+fn day_back(as_of: NaiveDate, back: u64) -> Result<NaiveDate> {
+    as_of.checked_sub_days(chrono::Days::new(back)).ok_or_else(|| Error::overflow("expected_close_on"))
 }
