@@ -196,34 +196,13 @@ pub fn backtest(
     events: &[StageEvent],
     as_of: NaiveDate,
 ) -> Result<BacktestReport> {
-    crate::limits::check("dates", settings.dates.len(), MAX_DATES, "backtest dates")?;
-    for (i, d) in settings.dates.iter().enumerate() {
-        if d.0 > as_of {
-            return Err(Error::DateAfterAsOf {
-                path: format!("dates[{i}]"),
-                date: d.0.to_string(),
-                as_of: as_of.to_string(),
-            });
-        }
-    }
-    policy.validate()?;
+    check(policy, settings, as_of)?;
     let log = history_log::read(policy.stages.iter().map(|s| s.name.as_str()), events, as_of)?;
     let periods = Periods { fiscal_year: policy.fiscal_year, kind: settings.period };
     // Each date's period: the first one starting on or after it. An error is its date's,
     // raised when that date's turn comes, as a pass per date would.
-    let scored: Vec<Result<(PeriodId, NaiveDate, NaiveDate)>> = settings
-        .dates
-        .iter()
-        .map(|&BacktestDate(t)| {
-            let mut p = periods.of_day(t);
-            let (mut start, mut end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
-            if start < t {
-                p += 1;
-                (start, end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
-            }
-            Ok((p, start, end))
-        })
-        .collect();
+    let scored: Vec<Result<(PeriodId, NaiveDate, NaiveDate)>> =
+        settings.dates.iter().map(|&BacktestDate(t)| first_period(periods, t)).collect();
     let mut states = replay::replay(policy, &log, events, &settings.dates, &scored)?;
     let rounding = policy.rounding;
     let mut lines = Vec::with_capacity(settings.dates.len() * BacktestMethod::ALL.len());
@@ -234,45 +213,110 @@ pub fn backtest(
         state.open = Vec::new();
         let (report, rows) = book::place(policy, &deals, t, periods, &[])?;
         drop(deals);
-        let placed: Vec<usize> =
-            (0..rows.len()).filter(|&i| rows[i].kind == StageKind::Open && rows[i].period == Some(p)).collect();
-        let mut weighted = Decimal::ZERO;
-        let mut commit = Decimal::ZERO;
-        for &i in &placed {
-            weighted = money::add(weighted, rows[i].weighted, || "deals".into())?;
-            if rows[i].category == ForecastCategory::Commit {
-                commit = money::add(commit, rows[i].amount, || "deals".into())?;
-            }
-        }
+        let (placed, weighted, commit) = placed(&rows, p)?;
         let p50 = if placed.is_empty() {
             Decimal::ZERO
         } else {
             let lines: Vec<&DealLine> = placed.iter().map(|&i| &report.deals[i]).collect();
             replay::p50(policy, settings, &lines)?
         };
-        let label = periods.label(p);
-        for (method, forecast) in BacktestMethod::ALL.into_iter().zip([weighted, commit, p50]) {
-            let forecast = rounding.round(forecast);
-            let actual = rounding.round(actual);
-            let error = forecast.checked_sub(actual).ok_or_else(|| Error::overflow("dates"))?;
-            lines.push(BacktestLine {
-                date: t,
-                period: label.clone(),
-                start,
-                end,
-                method,
-                open_deals: rows.len() as u64,
-                placed_deals: placed.len() as u64,
-                forecast,
-                actual,
-                new_won: rounding.round(new_won),
-                error,
-                ape: ratio(error.abs(), actual),
-            });
-        }
+        let date = Dated { date: t, period: periods.label(p), start, end };
+        push_lines(
+            &mut lines,
+            rounding,
+            &date,
+            (rows.len(), placed.len()),
+            [weighted, commit, p50],
+            (actual, new_won),
+        )?;
     }
     let summary = BacktestMethod::ALL.into_iter().map(|method| summarize(method, &lines)).collect::<Result<_>>()?;
     Ok(BacktestReport { lines, summary })
+}
+
+/// The checks before any event: at most [`MAX_DATES`] dates (`limit_exceeded` at `dates`),
+/// none after `as_of` (`date_after_as_of` at `dates[i]`), and the policy's own.
+pub(super) fn check(policy: &ForecastPolicy, settings: &BacktestPolicy, as_of: NaiveDate) -> Result<()> {
+    crate::limits::check("dates", settings.dates.len(), MAX_DATES, "backtest dates")?;
+    for (i, d) in settings.dates.iter().enumerate() {
+        if d.0 > as_of {
+            return Err(Error::DateAfterAsOf {
+                path: format!("dates[{i}]"),
+                date: d.0.to_string(),
+                as_of: as_of.to_string(),
+            });
+        }
+    }
+    policy.validate()
+}
+
+/// The period date `t` forecasts, the first one starting on or after it, and its first and
+/// last days.
+pub(super) fn first_period(periods: Periods, t: NaiveDate) -> Result<(PeriodId, NaiveDate, NaiveDate)> {
+    let mut p = periods.of_day(t);
+    let (mut start, mut end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
+    if start < t {
+        p += 1;
+        (start, end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
+    }
+    Ok((p, start, end))
+}
+
+/// The open rows placed in period `p` (their indices), their weighted sum and the amount of
+/// those in the commit category.
+pub(super) fn placed(rows: &[book::Row], p: PeriodId) -> Result<(Vec<usize>, Decimal, Decimal)> {
+    let placed: Vec<usize> =
+        (0..rows.len()).filter(|&i| rows[i].kind == StageKind::Open && rows[i].period == Some(p)).collect();
+    let mut weighted = Decimal::ZERO;
+    let mut commit = Decimal::ZERO;
+    for &i in &placed {
+        weighted = money::add(weighted, rows[i].weighted, || "deals".into())?;
+        if rows[i].category == ForecastCategory::Commit {
+            commit = money::add(commit, rows[i].amount, || "deals".into())?;
+        }
+    }
+    Ok((placed, weighted, commit))
+}
+
+/// A past date and the period it forecasts.
+pub(super) struct Dated {
+    pub date: NaiveDate,
+    pub period: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// One date's line per method: its forecast (stage-weighted, commit, P50) and the actual,
+/// each rounded once, the error and its APE; `(open, placed)`: the deals open on the date
+/// and those placed in the period.
+pub(super) fn push_lines(
+    lines: &mut Vec<BacktestLine>,
+    rounding: money::Rounding,
+    dated: &Dated,
+    (open, placed): (usize, usize),
+    forecasts: [Decimal; 3],
+    (actual, new_won): (Decimal, Decimal),
+) -> Result<()> {
+    let actual = rounding.round(actual);
+    for (method, forecast) in BacktestMethod::ALL.into_iter().zip(forecasts) {
+        let forecast = rounding.round(forecast);
+        let error = forecast.checked_sub(actual).ok_or_else(|| Error::overflow("dates"))?;
+        lines.push(BacktestLine {
+            date: dated.date,
+            period: dated.period.clone(),
+            start: dated.start,
+            end: dated.end,
+            method,
+            open_deals: open as u64,
+            placed_deals: placed as u64,
+            forecast,
+            actual,
+            new_won: rounding.round(new_won),
+            error,
+            ape: ratio(error.abs(), actual),
+        });
+    }
+    Ok(())
 }
 
 /// `num ÷ den` to 4 places, half-even (`None` when `den` is 0).

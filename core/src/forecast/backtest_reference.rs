@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::backtest::{ratio, summarize, MAX_DATES};
-use super::backtest::{BacktestDate, BacktestLine, BacktestMethod, BacktestPolicy, BacktestReport};
+use super::backtest::{check, first_period, placed, push_lines, summarize, Dated};
+use super::backtest::{BacktestDate, BacktestMethod, BacktestPolicy, BacktestReport};
 use super::book;
 use super::calendar::Periods;
 use super::history::StageEvent;
-use super::policy::{ForecastCategory, ForecastPolicy, StageKind};
+use super::policy::{ForecastPolicy, StageKind};
 use super::ranges::{forecast_ranges, QuantileValue, RangeSettings};
 use super::Deal;
 use crate::error::{Error, Result};
@@ -32,17 +32,7 @@ pub(super) fn backtest(
     events: &[StageEvent],
     as_of: NaiveDate,
 ) -> Result<BacktestReport> {
-    crate::limits::check("dates", settings.dates.len(), MAX_DATES, "backtest dates")?;
-    for (i, d) in settings.dates.iter().enumerate() {
-        if d.0 > as_of {
-            return Err(Error::DateAfterAsOf {
-                path: format!("dates[{i}]"),
-                date: d.0.to_string(),
-                as_of: as_of.to_string(),
-            });
-        }
-    }
-    policy.validate()?;
+    check(policy, settings, as_of)?;
     let log = read_log(policy, events, as_of)?;
     let periods = Periods { fiscal_year: policy.fiscal_year, kind: settings.period };
     let ranges = RangeSettings {
@@ -53,13 +43,7 @@ pub(super) fn backtest(
     let rounding = policy.rounding;
     let mut lines = Vec::with_capacity(settings.dates.len() * BacktestMethod::ALL.len());
     for &BacktestDate(t) in &settings.dates {
-        // The first period starting on or after t.
-        let mut p = periods.of_day(t);
-        let (mut start, mut end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
-        if start < t {
-            p += 1;
-            (start, end) = periods.bounds(p).ok_or_else(|| Error::overflow("dates"))?;
-        }
+        let (p, start, end) = first_period(periods, t)?;
         let (deals, won_later) = pipeline(policy, &log, events, t);
         let mut actual = Decimal::ZERO;
         let mut new_won = Decimal::ZERO;
@@ -76,42 +60,22 @@ pub(super) fn backtest(
             }
         }
         let (_, rows) = book::place(policy, &deals, t, periods, &[])?;
-        let placed: Vec<usize> =
-            (0..rows.len()).filter(|&i| rows[i].kind == StageKind::Open && rows[i].period == Some(p)).collect();
-        let mut weighted = Decimal::ZERO;
-        let mut commit = Decimal::ZERO;
-        for &i in &placed {
-            weighted = money::add(weighted, rows[i].weighted, || "deals".into())?;
-            if rows[i].category == ForecastCategory::Commit {
-                commit = money::add(commit, rows[i].amount, || "deals".into())?;
-            }
-        }
+        let (placed, weighted, commit) = placed(&rows, p)?;
         let subset: Vec<Deal> = placed.iter().map(|&i| deals[i].clone()).collect();
         let p50 = if subset.is_empty() {
             Decimal::ZERO
         } else {
             forecast_ranges(policy, &ranges, &subset, t)?.total.values[0].0
         };
-        let label = periods.label(p);
-        for (method, forecast) in BacktestMethod::ALL.into_iter().zip([weighted, commit, p50]) {
-            let forecast = rounding.round(forecast);
-            let actual = rounding.round(actual);
-            let error = forecast.checked_sub(actual).ok_or_else(|| Error::overflow("dates"))?;
-            lines.push(BacktestLine {
-                date: t,
-                period: label.clone(),
-                start,
-                end,
-                method,
-                open_deals: deals.len() as u64,
-                placed_deals: placed.len() as u64,
-                forecast,
-                actual,
-                new_won: rounding.round(new_won),
-                error,
-                ape: ratio(error.abs(), actual),
-            });
-        }
+        let date = Dated { date: t, period: periods.label(p), start, end };
+        push_lines(
+            &mut lines,
+            rounding,
+            &date,
+            (deals.len(), placed.len()),
+            [weighted, commit, p50],
+            (actual, new_won),
+        )?;
     }
     let summary = BacktestMethod::ALL.into_iter().map(|method| summarize(method, &lines)).collect::<Result<_>>()?;
     Ok(BacktestReport { lines, summary })
