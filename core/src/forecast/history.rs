@@ -162,12 +162,7 @@ pub struct StageEvent {
 
 impl StageEvent {
     fn field(&self, key: &str) -> Option<&str> {
-        match key {
-            "owner" => self.owner.as_deref(),
-            "team" => self.team.as_deref(),
-            "product" => self.product.as_deref(),
-            other => self.attributes.get(other).map(String::as_str),
-        }
+        super::group_field(key, [&self.owner, &self.team, &self.product], &self.attributes)
     }
 }
 

@@ -193,13 +193,26 @@ pub struct Deal {
 impl Deal {
     fn field(&self, key: &str) -> Option<&str> {
         match key {
-            "owner" => self.owner.as_deref(),
-            "team" => self.team.as_deref(),
-            "product" => self.product.as_deref(),
             "stage" => Some(&self.stage),
             "id" => Some(&self.id),
-            other => self.attributes.get(other).map(String::as_str),
+            other => group_field(other, [&self.owner, &self.team, &self.product], &self.attributes),
         }
+    }
+}
+
+/// A grouping field of a record that carries an owner, a team, a product and attributes (a
+/// deal, a won deal, a stage event): those three by name, any other name an attribute. (The
+/// records keep their own field lists: `deny_unknown_fields` rules out a flattened struct.)
+pub(super) fn group_field<'a>(
+    key: &str,
+    [owner, team, product]: [&'a Option<String>; 3],
+    attributes: &'a BTreeMap<String, String>,
+) -> Option<&'a str> {
+    match key {
+        "owner" => owner.as_deref(),
+        "team" => team.as_deref(),
+        "product" => product.as_deref(),
+        other => attributes.get(other).map(String::as_str),
     }
 }
 

@@ -100,11 +100,8 @@ pub struct WonDeal {
 impl WonDeal {
     fn field(&self, key: &str) -> Option<&str> {
         match key {
-            "owner" => self.owner.as_deref(),
-            "team" => self.team.as_deref(),
-            "product" => self.product.as_deref(),
             "id" => Some(&self.id),
-            other => self.attributes.get(other).map(String::as_str),
+            other => super::group_field(other, [&self.owner, &self.team, &self.product], &self.attributes),
         }
     }
 }
