@@ -24,7 +24,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from forecast_pandas import AS_OF, AS_OF_D, AS_OF_M, SEED, mix
+from forecast_pandas import AS_OF, AS_OF_D, AS_OF_M, SEED
+from seeded import draws
 
 import crmkit
 
@@ -53,8 +54,7 @@ def book_policy(key: str) -> dict:
 
 def generate_book(n: int) -> pd.DataFrame:
     """Deal i uses x_{3i}, x_{3i+1}, x_{3i+2} of splitmix64 seeded with 42."""
-    k = np.arange(1, 3 * n + 1, dtype=np.uint64)
-    x = mix(np.uint64(SEED) + k * np.uint64(0x9E3779B97F4A7C15))
+    x = draws(SEED, 0, 3 * n)
     a, b, c = x[0::3], x[1::3], x[2::3]
     rep = ((a >> np.uint64(8)) % np.uint64(500)).astype(np.int32)
     cents = (np.uint64(100_000) + b % np.uint64(99_900_000)).astype(np.int64)

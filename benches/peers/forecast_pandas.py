@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import crmkit  # noqa: E402
+from seeded import draws  # noqa: E402
 
 SEED = 42
 AS_OF = datetime.date(2026, 11, 23)
@@ -52,16 +53,9 @@ def policy(placement: str) -> dict:
     }
 
 
-def mix(z: np.ndarray) -> np.ndarray:
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
 def generate(n: int) -> pd.DataFrame:
     """The Rust bench's deals: deal i uses x_{2i} and x_{2i+1}; uint64 arithmetic wraps."""
-    k = np.arange(1, 2 * n + 1, dtype=np.uint64)
-    x = mix(np.uint64(SEED) + k * np.uint64(0x9E3779B97F4A7C15))
+    x = draws(SEED, 0, 2 * n)
     a, b = x[0::2], x[1::2]
     cents = (np.uint64(100_000) + b % np.uint64(100_000_000)).astype(np.int64)
     entered = np.datetime64(AS_OF.isoformat(), "D") - ((b >> np.uint64(40)) % np.uint64(120)).astype("timedelta64[D]")
