@@ -1099,13 +1099,21 @@ impl<'c> Groups<'c> {
     fn new(cols: &DealColumns<'c>, row_path: &RowPath) -> Result<Self> {
         match cols.keys.as_slice() {
             [] => Ok(Self::All),
-            [GroupColumn::Ids32(ids)] if IdTable::new(ids).is_some() => {
-                Ok(Self::Ids32 { ids, table: IdTable::new(ids).ok_or_else(|| Error::overflow("keys"))? })
-            }
-            [GroupColumn::Ids64(ids)] if IdTable::new(ids).is_some() => {
-                Ok(Self::Ids64 { ids, table: IdTable::new(ids).ok_or_else(|| Error::overflow("keys"))? })
-            }
             [key] => {
+                // Ids read through a table over their range, when it is narrow enough.
+                match *key {
+                    GroupColumn::Ids32(ids) => {
+                        if let Some(table) = IdTable::new(ids) {
+                            return Ok(Self::Ids32 { ids, table });
+                        }
+                    }
+                    GroupColumn::Ids64(ids) => {
+                        if let Some(table) = IdTable::new(ids) {
+                            return Ok(Self::Ids64 { ids, table });
+                        }
+                    }
+                    GroupColumn::Codes(_) => {}
+                }
                 let (codes, labels) = coded(key)?;
                 Ok(Self::Single { codes, labels })
             }

@@ -314,33 +314,21 @@ impl GroupColumn<'_> {
 
 /// Integer ids' groups through a table over their range: `table[id − low]` is the id's
 /// group (1 + its rank among the distinct ids; 0 is the "no value" group, which ids never
-/// use), `labels[rank]` its text.
+/// use), `labels[rank]` its text. 16-bit entries: 500 owner ids spread over 18,000 values
+/// make a 37 KB table, which with the loop's group × month sums stays in the L2 cache.
 pub(super) struct IdTable {
     pub low: i64,
-    pub table: Vec<u32>,
+    pub table: Vec<u16>,
     pub labels: Vec<String>,
 }
 
 impl IdTable {
     /// The table of `ids`, or `None` when their range is too wide for one (more than twice
-    /// the rows and more than 65,536 values): then [`id_codes`] maps them.
+    /// the rows and more than 65,536 values) or they are more than 65,534 distinct values:
+    /// then [`id_codes`] maps them.
     pub fn new<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<Self> {
-        let (low, high) = min_max(ids)?;
-        let span = usize::try_from(high.checked_sub(low)?).ok()?;
-        if span > ids.len().saturating_mul(2).max(1 << 16) {
-            return None;
-        }
-        let mut table = vec![0u32; span + 1];
-        for &v in ids {
-            table[(v.into() - low) as usize] = 1;
-        }
-        let mut labels = Vec::new();
-        for (k, slot) in table.iter_mut().enumerate() {
-            if *slot != 0 {
-                labels.push((low + k as i64).to_string());
-                *slot = u32::try_from(labels.len()).ok()?;
-            }
-        }
+        let (low, table, labels) = span_table(ids)?;
+        let table = table.into_iter().map(|g| u16::try_from(g).ok()).collect::<Option<_>>()?;
         Some(Self { low, table, labels })
     }
 
@@ -349,8 +337,30 @@ impl IdTable {
     #[inline(always)]
     pub fn group(&self, v: i64) -> usize {
         let at = (v.wrapping_sub(self.low) as u64 as usize).min(self.table.len() - 1);
-        self.table[at] as usize
+        usize::from(self.table[at])
     }
+}
+
+/// Ids' groups through a table over their range (see [`IdTable`]), 32-bit; `None` when the
+/// range is too wide.
+fn span_table<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, Vec<u32>, Vec<String>)> {
+    let (low, high) = min_max(ids)?;
+    let span = usize::try_from(high.checked_sub(low)?).ok()?;
+    if span > ids.len().saturating_mul(2).max(1 << 16) {
+        return None;
+    }
+    let mut table = vec![0u32; span + 1];
+    for &v in ids {
+        table[(v.into() - low) as usize] = 1;
+    }
+    let mut labels = Vec::new();
+    for (k, slot) in table.iter_mut().enumerate() {
+        if *slot != 0 {
+            labels.push((low + k as i64).to_string());
+            *slot = u32::try_from(labels.len()).ok()?;
+        }
+    }
+    Some((low, table, labels))
 }
 
 /// Min and max in the ids' own width (int32 ids: a vectorised pass), widened once.
@@ -363,9 +373,9 @@ fn min_max<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, i64)> {
 /// Integer ids as codes into their distinct values in increasing order, and those values as
 /// text: for ids whose range is too wide for an [`IdTable`], and for several key columns.
 pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>, Vec<String>)> {
-    if let Some(t) = IdTable::new(ids) {
-        let codes = ids.iter().map(|&v| t.group(v.into()) as i32 - 1).collect();
-        return Ok((codes, t.labels));
+    if let Some((low, table, labels)) = span_table(ids) {
+        let codes = ids.iter().map(|&v| table[(v.into() - low) as usize] as i32 - 1).collect();
+        return Ok((codes, labels));
     }
     let mut distinct: Vec<i64> = ids.iter().map(|&v| v.into()).collect();
     distinct.sort_unstable();
@@ -435,6 +445,11 @@ mod tests {
         assert_eq!(table.labels, ["10000", "10037", "10074"]);
         assert_eq!(id_codes(&narrow).unwrap().0, [1, 0, 1, 2]);
         assert!(IdTable::new(&[0i64, 1 << 40]).is_none());
+        // More distinct ids than 16-bit groups hold: coded (by the 32-bit table) instead.
+        let many: Vec<i32> = (0..70_000).rev().collect();
+        assert!(IdTable::new(&many).is_none());
+        let (codes, labels) = id_codes(&many).unwrap();
+        assert_eq!((codes[0], codes[69_999], labels.len()), (69_999, 0, 70_000));
         assert!(IdTable::new::<i32>(&[]).is_none());
     }
 
