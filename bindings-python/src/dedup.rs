@@ -5,10 +5,11 @@
 use crmkit::dedup::{DedupIndex, DedupRecord, MatchPolicy, RecordColumns};
 use crmkit::wire::from_json;
 use crmkit::ParseKind;
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyTuple};
 
+use crate::dedup_out::{columns_out, ColumnsOut};
 use crate::{run, to_py_err, to_python};
 
 /// Declares one `normalize_*(value_json, ...)` function over a core normaliser.
@@ -89,6 +90,28 @@ pub(crate) fn batch_args<S: serde::de::DeserializeOwned>(
     Ok((policy, settings, records))
 }
 
+/// Declares one `name(policy_json, settings_json, records_json) -> dict` function over the
+/// core function of that name, its arguments read by [`batch_args`].
+macro_rules! batch_function {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[pyfunction]
+        #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
+        pub fn $name(
+            py: Python<'_>,
+            policy_json: String,
+            settings_json: String,
+            records_json: String,
+        ) -> PyResult<Bound<'_, PyAny>> {
+            run(py, || {
+                let (policy, settings, records) = batch_args(&policy_json, &settings_json, &records_json)?;
+                crmkit::dedup::$name(&policy, &settings, &records)
+            })
+        }
+    };
+}
+pub(crate) use batch_function;
+
 /// Adds the functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_company, m)?)?;
@@ -124,35 +147,14 @@ pub fn match_records(
     })
 }
 
-/// `estimate_model(policy_json, settings_json, records_json) -> dict`: [`crmkit::dedup::estimate_model`].
-#[pyfunction]
-#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
-pub fn estimate_model(
-    py: Python<'_>,
-    policy_json: String,
-    settings_json: String,
-    records_json: String,
-) -> PyResult<Bound<'_, PyAny>> {
-    run(py, || {
-        let (policy, settings, records) = batch_args(&policy_json, &settings_json, &records_json)?;
-        crmkit::dedup::estimate_model(&policy, &settings, &records)
-    })
-}
-
-/// `find_duplicates(policy_json, settings_json, records_json) -> dict`: [`crmkit::dedup::find_duplicates`].
-#[pyfunction]
-#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
-pub fn find_duplicates(
-    py: Python<'_>,
-    policy_json: String,
-    settings_json: String,
-    records_json: String,
-) -> PyResult<Bound<'_, PyAny>> {
-    run(py, || {
-        let (policy, settings, records) = batch_args(&policy_json, &settings_json, &records_json)?;
-        crmkit::dedup::find_duplicates(&policy, &settings, &records)
-    })
-}
+batch_function!(
+    /// `estimate_model(policy_json, settings_json, records_json) -> dict`: [`crmkit::dedup::estimate_model`].
+    estimate_model
+);
+batch_function!(
+    /// `find_duplicates(policy_json, settings_json, records_json) -> dict`: [`crmkit::dedup::find_duplicates`].
+    find_duplicates
+);
 
 /// `link_records(policy_json, left_json, right_json, limit) -> dict`: [`crmkit::dedup::link_records`].
 #[pyfunction]
@@ -188,14 +190,12 @@ pub fn find_duplicates_columns<'py>(
     fields: Vec<(String, Bound<'py, PyAny>)>,
 ) -> PyResult<ColumnsOut<'py>> {
     let columns = FrameColumns::read(py, &ids, owners.as_ref(), &fields)?;
-    let mut report = columns.run(py, |columns| {
+    let report = columns.run(py, |columns| {
         let policy = policy_arg(&policy_json)?;
         let settings = from_json(&settings_json, "settings")?;
         crmkit::dedup::find_duplicates_columns(&policy, &settings, columns)
     })?;
-    let cluster = PyArray1::from_vec(py, std::mem::take(&mut report.cluster));
-    let survivor = PyArray1::from_vec(py, std::mem::take(&mut report.survivor));
-    Ok((cluster, survivor, to_python(py, &report)?))
+    columns_out(py, report)
 }
 
 /// A table's id, owner and field columns as `crmkit._dedup` hands them over, for every
@@ -383,9 +383,6 @@ fn arrow_text<'a>(
     }
     Ok(out)
 }
-
-/// `(cluster, survivor, report)` of `find_duplicates_columns`.
-type ColumnsOut<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<bool>>, Bound<'py, PyAny>);
 
 /// `DedupIndex(policy_json, records_json)`: [`crmkit::dedup::DedupIndex`] held by Python.
 #[pyclass(module = "crmkit._native", name = "DedupIndex")]

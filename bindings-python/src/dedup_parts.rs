@@ -3,12 +3,13 @@
 //! its siblings). Columns arrive as `crmkit._dedup` reads them ([`FrameColumns`]); the output
 //! columns are numpy arrays built here.
 
-use crmkit::dedup::{BatchSettings, BlockSettings, DedupRecord};
+use crmkit::dedup::{BatchSettings, DedupRecord};
 use crmkit::wire::from_json;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::dedup::{batch_args, policy_arg, FrameColumns};
+use crate::dedup::{batch_args, batch_function, policy_arg, FrameColumns};
+use crate::dedup_out::{columns_out, ColumnsOut};
 use crate::{run, to_py_err, to_python};
 
 /// `(row, key, report)` of `blocking_keys_columns`: row (int64) and key (int64) numpy arrays.
@@ -74,9 +75,6 @@ pub fn score_block_columns<'py>(
     ))
 }
 
-/// `(cluster, survivor, report)` of `cluster_pairs_columns`.
-type ClusterOut<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<bool>>, Bound<'py, PyAny>);
-
 /// `cluster_pairs_columns(policy_json, settings_json, ids, owners, fields, left, right) ->
 /// (cluster, survivor, report)`: [`crmkit::dedup::cluster_pairs_columns`] over the pairs of
 /// rows `(left[k], right[k])`; a row outside `0..2^32` is `invalid_value` at `pairs[k]`.
@@ -92,7 +90,7 @@ pub fn cluster_pairs_columns<'py>(
     fields: Vec<(String, Bound<'py, PyAny>)>,
     left: PyReadonlyArray1<'py, i64>,
     right: PyReadonlyArray1<'py, i64>,
-) -> PyResult<ClusterOut<'py>> {
+) -> PyResult<ColumnsOut<'py>> {
     let columns = FrameColumns::read(py, &ids, owners.as_ref(), &fields)?;
     let (left, right) = (left.as_slice()?, right.as_slice()?);
     if left.len() != right.len() {
@@ -113,14 +111,12 @@ pub fn cluster_pairs_columns<'py>(
             })),
         })
         .collect::<PyResult<Vec<_>>>()?;
-    let mut report = columns.run(py, |columns| {
+    let report = columns.run(py, |columns| {
         let policy = policy_arg(&policy_json)?;
         let settings: BatchSettings = from_json(&settings_json, "settings")?;
         crmkit::dedup::cluster_pairs_columns(&policy, &settings, columns, &pairs)
     })?;
-    let cluster = PyArray1::from_vec(py, std::mem::take(&mut report.cluster));
-    let survivor = PyArray1::from_vec(py, std::mem::take(&mut report.survivor));
-    Ok((cluster, survivor, to_python(py, &report)?))
+    columns_out(py, report)
 }
 
 /// `blocking_keys(policy_json, records_json) -> dict`: [`crmkit::dedup::blocking_keys`].
@@ -134,20 +130,10 @@ pub fn blocking_keys(py: Python<'_>, policy_json: String, records_json: String) 
     })
 }
 
-/// `score_block(policy_json, settings_json, records_json) -> dict`: [`crmkit::dedup::score_block`].
-#[pyfunction]
-#[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
-pub fn score_block(
-    py: Python<'_>,
-    policy_json: String,
-    settings_json: String,
-    records_json: String,
-) -> PyResult<Bound<'_, PyAny>> {
-    run(py, || {
-        let (policy, settings, records) = batch_args::<BlockSettings>(&policy_json, &settings_json, &records_json)?;
-        crmkit::dedup::score_block(&policy, &settings, &records)
-    })
-}
+batch_function!(
+    /// `score_block(policy_json, settings_json, records_json) -> dict`: [`crmkit::dedup::score_block`].
+    score_block
+);
 
 /// `cluster_pairs(policy_json, settings_json, records_json, pairs_json) -> dict`:
 /// [`crmkit::dedup::cluster_pairs`].

@@ -10,6 +10,7 @@ mod commission_batches;
 mod dates;
 mod days;
 mod dedup;
+mod dedup_out;
 mod dedup_parts;
 mod forecast_quota;
 mod frame;
