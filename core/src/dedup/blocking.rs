@@ -175,8 +175,16 @@ pub(crate) fn block_entries(policy: &MatchPolicy, prepared: &[Prepared]) -> Vec<
         }
         entries
     });
+    sorted_in_ranges(runs, threads)
+}
+
+/// (hash, row) entries computed in runs, sorted as one list cut in parts (a hash's entries
+/// all in one part): each of `threads` threads sorts one range of the hash space (hashes
+/// are spread evenly, so the ranges hold about as many entries each); the parts put back
+/// in order are the one sort, on any number of threads.
+fn sorted_in_ranges(runs: Vec<Vec<(u64, u32)>>, threads: usize) -> Vec<Vec<(u64, u32)>> {
     if threads == 1 {
-        let mut entries = runs.into_iter().next().unwrap_or_default();
+        let mut entries = runs.into_iter().flatten().collect::<Vec<_>>();
         entries.sort_unstable();
         return vec![entries];
     }
@@ -190,6 +198,48 @@ pub(crate) fn block_entries(policy: &MatchPolicy, prepared: &[Prepared]) -> Vec<
     });
     drop(runs);
     sorted
+}
+
+/// The first id that repeats an earlier one, as `(its row, the earlier row)`: the first a
+/// scan in row order would meet. Ids are hashed and sorted on up to `threads` threads (a
+/// hash map of a million ids on one thread was a tenth of a second of a batch's wall time);
+/// equal hashes are compared as text, so a collision is never taken for a repeat.
+pub(crate) fn first_repeat<S: AsRef<str> + Sync>(ids: &[S], threads: usize) -> Option<(usize, usize)> {
+    first_repeat_by(ids, threads, &|id: &str| {
+        let mut h = KeyHasher(0xcbf2_9ce4_8422_2325);
+        h.write(id.as_bytes());
+        // FNV-1a's high bits mix poorly on short keys: spread them (the ranges cut on them).
+        let mut x = h.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^ (x >> 33)
+    })
+}
+
+/// [`first_repeat`] under a given hash (a test gives one that collides).
+fn first_repeat_by<S: AsRef<str> + Sync>(
+    ids: &[S],
+    threads: usize,
+    hash: &(dyn Fn(&str) -> u64 + Sync),
+) -> Option<(usize, usize)> {
+    let threads = threads.max(1);
+    let runs = in_runs(ids.len(), threads, &|start, end| {
+        (start..end).map(|i| (hash(ids[i].as_ref()), i as u32)).collect::<Vec<_>>()
+    });
+    let mut first: Option<(usize, usize)> = None;
+    for part in sorted_in_ranges(runs, threads) {
+        for run in part.chunk_by(|x, y| x.0 == y.0).filter(|run| run.len() > 1) {
+            // Rows ascending: the first row that repeats an earlier one of this hash.
+            let repeat = run.iter().enumerate().find_map(|(j, &(_, row))| {
+                let text = ids[row as usize].as_ref();
+                run[..j].iter().find(|e| ids[e.1 as usize].as_ref() == text).map(|e| (row as usize, e.1 as usize))
+            });
+            if let Some(r) = repeat {
+                first = Some(first.map_or(r, |f| f.min(r)));
+            }
+        }
+    }
+    first
 }
 
 /// What blocking found.
@@ -322,24 +372,52 @@ impl Blocks {
         &self.of_row[self.row_starts[r as usize] as usize..self.row_starts[r as usize + 1] as usize]
     }
 
-    /// Whether `b` is the first block rows `x` and `y` share (both are in it).
-    pub(crate) fn first_shared(&self, x: u32, y: u32, block: usize) -> bool {
-        let (mut left, mut right) = (self.of(x).iter().peekable(), self.of(y).iter().peekable());
-        let block = block as u32;
-        while let (Some(&&i), Some(&&j)) = (left.peek(), right.peek()) {
-            if i >= block || j >= block {
-                return true;
-            }
-            match i.cmp(&j) {
-                std::cmp::Ordering::Equal => return false,
-                std::cmp::Ordering::Less => {
-                    left.next();
-                }
-                std::cmp::Ordering::Greater => {
-                    right.next();
-                }
+    /// Row `r`'s used blocks numbered below `block` (ascending): two rows of `block` are
+    /// scored there when these share none.
+    pub(crate) fn before(&self, r: u32, block: usize) -> &[u32] {
+        let of = self.of(r);
+        &of[..of.partition_point(|&b| (b as usize) < block)]
+    }
+}
+
+/// Whether two ascending lists of block numbers share one. Most rows are in a handful of
+/// blocks and most lists here are empty: the batch asks this for every pair of a block.
+pub(crate) fn share_any(x: &[u32], y: &[u32]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&a), Some(&b)) = (x.get(i), y.get(j)) {
+        match a.cmp(&b) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first repeat a scan in row order meets, on any number of threads, with the real
+    /// hash and with one under which most ids collide (told apart by their text).
+    #[test]
+    fn first_repeat_is_the_scan_s() {
+        let mut state = 11u64;
+        let mut next = |m: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % m
+        };
+        for case in 0..40 {
+            let n = [0, 1, 2, 50, 3_000][case % 5];
+            let ids: Vec<String> =
+                (0..n).map(|_| format!("C{}", next(if case % 2 == 0 { 5_000 } else { 1 << 40 }))).collect();
+            let mut seen = std::collections::HashMap::new();
+            let scan = ids.iter().enumerate().find_map(|(i, id)| seen.insert(id.as_str(), i).map(|first| (i, first)));
+            for threads in [1, 2, 3, 7] {
+                assert_eq!(first_repeat(&ids, threads), scan, "case {case} threads {threads}");
+                let colliding = |id: &str| (id.len() as u64) << 60;
+                assert_eq!(first_repeat_by(&ids, threads, &colliding), scan, "case {case} threads {threads}");
             }
         }
-        true
     }
 }

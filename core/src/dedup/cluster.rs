@@ -13,7 +13,7 @@ use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocking::{Blocks, KeyHasher, MAX_CANDIDATE_PAIRS};
+use super::blocking::{share_any, Blocks, KeyHasher, MAX_CANDIDATE_PAIRS};
 use super::company_match::Verdict;
 use super::compare::{Comparator, FieldResult};
 use super::packed::ValueRef;
@@ -230,7 +230,7 @@ pub(crate) struct Table<'a> {
     pub ids: Vec<&'a str>,
     pub owners: Vec<Option<&'a str>>,
     /// A row's raw value of a policy field (by its place in the policy).
-    pub raw: &'a dyn Fn(usize, usize) -> Option<&'a str>,
+    pub raw: &'a (dyn Fn(usize, usize) -> Option<&'a str> + Sync),
 }
 
 pub(crate) fn validate_settings(settings: &BatchSettings) -> Result<()> {
@@ -412,7 +412,6 @@ pub(crate) fn dedup_table(
 
     // Roots in row order: each cluster's first row is its root's smallest row, so clusters
     // come out in the order of their first record, as the ids are numbered.
-    let mut clusters = Vec::new();
     let mut row_cluster = vec![-1i64; n];
     let mut row_survivor = vec![false; n];
     let mut roots: Vec<(u32, u32)> = Vec::new();
@@ -423,15 +422,26 @@ pub(crate) fn dedup_table(
         }
     }
     roots.sort_unstable();
-    let mut rows = Vec::new();
-    for (k, &(_, root)) in roots.iter().enumerate() {
-        rows.clear();
-        rows.extend(members(&next, root));
-        rows.sort_unstable();
-        let (mut cluster, survivor) = build_cluster(policy, table, prepared, &rows, min_score[root as usize]);
-        cluster.id = k as u32;
-        for &r in &rows {
-            row_cluster[r as usize] = k as i64;
+    // Each cluster's survivor and merged values are its own: on several threads, each a run
+    // of the clusters, put together in cluster order.
+    let threads = policy.threads_for(roots.len() as u64, 20_000);
+    let runs = in_runs(roots.len(), threads, &|start, end| {
+        let mut rows = Vec::new();
+        let mut built = Vec::with_capacity(end - start);
+        for (k, &(_, root)) in roots[start..end].iter().enumerate() {
+            rows.clear();
+            rows.extend(members(&next, root));
+            rows.sort_unstable();
+            let (mut cluster, survivor) = build_cluster(policy, table, prepared, &rows, min_score[root as usize]);
+            cluster.id = (start + k) as u32;
+            built.push((cluster, survivor));
+        }
+        built
+    });
+    let mut clusters = Vec::with_capacity(roots.len());
+    for (cluster, survivor) in runs.into_iter().flatten() {
+        for r in members(&next, roots[cluster.id as usize].1) {
+            row_cluster[r as usize] = i64::from(cluster.id);
         }
         row_survivor[survivor as usize] = true;
         clusters.push(cluster);
@@ -562,32 +572,49 @@ impl ScoredRun {
 }
 
 /// Scores the pairs of blocks `range`, each pair in the first block its two rows share. A
-/// block's records are read out of their packed form once and compared from there: a pair
-/// costs no read of a record that is elsewhere in memory.
-fn score_blocks(
+/// block's records are read out of their packed form at most once and compared from there:
+/// a pair costs no read of a record that is elsewhere in memory.
+fn score_blocks<'p>(
     scorer: &Scorer<'_>,
     settings: &BatchSettings,
     ids: &[&str],
-    prepared: &[Prepared],
+    prepared: &'p [Prepared],
     blocks: &Blocks,
     range: std::ops::Range<usize>,
 ) -> Result<ScoredRun> {
     let mut run = ScoredRun::new();
     let fields = scorer.fields();
-    let (mut values, mut buf) = (Vec::new(), Vec::new());
+    let (mut values, mut read, mut buf, mut before) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for b in range {
         let rows = blocks.block(b);
+        before.clear();
+        before.extend(rows.iter().map(|&r| blocks.before(r, b)));
+        // A row is read out of its packed form when its first pair here is scored: most
+        // pairs of a block were scored in an earlier block (two names one slip apart share
+        // their 字号's keys), and their rows need not be read again.
         values.clear();
-        for &r in rows {
-            values.extend(prepared[r as usize].iter());
-        }
+        values.resize(rows.len() * fields, None);
+        read.clear();
+        read.resize(rows.len(), false);
+        let mut ensure = |values: &mut [Option<ValueRef<'p>>], x: usize| {
+            if !read[x] {
+                read[x] = true;
+                for (slot, v) in values[x * fields..(x + 1) * fields].iter_mut().zip(prepared[rows[x] as usize].iter())
+                {
+                    *slot = v;
+                }
+            }
+        };
         for (x, &ra) in rows.iter().enumerate() {
-            let va = &values[x * fields..(x + 1) * fields];
+            let earlier = before[x];
             for (y, &rb) in rows.iter().enumerate().skip(x + 1) {
-                if !blocks.first_shared(ra, rb, b) {
+                // Scored in the first block the two rows share.
+                if !earlier.is_empty() && share_any(earlier, before[y]) {
                     continue;
                 }
-                let vb = &values[y * fields..(y + 1) * fields];
+                ensure(&mut values, x);
+                ensure(&mut values, y);
+                let (va, vb) = (&values[x * fields..(x + 1) * fields], &values[y * fields..(y + 1) * fields]);
                 scorer.compare_refs(va, vb, &mut buf)?;
                 let d = scorer.decide(va, vb, &buf);
                 run.keep(scorer, settings, ids, prepared, (ra, rb), &d, &buf);

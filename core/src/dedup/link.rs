@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::blocking::first_repeat;
 use super::cluster::{
-    dedup_table, BatchSettings, BatchStats, Cluster, IdMap, RefusedMerge, Table, TableReport, MAX_BATCH_RECORDS,
+    dedup_table, BatchSettings, BatchStats, Cluster, RefusedMerge, Table, TableReport, MAX_BATCH_RECORDS,
 };
 use super::company_match::Verdict;
 use super::compare::prepare_at;
@@ -216,12 +217,12 @@ pub(crate) fn read_columns<'c, S: AsRef<str> + Sync>(
         }
         cols.push(&col.1);
     }
-    if unique {
-        check_unique_ids_columns(columns.ids)?;
-    }
     // Normalising every value is a third of a batch's work and each row's is its own: on
     // several threads, each a contiguous run of rows, put back in row order.
     let threads = policy.threads_for(n as u64, 20_000);
+    if unique {
+        check_unique_ids_columns(columns.ids, threads)?;
+    }
     let runs = in_runs(n, threads, &|start, end| read_rows(policy, columns.ids, &cols, start..end));
     let mut issues = Vec::new();
     let mut prepared = Vec::with_capacity(n);
@@ -297,16 +298,13 @@ pub(crate) fn columns_report<S: AsRef<str> + Sync>(
     })
 }
 
-fn check_unique_ids_columns<S: AsRef<str>>(ids: &[S]) -> Result<()> {
-    let mut seen = IdMap::with_capacity_and_hasher(ids.len(), std::hash::BuildHasherDefault::default());
-    for (i, id) in ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_ref(), i) {
-            return Err(Error::DuplicateName {
-                path: format!("ids[{i}]"),
-                name: id.as_ref().to_owned(),
-                first: format!("ids[{first}]"),
-            });
-        }
+fn check_unique_ids_columns<S: AsRef<str> + Sync>(ids: &[S], threads: usize) -> Result<()> {
+    match first_repeat(ids, threads) {
+        None => Ok(()),
+        Some((i, first)) => Err(Error::DuplicateName {
+            path: format!("ids[{i}]"),
+            name: ids[i].as_ref().to_owned(),
+            first: format!("ids[{first}]"),
+        }),
     }
-    Ok(())
 }

@@ -3,9 +3,9 @@
 //! An index of a million records used to keep every record's values as the public
 //! `CompanyName` / `Phone` / `Email` structs: some 25 small allocations and 1.2 KB a record.
 //! Here a record's values are one `Box<str>`: per field a tag, its byte length, then its
-//! parts, each string behind its byte length written as two `char`s (each below U+8000, so
-//! a valid `char` and one byte while the length is under 128). Comparators read them back as
-//! [`ValueRef`]s that borrow from it: reading allocates nothing.
+//! parts, each string behind its byte length written as one `char` below U+8000 (one byte
+//! while the length is under 128; a longer length as U+8000 and two such `char`s).
+//! Comparators read them back as [`ValueRef`]s that borrow from it: reading allocates nothing.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -60,12 +60,21 @@ const FORMS: [FormClass; 6] = [
     FormClass::Unspecified,
 ];
 
-/// Writes a length as two chars below U+8000.
+/// Writes a length: one char below U+8000 (one byte below 128, as most are), or U+8000
+/// then two chars below U+8000 for a longer one.
 fn push_len(out: &mut String, n: usize) {
     let n = u32::try_from(n).unwrap_or(u32::MAX).min((1 << 30) - 1);
+    if n < LONG {
+        out.push(char::from_u32(n).unwrap_or('\0'));
+        return;
+    }
+    out.push(char::from_u32(LONG).unwrap_or('\0'));
     out.push(char::from_u32(n >> 15).unwrap_or('\0'));
     out.push(char::from_u32(n & 0x7FFF).unwrap_or('\0'));
 }
+
+/// The char before a length of two chars (lengths below it are one char).
+const LONG: u32 = 0x8000;
 
 fn push_str(out: &mut String, s: &str) {
     push_len(out, s.len());
@@ -171,6 +180,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     fn char(&mut self) -> char {
         // Tags, flags and lengths under 128 are ASCII: one byte, read without decoding (a
         // batch reads two records' values for every candidate pair).
@@ -185,23 +195,31 @@ impl<'a> Reader<'a> {
         c
     }
 
+    #[inline]
     fn len(&mut self) -> usize {
+        let n = self.char() as u32;
+        if n < LONG {
+            return n as usize;
+        }
         let hi = self.char() as usize;
         let lo = self.char() as usize;
         (hi << 15) | lo
     }
 
+    #[inline]
     fn take(&mut self, n: usize) -> &'a str {
         let out = self.s.get(self.at..self.at + n).unwrap_or("");
         self.at += n;
         out
     }
 
+    #[inline]
     fn str(&mut self) -> &'a str {
         let n = self.len();
         self.take(n)
     }
 
+    #[inline]
     fn opt(&mut self) -> Option<&'a str> {
         match self.len() {
             0 => None,
@@ -209,6 +227,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn flag(&mut self) -> bool {
         self.char() == '1'
     }
@@ -250,9 +269,19 @@ impl Prepared {
         read_value(&mut r)
     }
 
-    /// Number of fields with a value.
+    /// Number of fields with a value (their tags read, not their values).
     pub(crate) fn filled(&self) -> usize {
-        self.iter().flatten().count()
+        let mut r = Reader { s: &self.data, at: 0 };
+        (0..self.fields)
+            .filter(|_| {
+                let blank = r.char() == '-';
+                if !blank {
+                    let n = r.len();
+                    r.at += n;
+                }
+                !blank
+            })
+            .count()
     }
 
     /// The values packed with strings after them, in the same allocation (an index keeps a
@@ -306,6 +335,7 @@ fn read_value<'a>(r: &mut Reader<'a>) -> Option<ValueRef<'a>> {
     })
 }
 
+#[inline]
 fn read_company<'a>(b: &mut Reader<'a>) -> CompanyRef<'a> {
     let normalized = b.str();
     let script = if b.flag() { Script::Zh } else { Script::Latin };
@@ -375,5 +405,23 @@ mod tests {
         );
         assert_eq!((c.form_class, c.group, c.script), (name.form_class, name.group, name.script));
         assert_eq!(p.iter().count(), values.len());
+    }
+
+    /// Lengths of one byte, of one wider char and of three chars (U+8000 and two) read back.
+    #[test]
+    fn strings_of_every_length_read_back() {
+        let texts: Vec<String> = [0, 1, 127, 128, 0x7FFF, 0x8000, 40_000].iter().map(|&n| "a".repeat(n)).collect();
+        let company = prepare(&Comparator::CompanyName, "北京字节跳动科技有限公司", "x").expect("value");
+        let p = Prepared::pack_with(
+            &[Some(company), None],
+            texts.iter().map(|t| Some(t.as_str())).chain([None, Some("é")]),
+            &mut (String::new(), String::new()),
+        );
+        let extras: Vec<Option<&str>> = p.extras().collect();
+        let expected: Vec<Option<&str>> = texts.iter().map(|t| Some(t.as_str())).chain([None, Some("é")]).collect();
+        assert_eq!(extras, expected);
+        let Some(ValueRef::Company(c)) = p.get(0) else { panic!("company") };
+        assert_eq!(c.brand, "字节跳动");
+        assert_eq!(p.get(1), None);
     }
 }

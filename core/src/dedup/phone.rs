@@ -191,7 +191,15 @@ fn split_extension(text: &str) -> (&str, Option<String>) {
     // Only the ASCII markers are lowered (ext, X): most numbers have no capital to lower.
     let lower: std::borrow::Cow<'_, str> =
         if text.bytes().any(|b| b.is_ascii_uppercase()) { text.to_ascii_lowercase().into() } else { text.into() };
-    for marker in ["分机", "转", "extension", "ext.", "ext", "x", "#", ",", "，"] {
+    // Most numbers are digits and separators only, which no marker is: nine substring
+    // searches per phone were a twentieth of a batch's reading.
+    let plain = |b: u8| b.is_ascii_digit() || matches!(b, b' ' | b'+' | b'-' | b'(' | b')' | b'.' | b'/');
+    let markers: &[&str] = if text.bytes().all(plain) {
+        &[]
+    } else {
+        &["分机", "转", "extension", "ext.", "ext", "x", "#", ",", "，"]
+    };
+    for &marker in markers {
         if let Some(i) = lower.find(marker) {
             // ASCII lower-casing keeps byte offsets, so `i` is valid in `text` too.
             let ext: String = text[i + marker.len()..].chars().filter(char::is_ascii_digit).collect();

@@ -537,15 +537,13 @@ pub fn match_records(policy: &MatchPolicy, a: &DedupRecord, b: &DedupRecord) -> 
 
 /// `duplicate_name` when two records share an id.
 pub(crate) fn check_unique_ids<'r>(records: impl Iterator<Item = &'r DedupRecord>, root: &str) -> Result<()> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, r) in records.enumerate() {
-        if let Some(first) = seen.insert(r.id.as_str(), i) {
-            return Err(Error::DuplicateName {
-                path: format!("{root}[{i}].id"),
-                name: r.id.clone(),
-                first: format!("{root}[{first}].id"),
-            });
-        }
+    let ids: Vec<&str> = records.map(|r| r.id.as_str()).collect();
+    match super::blocking::first_repeat(&ids, 1) {
+        None => Ok(()),
+        Some((i, first)) => Err(Error::DuplicateName {
+            path: format!("{root}[{i}].id"),
+            name: ids[i].to_owned(),
+            first: format!("{root}[{first}].id"),
+        }),
     }
-    Ok(())
 }

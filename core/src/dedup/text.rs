@@ -8,8 +8,31 @@ use super::t2s_table::T2S;
 
 /// The simplified form of one character (itself when the table has no entry).
 pub(crate) fn simplified(c: char) -> char {
+    // Most characters of a name are common ideographs with no traditional form: a bit each
+    // says so without the binary search.
+    let i = (c as u32).wrapping_sub(0x4E00) as usize;
+    if i < COMMON_HAN && TRADITIONAL[i / 64] & (1 << (i % 64)) == 0 {
+        return c;
+    }
     T2S.binary_search_by_key(&c, |&(t, _)| t).map_or(c, |i| T2S[i].1)
 }
+
+/// The CJK Unified Ideographs block, U+4E00..=U+9FFF.
+const COMMON_HAN: usize = 0x9FFF - 0x4E00 + 1;
+
+/// A bit per ideograph of [`COMMON_HAN`]: set when [`T2S`] maps it.
+static TRADITIONAL: [u64; COMMON_HAN.div_ceil(64)] = {
+    let mut bits = [0u64; COMMON_HAN.div_ceil(64)];
+    let mut k = 0;
+    while k < T2S.len() {
+        let i = (T2S[k].0 as u32).wrapping_sub(0x4E00) as usize;
+        if i < COMMON_HAN {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        k += 1;
+    }
+    bits
+};
 
 /// NFKC, then traditional → simplified, then lower case: the form every comparison of
 /// text starts from. Applying it twice changes nothing (proptest `normalisation_idempotent`).
@@ -82,7 +105,8 @@ pub(crate) fn has_han(s: &str) -> bool {
 /// Characters kept inside names: letters, digits and Han; everything else (spaces,
 /// punctuation, symbols) separates or disappears.
 pub(crate) fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric()
+    // Every common ideograph is a letter: asked directly, each went through the slow table.
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric()
 }
 
 /// Whitespace trimmed; `None` when nothing is left (an empty key is never evidence).
@@ -99,6 +123,16 @@ mod tests {
     fn table_sorted_and_without_chains() {
         assert!(T2S.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(T2S.iter().all(|&(_, s)| simplified(s) == s));
+    }
+
+    /// The bit table's answer is the binary search's for every character around the block.
+    #[test]
+    fn simplified_as_the_table_says() {
+        for c in ('\u{3000}'..='\u{A000}').chain(['a', '華', '\u{20000}']) {
+            let plain = T2S.binary_search_by_key(&c, |&(t, _)| t).map_or(c, |i| T2S[i].1);
+            assert_eq!(simplified(c), plain, "{c}");
+            assert_eq!(is_name_char(c), c.is_alphanumeric(), "{c}");
+        }
     }
 
     #[test]
