@@ -5,8 +5,10 @@
 //! chaining (one false edge fusing two entities, goldenmatch #2084, dedupe's giant
 //! components): two clusters merge only if no pair across them is a cannot-link (given, or
 //! two different valid credit codes), none is DISTINCT or RELATED, at least `min_density` of the pairs
-//! across them are DUPLICATE, and the result stays within `max_cluster_size`. Refused merges
-//! are reported with their reason.
+//! across them are DUPLICATE, and the result stays within `max_cluster_size`. A DISTINCT pair
+//! that only a contradicting `or_blank` field refused, and whose contradicting value another
+//! record of the merge holds (see `bridged`), counts against the density instead. Refused
+//! merges are reported with their reason.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
@@ -17,7 +19,7 @@ use super::blocking::{share_any, Blocks, KeyHasher, MAX_CANDIDATE_PAIRS};
 use super::company_match::Verdict;
 use super::compare::{Comparator, FieldResult};
 use super::packed::ValueRef;
-use super::policy::MatchPolicy;
+use super::policy::{Condition, MatchPolicy};
 use super::score::{check_unique_ids, prepare_record, Decision, DedupRecord, Issue, PairMatch, Prepared, Scorer};
 use super::threads::in_runs;
 use crate::error::{Error, Result};
@@ -34,7 +36,9 @@ pub struct BatchSettings {
     #[serde(default = "default_max_cluster")]
     pub max_cluster_size: u32,
     /// Share of the pairs across two clusters that must be DUPLICATE for them to merge
-    /// (0 to 1, default 0.5); any DISTINCT pair across them refuses the merge.
+    /// (0 to 1, default 0.5); a DISTINCT pair across them refuses the merge, unless only an
+    /// `or_blank` field's contradiction refused it and another record of the merge holds that
+    /// value (a second phone): it then only counts against this share.
     #[serde(default = "default_density")]
     pub min_density: f64,
     /// Pairs of record ids that must never share a cluster (a rep's "not a duplicate").
@@ -364,6 +368,9 @@ pub(crate) fn dedup_table(
         }
         let mut verdict_of_cross = None;
         let mut duplicates = 0usize;
+        // DISTINCT pairs that only a contradicting `or_blank` field refused, with the rules
+        // it refused: judged once the whole merge is known (see `bridged`).
+        let mut contradicted = Vec::new();
         'cross: for x in members(&next, ra) {
             for y in members(&next, rb) {
                 let (lo, hi) = (x.min(y), x.max(y));
@@ -375,9 +382,21 @@ pub(crate) fn dedup_table(
                     verdict_of_cross = Some(RefusalReason::CreditCodeDiffers);
                     break 'cross;
                 }
-                let verdict = match found.binary_search_by_key(&(lo, hi), |&(a, b, _)| (a, b)) {
-                    Ok(k) => found[k].2,
-                    Err(_) => scorer.decide_pair(&prepared[lo as usize], &prepared[hi as usize], &mut buf)?.verdict,
+                let verdict = if let Ok(k) = found.binary_search_by_key(&(lo, hi), |&(a, b, _)| (a, b)) {
+                    found[k].2
+                } else {
+                    let (pl, ph) = (&prepared[lo as usize], &prepared[hi as usize]);
+                    let (vl, vh): (Vec<_>, Vec<_>) = (pl.iter().collect(), ph.iter().collect());
+                    scorer.compare_refs(&vl, &vh, &mut buf)?;
+                    let d = scorer.decide(&vl, &vh, &buf);
+                    if d.verdict == Verdict::Distinct {
+                        let rules = scorer.contradictions(&vl, &vh, &buf);
+                        if !rules.is_empty() {
+                            contradicted.push((lo, hi, rules));
+                            continue;
+                        }
+                    }
+                    d.verdict
                 };
                 match verdict {
                     Verdict::Duplicate => duplicates += 1,
@@ -391,6 +410,25 @@ pub(crate) fn dedup_table(
                         verdict_of_cross = Some(RefusalReason::Related);
                         break 'cross;
                     }
+                }
+            }
+        }
+        if verdict_of_cross.is_none() && !contradicted.is_empty() {
+            let merged: Vec<u32> = members(&next, ra).chain(members(&next, rb)).collect();
+            let is_duplicate = |p: u32, q: u32, buf: &mut Vec<Option<FieldResult>>| -> Result<bool> {
+                let (lo, hi) = (p.min(q), p.max(q));
+                Ok(match found.binary_search_by_key(&(lo, hi), |&(a, b, _)| (a, b)) {
+                    Ok(k) => found[k].2 == Verdict::Duplicate,
+                    Err(_) => {
+                        scorer.decide_pair(&prepared[lo as usize], &prepared[hi as usize], buf)?.verdict
+                            == Verdict::Duplicate
+                    }
+                })
+            };
+            for (x, y, rules) in &contradicted {
+                if !bridged(&scorer, prepared, &merged, (*x, *y), rules, &mut |p, q| is_duplicate(p, q, &mut buf))? {
+                    verdict_of_cross = Some(RefusalReason::Incoherent);
+                    break;
                 }
             }
         }
@@ -646,6 +684,40 @@ fn score_pairs(
         run.keep(scorer, settings, ids, prepared, (a, b), &d, &buf);
     }
     Ok(run)
+}
+
+/// Whether a DISTINCT pair `(x, y)` that only contradicting `or_blank` fields refused is
+/// explained inside the merged cluster: for one of the rules it nearly met, each
+/// contradicting field's value of one record is held by a third record of the merge that
+/// is DUPLICATE of the other (the entity is known to have both phones: a company's second
+/// number). Such a pair then counts only against `min_density`; otherwise it refuses the
+/// merge as any DISTINCT pair does.
+fn bridged(
+    scorer: &Scorer<'_>,
+    prepared: &[Prepared],
+    merged: &[u32],
+    (x, y): (u32, u32),
+    rules: &[Vec<(usize, &Condition)>],
+    is_duplicate: &mut dyn FnMut(u32, u32) -> Result<bool>,
+) -> Result<bool> {
+    let row = |r: u32| &prepared[r as usize];
+    'rules: for conditions in rules {
+        for &(field, cond) in conditions {
+            let mut held = false;
+            for &z in merged.iter().filter(|&&z| z != x && z != y) {
+                held = (scorer.agrees(field, cond, row(x), row(z))? && is_duplicate(z, y)?)
+                    || (scorer.agrees(field, cond, row(y), row(z))? && is_duplicate(z, x)?);
+                if held {
+                    break;
+                }
+            }
+            if !held {
+                continue 'rules;
+            }
+        }
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 fn credit_differs(a: &Prepared, b: &Prepared, field: usize) -> bool {

@@ -282,22 +282,7 @@ impl<'a> Scorer<'a> {
         let mut d =
             Decision { verdict: Verdict::Distinct, score: round4(mean), match_weight: None, band: None, rule: None };
         if self.policy.rules.is_some() {
-            let blank = |side: &[Option<ValueRef<'_>>], i: usize| side.get(i).copied().flatten().is_none();
-            let holds = |&(i, cond): &(Option<usize>, &Condition)| match i.and_then(|i| results.get(i).map(|r| (i, r)))
-            {
-                Some((_, Some(r))) => match cond.verdict {
-                    // A verdict and a minimum: both (a DUPLICATE name without a typing slip).
-                    Some(v) => {
-                        r.verdict.is_some_and(|got| got <= v) && cond.min.is_none_or(|m| r.similarity >= m - 1e-12)
-                    }
-                    None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
-                },
-                Some((i, None)) => {
-                    let (x, y) = (blank(a, i), blank(b, i));
-                    (cond.or_blank && (x || y)) || (cond.match_blanks && x && y)
-                }
-                None => false,
-            };
+            let holds = |&(i, cond): &(Option<usize>, &Condition)| held(i, cond, a, b, results) == Held::Yes;
             let fired = |list: &[Vec<(Option<usize>, &Condition)>]| list.iter().position(|r| r.iter().all(holds));
             if let Some(k) = fired(&self.duplicate) {
                 d.verdict = Verdict::Duplicate;
@@ -322,6 +307,46 @@ impl<'a> Scorer<'a> {
         let (ra, rb): (Vec<_>, Vec<_>) = (a.iter().collect(), b.iter().collect());
         self.compare_refs(&ra, &rb, buf)?;
         Ok(self.decide(&ra, &rb, buf))
+    }
+
+    /// For a pair the rules found DISTINCT (`results` its fields' comparisons): each duplicate
+    /// rule refused only by `or_blank` conditions whose field both records have and which
+    /// disagree (the rest of the rule holds: the names match, a phone contradicts), as those
+    /// conditions with their fields. Empty for a Fellegi-Sunter model, or when every rule
+    /// lacks more than a consistent field.
+    pub(crate) fn contradictions(
+        &self,
+        a: &[Option<ValueRef<'_>>],
+        b: &[Option<ValueRef<'_>>],
+        results: &[Option<FieldResult>],
+    ) -> Vec<Vec<(usize, &'a Condition)>> {
+        let mut out = Vec::new();
+        for rule in &self.duplicate {
+            let mut against = Vec::new();
+            let mut near = true;
+            for &(i, cond) in rule {
+                match held(i, cond, a, b, results) {
+                    Held::Yes => {}
+                    Held::Contradicted => against.extend(i.map(|i| (i, cond))),
+                    Held::No => {
+                        near = false;
+                        break;
+                    }
+                }
+            }
+            if near && !against.is_empty() {
+                out.push(against);
+            }
+        }
+        out
+    }
+
+    /// Whether `cond`, on field `i`, holds between two records that both have a value there
+    /// (agreement, not the absence of a contradiction).
+    pub(crate) fn agrees(&self, i: usize, cond: &Condition, x: &Prepared, z: &Prepared) -> Result<bool> {
+        let (Some(vx), Some(vz)) = (x.get(i), z.get(i)) else { return Ok(false) };
+        let r = compare_values(&self.policy.fields[i].comparator, vx, vz)?;
+        Ok(result_holds(cond, &r))
     }
 
     /// The verdict and score of a pair, with its fields' comparisons kept for an explanation.
@@ -457,6 +482,51 @@ impl<'a> Scorer<'a> {
         d.band = Some(band);
         d.match_weight = Some(round4(total));
         d.score = round4(1.0 / (1.0 + (-total).exp2()));
+    }
+}
+
+/// How a rule's condition reads a pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    Yes,
+    No,
+    /// An `or_blank` condition that fails: both records have the field and it disagrees.
+    Contradicted,
+}
+
+/// A condition on a pair: `i` its field's place in the policy (`None`: a field the policy
+/// lacks, which never holds), `results` the pair's comparisons.
+#[allow(clippy::many_single_char_names)] // a and b: the two sides, as everywhere here
+fn held(
+    i: Option<usize>,
+    cond: &Condition,
+    a: &[Option<ValueRef<'_>>],
+    b: &[Option<ValueRef<'_>>],
+    results: &[Option<FieldResult>],
+) -> Held {
+    let Some(i) = i else { return Held::No };
+    match results.get(i) {
+        Some(Some(r)) if result_holds(cond, r) => Held::Yes,
+        Some(Some(_)) if cond.or_blank => Held::Contradicted,
+        Some(Some(_)) | None => Held::No,
+        Some(None) => {
+            let blank = |side: &[Option<ValueRef<'_>>]| side.get(i).copied().flatten().is_none();
+            let (x, y) = (blank(a), blank(b));
+            if (cond.or_blank && (x || y)) || (cond.match_blanks && x && y) {
+                Held::Yes
+            } else {
+                Held::No
+            }
+        }
+    }
+}
+
+/// Whether a condition holds on a field both records have.
+fn result_holds(cond: &Condition, r: &FieldResult) -> bool {
+    match cond.verdict {
+        // A verdict and a minimum: both (a DUPLICATE name without a typing slip).
+        Some(v) => r.verdict.is_some_and(|got| got <= v) && cond.min.is_none_or(|m| r.similarity >= m - 1e-12),
+        None => r.similarity >= cond.min.unwrap_or(1.0) - 1e-12,
     }
 }
 
