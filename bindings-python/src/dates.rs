@@ -3,7 +3,7 @@
 //! forecast frame hands its ticks to the core instead, which reads them in place
 //! (`crmkit::forecast::DateColumn::Ticks`).
 
-use crmkit::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
+use crmkit::wire::{inverse_mod_2_64, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 
 /// Ticks per day of a numpy datetime64 unit (`np.datetime_data(dtype)[0]`); `None` for the
 /// calendar units (`W`, `M`, `Y`) and anything else, which the caller converts its own way.
@@ -97,18 +97,6 @@ fn read_by(values: &[i64], per_day: i64) -> Result<Vec<i64>, (usize, BadTick)> {
     let i =
         dated().find(|(_, &v)| !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&v.div_euclid(per_day))).map_or(0, |(i, _)| i);
     Err((i, BadTick::OutOfRange))
-}
-
-/// The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct low bits
-/// each step: 3, 6, 12, 24, 48, 96).
-const fn inverse_mod_2_64(odd: u64) -> u64 {
-    let mut inverse = odd;
-    let mut step = 0;
-    while step < 5 {
-        inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
-        step += 1;
-    }
-    inverse
 }
 
 #[cfg(test)]

@@ -277,6 +277,35 @@ pub fn check_millis(column: &[i64], none: Option<i64>, path: impl Fn(usize) -> S
     check_column(column, none, (MIN_EPOCH_DAY * MS_PER_DAY, (MAX_EPOCH_DAY + 1) * MS_PER_DAY - 1), "instant (ms)", path)
 }
 
+/// The inverse of an odd number modulo 2^64, which turns an exact division into a
+/// multiplication: numpy datetime64 ticks become days without a division per row. `per_day` =
+/// 2^k × an odd number, so a whole number of days has its low k bits clear and
+/// `((ticks >> k) as u64).wrapping_mul(inverse_mod_2_64(odd)) as i64` is its day; a value that
+/// is not a whole number of days has low bits set or gives no day of the years 0001 to 9999.
+/// Newton's iteration doubles the correct low bits each step: 3, 6, 12, 24, 48, 96.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::wire::inverse_mod_2_64;
+///
+/// let per_day: i64 = 86_400_000_000_000; // nanoseconds
+/// let k = per_day.trailing_zeros();
+/// let inverse = inverse_mod_2_64((per_day >> k) as u64);
+/// let ticks = 20_000 * per_day;
+/// assert_eq!(((ticks >> k) as u64).wrapping_mul(inverse) as i64, 20_000);
+/// ```
+#[must_use]
+pub const fn inverse_mod_2_64(odd: u64) -> u64 {
+    let mut inverse = odd;
+    let mut step = 0;
+    while step < 5 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+        step += 1;
+    }
+    inverse
+}
+
 fn check_column<T: Copy + PartialEq + Into<i64>>(
     column: &[T],
     none: Option<T>,

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, ParseKind, Result};
-use crate::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
+use crate::wire::{inverse_mod_2_64, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 
 /// A column of dates, one per deal, in the caller's own representation.
 #[derive(Debug, Clone, Copy)]
@@ -264,18 +264,6 @@ impl DayAt for Narrow<'_> {
 #[inline]
 pub(super) fn day_of(column: Option<Days>, i: usize) -> i64 {
     column.map_or(i64::MIN, |c| c.day(i))
-}
-
-/// The inverse of an odd number modulo 2^64 (Newton's iteration doubles the correct low bits
-/// each step: 3, 6, 12, 24, 48, 96).
-const fn inverse_mod_2_64(odd: u64) -> u64 {
-    let mut inverse = odd;
-    let mut step = 0;
-    while step < 5 {
-        inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
-        step += 1;
-    }
-    inverse
 }
 
 /// A `group_by` column, in the caller's own representation.
