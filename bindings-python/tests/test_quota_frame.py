@@ -120,3 +120,126 @@ def test_quota_fields_must_be_key_columns():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.quota_frame(df, {**POLICY, "group_by": ["owner"]}, {"group_by": ["team"]}, [], AS_OF)
     assert (caught.value.code, caught.value.path) == ("invalid_value", "group_by[0]")
+
+
+# The frame as quota_frame built it before its columns came from Rust: from the report's line
+# dicts, in Python. Kept here as the reference the native columns must give back exactly.
+_LINE_COLUMNS = ["period", "first_month", "last_month", "quota", "won_deals", "won_amount", "open_deals", "open_amount",
+                 "open_weighted", "attainment", "gap", "coverage", "weighted_coverage", "reasons"]
+
+
+def _from_line_dicts(report, fields, int_keys, arrow=False):
+    lines = report["lines"]
+
+    def key_column(field):
+        values = [line["key"].get(field) for line in lines]
+        return [None if v is None else int(v) for v in values] if field in int_keys else values
+
+    columns = {field: key_column(field) for field in fields}
+    for name in ("period", "first_month", "last_month", "quota"):
+        columns[name] = [line[name] for line in lines]
+    for part in ("won", "open"):
+        columns[f"{part}_deals"] = [line[part]["deals"] for line in lines]
+        columns[f"{part}_amount"] = [line[part]["amount"] for line in lines]
+    columns["open_weighted"] = [line["open"]["weighted"] for line in lines]
+    for name in ("attainment", "gap", "coverage", "weighted_coverage", "reasons"):
+        columns[name] = [line[name] for line in lines]
+    if arrow:
+        pa = pytest.importorskip("pyarrow")
+        arrays = {}
+        for name, values in columns.items():
+            if name in fields:
+                arrays[name] = pa.array(values, pa.int64() if name in int_keys else pa.string())
+            elif name.endswith("_deals"):
+                arrays[name] = pa.array(values, pa.int64())
+            elif name == "reasons":
+                arrays[name] = pa.array(values, pa.list_(pa.string()))
+            elif name in ("period", "first_month", "last_month"):
+                arrays[name] = pa.array(values, pa.string())
+            else:
+                places = max((-v.as_tuple().exponent for v in values if v is not None), default=0)
+                arrays[name] = pa.array(values, pa.decimal128(38, max(places, 0)))
+        return pa.table(arrays)
+    out = pd.DataFrame(columns, columns=[*fields, *_LINE_COLUMNS])
+    for field in fields:
+        if field in int_keys and not out[field].isna().any():
+            out[field] = out[field].astype("int64")
+    return out
+
+
+def _same_frame(got, want):
+    """Equal frames, dtypes, column order and index, and each Decimal written the same
+    (Decimal("1.10") == Decimal("1.1"): the digits are compared as text too)."""
+    if len(want) == 0:
+        # The line dicts made every column of an empty frame object; the native counts and
+        # integer ids keep their int64 dtype there.
+        want = want.astype({c: "int64" for c in got.columns if got[c].dtype == np.int64})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    for name in want.columns:
+        assert [repr(v) for v in got[name]] == [repr(v) for v in want[name]], name
+
+
+def _vector_frames():
+    import json
+    from pathlib import Path
+
+    from test_vectors import _deal_frame
+
+    spec = json.loads((Path(__file__).resolve().parents[2] / "tests/vectors/quota/quota_columns.json").read_text())
+    for case in spec["cases"]:
+        if "expected" in case:
+            df, args, _ = _deal_frame(case)
+            inp, config = case["input"], case["config"]
+            yield case["id"], df, (config["policy"], config["quota"], inp["quotas"], case["as_of"]), {"won": inp.get("won"), **args}
+
+
+@pytest.mark.parametrize("case", list(_vector_frames()), ids=lambda c: c[0])
+def test_the_native_columns_give_the_line_dicts_frame_on_the_vectors(case):
+    _, df, args, kwargs = case
+    out = crmkit.quota_frame(df, *args, **kwargs)
+    fields = list(args[1].get("group_by") or [])
+    _same_frame(out, _from_line_dicts(out.attrs["report"], fields, set()))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("fields", [[], ["owner"], ["team"], ["team", "owner"]])
+def test_the_native_columns_give_the_line_dicts_frame_on_seeded_books(seed, fields):
+    rng = random.Random(seed)
+    rows = book(rng.randrange(0, 400), seed=seed)
+    period = rng.choice(["month", "quarter", "year"])
+    label = {"month": "2026-11", "quarter": "2026-Q4", "year": "2026"}[period]
+    quotas = [{"key": {f: {"owner": o, "team": t}[f] for f in fields}, "period": label, "amount": str(rng.randrange(0, 10**9)) + ".5"}
+              for o, t in [(7, "east"), (11, "west"), (13, "north")]][: 1 if not fields else 3]
+    # A won deal of no team, and one of no owner: None keys in a text and an integer column.
+    won = [{"id": "w1", "amount": "1000.125", "closed_on": "2026-11-02", "owner": "7"}, {"id": "w2", "amount": "3", "closed_on": "2026-10-02", "team": "west"}]
+    quota = {"group_by": fields, "period": period, "rate_dp": rng.choice([0, 2, 4, 7])}
+    df = frame(rows)
+    kwargs = {"won": won, "amount": "cents", "amount_scale": 2, "expected_close_on": "close"}
+    out = crmkit.quota_frame(df, POLICY, quota, quotas, AS_OF, **kwargs)
+    want = _from_line_dicts(out.attrs["report"], fields, {"owner"})
+    _same_frame(out, want)
+    pa = pytest.importorskip("pyarrow")
+    table = crmkit.quota_frame(pa.Table.from_pandas(df, preserve_index=False), POLICY, quota, quotas, AS_OF, **kwargs)
+    want = _from_line_dicts(out.attrs["report"], fields, {"owner"}, arrow=True)
+    assert table.schema.remove_metadata() == want.schema
+    assert table.replace_schema_metadata(None).equals(want)
+
+
+def test_an_empty_report_keeps_its_columns_and_their_dtypes():
+    df = frame(book(0))
+    out = crmkit.quota_frame(df, POLICY, {"group_by": ["owner"]}, [], AS_OF, amount="cents", expected_close_on="close")
+    assert len(out) == 0
+    assert list(out.columns) == ["owner", *_LINE_COLUMNS]
+    assert (out["owner"].dtype, out["won_deals"].dtype, out["open_deals"].dtype) == (np.int64, np.int64, np.int64)
+
+
+def test_an_integer_key_that_is_not_an_id_is_refused_with_its_path():
+    df = frame(book(20))
+    quotas = [{"key": {"owner": "007"}, "period": "2026-Q4", "amount": "1"}]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.quota_frame(df, POLICY, {"group_by": ["owner"]}, quotas, AS_OF, amount="cents", expected_close_on="close")
+    assert (caught.value.code, caught.value.path) == ("invalid_value", "quotas[0].key.owner")
+    won = [{"id": "w", "amount": "1", "closed_on": "2026-11-02", "owner": "li"}]
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.quota_frame(df, POLICY, {"group_by": ["owner"]}, [], AS_OF, won=won, amount="cents", expected_close_on="close")
+    assert (caught.value.code, caught.value.path) == ("invalid_value", "won[0].owner")

@@ -51,6 +51,7 @@ def quota_columns(
     amount: Any,
     amount_scale: int | None,
     keys: list[tuple[Any, list[str]]],
+    int_keys: list[bool],
     as_of: str,
     entered_days: Any = None,
     close_days: Any = None,
@@ -58,7 +59,7 @@ def quota_columns(
     probability: Any = None,
     category: tuple[Any, list[str]] | None = None,
     activity_days: Any = None,
-) -> QuotaReport: ...
+) -> dict: ...
 def forecast_hierarchy(policy_json: str, hierarchy_json: str, input_json: str, as_of: str) -> HierarchyReport: ...
 def scoring_fields(policy_json: str) -> list[str]: ...
 def score_columns(policy_json: str, rows: int, fields: Sequence[Tuple[str, str, object]], events: Optional[tuple], as_of: str) -> dict: ...

@@ -1,5 +1,6 @@
 """``quota_frame``: quota attainment, gap and coverage over a DataFrame of deals, one deal per
-row, in the forecast's own columnar pass (no Python object per deal on the numeric paths)."""
+row, in the forecast's own columnar pass (no Python object per deal on the numeric paths); the
+result's columns come built from the native module (no dict per line)."""
 
 from __future__ import annotations
 
@@ -12,24 +13,6 @@ from crmkit._wire import as_of_text, error, share_attrs, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_LINE_COLUMNS = [
-    "period",
-    "first_month",
-    "last_month",
-    "quota",
-    "won_deals",
-    "won_amount",
-    "open_deals",
-    "open_amount",
-    "open_weighted",
-    "attainment",
-    "gap",
-    "coverage",
-    "weighted_coverage",
-    "reasons",
-]
-
 
 @document("ForecastPolicy", "QuotaPolicy")
 def quota_frame(
@@ -74,7 +57,9 @@ def quota_frame(
     ``quota_attainment`` for the quotas; ``invalid_value`` at ``group_by[i]`` for a quota
     field that is not one of the policy's ``group_by``; ``missing_value`` /
     ``date_after_as_of`` at ``expected_close_on[i]`` for a won row without a close date or
-    closed after ``as_of``.
+    closed after ``as_of``; ``invalid_value`` at ``quotas[i].key.<field>``, ``won[i].<field>``
+    or ``groups[i].<field>`` for a value of an integer key column's field that is not an
+    integer's own text (``"007"``: the column's 7 is ``"7"``).
     """
     from crmkit._frame import _amounts, _arrow_input, _codes, _column, _days, _int_arg, _pandas, _probabilities
     from crmkit._frame_arrow import group_by_of
@@ -114,7 +99,7 @@ def quota_frame(
     if won is not None:
         data["won"] = won
     days = deals["days"]
-    report = _native.quota_columns(
+    out = _native.quota_columns(
         to_json(policy, "policy"),
         to_json(quota, "quota"),
         to_json(data, "data"),
@@ -122,6 +107,7 @@ def quota_frame(
         deals["amount"],
         deals["scale"],
         deals["keys"],
+        [key in int_keys for key in group_by],
         as_of_text(as_of),
         days["entered_stage_on"],
         days["expected_close_on"],
@@ -130,8 +116,7 @@ def quota_frame(
         deals["category"],
         days["last_activity_on"],
     )
-    fields = list(quota.get("group_by") or []) if isinstance(quota, Mapping) else []
-    return _frame(df, report, fields, int_keys)
+    return _frame(df, out)
 
 
 def _text_keys(q: Any) -> Any:
@@ -142,48 +127,24 @@ def _text_keys(q: Any) -> Any:
     return {**q, "key": key}
 
 
-def _frame(df: Any, report: dict, fields: list[str], int_keys: set[str]) -> Any:
-    """The report's lines as columns, in the caller's library; the report in attrs / metadata."""
+def _frame(df: Any, out: dict) -> Any:
+    """The lines' columns as the native module built them, in the caller's library; the
+    report in attrs / metadata."""
     from crmkit._frame import _arrow_input
 
-    lines = report["lines"]
-
-    def key_column(field: str) -> list:
-        values = [line["key"].get(field) for line in lines]
-        return [None if v is None else int(v) for v in values] if field in int_keys else values
-
-    columns: dict[str, list] = {field: key_column(field) for field in fields}
-    for name in ("period", "first_month", "last_month", "quota"):
-        columns[name] = [line[name] for line in lines]
-    for part in ("won", "open"):
-        columns[f"{part}_deals"] = [line[part]["deals"] for line in lines]
-        columns[f"{part}_amount"] = [line[part]["amount"] for line in lines]
-    columns["open_weighted"] = [line["open"]["weighted"] for line in lines]
-    for name in ("attainment", "gap", "coverage", "weighted_coverage", "reasons"):
-        columns[name] = [line[name] for line in lines]
+    columns, report = out["columns"], out["report"]
     if _arrow_input(df):
         from crmkit._arrow import output, pyarrow, with_metadata
 
         pa = pyarrow()
         arrays = {}
+        types = {"int": pa.int64(), "text": pa.string(), "reasons": pa.list_(pa.string())}
         for name, values in columns.items():
-            if name in fields:
-                arrays[name] = pa.array(values, pa.int64() if name in int_keys else pa.string())
-            elif name.endswith("_deals"):
-                arrays[name] = pa.array(values, pa.int64())
-            elif name == "reasons":
-                arrays[name] = pa.array(values, pa.list_(pa.string()))
-            elif name in ("period", "first_month", "last_month"):
-                arrays[name] = pa.array(values, pa.string())
-            else:
-                places = max((-v.as_tuple().exponent for v in values if v is not None), default=0)
-                arrays[name] = pa.array(values, pa.decimal128(38, max(places, 0)))
+            kind = out["kinds"][name]
+            arrays[name] = pa.array(values, types[kind] if isinstance(kind, str) else pa.decimal128(38, kind))
         return output(df, with_metadata(pa.table(arrays), {"report": report}))
     import pandas as pd
 
-    out = pd.DataFrame(columns, columns=[*fields, *_LINE_COLUMNS])
-    for field in fields:
-        if field in int_keys and not out[field].isna().any():
-            out[field] = out[field].astype("int64")
-    share_attrs(out.attrs, {"report": report})
-    return out
+    frame = pd.DataFrame(columns)
+    share_attrs(frame.attrs, {"report": report})
+    return frame

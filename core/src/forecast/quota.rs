@@ -98,7 +98,10 @@ pub struct WonDeal {
 }
 
 impl WonDeal {
-    fn field(&self, key: &str) -> Option<&str> {
+    /// The value of the field `key` (`id`, `owner`, `team`, `product` or an attribute), as
+    /// a quota's `group_by` reads it; `None` when the deal has none.
+    #[must_use]
+    pub fn field(&self, key: &str) -> Option<&str> {
         match key {
             "id" => Some(&self.id),
             other => super::group_field(other, [&self.owner, &self.team, &self.product], &self.attributes),
@@ -204,6 +207,19 @@ pub enum QuotaReason {
     QuotaMet,
     /// The quota is 0: attainment `null`.
     ZeroQuota,
+}
+
+impl QuotaReason {
+    /// The reason's code, as the wire writes it (`quota_set`...).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::QuotaSet => "quota_set",
+            Self::NoQuota => "no_quota",
+            Self::QuotaMet => "quota_met",
+            Self::ZeroQuota => "zero_quota",
+        }
+    }
 }
 
 pub(super) type Key = Vec<Option<String>>;
@@ -557,4 +573,16 @@ pub(crate) fn unique<'a>(names: impl Iterator<Item = &'a String>, path: &str) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuotaReason;
+
+    #[test]
+    fn a_reason_code_is_its_wire_name() {
+        for reason in [QuotaReason::QuotaSet, QuotaReason::NoQuota, QuotaReason::QuotaMet, QuotaReason::ZeroQuota] {
+            assert_eq!(serde_json::to_string(&reason).unwrap(), format!("\"{}\"", reason.code()));
+        }
+    }
 }
