@@ -33,7 +33,7 @@ pub struct DiscountPolicy {
     pub bands: Vec<DiscountBand>,
     /// Prices below this share of list are refused outright (absent: none are).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub floor: Option<Decimal>,
 }
 

@@ -30,11 +30,11 @@ use crate::money::{add, mul, Rounding};
 pub struct InterestPolicy {
     /// Annual bonus rate for each day paid before the due date, in [0, 1] (absent: none).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub early_rate: Option<Decimal>,
     /// Annual penalty rate for each day paid after the due date (and its grace), in [0, 1].
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub late_rate: Option<Decimal>,
     /// The day-count basis: declared, never assumed.
     pub day_count: DayCount,
@@ -46,7 +46,6 @@ pub struct InterestPolicy {
     pub grace: GraceRule,
     /// The currency of every batch (absent: the batches' common one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub currency: Option<String>,
     /// Rounding of each interest line (default 2 places, half-even).
     #[serde(default)]
@@ -89,7 +88,6 @@ pub struct Batch {
     pub id: String,
     /// The customer who owes it (collections group by it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub customer: Option<String>,
     /// Invoice (or shipment) date: no payment precedes it.
     #[serde(with = "crate::wire::date")]
@@ -105,7 +103,6 @@ pub struct Batch {
     pub amount: Decimal,
     /// Currency (must be the policy's or the other batches').
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub currency: Option<String>,
     /// Payments (partial allowed), in any order; they total at most `amount`.
     #[serde(default)]

@@ -102,31 +102,30 @@ pub struct RepInput {
     pub rep: String,
     /// Quota for attainment, > 0 (needed by curves, accelerators, attainment thresholds).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub quota: Option<Decimal>,
     /// Commission credit of earlier periods, ≥ 0: the running total starts there (the
     /// 145,000 + 20,000 across a 150,000 break case).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub prior_credit: Option<Decimal>,
     /// Target credit of earlier periods, ≥ 0 (default: `prior_credit`).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub prior_target_credit: Option<Decimal>,
     /// What earlier periods paid. Default: what the table paid on the prior credit where it
     /// then stood. The final statement reprices the prior credit at the end and pays the
     /// difference (a `prior_periods` line).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub prior_paid: Option<Decimal>,
     /// The period's draw, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub draw: Option<Draw>,
     /// Owed by the rep from earlier recoverable draws (or negative pay), ≥ 0: recovered from
     /// this period's earnings above the draw.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub draw_balance: Option<Decimal>,
 }
 
@@ -147,23 +146,19 @@ pub struct Transaction {
     /// Amount, ≥ 0 (a refund gives the amount refunded). A cancellation without one cancels
     /// what is left of the sale it refers to.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub amount: Option<Decimal>,
     /// Currency; must be the plan's (or the other transactions') when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub currency: Option<String>,
     /// Product (for the plan's rate rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub product: Option<String>,
     /// Customer type (for the plan's rate rules).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub customer_type: Option<String>,
     /// The one rep credited with all of it (instead of `splits`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rep: Option<String>,
     /// Co-owners: revenue shares total exactly 1; overlays need not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -181,7 +176,6 @@ pub struct Transaction {
     /// Refunds and cancellations: the sale (in this input) they undo; they take its splits,
     /// and its commission back at the original rate in the provisional statement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub refers_to: Option<String>,
     /// Refunds and cancellations of a sale paid in an earlier period (not in this input), in
     /// [0, 1]: the rate the sale was paid at (its commission ÷ its credit, to any places).
@@ -191,7 +185,7 @@ pub struct Transaction {
     /// what is left of it. Without it such a refund walks the table down from where the rep
     /// stands.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub original_rate: Option<Decimal>,
 }
 
@@ -246,12 +240,12 @@ pub struct Split {
     pub rep: String,
     /// Share of commission credit, in [0, 1]. Revenue shares total exactly 1.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub share: Option<Decimal>,
     /// Revenue splits, instead of `share`: a relative weight ≥ 0 (shares = weight ÷ Σ
     /// weights), for splits no decimal share writes exactly (thirds: weights 1, 1, 1).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub weight: Option<Decimal>,
     /// Revenue (default; the revenue shares total 1) or overlay (any share).
     #[serde(default)]
@@ -259,7 +253,7 @@ pub struct Split {
     /// Share of target credit (分割指标的完成比例), in [0, 1]; default the split's share of
     /// commission credit. Revenue target shares total 1.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub target_share: Option<Decimal>,
 }
 

@@ -31,7 +31,7 @@ pub struct CommissionPlan {
     pub kind: PlanKind,
     /// `flat` plans: the one rate, in [0, 1].
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub rate: Option<Decimal>,
     /// `graduated` and `retroactive` plans: contiguous tiers on each rep's running credit,
     /// the first from 0; only the last may omit `to` (open-ended).
@@ -41,7 +41,6 @@ pub struct CommissionPlan {
     /// Which end of a tier a credit exactly on a bound belongs to. Required for
     /// `retroactive` plans (where it changes the pay); graduated pay is continuous.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub bounds: Option<Bounds>,
     /// `curve` plans: payout amounts at attainment points (first at 0, strictly ascending),
     /// linear in between, flat after the last.
@@ -54,11 +53,10 @@ pub struct CommissionPlan {
     pub accelerators: Vec<Accelerator>,
     /// Nothing is paid until the rep's running credit or attainment reaches this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub threshold: Option<Threshold>,
     /// Most a rep is paid in the period; the excess is withheld (a `cap` line), ≥ 0.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub cap: Option<Decimal>,
     /// Rates per product / customer type: the first matching rule applies to a transaction.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -75,7 +73,6 @@ pub struct CommissionPlan {
     pub spiffs: Vec<Spiff>,
     /// The plan's currency; a transaction in another one is refused (no silent netting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub currency: Option<String>,
     /// Rounding of credits and of every statement line (default 2 places, half-even).
     #[serde(default)]
@@ -125,15 +122,13 @@ pub enum Accrual {
 pub struct Spiff {
     /// Sales of this product qualify (absent: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub product: Option<String>,
     /// Sales to this customer type qualify (absent: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub customer_type: Option<String>,
     /// Sales of at least this amount qualify (absent: any).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub min_amount: Option<Decimal>,
     /// The bonus per sale, ≥ 0; refunds take it back in proportion.
     #[serde(with = "crate::wire::decimal")]
@@ -167,7 +162,7 @@ pub struct Tier {
     /// Upper bound; absent on an open-ended last tier. Credit above a bounded last tier earns
     /// nothing.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub to: Option<Decimal>,
     /// Rate in [0, 1]. In a retroactive table, at least the previous tier's (pay never falls
     /// as credit grows).
@@ -214,11 +209,11 @@ pub struct Accelerator {
 pub struct Threshold {
     /// Running credit to reach, ≥ 0.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub credit: Option<Decimal>,
     /// Attainment to reach, ≥ 0.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub attainment: Option<Decimal>,
 }
 
@@ -229,21 +224,19 @@ pub struct Threshold {
 pub struct RateRule {
     /// Matches transactions of this product (absent: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub product: Option<String>,
     /// Matches transactions of this customer type (absent: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub customer_type: Option<String>,
     /// Exactly one of `rate` (a flat rate on the transaction's credit, in [0, 1], instead of
     /// the table; the credit still counts in the running total) and `multiplier` (on what
     /// the table pays, in [0, 100]).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub rate: Option<Decimal>,
     /// See `rate`.
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub multiplier: Option<Decimal>,
 }
 

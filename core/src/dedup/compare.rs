@@ -79,13 +79,11 @@ pub struct ValueComparison {
     pub right: String,
     /// For company names: DUPLICATE, RELATED or DISTINCT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub verdict: Option<Verdict>,
     /// The evidence, in order.
     pub reasons: Vec<MatchReason>,
     /// For company names: both parsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub parts: Option<[CompanyName; 2]>,
 }
 

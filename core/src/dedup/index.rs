@@ -194,15 +194,12 @@ pub struct Candidate {
     pub score: f64,
     /// Fellegi-Sunter match weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub match_weight: Option<f64>,
     /// Fellegi-Sunter band.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub band: Option<Band>,
     /// The rule that decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rule: Option<String>,
     /// Field by field.
     pub fields: Vec<FieldExplanation>,

@@ -34,11 +34,9 @@ pub struct MatchPolicy {
     pub fields: Vec<FieldSpec>,
     /// A rule set (give this or `fellegi_sunter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rules: Option<RuleSet>,
     /// A Fellegi-Sunter model (give this or `rules`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub fellegi_sunter: Option<FsModel>,
     /// A blocking key shared by more records than this is not used to find candidates (a
     /// switchboard number, a big company's domain): Odoo's "≥ 21 hits" cut, configurable.
@@ -50,7 +48,6 @@ pub struct MatchPolicy {
     /// Small work (under 50,000 candidate pairs, 20,000 records) stays on one thread, and
     /// wasm32 has one. The answer is the same on any number of threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub threads: Option<u32>,
 }
 
@@ -74,7 +71,6 @@ pub struct FieldSpec {
     /// phones, e-mail, domains, credit codes and `exact`; no for fuzzy text, numbers, dates
     /// and person names, which too many records share).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub block: Option<bool>,
 }
 
@@ -129,12 +125,10 @@ pub struct Condition {
     /// is a DUPLICATE company name whose 字号 is the same or a homophone, not one typing slip
     /// away (a slip scores 1 − 1/length), so that a rule can ask a slip for more evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub min: Option<f64>,
     /// For a company name: the comparator's verdict at least this (DUPLICATE, or RELATED,
     /// which DUPLICATE also satisfies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub verdict: Option<Verdict>,
     /// Whether two blank values satisfy it (Salesforce's "match blank fields"); default no.
     #[serde(default)]

@@ -23,7 +23,6 @@ pub struct DedupRecord {
     pub id: String,
     /// Who holds it (a rep, a team, the public pool).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub owner: Option<String>,
     /// Field values by name.
     #[serde(default)]
@@ -74,15 +73,12 @@ pub struct PairMatch {
     pub score: f64,
     /// Fellegi-Sunter: log2 of the prior odds plus every field's weight.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub match_weight: Option<f64>,
     /// Fellegi-Sunter: the band of `match_weight`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub band: Option<Band>,
     /// Rules: the name of the rule that decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rule: Option<String>,
     /// One line per policy field.
     pub fields: Vec<FieldExplanation>,
@@ -102,15 +98,12 @@ pub struct FieldExplanation {
     pub similarity: Option<f64>,
     /// Fellegi-Sunter: the comparison level (`exact`, `>=0.9`, `else`, `duplicate`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub level: Option<String>,
     /// Fellegi-Sunter: log2(m / u) of that level (0 for a blank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub weight: Option<f64>,
     /// A company name's own verdict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub verdict: Option<Verdict>,
     /// The comparator's reasons.
     pub reasons: Vec<MatchReason>,

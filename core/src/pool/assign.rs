@@ -74,7 +74,6 @@ pub struct Rep {
     /// days (Odoo's capacity ÷ 30, rounded, gave small capacities a quota of 0). Absent:
     /// unlimited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub capacity: Option<i64>,
     /// Inactive reps (leave, left the company) get nothing and keep nobody's turn.
     #[serde(default = "yes")]
@@ -161,19 +160,15 @@ pub struct AssignRecord {
     pub id: String,
     /// Region (territory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub region: Option<String>,
     /// Product line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub product_line: Option<String>,
     /// Customer level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub level: Option<String>,
     /// Lead source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub source: Option<String>,
 }
 
@@ -241,15 +236,12 @@ pub struct AssignReason {
     pub code: AssignReasonCode,
     /// `routed`: the route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub route: Option<String>,
     /// `round_robin`, `weighted_draw`: the cursor used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub cursor: Option<u64>,
     /// `least_loaded`: records held; `skipped_*`: reps skipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub count: Option<i64>,
 }
 
@@ -267,15 +259,12 @@ pub struct Assignment {
     pub record: String,
     /// Its team (absent when no route took it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub team: Option<String>,
     /// Its rep, or
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rep: Option<String>,
     /// the fallback queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub queue: Option<String>,
     /// Why.
     pub reasons: Vec<AssignReason>,

@@ -32,7 +32,6 @@ pub struct Holding {
     /// The pool these records go back to. Absent: one line per user. Once a line names a pool,
     /// or a pool counts `holdings_limit` in `this_pool`, every line must (one per user and pool).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub pool: Option<String>,
     /// Records owned, ≥ 0.
     pub owned: i64,
@@ -72,7 +71,6 @@ pub struct LedgerEntry {
     /// The pool: for `claim` (and `assign` from a pool) the pool it came from, for `release`
     /// and `recycle` the pool it went to. Required on the entries a `this_pool` count reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub pool: Option<String>,
     /// What happened.
     pub event: LedgerEvent,
@@ -131,24 +129,21 @@ pub struct ClaimReason {
     pub code: ClaimReasonCode,
     /// `holdings_limit`: records counted; `daily_limit`: claims today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub count: Option<i64>,
     /// The limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub limit: Option<i64>,
     /// `embargoed`: when it entered the pool; `cooldown`: when the user's ownership ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub since: Option<ZonedInstant>,
     /// `embargoed`, `cooldown`: from when a claim is allowed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub until: Option<ZonedInstant>,
     /// `holdings_limit`, `daily_limit`, `cooldown`: whether the pool counted across all pools
     /// or in this pool only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub counts: Option<ClaimCount>,
 }
 
@@ -162,7 +157,6 @@ pub struct ClaimDecision {
     pub record: String,
     /// The record's pool (absent when it is in none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub pool: Option<String>,
     /// Whether the claim goes through.
     pub accepted: bool,

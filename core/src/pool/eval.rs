@@ -24,19 +24,15 @@ pub struct PoolRecord {
     pub claimed_at: Instant,
     /// The owner's department.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub department: Option<String>,
     /// Region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub region: Option<String>,
     /// Product line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub product_line: Option<String>,
     /// Customer level (客户级别).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub level: Option<String>,
     /// Users whose activities count under `actor: team`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -54,11 +50,11 @@ pub struct PoolRecord {
     pub open_contract: bool,
     /// When its latest deal was won, ≤ `as_of`.
     #[serde(default, with = "super::time::instant_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub last_won_at: Option<Instant>,
     /// When its latest opportunity was created, ≤ `as_of`.
     #[serde(default, with = "super::time::instant_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub last_opportunity_at: Option<Instant>,
 }
 
@@ -75,12 +71,12 @@ pub struct PoolActivity {
     pub at: Instant,
     /// When it was entered in the CRM, ≤ `as_of`. Absent: `at`.
     #[serde(default, with = "super::time::instant_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub logged_at: Option<Instant>,
     /// When it was last edited: accepted and **ignored** (editing an old note is not a
     /// follow-up; WukongCRM reset the clock on any edit).
     #[serde(default, with = "super::time::instant_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub updated_at: Option<Instant>,
     /// Type (`call`, `visit`, `wechat`...).
     #[serde(rename = "type")]
@@ -148,55 +144,45 @@ pub struct PoolReason {
     pub code: PoolReasonCode,
     /// Rule clocks: the rule's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rule: Option<String>,
     /// Rule clocks: where the clock starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub clock: Option<RuleClock>,
     /// Rule clocks: when it started (the claim or the rule's last event).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub since: Option<ZonedInstant>,
     /// Rule clocks: the unit of the numbers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub unit: Option<DayUnit>,
     /// Rule clocks: whole units elapsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub elapsed: Option<i64>,
     /// Rule clocks: the rule's limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub limit: Option<i64>,
     /// Rule clocks: units left until due (≤ 0: due).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub remaining: Option<i64>,
     /// Rule clocks: when it is (was) due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub due_at: Option<ZonedInstant>,
     /// Rule clocks: when its warning starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub warn_at: Option<ZonedInstant>,
     /// Rule clocks: where the clock stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub status: Option<RuleStatus>,
     /// `exempt_tag`: the tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub tag: Option<String>,
     /// `no_rule_applies`: the record's level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub level: Option<String>,
     /// `ignored_*`: how many activities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub count: Option<u32>,
 }
 
@@ -236,19 +222,18 @@ pub struct PoolDecision {
     /// When it is (was) due: the earliest due rule's time. Absent when exempt or no rule
     /// applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub due_at: Option<ZonedInstant>,
     /// When its warning starts (≤ `due_at`); absent without `warn_before`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub warn_at: Option<ZonedInstant>,
     /// The rule that sets `due_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub rule: Option<String>,
     /// The latest effective follow-up during the ownership.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Instant"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Instant"))]
     pub last_follow_up_at: Option<ZonedInstant>,
     /// PoolExemptions, one clock per applicable rule, and the activities that did not count.
     pub reasons: Vec<PoolReason>,

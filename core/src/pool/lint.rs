@@ -40,7 +40,6 @@ pub struct LintFinding {
     pub message: String,
     /// The other pool involved (overlaps, unreachable pools).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub other: Option<String>,
 }
 

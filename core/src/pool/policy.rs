@@ -58,20 +58,17 @@ pub struct Pool {
     pub id: String,
     /// Lower first. Absent: after every pool that has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub priority: Option<i64>,
     /// Which records the pool governs.
     pub scope: PoolScope,
     /// IANA zone of this pool (default: the policy's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub time_zone: Option<String>,
     /// Unit of every `limit` and `warn_before` of the pool.
     #[serde(default)]
     pub unit: DayUnit,
     /// Name of the policy calendar `working_days` count on (default: Monday to Friday).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub calendar: Option<String>,
     /// Whether a record is recycled once `limit` units have passed (`inclusive`) or only when
     /// more than `limit` have (`exclusive`, WukongCRM's `> N`).
@@ -79,7 +76,6 @@ pub struct Pool {
     pub boundary: DayBoundary,
     /// Warn the owner this many units before a record is due. Absent: no warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub warn_before: Option<i64>,
     /// What counts as an effective follow-up.
     #[serde(default)]
@@ -102,7 +98,6 @@ pub struct Pool {
 pub struct ClaimRules {
     /// Most records a user may hold (their holdings after the claim must not exceed it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub holdings_limit: Option<i64>,
     /// Won customers do not count towards `holdings_limit`.
     #[serde(default)]
@@ -110,16 +105,13 @@ pub struct ClaimRules {
     /// Most claims per user per local day of the pool, counted from the ledger's `claim`
     /// events (a released record still counts; an admin's `assign` does not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub daily_limit: Option<i64>,
     /// Units after the end of any earlier ownership of a record before that owner may claim
     /// it again (over the whole history: passing it through a colleague does not shorten it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub cooldown: Option<i64>,
     /// Units after a record enters the pool before anyone may claim it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub embargo: Option<i64>,
     /// Whether `holdings_limit` counts what the user holds in every pool (default) or in this
     /// pool only; `this_pool` needs every holdings line to name its pool.
@@ -243,7 +235,6 @@ pub struct FollowUpRule {
     /// An activity logged more than this many hours after its `at` is back-dated and does
     /// not count. Absent: any delay is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub backdate_limit_hours: Option<i64>,
 }
 
