@@ -33,7 +33,8 @@ fn policy(p: &[i32], caps: Caps, half_life: u8) -> ScoringPolicy {
         {"id": "ct", "dimension": "fit", "points": p[1] / 3, "when": [{"field": "industry", "op": "contains", "value": "b"}, {"field": "size", "op": "range", "max": 40, "bounds": "(]"}]},
         {"id": "seen", "dimension": "engagement", "points": p[2] / 2, "when": [{"field": "seen", "op": "within_days", "days": 30}]},
         {"id": "unseen", "dimension": "engagement", "points": p[3] / 4, "when": [{"field": "seen", "op": "missing"}]},
-        {"id": "sized_visits", "dimension": "engagement", "points": p[4].abs() / 2, "when": [{"field": "size", "op": "exists"}], "event": {"types": ["visit"], "within_days": 10}}
+        {"id": "sized_visits", "dimension": "engagement", "points": p[4].abs() / 2, "when": [{"field": "size", "op": "exists"}], "event": {"types": ["visit"], "within_days": 10}},
+        {"id": "any", "dimension": "engagement", "points": p[6].abs() / 2, "event": {"types": ["download", "visit"], "within_days": 30, "half_life_days": hl}}
     ]);
     let mut rules = rules;
     for r in rules.as_array_mut().expect("rules") {

@@ -14,7 +14,7 @@
 #![allow(clippy::needless_bitwise_bool)]
 
 use super::columns::{FieldData, NO_DATE};
-use super::eval::{Compiled, Test};
+use super::eval::{tier_admits, Compiled, Test};
 use super::events::Events;
 use super::frame::ScoreColumns;
 use super::pass::{cell, clamp};
@@ -262,9 +262,13 @@ impl Compiled<'_> {
         tier.fill(-1);
         for t in (0..policy.tiers.len()).rev() {
             let mask = &tier_masks[t * size..t * size + len];
-            for (i, c) in tier.iter_mut().enumerate() {
-                let ok = self.tier_admits(t, score[i], fit[i], eng[i], grade[i]) & mask[i];
-                *c = if ok { t as i32 } else { *c };
+            let (floors, grades) = (self.tier_floors[t], self.tier_grades[t].as_slice());
+            let lanes = tier.iter_mut().zip(mask).zip(&*score).zip(&*fit).zip(&*eng).zip(&*grade);
+            for (((((c, &m), &s), &a), &b), &g) in lanes {
+                let ok = tier_admits(floors, grades, s, a, b, g) & m;
+                // Selected by a bit mask: a branch on `ok` mispredicts.
+                let keep = i32::from(ok).wrapping_neg();
+                *c = t as i32 & keep | *c & !keep;
             }
         }
         out.score.extend_from_slice(score);

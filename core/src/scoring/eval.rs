@@ -235,16 +235,24 @@ impl<'c> Compiled<'c> {
 impl Compiled<'_> {
     /// Whether tier `t`'s thresholds and grades admit a lead with these scores and grade
     /// code (−1 for none), its `when` conditions apart: the one rule of the record pass and
-    /// the batch pass. `&`, not `&&`: no branch on how a lead compares with a threshold.
+    /// the batch pass.
     #[inline]
-    #[allow(clippy::needless_bitwise_bool)]
     pub(crate) fn tier_admits(&self, t: usize, score: f64, fit: f64, eng: f64, grade: i32) -> bool {
-        let [s, f, e] = self.tier_floors[t];
-        let grade_ok =
-            usize::try_from(grade + 1).ok().and_then(|g| self.tier_grades[t].get(g)).copied().unwrap_or(false);
-        (score >= s) & (fit >= f) & (eng >= e) & grade_ok
+        tier_admits(self.tier_floors[t], &self.tier_grades[t], score, fit, eng, grade)
     }
 }
+
+/// [`Compiled::tier_admits`] over one tier's floors and grades (the batch pass hoists them out
+/// of its loop over the leads). Every test is computed and the results combined as bits: the
+/// compiler otherwise branches on each comparison, which follows no pattern across leads.
+#[inline]
+pub(crate) fn tier_admits(floors: [f64; 3], grades: &[bool], score: f64, fit: f64, eng: f64, grade: i32) -> bool {
+    let [s, f, e] = floors;
+    let grade_ok = usize::try_from(grade + 1).ok().and_then(|g| grades.get(g)).copied().unwrap_or(false);
+    (u8::from(score >= s) & u8::from(fit >= f) & u8::from(eng >= e) & u8::from(grade_ok)) != 0
+}
+
+impl Compiled<'_> {}
 
 fn check_events(ev: &EventColumns<'_>, rows: usize) -> Result<()> {
     let bad = |reason: String| Error::InvalidValue { path: "events.offsets".into(), reason };

@@ -23,6 +23,11 @@ const ROOM: usize = 1 << 20;
 enum Mode {
     /// Once per lead: the newest event's age.
     Newest,
+    /// Once per lead, at least one event (`min_count` ≤ 1): the newest of its types' newest
+    /// ages ([`Events::least`], shared with every such rule of those types), if within the
+    /// window. The newest event within the window is the newest event, when any is within it,
+    /// so one pass per type serves every window: no pass of its own over the events.
+    Least,
     /// Per event: the sum of the decay factors.
     Sum,
     /// Per event, at most `max_events`: the factors, summed largest first once the block is read.
@@ -61,6 +66,14 @@ pub(super) struct Events<'t> {
     kept: Vec<(u32, f64)>,
     /// One lead's factors, sorted.
     sorted: Vec<f64>,
+    /// Per type bucket: its row of [`Self::least`] (`usize::MAX`: no [`Mode::Least`] rule
+    /// reads it).
+    least_row: Vec<usize>,
+    /// The type buckets of [`Self::least`]'s rows, in row order.
+    least_buckets: Vec<usize>,
+    /// Per row, per lead of the block: the newest age of the bucket's events (`i32::MAX`
+    /// for none).
+    least: Vec<i32>,
     /// Per spec `s`, per lead `i` of the block: at `s * size + i`.
     pub counts: Vec<u32>,
     /// The newest qualifying age, `i32::MAX` for none (`Mode::Newest` rules).
@@ -91,6 +104,7 @@ impl<'t> Events<'t> {
         let mut plans = Vec::with_capacity(specs);
         for (s, spec) in engine.events.iter().enumerate() {
             let mode = match (spec.per_event, spec.max_events) {
+                (false, _) if spec.min_count <= 1 => Mode::Least,
                 (false, _) => Mode::Newest,
                 (true, None) => Mode::Sum,
                 (true, Some(m)) => Mode::Kept(m as usize),
@@ -98,7 +112,7 @@ impl<'t> Events<'t> {
             let own: Vec<usize> = codes[s].iter().map(|&c| bucket_of[c]).collect();
             // Counts and the newest age do not depend on the order events come in; sums do,
             // so a per-event rule of several types reads one bucket of them all, in lead order.
-            let buckets = if own.len() > 1 && mode != Mode::Newest {
+            let buckets = if own.len() > 1 && !matches!(mode, Mode::Newest | Mode::Least) {
                 let at = shared.iter().position(|b| *b == own).unwrap_or_else(|| {
                     shared.push(own.clone());
                     shared.len() - 1
@@ -114,6 +128,16 @@ impl<'t> Events<'t> {
                 table: &spec.table,
                 half_life: spec.half_life.is_some(),
             });
+        }
+        let mut least_row = vec![usize::MAX; types];
+        let mut least_buckets = Vec::new();
+        for plan in plans.iter().filter(|p| p.mode == Mode::Least) {
+            for &b in &plan.buckets {
+                if least_row[b] == usize::MAX {
+                    least_row[b] = least_buckets.len();
+                    least_buckets.push(b);
+                }
+            }
         }
         // The sink: after the type and shared buckets.
         let buckets = types + shared.len() + 1;
@@ -140,6 +164,9 @@ impl<'t> Events<'t> {
             plans,
             kept: Vec::new(),
             sorted: Vec::new(),
+            least: vec![i32::MAX; least_buckets.len() * size],
+            least_row,
+            least_buckets,
             counts: vec![0; specs * size],
             newest: vec![i32::MAX; specs * size],
             sums: vec![0.0; specs * size],
@@ -156,6 +183,8 @@ impl<'t> Events<'t> {
             match plan.mode {
                 Mode::Newest => self.newest[at..at + len].fill(i32::MAX),
                 Mode::Sum | Mode::Kept(_) => self.sums[at..at + len].fill(0.0),
+                // Written whole from `least`.
+                Mode::Least => {}
             }
         }
         if engine.cols.events.is_none() {
@@ -171,8 +200,35 @@ impl<'t> Events<'t> {
             3 => self.fill_buckets::<3>(engine, start, len),
             _ => self.fill_buckets::<IN_REGISTERS>(engine, start, len),
         }
+        for (k, &b) in self.least_buckets.iter().enumerate() {
+            let least = &mut self.least[k * self.size..k * self.size + len];
+            least.fill(i32::MAX);
+            newest_age(&self.flat[self.base[b]..self.at[b]], least);
+        }
         for (s, plan) in self.plans.iter().enumerate() {
             let at = s * self.size;
+            if plan.mode == Mode::Least {
+                let row = |b: usize| self.least_row[b] * self.size;
+                let (counts, newest) = (&mut self.counts[at..at + len], &mut self.newest[at..at + len]);
+                let (first, rest) = plan.buckets.split_first().map_or((None, &[][..]), |(f, r)| (Some(*f), r));
+                match first {
+                    Some(b) => newest.copy_from_slice(&self.least[row(b)..row(b) + len]),
+                    None => newest.fill(i32::MAX),
+                }
+                for &b in rest {
+                    for (n, &l) in newest.iter_mut().zip(&self.least[row(b)..row(b) + len]) {
+                        *n = (*n).min(l);
+                    }
+                }
+                let w = plan.within;
+                for (c, n) in counts.iter_mut().zip(newest.iter_mut()) {
+                    // i32::MAX: no event (even without a window).
+                    let ok = (*n <= w) & (*n != i32::MAX);
+                    *c = u32::from(ok);
+                    *n = if ok { *n } else { i32::MAX };
+                }
+                continue;
+            }
             let counts = &mut self.counts[at..at + self.size];
             let newest = &mut self.newest[at..at + self.size];
             let sums = &mut self.sums[at..at + self.size];
@@ -180,6 +236,7 @@ impl<'t> Events<'t> {
             for (k, &b) in plan.buckets.iter().enumerate() {
                 let events = &self.flat[self.base[b]..self.at[b]];
                 match plan.mode {
+                    Mode::Least => {}
                     Mode::Newest if k == 0 => newest_first(events, w, counts, newest),
                     Mode::Newest => newest_of(events, w, counts, newest),
                     Mode::Sum if !plan.half_life => count_of(events, w, counts, sums),
@@ -317,6 +374,20 @@ fn newest_first(events: &[(u32, i32)], w: i32, counts: &mut [u32], newest: &mut 
         least = (least | (!same >> 1).cast_signed()).min(if ok { age } else { i32::MAX });
         counts[l as usize] = count;
         newest[l as usize] = least;
+        prev = l;
+    }
+}
+
+/// Each lead's newest age among `events` into `least` (which starts at `i32::MAX`), kept in a
+/// register while its events last as [`newest_first`] keeps it.
+#[inline(never)]
+fn newest_age(events: &[(u32, i32)], least: &mut [i32]) {
+    let (mut prev, mut newest) = (u32::MAX, i32::MAX);
+    for &(l, age) in events {
+        let same = u32::from(l == prev).wrapping_neg();
+        // Ages in a type bucket are >= 0: `| i32::MAX` starts a new lead at i32::MAX.
+        newest = (newest | (!same >> 1).cast_signed()).min(age);
+        least[l as usize] = newest;
         prev = l;
     }
 }

@@ -91,9 +91,8 @@ pub fn score_columns(policy: &ScoringPolicy, columns: &LeadColumns<'_>, as_of: N
         rule_ids: policy.rules.iter().map(|r| r.id.clone()).collect(),
     };
     engine.score_batch(policy, k, &mut out);
-    for (rank, row) in engine.ranking(&out.score).into_iter().enumerate() {
-        out.rank[row as usize] = rank as u32 + 1;
-    }
+    let rank = &mut out.rank;
+    engine.ranking(&out.score, |p, row| rank[row as usize] = p as u32 + 1);
     Ok(out)
 }
 

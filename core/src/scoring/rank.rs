@@ -18,43 +18,51 @@ fn total_key(v: f64) -> u64 {
 /// Missing values sort last in both directions.
 const MISSING: u64 = u64::MAX;
 
+/// A missing value's narrow key ([`Compiled::narrow_keys`]): after every value's.
+const MISSING_32: u32 = u32::MAX;
+
 impl Compiled<'_> {
-    /// Row indices from first to last: score descending, then the tie-break keys (missing
-    /// last), then the `id` column, then row order.
-    pub(crate) fn ranking(&self, scores: &[f64]) -> Vec<u32> {
+    /// Hands `place(position, row)` each row from first to last: score descending, then the
+    /// tie-break keys (missing last), then the `id` column, then row order.
+    pub(crate) fn ranking(&self, scores: &[f64], place: impl FnMut(usize, u32)) {
+        self.ranking_with(scores, true, place);
+    }
+
+    /// [`Self::ranking`], with the narrow keys of a single tie-break column when `narrow`
+    /// (the tests compare both).
+    fn ranking_with(&self, scores: &[f64], narrow: bool, mut place: impl FnMut(usize, u32)) {
         let n = scores.len();
-        let ties: Vec<Vec<u64>> = self.tie.iter().map(|&(col, desc)| self.tie_keys(col, desc, n)).collect();
-        let score = |r: u32| !total_key(scores[r as usize]);
         let (digits, starts) = bucket_starts(scores);
-        if let [] | [_] = ties.as_slice() {
-            // Each row's keys scattered to its bucket in one pass over the rows (not gathered
-            // bucket by bucket from rows all over the columns), then each bucket sorted in
-            // place: within a bucket rows come in row order, the last key.
-            let tie = |r: u32| ties.first().map_or(0, |t| t[r as usize]);
-            let mut keys = vec![(0_u64, 0_u64, 0_u32); n];
-            let mut next = starts.clone();
-            for (r, &d) in digits.iter().enumerate() {
-                let at = &mut next[usize::from(d)];
-                keys[*at] = (score(r as u32), tie(r as u32), r as u32);
-                *at += 1;
-            }
-            for w in starts.windows(2) {
-                if w[1] - w[0] > 1 {
-                    keys[w[0]..w[1]].sort_unstable();
+        let score = |r: usize| !total_key(scores[r]);
+        match self.tie.as_slice() {
+            [] => scatter_sort(&digits, &starts, |r| (score(r), r as u64), |k| k.1 as u32, place),
+            &[(col, desc)] => {
+                if let Some(key) = self.narrow_keys(col, desc, n).filter(|_| narrow) {
+                    // One key of 32 bits or less: it and the row share a word (16 bytes a row).
+                    let at = |r: usize| (score(r), u64::from(key[r]) << 32 | r as u64);
+                    scatter_sort(&digits, &starts, at, |k| k.1 as u32, place);
+                } else {
+                    let tie = self.tie_keys(col, desc, n);
+                    let at = |r: usize| (score(r), tie[r], r as u32);
+                    scatter_sort(&digits, &starts, at, |k| k.2, place);
                 }
             }
-            return keys.into_iter().map(|k| k.2).collect();
+            _ => {
+                let ties: Vec<Vec<u64>> = self.tie.iter().map(|&(col, desc)| self.tie_keys(col, desc, n)).collect();
+                let mut rows = bucket_rows(&digits, &starts);
+                for w in starts.windows(2) {
+                    rows[w[0]..w[1]].sort_unstable_by(|&a, &b| {
+                        let (a, b) = (a as usize, b as usize);
+                        score(a)
+                            .cmp(&score(b))
+                            .then_with(|| ties.iter().map(|t| t[a].cmp(&t[b])).find(|o| o.is_ne()).unwrap_or(a.cmp(&b)))
+                    });
+                }
+                for (p, &r) in rows.iter().enumerate() {
+                    place(p, r);
+                }
+            }
         }
-        let mut rows = bucket_rows(&digits, &starts);
-        for w in starts.windows(2) {
-            rows[w[0]..w[1]].sort_unstable_by(|&a, &b| {
-                score(a).cmp(&score(b)).then_with(|| {
-                    let (a, b) = (a as usize, b as usize);
-                    ties.iter().map(|t| t[a].cmp(&t[b])).find(|o| o.is_ne()).unwrap_or(a.cmp(&b))
-                })
-            });
-        }
-        rows
     }
 
     /// One tie-break column as keys: smaller first, [`MISSING`] last.
@@ -91,6 +99,99 @@ impl Compiled<'_> {
             }
         }
     }
+
+    /// One tie-break column's keys in the order of [`Self::tie_keys`] as 32-bit numbers
+    /// ([`MISSING_32`] last): dates and text always; numbers when every one is a whole number
+    /// (not −0.0, which orders before +0.0) and they span less than 2^32 − 1 (employee counts,
+    /// years, amounts in whole units). Half the memory of the 64-bit keys, and the ranking's
+    /// rows 16 bytes instead of 24.
+    fn narrow_keys(&self, col: usize, desc: bool, n: usize) -> Option<Vec<u32>> {
+        // Ascending keys in 0..=top, flipped within that range when descending.
+        let order = move |k: u32, top: u32| if desc { top - k } else { k };
+        match self.cols.fields[col].1 {
+            FieldData::Number(v) => {
+                let v = &v[..n];
+                let (mut lo, mut hi, mut whole) = (f64::INFINITY, f64::NEG_INFINITY, true);
+                for &x in v {
+                    // NaN (missing) fails every comparison: counted neither way.
+                    // Whole: no fraction (exactly), and not −0.0.
+                    whole &= x.is_nan() || (x.fract() == 0.0 && !(x == 0.0 && x.is_sign_negative()));
+                    lo = lo.min(x);
+                    hi = hi.max(x);
+                }
+                if !whole {
+                    return None;
+                }
+                if lo > hi {
+                    return Some(vec![MISSING_32; n]);
+                }
+                // Whole numbers within ±2^53 are exact as i64; the span must leave room for
+                // MISSING_32.
+                let span = hi - lo;
+                if !(span < f64::from(MISSING_32) && lo.abs() <= 9e15 && hi.abs() <= 9e15) {
+                    return None;
+                }
+                let (base, top) = (lo as i64, span as u32);
+                Some(
+                    v.iter()
+                        .map(|&x| if x.is_nan() { MISSING_32 } else { order((x as i64 - base) as u32, top) })
+                        .collect(),
+                )
+            }
+            // Days of the years 1..=9999 (checked) as offsets from the first day: within 2^32 − 1.
+            FieldData::Date(v) => {
+                let v = &v[..n];
+                let (lo, top) =
+                    (crate::wire::MIN_EPOCH_DAY, (crate::wire::MAX_EPOCH_DAY - crate::wire::MIN_EPOCH_DAY) as u32);
+                Some(
+                    v.iter()
+                        .map(|&d| if d == NO_DATE { MISSING_32 } else { order((i64::from(d) - lo) as u32, top) })
+                        .collect(),
+                )
+            }
+            FieldData::Text { codes, labels } => {
+                let rank = self.label_rank[col].as_deref().unwrap_or_default();
+                let top = u32::try_from(labels.len()).ok()?.saturating_sub(1);
+                if top == MISSING_32 {
+                    return None;
+                }
+                let key = |c: i32| {
+                    usize::try_from(c)
+                        .ok()
+                        .filter(|&c| labels.get(c).is_some_and(|l| !l.is_empty()))
+                        .map_or(MISSING_32, |c| order(rank[c], top))
+                };
+                Some(codes[..n].iter().map(|&c| key(c)).collect())
+            }
+        }
+    }
+}
+
+/// Each row's key (`key(row)`, whose order is the ranking's) scattered to its bucket in one
+/// pass over the rows (not gathered bucket by bucket from rows all over the columns), then
+/// each bucket sorted in place, then `place(position, row_of(key))` in order.
+fn scatter_sort<K: Ord + Copy + Default>(
+    digits: &[u16],
+    starts: &[usize],
+    key: impl Fn(usize) -> K,
+    row_of: impl Fn(&K) -> u32,
+    mut place: impl FnMut(usize, u32),
+) {
+    let mut keys = vec![K::default(); digits.len()];
+    let mut next = starts.to_vec();
+    for (r, &d) in digits.iter().enumerate() {
+        let at = &mut next[usize::from(d)];
+        keys[*at] = key(r);
+        *at += 1;
+    }
+    for w in starts.windows(2) {
+        if w[1] - w[0] > 1 {
+            keys[w[0]..w[1]].sort_unstable();
+        }
+    }
+    for (p, k) in keys.iter().enumerate() {
+        place(p, row_of(k));
+    }
 }
 
 /// Each row's bucket among 65,536 by where its score lies between the highest and the lowest
@@ -126,4 +227,97 @@ fn bucket_rows(digits: &[u16], starts: &[usize]) -> Vec<u32> {
         *at += 1;
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::columns::{FieldData, LeadColumns, NO_DATE};
+    use super::super::eval::Compiled;
+    use super::super::rules::ScoringPolicy;
+    use super::total_key;
+
+    /// A draw in `0..n` from a splitmix64 stream.
+    fn draw(state: &mut u64, n: u64) -> u64 {
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) % n
+    }
+
+    /// The ranking of `scores` with the tie-break column `data`, by the narrow keys, by the
+    /// 64-bit keys and by a plain sort on the values themselves: all three must agree.
+    fn check(data: FieldData<'_>, desc: bool, scores: &[f64]) -> bool {
+        let json = format!(r#"{{"rules": [], "tie_break": [{{"field": "f", "descending": {desc}}}]}}"#);
+        let policy: ScoringPolicy = crate::wire::from_json(&json, "").expect("policy");
+        let cols = LeadColumns { rows: scores.len(), fields: vec![("f", data)], events: None };
+        let engine = Compiled::new(&policy, cols, 20_000).expect("engine");
+        let order = |narrow: bool| {
+            let mut rows = vec![0; scores.len()];
+            engine.ranking_with(scores, narrow, |p, r| rows[p] = r);
+            rows
+        };
+        // Missing last in both directions; then the row.
+        let value = |r: usize| -> Option<(u64, String)> {
+            match data {
+                FieldData::Number(v) => (!v[r].is_nan()).then(|| (total_key(v[r]), String::new())),
+                FieldData::Date(v) => {
+                    (v[r] != NO_DATE).then(|| ((i64::from(v[r]) - i64::from(i32::MIN)).cast_unsigned(), String::new()))
+                }
+                FieldData::Text { codes, labels } => {
+                    usize::try_from(codes[r]).ok().map(|c| labels[c].clone()).filter(|l| !l.is_empty()).map(|l| (0, l))
+                }
+            }
+        };
+        let mut plain: Vec<u32> = (0..scores.len() as u32).collect();
+        plain.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            let by_value = match (value(a), value(b)) {
+                (Some(x), Some(y)) if desc => y.cmp(&x),
+                (Some(x), Some(y)) => x.cmp(&y),
+                (x, y) => x.is_none().cmp(&y.is_none()),
+            };
+            scores[b].total_cmp(&scores[a]).then(by_value).then(a.cmp(&b))
+        });
+        let narrow = order(true);
+        narrow == order(false) && narrow == plain
+    }
+
+    #[test]
+    fn narrow_tie_keys_rank_as_the_wide_ones() {
+        let mut state = 7;
+        for round in 0..40_u64 {
+            let n = 1 + draw(&mut state, 3000) as usize;
+            // Few distinct scores: many ties for the keys to break.
+            let scores: Vec<f64> = (0..n).map(|_| draw(&mut state, 1 + round % 7) as f64 * 2.5).collect();
+            let spread = [10, 5000, 1 << 40][round as usize % 3];
+            let mut numbers: Vec<f64> = (0..n)
+                .map(|_| match draw(&mut state, 10) {
+                    0 => f64::NAN,
+                    _ => draw(&mut state, spread) as f64 - (spread / 2) as f64,
+                })
+                .collect();
+            let days: Vec<i32> = (0..n)
+                .map(|_| if draw(&mut state, 8) == 0 { NO_DATE } else { -719_162 + draw(&mut state, 3_652_059) as i32 })
+                .collect();
+            let labels: Vec<String> = ["b", "", "a", "c", "ab"].iter().map(|s| (*s).to_owned()).collect();
+            let codes: Vec<i32> = (0..n).map(|_| draw(&mut state, 6) as i32 - 1).collect();
+            for desc in [false, true] {
+                assert!(check(FieldData::Number(&numbers), desc, &scores), "whole numbers, round {round}");
+                assert!(check(FieldData::Date(&days), desc, &scores), "dates, round {round}");
+                assert!(
+                    check(FieldData::Text { codes: &codes, labels: &labels }, desc, &scores),
+                    "text, round {round}"
+                );
+            }
+            // Not whole, or −0.0 beside +0.0: the 64-bit keys (the narrow ones refuse).
+            numbers[0] = if round % 2 == 0 { 0.5 } else { -0.0 };
+            if n > 1 {
+                numbers[n - 1] = 0.0;
+            }
+            for desc in [false, true] {
+                assert!(check(FieldData::Number(&numbers), desc, &scores), "numbers, round {round}");
+            }
+        }
+    }
 }

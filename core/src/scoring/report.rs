@@ -163,7 +163,8 @@ pub(crate) fn build(policy: &ScoringPolicy, engine: &Compiled<'_>, ids: &[String
             top_reasons: top.iter().map(|&i| policy.rules[s.items[i].rule].id.clone()).collect(),
         });
     }
-    let order = engine.ranking(&scores);
+    let mut order = vec![0_u32; scores.len()];
+    engine.ranking(&scores, |p, row| order[p] = row);
     for (rank, &row) in order.iter().enumerate() {
         leads[row as usize].rank = rank as u64 + 1;
     }
