@@ -21,17 +21,15 @@ pub struct Campaign {
     pub id: String,
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub name: Option<String>,
     /// A channel of the policy's taxonomy.
     pub channel: String,
     /// Owner, kept as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub owner: Option<String>,
     /// Budgeted cost, ≥ 0 (absent: budget lines stay `null`).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub budget: Option<Decimal>,
     /// Actual cost, ≥ 0.
     #[serde(with = "crate::wire::decimal")]
@@ -39,40 +37,35 @@ pub struct Campaign {
     pub cost: Decimal,
     /// Expected revenue, ≥ 0 (absent: the expected-vs-actual lines stay `null`).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub expected_revenue: Option<Decimal>,
     /// Revenue of the won deals credited to the campaign (Salesforce: whose primary campaign
     /// source it is), ≥ 0.
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub won_revenue: Decimal,
     /// First day; gives the campaign's period.
     #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
     pub start_on: Option<NaiveDate>,
     /// Last day, ≥ `start_on`.
     #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
     pub end_on: Option<NaiveDate>,
     /// Leads it brought.
     #[serde(default)]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub leads: u64,
     /// Of them, converted to customers.
     #[serde(default)]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub customers: u64,
     /// Opportunities.
     #[serde(default)]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub opportunities: u64,
     /// Won deals.
     #[serde(default)]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub won: u64,
     /// New customers acquired, for CAC (absent: `won`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub new_customers: Option<u64>,
 }
 

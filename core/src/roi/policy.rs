@@ -34,7 +34,6 @@ pub struct RoiPolicy {
     /// `start_on` (`as_entered`, the default), or spread over the days of its run
     /// (`pro_rata`).
     #[serde(default, skip_serializing_if = "CostAllocation::is_as_entered")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub cost_allocation: CostAllocation,
     /// The funnel stages reported, in funnel order (a subset of `leads`, `customers`,
     /// `opportunities`, `won`, in that order). Default: all four.

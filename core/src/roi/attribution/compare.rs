@@ -30,7 +30,6 @@ pub struct ComparisonPolicy {
     pub rounding: Rounding,
     /// Lookback window in days, as [`AttributionPolicy::lookback_days`], for every model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub lookback_days: Option<u32>,
 }
 

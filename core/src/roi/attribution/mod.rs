@@ -71,11 +71,9 @@ pub struct AttributionPolicy {
     /// nothing and teach the data-driven models nothing; a converting journey without a
     /// touch inside it is `unattributed`. Absent: every touch counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub lookback_days: Option<u32>,
     /// Also report the credits per conversion month and channel (`cohorts`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub cohorts: bool,
 }
 
@@ -103,12 +101,12 @@ pub struct Journey {
     pub id: String,
     /// Won revenue to credit, ≥ 0; 0 without a conversion.
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub revenue: Decimal,
     /// Day of the conversion; absent for a journey that did not convert (the data-driven
     /// models learn from those too).
     #[serde(default, with = "crate::wire::date_opt", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "IsoDate"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "IsoDate"))]
     pub converted_on: Option<NaiveDate>,
     /// The touches, in time order, none after the conversion.
     pub touches: Vec<Touch>,
@@ -127,7 +125,6 @@ pub struct Touch {
     pub on: NaiveDate,
     /// The funnel milestone it made happen, for W-shaped and position weights.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub milestone: Option<Milestone>,
 }
 

@@ -42,14 +42,13 @@ pub enum Model {
     TimeDecay {
         /// Half-life in days, > 0 (Google Ads and HubSpot use 7).
         #[serde(default = "seven", with = "crate::wire::decimal")]
-        #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+        #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
         half_life_days: Decimal,
     },
     /// Data-driven: each channel's removal effect in a Markov chain of the journeys.
     Markov {
         /// Order of the chain: a state is the last `order` channels (1 to 4).
         #[serde(default = "one")]
-        #[cfg_attr(feature = "typescript", tsify(optional))]
         order: u32,
     },
     /// Data-driven: each channel's Shapley value in the coalition game of the journey's
@@ -57,15 +56,12 @@ pub enum Model {
     Shapley {
         /// The coalition value (default `conversion_rate`).
         #[serde(default)]
-        #[cfg_attr(feature = "typescript", tsify(optional))]
         value: CoalitionValue,
         /// Permutations sampled for a journey with more than 15 channels (1 to 1,000,000).
         #[serde(default = "samples")]
-        #[cfg_attr(feature = "typescript", tsify(optional))]
         samples: u32,
         /// Seed of the sampling.
         #[serde(default)]
-        #[cfg_attr(feature = "typescript", tsify(optional))]
         seed: u32,
     },
 }
@@ -108,23 +104,23 @@ pub enum CoalitionValue {
 pub struct PositionWeights {
     /// The first touch.
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub first: Decimal,
     /// Spread over the touches that hold no weighted role.
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub middle: Decimal,
     /// The last touch.
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub last: Decimal,
     /// The touch marked `lead_created` (else the first).
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub lead_created: Decimal,
     /// The touch marked `deal_created` (else the last).
     #[serde(default, with = "crate::wire::decimal")]
-    #[cfg_attr(feature = "typescript", tsify(optional, type = "Decimal"))]
+    #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub deal_created: Decimal,
 }
 
