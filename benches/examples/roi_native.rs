@@ -5,11 +5,17 @@
 //! `cargo run --release -q -p crmkit-benches --example roi_native -- [n] [models...]`; with
 //! `CRMKIT_FRAME_COLUMNS=1` the columns are laid out as `attribution_frame` hands a pandas
 //! frame over (int8 category codes, datetime64[s] ticks) and the credits written into one
-//! buffer (as the binding writes numpy's array), to profile the Python path's core.
+//! buffer (as the binding writes numpy's array), to profile the Python path's core. A model
+//! list joined by `+` (`linear+time_decay`) times `compare_attribution_columns_into` over those
+//! models (one reading of the journeys for all of them), each model's credits into a buffer of
+//! its own.
 
 use std::time::Instant;
 
-use crmkit::roi::{attribute_columns, attribute_columns_into, AttributionPolicy, CodeColumn, DayColumn, NOT_CONVERTED};
+use crmkit::roi::{
+    attribute_columns, attribute_columns_into, compare_attribution_columns_into, AttributionPolicy, CodeColumn,
+    ComparisonPolicy, DayColumn, NOT_CONVERTED,
+};
 use crmkit_benches::roi::Journeys;
 
 use crmkit_benches::measure::thread_cpu_ns;
@@ -33,7 +39,7 @@ fn main() {
         columns.on = DayColumn { values: &on, per_day: 86_400 };
         columns.converted_on = DayColumn { values: &converted_on, per_day: 86_400 };
     }
-    for model in [
+    let models = [
         r#"{"kind": "first_touch"}"#,
         r#"{"kind": "last_touch"}"#,
         r#"{"kind": "linear"}"#,
@@ -41,7 +47,29 @@ fn main() {
         r#"{"kind": "w_shaped"}"#,
         r#"{"kind": "time_decay", "half_life_days": "7"}"#,
         r#"{"kind": "markov"}"#,
-    ] {
+    ];
+    let model_of = |name: &str| {
+        models.iter().find(|m| m.contains(&format!(r#""{name}""#))).unwrap_or_else(|| panic!("no model {name}"))
+    };
+    for list in wanted.iter().filter(|w| w.contains('+')) {
+        let chosen: Vec<&str> = list.split('+').map(model_of).copied().collect();
+        let policy: ComparisonPolicy =
+            crmkit::wire::from_json(&format!(r#"{{"models": [{}]}}"#, chosen.join(", ")), "")
+                .expect("benchmark policy");
+        let mut buffers = vec![vec![0i64; columns.journey.len()]; chosen.len()];
+        let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
+        let mut total = String::new();
+        for _ in 0..5 {
+            let mut slices: Vec<&mut [i64]> = buffers.iter_mut().map(Vec::as_mut_slice).collect();
+            let (start, cpu0) = (Instant::now(), thread_cpu_ns());
+            let comparison = compare_attribution_columns_into(&policy, &columns, &mut slices).expect("comparison");
+            cpu = cpu.min((thread_cpu_ns() - cpu0) as f64 / 1e6);
+            wall = wall.min(start.elapsed().as_secs_f64() * 1e3);
+            total = comparison.total.to_string();
+        }
+        println!(r#"{{"n":{n},"model":"{list}","best_wall_ms":{wall:.1},"best_cpu_ms":{cpu:.1},"total":"{total}"}}"#);
+    }
+    for model in models {
         let policy: AttributionPolicy =
             crmkit::wire::from_json(&format!(r#"{{"model": {model}}}"#), "").expect("benchmark policy");
         let name = policy.model.name();

@@ -68,9 +68,11 @@ pub fn attribute_columns<'py>(
     (report, credits).into_pyobject(py).map(Bound::into_any)
 }
 
-/// `compare_attribution_columns(policy_json, columns) -> dict`:
-/// [`crmkit::roi::compare_attribution_columns`] over the columns [`attribute_columns`] takes,
-/// with a comparison policy.
+/// `compare_attribution_columns(policy_json, columns) -> (dict, [int64 array])`:
+/// [`crmkit::roi::compare_attribution_columns_into`] over the columns [`attribute_columns`]
+/// takes, with a comparison policy; returns the comparison and, per model, each row's credit
+/// in units of 10^-`rounding.dp` (numpy's arrays, written in place as `attribute_columns`'
+/// one).
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn compare_attribution_columns<'py>(
@@ -79,9 +81,20 @@ pub fn compare_attribution_columns<'py>(
     columns: Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (touches, policy): (_, ComparisonPolicy) = columns_args(&columns, Touches::read, &policy_json)?;
-    let comparison =
-        touches.with(py, policy.rounding.dp, |columns| crmkit::roi::compare_attribution_columns(&policy, columns))?;
-    to_python(py, &comparison)
+    let rows = touches.journey.as_array().len();
+    let arrays: Vec<_> = policy.models.iter().map(|_| PyArray1::<i64>::zeros(py, rows, false)).collect();
+    let mut written: Vec<_> = arrays.iter().map(PyArrayMethods::readwrite).collect();
+    let mut buffers = written
+        .iter_mut()
+        .map(|w| w.as_slice_mut().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())))
+        .collect::<PyResult<Vec<&mut [i64]>>>()?;
+    let comparison = touches.with(py, policy.rounding.dp, |columns| {
+        crmkit::roi::compare_attribution_columns_into(&policy, columns, &mut buffers)
+    })?;
+    drop(buffers);
+    drop(written);
+    let comparison = to_python(py, &comparison)?;
+    (comparison, arrays).into_pyobject(py).map(Bound::into_any)
 }
 
 /// A columns function's arguments in the order each of them reads them: its columns (by

@@ -226,6 +226,43 @@ def test_compare_attribution_frame_is_the_record_comparison(policy):
     assert set(got.attrs["report"]["channels"][0]) == dicts["ComparisonLine"]
 
 
+@pytest.mark.parametrize(
+    "policy",
+    [
+        # rule-based only: the one pass for all models
+        {"models": [{"kind": "linear"}, {"kind": "time_decay", "half_life_days": "2"}, {"kind": "w_shaped"}, {"kind": "last_touch"}, {"kind": "linear"}]},
+        # a data-driven model and a window: the general path
+        {"models": [{"kind": "u_shaped"}, {"kind": "markov"}], "lookback_days": 10},
+    ],
+)
+def test_compare_attribution_frame_credits_are_each_models_own(policy):
+    df = _frame(BOOK + [JOURNEYS[0]])
+    got = crmkit.compare_attribution_frame(df, policy, milestone="milestone")
+    labels = got.attrs["report"]["models"]
+    assert list(got.attrs["credits"]) == labels
+    window = {"lookback_days": policy["lookback_days"]} if "lookback_days" in policy else {}
+    for model, label in zip(policy["models"], labels):
+        want = crmkit.attribution_frame(df, {"model": model, **window}, milestone="milestone")
+        credits = got.attrs["credits"][label]
+        assert credits.dtype == "int64" and credits.tolist() == want.attrs["credits"].tolist()
+        assert [got.loc[c, label] for c in want["channel"]] == list(want["credit"])
+    # derived frames share them (read-only), not copy them
+    assert not got.attrs["credits"][labels[0]].flags.writeable
+    assert got.head(1).attrs["credits"][labels[0]] is got.attrs["credits"][labels[0]]
+
+
+def test_compare_attribution_frame_credits_on_arrow_backed_pandas():
+    pa = pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    df = _frame(BOOK + [JOURNEYS[0]])
+    policy = {"models": [{"kind": "linear"}, {"kind": "shapley"}]}
+    want = crmkit.compare_attribution_frame(df, policy, milestone="milestone").attrs["credits"]
+    arrow = pa.Table.from_pandas(df).to_pandas(types_mapper=pd.ArrowDtype)
+    got = crmkit.compare_attribution_frame(arrow, policy, milestone="milestone").attrs["credits"]
+    assert {k: v.tolist() for k, v in got.items()} == {k: v.tolist() for k, v in want.items()}
+
+
 def test_compare_attribution_frame_errors_are_typed():
     df = _frame(BOOK)
     with pytest.raises(crmkit.CrmkitError) as caught:

@@ -4,8 +4,9 @@ use chrono::NaiveDate;
 use crmkit::forecast::AmountColumn;
 use crmkit::roi::{
     attribute, attribute_columns, attribute_columns_into, campaign_roi, campaign_roi_columns, compare_attribution,
-    compare_attribution_columns, AttributionPolicy, Campaign, CampaignColumns, Channel, CodeColumn, ComparisonPolicy,
-    DayColumn, Journey, JourneyColumns, Milestone, Model, RoiPolicy, SparseAmounts, Touch, NOT_CONVERTED,
+    compare_attribution_columns, compare_attribution_columns_into, AttributionPolicy, Campaign, CampaignColumns,
+    Channel, CodeColumn, ComparisonPolicy, DayColumn, Journey, JourneyColumns, Milestone, Model, RoiPolicy,
+    SparseAmounts, Touch, NOT_CONVERTED,
 };
 use crmkit::wire::from_json;
 use proptest::prelude::*;
@@ -128,6 +129,7 @@ proptest! {
         dp in 0u32..4,
         picks in proptest::collection::vec(0usize..13, 1..5),
         window in proptest::option::of(0u32..40),
+        rules_only in any::<bool>(),
     ) {
         let js = journeys(&raw, &CHANNELS);
         let (journey, channel, on, cents, converted_on, milestone) = as_columns(&js);
@@ -143,7 +145,8 @@ proptest! {
         };
         let all = models();
         let mut p: ComparisonPolicy = from_json("{}", "").expect("policy");
-        p.models = picks.iter().map(|&k| all[k].clone()).collect();
+        // Rule-based models only (the one pass for all of them without a window) or any.
+        p.models = picks.iter().map(|&k| all[if rules_only { k % 8 } else { k }].clone()).collect();
         p.channels = CHANNELS.iter().map(|n| Channel { name: (*n).into(), group: "g".into() }).collect();
         p.rounding.dp = dp;
         p.lookback_days = window;
@@ -152,13 +155,35 @@ proptest! {
             (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
             (a, b) => return Err(TestCaseError::fail(format!("records {a:?} vs columns {b:?}"))),
         }
-        // Into a buffer of garbage: every row written.
-        let mut single = policy(all[picks[0]].clone(), dp);
-        single.channels = p.channels.clone();
-        if let Ok(want) = attribute_columns(&single, &columns) {
-            let mut credits = vec![-7i64; journey.len()];
-            let report = attribute_columns_into(&single, &columns, &mut credits).expect("same columns");
-            prop_assert_eq!((report, credits), (want.report, want.credits));
+        // Into buffers of garbage: every row written, each model's credits its own
+        // attribution's.
+        let mut buffers = vec![vec![-7i64; journey.len()]; p.models.len()];
+        let mut slices: Vec<&mut [i64]> = buffers.iter_mut().map(Vec::as_mut_slice).collect();
+        let compared = compare_attribution_columns_into(&p, &columns, &mut slices);
+        if let Ok(c) = &compared {
+            let plain = compare_attribution_columns(&p, &columns).ok();
+            prop_assert_eq!(Some(c), plain.as_ref());
+        }
+        let singles: Vec<_> = p
+            .models
+            .iter()
+            .map(|model| {
+                let mut single = policy(model.clone(), dp);
+                single.channels = p.channels.clone();
+                single.lookback_days = window;
+                let done = attribute_columns(&single, &columns);
+                (single, done)
+            })
+            .collect();
+        // It fails when some model fails alone.
+        prop_assert_eq!(compared.is_ok(), singles.iter().all(|(_, done)| done.is_ok()));
+        for (m, (single, done)) in singles.into_iter().enumerate() {
+            if let (Ok(want), true) = (done, compared.is_ok()) {
+                prop_assert_eq!(&buffers[m], &want.credits);
+                let mut credits = vec![-7i64; journey.len()];
+                let report = attribute_columns_into(&single, &columns, &mut credits).expect("same columns");
+                prop_assert_eq!((report, credits), (want.report, want.credits));
+            }
         }
     }
 }

@@ -367,13 +367,18 @@ def compare_attribution_arrow(data: Any, policy: Mapping[str, Any], **touches: A
     """``compare_attribution_frame`` over Arrow data; ``touches`` as :func:`attribution_arrow`'s."""
     cols, args = _arrow_touches(data, **touches)
     pa = cols.pa
-    report = _native.compare_attribution_columns(to_json(policy, "policy"), args)
+    report, credits = _native.compare_attribution_columns(to_json(policy, "policy"), args)
     lines = report["channels"]
     columns = _channel_columns(pa, lines)
     for k, model in enumerate(report["models"]):
         columns[model] = _decimals(pa, [line["credits"][k] for line in lines])
     meta = {"total": report["total"], "models": report["models"], "rows": report["rows"]}
-    return output(data, with_metadata(pa.table(columns), meta))
+    out = output(data, with_metadata(pa.table(columns), meta))
+    if hasattr(out, "attrs"):
+        from crmkit._roi import row_credits
+
+        share_attrs(out.attrs, {"credits": row_credits(report, credits)})
+    return out
 
 
 # --- campaigns -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import share_attrs, to_json
+from crmkit._wire import share_attrs, shared, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -314,13 +314,18 @@ compare_attribution_frame = document("ComparisonPolicy")(
     time order, the same columns and ``revenue_scale``), without a Python object per row: the
     same table, one row per channel (index ``channel``), a ``group`` column and one column of
     ``Decimal`` credits per model, with ``attrs["total"]``, ``attrs["shares"]``,
-    ``attrs["rows"]`` and ``attrs["report"]``. Raises ``CrmkitError`` at ``on[i]``,
+    ``attrs["rows"]`` and ``attrs["report"]``, and ``attrs["credits"]``: per model label, each
+    row of ``df``'s credit as an int64 array in units of 10^-``rounding.dp``, as
+    :func:`attribution_frame`'s (``df.assign(linear=out.attrs["credits"]["linear"] / 100)``).
+    When every model is rule-based and there is no ``lookback_days``, the journeys are read
+    once for all of them. Raises ``CrmkitError`` at ``on[i]``,
     ``revenue[i]``... where ``i`` is the row's position, and at ``models[i]`` for the policy.
 
     ``df`` may also be Arrow data (polars, pyarrow, Arrow-backed pandas, DuckDB): the table then
     comes in the caller's library (polars in, polars out; otherwise a pyarrow Table) with
     ``channel``, ``group`` and one decimal128 column per model, and the total, models and long
-    rows as JSON in the schema metadata (``crmkit.total``, ``crmkit.models``, ``crmkit.rows``).
+    rows as JSON in the schema metadata (``crmkit.total``, ``crmkit.models``, ``crmkit.rows``);
+    the per-row credits are in ``attrs`` of a pandas result only.
 
     >>> import pandas as pd, crmkit
     >>> df = pd.DataFrame({"journey": [1, 1, 2], "channel": ["search", "email", "search"],
@@ -329,14 +334,31 @@ compare_attribution_frame = document("ComparisonPolicy")(
     >>> out = crmkit.compare_attribution_frame(df, {"models": [{"kind": "first_touch"}, {"kind": "linear"}]})
     >>> out.loc["email", "linear"], list(out.columns)
     (Decimal('45.00'), ['group', 'first_touch', 'linear'])
+    >>> out.attrs["credits"]["linear"].tolist()
+    [4500, 4500, 0]
         """,
     )
 )
+
+
+def _comparison_table(native: tuple, pd: Any) -> pd.DataFrame:
+    """``compare_attribution_columns``' comparison and per-row credits as the DataFrame
+    :func:`compare_attribution_frame` returns."""
+    report, credits = native
+    out = _comparison_frame(report, pd)
+    out.attrs["credits"] = row_credits(report, credits)
+    return out
+
+
+def row_credits(report: dict, credits: list) -> Any:
+    """Each model's per-row credit array by model label, as ``attrs["credits"]`` holds them
+    (read-only, shared rather than copied by pandas' deep copy of ``attrs``)."""
+    return shared({model: shared(array) for model, array in zip(report["models"], credits)})
 
 
 # Per frame function: the native function over touch columns, the builder of its pandas
 # table and its Arrow form in crmkit._arrow_frames.
 _FRAMES = {
     "attribution_frame": ("attribute_columns", _attribution_table, "attribution_arrow"),
-    "compare_attribution_frame": ("compare_attribution_columns", _comparison_frame, "compare_attribution_arrow"),
+    "compare_attribution_frame": ("compare_attribution_columns", _comparison_table, "compare_attribution_arrow"),
 }

@@ -14,10 +14,10 @@ mod pro_rata;
 
 pub use attribution::{
     attribute, attribute_columns, attribute_columns_into, compare_attribution, compare_attribution_columns,
-    AttributionPolicy, AttributionReason, AttributionReport, ChannelCredit, CoalitionValue, CodeColumn, CohortLine,
-    ColumnsAttribution, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow, DayColumn, Journey,
-    JourneyColumns, JourneyLine, Milestone, Model, PositionWeights, Touch, TouchCredit, WireDecimal, EXACT_PLAYERS,
-    MAX_PLAYERS, MAX_STATES, MAX_TOUCHES, NOT_CONVERTED,
+    compare_attribution_columns_into, AttributionPolicy, AttributionReason, AttributionReport, ChannelCredit,
+    CoalitionValue, CodeColumn, CohortLine, ColumnsAttribution, Comparison, ComparisonLine, ComparisonPolicy,
+    ComparisonRow, DayColumn, Journey, JourneyColumns, JourneyLine, Milestone, Model, PositionWeights, Touch,
+    TouchCredit, WireDecimal, EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES, MAX_TOUCHES, NOT_CONVERTED,
 };
 pub use campaign_columns::{campaign_roi_columns, CampaignColumns, SparseAmounts};
 pub use metrics::{campaign_roi, Campaign, FunnelStep, RoiLine, RoiReason, RoiReport};

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::columns::{check_lengths, first_rows, read_all, reader, JourneyColumns};
 use super::engine::Prepared;
+use super::fast;
 use super::model::{CoalitionValue, Model};
 use super::{attribute_prepared, prepare, ratio, AttributionPolicy};
 use crate::error::{Error, Result};
@@ -151,7 +152,7 @@ fn label(model: &Model) -> String {
 pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Journey]) -> Result<Comparison> {
     let index = checked(policy)?;
     let prepared = prepare(&policy.single(), &index, journeys)?;
-    compare_prepared(policy, &index, &prepared, &|j| format!("journeys[{j}]"))
+    compare_prepared(policy, &index, &prepared, &|j| format!("journeys[{j}]"), None)
 }
 
 /// [`compare_attribution`] over journeys given as columns, one row per touch, read as
@@ -187,11 +188,129 @@ pub fn compare_attribution(policy: &ComparisonPolicy, journeys: &[crate::roi::Jo
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 pub fn compare_attribution_columns(policy: &ComparisonPolicy, columns: &JourneyColumns) -> Result<Comparison> {
+    compare_columns(policy, columns, None)
+}
+
+/// [`compare_attribution_columns`] also writing each row's credit under model `m` into
+/// `credits[m]` (one buffer per model, each as long as the columns; whatever they hold is
+/// overwritten), in units of 10^-`rounding.dp`: what `compare_attribution_frame` hands back
+/// per row. When every model is rule-based (no Markov, no Shapley) and there is no lookback
+/// window, the journeys are read and validated once and split under every model in the same
+/// pass. After an error the buffers hold a partial result.
+///
+/// # Errors
+///
+/// As [`compare_attribution_columns`]; `invalid_value` at `credits` when there is not one
+/// buffer per model, at `credits[m]` when a buffer's length is not the columns'; `overflow`
+/// at `revenue[i]` for a credit beyond 64 bits.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::forecast::AmountColumn;
+/// use crmkit::roi::{compare_attribution_columns_into, CodeColumn, ComparisonPolicy, DayColumn, JourneyColumns, NOT_CONVERTED};
+///
+/// let policy: ComparisonPolicy = crmkit::wire::from_json(r#"{"models": [{"kind": "linear"}, {"kind": "time_decay"}]}"#, "")?;
+/// let labels = ["search".to_string(), "email".to_string()];
+/// let columns = JourneyColumns {
+///     journey: &[1, 1, 2],
+///     channel: CodeColumn::I8(&[0, 1, 1]),
+///     channel_labels: &labels,
+///     on: DayColumn::days(&[20_505, 20_512, 20_500]),
+///     revenue: AmountColumn::Units { units: &[100, 100, 0], scale: 0 },
+///     converted_on: DayColumn::days(&[20_512, 20_512, NOT_CONVERTED]),
+///     milestone: None,
+/// };
+/// let (mut linear, mut decay) = ([0i64; 3], [0i64; 3]);
+/// let c = compare_attribution_columns_into(&policy, &columns, &mut [&mut linear, &mut decay])?;
+/// // Seven days before the conversion weighs half the day of it: 1/3 and 2/3.
+/// assert_eq!((linear, decay), ([5_000, 5_000, 0], [3_333, 6_667, 0]));
+/// assert_eq!(c.models, ["linear", "time_decay"]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn compare_attribution_columns_into(
+    policy: &ComparisonPolicy,
+    columns: &JourneyColumns,
+    credits: &mut [&mut [i64]],
+) -> Result<Comparison> {
+    if credits.len() != policy.models.len() {
+        return Err(Error::InvalidValue {
+            path: "credits".into(),
+            reason: format!("{} buffers for {} models", credits.len(), policy.models.len()),
+        });
+    }
+    let rows = columns.journey.len();
+    if let Some(m) = credits.iter().position(|c| c.len() != rows) {
+        return Err(Error::InvalidValue {
+            path: format!("credits[{m}]"),
+            reason: format!("{} rows, the journey column has {rows}", credits[m].len()),
+        });
+    }
+    compare_columns(policy, columns, Some(credits))
+}
+
+/// [`compare_attribution_columns`], with each model's per-row credits written into
+/// `credits` when given (checked: one buffer per model, each as long as the columns).
+fn compare_columns(
+    policy: &ComparisonPolicy,
+    columns: &JourneyColumns,
+    credits: Option<&mut [&mut [i64]]>,
+) -> Result<Comparison> {
     let index = checked(policy)?;
     check_lengths(columns, None)?;
-    let mut reader = reader(columns, &index, policy.rounding);
+    let rule_based = policy.models.iter().all(|m| !matches!(m, Model::Markov { .. } | Model::Shapley { .. }));
+    if rule_based && policy.lookback_days.is_none() {
+        let mut own: Vec<Vec<i64>> = Vec::new();
+        let fast = if let Some(buffers) = credits {
+            one_pass(policy, columns, &index, buffers)
+        } else {
+            // The pass writes every row's credit somewhere: buffers of its own.
+            own.resize_with(policy.models.len(), || vec![0; columns.journey.len()]);
+            let mut buffers: Vec<&mut [i64]> = own.iter_mut().map(Vec::as_mut_slice).collect();
+            one_pass(policy, columns, &index, &mut buffers)
+        };
+        return match fast {
+            // A credit beyond 64 bits: the general path's 128-bit credits give the comparison
+            // (and its first error, validating every journey before splitting any).
+            Err(e) if e.code() == "overflow" => general_columns(policy, columns, &index, None),
+            done => done,
+        };
+    }
+    general_columns(policy, columns, &index, credits)
+}
+
+/// Every rule-based model in one pass over the columns (see [`fast::run_many`]).
+fn one_pass(
+    policy: &ComparisonPolicy,
+    columns: &JourneyColumns,
+    index: &HashMap<&str, usize>,
+    credits: &mut [&mut [i64]],
+) -> Result<Comparison> {
+    let models = policy
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Ok((m, m.direct_channels(&format!("models[{i}]"), index)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut reader = reader(columns, index, policy.rounding);
+    let totals = fast::run_many(&models, policy.channels.len(), &mut reader, credits)?;
+    let present: Vec<bool> = (0..policy.channels.len()).map(|c| totals[0].present(c)).collect();
+    let per_model: Vec<Vec<i128>> =
+        totals.iter().map(|t| t.channels.iter().map(|line| line.credit).collect()).collect();
+    laid_out(policy, &present, totals[0].total, &per_model)
+}
+
+/// The general path: every journey read into the record API's prepared form, then each model
+/// in turn; each model's credits into `credits[m]` when given.
+fn general_columns(
+    policy: &ComparisonPolicy,
+    columns: &JourneyColumns,
+    index: &HashMap<&str, usize>,
+    credits: Option<&mut [&mut [i64]]>,
+) -> Result<Comparison> {
+    let mut reader = reader(columns, index, policy.rounding);
     let (prepared, _) = read_all(&mut reader, columns, false)?;
-    compare_prepared(policy, &index, &prepared, &first_rows(&prepared))
+    compare_prepared(policy, index, &prepared, &first_rows(&prepared), credits)
 }
 
 impl ComparisonPolicy {
@@ -223,24 +342,22 @@ fn checked(policy: &ComparisonPolicy) -> Result<HashMap<&str, usize>> {
     Ok(index)
 }
 
-/// Every model over the same validated journeys, laid side by side.
+/// Every model over the same validated journeys, laid side by side; each model's per-row
+/// credits into `credits[m]` when given.
 fn compare_prepared(
     policy: &ComparisonPolicy,
     index: &HashMap<&str, usize>,
     prepared: &Prepared,
     path: &dyn Fn(usize) -> String,
+    mut credits: Option<&mut [&mut [i64]]>,
 ) -> Result<Comparison> {
     let mut single = policy.single();
     let n = policy.channels.len();
     let mut present = vec![false; n];
     prepared.channel.iter().for_each(|&c| present[c as usize] = true);
     let mut total = 0i128;
-    let mut labels: Vec<String> = Vec::with_capacity(policy.models.len());
     let mut per_model: Vec<Vec<i128>> = Vec::with_capacity(policy.models.len());
-    for model in &policy.models {
-        let base = label(model);
-        let repeats = labels.iter().filter(|l| **l == base || l.starts_with(&format!("{base}_#"))).count();
-        labels.push(if repeats == 0 { base } else { format!("{base}_#{}", repeats + 1) });
+    for (m, model) in policy.models.iter().enumerate() {
         single.model = model.clone();
         let done = attribute_prepared(&single, index, prepared, None, false, path)?;
         let outcome = done.outcome;
@@ -254,18 +371,35 @@ fn compare_prepared(
                 }
             }
         }
+        if let Some(buffers) = credits.as_deref_mut() {
+            for (r, (&c, out)) in outcome.credits.iter().zip(buffers[m].iter_mut()).enumerate() {
+                *out = i64::try_from(c).map_err(|_| Error::overflow(format!("revenue[{r}]")))?;
+            }
+        }
         per_model.push(sums);
+    }
+    laid_out(policy, &present, total, &per_model)
+}
+
+/// The comparison of the channels `present` (touched by some journey), the attributed `total`
+/// and each model's credit per channel, all in units of the policy's last place.
+fn laid_out(policy: &ComparisonPolicy, present: &[bool], total: i128, per_model: &[Vec<i128>]) -> Result<Comparison> {
+    let mut labels: Vec<String> = Vec::with_capacity(policy.models.len());
+    for model in &policy.models {
+        let base = label(model);
+        let repeats = labels.iter().filter(|l| **l == base || l.starts_with(&format!("{base}_#"))).count();
+        labels.push(if repeats == 0 { base } else { format!("{base}_#{}", repeats + 1) });
     }
     let dp = policy.rounding.dp;
     let money = |u: i128| Decimal::try_from_i128_with_scale(u, dp).map_err(|_| Error::overflow("journeys"));
     let share = |u: i128| if total == 0 { Decimal::ZERO } else { ratio(u as u128, total as u128) };
     let mut channels = Vec::new();
     let mut rows = Vec::new();
-    for c in (0..n).filter(|&c| present[c]) {
+    for c in (0..policy.channels.len()).filter(|&c| present[c]) {
         let ch = &policy.channels[c];
         let mut credits = Vec::with_capacity(labels.len());
         let mut shares = Vec::with_capacity(labels.len());
-        for (label, sums) in labels.iter().zip(&per_model) {
+        for (label, sums) in labels.iter().zip(per_model) {
             let (credit, s) = (money(sums[c])?, share(sums[c]));
             rows.push(ComparisonRow {
                 channel: ch.name.clone(),

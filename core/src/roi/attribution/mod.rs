@@ -29,8 +29,8 @@ pub use columns::{
     attribute_columns, attribute_columns_into, CodeColumn, ColumnsAttribution, DayColumn, JourneyColumns, NOT_CONVERTED,
 };
 pub use compare::{
-    compare_attribution, compare_attribution_columns, Comparison, ComparisonLine, ComparisonPolicy, ComparisonRow,
-    WireDecimal,
+    compare_attribution, compare_attribution_columns, compare_attribution_columns_into, Comparison, ComparisonLine,
+    ComparisonPolicy, ComparisonRow, WireDecimal,
 };
 pub use markov::MAX_STATES;
 pub use model::{CoalitionValue, Model, PositionWeights};
