@@ -218,8 +218,8 @@ pub(super) struct WonRows<'a> {
 impl WonSums {
     /// Periods back from `as_of`'s kept in a table per group (24 bytes each, grown on use).
     const NEAR: usize = 64;
-    /// Rows read at a time: the block's won rows are picked without a branch per row.
-    const BLOCK: usize = 512;
+    /// Rows read at a time: a block's won rows are picked from one 64-bit mask of them.
+    const BLOCK: usize = 64;
 
     /// Sums the won rows (each counted in the period of its `expected_close_on`, which it
     /// needs, on or before `as_of`) in one pass over the stage codes. A row's period comes
@@ -240,26 +240,34 @@ impl WonSums {
         let mut out = Self { last: periods.of_day(rows.as_of), groups: rows.groups, ..Self::default() };
         // Per code, 1 for a won stage; one more entry (0) for the codes outside the labels.
         let mut won: Vec<u8> = rows.won.iter().map(|&w| u8::from(w)).collect();
-        if !won.contains(&1) {
+        let won_codes: Vec<i32> =
+            (0..won.len()).filter(|&c| won[c] == 1).filter_map(|c| i32::try_from(c).ok()).collect();
+        if won_codes.is_empty() {
             return Ok(out);
         }
         won.push(0);
         let outside = won.len() - 1;
+        // A block's won rows as a mask: one won stage (the usual policy) is one comparison per
+        // row, which compiles to vector compares; several look each code up.
+        let mask = |codes: &[i32]| -> u64 {
+            match won_codes.as_slice() {
+                &[w] => codes.iter().enumerate().fold(0, |bits, (t, &c)| bits | u64::from(c == w) << t),
+                _ => codes.iter().enumerate().fold(0, |bits, (t, &c)| {
+                    // A negative code is far above the labels as u32.
+                    bits | u64::from(won[(c as u32 as usize).min(outside)]) << t
+                }),
+            }
+        };
         let budget = (rows.stage.len() as u64).saturating_mul(4).saturating_add(65_536);
         // No row's day is before 0001-01-01 (the pass checked them): the table stops there.
         let earliest = u64::try_from(rows.as_of.num_days_from_ce() - 1).unwrap_or(0);
         // Per day back from as_of, its period.
         let mut by_back: Vec<PeriodId> = Vec::new();
-        let mut picked = [0u32; Self::BLOCK];
         for (b, codes) in rows.stage.chunks(Self::BLOCK).enumerate() {
-            let mut k = 0;
-            for (j, &code) in codes.iter().enumerate() {
-                picked[k] = j as u32;
-                // A negative code is far above the labels as u32.
-                k += usize::from(won[(code as u32 as usize).min(outside)]);
-            }
-            for &j in &picked[..k] {
-                let i = b * Self::BLOCK + j as usize;
+            let mut bits = mask(codes);
+            while bits != 0 {
+                let i = b * Self::BLOCK + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
                 let day = day_of(rows.close, i);
                 if day == i64::MIN || day > rows.as_of_days {
                     // The record path's error (missing or after as_of); no date built per row.
@@ -287,6 +295,7 @@ impl WonSums {
         Ok(out)
     }
 
+    #[inline]
     fn add(&mut self, group: usize, period: PeriodId, units: i128) -> Result<()> {
         let back = self.last.abs_diff(period);
         let cell = if back < Self::NEAR as u64 {
