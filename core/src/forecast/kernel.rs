@@ -234,8 +234,12 @@ impl Kernel<'_> {
     }
 
     /// The loop itself, monomorphised by which date columns it reads; every column sliced
-    /// to `rows` already (no bounds check per row).
-    #[inline]
+    /// to `rows` already (no bounds check per row). Never inlined: each form (placement mode
+    /// × day reader × group reader) is a function of its own, chosen once per call (and
+    /// scripts/wasm.sh keeps wasm-opt from inlining them back). Inlined, the up to 35 forms
+    /// made `Pass::kernel_rows` one huge function that V8 compiled to slower code: 2-5 ms more
+    /// per `forecastColumns` call on 1,000,000 deals in every workload (measured in Node).
+    #[inline(never)]
     #[allow(clippy::needless_bitwise_bool)] // no branch per row: `&` and `|` on purpose
     fn run_wrapping<const MODE: u8, D: DayAt, A: Copy, G: Copy>(
         &self,
