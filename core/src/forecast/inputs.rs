@@ -46,8 +46,8 @@ impl<'a> DateColumn<'a> {
     /// The reader of a column whose values were checked by [`DateColumn::check`].
     pub(super) fn reader(self) -> Days<'a> {
         match self {
-            Self::Days(values) => Days::Plain(Plain(values)),
-            Self::Days32(values) => Days::Narrow(Narrow(values)),
+            Self::Days(values) => Days::Plain(Whole(values)),
+            Self::Days32(values) => Days::Narrow(Whole(values)),
             Self::Ticks { values, per_day } => {
                 let per_day = per_day.max(1);
                 let shift = per_day.trailing_zeros();
@@ -181,9 +181,36 @@ pub(super) trait DayAt: Copy + Default {
     fn at(&self, k: usize) -> (i64, bool, bool);
 }
 
-/// Days since 1970-01-01; `i64::MIN` for none.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Plain<'a>(&'a [i64]);
+/// Days since 1970-01-01 as integers of one width (`i64`, or a JS `Int32Array`'s `i32`); the
+/// width's minimum for none.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Whole<'a, T>(&'a [T]);
+
+/// 64-bit days; `i64::MIN` for none.
+pub(super) type Plain<'a> = Whole<'a, i64>;
+
+/// 32-bit days; `i32::MIN` for none.
+pub(super) type Narrow<'a> = Whole<'a, i32>;
+
+/// An integer width days come in.
+pub(super) trait DayInt: Copy + Eq + Into<i64> {
+    /// The value that stands for no date.
+    const NONE: Self;
+}
+
+impl DayInt for i64 {
+    const NONE: Self = i64::MIN;
+}
+
+impl DayInt for i32 {
+    const NONE: Self = i32::MIN;
+}
+
+impl<T> Default for Whole<'_, T> {
+    fn default() -> Self {
+        Self(&[])
+    }
+}
 
 /// Ticks: a day is `(value >> shift) × inverse` (mod 2^64), the exact quotient by ticks per
 /// day = odd × 2^shift when the value is a multiple of it (`inverse`: the odd factor's
@@ -198,11 +225,7 @@ pub(super) struct Wide<'a> {
     inverse: u64,
 }
 
-/// 32-bit days; `i32::MIN` for none.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Narrow<'a>(&'a [i32]);
-
-impl DayAt for Plain<'_> {
+impl<T: DayInt> DayAt for Whole<'_, T> {
     #[inline]
     fn cut(self, rows: std::ops::Range<usize>) -> Self {
         Self(&self.0[rows])
@@ -217,7 +240,7 @@ impl DayAt for Plain<'_> {
     #[inline(always)]
     fn at(&self, k: usize) -> (i64, bool, bool) {
         let v = self.0[k];
-        (v, v == i64::MIN, true)
+        (v.into(), v == T::NONE, true)
     }
 }
 
@@ -238,25 +261,6 @@ impl DayAt for Wide<'_> {
         let v = self.values[k];
         let day = ((v >> self.shift) as u64).wrapping_mul(self.inverse) as i64;
         (day, v == i64::MIN, v & ((1i64 << self.shift) - 1) == 0)
-    }
-}
-
-impl DayAt for Narrow<'_> {
-    #[inline]
-    fn cut(self, rows: std::ops::Range<usize>) -> Self {
-        Self(&self.0[rows])
-    }
-
-    #[inline]
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    fn at(&self, k: usize) -> (i64, bool, bool) {
-        let v = self.0[k];
-        (i64::from(v), v == i32::MIN, true)
     }
 }
 
