@@ -64,6 +64,13 @@ const LANES: usize = 4;
 /// overflows.
 const LANE_UNITS: u64 = 1 << 63;
 
+/// The lane of the `k`-th touch, on channel `c` (< 64, so the index is below the lanes' length;
+/// the mask lets the compiler drop the bounds check).
+#[inline]
+fn lane(c: u32, k: usize) -> usize {
+    (c as usize * LANES + k % LANES) & (LANE_CHANNELS * LANES - 1)
+}
+
 /// Per-channel totals over converting journeys. [`Totals::flush`] before reading `channels`.
 #[derive(Debug)]
 pub(crate) struct Totals {
@@ -138,17 +145,12 @@ impl Totals {
         }
         if !COUNTS {
             if converted {
-                let Some(u) = u64::try_from(units).ok().filter(|&u| u < LANE_UNITS) else {
+                if !self.reserve(units) {
                     self.add_many::<COUNTS>(j, converted, units, channels, credits);
                     return;
-                };
-                if self.pending + u >= LANE_UNITS {
-                    self.flush();
                 }
-                self.pending += u;
                 for (k, &c) in channels.iter().enumerate() {
-                    let lane = (c as usize * LANES + k % LANES) & (LANE_CHANNELS * LANES - 1);
-                    self.lane_credit[lane] += credits(k) as u64;
+                    self.lane_credit[lane(c, k)] += credits(k) as u64;
                 }
             }
             return;
@@ -158,20 +160,15 @@ impl Totals {
         let mut mask = 0u64;
         if converted {
             // The credits are not negative and sum to `units`.
-            let Some(u) = u64::try_from(units).ok().filter(|&u| u < LANE_UNITS) else {
+            if !self.reserve(units) {
                 self.add_many::<COUNTS>(j, converted, units, channels, credits);
                 return;
-            };
-            if self.pending + u >= LANE_UNITS {
-                self.flush();
             }
-            self.pending += u;
             self.converted += 1;
             self.total += units;
             for (k, &c) in channels.iter().enumerate() {
                 mask |= 1 << c;
-                // c < 64: the index is below the lanes' length.
-                let lane = (c as usize * LANES + k % LANES) & (LANE_CHANNELS * LANES - 1);
+                let lane = lane(c, k);
                 self.lane_credit[lane] += credits(k) as u64;
                 self.lane_touches[lane] += 1;
             }
@@ -194,6 +191,21 @@ impl Totals {
             }
             self.seen |= mask;
         }
+    }
+
+    /// Makes room in the lanes for a converted journey of `units` (flushing them first when
+    /// their sums could overflow); `false` when the journey is too large for the lanes at all
+    /// (the caller then adds it through [`Self::add_many`]).
+    #[inline]
+    fn reserve(&mut self, units: i128) -> bool {
+        let Some(u) = u64::try_from(units).ok().filter(|&u| u < LANE_UNITS) else {
+            return false;
+        };
+        if self.pending + u >= LANE_UNITS {
+            self.flush();
+        }
+        self.pending += u;
+        true
     }
 
     /// [`Totals::add`] over more than 64 channels (or of a journey of 2^63 units or more).
