@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use std::ops::Range;
 
-use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdTable};
+use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdGroups};
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
@@ -229,9 +229,11 @@ pub(super) fn run<'f, 'p>(
         },
         "amount",
     )?;
-    // Each date column checked in one pass, which also gives its latest day.
+    // Each date column checked in one pass, which also gives its latest day (and a column
+    // of ticks as 32-bit days).
     let as_of_days = days_since_epoch(as_of);
     let mut latest = [None; 4];
+    let mut narrowed: [Option<Vec<i32>>; 4] = Default::default();
     for (k, (days, field)) in [
         (cols.entered_stage_on, "entered_stage_on"),
         (cols.expected_close_on, "expected_close_on"),
@@ -243,9 +245,23 @@ pub(super) fn run<'f, 'p>(
     {
         if let Some(days) = days {
             same_len(days.len(), field)?;
-            latest[k] = days.check(field, row_path)?;
+            (latest[k], narrowed[k]) = days.check(field, row_path)?;
         }
     }
+    // From here on, ticks are read as the days the check gave.
+    let narrowed_cols;
+    let cols = if narrowed.iter().any(Option::is_some) {
+        narrowed_cols = DealColumns {
+            entered_stage_on: days32(narrowed[0].as_deref(), cols.entered_stage_on),
+            expected_close_on: days32(narrowed[1].as_deref(), cols.expected_close_on),
+            snoozed_until: days32(narrowed[2].as_deref(), cols.snoozed_until),
+            last_activity_on: days32(narrowed[3].as_deref(), cols.last_activity_on),
+            ..cols.clone()
+        };
+        &narrowed_cols
+    } else {
+        cols
+    };
     if let (Some(days), Some(last)) = (cols.last_activity_on, latest[3]) {
         // Only the past is activity.
         if last > as_of_days {
@@ -395,6 +411,11 @@ pub(super) fn run<'f, 'p>(
     Ok((report, placer))
 }
 
+/// A date column as the loops read it: the 32-bit days its check gave, if any.
+fn days32<'c>(narrowed: Option<&'c [i32]>, column: Option<DateColumn<'c>>) -> Option<DateColumn<'c>> {
+    narrowed.map(DateColumn::Days32).or(column)
+}
+
 /// The report's tables and closed-stage sums from the fast lane's sums, when they fit.
 type ToTables<'a> = dyn Fn(&KernelSums) -> Option<FastTables> + Sync + 'a;
 
@@ -530,8 +551,7 @@ impl Pass<'_> {
                     }),
                 )
             }
-            Groups::Ids32 { ids, table } => kernel.run(rows, amount, (*ids, |v: i32| table.group(i64::from(v)))),
-            Groups::Ids64 { ids, table } => kernel.run(rows, amount, (*ids, |v: i64| table.group(v))),
+            Groups::Ids { groups, .. } => kernel.run(rows, amount, (groups.as_slice(), usize::from)),
             Groups::Multi { ids, .. } => kernel.run(rows, amount, (ids.as_slice(), |id: u32| id as usize)),
         }
     }
@@ -1070,12 +1090,12 @@ enum Groups<'c> {
     /// No `group_by`: one group.
     All,
     /// One key column of codes: the id is the code + 1 (0 = no value), no hashing. Integer
-    /// ids too spread out for an [`IdTable`] come here as codes.
+    /// ids too many or too spread out for [`IdGroups`] come here as codes.
     Single { codes: Cow<'c, [i32]>, labels: Cow<'c, [String]> },
-    /// One key column of 32-bit ids, read through a table over their range.
-    Ids32 { ids: &'c [i32], table: IdTable },
-    /// One key column of 64-bit ids, likewise.
-    Ids64 { ids: &'c [i64], table: IdTable },
+    /// One key column of integer ids, each row's group worked out by [`IdGroups`] in one
+    /// streaming pass before the loops (never 0): the summing loop then reads a 16-bit
+    /// group, not an id and then a table (a dependent lookup per row).
+    Ids { groups: Vec<u16>, labels: Vec<String> },
     /// Several key columns: ids interned per distinct combination.
     Multi { ids: Vec<u32>, keys: GroupKeys },
 }
@@ -1103,13 +1123,13 @@ impl<'c> Groups<'c> {
                 // Ids read through a table over their range, when it is narrow enough.
                 match *key {
                     GroupColumn::Ids32(ids) => {
-                        if let Some(table) = IdTable::new(ids) {
-                            return Ok(Self::Ids32 { ids, table });
+                        if let Some(IdGroups { groups, labels }) = IdGroups::new(ids) {
+                            return Ok(Self::Ids { groups, labels });
                         }
                     }
                     GroupColumn::Ids64(ids) => {
-                        if let Some(table) = IdTable::new(ids) {
-                            return Ok(Self::Ids64 { ids, table });
+                        if let Some(IdGroups { groups, labels }) = IdGroups::new(ids) {
+                            return Ok(Self::Ids { groups, labels });
                         }
                     }
                     GroupColumn::Codes(_) => {}
@@ -1152,7 +1172,7 @@ impl<'c> Groups<'c> {
         match self {
             Self::All => 1,
             Self::Single { labels, .. } => labels.len() + 1,
-            Self::Ids32 { table, .. } | Self::Ids64 { table, .. } => table.labels.len() + 1,
+            Self::Ids { labels, .. } => labels.len() + 1,
             Self::Multi { keys, .. } => keys.len().max(1),
         }
     }
@@ -1166,8 +1186,7 @@ impl<'c> Groups<'c> {
             Self::Single { codes, labels } => {
                 usize::try_from(i64::from(codes[i]) + 1).ok().filter(|&id| id <= labels.len())
             }
-            Self::Ids32 { ids, table } => Some(table.group(i64::from(ids[i]))),
-            Self::Ids64 { ids, table } => Some(table.group(ids[i])),
+            Self::Ids { groups, .. } => Some(usize::from(groups[i])),
             Self::Multi { ids, .. } => Some(ids[i] as usize),
         }
     }
@@ -1175,7 +1194,7 @@ impl<'c> Groups<'c> {
     fn diagnose(&self, i: usize, row_path: &RowPath) -> Option<Error> {
         match self {
             Self::Single { codes, labels } => checked_code(&KeyColumn { codes, labels }, i, 0, row_path).err(),
-            Self::All | Self::Ids32 { .. } | Self::Ids64 { .. } | Self::Multi { .. } => None,
+            Self::All | Self::Ids { .. } | Self::Multi { .. } => None,
         }
     }
 
@@ -1186,7 +1205,7 @@ impl<'c> Groups<'c> {
         match self {
             Self::All => vec![Vec::new()],
             Self::Single { labels, .. } => single(labels),
-            Self::Ids32 { table, .. } | Self::Ids64 { table, .. } => single(&table.labels),
+            Self::Ids { labels, .. } => single(labels),
             Self::Multi { keys, .. } if keys.is_empty() => vec![Vec::new()],
             Self::Multi { keys, .. } => keys.clone(),
         }

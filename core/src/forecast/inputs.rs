@@ -65,24 +65,53 @@ impl<'a> DateColumn<'a> {
     }
 
     /// Checks every value (a day of the years 1 to 9999, a whole number of days, or none) and
-    /// gives the latest day, `None` when no row has one. One pass without a branch per row
-    /// (blocks without an early exit vectorise); the first bad row is looked for only in the
-    /// block that has one.
-    pub(super) fn check(self, field: &str, path: &dyn Fn(usize, &str) -> String) -> Result<Option<i64>> {
+    /// gives the latest day, `None` when no row has one, and for a column of ticks its days
+    /// as 32-bit days (`i32::MIN` for none), which the later loops read instead of the ticks
+    /// (a tick becomes a day once, here, not again in each loop; 4 bytes a row, not 8). One
+    /// pass without a branch per row (blocks without an early exit vectorise); the first bad
+    /// row is looked for only in the block that has one.
+    pub(super) fn check(
+        self,
+        field: &str,
+        path: &dyn Fn(usize, &str) -> String,
+    ) -> Result<(Option<i64>, Option<Vec<i32>>)> {
         const BLOCK: usize = 4096;
+        /// Row `k` of `days`: whether it is bad, and its day (`i64::MIN`: none).
+        #[inline]
+        fn read<D: DayAt>(days: &D, k: usize) -> (bool, i64) {
+            let (day, none, whole) = days.at(k);
+            #[allow(clippy::needless_bitwise_bool)] // no branch per row
+            let wrong = !none & (!whole | !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&day));
+            (wrong, if none { i64::MIN } else { day })
+        }
         /// Per block of rows: whether one is bad, and the latest day (`i64::MIN`: none).
         fn scan<D: DayAt>(days: D, rows: std::ops::Range<usize>) -> (bool, i64) {
             let days = days.cut(rows);
             let (mut bad, mut max) = (false, i64::MIN);
             for k in 0..days.len() {
-                let (day, none, whole) = days.at(k);
-                #[allow(clippy::needless_bitwise_bool)] // no branch per row
-                let wrong = !none & (!whole | !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&day));
+                let (wrong, day) = read(&days, k);
                 bad |= wrong;
-                max = max.max(if none { i64::MIN } else { day });
+                max = max.max(day);
             }
             (bad, max)
         }
+        /// [`scan`], appending each row's day to `out` as a 32-bit day (a day of the years 1
+        /// to 9999 fits; a bad row's value does not matter: the column is refused).
+        fn scan_into<D: DayAt>(days: D, rows: std::ops::Range<usize>, out: &mut Vec<i32>) -> (bool, i64) {
+            let days = days.cut(rows);
+            let at = out.len();
+            out.resize(at + days.len(), 0);
+            let out = &mut out[at..];
+            let (mut bad, mut max) = (false, i64::MIN);
+            for (k, o) in out.iter_mut().enumerate().take(days.len()) {
+                let (wrong, day) = read(&days, k);
+                bad |= wrong;
+                max = max.max(day);
+                *o = if day == i64::MIN { i32::MIN } else { day as i32 };
+            }
+            (bad, max)
+        }
+        let mut narrow = None;
         if let Self::Ticks { per_day, .. } = self {
             if per_day < 1 {
                 return Err(Error::InvalidValue {
@@ -90,22 +119,24 @@ impl<'a> DateColumn<'a> {
                     reason: format!("{per_day} ticks per day: a day has at least one tick"),
                 });
             }
+            narrow = Some(Vec::with_capacity(self.len()));
         }
         let days = self.reader();
         let mut latest = i64::MIN;
         for start in (0..self.len()).step_by(BLOCK) {
             let rows = start..(start + BLOCK).min(self.len());
-            let (bad, max) = match days {
-                Days::Plain(d) => scan(d, rows.clone()),
-                Days::Wide(d) => scan(d, rows.clone()),
-                Days::Narrow(d) => scan(d, rows.clone()),
+            let (bad, max) = match (days, narrow.as_mut()) {
+                (Days::Wide(d), Some(out)) => scan_into(d, rows.clone(), out),
+                (Days::Plain(d), _) => scan(d, rows.clone()),
+                (Days::Wide(d), None) => scan(d, rows.clone()),
+                (Days::Narrow(d), _) => scan(d, rows.clone()),
             };
             if bad {
                 return Err(self.error_in(rows, field, path));
             }
             latest = latest.max(max);
         }
-        Ok((latest != i64::MIN).then_some(latest))
+        Ok(((latest != i64::MIN).then_some(latest), narrow))
     }
 
     /// The error of the first bad row in `rows`.
@@ -304,37 +335,46 @@ impl GroupColumn<'_> {
     }
 }
 
-/// Integer ids' groups through a table over their range: `table[id − low]` is the id's
-/// group (1 + its rank among the distinct ids; 0 is the "no value" group, which ids never
-/// use), `labels[rank]` its text. 16-bit entries: 500 owner ids spread over 18,000 values
-/// make a 37 KB table, which with the loop's group × month sums stays in the L2 cache.
-pub(super) struct IdTable {
-    pub low: i64,
-    pub table: Vec<u16>,
+/// Integer ids as groups, for the loops: each row's group (1 + the rank of its id's first
+/// row among the distinct ids' first rows; 0 is the "no value" group, which ids never use)
+/// as a 16-bit number, and `labels[group - 1]` its id as text. Worked out in one streaming
+/// pass through a table over the ids' range, so the summing loop reads a 16-bit group with
+/// no lookup between a row and its group × month cell. (The report orders its groups by key
+/// itself: the numbering is internal.)
+pub(super) struct IdGroups {
+    pub groups: Vec<u16>,
     pub labels: Vec<String>,
 }
 
-impl IdTable {
-    /// The table of `ids`, or `None` when their range is too wide for one (more than twice
-    /// the rows and more than 65,536 values) or they are more than 65,534 distinct values:
-    /// then [`id_codes`] maps them.
+impl IdGroups {
+    /// The groups of `ids`, or `None` when their range is too wide for a table (more than
+    /// twice the rows and more than 65,536 values) or they are more than 65,534 distinct
+    /// values: then [`id_codes`] maps them.
     pub fn new<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<Self> {
-        let (low, table, labels) = span_table(ids)?;
-        let table = table.into_iter().map(|g| u16::try_from(g).ok()).collect::<Option<_>>()?;
-        Some(Self { low, table, labels })
-    }
-
-    /// Row value `v`'s group (every value of the column is within the table).
-    #[allow(clippy::inline_always)]
-    #[inline(always)]
-    pub fn group(&self, v: i64) -> usize {
-        let at = (v.wrapping_sub(self.low) as u64 as usize).min(self.table.len() - 1);
-        usize::from(self.table[at])
+        let (low, high) = min_max(ids)?;
+        let span = usize::try_from(high.checked_sub(low)?).ok()?;
+        if span > ids.len().saturating_mul(2).max(1 << 16) {
+            return None;
+        }
+        // Per id − low: its group, 0 until its first row.
+        let mut table = vec![0u16; span + 1];
+        let mut firsts: Vec<i64> = Vec::new();
+        let mut groups = vec![0u16; ids.len()];
+        for (out, &v) in groups.iter_mut().zip(ids) {
+            let v = v.into();
+            let group = &mut table[(v - low) as usize];
+            if *group == 0 {
+                firsts.push(v);
+                *group = u16::try_from(firsts.len()).ok().filter(|&g| g < u16::MAX)?;
+            }
+            *out = *group;
+        }
+        Some(Self { groups, labels: firsts.iter().map(i64::to_string).collect() })
     }
 }
 
-/// Ids' groups through a table over their range (see [`IdTable`]), 32-bit; `None` when the
-/// range is too wide.
+/// Ids' codes + 1 through a table over their range (1 + the id's rank among the distinct
+/// ids), 32-bit, and the distinct ids as text; `None` when the range is too wide.
 fn span_table<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, Vec<u32>, Vec<String>)> {
     let (low, high) = min_max(ids)?;
     let span = usize::try_from(high.checked_sub(low)?).ok()?;
@@ -363,7 +403,7 @@ fn min_max<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, i64)> {
 }
 
 /// Integer ids as codes into their distinct values in increasing order, and those values as
-/// text: for ids whose range is too wide for an [`IdTable`], and for several key columns.
+/// text: for ids too many or too spread out for [`IdGroups`], and for several key columns.
 pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>, Vec<String>)> {
     if let Some((low, table, labels)) = span_table(ids) {
         let codes = ids.iter().map(|&v| table[(v.into() - low) as usize] as i32 - 1).collect();
@@ -382,8 +422,18 @@ pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>
 mod tests {
     use super::*;
 
+    /// The latest day, and that the 32-bit days given for ticks read as the column does.
     fn check(column: DateColumn) -> Result<Option<i64>> {
-        column.check("on", &|i, f| format!("{f}[{i}]"))
+        let (latest, narrow) = column.check("on", &|i, f| format!("{f}[{i}]"))?;
+        assert_eq!(narrow.is_some(), matches!(column, DateColumn::Ticks { .. }));
+        if let Some(narrow) = narrow {
+            let read: Vec<i64> = (0..column.len()).map(|i| column.reader().day(i)).collect();
+            assert_eq!(
+                read,
+                (0..narrow.len()).map(|i| DateColumn::Days32(&narrow).reader().day(i)).collect::<Vec<_>>()
+            );
+        }
+        Ok(latest)
     }
 
     #[test]
@@ -432,17 +482,20 @@ mod tests {
         assert_eq!(codes, [2, 0, 2, 1, 3, 0]);
         assert_eq!(labels, ["-5", "7", "30", &i64::MAX.to_string()]);
         let narrow = [10_037i32, 10_000, 10_037, 10_074];
-        let table = IdTable::new(&narrow).unwrap();
-        assert_eq!(narrow.map(|v| table.group(v.into())), [2, 1, 2, 3]);
-        assert_eq!(table.labels, ["10000", "10037", "10074"]);
+        let groups = IdGroups::new(&narrow).unwrap();
+        // In order of first rows (the report sorts its groups by key).
+        assert_eq!(groups.groups, [1, 2, 1, 3]);
+        assert_eq!(groups.labels, ["10037", "10000", "10074"]);
         assert_eq!(id_codes(&narrow).unwrap().0, [1, 0, 1, 2]);
-        assert!(IdTable::new(&[0i64, 1 << 40]).is_none());
+        assert!(IdGroups::new(&[0i64, 1 << 40]).is_none());
         // More distinct ids than 16-bit groups hold: coded (by the 32-bit table) instead.
         let many: Vec<i32> = (0..70_000).rev().collect();
-        assert!(IdTable::new(&many).is_none());
+        assert!(IdGroups::new(&many).is_none());
+        assert_eq!(IdGroups::new(&many[..65_534]).unwrap().labels.len(), 65_534);
+        assert!(IdGroups::new(&many[..65_535]).is_none());
         let (codes, labels) = id_codes(&many).unwrap();
         assert_eq!((codes[0], codes[69_999], labels.len()), (69_999, 0, 70_000));
-        assert!(IdTable::new::<i32>(&[]).is_none());
+        assert!(IdGroups::new::<i32>(&[]).is_none());
     }
 
     /// Pseudo-random draws (splitmix64).
