@@ -8,7 +8,8 @@
 //! buffer (as the binding writes numpy's array), to profile the Python path's core. A model
 //! list joined by `+` (`linear+time_decay`) times `compare_attribution_columns_into` over those
 //! models (one reading of the journeys for all of them), each model's credits into a buffer of
-//! its own.
+//! its own. Every line ends with an FNV-1a digest of each row's credit (per model for a list), to
+//! check that a speed change leaves every credit as it was.
 
 use std::time::Instant;
 
@@ -67,7 +68,11 @@ fn main() {
             wall = wall.min(start.elapsed().as_secs_f64() * 1e3);
             total = comparison.total.to_string();
         }
-        println!(r#"{{"n":{n},"model":"{list}","best_wall_ms":{wall:.1},"best_cpu_ms":{cpu:.1},"total":"{total}"}}"#);
+        let digests: Vec<String> = buffers.iter().map(|b| format!("{:016x}", digest(b))).collect();
+        let digests = digests.join(",");
+        println!(
+            r#"{{"n":{n},"model":"{list}","best_wall_ms":{wall:.1},"best_cpu_ms":{cpu:.1},"total":"{total}","credits":"{digests}"}}"#
+        );
     }
     for model in models {
         let policy: AttributionPolicy =
@@ -83,12 +88,22 @@ fn main() {
             let report = if frame {
                 attribute_columns_into(&policy, &columns, &mut buffer).expect("attribution")
             } else {
-                attribute_columns(&policy, &columns).expect("attribution").report
+                let out = attribute_columns(&policy, &columns).expect("attribution");
+                buffer = out.credits;
+                out.report
             };
             cpu = cpu.min((thread_cpu_ns() - cpu0) as f64 / 1e6);
             wall = wall.min(start.elapsed().as_secs_f64() * 1e3);
             total = report.total.to_string();
         }
-        println!(r#"{{"n":{n},"model":"{name}","best_wall_ms":{wall:.1},"best_cpu_ms":{cpu:.1},"total":"{total}"}}"#);
+        let credits = digest(&buffer);
+        println!(
+            r#"{{"n":{n},"model":"{name}","best_wall_ms":{wall:.1},"best_cpu_ms":{cpu:.1},"total":"{total}","credits":"{credits:016x}"}}"#
+        );
     }
+}
+
+/// An FNV-1a digest of every row's credit, to check that a speed change leaves them as they were.
+fn digest(credits: &[i64]) -> u64 {
+    credits.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &c| (h ^ c as u64).wrapping_mul(0x0100_0000_01B3))
 }

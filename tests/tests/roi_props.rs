@@ -81,10 +81,12 @@ fn raw_journeys() -> impl Strategy<Value = Vec<Raw>> {
 }
 
 /// Journeys with revenue up to 10^20 units (the columns' 64-bit fast path and its fallback)
-/// and, now and then, more than 64 touches (the split's general path).
+/// and, now and then, 9 to 16 touches (the short split of any length) or more than 64 (the
+/// split's general path).
 fn wide_journeys() -> impl Strategy<Value = Vec<Raw>> {
     let touches = prop_oneof![
         8 => proptest::collection::vec((0usize..6, 0u32..60, 0u8..4), 1..9),
+        2 => proptest::collection::vec((0usize..6, 0u32..400, 0u8..4), 9..17),
         1 => proptest::collection::vec((0usize..6, 0u32..5000, 0u8..6), 60..90),
     ];
     let cents = prop_oneof![3 => 0i64..100_000_000, 1 => 0i64..i64::MAX / 1000, 1 => Just(i64::MAX / 100)];

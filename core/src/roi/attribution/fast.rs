@@ -352,7 +352,7 @@ struct Pass<'d> {
     /// their sum.
     by_length: Vec<Option<(Box<[u64]>, u64)>>,
     /// Decay weights per gap, `u64::MAX` until computed.
-    gaps: Vec<u64>,
+    gaps: Box<[u64]>,
     weights: Vec<u64>,
     rem: Vec<u64>,
     wide: Vec<i128>,
@@ -378,13 +378,12 @@ impl<'d> Pass<'d> {
                 })
             }
         };
-        let gaps = if matches!(rule, Rule::Decay(_)) { vec![u64::MAX; CACHED_GAPS] } else { Vec::new() };
         Ok(Self {
             rule,
             direct,
             totals: Totals::new(channels),
             by_length: Vec::new(),
-            gaps,
+            gaps: vec![u64::MAX; CACHED_GAPS].into_boxed_slice(),
             weights: Vec::new(),
             rem: Vec::new(),
             wide: Vec::new(),
@@ -459,21 +458,29 @@ impl<'d> Pass<'d> {
                 Rule::Decay(half_life) => {
                     // Relative to the most recent touch, which then weighs exactly one.
                     // Days before the conversion, in time order: the last is the fewest.
-                    let latest = reader.days.last().copied().unwrap_or(0);
-                    weights.clear();
-                    for &d in &reader.days {
-                        let gap = (d - latest) as usize;
-                        let w = if gap < CACHED_GAPS {
-                            if self.gaps[gap] == u64::MAX {
-                                self.gaps[gap] = decay(gap as f64 / half_life);
-                            }
-                            self.gaps[gap]
-                        } else {
-                            decay(gap as f64 / half_life)
-                        };
-                        weights.push(w);
+                    let (days, half_life) = (&reader.days, *half_life);
+                    let latest = days.last().copied().unwrap_or(0);
+                    let gaps = &mut *self.gaps;
+                    let short = u64::try_from(units).ok().filter(|&t| t < SMALL_BELOW && n <= SMALL);
+                    if let Some(t) = short {
+                        // Weights on the stack and the split in loops of a known length.
+                        match n {
+                            1 => decay_n::<1>(t, days, latest, half_life, gaps, out),
+                            2 => decay_n::<2>(t, days, latest, half_life, gaps, out),
+                            3 => decay_n::<3>(t, days, latest, half_life, gaps, out),
+                            4 => decay_n::<4>(t, days, latest, half_life, gaps, out),
+                            5 => decay_n::<5>(t, days, latest, half_life, gaps, out),
+                            6 => decay_n::<6>(t, days, latest, half_life, gaps, out),
+                            7 => decay_n::<7>(t, days, latest, half_life, gaps, out),
+                            8 => decay_n::<8>(t, days, latest, half_life, gaps, out),
+                            _ => decay_n::<SMALL>(t, days, latest, half_life, gaps, out),
+                        }
+                        Some(())
+                    } else {
+                        weights.clear();
+                        weights.extend(days.iter().map(|&d| gap_weight(gaps, half_life, d - latest)));
+                        split_fast(units, weights, None, out, rem)
                     }
-                    split_fast(units, weights, None, out, rem)
                 }
             };
             if done.is_none() {
@@ -502,6 +509,35 @@ impl<'d> Pass<'d> {
         }
         Ok(())
     }
+}
+
+/// The decay weight (2^(−gap ÷ half-life) × 2^52) of a touch `gap` days before its journey's
+/// latest, from the table of the gaps seen so far.
+#[inline]
+fn gap_weight(gaps: &mut [u64], half_life: f64, gap: u32) -> u64 {
+    let Some(cached) = gaps.get_mut(gap as usize) else {
+        return decay(f64::from(gap) / half_life);
+    };
+    if *cached == u64::MAX {
+        *cached = decay(f64::from(gap) / half_life);
+    }
+    *cached
+}
+
+/// Time decay's split of a journey of `N` touches (any number up to [`SMALL`] for
+/// `N = SMALL`) and `t` below [`SMALL_BELOW`] units: [`split_fast`]'s, with the weights on
+/// the stack. Each weight is at most 2^52 (the latest touch's exactly) and there are at most
+/// 16: their sum is positive and below 2^56, as [`split_n`] needs.
+#[inline]
+fn decay_n<const N: usize>(t: u64, days: &[u32], latest: u32, half_life: f64, gaps: &mut [u64], out: &mut [i64]) {
+    let n = if N == SMALL { days.len() } else { N };
+    let mut weights = [0u64; N];
+    let mut sum = 0u64;
+    for (w, &d) in weights[..n].iter_mut().zip(&days[..n]) {
+        *w = gap_weight(gaps, half_life, d - latest);
+        sum += *w;
+    }
+    split_n::<N>(t, &weights[..n], sum, out);
 }
 
 /// A journey's credits, as the totals read them.
@@ -545,7 +581,7 @@ pub(crate) fn split_fast(
         Some(s) if s > 0 => s,
         _ => weights.iter().try_fold(0u64, |s, &x| s.checked_add(x)).filter(|&s| s > 0)?,
     };
-    if weights.len() <= SMALL && i64::try_from(sum).is_ok() {
+    if weights.len() <= SMALL && t < SMALL_BELOW && sum < SMALL_SUM {
         split_small(t, weights, sum, out);
         return Some(());
     }
@@ -597,8 +633,17 @@ pub(crate) fn split_fast(
 
 /// Journeys of this many touches or fewer take [`split_small`].
 const SMALL: usize = 16;
+/// Revenue units below which [`split_small`]'s quotient estimate is within one of the exact
+/// quotient.
+const SMALL_BELOW: u64 = 1 << 48;
+/// Weight sums below which [`split_small`]'s remainders are exact in 64-bit wrapping
+/// arithmetic.
+const SMALL_SUM: u64 = 1 << 62;
+/// 1.5 × 2^52: added to a float below 2^51, it leaves the nearest integer in the low bits.
+const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 
-/// [`split_fast`] of a short journey (at most [`SMALL`] touches, weights summing below 2^63),
+/// [`split_fast`] of a short journey (at most [`SMALL`] touches, `t` below [`SMALL_BELOW`],
+/// weights summing below [`SMALL_SUM`]),
 /// in loops of a known length for journeys of up to 8 touches (unrolled: about a tenth of
 /// time decay's and the position models' time over a million journeys of five).
 fn split_small(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
@@ -615,9 +660,10 @@ fn split_small(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
     }
 }
 
-/// [`split_small`] of `N` touches (any number up to [`SMALL`] for `N = SMALL`): signed
-/// conversions (one instruction each, the unsigned ones take several), remainders on the
-/// stack, and the leftover units by rank, without a branch on the data.
+/// [`split_small`] of `N` touches (any number up to [`SMALL`] for `N = SMALL`; `t` below
+/// [`SMALL_BELOW`], `sum` positive and below [`SMALL_SUM`]): in 64-bit wrapping arithmetic
+/// with one correction, remainders on the stack, and the leftover units by rank, without a
+/// branch on the data.
 #[allow(clippy::inline_always)] // one body per length, each into its arm of split_small
 #[inline(always)]
 #[allow(clippy::many_single_char_names)] // the arithmetic's own names: t × w = q × sum + r
@@ -626,56 +672,47 @@ fn split_n<const N: usize>(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
     let n = if N == SMALL { weights.len() } else { N };
     let (weights, out) = (&weights[..n], &mut out[..n]);
     let mut rem = [0i64; N];
-    // t < 2^50 and the weights sum below 2^63: all of it fits i64 / i128.
-    let (t, sum) = (t as i64, sum as i64);
-    let (tf, inv) = (t as f64, 1.0 / sum as f64);
-    let wide_sum = i128::from(sum);
-    let mut given = 0i64;
+    // Signed conversions (one instruction each; the unsigned ones take several).
+    let (tf, inv) = (t as i64 as f64, 1.0 / sum as i64 as f64);
+    let mut given = 0u64;
     for k in 0..n {
-        let w = weights[k] as i64;
-        let prod = i128::from(t) * i128::from(w);
-        // Within 2 of floor(t × w ÷ sum) (t < 2^50, a few roundings of 2^-53).
-        let mut q = (tf * w as f64 * inv) as i64;
-        let mut r = prod - i128::from(q) * wide_sum;
-        while r < 0 {
-            q -= 1;
-            r += wide_sum;
-        }
-        while r >= wide_sum {
-            q += 1;
-            r -= wide_sum;
-        }
-        out[k] = q;
+        let w = weights[k];
+        // t × w ÷ sum to within 5 roundings of 2^-53 (t, w and the sum below 2^53 are exact,
+        // the rest rounds once each), so within 0.16 of the exact quotient below 2^48, then
+        // rounded to the nearest integer by the 1.5 × 2^52 shift (exact below 2^51): the
+        // estimate is floor(t × w ÷ sum) or one more.
+        let x = tf * w as i64 as f64 * inv + ROUND_SHIFT;
+        let mut q = x.to_bits().wrapping_sub(ROUND_SHIFT.to_bits());
+        // t × w − q × sum is in [−sum, sum), below 2^62 either way: exact modulo 2^64.
+        let mut r = t.wrapping_mul(w).wrapping_sub(q.wrapping_mul(sum)) as i64;
+        // One too many: take it back (all ones when r < 0, else zero).
+        let over = r >> 63;
+        q = q.wrapping_add(over as u64);
+        r += over & sum as i64;
+        out[k] = q as i64; // ≤ t < 2^48
         given += q;
-        rem[k] = r as i64; // < sum
+        rem[k] = r; // in [0, sum)
     }
-    let left = (t - given) as u64; // 0 ≤ left < n
-    if sum < 1 << 59 {
-        // One unit each to the `left` (< n, usually one or two) largest remainders, earlier
-        // touches first on ties: a touch gets one when fewer than `left` keys (remainder, then
-        // the earlier touch; all distinct) beat its own. n² comparisons without a branch on
-        // the data: cheaper than `left` rounds of a max whose count the CPU cannot predict.
-        let mut keys = [0u64; N];
-        for k in 0..n {
-            keys[k] = (rem[k] as u64) << 4 | (SMALL - 1 - k) as u64;
+    // 0 ≤ left < n.
+    let left = t - given;
+
+    // One unit each to the `left` (< n, usually one or two) largest remainders, earlier
+    // touches first on ties: a touch gets one when fewer than `left` touches beat it (a
+    // larger remainder, or an equal one earlier). Each pair compared once, the loser's count
+    // going up: n(n − 1)/2 comparisons without a branch on the data, cheaper than `left`
+    // rounds of a max whose count the CPU cannot predict (and than all n² comparisons of
+    // packed keys, which cost twice as many).
+    let mut beaten = [0u64; N];
+    for i in 0..n {
+        for j in i + 1..n {
+            // j is later: it beats i only with a strictly larger remainder.
+            let later_wins = u64::from(rem[j] > rem[i]);
+            beaten[i] += later_wins;
+            beaten[j] += 1 - later_wins;
         }
-        for k in 0..n {
-            let beaten = keys[..n].iter().map(|&m| u64::from(m > keys[k])).sum::<u64>();
-            out[k] += i64::from(beaten < left);
-        }
-        return;
     }
-    // Remainders up to 2^63: the same by rounds of a max over 128-bit keys (a touch served
-    // drops to key 0).
-    let mut keys = [0u128; N];
     for k in 0..n {
-        keys[k] = ((rem[k] as u128) << 5 | (SMALL - k) as u128) + 1;
-    }
-    for _ in 0..left {
-        let top = keys[..n].iter().copied().fold(0, u128::max);
-        let k = SMALL - ((top - 1) & 31) as usize;
-        out[k] += 1;
-        keys[k] = 0;
+        out[k] += i64::from(beaten[k] < left);
     }
 }
 
@@ -724,10 +761,11 @@ mod tests {
         };
         let (mut rem, mut order, mut wide) = (Vec::new(), Vec::new(), Vec::new());
         // Every length the unrolled splits take and beyond, weights of a few units to decay's
-        // 52 bits and sums past 2^59 (the 128-bit ranking), revenue up to 2^50.
-        for case in 0..20_000u64 {
+        // 52 bits and sums on both sides of 2^62 (the 64-bit wrapping split), revenue on both
+        // sides of 2^48 (its one-step correction) up to 2^50.
+        for case in 0..30_000u64 {
             let n = 1 + (case % 20) as usize;
-            let bits = [3, 20, 52, 59, 60][(case / 20 % 5) as usize];
+            let bits = [3, 20, 52, 59, 60, 61][(case / 20 % 6) as usize];
             let weights: Vec<u64> = (0..n).map(|_| next(1 << bits) + u64::from(case % 7 == 0)).collect();
             if weights.iter().all(|&w| w == 0) {
                 continue;
