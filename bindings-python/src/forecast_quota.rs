@@ -244,9 +244,9 @@ fn line_columns<'py>(
         Ok(list)
     };
     for (name, get) in [
-        ("period", (|l| l.period.as_str()) as fn(&QuotaLine) -> &str),
-        ("first_month", |l| l.first_month.as_str()),
-        ("last_month", |l| l.last_month.as_str()),
+        ("period", (|l| &*l.period) as fn(&QuotaLine) -> &str),
+        ("first_month", |l| &*l.first_month),
+        ("last_month", |l| &*l.last_month),
     ] {
         columns.set_item(name, labels(get)?)?;
         kinds.set_item(name, "text")?;

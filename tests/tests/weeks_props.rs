@@ -93,7 +93,7 @@ proptest! {
         let r = quota_attainment(&policy, &quota, &input, day).expect("quota");
         // The won deal falls in the period the calendar gives its day, the one with the quota.
         prop_assert_eq!(r.lines.len(), 1);
-        prop_assert_eq!(&r.lines[0].period, label);
+        prop_assert_eq!(&*r.lines[0].period, label.as_str());
         prop_assert_eq!(r.lines[0].won.amount.to_string(), "7.00");
     }
 }

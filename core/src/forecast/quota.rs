@@ -154,12 +154,18 @@ pub struct QuotaLine {
     #[serde(serialize_with = "shared_map")]
     #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
     pub key: Arc<BTreeMap<String, Option<String>>>,
-    /// The period's label.
-    pub period: String,
+    /// The period's label (one string shared by the period's lines, as the key's map is).
+    #[serde(serialize_with = "shared_str")]
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
+    pub period: Arc<str>,
     /// Its first calendar month, `YYYY-MM`.
-    pub first_month: String,
+    #[serde(serialize_with = "shared_str")]
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
+    pub first_month: Arc<str>,
     /// Its last calendar month.
-    pub last_month: String,
+    #[serde(serialize_with = "shared_str")]
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
+    pub last_month: Arc<str>,
     /// The quota (`null`: none set).
     #[serde(with = "crate::wire::decimal_opt")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
@@ -184,13 +190,20 @@ pub struct QuotaLine {
     #[serde(with = "crate::wire::decimal_opt")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
     pub weighted_coverage: Option<Decimal>,
-    /// Why: `quota_set`, `no_quota`, `quota_met`, `zero_quota`.
-    pub reasons: Vec<QuotaReason>,
+    /// Why: `quota_set`, `no_quota`, `quota_met`, `zero_quota` (one of a few fixed lists:
+    /// no list allocated per line).
+    #[cfg_attr(feature = "typescript", tsify(type = "QuotaReason[]"))]
+    pub reasons: &'static [QuotaReason],
 }
 
 /// A shared key written as its map.
 fn shared_map<S: serde::Serializer>(key: &Arc<BTreeMap<String, Option<String>>>, s: S) -> Result<S::Ok, S::Error> {
     key.as_ref().serialize(s)
+}
+
+/// A shared label written as its text.
+fn shared_str<S: serde::Serializer>(label: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(label)
 }
 
 /// Why a quota line says what it says.
@@ -382,10 +395,11 @@ impl<'q> Setup<'q> {
             let id = cells.id(&key);
             cells.cell(id, periods.of_day(on)).won.add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
         }
+        // The periods with a quota: each listed group gets a line in them.
         let mut quota_periods = BTreeSet::new();
         // A book's quotas repeat a few period labels, and often come key by key: each label
         // is read once, and a quota of the previous quota's key reuses its checked id.
-        let mut labels: HashMap<&str, PeriodId> = HashMap::new();
+        let mut labels: Vec<(&str, PeriodId)> = Vec::new();
         let mut previous: Option<(&BTreeMap<String, String>, usize)> = None;
         for (i, q) in quotas.iter().enumerate() {
             let at = |field: &str| format!("quotas[{i}].{field}");
@@ -400,11 +414,11 @@ impl<'q> Setup<'q> {
                 }
             };
             previous = Some((&q.key, id));
-            let period = if let Some(&p) = labels.get(q.period.as_str()) {
+            let period = if let Some(&(_, p)) = labels.iter().find(|(label, _)| *label == q.period) {
                 p
             } else {
                 let p = periods.parse(&q.period, &at("period"))?;
-                labels.insert(&q.period, p);
+                labels.push((&q.period, p));
                 p
             };
             if q.amount.is_sign_negative() && !q.amount.is_zero() {
@@ -419,7 +433,9 @@ impl<'q> Setup<'q> {
                 });
             }
             cell.quota = Some((i, q.amount));
-            quota_periods.insert(period);
+            if self.roster.is_some() {
+                quota_periods.insert(period);
+            }
         }
         for key in self.roster.iter().flatten() {
             let id = cells.id(key);
@@ -432,43 +448,54 @@ impl<'q> Setup<'q> {
         // Lines by key, then period: the ids sorted by their keys once.
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
-        let mut labels = Labels { periods, known: BTreeMap::new() };
-        let mut by_period: BTreeMap<PeriodId, Cell> = BTreeMap::new();
+        // Per period, in order: its labels and its totals over the keys.
+        let mut by_period = ByPeriod { periods, known: Vec::new() };
         let mut lines = Vec::with_capacity(by_key.iter().map(Vec::len).sum());
         for id in order {
             let named = Arc::new(quota.group_by.iter().cloned().zip(keys[id].iter().cloned()).collect());
             for (p, cell) in &by_key[id] {
-                let total = by_period.entry(*p).or_default();
+                let (labels, total) = by_period.of(*p);
                 total.won.merge(&cell.won, &|| "won".into())?;
                 total.open.merge(&cell.open, &|| "deals".into())?;
                 if let Some((i, q)) = cell.quota {
                     let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
                     total.quota = Some((i, money::add(sum, q, || "quotas".into())?));
                 }
-                lines.push(cell.line(Arc::clone(&named), labels.of(*p), rounding, rates)?);
+                lines.push(cell.line(Arc::clone(&named), labels, rounding, rates)?);
             }
         }
+        let everyone = Arc::new(BTreeMap::new());
         let totals = by_period
+            .known
             .iter()
-            .map(|(p, cell)| cell.line(Arc::new(BTreeMap::new()), labels.of(*p), rounding, rates))
+            .map(|(_, labels, cell)| cell.line(Arc::clone(&everyone), labels, rounding, rates))
             .collect::<Result<_>>()?;
         Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
     }
 }
 
-/// A period's label, first and last month, written once per period and copied to its lines.
-struct Labels {
+/// A period's label, first and last month (written once per period and shared by its
+/// lines), and its totals over the keys; the periods in order.
+struct ByPeriod {
     periods: Periods,
-    known: BTreeMap<PeriodId, [String; 3]>,
+    known: Vec<(PeriodId, [Arc<str>; 3], Cell)>,
 }
 
-impl Labels {
-    fn of(&mut self, p: PeriodId) -> &[String; 3] {
-        let periods = self.periods;
-        self.known.entry(p).or_insert_with(|| {
-            let (first, last) = periods.months(p);
-            [periods.label(p), month_label(first), month_label(last)]
-        })
+impl ByPeriod {
+    /// The labels and totals of `p` (a book has a few periods, which each key's lines visit
+    /// in order: a search among them, no map).
+    fn of(&mut self, p: PeriodId) -> (&[Arc<str>; 3], &mut Cell) {
+        let at = match self.known.binary_search_by_key(&p, |k| k.0) {
+            Ok(at) => at,
+            Err(at) => {
+                let (first, last) = self.periods.months(p);
+                let labels = [self.periods.label(p), month_label(first), month_label(last)].map(Arc::from);
+                self.known.insert(at, (p, labels, Cell::default()));
+                at
+            }
+        };
+        let (_, labels, total) = &mut self.known[at];
+        (labels, total)
     }
 }
 
@@ -484,50 +511,60 @@ impl Cell {
     fn line(
         &self,
         key: Arc<BTreeMap<String, Option<String>>>,
-        [period, first_month, last_month]: &[String; 3],
+        [period, first_month, last_month]: &[Arc<str>; 3],
         rounding: Rounding,
         rates: Rounding,
     ) -> Result<QuotaLine> {
+        use QuotaReason::{NoQuota, QuotaMet, QuotaSet, ZeroQuota};
+        // A won deal's weighted amount is its amount: one rounding for both.
+        let won = rounding.round(self.won.amount);
+        let won = super::Sums { deals: self.won.deals, amount: won, weighted: won };
         let mut line = QuotaLine {
             key,
-            period: period.clone(),
-            first_month: first_month.clone(),
-            last_month: last_month.clone(),
+            period: Arc::clone(period),
+            first_month: Arc::clone(first_month),
+            last_month: Arc::clone(last_month),
             quota: None,
-            won: self.won.sums(rounding),
+            won,
             open: self.open.sums(rounding),
             attainment: None,
             gap: None,
             coverage: None,
             weighted_coverage: None,
-            reasons: Vec::new(),
+            reasons: &[NoQuota],
         };
         let Some((_, quota)) = self.quota else {
-            line.reasons.push(QuotaReason::NoQuota);
             return Ok(line);
         };
-        line.reasons.push(QuotaReason::QuotaSet);
         line.quota = Some(rounding.round(quota));
         let gap = quota.checked_sub(self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
         line.gap = Some(rounding.round(gap));
-        if quota.is_zero() {
-            line.reasons.push(QuotaReason::ZeroQuota);
-        } else {
-            line.attainment = Some(rates.round(ratio(self.won.amount, quota)?));
+        if !quota.is_zero() {
+            line.attainment = Some(rate(self.won.amount, quota, rates)?);
         }
-        if gap > Decimal::ZERO {
-            line.coverage = Some(rates.round(ratio(self.open.amount, gap)?));
-            line.weighted_coverage = Some(rates.round(ratio(self.open.weighted, gap)?));
-        } else {
-            line.reasons.push(QuotaReason::QuotaMet);
+        let met = gap <= Decimal::ZERO;
+        if !met {
+            line.coverage = Some(rate(self.open.amount, gap, rates)?);
+            line.weighted_coverage = Some(rate(self.open.weighted, gap, rates)?);
         }
+        line.reasons = match (quota.is_zero(), met) {
+            (false, false) => &[QuotaSet],
+            (false, true) => &[QuotaSet, QuotaMet],
+            (true, false) => &[QuotaSet, ZeroQuota],
+            (true, true) => &[QuotaSet, ZeroQuota, QuotaMet],
+        };
         Ok(line)
     }
 }
 
-/// `a ÷ b` for b > 0; a ratio too large for a `Decimal` is an `overflow` error.
-fn ratio(a: Decimal, b: Decimal) -> Result<Decimal> {
-    a.checked_div(b).ok_or_else(|| Error::overflow("quotas"))
+/// `a ÷ b` (b > 0) rounded half-even to `rates`' places: the `Decimal` quotient rounded,
+/// or the same figure from one integer division where that is sure to agree with it (see
+/// [`money::ratio_half_even`]); a ratio too large for a `Decimal` is an `overflow` error.
+fn rate(a: Decimal, b: Decimal, rates: Rounding) -> Result<Decimal> {
+    if let Some(r) = money::ratio_half_even(a, b, rates.dp) {
+        return Ok(r);
+    }
+    Ok(rates.round(a.checked_div(b).ok_or_else(|| Error::overflow("quotas"))?))
 }
 
 /// A quota's key as the policy's `group_by` values, in order.
