@@ -318,12 +318,12 @@ def odoo_predict(cfg, closed, leads):
             out.append({"id": lead["id"], "probability": None, "reason": "no_history"})
             continue
         sw, sl = nw / (nw + nl), nl / (nw + nl)
-        terms = [math.log(sw) - math.log(sl)]
+        terms = [_term("prior", None, sw, sl)]
         if ("stage_id", st) in rows:
             w, l = rows[("stage_id", st)]
             sw *= w / nw
             sl *= l / nl
-            terms.append(math.log(w / nw) - math.log(l / nl))
+            terms.append(_term("stage", st, w / nw, l / nl))
         for field, value in _values(cfg, lead):
             ok = lambda r: field not in tagf or r[0] + r[1] >= 50
             row = rows.get((field, value))
@@ -333,12 +333,30 @@ def odoo_predict(cfg, closed, leads):
             tl = sum(r[1] for k, r in rows.items() if k[0] == field and ok(r))
             sw *= row[0] / tw
             sl *= row[1] / tl
-            terms.append(math.log(row[0] / tw) - math.log(row[1] / tl))
+            terms.append(_term(field, value, row[0] / tw, row[1] / tl))
         p = sw / (sw + sl)
         pct = min(max(round(100 * p, 2), 0.01), 99.99)
-        out.append({"id": lead["id"], "probability": p, "percent": f"{pct:.2f}", "logit": sum(terms), "reason": "scored",
-                    "contributions": [{"log_odds": t} for t in terms]})
+        out.append({"id": lead["id"], "probability": p, "percent": f"{pct:.2f}", "reason": "scored",
+                    **_explained(terms, cfg.get("top_factors", 3))})
     return {"leads": out}
+
+
+def _term(factor, value, a, b):
+    """One additive term of the logit: ln(a / b) with its two likelihoods."""
+    return {"factor": factor, "value": value, "log_odds": math.log(a) - math.log(b),
+            "likelihood_won": a, "likelihood_lost": b}
+
+
+def _explained(terms, k):
+    """The logit (the terms summed in order), the terms, and the top factors: the prior
+    excluded, the k largest positive ones (largest first) and the k most negative ones (most
+    negative first); a zero term is in neither list. Equal log-odds: for, in the terms'
+    order; against, in their reverse order (as the README says: one ranking from the largest
+    to the most negative, read from either end)."""
+    rest = terms[1:]
+    pos = sorted((t for t in rest if t["log_odds"] > 0), key=lambda t: -t["log_odds"])
+    neg = sorted((t for t in reversed(rest) if t["log_odds"] < 0), key=lambda t: t["log_odds"])
+    return {"logit": sum(t["log_odds"] for t in terms), "contributions": terms, "top_for": pos[:k], "top_against": neg[:k]}
 
 
 def bayes_predict(cfg, closed, leads, as_of):
@@ -390,12 +408,12 @@ def bayes_predict(cfg, closed, leads, as_of):
             return (n_of(t) * fn(t) + m * gv) / (n_of(t) + m)
 
         pw = blend(lambda x: (x["n"][0] + a) / (x["n"][0] + x["n"][1] + 2 * a), lambda x: x["n"][0] + x["n"][1])
-        terms = [math.log(pw) - math.log(1 - pw)]
+        terms = [_term("prior", None, pw, 1 - pw)]
         st = lead.get(sf)
         if st and stages:
             ra = blend(lambda x: (x["stage"].get(st, [0, 0])[0] + a) / (x["n"][0] + 2 * a), lambda x: x["n"][0])
             rb = blend(lambda x: (x["stage"].get(st, [0, 0])[1] + a) / (x["n"][1] + 2 * a), lambda x: x["n"][1])
-            terms.append(math.log(ra) - math.log(rb))
+            terms.append(_term("stage", st, ra, rb))
         for field, value in _values(cfg, lead):
             gvals = g["val"].get(field, {})
             sup = {v for v, c in gvals.items() if c[0] + c[1] >= ms}
@@ -410,11 +428,10 @@ def bayes_predict(cfg, closed, leads, as_of):
 
             pa = blend(lambda x: like(x, 0), lambda x: x["n"][0])
             pb = blend(lambda x: like(x, 1), lambda x: x["n"][1])
-            terms.append(math.log(pa) - math.log(pb))
-        logit = sum(terms)
-        x = max(-36.0, min(36.0, logit))
-        out.append({"id": lead["id"], "probability": 1 / (1 + math.exp(-x)), "logit": logit, "reason": "scored",
-                    "contributions": [{"log_odds": t} for t in terms]})
+            terms.append(_term(field, value, pa, pb))
+        explained = _explained(terms, cfg.get("top_factors", 3))
+        x = max(-36.0, min(36.0, explained["logit"]))
+        out.append({"id": lead["id"], "probability": 1 / (1 + math.exp(-x)), "reason": "scored", **explained})
     return {"leads": out}
 
 
