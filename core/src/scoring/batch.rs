@@ -88,7 +88,21 @@ impl Compiled<'_> {
         let mut fixed: Vec<usize> = (0..rules).filter(|&r| self.rules[r].event.is_none()).collect();
         fixed.sort_unstable_by_key(|&r| std::cmp::Reverse(top_key(self.rules[r].points, r as u32)));
         let fixed_keys: Vec<u128> = fixed.iter().map(|&r| top_key(self.rules[r].points, r as u32)).collect();
-        let varying: Vec<usize> = (0..rules).filter(|&r| self.rules[r].event.is_some()).collect();
+        // The event rules offered largest possible item first (a per-event rule without a cap
+        // has no bound): the places fill with large items early and later, smaller ones fall
+        // below the bars without being tried. Which items a lead keeps does not depend on the
+        // order they are offered in (the keys order them).
+        let mut varying: Vec<usize> = (0..rules).filter(|&r| self.rules[r].event.is_some()).collect();
+        let most = |r: usize| {
+            let rule = &self.rules[r];
+            let spec = rule.event.map(|e| &self.events[e]);
+            let times = match spec {
+                Some(s) if s.per_event => s.max_events.map_or(f64::INFINITY, f64::from),
+                _ => 1.0,
+            };
+            rule.points.abs() * times
+        };
+        varying.sort_by(|&a, &b| most(b).total_cmp(&most(a)));
         // Per rule without events: its place among them in the order of their keys (bit
         // `p % 64` of word `p / 64` of a lead's match bits).
         let mut place_of = vec![0; rules];

@@ -15,6 +15,11 @@ pub const MAX_POINTS: f64 = 1e9;
 /// Decay factors tabulated per policy (8 bytes each), over all its event rules.
 const DECAY_TABLE_BUDGET: usize = 1 << 22;
 
+/// Ages (days) a rule's decay table covers at most: ten years. A rule without a window
+/// tabulated the whole century of [`MAX_DAYS`] (36,601 exp2 per rule and call, 1 % of
+/// `score_columns` on the bench); an older event's factor is computed (the same bits).
+const DECAY_TABLE_DAYS: u32 = 3_660;
+
 pub(crate) enum Test {
     /// Decided per label code; `missing` for a missing value.
     Table {
@@ -119,7 +124,7 @@ impl<'c> Compiled<'c> {
                         by_type[code].push(k);
                     }
                 }
-                let reach = e.within_days.unwrap_or(MAX_DAYS).min(MAX_DAYS) as usize;
+                let reach = e.within_days.unwrap_or(MAX_DAYS).min(DECAY_TABLE_DAYS) as usize;
                 // Tables of decay factors up to a budget (10,000 rules × a century of days would
                 // be 2.9 GB); beyond it `factor` computes the same exp2 per event.
                 let table = match e.half_life_days {

@@ -87,7 +87,9 @@ pub fn score_columns(policy: &ScoringPolicy, columns: &LeadColumns<'_>, as_of: N
         grade_labels: engine.grade_labels.clone(),
         tier: Vec::with_capacity(n),
         tier_labels: policy.tiers.iter().map(|t| t.id.clone()).collect(),
-        reasons: vec![Vec::with_capacity(n); k],
+        // Each column its own room for every lead (`vec![Vec::with_capacity(n); k]` clones
+        // the first k − 1 without it: they grew by doubling, copied and faulted page by page).
+        reasons: (0..k).map(|_| Vec::with_capacity(n)).collect(),
         rule_ids: policy.rules.iter().map(|r| r.id.clone()).collect(),
     };
     engine.score_batch(policy, k, &mut out);

@@ -35,16 +35,17 @@ impl Compiled<'_> {
         let (digits, starts) = bucket_starts(scores);
         let score = |r: usize| !total_key(scores[r]);
         match self.tie.as_slice() {
-            [] => scatter_sort(&digits, &starts, |r| (score(r), r as u64), |k| k.1 as u32, place),
+            [] => scatter_sort(&digits, &starts, |r| (score(r), r as u64), |k| k.1 as u32, sort_pile, place),
             &[(col, desc)] => {
                 if let Some(key) = self.narrow_keys(col, desc, n).filter(|_| narrow) {
                     // One key of 32 bits or less: it and the row share a word (16 bytes a row).
                     let at = |r: usize| (score(r), u64::from(key[r]) << 32 | r as u64);
-                    scatter_sort(&digits, &starts, at, |k| k.1 as u32, place);
+                    let mut radix = Radix::default();
+                    scatter_sort(&digits, &starts, at, |k| k.1 as u32, |pile| radix.sort(pile), place);
                 } else {
                     let tie = self.tie_keys(col, desc, n);
                     let at = |r: usize| (score(r), tie[r], r as u32);
-                    scatter_sort(&digits, &starts, at, |k| k.2, place);
+                    scatter_sort(&digits, &starts, at, |k| k.2, sort_pile, place);
                 }
             }
             _ => {
@@ -114,8 +115,9 @@ impl Compiled<'_> {
                 let (mut lo, mut hi, mut whole) = (f64::INFINITY, f64::NEG_INFINITY, true);
                 for &x in v {
                     // NaN (missing) fails every comparison: counted neither way.
-                    // Whole: no fraction (exactly), and not −0.0.
-                    whole &= x.is_nan() || (x.fract() == 0.0 && !(x == 0.0 && x.is_sign_negative()));
+                    // Whole: within ±9e15, the same bits through i64 and back (no fraction, and
+                    // not −0.0, which comes back +0.0); `fract` was a call to libm's `trunc`.
+                    whole &= x.is_nan() || (x.abs() <= 9e15 && ((x as i64) as f64).to_bits() == x.to_bits());
                     lo = lo.min(x);
                     hi = hi.max(x);
                 }
@@ -168,13 +170,15 @@ impl Compiled<'_> {
 }
 
 /// Each row's key (`key(row)`, whose order is the ranking's) scattered to its bucket in one
-/// pass over the rows (not gathered bucket by bucket from rows all over the columns), then
-/// each bucket sorted in place, then `place(position, row_of(key))` in order.
-fn scatter_sort<K: Ord + Copy + Default>(
+/// pass over the rows (not gathered bucket by bucket from rows all over the columns), so each
+/// bucket holds its rows in row order; then each bucket of several rows sorted in place by
+/// `sort`, then `place(position, row_of(key))` in order.
+fn scatter_sort<K: Copy + Default>(
     digits: &[u16],
     starts: &[usize],
     key: impl Fn(usize) -> K,
     row_of: impl Fn(&K) -> u32,
+    mut sort: impl FnMut(&mut [K]),
     mut place: impl FnMut(usize, u32),
 ) {
     let mut keys = vec![K::default(); digits.len()];
@@ -186,11 +190,79 @@ fn scatter_sort<K: Ord + Copy + Default>(
     }
     for w in starts.windows(2) {
         if w[1] - w[0] > 1 {
-            keys[w[0]..w[1]].sort_unstable();
+            sort(&mut keys[w[0]..w[1]]);
         }
     }
     for (p, k) in keys.iter().enumerate() {
         place(p, row_of(k));
+    }
+}
+
+/// A bucket's keys sorted by comparison.
+fn sort_pile<K: Ord>(pile: &mut [K]) {
+    pile.sort_unstable();
+}
+
+/// Piles at least this long whose rows share one score are sorted by [`Radix`].
+const RADIX_PILE: usize = 1024;
+
+/// [`Radix`]'s digit: 11 bits (three passes over a 32-bit key, 2,048 counts each).
+const BITS: u32 = 11;
+const DIGITS: usize = 1 << BITS;
+
+/// A pile of (score, tie-break key above the row) keys.
+type Pile = [(u64, u64)];
+
+/// Sorts a bucket of (score, 32-bit tie-break key above the row) keys. A large pile of one
+/// score (the ties of a score many leads reach: no event and no matching rule, or the same
+/// few rules without decay) is in row order as scattered, so its order is a stable sort by
+/// the tie-break key alone: three stable counting passes over the key's 11-bit digits (one
+/// reading counts all three; a pass whose digit is the same for every row is skipped), not a
+/// sort by comparison of 16-byte keys. Other buckets are sorted by comparison.
+#[derive(Default)]
+struct Radix {
+    /// The other side of each counting pass.
+    spare: Vec<(u64, u64)>,
+}
+
+impl Radix {
+    fn sort(&mut self, pile: &mut Pile) {
+        let n = pile.len();
+        if n < RADIX_PILE || pile.iter().any(|k| k.0 != pile[0].0) {
+            pile.sort_unstable();
+            return;
+        }
+        let digit = |k: &(u64, u64), pass: u32| ((k.1 >> (32 + BITS * pass)) as usize) & (DIGITS - 1);
+        let mut counts = vec![[0_u32; DIGITS]; 3];
+        for k in pile.iter() {
+            for (pass, c) in (0_u32..).zip(counts.iter_mut()) {
+                c[digit(k, pass)] += 1;
+            }
+        }
+        self.spare.resize(n, (0, 0));
+        let mut in_spare = false;
+        for (pass, c) in (0_u32..).zip(counts.iter_mut()) {
+            if c.iter().any(|&x| x as usize == n) {
+                continue; // one digit for every row: the order stays
+            }
+            let mut at = 0;
+            for x in c.iter_mut() {
+                let here = *x;
+                *x = at;
+                at += here;
+            }
+            let (from, to): (&Pile, &mut Pile) =
+                if in_spare { (&self.spare[..n], &mut *pile) } else { (&*pile, &mut self.spare[..n]) };
+            for k in from {
+                let d = &mut c[digit(k, pass)];
+                to[*d as usize] = *k;
+                *d += 1;
+            }
+            in_spare = !in_spare;
+        }
+        if in_spare {
+            pile.copy_from_slice(&self.spare[..n]);
+        }
     }
 }
 
@@ -288,7 +360,8 @@ mod tests {
         let mut state = 7;
         for round in 0..40_u64 {
             let n = 1 + draw(&mut state, 3000) as usize;
-            // Few distinct scores: many ties for the keys to break.
+            // Few distinct scores: many ties for the keys to break (one score when `round % 7`
+            // is 0: a pile of up to 3,000 rows, sorted by `Radix`'s counting passes).
             let scores: Vec<f64> = (0..n).map(|_| draw(&mut state, 1 + round % 7) as f64 * 2.5).collect();
             let spread = [10, 5000, 1 << 40][round as usize % 3];
             let mut numbers: Vec<f64> = (0..n)
