@@ -297,7 +297,9 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
     }
     let mut interned: Vec<HashMap<&str, i32>> = vec![HashMap::new(); policy.group_by.len()];
     let mut labels: Vec<Vec<String>> = vec![Vec::new(); policy.group_by.len()];
-    let mut codes: Vec<Vec<i32>> = vec![Vec::with_capacity(deals.len()); policy.group_by.len()];
+    // One allocation per key, each with room for every deal (`vec![Vec::with_capacity(n); k]`
+    // would clone: only the last clone keeps the capacity).
+    let mut codes: Vec<Vec<i32>> = (0..policy.group_by.len()).map(|_| Vec::with_capacity(deals.len())).collect();
     for d in deals {
         for (k, key) in policy.group_by.iter().enumerate() {
             let code = d.field(key).map_or(-1, |v| {
