@@ -24,7 +24,7 @@ use crmkit_benches::{as_of, policy, Deals};
 
 /// 64-bit FNV-1a of `text`.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    crmkit_benches::fnv1a(text.bytes().map(u64::from))
 }
 
 fn probe(name: &str, n: usize, runs: usize, policy: &ForecastPolicy, columns: &DealColumns<'_>) {

@@ -17,7 +17,7 @@ use crmkit_benches::scoring::{model_config, ClosedLeads};
 /// their digests agree.
 fn digest(model: &LeadModel) -> u64 {
     let json = serde_json::to_string(model).expect("a model is JSON");
-    json.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    crmkit_benches::fnv1a(json.bytes().map(u64::from))
 }
 
 fn main() {

@@ -17,6 +17,12 @@ pub mod scoring;
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
+/// 64-bit FNV-1a over `words` (bytes or whole words): the timing examples' digest of an
+/// output, so that a speed change can be checked to leave every bit as it was.
+pub fn fnv1a(words: impl IntoIterator<Item = u64>) -> u64 {
+    words.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, w| (h ^ w).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// splitmix64's output function.
 pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
