@@ -54,9 +54,10 @@ pub(crate) struct ChannelTotal {
 
 /// Channels whose sums go through the lanes (one bit each in a journey's mask).
 const LANE_CHANNELS: usize = 64;
-/// Channels whose conversions are counted by a pass over all of them (below: over the
-/// journey's bits).
-const FEW_CHANNELS: usize = 16;
+/// Channels whose conversions are counted per set of channels a journey touched (one count
+/// per converting journey, in a table of 2^10 sets: 8 KB), spread over the channels when the
+/// totals are flushed; more are counted over the journey's bits.
+const MASK_CHANNELS: usize = 10;
 /// Copies of each channel's running sums: touch `k` of a journey adds to lane `k % LANES`, so
 /// consecutive touches of one channel do not wait for each other's stores.
 const LANES: usize = 4;
@@ -86,6 +87,9 @@ pub(crate) struct Totals {
     /// lane (`c * LANES + lane`): a 64-bit add per touch instead of a 128-bit one.
     lane_credit: Box<[u64; LANE_CHANNELS * LANES]>,
     lane_touches: Box<[u64; LANE_CHANNELS * LANES]>,
+    /// With at most [`MASK_CHANNELS`] channels, converting journeys since the last flush per
+    /// set of channels touched (one bit each).
+    by_mask: Box<[u64; 1 << MASK_CHANNELS]>,
     /// Units of the journeys added to the lanes since the last flush.
     pending: u64,
 }
@@ -101,6 +105,7 @@ impl Totals {
             seen: 0,
             lane_credit: Box::new([0; LANE_CHANNELS * LANES]),
             lane_touches: Box::new([0; LANE_CHANNELS * LANES]),
+            by_mask: Box::new([0; 1 << MASK_CHANNELS]),
             pending: 0,
         }
     }
@@ -112,6 +117,14 @@ impl Totals {
                 line.credit += i128::from(std::mem::take(&mut self.lane_credit[lane]));
                 line.touches += std::mem::take(&mut self.lane_touches[lane]);
             }
+        }
+        for (mask, count) in self.by_mask.iter_mut().enumerate().filter(|(_, n)| **n > 0) {
+            for (c, line) in self.channels.iter_mut().take(MASK_CHANNELS).enumerate() {
+                if (mask >> c) & 1 == 1 {
+                    line.conversions += *count;
+                }
+            }
+            *count = 0;
         }
         self.pending = 0;
     }
@@ -173,12 +186,10 @@ impl Totals {
                 self.lane_touches[lane] += 1;
             }
             self.seen |= mask;
-            if self.channels.len() <= FEW_CHANNELS {
-                // Every channel, one bit each: no loop over the set bits, whose count the CPU
-                // cannot predict.
-                for (c, line) in self.channels.iter_mut().enumerate() {
-                    line.conversions += (mask >> c) & 1;
-                }
+            if self.channels.len() <= MASK_CHANNELS {
+                // One count for the set of channels: no loop over the channels or over the
+                // set bits (whose count the CPU cannot predict).
+                self.by_mask[mask as usize & ((1 << MASK_CHANNELS) - 1)] += 1;
             } else {
                 while mask != 0 {
                     self.channels[mask.trailing_zeros() as usize].conversions += 1;
@@ -411,7 +422,8 @@ impl<'d> Pass<'d> {
             let even = |out: &mut [i64]| -> Option<(i64, usize)> {
                 // In 64 bits (a 128-bit division per journey cost more than the rest of it).
                 let (t, count) = (u64::try_from(units).ok()?, out.len() as u64);
-                let (each, extra) = (i64::try_from(t / count).ok()?, (t % count) as usize);
+                let (each, extra) = split_even(t, count);
+                let (each, extra) = (i64::try_from(each).ok()?, extra as usize);
                 // One more to the first `extra`: no loop whose length the CPU cannot predict.
                 for (k, c) in out.iter_mut().enumerate() {
                     *c = each + i64::from(k < extra);
@@ -538,6 +550,36 @@ fn decay_n<const N: usize>(t: u64, days: &[u32], latest: u32, half_life: f64, ga
         sum += *w;
     }
     split_n::<N>(t, &weights[..n], sum, out);
+}
+
+/// Journeys of up to this many touches divide their revenue evenly by a multiplication.
+const EVEN_BY_MULTIPLY: usize = 16;
+/// Revenue units below which [`split_even`]'s multiplication gives the exact quotient.
+const EVEN_BELOW: u64 = 1 << 56;
+
+/// `⌊2^64 ÷ n⌋ + 1` for `n` from 2 to [`EVEN_BY_MULTIPLY`] (0 below: unused).
+const EVEN_INVERSES: [u64; EVEN_BY_MULTIPLY + 1] = {
+    let mut inv = [0u64; EVEN_BY_MULTIPLY + 1];
+    let mut n = 2;
+    while n <= EVEN_BY_MULTIPLY {
+        inv[n] = u64::MAX / n as u64 + 1;
+        n += 1;
+    }
+    inv
+};
+
+/// `t ÷ n` and `t mod n` (`n` ≥ 1): for a short journey and `t` below [`EVEN_BELOW`], the
+/// high half of `t × (⌊2^64 ÷ n⌋ + 1)` (a multiplication instead of a 64-bit division, which
+/// takes several times as long): that is `t ÷ n` plus less than `t ÷ 2^64 < 2^-8 < 1 ÷ n`, so
+/// its floor is the exact quotient.
+#[inline]
+fn split_even(t: u64, n: u64) -> (u64, u64) {
+    let q = match EVEN_INVERSES.get(n as usize) {
+        _ if n == 1 => t,
+        Some(&inv) if t < EVEN_BELOW => ((u128::from(t) * u128::from(inv)) >> 64) as u64,
+        _ => t / n,
+    };
+    (q, t - q * n)
 }
 
 /// A journey's credits, as the totals read them.
@@ -783,6 +825,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn even_splits_by_multiplication_are_divisions() {
+        let mut x = 0x6A09_E667_F3BC_C909u64;
+        for n in 1..=20u64 {
+            let mut values = vec![0, 1, n - 1, n, n + 1, (1 << 56) - 1, 1 << 56, u64::MAX, u64::MAX - 1];
+            for m in [1u64 << 56, 1 << 50, 1 << 20] {
+                values.push(m / n * n);
+                values.push(m / n * n - 1);
+            }
+            for _ in 0..20_000 {
+                x = x.rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
+                values.push(x >> (x % 64));
+            }
+            for t in values {
+                assert_eq!(super::split_even(t, n), (t / n, t % n), "{t} / {n}");
+            }
+        }
+    }
+
     /// The totals of `journeys` (converted, credits per touch by channel) written plainly.
     fn plain(channels: usize, journeys: &[(bool, Vec<(u32, i128)>)]) -> Vec<(i128, u64, u64, bool)> {
         let mut out = vec![(0i128, 0u64, 0u64, false); channels];
@@ -809,9 +870,10 @@ mod tests {
             x = x.rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
             x % m
         };
-        // 64 channels take the lanes, 65 the per-channel records; credits up to 2^62 flush the
-        // lanes every few journeys, and a journey of 2^64 units or more bypasses them.
-        for channels in [7usize, 64, 65] {
+        // 64 channels take the lanes, 65 the per-channel records, up to 10 count conversions
+        // per set of channels; credits up to 2^62 flush the lanes every few journeys, and a
+        // journey of 2^64 units or more bypasses them.
+        for channels in [7usize, 10, 11, 64, 65] {
             let mut journeys = Vec::new();
             for j in 0..400 {
                 let n = 1 + next(9) as usize;

@@ -33,6 +33,9 @@ pub(crate) struct Reader<'a> {
     columns: &'a JourneyColumns<'a>,
     /// Label code → taxonomy index, or [`UNKNOWN`].
     labels: Vec<u32>,
+    /// The same for int8 codes, indexed by the code's byte (a negative code is [`UNKNOWN`]):
+    /// no bounds check per row.
+    labels8: Box<[u32; 256]>,
     rounding: Rounding,
     /// See [`revenue_units`].
     pad: Option<i64>,
@@ -51,9 +54,15 @@ pub(crate) struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader of `columns` (lengths checked, `per_day` ≥ 1).
     pub fn new(columns: &'a JourneyColumns<'a>, labels: Vec<Option<usize>>, rounding: Rounding) -> Self {
+        let labels: Vec<u32> = labels.into_iter().map(|l| l.map_or(UNKNOWN, |t| t as u32)).collect();
+        let mut labels8 = Box::new([UNKNOWN; 256]);
+        for (t, &l) in labels8.iter_mut().zip(&labels).take(128) {
+            *t = l;
+        }
         Self {
             columns,
-            labels: labels.into_iter().map(|l| l.map_or(UNKNOWN, |t| t as u32)).collect(),
+            labels,
+            labels8,
             rounding,
             pad: match columns.revenue {
                 AmountColumn::Units { scale, .. } if scale <= rounding.dp => 10i64.checked_pow(rounding.dp - scale),
@@ -123,11 +132,21 @@ impl<'a> Reader<'a> {
         let n = end - start;
         self.channel.resize(n, 0);
         self.days.resize(n, 0);
-        let rows = Rows { on: &c.on.values[start..end], labels: &self.labels, reader: self.on, converted, conv };
+        let rows = Rows { on: &c.on.values[start..end], reader: self.on, converted, conv };
+        let (labels, labels8) = (&self.labels[..], &*self.labels8);
+        // A negative code wraps to a huge index: not a label either.
+        let wide = |code: i32| labels.get(code as u32 as usize).copied().unwrap_or(UNKNOWN);
         let read = match c.channel {
-            CodeColumn::I8(codes) => rows.read(&codes[start..end], &mut self.channel, &mut self.days),
-            CodeColumn::I16(codes) => rows.read(&codes[start..end], &mut self.channel, &mut self.days),
-            CodeColumn::I32(codes) => rows.read(&codes[start..end], &mut self.channel, &mut self.days),
+            CodeColumn::I8(codes) => rows.read(
+                &codes[start..end],
+                |code: i8| labels8[code as u8 as usize],
+                &mut self.channel,
+                &mut self.days,
+            ),
+            CodeColumn::I16(codes) => {
+                rows.read(&codes[start..end], |c: i16| wide(c.into()), &mut self.channel, &mut self.days)
+            }
+            CodeColumn::I32(codes) => rows.read(&codes[start..end], wide, &mut self.channel, &mut self.days),
         };
         if let Err(k) = read {
             return Err(self.row_error(start, start + k, converted, conv));
@@ -211,44 +230,76 @@ impl<'a> Reader<'a> {
 struct Rows<'r> {
     /// The journey's days.
     on: &'r [i64],
-    labels: &'r [u32],
     reader: DayReader,
     converted: bool,
     conv: i64,
 }
 
 impl Rows<'_> {
-    /// Each row's taxonomy index into `channel` and days before the conversion into `days`
-    /// (all as long as `codes`), or the offset of the first bad row.
+    /// Each row's taxonomy index (`label` of its code, [`UNKNOWN`] for none) into `channel`
+    /// and days before the conversion into `days` (all as long as `codes`), or the offset of
+    /// the first bad row.
     #[inline]
-    fn read<C: Copy + Into<i32>>(
+    fn read<C: Copy>(
         &self,
         codes: &[C],
+        label: impl Fn(C) -> u32,
         channel: &mut [u32],
         days: &mut [u32],
     ) -> std::result::Result<(), usize> {
-        let n = codes.len();
-        let (on, channel, days) = (&self.on[..n], &mut channel[..n], &mut days[..n]);
+        // Journeys of up to 8 touches in loops of a known length (unrolled, the rows' slices
+        // at fixed offsets), longer ones in a loop of their own.
+        match codes.len() {
+            1 => self.read_n::<1, C>(codes, label, channel, days),
+            2 => self.read_n::<2, C>(codes, label, channel, days),
+            3 => self.read_n::<3, C>(codes, label, channel, days),
+            4 => self.read_n::<4, C>(codes, label, channel, days),
+            5 => self.read_n::<5, C>(codes, label, channel, days),
+            6 => self.read_n::<6, C>(codes, label, channel, days),
+            7 => self.read_n::<7, C>(codes, label, channel, days),
+            8 => self.read_n::<8, C>(codes, label, channel, days),
+            _ => self.read_n::<0, C>(codes, label, channel, days),
+        }
+    }
+
+    /// [`Rows::read`] of `N` rows (any number for `N = 0`).
+    #[inline]
+    fn read_n<const N: usize, C: Copy>(
+        &self,
+        codes: &[C],
+        label: impl Fn(C) -> u32,
+        channel: &mut [u32],
+        days: &mut [u32],
+    ) -> std::result::Result<(), usize> {
+        let n = if N == 0 { codes.len() } else { N };
+        let (codes, on, channel, days) = (&codes[..n], &self.on[..n], &mut channel[..n], &mut days[..n]);
         let reader = self.reader;
         // Days counted from the reader's first day; a journey without a conversion has no
-        // day to stay before, and counts no days.
-        let conv = if self.converted { self.conv - reader.base_day } else { i64::MAX };
+        // day to stay before, and counts no days. The last day a touch may fall on: the
+        // conversion's or the last day read, whichever comes first (`x` is a day only when at
+        // most `limit`).
+        let (conv, last) = if self.converted {
+            let Ok(conv) = u64::try_from(self.conv - reader.base_day) else {
+                // Converted before the first day this column can hold: no touch is before it.
+                return if n == 0 { Ok(()) } else { Err(0) };
+            };
+            (conv, conv.min(reader.limit))
+        } else {
+            (0, reader.limit)
+        };
         let keep = if self.converted { u32::MAX } else { 0 };
         let mut previous = 0u64;
         for k in 0..n {
-            let code: i32 = codes[k].into();
-            // A negative code wraps to a huge index: not a label either.
-            let t = self.labels.get(code as u32 as usize).copied().unwrap_or(UNKNOWN);
+            let t = label(codes[k]);
             let v = on[k];
             let x = reader.index(v);
-            // `x` is meaningful only when at most `limit`.
-            if t == UNKNOWN || x > reader.limit || v == NOT_CONVERTED || x < previous || x as i64 > conv {
+            if t == UNKNOWN || x > last || v == NOT_CONVERTED || x < previous {
                 return Err(k);
             }
             previous = x;
             channel[k] = t;
             // Both days are within the years 1 to 9999: under 2^22 apart.
-            days[k] = (conv.wrapping_sub(x as i64) as u32) & keep;
+            days[k] = (conv.wrapping_sub(x) as u32) & keep;
         }
         Ok(())
     }
@@ -455,6 +506,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn conversions_outside_the_touch_columns_days_are_read_as_days() {
+        // Touches in nanoseconds (their days begin in 1677, end in 2262), conversions in days
+        // before and after those: the same credits and errors as touches in days.
+        let policy: AttributionPolicy =
+            crate::wire::from_json(r#"{"model": {"kind": "time_decay", "half_life_days": "7"}}"#, "").unwrap();
+        let labels = ["search".to_string(), "email".to_string()];
+        let ns = 86_400_000_000_000i64;
+        let days = [20_500i64, 20_503, 20_510];
+        let ticks: Vec<i64> = days.iter().map(|d| d * ns).collect();
+        let run = |conv: i64, on: &[i64], per_day: i64| {
+            let conv = vec![conv; on.len()];
+            let units = vec![1_000_003; on.len()];
+            let columns = JourneyColumns {
+                journey: &[4, 4, 4],
+                channel: CodeColumn::I8(&[0, 1, 0]),
+                channel_labels: &labels,
+                on: DayColumn { values: on, per_day },
+                revenue: AmountColumn::Units { units: &units, scale: 2 },
+                converted_on: DayColumn { values: &conv, per_day: 1 },
+                milestone: None,
+            };
+            attribute_columns(&policy, &columns).map(|a| a.credits).map_err(|e| (e.code(), e.path().to_owned()))
+        };
+        // 3000-01-01, after the last nanosecond day; 1600-01-01, before the first.
+        for conv in [376_200, 20_600, 20_510, -135_140] {
+            assert_eq!(run(conv, &ticks, ns), run(conv, &days, 1), "converted on day {conv}");
+        }
+        assert_eq!(run(-135_140, &ticks, ns), Err(("touch_after_conversion", "on[0]".into())));
+        assert!(run(376_200, &ticks, ns).is_ok());
     }
 
     #[test]
