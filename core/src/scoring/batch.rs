@@ -57,8 +57,9 @@ impl Compiled<'_> {
         let size = (32_768 / rules.max(specs).max(1)).clamp(8, 1024);
         // Per rule, per lead of the block: its points after decay, or [`NONE`].
         let mut items = vec![NONE; rules * size];
-        // The current rule's conditions, per lead of the block.
+        // The current rule's conditions, per lead of the block; every lead for a rule without.
         let mut mask = vec![true; size];
+        let ones = vec![true; size];
         let mut events = Events::new(self, size);
         let slot_of: Vec<usize> = self
             .rules
@@ -120,11 +121,7 @@ impl Compiled<'_> {
             slots.hit.fill(false);
             top.bits.fill(0);
             for (r, rule) in self.rules.iter().enumerate() {
-                let mask = &mut mask[..len];
-                mask.fill(true);
-                for t in &rule.tests {
-                    t.fill(&self.cols, start, mask);
-                }
+                let mask = self.conditions(&rule.tests, start, &mut mask[..len], &ones[..len]);
                 if rule.event.is_none() {
                     let (word, bit) = (place_of[r] / 64, place_of[r] % 64);
                     let bits = (k > 0).then(|| (&mut top.bits[word * size..word * size + len], bit as u32));
@@ -143,10 +140,10 @@ impl Compiled<'_> {
             }
             for (t, tests) in self.tier_tests.iter().enumerate() {
                 let mask = &mut tier_masks[t * size..t * size + len];
-                mask.fill(true);
-                for c in tests {
-                    c.fill(&self.cols, start, mask);
+                if tests.is_empty() {
+                    mask.fill(true);
                 }
+                self.conditions(tests, start, mask, &[]);
             }
             self.finish_block(policy, &slots, &tier_masks, len, &mut finish, out);
             if k > 0 {
@@ -154,6 +151,18 @@ impl Compiled<'_> {
             }
             start += len;
         }
+    }
+
+    /// Whether each lead of the block from row `start` meets all of `tests`, in `mask` (the
+    /// first test sets it, the others narrow it: no pass filling it first); `every` (all
+    /// true) for a rule without conditions.
+    fn conditions<'m>(&self, tests: &[Test], start: usize, mask: &'m mut [bool], every: &'m [bool]) -> &'m [bool] {
+        let Some((first, rest)) = tests.split_first() else { return every };
+        first.apply::<false>(&self.cols, start, mask);
+        for t in rest {
+            t.apply::<true>(&self.cols, start, mask);
+        }
+        mask
     }
 
     /// Event rule `r`'s items of the block (its points after decay where it matched, else
@@ -449,13 +458,20 @@ fn top_rule(key: u128) -> i32 {
 }
 
 impl Test {
-    /// `mask[i] &= self.holds(row start + i)` over a block, one loop per kind of column.
-    pub(crate) fn fill(&self, cols: &super::columns::LeadColumns<'_>, start: usize, mask: &mut [bool]) {
+    /// `mask[i] &= self.holds(row start + i)` over a block (`mask[i] = ...` when not `AND`),
+    /// one loop per kind of column.
+    pub(crate) fn apply<const AND: bool>(
+        &self,
+        cols: &super::columns::LeadColumns<'_>,
+        start: usize,
+        mask: &mut [bool],
+    ) {
         let end = start + mask.len();
+        let put = |m: &mut bool, holds: bool| *m = holds & (!AND | *m);
         match (self, cols.fields[self.col()].1) {
             (Self::Table { matches, missing, .. }, FieldData::Text { codes, .. }) => {
                 for (m, &c) in mask.iter_mut().zip(&codes[start..end]) {
-                    *m &= usize::try_from(c).ok().and_then(|c| matches.get(c)).copied().unwrap_or(*missing);
+                    put(m, usize::try_from(c).ok().and_then(|c| matches.get(c)).copied().unwrap_or(*missing));
                 }
             }
             (Self::Number { lo, hi, lo_incl, hi_incl, .. }, FieldData::Number(v)) => {
@@ -463,12 +479,12 @@ impl Test {
                     // NaN (missing) fails both comparisons.
                     let above = if *lo_incl { x >= *lo } else { x > *lo };
                     let below = if *hi_incl { x <= *hi } else { x < *hi };
-                    *m &= above && below;
+                    put(m, above && below);
                 }
             }
             (Self::Days { from, to, .. }, FieldData::Date(v)) => {
                 for (m, &d) in mask.iter_mut().zip(&v[start..end]) {
-                    *m &= d != NO_DATE && d >= *from && d <= *to;
+                    put(m, d != NO_DATE && d >= *from && d <= *to);
                 }
             }
             (Self::Present { want, .. }, data) => {
@@ -481,7 +497,7 @@ impl Test {
                             usize::try_from(codes[row]).ok().and_then(|c| labels.get(c)).is_some_and(|l| !l.is_empty())
                         }
                     };
-                    *m &= present == *want;
+                    put(m, present == *want);
                 }
             }
             // A test compiled against another kind of column never holds (as `holds`).

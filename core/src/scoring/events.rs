@@ -62,8 +62,9 @@ pub(super) struct Events<'t> {
     base: Vec<usize>,
     at: Vec<usize>,
     plans: Vec<Plan<'t>>,
-    /// A capped rule's qualifying (lead, factor) pairs, in lead order.
-    kept: Vec<(u32, f64)>,
+    /// A capped rule's leads with more events within its window than [`kept_sums`] keeps in
+    /// registers: (lead, where its events start in the bucket).
+    over: Vec<(u32, u32)>,
     /// One lead's factors, sorted.
     sorted: Vec<f64>,
     /// Per type bucket: its row of [`Self::least`] (`usize::MAX`: no [`Mode::Least`] rule
@@ -162,7 +163,7 @@ impl<'t> Events<'t> {
             base: vec![0; buckets],
             at: vec![0; buckets],
             plans,
-            kept: Vec::new(),
+            over: Vec::new(),
             sorted: Vec::new(),
             least: vec![i32::MAX; least_buckets.len() * size],
             least_row,
@@ -241,25 +242,12 @@ impl<'t> Events<'t> {
                     Mode::Newest => newest_of(events, w, counts, newest),
                     Mode::Sum if !plan.half_life => count_of(events, w, counts, sums),
                     Mode::Sum => decayed_sum(events, w, counts, sums, |age| factor(engine, s, plan.table, age)),
-                    Mode::Kept(_) => {
-                        // Appended without a branch: each event is written at the end and
-                        // kept by a step of 0 or 1 (room for all and one more).
-                        if self.kept.len() < events.len() + 1 {
-                            self.kept.resize(events.len() + 1, (0, 0.0));
-                        }
-                        let mut n = 0;
-                        for &(l, age) in events {
-                            let ok = age <= w;
-                            counts[l as usize] += u32::from(ok);
-                            let f = if plan.half_life {
-                                factor(engine, s, plan.table, if ok { age } else { 0 })
-                            } else {
-                                1.0
-                            };
-                            self.kept[n] = (l, f);
-                            n += usize::from(ok);
-                        }
-                        sum_kept(&self.kept[..n], plan.mode, &mut self.sorted, sums);
+                    Mode::Kept(max) if plan.half_life => {
+                        let f = |age| factor(engine, s, plan.table, age);
+                        kept_sums(events, w, max, (counts, sums), &mut self.over, &mut self.sorted, f);
+                    }
+                    Mode::Kept(max) => {
+                        kept_sums(events, w, max, (counts, sums), &mut self.over, &mut self.sorted, |_| 1.0);
                     }
                 }
             }
@@ -435,28 +423,66 @@ fn factor(engine: &Compiled<'_>, s: usize, table: &[f64], age: i32) -> f64 {
     }
 }
 
-/// Each lead's `max` largest factors (`kept` lists them in lead order), summed largest first
-/// as the record pass sums them (sorted, then `Iterator::sum`), into `sums`.
-fn sum_kept(kept: &[(u32, f64)], mode: Mode, sorted: &mut Vec<f64>, sums: &mut [f64]) {
-    let Mode::Kept(max) = mode else { return };
-    let mut a = 0;
-    while a < kept.len() {
-        let lead = kept[a].0;
-        let mut z = a + 1;
-        while z < kept.len() && kept[z].0 == lead {
-            z += 1;
-        }
-        // One or two factors (most leads) without a sort: ±0 + x is x for a factor x ≥ +0.
-        sums[lead as usize] = match (z - a, kept[a].1, kept.get(a + 1).map_or(0.0, |p| p.1)) {
-            (1, x, _) if max >= 1 => x,
-            (2, x, y) if max >= 2 => x.max(y) + x.min(y),
-            _ => {
-                sorted.clear();
-                sorted.extend(kept[a..z].iter().map(|p| p.1));
-                sorted.sort_unstable_by(|x, y| y.total_cmp(x));
-                sorted.iter().take(max).sum::<f64>()
-            }
+/// A capped per-event rule over its bucket (its first and only one: counts and sums start
+/// cleared): each lead's count of events within `w` days and the sum of its `max` largest
+/// decay factors, summed largest first as the record pass sums them (sorted, then
+/// `Iterator::sum`). A lead's events are adjacent: its three largest factors are kept sorted in
+/// registers (factors are ≥ +0.0, so their bits order as they do; an empty place is +0.0, which
+/// adds nothing) and its count and sum stored after every event, never read back, without a
+/// branch on where a lead's events end (that follows no pattern). A lead with more events
+/// within the window than that under a cap above three (or any under a cap of 0) is listed
+/// with where its events start, and summed again by sorting its factors after the loop.
+#[inline(never)]
+fn kept_sums(
+    events: &[(u32, i32)],
+    w: i32,
+    max: usize,
+    (counts, sums): (&mut [u32], &mut [f64]),
+    over: &mut Vec<(u32, u32)>,
+    sorted: &mut Vec<f64>,
+    factor: impl Fn(i32) -> f64,
+) {
+    // The count at which a lead leaves the registers (never under a cap of 1 to 3).
+    let spill = match max {
+        0 => 1,
+        1..=3 => u32::MAX,
+        _ => 4,
+    };
+    if over.len() < events.len() + 1 {
+        over.resize(events.len() + 1, (0, 0));
+    }
+    let (mut prev, mut count, mut start, mut spilled) = (u32::MAX, 0_u32, 0_u32, 0);
+    let (mut first, mut second, mut third) = (0_u64, 0_u64, 0_u64);
+    for (i, &(l, age)) in (0_u32..).zip(events) {
+        let ok = age <= w;
+        // All ones for the lead of the previous event, else 0.
+        let same = u64::from(l == prev).wrapping_neg();
+        count = (count & same as u32) + u32::from(ok);
+        start = start & same as u32 | i & !same as u32;
+        // An event outside the window reads day 0 (tabulated: no exp2 for it) and adds +0.0.
+        let bits = factor(if ok { age } else { 0 }).to_bits() & u64::from(ok).wrapping_neg();
+        // Inserted into the lead's sorted three (cleared for a new lead).
+        let (a, b, c) = (first & same, second & same, third & same);
+        first = a.max(bits);
+        let below = a.min(bits);
+        second = b.max(below);
+        third = c.max(b.min(below));
+        sums[l as usize] = match max {
+            1 => f64::from_bits(first),
+            2 => f64::from_bits(first) + f64::from_bits(second),
+            _ => f64::from_bits(first) + f64::from_bits(second) + f64::from_bits(third),
         };
-        a = z;
+        counts[l as usize] = count;
+        // Listed once, when its count reaches `spill`.
+        over[spilled] = (l, start);
+        spilled += usize::from(ok & (count == spill));
+        prev = l;
+    }
+    for &(lead, from) in &over[..spilled] {
+        let own = events[from as usize..].iter().take_while(|e| e.0 == lead);
+        sorted.clear();
+        sorted.extend(own.filter(|e| e.1 <= w).map(|e| factor(e.1)));
+        sorted.sort_unstable_by(|x, y| y.total_cmp(x));
+        sums[lead as usize] = sorted.iter().take(max).sum::<f64>();
     }
 }
