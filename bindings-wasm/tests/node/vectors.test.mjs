@@ -185,6 +185,27 @@ describe("forecastColumns errors", () => {
     test(name, () => assert.throws(() => run(patch), { name: "CrmkitError", code, path }));
   }
 
+  test("float units of every size a Float64Array holds exactly give the BigInt64Array's report", () => {
+    // Whole units below 2^52 are read from the floats' bits in place; from 2^52 to 2^53 - 1,
+    // -0 and a column that starts inside its buffer take the exact check: the same report.
+    const cases = [
+      [0, 7, 2 ** 52 - 1],
+      [2 ** 52, 2 ** 53 - 1, 1],
+      [-0, 4, 5],
+      [1, 2, 3],
+    ];
+    for (const units of cases) {
+      const big = run({ amountUnits: BigInt64Array.from(units, (u) => BigInt(u)) });
+      assert.deepEqual(run({ amountUnits: Float64Array.from(units) }), big, String(units));
+      const inside = new Float64Array(8);
+      inside.set(units, 3);
+      assert.deepEqual(run({ amountUnits: inside.subarray(3, 6) }), big, `${units} at an offset`);
+    }
+    assert.throws(() => run({ amountUnits: Float64Array.of(1, -2, 3) }), { code: "negative_amount", path: "amount[1]" });
+    assert.throws(() => run({ amountUnits: Float64Array.of(1, 2, -0.5) }), { code: "invalid_decimal", path: "amount[2]" });
+    assert.throws(() => run({ amountUnits: Float64Array.of(1, Infinity, 3) }), { code: "invalid_type", path: "amount[1]" });
+  });
+
   test("undated deal under actual placement", () => {
     assert.throws(() => run({}, policy), { code: "missing_value", path: "entered_stage_on[1]" });
   });
