@@ -317,7 +317,7 @@ pub(super) struct Cells {
     keys: Vec<Key>,
     ids: HashMap<Key, usize>,
     /// Per key id, its cells in period order.
-    by_key: Vec<Vec<(PeriodId, Cell)>>,
+    by_key: Vec<PeriodMap<Cell>>,
     pub unscheduled: Exact,
 }
 
@@ -330,29 +330,109 @@ impl Cells {
         let id = self.keys.len();
         self.ids.insert(key.clone(), id);
         self.keys.push(key.clone());
-        self.by_key.push(Vec::new());
+        self.by_key.push(PeriodMap::default());
         id
     }
 
-    /// The cell of key `id` in period `p` (an empty one on first use). Periods mostly come
-    /// in increasing order: the last cell is tried first.
+    /// The cell of key `id` in period `p` (an empty one on first use).
     pub fn cell(&mut self, id: usize, p: PeriodId) -> &mut Cell {
-        let cells = &mut self.by_key[id];
-        let at = match cells.last() {
-            Some((last, _)) if *last == p => cells.len() - 1,
-            Some((last, _)) if *last > p => match cells.binary_search_by_key(&p, |c| c.0) {
-                Ok(at) => at,
-                Err(at) => {
-                    cells.insert(at, (p, Cell::default()));
-                    at
-                }
-            },
-            _ => {
-                cells.push((p, Cell::default()));
-                cells.len() - 1
+        self.by_key[id].entry(p, Cell::default)
+    }
+}
+
+/// Values by period, in period order. A book has a few periods, mostly visited in
+/// increasing order: a sorted `Vec` then, the last entry tried first and a new last one
+/// appended. A period that lands before others once there are [`PeriodMap::FEW`] turns it
+/// into a B-tree, so that many periods in any order (10^5 months visited backwards) cost
+/// a logarithm each, not a shift of the `Vec`.
+pub(super) enum PeriodMap<V> {
+    Sorted(Vec<(PeriodId, V)>),
+    Tree(BTreeMap<PeriodId, V>),
+}
+
+impl<V> Default for PeriodMap<V> {
+    fn default() -> Self {
+        Self::Sorted(Vec::new())
+    }
+}
+
+impl<V> PeriodMap<V> {
+    /// Periods a sorted `Vec` may hold before an insertion in its middle makes it a tree.
+    const FEW: usize = 32;
+
+    /// The value of `p` (`new()` on first use).
+    pub fn entry(&mut self, p: PeriodId, new: impl FnOnce() -> V) -> &mut V {
+        if let Self::Sorted(v) = self {
+            let inside = v.len() >= Self::FEW && v.last().is_some_and(|(last, _)| *last > p);
+            if inside && v.binary_search_by_key(&p, |e| e.0).is_err() {
+                *self = Self::Tree(std::mem::take(v).into_iter().collect());
             }
+        }
+        match self {
+            Self::Sorted(v) => {
+                let at = match v.last() {
+                    Some((last, _)) if *last == p => v.len() - 1,
+                    Some((last, _)) if *last > p => match v.binary_search_by_key(&p, |e| e.0) {
+                        Ok(at) => at,
+                        Err(at) => {
+                            v.insert(at, (p, new()));
+                            at
+                        }
+                    },
+                    _ => {
+                        v.push((p, new()));
+                        v.len() - 1
+                    }
+                };
+                &mut v[at].1
+            }
+            Self::Tree(t) => t.entry(p).or_insert_with(new),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Sorted(v) => v.len(),
+            Self::Tree(t) => t.len(),
+        }
+    }
+
+    /// The periods and their values, in period order.
+    pub fn iter(&self) -> impl Iterator<Item = (PeriodId, &V)> {
+        let (sorted, tree) = match self {
+            Self::Sorted(v) => (Some(v.iter().map(|(p, v)| (*p, v))), None),
+            Self::Tree(t) => (None, Some(t.iter().map(|(p, v)| (*p, v)))),
         };
-        &mut cells[at].1
+        sorted.into_iter().flatten().chain(tree.into_iter().flatten())
+    }
+}
+
+/// The period of each quota label read so far: a book's quotas repeat a few labels (a
+/// search among them), and past [`Labels::FEW`] distinct ones a hash map.
+#[derive(Default)]
+struct Labels<'a> {
+    few: Vec<(&'a str, PeriodId)>,
+    many: HashMap<&'a str, PeriodId>,
+}
+
+impl<'a> Labels<'a> {
+    const FEW: usize = 32;
+
+    fn get(&self, label: &str) -> Option<PeriodId> {
+        if self.many.is_empty() {
+            self.few.iter().find(|(l, _)| *l == label).map(|e| e.1)
+        } else {
+            self.many.get(label).copied()
+        }
+    }
+
+    fn insert(&mut self, label: &'a str, p: PeriodId) {
+        if self.few.len() < Self::FEW {
+            self.few.push((label, p));
+        } else {
+            self.many.extend(self.few.drain(..));
+            self.many.insert(label, p);
+        }
     }
 }
 
@@ -399,7 +479,7 @@ impl<'q> Setup<'q> {
         let mut quota_periods = BTreeSet::new();
         // A book's quotas repeat a few period labels, and often come key by key: each label
         // is read once, and a quota of the previous quota's key reuses its checked id.
-        let mut labels: Vec<(&str, PeriodId)> = Vec::new();
+        let mut labels = Labels::default();
         let mut previous: Option<(&BTreeMap<String, String>, usize)> = None;
         for (i, q) in quotas.iter().enumerate() {
             let at = |field: &str| format!("quotas[{i}].{field}");
@@ -414,11 +494,11 @@ impl<'q> Setup<'q> {
                 }
             };
             previous = Some((&q.key, id));
-            let period = if let Some(&(_, p)) = labels.iter().find(|(label, _)| *label == q.period) {
+            let period = if let Some(p) = labels.get(&q.period) {
                 p
             } else {
                 let p = periods.parse(&q.period, &at("period"))?;
-                labels.push((&q.period, p));
+                labels.insert(&q.period, p);
                 p
             };
             if q.amount.is_sign_negative() && !q.amount.is_zero() {
@@ -449,12 +529,12 @@ impl<'q> Setup<'q> {
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
         // Per period, in order: its labels and its totals over the keys.
-        let mut by_period = ByPeriod { periods, known: Vec::new() };
-        let mut lines = Vec::with_capacity(by_key.iter().map(Vec::len).sum());
+        let mut by_period = ByPeriod { periods, known: PeriodMap::default() };
+        let mut lines = Vec::with_capacity(by_key.iter().map(PeriodMap::len).sum());
         for id in order {
             let named = Arc::new(quota.group_by.iter().cloned().zip(keys[id].iter().cloned()).collect());
-            for (p, cell) in &by_key[id] {
-                let (labels, total) = by_period.of(*p);
+            for (p, cell) in by_key[id].iter() {
+                let (labels, total) = by_period.of(p);
                 total.won.merge(&cell.won, &|| "won".into())?;
                 total.open.merge(&cell.open, &|| "deals".into())?;
                 if let Some((i, q)) = cell.quota {
@@ -468,7 +548,7 @@ impl<'q> Setup<'q> {
         let totals = by_period
             .known
             .iter()
-            .map(|(_, labels, cell)| cell.line(Arc::clone(&everyone), labels, rounding, rates))
+            .map(|(_, (labels, cell))| cell.line(Arc::clone(&everyone), labels, rounding, rates))
             .collect::<Result<_>>()?;
         Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
     }
@@ -478,23 +558,17 @@ impl<'q> Setup<'q> {
 /// lines), and its totals over the keys; the periods in order.
 struct ByPeriod {
     periods: Periods,
-    known: Vec<(PeriodId, [Arc<str>; 3], Cell)>,
+    known: PeriodMap<([Arc<str>; 3], Cell)>,
 }
 
 impl ByPeriod {
-    /// The labels and totals of `p` (a book has a few periods, which each key's lines visit
-    /// in order: a search among them, no map).
+    /// The labels and totals of `p`.
     fn of(&mut self, p: PeriodId) -> (&[Arc<str>; 3], &mut Cell) {
-        let at = match self.known.binary_search_by_key(&p, |k| k.0) {
-            Ok(at) => at,
-            Err(at) => {
-                let (first, last) = self.periods.months(p);
-                let labels = [self.periods.label(p), month_label(first), month_label(last)].map(Arc::from);
-                self.known.insert(at, (p, labels, Cell::default()));
-                at
-            }
-        };
-        let (_, labels, total) = &mut self.known[at];
+        let periods = self.periods;
+        let (labels, total) = self.known.entry(p, || {
+            let (first, last) = periods.months(p);
+            ([periods.label(p), month_label(first), month_label(last)].map(Arc::from), Cell::default())
+        });
         (labels, total)
     }
 }
