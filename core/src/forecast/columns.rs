@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use std::ops::Range;
 
+use super::calendar::Periods;
 use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdGroups};
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
@@ -311,11 +312,19 @@ pub(super) fn run<'f, 'p>(
     let lanes = lanes(funnel, &placer, cols.stage_labels, max_offset as usize + 2)?;
     // A deal entered in its stage after as_of is an error, which the general loop reports.
     let entered_ok = latest[0].is_none_or(|d| d <= as_of_days);
-    let kernel =
-        kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale)).filter(|_| entered_ok);
+    let won_periods = side.as_ref().map(|s| s.periods);
+    let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale), won_periods)
+        .filter(|_| entered_ok);
+    let won_cols = kernel.as_ref().map_or(0, |k| k.won_cols);
     let to_tables = |sums: &KernelSums| {
         let (w_scale, _) = super::sums::probability_units(funnel, scale)?;
-        sums.tables(&funnel.open, scale, w_scale, max_offset as usize + 2)
+        let n_slots = max_offset as usize + 2;
+        let (tables, closed) = sums.tables(&funnel.open, scale, w_scale, n_slots)?;
+        // The won rows the kernel summed per period, unless some closed before its table.
+        let won = won_periods
+            .filter(|_| won_cols > 0)
+            .and_then(|p| WonSums::of_kernel(p.of_day(as_of), groups.count(), won_cols - 1, |f| sums.won(n_slots, f)));
+        Some((tables, closed, won))
     };
     let pass = Pass {
         dates: DateReaders {
@@ -341,7 +350,6 @@ pub(super) fn run<'f, 'p>(
     // Per-row amount as integer units at `scale`; `None` (negative, or beyond i128) is
     // explained by `Pass::diagnose`, off the hot path. Then the stalled deals, if any stage
     // has a threshold.
-    let won_periods = side.as_ref().map(|s| s.periods);
     let (filled, flagged, per_deal, won) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
@@ -351,7 +359,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            let won = pass.won_rows(funnel, &units_of, won_periods)?;
+            let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
         AmountColumn::Float { values, .. } => {
@@ -362,7 +370,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            let won = pass.won_rows(funnel, &units_of, won_periods)?;
+            let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
         AmountColumn::Decimal(a) => {
@@ -375,7 +383,7 @@ pub(super) fn run<'f, 'p>(
             };
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
-            let won = pass.won_rows(funnel, &units_of, won_periods)?;
+            let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
     };
@@ -392,7 +400,7 @@ pub(super) fn run<'f, 'p>(
     let slots_out = side.is_some().then(|| slots.insert(Vec::new()));
     let report = match filled {
         Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras, slots_out)?,
-        Filled::Fast((tables, closed)) => {
+        Filled::Fast((tables, closed, _)) => {
             let shape = Shape { scale, n_slots: max_offset as usize + 2, n_groups: groups.count() };
             build_report(funnel, &placer, &keys, extras, shape, tables, &closed, slots_out)?
         }
@@ -419,8 +427,9 @@ fn days32<'c>(narrowed: Option<&'c [i32]>, column: Option<DateColumn<'c>>) -> Op
 /// The report's tables and closed-stage sums from the fast lane's sums, when they fit.
 type ToTables<'a> = dyn Fn(&KernelSums) -> Option<FastTables> + Sync + 'a;
 
-/// The fast lane's report tables, and per policy stage the closed deals (count, units).
-type FastTables = (Tables, Vec<(u64, i128)>);
+/// The fast lane's report tables, per policy stage the closed deals (count, units), and
+/// when it summed a quota's won rows, those (see [`Kernel::won_cols`]).
+type FastTables = (Tables, Vec<(u64, i128)>, Option<WonSums>);
 
 /// Per policy stage, the stalled and the idle deals (count, amount units), and how the
 /// deals' own probabilities move each weighted sum.
@@ -528,7 +537,8 @@ impl Pass<'_> {
         let kernel = self.kernel.as_ref()?;
         // Its table is groups × slots: only where that is no larger than what the general
         // loop would make dense (a million owners get a sparse table there).
-        if !Aggregator::dense_allowed((kernel.n_groups as u64).saturating_mul(kernel.n_slots as u64), rows.len()) {
+        let row_cells = kernel.n_slots + kernel.won_cols;
+        if !Aggregator::dense_allowed((kernel.n_groups as u64).saturating_mul(row_cells as u64), rows.len()) {
             return None;
         }
         match self.groups {
@@ -629,7 +639,7 @@ impl Pass<'_> {
         &self,
         funnel: &Funnel,
         units_of: &impl Fn(usize) -> Option<i128>,
-        periods: Option<super::calendar::Periods>,
+        periods: Option<Periods>,
     ) -> Result<WonSums> {
         let Some(periods) = periods else { return Ok(WonSums::default()) };
         let stages = &funnel.policy.stages;
@@ -857,6 +867,21 @@ enum Filled {
     Fast(FastTables),
 }
 
+impl Filled {
+    /// The won rows' sums the fast lane took along, else `second`'s (a pass of its own).
+    fn won_or(mut self, second: impl FnOnce() -> Result<WonSums>) -> Result<(Self, WonSums)> {
+        let won = match &mut self {
+            Filled::Fast((_, _, won)) => won.take(),
+            Filled::Rows(_) => None,
+        };
+        let won = match won {
+            Some(won) => won,
+            None => second()?,
+        };
+        Ok((self, won))
+    }
+}
+
 /// The fast lane of `run`, when the placement and the columns allow one: not `actual`
 /// without entry dates or with a stage too long to tabulate, not `expected_close` without
 /// close dates.
@@ -867,6 +892,7 @@ fn kernel<'a>(
     lanes: &[Lane],
     close_slots: &[u32],
     (max_offset, n_groups, scale): (u32, usize, u32),
+    won_periods: Option<Periods>,
 ) -> Option<Kernel<'a>> {
     let policy = funnel.policy;
     let n_slots = max_offset as usize + 2;
@@ -887,12 +913,24 @@ fn kernel<'a>(
     };
     // Per policy stage, where its slots start in the table and its last index there.
     let mut spans = vec![(0u32, 0u32); policy.stages.len()];
+    // A quota's won lanes under `expected_close`: their span in the table, and their offset.
+    let mut won_span = None;
+    let mut won_cols = 0;
     let dated = if by_close {
         let overdue = funnel.open.first().map_or(0, |&s| slot_of(s, Some(-1)));
-        let table: Vec<u32> =
+        let mut table: Vec<u32> =
             std::iter::once(overdue).chain(close_slots.iter().copied()).chain([kernel::BAD]).collect();
         let last = u32::try_from(table.len() - 1).ok()?;
         spans.fill((0, last));
+        if let Some((span, more)) = won_periods.and_then(|p| won_table(p, placer.as_of, n_slots)) {
+            // Only where the wider rows of cells are still allowed (else a pass of their own).
+            let cells = (n_groups as u64).saturating_mul((n_slots + more) as u64);
+            if Aggregator::dense_allowed(cells, cols.stage.len()) {
+                let start = u32::try_from(table.len()).ok()?;
+                table.extend(span);
+                (won_span, won_cols) = (Some((start, WON_DAYS + 2, i64::from(WON_DAYS))), more);
+            }
+        }
         Some(Dated { days: cols.expected_close_on?.reader(), table, elapsed: false })
     } else if actual {
         // Each open stage's slot per day in stage, up to a day from which on every deal is
@@ -926,7 +964,7 @@ fn kernel<'a>(
                 LaneKind::Dated => (0, slot_of(stage, None)),
             };
             let (table, last) = if lane.kind == LaneKind::Dated { spans[stage] } else { (0, 0) };
-            KLane {
+            let lane = KLane {
                 valid: lane.kind != LaneKind::Unknown,
                 closed: lane.kind == LaneKind::Closed,
                 stage: lane.stage,
@@ -934,7 +972,17 @@ fn kernel<'a>(
                 undated,
                 table,
                 last,
+                offset: 0,
                 probability: probability[stage],
+            };
+            match won_span {
+                // A won deal goes to its group's column of the period of its close day: no
+                // close day (undated: `BAD`) or one after as_of is for the general loop, which
+                // the won rows' own pass then refuses.
+                Some((table, last, offset)) if lane.closed && policy.stages[stage].kind == StageKind::Won => {
+                    KLane { closed: false, undated: kernel::BAD, table, last, offset, ..lane }
+                }
+                _ => lane,
             }
         })
         .collect();
@@ -946,7 +994,31 @@ fn kernel<'a>(
         n_slots,
         n_groups,
         n_stages: policy.stages.len(),
+        won_cols,
     })
+}
+
+/// Days before `as_of` whose won deals the kernel sums per period itself (two years: a won
+/// deal closed earlier sends the won rows to a pass of their own).
+const WON_DAYS: u32 = 731;
+
+/// The won lanes' span of the kernel's table: index `WON_DAYS + 1 - t` holds the column of
+/// the period `t` days before `as_of` (`n_slots` + periods back from `as_of`'s), index 0
+/// (where every earlier day lands) the last column, for deals closed before the span, and
+/// the last index [`kernel::BAD`] (after `as_of`). With the won columns per group; `None`
+/// when the days do not fit a table.
+fn won_table(periods: Periods, as_of: NaiveDate, n_slots: usize) -> Option<(Vec<u32>, usize)> {
+    let last = periods.of_day(as_of);
+    let backs: Vec<u64> = (0..=WON_DAYS)
+        .map(|t| as_of.checked_sub_days(chrono::Days::new(u64::from(t))).map(|d| last.abs_diff(periods.of_day(d))))
+        .collect::<Option<_>>()?;
+    let n_back = usize::try_from(backs.iter().max()? + 1).ok().filter(|&b| b < WonSums::NEAR)?;
+    let col = |back: u64| u32::try_from(n_slots as u64 + back).ok();
+    let span = std::iter::once(col(n_back as u64))
+        .chain(backs.iter().rev().map(|&b| col(b)))
+        .chain([Some(kernel::BAD)])
+        .collect::<Option<Vec<u32>>>()?;
+    Some((span, n_back + 1))
 }
 
 /// At most this many (stage, day in stage) slots are tabulated for placement `actual`

@@ -36,6 +36,9 @@ pub(super) struct KLane {
     /// it may read there (every later day lands where that one does).
     pub table: u32,
     pub last: u32,
+    /// Added to the close-date index before it is clamped to the lane's span: 0, except
+    /// for a won lane summed per period (see [`Kernel::won_cols`]).
+    pub offset: i64,
     /// Its probability in integer units (see [`super::sums::probability_units`]); 0 closed.
     pub probability: u64,
 }
@@ -60,10 +63,12 @@ struct FastLane {
 /// the labels); more labels take the checked loop.
 const MAX_FAST_LANES: usize = 256;
 
-/// `run_wrapping`'s modes: no date read, `expected_close`, `actual`.
+/// `run_wrapping`'s modes: no date read, `expected_close`, `actual`, and `expected_close`
+/// with the won deals summed per group and period of their close day (a quota's pass).
 const UNDATED: u8 = 0;
 const CLOSE: u8 = 1;
 const ELAPSED: u8 = 2;
+const WON: u8 = 3;
 
 /// A slot no row may use.
 pub(super) const BAD: u32 = u32::MAX;
@@ -90,6 +95,11 @@ pub(super) struct Kernel<'a> {
     pub n_slots: usize,
     pub n_groups: usize,
     pub n_stages: usize,
+    /// Placement `expected_close` for a quota: besides its `n_slots` month slots, each
+    /// group's row of cells has this many more, where the won lanes (not closed, `offset`
+    /// set, their span in [`Dated::table`]) sum their deals per period back from `as_of`'s,
+    /// the last one for those closed before the table (see [`KernelSums::won`]). 0: none.
+    pub won_cols: usize,
 }
 
 /// Exact sums of one cell, in integer units.
@@ -126,6 +136,8 @@ impl KCell {
 pub(super) struct KernelSums {
     cells: Vec<KCell>,
     stages: Vec<KCell>,
+    /// Cells per group: the month slots, then the won columns.
+    stride: usize,
 }
 
 impl KernelSums {
@@ -146,12 +158,12 @@ impl KernelSums {
         w_scale: u32,
         n_slots: usize,
     ) -> Option<(Tables, Vec<(u64, i128)>)> {
-        let n_groups = (self.cells.len() - 1) / n_slots;
+        let n_groups = (self.cells.len() - 1) / self.stride;
         let mut by_slot = vec![Int::default(); n_slots];
         let mut by_group = vec![Int::default(); n_groups];
         let mut group_slots: Vec<Vec<(usize, Acc)>> = vec![Vec::new(); n_groups];
-        for (g, row) in self.cells[..n_groups * n_slots].chunks_exact(n_slots).enumerate() {
-            for (slot, cell) in row.iter().enumerate().filter(|(_, c)| c.deals > 0) {
+        for (g, row) in self.cells[..n_groups * self.stride].chunks_exact(self.stride).enumerate() {
+            for (slot, cell) in row[..n_slots].iter().enumerate().filter(|(_, c)| c.deals > 0) {
                 let sums = cell.int();
                 by_slot[slot].add(&sums)?;
                 by_group[g].add(&sums)?;
@@ -174,6 +186,18 @@ impl KernelSums {
             group_slots,
         };
         Some((tables, closed))
+    }
+
+    /// The won columns' sums after the `n_slots` month slots of each group (see
+    /// [`Kernel::won_cols`]): `f(group, column, deals, amount units)` for each cell holding
+    /// deals, by group, then column.
+    pub fn won(&self, n_slots: usize, mut f: impl FnMut(usize, usize, u64, u64)) {
+        let n_groups = (self.cells.len() - 1) / self.stride;
+        for (g, row) in self.cells[..n_groups * self.stride].chunks_exact(self.stride).enumerate() {
+            for (col, cell) in row[n_slots..].iter().enumerate().filter(|(_, c)| c.deals > 0) {
+                f(g, col, cell.deals, cell.amount);
+            }
+        }
     }
 }
 
@@ -228,6 +252,8 @@ impl Kernel<'_> {
         let days = Some(days.cut(rows.clone()));
         if dated.elapsed {
             self.run_wrapping::<ELAPSED, _, _, _>(rows, (days, &dated.table), amount, key)
+        } else if self.won_cols > 0 {
+            self.run_wrapping::<WON, _, _, _>(rows, (days, &dated.table), amount, key)
         } else {
             self.run_wrapping::<CLOSE, _, _, _>(rows, (days, &dated.table), amount, key)
         }
@@ -248,7 +274,9 @@ impl Kernel<'_> {
         (amounts, units): (&[A], &impl Fn(A) -> u64),
         (groups, group): (&[G], &impl Fn(G) -> usize),
     ) -> Wrapping {
-        let Some(dump) = self.n_groups.checked_mul(self.n_slots) else { return Wrapping::Invalid };
+        // A group's row of cells: its month slots, and in mode `WON` its won columns.
+        let stride = if MODE == WON { self.n_slots + self.won_cols } else { self.n_slots };
+        let Some(dump) = self.n_groups.checked_mul(stride) else { return Wrapping::Invalid };
         let mut cells = vec![KCell::default(); dump + 1];
         // Per stage label code (the amounts and deals; weighted = amount × probability);
         // codes past the labels share the last entry.
@@ -280,12 +308,20 @@ impl Kernel<'_> {
                 probability: l.probability,
             };
         }
+        // Mode `WON`: per code, its lane's `offset` (a table of its own: the other modes'
+        // lanes stay as they are).
+        let mut offsets = [0i64; MAX_FAST_LANES];
+        if MODE == WON {
+            for (o, l) in offsets.iter_mut().zip(&self.lanes) {
+                *o = l.offset;
+            }
+        }
         // Every lane's slots within the table (else nothing is read there).
         if MODE != UNDATED && lanes.iter().any(|l| l.table + l.last as usize >= slots.len()) {
             return Wrapping::Invalid;
         }
         let Some(last_group) = self.n_groups.checked_sub(1) else { return Wrapping::Invalid };
-        let last_slot = self.n_slots - 1;
+        let last_slot = stride - 1;
         let (mut bits, mut valid) = (0u64, true);
         let stage = &self.stage[rows.clone()];
         let n = stage.len();
@@ -317,6 +353,9 @@ impl Kernel<'_> {
                     let elapsed = self.as_of_days.wrapping_sub(d);
                     ok &= none | (elapsed >= 0);
                     elapsed
+                } else if MODE == WON {
+                    // A won lane's span starts `offset` days before as_of (see `won_cols`).
+                    d.wrapping_sub(self.as_of_days).wrapping_add(1).wrapping_add(offsets[code])
                 } else {
                     // 0: overdue, 1 + d: d days after as_of.
                     d.wrapping_sub(self.as_of_days).wrapping_add(1)
@@ -328,7 +367,7 @@ impl Kernel<'_> {
                 (slot as usize).min(last_slot)
             };
             valid &= ok;
-            let at = ((g.min(last_group) * self.n_slots + slot) & lane.mask) | lane.base;
+            let at = ((g.min(last_group) * stride + slot) & lane.mask) | lane.base;
             let cell = &mut cells[at];
             cell.amount = cell.amount.wrapping_add(units);
             cell.weighted = cell.weighted.wrapping_add(units.wrapping_mul(lane.probability));
@@ -363,7 +402,7 @@ impl Kernel<'_> {
                 cell.deals += s[1];
             }
         }
-        Wrapping::Exact(KernelSums { cells, stages: by_stage })
+        Wrapping::Exact(KernelSums { cells, stages: by_stage, stride })
     }
 
     /// [`Kernel::run`] with a check per addition: for sums the wrapping loop could not prove
@@ -374,12 +413,13 @@ impl Kernel<'_> {
         group: impl Fn(usize) -> usize,
         amount: impl Fn(usize) -> u64,
     ) -> Option<KernelSums> {
-        let dump = self.n_groups.checked_mul(self.n_slots)?;
+        let stride = self.n_slots + self.won_cols;
+        let dump = self.n_groups.checked_mul(stride)?;
         let mut cells = vec![KCell::default(); dump.checked_add(1)?];
         let mut stages = vec![KCell::default(); self.n_stages];
         let last_lane = self.lanes.len().checked_sub(1)?;
         let last_group = self.n_groups.checked_sub(1)?;
-        let last_slot = self.n_slots - 1;
+        let last_slot = stride - 1;
         let last_stage = self.n_stages.checked_sub(1)?;
         for i in rows {
             // -1 (a missing stage) becomes huge, as any code past the labels.
@@ -395,7 +435,7 @@ impl Kernel<'_> {
                     ok &= d == i64::MIN || elapsed >= 0;
                     elapsed
                 } else {
-                    d.wrapping_sub(self.as_of_days).wrapping_add(1)
+                    d.wrapping_sub(self.as_of_days).wrapping_add(1).wrapping_add(lane.offset)
                 };
                 let at = lane.table as usize + index.clamp(0, i64::from(lane.last)) as usize;
                 let slot = if d == i64::MIN { lane.undated } else { dated.table.get(at).copied().unwrap_or(BAD) };
@@ -405,7 +445,7 @@ impl Kernel<'_> {
                 lane.slot
             } as usize;
             let (weighted, overflow) = units.overflowing_mul(lane.probability);
-            let at = if lane.closed { dump } else { g.min(last_group) * self.n_slots + slot.min(last_slot) };
+            let at = if lane.closed { dump } else { g.min(last_group) * stride + slot.min(last_slot) };
             ok &= !overflow;
             ok &= cells[at].add(units, weighted);
             ok &= stages[(lane.stage as usize).min(last_stage)].add(units, weighted);
@@ -413,7 +453,7 @@ impl Kernel<'_> {
                 return None;
             }
         }
-        Some(KernelSums { cells, stages })
+        Some(KernelSums { cells, stages, stride })
     }
 }
 

@@ -287,7 +287,7 @@ pub fn quota_attainment(
         match (row.kind, row.period) {
             (StageKind::Won, Some(p)) => {
                 let id = cells.id(&row.key);
-                cells.cell(id, p).won.add(row.amount, row.amount, &path)?;
+                cells.cell(id, p).won.add(1, row.amount, &path)?;
             }
             (StageKind::Open, Some(p)) => {
                 let id = cells.id(&row.key);
@@ -473,7 +473,7 @@ impl<'q> Setup<'q> {
             let on = book::won_on(Some(w.closed_on), as_of, &|| format!("won[{i}].closed_on"))?;
             let key: Key = quota.group_by.iter().map(|k| w.field(k).map(str::to_owned)).collect();
             let id = cells.id(&key);
-            cells.cell(id, periods.of_day(on)).won.add(w.amount, w.amount, &|| format!("won[{i}].amount"))?;
+            cells.cell(id, periods.of_day(on)).won.add(1, w.amount, &|| format!("won[{i}].amount"))?;
         }
         // The periods with a quota: each listed group gets a line in them.
         let mut quota_periods = BTreeSet::new();
@@ -486,7 +486,7 @@ impl<'q> Setup<'q> {
             let id = match previous {
                 Some((key, id)) if *key == q.key => id,
                 _ => {
-                    let key = quota_key(&q.key, &quota.group_by, &at("key"))?;
+                    let key = quota_key(&q.key, &quota.group_by, &|| at("key"))?;
                     if self.roster.as_ref().is_some_and(|r| !r.contains(&key)) {
                         return Err(Error::UnknownKey { path: at("key"), name: describe(&q.key) });
                     }
@@ -535,7 +535,7 @@ impl<'q> Setup<'q> {
             let named = Arc::new(quota.group_by.iter().cloned().zip(keys[id].iter().cloned()).collect());
             for (p, cell) in by_key[id].iter() {
                 let (labels, total) = by_period.of(p);
-                total.won.merge(&cell.won, &|| "won".into())?;
+                total.won.add(cell.won.deals, cell.won.amount, &|| "won".into())?;
                 total.open.merge(&cell.open, &|| "deals".into())?;
                 if let Some((i, q)) = cell.quota {
                     let sum = total.quota.map_or(Decimal::ZERO, |t| t.1);
@@ -575,10 +575,40 @@ impl ByPeriod {
 
 #[derive(Default)]
 pub(super) struct Cell {
-    pub won: Exact,
+    pub won: Won,
     pub open: Exact,
     /// The quota and the index of the first quota that set it.
     quota: Option<(usize, Decimal)>,
+}
+
+/// Won deals and their amount (a won deal's weighted amount is its amount: not summed twice).
+#[derive(Default)]
+pub(super) struct Won {
+    pub deals: u64,
+    pub amount: Decimal,
+}
+
+impl Won {
+    pub fn add(&mut self, deals: u64, amount: Decimal, path: &dyn Fn() -> String) -> Result<()> {
+        self.deals = self.deals.saturating_add(deals);
+        self.amount = money::add(self.amount, amount, path)?;
+        Ok(())
+    }
+}
+
+/// `rounding.round(x)`: at no cost for a figure that has its places already (cents summed
+/// in cents: most of a report's), only padded with zeros when it has fewer (a whole quota,
+/// an empty sum).
+fn round(rounding: Rounding, x: Decimal) -> Decimal {
+    match x.scale() {
+        s if s == rounding.dp => x,
+        s if s < rounding.dp => {
+            let mut padded = x;
+            padded.rescale(rounding.dp);
+            padded
+        }
+        _ => rounding.round(x),
+    }
 }
 
 impl Cell {
@@ -591,8 +621,14 @@ impl Cell {
     ) -> Result<QuotaLine> {
         use QuotaReason::{NoQuota, QuotaMet, QuotaSet, ZeroQuota};
         // A won deal's weighted amount is its amount: one rounding for both.
-        let won = rounding.round(self.won.amount);
+        let won = round(rounding, self.won.amount);
         let won = super::Sums { deals: self.won.deals, amount: won, weighted: won };
+        let open = &self.open;
+        let open = super::Sums {
+            deals: open.deals,
+            amount: round(rounding, open.amount),
+            weighted: round(rounding, open.weighted),
+        };
         let mut line = QuotaLine {
             key,
             period: Arc::clone(period),
@@ -600,7 +636,7 @@ impl Cell {
             last_month: Arc::clone(last_month),
             quota: None,
             won,
-            open: self.open.sums(rounding),
+            open,
             attainment: None,
             gap: None,
             coverage: None,
@@ -610,9 +646,9 @@ impl Cell {
         let Some((_, quota)) = self.quota else {
             return Ok(line);
         };
-        line.quota = Some(rounding.round(quota));
+        line.quota = Some(round(rounding, quota));
         let gap = quota.checked_sub(self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
-        line.gap = Some(rounding.round(gap));
+        line.gap = Some(round(rounding, gap));
         if !quota.is_zero() {
             line.attainment = Some(rate(self.won.amount, quota, rates)?);
         }
@@ -642,10 +678,10 @@ fn rate(a: Decimal, b: Decimal, rates: Rounding) -> Result<Decimal> {
 }
 
 /// A quota's key as the policy's `group_by` values, in order.
-fn quota_key(key: &BTreeMap<String, String>, group_by: &[String], path: &str) -> Result<Key> {
+fn quota_key(key: &BTreeMap<String, String>, group_by: &[String], path: &dyn Fn() -> String) -> Result<Key> {
     if key.len() != group_by.len() || !group_by.iter().all(|g| key.contains_key(g)) {
         return Err(Error::InvalidValue {
-            path: path.to_owned(),
+            path: path(),
             reason: format!("a key gives exactly the group_by fields {group_by:?}"),
         });
     }
@@ -655,7 +691,7 @@ fn quota_key(key: &BTreeMap<String, String>, group_by: &[String], path: &str) ->
 fn roster(groups: &[BTreeMap<String, String>], group_by: &[String]) -> Result<BTreeSet<Key>> {
     let mut seen = BTreeMap::new();
     for (i, g) in groups.iter().enumerate() {
-        let key = quota_key(g, group_by, &format!("groups[{i}]"))?;
+        let key = quota_key(g, group_by, &|| format!("groups[{i}]"))?;
         if let Some(first) = seen.insert(key, i) {
             return Err(Error::DuplicateName {
                 path: format!("groups[{i}]"),

@@ -1,8 +1,9 @@
 //! Quota attainment, gap and coverage over deal columns: the forecast's own columnar pass
 //! hands over its exact group × month sums and its won rows, and the quota is computed from
-//! those by the same code as [`quota_attainment`](super::quota_attainment)'s. The summing
-//! loop is not touched: without a quota, [`forecast_columns`](super::forecast_columns) runs
-//! exactly as before.
+//! those by the same code as [`quota_attainment`](super::quota_attainment)'s. Without a quota,
+//! [`forecast_columns`](super::forecast_columns) runs exactly as before; with one under
+//! `expected_close`, the fast lane sums the won rows per group and period too (a loop form of
+//! its own, see `Kernel::won_cols`), else a pass over the won rows does ([`WonSums::new`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -181,7 +182,7 @@ fn cells(side: &Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
     }
     side.won.each(|g, p, deals, units| {
         let amount = money::from_units(units, side.scale).ok_or_else(|| Error::overflow("totals"))?;
-        out.cell(ids[g], p).won.merge(&Exact { deals, amount, weighted: amount }, &|| "totals".into())
+        out.cell(ids[g], p).won.add(deals, amount, &|| "totals".into())
     })?;
     Ok(out)
 }
@@ -217,7 +218,7 @@ pub(super) struct WonRows<'a> {
 
 impl WonSums {
     /// Periods back from `as_of`'s kept in a table per group (24 bytes each, grown on use).
-    const NEAR: usize = 64;
+    pub(super) const NEAR: usize = 64;
     /// Rows read at a time: a block's won rows are picked from one 64-bit mask of them.
     const BLOCK: usize = 64;
 
@@ -293,6 +294,28 @@ impl WonSums {
             }
         }
         Ok(out)
+    }
+
+    /// The sums the forecast's kernel took along (see `Kernel::won_cols`): `cells` calls
+    /// its argument with (group, periods back from `last`, deals, amount units) for each
+    /// cell, column `width` holding the deals closed before the kernel's table. `None` when
+    /// that column holds any: the won rows then need a pass of their own.
+    pub fn of_kernel(
+        last: PeriodId,
+        groups: usize,
+        width: usize,
+        cells: impl FnOnce(&mut dyn FnMut(usize, usize, u64, u64)),
+    ) -> Option<Self> {
+        let mut near = vec![(0, 0); groups * width];
+        let mut far = false;
+        cells(&mut |g, back, deals, units| {
+            if back < width {
+                near[g * width + back] = (deals, i128::from(units));
+            } else {
+                far = true;
+            }
+        });
+        (!far).then(|| Self { last, near, width, groups, far: BTreeMap::new() })
     }
 
     #[inline]
