@@ -297,8 +297,9 @@ def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None, field: str
     if pd.api.types.is_bool_dtype(dtype):
         pass  # True is not an amount: the string path refuses it per cell
     elif pd.api.types.is_integer_dtype(dtype):
-        missing = series.isna().to_numpy()
-        if missing.any():
+        # A numpy integer column holds no missing value (no mask of a million False to scan).
+        missing = None if isinstance(dtype, np.dtype) else series.isna().to_numpy()
+        if missing is not None and missing.any():
             i = int(missing.argmax())
             raise _error("invalid_type", f"{field}[{i}]", f"missing {field}: a row without one cannot be counted")
         if dtype.kind == "u" and len(series) and series.max() >= 2**63:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import share_attrs, shared, to_json
+from crmkit._wire import share_attrs, shared, to_json, unicode_labels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,11 +133,12 @@ def _day_ticks(series: Any, field: str, np: Any, pd: Any) -> tuple[Any, int | No
 
 def _channel_codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
     """A categorical's own codes (int8 for a few channels: widened natively, no int32 copy
-    here) and its labels; anything else factorized by ``_frame._codes``."""
+    here) and its labels (its categories as text, which ``_frame._codes`` would give them,
+    without factorizing them again); anything else factorized by ``_frame._codes``."""
     from crmkit._frame import _codes
 
     if isinstance(series.dtype, pd.CategoricalDtype):
-        _, labels = _codes(pd.Series(series.cat.categories, name=series.name, dtype=object), np, pd)
+        labels = unicode_labels([str(label) for label in series.cat.categories], f"{series.name}")
         return np.ascontiguousarray(series.cat.codes.to_numpy()), labels
     return _codes(series, np, pd)
 
