@@ -596,21 +596,6 @@ impl Won {
     }
 }
 
-/// `rounding.round(x)`: at no cost for a figure that has its places already (cents summed
-/// in cents: most of a report's), only padded with zeros when it has fewer (a whole quota,
-/// an empty sum).
-fn round(rounding: Rounding, x: Decimal) -> Decimal {
-    match x.scale() {
-        s if s == rounding.dp => x,
-        s if s < rounding.dp => {
-            let mut padded = x;
-            padded.rescale(rounding.dp);
-            padded
-        }
-        _ => rounding.round(x),
-    }
-}
-
 impl Cell {
     fn line(
         &self,
@@ -621,13 +606,13 @@ impl Cell {
     ) -> Result<QuotaLine> {
         use QuotaReason::{NoQuota, QuotaMet, QuotaSet, ZeroQuota};
         // A won deal's weighted amount is its amount: one rounding for both.
-        let won = round(rounding, self.won.amount);
+        let won = rounding.round(self.won.amount);
         let won = super::Sums { deals: self.won.deals, amount: won, weighted: won };
         let open = &self.open;
         let open = super::Sums {
             deals: open.deals,
-            amount: round(rounding, open.amount),
-            weighted: round(rounding, open.weighted),
+            amount: rounding.round(open.amount),
+            weighted: rounding.round(open.weighted),
         };
         let mut line = QuotaLine {
             key,
@@ -646,9 +631,9 @@ impl Cell {
         let Some((_, quota)) = self.quota else {
             return Ok(line);
         };
-        line.quota = Some(round(rounding, quota));
+        line.quota = Some(rounding.round(quota));
         let gap = quota.checked_sub(self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
-        line.gap = Some(round(rounding, gap));
+        line.gap = Some(rounding.round(gap));
         if !quota.is_zero() {
             line.attainment = Some(rate(self.won.amount, quota, rates)?);
         }
