@@ -488,9 +488,14 @@ impl Pass<'_> {
     ) -> Result<Filled> {
         let n = self.cols.stage.len();
         // Never more threads than the machine runs at once or than there are rows: a
-        // caller's `threads=100000` must not try to spawn them.
-        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let threads = if cfg!(target_arch = "wasm32") { 1 } else { threads.clamp(1, cores).min(n.max(1)) };
+        // caller's `threads=100000` must not try to spawn them. (Asked only for more than
+        // one: the question reads cgroup files, some 0.1 ms a call.)
+        let threads = if cfg!(target_arch = "wasm32") || threads <= 1 {
+            1
+        } else {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+            threads.clamp(1, cores).min(n.max(1))
+        };
         let chunk = n.div_ceil(threads);
         let rows_of = |k: usize| {
             let start = k.saturating_mul(chunk).min(n);
