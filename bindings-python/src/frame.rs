@@ -3,7 +3,6 @@
 //! numpy arrays and lists built here, not one dict per line.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crmkit::forecast::{
     DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, MonthLine, ProbabilityColumn,
@@ -12,7 +11,7 @@ use crmkit::wire::parse_date;
 use crmkit::Decimal;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyList};
 
 use crate::dates::ticks_per_day;
 use crate::{slice, to_py_err, to_python, Amount};
@@ -79,7 +78,9 @@ fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result
 
 /// `forecast_frame_columns(...) -> dict`: the columns of `forecast_frame`'s result plus the
 /// report's `totals`, `stages` and `months`, and `groups`: one dict per group with its key
-/// values and its totals, each rounded once. `keys`: per `group_by` entry, `("codes", int32
+/// values and its totals, each rounded once. The result's text columns (`month`, and the
+/// `keys` read as codes) are `(labels, int32 codes)`: line `i`'s value is `labels[codes[i]]`
+/// (`None` for a missing key). `keys`: per `group_by` entry, `("codes", int32
 /// codes, labels)` or `("ids", int64 ids)` (given back as int64 values); dates: `(int64 array,
 /// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
 /// `rounding.dp` places instead of `Decimal` objects; `probability` (float64, NaN for the
@@ -160,38 +161,42 @@ pub(crate) fn forecast_frame_columns<'py>(
         report.groups.iter().enumerate().flat_map(|(g, line)| line.months.iter().map(move |m| (Some(g), m))).collect()
     };
     let out = PyDict::new(py);
+    // Text columns go back as each line's code into labels (one per group, one per month):
+    // Python builds the column from them (`_frame._text_column`), no string per line here.
     let key_columns = PyList::empty(py);
     for (k, name) in group_by.iter().enumerate() {
-        let value_of = |g: usize| report.groups[g].key.get(name).cloned().flatten();
+        let per_group: Vec<Option<&str>> =
+            report.groups.iter().map(|line| line.key.get(name).and_then(Option::as_deref)).collect();
         if id_keys.get(k).copied().unwrap_or(false) {
-            let mut ints = Vec::with_capacity(lines.len());
-            for (g, _) in &lines {
-                let text = g.and_then(value_of).unwrap_or_default();
-                ints.push(text.parse::<i64>().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?);
-            }
-            key_columns.append(PyArray1::from_vec(py, ints))?;
+            // Each group's id parsed once, then given to its lines.
+            let ids = per_group
+                .iter()
+                .map(|v| v.unwrap_or_default().parse::<i64>())
+                .collect::<Result<Vec<i64>, _>>()
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+            let per_line: Vec<i64> = lines.iter().map(|(g, _)| g.map_or(0, |g| ids[g])).collect();
+            key_columns.append(PyArray1::from_vec(py, per_line))?;
         } else {
-            // One Python string per group, shared by its lines.
-            let per_group: Vec<Option<Bound<PyString>>> =
-                (0..report.groups.len()).map(|g| value_of(g).map(|v| PyString::new(py, &v))).collect();
-            let values = PyList::empty(py);
-            for (g, _) in &lines {
-                match g.and_then(|g| per_group[g].as_ref()) {
-                    Some(s) => values.append(s)?,
-                    None => values.append(py.None())?,
-                }
-            }
-            key_columns.append(values)?;
+            let codes: Vec<i32> = lines.iter().map(|(g, _)| g.map_or(-1, |g| g as i32)).collect();
+            key_columns.append((per_group, PyArray1::from_vec(py, codes)))?;
         }
     }
     out.set_item("keys", key_columns)?;
-    let mut month_names: HashMap<&str, Bound<PyString>> = HashMap::new();
-    let months = PyList::empty(py);
-    for (_, m) in &lines {
-        let s = month_names.entry(m.month.as_str()).or_insert_with(|| PyString::new(py, &m.month));
-        months.append(&*s)?;
-    }
-    out.set_item("month", months)?;
+    // A month's label is its offset's: the labels in order of first line, each line's code.
+    let mut code_of = vec![-1i32; lines.iter().map(|(_, m)| m.offset as usize + 1).max().unwrap_or(0)];
+    let mut month_labels: Vec<&str> = Vec::new();
+    let month_codes: Vec<i32> = lines
+        .iter()
+        .map(|(_, m)| {
+            let code = &mut code_of[m.offset as usize];
+            if *code < 0 {
+                *code = month_labels.len() as i32;
+                month_labels.push(&m.month);
+            }
+            *code
+        })
+        .collect();
+    out.set_item("month", (month_labels, PyArray1::from_vec(py, month_codes)))?;
     out.set_item("offset", PyArray1::from_vec(py, lines.iter().map(|(_, m)| i64::from(m.offset)).collect()))?;
     out.set_item("deals", PyArray1::from_vec(py, lines.iter().map(|(_, m)| m.sums.deals as i64).collect()))?;
     let dp = policy.rounding.dp;

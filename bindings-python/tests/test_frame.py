@@ -486,3 +486,49 @@ def test_last_activity_column_gives_the_dict_apis_idle_totals():
     assert report["totals"]["idle"]["deals"] > 0
     df["active"] = [AS_OF + datetime.timedelta(days=1)] + activity[1:]
     _raises("date_after_as_of", "last_activity_on[0]", df, pol, last_activity_on="active")
+
+
+@pytest.mark.parametrize("lines", [0, 5, 2047, 2048, 9000])
+@pytest.mark.parametrize("missing", [False, True])
+def test_text_columns_are_what_pandas_makes_of_the_list(lines, missing):
+    """Month and text key columns come from codes into labels; the column is the one pandas
+    makes of the list of values itself (dtype, storage, values), on either side of the line
+    count where Arrow takes the labels, with and without a missing key."""
+    from crmkit._frame import _text_column
+
+    rng = random.Random(lines * 2 + missing)
+    labels = [f"2026-{m:02}" for m in range(1, 13)] + ["rep-01", "代表"] + ([None] if missing else [])
+    # The last label unused (left out of the inference as it is of the list).
+    codes = np.array([rng.randrange(len(labels) - 1) for _ in range(lines)], dtype=np.int32)
+    if missing and lines:
+        codes[rng.randrange(lines)] = len(labels) - 1
+    expected = pd.DataFrame({"c": [labels[c] for c in codes]})
+    got = pd.DataFrame({"c": _text_column(labels, codes, np, pd)})
+    assert got["c"].dtype == expected["c"].dtype
+    assert type(got["c"].array) is type(expected["c"].array)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_long_frames_keep_their_month_and_key_columns():
+    """Past the Arrow line count: every line's month and text key as the dict API gives."""
+    rng = random.Random(3)
+    n = 6000
+    owners = [f"rep{rng.randrange(400):03}" for _ in range(n)]
+    close = [AS_OF + datetime.timedelta(days=rng.randrange(-30, 500)) for _ in range(n)]
+    df = pd.DataFrame(
+        {
+            "stage": [rng.choice(STAGES[:3]) for _ in range(n)],
+            "amount": [rng.randrange(1, 10**6) for _ in range(n)],
+            "owner": owners,
+            "close": pd.to_datetime(close),
+        }
+    )
+    got = crmkit.forecast_frame(df, policy("expected_close"), AS_OF, expected_close_on="close")
+    assert len(got) >= 2048
+    deals = [
+        {"id": str(i), "stage": s, "amount": Decimal(a), "owner": o, "expected_close_on": c}
+        for i, (s, a, o, c) in enumerate(zip(df["stage"], df["amount"], owners, close))
+    ]
+    want = crmkit.forecast(policy("expected_close"), deals, AS_OF)
+    lines = [(g["key"]["owner"], m["month"], m["weighted"]) for g in want["groups"] for m in g["months"]]
+    assert list(zip(got["owner"], got["month"], got["weighted"])) == lines

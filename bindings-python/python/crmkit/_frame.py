@@ -176,15 +176,42 @@ def forecast_frame(
     )
     columns: dict[str, Any] = {}
     for key, series, values in zip(group_by, key_series, cols["keys"]):
-        columns[key] = values.astype(series.dtype, copy=False) if _int_key(series, np) else values
+        if isinstance(values, tuple):
+            columns[key] = _text_column(*values, np, pd)
+        else:
+            columns[key] = values.astype(series.dtype, copy=False) if _int_key(series, np) else values
     for name in _MONTH_COLUMNS:
-        columns[name] = cols[name]
+        columns[name] = _text_column(*cols[name], np, pd) if name == "month" else cols[name]
     out = pd.DataFrame(columns, columns=[*group_by, *_MONTH_COLUMNS])
     if money == "units":
         out.attrs["money_scale"] = _money_scale(policy)
     # months: all groups together, rounded from exact sums; groups: each group's totals, rounded once
     share_attrs(out.attrs, {key: cols[key] for key in ("totals", "stages", "months", *(["groups"] if group_by else []))})
     return out
+
+
+# From this many lines on, a text column is built by Arrow when pandas would make it an Arrow
+# string column (~0.1 ms fixed, against ~0.05 ms per 1,000 Python strings).
+_ARROW_TEXT_LINES = 2048
+
+
+def _text_column(labels: list[str | None], codes: Any, np: Any, pd: Any) -> Any:
+    """The column ``[labels[c] for c in codes]`` (``None``: a missing key) as pandas makes it
+    of that list, without a Python string per line: when pandas makes such a list a
+    pyarrow-backed string column (pandas 3 with pyarrow), the labels are taken by Arrow;
+    otherwise (object columns, python-backed strings, missing keys), and for short columns
+    (where asking pandas what it makes of the labels costs more than the strings), the list
+    itself."""
+    table = np.empty(len(labels), dtype=object)
+    table[:] = labels
+    if len(codes) >= _ARROW_TEXT_LINES:
+        used = table[np.flatnonzero(np.bincount(codes, minlength=len(labels)))].tolist()
+        dtype = pd.Series(used).dtype  # what pandas makes of these values
+        if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and None not in used:
+            import pyarrow as pa
+
+            return pd.array(pa.array(labels, type=pa.string()).take(pa.array(codes)), dtype=dtype)
+    return table[codes].tolist()
 
 
 def _probabilities(series: Any, np: Any) -> Any:
