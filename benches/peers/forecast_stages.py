@@ -61,7 +61,7 @@ def to_frame(df: pd.DataFrame, key: str, cols: dict) -> pd.DataFrame:
     columns = {key: cols["keys"][0].astype(df[key].dtype, copy=False)}
     for name in _frame._MONTH_COLUMNS:
         columns[name] = _frame._text_column(*cols[name], np, pd) if name == "month" else cols[name]
-    out = pd.DataFrame(columns, columns=[key, *_frame._MONTH_COLUMNS])
+    out = pd.DataFrame(columns)  # in forecast_frame's column order
     out.attrs["money_scale"] = 2
     _wire.share_attrs(out.attrs, {k: cols[k] for k in ("totals", "stages", "months", "groups")})
     return out

@@ -532,3 +532,19 @@ def test_long_frames_keep_their_month_and_key_columns():
     want = crmkit.forecast(policy("expected_close"), deals, AS_OF)
     lines = [(g["key"]["owner"], m["month"], m["weighted"]) for g in want["groups"] for m in g["months"]]
     assert list(zip(got["owner"], got["month"], got["weighted"])) == lines
+
+
+def test_a_key_named_like_a_result_column_keeps_both_columns():
+    """The frame is built from the columns in order; a key sharing a name with a result
+    column still gives both, the key first, as pandas gives a frame named column by column."""
+    pol = {
+        "stages": [{"name": "a", "conversion": "0.5", "duration": "10"}, {"name": "won", "kind": "won"}],
+        "duration_unit": "days",
+        "placement": "half_elapsed",
+    }
+    df = pd.DataFrame({"stage": ["a", "a", "won"], "amount": [1, 2, 3], "deals": ["x", "y", "x"]})
+    plain = crmkit.forecast_frame(df, dict(pol, group_by=[]), "2026-01-05")
+    assert list(plain.columns) == ["month", "offset", "deals", "amount", "weighted"]
+    out = crmkit.forecast_frame(df, dict(pol, group_by=["deals"]), "2026-01-05")
+    assert list(out.columns) == ["deals", "month", "offset", "deals", "amount", "weighted"]
+    assert out.iloc[:, 0].tolist() == ["x", "y"] and out.iloc[:, 3].tolist() == [1, 1]
