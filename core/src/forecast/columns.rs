@@ -549,22 +549,10 @@ impl Pass<'_> {
         match self.groups {
             // Any column of the right length will do for "no group": the stage codes.
             Groups::All => kernel.run(rows, amount, (self.cols.stage, |_| 0)),
-            Groups::Single { codes, labels } => {
-                let labels = labels.len();
-                kernel.run(
-                    rows,
-                    amount,
-                    // -1 (no value) is group 0; a code below -1 or past the labels is invalid
-                    // (-2 and below wrap to huge values).
-                    (codes.as_ref(), |c: i32| {
-                        let g = (i64::from(c) + 1) as u64 as usize;
-                        if g <= labels {
-                            g
-                        } else {
-                            usize::MAX
-                        }
-                    }),
-                )
+            // -1 (no value) is group 0; a code below -1 (which wraps to a huge value) or past
+            // the labels is past the kernel's last group: invalid.
+            Groups::Single { codes, .. } => {
+                kernel.run(rows, amount, (codes.as_ref(), |c: i32| (i64::from(c) + 1) as u64 as usize))
             }
             Groups::Ids { groups, .. } => kernel.run(rows, amount, (groups.as_slice(), usize::from)),
             Groups::Multi { ids, .. } => kernel.run(rows, amount, (ids.as_slice(), |id: u32| id as usize)),

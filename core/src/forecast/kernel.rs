@@ -320,6 +320,15 @@ impl Kernel<'_> {
         if MODE != UNDATED && lanes.iter().any(|l| l.table + l.last as usize >= slots.len()) {
             return Wrapping::Invalid;
         }
+        // `expected_close`: every open lane's span is the whole table (the slot of each close
+        // day), so the loop reads it without the lane's start and last index (two loads and
+        // an add per row fewer, where registers are short). Closed lanes' slots are not used.
+        let whole = slots.len().saturating_sub(1);
+        if MODE == CLOSE
+            && self.lanes.iter().any(|l| l.valid && !l.closed && (l.table != 0 || l.last as usize != whole))
+        {
+            return Wrapping::Invalid;
+        }
         let Some(last_group) = self.n_groups.checked_sub(1) else { return Wrapping::Invalid };
         let last_slot = stride - 1;
         let (mut bits, mut valid) = (0u64, true);
@@ -360,7 +369,11 @@ impl Kernel<'_> {
                     // 0: overdue, 1 + d: d days after as_of.
                     d.wrapping_sub(self.as_of_days).wrapping_add(1)
                 };
-                let by_date = slots[lane.table + index.max(0).min(lane.last) as usize];
+                let by_date = if MODE == CLOSE {
+                    slots[(index.max(0) as usize).min(whole)]
+                } else {
+                    slots[lane.table + index.max(0).min(lane.last) as usize]
+                };
                 let undated = u32::from(none).wrapping_neg();
                 let slot = (lane.undated & undated) | (by_date & !undated);
                 ok &= lane.closed | (slot != BAD);
