@@ -22,6 +22,52 @@ use super::reader::{Reader, Run};
 use super::split::{decay, last_non_direct, position, roles, split};
 use crate::error::{Error, Result};
 
+/// `$body` for a journey of `$n` touches (at most [`SMALL`]) with the constant `$len` its
+/// length: journeys of up to 8 touches each by a body of their own length (loops of a known
+/// length, unrolled), longer ones by [`SMALL`]'s (whose loops take the slices' length).
+macro_rules! with_length {
+    ($n:expr, $len:ident => $body:expr) => {
+        match $n {
+            1 => {
+                const $len: usize = 1;
+                $body
+            }
+            2 => {
+                const $len: usize = 2;
+                $body
+            }
+            3 => {
+                const $len: usize = 3;
+                $body
+            }
+            4 => {
+                const $len: usize = 4;
+                $body
+            }
+            5 => {
+                const $len: usize = 5;
+                $body
+            }
+            6 => {
+                const $len: usize = 6;
+                $body
+            }
+            7 => {
+                const $len: usize = 7;
+                $body
+            }
+            8 => {
+                const $len: usize = 8;
+                $body
+            }
+            _ => {
+                const $len: usize = SMALL;
+                $body
+            }
+        }
+    };
+}
+
 /// Lengths whose position weights are kept (longer journeys compute theirs each time).
 const CACHED_LENGTHS: usize = 256;
 /// Gaps in days whose decay weights are kept in the table.
@@ -362,8 +408,9 @@ struct Pass<'d> {
     /// Position weights per journey length (divided by their greatest common divisor) and
     /// their sum.
     by_length: Vec<Option<(Box<[u64]>, u64)>>,
-    /// Decay weights per gap, `u64::MAX` until computed.
-    gaps: Box<[u64]>,
+    /// Decay weights of the gaps 0, 1, 2... up to the largest seen so far (at most
+    /// [`CACHED_GAPS`]): one bounds check per touch, no mark of a weight not yet computed.
+    gaps: Vec<u64>,
     weights: Vec<u64>,
     rem: Vec<u64>,
     wide: Vec<i128>,
@@ -394,7 +441,7 @@ impl<'d> Pass<'d> {
             direct,
             totals: Totals::new(channels),
             by_length: Vec::new(),
-            gaps: vec![u64::MAX; CACHED_GAPS].into_boxed_slice(),
+            gaps: Vec::new(),
             weights: Vec::new(),
             rem: Vec::new(),
             wide: Vec::new(),
@@ -472,27 +519,19 @@ impl<'d> Pass<'d> {
                     // Days before the conversion, in time order: the last is the fewest.
                     let (days, half_life) = (&reader.days, *half_life);
                     let latest = days.last().copied().unwrap_or(0);
-                    let gaps = &mut *self.gaps;
+                    let gaps = &mut self.gaps;
                     let short = u64::try_from(units).ok().filter(|&t| t < SMALL_BELOW && n <= SMALL);
                     if let Some(t) = short {
-                        // Weights on the stack and the split in loops of a known length.
-                        match n {
-                            1 => decay_n::<1>(t, days, latest, half_life, gaps, out),
-                            2 => decay_n::<2>(t, days, latest, half_life, gaps, out),
-                            3 => decay_n::<3>(t, days, latest, half_life, gaps, out),
-                            4 => decay_n::<4>(t, days, latest, half_life, gaps, out),
-                            5 => decay_n::<5>(t, days, latest, half_life, gaps, out),
-                            6 => decay_n::<6>(t, days, latest, half_life, gaps, out),
-                            7 => decay_n::<7>(t, days, latest, half_life, gaps, out),
-                            8 => decay_n::<8>(t, days, latest, half_life, gaps, out),
-                            _ => decay_n::<SMALL>(t, days, latest, half_life, gaps, out),
-                        }
-                        Some(())
-                    } else {
-                        weights.clear();
-                        weights.extend(days.iter().map(|&d| gap_weight(gaps, half_life, d - latest)));
-                        split_fast(units, weights, None, out, rem)
+                        // Weights on the stack, the split in loops of a known length and the
+                        // credits added to their channels from registers.
+                        let d = Decayed { t, days, latest, half_life, j, channels: &reader.channel };
+                        let totals = &mut self.totals;
+                        with_length!(n, N => d.split::<N, COUNTS>(gaps, totals, out));
+                        return Ok(());
                     }
+                    weights.clear();
+                    weights.extend(days.iter().map(|&d| gap_weight(gaps, half_life, d - latest)));
+                    split_fast(units, weights, None, out, rem)
                 }
             };
             if done.is_none() {
@@ -524,32 +563,61 @@ impl<'d> Pass<'d> {
 }
 
 /// The decay weight (2^(−gap ÷ half-life) × 2^52) of a touch `gap` days before its journey's
-/// latest, from the table of the gaps seen so far.
+/// latest, from the table of the gaps up to the largest seen so far.
 #[inline]
-fn gap_weight(gaps: &mut [u64], half_life: f64, gap: u32) -> u64 {
-    let Some(cached) = gaps.get_mut(gap as usize) else {
-        return decay(f64::from(gap) / half_life);
-    };
-    if *cached == u64::MAX {
-        *cached = decay(f64::from(gap) / half_life);
+fn gap_weight(gaps: &mut Vec<u64>, half_life: f64, gap: u32) -> u64 {
+    match gaps.get(gap as usize) {
+        Some(&w) => w,
+        None => more_gaps(gaps, half_life, gap),
     }
-    *cached
 }
 
-/// Time decay's split of a journey of `N` touches (any number up to [`SMALL`] for
-/// `N = SMALL`) and `t` below [`SMALL_BELOW`] units: [`split_fast`]'s, with the weights on
-/// the stack. Each weight is at most 2^52 (the latest touch's exactly) and there are at most
-/// 16: their sum is positive and below 2^56, as [`split_n`] needs.
-#[inline]
-fn decay_n<const N: usize>(t: u64, days: &[u32], latest: u32, half_life: f64, gaps: &mut [u64], out: &mut [i64]) {
-    let n = if N == SMALL { days.len() } else { N };
-    let mut weights = [0u64; N];
-    let mut sum = 0u64;
-    for (w, &d) in weights[..n].iter_mut().zip(&days[..n]) {
-        *w = gap_weight(gaps, half_life, d - latest);
-        sum += *w;
+/// [`gap_weight`] of a gap beyond the table: the table grown up to it (the weights of the
+/// gaps between computed once each, as they would be when seen), or beyond [`CACHED_GAPS`]
+/// the weight computed alone.
+#[cold]
+fn more_gaps(gaps: &mut Vec<u64>, half_life: f64, gap: u32) -> u64 {
+    if gap as usize >= CACHED_GAPS {
+        return decay(f64::from(gap) / half_life);
     }
-    split_n::<N>(t, &weights[..n], sum, out);
+    let from = gaps.len() as u32; // ≤ CACHED_GAPS
+    gaps.extend((from..=gap).map(|g| decay(f64::from(g) / half_life)));
+    gaps[gap as usize]
+}
+
+/// A journey under time decay, with `t` below [`SMALL_BELOW`] units: what [`Decayed::split`]
+/// reads.
+struct Decayed<'r> {
+    t: u64,
+    /// Days before the conversion, per touch, and the fewest (the latest touch's).
+    days: &'r [u32],
+    latest: u32,
+    half_life: f64,
+    /// The journey's number and channels, for the totals.
+    j: usize,
+    channels: &'r [u32],
+}
+
+impl Decayed<'_> {
+    /// The split of a journey of `N` touches (any number up to [`SMALL`] for `N = SMALL`):
+    /// [`split_fast`]'s, with the weights on the stack, then each credit added to its
+    /// channel's totals (as [`Totals::add_counting`] with `COUNTS`) from the credits just
+    /// computed, not read back from the journey's rows. Each weight is at most 2^52 (the
+    /// latest touch's exactly) and there are at most 16: their sum is positive and below
+    /// 2^56, as [`split_n`] needs.
+    #[inline]
+    fn split<const N: usize, const COUNTS: bool>(&self, gaps: &mut Vec<u64>, totals: &mut Totals, out: &mut [i64]) {
+        let n = if N == SMALL { self.days.len() } else { N };
+        let mut weights = [0u64; N];
+        let mut sum = 0u64;
+        for (w, &d) in weights[..n].iter_mut().zip(&self.days[..n]) {
+            *w = gap_weight(gaps, self.half_life, d - self.latest);
+            sum += *w;
+        }
+        let out = &mut out[..n];
+        split_n::<N>(self.t, &weights[..n], sum, out);
+        totals.add_counting::<COUNTS>(self.j, true, i128::from(self.t), &self.channels[..n], |k| i128::from(out[k]));
+    }
 }
 
 /// Journeys of up to this many touches divide their revenue evenly by a multiplication.
@@ -689,17 +757,7 @@ const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 /// in loops of a known length for journeys of up to 8 touches (unrolled: about a tenth of
 /// time decay's and the position models' time over a million journeys of five).
 fn split_small(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
-    match weights.len() {
-        1 => split_n::<1>(t, weights, sum, out),
-        2 => split_n::<2>(t, weights, sum, out),
-        3 => split_n::<3>(t, weights, sum, out),
-        4 => split_n::<4>(t, weights, sum, out),
-        5 => split_n::<5>(t, weights, sum, out),
-        6 => split_n::<6>(t, weights, sum, out),
-        7 => split_n::<7>(t, weights, sum, out),
-        8 => split_n::<8>(t, weights, sum, out),
-        _ => split_n::<SMALL>(t, weights, sum, out),
-    }
+    with_length!(weights.len(), N => split_n::<N>(t, weights, sum, out));
 }
 
 /// [`split_small`] of `N` touches (any number up to [`SMALL`] for `N = SMALL`; `t` below
@@ -714,16 +772,16 @@ fn split_n<const N: usize>(t: u64, weights: &[u64], sum: u64, out: &mut [i64]) {
     let n = if N == SMALL { weights.len() } else { N };
     let (weights, out) = (&weights[..n], &mut out[..n]);
     let mut rem = [0i64; N];
-    // Signed conversions (one instruction each; the unsigned ones take several).
-    let (tf, inv) = (t as i64 as f64, 1.0 / sum as i64 as f64);
+    // t ÷ sum once (signed conversions: one instruction each, the unsigned ones take several).
+    let ratio = t as i64 as f64 / sum as i64 as f64;
     let mut given = 0u64;
     for k in 0..n {
         let w = weights[k];
-        // t × w ÷ sum to within 5 roundings of 2^-53 (t, w and the sum below 2^53 are exact,
-        // the rest rounds once each), so within 0.16 of the exact quotient below 2^48, then
+        // (t ÷ sum) × w to within 4 roundings of 2^-53 (t is exact; the sum, t ÷ sum, w and
+        // the product round once each), so within 0.13 of the exact quotient below 2^48, then
         // rounded to the nearest integer by the 1.5 × 2^52 shift (exact below 2^51): the
         // estimate is floor(t × w ÷ sum) or one more.
-        let x = tf * w as i64 as f64 * inv + ROUND_SHIFT;
+        let x = ratio * w as i64 as f64 + ROUND_SHIFT;
         let mut q = x.to_bits().wrapping_sub(ROUND_SHIFT.to_bits());
         // t × w − q × sum is in [−sum, sum), below 2^62 either way: exact modulo 2^64.
         let mut r = t.wrapping_mul(w).wrapping_sub(q.wrapping_mul(sum)) as i64;
