@@ -906,23 +906,30 @@ fn kernel<'a>(
     };
     // Per policy stage, where its slots start in the table and its last index there.
     let mut spans = vec![(0u32, 0u32); policy.stages.len()];
-    // A quota's won lanes under `expected_close`: their span in the table, and their offset.
+    // A quota's won lanes under `expected_close`: their span in the table.
     let mut won_span = None;
     let mut won_cols = 0;
+    let as_of_days = days_since_epoch(placer.as_of);
+    // The day of index 0 in the lanes' spans (see `Kernel::day0`).
+    let mut day0 = as_of_days - 1;
     let dated = if by_close {
+        // Only where the wider rows of cells are still allowed (else a pass of their own).
+        let won = won_periods.and_then(|p| won_table(p, placer.as_of, n_slots)).filter(|(_, more)| {
+            Aggregator::dense_allowed((n_groups as u64).saturating_mul((n_slots + more) as u64), cols.stage.len())
+        });
+        // With won lanes, every index counts from the first day of their span: an open
+        // lane's span starts with that many more overdue slots.
+        let back = if won.is_some() { WON_DAYS as usize } else { 0 };
         let overdue = funnel.open.first().map_or(0, |&s| slot_of(s, Some(-1)));
         let mut table: Vec<u32> =
-            std::iter::once(overdue).chain(close_slots.iter().copied()).chain([kernel::BAD]).collect();
+            std::iter::repeat_n(overdue, back + 1).chain(close_slots.iter().copied()).chain([kernel::BAD]).collect();
         let last = u32::try_from(table.len() - 1).ok()?;
         spans.fill((0, last));
-        if let Some((span, more)) = won_periods.and_then(|p| won_table(p, placer.as_of, n_slots)) {
-            // Only where the wider rows of cells are still allowed (else a pass of their own).
-            let cells = (n_groups as u64).saturating_mul((n_slots + more) as u64);
-            if Aggregator::dense_allowed(cells, cols.stage.len()) {
-                let start = u32::try_from(table.len()).ok()?;
-                table.extend(span);
-                (won_span, won_cols) = (Some((start, WON_DAYS + 2, i64::from(WON_DAYS))), more);
-            }
+        day0 -= back as i64;
+        if let Some((span, more)) = won {
+            let start = u32::try_from(table.len()).ok()?;
+            table.extend(span);
+            (won_span, won_cols) = (Some((start, WON_DAYS + 2)), more);
         }
         Some(Dated { days: cols.expected_close_on?.reader(), table, elapsed: false })
     } else if actual {
@@ -965,15 +972,14 @@ fn kernel<'a>(
                 undated,
                 table,
                 last,
-                offset: 0,
                 probability: probability[stage],
             };
             match won_span {
                 // A won deal goes to its group's column of the period of its close day: no
                 // close day (undated: `BAD`) or one after as_of is for the general loop, which
                 // the won rows' own pass then refuses.
-                Some((table, last, offset)) if lane.closed && policy.stages[stage].kind == StageKind::Won => {
-                    KLane { closed: false, undated: kernel::BAD, table, last, offset, ..lane }
+                Some((table, last)) if lane.closed && policy.stages[stage].kind == StageKind::Won => {
+                    KLane { closed: false, undated: kernel::BAD, table, last, ..lane }
                 }
                 _ => lane,
             }
@@ -983,7 +989,8 @@ fn kernel<'a>(
         stage: cols.stage,
         lanes: k_lanes,
         dated,
-        as_of_days: days_since_epoch(placer.as_of),
+        as_of_days,
+        day0,
         n_slots,
         n_groups,
         n_stages: policy.stages.len(),

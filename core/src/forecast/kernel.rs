@@ -36,9 +36,6 @@ pub(super) struct KLane {
     /// it may read there (every later day lands where that one does).
     pub table: u32,
     pub last: u32,
-    /// Added to the close-date index before it is clamped to the lane's span: 0, except
-    /// for a won lane summed per period (see [`Kernel::won_cols`]).
-    pub offset: i64,
     /// Its probability in integer units (see [`super::sums::probability_units`]); 0 closed.
     pub probability: u64,
 }
@@ -63,12 +60,13 @@ struct FastLane {
 /// the labels); more labels take the checked loop.
 const MAX_FAST_LANES: usize = 256;
 
-/// `run_wrapping`'s modes: no date read, `expected_close`, `actual`, and `expected_close`
-/// with the won deals summed per group and period of their close day (a quota's pass).
+/// `run_wrapping`'s modes: no date read, `expected_close` (every open lane reads the whole
+/// table), `actual`, and `expected_close` with a quota's won lanes (each lane reads its own
+/// span of the table, all indexed from [`Kernel::day0`]: see [`Kernel::won_cols`]).
 const UNDATED: u8 = 0;
 const CLOSE: u8 = 1;
 const ELAPSED: u8 = 2;
-const WON: u8 = 3;
+const SPANS: u8 = 3;
 
 /// A slot no row may use.
 pub(super) const BAD: u32 = u32::MAX;
@@ -77,9 +75,9 @@ pub(super) const BAD: u32 = u32::MAX;
 pub(super) struct Dated<'a> {
     /// Per row: its day (checked to be within the years 1 to 9999), or none.
     pub days: Days<'a>,
-    /// Slots: a lane reads `table[lane.table + index.min(lane.last)]`, where the index is,
-    /// under `expected_close`, 1 + the days from `as_of` to the close date (0: overdue),
-    /// and under `actual`, the days since the deal entered its stage (negative: an error).
+    /// Slots: a lane reads `table[lane.table + index.clamp(0, lane.last)]`, where the index
+    /// is, under `expected_close`, the days from [`Kernel::day0`] to the close date, and
+    /// under `actual`, the days since the deal entered its stage (negative: an error).
     pub table: Vec<u32>,
     /// `actual`: the index counts days in stage.
     pub elapsed: bool,
@@ -92,12 +90,17 @@ pub(super) struct Kernel<'a> {
     /// Placements `expected_close` and `actual`: the dates and their slots.
     pub dated: Option<Dated<'a>>,
     pub as_of_days: i64,
+    /// Placement `expected_close`: the day of index 0 in every lane's span of
+    /// [`Dated::table`]. The day before `as_of` (index 0: overdue, 1 + d: d days after
+    /// `as_of`), or with a quota's won lanes the first day of their span, so that one index
+    /// serves every lane (an open lane's span then starts with as many more overdue slots).
+    pub day0: i64,
     pub n_slots: usize,
     pub n_groups: usize,
     pub n_stages: usize,
     /// Placement `expected_close` for a quota: besides its `n_slots` month slots, each
-    /// group's row of cells has this many more, where the won lanes (not closed, `offset`
-    /// set, their span in [`Dated::table`]) sum their deals per period back from `as_of`'s,
+    /// group's row of cells has this many more, where the won lanes (not closed, their span
+    /// in [`Dated::table`]) sum their deals per period back from `as_of`'s,
     /// the last one for those closed before the table (see [`KernelSums::won`]). 0: none.
     pub won_cols: usize,
 }
@@ -253,7 +256,7 @@ impl Kernel<'_> {
         if dated.elapsed {
             self.run_wrapping::<ELAPSED, _, _, _>(rows, (days, &dated.table), amount, key)
         } else if self.won_cols > 0 {
-            self.run_wrapping::<WON, _, _, _>(rows, (days, &dated.table), amount, key)
+            self.run_wrapping::<SPANS, _, _, _>(rows, (days, &dated.table), amount, key)
         } else {
             self.run_wrapping::<CLOSE, _, _, _>(rows, (days, &dated.table), amount, key)
         }
@@ -274,8 +277,8 @@ impl Kernel<'_> {
         (amounts, units): (&[A], &impl Fn(A) -> u64),
         (groups, group): (&[G], &impl Fn(G) -> usize),
     ) -> Wrapping {
-        // A group's row of cells: its month slots, and in mode `WON` its won columns.
-        let stride = if MODE == WON { self.n_slots + self.won_cols } else { self.n_slots };
+        // A group's row of cells: its month slots, and in mode `SPANS` its won columns.
+        let stride = if MODE == SPANS { self.n_slots + self.won_cols } else { self.n_slots };
         let Some(dump) = self.n_groups.checked_mul(stride) else { return Wrapping::Invalid };
         let mut cells = vec![KCell::default(); dump + 1];
         // Per stage label code (the amounts and deals; weighted = amount × probability);
@@ -307,14 +310,6 @@ impl Kernel<'_> {
                 last: i64::from(l.last),
                 probability: l.probability,
             };
-        }
-        // Mode `WON`: per code, its lane's `offset` (a table of its own: the other modes'
-        // lanes stay as they are).
-        let mut offsets = [0i64; MAX_FAST_LANES];
-        if MODE == WON {
-            for (o, l) in offsets.iter_mut().zip(&self.lanes) {
-                *o = l.offset;
-            }
         }
         // Every lane's slots within the table (else nothing is read there).
         if MODE != UNDATED && lanes.iter().any(|l| l.table + l.last as usize >= slots.len()) {
@@ -362,9 +357,9 @@ impl Kernel<'_> {
                     let elapsed = self.as_of_days.wrapping_sub(d);
                     ok &= none | (elapsed >= 0);
                     elapsed
-                } else if MODE == WON {
-                    // A won lane's span starts `offset` days before as_of (see `won_cols`).
-                    d.wrapping_sub(self.as_of_days).wrapping_add(1).wrapping_add(offsets[code])
+                } else if MODE == SPANS {
+                    // Days from `day0` (see `Kernel::day0`).
+                    d.wrapping_sub(self.day0)
                 } else {
                     // 0: overdue, 1 + d: d days after as_of.
                     d.wrapping_sub(self.as_of_days).wrapping_add(1)
@@ -448,7 +443,7 @@ impl Kernel<'_> {
                     ok &= d == i64::MIN || elapsed >= 0;
                     elapsed
                 } else {
-                    d.wrapping_sub(self.as_of_days).wrapping_add(1).wrapping_add(lane.offset)
+                    d.wrapping_sub(self.day0)
                 };
                 let at = lane.table as usize + index.clamp(0, i64::from(lane.last)) as usize;
                 let slot = if d == i64::MIN { lane.undated } else { dated.table.get(at).copied().unwrap_or(BAD) };
