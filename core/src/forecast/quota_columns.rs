@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::book::Exact;
@@ -15,7 +16,7 @@ use super::calendar::{PeriodId, Periods};
 use super::columns::{run, DealColumns, RowPath};
 use super::inputs::{day_of, Days};
 use super::policy::{ForecastPolicy, Funnel};
-use super::quota::{Cells, Quota, QuotaPolicy, QuotaReport, Setup, WonDeal};
+use super::quota::{decimal_sum, Cells, Quota, QuotaPolicy, QuotaReport, Setup, WonDeal};
 use super::report::{ForecastReport, GroupSlots};
 use super::sums::Acc;
 use crate::error::{Error, Result};
@@ -157,29 +158,28 @@ fn cells(side: &Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
     // Per group, the id of the key it counts under (several groups may share one).
     let ids: Vec<usize> =
         side.keys.iter().map(|k| out.id(&fields.iter().map(|&f| k.get(f).cloned().flatten()).collect())).collect();
-    let exact = |a: &Acc| Exact { deals: a.deals, amount: a.amount, weighted: a.weighted };
+    // The sums of some slots, as adding them one after another gives them.
+    let exact = |accs: &[&Acc]| -> Result<Exact> {
+        let sum =
+            |x: fn(&Acc) -> Decimal| decimal_sum(accs.iter().map(|a| x(a))).ok_or_else(|| Error::overflow("totals"));
+        let deals = accs.iter().fold(0u64, |d, a| d.saturating_add(a.deals));
+        Ok(Exact { deals, amount: sum(|a| a.amount)?, weighted: sum(|a| a.weighted)? })
+    };
+    let period = |slot: usize| periods.of_slot(side.slot0 + slot as i64);
+    let mut unscheduled = Vec::new();
+    let mut run = Vec::new();
     for (g, slots) in side.group_slots.iter().enumerate() {
-        // Slots are in order, so a period's slots are consecutive: one cell per period.
-        let mut current: Option<(PeriodId, Exact)> = None;
-        for (slot, acc) in slots {
-            if *slot >= side.unscheduled {
-                out.unscheduled.merge(&exact(acc), &|| "totals".into())?;
-                continue;
-            }
-            let p = periods.of_slot(side.slot0 + *slot as i64);
-            match &mut current {
-                Some((q, sums)) if *q == p => sums.merge(&exact(acc), &|| "totals".into())?,
-                _ => {
-                    if let Some((q, sums)) = current.replace((p, exact(acc))) {
-                        out.cell(ids[g], q).open.merge(&sums, &|| "totals".into())?;
-                    }
-                }
-            }
-        }
-        if let Some((q, sums)) = current {
-            out.cell(ids[g], q).open.merge(&sums, &|| "totals".into())?;
+        // Slots are in order (unscheduled last), so a period's slots are consecutive: one
+        // cell per period.
+        let (scheduled, later) = slots.split_at(slots.partition_point(|(slot, _)| *slot < side.unscheduled));
+        unscheduled.extend(later.iter().map(|(_, acc)| acc));
+        for slots in scheduled.chunk_by(|(a, _), (b, _)| period(*a) == period(*b)) {
+            run.clear();
+            run.extend(slots.iter().map(|(_, acc)| acc));
+            out.cell(ids[g], period(slots[0].0)).open.merge(&exact(&run)?, &|| "totals".into())?;
         }
     }
+    out.unscheduled = exact(&unscheduled)?;
     side.won.each(|g, p, deals, units| {
         let amount = money::from_units(units, side.scale).ok_or_else(|| Error::overflow("totals"))?;
         out.cell(ids[g], p).won.add(deals, amount, &|| "totals".into())
