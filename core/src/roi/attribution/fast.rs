@@ -27,39 +27,14 @@ use crate::error::{Error, Result};
 /// length, unrolled), longer ones by [`SMALL`]'s (whose loops take the slices' length).
 macro_rules! with_length {
     ($n:expr, $len:ident => $body:expr) => {
+        with_length!(@arms $n, $len, $body, 1 2 3 4 5 6 7 8)
+    };
+    (@arms $n:expr, $len:ident, $body:expr, $($k:literal)*) => {
         match $n {
-            1 => {
-                const $len: usize = 1;
+            $($k => {
+                const $len: usize = $k;
                 $body
-            }
-            2 => {
-                const $len: usize = 2;
-                $body
-            }
-            3 => {
-                const $len: usize = 3;
-                $body
-            }
-            4 => {
-                const $len: usize = 4;
-                $body
-            }
-            5 => {
-                const $len: usize = 5;
-                $body
-            }
-            6 => {
-                const $len: usize = 6;
-                $body
-            }
-            7 => {
-                const $len: usize = 7;
-                $body
-            }
-            8 => {
-                const $len: usize = 8;
-                $body
-            }
+            })*
             _ => {
                 const $len: usize = SMALL;
                 $body
