@@ -281,7 +281,8 @@ pub fn check_millis(column: &[i64], none: Option<i64>, path: impl Fn(usize) -> S
 /// multiplication: numpy datetime64 ticks become days without a division per row. `per_day` =
 /// 2^k × an odd number, so a whole number of days has its low k bits clear and
 /// `((ticks >> k) as u64).wrapping_mul(inverse_mod_2_64(odd)) as i64` is its day; a value that
-/// is not a whole number of days has low bits set or gives no day of the years 0001 to 9999.
+/// is not a whole number of days has low bits set or gives no day of the years 0001 to 9999
+/// (when [`inverse_test_is_exact`]: every unit numpy has).
 /// Newton's iteration doubles the correct low bits each step: 3, 6, 12, 24, 48, 96.
 ///
 /// # Examples
@@ -304,6 +305,28 @@ pub const fn inverse_mod_2_64(odd: u64) -> u64 {
         step += 1;
     }
     inverse
+}
+
+/// Whether the test of [`inverse_mod_2_64`] is exact for `per_day` (≥ 1) ticks a day: a value
+/// that is not a whole number of days gives no day of the years 0001 to 9999 as long as any such
+/// day times `per_day`'s odd factor stays within `i64` (then that product and the shifted value
+/// are both below 2^63 in magnitude, congruent modulo 2^64, so equal). True for every numpy unit
+/// down to the picosecond (odd factor 675 × 5^12 < 2^38); false from an odd factor of about
+/// 2^41.5, where a reader must test the remainder itself.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::wire::inverse_test_is_exact;
+///
+/// assert!(inverse_test_is_exact(86_400_000_000_000)); // nanoseconds
+/// assert!(!inverse_test_is_exact((1 << 60) + 1));
+/// ```
+#[must_use]
+pub const fn inverse_test_is_exact(per_day: i64) -> bool {
+    let odd = per_day >> per_day.trailing_zeros();
+    let widest = if -MIN_EPOCH_DAY > MAX_EPOCH_DAY { -MIN_EPOCH_DAY } else { MAX_EPOCH_DAY };
+    per_day >= 1 && odd <= i64::MAX / widest
 }
 
 fn check_column<T: Copy + PartialEq + Into<i64>>(

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, ParseKind, Result};
-use crate::wire::{inverse_mod_2_64, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
+use crate::wire::{inverse_mod_2_64, inverse_test_is_exact, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 
 /// A column of dates, one per deal, in the caller's own representation.
 #[derive(Debug, Clone, Copy)]
@@ -120,6 +120,15 @@ impl<'a> DateColumn<'a> {
                 });
             }
             narrow = Some(Vec::with_capacity(self.len()));
+            // A unit with a huge odd factor (no numpy unit): the multiplication's test could
+            // pass a value that is no whole day, so the remainders are tested first.
+            if let Self::Ticks { values, per_day } = self {
+                if !inverse_test_is_exact(per_day) {
+                    if let Some(i) = values.iter().position(|&v| v != i64::MIN && v.rem_euclid(per_day) != 0) {
+                        return Err(self.error_in(i..i + 1, field, path));
+                    }
+                }
+            }
         }
         let days = self.reader();
         let mut latest = i64::MIN;
@@ -278,8 +287,9 @@ impl<T> Default for Whole<'_, T> {
 /// day = odd × 2^shift when the value is a multiple of it (`inverse`: the odd factor's
 /// inverse modulo 2^64). A value that is not one has low bits set or gives a day outside the
 /// years 1 to 9999 (were the product a day in range, it times the odd factor would equal the
-/// shifted value, both below 2^63 in magnitude and congruent modulo 2^64). `i64::MIN` (NaT)
-/// for none.
+/// shifted value, both below 2^63 in magnitude and congruent modulo 2^64; true for every
+/// unit with [`inverse_test_is_exact`], and [`DateColumn::check`] tests the remainders of any
+/// other). `i64::MIN` (NaT) for none.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Wide<'a> {
     values: &'a [i64],
@@ -494,6 +504,19 @@ mod tests {
                     assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"), "{per_day}");
                 }
             }
+        }
+        // A unit with a huge odd factor: a value that is no whole day but whose product by the
+        // inverse is a day in range (2,900,000 × per_day wrapped modulo 2^64) is still refused.
+        for per_day in [(1i64 << 60) + 1, ((1i64 << 59) + 1) << 2, 4_398_046_511_105] {
+            let shift = per_day.trailing_zeros();
+            let odd = per_day >> shift;
+            let v = 2_900_000i64.wrapping_mul(odd) << shift;
+            let column = DateColumn::Ticks { values: &[0, v], per_day };
+            assert_ne!(v.rem_euclid(per_day), 0);
+            assert_eq!(column.reader().day(1), 2_900_000, "{per_day}: the multiplication alone would take it");
+            let e = check(column).unwrap_err();
+            assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"), "{per_day}");
+            assert_eq!(check(DateColumn::Ticks { values: &[i64::MIN, 3 * per_day], per_day }).unwrap(), Some(3));
         }
         let read: Vec<i64> = (0..narrow.len()).map(|i| DateColumn::Days32(&narrow).reader().day(i)).collect();
         assert_eq!(read, days);
