@@ -322,16 +322,59 @@ pub(super) struct Cells {
 }
 
 impl Cells {
-    /// The id of `key` (a new one on first sight).
-    pub fn id(&mut self, key: &Key) -> usize {
-        if let Some(&id) = self.ids.get(key) {
-            return id;
+    /// No cells, with room for `keys` keys.
+    pub fn with_capacity(keys: usize) -> Self {
+        Self {
+            keys: Vec::with_capacity(keys),
+            ids: HashMap::with_capacity(keys),
+            by_key: Vec::with_capacity(keys),
+            unscheduled: Exact::default(),
         }
+    }
+
+    /// The id of `key` (a new one on first sight), the key moved in.
+    pub fn id_owned(&mut self, key: Key) -> usize {
+        match self.ids.get(&key) {
+            Some(&id) => id,
+            None => self.insert(key),
+        }
+    }
+
+    /// A new id for `key` (not known yet), with no cells.
+    fn insert(&mut self, key: Key) -> usize {
         let id = self.keys.len();
         self.ids.insert(key.clone(), id);
-        self.keys.push(key.clone());
+        self.keys.push(key);
         self.by_key.push(PeriodMap::default());
         id
+    }
+
+    /// Adds `cells` (in period order, one per period, without quotas) to key `id`'s: taken
+    /// as they are when it has none yet (a key of one group), else added cell by cell (an
+    /// open or won part without deals is none: not added).
+    pub fn put(&mut self, id: usize, cells: Vec<(PeriodId, Cell)>) -> Result<()> {
+        if self.by_key[id].len() == 0 {
+            self.by_key[id] = PeriodMap::Sorted(cells);
+            return Ok(());
+        }
+        for (p, cell) in cells {
+            let mine = self.cell(id, p);
+            if cell.open.deals > 0 {
+                mine.open.merge(&cell.open, &|| "totals".into())?;
+            }
+            if cell.won.deals > 0 {
+                mine.won.add(cell.won.deals, cell.won.amount, &|| "totals".into())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The id of `key` (a new one on first sight).
+    pub fn id(&mut self, key: &Key) -> usize {
+        match self.ids.get(key) {
+            Some(&id) => id,
+            None => self.insert(key.clone()),
+        }
     }
 
     /// The cell of key `id` in period `p` (an empty one on first use).
@@ -614,6 +657,11 @@ impl Won {
 }
 
 impl Cell {
+    /// A cell of deals, without a quota.
+    pub fn of(won: Won, open: Exact) -> Self {
+        Self { won, open, quota: None }
+    }
+
     /// The totals of `cells` (a period's, in key order): their won and open deals and sums,
     /// and their quotas summed, if any has one.
     fn total(cells: &[&Cell]) -> Result<Cell> {

@@ -16,7 +16,7 @@ use super::calendar::{PeriodId, Periods};
 use super::columns::{run, DealColumns, RowPath};
 use super::inputs::{day_of, Days};
 use super::policy::{ForecastPolicy, Funnel};
-use super::quota::{decimal_sum, Cells, Quota, QuotaPolicy, QuotaReport, Setup, WonDeal};
+use super::quota::{decimal_sum, Cell, Cells, Quota, QuotaPolicy, QuotaReport, Setup, Won, WonDeal};
 use super::report::{ForecastReport, GroupSlots};
 use super::sums::Acc;
 use crate::error::{Error, Result};
@@ -145,19 +145,30 @@ pub fn forecast_quota_columns(
     let funnel = Funnel::new(policy)?;
     let mut side = Side::new(setup.periods);
     let (report, _) = run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), 1, Some(&mut side))?;
-    let cells = cells(&side, &setup, &fields)?;
+    let cells = cells(side, &setup, &fields)?;
     let quota_report = setup.finish(policy.rounding, cells, (&data.won, &data.quotas), HashMap::new(), as_of)?;
     Ok((report, quota_report))
 }
 
 /// The deals' sums per quota key and period: each group's month slots rolled up into the
 /// quota's periods, and the won rows' sums, under the quota key of their group.
-fn cells(side: &Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
+fn cells(side: Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
     let periods = setup.periods;
-    let mut out = Cells::default();
-    // Per group, the id of the key it counts under (several groups may share one).
-    let ids: Vec<usize> =
-        side.keys.iter().map(|k| out.id(&fields.iter().map(|&f| k.get(f).cloned().flatten()).collect())).collect();
+    let Side { keys, group_slots, won, scale, unscheduled: first_unscheduled, slot0, .. } = side;
+    let mut out = Cells::with_capacity(keys.len());
+    // Per group, the id of the key it counts under (several groups may share one): the
+    // group's values of the quota's fields, moved (a quota names each field once).
+    let ids: Vec<usize> = keys
+        .into_iter()
+        .map(|mut k| {
+            let key = if fields.iter().copied().eq(0..k.len()) {
+                k
+            } else {
+                fields.iter().map(|&f| k.get_mut(f).and_then(Option::take)).collect()
+            };
+            out.id_owned(key)
+        })
+        .collect();
     // The sums of some slots, as adding them one after another gives them.
     let exact = |accs: &[&Acc]| -> Result<Exact> {
         let sum =
@@ -165,25 +176,37 @@ fn cells(side: &Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
         let deals = accs.iter().fold(0u64, |d, a| d.saturating_add(a.deals));
         Ok(Exact { deals, amount: sum(|a| a.amount)?, weighted: sum(|a| a.weighted)? })
     };
-    let period = |slot: usize| periods.of_slot(side.slot0 + slot as i64);
-    let mut unscheduled = Vec::new();
+    let period = |slot: usize| periods.of_slot(slot0 + slot as i64);
+    let mut later = Vec::new();
     let mut run = Vec::new();
-    for (g, slots) in side.group_slots.iter().enumerate() {
+    // A group's cells in period order.
+    let mut cells: Vec<(PeriodId, Cell)> = Vec::new();
+    for (g, slots) in group_slots.iter().enumerate() {
         // Slots are in order (unscheduled last), so a period's slots are consecutive: one
-        // cell per period.
-        let (scheduled, later) = slots.split_at(slots.partition_point(|(slot, _)| *slot < side.unscheduled));
-        unscheduled.extend(later.iter().map(|(_, acc)| acc));
+        // cell per period, the group's cells in period order.
+        let (scheduled, unscheduled) = slots.split_at(slots.partition_point(|(slot, _)| *slot < first_unscheduled));
+        later.extend(unscheduled.iter().map(|(_, acc)| acc));
         for slots in scheduled.chunk_by(|(a, _), (b, _)| period(*a) == period(*b)) {
             run.clear();
             run.extend(slots.iter().map(|(_, acc)| acc));
-            out.cell(ids[g], period(slots[0].0)).open.merge(&exact(&run)?, &|| "totals".into())?;
+            cells.push((period(slots[0].0), Cell::of(Won::default(), exact(&run)?)));
         }
+        won.each_of(g, |p, deals, units| {
+            let amount = money::from_units(units, scale).ok_or_else(|| Error::overflow("totals"))?;
+            match cells.binary_search_by_key(&p, |(q, _)| *q) {
+                Ok(at) => cells[at].1.won.add(deals, amount, &|| "totals".into()),
+                Err(at) => {
+                    cells.insert(at, (p, Cell::of(Won { deals, amount }, Exact::default())));
+                    Ok(())
+                }
+            }
+        })?;
+        // Kept in a list of their own length (this one keeps its room for the next group).
+        let mut own = Vec::with_capacity(cells.len());
+        own.append(&mut cells);
+        out.put(ids[g], own)?;
     }
-    out.unscheduled = exact(&unscheduled)?;
-    side.won.each(|g, p, deals, units| {
-        let amount = money::from_units(units, side.scale).ok_or_else(|| Error::overflow("totals"))?;
-        out.cell(ids[g], p).won.add(deals, amount, &|| "totals".into())
-    })?;
+    out.unscheduled = exact(&later)?;
     Ok(out)
 }
 
@@ -347,19 +370,18 @@ impl WonSums {
         (self.near, self.width) = (near, width);
     }
 
-    /// Calls `f(group, period, deals, units)` for each group and period with won rows.
-    fn each(&self, mut f: impl FnMut(usize, PeriodId, u64, i128) -> Result<()>) -> Result<()> {
-        if self.width > 0 {
-            for (g, near) in self.near.chunks(self.width).enumerate() {
-                for (back, &(deals, units)) in near.iter().enumerate().rev() {
-                    if deals > 0 {
-                        f(g, self.last - back as PeriodId, deals, units)?;
-                    }
-                }
-            }
+    /// Calls `f(period, deals, units)` for each period with won rows of group `g`, in period
+    /// order.
+    fn each_of(&self, g: usize, mut f: impl FnMut(PeriodId, u64, i128) -> Result<()>) -> Result<()> {
+        // The far periods are all before the near ones.
+        for (&(_, p), &(deals, units)) in self.far.range((g, PeriodId::MIN)..=(g, PeriodId::MAX)) {
+            f(p, deals, units)?;
         }
-        for (&(g, p), &(deals, units)) in &self.far {
-            f(g, p, deals, units)?;
+        let near = self.near.get(g * self.width..(g + 1) * self.width).unwrap_or_default();
+        for (back, &(deals, units)) in near.iter().enumerate().rev() {
+            if deals > 0 {
+                f(self.last - back as PeriodId, deals, units)?;
+            }
         }
         Ok(())
     }
