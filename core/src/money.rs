@@ -95,9 +95,12 @@ impl Rounding {
     /// assert_eq!(yuan.quantum(), Decimal::ONE);
     /// ```
     pub fn round(&self, x: Decimal) -> Decimal {
-        // A figure with its places already, or fewer (cents summed in cents: most of a
-        // report's), has nothing to round: only padded with zeros.
-        let mut r = if x.scale() <= self.dp { x } else { x.round_dp_with_strategy(self.dp, self.strategy.into()) };
+        // A figure with its places already (cents summed in cents: most of a report's) is
+        // its own rounding; one with fewer has nothing to round: only padded with zeros.
+        if x.scale() == self.dp {
+            return x;
+        }
+        let mut r = if x.scale() < self.dp { x } else { x.round_dp_with_strategy(self.dp, self.strategy.into()) };
         // rescale only pads zeros here: r has at most dp places already.
         r.rescale(self.dp);
         r
