@@ -100,10 +100,36 @@ impl Rounding {
         if x.scale() == self.dp {
             return x;
         }
+        if let Some(r) = self.round_units(x) {
+            return r;
+        }
         let mut r = if x.scale() < self.dp { x } else { x.round_dp_with_strategy(self.dp, self.strategy.into()) };
         // rescale only pads zeros here: r has at most dp places already.
         r.rescale(self.dp);
         r
+    }
+
+    /// `x` rounded as [`Decimal::round_dp_with_strategy`] rounds it, in 64-bit integers: for
+    /// a non-negative `x` with more places than `dp` whose mantissa fits 64 bits (a
+    /// weighted sum: cents times probabilities), the quotient and remainder of its mantissa
+    /// by 10^(places − dp) decide; `None` otherwise.
+    fn round_units(self, x: Decimal) -> Option<Decimal> {
+        if x.is_sign_negative() {
+            return None;
+        }
+        let m = u64::try_from(x.mantissa()).ok()?;
+        let unit = *POW10.get(usize::try_from(x.scale().checked_sub(self.dp)?).ok()?)?;
+        let (q, r) = (m / unit, m % unit);
+        // `2r` compared with `unit` without overflow: r < unit ≤ 10^19 < 2^64.
+        let half = r.cmp(&(unit - r));
+        let up = match self.strategy {
+            RoundingStrategy::HalfEven => half.is_gt() || (half.is_eq() && q & 1 == 1),
+            RoundingStrategy::HalfUp => half.is_ge(),
+            RoundingStrategy::HalfDown => half.is_gt(),
+            RoundingStrategy::Down => false,
+            RoundingStrategy::Up => r > 0,
+        };
+        Some(Decimal::from_i128_with_scale(i128::from(q) + i128::from(up), self.dp))
     }
 
     /// One unit in the last kept place (0.01 for dp = 2).
@@ -393,6 +419,41 @@ mod tests {
         }
         // The integer way takes almost every ordinary ratio.
         assert!(some > 19_000, "{some}");
+    }
+
+    /// `Rounding::round` against `Decimal::round_dp_with_strategy` (then padded), bit for bit
+    /// (value, scale, sign), on seeded figures: every strategy, ties and near ties, mantissas
+    /// near 2^64 (past it: the Decimal way), zeros, negatives and -0, fewer places than `dp`.
+    #[test]
+    fn round_is_the_decimal_rounding() {
+        use RoundingStrategy::*;
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..40_000 {
+            let strategy = [HalfEven, HalfUp, HalfDown, Down, Up][case % 5];
+            let dp = (next() % 7) as u32;
+            let scale = (next() % 20) as u32;
+            let unit = 10i128.pow(scale.saturating_sub(dp));
+            let m: i128 = match next() % 6 {
+                0 => 0,
+                // A tie, or one off it.
+                1 => i128::from(next() % 1_000) * unit + unit / 2 + i128::from(next() % 3) - 1,
+                2 => i128::from(u64::MAX) - i128::from(next() % 1_000),
+                3 => i128::from(next()) + i128::from(next() % 2) * i128::from(u64::MAX),
+                _ => i128::from(next() % 100_000_000),
+            };
+            let mut x = Decimal::from_i128_with_scale(m.max(0), scale);
+            x.set_sign_negative(next() % 7 == 0);
+            let rounding = r(dp, strategy);
+            let mut want = x.round_dp_with_strategy(dp, strategy.into());
+            want.rescale(dp);
+            assert_eq!(rounding.round(x).serialize(), want.serialize(), "{x} at {dp} {strategy:?}");
+        }
     }
 
     #[test]
