@@ -313,8 +313,9 @@ pub(super) fn run<'f, 'p>(
     // A deal entered in its stage after as_of is an error, which the general loop reports.
     let entered_ok = latest[0].is_none_or(|d| d <= as_of_days);
     let won_periods = side.as_ref().map(|s| s.periods);
-    let kernel = kernel(funnel, &placer, cols, &lanes, &close_slots, (max_offset, groups.count(), scale), won_periods)
-        .filter(|_| entered_ok);
+    let shape = (max_offset, groups.count(), scale);
+    let kernel =
+        kernel(funnel, &placer, cols, &lanes, (&close_slots, &latest), shape, won_periods).filter(|_| entered_ok);
     let won_cols = kernel.as_ref().map_or(0, |k| k.won_cols);
     let to_tables = |sums: &KernelSums| {
         let (w_scale, _) = super::sums::probability_units(funnel, scale)?;
@@ -549,13 +550,13 @@ impl Pass<'_> {
         match self.groups {
             // Any column of the right length will do for "no group": the stage codes.
             Groups::All => kernel.run(rows, amount, (self.cols.stage, |_| 0)),
-            // -1 (no value) is group 0; a code below -1 (which wraps to a huge value) or past
-            // the labels is past the kernel's last group: invalid.
+            // -1 (no value) is group 0; a code below -1 (2^31 or more as a `u32`) or past the
+            // labels is past the kernel's last group: invalid.
             Groups::Single { codes, .. } => {
-                kernel.run(rows, amount, (codes.as_ref(), |c: i32| (i64::from(c) + 1) as u64 as usize))
+                kernel.run(rows, amount, (codes.as_ref(), |c: i32| (c as u32).wrapping_add(1)))
             }
-            Groups::Ids { groups, .. } => kernel.run(rows, amount, (groups.as_slice(), usize::from)),
-            Groups::Multi { ids, .. } => kernel.run(rows, amount, (ids.as_slice(), |id: u32| id as usize)),
+            Groups::Ids { groups, .. } => kernel.run(rows, amount, (groups.as_slice(), u32::from)),
+            Groups::Multi { ids, .. } => kernel.run(rows, amount, (ids.as_slice(), |id: u32| id)),
         }
     }
 
@@ -883,7 +884,7 @@ fn kernel<'a>(
     placer: &Placer,
     cols: &DealColumns<'a>,
     lanes: &[Lane],
-    close_slots: &[u32],
+    (close_slots, latest): (&[u32], &[Option<i64>; 4]),
     (max_offset, n_groups, scale): (u32, usize, u32),
     won_periods: Option<Periods>,
 ) -> Option<Kernel<'a>> {
@@ -931,7 +932,7 @@ fn kernel<'a>(
             table.extend(span);
             (won_span, won_cols) = (Some((start, WON_DAYS + 2)), more);
         }
-        Some(Dated { days: cols.expected_close_on?.reader(), table, elapsed: false })
+        Some(Dated { days: cols.expected_close_on?.reader(), table, elapsed: false, latest: latest[1] })
     } else if actual {
         // Each open stage's slot per day in stage, up to a day from which on every deal is
         // overdue (more than the stage's duration in it), so lands where that day does.
@@ -949,7 +950,7 @@ fn kernel<'a>(
             spans[s] = (u32::try_from(table.len()).ok()?, days);
             table.extend((0..=i64::from(days)).map(|d| slot_of(s, Some(d))));
         }
-        Some(Dated { days: cols.entered_stage_on?.reader(), table, elapsed: true })
+        Some(Dated { days: cols.entered_stage_on?.reader(), table, elapsed: true, latest: latest[0] })
     } else {
         None
     };

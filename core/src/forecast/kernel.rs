@@ -40,20 +40,22 @@ pub(super) struct KLane {
     pub probability: u64,
 }
 
-/// [`KLane`] as the wrapping loop reads it.
+/// [`KLane`] as the wrapping loop reads it (64 bytes: a code's lane is at `code << 6`). A
+/// row's cell is `(group × stride + slot) & mask) + offset` (see [`KernelSums`]): its group's
+/// cell of its slot (+ 1) when open, the dump (0) when closed, past the cells when the code
+/// is no policy stage.
 #[derive(Clone, Copy)]
+#[repr(align(64))]
 struct FastLane {
-    ok: bool,
-    closed: bool,
-    /// ANDed with the group × slot cell: all ones open, 0 closed.
-    mask: usize,
-    /// ORed with it: 0 open, the dump cell closed.
-    base: usize,
-    slot: usize,
-    undated: u32,
-    table: usize,
-    last: i64,
+    /// All ones open, 0 closed or invalid.
+    mask: u64,
+    /// Open: 1, plus the lane's slot when the loop reads no date; closed: 0; invalid:
+    /// `u64::MAX`.
+    offset: u64,
     probability: u64,
+    undated: u32,
+    table: u32,
+    last: u32,
 }
 
 /// Stage label codes the wrapping loop takes (the last lane stands for every code past
@@ -81,6 +83,8 @@ pub(super) struct Dated<'a> {
     pub table: Vec<u32>,
     /// `actual`: the index counts days in stage.
     pub elapsed: bool,
+    /// The latest day in `days`, `None` when no row has one.
+    pub latest: Option<i64>,
 }
 
 /// The loop's invariants.
@@ -134,8 +138,8 @@ impl KCell {
     }
 }
 
-/// What the fast lane sums: group × slot cells (one more at the end for closed deals), and
-/// per policy stage.
+/// What the fast lane sums: group × slot cells, after one for closed deals (the dump, cell
+/// 0), and per policy stage.
 pub(super) struct KernelSums {
     cells: Vec<KCell>,
     stages: Vec<KCell>,
@@ -165,7 +169,7 @@ impl KernelSums {
         let mut by_slot = vec![Int::default(); n_slots];
         let mut by_group = vec![Int::default(); n_groups];
         let mut group_slots: Vec<Vec<(usize, Acc)>> = vec![Vec::new(); n_groups];
-        for (g, row) in self.cells[..n_groups * self.stride].chunks_exact(self.stride).enumerate() {
+        for (g, row) in self.cells[1..].chunks_exact(self.stride).enumerate() {
             for (slot, cell) in row[..n_slots].iter().enumerate().filter(|(_, c)| c.deals > 0) {
                 let sums = cell.int();
                 by_slot[slot].add(&sums)?;
@@ -195,8 +199,7 @@ impl KernelSums {
     /// [`Kernel::won_cols`]): `f(group, column, deals, amount units)` for each cell holding
     /// deals, by group, then column.
     pub fn won(&self, n_slots: usize, mut f: impl FnMut(usize, usize, u64, u64)) {
-        let n_groups = (self.cells.len() - 1) / self.stride;
-        for (g, row) in self.cells[..n_groups * self.stride].chunks_exact(self.stride).enumerate() {
+        for (g, row) in self.cells[1..].chunks_exact(self.stride).enumerate() {
             for (col, cell) in row[n_slots..].iter().enumerate().filter(|(_, c)| c.deals > 0) {
                 f(g, col, cell.deals, cell.amount);
             }
@@ -206,7 +209,7 @@ impl KernelSums {
 
 impl Kernel<'_> {
     /// The sums of `rows`, or `None` when some row needs the general loop. Row `i`'s group
-    /// is `group(groups[i])` (`n_groups` or more when invalid), its amount
+    /// is `group(groups[i])` (`n_groups` or more when invalid: a `u32`), its amount
     /// `units(amounts[i])`, with the top bit set when it is not a valid non-negative amount
     /// (a negative `i64` as `u64`).
     ///
@@ -220,7 +223,7 @@ impl Kernel<'_> {
         &self,
         rows: Range<usize>,
         (amounts, units): (&[A], impl Fn(A) -> u64),
-        (groups, group): (&[G], impl Fn(G) -> usize),
+        (groups, group): (&[G], impl Fn(G) -> u32),
     ) -> Option<KernelSums> {
         let (amount, key) = ((&amounts[rows.clone()], &units), (&groups[rows.clone()], &group));
         // (Entry dates after as_of are refused before: the caller takes the general loop.)
@@ -233,13 +236,13 @@ impl Kernel<'_> {
                     Days::Wide(days) => self.dated_run(rows.clone(), (days, d), amount, key),
                     Days::Narrow(days) => self.dated_run(rows.clone(), (days, d), amount, key),
                 },
-                None => self.run_wrapping::<UNDATED, _, _, _>(rows.clone(), (None::<Plain>, &[]), amount, key),
+                None => self.run_wrapping::<UNDATED, _, _, _>(rows.clone(), (None::<Plain>, &[], None), amount, key),
             }
         };
         match sums {
             Wrapping::Exact(sums) => Some(sums),
             Wrapping::Invalid => None,
-            Wrapping::Unproven => self.run_checked(rows, |i| group(groups[i]), |i| units(amounts[i])),
+            Wrapping::Unproven => self.run_checked(rows, |i| group(groups[i]) as usize, |i| units(amounts[i])),
         }
     }
 
@@ -250,15 +253,15 @@ impl Kernel<'_> {
         rows: Range<usize>,
         (days, dated): (D, &Dated),
         amount: (&[A], &impl Fn(A) -> u64),
-        key: (&[G], &impl Fn(G) -> usize),
+        key: (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
         let days = Some(days.cut(rows.clone()));
         if dated.elapsed {
-            self.run_wrapping::<ELAPSED, _, _, _>(rows, (days, &dated.table), amount, key)
+            self.run_wrapping::<ELAPSED, _, _, _>(rows, (days, &dated.table, dated.latest), amount, key)
         } else if self.won_cols > 0 {
-            self.run_wrapping::<SPANS, _, _, _>(rows, (days, &dated.table), amount, key)
+            self.run_wrapping::<SPANS, _, _, _>(rows, (days, &dated.table, dated.latest), amount, key)
         } else {
-            self.run_wrapping::<CLOSE, _, _, _>(rows, (days, &dated.table), amount, key)
+            self.run_wrapping::<CLOSE, _, _, _>(rows, (days, &dated.table, dated.latest), amount, key)
         }
     }
 
@@ -273,46 +276,51 @@ impl Kernel<'_> {
     fn run_wrapping<const MODE: u8, D: DayAt, A: Copy, G: Copy>(
         &self,
         rows: Range<usize>,
-        (days, slots): (Option<D>, &[u32]),
+        (days, slots, latest): (Option<D>, &[u32], Option<i64>),
         (amounts, units): (&[A], &impl Fn(A) -> u64),
-        (groups, group): (&[G], &impl Fn(G) -> usize),
+        (groups, group): (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
         // A group's row of cells: its month slots, and in mode `SPANS` its won columns.
         let stride = if MODE == SPANS { self.n_slots + self.won_cols } else { self.n_slots };
-        let Some(dump) = self.n_groups.checked_mul(stride) else { return Wrapping::Invalid };
-        let mut cells = vec![KCell::default(); dump + 1];
+        // The dump (cell 0), then each group's row. Fewer than 2^32 cells (checked): a cell
+        // index, group × stride + slot (+ 1) in 64 bits, never wraps (a group and a slot are
+        // `u32`s), also where `usize` has 32 bits (wasm32).
+        let Some(n_cells) = self.n_groups.checked_mul(stride).and_then(|c| c.checked_add(1)) else {
+            return Wrapping::Invalid;
+        };
+        if self.n_groups == 0 || n_cells > BAD as usize {
+            return Wrapping::Invalid;
+        }
+        let last_cell = n_cells - 1;
+        let mut cells = vec![KCell::default(); n_cells];
+        let cells_in = &mut cells[..=last_cell];
         // Per stage label code (the amounts and deals; weighted = amount × probability);
         // codes past the labels share the last entry.
         let mut stages = [[0u64; 2]; MAX_FAST_LANES];
-        // Per code, and for codes past the labels (invalid): a closed deal's cell is the dump
-        // (`mask` 0, `base` the dump), an open deal's its group × slot (`mask` all ones).
-        let invalid = FastLane {
-            ok: false,
-            closed: true,
-            mask: 0,
-            base: dump,
-            slot: 0,
-            undated: BAD,
-            table: 0,
-            last: 0,
-            probability: 0,
-        };
+        // Per code, and for codes past the labels (as a missing stage): see [`FastLane`].
+        let invalid = FastLane { mask: 0, offset: u64::MAX, probability: 0, undated: BAD, table: 0, last: 0 };
         let mut lanes = [invalid; MAX_FAST_LANES];
         for (fast, l) in lanes.iter_mut().zip(&self.lanes) {
+            let open = 1 + if MODE == UNDATED { u64::from(l.slot) } else { 0 };
             *fast = FastLane {
-                ok: l.valid,
-                closed: l.closed,
-                mask: if l.closed { 0 } else { usize::MAX },
-                base: if l.closed { dump } else { 0 },
-                slot: l.slot as usize,
-                undated: l.undated,
-                table: l.table as usize,
-                last: i64::from(l.last),
+                mask: if l.closed || !l.valid { 0 } else { u64::MAX },
+                offset: if !l.valid {
+                    u64::MAX
+                } else if l.closed {
+                    0
+                } else {
+                    open
+                },
                 probability: l.probability,
+                undated: l.undated,
+                table: l.table,
+                last: l.last,
             };
         }
         // Every lane's slots within the table (else nothing is read there).
-        if MODE != UNDATED && lanes.iter().any(|l| l.table + l.last as usize >= slots.len()) {
+        if MODE != UNDATED
+            && (slots.is_empty() || lanes.iter().any(|l| l.table as usize + l.last as usize >= slots.len()))
+        {
             return Wrapping::Invalid;
         }
         // `expected_close`: every open lane's span is the whole table (the slot of each close
@@ -324,9 +332,38 @@ impl Kernel<'_> {
         {
             return Wrapping::Invalid;
         }
-        let Some(last_group) = self.n_groups.checked_sub(1) else { return Wrapping::Invalid };
-        let last_slot = stride - 1;
-        let (mut bits, mut valid) = (0u64, true);
+        // `expected_close`: the table from `as_of` on, then the overdue slot (index 0), so
+        // that one unsigned minimum indexes it: a close day `t` days after as_of reads entry
+        // `t`, an earlier one (negative: huge unsigned) the last. Only when it covers every
+        // close day (the table's last entry, `BAD`, is for days past it; such rows take the
+        // general loop, which refuses those open deals).
+        let by_day: Vec<u32> = if MODE == CLOSE {
+            if latest.is_some_and(|d| d.saturating_sub(self.as_of_days) > whole as i64 - 2) {
+                return Wrapping::Invalid;
+            }
+            let Some(ahead) = slots.get(1..whole) else { return Wrapping::Invalid };
+            ahead.iter().chain(&slots[..1]).copied().collect()
+        } else {
+            Vec::new()
+        };
+        let last_day = by_day.len().saturating_sub(1);
+        // (Sliced to their lengths as the indexes are clamped: no bounds check per row.)
+        let by_day = by_day.get(..=last_day).unwrap_or_default();
+        // `actual`: entry dates are on or before as_of (else the general loop reports the
+        // first one after), so a day in stage is never negative.
+        if MODE == ELAPSED && latest.is_some_and(|d| d > self.as_of_days) {
+            return Wrapping::Invalid;
+        }
+        // An open deal's cell (1 + group × stride + slot) is valid when it is one of the cells:
+        // every slot a lane or the table gives is below the stride or `BAD` (checked here), so
+        // that one comparison checks both the group and the slot.
+        let slot_ok = |&s: &u32| (s as usize) < stride || s == BAD;
+        if !slots.iter().all(slot_ok)
+            || !self.lanes.iter().all(|l| l.closed || (slot_ok(&l.slot) && slot_ok(&l.undated)))
+        {
+            return Wrapping::Invalid;
+        }
+        let (mut bits, mut errors) = (0u64, 0u64);
         let stage = &self.stage[rows.clone()];
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
@@ -335,57 +372,53 @@ impl Kernel<'_> {
         if MODE != UNDATED && days.len() != n {
             return Wrapping::Invalid;
         }
-        // No branch depends on the data: checks are folded into `valid`, choices are selects
+        // No branch depends on the data: checks are ORed into `errors`, choices are selects
         // of values both computed (a branch on "dated?" or "closed?" mispredicted about one
-        // row in three: ~40 % of the loop's time, measured).
+        // row in three: ~40 % of the loop's time, measured). The loop is bound by its
+        // instructions per row (the cells' cache misses overlap): each one counts.
         for k in 0..n {
             // -1 (a missing stage) becomes huge, as any code past the labels: the last lane.
             let code = (stage[k] as u32 as usize).min(MAX_FAST_LANES - 1);
-            let lane = lanes[code];
+            let lane = &lanes[code];
             let units = units(amounts[k]);
             bits |= units;
-            let g = group(groups[k]);
-            let mut ok = lane.ok & (g <= last_group);
-            let slot = if MODE == UNDATED {
-                lane.slot
+            let weighted = units.wrapping_mul(lane.probability);
+            // Past the last group (invalid): its cell is past the last.
+            let row = u64::from(group(groups[k])) * stride as u64;
+            let at = if MODE == UNDATED {
+                (row & lane.mask).wrapping_add(lane.offset)
             } else {
                 let (d, none, _) = days.at(k);
-                // Dates are within the years 1..=9999 (checked); none gives some day, whose
+                // Dates are within the years 1 to 9999 (checked); none gives some day, whose
                 // slot is then replaced by the lane's undated slot.
-                let index = if MODE == ELAPSED {
-                    // Days in stage; negative: entered after as_of, an error.
-                    let elapsed = self.as_of_days.wrapping_sub(d);
-                    ok &= none | (elapsed >= 0);
-                    elapsed
+                let by_date = if MODE == ELAPSED {
+                    // Days in stage (never negative; none: huge as unsigned, the last).
+                    let elapsed = self.as_of_days.wrapping_sub(d) as u64;
+                    slots[lane.table as usize + elapsed.min(u64::from(lane.last)) as usize]
                 } else if MODE == SPANS {
                     // Days from `day0` (see `Kernel::day0`).
-                    d.wrapping_sub(self.day0)
+                    let index = d.wrapping_sub(self.day0);
+                    slots[lane.table as usize + index.max(0).min(i64::from(lane.last)) as usize]
                 } else {
-                    // 0: overdue, 1 + d: d days after as_of.
-                    d.wrapping_sub(self.as_of_days).wrapping_add(1)
+                    // Days after as_of; overdue (negative) and none: huge, the last entry.
+                    let t = d.wrapping_sub(self.as_of_days) as u64;
+                    by_day[t.min(last_day as u64) as usize]
                 };
-                let by_date = if MODE == CLOSE {
-                    slots[(index.max(0) as usize).min(whole)]
-                } else {
-                    slots[lane.table + index.max(0).min(lane.last) as usize]
-                };
-                let undated = u32::from(none).wrapping_neg();
-                let slot = (lane.undated & undated) | (by_date & !undated);
-                ok &= lane.closed | (slot != BAD);
-                (slot as usize).min(last_slot)
+                let slot = if none { lane.undated } else { by_date };
+                ((row + u64::from(slot)) & lane.mask).wrapping_add(lane.offset)
             };
-            valid &= ok;
-            let at = ((g.min(last_group) * stride + slot) & lane.mask) | lane.base;
-            let cell = &mut cells[at];
+            let within = at.min(last_cell as u64);
+            errors |= at ^ within;
+            let cell = &mut cells_in[within as usize];
             cell.amount = cell.amount.wrapping_add(units);
-            cell.weighted = cell.weighted.wrapping_add(units.wrapping_mul(lane.probability));
+            cell.weighted = cell.weighted.wrapping_add(weighted);
             cell.deals += 1;
             let s = &mut stages[code];
             s[0] = s[0].wrapping_add(units);
             s[1] += 1;
         }
         let _ = rows;
-        if !valid || bits >> 63 != 0 {
+        if errors != 0 || bits >> 63 != 0 {
             return Wrapping::Invalid;
         }
         // Every unit is at most `bound`: no amount sum of `n` of them wrapped when n × bound
@@ -422,8 +455,7 @@ impl Kernel<'_> {
         amount: impl Fn(usize) -> u64,
     ) -> Option<KernelSums> {
         let stride = self.n_slots + self.won_cols;
-        let dump = self.n_groups.checked_mul(stride)?;
-        let mut cells = vec![KCell::default(); dump.checked_add(1)?];
+        let mut cells = vec![KCell::default(); self.n_groups.checked_mul(stride)?.checked_add(1)?];
         let mut stages = vec![KCell::default(); self.n_stages];
         let last_lane = self.lanes.len().checked_sub(1)?;
         let last_group = self.n_groups.checked_sub(1)?;
@@ -453,7 +485,7 @@ impl Kernel<'_> {
                 lane.slot
             } as usize;
             let (weighted, overflow) = units.overflowing_mul(lane.probability);
-            let at = if lane.closed { dump } else { g.min(last_group) * stride + slot.min(last_slot) };
+            let at = if lane.closed { 0 } else { 1 + g.min(last_group) * stride + slot.min(last_slot) };
             ok &= !overflow;
             ok &= cells[at].add(units, weighted);
             ok &= stages[(lane.stage as usize).min(last_stage)].add(units, weighted);
