@@ -96,6 +96,20 @@ impl Laid {
         }
     }
 
+    /// Raw rows of (stage code, cents, entry day, close day, owner code), codes and days as
+    /// they come (bad ones too), over the stages a, b, c, won, lost, gone.
+    fn raw(rows: impl Iterator<Item = (i32, i64, i64, i64, i32)> + Clone) -> Self {
+        Self {
+            stage: rows.clone().map(|r| r.0).collect(),
+            cents: rows.clone().map(|r| r.1).collect(),
+            entered: rows.clone().map(|r| r.2).collect(),
+            close: rows.clone().map(|r| r.3).collect(),
+            owner: rows.map(|r| r.4).collect(),
+            stage_labels: ["a", "b", "c", "won", "lost", "gone"].map(String::from).to_vec(),
+            owner_labels: OWNERS.map(String::from).to_vec(),
+        }
+    }
+
     /// Without per-deal columns.
     fn columns(&self) -> DealColumns<'_> {
         DealColumns {
@@ -282,26 +296,11 @@ proptest! {
         floats in any::<bool>(),
     ) {
         let policy = policy(&[30, 50, 80], &[20, 10, 5], unit, placement);
-        let stage: Vec<i32> = rows.iter().map(|r| r.0).collect();
-        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
-        let entered: Vec<i64> = rows.iter().map(|r| r.2).collect();
-        let close: Vec<i64> = rows.iter().map(|r| r.3).collect();
-        let owner: Vec<i32> = rows.iter().map(|r| r.4).collect();
+        let laid = Laid::raw(rows.iter().map(|r| (r.0, r.1, r.2, r.3, r.4)));
         let values: Vec<f64> = rows.iter().map(|r| r.5).collect();
-        let stage_labels: Vec<String> = ["a", "b", "c", "won", "lost", "gone"].map(String::from).to_vec();
-        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
-        let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &stage_labels,
-            amount: if floats { AmountColumn::Float { values: &values, scale } } else { AmountColumn::Units { units: &cents, scale } },
-            entered_stage_on: Some(DateColumn::Days(&entered)),
-            expected_close_on: Some(DateColumn::Days(&close)),
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }.into()],
-            probability: None,
-            category: None,
-        };
+        let amount =
+            if floats { AmountColumn::Float { values: &values, scale } } else { AmountColumn::Units { units: &laid.cents, scale } };
+        let columns = DealColumns { amount, ..laid.columns() };
         let serial = forecast_columns(&policy, &columns, as_of());
         let parallel = forecast_columns_parallel(&policy, &columns, as_of(), threads);
         match (&serial, &parallel) {
@@ -329,26 +328,9 @@ proptest! {
         (unit, placement) in placements(),
     ) {
         let policy = policy(&[30, 50, 80], &[20, 10, 5], unit, placement);
-        let stage: Vec<i32> = rows.iter().map(|r| r.0).collect();
-        let cents: Vec<i64> = rows.iter().map(|r| r.1).collect();
-        let decimals: Vec<Decimal> = cents.iter().map(|&c| Decimal::new(c, 2)).collect();
-        let entered: Vec<i64> = rows.iter().map(|r| r.2).collect();
-        let close: Vec<i64> = rows.iter().map(|r| r.3).collect();
-        let owner: Vec<i32> = rows.iter().map(|r| r.4).collect();
-        let stage_labels: Vec<String> = ["a", "b", "c", "won", "lost", "gone"].map(String::from).to_vec();
-        let owner_labels: Vec<String> = OWNERS.map(String::from).to_vec();
-        let columns = DealColumns {
-            stage: &stage,
-            stage_labels: &stage_labels,
-            amount: AmountColumn::Units { units: &cents, scale: 2 },
-            entered_stage_on: Some(DateColumn::Days(&entered)),
-            expected_close_on: Some(DateColumn::Days(&close)),
-            snoozed_until: None,
-            last_activity_on: None,
-            keys: vec![KeyColumn { codes: &owner, labels: &owner_labels }.into()],
-            probability: None,
-            category: None,
-        };
+        let laid = Laid::raw(rows.iter().copied());
+        let decimals: Vec<Decimal> = laid.cents.iter().map(|&c| Decimal::new(c, 2)).collect();
+        let columns = laid.columns();
         let fast = forecast_columns(&policy, &columns, as_of());
         let general = forecast_columns(&policy, &DealColumns { amount: AmountColumn::Decimal(&decimals), ..columns.clone() }, as_of());
         match (&fast, &general) {

@@ -813,13 +813,7 @@ mod tests {
     /// (whose sums overflow: rounded by the additions, or an error at scale 0).
     #[test]
     fn decimal_sum_is_the_additions_one_by_one() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::money::xorshift(0x9e37_79b9_7f4a_7c15);
         let (mut fast, mut slow) = (0, 0);
         for case in 0..30_000 {
             let count = (next() % 12) as usize;
@@ -834,7 +828,7 @@ mod tests {
                         _ => i128::from(next() % 10_000_000),
                     };
                     let mut d = Decimal::from_i128_with_scale(m, scale);
-                    d.set_sign_negative((r >> 16) % 13 == 0);
+                    d.set_sign_negative((r >> 16).is_multiple_of(13));
                     d
                 })
                 .collect();
