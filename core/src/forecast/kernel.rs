@@ -41,7 +41,7 @@ pub(super) struct KLane {
 }
 
 /// [`KLane`] as the wrapping loop reads it (64 bytes: a code's lane is at `code << 6`). A
-/// row's cell is `(group × stride + slot) & mask) + offset` (see [`KernelSums`]): its group's
+/// row's cell is `((group × stride + slot) & mask) + offset` (see [`KernelSums`]): its group's
 /// cell of its slot (+ 1) when open, the dump (0) when closed, past the cells when the code
 /// is no policy stage.
 #[derive(Clone, Copy)]
