@@ -48,11 +48,7 @@ impl<'a> DateColumn<'a> {
         match self {
             Self::Days(values) => Days::Plain(Whole(values)),
             Self::Days32(values) => Days::Narrow(Whole(values)),
-            Self::Ticks { values, per_day } => {
-                let per_day = per_day.max(1);
-                let shift = per_day.trailing_zeros();
-                Days::Wide(Wide { values, shift, inverse: inverse_mod_2_64((per_day >> shift) as u64) })
-            }
+            Self::Ticks { values, per_day } => Days::Wide(Wide::new(values, per_day)),
         }
     }
 
@@ -75,76 +71,42 @@ impl<'a> DateColumn<'a> {
         field: &str,
         path: &dyn Fn(usize, &str) -> String,
     ) -> Result<(Option<i64>, Option<Vec<i32>>)> {
-        const BLOCK: usize = 4096;
-        /// Row `k` of `days`: whether it is bad, and its day (`i64::MIN`: none).
-        #[inline]
-        fn read<D: DayAt>(days: &D, k: usize) -> (bool, i64) {
-            let (day, none, whole) = days.at(k);
-            #[allow(clippy::needless_bitwise_bool)] // no branch per row
-            let wrong = !none & (!whole | !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&day));
-            (wrong, if none { i64::MIN } else { day })
-        }
-        /// Per block of rows: whether one is bad, and the latest day (`i64::MIN`: none).
-        fn scan<D: DayAt>(days: D, rows: std::ops::Range<usize>) -> (bool, i64) {
-            let days = days.cut(rows);
-            let (mut bad, mut max) = (false, i64::MIN);
-            for k in 0..days.len() {
-                let (wrong, day) = read(&days, k);
-                bad |= wrong;
-                max = max.max(day);
-            }
-            (bad, max)
-        }
-        /// [`scan`], appending each row's day to `out` as a 32-bit day (a day of the years 1
-        /// to 9999 fits; a bad row's value does not matter: the column is refused).
-        fn scan_into<D: DayAt>(days: D, rows: std::ops::Range<usize>, out: &mut Vec<i32>) -> (bool, i64) {
-            let days = days.cut(rows);
-            let at = out.len();
-            out.resize(at + days.len(), 0);
-            let out = &mut out[at..];
-            let (mut bad, mut max) = (false, i64::MIN);
-            for (k, o) in out.iter_mut().enumerate().take(days.len()) {
-                let (wrong, day) = read(&days, k);
-                bad |= wrong;
-                max = max.max(day);
-                *o = if day == i64::MIN { i32::MIN } else { day as i32 };
-            }
-            (bad, max)
-        }
-        let mut narrow = None;
-        if let Self::Ticks { per_day, .. } = self {
-            if per_day < 1 {
-                return Err(Error::InvalidValue {
-                    path: field.to_owned(),
-                    reason: format!("{per_day} ticks per day: a day has at least one tick"),
-                });
-            }
-            narrow = Some(Vec::with_capacity(self.len()));
-            // A unit with a huge odd factor (no numpy unit): the multiplication's test could
-            // pass a value that is no whole day, so the remainders are tested first.
-            if let Self::Ticks { values, per_day } = self {
+        let (latest, narrow) = match self {
+            Self::Days(values) => (blocks(values.len(), |rows| Whole(&values[rows]).scan()), None),
+            Self::Days32(values) => (blocks(values.len(), |rows| Whole(&values[rows]).scan()), None),
+            Self::Ticks { values, per_day } => {
+                if per_day < 1 {
+                    return Err(Error::InvalidValue {
+                        path: field.to_owned(),
+                        reason: format!("{per_day} ticks per day: a day has at least one tick"),
+                    });
+                }
+                // A unit with a huge odd factor (no numpy unit): the multiplication's test
+                // could pass a value that is no whole day, so the remainders are tested first.
                 if !inverse_test_is_exact(per_day) {
                     if let Some(i) = values.iter().position(|&v| v != i64::MIN && v.rem_euclid(per_day) != 0) {
                         return Err(self.error_in(i..i + 1, field, path));
                     }
                 }
+                let mut out = Vec::with_capacity(values.len());
+                let mut narrow = |rows: std::ops::Range<usize>| {
+                    let values = &values[rows];
+                    // numpy's units, each a loop of its own; any other through the general one.
+                    match per_day {
+                        24 => narrow_ticks::<24>(values, per_day, &mut out),
+                        1_440 => narrow_ticks::<1_440>(values, per_day, &mut out),
+                        86_400 => narrow_ticks::<86_400>(values, per_day, &mut out),
+                        86_400_000 => narrow_ticks::<86_400_000>(values, per_day, &mut out),
+                        86_400_000_000 => narrow_ticks::<86_400_000_000>(values, per_day, &mut out),
+                        86_400_000_000_000 => narrow_ticks::<86_400_000_000_000>(values, per_day, &mut out),
+                        _ => narrow_ticks::<0>(values, per_day, &mut out),
+                    }
+                };
+                let latest = blocks(values.len(), &mut narrow);
+                (latest, Some(out))
             }
-        }
-        let days = self.reader();
-        let mut latest = i64::MIN;
-        for start in (0..self.len()).step_by(BLOCK) {
-            let rows = start..(start + BLOCK).min(self.len());
-            let (bad, max) = match (days, narrow.as_mut()) {
-                (Days::Wide(d), Some(out)) => scan_into(d, rows.clone(), out),
-                (Days::Plain(d), _) => d.cut(rows.clone()).scan(),
-                (Days::Wide(d), None) => scan(d, rows.clone()),
-                (Days::Narrow(d), _) => d.cut(rows.clone()).scan(),
-            };
-            if bad {
-                return Err(self.error_in(rows, field, path));
-            }
-            latest = latest.max(max);
-        }
+        };
+        let latest = latest.map_err(|rows| self.error_in(rows, field, path))?;
         Ok(((latest != i64::MIN).then_some(latest), narrow))
     }
 
@@ -179,6 +141,52 @@ impl<'a> DateColumn<'a> {
         }
         Error::overflow(field)
     }
+}
+
+/// `scan` over rows `0..len` in blocks of 4,096 (whether a row of the block is bad, and its
+/// latest day, `i64::MIN` for none): the latest day of all, or the rows of the first block
+/// with a bad row.
+fn blocks(
+    len: usize,
+    mut scan: impl FnMut(std::ops::Range<usize>) -> (bool, i64),
+) -> std::result::Result<i64, std::ops::Range<usize>> {
+    const BLOCK: usize = 4096;
+    let mut latest = i64::MIN;
+    for start in (0..len).step_by(BLOCK) {
+        let rows = start..(start + BLOCK).min(len);
+        let (bad, max) = scan(rows.clone());
+        if bad {
+            return Err(rows);
+        }
+        latest = latest.max(max);
+    }
+    Ok(latest)
+}
+
+/// Ticks checked as [`Wide`] reads them, each row's day appended to `out` as a 32-bit day (a
+/// day of the years 1 to 9999 fits; a bad row's value does not matter: the column is
+/// refused): whether a row is bad, and the latest day (`i64::MIN`: none). `UNIT` > 0: ticks
+/// per day known when compiling (numpy's units), so that the shift and the multiplier are
+/// constants of the loop (21 instructions a row, against 32 with them as values: 0.25-0.45
+/// ms less per million nanosecond ticks, measured); 0: `per_day`.
+fn narrow_ticks<const UNIT: i64>(values: &[i64], per_day: i64, out: &mut Vec<i32>) -> (bool, i64) {
+    let Wide { shift, inverse, .. } = Wide::new(values, if UNIT > 0 { UNIT } else { per_day });
+    let low = (1i64 << shift) - 1;
+    let at = out.len();
+    out.resize(at + values.len(), 0);
+    let (mut bad, mut max) = (false, i32::MIN);
+    for (o, &v) in out[at..].iter_mut().zip(values) {
+        let day = ((v >> shift) as u64).wrapping_mul(inverse) as i64;
+        let none = v == i64::MIN;
+        let in_range = day.wrapping_sub(MIN_EPOCH_DAY) as u64 <= (MAX_EPOCH_DAY - MIN_EPOCH_DAY) as u64;
+        #[allow(clippy::needless_bitwise_bool)] // no branch per row
+        let wrong = !none & ((v & low != 0) | !in_range);
+        bad |= wrong;
+        let day = if none { i32::MIN } else { day as i32 };
+        max = max.max(day);
+        *o = day;
+    }
+    (bad, if max == i32::MIN { i64::MIN } else { max.into() })
 }
 
 /// A checked date column as the loops read it: one type per representation, so that a loop
@@ -295,6 +303,16 @@ pub(super) struct Wide<'a> {
     values: &'a [i64],
     shift: u32,
     inverse: u64,
+}
+
+impl<'a> Wide<'a> {
+    /// The reader of `values`, `per_day` of which make a day (at least one).
+    #[inline]
+    fn new(values: &'a [i64], per_day: i64) -> Self {
+        let per_day = per_day.max(1);
+        let shift = per_day.trailing_zeros();
+        Self { values, shift, inverse: inverse_mod_2_64((per_day >> shift) as u64) }
+    }
 }
 
 impl<T: DayInt> DayAt for Whole<'_, T> {
