@@ -5,6 +5,7 @@
 //! quota is beaten), `coverage = open pipeline ÷ gap` and `weighted_coverage = weighted open
 //! pipeline ÷ gap`, the open pipeline being the deals the forecast places in that period.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -334,9 +335,16 @@ impl Cells {
 
     /// The id of `key` (a new one on first sight), the key moved in.
     pub fn id_owned(&mut self, key: Key) -> usize {
-        match self.ids.get(&key) {
-            Some(&id) => id,
-            None => self.insert(key),
+        // One hash of the key, whether it is known or not.
+        match self.ids.entry(key) {
+            Entry::Occupied(known) => *known.get(),
+            Entry::Vacant(new) => {
+                let id = self.keys.len();
+                self.keys.push(new.key().clone());
+                self.by_key.push(PeriodMap::default());
+                new.insert(id);
+                id
+            }
         }
     }
 
@@ -413,8 +421,11 @@ impl<V> PeriodMap<V> {
         }
         match self {
             Self::Sorted(v) => {
+                // Where `p` is when the periods run without gaps (a key's quarters): tried first.
+                let guess = v.first().and_then(|(first, _)| usize::try_from(p.wrapping_sub(*first)).ok());
                 let at = match v.last() {
                     Some((last, _)) if *last == p => v.len() - 1,
+                    _ if guess.is_some_and(|g| v.get(g).is_some_and(|e| e.0 == p)) => guess.unwrap_or_default(),
                     Some((last, _)) if *last > p => match v.binary_search_by_key(&p, |e| e.0) {
                         Ok(at) => at,
                         Err(at) => {
@@ -455,22 +466,29 @@ impl<V> PeriodMap<V> {
 #[derive(Default)]
 struct Labels<'a> {
     few: Vec<(&'a str, PeriodId)>,
+    /// Where in `few` the next label is looked for first.
+    next: usize,
     many: HashMap<&'a str, PeriodId>,
 }
 
 impl<'a> Labels<'a> {
     const FEW: usize = 32;
 
-    fn get(&self, label: &str) -> Option<PeriodId> {
-        if self.many.is_empty() {
-            self.few.iter().find(|(l, _)| *l == label).map(|e| e.1)
-        } else {
-            self.many.get(label).copied()
+    /// The period of `label`, if read before. Quotas that come key by key give the labels
+    /// in one order for each key: the label after the last one found is tried first.
+    fn get(&mut self, label: &str) -> Option<PeriodId> {
+        if !self.many.is_empty() {
+            return self.many.get(label).copied();
         }
+        let next = self.few.get(self.next).filter(|(l, _)| *l == label).map(|_| self.next);
+        let at = next.or_else(|| self.few.iter().position(|(l, _)| *l == label))?;
+        self.next = at + 1;
+        Some(self.few[at].1)
     }
 
     fn insert(&mut self, label: &'a str, p: PeriodId) {
         if self.few.len() < Self::FEW {
+            self.next = self.few.len() + 1;
             self.few.push((label, p));
         } else {
             self.many.extend(self.few.drain(..));
@@ -567,7 +585,7 @@ impl<'q> Setup<'q> {
             }
         }
         let rates = Rounding { dp: quota.rate_dp, strategy: RoundingStrategy::HalfEven };
-        let Cells { keys, by_key, unscheduled, .. } = cells;
+        let Cells { mut keys, by_key, unscheduled, .. } = cells;
         // Lines by key, then period: the ids sorted by their keys once.
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
@@ -575,19 +593,23 @@ impl<'q> Setup<'q> {
         let mut by_period = ByPeriod { periods, known: PeriodMap::default() };
         let mut lines = Vec::with_capacity(by_key.iter().map(PeriodMap::len).sum());
         for id in order {
-            let named = Arc::new(quota.group_by.iter().cloned().zip(keys[id].iter().cloned()).collect());
+            // The key's values moved into its map (the ids are sorted: no key is read again).
+            let mut named = BTreeMap::new();
+            for (field, value) in quota.group_by.iter().zip(std::mem::take(&mut keys[id])) {
+                named.insert(field.clone(), value);
+            }
+            let named = Arc::new(named);
             for (p, cell) in by_key[id].iter() {
                 let (labels, cells) = by_period.of(p);
                 cells.push(cell);
-                lines.push(cell.line(Arc::clone(&named), labels, rounding, rates)?);
+                cell.push_line(&mut lines, &named, labels, rounding, rates)?;
             }
         }
         let everyone = Arc::new(BTreeMap::new());
-        let totals = by_period
-            .known
-            .iter()
-            .map(|(_, (labels, cells))| Cell::total(cells)?.line(Arc::clone(&everyone), labels, rounding, rates))
-            .collect::<Result<_>>()?;
+        let mut totals = Vec::with_capacity(by_period.known.len());
+        for (_, (labels, cells)) in by_period.known.iter() {
+            Cell::total(cells)?.push_line(&mut totals, &everyone, labels, rounding, rates)?;
+        }
         Ok(QuotaReport { as_of, period: quota.period, lines, totals, unscheduled: unscheduled.sums(rounding) })
     }
 }
@@ -685,59 +707,93 @@ impl Cell {
         })
     }
 
-    fn line(
+    /// Pushes the cell's line onto `out` (built where it lands: a line is 256 bytes).
+    fn push_line(
         &self,
-        key: Arc<BTreeMap<String, Option<String>>>,
+        out: &mut Vec<QuotaLine>,
+        key: &Arc<BTreeMap<String, Option<String>>>,
         [period, first_month, last_month]: &[Arc<str>; 3],
         rounding: Rounding,
         rates: Rounding,
-    ) -> Result<QuotaLine> {
+    ) -> Result<()> {
         use QuotaReason::{NoQuota, QuotaMet, QuotaSet, ZeroQuota};
         // A won deal's weighted amount is its amount: one rounding for both.
-        let won = rounding.round(self.won.amount);
-        let won = super::Sums { deals: self.won.deals, amount: won, weighted: won };
-        let open = &self.open;
-        let open = super::Sums {
-            deals: open.deals,
-            amount: rounding.round(open.amount),
-            weighted: rounding.round(open.weighted),
-        };
-        let mut line = QuotaLine {
-            key,
+        let won = shown(self.won.amount, rounding);
+        let (open_amount, open_weighted) = (shown(self.open.amount, rounding), shown(self.open.weighted, rounding));
+        let (mut quota, mut gap, mut attainment, mut coverage, mut weighted_coverage) = (None, None, None, None, None);
+        let mut reasons: &'static [QuotaReason] = &[NoQuota];
+        if let Some((_, q)) = self.quota {
+            quota = Some(shown(q, rounding));
+            let left = difference(q, self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
+            gap = Some(shown(left, rounding));
+            if !q.is_zero() {
+                attainment = Some(rate(self.won.amount, q, rates)?);
+            }
+            let met = left <= Decimal::ZERO;
+            if !met {
+                coverage = Some(rate(self.open.amount, left, rates)?);
+                weighted_coverage = Some(rate(self.open.weighted, left, rates)?);
+            }
+            reasons = match (q.is_zero(), met) {
+                (false, false) => &[QuotaSet],
+                (false, true) => &[QuotaSet, QuotaMet],
+                (true, false) => &[QuotaSet, ZeroQuota],
+                (true, true) => &[QuotaSet, ZeroQuota, QuotaMet],
+            };
+        }
+        out.push(QuotaLine {
+            key: Arc::clone(key),
             period: Arc::clone(period),
             first_month: Arc::clone(first_month),
             last_month: Arc::clone(last_month),
-            quota: None,
-            won,
-            open,
-            attainment: None,
-            gap: None,
-            coverage: None,
-            weighted_coverage: None,
-            reasons: &[NoQuota],
-        };
-        let Some((_, quota)) = self.quota else {
-            return Ok(line);
-        };
-        line.quota = Some(rounding.round(quota));
-        let gap = quota.checked_sub(self.won.amount).ok_or_else(|| Error::overflow("quotas"))?;
-        line.gap = Some(rounding.round(gap));
-        if !quota.is_zero() {
-            line.attainment = Some(rate(self.won.amount, quota, rates)?);
-        }
-        let met = gap <= Decimal::ZERO;
-        if !met {
-            line.coverage = Some(rate(self.open.amount, gap, rates)?);
-            line.weighted_coverage = Some(rate(self.open.weighted, gap, rates)?);
-        }
-        line.reasons = match (quota.is_zero(), met) {
-            (false, false) => &[QuotaSet],
-            (false, true) => &[QuotaSet, QuotaMet],
-            (true, false) => &[QuotaSet, ZeroQuota],
-            (true, true) => &[QuotaSet, ZeroQuota, QuotaMet],
-        };
-        Ok(line)
+            quota,
+            won: super::Sums { deals: self.won.deals, amount: won, weighted: won },
+            open: super::Sums { deals: self.open.deals, amount: open_amount, weighted: open_weighted },
+            attainment,
+            gap,
+            coverage,
+            weighted_coverage,
+            reasons,
+        });
+        Ok(())
     }
+}
+
+/// `x` rounded by `rounding`, as [`Rounding::round`] gives it; a non-negative figure with
+/// fewer places (a quota in whole units, a zero sum) padded in integers, not by
+/// `Decimal::rescale`.
+fn shown(x: Decimal, rounding: Rounding) -> Decimal {
+    if x.scale() < rounding.dp && !x.is_sign_negative() {
+        let up = 10i128.pow(rounding.dp - x.scale());
+        if let Some(r) =
+            x.mantissa().checked_mul(up).and_then(|m| Decimal::try_from_i128_with_scale(m, rounding.dp).ok())
+        {
+            return r;
+        }
+    }
+    rounding.round(x)
+}
+
+/// `a − b`, as `Decimal::checked_sub` gives it (value and scale). For positive figures
+/// whose mantissas, brought to the larger scale, still fit a `Decimal`'s 96 bits (amounts
+/// in cents and quotas in units), that subtraction is exact at that scale: done here in
+/// 128-bit integers. A zero operand (the subtraction returns the other one as it is), a
+/// zero difference, or anything else: the `Decimal` subtraction.
+fn difference(a: Decimal, b: Decimal) -> Option<Decimal> {
+    const LIMIT: i128 = 1 << 96;
+    if a.is_sign_positive() && b.is_sign_positive() && !a.is_zero() && !b.is_zero() {
+        let scale = a.scale().max(b.scale());
+        let at = |x: Decimal| {
+            let m = x.mantissa().checked_mul(10i128.checked_pow(scale - x.scale())?)?;
+            (m < LIMIT).then_some(m)
+        };
+        if let (Some(x), Some(y)) = (at(a), at(b)) {
+            if x != y {
+                return Decimal::try_from_i128_with_scale(x - y, scale).ok();
+            }
+        }
+    }
+    a.checked_sub(b)
 }
 
 /// `a ÷ b` (b > 0) rounded half-even to `rates`' places: the `Decimal` quotient rounded,
@@ -799,7 +855,50 @@ pub(crate) fn unique<'a>(names: impl Iterator<Item = &'a String>, path: &str) ->
 mod tests {
     use rust_decimal::Decimal;
 
-    use super::{decimal_sum, QuotaReason};
+    use super::{decimal_sum, difference, shown, QuotaReason};
+    use crate::money::{Rounding, RoundingStrategy};
+
+    /// A seeded figure: mantissas small, mid-sized, near 2^64 and near 2^96, scales 0 to 28,
+    /// zeros, -0 and negatives.
+    fn figure(next: &mut impl FnMut() -> u64) -> Decimal {
+        let r = next();
+        let m = match r % 6 {
+            0 => 0,
+            1 => i128::from(next() % 1_000),
+            2 => i128::from(next() % 10_000_000_000),
+            3 => i128::from(next()),
+            4 => (1_i128 << 95) + i128::from(next()),
+            _ => (i128::from(next()) << 30) | i128::from(next() % (1 << 30)),
+        };
+        let scale = if (r >> 8).is_multiple_of(3) { ((r >> 12) % 29) as u32 } else { ((r >> 12) % 5) as u32 };
+        let mut d = Decimal::from_i128_with_scale(m.min((1_i128 << 96) - 1), scale);
+        d.set_sign_negative((r >> 20).is_multiple_of(11));
+        d
+    }
+
+    /// `difference` against `Decimal::checked_sub`, bit for bit (value, scale and sign,
+    /// `None` alike), on seeded pairs; `shown` against `Rounding::round` at every place count.
+    #[test]
+    fn difference_and_shown_are_the_decimal_operations() {
+        let mut next = crate::money::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut fast = 0;
+        for _ in 0..60_000 {
+            let (a, b) = (figure(&mut next), figure(&mut next));
+            let want = a.checked_sub(b);
+            assert_eq!(difference(a, b).map(|d| d.serialize()), want.map(|d| d.serialize()), "{a} - {b}");
+            // The integer way taken: both positive, neither zero.
+            fast += usize::from(a.is_sign_positive() && b.is_sign_positive() && !a.is_zero() && !b.is_zero());
+            let dp = (next() % 13) as u32;
+            let rounding = Rounding { dp, strategy: RoundingStrategy::HalfEven };
+            assert_eq!(shown(a, rounding).serialize(), rounding.round(a).serialize(), "{a} at {dp}");
+        }
+        assert!(fast > 20_000, "{fast}");
+        // A quota in units less the won cents, and the zero operands returned as they are.
+        let (q, w) = (Decimal::from(1_000_000), Decimal::new(35_000_050, 2));
+        assert_eq!(difference(q, w).unwrap().to_string(), "649999.50");
+        assert_eq!(difference(q, Decimal::new(0, 2)).unwrap().to_string(), "1000000");
+        assert_eq!(difference(w, w).unwrap().serialize(), w.checked_sub(w).unwrap().serialize());
+    }
 
     #[test]
     fn a_reason_code_is_its_wire_name() {

@@ -176,7 +176,9 @@ fn cells(side: Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
         let deals = accs.iter().fold(0u64, |d, a| d.saturating_add(a.deals));
         Ok(Exact { deals, amount: sum(|a| a.amount)?, weighted: sum(|a| a.weighted)? })
     };
-    let period = |slot: usize| periods.of_slot(slot0 + slot as i64);
+    // The period of each scheduled slot, asked of the calendar once.
+    let by_slot: Vec<PeriodId> = (0..first_unscheduled).map(|slot| periods.of_slot(slot0 + slot as i64)).collect();
+    let period = |slot: usize| by_slot[slot];
     let mut later = Vec::new();
     let mut run = Vec::new();
     // A group's cells in period order.
