@@ -4,8 +4,9 @@
 //! (`actual`, up to the day from which every deal is overdue). Each deal's weighted amount is
 //! summed as an integer (amount units × its stage's probability units) straight into a
 //! group × month table of 24-byte cells, plus per stage label: 500 owners × 17 months fit the
-//! L2 cache. No branch depends on the data: checks are folded into one flag, choices are
-//! selects, sums wrap and are proven exact afterwards from a bound on the amounts. Any row it
+//! L2 cache. No branch depends on valid data: a row's checks end in one comparison (its cell
+//! is one of the cells), choices are selects, sums wrap and are proven exact afterwards from
+//! a bound on the amounts. Any row it
 //! cannot take as is (a bad code, a negative amount, a date after `as_of`, a close date past
 //! the table, an undated deal under `undated: error`) makes it give up, and the general loop
 //! redoes the rows and reports the error; sums it cannot prove exact are redone with a check
@@ -291,12 +292,13 @@ impl Kernel<'_> {
         if self.n_groups == 0 || n_cells > BAD as usize {
             return Wrapping::Invalid;
         }
-        let last_cell = n_cells - 1;
         let mut cells = vec![KCell::default(); n_cells];
-        let cells_in = &mut cells[..=last_cell];
+        let cells_in = cells.as_mut_slice();
         // Per stage label code (the amounts and deals; weighted = amount × probability);
-        // codes past the labels share the last entry.
-        let mut stages = [[0u64; 2]; MAX_FAST_LANES];
+        // codes past the labels share the last entry. Two arrays, not one of pairs: the
+        // compiler then adds to each with one instruction instead of pairing them in a vector
+        // register (5 instructions a row).
+        let (mut stage_units, mut stage_deals) = ([0u64; MAX_FAST_LANES], [0u64; MAX_FAST_LANES]);
         // Per code, and for codes past the labels (as a missing stage): see [`FastLane`].
         let invalid = FastLane { mask: 0, offset: u64::MAX, probability: 0, undated: BAD, table: 0, last: 0 };
         let mut lanes = [invalid; MAX_FAST_LANES];
@@ -346,9 +348,10 @@ impl Kernel<'_> {
         } else {
             Vec::new()
         };
-        let last_day = by_day.len().saturating_sub(1);
-        // (Sliced to their lengths as the indexes are clamped: no bounds check per row.)
-        let by_day = by_day.get(..=last_day).unwrap_or_default();
+        // Never empty, so that the clamped index is below its length without a bounds check
+        // per row.
+        let by_day: &[u32] = if by_day.is_empty() { &[BAD] } else { &by_day };
+        let last_day = by_day.len() - 1;
         // `actual`: entry dates are on or before as_of (else the general loop reports the
         // first one after), so a day in stage is never negative.
         if MODE == ELAPSED && latest.is_some_and(|d| d > self.as_of_days) {
@@ -363,7 +366,7 @@ impl Kernel<'_> {
         {
             return Wrapping::Invalid;
         }
-        let (mut bits, mut errors) = (0u64, 0u64);
+        let mut bits = 0u64;
         let stage = &self.stage[rows.clone()];
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
@@ -372,10 +375,11 @@ impl Kernel<'_> {
         if MODE != UNDATED && days.len() != n {
             return Wrapping::Invalid;
         }
-        // No branch depends on the data: checks are ORed into `errors`, choices are selects
-        // of values both computed (a branch on "dated?" or "closed?" mispredicted about one
-        // row in three: ~40 % of the loop's time, measured). The loop is bound by its
-        // instructions per row (the cells' cache misses overlap): each one counts.
+        // No branch depends on valid data: a row's checks end in its cell's index (an invalid
+        // row's is past the cells: the loop stops there), choices are selects of values both
+        // computed (a branch on "dated?" or "closed?" mispredicted about one row in three:
+        // ~40 % of the loop's time, measured). The loop is bound by its instructions per row
+        // (the cells' cache misses overlap): each one counts.
         for k in 0..n {
             // -1 (a missing stage) becomes huge, as any code past the labels: the last lane.
             let code = (stage[k] as u32 as usize).min(MAX_FAST_LANES - 1);
@@ -407,18 +411,20 @@ impl Kernel<'_> {
                 let slot = if none { lane.undated } else { by_date };
                 ((row + u64::from(slot)) & lane.mask).wrapping_add(lane.offset)
             };
-            let within = at.min(last_cell as u64);
-            errors |= at ^ within;
-            let cell = &mut cells_in[within as usize];
+            // Past the last cell: an invalid row, the general loop redoes the rows. (One
+            // compare and a branch never taken on valid rows, where a clamped index ORed into
+            // an error flag took 8 instructions a row.)
+            let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
+                return Wrapping::Invalid;
+            };
             cell.amount = cell.amount.wrapping_add(units);
             cell.weighted = cell.weighted.wrapping_add(weighted);
             cell.deals += 1;
-            let s = &mut stages[code];
-            s[0] = s[0].wrapping_add(units);
-            s[1] += 1;
+            stage_units[code] = stage_units[code].wrapping_add(units);
+            stage_deals[code] += 1;
         }
         let _ = rows;
-        if errors != 0 || bits >> 63 != 0 {
+        if bits >> 63 != 0 {
             return Wrapping::Invalid;
         }
         // Every unit is at most `bound`: no amount sum of `n` of them wrapped when n × bound
@@ -428,19 +434,19 @@ impl Kernel<'_> {
         if !fits(u128::from(bound) * n as u128) {
             return Wrapping::Unproven;
         }
-        let total: u128 = stages.iter().map(|s| u128::from(s[0])).sum();
+        let total: u128 = stage_units.iter().map(|&s| u128::from(s)).sum();
         let max_p = self.lanes.iter().map(|l| l.probability).max().unwrap_or(0);
         if !total.checked_mul(u128::from(max_p)).is_some_and(fits) {
             return Wrapping::Unproven;
         }
         // Per policy stage, from the codes' sums (exact: each fits, as their total does).
         let mut by_stage = vec![KCell::default(); self.n_stages];
-        for (lane, s) in self.lanes.iter().zip(&stages) {
-            if s[1] > 0 {
+        for (lane, s) in self.lanes.iter().zip(stage_units.iter().zip(&stage_deals)) {
+            if *s.1 > 0 {
                 let cell = &mut by_stage[lane.stage as usize];
-                cell.amount += s[0];
-                cell.weighted += s[0] * lane.probability;
-                cell.deals += s[1];
+                cell.amount += s.0;
+                cell.weighted += s.0 * lane.probability;
+                cell.deals += s.1;
             }
         }
         Wrapping::Exact(KernelSums { cells, stages: by_stage, stride })
