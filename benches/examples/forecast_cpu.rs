@@ -2,7 +2,8 @@
 //! there is mostly waiting for a core). Linux only: reads `/proc/thread-self/schedstat`.
 //! `cargo run --release -q -p crmkit-benches --example forecast_cpu -- [n] [runs] [workloads]` prints one
 //! JSON line per workload: `{"n", "workload", "best_cpu_ms", "median_cpu_ms", "best_wall_ms",
-//! "median_wall_ms", "weighted", "digest"}` (runs defaults to 20; `digest`: FNV-1a of the
+//! "median_wall_ms", "median_faults", "weighted", "digest"}` (runs defaults to 20;
+//! `median_faults`: minor page faults inside a call, the median; `digest`: FNV-1a of the
 //! whole report as JSON, to check that a faster loop gives the same report bit for bit): the
 //! old workload's `half_elapsed` and `actual` (by 200 owners) and `half_elapsed` without
 //! groups, then the issue-7 book by owner (500 × 17
@@ -19,7 +20,7 @@ use crmkit::forecast::{
     Placement, ProbabilityColumn, QuotaData, QuotaPolicy,
 };
 use crmkit_benches::book::{book_policy, Book};
-use crmkit_benches::measure::thread_cpu_ns;
+use crmkit_benches::measure::{thread_cpu_ns, thread_minor_faults};
 use crmkit_benches::{as_of, policy, Deals};
 
 /// 64-bit FNV-1a of `text`.
@@ -47,22 +48,28 @@ fn probe_with(name: &str, n: usize, runs: usize, call: &dyn Fn() -> Probed) {
     }
     let mut times = Vec::with_capacity(runs);
     let mut walls = Vec::with_capacity(runs);
+    let mut faults = Vec::with_capacity(runs);
     let mut weighted = String::new();
     let mut digest = 0;
     for _ in 0..runs {
+        let faulted = thread_minor_faults();
         let (start, wall) = (thread_cpu_ns(), std::time::Instant::now());
         let (total, out) = call();
         walls.push(wall.elapsed().as_secs_f64() * 1e3);
         times.push((thread_cpu_ns() - start) as f64 / 1e6);
+        faults.push(thread_minor_faults() - faulted);
         weighted = total;
         digest = fnv1a(&out());
     }
     times.sort_by(f64::total_cmp);
     walls.sort_by(f64::total_cmp);
+    faults.sort_by(f64::total_cmp);
     let (best, median) = (times[0], times[times.len() / 2]);
     let (wall, wall_median) = (walls[0], walls[walls.len() / 2]);
+    // Page faults inside a call: the heap regrown after glibc gave it back (see the README).
+    let faults = Some(faults[faults.len() / 2]).filter(|f| f.is_finite()).map_or("null".into(), |f| format!("{f:.0}"));
     println!(
-        r#"{{"n":{n},"workload":"{name}","best_cpu_ms":{best:.3},"median_cpu_ms":{median:.3},"best_wall_ms":{wall:.3},"median_wall_ms":{wall_median:.3},"weighted":"{weighted}","digest":"{digest:016x}"}}"#
+        r#"{{"n":{n},"workload":"{name}","best_cpu_ms":{best:.3},"median_cpu_ms":{median:.3},"best_wall_ms":{wall:.3},"median_wall_ms":{wall_median:.3},"median_faults":{faults},"weighted":"{weighted}","digest":"{digest:016x}"}}"#
     );
 }
 
