@@ -280,9 +280,8 @@ pub fn check_millis(column: &[i64], none: Option<i64>, path: impl Fn(usize) -> S
 /// The inverse of an odd number modulo 2^64, which turns an exact division into a
 /// multiplication: numpy datetime64 ticks become days without a division per row. `per_day` =
 /// 2^k × an odd number, so a whole number of days has its low k bits clear and
-/// `((ticks >> k) as u64).wrapping_mul(inverse_mod_2_64(odd)) as i64` is its day; a value that
-/// is not a whole number of days has low bits set or gives no day of the years 0001 to 9999
-/// (when [`inverse_test_is_exact`]: every unit numpy has).
+/// `((ticks >> k) as u64).wrapping_mul(inverse_mod_2_64(odd)) as i64` is its day; whether a
+/// value is a whole day at all, [`DayTicks`] tests with the same inverse.
 /// Newton's iteration doubles the correct low bits each step: 3, 6, 12, 24, 48, 96.
 ///
 /// # Examples
@@ -307,26 +306,104 @@ pub const fn inverse_mod_2_64(odd: u64) -> u64 {
     inverse
 }
 
-/// Whether the test of [`inverse_mod_2_64`] is exact for `per_day` (≥ 1) ticks a day: a value
-/// that is not a whole number of days gives no day of the years 0001 to 9999 as long as any such
-/// day times `per_day`'s odd factor stays within `i64` (then that product and the shifted value
-/// are both below 2^63 in magnitude, congruent modulo 2^64, so equal). True for every numpy unit
-/// down to the picosecond (odd factor 675 × 5^12 < 2^38); false from an odd factor of about
-/// 2^41.5, where a reader must test the remainder itself.
+/// Days from ticks (`per_day` of them a day: numpy's datetime64 units, 1 for `D` to
+/// 86,400,000,000,000 for `ns`, or any other count ≥ 1), with the range and time-of-day checks
+/// in three operations per value and no division: a value `v` is a whole day of the years 0001
+/// to 9999 exactly when `x = (v − base) × inv` rotated right by `shift` is at most
+/// [`DayTicks::limit`], and `x` is then its day counted from [`DayTicks::base_day`] (the
+/// divisibility test by a multiplicative inverse, as compilers test `n % d == 0`:
+/// `per_day = odd × 2^shift`, `inv` the odd factor's inverse mod 2^64 ([`inverse_mod_2_64`]);
+/// for a multiple of `per_day` the product is the exact quotient, for anything else it is
+/// above `u64::MAX ÷ per_day ≥ limit`). Exact for every `per_day`. The readers of datetime64
+/// columns (the forecast's, the attribution's, the Python binding's) read through it.
 ///
 /// # Examples
 ///
 /// ```
-/// use crmkit::wire::inverse_test_is_exact;
+/// use crmkit::wire::{BadDay, DayTicks};
 ///
-/// assert!(inverse_test_is_exact(86_400_000_000_000)); // nanoseconds
-/// assert!(!inverse_test_is_exact((1 << 60) + 1));
+/// let ns = DayTicks::new(86_400_000_000_000);
+/// assert_eq!(ns.day(20_000 * 86_400_000_000_000), Ok(20_000));
+/// assert_eq!(ns.day(20_000 * 86_400_000_000_000 + 1), Err(BadDay::TimeOfDay));
+/// let hours = DayTicks::new(24);
+/// assert_eq!(hours.day(-48), Ok(-2));
+/// assert_eq!(hours.day(2_932_897 * 24), Err(BadDay::Range)); // 10000-01-01
 /// ```
-#[must_use]
-pub const fn inverse_test_is_exact(per_day: i64) -> bool {
-    let odd = per_day >> per_day.trailing_zeros();
-    let widest = if -MIN_EPOCH_DAY > MAX_EPOCH_DAY { -MIN_EPOCH_DAY } else { MAX_EPOCH_DAY };
-    per_day >= 1 && odd <= i64::MAX / widest
+#[derive(Clone, Copy, Debug)]
+pub struct DayTicks {
+    /// Ticks per day (at least 1).
+    pub per_day: i64,
+    /// The first tick of the first day read: the first multiple of `per_day` at or after both
+    /// 0001-01-01 and `i64::MIN` (numpy's nanoseconds begin in 1677).
+    base: i64,
+    /// The day of `base`, since 1970-01-01.
+    pub base_day: i64,
+    inv: u64,
+    shift: u32,
+    /// Days from `base_day` to the last day read (9999-12-31, or the last whole day `i64`
+    /// holds): below `u64::MAX ÷ per_day`, so no value that is not a multiple passes.
+    pub limit: u64,
+}
+
+impl DayTicks {
+    /// The reader of ticks `per_day` of which make a day (a count below 1 reads as 1).
+    #[inline]
+    #[must_use]
+    pub fn new(per_day: i64) -> Self {
+        let d = per_day.max(1);
+        let shift = d.trailing_zeros();
+        let inv = inverse_mod_2_64((d >> shift) as u64);
+        let first = i64::MIN.div_euclid(d) + i64::from(i64::MIN.rem_euclid(d) != 0);
+        let base_day = MIN_EPOCH_DAY.max(first);
+        let last_day = MAX_EPOCH_DAY.min(i64::MAX.div_euclid(d));
+        Self { per_day: d, base: base_day * d, base_day, inv, shift, limit: (last_day - base_day) as u64 }
+    }
+
+    /// `v`'s day counted from `base_day` when it is a whole day in range; above `limit`
+    /// otherwise.
+    #[inline]
+    #[must_use]
+    pub fn index(self, v: i64) -> u64 {
+        (v.wrapping_sub(self.base) as u64).wrapping_mul(self.inv).rotate_right(self.shift)
+    }
+
+    /// The day (since 1970-01-01) of `v`, which is not numpy's NaT (`i64::MIN`): callers test
+    /// for it first.
+    ///
+    /// # Errors
+    ///
+    /// [`BadDay`]: why `v` is no day of the years 0001 to 9999.
+    #[inline]
+    pub fn day(self, v: i64) -> std::result::Result<i64, BadDay> {
+        let x = self.index(v);
+        if x <= self.limit {
+            Ok(self.base_day + x as i64)
+        } else {
+            Err(self.why(v))
+        }
+    }
+
+    /// Why `v` is not a day.
+    #[cold]
+    #[must_use]
+    pub fn why(self, v: i64) -> BadDay {
+        let lo = MIN_EPOCH_DAY.checked_mul(self.per_day).unwrap_or(i64::MIN);
+        let hi = (MAX_EPOCH_DAY + 1).checked_mul(self.per_day).map_or(i64::MAX, |x| x - 1);
+        if (lo..=hi).contains(&v) {
+            BadDay::TimeOfDay
+        } else {
+            BadDay::Range
+        }
+    }
+}
+
+/// Why a tick is not a day ([`DayTicks::day`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadDay {
+    /// Outside the years 1 to 9999.
+    Range,
+    /// Not a whole number of days.
+    TimeOfDay,
 }
 
 fn check_column<T: Copy + PartialEq + Into<i64>>(
@@ -608,6 +685,66 @@ pub mod date_opt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_from_ticks_are_exact_or_typed_errors() {
+        let ns = 86_400_000_000_000i64;
+        let r = DayTicks::new(ns);
+        assert_eq!(
+            (r.day(0), r.day(20_000 * ns), r.day(-ns), r.day(-1)),
+            (Ok(0), Ok(20_000), Ok(-1), Err(BadDay::TimeOfDay))
+        );
+        // The last nanosecond numpy holds (2262) is in range, a time of day.
+        assert_eq!(r.day(i64::MAX), Err(BadDay::TimeOfDay));
+        let h = DayTicks::new(24);
+        assert_eq!((h.day(-48), h.day(48), h.day(25)), (Ok(-2), Ok(2), Err(BadDay::TimeOfDay)));
+        assert_eq!(h.day((MAX_EPOCH_DAY + 1) * 24), Err(BadDay::Range));
+        assert_eq!(h.day(MIN_EPOCH_DAY * 24), Ok(MIN_EPOCH_DAY));
+        let d = DayTicks::new(1);
+        assert_eq!((d.day(MAX_EPOCH_DAY), d.day(MAX_EPOCH_DAY + 1)), (Ok(MAX_EPOCH_DAY), Err(BadDay::Range)));
+    }
+
+    /// The day rule written plainly: in range, then a whole number of days.
+    fn plain_day(v: i64, per_day: i64) -> std::result::Result<i64, BadDay> {
+        let lo = i128::from(MIN_EPOCH_DAY) * i128::from(per_day);
+        let hi = (i128::from(MAX_EPOCH_DAY) + 1) * i128::from(per_day) - 1;
+        if !(lo..=hi).contains(&i128::from(v)) {
+            return Err(BadDay::Range);
+        }
+        if v.rem_euclid(per_day) != 0 {
+            return Err(BadDay::TimeOfDay);
+        }
+        Ok(v.div_euclid(per_day))
+    }
+
+    #[test]
+    fn days_by_inverse_are_the_plain_rule() {
+        // Every numpy unit, odd and even divisors, and 2^44 (i64::MIN is a whole number of its
+        // days, 0001-01-01's first tick is not in i64).
+        let units = [1, 2, 3, 7, 24, 1_440, 86_400, 86_400_000, 86_400_000_000, 86_400_000_000_000, 1 << 44, 1 << 62];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for per_day in units {
+            let r = DayTicks::new(per_day);
+            let mut values = vec![i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1, 0, 1, -1];
+            for day in [MIN_EPOCH_DAY - 1, MIN_EPOCH_DAY, -1, 0, 20_000, MAX_EPOCH_DAY, MAX_EPOCH_DAY + 1] {
+                for delta in [-1, 0, 1] {
+                    values.push(day.saturating_mul(per_day).saturating_add(delta));
+                }
+            }
+            for _ in 0..20_000 {
+                x = x.rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
+                let day = (x % 4_000_000) as i64 - 800_000;
+                values.push(day.saturating_mul(per_day));
+                values.push(x as i64);
+            }
+            for v in values {
+                // NaT is never read as a day: the readers check it first.
+                if v != i64::MIN {
+                    assert_eq!(r.day(v), plain_day(v, per_day), "{v} at {per_day} per day");
+                }
+            }
+        }
+    }
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]

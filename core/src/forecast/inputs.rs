@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, ParseKind, Result};
-use crate::wire::{inverse_mod_2_64, inverse_test_is_exact, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
+use crate::wire::{DayTicks, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 
 /// A column of dates, one per deal, in the caller's own representation.
 #[derive(Debug, Clone, Copy)]
@@ -80,13 +80,6 @@ impl<'a> DateColumn<'a> {
                         path: field.to_owned(),
                         reason: format!("{per_day} ticks per day: a day has at least one tick"),
                     });
-                }
-                // A unit with a huge odd factor (no numpy unit): the multiplication's test
-                // could pass a value that is no whole day, so the remainders are tested first.
-                if !inverse_test_is_exact(per_day) {
-                    if let Some(i) = values.iter().position(|&v| v != i64::MIN && v.rem_euclid(per_day) != 0) {
-                        return Err(self.error_in(i..i + 1, field, path));
-                    }
                 }
                 let mut out = Vec::with_capacity(values.len());
                 let mut narrow = |rows: std::ops::Range<usize>| {
@@ -163,26 +156,25 @@ fn blocks(
     Ok(latest)
 }
 
-/// Ticks checked as [`Wide`] reads them, each row's day appended to `out` as a 32-bit day (a
-/// day of the years 1 to 9999 fits; a bad row's value does not matter: the column is
-/// refused): whether a row is bad, and the latest day (`i64::MIN`: none). `UNIT` > 0: ticks
-/// per day known when compiling (numpy's units), so that the shift and the multiplier are
-/// constants of the loop (21 instructions a row, against 32 with them as values: 0.25-0.45
-/// ms less per million nanosecond ticks, measured); 0: `per_day`.
+/// Ticks checked as [`Wide`] reads them ([`DayTicks`]: one multiplication, a rotation and a
+/// comparison say whether a tick is a whole day of the years 1 to 9999, exactly for any unit),
+/// each row's day appended to `out` as a 32-bit day (a day of the years 1 to 9999 fits; a bad
+/// row's value does not matter: the column is refused): whether a row is bad, and the latest
+/// day (`i64::MIN`: none). `UNIT` > 0: ticks per day known when compiling (numpy's units), so
+/// that the reader's figures are constants of the loop; 0: `per_day`.
 fn narrow_ticks<const UNIT: i64>(values: &[i64], per_day: i64, out: &mut Vec<i32>) -> (bool, i64) {
-    let Wide { shift, inverse, .. } = Wide::new(values, if UNIT > 0 { UNIT } else { per_day });
-    let low = (1i64 << shift) - 1;
+    let ticks = DayTicks::new(if UNIT > 0 { UNIT } else { per_day });
     let at = out.len();
     out.resize(at + values.len(), 0);
     let (mut bad, mut max) = (false, i32::MIN);
     for (o, &v) in out[at..].iter_mut().zip(values) {
-        let day = ((v >> shift) as u64).wrapping_mul(inverse) as i64;
+        let x = ticks.index(v);
         let none = v == i64::MIN;
-        let in_range = day.wrapping_sub(MIN_EPOCH_DAY) as u64 <= (MAX_EPOCH_DAY - MIN_EPOCH_DAY) as u64;
         #[allow(clippy::needless_bitwise_bool)] // no branch per row
-        let wrong = !none & ((v & low != 0) | !in_range);
+        let wrong = !none & (x > ticks.limit);
         bad |= wrong;
-        let day = if none { i32::MIN } else { day as i32 };
+        // A bad row's day wraps: it does not matter.
+        let day = if none { i32::MIN } else { ticks.base_day.wrapping_add(x as i64) as i32 };
         max = max.max(day);
         *o = day;
     }
@@ -224,8 +216,9 @@ pub(super) trait DayAt: Copy + Default {
     fn cut(self, rows: std::ops::Range<usize>) -> Self;
     /// Rows.
     fn len(&self) -> usize;
-    /// Row `k`: (its day, whether it has none, whether its value is a whole day). The day is
-    /// meaningful only for a whole day that is not none.
+    /// Row `k`: (its day, whether it has none, whether its value is a whole day; of ticks, a
+    /// whole day of the years 1 to 9999). The day is meaningful only for a whole day that is
+    /// not none.
     fn at(&self, k: usize) -> (i64, bool, bool);
 }
 
@@ -291,27 +284,25 @@ impl<T> Default for Whole<'_, T> {
     }
 }
 
-/// Ticks: a day is `(value >> shift) × inverse` (mod 2^64), the exact quotient by ticks per
-/// day = odd × 2^shift when the value is a multiple of it (`inverse`: the odd factor's
-/// inverse modulo 2^64). A value that is not one has low bits set or gives a day outside the
-/// years 1 to 9999 (were the product a day in range, it times the odd factor would equal the
-/// shifted value, both below 2^63 in magnitude and congruent modulo 2^64; true for every
-/// unit with [`inverse_test_is_exact`], and [`DateColumn::check`] tests the remainders of any
-/// other). `i64::MIN` (NaT) for none.
-#[derive(Debug, Clone, Copy, Default)]
+/// Ticks read through [`DayTicks`] (exact for any unit: a value that is not a whole day of
+/// the years 1 to 9999 is never read as one). `i64::MIN` (NaT) for none.
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Wide<'a> {
     values: &'a [i64],
-    shift: u32,
-    inverse: u64,
+    ticks: DayTicks,
 }
 
 impl<'a> Wide<'a> {
     /// The reader of `values`, `per_day` of which make a day (at least one).
     #[inline]
     fn new(values: &'a [i64], per_day: i64) -> Self {
-        let per_day = per_day.max(1);
-        let shift = per_day.trailing_zeros();
-        Self { values, shift, inverse: inverse_mod_2_64((per_day >> shift) as u64) }
+        Self { values, ticks: DayTicks::new(per_day) }
+    }
+}
+
+impl Default for Wide<'_> {
+    fn default() -> Self {
+        Self::new(&[], 1)
     }
 }
 
@@ -349,8 +340,8 @@ impl DayAt for Wide<'_> {
     #[inline(always)]
     fn at(&self, k: usize) -> (i64, bool, bool) {
         let v = self.values[k];
-        let day = ((v >> self.shift) as u64).wrapping_mul(self.inverse) as i64;
-        (day, v == i64::MIN, v & ((1i64 << self.shift) - 1) == 0)
+        let x = self.ticks.index(v);
+        (self.ticks.base_day.wrapping_add(x as i64), v == i64::MIN, x <= self.ticks.limit)
     }
 }
 
@@ -531,7 +522,9 @@ mod tests {
             let v = 2_900_000i64.wrapping_mul(odd) << shift;
             let column = DateColumn::Ticks { values: &[0, v], per_day };
             assert_ne!(v.rem_euclid(per_day), 0);
-            assert_eq!(column.reader().day(1), 2_900_000, "{per_day}: the multiplication alone would take it");
+            let inverse = crate::wire::inverse_mod_2_64(odd as u64);
+            let product = ((v >> shift) as u64).wrapping_mul(inverse) as i64;
+            assert_eq!(product, 2_900_000, "{per_day}: the multiplication alone would take it");
             let e = check(column).unwrap_err();
             assert_eq!((e.code(), e.path()), ("invalid_date", "on[1]"), "{per_day}");
             assert_eq!(check(DateColumn::Ticks { values: &[i64::MIN, 3 * per_day], per_day }).unwrap(), Some(3));

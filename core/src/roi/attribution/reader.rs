@@ -10,7 +10,7 @@ use super::MAX_TOUCHES;
 use crate::error::{Error, Result};
 use crate::forecast::AmountColumn;
 use crate::money::Rounding;
-use crate::wire::{MAX_EPOCH_DAY, MIN_EPOCH_DAY};
+use crate::wire::{BadDay, DayTicks, MAX_EPOCH_DAY, MIN_EPOCH_DAY};
 
 /// A channel label that is not in the taxonomy (fails only when a row uses it).
 const UNKNOWN: u32 = u32::MAX;
@@ -39,8 +39,8 @@ pub(crate) struct Reader<'a> {
     rounding: Rounding,
     /// See [`revenue_units`].
     pad: Option<i64>,
-    on: DayReader,
-    converted_on: DayReader,
+    on: DayTicks,
+    converted_on: DayTicks,
     at: usize,
     /// The last journey code while the codes only went up (the usual, sorted frame: nothing
     /// to remember); the set of every code seen once they went down.
@@ -68,8 +68,8 @@ impl<'a> Reader<'a> {
                 AmountColumn::Units { scale, .. } if scale <= rounding.dp => 10i64.checked_pow(rounding.dp - scale),
                 _ => None,
             },
-            on: DayReader::new(columns.on.per_day),
-            converted_on: DayReader::new(columns.converted_on.per_day),
+            on: DayTicks::new(columns.on.per_day),
+            converted_on: DayTicks::new(columns.converted_on.per_day),
             at: 0,
             last: None,
             seen: None,
@@ -230,7 +230,7 @@ impl<'a> Reader<'a> {
 struct Rows<'r> {
     /// The journey's days.
     on: &'r [i64],
-    reader: DayReader,
+    reader: DayTicks,
     converted: bool,
     conv: i64,
 }
@@ -310,15 +310,7 @@ impl Rows<'_> {
     }
 }
 
-/// Why a value of a [`DayColumn`](super::DayColumn) is not a day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BadDay {
-    /// Outside the years 1 to 9999.
-    Range,
-    /// Not a whole number of days.
-    TimeOfDay,
-}
-
+/// A day column's error in the attribution's wording ([`DayTicks`] says which).
 impl BadDay {
     #[cold]
     fn error(self, field: &str, r: usize, v: i64, per_day: i64) -> Error {
@@ -332,75 +324,6 @@ impl BadDay {
                 path: format!("{field}[{r}]"),
                 message: format!("{v} at {per_day} per day has a time of day; pass dates (Series.dt.normalize())"),
             },
-        }
-    }
-}
-
-/// Days from a day column's values, with the range and time-of-day checks, in three
-/// operations per value and no division: a value `v` is a whole day in range exactly when
-/// `x = (v − base) × inv` rotated right by `shift` is at most `limit`, and `x` is then its day
-/// counted from `base_day` (the divisibility test by a multiplicative inverse, as compilers
-/// test `n % d == 0`: `per_day = odd × 2^shift`, `inv` the odd factor's inverse mod 2^64;
-/// for a multiple of `per_day` the product is the exact quotient, for anything else it is
-/// above `u64::MAX ÷ per_day ≥ limit`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct DayReader {
-    per_day: i64,
-    /// The first tick of the first day read: the first multiple of `per_day` at or after both
-    /// 0001-01-01 and `i64::MIN` (numpy's nanoseconds begin in 1677).
-    base: i64,
-    base_day: i64,
-    inv: u64,
-    shift: u32,
-    /// Days from `base_day` to the last day read (9999-12-31, or the last whole day `i64`
-    /// holds): below `u64::MAX ÷ per_day`, so no value that is not a multiple passes.
-    limit: u64,
-}
-
-impl DayReader {
-    pub fn new(per_day: i64) -> Self {
-        debug_assert!(per_day >= 1);
-        let d = per_day.max(1);
-        let shift = d.trailing_zeros();
-        let odd = (d >> shift) as u64;
-        // Newton's iteration doubles the correct low bits: 3 (odd × odd ≡ 1 mod 8) → 96.
-        let mut inv = odd;
-        for _ in 0..5 {
-            inv = inv.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inv)));
-        }
-        let first = i64::MIN.div_euclid(d) + i64::from(i64::MIN.rem_euclid(d) != 0);
-        let base_day = MIN_EPOCH_DAY.max(first);
-        let last_day = MAX_EPOCH_DAY.min(i64::MAX.div_euclid(d));
-        Self { per_day: d, base: base_day * d, base_day, inv, shift, limit: (last_day - base_day) as u64 }
-    }
-
-    /// `v`'s day counted from `base_day` when it is a whole day in range; above `limit`
-    /// otherwise.
-    #[inline]
-    fn index(self, v: i64) -> u64 {
-        (v.wrapping_sub(self.base) as u64).wrapping_mul(self.inv).rotate_right(self.shift)
-    }
-
-    /// The day (since 1970-01-01) of `v`, not the missing value.
-    #[inline]
-    pub fn day(self, v: i64) -> std::result::Result<i64, BadDay> {
-        let x = self.index(v);
-        if x <= self.limit {
-            Ok(self.base_day + x as i64)
-        } else {
-            Err(self.why(v))
-        }
-    }
-
-    /// Why `v` is not a day.
-    #[cold]
-    fn why(self, v: i64) -> BadDay {
-        let lo = MIN_EPOCH_DAY.checked_mul(self.per_day).unwrap_or(i64::MIN);
-        let hi = (MAX_EPOCH_DAY + 1).checked_mul(self.per_day).map_or(i64::MAX, |x| x - 1);
-        if (lo..=hi).contains(&v) {
-            BadDay::TimeOfDay
-        } else {
-            BadDay::Range
         }
     }
 }
@@ -452,66 +375,6 @@ fn bad(r: usize) -> Error {
 mod tests {
     use super::super::{attribute_columns, AttributionPolicy, CodeColumn, DayColumn, JourneyColumns};
     use super::*;
-
-    #[test]
-    fn days_from_ticks_are_exact_or_typed_errors() {
-        let ns = 86_400_000_000_000i64;
-        let r = DayReader::new(ns);
-        assert_eq!(
-            (r.day(0), r.day(20_000 * ns), r.day(-ns), r.day(-1)),
-            (Ok(0), Ok(20_000), Ok(-1), Err(BadDay::TimeOfDay))
-        );
-        // The last nanosecond numpy holds (2262) is in range, a time of day.
-        assert_eq!(r.day(i64::MAX), Err(BadDay::TimeOfDay));
-        let h = DayReader::new(24);
-        assert_eq!((h.day(-48), h.day(48), h.day(25)), (Ok(-2), Ok(2), Err(BadDay::TimeOfDay)));
-        assert_eq!(h.day((MAX_EPOCH_DAY + 1) * 24), Err(BadDay::Range));
-        assert_eq!(h.day(MIN_EPOCH_DAY * 24), Ok(MIN_EPOCH_DAY));
-        let d = DayReader::new(1);
-        assert_eq!((d.day(MAX_EPOCH_DAY), d.day(MAX_EPOCH_DAY + 1)), (Ok(MAX_EPOCH_DAY), Err(BadDay::Range)));
-    }
-
-    /// The day rule written plainly: in range, then a whole number of days.
-    fn plain_day(v: i64, per_day: i64) -> std::result::Result<i64, BadDay> {
-        let lo = i128::from(MIN_EPOCH_DAY) * i128::from(per_day);
-        let hi = (i128::from(MAX_EPOCH_DAY) + 1) * i128::from(per_day) - 1;
-        if !(lo..=hi).contains(&i128::from(v)) {
-            return Err(BadDay::Range);
-        }
-        if v.rem_euclid(per_day) != 0 {
-            return Err(BadDay::TimeOfDay);
-        }
-        Ok(v.div_euclid(per_day))
-    }
-
-    #[test]
-    fn days_by_inverse_are_the_plain_rule() {
-        // Every numpy unit, odd and even divisors, and 2^44 (i64::MIN is a whole number of its
-        // days, 0001-01-01's first tick is not in i64).
-        let units = [1, 2, 3, 7, 24, 1_440, 86_400, 86_400_000, 86_400_000_000, 86_400_000_000_000, 1 << 44, 1 << 62];
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        for per_day in units {
-            let r = DayReader::new(per_day);
-            let mut values = vec![i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1, 0, 1, -1];
-            for day in [MIN_EPOCH_DAY - 1, MIN_EPOCH_DAY, -1, 0, 20_000, MAX_EPOCH_DAY, MAX_EPOCH_DAY + 1] {
-                for delta in [-1, 0, 1] {
-                    values.push(day.saturating_mul(per_day).saturating_add(delta));
-                }
-            }
-            for _ in 0..20_000 {
-                x = x.rotate_left(23).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
-                let day = (x % 4_000_000) as i64 - 800_000;
-                values.push(day.saturating_mul(per_day));
-                values.push(x as i64);
-            }
-            for v in values {
-                // NaT is never read as a day: the readers check it first.
-                if v != NOT_CONVERTED {
-                    assert_eq!(r.day(v), plain_day(v, per_day), "{v} at {per_day} per day");
-                }
-            }
-        }
-    }
 
     #[test]
     fn conversions_outside_the_touch_columns_days_are_read_as_days() {
