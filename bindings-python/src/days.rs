@@ -5,7 +5,9 @@
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use crate::dates::{ticks_to_days, BadTick};
+use crmkit::wire::BadDay;
+
+use crate::dates::ticks_to_days;
 
 /// `datetime_days(values, per_day) -> (days | None, row, problem)`: `values` are a datetime64
 /// column's int64 view (numpy's NaT is `i64::MIN`) in units of which `per_day` make a day.
@@ -28,8 +30,8 @@ pub fn datetime_days<'py>(
         Ok(days) => (Some(days.into_pyarray(py).into_any()), -1, 0),
         Err((i, bad)) => {
             let problem = match bad {
-                BadTick::TimeOfDay => 1,
-                BadTick::OutOfRange => 2,
+                BadDay::TimeOfDay => 1,
+                BadDay::Range => 2,
             };
             (None, i64::try_from(i).unwrap_or(i64::MAX), problem)
         }
