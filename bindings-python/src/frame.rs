@@ -204,15 +204,11 @@ pub(crate) fn forecast_frame_columns<'py>(
         [("amount", (|m: &MonthLine| m.sums.amount) as fn(&MonthLine) -> Decimal), ("weighted", |m| m.sums.weighted)]
     {
         if money_units {
-            let mut units = Vec::with_capacity(lines.len());
-            for (_, m) in &lines {
-                let mut d = get(m);
-                d.rescale(dp);
-                units.push(
-                    i64::try_from(d.mantissa())
-                        .map_err(|_| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?,
-                );
-            }
+            let units = lines
+                .iter()
+                .map(|(_, m)| units_at(get(m), dp))
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
             out.set_item(name, PyArray1::from_vec(py, units))?;
         } else {
             let values = PyList::empty(py);
@@ -226,10 +222,7 @@ pub(crate) fn forecast_frame_columns<'py>(
     // can be off by a cent per line).
     let money = |d: Decimal, name: &str| -> PyResult<Bound<'py, PyAny>> {
         if money_units {
-            let mut d = d;
-            d.rescale(dp);
-            let units = i64::try_from(d.mantissa())
-                .map_err(|_| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
+            let units = units_at(d, dp).ok_or_else(|| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
             Ok(units.into_pyobject(py)?.into_any())
         } else {
             Ok(d.into_pyobject(py)?.into_any())
@@ -264,4 +257,53 @@ pub(crate) fn forecast_frame_columns<'py>(
     out.set_item("stages", to_python(py, &report.stages)?)?;
     out.set_item("months", to_python(py, &report.months)?)?;
     Ok(out)
+}
+
+/// `d` as integer units of 10^-`dp` (cents for 2), `None` beyond i64. The report's figures are
+/// rounded to `dp` places already, so this is their mantissa scaled up by a power of ten
+/// (`Decimal::rescale` does the same through the general path, ~4 times slower per line).
+fn units_at(d: Decimal, dp: u32) -> Option<i64> {
+    let scale = d.scale();
+    let units = if scale <= dp {
+        d.mantissa().checked_mul(10i128.checked_pow(dp - scale)?)?
+    } else {
+        let mut d = d;
+        d.rescale(dp);
+        d.mantissa()
+    };
+    i64::try_from(units).ok()
+}
+
+/// An Arrow string column's offsets and UTF-8 bytes.
+type Buffers<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u8>>);
+
+/// `text_buffers(labels, codes) -> (offsets, data)`: the Arrow `large_string` buffers (int64
+/// offsets, UTF-8 bytes) of the column `[labels[c] for c in codes]`, which Python wraps with
+/// `pyarrow.LargeStringArray.from_buffers` (no Python string per line, no Arrow `take`).
+/// A code outside `labels`, or naming a missing label (`None`), is a `ValueError`: the caller
+/// builds such a column its own way.
+#[pyfunction]
+#[allow(clippy::needless_pass_by_value)]
+pub(crate) fn text_buffers<'py>(
+    py: Python<'py>,
+    labels: Vec<Option<String>>,
+    codes: PyReadonlyArray1<'py, i32>,
+) -> PyResult<Buffers<'py>> {
+    let codes = slice(&codes);
+    let text = |c: i32| usize::try_from(c).ok().and_then(|c| labels.get(c)).and_then(Option::as_deref);
+    let mut offsets = Vec::with_capacity(codes.len() + 1);
+    offsets.push(0i64);
+    let mut bytes = 0usize;
+    for &c in codes.iter() {
+        let label = text(c).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!("code {c} names no label of {}", labels.len()))
+        })?;
+        bytes += label.len();
+        offsets.push(bytes as i64);
+    }
+    let mut data = Vec::with_capacity(bytes);
+    for &c in codes.iter() {
+        data.extend_from_slice(text(c).unwrap_or_default().as_bytes());
+    }
+    Ok((PyArray1::from_vec(py, offsets), PyArray1::from_vec(py, data)))
 }

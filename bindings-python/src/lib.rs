@@ -273,6 +273,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(forecast, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_columns, m)?)?;
     m.add_function(wrap_pyfunction!(frame::forecast_frame_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::text_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(allocate_target, m)?)?;
     m.add_function(wrap_pyfunction!(allocate_tree, m)?)?;
     m.add_function(wrap_pyfunction!(forecast_ranges, m)?)?;
