@@ -17,7 +17,7 @@
 
 use crmkit::forecast::{
     forecast_columns, forecast_quota_columns, DateColumn, DealColumns, ForecastPolicy, GroupColumn, KeyColumn,
-    Placement, ProbabilityColumn, QuotaData, QuotaPolicy,
+    Placement, ProbabilityColumn, QuotaData, QuotaPolicy, StageCodes,
 };
 use crmkit_benches::book::{book_policy, Book};
 use crmkit_benches::measure::{thread_cpu_ns, thread_minor_faults};
@@ -95,12 +95,15 @@ fn main() {
     for key in ["owner", "team"] {
         probe(&format!("book_by_{key}"), n, runs, &book_policy(key), &book.columns(key));
     }
-    // The book as `forecast_frame` hands a pandas frame over: the close dates as datetime64[ns]
-    // ticks and the owners as int32 ids, read in place (the same report as book_by_owner).
+    // The book as `forecast_frame` hands a pandas frame over: the stages as a categorical's
+    // int8 codes, the close dates as datetime64[ns] ticks and the owners as int32 ids, read in
+    // place (the same report as book_by_owner).
     let ns: i64 = 86_400_000_000_000;
     let ticks: Vec<i64> = book.close.iter().map(|&d| if d == i64::MIN { d } else { d * ns }).collect();
     let ids: Vec<i32> = book.owner.iter().map(|&k| 10_000 + 37 * k).collect();
+    let stage8: Vec<i8> = book.stage.iter().map(|&c| i8::try_from(c).unwrap_or(-1)).collect();
     let frame = DealColumns {
+        stage: StageCodes::I8(&stage8),
         expected_close_on: Some(DateColumn::Ticks { values: &ticks, per_day: ns }),
         keys: vec![GroupColumn::Ids32(&ids)],
         ..book.columns("owner")

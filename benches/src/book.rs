@@ -3,7 +3,7 @@
 //! deals with an expected close date from 60 days before `as_of` to 450 days after,
 //! placement `expected_close` with `half_elapsed` for the undated ones.
 
-use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, StageCodes};
 
 use crate::{as_of, draw};
 
@@ -129,7 +129,7 @@ impl Book {
         let (codes, labels) =
             if key == "team" { (&self.team, &self.team_labels) } else { (&self.owner, &self.owner_labels) };
         DealColumns {
-            stage: &self.stage,
+            stage: StageCodes::I32(&self.stage),
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
             entered_stage_on: None,

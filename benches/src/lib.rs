@@ -11,7 +11,7 @@ pub mod measure;
 pub mod pool;
 pub mod roi;
 
-use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, Placement};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, Placement, StageCodes};
 
 pub mod scoring;
 
@@ -106,7 +106,7 @@ impl Deals {
     /// Borrowed as crmkit columns.
     pub fn columns(&self) -> DealColumns<'_> {
         DealColumns {
-            stage: &self.stage,
+            stage: StageCodes::I32(&self.stage),
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
             entered_stage_on: Some(DateColumn::Days(&self.entered)),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crmkit::forecast::{
     DateColumn, DealColumns, ForecastPolicy, KeyColumn, ProbabilityColumn, QuotaData, QuotaLine, QuotaPolicy,
-    QuotaReport,
+    QuotaReport, StageCodes,
 };
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
@@ -67,7 +67,7 @@ impl<'a> DealData<'a> {
         let mut decimals = Vec::new();
         let amount = self.amount.column(self.amount_scale, policy.rounding.dp, "amount", &mut decimals)?;
         let columns = DealColumns {
-            stage: &self.stage,
+            stage: StageCodes::I32(&self.stage),
             stage_labels: self.stage_labels,
             amount,
             entered_stage_on: self.dates[0].as_deref().map(DateColumn::Days),

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use crmkit::forecast::{
     DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, MonthLine, ProbabilityColumn,
+    StageCodes,
 };
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
@@ -36,6 +37,38 @@ impl<'py> FromPyObject<'_, 'py> for Key<'py> {
             }
         } else {
             Ok(Self::Codes(ob.get_item(1)?.extract()?, ob.get_item(2)?.extract()?))
+        }
+    }
+}
+
+/// The stage codes as Python passes them: a categorical's int8 codes as they are, else int32.
+pub(crate) enum Stage<'py> {
+    I8(PyReadonlyArray1<'py, i8>),
+    I32(PyReadonlyArray1<'py, i32>),
+}
+
+impl<'py> FromPyObject<'_, 'py> for Stage<'py> {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        match ob.extract() {
+            Ok(codes) => Ok(Self::I8(codes)),
+            Err(_) => Ok(Self::I32(ob.extract()?)),
+        }
+    }
+}
+
+/// The stage codes' data, readable with the GIL released.
+enum StageData<'a> {
+    I8(Cow<'a, [i8]>),
+    I32(Cow<'a, [i32]>),
+}
+
+impl StageData<'_> {
+    fn codes(&self) -> StageCodes<'_> {
+        match self {
+            Self::I8(codes) => StageCodes::I8(codes),
+            Self::I32(codes) => StageCodes::I32(codes),
         }
     }
 }
@@ -80,7 +113,8 @@ fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result
 /// report's `totals`, `stages` and `months`, and `groups`: one dict per group with its key
 /// values and its totals, each rounded once. The result's text columns (`month`, and the
 /// `keys` read as codes) are `(labels, int32 codes)`: line `i`'s value is `labels[codes[i]]`
-/// (`None` for a missing key). `keys`: per `group_by` entry, `("codes", int32
+/// (`None` for a missing key). `stage_codes`: int8 (a categorical's own codes) or int32;
+/// `keys`: per `group_by` entry, `("codes", int32
 /// codes, labels)` or `("ids", int64 ids)` (given back as int64 values); dates: `(int64 array,
 /// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
 /// `rounding.dp` places instead of `Decimal` objects; `probability` (float64, NaN for the
@@ -93,7 +127,7 @@ fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result
 pub(crate) fn forecast_frame_columns<'py>(
     py: Python<'py>,
     policy_json: String,
-    stage_codes: PyReadonlyArray1<'py, i32>,
+    stage_codes: Stage<'py>,
     stage_labels: Vec<String>,
     amount: Bound<'py, PyAny>,
     amount_scale: Option<u32>,
@@ -110,7 +144,10 @@ pub(crate) fn forecast_frame_columns<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
-    let stage = slice(&stage_codes);
+    let stage = match &stage_codes {
+        Stage::I8(codes) => StageData::I8(slice(codes)),
+        Stage::I32(codes) => StageData::I32(slice(codes)),
+    };
     let probability = probability.as_ref().map(slice);
     let category = category.as_ref().map(|(codes, labels)| (slice(codes), labels));
     let dates: Vec<Option<(Cow<[i64]>, String)>> = [&entered, &close, &snoozed, &activity]
@@ -137,7 +174,7 @@ pub(crate) fn forecast_frame_columns<'py>(
             days.push(d.as_ref().map(|(values, unit)| date_column(values, unit, field)).transpose()?);
         }
         let columns = DealColumns {
-            stage: &stage,
+            stage: stage.codes(),
             stage_labels: &stage_labels,
             amount,
             entered_stage_on: days[0],

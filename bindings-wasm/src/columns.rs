@@ -4,7 +4,7 @@
 //! errors: `stage`, `stage_labels[j]`, `amount[i]`, `amount_scale`, `entered_stage_on`,
 //! `keys[k].codes`, `keys[k].labels[j]`.
 
-use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, KeyColumn, ProbabilityColumn};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, KeyColumn, ProbabilityColumn, StageCodes};
 use crmkit::{Error, ParseKind};
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Reflect};
 use wasm_bindgen::prelude::*;
@@ -96,7 +96,7 @@ impl Columns {
     /// Borrowed as crmkit's columns.
     pub fn as_deal_columns(&self) -> DealColumns<'_> {
         DealColumns {
-            stage: &self.stage,
+            stage: StageCodes::I32(&self.stage),
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.units, scale: self.scale },
             entered_stage_on: self.entered.as_deref().map(DateColumn::Days32),

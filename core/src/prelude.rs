@@ -40,7 +40,7 @@ pub use crate::forecast::{
     allocate_target, forecast, forecast_columns, forecast_columns_parallel, forecast_ranges, funnel_history,
     AllocationInput, AllocationPolicy, AmountColumn, DateColumn, Deal, DealColumns, DurationUnit, FiscalYear,
     ForecastCategory, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, OverduePolicy, Placement, RangeSettings,
-    Stage, StageEvent, StageKind, UndatedPolicy,
+    Stage, StageCodes, StageEvent, StageKind, UndatedPolicy,
 };
 pub use crate::forecast::{
     forecast_hierarchy, quota_attainment, HierarchyInput, HierarchyPolicy, PeriodKind, QuotaInput, QuotaPolicy,

@@ -9,7 +9,7 @@
 //! `probability` (numbers, null for the stage's own), `category` (names, null for the
 //! stage's own); `quota_columns` adds `quotas` and `won` as `quota_attainment` takes them.
 
-use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, KeyColumn, ProbabilityColumn};
+use crmkit::forecast::{AmountColumn, DateColumn, DealColumns, KeyColumn, ProbabilityColumn, StageCodes};
 use crmkit::{Error, ParseKind};
 use serde_json::Value;
 
@@ -29,7 +29,7 @@ struct Owned {
 impl Owned {
     fn columns(&self) -> DealColumns<'_> {
         DealColumns {
-            stage: &self.stage.0,
+            stage: StageCodes::I32(&self.stage.0),
             stage_labels: &self.stage.1,
             amount: AmountColumn::Units { units: &self.units, scale: self.scale },
             entered_stage_on: self.dates[0].as_deref().map(DateColumn::Days),

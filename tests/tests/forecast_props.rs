@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use crmkit::forecast::{
     forecast, forecast_columns, forecast_columns_parallel, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy,
-    KeyColumn,
+    KeyColumn, StageCodes,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -113,7 +113,7 @@ impl Laid {
     /// Without per-deal columns.
     fn columns(&self) -> DealColumns<'_> {
         DealColumns {
-            stage: &self.stage,
+            stage: StageCodes::I32(&self.stage),
             stage_labels: &self.stage_labels,
             amount: AmountColumn::Units { units: &self.cents, scale: 2 },
             entered_stage_on: Some(DateColumn::Days(&self.entered)),
@@ -244,7 +244,7 @@ proptest! {
         let owners: Vec<String> = OWNERS.map(String::from).to_vec();
         let owner = vec![0i32; 40];
         let columns = DealColumns {
-            stage: &stage,
+            stage: StageCodes::I32(&stage),
             stage_labels: &labels,
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: None,

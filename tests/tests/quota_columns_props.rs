@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use crmkit::forecast::{
     forecast_columns, forecast_quota_columns, quota_attainment, AmountColumn, DateColumn, Deal, DealColumns, KeyColumn,
-    ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, WonDeal,
+    ProbabilityColumn, Quota, QuotaData, QuotaInput, QuotaPolicy, StageCodes, WonDeal,
 };
 use crmkit_tests::quota_book::{deal, policy, STAGES};
 use proptest::prelude::*;
@@ -120,7 +120,7 @@ proptest! {
             .map(|d| d.probability.map_or(f64::NAN, |p| p.to_string().parse().expect("a probability")))
             .collect();
         let columns = DealColumns {
-            stage: &stage,
+            stage: StageCodes::I32(&stage),
             stage_labels: &labels,
             amount: AmountColumn::Units { units: &cents, scale: 2 },
             entered_stage_on: None,

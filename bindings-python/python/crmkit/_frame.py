@@ -147,7 +147,7 @@ def forecast_frame(
     group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
     if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
         group_by = []  # the core reports what is wrong with it, at group_by
-    stage_codes, stage_labels = _codes(_column(df, stage), np, pd)
+    stage_codes, stage_labels = _codes(_column(df, stage), np, pd, narrow=True)
     amounts = _amounts(_column(df, amount), np, pd, amount_scale)
     dates = [
         None if name is None else _date_column(_column(df, name), field, np, pd)
@@ -336,14 +336,18 @@ def _column(df: Any, name: Any) -> Any:
     return df[name]
 
 
-def _codes(series: Any, np: Any, pd: Any) -> tuple[Any, list[str]]:
-    """Category codes (int32, -1 for missing) and the labels they index."""
+def _codes(series: Any, np: Any, pd: Any, narrow: bool = False) -> tuple[Any, list[str]]:
+    """Category codes (int32, -1 for missing) and the labels they index; ``narrow``: a
+    categorical's int8 codes (up to 127 categories) as they are, for a native reader of
+    either width (no 4-byte copy of a 1-byte column)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes, labels = series.cat.codes.to_numpy(), series.cat.categories
+        # The Categorical's own codes (``.cat.codes`` makes a Series of them: ~0.04 ms).
+        codes, labels = series.array.codes, series.dtype.categories
     else:
         codes, labels = pd.factorize(series)
     texts = unicode_labels([str(label) for label in labels], f"{series.name}")
-    return np.ascontiguousarray(codes, dtype=np.int32), texts
+    dtype = np.int8 if narrow and codes.dtype == np.int8 else np.int32
+    return np.ascontiguousarray(codes, dtype=dtype), texts
 
 
 def _amounts(series: Any, np: Any, pd: Any, scale: int | None = None, field: str = "amount") -> Any:

@@ -94,7 +94,7 @@ def forecast_columns(
 ) -> ForecastReport: ...
 def forecast_frame_columns(
     policy_json: str,
-    stage_codes: npt.NDArray[np.int32],
+    stage_codes: npt.NDArray[np.int8] | npt.NDArray[np.int32],
     stage_labels: Sequence[str],
     amount: npt.NDArray[np.int64] | npt.NDArray[np.float64] | Sequence[str],
     amount_scale: Optional[int],

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use std::ops::Range;
 
 use super::calendar::Periods;
-use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdGroups};
+use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdGroups, StageCodes};
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
@@ -25,8 +25,9 @@ use crate::error::{Error, Result};
 /// pass. Row `i` is one deal.
 #[derive(Debug, Clone)]
 pub struct DealColumns<'a> {
-    /// Stage of each deal as an index into `stage_labels` (pandas category codes).
-    pub stage: &'a [i32],
+    /// Stage of each deal as an index into `stage_labels` (pandas category codes: 8- or
+    /// 32-bit), -1 for none.
+    pub stage: StageCodes<'a>,
     /// Stage names the codes refer to.
     pub stage_labels: &'a [String],
     /// Amounts.
@@ -123,14 +124,14 @@ pub struct KeyColumn<'a> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::forecast::{forecast_columns, AmountColumn, DealColumns, ForecastPolicy};
+/// use crmkit::forecast::{forecast_columns, AmountColumn, DealColumns, ForecastPolicy, StageCodes};
 ///
 /// let policy: ForecastPolicy = crmkit::wire::from_json(r#"{"stages": [
 ///     {"name": "open", "conversion": "0.25", "duration": "10"}, {"name": "won", "kind": "won"}],
 ///     "duration_unit": "days", "placement": "remaining_full"}"#, "")?;
 /// let labels = ["open".to_string(), "won".to_string()];
 /// let columns = DealColumns {
-///     stage: &[0, 0, 1],
+///     stage: StageCodes::I32(&[0, 0, 1]),
 ///     stage_labels: &labels,
 ///     amount: AmountColumn::Units { units: &[10_000, 30_000, 5_000], scale: 2 },
 ///     entered_stage_on: None,
@@ -173,7 +174,7 @@ pub fn forecast_columns(policy: &ForecastPolicy, columns: &DealColumns, as_of: N
 /// let units: Vec<i64> = (0..10_000).map(|i| 100 + i).collect();
 /// let labels = ["open".to_owned(), "won".to_owned()];
 /// let columns = DealColumns {
-///     stage: &stage,
+///     stage: StageCodes::I32(&stage),
 ///     stage_labels: &labels,
 ///     amount: AmountColumn::Units { units: &units, scale: 2 },
 ///     entered_stage_on: None,
@@ -549,7 +550,10 @@ impl Pass<'_> {
         }
         match self.groups {
             // Any column of the right length will do for "no group": the stage codes.
-            Groups::All => kernel.run(rows, amount, (self.cols.stage, |_| 0)),
+            Groups::All => match self.cols.stage {
+                StageCodes::I8(stage) => kernel.run(rows, amount, (stage, |_| 0)),
+                StageCodes::I32(stage) => kernel.run(rows, amount, (stage, |_| 0)),
+            },
             // -1 (no value) is group 0; a code below -1 (2^31 or more as a `u32`) or past the
             // labels is past the kernel's last group: invalid.
             Groups::Single { codes, .. } => {
@@ -589,7 +593,7 @@ impl Pass<'_> {
             return Ok(out);
         }
         for i in 0..cols.stage.len() {
-            let lane = usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
+            let lane = usize::try_from(cols.stage.code(i)).ok().and_then(|c| self.lanes.get(c)).copied();
             let Some(lane) = lane.filter(|l| matches!(l.kind, LaneKind::Fixed | LaneKind::Dated)) else { continue };
             let stage = lane.stage as usize;
             if day_of(snoozed, i) >= self.as_of_days {
@@ -636,6 +640,15 @@ impl Pass<'_> {
         periods: Option<Periods>,
     ) -> Result<WonSums> {
         let Some(periods) = periods else { return Ok(WonSums::default()) };
+        // (A quota's won rows are read as 32-bit codes: 8-bit ones widened once.)
+        let widened: Vec<i32>;
+        let stage = match self.cols.stage {
+            StageCodes::I32(stage) => stage,
+            StageCodes::I8(stage) => {
+                widened = stage.iter().map(|&c| i32::from(c)).collect();
+                &widened
+            }
+        };
         let stages = &funnel.policy.stages;
         let won: Vec<bool> = self
             .lanes
@@ -643,7 +656,7 @@ impl Pass<'_> {
             .map(|l| l.kind == LaneKind::Closed && stages[l.stage as usize].kind == StageKind::Won)
             .collect();
         let rows = WonRows {
-            stage: self.cols.stage,
+            stage,
             won: &won,
             close: self.dates.close,
             as_of: self.as_of,
@@ -666,7 +679,7 @@ impl Pass<'_> {
         let slots = std::cell::RefCell::new(SlotCache::new(placer, self.unscheduled, self.close_slots));
         let row_of = |i: usize| -> Result<DealRow> {
             let path = |field: &str| (self.row_path)(i, field);
-            let lane = usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied();
+            let lane = usize::try_from(cols.stage.code(i)).ok().and_then(|c| self.lanes.get(c)).copied();
             // Rows are valid by now (the summing pass checked each): no error is expected here.
             let lane = lane.filter(|l| l.kind != LaneKind::Unknown).ok_or_else(|| Error::overflow(path("stage")))?;
             let units = units_of(i).ok_or_else(|| Error::overflow(path("amount")))?;
@@ -720,8 +733,11 @@ impl Pass<'_> {
     ) -> Result<()> {
         let cols = self.cols;
         for i in rows {
-            let lane =
-                usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied().unwrap_or(Lane::UNKNOWN);
+            let lane = usize::try_from(cols.stage.code(i))
+                .ok()
+                .and_then(|c| self.lanes.get(c))
+                .copied()
+                .unwrap_or(Lane::UNKNOWN);
             // i64::MIN (no date) is below every day.
             let future = DATES && day_of(entered, i) > self.as_of_days;
             let added = match (lane.kind, units_of(i), future) {
@@ -753,8 +769,11 @@ impl Pass<'_> {
         let date_field = if self.by_close { "expected_close_on" } else { "entered_stage_on" };
         for i in rows {
             // Every check yields a small value; the error itself is built by `diagnose`.
-            let lane =
-                usize::try_from(cols.stage[i]).ok().and_then(|c| self.lanes.get(c)).copied().unwrap_or(Lane::UNKNOWN);
+            let lane = usize::try_from(cols.stage.code(i))
+                .ok()
+                .and_then(|c| self.lanes.get(c))
+                .copied()
+                .unwrap_or(Lane::UNKNOWN);
             let units = units_of(i);
             let day = day_of(entered, i);
             let elapsed = (day != i64::MIN).then(|| self.as_of_days.saturating_sub(day));
@@ -789,7 +808,7 @@ impl Pass<'_> {
     fn diagnose(&self, i: usize, units_of: &impl Fn(usize) -> Option<i128>) -> Error {
         let cols = self.cols;
         let path = |field: &str| (self.row_path)(i, field);
-        let code = cols.stage[i];
+        let code = cols.stage.code(i);
         if code == -1 {
             // pandas' code for a missing category (NaN, None): say so, not "code -1".
             return Error::MissingValue {
@@ -1343,6 +1362,11 @@ mod tests {
         };
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let e = forecast_columns(&policy(placement), &columns, as_of).unwrap_err();
+        // The same error from the codes as 8-bit codes.
+        let narrow: Vec<i8> = stage.iter().map(|&c| i8::try_from(c).unwrap()).collect();
+        let narrow = DealColumns { stage: StageCodes::I8(&narrow), ..columns.clone() };
+        let e8 = forecast_columns(&policy(placement), &narrow, as_of).unwrap_err();
+        assert_eq!((e8.code(), e8.path()), (e.code(), e.path()));
         (e.code().to_owned(), e.path().to_owned())
     }
 
@@ -1354,7 +1378,7 @@ mod tests {
         (owner, owners): (&'a [i32], &'a [String]),
     ) -> DealColumns<'a> {
         DealColumns {
-            stage,
+            stage: StageCodes::I32(stage),
             stage_labels: labels,
             amount,
             entered_stage_on: None,
@@ -1459,6 +1483,61 @@ mod tests {
             let (exact, _) = report(AmountColumn::Decimal(&decimals));
             assert_eq!(one.as_ref().unwrap(), exact.as_ref().unwrap(), "{placement}");
             assert_eq!(two.unwrap(), exact.unwrap(), "{placement}");
+        }
+    }
+
+    /// Stage codes as 8-bit codes (a pandas categorical's) give the report of the same codes
+    /// as 32-bit codes: every placement, by owner and ungrouped, with missing stages (-1:
+    /// undated rows' `missing_value`s aside, a won deal without a stage is refused, so only
+    /// the open and closed codes), on one and two threads.
+    #[test]
+    fn eight_bit_stage_codes_give_the_same_report() {
+        let labels = ["a".to_string(), "won".to_string(), "b".to_string()];
+        let policy = |placement: &str, group: bool| -> ForecastPolicy {
+            crate::wire::from_json(
+                &format!(
+                    r#"{{"stages": [{{"name": "a", "conversion": "0.5", "duration": "10"}},
+                        {{"name": "b", "conversion": "0.7", "duration": "4"}}, {{"name": "won", "kind": "won"}}],
+                        "duration_unit": "days", "placement": "{placement}", "group_by": {},
+                        "undated": "half_elapsed"}}"#,
+                    if group { r#"["owner"]"# } else { "[]" }
+                ),
+                "",
+            )
+            .unwrap()
+        };
+        let owners: Vec<String> = (0..7).map(|k| format!("rep{k}")).collect();
+        let mut x = 7u64;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x >> 33
+        };
+        let n = 5_000;
+        let stage: Vec<i32> = (0..n).map(|_| (next() % 3) as i32).collect();
+        let cents: Vec<i64> = (0..n).map(|_| (next() % 1_000_000) as i64).collect();
+        let owner: Vec<i32> = (0..n).map(|_| (next() % 8) as i32 - 1).collect();
+        let entered: Vec<i64> = (0..n).map(|_| 20_390 + (next() % 60) as i64).collect();
+        let close: Vec<i64> =
+            (0..n).map(|_| if next() % 3 == 0 { i64::MIN } else { 20_420 + (next() % 400) as i64 }).collect();
+        let narrow: Vec<i8> = stage.iter().map(|&c| c as i8).collect();
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        for placement in ["half_elapsed", "remaining_full", "actual", "expected_close"] {
+            for group in [true, false] {
+                let wide = DealColumns {
+                    entered_stage_on: Some(DateColumn::Days(&entered)),
+                    expected_close_on: Some(DateColumn::Days(&close)),
+                    keys: if group { vec![KeyColumn { codes: &owner, labels: &owners }.into()] } else { vec![] },
+                    ..owner_columns(&stage, &labels, AmountColumn::Units { units: &cents, scale: 2 }, (&owner, &owners))
+                };
+                let eight = DealColumns { stage: StageCodes::I8(&narrow), ..wide.clone() };
+                let policy = policy(placement, group);
+                let report = forecast_columns(&policy, &wide, as_of).unwrap();
+                assert!(report.totals.open.deals > 0 && report.totals.won.deals > 0);
+                for threads in [1, 2] {
+                    let got = forecast_columns_parallel(&policy, &eight, as_of, threads).unwrap();
+                    assert_eq!(got, report, "{placement} {group} {threads}");
+                }
+            }
         }
     }
 

@@ -351,6 +351,53 @@ pub(super) fn day_of(column: Option<Days>, i: usize) -> i64 {
     column.map_or(i64::MIN, |c| c.day(i))
 }
 
+/// The stage column: each deal's stage as a code into the stage labels, -1 (or any code past
+/// them) for none, in the width the caller holds it. A pandas categorical's codes are 8-bit
+/// up to 127 categories: read as they are, not widened into a 4-byte copy first.
+#[derive(Debug, Clone, Copy)]
+pub enum StageCodes<'a> {
+    /// 8-bit codes (`Series.cat.codes` of up to 127 categories).
+    I8(&'a [i8]),
+    /// 32-bit codes.
+    I32(&'a [i32]),
+}
+
+impl StageCodes<'_> {
+    /// Rows.
+    pub const fn len(&self) -> usize {
+        match self {
+            Self::I8(c) => c.len(),
+            Self::I32(c) => c.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i`'s code.
+    #[inline]
+    pub fn code(&self, i: usize) -> i32 {
+        match self {
+            Self::I8(c) => c[i].into(),
+            Self::I32(c) => c[i],
+        }
+    }
+}
+
+impl<'a> From<&'a [i32]> for StageCodes<'a> {
+    fn from(codes: &'a [i32]) -> Self {
+        Self::I32(codes)
+    }
+}
+
+impl<'a> From<&'a [i8]> for StageCodes<'a> {
+    fn from(codes: &'a [i8]) -> Self {
+        Self::I8(codes)
+    }
+}
+
 /// A `group_by` column, in the caller's own representation.
 #[derive(Debug, Clone, Copy)]
 pub enum GroupColumn<'a> {
@@ -666,7 +713,7 @@ mod tests {
             .unwrap();
             let columns = |entered: DateColumn<'_>, close: DateColumn<'_>, key: GroupColumn<'_>| {
                 let columns = DealColumns {
-                    stage: &stage,
+                    stage: StageCodes::I32(&stage),
                     stage_labels: &stages,
                     amount: AmountColumn::Units { units: &cents, scale: 2 },
                     entered_stage_on: Some(entered),

@@ -16,7 +16,7 @@
 
 use std::ops::Range;
 
-use super::inputs::{DayAt, Days, Plain};
+use super::inputs::{DayAt, Days, Plain, StageCodes};
 use super::sums::{Acc, Int, Tables};
 
 /// Where the deals of one stage label go.
@@ -93,7 +93,7 @@ pub(super) struct Dated<'a> {
 
 /// The loop's invariants.
 pub(super) struct Kernel<'a> {
-    pub stage: &'a [i32],
+    pub stage: StageCodes<'a>,
     pub lanes: Vec<KLane>,
     /// Placements `expected_close` and `actual`: the dates and their slots.
     pub dated: Option<Dated<'a>>,
@@ -234,13 +234,9 @@ impl Kernel<'_> {
         let sums = if self.lanes.len() >= MAX_FAST_LANES {
             Wrapping::Unproven
         } else {
-            match &self.dated {
-                Some(d) => match d.days {
-                    Days::Plain(days) => self.dated_run(rows.clone(), (days, d), amount, key),
-                    Days::Wide(days) => self.dated_run(rows.clone(), (days, d), amount, key),
-                    Days::Narrow(days) => self.dated_run(rows.clone(), (days, d), amount, key),
-                },
-                None => self.run_wrapping::<UNDATED, _, _, _>(rows.clone(), (None::<Plain>, &[], None), amount, key),
+            match self.stage {
+                StageCodes::I8(stage) => self.run_codes(&stage[rows.clone()], rows.clone(), amount, key),
+                StageCodes::I32(stage) => self.run_codes(&stage[rows.clone()], rows.clone(), amount, key),
             }
         };
         match sums {
@@ -250,22 +246,43 @@ impl Kernel<'_> {
         }
     }
 
+    /// [`Kernel::run_wrapping`] over the stage codes of `rows` (`stage`, sliced to them) in
+    /// their own width.
+    #[inline]
+    fn run_codes<S: Copy + Into<i32>, A: Copy, G: Copy>(
+        &self,
+        stage: &[S],
+        rows: Range<usize>,
+        amount: (&[A], &impl Fn(A) -> u64),
+        key: (&[G], &impl Fn(G) -> u32),
+    ) -> Wrapping {
+        match &self.dated {
+            Some(d) => match d.days {
+                Days::Plain(days) => self.dated_run(stage, rows, (days, d), amount, key),
+                Days::Wide(days) => self.dated_run(stage, rows, (days, d), amount, key),
+                Days::Narrow(days) => self.dated_run(stage, rows, (days, d), amount, key),
+            },
+            None => self.run_wrapping::<UNDATED, _, _, _, _>(stage, (None::<Plain>, &[], None), amount, key),
+        }
+    }
+
     /// [`Kernel::run_wrapping`] over the dated column `days`.
     #[inline]
-    fn dated_run<D: DayAt, A: Copy, G: Copy>(
+    fn dated_run<S: Copy + Into<i32>, D: DayAt, A: Copy, G: Copy>(
         &self,
+        stage: &[S],
         rows: Range<usize>,
         (days, dated): (D, &Dated),
         amount: (&[A], &impl Fn(A) -> u64),
         key: (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
-        let days = Some(days.cut(rows.clone()));
+        let days = Some(days.cut(rows));
         if dated.elapsed {
-            self.run_wrapping::<ELAPSED, _, _, _>(rows, (days, &dated.table, dated.latest), amount, key)
+            self.run_wrapping::<ELAPSED, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
         } else if self.won_cols > 0 {
-            self.run_wrapping::<QUOTA, _, _, _>(rows, (days, &dated.table, dated.latest), amount, key)
+            self.run_wrapping::<QUOTA, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
         } else {
-            self.run_wrapping::<CLOSE, _, _, _>(rows, (days, &dated.table, dated.latest), amount, key)
+            self.run_wrapping::<CLOSE, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
         }
     }
 
@@ -277,9 +294,9 @@ impl Kernel<'_> {
     /// per `forecastColumns` call on 1,000,000 deals in every workload (measured in Node).
     #[inline(never)]
     #[allow(clippy::needless_bitwise_bool)] // no branch per row: `&` and `|` on purpose
-    fn run_wrapping<const MODE: u8, D: DayAt, A: Copy, G: Copy>(
+    fn run_wrapping<const MODE: u8, S: Copy + Into<i32>, D: DayAt, A: Copy, G: Copy>(
         &self,
-        rows: Range<usize>,
+        stage: &[S],
         (days, slots, latest): (Option<D>, &[u32], Option<i64>),
         (amounts, units): (&[A], &impl Fn(A) -> u64),
         (groups, group): (&[G], &impl Fn(G) -> u32),
@@ -411,7 +428,6 @@ impl Kernel<'_> {
             return Wrapping::Invalid;
         }
         let mut bits = 0u64;
-        let stage = &self.stage[rows.clone()];
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
         // Sliced to `rows` (by `dated_run`): its length is `n`.
@@ -426,7 +442,7 @@ impl Kernel<'_> {
         // (the cells' cache misses overlap): each one counts.
         for k in 0..n {
             // -1 (a missing stage) becomes huge, as any code past the labels: the last lane.
-            let code = (stage[k] as u32 as usize).min(MAX_FAST_LANES - 1);
+            let code = (stage[k].into() as u32 as usize).min(MAX_FAST_LANES - 1);
             let lane = &lanes[code];
             let units = units(amounts[k]);
             bits |= units;
@@ -468,7 +484,6 @@ impl Kernel<'_> {
             stage_units[code] = stage_units[code].wrapping_add(units);
             stage_deals[code] += 1;
         }
-        let _ = rows;
         if bits >> 63 != 0 {
             return Wrapping::Invalid;
         }
@@ -514,7 +529,7 @@ impl Kernel<'_> {
         let last_stage = self.n_stages.checked_sub(1)?;
         for i in rows {
             // -1 (a missing stage) becomes huge, as any code past the labels.
-            let code = self.stage[i] as u32 as usize;
+            let code = self.stage.code(i) as u32 as usize;
             let lane = self.lanes[code.min(last_lane)];
             let units = amount(i);
             let g = group(i);

@@ -103,7 +103,7 @@ pub use history::{
     funnel_history, Cohort, DaysPercentile, EntryWindow, HistoryFigures, HistoryGroup, HistoryLine, HistoryPolicy,
     HistoryReport, HistoryStage, SkippedStages, StageEvent,
 };
-pub use inputs::{DateColumn, GroupColumn};
+pub use inputs::{DateColumn, GroupColumn, StageCodes};
 pub use per_deal::ProbabilityColumn;
 pub use phasing::Reason;
 pub use policy::{
@@ -320,7 +320,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
         .collect();
     let probability: Vec<Option<Decimal>> = deals.iter().map(|d| d.probability).collect();
     let columns = DealColumns {
-        stage: &stage,
+        stage: StageCodes::I32(&stage),
         stage_labels: &stage_labels,
         amount: AmountColumn::Decimal(&amount),
         entered_stage_on: Some(DateColumn::Days(&entered)),

@@ -87,7 +87,7 @@ impl Side {
 /// # Examples
 ///
 /// ```
-/// use crmkit::forecast::{forecast_quota_columns, AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, QuotaData, QuotaPolicy};
+/// use crmkit::forecast::{forecast_quota_columns, AmountColumn, DateColumn, DealColumns, ForecastPolicy, KeyColumn, QuotaData, QuotaPolicy, StageCodes};
 /// use crmkit::wire::from_json;
 ///
 /// let policy: ForecastPolicy = from_json(r#"{"stages": [{"name": "proposal", "probability": "0.4"},
@@ -99,7 +99,7 @@ impl Side {
 /// // 2026-10-15 and 2026-12-10 as days since 1970-01-01.
 /// let close = [20_741, 20_797];
 /// let columns = DealColumns {
-///     stage: &[1, 0],
+///     stage: StageCodes::I32(&[1, 0]),
 ///     stage_labels: &stages,
 ///     amount: AmountColumn::Units { units: &[30_000, 80_000], scale: 0 },
 ///     entered_stage_on: None,
