@@ -1541,6 +1541,46 @@ mod tests {
         }
     }
 
+    /// `actual` reads each label's slot per day in stage from rows of one width built per
+    /// call: a stage short enough for them and one too long (the general loop then) give the
+    /// general loop's report (the decimal column's), with days in stage past a stage's
+    /// duration, undated deals, closed deals and deals without an owner.
+    #[test]
+    fn actual_by_day_in_stage_gives_the_general_loops_report() {
+        let labels = ["a".to_string(), "won".to_string(), "b".to_string()];
+        let owners = ["li".to_string(), "wang".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let today = days_since_epoch(as_of);
+        let n = 300;
+        let stage: Vec<i32> = (0..n).map(|i| [0, 2, 1, 0, 2][i % 5]).collect();
+        let units: Vec<i64> = (0..n as i64).map(|i| 100 + 37 * i).collect();
+        let decimals: Vec<Decimal> = units.iter().map(|&u| Decimal::new(u, 2)).collect();
+        let entered: Vec<i64> =
+            (0..n as i64).map(|i| if i % 7 == 3 { i64::MIN } else { today - (i * 13) % 3000 }).collect();
+        let owner: Vec<i32> = (0..n).map(|i| [0, 1, -1][i % 3]).collect();
+        for (unit, duration) in [("days", "10"), ("months", "40"), ("months", "400")] {
+            let policy: ForecastPolicy = crate::wire::from_json(
+                &format!(
+                    r#"{{"stages": [{{"name": "a", "conversion": "0.5", "duration": "{duration}"}},
+                        {{"name": "b", "conversion": "0.8", "duration": "3"}}, {{"name": "won", "kind": "won"}}],
+                        "duration_unit": "{unit}", "placement": "actual", "group_by": ["owner"], "undated": "half_elapsed"}}"#
+                ),
+                "",
+            )
+            .unwrap();
+            let report = |amount| {
+                let columns = DealColumns {
+                    entered_stage_on: Some(DateColumn::Days(&entered)),
+                    ..owner_columns(&stage, &labels, amount, (&owner, &owners))
+                };
+                forecast_columns(&policy, &columns, as_of).unwrap()
+            };
+            let exact = report(AmountColumn::Decimal(&decimals));
+            assert_eq!(report(AmountColumn::Units { units: &units, scale: 2 }), exact, "{unit} {duration}");
+            assert_eq!(exact.groups.len(), 3);
+        }
+    }
+
     /// Sums the wrapping loop cannot prove exact from its bound (one amount near 2^61 among
     /// 16 small ones: bound × rows is past 64 bits) but that fit: the checked loop takes them,
     /// and the report is the decimal column's.

@@ -418,6 +418,32 @@ impl Kernel<'_> {
         if MODE == ELAPSED && latest.is_some_and(|d| d > self.as_of_days) {
             return Wrapping::Invalid;
         }
+        // `actual`: each label code's slots in a row of its own, all rows one power of two
+        // wide: its span (its last slot repeated to the row's end), then its undated slot,
+        // so that a row's entry is `code << shift | column`, read without the lane's start
+        // and last index (two loads and an add in each row's chain of dependent loads). Codes
+        // past the labels are past the rows (an invalid row, as their lane makes it).
+        let (by_code_day, shift) = if MODE == ELAPSED {
+            let widest = self.lanes.iter().map(|l| (l.last as usize).saturating_add(2)).max().unwrap_or(2);
+            let Some(width) = widest.checked_next_power_of_two() else {
+                return Wrapping::Invalid;
+            };
+            // Built per call: no larger than the rows it serves (else the general loop).
+            let entries = self.lanes.len().saturating_mul(width);
+            if entries > stage.len().max(1 << 14) {
+                return Wrapping::Invalid;
+            }
+            let mut table = Vec::with_capacity(entries);
+            for l in &self.lanes {
+                let span = |j: usize| slots.get(l.table as usize + j.min(l.last as usize)).copied().unwrap_or(BAD);
+                table.extend((0..width - 1).map(span));
+                table.push(l.undated);
+            }
+            (table, width.trailing_zeros())
+        } else {
+            (Vec::new(), 0)
+        };
+        let undated_col = (1u64 << shift) - 1;
         // An open deal's cell (1 + group × stride + slot) is valid when it is one of the cells:
         // every slot a lane or the table gives is below the stride or `BAD` (checked here), so
         // that one comparison checks both the group and the slot.
@@ -456,9 +482,14 @@ impl Kernel<'_> {
                 // Dates are within the years 1 to 9999 (checked); none gives some day, whose
                 // slot is then replaced by the lane's undated slot.
                 let by_date = if MODE == ELAPSED {
-                    // Days in stage (never negative; none: huge as unsigned, the last).
+                    // Days in stage (never negative), the last day's column for any later
+                    // day; none: the undated column.
                     let elapsed = self.as_of_days.wrapping_sub(d) as u64;
-                    slots[lane.table as usize + elapsed.min(u64::from(lane.last)) as usize]
+                    let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
+                    let Some(&slot) = by_code_day.get(((code as u64) << shift | col) as usize) else {
+                        return Wrapping::Invalid;
+                    };
+                    slot
                 } else if MODE == QUOTA {
                     // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the
                     // last entry (index 0's).
@@ -469,7 +500,7 @@ impl Kernel<'_> {
                     let t = d.wrapping_sub(self.as_of_days) as u64;
                     by_day[t.min(last_day as u64) as usize]
                 };
-                let slot = if none { lane.undated } else { by_date };
+                let slot = if none && MODE != ELAPSED { lane.undated } else { by_date };
                 ((row + u64::from(slot)) & lane.mask).wrapping_add(lane.offset)
             };
             // Past the last cell: an invalid row, the general loop redoes the rows. (One
