@@ -55,10 +55,11 @@ struct FastLane {
     offset: u64,
     probability: u64,
     undated: u32,
-    /// Where the lane's span starts in the table; in mode `QUOTA`, which slot of an entry of
-    /// its own table the lane reads instead (0 or 1).
     table: u32,
     last: u32,
+    /// Mode `QUOTA`: the lane reads the won slot of an entry of its own table (else the
+    /// open one).
+    won: bool,
 }
 
 /// Stage label codes the wrapping loop takes (the last lane stands for every code past
@@ -320,7 +321,8 @@ impl Kernel<'_> {
         // register (5 instructions a row).
         let (mut stage_units, mut stage_deals) = ([0u64; MAX_FAST_LANES], [0u64; MAX_FAST_LANES]);
         // Per code, and for codes past the labels (as a missing stage): see [`FastLane`].
-        let invalid = FastLane { mask: 0, offset: u64::MAX, probability: 0, undated: BAD, table: 0, last: 0 };
+        let invalid =
+            FastLane { mask: 0, offset: u64::MAX, probability: 0, undated: BAD, table: 0, last: 0, won: false };
         let mut lanes = [invalid; MAX_FAST_LANES];
         for (fast, l) in lanes.iter_mut().zip(&self.lanes) {
             let open = 1 + if MODE == UNDATED { u64::from(l.slot) } else { 0 };
@@ -337,6 +339,7 @@ impl Kernel<'_> {
                 undated: l.undated,
                 table: l.table,
                 last: l.last,
+                won: false,
             };
         }
         // Every lane's slots within the table (else nothing is read there).
@@ -349,7 +352,7 @@ impl Kernel<'_> {
         // and the won lanes another (see `Kernel::day0`), and the loop reads both from one
         // table indexed as `CLOSE`'s below: entry `i` (the day `day0 + i`) holds the open
         // span's slot of that day and the won span's, and a lane takes the one of its span
-        // (`FastLane::table`: 0 or 1); after the days up to the latest close day, the entry of
+        // (`FastLane::won`); after the days up to the latest close day, the entry of
         // index 0, for earlier days (negative: huge as unsigned). No lane's start, last
         // index, clamp or bounds check per row. A slot, not a half of a `u64` taken by a
         // shift: the undated rows' choice stays a select of two loads, which compiles to one
@@ -369,7 +372,7 @@ impl Kernel<'_> {
                 _ => return Wrapping::Invalid,
             };
             for (fast, l) in lanes.iter_mut().zip(&self.lanes) {
-                fast.table = u32::from(l.valid && !l.closed && (l.table, l.last) != open);
+                fast.won = l.valid && !l.closed && (l.table, l.last) != open;
             }
             // Each span's slots are within the table (checked above).
             let last = open.1.max(won.1);
@@ -494,7 +497,7 @@ impl Kernel<'_> {
                     // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the
                     // last entry (index 0's).
                     let i = d.wrapping_sub(self.day0) as u64;
-                    pairs[i.min(last_pair as u64) as usize][lane.table as usize & 1]
+                    pairs[i.min(last_pair as u64) as usize][usize::from(lane.won)]
                 } else {
                     // Days after as_of; overdue (negative) and none: huge, the last entry.
                     let t = d.wrapping_sub(self.as_of_days) as u64;
