@@ -60,6 +60,8 @@ struct FastLane {
     /// Mode `QUOTA`: the lane reads the won slot of an entry of its own table (else the
     /// open one).
     won: bool,
+    /// The policy stage.
+    stage: u32,
 }
 
 /// Stage label codes the wrapping loop takes (the last lane stands for every code past
@@ -70,10 +72,17 @@ const MAX_FAST_LANES: usize = 256;
 /// table), `actual`, and `expected_close` with a quota's won lanes (the open lanes read one
 /// span of the table and the won lanes another, both indexed from [`Kernel::day0`]: see
 /// [`Kernel::won_cols`]).
+/// `CLOSE_FAR` is `expected_close` with close dates past [`NEAR_DAYS`]: its table on the heap.
 const UNDATED: u8 = 0;
 const CLOSE: u8 = 1;
 const ELAPSED: u8 = 2;
 const QUOTA: u8 = 3;
+const CLOSE_FAR: u8 = 4;
+
+/// Mode `CLOSE`'s table of close days from `as_of` (11 years), on the stack: the loop reads
+/// it at a fixed offset from the stack pointer with a constant last index, which leaves two
+/// registers to the loop's own values (a column's start was spilled and reloaded per row).
+const NEAR_DAYS: usize = 4096;
 
 /// A slot no row may use.
 pub(super) const BAD: u32 = u32::MAX;
@@ -282,8 +291,10 @@ impl Kernel<'_> {
             self.run_wrapping::<ELAPSED, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
         } else if self.won_cols > 0 {
             self.run_wrapping::<QUOTA, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
-        } else {
+        } else if dated.table.len() <= NEAR_DAYS + 1 {
             self.run_wrapping::<CLOSE, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
+        } else {
+            self.run_wrapping::<CLOSE_FAR, _, _, _, _>(stage, (days, &dated.table, dated.latest), amount, key)
         }
     }
 
@@ -321,8 +332,16 @@ impl Kernel<'_> {
         // register (5 instructions a row).
         let (mut stage_units, mut stage_deals) = ([0u64; MAX_FAST_LANES], [0u64; MAX_FAST_LANES]);
         // Per code, and for codes past the labels (as a missing stage): see [`FastLane`].
-        let invalid =
-            FastLane { mask: 0, offset: u64::MAX, probability: 0, undated: BAD, table: 0, last: 0, won: false };
+        let invalid = FastLane {
+            mask: 0,
+            offset: u64::MAX,
+            probability: 0,
+            undated: BAD,
+            table: 0,
+            last: 0,
+            won: false,
+            stage: 0,
+        };
         let mut lanes = [invalid; MAX_FAST_LANES];
         for (fast, l) in lanes.iter_mut().zip(&self.lanes) {
             let open = 1 + if MODE == UNDATED { u64::from(l.slot) } else { 0 };
@@ -340,6 +359,7 @@ impl Kernel<'_> {
                 table: l.table,
                 last: l.last,
                 won: false,
+                stage: l.stage,
             };
         }
         // Every lane's slots within the table (else nothing is read there).
@@ -392,10 +412,9 @@ impl Kernel<'_> {
         // `expected_close`: every open lane's span is the whole table (the slot of each close
         // day), so the loop reads it without the lane's start and last index (two loads and
         // an add per row fewer, where registers are short). Closed lanes' slots are not used.
+        let close = MODE == CLOSE || MODE == CLOSE_FAR;
         let whole = slots.len().saturating_sub(1);
-        if MODE == CLOSE
-            && self.lanes.iter().any(|l| l.valid && !l.closed && (l.table != 0 || l.last as usize != whole))
-        {
+        if close && self.lanes.iter().any(|l| l.valid && !l.closed && (l.table != 0 || l.last as usize != whole)) {
             return Wrapping::Invalid;
         }
         // `expected_close`: the table from `as_of` on, then the overdue slot (index 0), so
@@ -403,7 +422,7 @@ impl Kernel<'_> {
         // `t`, an earlier one (negative: huge unsigned) the last. Only when it covers every
         // close day (the table's last entry, `BAD`, is for days past it; such rows take the
         // general loop, which refuses those open deals).
-        let by_day: Vec<u32> = if MODE == CLOSE {
+        let by_day: Vec<u32> = if close {
             if latest.is_some_and(|d| d.saturating_sub(self.as_of_days) > whole as i64 - 2) {
                 return Wrapping::Invalid;
             }
@@ -412,9 +431,29 @@ impl Kernel<'_> {
         } else {
             Vec::new()
         };
+        // `CLOSE`: the same on the stack, its last entry the overdue slot (the entries between
+        // are never read: no close day reaches them), the heap's freed.
+        let mut near = [BAD; NEAR_DAYS];
+        let by_day = if MODE == CLOSE {
+            let Some((&overdue, ahead)) = by_day.split_last() else { return Wrapping::Invalid };
+            let Some(to) = near.get_mut(..ahead.len()).filter(|_| ahead.len() < NEAR_DAYS) else {
+                return Wrapping::Invalid;
+            };
+            to.copy_from_slice(ahead);
+            near[NEAR_DAYS - 1] = overdue;
+            Vec::new()
+        } else {
+            by_day
+        };
         // Never empty, so that the clamped index is below its length without a bounds check
         // per row.
-        let by_day: &[u32] = if by_day.is_empty() { &[BAD] } else { &by_day };
+        let by_day: &[u32] = if MODE == CLOSE {
+            &near
+        } else if by_day.is_empty() {
+            &[BAD]
+        } else {
+            &by_day
+        };
         let last_day = by_day.len() - 1;
         // `actual`: entry dates are on or before as_of (else the general loop reports the
         // first one after), so a day in stage is never negative.
@@ -456,6 +495,10 @@ impl Kernel<'_> {
         {
             return Wrapping::Invalid;
         }
+        // (Locals: `self` is not read in the loop nor after it, so that no register keeps it
+        // or its lanes' start and length through the loop, as one did: the loop's own values
+        // were spilled and reloaded per row instead.)
+        let (as_of_days, day0) = (self.as_of_days, self.day0);
         let mut bits = 0u64;
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
@@ -487,7 +530,7 @@ impl Kernel<'_> {
                 let by_date = if MODE == ELAPSED {
                     // Days in stage (never negative), the last day's column for any later
                     // day; none: the undated column.
-                    let elapsed = self.as_of_days.wrapping_sub(d) as u64;
+                    let elapsed = as_of_days.wrapping_sub(d) as u64;
                     let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
                     let Some(&slot) = by_code_day.get(((code as u64) << shift | col) as usize) else {
                         return Wrapping::Invalid;
@@ -496,11 +539,12 @@ impl Kernel<'_> {
                 } else if MODE == QUOTA {
                     // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the
                     // last entry (index 0's).
-                    let i = d.wrapping_sub(self.day0) as u64;
+                    let i = d.wrapping_sub(day0) as u64;
                     pairs[i.min(last_pair as u64) as usize][usize::from(lane.won)]
                 } else {
-                    // Days after as_of; overdue (negative) and none: huge, the last entry.
-                    let t = d.wrapping_sub(self.as_of_days) as u64;
+                    // (`CLOSE`, `CLOSE_FAR`.) Days after as_of; overdue (negative) and none:
+                    // huge, the last entry.
+                    let t = d.wrapping_sub(as_of_days) as u64;
                     by_day[t.min(last_day as u64) as usize]
                 };
                 let slot = if none && MODE != ELAPSED { lane.undated } else { by_date };
@@ -529,13 +573,15 @@ impl Kernel<'_> {
             return Wrapping::Unproven;
         }
         let total: u128 = stage_units.iter().map(|&s| u128::from(s)).sum();
-        let max_p = self.lanes.iter().map(|l| l.probability).max().unwrap_or(0);
+        // (From the loop's own lanes: see above.)
+        let max_p = lanes.iter().map(|l| l.probability).max().unwrap_or(0);
         if !total.checked_mul(u128::from(max_p)).is_some_and(fits) {
             return Wrapping::Unproven;
         }
         // Per policy stage, from the codes' sums (exact: each fits, as their total does).
         let mut by_stage = vec![KCell::default(); self.n_stages];
-        for (lane, s) in self.lanes.iter().zip(stage_units.iter().zip(&stage_deals)) {
+        // Only valid lanes' codes hold deals here (any other row ended the loop).
+        for (lane, s) in lanes.iter().zip(stage_units.iter().zip(&stage_deals)) {
             if *s.1 > 0 {
                 let cell = &mut by_stage[lane.stage as usize];
                 cell.amount += s.0;
