@@ -479,6 +479,11 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
+    /// Row `i`'s lane: `None` for a code that names no stage label (-1, or past them).
+    fn lane_of(&self, i: usize) -> Option<Lane> {
+        usize::try_from(self.cols.stage.code(i)).ok().and_then(|c| self.lanes.get(c)).copied()
+    }
+
     /// Sums all rows on up to `threads` threads and merges the partial tables in row order.
     fn fill_all<F: Fn(usize) -> Option<i128> + Sync, K: Fn(Range<usize>) -> Option<KernelSums> + Sync>(
         &self,
@@ -593,7 +598,7 @@ impl Pass<'_> {
             return Ok(out);
         }
         for i in 0..cols.stage.len() {
-            let lane = usize::try_from(cols.stage.code(i)).ok().and_then(|c| self.lanes.get(c)).copied();
+            let lane = self.lane_of(i);
             let Some(lane) = lane.filter(|l| matches!(l.kind, LaneKind::Fixed | LaneKind::Dated)) else { continue };
             let stage = lane.stage as usize;
             if day_of(snoozed, i) >= self.as_of_days {
@@ -679,7 +684,7 @@ impl Pass<'_> {
         let slots = std::cell::RefCell::new(SlotCache::new(placer, self.unscheduled, self.close_slots));
         let row_of = |i: usize| -> Result<DealRow> {
             let path = |field: &str| (self.row_path)(i, field);
-            let lane = usize::try_from(cols.stage.code(i)).ok().and_then(|c| self.lanes.get(c)).copied();
+            let lane = self.lane_of(i);
             // Rows are valid by now (the summing pass checked each): no error is expected here.
             let lane = lane.filter(|l| l.kind != LaneKind::Unknown).ok_or_else(|| Error::overflow(path("stage")))?;
             let units = units_of(i).ok_or_else(|| Error::overflow(path("amount")))?;
@@ -731,13 +736,8 @@ impl Pass<'_> {
         agg: &mut Aggregator,
         units_of: &impl Fn(usize) -> Option<i128>,
     ) -> Result<()> {
-        let cols = self.cols;
         for i in rows {
-            let lane = usize::try_from(cols.stage.code(i))
-                .ok()
-                .and_then(|c| self.lanes.get(c))
-                .copied()
-                .unwrap_or(Lane::UNKNOWN);
+            let lane = self.lane_of(i).unwrap_or(Lane::UNKNOWN);
             // i64::MIN (no date) is below every day.
             let future = DATES && day_of(entered, i) > self.as_of_days;
             let added = match (lane.kind, units_of(i), future) {
@@ -764,16 +764,11 @@ impl Pass<'_> {
         slots: &mut SlotCache,
         units_of: &impl Fn(usize) -> Option<i128>,
     ) -> Result<()> {
-        let cols = self.cols;
         let (entered, close) = (self.dates.entered, self.dates.close);
         let date_field = if self.by_close { "expected_close_on" } else { "entered_stage_on" };
         for i in rows {
             // Every check yields a small value; the error itself is built by `diagnose`.
-            let lane = usize::try_from(cols.stage.code(i))
-                .ok()
-                .and_then(|c| self.lanes.get(c))
-                .copied()
-                .unwrap_or(Lane::UNKNOWN);
+            let lane = self.lane_of(i).unwrap_or(Lane::UNKNOWN);
             let units = units_of(i);
             let day = day_of(entered, i);
             let elapsed = (day != i64::MIN).then(|| self.as_of_days.saturating_sub(day));
