@@ -158,27 +158,28 @@ fn blocks(
 
 /// Ticks checked as [`Wide`] reads them ([`DayTicks`]: one multiplication, a rotation and a
 /// comparison say whether a tick is a whole day of the years 1 to 9999, exactly for any unit),
-/// each row's day appended to `out` as a 32-bit day (a day of the years 1 to 9999 fits; a bad
-/// row's value does not matter: the column is refused): whether a row is bad, and the latest
-/// day (`i64::MIN`: none). `UNIT` > 0: ticks per day known when compiling (numpy's units), so
-/// that the reader's figures are constants of the loop; 0: `per_day`.
+/// each row's day appended to `out` as a 32-bit day (a day of the years 1 to 9999 fits):
+/// whether a row is bad, and the latest day (`i64::MIN`: none). `UNIT` > 0: ticks per day
+/// known when compiling (numpy's units), so that the reader's figures are constants of the
+/// loop; 0: `per_day`. Two passes over the rows, both without a value carried from row to
+/// row: the days appended (a bad row as `i32::MAX`, past every real day; no zero fill of
+/// `out` first), then their greatest (a vectorised pass over the block just written), which
+/// is `i32::MAX` exactly when a row is bad.
 fn narrow_ticks<const UNIT: i64>(values: &[i64], per_day: i64, out: &mut Vec<i32>) -> (bool, i64) {
     let ticks = DayTicks::new(if UNIT > 0 { UNIT } else { per_day });
     let at = out.len();
-    out.resize(at + values.len(), 0);
-    let (mut bad, mut max) = (false, i32::MIN);
-    for (o, &v) in out[at..].iter_mut().zip(values) {
+    out.extend(values.iter().map(|&v| {
         let x = ticks.index(v);
-        let none = v == i64::MIN;
-        #[allow(clippy::needless_bitwise_bool)] // no branch per row
-        let wrong = !none & (x > ticks.limit);
-        bad |= wrong;
-        // A bad row's day wraps: it does not matter.
-        let day = if none { i32::MIN } else { ticks.base_day.wrapping_add(x as i64) as i32 };
-        max = max.max(day);
-        *o = day;
-    }
-    (bad, if max == i32::MIN { i64::MIN } else { max.into() })
+        if x <= ticks.limit {
+            ticks.base_day.wrapping_add(x as i64) as i32
+        } else if v == i64::MIN {
+            i32::MIN
+        } else {
+            i32::MAX
+        }
+    }));
+    let max = out[at..].iter().fold(i32::MIN, |max, &day| max.max(day));
+    (max == i32::MAX, if max == i32::MIN { i64::MIN } else { max.into() })
 }
 
 /// A checked date column as the loops read it: one type per representation, so that a loop
@@ -453,21 +454,37 @@ impl IdGroups {
         if span > ids.len().saturating_mul(2).max(1 << 16) {
             return None;
         }
-        // Per id − low: its group, 0 until its first row.
+        // Per id − low: its group, 0 until its first row. The groups are appended (no zero
+        // fill of a pre-sized column) a block at a time, an id's first row through a cold
+        // function; group u16::MAX (or a count past it) is never given: too many ids.
         let mut table = vec![0u16; span + 1];
         let mut firsts: Vec<i64> = Vec::new();
-        let mut groups = vec![0u16; ids.len()];
-        for (out, &v) in groups.iter_mut().zip(ids) {
-            let v = v.into();
-            let group = &mut table[(v - low) as usize];
-            if *group == 0 {
-                firsts.push(v);
-                *group = u16::try_from(firsts.len()).ok().filter(|&g| g < u16::MAX)?;
+        let mut groups = Vec::with_capacity(ids.len());
+        for block in ids.chunks(1 << 12) {
+            groups.extend(block.iter().map(|&v| {
+                let v = v.into();
+                let k = (v - low) as usize;
+                match table[k] {
+                    0 => first_row(&mut table[k], v, &mut firsts),
+                    group => group,
+                }
+            }));
+            if firsts.len() >= usize::from(u16::MAX) {
+                return None;
             }
-            *out = *group;
         }
         Some(Self { groups, labels: firsts.iter().map(i64::to_string).collect() })
     }
+}
+
+/// The group of id `v` at its first row: the next one (`u16::MAX` once they are spent, which
+/// [`IdGroups::new`] refuses after the block), noted in `slot` and `firsts`.
+#[cold]
+#[inline(never)]
+fn first_row(slot: &mut u16, v: i64, firsts: &mut Vec<i64>) -> u16 {
+    firsts.push(v);
+    *slot = u16::try_from(firsts.len()).unwrap_or(u16::MAX);
+    *slot
 }
 
 /// Ids' codes + 1 through a table over their range (1 + the id's rank among the distinct
