@@ -12,7 +12,8 @@ use crmkit::wire::parse_date;
 use crmkit::Decimal;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::IntoPyObjectExt as _;
 
 use crate::dates::ticks_per_day;
 use crate::{slice, to_py_err, to_python, Amount};
@@ -201,11 +202,14 @@ pub(crate) fn forecast_frame_columns<'py>(
     // Text columns go back as each line's code into labels (one per group, one per month):
     // Python builds the column from them (`_frame._text_column`), no string per line here.
     let key_columns = PyList::empty(py);
+    // Per key column, each group's value as the groups' dicts hold it: an id as an int, else
+    // the text (or None).
+    let mut group_values: Vec<Vec<Bound<'py, PyAny>>> = Vec::with_capacity(group_by.len());
     for (k, name) in group_by.iter().enumerate() {
         let per_group: Vec<Option<&str>> =
             report.groups.iter().map(|line| line.key.get(name).and_then(Option::as_deref)).collect();
         if id_keys.get(k).copied().unwrap_or(false) {
-            // Each group's id parsed once, then given to its lines.
+            // Each group's id parsed once, then given to its lines and its dict.
             let ids = per_group
                 .iter()
                 .map(|v| v.unwrap_or_default().parse::<i64>())
@@ -213,8 +217,10 @@ pub(crate) fn forecast_frame_columns<'py>(
                 .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
             let per_line: Vec<i64> = lines.iter().map(|(g, _)| g.map_or(0, |g| ids[g])).collect();
             key_columns.append(PyArray1::from_vec(py, per_line))?;
+            group_values.push(ids.iter().map(|id| id.into_bound_py_any(py)).collect::<PyResult<_>>()?);
         } else {
             let codes: Vec<i32> = lines.iter().map(|(g, _)| g.map_or(-1, |g| g as i32)).collect();
+            group_values.push(per_group.iter().map(|v| v.into_bound_py_any(py)).collect::<PyResult<_>>()?);
             key_columns.append((per_group, PyArray1::from_vec(py, codes)))?;
         }
     }
@@ -265,30 +271,29 @@ pub(crate) fn forecast_frame_columns<'py>(
             Ok(d.into_pyobject(py)?.into_any())
         }
     };
-    let groups = PyList::empty(py);
-    for line in &report.groups {
+    // One dict per group, its keys' Python strings made once for all 500 (interned).
+    let key_names: Vec<Bound<'py, PyString>> = group_by.iter().map(|name| PyString::intern(py, name)).collect();
+    let (deals, amount, weighted) =
+        (pyo3::intern!(py, "deals"), pyo3::intern!(py, "amount"), pyo3::intern!(py, "weighted"));
+    let mut groups = Vec::with_capacity(report.groups.len());
+    for (g, line) in report.groups.iter().enumerate() {
         let d = PyDict::new(py);
-        for (k, name) in group_by.iter().enumerate() {
-            let value = line.key.get(name).cloned().flatten();
-            if id_keys.get(k).copied().unwrap_or(false) {
-                let id = value.map(|t| t.parse::<i64>()).transpose();
-                d.set_item(name, id.map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?)?;
-            } else {
-                d.set_item(name, value)?;
-            }
+        for (name, values) in key_names.iter().zip(&group_values) {
+            d.set_item(name, &values[g])?;
         }
-        d.set_item("deals", line.sums.deals)?;
-        d.set_item("amount", money(line.sums.amount, "amount")?)?;
-        d.set_item("weighted", money(line.sums.weighted, "weighted")?)?;
+        d.set_item(deals, line.sums.deals)?;
+        d.set_item(amount, money(line.sums.amount, "amount")?)?;
+        d.set_item(weighted, money(line.sums.weighted, "weighted")?)?;
         if let Some(beyond) = &line.beyond_horizon {
             let b = PyDict::new(py);
-            b.set_item("deals", beyond.deals)?;
-            b.set_item("amount", money(beyond.amount, "amount")?)?;
-            b.set_item("weighted", money(beyond.weighted, "weighted")?)?;
-            d.set_item("beyond_horizon", b)?;
+            b.set_item(deals, beyond.deals)?;
+            b.set_item(amount, money(beyond.amount, "amount")?)?;
+            b.set_item(weighted, money(beyond.weighted, "weighted")?)?;
+            d.set_item(pyo3::intern!(py, "beyond_horizon"), b)?;
         }
-        groups.append(d)?;
+        groups.push(d);
     }
+    let groups = PyList::new(py, groups)?;
     out.set_item("groups", groups)?;
     out.set_item("totals", to_python(py, &report.totals)?)?;
     out.set_item("stages", to_python(py, &report.stages)?)?;
