@@ -435,7 +435,7 @@ proptest! {
         let total: Decimal = open.iter().map(|d| d.weighted).sum();
         prop_assert_eq!(total, by_list.totals.open.weighted);
         for m in &by_list.months {
-            let sum: Decimal = open.iter().filter(|d| d.month.as_deref() == Some(m.month.as_str())).map(|d| d.weighted).sum();
+            let sum: Decimal = open.iter().filter(|d| d.month.as_deref() == Some(&*m.month)).map(|d| d.weighted).sum();
             prop_assert_eq!(sum, m.sums.weighted, "month {}", m.month);
         }
         let stalled: Decimal = by_list.deals.iter().filter(|d| d.stalled).map(|d| d.weighted).sum();

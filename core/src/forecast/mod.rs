@@ -45,7 +45,7 @@
 //! ]"#, "deals")?;
 //! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
 //! let report = forecast(&policy, &deals, as_of)?;
-//! let months: Vec<_> = report.months.iter().map(|m| (m.month.as_str(), m.sums.weighted.to_string())).collect();
+//! let months: Vec<_> = report.months.iter().map(|m| (&*m.month, m.sums.weighted.to_string())).collect();
 //! assert_eq!(months, [("2026-12", "180000.00".to_string()), ("2027-01", "180000.00".into()), ("2027-02", "180000.00".into())]);
 //! # Ok::<(), crmkit::Error>(())
 //! ```

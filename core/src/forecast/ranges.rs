@@ -145,7 +145,7 @@ pub fn forecast_ranges(
     let (places, digits) =
         open.iter().fold((0, 0), |(p, g), d| (d.amount.scale().max(p), money::integer_digits(d.amount).max(g)));
     let scale = money::common_scale(places, digits, open.len(), policy.rounding.dp);
-    let months: Vec<&str> = report.months.iter().map(|m| m.month.as_str()).collect();
+    let months: Vec<&str> = report.months.iter().map(|m| &*m.month).collect();
     let mut rows = Vec::with_capacity(open.len());
     for d in &open {
         let units = money::to_units(d.amount, scale).ok_or_else(|| Error::overflow("deals"))?;
@@ -221,7 +221,7 @@ pub fn forecast_ranges(
         .zip(&in_month)
         .map(|(m, rows)| {
             simulate(rows, &mut outcomes)?;
-            line(Some(m.month.clone()), m.sums.weighted, &mut outcomes)
+            line(Some(m.month.to_string()), m.sums.weighted, &mut outcomes)
         })
         .collect::<Result<_>>()?;
     Ok(RangeReport {

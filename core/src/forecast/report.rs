@@ -1,6 +1,7 @@
 //! The forecast report and the exact aggregation behind it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -149,14 +150,22 @@ pub struct StageLine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct MonthLine {
-    /// `YYYY-MM`; under a week-based fiscal year the period, `FY2026-P10`.
-    pub month: String,
+    /// `YYYY-MM`; under a week-based fiscal year the period, `FY2026-P10`. One string per
+    /// month, shared by every line of that month (the report's and each group's).
+    #[serde(serialize_with = "shared_str")]
+    #[cfg_attr(feature = "typescript", tsify(type = "string"))]
+    pub month: Arc<str>,
     /// Months (periods) after the one holding `as_of` (0 = this one).
     pub offset: u32,
     /// Its deals, their amounts and their stage-weighted amounts (the same three figures on
     /// every line, flat in JSON).
     #[serde(flatten)]
     pub sums: Sums,
+}
+
+/// A shared label written as its text.
+fn shared_str<S: serde::Serializer>(label: &Arc<str>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(label)
 }
 
 /// A quarter or year of months.
@@ -663,9 +672,12 @@ pub(super) fn build_report(
     // A dense horizon may reach past the table's last month: those months are empty.
     let slot_acc = |slot: usize| if slot < shown { &by_slot[slot] } else { &zero };
     // Each month's label once, not once per group.
-    let labels: Vec<String> = (0..span.end).map(|slot| placer.month_label(slot as u32)).collect();
-    let month_line =
-        |slot: usize, a: &Acc| MonthLine { month: labels[slot].clone(), offset: slot as u32, sums: a.sums(&round) };
+    let labels: Vec<Arc<str>> = (0..span.end).map(|slot| Arc::from(placer.month_label(slot as u32))).collect();
+    let month_line = |slot: usize, a: &Acc| MonthLine {
+        month: Arc::clone(&labels[slot]),
+        offset: slot as u32,
+        sums: a.sums(&round),
+    };
     let months = span.clone().map(|slot| month_line(slot, slot_acc(slot))).collect();
     let month_accs: Vec<&Acc> = span.clone().map(slot_acc).collect();
     let (quarters, years) = periods(policy.fiscal_year, placer, &month_accs, span.start, round)?;
