@@ -38,11 +38,13 @@ impl ProbabilityColumn<'_> {
 
 /// An open deal weighted at its own probability instead of its stage's: where its weighted
 /// amount sits in the tables, and by how much it moves them.
+/// (Stage, slot and group in 32 bits: a policy's stages, a report's month slots and the
+/// column path's groups all are; 40 bytes a deal instead of 48.)
 pub(super) struct Reweight {
     pub row: usize,
-    pub stage: usize,
-    pub slot: usize,
-    pub group: usize,
+    pub stage: u32,
+    pub slot: u32,
+    pub group: u32,
     /// `amount × (own − stage probability)`, exact.
     pub delta: Decimal,
 }
@@ -133,7 +135,13 @@ impl PerDeal {
             if kind == StageKind::Open && p != stage_p {
                 let at = |q| money::mul(row.amount, q, || path(i, "amount"));
                 let delta = at(p)?.checked_sub(at(stage_p)?).ok_or_else(|| Error::overflow(path(i, "amount")))?;
-                out.reweights.push(Reweight { row: i, stage: row.stage, slot: row.slot, group: row.group, delta });
+                out.reweights.push(Reweight {
+                    row: i,
+                    stage: row.stage as u32,
+                    slot: row.slot as u32,
+                    group: row.group as u32,
+                    delta,
+                });
             }
         }
         Ok(out)
@@ -151,11 +159,11 @@ impl PerDeal {
             Ok(())
         };
         for r in &self.reweights {
-            shift(&mut tables.by_stage[r.stage], r.delta)?;
-            shift(&mut tables.by_slot[r.slot], r.delta)?;
-            shift(&mut tables.by_group[r.group], r.delta)?;
-            let cells = &mut tables.group_slots[r.group];
-            if let Ok(k) = cells.binary_search_by_key(&r.slot, |(slot, _)| *slot) {
+            shift(&mut tables.by_stage[r.stage as usize], r.delta)?;
+            shift(&mut tables.by_slot[r.slot as usize], r.delta)?;
+            shift(&mut tables.by_group[r.group as usize], r.delta)?;
+            let cells = &mut tables.group_slots[r.group as usize];
+            if let Ok(k) = cells.binary_search_by_key(&(r.slot as usize), |(slot, _)| *slot) {
                 shift(&mut cells[k].1, r.delta)?;
             }
         }
