@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 use crmkit::forecast::{
-    forecast, forecast_columns, forecast_columns_parallel, AmountColumn, DateColumn, Deal, DealColumns, ForecastPolicy,
-    KeyColumn, StageCodes,
+    forecast, forecast_columns, forecast_columns_parallel, forecast_columns_table, AmountColumn, DateColumn, Deal,
+    DealColumns, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, ProbabilityColumn, StageCodes,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -444,6 +444,63 @@ proptest! {
             if let Some(p) = deal.probability {
                 prop_assert_eq!(line.probability, p);
             }
+        }
+    }
+}
+
+proptest! {
+    /// `forecast_columns_table` gives the record report: the same report with its groups
+    /// (every group, its totals, each month line, its past-horizon sums) as the table, or the
+    /// same error; dense or not, with a horizon or not, keys as codes or as integer ids, with
+    /// deals' own probabilities or not, undated deals placed or unscheduled, overdue ones moved
+    /// on or left out, through the kernel (integer amounts) or the general loop (decimal
+    /// amounts), on one or two threads.
+    #[test]
+    fn table_and_record_reports_agree(
+        rows in proptest::collection::vec(
+            (prop_oneof![30 => 0i32..5, 1 => -2i32..7], 0i64..1_000_000_000,
+             prop_oneof![3 => Just(i64::MIN), 30 => 19_000i64..=20_484, 1 => 20_485i64..20_500],
+             prop_oneof![10 => Just(i64::MIN), 20 => 19_000i64..21_000, 1 => Just(2_000_000i64), 10 => 20_400i64..20_440],
+             prop_oneof![30 => -1i32..3, 1 => -3i32..5]),
+            0..60),
+        probabilities in proptest::collection::vec(prop_oneof![3 => Just(f64::NAN), 1 => 0.0f64..=1.0], 60),
+        (unit, placement) in placements(),
+        (horizon, dense, unscheduled, exclude) in (proptest::option::of(1u32..8), any::<bool>(), any::<bool>(), any::<bool>()),
+        (ids, own, decimals, threads) in (any::<bool>(), any::<bool>(), any::<bool>(), 1usize..3),
+    ) {
+        let mut policy = policy(&[30, 50, 80], &[20, 10, 5], unit, placement);
+        policy.horizon_months = horizon;
+        policy.dense = dense;
+        // Deals in no month (undated ones, or overdue ones left out): the unscheduled slot.
+        if unscheduled {
+            policy.undated = crmkit::forecast::UndatedPolicy::Unscheduled;
+        }
+        if exclude {
+            policy.overdue = crmkit::forecast::OverduePolicy::Exclude;
+        }
+        let laid = Laid::raw(rows.iter().copied());
+        let id_values: Vec<i64> = laid.owner.iter().map(|&o| 1_000 - 7 * i64::from(o)).collect();
+        let amounts: Vec<Decimal> = laid.cents.iter().map(|&c| Decimal::new(c, 2)).collect();
+        let mut columns = laid.columns();
+        if ids {
+            columns.keys = vec![GroupColumn::Ids64(&id_values)];
+        }
+        if own {
+            columns.probability = Some(ProbabilityColumn::Float(&probabilities[..rows.len()]));
+        }
+        if decimals {
+            columns.amount = AmountColumn::Decimal(&amounts);
+        }
+        let record = forecast_columns_parallel(&policy, &columns, as_of(), threads);
+        let table = forecast_columns_table(&policy, &columns, as_of(), threads);
+        match (&record, &table) {
+            (Ok(record), Ok((report, table))) => {
+                prop_assert!(report.groups.is_empty());
+                let groups = table.group_lines(&policy.group_by, &report.months).expect("every month named");
+                prop_assert_eq!(&ForecastReport { groups, ..report.clone() }, record);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!((a.code(), a.path()), (b.code(), b.path())),
+            _ => prop_assert!(false, "record and table disagree: {record:?} vs {table:?}"),
         }
     }
 }

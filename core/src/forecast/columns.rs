@@ -18,6 +18,7 @@ use super::policy::{Funnel, Placement, StageKind};
 use super::quota_columns::{Side, WonRows, WonSums};
 use super::report::{build_report, Aggregator, Extras, ForecastReport, Shape};
 use super::sums::Tables;
+use super::table::{GroupSums, GroupTable};
 use super::ForecastPolicy;
 use crate::error::{Error, Result};
 
@@ -198,7 +199,7 @@ pub fn forecast_columns_parallel(
     threads: usize,
 ) -> Result<ForecastReport> {
     let funnel = Funnel::new(policy)?;
-    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads, None)?.0)
+    Ok(run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), threads, None, None)?.0)
 }
 
 /// Error path of row `i`'s field.
@@ -206,6 +207,9 @@ pub(super) type RowPath = dyn Fn(usize, &str) -> String + Sync;
 
 /// The one aggregation behind both entry points. `side`, when given, receives what the
 /// quota's second pass reads (see [`Side`]): the groups' exact month slots and the won rows.
+/// `table`, when given, receives the report's groups as a [`GroupTable`] (the report's own
+/// `groups` then empty), built straight from the groups' sums when the rows went through the
+/// kernel and no `side` is asked for.
 pub(super) fn run<'f, 'p>(
     funnel: &'f Funnel<'p>,
     cols: &DealColumns,
@@ -213,6 +217,7 @@ pub(super) fn run<'f, 'p>(
     row_path: &RowPath,
     threads: usize,
     side: Option<&mut Side>,
+    table: Option<&mut GroupTable>,
 ) -> Result<(ForecastReport, Placer<'f, 'p>)> {
     let policy = funnel.policy;
     let n = cols.stage.len();
@@ -389,7 +394,7 @@ pub(super) fn run<'f, 'p>(
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
     };
-    let keys = groups.keys();
+    let mut keys = groups.keys();
     let extras = Extras {
         rounding: policy.rounding,
         per_deal: &per_deal,
@@ -400,13 +405,24 @@ pub(super) fn run<'f, 'p>(
     };
     let mut slots = None;
     let slots_out = side.is_some().then(|| slots.insert(Vec::new()));
-    let report = match filled {
+    let mut group_sums = None;
+    let mut report = match filled {
         Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras, slots_out)?,
-        Filled::Fast((tables, closed, _)) => {
+        Filled::Fast((mut tables, closed, _)) => {
+            if table.is_some() && slots_out.is_none() {
+                group_sums = Some(GroupSums::take(&mut tables, &per_deal)?);
+            }
             let shape = Shape { scale, n_slots: max_offset as usize + 2, n_groups: groups.count() };
             build_report(funnel, &placer, &keys, extras, shape, tables, &closed, slots_out)?
         }
     };
+    if let Some(table) = table {
+        *table = match group_sums {
+            // No side: the keys are not needed after this.
+            Some(sums) => sums.table(policy, &report, std::mem::take(&mut keys), max_offset as usize + 1)?,
+            None => GroupTable::of_groups(std::mem::take(&mut report.groups), &policy.group_by),
+        };
+    }
     if let Some(side) = side {
         *side = Side {
             keys,

@@ -74,6 +74,7 @@ mod ranges;
 mod replay;
 mod report;
 mod sums;
+mod table;
 mod weeks;
 
 use std::collections::{BTreeMap, HashMap};
@@ -117,6 +118,7 @@ pub use report::{
     CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, StallFlag,
     StallRule, Sums, Totals,
 };
+pub use table::{forecast_columns_table, GroupTable, TableGroup, TableLine};
 pub use weeks::{
     fiscal_periods, CalendarReason, DayOfWeek, FiscalCalendar, FiscalPeriod, WeekPattern, WeekRule, YearEnd,
 };
@@ -335,7 +337,7 @@ pub fn forecast(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) -> Re
             .then_some(KeyColumn { codes: &category_codes, labels: &category_labels }),
     };
     let deal_path = |i: usize, field: &str| format!("deals[{i}].{field}");
-    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1, None)?;
+    let (mut report, placer) = run(&funnel, &columns, as_of, &deal_path, 1, None, None)?;
     report.deals = deals
         .iter()
         .enumerate()

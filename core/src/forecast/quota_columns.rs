@@ -144,7 +144,7 @@ pub fn forecast_quota_columns(
         .collect::<Result<Vec<usize>>>()?;
     let funnel = Funnel::new(policy)?;
     let mut side = Side::new(setup.periods);
-    let (report, _) = run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), 1, Some(&mut side))?;
+    let (report, _) = run(&funnel, columns, as_of, &|i, field| format!("{field}[{i}]"), 1, Some(&mut side), None)?;
     let cells = cells(side, &setup, &fields)?;
     let quota_report = setup.finish(policy.rounding, cells, (&data.won, &data.quotas), HashMap::new(), as_of)?;
     Ok((report, quota_report))

@@ -1,0 +1,233 @@
+//! The groups of a forecast as one long table (group × month lines), for callers that want
+//! columns, not records: `forecast_frame` from Python turns it into a DataFrame. The same
+//! figures as the record report's [`GroupLine`]s, each rounded once from the same exact sums,
+//! built straight from the per-group sums: no key map, month text or vector per group.
+
+use super::columns::{run, DealColumns, RowPath};
+use super::per_deal::PerDeal;
+use super::policy::{ForecastPolicy, Funnel};
+use super::report::{ForecastReport, GroupLine, MonthLine, Sums};
+use super::sums::{Acc, Tables};
+use crate::error::{Error, Result};
+use chrono::NaiveDate;
+
+/// The groups of a [`ForecastReport`] as a long table: the lines of every group's months
+/// (group-major, months in order; what [`GroupLine::months`] holds), each group's totals,
+/// and its key values. [`GroupTable::group_lines`] gives the record report's groups back.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupTable {
+    /// Key values (one per `group_by` field, `None` for a missing value) by group number;
+    /// [`TableGroup::key`] indexes them. Groups without deals have keys but no line.
+    pub keys: Vec<Vec<Option<String>>>,
+    /// The groups holding deals, sorted by key, as the record report orders them.
+    pub groups: Vec<TableGroup>,
+    /// Their month lines.
+    pub lines: Vec<TableLine>,
+}
+
+/// One group of a [`GroupTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableGroup {
+    /// Its key values: `keys[key]`.
+    pub key: usize,
+    /// Its deals, their amounts and weighted amounts, rounded once.
+    pub sums: Sums,
+    /// With the policy's `horizon_months`: its open deals placed past the horizon.
+    pub beyond_horizon: Option<Sums>,
+}
+
+/// One group × month line of a [`GroupTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableLine {
+    /// Its group's position in [`GroupTable::groups`].
+    pub group: u32,
+    /// Months (periods) after the one holding `as_of`: the report's month line of that offset
+    /// names it.
+    pub offset: u32,
+    /// Its deals, their amounts and weighted amounts, rounded once.
+    pub sums: Sums,
+}
+
+impl GroupTable {
+    /// The record report's groups (see [`ForecastReport::groups`]) of this table, `months`
+    /// being the report's month lines (which name every month a line has).
+    ///
+    /// # Errors
+    ///
+    /// `invalid_value` at `offset` when a line's month is not among `months`.
+    pub fn group_lines(&self, group_by: &[String], months: &[MonthLine]) -> Result<Vec<GroupLine>> {
+        let first = months.first().map_or(0, |m| m.offset);
+        let label = |offset: u32| {
+            offset.checked_sub(first).and_then(|k| months.get(k as usize)).map(|m| m.month.clone()).ok_or_else(|| {
+                Error::InvalidValue { path: "offset".into(), reason: format!("no month line at {offset}") }
+            })
+        };
+        let mut out: Vec<GroupLine> = self
+            .groups
+            .iter()
+            .map(|g| GroupLine {
+                key: group_by.iter().cloned().zip(self.keys[g.key].iter().cloned()).collect(),
+                sums: g.sums.clone(),
+                months: Vec::new(),
+                beyond_horizon: g.beyond_horizon.clone(),
+            })
+            .collect();
+        for line in &self.lines {
+            let month = MonthLine { month: label(line.offset)?, offset: line.offset, sums: line.sums.clone() };
+            out[line.group as usize].months.push(month);
+        }
+        Ok(out)
+    }
+
+    /// The table of a record report's groups (taken out of it), `group_by` ordering each
+    /// group's key values.
+    pub(super) fn of_groups(groups: Vec<GroupLine>, group_by: &[String]) -> Self {
+        let mut table = Self::default();
+        for (g, line) in groups.into_iter().enumerate() {
+            let GroupLine { mut key, sums, months, beyond_horizon } = line;
+            table.keys.push(group_by.iter().map(|k| key.remove(k).flatten()).collect());
+            table.groups.push(TableGroup { key: g, sums, beyond_horizon });
+            let group = g as u32;
+            table.lines.extend(months.into_iter().map(|m| TableLine { group, offset: m.offset, sums: m.sums }));
+        }
+        table
+    }
+}
+
+/// The groups' parts of the report's tables: each group's exact total and month cells.
+pub(super) struct GroupSums {
+    by_group: Vec<Acc>,
+    group_slots: Vec<Vec<(usize, Acc)>>,
+}
+
+impl GroupSums {
+    /// Takes the groups' sums out of `tables`, the deals' own probabilities applied to them,
+    /// and leaves zero totals and no cells behind: the report built from `tables` then has no
+    /// group lines (and applies `per_deal` to its own sums, which it still holds).
+    pub(super) fn take(tables: &mut Tables, per_deal: &PerDeal) -> Result<Self> {
+        let n_groups = tables.by_group.len();
+        let mut parts = Tables {
+            by_stage: vec![Acc::default(); tables.by_stage.len()],
+            by_slot: vec![Acc::default(); tables.by_slot.len()],
+            by_group: std::mem::replace(&mut tables.by_group, vec![Acc::default(); n_groups]),
+            group_slots: std::mem::replace(&mut tables.group_slots, vec![Vec::new(); n_groups]),
+        };
+        per_deal.apply(&mut parts)?;
+        Ok(Self { by_group: parts.by_group, group_slots: parts.group_slots })
+    }
+
+    /// The table of these sums under `policy`, for `report` (built without them: its months
+    /// give the span a dense table covers), `keys[g]` being group `g`'s key values and
+    /// `unscheduled` the last (unscheduled) slot. The same groups, lines and figures as
+    /// `build_report` gives them.
+    pub(super) fn table(
+        self,
+        policy: &ForecastPolicy,
+        report: &ForecastReport,
+        keys: Vec<Vec<Option<String>>>,
+        unscheduled: usize,
+    ) -> Result<GroupTable> {
+        let round = |x: rust_decimal::Decimal| policy.rounding.round(x);
+        let shown = policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled));
+        let span = match (report.months.first(), report.months.last()) {
+            (Some(a), Some(b)) => a.offset as usize..b.offset as usize + 1,
+            _ => 0..0,
+        };
+        let mut order: Vec<usize> = (0..self.by_group.len()).filter(|&g| self.by_group[g].deals > 0).collect();
+        if policy.dense {
+            let lines = [order.len() as u64, span.len() as u64];
+            crate::limits::product("dense", &lines, crate::limits::MAX_DENSE_LINES, "group × month lines")?;
+        }
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let zero = Acc::default();
+        let mut groups = Vec::with_capacity(order.len());
+        let mut lines = Vec::new();
+        for (k, &g) in order.iter().enumerate() {
+            let group = u32::try_from(k).map_err(|_| Error::overflow("groups"))?;
+            let line = |slot: usize, a: &Acc| TableLine { group, offset: slot as u32, sums: a.sums(&round) };
+            let cells = &self.group_slots[g];
+            if policy.dense {
+                let mut at = cells.iter().filter(|(slot, _)| *slot < shown).peekable();
+                for slot in span.clone() {
+                    lines.push(match at.next_if(|(s, _)| *s == slot) {
+                        Some((_, a)) => line(slot, a),
+                        None => line(slot, &zero),
+                    });
+                }
+            } else {
+                lines.extend(cells.iter().filter(|(slot, _)| *slot < shown).map(|(slot, a)| line(*slot, a)));
+            }
+            let beyond_horizon = if policy.horizon_months.is_some() {
+                let mut beyond = Acc::default();
+                for (_, a) in cells.iter().filter(|(slot, _)| (shown..unscheduled).contains(slot)) {
+                    beyond.add(a)?;
+                }
+                Some(beyond.sums(&round))
+            } else {
+                None
+            };
+            groups.push(TableGroup { key: g, sums: self.by_group[g].sums(&round), beyond_horizon });
+        }
+        Ok(GroupTable { keys, groups, lines })
+    }
+}
+
+/// [`forecast_columns_parallel`](super::forecast_columns_parallel)'s report with its groups
+/// as a [`GroupTable`] (the report's own `groups` left empty): what a caller turning the
+/// groups into columns (a DataFrame) wants, built without a record per group and month.
+/// `table.group_lines(&policy.group_by, &report.months)` is the record report's `groups`.
+///
+/// # Errors
+///
+/// As [`forecast_columns`](super::forecast_columns).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::prelude::*;
+/// use crmkit::forecast::{forecast_columns_table, GroupColumn};
+///
+/// let mut policy = ForecastPolicy::new(
+///     vec![Stage::open("open", Decimal::new(25, 2), Decimal::from(10)), Stage::won("won")],
+///     DurationUnit::Days,
+///     Placement::RemainingFull,
+/// );
+/// policy.group_by = vec!["owner".into()];
+/// let stage = [0i32, 0, 1, 0];
+/// let units = [10_000i64, 20_000, 5_000, 40_000];
+/// let owner = [7i32, 3, 7, 7];
+/// let labels = ["open".to_owned(), "won".to_owned()];
+/// let columns = DealColumns {
+///     stage: StageCodes::I32(&stage),
+///     stage_labels: &labels,
+///     amount: AmountColumn::Units { units: &units, scale: 2 },
+///     entered_stage_on: None,
+///     expected_close_on: None,
+///     snoozed_until: None,
+///     last_activity_on: None,
+///     keys: vec![GroupColumn::Ids32(&owner)],
+///     probability: None,
+///     category: None,
+/// };
+/// let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+/// let (report, table) = forecast_columns_table(&policy, &columns, as_of, 1)?;
+/// let owners: Vec<_> = table.groups.iter().map(|g| table.keys[g.key][0].as_deref()).collect();
+/// assert_eq!(owners, [Some("3"), Some("7")]);
+/// assert_eq!(table.groups[1].sums.weighted.to_string(), "125.00"); // its open deals
+/// let lines: Vec<_> = table.lines.iter().map(|l| (l.group, l.offset, l.sums.deals)).collect();
+/// assert_eq!(lines, [(0, 0, 1), (1, 0, 2)]);
+/// assert_eq!(table.group_lines(&policy.group_by, &report.months)?, forecast_columns(&policy, &columns, as_of)?.groups);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn forecast_columns_table(
+    policy: &ForecastPolicy,
+    columns: &DealColumns,
+    as_of: NaiveDate,
+    threads: usize,
+) -> Result<(ForecastReport, GroupTable)> {
+    let funnel = Funnel::new(policy)?;
+    let row_path: &RowPath = &|i, field| format!("{field}[{i}]");
+    let mut table = GroupTable::default();
+    let (report, _) = run(&funnel, columns, as_of, row_path, threads, None, Some(&mut table))?;
+    Ok((report, table))
+}
