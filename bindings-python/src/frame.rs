@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use crmkit::forecast::{
-    DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, KeyColumn, MonthLine, ProbabilityColumn,
-    StageCodes,
+    DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, GroupTable, KeyColumn, ProbabilityColumn,
+    StageCodes, Sums,
 };
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
@@ -95,8 +95,8 @@ impl KeyData<'_> {
     }
 }
 
-/// The policy and the report.
-type Computed = (ForecastPolicy, ForecastReport);
+/// The policy, the report and its groups as a table.
+type Computed = (ForecastPolicy, ForecastReport, GroupTable);
 
 /// A date column: int64 values and their numpy datetime64 unit (`D`: days since 1970-01-01).
 type DateArg<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
@@ -186,17 +186,18 @@ pub(crate) fn forecast_frame_columns<'py>(
             probability: probability.as_deref().map(ProbabilityColumn::Float),
             category: category.as_ref().map(|(codes, labels)| KeyColumn { codes, labels }),
         };
-        let report = crmkit::forecast::forecast_columns_parallel(&policy, &columns, as_of, threads)?;
-        Ok((policy, report))
+        let (report, table) = crmkit::forecast::forecast_columns_table(&policy, &columns, as_of, threads)?;
+        Ok((policy, report, table))
     });
-    let (policy, report) = computed.map_err(to_py_err)?;
+    let (policy, report, table) = computed.map_err(to_py_err)?;
     let id_keys: Vec<bool> = key_data.iter().map(KeyData::ids).collect();
     let group_by = &policy.group_by;
-    // The lines: (group index or none, month line).
-    let lines: Vec<(Option<usize>, &MonthLine)> = if group_by.is_empty() {
-        report.months.iter().map(|m| (None, m)).collect()
+    // The lines: (group position or none, month offset, sums): the groups' month lines, or
+    // without group_by the months'.
+    let lines: Vec<(Option<usize>, u32, &Sums)> = if group_by.is_empty() {
+        report.months.iter().map(|m| (None, m.offset, &m.sums)).collect()
     } else {
-        report.groups.iter().enumerate().flat_map(|(g, line)| line.months.iter().map(move |m| (Some(g), m))).collect()
+        table.lines.iter().map(|l| (Some(l.group as usize), l.offset, &l.sums)).collect()
     };
     let out = PyDict::new(py);
     // Text columns go back as each line's code into labels (one per group, one per month):
@@ -205,9 +206,9 @@ pub(crate) fn forecast_frame_columns<'py>(
     // Per key column, each group's value as the groups' dicts hold it: an id as an int, else
     // the text (or None).
     let mut group_values: Vec<Vec<Bound<'py, PyAny>>> = Vec::with_capacity(group_by.len());
-    for (k, name) in group_by.iter().enumerate() {
+    for k in 0..group_by.len() {
         let per_group: Vec<Option<&str>> =
-            report.groups.iter().map(|line| line.key.get(name).and_then(Option::as_deref)).collect();
+            table.groups.iter().map(|g| table.keys[g.key].get(k).and_then(Option::as_deref)).collect();
         if id_keys.get(k).copied().unwrap_or(false) {
             // Each group's id parsed once, then given to its lines and its dict.
             let ids = per_group
@@ -215,47 +216,53 @@ pub(crate) fn forecast_frame_columns<'py>(
                 .map(|v| v.unwrap_or_default().parse::<i64>())
                 .collect::<Result<Vec<i64>, _>>()
                 .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-            let per_line: Vec<i64> = lines.iter().map(|(g, _)| g.map_or(0, |g| ids[g])).collect();
+            let per_line: Vec<i64> = lines.iter().map(|(g, ..)| g.map_or(0, |g| ids[g])).collect();
             key_columns.append(PyArray1::from_vec(py, per_line))?;
             group_values.push(ids.iter().map(|id| id.into_bound_py_any(py)).collect::<PyResult<_>>()?);
         } else {
-            let codes: Vec<i32> = lines.iter().map(|(g, _)| g.map_or(-1, |g| g as i32)).collect();
+            let codes: Vec<i32> = lines.iter().map(|(g, ..)| g.map_or(-1, |g| g as i32)).collect();
             group_values.push(per_group.iter().map(|v| v.into_bound_py_any(py)).collect::<PyResult<_>>()?);
             key_columns.append((per_group, PyArray1::from_vec(py, codes)))?;
         }
     }
     out.set_item("keys", key_columns)?;
-    // A month's label is its offset's: the labels in order of first line, each line's code.
-    let mut code_of = vec![-1i32; lines.iter().map(|(_, m)| m.offset as usize + 1).max().unwrap_or(0)];
-    let mut month_labels: Vec<&str> = Vec::new();
-    let month_codes: Vec<i32> = lines
-        .iter()
-        .map(|(_, m)| {
-            let code = &mut code_of[m.offset as usize];
-            if *code < 0 {
-                *code = month_labels.len() as i32;
-                month_labels.push(&m.month);
-            }
-            *code
+    // A month's label is the report's month line of its offset: the labels in order of first
+    // line, each line's code.
+    let first = report.months.first().map_or(0, |m| m.offset);
+    let label = |offset: u32| {
+        offset.checked_sub(first).and_then(|k| report.months.get(k as usize)).map(|m| &*m.month).ok_or_else(|| {
+            to_py_err(crmkit::Error::InvalidValue {
+                path: "month".into(),
+                reason: format!("no month line at {offset}"),
+            })
         })
-        .collect();
+    };
+    let mut code_of = vec![-1i32; lines.iter().map(|&(_, offset, _)| offset as usize + 1).max().unwrap_or(0)];
+    let mut month_labels: Vec<&str> = Vec::new();
+    let mut month_codes: Vec<i32> = Vec::with_capacity(lines.len());
+    for &(_, offset, _) in &lines {
+        let code = &mut code_of[offset as usize];
+        if *code < 0 {
+            *code = month_labels.len() as i32;
+            month_labels.push(label(offset)?);
+        }
+        month_codes.push(*code);
+    }
     out.set_item("month", (month_labels, PyArray1::from_vec(py, month_codes)))?;
-    out.set_item("offset", PyArray1::from_vec(py, lines.iter().map(|(_, m)| i64::from(m.offset)).collect()))?;
-    out.set_item("deals", PyArray1::from_vec(py, lines.iter().map(|(_, m)| m.sums.deals as i64).collect()))?;
+    out.set_item("offset", PyArray1::from_vec(py, lines.iter().map(|&(_, offset, _)| i64::from(offset)).collect()))?;
+    out.set_item("deals", PyArray1::from_vec(py, lines.iter().map(|(.., m)| m.deals as i64).collect()))?;
     let dp = policy.rounding.dp;
-    for (name, get) in
-        [("amount", (|m: &MonthLine| m.sums.amount) as fn(&MonthLine) -> Decimal), ("weighted", |m| m.sums.weighted)]
-    {
+    for (name, get) in [("amount", (|m: &Sums| m.amount) as fn(&Sums) -> Decimal), ("weighted", |m| m.weighted)] {
         if money_units {
             let units = lines
                 .iter()
-                .map(|(_, m)| units_at(get(m), dp))
+                .map(|(.., m)| units_at(get(m), dp))
                 .collect::<Option<Vec<i64>>>()
                 .ok_or_else(|| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
             out.set_item(name, PyArray1::from_vec(py, units))?;
         } else {
             let values = PyList::empty(py);
-            for (_, m) in &lines {
+            for (.., m) in &lines {
                 values.append(get(m))?;
             }
             out.set_item(name, values)?;
@@ -275,8 +282,8 @@ pub(crate) fn forecast_frame_columns<'py>(
     let key_names: Vec<Bound<'py, PyString>> = group_by.iter().map(|name| PyString::intern(py, name)).collect();
     let (deals, amount, weighted) =
         (pyo3::intern!(py, "deals"), pyo3::intern!(py, "amount"), pyo3::intern!(py, "weighted"));
-    let mut groups = Vec::with_capacity(report.groups.len());
-    for (g, line) in report.groups.iter().enumerate() {
+    let mut groups = Vec::with_capacity(table.groups.len());
+    for (g, line) in table.groups.iter().enumerate() {
         let d = PyDict::new(py);
         for (name, values) in key_names.iter().zip(&group_values) {
             d.set_item(name, &values[g])?;
