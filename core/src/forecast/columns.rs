@@ -1552,6 +1552,55 @@ mod tests {
         }
     }
 
+    /// An 8-bit code that names no label is an error, as its 32-bit value is: also where there
+    /// are more labels than 8-bit codes reach, so that a negative code read as its unsigned
+    /// byte (-100 as 156) never takes a label's place (the fast loop leaves such columns to the
+    /// checked one).
+    #[test]
+    fn eight_bit_codes_naming_no_label_are_errors() {
+        let policy: ForecastPolicy = crate::wire::from_json(
+            r#"{"stages": [{"name": "a", "conversion": "0.5", "duration": "10"},
+                {"name": "b", "conversion": "0.7", "duration": "4"}, {"name": "won", "kind": "won"}],
+                "duration_unit": "days", "placement": "half_elapsed", "group_by": ["owner"]}"#,
+            "",
+        )
+        .unwrap();
+        let owners = ["li".to_string(), "wang".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        for n_labels in [3, 200] {
+            // Label 156 (where -100's byte lands) names a stage when there are 200.
+            let labels: Vec<String> = (0..n_labels)
+                .map(|k| match k {
+                    0 => "a".to_string(),
+                    1 => "won".to_string(),
+                    2 | 156 => "b".to_string(),
+                    _ => format!("x{k}"),
+                })
+                .collect();
+            for bad in [-100i8, -2, -1, 127] {
+                let stage: Vec<i32> = (0..300).map(|i| if i == 217 { i32::from(bad) } else { i % 3 }).collect();
+                let narrow: Vec<i8> = stage.iter().map(|&c| c as i8).collect();
+                let cents: Vec<i64> = (0..300).map(|i| 100 + i).collect();
+                let owner: Vec<i32> = (0..300).map(|i| i % 2).collect();
+                let entered: Vec<i64> = (0..300).map(|i| 20_400 + i % 50).collect();
+                let wide = DealColumns {
+                    entered_stage_on: Some(DateColumn::Days(&entered)),
+                    ..owner_columns(&stage, &labels, AmountColumn::Units { units: &cents, scale: 2 }, (&owner, &owners))
+                };
+                let eight = DealColumns { stage: StageCodes::I8(&narrow), ..wide.clone() };
+                // (127 with 200 labels names a label that is no stage: an error all the same.)
+                let Err(expected) = forecast_columns(&policy, &wide, as_of) else {
+                    panic!("code {bad} with {n_labels} labels was taken")
+                };
+                assert_eq!(expected.path(), "stage[217]", "{bad} {n_labels}");
+                for threads in [1, 2] {
+                    let got = forecast_columns_parallel(&policy, &eight, as_of, threads).unwrap_err();
+                    assert_eq!((got.code(), got.path()), (expected.code(), expected.path()), "{bad} {n_labels}");
+                }
+            }
+        }
+    }
+
     /// `actual` reads each label's slot per day in stage from rows of one width built per
     /// call: a stage short enough for them and one too long (the general loop then) give the
     /// general loop's report (the decimal column's), with days in stage past a stage's

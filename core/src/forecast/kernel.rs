@@ -84,6 +84,38 @@ const CLOSE_FAR: u8 = 4;
 /// registers to the loop's own values (a column's start was spilled and reloaded per row).
 const NEAR_DAYS: usize = 4096;
 
+/// A stage code as the wrapping loop reads it: its lane's index. Every code that names no
+/// label (-1, a missing stage, or one past the labels) lands on a lane past the labels, which
+/// makes the row invalid.
+trait LaneCode: Copy {
+    /// The most labels whose codes [`LaneCode::lane`] keeps apart from the invalid ones.
+    const MAX_LABELS: usize;
+    /// Its lane, below [`MAX_FAST_LANES`].
+    fn lane(self) -> usize;
+}
+
+impl LaneCode for i32 {
+    const MAX_LABELS: usize = MAX_FAST_LANES - 1;
+
+    /// Any code past the labels (-1 too: huge as unsigned) on the last lane.
+    #[inline]
+    fn lane(self) -> usize {
+        (self as u32 as usize).min(MAX_FAST_LANES - 1)
+    }
+}
+
+impl LaneCode for i8 {
+    const MAX_LABELS: usize = 128;
+
+    /// Its byte as unsigned: no clamp (a compare and a select a row fewer, and one register
+    /// more for the loop); a negative code lands on lanes 128 to 255, past the labels when
+    /// there are at most 128 (a pandas categorical's int8 codes have at most 127).
+    #[inline]
+    fn lane(self) -> usize {
+        usize::from(self as u8)
+    }
+}
+
 /// A slot no row may use.
 pub(super) const BAD: u32 = u32::MAX;
 
@@ -259,13 +291,17 @@ impl Kernel<'_> {
     /// [`Kernel::run_wrapping`] over the stage codes of `rows` (`stage`, sliced to them) in
     /// their own width.
     #[inline]
-    fn run_codes<S: Copy + Into<i32>, A: Copy, G: Copy>(
+    fn run_codes<S: LaneCode, A: Copy, G: Copy>(
         &self,
         stage: &[S],
         rows: Range<usize>,
         amount: (&[A], &impl Fn(A) -> u64),
         key: (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
+        // More labels than this code width's lanes keep apart: the checked loop.
+        if self.lanes.len() > S::MAX_LABELS {
+            return Wrapping::Unproven;
+        }
         match &self.dated {
             Some(d) => match d.days {
                 Days::Plain(days) => self.dated_run(stage, rows, (days, d), amount, key),
@@ -278,7 +314,7 @@ impl Kernel<'_> {
 
     /// [`Kernel::run_wrapping`] over the dated column `days`.
     #[inline]
-    fn dated_run<S: Copy + Into<i32>, D: DayAt, A: Copy, G: Copy>(
+    fn dated_run<S: LaneCode, D: DayAt, A: Copy, G: Copy>(
         &self,
         stage: &[S],
         rows: Range<usize>,
@@ -306,7 +342,7 @@ impl Kernel<'_> {
     /// per `forecastColumns` call on 1,000,000 deals in every workload (measured in Node).
     #[inline(never)]
     #[allow(clippy::needless_bitwise_bool)] // no branch per row: `&` and `|` on purpose
-    fn run_wrapping<const MODE: u8, S: Copy + Into<i32>, D: DayAt, A: Copy, G: Copy>(
+    fn run_wrapping<const MODE: u8, S: LaneCode, D: DayAt, A: Copy, G: Copy>(
         &self,
         stage: &[S],
         (days, slots, latest): (Option<D>, &[u32], Option<i64>),
@@ -514,7 +550,7 @@ impl Kernel<'_> {
         // (the cells' cache misses overlap): each one counts.
         for k in 0..n {
             // -1 (a missing stage) becomes huge, as any code past the labels: the last lane.
-            let code = (stage[k].into() as u32 as usize).min(MAX_FAST_LANES - 1);
+            let code = stage[k].lane();
             let lane = &lanes[code];
             let units = units(amounts[k]);
             bits |= units;
