@@ -412,7 +412,7 @@ pub(super) fn run<'f, 'p>(
             if table.is_some() && slots_out.is_none() {
                 group_sums = Some(GroupSums::take(&mut tables, &per_deal)?);
             }
-            let shape = Shape { scale, n_slots: max_offset as usize + 2, n_groups: groups.count() };
+            let shape = Shape { scale, n_slots: max_offset as usize + 2 };
             build_report(funnel, &placer, &keys, extras, shape, tables, &closed, slots_out)?
         }
     };

@@ -562,7 +562,7 @@ impl Aggregator {
             self.filled()?.into_iter().map(|(g, pos, slot, c)| (g, pos, slot, c.deals, c.units)).collect();
         let tables = super::sums::tables(funnel, &cells, self.scale, self.n_slots as usize, self.n_groups)?;
         let closed: Vec<(u64, i128)> = self.closed.iter().map(|c| (c.deals, c.units)).collect();
-        let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize, n_groups: self.n_groups };
+        let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize };
         build_report(funnel, placer, keys, extras, shape, tables, &closed, slots)
     }
 }
@@ -578,7 +578,6 @@ pub(super) struct Shape {
     pub scale: u32,
     /// Month slots, the last one unscheduled.
     pub n_slots: usize,
-    pub n_groups: usize,
 }
 
 /// The report of `tables` plus the closed stages' sums (`closed[s]`: deals, amount units of
@@ -683,42 +682,18 @@ pub(super) fn build_report(
     let (quarters, years) = periods(policy.fiscal_year, placer, &month_accs, span.start, round)?;
     let mut groups = Vec::new();
     if !policy.group_by.is_empty() {
-        let mut order: Vec<usize> = (0..shape.n_groups).filter(|&g| by_group[g].deals > 0).collect();
-        if policy.dense {
-            let lines = [order.len() as u64, span.len() as u64];
-            crate::limits::product("dense", &lines, crate::limits::MAX_DENSE_LINES, "group × month lines")?;
-        }
-        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-        for g in order {
-            let all = &by_group[g];
+        let layout = GroupLayout { policy, span: span.clone(), shown, unscheduled };
+        for g in layout.order(&by_group, keys)? {
             let cells = &group_slots[g];
-            let months = if policy.dense {
-                // Cells are in slot order: one merge walk.
-                let mut at = cells.iter().filter(|(slot, _)| *slot < shown).peekable();
-                span.clone()
-                    .map(|slot| match at.next_if(|(s, _)| *s == slot) {
-                        Some((_, a)) => month_line(slot, a),
-                        None => month_line(slot, &zero),
-                    })
-                    .collect()
-            } else {
-                cells.iter().filter(|(slot, _)| *slot < shown).map(|(slot, a)| month_line(*slot, a)).collect()
-            };
-            let beyond_horizon = if policy.horizon_months.is_some() {
-                let mut beyond = Acc::default();
-                for (_, a) in cells.iter().filter(|(slot, _)| (shown..unscheduled).contains(slot)) {
-                    beyond.add(a)?;
-                }
-                Some(beyond.sums(&round))
-            } else {
-                None
-            };
+            let mut months = Vec::with_capacity(if policy.dense { span.len() } else { 0 });
+            layout.lines(cells, |slot, a| months.push(month_line(slot, a)));
+            let beyond_horizon = layout.beyond_horizon(cells, round)?;
             // One map node, without the sorted list `collect` builds first.
             let mut key = BTreeMap::new();
             for (field, value) in policy.group_by.iter().zip(&keys[g]) {
                 key.insert(field.clone(), value.clone());
             }
-            groups.push(GroupLine { key, sums: all.sums(&round), months, beyond_horizon });
+            groups.push(GroupLine { key, sums: by_group[g].sums(&round), months, beyond_horizon });
             if slots.is_none() {
                 // Read for the last time: its memory serves the next groups' lines, so that
                 // the call's peak heap is smaller (fewer pages to regrow where glibc trims).
@@ -744,6 +719,70 @@ pub(super) fn build_report(
         categories,
         commit,
     })
+}
+
+/// How a report lays out its groups' lines (the record report's [`GroupLine`]s and
+/// [`GroupTable`](super::table::GroupTable)'s lines alike): which groups, in which order, which
+/// month lines each shows and what lies past the horizon.
+pub(super) struct GroupLayout<'a> {
+    pub policy: &'a super::policy::ForecastPolicy,
+    /// The report's months (`ForecastReport::months`' offsets): what a dense group shows.
+    pub span: std::ops::Range<usize>,
+    /// Slots below it are shown month by month; scheduled ones from there on lie past the
+    /// horizon.
+    pub shown: usize,
+    /// The unscheduled slot (the last).
+    pub unscheduled: usize,
+}
+
+impl GroupLayout<'_> {
+    /// The groups holding deals, sorted by their key values; a dense layout's lines
+    /// (groups × months) checked against their limit first.
+    pub(super) fn order(&self, by_group: &[Acc], keys: &[Vec<Option<String>>]) -> Result<Vec<usize>> {
+        let mut order: Vec<usize> = (0..by_group.len()).filter(|&g| by_group[g].deals > 0).collect();
+        if self.policy.dense {
+            let lines = [order.len() as u64, self.span.len() as u64];
+            crate::limits::product("dense", &lines, crate::limits::MAX_DENSE_LINES, "group × month lines")?;
+        }
+        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        Ok(order)
+    }
+
+    /// Each month line of a group whose cells (in slot order) are `cells`, in order, as
+    /// `line(slot, cell)`: its cells below the horizon, or, dense, every month of the span
+    /// (an empty cell where it has none).
+    pub(super) fn lines(&self, cells: &[(usize, Acc)], mut line: impl FnMut(usize, &Acc)) {
+        let shown = cells.iter().filter(|(slot, _)| *slot < self.shown);
+        if self.policy.dense {
+            // Cells are in slot order: one merge walk.
+            let (mut at, zero) = (shown.peekable(), Acc::default());
+            for slot in self.span.clone() {
+                match at.next_if(|(s, _)| *s == slot) {
+                    Some((_, a)) => line(slot, a),
+                    None => line(slot, &zero),
+                }
+            }
+        } else {
+            shown.for_each(|(slot, a)| line(*slot, a));
+        }
+    }
+
+    /// With the policy's `horizon_months`: the group's scheduled cells past the horizon,
+    /// summed and rounded once.
+    pub(super) fn beyond_horizon(
+        &self,
+        cells: &[(usize, Acc)],
+        round: impl Fn(Decimal) -> Decimal,
+    ) -> Result<Option<Sums>> {
+        if self.policy.horizon_months.is_none() {
+            return Ok(None);
+        }
+        let mut beyond = Acc::default();
+        for (_, a) in cells.iter().filter(|(slot, _)| (self.shown..self.unscheduled).contains(slot)) {
+            beyond.add(a)?;
+        }
+        Ok(Some(beyond.sums(&round)))
+    }
 }
 
 /// The category lines and the commit comparison, from exact per-stage sums moved by the

@@ -6,7 +6,7 @@
 use super::columns::{run, DealColumns, RowPath};
 use super::per_deal::PerDeal;
 use super::policy::{ForecastPolicy, Funnel};
-use super::report::{ForecastReport, GroupLine, MonthLine, Sums};
+use super::report::{ForecastReport, GroupLayout, GroupLine, MonthLine, Sums};
 use super::sums::{Acc, Tables};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
@@ -128,44 +128,20 @@ impl GroupSums {
         unscheduled: usize,
     ) -> Result<GroupTable> {
         let round = |x: rust_decimal::Decimal| policy.rounding.round(x);
-        let shown = policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled));
         let span = match (report.months.first(), report.months.last()) {
             (Some(a), Some(b)) => a.offset as usize..b.offset as usize + 1,
             _ => 0..0,
         };
-        let mut order: Vec<usize> = (0..self.by_group.len()).filter(|&g| self.by_group[g].deals > 0).collect();
-        if policy.dense {
-            let lines = [order.len() as u64, span.len() as u64];
-            crate::limits::product("dense", &lines, crate::limits::MAX_DENSE_LINES, "group × month lines")?;
-        }
-        order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-        let zero = Acc::default();
+        let shown = policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled));
+        let layout = GroupLayout { policy, span, shown, unscheduled };
+        let order = layout.order(&self.by_group, &keys)?;
         let mut groups = Vec::with_capacity(order.len());
         let mut lines = Vec::new();
         for (k, &g) in order.iter().enumerate() {
             let group = u32::try_from(k).map_err(|_| Error::overflow("groups"))?;
-            let line = |slot: usize, a: &Acc| TableLine { group, offset: slot as u32, sums: a.sums(&round) };
             let cells = &self.group_slots[g];
-            if policy.dense {
-                let mut at = cells.iter().filter(|(slot, _)| *slot < shown).peekable();
-                for slot in span.clone() {
-                    lines.push(match at.next_if(|(s, _)| *s == slot) {
-                        Some((_, a)) => line(slot, a),
-                        None => line(slot, &zero),
-                    });
-                }
-            } else {
-                lines.extend(cells.iter().filter(|(slot, _)| *slot < shown).map(|(slot, a)| line(*slot, a)));
-            }
-            let beyond_horizon = if policy.horizon_months.is_some() {
-                let mut beyond = Acc::default();
-                for (_, a) in cells.iter().filter(|(slot, _)| (shown..unscheduled).contains(slot)) {
-                    beyond.add(a)?;
-                }
-                Some(beyond.sums(&round))
-            } else {
-                None
-            };
+            layout.lines(cells, |slot, a| lines.push(TableLine { group, offset: slot as u32, sums: a.sums(&round) }));
+            let beyond_horizon = layout.beyond_horizon(cells, round)?;
             groups.push(TableGroup { key: g, sums: self.by_group[g].sums(&round), beyond_horizon });
         }
         Ok(GroupTable { keys, groups, lines })
