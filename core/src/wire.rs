@@ -333,8 +333,9 @@ pub const fn inverse_mod_2_64(odd: u64) -> u64 {
 pub struct DayTicks {
     /// Ticks per day (at least 1).
     pub per_day: i64,
-    /// The first tick of the first day read: the first multiple of `per_day` at or after both
-    /// 0001-01-01 and `i64::MIN` (numpy's nanoseconds begin in 1677).
+    /// The first tick of the first day read: the first multiple of `per_day` at or after
+    /// 0001-01-01 and after `i64::MIN` (numpy's nanoseconds begin in 1677; `i64::MIN` itself
+    /// is numpy's NaT, never a day, even where it is a multiple, as for `per_day` = 2^44).
     base: i64,
     /// The day of `base`, since 1970-01-01.
     pub base_day: i64,
@@ -353,7 +354,9 @@ impl DayTicks {
         let d = per_day.max(1);
         let shift = d.trailing_zeros();
         let inv = inverse_mod_2_64((d >> shift) as u64);
+        // (The first multiple is at most d − 1 past i64::MIN: the product does not overflow.)
         let first = i64::MIN.div_euclid(d) + i64::from(i64::MIN.rem_euclid(d) != 0);
+        let first = first + i64::from(first * d == i64::MIN);
         let base_day = MIN_EPOCH_DAY.max(first);
         let last_day = MAX_EPOCH_DAY.min(i64::MAX.div_euclid(d));
         Self { per_day: d, base: base_day * d, base_day, inv, shift, limit: (last_day - base_day) as u64 }

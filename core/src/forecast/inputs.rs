@@ -562,6 +562,20 @@ mod tests {
         Ok(latest)
     }
 
+    /// NaT (`i64::MIN`) is no date whatever the unit, also where it is a whole number of
+    /// days after year 1 (2^44 ticks a day: day −524,288, in the year 534).
+    #[test]
+    fn nat_is_none_in_every_unit() {
+        for per_day in [1i64 << 44, 1 << 40, 1 << 20, 86_400_000_000_000, 7] {
+            let ticks = [i64::MIN, 0, 3 * per_day];
+            let column = DateColumn::Ticks { values: &ticks, per_day };
+            assert_eq!(column.reader().day(0), i64::MIN, "{per_day}");
+            assert_eq!(check(column).unwrap(), Some(3), "{per_day}");
+            let (_, narrow) = column.check("on", &|i, f| format!("{f}[{i}]")).unwrap();
+            assert_eq!(narrow.unwrap(), [i32::MIN, 0, 3], "{per_day}");
+        }
+    }
+
     #[test]
     fn every_form_reads_the_same_days() {
         let ns = 86_400_000_000_000i64;
