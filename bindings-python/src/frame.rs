@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use crmkit::forecast::{
-    DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, GroupTable, KeyColumn, ProbabilityColumn,
-    StageCodes, Sums,
+    DateColumn, DealColumns, ForecastPolicy, ForecastReport, GroupColumn, GroupTable, KeyColumn, MonthLine,
+    ProbabilityColumn, StageCodes, Sums,
 };
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
@@ -228,9 +228,8 @@ pub(crate) fn forecast_frame_columns<'py>(
     out.set_item("keys", key_columns)?;
     // A month's label is the report's month line of its offset: the labels in order of first
     // line, each line's code.
-    let first = report.months.first().map_or(0, |m| m.offset);
     let label = |offset: u32| {
-        offset.checked_sub(first).and_then(|k| report.months.get(k as usize)).map(|m| &*m.month).ok_or_else(|| {
+        MonthLine::at(&report.months, offset).map(|m| &*m.month).ok_or_else(|| {
             to_py_err(crmkit::Error::InvalidValue {
                 path: "month".into(),
                 reason: format!("no month line at {offset}"),

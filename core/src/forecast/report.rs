@@ -163,6 +163,17 @@ pub struct MonthLine {
     pub sums: Sums,
 }
 
+impl MonthLine {
+    /// The line of month `offset` among a report's `months` (consecutive offsets from the
+    /// first, as [`ForecastReport::months`] holds them): what names a group line's month, e.g.
+    /// a [`TableLine`](super::table::TableLine)'s. `None` when no line has that offset.
+    #[must_use]
+    pub fn at(months: &[Self], offset: u32) -> Option<&Self> {
+        let first = months.first()?.offset;
+        offset.checked_sub(first).and_then(|k| months.get(k as usize))
+    }
+}
+
 /// A shared label written as its text.
 fn shared_str<S: serde::Serializer>(label: &Arc<str>, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(label)

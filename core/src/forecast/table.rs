@@ -56,10 +56,10 @@ impl GroupTable {
     ///
     /// `invalid_value` at `offset` when a line's month is not among `months`.
     pub fn group_lines(&self, group_by: &[String], months: &[MonthLine]) -> Result<Vec<GroupLine>> {
-        let first = months.first().map_or(0, |m| m.offset);
         let label = |offset: u32| {
-            offset.checked_sub(first).and_then(|k| months.get(k as usize)).map(|m| m.month.clone()).ok_or_else(|| {
-                Error::InvalidValue { path: "offset".into(), reason: format!("no month line at {offset}") }
+            MonthLine::at(months, offset).map(|m| m.month.clone()).ok_or_else(|| Error::InvalidValue {
+                path: "offset".into(),
+                reason: format!("no month line at {offset}"),
             })
         };
         let mut out: Vec<GroupLine> = self
