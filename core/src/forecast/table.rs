@@ -54,27 +54,32 @@ impl GroupTable {
     ///
     /// # Errors
     ///
-    /// `invalid_value` at `offset` when a line's month is not among `months`.
+    /// `invalid_value` at `offset` when a line's month is not among `months`, at `group` when a
+    /// line names no group of the table, at `key` when a group names no key values (a table
+    /// changed by hand).
     pub fn group_lines(&self, group_by: &[String], months: &[MonthLine]) -> Result<Vec<GroupLine>> {
-        let label = |offset: u32| {
-            MonthLine::at(months, offset).map(|m| m.month.clone()).ok_or_else(|| Error::InvalidValue {
-                path: "offset".into(),
-                reason: format!("no month line at {offset}"),
-            })
-        };
-        let mut out: Vec<GroupLine> = self
+        let invalid = |path: &str, reason: String| Error::InvalidValue { path: path.into(), reason };
+        let mut out = self
             .groups
             .iter()
-            .map(|g| GroupLine {
-                key: group_by.iter().cloned().zip(self.keys[g.key].iter().cloned()).collect(),
-                sums: g.sums.clone(),
-                months: Vec::new(),
-                beyond_horizon: g.beyond_horizon.clone(),
+            .map(|g| {
+                let key = self.keys.get(g.key).ok_or_else(|| invalid("key", format!("no key values at {}", g.key)))?;
+                Ok(GroupLine {
+                    key: group_by.iter().cloned().zip(key.iter().cloned()).collect(),
+                    sums: g.sums.clone(),
+                    months: Vec::new(),
+                    beyond_horizon: g.beyond_horizon.clone(),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<GroupLine>>>()?;
         for line in &self.lines {
-            let month = MonthLine { month: label(line.offset)?, offset: line.offset, sums: line.sums.clone() };
-            out[line.group as usize].months.push(month);
+            let month = MonthLine::at(months, line.offset)
+                .ok_or_else(|| invalid("offset", format!("no month line at {}", line.offset)))?;
+            let month = MonthLine { month: month.month.clone(), offset: line.offset, sums: line.sums.clone() };
+            let group = out
+                .get_mut(line.group as usize)
+                .ok_or_else(|| invalid("group", format!("no group at {}", line.group)))?;
+            group.months.push(month);
         }
         Ok(out)
     }
@@ -206,4 +211,32 @@ pub fn forecast_columns_table(
     let mut table = GroupTable::default();
     let (report, _) = run(&funnel, columns, as_of, row_path, threads, None, Some(&mut table))?;
     Ok((report, table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A table changed by hand (a line naming no group or month, a group naming no key values)
+    /// gives an error at the part that is wrong, never a panic.
+    #[test]
+    fn group_lines_of_a_changed_table_are_errors() {
+        let months = [MonthLine { month: Arc::from("2026-01"), offset: 2, sums: Sums::default() }];
+        let group_by = ["owner".to_owned()];
+        let line = |group, offset| TableLine { group, offset, sums: Sums::default() };
+        let table = GroupTable {
+            keys: vec![vec![Some("li".to_owned())]],
+            groups: vec![TableGroup { key: 0, sums: Sums::default(), beyond_horizon: None }],
+            lines: vec![line(0, 2)],
+        };
+        let groups = table.group_lines(&group_by, &months).unwrap();
+        assert_eq!((groups.len(), &*groups[0].months[0].month), (1, "2026-01"));
+        let path = |t: &GroupTable| t.group_lines(&group_by, &months).unwrap_err().path().to_owned();
+        assert_eq!(path(&GroupTable { lines: vec![line(1, 2)], ..table.clone() }), "group");
+        assert_eq!(path(&GroupTable { lines: vec![line(0, 3)], ..table.clone() }), "offset");
+        assert_eq!(path(&GroupTable { lines: vec![line(0, 1)], ..table.clone() }), "offset");
+        assert_eq!(path(&GroupTable { keys: vec![], ..table.clone() }), "key");
+        assert_eq!(MonthLine::at(&[], 0), None);
+    }
 }
