@@ -467,20 +467,21 @@ impl IdGroups {
             }
         }
         // Per id − low: its group, 0 until its first row. The groups are appended (no zero
-        // fill of a pre-sized column) a block at a time, an id's first row through a cold
-        // function; group u16::MAX (or a count past it) is never given: too many ids.
+        // fill of a pre-sized column) a block at a time, by a loop that only reads the table
+        // (no call in it: its figures stay in registers); a block where some row read 0 then
+        // numbers its ids' first rows, in order, by a cold function. Group u16::MAX (or a
+        // count past it) is never given: too many ids.
         let mut table = vec![0u16; span + 1];
         let mut firsts: Vec<i64> = Vec::new();
         let mut groups = Vec::with_capacity(ids.len());
         for block in ids.chunks(1 << 12) {
-            groups.extend(block.iter().map(|&v| {
-                let v = v.into();
-                let k = (v - low) as usize;
-                match table[k] {
-                    0 => first_row(&mut table[k], v, &mut firsts),
-                    group => group,
-                }
-            }));
+            let at = groups.len();
+            let known = table.as_slice();
+            groups.extend(block.iter().map(move |&v| known[(v.into() - low) as usize]));
+            #[allow(clippy::needless_bitwise_bool)] // no branch per row: a pass that vectorises
+            if groups[at..].iter().fold(false, |zero, &g| zero | (g == 0)) {
+                first_rows(block, &mut groups[at..], (&mut table, low), &mut firsts);
+            }
             if firsts.len() >= usize::from(u16::MAX) {
                 return None;
             }
@@ -489,14 +490,28 @@ impl IdGroups {
     }
 }
 
-/// The group of id `v` at its first row: the next one (`u16::MAX` once they are spent, which
-/// [`IdGroups::new`] refuses after the block), noted in `slot` and `firsts`.
+/// The groups of a block's rows that read 0 (an id not seen before the block): each new id
+/// the next group at its first row (`u16::MAX` once they are spent, which [`IdGroups::new`]
+/// refuses after the block), noted in `table` (per id − `low`) and `firsts`.
 #[cold]
 #[inline(never)]
-fn first_row(slot: &mut u16, v: i64, firsts: &mut Vec<i64>) -> u16 {
-    firsts.push(v);
-    *slot = u16::try_from(firsts.len()).unwrap_or(u16::MAX);
-    *slot
+fn first_rows<T: Copy + Into<i64>>(
+    block: &[T],
+    groups: &mut [u16],
+    (table, low): (&mut [u16], i64),
+    firsts: &mut Vec<i64>,
+) {
+    for (&v, group) in block.iter().zip(groups) {
+        if *group == 0 {
+            let v = v.into();
+            let slot = &mut table[(v - low) as usize];
+            if *slot == 0 {
+                firsts.push(v);
+                *slot = u16::try_from(firsts.len()).unwrap_or(u16::MAX);
+            }
+            *group = *slot;
+        }
+    }
 }
 
 /// Ids' codes + 1 through a table over their range (1 + the id's rank among the distinct
