@@ -90,9 +90,21 @@ impl KeyData<'_> {
         }
     }
 
-    fn ids(&self) -> bool {
-        !matches!(self, Self::Codes(..))
+    /// The width integer ids come in, `None` for codes.
+    fn id_width(&self) -> Option<IdWidth> {
+        match self {
+            Self::Codes(..) => None,
+            Self::Ids(_) => Some(IdWidth::I64),
+            Self::Ids32(_) => Some(IdWidth::I32),
+        }
     }
+}
+
+/// The width of an integer id column, which its column in the result keeps.
+#[derive(Clone, Copy)]
+enum IdWidth {
+    I32,
+    I64,
 }
 
 /// The policy, the report and its groups as a table.
@@ -116,14 +128,18 @@ fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result
 /// `keys` read as codes) are `(labels, int32 codes)`: line `i`'s value is `labels[codes[i]]`
 /// (`None` for a missing key). `stage_codes`: int8 (a categorical's own codes) or int32;
 /// `keys`: per `group_by` entry, `("codes", int32
-/// codes, labels)` or `("ids", int64 ids)` (given back as int64 values); dates: `(int64 array,
+/// codes, labels)` or `("ids", int32 or int64 ids)`; dates: `(int64 array,
 /// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
 /// `rounding.dp` places instead of `Decimal` objects; `probability` (float64, NaN for the
 /// stage's own) and `category` (`(int32 codes, labels)`, -1 for the stage's own): the
 /// per-deal inputs, `None` without them; `activity`: each deal's last activity, a date
-/// column as the others.
+/// column as the others; `month_buffers`: from that many lines on, the `month` column as
+/// the Arrow `large_string` buffers `(int64 offsets, UTF-8 bytes)` at `month_buffers` instead
+/// of `(labels, codes)` at `month`, for Python to wrap (`_frame._arrow_strings`) without a
+/// second native call. Integer id keys come back in
+/// their width (int32 ids as int32, else int64).
 #[pyfunction]
-#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units, probability = None, category = None, activity = None))]
+#[pyo3(signature = (policy_json, stage_codes, stage_labels, amount, amount_scale, keys, as_of, threads, entered, close, snoozed, money_units, probability = None, category = None, activity = None, month_buffers = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value, clippy::too_many_lines)]
 pub(crate) fn forecast_frame_columns<'py>(
     py: Python<'py>,
@@ -142,6 +158,7 @@ pub(crate) fn forecast_frame_columns<'py>(
     probability: Option<PyReadonlyArray1<'py, f64>>,
     category: Option<(PyReadonlyArray1<'py, i32>, Vec<String>)>,
     activity: DateArg<'py>,
+    month_buffers: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let amount = Amount::extract(&amount)?;
     let amount_data = amount.data();
@@ -190,7 +207,7 @@ pub(crate) fn forecast_frame_columns<'py>(
         Ok((policy, report, table))
     });
     let (policy, report, table) = computed.map_err(to_py_err)?;
-    let id_keys: Vec<bool> = key_data.iter().map(KeyData::ids).collect();
+    let id_keys: Vec<Option<IdWidth>> = key_data.iter().map(KeyData::id_width).collect();
     let group_by = &policy.group_by;
     // The lines: (group position or none, month offset, sums): the groups' month lines, or
     // without group_by the months'.
@@ -209,15 +226,25 @@ pub(crate) fn forecast_frame_columns<'py>(
     for k in 0..group_by.len() {
         let per_group: Vec<Option<&str>> =
             table.groups.iter().map(|g| table.keys[g.key].get(k).and_then(Option::as_deref)).collect();
-        if id_keys.get(k).copied().unwrap_or(false) {
-            // Each group's id parsed once, then given to its lines and its dict.
+        if let Some(width) = id_keys.get(k).copied().flatten() {
+            // Each group's id parsed once, then given to its lines (in the input's width:
+            // int32 ids come back as int32, no cast in Python) and to its dict.
             let ids = per_group
                 .iter()
                 .map(|v| v.unwrap_or_default().parse::<i64>())
                 .collect::<Result<Vec<i64>, _>>()
                 .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-            let per_line: Vec<i64> = lines.iter().map(|(g, ..)| g.map_or(0, |g| ids[g])).collect();
-            key_columns.append(PyArray1::from_vec(py, per_line))?;
+            let per_line = lines.iter().map(|(g, ..)| g.map_or(0, |g| ids[g]));
+            match width {
+                IdWidth::I64 => key_columns.append(PyArray1::from_vec(py, per_line.collect()))?,
+                IdWidth::I32 => {
+                    let narrow = per_line
+                        .map(i32::try_from)
+                        .collect::<Result<Vec<i32>, _>>()
+                        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+                    key_columns.append(PyArray1::from_vec(py, narrow))?;
+                }
+            }
             group_values.push(ids.iter().map(|id| id.into_bound_py_any(py)).collect::<PyResult<_>>()?);
         } else {
             let codes: Vec<i32> = lines.iter().map(|(g, ..)| g.map_or(-1, |g| g as i32)).collect();
@@ -247,7 +274,13 @@ pub(crate) fn forecast_frame_columns<'py>(
         }
         month_codes.push(*code);
     }
-    out.set_item("month", (month_labels, PyArray1::from_vec(py, month_codes)))?;
+    if month_buffers.is_some_and(|from| lines.len() >= from) {
+        // The column's Arrow buffers, written here: no second call, no labels handed back.
+        let (offsets, data) = arrow_text(month_codes.iter().map(|&c| month_labels[c as usize]), month_codes.len());
+        out.set_item("month_buffers", (PyArray1::from_vec(py, offsets), PyArray1::from_vec(py, data)))?;
+    } else {
+        out.set_item("month", (month_labels, PyArray1::from_vec(py, month_codes)))?;
+    }
     out.set_item("offset", PyArray1::from_vec(py, lines.iter().map(|&(_, offset, _)| i64::from(offset)).collect()))?;
     out.set_item("deals", PyArray1::from_vec(py, lines.iter().map(|(.., m)| m.deals as i64).collect()))?;
     let dp = policy.rounding.dp;
@@ -308,19 +341,34 @@ pub(crate) fn forecast_frame_columns<'py>(
 }
 
 /// `d` as integer units of 10^-`dp` (cents for 2), `None` beyond i64. The report's figures are
-/// rounded to `dp` places already, so this is their mantissa scaled up by a power of ten
-/// (`Decimal::rescale` does the same through the general path, ~4 times slower per line).
+/// rounded to `dp` places already, so this is their mantissa, scaled up by a power of ten when
+/// `d` has fewer places (`Decimal::rescale` does the same through the general path, ~4 times
+/// slower per line).
+#[inline]
 fn units_at(d: Decimal, dp: u32) -> Option<i64> {
     let scale = d.scale();
-    let units = if scale <= dp {
-        d.mantissa().checked_mul(10i128.checked_pow(dp - scale)?)?
-    } else {
-        let mut d = d;
-        d.rescale(dp);
-        d.mantissa()
+    let units = match scale.cmp(&dp) {
+        std::cmp::Ordering::Equal => d.mantissa(),
+        std::cmp::Ordering::Less => d.mantissa().checked_mul(*POW10.get((dp - scale) as usize)?)?,
+        std::cmp::Ordering::Greater => {
+            let mut d = d;
+            d.rescale(dp);
+            d.mantissa()
+        }
     };
     i64::try_from(units).ok()
 }
+
+/// 10^k for every k a decimal scale difference can be (0 to 28).
+const POW10: [i128; 29] = {
+    let mut p = [1i128; 29];
+    let mut k = 1;
+    while k < 29 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
 
 /// An Arrow string column's offsets and UTF-8 bytes.
 type Buffers<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u8>>);
@@ -339,19 +387,25 @@ pub(crate) fn text_buffers<'py>(
 ) -> PyResult<Buffers<'py>> {
     let codes = slice(&codes);
     let text = |c: i32| usize::try_from(c).ok().and_then(|c| labels.get(c)).and_then(Option::as_deref);
-    let mut offsets = Vec::with_capacity(codes.len() + 1);
+    if let Some(c) = codes.iter().copied().find(|&c| text(c).is_none()) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!("code {c} names no label of {}", labels.len())));
+    }
+    let (offsets, data) = arrow_text(codes.iter().map(|&c| text(c).unwrap_or_default()), codes.len());
+    Ok((PyArray1::from_vec(py, offsets), PyArray1::from_vec(py, data)))
+}
+
+/// The Arrow `large_string` buffers (int64 offsets, UTF-8 bytes) of `len` texts.
+fn arrow_text<'a>(texts: impl Iterator<Item = &'a str> + Clone, len: usize) -> (Vec<i64>, Vec<u8>) {
+    let mut offsets = Vec::with_capacity(len + 1);
     offsets.push(0i64);
     let mut bytes = 0usize;
-    for &c in codes.iter() {
-        let label = text(c).ok_or_else(|| {
-            pyo3::exceptions::PyValueError::new_err(format!("code {c} names no label of {}", labels.len()))
-        })?;
-        bytes += label.len();
+    for text in texts.clone() {
+        bytes += text.len();
         offsets.push(bytes as i64);
     }
     let mut data = Vec::with_capacity(bytes);
-    for &c in codes.iter() {
-        data.extend_from_slice(text(c).unwrap_or_default().as_bytes());
+    for text in texts {
+        data.extend_from_slice(text.as_bytes());
     }
-    Ok((PyArray1::from_vec(py, offsets), PyArray1::from_vec(py, data)))
+    (offsets, data)
 }

@@ -525,6 +525,9 @@ def test_long_frames_keep_their_month_and_key_columns():
     )
     got = crmkit.forecast_frame(df, policy("expected_close"), AS_OF, expected_close_on="close")
     assert len(got) >= 2048
+    # Its text columns of the dtype pandas gives a list of str (the month's Arrow buffers come
+    # from the native call itself when that dtype is a pyarrow-backed string).
+    assert got["month"].dtype == pd.Series(["x"]).dtype == got["owner"].dtype
     deals = [
         {"id": str(i), "stage": s, "amount": Decimal(a), "owner": o, "expected_close_on": c}
         for i, (s, a, o, c) in enumerate(zip(df["stage"], df["amount"], owners, close))

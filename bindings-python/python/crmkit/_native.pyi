@@ -108,6 +108,7 @@ def forecast_frame_columns(
     probability: Optional[npt.NDArray[np.float64]] = None,
     category: Optional[Tuple[npt.NDArray[np.int32], Sequence[str]]] = None,
     activity: Optional[Tuple[npt.NDArray[np.int64], str]] = None,
+    month_buffers: Optional[int] = None,
 ) -> dict[str, Any]: ...
 def text_buffers(
     labels: Sequence[Optional[str]], codes: npt.NDArray[np.int32]
