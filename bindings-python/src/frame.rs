@@ -284,27 +284,31 @@ pub(crate) fn forecast_frame_columns<'py>(
     out.set_item("offset", PyArray1::from_vec(py, lines.iter().map(|&(_, offset, _)| i64::from(offset)).collect()))?;
     out.set_item("deals", PyArray1::from_vec(py, lines.iter().map(|(.., m)| m.deals as i64).collect()))?;
     let dp = policy.rounding.dp;
-    for (name, get) in [("amount", (|m: &Sums| m.amount) as fn(&Sums) -> Decimal), ("weighted", |m| m.weighted)] {
-        if money_units {
-            let units = lines
-                .iter()
-                .map(|(.., m)| units_at(get(m), dp))
-                .collect::<Option<Vec<i64>>>()
-                .ok_or_else(|| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
-            out.set_item(name, PyArray1::from_vec(py, units))?;
-        } else {
-            let values = PyList::empty(py);
-            for (.., m) in &lines {
-                values.append(get(m))?;
-            }
-            out.set_item(name, values)?;
+    let overflow = |name: &str| to_py_err(crmkit::Error::Overflow { path: name.to_owned() });
+    if money_units {
+        // Both money columns in one pass over the lines (a line's weighted amount is at most
+        // its amount: the first to overflow is an amount).
+        let (mut amounts, mut weighted) = (Vec::with_capacity(lines.len()), Vec::with_capacity(lines.len()));
+        for (.., m) in &lines {
+            amounts.push(units_at(m.amount, dp).ok_or_else(|| overflow("amount"))?);
+            weighted.push(units_at(m.weighted, dp).ok_or_else(|| overflow("weighted"))?);
         }
+        out.set_item("amount", PyArray1::from_vec(py, amounts))?;
+        out.set_item("weighted", PyArray1::from_vec(py, weighted))?;
+    } else {
+        let (amounts, weighted) = (PyList::empty(py), PyList::empty(py));
+        for (.., m) in &lines {
+            amounts.append(m.amount)?;
+            weighted.append(m.weighted)?;
+        }
+        out.set_item("amount", amounts)?;
+        out.set_item("weighted", weighted)?;
     }
     // Each group's totals, rounded once from its exact sums (summing its rounded month lines
     // can be off by a cent per line).
     let money = |d: Decimal, name: &str| -> PyResult<Bound<'py, PyAny>> {
         if money_units {
-            let units = units_at(d, dp).ok_or_else(|| to_py_err(crmkit::Error::Overflow { path: name.to_owned() }))?;
+            let units = units_at(d, dp).ok_or_else(|| overflow(name))?;
             Ok(units.into_pyobject(py)?.into_any())
         } else {
             Ok(d.into_pyobject(py)?.into_any())
