@@ -657,7 +657,7 @@ pub(super) fn build_report(
     let unscheduled = shape.n_slots - 1;
     // Slots before `shown` are reported month by month; scheduled ones from there on lie
     // beyond the declared horizon.
-    let shown = policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled));
+    let shown = GroupLayout::shown(policy, unscheduled);
     let mut beyond = Acc::default();
     for acc in &by_slot[shown..unscheduled] {
         beyond.add(acc)?;
@@ -693,7 +693,7 @@ pub(super) fn build_report(
     let (quarters, years) = periods(policy.fiscal_year, placer, &month_accs, span.start, round)?;
     let mut groups = Vec::new();
     if !policy.group_by.is_empty() {
-        let layout = GroupLayout { policy, span: span.clone(), shown, unscheduled };
+        let layout = GroupLayout::new(policy, span.clone(), unscheduled);
         for g in layout.order(&by_group, keys)? {
             let cells = &group_slots[g];
             let mut months = Vec::with_capacity(if policy.dense { span.len() } else { 0 });
@@ -746,7 +746,22 @@ pub(super) struct GroupLayout<'a> {
     pub unscheduled: usize,
 }
 
-impl GroupLayout<'_> {
+impl<'a> GroupLayout<'a> {
+    /// The layout of `policy`'s groups over the report's months `span`, the last slot
+    /// `unscheduled`.
+    pub(super) fn new(
+        policy: &'a super::policy::ForecastPolicy,
+        span: std::ops::Range<usize>,
+        unscheduled: usize,
+    ) -> Self {
+        GroupLayout { policy, span, shown: Self::shown(policy, unscheduled), unscheduled }
+    }
+
+    /// The slots shown month by month: below the declared horizon, or every scheduled one.
+    pub(super) fn shown(policy: &super::policy::ForecastPolicy, unscheduled: usize) -> usize {
+        policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled))
+    }
+
     /// The groups holding deals, sorted by their key values; a dense layout's lines
     /// (groups × months) checked against their limit first.
     pub(super) fn order(&self, by_group: &[Acc], keys: &[Vec<Option<String>>]) -> Result<Vec<usize>> {

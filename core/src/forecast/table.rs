@@ -137,8 +137,7 @@ impl GroupSums {
             (Some(a), Some(b)) => a.offset as usize..b.offset as usize + 1,
             _ => 0..0,
         };
-        let shown = policy.horizon_months.map_or(unscheduled, |h| (h as usize).min(unscheduled));
-        let layout = GroupLayout { policy, span, shown, unscheduled };
+        let layout = GroupLayout::new(policy, span, unscheduled);
         let order = layout.order(&self.by_group, &keys)?;
         let mut groups = Vec::with_capacity(order.len());
         let mut lines = Vec::new();
