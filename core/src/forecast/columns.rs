@@ -1669,8 +1669,19 @@ mod tests {
     #[test]
     fn bad_cells_are_reported_with_their_column_and_row() {
         for placement in ["half_elapsed", "actual"] {
-            let cases: [(&str, &str, Spoil); 7] = [
+            // (Three labels: `half_elapsed` sums a row of 4 cells per owner, by stage code; code
+            // 3 is past the labels in its row, code 4 lands on the next owner's first cell.)
+            let cases: [(&str, &str, Spoil); 9] = [
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 2)),
+                ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 3)),
+                (
+                    "unknown_stage",
+                    "stage[1]",
+                    Box::new(|s, _, _, o| {
+                        s[1] = 4;
+                        o[1] = 0;
+                    }),
+                ),
                 ("missing_value", "stage[1]", Box::new(|s, _, _, _| s[1] = -1)),
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = -7)),
                 ("negative_amount", "amount[1]", Box::new(|_, c, _, _| c[1] = -5)),

@@ -4,7 +4,8 @@
 //! (`actual`, up to the day from which every deal is overdue). Each deal's weighted amount is
 //! summed as an integer (amount units × its stage's probability units) straight into a
 //! group × month table of 24-byte cells, plus per stage label: 500 owners × 17 months fit the
-//! L2 cache. No branch depends on valid data: a row's checks end in one comparison (its cell
+//! L2 cache. Without a date to read (a stage's slot is its own), the rows' amounts and deals
+//! are summed per group × stage label instead, 16-byte cells, and weighted once per cell. No branch depends on valid data: a row's checks end in one comparison (its cell
 //! is one of the cells), choices are selects, sums wrap and are proven exact afterwards from
 //! a bound on the amounts. Any row it
 //! cannot take as is (a bad code, a negative amount, a date after `as_of`, a close date past
@@ -92,6 +93,9 @@ trait LaneCode: Copy {
     const MAX_LABELS: usize;
     /// Its lane, below [`MAX_FAST_LANES`].
     fn lane(self) -> usize;
+    /// The code as unsigned, not clamped (a negative one huge): [`Kernel::run_wrapping_by_code`]'s
+    /// column.
+    fn column(self) -> u64;
 }
 
 impl LaneCode for i32 {
@@ -101,6 +105,11 @@ impl LaneCode for i32 {
     #[inline]
     fn lane(self) -> usize {
         (self as u32 as usize).min(MAX_FAST_LANES - 1)
+    }
+
+    #[inline]
+    fn column(self) -> u64 {
+        u64::from(self as u32)
     }
 }
 
@@ -113,6 +122,11 @@ impl LaneCode for i8 {
     #[inline]
     fn lane(self) -> usize {
         usize::from(self as u8)
+    }
+
+    #[inline]
+    fn column(self) -> u64 {
+        u64::from(self as u8)
     }
 }
 
@@ -170,6 +184,13 @@ impl KCell {
         let (w, y) = self.weighted.overflowing_add(weighted);
         *self = KCell { amount: a, weighted: w, deals: self.deals + 1 };
         !(x | y)
+    }
+
+    /// Adds sums proven not to overflow.
+    fn add_exact(&mut self, other: &KCell) {
+        self.amount += other.amount;
+        self.weighted += other.weighted;
+        self.deals += other.deals;
     }
 
     fn merge(&mut self, other: &KCell) -> Option<()> {
@@ -308,7 +329,9 @@ impl Kernel<'_> {
                 Days::Wide(days) => self.dated_run(stage, rows, (days, d), amount, key),
                 Days::Narrow(days) => self.dated_run(stage, rows, (days, d), amount, key),
             },
-            None => self.run_wrapping::<UNDATED, _, _, _, _>(stage, (None::<Plain>, &[], None), amount, key),
+            None => self.run_wrapping_by_code(stage, amount, key).unwrap_or_else(|| {
+                self.run_wrapping::<UNDATED, _, _, _, _>(stage, (None::<Plain>, &[], None), amount, key)
+            }),
         }
     }
 
@@ -598,34 +621,105 @@ impl Kernel<'_> {
             stage_units[code] = stage_units[code].wrapping_add(units);
             stage_deals[code] += 1;
         }
-        if bits >> 63 != 0 {
-            return Wrapping::Invalid;
-        }
-        // Every unit is at most `bound`: no amount sum of `n` of them wrapped when n × bound
-        // fits; then the exact total times the largest probability bounds every weighted sum.
-        let bound = if bits == 0 { 0 } else { u64::MAX >> bits.leading_zeros() };
-        let fits = |x: u128| x <= u128::from(u64::MAX);
-        if !fits(u128::from(bound) * n as u128) {
-            return Wrapping::Unproven;
-        }
-        let total: u128 = stage_units.iter().map(|&s| u128::from(s)).sum();
+        let total = || stage_units.iter().map(|&s| u128::from(s)).sum();
         // (From the loop's own lanes: see above.)
         let max_p = lanes.iter().map(|l| l.probability).max().unwrap_or(0);
-        if !total.checked_mul(u128::from(max_p)).is_some_and(fits) {
-            return Wrapping::Unproven;
+        if let Some(stop) = unproven(bits, n, total, max_p) {
+            return stop;
         }
         // Per policy stage, from the codes' sums (exact: each fits, as their total does).
         let mut by_stage = vec![KCell::default(); self.n_stages];
         // Only valid lanes' codes hold deals here (any other row ended the loop).
         for (lane, s) in lanes.iter().zip(stage_units.iter().zip(&stage_deals)) {
             if *s.1 > 0 {
-                let cell = &mut by_stage[lane.stage as usize];
-                cell.amount += s.0;
-                cell.weighted += s.0 * lane.probability;
-                cell.deals += s.1;
+                by_stage[lane.stage as usize].add_exact(&KCell {
+                    amount: *s.0,
+                    weighted: s.0 * lane.probability,
+                    deals: *s.1,
+                });
             }
         }
         Wrapping::Exact(KernelSums { cells, stages: by_stage, stride })
+    }
+
+    /// Mode `UNDATED` (a lane's slot is its own, read from no date): the rows summed per
+    /// group × stage label code, amounts and deals only, in a table of 16-byte cells a
+    /// group's row of `width` (the labels rounded up to a power of two) wide; then each
+    /// code's sums go to its lane's cell and stage, weighted once per code (its amount × its
+    /// probability: exact, as every product of a row's is). A row costs a cell's two
+    /// additions (no lane read, no mask, no multiplication, no per-code sums beside the
+    /// cell's: 200 owners × 8 codes are 25 KB, in L1). The codes are checked after the loop,
+    /// from their OR (below `width`) and the deals in the columns of no valid lane. `None`
+    /// when this table would be much larger than the slot table (many groups, many labels):
+    /// [`Kernel::run_wrapping`] then. Never inlined, as that one (its name matched by
+    /// scripts/wasm.sh too).
+    #[inline(never)]
+    fn run_wrapping_by_code<S: LaneCode, A: Copy, G: Copy>(
+        &self,
+        stage: &[S],
+        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (groups, group): (&[G], &impl Fn(G) -> u32),
+    ) -> Option<Wrapping> {
+        // At most `MAX_FAST_LANES` lanes (checked by the caller): 256 columns at most.
+        let width = self.lanes.len().max(1).next_power_of_two();
+        let n_cells = self.n_groups.checked_mul(width)?;
+        let slot_cells = self.n_groups.saturating_mul(self.n_slots);
+        if self.n_groups == 0 || n_cells > slot_cells.saturating_mul(2).max(1 << 12) {
+            return None;
+        }
+        let shift = width.trailing_zeros();
+        let mut cells = vec![[0u64; 2]; n_cells];
+        let cells_in = cells.as_mut_slice();
+        let (mut bits, mut columns) = (0u64, 0u64);
+        let n = stage.len();
+        let (amounts, groups) = (&amounts[..n], &groups[..n]);
+        for k in 0..n {
+            let column = stage[k].column();
+            columns |= column;
+            let units = units(amounts[k]);
+            bits |= units;
+            // A group past the last (invalid) is past the cells; a code past the row's
+            // width may land in the next group's row, which `columns` tells after the loop.
+            // (In 64 bits: a `u32` group shifted by at most 8, also on wasm32.)
+            let at = (u64::from(group(groups[k])) << shift).wrapping_add(column);
+            let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
+                return Some(Wrapping::Invalid);
+            };
+            cell[0] = cell[0].wrapping_add(units);
+            cell[1] += 1;
+        }
+        // A code past the width, or deals of a code that is no policy stage (a column past
+        // the labels or an unknown label): the general loop reports it.
+        let stride = self.n_slots;
+        let lane_ok = |c: usize| self.lanes.get(c).is_some_and(|l| l.valid && (l.closed || (l.slot as usize) < stride));
+        if columns >= width as u64
+            || cells.chunks_exact(width).any(|row| row.iter().enumerate().any(|(c, cell)| cell[1] > 0 && !lane_ok(c)))
+        {
+            return Some(Wrapping::Invalid);
+        }
+        let total = || cells.iter().map(|c| u128::from(c[0])).sum();
+        let max_p = self.lanes.iter().map(|l| l.probability).max().unwrap_or(0);
+        if let Some(stop) = unproven(bits, n, total, max_p) {
+            return Some(stop);
+        }
+        // Exact from here: every cell's amount is at most the total, its weighted at most
+        // the total × the largest probability, both proven to fit.
+        let mut out = KernelSums {
+            cells: vec![KCell::default(); self.n_groups * stride + 1],
+            stages: vec![KCell::default(); self.n_stages],
+            stride,
+        };
+        for (g, row) in cells.chunks_exact(width).enumerate() {
+            for (lane, &[amount, deals]) in self.lanes.iter().zip(row).filter(|(_, c)| c[1] > 0) {
+                let sums = KCell { amount, weighted: amount * lane.probability, deals };
+                // Closed: the dump (cell 0), as the other forms do; an open lane's slot is
+                // below the stride (checked above).
+                let at = if lane.closed { 0 } else { 1 + g * stride + lane.slot as usize };
+                out.cells[at].add_exact(&sums);
+                out.stages[lane.stage as usize].add_exact(&sums);
+            }
+        }
+        Some(Wrapping::Exact(out))
     }
 
     /// [`Kernel::run`] with a check per addition: for sums the wrapping loop could not prove
@@ -677,6 +771,23 @@ impl Kernel<'_> {
         }
         Some(KernelSums { cells, stages, stride })
     }
+}
+
+/// What keeps a wrapping loop's sums of `n` rows from being exact, if anything: a unit with
+/// its top bit set (`bits`, the units ORed together: a negative amount, invalid), or no proof
+/// that no sum wrapped. Every unit is at most the bound `bits` gives: no amount sum of `n` of
+/// them wrapped when n × bound fits; then the exact `total` times the largest probability
+/// `max_p` bounds every weighted sum.
+fn unproven(bits: u64, n: usize, total: impl FnOnce() -> u128, max_p: u64) -> Option<Wrapping> {
+    if bits >> 63 != 0 {
+        return Some(Wrapping::Invalid);
+    }
+    let bound = if bits == 0 { 0 } else { u64::MAX >> bits.leading_zeros() };
+    let fits = |x: u128| x <= u128::from(u64::MAX);
+    if !fits(u128::from(bound) * n as u128) || !total().checked_mul(u128::from(max_p)).is_some_and(fits) {
+        return Some(Wrapping::Unproven);
+    }
+    None
 }
 
 /// What the wrapping loop found.
