@@ -130,11 +130,12 @@ impl LaneCode for i8 {
     }
 }
 
-/// The most cells of `expected_close`'s table by group × slot × stage code (see
-/// [`Kernel::fold_by_code`]): 64 KB, about an L1 cache. 20 teams × 17 months × 8 codes (45 KB)
-/// ran 0.5 ms faster so than by group × slot; 500 owners × 17 × 8 (1.1 MB, past L1 and the
-/// first-level TLB's reach) 1.2 ms slower than their 204 KB by group × slot.
-const BY_CODE_CELLS: usize = 1 << 12;
+/// The most cells of a dated table by group × slot × stage code (see
+/// [`Kernel::fold_by_code`]): 512 KB. On the book (`expected_close`, 17 months, 8 codes,
+/// 1,000,000 rows), by group × slot × code against by group × slot: 20 teams (45 KB against
+/// 8.5) 0.5 ms faster, 50 and 100 owners (111 and 220 KB) 0.5-0.6, 200 owners (437 KB) 0.3-0.4
+/// faster; 500 owners (1.1 MB against 204 KB) 1.2 ms slower.
+const BY_CODE_CELLS: usize = 1 << 15;
 
 /// A slot no row may use.
 pub(super) const BAD: u32 = u32::MAX;
@@ -572,14 +573,18 @@ impl Kernel<'_> {
         if MODE != UNDATED && days.len() != n {
             return Wrapping::Invalid;
         }
-        // `expected_close` with few cells: amounts and deals summed per group × slot × stage
-        // code, weighted once per cell afterwards (see `fold_by_code`): two additions a row,
-        // no multiplication, mask or per-code sums. A code past the lanes reads some lane (its
-        // row is found invalid after the loop); a closed lane's slot is a valid one (its
-        // undated slot 0, every close day's in the table), so its deals land in a cell of
-        // their own code. (A group's row is below 2^44 here, shifted by at most 8: no wrap.)
+        // `expected_close` and `actual` with few enough cells: amounts and deals summed per
+        // group × slot × stage code, weighted once per cell afterwards (see `fold_by_code`):
+        // two additions a row, no multiplication, mask or per-code sums. A code past the lanes
+        // reads some lane (its row is found invalid after the loop); a closed lane's slot is
+        // a valid one (its undated slot 0, a close day's in the table; under `actual` the
+        // table's first, else `BAD`: the general loop then), so its deals land in a cell of
+        // their own code. (A group's row is below 2^47 here, shifted by at most 8: no wrap.)
         let width = self.lanes.len().max(1).next_power_of_two();
-        if (MODE == CLOSE || MODE == CLOSE_FAR) && (n_cells - 1).saturating_mul(width) <= BY_CODE_CELLS {
+        let by_code = MODE == CLOSE || MODE == CLOSE_FAR || MODE == ELAPSED;
+        if by_code && (n_cells - 1).saturating_mul(width) <= BY_CODE_CELLS {
+            // (`actual`'s table rows are `1 << shift` wide.)
+            let day_shift = shift;
             let shift = width.trailing_zeros();
             let mut cells = vec![[0u64; 2]; (n_cells - 1) * width];
             let cells_in = cells.as_mut_slice();
@@ -592,8 +597,22 @@ impl Kernel<'_> {
                 bits |= units;
                 let row = u64::from(group(groups[k])) * stride as u64;
                 let (d, none, _) = days.at(k);
-                let t = d.wrapping_sub(as_of_days) as u64;
-                let slot = if none { lane.undated } else { by_day[t.min(last_day as u64) as usize] };
+                let slot = if MODE == ELAPSED {
+                    let code = stage[k].lane();
+                    let elapsed = as_of_days.wrapping_sub(d) as u64;
+                    let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
+                    let Some(&slot) = by_code_day.get(((code as u64) << day_shift | col) as usize) else {
+                        return Wrapping::Invalid;
+                    };
+                    slot
+                } else {
+                    let t = d.wrapping_sub(as_of_days) as u64;
+                    if none {
+                        lane.undated
+                    } else {
+                        by_day[t.min(last_day as u64) as usize]
+                    }
+                };
                 let at = ((row + u64::from(slot)) << shift).wrapping_add(column);
                 let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
                     return Wrapping::Invalid;
