@@ -133,7 +133,7 @@ impl LaneCode for i8 {
 /// The most cells of a dated table by group × slot × stage code (see
 /// [`Kernel::fold_by_code`]): 512 KB. On the book (`expected_close`, 17 months, 8 codes,
 /// 1,000,000 rows), by group × slot × code against by group × slot: 20 teams (45 KB against
-/// 8.5) 0.5 ms faster, 50 and 100 owners (111 and 220 KB) 0.5-0.6, 200 owners (437 KB) 0.3-0.4
+/// 8.5) 0.5 ms faster, 50 and 100 owners (111 and 220 KB) 0.5-0.9, 200 owners (437 KB) 0.3-0.5
 /// faster; 500 owners (1.1 MB against 204 KB) 1.2 ms slower.
 const BY_CODE_CELLS: usize = 1 << 15;
 
