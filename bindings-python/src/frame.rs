@@ -224,16 +224,16 @@ pub(crate) fn forecast_frame_columns<'py>(
     // the text (or None).
     let mut group_values: Vec<Vec<Bound<'py, PyAny>>> = Vec::with_capacity(group_by.len());
     for k in 0..group_by.len() {
-        let per_group: Vec<Option<&str>> =
-            table.groups.iter().map(|g| table.keys[g.key].get(k).and_then(Option::as_deref)).collect();
-        if let Some(width) = id_keys.get(k).copied().flatten() {
-            // Each group's id parsed once, then given to its lines (in the input's width:
-            // int32 ids come back as int32, no cast in Python) and to its dict.
-            let ids = per_group
+        let key_ids = table.ids.get(k).and_then(Option::as_ref);
+        if let (Some(width), Some(key_ids)) = (id_keys.get(k).copied().flatten(), key_ids) {
+            // Each group's id as the core gives it, then given to its lines (in the input's
+            // width: int32 ids come back as int32, no cast in Python) and to its dict.
+            let ids = table
+                .groups
                 .iter()
-                .map(|v| v.unwrap_or_default().parse::<i64>())
-                .collect::<Result<Vec<i64>, _>>()
-                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+                .map(|g| key_ids.get(g.key).copied().flatten())
+                .collect::<Option<Vec<i64>>>()
+                .ok_or_else(|| pyo3::exceptions::PyValueError::new_err("a group of an id column has no id"))?;
             let per_line = lines.iter().map(|(g, ..)| g.map_or(0, |g| ids[g]));
             match width {
                 IdWidth::I64 => key_columns.append(PyArray1::from_vec(py, per_line.collect()))?,
@@ -247,6 +247,8 @@ pub(crate) fn forecast_frame_columns<'py>(
             }
             group_values.push(ids.iter().map(|id| id.into_bound_py_any(py)).collect::<PyResult<_>>()?);
         } else {
+            let per_group: Vec<Option<&str>> =
+                table.groups.iter().map(|g| table.keys[g.key].get(k).and_then(Option::as_deref)).collect();
             let codes: Vec<i32> = lines.iter().map(|(g, ..)| g.map_or(-1, |g| g as i32)).collect();
             group_values.push(per_group.iter().map(|v| v.into_bound_py_any(py)).collect::<PyResult<_>>()?);
             key_columns.append((per_group, PyArray1::from_vec(py, codes)))?;

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use std::ops::Range;
 
 use super::calendar::Periods;
-use super::inputs::{day_of, id_codes, DateColumn, Days, GroupColumn, IdGroups, StageCodes};
+use super::inputs::{day_of, id_codes, id_labels, DateColumn, Days, GroupColumn, IdGroups, StageCodes};
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
@@ -417,10 +417,11 @@ pub(super) fn run<'f, 'p>(
         }
     };
     if let Some(table) = table {
+        let ids = groups.key_ids();
         *table = match group_sums {
             // No side: the keys are not needed after this.
-            Some(sums) => sums.table(policy, &report, std::mem::take(&mut keys), max_offset as usize + 1)?,
-            None => GroupTable::of_groups(std::mem::take(&mut report.groups), &policy.group_by),
+            Some(sums) => sums.table(policy, &report, (std::mem::take(&mut keys), ids), max_offset as usize + 1)?,
+            None => GroupTable::of_groups(std::mem::take(&mut report.groups), &policy.group_by, (&keys, &ids)),
         };
     }
     if let Some(side) = side {
@@ -1193,28 +1194,44 @@ enum Groups<'c> {
     /// No `group_by`: one group.
     All,
     /// One key column of codes: the id is the code + 1 (0 = no value), no hashing. Integer
-    /// ids too many or too spread out for [`IdGroups`] come here as codes.
-    Single { codes: Cow<'c, [i32]>, labels: Cow<'c, [String]> },
+    /// ids too many or too spread out for [`IdGroups`] come here as codes (`ids`: the
+    /// integer each label is the text of).
+    Single { codes: Cow<'c, [i32]>, labels: Cow<'c, [String]>, ids: Option<Vec<i64>> },
     /// One key column of integer ids, each row's group worked out by [`IdGroups`] in one
     /// streaming pass before the loops (never 0): the summing loop then reads a 16-bit
-    /// group, not an id and then a table (a dependent lookup per row).
-    Ids { groups: Vec<u16>, labels: Vec<String> },
-    /// Several key columns: ids interned per distinct combination.
-    Multi { ids: Vec<u32>, keys: GroupKeys },
+    /// group, not an id and then a table (a dependent lookup per row). Group `g`'s id is
+    /// `ids[g - 1]`, its key `labels[g - 1]`.
+    Ids { groups: Vec<u16>, labels: Vec<String>, ids: Vec<i64> },
+    /// Several key columns: ids interned per distinct combination; `key_ids`: per column,
+    /// for a column of integer ids, each group's id.
+    Multi { ids: Vec<u32>, keys: GroupKeys, key_ids: KeyIds },
 }
 
 /// Per group, the value of each `group_by` key.
 type GroupKeys = Vec<Vec<Option<String>>>;
 
-/// A key column's codes and labels.
-type Coded<'c> = (Cow<'c, [i32]>, Cow<'c, [String]>);
+/// Per `group_by` key column: for a column of integer ids, each group's id (`None`: no
+/// value); `None` for a column of codes (see [`GroupTable::ids`]).
+pub(super) type KeyIds = Vec<Option<Vec<Option<i64>>>>;
+
+/// A key column's codes and labels, and for integer ids the integer of each label.
+struct Coded<'c> {
+    codes: Cow<'c, [i32]>,
+    labels: Cow<'c, [String]>,
+    ids: Option<Vec<i64>>,
+}
 
 /// A key column as codes and labels: its own, or integer ids coded by [`id_codes`].
 fn coded<'c>(key: &GroupColumn<'c>) -> Result<Coded<'c>> {
+    let of_ids = |(codes, ids): (Vec<i32>, Vec<i64>)| Coded {
+        codes: Cow::Owned(codes),
+        labels: Cow::Owned(id_labels(&ids)),
+        ids: Some(ids),
+    };
     Ok(match *key {
-        GroupColumn::Codes(k) => (Cow::Borrowed(k.codes), Cow::Borrowed(k.labels)),
-        GroupColumn::Ids32(ids) => id_codes(ids).map(|(c, l)| (Cow::Owned(c), Cow::Owned(l)))?,
-        GroupColumn::Ids64(ids) => id_codes(ids).map(|(c, l)| (Cow::Owned(c), Cow::Owned(l)))?,
+        GroupColumn::Codes(k) => Coded { codes: Cow::Borrowed(k.codes), labels: Cow::Borrowed(k.labels), ids: None },
+        GroupColumn::Ids32(ids) => of_ids(id_codes(ids)?),
+        GroupColumn::Ids64(ids) => of_ids(id_codes(ids)?),
     })
 }
 
@@ -1224,25 +1241,22 @@ impl<'c> Groups<'c> {
             [] => Ok(Self::All),
             [key] => {
                 // Ids read through a table over their range, when it is narrow enough.
-                match *key {
-                    GroupColumn::Ids32(ids) => {
-                        if let Some(IdGroups { groups, labels }) = IdGroups::new(ids) {
-                            return Ok(Self::Ids { groups, labels });
-                        }
-                    }
-                    GroupColumn::Ids64(ids) => {
-                        if let Some(IdGroups { groups, labels }) = IdGroups::new(ids) {
-                            return Ok(Self::Ids { groups, labels });
-                        }
-                    }
-                    GroupColumn::Codes(_) => {}
+                let groups = match *key {
+                    GroupColumn::Ids32(ids) => IdGroups::new(ids),
+                    GroupColumn::Ids64(ids) => IdGroups::new(ids),
+                    GroupColumn::Codes(_) => None,
+                };
+                if let Some(IdGroups { groups, ids }) = groups {
+                    return Ok(Self::Ids { groups, labels: id_labels(&ids), ids });
                 }
-                let (codes, labels) = coded(key)?;
-                Ok(Self::Single { codes, labels })
+                let Coded { codes, labels, ids } = coded(key)?;
+                Ok(Self::Single { codes, labels, ids })
             }
             keys => {
                 let coded: Vec<_> = keys.iter().map(coded).collect::<Result<_>>()?;
-                let keys: Vec<KeyColumn> = coded.iter().map(|(codes, labels)| KeyColumn { codes, labels }).collect();
+                let keys: Vec<KeyColumn> =
+                    coded.iter().map(|c| KeyColumn { codes: &c.codes, labels: &c.labels }).collect();
+                let mut key_ids: KeyIds = coded.iter().map(|c| c.ids.as_ref().map(|_| Vec::new())).collect();
                 let mut ids = Vec::with_capacity(cols.stage.len());
                 let mut seen: HashMap<Vec<i32>, u32> = HashMap::new();
                 let mut out = Vec::new();
@@ -1260,13 +1274,18 @@ impl<'c> Groups<'c> {
                                 .map(|(key, &c)| usize::try_from(c).ok().map(|c| key.labels[c].clone()))
                                 .collect(),
                         );
+                        for ((column, &c), out) in coded.iter().zip(&combo).zip(&mut key_ids) {
+                            if let (Some(ids), Some(out)) = (&column.ids, out) {
+                                out.push(usize::try_from(c).ok().map(|c| ids[c]));
+                            }
+                        }
                         let id = u32::try_from(out.len() - 1).map_err(|_| Error::overflow("keys"))?;
                         seen.insert(combo.clone(), id);
                         id
                     };
                     ids.push(id);
                 }
-                Ok(Self::Multi { ids, keys: out })
+                Ok(Self::Multi { ids, keys: out, key_ids })
             }
         }
     }
@@ -1286,7 +1305,7 @@ impl<'c> Groups<'c> {
     fn id(&self, i: usize) -> Option<usize> {
         match self {
             Self::All => Some(0),
-            Self::Single { codes, labels } => {
+            Self::Single { codes, labels, .. } => {
                 usize::try_from(i64::from(codes[i]) + 1).ok().filter(|&id| id <= labels.len())
             }
             Self::Ids { groups, .. } => Some(usize::from(groups[i])),
@@ -1296,7 +1315,7 @@ impl<'c> Groups<'c> {
 
     fn diagnose(&self, i: usize, row_path: &RowPath) -> Option<Error> {
         match self {
-            Self::Single { codes, labels } => checked_code(&KeyColumn { codes, labels }, i, 0, row_path).err(),
+            Self::Single { codes, labels, .. } => checked_code(&KeyColumn { codes, labels }, i, 0, row_path).err(),
             Self::All | Self::Ids { .. } | Self::Multi { .. } => None,
         }
     }
@@ -1311,6 +1330,20 @@ impl<'c> Groups<'c> {
             Self::Ids { labels, .. } => single(labels),
             Self::Multi { keys, .. } if keys.is_empty() => vec![Vec::new()],
             Self::Multi { keys, .. } => keys.clone(),
+        }
+    }
+
+    /// Per key column, as [`Groups::keys`] numbers the groups: for a column of integer ids,
+    /// each group's id (the integer its key is the text of).
+    fn key_ids(&self) -> KeyIds {
+        let single = |ids: Option<&Vec<i64>>| {
+            vec![ids.map(|ids| std::iter::once(None).chain(ids.iter().copied().map(Some)).collect())]
+        };
+        match self {
+            Self::All => Vec::new(),
+            Self::Single { ids, .. } => single(ids.as_ref()),
+            Self::Ids { ids, .. } => single(Some(ids)),
+            Self::Multi { key_ids, .. } => key_ids.clone(),
         }
     }
 }

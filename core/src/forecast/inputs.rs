@@ -435,14 +435,14 @@ impl GroupColumn<'_> {
 
 /// Integer ids as groups, for the loops: each row's group (1 + the rank of its id's first
 /// row among the distinct ids' first rows; 0 is the "no value" group, which ids never use)
-/// as a 16-bit number, and `labels[group - 1]` its id as text. Worked out in one streaming
+/// as a 16-bit number, and `ids[group - 1]` its id (its key's text: [`id_labels`]). Worked out in one streaming
 /// pass through a table over the ids' range, so the summing loop reads a 16-bit group with
 /// no lookup between a row and its group × month cell; ids that fill a range of fewer than
 /// 32 values (teams, regions) are numbered by their place in it instead, without a table.
 /// (The report orders its groups by key itself: the numbering is internal.)
 pub(super) struct IdGroups {
     pub groups: Vec<u16>,
-    pub labels: Vec<String>,
+    pub ids: Vec<i64>,
 }
 
 impl IdGroups {
@@ -463,7 +463,7 @@ impl IdGroups {
             let seen = ids.iter().fold(0u32, |seen, &v| seen | 1 << ((v.into() - low) as u32 & 31));
             if seen.count_ones() as usize == span + 1 {
                 let groups = ids.iter().map(|&v| (v.into() - low + 1) as u16).collect();
-                return Some(Self { groups, labels: (low..=high).map(|v| v.to_string()).collect() });
+                return Some(Self { groups, ids: (low..=high).collect() });
             }
         }
         // Per id − low: its group, 0 until its first row. The groups are appended (no zero
@@ -486,7 +486,7 @@ impl IdGroups {
                 return None;
             }
         }
-        Some(Self { groups, labels: firsts.iter().map(i64::to_string).collect() })
+        Some(Self { groups, ids: firsts })
     }
 }
 
@@ -515,8 +515,8 @@ fn first_rows<T: Copy + Into<i64>>(
 }
 
 /// Ids' codes + 1 through a table over their range (1 + the id's rank among the distinct
-/// ids), 32-bit, and the distinct ids as text; `None` when the range is too wide.
-fn span_table<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, Vec<u32>, Vec<String>)> {
+/// ids), 32-bit, and the distinct ids in increasing order; `None` when the range is too wide.
+fn span_table<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, Vec<u32>, Vec<i64>)> {
     let (low, high) = min_max(ids)?;
     let span = usize::try_from(high.checked_sub(low)?).ok()?;
     if span > ids.len().saturating_mul(2).max(1 << 16) {
@@ -526,14 +526,14 @@ fn span_table<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, Vec<u32>, Ve
     for &v in ids {
         table[(v.into() - low) as usize] = 1;
     }
-    let mut labels = Vec::new();
+    let mut distinct = Vec::new();
     for (k, slot) in table.iter_mut().enumerate() {
         if *slot != 0 {
-            labels.push((low + k as i64).to_string());
-            *slot = u32::try_from(labels.len()).ok()?;
+            distinct.push(low + k as i64);
+            *slot = u32::try_from(distinct.len()).ok()?;
         }
     }
-    Some((low, table, labels))
+    Some((low, table, distinct))
 }
 
 /// Min and max in the ids' own width (int32 ids: a vectorised pass), widened once.
@@ -543,12 +543,12 @@ fn min_max<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Option<(i64, i64)> {
     Some((lo.into(), hi.into()))
 }
 
-/// Integer ids as codes into their distinct values in increasing order, and those values as
-/// text: for ids too many or too spread out for [`IdGroups`], and for several key columns.
-pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>, Vec<String>)> {
-    if let Some((low, table, labels)) = span_table(ids) {
+/// Integer ids as codes into their distinct values in increasing order, and those values:
+/// for ids too many or too spread out for [`IdGroups`], and for several key columns.
+pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>, Vec<i64>)> {
+    if let Some((low, table, distinct)) = span_table(ids) {
         let codes = ids.iter().map(|&v| table[(v.into() - low) as usize] as i32 - 1).collect();
-        return Ok((codes, labels));
+        return Ok((codes, distinct));
     }
     let mut distinct: Vec<i64> = ids.iter().map(|&v| v.into()).collect();
     distinct.sort_unstable();
@@ -556,7 +556,12 @@ pub(super) fn id_codes<T: Copy + Ord + Into<i64>>(ids: &[T]) -> Result<(Vec<i32>
     i32::try_from(distinct.len()).map_err(|_| Error::overflow("keys"))?;
     let index: HashMap<i64, i32> = distinct.iter().enumerate().map(|(k, &v)| (v, k as i32)).collect();
     let codes = ids.iter().map(|&v| index[&v.into()]).collect();
-    Ok((codes, distinct.iter().map(i64::to_string).collect()))
+    Ok((codes, distinct))
+}
+
+/// Integer ids' key values: each id as text (the report's keys are text, sorted as text).
+pub(super) fn id_labels(ids: &[i64]) -> Vec<String> {
+    ids.iter().map(i64::to_string).collect()
 }
 
 #[cfg(test)]
@@ -648,22 +653,23 @@ mod tests {
     #[test]
     fn ids_become_groups_in_increasing_order() {
         let ids = [30i64, -5, 30, 7, i64::MAX, -5];
-        let (codes, labels) = id_codes(&ids).unwrap();
+        let (codes, distinct) = id_codes(&ids).unwrap();
         assert_eq!(codes, [2, 0, 2, 1, 3, 0]);
-        assert_eq!(labels, ["-5", "7", "30", &i64::MAX.to_string()]);
+        assert_eq!(distinct, [-5, 7, 30, i64::MAX]);
+        assert_eq!(id_labels(&distinct), ["-5", "7", "30", &i64::MAX.to_string()]);
         let narrow = [10_037i32, 10_000, 10_037, 10_074];
         let groups = IdGroups::new(&narrow).unwrap();
         // In order of first rows (the report sorts its groups by key).
         assert_eq!(groups.groups, [1, 2, 1, 3]);
-        assert_eq!(groups.labels, ["10037", "10000", "10074"]);
+        assert_eq!(groups.ids, [10_037, 10_000, 10_074]);
         assert_eq!(id_codes(&narrow).unwrap().0, [1, 0, 1, 2]);
         // A narrow range holding every id: by place in it; with a gap: by first row.
         let teams = [3i32, 1, 2, 3, 1];
         let groups = IdGroups::new(&teams).unwrap();
-        assert_eq!((groups.groups, groups.labels), (vec![3, 1, 2, 3, 1], vec!["1".to_owned(), "2".into(), "3".into()]));
+        assert_eq!((groups.groups, groups.ids), (vec![3, 1, 2, 3, 1], vec![1, 2, 3]));
         let gap = [3i64, 1, 3, -28];
         let groups = IdGroups::new(&gap).unwrap();
-        assert_eq!((groups.groups, groups.labels), (vec![1, 2, 1, 3], vec!["3".to_owned(), "1".into(), "-28".into()]));
+        assert_eq!((groups.groups, groups.ids), (vec![1, 2, 1, 3], vec![3, 1, -28]));
         let full: Vec<i32> = (0..32).rev().collect();
         assert_eq!(IdGroups::new(&full).unwrap().groups[..3], [32, 31, 30]);
         let wider: Vec<i32> = (0..33).rev().collect();
@@ -672,10 +678,10 @@ mod tests {
         // More distinct ids than 16-bit groups hold: coded (by the 32-bit table) instead.
         let many: Vec<i32> = (0..70_000).rev().collect();
         assert!(IdGroups::new(&many).is_none());
-        assert_eq!(IdGroups::new(&many[..65_534]).unwrap().labels.len(), 65_534);
+        assert_eq!(IdGroups::new(&many[..65_534]).unwrap().ids.len(), 65_534);
         assert!(IdGroups::new(&many[..65_535]).is_none());
-        let (codes, labels) = id_codes(&many).unwrap();
-        assert_eq!((codes[0], codes[69_999], labels.len()), (69_999, 0, 70_000));
+        let (codes, distinct) = id_codes(&many).unwrap();
+        assert_eq!((codes[0], codes[69_999], distinct.len()), (69_999, 0, 70_000));
         assert!(IdGroups::new::<i32>(&[]).is_none());
     }
 

@@ -3,7 +3,9 @@
 //! figures as the record report's [`GroupLine`]s, each rounded once from the same exact sums,
 //! built straight from the per-group sums: no key map, month text or vector per group.
 
-use super::columns::{run, DealColumns, RowPath};
+use std::collections::HashMap;
+
+use super::columns::{run, DealColumns, KeyIds, RowPath};
 use super::per_deal::PerDeal;
 use super::policy::{ForecastPolicy, Funnel};
 use super::report::{ForecastReport, GroupLayout, GroupLine, MonthLine, Sums};
@@ -19,6 +21,12 @@ pub struct GroupTable {
     /// Key values (one per `group_by` field, `None` for a missing value) by group number;
     /// [`TableGroup::key`] indexes them. Groups without deals have keys but no line.
     pub keys: Vec<Vec<Option<String>>>,
+    /// Per `group_by` field, in order: when its column held integer ids
+    /// ([`GroupColumn::Ids32`](super::GroupColumn::Ids32) or `Ids64`), each group number's id
+    /// (its key value in `keys` is the id's text; `None` where that is `None`); `None` for a
+    /// column of codes. What a caller giving the keys back as integers reads, instead of
+    /// parsing the text.
+    pub ids: Vec<Option<Vec<Option<i64>>>>,
     /// The groups holding deals, sorted by key, as the record report orders them.
     pub groups: Vec<TableGroup>,
     /// Their month lines.
@@ -85,8 +93,14 @@ impl GroupTable {
     }
 
     /// The table of a record report's groups (taken out of it), `group_by` ordering each
-    /// group's key values.
-    pub(super) fn of_groups(groups: Vec<GroupLine>, group_by: &[String]) -> Self {
+    /// group's key values; `(keys, ids)`: the run's key values and ids by its own group
+    /// numbers, from which each id column's ids are found (by the key's text, which names one
+    /// id: an id column's labels are its distinct ids' texts).
+    pub(super) fn of_groups(
+        groups: Vec<GroupLine>,
+        group_by: &[String],
+        (keys, ids): (&[Vec<Option<String>>], &KeyIds),
+    ) -> Self {
         let mut table = Self::default();
         for (g, line) in groups.into_iter().enumerate() {
             let GroupLine { mut key, sums, months, beyond_horizon } = line;
@@ -95,6 +109,19 @@ impl GroupTable {
             let group = g as u32;
             table.lines.extend(months.into_iter().map(|m| TableLine { group, offset: m.offset, sums: m.sums }));
         }
+        table.ids = ids
+            .iter()
+            .enumerate()
+            .map(|(k, ids)| {
+                fn text(key: &[Option<String>], k: usize) -> Option<&str> {
+                    key.get(k).and_then(Option::as_deref)
+                }
+                let ids = ids.as_ref()?;
+                let of_text: HashMap<&str, i64> =
+                    keys.iter().zip(ids).filter_map(|(key, id)| Some((text(key, k)?, (*id)?))).collect();
+                Some(table.keys.iter().map(|key| text(key, k).and_then(|t| of_text.get(t).copied())).collect())
+            })
+            .collect();
         table
     }
 }
@@ -122,14 +149,14 @@ impl GroupSums {
     }
 
     /// The table of these sums under `policy`, for `report` (built without them: its months
-    /// give the span a dense table covers), `keys[g]` being group `g`'s key values and
-    /// `unscheduled` the last (unscheduled) slot. The same groups, lines and figures as
-    /// `build_report` gives them.
+    /// give the span a dense table covers), `keys[g]` being group `g`'s key values (`ids`:
+    /// [`GroupTable::ids`] by the same numbers) and `unscheduled` the last (unscheduled)
+    /// slot. The same groups, lines and figures as `build_report` gives them.
     pub(super) fn table(
         self,
         policy: &ForecastPolicy,
         report: &ForecastReport,
-        keys: Vec<Vec<Option<String>>>,
+        (keys, ids): (Vec<Vec<Option<String>>>, KeyIds),
         unscheduled: usize,
     ) -> Result<GroupTable> {
         let round = |x: rust_decimal::Decimal| policy.rounding.round(x);
@@ -148,7 +175,7 @@ impl GroupSums {
             let beyond_horizon = layout.beyond_horizon(cells, round)?;
             groups.push(TableGroup { key: g, sums: self.by_group[g].sums(&round), beyond_horizon });
         }
-        Ok(GroupTable { keys, groups, lines })
+        Ok(GroupTable { keys, ids, groups, lines })
     }
 }
 
@@ -226,6 +253,7 @@ mod tests {
         let line = |group, offset| TableLine { group, offset, sums: Sums::default() };
         let table = GroupTable {
             keys: vec![vec![Some("li".to_owned())]],
+            ids: vec![None],
             groups: vec![TableGroup { key: 0, sums: Sums::default(), beyond_horizon: None }],
             lines: vec![line(0, 2)],
         };
@@ -237,5 +265,80 @@ mod tests {
         assert_eq!(path(&GroupTable { lines: vec![line(0, 1)], ..table.clone() }), "offset");
         assert_eq!(path(&GroupTable { keys: vec![], ..table.clone() }), "key");
         assert_eq!(MonthLine::at(&[], 0), None);
+    }
+
+    /// Each group of an id column carries its id (the integer its key is the text of)
+    /// however the run numbers the groups: a narrow range of ids by place, ids through a
+    /// table over their range, ids too spread out for one (coded), beside a column of codes
+    /// (which carries none), and through the general loop (decimal amounts: the table made
+    /// from the record report's groups).
+    #[test]
+    fn id_columns_give_their_groups_ids() {
+        use super::super::{AmountColumn, GroupColumn, KeyColumn, StageCodes};
+        use crate::prelude::{DurationUnit, Placement, Stage};
+        use rust_decimal::Decimal;
+        let stage = [0i32, 0, 0, 0, 0, 0, 0, 1];
+        let units = [10_000i64, 20_000, 5_000, 40_000, 1, 2, 3, 4];
+        let decimals: Vec<Decimal> = units.iter().map(|&u| Decimal::new(u, 2)).collect();
+        let narrow = [3i32, 1, 2, 3, 1, 2, 1, 3];
+        let gap = [10_037i32, 10_000, 10_037, 10_074, 9, 9, 10_000, 10_074];
+        let wide = [-(1i64 << 40), 5, 1 << 40, 5, 5, -(1 << 40), 1 << 40, 5];
+        let codes = [0i32, 1, 1, 0, -1, 1, 0, 0];
+        let labels = ["b".to_owned(), "a".to_owned()];
+        let stages = ["open".to_owned(), "won".to_owned()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        // Per group, in order: its key value in column `k` and its id there.
+        let per_group = |table: &GroupTable, k: usize| -> Vec<(Option<String>, Option<i64>)> {
+            let ids = table.ids[k].as_ref();
+            table.groups.iter().map(|g| (table.keys[g.key][k].clone(), ids.and_then(|ids| ids[g.key]))).collect()
+        };
+        let cases = [
+            (vec![GroupColumn::Ids32(&narrow)], vec![Some(vec![1, 2, 3])]),
+            (vec![GroupColumn::Ids32(&gap)], vec![Some(vec![10_000, 10_037, 10_074, 9])]),
+            (vec![GroupColumn::Ids64(&wide)], vec![Some(vec![-(1 << 40), 1 << 40, 5])]),
+            (vec![KeyColumn { codes: &codes, labels: &labels }.into()], vec![None]),
+            (
+                vec![GroupColumn::Ids64(&wide), KeyColumn { codes: &codes, labels: &labels }.into()],
+                vec![Some(vec![-(1 << 40), -(1 << 40), 1 << 40, 1 << 40, 5, 5, 5]), None],
+            ),
+        ];
+        for (keys, want) in cases {
+            let mut policy = ForecastPolicy::new(
+                vec![Stage::open("open", Decimal::new(25, 2), Decimal::from(10)), Stage::won("won")],
+                DurationUnit::Days,
+                Placement::RemainingFull,
+            );
+            policy.group_by = (0..keys.len()).map(|k| format!("key{k}")).collect();
+            let columns = DealColumns {
+                stage: StageCodes::I32(&stage),
+                stage_labels: &stages,
+                amount: AmountColumn::Units { units: &units, scale: 2 },
+                entered_stage_on: None,
+                expected_close_on: None,
+                snoozed_until: None,
+                last_activity_on: None,
+                keys,
+                probability: None,
+                category: None,
+            };
+            let (_, fast) = forecast_columns_table(&policy, &columns, as_of, 1).unwrap();
+            let general = DealColumns { amount: AmountColumn::Decimal(&decimals), ..columns.clone() };
+            let (_, slow) = forecast_columns_table(&policy, &general, as_of, 1).unwrap();
+            assert_eq!(fast.ids.len(), want.len());
+            for (k, want) in want.iter().enumerate() {
+                let groups = per_group(&fast, k);
+                assert_eq!(groups, per_group(&slow, k), "{k}");
+                match want {
+                    Some(want) => {
+                        let ids: Vec<Option<i64>> = groups.iter().map(|(_, id)| *id).collect();
+                        assert_eq!(ids, want.iter().copied().map(Some).collect::<Vec<_>>(), "{k}");
+                        for (text, id) in &groups {
+                            assert_eq!(text.as_deref(), id.map(|id| id.to_string()).as_deref());
+                        }
+                    }
+                    None => assert!(fast.ids[k].is_none() && slow.ids[k].is_none(), "{k}"),
+                }
+            }
+        }
     }
 }
