@@ -48,7 +48,7 @@ def cpu(fn, *args) -> float:
 
 def prepare(df: pd.DataFrame, key: str) -> tuple:
     """The native call's arguments, as forecast_frame prepares them."""
-    stage, labels = _frame._codes(df["stage"], np, pd, narrow=True)
+    stage, labels = _frame._codes(df["stage"], np, pd, narrow=(np.int8,))
     units = _frame._amounts(df["amount"], np, pd, 2)
     keys = [_frame._key(df[key], np, pd)]
     close = _frame._date_column(df["expected_close"], "expected_close_on", np, pd)

@@ -18,9 +18,12 @@ use pyo3::IntoPyObjectExt as _;
 use crate::dates::ticks_per_day;
 use crate::{slice, to_py_err, to_python, Amount};
 
-/// A key column as Python passes it: `("codes", int32 codes, labels)` or `("ids", int64 ids)`.
+/// A key column as Python passes it: `("codes", int8, int16 or int32 codes, labels)` or
+/// `("ids", int32 or int64 ids)`.
 pub(crate) enum Key<'py> {
     Codes(PyReadonlyArray1<'py, i32>, Vec<String>),
+    Codes8(PyReadonlyArray1<'py, i8>, Vec<String>),
+    Codes16(PyReadonlyArray1<'py, i16>, Vec<String>),
     Ids(PyReadonlyArray1<'py, i64>),
     Ids32(PyReadonlyArray1<'py, i32>),
 }
@@ -37,7 +40,15 @@ impl<'py> FromPyObject<'_, 'py> for Key<'py> {
                 Err(_) => Ok(Self::Ids(ids.extract()?)),
             }
         } else {
-            Ok(Self::Codes(ob.get_item(1)?.extract()?, ob.get_item(2)?.extract()?))
+            // A categorical's codes in their own width: no 32-bit copy of them.
+            let (codes, labels) = (ob.get_item(1)?, ob.get_item(2)?.extract()?);
+            if let Ok(codes) = codes.extract() {
+                return Ok(Self::Codes16(codes, labels));
+            }
+            if let Ok(codes) = codes.extract() {
+                return Ok(Self::Codes8(codes, labels));
+            }
+            Ok(Self::Codes(codes.extract()?, labels))
         }
     }
 }
@@ -77,6 +88,8 @@ impl StageData<'_> {
 /// A key column's data, readable with the GIL released.
 enum KeyData<'a> {
     Codes(Cow<'a, [i32]>, &'a [String]),
+    Codes8(Cow<'a, [i8]>, &'a [String]),
+    Codes16(Cow<'a, [i16]>, &'a [String]),
     Ids(Cow<'a, [i64]>),
     Ids32(Cow<'a, [i32]>),
 }
@@ -85,6 +98,8 @@ impl KeyData<'_> {
     fn column(&self) -> GroupColumn<'_> {
         match self {
             Self::Codes(codes, labels) => KeyColumn { codes, labels }.into(),
+            Self::Codes8(codes, labels) => KeyColumn { codes, labels }.into(),
+            Self::Codes16(codes, labels) => KeyColumn { codes, labels }.into(),
             Self::Ids(ids) => GroupColumn::Ids64(ids),
             Self::Ids32(ids) => GroupColumn::Ids32(ids),
         }
@@ -93,7 +108,7 @@ impl KeyData<'_> {
     /// The width integer ids come in, `None` for codes.
     fn id_width(&self) -> Option<IdWidth> {
         match self {
-            Self::Codes(..) => None,
+            Self::Codes(..) | Self::Codes8(..) | Self::Codes16(..) => None,
             Self::Ids(_) => Some(IdWidth::I64),
             Self::Ids32(_) => Some(IdWidth::I32),
         }
@@ -127,8 +142,8 @@ fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result
 /// values and its totals, each rounded once. The result's text columns (`month`, and the
 /// `keys` read as codes) are `(labels, int32 codes)`: line `i`'s value is `labels[codes[i]]`
 /// (`None` for a missing key). `stage_codes`: int8 (a categorical's own codes) or int32;
-/// `keys`: per `group_by` entry, `("codes", int32
-/// codes, labels)` or `("ids", int32 or int64 ids)`; dates: `(int64 array,
+/// `keys`: per `group_by` entry, `("codes", int8, int16
+/// or int32 codes, labels)` or `("ids", int32 or int64 ids)`; dates: `(int64 array,
 /// datetime64 unit)` or `None`; `money_units`: money columns as int64 units of the policy's
 /// `rounding.dp` places instead of `Decimal` objects; `probability` (float64, NaN for the
 /// stage's own) and `category` (`(int32 codes, labels)`, -1 for the stage's own): the
@@ -176,6 +191,8 @@ pub(crate) fn forecast_frame_columns<'py>(
         .iter()
         .map(|k| match k {
             Key::Codes(c, labels) => KeyData::Codes(slice(c), labels),
+            Key::Codes8(c, labels) => KeyData::Codes8(slice(c), labels),
+            Key::Codes16(c, labels) => KeyData::Codes16(slice(c), labels),
             Key::Ids(ids) => KeyData::Ids(slice(ids)),
             Key::Ids32(ids) => KeyData::Ids32(slice(ids)),
         })

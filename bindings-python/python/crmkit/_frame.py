@@ -147,7 +147,7 @@ def forecast_frame(
     group_by = policy.get("group_by") if isinstance(policy, Mapping) else None
     if not isinstance(group_by, (list, tuple)) or not all(isinstance(k, str) for k in group_by):
         group_by = []  # the core reports what is wrong with it, at group_by
-    stage_codes, stage_labels = _codes(_column(df, stage), np, pd, narrow=True)
+    stage_codes, stage_labels = _codes(_column(df, stage), np, pd, narrow=(np.int8,))
     amounts = _amounts(_column(df, amount), np, pd, amount_scale)
     dates = [
         None if name is None else _date_column(_column(df, name), field, np, pd)
@@ -308,7 +308,7 @@ def _key(series: Any, np: Any, pd: Any) -> tuple:
         values = series.to_numpy()
         dtype = np.int32 if values.dtype.itemsize < 4 or values.dtype == np.int32 else np.int64
         return ("ids", np.ascontiguousarray(values, dtype=dtype))
-    codes, labels = _codes(series, np, pd)
+    codes, labels = _codes(series, np, pd, narrow=(np.int8, np.int16))
     return ("codes", codes, labels)
 
 
@@ -382,17 +382,17 @@ def _column(df: Any, name: Any) -> Any:
     return df[name]
 
 
-def _codes(series: Any, np: Any, pd: Any, narrow: bool = False) -> tuple[Any, list[str]]:
-    """Category codes (int32, -1 for missing) and the labels they index; ``narrow``: a
-    categorical's int8 codes (up to 127 categories) as they are, for a native reader of
-    either width (no 4-byte copy of a 1-byte column)."""
+def _codes(series: Any, np: Any, pd: Any, narrow: tuple = ()) -> tuple[Any, list[str]]:
+    """Category codes (int32, -1 for missing) and the labels they index; ``narrow``: the
+    narrower dtypes a categorical's codes are kept in as they are (int8 up to 127 categories,
+    int16 up to 32,767), for a native reader of each (no 4-byte copy of the column)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         # The Categorical's own codes (``.cat.codes`` makes a Series of them: ~0.04 ms).
         codes, labels = series.array.codes, series.dtype.categories
     else:
         codes, labels = pd.factorize(series)
     texts = unicode_labels([str(label) for label in labels], f"{series.name}")
-    dtype = np.int8 if narrow and codes.dtype == np.int8 else np.int32
+    dtype = codes.dtype if codes.dtype in narrow else np.int32
     return np.ascontiguousarray(codes, dtype=dtype), texts
 
 

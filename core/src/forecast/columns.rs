@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use std::ops::Range;
 
 use super::calendar::Periods;
-use super::inputs::{day_of, id_codes, id_labels, DateColumn, Days, GroupColumn, IdGroups, StageCodes};
+use super::inputs::{day_of, id_codes, id_labels, DateColumn, Days, GroupColumn, IdGroups, KeyCodes, StageCodes};
 use super::kernel::{self, Dated, KLane, Kernel, KernelSums};
 use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
@@ -102,11 +102,13 @@ pub(crate) fn float_units(value: f64, pow: f64) -> Option<i64> {
     (x.abs() < 9_223_372_036_854_775_808.0).then_some(x as i64)
 }
 
-/// A group-by column: codes into `labels`, -1 for none.
+/// A group-by column: codes into `labels`, -1 for none. The codes are 32-bit, or as a pandas
+/// categorical holds them, 8-bit (up to 127 labels) or 16-bit (up to 32,767):
+/// [`GroupColumn::Codes8`] and [`GroupColumn::Codes16`] read those as they are.
 #[derive(Debug, Clone, Copy)]
-pub struct KeyColumn<'a> {
+pub struct KeyColumn<'a, C = i32> {
     /// Per-row code.
-    pub codes: &'a [i32],
+    pub codes: &'a [C],
     /// Values the codes refer to.
     pub labels: &'a [String],
 }
@@ -577,9 +579,15 @@ impl Pass<'_> {
                 StageCodes::I32(stage) => kernel.run(rows, amount, (stage, |_| 0)),
             },
             // -1 (no value) is group 0; a code below -1 (2^31 or more as a `u32`) or past the
-            // labels is past the kernel's last group: invalid.
-            Groups::Single { codes, .. } => {
+            // labels is past the kernel's last group: invalid. Each width read as it is.
+            Groups::Single { codes: KeyCodes::I32(codes), .. } => {
                 kernel.run(rows, amount, (codes.as_ref(), |c: i32| (c as u32).wrapping_add(1)))
+            }
+            Groups::Single { codes: KeyCodes::I16(codes), .. } => {
+                kernel.run(rows, amount, (*codes, |c: i16| (i32::from(c) as u32).wrapping_add(1)))
+            }
+            Groups::Single { codes: KeyCodes::I8(codes), .. } => {
+                kernel.run(rows, amount, (*codes, |c: i8| (i32::from(c) as u32).wrapping_add(1)))
             }
             Groups::Ids { groups, .. } => kernel.run(rows, amount, (groups.as_slice(), u32::from)),
             Groups::Multi { ids, .. } => kernel.run(rows, amount, (ids.as_slice(), |id: u32| id)),
@@ -1195,8 +1203,8 @@ enum Groups<'c> {
     All,
     /// One key column of codes: the id is the code + 1 (0 = no value), no hashing. Integer
     /// ids too many or too spread out for [`IdGroups`] come here as codes (`ids`: the
-    /// integer each label is the text of).
-    Single { codes: Cow<'c, [i32]>, labels: Cow<'c, [String]>, ids: Option<Vec<i64>> },
+    /// integer each label is the text of). Codes of 8 or 16 bits are read as they are.
+    Single { codes: KeyCodes<'c>, labels: Cow<'c, [String]>, ids: Option<Vec<i64>> },
     /// One key column of integer ids, each row's group worked out by [`IdGroups`] in one
     /// streaming pass before the loops (never 0): the summing loop then reads a 16-bit
     /// group, not an id and then a table (a dependent lookup per row). Group `g`'s id is
@@ -1228,8 +1236,15 @@ fn coded<'c>(key: &GroupColumn<'c>) -> Result<Coded<'c>> {
         labels: Cow::Owned(id_labels(&ids)),
         ids: Some(ids),
     };
+    let widened = |codes: Vec<i32>, labels: &'c [String]| Coded {
+        codes: Cow::Owned(codes),
+        labels: Cow::Borrowed(labels),
+        ids: None,
+    };
     Ok(match *key {
         GroupColumn::Codes(k) => Coded { codes: Cow::Borrowed(k.codes), labels: Cow::Borrowed(k.labels), ids: None },
+        GroupColumn::Codes8(k) => widened(k.codes.iter().map(|&c| c.into()).collect(), k.labels),
+        GroupColumn::Codes16(k) => widened(k.codes.iter().map(|&c| c.into()).collect(), k.labels),
         GroupColumn::Ids32(ids) => of_ids(id_codes(ids)?),
         GroupColumn::Ids64(ids) => of_ids(id_codes(ids)?),
     })
@@ -1244,13 +1259,28 @@ impl<'c> Groups<'c> {
                 let groups = match *key {
                     GroupColumn::Ids32(ids) => IdGroups::new(ids),
                     GroupColumn::Ids64(ids) => IdGroups::new(ids),
+                    // Narrow codes read in their own width (no 32-bit copy).
+                    GroupColumn::Codes8(k) => {
+                        return Ok(Self::Single {
+                            codes: KeyCodes::I8(k.codes),
+                            labels: Cow::Borrowed(k.labels),
+                            ids: None,
+                        })
+                    }
+                    GroupColumn::Codes16(k) => {
+                        return Ok(Self::Single {
+                            codes: KeyCodes::I16(k.codes),
+                            labels: Cow::Borrowed(k.labels),
+                            ids: None,
+                        })
+                    }
                     GroupColumn::Codes(_) => None,
                 };
                 if let Some(IdGroups { groups, ids }) = groups {
                     return Ok(Self::Ids { groups, labels: id_labels(&ids), ids });
                 }
                 let Coded { codes, labels, ids } = coded(key)?;
-                Ok(Self::Single { codes, labels, ids })
+                Ok(Self::Single { codes: KeyCodes::I32(codes), labels, ids })
             }
             keys => {
                 let coded: Vec<_> = keys.iter().map(coded).collect::<Result<_>>()?;
@@ -1263,7 +1293,7 @@ impl<'c> Groups<'c> {
                 let mut combo = vec![0i32; keys.len()];
                 for i in 0..cols.stage.len() {
                     for (k, key) in keys.iter().enumerate() {
-                        combo[k] = checked_code(key, i, k, row_path)?;
+                        combo[k] = checked_code(key.codes[i], key.labels.len(), row_path(i, &format!("keys[{k}]")))?;
                     }
                     let id = if let Some(&id) = seen.get(&combo) {
                         id
@@ -1306,7 +1336,7 @@ impl<'c> Groups<'c> {
         match self {
             Self::All => Some(0),
             Self::Single { codes, labels, .. } => {
-                usize::try_from(i64::from(codes[i]) + 1).ok().filter(|&id| id <= labels.len())
+                usize::try_from(i64::from(codes.code(i)) + 1).ok().filter(|&id| id <= labels.len())
             }
             Self::Ids { groups, .. } => Some(usize::from(groups[i])),
             Self::Multi { ids, .. } => Some(ids[i] as usize),
@@ -1315,7 +1345,9 @@ impl<'c> Groups<'c> {
 
     fn diagnose(&self, i: usize, row_path: &RowPath) -> Option<Error> {
         match self {
-            Self::Single { codes, labels, .. } => checked_code(&KeyColumn { codes, labels }, i, 0, row_path).err(),
+            Self::Single { codes, labels, .. } => {
+                checked_code(codes.code(i), labels.len(), row_path(i, "keys[0]")).err()
+            }
             Self::All | Self::Ids { .. } | Self::Multi { .. } => None,
         }
     }
@@ -1348,10 +1380,10 @@ impl<'c> Groups<'c> {
     }
 }
 
-fn checked_code(key: &KeyColumn, i: usize, k: usize, row_path: &RowPath) -> Result<i32> {
-    let c = key.codes[i];
-    if c < -1 || usize::try_from(c).is_ok_and(|c| c >= key.labels.len()) {
-        return Err(bad_code(c, key.labels.len(), row_path(i, &format!("keys[{k}]"))));
+/// Code `c` of a key column with `labels` labels, or its error at `path`.
+fn checked_code(c: i32, labels: usize, path: String) -> Result<i32> {
+    if c < -1 || usize::try_from(c).is_ok_and(|c| c >= labels) {
+        return Err(bad_code(c, labels, path));
     }
     Ok(c)
 }

@@ -404,6 +404,11 @@ impl<'a> From<&'a [i8]> for StageCodes<'a> {
 pub enum GroupColumn<'a> {
     /// Category codes into labels, -1 for none (a pandas categorical's codes).
     Codes(super::KeyColumn<'a>),
+    /// 8-bit category codes (a pandas categorical of up to 127 categories), read as they are.
+    Codes8(super::KeyColumn<'a, i8>),
+    /// 16-bit category codes (a pandas categorical of up to 32,767 categories), read as they
+    /// are: no 32-bit copy of the column.
+    Codes16(super::KeyColumn<'a, i16>),
     /// 32-bit integer ids (employee ids...), used as they are: each distinct value is a
     /// group, the groups in increasing order of value, each keyed by its value as text.
     Ids32(&'a [i32]),
@@ -417,11 +422,45 @@ impl<'a> From<super::KeyColumn<'a>> for GroupColumn<'a> {
     }
 }
 
+impl<'a> From<super::KeyColumn<'a, i8>> for GroupColumn<'a> {
+    fn from(key: super::KeyColumn<'a, i8>) -> Self {
+        Self::Codes8(key)
+    }
+}
+
+impl<'a> From<super::KeyColumn<'a, i16>> for GroupColumn<'a> {
+    fn from(key: super::KeyColumn<'a, i16>) -> Self {
+        Self::Codes16(key)
+    }
+}
+
+/// A single key column's codes as the loops read them: in the caller's width (32-bit ones
+/// also made from integer ids).
+pub(super) enum KeyCodes<'c> {
+    I8(&'c [i8]),
+    I16(&'c [i16]),
+    I32(std::borrow::Cow<'c, [i32]>),
+}
+
+impl KeyCodes<'_> {
+    /// Row `i`'s code.
+    #[inline]
+    pub fn code(&self, i: usize) -> i32 {
+        match self {
+            Self::I8(c) => c[i].into(),
+            Self::I16(c) => c[i].into(),
+            Self::I32(c) => c[i],
+        }
+    }
+}
+
 impl GroupColumn<'_> {
     /// Rows.
     pub const fn len(&self) -> usize {
         match self {
             Self::Codes(k) => k.codes.len(),
+            Self::Codes8(k) => k.codes.len(),
+            Self::Codes16(k) => k.codes.len(),
             Self::Ids32(ids) => ids.len(),
             Self::Ids64(ids) => ids.len(),
         }
@@ -685,6 +724,48 @@ mod tests {
         assert!(IdGroups::new::<i32>(&[]).is_none());
     }
 
+    /// Key codes of 8 and 16 bits give the report, or the error, their 32-bit values give,
+    /// on the fast lane and through the general loop (a bad code: -2, or past the labels).
+    #[test]
+    fn narrow_key_codes_read_as_wide_ones() {
+        use super::super::{forecast_columns, AmountColumn, DealColumns, KeyColumn};
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let policy: super::super::ForecastPolicy = crate::wire::from_json(
+            r#"{"stages": [{"name": "a", "conversion": "0.5", "duration": "40"}, {"name": "won", "kind": "won"}],
+                "duration_unit": "days", "placement": "half_elapsed", "group_by": ["owner"]}"#,
+            "",
+        )
+        .unwrap();
+        let stages = ["a", "won"].map(String::from);
+        let labels = ["x", "y", "z"].map(String::from);
+        let stage = [0i32, 1, 0, 0, 0, 1];
+        let cents = [100i64, 250, 7, 0, 9_999, 1];
+        let decimals: Vec<rust_decimal::Decimal> = cents.iter().map(|&c| rust_decimal::Decimal::new(c, 2)).collect();
+        for codes in [[0i32, 2, -1, 1, 2, 0], [0, 2, -2, 1, 2, 0], [0, 1, 2, 3, 1, 0], [-1; 6]] {
+            let (c8, c16): (Vec<i8>, Vec<i16>) = codes.iter().map(|&c| (c as i8, c as i16)).unzip();
+            for amount in [AmountColumn::Units { units: &cents, scale: 2 }, AmountColumn::Decimal(&decimals)] {
+                let report = |key: GroupColumn| {
+                    let columns = DealColumns {
+                        stage: StageCodes::I32(&stage),
+                        stage_labels: &stages,
+                        amount,
+                        entered_stage_on: None,
+                        expected_close_on: None,
+                        snoozed_until: None,
+                        last_activity_on: None,
+                        keys: vec![key],
+                        probability: None,
+                        category: None,
+                    };
+                    forecast_columns(&policy, &columns, as_of).map_err(|e| (e.code(), e.path().to_owned()))
+                };
+                let want = report(KeyColumn { codes: &codes, labels: &labels }.into());
+                assert_eq!(report(KeyColumn { codes: &c8, labels: &labels }.into()), want, "{codes:?}");
+                assert_eq!(report(KeyColumn { codes: &c16, labels: &labels }.into()), want, "{codes:?}");
+            }
+        }
+    }
+
     /// Pseudo-random draws (splitmix64).
     fn draws(seed: u64) -> impl FnMut() -> u64 {
         let mut x = seed;
@@ -761,6 +842,7 @@ mod tests {
             (0..n).map(|_| if next() % 10 < 4 { i64::MIN } else { today - 60 + (next() % 511) as i64 }).collect();
         let rank: Vec<i32> = (0..n).map(|_| (next() % 50) as i32).collect();
         let ids32: Vec<i32> = rank.iter().map(|&k| 10_000 + 37 * k).collect();
+        let (rank8, rank16): (Vec<i8>, Vec<i16>) = rank.iter().map(|&k| (k as i8, k as i16)).unzip();
         let wide: Vec<i64> = rank.iter().map(|&k| i64::from(k - 20) * 1_000_000_000_000).collect();
         let labels32: Vec<String> = (0..50).map(|k| (10_000 + 37 * k).to_string()).collect();
         let labels_wide: Vec<String> = (0..50).map(|k| (i64::from(k - 20) * 1_000_000_000_000).to_string()).collect();
@@ -815,6 +897,16 @@ mod tests {
                     DateColumn::Ticks { values: &entered_ns, per_day: ns },
                     DateColumn::Ticks { values: &close_s, per_day: 86_400 },
                     GroupColumn::Ids32(&ids32),
+                ),
+                (
+                    DateColumn::Days(&entered),
+                    DateColumn::Days32(&close32),
+                    KeyColumn { codes: &rank8, labels: &labels32 }.into(),
+                ),
+                (
+                    DateColumn::Days32(&entered32),
+                    DateColumn::Days(&close),
+                    KeyColumn { codes: &rank16, labels: &labels32 }.into(),
                 ),
             ];
             for (e, c, k) in forms {
