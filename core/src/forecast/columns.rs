@@ -102,6 +102,24 @@ pub(crate) fn float_units(value: f64, pow: f64) -> Option<i64> {
     (x.abs() < 9_223_372_036_854_775_808.0).then_some(x as i64)
 }
 
+/// `value` as the summing loop reads it: its units of 10^-`scale` (`pow` = 10^`scale`),
+/// rounded as [`float_units`] rounds them, when `value × pow` is in [0, 2^52 − 1/2); anything
+/// else (negative, too large, NaN or infinite) `u64::MAX`: the loop's invalid mark, which
+/// sends the rows to the general loop (exact either way). Adding 2^52 to a magnitude below
+/// 2^52 rounds it to a whole number, half to even, which the sum's low bits then hold: an
+/// addition, a subtraction and one comparison, where `float_units` takes two comparisons,
+/// a sign, a conversion and a select (~0.4 ms per million rows, measured).
+#[inline]
+fn loop_float_units(value: f64, pow: f64) -> u64 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let units = (value * pow + TWO_52).to_bits().wrapping_sub(TWO_52.to_bits());
+    if units < 1 << 52 {
+        units
+    } else {
+        u64::MAX
+    }
+}
+
 /// A group-by column: codes into `labels`, -1 for none. The codes are 32-bit, or as a pandas
 /// categorical holds them, 8-bit (up to 127 labels) or 16-bit (up to 32,767):
 /// [`GroupColumn::Codes8`] and [`GroupColumn::Codes16`] read those as they are.
@@ -374,9 +392,7 @@ pub(super) fn run<'f, 'p>(
         AmountColumn::Float { values, .. } => {
             let pow = 10f64.powi(scale as i32);
             let units_of = |i: usize| float_units(values[i], pow).and_then(|u| u64::try_from(u).ok()).map(i128::from);
-            let fast = |rows: Range<usize>| {
-                pass.kernel_rows(rows, (values, |v: f64| float_units(v, pow).unwrap_or(-1) as u64))
-            };
+            let fast = |rows: Range<usize>| pass.kernel_rows(rows, (values, |v: f64| loop_float_units(v, pow)));
             let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
@@ -1494,6 +1510,21 @@ mod tests {
             for x in [f64::from_bits(bits), small, small.trunc() + 0.5, -(small.trunc() + 0.5)] {
                 let (ours, std) = (round_ties_even(x), x.round_ties_even());
                 proptest::prop_assert!(ours.to_bits() == std.to_bits() || (ours.is_nan() && std.is_nan()), "{x}");
+            }
+        }
+
+        /// The summing loop's units of a float are `float_units`' or its invalid mark, and
+        /// never the mark for a product in [0, 2^51).
+        #[test]
+        fn the_loops_float_units_are_exact_or_invalid(bits in proptest::num::u64::ANY, small in -1e7f64..1e13, scale in 0i32..=4) {
+            let pow = 10f64.powi(scale);
+            let half = small.trunc() + 0.5;
+            for x in [f64::from_bits(bits), small, half, -half, half / pow, -0.25 / pow, -0.5 / pow, 0.0, -0.0] {
+                let fast = loop_float_units(x, pow);
+                let exact = float_units(x, pow).and_then(|u| u64::try_from(u).ok());
+                proptest::prop_assert!(fast == u64::MAX || Some(fast) == exact, "{x} {pow}: {fast} {exact:?}");
+                let y = x * pow;
+                proptest::prop_assert!(!((0.0..2_251_799_813_685_248.0).contains(&y)) || fast != u64::MAX, "{x} {pow}");
             }
         }
     }
