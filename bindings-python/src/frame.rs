@@ -16,6 +16,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use pyo3::IntoPyObjectExt as _;
 
 use crate::dates::ticks_per_day;
+use crate::to_python::decimal_list;
 use crate::{slice, to_py_err, to_python, Amount};
 
 /// A key column as Python passes it: `("codes", int8, int16 or int32 codes, labels)` or
@@ -315,13 +316,8 @@ pub(crate) fn forecast_frame_columns<'py>(
         out.set_item("amount", PyArray1::from_vec(py, amounts))?;
         out.set_item("weighted", PyArray1::from_vec(py, weighted))?;
     } else {
-        let (amounts, weighted) = (PyList::empty(py), PyList::empty(py));
-        for (.., m) in &lines {
-            amounts.append(m.amount)?;
-            weighted.append(m.weighted)?;
-        }
-        out.set_item("amount", amounts)?;
-        out.set_item("weighted", weighted)?;
+        out.set_item("amount", decimal_list(py, lines.iter().map(|(.., m)| m.amount))?)?;
+        out.set_item("weighted", decimal_list(py, lines.iter().map(|(.., m)| m.weighted))?)?;
     }
     // Each group's totals, rounded once from its exact sums (summing its rounded month lines
     // can be off by a cent per line).
@@ -337,6 +333,16 @@ pub(crate) fn forecast_frame_columns<'py>(
     let key_names: Vec<Bound<'py, PyString>> = group_by.iter().map(|name| PyString::intern(py, name)).collect();
     let (deals, amount, weighted) =
         (pyo3::intern!(py, "deals"), pyo3::intern!(py, "amount"), pyo3::intern!(py, "weighted"));
+    // The groups' totals: units, or Decimals made in one list.
+    let totals = |pick: fn(&Sums) -> Decimal, name: &str| -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let sums = table.groups.iter().map(|g| pick(&g.sums));
+        if money_units {
+            sums.map(|d| money(d, name)).collect()
+        } else {
+            Ok(decimal_list(py, sums)?.into_iter().collect())
+        }
+    };
+    let (amounts, weights) = (totals(|s| s.amount, "amount")?, totals(|s| s.weighted, "weighted")?);
     let mut groups = Vec::with_capacity(table.groups.len());
     for (g, line) in table.groups.iter().enumerate() {
         let d = PyDict::new(py);
@@ -344,8 +350,8 @@ pub(crate) fn forecast_frame_columns<'py>(
             d.set_item(name, &values[g])?;
         }
         d.set_item(deals, line.sums.deals)?;
-        d.set_item(amount, money(line.sums.amount, "amount")?)?;
-        d.set_item(weighted, money(line.sums.weighted, "weighted")?)?;
+        d.set_item(amount, &amounts[g])?;
+        d.set_item(weighted, &weights[g])?;
         if let Some(beyond) = &line.beyond_horizon {
             let b = PyDict::new(py);
             b.set_item(deals, beyond.deals)?;

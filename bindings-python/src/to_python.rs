@@ -25,6 +25,42 @@ pub fn to_python<'py, T: Serialize + ?Sized>(py: Python<'py>, value: &T) -> PyRe
     value.serialize(ToPython { py, ctx: &ctx }).map_err(|e| e.0)
 }
 
+/// `values` as a list of `decimal.Decimal`: their texts joined by commas, split and mapped
+/// through `Decimal` by Python's own `map` (~0.17 µs a value, where one `Decimal(text)` call
+/// from here costs ~0.4 µs: a string, a tuple of arguments and a call each). The same
+/// objects as [`to_python`] makes of each value: `Decimal` of its text.
+///
+/// # Errors
+///
+/// A Python error raised while building the list (out of memory).
+pub fn decimal_list(py: Python<'_>, values: impl Iterator<Item = crmkit::Decimal>) -> PyResult<Bound<'_, PyList>> {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    for (i, d) in values.enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        // (Writing to a String cannot fail.)
+        let _ = write!(text, "{d}");
+    }
+    if text.is_empty() {
+        return Ok(PyList::empty(py));
+    }
+    let parts = PyString::new(py, &text).call_method1(pyo3::intern!(py, "split"), (pyo3::intern!(py, ","),))?;
+    let mapped = MAP.import(py, "builtins", "map")?.call1((decimal_class(py)?, parts))?;
+    Ok(LIST.import(py, "builtins", "list")?.call1((mapped,))?.cast_into()?)
+}
+
+/// Python's `map` and `list`.
+static MAP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static LIST: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// `decimal.Decimal`.
+fn decimal_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    DECIMAL.import(py, "decimal", "Decimal")
+}
+
 /// What one conversion looks up once: the `Decimal` class, `date.fromisoformat`, and the
 /// Python strings of field and variant names (thousands of lines share a dozen names).
 struct Ctx<'py> {
@@ -36,11 +72,10 @@ struct Ctx<'py> {
 
 impl<'py> Ctx<'py> {
     fn new(py: Python<'py>) -> PyResult<Self> {
-        static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
         Ok(Self {
-            decimal: DECIMAL.import(py, "decimal", "Decimal")?.clone(),
+            decimal: decimal_class(py)?.clone(),
             date_from_iso: DATE.import(py, "datetime", "date")?.getattr(pyo3::intern!(py, "fromisoformat"))?,
             datetime_from_iso: DATETIME
                 .import(py, "datetime", "datetime")?
