@@ -1,4 +1,5 @@
-//! `forecastColumns`' typed-array columns, copied once into Rust vectors.
+//! `forecastColumns`' typed-array columns, copied once into Rust vectors, or read in place
+//! when they are views of `ColumnBuffer`s (column_buffer.rs).
 //!
 //! Paths in errors use crmkit's column names, the same as in Python and in the core's own
 //! errors: `stage`, `stage_labels[j]`, `amount[i]`, `amount_scale`, `entered_stage_on`,
@@ -9,6 +10,7 @@ use crmkit::{Error, ParseKind};
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::column_buffer::{int32_column, lent_bigints, lent_floats, not_detached, Column};
 use crate::convert::type_of;
 
 /// `enteredStageOn` / `expectedCloseOn` value for "no date" (`i32::MIN`, -2147483648).
@@ -26,17 +28,17 @@ pub(crate) fn safe_integer(v: f64) -> bool {
 
 /// Columns read from JS and owned by Rust.
 pub struct Columns {
-    stage: Vec<i32>,
+    stage: Column<i32>,
     stage_labels: Vec<String>,
-    units: Vec<i64>,
+    units: Column<i64>,
     scale: u32,
-    entered: Option<Vec<i32>>,
-    close: Option<Vec<i32>>,
-    snoozed: Option<Vec<i32>>,
-    activity: Option<Vec<i32>>,
-    keys: Vec<(Vec<i32>, Vec<String>)>,
+    entered: Option<Column<i32>>,
+    close: Option<Column<i32>>,
+    snoozed: Option<Column<i32>>,
+    activity: Option<Column<i32>>,
+    keys: Vec<(Column<i32>, Vec<String>)>,
     probability: Option<Vec<f64>>,
-    category: Option<(Vec<i32>, Vec<String>)>,
+    category: Option<(Column<i32>, Vec<String>)>,
 }
 
 impl Columns {
@@ -46,9 +48,9 @@ impl Columns {
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error("columns", "a columns object", value));
         }
-        let stage = int32(&get(value, "stage", "stage")?, "stage")?;
+        let stage = int32_column(&get(value, "stage", "stage")?, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
-        let units = units(&get(value, "amountUnits", "amount")?)?;
+        let units = units_column(&get(value, "amountUnits", "amount")?)?;
         // Integer units are whole units unless the caller declares minor units (2: cents), as
         // in Python: the same number means the same money whatever carries it.
         let scale = optional(value, "amountScale").map_or(Ok(0), |v| scale(&v))?;
@@ -66,7 +68,7 @@ impl Columns {
                     if !key.is_object() {
                         return Err(type_error(&at, "a {codes, labels} object", &key));
                     }
-                    let codes = int32(&get(&key, "codes", &format!("{at}.codes"))?, &format!("{at}.codes"))?;
+                    let codes = int32_column(&get(&key, "codes", &format!("{at}.codes"))?, &format!("{at}.codes"))?;
                     let labels = strings(&get(&key, "labels", &format!("{at}.labels"))?, &format!("{at}.labels"))?;
                     Ok((codes, labels))
                 })
@@ -85,7 +87,7 @@ impl Columns {
                 if !v.is_object() {
                     return Err(type_error("category", "a {codes, labels} object", &v));
                 }
-                let codes = int32(&get(&v, "codes", "category.codes")?, "category.codes")?;
+                let codes = int32_column(&get(&v, "codes", "category.codes")?, "category.codes")?;
                 let labels = strings(&get(&v, "labels", "category.labels")?, "category.labels")?;
                 Ok((codes, labels))
             })
@@ -112,8 +114,8 @@ impl Columns {
 
 /// An optional date column (`Int32Array` of days since 1970-01-01, `NO_DATE` for none), read
 /// by the core as it is (no widened copy).
-fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i32>>, Error> {
-    optional(object, name).map(|v| int32(&v, path)).transpose()
+fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Column<i32>>, Error> {
+    optional(object, name).map(|v| int32_column(&v, path)).transpose()
 }
 
 /// A required property; `path` is its crmkit name.
@@ -153,21 +155,40 @@ pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error>
 /// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe
 /// integer (anything else would not be the exact amount the caller meant).
 pub(crate) fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
+    Ok(match units_column(value)? {
+        Column::Owned(units) => units,
+        lent @ Column::Lent(..) => lent.to_vec(),
+    })
+}
+
+/// [`units`], a `ColumnBuffer`'s `BigInt64Array` read in place (and its `Float64Array` read
+/// in place as whole units).
+pub(crate) fn units_column(value: &JsValue) -> Result<Column<i64>, Error> {
     if let Some(big) = value.dyn_ref::<BigInt64Array>() {
-        return Ok(big.to_vec());
+        if let Some(lent) = lent_bigints(big) {
+            return Ok(lent);
+        }
+        not_detached(&big.buffer(), big.length(), "amount")?;
+        return Ok(Column::Owned(big.to_vec()));
     }
     let Some(floats) = value.dyn_ref::<Float64Array>() else {
         return Err(type_error("amount", "a Float64Array or a BigInt64Array", value));
     };
+    let lent = lent_floats(floats);
     // The floats' bits copied as they are (a BigInt64Array over the same bytes), then read
     // as whole units in place: one pass instead of a check and a conversion (1.8 -> 0.7 ms
     // per million values in V8). Anything else (fractions, negatives, NaN, 2^52 and up)
     // takes the exact check below, which says what is wrong.
-    let bits = BigInt64Array::new_with_byte_offset_and_length(&floats.buffer(), floats.byte_offset(), floats.length());
-    if let Some(units) = small_whole_units(bits.to_vec()) {
-        return Ok(units);
+    let bits = if let Some(lent) = &lent {
+        lent.iter().map(|v| v.to_bits() as i64).collect()
+    } else {
+        not_detached(&floats.buffer(), floats.length(), "amount")?;
+        BigInt64Array::new_with_byte_offset_and_length(&floats.buffer(), floats.byte_offset(), floats.length()).to_vec()
+    };
+    if let Some(units) = small_whole_units(bits) {
+        return Ok(Column::Owned(units));
     }
-    let floats = floats.to_vec();
+    let floats = lent.map_or_else(|| floats.to_vec(), |lent| lent.to_vec());
     if let Some(i) = floats.iter().position(|&v| !safe_integer(v)) {
         return Err(Error::Parse {
             // NaN and infinities are `invalid_type` everywhere in crmkit; other floats are
@@ -177,7 +198,7 @@ pub(crate) fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
             message: format!("{} is not a safe integer number of units; use a BigInt64Array beyond 2^53", floats[i]),
         });
     }
-    Ok(floats.into_iter().map(|v| v as i64).collect())
+    Ok(Column::Owned(floats.into_iter().map(|v| v as i64).collect()))
 }
 
 /// The float of each 64-bit pattern as a whole number of units, in place, when every one is

@@ -10,6 +10,8 @@
 //! `cargo test --workspace` stays native. Build and test with `scripts/wasm.sh`.
 
 #[cfg(target_arch = "wasm32")]
+mod column_buffer;
+#[cfg(target_arch = "wasm32")]
 mod columns;
 #[cfg(target_arch = "wasm32")]
 mod commission;

@@ -116,3 +116,13 @@ test("forecastColumns' table holds its report in headless Chromium", async () =>
   assert.ok(results.length > 0);
   for (const r of results) assert.equal(r.mismatch, null, r.name);
 });
+
+test("forecastColumns reads ColumnBuffer views in place in headless Chromium", async () => {
+  const page = await browser.newPage();
+  const { port } = server.address();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => typeof window.runInPlace === "function");
+  const results = await page.evaluate(() => window.runInPlace());
+  assert.ok(results.length > 0);
+  for (const r of results) assert.equal(r.mismatch, null, r.name);
+});

@@ -158,3 +158,53 @@ export function checkTables(crmkit) {
     return { name, lines: table.lines.group.length, mismatch: tableMismatch(report, table, policy.group_by) };
   });
 }
+
+/** `columns` with each typed array (stage, amounts, dates, key and category codes,
+ * probabilities) copied into a crmkit `ColumnBuffer`: `views()` gives the same columns as
+ * fresh views of the buffers (forecastColumns reads them in place), `free()` frees them. */
+export function lend(crmkit, columns) {
+  const buffers = [];
+  const copy = (array) => {
+    const type = array instanceof Int32Array ? "int32" : array instanceof Float64Array ? "float64" : "bigint64";
+    const buffer = new crmkit.ColumnBuffer(type, array.length);
+    // Filled at once: a later buffer may grow the memory and detach this view.
+    buffer.view().set(array);
+    buffers.push(buffer);
+    return buffer;
+  };
+  const lent = (value) => {
+    if (ArrayBuffer.isView(value)) return copy(value);
+    if (Array.isArray(value)) return value.map(lent);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, lent(v)]));
+    return value;
+  };
+  const held = lent(columns);
+  const views = (value) => {
+    if (value instanceof crmkit.ColumnBuffer) return value.view();
+    if (Array.isArray(value)) return value.map(views);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, views(v)]));
+    return value;
+  };
+  return { views: () => views(held), free: () => buffers.forEach((b) => b.free()) };
+}
+
+/** JSON text of a report or a table (typed arrays as arrays of strings). */
+const text = (value) => JSON.stringify(value, (_, v) => (ArrayBuffer.isView(v) ? Array.from(v, String) : typeof v === "bigint" ? String(v) : v));
+
+/** Every table case with its columns in ColumnBuffers, read in place, against the same typed
+ * arrays copied in: `{ name, mismatch }`, mismatch null when reports and tables are equal. */
+export function checkInPlace(crmkit) {
+  return tableCases().map(({ name, policy, columns, asOf }) => {
+    const lent = lend(crmkit, columns);
+    try {
+      for (const options of [undefined, { output: "columns" }]) {
+        const want = text(crmkit.forecastColumns(policy, columns, asOf, options));
+        const got = text(crmkit.forecastColumns(policy, lent.views(), asOf, options));
+        if (got !== want) return { name, mismatch: `${options ? "table" : "report"} in place: ${got.slice(0, 200)} != ${want.slice(0, 200)}` };
+      }
+      return { name, mismatch: null };
+    } finally {
+      lent.free();
+    }
+  });
+}

@@ -6,6 +6,7 @@ import {
   forecastColumns,
   version,
   CrmkitError,
+  ColumnBuffer,
   type AttributionPolicy,
   type AttributionReport,
   type Campaign,
@@ -133,3 +134,12 @@ const firstTier: string | null | undefined = scored.leads[0].tier;
 const badOp: ScoringPolicy = { rules: [{ id: "x", dimension: "fit", points: 1, when: [{ field: "a", op: "like" }] }] };
 
 export { firstScore, firstTier, badOp };
+
+// Columns in crmkit's memory: a view is one of the three typed arrays, by the buffer's type.
+const lentStage = new ColumnBuffer("int32", 2);
+const lentView: Int32Array | Float64Array | BigInt64Array = lentStage.view();
+const lentColumns: DealColumns = { ...columns, stage: lentStage.view() as Int32Array };
+const lentLength: number = lentStage.length;
+lentStage.free();
+// @ts-expect-error
+const lentInt16 = new ColumnBuffer("int16", 2);

@@ -1,0 +1,240 @@
+//! `ColumnBuffer`: a column that lives in the module's own memory, so that `forecastColumns`
+//! reads it where it is instead of copying it in.
+//!
+//! Every typed array `forecastColumns` is given is otherwise copied into WebAssembly memory
+//! first: for a million deals about 20 MB, which is most of the call (~2.7 ms of ~6 ms for
+//! `half_elapsed` by 200 owners, the machine's copy speed). A caller that fills its columns
+//! itself (decoding a file, a fetch, a generator) or forecasts the same columns more than once
+//! can hold them here: the buffer's `view()` is a typed array over the module's memory, and a
+//! view given back to `forecastColumns` is read in place.
+//!
+//! Each buffer's vector is kept in a registry under the address of its first element; a view
+//! is recognised by its `ArrayBuffer` (the module's memory's) and its byte offset (a live
+//! buffer's address) and borrowed through the registry's `Rc`, so a buffer freed while a call
+//! reads it stays alive until the call ends. Anything else (a view of freed or foreign memory
+//! in the module, any other typed array) is copied, as before.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::rc::Rc;
+
+use crmkit::{Error, ParseKind};
+use js_sys::{ArrayBuffer, BigInt64Array, Float64Array, Int32Array, WebAssembly};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::columns::{safe_integer, type_error};
+use crate::convert::{to_js_error, type_of};
+
+/// A live buffer's storage, shared with the calls reading it.
+#[derive(Clone)]
+enum Lent {
+    Int32(Rc<Vec<i32>>),
+    Float64(Rc<Vec<f64>>),
+    BigInt64(Rc<Vec<i64>>),
+}
+
+thread_local! {
+    /// Live buffers by the address of their first element (wasm32 has one thread).
+    static LENT: RefCell<BTreeMap<usize, Lent>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// A column read from JS: copied into a vector, or a live `ColumnBuffer`'s, read in place.
+pub enum Column<T> {
+    /// Copied in.
+    Owned(Vec<T>),
+    /// The first `len` values of a buffer's vector.
+    Lent(Rc<Vec<T>>, usize),
+}
+
+impl<T> Deref for Column<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match self {
+            Self::Owned(v) => v,
+            Self::Lent(v, len) => &v[..*len],
+        }
+    }
+}
+
+/// The module's memory as an `ArrayBuffer` now (a new one after each growth).
+fn memory() -> ArrayBuffer {
+    wasm_bindgen::memory().unchecked_into::<WebAssembly::Memory>().buffer().unchecked_into()
+}
+
+/// The buffer a view starting at `byte_offset` of `buffer` with `len` values belongs to.
+fn lent(buffer: &JsValue, byte_offset: u32, len: u32) -> Option<Lent> {
+    if *buffer != JsValue::from(memory()) {
+        return None;
+    }
+    let found = LENT.with(|lent| lent.borrow().get(&(byte_offset as usize)).cloned())?;
+    let fits = match &found {
+        Lent::Int32(v) => v.len(),
+        Lent::Float64(v) => v.len(),
+        Lent::BigInt64(v) => v.len(),
+    } >= len as usize;
+    fits.then_some(found)
+}
+
+/// An `Int32Array` as a column: in place when it views a live `Int32Array` buffer.
+pub fn int32_column(value: &JsValue, path: &str) -> Result<Column<i32>, Error> {
+    let Some(array) = value.dyn_ref::<Int32Array>() else {
+        return Err(type_error(path, "an Int32Array", value));
+    };
+    let len = array.length();
+    if let Some(Lent::Int32(v)) = lent(&array.buffer(), array.byte_offset(), len) {
+        return Ok(Column::Lent(v, len as usize));
+    }
+    not_detached(&array.buffer(), len, path)?;
+    Ok(Column::Owned(array.to_vec()))
+}
+
+/// A `Float64Array` of a live `float64` buffer, in place.
+pub fn lent_floats(array: &Float64Array) -> Option<Column<f64>> {
+    match lent(&array.buffer(), array.byte_offset(), array.length()) {
+        Some(Lent::Float64(v)) => Some(Column::Lent(v, array.length() as usize)),
+        _ => None,
+    }
+}
+
+/// A `BigInt64Array` of a live `bigint64` buffer, in place.
+pub fn lent_bigints(array: &BigInt64Array) -> Option<Column<i64>> {
+    match lent(&array.buffer(), array.byte_offset(), array.length()) {
+        Some(Lent::BigInt64(v)) => Some(Column::Lent(v, array.length() as usize)),
+        _ => None,
+    }
+}
+
+/// Refuses an empty view of a detached `ArrayBuffer`: a `ColumnBuffer` view taken before the
+/// module's memory grew (it then reads as empty, and a forecast of empty columns would be
+/// silently empty). A detached buffer cannot be sliced; an empty one can.
+pub fn not_detached(buffer: &ArrayBuffer, len: u32, path: &str) -> Result<(), Error> {
+    if len == 0 && buffer.byte_length() == 0 && buffer.unchecked_ref::<MaybeDetached>().try_slice().is_err() {
+        return Err(Error::Parse {
+            kind: ParseKind::Value,
+            path: path.to_owned(),
+            message: "a typed array over a detached ArrayBuffer (a ColumnBuffer view taken before crmkit's memory grew: take it anew with view() before each call)".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `ArrayBuffer`, for a `slice` that may throw.
+    #[wasm_bindgen(js_name = ArrayBuffer)]
+    type MaybeDetached;
+    /// `ArrayBuffer.prototype.slice`, which throws on a detached buffer.
+    #[wasm_bindgen(catch, method, js_name = slice)]
+    fn try_slice(this: &MaybeDetached) -> Result<JsValue, JsValue>;
+}
+
+/// A column held in crmkit's WebAssembly memory: fill its `view()` and pass the view to
+/// `forecastColumns`, which reads it in place (no copy). Zero-filled when made. Free it with
+/// `free()` (or `using`) when done; a view taken before any crmkit call that may have grown
+/// the memory is detached (empty): take a view anew before each call.
+#[wasm_bindgen]
+pub struct ColumnBuffer {
+    /// The registry's key: the address of the first value.
+    at: usize,
+    length: u32,
+    kind: &'static str,
+}
+
+#[wasm_bindgen]
+impl ColumnBuffer {
+    /// A zero-filled buffer of `length` values of `type`: `"int32"` (codes, days),
+    /// `"float64"` (units as safe integers) or `"bigint64"` (units). Throws a `CrmkitError`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = type, unchecked_param_type = "\"int32\" | \"float64\" | \"bigint64\"")] kind: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] length: &JsValue,
+    ) -> Result<ColumnBuffer, JsValue> {
+        Self::make(kind, length).map_err(|e| to_js_error(&e))
+    }
+
+    fn make(kind: &JsValue, length: &JsValue) -> Result<ColumnBuffer, Error> {
+        let len = match length.as_f64() {
+            Some(v) if safe_integer(v) && (0.0..=f64::from(u32::MAX)).contains(&v) => v as u32,
+            _ => return Err(type_error("length", "a whole number of values from 0 to 2^32 - 1", length)),
+        };
+        let n = len as usize;
+        let too_big = || Error::InvalidValue { path: "length".into(), reason: format!("no memory for {len} values") };
+        let (kind, storage) = match kind.as_string().as_deref() {
+            Some("int32") => ("int32", Lent::Int32(Rc::new(zeroed(n).ok_or_else(too_big)?))),
+            Some("float64") => ("float64", Lent::Float64(Rc::new(zeroed(n).ok_or_else(too_big)?))),
+            Some("bigint64") => ("bigint64", Lent::BigInt64(Rc::new(zeroed(n).ok_or_else(too_big)?))),
+            _ => {
+                return Err(Error::Parse {
+                    kind: ParseKind::Value,
+                    path: "type".into(),
+                    message: format!(
+                        "expected \"int32\", \"float64\" or \"bigint64\", got {}",
+                        kind.as_string().map_or_else(|| type_of(kind), |s| format!("{s:?}"))
+                    ),
+                })
+            }
+        };
+        let at = match &storage {
+            Lent::Int32(v) => v.as_ptr() as usize,
+            Lent::Float64(v) => v.as_ptr() as usize,
+            Lent::BigInt64(v) => v.as_ptr() as usize,
+        };
+        // An empty vector's address is a dangling constant shared by every empty buffer:
+        // those are never registered (an empty view is as cheap to copy).
+        if n > 0 {
+            LENT.with(|lent| lent.borrow_mut().insert(at, storage));
+        }
+        Ok(ColumnBuffer { at, length: len, kind })
+    }
+
+    /// Number of values.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        self.length
+    }
+
+    /// `"int32"`, `"float64"` or `"bigint64"`.
+    #[wasm_bindgen(getter, js_name = type)]
+    pub fn kind(&self) -> String {
+        self.kind.to_owned()
+    }
+
+    /// A typed array over the buffer (`Int32Array`, `Float64Array` or `BigInt64Array`, as its
+    /// type), to fill and to pass in `DealColumns`. It is detached when crmkit's memory grows,
+    /// which any crmkit call may do: take it anew before each call.
+    #[wasm_bindgen(unchecked_return_type = "Int32Array | Float64Array | BigInt64Array")]
+    pub fn view(&self) -> JsValue {
+        let (memory, at, len) = (memory(), self.at as u32, self.length);
+        if self.length == 0 {
+            return match self.kind {
+                "int32" => Int32Array::new_with_length(0).into(),
+                "float64" => Float64Array::new_with_length(0).into(),
+                _ => BigInt64Array::new_with_length(0).into(),
+            };
+        }
+        match self.kind {
+            "int32" => Int32Array::new_with_byte_offset_and_length(&memory, at, len).into(),
+            "float64" => Float64Array::new_with_byte_offset_and_length(&memory, at, len).into(),
+            _ => BigInt64Array::new_with_byte_offset_and_length(&memory, at, len).into(),
+        }
+    }
+}
+
+impl Drop for ColumnBuffer {
+    fn drop(&mut self) {
+        if self.length > 0 {
+            LENT.with(|lent| lent.borrow_mut().remove(&self.at));
+        }
+    }
+}
+
+/// `n` zeros, or `None` when the memory cannot grow that far.
+fn zeroed<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, T::default());
+    Some(v)
+}

@@ -1,0 +1,100 @@
+// ColumnBuffer: columns held in crmkit's WebAssembly memory, read in place by forecastColumns
+// (no copy in): the same reports and tables as the same typed arrays copied in (also in
+// Chromium, tests/shared/forecast_table.mjs), the same errors, and what is refused.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import * as crmkit from "crmkit";
+
+import { checkInPlace, lend, tableCases } from "../shared/forecast_table.mjs";
+
+const { ColumnBuffer, forecastColumns } = crmkit;
+
+describe("forecastColumns reads ColumnBuffer views in place", () => {
+  for (const { name, mismatch } of checkInPlace(crmkit)) {
+    test(name, () => assert.equal(mismatch, null));
+  }
+});
+
+describe("ColumnBuffer", () => {
+  const [byOwner] = tableCases();
+  const { policy, columns, asOf } = byOwner;
+
+  test("a zero-filled typed array of its type and length", () => {
+    for (const [type, Class, zero] of [["int32", Int32Array, 0], ["float64", Float64Array, 0], ["bigint64", BigInt64Array, 0n]]) {
+      const buffer = new ColumnBuffer(type, 5);
+      assert.equal(buffer.type, type);
+      assert.equal(buffer.length, 5);
+      const view = buffer.view();
+      assert.ok(view instanceof Class);
+      assert.deepEqual(Array.from(view), Array(5).fill(zero));
+      buffer.free();
+    }
+    const empty = new ColumnBuffer("int32", 0);
+    assert.equal(empty.view().length, 0);
+    empty.free();
+  });
+
+  test("float64 units in place: the same report, and a fraction refused at its row", () => {
+    const floats = { ...columns, amountUnits: Float64Array.from(columns.amountUnits, Number) };
+    const want = forecastColumns(policy, floats, asOf);
+    const lent = lend(crmkit, floats);
+    try {
+      assert.deepEqual(forecastColumns(policy, lent.views(), asOf), want);
+      const views = lent.views();
+      views.amountUnits[7] = 12.5;
+      assert.throws(() => forecastColumns(policy, views, asOf), { name: "CrmkitError", code: "invalid_decimal", path: "amount[7]" });
+      views.amountUnits[7] = NaN;
+      assert.throws(() => forecastColumns(policy, lent.views(), asOf), { code: "invalid_type", path: "amount[7]" });
+    } finally {
+      lent.free();
+    }
+  });
+
+  test("part of a buffer: a prefix read in place, any other part copied, the same report", () => {
+    const n = columns.stage.length;
+    const cut = (cols, from, to) => ({
+      ...cols,
+      stage: cols.stage.subarray(from, to),
+      amountUnits: cols.amountUnits.subarray(from, to),
+      enteredStageOn: cols.enteredStageOn.subarray(from, to),
+      expectedCloseOn: cols.expectedCloseOn.subarray(from, to),
+      keys: cols.keys.map((k) => ({ ...k, codes: k.codes.subarray(from, to) })),
+    });
+    const lent = lend(crmkit, columns);
+    try {
+      for (const [from, to] of [[0, n - 100], [100, n]]) {
+        assert.deepEqual(forecastColumns(policy, cut(lent.views(), from, to), asOf), forecastColumns(policy, cut(columns, from, to), asOf));
+      }
+    } finally {
+      lent.free();
+    }
+  });
+
+  test("a view detached by the memory's growth is refused, not read as empty", () => {
+    const lent = lend(crmkit, columns);
+    const stale = lent.views();
+    // 64 MB more than the memory holds: it grows, and every view of it before is detached.
+    const big = new ColumnBuffer("float64", 8 << 20);
+    try {
+      assert.equal(stale.stage.length, 0);
+      assert.throws(() => forecastColumns(policy, stale, asOf), { name: "CrmkitError", code: "invalid_value", path: "stage" });
+      assert.deepEqual(forecastColumns(policy, lent.views(), asOf), forecastColumns(policy, columns, asOf));
+      // An empty column that is not detached is just empty.
+      const none = { ...columns, stage: new Int32Array(0), amountUnits: new BigInt64Array(0), enteredStageOn: undefined, expectedCloseOn: undefined, keys: columns.keys.map((k) => ({ ...k, codes: new Int32Array(0) })) };
+      assert.equal(forecastColumns(policy, none, asOf).totals.open.deals, 0);
+    } finally {
+      big.free();
+      lent.free();
+    }
+  });
+
+  test("type and length refused with a code and a path", () => {
+    assert.throws(() => new ColumnBuffer("int16", 3), { name: "CrmkitError", code: "invalid_value", path: "type" });
+    assert.throws(() => new ColumnBuffer(3, 3), { code: "invalid_value", path: "type" });
+    for (const length of [-1, 1.5, "3", NaN, 2 ** 32, undefined]) {
+      assert.throws(() => new ColumnBuffer("int32", length), { code: "invalid_type", path: "length" }, String(length));
+    }
+    assert.throws(() => new ColumnBuffer("bigint64", 2 ** 32 - 1), { code: "invalid_value", path: "length" });
+  });
+});
