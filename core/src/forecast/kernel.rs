@@ -137,6 +137,54 @@ impl LaneCode for i8 {
 /// faster; 500 owners (1.1 MB against 204 KB) 1.2 ms slower.
 const BY_CODE_CELLS: usize = 1 << 15;
 
+/// The tables a dated row's slot is read from (built once per call by
+/// [`Kernel::run_wrapping`]), and the step from a row's day to its slot that both dated loops
+/// take ([`DaySlots::slot`]).
+#[derive(Clone, Copy)]
+struct DaySlots<'t> {
+    /// `CLOSE`, `CLOSE_FAR`: the slot of each close day from `as_of` on, then the overdue
+    /// slot (never empty).
+    by_day: &'t [u32],
+    /// `ELAPSED`: per label code a row `1 << shift` wide: the slot of each day in stage, then
+    /// the undated one.
+    by_code_day: &'t [u32],
+    shift: u32,
+    /// `QUOTA`: per day from `day0`, the open span's slot and the won span's, then index 0's
+    /// (never empty).
+    pairs: &'t [[u32; 2]],
+    as_of_days: i64,
+    day0: i64,
+}
+
+impl DaySlots<'_> {
+    /// The slot of a row of stage code `code` (its lane `lane`) in mode `MODE` (dated), from
+    /// its day `d` or none; `None` when its code has no row in `actual`'s table (invalid).
+    /// Dates are within the years 1 to 9999 (checked); none gives some day, whose slot is
+    /// then replaced by the lane's undated slot (`actual`: its code's undated column).
+    #[inline]
+    fn slot<const MODE: u8>(&self, (d, none): (i64, bool), code: usize, lane: &FastLane) -> Option<u32> {
+        if MODE == ELAPSED {
+            // Days in stage (never negative), the last day's column for any later day.
+            let undated_col = (1u64 << self.shift) - 1;
+            let elapsed = self.as_of_days.wrapping_sub(d) as u64;
+            let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
+            return self.by_code_day.get(((code as u64) << self.shift | col) as usize).copied();
+        }
+        let by_date = if MODE == QUOTA {
+            // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the last
+            // entry (index 0's).
+            let i = d.wrapping_sub(self.day0) as u64;
+            self.pairs[i.min(self.pairs.len() as u64 - 1) as usize][usize::from(lane.won)]
+        } else {
+            // (`CLOSE`, `CLOSE_FAR`.) Days after as_of; overdue (negative) and none: huge, the
+            // last entry.
+            let t = d.wrapping_sub(self.as_of_days) as u64;
+            self.by_day[t.min(self.by_day.len() as u64 - 1) as usize]
+        };
+        Some(if none { lane.undated } else { by_date })
+    }
+}
+
 /// A slot no row may use.
 pub(super) const BAD: u32 = u32::MAX;
 
@@ -474,7 +522,6 @@ impl Kernel<'_> {
         // Never empty, so that the clamped index is below its length without a bounds check
         // per row.
         let pairs: &[[u32; 2]] = if pairs.is_empty() { &[[BAD; 2]] } else { &pairs };
-        let last_pair = pairs.len() - 1;
         // `expected_close`: every open lane's span is the whole table (the slot of each close
         // day), so the loop reads it without the lane's start and last index (two loads and
         // an add per row fewer, where registers are short). Closed lanes' slots are not used.
@@ -520,7 +567,6 @@ impl Kernel<'_> {
         } else {
             &by_day
         };
-        let last_day = by_day.len() - 1;
         // `actual`: entry dates are on or before as_of (else the general loop reports the
         // first one after), so a day in stage is never negative.
         if MODE == ELAPSED && latest.is_some_and(|d| d > self.as_of_days) {
@@ -551,7 +597,6 @@ impl Kernel<'_> {
         } else {
             (Vec::new(), 0)
         };
-        let undated_col = (1u64 << shift) - 1;
         // An open deal's cell (1 + group × stride + slot) is valid when it is one of the cells:
         // every slot a lane or the table gives is below the stride or `BAD` (checked here), so
         // that one comparison checks both the group and the slot.
@@ -564,7 +609,8 @@ impl Kernel<'_> {
         // (Locals: `self` is not read in the loop nor after it, so that no register keeps it
         // or its lanes' start and length through the loop, as one did: the loop's own values
         // were spilled and reloaded per row instead.)
-        let (as_of_days, day0) = (self.as_of_days, self.day0);
+        let day_slots =
+            DaySlots { by_day, by_code_day: &by_code_day, shift, pairs, as_of_days: self.as_of_days, day0: self.day0 };
         let mut bits = 0u64;
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
@@ -573,56 +619,20 @@ impl Kernel<'_> {
         if MODE != UNDATED && days.len() != n {
             return Wrapping::Invalid;
         }
-        // `expected_close` and `actual` with few enough cells: amounts and deals summed per
-        // group × slot × stage code, weighted once per cell afterwards (see `fold_by_code`):
-        // two additions a row, no multiplication, mask or per-code sums. A code past the lanes
-        // reads some lane (its row is found invalid after the loop); a closed lane's slot is
-        // a valid one (its undated slot 0, a close day's in the table; under `actual` the
-        // table's first, else `BAD`: the general loop then), so its deals land in a cell of
-        // their own code. (A group's row is below 2^47 here, shifted by at most 8: no wrap.)
+        // `expected_close` and `actual` with few enough cells: by group × slot × stage code
+        // (see `run_by_code_dated`).
         let width = self.lanes.len().max(1).next_power_of_two();
         // In WebAssembly (V8) the `expected_close` form ran slower so (by team, columns output:
         // 8.3-9.0 → 9.8-10.4 ms), while `actual` and the undated form gained: there only those.
         let by_code = (close && !cfg!(target_arch = "wasm32")) || MODE == ELAPSED;
         if by_code && (n_cells - 1).saturating_mul(width) <= BY_CODE_CELLS {
-            // (`actual`'s table rows are `1 << shift` wide.)
-            let day_shift = shift;
-            let shift = width.trailing_zeros();
-            let mut cells = vec![[0u64; 2]; (n_cells - 1) * width];
-            let cells_in = cells.as_mut_slice();
-            let mut columns = 0u64;
-            for k in 0..n {
-                let column = stage[k].column();
-                columns |= column;
-                let lane = &lanes[column as usize & (MAX_FAST_LANES - 1)];
-                let units = units(amounts[k]);
-                bits |= units;
-                let row = u64::from(group(groups[k])) * stride as u64;
-                let (d, none, _) = days.at(k);
-                let slot = if MODE == ELAPSED {
-                    let code = stage[k].lane();
-                    let elapsed = as_of_days.wrapping_sub(d) as u64;
-                    let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
-                    let Some(&slot) = by_code_day.get(((code as u64) << day_shift | col) as usize) else {
-                        return Wrapping::Invalid;
-                    };
-                    slot
-                } else {
-                    let t = d.wrapping_sub(as_of_days) as u64;
-                    if none {
-                        lane.undated
-                    } else {
-                        by_day[t.min(last_day as u64) as usize]
-                    }
-                };
-                let at = ((row + u64::from(slot)) << shift).wrapping_add(column);
-                let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
-                    return Wrapping::Invalid;
-                };
-                cell[0] = cell[0].wrapping_add(units);
-                cell[1] += 1;
-            }
-            return self.fold_by_code(&cells, (width, true), (bits, columns, n));
+            return self.run_by_code_dated::<MODE, _, _, _, _>(
+                stage,
+                (days, day_slots, &lanes),
+                (n_cells - 1, width),
+                (amounts, units),
+                (groups, group),
+            );
         }
         // No branch depends on valid data: a row's checks end in its cell's index (an invalid
         // row's is past the cells: the loop stops there), choices are selects of values both
@@ -642,29 +652,9 @@ impl Kernel<'_> {
                 (row & lane.mask).wrapping_add(lane.offset)
             } else {
                 let (d, none, _) = days.at(k);
-                // Dates are within the years 1 to 9999 (checked); none gives some day, whose
-                // slot is then replaced by the lane's undated slot.
-                let by_date = if MODE == ELAPSED {
-                    // Days in stage (never negative), the last day's column for any later
-                    // day; none: the undated column.
-                    let elapsed = as_of_days.wrapping_sub(d) as u64;
-                    let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
-                    let Some(&slot) = by_code_day.get(((code as u64) << shift | col) as usize) else {
-                        return Wrapping::Invalid;
-                    };
-                    slot
-                } else if MODE == QUOTA {
-                    // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the
-                    // last entry (index 0's).
-                    let i = d.wrapping_sub(day0) as u64;
-                    pairs[i.min(last_pair as u64) as usize][usize::from(lane.won)]
-                } else {
-                    // (`CLOSE`, `CLOSE_FAR`.) Days after as_of; overdue (negative) and none:
-                    // huge, the last entry.
-                    let t = d.wrapping_sub(as_of_days) as u64;
-                    by_day[t.min(last_day as u64) as usize]
+                let Some(slot) = day_slots.slot::<MODE>((d, none), code, lane) else {
+                    return Wrapping::Invalid;
                 };
-                let slot = if none && MODE != ELAPSED { lane.undated } else { by_date };
                 ((row + u64::from(slot)) & lane.mask).wrapping_add(lane.offset)
             };
             // Past the last cell: an invalid row, the general loop redoes the rows. (One
@@ -698,6 +688,52 @@ impl Kernel<'_> {
             }
         }
         Wrapping::Exact(KernelSums { cells, stages: by_stage, stride })
+    }
+
+    /// Modes `CLOSE`, `CLOSE_FAR` and `ELAPSED` with few enough cells (`n_cells`, group ×
+    /// slot, times `width` at most [`BY_CODE_CELLS`]): amounts and deals summed per group ×
+    /// slot × stage code, weighted once per cell afterwards (see [`Kernel::fold_by_code`]):
+    /// two additions a row, no multiplication, mask or per-code sums. A row's slot comes from
+    /// its day as in the group × slot loop ([`DaySlots::slot`]). A code past the lanes reads
+    /// some lane (its row is found invalid after the loop); a closed lane's slot is a valid
+    /// one (its undated slot 0, a close day's in the table; under `actual` the table's first,
+    /// else `BAD`: the general loop then), so its deals land in a cell of their own code. (A
+    /// group's row is below 2^47 here, shifted by at most 8: no wrap.)
+    #[inline]
+    fn run_by_code_dated<const MODE: u8, S: LaneCode, D: DayAt, A: Copy, G: Copy>(
+        &self,
+        stage: &[S],
+        (days, day_slots, lanes): (D, DaySlots, &[FastLane; MAX_FAST_LANES]),
+        (n_cells, width): (usize, usize),
+        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (groups, group): (&[G], &impl Fn(G) -> u32),
+    ) -> Wrapping {
+        let stride = self.n_slots as u64;
+        let shift = width.trailing_zeros();
+        let mut cells = vec![[0u64; 2]; n_cells * width];
+        let cells_in = cells.as_mut_slice();
+        let (mut bits, mut columns) = (0u64, 0u64);
+        let n = stage.len();
+        let (amounts, groups) = (&amounts[..n], &groups[..n]);
+        for k in 0..n {
+            let column = stage[k].column();
+            columns |= column;
+            let lane = &lanes[column as usize & (MAX_FAST_LANES - 1)];
+            let units = units(amounts[k]);
+            bits |= units;
+            let row = u64::from(group(groups[k])) * stride;
+            let (d, none, _) = days.at(k);
+            let Some(slot) = day_slots.slot::<MODE>((d, none), stage[k].lane(), lane) else {
+                return Wrapping::Invalid;
+            };
+            let at = ((row + u64::from(slot)) << shift).wrapping_add(column);
+            let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
+                return Wrapping::Invalid;
+            };
+            cell[0] = cell[0].wrapping_add(units);
+            cell[1] += 1;
+        }
+        self.fold_by_code(&cells, (width, true), (bits, columns, n))
     }
 
     /// Mode `UNDATED` (a lane's slot is its own, read from no date): the rows summed per
