@@ -1762,6 +1762,26 @@ mod tests {
         }
     }
 
+    /// A by-code cell whose amount reaches the bit its deals are counted from (4 rows: bit
+    /// 60; two deals of 1.5 × 2^59 in one cell) while every proof of the other loops holds:
+    /// the packed sums are found inexact, and the report is the decimal column's.
+    #[test]
+    fn a_cell_amount_past_the_packed_count_bit_gives_the_same_report() {
+        let labels = ["a".to_string(), "won".to_string()];
+        let owners = ["li".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let units = [3i64 << 58, 3 << 58, 1, 1];
+        let decimals: Vec<Decimal> = units.iter().map(|&u| Decimal::from(u)).collect();
+        let (stage, owner, close) = ([0; 4], [0; 4], [20_500i64, 20_500, 20_460, i64::MIN]);
+        let report = |amount| {
+            let columns = dated_by_owner(&stage, &labels, amount, &close, &owner, &owners);
+            forecast_columns(&policy("expected_close"), &columns, as_of).unwrap()
+        };
+        let fast = report(AmountColumn::Units { units: &units, scale: 0 });
+        assert_eq!(fast, report(AmountColumn::Decimal(&decimals)));
+        assert_eq!(fast.totals.open.amount, Decimal::from((3i64 << 59) + 2));
+    }
+
     #[test]
     fn bad_cells_are_reported_with_their_column_and_row() {
         for placement in ["half_elapsed", "actual"] {

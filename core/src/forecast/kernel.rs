@@ -131,20 +131,23 @@ impl LaneCode for i8 {
 }
 
 /// The most cells of a dated table by group × slot × stage code (see
-/// [`Kernel::fold_by_code`]): 512 KB. On the book (`expected_close`, 17 months, 8 codes,
-/// 1,000,000 rows), by group × slot × code against by group × slot: 20 teams (45 KB against
-/// 8.5) 0.5 ms faster, 50 and 100 owners (111 and 220 KB) 0.5-0.9, 200 owners (437 KB) 0.3-0.5
-/// faster; 500 owners (1.1 MB against 204 KB) 1.2 ms slower.
-const BY_CODE_CELLS: usize = 1 << 15;
+/// [`Kernel::run_by_code_dated`]): 512 KB of 8-byte cells. With 16-byte cells, on the book
+/// (`expected_close`, 17 months, 8 codes, 1,000,000 rows), by group × slot × code against by
+/// group × slot: 20 teams (45 KB against 8.5) 0.5 ms faster, 50 and 100 owners (111 and 220
+/// KB) 0.5-0.9, 200 owners (437 KB) 0.3-0.5 faster; 500 owners (1.1 MB against 204 KB) 1.2 ms
+/// slower.
+const BY_CODE_CELLS: usize = 1 << 16;
 
 /// The tables a dated row's slot is read from (built once per call by
 /// [`Kernel::run_wrapping`]), and the step from a row's day to its slot that both dated loops
 /// take ([`DaySlots::slot`]).
 #[derive(Clone, Copy)]
 struct DaySlots<'t> {
-    /// `CLOSE`, `CLOSE_FAR`: the slot of each close day from `as_of` on, then the overdue
-    /// slot (never empty).
+    /// `CLOSE_FAR`: the slot of each close day from `as_of` on, then the overdue slot (never
+    /// empty).
     by_day: &'t [u32],
+    /// `CLOSE`: the same in a table of fixed length (its last entry the overdue slot).
+    near: &'t [u32; NEAR_DAYS],
     /// `ELAPSED`: per label code a row `1 << shift` wide: the slot of each day in stage, then
     /// the undated one.
     by_code_day: &'t [u32],
@@ -157,12 +160,13 @@ struct DaySlots<'t> {
 }
 
 impl DaySlots<'_> {
-    /// The slot of a row of stage code `code` (its lane `lane`) in mode `MODE` (dated), from
-    /// its day `d` or none; `None` when its code has no row in `actual`'s table (invalid).
+    /// The slot of a row of stage code `code` in mode `MODE` (dated), from its day `d` or
+    /// none, given its lane's undated slot and whether it is a won lane (see
+    /// [`FastLane::won`]); `None` when its code has no row in `actual`'s table (invalid).
     /// Dates are within the years 1 to 9999 (checked); none gives some day, whose slot is
     /// then replaced by the lane's undated slot (`actual`: its code's undated column).
     #[inline]
-    fn slot<const MODE: u8>(&self, (d, none): (i64, bool), code: usize, lane: &FastLane) -> Option<u32> {
+    fn slot<const MODE: u8>(&self, (d, none): (i64, bool), code: usize, (undated, won): (u32, bool)) -> Option<u32> {
         if MODE == ELAPSED {
             // Days in stage (never negative), the last day's column for any later day.
             let undated_col = (1u64 << self.shift) - 1;
@@ -174,14 +178,18 @@ impl DaySlots<'_> {
             // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the last
             // entry (index 0's).
             let i = d.wrapping_sub(self.day0) as u64;
-            self.pairs[i.min(self.pairs.len() as u64 - 1) as usize][usize::from(lane.won)]
+            self.pairs[i.min(self.pairs.len() as u64 - 1) as usize][usize::from(won)]
         } else {
             // (`CLOSE`, `CLOSE_FAR`.) Days after as_of; overdue (negative) and none: huge, the
             // last entry.
             let t = d.wrapping_sub(self.as_of_days) as u64;
-            self.by_day[t.min(self.by_day.len() as u64 - 1) as usize]
+            if MODE == CLOSE {
+                self.near[t.min(NEAR_DAYS as u64 - 1) as usize]
+            } else {
+                self.by_day[t.min(self.by_day.len() as u64 - 1) as usize]
+            }
         };
-        Some(if none { lane.undated } else { by_date })
+        Some(if none { undated } else { by_date })
     }
 }
 
@@ -609,8 +617,15 @@ impl Kernel<'_> {
         // (Locals: `self` is not read in the loop nor after it, so that no register keeps it
         // or its lanes' start and length through the loop, as one did: the loop's own values
         // were spilled and reloaded per row instead.)
-        let day_slots =
-            DaySlots { by_day, by_code_day: &by_code_day, shift, pairs, as_of_days: self.as_of_days, day0: self.day0 };
+        let day_slots = DaySlots {
+            by_day,
+            near: &near,
+            by_code_day: &by_code_day,
+            shift,
+            pairs,
+            as_of_days: self.as_of_days,
+            day0: self.day0,
+        };
         let mut bits = 0u64;
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
@@ -626,13 +641,17 @@ impl Kernel<'_> {
         // 8.3-9.0 → 9.8-10.4 ms), while `actual` and the undated form gained: there only those.
         let by_code = (close && !cfg!(target_arch = "wasm32")) || MODE == ELAPSED;
         if by_code && (n_cells - 1).saturating_mul(width) <= BY_CODE_CELLS {
-            return self.run_by_code_dated::<MODE, _, _, _, _>(
+            // Sums it cannot prove exact: the group × slot loop's own proof.
+            match self.run_by_code_dated::<MODE, _, _, _, _>(
                 stage,
                 (days, day_slots, &lanes),
                 (n_cells - 1, width),
                 (amounts, units),
                 (groups, group),
-            );
+            ) {
+                Wrapping::Unproven => {}
+                done => return done,
+            }
         }
         // No branch depends on valid data: a row's checks end in its cell's index (an invalid
         // row's is past the cells: the loop stops there), choices are selects of values both
@@ -652,7 +671,7 @@ impl Kernel<'_> {
                 (row & lane.mask).wrapping_add(lane.offset)
             } else {
                 let (d, none, _) = days.at(k);
-                let Some(slot) = day_slots.slot::<MODE>((d, none), code, lane) else {
+                let Some(slot) = day_slots.slot::<MODE>((d, none), code, (lane.undated, lane.won)) else {
                     return Wrapping::Invalid;
                 };
                 ((row + u64::from(slot)) & lane.mask).wrapping_add(lane.offset)
@@ -710,15 +729,31 @@ impl Kernel<'_> {
     ) -> Wrapping {
         let stride = self.n_slots as u64;
         let shift = width.trailing_zeros();
-        let mut cells = vec![[0u64; 2]; n_cells * width];
+        let n = stage.len();
+        if days.len() != n {
+            return Wrapping::Invalid;
+        }
+        // At fixed offsets from the stack pointer, no register of their own in the loop:
+        // `CLOSE`'s table of close days, and each code's undated slot (past the labels: `BAD`).
+        let near = if MODE == CLOSE { *day_slots.near } else { [BAD; NEAR_DAYS] };
+        let day_slots = DaySlots { near: &near, ..day_slots };
+        let mut undated = [BAD; MAX_FAST_LANES];
+        for (u, lane) in undated.iter_mut().zip(lanes) {
+            *u = lane.undated;
+        }
+        // 8-byte cells: a row adds its units plus 2^s (its deal), so that a cell's word holds
+        // its amount below bit `s` and its deals above (n < 2^(64 - s): no count reaches past
+        // the word); `packed_exact` checks after the loop that no amount reached 2^s.
+        let s = (n as u64).leading_zeros().saturating_sub(1);
+        let deal = 1u64 << s;
+        let mut cells = vec![0u64; n_cells * width];
         let cells_in = cells.as_mut_slice();
         let (mut bits, mut columns) = (0u64, 0u64);
-        let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
         for k in 0..n {
             let column = stage[k].column();
             columns |= column;
-            let lane = &lanes[column as usize & (MAX_FAST_LANES - 1)];
+            let lane = (undated[column as usize & (MAX_FAST_LANES - 1)], false);
             let units = units(amounts[k]);
             bits |= units;
             let row = u64::from(group(groups[k])) * stride;
@@ -730,10 +765,12 @@ impl Kernel<'_> {
             let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
                 return Wrapping::Invalid;
             };
-            cell[0] = cell[0].wrapping_add(units);
-            cell[1] += 1;
+            *cell = cell.wrapping_add(units.wrapping_add(deal));
         }
-        self.fold_by_code(&cells, (width, true), (bits, columns, n))
+        if !packed_exact(&cells, s, bits, n) {
+            return Wrapping::Unproven;
+        }
+        self.fold_by_code((&cells, |&c| [c & (deal - 1), c >> s]), (width, true), (bits, columns, n))
     }
 
     /// Mode `UNDATED` (a lane's slot is its own, read from no date): the rows summed per
@@ -782,16 +819,16 @@ impl Kernel<'_> {
             cell[0] = cell[0].wrapping_add(units);
             cell[1] += 1;
         }
-        Some(self.fold_by_code(&cells, (width, false), (bits, columns, n)))
+        Some(self.fold_by_code((&cells, |&c| c), (width, false), (bits, columns, n)))
     }
 
     /// The sums of a by-code loop's `cells` (see [`Kernel::run_wrapping_by_code`]): rows of
     /// `width` cells, one per stage label code, a row per group, or when `dated`, per group ×
     /// slot. Checks the codes (`columns`, their OR) and the wrap proof (`bits`, the units
     /// ORed, over `n` rows) first.
-    fn fold_by_code(
+    fn fold_by_code<C>(
         &self,
-        cells: &[[u64; 2]],
+        (cells, read): (&[C], impl Fn(&C) -> [u64; 2]),
         (width, dated): (usize, bool),
         (bits, columns, n): (u64, u64, usize),
     ) -> Wrapping {
@@ -801,11 +838,13 @@ impl Kernel<'_> {
         let lane_ok =
             |c: usize| self.lanes.get(c).is_some_and(|l| l.valid && (l.closed || dated || (l.slot as usize) < stride));
         if columns >= width as u64
-            || cells.chunks_exact(width).any(|row| row.iter().enumerate().any(|(c, cell)| cell[1] > 0 && !lane_ok(c)))
+            || cells
+                .chunks_exact(width)
+                .any(|row| row.iter().enumerate().any(|(c, cell)| read(cell)[1] > 0 && !lane_ok(c)))
         {
             return Wrapping::Invalid;
         }
-        let total = || cells.iter().map(|c| u128::from(c[0])).sum();
+        let total = || cells.iter().map(|c| u128::from(read(c)[0])).sum();
         let max_p = self.lanes.iter().map(|l| l.probability).max().unwrap_or(0);
         if let Some(stop) = unproven(bits, n, total, max_p) {
             return stop;
@@ -818,7 +857,7 @@ impl Kernel<'_> {
             stride,
         };
         for (unit, row) in cells.chunks_exact(width).enumerate() {
-            for (lane, &[amount, deals]) in self.lanes.iter().zip(row).filter(|(_, c)| c[1] > 0) {
+            for (lane, [amount, deals]) in self.lanes.iter().zip(row.iter().map(&read)).filter(|(_, c)| c[1] > 0) {
                 let sums = KCell { amount, weighted: amount * lane.probability, deals };
                 // Closed: the dump (cell 0), as the other forms do; an open lane's slot is
                 // below the stride (checked above).
@@ -902,6 +941,21 @@ fn unproven(bits: u64, n: usize, total: impl FnOnce() -> u128, max_p: u64) -> Op
         return Some(Wrapping::Unproven);
     }
     None
+}
+
+/// Whether a packed by-code loop's `cells` (see [`Kernel::run_by_code_dated`]) hold exact
+/// sums of its `n` rows, each of which added its units (at most the bound `bits`, the units
+/// ORed, gives) plus 2^s. When n × (bound + 2^s) fits 64 bits, no cell's word wrapped, so
+/// the words sum to the rows' exact total plus n × 2^s; a cell whose amount reached 2^s
+/// carried into its count, and the amounts below bit `s` then sum to less than that total.
+fn packed_exact(cells: &[u64], s: u32, bits: u64, n: usize) -> bool {
+    let bound = if bits == 0 { 0 } else { u64::MAX >> bits.leading_zeros() };
+    if bound.checked_add(1 << s).and_then(|b| b.checked_mul(n as u64)).is_none() {
+        return false;
+    }
+    let low = (1u64 << s) - 1;
+    let (words, amounts) = cells.iter().fold((0u128, 0u128), |(w, a), &c| (w + u128::from(c), a + u128::from(c & low)));
+    words - ((n as u128) << s) == amounts
 }
 
 /// What the wrapping loop found.
