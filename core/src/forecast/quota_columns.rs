@@ -181,32 +181,43 @@ fn cells(side: Side, setup: &Setup, fields: &[usize]) -> Result<Cells> {
     let period = |slot: usize| by_slot[slot];
     let mut later = Vec::new();
     let mut run = Vec::new();
-    // A group's cells in period order.
-    let mut cells: Vec<(PeriodId, Cell)> = Vec::new();
+    // A group's won sums per period, in period order.
+    let mut won_periods: Vec<(PeriodId, u64, i128)> = Vec::new();
+    let won_cell = |&(p, deals, units): &(PeriodId, u64, i128)| -> Result<(PeriodId, Won)> {
+        Ok((p, Won { deals, amount: money::from_units(units, scale).ok_or_else(|| Error::overflow("totals"))? }))
+    };
     for (g, slots) in group_slots.iter().enumerate() {
         // Slots are in order (unscheduled last), so a period's slots are consecutive: one
-        // cell per period, the group's cells in period order.
+        // cell per period.
         let (scheduled, unscheduled) = slots.split_at(slots.partition_point(|(slot, _)| *slot < first_unscheduled));
         later.extend(unscheduled.iter().map(|(_, acc)| acc));
-        for slots in scheduled.chunk_by(|(a, _), (b, _)| period(*a) == period(*b)) {
+        won_periods.clear();
+        won.each_of(g, |p, deals, units| {
+            won_periods.push((p, deals, units));
+            Ok(())
+        })?;
+        // The group's cells in period order, the open periods and the won ones merged as
+        // they come (no cell moved): a list of about their own length.
+        let runs = scheduled.chunk_by(|(a, _), (b, _)| period(*a) == period(*b));
+        let mut cells: Vec<(PeriodId, Cell)> = Vec::with_capacity(runs.clone().count() + won_periods.len());
+        let mut won_left = won_periods.iter().peekable();
+        for slots in runs {
+            let p = period(slots[0].0);
+            while let Some(w) = won_left.next_if(|w| w.0 < p) {
+                let (q, won) = won_cell(w)?;
+                cells.push((q, Cell::of(won, Exact::default())));
+            }
+            // Its won sum, if any, as it is (a won sum added to none is the same `Decimal`).
+            let won = won_left.next_if(|w| w.0 == p).map(won_cell).transpose()?.map(|(_, won)| won);
             run.clear();
             run.extend(slots.iter().map(|(_, acc)| acc));
-            cells.push((period(slots[0].0), Cell::of(Won::default(), exact(&run)?)));
+            cells.push((p, Cell::of(won.unwrap_or_default(), exact(&run)?)));
         }
-        won.each_of(g, |p, deals, units| {
-            let amount = money::from_units(units, scale).ok_or_else(|| Error::overflow("totals"))?;
-            match cells.binary_search_by_key(&p, |(q, _)| *q) {
-                Ok(at) => cells[at].1.won.add(deals, amount, &|| "totals".into()),
-                Err(at) => {
-                    cells.insert(at, (p, Cell::of(Won { deals, amount }, Exact::default())));
-                    Ok(())
-                }
-            }
-        })?;
-        // Kept in a list of their own length (this one keeps its room for the next group).
-        let mut own = Vec::with_capacity(cells.len());
-        own.append(&mut cells);
-        out.put(ids[g], own)?;
+        for w in won_left {
+            let (q, won) = won_cell(w)?;
+            cells.push((q, Cell::of(won, Exact::default())));
+        }
+        out.put(ids[g], cells)?;
     }
     out.unscheduled = exact(&later)?;
     Ok(out)
