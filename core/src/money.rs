@@ -355,7 +355,7 @@ pub(crate) fn ratio_half_even(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal
 }
 
 /// 10^k for k = 0..=19 (every power of ten in 64 bits).
-const POW10: [u64; 20] = {
+pub(crate) const POW10: [u64; 20] = {
     let mut p = [1u64; 20];
     let mut k = 1;
     while k < 20 {

@@ -764,14 +764,25 @@ impl Cell {
 /// `Decimal::rescale`.
 fn shown(x: Decimal, rounding: Rounding) -> Decimal {
     if x.scale() < rounding.dp && !x.is_sign_negative() {
-        let up = 10i128.pow(rounding.dp - x.scale());
-        if let Some(r) =
-            x.mantissa().checked_mul(up).and_then(|m| Decimal::try_from_i128_with_scale(m, rounding.dp).ok())
+        if let Some(r) = times_pow10(x.mantissa(), rounding.dp - x.scale())
+            .and_then(|m| Decimal::try_from_i128_with_scale(m, rounding.dp).ok())
         {
             return r;
         }
     }
     rounding.round(x)
+}
+
+/// `m × 10^k` (`None` past `i128`): in 64 bits where it fits there (a report's figures:
+/// cents, whole units), else in 128 (an `i128` power and product take several times the
+/// instructions).
+fn times_pow10(m: i128, k: u32) -> Option<i128> {
+    if let (Ok(small), Some(&up)) = (u64::try_from(m), money::POW10.get(k as usize)) {
+        if let Some(product) = small.checked_mul(up) {
+            return Some(i128::from(product));
+        }
+    }
+    m.checked_mul(10i128.checked_pow(k)?)
 }
 
 /// `a − b`, as `Decimal::checked_sub` gives it (value and scale). For positive figures
@@ -783,10 +794,7 @@ fn difference(a: Decimal, b: Decimal) -> Option<Decimal> {
     const LIMIT: i128 = 1 << 96;
     if a.is_sign_positive() && b.is_sign_positive() && !a.is_zero() && !b.is_zero() {
         let scale = a.scale().max(b.scale());
-        let at = |x: Decimal| {
-            let m = x.mantissa().checked_mul(10i128.checked_pow(scale - x.scale())?)?;
-            (m < LIMIT).then_some(m)
-        };
+        let at = |x: Decimal| times_pow10(x.mantissa(), scale - x.scale()).filter(|&m| m < LIMIT);
         if let (Some(x), Some(y)) = (at(a), at(b)) {
             if x != y {
                 return Decimal::try_from_i128_with_scale(x - y, scale).ok();
