@@ -16,7 +16,7 @@ use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
 use super::policy::{Funnel, Placement, StageKind};
 use super::quota_columns::{Side, WonRows, WonSums};
-use super::report::{build_report, Aggregator, Extras, ForecastReport, Shape};
+use super::report::{build_report, Aggregator, Extras, ForecastReport, Kept, Shape};
 use super::sums::Tables;
 use super::table::{GroupSums, GroupTable};
 use super::ForecastPolicy;
@@ -421,25 +421,29 @@ pub(super) fn run<'f, 'p>(
         idle: &flagged.idle,
         idle_delta: &flagged.idle_delta,
     };
-    let mut slots = None;
-    let slots_out = side.is_some().then(|| slots.insert(Vec::new()));
+    let (mut slots, mut order) = (None, None);
+    let kept = Kept {
+        slots: side.is_some().then(|| slots.insert(Vec::new())),
+        order: table.is_some().then(|| order.insert(Vec::new())),
+    };
     let mut group_sums = None;
     let mut report = match filled {
-        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras, slots_out)?,
+        Filled::Rows(agg) => agg.finish(funnel, &placer, &keys, extras, kept)?,
         Filled::Fast((mut tables, closed, _)) => {
-            if table.is_some() && slots_out.is_none() {
+            if table.is_some() && kept.slots.is_none() {
                 group_sums = Some(GroupSums::take(&mut tables, &per_deal)?);
             }
             let shape = Shape { scale, n_slots: max_offset as usize + 2 };
-            build_report(funnel, &placer, &keys, extras, shape, tables, &closed, slots_out)?
+            build_report(funnel, &placer, &keys, extras, shape, tables, &closed, kept)?
         }
     };
     if let Some(table) = table {
-        let ids = groups.key_ids();
+        // Without a side, the keys are not needed after this.
+        let keys = if side.is_some() { keys.clone() } else { std::mem::take(&mut keys) };
+        let keys = (keys, groups.key_ids());
         *table = match group_sums {
-            // No side: the keys are not needed after this.
-            Some(sums) => sums.table(policy, &report, (std::mem::take(&mut keys), ids), max_offset as usize + 1)?,
-            None => GroupTable::of_groups(std::mem::take(&mut report.groups), &policy.group_by, (&keys, &ids)),
+            Some(sums) => sums.table(policy, &report, keys, max_offset as usize + 1)?,
+            None => GroupTable::of_groups(std::mem::take(&mut report.groups), &order.unwrap_or_default(), keys),
         };
     }
     if let Some(side) = side {

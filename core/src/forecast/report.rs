@@ -567,20 +567,31 @@ impl Aggregator {
         placer: &Placer,
         keys: &[Vec<Option<String>>],
         extras: Extras,
-        slots: Option<&mut GroupSlots>,
+        kept: Kept<'_>,
     ) -> Result<ForecastReport> {
         let cells: Vec<FilledCell> =
             self.filled()?.into_iter().map(|(g, pos, slot, c)| (g, pos, slot, c.deals, c.units)).collect();
         let tables = super::sums::tables(funnel, &cells, self.scale, self.n_slots as usize, self.n_groups)?;
         let closed: Vec<(u64, i128)> = self.closed.iter().map(|c| (c.deals, c.units)).collect();
         let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize };
-        build_report(funnel, placer, keys, extras, shape, tables, &closed, slots)
+        build_report(funnel, placer, keys, extras, shape, tables, &closed, kept)
     }
 }
 
 /// Per group, its month slots holding deals with their exact sums, in slot order (the last
 /// slot is unscheduled): what a second pass over the report's groups (quota) reads.
 pub(super) type GroupSlots = Vec<Vec<(usize, Acc)>>;
+
+/// What a caller keeps of a report's build besides the report (nothing by default).
+#[derive(Default)]
+pub(super) struct Kept<'a> {
+    /// Receives the groups' exact month slots (deals' own probabilities applied) instead of
+    /// dropping them.
+    pub slots: Option<&'a mut GroupSlots>,
+    /// Receives the group number (the `keys` index) of each of the report's groups, in the
+    /// report's order.
+    pub order: Option<&'a mut Vec<usize>>,
+}
 
 /// The dimensions of the sums a report is built from.
 #[derive(Clone, Copy)]
@@ -592,8 +603,8 @@ pub(super) struct Shape {
 }
 
 /// The report of `tables` plus the closed stages' sums (`closed[s]`: deals, amount units of
-/// policy stage `s`, zero for open ones) and the [`Extras`]; `slots`, when given, receives
-/// the groups' exact month slots (deals' own probabilities applied) instead of dropping them.
+/// policy stage `s`, zero for open ones) and the [`Extras`]; `kept` receives what the caller
+/// asked to keep (see [`Kept`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn build_report(
     funnel: &Funnel,
@@ -603,8 +614,9 @@ pub(super) fn build_report(
     shape: Shape,
     mut tables: Tables,
     closed: &[(u64, i128)],
-    slots: Option<&mut GroupSlots>,
+    kept: Kept<'_>,
 ) -> Result<ForecastReport> {
+    let Kept { slots, order: order_out } = kept;
     let Extras { rounding, per_deal, stalled, stalled_delta, idle, idle_delta } = extras;
     let overrides = per_deal.overrides.as_slice();
     per_deal.apply(&mut tables)?;
@@ -694,7 +706,8 @@ pub(super) fn build_report(
     let mut groups = Vec::new();
     if !policy.group_by.is_empty() {
         let layout = GroupLayout::new(policy, span.clone(), unscheduled);
-        for g in layout.order(&by_group, keys)? {
+        let order = layout.order(&by_group, keys)?;
+        for &g in &order {
             let cells = &group_slots[g];
             let mut months = Vec::with_capacity(if policy.dense { span.len() } else { 0 });
             layout.lines(cells, |slot, a| months.push(month_line(slot, a)));
@@ -710,6 +723,9 @@ pub(super) fn build_report(
                 // the call's peak heap is smaller (fewer pages to regrow where glibc trims).
                 group_slots[g] = Vec::new();
             }
+        }
+        if let Some(out) = order_out {
+            *out = order;
         }
     }
     let (categories, commit) = categories(funnel, &by_stage, overrides, (&won, &open), round)?;
@@ -1001,7 +1017,7 @@ mod tests {
                     idle: &[],
                     idle_delta: &[],
                 };
-                agg.finish(&funnel, &placer, &keys, extras, None).unwrap()
+                agg.finish(&funnel, &placer, &keys, extras, Kept::default()).unwrap()
             })
             .collect();
         assert_eq!(reports[0], reports[1]);

@@ -3,8 +3,6 @@
 //! figures as the record report's [`GroupLine`]s, each rounded once from the same exact sums,
 //! built straight from the per-group sums: no key map, month text or vector per group.
 
-use std::collections::HashMap;
-
 use super::columns::{run, DealColumns, KeyIds, RowPath};
 use super::per_deal::PerDeal;
 use super::policy::{ForecastPolicy, Funnel};
@@ -92,36 +90,21 @@ impl GroupTable {
         Ok(out)
     }
 
-    /// The table of a record report's groups (taken out of it), `group_by` ordering each
-    /// group's key values; `(keys, ids)`: the run's key values and ids by its own group
-    /// numbers, from which each id column's ids are found (by the key's text, which names one
-    /// id: an id column's labels are its distinct ids' texts).
+    /// The table of a record report's groups (taken out of it), `order[k]` being the group
+    /// number of `groups[k]` in the run's key values and ids `(keys, ids)` (which the table
+    /// keeps as they are: [`GroupSums::table`]'s numbering).
     pub(super) fn of_groups(
         groups: Vec<GroupLine>,
-        group_by: &[String],
-        (keys, ids): (&[Vec<Option<String>>], &KeyIds),
+        order: &[usize],
+        (keys, ids): (Vec<Vec<Option<String>>>, KeyIds),
     ) -> Self {
-        let mut table = Self::default();
-        for (g, line) in groups.into_iter().enumerate() {
-            let GroupLine { mut key, sums, months, beyond_horizon } = line;
-            table.keys.push(group_by.iter().map(|k| key.remove(k).flatten()).collect());
+        let mut table = Self { keys, ids, ..Self::default() };
+        for ((k, line), &g) in groups.into_iter().enumerate().zip(order) {
+            let GroupLine { sums, months, beyond_horizon, .. } = line;
             table.groups.push(TableGroup { key: g, sums, beyond_horizon });
-            let group = g as u32;
+            let group = k as u32;
             table.lines.extend(months.into_iter().map(|m| TableLine { group, offset: m.offset, sums: m.sums }));
         }
-        table.ids = ids
-            .iter()
-            .enumerate()
-            .map(|(k, ids)| {
-                fn text(key: &[Option<String>], k: usize) -> Option<&str> {
-                    key.get(k).and_then(Option::as_deref)
-                }
-                let ids = ids.as_ref()?;
-                let of_text: HashMap<&str, i64> =
-                    keys.iter().zip(ids).filter_map(|(key, id)| Some((text(key, k)?, (*id)?))).collect();
-                Some(table.keys.iter().map(|key| text(key, k).and_then(|t| of_text.get(t).copied())).collect())
-            })
-            .collect();
         table
     }
 }
