@@ -17,6 +17,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::to_python::optional_decimal_list;
 use crate::{slice, to_py_err, to_python, Amount, AmountData};
 
 /// A `(int32 codes, labels)` column.
@@ -252,19 +253,9 @@ fn line_columns<'py>(
         kinds.set_item(name, "text")?;
     }
     let money = |name: &str, get: fn(&QuotaLine) -> Option<Decimal>| -> PyResult<()> {
-        let list = PyList::empty(py);
-        let mut scale = 0;
-        for line in lines {
-            match get(line) {
-                Some(d) => {
-                    scale = scale.max(d.scale());
-                    list.append(d)?;
-                }
-                None => list.append(py.None())?,
-            }
-        }
-        columns.set_item(name, list)?;
-        kinds.set_item(name, scale)
+        let values = lines.iter().map(get);
+        columns.set_item(name, optional_decimal_list(py, values.clone())?)?;
+        kinds.set_item(name, values.flatten().map(|d| d.scale()).max().unwrap_or(0))
     };
     money("quota", |l| l.quota)?;
     columns.set_item("won_deals", counts(py, lines, |l| l.won.deals)?)?;

@@ -51,6 +51,31 @@ pub fn decimal_list(py: Python<'_>, values: impl Iterator<Item = crmkit::Decimal
     Ok(LIST.import(py, "builtins", "list")?.call1((mapped,))?.cast_into()?)
 }
 
+/// `values` as a list of `decimal.Decimal` (as [`decimal_list`] makes them) with `None` where
+/// a value is `None`.
+///
+/// # Errors
+///
+/// A Python error raised while building the list (out of memory).
+pub fn optional_decimal_list(
+    py: Python<'_>,
+    values: impl Iterator<Item = Option<crmkit::Decimal>> + Clone,
+) -> PyResult<Bound<'_, PyList>> {
+    let decimals = decimal_list(py, values.clone().flatten())?;
+    if decimals.len() == values.clone().count() {
+        return Ok(decimals);
+    }
+    let mut some = decimals.iter();
+    let list = PyList::empty(py);
+    for value in values {
+        match value.and_then(|_| some.next()) {
+            Some(object) => list.append(object)?,
+            None => list.append(py.None())?,
+        }
+    }
+    Ok(list)
+}
+
 /// Python's `map` and `list`.
 static MAP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static LIST: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
