@@ -117,8 +117,15 @@ impl Rounding {
         if x.is_sign_negative() {
             return None;
         }
-        let m = u64::try_from(x.mantissa()).ok()?;
-        let unit = *POW10.get(usize::try_from(x.scale().checked_sub(self.dp)?).ok()?)?;
+        let units = self.round_mantissa(u64::try_from(x.mantissa()).ok()?, x.scale())?;
+        Some(Decimal::from_i128_with_scale(i128::from(units), self.dp))
+    }
+
+    /// The non-negative mantissa `m` of a figure with `scale` places, at least `dp`, rounded
+    /// to `dp` places as [`Decimal::round_dp_with_strategy`] rounds it: the units of 10^-dp.
+    /// `None` when `scale` is below `dp`, or 10^(scale − dp) passes 64 bits.
+    pub(crate) fn round_mantissa(self, m: u64, scale: u32) -> Option<u64> {
+        let unit = *POW10.get(usize::try_from(scale.checked_sub(self.dp)?).ok()?)?;
         let (q, r) = (m / unit, m % unit);
         // `2r` compared with `unit` without overflow: r < unit ≤ 10^19 < 2^64.
         let half = r.cmp(&(unit - r));
@@ -129,7 +136,8 @@ impl Rounding {
             RoundingStrategy::Down => false,
             RoundingStrategy::Up => r > 0,
         };
-        Some(Decimal::from_i128_with_scale(i128::from(q) + i128::from(up), self.dp))
+        // q ≤ m / 10: no overflow.
+        Some(q + u64::from(up))
     }
 
     /// One unit in the last kept place (0.01 for dp = 2).
@@ -338,10 +346,10 @@ pub(crate) fn ratio_half_even(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal
     let shift = i64::from(b.scale()) + i64::from(dp) - i64::from(a.scale());
     let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
     // A report's figures (cents over cents or whole units, 4 places) in 64 bits: the same
-    // steps, narrower.
-    if let (Ok(ma), Ok(mb), Ok(k)) = (u64::try_from(ma), u64::try_from(mb), usize::try_from(shift)) {
-        if let Some(top) = POW10.get(k).and_then(|&p| ma.checked_mul(p)) {
-            return round_half_even(u128::from(top / mb), u128::from(top % mb), u128::from(mb), dp);
+    // steps, narrower (declined there: the same steps below decline too).
+    if let (Ok(ma), Ok(mb)) = (u64::try_from(ma), u64::try_from(mb)) {
+        if let Some(units) = ratio_units(ma, a.scale(), mb, b.scale(), dp) {
+            return Decimal::try_from_i128_with_scale(i128::from(units), dp).ok();
         }
     }
     let pow = |k: i64| 10u128.checked_pow(u32::try_from(k).ok()?);
@@ -352,6 +360,33 @@ pub(crate) fn ratio_half_even(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal
         _ => (top / bottom, top % bottom),
     };
     round_half_even(units, rest, bottom, dp)
+}
+
+/// [`ratio_half_even`] of two non-negative figures given as 64-bit mantissas and scales
+/// (`mb` > 0), in 64-bit integers (the remainder's test in one widening product): its units of
+/// 10^-`dp`. `None` where [`ratio_half_even`] gives `None`, or `ma × 10^(sb + dp − sa)` (for
+/// a negative power, `mb × 10^(sa − sb − dp)`) does not fit 64 bits: then the 128-bit steps
+/// decide.
+pub(crate) fn ratio_units(ma: u64, sa: u32, mb: u64, sb: u32, dp: u32) -> Option<u64> {
+    let pow = |k: u32| POW10.get(k as usize).copied();
+    let (top, bottom) = match sb.saturating_add(dp).checked_sub(sa) {
+        Some(k) => (ma.checked_mul(pow(k)?)?, mb),
+        None => (ma, mb.checked_mul(pow(sa - sb - dp)?)?),
+    };
+    let (units, rest) = (top.checked_div(bottom)?, top % bottom);
+    if units >= POW10[18] {
+        return None;
+    }
+    // As `round_half_even`: rest < bottom < 2^64, so 2·rest, |2·rest − bottom| × 10^9 and
+    // 2·bottom fit 128 bits.
+    let (twice, bottom) = (u128::from(rest) << 1, u128::from(bottom));
+    if twice == bottom {
+        Some(units + (units & 1))
+    } else if twice.abs_diff(bottom) * 1_000_000_000 >= bottom << 1 {
+        Some(units + u64::from(twice > bottom))
+    } else {
+        None
+    }
 }
 
 /// 10^k for k = 0..=19 (every power of ten in 64 bits).

@@ -545,7 +545,7 @@ impl<'q> Setup<'q> {
         for (i, q) in quotas.iter().enumerate() {
             let at = |field: &str| format!("quotas[{i}].{field}");
             let id = match previous {
-                Some((key, id)) if *key == q.key => id,
+                Some((key, id)) if same_key(key, &q.key) => id,
                 _ => {
                     let key = quota_key(&q.key, &quota.group_by, &|| at("key"))?;
                     if self.roster.as_ref().is_some_and(|r| !r.contains(&key)) {
@@ -729,7 +729,8 @@ impl Cell {
             if !q.is_zero() {
                 attainment = Some(rate(self.won.amount, q, rates)?);
             }
-            let met = left <= Decimal::ZERO;
+            // `left <= 0` without a `Decimal` comparison (−0 is negative).
+            let met = left.is_sign_negative() || left.is_zero();
             if !met {
                 coverage = Some(rate(self.open.amount, left, rates)?);
                 weighted_coverage = Some(rate(self.open.weighted, left, rates)?);
@@ -759,46 +760,18 @@ impl Cell {
     }
 }
 
-/// `x` rounded by `rounding`, as [`Rounding::round`] gives it; a non-negative figure with
-/// fewer places (a quota in whole units, a zero sum) padded in integers, not by
-/// `Decimal::rescale`.
+/// `x` rounded by `rounding`, as [`Rounding::round`] gives it; in 64-bit integers where
+/// `x`'s units allow (see [`Units`]).
 fn shown(x: Decimal, rounding: Rounding) -> Decimal {
-    if x.scale() < rounding.dp && !x.is_sign_negative() {
-        if let Some(r) = times_pow10(x.mantissa(), rounding.dp - x.scale())
-            .and_then(|m| Decimal::try_from_i128_with_scale(m, rounding.dp).ok())
-        {
-            return r;
-        }
-    }
-    rounding.round(x)
+    Units::of(x).and_then(|u| u.shown(rounding)).unwrap_or_else(|| rounding.round(x))
 }
 
-/// `m × 10^k` (`None` past `i128`): in 64 bits where it fits there (a report's figures:
-/// cents, whole units), else in 128 (an `i128` power and product take several times the
-/// instructions).
-fn times_pow10(m: i128, k: u32) -> Option<i128> {
-    if let (Ok(small), Some(&up)) = (u64::try_from(m), money::POW10.get(k as usize)) {
-        if let Some(product) = small.checked_mul(up) {
-            return Some(i128::from(product));
-        }
-    }
-    m.checked_mul(10i128.checked_pow(k)?)
-}
-
-/// `a − b`, as `Decimal::checked_sub` gives it (value and scale). For positive figures
-/// whose mantissas, brought to the larger scale, still fit a `Decimal`'s 96 bits (amounts
-/// in cents and quotas in units), that subtraction is exact at that scale: done here in
-/// 128-bit integers. A zero operand (the subtraction returns the other one as it is), a
-/// zero difference, or anything else: the `Decimal` subtraction.
+/// `a − b`, as `Decimal::checked_sub` gives it (value and scale); in 64-bit integers where
+/// the operands allow ([`Units::minus`]).
 fn difference(a: Decimal, b: Decimal) -> Option<Decimal> {
-    const LIMIT: i128 = 1 << 96;
-    if a.is_sign_positive() && b.is_sign_positive() && !a.is_zero() && !b.is_zero() {
-        let scale = a.scale().max(b.scale());
-        let at = |x: Decimal| times_pow10(x.mantissa(), scale - x.scale()).filter(|&m| m < LIMIT);
-        if let (Some(x), Some(y)) = (at(a), at(b)) {
-            if x != y {
-                return Decimal::try_from_i128_with_scale(x - y, scale).ok();
-            }
+    if let (Some(x), Some(y)) = (Units::of(a), Units::of(b)) {
+        if let Some(d) = x.minus(y) {
+            return Some(d);
         }
     }
     a.checked_sub(b)
@@ -814,6 +787,63 @@ fn rate(a: Decimal, b: Decimal, rates: Rounding) -> Result<Decimal> {
     Ok(rates.round(a.checked_div(b).ok_or_else(|| Error::overflow("quotas"))?))
 }
 
+/// A non-negative figure whose mantissa fits 64 bits (a report's cents, weighted cents and
+/// whole units: nearly every figure of a quota line), as its mantissa and scale: a line's
+/// figures are worked out from these in 64-bit integers, each giving the very `Decimal` (value,
+/// scale and sign) its `Decimal` operation gives, which stays for any other figure.
+#[derive(Clone, Copy)]
+struct Units {
+    m: u64,
+    scale: u32,
+}
+
+impl Units {
+    /// `x`'s, unless it is negative (or −0) or its mantissa passes 64 bits.
+    fn of(x: Decimal) -> Option<Self> {
+        if x.is_sign_negative() {
+            return None;
+        }
+        u64::try_from(x.mantissa()).ok().map(|m| Self { m, scale: x.scale() })
+    }
+
+    /// The `Decimal` of the mantissa `m` at `scale` places, negative if asked (never 0).
+    fn decimal(m: u64, scale: u32, negative: bool) -> Option<Decimal> {
+        let m = i128::from(m);
+        Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale).ok()
+    }
+
+    /// [`Rounding::round`] of the figure: padded with zeros, or rounded, to `rounding.dp`
+    /// places (`None` past 64 bits).
+    fn shown(self, rounding: Rounding) -> Option<Decimal> {
+        let m = match rounding.dp.checked_sub(self.scale) {
+            Some(pad) if pad > 0 => self.m.checked_mul(*money::POW10.get(pad as usize)?)?,
+            _ => rounding.round_mantissa(self.m, self.scale)?,
+        };
+        Self::decimal(m, rounding.dp, false)
+    }
+
+    /// `self − b` as `Decimal::checked_sub` gives it: for two non-zero figures, their
+    /// mantissas brought to the larger scale (within 64 bits) subtracted, when they differ
+    /// (`Decimal`'s subtraction is exact there, at that scale); `self` as it is when `b` is 0
+    /// and `self` is not. `None` for the rest (the `Decimal` subtraction).
+    fn minus(self, b: Self) -> Option<Decimal> {
+        if self.m == 0 {
+            return None;
+        }
+        if b.m == 0 {
+            return Self::decimal(self.m, self.scale, false);
+        }
+        let scale = self.scale.max(b.scale);
+        let at = |u: Self| u.m.checked_mul(*money::POW10.get((scale - u.scale) as usize)?);
+        let (x, y) = (at(self)?, at(b)?);
+        match x.cmp(&y) {
+            std::cmp::Ordering::Greater => Self::decimal(x - y, scale, false),
+            std::cmp::Ordering::Less => Self::decimal(y - x, scale, true),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
+}
+
 /// A quota's key as the policy's `group_by` values, in order.
 fn quota_key(key: &BTreeMap<String, String>, group_by: &[String], path: &dyn Fn() -> String) -> Result<Key> {
     if key.len() != group_by.len() || !group_by.iter().all(|g| key.contains_key(g)) {
@@ -823,6 +853,14 @@ fn quota_key(key: &BTreeMap<String, String>, group_by: &[String], path: &dyn Fn(
         });
     }
     Ok(group_by.iter().map(|g| key.get(g).cloned()).collect())
+}
+
+/// `a == b`; a key of one field (a quota by owner) compared without walking the maps.
+fn same_key(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> bool {
+    if a.len() == 1 && b.len() == 1 {
+        return a.first_key_value() == b.first_key_value();
+    }
+    a == b
 }
 
 fn roster(groups: &[BTreeMap<String, String>], group_by: &[String]) -> Result<BTreeSet<Key>> {
@@ -906,6 +944,102 @@ mod tests {
         assert_eq!(difference(q, w).unwrap().to_string(), "649999.50");
         assert_eq!(difference(q, Decimal::new(0, 2)).unwrap().to_string(), "1000000");
         assert_eq!(difference(w, w).unwrap().serialize(), w.checked_sub(w).unwrap().serialize());
+    }
+
+    /// A quota line's figures in 64 bits (`Units`) against the `Decimal` operations, bit for
+    /// bit (value, scale and sign; errors alike), on seeded cells: cents, weighted cents and
+    /// whole units as a report has them, zero and missing quotas, quotas met exactly and beaten,
+    /// won sums of 0 at any scale, and the edges (mantissas near 2^64 and 2^96, 28 places,
+    /// negatives and −0), at every rounding and rate place count.
+    #[test]
+    fn a_line_in_64_bits_is_the_decimal_line() {
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+
+        use super::{Cell, Exact, QuotaLine, Won};
+
+        let mut next = crate::money::xorshift(0x6a09_e667_f3bc_c909);
+        // Reference: every figure by the `Decimal` operations (`None`: an overflow error).
+        let reference = |c: &Cell, rounding: Rounding, rates: Rounding| -> Option<[Option<Decimal>; 8]> {
+            let rate = |a: Decimal, b: Decimal| a.checked_div(b).map(|r| rates.round(r));
+            let (w, a, wt) = (c.won.amount, c.open.amount, c.open.weighted);
+            let mut out = [
+                Some(rounding.round(w)),
+                Some(rounding.round(a)),
+                Some(rounding.round(wt)),
+                None,
+                None,
+                None,
+                None,
+                None,
+            ];
+            if let Some((_, q)) = c.quota {
+                let left = q.checked_sub(w)?;
+                out[3] = Some(rounding.round(q));
+                out[4] = Some(rounding.round(left));
+                if !q.is_zero() {
+                    out[5] = Some(rate(w, q)?);
+                }
+                if left > Decimal::ZERO {
+                    out[6] = Some(rate(a, left)?);
+                    out[7] = Some(rate(wt, left)?);
+                }
+            }
+            Some(out)
+        };
+        let shown = |l: &QuotaLine| {
+            [
+                Some(l.won.amount),
+                Some(l.open.amount),
+                Some(l.open.weighted),
+                l.quota,
+                l.gap,
+                l.attainment,
+                l.coverage,
+                l.weighted_coverage,
+            ]
+        };
+        let labels: [Arc<str>; 3] = ["2026-Q4", "2026-10", "2026-12"].map(Arc::from);
+        let key = Arc::new(BTreeMap::new());
+        let (mut lines, mut edges) = (0, 0);
+        for case in 0..60_000 {
+            let ordinary = case % 4 != 0;
+            let fig = |next: &mut dyn FnMut() -> u64, scale: u32| {
+                if ordinary {
+                    let m = match next() % 5 {
+                        0 => 0,
+                        1 => next() % 1_000,
+                        _ => next() % 100_000_000_000,
+                    };
+                    Decimal::from_i128_with_scale(i128::from(m), scale)
+                } else {
+                    figure(&mut || next())
+                }
+            };
+            let (won, amount) = (fig(&mut next, 2), fig(&mut next, 2));
+            let weighted = fig(&mut next, 2 + (case % 5) as u32);
+            let quota = match next() % 6 {
+                0 => None,
+                1 => Some((0, won)),
+                2 => Some((0, Decimal::ZERO)),
+                _ => {
+                    let scale = (next() % 3) as u32;
+                    Some((0, fig(&mut next, scale)))
+                }
+            };
+            let cell = Cell { won: Won { deals: 1, amount: won }, open: Exact { deals: 2, amount, weighted }, quota };
+            let strategy = [RoundingStrategy::HalfEven, RoundingStrategy::HalfUp, RoundingStrategy::Down][case % 3];
+            let rounding = Rounding { dp: (next() % 5) as u32, strategy };
+            let rates = Rounding { dp: (next() % 9) as u32, strategy: RoundingStrategy::HalfEven };
+            let mut out = Vec::new();
+            let got = cell.push_line(&mut out, &key, &labels, rounding, rates).ok().map(|()| shown(&out[0]));
+            let want = reference(&cell, rounding, rates);
+            let bits = |f: Option<[Option<Decimal>; 8]>| f.map(|f| f.map(|x| x.map(|d| d.serialize())));
+            assert_eq!(bits(got), bits(want), "{won} {amount} {weighted} {quota:?} at {rounding:?} {rates:?}");
+            lines += usize::from(got.is_some());
+            edges += usize::from(!ordinary);
+        }
+        assert!(lines > 50_000 && edges > 10_000, "{lines} {edges}");
     }
 
     #[test]
