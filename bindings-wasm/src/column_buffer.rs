@@ -35,6 +35,35 @@ enum Lent {
     BigInt64(Rc<Vec<i64>>),
 }
 
+impl Lent {
+    /// Number of values.
+    fn len(&self) -> usize {
+        match self {
+            Self::Int32(v) => v.len(),
+            Self::Float64(v) => v.len(),
+            Self::BigInt64(v) => v.len(),
+        }
+    }
+
+    /// The address of the first value (the registry's key, a view's byte offset).
+    fn addr(&self) -> usize {
+        match self {
+            Self::Int32(v) => v.as_ptr() as usize,
+            Self::Float64(v) => v.as_ptr() as usize,
+            Self::BigInt64(v) => v.as_ptr() as usize,
+        }
+    }
+
+    /// The `type` JS names it by.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Int32(_) => "int32",
+            Self::Float64(_) => "float64",
+            Self::BigInt64(_) => "bigint64",
+        }
+    }
+}
+
 thread_local! {
     /// Live buffers by the address of their first element (wasm32 has one thread).
     static LENT: RefCell<BTreeMap<usize, Lent>> = const { RefCell::new(BTreeMap::new()) };
@@ -70,12 +99,7 @@ fn lent(buffer: &JsValue, byte_offset: u32, len: u32) -> Option<Lent> {
         return None;
     }
     let found = LENT.with(|lent| lent.borrow().get(&(byte_offset as usize)).cloned())?;
-    let fits = match &found {
-        Lent::Int32(v) => v.len(),
-        Lent::Float64(v) => v.len(),
-        Lent::BigInt64(v) => v.len(),
-    } >= len as usize;
-    fits.then_some(found)
+    (found.len() >= len as usize).then_some(found)
 }
 
 /// An `Int32Array` as a column: in place when it views a live `Int32Array` buffer.
@@ -137,10 +161,9 @@ extern "C" {
 /// the memory is detached (empty): take a view anew before each call.
 #[wasm_bindgen]
 pub struct ColumnBuffer {
-    /// The registry's key: the address of the first value.
-    at: usize,
+    /// Its vector (also in the registry, under its address, while `length` > 0).
+    storage: Lent,
     length: u32,
-    kind: &'static str,
 }
 
 #[wasm_bindgen]
@@ -162,10 +185,10 @@ impl ColumnBuffer {
         };
         let n = len as usize;
         let too_big = || Error::InvalidValue { path: "length".into(), reason: format!("no memory for {len} values") };
-        let (kind, storage) = match kind.as_string().as_deref() {
-            Some("int32") => ("int32", Lent::Int32(Rc::new(zeroed(n).ok_or_else(too_big)?))),
-            Some("float64") => ("float64", Lent::Float64(Rc::new(zeroed(n).ok_or_else(too_big)?))),
-            Some("bigint64") => ("bigint64", Lent::BigInt64(Rc::new(zeroed(n).ok_or_else(too_big)?))),
+        let storage = match kind.as_string().as_deref() {
+            Some("int32") => Lent::Int32(Rc::new(zeroed(n).ok_or_else(too_big)?)),
+            Some("float64") => Lent::Float64(Rc::new(zeroed(n).ok_or_else(too_big)?)),
+            Some("bigint64") => Lent::BigInt64(Rc::new(zeroed(n).ok_or_else(too_big)?)),
             _ => {
                 return Err(Error::Parse {
                     kind: ParseKind::Value,
@@ -177,17 +200,12 @@ impl ColumnBuffer {
                 })
             }
         };
-        let at = match &storage {
-            Lent::Int32(v) => v.as_ptr() as usize,
-            Lent::Float64(v) => v.as_ptr() as usize,
-            Lent::BigInt64(v) => v.as_ptr() as usize,
-        };
         // An empty vector's address is a dangling constant shared by every empty buffer:
         // those are never registered (an empty view is as cheap to copy).
         if n > 0 {
-            LENT.with(|lent| lent.borrow_mut().insert(at, storage));
+            LENT.with(|lent| lent.borrow_mut().insert(storage.addr(), storage.clone()));
         }
-        Ok(ColumnBuffer { at, length: len, kind })
+        Ok(ColumnBuffer { storage, length: len })
     }
 
     /// Number of values.
@@ -199,7 +217,7 @@ impl ColumnBuffer {
     /// `"int32"`, `"float64"` or `"bigint64"`.
     #[wasm_bindgen(getter, js_name = type)]
     pub fn kind(&self) -> String {
-        self.kind.to_owned()
+        self.storage.kind().to_owned()
     }
 
     /// A typed array over the buffer (`Int32Array`, `Float64Array` or `BigInt64Array`, as its
@@ -207,18 +225,16 @@ impl ColumnBuffer {
     /// which any crmkit call may do: take it anew before each call.
     #[wasm_bindgen(unchecked_return_type = "Int32Array | Float64Array | BigInt64Array")]
     pub fn view(&self) -> JsValue {
-        let (memory, at, len) = (memory(), self.at as u32, self.length);
-        if self.length == 0 {
-            return match self.kind {
-                "int32" => Int32Array::new_with_length(0).into(),
-                "float64" => Float64Array::new_with_length(0).into(),
-                _ => BigInt64Array::new_with_length(0).into(),
-            };
-        }
-        match self.kind {
-            "int32" => Int32Array::new_with_byte_offset_and_length(&memory, at, len).into(),
-            "float64" => Float64Array::new_with_byte_offset_and_length(&memory, at, len).into(),
-            _ => BigInt64Array::new_with_byte_offset_and_length(&memory, at, len).into(),
+        // An empty buffer's view is over an empty `ArrayBuffer` of its own (never detached).
+        let (buffer, at, len) = if self.length == 0 {
+            (ArrayBuffer::new(0), 0, 0)
+        } else {
+            (memory(), self.storage.addr() as u32, self.length)
+        };
+        match self.storage {
+            Lent::Int32(_) => Int32Array::new_with_byte_offset_and_length(&buffer, at, len).into(),
+            Lent::Float64(_) => Float64Array::new_with_byte_offset_and_length(&buffer, at, len).into(),
+            Lent::BigInt64(_) => BigInt64Array::new_with_byte_offset_and_length(&buffer, at, len).into(),
         }
     }
 }
@@ -226,7 +242,7 @@ impl ColumnBuffer {
 impl Drop for ColumnBuffer {
     fn drop(&mut self) {
         if self.length > 0 {
-            LENT.with(|lent| lent.borrow_mut().remove(&self.at));
+            LENT.with(|lent| lent.borrow_mut().remove(&self.storage.addr()));
         }
     }
 }

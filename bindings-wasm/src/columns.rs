@@ -50,7 +50,7 @@ impl Columns {
         }
         let stage = int32_column(&get(value, "stage", "stage")?, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
-        let units = units_column(&get(value, "amountUnits", "amount")?)?;
+        let units = units(&get(value, "amountUnits", "amount")?)?;
         // Integer units are whole units unless the caller declares minor units (2: cents), as
         // in Python: the same number means the same money whatever carries it.
         let scale = optional(value, "amountScale").map_or(Ok(0), |v| scale(&v))?;
@@ -153,17 +153,9 @@ pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error>
 }
 
 /// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe
-/// integer (anything else would not be the exact amount the caller meant).
-pub(crate) fn units(value: &JsValue) -> Result<Vec<i64>, Error> {
-    Ok(match units_column(value)? {
-        Column::Owned(units) => units,
-        lent @ Column::Lent(..) => lent.to_vec(),
-    })
-}
-
-/// [`units`], a `ColumnBuffer`'s `BigInt64Array` read in place (and its `Float64Array` read
-/// in place as whole units).
-pub(crate) fn units_column(value: &JsValue) -> Result<Column<i64>, Error> {
+/// integer (anything else would not be the exact amount the caller meant); a `ColumnBuffer`'s
+/// `BigInt64Array` read in place (and its `Float64Array` read in place as whole units).
+pub(crate) fn units(value: &JsValue) -> Result<Column<i64>, Error> {
     if let Some(big) = value.dyn_ref::<BigInt64Array>() {
         if let Some(lent) = lent_bigints(big) {
             return Ok(lent);

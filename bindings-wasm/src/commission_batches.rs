@@ -10,13 +10,14 @@ use crmkit::Error;
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::column_buffer::Column;
 use crate::columns::{get, int32, optional, scale as read_scale, strings, type_error, units as read_units, NO_DATE};
 use crate::convert::{from_js_arg, string_arg, to_js, to_js_error};
 
 /// An amount column: exact decimal strings, or integer units at a scale.
 struct Money {
     decimals: Option<Vec<crmkit::prelude::Decimal>>,
-    units: Vec<i64>,
+    units: Column<i64>,
     scale: u32,
 }
 
@@ -31,7 +32,7 @@ impl Money {
                     .enumerate()
                     .map(|(i, t)| crmkit::wire::parse_decimal(t, &format!("{path}[{i}]")))
                     .collect::<Result<Vec<_>, Error>>()?;
-                Ok(Self { decimals: Some(parsed), units: Vec::new(), scale })
+                Ok(Self { decimals: Some(parsed), units: Column::Owned(Vec::new()), scale })
             }
             None => Ok(Self { decimals: None, units: read_units(&get(columns, units_name, path)?)?, scale }),
         }
@@ -81,7 +82,7 @@ fn read(columns: &JsValue) -> Result<Read, Error> {
         amount: Money::read(columns, "amount", "amountUnits", "amount")?,
         payment_on: if no_payments { Vec::new() } else { days(columns, "paymentOn", "payments.on")? },
         payment_amount: if no_payments {
-            Money { decimals: None, units: Vec::new(), scale: 0 }
+            Money { decimals: None, units: Column::Owned(Vec::new()), scale: 0 }
         } else {
             Money::read(columns, "paymentAmount", "paymentAmountUnits", "payments.amount")?
         },

@@ -13,6 +13,7 @@ use crmkit::Error;
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::column_buffer::Column;
 use crate::columns::{get, int32, optional, scale as read_scale, strings, type_error, units as read_units, NO_DATE};
 use crate::convert::{from_js, from_js_arg, string_arg, to_js, to_js_error};
 
@@ -22,7 +23,7 @@ struct Read {
     rep: Vec<i32>,
     labels: Vec<String>,
     on: Vec<i64>,
-    units: Vec<i64>,
+    units: Column<i64>,
     scale: u32,
     /// `amount` as exact decimals, when given as strings instead of `amountUnits`.
     decimals: Option<Vec<crmkit::prelude::Decimal>>,
@@ -55,7 +56,7 @@ fn read(plan: &JsValue, columns: &JsValue, options: &JsValue) -> Result<Read, Er
                 .enumerate()
                 .map(|(i, t)| crmkit::wire::parse_decimal(t, &format!("amount[{i}]")))
                 .collect::<Result<Vec<_>, Error>>()?;
-            (Vec::new(), Some(parsed))
+            (Column::Owned(Vec::new()), Some(parsed))
         }
         None => (read_units(&get(columns, "amountUnits", "amount")?)?, None),
     };

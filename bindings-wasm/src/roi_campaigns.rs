@@ -10,6 +10,7 @@ use crmkit::Error;
 use js_sys::{Array, Float64Array};
 use wasm_bindgen::prelude::*;
 
+use crate::column_buffer::Column;
 use crate::columns::{
     get, int32, optional, safe_integer, scale as read_scale, strings, type_error, units as read_units, NO_DATE,
 };
@@ -18,7 +19,7 @@ use crate::convert::{from_js_arg, reply};
 /// A money column: decimal strings (null: none, in the sparse columns), or integer units.
 struct Money {
     decimals: Vec<crmkit::prelude::Decimal>,
-    units: Option<Vec<i64>>,
+    units: Option<Column<i64>>,
     missing: Vec<bool>,
     scale: u32,
 }

@@ -89,6 +89,20 @@ describe("ColumnBuffer", () => {
     }
   });
 
+  test("a units buffer in place in commissionColumns: the same pay as the array copied in", () => {
+    const plan = { kind: "graduated", tiers: [{ from: "0", to: "50000", rate: "0.02" }, { from: "50000", rate: "0.05" }] };
+    const columns = (amountUnits) => ({ rep: Int32Array.from([0, 0]), repLabels: ["wang"], on: Int32Array.from([20522, 20523]), amountUnits, amountScale: 2 });
+    const copied = BigInt64Array.from([6_000_000n, 4_500_000n]);
+    const buffer = new ColumnBuffer("bigint64", 2);
+    try {
+      buffer.view().set(copied);
+      const want = crmkit.commissionColumns(plan, columns(copied), "2026-03-31");
+      assert.deepEqual(crmkit.commissionColumns(plan, columns(buffer.view()), "2026-03-31"), want);
+    } finally {
+      buffer.free();
+    }
+  });
+
   test("type and length refused with a code and a path", () => {
     assert.throws(() => new ColumnBuffer("int16", 3), { name: "CrmkitError", code: "invalid_value", path: "type" });
     assert.throws(() => new ColumnBuffer(3, 3), { code: "invalid_value", path: "type" });
