@@ -102,33 +102,65 @@ fn lent(buffer: &JsValue, byte_offset: u32, len: u32) -> Option<Lent> {
     (found.len() >= len as usize).then_some(found)
 }
 
-/// An `Int32Array` as a column: in place when it views a live `Int32Array` buffer.
-pub fn int32_column(value: &JsValue, path: &str) -> Result<Column<i32>, Error> {
-    let Some(array) = value.dyn_ref::<Int32Array>() else {
-        return Err(type_error(path, "an Int32Array", value));
+/// A typed array as a call first finds it, with the live buffer of its type it views, if
+/// any. A call pins each of its columns before it allocates: an allocation (a column copied
+/// in, a `float64` buffer's units, the labels) may grow the memory, which detaches every
+/// view of it, so a view looked up after one would be refused.
+pub struct Pinned {
+    value: JsValue,
+    lent: Option<(Lent, usize)>,
+}
+
+impl Pinned {
+    /// `value`, looked up in the registry when it is a typed array (no allocation).
+    pub fn new(value: JsValue) -> Self {
+        let of = |buffer: ArrayBuffer, offset: u32, len: u32, kind: &str| {
+            lent(&buffer, offset, len).filter(|l| l.kind() == kind).map(|l| (l, len as usize))
+        };
+        let lent = if let Some(a) = value.dyn_ref::<Int32Array>() {
+            of(a.buffer(), a.byte_offset(), a.length(), "int32")
+        } else if let Some(a) = value.dyn_ref::<Float64Array>() {
+            of(a.buffer(), a.byte_offset(), a.length(), "float64")
+        } else if let Some(a) = value.dyn_ref::<BigInt64Array>() {
+            of(a.buffer(), a.byte_offset(), a.length(), "bigint64")
+        } else {
+            None
+        };
+        Self { value, lent }
+    }
+
+    /// The value as given.
+    pub fn value(&self) -> &JsValue {
+        &self.value
+    }
+
+    /// A live `float64` buffer's values, in place.
+    pub fn floats(&self) -> Option<Column<f64>> {
+        match &self.lent {
+            Some((Lent::Float64(v), len)) => Some(Column::Lent(Rc::clone(v), *len)),
+            _ => None,
+        }
+    }
+
+    /// A live `bigint64` buffer's values, in place.
+    pub fn bigints(&self) -> Option<Column<i64>> {
+        match &self.lent {
+            Some((Lent::BigInt64(v), len)) => Some(Column::Lent(Rc::clone(v), *len)),
+            _ => None,
+        }
+    }
+}
+
+/// An `Int32Array` as a column: in place when it views a live `int32` buffer.
+pub fn int32_column(pinned: Pinned, path: &str) -> Result<Column<i32>, Error> {
+    if let Some((Lent::Int32(v), len)) = pinned.lent {
+        return Ok(Column::Lent(v, len));
+    }
+    let Some(array) = pinned.value.dyn_ref::<Int32Array>() else {
+        return Err(type_error(path, "an Int32Array", &pinned.value));
     };
-    let len = array.length();
-    if let Some(Lent::Int32(v)) = lent(&array.buffer(), array.byte_offset(), len) {
-        return Ok(Column::Lent(v, len as usize));
-    }
-    not_detached(&array.buffer(), len, path)?;
+    not_detached(&array.buffer(), array.length(), path)?;
     Ok(Column::Owned(array.to_vec()))
-}
-
-/// A `Float64Array` of a live `float64` buffer, in place.
-pub fn lent_floats(array: &Float64Array) -> Option<Column<f64>> {
-    match lent(&array.buffer(), array.byte_offset(), array.length()) {
-        Some(Lent::Float64(v)) => Some(Column::Lent(v, array.length() as usize)),
-        _ => None,
-    }
-}
-
-/// A `BigInt64Array` of a live `bigint64` buffer, in place.
-pub fn lent_bigints(array: &BigInt64Array) -> Option<Column<i64>> {
-    match lent(&array.buffer(), array.byte_offset(), array.length()) {
-        Some(Lent::BigInt64(v)) => Some(Column::Lent(v, array.length() as usize)),
-        _ => None,
-    }
 }
 
 /// Refuses an empty view of a detached `ArrayBuffer`: a `ColumnBuffer` view taken before the

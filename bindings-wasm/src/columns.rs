@@ -10,7 +10,7 @@ use crmkit::{Error, ParseKind};
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::column_buffer::{int32_column, lent_bigints, lent_floats, not_detached, Column};
+use crate::column_buffer::{int32_column, not_detached, Column, Pinned};
 use crate::convert::type_of;
 
 /// `enteredStageOn` / `expectedCloseOn` value for "no date" (`i32::MIN`, -2147483648).
@@ -48,32 +48,50 @@ impl Columns {
         if !value.is_object() || Array::is_array(value) {
             return Err(type_error("columns", "a columns object", value));
         }
-        let stage = int32_column(&get(value, "stage", "stage")?, "stage")?;
+        // Every column that may view a `ColumnBuffer` first (see `Pinned`), in the order read.
+        let stage = Pinned::new(get(value, "stage", "stage")?);
+        let units = Pinned::new(property(value, "amountUnits"));
+        let dates = [
+            ("enteredStageOn", "entered_stage_on"),
+            ("expectedCloseOn", "expected_close_on"),
+            ("snoozedUntil", "snoozed_until"),
+            ("lastActivityOn", "last_activity_on"),
+        ]
+        .map(|(name, path)| (optional(value, name).map(Pinned::new), path));
+        let keys = optional(value, "keys");
+        let key_list = keys.as_ref().filter(|v| Array::is_array(v)).map(Array::from);
+        // (Only this list is allocated before the key columns are pinned: a few bytes.)
+        let key_codes: Vec<Pinned> =
+            key_list.iter().flat_map(Array::iter).map(|key| Pinned::new(codes_of(&key))).collect();
+        let category = optional(value, "category");
+        let category_codes = category.as_ref().map(|v| Pinned::new(codes_of(v)));
+        // Then each read (copied in, or in place) and checked.
+        let stage = int32_column(stage, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
-        let units = units(&get(value, "amountUnits", "amount")?)?;
+        let units = pinned_units(&present(units, "amountUnits", "amount")?)?;
         // Integer units are whole units unless the caller declares minor units (2: cents), as
         // in Python: the same number means the same money whatever carries it.
         let scale = optional(value, "amountScale").map_or(Ok(0), |v| scale(&v))?;
-        let entered = dates(value, "enteredStageOn", "entered_stage_on")?;
-        let close = dates(value, "expectedCloseOn", "expected_close_on")?;
-        let snoozed = dates(value, "snoozedUntil", "snoozed_until")?;
-        let activity = dates(value, "lastActivityOn", "last_activity_on")?;
-        let keys = match optional(value, "keys") {
-            None => Vec::new(),
-            Some(v) if Array::is_array(&v) => Array::from(&v)
+        let [entered, close, snoozed, activity] =
+            dates.map(|(pinned, path)| pinned.map(|p| int32_column(p, path)).transpose());
+        let (entered, close, snoozed, activity) = (entered?, close?, snoozed?, activity?);
+        let keys = match (keys, key_list) {
+            (None, _) => Vec::new(),
+            (Some(_), Some(list)) => list
                 .iter()
+                .zip(key_codes)
                 .enumerate()
-                .map(|(k, key)| {
+                .map(|(k, (key, codes))| {
                     let at = format!("keys[{k}]");
                     if !key.is_object() {
                         return Err(type_error(&at, "a {codes, labels} object", &key));
                     }
-                    let codes = int32_column(&get(&key, "codes", &format!("{at}.codes"))?, &format!("{at}.codes"))?;
+                    let codes = int32_column(present(codes, "codes", &format!("{at}.codes"))?, &format!("{at}.codes"))?;
                     let labels = strings(&get(&key, "labels", &format!("{at}.labels"))?, &format!("{at}.labels"))?;
                     Ok((codes, labels))
                 })
                 .collect::<Result<_, _>>()?,
-            Some(v) => return Err(type_error("keys", "an array of key columns", &v)),
+            (Some(v), None) => return Err(type_error("keys", "an array of key columns", &v)),
         };
         let probability = optional(value, "probability")
             .map(|v| {
@@ -82,12 +100,13 @@ impl Columns {
                     .ok_or_else(|| type_error("probability", "a Float64Array (NaN: the stage's own)", &v))
             })
             .transpose()?;
-        let category = optional(value, "category")
-            .map(|v| {
+        let category = category
+            .zip(category_codes)
+            .map(|(v, codes)| {
                 if !v.is_object() {
                     return Err(type_error("category", "a {codes, labels} object", &v));
                 }
-                let codes = int32_column(&get(&v, "codes", "category.codes")?, "category.codes")?;
+                let codes = int32_column(present(codes, "codes", "category.codes")?, "category.codes")?;
                 let labels = strings(&get(&v, "labels", "category.labels")?, "category.labels")?;
                 Ok((codes, labels))
             })
@@ -112,28 +131,45 @@ impl Columns {
     }
 }
 
-/// An optional date column (`Int32Array` of days since 1970-01-01, `NO_DATE` for none), read
-/// by the core as it is (no widened copy).
-fn dates(object: &JsValue, name: &str, path: &str) -> Result<Option<Column<i32>>, Error> {
-    optional(object, name).map(|v| int32_column(&v, path)).transpose()
+/// A property (`undefined` when absent); nothing allocated.
+fn property(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A key's or the category's `codes` (`undefined` when it is no object).
+fn codes_of(key: &JsValue) -> JsValue {
+    if key.is_object() {
+        property(key, "codes")
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// `missing column `name`` at `path`.
+fn missing(name: &str, path: &str) -> Error {
+    Error::Parse { kind: ParseKind::MissingField, path: path.to_owned(), message: format!("missing column `{name}`") }
+}
+
+/// A pinned property, refused when `undefined` (as [`get`]).
+fn present(pinned: Pinned, name: &str, path: &str) -> Result<Pinned, Error> {
+    if pinned.value().is_undefined() {
+        return Err(missing(name, path));
+    }
+    Ok(pinned)
 }
 
 /// A required property; `path` is its crmkit name.
 pub(crate) fn get(object: &JsValue, name: &str, path: &str) -> Result<JsValue, Error> {
-    let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let value = property(object, name);
     if value.is_undefined() {
-        return Err(Error::Parse {
-            kind: ParseKind::MissingField,
-            path: path.to_owned(),
-            message: format!("missing column `{name}`"),
-        });
+        return Err(missing(name, path));
     }
     Ok(value)
 }
 
 /// An optional property: absent, `undefined` and `null` are `None`.
 pub(crate) fn optional(object: &JsValue, name: &str) -> Option<JsValue> {
-    let value = Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    let value = property(object, name);
     (!value.is_undefined() && !value.is_null()).then_some(value)
 }
 
@@ -156,8 +192,14 @@ pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error>
 /// integer (anything else would not be the exact amount the caller meant); a `ColumnBuffer`'s
 /// `BigInt64Array` read in place (and its `Float64Array` read in place as whole units).
 pub(crate) fn units(value: &JsValue) -> Result<Column<i64>, Error> {
+    pinned_units(&Pinned::new(value.clone()))
+}
+
+/// [`units`] of a pinned column.
+fn pinned_units(pinned: &Pinned) -> Result<Column<i64>, Error> {
+    let value = pinned.value();
     if let Some(big) = value.dyn_ref::<BigInt64Array>() {
-        if let Some(lent) = lent_bigints(big) {
+        if let Some(lent) = pinned.bigints() {
             return Ok(lent);
         }
         not_detached(&big.buffer(), big.length(), "amount")?;
@@ -166,7 +208,7 @@ pub(crate) fn units(value: &JsValue) -> Result<Column<i64>, Error> {
     let Some(floats) = value.dyn_ref::<Float64Array>() else {
         return Err(type_error("amount", "a Float64Array or a BigInt64Array", value));
     };
-    let lent = lent_floats(floats);
+    let lent = pinned.floats();
     // The floats' bits copied as they are (a BigInt64Array over the same bytes), then read
     // as whole units in place: one pass instead of a check and a conversion (1.8 -> 0.7 ms
     // per million values in V8). Anything else (fractions, negatives, NaN, 2^52 and up)

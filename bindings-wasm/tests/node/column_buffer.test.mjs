@@ -89,6 +89,34 @@ describe("ColumnBuffer", () => {
     }
   });
 
+  test("views read in place when the call's own allocations grow the memory (a float64 buffer's units, the columns after it)", () => {
+    // Memory used up to a growth (a probe view detaches then), so that the units' conversion
+    // (8 bytes a row) grows it again during the call, after the views are taken.
+    const probe = new ColumnBuffer("int32", 1);
+    const view = probe.view();
+    const fillers = [];
+    while (view.length === 1 && fillers.length < 4096) fillers.push(new ColumnBuffer("int32", 1 << 14));
+    assert.equal(view.length, 0);
+    const n = 1 << 17;
+    const stage = new ColumnBuffer("int32", n);
+    const units = new ColumnBuffer("float64", n);
+    const entered = new ColumnBuffer("int32", n);
+    const owner = new ColumnBuffer("int32", n);
+    try {
+      stage.view().fill(0);
+      units.view().fill(1_000);
+      entered.view().fill(20_450);
+      owner.view().fill(1);
+      const policy = { stages: [{ name: "open", conversion: "0.25", duration: "10" }, { name: "won", kind: "won" }], duration_unit: "days", placement: "actual", group_by: ["owner"] };
+      const cols = () => ({ stage: stage.view(), stageLabels: ["open", "won"], amountUnits: units.view(), amountScale: 2, enteredStageOn: entered.view(), keys: [{ codes: owner.view(), labels: ["a", "b"] }] });
+      const report = forecastColumns(policy, cols(), "2026-01-05");
+      assert.equal(report.totals.open.deals, n);
+      assert.equal(report.totals.open.amount, (10 * n).toFixed(2));
+    } finally {
+      [probe, stage, units, entered, owner, ...fillers].forEach((b) => b.free());
+    }
+  });
+
   test("a units buffer in place in commissionColumns: the same pay as the array copied in", () => {
     const plan = { kind: "graduated", tiers: [{ from: "0", to: "50000", rate: "0.02" }, { from: "50000", rate: "0.05" }] };
     const columns = (amountUnits) => ({ rep: Int32Array.from([0, 0]), repLabels: ["wang"], on: Int32Array.from([20522, 20523]), amountUnits, amountScale: 2 });
