@@ -1786,6 +1786,53 @@ mod tests {
         assert_eq!(fast.totals.open.amount, Decimal::from((3i64 << 59) + 2));
     }
 
+    /// Rows past one block of the by-code dated loop (16 rows in unit tests, 2^20 else):
+    /// each block's sums are merged, and the report is the decimal column's, with large
+    /// amounts (each block's cells near their count bit), won rows, undated and overdue ones
+    /// among them, over three owners, in blocks of as many rows each (203 rows: 13 blocks).
+    #[test]
+    fn blocks_of_the_by_code_loop_give_the_same_report() {
+        let labels = ["a".to_string(), "won".to_string()];
+        let owners = ["li".to_string(), "wang".to_string(), "zhao".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let n = 203;
+        let units: Vec<i64> = (0..n).map(|i| if i % 7 == 0 { 1i64 << 53 } else { 100 + 37 * i64::from(i) }).collect();
+        let decimals: Vec<Decimal> = units.iter().map(|&u| Decimal::from(u)).collect();
+        let stage: Vec<i32> = (0..n).map(|i| i32::from(i % 5 == 0)).collect();
+        let owner: Vec<i32> = (0..n).map(|i| i % 3).collect();
+        let close: Vec<i64> =
+            (0..n).map(|i| if i % 11 == 0 { i64::MIN } else { 20_440 + (i64::from(i) * 13) % 200 }).collect();
+        let report = |amount| {
+            let columns = dated_by_owner(&stage, &labels, amount, &close, &owner, &owners);
+            forecast_columns(&policy("expected_close"), &columns, as_of).unwrap()
+        };
+        let fast = report(AmountColumn::Units { units: &units, scale: 0 });
+        assert_eq!(fast, report(AmountColumn::Decimal(&decimals)));
+        let open: i64 = units.iter().zip(&stage).filter(|(_, &s)| s == 0).map(|(u, _)| u).sum();
+        assert_eq!(fast.totals.open.amount, Decimal::from(open));
+    }
+
+    /// One by-code cell of 64 rows of 2^53 (2^59 in all): in one call over the 64 rows its
+    /// amount would reach their count bit (2^56), in blocks of 16 rows (count bit 2^58) each
+    /// block's share (2^57) stays below it, and the merged sums are exact: the decimal
+    /// column's report.
+    #[test]
+    fn a_cell_past_one_calls_count_bit_is_exact_in_blocks() {
+        let labels = ["a".to_string(), "won".to_string()];
+        let owners = ["li".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let units = [1i64 << 53; 64];
+        let decimals: Vec<Decimal> = units.iter().map(|&u| Decimal::from(u)).collect();
+        let (stage, owner, close) = ([0; 64], [0; 64], [20_500i64; 64]);
+        let report = |amount| {
+            let columns = dated_by_owner(&stage, &labels, amount, &close, &owner, &owners);
+            forecast_columns(&policy("expected_close"), &columns, as_of).unwrap()
+        };
+        let fast = report(AmountColumn::Units { units: &units, scale: 0 });
+        assert_eq!(fast, report(AmountColumn::Decimal(&decimals)));
+        assert_eq!(fast.totals.open.amount, Decimal::from(1i64 << 59));
+    }
+
     #[test]
     fn bad_cells_are_reported_with_their_column_and_row() {
         for placement in ["half_elapsed", "actual"] {

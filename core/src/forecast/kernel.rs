@@ -138,6 +138,15 @@ impl LaneCode for i8 {
 /// slower.
 const BY_CODE_CELLS: usize = 1 << 16;
 
+/// The most rows [`Kernel::run`] sums in one block. The dated by-code loop's 8-byte cells
+/// count a block's deals in the bits above bit `s` (see [`Kernel::run_by_code_dated`]), so
+/// the fewer the rows, the larger the amounts a cell holds: 2^20 keeps the book's 1,000,000
+/// rows one block (s = 43: 8.8 × 10^12 units a cell), and makes 10,000,000 rows ten blocks
+/// of as many rows each (in one, s = 39: 5.5 × 10^11 units, which a cell of the book by team
+/// reaches; the group × slot loop then redid the rows). In unit tests 16, so that the
+/// tests' tables take several blocks too.
+const BLOCK_ROWS: usize = if cfg!(test) { 1 << 4 } else { 1 << 20 };
+
 /// The tables a dated row's slot is read from (built once per call by
 /// [`Kernel::run_wrapping`]), and the step from a row's day to its slot that both dated loops
 /// take ([`DaySlots::slot`]).
@@ -348,6 +357,9 @@ impl Kernel<'_> {
     /// next power of two, times the rows) and from the exact total (times the largest
     /// probability) that no sum can have wrapped. Only when the proof fails does it redo
     /// the rows with a check per addition ([`Kernel::run_checked`]).
+    ///
+    /// More than [`BLOCK_ROWS`] rows go in blocks of as many rows each, whose sums are merged
+    /// (checked: past 64 bits, the general loop).
     #[inline]
     pub fn run<A: Copy, G: Copy>(
         &self,
@@ -355,7 +367,31 @@ impl Kernel<'_> {
         (amounts, units): (&[A], impl Fn(A) -> u64),
         (groups, group): (&[G], impl Fn(G) -> u32),
     ) -> Option<KernelSums> {
-        let (amount, key) = ((&amounts[rows.clone()], &units), (&groups[rows.clone()], &group));
+        let blocks = rows.len().div_ceil(BLOCK_ROWS);
+        if blocks <= 1 {
+            return self.run_block(rows, (amounts, &units), (groups, &group));
+        }
+        let size = rows.len().div_ceil(blocks);
+        let mut total: Option<KernelSums> = None;
+        for start in rows.clone().step_by(size) {
+            let part = self.run_block(start..rows.end.min(start + size), (amounts, &units), (groups, &group))?;
+            match &mut total {
+                None => total = Some(part),
+                Some(sums) => sums.merge(&part)?,
+            }
+        }
+        total
+    }
+
+    /// [`Kernel::run`] over one block of rows.
+    #[inline]
+    fn run_block<A: Copy, G: Copy>(
+        &self,
+        rows: Range<usize>,
+        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (groups, group): (&[G], &impl Fn(G) -> u32),
+    ) -> Option<KernelSums> {
+        let (amount, key) = ((&amounts[rows.clone()], units), (&groups[rows.clone()], group));
         // (Entry dates after as_of are refused before: the caller takes the general loop.)
         let sums = if self.lanes.len() >= MAX_FAST_LANES {
             Wrapping::Unproven
