@@ -131,12 +131,14 @@ impl LaneCode for i8 {
 }
 
 /// The most cells of a dated table by group × slot × stage code (see
-/// [`Kernel::run_by_code_dated`]): 512 KB of 8-byte cells. With 16-byte cells, on the book
+/// [`Kernel::run_by_code_dated`]): 1 MB of 8-byte cells. With 16-byte cells, on the book
 /// (`expected_close`, 17 months, 8 codes, 1,000,000 rows), by group × slot × code against by
 /// group × slot: 20 teams (45 KB against 8.5) 0.5 ms faster, 50 and 100 owners (111 and 220
 /// KB) 0.5-0.9, 200 owners (437 KB) 0.3-0.5 faster; 500 owners (1.1 MB against 204 KB) 1.2 ms
-/// slower.
-const BY_CODE_CELLS: usize = 1 << 16;
+/// slower. With 8-byte cells, 500 owners (544 KB, past the former 512 KB limit), idle, in
+/// turns: by owner 3.86-4.10 → 3.68-3.86 ms, won dated 3.77-3.95 → 3.42-3.57, the frame's
+/// ticks 5.70-7.06 → 4.99-5.64 (201 page faults a call against 76: the table is mapped anew).
+const BY_CODE_CELLS: usize = 1 << 17;
 
 /// The most rows [`Kernel::run`] sums in one block. The dated by-code loop's 8-byte cells
 /// count a block's deals in the bits above bit `s` (see [`Kernel::run_by_code_dated`]), so
