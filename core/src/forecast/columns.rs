@@ -549,19 +549,8 @@ impl Pass<'_> {
         };
         if self.kernel.is_some() {
             let parts = on_threads(threads, &|k| fast(rows_of(k)));
-            if let Some(sums) = parts.into_iter().try_fold(None, |total: Option<KernelSums>, part| {
-                let part = part?;
-                Some(Some(match total {
-                    None => part,
-                    Some(mut total) => {
-                        total.merge(&part)?;
-                        total
-                    }
-                }))
-            }) {
-                if let Some(tables) = sums.and_then(|s| (self.to_tables)(&s)) {
-                    return Ok(Filled::Fast(tables));
-                }
+            if let Some(tables) = KernelSums::merged(parts).and_then(|s| (self.to_tables)(&s)) {
+                return Ok(Filled::Fast(tables));
             }
         }
         let run_chunk = |k: usize| -> Result<Aggregator> {

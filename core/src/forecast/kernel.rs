@@ -297,6 +297,17 @@ impl KernelSums {
         Some(())
     }
 
+    /// The sums of `parts` (a thread's or a block's rows each) merged; `None` when a part is
+    /// `None`, a sum passes 64 bits, or there is no part.
+    pub fn merged(parts: impl IntoIterator<Item = Option<KernelSums>>) -> Option<KernelSums> {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next()??;
+        for part in parts {
+            total.merge(&part?)?;
+        }
+        Some(total)
+    }
+
     /// The report's tables (amount units at `scale`, weighted at `w_scale`), and the closed
     /// stages' (deals, amount units); `None` when a figure does not fit a `Decimal` exactly.
     pub fn tables(
@@ -374,15 +385,9 @@ impl Kernel<'_> {
             return self.run_block(rows, (amounts, &units), (groups, &group));
         }
         let size = rows.len().div_ceil(blocks);
-        let mut total: Option<KernelSums> = None;
-        for start in rows.clone().step_by(size) {
-            let part = self.run_block(start..rows.end.min(start + size), (amounts, &units), (groups, &group))?;
-            match &mut total {
-                None => total = Some(part),
-                Some(sums) => sums.merge(&part)?,
-            }
-        }
-        total
+        let block =
+            |start: usize| self.run_block(start..rows.end.min(start + size), (amounts, &units), (groups, &group));
+        KernelSums::merged(rows.clone().step_by(size).map(block))
     }
 
     /// [`Kernel::run`] over one block of rows.
