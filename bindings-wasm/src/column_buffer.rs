@@ -62,6 +62,24 @@ impl Lent {
             Self::BigInt64(_) => "bigint64",
         }
     }
+
+    /// A typed array of its kind over `len` values of `buffer` from byte `at`.
+    fn view(&self, buffer: &ArrayBuffer, at: u32, len: u32) -> JsValue {
+        match self {
+            Self::Int32(_) => Int32Array::new_with_byte_offset_and_length(buffer, at, len).into(),
+            Self::Float64(_) => Float64Array::new_with_byte_offset_and_length(buffer, at, len).into(),
+            Self::BigInt64(_) => BigInt64Array::new_with_byte_offset_and_length(buffer, at, len).into(),
+        }
+    }
+
+    /// Whether `value` is a typed array of its kind.
+    fn viewed_by(&self, value: &JsValue) -> bool {
+        match self {
+            Self::Int32(_) => value.is_instance_of::<Int32Array>(),
+            Self::Float64(_) => value.is_instance_of::<Float64Array>(),
+            Self::BigInt64(_) => value.is_instance_of::<BigInt64Array>(),
+        }
+    }
 }
 
 thread_local! {
@@ -112,20 +130,13 @@ pub struct Pinned {
 }
 
 impl Pinned {
-    /// `value`, looked up in the registry when it is a typed array (no allocation).
+    /// `value`, looked up in the registry when it is a view (no allocation): the buffer at
+    /// its byte offset, if it is a typed array of that buffer's kind.
     pub fn new(value: JsValue) -> Self {
-        let of = |buffer: ArrayBuffer, offset: u32, len: u32, kind: &str| {
-            lent(&buffer, offset, len).filter(|l| l.kind() == kind).map(|l| (l, len as usize))
-        };
-        let lent = if let Some(a) = value.dyn_ref::<Int32Array>() {
-            of(a.buffer(), a.byte_offset(), a.length(), "int32")
-        } else if let Some(a) = value.dyn_ref::<Float64Array>() {
-            of(a.buffer(), a.byte_offset(), a.length(), "float64")
-        } else if let Some(a) = value.dyn_ref::<BigInt64Array>() {
-            of(a.buffer(), a.byte_offset(), a.length(), "bigint64")
-        } else {
-            None
-        };
+        let lent = ArrayBuffer::is_view(&value).then(|| value.unchecked_ref::<AnyView>()).and_then(|view| {
+            let len = view.length();
+            lent(&view.buffer(), view.byte_offset(), len).filter(|l| l.viewed_by(&value)).map(|l| (l, len as usize))
+        });
         Self { value, lent }
     }
 
@@ -179,6 +190,17 @@ pub fn not_detached(buffer: &ArrayBuffer, len: u32, path: &str) -> Result<(), Er
 
 #[wasm_bindgen]
 extern "C" {
+    /// A typed array of any kind (or a `DataView`, whose `length` reads as 0).
+    type AnyView;
+    /// Its `ArrayBuffer`.
+    #[wasm_bindgen(method, getter)]
+    fn buffer(this: &AnyView) -> JsValue;
+    /// Its first value's offset in its buffer, in bytes.
+    #[wasm_bindgen(method, getter, js_name = byteOffset)]
+    fn byte_offset(this: &AnyView) -> u32;
+    /// Its number of values.
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &AnyView) -> u32;
     /// An `ArrayBuffer`, for a `slice` that may throw.
     #[wasm_bindgen(js_name = ArrayBuffer)]
     type MaybeDetached;
@@ -263,11 +285,7 @@ impl ColumnBuffer {
         } else {
             (memory(), self.storage.addr() as u32, self.length)
         };
-        match self.storage {
-            Lent::Int32(_) => Int32Array::new_with_byte_offset_and_length(&buffer, at, len).into(),
-            Lent::Float64(_) => Float64Array::new_with_byte_offset_and_length(&buffer, at, len).into(),
-            Lent::BigInt64(_) => BigInt64Array::new_with_byte_offset_and_length(&buffer, at, len).into(),
-        }
+        self.storage.view(&buffer, at, len)
     }
 }
 

@@ -68,7 +68,7 @@ impl Columns {
         // Then each read (copied in, or in place) and checked.
         let stage = int32_column(stage, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
-        let units = pinned_units(&present(units, "amountUnits", "amount")?)?;
+        let units = self::units(&present(units, "amountUnits", "amount")?)?;
         // Integer units are whole units unless the caller declares minor units (2: cents), as
         // in Python: the same number means the same money whatever carries it.
         let scale = optional(value, "amountScale").map_or(Ok(0), |v| scale(&v))?;
@@ -132,7 +132,7 @@ impl Columns {
 }
 
 /// A property (`undefined` when absent); nothing allocated.
-fn property(object: &JsValue, name: &str) -> JsValue {
+pub(crate) fn property(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -151,7 +151,7 @@ fn missing(name: &str, path: &str) -> Error {
 }
 
 /// A pinned property, refused when `undefined` (as [`get`]).
-fn present(pinned: Pinned, name: &str, path: &str) -> Result<Pinned, Error> {
+pub(crate) fn present(pinned: Pinned, name: &str, path: &str) -> Result<Pinned, Error> {
     if pinned.value().is_undefined() {
         return Err(missing(name, path));
     }
@@ -190,13 +190,9 @@ pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error>
 
 /// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe
 /// integer (anything else would not be the exact amount the caller meant); a `ColumnBuffer`'s
-/// `BigInt64Array` read in place (and its `Float64Array` read in place as whole units).
-pub(crate) fn units(value: &JsValue) -> Result<Column<i64>, Error> {
-    pinned_units(&Pinned::new(value.clone()))
-}
-
-/// [`units`] of a pinned column.
-fn pinned_units(pinned: &Pinned) -> Result<Column<i64>, Error> {
+/// `BigInt64Array` read in place (and its `Float64Array` read in place as whole units). The
+/// column is pinned before the call allocates anything (see [`Pinned`]).
+pub(crate) fn units(pinned: &Pinned) -> Result<Column<i64>, Error> {
     let value = pinned.value();
     if let Some(big) = value.dyn_ref::<BigInt64Array>() {
         if let Some(lent) = pinned.bigints() {

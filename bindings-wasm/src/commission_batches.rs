@@ -10,8 +10,10 @@ use crmkit::Error;
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::column_buffer::Column;
-use crate::columns::{get, int32, optional, scale as read_scale, strings, type_error, units as read_units, NO_DATE};
+use crate::column_buffer::{Column, Pinned};
+use crate::columns::{
+    get, int32, optional, present, property, scale as read_scale, strings, type_error, units as read_units, NO_DATE,
+};
 use crate::convert::{from_js_arg, string_arg, to_js, to_js_error};
 
 /// An amount column: exact decimal strings, or integer units at a scale.
@@ -22,7 +24,9 @@ struct Money {
 }
 
 impl Money {
-    fn read(columns: &JsValue, name: &str, units_name: &str, path: &str) -> Result<Self, Error> {
+    /// The column `name` (decimal strings), else `units` (pinned: see [`Pinned`]), the
+    /// property `units_name`.
+    fn read(columns: &JsValue, name: &str, (units, units_name): (Pinned, &str), path: &str) -> Result<Self, Error> {
         let scale = optional(columns, "amountScale").map_or(Ok(0), |v| read_scale(&v))?;
         match optional(columns, name) {
             Some(v) => {
@@ -34,7 +38,7 @@ impl Money {
                     .collect::<Result<Vec<_>, Error>>()?;
                 Ok(Self { decimals: Some(parsed), units: Column::Owned(Vec::new()), scale })
             }
-            None => Ok(Self { decimals: None, units: read_units(&get(columns, units_name, path)?)?, scale }),
+            None => Ok(Self { decimals: None, units: read_units(&present(units, units_name, path)?)?, scale }),
         }
     }
 
@@ -67,6 +71,9 @@ fn read(columns: &JsValue) -> Result<Read, Error> {
     if !columns.is_object() || Array::is_array(columns) {
         return Err(type_error("", "a columns object", columns));
     }
+    // The units first, before anything is allocated: they may be `ColumnBuffer`s' views.
+    let [amount_units, payment_units] =
+        ["amountUnits", "paymentAmountUnits"].map(|name| (Pinned::new(property(columns, name)), name));
     let customer = optional(columns, "customer").map(|v| int32(&v, "customer")).transpose()?;
     let labels = optional(columns, "customerLabels").map_or(Ok(Vec::new()), |v| strings(&v, "customer_labels"))?;
     let payment_batch = match optional(columns, "paymentBatch") {
@@ -79,12 +86,12 @@ fn read(columns: &JsValue) -> Result<Read, Error> {
         labels,
         invoice_on: days(columns, "invoiceOn", "invoice_on")?,
         due_on: days(columns, "dueOn", "due_on")?,
-        amount: Money::read(columns, "amount", "amountUnits", "amount")?,
+        amount: Money::read(columns, "amount", amount_units, "amount")?,
         payment_on: if no_payments { Vec::new() } else { days(columns, "paymentOn", "payments.on")? },
         payment_amount: if no_payments {
             Money { decimals: None, units: Column::Owned(Vec::new()), scale: 0 }
         } else {
-            Money::read(columns, "paymentAmount", "paymentAmountUnits", "payments.amount")?
+            Money::read(columns, "paymentAmount", payment_units, "payments.amount")?
         },
         payment_batch,
     })

@@ -13,8 +13,10 @@ use crmkit::Error;
 use js_sys::{Array, BigInt64Array, Float64Array, Int32Array, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::column_buffer::Column;
-use crate::columns::{get, int32, optional, scale as read_scale, strings, type_error, units as read_units, NO_DATE};
+use crate::column_buffer::{Column, Pinned};
+use crate::columns::{
+    get, int32, optional, present, property, scale as read_scale, strings, type_error, units as read_units, NO_DATE,
+};
 use crate::convert::{from_js, from_js_arg, string_arg, to_js, to_js_error};
 
 struct Read {
@@ -36,6 +38,8 @@ struct Read {
 }
 
 fn read(plan: &JsValue, columns: &JsValue, options: &JsValue) -> Result<Read, Error> {
+    // The units first, before anything is allocated: they may be a `ColumnBuffer`'s view.
+    let units = Pinned::new(property(columns, "amountUnits"));
     let plan = from_js_arg(plan, "plan")?;
     if !columns.is_object() || Array::is_array(columns) {
         return Err(type_error("", "a columns object", columns));
@@ -58,7 +62,7 @@ fn read(plan: &JsValue, columns: &JsValue, options: &JsValue) -> Result<Read, Er
                 .collect::<Result<Vec<_>, Error>>()?;
             (Column::Owned(Vec::new()), Some(parsed))
         }
-        None => (read_units(&get(columns, "amountUnits", "amount")?)?, None),
+        None => (read_units(&present(units, "amountUnits", "amount")?)?, None),
     };
     let scale = optional(columns, "amountScale").map_or(Ok(0), |v| read_scale(&v))?;
     let refund = optional(columns, "refund")

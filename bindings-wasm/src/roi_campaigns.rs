@@ -10,7 +10,7 @@ use crmkit::Error;
 use js_sys::{Array, Float64Array};
 use wasm_bindgen::prelude::*;
 
-use crate::column_buffer::Column;
+use crate::column_buffer::{Column, Pinned};
 use crate::columns::{
     get, int32, optional, safe_integer, scale as read_scale, strings, type_error, units as read_units, NO_DATE,
 };
@@ -25,9 +25,15 @@ struct Money {
 }
 
 impl Money {
-    /// The column `name` (decimal strings, null where `sparse` allows none) or `units_name`
-    /// (units); `None` when neither is given.
-    fn read(columns: &JsValue, name: &str, units_name: &str, path: &str, sparse: bool) -> Result<Option<Self>, Error> {
+    /// The column `name` (decimal strings, null where `sparse` allows none) or `units`
+    /// (pinned: see [`Pinned`]), the property `units_name`; `None` when neither is given.
+    fn read(
+        columns: &JsValue,
+        name: &str,
+        (units, units_name): (Option<Pinned>, &str),
+        path: &str,
+        sparse: bool,
+    ) -> Result<Option<Self>, Error> {
         let scale = optional(columns, "amountScale").map_or(Ok(0), |v| read_scale(&v))?;
         if let Some(v) = optional(columns, name) {
             if !Array::is_array(&v) {
@@ -47,8 +53,8 @@ impl Money {
             }
             return Ok(Some(Self { decimals, units: None, missing, scale }));
         }
-        let Some(v) = optional(columns, units_name) else { return Ok(None) };
-        let units = read_units(&v).map_err(|e| relocate(e, path))?;
+        let Some(units) = units else { return Ok(None) };
+        let units = read_units(&units).map_err(|e| relocate(e, path))?;
         let missing = match optional(columns, &format!("{units_name}Missing")) {
             Some(m) if sparse => m
                 .dyn_ref::<js_sys::Uint8Array>()
@@ -125,17 +131,21 @@ pub fn campaign_roi_columns(
         if !columns.is_object() || Array::is_array(columns) {
             return Err(type_error("", "a columns object", columns));
         }
+        // The units first, before anything is allocated: they may be `ColumnBuffer`s' views.
+        let [cost, won_revenue, budget, expected] =
+            ["costUnits", "wonRevenueUnits", "budgetUnits", "expectedRevenueUnits"]
+                .map(|name| (optional(columns, name).map(Pinned::new), name));
         let id = int32(&get(columns, "id", "id")?, "id")?;
         let id_labels = strings(&get(columns, "idLabels", "id_labels")?, "id_labels")?;
         let channel = int32(&get(columns, "channel", "channel")?, "channel")?;
         let channel_labels = strings(&get(columns, "channelLabels", "channel_labels")?, "channel_labels")?;
-        let cost = Money::read(columns, "cost", "costUnits", "cost", false)?;
+        let cost = Money::read(columns, "cost", cost, "cost", false)?;
         let cost = cost.ok_or_else(|| {
             get(columns, "cost", "cost").err().unwrap_or_else(|| type_error("cost", "a column", columns))
         })?;
-        let won_revenue = Money::read(columns, "wonRevenue", "wonRevenueUnits", "won_revenue", false)?;
-        let budget = Money::read(columns, "budget", "budgetUnits", "budget", true)?;
-        let expected = Money::read(columns, "expectedRevenue", "expectedRevenueUnits", "expected_revenue", true)?;
+        let won_revenue = Money::read(columns, "wonRevenue", won_revenue, "won_revenue", false)?;
+        let budget = Money::read(columns, "budget", budget, "budget", true)?;
+        let expected = Money::read(columns, "expectedRevenue", expected, "expected_revenue", true)?;
         let (start_on, end_on) = (days(columns, "startOn", "start_on")?, days(columns, "endOn", "end_on")?);
         let [leads, customers, opportunities, won, new_customers] = [
             counts(columns, "leads", "leads")?,

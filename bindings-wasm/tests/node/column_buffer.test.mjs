@@ -131,6 +131,41 @@ describe("ColumnBuffer", () => {
     }
   });
 
+  test("units buffers in place in commissionColumns and campaignRoiColumns when the columns copied before them grow the memory", () => {
+    // Memory used up to a growth (a probe view detaches then), so that the columns copied in
+    // before the units (and the plan, the labels) grow it again during the call.
+    const fillers = [];
+    const fillUp = () => {
+      const probe = new ColumnBuffer("int32", 1);
+      const view = probe.view();
+      fillers.push(probe);
+      while (view.length === 1 && fillers.length < 4096) fillers.push(new ColumnBuffer("int32", 1 << 14));
+      assert.equal(view.length, 0);
+    };
+    const n = 1 << 17;
+    const units = new ColumnBuffer("bigint64", n);
+    try {
+      units.view().fill(100_000n);
+      const copied = BigInt64Array.from(units.view());
+      const plan = { kind: "graduated", tiers: [{ from: "0", to: "50000", rate: "0.02" }, { from: "50000", rate: "0.05" }] };
+      const [rep, on] = [new Int32Array(n), new Int32Array(n).fill(20522)];
+      const pay = (amountUnits) => crmkit.commissionColumns(plan, { rep, repLabels: ["wang"], on, amountUnits, amountScale: 2 }, "2026-03-31");
+      const want = pay(copied);
+      fillUp();
+      assert.deepEqual(pay(units.view()), want);
+      // A report object a campaign: fewer rows (the ids and their labels copied first).
+      const m = 1 << 12;
+      const [id, channel] = [Int32Array.from({ length: m }, (_, i) => i), new Int32Array(m)];
+      const idLabels = Array.from({ length: m }, (_, i) => `c${i}`);
+      const roi = (costUnits) => crmkit.campaignRoiColumns({ cost_allocation: "pro_rata" }, { id, idLabels, channel, channelLabels: ["search"], costUnits, amountScale: 2 });
+      const wantRoi = roi(copied.subarray(0, m));
+      fillUp();
+      assert.deepEqual(roi(units.view().subarray(0, m)), wantRoi);
+    } finally {
+      [units, ...fillers].forEach((b) => b.free());
+    }
+  });
+
   test("type and length refused with a code and a path", () => {
     assert.throws(() => new ColumnBuffer("int16", 3), { name: "CrmkitError", code: "invalid_value", path: "type" });
     assert.throws(() => new ColumnBuffer(3, 3), { code: "invalid_value", path: "type" });
