@@ -54,6 +54,19 @@ impl<'py> FromPyObject<'_, 'py> for Key<'py> {
     }
 }
 
+impl Key<'_> {
+    /// Its data, readable with the GIL released.
+    pub(crate) fn data(&self) -> KeyData<'_> {
+        match self {
+            Self::Codes(c, labels) => KeyData::Codes(slice(c), labels),
+            Self::Codes8(c, labels) => KeyData::Codes8(slice(c), labels),
+            Self::Codes16(c, labels) => KeyData::Codes16(slice(c), labels),
+            Self::Ids(ids) => KeyData::Ids(slice(ids)),
+            Self::Ids32(ids) => KeyData::Ids32(slice(ids)),
+        }
+    }
+}
+
 /// The stage codes as Python passes them: a categorical's int8 codes as they are, else int32.
 pub(crate) enum Stage<'py> {
     I8(PyReadonlyArray1<'py, i8>),
@@ -87,7 +100,7 @@ impl StageData<'_> {
 }
 
 /// A key column's data, readable with the GIL released.
-enum KeyData<'a> {
+pub(crate) enum KeyData<'a> {
     Codes(Cow<'a, [i32]>, &'a [String]),
     Codes8(Cow<'a, [i8]>, &'a [String]),
     Codes16(Cow<'a, [i16]>, &'a [String]),
@@ -96,7 +109,8 @@ enum KeyData<'a> {
 }
 
 impl KeyData<'_> {
-    fn column(&self) -> GroupColumn<'_> {
+    /// The column as the core reads it.
+    pub(crate) fn column(&self) -> GroupColumn<'_> {
         match self {
             Self::Codes(codes, labels) => KeyColumn { codes, labels }.into(),
             Self::Codes8(codes, labels) => KeyColumn { codes, labels }.into(),
@@ -127,10 +141,10 @@ enum IdWidth {
 type Computed = (ForecastPolicy, ForecastReport, GroupTable);
 
 /// A date column: int64 values and their numpy datetime64 unit (`D`: days since 1970-01-01).
-type DateArg<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
+pub(crate) type DateArg<'py> = Option<(PyReadonlyArray1<'py, i64>, String)>;
 
 /// A datetime64 column as the core reads it, in place: ticks of its unit.
-fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result<DateColumn<'a>> {
+pub(crate) fn date_column<'a>(values: &'a [i64], unit: &str, field: &str) -> crmkit::Result<DateColumn<'a>> {
     let per_day = ticks_per_day(unit).ok_or_else(|| crmkit::Error::InvalidValue {
         path: field.to_owned(),
         reason: format!("datetime64[{unit}] is not a unit of days or of a fraction of one"),
@@ -188,16 +202,7 @@ pub(crate) fn forecast_frame_columns<'py>(
         .iter()
         .map(|d| d.as_ref().map(|(a, unit)| (slice(a), unit.clone())))
         .collect();
-    let key_data: Vec<KeyData> = keys
-        .iter()
-        .map(|k| match k {
-            Key::Codes(c, labels) => KeyData::Codes(slice(c), labels),
-            Key::Codes8(c, labels) => KeyData::Codes8(slice(c), labels),
-            Key::Codes16(c, labels) => KeyData::Codes16(slice(c), labels),
-            Key::Ids(ids) => KeyData::Ids(slice(ids)),
-            Key::Ids32(ids) => KeyData::Ids32(slice(ids)),
-        })
-        .collect();
+    let key_data: Vec<KeyData> = keys.iter().map(Key::data).collect();
     let computed = py.detach(|| -> crmkit::Result<Computed> {
         let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let as_of = parse_date(&as_of, "as_of")?;

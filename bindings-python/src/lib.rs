@@ -182,8 +182,8 @@ fn forecast_columns<'py>(
     let data = forecast_quota::DealData::new(
         (&stage_codes, &stage_labels),
         (&amount, amount_scale),
-        [&entered_days, &close_days, &snoozed_days, &activity_days],
-        &keys,
+        [&entered_days, &close_days, &snoozed_days, &activity_days].map(|d| d.as_ref().map(|values| (values, "D"))),
+        keys.iter().map(|(codes, labels)| frame::KeyData::Codes(slice(codes), labels)).collect(),
         probability.as_ref(),
         category.as_ref(),
     );

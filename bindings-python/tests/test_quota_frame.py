@@ -115,6 +115,26 @@ def test_quota_frame_refuses_a_won_row_without_its_close_date():
     assert (caught.value.code, caught.value.path) == ("missing_value", "expected_close_on[1]")
 
 
+@pytest.mark.parametrize("unit", ["s", "us"])
+def test_datetime64_close_dates_of_any_unit_are_read_natively(unit):
+    # A datetime64 column's own buffer, read in Rust (as forecast_frame reads it): the report
+    # of the same dates given as date objects; a time of day refused at its row.
+    rows = book(80, seed=5)
+    df = frame(rows)
+    quota = {"group_by": ["owner"], "period": "quarter"}
+    args = dict(amount="cents", amount_scale=2, expected_close_on="close")
+    want = crmkit.quota_frame(df.assign(close=[r[5] for r in rows]), POLICY, quota, [], AS_OF, **args)
+    ticks = df["close"].astype(f"datetime64[{unit}]")
+    got = crmkit.quota_frame(df.assign(close=ticks), POLICY, quota, [], AS_OF, **args)
+    assert got.attrs["report"] == want.attrs["report"]
+    i = next(k for k, r in enumerate(rows) if r[5] is not None)
+    noon = ticks.copy()
+    noon[i] += pd.Timedelta(hours=12)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.quota_frame(df.assign(close=noon), POLICY, quota, [], AS_OF, **args)
+    assert (caught.value.code, caught.value.path) == ("invalid_date", f"expected_close_on[{i}]")
+
+
 def test_quota_fields_must_be_key_columns():
     df = pd.DataFrame({"stage": ["a"], "amount": [100], "owner": ["li"]})
     with pytest.raises(crmkit.CrmkitError) as caught:

@@ -50,15 +50,15 @@ def quota_columns(
     stage_labels: list[str],
     amount: Any,
     amount_scale: int | None,
-    keys: list[tuple[Any, list[str]]],
+    keys: Sequence[Tuple[str, npt.NDArray[np.int32], Sequence[str]] | Tuple[str, npt.NDArray[np.int32] | npt.NDArray[np.int64]]],
     int_keys: list[bool],
     as_of: str,
-    entered_days: Any = None,
-    close_days: Any = None,
-    snoozed_days: Any = None,
+    entered: Optional[Tuple[npt.NDArray[np.int64], str]] = None,
+    close: Optional[Tuple[npt.NDArray[np.int64], str]] = None,
+    snoozed: Optional[Tuple[npt.NDArray[np.int64], str]] = None,
     probability: Any = None,
     category: tuple[Any, list[str]] | None = None,
-    activity_days: Any = None,
+    activity: Optional[Tuple[npt.NDArray[np.int64], str]] = None,
 ) -> dict: ...
 def forecast_hierarchy(policy_json: str, hierarchy_json: str, input_json: str, as_of: str) -> HierarchyReport: ...
 def scoring_fields(policy_json: str) -> list[str]: ...

@@ -62,7 +62,7 @@ def quota_frame(
     or ``groups[i].<field>`` for a value of an integer key column's field that is not an
     integer's own text (``"007"``: the column's 7 is ``"7"``).
     """
-    from crmkit._frame import _amounts, _arrow_input, _codes, _column, _days, _int_arg, _pandas, _probabilities
+    from crmkit._frame import _amounts, _arrow_input, _codes, _column, _date_column, _int_arg, _key, _pandas, _probabilities
     from crmkit._frame_arrow import group_by_of
 
     amount_scale = _int_arg(amount_scale, "amount_scale", 0, 28)
@@ -77,6 +77,8 @@ def quota_frame(
         from crmkit._frame_arrow import read_deals
 
         cols, deals = read_deals(df, stage, amount, dated, probability, category, group_by, amount_scale)
+        deals["keys"] = [("codes", *key) for key in deals["keys"]]
+        deals["days"] = {field: None if d is None else (d, "D") for field, d in deals["days"].items()}
         int_keys = {key for key in group_by if cols.pa.types.is_integer(cols.column(key).type)}
     else:
         np, pd = _pandas("quota_frame")
@@ -84,14 +86,16 @@ def quota_frame(
             raise error("invalid_type", "df", f"expected a pandas DataFrame or Arrow data, got {type(df).__name__}")
         stage_codes = _codes(_column(df, stage), np, pd)
         amounts = _amounts(_column(df, amount), np, pd, amount_scale)
-        days = {field: None if name is None else _days(_column(df, name), field, np, pd) for field, name in dated.items()}
+        # A datetime64 column's own buffer (read in Rust, as forecast_frame does), else days.
+        days = {field: None if name is None else _date_column(_column(df, name), field, np, pd) for field, name in dated.items()}
         key_series = [_column(df, key) for key in group_by]
         deals = {
             "stage": stage_codes,
             "amount": amounts,
             "scale": amount_scale,
             "days": days,
-            "keys": [_codes(series, np, pd) for series in key_series],
+            # Integer ids as they are (no factorize), else codes: as forecast_frame.
+            "keys": [_key(series, np, pd) for series in key_series],
             "probability": None if probability is None else _probabilities(_column(df, probability), np),
             "category": None if category is None else _codes(_column(df, category), np, pd),
         }
@@ -128,6 +132,11 @@ def _text_keys(q: Any) -> Any:
     """
     key = q.get("key") if isinstance(q, Mapping) else None
     if not isinstance(key, Mapping):
+        return q
+    for v in key.values():
+        if isinstance(v, int) and not isinstance(v, bool):
+            break
+    else:  # no integer value: the quota as it is (no copy)
         return q
     text = {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in key.items()}
     return {**q, "key": text}
