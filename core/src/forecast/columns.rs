@@ -16,7 +16,7 @@ use super::per_deal::{DealRow, PerDeal, ProbabilityColumn};
 use super::phasing::Placer;
 use super::policy::{Funnel, Placement, StageKind};
 use super::quota_columns::{Side, WonRows, WonSums};
-use super::report::{build_report, Aggregator, Extras, ForecastReport, Kept, Shape};
+use super::report::{build_report, Aggregator, Extras, ForecastReport, Kept, ReportSums, Shape};
 use super::sums::Tables;
 use super::table::{GroupSums, GroupTable};
 use super::ForecastPolicy;
@@ -434,7 +434,7 @@ pub(super) fn run<'f, 'p>(
                 group_sums = Some(GroupSums::take(&mut tables, &per_deal)?);
             }
             let shape = Shape { scale, n_slots: max_offset as usize + 2 };
-            build_report(funnel, &placer, &keys, extras, shape, tables, &closed, kept)?
+            build_report(funnel, &placer, &keys, extras, ReportSums { shape, tables, closed: &closed }, kept)?
         }
     };
     if let Some(table) = table {

@@ -574,7 +574,7 @@ impl Aggregator {
         let tables = super::sums::tables(funnel, &cells, self.scale, self.n_slots as usize, self.n_groups)?;
         let closed: Vec<(u64, i128)> = self.closed.iter().map(|c| (c.deals, c.units)).collect();
         let shape = Shape { scale: self.scale, n_slots: self.n_slots as usize };
-        build_report(funnel, placer, keys, extras, shape, tables, &closed, kept)
+        build_report(funnel, placer, keys, extras, ReportSums { shape, tables, closed: &closed }, kept)
     }
 }
 
@@ -602,20 +602,25 @@ pub(super) struct Shape {
     pub n_slots: usize,
 }
 
-/// The report of `tables` plus the closed stages' sums (`closed[s]`: deals, amount units of
-/// policy stage `s`, zero for open ones) and the [`Extras`]; `kept` receives what the caller
-/// asked to keep (see [`Kept`]).
-#[allow(clippy::too_many_arguments)]
+/// The exact sums a report is built from, whichever loop summed them.
+pub(super) struct ReportSums<'a> {
+    pub shape: Shape,
+    pub tables: Tables,
+    /// Per policy stage: the closed stages' deals and amount units, zero for open ones.
+    pub closed: &'a [(u64, i128)],
+}
+
+/// The report of `sums` and the [`Extras`]; `kept` receives what the caller asked to keep
+/// (see [`Kept`]).
 pub(super) fn build_report(
     funnel: &Funnel,
     placer: &Placer,
     keys: &[Vec<Option<String>>],
     extras: Extras,
-    shape: Shape,
-    mut tables: Tables,
-    closed: &[(u64, i128)],
+    sums: ReportSums<'_>,
     kept: Kept<'_>,
 ) -> Result<ForecastReport> {
+    let ReportSums { shape, mut tables, closed } = sums;
     let Kept { slots, order: order_out } = kept;
     let Extras { rounding, per_deal, stalled, stalled_delta, idle, idle_delta } = extras;
     let overrides = per_deal.overrides.as_slice();
