@@ -77,4 +77,45 @@ describe("forecastColumns' table", () => {
     assert.equal(crmkit.forecastColumns(policy, columns, byOwner.asOf).totals.open.amount, "9000000000000000002.00");
     assert.throws(() => crmkit.forecastColumns(policy, columns, byOwner.asOf, { output: "columns" }), { code: "overflow" });
   });
+
+  test("a stage or key code past its labels is the row's error (the kernel's loop by stage code; cell indices past 2^32)", () => {
+    // 1,000 rows by owner, placement half_elapsed (no date read: the loop by stage code).
+    const n = 1000;
+    const policy = {
+      stages: [
+        { name: "lead", conversion: "0.3", duration: "30" },
+        { name: "won", kind: "won" },
+        { name: "lost", kind: "lost" },
+        { name: "proposal", conversion: "0.6", duration: "15" },
+        { name: "demo", conversion: "0.5", duration: "20" },
+      ],
+      duration_unit: "days",
+      placement: "half_elapsed",
+      group_by: ["owner"],
+    };
+    const columns = () => ({
+      stage: Int32Array.from({ length: n }, (_, i) => i % 5),
+      stageLabels: ["lead", "won", "lost", "proposal", "demo"],
+      amountUnits: BigInt64Array.from({ length: n }, (_, i) => BigInt(1000 + i)),
+      enteredStageOn: Int32Array.from({ length: n }, (_, i) => 20400 + (i % 50)),
+      keys: [{ codes: Int32Array.from({ length: n }, (_, i) => (i % 4) - 1), labels: ["a", "b", "c"] }],
+    });
+    const run = (change) => {
+      const c = columns();
+      change(c);
+      return crmkit.forecastColumns(policy, c, "2026-01-05", { output: "columns" });
+    };
+    assert.equal(run(() => {}).totals.open.deals, 600);
+    // 5 labels: 8 codes a group's row; 5 to 7 in the row, 8 and up past it (the next group's).
+    for (const code of [5, 7, 8, 2 ** 31 - 1, -(2 ** 31)]) {
+      assert.throws(() => run((c) => (c.stage[700] = code)), { code: "unknown_stage", path: "stage[700]" }, String(code));
+    }
+    assert.throws(() => run((c) => (c.stage[700] = -1)), { code: "missing_value", path: "stage[700]" });
+    // Past the labels; -2 and 2^31 - 1 put the cell past 2^32 (wasm32's usize), and so does
+    // 2^29, whose cell's low 32 bits are a valid one's.
+    for (const code of [3, 4, -2, 2 ** 29, 2 ** 31 - 1, -(2 ** 31)]) {
+      assert.throws(() => run((c) => (c.keys[0].codes[700] = code)), { code: "invalid_value", path: "keys[0][700]" }, String(code));
+    }
+    assert.throws(() => run((c) => (c.amountUnits[700] = -5n)), { code: "negative_amount", path: "amount[700]" });
+  });
 });

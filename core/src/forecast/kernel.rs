@@ -856,7 +856,8 @@ impl Kernel<'_> {
     /// probability: exact, as every product of a row's is). A row costs a cell's two
     /// additions (no lane read, no mask, no multiplication, no per-code sums beside the
     /// cell's: 200 owners × 8 codes are 25 KB, in L1). The codes are checked after the loop,
-    /// from their OR (below `width`) and the deals in the columns of no valid lane. `None`
+    /// from their OR (below `width`; on wasm32 see `run_wrapping_by_code_rows`) and the
+    /// deals in the columns of no valid lane. `None`
     /// when this table would be much larger than the slot table (many groups, many labels):
     /// [`Kernel::run_wrapping`] then. Never inlined, as that one (its name matched by
     /// scripts/wasm.sh too).
@@ -877,9 +878,11 @@ impl Kernel<'_> {
         let shift = width.trailing_zeros();
         let mut cells = vec![[0u64; 2]; n_cells];
         let cells_in = cells.as_mut_slice();
+        #[cfg(not(target_arch = "wasm32"))]
         let (mut bits, mut columns) = (0u64, 0u64);
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
+        #[cfg(not(target_arch = "wasm32"))]
         for k in 0..n {
             let column = stage[k].column();
             columns |= column;
@@ -887,7 +890,7 @@ impl Kernel<'_> {
             bits |= units;
             // A group past the last (invalid) is past the cells; a code past the row's
             // width may land in the next group's row, which `columns` tells after the loop.
-            // (In 64 bits: a `u32` group shifted by at most 8, also on wasm32.)
+            // (In 64 bits: a `u32` group shifted by at most 8.)
             let at = (u64::from(group(groups[k])) << shift).wrapping_add(column);
             let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
                 return Some(Wrapping::Invalid);
@@ -895,6 +898,12 @@ impl Kernel<'_> {
             cell[0] = cell[0].wrapping_add(units);
             cell[1] += 1;
         }
+        #[cfg(target_arch = "wasm32")]
+        let Some((bits, columns)) =
+            run_wrapping_by_code_rows(stage, (amounts, units), (groups, group), shift, cells_in)
+        else {
+            return Some(Wrapping::Invalid);
+        };
         Some(self.fold_by_code((&cells, |&c| c), (width, false), (bits, columns, n)))
     }
 
@@ -1000,6 +1009,37 @@ impl Kernel<'_> {
         }
         Some(KernelSums { cells, stages, stride })
     }
+}
+
+/// wasm32: [`Kernel::run_wrapping_by_code`]'s loop, in a function of its own so that only
+/// the loop's values are live there: inlined, V8 kept the caller's values in registers and
+/// spilled the loop's own (the units' OR, the codes' OR, the row count: stored and reloaded
+/// every row). Fewer of those too: a code past the row's width, or a cell index past 32 bits
+/// (a `u32` group shifted by at most 8), sets the top bit of the units' OR, as a negative
+/// amount does (the rows are invalid: see [`unproven`]), instead of an OR of the codes of its
+/// own and the index clamped to `usize` (the cell at such an index's low 32 bits, if any, is
+/// then never read). The units' OR and 0 for the codes' OR, or `None` when a row's cell is
+/// past the cells. Its name matches scripts/wasm.sh's `*run_wrapping*` (never inlined).
+#[cfg(target_arch = "wasm32")]
+#[inline(never)]
+fn run_wrapping_by_code_rows<S: LaneCode, A: Copy, G: Copy>(
+    stage: &[S],
+    (amounts, units): (&[A], &impl Fn(A) -> u64),
+    (groups, group): (&[G], &impl Fn(G) -> u32),
+    shift: u32,
+    cells: &mut [[u64; 2]],
+) -> Option<(u64, u64)> {
+    let mut bits = 0u64;
+    for ((code, &amount), &g) in stage.iter().zip(amounts).zip(groups) {
+        let column = code.column();
+        let units = units(amount);
+        let at = (u64::from(group(g)) << shift).wrapping_add(column);
+        bits |= units | ((column >> shift) | (at >> 32)).wrapping_neg();
+        let cell = cells.get_mut(at as u32 as usize)?;
+        cell[0] = cell[0].wrapping_add(units);
+        cell[1] += 1;
+    }
+    Some((bits, 0))
 }
 
 /// What keeps a wrapping loop's sums of `n` rows from being exact, if anything: a unit with
