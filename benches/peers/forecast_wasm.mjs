@@ -3,16 +3,16 @@
 //   node benches/peers/forecast_wasm.mjs [n]        (n deals, default 1_000_000)
 //
 // Needs the Node build (`bash scripts/wasm.sh --build-only`). Generates the benchmark deals
-// (the splitmix64 spec of benches/src/lib.rs, untimed), times `forecastColumns` best of 7
-// (after 3 untimed calls each) for placements half_elapsed and actual and for the issue-7 book
-// (expected close dates, by 500 owners and by 20 teams), each with both outputs in turns (the
-// report's line objects, and `{ output: "columns" }`'s typed arrays) and, third, the table
-// output with the same columns held in `ColumnBuffer`s (crmkit's memory, read in place: no
-// copy in, as native reads its columns; the amounts as a bigint64 buffer of the same integer
-// units, native's i64 cents), runs `forecast_native`
-// (the Rust example) on the same data, in three processes per side taking turns (each figure
-// the best of them: see PROCESSES), checks that the weighted totals agree exactly and prints
-// the ratios (target <= 2.5x).
+// (the splitmix64 spec of benches/src/lib.rs, untimed), times `forecastColumns` for placements
+// half_elapsed and actual and for the issue-7 book (expected close dates, by 500 owners and by
+// 20 teams), each with three outputs: the report's line objects, `{ output: "columns" }`'s
+// typed arrays and, third, that table output with the same columns held in `ColumnBuffer`s
+// (crmkit's memory, read in place: no copy in, as native reads its columns; the amounts as a
+// bigint64 buffer of the same integer units, native's i64 cents); runs `forecast_native` (the
+// Rust example) on the same data, in three processes per side taking turns (each figure the
+// best of them: see PROCESSES), checks that the weighted totals agree exactly and prints the
+// ratios (target <= 2.5x). Both sides time a call the same way: WARMUP untimed calls, then
+// RUNS timed calls back to back, the best of them (see WARMUP).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -128,14 +128,18 @@ const bookPolicy = (key) => ({
 });
 
 // ---- wasm timing (one child process) ---------------------------------------------------------
-// Each workload with both outputs, in turns: the report (line objects) and the table
-// (`{ output: "columns" }`, typed arrays). V8 first runs wasm as baseline (Liftoff) code and
-// swaps in each hot function's optimised (TurboFan) code when its background compile is done:
-// for the kernel's loop about eight calls into a fresh process (until then half_elapsed takes
-// 13-14 ms a call, 8.4-8.9 after; with --no-liftoff 8.3-9.1 from the second call). So every
-// workload is called WARMUP times untimed first (24 calls), then RUNS rounds go round the
-// workloads in turns.
+// V8 first runs wasm as baseline (Liftoff) code and swaps in each hot function's optimised
+// (TurboFan) code when its background compile is done: for the kernel's loop about eight calls
+// into a fresh process (until then half_elapsed takes 13-14 ms a call, 8.4-8.9 after; with
+// --no-liftoff 8.3-9.1 from the second call). So COMPILE_ROUNDS rounds of every workload and
+// output go first, untimed. Then each workload × output is timed as forecast_native times each
+// workload: WARMUP untimed calls, then RUNS timed calls back to back. (Until 2026-12-02 the
+// timed calls went round all twelve in turns, each workload's ColumnBuffers a copy of its own,
+// ~90 MB cycled, so that every call read columns evicted from the cache since its last, where
+// native's seven calls in a row read them warm: half_elapsed in place 2.4-2.5x then against
+// 1.6-1.8x in the same order as native; benches/HISTORY.md.)
 const OUTPUTS = { report: undefined, columns: { output: "columns" }, inPlace: { output: "columns" } };
+const COMPILE_ROUNDS = 3;
 const WARMUP = 3;
 
 /** `cols` with its typed arrays copied into ColumnBuffers (untimed; the Float64Array of units
@@ -175,11 +179,18 @@ function timeWasm() {
     workloads.map(([name]) => [name, { best: { report: Infinity, columns: Infinity, inPlace: Infinity }, weighted: {} }]),
   );
   const lent = new Map(workloads.map(([name, , cols]) => [name, inPlace(cols)]));
-  for (let run = 0; run < WARMUP + RUNS; run++) {
+  const call = (name, p, cols, output, options) =>
+    crmkit.forecastColumns(p, output === "inPlace" ? lent.get(name)() : cols, AS_OF, options);
+  for (let round = 0; round < COMPILE_ROUNDS; round++) {
     for (const [name, p, cols] of workloads) {
-      for (const [output, options] of Object.entries(OUTPUTS)) {
+      for (const [output, options] of Object.entries(OUTPUTS)) call(name, p, cols, output, options);
+    }
+  }
+  for (const [name, p, cols] of workloads) {
+    for (const [output, options] of Object.entries(OUTPUTS)) {
+      for (let run = 0; run < WARMUP + RUNS; run++) {
         t0 = performance.now();
-        const out = crmkit.forecastColumns(p, output === "inPlace" ? lent.get(name)() : cols, AS_OF, options);
+        const out = call(name, p, cols, output, options);
         const ms = performance.now() - t0;
         if (run >= WARMUP) wasm[name].best[output] = Math.min(wasm[name].best[output], ms);
         wasm[name].weighted[output] = out.totals.open.weighted;
@@ -234,7 +245,7 @@ for (let k = 0; k < PROCESSES; k++) {
 // ---- report ----------------------------------------------------------------------------------
 let ok = true;
 console.log(
-  `\nforecastColumns, n = ${n}, best of ${RUNS} after ${WARMUP} untimed, in ${PROCESSES} processes per side in turns (node ${process.version})`,
+  `\nforecastColumns, n = ${n}, best of ${RUNS} back to back after ${WARMUP} untimed, in ${PROCESSES} processes per side in turns (node ${process.version})`,
 );
 console.log(
   "workload        report ms  columns ms  in place ms  native ms   ratio (report)  ratio (columns)  ratio (in place)   weighted",
