@@ -809,6 +809,19 @@ impl Kernel<'_> {
             close_or_code[NEAR_DAYS..].copy_from_slice(&undated);
         }
         let as_of_days = day_slots.as_of_days;
+        // `ELAPSED`: where each code's row starts in the table of days in stage (a code past
+        // the lanes: past the table), so that a row's entry is one load and an add from its
+        // code's low byte, not a clamp and a shift by a register (three instructions a row).
+        let elapsed_shift = day_slots.shift;
+        let undated_col = (1u64 << elapsed_shift) - 1;
+        let mut code_rows = [u32::MAX; MAX_FAST_LANES];
+        if MODE == ELAPSED {
+            let Ok(past) = u32::try_from(by_code_day.len()) else { return Wrapping::Invalid };
+            for (code, row) in code_rows.iter_mut().enumerate() {
+                let start = (code as u64) << elapsed_shift;
+                *row = if code < self.lanes.len() { u32::try_from(start).unwrap_or(past) } else { past };
+            }
+        }
         // 8-byte cells: a row adds its units plus 2^s (its deal), so that a cell's word holds
         // its amount below bit `s` and its deals above (n < 2^(64 - s): no count reaches past
         // the word); `packed_exact` checks after the loop that no amount reached 2^s.
@@ -831,6 +844,18 @@ impl Kernel<'_> {
                 let t = d.wrapping_sub(as_of_days) as u64;
                 let code = NEAR_DAYS + (column as usize & (MAX_FAST_LANES - 1));
                 close_or_code[if none { code } else { t.min(NEAR_DAYS as u64 - 1) as usize }]
+            } else if MODE == ELAPSED {
+                // As `DaySlots::slot`: days in stage (never negative), the last day's column
+                // for any later day; none: the code's undated column. A code of 256 or more
+                // reads some code's row, and its column past the width makes the row invalid
+                // after the loop (`columns`), as any code past the lanes does.
+                let elapsed = as_of_days.wrapping_sub(d) as u64;
+                let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
+                let at = code_rows[column as usize & (MAX_FAST_LANES - 1)] as usize + col as usize;
+                let Some(&slot) = day_slots.by_code_day.get(at) else {
+                    return Wrapping::Invalid;
+                };
+                slot
             } else {
                 let Some(slot) = day_slots.slot::<MODE>((d, none), stage[k].lane(), lane) else {
                     return Wrapping::Invalid;
