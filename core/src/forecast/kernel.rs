@@ -150,19 +150,28 @@ const BY_CODE_CELLS: usize = 1 << 17;
 const BLOCK_ROWS: usize = if cfg!(test) { 1 << 4 } else { 1 << 20 };
 
 /// The tables a dated row's slot is read from (built once per call by
-/// [`Kernel::run_wrapping`]), and the step from a row's day to its slot that both dated loops
-/// take ([`DaySlots::slot`]).
+/// [`Kernel::run_wrapping`]; [`Kernel::run_by_code_dated`] reads a copy of them with every
+/// slot shifted), and the step from a row's day to its slot that both dated loops take
+/// ([`DaySlots::slot`]).
 #[derive(Clone, Copy)]
 struct DaySlots<'t> {
     /// `CLOSE_FAR`: the slot of each close day from `as_of` on, then the overdue slot (never
     /// empty).
     by_day: &'t [u32],
-    /// `CLOSE`: the same in a table of fixed length (its last entry the overdue slot).
-    near: &'t [u32; NEAR_DAYS],
-    /// `ELAPSED`: per label code a row `1 << shift` wide: the slot of each day in stage, then
-    /// the undated one.
+    /// `CLOSE`: the same in a table of fixed length (its last entry, `NEAR_DAYS - 1`, the
+    /// overdue slot), then each label code's undated slot (`BAD` past the labels), so that a
+    /// row's slot is one load from an index chosen by a select, not a select of two loads'
+    /// addresses (in the by-code loop 35 → 32 instructions a row: by team 2.20-2.31 →
+    /// 2.06-2.09 ms in turns, by owner −0.15).
+    close_or_code: &'t [u32; NEAR_DAYS + MAX_FAST_LANES],
+    /// `ELAPSED`: per label code a row `undated_col + 1` wide (a power of two): the slot of
+    /// each day in stage, then the undated one.
     by_code_day: &'t [u32],
-    shift: u32,
+    undated_col: u64,
+    /// `ELAPSED`: where each label code's row starts in `by_code_day` (past it for a code
+    /// past the labels), so that a row's entry is one load and an add from its code, not a
+    /// clamp and a shift by a register (actual 2.50-2.53 → 2.42-2.44 ms in turns).
+    code_rows: &'t [u32; MAX_FAST_LANES],
     /// `QUOTA`: per day from `day0`, the open span's slot and the won span's, then index 0's
     /// (never empty).
     pairs: &'t [[u32; 2]],
@@ -171,19 +180,26 @@ struct DaySlots<'t> {
 }
 
 impl DaySlots<'_> {
-    /// The slot of a row of stage code `code` in mode `MODE` (dated), from its day `d` or
-    /// none, given its lane's undated slot and whether it is a won lane (see
-    /// [`FastLane::won`]); `None` when its code has no row in `actual`'s table (invalid).
-    /// Dates are within the years 1 to 9999 (checked); none gives some day, whose slot is
-    /// then replaced by the lane's undated slot (`actual`: its code's undated column).
+    /// The slot of a row of stage code `code` (below [`MAX_FAST_LANES`]) in mode `MODE`
+    /// (dated), from its day `d` or none, given its lane's undated slot and whether it is a
+    /// won lane (see [`FastLane::won`]; modes `QUOTA` and `CLOSE_FAR` read them); `None`
+    /// when its code has no row in `actual`'s table (invalid). Dates are within the years 1
+    /// to 9999 (checked); none gives some day, whose slot is then the undated one.
     #[inline]
     fn slot<const MODE: u8>(&self, (d, none): (i64, bool), code: usize, (undated, won): (u32, bool)) -> Option<u32> {
+        let code = code & (MAX_FAST_LANES - 1);
         if MODE == ELAPSED {
-            // Days in stage (never negative), the last day's column for any later day.
-            let undated_col = (1u64 << self.shift) - 1;
+            // Days in stage (never negative), the last day's column for any later day; none:
+            // the code's undated column.
             let elapsed = self.as_of_days.wrapping_sub(d) as u64;
-            let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
-            return self.by_code_day.get(((code as u64) << self.shift | col) as usize).copied();
+            let col = if none { self.undated_col } else { elapsed.min(self.undated_col - 1) };
+            return self.by_code_day.get(self.code_rows[code] as usize + col as usize).copied();
+        }
+        if MODE == CLOSE {
+            // Days after as_of; overdue (negative: huge) the last day's entry; none the code's.
+            let t = d.wrapping_sub(self.as_of_days) as u64;
+            let by_code = NEAR_DAYS + code;
+            return Some(self.close_or_code[if none { by_code } else { t.min(NEAR_DAYS as u64 - 1) as usize }]);
         }
         let by_date = if MODE == QUOTA {
             // Days from `day0` (see `Kernel::day0`); earlier ones and none: huge, the last
@@ -191,14 +207,10 @@ impl DaySlots<'_> {
             let i = d.wrapping_sub(self.day0) as u64;
             self.pairs[i.min(self.pairs.len() as u64 - 1) as usize][usize::from(won)]
         } else {
-            // (`CLOSE`, `CLOSE_FAR`.) Days after as_of; overdue (negative) and none: huge, the
-            // last entry.
+            // (`CLOSE_FAR`.) Days after as_of; overdue (negative) and none: huge, the last
+            // entry.
             let t = d.wrapping_sub(self.as_of_days) as u64;
-            if MODE == CLOSE {
-                self.near[t.min(NEAR_DAYS as u64 - 1) as usize]
-            } else {
-                self.by_day[t.min(self.by_day.len() as u64 - 1) as usize]
-            }
+            self.by_day[t.min(self.by_day.len() as u64 - 1) as usize]
         };
         Some(if none { undated } else { by_date })
     }
@@ -596,28 +608,27 @@ impl Kernel<'_> {
             Vec::new()
         };
         // `CLOSE`: the same on the stack, its last entry the overdue slot (the entries between
-        // are never read: no close day reaches them), the heap's freed.
-        let mut near = [BAD; NEAR_DAYS];
+        // are never read: no close day reaches them), then each code's undated slot (see
+        // `DaySlots::close_or_code`); the heap's freed.
+        #[allow(clippy::large_stack_arrays)] // 17 KB on the stack on purpose: fixed offsets
+        let mut close_or_code = [BAD; NEAR_DAYS + MAX_FAST_LANES];
         let by_day = if MODE == CLOSE {
             let Some((&overdue, ahead)) = by_day.split_last() else { return Wrapping::Invalid };
-            let Some(to) = near.get_mut(..ahead.len()).filter(|_| ahead.len() < NEAR_DAYS) else {
+            let Some(to) = close_or_code.get_mut(..ahead.len()).filter(|_| ahead.len() < NEAR_DAYS) else {
                 return Wrapping::Invalid;
             };
             to.copy_from_slice(ahead);
-            near[NEAR_DAYS - 1] = overdue;
+            close_or_code[NEAR_DAYS - 1] = overdue;
+            for (to, lane) in close_or_code[NEAR_DAYS..].iter_mut().zip(&lanes) {
+                *to = lane.undated;
+            }
             Vec::new()
         } else {
             by_day
         };
         // Never empty, so that the clamped index is below its length without a bounds check
         // per row.
-        let by_day: &[u32] = if MODE == CLOSE {
-            &near
-        } else if by_day.is_empty() {
-            &[BAD]
-        } else {
-            &by_day
-        };
+        let by_day: &[u32] = if by_day.is_empty() { &[BAD] } else { &by_day };
         // `actual`: entry dates are on or before as_of (else the general loop reports the
         // first one after), so a day in stage is never negative.
         if MODE == ELAPSED && latest.is_some_and(|d| d > self.as_of_days) {
@@ -628,7 +639,8 @@ impl Kernel<'_> {
         // so that a row's entry is `code << shift | column`, read without the lane's start
         // and last index (two loads and an add in each row's chain of dependent loads). Codes
         // past the labels are past the rows (an invalid row, as their lane makes it).
-        let (by_code_day, shift) = if MODE == ELAPSED {
+        let mut code_rows = [u32::MAX; MAX_FAST_LANES];
+        let (by_code_day, undated_col) = if MODE == ELAPSED {
             let widest = self.lanes.iter().map(|l| (l.last as usize).saturating_add(2)).max().unwrap_or(2);
             let Some(width) = widest.checked_next_power_of_two() else {
                 return Wrapping::Invalid;
@@ -644,9 +656,15 @@ impl Kernel<'_> {
                 table.extend((0..width - 1).map(span));
                 table.push(l.undated);
             }
-            (table, width.trailing_zeros())
+            // Each code's row start; past the table for a code past the labels (a `u32`: the
+            // table has at most max(rows, 2^14) entries).
+            let Ok(past) = u32::try_from(entries) else { return Wrapping::Invalid };
+            for (code, row) in code_rows.iter_mut().enumerate() {
+                *row = if code < self.lanes.len() { (code * width) as u32 } else { past };
+            }
+            (table, width as u64 - 1)
         } else {
-            (Vec::new(), 0)
+            (Vec::new(), 1)
         };
         // An open deal's cell (1 + group × stride + slot) is valid when it is one of the cells:
         // every slot a lane or the table gives is below the stride or `BAD` (checked here), so
@@ -662,9 +680,10 @@ impl Kernel<'_> {
         // were spilled and reloaded per row instead.)
         let day_slots = DaySlots {
             by_day,
-            near: &near,
+            close_or_code: &close_or_code,
             by_code_day: &by_code_day,
-            shift,
+            undated_col,
+            code_rows: &code_rows,
             pairs,
             as_of_days: self.as_of_days,
             day0: self.day0,
@@ -781,15 +800,19 @@ impl Kernel<'_> {
         if days.len() != n {
             return Wrapping::Invalid;
         }
-        // At fixed offsets from the stack pointer, no register of their own in the loop:
-        // `CLOSE`'s table of close days, and each code's undated slot (past the labels: `BAD`).
-        let near = if MODE == CLOSE { day_slots.near.map(wide) } else { [BAD; NEAR_DAYS] };
+        // Every slot shifted, at fixed offsets from the stack pointer where the loop reads
+        // them (no register of their own): `CLOSE`'s table of close days and codes, and each
+        // code's undated slot (past the labels: `BAD`); on the heap, `CLOSE_FAR`'s and
+        // `ELAPSED`'s tables.
+        #[allow(clippy::large_stack_arrays)] // 17 KB on the stack on purpose: fixed offsets
+        let close_or_code =
+            if MODE == CLOSE { day_slots.close_or_code.map(wide) } else { [BAD; NEAR_DAYS + MAX_FAST_LANES] };
         let by_day: Vec<u32> =
             if MODE == CLOSE_FAR { day_slots.by_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
         let by_code_day: Vec<u32> =
             if MODE == ELAPSED { day_slots.by_code_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
         let day_slots = DaySlots {
-            near: &near,
+            close_or_code: &close_or_code,
             by_day: if MODE == CLOSE_FAR { &by_day } else { day_slots.by_day },
             by_code_day: &by_code_day,
             ..day_slots
@@ -797,30 +820,6 @@ impl Kernel<'_> {
         let mut undated = [BAD; MAX_FAST_LANES];
         for (u, lane) in undated.iter_mut().zip(lanes) {
             *u = wide(lane.undated);
-        }
-        // `CLOSE`: one table for both kinds of row, the slot of each close day (`near`), then
-        // each code's undated slot, so that a row's slot is one load from an index chosen by
-        // a select (not a select of two addresses: 35 → 32 instructions a row; by team
-        // 2.20-2.31 → 2.06-2.09 ms in turns, by owner −0.15).
-        #[allow(clippy::large_stack_arrays)] // 17 KB on the stack on purpose (as `near`)
-        let mut close_or_code = [BAD; NEAR_DAYS + MAX_FAST_LANES];
-        if MODE == CLOSE {
-            close_or_code[..NEAR_DAYS].copy_from_slice(&near);
-            close_or_code[NEAR_DAYS..].copy_from_slice(&undated);
-        }
-        let as_of_days = day_slots.as_of_days;
-        // `ELAPSED`: where each code's row starts in the table of days in stage (a code past
-        // the lanes: past the table), so that a row's entry is one load and an add from its
-        // code's low byte, not a clamp and a shift by a register (three instructions a row).
-        let elapsed_shift = day_slots.shift;
-        let undated_col = (1u64 << elapsed_shift) - 1;
-        let mut code_rows = [u32::MAX; MAX_FAST_LANES];
-        if MODE == ELAPSED {
-            let Ok(past) = u32::try_from(by_code_day.len()) else { return Wrapping::Invalid };
-            for (code, row) in code_rows.iter_mut().enumerate() {
-                let start = (code as u64) << elapsed_shift;
-                *row = if code < self.lanes.len() { u32::try_from(start).unwrap_or(past) } else { past };
-            }
         }
         // 8-byte cells: a row adds its units plus 2^s (its deal), so that a cell's word holds
         // its amount below bit `s` and its deals above (n < 2^(64 - s): no count reaches past
@@ -839,28 +838,10 @@ impl Kernel<'_> {
             bits |= units;
             let row = u64::from(group(groups[k])) * stride;
             let (d, none, _) = days.at(k);
-            let slot = if MODE == CLOSE {
-                // As `DaySlots::slot`: days after as_of; overdue (negative: huge), the last.
-                let t = d.wrapping_sub(as_of_days) as u64;
-                let code = NEAR_DAYS + (column as usize & (MAX_FAST_LANES - 1));
-                close_or_code[if none { code } else { t.min(NEAR_DAYS as u64 - 1) as usize }]
-            } else if MODE == ELAPSED {
-                // As `DaySlots::slot`: days in stage (never negative), the last day's column
-                // for any later day; none: the code's undated column. A code of 256 or more
-                // reads some code's row, and its column past the width makes the row invalid
-                // after the loop (`columns`), as any code past the lanes does.
-                let elapsed = as_of_days.wrapping_sub(d) as u64;
-                let col = if none { undated_col } else { elapsed.min(undated_col - 1) };
-                let at = code_rows[column as usize & (MAX_FAST_LANES - 1)] as usize + col as usize;
-                let Some(&slot) = day_slots.by_code_day.get(at) else {
-                    return Wrapping::Invalid;
-                };
-                slot
-            } else {
-                let Some(slot) = day_slots.slot::<MODE>((d, none), stage[k].lane(), lane) else {
-                    return Wrapping::Invalid;
-                };
-                slot
+            // A code of 256 or more reads some code's entries, and its column past the width
+            // makes the row invalid after the loop (`columns`), as any code past the lanes does.
+            let Some(slot) = day_slots.slot::<MODE>((d, none), column as usize, lane) else {
+                return Wrapping::Invalid;
             };
             let at = (row + u64::from(slot)).wrapping_add(column);
             let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
