@@ -423,3 +423,33 @@ def test_campaign_roi_frame_arrow_decimals_gaps_and_errors():
     with pytest.raises(crmkit.CrmkitError) as e:
         crmkit.campaign_roi_frame(table, {}, leads="nope")
     assert (e.value.code, e.value.path) == ("missing_field", "nope")
+
+
+def test_reports_are_built_with_the_collector_paused_and_left_as_they_were_found():
+    # A report's dicts and lists cannot form a cycle: the cyclic collector, which each batch
+    # of 700 new containers would otherwise set off (20 times for these 2,000 lines), is paused
+    # while the native call builds them, then left as the caller had it (once enabled again it
+    # may run once, for the new objects).
+    import gc
+
+    campaigns = [{"id": f"c{i}", "channel": "search", "cost": "10", "leads": 2} for i in range(2000)]
+    policy = json.dumps({})
+    collections = []
+
+    def seen(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    want = crmkit.campaign_roi({}, campaigns)
+    text = json.dumps(campaigns)
+    gc.callbacks.append(seen)
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            report = crmkit._native.campaign_roi(policy, text)
+            assert gc.isenabled() is enabled
+            assert report == want and len(collections) <= int(enabled), collections
+            collections.clear()
+    finally:
+        gc.callbacks.remove(seen)
+        gc.enable()
