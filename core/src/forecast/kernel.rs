@@ -79,11 +79,18 @@ const CLOSE: u8 = 1;
 const ELAPSED: u8 = 2;
 const QUOTA: u8 = 3;
 const CLOSE_FAR: u8 = 4;
+/// [`DaySlots::slot`]'s form of `QUOTA` for the dated by-code loop (see
+/// [`DaySlots::halves`]).
+const QUOTA_BY_CODE: u8 = 5;
 
 /// Mode `CLOSE`'s table of close days from `as_of` (11 years), on the stack: the loop reads
 /// it at a fixed offset from the stack pointer with a constant last index, which leaves two
 /// registers to the loop's own values (a column's start was spilled and reloaded per row).
 const NEAR_DAYS: usize = 4096;
+
+/// Mode `QUOTA` in the dated by-code loop: at most this many days from `day0` (to the latest
+/// close day), each with two slots (the open span's and the won span's) in `close_or_code`.
+const QUOTA_DAYS: usize = NEAR_DAYS / 2;
 
 /// A stage code as the wrapping loop reads it: its lane's index. Every code that names no
 /// label (-1, a missing stage, or one past the labels) lands on a lane past the labels, which
@@ -175,6 +182,11 @@ struct DaySlots<'t> {
     /// `QUOTA`: per day from `day0`, the open span's slot and the won span's, then index 0's
     /// (never empty).
     pairs: &'t [[u32; 2]],
+    /// `QUOTA` in the dated by-code loop (`QUOTA_BY_CODE`): per code, 1 for a won lane, whose
+    /// rows read the second half of `close_or_code`'s first `NEAR_DAYS` entries (the won
+    /// span's slot of each day from `day0`), the open lanes' the first (the open span's);
+    /// each half continued to its end with the entry for earlier days and none (index 0's).
+    halves: &'t [u8; MAX_FAST_LANES],
     as_of_days: i64,
     day0: i64,
 }
@@ -194,6 +206,14 @@ impl DaySlots<'_> {
             let elapsed = self.as_of_days.wrapping_sub(d) as u64;
             let col = if none { self.undated_col } else { elapsed.min(self.undated_col - 1) };
             return self.by_code_day.get(self.code_rows[code] as usize + col as usize).copied();
+        }
+        if MODE == QUOTA_BY_CODE {
+            // Days from `day0` in the code's half; earlier ones and none: huge, the half's
+            // last entry; none: the code's undated slot. A select, not a branch on "dated?"
+            // (LLVM's choice here otherwise: mispredicted for about one row in three).
+            let i = d.wrapping_sub(self.day0) as u64;
+            let dated = (usize::from(self.halves[code]) & 1) * QUOTA_DAYS + i.min(QUOTA_DAYS as u64 - 1) as usize;
+            return Some(self.close_or_code[std::hint::select_unpredictable(none, NEAR_DAYS + code, dated)]);
         }
         if MODE == CLOSE {
             // Days after as_of; overdue (negative: huge) the last day's entry; none the code's.
@@ -685,6 +705,7 @@ impl Kernel<'_> {
             undated_col,
             code_rows: &code_rows,
             pairs,
+            halves: &[0; MAX_FAST_LANES],
             as_of_days: self.as_of_days,
             day0: self.day0,
         };
@@ -701,13 +722,18 @@ impl Kernel<'_> {
         let width = self.lanes.len().max(1).next_power_of_two();
         // (Also in WebAssembly since its 8-byte cells: by team in Node, columns read in place,
         // 4.6-5.5 → 3.4-4.3 ms; with 16-byte cells V8's code of it had been slower there.)
-        let by_code = close || MODE == ELAPSED;
-        if by_code && (n_cells - 1).saturating_mul(width) <= BY_CODE_CELLS {
+        // `QUOTA`: a won lane's periods go to its own code's slot cells (as many slots as won
+        // columns at least: see `run_by_code_dated`), a group's row as wide as without them.
+        let by_code = close
+            || MODE == ELAPSED
+            || (MODE == QUOTA && self.won_cols <= self.n_slots && day_slots.pairs.len() <= QUOTA_DAYS);
+        let by_code_cells = if MODE == QUOTA { self.n_groups * self.n_slots } else { n_cells - 1 };
+        if by_code && by_code_cells.saturating_mul(width) <= BY_CODE_CELLS {
             // Sums it cannot prove exact: the group × slot loop's own proof.
             match self.run_by_code_dated::<MODE, _, _, _, _>(
                 stage,
                 (days, day_slots, &lanes),
-                (n_cells - 1, width),
+                (by_code_cells, width),
                 (amounts, units),
                 (groups, group),
             ) {
@@ -821,6 +847,36 @@ impl Kernel<'_> {
         for (u, lane) in undated.iter_mut().zip(lanes) {
             *u = wide(lane.undated);
         }
+        // `QUOTA`: the pairs in the two halves of `close_or_code`'s first `NEAR_DAYS` entries
+        // (see `DaySlots::halves`), then each code's undated slot. A won lane's column (its
+        // period back from `as_of`'s, after the `n_slots` month slots) becomes its slot: its
+        // deals go to its own code's cells, which no open row uses, and `fold_by_code` moves
+        // them to the won columns.
+        let mut close_or_code = close_or_code;
+        let mut halves = [0u8; MAX_FAST_LANES];
+        if MODE == QUOTA {
+            let n_slots = self.n_slots as u32;
+            let won_slot = |s: u32| match s {
+                BAD => Some(BAD),
+                s => s.checked_sub(n_slots).filter(|&c| c < n_slots).map(wide),
+            };
+            // (No won lane: the pairs' won half is the open span's, read by no row.)
+            let any_won = lanes.iter().any(|l| l.won);
+            let Some(&last) = day_slots.pairs.last().filter(|_| day_slots.pairs.len() <= QUOTA_DAYS) else {
+                return Wrapping::Invalid;
+            };
+            for i in 0..QUOTA_DAYS {
+                let [open, won] = day_slots.pairs.get(i).copied().unwrap_or(last);
+                let Some(won) = won_slot(if any_won { won } else { BAD }) else { return Wrapping::Invalid };
+                close_or_code[i] = wide(open);
+                close_or_code[QUOTA_DAYS + i] = won;
+            }
+            close_or_code[NEAR_DAYS..].copy_from_slice(&undated);
+            for (h, lane) in halves.iter_mut().zip(lanes) {
+                *h = u8::from(lane.won);
+            }
+        }
+        let day_slots = DaySlots { close_or_code: &close_or_code, halves: &halves, ..day_slots };
         // 8-byte cells: a row adds its units plus 2^s (its deal), so that a cell's word holds
         // its amount below bit `s` and its deals above (n < 2^(64 - s): no count reaches past
         // the word); `packed_exact` checks after the loop that no amount reached 2^s.
@@ -840,7 +896,12 @@ impl Kernel<'_> {
             let (d, none, _) = days.at(k);
             // A code of 256 or more reads some code's entries, and its column past the width
             // makes the row invalid after the loop (`columns`), as any code past the lanes does.
-            let Some(slot) = day_slots.slot::<MODE>((d, none), column as usize, lane) else {
+            let slot = if MODE == QUOTA {
+                day_slots.slot::<QUOTA_BY_CODE>((d, none), column as usize, lane)
+            } else {
+                day_slots.slot::<MODE>((d, none), column as usize, lane)
+            };
+            let Some(slot) = slot else {
                 return Wrapping::Invalid;
             };
             let at = (row + u64::from(slot)).wrapping_add(column);
@@ -852,7 +913,8 @@ impl Kernel<'_> {
         if !packed_exact(&cells, s, bits, n) {
             return Wrapping::Unproven;
         }
-        self.fold_by_code((&cells, |&c| [c & (deal - 1), c >> s]), (width, true), (bits, columns, n))
+        let won = |code: usize| MODE == QUOTA && halves.get(code).is_some_and(|&h| h == 1);
+        self.fold_by_code((&cells, |&c| [c & (deal - 1), c >> s]), (width, true, &won), (bits, columns, n))
     }
 
     /// Mode `UNDATED` (a lane's slot is its own, read from no date): the rows summed per
@@ -910,7 +972,7 @@ impl Kernel<'_> {
         else {
             return Some(Wrapping::Invalid);
         };
-        Some(self.fold_by_code((&cells, |&c| c), (width, false), (bits, columns, n)))
+        Some(self.fold_by_code((&cells, |&c| c), (width, false, &|_| false), (bits, columns, n)))
     }
 
     /// The sums of a by-code loop's `cells` (see [`Kernel::run_wrapping_by_code`]): rows of
@@ -920,7 +982,7 @@ impl Kernel<'_> {
     fn fold_by_code<C>(
         &self,
         (cells, read): (&[C], impl Fn(&C) -> [u64; 2]),
-        (width, dated): (usize, bool),
+        (width, dated, won): (usize, bool, &dyn Fn(usize) -> bool),
         (bits, columns, n): (u64, u64, usize),
     ) -> Wrapping {
         // A code past the width, or deals of a code that is no policy stage (a column past
@@ -942,25 +1004,37 @@ impl Kernel<'_> {
         }
         // Exact from here: every cell's amount is at most the total, its weighted at most
         // the total × the largest probability, both proven to fit.
+        // A group's row: its month slots, then (`QUOTA`) its won columns.
+        let out_stride = stride + self.won_cols;
         let mut out = KernelSums {
-            cells: vec![KCell::default(); self.n_groups * stride + 1],
+            cells: vec![KCell::default(); self.n_groups * out_stride + 1],
             stages: vec![KCell::default(); self.n_stages],
-            stride,
+            stride: out_stride,
         };
+        // Dated: the group and slot of the unit (group × slot).
+        let (mut group, mut slot) = (0, 0);
         for (unit, row) in cells.chunks_exact(width).enumerate() {
-            for (lane, [amount, deals]) in self.lanes.iter().zip(row.iter().map(&read)).filter(|(_, c)| c[1] > 0) {
+            for (code, (lane, [amount, deals])) in
+                self.lanes.iter().zip(row.iter().map(&read)).enumerate().filter(|(_, (_, c))| c[1] > 0)
+            {
                 let sums = KCell { amount, weighted: amount * lane.probability, deals };
                 // Closed: the dump (cell 0), as the other forms do; an open lane's slot is
-                // below the stride (checked above).
+                // below the stride (checked above); a won lane's slot is its won column.
                 let at = if lane.closed {
                     0
                 } else if dated {
-                    1 + unit
+                    1 + group * out_stride + slot + if won(code) { stride } else { 0 }
                 } else {
                     1 + unit * stride + lane.slot as usize
                 };
                 out.cells[at].add_exact(&sums);
                 out.stages[lane.stage as usize].add_exact(&sums);
+            }
+            if dated {
+                slot += 1;
+                if slot == stride {
+                    (group, slot) = (group + 1, 0);
+                }
             }
         }
         Wrapping::Exact(out)
