@@ -837,10 +837,14 @@ impl Kernel<'_> {
             if MODE == CLOSE_FAR { day_slots.by_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
         let by_code_day: Vec<u32> =
             if MODE == ELAPSED { day_slots.by_code_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
+        // `ELAPSED`'s code rows copied here too: read at a fixed offset from the stack
+        // pointer, not through a pointer the loop keeps (spilled and reloaded every row).
+        let code_rows = *day_slots.code_rows;
         let day_slots = DaySlots {
             close_or_code: &close_or_code,
             by_day: if MODE == CLOSE_FAR { &by_day } else { day_slots.by_day },
             by_code_day: &by_code_day,
+            code_rows: &code_rows,
             ..day_slots
         };
         let mut undated = [BAD; MAX_FAST_LANES];
