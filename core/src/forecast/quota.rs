@@ -760,13 +760,9 @@ impl Cell {
     }
 }
 
-/// `x` rounded by `rounding`, as [`Rounding::round`] gives it: `x` itself when it has the
-/// places already (cents summed in cents: no division by 10^0), else in 64-bit integers
-/// where `x`'s units allow (see [`Units`]).
+/// `x` rounded by `rounding`, as [`Rounding::round`] gives it; in 64-bit integers where
+/// `x`'s units allow (see [`Units`]).
 fn shown(x: Decimal, rounding: Rounding) -> Decimal {
-    if x.scale() == rounding.dp {
-        return x;
-    }
     Units::of(x).and_then(|u| u.shown(rounding)).unwrap_or_else(|| rounding.round(x))
 }
 
