@@ -239,6 +239,45 @@ pub(super) fn run<'f, 'p>(
     side: Option<&mut Side>,
     table: Option<&mut GroupTable>,
 ) -> Result<(ForecastReport, Placer<'f, 'p>)> {
+    // `actual`'s entry dates as days (of the right length, as the amounts): checked by the
+    // kernel as it reads them (see `kernel::elapsed_limit`), not by a pass of their own
+    // first, a pass over 8 MB of 1,000,000 rows' dates that cost 0.4-0.5 ms of the ~2.5 ms
+    // call. Any other way through the rows checks them first (`Pass::fill_all`), and an
+    // error found after them is preceded by theirs, as when they were checked first.
+    let n = cols.stage.len();
+    let deferred = cols.entered_stage_on.filter(|days| {
+        funnel.policy.placement == Placement::Actual
+            && !matches!(days, DateColumn::Ticks { .. })
+            && days.len() == n
+            && amount_len(&cols.amount) == n
+    });
+    let check = || deferred.map_or(Ok(()), |days| days.check("entered_stage_on", row_path).map(|_| ()));
+    match rows(funnel, cols, as_of, row_path, threads, (side, table), deferred.is_some().then_some(&check)) {
+        Err(e) if deferred.is_some() => Err(check().err().unwrap_or(e)),
+        done => done,
+    }
+}
+
+/// Rows of an amount column.
+fn amount_len(amount: &AmountColumn) -> usize {
+    match amount {
+        AmountColumn::Decimal(a) => a.len(),
+        AmountColumn::Units { units, .. } => units.len(),
+        AmountColumn::Float { values, .. } => values.len(),
+    }
+}
+
+/// [`run`], with `actual`'s entry dates not checked when `check_entered` is given (the check
+/// to make before any loop other than the kernel reads them).
+fn rows<'f, 'p>(
+    funnel: &'f Funnel<'p>,
+    cols: &DealColumns,
+    as_of: NaiveDate,
+    row_path: &RowPath,
+    threads: usize,
+    (side, table): (Option<&mut Side>, Option<&mut GroupTable>),
+    check_entered: Option<&(dyn Fn() -> Result<()> + Sync)>,
+) -> Result<(ForecastReport, Placer<'f, 'p>)> {
     let policy = funnel.policy;
     let n = cols.stage.len();
     let same_len = |len: usize, name: &str| {
@@ -248,14 +287,7 @@ pub(super) fn run<'f, 'p>(
             Err(Error::InvalidValue { path: name.to_owned(), reason: format!("column has {len} rows, stage has {n}") })
         }
     };
-    same_len(
-        match cols.amount {
-            AmountColumn::Decimal(a) => a.len(),
-            AmountColumn::Units { units, .. } => units.len(),
-            AmountColumn::Float { values, .. } => values.len(),
-        },
-        "amount",
-    )?;
+    same_len(amount_len(&cols.amount), "amount")?;
     // Each date column checked in one pass, which also gives its latest day (and a column
     // of ticks as 32-bit days).
     let as_of_days = days_since_epoch(as_of);
@@ -272,6 +304,9 @@ pub(super) fn run<'f, 'p>(
     {
         if let Some(days) = days {
             same_len(days.len(), field)?;
+            if k == 0 && check_entered.is_some() {
+                continue;
+            }
             (latest[k], narrowed[k]) = days.check(field, row_path)?;
         }
     }
@@ -362,6 +397,7 @@ pub(super) fn run<'f, 'p>(
         },
         close_slots: &close_slots,
         kernel,
+        check_entered,
         to_tables: &to_tables,
         cols,
         row_path,
@@ -513,6 +549,8 @@ struct Pass<'a> {
     close_slots: &'a [u32],
     /// The fast lane, when the placement allows it.
     kernel: Option<Kernel<'a>>,
+    /// The entry dates' check, when only the fast lane checked them (see [`run`]).
+    check_entered: Option<&'a (dyn Fn() -> Result<()> + Sync)>,
     /// The report's tables from the fast lane's sums, when they fit.
     to_tables: &'a ToTables<'a>,
 }
@@ -552,6 +590,9 @@ impl Pass<'_> {
             if let Some(tables) = KernelSums::merged(parts).and_then(|s| (self.to_tables)(&s)) {
                 return Ok(Filled::Fast(tables));
             }
+        }
+        if let Some(check) = self.check_entered {
+            check()?;
         }
         let run_chunk = |k: usize| -> Result<Aggregator> {
             let rows = rows_of(k);
@@ -1452,6 +1493,11 @@ mod tests {
         let narrow = DealColumns { stage: StageCodes::I8(&narrow), ..columns.clone() };
         let e8 = forecast_columns(&policy(placement), &narrow, as_of).unwrap_err();
         assert_eq!((e8.code(), e8.path()), (e.code(), e.path()));
+        // And from the entry dates as 32-bit days (all of the cases' fit).
+        let entered32: Vec<i32> = entered.iter().map(|&d| i32::try_from(d).unwrap()).collect();
+        let days32 = DealColumns { entered_stage_on: Some(DateColumn::Days32(&entered32)), ..columns.clone() };
+        let e32 = forecast_columns(&policy(placement), &days32, as_of).unwrap_err();
+        assert_eq!((e32.code(), e32.path()), (e.code(), e.path()));
         (e.code().to_owned(), e.path().to_owned())
     }
 
@@ -1823,11 +1869,41 @@ mod tests {
     }
 
     #[test]
+    fn entry_dates_the_kernel_checks_give_the_general_loops_report() {
+        // `actual`: the kernel checks the entry dates as it reads them (no pass of their own
+        // first); valid days in stage whose OR passes its bound (entries in the year 1) take
+        // the general loop after the dates' check: each report as the one of amounts the
+        // kernel does not take (decimals), from 64-bit and from 32-bit days.
+        let labels = ["a".to_string(), "won".to_string(), "gone".to_string()];
+        let owners = ["li".to_string(), "wang".to_string()];
+        let (stage, owner, cents) = ([0, 0, 1, 0], [0, 1, -1, 1], [100i64, 200, 300, 400]);
+        let decimals: Vec<Decimal> = cents.iter().map(|&c| Decimal::new(c, 2)).collect();
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let first = crate::wire::MIN_EPOCH_DAY;
+        for entered in [[20_000, 19_990, 19_000, i64::MIN], [first, 20_000, first + 1, 20_454]] {
+            let entered32: Vec<i32> = entered.iter().map(|&d| i32::try_from(d).unwrap_or(i32::MIN)).collect();
+            for days in [DateColumn::Days(&entered), DateColumn::Days32(&entered32)] {
+                let report = |amount| {
+                    let columns = DealColumns {
+                        entered_stage_on: Some(days),
+                        ..owner_columns(&stage, &labels, amount, (&owner, &owners))
+                    };
+                    forecast_columns(&policy("actual"), &columns, as_of).unwrap()
+                };
+                let fast = report(AmountColumn::Units { units: &cents, scale: 2 });
+                assert_eq!(fast, report(AmountColumn::Decimal(&decimals)));
+                assert_eq!(fast.totals.open.deals, 3);
+            }
+        }
+    }
+
+    #[test]
     fn bad_cells_are_reported_with_their_column_and_row() {
         for placement in ["half_elapsed", "actual"] {
             // (Three labels: `half_elapsed` sums a row of 4 cells per owner, by stage code; code
             // 3 is past the labels in its row, code 4 lands on the next owner's first cell.)
-            let cases: [(&str, &str, Spoil); 9] = [
+            let year_0 = crate::wire::MIN_EPOCH_DAY - 1;
+            let cases: [(&str, &str, Spoil); 13] = [
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 2)),
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = 3)),
                 (
@@ -1842,6 +1918,26 @@ mod tests {
                 ("unknown_stage", "stage[1]", Box::new(|s, _, _, _| s[1] = -7)),
                 ("negative_amount", "amount[1]", Box::new(|_, c, _, _| c[1] = -5)),
                 ("date_after_as_of", "entered_stage_on[1]", Box::new(|_, _, e, _| e[1] = 30_000)),
+                // `actual`'s kernel checks the entry dates as it reads them: a day before the
+                // year 1 is still the dates' error, and before any later column's or row's.
+                ("invalid_date", "entered_stage_on[1]", Box::new(move |_, _, e, _| e[1] = year_0)),
+                ("invalid_date", "entered_stage_on[2]", Box::new(move |_, _, e, _| e[2] = year_0)),
+                (
+                    "invalid_date",
+                    "entered_stage_on[2]",
+                    Box::new(move |s, _, e, _| {
+                        s[1] = 2;
+                        e[2] = year_0;
+                    }),
+                ),
+                (
+                    "invalid_date",
+                    "entered_stage_on[2]",
+                    Box::new(move |_, _, e, o| {
+                        o[1] = 2;
+                        e[2] = year_0;
+                    }),
+                ),
                 ("invalid_value", "keys[0][1]", Box::new(|_, _, _, o| o[1] = 2)),
                 ("invalid_value", "keys[0][1]", Box::new(|_, _, _, o| o[1] = -2)),
             ];

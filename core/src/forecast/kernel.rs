@@ -191,19 +191,37 @@ struct DaySlots<'t> {
     day0: i64,
 }
 
+/// `ELAPSED`: the most days in stage a row of a valid entry date has (one on the first day
+/// of the year 1). The loops OR every dated row's days in stage (wrapping: an entry date
+/// after `as_of` is huge) and give up when the OR is past this bound, so that they check
+/// the entry dates as they read them; the rows' dates need no pass of their own first (a
+/// sufficient test: an OR past it with every row valid, which no real book's dates make,
+/// takes the general loop, after the dates' own check).
+fn elapsed_limit(as_of_days: i64) -> u64 {
+    as_of_days.saturating_sub(crate::wire::MIN_EPOCH_DAY).max(0) as u64
+}
+
 impl DaySlots<'_> {
     /// The slot of a row of stage code `code` (below [`MAX_FAST_LANES`]) in mode `MODE`
     /// (dated), from its day `d` or none, given its lane's undated slot and whether it is a
     /// won lane (see [`FastLane::won`]; modes `QUOTA` and `CLOSE_FAR` read them); `None`
     /// when its code has no row in `actual`'s table (invalid). Dates are within the years 1
-    /// to 9999 (checked); none gives some day, whose slot is then the undated one.
+    /// to 9999 (checked; under `ELAPSED` by the loop: `seen` receives the row's days in stage,
+    /// see [`elapsed_limit`]); none gives some day, whose slot is then the undated one.
     #[inline]
-    fn slot<const MODE: u8>(&self, (d, none): (i64, bool), code: usize, (undated, won): (u32, bool)) -> Option<u32> {
+    fn slot<const MODE: u8>(
+        &self,
+        (d, none): (i64, bool),
+        code: usize,
+        (undated, won): (u32, bool),
+        seen: &mut u64,
+    ) -> Option<u32> {
         let code = code & (MAX_FAST_LANES - 1);
         if MODE == ELAPSED {
-            // Days in stage (never negative), the last day's column for any later day; none:
-            // the code's undated column.
+            // Days in stage (never negative in a valid row), the last day's column for any
+            // later day; none: the code's undated column.
             let elapsed = self.as_of_days.wrapping_sub(d) as u64;
+            *seen |= if none { 0 } else { elapsed };
             let col = if none { self.undated_col } else { elapsed.min(self.undated_col - 1) };
             return self.by_code_day.get(self.code_rows[code] as usize + col as usize).copied();
         }
@@ -709,7 +727,7 @@ impl Kernel<'_> {
             as_of_days: self.as_of_days,
             day0: self.day0,
         };
-        let mut bits = 0u64;
+        let (mut bits, mut seen) = (0u64, 0u64);
         let n = stage.len();
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
         // Sliced to `rows` (by `dated_run`): its length is `n`.
@@ -759,7 +777,7 @@ impl Kernel<'_> {
                 (row & lane.mask).wrapping_add(lane.offset)
             } else {
                 let (d, none, _) = days.at(k);
-                let Some(slot) = day_slots.slot::<MODE>((d, none), code, (lane.undated, lane.won)) else {
+                let Some(slot) = day_slots.slot::<MODE>((d, none), code, (lane.undated, lane.won), &mut seen) else {
                     return Wrapping::Invalid;
                 };
                 ((row + u64::from(slot)) & lane.mask).wrapping_add(lane.offset)
@@ -779,6 +797,9 @@ impl Kernel<'_> {
         let total = || stage_units.iter().map(|&s| u128::from(s)).sum();
         // (From the loop's own lanes: see above.)
         let max_p = lanes.iter().map(|l| l.probability).max().unwrap_or(0);
+        if MODE == ELAPSED && seen > elapsed_limit(self.as_of_days) {
+            return Wrapping::Invalid;
+        }
         if let Some(stop) = unproven(bits, n, total, max_p) {
             return stop;
         }
@@ -888,7 +909,7 @@ impl Kernel<'_> {
         let deal = 1u64 << s;
         let mut cells = vec![0u64; n_cells * width];
         let cells_in = cells.as_mut_slice();
-        let (mut bits, mut columns) = (0u64, 0u64);
+        let (mut bits, mut columns, mut seen) = (0u64, 0u64, 0u64);
         let (amounts, groups) = (&amounts[..n], &groups[..n]);
         for k in 0..n {
             let column = stage[k].column();
@@ -901,9 +922,9 @@ impl Kernel<'_> {
             // A code of 256 or more reads some code's entries, and its column past the width
             // makes the row invalid after the loop (`columns`), as any code past the lanes does.
             let slot = if MODE == QUOTA {
-                day_slots.slot::<QUOTA_BY_CODE>((d, none), column as usize, lane)
+                day_slots.slot::<QUOTA_BY_CODE>((d, none), column as usize, lane, &mut seen)
             } else {
-                day_slots.slot::<MODE>((d, none), column as usize, lane)
+                day_slots.slot::<MODE>((d, none), column as usize, lane, &mut seen)
             };
             let Some(slot) = slot else {
                 return Wrapping::Invalid;
@@ -913,6 +934,9 @@ impl Kernel<'_> {
                 return Wrapping::Invalid;
             };
             *cell = cell.wrapping_add(units.wrapping_add(deal));
+        }
+        if MODE == ELAPSED && seen > elapsed_limit(self.as_of_days) {
+            return Wrapping::Invalid;
         }
         if !packed_exact(&cells, s, bits, n) {
             return Wrapping::Unproven;
@@ -1059,6 +1083,7 @@ impl Kernel<'_> {
         let last_group = self.n_groups.checked_sub(1)?;
         let last_slot = stride - 1;
         let last_stage = self.n_stages.checked_sub(1)?;
+        let limit = elapsed_limit(self.as_of_days);
         for i in rows {
             // -1 (a missing stage) becomes huge, as any code past the labels.
             let code = self.stage.code(i) as u32 as usize;
@@ -1070,7 +1095,8 @@ impl Kernel<'_> {
                 let d = dated.days.day(i);
                 let index = if dated.elapsed {
                     let elapsed = self.as_of_days.wrapping_sub(d);
-                    ok &= d == i64::MIN || elapsed >= 0;
+                    // (Also where the loop checks the entry dates: see `elapsed_limit`.)
+                    ok &= d == i64::MIN || elapsed as u64 <= limit;
                     elapsed
                 } else {
                     d.wrapping_sub(self.day0)
