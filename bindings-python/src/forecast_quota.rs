@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crmkit::forecast::{
     DealColumns, ForecastPolicy, KeyColumn, ProbabilityColumn, QuotaData, QuotaLine, QuotaPolicy, QuotaReport,
-    StageCodes,
+    QuotaTable, StageCodes, UnitColumn, QUOTA_REASON_LISTS,
 };
 use crmkit::wire::parse_date;
 use crmkit::Decimal;
@@ -92,6 +92,77 @@ impl<'a> DealData<'a> {
     }
 }
 
+/// A quota key column: integer ids (each key's value is its text), or texts (`None`: none).
+#[derive(FromPyObject)]
+pub(crate) enum QuotaKey<'py> {
+    /// int64 ids.
+    Ids(PyReadonlyArray1<'py, i64>),
+    /// Texts.
+    Texts(Vec<Option<String>>),
+}
+
+/// Quota amounts as a column: whole units (int64), or decimal texts.
+#[derive(FromPyObject)]
+pub(crate) enum QuotaAmounts<'py> {
+    /// int64 whole units.
+    Units(PyReadonlyArray1<'py, i64>),
+    /// Decimal texts, read as the record quotas' amounts are.
+    Texts(Vec<String>),
+}
+
+/// Quotas given as columns: the quota's `group_by` fields, a key column per field, the period
+/// labels and the amounts, one row per quota (the columns of equal length: a DataFrame's).
+pub(crate) type QuotaRows<'py> = (Vec<String>, Vec<QuotaKey<'py>>, Vec<String>, QuotaAmounts<'py>);
+
+/// The quotas of `rows`, as the record quotas would give them (`quotas[i]`: row `i`); a row
+/// without a value for a field has no such key (the core refuses it at `quotas[i].key`).
+/// `invalid_decimal` at `quotas[i].amount` for an amount that is not a decimal number.
+fn quotas_of_rows((fields, keys, periods, amounts): &QuotaRows<'_>) -> crmkit::Result<Vec<crmkit::forecast::Quota>> {
+    let keys: Vec<Either<'_>> = keys
+        .iter()
+        .map(|k| match k {
+            QuotaKey::Ids(ids) => Either::Ids(slice(ids)),
+            QuotaKey::Texts(texts) => Either::Texts(texts),
+        })
+        .collect();
+    let units = match amounts {
+        QuotaAmounts::Units(u) => Ok(slice(u)),
+        QuotaAmounts::Texts(texts) => Err(texts),
+    };
+    let value = |k: &Either<'_>, i: usize| match k {
+        Either::Ids(ids) => ids.get(i).map(ToString::to_string),
+        Either::Texts(texts) => texts.get(i).cloned().flatten(),
+    };
+    (0..periods.len())
+        .map(|i| {
+            let mut key = std::collections::BTreeMap::new();
+            for (field, k) in fields.iter().zip(&keys) {
+                if let Some(v) = value(k, i) {
+                    key.insert(field.clone(), v);
+                }
+            }
+            let amount = match &units {
+                Ok(units) => Decimal::from(units.get(i).copied().unwrap_or_default()),
+                Err(texts) => crmkit::wire::parse_decimal(
+                    texts.get(i).map_or("", String::as_str),
+                    &format!("quotas[{i}].amount"),
+                )?,
+            };
+            Ok(crmkit::forecast::Quota { key, period: periods[i].clone(), amount })
+        })
+        .collect()
+}
+
+/// A key column's values, borrowed.
+enum Either<'a> {
+    Ids(Cow<'a, [i64]>),
+    Texts(&'a [Option<String>]),
+}
+
+/// The quota's fields (and whether each holds integer ids), the report, and with
+/// `money_units` its lines as columns.
+type Computed = (Vec<(String, bool)>, QuotaReport, Option<QuotaTable>);
+
 /// `quota_columns(policy_json, quota_json, data_json, stage_codes, stage_labels, amount,
 /// amount_scale, keys, int_keys, as_of, ...) -> dict`: the quota report of the deal columns
 /// (arguments as `forecast_columns` takes them, but `keys` and the dates as
@@ -99,9 +170,12 @@ impl<'a> DealData<'a> {
 /// labels)` or `("ids", int32 or int64 ids)`, dates `(int64 array, datetime64 unit)`;
 /// `int_keys[k]` whether key column `k` holds integer ids) and of `data_json`'s `quotas` and
 /// `won`: `{"columns": {name: column}, "kinds": {name: kind}, "report": dict}`, the report's
-/// lines as `quota_frame`'s columns (see [`line_columns`]).
+/// lines as `quota_frame`'s columns (see [`line_columns`]). With `money_units`:
+/// `{"table": {name: column}, "report": dict}`, the lines as arrays (see [`table_columns`]) and
+/// the report without its `lines`. `quota_rows`: the quotas as columns instead of `data_json`'s
+/// (see [`QuotaRows`]).
 #[pyfunction]
-#[pyo3(signature = (policy_json, quota_json, data_json, stage_codes, stage_labels, amount, amount_scale, keys, int_keys, as_of, entered = None, close = None, snoozed = None, probability = None, category = None, activity = None))]
+#[pyo3(signature = (policy_json, quota_json, data_json, stage_codes, stage_labels, amount, amount_scale, keys, int_keys, as_of, entered = None, close = None, snoozed = None, probability = None, category = None, activity = None, money_units = false, quota_rows = None))]
 #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)] // one argument per column
 pub(crate) fn quota_columns<'py>(
     py: Python<'py>,
@@ -121,8 +195,11 @@ pub(crate) fn quota_columns<'py>(
     probability: Option<PyReadonlyArray1<'py, f64>>,
     category: Option<Coded<'py>>,
     activity: DateArg<'py>,
+    money_units: bool,
+    quota_rows: Option<QuotaRows<'py>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let amount = Amount::extract(&amount)?;
+    let rows = quota_rows.as_ref().map(quotas_of_rows).transpose().map_err(to_py_err)?;
     let data = DealData::new(
         (&stage_codes, &stage_labels),
         (&amount, amount_scale),
@@ -131,10 +208,13 @@ pub(crate) fn quota_columns<'py>(
         probability.as_ref(),
         category.as_ref(),
     );
-    let computed = py.detach(|| -> crmkit::Result<(Vec<(String, bool)>, QuotaReport)> {
+    let computed = py.detach(|| -> crmkit::Result<Computed> {
         let policy: ForecastPolicy = crmkit::wire::from_json_arg(&policy_json, "policy")?;
         let quota: QuotaPolicy = crmkit::wire::from_json_arg(&quota_json, "quota")?;
-        let quotas: QuotaData = crmkit::wire::from_json_arg(&data_json, "data")?;
+        let mut quotas: QuotaData = crmkit::wire::from_json_arg(&data_json, "data")?;
+        if let Some(rows) = rows {
+            quotas.quotas = rows;
+        }
         let as_of = parse_date(&as_of, "as_of")?;
         let report = data.with(&policy, |columns| {
             Ok(crmkit::forecast::forecast_quota_columns(&policy, &quota, columns, &quotas, as_of)?.1)
@@ -150,10 +230,17 @@ pub(crate) fn quota_columns<'py>(
             })
             .collect();
         check_int_keys(&fields, &quota, &quotas)?;
-        Ok((fields, report))
+        let table = money_units.then(|| QuotaTable::new(&report, policy.rounding.dp, quota.rate_dp)).transpose()?;
+        Ok((fields, report, table))
     });
-    let (fields, mut report) = computed.map_err(to_py_err)?;
+    let (fields, mut report, table) = computed.map_err(to_py_err)?;
     let out = PyDict::new(py);
+    if let Some(table) = table {
+        report.lines.clear();
+        out.set_item("table", table_columns(py, &table, &report, &fields)?)?;
+        out.set_item("report", to_python(py, &report)?)?;
+        return Ok(out);
+    }
     let (columns, kinds) = line_columns(py, &report.lines, &fields)?;
     // The report as `to_python` makes it, its lines built from the columns' objects (not
     // converted a second time).
@@ -382,4 +469,78 @@ fn counts<'py>(
     let values: Result<Vec<i64>, _> = lines.iter().map(|l| i64::try_from(get(l))).collect();
     let values = values.map_err(|_| to_py_err(crmkit::Error::Overflow { path: "totals".into() }))?;
     Ok(PyArray1::from_vec(py, values))
+}
+
+/// The lines of `table` (of `report`, whose `totals` name its periods) as arrays, for
+/// `quota_frame(money="units")`: `keys` (per quota field, each key's value: an int64 array for
+/// an integer-id field whose keys all have one, else a list with `None` for a missing value),
+/// `int_keys` (per field, whether it holds integer ids),
+/// `key` and `period` (int32 indexes into `keys`' and `periods`' entries), `periods`,
+/// `first_month`, `last_month` (each period's labels), money as int64 units of `scale` and
+/// rates of `rate_scale` places with a bool mask of the null cells beside each nullable one
+/// (`quota_missing`...), the deal counts (int64), and `reasons` (a list of codes per line).
+fn table_columns<'py>(
+    py: Python<'py>,
+    table: &QuotaTable,
+    report: &QuotaReport,
+    fields: &[(String, bool)],
+) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    let keys = PyDict::new(py);
+    for (field, int) in fields {
+        let values = table.keys.iter().map(|k| k.get(field).cloned().flatten());
+        // (Every value was checked: an integer field's values are integers' text.)
+        let ids: Option<Vec<i64>> =
+            if *int { values.clone().map(|v| v.as_deref().and_then(int_id)).collect() } else { None };
+        match ids {
+            Some(ids) => keys.set_item(field, PyArray1::from_vec(py, ids))?,
+            None if *int => {
+                keys.set_item(field, PyList::new(py, values.map(|v| v.as_deref().and_then(int_id)))?)?;
+            }
+            None => keys.set_item(field, PyList::new(py, values)?)?,
+        }
+    }
+    out.set_item("keys", keys)?;
+    out.set_item("int_keys", PyList::new(py, fields.iter().map(|(_, int)| *int))?)?;
+    // int32 indexes, as `_frame._text_column` takes codes (a report holds far fewer than 2^31
+    // keys or periods).
+    let index = |v: &[u32]| PyArray1::from_vec(py, v.iter().map(|&i| i32::try_from(i).unwrap_or(-1)).collect());
+    out.set_item("key", index(&table.key))?;
+    out.set_item("period", index(&table.period))?;
+    for (name, get) in [
+        ("periods", (|l| &*l.period) as fn(&QuotaLine) -> &str),
+        ("first_month", |l| &*l.first_month),
+        ("last_month", |l| &*l.last_month),
+    ] {
+        out.set_item(name, PyList::new(py, report.totals.iter().map(get))?)?;
+    }
+    let nullable = |name: &str, column: &UnitColumn| -> PyResult<()> {
+        out.set_item(name, PyArray1::from_slice(py, &column.units))?;
+        out.set_item(format!("{name}_missing"), PyArray1::from_slice(py, &column.missing))
+    };
+    let count = |name: &str, values: &[u64]| -> PyResult<()> {
+        let values: Result<Vec<i64>, _> = values.iter().map(|&d| i64::try_from(d)).collect();
+        let values = values.map_err(|_| to_py_err(crmkit::Error::Overflow { path: "totals".into() }))?;
+        out.set_item(name, PyArray1::from_vec(py, values))
+    };
+    nullable("quota", &table.quota)?;
+    count("won_deals", &table.won_deals)?;
+    out.set_item("won_amount", PyArray1::from_slice(py, &table.won_amount))?;
+    count("open_deals", &table.open_deals)?;
+    out.set_item("open_amount", PyArray1::from_slice(py, &table.open_amount))?;
+    out.set_item("open_weighted", PyArray1::from_slice(py, &table.open_weighted))?;
+    nullable("attainment", &table.attainment)?;
+    nullable("gap", &table.gap)?;
+    nullable("coverage", &table.coverage)?;
+    nullable("weighted_coverage", &table.weighted_coverage)?;
+    let lists: Vec<Vec<Bound<'py, PyString>>> =
+        QUOTA_REASON_LISTS.iter().map(|l| l.iter().map(|r| PyString::intern(py, r.code())).collect()).collect();
+    let reasons = PyList::empty(py);
+    for &r in &table.reasons {
+        reasons.append(PyList::new(py, &lists[usize::from(r)])?)?;
+    }
+    out.set_item("reasons", reasons)?;
+    out.set_item("scale", table.scale)?;
+    out.set_item("rate_scale", table.rate_scale)?;
+    Ok(out)
 }

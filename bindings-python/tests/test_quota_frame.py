@@ -263,3 +263,168 @@ def test_an_integer_key_that_is_not_an_id_is_refused_with_its_path():
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.quota_frame(df, POLICY, {"group_by": ["owner"]}, [], AS_OF, won=won, amount="cents", expected_close_on="close")
     assert (caught.value.code, caught.value.path) == ("invalid_value", "won[0].owner")
+
+
+_MONEY = ("quota", "gap", "won_amount", "open_amount", "open_weighted")
+_RATES = ("attainment", "coverage", "weighted_coverage")
+
+
+def _units_match(units, decimals, scale):
+    """Where a units column (int64, or nullable Int64) differs from its Decimal column: each unit
+    is the Decimal's value at ``scale`` places exactly, NA where it is ``None``."""
+    import decimal
+
+    for i, (u, d) in enumerate(zip(units, decimals)):
+        if d is None:
+            if not pd.isna(u):
+                return f"[{i}]: {u} where None"
+        elif pd.isna(u) or decimal.Decimal(int(u)).scaleb(-scale) != d or -d.as_tuple().exponent != scale:
+            return f"[{i}]: {u} != {d} at {scale} places"
+    return None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("fields", [[], ["owner"], ["team"], ["team", "owner"]])
+def test_money_units_hold_the_decimal_frame_exactly(seed, fields):
+    rng = random.Random(seed)
+    rows = book(rng.randrange(1, 400), seed=seed)
+    period = rng.choice(["month", "quarter", "year"])
+    labels = {"month": ["2026-10", "2026-11"], "quarter": ["2026-Q3", "2026-Q4"], "year": ["2025", "2026"]}[period]
+    amounts = ["0", "1.005", "250000", "7.125", str(rng.randrange(0, 10**9)) + ".5"]
+    quotas = [{"key": {f: {"owner": o, "team": t}[f] for f in fields}, "period": p, "amount": rng.choice(amounts)}
+              for o, t in [(7, "east"), (11, "west"), (13, "north")][: 1 if not fields else 3] for p in labels]
+    won = [{"id": "w1", "amount": "1000.125", "closed_on": "2026-11-02", "owner": "7"}, {"id": "w2", "amount": "3", "closed_on": "2026-10-02", "team": "west"}]
+    quota = {"group_by": fields, "period": period, "rate_dp": rng.choice([0, 2, 4, 7])}
+    policy = {**POLICY, "rounding": rng.choice([{"dp": 2}, {"dp": 0, "strategy": "half_up"}, {"dp": 4}])}
+    df = frame(rows)
+    kwargs = {"won": won, "amount": "cents", "amount_scale": 2, "expected_close_on": "close"}
+    want = crmkit.quota_frame(df, policy, quota, quotas, AS_OF, **kwargs)
+    got = crmkit.quota_frame(df, policy, quota, quotas, AS_OF, money="units", **kwargs)
+    assert list(got.columns) == list(want.columns)
+    assert (got.attrs["money_scale"], got.attrs["rate_scale"]) == (policy["rounding"]["dp"], quota["rate_dp"])
+    report = dict(want.attrs["report"])
+    del report["lines"]
+    assert got.attrs["report"] == report
+    for name in [*fields, "period", "first_month", "last_month", "won_deals", "open_deals"]:
+        pd.testing.assert_series_equal(got[name], want[name], check_exact=True)
+    assert [list(r) for r in got["reasons"]] == [list(r) for r in want["reasons"]]
+    for names, scale in ((_MONEY, got.attrs["money_scale"]), (_RATES, got.attrs["rate_scale"])):
+        for name in names:
+            nullable = name not in ("won_amount", "open_amount", "open_weighted")
+            assert got[name].dtype == ("Int64" if nullable else np.int64), name
+            assert _units_match(got[name], want[name].tolist(), scale) is None, name
+    pa = pytest.importorskip("pyarrow")
+    table = crmkit.quota_frame(pa.Table.from_pandas(df, preserve_index=False), policy, quota, quotas, AS_OF, money="units", **kwargs)
+    assert table.column_names == list(got.columns)
+    for name in got.columns:
+        want_values = [list(v) for v in got[name]] if name == "reasons" else [None if pd.isna(v) else v for v in got[name].tolist()]
+        assert table.column(name).to_pylist() == want_values, name
+    if "owner" in fields:
+        assert table.schema.field("owner").type == pa.int64()
+    assert table.schema.field("quota").type == pa.int64()
+    meta = table.schema.metadata
+    assert (meta[b"crmkit.money_scale"], meta[b"crmkit.rate_scale"]) == (str(scale_of(policy)).encode(), str(quota["rate_dp"]).encode())
+
+
+def scale_of(policy):
+    return policy["rounding"]["dp"]
+
+
+def test_money_units_give_the_same_errors_and_refuse_another_money():
+    df = pd.DataFrame({"stage": ["a", "won"], "amount": [100, 200], "owner": ["li", "li"], "team": ["e", "e"], "close": [None, None]})
+    for money in ("decimal", "units"):
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            crmkit.quota_frame(df, POLICY, {"group_by": ["owner"]}, [], AS_OF, expected_close_on="close", money=money)
+        assert (caught.value.code, caught.value.path) == ("missing_value", "expected_close_on[1]")
+        bad = [{"key": {"owner": "li"}, "period": "2026-Q4", "amount": "-1"}]
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            crmkit.quota_frame(df.assign(stage=["a", "a"]), POLICY, {"group_by": ["owner"]}, bad, AS_OF, money=money)
+        assert (caught.value.code, caught.value.path) == ("negative_amount", "quotas[0].amount")
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.quota_frame(df, POLICY, {"group_by": ["owner"]}, [], AS_OF, money="cents")
+    assert (caught.value.code, caught.value.path) == ("invalid_value", "money")
+    # Beyond 64-bit units: an overflow at the line's figure (the Decimal frame holds it).
+    big = [{"key": {"owner": "li"}, "period": "2026-Q4", "amount": "100000000000000000"}]
+    crmkit.quota_frame(df.assign(stage=["a", "a"]), POLICY, {"group_by": ["owner"]}, big, AS_OF)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.quota_frame(df.assign(stage=["a", "a"]), POLICY, {"group_by": ["owner"]}, big, AS_OF, money="units")
+    assert caught.value.code == "overflow" and caught.value.path.endswith("].quota")
+
+
+def test_money_units_of_an_empty_report():
+    out = crmkit.quota_frame(frame(book(0)), POLICY, {"group_by": ["owner"]}, [], AS_OF, amount="cents", expected_close_on="close", money="units")
+    assert len(out) == 0
+    assert list(out.columns) == ["owner", *_LINE_COLUMNS]
+    assert (out["owner"].dtype, out["won_amount"].dtype, out["quota"].dtype) == (np.int64, np.int64, "Int64")
+
+
+def test_quotas_as_columns_give_the_records_frame():
+    rows = book(300, seed=9)
+    df = frame(rows)
+    kwargs = {"amount": "cents", "amount_scale": 2, "expected_close_on": "close"}
+    quota = {"group_by": ["team", "owner"], "period": "quarter"}
+    owners, teams, periods = [7, 11, 13, 7], ["east", "west", "east", None], ["2026-Q3", "2026-Q4", "2026-Q4", "2026-Q4"]
+    amounts = ["250000", "1.005", "0", "99"]
+    records = [{"key": {"owner": str(o), **({"team": t} if t else {})}, "period": p, "amount": a}
+               for o, t, p, a in zip(owners, teams, periods, amounts)][:3]
+    want = crmkit.quota_frame(df, POLICY, quota, records, AS_OF, **kwargs)
+    import decimal
+
+    for quotas in (
+        pd.DataFrame({"owner": np.array(owners[:3], dtype=np.int32), "team": teams[:3], "period": periods[:3], "amount": amounts[:3]}),
+        {"owner": owners[:3], "team": teams[:3], "period": pd.Categorical(periods[:3]), "amount": [decimal.Decimal(a) for a in amounts[:3]]},
+        pd.DataFrame({"owner": [str(o) for o in owners[:3]], "team": teams[:3], "period": periods[:3], "amount": amounts[:3]}),
+    ):
+        got = crmkit.quota_frame(df, POLICY, quota, quotas, AS_OF, **kwargs)
+        _same_frame(got, want)
+        assert got.attrs["report"] == want.attrs["report"]
+    # Whole units as integers; the units frame from columns too.
+    ints = pd.DataFrame({"owner": [7], "team": ["east"], "period": ["2026-Q4"], "amount": np.array([250000])})
+    got = crmkit.quota_frame(df, POLICY, quota, ints, AS_OF, money="units", **kwargs)
+    want = crmkit.quota_frame(df, POLICY, quota, [{"key": {"owner": "7", "team": "east"}, "period": "2026-Q4", "amount": "250000"}], AS_OF, money="units", **kwargs)
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_quotas_as_columns_are_refused_at_the_row():
+    df = frame(book(50, seed=2))
+    kwargs = {"amount": "cents", "amount_scale": 2, "expected_close_on": "close"}
+    quota = {"group_by": ["owner"], "period": "quarter"}
+
+    def refused(quotas):
+        with pytest.raises(crmkit.CrmkitError) as caught:
+            crmkit.quota_frame(df, POLICY, quota, quotas, AS_OF, **kwargs)
+        return caught.value.code, caught.value.path
+
+    good = {"owner": [7, 11], "period": ["2026-Q4", "2026-Q4"], "amount": ["1", "2"]}
+    assert refused({k: v for k, v in good.items() if k != "period"}) == ("missing_field", "quotas.period")
+    assert refused({**good, "amount": ["1", "-2"]}) == ("negative_amount", "quotas[1].amount")
+    assert refused({**good, "amount": ["1", "2.x"]}) == ("invalid_decimal", "quotas[1].amount")
+    assert refused({**good, "amount": [1.5, 2.0]}) == ("invalid_decimal", "quotas[0].amount")
+    assert refused({**good, "amount": ["1", None]}) == ("invalid_type", "quotas[1].amount")
+    assert refused({**good, "period": ["2026-Q4", "2026-13"]}) == ("invalid_value", "quotas[1].period")
+    assert refused({**good, "period": ["2026-Q4", "2026-Q4"], "owner": [7, 7]}) == ("duplicate_name", "quotas[1].period")
+    assert refused({**good, "owner": ["7", 1.5]}) == ("invalid_type", "quotas[1].key.owner")
+    assert refused({**good, "owner": ["007", "11"]}) == ("invalid_value", "quotas[0].key.owner")
+    assert refused({**good, "owner": [None, "11"]}) == ("invalid_value", "quotas[0].key")
+
+
+def test_money_units_of_a_long_report_give_the_decimal_frames_text_columns():
+    # 3,000 owners with a deal each: past the lines from which text columns are built from
+    # Arrow buffers (when pandas makes str columns Arrow-backed).
+    n = 3000
+    df = pd.DataFrame({
+        "stage": pd.Categorical(["a"] * n, categories=["a", "b", "won", "lost"]),
+        "cents": np.arange(n, dtype=np.int64) * 100 + 5,
+        "owner": [f"rep{k:04d}" for k in range(n)],
+        "team": ["east"] * n,
+        "close": pd.to_datetime([AS_OF + datetime.timedelta(days=k % 90) for k in range(n)]),
+    })
+    quota = {"group_by": ["owner"], "period": "month"}
+    quotas = {"owner": [f"rep{k:04d}" for k in range(0, n, 3)], "period": ["2026-12"] * len(range(0, n, 3)), "amount": ["1000"] * len(range(0, n, 3))}
+    kwargs = {"amount": "cents", "amount_scale": 2, "expected_close_on": "close"}
+    want = crmkit.quota_frame(df, POLICY, quota, quotas, AS_OF, **kwargs)
+    got = crmkit.quota_frame(df, POLICY, quota, quotas, AS_OF, money="units", **kwargs)
+    assert len(got) >= 3000
+    for name in ["owner", "period", "first_month", "last_month"]:
+        pd.testing.assert_series_equal(got[name], want[name], check_exact=True)
+    assert _units_match(got["quota"], want["quota"].tolist(), 2) is None

@@ -46,17 +46,7 @@ impl Output {
 /// `d` as integer units of 10^-`scale`; `overflow` at `path()` beyond 64 bits (the path is
 /// only written then: a table has thousands of lines).
 fn units(d: Decimal, scale: u32, path: impl FnOnce() -> String) -> Result<i64, Error> {
-    let (mantissa, places) = (d.mantissa(), d.scale());
-    // Report figures are rounded to `scale` places: never more places than that, and
-    // nearly always exactly that many (no i128 arithmetic, which is slow on wasm32).
-    let exact = match places.cmp(&scale) {
-        std::cmp::Ordering::Equal => Some(mantissa),
-        std::cmp::Ordering::Less => 10i128.checked_pow(scale - places).and_then(|p| mantissa.checked_mul(p)),
-        std::cmp::Ordering::Greater => {
-            10i128.checked_pow(places - scale).filter(|p| mantissa % p == 0).map(|p| mantissa / p)
-        }
-    };
-    exact.and_then(|u| i64::try_from(u).ok()).ok_or_else(|| Error::Overflow { path: path() })
+    crmkit::forecast::exact_units(d, scale).ok_or_else(|| Error::Overflow { path: path() })
 }
 
 /// Deal counts and money units of a run of lines.

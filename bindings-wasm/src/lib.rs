@@ -40,6 +40,8 @@ mod pool_batches;
 #[cfg(target_arch = "wasm32")]
 mod pool_columns;
 #[cfg(target_arch = "wasm32")]
+mod quota_table;
+#[cfg(target_arch = "wasm32")]
 mod roi;
 #[cfg(target_arch = "wasm32")]
 mod roi_campaigns;

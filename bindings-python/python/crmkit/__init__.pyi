@@ -1291,7 +1291,7 @@ def quota_frame(
     df: pd.DataFrame,
     policy: ForecastPolicy | Mapping[str, object],
     quota: QuotaPolicy | Mapping[str, object],
-    quotas: Sequence[Quota | Mapping[str, object]],
+    quotas: Sequence[Quota | Mapping[str, object]] | pd.DataFrame | Mapping[str, Sequence[object]],
     as_of: DateInput,
     *,
     won: Sequence[WonDeal | Mapping[str, object]] | None = None,
@@ -1304,16 +1304,19 @@ def quota_frame(
     category: str | None = None,
     last_activity_on: str | None = None,
     amount_scale: int | None = None,
+    money: Literal["decimal", "units"] = "decimal",
 ) -> pd.DataFrame:
     """Quota attainment, gap and coverage over a DataFrame of deals (the forecast's columnar
-    pass): one row per key and period, the report in ``attrs["report"]``. Raises ``CrmkitError``."""
+    pass): one row per key and period, the report in ``attrs["report"]``; ``money="units"``:
+    money and rates as int64 units (``attrs["money_scale"]``, ``attrs["rate_scale"]``),
+    nullable ones as ``Int64``. Raises ``CrmkitError``."""
 
 @overload
 def quota_frame(
     df: ArrowStreamExportable,
     policy: ForecastPolicy | Mapping[str, object],
     quota: QuotaPolicy | Mapping[str, object],
-    quotas: Sequence[Quota | Mapping[str, object]],
+    quotas: Sequence[Quota | Mapping[str, object]] | pd.DataFrame | Mapping[str, Sequence[object]],
     as_of: DateInput,
     *,
     won: Sequence[WonDeal | Mapping[str, object]] | None = None,
@@ -1326,8 +1329,10 @@ def quota_frame(
     category: str | None = None,
     last_activity_on: str | None = None,
     amount_scale: int | None = None,
+    money: Literal["decimal", "units"] = "decimal",
 ) -> Any:
-    """``quota_frame`` over Arrow data: the lines in the caller's library, money and rates as decimal128."""
+    """``quota_frame`` over Arrow data: the lines in the caller's library, money and rates as
+    decimal128 (``money="units"``: int64 units, the scales in the schema metadata)."""
 
 HierarchyReason = Literal["unadjusted", "adjusted", "adjusted_below"]
 

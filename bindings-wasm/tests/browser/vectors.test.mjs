@@ -117,6 +117,21 @@ test("forecastColumns' table holds its report in headless Chromium", async () =>
   for (const r of results) assert.equal(r.mismatch, null, r.name);
 });
 
+test("quotaColumns' table holds its report in headless Chromium", async () => {
+  const page = await browser.newPage();
+  const { port } = server.address();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => typeof window.runQuotaTables === "function");
+  const { tables, errors } = await page.evaluate(() => window.runQuotaTables());
+  assert.ok(tables.length > 0);
+  for (const r of tables) assert.equal(r.mismatch, null, r.name);
+  assert.ok(errors.length > 0);
+  for (const r of errors) {
+    assert.match(r.report, /^CrmkitError \S+ \S+$/, r.name);
+    assert.equal(r.table, r.report, r.name);
+  }
+});
+
 test("forecastColumns reads ColumnBuffer views in place in headless Chromium", async () => {
   const page = await browser.newPage();
   const { port } = server.address();

@@ -10,7 +10,7 @@ const AS_OF_DAYS = Date.UTC(2026, 10, 23) / 86_400_000;
 const STAGES = ["prospect", "qualify", "proposal", "negotiate", "won", "lost"];
 
 /** A small seeded generator (mulberry32): the same books in every runtime. */
-function generator(seed) {
+export function generator(seed) {
   let a = seed >>> 0;
   return (n) => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -55,7 +55,7 @@ export function book(n, seed, { owners = 37, teams = 5, perDeal = false } = {}) 
   };
 }
 
-function policy(groupBy, extra = {}) {
+export function policy(groupBy, extra = {}) {
   return {
     stages: [
       { name: "prospect", conversion: "0.5", duration: "3" },
@@ -97,7 +97,7 @@ export function tableCases() {
 }
 
 /** A report's decimal string as integer units of 10^-scale (null when it has more places). */
-function units(text, scale) {
+export function units(text, scale) {
   const negative = text.startsWith("-");
   const [int, frac = ""] = (negative ? text.slice(1) : text).split(".");
   if (frac.length > scale && /[1-9]/.test(frac.slice(scale))) return null;

@@ -4,6 +4,7 @@ import {
   campaignRoi,
   forecast,
   forecastColumns,
+  quotaColumns,
   version,
   CrmkitError,
   ColumnBuffer,
@@ -17,6 +18,8 @@ import {
   type ForecastPolicy,
   type ForecastReport,
   type ForecastTable,
+  type QuotaReport,
+  type QuotaTable,
   type IsoDate,
   type RoiReport,
 } from "crmkit";
@@ -77,6 +80,21 @@ const groupLines: ForecastReport["groups"] = table.groups;
 const notTable: ForecastTable = forecastColumns(policy, columns, "2026-11-23");
 // @ts-expect-error
 forecastColumns(policy, columns, "2026-11-23", { output: "rows" });
+// quotaColumns: the report, or with `{ output: "columns" }` its lines as typed arrays.
+const quotaPolicy = { group_by: ["owner"], period: "quarter" as const };
+const quotaData = { quotas: [{ key: { owner: "ann" }, period: "2026-Q4", amount: "100000" }] };
+const quotaReport: QuotaReport = quotaColumns(policy, quotaPolicy, columns, quotaData, "2026-11-23");
+const quotaTable: QuotaTable = quotaColumns(policy, quotaPolicy, columns, quotaData, "2026-11-23", { output: "columns" });
+const quotaUnits: BigInt64Array = quotaTable.lines.quota;
+const quotaMissing: Uint8Array = quotaTable.lines.quotaMissing;
+const quotaPeriod: string = quotaTable.totals[quotaTable.lines.period[0]].period;
+const quotaOwner: string | null = quotaTable.keys[0][quotaTable.lines.key[0]];
+const quotaReasons: string[] = quotaTable.reasonLists[quotaTable.lines.reasons[0]];
+const rateScale: number = quotaTable.rateScale;
+// @ts-expect-error
+const notQuotaTable: QuotaTable = quotaColumns(policy, quotaPolicy, columns, quotaData, "2026-11-23");
+// @ts-expect-error
+quotaColumns(policy, quotaPolicy, columns, quotaData, "2026-11-23", { output: "rows" });
 const v: string = version();
 
 function describe(e: unknown): string {

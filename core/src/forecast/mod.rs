@@ -70,6 +70,7 @@ mod phasing;
 mod policy;
 mod quota;
 mod quota_columns;
+mod quota_table;
 mod ranges;
 mod replay;
 mod report;
@@ -113,6 +114,7 @@ pub use policy::{
 };
 pub use quota::{quota_attainment, Quota, QuotaInput, QuotaLine, QuotaPolicy, QuotaReason, QuotaReport, WonDeal};
 pub use quota_columns::{forecast_quota_columns, QuotaData};
+pub use quota_table::{exact_units, QuotaTable, UnitColumn, QUOTA_REASON_LISTS};
 pub use ranges::{forecast_ranges, QuantileValue, RangeLine, RangeReport, RangeSettings};
 pub use report::{
     CategoryLine, CommitComparison, DealLine, ForecastReport, GroupLine, MonthLine, PeriodLine, StageLine, StallFlag,
