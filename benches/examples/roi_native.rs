@@ -48,6 +48,7 @@ fn main() {
         r#"{"kind": "w_shaped"}"#,
         r#"{"kind": "time_decay", "half_life_days": "7"}"#,
         r#"{"kind": "markov"}"#,
+        r#"{"kind": "shapley"}"#,
     ];
     let model_of = |name: &str| {
         models.iter().find(|m| m.contains(&format!(r#""{name}""#))).unwrap_or_else(|| panic!("no model {name}"))

@@ -6,6 +6,7 @@ pub mod commission;
 pub mod dedup;
 pub mod error;
 pub mod forecast;
+pub(crate) mod hash;
 pub mod limits;
 pub mod money;
 pub mod pool;

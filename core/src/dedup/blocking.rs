@@ -9,8 +9,7 @@
 //! value): a collision only adds a candidate, which scoring then rejects. A key shared by
 //! more than `max_block_size` records finds no candidates (a switchboard, a common 字号).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use super::compare::display;
 use super::packed::ValueRef;
@@ -18,30 +17,13 @@ use super::policy::MatchPolicy;
 use super::score::Prepared;
 use super::threads::in_runs;
 use crate::error::Result;
+use crate::hash::Fnv1a;
 
 /// Most candidate pairs one batch may score (declared limit: README Limits table).
 pub const MAX_CANDIDATE_PAIRS: u64 = 50_000_000;
 
-/// Keys are hashes already: the map hashes them no further (and is deterministic).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// A map keyed by blocking-key hashes.
-pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+/// A map keyed by blocking-key hashes (hashed no further).
+pub(crate) type KeyMap<V> = crate::hash::PrehashedMap<V>;
 
 fn key(field: usize, kind: u8, text: &str) -> u64 {
     let mut h = key_start(field, kind);
@@ -55,8 +37,8 @@ pub(crate) fn id_key(id: &str) -> u64 {
 }
 
 /// The hasher after a key's field and kind, before its text.
-fn key_start(field: usize, kind: u8) -> KeyHasher {
-    let mut h = KeyHasher(0xcbf2_9ce4_8422_2325);
+fn key_start(field: usize, kind: u8) -> Fnv1a {
+    let mut h = Fnv1a::default();
     h.write(&(field as u64).to_le_bytes());
     h.write(&[kind]);
     h
@@ -128,7 +110,7 @@ pub(crate) fn keys(policy: &MatchPolicy, p: &Prepared, out: &mut Vec<u64>) {
                 // that a common 字号 (东方, 华信) whose own block is over `max_block_size`
                 // still finds its spellings (region in brackets, 有限责任公司, traditional).
                 if let Some(industry) = c.industry {
-                    let mut h = KeyHasher(key(i, b'i', c.brand));
+                    let mut h = Fnv1a(key(i, b'i', c.brand));
                     h.write(b"|");
                     h.write(industry.as_bytes());
                     out.push(h.0);
@@ -206,7 +188,7 @@ fn sorted_in_ranges(runs: Vec<Vec<(u64, u32)>>, threads: usize) -> Vec<Vec<(u64,
 /// equal hashes are compared as text, so a collision is never taken for a repeat.
 pub(crate) fn first_repeat<S: AsRef<str> + Sync>(ids: &[S], threads: usize) -> Option<(usize, usize)> {
     first_repeat_by(ids, threads, &|id: &str| {
-        let mut h = KeyHasher(0xcbf2_9ce4_8422_2325);
+        let mut h = Fnv1a::default();
         h.write(id.as_bytes());
         // FNV-1a's high bits mix poorly on short keys: spread them (the ranges cut on them).
         let mut x = h.0;

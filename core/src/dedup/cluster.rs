@@ -11,11 +11,10 @@
 //! merges are reported with their reason.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
-use super::blocking::{share_any, Blocks, KeyHasher, MAX_CANDIDATE_PAIRS};
+use super::blocking::{share_any, Blocks, MAX_CANDIDATE_PAIRS};
 use super::company_match::Verdict;
 use super::compare::{Comparator, FieldResult};
 use super::packed::ValueRef;
@@ -500,7 +499,7 @@ pub(crate) fn dedup_table(
 /// Ids to rows, hashed as the blocking keys are (FNV: faster than SipHash on short ids, and
 /// the map is never exposed to its input's author as a denial-of-service surface beyond the
 /// declared record limit).
-pub(crate) type IdMap<'a> = HashMap<&'a str, usize, BuildHasherDefault<KeyHasher>>;
+pub(crate) type IdMap<'a> = HashMap<&'a str, usize, crate::hash::FxBuild>;
 
 /// The DUPLICATE pairs best score first, ties by their ids (the smaller id, then the larger),
 /// not by input position: the clusters do not depend on the input's order. Most pairs tie on

@@ -268,7 +268,7 @@ fn take_regions<'t>(text: &'t str, levels: &mut Vec<String>, keep: usize) -> &'t
 /// reading a Chinese name otherwise).
 /// Hashed by FNV (the blocking keys' hasher): a few short probes per name, for which SipHash
 /// costs more than the lookup.
-type RegionSet = std::collections::HashSet<&'static str, std::hash::BuildHasherDefault<super::blocking::KeyHasher>>;
+type RegionSet = std::collections::HashSet<&'static str, crate::hash::FxBuild>;
 
 static REGIONS: std::sync::LazyLock<(RegionSet, usize)> = std::sync::LazyLock::new(|| {
     let set: RegionSet = PROVINCES.iter().chain(CITIES).copied().collect();
@@ -304,8 +304,7 @@ static INDUSTRY_BY_LAST: std::sync::LazyLock<IndustryMap> = std::sync::LazyLock:
     map
 });
 
-type IndustryMap =
-    std::collections::HashMap<char, Vec<&'static str>, std::hash::BuildHasherDefault<super::blocking::KeyHasher>>;
+type IndustryMap = std::collections::HashMap<char, Vec<&'static str>, crate::hash::FxBuild>;
 
 /// The industry words `text` may end with (those ending in its last character).
 fn industry_words(text: &str) -> &'static [&'static str] {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use chrono::NaiveDate;
 
@@ -201,27 +201,6 @@ impl Tally {
     }
 }
 
-/// A multiplicative hasher for the numbering of a field's values: labels are short and
-/// SipHash's resistance to chosen collisions buys nothing for a trainer's own numbering (ten
-/// lookups per closed lead). The final rotation brings the product's high bits, which
-/// every input bit reaches, to where the table takes its buckets from.
-#[derive(Default)]
-struct LabelHasher(u64);
-
-impl Hasher for LabelHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0xf135_7aea_2e62_a9c5);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
-    }
-}
-
 /// A value's label as a key of the numbering: compared in a loop the compiler keeps inline
 /// (labels are short; a call to `memcmp` per lookup cost more than the hashing), hashed as
 /// one run of bytes.
@@ -243,7 +222,9 @@ impl std::hash::Hash for Label<'_> {
     }
 }
 
-type LabelMap<K> = HashMap<K, u32, BuildHasherDefault<LabelHasher>>;
+/// The numbering of a field's values: labels are short and SipHash's resistance to chosen
+/// collisions buys nothing for a trainer's own numbering (ten lookups per closed lead).
+type LabelMap<K> = HashMap<K, u32, crate::hash::FxBuild>;
 
 /// A field's values numbered in order of first appearance, equal labels one value (the
 /// text `"5"` and the number 5 alike, as the tables name both `5`); numbers looked up by

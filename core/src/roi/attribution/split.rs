@@ -7,56 +7,12 @@
 //! weights are exact (units of 10^-12), time-decay weights are 2^(−days ÷ half-life) to 52
 //! bits, computed with IEEE basic operations only so that every platform gets the same bits.
 
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::error::{Error, Result};
 
-/// A fast multiplicative hasher (rustc's FxHash) for the maps keyed by channel paths and
-/// sets, looked up once per journey: SipHash's resistance to chosen collisions buys nothing
-/// over keys that are small channel indices, and cost a tenth of Markov's time.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
-
-/// [`Fx`] for `HashMap::with_hasher` / `default`.
-pub(crate) type FxBuild = BuildHasherDefault<Fx>;
-
-impl Fx {
-    #[inline]
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
+/// The maps keyed by channel paths and sets, looked up once per journey: SipHash's
+/// resistance to chosen collisions buys nothing over keys that are small channel indices,
+/// and cost a tenth of Markov's time.
+pub(crate) use crate::hash::FxBuild;
 
 /// Fixed-point one of decay weights: 2^52.
 #[cfg(test)]
