@@ -9,19 +9,13 @@
 
 use crmkit::forecast::{AmountColumn, KeyColumn};
 use crmkit::roi::{campaign_roi_columns, CampaignColumns, RoiPolicy, SparseAmounts};
-use crmkit_benches::measure::thread_cpu_ns;
+use crmkit_benches::measure::{runs_and_sizes, thread_cpu_ns};
 use crmkit_benches::{draw, fnv1a};
 
 #[allow(clippy::print_stdout)]
 fn main() {
     let mut args = std::env::args().skip(1);
-    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
-    let sizes: Vec<usize> = args
-        .next()
-        .unwrap_or_else(|| "1024,4096,16384,65536,131072".into())
-        .split(',')
-        .map(|s| s.parse().expect("a campaign count"))
-        .collect();
+    let (runs, sizes) = runs_and_sizes(&mut args, "1024,4096,16384,65536,131072");
     let full = args.next().as_deref() != Some("plain");
     let policy: RoiPolicy =
         crmkit::wire::from_json(r#"{"cost_allocation": "pro_rata"}"#, "policy").expect("benchmark policy");

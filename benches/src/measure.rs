@@ -122,3 +122,11 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T, counts: impl FnOnce(&T) -> St
     let (out, timing) = measure(f);
     println!("{what}: {timing}; {}", counts(&out));
 }
+
+/// A scale example's first two arguments: runs per size (default 5) and the sizes, comma
+/// separated (default `sizes`).
+pub fn runs_and_sizes(args: &mut impl Iterator<Item = String>, sizes: &str) -> (usize, Vec<usize>) {
+    let runs = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let sizes = args.next().as_deref().unwrap_or(sizes).split(',').map(|s| s.parse().expect("a size")).collect();
+    (runs, sizes)
+}

@@ -9,8 +9,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::collections::{AgingLine, CollectionReason, CollectionsPolicy, CustomerLine, Dso};
-use super::interest::{Batch, DayCount, InterestKind, InterestPolicy, InterestTotals, Payment};
+use super::collections::{aging_labels, collections_with, AgingLine, CollectionsPolicy, CustomerLine, Dso};
+use super::interest::{interest_with, BatchView, DayCount, InterestKind, InterestPolicy, InterestTotals, Payment};
 use crate::error::{Error, ParseKind, Result};
 use crate::forecast::AmountColumn;
 use crate::money::to_units;
@@ -120,15 +120,6 @@ pub struct CollectionsColumnsReport {
     pub dso: Dso,
 }
 
-/// The reasons [`CollectionsColumnsReport::reasons`] has a bit for.
-pub const COLLECTION_REASONS: [CollectionReason; 5] = [
-    CollectionReason::Paid,
-    CollectionReason::PartlyPaid,
-    CollectionReason::NotDue,
-    CollectionReason::WithinGrace,
-    CollectionReason::Overdue,
-];
-
 /// [`payment_interest`](super::payment_interest) over batches and payments as columns: the
 /// same report, each batch's sums as columns beside its row, the lines as columns.
 ///
@@ -169,14 +160,33 @@ pub fn payment_interest_columns(
     as_of: NaiveDate,
 ) -> Result<InterestColumnsReport> {
     policy.validate()?;
-    let (batches, rows) = records(columns)?;
-    let report = super::payment_interest(policy, &batches, as_of).map_err(|e| relocate(e, &rows))?;
+    let rows = Rows::of(columns)?;
     let dp = policy.rounding.dp;
-    let mut out = InterestColumns::default();
+    let n = rows.start.len() - 1;
+    let mut out = InterestColumns {
+        collected: Vec::with_capacity(n),
+        outstanding: Vec::with_capacity(n),
+        bonus: Vec::with_capacity(n),
+        penalty: Vec::with_capacity(n),
+        accrued_penalty: Vec::with_capacity(n),
+        net: Vec::with_capacity(n),
+    };
     let mut lines = InterestLineColumns::default();
-    for (i, b) in report.batches.iter().enumerate() {
-        let t = &b.totals;
-        let path = || format!("amount[{i}]");
+    for column in [&mut lines.payment, &mut lines.days, &mut lines.interest_days, &mut lines.interest] {
+        column.reserve(rows.payments.len());
+    }
+    lines.batch.reserve(rows.payments.len());
+    lines.kind.reserve(rows.payments.len());
+    // A figure beyond 64-bit units is an error once the whole report stands (as a record
+    // report's errors come first).
+    let mut overflow = None;
+    let mut units = |value: Decimal, i: usize| {
+        units(value, dp, &|| format!("amount[{i}]")).unwrap_or_else(|e| {
+            overflow.get_or_insert(e);
+            0
+        })
+    };
+    let (currency, totals) = interest_with(policy, rows.views(columns), as_of, |i, t, batch_lines| {
         for (column, value) in [
             (&mut out.collected, t.collected),
             (&mut out.outstanding, t.outstanding),
@@ -185,25 +195,23 @@ pub fn payment_interest_columns(
             (&mut out.accrued_penalty, t.accrued_penalty),
             (&mut out.net, t.net),
         ] {
-            column.push(units(value, dp, &path)?);
+            column.push(units(value, i));
         }
-        for line in &b.lines {
-            lines.batch.push(i as u32); // rows fit u32: checked by `records`
-            lines.payment.push(line.payment.map_or(-1, |j| i64::from(rows[i][j as usize])));
+        for line in batch_lines {
+            lines.batch.push(i as u32); // rows fit u32: checked by `Rows::of`
+            lines.payment.push(line.payment.map_or(-1, |j| i64::from(rows.row(i, j as usize))));
             lines.kind.push(INTEREST_KINDS.iter().position(|k| *k == line.kind).unwrap_or(0) as u8);
             lines.days.push(line.days);
             lines.interest_days.push(line.interest_days);
-            lines.interest.push(units(line.interest, dp, &path)?);
+            lines.interest.push(units(line.interest, i));
         }
-    }
-    Ok(InterestColumnsReport {
-        currency: report.currency,
-        day_count: report.day_count,
-        scale: dp,
-        batches: out,
-        totals: report.totals,
-        lines,
+        Ok(())
     })
+    .map_err(|e| rows.relocate(e))?;
+    if let Some(e) = overflow {
+        return Err(e);
+    }
+    Ok(InterestColumnsReport { currency, day_count: policy.day_count, scale: dp, batches: out, totals, lines })
 }
 
 /// [`collections`](super::collections) over batches and payments as columns: the same
@@ -244,110 +252,175 @@ pub fn collections_columns(
     as_of: NaiveDate,
 ) -> Result<CollectionsColumnsReport> {
     policy.validate()?;
-    let (batches, rows) = records(columns)?;
-    let report = super::collections(policy, &batches, as_of).map_err(|e| relocate(e, &rows))?;
+    let rows = Rows::of(columns)?;
     let dp = policy.rounding.dp;
-    let mut bucket_labels: Vec<String> = report.aging.iter().map(|a| a.bucket.clone()).collect();
+    let n = rows.start.len() - 1;
+    let mut bucket_labels = aging_labels(policy);
     bucket_labels.push("paid".to_owned());
-    let n = report.batches.len();
-    let mut out = CollectionsColumnsReport {
-        scale: dp,
-        collected: Vec::with_capacity(n),
-        outstanding: Vec::with_capacity(n),
-        days_past_due: Vec::with_capacity(n),
-        bucket: Vec::with_capacity(n),
-        bucket_labels,
-        level: Vec::with_capacity(n),
-        reasons: Vec::with_capacity(n),
-        aging: report.aging,
-        customers: report.customers,
-        dso: report.dso,
-    };
-    for (i, item) in report.batches.iter().enumerate() {
+    let (mut collected, mut outstanding, mut days_past_due) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut bucket, mut level, mut reasons) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut overflow = None;
+    let (aging, customers, dso) = collections_with(policy, rows.views(columns), as_of, |i, item| {
+        let r = policy.rounding;
         let path = || format!("amount[{i}]");
-        out.collected.push(units(item.collected, dp, &path)?);
-        out.outstanding.push(units(item.outstanding, dp, &path)?);
-        out.days_past_due.push(item.days_past_due);
-        out.bucket.push(out.bucket_labels.iter().position(|b| *b == item.bucket).unwrap_or(0) as u8);
-        let level = item.level.as_ref().and_then(|l| policy.levels.iter().position(|x| x.name == *l));
-        out.level.push(level.map_or(-1, |k| k as i32));
-        out.reasons.push(
-            item.reasons
-                .iter()
-                .filter_map(|r| COLLECTION_REASONS.iter().position(|x| x == r))
-                .fold(0u8, |bits, k| bits | (1 << k)),
-        );
+        for (column, value) in [(&mut collected, item.collected), (&mut outstanding, item.outstanding)] {
+            column.push(units(r.round(value), dp, &path).unwrap_or_else(|e| {
+                overflow.get_or_insert(e);
+                0
+            }));
+        }
+        days_past_due.push(item.days_past_due);
+        bucket.push(item.bucket as u8);
+        level.push(item.level.map_or(-1, |k| k as i32));
+        reasons.push(item.reasons);
+    })
+    .map_err(|e| rows.relocate(e))?;
+    if let Some(e) = overflow {
+        return Err(e);
     }
-    Ok(out)
+    Ok(CollectionsColumnsReport {
+        scale: dp,
+        collected,
+        outstanding,
+        days_past_due,
+        bucket,
+        bucket_labels,
+        level,
+        reasons,
+        aging,
+        customers,
+        dso,
+    })
 }
 
 fn units(value: Decimal, dp: u32, path: &dyn Fn() -> String) -> Result<i64> {
     to_units(value, dp).and_then(|u| i64::try_from(u).ok()).ok_or_else(|| Error::overflow(path()))
 }
 
-/// The batches as records (ids are the rows), and each batch's payment rows in row order.
-fn records(columns: &BatchColumns) -> Result<(Vec<Batch>, Vec<Vec<u32>>)> {
-    let n = columns.invoice_on.len();
-    let m = columns.payment_batch.len();
-    crate::limits::check("invoice_on", n, u64::from(u32::MAX), "rows")?;
-    crate::limits::check("payments.batch", m, u64::from(u32::MAX), "rows")?;
-    let lengths = [
-        ("due_on", columns.due_on.len(), n),
-        ("amount", amount_len(&columns.amount), n),
-        ("customer", columns.customer.map_or(n, <[i32]>::len), n),
-        ("payments.on", columns.payment_on.len(), m),
-        ("payments.amount", amount_len(&columns.payment_amount), m),
-    ];
-    for (name, len, want) in lengths {
-        if len != want {
-            return Err(Error::InvalidValue {
-                path: name.into(),
-                reason: format!("column has {len} rows, not {want}"),
-            });
+/// The columns checked and read as the rules read them: every batch's payments together
+/// (in row order within a batch), dates as dates, amounts as decimals; no record a row.
+struct Rows {
+    /// Batch `i`'s payments are `payments[start[i]..start[i + 1]]`.
+    start: Vec<u32>,
+    /// Each of them's row in the payment columns.
+    row: Vec<u32>,
+    payments: Vec<Payment>,
+    invoice_on: Vec<NaiveDate>,
+    due_on: Vec<NaiveDate>,
+    amounts: Vec<Decimal>,
+}
+
+impl Rows {
+    /// Checks the columns as a record a row would (errors in the same order: lengths, amounts,
+    /// payment batches, then row by row its customer, its payments' dates and its own).
+    fn of(columns: &BatchColumns) -> Result<Self> {
+        let n = columns.invoice_on.len();
+        let m = columns.payment_batch.len();
+        crate::limits::check("invoice_on", n, u64::from(u32::MAX), "rows")?;
+        crate::limits::check("payments.batch", m, u64::from(u32::MAX), "rows")?;
+        let lengths = [
+            ("due_on", columns.due_on.len(), n),
+            ("amount", amount_len(&columns.amount), n),
+            ("customer", columns.customer.map_or(n, <[i32]>::len), n),
+            ("payments.on", columns.payment_on.len(), m),
+            ("payments.amount", amount_len(&columns.payment_amount), m),
+        ];
+        for (name, len, want) in lengths {
+            if len != want {
+                return Err(Error::InvalidValue {
+                    path: name.into(),
+                    reason: format!("column has {len} rows, not {want}"),
+                });
+            }
         }
-    }
-    let amounts = decimals(&columns.amount, "amount")?;
-    let paid = decimals(&columns.payment_amount, "payments.amount")?;
-    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (j, &b) in columns.payment_batch.iter().enumerate() {
-        let i = usize::try_from(b).ok().filter(|&i| i < n).ok_or_else(|| Error::InvalidValue {
-            path: format!("payments.batch[{j}]"),
-            reason: format!("{b} is not a batch row (0 to {})", n.saturating_sub(1)),
-        })?;
-        rows[i].push(j as u32);
-    }
-    let labels = columns.customer_labels.len();
-    let mut batches = Vec::with_capacity(n);
-    for i in 0..n {
-        let customer = match columns.customer.map(|c| c[i]) {
-            None | Some(-1) => None,
-            Some(code) => {
-                Some(usize::try_from(code).ok().and_then(|c| columns.customer_labels.get(c)).cloned().ok_or_else(
-                    || Error::InvalidValue {
+        let amounts = decimals(&columns.amount, "amount")?;
+        let paid = decimals(&columns.payment_amount, "payments.amount")?;
+        // Each batch's payments together, by counting: a batch's count, then where it starts.
+        let mut start = vec![0u32; n + 1];
+        for (j, &b) in columns.payment_batch.iter().enumerate() {
+            let i = usize::try_from(b).ok().filter(|&i| i < n).ok_or_else(|| Error::InvalidValue {
+                path: format!("payments.batch[{j}]"),
+                reason: format!("{b} is not a batch row (0 to {})", n.saturating_sub(1)),
+            })?;
+            start[i + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut row = vec![0u32; m];
+        for (j, &b) in columns.payment_batch.iter().enumerate() {
+            let at = &mut next[b as usize]; // a row: checked above
+            row[*at as usize] = j as u32;
+            *at += 1;
+        }
+        let labels = columns.customer_labels.len();
+        let mut payments = Vec::with_capacity(m);
+        let (mut invoice_on, mut due_on) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            if let Some(code) = columns.customer.map(|c| c[i]).filter(|&c| c != -1) {
+                if usize::try_from(code).map_or(true, |c| c >= labels) {
+                    return Err(Error::InvalidValue {
                         path: format!("customer[{i}]"),
                         reason: format!("code {code} has no label ({labels} labels)"),
-                    },
-                )?)
+                    });
+                }
             }
-        };
-        let payments = rows[i]
-            .iter()
-            .map(|&j| {
+            for &j in &row[start[i] as usize..start[i + 1] as usize] {
                 let j = j as usize;
-                Ok(Payment { on: date(columns.payment_on[j], || format!("payments.on[{j}]"))?, amount: paid[j] })
-            })
-            .collect::<Result<_>>()?;
-        batches.push(Batch {
-            id: i.to_string(),
-            customer,
-            invoice_on: date(columns.invoice_on[i], || format!("invoice_on[{i}]"))?,
-            due_on: date(columns.due_on[i], || format!("due_on[{i}]"))?,
-            amount: amounts[i],
-            currency: None,
-            payments,
-        });
+                payments.push(Payment {
+                    on: date(columns.payment_on[j], || format!("payments.on[{j}]"))?,
+                    amount: paid[j],
+                });
+            }
+            invoice_on.push(date(columns.invoice_on[i], || format!("invoice_on[{i}]"))?);
+            due_on.push(date(columns.due_on[i], || format!("due_on[{i}]"))?);
+        }
+        Ok(Self { start, row, payments, invoice_on, due_on, amounts })
     }
-    Ok((batches, rows))
+
+    /// The batches, in row order.
+    fn views<'a>(&'a self, columns: &'a BatchColumns) -> impl Iterator<Item = BatchView<'a>> + Clone {
+        (0..self.invoice_on.len()).map(move |i| {
+            let code = columns.customer.and_then(|c| u32::try_from(c[i]).ok()); // -1: none
+            BatchView {
+                id: None,
+                customer: code.and_then(|c| columns.customer_labels.get(c as usize)).map(String::as_str),
+                customer_code: code,
+                currency: None,
+                invoice_on: self.invoice_on[i],
+                due_on: self.due_on[i],
+                amount: self.amounts[i],
+                payments: &self.payments[self.start[i] as usize..self.start[i + 1] as usize],
+            }
+        })
+    }
+
+    /// The row of batch `i`'s payment `j`.
+    fn row(&self, i: usize, j: usize) -> u32 {
+        self.row[self.start[i] as usize + j]
+    }
+
+    /// A record error's path (`batches[3].payments[1].on`) as the columns'
+    /// (`payments.on[7]`).
+    fn relocate(&self, e: Error) -> Error {
+        e.relocated(|path| {
+            let rest = path.strip_prefix("batches[")?;
+            let (i, rest) = rest.split_once(']')?;
+            let i: usize = i.parse().ok()?;
+            if let Some(rest) = rest.strip_prefix(".payments[") {
+                let (j, field) = rest.split_once("].")?;
+                let j: usize = j.parse().ok()?;
+                let count = *self.start.get(i + 1)? - *self.start.get(i)?;
+                return (j < count as usize).then(|| format!("payments.{field}[{}]", self.row(i, j)));
+            }
+            match rest.strip_prefix('.') {
+                Some(field) => Some(format!("{field}[{i}]")),
+                None => Some(format!("amount[{i}]")),
+            }
+        })
+    }
 }
 
 pub(crate) fn amount_len(amount: &AmountColumn) -> usize {
@@ -401,22 +474,4 @@ pub(crate) fn date(day: i64, path: impl Fn() -> String) -> Result<NaiveDate> {
     crate::wire::check_days(&[day], None, |_| path())?;
     let d = i32::try_from(day + 719_163).ok().and_then(NaiveDate::from_num_days_from_ce_opt);
     d.ok_or_else(|| Error::Parse { kind: ParseKind::Date, path: path(), message: format!("day {day} is no date") })
-}
-
-/// A record error's path (`batches[3].payments[1].on`) as the columns' (`payments.on[7]`).
-fn relocate(e: Error, rows: &[Vec<u32>]) -> Error {
-    e.relocated(|path| {
-        let rest = path.strip_prefix("batches[")?;
-        let (i, rest) = rest.split_once(']')?;
-        let i: usize = i.parse().ok()?;
-        if let Some(rest) = rest.strip_prefix(".payments[") {
-            let (j, field) = rest.split_once("].")?;
-            let row = rows.get(i)?.get(j.parse::<usize>().ok()?)?;
-            return Some(format!("payments.{field}[{row}]"));
-        }
-        match rest.strip_prefix('.') {
-            Some(field) => Some(format!("{field}[{i}]")),
-            None => Some(format!("amount[{i}]")),
-        }
-    })
 }

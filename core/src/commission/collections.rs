@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::interest::Batch;
+use super::interest::{Batch, BatchView};
 use crate::error::{Error, Result};
+use crate::hash::FxBuild;
 use crate::money::{add, mul, Rounding, RoundingStrategy};
 
 /// How receivables are read.
@@ -195,18 +196,13 @@ impl CollectionsPolicy {
         Ok(())
     }
 
-    fn bucket(&self, days_past_due: i64) -> String {
+    /// The aging bucket of an open item, an index into [`aging_labels`]: 0 `not_due`, then
+    /// the first bucket whose upper limit it is within, else the last (`121+`).
+    fn bucket(&self, days_past_due: i64) -> usize {
         if days_past_due <= 0 {
-            return "not_due".to_owned();
+            return 0;
         }
-        let mut lo = 1;
-        for &hi in &self.aging {
-            if days_past_due <= i64::from(hi) {
-                return format!("{lo}-{hi}");
-            }
-            lo = hi + 1;
-        }
-        format!("{lo}+")
+        1 + self.aging.iter().position(|&hi| days_past_due <= i64::from(hi)).unwrap_or(self.aging.len())
     }
 }
 
@@ -366,43 +362,138 @@ struct History {
 /// See [`CollectionsPolicy`].
 pub fn collections(policy: &CollectionsPolicy, batches: &[Batch], as_of: NaiveDate) -> Result<CollectionsReport> {
     policy.validate()?;
-    super::interest::check_batches(batches, as_of, None)?;
-    let r = policy.rounding;
-    let grace = i64::from(policy.grace_days);
+    let labels = aging_labels(policy);
     let mut items = Vec::with_capacity(batches.len());
-    let mut aging: Vec<AgingLine> = std::iter::once("not_due".to_owned())
+    let (aging, customers, dso) = collections_with(policy, batches.iter().map(BatchView::from), as_of, |i, item| {
+        let b = &batches[i];
+        let r = policy.rounding;
+        items.push(OpenItem {
+            id: b.id.clone(),
+            customer: b.customer.clone(),
+            due_on: b.due_on,
+            amount: r.round(b.amount),
+            collected: r.round(item.collected),
+            outstanding: r.round(item.outstanding),
+            days_past_due: item.days_past_due,
+            bucket: labels.get(item.bucket).map_or_else(|| "paid".to_owned(), Clone::clone),
+            level: item.level.map(|k| policy.levels[k].name.clone()),
+            reasons: reasons(item.reasons).collect(),
+        });
+    })?;
+    Ok(CollectionsReport { batches: items, aging, customers, dso })
+}
+
+/// The aging buckets' labels: `not_due`, then the policy's (`1-30`, ..., `121+`).
+pub(crate) fn aging_labels(policy: &CollectionsPolicy) -> Vec<String> {
+    std::iter::once("not_due".to_owned())
         .chain((0..=policy.aging.len()).map(|k| {
             let lo = if k == 0 { 1 } else { policy.aging[k - 1] + 1 };
             policy.aging.get(k).map_or_else(|| format!("{lo}+"), |hi| format!("{lo}-{hi}"))
         }))
+        .collect()
+}
+
+/// The reasons of a set of bits (bit `k` for [`COLLECTION_REASONS`]`[k]`), in that order.
+pub(crate) fn reasons(bits: u8) -> impl Iterator<Item = CollectionReason> {
+    COLLECTION_REASONS.into_iter().enumerate().filter_map(move |(k, r)| (bits & (1 << k) != 0).then_some(r))
+}
+
+/// The reasons [`CollectionsColumnsReport::reasons`](super::CollectionsColumnsReport::reasons)
+/// has a bit for, in the order an item's `reasons` lists them: paid or partly paid first, then
+/// where the open amount stands.
+pub const COLLECTION_REASONS: [CollectionReason; 5] = [
+    CollectionReason::Paid,
+    CollectionReason::PartlyPaid,
+    CollectionReason::NotDue,
+    CollectionReason::WithinGrace,
+    CollectionReason::Overdue,
+];
+
+const PAID: u8 = 1;
+const PARTLY_PAID: u8 = 1 << 1;
+const NOT_DUE: u8 = 1 << 2;
+const WITHIN_GRACE: u8 = 1 << 3;
+const OVERDUE: u8 = 1 << 4;
+
+/// A batch at `as_of`, unrounded, its labels as indices.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Item {
+    /// Collected by `as_of`.
+    pub(crate) collected: Decimal,
+    /// Still open.
+    pub(crate) outstanding: Decimal,
+    /// As [`OpenItem::days_past_due`].
+    pub(crate) days_past_due: i64,
+    /// Its aging bucket, an index into [`aging_labels`] (their count: paid).
+    pub(crate) bucket: usize,
+    /// The warning level reached, an index into the policy's `levels`.
+    pub(crate) level: Option<usize>,
+    /// Its reasons, bit `k` for [`COLLECTION_REASONS`]`[k]`.
+    pub(crate) reasons: u8,
+}
+
+/// [`collections`] over batch views (the policy validated): checks them all first, then hands
+/// `each` every batch's row and item in order. Returns the aging lines, the customers and DSO.
+pub(crate) fn collections_with<'a, I>(
+    policy: &CollectionsPolicy,
+    batches: I,
+    as_of: NaiveDate,
+    mut each: impl FnMut(usize, &Item),
+) -> Result<(Vec<AgingLine>, Vec<CustomerLine>, Dso)>
+where
+    I: Iterator<Item = BatchView<'a>> + Clone,
+{
+    super::interest::check_batches(batches.clone(), as_of, None)?;
+    let r = policy.rounding;
+    let grace = i64::from(policy.grace_days);
+    let mut aging: Vec<AgingLine> = aging_labels(policy)
+        .into_iter()
         .map(|bucket| AgingLine { bucket, items: 0, outstanding: r.round(Decimal::ZERO) })
         .collect();
     // Each customer's history, found by name (one hash a batch, no copy of the name), put in
     // name order at the end: a million batches of 100,000 customers took 1.9 s through a
     // name-ordered map (a copy of the name and ~17 comparisons a batch).
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    // Columns name a customer by a code: each code's customer is looked up by name once.
+    let mut index: HashMap<&str, usize, FxBuild> = HashMap::default();
+    let mut by_code: Vec<u32> = Vec::new();
     let mut customers: Vec<(&str, History)> = Vec::new();
     let window_start = as_of.checked_sub_days(chrono::Days::new(u64::from(policy.dso_days))).unwrap_or(NaiveDate::MIN);
     let (mut receivables, mut sales) = (Decimal::ZERO, Decimal::ZERO);
-    for (i, b) in batches.iter().enumerate() {
+    for (i, b) in batches.enumerate() {
         let path = || format!("batches[{i}].amount");
         let collected = b.payments.iter().try_fold(Decimal::ZERO, |a, p| add(a, p.amount, path))?;
         let outstanding = b.amount - collected;
         let days_past_due = if outstanding > Decimal::ZERO { (as_of - b.due_on).num_days() } else { 0 };
-        let name = b.customer.as_deref().unwrap_or_default();
-        let k = *index.entry(name).or_insert_with(|| {
-            customers.push((name, History::default()));
-            customers.len() - 1
-        });
+        let mut by_name = || {
+            let name = b.customer.unwrap_or_default();
+            *index.entry(name).or_insert_with(|| {
+                customers.push((name, History::default()));
+                customers.len() - 1
+            })
+        };
+        let k = match b.customer_code.map(|c| c as usize) {
+            Some(c) => match by_code.get(c) {
+                Some(&k) if k != u32::MAX => k as usize,
+                _ => {
+                    let k = by_name();
+                    if by_code.len() <= c {
+                        by_code.resize(c + 1, u32::MAX);
+                    }
+                    by_code[c] = k as u32; // customers ≤ batches, which fit u32
+                    k
+                }
+            },
+            None => by_name(),
+        };
         let h = &mut customers[k].1;
-        let mut reasons = Vec::new();
+        let mut reasons = 0;
         if outstanding.is_zero() {
-            reasons.push(CollectionReason::Paid);
+            reasons |= PAID;
         } else if !collected.is_zero() {
-            reasons.push(CollectionReason::PartlyPaid);
+            reasons |= PARTLY_PAID;
         }
         // Payment history: every payment, late by its days beyond the due date.
-        for p in &b.payments {
+        for p in b.payments {
             let late = (p.on - b.due_on).num_days().max(0);
             h.due = add(h.due, p.amount, path)?;
             if late <= grace {
@@ -422,43 +513,26 @@ pub fn collections(policy: &CollectionsPolicy, batches: &[Batch], as_of: NaiveDa
                     h.due = add(h.due, outstanding, path)?;
                     h.weighted = add(h.weighted, mul(outstanding, Decimal::from(days_past_due), path)?, path)?;
                     h.overdue = add(h.overdue, outstanding, path)?;
-                    reasons.push(CollectionReason::Overdue);
-                    level = policy
-                        .levels
-                        .iter()
-                        .rev()
-                        .find(|l| days_past_due - grace >= i64::from(l.days))
-                        .map(|l| l.name.clone());
+                    reasons |= OVERDUE;
+                    level = policy.levels.iter().rposition(|l| days_past_due - grace >= i64::from(l.days));
                 } else {
-                    reasons.push(CollectionReason::WithinGrace);
+                    reasons |= WITHIN_GRACE;
                 }
             } else {
-                reasons.push(CollectionReason::NotDue);
+                reasons |= NOT_DUE;
             }
             let bucket = policy.bucket(days_past_due);
-            if let Some(line) = aging.iter_mut().find(|l| l.bucket == bucket) {
-                line.items += 1;
-                line.outstanding = r.round(add(line.outstanding, outstanding, path)?);
-            }
+            let line = &mut aging[bucket];
+            line.items += 1;
+            line.outstanding = r.round(add(line.outstanding, outstanding, path)?);
             bucket
         } else {
-            "paid".to_owned()
+            aging.len()
         };
         if b.invoice_on > window_start {
             sales = add(sales, b.amount, path)?;
         }
-        items.push(OpenItem {
-            id: b.id.clone(),
-            customer: b.customer.clone(),
-            due_on: b.due_on,
-            amount: r.round(b.amount),
-            collected: r.round(collected),
-            outstanding: r.round(outstanding),
-            days_past_due,
-            bucket,
-            level,
-            reasons,
-        });
+        each(i, &Item { collected, outstanding, days_past_due, bucket, level, reasons });
     }
     customers.sort_unstable_by(|a, b| a.0.cmp(b.0)); // names are unique: one order
     let customers =
@@ -474,7 +548,7 @@ pub fn collections(policy: &CollectionsPolicy, batches: &[Batch], as_of: NaiveDa
         )
     };
     let dso = Dso { days: policy.dso_days, receivables: r.round(receivables), sales: r.round(sales), value };
-    Ok(CollectionsReport { batches: items, aging, customers, dso })
+    Ok((aging, customers, dso))
 }
 
 fn grade(policy: &CollectionsPolicy, customer: String, h: &History) -> Result<CustomerLine> {

@@ -296,7 +296,65 @@ impl InterestPolicy {
 /// See [`InterestPolicy`].
 pub fn payment_interest(policy: &InterestPolicy, batches: &[Batch], as_of: NaiveDate) -> Result<InterestReport> {
     policy.validate()?;
-    let currency = check_batches(batches, as_of, policy.currency.as_ref())?;
+    let mut out = Vec::with_capacity(batches.len());
+    let (currency, totals) = interest_with(policy, batches.iter().map(BatchView::from), as_of, |i, totals, lines| {
+        out.push(BatchInterest { id: batches[i].id.clone(), totals: totals.clone(), lines: lines.to_vec() });
+        Ok(())
+    })?;
+    Ok(InterestReport { currency, day_count: policy.day_count, batches: out, totals })
+}
+
+/// A batch as the rules read it, borrowed from a [`Batch`] or from columns: the record API
+/// and the columnar one run the same code, without a record a row for the columns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BatchView<'a> {
+    /// Its id (`None`: a row of columns, which no other row repeats).
+    pub(crate) id: Option<&'a str>,
+    /// Its customer.
+    pub(crate) customer: Option<&'a str>,
+    /// The customer's code in columns, which names one customer wherever it stands (`None`:
+    /// known by name only).
+    pub(crate) customer_code: Option<u32>,
+    /// Its currency.
+    pub(crate) currency: Option<&'a String>,
+    /// Invoice date.
+    pub(crate) invoice_on: NaiveDate,
+    /// Due date.
+    pub(crate) due_on: NaiveDate,
+    /// Amount due.
+    pub(crate) amount: Decimal,
+    /// Its payments, in the batch's order.
+    pub(crate) payments: &'a [Payment],
+}
+
+impl<'a> From<&'a Batch> for BatchView<'a> {
+    fn from(b: &'a Batch) -> Self {
+        Self {
+            id: Some(&b.id),
+            customer: b.customer.as_deref(),
+            customer_code: None,
+            currency: b.currency.as_ref(),
+            invoice_on: b.invoice_on,
+            due_on: b.due_on,
+            amount: b.amount,
+            payments: &b.payments,
+        }
+    }
+}
+
+/// [`payment_interest`] over batch views (the policy validated): checks them all first, then
+/// hands `each` every batch's row, sums and lines in order. Returns the currency in force and
+/// the sums over the batches.
+pub(crate) fn interest_with<'a, I>(
+    policy: &InterestPolicy,
+    batches: I,
+    as_of: NaiveDate,
+    mut each: impl FnMut(usize, &InterestTotals, &[InterestLine]) -> Result<()>,
+) -> Result<(Option<String>, InterestTotals)>
+where
+    I: Iterator<Item = BatchView<'a>> + Clone,
+{
+    let currency = check_batches(batches.clone(), as_of, policy.currency.as_ref())?;
     let zero = policy.rounding.round(Decimal::ZERO);
     let mut totals = InterestTotals {
         collected: zero,
@@ -306,10 +364,9 @@ pub fn payment_interest(policy: &InterestPolicy, batches: &[Batch], as_of: Naive
         accrued_penalty: zero,
         net: zero,
     };
-    let mut out = Vec::with_capacity(batches.len());
-    for (i, b) in batches.iter().enumerate() {
-        let batch = batch_interest(policy, b, as_of, i)?;
-        let t = &batch.totals;
+    let (mut order, mut lines) = (Vec::new(), Vec::new());
+    for (i, b) in batches.enumerate() {
+        let t = batch_interest(policy, &b, as_of, i, &mut order, &mut lines)?;
         let sum = |a: Decimal, b: Decimal| add(a, b, || "batches".to_owned());
         totals = InterestTotals {
             collected: sum(totals.collected, t.collected)?,
@@ -319,27 +376,37 @@ pub fn payment_interest(policy: &InterestPolicy, batches: &[Batch], as_of: Naive
             accrued_penalty: sum(totals.accrued_penalty, t.accrued_penalty)?,
             net: sum(totals.net, t.net)?,
         };
-        out.push(batch);
+        each(i, &t, &lines)?;
     }
-    Ok(InterestReport { currency, day_count: policy.day_count, batches: out, totals })
+    Ok((currency, totals))
 }
 
 /// Checks every batch: unique ids, one currency, amounts ≥ 0, due date and payments not
 /// before the invoice, nothing after `as_of`, payments within the amount. Returns the
 /// currency in force.
-pub(crate) fn check_batches(batches: &[Batch], as_of: NaiveDate, currency: Option<&String>) -> Result<Option<String>> {
+pub(crate) fn check_batches<'a>(
+    batches: impl Iterator<Item = BatchView<'a>>,
+    as_of: NaiveDate,
+    currency: Option<&String>,
+) -> Result<Option<String>> {
     let mut currency = currency.cloned();
-    let mut ids = std::collections::HashMap::with_capacity(batches.len());
-    for (i, b) in batches.iter().enumerate() {
+    let rows = batches.size_hint().0;
+    let mut ids = std::collections::HashMap::new();
+    for (i, b) in batches.enumerate() {
         let path = |f: &str| format!("batches[{i}].{f}");
-        if let Some(first) = ids.insert(b.id.as_str(), i) {
-            return Err(Error::DuplicateName {
-                path: path("id"),
-                name: b.id.clone(),
-                first: format!("batches[{first}].id"),
-            });
+        if let Some(id) = b.id {
+            if ids.is_empty() {
+                ids.reserve(rows);
+            }
+            if let Some(first) = ids.insert(id, i) {
+                return Err(Error::DuplicateName {
+                    path: path("id"),
+                    name: id.to_owned(),
+                    first: format!("batches[{first}].id"),
+                });
+            }
         }
-        crate::commission::check_currency(&mut currency, b.currency.as_ref(), || path("currency"))?;
+        crate::commission::check_currency(&mut currency, b.currency, || path("currency"))?;
         if b.amount.is_sign_negative() && !b.amount.is_zero() {
             return Err(Error::NegativeAmount { path: path("amount"), value: b.amount.to_string() });
         }
@@ -382,16 +449,25 @@ pub(crate) fn check_batches(batches: &[Batch], as_of: NaiveDate, currency: Optio
     Ok(currency)
 }
 
-/// One batch's interest (checked by [`check_batches`]).
-fn batch_interest(policy: &InterestPolicy, b: &Batch, as_of: NaiveDate, i: usize) -> Result<BatchInterest> {
+/// One batch's interest (checked by [`check_batches`]): its sums, its lines in `lines`
+/// (`order` is scratch space).
+fn batch_interest(
+    policy: &InterestPolicy,
+    b: &BatchView,
+    as_of: NaiveDate,
+    i: usize,
+    order: &mut Vec<usize>,
+    lines: &mut Vec<InterestLine>,
+) -> Result<InterestTotals> {
     let path = |f: &str| format!("batches[{i}].{f}");
     let rounding = policy.rounding;
-    let mut order: Vec<usize> = (0..b.payments.len()).collect();
+    order.clear();
+    order.extend(0..b.payments.len());
     order.sort_by_key(|&j| (b.payments[j].on, j));
     let collected = b.payments.iter().try_fold(Decimal::ZERO, |a, p| add(a, p.amount, || path("payments")))?;
-    let mut lines = Vec::with_capacity(b.payments.len() + 1);
+    lines.clear();
     let (mut bonus, mut penalty, mut accrued) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    for &j in &order {
+    for &j in order.iter() {
         let p = &b.payments[j];
         let line = interest_line(policy, b.due_on, p.on, p.amount, Some(j as u32), &|| {
             format!("batches[{i}].payments[{j}].amount")
@@ -415,17 +491,13 @@ fn batch_interest(policy: &InterestPolicy, b: &Batch, as_of: NaiveDate, i: usize
         .checked_sub(penalty)
         .and_then(|x| x.checked_sub(accrued))
         .ok_or_else(|| Error::overflow(path("amount")))?;
-    Ok(BatchInterest {
-        id: b.id.clone(),
-        totals: InterestTotals {
-            collected: rounding.round(collected),
-            outstanding: rounding.round(outstanding),
-            bonus: rounding.round(bonus),
-            penalty: rounding.round(penalty),
-            accrued_penalty: rounding.round(accrued),
-            net: rounding.round(net),
-        },
-        lines,
+    Ok(InterestTotals {
+        collected: rounding.round(collected),
+        outstanding: rounding.round(outstanding),
+        bonus: rounding.round(bonus),
+        penalty: rounding.round(penalty),
+        accrued_penalty: rounding.round(accrued),
+        net: rounding.round(net),
     })
 }
 

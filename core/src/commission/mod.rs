@@ -60,11 +60,11 @@ pub use approval::{
 };
 pub use batch_columns::{
     collections_columns, payment_interest_columns, BatchColumns, CollectionsColumnsReport, InterestColumns,
-    InterestColumnsReport, InterestLineColumns, COLLECTION_REASONS, INTEREST_KINDS,
+    InterestColumnsReport, InterestLineColumns, INTEREST_KINDS,
 };
 pub use collections::{
     collections, AgingLine, CollectionReason, CollectionsPolicy, CollectionsReport, CustomerLine, Dso, Grade, OpenItem,
-    WarningLevel,
+    WarningLevel, COLLECTION_REASONS,
 };
 pub use columns::{
     commission_columns, CommissionColumnsReport, LineColumns, TransactionColumns, LINE_KINDS, LINE_REASONS,
