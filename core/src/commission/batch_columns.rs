@@ -110,7 +110,7 @@ pub struct CollectionsColumnsReport {
     pub bucket_labels: Vec<String>,
     /// Per batch: the warning level reached, an index into the policy's `levels`, -1 none.
     pub level: Vec<i32>,
-    /// Per batch: the reasons, bit `k` for [`COLLECTION_REASONS`]`[k]`.
+    /// Per batch: the reasons, bit `k` for [`COLLECTION_REASONS`](super::COLLECTION_REASONS)`[k]`.
     pub reasons: Vec<u8>,
     /// Outstanding per aging bucket, as `collections` gives it.
     pub aging: Vec<AgingLine>,
