@@ -62,10 +62,10 @@ pub struct SimulationReport {
 /// recycled on the first day whose end reaches its due time as computed from those.
 /// Recomputing only when newly logged activities could move the due time keeps this at a
 /// few decisions per record, whatever the length of the replay.
-fn replay(
+fn replay<'a>(
     policy: &PoolPolicy,
     records: &[PoolRecord],
-    activities: &[PoolActivity],
+    activity: &impl Fn(usize) -> Follow<'a>,
     act_rec: &[usize],
     from: NaiveDate,
     to: NaiveDate,
@@ -105,16 +105,16 @@ fn replay(
     }
     // Effective follow-ups per record as (logged, at), grouped by record (a counting sort into
     // one buffer rather than a vector per record), each record's by logged time.
-    let mut effective = Vec::with_capacity(activities.len());
-    for (a, &i) in activities.iter().zip(act_rec) {
-        let (cp, r) = (&pools[pool_of[i]], &records[i]);
-        let type_counts = cp.types.is_empty() || cp.types.contains(a.kind.as_str());
+    let mut effective = Vec::with_capacity(act_rec.len());
+    for (j, &i) in act_rec.iter().enumerate() {
+        let (cp, r, a) = (&pools[pool_of[i]], &records[i], activity(j));
+        let type_counts = cp.types.is_empty() || cp.types.contains(a.kind);
         let actor_counts = match cp.pool.follow_up.actor {
             FollowUpActor::Anyone => true,
             FollowUpActor::Owner => a.actor == r.owner,
-            FollowUpActor::Team => a.actor == r.owner || r.team.contains(&a.actor),
+            FollowUpActor::Team => a.actor == r.owner || r.team.iter().any(|m| m == a.actor),
         };
-        let logged = a.logged_at.unwrap_or(a.at);
+        let logged = a.logged;
         if Effect::of(cp, a.deleted, type_counts, actor_counts, a.at.0, logged.0) == Effect::Effective
             && a.at >= r.claimed_at
         {
@@ -221,7 +221,7 @@ pub(crate) fn simulate(
             }
         }
     }
-    run(a, b, records, activities, &act_rec, from, to)
+    run(a, b, records, &|j| Follow::from(&activities[j]), &act_rec, from, to)
 }
 
 /// `from` not after `to`, and the replay within [`MAX_SIMULATION_DAYS`].
@@ -238,20 +238,42 @@ pub(crate) fn latest_instant(to: NaiveDate) -> Instant {
     AsOf::Date(to).instant(chrono_tz::Etc::GMTPlus12)
 }
 
-/// The replay under both policies, on checked rows (`act_rec[j]`: activity `j`'s record).
-pub(crate) fn run(
+/// An activity as the replay reads it: borrowed from a [`PoolActivity`] or from columns (no
+/// activity a row to build for them).
+pub(crate) struct Follow<'a> {
+    /// Its type.
+    pub(crate) kind: &'a str,
+    /// Who logged it.
+    pub(crate) actor: &'a str,
+    /// Deleted?
+    pub(crate) deleted: bool,
+    /// When it happened.
+    pub(crate) at: Instant,
+    /// When it was logged (`at` when not given).
+    pub(crate) logged: Instant,
+}
+
+impl<'a> From<&'a PoolActivity> for Follow<'a> {
+    fn from(a: &'a PoolActivity) -> Self {
+        Self { kind: &a.kind, actor: &a.actor, deleted: a.deleted, at: a.at, logged: a.logged_at.unwrap_or(a.at) }
+    }
+}
+
+/// The replay under both policies, on checked rows (`act_rec[j]`: activity `j`'s record,
+/// `activity(j)` the activity).
+pub(crate) fn run<'a>(
     a: &PoolPolicy,
     b: &PoolPolicy,
     records: &[PoolRecord],
-    activities: &[PoolActivity],
+    activity: &impl Fn(usize) -> Follow<'a>,
     act_rec: &[usize],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<SimulationReport> {
     a.validate().map_err(|e| e.under("a"))?;
     b.validate().map_err(|e| e.under("b"))?;
-    let days_a = replay(a, records, activities, act_rec, from, to)?;
-    let days_b = replay(b, records, activities, act_rec, from, to)?;
+    let days_a = replay(a, records, activity, act_rec, from, to)?;
+    let days_b = replay(b, records, activity, act_rec, from, to)?;
     let mut lines: BTreeMap<(NaiveDate, &str), (u64, u64)> = BTreeMap::new();
     let mut days: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     let mut owners: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
