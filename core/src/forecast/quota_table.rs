@@ -37,7 +37,9 @@ impl UnitColumn {
         Self { units: Vec::with_capacity(n), missing: if nullable { Vec::with_capacity(n) } else { Vec::new() } }
     }
 
-    fn push(&mut self, figure: Option<Decimal>, scale: u32, at: impl FnOnce() -> String) -> Result<()> {
+    /// Appends `figure` as units of 10^-`scale` (null: 0, marked missing); `overflow` at `at()`
+    /// when it is not a whole number of units within 64 bits.
+    pub(crate) fn push(&mut self, figure: Option<Decimal>, scale: u32, at: impl FnOnce() -> String) -> Result<()> {
         let units = match figure {
             Some(d) => exact_units(d, scale).ok_or_else(|| Error::Overflow { path: at() })?,
             None => 0,

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 
 use super::metrics::{RoiLine, RoiReason, RoiReport};
 use super::policy::RoiPolicy;
-use crate::error::{Error, Result};
-use crate::forecast::{exact_units, UnitColumn};
+use crate::error::Result;
+use crate::forecast::UnitColumn;
 
 /// Every reason, in the order of [`RoiReason`]'s variants: bit `k` of
 /// [`RoiTable::reasons`] is `ROI_REASONS[k]`.
@@ -148,12 +148,12 @@ impl RoiTable {
                 column.push(c);
             }
             for ((name, column), (_, get)) in t.money.iter_mut().zip(MONEY) {
-                push(column, get(line), scale, || at(name))?;
+                column.push(get(line), scale, || at(name))?;
             }
             let steps = line.funnel.iter().flat_map(|s| [s.from_top_pct, s.from_previous_pct]);
             let figures = PERCENT.iter().map(|(_, get)| get(line)).chain(steps);
             for ((name, column), figure) in t.percent.iter_mut().zip(figures) {
-                push(column, figure, percent_scale, || at(name))?;
+                column.push(figure, percent_scale, || at(name))?;
             }
             let bits = line
                 .reasons
@@ -163,16 +163,6 @@ impl RoiTable {
         }
         Ok(t)
     }
-}
-
-fn push(column: &mut UnitColumn, figure: Option<Decimal>, scale: u32, at: impl FnOnce() -> String) -> Result<()> {
-    let units = match figure {
-        Some(d) => exact_units(d, scale).ok_or_else(|| Error::Overflow { path: at() })?,
-        None => 0,
-    };
-    column.units.push(units);
-    column.missing.push(figure.is_none());
-    Ok(())
 }
 
 #[cfg(test)]
