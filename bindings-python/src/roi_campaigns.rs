@@ -1,14 +1,15 @@
 //! `campaign_roi_columns`: campaigns as numpy arrays (written by `crmkit.campaign_roi_frame`),
-//! the GIL released, the report of `campaign_roi`.
+//! the GIL released, the report of `campaign_roi`, or with `money_units` its campaign lines as
+//! numpy arrays built from the core's `RoiTable` (no dict per campaign).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crmkit::forecast::{AmountColumn, KeyColumn};
-use crmkit::roi::{CampaignColumns, RoiPolicy, SparseAmounts};
-use numpy::PyReadonlyArray1;
+use crmkit::roi::{CampaignColumns, RoiPolicy, RoiTable, SparseAmounts, ROI_NEVER_NULL, ROI_REASONS};
+use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::{slice, to_py_err, to_python, Amount, AmountData};
 
@@ -75,15 +76,19 @@ impl<'py> Campaigns<'py> {
     }
 }
 
-/// `campaign_roi_columns(policy_json, columns) -> dict`: [`crmkit::roi::campaign_roi_columns`]
-/// over the campaign columns (a mapping, see `Campaigns::read`): the report `campaign_roi`
-/// gives on the same campaigns.
+/// `campaign_roi_columns(policy_json, columns, money_units=False) -> dict`:
+/// [`crmkit::roi::campaign_roi_columns`] over the campaign columns (a mapping, see
+/// `Campaigns::read`): the report `campaign_roi` gives on the same campaigns. With
+/// `money_units`: `{"table": {name: column}, "report": dict}`, the campaign lines as arrays
+/// (see [`table_columns`]) and the report without its `campaigns`.
 #[pyfunction]
+#[pyo3(signature = (policy_json, columns, money_units = false))]
 #[allow(clippy::needless_pass_by_value)] // pyo3 extracts owned strings under abi3-py39
 pub fn campaign_roi_columns<'py>(
     py: Python<'py>,
     policy_json: String,
     columns: Bound<'py, PyDict>,
+    money_units: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (c, policy): (_, RoiPolicy) = crate::roi::columns_args(&columns, Campaigns::read, &policy_json)?;
     let (id, channel) = (slice(&c.id), slice(&c.channel));
@@ -96,7 +101,7 @@ pub fn campaign_roi_columns<'py>(
     let ints: Vec<Option<Cow<[i64]>>> = c.days_and_counts.iter().map(|a| a.as_ref().map(slice)).collect();
     let dp = policy.rounding.dp;
     let scale = |field: &str| c.scales.as_ref().and_then(|s| s.get(field).copied()).or(c.amount_scale);
-    let report = py
+    let (mut report, table) = py
         .detach(|| {
             let (mut d_cost, mut d_won, mut d_budget, mut d_expected) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -122,10 +127,68 @@ pub fn campaign_roi_columns<'py>(
                 won: int(5),
                 new_customers: int(6),
             };
-            crmkit::roi::campaign_roi_columns(&policy, &columns)
+            let report = crmkit::roi::campaign_roi_columns(&policy, &columns)?;
+            let table = money_units.then(|| RoiTable::new(&report, &policy)).transpose()?;
+            Ok((report, table))
         })
         .map_err(to_py_err)?;
-    to_python(py, &report)
+    let Some(table) = table else { return to_python(py, &report) };
+    report.campaigns.clear();
+    let out = PyDict::new(py);
+    out.set_item("table", table_columns(py, &table)?)?;
+    out.set_item("report", to_python(py, &report)?)?;
+    Ok(out.into_any())
+}
+
+/// The campaign lines of `t` as arrays, for `campaign_roi_frame(money="units")`: `channel`,
+/// `group`, `period` (int32 indexes, -1 none) with `channel_labels`, `group_labels`,
+/// `period_labels`; the counts (int64) and the money and percentage figures (int64 units of
+/// `scale` / `percent_scale` places, a bool mask `{name}_missing` beside each one the report
+/// can leave `None`) by their report names (`leads_count`, `won_from_top_pct`... for the
+/// funnel stages, listed in `stages`); `reasons`, a list of codes per line; `cost_periods`, the
+/// lines' pro rata pieces (`offsets`, `period` indexes into `period_labels`, `days`, `scale`,
+/// `cost`, `budget` units with `budget_missing`).
+fn table_columns<'py>(py: Python<'py>, t: &RoiTable) -> PyResult<Bound<'py, PyDict>> {
+    let out = PyDict::new(py);
+    for (name, labels) in [("channel", &t.channel), ("group", &t.group), ("period", &t.period)] {
+        out.set_item(name, PyArray1::from_slice(py, &labels.index))?;
+        out.set_item(format!("{name}_labels"), PyList::new(py, &labels.labels)?)?;
+    }
+    for (name, counts) in &t.counts {
+        let values: Result<Vec<i64>, _> = counts.iter().map(|&c| i64::try_from(c)).collect();
+        let values = values.map_err(|_| to_py_err(crmkit::Error::Overflow { path: format!("campaigns.{name}") }))?;
+        out.set_item(name, PyArray1::from_vec(py, values))?;
+    }
+    let figures =
+        t.money.iter().map(|(name, c)| (*name, c)).chain(t.percent.iter().map(|(name, c)| (name.as_str(), c)));
+    for (name, column) in figures {
+        out.set_item(name, PyArray1::from_slice(py, &column.units))?;
+        if !ROI_NEVER_NULL.contains(&name) {
+            out.set_item(format!("{name}_missing"), PyArray1::from_slice(py, &column.missing))?;
+        }
+    }
+    let stages: Vec<&str> = t.counts.iter().skip(6).filter_map(|(name, _)| name.strip_suffix("_count")).collect();
+    out.set_item("stages", PyList::new(py, stages)?)?;
+    let codes: Vec<Bound<'py, PyString>> = ROI_REASONS.iter().map(|r| PyString::intern(py, r.code())).collect();
+    let reasons = PyList::empty(py);
+    for &bits in &t.reasons {
+        let line = codes.iter().enumerate().filter(|(k, _)| bits >> k & 1 == 1).map(|(_, code)| code);
+        reasons.append(PyList::new(py, line)?)?;
+    }
+    out.set_item("reasons", reasons)?;
+    out.set_item("scale", t.scale)?;
+    out.set_item("percent_scale", t.percent_scale)?;
+    let c = &t.cost_periods;
+    let pieces = PyDict::new(py);
+    pieces.set_item("offsets", PyArray1::from_slice(py, &c.offsets))?;
+    pieces.set_item("period", PyArray1::from_slice(py, &c.period))?;
+    pieces.set_item("days", PyArray1::from_slice(py, &c.days))?;
+    pieces.set_item("scale", c.scale)?;
+    pieces.set_item("cost", PyArray1::from_slice(py, &c.cost.units))?;
+    pieces.set_item("budget", PyArray1::from_slice(py, &c.budget.units))?;
+    pieces.set_item("budget_missing", PyArray1::from_slice(py, &c.budget.missing))?;
+    out.set_item("cost_periods", pieces)?;
+    Ok(out)
 }
 
 /// An optional amount column as the core's.

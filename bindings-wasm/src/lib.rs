@@ -46,4 +46,6 @@ mod roi;
 #[cfg(target_arch = "wasm32")]
 mod roi_campaigns;
 #[cfg(target_arch = "wasm32")]
+mod roi_table;
+#[cfg(target_arch = "wasm32")]
 mod scoring;

@@ -2,10 +2,11 @@
 //! decimal strings or integer units (`*Units`, a `BigInt64Array`, at `amountScale`); dates are
 //! days since 1970-01-01 in `Int32Array`s (`NO_DATE`, -2147483648, for none); counts are safe
 //! integers in a `Float64Array` (NaN: none). Paths in errors use the core's column names:
-//! `id[i]`, `channel[i]`, `cost[i]`, `budget[i]`, `start_on[i]`, `leads[i]`.
+//! `id[i]`, `channel[i]`, `cost[i]`, `budget[i]`, `start_on[i]`, `leads[i]`. The report comes as
+//! an `RoiReport`, or with `{ output: "columns" }` as an `RoiTable` (roi_table.rs).
 
 use crmkit::forecast::{AmountColumn, KeyColumn};
-use crmkit::roi::{CampaignColumns, SparseAmounts};
+use crmkit::roi::{CampaignColumns, RoiPolicy, SparseAmounts};
 use crmkit::Error;
 use js_sys::{Array, Float64Array};
 use wasm_bindgen::prelude::*;
@@ -14,7 +15,9 @@ use crate::column_buffer::{Column, Pinned};
 use crate::columns::{
     get, int32, optional, safe_integer, scale as read_scale, strings, type_error, units as read_units, NO_DATE,
 };
-use crate::convert::{from_js_arg, reply};
+use crate::convert::{from_js_arg, to_js, to_js_error};
+use crate::forecast_table::Output;
+use crate::roi_table;
 
 /// A money column: decimal strings (null: none, in the sparse columns), or integer units.
 struct Money {
@@ -119,13 +122,12 @@ fn counts(columns: &JsValue, name: &str, path: &str) -> Result<Option<Vec<i64>>,
 /// ROI metrics over campaigns given as typed-array columns (`id` / `channel` codes with
 /// `idLabels` / `channelLabels`, `cost` or `costUnits`, optional `wonRevenue`, `budget`,
 /// `expectedRevenue`, `startOn`, `endOn`, `leads`, `customers`, `opportunities`, `won`,
-/// `newCustomers`): the same report as `campaignRoi` on the same campaigns. Throws a
-/// `CrmkitError` at the column and row (`cost[3]`).
-#[wasm_bindgen(js_name = campaignRoiColumns, unchecked_return_type = "RoiReport")]
-pub fn campaign_roi_columns(
-    #[wasm_bindgen(unchecked_param_type = "RoiPolicy")] policy: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CampaignColumns")] columns: &JsValue,
-) -> Result<JsValue, JsValue> {
+/// `newCustomers`): the same report as `campaignRoi` on the same campaigns. With
+/// `options.output` `"columns"` the campaign lines come as typed arrays (`RoiTable`, see
+/// roi_table.rs, which declares the TypeScript overloads). Throws a `CrmkitError` at the column
+/// and row (`cost[3]`).
+#[wasm_bindgen(js_name = campaignRoiColumns, skip_typescript)]
+pub fn campaign_roi_columns(policy: &JsValue, columns: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
     let run = || {
         // The columns before the policy, as the Rust runner of the shared vectors reads them.
         if !columns.is_object() || Array::is_array(columns) {
@@ -136,7 +138,8 @@ pub fn campaign_roi_columns(
             ["costUnits", "wonRevenueUnits", "budgetUnits", "expectedRevenueUnits"]
                 .map(|name| (optional(columns, name).map(Pinned::new), name));
         let id = int32(&get(columns, "id", "id")?, "id")?;
-        let id_labels = strings(&get(columns, "idLabels", "id_labels")?, "id_labels")?;
+        let id_labels_value = get(columns, "idLabels", "id_labels")?;
+        let id_labels = strings(&id_labels_value, "id_labels")?;
         let channel = int32(&get(columns, "channel", "channel")?, "channel")?;
         let channel_labels = strings(&get(columns, "channelLabels", "channel_labels")?, "channel_labels")?;
         let cost = Money::read(columns, "cost", cost, "cost", false)?;
@@ -154,7 +157,8 @@ pub fn campaign_roi_columns(
             counts(columns, "won", "won")?,
             counts(columns, "newCustomers", "new_customers")?,
         ];
-        let policy = from_js_arg(policy, "policy")?;
+        let policy: RoiPolicy = from_js_arg(policy, "policy")?;
+        let output = Output::read(options)?;
         let c = CampaignColumns {
             id: KeyColumn { codes: &id, labels: &id_labels },
             channel: KeyColumn { codes: &channel, labels: &channel_labels },
@@ -170,9 +174,13 @@ pub fn campaign_roi_columns(
             won: won.as_deref(),
             new_customers: new_customers.as_deref(),
         };
-        crmkit::roi::campaign_roi_columns(&policy, &c)
+        let report = crmkit::roi::campaign_roi_columns(&policy, &c)?;
+        Ok((report, output, policy, id, id_labels_value))
     };
-    reply(run())
+    match run().map_err(|e| to_js_error(&e))? {
+        (report, Output::Report, ..) => to_js(&report),
+        (report, Output::Columns, policy, id, id_labels) => roi_table::table(report, &policy, &id, &id_labels),
+    }
 }
 
 #[wasm_bindgen(typescript_custom_section)]

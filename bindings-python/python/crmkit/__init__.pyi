@@ -873,10 +873,14 @@ def campaign_roi_frame(
     won: str | None = None,
     new_customers: str | None = None,
     amount_scale: int | None = None,
+    money: Literal["decimal", "units"] = "decimal",
 ) -> pd.DataFrame:
     """``campaign_roi`` over a DataFrame of campaigns: one row per campaign line on ``df``'s
     index; ``attrs["channels"]``, ``attrs["groups"]``, ``attrs["periods"]`` (DataFrames),
-    ``attrs["total"]``, ``attrs["report"]`` (a ``RoiReport``). Raises ``CrmkitError``."""
+    ``attrs["total"]``, ``attrs["report"]`` (a ``RoiReport``); ``money="units"``: money and
+    percentages as int64 units (``attrs["money_scale"]``, ``attrs["percent_scale"]``, nullable
+    ``Int64`` where the report can say None), the funnel flattened, built by the native module.
+    Raises ``CrmkitError``."""
 
 @overload
 def campaign_roi_frame(
@@ -897,10 +901,12 @@ def campaign_roi_frame(
     won: str | None = None,
     new_customers: str | None = None,
     amount_scale: int | None = None,
+    money: Literal["decimal", "units"] = "decimal",
 ) -> Any:
     """``campaign_roi`` over Arrow data: the campaign lines in the caller's library (polars, or
-    a pyarrow Table), money as decimal128, the roll-ups and total in the schema metadata;
-    raises ``CrmkitError``."""
+    a pyarrow Table), money as decimal128 (``money="units"``: int64 units with nulls, the scales
+    in the schema metadata), the roll-ups and total in the schema metadata; raises
+    ``CrmkitError``."""
 
 ModelKind = Literal["first_touch", "last_touch", "last_non_direct", "linear", "u_shaped", "w_shaped", "position", "time_decay", "markov", "shapley"]
 CoalitionValue = Literal["conversion_rate", "within", "exact_set"]

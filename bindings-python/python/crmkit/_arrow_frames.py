@@ -439,11 +439,12 @@ def _campaign_counts(cols: ArrowColumns, name: str, field: str) -> Any:
     return out
 
 
-def campaign_roi_arrow(data: Any, policy: Mapping[str, Any], *, id: str, channel: str, cost: str, names: dict, amount_scale: Any) -> Any:  # noqa: A002
+def campaign_roi_arrow(data: Any, policy: Mapping[str, Any], *, id: str, channel: str, cost: str, names: dict, amount_scale: Any, units: bool = False) -> Any:  # noqa: A002
     """``campaign_roi_frame`` over Arrow data: the campaign columns read by
     :class:`ArrowColumns` (``names``: the optional fields' columns, None for the field's own
     name when the table has it), the campaign lines in the caller's library with the roll-ups
-    and the total as JSON in the schema metadata."""
+    and the total as JSON in the schema metadata; with ``units`` (``money="units"``) the lines
+    from the native module's arrays (see :func:`_campaign_units`)."""
     from crmkit._frame import _int_arg
 
     amount_scale = _int_arg(amount_scale, "amount_scale", 0, 28)
@@ -476,6 +477,8 @@ def campaign_roi_arrow(data: Any, policy: Mapping[str, Any], *, id: str, channel
     for field in _CAMPAIGN_COUNTS:
         name = optional(field)
         out[field] = None if name is None else _campaign_counts(cols, name, field)
+    if units:
+        return _campaign_units(data, cols, id, _native.campaign_roi_columns(to_json(policy, "policy"), out, True))
     report = _native.campaign_roi_columns(to_json(policy, "policy"), out)
     pa = cols.pa
     lines = report["campaigns"]
@@ -488,5 +491,31 @@ def campaign_roi_arrow(data: Any, policy: Mapping[str, Any], *, id: str, channel
 
         from crmkit._roi_campaigns import _campaign_attrs
 
+        share_attrs(out.attrs, _campaign_attrs(report, pd))
+    return out
+
+
+def _campaign_units(data: Any, cols: ArrowColumns, id: str, native: dict) -> Any:  # noqa: A002
+    """The campaign lines of ``native`` (``campaign_roi_columns`` with ``money_units``) as an
+    Arrow table: ``key`` the id column as given, text labels, int64 units with nulls where the
+    report says None; the roll-ups, the total and both scales in the schema metadata."""
+    from crmkit._roi_campaigns import _campaign_attrs, _unit_names
+
+    pa = cols.pa
+    t, report = native["table"], native["report"]
+    report.pop("campaigns", None)  # the table is the campaign lines
+    arrays: dict[str, Any] = {"key": cols.table.column(id)}
+    for name in ("channel", "group", "period"):
+        arrays[name] = _dictionary(pa, t[name], t[f"{name}_labels"]).dictionary_decode()
+    for name in _unit_names(t):
+        arrays[name] = pa.array(t[name], pa.int64(), mask=t.get(f"{name}_missing"))
+    arrays["reasons"] = pa.array(t["reasons"], pa.list_(pa.string()))
+    scales = {"money_scale": t["scale"], "percent_scale": t["percent_scale"]}
+    rollups = {level: report[level] for level in ("channels", "groups", "periods", "total")}
+    out = _frame_output(data, pa.table(arrays), {**rollups, **scales})
+    if hasattr(out, "attrs"):  # Arrow-backed pandas: the attrs of the numpy path's frame
+        import pandas as pd
+
+        out.attrs.update(scales)
         share_attrs(out.attrs, _campaign_attrs(report, pd))
     return out

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from crmkit import _native
 from crmkit._types import document
-from crmkit._wire import share_attrs, to_json
+from crmkit._wire import error, share_attrs, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +40,7 @@ def campaign_roi_frame(
     won: str | None = None,
     new_customers: str | None = None,
     amount_scale: int | None = None,
+    money: str = "decimal",
 ) -> pd.DataFrame:
     """:func:`campaign_roi` over a DataFrame of campaigns, one campaign per row, read as
     columns: ``id`` (unique) and ``channel`` (categorical, strings or integers), ``cost`` and
@@ -66,6 +67,22 @@ def campaign_roi_frame(
     the roll-ups and the total as JSON in the schema metadata (``crmkit.channels``,
     ``crmkit.groups``, ``crmkit.periods``, ``crmkit.total``).
 
+    ``money="units"`` gives the campaign lines from arrays the native module builds (no dict
+    per campaign): ``key`` is ``df``'s id column as it is (its dtype), ``channel``, ``group``,
+    ``period`` text; the counts int64; the money figures and ROAS as int64 units of the
+    policy's ``rounding.dp`` places (``attrs["money_scale"]``), the percentages as int64 units
+    of its ``percent_rounding.dp`` places (``attrs["percent_scale"]``), exact; a figure the
+    report can leave ``None`` is pandas' nullable ``Int64`` (``<NA>`` there; Arrow: int64 with
+    nulls, the scales in the schema metadata); the funnel flattened per stage
+    (``leads_count``, ``won_from_top_pct``, ``won_from_previous_pct``...); ``reasons`` lists.
+    The campaigns' ``cost_periods`` (under ``cost_allocation: "pro_rata"``) are
+    ``attrs["cost_periods"]``, columns of one row per piece (``line``: the campaign line's
+    position, ``period``, ``days``, ``cost`` and ``budget`` as int64 units of
+    ``attrs["cost_periods_scale"]``, the pieces' largest places; not for Arrow data, whose
+    ``cost_periods`` are the Decimal output's); ``attrs["report"]`` then
+    holds the report without its ``campaigns`` (the frame is them).
+    Raises ``invalid_value`` at ``money`` for another value than ``"decimal"`` or ``"units"``.
+
     >>> import pandas as pd, crmkit
     >>> df = pd.DataFrame({"id": ["c1", "c2"], "channel": ["events", "search"], "cost": ["11400", "0"],
     ...                    "won_revenue": ["20000", "500"], "leads": [3000, 10], "won": [260, 1]})
@@ -75,21 +92,106 @@ def campaign_roi_frame(
     """
     from crmkit._frame import _arrow_input, _pandas
 
+    if money not in ("decimal", "units"):
+        raise error("invalid_value", "money", f"expected 'decimal' or 'units', got {money!r}")
     names = {"won_revenue": won_revenue, "budget": budget, "expected_revenue": expected_revenue, "start_on": start_on,
              "end_on": end_on, "leads": leads, "customers": customers, "opportunities": opportunities, "won": won,
              "new_customers": new_customers}  # fmt: skip
     if _arrow_input(df):
         from crmkit._arrow_frames import campaign_roi_arrow
 
-        return campaign_roi_arrow(df, policy, id=id, channel=channel, cost=cost, names=names, amount_scale=amount_scale)
+        return campaign_roi_arrow(df, policy, id=id, channel=channel, cost=cost, names=names, amount_scale=amount_scale, units=money == "units")
     np, pd = _pandas("campaign_roi_frame")
     if not isinstance(df, pd.DataFrame):
         from crmkit._frame import _error
 
         raise _error("invalid_type", "df", f"expected a pandas DataFrame or Arrow data, got {type(df).__name__}")
     columns = _campaign_columns(df, np, pd, id=id, channel=channel, cost=cost, names=names, amount_scale=amount_scale)
+    if money == "units":
+        out = _native.campaign_roi_columns(to_json(policy, "policy"), columns, True)
+        from crmkit._frame import _column
+
+        return _units_frame(out, _column(df, id).array, df.index, np, pd)
     report = _native.campaign_roi_columns(to_json(policy, "policy"), columns)
     return _campaign_table(report, df.index, pd)
+
+
+# The campaign lines' figures after key, channel, group and period, in the report's order (the
+# funnel's columns and ``reasons`` follow).
+_UNIT_FIGURES = (
+    "campaigns",
+    "budget",
+    "cost",
+    "budget_variance",
+    "budget_used_pct",
+    "expected_revenue",
+    "won_revenue",
+    "revenue_variance",
+    "revenue_attained_pct",
+    "net_return",
+    "roi_pct",
+    "roas",
+    "leads",
+    "customers",
+    "opportunities",
+    "won",
+    "new_customers",
+    "cost_per_lead",
+    "cost_per_opportunity",
+    "cost_per_win",
+    "cac",
+)
+
+
+def _unit_names(t: dict) -> list:
+    """The figure columns of a native table ``t``, in the frame's order."""
+    steps = [f"{s}_{part}" for s in t["stages"] for part in ("count", "from_top_pct", "from_previous_pct")]
+    return [*_UNIT_FIGURES, *steps]
+
+
+def _with_none(labels: list, codes: Any, np: Any) -> tuple:
+    """``labels`` and ``codes`` where -1 (no label) indexes a ``None`` appended to them."""
+    if len(codes) and codes.min() < 0:
+        return [*labels, None], np.where(codes < 0, len(labels), codes)
+    return labels, codes
+
+
+def _units_frame(out: dict, key: Any, index: Any, np: Any, pd: Any) -> pd.DataFrame:
+    """``money="units"``: the campaign lines from the native module's arrays (``key``: the id
+    column as given), the report without its campaigns in ``attrs``."""
+    from crmkit._frame import _text_column
+
+    t, report = out["table"], out["report"]
+    report.pop("campaigns", None)  # the frame is the campaign lines
+    columns: dict[str, Any] = {"key": key}
+    for name in ("channel", "group", "period"):
+        columns[name] = _text_column(*_with_none(t[f"{name}_labels"], t[name], np), np, pd)
+    for name in _unit_names(t):
+        missing = t.get(f"{name}_missing")
+        columns[name] = t[name] if missing is None else pd.arrays.IntegerArray(t[name], missing)
+    columns["reasons"] = t["reasons"]
+    frame = pd.DataFrame(columns, index=index, copy=False)
+    c = t["cost_periods"]
+    frame.attrs.update(money_scale=t["scale"], percent_scale=t["percent_scale"], cost_periods_scale=c["scale"])
+    share_attrs(frame.attrs, {**_campaign_attrs(report, pd), "cost_periods": _cost_periods(c, t["period_labels"], np, pd)})
+    return frame
+
+
+def _cost_periods(c: dict, labels: list, np: Any, pd: Any) -> dict:
+    """The pieces of the campaigns' ``cost_periods`` as columns (``pd.DataFrame(...)`` of them is
+    one row per piece): ``line`` (the campaign line's position), ``period``, ``days``,
+    ``cost`` and ``budget`` (int64 units of ``attrs["cost_periods_scale"]``, ``budget``
+    nullable)."""
+    from crmkit._frame import _text_column
+
+    offsets = c["offsets"].astype(np.int64)
+    return {
+        "line": np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets)),
+        "period": _text_column(labels, c["period"], np, pd),
+        "days": c["days"].astype(np.int64),
+        "cost": c["cost"],
+        "budget": pd.arrays.IntegerArray(c["budget"], c["budget_missing"]),
+    }
 
 
 def _campaign_table(report: dict, index: Any, pd: Any) -> pd.DataFrame:

@@ -117,12 +117,14 @@ test("forecastColumns' table holds its report in headless Chromium", async () =>
   for (const r of results) assert.equal(r.mismatch, null, r.name);
 });
 
-test("quotaColumns' table holds its report in headless Chromium", async () => {
+/** Runs `window[name]()` in a fresh page: `{ tables, errors }`, each table holding its report and
+ * each error the same code and path from both outputs. */
+async function checkTablesInPage(name) {
   const page = await browser.newPage();
   const { port } = server.address();
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.waitForFunction(() => typeof window.runQuotaTables === "function");
-  const { tables, errors } = await page.evaluate(() => window.runQuotaTables());
+  await page.waitForFunction((n) => typeof window[n] === "function", name);
+  const { tables, errors } = await page.evaluate((n) => window[n](), name);
   assert.ok(tables.length > 0);
   for (const r of tables) assert.equal(r.mismatch, null, r.name);
   assert.ok(errors.length > 0);
@@ -130,7 +132,11 @@ test("quotaColumns' table holds its report in headless Chromium", async () => {
     assert.match(r.report, /^CrmkitError \S+ \S+$/, r.name);
     assert.equal(r.table, r.report, r.name);
   }
-});
+}
+
+test("quotaColumns' table holds its report in headless Chromium", () => checkTablesInPage("runQuotaTables"));
+
+test("campaignRoiColumns' table holds its report in headless Chromium", () => checkTablesInPage("runRoiTables"));
 
 test("forecastColumns reads ColumnBuffer views in place in headless Chromium", async () => {
   const page = await browser.newPage();

@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 
 import * as crmkit from "crmkit";
 
+import { outputOptionTests } from "./output_options.mjs";
 import { checkQuotaErrors, checkQuotaTables, quotaCases, quotaTableMismatch } from "../shared/quota_table.mjs";
 
 describe("quotaColumns' table holds its report", () => {
@@ -61,13 +62,7 @@ describe("quotaColumns' table", () => {
     assert.match(quotaTableMismatch(report, unmarked, byOwner.quota.group_by), new RegExp(`^lines\\[${j}\\]\\.quota`));
   });
 
-  test("the same report by default and with output 'report'", () => {
-    const want = call();
-    assert.ok(Array.isArray(want.lines));
-    for (const options of [undefined, null, {}, { output: "report" }, { output: undefined }]) {
-      assert.deepEqual(call(options), want);
-    }
-  });
+  outputOptionTests(call, (out) => Array.isArray(out.lines));
 
   test("the same errors, with code and path, from both outputs", () => {
     const results = checkQuotaErrors(crmkit);
@@ -76,12 +71,6 @@ describe("quotaColumns' table", () => {
       ["won row without a close date", `CrmkitError missing_value expected_close_on[${byOwner.columns.stage.indexOf(4)}]`],
     ]);
     for (const r of results) assert.equal(r.table, r.report, r.name);
-  });
-
-  test("options refused with a code and a path", () => {
-    assert.throws(() => call("columns"), { name: "CrmkitError", code: "invalid_type", path: "options" });
-    assert.throws(() => call({ output: "rows" }), { code: "invalid_value", path: "options.output" });
-    assert.throws(() => call({ output: 1 }), { code: "invalid_type", path: "options.output" });
   });
 
   test("money that 64-bit units cannot hold is an overflow, not a wrong number", () => {

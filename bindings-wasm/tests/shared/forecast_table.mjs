@@ -208,3 +208,13 @@ export function checkInPlace(crmkit) {
     }
   });
 }
+
+/** What `f()` throws, as `name code path` ("no error" when it returns). */
+export function thrown(f) {
+  try {
+    f();
+    return "no error";
+  } catch (e) {
+    return `${e.name} ${e.code} ${e.path}`;
+  }
+}

@@ -5,7 +5,7 @@
 // missing, a company-wide quota, whole-unit and 4-place rounding, a roster, won deals given
 // apart and a week-based year; and the same error (code and path) from both outputs.
 
-import { book, generator, policy, units } from "./forecast_table.mjs";
+import { book, generator, policy, thrown, units } from "./forecast_table.mjs";
 
 const AS_OF = "2026-11-23";
 const AS_OF_DAYS = Date.UTC(2026, 10, 23) / 86_400_000;
@@ -133,14 +133,6 @@ export function checkQuotaTables(crmkit) {
 /** The error each output throws for bad input: `{ name, report, table }`, each `code path`. */
 export function checkQuotaErrors(crmkit) {
   const [c] = quotaCases();
-  const thrown = (f) => {
-    try {
-      f();
-      return "no error";
-    } catch (e) {
-      return `${e.name} ${e.code} ${e.path}`;
-    }
-  };
   const badQuota = { ...c.data, quotas: c.data.quotas.map((q, i) => (i === 3 ? { ...q, amount: "-1" } : q)) };
   const close = Int32Array.from(c.columns.expectedCloseOn);
   const firstWon = c.columns.stage.indexOf(WON);

@@ -2,6 +2,7 @@
 import {
   attribute,
   campaignRoi,
+  campaignRoiColumns,
   forecast,
   forecastColumns,
   quotaColumns,
@@ -22,6 +23,7 @@ import {
   type QuotaTable,
   type IsoDate,
   type RoiReport,
+  type RoiTable,
 } from "crmkit";
 
 const policy: ForecastPolicy = {
@@ -118,6 +120,19 @@ const notANumber: number = report.totals.won.amount;
 const campaigns: Campaign[] = [{ id: "c1", channel: "events", cost: "11400", won_revenue: "20000", leads: 3000, won: 260 }];
 const roi: RoiReport = campaignRoi({ period: "quarter" }, campaigns);
 const roiPct: Decimal | null = roi.total.roi_pct;
+// campaignRoiColumns: the report, or with `{ output: "columns" }` its campaign lines as typed arrays.
+const campaignColumns = { id: Int32Array.from([0]), idLabels: ["c1"], channel: Int32Array.from([0]), channelLabels: ["events"], cost: ["11400"] };
+const roiColumnsReport: RoiReport = campaignRoiColumns({}, campaignColumns);
+const roiTable: RoiTable = campaignRoiColumns({}, campaignColumns, { output: "columns" });
+const roiUnits: BigInt64Array = roiTable.campaigns.roiPct;
+const roiMissing: Uint8Array = roiTable.campaigns.roiPctMissing;
+const roiChannel: string = roiTable.channelLabels[roiTable.campaigns.channel[0]];
+const roiTotal: Decimal | null = roiTable.total.roi_pct;
+const roiPercentScale: number = roiTable.percentScale;
+// @ts-expect-error
+const notRoiTable: RoiTable = campaignRoiColumns({}, campaignColumns);
+// @ts-expect-error
+campaignRoiColumns({}, campaignColumns, { output: "rows" });
 const decay: AttributionPolicy = { model: { kind: "time_decay", half_life_days: "7" }, rounding: { dp: 1 } };
 const credits: AttributionReport = attribute(decay, [
   { id: "j", revenue: "100", converted_on: "2026-03-15", touches: [{ channel: "search", on: "2026-03-01" }] },

@@ -236,6 +236,27 @@ pub enum RoiReason {
     ProRated,
 }
 
+impl RoiReason {
+    /// The reason's code, as the wire writes it (`zero_cost`...).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ZeroCost => "zero_cost",
+            Self::NoLeads => "no_leads",
+            Self::NoOpportunities => "no_opportunities",
+            Self::NoWins => "no_wins",
+            Self::NoNewCustomers => "no_new_customers",
+            Self::BudgetMissing => "budget_missing",
+            Self::OverBudget => "over_budget",
+            Self::ExpectedRevenueMissing => "expected_revenue_missing",
+            Self::BelowExpectedRevenue => "below_expected_revenue",
+            Self::NegativeReturn => "negative_return",
+            Self::Undated => "undated",
+            Self::ProRated => "pro_rated",
+        }
+    }
+}
+
 /// Exact sums behind one line.
 #[derive(Default, Clone)]
 #[allow(clippy::struct_excessive_bools)] // flags that each add a reason to the line
@@ -332,6 +353,7 @@ fn line(policy: &RoiPolicy, key: String, acc: &Acc, path: &str) -> Result<RoiLin
     let cost = acc.cost;
     let per = |n: u64| ratio(cost, Decimal::from(n), Decimal::ONE, money_r, path);
     let [leads, customers, opportunities, won] = acc.counts;
+    // Pushed in the order of `ROI_REASONS` (campaign_table.rs: a line's bits read back as its list).
     if cost.is_zero() {
         reasons.push(RoiReason::ZeroCost);
     } else if net.is_sign_negative() && !net.is_zero() {

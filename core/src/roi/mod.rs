@@ -21,7 +21,7 @@ pub use attribution::{
     TouchCredit, WireDecimal, EXACT_PLAYERS, MAX_PLAYERS, MAX_STATES, MAX_TOUCHES, NOT_CONVERTED,
 };
 pub use campaign_columns::{campaign_roi_columns, CampaignColumns, SparseAmounts};
-pub use campaign_table::{LabelColumn, RoiTable, ROI_REASONS};
+pub use campaign_table::{CostPeriods, LabelColumn, RoiTable, ROI_NEVER_NULL, ROI_REASONS};
 pub use metrics::{campaign_roi, Campaign, FunnelStep, RoiLine, RoiReason, RoiReport};
 pub use policy::{Channel, CostAllocation, FunnelStage, PeriodUnit, RoiPolicy};
 pub use pro_rata::{PeriodCost, MAX_COST_PERIODS};
