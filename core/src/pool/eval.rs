@@ -444,12 +444,21 @@ pub(crate) fn decide(pool: &CompiledPool, f: &Facts, as_of: Instant, explain: bo
     Outcome { verdict, due_at: Some(due), warn_at: warn, rule: Some(r), reasons }
 }
 
-/// Index of the first pool (in try order) whose scope takes the record.
-pub(crate) fn find_pool(pools: &[CompiledPool], values: [Option<&str>; 5]) -> Option<usize> {
+/// Index of the first pool (in try order) whose scope takes record `i`; `no_pool` at
+/// `records[i]` when none does.
+pub(crate) fn find_pool(pools: &[CompiledPool], r: &PoolRecord, i: usize) -> Result<usize> {
+    let values = [
+        Some(r.owner.as_str()),
+        r.department.as_deref(),
+        r.region.as_deref(),
+        r.product_line.as_deref(),
+        r.level.as_deref(),
+    ];
     find_pool_by(pools, |k, d| {
         let set = &pools[k].scope[d];
         (!set.is_empty()).then(|| values[d].is_some_and(|v| set.contains(v)))
     })
+    .ok_or_else(|| Error::NoPool { path: format!("records[{i}]"), record: r.id.clone(), owner: r.owner.clone() })
 }
 
 /// [`find_pool`] with the record's values looked up by `holds(pool, dimension)`: `None`
@@ -499,18 +508,7 @@ pub(crate) fn evaluate(
     let mut now = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         note_record_id(&mut ids, r, i)?;
-        let values = [
-            Some(r.owner.as_str()),
-            r.department.as_deref(),
-            r.region.as_deref(),
-            r.product_line.as_deref(),
-            r.level.as_deref(),
-        ];
-        let p = find_pool(&pools, values).ok_or_else(|| Error::NoPool {
-            path: format!("records[{i}]"),
-            record: r.id.clone(),
-            owner: r.owner.clone(),
-        })?;
+        let p = find_pool(&pools, r, i)?;
         let a = as_of.instant(pools[p].zone);
         for (field, t) in [
             ("claimed_at", Some(r.claimed_at)),

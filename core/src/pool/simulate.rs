@@ -1,11 +1,12 @@
 //! A/B simulation: replay a historical book day by day under two policies and count the
 //! records each would have recycled, per owner and day.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::columns::NONE;
 use super::eval::{decide, find_pool, note_record_id, Effect, Facts, PoolActivity, PoolRecord, PoolVerdict};
 use super::policy::{CompiledPool, DayUnit, FollowUpActor, PoolPolicy, MAX_LIMIT};
 use super::time::{AsOf, Instant};
@@ -57,103 +58,81 @@ pub struct SimulationReport {
     pub total: SimulationTotal,
 }
 
+/// A policy as the replay reads it: its pools (with their day tables), each record's pool,
+/// and per pool whether each activity type counts (by code: no set looked up a row).
+struct Prepared<'p> {
+    pools: Vec<CompiledPool<'p>>,
+    pool_of: Vec<usize>,
+    type_ok: Vec<Vec<bool>>,
+}
+
+impl<'p> Prepared<'p> {
+    fn of(policy: &'p PoolPolicy, records: &[PoolRecord], log: &Log, to: NaiveDate) -> Result<Self> {
+        let mut pools = policy.compile()?;
+        let pool_of: Vec<usize> =
+            records.iter().enumerate().map(|(i, r)| find_pool(&pools, r, i)).collect::<Result<_>>()?;
+        // The replay reads local dates and midnights from the earliest claim to the last night,
+        // and due dates up to the longest limit beyond it: from per-day tables, not the zone.
+        if let Some(earliest) = records.iter().map(|r| r.claimed_at).min() {
+            for cp in &mut pools {
+                let longest = cp.pool.rules.iter().map(|rule| rule.limit).max().unwrap_or(0);
+                let span = match cp.pool.unit {
+                    DayUnit::WorkingDays => longest.saturating_mul(2).saturating_add(60),
+                    _ => longest.saturating_add(2),
+                };
+                let first = earliest.local_date(cp.zone).pred_opt().unwrap_or(NaiveDate::MIN);
+                let last = to.checked_add_signed(chrono::Duration::days(span.min(2 * MAX_LIMIT + 60)));
+                cp.cache_days(first, last.unwrap_or(NaiveDate::MAX));
+            }
+        }
+        let type_ok = pools
+            .iter()
+            .map(|cp| log.kinds.iter().map(|k| cp.types.is_empty() || cp.types.contains(k)).collect())
+            .collect();
+        Ok(Self { pools, pool_of, type_ok })
+    }
+}
+
 /// The day each record is first recycled under one policy, replayed from `from` to `to`.
 ///
 /// A nightly job at the end of each day sees the activities logged by then: a record is
 /// recycled on the first day whose end reaches its due time as computed from those.
 /// Recomputing only when newly logged activities could move the due time keeps this at a
-/// few decisions per record, whatever the length of the replay.
-fn replay<'a>(
-    policy: &PoolPolicy,
+/// few decisions per record, whatever the length of the replay. Records are read in order,
+/// each with its activities as [`Grouped`] laid them out: no read in random order.
+fn replay(
+    policy: &Prepared,
     records: &[PoolRecord],
-    activity: &impl Fn(usize) -> Follow<'a>,
-    act_rec: &[usize],
+    log: &Log,
+    grouped: &Grouped,
     people: &People,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<Option<NaiveDate>>> {
-    let mut pools = policy.compile()?;
-    let pool_of: Vec<usize> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let values = [
-                Some(r.owner.as_str()),
-                r.department.as_deref(),
-                r.region.as_deref(),
-                r.product_line.as_deref(),
-                r.level.as_deref(),
-            ];
-            find_pool(&pools, values).ok_or_else(|| Error::NoPool {
-                path: format!("records[{i}]"),
-                record: r.id.clone(),
-                owner: r.owner.clone(),
-            })
-        })
-        .collect::<Result<_>>()?;
-    // The replay reads local dates and midnights from the earliest claim to the last night,
-    // and due dates up to the longest limit beyond it: from per-day tables, not the zone.
-    if let Some(earliest) = records.iter().map(|r| r.claimed_at).min() {
-        for cp in &mut pools {
-            let longest = cp.pool.rules.iter().map(|rule| rule.limit).max().unwrap_or(0);
-            let span = match cp.pool.unit {
-                DayUnit::WorkingDays => longest.saturating_mul(2).saturating_add(60),
-                _ => longest.saturating_add(2),
-            };
-            let first = earliest.local_date(cp.zone).pred_opt().unwrap_or(NaiveDate::MIN);
-            let last = to.checked_add_signed(chrono::Duration::days(span.min(2 * MAX_LIMIT + 60)));
-            cp.cache_days(first, last.unwrap_or(NaiveDate::MAX));
-        }
-    }
-    // Effective follow-ups per record as (logged, at), grouped by record (a counting sort into
-    // one buffer rather than a vector per record), each record's by logged time.
-    // What the pass reads of an activity's record, 16 bytes a record: its activities come in
-    // any order, and a record itself (and its owner's name) is a cache miss each.
-    let compact: Vec<(i64, u32, u32)> = records
-        .iter()
-        .zip(&pool_of)
-        .zip(&people.owner)
-        .map(|((r, &pool), &owner)| (r.claimed_at.0, owner, pool as u32)) // a policy's pool: few
-        .collect();
-    let mut effective = Vec::with_capacity(act_rec.len());
-    for (j, &i) in act_rec.iter().enumerate() {
-        let (claimed_at, owner, pool) = compact[i];
-        let (cp, a) = (&pools[pool as usize], activity(j));
-        let type_counts = cp.types.is_empty() || cp.types.contains(a.kind);
-        let by_owner = people.actor[j] == owner; // the same name: the same number
-        let actor_counts = match cp.pool.follow_up.actor {
-            FollowUpActor::Anyone => true,
-            FollowUpActor::Owner => by_owner,
-            FollowUpActor::Team => by_owner || records[i].team.iter().any(|m| m == a.actor),
-        };
-        let logged = a.logged;
-        if Effect::of(cp, a.deleted, type_counts, actor_counts, a.at.0, logged.0) == Effect::Effective
-            && a.at.0 >= claimed_at
-        {
-            effective.push((i, logged.0, a.at.0));
-        }
-    }
-    let mut offsets = vec![0usize; records.len() + 1];
-    for &(i, ..) in &effective {
-        offsets[i + 1] += 1;
-    }
-    for i in 0..records.len() {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut follow = vec![(0i64, 0i64); effective.len()];
-    let mut fill = offsets.clone();
-    for &(i, logged, at) in &effective {
-        follow[fill[i]] = (logged, at);
-        fill[i] += 1;
-    }
-    drop(effective);
+) -> Vec<Option<NaiveDate>> {
+    let Prepared { pools, pool_of, type_ok } = policy;
+    let mut acts: Vec<(i64, i64)> = Vec::new();
     let mut out = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
         let cp: &CompiledPool = &pools[pool_of[i]];
+        // The record's effective follow-ups as (logged, at), by logged time.
+        acts.clear();
+        let owner = people.owner[i];
+        for e in grouped.of_record(i) {
+            let by_owner = people.actor[e.actor as usize] == owner; // the same name: the same number
+            let actor_counts = match cp.pool.follow_up.actor {
+                FollowUpActor::Anyone => true,
+                FollowUpActor::Owner => by_owner,
+                FollowUpActor::Team => by_owner || r.team.iter().any(|m| m == log.actors[e.actor as usize]),
+            };
+            let type_counts = type_ok[pool_of[i]][e.kind as usize];
+            if e.at >= r.claimed_at.0
+                && Effect::of(cp, false, type_counts, actor_counts, e.at, e.logged) == Effect::Effective
+            {
+                acts.push((e.logged, e.at));
+            }
+        }
         // The end of a day in the pool's zone, as `AsOf::Date(d)` stands for it.
         let end_of = |d: NaiveDate| d.succ_opt().map_or(Instant(i64::MAX), |next| Instant(cp.day_start(next).0 - 1));
-        let acts = &mut follow[offsets[i]..offsets[i + 1]];
-        acts.sort_unstable();
         let mut day = from.max(cp.local_date(r.claimed_at));
         let (mut seen, mut last) = (0usize, None::<i64>);
         let mut recycled = None;
@@ -196,7 +175,7 @@ fn replay<'a>(
         }
         out.push(recycled);
     }
-    Ok(out)
+    out
 }
 
 pub(crate) fn simulate(
@@ -213,7 +192,10 @@ pub(crate) fn simulate(
         note_record_id(&mut ids, r, i)?;
     }
     let (end, latest) = (AsOf::Date(to), latest_instant(to));
-    let mut act_rec = Vec::with_capacity(activities.len());
+    let m = activities.len();
+    let (mut act_rec, mut at, mut logged_at) = (Vec::with_capacity(m), Vec::with_capacity(m), Vec::with_capacity(m));
+    let (mut kind, mut actor, mut deleted) = (Vec::with_capacity(m), Vec::with_capacity(m), Vec::with_capacity(m));
+    let (mut kinds, mut actors) = (Labels::default(), Labels::default());
     for (j, act) in activities.iter().enumerate() {
         let Some(&i) = ids.get(act.record.as_str()) else {
             return Err(Error::InvalidValue {
@@ -232,8 +214,40 @@ pub(crate) fn simulate(
                 });
             }
         }
+        at.push(act.at.0);
+        logged_at.push(logged.0);
+        kind.push(kinds.code(&act.kind));
+        actor.push(actors.code(&act.actor));
+        deleted.push(act.deleted);
     }
-    run(a, b, records, &|j| Follow::from(&activities[j]), &act_rec, from, to)
+    let log = Log {
+        record: &act_rec,
+        kind: &kind,
+        kinds: kinds.names,
+        actor: &actor,
+        actors: actors.names,
+        at: &at,
+        logged: Some(&logged_at),
+        deleted: Some(&deleted),
+    };
+    run(a, b, records, &log, from, to)
+}
+
+/// Names numbered in order of first sight, for the record API's activity types and actors.
+#[derive(Default)]
+struct Labels<'a> {
+    numbers: HashMap<&'a str, i32, FxBuild>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Labels<'a> {
+    fn code(&mut self, name: &'a str) -> i32 {
+        let next = self.names.len() as i32; // activities fit i32: at most a few a record
+        *self.numbers.entry(name).or_insert_with(|| {
+            self.names.push(name);
+            next
+        })
+    }
 }
 
 /// `from` not after `to`, and the replay within [`MAX_SIMULATION_DAYS`].
@@ -250,82 +264,171 @@ pub(crate) fn latest_instant(to: NaiveDate) -> Instant {
     AsOf::Date(to).instant(chrono_tz::Etc::GMTPlus12)
 }
 
-/// An activity as the replay reads it: borrowed from a [`PoolActivity`] or from columns (no
-/// activity a row to build for them).
-pub(crate) struct Follow<'a> {
-    /// Its type.
-    pub(crate) kind: &'a str,
-    /// Who logged it.
-    pub(crate) actor: &'a str,
-    /// Deleted?
-    pub(crate) deleted: bool,
+/// The activities as the replay reads them, checked by the caller: row `j` is an activity of
+/// record `record[j]`, its type and actor codes into `kinds` and `actors` (columns as given,
+/// or names numbered by the record API), its instants in ms.
+pub(crate) struct Log<'a> {
+    /// Each activity's record.
+    pub(crate) record: &'a [usize],
+    /// Type codes into `kinds`.
+    pub(crate) kind: &'a [i32],
+    /// Type names.
+    pub(crate) kinds: Vec<&'a str>,
+    /// Actor codes into `actors`.
+    pub(crate) actor: &'a [i32],
+    /// Actor names.
+    pub(crate) actors: Vec<&'a str>,
     /// When it happened.
-    pub(crate) at: Instant,
-    /// When it was logged (`at` when not given).
-    pub(crate) logged: Instant,
-}
-
-impl<'a> From<&'a PoolActivity> for Follow<'a> {
-    fn from(a: &'a PoolActivity) -> Self {
-        Self { kind: &a.kind, actor: &a.actor, deleted: a.deleted, at: a.at, logged: a.logged_at.unwrap_or(a.at) }
-    }
+    pub(crate) at: &'a [i64],
+    /// When it was logged ([`NONE`](super::columns::NONE) or no column: at `at`).
+    pub(crate) logged: Option<&'a [i64]>,
+    /// Deleted (no column: none is).
+    pub(crate) deleted: Option<&'a [bool]>,
 }
 
 /// Owners and actors as numbers, equal names one number, for both policies' replays.
-struct People {
+struct People<'a> {
     /// Each record's owner.
     owner: Vec<u32>,
-    /// Each activity's actor (`u32::MAX`: owns no record).
+    /// Each actor code's number (`u32::MAX`: owns no record).
     actor: Vec<u32>,
+    /// The owners' names, by number.
+    names: Vec<&'a str>,
 }
 
-impl People {
-    fn of<'a>(records: &[PoolRecord], activity: &impl Fn(usize) -> Follow<'a>, activities: usize) -> Self {
+impl<'a> People<'a> {
+    fn of(records: &'a [PoolRecord], log: &Log) -> Self {
         let mut ids: HashMap<&str, u32, FxBuild> = HashMap::default();
+        let mut names = Vec::new();
         let owner = records
             .iter()
             .map(|r| {
                 let next = ids.len() as u32; // records fit u32: checked by the callers
-                *ids.entry(r.owner.as_str()).or_insert(next)
+                *ids.entry(r.owner.as_str()).or_insert_with(|| {
+                    names.push(r.owner.as_str());
+                    next
+                })
             })
             .collect();
-        let actor = (0..activities).map(|j| ids.get(activity(j).actor).copied().unwrap_or(u32::MAX)).collect();
-        Self { owner, actor }
+        let actor = log.actors.iter().map(|a| ids.get(a).copied().unwrap_or(u32::MAX)).collect();
+        Self { owner, actor, names }
     }
 }
 
-/// The replay under both policies, on checked rows (`act_rec[j]`: activity `j`'s record,
-/// `activity(j)` the activity).
-pub(crate) fn run<'a>(
+/// An activity as a record's replay reads it, in 24 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    logged: i64,
+    at: i64,
+    /// Actor code.
+    actor: u32,
+    /// Type code.
+    kind: u32,
+}
+
+/// Each record's activities that could count under some pool of either policy (not deleted,
+/// not dated after their logging, of a type and within a back-dating limit some pool counts),
+/// by logged time, grouped by record once for both replays (a counting sort into one buffer):
+/// the activities come in any record order, and reading each one's record was a cache miss a
+/// row, twice.
+struct Grouped {
+    offsets: Vec<usize>,
+    entries: Vec<Entry>,
+}
+
+impl Grouped {
+    fn of(n: usize, log: &Log, policies: &[&Prepared]) -> Self {
+        let pools = || policies.iter().flat_map(|p| p.pools.iter().zip(&p.type_ok));
+        let type_any: Vec<bool> = (0..log.kinds.len()).map(|k| pools().any(|(_, ok)| ok[k])).collect();
+        let backdate_ms: Option<i64> = pools()
+            .map(|(cp, _)| cp.pool.follow_up.backdate_limit_hours)
+            .try_fold(0i64, |most, h| h.map(|h| most.max(h.saturating_mul(3_600_000))));
+        let logged = |j: usize| log.logged.map_or(log.at[j], |l| if l[j] == NONE { log.at[j] } else { l[j] });
+        let keep = |j: usize| {
+            let (at, logged) = (log.at[j], logged(j));
+            !log.deleted.is_some_and(|d| d[j])
+                && at <= logged
+                && type_any[log.kind[j] as usize]
+                && backdate_ms.is_none_or(|b| logged - at <= b)
+        };
+        let mut offsets = vec![0usize; n + 1];
+        for (j, &i) in log.record.iter().enumerate() {
+            if keep(j) {
+                offsets[i + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut entries = vec![Entry::default(); offsets[n]];
+        let mut fill = offsets.clone();
+        for (j, &i) in log.record.iter().enumerate() {
+            if keep(j) {
+                // Codes were checked against their labels: not negative.
+                entries[fill[i]] =
+                    Entry { logged: logged(j), at: log.at[j], actor: log.actor[j] as u32, kind: log.kind[j] as u32 };
+                fill[i] += 1;
+            }
+        }
+        drop(fill);
+        // By (logged, at): filtering keeps the order, and equal keys are equal values.
+        for i in 0..n {
+            entries[offsets[i]..offsets[i + 1]].sort_unstable_by_key(|e| (e.logged, e.at));
+        }
+        Self { offsets, entries }
+    }
+
+    /// Record `i`'s activities.
+    fn of_record(&self, i: usize) -> &[Entry] {
+        &self.entries[self.offsets[i]..self.offsets[i + 1]]
+    }
+}
+
+/// The replay under both policies, on checked rows.
+pub(crate) fn run(
     a: &PoolPolicy,
     b: &PoolPolicy,
     records: &[PoolRecord],
-    activity: &impl Fn(usize) -> Follow<'a>,
-    act_rec: &[usize],
+    log: &Log,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<SimulationReport> {
     a.validate().map_err(|e| e.under("a"))?;
     b.validate().map_err(|e| e.under("b"))?;
-    let people = People::of(records, activity, act_rec.len());
-    let days_a = replay(a, records, activity, act_rec, &people, from, to)?;
-    let days_b = replay(b, records, activity, act_rec, &people, from, to)?;
-    let mut lines: BTreeMap<(NaiveDate, &str), (u64, u64)> = BTreeMap::new();
-    let mut days: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
-    let mut owners: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let people = People::of(records, log);
+    let (a, b) = (Prepared::of(a, records, log, to)?, Prepared::of(b, records, log, to)?);
+    let grouped = Grouped::of(records.len(), log, &[&a, &b]);
+    let days_a = replay(&a, records, log, &grouped, &people, from, to);
+    let days_b = replay(&b, records, log, &grouped, &people, from, to);
+    drop(grouped);
+    // Owners by name: a rank a number, so that lines sort as numbers.
+    let mut by_name: Vec<u32> = (0..people.names.len() as u32).collect();
+    by_name.sort_unstable_by_key(|&k| people.names[k as usize]);
+    let mut rank = vec![0u32; by_name.len()];
+    for (r, &k) in by_name.iter().enumerate() {
+        rank[k as usize] = r as u32;
+    }
+    let mut dates = Vec::new();
     let mut day = from;
     while day <= to {
-        days.insert(day, (0, 0));
+        dates.push(day);
         day = day.succ_opt().unwrap_or(NaiveDate::MAX);
     }
+    let mut days = vec![(0u64, 0u64); dates.len()];
+    let mut owners = vec![(0u64, 0u64); by_name.len()];
+    // A recycled record as (day, owner's rank, policy) in one number; the replay recycles
+    // within the span (fewer than 2^12 days) only.
+    let mut keys: Vec<u64> = Vec::new();
     let (mut total_a, mut total_b) = (0, 0);
-    for (i, r) in records.iter().enumerate() {
-        for (which, d) in [(0, days_a[i]), (1, days_b[i])] {
+    for (i, &o) in people.owner.iter().enumerate() {
+        for (which, d) in [(0u64, days_a[i]), (1, days_b[i])] {
             let Some(d) = d else { continue };
+            let day = d.signed_duration_since(from).num_days() as usize;
+            let place = rank[o as usize];
+            keys.push((day as u64) << 33 | u64::from(place) << 1 | which);
             let bump = |e: &mut (u64, u64)| if which == 0 { e.0 += 1 } else { e.1 += 1 };
-            bump(lines.entry((d, r.owner.as_str())).or_default());
-            bump(days.entry(d).or_default());
-            bump(owners.entry(r.owner.as_str()).or_default());
+            bump(&mut days[day]);
+            bump(&mut owners[place as usize]);
             if which == 0 {
                 total_a += 1;
             } else {
@@ -333,16 +436,28 @@ pub(crate) fn run<'a>(
             }
         }
     }
+    keys.sort_unstable();
+    let lines = keys
+        .chunk_by(|x, y| x >> 1 == y >> 1)
+        .map(|run| {
+            let b = run.iter().filter(|k| *k & 1 == 1).count() as u64;
+            let owner = people.names[by_name[(run[0] >> 1 & u64::from(u32::MAX)) as usize] as usize];
+            SimulationLine { date: dates[(run[0] >> 33) as usize], owner: owner.to_owned(), a: run.len() as u64 - b, b }
+        })
+        .collect();
     Ok(SimulationReport {
-        lines: lines
-            .into_iter()
-            .map(|((date, owner), (a, b))| SimulationLine { date, owner: owner.to_owned(), a, b })
-            .collect(),
-        days: days
-            .into_iter()
+        lines,
+        days: dates
+            .iter()
+            .zip(days)
             .map(|(d, (a, b))| SimulationTotal { key: d.format("%Y-%m-%d").to_string(), a, b })
             .collect(),
-        owners: owners.into_iter().map(|(o, (a, b))| SimulationTotal { key: o.to_owned(), a, b }).collect(),
+        owners: by_name
+            .iter()
+            .zip(owners)
+            .filter(|(_, n)| *n != (0, 0))
+            .map(|(&k, (a, b))| SimulationTotal { key: people.names[k as usize].to_owned(), a, b })
+            .collect(),
         total: SimulationTotal { key: "total".into(), a: total_a, b: total_b },
     })
 }

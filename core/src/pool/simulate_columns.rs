@@ -5,8 +5,8 @@
 //! the records laid out as the record API's rows in Rust (labels shared by reference count
 //! would not pay: the replay compares owners and actors by name a few times per record) and
 //! replayed by the same code as [`super::simulate_pool`], so both give the same report. The
-//! activities are read in place (as a row each, their kind and actor cloned, they were 20
-//! million `String`s at a million records).
+//! activity columns are read as they are (as a row each, their kind and actor cloned, they
+//! were 20 million `String`s at a million records).
 
 use chrono::NaiveDate;
 
@@ -15,7 +15,7 @@ use super::columns::{
 };
 use super::eval::PoolRecord;
 use super::policy::PoolPolicy;
-use super::simulate::{check_span, latest_instant, run, Follow, SimulationReport};
+use super::simulate::{check_span, latest_instant, run, Log, SimulationReport};
 use super::time::{AsOf, Instant};
 use crate::error::{Error, Result};
 
@@ -69,15 +69,18 @@ pub(crate) fn simulate(
             last_opportunity_at: opt(recs.last_opportunity_at, i),
         })
         .collect();
-    // The replay finds an activity's record by `act_rec`, and reads its labels in place.
-    let activity = |j: usize| Follow {
-        kind: &acts.kind.labels[acts.kind.codes[j] as usize],
-        actor: &acts.actor.labels[acts.actor.codes[j] as usize],
-        deleted: acts.deleted.is_some_and(|d| d[j]),
-        at: Instant(acts.at[j]),
-        logged: opt(acts.logged_at, j).unwrap_or(Instant(acts.at[j])),
+    // The replay reads the activity columns as they are.
+    let log = Log {
+        record: &act_rec,
+        kind: acts.kind.codes,
+        kinds: acts.kind.labels.iter().map(String::as_str).collect(),
+        actor: acts.actor.codes,
+        actors: acts.actor.labels.iter().map(String::as_str).collect(),
+        at: acts.at,
+        logged: acts.logged_at,
+        deleted: acts.deleted,
     };
-    run(a, b, &records, &activity, &act_rec, from, to)
+    run(a, b, &records, &log, from, to)
 }
 
 /// A member table as each record's list of labels (empty when there is no table).
