@@ -252,9 +252,43 @@ pub(super) fn run<'f, 'p>(
             && amount_len(&cols.amount) == n
     });
     let check = || deferred.map_or(Ok(()), |days| days.check("entered_stage_on", row_path).map(|_| ()));
-    match rows(funnel, cols, as_of, row_path, threads, (side, table), deferred.is_some().then_some(&check)) {
+    // `expected_close`'s close dates likewise (see `Kernel::deferred`), where the by-code
+    // loop takes the rows: one block on one thread, integer or float amounts, no per-deal
+    // column, no quota. When the loop gives up, the rows are read again with the dates
+    // checked first (a bad date, or one past the loop's table of months).
+    let deferred_close = cols.expected_close_on.filter(|days| {
+        funnel.policy.placement == Placement::ExpectedClose
+            && !matches!(days, DateColumn::Ticks { .. })
+            && days.len() == n
+            && amount_len(&cols.amount) == n
+            && !matches!(cols.amount, AmountColumn::Decimal(_))
+            && n <= kernel::DEFERRED_ROWS
+            && threads <= 1
+            && side.is_none()
+            && cols.probability.is_none()
+            && cols.category.is_none()
+    });
+    let mut table = table;
+    if let Some(close) = deferred_close {
+        match rows(funnel, cols, as_of, row_path, threads, (None, table.as_deref_mut()), (None, true)) {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            // The error the dates' own check raises comes first, unless the entry dates'
+            // (checked before them) raised `e`.
+            Err(e) => {
+                let entered = cols.entered_stage_on;
+                if entered.is_some_and(|d| d.len() != n || d.check("entered_stage_on", row_path).is_err()) {
+                    return Err(e);
+                }
+                return Err(close.check("expected_close_on", row_path).err().unwrap_or(e));
+            }
+        }
+    }
+    let entered = deferred.is_some().then_some(&check as &(dyn Fn() -> Result<()> + Sync));
+    match rows(funnel, cols, as_of, row_path, threads, (side, table), (entered, false)) {
+        Ok(done) => done.ok_or_else(|| Error::overflow("totals")),
         Err(e) if deferred.is_some() => Err(check().err().unwrap_or(e)),
-        done => done,
+        Err(e) => Err(e),
     }
 }
 
@@ -268,7 +302,9 @@ fn amount_len(amount: &AmountColumn) -> usize {
 }
 
 /// [`run`], with `actual`'s entry dates not checked when `check_entered` is given (the check
-/// to make before any loop other than the kernel reads them).
+/// to make before any loop other than the kernel reads them), and the close dates not
+/// checked when `defer_close` (see [`Kernel::deferred`]): `None` when the kernel then gave
+/// up (the caller runs it again with the dates checked).
 fn rows<'f, 'p>(
     funnel: &'f Funnel<'p>,
     cols: &DealColumns,
@@ -276,8 +312,8 @@ fn rows<'f, 'p>(
     row_path: &RowPath,
     threads: usize,
     (side, table): (Option<&mut Side>, Option<&mut GroupTable>),
-    check_entered: Option<&(dyn Fn() -> Result<()> + Sync)>,
-) -> Result<(ForecastReport, Placer<'f, 'p>)> {
+    (check_entered, defer_close): (Option<&(dyn Fn() -> Result<()> + Sync)>, bool),
+) -> Result<Option<(ForecastReport, Placer<'f, 'p>)>> {
     let policy = funnel.policy;
     let n = cols.stage.len();
     let same_len = |len: usize, name: &str| {
@@ -304,7 +340,7 @@ fn rows<'f, 'p>(
     {
         if let Some(days) = days {
             same_len(days.len(), field)?;
-            if k == 0 && check_entered.is_some() {
+            if (k == 0 && check_entered.is_some()) || (k == 1 && defer_close) {
                 continue;
             }
             (latest[k], narrowed[k]) = days.check(field, row_path)?;
@@ -366,6 +402,24 @@ fn rows<'f, 'p>(
     };
     let placer = Placer::new(funnel, as_of);
     let by_close = policy.placement == Placement::ExpectedClose;
+    // Close dates left to the kernel: the furthest month without a close date, and a
+    // provisional latest close day, the last its table holds (`DEFERRED_DAYS`), where its
+    // cells hold the months up to that day (a few hundred groups at most: by 500 owners, the
+    // 1 MB of 32 months cost as much as the check saved); else they are checked here.
+    let deferred = if defer_close {
+        let fixed = placer.max_offset(None)?;
+        let months = kernel::deferred_slots(groups.count(), cols.stage_labels.len()).saturating_sub(1);
+        let end = u32::try_from(months).map_or(i64::MAX, |m| placer.slot_start_days(m)).saturating_sub(1);
+        let last = kernel::DEFERRED_DAYS;
+        (end >= last && placer.max_offset(Some(last)).is_ok_and(|m| m > fixed)).then_some((fixed, last))
+    } else {
+        None
+    };
+    match (deferred, cols.expected_close_on) {
+        (Some((_, last)), _) => latest[1] = Some(as_of_days + last),
+        (None, Some(days)) if defer_close => (latest[1], _) = days.check("expected_close_on", row_path)?,
+        _ => {}
+    }
     let latest_close = latest[1].filter(|_| by_close).map(|d| d.saturating_sub(as_of_days));
     let max_offset = placer.max_offset(latest_close)?;
     let new_agg = |rows: usize| Aggregator::new(funnel, max_offset, groups.count(), scale, rows);
@@ -375,12 +429,17 @@ fn rows<'f, 'p>(
     let entered_ok = latest[0].is_none_or(|d| d <= as_of_days);
     let won_periods = side.as_ref().map(|s| s.periods);
     let shape = (max_offset, groups.count(), scale);
-    let kernel =
+    let mut kernel =
         kernel(funnel, &placer, cols, &lanes, (&close_slots, &latest), shape, won_periods).filter(|_| entered_ok);
+    if let Some((fixed, _)) = deferred {
+        let Some(k) = kernel.as_mut() else { return Ok(None) };
+        k.deferred = Some(fixed);
+    }
     let won_cols = kernel.as_ref().map_or(0, |k| k.won_cols);
     let to_tables = |sums: &KernelSums| {
         let (w_scale, _) = super::sums::probability_units(funnel, scale)?;
-        let n_slots = max_offset as usize + 2;
+        // (Of the report: with close dates left to the kernel, those it found.)
+        let n_slots = sums.months(won_cols);
         let (tables, closed) = sums.tables(&funnel.open, scale, w_scale, n_slots)?;
         // The won rows the kernel summed per period, unless some closed before its table.
         let won = won_periods
@@ -398,6 +457,7 @@ fn rows<'f, 'p>(
         close_slots: &close_slots,
         kernel,
         check_entered,
+        retry: deferred.is_some(),
         to_tables: &to_tables,
         cols,
         row_path,
@@ -420,7 +480,7 @@ fn rows<'f, 'p>(
                 // A negative amount keeps its sign bit: the kernel's invalid mark.
                 pass.kernel_rows(rows, (units, |u: i64| u as u64))
             };
-            let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
+            let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)? else { return Ok(None) };
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
@@ -429,7 +489,7 @@ fn rows<'f, 'p>(
             let pow = 10f64.powi(scale as i32);
             let units_of = |i: usize| float_units(values[i], pow).and_then(|u| u64::try_from(u).ok()).map(i128::from);
             let fast = |rows: Range<usize>| pass.kernel_rows(rows, (values, |v: f64| loop_float_units(v, pow)));
-            let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)?;
+            let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)? else { return Ok(None) };
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
@@ -442,11 +502,18 @@ fn rows<'f, 'p>(
                 }
                 crate::money::to_units(d, scale)
             };
-            let filled = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)?;
+            let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &|_| None)? else {
+                return Ok(None);
+            };
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
             (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
         }
+    };
+    // With close dates left to the kernel, the months it found.
+    let max_offset = match &filled {
+        Filled::Fast((tables, ..)) if deferred.is_some() => (tables.by_slot.len() - 2) as u32,
+        _ => max_offset,
     };
     let mut keys = groups.keys();
     let extras = Extras {
@@ -493,7 +560,7 @@ fn rows<'f, 'p>(
             ..*side
         };
     }
-    Ok((report, placer))
+    Ok(Some((report, placer)))
 }
 
 /// A date column as the loops read it: the 32-bit days its check gave, if any.
@@ -551,6 +618,9 @@ struct Pass<'a> {
     kernel: Option<Kernel<'a>>,
     /// The entry dates' check, when only the fast lane checked them (see [`run`]).
     check_entered: Option<&'a (dyn Fn() -> Result<()> + Sync)>,
+    /// Close dates left to the kernel (see [`Kernel::deferred`]): when it gives up, no other
+    /// loop runs (`fill_all` gives `None`: the caller reads the rows again, dates checked).
+    retry: bool,
     /// The report's tables from the fast lane's sums, when they fit.
     to_tables: &'a ToTables<'a>,
 }
@@ -569,7 +639,7 @@ impl Pass<'_> {
         placer: &Placer,
         units_of: &F,
         fast: &K,
-    ) -> Result<Filled> {
+    ) -> Result<Option<Filled>> {
         let n = self.cols.stage.len();
         // Never more threads than the machine runs at once or than there are rows: a
         // caller's `threads=100000` must not try to spawn them. (Asked only for more than
@@ -588,8 +658,11 @@ impl Pass<'_> {
         if self.kernel.is_some() {
             let parts = on_threads(threads, &|k| fast(rows_of(k)));
             if let Some(tables) = KernelSums::merged(parts).and_then(|s| (self.to_tables)(&s)) {
-                return Ok(Filled::Fast(tables));
+                return Ok(Some(Filled::Fast(tables)));
             }
+        }
+        if self.retry {
+            return Ok(None);
         }
         if let Some(check) = self.check_entered {
             check()?;
@@ -610,7 +683,7 @@ impl Pass<'_> {
         for part in parts {
             total.merge(&part?).ok_or_else(|| Error::overflow("totals"))?;
         }
-        Ok(Filled::Rows(total))
+        Ok(Some(Filled::Rows(total)))
     }
 
     /// The fast lane's sums of `rows` (see [`Kernel`]).
@@ -1085,6 +1158,7 @@ fn kernel<'a>(
         n_groups,
         n_stages: policy.stages.len(),
         won_cols,
+        deferred: None,
     })
 }
 
@@ -1603,6 +1677,95 @@ mod tests {
             expected_close_on: Some(DateColumn::Days(close)),
             ..owner_columns(stage, labels, amount, (owner, owners))
         }
+    }
+
+    /// `expected_close`'s close dates left to the kernel (one thread, integer amounts; see
+    /// `Kernel::deferred`): the same report as with the dates checked first (two threads) and
+    /// as the general loop's (decimal amounts), also where the kernel gives up (a close date
+    /// past its months or before its table) and the rows are read again; and the same error
+    /// (code, path) for a bad date, also behind an earlier bad entry date or before a later
+    /// bad snooze date.
+    #[test]
+    fn close_dates_left_to_the_kernel_give_the_same_report_and_errors() {
+        let labels = ["a".to_string(), "won".to_string(), "b".to_string()];
+        let owners = ["li".to_string(), "wang".to_string(), "zhao".to_string()];
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let today = days_since_epoch(as_of);
+        let mut policy = policy("expected_close");
+        policy.stages.push(policy.stages[0].clone());
+        policy.stages[2].name = "b".into();
+        let stage = [0, 2, 1, 0, 2, 0, 1, 0];
+        let cents: Vec<i64> = (1..=8).map(|k| k * 1_000).collect();
+        let decimals: Vec<Decimal> = cents.iter().map(|&c| Decimal::new(c, 2)).collect();
+        let owner = [0, 1, 2, -1, 0, 1, 2, 0];
+        let run = |close: &[i64], snoozed: Option<&[i64]>, entered: Option<&[i64]>| {
+            let cols = |amount| DealColumns {
+                snoozed_until: snoozed.map(DateColumn::Days),
+                entered_stage_on: entered.map(DateColumn::Days),
+                ..dated_by_owner(&stage, &labels, amount, close, &owner, &owners)
+            };
+            let kernel = forecast_columns(&policy, &cols(AmountColumn::Units { units: &cents, scale: 2 }), as_of);
+            let checked =
+                forecast_columns_parallel(&policy, &cols(AmountColumn::Units { units: &cents, scale: 2 }), as_of, 2);
+            let general = forecast_columns(&policy, &cols(AmountColumn::Decimal(&decimals)), as_of);
+            let close32: Option<Vec<i32>> =
+                close.iter().map(|&d| if d == i64::MIN { Some(i32::MIN) } else { i32::try_from(d).ok() }).collect();
+            if let Some(close32) = &close32 {
+                let narrow = DealColumns {
+                    expected_close_on: Some(DateColumn::Days32(close32)),
+                    ..cols(AmountColumn::Units { units: &cents, scale: 2 })
+                };
+                match (forecast_columns(&policy, &narrow, as_of), &kernel) {
+                    (Ok(a), Ok(b)) => assert_eq!(&a, b),
+                    (Err(a), Err(b)) => assert_eq!((a.code(), a.path()), (b.code(), b.path())),
+                    (a, b) => panic!("{a:?} {b:?}"),
+                }
+            }
+            for other in [&checked, &general] {
+                match (&kernel, other) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b),
+                    (Err(a), Err(b)) => assert_eq!((a.code(), a.path()), (b.code(), b.path())),
+                    (a, b) => panic!("{a:?} {b:?}"),
+                }
+            }
+            kernel.map(|r| r.months.len()).map_err(|e| (e.code().to_owned(), e.path().to_owned()))
+        };
+        let near = [today + 40, today - 3, today + 200, i64::MIN, today + 10, today + 95, today - 400, i64::MIN];
+        assert!(run(&near, None, None).unwrap() > 3);
+        // Within the kernel's table and past it (2,045 days ahead at most), before it (5.6 years
+        // back), the first day of the year 1; none at all; every one overdue.
+        for (row, day) in [
+            (2, today + 1_500),
+            (2, today + 2_100),
+            (4, today - 2_500),
+            (6, crate::wire::MIN_EPOCH_DAY),
+            (0, today - 30),
+        ] {
+            let mut close = near;
+            close[row] = day;
+            run(&close, None, None).unwrap();
+        }
+        run(&[i64::MIN; 8], None, None).unwrap();
+        run(&near.map(|d| if d == i64::MIN { d } else { today - 1 - (d - today).abs() }), None, None).unwrap();
+        // Bad dates: before the year 1, past 9999, after the 100 years a close may lie ahead.
+        let bad = |row: usize, day: i64| {
+            let mut close = near;
+            close[row] = day;
+            close
+        };
+        let at = |path: &str| Err(("invalid_date".to_owned(), path.to_owned()));
+        assert_eq!(run(&bad(5, crate::wire::MIN_EPOCH_DAY - 1), None, None), at("expected_close_on[5]"));
+        assert_eq!(run(&bad(1, crate::wire::MAX_EPOCH_DAY + 1), None, None), at("expected_close_on[1]"));
+        assert_eq!(run(&bad(3, today + 40_000), None, None).unwrap_err().1, "expected_close_on[3]");
+        // Behind a bad entry date, before a bad snooze date.
+        let mut snoozed = [i64::MIN; 8];
+        snoozed[0] = crate::wire::MIN_EPOCH_DAY - 7;
+        let close = bad(5, crate::wire::MIN_EPOCH_DAY - 1);
+        assert_eq!(run(&close, Some(&snoozed), None), at("expected_close_on[5]"));
+        assert_eq!(run(&near, Some(&snoozed), None), at("snoozed_until[0]"));
+        let mut entered = [today - 5; 8];
+        entered[7] = crate::wire::MAX_EPOCH_DAY + 3;
+        assert_eq!(run(&close, Some(&snoozed), Some(&entered)), at("entered_stage_on[7]"));
     }
 
     /// Sums past 64 bits leave the fast lane to the general loop: the same exact report as

@@ -82,6 +82,8 @@ const CLOSE_FAR: u8 = 4;
 /// [`DaySlots::slot`]'s form of `QUOTA` for the dated by-code loop (see
 /// [`DaySlots::halves`]).
 const QUOTA_BY_CODE: u8 = 5;
+/// `CLOSE` with [`Kernel::deferred`] (in the by-code loop: a loop of its own).
+const CLOSE_DEFERRED: u8 = 6;
 
 /// Mode `CLOSE`'s table of close days from `as_of` (11 years), on the stack: the loop reads
 /// it at a fixed offset from the stack pointer with a constant last index, which leaves two
@@ -291,7 +293,38 @@ pub(super) struct Kernel<'a> {
     /// in [`Dated::table`]) sum their deals per period back from `as_of`'s,
     /// the last one for those closed before the table (see [`KernelSums::won`]). 0: none.
     pub won_cols: usize,
+    /// Placement `expected_close` with the close dates not checked before the loop (a pass
+    /// over 8 MB of `i64` days for 1,000,000 rows, 0.3-0.45 ms): `Some(fixed)`, the furthest
+    /// month slot a deal lands in without its close date (undated or overdue). `n_slots` is
+    /// then provisional: the months up to the close table's end ([`deferred_slots`] and
+    /// [`DEFERRED_DAYS`] at most), the last of them the unscheduled slot. The by-code loop
+    /// reads the close table from [`DEFERRED_BACK`] days before `as_of`, so that any day it
+    /// does not hold (one before the year 1 among them) ends the loop as an invalid row does;
+    /// the months the rows reach are then read off its cells (the later of `fixed` and the
+    /// latest close day's, as [`super::phasing::Placer::max_offset`] gives them), and its sums
+    /// come in the report's own shape ([`KernelSums::months`]). Any other form of the loop
+    /// gives up: the caller then checks the dates and reads the rows again.
+    pub deferred: Option<u32>,
 }
+
+/// The most month slots (the unscheduled one included) a [`Kernel::deferred`] table of
+/// `n_groups` groups and `labels` stage labels may have: its cells, slot by slot, are at most
+/// [`BY_CODE_CELLS`], and its close days within `CLOSE`'s table.
+pub(super) fn deferred_slots(n_groups: usize, labels: usize) -> usize {
+    BY_CODE_CELLS / n_groups.max(1).saturating_mul(labels.max(1).next_power_of_two())
+}
+
+/// Days before `as_of` whose close dates a [`Kernel::deferred`] table holds (the overdue
+/// slot; an earlier one makes the loop give up: 5.6 years back).
+const DEFERRED_BACK: i64 = 2048;
+
+/// The most days after `as_of` a [`Kernel::deferred`] close table may cover (`CLOSE`'s table
+/// on the stack, after the days before `as_of`; its last entry for every other day).
+pub(super) const DEFERRED_DAYS: i64 = NEAR_DAYS as i64 - 3 - DEFERRED_BACK;
+
+/// The most rows a [`Kernel::deferred`] loop takes: one block (its months are found per
+/// block, so that blocks' sums would not merge).
+pub(super) const DEFERRED_ROWS: usize = BLOCK_ROWS;
 
 /// Exact sums of one cell, in integer units.
 #[derive(Clone, Copy, Default)]
@@ -339,6 +372,11 @@ pub(super) struct KernelSums {
 }
 
 impl KernelSums {
+    /// Month slots per group (the unscheduled one included), besides the won columns.
+    pub fn months(&self, won_cols: usize) -> usize {
+        self.stride - won_cols
+    }
+
     /// Adds another thread's share.
     pub fn merge(&mut self, other: &KernelSums) -> Option<()> {
         for (mine, theirs) in self.cells.iter_mut().zip(&other.cells).chain(self.stages.iter_mut().zip(&other.stages)) {
@@ -528,6 +566,10 @@ impl Kernel<'_> {
         (amounts, units): (&[A], &impl Fn(A) -> u64),
         (groups, group): (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
+        // Close dates not checked yet: only the by-code loop below reads them as it must.
+        if self.deferred.is_some() && MODE != CLOSE {
+            return Wrapping::Invalid;
+        }
         // A group's row of cells: its month slots, and in mode `QUOTA` its won columns.
         let stride = if MODE == QUOTA { self.n_slots + self.won_cols } else { self.n_slots };
         // The dump (cell 0), then each group's row. Fewer than 2^32 cells (checked): a cell
@@ -748,16 +790,20 @@ impl Kernel<'_> {
         let by_code_cells = if MODE == QUOTA { self.n_groups * self.n_slots } else { n_cells - 1 };
         if by_code && by_code_cells.saturating_mul(width) <= BY_CODE_CELLS {
             // Sums it cannot prove exact: the group × slot loop's own proof.
-            match self.run_by_code_dated::<MODE, _, _, _, _>(
-                stage,
-                (days, day_slots, &lanes),
-                (by_code_cells, width),
-                (amounts, units),
-                (groups, group),
-            ) {
+            let args = ((days, day_slots, &lanes), (by_code_cells, width), (amounts, units), (groups, group));
+            let sums = if self.deferred.is_some() {
+                self.run_by_code_dated::<CLOSE_DEFERRED, _, _, _, _>(stage, args.0, args.1, args.2, args.3)
+            } else {
+                self.run_by_code_dated::<MODE, _, _, _, _>(stage, args.0, args.1, args.2, args.3)
+            };
+            match sums {
                 Wrapping::Unproven => {}
                 done => return done,
             }
+        }
+        // (Nor does the group × slot loop take unchecked close dates.)
+        if self.deferred.is_some() {
+            return Wrapping::Invalid;
         }
         // No branch depends on valid data: a row's checks end in its cell's index (an invalid
         // row's is past the cells: the loop stops there), choices are selects of values both
@@ -843,6 +889,7 @@ impl Kernel<'_> {
         // (a shift by a register: three instructions a row, and one register fewer).
         let stride = (self.n_slots as u64) << shift;
         let wide = |s: u32| if s == BAD { BAD } else { s << shift };
+        let deferred = self.deferred.filter(|_| MODE == CLOSE_DEFERRED);
         let n = stage.len();
         if days.len() != n {
             return Wrapping::Invalid;
@@ -852,8 +899,11 @@ impl Kernel<'_> {
         // code's undated slot (past the labels: `BAD`); on the heap, `CLOSE_FAR`'s and
         // `ELAPSED`'s tables.
         #[allow(clippy::large_stack_arrays)] // 17 KB on the stack on purpose: fixed offsets
-        let close_or_code =
-            if MODE == CLOSE { day_slots.close_or_code.map(wide) } else { [BAD; NEAR_DAYS + MAX_FAST_LANES] };
+        let close_or_code = if MODE == CLOSE || MODE == CLOSE_DEFERRED {
+            day_slots.close_or_code.map(wide)
+        } else {
+            [BAD; NEAR_DAYS + MAX_FAST_LANES]
+        };
         let by_day: Vec<u32> =
             if MODE == CLOSE_FAR { day_slots.by_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
         let by_code_day: Vec<u32> =
@@ -901,7 +951,27 @@ impl Kernel<'_> {
                 *h = u8::from(lane.won);
             }
         }
-        let day_slots = DaySlots { close_or_code: &close_or_code, halves: &halves, ..day_slots };
+        // `Kernel::deferred`: the table indexed from `DEFERRED_BACK` days before `as_of`: the
+        // overdue slot for those days, then `CLOSE`'s slot of each day from `as_of` on, `BAD`
+        // past them and for any earlier day (a close date before the year 1 among them), so
+        // that a row of a day the table does not hold ends the loop as an invalid one does.
+        // No check per row beyond `CLOSE`'s: the months the rows reach are read off the
+        // cells after the loop.
+        let back = DEFERRED_BACK as usize;
+        let as_of_days = if deferred.is_some() {
+            let overdue = close_or_code[NEAR_DAYS - 1];
+            close_or_code.copy_within(..NEAR_DAYS - 1 - back, back);
+            close_or_code[..back].fill(overdue);
+            close_or_code[NEAR_DAYS - 1] = BAD;
+            let lo = day_slots.as_of_days - DEFERRED_BACK;
+            if lo < crate::wire::MIN_EPOCH_DAY || lo + NEAR_DAYS as i64 > crate::wire::MAX_EPOCH_DAY {
+                return Wrapping::Invalid;
+            }
+            lo
+        } else {
+            day_slots.as_of_days
+        };
+        let day_slots = DaySlots { close_or_code: &close_or_code, halves: &halves, as_of_days, ..day_slots };
         // 8-byte cells: a row adds its units plus 2^s (its deal), so that a cell's word holds
         // its amount below bit `s` and its deals above (n < 2^(64 - s): no count reaches past
         // the word); `packed_exact` checks after the loop that no amount reached 2^s.
@@ -923,6 +993,8 @@ impl Kernel<'_> {
             // makes the row invalid after the loop (`columns`), as any code past the lanes does.
             let slot = if MODE == QUOTA {
                 day_slots.slot::<QUOTA_BY_CODE>((d, none), column as usize, lane, &mut seen)
+            } else if MODE == CLOSE_DEFERRED {
+                day_slots.slot::<CLOSE>((d, none), column as usize, lane, &mut seen)
             } else {
                 day_slots.slot::<MODE>((d, none), column as usize, lane, &mut seen)
             };
@@ -938,11 +1010,49 @@ impl Kernel<'_> {
         if MODE == ELAPSED && seen > elapsed_limit(self.as_of_days) {
             return Wrapping::Invalid;
         }
-        if !packed_exact(&cells, s, bits, n) {
+        let read = |&c: &u64| [c & (deal - 1), c >> s];
+        if let Some(fixed) = deferred {
+            // The months the rows reach: up to the later of `fixed` and the last one holding
+            // a row (the latest close day's, as `Placer::max_offset` gives it), then the
+            // unscheduled slot (the table's last).
+            let slot_cells = width * self.n_slots;
+            let unscheduled = self.n_slots.saturating_sub(1);
+            let mut months = fixed as usize + 1;
+            if months >= unscheduled {
+                return Wrapping::Invalid;
+            }
+            for row in cells.chunks_exact(slot_cells) {
+                if let Some(last) = row[months * width..unscheduled * width].iter().rposition(|&c| c != 0) {
+                    months += last / width + 1;
+                }
+            }
+            if months >= unscheduled {
+                return Wrapping::Invalid;
+            }
+            let used = cells
+                .chunks_exact(slot_cells)
+                .flat_map(|row| row[..months * width].iter().chain(&row[unscheduled * width..]));
+            if !packed_exact(used, s, bits, n) {
+                return Wrapping::Invalid;
+            }
+            let n_groups = self.n_groups;
+            let slots = (0..months).chain([unscheduled]);
+            let units =
+                (0..n_groups).flat_map(|group| slots.clone().enumerate().map(move |(out, slot)| (group, out, slot)));
+            let rows = units.map(|(group, out, slot)| {
+                let at = (group * self.n_slots + slot) * width;
+                ((group, out), &cells[at..at + width])
+            });
+            return self.fold_by_code(rows, (read, width, Some(months + 1)), &|_| false, (bits, columns, n));
+        }
+        if !packed_exact(cells.iter(), s, bits, n) {
             return Wrapping::Unproven;
         }
         let won = |code: usize| MODE == QUOTA && halves.get(code).is_some_and(|&h| h == 1);
-        self.fold_by_code((&cells, |&c| [c & (deal - 1), c >> s]), (width, true, &won), (bits, columns, n))
+        let n_slots = self.n_slots;
+        let units = (0..self.n_groups).flat_map(|group| (0..n_slots).map(move |slot| (group, slot)));
+        let rows = units.zip(cells.chunks_exact(width));
+        self.fold_by_code(rows, (read, width, Some(n_slots)), &won, (bits, columns, n))
     }
 
     /// Mode `UNDATED` (a lane's slot is its own, read from no date): the rows summed per
@@ -1000,32 +1110,35 @@ impl Kernel<'_> {
         else {
             return Some(Wrapping::Invalid);
         };
-        Some(self.fold_by_code((&cells, |&c| c), (width, false, &|_| false), (bits, columns, n)))
+        let rows = cells.chunks_exact(width).enumerate().map(|(group, row)| ((group, 0), row));
+        Some(self.fold_by_code(rows, (|&c: &[u64; 2]| c, width, None), &|_| false, (bits, columns, n)))
     }
 
-    /// The sums of a by-code loop's `cells` (see [`Kernel::run_wrapping_by_code`]): rows of
-    /// `width` cells, one per stage label code, a row per group, or when `dated`, per group ×
-    /// slot. Checks the codes (`columns`, their OR) and the wrap proof (`bits`, the units
-    /// ORed, over `n` rows) first.
-    fn fold_by_code<C>(
+    /// The sums of a by-code loop's cells (see [`Kernel::run_wrapping_by_code`]): `rows`, each
+    /// `width` cells (one per stage label code) with its group and slot: a row per group
+    /// (slot 0), or when `months` is given (dated), per group × slot, the sums then in rows
+    /// of that many month slots (besides the won columns: `won(code)` for a won lane's).
+    /// Checks the codes (`columns`, their OR) and the wrap proof (`bits`, the units ORed,
+    /// over `n` rows) first.
+    fn fold_by_code<'c, C: 'c>(
         &self,
-        (cells, read): (&[C], impl Fn(&C) -> [u64; 2]),
-        (width, dated, won): (usize, bool, &dyn Fn(usize) -> bool),
+        rows: impl Iterator<Item = ((usize, usize), &'c [C])> + Clone,
+        (read, width, months): (impl Fn(&C) -> [u64; 2], usize, Option<usize>),
+        won: &dyn Fn(usize) -> bool,
         (bits, columns, n): (u64, u64, usize),
     ) -> Wrapping {
         // A code past the width, or deals of a code that is no policy stage (a column past
         // the labels or an unknown label): the general loop reports it.
-        let stride = self.n_slots;
+        let dated = months.is_some();
+        let stride = months.unwrap_or(self.n_slots);
         let lane_ok =
             |c: usize| self.lanes.get(c).is_some_and(|l| l.valid && (l.closed || dated || (l.slot as usize) < stride));
         if columns >= width as u64
-            || cells
-                .chunks_exact(width)
-                .any(|row| row.iter().enumerate().any(|(c, cell)| read(cell)[1] > 0 && !lane_ok(c)))
+            || rows.clone().any(|(_, row)| row.iter().enumerate().any(|(c, cell)| read(cell)[1] > 0 && !lane_ok(c)))
         {
             return Wrapping::Invalid;
         }
-        let total = || cells.iter().map(|c| u128::from(read(c)[0])).sum();
+        let total = || rows.clone().flat_map(|(_, row)| row).map(|c| u128::from(read(c)[0])).sum();
         let max_p = self.lanes.iter().map(|l| l.probability).max().unwrap_or(0);
         if let Some(stop) = unproven(bits, n, total, max_p) {
             return stop;
@@ -1039,9 +1152,7 @@ impl Kernel<'_> {
             stages: vec![KCell::default(); self.n_stages],
             stride: out_stride,
         };
-        // Dated: the group and slot of the unit (group × slot).
-        let (mut group, mut slot) = (0, 0);
-        for (unit, row) in cells.chunks_exact(width).enumerate() {
+        for ((group, slot), row) in rows {
             for (code, (lane, [amount, deals])) in
                 self.lanes.iter().zip(row.iter().map(&read)).enumerate().filter(|(_, (_, c))| c[1] > 0)
             {
@@ -1053,16 +1164,10 @@ impl Kernel<'_> {
                 } else if dated {
                     1 + group * out_stride + slot + if won(code) { stride } else { 0 }
                 } else {
-                    1 + unit * stride + lane.slot as usize
+                    1 + group * stride + lane.slot as usize
                 };
                 out.cells[at].add_exact(&sums);
                 out.stages[lane.stage as usize].add_exact(&sums);
-            }
-            if dated {
-                slot += 1;
-                if slot == stride {
-                    (group, slot) = (group + 1, 0);
-                }
             }
         }
         Wrapping::Exact(out)
@@ -1174,13 +1279,13 @@ fn unproven(bits: u64, n: usize, total: impl FnOnce() -> u128, max_p: u64) -> Op
 /// ORed, gives) plus 2^s. When n × (bound + 2^s) fits 64 bits, no cell's word wrapped, so
 /// the words sum to the rows' exact total plus n × 2^s; a cell whose amount reached 2^s
 /// carried into its count, and the amounts below bit `s` then sum to less than that total.
-fn packed_exact(cells: &[u64], s: u32, bits: u64, n: usize) -> bool {
+fn packed_exact<'c>(cells: impl Iterator<Item = &'c u64>, s: u32, bits: u64, n: usize) -> bool {
     let bound = if bits == 0 { 0 } else { u64::MAX >> bits.leading_zeros() };
     if bound.checked_add(1 << s).and_then(|b| b.checked_mul(n as u64)).is_none() {
         return false;
     }
     let low = (1u64 << s) - 1;
-    let (words, amounts) = cells.iter().fold((0u128, 0u128), |(w, a), &c| (w + u128::from(c), a + u128::from(c & low)));
+    let (words, amounts) = cells.fold((0u128, 0u128), |(w, a), &c| (w + u128::from(c), a + u128::from(c & low)));
     words - ((n as u128) << s) == amounts
 }
 
