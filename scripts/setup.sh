@@ -24,6 +24,7 @@ say "chromium for the browser tests"
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  apt-get clean
 fi
 chromium --version
 
@@ -32,8 +33,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 if ! .venv/bin/python -c 'import maturin, pytest, pandas, numpy, polars, pyarrow, hypothesis, duckdb' >/dev/null 2>&1; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r scripts/requirements-test.txt
+  .venv/bin/python -m pip install -q --no-cache-dir --upgrade pip
+  .venv/bin/python -m pip install -q --no-cache-dir -r scripts/requirements-test.txt
 fi
 .venv/bin/python -c 'import pandas, numpy; print("pandas", pandas.__version__, "numpy", numpy.__version__)'
 

@@ -23,11 +23,12 @@ setup() {
     # Spark 4 runs on Java 17 or 21; Debian 12's headless JRE, without a desktop.
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    apt-get clean
   fi
   java -version 2>&1 | head -1
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   if ! "$venv/bin/python" -c 'import pyspark, pandas, pyarrow, numpy, pytest' >/dev/null 2>&1; then
-    "$venv/bin/python" -m pip install -q "pyspark>=4" "pandas>=2.2,<3" "pyarrow>=14" "numpy>=1.23" "pytest>=8"
+    "$venv/bin/python" -m pip install -q --no-cache-dir "pyspark>=4" "pandas>=2.2,<3" "pyarrow>=14" "numpy>=1.23" "pytest>=8"
   fi
   "$venv/bin/python" -c 'import pyspark, pandas; print("pyspark", pyspark.__version__, "pandas", pandas.__version__)'
 }

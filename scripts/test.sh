@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 step() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
+# No incremental compilation: a run compiles each crate once, and the incremental caches
+# (~5 GB of target/debug) would only take disk.
+export CARGO_INCREMENTAL=0
+df -h . | awk 'NR == 2 { print "disk: " $4 " free of " $2 }'
+
 step "install what the tests need"
 bash scripts/setup.sh
 # Spark's venv (pyspark is a 456 MB sdist that pip repacks) installs in the background while
@@ -53,6 +58,7 @@ step "WASM: build for Node and the web, node:test in Node and in headless Chromi
 bash scripts/wasm.sh 2>&1 | tee "$logs/wasm.log"
 
 step "all tests passed; the shared vectors in each runner:"
+printf 'disk: %s free at the end, target/ %s\n' "$(df -h . | awk 'NR == 2 { print $4 }')" "$(du -sh target | cut -f1)"
 grep -hE '^(rust|python|node|chromium) vectors: [0-9]+ passed, [0-9]+ failed' "$logs"/*.log
 grep -hE '^(rust|python|node|chromium) vectors: ' "$logs"/*.log |
   awk '{ p += $3; f += $5; n++; if (n == 1 || $3 != first) { if (n > 1) uneven = 1; first = $3 } }
