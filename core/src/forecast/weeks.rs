@@ -332,7 +332,11 @@ pub fn fiscal_periods(fiscal_year: &FiscalYear, start: NaiveDate, end: NaiveDate
     let mut out = FiscalCalendar { years: Vec::new(), quarters: Vec::new(), periods: Vec::new() };
     for (kind, per_year) in [(PeriodKind::Year, 1), (PeriodKind::Quarter, 4), (PeriodKind::Month, 12)] {
         let p = periods(kind);
-        for id in first_year * per_year..(last_year + 1) * per_year {
+        // Month-based months are calendar months (months since year 0): a fiscal year's twelve
+        // start with its start_month, not with January (the months before start_month of the
+        // last year's calendar year belong to it; those of the first one's to the year before).
+        let shift = if kind == PeriodKind::Month && fy.weeks.is_none() { i64::from(fy.start_month) - 1 } else { 0 };
+        for id in first_year * per_year + shift..(last_year + 1) * per_year + shift {
             let (s, e) = p.bounds(id).ok_or_else(|| Error::overflow("end"))?;
             if e < start || s > end {
                 continue;
@@ -354,7 +358,7 @@ pub fn fiscal_periods(fiscal_year: &FiscalYear, start: NaiveDate, end: NaiveDate
             }
             let line = FiscalPeriod {
                 period: p.label(id),
-                year: periods(PeriodKind::Year).label(id.div_euclid(per_year)),
+                year: periods(PeriodKind::Year).label((id - shift).div_euclid(per_year)),
                 start: s,
                 end: e,
                 days,
@@ -405,6 +409,18 @@ mod tests {
         let y = &fiscal_periods(&nrf(), on(2023, 6, 1), on(2023, 6, 1)).unwrap().years[0];
         assert_eq!((y.start, y.end, y.weeks), (on(2023, 1, 29), on(2024, 2, 3), Some(53)));
         assert!(y.reasons.contains(&CalendarReason::ExtraWeek));
+    }
+
+    #[test]
+    fn month_based_months_from_start_month() {
+        // April years: a day of February 2027 is in FY2027 and its month is listed, with its year.
+        let fy = FiscalYear { start_month: 4, named_by: FiscalYearName::End, weeks: None };
+        let cal = fiscal_periods(&fy, on(2027, 2, 10), on(2027, 2, 10)).unwrap();
+        assert_eq!(cal.periods.len(), 1);
+        assert_eq!((cal.periods[0].period.as_str(), cal.periods[0].year.as_str()), ("2027-02", "FY2027"));
+        let cal = fiscal_periods(&fy, on(2026, 3, 31), on(2026, 4, 1)).unwrap();
+        let months: Vec<_> = cal.periods.iter().map(|p| (p.period.as_str(), p.year.as_str())).collect();
+        assert_eq!(months, [("2026-03", "FY2026"), ("2026-04", "FY2027")]);
     }
 
     #[test]
