@@ -140,12 +140,12 @@ pub fn backtest_policy() -> ForecastPolicy {
     .expect("benchmark forecast policy is valid")
 }
 
-/// Twelve past dates (the first of each month before `as_of`), monthly periods, 1,000
-/// simulations.
+/// Twelve past dates (the first of each of the twelve months before `as_of`'s, whose periods
+/// are over by `as_of`), monthly periods, 1,000 simulations.
 pub fn backtest_settings() -> BacktestPolicy {
     let dates: Vec<String> = (0..12)
         .map(|m| {
-            let (y, mo) = if m < 1 { (2025, 12) } else { (2026, m) };
+            let (y, mo) = if m < 2 { (2025, 11 + m) } else { (2026, m - 1) };
             format!(r#""{y}-{mo:02}-01""#)
         })
         .collect();

@@ -616,8 +616,16 @@ def test_history_percentiles_and_conversions():
         as_of = dt.date(2026, 3, 1)
         percentiles = sorted(rng.sample(["1", "10", "25", "33.3", "50", "66.7", "75", "90", "95", "99", "99.9"], 3), key=D)
         events = random_log(rng, rng.randint(1, 40), as_of, skips=False)
-        h = crmkit.funnel_history({"stages": HIST_STAGES, "percentiles": percentiles}, events, iso(as_of))
+        h = crmkit.funnel_history({"stages": HIST_STAGES, "percentiles": percentiles, "stall_percentile": percentiles[-1]},
+                                  events, iso(as_of))
         want = ref_history(events, as_of, percentiles)
+        # straight into a policy: conversion, mean days as duration, the percentile as stall_after
+        for st in h["forecast_stages"]:
+            if st["name"] in OPEN:
+                w = want[st["name"]]
+                assert num(st.get("conversion")) == w["conversion"], (case, st)
+                assert num(st.get("duration")) == rounded(w["avg_days"], q2), (case, st)
+                assert num(st.get("stall_after")) == w["percentiles"][percentiles[-1]], (case, st)
         for line in h["stages"]:
             if line["stage"] not in OPEN:
                 continue
@@ -743,20 +751,20 @@ def test_allocation_tree_against_reference():
 # ---------------------------------------------------------------------------------------------
 
 BT_STAGES = [
-    {"name": "qualify", "probability": "0.2"},
-    {"name": "propose", "probability": "0.5", "category": "best_case"},
-    {"name": "commit", "probability": "0.9", "category": "commit"},
+    {"name": "qualify", "probability": "0.15"},
+    {"name": "propose", "probability": "0.35", "category": "best_case"},
+    {"name": "commit", "probability": "0.85", "category": "commit"},
     {"name": "won", "kind": "won"},
     {"name": "lost", "kind": "lost"},
 ]
-BT_PROB = {"qualify": D("0.2"), "propose": D("0.5"), "commit": D("0.9")}
+BT_PROB = {"qualify": D("0.15"), "propose": D("0.35"), "commit": D("0.85")}
 
 
 def random_deal_log(rng: random.Random, n: int, start: dt.date, as_of: dt.date):
     events = []
     for i in range(n):
         t = start + dt.timedelta(days=rng.randrange(0, (as_of - start).days))
-        amount = D(rng.randrange(1, 5000) * 10)
+        amount = D(rng.randrange(1, 500000)) / 100
         close = t + dt.timedelta(days=rng.randrange(0, 150))
         k = rng.randrange(0, 3)
         first = True
@@ -764,7 +772,7 @@ def random_deal_log(rng: random.Random, n: int, start: dt.date, as_of: dt.date):
             stage = ["qualify", "propose", "commit"][k]
             e = {"deal": "d%d" % i, "stage": stage, "on": iso(t)}
             if first or rng.random() < 0.4:
-                amount = D(rng.randrange(1, 5000) * 10)
+                amount = D(rng.randrange(1, 500000)) / 100
                 e["amount"] = str(amount)
             if first or rng.random() < 0.4:
                 close = max(close, t) + dt.timedelta(days=rng.randrange(-10, 60))
@@ -785,17 +793,22 @@ def random_deal_log(rng: random.Random, n: int, start: dt.date, as_of: dt.date):
     return events
 
 
+def scored_period(d: dt.date, fy: dict, kind: str):
+    """The first period starting on or after d."""
+    a, b = ref_period_bounds(d, fy, kind)
+    return ref_period_bounds(b + dt.timedelta(days=1), fy, kind) if a < d else (a, b)
+
+
 def ref_backtest(fy, kind, events, dates):
     by_deal = {}
     for e in events:
         by_deal.setdefault(e["deal"], []).append(e)
     lines = []
     for d in dates:
-        a, b = ref_period_bounds(d, fy, kind)
-        if a < d:
-            a, b = ref_period_bounds(b + dt.timedelta(days=1), fy, kind)
+        a, b = scored_period(d, fy, kind)
         fc = {"stage_weighted": D(0), "commit": D(0)}
         actual, new_won, open_n, placed = D(0), D(0), 0, 0
+        placed_deals = []
         for evs in by_deal.values():
             known = [e for e in evs if day(e["on"]) <= d]
             amount = close = None
@@ -822,15 +835,19 @@ def ref_backtest(fy, kind, events, dates):
             place = max(close, d)  # an overdue close date moves on to as_of's (the date's) period
             if a <= place <= b:
                 placed += 1
+                placed_deals.append((amount, BT_PROB[last["stage"]]))
                 fc["stage_weighted"] += amount * BT_PROB[last["stage"]]
                 if last["stage"] == "commit":
                     fc["commit"] += amount
             if won_here:
                 actual += won_amount
         for method, f in fc.items():
+            # a line's figures are money, rounded once; its APE and the summary come from them
+            f, actual_r = q2(f), q2(actual)
             lines.append({"date": d, "period": ref_period_label(a, fy, kind), "start": a, "end": b, "method": method,
-                          "open_deals": open_n, "placed_deals": placed, "forecast": f, "actual": actual,
-                          "new_won": new_won, "error": f - actual, "ape": abs(f - actual) / actual if actual else None})
+                          "open_deals": open_n, "placed_deals": placed, "forecast": f, "actual": actual_r,
+                          "new_won": new_won, "error": f - actual_r, "ape": abs(f - actual_r) / actual_r if actual_r else None,
+                          "placed": placed_deals})
     summary = {}
     for method in ("stage_weighted", "commit"):
         ls = [l for l in lines if l["method"] == method]
@@ -849,13 +866,23 @@ def test_backtest_against_reference():
     for case in range(50):
         fy = random_fy(rng)
         kind = rng.choice(["month", "month", "quarter", "year"])
-        as_of = dt.date(2026, 6, 30)
+        as_of = dt.date(2026, 6, 30) - dt.timedelta(days=rng.randrange(0, 40))
         events = random_deal_log(rng, rng.randint(1, 30), dt.date(2025, 1, 1), as_of)
         dates = sorted({as_of - dt.timedelta(days=rng.randrange(0, 500)) for _ in range(rng.randint(1, 4))})
         if rng.random() < 0.5:  # a period's first day
             dates = sorted({*dates, ref_period_bounds(dates[0], fy, kind)[0]})
+        # only dates whose scored period is over by as_of (the others are refused, below)
+        unfinished = [x for x in dates if scored_period(x, fy, kind)[1] > as_of]
+        dates = [x for x in dates if scored_period(x, fy, kind)[1] <= as_of]
+        if unfinished:
+            with pytest.raises(crmkit.CrmkitError) as e:
+                crmkit.backtest({"stages": BT_STAGES, "duration_unit": "days", "placement": "expected_close",
+                                 "fiscal_year": fy}, {"dates": [iso(unfinished[0])], "period": kind}, events, iso(as_of))
+            assert (e.value.code, e.value.path) == ("date_after_as_of", "dates[0]")
+        if not dates:
+            continue
         policy = {"stages": BT_STAGES, "duration_unit": "days", "placement": "expected_close", "fiscal_year": fy}
-        r = crmkit.backtest(policy, {"dates": [iso(x) for x in dates], "period": kind, "seed": case, "simulations": 200},
+        r = crmkit.backtest(policy, {"dates": [iso(x) for x in dates], "period": kind, "seed": case, "simulations": 2000},
                             events, iso(as_of))
         lines, summary = ref_backtest(fy, kind, events, dates)
         got = [l for l in r["lines"] if l["method"] != "monte_carlo_p50"]
@@ -872,9 +899,25 @@ def test_backtest_against_reference():
                 w = summary[s["method"]]
                 assert (num(s["mape"]), num(s["wape"]), num(s["bias"])) == (
                     rounded(w["mape"], q4), rounded(w["wape"], q4), rounded(w["bias"], q4)), (case, s, w)
-        for g in r["lines"]:  # the Monte Carlo median is a sum of some of the placed deals
-            if g["method"] == "monte_carlo_p50":
-                assert D(0) <= num(g["forecast"])
+        # the Monte Carlo median: the exact distribution of the placed deals' won sum (every
+        # subset, at its probability) puts about half its mass on each side of it
+        mc = [g for g in r["lines"] if g["method"] == "monte_carlo_p50"]
+        for g, w in zip(mc, lines[::2]):
+            deals = w["placed"][:14]
+            if len(deals) != len(w["placed"]):
+                continue
+            dist = {D(0): D(1)}
+            for amount, p in deals:
+                nxt = {}
+                for v, pr in dist.items():
+                    nxt[v + amount] = nxt.get(v + amount, D(0)) + pr * p
+                    nxt[v] = nxt.get(v, D(0)) + pr * (1 - p)
+                dist = nxt
+            p50 = num(g["forecast"])
+            assert p50 in {q2(v) for v in dist}, (case, g, deals)
+            below = sum((pr for v, pr in dist.items() if q2(v) < p50), D(0))
+            upto = below + sum((pr for v, pr in dist.items() if q2(v) == p50), D(0))
+            assert below <= D("0.55") and upto >= D("0.45"), (case, g, below, upto)
 
 
 def random_log_with_moves(rng: random.Random, n: int, as_of: dt.date):
@@ -1043,3 +1086,156 @@ def test_duration_placement_in_week_periods(unit):
                     else (nth_period_after(as_of, fy, n) if "weeks" in fy
                           else "%04d-%02d" % add_months(as_of.year, as_of.month, n)))
             assert line["month"] == want, (case, fy, as_of, line, r)
+
+
+def test_history_groups_cohorts_and_windows():
+    """Each group is the history of its deals alone: owner = the one the deal's latest event
+    giving it gives (a reassigned deal counts for its last owner), cohort = the month of its
+    first event, window = deals that entered the funnel on those days (both included)."""
+    rng = random.Random(1618)
+    as_of = dt.date(2026, 3, 1)
+    for case in range(30):
+        events = random_log_with_moves(rng, rng.randint(1, 30), as_of)
+        for e in events:
+            if rng.random() < 0.6:
+                e["owner"] = rng.choice(["li", "wang", "zhao"])
+        lo = as_of - dt.timedelta(days=rng.randrange(100, 300))
+        hi = lo + dt.timedelta(days=rng.randrange(0, 120))
+        by_deal = {}
+        for e in events:
+            by_deal.setdefault(e["deal"], []).append(e)
+        owner = {d: next((e["owner"] for e in reversed(evs) if "owner" in e), None) for d, evs in by_deal.items()}
+        entry = {d: day(evs[0]["on"]) for d, evs in by_deal.items()}
+        config = {"stages": HIST_STAGES, "percentiles": ["50"], "group_by": ["owner"], "cohort": "month",
+                  "window": {"from": iso(lo), "to": iso(hi)}}
+        h = crmkit.funnel_history(config, events, iso(as_of))
+        want = {}
+        for d in by_deal:
+            if lo <= entry[d] <= hi:
+                want.setdefault((owner[d], "%04d-%02d" % (entry[d].year, entry[d].month)), []).append(d)
+        got = {(g["key"]["owner"], g["cohort"]): g for g in h["groups"]}
+        assert set(got) == set(want), (case, sorted(got), sorted(want, key=str))
+        keys = [k for k in got]
+        assert keys == sorted(keys, key=lambda k: (k[0] is not None, k[0] or "", k[1])), keys
+        for k, deals in want.items():
+            stages, top = ref_history_full([e for e in events if e["deal"] in deals], "passed", ["50"])
+            g = got[k]
+            assert (g["deals"], g["won"], g["lost"], num(g["win_rate"])) == (top["deals"], top["won"], top["lost"], top["win_rate"]), (case, k)
+            for line in g["stages"]:
+                if line["stage"] in OPEN:
+                    w = stages[line["stage"]]
+                    assert (line["entered"], line["advanced"], num(line["conversion"]), line["percentiles"][0]["days"]) == (
+                        w["entered"], w["advanced"], w["conversion"], w["percentiles"][0]), (case, k, line["stage"])
+
+
+def test_allocate_target_against_reference():
+    """Flat allocation: adjustments set aside, the rest split by share of history in the window
+    (largest remainder), each key's adjustment added back; the lines sum to the target."""
+    rng = random.Random(88)
+    compared = 0
+    for case in range(80):
+        fy = random_fy(rng)
+        as_of = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
+        window = rng.choice(["all", "ytd", "qtd", "mtd"])
+        dp = rng.choice([0, 2])
+        unit = D(1).scaleb(-dp)
+        history = [{"key": rng.choice("abcde"), "on": iso(as_of - dt.timedelta(days=rng.choice([0, 1, 5, 20, rng.randrange(0, 400)]))),
+                    "amount": str(rng.choice([rng.randrange(1, 50000), 1000, 3000]))} for _ in range(rng.randint(1, 15))]
+        adjustments = [{"key": k, "amount": str(rng.randrange(-3000, 3000))} for k in rng.sample("abcdefg", rng.randint(0, 3))]
+        target = D(rng.randrange(50000, 500000))
+        try:
+            r = crmkit.allocate_target({"window": window, "rounding": {"dp": dp}, "fiscal_year": fy},
+                                       {"target": str(target), "history": history, "adjustments": adjustments}, iso(as_of))
+        except crmkit.CrmkitError as e:
+            assert e.code in ("invalid_value", "negative_amount", "out_of_range"), e
+            continue
+        start = window_start(as_of, fy, window)
+        hist = {}
+        for h in history:
+            hist.setdefault(h["key"], D(0))
+            if start is None or day(h["on"]) >= start:
+                hist[h["key"]] += D(h["amount"])
+        adj = {a["key"]: D(a["amount"]) for a in adjustments}
+        keys = sorted(set(hist) | set(adj))
+        rest = target - sum(adj.values(), D(0))
+        weights = [hist.get(k, D(0)) for k in keys]
+        base = largest_remainder(rest, weights, unit) if sum(weights) else [D(0)] * len(keys)
+        got = {l["key"]: (num(l["history"]), num(l["base"]), num(l["target"])) for l in r["lines"]}
+        want = {k: (hist.get(k, D(0)), b, b + adj.get(k, D(0))) for k, b in zip(keys, base)}
+        assert got == want, (case, window, fy, as_of, got, want)
+        assert sum(v[2] for v in got.values()) == target
+        compared += 1
+    assert compared >= 40
+
+
+def test_quota_frame_columns_against_reference():
+    """The columnar path (its own kernel: close days read from datetime64, periods from a table)
+    against the same reference, with per-deal probabilities and an int owner column."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    rng = random.Random(9001)
+    for case in range(40):
+        fy = random_fy(rng)
+        kind = rng.choice(["month", "quarter", "year"])
+        as_of = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(0, 3 * 365))
+        a, b = ref_period_bounds(as_of, fy, kind)
+        edges = [a, b, a - dt.timedelta(days=1), b + dt.timedelta(days=1), as_of]
+        n = rng.randint(1, 60)
+        stage, cents, owner, close, prob = [], [], [], [], []
+        deals = []
+        for i in range(n):
+            s = rng.choice(["discovery", "proposal", "negotiation", "won", "won", "lost"])
+            c = (min(rng.choice([*edges[:3], as_of - dt.timedelta(days=rng.randrange(0, 400))]), as_of) if s == "won"
+                 else rng.choice([*edges, as_of + dt.timedelta(days=rng.randrange(-60, 500))]))
+            p = rng.choice([None, None, "0.05", "0.5", "1"]) if s not in ("won", "lost") else None
+            amount = rng.randrange(0, 10_000_000)
+            stage.append(s)
+            cents.append(amount)
+            owner.append(rng.choice([7, 11, 13]))
+            close.append(np.datetime64(c))
+            prob.append(np.nan if p is None else float(p))
+            deals.append({"id": "d%d" % i, "stage": s, "amount": str(D(amount) / 100), "owner": owner[-1],
+                          "expected_close_on": iso(c), "probability": p})
+        df = pd.DataFrame({"stage": stage, "amount": np.array(cents, dtype=np.int64), "owner": np.array(owner, dtype=np.int32),
+                           "close": np.array(close, dtype="datetime64[ns]"), "p": prob})
+        quotas, seen = [], set()
+        for _ in range(rng.randint(0, 6)):
+            key = (rng.choice([7, 11, 13]), ref_period_label(as_of + dt.timedelta(days=rng.randrange(-200, 400)), fy, kind))
+            if key not in seen:
+                seen.add(key)
+                quotas.append({"key": {"owner": key[0]}, "period": key[1], "amount": rng.choice(["0", random_amount(rng)])})
+        policy = {"stages": QUOTA_STAGES, "duration_unit": "days", "placement": "expected_close", "fiscal_year": fy,
+                  "group_by": ["owner"]}
+        out = crmkit.quota_frame(df, policy, {"group_by": ["owner"], "period": kind}, quotas, iso(as_of),
+                                 expected_close_on="close", amount_scale=2, probability="p")
+        # the reference with each deal's own probability
+        saved = dict(PROB)
+        want = {}
+        try:
+            for d in deals:
+                if d["probability"] is not None:
+                    PROB["_own"] = D(d["probability"])
+                    d = {**d, "stage": "_own"}
+                    want_part = ref_quota(fy, kind, ["owner"], [d], [], [], as_of)
+                else:
+                    want_part = ref_quota(fy, kind, ["owner"], [d], [], [], as_of)
+                for k, v in want_part.items():
+                    w = want.setdefault(k, {"won_n": 0, "won": D(0), "open_n": 0, "open": D(0), "weighted": D(0)})
+                    for f in w:
+                        w[f] += v[f]
+        finally:
+            PROB.clear()
+            PROB.update(saved)
+        for q in quotas:
+            want.setdefault(((q["key"]["owner"],), q["period"]), {"won_n": 0, "won": D(0), "open_n": 0, "open": D(0), "weighted": D(0)})
+        got = {((int(r.owner),), r.period): r for r in out.itertuples(index=False)}
+        assert set(got) == set(want), (case, sorted(set(got) ^ set(want)))
+        quota_of = {((q["key"]["owner"],), q["period"]): D(q["amount"]) for q in quotas}
+        for k, w in want.items():
+            r = got[k]
+            assert (r.won_deals, num(r.won_amount), r.open_deals, num(r.open_amount), num(r.open_weighted)) == (
+                w["won_n"], q2(w["won"]), w["open_n"], q2(w["open"]), q2(w["weighted"])), (case, k, r, w)
+            quota = quota_of.get(k)
+            gap = None if quota is None else quota - w["won"]
+            assert num(r.gap) == rounded(gap, q2), (case, k)
+            assert num(r.coverage) == (q4(w["open"] / gap) if gap is not None and gap > 0 else None), (case, k)

@@ -140,7 +140,8 @@ pub struct BacktestSummary {
     pub method: BacktestMethod,
     /// Dates scored.
     pub dates: u64,
-    /// Mean of the lines' `ape` (lines whose actual is 0 left out), 4 places.
+    /// Mean of the lines' APE, |error| ÷ actual of their figures (lines whose actual is 0 left
+    /// out), rounded once to 4 places (not the mean of the rounded `ape`s).
     #[serde(with = "crate::wire::decimal_opt")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal | null"))]
     pub mape: Option<Decimal>,
@@ -161,7 +162,8 @@ pub(super) const MAX_DATES: u64 = 1_000;
 ///
 /// # Errors
 ///
-/// `date_after_as_of` at `dates[i]`, `limit_exceeded` at `dates` (over 1,000),
+/// `date_after_as_of` at `dates[i]` (a date after `as_of`, or one whose period scored is not
+/// over by `as_of`: its actuals are not all known), `limit_exceeded` at `dates` (over 1,000),
 /// `out_of_range` at `simulations` as `forecast_ranges`; for an event `i`: `unknown_stage` at
 /// `events[i].stage`, `date_after_as_of` at `events[i].on`, `negative_amount` at
 /// `events[i].amount`, `invalid_value` at `events[i]` for an event of a deal after the event
@@ -235,7 +237,10 @@ pub fn backtest(
 }
 
 /// The checks before any event: at most [`MAX_DATES`] dates (`limit_exceeded` at `dates`),
-/// none after `as_of` (`date_after_as_of` at `dates[i]`), and the policy's own.
+/// none after `as_of` (`date_after_as_of` at `dates[i]`), the policy's own, and every date's
+/// period over by `as_of` (`date_after_as_of` at `dates[i]`, with the period's last day): a
+/// period still running on `as_of` has not won all it will, and scoring it against what it
+/// won so far would count every deal still to close there as the forecast's error.
 pub(super) fn check(policy: &ForecastPolicy, settings: &BacktestPolicy, as_of: NaiveDate) -> Result<()> {
     crate::limits::check("dates", settings.dates.len(), MAX_DATES, "backtest dates")?;
     for (i, d) in settings.dates.iter().enumerate() {
@@ -247,7 +252,20 @@ pub(super) fn check(policy: &ForecastPolicy, settings: &BacktestPolicy, as_of: N
             });
         }
     }
-    policy.validate()
+    policy.validate()?;
+    let periods = Periods { fiscal_year: policy.fiscal_year, kind: settings.period };
+    for (i, &BacktestDate(t)) in settings.dates.iter().enumerate() {
+        // A period past chrono's last day is not over either.
+        let scored = first_period(periods, t).ok();
+        if scored.is_none_or(|(_, _, end)| end > as_of) {
+            let date = scored.map_or_else(
+                || format!("the period {t} scores, ending after 9999-12-31,"),
+                |(p, _, end)| format!("{end}, the last day of {} (the period {t} scores),", periods.label(p)),
+            );
+            return Err(Error::DateAfterAsOf { path: format!("dates[{i}]"), date, as_of: as_of.to_string() });
+        }
+    }
+    Ok(())
 }
 
 /// The period date `t` forecasts, the first one starting on or after it, and its first and
@@ -333,8 +351,12 @@ pub(super) fn summarize(method: BacktestMethod, lines: &[BacktestLine]) -> Resul
         abs = money::add(abs, l.error.abs(), || "lines".into())?;
         signed = money::add(signed, l.error, || "lines".into())?;
         actual = money::add(actual, l.actual, || "lines".into())?;
-        if let Some(a) = l.ape {
-            apes = money::add(apes, a, || "lines".into())?;
+        // MAPE averages each line's APE before rounding (the line shows it rounded to 4
+        // places; their mean would be rounded twice, off by up to 0.0001): the summary's
+        // ratios are rounded once, as every figure of a report.
+        if !l.actual.is_zero() {
+            let ape = l.error.abs().checked_div(l.actual).ok_or_else(|| Error::overflow("lines"))?;
+            apes = apes.checked_add(ape).ok_or_else(|| Error::overflow("lines"))?;
             n += 1;
         }
     }
