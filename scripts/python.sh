@@ -7,6 +7,9 @@
 #                                        wheel linked by zig against glibc 2.17, plus the sdist.
 #                                        Needs python3 and Rust only: maturin and ziglang go into
 #                                        a venv of its own (target/build-venv).
+#   bash scripts/python.sh --test-only   install the wheel the last build left in target/wheels
+#                                        into .venv and run pytest (scripts/test.sh builds the
+#                                        wheel in the background while the Rust tests run)
 #
 # The test build links against this machine's glibc (a manylinux_2_34 wheel, fast and cached);
 # with CRMKIT_PORTABLE_WHEEL=1 (as .ci/run sets it) the tests run on the portable wheel instead.
@@ -14,12 +17,18 @@
 # would otherwise rebuild everything in target/release each time one switches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-all}
+case "$mode" in
+  all | --build-only | --test-only) ;;
+  *) echo "python.sh: unknown option $mode" >&2; exit 2 ;;
+esac
 build_only=false
-[ "${1:-}" = "--build-only" ] && build_only=true
-portable=${CRMKIT_PORTABLE_WHEEL:-0}
-$build_only && portable=1
+[ "$mode" = --build-only ] && build_only=true
+# --build-only builds the portable wheel unless CRMKIT_PORTABLE_WHEEL=0 asks for the native one.
+if $build_only; then portable=${CRMKIT_PORTABLE_WHEEL:-1}; else portable=${CRMKIT_PORTABLE_WHEEL:-0}; fi
 
 out=target/wheels
+if [ "$mode" != --test-only ]; then
 mkdir -p "$out"
 rm -f "$out"/crmkit-*.whl "$out"/crmkit-*.tar.gz
 
@@ -49,8 +58,11 @@ fi
 wheel=$(ls "$out"/crmkit-*.whl)
 printf 'wheel: %s (%s KB, %s s)\n' "$(basename "$wheel")" "$(($(stat -c %s "$wheel") / 1024))" "$(($(date +%s) - started))"
 printf 'sdist: %s\n' "$(basename "$(ls "$out"/crmkit-*.tar.gz)")"
+fi # the build
 $build_only && exit 0
 
+wheel=$(ls "$out"/crmkit-*.whl 2>/dev/null | head -1 || true)
+[ -n "$wheel" ] || { echo "python.sh --test-only: no wheel in $out; run scripts/python.sh --build-only" >&2; exit 1; }
 .venv/bin/python -m pip install -q --force-reinstall --no-deps "$wheel"
 # From the repo root, but `crmkit` must resolve to site-packages, not bindings-python/python:
 # test_api.py checks it.

@@ -14,12 +14,55 @@ export CARGO_INCREMENTAL=0
 df -h . | awk 'NR == 2 { print "disk: " $4 " free of " $2 }'
 
 step "install what the tests need"
-bash scripts/setup.sh
-# Spark's venv (pyspark is a 456 MB sdist that pip repacks) installs in the background while
-# cargo compiles; the Spark tests wait for it after the Python step.
-mkdir -p target/test-logs
-bash scripts/spark.sh --setup >target/test-logs/spark-setup.log 2>&1 &
-spark_setup=$!
+bash scripts/setup.sh --no-wasm-bindgen
+logs=target/test-logs
+mkdir -p "$logs"
+
+# Three jobs run in the background while cargo checks and tests in the foreground, each with its
+# own log and cargo target folder (cargo locks a target folder for the length of a build):
+# - spark-setup: Spark's venv (pyspark is a 456 MB sdist that pip repacks);
+# - python-build: the wheel pytest runs on, the portable manylinux_2_17 one users get from
+#   `scripts/python.sh --build-only`, here and in CI alike (CRMKIT_PORTABLE_WHEEL=0 builds the
+#   faster native one instead while developing);
+# - wasm-build: the wasm-bindgen CLI (a cargo install), then, once the wheel is built, the WASM
+#   package (fat LTO and one codegen unit, then wasm-opt: minutes of one core).
+# Much of the foreground's time is one rustc on one core; on 2 cores the background mostly fills
+# the other one. The wheel and the WASM package are built one after the other, so that at most
+# two large rustc run at a time (memory).
+# `bg NAME CMD...` starts CMD with its output in $logs/NAME.log and its exit status in
+# $logs/NAME.rc; `await NAME` waits for it, and on a failure prints the log and fails.
+bg() {
+  local name=$1
+  shift
+  rm -f "$logs/$name.rc"
+  ( set +e; "$@" >"$logs/$name.log" 2>&1; echo $? >"$logs/$name.rc" ) &
+}
+await() {
+  local name=$1 since
+  since=$(date +%s)
+  until [ -e "$logs/$name.rc" ]; do sleep 1; done
+  echo "waited $(( $(date +%s) - since ))s for $name"
+  if [ "$(cat "$logs/$name.rc")" != 0 ]; then
+    cat "$logs/$name.log"
+    echo "$name failed (log: $logs/$name.log)" >&2
+    return 1
+  fi
+}
+# On a failure in the foreground the background jobs stop too, their cargo and rustc included.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+trap 'for job in $(jobs -p); do kill_tree "$job"; done' EXIT
+wasm_build() {
+  bash scripts/setup.sh --wasm-bindgen || return 1
+  until [ -e "$logs/python-build.rc" ]; do sleep 1; done
+  bash scripts/wasm.sh --build-only
+}
+bg spark-setup bash scripts/spark.sh --setup
+bg python-build env CRMKIT_PORTABLE_WHEEL="${CRMKIT_PORTABLE_WHEEL:-1}" bash scripts/python.sh --build-only
+bg wasm-build wasm_build
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -31,9 +74,6 @@ cargo clippy -p crmkit-wasm --target wasm32-unknown-unknown --locked -- -D warni
 step "cargo doc (broken intra-doc links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p crmkit --no-deps --locked -q
 
-logs=target/test-logs
-mkdir -p "$logs"
-
 step "Rust tests and doctests (vectors, proptests, the crate docs' examples)"
 cargo test --workspace --locked
 cargo test -q -p crmkit-tests --test vectors --locked -- --nocapture 2>&1 | tee "$logs/rust.log"
@@ -41,21 +81,20 @@ cargo test -q -p crmkit-tests --test vectors --locked -- --nocapture 2>&1 | tee 
 step "Rust: the README's example in a new crate that depends only on crmkit"
 bash scripts/readme-crate.sh
 
-step "Python: build the wheel, install it, pytest"
-# pytest runs on the portable manylinux_2_17 wheel users get from `scripts/python.sh --build-only`,
-# here and in CI alike (`.ci/run` is exactly this command); CRMKIT_PORTABLE_WHEEL=0 tests the
-# faster native build instead while developing.
-CRMKIT_PORTABLE_WHEEL="${CRMKIT_PORTABLE_WHEEL:-1}" bash scripts/python.sh 2>&1 | tee "$logs/python.log"
+step "Python: install the wheel, pytest"
+await python-build
+cat "$logs/python-build.log"
+CRMKIT_PORTABLE_WHEEL="${CRMKIT_PORTABLE_WHEEL:-1}" bash scripts/python.sh --test-only 2>&1 | tee "$logs/python.log"
 
 step "Python on Spark: crmkit.spark in a local[2] SparkSession (scripts/spark.sh)"
-waited=$(date +%s)
-wait "$spark_setup" || { cat target/test-logs/spark-setup.log; echo "Spark set-up failed" >&2; exit 1; }
-cat target/test-logs/spark-setup.log
-echo "waited $(( $(date +%s) - waited ))s for Spark's set-up"
+await spark-setup
+cat "$logs/spark-setup.log"
 bash scripts/spark.sh 2>&1 | tee "$logs/spark.log"
 
-step "WASM: build for Node and the web, node:test in Node and in headless Chromium"
-bash scripts/wasm.sh 2>&1 | tee "$logs/wasm.log"
+step "WASM: node:test in Node and in headless Chromium"
+await wasm-build
+cat "$logs/wasm-build.log"
+bash scripts/wasm.sh --test-only 2>&1 | tee "$logs/wasm.log"
 
 step "all tests passed; the shared vectors in each runner:"
 printf 'disk: %s free at the end, target/ %s\n' "$(df -h . | awk 'NR == 2 { print $4 }')" "$(du -sh target | cut -f1)"

@@ -6,14 +6,28 @@
 #
 #   bash scripts/wasm.sh               build + pack + test
 #   bash scripts/wasm.sh --build-only  build + pack
+#   bash scripts/wasm.sh --test-only   test what the last build packed (scripts/test.sh builds
+#                                      in the background while the Rust and Python tests run)
+#
+# Cargo builds in a target folder of its own, target/wasm: cargo locks a target folder for the
+# length of a build, and this one (fat LTO, one codegen unit: minutes of one core) runs beside
+# the test command's other cargo commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-all}
+case "$mode" in
+  all | --build-only | --test-only) ;;
+  *) echo "wasm.sh: unknown option $mode" >&2; exit 2 ;;
+esac
 build_only=false
-[ "${1:-}" = "--build-only" ] && build_only=true
+[ "$mode" = --build-only ] && build_only=true
 say() { printf '\n== %s\n' "$*"; }
 
 pkg=bindings-wasm/pkg
-wasm=target/wasm32-unknown-unknown/wasm-release/crmkit_wasm.wasm
+export CARGO_TARGET_DIR=target/wasm
+wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/crmkit_wasm.wasm
+
+if [ "$mode" != --test-only ]; then
 
 # The CLI must be the exact wasm-bindgen of Cargo.lock (scripts/setup.sh installs it).
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
@@ -42,15 +56,25 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
 say "wasm-bindgen $have (nodejs, web) + wasm-opt -Oz"
 rm -rf "$pkg"
 for target in nodejs web; do
-  out="$pkg/${target%js}"
-  wasm-bindgen --target "$target" --out-dir "$out" --out-name crmkit "$wasm"
-  before=$(wc -c <"$out/crmkit_bg.wasm")
-  # binaryen from npm: Debian's wasm-opt is too old for what rustc and wasm-bindgen emit.
-  # The forecast kernel's loops (one function per form, never inlined by rustc) stay
-  # functions of their own: inlined into their one caller, as binaryen does with a function
-  # called once, they made one huge function that V8 compiles 2-5 ms slower per 1M-deal call.
-  bindings-wasm/node_modules/.bin/wasm-opt --no-inline='*run_wrapping*' -Oz "$out/crmkit_bg.wasm" -o "$out/crmkit_bg.wasm"
+  wasm-bindgen --target "$target" --out-dir "$pkg/${target%js}" --out-name crmkit "$wasm"
 done
+before=$(wc -c <"$pkg/node/crmkit_bg.wasm")
+# binaryen from npm: Debian's wasm-opt is too old for what rustc and wasm-bindgen emit.
+# The forecast kernel's loops (one function per form, never inlined by rustc) stay
+# functions of their own: inlined into their one caller, as binaryen does with a function
+# called once, they made one huge function that V8 compiles 2-5 ms slower per 1M-deal call.
+# wasm-opt takes 2.5 minutes of one core on this module, and wasm-bindgen writes the same
+# module for both targets (only the JS glue differs): it runs once, on the node build, and
+# the web build gets its output; were the two modules ever to differ, each is optimised.
+opt() { bindings-wasm/node_modules/.bin/wasm-opt --no-inline='*run_wrapping*' -Oz "$1" -o "$1"; }
+if cmp -s "$pkg/node/crmkit_bg.wasm" "$pkg/web/crmkit_bg.wasm"; then
+  opt "$pkg/node/crmkit_bg.wasm"
+  cp "$pkg/node/crmkit_bg.wasm" "$pkg/web/crmkit_bg.wasm"
+else
+  opt "$pkg/node/crmkit_bg.wasm" &
+  opt "$pkg/web/crmkit_bg.wasm"
+  wait $!
+fi
 # DedupIndex makes wasm-bindgen declare `[Symbol.dispose](): void`, which TypeScript only knows
 # with the `esnext.disposable` lib: without this line a user whose tsconfig lacks that lib (and
 # who does not set skipLibCheck) gets TS2550 inside our declarations. The reference pulls the
@@ -143,8 +167,13 @@ node -e 'const p = require("./bindings-wasm/package.json"); delete p.scripts; de
 rm -rf "$stage"
 tgz=target/npm/crmkit-$version.tgz
 echo "$tgz: $(wc -c <"$tgz") bytes; install it with: npm install $tgz"
+fi # the build
 
 $build_only && exit 0
+version=$(node -p 'require("./bindings-wasm/package.json").version')
+for built in "$pkg/node/crmkit_bg.wasm" "$pkg/web/crmkit_bg.wasm" "target/npm/crmkit-$version.tgz" bindings-wasm/node_modules/.bin/tsc; do
+  [ -e "$built" ] || { echo "wasm.sh --test-only: $built missing; run scripts/wasm.sh --build-only" >&2; exit 1; }
+done
 
 say "node --test (Node $(node --version))"
 node --test --test-reporter=spec bindings-wasm/tests/node/
