@@ -74,7 +74,7 @@ fn main() {
     let (wall, cpu) = (t.elapsed().as_secs_f64(), process_cpu_s() - cpu);
     let truth = pairs(entity.iter().copied());
     let found = pairs(r.cluster.iter().filter(|&&c| c >= 0).copied());
-    let right = pairs(r.cluster.iter().zip(&entity).filter(|(&c, _)| c >= 0).map(|(&c, &e)| (c, e)));
+    let right = pairs(r.cluster.iter().zip(&entity).filter(|&(&c, _)| c >= 0).map(|(&c, &e)| (c, e)));
     let (p, rc) = (right as f64 / found.max(1) as f64, right as f64 / truth.max(1) as f64);
     println!(
         "{} records: {wall:.3} s wall, {cpu:.2} s CPU, {} candidate pairs, {} clusters, peak {} MB; precision {p:.4} recall {rc:.4} F1 {:.4}",

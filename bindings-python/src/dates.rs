@@ -78,12 +78,13 @@ fn read_by(values: &[i64], per_day: i64) -> Result<Vec<i64>, (usize, BadDay)> {
     if !wrong {
         return Ok(days);
     }
-    let dated = || values.iter().enumerate().filter(|(_, &v)| v != i64::MIN);
-    if let Some((i, _)) = dated().find(|(_, &v)| v.rem_euclid(per_day) != 0) {
+    let dated = || values.iter().enumerate().filter(|&(_, &v)| v != i64::MIN);
+    if let Some((i, _)) = dated().find(|&(_, &v)| v.rem_euclid(per_day) != 0) {
         return Err((i, BadDay::TimeOfDay));
     }
-    let i =
-        dated().find(|(_, &v)| !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&v.div_euclid(per_day))).map_or(0, |(i, _)| i);
+    let i = dated()
+        .find(|&(_, &v)| !(MIN_EPOCH_DAY..=MAX_EPOCH_DAY).contains(&v.div_euclid(per_day)))
+        .map_or(0, |(i, _)| i);
     Err((i, BadDay::Range))
 }
 

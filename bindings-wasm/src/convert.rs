@@ -160,10 +160,10 @@ pub fn to_js_error(e: &Error) -> JsValue {
     let (message, code, path) =
         (JsValue::from_str(&e.to_string()), JsValue::from_str(e.code()), JsValue::from_str(e.path()));
     let class = ERROR_CLASS.with(|c| c.borrow().clone());
-    if let Some(class) = class {
-        if let Ok(err) = Reflect::construct(&class, &Array::of3(&message, &code, &path)) {
-            return err;
-        }
+    if let Some(class) = class
+        && let Ok(err) = Reflect::construct(&class, &Array::of3(&message, &code, &path))
+    {
+        return err;
     }
     let err = js_sys::Error::new(&e.to_string());
     err.set_name("CrmkitError");

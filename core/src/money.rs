@@ -347,10 +347,10 @@ pub(crate) fn ratio_half_even(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal
     let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
     // A report's figures (cents over cents or whole units, 4 places) in 64 bits: the same
     // steps, narrower (declined there: the same steps below decline too).
-    if let (Ok(ma), Ok(mb)) = (u64::try_from(ma), u64::try_from(mb)) {
-        if let Some(units) = ratio_units(ma, a.scale(), mb, b.scale(), dp) {
-            return Decimal::try_from_i128_with_scale(i128::from(units), dp).ok();
-        }
+    if let (Ok(ma), Ok(mb)) = (u64::try_from(ma), u64::try_from(mb))
+        && let Some(units) = ratio_units(ma, a.scale(), mb, b.scale(), dp)
+    {
+        return Decimal::try_from_i128_with_scale(i128::from(units), dp).ok();
     }
     let pow = |k: i64| 10u128.checked_pow(u32::try_from(k).ok()?);
     let (top, bottom) =

@@ -1129,21 +1129,21 @@ fn learned_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
         let c = calibration(&probs, &won, 5)?;
         let auc = c.auc.map_or_else(|| "-".to_owned(), |a| format!("{a:.3}"));
         let _ = writeln!(s, "{}", row(&[name, "", &format!("{:.3}", c.brier), &format!("{:.3}", c.log_loss), &auc]));
-        if name == "bayes" {
-            if let Some(l) = p.leads.first() {
-                let why: Vec<String> = l
-                    .contributions
-                    .iter()
-                    .map(|c| format!("{} {:+.2}", c.value.clone().unwrap_or_else(|| c.factor.clone()), c.log_odds))
-                    .collect();
-                let _ = writeln!(
-                    s,
-                    "  {}: P(win) {:.1}% = logistic({})",
-                    l.id,
-                    100.0 * l.probability.unwrap_or(0.0),
-                    why.join(" ")
-                );
-            }
+        if name == "bayes"
+            && let Some(l) = p.leads.first()
+        {
+            let why: Vec<String> = l
+                .contributions
+                .iter()
+                .map(|c| format!("{} {:+.2}", c.value.clone().unwrap_or_else(|| c.factor.clone()), c.log_odds))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {}: P(win) {:.1}% = logistic({})",
+                l.id,
+                100.0 * l.probability.unwrap_or(0.0),
+                why.join(" ")
+            );
         }
     }
     Ok(s)

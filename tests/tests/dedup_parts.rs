@@ -156,11 +156,10 @@ proptest! {
         records.retain(|r| ids.insert(r.id.clone()));
         let p = policy(cap);
         let mut settings = BatchSettings { max_cluster_size: max_cluster, ..BatchSettings::default() };
-        if let Some((a, b)) = cannot {
-            if a < records.len() && b < records.len() && a != b {
+        if let Some((a, b)) = cannot
+            && a < records.len() && b < records.len() && a != b {
                 settings.cannot_link.push([records[a].id.clone(), records[b].id.clone()]);
             }
-        }
         let whole = find_duplicates(&p, &settings, &records).expect("batch");
         prop_assert_eq!(in_parts(&p, &settings, &records), whole.clusters);
     }

@@ -140,10 +140,10 @@ impl DiscountPolicy {
                 });
             }
         }
-        if let Some(f) = self.floor {
-            if f < Decimal::ZERO || f > Decimal::ONE {
-                return Err(Error::out_of_range("floor", f, 0, 1));
-            }
+        if let Some(f) = self.floor
+            && (f < Decimal::ZERO || f > Decimal::ONE)
+        {
+            return Err(Error::out_of_range("floor", f, 0, 1));
         }
         Ok(())
     }

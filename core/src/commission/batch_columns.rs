@@ -359,13 +359,13 @@ impl Rows {
         let mut payments = Vec::with_capacity(m);
         let (mut invoice_on, mut due_on) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n {
-            if let Some(code) = columns.customer.map(|c| c[i]).filter(|&c| c != -1) {
-                if usize::try_from(code).map_or(true, |c| c >= labels) {
-                    return Err(Error::InvalidValue {
-                        path: format!("customer[{i}]"),
-                        reason: format!("code {code} has no label ({labels} labels)"),
-                    });
-                }
+            if let Some(code) = columns.customer.map(|c| c[i]).filter(|&c| c != -1)
+                && usize::try_from(code).map_or(true, |c| c >= labels)
+            {
+                return Err(Error::InvalidValue {
+                    path: format!("customer[{i}]"),
+                    reason: format!("code {code} has no label ({labels} labels)"),
+                });
             }
             for &j in &row[start[i] as usize..start[i + 1] as usize] {
                 let j = j as usize;

@@ -500,11 +500,12 @@ impl<'a> Walk<'a> {
     /// A sale's pay in the provisional statement, kept for the refunds that refer to it.
     #[inline]
     fn record(&mut self, mode: Mode, r: u32, refund: bool, amount: i128, credit: i128) {
-        if mode == Mode::Provisional && !refund {
-            if let Some(s) = self.sales.get_mut(&r) {
-                s.paid += amount;
-                s.credit += credit;
-            }
+        if mode == Mode::Provisional
+            && !refund
+            && let Some(s) = self.sales.get_mut(&r)
+        {
+            s.paid += amount;
+            s.credit += credit;
         }
     }
 

@@ -418,10 +418,10 @@ pub(crate) fn reps(input: &[super::RepInput]) -> Result<(Vec<Rep>, HashMap<&str,
                 first: format!("reps[{first}].rep"),
             });
         }
-        if let Some(q) = r.quota {
-            if q <= Decimal::ZERO {
-                return Err(Error::out_of_range(format!("reps[{k}].quota"), q, "0 (exclusive)", "inf"));
-            }
+        if let Some(q) = r.quota
+            && q <= Decimal::ZERO
+        {
+            return Err(Error::out_of_range(format!("reps[{k}].quota"), q, "0 (exclusive)", "inf"));
         }
         non_negative(r.prior_credit, || format!("reps[{k}].prior_credit"))?;
         non_negative(r.prior_target_credit, || format!("reps[{k}].prior_target_credit"))?;
@@ -598,10 +598,10 @@ fn check<'a>(
             });
         }
         for (x, f) in [(s.share, "share"), (s.target_share, "target_share")] {
-            if let Some(x) = x {
-                if x < Decimal::ZERO || x > Decimal::ONE {
-                    return Err(Error::out_of_range(sp(f), x, 0, 1));
-                }
+            if let Some(x) = x
+                && (x < Decimal::ZERO || x > Decimal::ONE)
+            {
+                return Err(Error::out_of_range(sp(f), x, 0, 1));
             }
         }
         match (s.share, s.weight, s.kind) {

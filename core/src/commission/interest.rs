@@ -270,10 +270,10 @@ impl InterestPolicy {
     pub fn validate(&self) -> Result<()> {
         self.rounding.validate("rounding")?;
         for (rate, path) in [(self.early_rate, "early_rate"), (self.late_rate, "late_rate")] {
-            if let Some(r) = rate {
-                if r < Decimal::ZERO || r > Decimal::ONE {
-                    return Err(Error::out_of_range(path, r, 0, 1));
-                }
+            if let Some(r) = rate
+                && (r < Decimal::ZERO || r > Decimal::ONE)
+            {
+                return Err(Error::out_of_range(path, r, 0, 1));
             }
         }
         Ok(())

@@ -753,7 +753,7 @@ fn build_cluster(
     // Each row's values counted once (reading them out of their packed form is not free).
     let filled: Vec<usize> = rows.iter().map(|&r| prepared[r as usize].filled()).collect();
     let best = filled.iter().copied().max().unwrap_or(0);
-    let complete: Vec<u32> = rows.iter().zip(&filled).filter(|(_, &f)| f == best).map(|(&r, _)| r).collect();
+    let complete: Vec<u32> = rows.iter().zip(&filled).filter(|&(_, &f)| f == best).map(|(&r, _)| r).collect();
     let owned: Vec<u32> = complete.iter().copied().filter(|&r| table.owners[r as usize].is_some()).collect();
     let (survivor, reason) = if complete.len() == 1 {
         (complete[0], SurvivorReason::MostComplete)

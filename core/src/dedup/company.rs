@@ -211,11 +211,11 @@ fn take_brackets(text: String, name: &mut CompanyName) -> String {
             name.region.push(inner.to_owned());
         } else if take_leading_regions_any(inner, &mut levels).is_empty() && !levels.is_empty() {
             name.region.extend(levels);
-        } else if let Some((form, class)) = ZH_FORMS.iter().find(|(f, _)| f.trim_matches(['(', ')']) == inner) {
-            if name.legal_form.is_none() {
-                name.legal_form = Some((*form).to_owned());
-                name.form_class = Some(*class);
-            }
+        } else if let Some((form, class)) = ZH_FORMS.iter().find(|(f, _)| f.trim_matches(['(', ')']) == inner)
+            && name.legal_form.is_none()
+        {
+            name.legal_form = Some((*form).to_owned());
+            name.form_class = Some(*class);
         }
         rest = &rest[close + 1..];
     }

@@ -169,10 +169,12 @@ pub(crate) fn match_companies(a: &CompanyRef<'_>, b: &CompanyRef<'_>) -> Company
     if industry_conflict {
         conflict(MatchReason::IndustryDiffers, &mut reasons);
     }
-    if let (Some(x), Some(y)) = (a.form_class, b.form_class) {
-        if x != y && x != FormClass::Unspecified && y != FormClass::Unspecified {
-            conflict(MatchReason::FormDiffers, &mut reasons);
-        }
+    if let (Some(x), Some(y)) = (a.form_class, b.form_class)
+        && x != y
+        && x != FormClass::Unspecified
+        && y != FormClass::Unspecified
+    {
+        conflict(MatchReason::FormDiffers, &mut reasons);
     }
     // A group against an operating company (one with a form or an industry word); a bare
     // short name (字节跳动) may mean either.

@@ -127,10 +127,10 @@ impl Keys {
     fn remove(&mut self, k: u64, slot: u32) {
         if slot < self.base_end {
             *self.removed.entry(k).or_insert(0) += 1;
-        } else if let Some(m) = self.added.get_mut(&k) {
-            if m.remove(slot) {
-                self.added.remove(&k);
-            }
+        } else if let Some(m) = self.added.get_mut(&k)
+            && m.remove(slot)
+        {
+            self.added.remove(&k);
         }
     }
 
@@ -466,10 +466,10 @@ impl DedupIndex {
         let mut same = [b'0'; 64];
         let mask = &mut same[..raw.len().min(64)];
         for (i, m) in mask.iter_mut().enumerate() {
-            if let (Some(r), Some(Some(v))) = (raw[i], values.get(i)) {
-                if value_shows(v, r) {
-                    *m = b'1';
-                }
+            if let (Some(r), Some(Some(v))) = (raw[i], values.get(i))
+                && value_shows(v, r)
+            {
+                *m = b'1';
             }
         }
         let mask: &[u8] = mask;

@@ -195,13 +195,13 @@ pub(crate) fn read_columns<'c, S: AsRef<str> + Sync>(
     policy.validate()?;
     let n = columns.ids.len();
     crate::limits::check("ids", n, MAX_BATCH_RECORDS, "records")?;
-    if let Some(owners) = columns.owners {
-        if owners.len() != n {
-            return Err(Error::InvalidValue {
-                path: "owners".into(),
-                reason: format!("{} rows, ids has {n}", owners.len()),
-            });
-        }
+    if let Some(owners) = columns.owners
+        && owners.len() != n
+    {
+        return Err(Error::InvalidValue {
+            path: "owners".into(),
+            reason: format!("{} rows, ids has {n}", owners.len()),
+        });
     }
     let mut cols: Vec<&[Option<S>]> = Vec::with_capacity(policy.fields.len());
     for spec in &policy.fields {

@@ -184,11 +184,11 @@ impl<'a> Reader<'a> {
     fn char(&mut self) -> char {
         // Tags, flags and lengths under 128 are ASCII: one byte, read without decoding (a
         // batch reads two records' values for every candidate pair).
-        if let Some(&b) = self.s.as_bytes().get(self.at) {
-            if b.is_ascii() {
-                self.at += 1;
-                return char::from(b);
-            }
+        if let Some(&b) = self.s.as_bytes().get(self.at)
+            && b.is_ascii()
+        {
+            self.at += 1;
+            return char::from(b);
         }
         let c = self.s.get(self.at..).and_then(|r| r.chars().next()).unwrap_or('\0');
         self.at += c.len_utf8();
@@ -355,7 +355,7 @@ fn read_company<'a>(b: &mut Reader<'a>) -> CompanyRef<'a> {
 
 impl<'a> CompanyRef<'a> {
     /// The region levels, in order.
-    pub(crate) fn regions(&self) -> impl Iterator<Item = &'a str> + Clone {
+    pub(crate) fn regions(&self) -> impl Iterator<Item = &'a str> + Clone + use<'a> {
         let mut r = Reader { s: self.regions, at: 0 };
         std::iter::from_fn(move || (r.at < r.s.len()).then(|| r.str()))
     }

@@ -95,10 +95,10 @@ pub(crate) fn normalize_phone_at(phone: &str, default_country: &str, path: &str)
             _ => return Err(bad("not a phone number (unexpected characters)")),
         }
     }
-    if let Some(ext) = &extension {
-        if ext.is_empty() || ext.len() > 8 {
-            return Err(bad("an extension has 1 to 8 digits"));
-        }
+    if let Some(ext) = &extension
+        && (ext.is_empty() || ext.len() > 8)
+    {
+        return Err(bad("an extension has 1 to 8 digits"));
     }
     let international = if plus {
         Some(digits.as_str())

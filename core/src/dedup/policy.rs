@@ -256,10 +256,10 @@ impl MatchPolicy {
                 for (c, cond) in rule.all.iter().enumerate() {
                     let at = format!("{at}.all[{c}]");
                     let i = self.field_index(&cond.field, &format!("{at}.field"))?;
-                    if let Some(min) = cond.min {
-                        if !(0.0..=1.0).contains(&min) {
-                            return Err(Error::out_of_range(format!("{at}.min"), min, 0, 1));
-                        }
+                    if let Some(min) = cond.min
+                        && !(0.0..=1.0).contains(&min)
+                    {
+                        return Err(Error::out_of_range(format!("{at}.min"), min, 0, 1));
                     }
                     if cond.verdict.is_some() && self.fields[i].comparator != Comparator::CompanyName {
                         return Err(Error::InvalidValue {

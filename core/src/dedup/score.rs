@@ -435,12 +435,12 @@ impl<'a> Scorer<'a> {
     ) -> (usize, f64) {
         let level = level_of(f.thresholds.as_slice(), company, r);
         let mut u = f.u[level];
-        if f.tf_adjust && level == 0 {
-            if let (Some(tf), Some(v)) = (self.tf, a) {
-                if let Some(freq) = tf.frequency(i, &display(v)) {
-                    u = freq.max(1e-12);
-                }
-            }
+        if f.tf_adjust
+            && level == 0
+            && let (Some(tf), Some(v)) = (self.tf, a)
+            && let Some(freq) = tf.frequency(i, &display(v))
+        {
+            u = freq.max(1e-12);
         }
         (level, (f.m[level] / u).log2())
     }

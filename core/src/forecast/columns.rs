@@ -2006,7 +2006,7 @@ mod tests {
         };
         let fast = report(AmountColumn::Units { units: &units, scale: 0 });
         assert_eq!(fast, report(AmountColumn::Decimal(&decimals)));
-        let open: i64 = units.iter().zip(&stage).filter(|(_, &s)| s == 0).map(|(u, _)| u).sum();
+        let open: i64 = units.iter().zip(&stage).filter(|&(_, &s)| s == 0).map(|(u, _)| u).sum();
         assert_eq!(fast.totals.open.amount, Decimal::from(open));
     }
 

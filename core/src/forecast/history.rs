@@ -366,10 +366,10 @@ fn tally<'e>(shape: &Shape, events: &'e [StageEvent], log: &DealLog, log_order: 
     for k in 0..log.len() {
         let (rank, deal) = if log_order { (k, log.deal(k)) } else { log.stored(k) };
         let entered = deal[0].0;
-        if let Some((from, to)) = window {
-            if from.is_some_and(|f| entered < f) || to.is_some_and(|t| entered > t) {
-                continue;
-            }
+        if let Some((from, to)) = window
+            && (from.is_some_and(|f| entered < f) || to.is_some_and(|t| entered > t))
+        {
+            continue;
         }
         if let Some(a) = whole.add(shape, deal, &amount, &mut visited) {
             if log_order {
@@ -437,10 +437,10 @@ fn check(policy: &HistoryPolicy) -> Result<Shape<'_>> {
             return Err(Error::out_of_range(path, p.0, "0 (excluded)", "100 (excluded)"));
         }
     }
-    if let Some(EntryWindow { from: Some(from), to: Some(to) }) = policy.window {
-        if to < from {
-            return Err(Error::DateOrder { path: "window.to".into(), date: to.to_string(), earlier: from.to_string() });
-        }
+    if let Some(EntryWindow { from: Some(from), to: Some(to) }) = policy.window
+        && to < from
+    {
+        return Err(Error::DateOrder { path: "window.to".into(), date: to.to_string(), earlier: from.to_string() });
     }
     crate::limits::check("stages", policy.stages.len(), crate::limits::MAX_STAGES, "stages")?;
     let mut names = HashMap::with_capacity(policy.stages.len());

@@ -416,15 +416,15 @@ fn deal_line(funnel: &Funnel, placer: &Placer, d: &Deal, s: usize, dates: (i64, 
 fn stall_flags(funnel: &Funnel, d: &Deal, s: usize, line: &mut DealLine, as_of: NaiveDate) {
     let snoozed = d.snoozed_until.is_some_and(|until| until >= as_of);
     let mut fired = false;
-    if let (Some(threshold), Some(spent), Some(since)) = (funnel.stall_after[s], line.in_stage, d.entered_stage_on) {
-        if spent > threshold {
-            fired = true;
-            line.stalled = !snoozed;
-            if !snoozed {
-                line.reasons.push(Reason::StalledInStage);
-            }
-            line.stalls.push(StallFlag { rule: StallRule::TimeInStage, threshold, value: spent, since, snoozed });
+    if let (Some(threshold), Some(spent), Some(since)) = (funnel.stall_after[s], line.in_stage, d.entered_stage_on)
+        && spent > threshold
+    {
+        fired = true;
+        line.stalled = !snoozed;
+        if !snoozed {
+            line.reasons.push(Reason::StalledInStage);
         }
+        line.stalls.push(StallFlag { rule: StallRule::TimeInStage, threshold, value: spent, since, snoozed });
     }
     if let (Some(days), Some(since)) = (funnel.idle_after[s], d.last_activity_on.or(d.entered_stage_on)) {
         let quiet = (as_of - since).num_days();

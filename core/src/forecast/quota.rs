@@ -647,10 +647,10 @@ pub(super) fn decimal_sum<I: Iterator<Item = Decimal> + Clone>(mut terms: I) -> 
         units = units.checked_add(x.mantissa()).filter(|_| same && !x.is_sign_negative())?;
         Some(())
     });
-    if let (Some(()), Some(scale)) = (fast, scale) {
-        if let Ok(sum) = Decimal::try_from_i128_with_scale(units, scale) {
-            return Some(sum);
-        }
+    if let (Some(()), Some(scale)) = (fast, scale)
+        && let Ok(sum) = Decimal::try_from_i128_with_scale(units, scale)
+    {
+        return Some(sum);
     }
     terms.try_fold(Decimal::ZERO, Decimal::checked_add)
 }
@@ -769,10 +769,10 @@ fn shown(x: Decimal, rounding: Rounding) -> Decimal {
 /// `a − b`, as `Decimal::checked_sub` gives it (value and scale); in 64-bit integers where
 /// the operands allow ([`Units::minus`]).
 fn difference(a: Decimal, b: Decimal) -> Option<Decimal> {
-    if let (Some(x), Some(y)) = (Units::of(a), Units::of(b)) {
-        if let Some(d) = x.minus(y) {
-            return Some(d);
-        }
+    if let (Some(x), Some(y)) = (Units::of(a), Units::of(b))
+        && let Some(d) = x.minus(y)
+    {
+        return Some(d);
     }
     a.checked_sub(b)
 }

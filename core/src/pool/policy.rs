@@ -409,19 +409,20 @@ impl CompiledPool<'_> {
     pub(crate) fn local_date(&self, t: Instant) -> NaiveDate {
         if let Some(table) = &self.days {
             let s = &table.starts;
-            if let (Some(&lo), Some(&hi)) = (s.first(), s.last()) {
-                if t.0 >= lo && t.0 < hi {
-                    // Days are 24 h give or take a DST change, so the quotient is the index
-                    // or next to it; the walks settle it (starts strictly increase).
-                    let mut k = usize::try_from((t.0 - lo) / DAY_MS).unwrap_or(0).min(s.len() - 2);
-                    while s[k + 1] <= t.0 {
-                        k += 1;
-                    }
-                    while s[k] > t.0 {
-                        k -= 1;
-                    }
-                    return table.first + chrono::Duration::days(k as i64);
+            if let (Some(&lo), Some(&hi)) = (s.first(), s.last())
+                && t.0 >= lo
+                && t.0 < hi
+            {
+                // Days are 24 h give or take a DST change, so the quotient is the index
+                // or next to it; the walks settle it (starts strictly increase).
+                let mut k = usize::try_from((t.0 - lo) / DAY_MS).unwrap_or(0).min(s.len() - 2);
+                while s[k + 1] <= t.0 {
+                    k += 1;
                 }
+                while s[k] > t.0 {
+                    k -= 1;
+                }
+                return table.first + chrono::Duration::days(k as i64);
             }
         }
         t.local_date(self.zone)

@@ -507,10 +507,10 @@ pub fn campaign_roi(policy: &RoiPolicy, campaigns: &[Campaign]) -> Result<RoiRep
                 return Err(Error::NegativeAmount { path: format!("campaigns[{i}].{field}"), value: v.to_string() });
             }
         }
-        if let (Some(s), Some(e)) = (c.start_on, c.end_on) {
-            if e < s {
-                return Err(Error::out_of_range(format!("campaigns[{i}].end_on"), e, s, "inf"));
-            }
+        if let (Some(s), Some(e)) = (c.start_on, c.end_on)
+            && e < s
+        {
+            return Err(Error::out_of_range(format!("campaigns[{i}].end_on"), e, s, "inf"));
         }
         let mut own = Acc::default();
         own.add(c, i)?;

@@ -193,15 +193,10 @@ impl<'c> Compiled<'c> {
             }
         }
         for (name, data) in &cols.fields {
-            if let FieldData::Text { codes, labels } = data {
-                if let Some(i) = codes.iter().position(|&c| c >= 0 && c as usize >= labels.len()) {
-                    return Err(Error::out_of_range(
-                        format!("columns.{name}[{i}]"),
-                        codes[i],
-                        -1,
-                        labels.len() as i64 - 1,
-                    ));
-                }
+            if let FieldData::Text { codes, labels } = data
+                && let Some(i) = codes.iter().position(|&c| c >= 0 && c as usize >= labels.len())
+            {
+                return Err(Error::out_of_range(format!("columns.{name}[{i}]"), codes[i], -1, labels.len() as i64 - 1));
             }
         }
         let grade_labels = policy.grade_labels();

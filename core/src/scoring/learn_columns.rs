@@ -123,10 +123,10 @@ pub fn train_lead_model_columns(config: &ModelConfig, cols: &LeadColumns<'_>, as
         if let FieldData::Date(days) = data {
             crate::wire::check_days(days, Some(NO_DATE), |i| format!("columns.{name}[{i}]"))?;
         }
-        if let FieldData::Text { codes, labels } = data {
-            if let Some(i) = codes.iter().position(|&c| c >= 0 && c as usize >= labels.len()) {
-                return Err(Error::out_of_range(format!("columns.{name}[{i}]"), codes[i], -1, labels.len() as i64 - 1));
-            }
+        if let FieldData::Text { codes, labels } = data
+            && let Some(i) = codes.iter().position(|&c| c >= 0 && c as usize >= labels.len())
+        {
+            return Err(Error::out_of_range(format!("columns.{name}[{i}]"), codes[i], -1, labels.len() as i64 - 1));
         }
     }
     let outcome_name = config.outcome_field.as_str();

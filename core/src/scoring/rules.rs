@@ -400,15 +400,15 @@ impl EventRule {
                 reason: "name at least one event type".into(),
             });
         }
-        if let Some(w) = self.within_days {
-            if w > MAX_DAYS {
-                return Err(Error::out_of_range(format!("{path}.within_days"), w, 0, MAX_DAYS));
-            }
+        if let Some(w) = self.within_days
+            && w > MAX_DAYS
+        {
+            return Err(Error::out_of_range(format!("{path}.within_days"), w, 0, MAX_DAYS));
         }
-        if let Some(h) = self.half_life_days {
-            if !(h > 0.0 && h <= f64::from(MAX_DAYS)) {
-                return Err(Error::out_of_range(format!("{path}.half_life_days"), h, "0 (exclusive)", MAX_DAYS));
-            }
+        if let Some(h) = self.half_life_days
+            && !(h > 0.0 && h <= f64::from(MAX_DAYS))
+        {
+            return Err(Error::out_of_range(format!("{path}.half_life_days"), h, "0 (exclusive)", MAX_DAYS));
         }
         if self.max_events.is_some() && !self.per_event {
             return Err(invalid(format!("{path}.max_events"), "max_events needs per_event: true".into()));

@@ -282,7 +282,7 @@ pub(crate) fn read_all(reader: &mut Reader, columns: &JourneyColumns, cohorts: b
 
 /// The path of a journey's error, `journey[i]` at its first row `i` (what the general loop
 /// names by the journey's position).
-pub(crate) fn first_rows(p: &Prepared) -> impl Fn(usize) -> String {
+pub(crate) fn first_rows(p: &Prepared) -> impl Fn(usize) -> String + use<> {
     let starts: Vec<usize> = p.journeys().map(|(_, start, _)| start).collect();
     move |j| format!("journey[{}]", starts[j])
 }

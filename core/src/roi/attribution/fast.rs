@@ -26,10 +26,10 @@ use crate::error::{Error, Result};
 /// length: journeys of up to 8 touches each by a body of their own length (loops of a known
 /// length, unrolled), longer ones by [`SMALL`]'s (whose loops take the slices' length).
 macro_rules! with_length {
-    ($n:expr, $len:ident => $body:expr) => {
+    ($n:expr_2021, $len:ident => $body:expr_2021) => {
         with_length!(@arms $n, $len, $body, 1 2 3 4 5 6 7 8)
     };
-    (@arms $n:expr, $len:ident, $body:expr, $($k:literal)*) => {
+    (@arms $n:expr_2021, $len:ident, $body:expr_2021, $($k:literal)*) => {
         match $n {
             $($k => {
                 const $len: usize = $k;
