@@ -238,20 +238,21 @@ impl<'a> Book<'a> {
         let refunds = if refund { None } else { self.refunds.get(&i) };
         let mut steps: Vec<(Option<usize>, NaiveDate, Decimal)> = Vec::with_capacity(events.len());
         let (mut reached, mut refunded) = (Decimal::ZERO, Decimal::ZERO);
-        let (mut e, mut r) = (events.iter().peekable(), refunds.map(|v| v.iter()).into_iter().flatten().peekable());
+        let mut to_accrue = events.iter().peekable();
+        let mut to_refund = refunds.map(|v| v.iter()).into_iter().flatten().peekable();
         loop {
-            let event = match (e.peek(), r.peek()) {
-                (Some(a), Some(b)) => a.0 <= b.1,
+            let event = match (to_accrue.peek(), to_refund.peek()) {
+                (Some(next), Some(refund)) => next.0 <= refund.1,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
             let (who, on) = if event {
-                let &(on, cumulative) = e.next().unwrap_or(&(tx.on, amount));
+                let &(on, cumulative) = to_accrue.next().unwrap_or(&(tx.on, amount));
                 reached = cumulative;
                 (None, on)
             } else {
-                let &(j, on, part) = r.next().unwrap_or(&(i, tx.on, Decimal::ZERO));
+                let &(j, on, part) = to_refund.next().unwrap_or(&(i, tx.on, Decimal::ZERO));
                 refunded += part;
                 (Some(j), on)
             };
