@@ -672,7 +672,7 @@ impl<'a> Walk<'a> {
             }
         }
         let mut capped = 0i128;
-        if let Some(cap) = plan.cap {
+        if let Some(cap) = plan.cap_in_force() {
             let cap = money(cap)?;
             if total > cap {
                 capped = total - cap;

@@ -108,6 +108,7 @@ pub(crate) fn credit(
     // Sales before refunds on the same day, so a same-day refund finds its sale.
     let mut order: Vec<usize> = (0..txns.len()).collect();
     order.sort_by_key(|&i| (txns[i].on, txns[i].kind != TransactionKind::Sale, i));
+    let refunds = if schedule == Schedule::Booking { HashMap::new() } else { refunds_of(plan, txns, &order, &ids) };
     let mut book = Book {
         plan,
         txns,
@@ -118,6 +119,8 @@ pub(crate) fn credit(
         left: HashMap::new(),
         schedule,
         seq: 0,
+        refunds,
+        taken: HashMap::new(),
     };
     for &i in &order {
         let tx = &txns[i];
@@ -155,6 +158,41 @@ struct Book<'a> {
     left: HashMap<usize, Left>,
     schedule: Schedule,
     seq: usize,
+    /// Accrued on events (not booking): each sale's refunds in the input (transaction index,
+    /// date, amount), in the order they are credited.
+    refunds: HashMap<usize, Vec<(usize, NaiveDate, Decimal)>>,
+    /// Per refund (transaction index), per credit line of its sale: the accrued credit and
+    /// target credit it takes back, found when the sale was credited.
+    taken: HashMap<usize, Vec<(Decimal, Decimal)>>,
+}
+
+/// Accrued on events, a refund shrinks what the sale's events can accrue: the accrual base
+/// at any time is what the events reached (collected, delivered) but at most the amount not
+/// refunded by then. A refund takes back what this lowers, nothing it has not accrued yet;
+/// a later payment accrues up to the amount left. Per sale: its refunds (index, date,
+/// amount: all that is left when none is given) in crediting order; the refunds' own checks
+/// (dates, amounts) come when each is credited.
+fn refunds_of(
+    plan: &CommissionPlan,
+    txns: &[Transaction],
+    order: &[usize],
+    ids: &HashMap<&str, usize>,
+) -> HashMap<usize, Vec<(usize, NaiveDate, Decimal)>> {
+    let mut out: HashMap<usize, Vec<(usize, NaiveDate, Decimal)>> = HashMap::new();
+    for &i in order {
+        let Some(of) = &txns[i].refers_to else { continue };
+        let Some(&o) = ids.get(of.as_str()) else { continue };
+        if txns[o].kind != TransactionKind::Sale {
+            continue;
+        }
+        let sale = plan.rounding.round(txns[o].amount.unwrap_or_default());
+        let list = out.entry(o).or_default();
+        let done: Decimal = list.iter().map(|r| r.2).sum();
+        let left = (sale - done).max(Decimal::ZERO);
+        let amount = plan.rounding.round(txns[i].amount.unwrap_or(left)).min(left);
+        list.push((i, txns[i].on, amount));
+    }
+    out
 }
 
 impl<'a> Book<'a> {
@@ -194,6 +232,32 @@ impl<'a> Book<'a> {
         };
         let spiffs = split_or_zero(spiff, &cut, plan, &path("splits"))?;
         let events = if refund { vec![(tx.on, amount)] } else { self.events(tx, amount) };
+        // The accrual base after each event and each refund of the sale, in the order the
+        // running totals take them (a day's events before its refunds): the events' amount
+        // reached, at most the amount not refunded. Without refunds: the events as they are.
+        let refunds = if refund { None } else { self.refunds.get(&i) };
+        let mut steps: Vec<(Option<usize>, NaiveDate, Decimal)> = Vec::with_capacity(events.len());
+        let (mut reached, mut refunded) = (Decimal::ZERO, Decimal::ZERO);
+        let mut to_accrue = events.iter().peekable();
+        let mut to_refund = refunds.map(|v| v.iter()).into_iter().flatten().peekable();
+        loop {
+            let event = match (to_accrue.peek(), to_refund.peek()) {
+                (Some(next), Some(refund)) => next.0 <= refund.1,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let (who, on) = if event {
+                let &(on, cumulative) = to_accrue.next().unwrap_or(&(tx.on, amount));
+                reached = cumulative;
+                (None, on)
+            } else {
+                let &(j, on, part) = to_refund.next().unwrap_or(&(i, tx.on, Decimal::ZERO));
+                refunded += part;
+                (Some(j), on)
+            };
+            steps.push((who, on, reached.min(amount - refunded).max(Decimal::ZERO)));
+        }
         let mut sale = Left { lines: Vec::with_capacity(splits.len()), amount };
         let mut r = 0;
         for (j, &(name, share, _, kind, target_share)) in splits.iter().enumerate() {
@@ -209,9 +273,12 @@ impl<'a> Book<'a> {
             let rep = rep_of(&mut self.index, &mut self.reps, &mut self.entries, name, at);
             let mut spiff = if kind == SplitKind::Revenue { spiffs[r - 1] } else { Decimal::ZERO };
             // Each event accrues the rep's credit up to its cumulative share of the amount,
-            // rounded there, so the parts add up to the credit accrued in all.
+            // rounded there, so the parts add up to the credit accrued in all; each refund of
+            // the sale takes back what its step lowers (`level`: the rep's share reached).
             let (mut accrued, mut accrued_target) = (Decimal::ZERO, Decimal::ZERO);
-            for &(on, cumulative) in &events {
+            let zero = plan.rounding.round(Decimal::ZERO);
+            let mut level = (zero, zero);
+            for &(who, on, cumulative) in &steps {
                 let share = |x: Decimal| -> Result<Decimal> {
                     if amount.is_zero() {
                         return Ok(plan.rounding.round(Decimal::ZERO));
@@ -220,8 +287,13 @@ impl<'a> Book<'a> {
                     Ok(plan.rounding.round(exact.ok_or_else(|| Error::overflow(path("amount")))?))
                 };
                 let (to, to_target) = (share(c)?, share(tc)?);
-                let (dc, dt) = (to - accrued, to_target - accrued_target);
-                (accrued, accrued_target) = (to, to_target);
+                let (dc, dt) = (to - level.0, to_target - level.1);
+                level = (to, to_target);
+                if let Some(j) = who {
+                    self.taken.entry(j).or_default().push((neg(dc), neg(dt)));
+                    continue;
+                }
+                (accrued, accrued_target) = (accrued + dc, accrued_target + dt);
                 let (dc, dt) = if refund { (neg(dc), neg(dt)) } else { (dc, dt) };
                 self.seq += 1;
                 let e = Entry {
@@ -346,8 +418,9 @@ impl<'a> Book<'a> {
             let exact = mul(x, of, || path("amount"))?.checked_div(whole).unwrap_or_default();
             Ok(plan.rounding.round(exact).min(of))
         };
+        let taken = self.taken.remove(&i);
         let mut r = 0;
-        for line in &mut sale.lines {
+        for (k, line) in sale.lines.iter_mut().enumerate() {
             let (c, tc) = if line.kind == SplitKind::Revenue {
                 r += 1;
                 (cut[r - 1], target_cut[r - 1])
@@ -356,8 +429,12 @@ impl<'a> Book<'a> {
             };
             // Never more than is left: the parts are shares of what is left, rounded.
             let (c, tc) = (c.min(line.credit), tc.min(line.target));
-            // What the refund takes back of the credit accrued so far (all of it under booking).
-            let (ac, at) = (part(c, line.accrued, line.credit)?, part(tc, line.accrued_target, line.target)?);
+            // What the refund takes back of the credit accrued: under booking its part of the
+            // credit; accrued on events, what it lowers the accrual base by (found with the sale).
+            let (ac, at) = match taken.as_ref().and_then(|t| t.get(k)) {
+                Some(&(ac, at)) => (ac, at),
+                None => (part(c, line.accrued, line.credit)?, part(tc, line.accrued_target, line.target)?),
+            };
             line.credit -= c;
             line.target -= tc;
             line.accrued -= ac;

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::money::Rounding;
+use crate::money::{Rounding, RoundingStrategy};
 
 /// A commission plan: how credited revenue turns into pay.
 ///
@@ -54,7 +54,8 @@ pub struct CommissionPlan {
     /// Nothing is paid until the rep's running credit or attainment reaches this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Threshold>,
-    /// Most a rep is paid in the period; the excess is withheld (a `cap` line), ≥ 0.
+    /// Most a rep is paid in the period; the excess is withheld (a `cap` line), ≥ 0. A cap
+    /// with more places than `rounding` pays is cut down to them (never rounded up past it).
     #[serde(default, with = "crate::wire::decimal_opt", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub cap: Option<Decimal>,
@@ -258,6 +259,14 @@ fn not_here(path: &str, reason: &str) -> Error {
 }
 
 impl CommissionPlan {
+    /// The cap in force: the most the plan can pay in its places without passing `cap`
+    /// (5,000.015 on a 2-place plan is 5,000.01, whatever the rounding strategy: rounding
+    /// it up or half-even to 5,000.02 would pay above the cap).
+    pub(crate) fn cap_in_force(&self) -> Option<Decimal> {
+        let down = Rounding { strategy: RoundingStrategy::Down, ..self.rounding };
+        self.cap.map(|cap| down.round(cap))
+    }
+
     /// Checks the plan: the fields its kind needs and only those, rates in [0, 1], tiers
     /// contiguous from 0 under the declared bounds, curve points ascending from 0.
     ///

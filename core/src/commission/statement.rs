@@ -376,8 +376,7 @@ fn walk(
         }
     }
     let mut capped = Decimal::ZERO;
-    if let Some(cap) = plan.cap {
-        let cap = plan.rounding.round(cap);
+    if let Some(cap) = plan.cap_in_force() {
         if w.total > cap {
             capped = w.total - cap;
             let slice = Slice {
