@@ -349,6 +349,7 @@ CN_CAL = {
                  "2026-10-07", "2026-11-11", "2026-03-09"],
     "workdays": ["2026-09-27", "2026-10-10", "2026-03-07"],
 }
+ME_CAL = {"weekend": [5, 6], "holidays": ["2026-10-15", "2026-10-16"], "workdays": ["2026-10-10"]}
 BASE = dt.datetime(2026, 9, 1, tzinfo=UTC)
 
 
@@ -387,7 +388,7 @@ def rnd_pool(rng: random.Random, i: int, n_pools: int) -> dict:
         p["time_zone"] = rng.choice(ZONES)
     p["unit"] = rng.choice(["calendar_days", "calendar_days", "working_days", "hours"])
     if p["unit"] == "working_days" and rng.random() < 0.7:
-        p["calendar"] = "cn"
+        p["calendar"] = rng.choice(["cn", "cn", "me"])
     if rng.random() < 0.6:
         p["boundary"] = rng.choice(["exclusive", "inclusive"])
     big = p["unit"] == "hours"
@@ -477,7 +478,7 @@ def rnd_as_of(rng: random.Random):
 def test_evaluate_matches_the_model(seed):
     rng = random.Random(seed)
     n_pools = rng.randint(1, 4)
-    policy = {"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL},
+    policy = {"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL, "me": ME_CAL},
               "pools": [rnd_pool(rng, i, n_pools) for i in range(n_pools)]}
     as_of, safe = rnd_as_of(rng)
     records, acts = rnd_book(rng, rng.randint(0, 25), rng.randint(0, 60), safe)
@@ -609,7 +610,7 @@ def rnd_claims_case(rng: random.Random):
                 c[k] = rng.choice(["all_pools", "this_pool"])
         p["claims"] = c
         pools.append(p)
-    policy = {"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL}, "pools": pools}
+    policy = {"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL, "me": ME_CAL}, "pools": pools}
     as_of, safe = rnd_as_of(rng)
     pids = [p["id"] for p in pools]
     users = ["wang", "li", "zhao"]
@@ -877,7 +878,7 @@ def test_simulate_matches_the_model(seed):
     pols = []
     for _ in range(2):
         n_pools = rng.randint(1, 3)
-        pols.append({"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL},
+        pols.append({"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL, "me": ME_CAL},
                      "pools": [rnd_pool(rng, i, n_pools) for i in range(n_pools)]})
     end = dt.date(2026, 9, 1) + dt.timedelta(days=rng.randint(30, 70))
     start = end - dt.timedelta(days=rng.randint(0, 25))
@@ -897,7 +898,7 @@ NY = ZoneInfo("America/New_York")
 def one_pool(**kw) -> dict:
     pool = {"id": "p", "scope": {"everyone": True}, "rules": [{"id": "r", "kind": "no_follow_up", "limit": 30}]}
     pool.update(kw)
-    return {"time_zone": "Asia/Shanghai", "calendars": {"cn": CN_CAL}, "pools": [pool]}
+    return {"time_zone": "Asia/Shanghai", "calendars": {"cn": CN_CAL, "me": ME_CAL}, "pools": [pool]}
 
 
 def rec(claimed_at, **kw) -> dict:
@@ -1159,7 +1160,7 @@ def test_evaluate_frame_matches_the_model(seed):
     pd = pytest.importorskip("pandas")
     rng = random.Random(4000 + seed)
     n_pools = rng.randint(2, 4)
-    policy = {"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL},
+    policy = {"time_zone": rng.choice(ZONES), "calendars": {"cn": CN_CAL, "me": ME_CAL},
               "pools": [rnd_pool(rng, i, n_pools) for i in range(n_pools)]}
     as_of, safe = rnd_as_of(rng)
     records, acts = rnd_book(rng, rng.randint(1, 25), rng.randint(0, 60), safe)
