@@ -1191,3 +1191,12 @@ def test_claims_use_the_rules_of_the_records_pool():
            "requests": [{"user": "wang", "record": "c1"}, {"user": "wang", "record": "c2"}]}
     got, _ = compare_claims(policy, inp, "2026-11-02T10:00:00+08:00")
     assert [[r["code"] for r in d["reasons"]] for d in got["decisions"]] == [["daily_limit"], ["embargoed"]]
+
+
+def test_a_seed_beyond_2_53_as_text_draws_the_same_stream():
+    policy = {"teams": [{"id": "t", "strategy": "weighted", "reps": [{"id": "a", "weight": 2}, {"id": "b", "weight": 5}]}],
+              "routes": [{"id": "all", "when": {"any": True}, "team": "t"}], "fallback_queue": "q"}
+    for seed in (2**53 + 1, 2**64 - 59, 0):
+        inp = {"records": [{"id": f"x{i}"} for i in range(12)], "cursors": {"t": 3}}
+        as_int, _ = compare_assign(policy, {**inp, "seed": seed})
+        assert crmkit.assign_records(policy, {**inp, "seed": str(seed)}) == as_int
