@@ -2340,7 +2340,7 @@ class AssignInput(TypedDict):
     records: list[AssignRecord]
     load: NotRequired[list[RepLoad]]
     cursors: NotRequired[dict[str, int]]
-    seed: NotRequired[int]
+    seed: NotRequired[int | str]
 
 class AssignReason(TypedDict):
     code: AssignReasonCode
@@ -2434,7 +2434,7 @@ def assign_records_frame(
     *,
     load: Sequence[RepLoad | Mapping[str, object]] | None = None,
     cursors: Mapping[str, int] | None = None,
-    seed: int = 0,
+    seed: int | str = 0,
 ) -> pd.DataFrame:
     """``assign_records`` over a DataFrame's ``region``, ``product_line``, ``level``,
     ``source`` columns: ``team``, ``rep``, ``queue``, ``route``, ``choice``, ``cursor``,
@@ -2448,7 +2448,7 @@ def assign_records_frame(
     *,
     load: Sequence[RepLoad | Mapping[str, object]] | None = None,
     cursors: Mapping[str, int] | None = None,
-    seed: int = 0,
+    seed: int | str = 0,
 ) -> Any:
     """``assign_records`` over Arrow data: the same columns in ``records``' library
     (polars, or a pyarrow Table); raises ``CrmkitError``."""

@@ -274,7 +274,7 @@ def assign_records_frame(
     *,
     load: Sequence[Mapping[str, Any]] | None = None,
     cursors: Mapping[str, int] | None = None,
-    seed: int = 0,
+    seed: int | str = 0,
 ) -> pd.DataFrame:
     """``assign_records`` over a DataFrame's columns: one row per record, assigned in row
     order, no Python object per row. ``records`` may have ``region``, ``product_line``,

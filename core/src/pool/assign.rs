@@ -200,8 +200,10 @@ pub struct AssignInput {
     #[serde(default)]
     #[cfg_attr(feature = "typescript", tsify(type = "Record<string, number>"))]
     pub cursors: BTreeMap<String, u64>,
-    /// Seed of the weighted draws.
-    #[serde(default)]
+    /// Seed of the weighted draws: an integer or a decimal string (a JS `BigInt` or string
+    /// beyond 2^53), as every seed.
+    #[serde(default, with = "crate::wire::uint")]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | bigint | string"))]
     pub seed: u64,
 }
 
