@@ -376,20 +376,20 @@ fn walk(
         }
     }
     let mut capped = Decimal::ZERO;
-    if let Some(cap) = plan.cap_in_force() {
-        if w.total > cap {
-            capped = w.total - cap;
-            let slice = Slice {
-                from: w.total,
-                to: cap,
-                base: w.total,
-                rate: Decimal::ZERO,
-                multiplier: Decimal::ONE,
-                tier: None,
-                exact: -capped,
-            };
-            w.push(LineKind::Cap, None, &slice, None, Vec::new())?;
-        }
+    if let Some(cap) = plan.cap_in_force()
+        && w.total > cap
+    {
+        capped = w.total - cap;
+        let slice = Slice {
+            from: w.total,
+            to: cap,
+            base: w.total,
+            rate: Decimal::ZERO,
+            multiplier: Decimal::ONE,
+            tier: None,
+            exact: -capped,
+        };
+        w.push(LineKind::Cap, None, &slice, None, Vec::new())?;
     }
     Ok((w.lines, w.total, if mode == Mode::Final { capped } else { Decimal::ZERO }))
 }
