@@ -28,37 +28,39 @@ build_only=false
 if $build_only; then portable=${CRMKIT_PORTABLE_WHEEL:-1}; else portable=${CRMKIT_PORTABLE_WHEEL:-0}; fi
 
 out=target/wheels
-if [ "$mode" != --test-only ]; then
-mkdir -p "$out"
-rm -f "$out"/crmkit-*.whl "$out"/crmkit-*.tar.gz
+# The build: the wheel (native, or portable with zig) and the sdist, into $out.
+build() {
+  mkdir -p "$out"
+  rm -f "$out"/crmkit-*.whl "$out"/crmkit-*.tar.gz
 
-if [ -x .venv/bin/maturin ]; then
-  venv=.venv
-elif $build_only; then
-  venv=target/build-venv
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-else
-  echo "python.sh: .venv/bin/maturin missing; run scripts/setup.sh first (or use --build-only)" >&2
-  exit 1
-fi
-if [ "$portable" = 1 ] && ! "$venv/bin/python" -c 'import maturin, ziglang' >/dev/null 2>&1; then
-  # ziglang: zig's linker and glibc 2.17 stubs, how maturin builds manylinux2014 wheels.
-  "$venv/bin/python" -m pip install -q "maturin>=1.9,<2" ziglang
-fi
+  if [ -x .venv/bin/maturin ]; then
+    venv=.venv
+  elif $build_only; then
+    venv=target/build-venv
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  else
+    echo "python.sh: .venv/bin/maturin missing; run scripts/setup.sh first (or use --build-only)" >&2
+    exit 1
+  fi
+  if [ "$portable" = 1 ] && ! "$venv/bin/python" -c 'import maturin, ziglang' >/dev/null 2>&1; then
+    # ziglang: zig's linker and glibc 2.17 stubs, how maturin builds manylinux2014 wheels.
+    "$venv/bin/python" -m pip install -q "maturin>=1.9,<2" ziglang
+  fi
 
-started=$(date +%s)
-if [ "$portable" = 1 ]; then
-  # maturin finds zig as `python -m ziglang` on PATH.
-  PATH="$PWD/$venv/bin:$PATH" CARGO_TARGET_DIR=target/portable "$venv/bin/maturin" build --release --locked \
-    -i "$venv/bin/python" -m bindings-python/Cargo.toml -o "$out" --zig --compatibility manylinux2014
-else
-  "$venv/bin/maturin" build --release --locked -i "$venv/bin/python" -m bindings-python/Cargo.toml -o "$out"
-fi
-"$venv/bin/maturin" sdist -m bindings-python/Cargo.toml -o "$out"
-wheel=$(ls "$out"/crmkit-*.whl)
-printf 'wheel: %s (%s KB, %s s)\n' "$(basename "$wheel")" "$(($(stat -c %s "$wheel") / 1024))" "$(($(date +%s) - started))"
-printf 'sdist: %s\n' "$(basename "$(ls "$out"/crmkit-*.tar.gz)")"
-fi # the build
+  started=$(date +%s)
+  if [ "$portable" = 1 ]; then
+    # maturin finds zig as `python -m ziglang` on PATH.
+    PATH="$PWD/$venv/bin:$PATH" CARGO_TARGET_DIR=target/portable "$venv/bin/maturin" build --release --locked \
+      -i "$venv/bin/python" -m bindings-python/Cargo.toml -o "$out" --zig --compatibility manylinux2014
+  else
+    "$venv/bin/maturin" build --release --locked -i "$venv/bin/python" -m bindings-python/Cargo.toml -o "$out"
+  fi
+  "$venv/bin/maturin" sdist -m bindings-python/Cargo.toml -o "$out"
+  wheel=$(ls "$out"/crmkit-*.whl)
+  printf 'wheel: %s (%s KB, %s s)\n' "$(basename "$wheel")" "$(($(stat -c %s "$wheel") / 1024))" "$(($(date +%s) - started))"
+  printf 'sdist: %s\n' "$(basename "$(ls "$out"/crmkit-*.tar.gz)")"
+}
+[ "$mode" = --test-only ] || build
 $build_only && exit 0
 
 wheel=$(ls "$out"/crmkit-*.whl 2>/dev/null | head -1 || true)

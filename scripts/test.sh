@@ -30,17 +30,19 @@ mkdir -p "$logs"
 # the other one. The wheel and the WASM package are built one after the other, so that at most
 # two large rustc run at a time (memory).
 # `bg NAME CMD...` starts CMD with its output in $logs/NAME.log and its exit status in
-# $logs/NAME.rc; `await NAME` waits for it, and on a failure prints the log and fails.
+# $logs/NAME.rc; `finished NAME` waits until it has ended; `await NAME` waits for it, and on a
+# failure prints the log and fails.
 bg() {
   local name=$1
   shift
   rm -f "$logs/$name.rc"
   ( set +e; "$@" >"$logs/$name.log" 2>&1; echo $? >"$logs/$name.rc" ) &
 }
+finished() { until [ -e "$logs/$1.rc" ]; do sleep 1; done; }
 await() {
   local name=$1 since
   since=$(date +%s)
-  until [ -e "$logs/$name.rc" ]; do sleep 1; done
+  finished "$name"
   echo "waited $(( $(date +%s) - since ))s for $name"
   if [ "$(cat "$logs/$name.rc")" != 0 ]; then
     cat "$logs/$name.log"
@@ -57,7 +59,7 @@ kill_tree() {
 trap 'for job in $(jobs -p); do kill_tree "$job"; done' EXIT
 wasm_build() {
   bash scripts/setup.sh --wasm-bindgen || return 1
-  until [ -e "$logs/python-build.rc" ]; do sleep 1; done
+  finished python-build
   bash scripts/wasm.sh --build-only
 }
 bg spark-setup bash scripts/spark.sh --setup
