@@ -1,5 +1,10 @@
 //! Crediting: each transaction checked, ordered, and split among its reps (revenue credit to
-//! the cent by largest remainder, overlay credit on top, target credit kept apart).
+//! the last place by largest remainder, overlay credit on top, target credit kept apart).
+//!
+//! Credit is kept at the places the amounts are written with (at least the plan's, at most
+//! [`Rounding::MAX_DP`]): tiers, thresholds and attainment are read on the credit a rep
+//! was given, and only the pay lines are rounded to the plan's places. A whole-yuan plan
+//! credits 49,999.99 as 49,999.99, below a 50,000 bound, not as 50,000.
 
 use std::collections::HashMap;
 
@@ -10,7 +15,7 @@ use super::plan::CommissionPlan;
 use super::report::CreditLine;
 use super::{CommissionInput, SplitKind, Transaction, TransactionKind};
 use crate::error::{Error, Result};
-use crate::money::{mul, split_largest_remainder};
+use crate::money::{mul, split_largest_remainder, Rounding};
 
 /// How a rate rule treats a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +105,10 @@ pub(crate) fn credit(
 ) -> Result<Credited> {
     let (reps, index) = reps(&input.reps)?;
     let txns = &input.transactions;
+    let places = txns.iter().flat_map(|t| {
+        t.amount.iter().chain(t.deliveries.iter().chain(&t.payments).map(|e| &e.amount)).map(Decimal::scale)
+    });
+    let units = credit_rounding(plan, places);
     let mut currency = plan.currency.clone();
     let mut ids: HashMap<&str, usize> = HashMap::with_capacity(txns.len());
     for (i, t) in txns.iter().enumerate() {
@@ -108,9 +117,10 @@ pub(crate) fn credit(
     // Sales before refunds on the same day, so a same-day refund finds its sale.
     let mut order: Vec<usize> = (0..txns.len()).collect();
     order.sort_by_key(|&i| (txns[i].on, txns[i].kind != TransactionKind::Sale, i));
-    let refunds = if schedule == Schedule::Booking { HashMap::new() } else { refunds_of(plan, txns, &order, &ids) };
+    let refunds = if schedule == Schedule::Booking { HashMap::new() } else { refunds_of(units, txns, &order, &ids) };
     let mut book = Book {
         plan,
+        units,
         txns,
         entries: vec![Vec::new(); reps.len()],
         reps,
@@ -149,6 +159,8 @@ pub(crate) fn credit(
 /// The crediting under way.
 struct Book<'a> {
     plan: &'a CommissionPlan,
+    /// Credit's places: see [`credit_rounding`].
+    units: Rounding,
     txns: &'a [Transaction],
     reps: Vec<Rep>,
     index: HashMap<&'a str, usize>,
@@ -173,7 +185,7 @@ struct Book<'a> {
 /// amount: all that is left when none is given) in crediting order; the refunds' own checks
 /// (dates, amounts) come when each is credited.
 fn refunds_of(
-    plan: &CommissionPlan,
+    units: Rounding,
     txns: &[Transaction],
     order: &[usize],
     ids: &HashMap<&str, usize>,
@@ -185,11 +197,11 @@ fn refunds_of(
         if txns[o].kind != TransactionKind::Sale {
             continue;
         }
-        let sale = plan.rounding.round(txns[o].amount.unwrap_or_default());
+        let sale = units.round(txns[o].amount.unwrap_or_default());
         let list = out.entry(o).or_default();
         let done: Decimal = list.iter().map(|r| r.2).sum();
         let left = (sale - done).max(Decimal::ZERO);
-        let amount = plan.rounding.round(txns[i].amount.unwrap_or(left)).min(left);
+        let amount = units.round(txns[i].amount.unwrap_or(left)).min(left);
         list.push((i, txns[i].on, amount));
     }
     out
@@ -201,7 +213,8 @@ impl<'a> Book<'a> {
         let tx: &'a Transaction = &self.txns[i];
         let plan = self.plan;
         let path = |f: &str| format!("transactions[{i}].{f}");
-        let amount = plan.rounding.round(tx.amount.unwrap_or_default());
+        let units = self.units;
+        let amount = units.round(tx.amount.unwrap_or_default());
         let refund = tx.kind != TransactionKind::Sale;
         // (rep, share, weight of the credit split, kind, target share)
         let splits: Vec<(&str, Decimal, Decimal, SplitKind, Option<Decimal>)> = if let Some(rep) = &tx.rep {
@@ -223,14 +236,14 @@ impl<'a> Book<'a> {
         let revenue: Vec<usize> = (0..splits.len()).filter(|&j| splits[j].3 == SplitKind::Revenue).collect();
         let weights: Vec<Decimal> = revenue.iter().map(|&j| splits[j].2).collect();
         let target_weights: Vec<Decimal> = revenue.iter().map(|&j| splits[j].4.unwrap_or(splits[j].2)).collect();
-        let cut = split_largest_remainder(amount, &weights, plan.rounding, &path("splits"))?;
-        let target_cut = split_or_zero(amount, &target_weights, plan, &path("splits"))?;
+        let cut = split_largest_remainder(amount, &weights, units, &path("splits"))?;
+        let target_cut = split_or_zero(amount, &target_weights, units, &path("splits"))?;
         let spiff = if refund {
             Decimal::ZERO
         } else {
             plan.spiff_for(tx.product.as_deref(), tx.customer_type.as_deref(), amount)?
         };
-        let spiffs = split_or_zero(spiff, &cut, plan, &path("splits"))?;
+        let spiffs = split_or_zero(spiff, &cut, plan.rounding, &path("splits"))?;
         let events = if refund { vec![(tx.on, amount)] } else { self.events(tx, amount) };
         // The accrual base after each event and each refund of the sale, in the order the
         // running totals take them (a day's events before its refunds): the events' amount
@@ -267,7 +280,7 @@ impl<'a> Book<'a> {
                 (cut[r - 1], target_cut[r - 1])
             } else {
                 let at = || format!("transactions[{i}].splits[{j}].share");
-                (plan.rounding.round(mul(amount, share, at)?), plan.rounding.round(mul(amount, target_share, at)?))
+                (units.round(mul(amount, share, at)?), units.round(mul(amount, target_share, at)?))
             };
             let at = || tx.rep.as_ref().map_or_else(|| format!("transactions[{i}].splits[{j}].rep"), |_| path("rep"));
             let rep = rep_of(&mut self.index, &mut self.reps, &mut self.entries, name, at);
@@ -276,15 +289,15 @@ impl<'a> Book<'a> {
             // rounded there, so the parts add up to the credit accrued in all; each refund of
             // the sale takes back what its step lowers (`level`: the rep's share reached).
             let (mut accrued, mut accrued_target) = (Decimal::ZERO, Decimal::ZERO);
-            let zero = plan.rounding.round(Decimal::ZERO);
+            let zero = units.round(Decimal::ZERO);
             let mut level = (zero, zero);
             for &(who, on, cumulative) in &steps {
                 let share = |x: Decimal| -> Result<Decimal> {
                     if amount.is_zero() {
-                        return Ok(plan.rounding.round(Decimal::ZERO));
+                        return Ok(zero);
                     }
                     let exact = mul(x, cumulative, || path("amount"))?.checked_div(amount);
-                    Ok(plan.rounding.round(exact.ok_or_else(|| Error::overflow(path("amount")))?))
+                    Ok(units.round(exact.ok_or_else(|| Error::overflow(path("amount")))?))
                 };
                 let (to, to_target) = (share(c)?, share(tc)?);
                 let (dc, dt) = (to - level.0, to_target - level.1);
@@ -374,7 +387,6 @@ impl<'a> Book<'a> {
     /// proportion to what is left of it (all that is left when it is all refunded).
     fn refund(&mut self, i: usize, o: usize, rule: Rule) -> Result<()> {
         let (tx, original) = (&self.txns[i], &self.txns[o]);
-        let plan = self.plan;
         let path = |f: &str| format!("transactions[{i}].{f}");
         if original.on > tx.on {
             return Err(Error::DateOrder {
@@ -387,7 +399,8 @@ impl<'a> Book<'a> {
             path: path("refers_to"),
             reason: format!("sale {:?} is not credited yet", original.id),
         })?;
-        let amount = plan.rounding.round(tx.amount.unwrap_or(sale.amount));
+        let units = self.units;
+        let amount = units.round(tx.amount.unwrap_or(sale.amount));
         if amount > sale.amount {
             return Err(Error::out_of_range(path("amount"), amount, 0, sale.amount));
         }
@@ -399,8 +412,8 @@ impl<'a> Book<'a> {
             (weights, targets)
         } else {
             (
-                split_or_zero(amount, &weights, plan, &path("amount"))?,
-                split_or_zero(amount, &targets, plan, &path("amount"))?,
+                split_or_zero(amount, &weights, units, &path("amount"))?,
+                split_or_zero(amount, &targets, units, &path("amount"))?,
             )
         };
         let ratio = |x: Decimal| {
@@ -416,7 +429,7 @@ impl<'a> Book<'a> {
                 return Ok(of);
             }
             let exact = mul(x, of, || path("amount"))?.checked_div(whole).unwrap_or_default();
-            Ok(plan.rounding.round(exact).min(of))
+            Ok(units.round(exact).min(of))
         };
         let taken = self.taken.remove(&i);
         let mut r = 0;
@@ -534,11 +547,21 @@ pub(crate) fn unlisted_rep(name: &str, quota_path: String) -> Rep {
 }
 
 /// Largest-remainder split, or zeros when every weight is zero (a sale fully refunded).
-fn split_or_zero(amount: Decimal, weights: &[Decimal], plan: &CommissionPlan, path: &str) -> Result<Vec<Decimal>> {
+fn split_or_zero(amount: Decimal, weights: &[Decimal], rounding: Rounding, path: &str) -> Result<Vec<Decimal>> {
     if weights.iter().all(Decimal::is_zero) {
-        return Ok(vec![plan.rounding.round(Decimal::ZERO); weights.len()]);
+        return Ok(vec![rounding.round(Decimal::ZERO); weights.len()]);
     }
-    split_largest_remainder(amount, weights, plan.rounding, path)
+    split_largest_remainder(amount, weights, rounding, path)
+}
+
+/// How credit is rounded where it must be (a split, a share accrued, a part refunded): at
+/// the places the amounts are written with (`places`: 100.00 has 2), at least the plan's
+/// and at most [`Rounding::MAX_DP`], by the plan's strategy. Credit is never rounded
+/// to the plan's pay places: a tier, a threshold or an accelerator point is read on the
+/// amount credited (49,999.99 stays below a 50,000 bound in a whole-yuan plan).
+pub(crate) fn credit_rounding(plan: &CommissionPlan, places: impl IntoIterator<Item = u32>) -> Rounding {
+    let dp = places.into_iter().fold(plan.rounding.dp, u32::max).min(Rounding::MAX_DP);
+    Rounding { dp, ..plan.rounding }
 }
 
 /// −x, without a "-0.00".
