@@ -230,3 +230,32 @@ fn credit_is_tiered_at_its_own_places_not_the_pays() {
     let pay: Vec<String> = report.reps.iter().map(|r| r.final_pay.to_string()).collect();
     assert_eq!(pay, ["33", "33", "33"]);
 }
+
+/// A sale accrued on collection and refunded in 20,000 parts, then cancelled: each refund
+/// takes back what it lowers the accrual base by (all collected up front: its own amount),
+/// the cancellation what is left. The refunds' amounts are found in one pass (a running sum
+/// per sale; summing the earlier parts for each refund was quadratic in them).
+#[test]
+fn a_sale_refunded_in_many_parts_under_collection_accrual() {
+    let n = 20_000;
+    let mut txns = vec![json!({"id": "d", "on": "2026-03-01", "amount": "300000.00", "rep": "r",
+        "payments": [{"on": "2026-03-02", "amount": "300000.00"}]})];
+    for k in 0..n {
+        let on = format!("2026-03-{:02}", 3 + k % 20);
+        txns.push(json!({"id": format!("x{k}"), "on": on, "kind": "refund", "amount": "10.00", "refers_to": "d"}));
+    }
+    let plan = json!({"kind": "graduated", "accrual": "collection", "tiers": [
+        {"from": "0", "to": "50000", "rate": "0.02"}, {"from": "50000", "rate": "0.05"}]});
+    let report = run(&plan, &json!({"transactions": txns.clone()}));
+    let r = &report.reps[0];
+    // 300,000 − 20,000 × 10 = 100,000 left: 1,000 + 2,500.
+    assert_eq!((r.credit.to_string(), r.final_pay.to_string()), ("100000.00".into(), "3500.00".into()));
+    let accrued: Vec<Decimal> = report.credits.iter().skip(1).map(|c| c.accrued).collect();
+    assert!(accrued.iter().all(|a| a.to_string() == "-10.00"), "each refund takes back its 10.00");
+    // Cancelled after all that: what is left, 100,000, and nothing more.
+    txns.push(json!({"id": "c", "on": "2026-03-30", "kind": "cancellation", "refers_to": "d"}));
+    let report = run(&plan, &json!({"transactions": txns}));
+    let r = &report.reps[0];
+    assert_eq!((r.credit.to_string(), r.final_pay.to_string()), ("0.00".into(), "0.00".into()));
+    assert_eq!(report.credits.last().map(|c| c.credit.to_string()), Some("-100000.00".into()));
+}

@@ -191,6 +191,9 @@ fn refunds_of(
     ids: &HashMap<&str, usize>,
 ) -> HashMap<usize, Vec<(usize, NaiveDate, Decimal)>> {
     let mut out: HashMap<usize, Vec<(usize, NaiveDate, Decimal)>> = HashMap::new();
+    // Per sale, what its refunds so far took: a running sum, so that a sale refunded in many
+    // parts costs one addition a refund (summing the list each time was quadratic in them).
+    let mut done: HashMap<usize, Decimal> = HashMap::new();
     for &i in order {
         let Some(of) = &txns[i].refers_to else { continue };
         let Some(&o) = ids.get(of.as_str()) else { continue };
@@ -198,11 +201,11 @@ fn refunds_of(
             continue;
         }
         let sale = units.round(txns[o].amount.unwrap_or_default());
-        let list = out.entry(o).or_default();
-        let done: Decimal = list.iter().map(|r| r.2).sum();
-        let left = (sale - done).max(Decimal::ZERO);
+        let taken = done.entry(o).or_default();
+        let left = (sale - *taken).max(Decimal::ZERO);
         let amount = units.round(txns[i].amount.unwrap_or(left)).min(left);
-        list.push((i, txns[i].on, amount));
+        *taken += amount;
+        out.entry(o).or_default().push((i, txns[i].on, amount));
     }
     out
 }
