@@ -40,8 +40,8 @@ Modelled:
   revenue credit preserved exactly per transaction.
 
 Choices the spec leaves open, where crmkit's is defensible and documented and the models follow
-it: credit is kept at the places the amounts are written with (at least the plan's, at most
-12), and only where it is split (revenue splits, accrual shares, partial refunds) is it
+it: credit is kept at the places each transaction's amounts are written with (at least the
+plan's, at most 12; a refund's and its sale's), and only where it is split (revenue splits, accrual shares, partial refunds) is it
 rounded there; a refund splits among the
 sale's reps in proportion to what is left of each, all that is left when the rest is refunded
 (a sale refunded in parts leaves every rep exactly nothing); events of the same day run in the
@@ -506,12 +506,13 @@ def refund_credits(left: dict, amount: Decimal, dp: int, mode: str) -> list[tupl
     return [(r, k, -p) for (r, k, _), p in zip(lines, parts)]
 
 
-def credit_places(plan: dict, inp: dict) -> int:
-    """The places credit is kept at: those the amounts are written with ("100.00": 2), at
-    least the plan's, at most 12. Never the pay's places alone: a whole-yuan plan pays whole
-    yuan, but 49,999.99 of credit is below a 50,000 bound."""
+def credit_places(plan: dict, *txs: dict) -> int:
+    """The places a transaction's credit is kept at: those its amounts are written with
+    ("100.00": 2; a refund's and its sale's), at least the plan's, at most 12. Never the
+    pay's places alone: a whole-yuan plan pays whole yuan, but 49,999.99 of credit is below a
+    50,000 bound."""
     places = [plan.get("rounding", {}).get("dp", 2)]
-    for t in inp["transactions"]:
+    for t in txs:
         amounts = ([t["amount"]] if "amount" in t else []) + [e["amount"] for e in t.get("payments", []) + t.get("deliveries", [])]
         places += [max(0, -D(a).as_tuple().exponent) for a in amounts]
     return min(max(places), 12)
@@ -522,7 +523,6 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
     (kind, transaction, base, rate, multiplier, amount), the capped amount."""
     dp = plan.get("rounding", {}).get("dp", 2)
     mode = plan.get("rounding", {}).get("strategy", "half_even")
-    cdp = credit_places(plan, inp)  # credit's places; `dp` is the pay's
     kind = plan["kind"]
     tiers = table(plan)
     bounds = plan.get("bounds", "upper_inclusive")
@@ -537,10 +537,12 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
         t = inp["transactions"][i]
         if t.get("kind", "sale") != "sale":
             lf = left[t["refers_to"]]
+            cdp = credit_places(plan, t, sales[t["refers_to"]])  # credit's places; `dp` is the pay's
             amount = rnd(D(t["amount"]), cdp, mode) if "amount" in t else lf["amount"]
             for j, (rep, _, c) in enumerate(refund_credits(lf, amount, cdp, mode)):
                 events.append((day(t["on"]), True, i, rep, taken[i][j] if i in taken else c, t["id"]))
             continue
+        cdp = credit_places(plan, t)
         amount = rnd(D(t["amount"]), cdp, mode)
         full = sale_credits(t, amount, cdp, mode)
         left[t["id"]] = {"amount": amount, "lines": list(full)}
@@ -554,7 +556,7 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
             for k in order:
                 r = inp["transactions"][k]
                 if r.get("refers_to") == t["id"]:
-                    part = rnd(D(r["amount"]), cdp, mode) if "amount" in r else left_amount
+                    part = rnd(D(r["amount"]), credit_places(plan, r, t), mode) if "amount" in r else left_amount
                     left_amount -= part
                     refunds.append((day(r["on"]), 1, k, part))
             level = [D(0)] * len(full)
@@ -738,8 +740,8 @@ def check_commission(plan, inp, as_of):
             assert ln["amount"] == rnd(ln["exact"], dp, plan.get("rounding", {}).get("strategy", "half_even")) or ln["kind"] == "cap"
     assert got["totals"]["final"] == sum((r["final"] for r in got["reps"]), D(0))
     assert got["totals"]["provisional"] == sum((r["provisional"] for r in got["reps"]), D(0))
-    # revenue credit is preserved exactly per transaction, at the amounts' places
-    cdp = credit_places(plan, inp)
+    # revenue credit is preserved exactly per transaction, at its amounts' places
+    by_id = {t["id"]: t for t in inp["transactions"]}
     by_tx: dict[str, Decimal] = {}
     for c in got["credits"]:
         if c["kind"] == "revenue":
@@ -747,6 +749,7 @@ def check_commission(plan, inp, as_of):
     for t in inp["transactions"]:
         if t["id"] in by_tx and "amount" in t:
             sign = -1 if t.get("kind", "sale") != "sale" else 1
+            cdp = credit_places(plan, t, *([by_id[t["refers_to"]]] if "refers_to" in t else []))
             assert by_tx[t["id"]] == sign * rnd(D(t["amount"]), cdp, plan.get("rounding", {}).get("strategy", "half_even")), (t, by_tx[t["id"]])
     return got, want
 

@@ -229,6 +229,15 @@ fn credit_is_tiered_at_its_own_places_not_the_pays() {
     assert_eq!(credits, ["33.34", "33.33", "33.33"]);
     let pay: Vec<String> = report.reps.iter().map(|r| r.final_pay.to_string()).collect();
     assert_eq!(pay, ["33", "33", "33"]);
+    // Per transaction: 100 written in whole yuan splits 34 / 33 / 33, whatever the places of
+    // another sale in the same input.
+    let mut whole = thirds.clone();
+    whole["transactions"][0]["amount"] = json!("100");
+    let cents = json!({"id": "e", "on": "2026-03-11", "amount": "0.01", "rep": "a"});
+    whole["transactions"].as_array_mut().expect("list").push(cents);
+    let report = run(&json!({"kind": "flat", "rate": "1", "rounding": yuan}), &whole);
+    let credits: Vec<String> = report.credits.iter().map(|c| c.credit.to_string()).collect();
+    assert_eq!(credits, ["34", "33", "33", "0.01"]);
 }
 
 /// A sale accrued on collection and refunded in 20,000 parts, then cancelled: each refund

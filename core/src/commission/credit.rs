@@ -1,7 +1,7 @@
 //! Crediting: each transaction checked, ordered, and split among its reps (revenue credit to
 //! the last place by largest remainder, overlay credit on top, target credit kept apart).
 //!
-//! Credit is kept at the places the amounts are written with (at least the plan's, at most
+//! Credit is kept at the places each amount is written with (at least the plan's, at most
 //! [`Rounding::MAX_DP`]): tiers, thresholds and attainment are read on the credit a rep
 //! was given, and only the pay lines are rounded to the plan's places. A whole-yuan plan
 //! credits 49,999.99 as 49,999.99, below a 50,000 bound, not as 50,000.
@@ -105,10 +105,6 @@ pub(crate) fn credit(
 ) -> Result<Credited> {
     let (reps, index) = reps(&input.reps)?;
     let txns = &input.transactions;
-    let places = txns.iter().flat_map(|t| {
-        t.amount.iter().chain(t.deliveries.iter().chain(&t.payments).map(|e| &e.amount)).map(Decimal::scale)
-    });
-    let units = credit_rounding(plan, places);
     let mut currency = plan.currency.clone();
     let mut ids: HashMap<&str, usize> = HashMap::with_capacity(txns.len());
     for (i, t) in txns.iter().enumerate() {
@@ -117,10 +113,9 @@ pub(crate) fn credit(
     // Sales before refunds on the same day, so a same-day refund finds its sale.
     let mut order: Vec<usize> = (0..txns.len()).collect();
     order.sort_by_key(|&i| (txns[i].on, txns[i].kind != TransactionKind::Sale, i));
-    let refunds = if schedule == Schedule::Booking { HashMap::new() } else { refunds_of(units, txns, &order, &ids) };
+    let refunds = if schedule == Schedule::Booking { HashMap::new() } else { refunds_of(plan, txns, &order, &ids) };
     let mut book = Book {
         plan,
-        units,
         txns,
         entries: vec![Vec::new(); reps.len()],
         reps,
@@ -159,8 +154,6 @@ pub(crate) fn credit(
 /// The crediting under way.
 struct Book<'a> {
     plan: &'a CommissionPlan,
-    /// Credit's places: see [`credit_rounding`].
-    units: Rounding,
     txns: &'a [Transaction],
     reps: Vec<Rep>,
     index: HashMap<&'a str, usize>,
@@ -185,7 +178,7 @@ struct Book<'a> {
 /// amount: all that is left when none is given) in crediting order; the refunds' own checks
 /// (dates, amounts) come when each is credited.
 fn refunds_of(
-    units: Rounding,
+    plan: &CommissionPlan,
     txns: &[Transaction],
     order: &[usize],
     ids: &HashMap<&str, usize>,
@@ -200,6 +193,7 @@ fn refunds_of(
         if txns[o].kind != TransactionKind::Sale {
             continue;
         }
+        let units = credit_rounding(plan, places(&txns[i]).chain(places(&txns[o])));
         let sale = units.round(txns[o].amount.unwrap_or_default());
         let taken = done.entry(o).or_default();
         let left = (sale - *taken).max(Decimal::ZERO);
@@ -216,7 +210,7 @@ impl<'a> Book<'a> {
         let tx: &'a Transaction = &self.txns[i];
         let plan = self.plan;
         let path = |f: &str| format!("transactions[{i}].{f}");
-        let units = self.units;
+        let units = credit_rounding(plan, places(tx));
         let amount = units.round(tx.amount.unwrap_or_default());
         let refund = tx.kind != TransactionKind::Sale;
         // (rep, share, weight of the credit split, kind, target share)
@@ -402,7 +396,7 @@ impl<'a> Book<'a> {
             path: path("refers_to"),
             reason: format!("sale {:?} is not credited yet", original.id),
         })?;
-        let units = self.units;
+        let units = credit_rounding(self.plan, places(tx).chain(places(original)));
         let amount = units.round(tx.amount.unwrap_or(sale.amount));
         if amount > sale.amount {
             return Err(Error::out_of_range(path("amount"), amount, 0, sale.amount));
@@ -558,13 +552,21 @@ fn split_or_zero(amount: Decimal, weights: &[Decimal], rounding: Rounding, path:
 }
 
 /// How credit is rounded where it must be (a split, a share accrued, a part refunded): at
-/// the places the amounts are written with (`places`: 100.00 has 2), at least the plan's
-/// and at most [`Rounding::MAX_DP`], by the plan's strategy. Credit is never rounded
+/// the places the amounts are written with (`places`: 100.00 has 2; a transaction's own,
+/// and a refund's sale's), at least the plan's and at most [`Rounding::MAX_DP`], by the
+/// plan's strategy. Per transaction: another transaction's places never change how a
+/// sale is split. Credit is never rounded
 /// to the plan's pay places: a tier, a threshold or an accelerator point is read on the
 /// amount credited (49,999.99 stays below a 50,000 bound in a whole-yuan plan).
 pub(crate) fn credit_rounding(plan: &CommissionPlan, places: impl IntoIterator<Item = u32>) -> Rounding {
     let dp = places.into_iter().fold(plan.rounding.dp, u32::max).min(Rounding::MAX_DP);
     Rounding { dp, ..plan.rounding }
+}
+
+/// The places a transaction's amounts are written with: its amount's, its deliveries' and
+/// payments'.
+fn places(t: &Transaction) -> impl Iterator<Item = u32> + '_ {
+    t.amount.iter().chain(t.deliveries.iter().chain(&t.payments).map(|e| &e.amount)).map(Decimal::scale)
 }
 
 /// −x, without a "-0.00".
