@@ -79,7 +79,7 @@ pub fn route_discount(py: Python<'_>, policy_json: String, request_json: String)
 /// `rep_codes` (int32) index `rep_labels`; `on_days` are int64 days since 1970-01-01
 /// (`i64::MIN` for none); `amount` an int64 array (units of 10^-`amount_scale`, whole units
 /// when `None`), a float64 array (rounded once to `amount_scale` places, the plan's places
-/// when `None`) or a list of decimal strings; `refund` a bool array or `None`.
+/// and at least 2 when `None`) or a list of decimal strings; `refund` a bool array or `None`.
 #[pyfunction]
 ///
 /// `extra` (optional) holds the optional columns: `product` and `customer_type` as (int32
@@ -114,7 +114,9 @@ pub fn commission_columns<'py>(
         let reps: Vec<RepInput> = from_json(&reps_json, "reps")?;
         let as_of = parse_date(&as_of, "as_of")?;
         let mut decimals = Vec::new();
-        let amount = amount_data.column(amount_scale, plan.rounding.dp, "amount", &mut decimals)?;
+        // Floats without a declared scale are read to cents at least: a whole-yuan plan pays
+        // whole yuan but credits 49,999.99 as 49,999.99 (tiers read the amount, not the pay).
+        let amount = amount_data.column(amount_scale, plan.rounding.dp.max(2), "amount", &mut decimals)?;
         let original_rate = rates.as_ref().map(|(rows, texts)| original_rate(rows, texts, rep.len())).transpose()?;
         let columns = TransactionColumns {
             refund: refund.as_deref(),

@@ -177,6 +177,29 @@ def test_commission_frame_gives_the_records_statements():
     assert alone["final_units"].tolist() == frame["final_units"].tolist()
 
 
+def test_a_whole_yuan_plan_tiers_the_credit_as_written_records_and_frames():
+    """A whole-yuan plan pays whole yuan, but its tiers read the credit as written: 49,999.99
+    stays below a [50,000, ∞) tier at 5 % (it was credited as 50,000 and paid 2,500 instead of
+    1,000), in `compute_commission` and in `commission_frame` whether the amounts come as
+    cents, floats (read to cents at least) or Decimals."""
+    import pandas as pd
+
+    plan = {"kind": "retroactive", "bounds": "lower_inclusive", "rounding": {"dp": 0},
+            "tiers": [{"from": "0", "to": "50000", "rate": "0.02"}, {"from": "50000", "rate": "0.05"}]}
+    sale = {"id": "0", "on": "2026-03-10", "amount": "49999.99", "rep": "wang"}
+    report = crmkit.compute_commission(plan, {"transactions": [sale]}, "2026-03-31")
+    rep = report["reps"][0]
+    assert (rep["tier"], rep["final"], rep["credit"], rep["running_credit"]) == (0, Decimal("1000"), Decimal("49999.99"), Decimal("49999.99"))
+    assert [(ln["base"], ln["rate"], ln["exact"], ln["amount"]) for ln in rep["lines"]] == [(Decimal("49999.99"), Decimal("0.02"), Decimal("999.9998"), Decimal("1000"))]
+    when = pd.to_datetime(["2026-03-10"])
+    for amount, scale in (([4999999], 2), ([49999.99], None), ([Decimal("49999.99")], None)):
+        df = pd.DataFrame({"rep": ["wang"], "on": when, "amount": amount})
+        frame, lines = crmkit.commission_frame(df, plan, "2026-03-31", amount_scale=scale, statements=True)
+        assert frame["final_units"].tolist() == [1000], amount
+        assert frame.attrs["credit_scale"] == 2 and lines["base_units"].tolist() == [4999999] * 2, amount  # final, provisional
+        assert frame.attrs["reps"][0]["running_credit"] == Decimal("49999.99")
+
+
 def test_commission_frame_reads_arrow_the_same():
     pa = pytest.importorskip("pyarrow")
     plan = {"kind": "graduated", "tiers": TIERS}

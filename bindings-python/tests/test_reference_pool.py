@@ -22,7 +22,10 @@ What is modelled:
   capacity, fallback queue, cursors and load out.
 - `simulate_pool`: night-by-night replay of the evaluation model.
 
-What the model found: `check_claims` (and `check_claims_columns`) checked a request against
+What the model found: a met `since_claim` rule reported `remaining`, the units to a due day
+that never comes (negative once that day had passed, beside status `met`): now left out, as
+`due_at` and `warn_at` are (vector `pool_met_since_claim_rule_has_no_remaining`).
+`check_claims` (and `check_claims_columns`) checked a request against
 the claim rules, zone and unit of the pool at the record's pool's list position in the *try*
 order, so with priorities a record of one pool was checked under another pool's limits (fixed;
 `test_claims_use_the_rules_of_the_records_pool`, vector
@@ -41,8 +44,8 @@ choice (each is pinned by a test below):
   record (reported when not 0), not only the reps a round-robin turn passed over.
 - `remaining` in hours is the hours left before `due_at`, rounded up, so that it is ≤ 0
   exactly when the rule is due (with the exclusive boundary `due_at` is 1 ms after `limit`
-  hours, and `elapsed` is floored); a rule met during the ownership has no `due_at` or
-  `warn_at` but still reports `elapsed` and `remaining`.
+  hours, and `elapsed` is floored); a rule met during the ownership is never due: it has no
+  `due_at`, `warn_at` or `remaining`, and still reports `elapsed` since the claim.
 """
 
 from __future__ import annotations
@@ -256,8 +259,8 @@ def model_decide(pool: PoolSpec, rec: dict, acts: list[dict], as_of: dt.datetime
         start = max(claim, ev) if (clock == "since_last_event" and ev is not None) else claim
         elapsed, remaining, due, warn_at = pool.clock(start, r["limit"], as_of, pool.warn_before)
         if clock == "since_claim" and ev is not None:
-            status = "met"  # never due: no due_at or warn_at (remaining is still reported)
-            due = warn_at = None
+            status = "met"  # never due: no due_at, warn_at or remaining
+            due = warn_at = remaining = None
         elif as_of >= due:
             status = "due"
         elif warn_at is not None and as_of >= warn_at:
@@ -923,6 +926,27 @@ def test_deadline_exactly_on_as_of(unit, boundary, limit):
         assert (d["decision"] == "recycle") == (t >= due)
         r = d["reasons"][0]
         assert (r["remaining"] <= 0) == (r["status"] == "due"), (t, r)
+
+
+@pytest.mark.parametrize("unit", ["calendar_days", "working_days", "hours"])
+def test_a_met_since_claim_rule_reports_no_time_left(unit):
+    """A `since_claim` rule met during the ownership is never due: no `due_at`, `warn_at` or
+    `remaining` (it was reported, counting to a due day that never comes: negative once that
+    day had passed, beside status `met`), in every unit; `elapsed` still counts from the claim.
+    The same rule unmet reports its `remaining`, <= 0 exactly when due."""
+    claim = dt.datetime(2026, 9, 25, 10, tzinfo=SH)
+    policy = one_pool(unit=unit, calendar="cn", warn_before=1,
+                      rules=[{"id": "r", "kind": "no_follow_up", "limit": 3, "clock": "since_claim"}])
+    visit = [{"record": "c1", "at": claim + HOUR, "type": "visit", "actor": "wang"}]
+    for later in (dt.timedelta(hours=2), dt.timedelta(days=2), dt.timedelta(days=40)):
+        at = claim + later
+        got, _ = compare_evaluate(policy, [rec(claim)], visit, at, ctx=f"{unit} met at {at}")
+        r = got["decisions"][0]["reasons"][0]
+        assert r["status"] == "met" and r["elapsed"] >= 0, r
+        assert not {"remaining", "due_at", "warn_at"} & r.keys(), r
+        got, _ = compare_evaluate(policy, [rec(claim)], [], at, ctx=f"{unit} unmet at {at}")
+        r = got["decisions"][0]["reasons"][0]
+        assert (r["remaining"] <= 0) == (r["status"] == "due"), r
 
 
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "America/Santiago", "Europe/London"])

@@ -752,6 +752,8 @@ def subset_mismatch(expected: Any, actual: Any, at: str = "", tolerance: float =
     if isinstance(expected, dict) and isinstance(actual, dict):
         for k, v in expected.items():
             if k not in actual:
+                if v is None:  # an expected null: the output leaves the key out (or gives null)
+                    continue
                 return f"{at}.{k}: missing in output"
             found = subset_mismatch(v, actual[k], f"{at}.{k}", tolerance)
             if found:
@@ -816,4 +818,8 @@ def test_subset_mismatch_is_strict():
     assert subset_mismatch({"a": [1]}, {"a": [1, 2]}) is not None
     assert subset_mismatch({"a": 1}, {"a": True}) is not None
     assert subset_mismatch({"a": 1}, {"a": 1.0}) is not None
-    assert subset_mismatch({"a": None}, {}) == ".a: missing in output"
+    assert subset_mismatch({"a": 1}, {}) == ".a: missing in output"
+    # an expected null pins an optional field left out (or null), nothing else
+    assert subset_mismatch({"a": None}, {}) is None
+    assert subset_mismatch({"a": None}, {"a": None}) is None
+    assert subset_mismatch({"a": None}, {"a": 0}) is not None

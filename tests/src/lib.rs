@@ -704,8 +704,8 @@ pub fn alter_bytes(mut bytes: Vec<u8>, how: &str) -> Vec<u8> {
 }
 
 /// `None` when every key of `expected` is in `actual` with a matching value (recursively;
-/// arrays must have equal length and match element by element); otherwise where and how
-/// they differ.
+/// arrays must have equal length and match element by element; a key expected `null` may be
+/// left out); otherwise where and how they differ.
 pub fn subset_mismatch(expected: &Value, actual: &Value, at: &str) -> Option<String> {
     subset_mismatch_within(expected, actual, at, 0.0)
 }
@@ -716,6 +716,8 @@ pub fn subset_mismatch_within(expected: &Value, actual: &Value, at: &str, tolera
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => e.iter().find_map(|(k, v)| match a.get(k) {
             Some(av) => subset_mismatch_within(v, av, &format!("{at}.{k}"), tolerance),
+            // An expected null: the output leaves the key out (or gives null).
+            None if v.is_null() => None,
             None => Some(format!("{at}.{k}: missing in output")),
         }),
         (Value::Array(e), Value::Array(a)) if e.len() == a.len() => e

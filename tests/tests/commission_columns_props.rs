@@ -21,7 +21,8 @@ fn day(d: u32) -> NaiveDate {
 }
 
 /// A plan: kind, 1..5 tiers (widths in cents, rates in basis points), optional accelerator,
-/// threshold, cap, rounding strategy.
+/// threshold, cap, rounding places (0: whole yuan, credited in cents all the same) and
+/// strategy.
 fn plan_strategy() -> impl Strategy<Value = serde_json::Value> {
     (
         prop_oneof![Just("flat"), Just("graduated"), Just("retroactive")],
@@ -33,9 +34,10 @@ fn plan_strategy() -> impl Strategy<Value = serde_json::Value> {
         prop_oneof![Just("half_even"), Just("half_up"), Just("down"), Just("up"), Just("half_down")],
         prop_oneof![Just("booking"), Just("attainment")],
         prop_oneof![Just("upper_inclusive"), Just("lower_inclusive")],
+        prop_oneof![Just(2u32), Just(0), Just(3)],
     )
-        .prop_map(|(kind, widths, mut rates, accel, threshold, cap, strategy, accrual, bounds)| {
-            let mut plan = json!({"kind": kind, "rounding": {"dp": 2, "strategy": strategy}, "accrual": accrual});
+        .prop_map(|(kind, widths, mut rates, accel, threshold, cap, strategy, accrual, bounds, dp)| {
+            let mut plan = json!({"kind": kind, "rounding": {"dp": dp, "strategy": strategy}, "accrual": accrual});
             if kind == "flat" {
                 plan["rate"] = json!(Decimal::new(i64::from(rates[0]), 4).to_string());
             } else {
@@ -492,4 +494,39 @@ proptest! {
         let plan: CommissionPlan = crmkit::wire::from_json(&plan.to_string(), "").expect("plan");
         compare_extras(&plan, &reps, &rows, scale_units)?;
     }
+}
+
+/// The columns credit the amounts at their own places as the record function does: in a
+/// whole-yuan plan, 49,999.99 (as cents, tenths of a cent, decimals, floats) is below a
+/// 50,000 bound, and the lines carry it in units of 10^-`credit_scale` (the amounts' places).
+#[test]
+fn columns_tier_the_credit_at_its_own_places() {
+    let plan: CommissionPlan = crmkit::wire::from_json(
+        r#"{"kind": "retroactive", "bounds": "lower_inclusive", "rounding": {"dp": 0},
+            "tiers": [{"from": "0", "to": "50000", "rate": "0.02"}, {"from": "50000", "rate": "0.05"}]}"#,
+        "",
+    )
+    .expect("plan");
+    let labels = ["r0".to_owned()];
+    let (rep, on) = ([0], [20_522]);
+    let decimals = [Decimal::new(4_999_999, 2)];
+    let (cents, mills, floats) = ([4_999_999i64], [49_999_990i64], [49_999.99f64]);
+    for (amount, places) in [
+        (AmountColumn::Units { units: &cents, scale: 2 }, 2),
+        (AmountColumn::Units { units: &mills, scale: 3 }, 3),
+        (AmountColumn::Decimal(&decimals), 2),
+        (AmountColumn::Float { values: &floats, scale: 2 }, 2),
+    ] {
+        let columns = TransactionColumns::new(&rep, &labels, &on, amount);
+        let out = commission_columns(&plan, &[], &columns, as_of(), true).expect("columns");
+        assert_eq!((out.scale, out.credit_scale), (0, places));
+        assert_eq!(out.final_pay, [1000]);
+        let lines = out.lines.expect("lines");
+        assert_eq!((lines.tier[0], lines.base[0]), (0, 4_999_999 * 10i64.pow(places - 2)));
+        assert_eq!(out.reps[0].running_credit.to_string(), "49999.99");
+    }
+    // The record function on the same sale: the same statement, line for line.
+    let rows: Vec<Row> = vec![(0, 9, 4_999_999, false)];
+    compare(&plan, &[], &rows, true).expect("the same statements");
+    compare(&plan, &[], &rows, false).expect("the same statements");
 }

@@ -184,3 +184,87 @@ proptest! {
         prop_assert!(r.draw_balance >= Decimal::ZERO);
     }
 }
+
+/// A whole-yuan plan pays whole yuan, but tiers, thresholds and attainment read the credit as
+/// given: 49,999.99 credited is below a 50,000 bound, not 50,000 (rounding the credit to the
+/// pay's places first moved it into the next tier and paid 2,500 instead of 1,000).
+#[test]
+fn credit_is_tiered_at_its_own_places_not_the_pays() {
+    let one = |amount: &str| json!({"transactions": [{"id": "d", "on": "2026-03-10", "amount": amount, "rep": "r"}]});
+    let yuan = json!({"dp": 0});
+    let tiers = json!([{"from": "0", "to": "50000", "rate": "0.02"}, {"from": "50000", "rate": "0.05"}]);
+    // Retroactive, lower-inclusive: [0, 50,000) at 2 %, [50,000, ∞) at 5 %.
+    let plan = json!({"kind": "retroactive", "bounds": "lower_inclusive", "tiers": tiers, "rounding": yuan});
+    let report = run(&plan, &one("49999.99"));
+    let r = &report.reps[0];
+    assert_eq!(r.tier, Some(0));
+    assert_eq!(r.final_pay.to_string(), "1000"); // 49,999.99 × 2 % = 999.9998, paid in whole yuan
+    assert_eq!((r.credit.to_string(), r.running_credit.to_string()), ("49999.99".into(), "49999.99".into()));
+    assert_eq!(report.credits[0].credit.to_string(), "49999.99");
+    let line = &r.lines[0];
+    assert_eq!((line.base.to_string(), line.rate.map(|x| x.to_string())), ("49999.99".into(), Some("0.02".into())));
+    assert_eq!((line.exact.to_string(), line.amount.to_string()), ("999.9998".into(), "1000".into()));
+    // A credit threshold of 50,000 is not met by 49,999.99.
+    let gated = json!({"kind": "flat", "rate": "0.1", "threshold": {"credit": "50000"}, "rounding": yuan});
+    let r = &run(&gated, &one("49999.99")).reps[0];
+    assert!(!r.threshold_met);
+    assert_eq!(r.final_pay.to_string(), "0");
+    // Graduated: the slice ends at the credit, 49,999.99, not at the bound.
+    let graduated = json!({"kind": "graduated", "tiers": tiers, "rounding": yuan});
+    let r = &run(&graduated, &one("49999.99")).reps[0];
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!(r.lines[0].to.map(|x| x.to_string()), Some("49999.99".into()));
+    // Both-inclusive whole-yuan tiers 0–50,000 / 50,001–: 50,000.50 is above 50,000, in the
+    // second tier (rounded half-even to 50,000 it was paid at the first tier's rate).
+    let both = json!({"kind": "retroactive", "bounds": "both_inclusive", "rounding": yuan,
+        "tiers": [{"from": "0", "to": "50000", "rate": "0.02"}, {"from": "50001", "rate": "0.05"}]});
+    let r = &run(&both, &one("50000.50")).reps[0];
+    assert_eq!((r.tier, r.final_pay.to_string()), (Some(1), "2500".into())); // 2,500.025
+                                                                             // Splits keep the amount's places and add up to it: 100.00 in thirds is 33.34 / 33.33 /
+                                                                             // 33.33 of credit in a whole-yuan plan too.
+    let thirds = json!({"transactions": [{"id": "d", "on": "2026-03-10", "amount": "100.00",
+        "splits": [{"rep": "a", "weight": "1"}, {"rep": "b", "weight": "1"}, {"rep": "c", "weight": "1"}]}]});
+    let report = run(&json!({"kind": "flat", "rate": "1", "rounding": yuan}), &thirds);
+    let credits: Vec<String> = report.credits.iter().map(|c| c.credit.to_string()).collect();
+    assert_eq!(credits, ["33.34", "33.33", "33.33"]);
+    let pay: Vec<String> = report.reps.iter().map(|r| r.final_pay.to_string()).collect();
+    assert_eq!(pay, ["33", "33", "33"]);
+    // Per transaction: 100 written in whole yuan splits 34 / 33 / 33, whatever the places of
+    // another sale in the same input.
+    let mut whole = thirds.clone();
+    whole["transactions"][0]["amount"] = json!("100");
+    let cents = json!({"id": "e", "on": "2026-03-11", "amount": "0.01", "rep": "a"});
+    whole["transactions"].as_array_mut().expect("list").push(cents);
+    let report = run(&json!({"kind": "flat", "rate": "1", "rounding": yuan}), &whole);
+    let credits: Vec<String> = report.credits.iter().map(|c| c.credit.to_string()).collect();
+    assert_eq!(credits, ["34", "33", "33", "0.01"]);
+}
+
+/// A sale accrued on collection and refunded in 20,000 parts, then cancelled: each refund
+/// takes back what it lowers the accrual base by (all collected up front: its own amount),
+/// the cancellation what is left. The refunds' amounts are found in one pass (a running sum
+/// per sale; summing the earlier parts for each refund was quadratic in them).
+#[test]
+fn a_sale_refunded_in_many_parts_under_collection_accrual() {
+    let n = 20_000;
+    let mut txns = vec![json!({"id": "d", "on": "2026-03-01", "amount": "300000.00", "rep": "r",
+        "payments": [{"on": "2026-03-02", "amount": "300000.00"}]})];
+    for k in 0..n {
+        let on = format!("2026-03-{:02}", 3 + k % 20);
+        txns.push(json!({"id": format!("x{k}"), "on": on, "kind": "refund", "amount": "10.00", "refers_to": "d"}));
+    }
+    let plan = json!({"kind": "graduated", "accrual": "collection", "tiers": [
+        {"from": "0", "to": "50000", "rate": "0.02"}, {"from": "50000", "rate": "0.05"}]});
+    let report = run(&plan, &json!({"transactions": txns.clone()}));
+    let r = &report.reps[0];
+    // 300,000 − 20,000 × 10 = 100,000 left: 1,000 + 2,500.
+    assert_eq!((r.credit.to_string(), r.final_pay.to_string()), ("100000.00".into(), "3500.00".into()));
+    let accrued: Vec<Decimal> = report.credits.iter().skip(1).map(|c| c.accrued).collect();
+    assert!(accrued.iter().all(|a| a.to_string() == "-10.00"), "each refund takes back its 10.00");
+    // Cancelled after all that: what is left, 100,000, and nothing more.
+    txns.push(json!({"id": "c", "on": "2026-03-30", "kind": "cancellation", "refers_to": "d"}));
+    let report = run(&plan, &json!({"transactions": txns}));
+    let r = &report.reps[0];
+    assert_eq!((r.credit.to_string(), r.final_pay.to_string()), ("0.00".into(), "0.00".into()));
+    assert_eq!(report.credits.last().map(|c| c.credit.to_string()), Some("-100000.00".into()));
+}

@@ -45,8 +45,10 @@ def commission_frame(
     ``df`` is a pandas DataFrame or Arrow tabular data (polars, pyarrow; needs pyarrow).
     Columns: ``rep`` (categorical or strings), ``on`` (datetime64, or dates / ISO strings),
     ``amount`` (int64: whole units unless ``amount_scale`` declares minor units, so cents need
-    ``amount_scale=2``; float64: rounded once to ``amount_scale`` places, default the plan's;
-    Decimal or strings: exact, one Python object per row), optional ``refund`` (bool). Optional
+    ``amount_scale=2``; float64: rounded once to ``amount_scale`` places, default the plan's
+    and at least 2; Decimal or strings: exact, one Python object per row), optional ``refund``
+    (bool). Amounts are credited at their own places (a whole-yuan plan pays whole yuan, but
+    49,999.99 stays below a 50,000 tier bound); only the pay lines are rounded. Optional
     ``product`` and ``customer_type`` (categorical or strings, missing for none) select the
     plan's rate rules and SPIFs; ``refers_to`` (integers: the 0-based position of the sale a
     refund refers to, -1 or missing for none) takes the sale's provisional pay and SPIF back

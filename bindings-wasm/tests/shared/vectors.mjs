@@ -585,7 +585,10 @@ function jsonEqual(a, b) {
 export function subsetMismatch(expected, actual, at = "", tolerance = 0) {
   if (isObject(expected) && isObject(actual)) {
     for (const [k, v] of Object.entries(expected)) {
-      if (!Object.hasOwn(actual, k)) return `${at}.${k}: missing in output`;
+      if (!Object.hasOwn(actual, k)) {
+        if (v === null) continue; // an expected null: the output leaves the key out (or gives null)
+        return `${at}.${k}: missing in output`;
+      }
       const m = subsetMismatch(v, actual[k], `${at}.${k}`, tolerance);
       if (m !== null) return m;
     }

@@ -36,8 +36,9 @@ pub struct TransactionColumns<'a> {
     pub rep_labels: &'a [String],
     /// When each row counts, as days since 1970-01-01 (years 0001 to 9999, ≤ `as_of`).
     pub on: &'a [i64],
-    /// Amounts, ≥ 0 (a refund gives the amount refunded), rounded to the plan's places as
-    /// `compute_commission` rounds them.
+    /// Amounts, ≥ 0 (a refund gives the amount refunded), credited at their own places
+    /// (at least the plan's, at most 12) as `compute_commission` credits them: never rounded
+    /// to the pay's places before the tiers read them.
     pub amount: AmountColumn<'a>,
     /// Whether each row is a refund (its credit taken off the running total and the table
     /// walked down, like a refund without `refers_to`). `None`: all sales.
@@ -171,7 +172,7 @@ pub struct CommissionColumnsReport {
     /// rounding places.
     pub scale: u32,
     /// Places of the credit columns (line `from`, `to`, `base`): the plan's places, or more
-    /// when a tier bound, an accelerator point or a prior credit has more.
+    /// when an amount, a tier bound, an accelerator point or a prior credit has more.
     pub credit_scale: u32,
     /// One statement per rep, as `compute_commission` gives it but without its lines (see
     /// `lines`): reps listed in `reps` first, then the others by first transaction.
@@ -259,9 +260,9 @@ pub fn commission_columns(
     crate::limits::check("rep", n, u64::from(u32::MAX), "rows")?;
     check_lengths(columns, n)?;
     let scale = plan.rounding.dp;
-    let units = amount_units(plan, &columns.amount, n)?;
+    let (units, amount_scale) = amount_units(plan, &columns.amount, n)?;
     check_rows(columns, as_of)?;
-    let extras = super::columns_extra::read(plan, columns, &units)?;
+    let extras = super::columns_extra::read(plan, columns, &units, amount_scale)?;
     let groups = Groups::new(columns, &units);
     // Reps: those listed first, then the labels' reps by their first transaction.
     let mut rep_of_label: Vec<Option<usize>> = vec![None; columns.rep_labels.len()];
@@ -290,14 +291,14 @@ pub fn commission_columns(
     }
     let tables =
         people.iter().map(|rep| Table::new(plan, rep.quota, &|| rep.quota_path.clone())).collect::<Result<Vec<_>>>()?;
-    let credit_scale = tables.iter().zip(&people).fold(scale, |s, (t, rep)| IntTable::scale_needed(t, rep, s));
+    let credit_scale = tables.iter().zip(&people).fold(amount_scale, |s, (t, rep)| IntTable::scale_needed(t, rep, s));
     let mut labels = Labels::new();
     let mut ints = Vec::with_capacity(people.len());
     let mut states = Vec::with_capacity(people.len());
     let mut ends = Vec::with_capacity(people.len());
     for (k, (table, rep)) in tables.iter().zip(&people).enumerate() {
         let path = || format!("reps[{k}]");
-        let int = IntTable::new(plan, table, rep, credit_scale, &mut labels)?;
+        let int = IntTable::new(plan, table, rep, (credit_scale, amount_scale), &mut labels)?;
         let moved = label_of[k]
             .map_or(Ok(0), |j| groups.credit[j].checked_mul(int.per_unit).ok_or_else(|| Error::overflow(path())))?;
         let end_units = int.start.checked_add(moved).ok_or_else(|| Error::overflow(path()))?;
@@ -310,7 +311,7 @@ pub fn commission_columns(
     // The one pass: in row order when every rep's rows are by date already (a ledger), else
     // in date order (a stable sort, so each rep's rows keep their input order within a day).
     let rep_of_code: Vec<u32> = rep_of_label.iter().map(|k| k.unwrap_or(0) as u32).collect();
-    let mut walk = Walk::new(plan, statements, &units, columns.refund, extras, labels)?;
+    let mut walk = Walk::new(plan, statements, (&units, amount_scale), columns.refund, extras, labels)?;
     let order = (!groups.sorted).then(|| {
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_by_key(|&i| key(columns, i as usize));
@@ -401,14 +402,14 @@ fn check_lengths(columns: &TransactionColumns, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Each row's amount in units of the plan's places, rounded by its rounding (as
-/// `compute_commission` rounds an amount), or the row's error.
-fn amount_units<'a>(plan: &CommissionPlan, amount: &AmountColumn<'a>, n: usize) -> Result<Cow<'a, [i64]>> {
-    let dp = plan.rounding.dp;
+/// Each row's amount in units of 10^-A and A, the places credit is kept at: the places the
+/// amounts are written with (the declared scale of units and floats, the largest scale of
+/// decimals), at least the plan's and at most 12, as `compute_commission` credits them
+/// (`credit::credit_rounding`); or the row's error.
+fn amount_units<'a>(plan: &CommissionPlan, amount: &AmountColumn<'a>, n: usize) -> Result<(Cow<'a, [i64]>, u32)> {
     let path = |i: usize| format!("amount[{i}]");
     let negative = |i: usize, value: String| Error::NegativeAmount { path: path(i), value };
-    let mut out = Vec::with_capacity(n);
-    match *amount {
+    let (units, scale): (Cow<'a, [i64]>, u32) = match *amount {
         AmountColumn::Units { units, scale } => {
             if scale > 28 {
                 return Err(Error::out_of_range("amount_scale", scale, 0, 28));
@@ -416,18 +417,14 @@ fn amount_units<'a>(plan: &CommissionPlan, amount: &AmountColumn<'a>, n: usize) 
             if let Some(i) = units.iter().position(|&u| u < 0) {
                 return Err(negative(i, units[i].to_string()));
             }
-            if scale == dp {
-                return Ok(Cow::Borrowed(units)); // already in the plan's units: the common case
-            }
-            for (i, &u) in units.iter().enumerate() {
-                out.push(rescale(i128::from(u), scale, plan).ok_or_else(|| Error::overflow(path(i)))?);
-            }
+            (Cow::Borrowed(units), scale)
         }
         AmountColumn::Float { values, scale } => {
             if scale > 18 {
                 return Err(Error::out_of_range("amount_scale", scale, 0, 18));
             }
             let pow = 10f64.powi(scale as i32);
+            let mut out = Vec::with_capacity(n);
             for (i, &v) in values.iter().enumerate() {
                 if !v.is_finite() {
                     return Err(Error::Parse {
@@ -439,37 +436,48 @@ fn amount_units<'a>(plan: &CommissionPlan, amount: &AmountColumn<'a>, n: usize) 
                 if v < 0.0 {
                     return Err(negative(i, v.to_string()));
                 }
-                let u = crate::forecast::float_units(v, pow).ok_or_else(|| Error::overflow(path(i)))?;
-                out.push(rescale(i128::from(u), scale, plan).ok_or_else(|| Error::overflow(path(i)))?);
+                out.push(crate::forecast::float_units(v, pow).ok_or_else(|| Error::overflow(path(i)))?);
             }
+            (Cow::Owned(out), scale)
         }
         AmountColumn::Decimal(a) => {
+            if let Some(i) = a.iter().position(|d| d.is_sign_negative() && !d.is_zero()) {
+                return Err(negative(i, a[i].to_string()));
+            }
+            let places = credit::credit_rounding(plan, a.iter().map(Decimal::scale));
+            let mut out = Vec::with_capacity(n);
             for (i, &d) in a.iter().enumerate() {
-                if d.is_sign_negative() && !d.is_zero() {
-                    return Err(negative(i, d.to_string()));
-                }
-                let u = to_units(plan.rounding.round(d), dp).and_then(|u| i64::try_from(u).ok());
+                let u = to_units(places.round(d), places.dp).and_then(|u| i64::try_from(u).ok());
                 out.push(u.ok_or_else(|| Error::overflow(path(i)))?);
             }
+            return Ok((Cow::Owned(out), places.dp));
         }
+    };
+    let places = credit::credit_rounding(plan, [scale]).dp;
+    if places == scale {
+        return Ok((units, places)); // already at the credit's places: the common case
     }
-    Ok(Cow::Owned(out))
+    let mut out = Vec::with_capacity(n);
+    for (i, &u) in units.iter().enumerate() {
+        out.push(rescale(i128::from(u), scale, places, plan).ok_or_else(|| Error::overflow(path(i)))?);
+    }
+    Ok((Cow::Owned(out), places))
 }
 
-/// Units of 10^-`scale` as units of the plan's places, rounded by its rounding.
-fn rescale(units: i128, scale: u32, plan: &CommissionPlan) -> Option<i64> {
-    let dp = plan.rounding.dp;
-    let out = if scale <= dp {
-        units.checked_mul(10i128.checked_pow(dp - scale)?)?
+/// Units of 10^-`scale` as units of 10^-`places`: exact when `places` ≥ `scale`, else
+/// rounded by the plan's strategy (amounts beyond 12 places).
+fn rescale(units: i128, scale: u32, places: u32, plan: &CommissionPlan) -> Option<i64> {
+    let out = if scale <= places {
+        units.checked_mul(10i128.checked_pow(places - scale)?)?
     } else {
-        super::columns_walk::div_round(units, 10i128.checked_pow(scale - dp)?, plan.rounding.strategy)
+        super::columns_walk::div_round(units, 10i128.checked_pow(scale - places)?, plan.rounding.strategy)
     };
     i64::try_from(out).ok()
 }
 
 /// What one sequential pass over the rows learns per rep code: its first row in date order
 /// (key, row), its net
-/// credit (refunds negative) in units of the plan's places; and whether every code's rows are
+/// credit (refunds negative) in units of the amounts' places; and whether every code's rows are
 /// in date order already.
 struct Groups {
     first: Vec<Option<(i64, u32)>>,

@@ -63,7 +63,7 @@ impl Extras<'_> {
 }
 
 /// What a (product, customer type) pair selects: the rule (or [`NO_RULE`]), and the SPIFs
-/// that match it (amount, and the least amount of a qualifying sale in money units).
+/// that match it (amount, and the least amount of a qualifying sale in amount units).
 type Pair = (u32, Vec<(Decimal, Option<i128>)>);
 
 /// Reads and checks the extra columns: `None` when neither the plan nor the columns use any
@@ -72,6 +72,7 @@ pub(crate) fn read<'a>(
     plan: &CommissionPlan,
     columns: &TransactionColumns<'a>,
     units: &[i64],
+    amount_scale: u32,
 ) -> Result<Option<Extras<'a>>> {
     let n = columns.rep.len();
     for (name, category) in [("product", columns.product), ("customer_type", columns.customer_type)] {
@@ -119,9 +120,9 @@ pub(crate) fn read<'a>(
                     s.product.as_deref().is_none_or(|x| Some(x) == p)
                         && s.customer_type.as_deref().is_none_or(|x| Some(x) == c)
                 })
-                // A sale of at least `min_amount` qualifies: at least its first unit of the plan's
-                // places at or above it (none when it is beyond any amount).
-                .map(|s| (s.amount, s.min_amount.map(|m| ceil_units(m, dp).unwrap_or(i128::MAX))))
+                // A sale of at least `min_amount` qualifies: at least its first unit of the
+                // amounts' places at or above it (none when it is beyond any amount).
+                .map(|s| (s.amount, s.min_amount.map(|m| ceil_units(m, amount_scale).unwrap_or(i128::MAX))))
                 .collect();
             (r.map_or(NO_RULE, |r| r as u32), spiffs)
         });

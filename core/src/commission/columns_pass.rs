@@ -80,7 +80,7 @@ impl RepState {
 /// A sale some refund in the columns refers to: what is left of it for its refunds.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sale {
-    /// Amount left to refund, in money units.
+    /// Amount left to refund, in amount units.
     amount: i128,
     /// What its lines paid in the provisional statement (less what clawbacks took back), in
     /// money units, and the credit under that pay, in credit units.
@@ -102,7 +102,9 @@ enum RuleInt {
 /// Both statements of every rep, written into per-row pay and line columns.
 pub(crate) struct Walk<'a> {
     plan: &'a CommissionPlan,
+    /// Each row's amount in units of 10^-`amount_scale` (the places credit is kept at).
     units: &'a [i64],
+    amount_scale: u32,
     refund: Option<&'a [bool]>,
     /// The provisional statement looks at each row as it comes (retroactive tiers reached so
     /// far, thresholds, accrual on attainment): else its rows are the final ones'.
@@ -130,7 +132,7 @@ impl<'a> Walk<'a> {
     pub fn new(
         plan: &'a CommissionPlan,
         statements: bool,
-        units: &'a [i64],
+        (units, amount_scale): (&'a [i64], u32),
         refund: Option<&'a [bool]>,
         extras: Option<Extras<'a>>,
         labels: Labels,
@@ -158,6 +160,7 @@ impl<'a> Walk<'a> {
         Ok(Self {
             plan,
             units,
+            amount_scale,
             refund,
             twice,
             bare: !statements && !twice && extras.is_none(),
@@ -305,14 +308,14 @@ impl<'a> Walk<'a> {
     fn link(&mut self, t: &IntTable, state: &mut RepState, r: u32, credit: i128) -> Result<()> {
         let Some(extras) = self.extras.as_ref() else { return Ok(()) };
         let row = r as usize;
-        let dp = self.plan.rounding.dp;
+        let places = self.amount_scale;
         let path = || format!("amount[{row}]");
         let amount = i128::from(self.units[row]);
         let dec = |units: i128, scale: u32| from_units(units, scale).ok_or_else(|| Error::overflow(path()));
         if let Some(o) = extras.refers_to(row) {
             let sale = self.sales.entry(o).or_default(); // paid before: an earlier date, or a sale of the day
             if amount > sale.amount {
-                return Err(Error::out_of_range(path(), dec(amount, dp)?, 0, dec(sale.amount, dp)?));
+                return Err(Error::out_of_range(path(), dec(amount, places)?, 0, dec(sale.amount, places)?));
             }
             sale.amount -= amount;
         } else if credit >= 0 && extras.referred.contains(&r) {
@@ -324,7 +327,7 @@ impl<'a> Walk<'a> {
                 let left = dec(state.prior_left, t.scale)?;
                 return Err(Error::out_of_range(
                     path(),
-                    dec(amount, dp)?,
+                    dec(amount, places)?,
                     0,
                     format!("{left} (the rep's prior credit left)"),
                 ));
@@ -376,7 +379,7 @@ impl<'a> Walk<'a> {
         if let Some(rate) = original_rate {
             // An earlier period's sale: its pay taken back at the rate it was paid at, in both
             // statements (that period is closed).
-            let amount = self.money(mul(self.credit_decimal(t, credit)?, rate, path)?)?;
+            let amount = self.money(mul(t.credit(credit)?, rate, path)?)?;
             let line = Line { rate: self.rate_code(rate), amount, ..whole(LineKind::Clawback, why | ORIGINAL) };
             self.push(mode, k, &mut state.steps, &line)?;
             if !provisional {
@@ -391,8 +394,8 @@ impl<'a> Walk<'a> {
             let amount = if -credit == sale.credit || sale.credit == 0 {
                 -sale.paid
             } else {
-                let (left, under) = (self.units_decimal(sale.paid)?, self.credit_decimal(t, sale.credit)?);
-                let part = mul(left, self.credit_decimal(t, credit)?, path)?;
+                let (left, under) = (self.units_decimal(sale.paid)?, t.credit(sale.credit)?);
+                let part = mul(left, t.credit(credit)?, path)?;
                 self.money(part.checked_div(under).ok_or_else(|| Error::overflow(path()))?)?
             };
             self.push(mode, k, &mut state.steps, &Line { amount, ..whole(LineKind::Clawback, why | ORIGINAL) })?;
@@ -410,7 +413,7 @@ impl<'a> Walk<'a> {
         let rule = if rule == NO_RULE { None } else { Some(self.rules[rule as usize]) };
         let rule_m = match rule {
             Some(RuleInt::Rate(rate)) => {
-                let amount = self.money(mul(self.credit_decimal(t, credit)?, rate, path)?)?;
+                let amount = self.money(mul(t.credit(credit)?, rate, path)?)?;
                 let code = self.rate_code(rate);
                 self.push(mode, k, &mut state.steps, &Line { rate: code, amount, ..whole(LineKind::RateRule, why) })?;
                 self.record(mode, r, refund, amount, credit);
@@ -543,8 +546,8 @@ impl<'a> Walk<'a> {
             let exact = if -credit == under || under == 0 {
                 -left
             } else {
-                let part = mul(self.units_decimal(left)?, self.credit_decimal(t, credit)?, path)?;
-                self.money(part.checked_div(self.credit_decimal(t, under)?).unwrap_or_default())?
+                let part = mul(self.units_decimal(left)?, t.credit(credit)?, path)?;
+                self.money(part.checked_div(t.credit(under)?).unwrap_or_default())?
             };
             (Some(o), exact)
         } else {
@@ -558,7 +561,7 @@ impl<'a> Walk<'a> {
             tier: -1,
             from: 0,
             to: 0,
-            base: amount.checked_mul(t.per_unit).ok_or_else(|| Error::overflow(path()))?,
+            base: amount.checked_mul(t.per_money).ok_or_else(|| Error::overflow(path()))?,
             rate: -1,
             multiplier: 0,
             amount,
@@ -611,12 +614,6 @@ impl<'a> Walk<'a> {
     /// Money units as a decimal.
     fn units_decimal(&self, units: i128) -> Result<Decimal> {
         from_units(units, self.plan.rounding.dp).ok_or_else(|| Error::overflow("transactions"))
-    }
-
-    /// Credit units as the decimal `compute_commission` holds (at the plan's places: every
-    /// row's credit is a whole number of money units).
-    fn credit_decimal(&self, t: &IntTable, credit: i128) -> Result<Decimal> {
-        self.units_decimal(credit / t.per_unit)
     }
 
     /// A statement's closing lines: earlier periods repriced (final only) and the cap.
@@ -676,7 +673,7 @@ impl<'a> Walk<'a> {
             let cap = money(cap)?;
             if total > cap {
                 capped = total - cap;
-                let units = |x: i128| x.checked_mul(t.per_unit).ok_or_else(|| Error::overflow(path()));
+                let units = |x: i128| x.checked_mul(t.per_money).ok_or_else(|| Error::overflow(path()));
                 let (from, to) = (units(total)?, units(cap)?);
                 let line = Line { kind: LineKind::Cap, from, to, base: from, amount: -capped, ..none };
                 self.push(mode, k, &mut steps, &line)?;

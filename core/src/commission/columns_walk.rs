@@ -176,8 +176,10 @@ pub(crate) struct IntTable {
     pub shift: u32,
     /// The first running credit at which the threshold is met (`None`: no threshold).
     pub gate: Option<i128>,
-    /// Credit units per money unit: 10^(S − dp).
+    /// Credit units per amount unit: 10^(S − A), A the places the amounts are credited at.
     pub per_unit: i128,
+    /// Credit units per money unit: 10^(S − dp).
+    pub per_money: i128,
     /// Prior credit in credit units.
     pub start: i128,
     /// The credit scale S.
@@ -192,7 +194,14 @@ impl IntTable {
         table.points().map(places).chain(std::iter::once(places(rep.prior_credit))).fold(s, u32::max).min(28)
     }
 
-    pub fn new(plan: &CommissionPlan, table: &Table, rep: &Rep, scale: u32, labels: &mut Labels) -> Result<Self> {
+    /// `scale`: (S, A), the credit's places and the amounts', S ≥ A ≥ the plan's places.
+    pub fn new(
+        plan: &CommissionPlan,
+        table: &Table,
+        rep: &Rep,
+        (scale, amount_scale): (u32, u32),
+        labels: &mut Labels,
+    ) -> Result<Self> {
         let path = "tiers";
         let at = |d: Decimal| to_units(d, scale).ok_or_else(|| Error::overflow(path));
         let rates: Vec<Decimal> = table
@@ -260,11 +269,17 @@ impl IntTable {
             accel,
             shift,
             gate,
-            per_unit: pow10(scale - dp, path)?,
+            per_unit: pow10(scale - amount_scale, path)?,
+            per_money: pow10(scale - dp, path)?,
             start: at(rep.prior_credit)?,
             scale,
             one: pow10(mult_scale, path)?,
         })
+    }
+
+    /// Credit units as the decimal `compute_commission` holds.
+    pub fn credit(&self, units: i128) -> Result<Decimal> {
+        crate::money::from_units(units, self.scale).ok_or_else(|| Error::overflow("transactions"))
     }
 
     pub fn gate_at(&self, p: i128) -> bool {

@@ -1,5 +1,10 @@
 //! Crediting: each transaction checked, ordered, and split among its reps (revenue credit to
-//! the cent by largest remainder, overlay credit on top, target credit kept apart).
+//! the last place by largest remainder, overlay credit on top, target credit kept apart).
+//!
+//! Credit is kept at the places each amount is written with (at least the plan's, at most
+//! [`Rounding::MAX_DP`]): tiers, thresholds and attainment are read on the credit a rep
+//! was given, and only the pay lines are rounded to the plan's places. A whole-yuan plan
+//! credits 49,999.99 as 49,999.99, below a 50,000 bound, not as 50,000.
 
 use std::collections::HashMap;
 
@@ -10,7 +15,7 @@ use super::plan::CommissionPlan;
 use super::report::CreditLine;
 use super::{CommissionInput, SplitKind, Transaction, TransactionKind};
 use crate::error::{Error, Result};
-use crate::money::{mul, split_largest_remainder};
+use crate::money::{mul, split_largest_remainder, Rounding};
 
 /// How a rate rule treats a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,18 +184,22 @@ fn refunds_of(
     ids: &HashMap<&str, usize>,
 ) -> HashMap<usize, Vec<(usize, NaiveDate, Decimal)>> {
     let mut out: HashMap<usize, Vec<(usize, NaiveDate, Decimal)>> = HashMap::new();
+    // Per sale, what its refunds so far took: a running sum, so that a sale refunded in many
+    // parts costs one addition a refund (summing the list each time was quadratic in them).
+    let mut done: HashMap<usize, Decimal> = HashMap::new();
     for &i in order {
         let Some(of) = &txns[i].refers_to else { continue };
         let Some(&o) = ids.get(of.as_str()) else { continue };
         if txns[o].kind != TransactionKind::Sale {
             continue;
         }
-        let sale = plan.rounding.round(txns[o].amount.unwrap_or_default());
-        let list = out.entry(o).or_default();
-        let done: Decimal = list.iter().map(|r| r.2).sum();
-        let left = (sale - done).max(Decimal::ZERO);
-        let amount = plan.rounding.round(txns[i].amount.unwrap_or(left)).min(left);
-        list.push((i, txns[i].on, amount));
+        let units = credit_rounding(plan, places(&txns[i]).chain(places(&txns[o])));
+        let sale = units.round(txns[o].amount.unwrap_or_default());
+        let taken = done.entry(o).or_default();
+        let left = (sale - *taken).max(Decimal::ZERO);
+        let amount = units.round(txns[i].amount.unwrap_or(left)).min(left);
+        *taken += amount;
+        out.entry(o).or_default().push((i, txns[i].on, amount));
     }
     out
 }
@@ -201,7 +210,8 @@ impl<'a> Book<'a> {
         let tx: &'a Transaction = &self.txns[i];
         let plan = self.plan;
         let path = |f: &str| format!("transactions[{i}].{f}");
-        let amount = plan.rounding.round(tx.amount.unwrap_or_default());
+        let units = credit_rounding(plan, places(tx));
+        let amount = units.round(tx.amount.unwrap_or_default());
         let refund = tx.kind != TransactionKind::Sale;
         // (rep, share, weight of the credit split, kind, target share)
         let splits: Vec<(&str, Decimal, Decimal, SplitKind, Option<Decimal>)> = if let Some(rep) = &tx.rep {
@@ -223,14 +233,14 @@ impl<'a> Book<'a> {
         let revenue: Vec<usize> = (0..splits.len()).filter(|&j| splits[j].3 == SplitKind::Revenue).collect();
         let weights: Vec<Decimal> = revenue.iter().map(|&j| splits[j].2).collect();
         let target_weights: Vec<Decimal> = revenue.iter().map(|&j| splits[j].4.unwrap_or(splits[j].2)).collect();
-        let cut = split_largest_remainder(amount, &weights, plan.rounding, &path("splits"))?;
-        let target_cut = split_or_zero(amount, &target_weights, plan, &path("splits"))?;
+        let cut = split_largest_remainder(amount, &weights, units, &path("splits"))?;
+        let target_cut = split_or_zero(amount, &target_weights, units, &path("splits"))?;
         let spiff = if refund {
             Decimal::ZERO
         } else {
             plan.spiff_for(tx.product.as_deref(), tx.customer_type.as_deref(), amount)?
         };
-        let spiffs = split_or_zero(spiff, &cut, plan, &path("splits"))?;
+        let spiffs = split_or_zero(spiff, &cut, plan.rounding, &path("splits"))?;
         let events = if refund { vec![(tx.on, amount)] } else { self.events(tx, amount) };
         // The accrual base after each event and each refund of the sale, in the order the
         // running totals take them (a day's events before its refunds): the events' amount
@@ -267,7 +277,7 @@ impl<'a> Book<'a> {
                 (cut[r - 1], target_cut[r - 1])
             } else {
                 let at = || format!("transactions[{i}].splits[{j}].share");
-                (plan.rounding.round(mul(amount, share, at)?), plan.rounding.round(mul(amount, target_share, at)?))
+                (units.round(mul(amount, share, at)?), units.round(mul(amount, target_share, at)?))
             };
             let at = || tx.rep.as_ref().map_or_else(|| format!("transactions[{i}].splits[{j}].rep"), |_| path("rep"));
             let rep = rep_of(&mut self.index, &mut self.reps, &mut self.entries, name, at);
@@ -276,15 +286,15 @@ impl<'a> Book<'a> {
             // rounded there, so the parts add up to the credit accrued in all; each refund of
             // the sale takes back what its step lowers (`level`: the rep's share reached).
             let (mut accrued, mut accrued_target) = (Decimal::ZERO, Decimal::ZERO);
-            let zero = plan.rounding.round(Decimal::ZERO);
+            let zero = units.round(Decimal::ZERO);
             let mut level = (zero, zero);
             for &(who, on, cumulative) in &steps {
                 let share = |x: Decimal| -> Result<Decimal> {
                     if amount.is_zero() {
-                        return Ok(plan.rounding.round(Decimal::ZERO));
+                        return Ok(zero);
                     }
                     let exact = mul(x, cumulative, || path("amount"))?.checked_div(amount);
-                    Ok(plan.rounding.round(exact.ok_or_else(|| Error::overflow(path("amount")))?))
+                    Ok(units.round(exact.ok_or_else(|| Error::overflow(path("amount")))?))
                 };
                 let (to, to_target) = (share(c)?, share(tc)?);
                 let (dc, dt) = (to - level.0, to_target - level.1);
@@ -374,7 +384,6 @@ impl<'a> Book<'a> {
     /// proportion to what is left of it (all that is left when it is all refunded).
     fn refund(&mut self, i: usize, o: usize, rule: Rule) -> Result<()> {
         let (tx, original) = (&self.txns[i], &self.txns[o]);
-        let plan = self.plan;
         let path = |f: &str| format!("transactions[{i}].{f}");
         if original.on > tx.on {
             return Err(Error::DateOrder {
@@ -387,7 +396,8 @@ impl<'a> Book<'a> {
             path: path("refers_to"),
             reason: format!("sale {:?} is not credited yet", original.id),
         })?;
-        let amount = plan.rounding.round(tx.amount.unwrap_or(sale.amount));
+        let units = credit_rounding(self.plan, places(tx).chain(places(original)));
+        let amount = units.round(tx.amount.unwrap_or(sale.amount));
         if amount > sale.amount {
             return Err(Error::out_of_range(path("amount"), amount, 0, sale.amount));
         }
@@ -399,8 +409,8 @@ impl<'a> Book<'a> {
             (weights, targets)
         } else {
             (
-                split_or_zero(amount, &weights, plan, &path("amount"))?,
-                split_or_zero(amount, &targets, plan, &path("amount"))?,
+                split_or_zero(amount, &weights, units, &path("amount"))?,
+                split_or_zero(amount, &targets, units, &path("amount"))?,
             )
         };
         let ratio = |x: Decimal| {
@@ -416,7 +426,7 @@ impl<'a> Book<'a> {
                 return Ok(of);
             }
             let exact = mul(x, of, || path("amount"))?.checked_div(whole).unwrap_or_default();
-            Ok(plan.rounding.round(exact).min(of))
+            Ok(units.round(exact).min(of))
         };
         let taken = self.taken.remove(&i);
         let mut r = 0;
@@ -534,11 +544,29 @@ pub(crate) fn unlisted_rep(name: &str, quota_path: String) -> Rep {
 }
 
 /// Largest-remainder split, or zeros when every weight is zero (a sale fully refunded).
-fn split_or_zero(amount: Decimal, weights: &[Decimal], plan: &CommissionPlan, path: &str) -> Result<Vec<Decimal>> {
+fn split_or_zero(amount: Decimal, weights: &[Decimal], rounding: Rounding, path: &str) -> Result<Vec<Decimal>> {
     if weights.iter().all(Decimal::is_zero) {
-        return Ok(vec![plan.rounding.round(Decimal::ZERO); weights.len()]);
+        return Ok(vec![rounding.round(Decimal::ZERO); weights.len()]);
     }
-    split_largest_remainder(amount, weights, plan.rounding, path)
+    split_largest_remainder(amount, weights, rounding, path)
+}
+
+/// How credit is rounded where it must be (a split, a share accrued, a part refunded): at
+/// the places the amounts are written with (`places`: 100.00 has 2; a transaction's own,
+/// and a refund's sale's), at least the plan's and at most [`Rounding::MAX_DP`], by the
+/// plan's strategy. Per transaction: another transaction's places never change how a
+/// sale is split. Credit is never rounded
+/// to the plan's pay places: a tier, a threshold or an accelerator point is read on the
+/// amount credited (49,999.99 stays below a 50,000 bound in a whole-yuan plan).
+pub(crate) fn credit_rounding(plan: &CommissionPlan, places: impl IntoIterator<Item = u32>) -> Rounding {
+    let dp = places.into_iter().fold(plan.rounding.dp, u32::max).min(Rounding::MAX_DP);
+    Rounding { dp, ..plan.rounding }
+}
+
+/// The places a transaction's amounts are written with: its amount's, its deliveries' and
+/// payments'.
+fn places(t: &Transaction) -> impl Iterator<Item = u32> + '_ {
+    t.amount.iter().chain(t.deliveries.iter().chain(&t.payments).map(|e| &e.amount)).map(Decimal::scale)
 }
 
 /// −x, without a "-0.00".

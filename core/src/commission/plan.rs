@@ -75,7 +75,10 @@ pub struct CommissionPlan {
     /// The plan's currency; a transaction in another one is refused (no silent netting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// Rounding of credits and of every statement line (default 2 places, half-even).
+    /// Rounding of every statement line's pay (default 2 places, half-even). Credit keeps
+    /// the amounts' own places (at least these, at most 12): tiers, thresholds and
+    /// attainment read the amount credited, and where credit is split (revenue splits,
+    /// accrual shares, partial refunds) it is rounded there, by this strategy.
     #[serde(default)]
     pub rounding: Rounding,
 }
@@ -147,7 +150,9 @@ pub enum Bounds {
     /// Tiers are `[from, to)`: 100,000 is in the tier starting at 100,000. Next `from` = `to`.
     LowerInclusive,
     /// Tiers are `[from, to]` with the next `from` one rounding quantum above `to`
-    /// (0–50,000 then 50,000.01–100,000, as OCA writes them).
+    /// (0–50,000 then 50,000.01–100,000, as OCA writes them). A credit between the two
+    /// (50,000.50 in a whole-yuan plan written 0–50,000 / 50,001–) is above `to`: it is in
+    /// the next tier.
     BothInclusive,
 }
 

@@ -52,7 +52,8 @@ pub struct RepStatement {
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub prior_credit: Decimal,
-    /// Commission credit of this period's transactions (refunds negative).
+    /// Commission credit of this period's transactions (refunds negative), exact: at the
+    /// amounts' places (at least the plan's), never rounded to the pay's places.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub credit: Decimal,
@@ -247,7 +248,7 @@ pub struct CreditLine {
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub share: Decimal,
     /// Commission credit: revenue credits split by largest remainder so they sum to the
-    /// amount to the cent; negative for refunds.
+    /// amount exactly, at the amounts' places (at least the plan's); negative for refunds.
     #[serde(with = "crate::wire::decimal")]
     #[cfg_attr(feature = "typescript", tsify(type = "Decimal"))]
     pub credit: Decimal,

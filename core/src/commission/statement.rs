@@ -136,10 +136,10 @@ pub(crate) fn summary(
         rep: rep.name.clone(),
         quota: rep.quota,
         prior_credit: rep.prior_credit,
-        credit: plan.rounding.round(credit),
-        target_credit: plan.rounding.round(target_credit),
-        running_credit: plan.rounding.round(end.credit),
-        running_target_credit: plan.rounding.round(end.target),
+        credit: shown(credit, plan.rounding),
+        target_credit: shown(target_credit, plan.rounding),
+        running_credit: shown(end.credit, plan.rounding),
+        running_target_credit: shown(end.target, plan.rounding),
         attainment: rep.quota.map(|_| table.attainment(end.target, path)).transpose()?.map(|a| SHARE.round(a)),
         tier: matches!(plan.kind, PlanKind::Graduated | PlanKind::Retroactive).then(|| table.tier_at(end.credit).0),
         threshold_met: table.gate(end, path)?,
@@ -156,6 +156,17 @@ pub(crate) fn summary(
         lines,
         provisional_lines,
     })
+}
+
+/// Credit as a statement shows it: exact, as the tiers read it (never rounded to the pay's
+/// places), written with the plan's places at least and no trailing zeros beyond them, so
+/// the record function and the columns write one figure alike.
+fn shown(x: Decimal, rounding: Rounding) -> Decimal {
+    let mut x = x.normalize();
+    if x.scale() < rounding.dp {
+        x.rescale(rounding.dp);
+    }
+    x
 }
 
 /// A draw on the final pay: (top-up, recovered, balance owed after, payable).

@@ -28,7 +28,8 @@ pub enum RuleStatus {
 pub(crate) struct Reading {
     /// Whole units elapsed since the start (days change at local midnight; hours floor).
     pub(crate) elapsed: i64,
-    /// Units until due (≤ 0: due), as a person would count them on the same calendar.
+    /// Units until due (≤ 0: due), as a person would count them on the same calendar; not
+    /// reported for a met rule.
     pub(crate) remaining: i64,
     pub(crate) due_at: Instant,
     pub(crate) warn_at: Option<Instant>,

@@ -161,7 +161,8 @@ pub struct PoolReason {
     /// Rule clocks: the rule's limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
-    /// Rule clocks: units left until due (≤ 0: due).
+    /// Rule clocks: units left until due (≤ 0: due); absent, as `due_at` and `warn_at`, once
+    /// a `since_claim` rule is met (it is never due).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remaining: Option<i64>,
     /// Rule clocks: when it is (was) due.
@@ -418,7 +419,8 @@ pub(crate) fn decide(pool: &CompiledPool, f: &Facts, as_of: Instant, explain: bo
                 unit: Some(p.unit),
                 elapsed: Some(reading.elapsed),
                 limit: Some(rule.limit),
-                remaining: Some(reading.remaining),
+                // A met rule is never due: no time is left to count, as no `due_at` is given.
+                remaining: (!met).then_some(reading.remaining),
                 due_at: (!met).then(|| fmt(reading.due_at)),
                 warn_at: reading.warn_at.filter(|_| !met).map(fmt),
                 status: Some(reading.status),
