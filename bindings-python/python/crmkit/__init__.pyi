@@ -1959,8 +1959,15 @@ class EstimateReport(TypedDict):
 def match_records(policy: MatchPolicy | Mapping[str, object], a: DedupRecord | Mapping[str, object], b: DedupRecord | Mapping[str, object]) -> PairMatch:
     """Two records under a match policy, explained field by field; raises ``CrmkitError``."""
 
+class EstimateSettings(TypedDict, total=False):
+    max_iterations: int
+    random_pairs: int
+    seed: int | str
+
 def estimate_model(
-    policy: Mapping[str, object], records: Sequence[DedupRecord | Mapping[str, object]], settings: Mapping[str, object] | None = None
+    policy: Mapping[str, object],
+    records: Sequence[DedupRecord | Mapping[str, object]],
+    settings: EstimateSettings | Mapping[str, object] | None = None,
 ) -> EstimateReport:
     """Fellegi-Sunter m, u and prior by EM; raises ``CrmkitError``."""
 

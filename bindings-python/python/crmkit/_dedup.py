@@ -117,7 +117,9 @@ def estimate_model(
     policy: Mapping[str, Any], records: Sequence[Mapping[str, Any]], settings: Mapping[str, Any] | None = None
 ) -> dict:
     """Fellegi-Sunter m, u and prior by EM from unlabelled records; ``report["model"]`` goes
-    back into the policy's ``fellegi_sunter``. Raises ``CrmkitError``."""
+    back into the policy's ``fellegi_sunter``. ``settings``: ``max_iterations``,
+    ``random_pairs``, ``seed`` (an integer or its decimal text, as every seed). Raises
+    ``CrmkitError``."""
     return _native.estimate_model(to_json(policy), to_json(settings or {}), to_json(records, "records", "records"))
 
 

@@ -83,7 +83,10 @@ pub enum SurvivorReason {
     LowestId,
 }
 
-/// Why a merge was refused.
+/// Why a merge was refused. A merge beyond the size cap is refused for its size; otherwise
+/// the reason is the strongest any pair across the two clusters gives, in this order:
+/// cannot-link, two credit codes, a DISTINCT pair (`incoherent`), a RELATED pair, too few
+/// DUPLICATE pairs (`incoherent`): the same whatever the input's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
@@ -365,6 +368,11 @@ pub(crate) fn dedup_table(
             refused.push(refuse(RefusalReason::MaxClusterSize));
             continue;
         }
+        // The reason of a refusal is the strongest one any pair across gives (cannot-link, then
+        // two credit codes, then a DISTINCT pair, then a RELATED one), never the first pair
+        // met: the members' order follows the rows, and the report must not depend on the
+        // input's order. Only a cannot-link ends the scan early; once a reason is known, a
+        // pair is scored only if it could still give a stronger one.
         let mut verdict_of_cross = None;
         let mut duplicates = 0usize;
         // DISTINCT pairs that only a contradicting `or_blank` field refused, with the rules
@@ -379,7 +387,10 @@ pub(crate) fn dedup_table(
                 }
                 if credit_fields.iter().any(|&f| credit_differs(&prepared[lo as usize], &prepared[hi as usize], f)) {
                     verdict_of_cross = Some(RefusalReason::CreditCodeDiffers);
-                    break 'cross;
+                    continue;
+                }
+                if matches!(verdict_of_cross, Some(RefusalReason::CreditCodeDiffers | RefusalReason::Incoherent)) {
+                    continue;
                 }
                 let verdict = if let Ok(k) = found.binary_search_by_key(&(lo, hi), |&(a, b, _)| (a, b)) {
                     found[k].2
@@ -399,20 +410,14 @@ pub(crate) fn dedup_table(
                 };
                 match verdict {
                     Verdict::Duplicate => duplicates += 1,
-                    Verdict::Distinct => {
-                        verdict_of_cross = Some(RefusalReason::Incoherent);
-                        break 'cross;
-                    }
+                    Verdict::Distinct => verdict_of_cross = Some(RefusalReason::Incoherent),
                     // Two entities of one brand (a branch, another region's or legal form's
                     // company): a short name that duplicates both must not chain them.
-                    Verdict::Related => {
-                        verdict_of_cross = Some(RefusalReason::Related);
-                        break 'cross;
-                    }
+                    Verdict::Related => verdict_of_cross = Some(RefusalReason::Related),
                 }
             }
         }
-        if verdict_of_cross.is_none() && !contradicted.is_empty() {
+        if matches!(verdict_of_cross, None | Some(RefusalReason::Related)) && !contradicted.is_empty() {
             let merged: Vec<u32> = members(&next, ra).chain(members(&next, rb)).collect();
             let is_duplicate = |p: u32, q: u32, buf: &mut Vec<Option<FieldResult>>| -> Result<bool> {
                 let (lo, hi) = (p.min(q), p.max(q));

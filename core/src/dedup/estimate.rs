@@ -23,8 +23,10 @@ pub struct EstimateSettings {
     /// Random pairs drawn for u (100 to 10,000,000, default 100,000).
     #[serde(default = "default_random_pairs")]
     pub random_pairs: u32,
-    /// Seed of the draw: same seed, same model.
-    #[serde(default = "default_seed")]
+    /// Seed of the draw: same seed, same model. An integer or a decimal string (a JS
+    /// `BigInt` or string beyond 2^53), as every seed.
+    #[serde(default = "default_seed", with = "crate::wire::uint")]
+    #[cfg_attr(feature = "typescript", tsify(optional, type = "number | bigint | string"))]
     pub seed: u64,
 }
 

@@ -90,7 +90,8 @@ pub(crate) fn normalize_phone_at(phone: &str, default_country: &str, path: &str)
     for (i, c) in main.char_indices() {
         match c {
             '0'..='9' => digits.push(c),
-            '+' if i == 0 || main[..i].trim().is_empty() => plus = true,
+            // A leading +, also in brackets: "(+86) 138 1234 5678" as forms and cards write it.
+            '+' if !plus && main[..i].chars().all(|c| c.is_whitespace() || c == '(') => plus = true,
             ' ' | '-' | '(' | ')' | '.' | '/' | '\u{3000}' | '—' => {}
             _ => return Err(bad("not a phone number (unexpected characters)")),
         }
