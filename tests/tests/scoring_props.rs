@@ -15,8 +15,8 @@ fn as_of() -> NaiveDate {
 }
 
 /// A policy from drawn numbers: fit rules on text and numbers, event rules of every mode
-/// (threshold / per event, with and without half-life, window and max_events from 0 to 6), a group cap
-/// and bounds. Event type `visit` is only ever scored with positive points.
+/// (threshold / per event, with and without half-life, window and max_events from 1 to 6: 0 is
+/// out_of_range), a group cap and bounds. Event type `visit` is only ever scored with positive points.
 fn policy(p: &[i32], caps: Caps, half_life: u8) -> ScoringPolicy {
     let hl = if half_life == 0 { Value::Null } else { json!(f64::from(half_life) / 2.0) };
     let opt = |v: Option<i32>| v.map_or(Value::Null, |v| json!(v));
@@ -25,7 +25,7 @@ fn policy(p: &[i32], caps: Caps, half_life: u8) -> ScoringPolicy {
         {"id": "size", "dimension": "fit", "points": p[1], "group": "g", "when": [{"field": "size", "op": "range", "min": 10, "max": 50, "bounds": "[)"}]},
         {"id": "re", "dimension": "fit", "points": p[2], "when": [{"field": "industry", "op": "regex", "pattern": "^[bc]"}]},
         {"id": "v1", "dimension": "engagement", "points": p[3].abs(), "event": {"types": ["visit"], "min_count": 2, "half_life_days": hl}},
-        {"id": "v2", "dimension": "engagement", "points": p[4].abs(), "event": {"types": ["visit", "download"], "per_event": true, "max_events": p[8].rem_euclid(7), "half_life_days": hl, "within_days": 40}},
+        {"id": "v2", "dimension": "engagement", "points": p[4].abs(), "event": {"types": ["visit", "download"], "per_event": true, "max_events": p[8].rem_euclid(6) + 1, "half_life_days": hl, "within_days": 40}},
         {"id": "v3", "dimension": "engagement", "points": p[5].abs(), "event": {"types": ["visit"], "per_event": true, "within_days": 20}},
         {"id": "dl", "dimension": "engagement", "points": p[6], "event": {"types": ["download"], "half_life_days": hl}},
         {"id": "un", "dimension": "engagement", "points": -p[7].abs(), "event": {"types": ["unsubscribe"]}},

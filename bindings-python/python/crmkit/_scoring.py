@@ -184,10 +184,11 @@ def score_frame(
 
     fields = []
     names = list(_native.scoring_fields(to_json(policy)))
+    numbers = _range_fields(policy)
     for name in names:
         if name not in df.columns:
             continue  # the core names the missing column in its error
-        fields.append((name, *_column(df[name], np, pd)))
+        fields.append((name, *_column(df[name], np, pd, decimals=name in numbers)))
     if "id" in df.columns and "id" not in names:
         # The ties the policy leaves go by id, as in score_leads (by row order without one).
         fields.append(("id", *_column(df["id"], np, pd, text_only=True)))
@@ -231,9 +232,54 @@ def _days32(days: Any, nat: Any, np: Any, wide: bool = True) -> Any:
     return days.astype(np.int32)
 
 
-def _column(s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool = False) -> tuple:
+def _range_fields(policy: Any) -> set:
+    """The fields a range condition of the policy reads (as numbers): a column of ``Decimal``
+    objects there is numbers, as ``score_leads`` reads a ``Decimal`` (its decimal string) where
+    a number is expected. The core validates the policy itself."""
+    out = set()
+    try:
+        for part in ("rules", "tiers"):
+            for r in policy.get(part) or ():
+                for c in r.get("when") or ():
+                    if c.get("op") == "range" and isinstance(c.get("field"), str):
+                        out.add(c["field"])
+    except (AttributeError, TypeError):
+        pass
+    return out
+
+
+def _decimals(s: Any, np: Any, pd: Any) -> Any:
+    """float64 of an object Series of ``Decimal`` (and int / float) values, NaN for None /
+    NaN, each the float nearest its value; None when another value (text...) is there."""
+    import decimal
+
+    out = np.empty(len(s), dtype=np.float64)
+    for i, v in enumerate(s.to_numpy(dtype=object)):
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            out[i] = np.nan
+        elif isinstance(v, (decimal.Decimal, int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+            if isinstance(v, decimal.Decimal) and not v.is_finite():
+                return None
+            try:
+                out[i] = float(v)
+            except OverflowError:  # an int beyond a float: the core names the column
+                return None
+            if not np.isfinite(out[i]):  # Decimal("1E+400"): no number of a float either
+                return None
+        else:
+            return None
+    return out
+
+
+def _column(
+    s: Any, np: Any, pd: Any, text_only: bool = False, dates_only: bool = False, decimals: bool = False
+) -> tuple:
     """(kind, data) of a Series: ("number", float64), ("date", int32 days), ("text", (int32
-    codes, labels))."""
+    codes, labels)). With ``decimals``, an object column of ``Decimal`` values is numbers."""
+    if decimals and s.dtype == object:
+        values = _decimals(s, np, pd)
+        if values is not None:
+            return "number", values
     if dates_only or (not text_only and (pd.api.types.is_datetime64_any_dtype(s.dtype))):
         values = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M" else None
         unit = np.datetime_data(values.dtype)[0] if values is not None else None

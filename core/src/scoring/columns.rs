@@ -84,8 +84,10 @@ pub(crate) enum Kind {
     Text,
     Number,
     Date,
-    /// Exists / missing and tie-breaks: whatever the values are.
+    /// Tie-breaks: numbers as numbers (when any lead holds a number), text as text.
     Any,
+    /// Exists / missing only: whether a value is there, whatever its type.
+    Presence,
 }
 
 /// Fields the policy reads and the kind each must have; `invalid_value` at the condition
@@ -101,6 +103,8 @@ pub(crate) fn field_kinds(policy: &ScoringPolicy) -> Result<Vec<(String, Kind)>>
             }
             Some(&i) => match (kinds[i].1, kind) {
                 (a, b) if a == b => {}
+                (_, Kind::Presence) => {}
+                (Kind::Presence, b) => kinds[i].1 = b,
                 (_, Kind::Any) => {}
                 (Kind::Any, b) => kinds[i].1 = b,
                 (a, b) => {
@@ -131,7 +135,7 @@ pub(crate) fn field_kinds(policy: &ScoringPolicy) -> Result<Vec<(String, Kind)>>
             }
             ConditionOp::Range => Kind::Number,
             ConditionOp::WithinDays => Kind::Date,
-            ConditionOp::Exists | ConditionOp::Missing => Kind::Any,
+            ConditionOp::Exists | ConditionOp::Missing => Kind::Presence,
         };
         add(&c.field, kind, format!("{path}.op"))?;
     }
@@ -278,11 +282,30 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<FieldColumn> {
         l.fields.get(name).filter(|v| !matches!(v, FieldValue::Null))
     }
     let kind = match kind {
-        // Exists / missing and tie-breaks take the kind of the first value present.
-        Kind::Any => match leads.iter().find_map(|l| value(l, name)) {
-            Some(FieldValue::Number(_)) => Kind::Number,
-            _ => Kind::Text,
-        },
+        // A tie-break field no condition types is numbers when any lead holds a number (its
+        // decimal strings then read as numbers), else text: the same whatever the leads'
+        // order, never the kind of whichever value comes first.
+        Kind::Any => {
+            if leads.iter().any(|l| matches!(value(l, name), Some(FieldValue::Number(_)))) {
+                Kind::Number
+            } else {
+                Kind::Text
+            }
+        }
+        // Exists / missing ask whether a value is there, of whatever type (a phone given as
+        // a number by one lead and as text by another, tags): 1 where one is, NaN where none.
+        Kind::Presence => {
+            let present = |v: Option<&FieldValue>| match v {
+                None => false,
+                Some(FieldValue::Text(t)) => !t.is_empty(),
+                Some(FieldValue::Tags(t)) => !t.is_empty(),
+                Some(FieldValue::Number(n)) => !n.is_nan(),
+                Some(_) => true,
+            };
+            return Ok(FieldColumn::Number(
+                leads.iter().map(|l| if present(value(l, name)) { 1.0 } else { f64::NAN }).collect(),
+            ));
+        }
         k => k,
     };
     Ok(match kind {
@@ -314,7 +337,7 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<FieldColumn> {
             }
             FieldColumn::Date(out)
         }
-        Kind::Text | Kind::Any => {
+        Kind::Text | Kind::Any | Kind::Presence => {
             let mut labels: Vec<String> = Vec::new();
             let mut index: HashMap<&str, i32> = HashMap::new();
             let mut codes = Vec::with_capacity(leads.len());

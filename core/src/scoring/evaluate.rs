@@ -52,7 +52,8 @@ pub struct ReliabilityBin {
 ///
 /// # Errors
 ///
-/// `invalid_value` at `outcomes` when the lengths differ; `out_of_range` at
+/// `invalid_value` at `outcomes` when the lengths differ and at `probabilities` when there
+/// are none; `out_of_range` at
 /// `probabilities[i]` outside [0, 1] (or NaN) and at `bins` of 0; `limit_exceeded` at `bins`
 /// above [`MAX_BINS`].
 ///
@@ -78,6 +79,11 @@ pub fn calibration(probabilities: &[f64], won: &[bool], bins: u32) -> Result<Cal
     if let Some(i) = probabilities.iter().position(|p| !(0.0..=1.0).contains(p)) {
         return Err(Error::out_of_range(format!("probabilities[{i}]"), probabilities[i], 0, 1));
     }
+    // A mean over no prediction is no number: Brier 0 and log loss 0 would read as a perfect
+    // model (an empty test split from `time_split`, say).
+    if probabilities.is_empty() {
+        return Err(Error::InvalidValue { path: "probabilities".into(), reason: "no predictions to calibrate".into() });
+    }
     let n = probabilities.len();
     let (mut brier, mut log_loss) = (0.0, 0.0);
     let mut acc = vec![(0_u64, 0.0_f64, 0_u64); bins as usize];
@@ -86,7 +92,7 @@ pub fn calibration(probabilities: &[f64], won: &[bool], bins: u32) -> Result<Cal
         brier += (p - y) * (p - y);
         let q = p.clamp(LOG_LOSS_EPSILON, 1.0 - LOG_LOSS_EPSILON);
         log_loss -= if w { ln(q) } else { ln(1.0 - q) };
-        let b = ((p * f64::from(bins)) as usize).min(bins as usize - 1);
+        let b = bin_of(p, bins);
         acc[b].0 += 1;
         acc[b].1 += p;
         acc[b].2 += u64::from(w);
@@ -96,8 +102,8 @@ pub fn calibration(probabilities: &[f64], won: &[bool], bins: u32) -> Result<Cal
     Ok(CalibrationReport {
         count: n as u64,
         won: won_count,
-        brier: if n == 0 { 0.0 } else { brier / count },
-        log_loss: if n == 0 { 0.0 } else { log_loss / count },
+        brier: brier / count,
+        log_loss: log_loss / count,
         auc: auc(probabilities, won, won_count),
         bins: acc
             .iter()
@@ -111,6 +117,22 @@ pub fn calibration(probabilities: &[f64], won: &[bool], bins: u32) -> Result<Cal
             })
             .collect(),
     })
+}
+
+/// The bin of `p` among `bins` equal-width bins: the one whose reported bounds hold it,
+/// `from` = i / bins ≤ p < `to` = (i + 1) / bins (the last bin takes 1). `p × bins` alone
+/// rounds 0.57 × 100 to 56.99999999999999, which put p = 0.57 below the bin whose `from` is
+/// 0.57.
+fn bin_of(p: f64, bins: u32) -> usize {
+    let k = f64::from(bins);
+    let last = bins as usize - 1;
+    let mut b = ((p * k) as usize).min(last);
+    if b < last && p >= (b + 1) as f64 / k {
+        b += 1;
+    } else if b > 0 && p < b as f64 / k {
+        b -= 1;
+    }
+    b
 }
 
 /// Mann–Whitney U over average ranks (ties share their mean rank).

@@ -134,7 +134,8 @@ pub struct FieldCondition {
 }
 
 /// FieldCondition operators. Text operators need a text field; `range` a number; `within_days` a
-/// `YYYY-MM-DD` date; `exists` / `missing` any (null, absent and `""` are missing).
+/// `YYYY-MM-DD` date; `exists` / `missing` any, each lead its own (null, absent, `""` and `[]`
+/// are missing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
@@ -185,7 +186,7 @@ pub enum RangeBounds {
 pub struct EventRule {
     /// Event types that count.
     pub types: Vec<String>,
-    /// Fewest qualifying events for the rule to match (default 1).
+    /// Fewest qualifying events for the rule to match (default 1; 0 is `out_of_range`).
     #[serde(default = "EventRule::one")]
     pub min_count: u32,
     /// Hard window: events older than this many days before `as_of` are ignored.
@@ -198,7 +199,7 @@ pub struct EventRule {
     /// event. `true`: `points` for each qualifying event, each decayed by its own age.
     #[serde(default)]
     pub per_event: bool,
-    /// With `per_event`: at most this many events score (the most recent ones).
+    /// With `per_event`: at most this many events score (the most recent ones; at least 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events: Option<u32>,
 }
@@ -412,6 +413,15 @@ impl EventRule {
         }
         if self.max_events.is_some() && !self.per_event {
             return Err(invalid(format!("{path}.max_events"), "max_events needs per_event: true".into()));
+        }
+        // A rule of no event would match a lead without events (the once rule has no newest
+        // event to decay by), and a per-event rule scoring no event would match at 0 points:
+        // refused, not read as 1 or kept as a rule that never scores.
+        if self.min_count == 0 {
+            return Err(Error::out_of_range(format!("{path}.min_count"), 0, 1, u32::MAX));
+        }
+        if self.max_events == Some(0) {
+            return Err(Error::out_of_range(format!("{path}.max_events"), 0, 1, u32::MAX));
         }
         Ok(())
     }
