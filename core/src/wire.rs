@@ -77,7 +77,7 @@ pub fn from_json<T: DeserializeOwned>(json: &str, root: &str) -> Result<T> {
 /// use crmkit::forecast::ForecastPolicy;
 /// use crmkit::wire::from_json_arg;
 ///
-/// for wrong in ["[]", r#""x""#, "null", "1"] {
+/// for wrong in ["[]", "[{}]", r#""x""#, "null", "1"] {
 ///     let e = from_json_arg::<ForecastPolicy>(wrong, "policy").unwrap_err();
 ///     assert_eq!((e.code(), e.path()), ("invalid_type", "policy"), "{wrong}");
 /// }
@@ -87,25 +87,27 @@ pub fn from_json<T: DeserializeOwned>(json: &str, root: &str) -> Result<T> {
 /// assert_eq!((e.code(), e.path()), ("missing_field", "policy"));
 /// ```
 pub fn from_json_arg<T: DeserializeOwned>(json: &str, name: &str) -> Result<T> {
-    from_json(json, "").map_err(|e| {
-        let kind = match json.trim_start().as_bytes().first() {
-            Some(b'{') | None => return e.named(name),
-            Some(b'[') => "an array",
-            Some(b'"') => "a string",
-            Some(b'n') => "null",
-            Some(b't' | b'f') => "a boolean",
-            Some(_) => "a number",
-        };
-        if e.code() == "limit_exceeded" || e.code() == "invalid_json" {
-            return e.named(name);
-        }
-        // serde reads a struct from an array positionally: its complaint would be about an
-        // element, when the argument itself is the wrong kind of value.
-        Error::Parse {
-            kind: ParseKind::Type,
-            path: name.to_owned(),
-            message: format!("expected an object, got {kind}"),
-        }
+    let kind = match json.trim_start().as_bytes().first() {
+        Some(b'{') | None => return from_json(json, "").map_err(|e| e.named(name)),
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(_) => "a number",
+    };
+    // Not an object, whatever serde makes of it: it reads a struct from an array
+    // positionally, so `[]` was a policy whose fields all have defaults (an ROI policy, a
+    // comparison), and its complaint about another array would be about an element, when
+    // the argument itself is the wrong kind of value. Text too deep or not JSON says so.
+    if let Err(e) = from_json::<serde::de::IgnoredAny>(json, "")
+        && (e.code() == "limit_exceeded" || e.code() == "invalid_json")
+    {
+        return Err(e.named(name));
+    }
+    Err(Error::Parse {
+        kind: ParseKind::Type,
+        path: name.to_owned(),
+        message: format!("expected an object, got {kind}"),
     })
 }
 

@@ -948,7 +948,7 @@ class Model(TypedDict):
     # shapley
     value: NotRequired[CoalitionValue]
     samples: NotRequired[int]
-    seed: NotRequired[int]
+    seed: NotRequired[int | str]
 
 class AttributionPolicy(TypedDict):
     model: Model

@@ -443,7 +443,7 @@ def attribute(policy, journeys):
                     vals = {c: effects[c] for c in order_c}
                 elif len(order_c) > 15:
                     vals = shapley_sampled_weights(seen, order_c, model.get("value", "conversion_rate"),
-                                                   model.get("samples", 10000), model.get("seed", 0), taxonomy)
+                                                   model.get("samples", 10000), int(model.get("seed", 0)), taxonomy)
                 else:
                     phi = shapley_values(seen, order_c, model.get("value", "conversion_rate"))
                     vals = {c: max(phi[c], Fraction(0)) for c in order_c}

@@ -354,12 +354,18 @@ fn compare_prepared(
     let mut single = policy.single();
     let n = policy.channels.len();
     let mut present = vec![false; n];
-    prepared.channel.iter().for_each(|&c| present[c as usize] = true);
     let mut total = 0i128;
     let mut per_model: Vec<Vec<i128>> = Vec::with_capacity(policy.models.len());
     for (m, model) in policy.models.iter().enumerate() {
         single.model = model.clone();
         let done = attribute_prepared(&single, index, prepared, None, false, path)?;
+        if m == 0 {
+            // The channels `attribute` lists: touched by some journey inside its window
+            // (a channel touched only before a lookback window has no line there either).
+            for (i, &c) in prepared.channel.iter().enumerate() {
+                present[c as usize] |= done.kept.as_ref().is_none_or(|kept| kept[i]);
+            }
+        }
         let outcome = done.outcome;
         // The same under every model: the revenue of journeys with a touch in the window.
         total = done.report.total.mantissa();

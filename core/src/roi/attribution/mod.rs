@@ -14,6 +14,7 @@ mod engine;
 mod fast;
 mod markov;
 mod model;
+mod model_de;
 mod reader;
 mod shapley;
 mod split;

@@ -12,7 +12,11 @@ use crate::error::{Error, Result};
 /// Rule-based models look at one journey at a time; `markov` and `shapley` learn each
 /// channel's value from all journeys (non-converting ones included), then split each
 /// journey's revenue over its channels by those values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Read strictly (`model_de.rs`): an option the kind does not take (`{"kind": "linear",
+/// "lookback_days": 7}`) or any other key is `unknown_field` at its own path
+/// (`model.lookback_days`), and an option's own error is at its path (`model.seed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Model {
@@ -60,21 +64,23 @@ pub enum Model {
         /// Permutations sampled for a journey with more than 15 channels (1 to 1,000,000).
         #[serde(default = "samples")]
         samples: u32,
-        /// Seed of the sampling.
-        #[serde(default)]
-        seed: u32,
+        /// Seed of the sampling: an integer or a decimal string (a JS `BigInt` or string
+        /// beyond 2^53), as every seed.
+        #[serde(default, with = "crate::wire::uint")]
+        #[cfg_attr(feature = "typescript", tsify(type = "number | bigint | string"))]
+        seed: u64,
     },
 }
 
-fn seven() -> Decimal {
+pub(super) fn seven() -> Decimal {
     Decimal::from(7)
 }
 
-fn one() -> u32 {
+pub(super) fn one() -> u32 {
     1
 }
 
-fn samples() -> u32 {
+pub(super) fn samples() -> u32 {
     10_000
 }
 

@@ -28,7 +28,7 @@ pub(crate) fn weights(
     p: &Prepared,
     value: CoalitionValue,
     samples: u32,
-    seed: u32,
+    seed: u64,
     path: &dyn Fn(usize) -> String,
 ) -> Result<HashMap<Vec<u32>, Vec<u64>, FxBuild>> {
     // Journeys by exact channel set: (conversions, journeys), in first-seen order.
@@ -179,7 +179,7 @@ fn exact(k: usize, within: &[(u64, u64, u64)], value: CoalitionValue) -> Vec<f64
 }
 
 /// Mean marginal contributions over `samples` random player orders (splitmix64 from `seed`).
-fn sampled(k: usize, within: &[(u64, u64, u64)], value: CoalitionValue, samples: u32, seed: u32) -> Vec<f64> {
+fn sampled(k: usize, within: &[(u64, u64, u64)], value: CoalitionValue, samples: u32, seed: u64) -> Vec<f64> {
     let v = |s: u64| {
         let (mut c, mut n, mut e) = (0, 0, 0);
         for &(m, cm, nm) in within {
@@ -193,7 +193,7 @@ fn sampled(k: usize, within: &[(u64, u64, u64)], value: CoalitionValue, samples:
         }
         worth(value, c, n, e)
     };
-    let mut state = u64::from(seed);
+    let mut state = seed;
     let mut next = || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = state;
