@@ -177,6 +177,23 @@ pub(crate) fn error_at<E: de::Error>(key: &str, message: impl fmt::Display) -> E
     E::custom(format!("{AT_TAG}{key}{AT_END}{message}"))
 }
 
+/// For a hand-written `Deserialize` of an object tagged by its kind (a comparator's `type`, a
+/// model's `kind`): `unknown_field` at the first option given (`(declaration order, name)`)
+/// that the kind does not take. The first in declaration order, not the input's, so that
+/// every language reports the same one; `noun` and `kind` name the object in the message.
+pub(crate) fn refuse_stray_option<E: de::Error>(
+    given: impl Iterator<Item = (u8, &'static str)>,
+    options: &[&str],
+    noun: &str,
+    kind: &str,
+) -> Result<(), E> {
+    let Some((_, name)) = given.filter(|(_, name)| !options.contains(name)).min_by_key(|(order, _)| *order) else {
+        return Ok(());
+    };
+    let expected = if options.is_empty() { "no option".to_owned() } else { format!("`{}`", options.join("`, `")) };
+    Err(error_at(name, format!("unknown field `{name}`: the `{kind}` {noun} takes {expected}")))
+}
+
 /// Reads a `YYYY-MM-DD` date given as an argument; `path` names the argument.
 ///
 /// One rule everywhere (arguments, JSON fields, the bindings' date columns): exactly four

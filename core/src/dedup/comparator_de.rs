@@ -16,7 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::compare::Comparator;
-use crate::wire::error_at;
+use crate::wire::{error_at, refuse_stray_option};
 
 /// The comparator types, as `type` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -125,20 +125,8 @@ impl<'de> Visitor<'de> for ComparatorVisitor {
             }
         }
         let kind = kind.ok_or_else(|| de::Error::missing_field("type"))?;
-        // The first option given that the type does not take, in the order of `Key` (not of
-        // the input), so that every language reports the same one.
-        let options = kind.options();
-        let mut stray: Vec<Key> =
-            given.iter().copied().filter(|k| *k != Key::Type && !options.contains(&k.name())).collect();
-        stray.sort_by_key(|k| *k as u8);
-        if let Some(k) = stray.first() {
-            let expected =
-                if options.is_empty() { "no option".to_owned() } else { format!("`{}`", options.join("`, `")) };
-            return Err(error_at(
-                k.name(),
-                format!("unknown field `{}`: the `{}` comparator takes {expected}", k.name(), kind.name()),
-            ));
-        }
+        let stray = given.iter().filter(|k| **k != Key::Type).map(|k| (*k as u8, k.name()));
+        refuse_stray_option(stray, kind.options(), "comparator", kind.name())?;
         Ok(match kind {
             Kind::Exact => Comparator::Exact,
             Kind::JaroWinkler => Comparator::JaroWinkler,

@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::model::{one, samples, seven, CoalitionValue, Model, PositionWeights};
-use crate::wire::error_at;
+use crate::wire::{error_at, refuse_stray_option};
 
 /// The models, as `kind` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,20 +197,8 @@ impl<'de> Visitor<'de> for ModelVisitor {
             }
         }
         let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
-        // The first option given that the kind does not take, in the order of `Key` (not of
-        // the input), so that every language reports the same one.
-        let options = kind.options();
-        let mut stray: Vec<Key> =
-            given.iter().copied().filter(|k| *k != Key::Kind && !options.contains(&k.name())).collect();
-        stray.sort_by_key(|k| *k as u8);
-        if let Some(k) = stray.first() {
-            let expected =
-                if options.is_empty() { "no option".to_owned() } else { format!("`{}`", options.join("`, `")) };
-            return Err(error_at(
-                k.name(),
-                format!("unknown field `{}`: the `{}` model takes {expected}", k.name(), kind.name()),
-            ));
-        }
+        let stray = given.iter().filter(|k| **k != Key::Kind).map(|k| (*k as u8, k.name()));
+        refuse_stray_option(stray, kind.options(), "model", kind.name())?;
         let [first, middle, last, lead_created, deal_created] = o.weights.map(Option::unwrap_or_default);
         Ok(match kind {
             Kind::FirstTouch => Model::FirstTouch,
