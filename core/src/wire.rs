@@ -177,6 +177,12 @@ pub(crate) fn error_at<E: de::Error>(key: &str, message: impl fmt::Display) -> E
     E::custom(format!("{AT_TAG}{key}{AT_END}{message}"))
 }
 
+/// A `Decimal` by the wire rules for decimals (a string or an integer, never a float), for
+/// hand-written readers that read one value at a time (`map.next_value::<WireDecimal>()`).
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct WireDecimal(#[serde(with = "decimal")] pub Decimal);
+
 /// For a hand-written `Deserialize` of an object tagged by its kind (a comparator's `type`, a
 /// model's `kind`): `unknown_field` at the first option given (`(declaration order, name)`)
 /// that the kind does not take. The first in declaration order, not the input's, so that

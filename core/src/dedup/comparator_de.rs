@@ -16,7 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::compare::Comparator;
-use crate::wire::{error_at, refuse_stray_option};
+use crate::wire::{error_at, refuse_stray_option, WireDecimal};
 
 /// The comparator types, as `type` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -86,11 +86,6 @@ impl Kind {
     }
 }
 
-/// A tolerance by the wire rules for decimals (a string or an integer, never a float).
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Tolerance(#[serde(with = "crate::wire::decimal")] Decimal);
-
 impl<'de> Deserialize<'de> for Comparator {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(ComparatorVisitor)
@@ -119,7 +114,7 @@ impl<'de> Visitor<'de> for ComparatorVisitor {
             given.push(key);
             match key {
                 Key::Type => kind = Some(map.next_value()?),
-                Key::Tolerance => tolerance = Some(map.next_value::<Tolerance>()?.0),
+                Key::Tolerance => tolerance = Some(map.next_value::<WireDecimal>()?.0),
                 Key::ToleranceDays => tolerance_days = Some(map.next_value()?),
                 Key::DefaultCountry => default_country = Some(map.next_value()?),
             }

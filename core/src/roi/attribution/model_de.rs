@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::model::{one, samples, seven, CoalitionValue, Model, PositionWeights};
-use crate::wire::{error_at, refuse_stray_option};
+use crate::wire::{error_at, refuse_stray_option, WireDecimal};
 
 /// The models, as `kind` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,11 +135,6 @@ impl<'de> Deserialize<'de> for Kind {
     }
 }
 
-/// A weight or half-life by the wire rules for decimals (a string or an integer, never a float).
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Dec(#[serde(with = "crate::wire::decimal")] Decimal);
-
 /// A seed by the wire rule for seeds (an integer or a decimal string, 0 to 2^64 − 1).
 #[derive(Deserialize)]
 #[serde(transparent)]
@@ -183,13 +178,13 @@ impl<'de> Visitor<'de> for ModelVisitor {
             given.push(key);
             match key {
                 Key::Kind => kind = Some(map.next_value()?),
-                Key::First => o.weights[0] = Some(map.next_value::<Dec>()?.0),
-                Key::Middle => o.weights[1] = Some(map.next_value::<Dec>()?.0),
-                Key::Last => o.weights[2] = Some(map.next_value::<Dec>()?.0),
-                Key::LeadCreated => o.weights[3] = Some(map.next_value::<Dec>()?.0),
-                Key::DealCreated => o.weights[4] = Some(map.next_value::<Dec>()?.0),
+                Key::First => o.weights[0] = Some(map.next_value::<WireDecimal>()?.0),
+                Key::Middle => o.weights[1] = Some(map.next_value::<WireDecimal>()?.0),
+                Key::Last => o.weights[2] = Some(map.next_value::<WireDecimal>()?.0),
+                Key::LeadCreated => o.weights[3] = Some(map.next_value::<WireDecimal>()?.0),
+                Key::DealCreated => o.weights[4] = Some(map.next_value::<WireDecimal>()?.0),
                 Key::Direct => o.direct = Some(map.next_value()?),
-                Key::HalfLifeDays => o.half_life_days = Some(map.next_value::<Dec>()?.0),
+                Key::HalfLifeDays => o.half_life_days = Some(map.next_value::<WireDecimal>()?.0),
                 Key::Order => o.order = Some(map.next_value()?),
                 Key::Value => o.value = Some(map.next_value()?),
                 Key::Samples => o.samples = Some(map.next_value()?),
