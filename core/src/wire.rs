@@ -183,6 +183,20 @@ pub(crate) fn error_at<E: de::Error>(key: &str, message: impl fmt::Display) -> E
 #[serde(transparent)]
 pub(crate) struct WireDecimal(#[serde(with = "decimal")] pub Decimal);
 
+/// A tag (a comparator's `type`, a model's `kind`) read as text, then looked up among `kinds`
+/// by `name` (`names`: the same names, for the error). Read as text first: serde_json answers
+/// a derived enum given a number with a syntax error ("expected value", `invalid_json`), where
+/// a number is a value of the wrong type (`invalid_type`).
+pub(crate) fn tag<'de, D: Deserializer<'de>, K: Copy>(
+    d: D,
+    kinds: &[K],
+    name: fn(K) -> &'static str,
+    names: &'static [&'static str],
+) -> std::result::Result<K, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    kinds.iter().copied().find(|&k| name(k) == text).ok_or_else(|| de::Error::unknown_variant(&text, names))
+}
+
 /// For a hand-written `Deserialize` of an object tagged by its kind (a comparator's `type`, a
 /// model's `kind`): `unknown_field` at the first option given (`(declaration order, name)`)
 /// that the kind does not take. The first in declaration order, not the input's, so that

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use super::compare::Comparator;
 use crate::wire::{error_at, refuse_stray_option, WireDecimal};
 
-/// The comparator types, as `type` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// The comparator types, as `type` names them (a number there is `invalid_type`, see
+/// [`crate::wire::tag`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Exact,
     JaroWinkler,
@@ -86,6 +86,41 @@ impl Kind {
     }
 }
 
+const KINDS: [Kind; 12] = [
+    Kind::Exact,
+    Kind::JaroWinkler,
+    Kind::Levenshtein,
+    Kind::TokenSet,
+    Kind::Numeric,
+    Kind::Date,
+    Kind::CompanyName,
+    Kind::Phone,
+    Kind::Email,
+    Kind::PersonName,
+    Kind::Domain,
+    Kind::CreditCode,
+];
+const NAMES: [&str; 12] = [
+    "exact",
+    "jaro_winkler",
+    "levenshtein",
+    "token_set",
+    "numeric",
+    "date",
+    "company_name",
+    "phone",
+    "email",
+    "person_name",
+    "domain",
+    "credit_code",
+];
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::wire::tag(d, &KINDS, Self::name, &NAMES)
+    }
+}
+
 impl<'de> Deserialize<'de> for Comparator {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(ComparatorVisitor)
@@ -140,5 +175,15 @@ impl<'de> Visitor<'de> for ComparatorVisitor {
             Kind::Domain => Comparator::Domain,
             Kind::CreditCode => Comparator::CreditCode,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{KINDS, NAMES};
+
+    #[test]
+    fn every_type_is_read_by_its_name() {
+        assert_eq!(KINDS.map(super::Kind::name), NAMES);
     }
 }

@@ -127,11 +127,8 @@ const NAMES: [&str; 10] = [
 ];
 
 impl<'de> Deserialize<'de> for Kind {
-    /// Read as text first: serde_json answers a derived enum given a number with a syntax
-    /// error ("expected value", `invalid_json`), where a number is a value of the wrong type.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        KINDS.into_iter().find(|k| k.name() == name).ok_or_else(|| de::Error::unknown_variant(&name, &NAMES))
+        crate::wire::tag(d, &KINDS, Self::name, &NAMES)
     }
 }
 
