@@ -197,6 +197,16 @@ pub(crate) fn tag<'de, D: Deserializer<'de>, K: Copy>(
     kinds.iter().copied().find(|&k| name(k) == text).ok_or_else(|| de::Error::unknown_variant(&text, names))
 }
 
+/// For a hand-written `Deserialize` reading an object key by key: notes `key` (named `name`)
+/// as given, or refuses it as a `duplicate field` at its path when it was given before.
+pub(crate) fn note_key<K: PartialEq, E: de::Error>(given: &mut Vec<K>, key: K, name: &str) -> Result<(), E> {
+    if given.contains(&key) {
+        return Err(error_at(name, format!("duplicate field `{name}`")));
+    }
+    given.push(key);
+    Ok(())
+}
+
 /// For a hand-written `Deserialize` of an object tagged by its kind (a comparator's `type`, a
 /// model's `kind`): `unknown_field` at the first option given (`(declaration order, name)`)
 /// that the kind does not take. The first in declaration order, not the input's, so that

@@ -16,7 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::compare::Comparator;
-use crate::wire::{error_at, refuse_stray_option, WireDecimal};
+use crate::wire::{note_key, refuse_stray_option, WireDecimal};
 
 /// The comparator types, as `type` names them (a number there is `invalid_type`, see
 /// [`crate::wire::tag`]).
@@ -143,10 +143,7 @@ impl<'de> Visitor<'de> for ComparatorVisitor {
         let mut default_country: Option<String> = None;
         let mut given: Vec<Key> = Vec::new();
         while let Some(key) = map.next_key::<Key>()? {
-            if given.contains(&key) {
-                return Err(error_at(key.name(), format!("duplicate field `{}`", key.name())));
-            }
-            given.push(key);
+            note_key(&mut given, key, key.name())?;
             match key {
                 Key::Type => kind = Some(map.next_value()?),
                 Key::Tolerance => tolerance = Some(map.next_value::<WireDecimal>()?.0),

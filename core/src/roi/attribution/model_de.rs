@@ -17,7 +17,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::model::{one, samples, seven, CoalitionValue, Model, PositionWeights};
-use crate::wire::{error_at, refuse_stray_option, WireDecimal};
+use crate::wire::{note_key, refuse_stray_option, WireDecimal};
 
 /// The models, as `kind` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,10 +169,7 @@ impl<'de> Visitor<'de> for ModelVisitor {
         let mut o = Options::default();
         let mut given: Vec<Key> = Vec::new();
         while let Some(key) = map.next_key::<Key>()? {
-            if given.contains(&key) {
-                return Err(error_at(key.name(), format!("duplicate field `{}`", key.name())));
-            }
-            given.push(key);
+            note_key(&mut given, key, key.name())?;
             match key {
                 Key::Kind => kind = Some(map.next_value()?),
                 Key::First => o.weights[0] = Some(map.next_value::<WireDecimal>()?.0),
