@@ -184,12 +184,14 @@ fn dedup_section() -> Result<String, crmkit::Error> {
     ];
     let mut s = String::new();
     let _ = writeln!(s, "\n== Duplicate matching (查重): {base} against ==");
+    let _ = writeln!(s, "  {}", cols(&[-36, -9, 12, -1], &["company", "verdict", "Jaro-Winkler", "reasons"]));
     for other in others {
         let c = compare(&Comparator::CompanyName, base, other)?;
         let jw = compare(&Comparator::JaroWinkler, base, other)?.similarity;
         let verdict = c.verdict.map_or_else(String::new, |v| code(&v));
         let reasons: Vec<String> = c.reasons.iter().map(code).collect();
-        let _ = writeln!(s, "  {other:<24} {verdict:<10} {:<40} (Jaro-Winkler {jw:.2})", reasons.join(", "));
+        let reasons = reasons.join(", ");
+        let _ = writeln!(s, "  {}", cols(&[-36, -9, 12, -1], &[other, &verdict, &format!("{jw:.2}"), &reasons]));
     }
     let phone = normalize_phone("(010) 6234-5678 转 8001", "86")?;
     let uscc = normalize_credit_code("91110108551385082Q")?;
@@ -687,13 +689,14 @@ fn history_stalls_backtest_section(deals: &[Deal], as_of: NaiveDate) -> Result<S
     let mut s = String::new();
     let _ =
         writeln!(s, "\n== History (funnel_history over {} stage changes), stall thresholds, backtest ==", events.len());
-    let _ = writeln!(s, "{}", row(&["stage", "conversion", "avg days", "P75 / P90"]));
+    let stages = |cells: &[&str]| cols(&[-10, 11, 9, 10], cells);
+    let _ = writeln!(s, "{}", stages(&["stage", "conversion", "avg days", "P75 / P90"]));
     for st in h["stages"].as_array().into_iter().flatten().filter(|st| st["conversion"].is_string()) {
         let p: Vec<String> = st["percentiles"].as_array().into_iter().flatten().map(|q| text(&q["days"])).collect();
         let _ = writeln!(
             s,
             "{}",
-            row(&[&text(&st["stage"]), &text(&st["conversion"]), &text(&st["avg_days"]), &p.join(" / ")])
+            stages(&[&text(&st["stage"]), &text(&st["conversion"]), &text(&st["avg_days"]), &p.join(" / ")])
         );
     }
     let by_owner: Vec<String> = h["groups"]
@@ -725,9 +728,14 @@ fn history_stalls_backtest_section(deals: &[Deal], as_of: NaiveDate) -> Result<S
         "",
     )?;
     let b = serde_json::to_value(crmkit::forecast::backtest(&policy, &settings, &events, as_of)?).unwrap_or_default();
-    let _ = writeln!(s, "{}", row(&["backtest, 3 dates", "MAPE", "WAPE", "bias"]));
+    let backtest = |cells: &[&str]| cols(&[-18, 8, 8, 8], cells);
+    let _ = writeln!(s, "{}", backtest(&["backtest, 3 dates", "MAPE", "WAPE", "bias"]));
     for m in b["summary"].as_array().into_iter().flatten() {
-        let _ = writeln!(s, "{}", row(&[&text(&m["method"]), &text(&m["mape"]), &text(&m["wape"]), &text(&m["bias"])]));
+        let _ = writeln!(
+            s,
+            "{}",
+            backtest(&[&text(&m["method"]), &text(&m["mape"]), &text(&m["wape"]), &text(&m["bias"])])
+        );
     }
     Ok(s)
 }
@@ -748,16 +756,19 @@ fn hierarchy_section(policy: &ForecastPolicy, deals: &[Deal], as_of: NaiveDate) 
     let r = forecast_hierarchy(policy, &hierarchy, &from_json(&input.to_string(), "")?, as_of)?;
     let mut s = String::new();
     let _ = writeln!(s, "\n== Forecast hierarchy: FY2027-Q3 commit, called, weighted and adjusted ==");
-    let _ = writeln!(s, "{}", row(&["owner", "", "call", "weighted", "adjusted"]));
+    let hierarchy = |cells: &[&str]| cols(&[-14, 15, 15, 15], cells);
+    let _ = writeln!(s, "{}", hierarchy(&["owner", "call", "weighted", "adjusted"]));
     for l in r.lines.iter().filter(|l| l.period == "FY2027-Q3") {
         let commit = &l.forecasts[1];
         let who = format!("{}{}", "  ".repeat(l.level as usize), l.owner);
         let by: Vec<String> = commit.adjustments.iter().map(|a| format!("{} {}", a.by, yuan(a.delta))).collect();
         let _ = writeln!(
             s,
-            "{}  {}",
-            row(&[&who, "", &yuan(commit.call), &yuan(commit.weighted), &yuan(commit.adjusted)]),
-            by.join(", ")
+            "{}",
+            cols(
+                &[-14, 15, 15, 15, -1],
+                &[&who, &yuan(commit.call), &yuan(commit.weighted), &yuan(commit.adjusted), &by.join(", ")]
+            )
         );
     }
     Ok(s)
@@ -891,12 +902,13 @@ fn commission_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     let mut s = String::new();
     let _ = writeln!(s, "\n== Commission (提成, 回款计提) ==");
     let _ = writeln!(s, "graduated 2 % to ¥1,000,000, 3 % to ¥3,000,000, 4.5 % above, accrued as collected\n");
-    let _ = writeln!(s, "{}", row(&["rep", "collected credit", "provisional", "final", "true-up"]));
+    let reps = |cells: &[&str]| cols(&[-6, 17, 13, 13, 9], cells);
+    let _ = writeln!(s, "{}", reps(&["rep", "collected credit", "provisional", "final", "true-up"]));
     for rep in &r.reps {
         let _ = writeln!(
             s,
             "{}",
-            row(&[&rep.rep, &yuan(rep.credit), &yuan(rep.provisional), &yuan(rep.final_pay), &yuan(rep.true_up)])
+            reps(&[&rep.rep, &yuan(rep.credit), &yuan(rep.provisional), &yuan(rep.final_pay), &yuan(rep.true_up)])
         );
     }
     if let Some(top) = r.reps.iter().max_by_key(|rep| rep.final_pay) {
@@ -905,7 +917,7 @@ fn commission_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
             let rate = l.rate.map_or_else(String::new, |r| format!("{:.1}%", r * rust_decimal::Decimal::ONE_HUNDRED));
             let span = format!("{} → {}", yuan(l.from.unwrap_or_default()), yuan(l.to.unwrap_or_default()));
             let what = format!("{} tier {}", l.transaction.as_deref().unwrap_or("-"), l.tier.map_or(0, |t| t + 1));
-            let _ = writeln!(s, "{}", row(&[&what, &span, &rate, &yuan(l.amount), ""]));
+            let _ = writeln!(s, "{}", cols(&[-12, 32, 5, 11], &[&what, &span, &rate, &yuan(l.amount)]));
         }
     }
     // The same deals booked (accrual on booking) as columns: reps as codes, dates as days.
@@ -968,7 +980,8 @@ fn commission_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
     let _ = writeln!(s, "aging: {}", aging.join(", "));
     let dso = c.dso.value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} days"));
     let _ = writeln!(s, "DSO over {} days: {dso}", c.dso.days);
-    let _ = writeln!(s, "{}", row(&["customer", "grade", "on time", "max days late", "outstanding"]));
+    let customer = |cells: &[&str]| cols(&[-26, 5, 8, 14, 13], cells);
+    let _ = writeln!(s, "{}", customer(&["customer", "grade", "on time", "max days late", "outstanding"]));
     let mut customers: Vec<_> = c.customers.iter().collect();
     customers.sort_by_key(|l| std::cmp::Reverse(l.max_days_past_due));
     for l in customers.iter().take(5) {
@@ -976,7 +989,7 @@ fn commission_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
         let _ = writeln!(
             s,
             "{}",
-            row(&[&l.customer, &l.grade, &on_time, &l.max_days_past_due.to_string(), &yuan(l.outstanding)])
+            customer(&[&l.customer, &l.grade, &on_time, &l.max_days_past_due.to_string(), &yuan(l.outstanding)])
         );
     }
     let route = route_discount(
@@ -1006,7 +1019,10 @@ fn yuan(d: rust_decimal::Decimal) -> String {
         }
         grouped.push(*c);
     }
-    format!("¥{grouped}.{frac}")
+    match grouped.strip_prefix('-') {
+        Some(positive) => format!("-¥{positive}.{frac}"),
+        None => format!("¥{grouped}.{frac}"),
+    }
 }
 
 /// A row of a line's figures: label, note, deals, amount, weighted.
@@ -1014,14 +1030,19 @@ fn sums_row(label: &str, note: &str, sums: &Sums) -> String {
     row(&[label, note, &sums.deals.to_string(), &yuan(sums.amount), &yuan(sums.weighted)])
 }
 
-/// One table row; CJK characters count as two columns.
+/// One row of the forecast's tables: label, note, deals, amount, weighted.
 fn row(cells: &[&str]) -> String {
-    let widths: [usize; 5] = [10, 8, 6, 18, 18];
+    cols(&[-10, 8, 6, 18, 18], cells)
+}
+
+/// One table row, each cell padded to its column's width: right-aligned, or left-aligned
+/// where the width is negative. Widths are terminal columns: a CJK or full-width character
+/// takes two.
+fn cols(widths: &[i32], cells: &[&str]) -> String {
     let mut out = String::new();
-    for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-        let width: usize = cell.chars().map(|c| if c > '\u{2e80}' { 2 } else { 1 }).sum();
-        let pad = " ".repeat(w.saturating_sub(width));
-        if i == 0 {
+    for (cell, &w) in cells.iter().zip(widths) {
+        let pad = " ".repeat((w.unsigned_abs() as usize).saturating_sub(columns(cell)));
+        if w < 0 {
             out.push_str(cell);
             out.push_str(&pad);
         } else {
@@ -1031,6 +1052,12 @@ fn row(cells: &[&str]) -> String {
         out.push(' ');
     }
     out.trim_end().to_owned()
+}
+
+/// The terminal columns `text` takes: two for a CJK or full-width character (from U+1100
+/// Hangul Jamo on, bar the general punctuation and symbols up to U+2E7F), one for any other.
+fn columns(text: &str) -> usize {
+    text.chars().map(|c| if c >= '\u{2e80}' || ('\u{1100}'..='\u{115f}').contains(&c) { 2 } else { 1 }).sum()
 }
 
 /// 线索评估: the sample leads scored by rules, the ranking's head, the tiers and grades.
@@ -1046,19 +1073,21 @@ fn scoring_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
         leads.len(),
         policy.rules.len()
     );
-    let _ = writeln!(s, "{}", row(&["rank", "lead", "grade / tier", "fit + engagement", "score, top reasons"]));
+    let ranked = |cells: &[&str]| cols(&[4, -6, -14, 17, 6, -1], cells);
+    let _ = writeln!(s, "{}", ranked(&["rank", "lead", "grade / tier", "fit + engagement", "score", "top reasons"]));
     for id in r.ranking.iter().take(8) {
         let l = r.leads.iter().find(|l| &l.id == id).expect("ranked lead");
         let tier = l.tier_label.clone().unwrap_or_default();
         let _ = writeln!(
             s,
             "{}",
-            row(&[
+            ranked(&[
                 &l.rank.to_string(),
                 &l.id,
                 &format!("{} {tier}", l.grade.clone().unwrap_or_default()),
                 &format!("{:.1} + {:.1}", l.fit, l.engagement),
-                &format!("{:.1}  {}", l.score, l.top_reasons.join(", ")),
+                &format!("{:.1}", l.score),
+                &l.top_reasons.join(", "),
             ])
         );
     }
