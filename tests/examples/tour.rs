@@ -1175,6 +1175,12 @@ fn learned_section(as_of: NaiveDate) -> Result<String, crmkit::Error> {
             );
         }
     }
+    let _ = writeln!(
+        s,
+        "  (the sample's deals won or lost at random, so neither model can beat an AUC of 0.5 here beyond\n   \
+         the noise of {} test deals: the section shows the calls and the explanation, not a model's worth)",
+        test.len()
+    );
     Ok(s)
 }
 
