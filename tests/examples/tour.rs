@@ -1009,20 +1009,17 @@ fn code(v: &impl serde::Serialize) -> String {
 }
 
 fn yuan(d: rust_decimal::Decimal) -> String {
-    let text = format!("{d:.2}");
+    let text = format!("{:.2}", d.abs());
     let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let digits: Vec<char> = int.chars().collect();
     let mut grouped = String::new();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) && *c != '-' && digits[i - 1] != '-' {
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
-        grouped.push(*c);
+        grouped.push(c);
     }
-    match grouped.strip_prefix('-') {
-        Some(positive) => format!("-¥{positive}.{frac}"),
-        None => format!("¥{grouped}.{frac}"),
-    }
+    let sign = if d.is_sign_negative() && !d.round_dp(2).is_zero() { "-" } else { "" };
+    format!("{sign}¥{grouped}.{frac}")
 }
 
 /// A row of a line's figures: label, note, deals, amount, weighted.
