@@ -733,7 +733,7 @@ pub mod float {
             // 28-digit Decimal first.
             super::parse_decimal(v, "")
                 .ok()
-                .and_then(|_| v.parse::<f64>().ok())
+                .and_then(|_| v.trim().parse::<f64>().ok())
                 .ok_or_else(|| E::invalid_type(de::Unexpected::Str(v), &self))
         }
     }

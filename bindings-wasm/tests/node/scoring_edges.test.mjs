@@ -28,7 +28,8 @@ test("a tie-break of decimal strings ranks as numbers, from records and from col
   assert.deepEqual([...asFloat.rank], records.leads.map((l) => l.rank));
   // Other text among the labels in use: text order ("10" before "9").
   const mixed = { codes: Int32Array.of(0, 1, 2), labels: ["9", "10", "n/a"] };
-  const cols = crmkit.scoreLeadsColumns({ rules: [], tie_break: [{ field: "revenue" }] }, { rows: 3, fields: { id, revenue: mixed } }, asOf);
+  const id3 = { codes: Int32Array.of(0, 1, 2), labels: ["a", "b", "c"] };
+  const cols = crmkit.scoreLeadsColumns({ rules: [], tie_break: [{ field: "revenue" }] }, { rows: 3, fields: { id: id3, revenue: mixed } }, asOf);
   assert.deepEqual([...cols.rank], [2, 1, 3]);
 });
 

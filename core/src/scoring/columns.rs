@@ -115,10 +115,13 @@ pub(crate) fn is_decimal_text(text: &str) -> bool {
 }
 
 /// The float of a decimal string (its digits parsed as a float: the nearest one, as the same
-/// digits given as a number), `None` for other text.
+/// digits given as a number; `"-0"` is 0, as a decimal's zero has no sign), `None` for other
+/// text.
 pub(crate) fn decimal_number(text: &str) -> Option<f64> {
     if is_decimal_text(text) {
-        text.parse::<f64>().ok()
+        // parse_decimal allows surrounding spaces, a sign and `.5` / `5.`: so does f64's parser
+        // once trimmed. Adding +0.0 turns −0.0 into +0.0.
+        text.trim().parse::<f64>().ok().map(|x| x + 0.0)
     } else {
         None
     }
