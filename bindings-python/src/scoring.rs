@@ -29,13 +29,17 @@ pub fn score_leads(
     })
 }
 
-/// `scoring_fields(policy_json) -> list[str]`: the lead fields a policy reads, so the Python
-/// side sends only those columns.
+/// `scoring_fields(policy_json) -> list[tuple[str, str]]`: the lead fields a policy reads and
+/// the kind the core reads each as (`"text"`, `"number"`, `"date"`, `"any"`, `"presence"`:
+/// [`crmkit::scoring::policy_field_kinds`]), so the Python side sends only those columns, a
+/// column of `Decimal` objects as numbers where numbers may be read, without walking the
+/// policy itself.
 #[pyfunction]
 #[allow(clippy::needless_pass_by_value)]
-pub fn scoring_fields(policy_json: String) -> PyResult<Vec<String>> {
+pub fn scoring_fields(policy_json: String) -> PyResult<Vec<(String, &'static str)>> {
     let policy: ScoringPolicy = crmkit::wire::from_json_arg(&policy_json, "policy").map_err(crate::to_py_err)?;
-    crmkit::scoring::policy_fields(&policy).map_err(crate::to_py_err)
+    let kinds = crmkit::scoring::policy_field_kinds(&policy).map_err(crate::to_py_err)?;
+    Ok(kinds.into_iter().map(|(name, kind)| (name, kind.as_str())).collect())
 }
 
 /// One column as the DataFrame holds it.

@@ -41,9 +41,9 @@ Choices crmkit documents that the model follows (spec ambiguities, crmkit's read
   closed before `as_of` has support < 1), and without `team_blend` the global table alone
   scores. Lift by decile is not a crmkit function: not modelled.
 - A tie-break field no condition reads is numbers when any lead holds a JSON number (decimal
-  strings then read as numbers), else text. A Python `Decimal` travels as its decimal string,
-  so a tie-break field of `Decimal` values only ranks as text in `score_leads` and as text from
-  an object column in `score_frame` (a range condition on the field makes both numbers).
+  strings then read as numbers) or when every value is a decimal (a Python `Decimal`, a
+  decimal string), else text; `score_frame` reads an object column of `Decimal` values there
+  as numbers too.
 
 Bugs this model found (fixed in the core, vectors in tests/vectors/scoring/):
 
@@ -56,6 +56,12 @@ Bugs this model found (fixed in the core, vectors in tests/vectors/scoring/):
   in the top reasons: both are out_of_range now (scoring_error_min_count_zero, ..._max_events_zero);
 - `score_frame` refused an object column of `Decimal` values in a range condition
   (`invalid_type` at columns.<field>) that `score_leads` reads as numbers;
+- a tie-break field of `Decimal` values only ranked as text ("10" before "9") in `score_leads`
+  and `score_frame` (scoring_tie_break_decimals_only_are_numbers);
+- a policy number given as a `Decimal` (points, half_life_days, caps, bands, tier floors, the
+  learned model's smoothing / min_support / team_blend / half_life_days / bins) was
+  `invalid_type`, though every other crmkit policy takes Decimal numbers
+  (scoring_policy_numbers_as_decimal_strings);
 - `calibration` put p = 0.57 among 100 bins (0.29, 0.58; 15/22 among 22) in the bin below the
   one whose inclusive `from` it equals, and reported Brier 0 / log loss 0 (a perfect model) for
   no predictions at all (calibration_bin_edges, calibration_error_empty).
@@ -281,16 +287,32 @@ def policy_kinds(policy: dict) -> dict:
     return kinds
 
 
+DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def is_decimal_value(v) -> bool:
+    """A Python number (not a boolean), a Decimal or a decimal string."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float, Decimal)):
+        return True
+    return isinstance(v, str) and DECIMAL_TEXT.fullmatch(v) is not None
+
+
 def tie_kinds(policy: dict, leads: list) -> dict:
     """A tie-break field's kind: its operators' kind, else numbers when any lead holds a
-    number (a Python Decimal travels as its decimal string: text), else text."""
+    number, or when every value there is a decimal (a Python Decimal, a decimal string: "10"
+    after "9"), else text."""
     kinds = policy_kinds(policy)
     out = {}
     for tb in policy.get("tie_break", []):
         f = tb["field"]
+        present = [x.get(f) for x in leads if not is_missing(x.get(f))]
         if f in kinds:
             out[f] = kinds[f]
-        elif any(isinstance(x.get(f), (int, float)) and not isinstance(x.get(f), bool) for x in leads):
+        elif any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+            out[f] = "number"
+        elif present and all(is_decimal_value(v) for v in present):
             out[f] = "number"
         else:
             out[f] = "text"
@@ -1248,3 +1270,71 @@ def test_bad_input_is_a_typed_error_at_its_path(policy, leads, code, path):
     with pytest.raises(crmkit.CrmkitError) as caught:
         crmkit.score_leads(policy, leads, AS_OF)
     assert (caught.value.code, caught.value.path) == (code, path)
+
+
+@pytest.mark.parametrize("order", range(4))
+def test_a_tie_break_of_decimals_only_ranks_as_numbers(order):
+    policy = {"rules": [], "tie_break": [{"field": "revenue", "descending": True}]}
+    leads = [{"id": "a", "revenue": Decimal("9")}, {"id": "b", "revenue": Decimal("10")}, {"id": "c", "revenue": "9.50"},
+             {"id": "d"}, {"id": "e", "revenue": Decimal("100.0")}, {"id": "f", "revenue": Decimal("9.00")}]
+    random.Random(order).shuffle(leads)
+    want = ["e", "b", "c", "a", "f", "d"]  # 9 and 9.00 are one number: by id
+    assert crmkit.score_leads(policy, leads, AS_OF)["ranking"] == want
+    assert score_model(policy, leads, AS_OF)["ranking"] == want
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"id": [x["id"] for x in leads], "revenue": [x.get("revenue") for x in leads]})
+    out = crmkit.score_frame(df, policy, AS_OF)
+    assert [df["id"][i] for i in out["rank"].sort_values().index] == want
+    # The same values as text labels (a column of strings): numbers too.
+    out = crmkit.score_frame(df.assign(revenue=[None if v is None else str(v) for v in df["revenue"]]), policy, AS_OF)
+    assert [df["id"][i] for i in out["rank"].sort_values().index] == want
+    # Other text among them: text, "10" before "9".
+    text = [{"id": "a", "revenue": Decimal("9")}, {"id": "b", "revenue": Decimal("10")}, {"id": "c", "revenue": "n/a"}]
+    assert crmkit.score_leads({**policy, "tie_break": [{"field": "revenue"}]}, text, AS_OF)["ranking"] == ["b", "a", "c"]
+
+
+def test_policy_numbers_may_be_decimals():
+    as_float = {"rules": [rule(points=2.5, group="g"),
+                          rule(id="v", dim="engagement", points=16,
+                               event={"types": ["visit"], "half_life_days": 7})],
+                "groups": [{"id": "g", "max": 2}], "fit": {"min": -1, "max": 10}, "total": {"max": 100},
+                "grades": {"fit": [{"label": "A", "min": 1.5}, {"label": "B"}]},
+                "tiers": [{"id": "hot", "min_score": 5, "min_engagement": 7.5}]}
+    as_dec = json.loads(json.dumps(as_float), parse_float=Decimal, parse_int=Decimal)
+    leads = [{"id": "a", "f": "x", "events": [{"type": "visit", "on": "2026-11-09"}]}, {"id": "b"}]
+    assert crmkit.score_leads(as_dec, leads, AS_OF) == crmkit.score_leads(as_float, leads, AS_OF)
+    with pytest.raises(crmkit.CrmkitError) as caught:
+        crmkit.score_leads({"rules": [rule(points="1e3")]}, leads, AS_OF)
+    assert (caught.value.code, caught.value.path) == ("invalid_type", "rules[0].points")
+    config = {"method": "bayes", "fields": [{"name": "size", "bins": [10, 50.5]}], "smoothing": 0.5, "min_support": 1,
+              "team_blend": 2, "half_life_days": 90}
+    closed = [{"id": "w", "outcome": "won", "size": 20, "closed_on": "2026-10-01"},
+              {"id": "l", "outcome": "lost", "size": 60, "closed_on": "2026-09-01"}]
+    dec = json.loads(json.dumps(config), parse_float=Decimal, parse_int=Decimal)
+    assert crmkit.train_lead_model(dec, closed, AS_OF) == crmkit.train_lead_model(config, closed, AS_OF)
+
+
+@pytest.mark.parametrize("extra", [{}, {"smoothing": 2, "team_blend": 3, "half_life_days": 120, "min_support": 2}])
+def test_train_lead_model_frame_agrees_with_train_lead_model(extra):
+    """README: the columns give "the same model as train_lead_model on the same leads", and the
+    model predicts as the reference model does."""
+    pd = pytest.importorskip("pandas")
+    rng = random.Random(7 + len(extra))
+    cfg = {"method": "bayes", "fields": [{"name": "source"}, {"name": "employees", "bins": [10, 100]}],
+           "stages": [{"name": s, **({"won": True} if s == "won" else {})} for s in BAYES_STAGES], **extra}
+    closed = []
+    for i in range(120):
+        won = rng.random() < 0.45
+        closed.append({"id": f"c{i}", "outcome": "won" if won else "lost",
+                       "stage": "won" if won else rng.choice(BAYES_STAGES[:-1]),
+                       "source": rng.choice(["ads", "fair", "web", "合作伙伴", None]),
+                       "employees": rng.choice([5, 10, 50, 99.5, 100, 500, None]),
+                       "team": rng.choice(["n", "s", None]),
+                       "closed_on": AS_OF - dt.timedelta(days=rng.randint(0, 400))})
+    records = crmkit.train_lead_model(cfg, closed, AS_OF)
+    df = pd.DataFrame(closed)
+    df["closed_on"] = pd.to_datetime(df["closed_on"])
+    frame = crmkit.train_lead_model_frame(df, cfg, AS_OF)
+    assert json.loads(json.dumps(frame)) == json.loads(json.dumps(records))
+    tables = bayes_tables(cfg, [{k: v for k, v in x.items() if v is not None} for x in closed], AS_OF)
+    assert close(frame["global"]["won"], tables[("global",)]["W"]) and close(frame["global"]["lost"], tables[("global",)]["L"])

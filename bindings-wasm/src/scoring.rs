@@ -126,6 +126,18 @@ pub fn score_leads_columns(
     reply(run())
 }
 
+/// The lead fields a scoring policy reads and the kind the core reads each as (`"text"`,
+/// `"number"`, `"date"`, `"any"`: a tie-break no condition reads, `"presence"`: `exists` /
+/// `missing` only), so a caller building `LeadColumns` for `scoreLeadsColumns` sends only
+/// those, each as a column of its kind. Throws a `CrmkitError`.
+#[wasm_bindgen(js_name = scoringFields, unchecked_return_type = "[string, string][]")]
+pub fn scoring_fields(
+    #[wasm_bindgen(unchecked_param_type = "ScoringPolicy")] policy: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let kinds = from_js_arg(policy, "policy").and_then(|p| crmkit::scoring::policy_field_kinds(&p));
+    reply(kinds.map(|k| k.into_iter().map(|(name, kind)| (name, kind.as_str())).collect::<Vec<_>>()))
+}
+
 /// The lead columns `trainLeadModelColumns` reads under `config` (outcome, stage, team,
 /// closing date with `half_life_days`, then each feature's), so a caller sends only those.
 /// Throws a `CrmkitError`.

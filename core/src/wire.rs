@@ -697,6 +697,91 @@ pub mod uint {
     }
 }
 
+/// `#[serde(deserialize_with = "crate::wire::float::deserialize")]` for the `f64` numbers of a
+/// policy that are not money (scoring points, caps, half-lives, smoothing): a number, or a
+/// decimal string (what a Python `Decimal` travels as; the rules of [`parse_decimal`]) read as
+/// the float nearest its value, the float the same digits give as a JSON number. Anything else
+/// is `invalid_type`. Written back as a plain number.
+pub mod float {
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, Visitor};
+
+    pub(super) struct FloatVisitor;
+
+    impl Visitor<'_> for FloatVisitor {
+        type Value = f64;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a number or a decimal string")
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+            Ok(v)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+            Ok(v as f64)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
+            // The decimal's own digits parsed as a float: correctly rounded, never through a
+            // 28-digit Decimal first.
+            super::parse_decimal(v, "")
+                .ok()
+                .and_then(|_| v.trim().parse::<f64>().ok())
+                .ok_or_else(|| E::invalid_type(de::Unexpected::Str(v), &self))
+        }
+    }
+
+    /// Reads a number or a decimal string.
+    ///
+    /// # Errors
+    ///
+    /// Anything else (`invalid_type`).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        d.deserialize_any(FloatVisitor)
+    }
+}
+
+/// [`float`] for `Option<f64>` (null or absent: `None`; pair with `#[serde(default)]`).
+pub mod float_opt {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "super::float::deserialize")] f64);
+
+    /// Reads null, a number or a decimal string.
+    ///
+    /// # Errors
+    ///
+    /// Anything else (`invalid_type`).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// [`float`] for `Option<Vec<f64>>` (bin edges).
+pub mod floats_opt {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    struct W(#[serde(deserialize_with = "super::float::deserialize")] f64);
+
+    /// Reads null or a list of numbers and decimal strings.
+    ///
+    /// # Errors
+    ///
+    /// Anything else (`invalid_type`, at the entry).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<f64>>, D::Error> {
+        Ok(Option::<Vec<W>>::deserialize(d)?.map(|v| v.into_iter().map(|w| w.0).collect()))
+    }
+}
+
 /// `#[serde(with = "crate::wire::date")]` for `NaiveDate` fields.
 pub mod date {
     use super::{DateVisitor, Deserializer, NaiveDate, Serializer, DATE};

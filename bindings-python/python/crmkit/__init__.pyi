@@ -1116,14 +1116,16 @@ ConditionOp = Literal["equals", "in", "not_in", "range", "contains", "regex", "e
 RangeBounds = Literal["[]", "[)", "(]", "()"]
 ItemReason = Literal["conditions_met", "events_counted", "events_decayed"]
 CutScope = Literal["group", "fit", "engagement", "total"]
+#: A number of a scoring policy or model config: a float, an int, a ``Decimal`` or its string.
+PolicyNumber = Union[float, int, Decimal, str]
 
 class FieldCondition(TypedDict):
     field: str
     op: ConditionOp
     value: NotRequired[str]
     values: NotRequired[Sequence[str]]
-    min: NotRequired[float]
-    max: NotRequired[float]
+    min: NotRequired[PolicyNumber]
+    max: NotRequired[PolicyNumber]
     bounds: NotRequired[RangeBounds]
     pattern: NotRequired[str]
     ignore_case: NotRequired[bool]
@@ -1133,30 +1135,30 @@ class EventRule(TypedDict):
     types: Sequence[str]
     min_count: NotRequired[int]
     within_days: NotRequired[int]
-    half_life_days: NotRequired[float]
+    half_life_days: NotRequired[PolicyNumber]
     per_event: NotRequired[bool]
     max_events: NotRequired[int]
 
 class ScoringRule(TypedDict):
     id: str
     dimension: Dimension
-    points: float
+    points: PolicyNumber
     group: NotRequired[str]
     when: NotRequired[Sequence[FieldCondition]]
     event: NotRequired[EventRule]
 
 class RuleGroup(TypedDict):
     id: str
-    min: NotRequired[float]
-    max: NotRequired[float]
+    min: NotRequired[PolicyNumber]
+    max: NotRequired[PolicyNumber]
 
 class ScoreBounds(TypedDict):
-    min: NotRequired[float]
-    max: NotRequired[float]
+    min: NotRequired[PolicyNumber]
+    max: NotRequired[PolicyNumber]
 
 class GradeBand(TypedDict):
     label: str
-    min: NotRequired[float]
+    min: NotRequired[PolicyNumber]
 
 class Grades(TypedDict):
     fit: NotRequired[Sequence[GradeBand]]
@@ -1165,9 +1167,9 @@ class Grades(TypedDict):
 class PriorityTier(TypedDict):
     id: str
     label: NotRequired[str]
-    min_score: NotRequired[float]
-    min_fit: NotRequired[float]
-    min_engagement: NotRequired[float]
+    min_score: NotRequired[PolicyNumber]
+    min_fit: NotRequired[PolicyNumber]
+    min_engagement: NotRequired[PolicyNumber]
     grades: NotRequired[Sequence[str]]
     when: NotRequired[Sequence[FieldCondition]]
 
@@ -1404,7 +1406,7 @@ PredictionReason = Literal["scored", "no_stage", "won_stage", "no_history"]
 class Feature(TypedDict):
     name: str
     tags: NotRequired[bool]
-    bins: NotRequired[Sequence[float]]
+    bins: NotRequired[Sequence[PolicyNumber]]
 
 class ModelStage(TypedDict):
     name: str
@@ -1418,10 +1420,10 @@ class ModelConfig(TypedDict):
     stage_field: NotRequired[str]
     team_field: NotRequired[str]
     closed_on_field: NotRequired[str]
-    smoothing: NotRequired[float]
-    min_support: NotRequired[float]
-    team_blend: NotRequired[float]
-    half_life_days: NotRequired[float]
+    smoothing: NotRequired[PolicyNumber]
+    min_support: NotRequired[PolicyNumber]
+    team_blend: NotRequired[PolicyNumber]
+    half_life_days: NotRequired[PolicyNumber]
     top_factors: NotRequired[int]
 
 class ValueCount(TypedDict):

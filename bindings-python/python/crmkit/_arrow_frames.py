@@ -70,7 +70,7 @@ def _days32(cols: ArrowColumns, name: str, field: str) -> Any:
 
 def score_arrow(data: Any, policy: Mapping[str, Any], as_of: Any, events: Any, event_lead: str, event_type: str, event_on: str) -> Any:
     policy_json = to_json(policy, "policy")
-    names = list(_native.scoring_fields(policy_json))
+    names = [name for name, _ in _native.scoring_fields(policy_json)]
     cols = ArrowColumns(data, [*names, "id"])
     pa, np = cols.pa, cols.np
     fields = [(name, *_score_field(cols, name)) for name in names if name in cols.table.column_names]

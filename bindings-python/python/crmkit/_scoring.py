@@ -183,12 +183,15 @@ def score_frame(
     np, pd = _pandas("score_frame")
 
     fields = []
-    names = list(_native.scoring_fields(to_json(policy)))
-    numbers = _range_fields(policy)
-    for name in names:
+    # The fields and the kind the core reads each as, from the compiled policy: a column of
+    # ``Decimal`` objects is numbers where numbers are read (a range, or a tie-break no
+    # condition reads), as ``score_leads`` reads a ``Decimal`` (its decimal string).
+    kinds = _native.scoring_fields(to_json(policy))
+    names = [name for name, _ in kinds]
+    for name, kind in kinds:
         if name not in df.columns:
             continue  # the core names the missing column in its error
-        fields.append((name, *_column(df[name], np, pd, decimals=name in numbers)))
+        fields.append((name, *_column(df[name], np, pd, decimals=kind in ("number", "any"))))
     if "id" in df.columns and "id" not in names:
         # The ties the policy leaves go by id, as in score_leads (by row order without one).
         fields.append(("id", *_column(df["id"], np, pd, text_only=True)))
@@ -230,22 +233,6 @@ def _days32(days: Any, nat: Any, np: Any, wide: bool = True) -> Any:
     if nat.any():
         days[nat] = lo
     return days.astype(np.int32)
-
-
-def _range_fields(policy: Any) -> set:
-    """The fields a range condition of the policy reads (as numbers): a column of ``Decimal``
-    objects there is numbers, as ``score_leads`` reads a ``Decimal`` (its decimal string) where
-    a number is expected. The core validates the policy itself."""
-    out = set()
-    try:
-        for part in ("rules", "tiers"):
-            for r in policy.get(part) or ():
-                for c in r.get("when") or ():
-                    if c.get("op") == "range" and isinstance(c.get("field"), str):
-                        out.add(c["field"])
-    except (AttributeError, TypeError):
-        pass
-    return out
 
 
 def _decimals(s: Any, np: Any, pd: Any) -> Any:

@@ -149,7 +149,7 @@ export { roiPct, credit, floatCost, badModel };
 export { weighted, asOf, month, offset, owner, reasons, fromColumns, v, describe, floatMoney, typo, plainArrays, notANumber };
 
 // Lead scoring: the policy, the leads and the report are typed.
-import { scoreLeads, type Lead, type ScoreReport, type ScoringPolicy } from "crmkit";
+import { scoreLeads, scoringFields, type Lead, type ScoreReport, type ScoringPolicy } from "crmkit";
 
 const scoring: ScoringPolicy = {
   rules: [
@@ -166,7 +166,15 @@ const firstTier: string | null | undefined = scored.leads[0].tier;
 // @ts-expect-error
 const badOp: ScoringPolicy = { rules: [{ id: "x", dimension: "fit", points: 1, when: [{ field: "a", op: "like" }] }] };
 
-export { firstScore, firstTier, badOp };
+// Policy numbers may be decimal strings (what a Python Decimal travels as), absent or numbers.
+const decimalNumbers: ScoringPolicy = {
+  rules: [{ id: "d", dimension: "fit", points: "2.5", group: "g", when: [{ field: "n", op: "range", min: "1", bounds: "[]" }] }],
+  groups: [{ id: "g", max: "2" }],
+  tiers: [{ id: "hot", min_score: "1.5" }],
+};
+const fieldKinds: [string, string][] = scoringFields(decimalNumbers);
+
+export { firstScore, firstTier, badOp, fieldKinds };
 
 // Columns in crmkit's memory: a view is one of the three typed arrays, by the buffer's type.
 const lentStage = new ColumnBuffer("int32", 2);

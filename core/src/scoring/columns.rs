@@ -78,16 +78,53 @@ pub struct LeadColumns<'a> {
     pub events: Option<EventColumns<'a>>,
 }
 
-/// What a policy needs of a field.
+/// What a policy needs of a field ([`super::policy_field_kinds`]): what its conditions and
+/// tie-breaks read it as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+pub enum Kind {
+    /// Text: `equals`, `in`, `not_in`, `contains`, `regex`.
     Text,
+    /// Numbers: `range` (decimal strings read as numbers).
     Number,
+    /// `YYYY-MM-DD` dates: `within_days`.
     Date,
-    /// Tie-breaks: numbers as numbers (when any lead holds a number), text as text.
+    /// A tie-break no condition reads: numbers when any lead holds a number or every value is
+    /// a decimal string, else text.
     Any,
-    /// Exists / missing only: whether a value is there, whatever its type.
+    /// `exists` / `missing` only: whether a value is there, whatever its type.
     Presence,
+}
+
+impl Kind {
+    /// `"text"`, `"number"`, `"date"`, `"any"` or `"presence"`, as the bindings name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Number => "number",
+            Self::Date => "date",
+            Self::Any => "any",
+            Self::Presence => "presence",
+        }
+    }
+}
+
+/// Whether `text` is a decimal string (the rules of [`crate::wire::parse_decimal`]), which a
+/// field read as numbers reads as its number.
+pub(crate) fn is_decimal_text(text: &str) -> bool {
+    crate::wire::parse_decimal(text, "").is_ok()
+}
+
+/// The float of a decimal string (its digits parsed as a float: the nearest one, as the same
+/// digits given as a number; `"-0"` is 0, as a decimal's zero has no sign), `None` for other
+/// text.
+pub(crate) fn decimal_number(text: &str) -> Option<f64> {
+    if is_decimal_text(text) {
+        // parse_decimal allows surrounding spaces, a sign and `.5` / `5.`: so does f64's parser
+        // once trimmed. Adding +0.0 turns −0.0 into +0.0.
+        text.trim().parse::<f64>().ok().map(|x| x + 0.0)
+    } else {
+        None
+    }
 }
 
 /// Fields the policy reads and the kind each must have; `invalid_value` at the condition
@@ -283,10 +320,19 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<FieldColumn> {
     }
     let kind = match kind {
         // A tie-break field no condition types is numbers when any lead holds a number (its
-        // decimal strings then read as numbers), else text: the same whatever the leads'
-        // order, never the kind of whichever value comes first.
+        // decimal strings then read as numbers) or when every value is a decimal string (a
+        // Python `Decimal` travels as one: "10" after "9"), else text: the same whatever the
+        // leads' order, never the kind of whichever value comes first.
         Kind::Any => {
-            if leads.iter().any(|l| matches!(value(l, name), Some(FieldValue::Number(_)))) {
+            let number = leads.iter().any(|l| matches!(value(l, name), Some(FieldValue::Number(_))));
+            let mut texts = leads.iter().filter_map(|l| match value(l, name) {
+                Some(FieldValue::Text(t)) if t.is_empty() => None,
+                None => None,
+                other => Some(other),
+            });
+            let decimals = texts.clone().next().is_some()
+                && texts.all(|v| matches!(v, Some(FieldValue::Text(t)) if is_decimal_text(t)));
+            if number || decimals {
                 Kind::Number
             } else {
                 Kind::Text
@@ -317,9 +363,8 @@ fn build_field(leads: &[Lead], name: &str, kind: Kind) -> Result<FieldColumn> {
                     Some(FieldValue::Number(n)) => *n,
                     Some(FieldValue::Text(t)) if t.is_empty() => f64::NAN,
                     // A decimal written as a string (Python's Decimal) reads as its number.
-                    Some(FieldValue::Text(t)) => crate::wire::parse_decimal(t, &format!("leads[{i}].{name}"))
-                        .map_err(|_| wrong_type(i, name, "a number", &FieldValue::Text(t.clone())))
-                        .map(|d| d.to_string().parse::<f64>().unwrap_or(f64::NAN))?,
+                    Some(FieldValue::Text(t)) => decimal_number(t)
+                        .ok_or_else(|| wrong_type(i, name, "a number", &FieldValue::Text(t.clone())))?,
                     Some(other) => return Err(wrong_type(i, name, "a number", other)),
                 });
             }

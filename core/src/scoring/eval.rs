@@ -166,19 +166,22 @@ impl<'c> Compiled<'c> {
         if let Some(id) = cols.fields.iter().position(|(n, _)| *n == "id") {
             tie.push((id, false));
         }
+        let any: Vec<String> = super::columns::field_kinds(policy)?
+            .into_iter()
+            .filter_map(|(name, k)| (k == super::columns::Kind::Any).then_some(name))
+            .collect();
         let label_rank = cols
             .fields
             .iter()
             .enumerate()
-            .map(|(c, (_, data))| match data {
-                FieldData::Text { labels, .. } if tie.iter().any(|(t, _)| *t == c) => {
-                    let mut order: Vec<usize> = (0..labels.len()).collect();
-                    order.sort_by(|a, b| labels[*a].cmp(&labels[*b]));
-                    let mut rank = vec![0_u32; labels.len()];
-                    for (r, l) in order.into_iter().enumerate() {
-                        rank[l] = r as u32;
-                    }
-                    Some(rank)
+            .map(|(c, (name, data))| match data {
+                FieldData::Text { codes, labels } if tie.iter().any(|(t, _)| *t == c) => {
+                    // A tie-break no condition reads whose values are all decimal strings ranks
+                    // them as numbers (equal numbers equal), as score_leads does.
+                    let numbers = (*name != "id" && any.iter().any(|a| a == name))
+                        .then(|| numeric_labels(&codes[..cols.rows.min(codes.len())], labels))
+                        .flatten();
+                    Some(label_ranks(labels, numbers.as_deref()))
                 }
                 _ => None,
             })
@@ -396,4 +399,52 @@ impl EventSpec {
                 .unwrap_or_else(|| exp2(-(age as f64) / h)),
         }
     }
+}
+
+/// Each label's rank in a text tie-break: by the labels' `numbers` when given (equal numbers
+/// one rank), else by the text.
+fn label_ranks(labels: &[String], numbers: Option<&[f64]>) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    let mut rank = vec![0_u32; labels.len()];
+    if let Some(values) = numbers {
+        order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
+        let mut r = 0_u32;
+        for (k, &l) in order.iter().enumerate() {
+            if k > 0 && values[order[k - 1]].to_bits() != values[l].to_bits() {
+                r += 1;
+            }
+            rank[l] = r;
+        }
+    } else {
+        order.sort_by(|a, b| labels[*a].cmp(&labels[*b]));
+        for (r, l) in order.into_iter().enumerate() {
+            rank[l] = r as u32;
+        }
+    }
+    rank
+}
+
+/// The numbers of a text column's labels when every label a row uses (the empty one apart:
+/// missing) is a decimal string and one is used; an unused label ranks as +∞ (no row holds
+/// it). `None` when a used label is other text, or no label is used.
+fn numeric_labels(codes: &[i32], labels: &[String]) -> Option<Vec<f64>> {
+    let mut used = vec![false; labels.len()];
+    for &c in codes {
+        if let Ok(c) = usize::try_from(c)
+            && let Some(u) = used.get_mut(c)
+        {
+            *u = true;
+        }
+    }
+    let mut any = false;
+    let mut values = Vec::with_capacity(labels.len());
+    for (l, &u) in labels.iter().zip(&used) {
+        if !u || l.is_empty() {
+            values.push(f64::INFINITY);
+            continue;
+        }
+        any = true;
+        values.push(super::columns::decimal_number(l)?);
+    }
+    any.then_some(values)
 }

@@ -59,7 +59,7 @@ mod rules;
 
 use chrono::NaiveDate;
 
-pub use columns::{EventColumns, FieldColumn, FieldData, LeadColumns, OwnedLeadColumns, NO_DATE};
+pub use columns::{EventColumns, FieldColumn, FieldData, Kind as FieldKind, LeadColumns, OwnedLeadColumns, NO_DATE};
 pub use eval::MAX_POINTS;
 pub use evaluate::{calibration, time_split, CalibrationReport, ReliabilityBin, TimeSplit, LOG_LOSS_EPSILON, MAX_BINS};
 pub use frame::{score_columns, GroupedEvents, ScoreColumns, MAX_LEADS};
@@ -96,6 +96,31 @@ use crate::error::Result;
 /// ```
 pub fn policy_fields(policy: &ScoringPolicy) -> Result<Vec<String>> {
     Ok(columns::field_kinds(policy)?.into_iter().map(|(name, _)| name).collect())
+}
+
+/// [`policy_fields`] with the kind each is read as, computed from the policy as scoring
+/// computes it: a binding turns its host's columns into what the core reads (a Python column
+/// of `Decimal` objects into numbers where the kind is `Number` or `Any`) without walking the
+/// policy itself.
+///
+/// # Errors
+///
+/// `invalid_value` when a field is used as two kinds (text and number...).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::scoring::{policy_field_kinds, FieldKind, ScoringPolicy};
+///
+/// let policy: ScoringPolicy = crmkit::wire::from_json(r#"{"rules": [{"id": "big", "dimension": "fit",
+///   "points": 20, "when": [{"field": "employees", "op": "range", "min": 100, "bounds": "[)"}]}],
+///   "tie_break": [{"field": "revenue", "descending": true}]}"#, "")?;
+/// let kinds = policy_field_kinds(&policy)?;
+/// assert_eq!(kinds, [("employees".to_owned(), FieldKind::Number), ("revenue".to_owned(), FieldKind::Any)]);
+/// # Ok::<(), crmkit::Error>(())
+/// ```
+pub fn policy_field_kinds(policy: &ScoringPolicy) -> Result<Vec<(String, FieldKind)>> {
+    columns::field_kinds(policy)
 }
 
 /// The lead columns [`train_lead_model_columns`] reads under `config`, so a caller holding a

@@ -31,17 +31,37 @@ pub struct ModelConfig {
     #[serde(default = "names::closed_on")]
     pub closed_on_field: String,
     /// `bayes`: Laplace smoothing α added to every count (> 0; default 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub smoothing: Option<f64>,
     /// `bayes`: values seen on fewer closed leads (weighted) than this contribute nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min_support: Option<f64>,
     /// `bayes`: blend each team's estimates with the global ones, the global weighing as
     /// this many closed leads (absent: one global table, teams ignored).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub team_blend: Option<f64>,
     /// `bayes`: an outcome `d` days before `as_of` weighs `2^(−d / half_life_days)`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub half_life_days: Option<f64>,
     /// How many factors `top_for` and `top_against` list (default 3, as Odoo's tooltip).
     #[serde(default = "names::three")]
@@ -90,7 +110,12 @@ pub struct Feature {
     pub tags: bool,
     /// `bayes`: a numeric field cut at these increasing edges (`[10, 50]` gives `< 10`,
     /// `[10, 50)`, `≥ 50`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::floats_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "(number | string)[]", optional))]
     pub bins: Option<Vec<f64>>,
 }
 

@@ -85,7 +85,10 @@ pub struct ScoringRule {
     pub id: String,
     /// The dimension its points go to.
     pub dimension: Dimension,
-    /// Points (negative to penalise); per qualifying event with `event.per_event`.
+    /// Points (negative to penalise); per qualifying event with `event.per_event`. A number
+    /// or a decimal string (a Python `Decimal`), as every number of the policy.
+    #[serde(deserialize_with = "crate::wire::float::deserialize")]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string"))]
     pub points: f64,
     /// The group (and so the cap) it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,10 +117,20 @@ pub struct FieldCondition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
     /// `range`: lower bound (none: unbounded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min: Option<f64>,
     /// `range`: upper bound (none: unbounded).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub max: Option<f64>,
     /// `range`: which bounds are inclusive, `"[]"`, `"[)"`, `"(]"` or `"()"` (required).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,7 +206,12 @@ pub struct EventRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within_days: Option<u32>,
     /// Exponential decay: points halve every this many days of an event's age (> 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub half_life_days: Option<f64>,
     /// `false` (default): `points` once, decayed by the age of the most recent qualifying
     /// event. `true`: `points` for each qualifying event, each decayed by its own age.
@@ -212,10 +230,20 @@ pub struct RuleGroup {
     /// Unique id, named by rules' `group`.
     pub id: String,
     /// Cap on the group's points.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub max: Option<f64>,
     /// Floor of the group's points (for penalties).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min: Option<f64>,
 }
 
@@ -225,10 +253,20 @@ pub struct RuleGroup {
 #[serde(deny_unknown_fields)]
 pub struct ScoreBounds {
     /// Floor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min: Option<f64>,
     /// Cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub max: Option<f64>,
 }
 
@@ -255,7 +293,12 @@ pub struct GradeBand {
     /// The label (`A`, `1`...).
     pub label: String,
     /// Lowest score of the band; absent on (and only on) the last band.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min: Option<f64>,
 }
 
@@ -270,13 +313,28 @@ pub struct PriorityTier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Lowest total score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min_score: Option<f64>,
     /// Lowest fit score.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min_fit: Option<f64>,
     /// Lowest engagement score (the lead's heat).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::float_opt::deserialize"
+    )]
+    #[cfg_attr(feature = "typescript", tsify(type = "number | string", optional))]
     pub min_engagement: Option<f64>,
     /// Grades admitted (empty: any).
     #[serde(default)]
