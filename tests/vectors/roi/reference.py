@@ -199,15 +199,30 @@ def _units(revenue: str, r) -> int:
     return int(d.scaleb(dp))
 
 
-def largest_remainder(units: int, weights: list) -> list:
+def largest_remainder(units: int, weights: list, tolerance: Fraction = Fraction(0)) -> list:
+    """`units` split in proportion to `weights`: floors, then one more unit each to the
+    largest remainders, the earlier on ties. With a `tolerance` (in units), remainders within
+    it of the last one given count as tied with it and go to the earliest (the data-driven
+    models' rule: their weights are estimates, so a noise-sized difference must not decide)."""
     total = sum(weights)
     exact = [Fraction(units) * w / total for w in weights]
     floors = [int(e) for e in exact]  # non-negative: int() truncates
+    rest = [e - f for e, f in zip(exact, floors)]
     left = units - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:left]:
+    order = sorted(range(len(weights)), key=lambda i: (-rest[i], i))
+    if left == 0:
+        return floors
+    last = rest[order[left - 1]]
+    clear = [i for i in order if rest[i] - last > tolerance]
+    tied = [i for i in range(len(weights)) if abs(rest[i] - last) <= tolerance]
+    for i in clear + tied[: left - len(clear)]:
         floors[i] += 1
     return floors
+
+
+def learned_tolerance(units: int) -> Fraction:
+    """Markov and Shapley splits: remainders within units ÷ 2^32 of a unit count as tied."""
+    return Fraction(units, 1 << 32)
 
 
 def share6(x: Fraction) -> str:
@@ -450,7 +465,7 @@ def attribute(policy, journeys):
                 if all(x == 0 for x in vals.values()):
                     even = True
                     vals = {c: Fraction(1) for c in order_c}
-                per_channel = dict(zip(order_c, largest_remainder(units, [vals[c] for c in order_c])))
+                per_channel = dict(zip(order_c, largest_remainder(units, [vals[c] for c in order_c], learned_tolerance(units))))
                 V = sum(vals.values())
                 counts = {c: sum(1 for t in ts if t["channel"] == c) for c in order_c}
                 seen_n = {c: 0 for c in order_c}

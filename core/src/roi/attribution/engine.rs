@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 
-use super::fast::split_fast;
 use super::model::{Model, PositionWeights};
-use super::split::{decay, fixed, last_non_direct, position, roles, split, FxBuild};
+use super::split::{decay, fixed, last_non_direct, position, roles, split, split_learned, FxBuild};
 use super::{markov, shapley};
 use crate::error::Result;
 
@@ -100,7 +99,7 @@ pub(crate) fn run(
     let mut order = Vec::new();
     let mut distinct: Vec<(u32, u64, u32)> = Vec::new(); // channel, weight, touches
     let mut channel_units: Vec<i128> = Vec::new();
-    let (mut narrow, mut rem, mut key): (Vec<i64>, Vec<u64>, Vec<u32>) = (Vec::new(), Vec::new(), Vec::new());
+    let mut key: Vec<u32> = Vec::new();
     for (j, start, n) in p.journeys() {
         if !p.converted[j] {
             continue;
@@ -140,13 +139,7 @@ pub(crate) fn run(
             weights.extend(distinct.iter().map(|d| d.1));
             channel_units.clear();
             channel_units.resize(distinct.len(), 0);
-            narrow.clear();
-            narrow.resize(distinct.len(), 0);
-            if split_fast(p.units[j], &weights, None, &mut narrow, &mut rem).is_some() {
-                channel_units.iter_mut().zip(&narrow).for_each(|(c, &u)| *c = i128::from(u));
-            } else {
-                split(p.units[j], &weights, &mut channel_units, &mut order, &at)?;
-            }
+            split_learned(p.units[j], &weights, &mut channel_units, &mut order, &at)?;
             let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
             for (d, &u) in distinct.iter().zip(&channel_units) {
                 // The channel's credit, evenly over its touches: equal remainders, so the

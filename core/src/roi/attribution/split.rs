@@ -27,6 +27,26 @@ pub(crate) fn split(
     order: &mut Vec<(u128, usize)>,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
+    let (_, _, left) = floors(total, weights, out, order, path)?;
+    if left > 0 {
+        // Largest remainders first, earlier touches first on ties.
+        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, i) in &order[..left] {
+            out[i] += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The floors of `total × w ÷ Σw` into `out` and each remainder with its index into `order`;
+/// returns the total and Σw as `u128` and the units left to give (fewer than the weights).
+fn floors(
+    total: i128,
+    weights: &[u64],
+    out: &mut [i128],
+    order: &mut Vec<(u128, usize)>,
+    path: &dyn Fn() -> String,
+) -> Result<(u128, u128, usize)> {
     let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
     debug_assert!(sum > 0 && total >= 0);
     let t = u128::try_from(total).map_err(|_| Error::overflow(path()))?;
@@ -39,13 +59,43 @@ pub(crate) fn split(
         *o = floor as i128; // ≤ total
         order.push((prod % sum, i));
     }
-    let left = (t - given) as usize; // < weights.len()
-    if left > 0 {
-        // Largest remainders first, earlier touches first on ties.
-        order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        for &(_, i) in &order[..left] {
-            out[i] += 1;
-        }
+    Ok((t, sum, (t - given) as usize))
+}
+
+/// Splits `total` units over a journey's channels by data-driven `weights` (Markov removal
+/// effects, Shapley values: floating-point estimates as fixed point, channels in the order
+/// they are first touched) into `out`: floors, then one unit each to the largest
+/// remainders, where remainders within `total ÷ 2^32` units of the last one given count
+/// as tied with it and go to the channels touched first. Weights equal in theory can
+/// differ in their last bits (effects of 2/5 and 1/4 beside 1 give remainders of 2/3 each
+/// on 11 units, but 2/5 is not a whole number of 2^-40), so the exact rule "earlier first
+/// on ties" is kept by not letting a noise-sized difference decide. `order` is scratch.
+pub(crate) fn split_learned(
+    total: i128,
+    weights: &[u64],
+    out: &mut [i128],
+    order: &mut Vec<(u128, usize)>,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let (t, sum, mut left) = floors(total, weights, out, order, path)?;
+    if left == 0 {
+        return Ok(());
+    }
+    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let last = order[left - 1].0;
+    // A remainder r is tied with `last` when |r − last| ÷ sum ≤ total ÷ 2^32, in integers
+    // |r − last| ≤ ⌊total × sum ÷ 2^32⌋ (saturating: beyond, every remainder ties).
+    let tolerance = t.saturating_mul(sum) >> 32;
+    let clear = order.iter().take_while(|&&(r, _)| r - last > tolerance).count();
+    for &(_, i) in &order[..clear] {
+        out[i] += 1;
+    }
+    left -= clear;
+    order.drain(..clear);
+    order.retain(|&(r, _)| r.abs_diff(last) <= tolerance);
+    order.sort_unstable_by_key(|&(_, i)| i);
+    for &(_, i) in &order[..left] {
+        out[i] += 1;
     }
     Ok(())
 }
@@ -146,6 +196,27 @@ mod tests {
         assert_eq!(out, [3334, 3333, 3333]);
         split(1, &[1, 1, 2], &mut out, &mut Vec::new(), &String::new).unwrap();
         assert_eq!(out, [0, 0, 1]);
+    }
+
+    #[test]
+    fn learned_split_gives_noise_sized_ties_to_the_earlier_channel() {
+        // Effects 2/5, 1, 1/4 over 11 units: 8/3, 20/3, 5/3, remainders of 2/3 each; 2/5 as
+        // 40-bit fixed point is a hair below, which the plain split reads as a smaller
+        // remainder and so gives its unit to the later channel.
+        let one = 1u64 << 40;
+        let w = [(2 * one + 2) / 5, one, one / 4];
+        let mut out = vec![0; 3];
+        split(11, &w, &mut out, &mut Vec::new(), &String::new).unwrap();
+        assert_eq!(out, [2, 7, 2]);
+        split_learned(11, &w, &mut out, &mut Vec::new(), &String::new).unwrap();
+        assert_eq!(out, [3, 7, 1]);
+        // A real difference still decides, and every total is kept.
+        split_learned(2, &[1, 2, 3], &mut out, &mut Vec::new(), &String::new).unwrap();
+        assert_eq!(out, [0, 1, 1]);
+        for t in [0, 1, 7, 100_001, 1 << 40, i128::from(u64::MAX)] {
+            split_learned(t, &w, &mut out, &mut Vec::new(), &String::new).unwrap();
+            assert_eq!(out.iter().sum::<i128>(), t);
+        }
     }
 
     #[test]
