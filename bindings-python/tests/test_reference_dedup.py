@@ -1213,13 +1213,17 @@ GOOD = [rec("a", company="北京星光明德科技有限公司", phone="13812345
         (lambda: crmkit.DedupIndex(SAME_COMPANY, GOOD).query(GOOD[0], 0), "out_of_range", "limit"),
         (lambda: crmkit.DedupIndex(SAME_COMPANY, GOOD).query(GOOD[0], 10_001), "out_of_range", "limit"),
         (lambda: crmkit.link_records(SAME_COMPANY, GOOD, GOOD, 0), "out_of_range", "limit"),
-        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": -1}), "invalid_value", "settings.seed"),
-        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": str(1 << 64)}), "invalid_value", "settings.seed"),
+        # Every seed (README, "Config format"): an integer out of 0..2^64 - 1, as a number or
+        # its text, is out_of_range; a float or a bool the wrong kind; other text invalid.
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": -1}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": "-1"}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": str(1 << 64)}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 1 << 64}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": -(1 << 70)}), "out_of_range", "settings.seed"),
         (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": "0x10"}), "invalid_value", "settings.seed"),
-        # An integer past 2^64 and a float are the wrong kind, as for every seed (the shared
-        # wire layer: JSON has no integer that large).
-        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 1 << 64}), "invalid_type", "settings.seed"),
         (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 1.5}), "invalid_type", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 7.0}), "invalid_type", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": True}), "invalid_type", "settings.seed"),
     ],
 )
 def test_bad_input_is_a_typed_error(call, code, path):
