@@ -989,10 +989,10 @@ mod tests {
             assert_eq!(s.seed, want);
             assert_eq!(serde_json::to_string(&s).unwrap(), format!(r#"{{"seed":"{want}"}}"#));
         }
+        // The codes of each kind of bad seed: `one_code_per_kind_of_bad_seed`.
         for bad in [r#""-1""#, "-1", r#""18446744073709551616""#, r#""1e3""#, r#""""#, "1.5"] {
             let e = from_json::<S>(&format!(r#"{{"seed": {bad}}}"#), "").unwrap_err();
             assert_eq!(e.path(), "seed", "{bad}");
-            assert!(matches!(e.code(), "invalid_value" | "invalid_type"), "{bad}: {}", e.code());
         }
     }
 
