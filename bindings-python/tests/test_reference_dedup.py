@@ -75,8 +75,16 @@ Choices the documents leave open, where the model follows crmkit's defensible ch
   `cannot_link` is at `settings.cannot_link[k][j]`.
 
 - The organisation code inside a credit code (characters 9 to 17) carries a GB 11714 check of
-  its own, which crmkit does not enforce (the GB 32100 check character already catches a
-  single slip); valid random codes satisfy both, and no test depends on it.
+  its own, which crmkit did not enforce: `91110108551385083U` (the GB 32100 check holds, the
+  organisation code 551385083 should end in 2) was a valid code, and two records typing it
+  were DUPLICATE by an exact-id rule. Both checks are enforced now (`invalid_value`, an issue
+  in a batch: never an identifier); vectors `uscc_org_*`, `uscc_error_org_check*`,
+  `compare_credit_code_org_check`, `batch_credit_code_org_check_is_no_identifier`.
+- Seeds: a negative seed was `invalid_value`, an integer past 2^64 `invalid_type` (and the same
+  past 2^64 as text `invalid_value`). One rule for every seed now: a negative integer or one
+  past 2^64 − 1, as a number or decimal text, is `out_of_range`; a float or a bool
+  `invalid_type`; other text `invalid_value` (`test_bad_input_is_a_typed_error`, vectors
+  `rules_seed_refused_*`, `estimate_error_seed_*`).
 
 Not modelled: the company-name parser itself (homophones, slips, Latin legal forms beyond the
 cases below), term-frequency adjustment and the EM of `estimate_model`.
@@ -118,9 +126,12 @@ def org_check(first8: str) -> str:
 
 def model_credit_code(raw: str) -> dict | None:
     """The parts of a valid code, None for an invalid one: NFKC (full-width → half-width), upper
-    case, spaces dropped, 18 characters of the alphabet, the GB 32100 check character."""
+    case, spaces dropped, 18 characters of the alphabet, the GB 32100 check character, and the
+    GB 11714 check of the organisation code (characters 9 to 17) inside it."""
     s = "".join(unicodedata.normalize("NFKC", raw).split()).upper()
     if len(s) != 18 or any(c not in USCC_ALPHABET for c in s) or uscc_check(s[:17]) != s[17]:
+        return None
+    if not s[2:8].isdigit() or org_check(s[8:16]) != s[16]:
         return None
     return {"code": s, "authority": s[0], "category": s[1], "region_code": s[2:8], "organization_code": s[8:17]}
 
@@ -587,6 +598,13 @@ def test_credit_codes_match_the_model(seed):
         pos = rng.randrange(17)
         bad = code[:pos] + rng.choice("IOSVZ") + code[pos + 1 :]
         assert err(lambda: crmkit.normalize_credit_code(bad)) == ("invalid_value", "credit_code")
+        # A wrong organisation-code check whose GB 32100 check character is recomputed (what a
+        # generator of fake codes, or two slips, gives): refused, and no exact-id match.
+        org_wrong = rng.choice([c for c in "0123456789X" if c != code[16]])
+        forged = code[:16] + org_wrong + uscc_check(code[:16] + org_wrong)
+        assert model_credit_code(forged) is None
+        assert err(lambda: crmkit.normalize_credit_code(forged)) == ("invalid_value", "credit_code")
+        assert err(lambda: crmkit.compare({"type": "credit_code"}, forged, forged)) == ("invalid_value", "a")
         # The comparator: 1 for one code however typed, 0 for two codes.
         other = random_credit_code(rng)
         assert crmkit.compare({"type": "credit_code"}, typed, code)["similarity"] == 1
@@ -1195,13 +1213,17 @@ GOOD = [rec("a", company="北京星光明德科技有限公司", phone="13812345
         (lambda: crmkit.DedupIndex(SAME_COMPANY, GOOD).query(GOOD[0], 0), "out_of_range", "limit"),
         (lambda: crmkit.DedupIndex(SAME_COMPANY, GOOD).query(GOOD[0], 10_001), "out_of_range", "limit"),
         (lambda: crmkit.link_records(SAME_COMPANY, GOOD, GOOD, 0), "out_of_range", "limit"),
-        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": -1}), "invalid_value", "settings.seed"),
-        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": str(1 << 64)}), "invalid_value", "settings.seed"),
+        # Every seed (README, "Config format"): an integer out of 0..2^64 - 1, as a number or
+        # its text, is out_of_range; a float or a bool the wrong kind; other text invalid.
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": -1}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": "-1"}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": str(1 << 64)}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 1 << 64}), "out_of_range", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": -(1 << 70)}), "out_of_range", "settings.seed"),
         (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": "0x10"}), "invalid_value", "settings.seed"),
-        # An integer past 2^64 and a float are the wrong kind, as for every seed (the shared
-        # wire layer: JSON has no integer that large).
-        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 1 << 64}), "invalid_type", "settings.seed"),
         (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 1.5}), "invalid_type", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": 7.0}), "invalid_type", "settings.seed"),
+        (lambda: crmkit.estimate_model(FS_POLICY, GOOD, {"seed": True}), "invalid_type", "settings.seed"),
     ],
 )
 def test_bad_input_is_a_typed_error(call, code, path):

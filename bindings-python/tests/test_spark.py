@@ -303,7 +303,7 @@ def dedup_book(n=240, seed=13) -> list[dict]:
                 "fields": {
                     "company": rng.choice(regions) + brand + rng.choice(tails),
                     "phone": rng.choice(phones),
-                    "credit_code": rng.choice([None, None, "91110108551385082Q", "911100001000036929"]),
+                    "credit_code": rng.choice([None, None, "91110108551385082Q", "91110000600037341L"]),
                 },
             }
         )

@@ -27,6 +27,9 @@ const DATE_TAG: &str = "invalid_date:";
 /// Starts a message whose error lies below the value being read: `AT_TAG key AT_END message`.
 const AT_TAG: &str = "\u{1}at:";
 const AT_END: char = '\u{1}';
+/// Starts the message of a number of the right kind outside its range, which [`from_json`]
+/// reports as `out_of_range`: `RANGE_TAG value AT_END min AT_END max`.
+const RANGE_TAG: &str = "\u{1}out_of_range:";
 
 /// Reads a `T` from JSON text. Paths in errors start with `root` (`"deals"` gives
 /// `deals[3].amount`; `""` gives `stages[1].conversion`).
@@ -155,6 +158,11 @@ fn parse_error(path: String, inner: &serde_json::Error, one_line: bool) -> Error
         Some((key, rest)) => (join_path(&path, key), rest.to_owned()),
         None => (path, message),
     };
+    if let Some(range) = message.strip_prefix(RANGE_TAG) {
+        let mut parts = range.splitn(3, AT_END);
+        let (value, min, max) = (parts.next(), parts.next(), parts.next());
+        return Error::out_of_range(path, value.unwrap_or_default(), min.unwrap_or_default(), max.unwrap_or_default());
+    }
     if message.starts_with("recursion limit exceeded") {
         return crate::limits::exceeded(&path, "deeper nesting", crate::limits::MAX_NESTING, "levels of nesting");
     }
@@ -175,6 +183,18 @@ fn parse_error(path: String, inner: &serde_json::Error, one_line: bool) -> Error
 /// `{path}.{key}` and classifies `message` as usual (`unknown field ...` is `unknown_field`).
 pub(crate) fn error_at<E: de::Error>(key: &str, message: impl fmt::Display) -> E {
     E::custom(format!("{AT_TAG}{key}{AT_END}{message}"))
+}
+
+/// For a deserialiser: a number of the right kind outside `[min, max]`, which [`from_json`]
+/// reports as `out_of_range` at the value's path (serde's `invalid_value` would be read as a
+/// value not allowed, `invalid_value`, and a number too large for JSON's integers reaches the
+/// visitor as a float).
+pub(crate) fn out_of_range<E: de::Error>(
+    value: impl fmt::Display,
+    min: impl fmt::Display,
+    max: impl fmt::Display,
+) -> E {
+    E::custom(format!("{RANGE_TAG}{value}{AT_END}{min}{AT_END}{max}"))
 }
 
 /// A `Decimal` by the wire rules for decimals (a string or an integer, never a float), for
@@ -676,14 +696,40 @@ pub mod uint {
             Ok(v)
         }
 
+        /// A negative integer is of the right kind, outside the range: `out_of_range`.
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-            u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+            u64::try_from(v).map_err(|_| out_of_range(v))
         }
 
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-            let digits = !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit());
-            digits.then(|| v.parse().ok()).flatten().ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+        /// An integer beyond JSON's 64 bits (Python's `2**64`, `-2**70`) reaches here as the
+        /// float serde_json reads it as: a number from 2^64 up or below -2^63, which no
+        /// integer serde_json reads as one can be, is `out_of_range` (its value is, however it
+        /// was written); any other float is a float (`invalid_type`: `1.5`, `-1.0`, or a JS
+        /// number past 2^53 that JS has already rounded).
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+            if v.is_finite() && !(-TWO_63..2.0 * TWO_63).contains(&v) {
+                return Err(out_of_range(v));
+            }
+            Err(E::invalid_type(de::Unexpected::Float(v), &self))
         }
+
+        /// Decimal digits; a decimal integer past the range (`"18446744073709551616"`, `"-1"`)
+        /// is `out_of_range`, other text (`"0x10"`, `"1e3"`, `" 1"`, `"+1"`) `invalid_value`.
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+            let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            if digits(v) {
+                return v.parse().map_err(|_| out_of_range(super::shown(v)));
+            }
+            if v.strip_prefix('-').is_some_and(digits) {
+                return Err(out_of_range(super::shown(v)));
+            }
+            Err(E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+    }
+
+    fn out_of_range<E: de::Error>(v: impl std::fmt::Display) -> E {
+        super::out_of_range(v, 0, u64::MAX)
     }
 
     /// Writes the decimal string.
@@ -822,6 +868,41 @@ pub mod date_opt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_code_per_kind_of_bad_seed() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Settings {
+            #[serde(with = "uint")]
+            seed: u64,
+        }
+        let code = |seed: &str| match from_json::<Settings>(&format!(r#"{{"seed": {seed}}}"#), "settings") {
+            Ok(s) => format!("ok {}", s.seed),
+            Err(e) => format!("{} at {}", e.code(), e.path()),
+        };
+        for (seed, want) in [
+            ("0", "ok 0"),
+            ("18446744073709551615", "ok 18446744073709551615"),
+            (r#""18446744073709551615""#, "ok 18446744073709551615"),
+            ("-1", "out_of_range at settings.seed"),
+            (r#""-1""#, "out_of_range at settings.seed"),
+            ("18446744073709551616", "out_of_range at settings.seed"),
+            ("-18446744073709551616", "out_of_range at settings.seed"),
+            ("1e20", "out_of_range at settings.seed"),
+            (r#""18446744073709551616""#, "out_of_range at settings.seed"),
+            (r#""000000000000000000000018446744073709551615""#, "ok 18446744073709551615"),
+            ("1.5", "invalid_type at settings.seed"),
+            ("7.0", "invalid_type at settings.seed"),
+            ("true", "invalid_type at settings.seed"),
+            ("[1]", "invalid_type at settings.seed"),
+            (r#""0x10""#, "invalid_value at settings.seed"),
+            (r#""1e3""#, "invalid_value at settings.seed"),
+            (r#"" 1""#, "invalid_value at settings.seed"),
+            (r#""""#, "invalid_value at settings.seed"),
+        ] {
+            assert_eq!(code(seed), want, "{seed}");
+        }
+    }
 
     #[test]
     fn days_from_ticks_are_exact_or_typed_errors() {
@@ -993,10 +1074,10 @@ mod tests {
             assert_eq!(s.seed, want);
             assert_eq!(serde_json::to_string(&s).unwrap(), format!(r#"{{"seed":"{want}"}}"#));
         }
+        // The codes of each kind of bad seed: `one_code_per_kind_of_bad_seed`.
         for bad in [r#""-1""#, "-1", r#""18446744073709551616""#, r#""1e3""#, r#""""#, "1.5"] {
             let e = from_json::<S>(&format!(r#"{{"seed": {bad}}}"#), "").unwrap_err();
             assert_eq!(e.path(), "seed", "{bad}");
-            assert!(matches!(e.code(), "invalid_value" | "invalid_type"), "{bad}: {}", e.code());
         }
     }
 

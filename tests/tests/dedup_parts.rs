@@ -23,7 +23,7 @@ fn policy(max_block_size: u32) -> MatchPolicy {
 
 /// Books whose names and phones collide often (so components chain and guards refuse).
 fn book() -> impl Strategy<Value = Vec<DedupRecord>> {
-    let credit = prop::option::of(prop::sample::select(vec!["91110108551385082Q", "911100001000036929"]));
+    let credit = prop::option::of(prop::sample::select(vec!["91110108551385082Q", "91110000600037341L"]));
     let owner = prop::option::of(prop::sample::select(vec!["王芳", "李雷"]));
     prop::collection::vec((dedup_fixture::company(), dedup_fixture::phone(), credit, owner), 1..16).prop_map(|rows| {
         rows.into_iter()

@@ -246,3 +246,29 @@ test("checkClaimsColumns agrees with checkClaims", () => {
     { code: "invalid_type", path: "holdings.owned[0]" },
   );
 });
+
+test("assignRecords in several runs, each fed the cursors and load the last returned, is one run", () => {
+  for (const strategy of ["round_robin", "weighted", "least_loaded"]) {
+    const team = {
+      teams: [{ id: "t", strategy, reps: [{ id: "a", weight: 3 }, { id: "b" }, { id: "c", active: false }, { id: "d", capacity: 4 }, { id: "e", weight: 0 }] }],
+      routes: [{ id: "all", when: { any: true }, team: "t" }],
+      fallback_queue: "q",
+    };
+    const recs = Array.from({ length: 97 }, (_, i) => ({ id: `x${i}` }));
+    const start = { cursors: { t: 3 }, load: [{ rep: "b", held: 2 }], seed: 2n ** 64n - 59n };
+    const whole = crmkit.assignRecords(team, { records: recs, ...start });
+    let state = { cursors: start.cursors, load: start.load };
+    const parts = [];
+    for (const [lo, hi] of [[0, 10], [10, 11], [11, 60], [60, 97]]) {
+      const got = crmkit.assignRecords(team, { records: recs.slice(lo, hi), seed: start.seed, ...state });
+      parts.push(...got.assignments);
+      state = { cursors: got.cursors, load: got.load.map((e) => ({ rep: e.rep, held: e.held + e.assigned })) };
+    }
+    assert.deepEqual(parts, whole.assignments, strategy);
+    assert.deepEqual(state.cursors, whole.cursors, strategy);
+    const counts = Object.fromEntries(whole.load.map((e) => [e.rep, e.assigned]));
+    assert.equal(counts.c, 0, strategy);
+    assert.ok(counts.d <= 4, strategy);
+    if (strategy === "weighted") assert.equal(counts.e, 0);
+  }
+});

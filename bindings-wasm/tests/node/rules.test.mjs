@@ -66,7 +66,22 @@ describe("numbers", () => {
     }
     const same = crmkit.forecastRanges(p, { simulations: 50, seed: 7 }, [deal], asOf);
     assert.deepEqual(crmkit.forecastRanges(p, { simulations: 50, seed: 7n }, [deal], asOf), same);
-    throwsCode(() => crmkit.forecastRanges(p, { simulations: 10, seed: 2n ** 64n }, [deal], asOf), "invalid_value", "seed");
+    throwsCode(() => crmkit.forecastRanges(p, { simulations: 10, seed: 2n ** 64n }, [deal], asOf), "out_of_range", "seed");
+  });
+  test("every seed: out of 0..2^64 - 1 is out_of_range, a fraction or a bool invalid_type, other text invalid_value", () => {
+    const p = { ...policy, placement: "remaining_full" };
+    const cases = [
+      [-1, "out_of_range"], [-1n, "out_of_range"], [2n ** 64n, "out_of_range"], [-(2n ** 64n), "out_of_range"],
+      ["-1", "out_of_range"], ["18446744073709551616", "out_of_range"], [2 ** 64, "out_of_range"],
+      [1.5, "invalid_type"], [true, "invalid_type"], [2 ** 63, "invalid_type"],
+      ["0x10", "invalid_value"], ["1e3", "invalid_value"], [" 1", "invalid_value"],
+    ];
+    const team = { teams: [{ id: "t", strategy: "weighted", reps: [{ id: "a" }] }], routes: [{ id: "r", when: { any: true }, team: "t" }], fallback_queue: "q" };
+    for (const [seed, code] of cases) {
+      throwsCode(() => crmkit.forecastRanges(p, { simulations: 10, seed }, [deal], asOf), code, "seed");
+      throwsCode(() => crmkit.assignRecords(team, { records: [], seed }), code, "seed");
+      throwsCode(() => crmkit.attribute({ model: { kind: "shapley", seed } }, []), code, "model.seed");
+    }
   });
 });
 

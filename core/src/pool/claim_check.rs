@@ -123,12 +123,10 @@ pub(crate) fn report(policy: &PoolPolicy, input: &ClaimInput, as_of: AsOf) -> Re
 /// Decides the requests of `rows` in order against the policy, the pooled records, the
 /// holdings and the ledger; errors name rows by `path`.
 pub(crate) fn check<'a, R: ClaimRows<'a>>(policy: &PoolPolicy, rows: &R, as_of: AsOf, path: Paths) -> Result<Checked> {
-    // Rows name a pool by its index in the policy's list (`PoolRef`), while `compile` gives the
-    // pools in the order records try them (by priority): back to list order, or a record of
-    // one pool would be checked against another pool's claim rules, zone and unit.
-    let mut pools = policy.compile()?;
-    let list_order = pool_index(policy);
-    pools.sort_by_key(|p| list_order[p.pool.id.as_str()]);
+    // Rows name a pool by its index in the policy's list (`PoolRef`): the pools in list order,
+    // not in the order records try them (`compile`), or a record of one pool would be checked
+    // against another pool's claim rules, zone and unit.
+    let pools = policy.compile_listed()?;
     // `as_of` in each pool's zone (a date ends at a different instant in each).
     let nows: Vec<Instant> = pools.iter().map(|p| as_of.instant(p.zone)).collect();
     let known = |pool: PoolRef, path: String| -> Result<usize> {

@@ -479,8 +479,16 @@ impl PoolPolicy {
         self.compile().map(|_| ())
     }
 
-    /// The pools in the order records try them.
+    /// The pools in the order records try them: by ascending priority, pools without one
+    /// last, ties in list order.
     pub(crate) fn compile(&self) -> Result<Vec<CompiledPool<'_>>> {
+        let mut pools: Vec<(usize, CompiledPool<'_>)> = self.compile_listed()?.into_iter().enumerate().collect();
+        pools.sort_by_key(|(i, cp)| (cp.pool.priority.is_none(), cp.pool.priority, *i));
+        Ok(pools.into_iter().map(|(_, cp)| cp).collect())
+    }
+
+    /// The pools checked and compiled, in the policy's list order (what claims index them by).
+    pub(crate) fn compile_listed(&self) -> Result<Vec<CompiledPool<'_>>> {
         crate::limits::check("pools", self.pools.len(), MAX_POOLS, "pools")?;
         let default_zone = parse_zone(&self.time_zone, "time_zone")?;
         let mut calendars = HashMap::new();
@@ -543,23 +551,18 @@ impl PoolPolicy {
                 check_limit(Some(rule.limit), &format!("{at}.rules[{r}].limit"))?;
             }
             let lists = pool.scope.lists();
-            pools.push((
-                pool.priority,
-                i,
-                CompiledPool {
-                    pool,
-                    zone,
-                    calendar,
-                    types: set(&pool.follow_up.types),
-                    scope: [set(lists[0].1), set(lists[1].1), set(lists[2].1), set(lists[3].1), set(lists[4].1)],
-                    exempt_tags: set(&pool.exempt.tags),
-                    rule_levels: pool.rules.iter().map(|r| set(&r.levels)).collect(),
-                    days: None,
-                },
-            ));
+            pools.push(CompiledPool {
+                pool,
+                zone,
+                calendar,
+                types: set(&pool.follow_up.types),
+                scope: [set(lists[0].1), set(lists[1].1), set(lists[2].1), set(lists[3].1), set(lists[4].1)],
+                exempt_tags: set(&pool.exempt.tags),
+                rule_levels: pool.rules.iter().map(|r| set(&r.levels)).collect(),
+                days: None,
+            });
         }
-        pools.sort_by_key(|(priority, i, _)| (priority.is_none(), *priority, *i));
-        Ok(pools.into_iter().map(|(_, _, p)| p).collect())
+        Ok(pools)
     }
 }
 
