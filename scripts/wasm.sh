@@ -136,7 +136,7 @@ build() {
     'normalizeCompany(name: string): CompanyName;' \
     'compare(comparator: Comparator, a: string, b: string): ValueComparison;' \
     'matchRecords(policy: MatchPolicy, a: DedupRecord, b: DedupRecord): PairMatch;' \
-    'findDuplicates(policy: MatchPolicy, records: DedupRecord[], settings: BatchSettings | undefined): DedupReport;' \
+    'findDuplicates(policy: MatchPolicy, records: DedupRecord[], settings?: BatchSettings): DedupReport;' \
     'evaluatePool(policy: PoolPolicy, records: PoolRecord[], activities: PoolActivity[], asOf: string): PoolReport;' \
     'checkClaims(policy: PoolPolicy, input: ClaimInput, asOf: string): ClaimReport;' \
     'assignRecords(policy: AssignPolicy, input: AssignInput): AssignReport;' \
@@ -144,7 +144,7 @@ build() {
     'simulatePool(a: PoolPolicy, b: PoolPolicy, records: PoolRecord[], activities: PoolActivity[], from: string, to: string): SimulationReport;' \
     'evaluatePoolColumns(policy: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, asOf: string): PoolDecisionColumns;' \
     'simulatePoolColumns(a: PoolPolicy, b: PoolPolicy, records: PoolRecordColumns, activities: PoolActivityColumns, from: string, to: string): SimulationReport;' \
-    'assignRecordsColumns(policy: AssignPolicy, records: AssignRecordColumns, state: AssignState | undefined): AssignmentColumns;' \
+    'assignRecordsColumns(policy: AssignPolicy, records: AssignRecordColumns, state?: AssignState): AssignmentColumns;' \
     'checkClaimsColumns(policy: PoolPolicy, claims: ClaimTables, asOf: string): ClaimDecisionColumns;'; do
     grep -qF "export function $sig" "$dts" || { echo "$dts lacks: $sig" >&2; exit 1; }
   done

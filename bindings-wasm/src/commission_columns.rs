@@ -186,7 +186,7 @@ pub fn commission_columns(
     #[wasm_bindgen(unchecked_param_type = "CommissionPlan")] plan: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "CommissionTransactionColumns")] columns: &JsValue,
     #[wasm_bindgen(js_name = asOf, unchecked_param_type = "string")] as_of: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CommissionColumnsOptions | undefined")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CommissionColumnsOptions")] options: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let out = run(plan, columns, as_of, options).map_err(|e| to_js_error(&e))?;
     let object = Object::new();

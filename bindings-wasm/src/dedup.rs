@@ -44,7 +44,7 @@ pub fn normalize_company(#[wasm_bindgen(unchecked_param_type = "string")] name: 
 #[wasm_bindgen(js_name = normalizePhone, unchecked_return_type = "Phone")]
 pub fn normalize_phone(
     #[wasm_bindgen(unchecked_param_type = "string")] phone: &JsValue,
-    #[wasm_bindgen(js_name = defaultCountry, unchecked_param_type = "string | undefined")] default_country: &JsValue,
+    #[wasm_bindgen(js_name = defaultCountry, unchecked_optional_param_type = "string")] default_country: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let phone: String = from_js(phone, "phone")?;
@@ -120,7 +120,7 @@ pub fn match_records(
 pub fn estimate_model(
     #[wasm_bindgen(unchecked_param_type = "MatchPolicy")] policy: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "DedupRecord[]")] records: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "EstimateSettings | undefined")] settings: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "EstimateSettings")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
@@ -136,7 +136,7 @@ pub fn estimate_model(
 pub fn find_duplicates(
     #[wasm_bindgen(unchecked_param_type = "MatchPolicy")] policy: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "DedupRecord[]")] records: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "BatchSettings | undefined")] settings: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "BatchSettings")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         // Policy, settings, then the data: the order the native and Python bindings read them
@@ -155,7 +155,7 @@ pub fn find_duplicates(
 pub fn find_duplicates_columns(
     #[wasm_bindgen(unchecked_param_type = "MatchPolicy")] policy: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "RecordColumnsInput")] columns: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "BatchSettings | undefined")] settings: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "BatchSettings")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
@@ -184,7 +184,7 @@ pub fn link_records(
     #[wasm_bindgen(unchecked_param_type = "MatchPolicy")] policy: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "DedupRecord[]")] left: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "DedupRecord[]")] right: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] limit: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;
@@ -209,7 +209,7 @@ impl JsDedupIndex {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "MatchPolicy")] policy: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DedupRecord[] | undefined")] records: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DedupRecord[]")] records: &JsValue,
     ) -> Result<JsDedupIndex, JsValue> {
         let run = || {
             let policy = from_js_arg(policy, "policy")?;
@@ -250,7 +250,7 @@ impl JsDedupIndex {
     pub fn query(
         &self,
         #[wasm_bindgen(unchecked_param_type = "DedupRecord")] record: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] limit: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] limit: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let run = || {
             let record: DedupRecord = from_js(record, "record")?;

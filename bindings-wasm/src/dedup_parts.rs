@@ -49,7 +49,7 @@ pub fn cluster_pairs(
     #[wasm_bindgen(unchecked_param_type = "MatchPolicy")] policy: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "DedupRecord[]")] records: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "[string, string][]")] pairs: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "BatchSettings | undefined")] settings: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "BatchSettings")] settings: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let policy = from_js_arg(policy, "policy")?;

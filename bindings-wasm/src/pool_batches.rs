@@ -49,7 +49,7 @@ fn column(c: &Codes) -> CodeColumn<'_> {
 pub fn assign_records_columns(
     #[wasm_bindgen(unchecked_param_type = "AssignPolicy")] policy: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "AssignRecordColumns")] records: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "AssignState | undefined")] state: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "AssignState")] state: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || -> Result<_, Error> {
         let policy = from_js_arg(policy, "policy")?;

@@ -206,7 +206,7 @@ pub fn predict_leads(
 pub fn calibration(
     #[wasm_bindgen(unchecked_param_type = "Float64Array | number[]")] probabilities: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "boolean[]")] outcomes: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number | undefined")] bins: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] bins: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let run = || {
         let p: Vec<f64> = match probabilities.dyn_ref::<Float64Array>() {

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// How a value is rounded to `dp` decimal places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundingStrategy {
     /// Ties go to the even neighbour (banker's rounding): 2.345 → 2.34, 2.355 → 2.36.
@@ -51,7 +51,7 @@ impl From<RoundingStrategy> for Rd {
 /// assert_eq!(r.round(Decimal::from(7)).to_string(), "7.00");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Rounding {
     /// Decimal places kept, 0 to [`Rounding::MAX_DP`].

@@ -25,3 +25,36 @@ const floatRate: CommissionPlan = { kind: "flat", rate: 0.1 };
 const typo: CommissionPlan = { kind: "stepped" };
 
 export { pay, slice, floatRate, typo };
+
+// Payment interest, collections and discount routing.
+import {
+  collections,
+  paymentInterest,
+  routeDiscount,
+  type Batch,
+  type CollectionsReport,
+  type DiscountPolicy,
+  type DiscountRoute,
+  type InterestPolicy,
+  type InterestReport,
+} from "crmkit";
+
+const batches: Batch[] = [
+  { id: "inv1", customer: "acme", invoice_on: "2026-01-01", due_on: "2026-01-31", amount: "100000", payments: [{ on: "2026-03-17", amount: "100000" }] },
+];
+const interestPolicy: InterestPolicy = { early_rate: "0.06", late_rate: "0.18", day_count: "actual_365" };
+const interest: InterestReport = paymentInterest(interestPolicy, batches, "2026-03-31");
+const owed: Collections = collections({}, batches, "2026-03-31");
+type Collections = CollectionsReport;
+const discount: DiscountPolicy = { bands: [{ below: "0.9", approvers: ["manager"] }, { below: "0.7", approvers: ["vice_president"] }] };
+const route: DiscountRoute = routeDiscount(discount, { list_price: "1000", price: "650" });
+
+// Rates are decimal strings; the day count is one of the declared conventions:
+// @ts-expect-error
+const floatInterest: InterestPolicy = { early_rate: 0.06 };
+// @ts-expect-error
+const badDayCount: InterestPolicy = { day_count: "30_360" };
+// @ts-expect-error: a price is a decimal string
+routeDiscount(discount, { list_price: 1000, price: "650" });
+
+export { interest, owed, route, floatInterest, badDayCount };

@@ -17,3 +17,15 @@ const iterations: number = report.iterations;
 const badSeed: EstimateSettings = { seed: true };
 
 export { text, small, none, iterations, badSeed };
+
+// Optional trailing arguments may be left out, as the README's calls do.
+import { findDuplicates, linkRecords, normalizePhone, DedupIndex, type DedupReport, type Phone } from "crmkit";
+
+const clusters: DedupReport = findDuplicates(policy, records);
+const phone: Phone = normalizePhone("010-8888 6666");
+const linked = linkRecords(policy, records, records);
+const index = new DedupIndex(policy);
+// @ts-expect-error: the settings are an object
+findDuplicates(policy, records, 4);
+
+export { clusters, phone, linked, index };

@@ -25,7 +25,7 @@ use crate::money::{Rounding, RoundingStrategy};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct DiscountPolicy {
     /// Bands by price ÷ list price, `below` strictly decreasing: a price below a band's
@@ -39,7 +39,7 @@ pub struct DiscountPolicy {
 
 /// One band.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct DiscountBand {
     /// Price ÷ list price strictly below which the band applies, in (0, 1].
@@ -52,7 +52,7 @@ pub struct DiscountBand {
 
 /// A price to approve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct DiscountRequest {
     /// List price, > 0.
@@ -67,7 +67,7 @@ pub struct DiscountRequest {
 
 /// The approval route of a price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct DiscountRoute {
     /// Price ÷ list price, 4 places (rounded half-even; bands compare the exact ratio).
     #[serde(with = "crate::wire::decimal")]
@@ -86,7 +86,7 @@ pub struct DiscountRoute {
 
 /// What happens to the price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Within every band: no approval needed.
@@ -99,7 +99,7 @@ pub enum Decision {
 
 /// One approver and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ApprovalStep {
     /// 1-based.
     pub step: u32,

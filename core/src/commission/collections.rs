@@ -29,7 +29,7 @@ use crate::money::{add, mul, Rounding, RoundingStrategy};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct CollectionsPolicy {
     /// Upper limits (days past due, inclusive) of the aging buckets, strictly ascending
@@ -60,7 +60,7 @@ pub struct CollectionsPolicy {
 
 /// A warning level reached at a number of days past due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct WarningLevel {
     /// Its name.
@@ -71,7 +71,7 @@ pub struct WarningLevel {
 
 /// A credit grade's published thresholds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Grade {
     /// Its name (`A`).
@@ -208,7 +208,7 @@ impl CollectionsPolicy {
 
 /// Receivables at `as_of`: per batch, aging, per customer and DSO.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CollectionsReport {
     /// One line per batch, in input order.
     pub batches: Vec<OpenItem>,
@@ -222,7 +222,7 @@ pub struct CollectionsReport {
 
 /// A batch at `as_of`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct OpenItem {
     /// The batch.
     pub id: String,
@@ -256,7 +256,7 @@ pub struct OpenItem {
 
 /// Why an open item is where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum CollectionReason {
     /// Fully collected.
@@ -273,7 +273,7 @@ pub enum CollectionReason {
 
 /// One aging bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AgingLine {
     /// `not_due`, `1-30`, ..., `121+`.
     pub bucket: String,
@@ -287,7 +287,7 @@ pub struct AgingLine {
 
 /// A customer's receivables and credit grade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CustomerLine {
     /// The customer (batches without one are grouped under `""`).
     pub customer: String,
@@ -319,7 +319,7 @@ pub struct CustomerLine {
 
 /// Days sales outstanding = receivables ÷ credit sales in the window × its days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Dso {
     /// The window's days.
     pub days: u32,

@@ -25,7 +25,7 @@ use crate::money::{add, mul, Rounding};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct InterestPolicy {
     /// Annual bonus rate for each day paid before the due date, in [0, 1] (absent: none).
@@ -54,7 +54,7 @@ pub struct InterestPolicy {
 
 /// Day-count basis of annual rates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum DayCount {
     /// Actual days ÷ 365.
@@ -69,7 +69,7 @@ pub enum DayCount {
 
 /// What the grace days do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum GraceRule {
     /// Penalty runs from the end of the grace: 45 days late with 5 grace days pays 40.
@@ -81,7 +81,7 @@ pub enum GraceRule {
 
 /// An invoice or shipment batch and what was collected on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Batch {
     /// Unique id.
@@ -111,7 +111,7 @@ pub struct Batch {
 
 /// A payment on a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Payment {
     /// When, between the invoice date and `as_of`.
@@ -126,7 +126,7 @@ pub struct Payment {
 
 /// Bonus and penalty interest per batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct InterestReport {
     /// The currency of every amount.
     pub currency: Option<String>,
@@ -140,7 +140,7 @@ pub struct InterestReport {
 
 /// Sums of collected, outstanding and interest amounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct InterestTotals {
     /// Σ payments.
     #[serde(with = "crate::wire::decimal")]
@@ -170,7 +170,7 @@ pub struct InterestTotals {
 
 /// One batch: its totals and one line per payment (plus the overdue remainder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BatchInterest {
     /// The batch.
     pub id: String,
@@ -183,7 +183,7 @@ pub struct BatchInterest {
 
 /// The interest on one payment (or on the overdue remainder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct InterestLine {
     /// What it is.
     pub kind: InterestKind,
@@ -221,7 +221,7 @@ pub struct InterestLine {
 
 /// The kind of an interest line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum InterestKind {
     /// Paid before the due date: bonus interest (提前回款奖息).

@@ -82,7 +82,7 @@ use crate::error::{Error, Result};
 
 /// What a commission run is over: the period's transactions and what is known of the reps.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct CommissionInput {
     /// Reps with a quota or earlier periods; reps only named by transactions start at zero.
@@ -95,7 +95,7 @@ pub struct CommissionInput {
 
 /// A rep's quota and the running totals of earlier periods of the plan year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RepInput {
     /// The rep, as transactions name them.
@@ -131,7 +131,7 @@ pub struct RepInput {
 
 /// A sale, refund or cancellation credited to reps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Transaction {
     /// Unique id.
@@ -191,7 +191,7 @@ pub struct Transaction {
 
 /// A delivery or a payment: part of a sale's amount on a date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// When, between the sale's date and `as_of`.
@@ -206,7 +206,7 @@ pub struct Event {
 
 /// A draw: pay guaranteed for the period, recovered from later earnings or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Draw {
     /// The period's guaranteed pay, ≥ 0.
@@ -219,7 +219,7 @@ pub struct Draw {
 
 /// What a transaction is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum TransactionKind {
     /// Credits its reps.
@@ -233,7 +233,7 @@ pub enum TransactionKind {
 
 /// One co-owner's part of a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Split {
     /// The rep.
@@ -259,7 +259,7 @@ pub struct Split {
 
 /// Revenue or overlay credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum SplitKind {
     /// Revenue credit: the shares of a transaction total exactly 100 %.

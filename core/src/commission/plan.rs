@@ -24,7 +24,7 @@ use crate::money::{Rounding, RoundingStrategy};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct CommissionPlan {
     /// How the rate table is read.
@@ -85,7 +85,7 @@ pub struct CommissionPlan {
 
 /// How a plan's rate table is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PlanKind {
     /// One rate on every unit of credit.
@@ -101,7 +101,7 @@ pub enum PlanKind {
 
 /// When a transaction's credit accrues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Accrual {
     /// All of it on the transaction's date.
@@ -121,7 +121,7 @@ pub enum Accrual {
 
 /// A fixed bonus per qualifying sale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Spiff {
     /// Sales of this product qualify (absent: any).
@@ -142,7 +142,7 @@ pub struct Spiff {
 
 /// Which end of a tier holds a credit exactly on a bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Bounds {
     /// Tiers are `(from, to]`: 100,000 is in the tier ending at 100,000. Next `from` = `to`.
@@ -158,7 +158,7 @@ pub enum Bounds {
 
 /// One tier of a rate table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
     /// Lower bound of running credit, ≥ 0.
@@ -179,7 +179,7 @@ pub struct Tier {
 
 /// A point of a pay curve.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct CurvePoint {
     /// Attainment (1 = quota), ≥ 0.
@@ -194,7 +194,7 @@ pub struct CurvePoint {
 
 /// A multiplier on the pay for commission credit beyond `from_attainment` × quota.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Accelerator {
     /// Attainment above which it applies, > 0.
@@ -210,7 +210,7 @@ pub struct Accelerator {
 /// A gate: exactly one of `credit` (running commission credit) or `attainment` (running
 /// target credit ÷ quota) to reach before anything is paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Threshold {
     /// Running credit to reach, ≥ 0.
@@ -225,7 +225,7 @@ pub struct Threshold {
 
 /// A rate for transactions of a product and/or customer type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RateRule {
     /// Matches transactions of this product (absent: any).

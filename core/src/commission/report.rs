@@ -8,7 +8,7 @@ use super::SplitKind;
 
 /// The result of [`compute_commission`](super::compute_commission).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CommissionReport {
     /// The currency of every amount (the plan's, or the transactions' common one).
     pub currency: Option<String>,
@@ -22,7 +22,7 @@ pub struct CommissionReport {
 
 /// Sums over all reps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CommissionTotals {
     /// Σ provisional.
     #[serde(with = "crate::wire::decimal")]
@@ -40,7 +40,7 @@ pub struct CommissionTotals {
 
 /// A rep's pay for the period, and how it was computed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RepStatement {
     /// The rep.
     pub rep: String,
@@ -127,7 +127,7 @@ pub struct RepStatement {
 /// One computation step: `exact = base × rate × multiplier`, `amount` = `exact` rounded by
 /// the plan's rounding. A statement's amounts add up to its total.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct StatementLine {
     /// 1-based position in its statement.
     pub step: u32,
@@ -171,7 +171,7 @@ pub struct StatementLine {
 
 /// The kind of a statement line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     /// A slice of credit inside one tier (flat and graduated plans).
@@ -200,7 +200,7 @@ pub enum LineKind {
 
 /// Why a statement line is as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum LineReason {
     /// Graduated: the slice's own tier rate.
@@ -235,7 +235,7 @@ pub enum LineReason {
 
 /// Who is credited how much of one transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CreditLine {
     /// The transaction.
     pub transaction: String,

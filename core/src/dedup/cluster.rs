@@ -28,7 +28,7 @@ pub const MAX_BATCH_RECORDS: u64 = 20_000_000;
 
 /// How clusters are formed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct BatchSettings {
     /// Largest cluster (2 to 10,000, default 50): a merge beyond it is refused.
@@ -72,7 +72,7 @@ impl Default for BatchSettings {
 
 /// Why a survivor was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum SurvivorReason {
     /// It has the most non-blank policy fields.
@@ -88,7 +88,7 @@ pub enum SurvivorReason {
 /// cannot-link, two credit codes, a DISTINCT pair (`incoherent`), a RELATED pair, too few
 /// DUPLICATE pairs (`incoherent`): the same whatever the input's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalReason {
     /// A cannot-link pair across the two clusters.
@@ -106,7 +106,7 @@ pub enum RefusalReason {
 
 /// A group of records judged one entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Cluster {
     /// 0, 1, ... in the order of each cluster's first record in the input.
     pub id: u32,
@@ -127,7 +127,7 @@ pub struct Cluster {
 
 /// A merge the guards refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RefusedMerge {
     /// The DUPLICATE pair that asked for the merge.
     pub left: String,
@@ -139,7 +139,7 @@ pub struct RefusedMerge {
 
 /// Counts of a batch run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BatchStats {
     /// Records read.
     pub records: u64,
@@ -155,7 +155,7 @@ pub struct BatchStats {
 
 /// The de-duplication of a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct DedupReport {
     /// Clusters of two or more records.
     pub clusters: Vec<Cluster>,

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 /// The script a name is parsed as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Script {
     /// Any Han character: parsed as a Chinese name.
@@ -36,7 +36,7 @@ pub enum Script {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CompanyName {
     /// The whole name folded (NFKC, simplified, lower case; for Chinese without spaces or
     /// punctuation, for Latin words separated by one space). Normalising it again gives it back.

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// "tolerance": "5"}`) or any other key is `unknown_field` at its own path
 /// (`fields[0].comparator.tolerance`), whatever the order of the keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Comparator {
     /// Equal after folding (NFKC, simplified, lower case, trimmed): 1 or 0.
@@ -69,7 +69,7 @@ pub(crate) fn china() -> String {
 
 /// The comparison of two values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ValueComparison {
     /// Similarity in [0, 1], rounded to 4 decimals.
     pub similarity: f64,

@@ -72,7 +72,7 @@ const ROLE_LOCALS: &[&str] = &[
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Email {
     /// Trimmed, NFKC, lower case.
     pub email: String,
@@ -154,7 +154,7 @@ fn valid_host(host: &str) -> bool {
 
 /// A web domain: the host of a URL, an e-mail's domain or a bare domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Domain {
     /// The host, lower case, without `www.`, port or trailing dot.
     pub host: String,
@@ -211,7 +211,7 @@ pub(crate) fn normalize_domain_at(text: &str, path: &str) -> Result<Domain> {
 
 /// A person's name, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PersonName {
     /// Chinese: Han characters without spaces or dots (张伟, 欧阳娜娜); Latin: words folded
     /// (no accents, lower case) separated by one space.

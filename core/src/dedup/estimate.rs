@@ -14,7 +14,7 @@ pub const MAX_ESTIMATE_RECORDS: u64 = 5_000_000;
 
 /// How the model is estimated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct EstimateSettings {
     /// EM iterations at most (1 to 1000, default 50).
@@ -48,7 +48,7 @@ impl Default for EstimateSettings {
 
 /// The trained model and how it was reached.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct EstimateReport {
     /// The policy's model with m, u and prior estimated: put it back in the policy's
     /// `fellegi_sunter` (it is plain data: store it, version it).

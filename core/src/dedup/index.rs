@@ -182,7 +182,7 @@ pub struct DedupIndex {
 
 /// A candidate found for an incoming record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Candidate {
     /// The book record's id.
     pub id: String,
@@ -207,7 +207,7 @@ pub struct Candidate {
 
 /// The answer to "is this record already in the book?".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct QueryReport {
     /// The best verdict found: DUPLICATE, RELATED, or DISTINCT when nothing matched.
     pub verdict: Verdict,

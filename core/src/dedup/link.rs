@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 
 /// For each record of the right table, its best matches in the left one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct LinkReport {
     /// One line per right record, in input order.
     pub links: Vec<Link>,
@@ -26,7 +26,7 @@ pub struct LinkReport {
 
 /// A right record and what it links to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Link {
     /// The right record's id.
     pub right: String,
@@ -126,7 +126,7 @@ fn text<S: AsRef<str>>(cell: Option<&S>) -> Option<&str> {
 /// The columnar de-duplication: per row its cluster and whether it survives, plus the
 /// clusters themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ColumnsReport {
     /// Per row: its cluster's id, or -1 when it is in none.
     pub cluster: Vec<i64>,

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 
 /// The blocking keys of a table: one row per (record, key), records in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BlockingKeys {
     /// The record's row (its position in the input).
     pub row: Vec<u32>,
@@ -48,7 +48,7 @@ pub struct BlockingKeys {
 
 /// Which pairs of a block to score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct BlockSettings {
     /// The block's key (as [`BlockingKeys`] gives it; a decimal string on the wire).
@@ -64,7 +64,7 @@ pub struct BlockSettings {
 /// The DUPLICATE and RELATED pairs of one block (rows are positions in its records; `left`
 /// the earlier), in row order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BlockPairs {
     /// Each pair's first row.
     pub left: Vec<u32>,

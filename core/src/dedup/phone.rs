@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// What a number is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PhoneKind {
     /// A Chinese mobile (1[3-9] + 9 digits).
@@ -32,7 +32,7 @@ pub enum PhoneKind {
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Phone {
     /// `+` and up to 15 digits, without the extension.
     pub e164: String,

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct MatchPolicy {
     /// The fields compared, each by its comparator.
@@ -60,7 +60,7 @@ fn default_max_block() -> u32 {
 
 /// One field of the records and its comparator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     /// The key in each record's `fields`.
@@ -92,7 +92,7 @@ impl FieldSpec {
 /// else RELATED when any `related` rule holds, else DISTINCT. A rule holds when all its
 /// conditions do (an OR of AND-clauses).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// Rules that make a pair DUPLICATE.
@@ -104,7 +104,7 @@ pub struct RuleSet {
 
 /// An AND of conditions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
     /// Shown in explanations.
@@ -115,7 +115,7 @@ pub struct Rule {
 
 /// One field's condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     /// A field of the policy.
@@ -147,7 +147,7 @@ pub struct Condition {
 /// A Fellegi-Sunter model: per field, comparison levels with m = P(level | match) and
 /// u = P(level | non-match); a pair's match weight is log2(prior odds) + Σ log2(m / u).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FsModel {
     /// Probability that two candidate records (found by blocking) are one entity, in (0, 1).
@@ -163,7 +163,7 @@ pub struct FsModel {
 /// verdicts instead (name exact, DUPLICATE, RELATED, DISTINCT). A blank value on either
 /// side weighs nothing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FsField {
     /// A field of the policy.
@@ -187,7 +187,7 @@ pub struct FsField {
 
 /// Match-weight bands.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Bands {
     /// At least this match weight: a match (DUPLICATE).

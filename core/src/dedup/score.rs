@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// by name (values as strings; blank or null when unknown). Fields the policy does not name
 /// are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct DedupRecord {
     /// Unique id.
@@ -33,7 +33,7 @@ pub struct DedupRecord {
 /// A value that could not be read (an unparsable phone, an invalid credit code): the record
 /// is still matched, on its other fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Issue {
     /// The record's id.
     pub record: String,
@@ -47,7 +47,7 @@ pub struct Issue {
 
 /// A pair's band under a Fellegi-Sunter model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     /// Match weight at least `bands.duplicate`.
@@ -60,7 +60,7 @@ pub enum Band {
 
 /// The verdict on a pair of records, explained field by field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PairMatch {
     /// Id of the first record.
     pub left: String,
@@ -86,7 +86,7 @@ pub struct PairMatch {
 
 /// How one field compared.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct FieldExplanation {
     /// The field.
     pub field: String,

@@ -452,7 +452,7 @@ pub(super) const REGION_SUFFIXES: &[&str] = &[
 /// A legal form's class: two names of one brand with different classes are different legal
 /// entities (小米股份有限公司 ≠ 小米有限公司), so the pair is RELATED, not DUPLICATE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum FormClass {
     /// 有限公司, 有限责任公司, Ltd, LLC, GmbH, B.V., S.à r.l.

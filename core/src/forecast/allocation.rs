@@ -14,7 +14,7 @@ use crate::money::{self, split_largest_remainder, Rounding};
 
 /// How a target is split.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationPolicy {
     /// Which history counts: `all` up to `as_of`, or the year, quarter or month to date.
@@ -31,7 +31,7 @@ pub struct AllocationPolicy {
 
 /// The stretch of history whose shares split the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Window {
     /// Every row up to `as_of`.
@@ -47,7 +47,7 @@ pub enum Window {
 
 /// What to split, and the history that splits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationInput {
     /// The company target, ≥ 0.
@@ -65,7 +65,7 @@ pub struct AllocationInput {
 
 /// One key's result on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct HistoryRow {
     /// Product, region, channel... any name.
@@ -82,7 +82,7 @@ pub struct HistoryRow {
 
 /// A manual change to one key's share.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Adjustment {
     /// The key.
@@ -95,7 +95,7 @@ pub struct Adjustment {
 
 /// What [`allocate_target`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AllocationReport {
     /// First day of history counted.
     #[serde(with = "crate::wire::date_opt")]
@@ -119,7 +119,7 @@ pub struct AllocationReport {
 
 /// One key's allocation, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AllocationLine {
     /// The key.
     pub key: String,
@@ -149,7 +149,7 @@ pub struct AllocationLine {
 
 /// Why an allocation line is what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AllocationReason {

@@ -15,7 +15,7 @@ use crate::money::{self, split_largest_remainder, Rounding};
 
 /// How a target is split down a tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationTreePolicy {
     /// The levels below the company, top first (e.g. product, region, channel); every history
@@ -32,7 +32,7 @@ pub struct AllocationTreePolicy {
 
 /// One level of the tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationLevel {
     /// Its name, shown on its lines (`product`, `region`...).
@@ -49,7 +49,7 @@ pub struct AllocationLevel {
 
 /// What to split, and the history that splits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AllocationTreeInput {
     /// The company target, ≥ 0.
@@ -67,7 +67,7 @@ pub struct AllocationTreeInput {
 
 /// One leaf's result on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PathHistoryRow {
     /// One key per level, top first (`["Cloud", "East", "Online"]`).
@@ -84,7 +84,7 @@ pub struct PathHistoryRow {
 
 /// A floor of one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct NodeFloor {
     /// The node: a path of 1 to `levels` keys found in the history.
@@ -97,7 +97,7 @@ pub struct NodeFloor {
 
 /// What [`allocate_tree`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AllocationTreeReport {
     /// The target, rounded: the first level's nodes sum to it.
     #[serde(with = "crate::wire::decimal")]
@@ -115,7 +115,7 @@ pub struct AllocationTreeReport {
 
 /// The window one level's shares come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AllocationLevelWindow {
     /// The level.
     pub name: String,
@@ -127,7 +127,7 @@ pub struct AllocationLevelWindow {
 
 /// One node's allocation, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AllocationNode {
     /// Its level's name.
     pub level: String,
@@ -167,7 +167,7 @@ pub struct AllocationNode {
 
 /// Why a node's allocation is what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AllocationNodeReason {

@@ -26,7 +26,7 @@ use crate::money;
 
 /// How to backtest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct BacktestPolicy {
     /// The past dates to rebuild the pipeline on, each ≤ `as_of` (at most 1,000).
@@ -61,7 +61,7 @@ impl BacktestPolicy {
 
 /// A forecasting method scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum BacktestMethod {
     /// Σ amount × stage probability of the deals placed in the period.
@@ -78,7 +78,7 @@ impl BacktestMethod {
 
 /// What [`backtest`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BacktestReport {
     /// One line per date and method, by date, then method.
     pub lines: Vec<BacktestLine>,
@@ -88,7 +88,7 @@ pub struct BacktestReport {
 
 /// One date and method.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BacktestLine {
     /// The date the pipeline is rebuilt on.
     #[serde(with = "crate::wire::date")]
@@ -134,7 +134,7 @@ pub struct BacktestLine {
 
 /// One method over all dates.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct BacktestSummary {
     /// The method.
     pub method: BacktestMethod,

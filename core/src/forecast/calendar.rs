@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 /// The length of the periods a report is bucketed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodKind {
     /// Calendar months, `2026-11`.

@@ -24,7 +24,7 @@ use crate::money;
 
 /// The owner tree and the periods of [`forecast_hierarchy`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct HierarchyPolicy {
     /// Every owner once, with their manager (none for the one root: rep → manager → director
@@ -37,7 +37,7 @@ pub struct HierarchyPolicy {
 
 /// One owner of the tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct OwnerNode {
     /// The owner, as deals name it.
@@ -50,7 +50,7 @@ pub struct OwnerNode {
 
 /// The deals and the adjustments of [`forecast_hierarchy`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct HierarchyInput {
     /// The pipeline, as [`forecast`](super::forecast) takes it; every deal has an `owner` of
@@ -63,7 +63,7 @@ pub struct HierarchyInput {
 
 /// `by` sets `owner`'s forecast of `category` in `period` to `amount`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ForecastAdjustment {
     /// Who adjusts: `owner` or one of their managers up the tree.
@@ -82,7 +82,7 @@ pub struct ForecastAdjustment {
 
 /// What [`forecast_hierarchy`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct HierarchyReport {
     /// The caller's "now".
     #[serde(with = "crate::wire::date")]
@@ -97,7 +97,7 @@ pub struct HierarchyReport {
 
 /// One owner in one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct HierarchyLine {
     /// The owner.
     pub owner: String,
@@ -120,7 +120,7 @@ pub struct HierarchyLine {
 
 /// One cumulative forecast category of one owner and period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CategoryForecast {
     /// The category; its figures include the categories before it.
     pub category: ForecastCategory,
@@ -149,7 +149,7 @@ pub struct CategoryForecast {
 
 /// An adjustment as applied.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AppliedAdjustment {
     /// Who adjusted.
     pub by: String,
@@ -169,7 +169,7 @@ pub struct AppliedAdjustment {
 
 /// Why a category forecast says what it says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum HierarchyReason {

@@ -24,7 +24,7 @@ use crate::money::Rounding;
 
 /// The stages of the funnel, in order, and how to read skipped stages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct HistoryPolicy {
     /// Stage names and kinds in funnel order (conversions and durations are what is learned).
@@ -67,7 +67,7 @@ pub struct HistoryPolicy {
 
 /// The cohorts of a history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Cohort {
     /// The calendar month a deal entered the funnel, `2026-01`.
@@ -76,7 +76,7 @@ pub enum Cohort {
 
 /// Days a deal may have entered the funnel on, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct EntryWindow {
     /// First day (default: none before).
@@ -97,7 +97,7 @@ impl HistoryPolicy {
 
 /// A stage as the log names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct HistoryStage {
     /// Name.
@@ -109,7 +109,7 @@ pub struct HistoryStage {
 
 /// How a jump over an open stage counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum SkippedStages {
     /// As entered and passed.
@@ -122,7 +122,7 @@ pub enum SkippedStages {
 /// One stage change: `deal` entered `stage` on `on`. In Rust code, struct-update syntax from
 /// [`StageEvent::default`] spares writing out the optional fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct StageEvent {
     /// The deal's id.
@@ -168,7 +168,7 @@ impl StageEvent {
 
 /// What [`funnel_history`] returns: the figures of the whole log, and of each group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct HistoryReport {
     /// The whole log's figures (flattened: `stages`, `deals`, `win_rate`... on the report).
     #[serde(flatten)]
@@ -179,7 +179,7 @@ pub struct HistoryReport {
 
 /// The history of one group and cohort: the same figures as the whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct HistoryGroup {
     /// The `group_by` values (`null`: deals whose events never gave the field).
     #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
@@ -194,7 +194,7 @@ pub struct HistoryGroup {
 /// The figures of one history (the whole log, or one group or cohort of it). Output only;
 /// flattened into [`HistoryReport`] and [`HistoryGroup`], so the JSON has them at the top.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct HistoryFigures {
     /// One line per policy stage.
     pub stages: Vec<HistoryLine>,
@@ -227,7 +227,7 @@ pub struct HistoryFigures {
 
 /// One stage, learned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct HistoryLine {
     /// Stage name.
     pub stage: String,
@@ -259,7 +259,7 @@ pub struct HistoryLine {
 
 /// A percentile of the time spent in a stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct DaysPercentile {
     /// The percentile, as the policy gave it (`90`: P90).
     #[serde(with = "crate::wire::decimal")]

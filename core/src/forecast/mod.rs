@@ -134,7 +134,7 @@ use policy::Funnel;
 /// One deal of the pipeline. In Rust code, [`Deal::new`] and its `with_*` methods, or
 /// struct-update syntax from [`Deal::default`], spare writing out the optional fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Deal {
     /// Unique id.

@@ -27,7 +27,7 @@ use crate::money::{self, Rounding};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ForecastPolicy {
     /// The stages in funnel order. Open stages form the funnel; the conversion of the last
@@ -76,7 +76,7 @@ pub struct ForecastPolicy {
 /// January – March 2027 is `FY2027-Q4`. With the default (January), periods are plain
 /// calendar ones: `2026`, `2026-Q4`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FiscalYear {
     /// First month, 1 (January) to 12.
@@ -116,7 +116,7 @@ impl Default for FiscalYear {
 
 /// Which calendar year names a fiscal year that spans two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum FiscalYearName {
     /// The year it ends in (the US federal and most companies' usage).
@@ -128,7 +128,7 @@ pub enum FiscalYearName {
 
 /// One funnel stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
     /// Unique stage name, as deals spell it.
@@ -175,7 +175,7 @@ pub struct Stage {
 /// How sure a deal's owner is of it: Salesforce's forecast categories. A deal's own
 /// category (the rep's call) wins over its stage's, and is never overwritten by a stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastCategory {
     /// Won: in a won stage (and only there).
@@ -240,7 +240,7 @@ impl ForecastCategory {
 
 /// Whether a stage is part of the open funnel or closes the deal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     /// In the funnel; weighted by its cumulative conversion to win.
@@ -254,7 +254,7 @@ pub enum StageKind {
 
 /// Unit of stage durations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum DurationUnit {
     /// Calendar days: a deal with `r` days to go closes on `as_of + ceil(r)` days, and lands in
@@ -267,7 +267,7 @@ pub enum DurationUnit {
 
 /// How much of its current stage a deal still has ahead of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Placement {
     /// The deal has just entered its stage: the whole duration remains.
@@ -287,7 +287,7 @@ pub enum Placement {
 /// A deal past its time: under `actual`, in its stage for longer than the stage's duration;
 /// under `expected_close`, with a close date before `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum OverduePolicy {
     /// Assume it moves on now: nothing of the current stage remains (reason
@@ -301,7 +301,7 @@ pub enum OverduePolicy {
 
 /// `actual` placement without `entered_stage_on`, `expected_close` without `expected_close_on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum UndatedPolicy {
     /// A `missing_value` error at `deals[i].entered_stage_on` (`expected_close_on`).

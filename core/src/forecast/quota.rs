@@ -22,7 +22,7 @@ use crate::money::{self, Rounding, RoundingStrategy};
 
 /// How quotas are read: the key they are set by and the length of their periods.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct QuotaPolicy {
     /// Deal fields quotas are set by: `owner`, `team`, `product` or any attribute; empty: one
@@ -50,7 +50,7 @@ impl QuotaPolicy {
 
 /// The quota of one key in one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
     /// A value for each of the policy's `group_by` fields.
@@ -67,7 +67,7 @@ pub struct Quota {
 
 /// A deal won outside the forecast's deal list (from the books, another system...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct WonDeal {
     /// Unique id, also among the deals.
@@ -112,7 +112,7 @@ impl WonDeal {
 
 /// The deals and quotas of [`quota_attainment`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct QuotaInput {
     /// The pipeline, as [`forecast`](super::forecast) takes it; its won deals count with their
@@ -128,7 +128,7 @@ pub struct QuotaInput {
 
 /// What [`quota_attainment`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct QuotaReport {
     /// The caller's "now".
     #[serde(with = "crate::wire::date")]
@@ -148,7 +148,7 @@ pub struct QuotaReport {
 
 /// One key in one period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct QuotaLine {
     /// The `group_by` values (`null`: deals without the field), one map shared by the key's
     /// lines (a map per line was half of a 4,500-line report's time).
@@ -209,7 +209,7 @@ fn shared_str<S: serde::Serializer>(label: &Arc<str>, s: S) -> Result<S::Ok, S::
 
 /// Why a quota line says what it says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum QuotaReason {

@@ -24,7 +24,7 @@ use crate::money;
 
 /// The quotas of [`forecast_quota_columns`], and won deals kept apart from the columns.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct QuotaData {
     /// Quotas per key and period.

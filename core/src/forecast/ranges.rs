@@ -17,7 +17,7 @@ use crate::money;
 
 /// How to simulate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RangeSettings {
     /// Simulated outcomes, 1 to 100,000.
@@ -36,7 +36,7 @@ pub struct RangeSettings {
 
 /// A quantile as a decimal string on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(transparent)]
 pub struct QuantileValue(#[serde(with = "crate::wire::decimal")] pub Decimal);
 
@@ -48,7 +48,7 @@ impl RangeSettings {
 
 /// What [`forecast_ranges`] returns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RangeReport {
     /// Simulations run.
     pub simulations: u32,
@@ -67,7 +67,7 @@ pub struct RangeReport {
 
 /// The simulated distribution of one amount.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RangeLine {
     /// `YYYY-MM`, or `null` for the total.
     pub month: Option<String>,

@@ -15,7 +15,7 @@ use crate::money::{self, Rounding};
 
 /// What [`forecast`](super::forecast) returns. Money is rounded once per line, from exact sums.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ForecastReport {
     /// The caller's "now".
     #[serde(with = "crate::wire::date")]
@@ -49,7 +49,7 @@ pub struct ForecastReport {
 
 /// One forecast category.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CategoryLine {
     /// The category.
     pub category: ForecastCategory,
@@ -67,7 +67,7 @@ pub struct CategoryLine {
 /// The commit forecast (what the reps call) beside the stage forecast (what the funnel's
 /// rates give), over the whole pipeline.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CommitComparison {
     /// Closed + commit amounts.
     #[serde(with = "crate::wire::decimal")]
@@ -113,7 +113,7 @@ pub(super) struct Extras<'a> {
 
 /// A stage's rates and its share of the pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct StageLine {
     /// Stage name.
     pub stage: String,
@@ -148,7 +148,7 @@ pub struct StageLine {
 
 /// A calendar month bucket (a 4/5-week period under a week-based fiscal year).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct MonthLine {
     /// `YYYY-MM`; under a week-based fiscal year the period, `FY2026-P10`. One string per
     /// month, shared by every line of that month (the report's and each group's).
@@ -181,7 +181,7 @@ fn shared_str<S: serde::Serializer>(label: &Arc<str>, s: S) -> std::result::Resu
 
 /// A quarter or year of months.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PeriodLine {
     /// `2026-Q4`, `2026`; with a fiscal year not starting in January `FY2027-Q3`, `FY2027`.
     pub period: String,
@@ -197,7 +197,7 @@ pub struct PeriodLine {
 
 /// The open pipeline of one `group_by` key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct GroupLine {
     /// Value of each `group_by` field (`null` when a deal lacks it).
     #[cfg_attr(feature = "typescript", tsify(type = "Record<string, string | null>"))]
@@ -218,7 +218,7 @@ pub struct GroupLine {
 
 /// One deal, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct DealLine {
     /// The deal's id.
     pub id: String,
@@ -265,7 +265,7 @@ pub struct DealLine {
 
 /// A stall threshold a deal crossed: which one, the threshold and the deal's figure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct StallFlag {
     /// `time_in_stage` (the stage's `stall_after`) or `no_activity` (its `idle_after`).
     pub rule: StallRule,
@@ -289,7 +289,7 @@ pub struct StallFlag {
 
 /// Which stall threshold fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum StallRule {
     /// Longer in its stage than the stage's `stall_after`.
@@ -300,7 +300,7 @@ pub enum StallRule {
 
 /// Deal count, amount and weighted amount: the figures of every line of the report.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Sums {
     /// Deals.
     pub deals: u64,
@@ -318,7 +318,7 @@ pub struct Sums {
 /// Totals. `open.weighted` is the weighted pipeline; it equals the sum of the months plus
 /// `unscheduled.weighted` and `beyond_horizon.weighted` before rounding.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Totals {
     /// Open deals.
     pub open: Sums,

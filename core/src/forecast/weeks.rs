@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct WeekRule {
     /// Weeks of the three periods of each quarter.
@@ -50,7 +50,7 @@ pub struct WeekRule {
 
 /// The weeks of the three periods of a quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum WeekPattern {
     /// 4, 4 and 5 weeks.
     #[serde(rename = "4-4-5")]
@@ -75,7 +75,7 @@ impl WeekPattern {
 
 /// A day of the week.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum DayOfWeek {
@@ -104,7 +104,7 @@ impl DayOfWeek {
 
 /// The declared rule for the last day of a week-based year (and so for its 53rd week).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum YearEnd {
     /// The last `ends_on` weekday of the month before `start_month`.
@@ -226,7 +226,7 @@ pub(crate) fn label(fy: FiscalYear, kind: PeriodKind, id: i64) -> String {
 
 /// The calendar returned by [`fiscal_periods`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct FiscalCalendar {
     /// The fiscal years overlapping the dates asked for, in order.
     pub years: Vec<FiscalPeriod>,
@@ -238,7 +238,7 @@ pub struct FiscalCalendar {
 
 /// One year, quarter or period of a fiscal calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct FiscalPeriod {
     /// Its label, as every report bucketing by this calendar writes it: `FY2026-P10`,
     /// `FY2026-Q4`, `FY2026` (month-based: `2026-11`, `FY2027-Q3`...).
@@ -264,7 +264,7 @@ pub struct FiscalPeriod {
 
 /// Why a fiscal period is as long as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CalendarReason {

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AssignPolicy {
     /// The teams reps are drawn from.
@@ -34,7 +34,7 @@ pub struct AssignPolicy {
 
 /// A team and how it shares records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Team {
     /// Unique id.
@@ -48,7 +48,7 @@ pub struct Team {
 /// How a team chooses the rep for the next record. Inactive reps and reps at capacity are
 /// always skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// The next rep from the team's cursor on; the cursor moves past the chosen rep.
@@ -62,7 +62,7 @@ pub enum Strategy {
 
 /// One rep.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Rep {
     /// User id, unique in the team.
@@ -90,7 +90,7 @@ fn yes() -> bool {
 
 /// A route: the records it takes go to `team`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     /// Unique id.
@@ -104,7 +104,7 @@ pub struct Route {
 /// Which records a route takes: every non-empty list must hold the record's value; with no
 /// list it takes none, unless `any`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RouteMatch {
     /// Every record (no list may be given beside it).
@@ -153,7 +153,7 @@ impl RouteMatch {
 
 /// A record to assign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AssignRecord {
     /// Unique id.
@@ -174,7 +174,7 @@ pub struct AssignRecord {
 
 /// A rep's load.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RepLoad {
     /// User id.
@@ -188,7 +188,7 @@ pub struct RepLoad {
 
 /// The input of [`assign_records`](super::assign_records).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AssignInput {
     /// The records, assigned in this order.
@@ -209,7 +209,7 @@ pub struct AssignInput {
 
 /// Why a record went where it went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignReasonCode {
     /// `route` took it.
@@ -232,7 +232,7 @@ pub enum AssignReasonCode {
 
 /// One reason with its numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AssignReason {
     /// What.
     pub code: AssignReasonCode,
@@ -255,7 +255,7 @@ impl AssignReason {
 
 /// Where one record went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Assignment {
     /// The record.
     pub record: String,
@@ -274,7 +274,7 @@ pub struct Assignment {
 
 /// What [`assign_records`](super::assign_records) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AssignReport {
     /// One per record, in input order.
     pub assignments: Vec<Assignment>,

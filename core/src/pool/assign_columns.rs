@@ -35,7 +35,7 @@ pub struct AssignColumns<'a> {
 /// What [`assign_records_columns`](super::assign_records_columns) takes beside the columns:
 /// [`AssignInput`](super::AssignInput) without its records.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AssignState {
     /// Reps' current holdings (a rep not listed holds nothing).

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct HolidayCalendar {
     /// Days of the week not worked, ISO numbers (1 = Monday ... 7 = Sunday). Default: 6, 7.

@@ -9,7 +9,7 @@ use super::time::{Instant, ZonedInstant};
 
 /// A record waiting in a pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PooledRecord {
     /// Unique id.
@@ -24,7 +24,7 @@ pub struct PooledRecord {
 
 /// What a user holds now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Holding {
     /// User id.
@@ -42,7 +42,7 @@ pub struct Holding {
 
 /// What happened to a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum LedgerEvent {
     /// `user` claimed it from a pool (counts towards the daily limit).
@@ -57,7 +57,7 @@ pub enum LedgerEvent {
 
 /// One ledger entry. The ledger is in time order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
     /// When, ≤ `as_of`, not before the entry above it.
@@ -78,7 +78,7 @@ pub struct LedgerEntry {
 
 /// One claim asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
     /// Who asks.
@@ -89,7 +89,7 @@ pub struct ClaimRequest {
 
 /// The input of [`check_claims`](super::check_claims).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimInput {
     /// The records in the pools.
@@ -106,7 +106,7 @@ pub struct ClaimInput {
 
 /// Why a claim is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimReasonCode {
     /// The record is not in a pool (or an earlier request of the batch took it).
@@ -123,7 +123,7 @@ pub enum ClaimReasonCode {
 
 /// One refusal, with its numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ClaimReason {
     /// What.
     pub code: ClaimReasonCode,
@@ -149,7 +149,7 @@ pub struct ClaimReason {
 
 /// The answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ClaimDecision {
     /// Who asked.
     pub user: String,
@@ -166,7 +166,7 @@ pub struct ClaimDecision {
 
 /// What [`check_claims`](super::check_claims) returns: a refused claim changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ClaimReport {
     /// One per request, in order.
     pub decisions: Vec<ClaimDecision>,

@@ -10,7 +10,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 /// Where a rule's clock stands at `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleStatus {
     /// Time left, not yet in the warning window.

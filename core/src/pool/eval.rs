@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 
 /// A customer or lead held by an owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PoolRecord {
     /// Unique id.
@@ -60,7 +60,7 @@ pub struct PoolRecord {
 
 /// One row of the follow-up log (跟进记录), as the CRM stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PoolActivity {
     /// Id of the record followed up.
@@ -90,7 +90,7 @@ pub struct PoolActivity {
 
 /// The decision on one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PoolVerdict {
     /// Stays with its owner.
@@ -105,7 +105,7 @@ pub enum PoolVerdict {
 
 /// Stable reason codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PoolReasonCode {
     /// A `no_follow_up` rule's clock (with its numbers).
@@ -138,7 +138,7 @@ pub enum PoolReasonCode {
 
 /// One reason, with the numbers behind it (only the fields its code uses are present).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PoolReason {
     /// What.
     pub code: PoolReasonCode,
@@ -210,7 +210,7 @@ impl PoolReason {
 
 /// One record's decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PoolDecision {
     /// The record's id.
     pub record: String,
@@ -242,7 +242,7 @@ pub struct PoolDecision {
 
 /// How many records got each decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PoolCounts {
     /// Records.
     pub records: u64,
@@ -270,7 +270,7 @@ impl PoolCounts {
 
 /// PoolCounts of one pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PoolCountsLine {
     /// The pool's id.
     pub pool: String,
@@ -281,7 +281,7 @@ pub struct PoolCountsLine {
 
 /// What [`evaluate_pool`](super::evaluate_pool) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PoolReport {
     /// The `as_of` evaluated, as given (a date or an instant).
     pub as_of: String,

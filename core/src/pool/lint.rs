@@ -7,7 +7,7 @@ use crate::error::Result;
 
 /// What a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum LintCode {
     /// `warn_before` reaches back to the clock start: the owner is warned from day one.
@@ -30,7 +30,7 @@ pub enum LintCode {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct LintFinding {
     /// What.
     pub code: LintCode,
@@ -45,7 +45,7 @@ pub struct LintFinding {
 
 /// What [`lint_pool`](super::lint_pool) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct LintReport {
     /// The findings, in policy order.
     pub findings: Vec<LintFinding>,

@@ -34,7 +34,7 @@ pub const MAX_POOLS: u64 = 1_000;
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PoolPolicy {
     /// IANA time zone days are counted in, unless a pool names its own. Required: a server's
@@ -51,7 +51,7 @@ pub struct PoolPolicy {
 
 /// One pool and its rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     /// Unique id.
@@ -93,7 +93,7 @@ pub struct Pool {
 /// Claim rules of a pool. Cool-down and embargo count in the pool's `unit`, `boundary`, zone
 /// and calendar, exactly as recycle limits do.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRules {
     /// Most records a user may hold (their holdings after the claim must not exceed it).
@@ -132,7 +132,7 @@ pub struct ClaimRules {
 /// What a claim limit counts: the user's claims, holdings or earlier ownerships in every pool,
 /// or in the pool claimed from only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum ClaimCount {
     /// Across all pools of the policy (a claim from another pool counts too).
@@ -146,7 +146,7 @@ pub enum ClaimCount {
 /// scope with no list matches **nobody** (WukongCRM's empty-member pool silently took
 /// everyone): say `everyone: true` for a catch-all pool.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PoolScope {
     /// Every record (no list may be given beside it).
@@ -194,7 +194,7 @@ impl PoolScope {
 
 /// The unit days are counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum DayUnit {
     /// Calendar days in the pool's zone: the day count changes at local midnight.
@@ -208,7 +208,7 @@ pub enum DayUnit {
 
 /// Recycled once `limit` units have passed, or only after more than `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum DayBoundary {
     /// Due when elapsed > limit (day `limit + 1` after the clock start).
@@ -222,7 +222,7 @@ pub enum DayBoundary {
 /// Its time is the activity's own `at`, never when it was last edited, and the clock runs
 /// from the latest effective one (a back-dated entry cannot move it back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FollowUpRule {
     /// PoolActivity types that count (`call`, `visit`...). Empty: every type.
@@ -246,7 +246,7 @@ impl Default for FollowUpRule {
 
 /// Whose activities count as follow-ups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum FollowUpActor {
     /// The record's current owner only.
@@ -260,7 +260,7 @@ pub enum FollowUpActor {
 
 /// Records a pool never recycles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PoolExemptions {
     /// Locked records (锁定). Default true.
@@ -290,7 +290,7 @@ impl Default for PoolExemptions {
 
 /// One recycle rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RecycleRule {
     /// Unique id within the pool.
@@ -311,7 +311,7 @@ pub struct RecycleRule {
 
 /// What a rule waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {
     /// An effective follow-up.
@@ -324,7 +324,7 @@ pub enum RuleKind {
 
 /// Where a rule's clock starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleClock {
     /// At the later of the claim and the rule's last event: "N days without".

@@ -18,7 +18,7 @@ pub const MAX_SIMULATION_DAYS: i64 = 3660;
 
 /// Recycled records of one owner on one day, under each policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct SimulationLine {
     /// The day (in the zone of the record's pool under each policy).
     #[serde(with = "crate::wire::date")]
@@ -34,7 +34,7 @@ pub struct SimulationLine {
 
 /// Totals of one day or one owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct SimulationTotal {
     /// The day (`days`) or owner (`owners`).
     pub key: String,
@@ -46,7 +46,7 @@ pub struct SimulationTotal {
 
 /// What [`simulate_pool`](super::simulate_pool) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct SimulationReport {
     /// Owner and day with a recycled record under either policy, by day then owner.
     pub lines: Vec<SimulationLine>,

@@ -14,7 +14,7 @@ use crate::money::{self, Rounding};
 
 /// One marketing campaign (activity, 市场活动) with its cost and what it brought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Campaign {
     /// Unique id.
@@ -71,7 +71,7 @@ pub struct Campaign {
 
 /// What [`campaign_roi`] returns: the same [`RoiLine`] at every level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RoiReport {
     /// One line per campaign, in input order.
     pub campaigns: Vec<RoiLine>,
@@ -90,7 +90,7 @@ pub struct RoiReport {
 /// ROI metrics of one campaign or roll-up. Undefined values (a ratio over zero) are `null`,
 /// with a reason saying why; every figure is computed from exact sums and rounded once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct RoiLine {
     /// Campaign id, channel, group, period or `total`.
     pub key: String,
@@ -185,7 +185,7 @@ pub struct RoiLine {
 
 /// One funnel stage of a line, converted from the top and from the stage before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct FunnelStep {
     /// The stage.
     pub stage: FunnelStage,
@@ -204,7 +204,7 @@ pub struct FunnelStep {
 
 /// Why an ROI line's values are what they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum RoiReason {

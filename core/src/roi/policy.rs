@@ -20,7 +20,7 @@ use crate::money::{Rounding, RoundingStrategy};
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RoiPolicy {
     /// The channel taxonomy: every campaign's `channel` must be one of these names. Default:
@@ -101,7 +101,7 @@ impl RoiPolicy {
 
 /// One channel of the taxonomy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Channel {
     /// Name, as campaigns and touches spell it.
@@ -130,7 +130,7 @@ impl Channel {
 
 /// The calendar period campaigns roll up into, by their `start_on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PeriodUnit {
     /// `2026-09`.
@@ -144,7 +144,7 @@ pub enum PeriodUnit {
 
 /// How a campaign's cost reaches the period lines of [`campaign_roi`](super::campaign_roi).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum CostAllocation {
     /// The whole cost and budget in the period of `start_on` (Salesforce: cost as entered).
@@ -167,7 +167,7 @@ impl CostAllocation {
 
 /// A funnel stage counted on each campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum FunnelStage {
     /// Leads (线索) the campaign brought.

@@ -14,7 +14,7 @@ pub const MAX_COST_PERIODS: usize = 10_000;
 
 /// One period's piece of a campaign's cost, on the campaign's line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PeriodCost {
     /// The period (`2026-09`, `2026-Q3`, `2026`).
     pub period: String,

@@ -15,7 +15,7 @@ pub const LOG_LOSS_EPSILON: f64 = 1e-15;
 
 /// How well predicted probabilities matched outcomes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CalibrationReport {
     /// Predictions scored.
     pub count: u64,
@@ -34,7 +34,7 @@ pub struct CalibrationReport {
 
 /// One reliability bin: what was predicted against what happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ReliabilityBin {
     /// Lower bound (inclusive).
     pub from: f64,
@@ -161,7 +161,7 @@ fn auc(p: &[f64], won: &[bool], n_won: u64) -> Option<f64> {
 
 /// Which leads train and which test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct TimeSplit {
     /// Indices of leads closed before the cutoff.
     pub train: Vec<u64>,

@@ -14,7 +14,7 @@ pub const MAX_LEADS: u64 = 100_000_000;
 
 /// Scores as columns, row `i` for lead `i`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ScoreColumns {
     /// Total score.
     pub score: Vec<f64>,

@@ -37,7 +37,7 @@ pub enum FieldValue {
 
 /// One event of a lead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct LeadEvent {
     /// Its type (`visit_pricing`, `download_whitepaper`...).

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// How to learn from closed leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     /// `odoo` (Odoo's predictive lead scoring, reproduced exactly) or `bayes` (the improved
@@ -88,7 +88,7 @@ mod names {
 
 /// The learning method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Odoo's formula: counts + 0.1, a table per team (pooled when the team has none), the
@@ -100,7 +100,7 @@ pub enum Method {
 
 /// A field the model learns from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Feature {
     /// The lead field.
@@ -121,7 +121,7 @@ pub struct Feature {
 
 /// A pipeline stage for the survival factor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ModelStage {
     /// Its name.
@@ -133,7 +133,7 @@ pub struct ModelStage {
 
 /// A trained model: counts per team, field and value. Store it as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct LeadModel {
     /// The configuration it was trained with.
@@ -151,7 +151,7 @@ pub struct LeadModel {
 
 /// The counts of one team.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct TeamTable {
     /// The team, or none.
@@ -169,7 +169,7 @@ pub struct TeamTable {
 
 /// The counts of one field's values.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FieldTable {
     /// The field.
@@ -180,7 +180,7 @@ pub struct FieldTable {
 
 /// Won and lost counts of one value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ValueCount {
     /// The value (a bin's label for a binned field: `[10, 50)`).

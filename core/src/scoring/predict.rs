@@ -17,7 +17,7 @@ const MAX_LOGIT: f64 = 36.0;
 
 /// The predictions, one per lead in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct PredictionReport {
     /// One line per lead.
     pub leads: Vec<Prediction>,
@@ -25,7 +25,7 @@ pub struct PredictionReport {
 
 /// One lead's probability of winning and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Prediction {
     /// The lead's id.
     pub id: String,
@@ -50,7 +50,7 @@ pub struct Prediction {
 
 /// One additive term of the logit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Contribution {
     /// `prior`, `stage` or the field's name.
     pub factor: String,
@@ -66,7 +66,7 @@ pub struct Contribution {
 
 /// Why a prediction is what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum PredictionReason {
     /// The model scored it.

@@ -8,7 +8,7 @@ use super::rules::{Dimension, ScoringPolicy};
 
 /// The scored leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ScoreReport {
     /// One line per lead, in input order.
     pub leads: Vec<LeadScore>,
@@ -22,7 +22,7 @@ pub struct ScoreReport {
 
 /// A count of leads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ScoreCount {
     /// PriorityTier id or grade.
     pub key: String,
@@ -32,7 +32,7 @@ pub struct ScoreCount {
 
 /// One lead's score and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct LeadScore {
     /// The lead's id.
     pub id: String,
@@ -60,7 +60,7 @@ pub struct LeadScore {
 
 /// One matched rule: `score = Σ items.decayed + Σ cuts.cut`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ScoreItem {
     /// The rule's id.
     pub rule: String,
@@ -82,7 +82,7 @@ pub struct ScoreItem {
 
 /// Why an item scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum ItemReason {
     /// Every field condition holds.
@@ -95,7 +95,7 @@ pub enum ItemReason {
 
 /// A cap (or floor) that changed a sum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ScoreCut {
     /// `group`, `fit`, `engagement` or `total`.
     pub scope: CutScope,
@@ -111,7 +111,7 @@ pub struct ScoreCut {
 
 /// What a cut applied to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum CutScope {
     /// A rule group.

@@ -33,7 +33,7 @@ pub const MAX_DAYS: u32 = 36_600;
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ScoringPolicy {
     /// The rules; every matching rule adds its points to its dimension.
@@ -66,7 +66,7 @@ pub struct ScoringPolicy {
 
 /// The two score dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     /// Who the lead is (industry, size, region...): Pardot's grade, HubSpot's fit.
@@ -78,7 +78,7 @@ pub enum Dimension {
 /// One scoring rule: `points` when every `when` condition holds and, for an event rule, the
 /// lead's events qualify.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ScoringRule {
     /// Unique id, quoted in every explanation.
@@ -103,7 +103,7 @@ pub struct ScoringRule {
 
 /// A condition on one lead field. Which members it needs depends on `op`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct FieldCondition {
     /// The lead field.
@@ -150,7 +150,7 @@ pub struct FieldCondition {
 /// `YYYY-MM-DD` date; `exists` / `missing` any, each lead its own (null, absent, `""` and `[]`
 /// are missing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum ConditionOp {
     /// The text equals `value`.
@@ -175,7 +175,7 @@ pub enum ConditionOp {
 
 /// Which ends of a range are inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub enum RangeBounds {
     /// min ≤ x ≤ max.
     #[serde(rename = "[]")]
@@ -194,7 +194,7 @@ pub enum RangeBounds {
 /// A behavioural rule: the lead's events of `types` on or before `as_of` (and within
 /// `within_days` of it) are counted; at least `min_count` of them make the rule match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct EventRule {
     /// Event types that count.
@@ -224,7 +224,7 @@ pub struct EventRule {
 
 /// A group of rules whose summed points are kept within `[min, max]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct RuleGroup {
     /// Unique id, named by rules' `group`.
@@ -249,7 +249,7 @@ pub struct RuleGroup {
 
 /// Optional floor and cap of a score.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ScoreBounds {
     /// Floor.
@@ -273,7 +273,7 @@ pub struct ScoreBounds {
 /// The grade matrix: a lead's grade is its fit band's label followed by its engagement
 /// band's label (`A` + `1` = `A1`); a dimension without bands adds nothing.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Grades {
     /// Fit bands, highest first.
@@ -287,7 +287,7 @@ pub struct Grades {
 /// A band: scores ≥ `min` (the first band, from the top, that the score reaches). The last
 /// band has no `min` and takes every lower score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct GradeBand {
     /// The label (`A`, `1`...).
@@ -304,7 +304,7 @@ pub struct GradeBand {
 
 /// A priority tier: every given requirement must hold. Tiers are tried in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PriorityTier {
     /// Unique id (`key_lead`).
@@ -346,7 +346,7 @@ pub struct PriorityTier {
 
 /// One ranking key among equal scores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct TieBreak {
     /// The lead field (numbers compare as numbers, text and dates as text; missing last).

@@ -16,7 +16,7 @@ use crate::roi::policy::{taxonomy_index, Channel};
 
 /// What [`compare_attribution`] compares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct ComparisonPolicy {
     /// The models, in column order. Default: first touch, last touch, linear, U-shaped,
@@ -51,7 +51,7 @@ impl ComparisonPolicy {
 
 /// What [`compare_attribution`] returns: one column per model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct Comparison {
     /// Each model's label (its kind; `markov_order_2`, `shapley_within`, `time_decay_14`...
     /// when parameters differ from the default; `_2`, `_3` on repeats), in column order.
@@ -68,7 +68,7 @@ pub struct Comparison {
 
 /// One channel's credit under every model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ComparisonLine {
     /// The channel.
     pub channel: String,
@@ -84,7 +84,7 @@ pub struct ComparisonLine {
 
 /// One channel under one model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ComparisonRow {
     /// The channel.
     pub channel: String,

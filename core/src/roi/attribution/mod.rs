@@ -56,7 +56,7 @@ pub const MAX_TOUCHES: usize = 100_000;
 /// # Ok::<(), crmkit::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct AttributionPolicy {
     /// The model.
@@ -95,7 +95,7 @@ impl AttributionPolicy {
 
 /// A buyer's journey: the marketing touches before a conversion (or before nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Journey {
     /// Unique id (a deal, a contact).
@@ -115,7 +115,7 @@ pub struct Journey {
 
 /// One marketing touch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct Touch {
     /// A channel of the policy's taxonomy.
@@ -131,7 +131,7 @@ pub struct Touch {
 
 /// A funnel milestone a touch made happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum Milestone {
     /// The contact became a lead.
@@ -142,7 +142,7 @@ pub enum Milestone {
 
 /// What [`attribute`] returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct AttributionReport {
     /// The model's name.
     pub model: String,
@@ -168,7 +168,7 @@ pub struct AttributionReport {
 
 /// A channel's credit from the journeys that converted in one month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct CohortLine {
     /// The conversion month, `YYYY-MM`.
     pub month: String,
@@ -190,7 +190,7 @@ pub struct CohortLine {
 
 /// A channel's attributed revenue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct ChannelCredit {
     /// The channel.
     pub channel: String,
@@ -216,7 +216,7 @@ pub struct ChannelCredit {
 
 /// One journey's credits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct JourneyLine {
     /// The journey's id.
     pub id: String,
@@ -234,7 +234,7 @@ pub struct JourneyLine {
 
 /// One touch's credit, explained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 pub struct TouchCredit {
     /// The channel.
     pub channel: String,
@@ -258,7 +258,7 @@ pub struct TouchCredit {
 
 /// Why a touch or journey got its credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttributionReason {

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// "lookback_days": 7}`) or any other key is `unknown_field` at its own path
 /// (`model.lookback_days`), and an option's own error is at its path (`model.seed`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Model {
     /// 100 % to the first touch.
@@ -86,7 +86,7 @@ pub(super) fn samples() -> u32 {
 
 /// What a coalition S of channels is worth in the Shapley game.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(rename_all = "snake_case")]
 pub enum CoalitionValue {
     /// Conversions ÷ journeys, over the journeys whose channel set lies within S: the one
@@ -105,7 +105,7 @@ pub enum CoalitionValue {
 /// holding no weighted role share `middle` equally (when there are none, `middle` is
 /// dropped and the rest renormalised). The five weights sum to exactly 1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify), tsify(missing_as_null, hashmap_as_object))]
 #[serde(deny_unknown_fields)]
 pub struct PositionWeights {
     /// The first touch.
