@@ -80,13 +80,14 @@ const train: number[] = split.train;
 const badDimension: ScoringPolicy = { rules: [{ id: "x", dimension: "budget", points: 1, when: [{ field: "a", op: "exists" }] }] };
 // @ts-expect-error
 const badMethod: ModelConfig = { method: "logistic", fields: [], stages };
-// Points are numbers:
+// Points are numbers or decimal strings (a Python Decimal's text), never booleans:
+const textPoints: ScoringPolicy = { rules: [{ id: "x", dimension: "fit", points: "2.5", when: [{ field: "a", op: "exists" }] }] };
 // @ts-expect-error
-const textPoints: ScoringPolicy = { rules: [{ id: "x", dimension: "fit", points: "5", when: [{ field: "a", op: "exists" }] }] };
+const boolPoints: ScoringPolicy = { rules: [{ id: "x", dimension: "fit", points: true, when: [{ field: "a", op: "exists" }] }] };
 // Outcomes are booleans:
 // @ts-expect-error
 calibration([0.5], ["won"]);
 
 export {
-  tenBins, rank, grade, itemPoints, ranking, scores, probability, percent, fields, auc, train, badDimension, badMethod, textPoints,
+  tenBins, rank, grade, itemPoints, ranking, scores, probability, percent, fields, auc, train, badDimension, badMethod, textPoints, boolPoints,
 };
