@@ -135,7 +135,7 @@ for (const rel of vectorFiles()) {
   }
 }
 // What the vectors do not call: ColumnBuffer's own methods, version(), the pool's columns (as
-// tests/node/pool.test.mjs calls them).
+// tests/node/pool.test.mjs calls them), scoringFields.
 label = "declarations.test.mjs";
 {
   const b = new recorded.ColumnBuffer("int32", 2);
@@ -160,6 +160,11 @@ label = "declarations.test.mjs";
   };
   recorded.evaluatePoolColumns(policy, records, activities, "2026-11-01");
   recorded.simulatePoolColumns(policy, { ...policy, pools: [{ ...policy.pools[0], rules: [{ id: "15d", kind: "no_follow_up", limit: 15 }] }] }, records, activities, "2026-09-01", "2026-11-30");
+  // scoringFields (tests/node/scoring_edges.test.mjs checks its answers):
+  recorded.scoringFields({
+    rules: [{ id: "a", dimension: "fit", points: 1, when: [{ field: "employees", op: "range", min: 1, bounds: "[]" }, { field: "phone", op: "exists" }] }],
+    tie_break: [{ field: "revenue" }],
+  });
 }
 // Not part of the declared API: the entry points' hook and their init().
 const undeclared = ["__setErrorClass", "init"];
