@@ -5,9 +5,11 @@
 use super::columns::{FieldData, NO_DATE};
 use super::eval::Compiled;
 
-/// `f64::total_cmp`'s order as an unsigned integer's.
+/// `f64::total_cmp`'s order as an unsigned integer's, except that −0.0 is +0.0: a score or a
+/// tie-break value of −0.0 (`-x * 0` in the caller's code) ties with 0, as it does in
+/// Python's and JS's sorts and as the decimal string `"-0"` does.
 fn total_key(v: f64) -> u64 {
-    let bits = v.to_bits();
+    let bits = if v == 0.0 { 0 } else { v.to_bits() };
     if bits >> 63 == 1 {
         !bits
     } else {
@@ -103,7 +105,7 @@ impl Compiled<'_> {
 
     /// One tie-break column's keys in the order of [`Self::tie_keys`] as 32-bit numbers
     /// ([`MISSING_32`] last): dates and text always; numbers when every one is a whole number
-    /// (not −0.0, which orders before +0.0) and they span less than 2^32 − 1 (employee counts,
+    /// (−0.0 is 0, as in [`total_key`]) and they span less than 2^32 − 1 (employee counts,
     /// years, amounts in whole units). Half the memory of the 64-bit keys, and the ranking's
     /// rows 16 bytes instead of 24.
     fn narrow_keys(&self, col: usize, desc: bool, n: usize) -> Option<Vec<u32>> {
@@ -115,9 +117,9 @@ impl Compiled<'_> {
                 let (mut lo, mut hi, mut whole) = (f64::INFINITY, f64::NEG_INFINITY, true);
                 for &x in v {
                     // NaN (missing) fails every comparison: counted neither way.
-                    // Whole: within ±9e15, the same bits through i64 and back (no fraction, and
-                    // not −0.0, which comes back +0.0); `fract` was a call to libm's `trunc`.
-                    whole &= x.is_nan() || (x.abs() <= 9e15 && ((x as i64) as f64).to_bits() == x.to_bits());
+                    // Whole: within ±9e15, the same bits through i64 and back (no fraction) as
+                    // x + 0.0 (−0.0 as +0.0, its key); `fract` was a call to libm's `trunc`.
+                    whole &= x.is_nan() || (x.abs() <= 9e15 && ((x as i64) as f64).to_bits() == (x + 0.0).to_bits());
                     lo = lo.min(x);
                     hi = hi.max(x);
                 }
@@ -356,6 +358,13 @@ mod tests {
     }
 
     #[test]
+    fn minus_zero_is_zero() {
+        assert_eq!(total_key(-0.0), total_key(0.0));
+        assert!(total_key(-f64::MIN_POSITIVE) < total_key(0.0) && total_key(0.0) < total_key(f64::MIN_POSITIVE));
+        assert!(total_key(f64::NEG_INFINITY) < total_key(-1.0) && total_key(1.0) < total_key(f64::INFINITY));
+    }
+
+    #[test]
     fn narrow_tie_keys_rank_as_the_wide_ones() {
         let mut state = 7;
         for round in 0..40_u64 {
@@ -383,7 +392,7 @@ mod tests {
                     "text, round {round}"
                 );
             }
-            // Not whole, or −0.0 beside +0.0: the 64-bit keys (the narrow ones refuse).
+            // Not whole (the 64-bit keys: the narrow ones refuse), or −0.0 beside +0.0 (equal).
             numbers[0] = if round % 2 == 0 { 0.5 } else { -0.0 };
             if n > 1 {
                 numbers[n - 1] = 0.0;
