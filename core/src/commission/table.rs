@@ -293,6 +293,12 @@ impl Table {
         for s in plain {
             let up = s.from <= s.to;
             let (lo, hi) = if up { (s.from, s.to) } else { (s.to, s.from) };
+            if lo < Decimal::ZERO {
+                // Below zero credit (refunds beyond everything credited): the first tier's
+                // rate, never a multiplier, as the columns' table unwinds it.
+                out.push(s);
+                continue;
+            }
             let (t_lo, t_hi) = (target_at(lo)?, target_at(hi)?);
             // (credit, target credit): at a cut the target credit is the point itself, not one
             // read back from the rounded credit.
