@@ -27,7 +27,11 @@ Modelled:
   counts open items within the grace too. Batches without a customer are graded together
   under `""`, as the core's docs say.
 - `compute_commission`: flat, graduated and retroactive tables (upper- and lower-inclusive
-  bounds), accelerators beyond attainment × quota, a credit or attainment threshold on the
+  bounds), accelerators (and decelerators) on attainment: the running target credit ÷ quota,
+  the target credit apart from the credit (`target_share` of booked splits,
+  `prior_target_credit`) and moving in proportion to it along a sale, cut where it reaches
+  `from_attainment` × quota (the credit rounded up to the positions' places), a retroactive
+  plan's multiplier the one beyond the attainment reached; a credit or attainment threshold on the
   running total (reached at ≥; the provisional statement holds each sale made below it, the
   final pays all once it is reached at the end, earlier periods' credit included), a cap per
   period, revenue splits by share or weight (largest remainder, the first split first on
@@ -50,7 +54,11 @@ are rounded at the policy's places; a paid batch is 0 days past due; a customer'
 what is open beyond the grace, while its maximum days past due counts open items within the
 grace too; batches without a customer are graded together under `""`.
 
-Where crmkit was wrong (fixed in the core, with shared vectors): credit was rounded to the
+Where crmkit was wrong (fixed in the core, with shared vectors): accelerators read the
+commission credit, not the target credit attainment is measured on (a 50 / 50 split with
+target shares 1 / 0 accelerated the rep with none of the target credit; vectors
+`commission_accelerator_reads_target_credit_of_a_split` and the `*_prior_target_credit_*`
+ones); credit was rounded to the
 plan's pay places before the tiers read it, so in a whole-yuan plan 49,999.99 was credited as
 50,000 and crossed a 50,000 bound (a retroactive [50,000, ∞) tier at 5 % paid 2,500 instead of
 1,000; a 50,000 credit threshold counted as met): this model, which had encoded that as a
@@ -487,6 +495,18 @@ def sale_credits(tx: dict, amount: Decimal, dp: int, mode: str) -> list[tuple[st
     return out
 
 
+def sale_targets(tx: dict, amount: Decimal, dp: int, mode: str) -> list[Decimal]:
+    """The target credit of each line of `sale_credits` (分割指标): revenue splits by their
+    `target_share`s (else their shares or weights), by largest remainder; an overlay's is its
+    credit."""
+    if "rep" in tx:
+        return [amount]
+    revenue = [s for s in tx["splits"] if s.get("kind", "revenue") == "revenue"]
+    weights = [D(s.get("target_share", s.get("share", s.get("weight")))) for s in revenue]
+    out = largest_remainder(amount, weights, dp) if sum(weights, D(0)) else [D(0)] * len(revenue)
+    return out + [rnd(amount * D(s["share"]), dp, mode) for s in tx["splits"] if s.get("kind") == "overlay"]
+
+
 def refund_credits(left: dict, amount: Decimal, dp: int, mode: str) -> list[tuple[str, str, Decimal]]:
     """A refund of `amount` of a sale takes its credit back from the sale's reps in proportion
     to what is left of each (all that is left when the rest is refunded), so that a sale
@@ -528,7 +548,7 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
     bounds = plan.get("bounds", "upper_inclusive")
     reps_in = {r["rep"]: r for r in inp.get("reps", [])}
     sales = {t["id"]: t for t in inp["transactions"]}
-    # events: (date, refund?, input index, rep, credit, transaction)
+    # events: (date, refund?, input index, rep, credit, transaction, target credit)
     events = []
     order = sorted(range(len(inp["transactions"])), key=lambda i: (day(inp["transactions"][i]["on"]), inp["transactions"][i].get("kind", "sale") != "sale", i))
     left: dict[str, dict] = {}
@@ -540,11 +560,15 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
             cdp = credit_places(plan, t, sales[t["refers_to"]])  # credit's places; `dp` is the pay's
             amount = rnd(D(t["amount"]), cdp, mode) if "amount" in t else lf["amount"]
             for j, (rep, _, c) in enumerate(refund_credits(lf, amount, cdp, mode)):
-                events.append((day(t["on"]), True, i, rep, taken[i][j] if i in taken else c, t["id"]))
+                c = taken[i][j] if i in taken else c
+                events.append((day(t["on"]), True, i, rep, c, t["id"], c))
             continue
         cdp = credit_places(plan, t)
         amount = rnd(D(t["amount"]), cdp, mode)
         full = sale_credits(t, amount, cdp, mode)
+        targets = sale_targets(t, amount, cdp, mode)
+        if targets != [c for _, _, c in full] and (plan.get("accrual", "booking") != "booking" or any(r.get("refers_to") == t["id"] for r in inp["transactions"])):
+            raise NotImplementedError("the model takes target shares only on booked sales not refunded")
         left[t["id"]] = {"amount": amount, "lines": list(full)}
         if plan.get("accrual", "booking") == "collection":
             # each payment accrues the credit up to its cumulative share, rounded there; the
@@ -572,11 +596,11 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
                     if is_refund:
                         taken.setdefault(k, []).append(to - level[j])
                     else:
-                        events.append((on, False, i, rep, to - level[j], t["id"]))
+                        events.append((on, False, i, rep, to - level[j], t["id"], to - level[j]))
                     level[j] = to
             continue
-        for rep, _, c in full:
-            events.append((day(t["on"]), False, i, rep, c, t["id"]))
+        for (rep, _, c), tc in zip(full, targets):
+            events.append((day(t["on"]), False, i, rep, c, t["id"], tc))
     # same-day events: sales' before refunds', then in the order of their sales' dates
     rank = {i: n for n, i in enumerate(order)}
     events.sort(key=lambda e: (e[0], e[1], rank[e[2]]))
@@ -588,37 +612,53 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
     for rep in reps:
         info = reps_in.get(rep, {})
         prior = D(info.get("prior_credit", "0"))
+        prior_t = D(info.get("prior_target_credit", prior))
         quota = D(info["quota"]) if "quota" in info else None
         mine = [e for e in events if e[3] == rep]
         net = sum((e[4] for e in mine), D(0))
         end = prior + net
+        end_t = prior_t + sum((e[6] for e in mine), D(0))
+        # accelerator points on the target credit: attainment (target credit / quota) reads them
         accel = sorted(((D(a["from_attainment"]) * quota, D(a["multiplier"])) for a in plan.get("accelerators", [])), key=lambda a: a[0]) if quota is not None else []
 
-        def mult_at(x):  # the multiplier on credit just above x
+        def mult_at(x, beyond=False):  # the multiplier at target credit x (just above it; or beyond it)
             m = D(1)
             for lo, mm in accel:
-                if x >= lo:
+                if x > lo or (x == lo and not beyond):
                     m = mm
             return m
 
-        def walk(r0, c, tx):
-            """Graduated / flat slices of credit c from running total r0 (c < 0 walks down)."""
+        def walk(r0, c, tx, t0=None, t=None):
+            """Graduated / flat slices of credit c from running total r0 (c < 0 walks down),
+            the target credit moving from t0 by t in proportion along the way (default: with
+            the credit); an accelerator point is cut where the target credit reaches it, at
+            the credit rounded up to the places the positions and the point are written with."""
+            t0, t = (r0, c) if t0 is None else (t0, t)
             lines = []
-            cuts = {b for lo, hi, _ in tiers for b in (lo, hi) if b is not None} | {lo for lo, _ in accel}
+            cuts = {b for lo, hi, _ in tiers for b in (lo, hi) if b is not None}
+            places = max(max(0, -x.as_tuple().exponent) for x in (r0, r0 + c, t0, t0 + t, *(p for p, _ in accel)))
+            for p, _ in accel:
+                if c and t and min(t0, t0 + t) < p < max(t0, t0 + t):
+                    x = Fraction(r0) + (Fraction(p) - Fraction(t0)) * Fraction(c) / Fraction(t)
+                    cuts.add(rnd_exact(x, places, "up" if x > 0 else "down"))
+
+            def target_at(x):  # exact, as a fraction
+                return Fraction(t0) + (Fraction(x) - Fraction(r0)) * Fraction(t) / Fraction(c) if c else Fraction(t0)
+
             a, b = (r0, r0 + c) if c >= 0 else (r0 + c, r0)
             pts = sorted({a, b} | {x for x in cuts if a < x < b})
             segs = list(zip(pts, pts[1:]))
             if c < 0:
                 segs.reverse()
             for lo, hi in segs:
-                rate = next((rt for f, t, rt in tiers if f <= lo and (t is None or lo < t)), tiers[-1][2])
-                m = mult_at(lo)
+                rate = next((rt for f, t_, rt in tiers if f <= lo and (t_ is None or lo < t_)), tiers[-1][2])
+                m = mult_at(min(target_at(lo), target_at(hi)))
                 base = (hi - lo) if c >= 0 else (lo - hi)
                 ex = base * rate * m
                 lines.append(("tier_slice", tx, base, rate, m, rnd(ex, dp, mode)))
             if c == 0:  # a line of nothing, at the rate where the rep stands
                 rate = next((rt for f, t, rt in tiers if f <= r0 and (t is None or r0 < t)), tiers[-1][2])
-                lines.append(("tier_slice", tx, D(0), rate, mult_at(r0), rnd(D(0), dp, mode)))
+                lines.append(("tier_slice", tx, D(0), rate, mult_at(t0), rnd(D(0), dp, mode)))
             return lines
 
         def clawback(paid_at, ref, e):
@@ -632,12 +672,12 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
 
         th = plan.get("threshold")
 
-        def met(x):  # the threshold at running credit x (target credit = credit here)
+        def met(x, xt):  # the threshold at running credit x, target credit xt
             if th is None:
                 return True
             if "credit" in th:
                 return x >= D(th["credit"])
-            return quota is not None and quota > 0 and x / quota >= D(th["attainment"])
+            return quota is not None and quota > 0 and xt / quota >= D(th["attainment"])
 
         def held(e, lines):
             return [("below_threshold", e[5], e[4], None, D(1), rnd(D(0), dp, mode))]
@@ -645,35 +685,39 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
         final, prov = [], []
         if kind == "retroactive":
             rate_end = tiers[tier_of(end, plan["tiers"], bounds)][2]
+            m_end = mult_at(end_t, beyond=True)
             for e in mine:
-                line = ("retroactive", e[5], e[4], rate_end, D(1), rnd(e[4] * rate_end, dp, mode))
-                final += [line] if met(end) else held(e, [line])
+                line = ("retroactive", e[5], e[4], rate_end, m_end, rnd(e[4] * rate_end * m_end, dp, mode))
+                final += [line] if met(end, end_t) else held(e, [line])
             if prior:
                 rate_prior = tiers[tier_of(prior, plan["tiers"], bounds)][2]
-                paid = D(info["prior_paid"]) if "prior_paid" in info else (prior * rate_prior if met(prior) else D(0))
-                worth = prior * rate_end if met(end) else D(0)
+                on_prior = prior * rate_prior * mult_at(prior_t, beyond=True)
+                paid = D(info["prior_paid"]) if "prior_paid" in info else (on_prior if met(prior, prior_t) else D(0))
+                worth = prior * rate_end * m_end if met(end, end_t) else D(0)
                 if worth != paid:
                     final.append(("prior_periods", None, prior, rate_end, D(1), rnd(worth - paid, dp, mode)))
-            running = prior
+            running, running_t = prior, prior_t
             paid_at: dict[str, tuple[Decimal, Decimal]] = {}
             for e in mine:
                 running += e[4]
+                running_t += e[6]
                 if e[4] >= 0 and not e[1]:
                     rate = tiers[tier_of(running, plan["tiers"], bounds)][2]
-                    amt = rnd(e[4] * rate, dp, mode) if met(running) else D(0)
+                    m = mult_at(running_t, beyond=True)
+                    amt = rnd(e[4] * rate * m, dp, mode) if met(running, running_t) else D(0)
                     prev = paid_at.get(e[5], (D(0), D(0)))
                     paid_at[e[5]] = (prev[0] + e[4], prev[1] + amt)
-                    prov += [("retroactive", e[5], e[4], rate, D(1), amt)] if met(running) else held(e, [])
+                    prov += [("retroactive", e[5], e[4], rate, m, amt)] if met(running, running_t) else held(e, [])
                 else:
                     ref = sales[[t for t in inp["transactions"] if t["id"] == e[5]][0]["refers_to"]]["id"]
                     prov.append(clawback(paid_at, ref, e))
         else:
-            running = prior
+            running, running_t = prior, prior_t
             paid_at = {}
             for e in mine:
-                lines = walk(running, e[4], e[5])
-                final += lines if met(end) else held(e, lines)
-                if not e[1] and not met(running + e[4]):
+                lines = walk(running, e[4], e[5], running_t, e[6])
+                final += lines if met(end, end_t) else held(e, lines)
+                if not e[1] and not met(running + e[4], running_t + e[6]):
                     lines = held(e, lines)
                 if e[1]:
                     ref = [t for t in inp["transactions"] if t["id"] == e[5]][0]["refers_to"]
@@ -683,12 +727,14 @@ def model_commission(plan: dict, inp: dict, as_of: dt.date) -> dict:
                     paid_at[e[5]] = (prev[0] + e[4], prev[1] + sum((ln[5] for ln in lines), D(0)))
                     prov += lines
                 running += e[4]
+                running_t += e[6]
             if prior:
                 # earlier periods' credit: worth the table on it at the end, less what it was
-                # paid (presumed: the table on it then, nothing below the threshold)
-                on_prior = sum((D(ln[2]) * ln[3] * ln[4] for ln in walk(D(0), prior, None)), D(0))
-                paid = D(info["prior_paid"]) if "prior_paid" in info else (on_prior if met(prior) else D(0))
-                worth = on_prior if met(end) else D(0)
+                # paid (presumed: the table on it then, nothing below the threshold), the
+                # target credit moving from 0 to the prior target credit alongside
+                on_prior = sum((D(ln[2]) * ln[3] * ln[4] for ln in walk(D(0), prior, None, D(0), prior_t)), D(0))
+                paid = D(info["prior_paid"]) if "prior_paid" in info else (on_prior if met(prior, prior_t) else D(0))
+                worth = on_prior if met(end, end_t) else D(0)
                 if worth != paid:
                     final.append(("prior_periods", None, prior, None, D(1), rnd(worth - paid, dp, mode)))
         res = {"credit": net, "running_credit": end}
@@ -770,8 +816,10 @@ def random_plan(rng: random.Random, kind: str) -> dict:
         plan["tiers"] = [{"from": str(f), **({"to": str(t)} if t else {}), "rate": str(r)} for f, t, r in zip(froms, [*cuts, None], rates)]
         if kind == "retroactive":
             plan["bounds"] = rng.choice(["upper_inclusive", "lower_inclusive"])
-    if kind != "retroactive" and rng.random() < 0.3:
-        plan["accelerators"] = [{"from_attainment": rng.choice(["0.5", "1"]), "multiplier": "1.5"}]
+    if rng.random() < 0.3:
+        # a retroactive plan's multipliers never fall; a marginal one may decelerate
+        m = rng.choice(["1.5", "2"] if kind == "retroactive" else ["1.5", "2", "0.5"])
+        plan["accelerators"] = [{"from_attainment": rng.choice(["0.5", "1"]), "multiplier": m}]
     if rng.random() < 0.2:
         plan["cap"] = rng.choice(["100", "5000", "0.01", "5000.015"])
     if rng.random() < 0.2:
@@ -795,6 +843,7 @@ def random_input(rng: random.Random, plan: dict) -> dict:
     for i in range(rng.randint(1, 7)):
         amount = rnd(random_amount(rng), cdp, "down")
         t: dict = {"id": f"d{i}", "on": iso(start + dt.timedelta(days=rng.randint(0, 30))), "amount": str(amount)}
+        refunded = rng.random() < 0.25
         r = rng.random()
         if r < 0.5:
             t["rep"] = rng.choice(reps)
@@ -802,6 +851,11 @@ def random_input(rng: random.Random, plan: dict) -> dict:
             t["splits"] = [{"rep": x, "weight": str(rng.randint(1, 3))} for x in rng.sample(reps, rng.randint(1, 3))]
         else:
             t["splits"] = [{"rep": "a", "share": "0.5"}, {"rep": "b", "share": "0.5"}]
+            if not refunded and plan.get("accrual", "booking") == "booking" and rng.random() < 0.5:
+                # target credit apart from commission credit (分割指标): attainment, and so
+                # the accelerators and an attainment threshold, read it
+                ta = rng.choice(["1", "0", "0.7", "0.25"])
+                t["splits"][0]["target_share"], t["splits"][1]["target_share"] = ta, str(1 - D(ta))
             if rng.random() < 0.5:
                 t["splits"].append({"rep": "c", "share": "0.2", "kind": "overlay"})
         if plan.get("accrual") == "collection":
@@ -814,7 +868,7 @@ def random_input(rng: random.Random, plan: dict) -> dict:
                 left -= p
             t["payments"] = pays
         txs.append(t)
-        if rng.random() < 0.25:
+        if refunded:
             # refunds of this sale, in parts or whole, never beyond it
             left = amount
             for j in range(rng.randint(1, 3)):
@@ -835,6 +889,9 @@ def random_input(rng: random.Random, plan: dict) -> dict:
         r: dict = {"rep": x, "quota": str(rng.choice([50000, 100000, 123456]))}
         if rng.random() < 0.3:
             r["prior_credit"] = str(rng.choice([0, 45000, 100000, 150000]))
+        if rng.random() < 0.3:
+            # earlier periods' target credit apart from their credit
+            r["prior_target_credit"] = str(rng.choice([0, 30000, 100000, 160000]))
         info.append(r)
     return {"transactions": txs, "reps": info}
 
@@ -896,6 +953,36 @@ def test_commission_edges_a_reviewer_tries_first():
     split = [{"rep": "a", "share": "0.5"}, {"rep": "b", "share": "0.5"}]
     check_commission({"kind": "graduated", "tiers": TIERS3}, {"transactions": [one("60000"), {"id": "r1", "on": "2026-03-10", "kind": "refund", "amount": "60000", "refers_to": "d1"}]}, as_of)
     check_commission({"kind": "flat", "rate": "0.1"}, {"transactions": [{"id": "d1", "on": "2026-03-10", "amount": "1000.01", "splits": split}, {"id": "c1", "on": "2026-03-12", "kind": "cancellation", "refers_to": "d1"}]}, as_of)
+
+
+def test_accelerators_read_the_target_credit():
+    """Attainment is target credit ÷ quota: a split's target shares and the earlier periods'
+    target credit move the accelerator, not the commission credit (both directions, flat,
+    graduated and retroactive, decelerators where the table allows them)."""
+    as_of = "2026-03-31"
+    split = {"id": "d1", "on": "2026-03-10", "amount": "100000", "splits": [{"rep": "a", "share": "0.5", "target_share": "1"}, {"rep": "b", "share": "0.5", "target_share": "0"}]}
+    odd = {"id": "d2", "on": "2026-03-12", "amount": "100000", "splits": [{"rep": "a", "share": "0.3", "target_share": "0.7"}, {"rep": "b", "share": "0.7", "target_share": "0.3"}]}
+    plans = [
+        {"kind": "flat", "rate": "0.05"},
+        {"kind": "graduated", "tiers": TIERS3},
+        {"kind": "retroactive", "tiers": TIERS3, "bounds": "upper_inclusive"},
+    ]
+    for base in plans:
+        for m in ("2", "0.5"):
+            if base["kind"] == "retroactive" and m == "0.5":
+                continue
+            plan = {**base, "accelerators": [{"from_attainment": "1", "multiplier": m}]}
+            got, _ = check_commission(plan, {"transactions": [split], "reps": [{"rep": "a", "quota": "80000"}, {"rep": "b", "quota": "40000"}]}, as_of)
+            if plan["kind"] == "flat" and m == "2":
+                assert [r["final"] for r in got["reps"]] == [D("3000.00"), D("2500.00")]
+            check_commission(plan, {"transactions": [split, odd], "reps": [{"rep": "a", "quota": "33333"}, {"rep": "b", "quota": "1"}]}, as_of)
+            for pc, pt in (("0", "100000"), ("100000", "0"), ("45000", "160000"), ("150000", "30000")):
+                reps = [{"rep": "a", "quota": "100000", "prior_credit": pc, "prior_target_credit": pt}]
+                one = {"id": "d1", "on": "2026-03-10", "amount": "10000", "rep": "a"}
+                got, _ = check_commission(plan, {"transactions": [one], "reps": reps}, as_of)
+                if plan["kind"] == "flat" and (pc, pt) in (("0", "100000"), ("100000", "0")):
+                    want = {("2", "0"): "1000.00", ("2", "100000"): "500.00", ("0.5", "0"): "250.00", ("0.5", "100000"): "500.00"}[(m, pc)]
+                    assert got["reps"][0]["final"] == D(want)
 
 
 def test_split_sale_refunded_in_parts_leaves_no_rep_any_credit():

@@ -98,13 +98,19 @@ fn records(rows: &[Row], reps: &[RepInput]) -> CommissionInput {
 
 fn reps_strategy() -> impl Strategy<Value = Vec<RepInput>> {
     proptest::collection::vec(
-        (0i64..20_000_000, 1i64..30_000_000, prop::option::of(0i64..5_000_000), 0i64..100_000),
+        (
+            0i64..20_000_000,
+            1i64..30_000_000,
+            prop::option::of(0i64..5_000_000),
+            0i64..100_000,
+            prop::option::of(0i64..30_000_000),
+        ),
         2..5,
     )
     .prop_map(|v| {
         v.iter()
             .enumerate()
-            .map(|(k, &(prior, quota, paid, draw))| {
+            .map(|(k, &(prior, quota, paid, draw, target))| {
                 let r = json!({"rep": format!("r{k}"), "prior_credit": Decimal::new(prior, 2).to_string(),
                                "quota": Decimal::new(quota, 2).to_string(),
                                "prior_paid": paid.map(|p| Decimal::new(p, 2).to_string()),
@@ -112,6 +118,11 @@ fn reps_strategy() -> impl Strategy<Value = Vec<RepInput>> {
                 let mut r = r;
                 if r["prior_paid"].is_null() {
                     r.as_object_mut().expect("object").remove("prior_paid");
+                }
+                // Earlier periods' target credit apart from their credit: the accelerators and
+                // an attainment threshold read it.
+                if let Some(t) = target {
+                    r["prior_target_credit"] = json!(Decimal::new(t, 2).to_string());
                 }
                 crmkit::wire::from_json(&r.to_string(), "").expect("rep")
             })

@@ -289,8 +289,10 @@ pub fn commission_columns(
             label_of[k] = Some(j);
         }
     }
-    let tables =
-        people.iter().map(|rep| Table::new(plan, rep.quota, &|| rep.quota_path.clone())).collect::<Result<Vec<_>>>()?;
+    let tables = people
+        .iter()
+        .map(|rep| Table::new(plan, rep.quota, rep.prior_target - rep.prior_credit, &|| rep.quota_path.clone()))
+        .collect::<Result<Vec<_>>>()?;
     let credit_scale = tables.iter().zip(&people).fold(amount_scale, |s, (t, rep)| IntTable::scale_needed(t, rep, s));
     let mut labels = Labels::new();
     let mut ints = Vec::with_capacity(people.len());

@@ -78,7 +78,8 @@ pub(crate) fn run(plan: &CommissionPlan, input: &CommissionInput, credited: &Cre
     let zero = plan.rounding.round(Decimal::ZERO);
     let mut totals = CommissionTotals { provisional: zero, final_pay: zero, true_up: zero };
     for (k, rep) in credited.reps.iter().enumerate() {
-        let table = Table::new(plan, rep.quota, &|| rep.quota_path.clone())?;
+        // Both are ≥ 0: their difference cannot overflow.
+        let table = Table::new(plan, rep.quota, rep.prior_target - rep.prior_credit, &|| rep.quota_path.clone())?;
         let entries = &credited.entries[k];
         let path = || format!("reps[{k}]");
         let start = Position { credit: rep.prior_credit, target: rep.prior_target };
@@ -321,8 +322,8 @@ fn walk(
         match table.kind {
             PlanKind::Retroactive => {
                 let (tier, rate) = table.tier_at(at.credit);
-                let m = mul(table.multiplier_at(at.credit), rule_multiplier, path)?;
-                if m != Decimal::ONE && table.multiplier_at(at.credit) != Decimal::ONE {
+                let m = mul(table.multiplier_at(at.target), rule_multiplier, path)?;
+                if m != Decimal::ONE && table.multiplier_at(at.target) != Decimal::ONE {
                     reasons.push(LineReason::Accelerated);
                 }
                 reasons.push(if mode == Mode::Final {
@@ -345,7 +346,7 @@ fn walk(
             }
             PlanKind::Flat | PlanKind::Graduated => {
                 slices.clear();
-                table.slices(before.credit, after.credit, &path, &mut slices)?;
+                table.moves(before, after, &path, &mut slices)?;
                 for s in &slices {
                     let mut r = reasons.clone();
                     r.push(LineReason::MarginalRate);

@@ -2,7 +2,7 @@
 //! depend on the rep's quota), the pay curve, and the threshold, as positions on the running
 //! totals. Everything the statement lines are computed from.
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::plan::{Bounds, CommissionPlan, PlanKind};
 use crate::error::{Error, Result};
@@ -34,17 +34,44 @@ pub(crate) struct Slice {
     pub exact: Decimal,
 }
 
+impl Slice {
+    /// The slice between `lo` ≤ `hi` of a move going up (or down, a refund: `from` is then
+    /// `hi` and the base negative), paid at `(rate, multiplier, tier)`.
+    fn along(
+        up: bool,
+        lo: Decimal,
+        hi: Decimal,
+        (rate, multiplier, tier): (Decimal, Decimal, Option<u32>),
+        path: &dyn Fn() -> String,
+    ) -> Result<Self> {
+        let len = hi.checked_sub(lo).ok_or_else(|| Error::overflow(path()))?;
+        let base = if up { len } else { -len };
+        let exact = mul(mul(base, rate, path)?, multiplier, path)?;
+        let (from, to) = if up { (lo, hi) } else { (hi, lo) };
+        Ok(Self { from, to, base, rate, multiplier, tier, exact })
+    }
+}
+
 /// The plan's table for one rep.
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
     pub kind: PlanKind,
-    /// Flat / graduated / retroactive: segments in ascending order covering all credit.
+    /// Flat / graduated / retroactive: segments in ascending order covering all credit, cut
+    /// at the accelerator points as they fall on the credit when the target credit runs
+    /// `off` above it (the columns: no splits, so the offset of the earlier periods stays).
     pub segments: Vec<Segment>,
+    /// The same segments without the accelerator cuts (multiplier 1): a move whose target
+    /// credit does not run alongside its credit is cut at its own points ([`Table::moves`]).
+    plain: Vec<Segment>,
     /// Retroactive: tier bounds and rates, canonical (lower end of tier i = upper of i-1).
     tiers: Vec<(Decimal, Option<Decimal>, Decimal)>,
     bounds: Bounds,
-    /// Accelerator start positions in credit, ascending, with multipliers.
+    /// Accelerator start positions in credit (the target points less `off`), ascending,
+    /// with multipliers.
     accel: Vec<(Decimal, Decimal)>,
+    /// Accelerator start positions in target credit (`from_attainment` × quota): attainment,
+    /// and so acceleration, is read on the target credit, as the curve and the threshold read it.
+    accel_target: Vec<(Decimal, Decimal)>,
     /// Curve: (attainment, payout) points.
     curve: Vec<(Decimal, Decimal)>,
     quota: Option<Decimal>,
@@ -60,8 +87,14 @@ pub(crate) struct Position {
 }
 
 impl Table {
-    /// `quota_path` names the rep's quota for the errors of a plan that needs one.
-    pub fn new(plan: &CommissionPlan, quota: Option<Decimal>, quota_path: &dyn Fn() -> String) -> Result<Self> {
+    /// `quota_path` names the rep's quota for the errors of a plan that needs one; `off` is
+    /// how far the rep's target credit runs above its credit (prior target − prior credit).
+    pub fn new(
+        plan: &CommissionPlan,
+        quota: Option<Decimal>,
+        off: Decimal,
+        quota_path: &dyn Fn() -> String,
+    ) -> Result<Self> {
         let needs_quota = plan.kind == PlanKind::Curve
             || !plan.accelerators.is_empty()
             || plan.threshold.as_ref().is_some_and(|t| t.attainment.is_some());
@@ -72,9 +105,13 @@ impl Table {
             });
         }
         let mut accel = Vec::with_capacity(plan.accelerators.len());
+        let mut accel_target = Vec::with_capacity(plan.accelerators.len());
         for (i, a) in plan.accelerators.iter().enumerate() {
             let q = quota.unwrap_or_default();
-            accel.push((mul(q, a.from_attainment, || format!("accelerators[{i}].from_attainment"))?, a.multiplier));
+            let path = || format!("accelerators[{i}].from_attainment");
+            let point = mul(q, a.from_attainment, path)?;
+            accel_target.push((point, a.multiplier));
+            accel.push((point.checked_sub(off).ok_or_else(|| Error::overflow(path()))?, a.multiplier));
         }
         let tiers: Vec<(Decimal, Option<Decimal>, Decimal)> = match plan.kind {
             PlanKind::Flat => vec![(Decimal::ZERO, None, plan.rate.unwrap_or_default())],
@@ -94,23 +131,26 @@ impl Table {
         let mut table = Self {
             kind: plan.kind,
             segments: Vec::new(),
+            plain: Vec::new(),
             tiers,
             bounds: plan.bounds.unwrap_or(Bounds::UpperInclusive),
             accel,
+            accel_target,
             curve: plan.curve.iter().map(|p| (p.attainment, p.payout)).collect(),
             quota,
             threshold_credit: plan.threshold.as_ref().and_then(|t| t.credit),
             threshold_attainment: plan.threshold.as_ref().and_then(|t| t.attainment),
         };
-        table.segments = table.cut();
+        table.segments = table.cut(&table.accel);
+        table.plain = table.cut(&[]);
         Ok(table)
     }
 
     /// The tiers cut at accelerator points, plus what lies below 0 and above a bounded top.
-    fn cut(&self) -> Vec<Segment> {
+    fn cut(&self, accel: &[(Decimal, Decimal)]) -> Vec<Segment> {
         let Some(&(_, _, first_rate)) = self.tiers.first() else { return Vec::new() };
         let mut points: Vec<Decimal> = self.tiers.iter().filter_map(|t| t.1).collect();
-        points.extend(self.accel.iter().map(|a| a.0).filter(|p| *p > Decimal::ZERO));
+        points.extend(accel.iter().map(|a| a.0).filter(|p| *p > Decimal::ZERO));
         points.sort();
         points.dedup();
         // Below zero: refunds beyond everything credited unwind at the first tier's rate.
@@ -124,7 +164,7 @@ impl Table {
         let mut lo = Decimal::ZERO;
         for hi in points.into_iter().map(Some).chain(std::iter::once(None)) {
             let (rate, tier) = self.rate_at_open(lo);
-            out.push(Segment { lo: Some(lo), hi, rate, multiplier: self.multiplier_above(lo), tier });
+            out.push(Segment { lo: Some(lo), hi, rate, multiplier: multiplier_above(accel, lo), tier });
             match hi {
                 Some(h) => lo = h,
                 None => break,
@@ -143,11 +183,6 @@ impl Table {
         (Decimal::ZERO, None)
     }
 
-    /// Multiplier of credit just above `x`.
-    fn multiplier_above(&self, x: Decimal) -> Decimal {
-        self.accel.iter().rev().find(|a| x >= a.0).map_or(Decimal::ONE, |a| a.1)
-    }
-
     /// Retroactive: the tier holding a running credit of exactly `c`, by the declared bounds.
     pub fn tier_at(&self, c: Decimal) -> (u32, Decimal) {
         let upper = matches!(self.bounds, Bounds::UpperInclusive | Bounds::BothInclusive);
@@ -163,9 +198,10 @@ impl Table {
         (last as u32, self.tiers.get(last).map_or(Decimal::ZERO, |t| t.2))
     }
 
-    /// Retroactive: the accelerator multiplier at a running credit of `c` (beyond its point).
-    pub fn multiplier_at(&self, c: Decimal) -> Decimal {
-        self.accel.iter().rev().find(|a| c > a.0).map_or(Decimal::ONE, |a| a.1)
+    /// Retroactive: the accelerator multiplier at a running target credit of `t` (beyond its
+    /// point).
+    pub fn multiplier_at(&self, t: Decimal) -> Decimal {
+        self.accel_target.iter().rev().find(|a| t > a.0).map_or(Decimal::ONE, |a| a.1)
     }
 
     /// Positions the table cuts at: tier bounds, accelerator points, a credit threshold.
@@ -217,34 +253,87 @@ impl Table {
         }
     }
 
-    /// The slices of a move of the running credit from `a` to `b`, one per segment crossed.
-    pub fn slices(&self, a: Decimal, b: Decimal, path: &dyn Fn() -> String, out: &mut Vec<Slice>) -> Result<()> {
-        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        let up = a <= b;
-        let mut emitted = false;
-        let mut push = |s: &Segment, from: Decimal, to: Decimal| -> Result<()> {
-            let len = to.checked_sub(from).ok_or_else(|| Error::overflow(path()))?;
-            let base = if up { len } else { -len };
-            let exact = mul(mul(base, s.rate, path)?, s.multiplier, path)?;
-            let (from, to) = if up { (from, to) } else { (to, from) };
-            out.push(Slice { from, to, base, rate: s.rate, multiplier: s.multiplier, tier: s.tier, exact });
-            Ok(())
-        };
-        let segments: Box<dyn Iterator<Item = &Segment>> =
-            if up { Box::new(self.segments.iter()) } else { Box::new(self.segments.iter().rev()) };
-        for s in segments {
-            let from = s.lo.map_or(lo, |l| l.max(lo));
-            let to = s.hi.map_or(hi, |h| h.min(hi));
-            if from < to {
-                push(s, from, to)?;
-                emitted = true;
-            }
+    /// The slices of a move from `before` to `after`, cut at the tier bounds on the credit
+    /// and at the accelerator points on the target credit, which moves in proportion to the
+    /// credit along the move (a split's `target_share` need not be its share; the earlier
+    /// periods' target credit need not be their credit). A slice's multiplier is the one of
+    /// the target credit just above its lower end, as [`Table::segments`] cut it.
+    pub fn moves(
+        &self,
+        before: Position,
+        after: Position,
+        path: &dyn Fn() -> String,
+        out: &mut Vec<Slice>,
+    ) -> Result<()> {
+        let first = out.len();
+        slices_over(&self.plain, before.credit, after.credit, path, out)?;
+        if self.accel_target.is_empty() {
+            return Ok(());
         }
-        if !emitted {
-            // A zero move (a zero amount) still gets its line, at the rate where it stands.
-            let s = self.segments.iter().find(|s| s.lo.is_none_or(|l| a >= l) && s.hi.is_none_or(|h| a < h));
-            if let Some(s) = s {
-                push(s, a, a)?;
+        let sub = |a: Decimal, b: Decimal| a.checked_sub(b).ok_or_else(|| Error::overflow(path()));
+        let div = |a: Decimal, b: Decimal| a.checked_div(b).ok_or_else(|| Error::overflow(path()));
+        let (dc, dt) = (sub(after.credit, before.credit)?, sub(after.target, before.target)?);
+        // The target credit at a credit of c along the move (where it stands, on a zero move).
+        let target_at = |c: Decimal| -> Result<Decimal> {
+            if dc.is_zero() {
+                return Ok(before.target);
+            }
+            add(before.target, div(mul(sub(c, before.credit)?, dt, path)?, dc)?, path)
+        };
+        // The credit at which the target credit reaches p, rounded up to the places of the
+        // positions and of p (exact where the target credit runs alongside the credit, as in
+        // the columns): the slice above the cut lies wholly beyond p.
+        let places = [before.credit, after.credit, before.target, after.target].map(|d| d.scale());
+        let places = places.into_iter().max().unwrap_or(0);
+        let credit_at = |p: Decimal| -> Result<Decimal> {
+            let c = add(before.credit, div(mul(sub(p, before.target)?, dc, path)?, dt)?, path)?;
+            Ok(c.round_dp_with_strategy(places.max(p.scale()), RoundingStrategy::ToPositiveInfinity))
+        };
+        let plain: Vec<Slice> = out.drain(first..).collect();
+        for s in plain {
+            let up = s.from <= s.to;
+            let (lo, hi) = if up { (s.from, s.to) } else { (s.to, s.from) };
+            if lo < Decimal::ZERO {
+                // Below zero credit (refunds beyond everything credited): the first tier's
+                // rate, never a multiplier, as the columns' table unwinds it.
+                out.push(s);
+                continue;
+            }
+            let (t_lo, t_hi) = (target_at(lo)?, target_at(hi)?);
+            // (credit, target credit): at a cut the target credit is the point itself, not one
+            // read back from the rounded credit.
+            let mut cuts = vec![(lo, t_lo)];
+            if !dc.is_zero() && !dt.is_zero() {
+                for &(p, _) in &self.accel_target {
+                    if t_lo.min(t_hi) < p && p < t_lo.max(t_hi) {
+                        let c = credit_at(p)?;
+                        if lo < c && c < hi {
+                            cuts.push((c, p));
+                        }
+                    }
+                }
+            }
+            cuts.sort_by_key(|c| c.0);
+            // Two points cut at one rounded credit: the slice above is beyond both.
+            cuts.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    *kept = *later;
+                }
+                same
+            });
+            cuts.push((hi, t_hi));
+            let at = out.len();
+            for w in cuts.windows(2) {
+                let ((from, t_from), (to, t_to)) = (w[0], w[1]);
+                if from == to && cuts.len() > 2 {
+                    continue;
+                }
+                let multiplier = multiplier_above(&self.accel_target, t_from.min(t_to));
+                out.push(Slice::along(up, from, to, (s.rate, multiplier, s.tier), path)?);
+            }
+            if !up {
+                out[at..].reverse();
             }
         }
         Ok(())
@@ -296,7 +385,7 @@ impl Table {
         match self.kind {
             PlanKind::Retroactive => {
                 let (_, rate) = self.tier_at(at.credit);
-                mul(mul(p.credit, rate, path)?, self.multiplier_at(at.credit), path)
+                mul(mul(p.credit, rate, path)?, self.multiplier_at(at.target), path)
             }
             PlanKind::Curve => {
                 let mut s = Vec::new();
@@ -305,9 +394,45 @@ impl Table {
             }
             PlanKind::Flat | PlanKind::Graduated => {
                 let mut s = Vec::new();
-                self.slices(Decimal::ZERO, p.credit, path, &mut s)?;
+                self.moves(Position::default(), p, path, &mut s)?;
                 s.iter().try_fold(Decimal::ZERO, |acc, x| add(acc, x.exact, path))
             }
         }
     }
+}
+
+/// Multiplier of credit (or target credit) just above `x`.
+fn multiplier_above(accel: &[(Decimal, Decimal)], x: Decimal) -> Decimal {
+    accel.iter().rev().find(|a| x >= a.0).map_or(Decimal::ONE, |a| a.1)
+}
+
+/// The slices of a move of the running credit from `a` to `b`, one per segment crossed.
+fn slices_over(
+    segments: &[Segment],
+    a: Decimal,
+    b: Decimal,
+    path: &dyn Fn() -> String,
+    out: &mut Vec<Slice>,
+) -> Result<()> {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let up = a <= b;
+    let mut emitted = false;
+    let crossed: Box<dyn Iterator<Item = &Segment>> =
+        if up { Box::new(segments.iter()) } else { Box::new(segments.iter().rev()) };
+    for s in crossed {
+        let from = s.lo.map_or(lo, |l| l.max(lo));
+        let to = s.hi.map_or(hi, |h| h.min(hi));
+        if from < to {
+            out.push(Slice::along(up, from, to, (s.rate, s.multiplier, s.tier), path)?);
+            emitted = true;
+        }
+    }
+    if !emitted {
+        // A zero move (a zero amount) still gets its line, at the rate where it stands.
+        let s = segments.iter().find(|s| s.lo.is_none_or(|l| a >= l) && s.hi.is_none_or(|h| a < h));
+        if let Some(s) = s {
+            out.push(Slice::along(up, a, a, (s.rate, s.multiplier, s.tier), path)?);
+        }
+    }
+    Ok(())
 }
