@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use rust_decimal::prelude::ToPrimitive;
 
+use super::fast::split_fast;
 use super::model::{Model, PositionWeights};
-use super::split::{decay, fixed, last_non_direct, position, roles, split, split_learned, FxBuild};
+use super::split::{decay, fixed, is_learned_split, last_non_direct, position, roles, split, split_learned, FxBuild};
 use super::{markov, shapley};
 use crate::error::Result;
 
@@ -99,7 +100,7 @@ pub(crate) fn run(
     let mut order = Vec::new();
     let mut distinct: Vec<(u32, u64, u32)> = Vec::new(); // channel, weight, touches
     let mut channel_units: Vec<i128> = Vec::new();
-    let mut key: Vec<u32> = Vec::new();
+    let (mut narrow, mut rem, mut key): (Vec<i64>, Vec<u64>, Vec<u32>) = (Vec::new(), Vec::new(), Vec::new());
     for (j, start, n) in p.journeys() {
         if !p.converted[j] {
             continue;
@@ -139,7 +140,16 @@ pub(crate) fn run(
             weights.extend(distinct.iter().map(|d| d.1));
             channel_units.clear();
             channel_units.resize(distinct.len(), 0);
-            split_learned(p.units[j], &weights, &mut channel_units, &mut order, &at)?;
+            narrow.clear();
+            narrow.resize(distinct.len(), 0);
+            // The 64-bit split where the tolerance of `split_learned` changes nothing.
+            let fast = split_fast(p.units[j], &weights, None, &mut narrow, &mut rem).is_some()
+                && u64::try_from(p.units[j]).is_ok_and(|t| is_learned_split(t, &weights, &narrow));
+            if fast {
+                channel_units.iter_mut().zip(&narrow).for_each(|(c, &u)| *c = i128::from(u));
+            } else {
+                split_learned(p.units[j], &weights, &mut channel_units, &mut order, &at)?;
+            }
             let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
             for (d, &u) in distinct.iter().zip(&channel_units) {
                 // The channel's credit, evenly over its touches: equal remainders, so the
