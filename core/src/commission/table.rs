@@ -289,8 +289,12 @@ impl Table {
             let c = add(before.credit, div(mul(sub(p, before.target)?, dc, path)?, dt)?, path)?;
             Ok(c.round_dp_with_strategy(places.max(p.scale()), RoundingStrategy::ToPositiveInfinity))
         };
-        let plain: Vec<Slice> = out.drain(first..).collect();
-        for s in plain {
+        // The plain slices are `out[first..end]`: each one's cut slices go after them, and the
+        // plain ones are removed at the end (no copy of them, one list of cuts for the move).
+        let end = out.len();
+        let mut cuts = Vec::new();
+        for i in first..end {
+            let s = out[i];
             let up = s.from <= s.to;
             let (lo, hi) = if up { (s.from, s.to) } else { (s.to, s.from) };
             if lo < Decimal::ZERO {
@@ -302,7 +306,8 @@ impl Table {
             let (t_lo, t_hi) = (target_at(lo)?, target_at(hi)?);
             // (credit, target credit): at a cut the target credit is the point itself, not one
             // read back from the rounded credit.
-            let mut cuts = vec![(lo, t_lo)];
+            cuts.clear();
+            cuts.push((lo, t_lo));
             if !dc.is_zero() && !dt.is_zero() {
                 for &(p, _) in &self.accel_target {
                     if t_lo.min(t_hi) < p && p < t_lo.max(t_hi) {
@@ -336,6 +341,7 @@ impl Table {
                 out[at..].reverse();
             }
         }
+        out.drain(first..end);
         Ok(())
     }
 
