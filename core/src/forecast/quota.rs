@@ -763,10 +763,6 @@ impl Cell {
 /// `x` rounded by `rounding`, as [`Rounding::round`] gives it; in 64-bit integers where
 /// `x`'s units allow (see [`Units`]).
 fn shown(x: Decimal, rounding: Rounding) -> Decimal {
-    // Places already `rounding`'s (cents summed in cents): `x` itself, as `round` gives it.
-    if x.scale() == rounding.dp {
-        return x;
-    }
     Units::of(x).and_then(|u| u.shown(rounding)).unwrap_or_else(|| rounding.round(x))
 }
 
