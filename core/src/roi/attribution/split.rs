@@ -253,14 +253,7 @@ mod tests {
         assert!(!is_learned_split(11, &w, &narrow));
         // Random weights, some equal, some a hair apart; whenever the check passes, the
         // answers agree, and it passes for most journeys.
-        let mut state = 11u64;
-        let mut next = || {
-            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        };
+        let mut next = crate::money::xorshift(0x2545_f491_4f6c_dd1d);
         let mut passed = 0;
         for _ in 0..5_000 {
             let n = 1 + (next() % 6) as usize;
