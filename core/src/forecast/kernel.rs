@@ -987,35 +987,12 @@ impl Kernel<'_> {
         #[allow(clippy::slow_vector_initialization)] // on purpose: see above
         let mut cells = Vec::with_capacity(n_cells * width);
         cells.resize(n_cells * width, 0u64);
-        let cells_in = cells.as_mut_slice();
-        let (mut bits, mut columns, mut seen) = (0u64, 0u64, 0u64);
-        let (amounts, groups) = (&amounts[..n], &groups[..n]);
-        for k in 0..n {
-            let column = stage[k].column();
-            columns |= column;
-            let lane = (undated[column as usize & (MAX_FAST_LANES - 1)], false);
-            let units = units(amounts[k]);
-            bits |= units;
-            let row = u64::from(group(groups[k])) * stride;
-            let (d, none, _) = days.at(k);
-            // A code of 256 or more reads some code's entries, and its column past the width
-            // makes the row invalid after the loop (`columns`), as any code past the lanes does.
-            let slot = if MODE == QUOTA {
-                day_slots.slot::<QUOTA_BY_CODE>((d, none), column as usize, lane, &mut seen)
-            } else if MODE == CLOSE_DEFERRED {
-                day_slots.slot::<CLOSE>((d, none), column as usize, lane, &mut seen)
-            } else {
-                day_slots.slot::<MODE>((d, none), column as usize, lane, &mut seen)
-            };
-            let Some(slot) = slot else {
-                return Wrapping::Invalid;
-            };
-            let at = (row + u64::from(slot)).wrapping_add(column);
-            let Some(cell) = cells_in.get_mut(usize::try_from(at).unwrap_or(usize::MAX)) else {
-                return Wrapping::Invalid;
-            };
-            *cell = cell.wrapping_add(units.wrapping_add(deal));
-        }
+        let rows = (stage, days, &amounts[..n], &groups[..n]);
+        let Some([bits, columns, seen]) =
+            by_code_rows::<MODE, _, _, _, _>(rows, (units, group), (&day_slots, &undated), (stride, deal), &mut cells)
+        else {
+            return Wrapping::Invalid;
+        };
         if MODE == ELAPSED && seen > elapsed_limit(self.as_of_days) {
             return Wrapping::Invalid;
         }
@@ -1264,6 +1241,54 @@ fn run_wrapping_by_code_rows<S: LaneCode, A: Copy, G: Copy>(
         cell[1] += 1;
     }
     Some((bits, 0))
+}
+
+/// The rows of [`Kernel::run_by_code_dated`] summed into its `cells` (each row adds its units
+/// plus `deal` to the cell of its group × slot × code; `stride` a group's cells, every slot
+/// in `day_slots` and `undated` already shifted): the units ORed, the codes ORed and (under
+/// `ELAPSED`) the days in stage ORed, for the checks after the loop; `None` at a row whose
+/// cell is past the cells (an invalid one). A function of its own, never inlined, its
+/// parameters the loop's own values: in the body of `run_by_code_dated`, with that
+/// function's other values live across it, the loop kept the stride, `as_of` and the cells'
+/// bound in registers and reloaded the groups', days' and amounts' pointers and the row count
+/// from the stack every row (32 instructions a row by team); here it keeps the pointers and
+/// reads the invariants as operands (28).
+#[inline(never)]
+fn by_code_rows<const MODE: u8, S: LaneCode, D: DayAt, A: Copy, G: Copy>(
+    (stage, days, amounts, groups): (&[S], D, &[A], &[G]),
+    (units, group): (&impl Fn(A) -> u64, &impl Fn(G) -> u32),
+    (day_slots, undated): (&DaySlots, &[u32; MAX_FAST_LANES]),
+    (stride, deal): (u64, u64),
+    cells: &mut [u64],
+) -> Option<[u64; 3]> {
+    let n = stage.len();
+    if days.len() != n {
+        return None;
+    }
+    let (amounts, groups) = (&amounts[..n], &groups[..n]);
+    let (mut bits, mut columns, mut seen) = (0u64, 0u64, 0u64);
+    for k in 0..n {
+        let column = stage[k].column();
+        columns |= column;
+        let lane = (undated[column as usize & (MAX_FAST_LANES - 1)], false);
+        let units = units(amounts[k]);
+        bits |= units;
+        let row = u64::from(group(groups[k])) * stride;
+        let (d, none, _) = days.at(k);
+        // A code of 256 or more reads some code's entries, and its column past the width
+        // makes the row invalid after the loop (`columns`), as any code past the lanes does.
+        let slot = if MODE == QUOTA {
+            day_slots.slot::<QUOTA_BY_CODE>((d, none), column as usize, lane, &mut seen)
+        } else if MODE == CLOSE_DEFERRED {
+            day_slots.slot::<CLOSE>((d, none), column as usize, lane, &mut seen)
+        } else {
+            day_slots.slot::<MODE>((d, none), column as usize, lane, &mut seen)
+        };
+        let at = (row + u64::from(slot?)).wrapping_add(column);
+        let cell = cells.get_mut(usize::try_from(at).unwrap_or(usize::MAX))?;
+        *cell = cell.wrapping_add(units.wrapping_add(deal));
+    }
+    Some([bits, columns, seen])
 }
 
 /// What keeps a wrapping loop's sums of `n` rows from being exact, if anything: a unit with
