@@ -174,13 +174,13 @@ struct DaySlots<'t> {
     /// 2.06-2.09 ms in turns, by owner −0.15).
     close_or_code: &'t [u32; NEAR_DAYS + MAX_FAST_LANES],
     /// `ELAPSED`: per label code a row `undated_col + 1` wide (a power of two): the slot of
-    /// each day in stage, then the undated one.
+    /// each day in stage, then the undated one. A row's entry is its code times that width
+    /// plus its column: a multiplication by a value the loop reads as an operand (a table of
+    /// each code's row start took a register for its address, and the loop reloaded one
+    /// more value a row: actual 2.75-3.02 → 2.54-2.78 ms in turns; a clamp and a shift by a
+    /// register before that, 2.50-2.53 → 2.42-2.44 on another day's host).
     by_code_day: &'t [u32],
     undated_col: u64,
-    /// `ELAPSED`: where each label code's row starts in `by_code_day` (past it for a code
-    /// past the labels), so that a row's entry is one load and an add from its code, not a
-    /// clamp and a shift by a register (actual 2.50-2.53 → 2.42-2.44 ms in turns).
-    code_rows: &'t [u32; MAX_FAST_LANES],
     /// `QUOTA`: per day from `day0`, the open span's slot and the won span's, then index 0's
     /// (never empty).
     pairs: &'t [[u32; 2]],
@@ -228,7 +228,10 @@ impl DaySlots<'_> {
             let elapsed = self.as_of_days.wrapping_sub(d) as u64;
             *seen |= if none { 0 } else { elapsed };
             let col = if none { self.undated_col } else { elapsed.min(self.undated_col - 1) };
-            return self.by_code_day.get(self.code_rows[code] as usize + col as usize).copied();
+            // The code's row: `code` rows of `undated_col + 1` in (past the table for a code
+            // past the labels; in 64 bits, so that no product wraps on wasm32 either).
+            let at = code as u64 * (self.undated_col + 1) + col;
+            return self.by_code_day.get(usize::try_from(at).unwrap_or(usize::MAX)).copied();
         }
         if MODE == QUOTA_BY_CODE {
             // Days from `day0` in the code's half; earlier ones and none: huge, the half's
@@ -722,7 +725,6 @@ impl Kernel<'_> {
         // so that a row's entry is `code << shift | column`, read without the lane's start
         // and last index (two loads and an add in each row's chain of dependent loads). Codes
         // past the labels are past the rows (an invalid row, as their lane makes it).
-        let mut code_rows = [u32::MAX; MAX_FAST_LANES];
         let (by_code_day, undated_col) = if MODE == ELAPSED {
             let widest = self.lanes.iter().map(|l| (l.last as usize).saturating_add(2)).max().unwrap_or(2);
             let Some(width) = widest.checked_next_power_of_two() else {
@@ -738,12 +740,6 @@ impl Kernel<'_> {
                 let span = |j: usize| slots.get(l.table as usize + j.min(l.last as usize)).copied().unwrap_or(BAD);
                 table.extend((0..width - 1).map(span));
                 table.push(l.undated);
-            }
-            // Each code's row start; past the table for a code past the labels (a `u32`: the
-            // table has at most max(rows, 2^14) entries).
-            let Ok(past) = u32::try_from(entries) else { return Wrapping::Invalid };
-            for (code, row) in code_rows.iter_mut().enumerate() {
-                *row = if code < self.lanes.len() { (code * width) as u32 } else { past };
             }
             (table, width as u64 - 1)
         } else {
@@ -766,7 +762,6 @@ impl Kernel<'_> {
             close_or_code: &close_or_code,
             by_code_day: &by_code_day,
             undated_col,
-            code_rows: &code_rows,
             pairs,
             halves: &[0; MAX_FAST_LANES],
             as_of_days: self.as_of_days,
@@ -911,14 +906,10 @@ impl Kernel<'_> {
             if MODE == CLOSE_FAR { day_slots.by_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
         let by_code_day: Vec<u32> =
             if MODE == ELAPSED { day_slots.by_code_day.iter().map(|&s| wide(s)).collect() } else { Vec::new() };
-        // `ELAPSED`'s code rows copied here too: read at a fixed offset from the stack
-        // pointer, not through a pointer the loop keeps (spilled and reloaded every row).
-        let code_rows = *day_slots.code_rows;
         let day_slots = DaySlots {
             close_or_code: &close_or_code,
             by_day: if MODE == CLOSE_FAR { &by_day } else { day_slots.by_day },
             by_code_day: &by_code_day,
-            code_rows: &code_rows,
             ..day_slots
         };
         let mut undated = [BAD; MAX_FAST_LANES];
