@@ -722,7 +722,7 @@ impl Kernel<'_> {
         }
         // `actual`: each label code's slots in a row of its own, all rows one power of two
         // wide: its span (its last slot repeated to the row's end), then its undated slot,
-        // so that a row's entry is `code << shift | column`, read without the lane's start
+        // so that a row's entry is `code × width + column`, read without the lane's start
         // and last index (two loads and an add in each row's chain of dependent loads). Codes
         // past the labels are past the rows (an invalid row, as their lane makes it).
         let (by_code_day, undated_col) = if MODE == ELAPSED {
@@ -978,7 +978,7 @@ impl Kernel<'_> {
         #[allow(clippy::slow_vector_initialization)] // on purpose: see above
         let mut cells = Vec::with_capacity(n_cells * width);
         cells.resize(n_cells * width, 0u64);
-        let rows = (stage, days, &amounts[..n], &groups[..n]);
+        let rows = (stage, days, amounts, groups);
         let Some([bits, columns, seen]) =
             by_code_rows::<MODE, _, _, _, _>(rows, (units, group), (&day_slots, &undated), (stride, deal), &mut cells)
         else {
@@ -1252,6 +1252,8 @@ fn by_code_rows<const MODE: u8, S: LaneCode, D: DayAt, A: Copy, G: Copy>(
     (stride, deal): (u64, u64),
     cells: &mut [u64],
 ) -> Option<[u64; 3]> {
+    // The columns' lengths stated here, where the loop is (the caller checked them too), so
+    // that no row's read needs a bounds check of its own.
     let n = stage.len();
     if days.len() != n {
         return None;
