@@ -20,6 +20,43 @@ use std::ops::Range;
 use super::inputs::{DayAt, Days, Plain, StageCodes};
 use super::sums::{Acc, Int, Tables};
 
+/// How the loops read an amount column's values as integer units: in as few instructions
+/// as the column's type allows, with no check per row. A valid amount's units are below
+/// 2^[`Units::VALID_BITS`]; an invalid one's (negative, too large, not a number) have a bit
+/// at or above it set, so that the units ORed over the rows (each loop's `bits`) say whether
+/// every row was valid: [`Units::checked`] after each loop turns that into the top bit, the
+/// mark [`unproven`] and the checked loop read.
+pub(super) trait Units<A: Copy> {
+    /// The bits a valid amount's units may use.
+    const VALID_BITS: u32;
+
+    /// `value`'s units (see the trait).
+    fn of(&self, value: A) -> u64;
+
+    /// `bits` (units ORed), its top bit set when some unit was invalid.
+    #[inline]
+    fn checked(&self, bits: u64) -> u64 {
+        if bits >> Self::VALID_BITS == 0 {
+            bits
+        } else {
+            bits | 1 << 63
+        }
+    }
+}
+
+/// Integer units as an `i64` holds them: a negative one keeps its sign bit, the mark.
+#[derive(Clone, Copy)]
+pub(super) struct WholeUnits;
+
+impl Units<i64> for WholeUnits {
+    const VALID_BITS: u32 = 63;
+
+    #[inline]
+    fn of(&self, value: i64) -> u64 {
+        value as u64
+    }
+}
+
 /// Where the deals of one stage label go.
 #[derive(Clone, Copy)]
 pub(super) struct KLane {
@@ -456,8 +493,8 @@ impl KernelSums {
 impl Kernel<'_> {
     /// The sums of `rows`, or `None` when some row needs the general loop. Row `i`'s group
     /// is `group(groups[i])` (`n_groups` or more when invalid: a `u32`), its amount
-    /// `units(amounts[i])`, with the top bit set when it is not a valid non-negative amount
-    /// (a negative `i64` as `u64`).
+    /// `units.of(amounts[i])` (see [`Units`]: an invalid amount's units have a bit at or
+    /// above [`Units::VALID_BITS`] set).
     ///
     /// The loop adds with wrapping arithmetic and no per-row overflow check: it ORs the
     /// units together instead, and afterwards proves from that bound (every unit below the
@@ -471,7 +508,7 @@ impl Kernel<'_> {
     pub fn run<A: Copy, G: Copy>(
         &self,
         rows: Range<usize>,
-        (amounts, units): (&[A], impl Fn(A) -> u64),
+        (amounts, units): (&[A], impl Units<A>),
         (groups, group): (&[G], impl Fn(G) -> u32),
     ) -> Option<KernelSums> {
         let blocks = rows.len().div_ceil(BLOCK_ROWS);
@@ -489,7 +526,7 @@ impl Kernel<'_> {
     fn run_block<A: Copy, G: Copy>(
         &self,
         rows: Range<usize>,
-        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (amounts, units): (&[A], &impl Units<A>),
         (groups, group): (&[G], &impl Fn(G) -> u32),
     ) -> Option<KernelSums> {
         let (amount, key) = ((&amounts[rows.clone()], units), (&groups[rows.clone()], group));
@@ -505,7 +542,9 @@ impl Kernel<'_> {
         match sums {
             Wrapping::Exact(sums) => Some(sums),
             Wrapping::Invalid => None,
-            Wrapping::Unproven => self.run_checked(rows, |i| group(groups[i]) as usize, |i| units(amounts[i])),
+            Wrapping::Unproven => {
+                self.run_checked(rows, |i| group(groups[i]) as usize, |i| units.checked(units.of(amounts[i])))
+            }
         }
     }
 
@@ -516,7 +555,7 @@ impl Kernel<'_> {
         &self,
         stage: &[S],
         rows: Range<usize>,
-        amount: (&[A], &impl Fn(A) -> u64),
+        amount: (&[A], &impl Units<A>),
         key: (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
         // More labels than this code width's lanes keep apart: the checked loop.
@@ -542,7 +581,7 @@ impl Kernel<'_> {
         stage: &[S],
         rows: Range<usize>,
         (days, dated): (D, &Dated),
-        amount: (&[A], &impl Fn(A) -> u64),
+        amount: (&[A], &impl Units<A>),
         key: (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
         let days = Some(days.cut(rows));
@@ -569,7 +608,7 @@ impl Kernel<'_> {
         &self,
         stage: &[S],
         (days, slots, latest): (Option<D>, &[u32], Option<i64>),
-        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (amounts, units): (&[A], &impl Units<A>),
         (groups, group): (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
         // Close dates not checked yet: only the by-code loop below reads them as it must.
@@ -812,7 +851,7 @@ impl Kernel<'_> {
             // -1 (a missing stage) becomes huge, as any code past the labels: the last lane.
             let code = stage[k].lane();
             let lane = &lanes[code];
-            let units = units(amounts[k]);
+            let units = units.of(amounts[k]);
             bits |= units;
             let weighted = units.wrapping_mul(lane.probability);
             // Past the last group (invalid): its cell is past the last.
@@ -844,7 +883,7 @@ impl Kernel<'_> {
         if MODE == ELAPSED && seen > elapsed_limit(self.as_of_days) {
             return Wrapping::Invalid;
         }
-        if let Some(stop) = unproven(bits, n, total, max_p) {
+        if let Some(stop) = unproven(units.checked(bits), n, total, max_p) {
             return stop;
         }
         // Per policy stage, from the codes' sums (exact: each fits, as their total does).
@@ -878,7 +917,7 @@ impl Kernel<'_> {
         stage: &[S],
         (days, day_slots, lanes): (D, DaySlots, &[FastLane; MAX_FAST_LANES]),
         (n_cells, width): (usize, usize),
-        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (amounts, units): (&[A], &impl Units<A>),
         (groups, group): (&[G], &impl Fn(G) -> u32),
     ) -> Wrapping {
         let shift = width.trailing_zeros();
@@ -984,6 +1023,7 @@ impl Kernel<'_> {
         else {
             return Wrapping::Invalid;
         };
+        let bits = units.checked(bits);
         if MODE == ELAPSED && seen > elapsed_limit(self.as_of_days) {
             return Wrapping::Invalid;
         }
@@ -1048,7 +1088,7 @@ impl Kernel<'_> {
     fn run_wrapping_by_code<S: LaneCode, A: Copy, G: Copy>(
         &self,
         stage: &[S],
-        (amounts, units): (&[A], &impl Fn(A) -> u64),
+        (amounts, units): (&[A], &impl Units<A>),
         (groups, group): (&[G], &impl Fn(G) -> u32),
     ) -> Option<Wrapping> {
         // At most `MAX_FAST_LANES` lanes (checked by the caller): 256 columns at most.
@@ -1069,7 +1109,7 @@ impl Kernel<'_> {
         for k in 0..n {
             let column = stage[k].column();
             columns |= column;
-            let units = units(amounts[k]);
+            let units = units.of(amounts[k]);
             bits |= units;
             // A group past the last (invalid) is past the cells; a code past the row's
             // width may land in the next group's row, which `columns` tells after the loop.
@@ -1087,6 +1127,7 @@ impl Kernel<'_> {
         else {
             return Some(Wrapping::Invalid);
         };
+        let bits = units.checked(bits);
         let rows = cells.chunks_exact(width).enumerate().map(|(group, row)| ((group, 0), row));
         Some(self.fold_by_code(rows, (|&c: &[u64; 2]| c, width, None), &|_| false, (bits, columns, n)))
     }
@@ -1216,7 +1257,7 @@ impl Kernel<'_> {
 #[inline(never)]
 fn run_wrapping_by_code_rows<S: LaneCode, A: Copy, G: Copy>(
     stage: &[S],
-    (amounts, units): (&[A], &impl Fn(A) -> u64),
+    (amounts, units): (&[A], &impl Units<A>),
     (groups, group): (&[G], &impl Fn(G) -> u32),
     shift: u32,
     cells: &mut [[u64; 2]],
@@ -1224,7 +1265,7 @@ fn run_wrapping_by_code_rows<S: LaneCode, A: Copy, G: Copy>(
     let mut bits = 0u64;
     for ((code, &amount), &g) in stage.iter().zip(amounts).zip(groups) {
         let column = code.column();
-        let units = units(amount);
+        let units = units.of(amount);
         let at = (u64::from(group(g)) << shift).wrapping_add(column);
         bits |= units | ((column >> shift) | (at >> 32)).wrapping_neg();
         let cell = cells.get_mut(at as u32 as usize)?;
@@ -1247,7 +1288,7 @@ fn run_wrapping_by_code_rows<S: LaneCode, A: Copy, G: Copy>(
 #[inline(never)]
 fn by_code_rows<const MODE: u8, S: LaneCode, D: DayAt, A: Copy, G: Copy>(
     (stage, days, amounts, groups): (&[S], D, &[A], &[G]),
-    (units, group): (&impl Fn(A) -> u64, &impl Fn(G) -> u32),
+    (units, group): (&impl Units<A>, &impl Fn(G) -> u32),
     (day_slots, undated): (&DaySlots, &[u32; MAX_FAST_LANES]),
     (stride, deal): (u64, u64),
     cells: &mut [u64],
@@ -1264,7 +1305,7 @@ fn by_code_rows<const MODE: u8, S: LaneCode, D: DayAt, A: Copy, G: Copy>(
         let column = stage[k].column();
         columns |= column;
         let lane = (undated[column as usize & (MAX_FAST_LANES - 1)], false);
-        let units = units(amounts[k]);
+        let units = units.of(amounts[k]);
         bits |= units;
         let row = u64::from(group(groups[k])) * stride;
         let (d, none, _) = days.at(k);
