@@ -486,10 +486,7 @@ fn rows<'f, 'p>(
     let (filled, flagged, per_deal, won) = match cols.amount {
         AmountColumn::Units { units, .. } => {
             let units_of = |i: usize| u64::try_from(units[i]).ok().map(i128::from);
-            let fast = |rows: Range<usize>| {
-                // A negative amount keeps its sign bit: the kernel's invalid mark.
-                pass.kernel_rows(rows, (units, kernel::WholeUnits))
-            };
+            let fast = |rows: Range<usize>| pass.kernel_rows(rows, (units, kernel::WholeUnits));
             let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)? else { return Ok(None) };
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
