@@ -30,7 +30,7 @@ pub(crate) fn safe_integer(v: f64) -> bool {
 pub struct Columns {
     stage: Column<i32>,
     stage_labels: Vec<String>,
-    units: Column<i64>,
+    amounts: Amounts,
     scale: u32,
     entered: Option<Column<i32>>,
     close: Option<Column<i32>>,
@@ -68,7 +68,7 @@ impl Columns {
         // Then each read (copied in, or in place) and checked.
         let stage = int32_column(stage, "stage")?;
         let stage_labels = strings(&get(value, "stageLabels", "stage_labels")?, "stage_labels")?;
-        let units = self::units(&present(units, "amountUnits", "amount")?)?;
+        let amounts = self::amounts(&present(units, "amountUnits", "amount")?)?;
         // Integer units are whole units unless the caller declares minor units (2: cents), as
         // in Python: the same number means the same money whatever carries it.
         let scale = optional(value, "amountScale").map_or(Ok(0), |v| scale(&v))?;
@@ -111,7 +111,7 @@ impl Columns {
                 Ok((codes, labels))
             })
             .transpose()?;
-        Ok(Self { stage, stage_labels, units, scale, entered, close, snoozed, activity, keys, probability, category })
+        Ok(Self { stage, stage_labels, amounts, scale, entered, close, snoozed, activity, keys, probability, category })
     }
 
     /// Borrowed as crmkit's columns.
@@ -119,7 +119,10 @@ impl Columns {
         DealColumns {
             stage: StageCodes::I32(&self.stage),
             stage_labels: &self.stage_labels,
-            amount: AmountColumn::Units { units: &self.units, scale: self.scale },
+            amount: match &self.amounts {
+                Amounts::Units(units) => AmountColumn::Units { units, scale: self.scale },
+                Amounts::Floats(values) => AmountColumn::WholeFloats { values, scale: self.scale },
+            },
             entered_stage_on: self.entered.as_deref().map(DateColumn::Days32),
             expected_close_on: self.close.as_deref().map(DateColumn::Days32),
             snoozed_until: self.snoozed.as_deref().map(DateColumn::Days32),
@@ -186,6 +189,29 @@ pub(crate) fn strings(value: &JsValue, path: &str) -> Result<Vec<String>, Error>
         .enumerate()
         .map(|(j, s)| s.as_string().ok_or_else(|| type_error(&format!("{path}[{j}]"), "a string", &s)))
         .collect()
+}
+
+/// `amountUnits` as read: 64-bit integers, or whole numbers held in floats, which the core
+/// checks as it sums them ([`AmountColumn::WholeFloats`]).
+enum Amounts {
+    Units(Column<i64>),
+    Floats(Column<f64>),
+}
+
+/// `forecastColumns`' amounts: a `BigInt64Array` as [`units`] reads it; a `Float64Array`
+/// copied as it is, or read in place from a `ColumnBuffer`, and checked by the core as its
+/// loops read it (a fraction, a magnitude past 2^53 − 1, NaN or an infinity is the same
+/// error at `amount[i]` as from [`units`]): no pass over the rows before the core's.
+fn amounts(pinned: &Pinned) -> Result<Amounts, Error> {
+    let value = pinned.value();
+    let Some(floats) = value.dyn_ref::<Float64Array>() else {
+        return units(pinned).map(Amounts::Units);
+    };
+    if let Some(lent) = pinned.floats() {
+        return Ok(Amounts::Floats(lent));
+    }
+    not_detached(&floats.buffer(), floats.length(), "amount")?;
+    Ok(Amounts::Floats(Column::Owned(floats.to_vec())))
 }
 
 /// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe

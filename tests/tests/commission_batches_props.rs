@@ -183,6 +183,16 @@ proptest! {
         let owned = columns(&batches, &payments);
         let records = collections(&policy, &reordered(&batches, &payments), as_of());
         let got = collections_columns(&policy, &owned.view(), as_of());
+        // The same amounts as whole units in floats (as JavaScript numbers): the same result.
+        let floats = |units: &[i64]| units.iter().map(|&u| u as f64).collect::<Vec<f64>>();
+        let (amount, paid) = (floats(&owned.amount), floats(&owned.paid));
+        let whole = BatchColumns {
+            amount: AmountColumn::WholeFloats { values: &amount, scale: 2 },
+            payment_amount: AmountColumn::WholeFloats { values: &paid, scale: 2 },
+            ..owned.view()
+        };
+        let by_floats = collections_columns(&policy, &whole, as_of());
+        prop_assert_eq!(format!("{by_floats:?}"), format!("{got:?}"));
         match (records, got) {
             (Err(a), Err(b)) => prop_assert_eq!(a.code(), b.code()),
             (Ok(r), Ok(c)) => {

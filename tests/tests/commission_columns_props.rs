@@ -521,12 +521,13 @@ fn columns_tier_the_credit_at_its_own_places() {
     let labels = ["r0".to_owned()];
     let (rep, on) = ([0], [20_522]);
     let decimals = [Decimal::new(4_999_999, 2)];
-    let (cents, mills, floats) = ([4_999_999i64], [49_999_990i64], [49_999.99f64]);
+    let (cents, mills, floats, whole) = ([4_999_999i64], [49_999_990i64], [49_999.99f64], [4_999_999f64]);
     for (amount, places) in [
         (AmountColumn::Units { units: &cents, scale: 2 }, 2),
         (AmountColumn::Units { units: &mills, scale: 3 }, 3),
         (AmountColumn::Decimal(&decimals), 2),
         (AmountColumn::Float { values: &floats, scale: 2 }, 2),
+        (AmountColumn::WholeFloats { values: &whole, scale: 2 }, 2),
     ] {
         let columns = TransactionColumns::new(&rep, &labels, &on, amount);
         let out = commission_columns(&plan, &[], &columns, as_of(), true).expect("columns");
@@ -535,6 +536,14 @@ fn columns_tier_the_credit_at_its_own_places() {
         let lines = out.lines.expect("lines");
         assert_eq!((lines.tier[0], lines.base[0]), (0, 4_999_999 * 10i64.pow(places - 2)));
         assert_eq!(out.reps[0].running_credit.to_string(), "49999.99");
+    }
+    // Whole units in floats: a fraction is no amount the caller meant, a negative is refused.
+    for (bad, code) in [(4_999_999.5, "invalid_decimal"), (f64::NAN, "invalid_type"), (-1.0, "negative_amount")] {
+        let values = [bad];
+        let columns =
+            TransactionColumns::new(&rep, &labels, &on, AmountColumn::WholeFloats { values: &values, scale: 2 });
+        let e = commission_columns(&plan, &[], &columns, as_of(), true).expect_err("refused");
+        assert_eq!((e.code(), e.path()), (code, "amount[0]"), "{bad}");
     }
     // The record function on the same sale: the same statement, line for line.
     let rows: Vec<Row> = vec![(0, 9, 4_999_999, false)];

@@ -321,10 +321,10 @@ impl Rows {
         crate::limits::check("payments.batch", m, u64::from(u32::MAX), "rows")?;
         let lengths = [
             ("due_on", columns.due_on.len(), n),
-            ("amount", amount_len(&columns.amount), n),
+            ("amount", columns.amount.len(), n),
             ("customer", columns.customer.map_or(n, <[i32]>::len), n),
             ("payments.on", columns.payment_on.len(), m),
-            ("payments.amount", amount_len(&columns.payment_amount), m),
+            ("payments.amount", columns.payment_amount.len(), m),
         ];
         for (name, len, want) in lengths {
             if len != want {
@@ -423,14 +423,6 @@ impl Rows {
     }
 }
 
-pub(crate) fn amount_len(amount: &AmountColumn) -> usize {
-    match *amount {
-        AmountColumn::Decimal(a) => a.len(),
-        AmountColumn::Units { units, .. } => units.len(),
-        AmountColumn::Float { values, .. } => values.len(),
-    }
-}
-
 /// A column's amounts as decimals (integer units at their scale; floats rounded once to
 /// `scale` places, as every money column rounds them).
 pub(crate) fn decimals(amount: &AmountColumn, name: &str) -> Result<Vec<Decimal>> {
@@ -442,6 +434,13 @@ pub(crate) fn decimals(amount: &AmountColumn, name: &str) -> Result<Vec<Decimal>
                 return Err(Error::out_of_range(format!("{name}_scale"), scale, 0, 28));
             }
             Ok(units.iter().map(|&u| Decimal::new(u, scale)).collect())
+        }
+        AmountColumn::WholeFloats { values, scale } => {
+            if scale > 28 {
+                return Err(Error::out_of_range(format!("{name}_scale"), scale, 0, 28));
+            }
+            let whole = |(i, &v): (usize, &f64)| crate::forecast::whole_float(v, || path(i));
+            values.iter().enumerate().map(|r| whole(r).map(|u| Decimal::new(u, scale))).collect()
         }
         AmountColumn::Float { values, scale } => {
             if scale > 18 {

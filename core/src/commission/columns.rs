@@ -377,11 +377,7 @@ fn supported(plan: &CommissionPlan) -> Result<()> {
 }
 
 fn check_lengths(columns: &TransactionColumns, n: usize) -> Result<()> {
-    let amount = match columns.amount {
-        AmountColumn::Decimal(a) => a.len(),
-        AmountColumn::Units { units, .. } => units.len(),
-        AmountColumn::Float { values, .. } => values.len(),
-    };
+    let amount = columns.amount.len();
     let lengths =
         [("on", Some(columns.on.len())), ("amount", Some(amount)), ("refund", columns.refund.map(<[bool]>::len))];
     for (name, len) in lengths {
@@ -439,6 +435,20 @@ fn amount_units<'a>(plan: &CommissionPlan, amount: &AmountColumn<'a>, n: usize) 
                     return Err(negative(i, v.to_string()));
                 }
                 out.push(crate::forecast::float_units(v, pow).ok_or_else(|| Error::overflow(path(i)))?);
+            }
+            (Cow::Owned(out), scale)
+        }
+        AmountColumn::WholeFloats { values, scale } => {
+            if scale > 28 {
+                return Err(Error::out_of_range("amount_scale", scale, 0, 28));
+            }
+            let mut out = Vec::with_capacity(n);
+            for (i, &v) in values.iter().enumerate() {
+                let u = crate::forecast::whole_float(v, || path(i))?;
+                if u < 0 {
+                    return Err(negative(i, u.to_string()));
+                }
+                out.push(u);
             }
             (Cow::Owned(out), scale)
         }

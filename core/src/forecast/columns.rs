@@ -20,7 +20,7 @@ use super::report::{build_report, Aggregator, Extras, ForecastReport, Kept, Repo
 use super::sums::Tables;
 use super::table::{GroupSums, GroupTable};
 use super::ForecastPolicy;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseKind, Result};
 
 /// Deals as columns, for batches: what the Python DataFrame and JS typed-array entry points
 /// pass. Row `i` is one deal.
@@ -78,6 +78,58 @@ pub enum AmountColumn<'a> {
         /// Decimal places kept.
         scale: u32,
     },
+    /// Integers in units of 10^-scale held in binary floats, as a JavaScript number or a
+    /// `Float64Array` holds them: read as [`AmountColumn::Units`] with no conversion pass
+    /// first. Each must be a whole number of at most 2^53 − 1 in magnitude, the integers a
+    /// float holds exactly: a fraction or a larger magnitude is `invalid_decimal` (the
+    /// caller meant an amount the float no longer holds); NaN and infinities are read as
+    /// [`AmountColumn::Float`] reads them.
+    WholeFloats {
+        /// The whole numbers of units.
+        values: &'a [f64],
+        /// Decimal places they carry.
+        scale: u32,
+    },
+}
+
+impl AmountColumn<'_> {
+    /// Rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match *self {
+            Self::Decimal(a) => a.len(),
+            Self::Units { units, .. } => units.len(),
+            Self::Float { values, .. } | Self::WholeFloats { values, .. } => values.len(),
+        }
+    }
+
+    /// No rows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Largest magnitude of a [`AmountColumn::WholeFloats`] value (`Number.MAX_SAFE_INTEGER`):
+/// past it, a float no longer holds every integer.
+const MAX_WHOLE_FLOAT: f64 = 9_007_199_254_740_991.0;
+
+/// A [`AmountColumn::WholeFloats`] value as integer units (negatives included), or the error
+/// at `path` that says why it is none: `invalid_type` for NaN and infinities,
+/// `invalid_decimal` for a fraction or a magnitude past 2^53 − 1.
+pub(crate) fn whole_float(value: f64, path: impl FnOnce() -> String) -> Result<i64> {
+    #[allow(clippy::float_cmp)] // exactness is the point
+    let whole = value.trunc() == value;
+    if whole && value.abs() <= MAX_WHOLE_FLOAT {
+        return Ok(value as i64);
+    }
+    Err(Error::Parse {
+        kind: if value.is_finite() { ParseKind::Decimal } else { ParseKind::Type },
+        path: path(),
+        message: format!(
+            "{value} is not a whole number of units of at most 2^53 - 1; past 2^53, give the units as 64-bit integers"
+        ),
+    })
 }
 
 /// `f64::round_ties_even` without the libm call it becomes on baseline x86-64 (no SSE4.1):
@@ -127,6 +179,29 @@ impl kernel::Units<f64> for FloatUnits {
     fn of(&self, value: f64) -> u64 {
         const TWO_52: f64 = 4_503_599_627_370_496.0;
         (value * self.pow + TWO_52).to_bits().wrapping_sub(TWO_52.to_bits())
+    }
+}
+
+/// Whole-float amounts ([`AmountColumn::WholeFloats`]) as the summing loops read them: as
+/// [`FloatUnits`] with `pow` 1 (`value + 2^52`'s bits minus 2^52's, below 2^52 for a whole
+/// number from 0 to 2^52 − 1, bit 52 or up for anything else), and the mark when that sum
+/// is not exact, which is when `value` has a fraction: the loops then give the rows to the
+/// general loop, which says which one is wrong. A comparison a row, where the conversion
+/// pass it replaces (a check, then a conversion in place) read and wrote every row once
+/// more before any loop ran.
+#[derive(Clone, Copy)]
+pub(super) struct WholeFloatUnits;
+
+impl kernel::Units<f64> for WholeFloatUnits {
+    const VALID_BITS: u32 = 52;
+
+    #[inline]
+    fn of(&self, value: f64) -> u64 {
+        const TWO_52: f64 = 4_503_599_627_370_496.0;
+        let shifted = value + TWO_52;
+        #[allow(clippy::float_cmp)] // exactness is the point
+        let inexact = shifted - TWO_52 != value;
+        shifted.to_bits().wrapping_sub(TWO_52.to_bits()) | u64::from(inexact) << 63
     }
 }
 
@@ -259,7 +334,7 @@ pub(super) fn run<'f, 'p>(
         funnel.policy.placement == Placement::Actual
             && !matches!(days, DateColumn::Ticks { .. })
             && days.len() == n
-            && amount_len(&cols.amount) == n
+            && cols.amount.len() == n
     });
     let check = || deferred.map_or(Ok(()), |days| days.check("entered_stage_on", row_path).map(|_| ()));
     // `expected_close`'s close dates likewise (see `Kernel::deferred`), where the by-code
@@ -270,7 +345,7 @@ pub(super) fn run<'f, 'p>(
         funnel.policy.placement == Placement::ExpectedClose
             && !matches!(days, DateColumn::Ticks { .. })
             && days.len() == n
-            && amount_len(&cols.amount) == n
+            && cols.amount.len() == n
             && !matches!(cols.amount, AmountColumn::Decimal(_))
             && n <= kernel::DEFERRED_ROWS
             && threads <= 1
@@ -302,15 +377,6 @@ pub(super) fn run<'f, 'p>(
     }
 }
 
-/// Rows of an amount column.
-fn amount_len(amount: &AmountColumn) -> usize {
-    match amount {
-        AmountColumn::Decimal(a) => a.len(),
-        AmountColumn::Units { units, .. } => units.len(),
-        AmountColumn::Float { values, .. } => values.len(),
-    }
-}
-
 /// [`run`], with `actual`'s entry dates not checked when `check_entered` is given (the check
 /// to make before any loop other than the kernel reads them), and the close dates not
 /// checked when `defer_close` (see [`Kernel::deferred`]): `None` when the kernel then gave
@@ -333,7 +399,7 @@ fn rows<'f, 'p>(
             Err(Error::InvalidValue { path: name.to_owned(), reason: format!("column has {len} rows, stage has {n}") })
         }
     };
-    same_len(amount_len(&cols.amount), "amount")?;
+    same_len(cols.amount.len(), "amount")?;
     // Each date column checked in one pass, which also gives its latest day (and a column
     // of ticks as 32-bit days).
     let as_of_days = days_since_epoch(as_of);
@@ -401,14 +467,16 @@ fn rows<'f, 'p>(
                 a.iter().fold((0, 0), |(p, d), x| (x.scale().max(p), crate::money::integer_digits(*x).max(d)));
             crate::money::common_scale(places, digits, a.len(), policy.rounding.dp)
         }
-        AmountColumn::Units { scale, .. } if scale > 28 => {
+        AmountColumn::Units { scale, .. } | AmountColumn::WholeFloats { scale, .. } if scale > 28 => {
             return Err(Error::out_of_range("amount_scale", scale, 0, 28))
         }
         // 10^18 is the most a float amount can be scaled by and still be counted in i64 units.
         AmountColumn::Float { scale, .. } if scale > 18 => {
             return Err(Error::out_of_range("amount_scale", scale, 0, 18))
         }
-        AmountColumn::Units { scale, .. } | AmountColumn::Float { scale, .. } => scale,
+        AmountColumn::Units { scale, .. }
+        | AmountColumn::Float { scale, .. }
+        | AmountColumn::WholeFloats { scale, .. } => scale,
     };
     let placer = Placer::new(funnel, as_of);
     let by_close = policy.placement == Placement::ExpectedClose;
@@ -496,6 +564,15 @@ fn rows<'f, 'p>(
             let pow = 10f64.powi(scale as i32);
             let units_of = |i: usize| float_units(values[i], pow).and_then(|u| u64::try_from(u).ok()).map(i128::from);
             let fast = |rows: Range<usize>| pass.kernel_rows(rows, (values, FloatUnits { pow }));
+            let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)? else { return Ok(None) };
+            let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
+            let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
+            (filled, pass.flagged(&placer, &units_of, &per_deal)?, per_deal, won)
+        }
+        AmountColumn::WholeFloats { values, .. } => {
+            let units_of =
+                |i: usize| whole_float(values[i], String::new).ok().and_then(|u| u64::try_from(u).ok()).map(i128::from);
+            let fast = |rows: Range<usize>| pass.kernel_rows(rows, (values, WholeFloatUnits));
             let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)? else { return Ok(None) };
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
@@ -981,12 +1058,16 @@ impl Pass<'_> {
                     // NaN and infinities are `invalid_type` everywhere (a missing amount is not
                     // a number of any kind), as in JSON, Python and JS inputs.
                     return Error::Parse {
-                        kind: crate::error::ParseKind::Type,
+                        kind: ParseKind::Type,
                         path: path("amount"),
                         message: format!("{} is not an amount; a missing amount cannot be forecast", values[i]),
                     };
                 }
                 AmountColumn::Float { values, .. } => (values[i] < 0.0, values[i].to_string()),
+                AmountColumn::WholeFloats { values, .. } => match whole_float(values[i], || path("amount")) {
+                    Ok(units) => (units < 0, units.to_string()),
+                    Err(e) => return e,
+                },
             };
             return if negative {
                 Error::NegativeAmount { path: path("amount"), value }
@@ -1651,6 +1732,28 @@ mod tests {
                 proptest::prop_assert!(!((0.0..2_251_799_813_685_248.0).contains(&y)) || !marked, "{x} {pow}");
             }
         }
+
+        /// The summing loops' units of a whole-float amount are the integer it holds when it
+        /// is a whole number from 0 to 2^52 − 1, and carry the invalid mark otherwise;
+        /// `whole_float` takes exactly the whole numbers of at most 2^53 − 1 in magnitude.
+        #[test]
+        fn the_loops_whole_float_units_are_exact_or_invalid(bits in proptest::num::u64::ANY, small in -1e17f64..1e17) {
+            use kernel::Units as _;
+            let two_52 = 4_503_599_627_370_496.0;
+            let whole = small.trunc();
+            let edges = [two_52 - 1.0, two_52, two_52 - 0.5, 2.0 * two_52 - 1.0, 2.0 * two_52, 1e-310, 0.5, -1.0];
+            let specials = [f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 0.0, -0.0];
+            for x in [f64::from_bits(bits), small, whole, whole + 0.5].into_iter().chain(edges).chain(edges.map(|e| -e)).chain(specials) {
+                let fast = WholeFloatUnits.of(x);
+                let marked = fast >> WholeFloatUnits::VALID_BITS != 0;
+                let exact = whole_float(x, String::new).ok();
+                #[allow(clippy::float_cmp)] // exactness is the point
+                let held = x.trunc() == x && x.abs() < 2.0 * two_52;
+                proptest::prop_assert_eq!(exact.is_some(), held, "{}", x);
+                proptest::prop_assert!(marked || exact == i64::try_from(fast).ok(), "{} {} {:?}", x, fast, exact);
+                proptest::prop_assert_eq!(marked, !exact.is_some_and(|u| (0..1 << 52).contains(&u)), "{}", x);
+            }
+        }
     }
 
     #[test]
@@ -1740,6 +1843,93 @@ mod tests {
                     for threads in [1, 2] {
                         let got = forecast_columns_parallel(&policy, &floats, as_of, threads).unwrap();
                         assert_eq!(got, want, "{huge:?} {placement} {} groups, {threads} threads", owners.len());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whole numbers of units in floats (`AmountColumn::WholeFloats`, as JavaScript hands
+    /// them over) give the report of the same integer units under every placement, with a
+    /// few groups (the by-code loops), many (the group × slot loops), none, on one thread and
+    /// on two: from 2^52 units up the loops mark them and the general loop sums
+    /// them, exactly. A fraction, 2^53 or more, NaN, an infinity and a negative are the
+    /// errors at their row that JavaScript has always been given.
+    #[test]
+    fn whole_floats_are_read_as_the_integer_units_they_hold_by_every_loop() {
+        let labels = ["a", "b", "c", "won", "lost"].map(String::from);
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let today = days_since_epoch(as_of);
+        let n: i32 = 3_000;
+        let stage: Vec<i32> = (0..n).map(|i| i * 7 % 5).collect();
+        let entered: Vec<i64> =
+            (0..n).map(|i| if i % 9 == 4 { i64::MIN } else { today - i64::from(i * 13 % 90) }).collect();
+        let close: Vec<i64> =
+            (0..n).map(|i| if i % 5 == 2 { i64::MIN } else { today - 30 + i64::from(i * 37 % 400) }).collect();
+        let few: Vec<String> = (0..3).map(|k| format!("rep{k}")).collect();
+        let many: Vec<String> = (0..5_000).map(|k| format!("rep{k}")).collect();
+        let owner: Vec<i32> = (0..n).map(|i| i * 11 % 3_000).collect();
+        let owner_few: Vec<i32> = owner.iter().map(|&o| o % 3).collect();
+        let two_52 = 4_503_599_627_370_496.0;
+        let odd = [None, Some(two_52 - 1.0), Some(two_52), Some(2.0 * two_52 - 1.0)];
+        let bad = [
+            (0.5, "invalid_decimal"),
+            (1e-310, "invalid_decimal"),
+            (2.0 * two_52, "invalid_decimal"),
+            (f64::NAN, "invalid_type"),
+            (f64::NEG_INFINITY, "invalid_type"),
+            (-3.0, "negative_amount"),
+        ];
+        for placement in ["remaining_full", "half_elapsed", "actual", "expected_close"] {
+            let mut policy: ForecastPolicy = crate::wire::from_json(
+                &format!(
+                    r#"{{"stages": [{{"name": "a", "conversion": "0.3", "duration": "20"}},
+                        {{"name": "b", "conversion": "0.5", "duration": "15"}},
+                        {{"name": "c", "conversion": "0.8", "duration": "10"}},
+                        {{"name": "won", "kind": "won"}}, {{"name": "lost", "kind": "lost"}}],
+                        "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"],
+                        "undated": "half_elapsed"}}"#
+                ),
+                "",
+            )
+            .unwrap();
+            for (codes, owners) in [(&owner_few, &few), (&owner, &many), (&owner, &Vec::new())] {
+                if owners.is_empty() {
+                    policy.group_by.clear();
+                }
+                // The errors with a few groups only: every loop's rows go to the general loop alike.
+                let errors = if owners.len() == few.len() { &bad[..] } else { &[] };
+                for x in odd.into_iter().chain(errors.iter().map(|&(x, _)| Some(x))) {
+                    let mut values: Vec<f64> = (0..n).map(|i| f64::from(i * 7_919 % 1_000_000)).collect();
+                    if let Some(x) = x {
+                        values[1_234] = x;
+                        values[2_999] = x;
+                    }
+                    let units: Vec<i64> = values.iter().map(|&v| v as i64).collect();
+                    let columns = |amount| {
+                        let mut c = DealColumns {
+                            entered_stage_on: Some(DateColumn::Days(&entered)),
+                            expected_close_on: Some(DateColumn::Days(&close)),
+                            ..owner_columns(&stage, &labels, amount, (codes, owners))
+                        };
+                        if owners.is_empty() {
+                            c.keys.clear();
+                        }
+                        c
+                    };
+                    let floats = columns(AmountColumn::WholeFloats { values: &values, scale: 2 });
+                    let want =
+                        forecast_columns(&policy, &columns(AmountColumn::Units { units: &units, scale: 2 }), as_of);
+                    let what = format!("{x:?} {placement} {} groups", owners.len());
+                    for threads in [1, 2] {
+                        let got = forecast_columns_parallel(&policy, &floats, as_of, threads);
+                        match bad.iter().find(|(b, _)| x.is_some_and(|x| x.to_bits() == b.to_bits())) {
+                            None => assert_eq!(got.unwrap(), *want.as_ref().unwrap(), "{what}, {threads} threads"),
+                            Some((_, code)) => {
+                                let e = got.unwrap_err();
+                                assert_eq!((e.code(), e.path()), (*code, "amount[1234]"), "{what}, {threads} threads");
+                            }
+                        }
                     }
                 }
             }

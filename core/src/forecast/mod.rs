@@ -126,8 +126,8 @@ pub use weeks::{
 };
 
 use crate::error::{Error, Result};
-pub(crate) use columns::float_units;
 use columns::{days_since_epoch, elapsed_days, run};
+pub(crate) use columns::{float_units, whole_float};
 use phasing::Placer;
 use policy::Funnel;
 

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::metrics::{campaign_roi, Campaign, RoiReport};
 use super::policy::RoiPolicy;
-use crate::commission::batch_columns::{amount_len, date, decimals};
+use crate::commission::batch_columns::{date, decimals};
 use crate::error::{Error, Result};
 use crate::forecast::{AmountColumn, KeyColumn};
 
@@ -111,12 +111,12 @@ pub fn campaign_roi_columns(policy: &RoiPolicy, columns: &CampaignColumns) -> Re
 /// The campaigns as records, each checked at its column and row.
 fn records(c: &CampaignColumns) -> Result<Vec<Campaign>> {
     let n = c.id.codes.len();
-    let sparse_len = |s: &Option<SparseAmounts>| s.map_or(n, |s| amount_len(&s.amounts));
+    let sparse_len = |s: &Option<SparseAmounts>| s.map_or(n, |s| s.amounts.len());
     let lengths = [
         ("id", c.id.codes.len()),
         ("channel", c.channel.codes.len()),
-        ("cost", amount_len(&c.cost)),
-        ("won_revenue", c.won_revenue.as_ref().map_or(n, amount_len)),
+        ("cost", c.cost.len()),
+        ("won_revenue", c.won_revenue.as_ref().map_or(n, AmountColumn::len)),
         ("budget", sparse_len(&c.budget)),
         ("budget", c.budget.and_then(|b| b.missing).map_or(n, <[bool]>::len)),
         ("expected_revenue", sparse_len(&c.expected_revenue)),
@@ -220,6 +220,7 @@ fn one(amounts: &AmountColumn, i: usize, name: &str) -> Result<Decimal> {
         AmountColumn::Decimal(d) => AmountColumn::Decimal(&d[i..=i]),
         AmountColumn::Units { units, scale } => AmountColumn::Units { units: &units[i..=i], scale },
         AmountColumn::Float { values, scale } => AmountColumn::Float { values: &values[i..=i], scale },
+        AmountColumn::WholeFloats { values, scale } => AmountColumn::WholeFloats { values: &values[i..=i], scale },
     };
     decimals(&row, name).map(|d| d[0]).map_err(|e| e.relocated(|_| Some(format!("{name}[{i}]"))))
 }
@@ -279,5 +280,27 @@ mod tests {
         );
         c.budget = Some(SparseAmounts { amounts: AmountColumn::Float { values: &nan, scale: 2 }, missing: None });
         assert_eq!(run(&c), Err(("invalid_type", "budget[0]".into())));
+    }
+
+    #[test]
+    fn whole_float_amounts_are_the_integer_units_they_hold() {
+        let ids = ["a".to_string(), "b".to_string()];
+        let channels = ["search".to_string(), "tv".to_string()];
+        let p = RoiPolicy::default();
+        let want = campaign_roi_columns(&p, &columns(&ids, &channels, &[1_000, 2_000])).unwrap();
+        let mut c = columns(&ids, &channels, &[0, 0]);
+        c.cost = AmountColumn::WholeFloats { values: &[1_000.0, 2_000.0], scale: 0 };
+        assert_eq!(campaign_roi_columns(&p, &c).unwrap(), want);
+        for (bad, code) in [
+            (2_000.5, "invalid_decimal"),
+            (9_007_199_254_740_992.0, "invalid_decimal"),
+            (f64::INFINITY, "invalid_type"),
+        ] {
+            let values = [1_000.0, bad];
+            let mut c = columns(&ids, &channels, &[0, 0]);
+            c.cost = AmountColumn::WholeFloats { values: &values, scale: 0 };
+            let e = campaign_roi_columns(&p, &c).unwrap_err();
+            assert_eq!((e.code(), e.path()), (code, "cost[1]"), "{bad}");
+        }
     }
 }

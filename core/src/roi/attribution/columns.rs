@@ -210,11 +210,7 @@ pub fn attribute_columns_into(
 /// and that day columns count at least one value per day.
 pub(crate) fn check_lengths(columns: &JourneyColumns, credits: Option<usize>) -> Result<()> {
     let rows = columns.journey.len();
-    let revenue_len = match columns.revenue {
-        AmountColumn::Decimal(d) => d.len(),
-        AmountColumn::Units { units, .. } => units.len(),
-        AmountColumn::Float { values, .. } => values.len(),
-    };
+    let revenue_len = columns.revenue.len();
     let lengths = [
         ("channel", columns.channel.len()),
         ("on", columns.on.values.len()),

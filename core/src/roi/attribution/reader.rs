@@ -65,7 +65,9 @@ impl<'a> Reader<'a> {
             labels8,
             rounding,
             pad: match columns.revenue {
-                AmountColumn::Units { scale, .. } if scale <= rounding.dp => 10i64.checked_pow(rounding.dp - scale),
+                AmountColumn::Units { scale, .. } | AmountColumn::WholeFloats { scale, .. } if scale <= rounding.dp => {
+                    10i64.checked_pow(rounding.dp - scale)
+                }
                 _ => None,
             },
             on: DayTicks::new(columns.on.per_day),
@@ -333,21 +335,8 @@ impl BadDay {
 /// `pad`: 10^(places kept − the column's places) when integer units have no more places than
 /// kept (computed once, not per journey).
 fn revenue_units(column: &AmountColumn, r: usize, rounding: Rounding, pad: Option<i64>) -> Result<Option<i128>> {
-    let exact = match *column {
-        AmountColumn::Decimal(d) => d[r],
-        AmountColumn::Units { units, scale } => {
-            let u = i128::from(units[r]);
-            // Fewer places than kept: padding zeros, what rounding would do, in integers
-            // (while the mantissa stays within a Decimal's 96 bits).
-            if let Some(p) = pad {
-                // Two 64-bit factors: no overflow in 128 bits.
-                let x = u * i128::from(p);
-                if x.unsigned_abs() < 1u128 << 96 {
-                    return Ok(Some(x));
-                }
-            }
-            Decimal::try_from_i128_with_scale(u, scale).map_err(|_| bad(r))?
-        }
+    let (units, scale) = match *column {
+        AmountColumn::Decimal(d) => return Ok(Some(rounding.round(d[r]).mantissa())),
         AmountColumn::Float { values, scale } => {
             let v = values[r];
             if v.is_nan() {
@@ -357,9 +346,27 @@ fn revenue_units(column: &AmountColumn, r: usize, rounding: Rounding, pad: Optio
             if !x.is_finite() || x.abs() >= 9.2e18 {
                 return Err(bad(r));
             }
-            Decimal::try_from_i128_with_scale(x as i128, scale).map_err(|_| bad(r))?
+            let exact = Decimal::try_from_i128_with_scale(x as i128, scale).map_err(|_| bad(r))?;
+            return Ok(Some(rounding.round(exact).mantissa()));
+        }
+        AmountColumn::Units { units, scale } => (units[r], scale),
+        // NaN as a float column reads it: an empty cell.
+        AmountColumn::WholeFloats { values, .. } if values[r].is_nan() => return Ok(None),
+        AmountColumn::WholeFloats { values, scale } => {
+            (crate::forecast::whole_float(values[r], || format!("revenue[{r}]"))?, scale)
         }
     };
+    let u = i128::from(units);
+    // Fewer places than kept: padding zeros, what rounding would do, in integers (while the
+    // mantissa stays within a Decimal's 96 bits).
+    if let Some(p) = pad {
+        // Two 64-bit factors: no overflow in 128 bits.
+        let x = u * i128::from(p);
+        if x.unsigned_abs() < 1u128 << 96 {
+            return Ok(Some(x));
+        }
+    }
+    let exact = Decimal::try_from_i128_with_scale(u, scale).map_err(|_| bad(r))?;
     Ok(Some(rounding.round(exact).mantissa()))
 }
 
@@ -437,5 +444,30 @@ mod tests {
         assert_eq!(run(&[0, 0, 1], &on, s), ("unknown_channel", "channel_labels[1]".into()));
         assert_eq!(run(&[0, 0, 0], &[on[0], on[1], (MAX_EPOCH_DAY + 1) * s], s), ("invalid_date", "on[2]".into()));
         assert_eq!(run(&[0, 0, 0], &on, 0), ("invalid_value", "on".into()));
+    }
+
+    #[test]
+    fn whole_float_revenue_is_the_integer_units_it_holds() {
+        let policy: AttributionPolicy = crate::wire::from_json(r#"{"model": {"kind": "linear"}}"#, "").unwrap();
+        let labels = ["search".to_string(), "tv".to_string()];
+        let s = 86_400i64;
+        let on = [20_500 * s, 20_501 * s, 20_502 * s];
+        let conv = [20_510 * s; 3];
+        let run = |revenue| {
+            let columns = JourneyColumns {
+                journey: &[1, 1, 1],
+                channel: CodeColumn::I8(&[0, 1, 0]),
+                channel_labels: &labels,
+                on: DayColumn { values: &on, per_day: s },
+                revenue,
+                converted_on: DayColumn { values: &conv, per_day: s },
+                milestone: None,
+            };
+            attribute_columns(&policy, &columns).map_err(|e| (e.code(), e.path().to_owned()))
+        };
+        let want = run(AmountColumn::Units { units: &[10_001; 3], scale: 2 }).unwrap();
+        assert_eq!(run(AmountColumn::WholeFloats { values: &[10_001.0; 3], scale: 2 }).unwrap(), want);
+        let got = run(AmountColumn::WholeFloats { values: &[10_001.5; 3], scale: 2 });
+        assert_eq!(got.unwrap_err().0, "invalid_decimal");
     }
 }
