@@ -8,7 +8,8 @@
 // 20 teams), each with three outputs: the report's line objects, `{ output: "columns" }`'s
 // typed arrays and, third, that table output with the same columns held in `ColumnBuffer`s
 // (crmkit's memory, read in place: no copy in, as native reads its columns; the amounts as a
-// bigint64 buffer of the same integer units, native's i64 cents); runs `forecast_native` (the
+// bigint64 buffer of the same integer units, native's i64 cents, or with
+// CRMKIT_BENCH_AMOUNTS=float64 a float64 one, as JS numbers hold them); runs `forecast_native` (the
 // Rust example) on the same data, in three processes per side taking turns (each figure the
 // best of them: see PROCESSES), checks that the weighted totals agree exactly and prints the
 // ratios (target <= 2.5x). Both sides time a call the same way: WARMUP untimed calls, then
@@ -142,14 +143,20 @@ const OUTPUTS = { report: undefined, columns: { output: "columns" }, inPlace: { 
 const COMPILE_ROUNDS = 3;
 const WARMUP = 3;
 
+/** The in-place amounts' buffer kind: `bigint64` (native's i64 cents), or with
+ * `CRMKIT_BENCH_AMOUNTS=float64` the whole units in floats as JS numbers hold them. */
+const AMOUNT_KIND = process.env.CRMKIT_BENCH_AMOUNTS ?? "bigint64";
+if (!["bigint64", "float64"].includes(AMOUNT_KIND)) throw new Error(`CRMKIT_BENCH_AMOUNTS: ${AMOUNT_KIND}`);
+
 /** `cols` with its typed arrays copied into ColumnBuffers (untimed; the Float64Array of units
- * as a bigint64 buffer, read without a conversion pass): a function giving the columns as
+ * as an AMOUNT_KIND buffer, read without a conversion pass): a function giving the columns as
  * fresh views (a view is detached when crmkit's memory grows), read in place. */
 function inPlace(cols) {
   const lend = (array) => {
-    const buffer = new crmkit.ColumnBuffer(array instanceof Int32Array ? "int32" : "bigint64", array.length);
+    const kind = array instanceof Int32Array ? "int32" : AMOUNT_KIND;
+    const buffer = new crmkit.ColumnBuffer(kind, array.length);
     const view = buffer.view();
-    if (array instanceof Int32Array) view.set(array);
+    if (kind !== "bigint64") view.set(array);
     else array.forEach((v, i) => (view[i] = BigInt(v)));
     return buffer;
   };

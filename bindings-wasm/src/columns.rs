@@ -198,20 +198,19 @@ enum Amounts {
     Floats(Column<f64>),
 }
 
-/// `forecastColumns`' amounts: a `BigInt64Array` as [`units`] reads it; a `Float64Array`
-/// copied as it is, or read in place from a `ColumnBuffer`, and checked by the core as its
-/// loops read it (a fraction, a magnitude past 2^53 − 1, NaN or an infinity is the same
-/// error at `amount[i]` as from [`units`]): no pass over the rows before the core's.
+/// `forecastColumns`' amounts: a `ColumnBuffer`'s `Float64Array` read in place, as whole
+/// numbers the core checks (a fraction, a magnitude past 2^53 − 1, NaN or an infinity is the
+/// same error at `amount[i]` as from [`units`]): no copy and no pass before the core's.
+/// Anything else as [`units`] reads it: a plain `Float64Array` is copied in anyway, and
+/// turning that copy into integer units in place is as fast as the core's check of floats,
+/// and the integer loops are faster on it (benches/HISTORY.md "Whole floats, measured").
 fn amounts(pinned: &Pinned) -> Result<Amounts, Error> {
-    let value = pinned.value();
-    let Some(floats) = value.dyn_ref::<Float64Array>() else {
-        return units(pinned).map(Amounts::Units);
-    };
-    if let Some(lent) = pinned.floats() {
-        return Ok(Amounts::Floats(lent));
+    if pinned.value().dyn_ref::<Float64Array>().is_some() {
+        if let Some(lent) = pinned.floats() {
+            return Ok(Amounts::Floats(lent));
+        }
     }
-    not_detached(&floats.buffer(), floats.length(), "amount")?;
-    Ok(Amounts::Floats(Column::Owned(floats.to_vec())))
+    units(pinned).map(Amounts::Units)
 }
 
 /// Integer units from a `BigInt64Array`, or from a `Float64Array` whose every value is a safe

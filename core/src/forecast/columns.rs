@@ -79,8 +79,8 @@ pub enum AmountColumn<'a> {
         scale: u32,
     },
     /// Integers in units of 10^-scale held in binary floats, as a JavaScript number or a
-    /// `Float64Array` holds them: read as [`AmountColumn::Units`] with no conversion pass
-    /// first. Each must be a whole number of at most 2^53 − 1 in magnitude, the integers a
+    /// `Float64Array` holds them: summed by the loops of float columns at a scale of 10^0
+    /// after one read of the rows for fractions, with no conversion pass. Each must be a whole number of at most 2^53 − 1 in magnitude, the integers a
     /// float holds exactly: a fraction or a larger magnitude is `invalid_decimal` (the
     /// caller meant an amount the float no longer holds); NaN and infinities are read as
     /// [`AmountColumn::Float`] reads them.
@@ -182,27 +182,22 @@ impl kernel::Units<f64> for FloatUnits {
     }
 }
 
-/// Whole-float amounts ([`AmountColumn::WholeFloats`]) as the summing loops read them: as
-/// [`FloatUnits`] with `pow` 1 (`value + 2^52`'s bits minus 2^52's, below 2^52 for a whole
-/// number from 0 to 2^52 − 1, bit 52 or up for anything else), and the mark when that sum
-/// is not exact, which is when `value` has a fraction: the loops then give the rows to the
-/// general loop, which says which one is wrong. A comparison a row, where the conversion
-/// pass it replaces (a check, then a conversion in place) read and wrote every row once
-/// more before any loop ran.
-#[derive(Clone, Copy)]
-pub(super) struct WholeFloatUnits;
-
-impl kernel::Units<f64> for WholeFloatUnits {
-    const VALID_BITS: u32 = 52;
-
-    #[inline]
-    fn of(&self, value: f64) -> u64 {
-        const TWO_52: f64 = 4_503_599_627_370_496.0;
-        let shifted = value + TWO_52;
-        #[allow(clippy::float_cmp)] // exactness is the point
-        let inexact = shifted - TWO_52 != value;
-        shifted.to_bits().wrapping_sub(TWO_52.to_bits()) | u64::from(inexact) << 63
-    }
+/// Whether the summing loops may read these [`AmountColumn::WholeFloats`] values as
+/// [`FloatUnits`] with `pow` 1: none has a fraction, which that reading would round.
+/// `value + 2^52 − 2^52` is `value` for every whole number below 2^52 in magnitude and for
+/// the infinities; not for a fraction, a subnormal or NaN, nor for an odd number from 2^52 up
+/// (those rows go to the general loop, which is exact and says which one is wrong). The rest
+/// that is no amount (a negative, 2^52 and up, an infinity) [`FloatUnits`] marks as it marks
+/// any float. One read of the rows, which vectorises, and the loops of float columns: a
+/// comparison in each loop instead (`WholeFloatUnits`, session 46) made a copy of every loop
+/// for this one column type, 1.4 MB of WebAssembly (166 KB gzipped), for 0.3-2.5 ms per
+/// million rows (benches/HISTORY.md "Whole floats, measured").
+fn no_fraction(values: &[f64]) -> bool {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    // `|`, not `||`: no branch a row, so the fold vectorises.
+    #[allow(clippy::float_cmp, clippy::needless_bitwise_bool)] // exactness is the point
+    let fraction = values.iter().fold(false, |any, &v| any | (v + TWO_52 - TWO_52 != v));
+    !fraction
 }
 
 /// A group-by column: codes into `labels`, -1 for none. The codes are 32-bit, or as a pandas
@@ -572,7 +567,9 @@ fn rows<'f, 'p>(
         AmountColumn::WholeFloats { values, .. } => {
             let units_of =
                 |i: usize| whole_float(values[i], String::new).ok().and_then(|u| u64::try_from(u).ok()).map(i128::from);
-            let fast = |rows: Range<usize>| pass.kernel_rows(rows, (values, WholeFloatUnits));
+            let fast = |rows: Range<usize>| {
+                no_fraction(&values[rows.clone()]).then(|| pass.kernel_rows(rows, (values, FloatUnits { pow: 1.0 })))?
+            };
             let Some(filled) = pass.fill_all(threads, &new_agg, &placer, &units_of, &fast)? else { return Ok(None) };
             let per_deal = pass.per_deal(funnel, &placer, &units_of)?;
             let (filled, won) = filled.won_or(|| pass.won_rows(funnel, &units_of, won_periods))?;
@@ -1733,26 +1730,32 @@ mod tests {
             }
         }
 
-        /// The summing loops' units of a whole-float amount are the integer it holds when it
-        /// is a whole number from 0 to 2^52 − 1, and carry the invalid mark otherwise;
-        /// `whole_float` takes exactly the whole numbers of at most 2^53 − 1 in magnitude.
+        /// A whole-float amount the summing loops take (no fraction, then [`FloatUnits`] at
+        /// `pow` 1 unmarked) is read as the integer it holds, and every whole number from 0 to
+        /// 2^52 − 1 is taken; `whole_float` takes exactly the whole numbers of at most 2^53 − 1
+        /// in magnitude.
         #[test]
         fn the_loops_whole_float_units_are_exact_or_invalid(bits in proptest::num::u64::ANY, small in -1e17f64..1e17) {
             use kernel::Units as _;
             let two_52 = 4_503_599_627_370_496.0;
             let whole = small.trunc();
-            let edges = [two_52 - 1.0, two_52, two_52 - 0.5, 2.0 * two_52 - 1.0, 2.0 * two_52, 1e-310, 0.5, -1.0];
+            let edges = [two_52 - 1.0, two_52, two_52 + 1.0, two_52 - 0.5, 2.0 * two_52 - 1.0, 2.0 * two_52, 1e-310, 0.5, -1.0];
             let specials = [f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 0.0, -0.0];
             for x in [f64::from_bits(bits), small, whole, whole + 0.5].into_iter().chain(edges).chain(edges.map(|e| -e)).chain(specials) {
-                let fast = WholeFloatUnits.of(x);
-                let marked = fast >> WholeFloatUnits::VALID_BITS != 0;
+                let fast = FloatUnits { pow: 1.0 }.of(x);
+                let taken = no_fraction(&[x]) && fast >> FloatUnits::VALID_BITS == 0;
                 let exact = whole_float(x, String::new).ok();
                 #[allow(clippy::float_cmp)] // exactness is the point
                 let held = x.trunc() == x && x.abs() < 2.0 * two_52;
                 proptest::prop_assert_eq!(exact.is_some(), held, "{}", x);
-                proptest::prop_assert!(marked || exact == i64::try_from(fast).ok(), "{} {} {:?}", x, fast, exact);
-                proptest::prop_assert_eq!(marked, !exact.is_some_and(|u| (0..1 << 52).contains(&u)), "{}", x);
+                proptest::prop_assert!(!taken || exact == i64::try_from(fast).ok(), "{} {} {:?}", x, fast, exact);
+                proptest::prop_assert_eq!(taken, exact.is_some_and(|u| (0..1 << 52).contains(&u)), "{}", x);
             }
+            // One fraction among whole numbers is found wherever it is.
+            let mut values = vec![whole.abs().min(two_52 - 1.0); 37];
+            proptest::prop_assert!(no_fraction(&values));
+            values[(bits % 37) as usize] = 0.5;
+            proptest::prop_assert!(!no_fraction(&values));
         }
     }
 
@@ -1778,6 +1781,92 @@ mod tests {
         }
     }
 
+    /// The deals the every-loop tests forecast: 3,000 rows over five stages, some without an
+    /// entry or a close date, grouped by a few owners (3: the by-code loops), by many (5,000:
+    /// the group × slot loops) or not at all, under every placement.
+    struct EveryLoop {
+        labels: [String; 5],
+        as_of: NaiveDate,
+        stage: Vec<i32>,
+        entered: Vec<i64>,
+        close: Vec<i64>,
+        owner: Vec<i32>,
+        owner_few: Vec<i32>,
+        few: Vec<String>,
+        many: Vec<String>,
+    }
+
+    /// Owner codes and owners (none: not grouped).
+    type Grouping<'a> = (&'a [i32], &'a [String]);
+
+    impl EveryLoop {
+        const N: i32 = 3_000;
+
+        fn new() -> Self {
+            let n = Self::N;
+            let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+            let today = days_since_epoch(as_of);
+            let owner: Vec<i32> = (0..n).map(|i| i * 11 % 3_000).collect();
+            Self {
+                labels: ["a", "b", "c", "won", "lost"].map(String::from),
+                as_of,
+                stage: (0..n).map(|i| i * 7 % 5).collect(),
+                entered: (0..n).map(|i| if i % 9 == 4 { i64::MIN } else { today - i64::from(i * 13 % 90) }).collect(),
+                close: (0..n)
+                    .map(|i| if i % 5 == 2 { i64::MIN } else { today - 30 + i64::from(i * 37 % 400) })
+                    .collect(),
+                owner_few: owner.iter().map(|&o| o % 3).collect(),
+                owner,
+                few: (0..3).map(|k| format!("rep{k}")).collect(),
+                many: (0..5_000).map(|k| format!("rep{k}")).collect(),
+            }
+        }
+
+        /// Every placement's policy with every grouping: the policy, then the owner codes and
+        /// owners (none: not grouped).
+        fn cases(&self) -> Vec<(ForecastPolicy, Grouping<'_>)> {
+            let groupings: [Grouping<'_>; 3] =
+                [(&self.owner_few, &self.few), (&self.owner, &self.many), (&self.owner, &[])];
+            let placements = ["remaining_full", "half_elapsed", "actual", "expected_close"];
+            placements
+                .into_iter()
+                .flat_map(|placement| {
+                    groupings.map(|(codes, owners)| {
+                        let mut policy: ForecastPolicy = crate::wire::from_json(
+                            &format!(
+                                r#"{{"stages": [{{"name": "a", "conversion": "0.3", "duration": "20"}},
+                                    {{"name": "b", "conversion": "0.5", "duration": "15"}},
+                                    {{"name": "c", "conversion": "0.8", "duration": "10"}},
+                                    {{"name": "won", "kind": "won"}}, {{"name": "lost", "kind": "lost"}}],
+                                    "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"],
+                                    "undated": "half_elapsed"}}"#
+                            ),
+                            "",
+                        )
+                        .unwrap();
+                        if owners.is_empty() {
+                            policy.group_by.clear();
+                        }
+                        (policy, (codes, owners))
+                    })
+                })
+                .collect()
+        }
+
+        /// The deals with `amount`, grouped as a case of [`EveryLoop::cases`] says.
+        fn columns<'a>(&'a self, amount: AmountColumn<'a>, grouping: Grouping<'a>) -> DealColumns<'a> {
+            let mut c = DealColumns {
+                entered_stage_on: Some(DateColumn::Days(&self.entered)),
+                expected_close_on: Some(DateColumn::Days(&self.close)),
+                ..owner_columns(&self.stage, &self.labels, amount, grouping)
+            };
+            if grouping.1.is_empty() {
+                c.keys.clear();
+            }
+            c
+        }
+    }
+
     /// Float amounts whose units take 52 bits or more (valid up to 2^63: 5e13 yuan are 5e15
     /// cents) carry the loops' invalid mark (see `FloatUnits`), so every kernel loop hands
     /// their rows to the general loop: the report is the one of the same amounts as
@@ -1785,65 +1874,28 @@ mod tests {
     /// × slot loops), none, on one thread and on two; and so it is without such an amount.
     #[test]
     fn floats_of_52_bits_of_units_or_more_are_summed_exactly_by_every_loop() {
-        let labels = ["a", "b", "c", "won", "lost"].map(String::from);
-        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let today = days_since_epoch(as_of);
-        let n: i32 = 3_000;
-        let stage: Vec<i32> = (0..n).map(|i| i * 7 % 5).collect();
-        let entered: Vec<i64> =
-            (0..n).map(|i| if i % 9 == 4 { i64::MIN } else { today - i64::from(i * 13 % 90) }).collect();
-        let close: Vec<i64> =
-            (0..n).map(|i| if i % 5 == 2 { i64::MIN } else { today - 30 + i64::from(i * 37 % 400) }).collect();
-        let few: Vec<String> = (0..3).map(|k| format!("rep{k}")).collect();
-        let many: Vec<String> = (0..5_000).map(|k| format!("rep{k}")).collect();
-        let owner: Vec<i32> = (0..n).map(|i| i * 11 % 3_000).collect();
-        let owner_few: Vec<i32> = owner.iter().map(|&o| o % 3).collect();
+        let deals = EveryLoop::new();
         for huge in [None, Some(5e13), Some(4_503_599_627_370_496.0 / 100.0), Some(9e16)] {
-            let mut values: Vec<f64> = (0..n).map(|i| f64::from(i * 7_919 % 1_000_000) / 100.0 + 0.005).collect();
+            let mut values: Vec<f64> =
+                (0..EveryLoop::N).map(|i| f64::from(i * 7_919 % 1_000_000) / 100.0 + 0.005).collect();
             if let Some(x) = huge {
                 values[1_234] = x;
                 values[2_999] = x;
             }
             let decimals: Vec<Decimal> =
                 values.iter().map(|&v| Decimal::new(float_units(v, 100.0).unwrap(), 2)).collect();
-            for placement in ["remaining_full", "half_elapsed", "actual", "expected_close"] {
-                let mut policy: ForecastPolicy = crate::wire::from_json(
-                    &format!(
-                        r#"{{"stages": [{{"name": "a", "conversion": "0.3", "duration": "20"}},
-                            {{"name": "b", "conversion": "0.5", "duration": "15"}},
-                            {{"name": "c", "conversion": "0.8", "duration": "10"}},
-                            {{"name": "won", "kind": "won"}}, {{"name": "lost", "kind": "lost"}}],
-                            "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"],
-                            "undated": "half_elapsed"}}"#
-                    ),
-                    "",
-                )
-                .unwrap();
-                for (codes, owners) in [(&owner_few, &few), (&owner, &many), (&owner, &Vec::new())] {
-                    if owners.is_empty() {
-                        policy.group_by.clear();
-                    }
-                    let columns = |amount| {
-                        let mut c = DealColumns {
-                            entered_stage_on: Some(DateColumn::Days(&entered)),
-                            expected_close_on: Some(DateColumn::Days(&close)),
-                            ..owner_columns(&stage, &labels, amount, (codes, owners))
-                        };
-                        if owners.is_empty() {
-                            c.keys.clear();
-                        }
-                        c
-                    };
-                    let floats = columns(AmountColumn::Float { values: &values, scale: 2 });
-                    let exact = columns(AmountColumn::Decimal(&decimals));
-                    let want = forecast_columns(&policy, &exact, as_of).unwrap();
-                    if let Some(x) = huge {
-                        assert!(want.totals.open.amount + want.totals.won.amount >= Decimal::try_from(x).unwrap());
-                    }
-                    for threads in [1, 2] {
-                        let got = forecast_columns_parallel(&policy, &floats, as_of, threads).unwrap();
-                        assert_eq!(got, want, "{huge:?} {placement} {} groups, {threads} threads", owners.len());
-                    }
+            for (policy, grouping) in deals.cases() {
+                let floats = deals.columns(AmountColumn::Float { values: &values, scale: 2 }, grouping);
+                let want =
+                    forecast_columns(&policy, &deals.columns(AmountColumn::Decimal(&decimals), grouping), deals.as_of)
+                        .unwrap();
+                if let Some(x) = huge {
+                    assert!(want.totals.open.amount + want.totals.won.amount >= Decimal::try_from(x).unwrap());
+                }
+                for threads in [1, 2] {
+                    let got = forecast_columns_parallel(&policy, &floats, deals.as_of, threads).unwrap();
+                    let what = format!("{huge:?} {:?} {} groups", policy.placement, grouping.1.len());
+                    assert_eq!(got, want, "{what}, {threads} threads");
                 }
             }
         }
@@ -1857,21 +1909,9 @@ mod tests {
     /// errors at their row that JavaScript has always been given.
     #[test]
     fn whole_floats_are_read_as_the_integer_units_they_hold_by_every_loop() {
-        let labels = ["a", "b", "c", "won", "lost"].map(String::from);
-        let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let today = days_since_epoch(as_of);
-        let n: i32 = 3_000;
-        let stage: Vec<i32> = (0..n).map(|i| i * 7 % 5).collect();
-        let entered: Vec<i64> =
-            (0..n).map(|i| if i % 9 == 4 { i64::MIN } else { today - i64::from(i * 13 % 90) }).collect();
-        let close: Vec<i64> =
-            (0..n).map(|i| if i % 5 == 2 { i64::MIN } else { today - 30 + i64::from(i * 37 % 400) }).collect();
-        let few: Vec<String> = (0..3).map(|k| format!("rep{k}")).collect();
-        let many: Vec<String> = (0..5_000).map(|k| format!("rep{k}")).collect();
-        let owner: Vec<i32> = (0..n).map(|i| i * 11 % 3_000).collect();
-        let owner_few: Vec<i32> = owner.iter().map(|&o| o % 3).collect();
+        let deals = EveryLoop::new();
         let two_52 = 4_503_599_627_370_496.0;
-        let odd = [None, Some(two_52 - 1.0), Some(two_52), Some(2.0 * two_52 - 1.0)];
+        let odd = [None, Some(two_52 - 1.0), Some(two_52), Some(two_52 + 1.0), Some(2.0 * two_52 - 1.0)];
         let bad = [
             (0.5, "invalid_decimal"),
             (1e-310, "invalid_decimal"),
@@ -1880,55 +1920,27 @@ mod tests {
             (f64::NEG_INFINITY, "invalid_type"),
             (-3.0, "negative_amount"),
         ];
-        for placement in ["remaining_full", "half_elapsed", "actual", "expected_close"] {
-            let mut policy: ForecastPolicy = crate::wire::from_json(
-                &format!(
-                    r#"{{"stages": [{{"name": "a", "conversion": "0.3", "duration": "20"}},
-                        {{"name": "b", "conversion": "0.5", "duration": "15"}},
-                        {{"name": "c", "conversion": "0.8", "duration": "10"}},
-                        {{"name": "won", "kind": "won"}}, {{"name": "lost", "kind": "lost"}}],
-                        "duration_unit": "days", "placement": "{placement}", "group_by": ["owner"],
-                        "undated": "half_elapsed"}}"#
-                ),
-                "",
-            )
-            .unwrap();
-            for (codes, owners) in [(&owner_few, &few), (&owner, &many), (&owner, &Vec::new())] {
-                if owners.is_empty() {
-                    policy.group_by.clear();
+        for (policy, grouping) in deals.cases() {
+            // The errors with a few groups only: every loop's rows go to the general loop alike.
+            let errors = if grouping.1.len() == deals.few.len() { &bad[..] } else { &[] };
+            for x in odd.into_iter().chain(errors.iter().map(|&(x, _)| Some(x))) {
+                let mut values: Vec<f64> = (0..EveryLoop::N).map(|i| f64::from(i * 7_919 % 1_000_000)).collect();
+                if let Some(x) = x {
+                    values[1_234] = x;
+                    values[2_999] = x;
                 }
-                // The errors with a few groups only: every loop's rows go to the general loop alike.
-                let errors = if owners.len() == few.len() { &bad[..] } else { &[] };
-                for x in odd.into_iter().chain(errors.iter().map(|&(x, _)| Some(x))) {
-                    let mut values: Vec<f64> = (0..n).map(|i| f64::from(i * 7_919 % 1_000_000)).collect();
-                    if let Some(x) = x {
-                        values[1_234] = x;
-                        values[2_999] = x;
-                    }
-                    let units: Vec<i64> = values.iter().map(|&v| v as i64).collect();
-                    let columns = |amount| {
-                        let mut c = DealColumns {
-                            entered_stage_on: Some(DateColumn::Days(&entered)),
-                            expected_close_on: Some(DateColumn::Days(&close)),
-                            ..owner_columns(&stage, &labels, amount, (codes, owners))
-                        };
-                        if owners.is_empty() {
-                            c.keys.clear();
-                        }
-                        c
-                    };
-                    let floats = columns(AmountColumn::WholeFloats { values: &values, scale: 2 });
-                    let want =
-                        forecast_columns(&policy, &columns(AmountColumn::Units { units: &units, scale: 2 }), as_of);
-                    let what = format!("{x:?} {placement} {} groups", owners.len());
-                    for threads in [1, 2] {
-                        let got = forecast_columns_parallel(&policy, &floats, as_of, threads);
-                        match bad.iter().find(|(b, _)| x.is_some_and(|x| x.to_bits() == b.to_bits())) {
-                            None => assert_eq!(got.unwrap(), *want.as_ref().unwrap(), "{what}, {threads} threads"),
-                            Some((_, code)) => {
-                                let e = got.unwrap_err();
-                                assert_eq!((e.code(), e.path()), (*code, "amount[1234]"), "{what}, {threads} threads");
-                            }
+                let units: Vec<i64> = values.iter().map(|&v| v as i64).collect();
+                let floats = deals.columns(AmountColumn::WholeFloats { values: &values, scale: 2 }, grouping);
+                let integers = deals.columns(AmountColumn::Units { units: &units, scale: 2 }, grouping);
+                let want = forecast_columns(&policy, &integers, deals.as_of);
+                let what = format!("{x:?} {:?} {} groups", policy.placement, grouping.1.len());
+                for threads in [1, 2] {
+                    let got = forecast_columns_parallel(&policy, &floats, deals.as_of, threads);
+                    match bad.iter().find(|(b, _)| x.is_some_and(|x| x.to_bits() == b.to_bits())) {
+                        None => assert_eq!(got.unwrap(), *want.as_ref().unwrap(), "{what}, {threads} threads"),
+                        Some((_, code)) => {
+                            let e = got.unwrap_err();
+                            assert_eq!((e.code(), e.path()), (*code, "amount[1234]"), "{what}, {threads} threads");
                         }
                     }
                 }
