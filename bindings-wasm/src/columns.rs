@@ -205,10 +205,10 @@ enum Amounts {
 /// turning that copy into integer units in place is as fast as the core's check of floats,
 /// and the integer loops are faster on it (benches/HISTORY.md "Whole floats, measured").
 fn amounts(pinned: &Pinned) -> Result<Amounts, Error> {
-    if pinned.value().dyn_ref::<Float64Array>().is_some() {
-        if let Some(lent) = pinned.floats() {
-            return Ok(Amounts::Floats(lent));
-        }
+    if pinned.value().dyn_ref::<Float64Array>().is_some()
+        && let Some(lent) = pinned.floats()
+    {
+        return Ok(Amounts::Floats(lent));
     }
     units(pinned).map(Amounts::Units)
 }
