@@ -80,10 +80,11 @@ pub enum AmountColumn<'a> {
     },
     /// Integers in units of 10^-scale held in binary floats, as a JavaScript number or a
     /// `Float64Array` holds them: summed by the loops of float columns at a scale of 10^0
-    /// after one read of the rows for fractions, with no conversion pass. Each must be a whole number of at most 2^53 − 1 in magnitude, the integers a
-    /// float holds exactly: a fraction or a larger magnitude is `invalid_decimal` (the
-    /// caller meant an amount the float no longer holds); NaN and infinities are read as
-    /// [`AmountColumn::Float`] reads them.
+    /// after one read of the rows for fractions, with no conversion pass. Each must be a
+    /// whole number of at most 2^53 − 1 in magnitude, the integers a float holds exactly: a
+    /// fraction or a larger magnitude is `invalid_decimal` (the caller meant an amount the
+    /// float no longer holds); NaN and infinities are read as [`AmountColumn::Float`] reads
+    /// them.
     WholeFloats {
         /// The whole numbers of units.
         values: &'a [f64],
@@ -186,12 +187,13 @@ impl kernel::Units<f64> for FloatUnits {
 /// [`FloatUnits`] with `pow` 1: none has a fraction, which that reading would round.
 /// `value + 2^52 − 2^52` is `value` for every whole number below 2^52 in magnitude and for
 /// the infinities; not for a fraction, a subnormal or NaN, nor for an odd number from 2^52 up
-/// (those rows go to the general loop, which is exact and says which one is wrong). The rest
-/// that is no amount (a negative, 2^52 and up, an infinity) [`FloatUnits`] marks as it marks
-/// any float. One read of the rows, which vectorises, and the loops of float columns: a
-/// comparison in each loop instead (`WholeFloatUnits`, session 46) made a copy of every loop
-/// for this one column type, 1.4 MB of WebAssembly (166 KB gzipped), for 0.3-2.5 ms per
-/// million rows (benches/HISTORY.md "Whole floats, measured").
+/// (with one of those the rows go to the general loop, which is exact and says which row is
+/// wrong). The rest that is no amount (a negative, 2^52 and up, an infinity) [`FloatUnits`]
+/// marks as it marks any float. One read of the rows, which vectorises, and the loops of
+/// float columns: a comparison in each loop instead (`WholeFloatUnits`, session 46) made a
+/// copy of every loop for this one column type, 1.4 MB of WebAssembly (166 KB gzipped), for
+/// 0.5-2.5 ms per million rows on three workloads of four (benches/HISTORY.md "Whole
+/// floats, measured").
 fn no_fraction(values: &[f64]) -> bool {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     // `|`, not `||`: no branch a row, so the fold vectorises.
